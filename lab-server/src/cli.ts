@@ -1,0 +1,185 @@
+/**
+ * `maillab serve | reset | users`: flags -> typed config -> start. Bad flags get a message in
+ * English and Chinese and exit code 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from './lab.js';
+import { SERVICES, type ServiceId } from './services.js';
+import { DEFAULT_SANDBOX, Sandboxes, UnknownSandbox } from './world/sandboxes.js';
+
+class UsageError extends Error {
+  constructor(
+    readonly en: string,
+    readonly zh: string,
+  ) {
+    super(en);
+  }
+}
+
+const USAGE = `Usage / 用法:
+  maillab serve [--data DIR] [--host ADDR] [--http-port N] [--port-offset N]
+                [--smtp-port N] [--submission-port N] [--submissions-port N]
+                [--pop3-port N] [--pop3s-port N] [--tls-cert FILE --tls-key FILE]
+                [--max-message-size BYTES] [--require-tls-auth]
+  maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail / 把沙箱邮件恢复到初始状态
+  maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
+`;
+
+const PORT_FLAGS = SERVICES.map((s) => `${s.id}-port`);
+
+const serveOptions = {
+  data: { type: 'string' },
+  host: { type: 'string' },
+  'http-port': { type: 'string' },
+  'port-offset': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'max-message-size': { type: 'string' },
+  'require-tls-auth': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
+} satisfies ParseArgsConfig['options'];
+
+const sandboxOptions = {
+  data: { type: 'string' },
+  sandbox: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new UsageError(`${msg}\n${USAGE}`, `参数有误：${msg}\n${USAGE}`);
+  }
+}
+
+function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `--${flag} must be a whole number from ${min} to ${max}, not "${value}". Example: --${flag} ${Math.min(max, Math.max(min, 2000))}`,
+      `--${flag} 必须是 ${min} 到 ${max} 之间的整数，而不是 "${value}"。例如：--${flag} ${Math.min(max, Math.max(min, 2000))}`,
+    );
+  }
+  return n;
+}
+
+/** Turns serve's flags into a LabConfig (exported for tests). */
+export function serveConfig(args: string[]): LabConfig {
+  const v = parse(args, serveOptions) as Record<string, string | boolean | undefined>;
+  const config = defaultConfig();
+  if (typeof v.data === 'string') config.dataDir = v.data;
+  if (typeof v.host === 'string') config.host = v.host;
+  config.httpPort = integer('http-port', v['http-port'] as string | undefined, 0, 65535) ?? config.httpPort;
+  config.portOffset = integer('port-offset', v['port-offset'] as string | undefined, 0, 65535 - 995) ?? config.portOffset;
+  config.maxMessageSize = integer('max-message-size', v['max-message-size'] as string | undefined, 1024, 1 << 30) ?? config.maxMessageSize;
+  config.requireTlsAuth = v['require-tls-auth'] === true;
+  for (const s of SERVICES) {
+    const port = integer(`${s.id}-port`, v[`${s.id}-port`] as string | undefined, 0, 65535);
+    if (port !== undefined) config.ports[s.id as ServiceId] = port;
+  }
+  if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
+  if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new UsageError('--tls-cert and --tls-key must be given together.', '--tls-cert 和 --tls-key 必须同时给出。');
+  }
+  return config;
+}
+
+/** The table printed at start: every service, standard port, lab port, TLS mode. */
+export function serviceTable(lab: Lab): string {
+  const rows = [
+    ['service', 'standard port', 'lab port', 'TLS'],
+    ...lab.services.map((s) => [s.id, String(s.standardPort), String(s.port), s.tls === 'implicit' ? 'implicit TLS' : s.id === 'pop3' ? 'STLS' : 'STARTTLS']),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function serve(args: string[]): Promise<void> {
+  const config = serveConfig(args);
+  let lab: Lab;
+  try {
+    lab = await startLab(config);
+  } catch (err) {
+    if (err instanceof ListenError) throw new UsageError(err.message, `无法启动：${err.message}`);
+    throw err;
+  }
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(
+    `MailLab is running. / MailLab 已启动。\n\n${serviceTable(lab)}\n\n` +
+      `Site / 网站: http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${lab.httpPort}/\n` +
+      `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n` +
+      `Data / 数据: ${config.dataDir}\nPress Ctrl+C to stop. / 按 Ctrl+C 停止。\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: shutting down... / 正在关闭……\n`);
+    lab.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        process.stderr.write(`Shutdown failed: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function reset(args: string[]): Promise<void> {
+  const v = parse(args, sandboxOptions);
+  const sandboxes = new Sandboxes((v.data as string | undefined) ?? './data');
+  const id = (v.sandbox as string | undefined) ?? DEFAULT_SANDBOX;
+  if (id === DEFAULT_SANDBOX && !(await sandboxes.exists(id))) await sandboxes.create(id);
+  else await sandboxes.reset(id);
+  process.stdout.write(`Sandbox "${id}" restored to its seeded state. / 沙箱 "${id}" 已恢复到初始状态。\n`);
+}
+
+async function users(args: string[]): Promise<void> {
+  const v = parse(args, sandboxOptions);
+  const sandboxes = new Sandboxes((v.data as string | undefined) ?? './data');
+  const id = (v.sandbox as string | undefined) ?? DEFAULT_SANDBOX;
+  if (id === DEFAULT_SANDBOX && !(await sandboxes.exists(id))) await sandboxes.create(id);
+  const sandbox = await sandboxes.get(id);
+  const rows = sandbox.definition.users.map((u) => `${u.address.padEnd(28)} ${u.displayName.padEnd(10)} ${u.password}`);
+  process.stdout.write(`${'address / 地址'.padEnd(28)} ${'name / 名字'.padEnd(10)} password / 密码\n${rows.join('\n')}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (command === 'serve') await serve(rest);
+    else if (command === 'reset') await reset(rest);
+    else if (command === 'users') await users(rest);
+    else {
+      throw new UsageError(`Unknown command "${command}". Use serve, reset or users.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users。`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`maillab: ${err.en}\nmaillab: ${err.zh}\n`);
+      return 2;
+    }
+    if (err instanceof UnknownSandbox) {
+      process.stderr.write(`maillab: ${err.message}. List sandboxes in <data>/sandboxes/.\nmaillab: 没有名为 "${err.sandboxId}" 的沙箱。\n`);
+      return 2;
+    }
+    process.stderr.write(`maillab: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

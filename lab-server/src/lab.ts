@@ -1,0 +1,201 @@
+/**
+ * Starts and stops the whole lab in one process: the sandboxes, the TLS certificate, every
+ * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
+ */
+import { rm, readdir } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createWebServer, sendJson } from './http/server.js';
+import { consoleLogger, type Logger } from './log.js';
+import { HandoffRegistry } from './net/handoff.js';
+import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
+import { MaildropLocks } from './pop3/locks.js';
+import { SERVICES, type ServiceId, type ServiceInfo } from './services.js';
+import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
+import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
+import { SandboxAccess } from './world/access.js';
+import { defaultWorld } from './world/definition.js';
+import { DEFAULT_SANDBOX, Sandboxes } from './world/sandboxes.js';
+
+export interface LabConfig {
+  dataDir: string;
+  host: string;
+  httpPort: number;
+  portOffset: number;
+  /** Per-service port overrides; 0 picks any free port (tests). */
+  ports: Partial<Record<ServiceId | 'http', number>>;
+  tlsCert?: string;
+  tlsKey?: string;
+  maxMessageSize: number;
+  requireTlsAuth: boolean;
+  siteDir: string;
+  log: Logger;
+}
+
+export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
+  return {
+    dataDir: './data',
+    host: '127.0.0.1',
+    httpPort: 8080,
+    portOffset: 2000,
+    ports: {},
+    maxMessageSize: 10 * 1024 * 1024,
+    requireTlsAuth: false,
+    siteDir: DEFAULT_SITE_DIR,
+    log: consoleLogger,
+    ...overrides,
+  };
+}
+
+/** The services this build runs (IMAP joins when its server lands). */
+export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES.filter((s) => s.protocol !== 'imap');
+
+export interface RunningService extends ServiceInfo {
+  port: number;
+}
+
+export interface Lab {
+  config: LabConfig;
+  sandboxes: Sandboxes;
+  access: SandboxAccess;
+  handoffs: HandoffRegistry;
+  tls: TlsMaterial;
+  services: RunningService[];
+  httpPort: number;
+  /** Port of a service by id. */
+  port(id: ServiceId): number;
+  stop(): Promise<void>;
+}
+
+export class ListenError extends Error {}
+
+function listen(server: Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const hint =
+        err.code === 'EADDRINUSE'
+          ? `port ${port} is already in use (is another lab running?). Stop it, or choose other ports with --port-offset or --http-port`
+          : err.code === 'EACCES'
+            ? `no permission to listen on port ${port} (ports below 1024 need root). Use --port-offset 2000`
+            : err.message;
+      reject(new ListenError(`Cannot start ${what} on ${host}:${port}: ${hint}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Removes what a crash left in tmp/: never a delivered message, only unfinished writes. */
+async function sweepTmp(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  await Promise.all(
+    entries.map(async (e) => {
+      if (!e.isDirectory()) return;
+      const path = join(dir, e.name);
+      if (e.name === 'tmp') {
+        for (const f of await readdir(path)) await rm(join(path, f), { force: true });
+      } else if (!['cur', 'new'].includes(e.name)) {
+        await sweepTmp(path);
+      }
+    }),
+  );
+}
+
+export async function startLab(config: LabConfig): Promise<Lab> {
+  const sandboxes = new Sandboxes(config.dataDir);
+  await sweepTmp(sandboxes.root);
+  await sandboxes.create(DEFAULT_SANDBOX);
+  const handoffs = new HandoffRegistry();
+  const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX);
+  const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
+  const inFlight = new Set<Promise<unknown>>();
+  const locks = new MaildropLocks();
+
+  const smtpServers: LabSmtpServer[] = [];
+  const pop3Listeners: Pop3Listener[] = [];
+  const servers: Server[] = [];
+  const services: RunningService[] = [];
+
+  const stopAll = async (): Promise<void> => {
+    const reason = 'MailLab is shutting down. Reconnect when it is back';
+    await Promise.all([
+      ...smtpServers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.server.close(() => resolve());
+            s.closeAllSessions(`mail.example.com ${reason}`);
+          }),
+      ),
+      ...pop3Listeners.map((p) => p.close(reason)),
+      ...servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); })),
+    ]);
+    // Deliveries already accepted finish writing: nothing is left half-done.
+    await Promise.allSettled([...inFlight]);
+  };
+
+  try {
+    for (const info of RUNNING_SERVICES) {
+      const wanted = config.ports[info.id] ?? info.standardPort + config.portOffset;
+      let server: Server;
+      if (info.protocol === 'smtp') {
+        const role = info.id === 'smtp' ? 'mx' : info.id;
+        const smtp = createSmtpServer(role as 'mx' | 'submission' | 'submissions', {
+          access,
+          tls,
+          log: config.log,
+          maxMessageSize: config.maxMessageSize,
+          inFlight,
+        });
+        smtpServers.push(smtp);
+        server = smtp.server;
+      } else {
+        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth });
+        pop3Listeners.push(pop3);
+        server = pop3.server;
+      }
+      const port = await listen(server, wanted, config.host, info.id);
+      services.push({ ...info, port });
+    }
+
+    const web = createWebServer(config.siteDir, {
+      'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
+      'GET /api/services': (_req, res) =>
+        sendJson(res, 200, {
+          services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose }) => ({ id, protocol, standardPort, labPort: port, tls: mode, purpose })),
+        }),
+    });
+    servers.push(web);
+    const httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
+
+    return {
+      config,
+      sandboxes,
+      access,
+      handoffs,
+      tls,
+      services,
+      httpPort,
+      port(id) {
+        const s = services.find((x) => x.id === id);
+        if (!s) throw new Error(`service ${id} is not running`);
+        return s.port;
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

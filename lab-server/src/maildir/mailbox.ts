@@ -1,0 +1,117 @@
+/**
+ * One user's Maildir++ tree: INBOX is the Maildir itself, every other folder is a
+ * sub-Maildir named "." + name, with "." separating levels (".Archive.2024").
+ */
+import { readdir, rm, stat, rename as renameDir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MaildirFolder } from './folder.js';
+
+/** The folders every mailbox starts with, and the IMAP special-use attribute of each. */
+export const STANDARD_FOLDERS = [
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Trash', specialUse: '\\Trash' },
+] as const;
+
+export const HIERARCHY_SEPARATOR = '.';
+
+export class InvalidFolderName extends Error {
+  constructor(
+    readonly folderName: string,
+    reason: string,
+  ) {
+    super(`Invalid folder name ${JSON.stringify(folderName)}: ${reason}`);
+  }
+}
+
+/**
+ * Checks a folder name before it becomes a path. Rejecting "/" and empty levels is what keeps
+ * names like "../../etc" or "a/../../b" from ever leaving the user's Maildir.
+ */
+export function checkFolderName(name: string): void {
+  if (name.length === 0) throw new InvalidFolderName(name, 'the name is empty');
+  if (Buffer.byteLength(name) > 200) throw new InvalidFolderName(name, 'the name is longer than 200 bytes');
+  if (/[\x00-\x1f\x7f]/.test(name)) throw new InvalidFolderName(name, 'control characters are not allowed');
+  if (name.includes('/')) throw new InvalidFolderName(name, `"/" is not allowed; levels are separated by "${HIERARCHY_SEPARATOR}"`);
+  if (name.startsWith('~')) throw new InvalidFolderName(name, 'a name may not start with "~"');
+  if (name.split(HIERARCHY_SEPARATOR).some((level) => level === '')) {
+    throw new InvalidFolderName(name, `empty level (a name may not start or end with "${HIERARCHY_SEPARATOR}" or contain "${HIERARCHY_SEPARATOR}${HIERARCHY_SEPARATOR}")`);
+  }
+}
+
+/** True for the name of the inbox, which IMAP treats case-insensitively. */
+export function isInbox(name: string): boolean {
+  return name.toUpperCase() === 'INBOX';
+}
+
+export class Mailbox {
+  private folders = new Map<string, MaildirFolder>();
+
+  constructor(
+    /** Full address, e.g. alice@example.com. */
+    readonly address: string,
+    readonly dir: string,
+  ) {}
+
+  get inbox(): MaildirFolder {
+    return this.folder('INBOX');
+  }
+
+  /** The folder object for a name (it may not exist on disk yet). Throws InvalidFolderName. */
+  folder(name: string): MaildirFolder {
+    const key = isInbox(name) ? 'INBOX' : name;
+    let folder = this.folders.get(key);
+    if (!folder) {
+      if (key !== 'INBOX') checkFolderName(key);
+      folder = new MaildirFolder(key, key === 'INBOX' ? this.dir : join(this.dir, `.${key}`));
+      this.folders.set(key, folder);
+    }
+    return folder;
+  }
+
+  /** Creates the inbox and the standard folders. */
+  async create(): Promise<void> {
+    await this.inbox.create();
+    for (const { name } of STANDARD_FOLDERS) await this.folder(name).create();
+  }
+
+  /** Names of the folders that exist on disk, INBOX first. */
+  async folderNames(): Promise<string[]> {
+    const names = ['INBOX'];
+    let entries: string[] = [];
+    try {
+      entries = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const entry of entries.sort()) {
+      if (!entry.startsWith('.') || entry === '.' || entry === '..') continue;
+      const name = entry.slice(1);
+      try {
+        checkFolderName(name);
+        if ((await stat(join(this.dir, entry, 'cur'))).isDirectory()) names.push(name);
+      } catch {
+        // Not a Maildir++ folder (a stray dot file): not shown.
+      }
+    }
+    return names;
+  }
+
+  /** Removes a folder and its messages. INBOX cannot be removed. */
+  async deleteFolder(name: string): Promise<void> {
+    if (isInbox(name)) throw new InvalidFolderName(name, 'INBOX cannot be deleted');
+    const folder = this.folder(name);
+    await rm(folder.dir, { recursive: true, force: true });
+    this.folders.delete(folder.name);
+  }
+
+  /** Renames a folder on disk (its messages keep their UIDs). */
+  async renameFolder(from: string, to: string): Promise<void> {
+    if (isInbox(from) || isInbox(to)) throw new InvalidFolderName(from, 'INBOX cannot be renamed here');
+    const source = this.folder(from);
+    const target = this.folder(to);
+    await renameDir(source.dir, target.dir);
+    this.folders.delete(source.name);
+    this.folders.delete(target.name);
+  }
+}

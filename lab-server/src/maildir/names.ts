@@ -1,0 +1,72 @@
+/**
+ * Maildir file names, as Dovecot writes them:
+ *   <time>.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<crlf-size>[:2,<flags>]
+ * The part before ":2," is the message's permanent base name; the flags after it change.
+ */
+import { hostname } from 'node:os';
+
+/** The Maildir flag letters, in the ASCII order the spec requires in the info suffix. */
+export const MAILDIR_FLAGS = ['D', 'F', 'P', 'R', 'S', 'T'] as const;
+export type MaildirFlag = (typeof MAILDIR_FLAGS)[number];
+
+/** IMAP system flags and the Maildir letters that store them. */
+export const IMAP_TO_MAILDIR: Record<string, MaildirFlag> = {
+  '\\Draft': 'D',
+  '\\Flagged': 'F',
+  '\\Answered': 'R',
+  '\\Seen': 'S',
+  '\\Deleted': 'T',
+};
+
+let deliveryCounter = 0;
+// A host name may not contain '/' or ':' in a Maildir name; Dovecot writes them as \057 and \072.
+const localHost = hostname().replace(/\//g, '\\057').replace(/:/g, '\\072') || 'localhost';
+
+export interface ParsedName {
+  /** Everything before ":2,": stable for the life of the message. */
+  base: string;
+  /** Maildir flag letters from the info suffix, sorted, without duplicates. */
+  flags: string;
+  /** S= from the name: the file's size in bytes, if the name carries it. */
+  size?: number;
+  /** W= from the name: the size with CRLF line ends (what IMAP and POP3 report). */
+  wireSize?: number;
+}
+
+/** A fresh unique base name for a message of the given sizes. */
+export function uniqueBaseName(size: number, wireSize: number, now = Date.now()): string {
+  const seconds = Math.floor(now / 1000);
+  const usec = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+  deliveryCounter += 1;
+  return `${seconds}.M${usec}P${process.pid}Q${deliveryCounter}.${localHost},S=${size},W=${wireSize}`;
+}
+
+export function parseName(fileName: string): ParsedName {
+  const infoAt = fileName.indexOf(':2,');
+  const base = infoAt === -1 ? fileName : fileName.slice(0, infoAt);
+  const flags = infoAt === -1 ? '' : normaliseFlags(fileName.slice(infoAt + 3));
+  const parsed: ParsedName = { base, flags };
+  const size = /,S=(\d+)/.exec(base);
+  const wire = /,W=(\d+)/.exec(base);
+  if (size) parsed.size = Number(size[1]);
+  if (wire) parsed.wireSize = Number(wire[1]);
+  return parsed;
+}
+
+/** The name a message has in cur/ with the given flags. */
+export function curName(base: string, flags: string): string {
+  return `${base}:2,${normaliseFlags(flags)}`;
+}
+
+/** Keep only letters Maildir knows, once each, in ASCII order. */
+export function normaliseFlags(flags: string): string {
+  return [...new Set(flags.split(''))]
+    .filter((f) => /^[A-Za-z]$/.test(f))
+    .sort()
+    .join('');
+}
+
+/** True if a directory entry could be a message (not a dot file or a temporary). */
+export function looksLikeMessage(fileName: string): boolean {
+  return fileName.length > 0 && !fileName.startsWith('.') && !fileName.includes('/');
+}

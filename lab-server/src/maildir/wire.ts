@@ -1,0 +1,43 @@
+/**
+ * Line ends. The Maildir keeps messages with LF line ends, as Postfix and Dovecot do on Unix;
+ * SMTP, POP3 and IMAP speak CRLF. These convert between the two without a regex pass per line.
+ */
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Stored form: every CRLF becomes LF; lone CRs are kept as they are. */
+export function toStored(data: Buffer): Buffer {
+  let crlf = 0;
+  for (let i = 0; i < data.length - 1; i++) if (data[i] === CR && data[i + 1] === LF) crlf++;
+  if (crlf === 0) return data;
+  const out = Buffer.allocUnsafe(data.length - crlf);
+  let o = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === CR && data[i + 1] === LF) continue;
+    out[o++] = data[i]!;
+  }
+  return out;
+}
+
+/** Number of octets the stored message takes on the wire, where each LF becomes CRLF. */
+export function wireSize(stored: Buffer): number {
+  let lf = 0;
+  for (let i = 0; i < stored.length; i++) if (stored[i] === LF) lf++;
+  return stored.length + lf;
+}
+
+/** Wire form: every LF of the stored message becomes CRLF. */
+export function toWire(stored: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(wireSize(stored));
+  let o = 0;
+  let from = 0;
+  for (let i = stored.indexOf(LF); i !== -1; i = stored.indexOf(LF, i + 1)) {
+    o += stored.copy(out, o, from, i);
+    out[o++] = CR;
+    out[o++] = LF;
+    from = i + 1;
+  }
+  stored.copy(out, o, from);
+  return out;
+}

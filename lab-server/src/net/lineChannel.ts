@@ -1,0 +1,167 @@
+/**
+ * A text-protocol connection read one line (or one counted block of bytes) at a time, for the
+ * POP3 and IMAP sessions. Memory stays bounded whatever a client sends: an over-long line is
+ * dropped as it arrives and reported once as `tooLong` when its end finally comes.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+
+export interface Line {
+  /** The line without its CRLF (or bare LF). Empty when tooLong. */
+  bytes: Buffer;
+  tooLong: boolean;
+}
+
+type Waiter = () => void;
+
+export class LineChannel {
+  private buffer: Buffer = Buffer.alloc(0);
+  private discarding = false;
+  private ended = false;
+  private waiter: Waiter | undefined;
+  private current: Socket | TLSSocket;
+
+  constructor(
+    socket: Socket | TLSSocket,
+    private readonly maxLineLength: number,
+  ) {
+    this.current = socket;
+    this.attach(socket);
+  }
+
+  get socket(): Socket | TLSSocket {
+    return this.current;
+  }
+
+  get encrypted(): boolean {
+    return this.current instanceof TLSSocket && this.current.encrypted;
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** The next line, or undefined once the client has gone. */
+  async readLine(): Promise<Line | undefined> {
+    for (;;) {
+      const nl = this.buffer.indexOf(0x0a);
+      if (nl !== -1) {
+        const end = nl > 0 && this.buffer[nl - 1] === 0x0d ? nl - 1 : nl;
+        const bytes = this.buffer.subarray(0, end);
+        this.buffer = this.buffer.subarray(nl + 1);
+        this.resumeIfDrained();
+        if (this.discarding) {
+          this.discarding = false;
+          return { bytes: Buffer.alloc(0), tooLong: true };
+        }
+        return { bytes: Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
+      }
+      if (this.buffer.length > this.maxLineLength) {
+        // Drop what we have; keep dropping until the line ends.
+        this.discarding = true;
+        this.buffer = Buffer.alloc(0);
+        this.resumeIfDrained();
+      }
+      if (this.ended) return undefined;
+      await this.wait();
+    }
+  }
+
+  /** Exactly n bytes (an IMAP literal), or undefined if the client goes first. */
+  async readBytes(n: number): Promise<Buffer | undefined> {
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (;;) {
+      const take = Math.min(n - have, this.buffer.length);
+      if (take > 0) {
+        parts.push(Buffer.from(this.buffer.subarray(0, take)));
+        this.buffer = this.buffer.subarray(take);
+        have += take;
+        this.resumeIfDrained();
+      }
+      if (have === n) return Buffer.concat(parts, n);
+      if (this.ended) return undefined;
+      await this.wait();
+    }
+  }
+
+  /** Writes a reply, waiting when the client reads slower than we write. */
+  async write(data: string | Buffer): Promise<void> {
+    if (this.ended || this.current.destroyed) return;
+    if (!this.current.write(data)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.current.off('drain', done);
+          this.current.off('close', done);
+          resolve();
+        };
+        this.current.on('drain', done);
+        this.current.on('close', done);
+      });
+    }
+  }
+
+  /**
+   * Upgrades to TLS after STARTTLS/STLS. Anything the client sent after the command in the
+   * clear is thrown away, so it cannot be smuggled into the encrypted session.
+   */
+  async startTls(context: SecureContext): Promise<void> {
+    const plain = this.current;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('end');
+    this.buffer = Buffer.alloc(0);
+    this.discarding = false;
+    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
+    this.current = secure;
+    this.attach(secure);
+    await new Promise<void>((resolve) => {
+      secure.once('secure', resolve);
+      secure.once('close', resolve);
+      secure.once('error', () => resolve());
+    });
+  }
+
+  close(): void {
+    this.ended = true;
+    this.current.end();
+    this.wake();
+  }
+
+  destroy(): void {
+    this.ended = true;
+    this.current.destroy();
+    this.wake();
+  }
+
+  private attach(socket: Socket | TLSSocket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      // Stop reading while a client floods us faster than we answer.
+      if (this.buffer.length > this.maxLineLength * 4 + 65536) socket.pause();
+      this.wake();
+    });
+    const finish = (): void => {
+      this.ended = true;
+      this.wake();
+    };
+    socket.on('end', finish);
+    socket.on('close', finish);
+    socket.on('error', finish);
+  }
+
+  private resumeIfDrained(): void {
+    if (this.current.isPaused() && this.buffer.length <= this.maxLineLength) this.current.resume();
+  }
+
+  private wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}

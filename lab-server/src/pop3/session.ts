@@ -1,0 +1,360 @@
+/**
+ * One POP3 session (RFC 1939, CAPA from RFC 2449, STLS from RFC 2595, AUTH PLAIN from
+ * RFC 5034). States: AUTHORIZATION -> TRANSACTION -> UPDATE. Deletions are only marks until
+ * QUIT; a connection that drops without QUIT deletes nothing.
+ */
+import type { MaildirFolder, MessageInfo } from '../maildir/folder.js';
+import type { Mailbox } from '../maildir/mailbox.js';
+import { toWire } from '../maildir/wire.js';
+import { isLoopback } from '../net/handoff.js';
+import type { LineChannel } from '../net/lineChannel.js';
+import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import type { WorldUser } from '../world/definition.js';
+import { dotStuff, topOfMessage } from './format.js';
+import type { MaildropLocks } from './locks.js';
+
+type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
+
+export interface Pop3Options {
+  access: SandboxAccess;
+  locks: MaildropLocks;
+  /** Present when STLS may be offered. */
+  startTls?: () => Promise<void>;
+  /** Refuse USER/PASS and AUTH before TLS even from loopback (--require-tls-auth). */
+  requireTlsAuth: boolean;
+  hostName: string;
+}
+
+interface Maildrop {
+  mailbox: Mailbox;
+  folder: MaildirFolder;
+  messages: MessageInfo[];
+  deleted: Set<number>;
+  retrieved: Set<number>;
+}
+
+type Handler = (args: string[]) => Promise<void>;
+
+const COMMANDS_HELP = 'USER, PASS, AUTH, STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, CAPA, STLS, QUIT';
+
+export class Pop3Session {
+  private state: State = 'AUTHORIZATION';
+  private pendingUser: string | undefined;
+  private user: WorldUser | undefined;
+  private drop: Maildrop | undefined;
+  private lockReleased = false;
+  private readonly handlers: Record<string, { states: State[]; run: Handler }>;
+
+  constructor(
+    private readonly channel: LineChannel,
+    private readonly scope: ConnectionScope,
+    private readonly options: Pop3Options,
+  ) {
+    const auth: State[] = ['AUTHORIZATION'];
+    const trans: State[] = ['TRANSACTION'];
+    const both: State[] = ['AUTHORIZATION', 'TRANSACTION'];
+    this.handlers = {
+      CAPA: { states: both, run: () => this.capa() },
+      NOOP: { states: trans, run: () => this.ok('') },
+      QUIT: { states: both, run: () => this.quit() },
+      USER: { states: auth, run: (a) => this.userCommand(a) },
+      PASS: { states: auth, run: (a) => this.pass(a) },
+      AUTH: { states: auth, run: (a) => this.auth(a) },
+      STLS: { states: auth, run: () => this.stls() },
+      STAT: { states: trans, run: () => this.stat() },
+      LIST: { states: trans, run: (a) => this.list(a) },
+      UIDL: { states: trans, run: (a) => this.uidl(a) },
+      RETR: { states: trans, run: (a) => this.retr(a) },
+      TOP: { states: trans, run: (a) => this.top(a) },
+      DELE: { states: trans, run: (a) => this.dele(a) },
+      RSET: { states: trans, run: () => this.rset() },
+    };
+  }
+
+  /** Runs the session until the client quits or goes away. */
+  async run(): Promise<void> {
+    await this.ok(`${this.options.hostName} POP3 MailLab ready. Log in with USER and PASS (type CAPA to see what this server can do)`);
+    try {
+      while (this.state !== 'UPDATE') {
+        const line = await this.channel.readLine();
+        if (!line) break;
+        await this.handle(line.bytes, line.tooLong);
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Ends the session without UPDATE (shutdown, sandbox reset): marked deletions are kept. */
+  async abort(reason: string): Promise<void> {
+    this.release();
+    this.state = 'UPDATE';
+    await this.err(`[SYS/TEMP] ${reason}`);
+    this.channel.close();
+    // A client that never closes its side must not hold the server open.
+    setTimeout(() => this.channel.destroy(), 500).unref();
+  }
+
+  private async handle(bytes: Buffer, tooLong: boolean): Promise<void> {
+    if (tooLong) return this.err('Line too long: a POP3 command is at most 255 characters. Type a short command such as STAT');
+    if (bytes.includes(0)) return this.err('NUL bytes are not allowed in commands. Type the command as plain text');
+    const text = bytes.toString('latin1').trim();
+    if (text === '') return this.err(`Empty command. Commands are: ${COMMANDS_HELP}`);
+    const [verbRaw = '', ...args] = text.split(/\s+/);
+    const verb = verbRaw.toUpperCase();
+    // AUTH's and PASS's argument may contain spaces (a password with spaces).
+    const rest = text.slice(verbRaw.length).replace(/^\s/, '');
+    const handler = this.handlers[verb];
+    if (!handler) return this.err(`Unknown command "${verbRaw.slice(0, 20)}". Commands are: ${COMMANDS_HELP}`);
+    if (!handler.states.includes(this.state)) return this.err(this.wrongState(verb));
+    await handler.run(verb === 'PASS' ? [rest] : args);
+  }
+
+  private wrongState(verb: string): string {
+    if (this.state === 'AUTHORIZATION') {
+      return `${verb} is not allowed before login. Log in first: USER alice@example.com, then PASS <password>`;
+    }
+    if (verb === 'STLS') return 'STLS is only allowed before login. Reconnect and send STLS first';
+    return `Already logged in as ${this.user?.address}. ${verb} is only allowed before login`;
+  }
+
+  private async capa(): Promise<void> {
+    const caps = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'EXPIRE NEVER', 'IMPLEMENTATION MailLab'];
+    if (this.state === 'AUTHORIZATION') {
+      if (this.plaintextAllowed()) caps.unshift('USER', 'SASL PLAIN');
+      if (this.options.startTls && !this.channel.encrypted) caps.push('STLS');
+    }
+    await this.multiline('Capability list follows', caps);
+  }
+
+  private plaintextAllowed(): boolean {
+    if (this.channel.encrypted) return true;
+    if (this.options.requireTlsAuth) return false;
+    // As Dovecot does: clear-text passwords are fine where they cannot be sniffed.
+    return this.scope.viaBridge || isLoopback(this.channel.socket.remoteAddress);
+  }
+
+  private async refusePlaintext(): Promise<boolean> {
+    if (this.plaintextAllowed()) return false;
+    await this.err('[AUTH] Plaintext authentication is not allowed on an unencrypted connection. Send STLS first, then log in');
+    return true;
+  }
+
+  private async userCommand(args: string[]): Promise<void> {
+    if (await this.refusePlaintext()) return;
+    if (args.length !== 1) return this.err('USER needs exactly one argument, your login. Try: USER alice@example.com');
+    this.pendingUser = args[0];
+    await this.ok(`Send PASS with the password for ${args[0]}`);
+  }
+
+  private async pass(args: string[]): Promise<void> {
+    if (await this.refusePlaintext()) return;
+    const user = this.pendingUser;
+    this.pendingUser = undefined;
+    if (user === undefined) return this.err('Send USER first, then PASS. Try: USER alice@example.com');
+    const password = args[0] ?? '';
+    if (password === '') return this.err('PASS needs the password. Try: PASS secret');
+    await this.login(user, password);
+  }
+
+  private async auth(args: string[]): Promise<void> {
+    if (args.length === 0) return this.multiline('Supported mechanisms follow', ['PLAIN']);
+    if (await this.refusePlaintext()) return;
+    if (args[0]!.toUpperCase() !== 'PLAIN') return this.err(`Unsupported mechanism ${args[0]}. Use AUTH PLAIN`);
+    let response = args[1];
+    if (response === undefined) {
+      await this.channel.write('+ \r\n');
+      const line = await this.channel.readLine();
+      if (!line) return;
+      response = line.bytes.toString('latin1').trim();
+    }
+    if (response === '*') return this.err('[AUTH] Authentication cancelled');
+    const decoded = decodePlain(response);
+    if (!decoded) return this.err('[AUTH] Malformed AUTH PLAIN response: send base64 of "\\0user\\0password"');
+    await this.login(decoded.login, decoded.password);
+  }
+
+  private async login(login: string, password: string): Promise<void> {
+    const user = this.options.access.authenticate(this.scope, login, password);
+    if (!user) {
+      // Slow down password guessing a little.
+      await new Promise((r) => setTimeout(r, 300));
+      return this.err('[AUTH] Wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com');
+    }
+    const mailbox = this.scope.sandbox.mailbox(user);
+    if (!this.options.locks.acquire(mailbox)) {
+      return this.err(`[IN-USE] ${user.address}'s maildrop is open in another POP3 session. QUIT that session first, then log in again`);
+    }
+    try {
+      const folder = mailbox.inbox;
+      const messages = [...(await folder.sync())];
+      this.user = user;
+      this.drop = { mailbox, folder, messages, deleted: new Set(), retrieved: new Set() };
+      this.state = 'TRANSACTION';
+      const octets = messages.reduce((n, m) => n + m.wireSize, 0);
+      await this.ok(`Logged in as ${user.address}: ${messages.length} messages (${octets} octets)`);
+    } catch (err) {
+      this.options.locks.release(mailbox);
+      throw err;
+    }
+  }
+
+  private async stls(): Promise<void> {
+    if (this.channel.encrypted) return this.err('This connection is already encrypted');
+    if (!this.options.startTls) return this.err('STLS is not available on this port');
+    await this.ok('Begin TLS negotiation now');
+    await this.options.startTls();
+  }
+
+  private async stat(): Promise<void> {
+    const live = this.liveMessages();
+    await this.ok(`${live.length} ${live.reduce((n, { info }) => n + info.wireSize, 0)}`);
+  }
+
+  private async list(args: string[]): Promise<void> {
+    if (args.length > 0) {
+      const found = await this.pick(args[0]);
+      if (found) await this.ok(`${found.number} ${found.info.wireSize}`);
+      return;
+    }
+    const live = this.liveMessages();
+    await this.multiline(
+      `${live.length} messages`,
+      live.map(({ number, info }) => `${number} ${info.wireSize}`),
+    );
+  }
+
+  private async uidl(args: string[]): Promise<void> {
+    const folder = this.drop!.folder;
+    if (args.length > 0) {
+      const found = await this.pick(args[0]);
+      if (found) await this.ok(`${found.number} ${uidlOf(found.info, folder)}`);
+      return;
+    }
+    await this.multiline(
+      'Unique-ID listing follows',
+      this.liveMessages().map(({ number, info }) => `${number} ${uidlOf(info, folder)}`),
+    );
+  }
+
+  private async retr(args: string[]): Promise<void> {
+    const found = await this.pick(args[0], 'RETR 1');
+    if (!found) return;
+    const stored = await this.drop!.folder.read(found.info.uid);
+    if (!stored) return this.err(`Message ${found.number} was removed by another session. Type LIST to see what is left`);
+    this.drop!.retrieved.add(found.number);
+    await this.channel.write(`+OK ${found.info.wireSize} octets\r\n`);
+    await this.channel.write(dotStuff(toWire(stored)));
+  }
+
+  private async top(args: string[]): Promise<void> {
+    const lines = Number(args[1]);
+    if (args.length !== 2 || !/^\d+$/.test(args[1]!) || !Number.isSafeInteger(lines)) {
+      return this.err('TOP needs a message number and a line count. Try: TOP 1 5');
+    }
+    const found = await this.pick(args[0], 'TOP 1 5');
+    if (!found) return;
+    const stored = await this.drop!.folder.read(found.info.uid);
+    if (!stored) return this.err(`Message ${found.number} was removed by another session. Type LIST to see what is left`);
+    await this.channel.write('+OK Top of message follows\r\n');
+    await this.channel.write(dotStuff(toWire(topOfMessage(stored, lines))));
+  }
+
+  private async dele(args: string[]): Promise<void> {
+    const found = await this.pick(args[0], 'DELE 1');
+    if (!found) return;
+    this.drop!.deleted.add(found.number);
+    await this.ok(`Message ${found.number} marked for deletion; it is removed when you QUIT (RSET undoes this)`);
+  }
+
+  private async rset(): Promise<void> {
+    const drop = this.drop!;
+    drop.deleted.clear();
+    await this.ok(`${drop.messages.length} messages, none marked for deletion`);
+  }
+
+  private async quit(): Promise<void> {
+    if (this.state === 'AUTHORIZATION') {
+      this.state = 'UPDATE';
+      await this.ok(`${this.options.hostName} POP3 MailLab signing off`);
+      this.channel.close();
+      return;
+    }
+    this.state = 'UPDATE';
+    const drop = this.drop!;
+    const deleteUids = [...drop.deleted].map((n) => drop.messages[n - 1]!.uid);
+    let failed = false;
+    try {
+      await drop.folder.expunge(deleteUids);
+      // Like Dovecot: what was downloaded and kept is marked \Seen for IMAP clients.
+      for (const n of drop.retrieved) {
+        if (drop.deleted.has(n)) continue;
+        const info = drop.folder.get(drop.messages[n - 1]!.uid);
+        if (info && !info.flags.includes('S')) await drop.folder.setFlags(info.uid, info.flags + 'S');
+      }
+    } catch {
+      failed = true;
+    }
+    this.release();
+    if (failed) await this.err('[SYS/TEMP] Some deleted messages could not be removed. Log in again and check with LIST');
+    else await this.ok(`${this.options.hostName} POP3 MailLab signing off (deleted: ${deleteUids.length})`);
+    this.channel.close();
+  }
+
+  /** Messages not marked deleted, with their numbers. */
+  private liveMessages(): Array<{ number: number; info: MessageInfo }> {
+    const drop = this.drop!;
+    return drop.messages.map((info, i) => ({ number: i + 1, info })).filter(({ number }) => !drop.deleted.has(number));
+  }
+
+  /** Resolves a message-number argument, answering -ERR itself when it is not usable. */
+  private async pick(arg: string | undefined, example = 'LIST 1'): Promise<{ number: number; info: MessageInfo } | undefined> {
+    const drop = this.drop!;
+    if (arg === undefined || !/^\d{1,9}$/.test(arg)) {
+      await this.err(`A message number is needed. Try: ${example}`);
+      return undefined;
+    }
+    const number = Number(arg);
+    const info = drop.messages[number - 1];
+    if (!info) {
+      await this.err(`No message ${arg}: the maildrop has messages 1 to ${drop.messages.length}. Type LIST to see them`);
+      return undefined;
+    }
+    if (drop.deleted.has(number)) {
+      await this.err(`Message ${number} is marked for deletion. RSET unmarks it`);
+      return undefined;
+    }
+    return { number, info };
+  }
+
+  private release(): void {
+    if (!this.drop || this.lockReleased) return;
+    this.lockReleased = true;
+    this.options.locks.release(this.drop.mailbox);
+  }
+
+  private ok(text: string): Promise<void> {
+    return this.channel.write(text ? `+OK ${text}\r\n` : '+OK\r\n');
+  }
+
+  private err(text: string): Promise<void> {
+    return this.channel.write(`-ERR ${text}\r\n`);
+  }
+
+  private multiline(first: string, lines: string[]): Promise<void> {
+    return this.channel.write(`+OK ${first}\r\n${lines.map((l) => `${l}\r\n`).join('')}.\r\n`);
+  }
+}
+
+/** Dovecot's default UIDL format: UID and UIDVALIDITY as 8 hex digits each. */
+export function uidlOf(info: MessageInfo, folder: MaildirFolder): string {
+  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(8, '0');
+  return `${hex(info.uid)}${hex(folder.uidValidity)}`;
+}
+
+function decodePlain(base64: string): { login: string; password: string } | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return undefined;
+  const parts = Buffer.from(base64, 'base64').toString('utf8').split('\0');
+  if (parts.length !== 3 || !parts[1]) return undefined;
+  return { login: parts[1], password: parts[2]! };
+}

@@ -1,0 +1,30 @@
+/**
+ * The lab's services: what each one is, its standard port and how it uses TLS. A lab port is
+ * the standard port plus the offset (25 -> 2025 with the default offset 2000).
+ */
+
+export type ServiceId = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps';
+export type TlsMode = 'starttls' | 'implicit';
+
+export interface ServiceInfo {
+  id: ServiceId;
+  protocol: 'smtp' | 'pop3' | 'imap';
+  standardPort: number;
+  tls: TlsMode;
+  /** One line for the port table. */
+  purpose: { en: string; 'zh-CN': string };
+}
+
+export const SERVICES: readonly ServiceInfo[] = [
+  { id: 'smtp', protocol: 'smtp', standardPort: 25, tls: 'starttls', purpose: { en: 'SMTP between servers (MX), no AUTH', 'zh-CN': '服务器之间的 SMTP（MX），不认证' } },
+  { id: 'submission', protocol: 'smtp', standardPort: 587, tls: 'starttls', purpose: { en: 'mail submission: STARTTLS, then AUTH', 'zh-CN': '邮件提交：先 STARTTLS，再 AUTH' } },
+  { id: 'submissions', protocol: 'smtp', standardPort: 465, tls: 'implicit', purpose: { en: 'mail submission over implicit TLS (RFC 8314)', 'zh-CN': '隐式 TLS 的邮件提交（RFC 8314）' } },
+  { id: 'pop3', protocol: 'pop3', standardPort: 110, tls: 'starttls', purpose: { en: 'POP3, STLS to encrypt', 'zh-CN': 'POP3，用 STLS 加密' } },
+  { id: 'pop3s', protocol: 'pop3', standardPort: 995, tls: 'implicit', purpose: { en: 'POP3 over implicit TLS', 'zh-CN': '隐式 TLS 的 POP3' } },
+  { id: 'imap', protocol: 'imap', standardPort: 143, tls: 'starttls', purpose: { en: 'IMAP, STARTTLS to encrypt', 'zh-CN': 'IMAP，用 STARTTLS 加密' } },
+  { id: 'imaps', protocol: 'imap', standardPort: 993, tls: 'implicit', purpose: { en: 'IMAP over implicit TLS', 'zh-CN': '隐式 TLS 的 IMAP' } },
+];
+
+export function serviceInfo(id: ServiceId): ServiceInfo {
+  return SERVICES.find((s) => s.id === id)!;
+}

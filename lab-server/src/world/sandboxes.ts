@@ -1,0 +1,121 @@
+/**
+ * The programmatic API for sandboxes: create, open, reset, delete, list. The CLI, the servers,
+ * the bridge and classroom mode all go through it. A sandbox's definition is kept in
+ * <data>/sandboxes/<id>/world.json; its mail under vhosts/.
+ */
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
+import { Sandbox } from './sandbox.js';
+import { seedMessages } from './seedMail.js';
+
+export const DEFAULT_SANDBOX = 'default';
+const SANDBOX_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export class UnknownSandbox extends Error {
+  constructor(readonly sandboxId: string) {
+    super(`No sandbox named "${sandboxId}"`);
+  }
+}
+
+export function checkSandboxId(id: string): void {
+  if (!SANDBOX_ID.test(id)) {
+    throw new Error(`Invalid sandbox id "${id}": use 1-64 lower-case letters, digits, "-" or "_"`);
+  }
+}
+
+export class Sandboxes {
+  private open = new Map<string, Sandbox>();
+
+  constructor(readonly dataDir: string) {}
+
+  get root(): string {
+    return join(this.dataDir, 'sandboxes');
+  }
+
+  /** Opens a sandbox that exists on disk. Throws UnknownSandbox. */
+  async get(id: string): Promise<Sandbox> {
+    checkSandboxId(id);
+    const cached = this.open.get(id);
+    if (cached) return cached;
+    const dir = join(this.root, id);
+    let definition: WorldDefinition;
+    try {
+      definition = JSON.parse(await readFile(join(dir, 'world.json'), 'utf8')) as WorldDefinition;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UnknownSandbox(id);
+      throw err;
+    }
+    checkDefinition(definition);
+    const sandbox = this.open.get(id) ?? new Sandbox(id, dir, definition);
+    this.open.set(id, sandbox);
+    return sandbox;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    try {
+      await this.get(id);
+      return true;
+    } catch (err) {
+      if (err instanceof UnknownSandbox) return false;
+      throw err;
+    }
+  }
+
+  /** Creates and seeds a sandbox. An existing sandbox of that id is left as it is. */
+  async create(id: string, definition: WorldDefinition = defaultWorld()): Promise<Sandbox> {
+    checkSandboxId(id);
+    checkDefinition(definition);
+    if (await this.exists(id)) return this.get(id);
+    const dir = join(this.root, id);
+    await mkdir(dir, { recursive: true });
+    await this.seed(new Sandbox(id, dir, definition));
+    // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
+    await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n');
+    return this.get(id);
+  }
+
+  /** Restores a sandbox's mail to its seeded state (same users and passwords). */
+  async reset(id: string): Promise<Sandbox> {
+    const sandbox = await this.get(id);
+    // Move the old mail aside first so the reset is all-or-nothing from a reader's view.
+    const old = join(sandbox.dir, `vhosts.old.${process.pid}.${Date.now()}`);
+    await rename(sandbox.vhostsDir, old).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    sandbox.forgetMailboxes();
+    await this.seed(sandbox);
+    await rm(old, { recursive: true, force: true });
+    sandbox.events.emit('reset');
+    return sandbox;
+  }
+
+  /** Removes a sandbox and all its mail. */
+  async delete(id: string): Promise<void> {
+    checkSandboxId(id);
+    const sandbox = this.open.get(id);
+    this.open.delete(id);
+    await rm(join(this.root, id), { recursive: true, force: true });
+    sandbox?.events.emit('deleted');
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.root, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && SANDBOX_ID.test(e.name)).map((e) => e.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  private async seed(sandbox: Sandbox): Promise<void> {
+    for (const user of sandbox.definition.users) {
+      const mailbox = sandbox.mailbox(user);
+      await mailbox.create();
+      for (const message of seedMessages(user, sandbox.hostName)) {
+        await mailbox.inbox.deliver(message.raw, { internalDate: message.internalDate });
+      }
+    }
+  }
+}
