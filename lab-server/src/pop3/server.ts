@@ -77,7 +77,7 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
   };
 
   const server = implicitTls
-    ? createTlsServer({ secureContext: deps.tls.context }, onSocket)
+    ? createTlsServer({ key: deps.tls.key, cert: deps.tls.cert }, onSocket)
     : createPlainServer(onSocket);
   server.on('tlsClientError', () => undefined);
 

@@ -46,6 +46,11 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
     text: '5.7.0 Authentication required: this is the submission port. Log in with AUTH PLAIN or AUTH LOGIN before MAIL FROM',
   },
   {
+    code: 421,
+    startsWith: 'Error: Command line too long',
+    text: '4.5.0 Line too long: an SMTP command line is at most 16 KB. Closing the connection; reconnect and send short commands',
+  },
+  {
     code: 500,
     startsWith: 'Error: command not recognized',
     text: '5.5.2 Command not recognized. Try EHLO, MAIL FROM:<you@example.com>, RCPT TO:<bob@example.com>, DATA, RSET, NOOP or QUIT',

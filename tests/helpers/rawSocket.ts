@@ -1,0 +1,86 @@
+/**
+ * A scripted raw TCP (or TLS) conversation, for protocol tests that check exact replies.
+ */
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+
+export class RawClient {
+  private data = '';
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(public socket: Socket | TLSSocket) {
+    this.attach(socket);
+  }
+
+  static async open(port: number, tls = false): Promise<RawClient> {
+    const socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : connect({ port, host: '127.0.0.1' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
+      socket.once('error', reject);
+    });
+    return new RawClient(socket);
+  }
+
+  private attach(socket: Socket | TLSSocket): void {
+    socket.on('data', (d: Buffer) => {
+      this.data += d.toString('latin1');
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  send(text: string | Buffer): void {
+    this.socket.write(text);
+  }
+
+  /** Waits until the received text matches, returns everything received so far and clears it. */
+  async until(pattern: RegExp, timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.data)) {
+      if (this.closed) throw new Error(`connection closed before ${pattern}; got: ${JSON.stringify(this.data.slice(-500))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${pattern}; got: ${JSON.stringify(this.data.slice(-500))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    const out = this.data;
+    this.data = '';
+    return out;
+  }
+
+  /** Sends a line (CRLF added) and waits for the reply pattern. */
+  async command(line: string, reply: RegExp, timeoutMs?: number): Promise<string> {
+    this.send(line + '\r\n');
+    return this.until(reply, timeoutMs);
+  }
+
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error('connection did not close');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
