@@ -13,6 +13,11 @@ export class RawClient {
     this.attach(socket);
   }
 
+  /** Wraps a socket that is already connected. */
+  static fromSocket(socket: Socket | TLSSocket): RawClient {
+    return new RawClient(socket);
+  }
+
   static async open(port: number, tls = false): Promise<RawClient> {
     const socket = tls
       ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })

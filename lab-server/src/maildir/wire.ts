@@ -20,19 +20,23 @@ export function toStored(data: Buffer): Buffer {
   return out;
 }
 
-/** Number of octets the stored message takes on the wire, where each LF becomes CRLF. */
+/**
+ * Number of octets the stored message takes on the wire, where each bare LF becomes CRLF.
+ * (A file put into the Maildir by hand may already have CRLF line ends.)
+ */
 export function wireSize(stored: Buffer): number {
-  let lf = 0;
-  for (let i = 0; i < stored.length; i++) if (stored[i] === LF) lf++;
-  return stored.length + lf;
+  let bare = 0;
+  for (let i = stored.indexOf(LF); i !== -1; i = stored.indexOf(LF, i + 1)) if (i === 0 || stored[i - 1] !== CR) bare++;
+  return stored.length + bare;
 }
 
-/** Wire form: every LF of the stored message becomes CRLF. */
+/** Wire form: every bare LF of the stored message becomes CRLF. */
 export function toWire(stored: Buffer): Buffer {
   const out = Buffer.allocUnsafe(wireSize(stored));
   let o = 0;
   let from = 0;
   for (let i = stored.indexOf(LF); i !== -1; i = stored.indexOf(LF, i + 1)) {
+    if (i > 0 && stored[i - 1] === CR) continue;
     o += stored.copy(out, o, from, i);
     out[o++] = CR;
     out[o++] = LF;

@@ -1,0 +1,56 @@
+/**
+ * The maillab command: flags become a typed config; bad flags get a message in both languages
+ * and exit code 2.
+ */
+import { describe, expect, it } from 'vitest';
+import { serveConfig } from '../../lab-server/src/cli.js';
+import { run } from '../helpers/clients.js';
+
+describe('serve flags', () => {
+  it('has the documented defaults', () => {
+    const c = serveConfig([]);
+    expect(c).toMatchObject({ dataDir: './data', host: '127.0.0.1', httpPort: 8080, portOffset: 2000, requireTlsAuth: false });
+  });
+  it('reads offsets, per-service ports and TLS files', () => {
+    const c = serveConfig(['--port-offset', '0', '--pop3-port', '11110', '--http-port', '9000', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--require-tls-auth']);
+    expect(c).toMatchObject({ portOffset: 0, httpPort: 9000, tlsCert: 'c.pem', tlsKey: 'k.pem', requireTlsAuth: true });
+    expect(c.ports.pop3).toBe(11110);
+  });
+});
+
+describe('the maillab command', () => {
+  it('exits 2 with a bilingual message on a bad flag value', async () => {
+    const r = await run('node', ['bin/maillab.mjs', 'serve', '--port-offset', 'lots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--port-offset must be a whole number from 0 to 64540, not "lots"');
+    expect(r.stderr).toContain('必须是');
+  });
+  it('exits 2 on an unknown flag or command', async () => {
+    expect((await run('node', ['bin/maillab.mjs', 'serve', '--frobnicate'])).code).toBe(2);
+    const r = await run('node', ['bin/maillab.mjs', 'launch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Unknown command "launch"');
+  });
+  it('lists users and resets a sandbox in a data dir', async () => {
+    const { mkdtemp, rm, readdir, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join((await import('node:os')).tmpdir(), 'maillab-cli-'));
+    try {
+      const users = await run('node', ['bin/maillab.mjs', 'users', '--data', dir]);
+      expect(users.code).toBe(0);
+      expect(users.stdout).toMatch(/alice@example\.com\s+Alice\s+secret/);
+      expect(users.stdout).toContain('carol@otherdomain.com');
+      const inbox = join(dir, 'sandboxes', 'default', 'vhosts', 'example.com', 'alice', 'new');
+      await writeFile(join(inbox, 'extra'), 'Subject: extra\n\n');
+      expect(await readdir(inbox)).toHaveLength(4);
+      const reset = await run('node', ['bin/maillab.mjs', 'reset', '--data', dir]);
+      expect(reset.code).toBe(0);
+      expect(await readdir(inbox)).toHaveLength(3);
+      const unknown = await run('node', ['bin/maillab.mjs', 'reset', '--data', dir, '--sandbox', 'nope']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('No sandbox named "nope"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
