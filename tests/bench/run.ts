@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: measures the lab and prints the figures as JSON. A benchmark, not a test:
+ * it asserts nothing, and its numbers go into the closing notes of issues.
+ */
+import { existsSync } from 'node:fs';
+import { benchMail } from './mail.js';
+
+const results: Record<string, unknown> = {
+  node: process.version,
+  cpus: (await import('node:os')).cpus().length,
+  mail: await benchMail(),
+};
+// The IMAP figures join when the IMAP server and its benchmark are present.
+if (existsSync(new URL('./imap.ts', import.meta.url))) {
+  const { benchImap } = (await import('./imap.js')) as { benchImap: () => Promise<Record<string, number>> };
+  results.imap = await benchImap();
+}
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');
