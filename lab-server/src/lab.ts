@@ -3,9 +3,12 @@
  * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
  */
 import { rm, readdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attachBridge, type Bridge, type Requester } from './bridge/bridge.js';
+import type { BridgeLimits } from './bridge/terminalSession.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { consoleLogger, type Logger } from './log.js';
 import { HandoffRegistry } from './net/handoff.js';
@@ -31,6 +34,10 @@ export interface LabConfig {
   requireTlsAuth: boolean;
   siteDir: string;
   log: Logger;
+  /** Browser-terminal limits (tests lower them). */
+  bridgeLimits?: Partial<BridgeLimits>;
+  /** Decides whose sandbox a terminal opens in; single-learner mode uses the default sandbox. */
+  terminalRequester?: (req: IncomingMessage) => Promise<Requester | undefined>;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -55,6 +62,8 @@ export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES.filter((s) => s
 
 export interface RunningService extends ServiceInfo {
   port: number;
+  /** True while the listener accepts connections. */
+  listening: () => boolean;
 }
 
 export interface Lab {
@@ -65,6 +74,7 @@ export interface Lab {
   tls: TlsMaterial;
   services: RunningService[];
   httpPort: number;
+  bridge: Bridge;
   /** Port of a service by id. */
   port(id: ServiceId): number;
   stop(): Promise<void>;
@@ -128,7 +138,9 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const servers: Server[] = [];
   const services: RunningService[] = [];
 
+  let bridge: Bridge | undefined;
   const stopAll = async (): Promise<void> => {
+    bridge?.close();
     const reason = 'MailLab is shutting down. Reconnect when it is back';
     await Promise.all([
       ...smtpServers.map(
@@ -166,17 +178,37 @@ export async function startLab(config: LabConfig): Promise<Lab> {
         server = pop3.server;
       }
       const port = await listen(server, wanted, config.host, info.id);
-      services.push({ ...info, port });
+      services.push({ ...info, port, listening: () => server.listening });
     }
 
     const web = createWebServer(config.siteDir, {
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
       'GET /api/services': (_req, res) =>
         sendJson(res, 200, {
-          services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose }) => ({ id, protocol, standardPort, labPort: port, tls: mode, purpose })),
+          services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose, listening }) => ({
+            id,
+            protocol,
+            standardPort,
+            labPort: port,
+            tls: mode,
+            purpose,
+            listening: listening(),
+          })),
         }),
     });
     servers.push(web);
+    // Single-learner mode: every terminal belongs to the default sandbox.
+    const requester = config.terminalRequester ?? (async (): Promise<Requester> => ({ sandboxId: DEFAULT_SANDBOX, learnerId: 'default' }));
+    bridge = attachBridge(web, {
+      services: () => services,
+      handoffs,
+      sandboxes,
+      requester,
+      listenHost: config.host,
+      tlsServerName: defaultWorld().hostName,
+      log: config.log,
+      limits: config.bridgeLimits,
+    });
     const httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
 
     return {
@@ -187,6 +219,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       tls,
       services,
       httpPort,
+      bridge: bridge!,
       port(id) {
         const s = services.find((x) => x.id === id);
         if (!s) throw new Error(`service ${id} is not running`);

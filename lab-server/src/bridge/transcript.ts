@@ -37,26 +37,40 @@ export function transcriptsDir(sandbox: Sandbox): string {
   return join(sandbox.dir, 'transcripts');
 }
 
-/** Appends to one session's transcript; writes are queued so lines keep their order. */
+/**
+ * Appends to one session's transcript. Lines that arrive while a write is under way are
+ * gathered and written together, in order, so a busy terminal costs few writes.
+ */
 export class TranscriptWriter {
-  private queue: Promise<void>;
+  private pending: string[] = [];
+  private writing: Promise<void>;
   private readonly file: string;
 
   constructor(sandbox: Sandbox, header: TranscriptHeader) {
     const dir = transcriptsDir(sandbox);
     this.file = join(dir, `${header.session}.jsonl`);
-    this.queue = mkdir(dir, { recursive: true }).then(() => appendFile(this.file, JSON.stringify(header) + '\n'));
+    this.writing = mkdir(dir, { recursive: true })
+      .then(() => appendFile(this.file, JSON.stringify(header) + '\n'))
+      .catch(() => undefined);
   }
 
   add(dir: TranscriptLine['dir'], text: string, tls: boolean): void {
     const line: TranscriptLine = { t: new Date().toISOString(), dir, text };
     if (tls) line.tls = true;
-    this.queue = this.queue.then(() => appendFile(this.file, JSON.stringify(line) + '\n')).catch(() => undefined);
+    this.pending.push(JSON.stringify(line) + '\n');
+    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
   }
 
-  /** Resolves when every line so far is on disk. */
-  flush(): Promise<void> {
-    return this.queue;
+  /** Resolves when every line added so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) await this.writing;
+    await this.writing;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending.join('');
+    this.pending = [];
+    await appendFile(this.file, batch).catch(() => undefined);
   }
 }
 

@@ -2,9 +2,10 @@
  * In-process handoff: how a connection that the lab itself opens (the browser-terminal bridge)
  * tells the listener which sandbox it belongs to, without the learner typing anything.
  *
- * The bridge opens a real TCP connection to the real listener on loopback and registers its
- * own local port here; the listener looks up the peer port of each loopback connection it
- * accepts. Both ends live in this process, so nobody outside can claim a registration.
+ * The bridge opens a real TCP connection to the real listener and registers its own local
+ * address and port here; the listener looks up the peer address and port of each connection it
+ * accepts. Both ends live in this process, and no other socket can have that address and port
+ * while the bridge's socket is open, so nobody outside can claim a registration.
  */
 import type { Socket } from 'node:net';
 
@@ -17,7 +18,7 @@ export interface HandoffTicket {
 const CLAIM_WAIT_MS = 2000;
 
 export class HandoffRegistry {
-  private byPort = new Map<number, HandoffTicket>();
+  private byEndpoint = new Map<string, HandoffTicket>();
   private pending = 0;
   private waiters = new Set<() => void>();
 
@@ -34,27 +35,28 @@ export class HandoffRegistry {
       this.pending--;
       this.wake();
     };
+    let key: string | undefined;
     socket.once('connect', () => {
-      if (socket.localPort !== undefined) this.byPort.set(socket.localPort, ticket);
+      key = endpoint(socket.localAddress, socket.localPort);
+      this.byEndpoint.set(key, ticket);
       settle();
     });
     socket.once('close', () => {
-      if (socket.localPort !== undefined && this.byPort.get(socket.localPort) === ticket) {
-        this.byPort.delete(socket.localPort);
-      }
+      if (key !== undefined && this.byEndpoint.get(key) === ticket) this.byEndpoint.delete(key);
       settle();
     });
   }
 
   /**
-   * The ticket for an accepted loopback connection, or undefined for an ordinary client.
+   * The ticket for an accepted connection, or undefined for an ordinary client.
    * Waits briefly only while some bridge connection is still being set up.
    */
   async claim(remoteAddress: string | undefined, remotePort: number | undefined): Promise<HandoffTicket | undefined> {
-    if (remotePort === undefined || !isLoopback(remoteAddress)) return undefined;
+    if (remotePort === undefined || remoteAddress === undefined) return undefined;
+    const key = endpoint(remoteAddress, remotePort);
     const deadline = Date.now() + CLAIM_WAIT_MS;
     for (;;) {
-      const ticket = this.byPort.get(remotePort);
+      const ticket = this.byEndpoint.get(key);
       if (ticket) return ticket;
       if (this.pending === 0 || Date.now() >= deadline) return undefined;
       await new Promise<void>((resolve) => {
@@ -73,6 +75,11 @@ export class HandoffRegistry {
     this.waiters.clear();
     for (const w of waiters) w();
   }
+}
+
+/** "address:port", with IPv4-mapped IPv6 written as plain IPv4 so both ends agree. */
+function endpoint(address: string | undefined, port: number | undefined): string {
+  return `${(address ?? '').replace(/^::ffff:/, '')}:${port ?? ''}`;
 }
 
 export function isLoopback(address: string | undefined): boolean {

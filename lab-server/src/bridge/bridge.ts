@@ -1,0 +1,129 @@
+/**
+ * The browser-terminal bridge: WebSocket upgrades on the lab's web port at /api/terminal,
+ * same-origin only, each becoming a TerminalSession in the requester's sandbox.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RunningService } from '../lab.js';
+import type { Logger } from '../log.js';
+import type { HandoffRegistry } from '../net/handoff.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { DEFAULT_LIMITS, TerminalSession, type Bilingual, type BridgeLimits } from './terminalSession.js';
+
+export const TERMINAL_PATH = '/api/terminal';
+
+export interface Requester {
+  sandboxId: string;
+  /** A stable id of the learner, for per-learner limits and transcripts. */
+  learnerId: string;
+}
+
+export interface BridgeDeps {
+  services: () => readonly RunningService[];
+  handoffs: HandoffRegistry;
+  sandboxes: Sandboxes;
+  /** Who is asking: decides the sandbox. Returns undefined when the request may not open a terminal. */
+  requester: (req: IncomingMessage) => Promise<Requester | undefined>;
+  listenHost: string;
+  tlsServerName: string;
+  log: Logger;
+  limits?: Partial<BridgeLimits>;
+}
+
+export interface Bridge {
+  /** Open terminal sessions (for limits, shutdown and tests). */
+  sessions: ReadonlySet<TerminalSession>;
+  close(): void;
+}
+
+/** The address the bridge dials to reach a listener bound to `host`. */
+function dialHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+/** Same-origin check: a page of another site must not open terminals in a learner's name. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  const host = req.headers.host;
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}\n`);
+}
+
+export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
+  const sessions = new Set<TerminalSession>();
+
+  const explainAndClose = (ws: WebSocket, message: Bilingual): void => {
+    ws.send(JSON.stringify({ type: 'error', message }));
+    ws.send(JSON.stringify({ type: 'closed', text: 'Connection refused.', reason: 'refused' }));
+    ws.close(1008, 'refused');
+  };
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://lab.invalid');
+    if (url.pathname !== TERMINAL_PATH) return refuse(socket, 404, 'Not Found');
+    if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden: terminals open only from the lab\'s own pages');
+    void (async () => {
+      const requester = await deps.requester(req).catch(() => undefined);
+      if (!requester) return refuse(socket, 401, 'Unauthorized: log in to the lab first');
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const serviceId = url.searchParams.get('service') ?? '';
+        const service = deps.services().find((s) => s.id === serviceId);
+        if (!service) {
+          const names = deps.services().map((s) => s.id).join(', ');
+          return explainAndClose(ws, { en: `Unknown service "${serviceId}". Choose one of: ${names}.`, 'zh-CN': `未知服务 "${serviceId}"。可选：${names}。` });
+        }
+        const mine = [...sessions].filter((s) => s.owner === requester.learnerId).length;
+        if (mine >= limits.perLearner) {
+          return explainAndClose(ws, {
+            en: `You already have ${mine} terminals open (the limit is ${limits.perLearner}). Close one, then try again.`,
+            'zh-CN': `你已经打开了 ${mine} 个终端（上限 ${limits.perLearner} 个）。请先关闭一个再试。`,
+          });
+        }
+        if (sessions.size >= limits.total) {
+          return explainAndClose(ws, { en: 'The lab is full right now. Try again in a minute.', 'zh-CN': '实验室当前已满，请一分钟后再试。' });
+        }
+        void deps.sandboxes.get(requester.sandboxId).then(
+          async (sandbox) => {
+            const session = new TerminalSession(ws, service, sandbox, requester.learnerId, {
+              handoffs: deps.handoffs,
+              connectHost: dialHost(deps.listenHost),
+              limits,
+              tlsServerName: deps.tlsServerName,
+            });
+            sessions.add(session);
+            try {
+              await session.run();
+            } finally {
+              sessions.delete(session);
+            }
+          },
+          (err: Error) => {
+            deps.log('bridge', `no sandbox ${requester.sandboxId}: ${err.message}`);
+            explainAndClose(ws, { en: 'Your lab sandbox is not available. Reload the page.', 'zh-CN': '你的实验沙箱不可用，请刷新页面。' });
+          },
+        );
+      });
+    })();
+  });
+
+  return {
+    sessions,
+    close() {
+      for (const s of sessions) s.end('lab shutting down', 'Connection closed: MailLab is shutting down.');
+      wss.close();
+    },
+  };
+}

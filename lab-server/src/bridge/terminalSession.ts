@@ -1,0 +1,250 @@
+/**
+ * One browser terminal: one WebSocket joined to one TCP connection into one service of the
+ * learner's sandbox. The bridge is a faithful client: it passes lines through unchanged,
+ * performs TLS when the service or the learner asks for it, and writes the transcript.
+ *
+ * Messages (JSON text frames):
+ *   browser -> bridge  {type:'line', text}   one line; the bridge adds CRLF
+ *                      {type:'close'}        the learner hung up (Ctrl+C)
+ *   bridge -> browser  {type:'open', session, service, standardPort, labPort, tls}
+ *                      {type:'data', text}   server output as it arrives
+ *                      {type:'tls', summary, text}
+ *                      {type:'closed', text, reason}
+ *                      {type:'error', message: {en, 'zh-CN'}}
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
+import type { RunningService } from '../lab.js';
+import type { HandoffRegistry } from '../net/handoff.js';
+import type { Sandbox } from '../world/sandbox.js';
+import { summarise, summaryLine, upgradeRequested, type UpgradeRequest } from './tlsUpgrade.js';
+import { TranscriptWriter } from './transcript.js';
+
+export interface BridgeLimits {
+  /** Longest line a learner may send, in characters. */
+  maxLineLength: number;
+  /** Close a terminal with no traffic either way for this long. */
+  idleTimeoutMs: number;
+  /** Open terminals per learner, and in all. */
+  perLearner: number;
+  total: number;
+  /** Largest WebSocket message accepted, in bytes. */
+  maxPayload: number;
+}
+
+export const DEFAULT_LIMITS: BridgeLimits = {
+  maxLineLength: 16 * 1024,
+  idleTimeoutMs: 30 * 60 * 1000,
+  perLearner: 8,
+  total: 2000,
+  maxPayload: 64 * 1024,
+};
+
+export type Bilingual = { en: string; 'zh-CN': string };
+
+interface SessionDeps {
+  handoffs: HandoffRegistry;
+  /** Where the listeners are reachable from inside this process. */
+  connectHost: string;
+  limits: BridgeLimits;
+  tlsServerName: string;
+}
+
+export class TerminalSession {
+  readonly id = randomUUID();
+  private socket: Socket | TLSSocket | undefined;
+  private encrypted = false;
+  private decoder = new StringDecoder('utf8');
+  private serverPartial = '';
+  private pendingUpgrade: UpgradeRequest | undefined;
+  private heldLines: string[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly transcript: TranscriptWriter;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly service: RunningService,
+    private readonly sandbox: Sandbox,
+    readonly owner: string,
+    private readonly deps: SessionDeps,
+  ) {
+    this.transcript = new TranscriptWriter(sandbox, { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner });
+  }
+
+  /** Connects to the service and starts relaying. Resolves when the session has ended. */
+  async run(): Promise<void> {
+    this.ws.on('message', (data, isBinary) => this.fromBrowser(data.toString(), isBinary));
+    this.ws.on('close', () => this.end('browser closed'));
+    this.ws.on('error', () => this.end('browser error'));
+    const plain = connect({ host: this.deps.connectHost, port: this.service.port });
+    this.deps.handoffs.expect(plain, { sandboxId: this.sandbox.id, owner: this.owner });
+    plain.setNoDelay(true);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        plain.once('connect', resolve);
+        plain.once('error', reject);
+      });
+    } catch (err) {
+      this.send({ type: 'error', message: { en: `Cannot reach the ${this.service.id} service: ${(err as Error).message}. Is the lab running?`, 'zh-CN': `无法连接 ${this.service.id} 服务：${(err as Error).message}。实验服务器在运行吗？` } });
+      this.end('connect failed');
+      return;
+    }
+    let socket: Socket | TLSSocket = plain;
+    if (this.service.tls === 'implicit') {
+      const secure = await this.startTls(plain);
+      if (!secure) return;
+      socket = secure;
+    }
+    this.send({ type: 'open', session: this.id, service: this.service.id, standardPort: this.service.standardPort, labPort: this.service.port, tls: this.encrypted });
+    this.attach(socket);
+    this.touch();
+    await new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
+  }
+
+  /** Ends the session (shutdown, limits); the learner sees why. */
+  end(reason: string, text = 'Connection closed by foreign host.'): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    this.flushServerPartial();
+    this.transcript.add('I', `closed: ${reason}`, this.encrypted);
+    this.socket?.destroy();
+    // The transcript is on disk before the learner is told, so a grade asked for right
+    // after the session sees all of it.
+    void this.transcript.flush().then(() => {
+      this.send({ type: 'closed', text, reason });
+      if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, reason.slice(0, 100));
+    });
+  }
+
+  private readonly onServerData = (chunk: Buffer): void => this.fromServer(chunk);
+  private readonly onServerClose = (): void => this.end('server closed');
+
+  private attach(socket: Socket | TLSSocket): void {
+    this.socket = socket;
+    socket.on('data', this.onServerData);
+    socket.on('close', this.onServerClose);
+    socket.on('error', () => undefined);
+  }
+
+  /** Stops relaying from a socket (before wrapping it in TLS); other listeners stay. */
+  private detach(socket: Socket | TLSSocket): void {
+    socket.off('data', this.onServerData);
+    socket.off('close', this.onServerClose);
+  }
+
+  private fromBrowser(raw: string, isBinary: boolean): void {
+    if (this.closed) return;
+    this.touch();
+    let msg: { type?: unknown; text?: unknown };
+    try {
+      msg = isBinary ? {} : (JSON.parse(raw) as typeof msg);
+    } catch {
+      msg = {};
+    }
+    if (msg.type === 'close') return this.end('closed by learner', 'Connection closed.');
+    if (msg.type !== 'line' || typeof msg.text !== 'string') {
+      return this.send({ type: 'error', message: { en: 'The terminal sent a message the bridge does not understand. Reload the page.', 'zh-CN': '终端发送了无法识别的消息，请刷新页面。' } });
+    }
+    if (msg.text.length > this.deps.limits.maxLineLength || /[\r\n]/.test(msg.text)) {
+      return this.send({
+        type: 'error',
+        message: {
+          en: `Line not sent: a line may hold at most ${this.deps.limits.maxLineLength} characters and no line breaks. Split it into shorter lines.`,
+          'zh-CN': `这一行没有发送：每行最多 ${this.deps.limits.maxLineLength} 个字符，且不能包含换行。请拆成较短的几行。`,
+        },
+      });
+    }
+    // While TLS is being negotiated nothing may go out in clear text.
+    if (this.pendingUpgrade) {
+      this.heldLines.push(msg.text);
+      return;
+    }
+    this.sendLine(msg.text);
+  }
+
+  private sendLine(text: string): void {
+    if (!this.socket || this.socket.destroyed) return;
+    this.transcript.add('C', text, this.encrypted);
+    this.socket.write(`${text}\r\n`);
+    if (!this.encrypted) this.pendingUpgrade = upgradeRequested(this.service.protocol, text);
+  }
+
+  private fromServer(chunk: Buffer): void {
+    this.touch();
+    const text = this.decoder.write(chunk);
+    if (text) this.send({ type: 'data', text });
+    this.serverPartial += text;
+    const lines = this.serverPartial.split('\r\n');
+    this.serverPartial = lines.pop() ?? '';
+    for (const line of lines) {
+      this.transcript.add('S', line, this.encrypted);
+      const upgrade = this.pendingUpgrade;
+      if (upgrade && upgrade.final(line)) {
+        this.pendingUpgrade = undefined;
+        if (upgrade.granted(line)) void this.upgrade();
+        else this.releaseHeld();
+      }
+    }
+    // A runaway server line must not grow without bound.
+    if (this.serverPartial.length > 1_000_000) this.serverPartial = '';
+  }
+
+  private flushServerPartial(): void {
+    if (this.serverPartial) this.transcript.add('S', this.serverPartial, this.encrypted);
+    this.serverPartial = '';
+  }
+
+  /** STARTTLS/STLS granted: wrap the connection in TLS, then carry on with held lines. */
+  private async upgrade(): Promise<void> {
+    const plain = this.socket as Socket;
+    this.detach(plain);
+    const secure = await this.startTls(plain);
+    if (!secure) return;
+    this.attach(secure);
+    this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    const held = this.heldLines;
+    this.heldLines = [];
+    for (const line of held) this.sendLine(line);
+  }
+
+  private async startTls(plain: Socket): Promise<TLSSocket | undefined> {
+    // The lab's certificate is self-signed; the summary line says so instead of failing.
+    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: this.deps.tlsServerName });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        secure.once('secureConnect', resolve);
+        secure.once('error', reject);
+      });
+    } catch (err) {
+      this.send({ type: 'error', message: { en: `TLS handshake failed: ${(err as Error).message}`, 'zh-CN': `TLS 握手失败：${(err as Error).message}` } });
+      this.end('tls failed');
+      return undefined;
+    }
+    this.encrypted = true;
+    const summary = summarise(secure);
+    const line = summaryLine(summary);
+    this.transcript.add('I', line, true);
+    this.send({ type: 'tls', summary, text: line });
+    return secure;
+  }
+
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.end('idle', `Connection closed: no activity for ${Math.round(this.deps.limits.idleTimeoutMs / 60000)} minutes.`);
+    }, this.deps.limits.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private send(message: Record<string, unknown>): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+}

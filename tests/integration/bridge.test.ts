@@ -1,0 +1,144 @@
+/**
+ * The browser-terminal bridge, driven over a real WebSocket as the page drives it: raw SMTP
+ * into the learner's sandbox, POP3 back out, TLS in all three forms, transcripts, limits.
+ */
+import type { IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { readTranscripts } from '../../lab-server/src/bridge/transcript.js';
+import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { readAllMessages, maildirPath } from '../helpers/maildir.js';
+import { TerminalClient } from '../helpers/terminal.js';
+
+let lab: TestLab;
+// Two learners, told apart by a header, as classroom mode will tell them apart by cookie.
+const requester = async (req: IncomingMessage) => {
+  const learner = req.headers['x-learner'];
+  if (learner === 'nobody') return undefined;
+  return learner === 'zhang' ? { sandboxId: 'zhang', learnerId: 'zhang' } : { sandboxId: 'default', learnerId: 'default' };
+};
+
+beforeAll(async () => {
+  lab = await startTestLab({ terminalRequester: requester, bridgeLimits: { perLearner: 3, maxLineLength: 2000 } });
+  await lab.sandboxes.create('zhang', defaultWorld());
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+async function smtpTransaction(t: TerminalClient, subject: string): Promise<void> {
+  await t.expect(/^220 mail\.example\.com ESMTP MailLab\r\n/);
+  await t.send('EHLO browser.test', /250 SIZE \d+\r\n$/);
+  await t.send('MAIL FROM:<alice@example.com>', /^250 /);
+  await t.send('RCPT TO:<bob@example.com>', /^250 /);
+  await t.send('DATA', /^354 /);
+  for (const line of [`Subject: ${subject}`, '', 'Typed in a browser terminal.', '..a stuffed dot']) t.line(line);
+  await t.send('.', /^250 2\.0\.0 Ok: queued as/);
+  await t.send('QUIT', /^221 /);
+  await t.message('closed');
+}
+
+describe('terminal bridge', () => {
+  it('runs an SMTP transaction into the learner\'s sandbox and RETRs it over POP3', async () => {
+    const smtp = await TerminalClient.open(lab.httpPort, 'smtp');
+    const open = await smtp.message('open');
+    expect(open).toMatchObject({ service: 'smtp', standardPort: 25, labPort: lab.port('smtp'), tls: false });
+    await smtpTransaction(smtp, 'bridge test');
+    expect((await smtp.message('closed')).text).toBe('Connection closed by foreign host.');
+
+    const messages = await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+    const mail = messages.find((m) => m.includes('Subject: bridge test'))!;
+    expect(mail).toContain('\n.a stuffed dot\n');
+
+    const pop = await TerminalClient.open(lab.httpPort, 'pop3');
+    await pop.expect(/^\+OK .*\r\n/);
+    await pop.send('USER bob', /^\+OK/);
+    const login = await pop.send('PASS secret', /^\+OK Logged in as bob@example\.com: (\d+) messages/);
+    const count = /: (\d+) messages/.exec(login)![1];
+    const retr = await pop.send(`RETR ${count}`, /\r\n\.\r\n$/);
+    expect(retr).toContain('Subject: bridge test');
+    expect(retr).toContain('\r\n..a stuffed dot\r\n');
+    await pop.send('QUIT', /^\+OK/);
+  });
+
+  it('upgrades SMTP with STARTTLS and POP3 with STLS, and does implicit TLS itself', async () => {
+    const sub = await TerminalClient.open(lab.httpPort, 'submission');
+    await sub.expect(/^220 /);
+    await sub.send('EHLO tls.test', /250 SIZE \d+\r\n$/);
+    sub.line('STARTTLS');
+    // The next line is held back until TLS is up, then goes out encrypted.
+    sub.line('EHLO tls.test');
+    const tls = await sub.message('tls');
+    expect(tls.text).toMatch(/^TLS established: TLSv1\.[23], cipher \S+, certificate CN=mail\.example\.com \(self-signed\)$/);
+    const ehlo = await sub.expect(/250 SIZE \d+\r\n$/);
+    expect(ehlo).toContain('250-AUTH PLAIN LOGIN');
+    const auth = Buffer.from('\0alice@example.com\0secret').toString('base64');
+    await sub.send(`AUTH PLAIN ${auth}`, /^235 /);
+    sub.close();
+
+    const pop = await TerminalClient.open(lab.httpPort, 'pop3');
+    await pop.expect(/^\+OK/);
+    await pop.send('STLS', /^\+OK Begin TLS/);
+    expect((await pop.message('tls')).summary?.selfSigned).toBe(true);
+    await pop.send('CAPA', /\r\n\.\r\n$/);
+    pop.close();
+
+    const imp = await TerminalClient.open(lab.httpPort, 'pop3s');
+    expect((await imp.message('tls')).text).toMatch(/^TLS established/);
+    expect(await imp.message('open')).toMatchObject({ tls: true, standardPort: 995 });
+    await imp.expect(/^\+OK /);
+    imp.close();
+  });
+
+  it('puts two learners\' terminals in two sandboxes', async () => {
+    const zhang = await TerminalClient.open(lab.httpPort, 'smtp', { 'x-learner': 'zhang' });
+    await smtpTransaction(zhang, 'only for zhang');
+    const zhangMail = await readAllMessages(maildirPath(lab.dataDir, 'zhang', 'bob@example.com'));
+    const defaultMail = await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+    expect(zhangMail.some((m) => m.includes('only for zhang'))).toBe(true);
+    expect(defaultMail.some((m) => m.includes('only for zhang'))).toBe(false);
+  });
+
+  it('records a transcript of C: and S: lines with the sandbox', async () => {
+    const transcripts = await readTranscripts(await lab.sandboxes.get('zhang'));
+    expect(transcripts).toHaveLength(1);
+    const [t] = transcripts;
+    expect(t!.header.service).toBe('smtp');
+    const lines = t!.lines.map((l) => `${l.dir}: ${l.text}`);
+    expect(lines).toContain('C: MAIL FROM:<alice@example.com>');
+    expect(lines).toContain('S: 354 End data with <CR><LF>.<CR><LF>');
+    expect(lines.some((l) => /^S: 250 2\.0\.0 Ok: queued as/.test(l))).toBe(true);
+    expect(t!.lines.every((l) => !Number.isNaN(Date.parse(l.t)))).toBe(true);
+  });
+
+  it('enforces origin, learner, service and per-learner limits with clear messages', async () => {
+    const foreign = new WebSocket(`ws://127.0.0.1:${lab.httpPort}/api/terminal?service=smtp`, { headers: { origin: 'http://evil.example' } });
+    const status = await new Promise<number>((resolve) => foreign.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+    await expect(TerminalClient.open(lab.httpPort, 'smtp', { 'x-learner': 'nobody' })).rejects.toThrow(/401/);
+
+    const wrong = await TerminalClient.open(lab.httpPort, 'gopher');
+    expect((await wrong.message('error')).message?.en).toMatch(/^Unknown service "gopher"\. Choose one of: smtp, submission/);
+
+    const open = await Promise.all([1, 2, 3].map(() => TerminalClient.open(lab.httpPort, 'pop3')));
+    await Promise.all(open.map((t) => t.message('open')));
+    const fourth = await TerminalClient.open(lab.httpPort, 'pop3');
+    const refusal = await fourth.message('error');
+    expect(refusal.message?.en).toMatch(/already have 3 terminals open/);
+    expect(refusal.message?.['zh-CN']).toMatch(/上限 3 个/);
+    open.forEach((t) => t.close());
+    const deadline = Date.now() + 5000;
+    while (lab.bridge.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(lab.bridge.sessions.size).toBe(0);
+  });
+
+  it('refuses over-long lines without sending them, and keeps the session', async () => {
+    const t = await TerminalClient.open(lab.httpPort, 'smtp');
+    await t.expect(/^220 /);
+    t.line('X'.repeat(2001));
+    expect((await t.message('error')).message?.en).toMatch(/at most 2000 characters/);
+    await t.send('NOOP', /^250 /);
+    t.close();
+  });
+});
