@@ -1,0 +1,241 @@
+/**
+ * The line editor behind each browser terminal. It behaves like telnet or nc in line mode:
+ * the learner edits a line locally (echo, cursor keys, Home/End, Backspace/Delete, Ctrl+U,
+ * Ctrl+W, history on Up/Down) and Enter sends it. It knows nothing of xterm: it takes the
+ * keystrokes xterm reports and returns the text to draw and the lines to send, so it can be
+ * tested on its own.
+ */
+
+export interface EditResult {
+  /** Text (with ANSI escapes) to write to the terminal. */
+  echo: string;
+  /** Complete lines to send, without line ends. */
+  lines: string[];
+  /** The learner pressed Ctrl+C. */
+  interrupt: boolean;
+}
+
+const ESC = '\x1b';
+
+/** Columns a character takes on a terminal: 2 for CJK and other wide characters. */
+export function charWidth(ch: string): number {
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
+export function textWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += charWidth(ch);
+  return w;
+}
+
+export class LineEditor {
+  /** The line being typed, as an array of characters (code points). */
+  private chars: string[] = [];
+  private cursor = 0;
+  private history: string[] = [];
+  private historyIndex = 0;
+  private draft: string[] = [];
+  /** Server text after its last line break (e.g. "+ "): the input is drawn after it. */
+  private prompt = '';
+  /** Row of the cursor within the drawn input, counted from the row where the prompt starts. */
+  private cursorRow = 0;
+
+  constructor(
+    public cols = 80,
+    private readonly maxHistory = 200,
+  ) {}
+
+  get line(): string {
+    return this.chars.join('');
+  }
+
+  /** Handles what xterm's onData reports: one key, an escape sequence, or a paste. */
+  input(data: string): EditResult {
+    const result: EditResult = { echo: '', lines: [], interrupt: false };
+    // Bracketed paste markers carry no text.
+    data = data.replace(/\x1b\[20[01]~/g, '');
+    if (data.length > 1 && !data.startsWith(ESC) && /[\r\n]/.test(data)) return this.paste(data);
+    switch (data) {
+      case '\r':
+      case '\n':
+        return this.submit();
+      case '\x7f':
+      case '\b':
+        if (this.cursor > 0) {
+          this.chars.splice(this.cursor - 1, 1);
+          this.cursor--;
+        }
+        break;
+      case `${ESC}[3~`:
+        if (this.cursor < this.chars.length) this.chars.splice(this.cursor, 1);
+        break;
+      case `${ESC}[D`:
+      case `${ESC}OD`:
+        this.cursor = Math.max(0, this.cursor - 1);
+        break;
+      case `${ESC}[C`:
+      case `${ESC}OC`:
+        this.cursor = Math.min(this.chars.length, this.cursor + 1);
+        break;
+      case `${ESC}[H`:
+      case `${ESC}OH`:
+      case `${ESC}[1~`:
+      case '\x01':
+        this.cursor = 0;
+        break;
+      case `${ESC}[F`:
+      case `${ESC}OF`:
+      case `${ESC}[4~`:
+      case '\x05':
+        this.cursor = this.chars.length;
+        break;
+      case `${ESC}[A`:
+      case `${ESC}OA`:
+        this.recall(-1);
+        break;
+      case `${ESC}[B`:
+      case `${ESC}OB`:
+        this.recall(1);
+        break;
+      case '\x15': // Ctrl+U: delete to the start of the line
+        this.chars.splice(0, this.cursor);
+        this.cursor = 0;
+        break;
+      case '\x17': {
+        // Ctrl+W: delete the word before the cursor (and the spaces after it)
+        let start = this.cursor;
+        while (start > 0 && this.chars[start - 1] === ' ') start--;
+        while (start > 0 && this.chars[start - 1] !== ' ') start--;
+        this.chars.splice(start, this.cursor - start);
+        this.cursor = start;
+        break;
+      }
+      case '\x03':
+        result.interrupt = true;
+        return result;
+      default:
+        if (data.startsWith(ESC)) return result; // other keys (F1, PgUp...) do nothing
+        this.insert(data.replace(/[\x00-\x1f\x7f]/g, ''));
+    }
+    result.echo = this.redraw();
+    return result;
+  }
+
+  /**
+   * Server output arrived: erase the input line, write the output, draw the input again
+   * after it, so what the learner is typing is never mixed into the server's lines.
+   */
+  serverOutput(text: string): string {
+    let out = this.erase();
+    out += this.prompt + text;
+    const all = this.prompt + text;
+    const nl = Math.max(all.lastIndexOf('\n'), all.lastIndexOf('\r'));
+    this.prompt = nl === -1 ? all : all.slice(nl + 1);
+    this.cursorRow = 0;
+    // The prompt is already on screen; draw only the input after it.
+    out += this.drawInput();
+    return out;
+  }
+
+  /** Clears the line (after the connection closed). */
+  reset(): void {
+    this.chars = [];
+    this.cursor = 0;
+    this.prompt = '';
+    this.cursorRow = 0;
+  }
+
+  private paste(data: string): EditResult {
+    const parts = data.split(/\r\n|\r|\n/);
+    const result: EditResult = { echo: '', lines: [], interrupt: false };
+    parts.forEach((part, i) => {
+      this.insert(part.replace(/[\x00-\x1f\x7f]/g, ''));
+      if (i < parts.length - 1) {
+        const sent = this.submit();
+        result.echo += sent.echo;
+        result.lines.push(...sent.lines);
+      }
+    });
+    result.echo += this.redraw();
+    return result;
+  }
+
+  private insert(text: string): void {
+    const chars = [...text];
+    this.chars.splice(this.cursor, 0, ...chars);
+    this.cursor += chars.length;
+  }
+
+  private submit(): EditResult {
+    const line = this.line;
+    // Move to the end of the input, then to a new line.
+    const echo = this.moveTo(this.chars.length) + '\r\n';
+    if (line !== '' && this.history[this.history.length - 1] !== line) {
+      this.history.push(line);
+      if (this.history.length > this.maxHistory) this.history.shift();
+    }
+    this.historyIndex = this.history.length;
+    this.draft = [];
+    this.chars = [];
+    this.cursor = 0;
+    this.prompt = '';
+    this.cursorRow = 0;
+    return { echo, lines: [line], interrupt: false };
+  }
+
+  private recall(step: number): void {
+    const next = this.historyIndex + step;
+    if (next < 0 || next > this.history.length) return;
+    if (this.historyIndex === this.history.length) this.draft = [...this.chars];
+    this.historyIndex = next;
+    this.chars = next === this.history.length ? [...this.draft] : [...this.history[next]!];
+    this.cursor = this.chars.length;
+  }
+
+  /** Escape sequence that erases the prompt and input from the screen. */
+  private erase(): string {
+    return (this.cursorRow > 0 ? `${ESC}[${this.cursorRow}A` : '') + `\r${ESC}[J`;
+  }
+
+  /** Redraws prompt and input and puts the cursor where it belongs. */
+  private redraw(): string {
+    return this.erase() + this.prompt + this.drawInput();
+  }
+
+  /** Writes the input (the prompt is on screen, the cursor right after it). */
+  private drawInput(): string {
+    const text = this.line;
+    const end = textWidth(this.prompt) + textWidth(text);
+    this.cursorRow = this.cols > 0 ? Math.floor(end / this.cols) : 0;
+    return text + this.moveTo(this.cursor);
+  }
+
+  /** Moves the cursor from wherever the last draw left it to character position `pos`. */
+  private moveTo(pos: number): string {
+    const cols = Math.max(1, this.cols);
+    const column = textWidth(this.prompt) + textWidth(this.chars.slice(0, pos).join(''));
+    const row = Math.floor(column / cols);
+    let out = '';
+    if (this.cursorRow > row) out += `${ESC}[${this.cursorRow - row}A`;
+    if (row > this.cursorRow) out += `${ESC}[${row - this.cursorRow}B`;
+    out += '\r';
+    if (column % cols > 0) out += `${ESC}[${column % cols}C`;
+    this.cursorRow = row;
+    return out;
+  }
+}

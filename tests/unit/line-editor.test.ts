@@ -1,0 +1,108 @@
+/**
+ * The terminal's line editor: editing keys, history, paste splitting, Ctrl+C, and server
+ * output arriving while the learner types.
+ */
+import { describe, expect, it } from 'vitest';
+import { LineEditor, textWidth } from '../../site/lib/lineEditor.js';
+
+const LEFT = '\x1b[D';
+const RIGHT = '\x1b[C';
+const UP = '\x1b[A';
+const DOWN = '\x1b[B';
+const HOME = '\x1b[H';
+const END = '\x1b[F';
+const DEL = '\x1b[3~';
+const BS = '\x7f';
+
+function type(ed: LineEditor, ...keys: string[]): string[] {
+  const sent: string[] = [];
+  for (const k of keys) sent.push(...ed.input(k).lines);
+  return sent;
+}
+
+describe('LineEditor', () => {
+  it('echoes typed text and sends the line on Enter', () => {
+    const ed = new LineEditor();
+    const r = ed.input('H');
+    expect(r.echo).toContain('H');
+    expect(type(ed, 'E', 'L', 'O', ' ', 'x', '\r')).toEqual(['HELO x']);
+    expect(ed.line).toBe('');
+  });
+
+  it('edits with left/right, Home/End, Backspace and Delete', () => {
+    const ed = new LineEditor();
+    type(ed, 'a', 'b', LEFT, 'X');
+    expect(ed.line).toBe('aXb');
+    type(ed, HOME, DEL);
+    expect(ed.line).toBe('Xb');
+    type(ed, END, BS);
+    expect(ed.line).toBe('X');
+    type(ed, LEFT, LEFT, LEFT, BS, RIGHT, RIGHT, 'y');
+    expect(ed.line).toBe('Xy');
+  });
+
+  it('deletes to the line start with Ctrl+U and a word with Ctrl+W', () => {
+    const ed = new LineEditor();
+    type(ed, ...'MAIL FROM:<a@b.c> SIZE=10'.split(''));
+    type(ed, '\x17');
+    expect(ed.line).toBe('MAIL FROM:<a@b.c> ');
+    type(ed, '\x17');
+    expect(ed.line).toBe('MAIL ');
+    type(ed, 'x', LEFT, '\x15');
+    expect(ed.line).toBe('x');
+  });
+
+  it('recalls history with Up and Down, keeping the unfinished line', () => {
+    const ed = new LineEditor();
+    type(ed, 'o', 'n', 'e', '\r', 't', 'w', 'o', '\r', 'd', 'r');
+    type(ed, UP);
+    expect(ed.line).toBe('two');
+    type(ed, UP, UP);
+    expect(ed.line).toBe('one');
+    type(ed, DOWN);
+    expect(ed.line).toBe('two');
+    type(ed, DOWN);
+    expect(ed.line).toBe('dr');
+    expect(type(ed, UP, '\r')).toEqual(['two']);
+  });
+
+  it('sends each line of a multi-line paste, keeping the last partial line', () => {
+    const ed = new LineEditor();
+    expect(ed.input('Subject: hi\r\rline one\r.\rQU').lines).toEqual(['Subject: hi', '', 'line one', '.']);
+    expect(ed.line).toBe('QU');
+    expect(ed.input('\x1b[200~a\r\nb\x1b[201~').lines).toEqual(['QUa']);
+    expect(ed.line).toBe('b');
+  });
+
+  it('reports Ctrl+C instead of sending anything', () => {
+    const ed = new LineEditor();
+    type(ed, 'x');
+    const r = ed.input('\x03');
+    expect(r).toEqual({ echo: '', lines: [], interrupt: true });
+    expect(ed.line).toBe('x');
+  });
+
+  it('redraws the unfinished input after server output', () => {
+    const ed = new LineEditor();
+    type(ed, 'a', 'b', 'c');
+    const out = ed.serverOutput('250 OK\r\n');
+    expect(out.indexOf('250 OK')).toBeGreaterThan(-1);
+    expect(out.indexOf('abc')).toBeGreaterThan(out.indexOf('250 OK'));
+    // A prompt without a line break ("+ ") stays in front of the input.
+    const cont = ed.serverOutput('+ ');
+    expect(cont).toMatch(/\+ abc/);
+  });
+
+  it('counts Chinese characters as two columns', () => {
+    expect(textWidth('邮件ab')).toBe(6);
+    const ed = new LineEditor();
+    type(ed, '你', '好');
+    expect(ed.input(LEFT).echo).toMatch(/\x1b\[2C$/);
+  });
+
+  it('ignores control characters and unknown escape sequences', () => {
+    const ed = new LineEditor();
+    type(ed, '\x1bOP', '\x00', 'a', '\x1b[5~');
+    expect(ed.line).toBe('a');
+  });
+});

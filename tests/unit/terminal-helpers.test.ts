@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { authStrings } from '../../site/lib/authHelper.js';
+import { explainReply } from '../../site/lib/replyExplain.js';
+import { sequenceDiagram } from '../../site/lib/sequenceDiagram.js';
+
+describe('reply explanations', () => {
+  it('explains SMTP codes on the last line of a reply only, in both languages', () => {
+    expect(explainReply('smtp', '503 5.5.1 Error: need MAIL command')?.en).toMatch(/MAIL FROM, then RCPT TO/);
+    expect(explainReply('smtp', '503 bad sequence')?.['zh-CN']).toMatch(/命令顺序错误/);
+    expect(explainReply('smtp', '354 End data with <CR><LF>.<CR><LF>')?.en).toMatch(/only "\." \(a dot\)/);
+    expect(explainReply('smtp', '250-PIPELINING')).toBeUndefined();
+    expect(explainReply('smtp', 'hello')).toBeUndefined();
+  });
+  it('explains POP3 and IMAP status lines, with response codes', () => {
+    expect(explainReply('pop3', '-ERR [IN-USE] busy')?.en).toMatch(/QUIT it first/);
+    expect(explainReply('pop3', '+OK 3 messages')?.['zh-CN']).toBe('+OK：命令成功。');
+    expect(explainReply('imap', 'a1 NO [TRYCREATE] no such mailbox')?.en).toMatch(/CREATE it/);
+    expect(explainReply('imap', '* BAD Missing tag')?.en).toMatch(/starts with a tag/);
+    expect(explainReply('imap', '* 3 EXISTS')).toBeUndefined();
+  });
+});
+
+describe('AUTH helper', () => {
+  it('builds AUTH PLAIN and AUTH LOGIN strings that servers decode back', () => {
+    const a = authStrings('alice@example.com', 'secret');
+    expect(a.plain).toBe(`AUTH PLAIN ${Buffer.from('\0alice@example.com\0secret').toString('base64')}`);
+    expect(a.login).toEqual([Buffer.from('alice@example.com').toString('base64'), Buffer.from('secret').toString('base64')]);
+    expect(a.plainDecoded).toBe('\\0alice@example.com\\0secret');
+    expect(Buffer.from(authStrings('张', '密码').login[0], 'base64').toString('utf8')).toBe('张');
+  });
+});
+
+describe('session sequence diagram', () => {
+  it('draws commands and replies as arrows, folding multi-line replies and the message body', () => {
+    const text = sequenceDiagram(
+      [
+        { dir: 'S', text: '220 mail.example.com ESMTP MailLab' },
+        { dir: 'C', text: 'EHLO me' },
+        { dir: 'S', text: '250-mail.example.com' },
+        { dir: 'S', text: '250 SIZE 100' },
+        { dir: 'C', text: 'MAIL FROM:<a@example.com>' },
+        { dir: 'S', text: '250 Accepted' },
+        { dir: 'C', text: 'DATA' },
+        { dir: 'S', text: '354 End data' },
+        { dir: 'C', text: 'Subject: x; y #1' },
+        { dir: 'C', text: '' },
+        { dir: 'C', text: '.' },
+        { dir: 'S', text: '250 Ok' },
+        { dir: 'I', text: 'closed' },
+      ],
+      'mail.example.com:25',
+    );
+    const lines = text.split('\n').map((l) => l.trim());
+    expect(lines[0]).toBe('sequenceDiagram');
+    expect(lines).toContain('S-->>C: 250 SIZE 100 (+1 lines)');
+    expect(lines).toContain('C->>S: MAIL FROM:#lt;a@example.com#gt;');
+    expect(lines).toContain('C->>S: message (2 lines)');
+    expect(text).not.toContain('Subject: x; y');
+    expect(lines).toContain('Note over C,S: closed');
+  });
+});
