@@ -19,7 +19,8 @@ class UsageError extends Error {
 const USAGE = `Usage / 用法:
   maillab serve [--data DIR] [--host ADDR] [--http-port N] [--port-offset N]
                 [--smtp-port N] [--submission-port N] [--submissions-port N]
-                [--pop3-port N] [--pop3s-port N] [--tls-cert FILE --tls-key FILE]
+                [--pop3-port N] [--pop3s-port N] [--imap-port N] [--imaps-port N]
+                [--tls-cert FILE --tls-key FILE]
                 [--max-message-size BYTES] [--require-tls-auth]
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail / 把沙箱邮件恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户

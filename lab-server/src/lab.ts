@@ -11,6 +11,7 @@ import { attachBridge, type Bridge, type Requester } from './bridge/bridge.js';
 import type { BridgeLimits } from './bridge/terminalSession.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { consoleLogger, type Logger } from './log.js';
+import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
 import { MaildropLocks } from './pop3/locks.js';
@@ -57,8 +58,8 @@ export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
   };
 }
 
-/** The services this build runs (IMAP joins when its server lands). */
-export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES.filter((s) => s.protocol !== 'imap');
+/** The services this build runs. */
+export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES;
 
 export interface RunningService extends ServiceInfo {
   port: number;
@@ -135,6 +136,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
 
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
+  const imapListeners: ImapListener[] = [];
   const servers: Server[] = [];
   const services: RunningService[] = [];
 
@@ -151,6 +153,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           }),
       ),
       ...pop3Listeners.map((p) => p.close(reason)),
+      ...imapListeners.map((i) => i.close(reason)),
       ...servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); })),
     ]);
     // Deliveries already accepted finish writing: nothing is left half-done.
@@ -172,6 +175,10 @@ export async function startLab(config: LabConfig): Promise<Lab> {
         });
         smtpServers.push(smtp);
         server = smtp.server;
+      } else if (info.protocol === 'imap') {
+        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize });
+        imapListeners.push(imap);
+        server = imap.server;
       } else {
         const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth });
         pop3Listeners.push(pop3);

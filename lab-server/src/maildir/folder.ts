@@ -188,6 +188,86 @@ export class MaildirFolder {
     });
   }
 
+  /**
+   * Replaces the flags of many messages in one pass (IMAP STORE on a range): one look at the
+   * directories instead of one per message. Returns the messages that still exist.
+   */
+  storeFlags(changes: ReadonlyArray<{ uid: number; flags: string }>): Promise<MessageInfo[]> {
+    return this.exclusive(async () => {
+      await this.syncNow();
+      const done: MessageInfo[] = [];
+      for (const { uid, flags } of changes) {
+        const info = this.byUid.get(uid);
+        if (!info) continue;
+        const wanted = normaliseFlags(flags);
+        const fileName = curName(info.base, wanted);
+        if (info.dir !== 'cur' || info.fileName !== fileName) {
+          try {
+            await rename(join(this.dir, info.dir, info.fileName), join(this.dir, 'cur', fileName));
+          } catch (err) {
+            // Expunged by another process between the sync and now: nothing to flag.
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+            throw err;
+          }
+          const changed = info.flags !== wanted;
+          Object.assign(info, { dir: 'cur', fileName, flags: wanted });
+          if (changed) this.changes.emit('change', { type: 'flags', uid, flags: wanted } satisfies FolderChange);
+        }
+        done.push(info);
+      }
+      return done;
+    });
+  }
+
+  /**
+   * Moves messages from new/ to cur/ with their flags unchanged: a client has now noticed them.
+   * Returns the UIDs this call moved, so exactly one IMAP session reports each as \Recent.
+   */
+  claimNew(uids: Iterable<number>): Promise<number[]> {
+    return this.exclusive(async () => {
+      await this.syncNow();
+      const claimed: number[] = [];
+      for (const uid of uids) {
+        const info = this.byUid.get(uid);
+        if (!info || info.dir !== 'new') continue;
+        const fileName = curName(info.base, info.flags);
+        try {
+          await rename(join(this.dir, 'new', info.fileName), join(this.dir, 'cur', fileName));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw err;
+        }
+        Object.assign(info, { dir: 'cur', fileName });
+        claimed.push(uid);
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Delivers messages (IMAP APPEND and COPY) and gives them UIDs in the order given, so a
+   * client can be told which new UID belongs to which message (UIDPLUS). The uid list is on
+   * disk before the UIDs are returned.
+   */
+  deliverAll(items: ReadonlyArray<{ message: Buffer; flags?: string; internalDate?: Date }>): Promise<number[]> {
+    return this.exclusive(async () => {
+      await this.syncNow();
+      const list = this.uidList!;
+      const uids: number[] = [];
+      try {
+        for (const item of items) {
+          const base = await this.deliver(item.message, { flags: item.flags, internalDate: item.internalDate });
+          const uid = list.nextUid++;
+          list.uids.set(base, uid);
+          uids.push(uid);
+        }
+      } finally {
+        if (uids.length > 0) await this.saveUidList();
+      }
+      return uids;
+    });
+  }
+
   /** Runs one index-changing operation at a time, in call order. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);

@@ -2,7 +2,7 @@
  * One user's Maildir++ tree: INBOX is the Maildir itself, every other folder is a
  * sub-Maildir named "." + name, with "." separating levels (".Archive.2024").
  */
-import { readdir, rm, stat, rename as renameDir } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, rename as renameDir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MaildirFolder } from './folder.js';
 
@@ -14,6 +14,9 @@ export const STANDARD_FOLDERS = [
 ] as const;
 
 export const HIERARCHY_SEPARATOR = '.';
+
+/** Where IMAP subscriptions are kept in the user's Maildir, one folder name a line (as Dovecot does). */
+export const SUBSCRIPTIONS_FILE = 'subscriptions';
 
 export class InvalidFolderName extends Error {
   constructor(
@@ -46,6 +49,7 @@ export function isInbox(name: string): boolean {
 
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
+  private subscriptionQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** Full address, e.g. alice@example.com. */
@@ -95,6 +99,46 @@ export class Mailbox {
       }
     }
     return names;
+  }
+
+  /**
+   * The folder names this user is subscribed to (IMAP SUBSCRIBE). Until the user changes them,
+   * INBOX and the standard folders are, like Dovecot's autosubscribed special folders.
+   */
+  async subscriptions(): Promise<string[]> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, SUBSCRIPTIONS_FILE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return ['INBOX', ...STANDARD_FOLDERS.map((f) => f.name)];
+    }
+    return text.split('\n').filter((name) => name !== '');
+  }
+
+  /** Adds or removes a subscription. Subscribing does not require the folder to exist. */
+  setSubscribed(name: string, subscribed: boolean): Promise<void> {
+    const key = isInbox(name) ? 'INBOX' : name;
+    if (key !== 'INBOX') checkFolderName(key);
+    const work = async (): Promise<void> => {
+      const names = new Set(await this.subscriptions());
+      if (subscribed) names.add(key);
+      else names.delete(key);
+      const target = join(this.dir, SUBSCRIPTIONS_FILE);
+      const temp = `${target}.${process.pid}.tmp`;
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile([...names].map((n) => `${n}\n`).join(''));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await renameDir(temp, target);
+    };
+    // One change at a time, so two quick SUBSCRIBEs cannot lose each other.
+    const run = this.subscriptionQueue.then(work, work);
+    this.subscriptionQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** Removes a folder and its messages. INBOX cannot be removed. */

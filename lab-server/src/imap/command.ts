@@ -1,0 +1,84 @@
+/**
+ * What a command module is: the states it is allowed in, its argument schema, an example a
+ * learner can copy, and its handler. The session applies the generic guards (state,
+ * arguments) once for all of them, then calls the handler with typed values.
+ */
+import type { Mailbox } from '../maildir/mailbox.js';
+import type { WorldUser } from '../world/definition.js';
+import type { Completion, ResponseWriter } from './response.js';
+import type { ArgSpec, ArgValues } from './schema.js';
+import type { SelectedMailbox } from './selected.js';
+
+export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+export const ANY_STATE: readonly SessionState[] = ['not-authenticated', 'authenticated', 'selected'];
+export const LOGGED_IN: readonly SessionState[] = ['authenticated', 'selected'];
+export const SELECTED: readonly SessionState[] = ['selected'];
+export const NOT_AUTHENTICATED: readonly SessionState[] = ['not-authenticated'];
+
+/** What a command may ask of its session. */
+export interface SessionApi {
+  readonly state: SessionState;
+  readonly user: WorldUser | undefined;
+  /** The logged-in user's Maildir++ tree. */
+  readonly mailbox: Mailbox | undefined;
+  readonly selected: SelectedMailbox | undefined;
+  readonly encrypted: boolean;
+  /** STARTTLS is possible on this connection now. */
+  readonly canStartTls: boolean;
+  /** Plaintext LOGIN/AUTHENTICATE is allowed now (TLS, loopback or bridge, unless required). */
+  readonly plaintextAllowed: boolean;
+  /** Largest message APPEND accepts. */
+  readonly maxMessageSize: number;
+  readonly hostName: string;
+  capabilities(): string[];
+  startTls(): Promise<void>;
+  /** Checks credentials in this connection's sandbox; on success the session is logged in. */
+  login(login: string, password: string): Promise<WorldUser | undefined>;
+  /** Selects a folder (read-only for EXAMINE), replacing any selected one; throws CommandFailed. */
+  select(name: string, readOnly: boolean): Promise<SelectedMailbox>;
+  /** Leaves the selected state (CLOSE, UNSELECT). */
+  deselect(): void;
+  /** One raw line from the client (AUTHENTICATE responses, IDLE's DONE). */
+  readLine(): Promise<Buffer | undefined>;
+  /** Waits for the next line, sending live updates as they happen (IDLE). */
+  idleUntilLine(): Promise<Buffer | undefined>;
+  /** Ends the session after the tagged reply. */
+  logout(): void;
+}
+
+export interface CommandContext {
+  tag: string;
+  /** Run through UID (UID FETCH, UID STORE, ...): numbers are UIDs. */
+  uid: boolean;
+  session: SessionApi;
+  out: ResponseWriter;
+}
+
+export interface ImapCommand<S extends readonly ArgSpec<unknown>[] = readonly ArgSpec<unknown>[]> {
+  name: string;
+  states: readonly SessionState[];
+  args: S;
+  /** An example without the tag, for error replies: "SELECT INBOX". */
+  example: string;
+  /** Can follow UID (FETCH, SEARCH, STORE, COPY, MOVE, EXPUNGE). */
+  uidForm?: boolean;
+  /**
+   * RFC 3501 §7.4.1: no EXPUNGE response may be sent while FETCH, STORE or SEARCH (without
+   * UID) runs, because the client is still using sequence numbers.
+   */
+  noExpungeUpdates?: boolean;
+  handle(ctx: CommandContext, args: ArgValues<S>): Promise<Completion>;
+}
+
+/** Declares a command; the generic ties the handler's argument types to the schema. */
+export function defineCommand<const S extends readonly ArgSpec<unknown>[]>(command: ImapCommand<S>): ImapCommand<S> {
+  return command;
+}
+
+/** Thrown by helpers to end a command with a NO or BAD they have already worded. */
+export class CommandFailed extends Error {
+  constructor(readonly completion: Completion) {
+    super(completion.text);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Reads one whole IMAP command off the connection: its first line, then for every literal
+ * announced at a line's end ({n} or LITERAL+ {n+}) the n octets and the line that follows.
+ * For a synchronising literal it sends the "+" continuation, and only once the size is known
+ * to be acceptable, so nothing is ever allocated in proportion to a size a client claims.
+ * It knows no command: how large a literal may be is asked of the session.
+ */
+import type { LineChannel } from '../net/lineChannel.js';
+
+export interface Piece {
+  /** A line (without CRLF) or the octets of a literal. */
+  kind: 'line' | 'literal';
+  bytes: Buffer;
+}
+
+export interface CommandLimits {
+  /** Largest literal this command may carry. */
+  maxLiteral: number;
+  /** Largest sum of lines and literals. */
+  maxTotal: number;
+}
+
+export type ReadResult =
+  | { kind: 'command'; pieces: Piece[] }
+  /** The command was not read whole; answer it and go on with the next one. */
+  | { kind: 'refused'; tag: string | undefined; code?: string; text: string }
+  /** The client cannot be followed any more (it is sending more than we will skip). */
+  | { kind: 'fatal'; text: string }
+  | { kind: 'closed' };
+
+/** Literals per command: LOGIN needs 2, real clients rarely more than a handful. */
+const MAX_LITERALS = 64;
+/** A refused LITERAL+ literal up to this size is read and thrown away; beyond it we hang up. */
+const MAX_SKIP = 64 * 1024 * 1024;
+const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
+
+/** The tag at the start of a line, if it has one that could be a tag (for error replies). */
+export function tagOf(line: Buffer): string | undefined {
+  const text = line.subarray(0, 64).toString('latin1');
+  const m = /^([^\s(){%*"\\+\x00-\x1f\x7f]+) /.exec(text);
+  return m ? m[1] : undefined;
+}
+
+/** The literal announced at the end of a line, if any. */
+export function literalAtEnd(line: Buffer): { size: number; synchronising: boolean } | undefined {
+  const m = LITERAL_AT_END.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
+  if (!m) return undefined;
+  return { size: Number(m[1]), synchronising: m[2] !== '+' };
+}
+
+export class CommandReader {
+  constructor(
+    private readonly channel: LineChannel,
+    private readonly limitsFor: (firstLine: Buffer) => CommandLimits,
+  ) {}
+
+  async next(): Promise<ReadResult> {
+    const first = await this.channel.readLine();
+    if (!first) return { kind: 'closed' };
+    const tag = first.tooLong ? undefined : tagOf(first.bytes);
+    if (first.tooLong) {
+      return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long: a command line is at most 64 KiB. Send long values as literals, e.g. {5000}' };
+    }
+    const limits = this.limitsFor(first.bytes);
+    const pieces: Piece[] = [{ kind: 'line', bytes: first.bytes }];
+    let total = first.bytes.length;
+    let line = first.bytes;
+    for (let literals = 0; ; literals++) {
+      const literal = literalAtEnd(line);
+      if (!literal) return { kind: 'command', pieces };
+      const problem =
+        literals >= MAX_LITERALS
+          ? `Too many literals in one command (at most ${MAX_LITERALS})`
+          : literal.size > limits.maxLiteral || total + literal.size > limits.maxTotal
+            ? `Literal of ${literal.size} octets is too large: this command accepts at most ${Math.min(limits.maxLiteral, limits.maxTotal)} octets`
+            : undefined;
+      if (problem) {
+        if (literal.synchronising) {
+          // No "+" was sent, so a client waits for our answer and sends nothing more.
+          return { kind: 'refused', tag, code: 'TOOBIG', text: problem };
+        }
+        // LITERAL+: the octets are already on their way; skip them without keeping them.
+        if (literal.size > MAX_SKIP || !(await this.skip(literal.size))) {
+          return { kind: 'fatal', text: `${problem}. Closing the connection` };
+        }
+        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag, code: 'TOOBIG', text: problem } : { kind: 'closed' };
+      }
+      if (literal.synchronising) await this.channel.write(`+ Ready for ${literal.size} octets of literal data\r\n`);
+      const bytes = await this.channel.readBytes(literal.size);
+      if (!bytes) return { kind: 'closed' };
+      pieces.push({ kind: 'literal', bytes });
+      const next = await this.channel.readLine();
+      if (!next) return { kind: 'closed' };
+      if (next.tooLong) return { kind: 'refused', tag, text: 'Line too long after a literal: a command line is at most 64 KiB' };
+      pieces.push({ kind: 'line', bytes: next.bytes });
+      total += literal.size + next.bytes.length;
+      line = next.bytes;
+    }
+  }
+
+  /** Reads and drops n octets in small pieces. */
+  private async skip(n: number): Promise<boolean> {
+    for (let left = n; left > 0; ) {
+      const chunk = await this.channel.readBytes(Math.min(left, 65536));
+      if (!chunk) return false;
+      left -= chunk.length;
+    }
+    return true;
+  }
+
+  /** After a skipped literal: drops the rest of that command, including further LITERAL+ parts. */
+  private async skipRestOfCommand(): Promise<boolean> {
+    for (;;) {
+      const line = await this.channel.readLine();
+      if (!line) return false;
+      const literal = line.tooLong ? undefined : literalAtEnd(line.bytes);
+      if (!literal) return true;
+      if (literal.synchronising || literal.size > MAX_SKIP) return true;
+      if (!(await this.skip(literal.size))) return false;
+    }
+  }
+}

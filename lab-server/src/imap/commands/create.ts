@@ -1,0 +1,22 @@
+/** CREATE (RFC 3501 §6.3.3): a new Maildir++ folder ".Name" with cur/, new/ and tmp/. */
+import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
+import { defineCommand, LOGGED_IN } from '../command.js';
+import { no, ok } from '../response.js';
+import { mailboxName } from '../schema.js';
+import { folderOf } from './common.js';
+
+export default defineCommand({
+  name: 'CREATE',
+  states: LOGGED_IN,
+  args: [mailboxName()],
+  example: 'CREATE Archive',
+  async handle({ session }, [given]) {
+    // "Archive." means "Archive, which will have children": the trailing separator is dropped.
+    const name = given.endsWith(HIERARCHY_SEPARATOR) ? given.slice(0, -1) : given;
+    if (isInbox(name)) return no('INBOX always exists', 'ALREADYEXISTS');
+    const folder = folderOf(session, name);
+    if (await folder.exists()) return no(`Mailbox "${name}" already exists`, 'ALREADYEXISTS');
+    await folder.create();
+    return ok(`CREATE completed: mailbox "${name}" is the Maildir folder .${name}`);
+  },
+});

@@ -1,0 +1,200 @@
+/**
+ * FETCH (RFC 3501 §6.4.5): message data by sequence number (or UID with UID FETCH). Body
+ * sections come from the message's MIME view, computed once and cached; a fetch that is not
+ * .PEEK sets \Seen first and reports the new FLAGS in the same response.
+ */
+import type { MessageInfo } from '../../maildir/folder.js';
+import { defineCommand, SELECTED, type CommandContext } from '../command.js';
+import { formatInternalDate } from '../dates.js';
+import { hasFlag } from '../flags.js';
+import { messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
+import { parseSection, sectionBytes, type Section } from '../mime/sections.js';
+import type { Token } from '../parser.js';
+import { bad, no, ok, type Completion } from '../response.js';
+import { ArgumentError, describe, rest, sequenceSet } from '../schema.js';
+import type { SequenceSet } from '../sequenceSet.js';
+
+type SimpleItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
+
+export type FetchItem =
+  | { kind: SimpleItem }
+  | { kind: 'section'; section: Section; peek: boolean; partial?: { start: number; length?: number }; responseName: string };
+
+const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
+const MACROS: Record<string, SimpleItem[]> = {
+  ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
+  FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
+  FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
+};
+const ITEM_HELP = 'Items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT, or ALL, FAST, FULL';
+const MAX_OFFSET = 0xffffffff;
+
+/** Reads FETCH's data items: one item, a macro, or a parenthesised list of items. */
+export function parseFetchItems(tokens: readonly Token[]): FetchItem[] {
+  if (tokens.length > 1) throw new ArgumentError('Put several data items in parentheses, e.g. (FLAGS UID ENVELOPE)');
+  const only = tokens[0]!;
+  if (only.type === 'atom' && !only.section && MACROS[only.value.toUpperCase()]) {
+    return MACROS[only.value.toUpperCase()]!.map((kind) => ({ kind }));
+  }
+  const list = only.type === 'list' ? only.items : [only];
+  if (list.length === 0) throw new ArgumentError(`Name at least one data item. ${ITEM_HELP}`);
+  return list.map(parseItem);
+}
+
+function parseItem(token: Token): FetchItem {
+  if (token.type !== 'atom') throw new ArgumentError(`"${describe(token)}" is not a data item. ${ITEM_HELP}`);
+  const name = token.value.toUpperCase();
+  if (token.section) {
+    if (name !== 'BODY' && name !== 'BODY.PEEK') throw new ArgumentError(`Only BODY[...] and BODY.PEEK[...] take a section. ${ITEM_HELP}`);
+    const section = parseSection(token.section);
+    let partial: { start: number; length?: number } | undefined;
+    if (token.partial !== undefined) {
+      const m = /^(\d{1,10})(?:\.(\d{1,10}))?$/.exec(token.partial);
+      const start = Number(m?.[1]);
+      const length = m?.[2] === undefined ? undefined : Number(m[2]);
+      if (!m || start > MAX_OFFSET || (length !== undefined && (length < 1 || length > MAX_OFFSET))) {
+        throw new ArgumentError('A partial range is <first octet.count>, e.g. BODY[]<0.100> for the first 100 octets');
+      }
+      partial = { start, length };
+    }
+    const responseName = `BODY[${section.label}]${partial ? `<${partial.start}>` : ''}`;
+    return { kind: 'section', section, peek: name === 'BODY.PEEK', partial, responseName };
+  }
+  if (token.partial !== undefined) throw new ArgumentError('Only BODY[...] takes a partial range <first.count>');
+  if (SIMPLE.has(name)) return { kind: name as SimpleItem };
+  const whole = { path: [], fields: [], label: '' };
+  if (name === 'RFC822') return { kind: 'section', section: { ...whole, kind: '' }, peek: false, responseName: 'RFC822' };
+  if (name === 'RFC822.HEADER') return { kind: 'section', section: { ...whole, kind: 'HEADER', label: 'HEADER' }, peek: true, responseName: 'RFC822.HEADER' };
+  if (name === 'RFC822.TEXT') return { kind: 'section', section: { ...whole, kind: 'TEXT', label: 'TEXT' }, peek: false, responseName: 'RFC822.TEXT' };
+  if (MACROS[name]) throw new ArgumentError(`${name} is a macro and must stand alone, e.g. FETCH 1 ${name}`);
+  throw new ArgumentError(`Unknown data item "${token.value.slice(0, 30)}". ${ITEM_HELP}`);
+}
+
+/** Body sections always go out as literals: clients such as curl expect {n}. */
+function literal(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`{${bytes.length}}\r\n`), bytes]);
+}
+
+interface Loaded {
+  seq: number;
+  uid: number;
+  info: MessageInfo | undefined;
+  summary?: MessageSummary;
+  view?: MessageView;
+}
+
+/** How many messages are read from disk at once. */
+const READ_AHEAD = 32;
+
+export async function runFetch(ctx: CommandContext, set: SequenceSet, items: FetchItem[]): Promise<Completion> {
+  const selected = ctx.session.selected!;
+  const found = selected.resolve(set, ctx.uid);
+  if (!Array.isArray(found)) {
+    return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages${selected.exists > 0 ? ` (1 to ${selected.exists}). Try: ${ctx.tag} FETCH 1:${selected.exists} FLAGS` : '. Nothing to fetch yet'}`);
+  }
+  if (ctx.uid && !items.some((i) => i.kind === 'UID')) items = [{ kind: 'UID' }, ...items];
+  const needSummary = items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
+  const needView = items.some((i) => i.kind === 'section');
+  const marksSeen = !selected.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
+
+  // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
+  const seenNow = new Set<number>();
+  if (marksSeen) {
+    const changes = found
+      .map(({ uid }) => selected.info(uid))
+      .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
+      .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
+    if (changes.length > 0) for (const info of await selected.folder.storeFlags(changes)) seenNow.add(info.uid);
+  }
+
+  let missing = 0;
+  for (let i = 0; i < found.length; i += READ_AHEAD) {
+    const batch = await Promise.all(
+      found.slice(i, i + READ_AHEAD).map(async ({ seq, uid }): Promise<Loaded> => {
+        const info = selected.info(uid);
+        const loaded: Loaded = { seq, uid, info };
+        if (!info) return loaded;
+        if (needSummary) loaded.summary = await messageSummary(selected.folder, info);
+        if (needView) loaded.view = await messageView(selected.folder, info);
+        return loaded;
+      }),
+    );
+    for (const message of batch) {
+      const { info } = message;
+      if (!info || (needSummary && !message.summary) || (needView && !message.view)) {
+        missing++;
+        continue;
+      }
+      const parts: Buffer[] = [];
+      let flagsSent = false;
+      for (const item of items) {
+        switch (item.kind) {
+          case 'UID':
+            parts.push(Buffer.from(`UID ${info.uid}`));
+            break;
+          case 'FLAGS':
+            parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
+            flagsSent = true;
+            break;
+          case 'INTERNALDATE':
+            parts.push(Buffer.from(`INTERNALDATE "${formatInternalDate(info.internalDate)}"`));
+            break;
+          case 'RFC822.SIZE':
+            parts.push(Buffer.from(`RFC822.SIZE ${info.wireSize}`));
+            break;
+          case 'ENVELOPE':
+            parts.push(Buffer.concat([Buffer.from('ENVELOPE '), message.summary!.envelope]));
+            break;
+          case 'BODYSTRUCTURE':
+            parts.push(Buffer.concat([Buffer.from('BODYSTRUCTURE '), message.summary!.bodyStructure]));
+            break;
+          case 'BODY':
+            parts.push(Buffer.concat([Buffer.from('BODY '), message.summary!.body]));
+            break;
+          case 'section': {
+            const view = message.view!;
+            let data = sectionBytes(view.wire, view.root, item.section);
+            if (data && item.partial) {
+              const { start, length } = item.partial;
+              data = data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
+            }
+            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), data ? literal(data) : Buffer.from('NIL')]));
+            break;
+          }
+        }
+      }
+      // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
+      if (seenNow.has(info.uid) && !flagsSent) {
+        parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
+        flagsSent = true;
+      }
+      if (flagsSent) selected.noteReported(info.uid, info.flags);
+      await ctx.out.untagged(Buffer.concat([Buffer.from(`${message.seq} FETCH (`), ...joinWithSpaces(parts), Buffer.from(')')]));
+    }
+  }
+  if (missing > 0 && !ctx.uid) {
+    return no(`Some of the requested messages were expunged by another session (${missing}). Send NOOP to see which`, 'EXPUNGEISSUED');
+  }
+  return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
+}
+
+function joinWithSpaces(parts: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  parts.forEach((p, i) => {
+    if (i > 0) out.push(SPACE);
+    out.push(p);
+  });
+  return out;
+}
+
+const SPACE = Buffer.from(' ');
+
+export default defineCommand({
+  name: 'FETCH',
+  states: SELECTED,
+  args: [sequenceSet(), rest('data items to fetch')],
+  example: 'FETCH 1 (FLAGS BODY[HEADER])',
+  uidForm: true,
+  noExpungeUpdates: true,
+  handle: (ctx, [set, tokens]) => runFetch(ctx, set, parseFetchItems(tokens)),
+});

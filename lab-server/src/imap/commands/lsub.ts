@@ -1,0 +1,29 @@
+/**
+ * LSUB (RFC 3501 §6.3.9): the subscribed names that match. With "%", a subscribed name deeper
+ * down shows its unsubscribed parent level as \Noselect.
+ */
+import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
+import { defineCommand, LOGGED_IN } from '../command.js';
+import { ok } from '../response.js';
+import { listPattern, mailboxName } from '../schema.js';
+import { wireName } from './common.js';
+import { nameMatches, parentsOf } from './list.js';
+
+export default defineCommand({
+  name: 'LSUB',
+  states: LOGGED_IN,
+  args: [mailboxName('reference name (usually "")'), listPattern('mailbox pattern')],
+  example: 'LSUB "" "*"',
+  async handle({ out, session }, [reference, pattern]) {
+    const full = reference + pattern;
+    const subscribed = new Set(await session.mailbox!.subscriptions());
+    const shown = new Map<string, boolean>();
+    for (const name of subscribed) {
+      if (nameMatches(name, full)) shown.set(name, true);
+      else for (const parent of parentsOf(name)) if (!subscribed.has(parent) && nameMatches(parent, full)) shown.set(parent, false);
+    }
+    const sorted = [...shown.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    for (const name of sorted) await out.untagged(`LSUB (${shown.get(name) ? '' : '\\Noselect'}) "${HIERARCHY_SEPARATOR}" ${wireName(name)}`);
+    return ok('LSUB completed');
+  },
+});

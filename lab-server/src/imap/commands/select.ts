@@ -1,0 +1,43 @@
+/**
+ * SELECT (RFC 3501 §6.3.1): opens a mailbox read-write and tells the client its flags, size,
+ * \Recent count, first unseen message, UIDVALIDITY and UIDNEXT. EXAMINE shares this.
+ */
+import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { hasFlag, SYSTEM_FLAGS } from '../flags.js';
+import { ok, type Completion } from '../response.js';
+import { mailboxName } from '../schema.js';
+import { folderOf } from './common.js';
+
+export async function openMailbox({ session, out }: CommandContext, name: string, readOnly: boolean): Promise<Completion> {
+  // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1), so close the old one first.
+  session.deselect();
+  folderOf(session, name);
+  const selected = await session.select(name, readOnly);
+  const flags = SYSTEM_FLAGS.join(' ');
+  await out.untagged(`FLAGS (${flags})`);
+  await out.untagged(
+    readOnly
+      ? 'OK [PERMANENTFLAGS ()] Read-only: EXAMINE does not change flags'
+      : `OK [PERMANENTFLAGS (${flags})] These flags are kept in the file names; keywords cannot be stored`,
+  );
+  await out.untagged(`${selected.exists} EXISTS`);
+  await out.untagged(`${selected.recentCount} RECENT`);
+  const uids = selected.allUids();
+  const firstUnseen = uids.findIndex((uid) => {
+    const info = selected.info(uid);
+    return info !== undefined && !hasFlag(info.flags, '\\Seen');
+  });
+  if (firstUnseen !== -1) await out.untagged(`OK [UNSEEN ${firstUnseen + 1}] Message ${firstUnseen + 1} is the first unseen`);
+  await out.untagged(`OK [UIDVALIDITY ${selected.folder.uidValidity}] UIDs valid`);
+  await out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
+  const verb = readOnly ? 'EXAMINE' : 'SELECT';
+  return ok(`${verb} completed. Next: FETCH 1:* (FLAGS ENVELOPE)`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+}
+
+export default defineCommand({
+  name: 'SELECT',
+  states: LOGGED_IN,
+  args: [mailboxName()],
+  example: 'SELECT INBOX',
+  handle: (ctx, [name]) => openMailbox(ctx, name, false),
+});

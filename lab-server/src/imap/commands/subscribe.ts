@@ -1,0 +1,17 @@
+/** SUBSCRIBE (RFC 3501 §6.3.6): adds a name to the user's subscriptions file. */
+import { defineCommand, LOGGED_IN } from '../command.js';
+import { ok } from '../response.js';
+import { mailboxName } from '../schema.js';
+import { folderOf } from './common.js';
+
+export default defineCommand({
+  name: 'SUBSCRIBE',
+  states: LOGGED_IN,
+  args: [mailboxName()],
+  example: 'SUBSCRIBE Archive',
+  async handle({ session }, [name]) {
+    folderOf(session, name);
+    await session.mailbox!.setSubscribed(name, true);
+    return ok(`SUBSCRIBE completed: "${name}" will be listed by LSUB`);
+  },
+});

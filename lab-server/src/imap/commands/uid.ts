@@ -1,0 +1,32 @@
+/**
+ * UID (RFC 3501 §6.4.8, RFC 4315 for UID EXPUNGE, RFC 6851 for UID MOVE): the same command,
+ * with UIDs instead of sequence numbers, and UID in every FETCH response.
+ */
+import { defineCommand, SELECTED, type ImapCommand } from '../command.js';
+import { bad, type Completion } from '../response.js';
+import { ArgumentError, keyword, rest, validateArgs } from '../schema.js';
+import copy from './copy.js';
+import expunge from './expunge.js';
+import fetch from './fetch.js';
+import move from './move.js';
+import search from './search.js';
+import store from './store.js';
+
+const SUBCOMMANDS = new Map<string, ImapCommand>([fetch, search, store, copy, move, expunge].map((c) => [c.name, c as unknown as ImapCommand]));
+
+export default defineCommand({
+  name: 'UID',
+  states: SELECTED,
+  args: [keyword('command after UID', [...SUBCOMMANDS.keys()]), rest('arguments', false)],
+  example: 'UID FETCH 1:* FLAGS',
+  async handle(ctx, [name, tokens]): Promise<Completion> {
+    const command = SUBCOMMANDS.get(name)!;
+    try {
+      const args = validateArgs(command.args, tokens);
+      return await command.handle({ ...ctx, uid: true }, args);
+    } catch (err) {
+      if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${ctx.tag} UID ${command.example.replace(/^EXPUNGE$/, 'EXPUNGE 1:*')}`);
+      throw err;
+    }
+  },
+});

@@ -1,0 +1,20 @@
+/** UNSUBSCRIBE (RFC 3501 §6.3.7): removes a name from the subscriptions; the mailbox stays. */
+import { defineCommand, LOGGED_IN } from '../command.js';
+import { no, ok } from '../response.js';
+import { mailboxName } from '../schema.js';
+import { folderOf } from './common.js';
+
+export default defineCommand({
+  name: 'UNSUBSCRIBE',
+  states: LOGGED_IN,
+  args: [mailboxName()],
+  example: 'UNSUBSCRIBE Archive',
+  async handle({ session }, [name]) {
+    folderOf(session, name);
+    const mailbox = session.mailbox!;
+    const current = await mailbox.subscriptions();
+    if (!current.includes(name)) return no(`Not subscribed to "${name}". See subscriptions with: LSUB "" "*"`, 'NONEXISTENT');
+    await mailbox.setSubscribed(name, false);
+    return ok(`UNSUBSCRIBE completed: "${name}" is no longer subscribed (the mailbox itself stays)`);
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * IMAP dates: INTERNALDATE's "17-Jul-1996 02:44:25 -0700" and SEARCH's "1-Feb-1994". The lab
+ * shows internal dates in UTC, so SEARCH ON/SINCE/BEFORE and INTERNALDATE agree on the day.
+ */
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH_INDEX = new Map(MONTHS.map((m, i) => [m.toLowerCase(), i]));
+const DAY_MS = 86_400_000;
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** date-time for INTERNALDATE, in UTC. */
+export function formatInternalDate(date: Date): string {
+  return `${two(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+
+/** Parses APPEND's date-time "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be space-padded). */
+export function parseDateTime(text: string): Date | undefined {
+  const m = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  if (month === undefined) return undefined;
+  const [day, year, h, min, s] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  if (day < 1 || day > 31 || h > 23 || min > 59 || s > 60) return undefined;
+  const offset = (Number(m[8]) * 60 + Number(m[9])) * (m[7] === '-' ? -1 : 1);
+  const utc = Date.UTC(year, month, day, h, min, s) - offset * 60_000;
+  return new Date(utc);
+}
+
+/** Parses SEARCH's date "1-Feb-1994" into a day number (days since 1970-01-01). */
+export function parseSearchDate(text: string): number | undefined {
+  const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text);
+  if (!m) return undefined;
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  const day = Number(m[1]);
+  if (month === undefined || day < 1 || day > 31) return undefined;
+  return Math.floor(Date.UTC(Number(m[3]), month, day) / DAY_MS);
+}
+
+/** The UTC day number of an instant. */
+export function dayOf(date: Date): number {
+  return Math.floor(date.getTime() / DAY_MS);
+}
+
+/**
+ * The calendar day a Date: header names, as written (in the sender's own time zone, which is
+ * what SENTON and friends compare, ignoring time and zone as RFC 3501 says).
+ */
+export function sentDay(header: string): number | undefined {
+  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(header);
+  if (!m) return undefined;
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  if (month === undefined) return undefined;
+  let year = Number(m[3]);
+  if (year < 50) year += 2000;
+  else if (year < 1000) year += 1900;
+  return Math.floor(Date.UTC(year, month, Number(m[1])) / DAY_MS);
+}
+
+/** A SEARCH date for help texts: today as "1-Sep-2026". */
+export function exampleDate(date = new Date()): string {
+  return `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * IMAP flags and the Maildir letters that keep them (RFC 3501 §2.3.2). The store keeps only
+ * the system flags; \Recent belongs to one session and is never stored; keywords are not kept.
+ */
+import { IMAP_TO_MAILDIR } from '../maildir/names.js';
+import type { Token } from './parser.js';
+
+/** The flags a mailbox can hold, in the order FLAGS and PERMANENTFLAGS list them. */
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
+
+const BY_LOWER = new Map(Object.entries(IMAP_TO_MAILDIR).map(([flag, letter]) => [flag.toLowerCase(), { flag, letter }]));
+const BY_LETTER = new Map(Object.entries(IMAP_TO_MAILDIR).map(([flag, letter]) => [letter, flag]));
+
+/** The IMAP flags of a message, from its Maildir letters, in SYSTEM_FLAGS order. */
+export function imapFlags(letters: string, recent: boolean): string[] {
+  const flags = SYSTEM_FLAGS.filter((f) => letters.includes(IMAP_TO_MAILDIR[f]!));
+  if (recent) flags.push('\\Recent' as never);
+  return flags;
+}
+
+export function hasFlag(letters: string, flag: (typeof SYSTEM_FLAGS)[number]): boolean {
+  return letters.includes(IMAP_TO_MAILDIR[flag]!);
+}
+
+export interface FlagChange {
+  /** Maildir letters of the system flags named. */
+  letters: string;
+  /** Keywords the client named; the Maildir cannot keep them. */
+  ignored: string[];
+}
+
+export class InvalidFlag extends Error {}
+
+/** Reads a flag list "(\Seen \Flagged)" or bare flags into Maildir letters. */
+export function parseFlagTokens(tokens: readonly Token[]): FlagChange {
+  let letters = '';
+  const ignored: string[] = [];
+  for (const token of tokens) {
+    if (token.type !== 'atom' || token.section) throw new InvalidFlag('flags are words such as \\Seen or \\Flagged, not strings or lists');
+    const name = token.value;
+    if (name.startsWith('\\')) {
+      const known = BY_LOWER.get(name.toLowerCase());
+      if (known) letters += known.letter;
+      else if (name.toLowerCase() === '\\recent') ignored.push(name);
+      else throw new InvalidFlag(`${name} is not a system flag. The system flags are ${SYSTEM_FLAGS.join(' ')}`);
+    } else if (/^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/.test(name)) {
+      ignored.push(name);
+    } else {
+      throw new InvalidFlag(`"${name}" is not a valid keyword`);
+    }
+  }
+  return { letters, ignored };
+}
+
+export function letterToFlag(letter: string): string | undefined {
+  return BY_LETTER.get(letter as never);
+}

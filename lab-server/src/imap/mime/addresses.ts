@@ -1,0 +1,169 @@
+/**
+ * Address lists (RFC 5322 §3.4) as ENVELOPE wants them: (name adl mailbox host) per address,
+ * groups as (NIL NIL "group" NIL) ... (NIL NIL NIL NIL). Lenient, like real servers: a broken
+ * header gives what can be read of it, never an error.
+ */
+
+export interface EnvelopeAddress {
+  name: string | null;
+  adl: string | null;
+  mailbox: string | null;
+  host: string | null;
+}
+
+type Tok = { kind: 'word' | 'quoted' | 'comment' | 'literal'; text: string } | { kind: 'special'; text: string };
+
+function tokenize(text: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      i++;
+    } else if (c === '"') {
+      let v = '';
+      for (i++; i < text.length && text[i] !== '"'; i++) v += text[i] === '\\' ? text[++i] ?? '' : text[i];
+      i++;
+      out.push({ kind: 'quoted', text: v });
+    } else if (c === '(') {
+      let depth = 0;
+      let v = '';
+      for (; i < text.length; i++) {
+        const d = text[i]!;
+        if (d === '\\') {
+          v += text[++i] ?? '';
+          continue;
+        }
+        if (d === '(' && depth++ === 0) continue;
+        if (d === ')' && --depth === 0) break;
+        v += d;
+      }
+      i++;
+      out.push({ kind: 'comment', text: v.trim() });
+    } else if (c === '[') {
+      const end = text.indexOf(']', i);
+      const stop = end === -1 ? text.length : end + 1;
+      out.push({ kind: 'literal', text: text.slice(i, stop) });
+      i = stop;
+    } else if ('<>@,;:.'.includes(c)) {
+      out.push({ kind: 'special', text: c });
+      i++;
+    } else {
+      let v = '';
+      while (i < text.length && !' \t\r\n"()<>@,;:.['.includes(text[i]!)) v += text[i++];
+      out.push({ kind: 'word', text: v });
+    }
+  }
+  return out;
+}
+
+const isSpecial = (t: Tok | undefined, ch: string): boolean => t?.kind === 'special' && t.text === ch;
+
+/** Parses an address-list header value; an empty list (or only garbage) gives []. */
+export function parseAddressList(text: string): EnvelopeAddress[] {
+  const tokens = tokenize(text);
+  const out: EnvelopeAddress[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    // One entry: up to a top-level comma; a ":" before any "<" makes it a group.
+    let j = i;
+    let angle = false;
+    let group = -1;
+    for (; j < tokens.length; j++) {
+      const t = tokens[j]!;
+      if (isSpecial(t, '<')) angle = true;
+      else if (isSpecial(t, '>')) angle = false;
+      else if (isSpecial(t, ':') && !angle && group === -1) {
+        group = j;
+        break;
+      } else if (isSpecial(t, ',') && !angle) break;
+    }
+    if (group !== -1) {
+      let end = group + 1;
+      while (end < tokens.length && !isSpecial(tokens[end], ';')) end++;
+      out.push({ name: null, adl: null, mailbox: phrase(tokens.slice(i, group)) || '', host: null });
+      const members = tokens.slice(group + 1, end);
+      out.push(...splitEntries(members).map(mailboxOf).filter((a): a is EnvelopeAddress => a !== undefined));
+      out.push({ name: null, adl: null, mailbox: null, host: null });
+      i = end + 1;
+      while (i < tokens.length && isSpecial(tokens[i], ',')) i++;
+      continue;
+    }
+    const address = mailboxOf(tokens.slice(i, j));
+    if (address) out.push(address);
+    i = j + 1;
+  }
+  return out;
+}
+
+function splitEntries(tokens: Tok[]): Tok[][] {
+  const out: Tok[][] = [];
+  let current: Tok[] = [];
+  let angle = false;
+  for (const t of tokens) {
+    if (isSpecial(t, '<')) angle = true;
+    if (isSpecial(t, '>')) angle = false;
+    if (isSpecial(t, ',') && !angle) {
+      out.push(current);
+      current = [];
+    } else current.push(t);
+  }
+  out.push(current);
+  return out;
+}
+
+function mailboxOf(tokens: Tok[]): EnvelopeAddress | undefined {
+  if (tokens.length === 0 || tokens.every((t) => t.kind === 'comment')) return undefined;
+  const open = tokens.findIndex((t) => isSpecial(t, '<'));
+  if (open !== -1) {
+    let close = tokens.findIndex((t, k) => k > open && isSpecial(t, '>'));
+    if (close === -1) close = tokens.length;
+    const inner = tokens.slice(open + 1, close).filter((t) => t.kind !== 'comment');
+    // An obsolete source route "@a,@b:" before the address goes to adl.
+    let adl: string | null = null;
+    const colon = inner.findIndex((t) => isSpecial(t, ':'));
+    let spec = inner;
+    if (colon !== -1 && isSpecial(inner[0], '@')) {
+      adl = inner.slice(0, colon).map((t) => t.text).join('');
+      spec = inner.slice(colon + 1);
+    }
+    const name = phrase(tokens.slice(0, open));
+    return { name: name || null, adl, ...addrSpec(spec) };
+  }
+  const comments = tokens.filter((t) => t.kind === 'comment').map((t) => t.text);
+  const spec = addrSpec(tokens.filter((t) => t.kind !== 'comment'));
+  return { name: comments.length > 0 && comments[0] ? comments[0] : null, adl: null, ...spec };
+}
+
+function addrSpec(tokens: Tok[]): { mailbox: string; host: string } {
+  const at = tokens.map((t) => isSpecial(t, '@')).lastIndexOf(true);
+  const local = (at === -1 ? tokens : tokens.slice(0, at)).map((t) => (t.kind === 'quoted' ? quoteLocal(t.text) : t.text)).join('');
+  const domain = at === -1 ? '' : tokens.slice(at + 1).map((t) => t.text).join('');
+  // What Dovecot writes for the parts a broken address lacks.
+  return { mailbox: local || 'MISSING_MAILBOX', host: domain || 'MISSING_DOMAIN' };
+}
+
+function quoteLocal(text: string): string {
+  return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/** A display name: words and quoted strings joined by single spaces, dots kept tight. */
+function phrase(tokens: Tok[]): string {
+  return joinPhrase(tokens);
+}
+
+function joinPhrase(tokens: Tok[]): string {
+  let out = '';
+  let lastWasDot = false;
+  for (const t of tokens) {
+    if (t.kind === 'comment') continue;
+    if (t.kind === 'special' && t.text === '.') {
+      out += '.';
+      lastWasDot = true;
+      continue;
+    }
+    out += out && !lastWasDot ? ` ${t.text}` : t.text;
+    lastWasDot = false;
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * Header fields of a message or a MIME part. Values are kept as "byte strings" (latin1, one
+ * character per octet) so 8-bit headers go back on the wire exactly as they came.
+ */
+
+export interface HeaderField {
+  /** Lower-case field name. */
+  name: string;
+  /** The field as it stands in the message, folding included, without the final CRLF. */
+  raw: Buffer;
+  /** The value after the colon, unfolded and trimmed (byte string). */
+  value: string;
+}
+
+/** Splits a header block (CRLF lines, possibly ending in the blank line) into fields. */
+export function parseHeaderFields(block: Buffer): HeaderField[] {
+  const fields: HeaderField[] = [];
+  const push = (start: number, end: number): void => {
+    if (start === -1) return;
+    const raw = block.subarray(start, end);
+    const text = raw.toString('latin1');
+    const colon = text.indexOf(':');
+    // A line without a colon is not a field (a broken header): it is left out.
+    if (colon > 0 && /^[\x21-\x39\x3b-\x7e]+[ \t]*$/.test(text.slice(0, colon))) {
+      fields.push({ name: text.slice(0, colon).trim().toLowerCase(), raw, value: unfold(text.slice(colon + 1)) });
+    }
+  };
+  let fieldStart = -1;
+  let fieldEnd = -1;
+  for (let pos = 0; pos < block.length; ) {
+    let nl = block.indexOf(0x0a, pos);
+    if (nl === -1) nl = block.length;
+    const lineEnd = nl > pos && block[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (lineEnd === pos) break; // the blank line ends the header
+    const first = block[pos];
+    if ((first === 0x20 || first === 0x09) && fieldStart !== -1) {
+      fieldEnd = lineEnd; // a folded continuation of the field above
+    } else {
+      push(fieldStart, fieldEnd);
+      fieldStart = pos;
+      fieldEnd = lineEnd;
+    }
+    pos = nl + 1;
+  }
+  push(fieldStart, fieldEnd);
+  return fields;
+}
+
+export function unfold(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '').trim();
+}
+
+/** The first field of that name. */
+export function headerValue(fields: readonly HeaderField[], name: string): string | undefined {
+  return fields.find((f) => f.name === name)?.value;
+}
+
+export interface StructuredValue {
+  /** The main value, e.g. "text/plain" or "attachment", lower-cased. */
+  value: string;
+  /** Parameters in order; RFC 2231 continuations joined. Names lower-cased. */
+  params: Array<[string, string]>;
+}
+
+/** Parses "type/subtype; name=value; name2="quoted value"" (Content-Type, Content-Disposition). */
+export function parseStructured(text: string): StructuredValue {
+  const tokens = structuredTokens(text);
+  let i = 0;
+  let value = '';
+  while (i < tokens.length && tokens[i] !== ';') value += tokens[i++];
+  const raw: Array<[string, string]> = [];
+  while (i < tokens.length) {
+    if (tokens[i] === ';') {
+      i++;
+      continue;
+    }
+    const name = tokens[i++]!;
+    if (tokens[i] !== '=') {
+      while (i < tokens.length && tokens[i] !== ';') i++;
+      continue;
+    }
+    i++;
+    let v = '';
+    while (i < tokens.length && tokens[i] !== ';') v += tokens[i++];
+    raw.push([name.toLowerCase(), v]);
+  }
+  return { value: value.toLowerCase(), params: joinContinuations(raw) };
+}
+
+/** Tokens of a MIME structured value: quoted strings unquoted, comments dropped. */
+function structuredTokens(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+      i++;
+    } else if (c === '(') {
+      let depth = 0;
+      for (; i < text.length; i++) {
+        if (text[i] === '\\') i++;
+        else if (text[i] === '(') depth++;
+        else if (text[i] === ')' && --depth === 0) break;
+      }
+      i++;
+    } else if (c === '"') {
+      let v = '';
+      for (i++; i < text.length && text[i] !== '"'; i++) v += text[i] === '\\' ? text[++i] ?? '' : text[i];
+      i++;
+      out.push(v);
+    } else if (c === ';' || c === '=') {
+      out.push(c);
+      i++;
+    } else {
+      let v = '';
+      while (i < text.length && !' \t\r\n();="'.includes(text[i]!)) v += text[i++];
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** name*0="a"; name*1="b" -> name="ab" (RFC 2231); name*0*=... keeps its charset'' prefix as name*. */
+function joinContinuations(params: Array<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const parts = new Map<string, { extended: boolean; pieces: Array<[number, string]> }>();
+  for (const [name, value] of params) {
+    const m = /^(.+)\*(\d+)(\*?)$/.exec(name);
+    if (!m) {
+      out.push([name, value]);
+      continue;
+    }
+    let entry = parts.get(m[1]!);
+    if (!entry) {
+      entry = { extended: false, pieces: [] };
+      parts.set(m[1]!, entry);
+      out.push([m[1]!, '']);
+    }
+    if (m[2] === '0' && m[3] === '*') entry.extended = true;
+    entry.pieces.push([Number(m[2]), value]);
+  }
+  return out.map(([name, value]) => {
+    const entry = parts.get(name);
+    if (!entry || value !== '') return [name, value];
+    const joined = entry.pieces.sort((a, b) => a[0] - b[0]).map((p) => p[1]).join('');
+    return [entry.extended ? `${name}*` : name, joined];
+  });
+}

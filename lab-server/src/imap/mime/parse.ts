@@ -1,0 +1,107 @@
+/**
+ * The MIME tree of a message (RFC 2045/2046), as offsets into its wire form (CRLF lines), so
+ * sizes, line counts and BODY[section] octets are exactly what the client will receive.
+ */
+import { headerValue, parseHeaderFields, parseStructured, type HeaderField } from './header.js';
+
+export interface MimePart {
+  /** Offset of the part's header in the message. */
+  headerStart: number;
+  /** Offset of the body: just after the blank line that ends the header. */
+  bodyStart: number;
+  /** Offset just past the body. */
+  end: number;
+  fields: HeaderField[];
+  /** Lower-case media type and subtype (defaults applied). */
+  type: string;
+  subtype: string;
+  params: Array<[string, string]>;
+  /** Sub-parts of a multipart. */
+  children: MimePart[];
+  /** The message inside a message/rfc822 part. */
+  message?: MimePart;
+}
+
+/** Parts nested deeper than this are shown as opaque leaves. */
+const MAX_NESTING = 40;
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+export function parseMessage(wire: Buffer): MimePart {
+  return parseEntity(wire, 0, wire.length, 'text/plain', 0);
+}
+
+function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number): MimePart {
+  let bodyStart: number;
+  if (wire[start] === 0x0d && wire[start + 1] === 0x0a) bodyStart = start + 2;
+  else {
+    const blank = wire.indexOf(CRLF2, start);
+    bodyStart = blank === -1 || blank + 2 > end ? end : Math.min(blank + 4, end);
+  }
+  const fields = parseHeaderFields(wire.subarray(start, bodyStart));
+  const contentType = headerValue(fields, 'content-type');
+  const parsed = contentType ? parseStructured(contentType) : undefined;
+  const [type, subtype] = (parsed && /^[^/\s]+\/[^/\s]+$/.test(parsed.value) ? parsed.value : defaultType).split('/') as [string, string];
+  const params = parsed && parsed.value.includes('/') ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
+  const part: MimePart = { headerStart: start, bodyStart, end, fields, type, subtype, params, children: [] };
+  if (depth >= MAX_NESTING) return part;
+
+  if (type === 'multipart') {
+    const boundary = params.find(([k]) => k === 'boundary')?.[1];
+    if (boundary) {
+      const childDefault = subtype === 'digest' ? 'message/rfc822' : 'text/plain';
+      for (const [from, to] of splitMultipart(wire, bodyStart, end, boundary)) {
+        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1));
+      }
+    }
+    if (part.children.length === 0) {
+      // A multipart without a usable boundary: shown as one empty text part, as Dovecot does.
+      part.children.push({ headerStart: end, bodyStart: end, end, fields: [], type: 'text', subtype: 'plain', params: [['charset', 'us-ascii']], children: [] });
+    }
+  } else if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) {
+    const encoding = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').toLowerCase();
+    // An encoded (base64) message is opaque: its structure cannot be read without decoding.
+    if (['7bit', '8bit', 'binary'].includes(encoding)) part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1);
+  }
+  return part;
+}
+
+/**
+ * The [start, end) ranges of the parts of a multipart body. A delimiter is a line "--boundary"
+ * (or "--boundary--" for the last), and the CRLF before it belongs to the delimiter.
+ */
+function splitMultipart(wire: Buffer, bodyStart: number, end: number, boundary: string): Array<[number, number]> {
+  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
+  const ranges: Array<[number, number]> = [];
+  let partStart = -1;
+  let pos = bodyStart;
+  while (pos < end) {
+    let nl = wire.indexOf(0x0a, pos);
+    if (nl === -1 || nl >= end) nl = end;
+    const lineEnd = nl > pos && wire[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (lineEnd - pos >= delimiter.length && wire.compare(delimiter, 0, delimiter.length, pos, pos + delimiter.length) === 0) {
+      const after = wire.subarray(pos + delimiter.length, lineEnd).toString('latin1');
+      const closing = /^--[ \t]*$/.test(after);
+      if (closing || /^[ \t]*$/.test(after)) {
+        if (partStart !== -1) {
+          // The CRLF before the delimiter line is part of the delimiter.
+          const partEnd = pos >= 2 && wire[pos - 2] === 0x0d && wire[pos - 1] === 0x0a ? pos - 2 : pos;
+          ranges.push([partStart, Math.max(partStart, partEnd)]);
+        }
+        if (closing) return ranges;
+        partStart = Math.min(nl + 1, end);
+      }
+    }
+    pos = nl + 1;
+  }
+  // No closing delimiter: the last part runs to the end.
+  if (partStart !== -1) ranges.push([partStart, end]);
+  return ranges;
+}
+
+/** Lines in a body: CRLFs, plus one for a last line without its CRLF. */
+export function countLines(wire: Buffer, start: number, end: number): number {
+  let lines = 0;
+  for (let i = wire.indexOf(0x0a, start); i !== -1 && i < end; i = wire.indexOf(0x0a, i + 1)) lines++;
+  if (end > start && wire[end - 1] !== 0x0a) lines++;
+  return lines;
+}

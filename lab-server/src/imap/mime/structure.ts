@@ -1,0 +1,91 @@
+/**
+ * ENVELOPE and BODYSTRUCTURE / BODY (RFC 3501 §7.4.2) from a message's MIME tree. Header
+ * values go out as they stand in the message (encoded words are the client's to decode).
+ */
+import { atom, serialize, type ImapValue } from '../response.js';
+import { parseAddressList } from './addresses.js';
+import { headerValue, parseStructured, type HeaderField } from './header.js';
+import { countLines, type MimePart } from './parse.js';
+
+const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
+
+function addressList(fields: readonly HeaderField[], name: string): ImapValue {
+  const value = headerValue(fields, name);
+  if (value === undefined) return null;
+  const addresses = parseAddressList(value);
+  if (addresses.length === 0) return null;
+  return addresses.map((a) => [bytes(a.name ?? undefined), bytes(a.adl ?? undefined), bytes(a.mailbox ?? undefined), bytes(a.host ?? undefined)]);
+}
+
+/** The ENVELOPE of a message (its top-level header fields). */
+export function envelopeOf(fields: readonly HeaderField[]): ImapValue {
+  const from = addressList(fields, 'from');
+  // RFC 3501: sender and reply-to default to from when absent.
+  const sender = addressList(fields, 'sender') ?? from;
+  const replyTo = addressList(fields, 'reply-to') ?? from;
+  return [
+    bytes(headerValue(fields, 'date')),
+    bytes(headerValue(fields, 'subject')),
+    from,
+    sender,
+    replyTo,
+    addressList(fields, 'to'),
+    addressList(fields, 'cc'),
+    addressList(fields, 'bcc'),
+    bytes(headerValue(fields, 'in-reply-to')),
+    bytes(headerValue(fields, 'message-id')),
+  ];
+}
+
+function paramList(params: ReadonlyArray<[string, string]>): ImapValue {
+  if (params.length === 0) return null;
+  return params.flatMap(([k, v]) => [bytes(k), bytes(v)]);
+}
+
+function disposition(fields: readonly HeaderField[]): ImapValue {
+  const value = headerValue(fields, 'content-disposition');
+  if (!value) return null;
+  const parsed = parseStructured(value);
+  if (!parsed.value) return null;
+  return [bytes(parsed.value), paramList(parsed.params)];
+}
+
+function language(fields: readonly HeaderField[]): ImapValue {
+  const value = headerValue(fields, 'content-language');
+  if (!value) return null;
+  const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
+  if (tags.length === 0) return null;
+  return tags.length === 1 ? bytes(tags[0]) : tags.map((t) => bytes(t));
+}
+
+/**
+ * BODYSTRUCTURE (extensible = true) or BODY (false) of a part. For the top level pass the
+ * message's root part.
+ */
+export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolean): ImapValue {
+  const f = part.fields;
+  if (part.type === 'multipart') {
+    const out: ImapValue[] = part.children.map((child) => bodyStructureOf(wire, child, extensible));
+    // The parts are written one after the other, then the subtype: "(...)(...) "mixed"".
+    const items: ImapValue[] = [atom(Buffer.concat(out.map((o) => serialize(o)))), bytes(part.subtype)];
+    if (extensible) items.push(paramList(part.params), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
+    return items;
+  }
+  const size = part.end - part.bodyStart;
+  const items: ImapValue[] = [
+    bytes(part.type),
+    bytes(part.subtype),
+    paramList(part.params),
+    bytes(headerValue(f, 'content-id')),
+    bytes(headerValue(f, 'content-description')),
+    bytes(headerValue(f, 'content-transfer-encoding')?.toLowerCase() ?? '7bit'),
+    size,
+  ];
+  if (part.message) {
+    items.push(envelopeOf(part.message.fields), bodyStructureOf(wire, part.message, extensible), countLines(wire, part.bodyStart, part.end));
+  } else if (part.type === 'text') {
+    items.push(countLines(wire, part.bodyStart, part.end));
+  }
+  if (extensible) items.push(bytes(headerValue(f, 'content-md5')), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
+  return items;
+}

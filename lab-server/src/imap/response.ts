@@ -1,0 +1,134 @@
+/**
+ * The response writer: how values are put on the wire (atoms, quoted strings, literals, NIL,
+ * lists) and how untagged, continuation and tagged lines are sent. Replies are gathered and
+ * written in large chunks so a FETCH of thousands of messages is not thousands of writes.
+ */
+import type { LineChannel } from '../net/lineChannel.js';
+
+/** A value in a response: null is NIL, a Buffer or string is sent as a string, arrays are lists. */
+export type ImapValue = null | number | string | Buffer | Atom | ImapValue[];
+
+/** Text sent as it is (flags, keywords, already-serialised parts). */
+export class Atom {
+  constructor(readonly text: string | Buffer) {}
+}
+
+export const atom = (text: string | Buffer): Atom => new Atom(text);
+
+const QUOTABLE_MAX = 1024;
+
+/** A string as quoted ("...") when it can be, as a literal ({n}CRLF...) otherwise. */
+export function stringBytes(value: string | Buffer): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  let quotable = bytes.length <= QUOTABLE_MAX;
+  for (let i = 0; quotable && i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c > 0x7e) quotable = false;
+  }
+  if (quotable) {
+    const text = bytes.toString('latin1').replace(/[\\"]/g, (ch) => `\\${ch}`);
+    return Buffer.from(`"${text}"`, 'latin1');
+  }
+  return Buffer.concat([Buffer.from(`{${bytes.length}}\r\n`), bytes]);
+}
+
+/** A mailbox name or other astring: bare when it is a safe atom, else as a string. */
+export function astringBytes(value: string): Buffer {
+  if (/^[A-Za-z0-9!#$&'+,\-./:;<=>?@^_`|~\]]+$/.test(value) && value.toUpperCase() !== 'NIL') return Buffer.from(value, 'latin1');
+  return stringBytes(value);
+}
+
+/** Serialises a value tree. */
+export function serialize(value: ImapValue): Buffer {
+  const parts: Buffer[] = [];
+  write(value, parts);
+  return Buffer.concat(parts);
+}
+
+function write(value: ImapValue, parts: Buffer[]): void {
+  if (value === null) parts.push(NIL);
+  else if (typeof value === 'number') parts.push(Buffer.from(String(value)));
+  else if (value instanceof Atom) parts.push(typeof value.text === 'string' ? Buffer.from(value.text, 'latin1') : value.text);
+  else if (Array.isArray(value)) {
+    parts.push(OPEN);
+    value.forEach((item, i) => {
+      if (i > 0) parts.push(SPACE);
+      write(item, parts);
+    });
+    parts.push(CLOSE);
+  } else parts.push(stringBytes(value));
+}
+
+const NIL = Buffer.from('NIL');
+const OPEN = Buffer.from('(');
+const CLOSE = Buffer.from(')');
+const SPACE = Buffer.from(' ');
+
+export type Status = 'OK' | 'NO' | 'BAD';
+
+/** What a command ends with: the tagged status line. */
+export interface Completion {
+  status: Status;
+  /** Response code without brackets, e.g. "READ-WRITE" or "TRYCREATE". */
+  code?: string;
+  text: string;
+  /** The handler already wrote its tagged reply (STARTTLS must answer before the handshake). */
+  sent?: true;
+}
+
+export const ok = (text: string, code?: string): Completion => ({ status: 'OK', text, code });
+export const no = (text: string, code?: string): Completion => ({ status: 'NO', text, code });
+export const bad = (text: string, code?: string): Completion => ({ status: 'BAD', text, code });
+
+/** Human text in a status line: one line of printable ASCII. */
+export function plainText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+export class ResponseWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly channel: LineChannel) {}
+
+  /** Queues "* <data>\r\n"; data may hold literals. */
+  async untagged(data: string | Buffer): Promise<void> {
+    this.queue(Buffer.from('* '));
+    this.queue(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.queue(CRLF);
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
+  async continuation(text: string): Promise<void> {
+    this.queue(Buffer.from(`+ ${plainText(text)}\r\n`));
+    await this.flush();
+  }
+
+  async tagged(tag: string, done: Completion): Promise<void> {
+    const code = done.code ? `[${done.code}] ` : '';
+    this.queue(Buffer.from(`${tag} ${done.status} ${code}${plainText(done.text)}\r\n`, 'latin1'));
+    await this.flush();
+  }
+
+  /** A status line without a tag: "* OK ...", "* BAD ...", "* BYE ...". */
+  async status(kind: 'OK' | 'NO' | 'BAD' | 'BYE' | 'PREAUTH', text: string, code?: string): Promise<void> {
+    this.queue(Buffer.from(`* ${kind} ${code ? `[${code}] ` : ''}${plainText(text)}\r\n`, 'latin1'));
+    await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.channel.write(data);
+  }
+
+  private queue(data: Buffer): void {
+    this.pending.push(data);
+    this.pendingBytes += data.length;
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+const FLUSH_AT = 64 * 1024;

@@ -1,0 +1,246 @@
+/**
+ * SEARCH keys (RFC 3501 §6.4.4): parsed into a tree, then tested against each message. Flag,
+ * size, date and number keys need only the index; header and text keys read the message's
+ * MIME view, with encoded words and transfer encodings undone so "SUBJECT 邮件" finds the
+ * RFC 2047 encoded subject.
+ */
+import type { MessageInfo } from '../maildir/folder.js';
+import { dayOf, exampleDate, parseSearchDate, sentDay } from './dates.js';
+import { hasFlag } from './flags.js';
+import { headerValue } from './mime/header.js';
+import type { MessageView } from './mime/cache.js';
+import { bodyText, decodeHeaderValue, headersText } from './mime/text.js';
+import type { Token } from './parser.js';
+import { ArgumentError, describe } from './schema.js';
+import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
+
+type FlagName = '\\Answered' | '\\Deleted' | '\\Draft' | '\\Flagged' | '\\Seen';
+
+export type SearchKey =
+  | { op: 'all' }
+  | { op: 'and'; keys: SearchKey[] }
+  | { op: 'or'; a: SearchKey; b: SearchKey }
+  | { op: 'not'; key: SearchKey }
+  | { op: 'flag'; flag: FlagName; set: boolean }
+  | { op: 'recent'; set: boolean }
+  | { op: 'new' }
+  | { op: 'keyword'; set: boolean }
+  | { op: 'size'; larger: boolean; octets: number }
+  | { op: 'date'; sent: boolean; cmp: 'before' | 'on' | 'since'; day: number }
+  | { op: 'header'; field: string; text: string }
+  | { op: 'body'; text: string }
+  | { op: 'text'; text: string }
+  | { op: 'seq'; set: SequenceSet }
+  | { op: 'uid'; set: SequenceSet };
+
+const FLAG_KEYS: Record<string, [FlagName, boolean]> = {
+  ANSWERED: ['\\Answered', true],
+  DELETED: ['\\Deleted', true],
+  DRAFT: ['\\Draft', true],
+  FLAGGED: ['\\Flagged', true],
+  SEEN: ['\\Seen', true],
+  UNANSWERED: ['\\Answered', false],
+  UNDELETED: ['\\Deleted', false],
+  UNDRAFT: ['\\Draft', false],
+  UNFLAGGED: ['\\Flagged', false],
+  UNSEEN: ['\\Seen', false],
+};
+const HEADER_KEYS: Record<string, string> = { BCC: 'bcc', CC: 'cc', FROM: 'from', SUBJECT: 'subject', TO: 'to' };
+const DATE_KEYS: Record<string, [boolean, 'before' | 'on' | 'since']> = {
+  BEFORE: [false, 'before'],
+  ON: [false, 'on'],
+  SINCE: [false, 'since'],
+  SENTBEFORE: [true, 'before'],
+  SENTON: [true, 'on'],
+  SENTSINCE: [true, 'since'],
+};
+const KEY_HELP = 'Search keys include ALL, SEEN, UNSEEN, FROM "bob", SUBJECT "hello", BODY "text", SINCE 1-Sep-2026, LARGER 1000, UID 1:5, NOT ..., OR ... ...';
+const MAX_KEY_DEPTH = 64;
+
+/** Parses the keys after SEARCH [CHARSET x]; all of them must match (AND). */
+export function parseSearch(tokens: readonly Token[]): SearchKey {
+  const reader = { tokens, i: 0 };
+  const keys: SearchKey[] = [];
+  while (reader.i < tokens.length) keys.push(parseKey(reader, 0));
+  if (keys.length === 0) throw new ArgumentError(`Missing search keys. ${KEY_HELP}`);
+  return keys.length === 1 ? keys[0]! : { op: 'and', keys };
+}
+
+interface Reader {
+  tokens: readonly Token[];
+  i: number;
+}
+
+function parseKey(r: Reader, depth: number): SearchKey {
+  if (depth > MAX_KEY_DEPTH) throw new ArgumentError('Search keys nested too deeply');
+  const token = r.tokens[r.i++];
+  if (!token) throw new ArgumentError(`A search key is missing at the end. ${KEY_HELP}`);
+  if (token.type === 'list') {
+    if (token.items.length === 0) throw new ArgumentError('Empty parentheses in a search');
+    const inner = { tokens: token.items, i: 0 };
+    const keys: SearchKey[] = [];
+    while (inner.i < token.items.length) keys.push(parseKey(inner, depth + 1));
+    return keys.length === 1 ? keys[0]! : { op: 'and', keys };
+  }
+  if (token.type !== 'atom' || token.section) throw new ArgumentError(`"${describe(token)}" is not a search key. ${KEY_HELP}`);
+  const name = token.value.toUpperCase();
+  if (/^[\d*]/.test(name)) return { op: 'seq', set: setOf(token.value) };
+  const flag = FLAG_KEYS[name];
+  if (flag) return { op: 'flag', flag: flag[0], set: flag[1] };
+  if (HEADER_KEYS[name]) return { op: 'header', field: HEADER_KEYS[name]!, text: stringArg(r, name) };
+  const date = DATE_KEYS[name];
+  if (date) {
+    const text = stringArg(r, name);
+    const day = parseSearchDate(text);
+    if (day === undefined) throw new ArgumentError(`${name} needs a date like ${exampleDate()}, not "${text.slice(0, 20)}"`);
+    return { op: 'date', sent: date[0], cmp: date[1], day };
+  }
+  switch (name) {
+    case 'ALL':
+      return { op: 'all' };
+    case 'NEW':
+      return { op: 'new' };
+    case 'OLD':
+      return { op: 'recent', set: false };
+    case 'RECENT':
+      return { op: 'recent', set: true };
+    case 'KEYWORD':
+    case 'UNKEYWORD':
+      stringArg(r, name);
+      // No keyword is ever stored, so KEYWORD matches nothing and UNKEYWORD everything.
+      return { op: 'keyword', set: name === 'KEYWORD' };
+    case 'LARGER':
+    case 'SMALLER': {
+      const text = stringArg(r, name);
+      if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) throw new ArgumentError(`${name} needs a size in octets, e.g. ${name} 1000`);
+      return { op: 'size', larger: name === 'LARGER', octets: Number(text) };
+    }
+    case 'HEADER': {
+      const field = stringArg(r, 'HEADER field name');
+      const text = stringArg(r, 'HEADER');
+      if (!/^[\x21-\x39\x3b-\x7e]+$/.test(field)) throw new ArgumentError('HEADER needs a field name and a string, e.g. HEADER Message-ID "<abc@example.com>"');
+      return { op: 'header', field: field.toLowerCase(), text };
+    }
+    case 'BODY':
+      return { op: 'body', text: stringArg(r, name) };
+    case 'TEXT':
+      return { op: 'text', text: stringArg(r, name) };
+    case 'UID':
+      return { op: 'uid', set: setOf(stringArg(r, name)) };
+    case 'NOT':
+      return { op: 'not', key: parseKey(r, depth + 1) };
+    case 'OR': {
+      const a = parseKey(r, depth + 1);
+      return { op: 'or', a, b: parseKey(r, depth + 1) };
+    }
+    default:
+      throw new ArgumentError(`Unknown search key "${token.value.slice(0, 30)}". ${KEY_HELP}`);
+  }
+}
+
+function stringArg(r: Reader, key: string): string {
+  const token = r.tokens[r.i++];
+  if (!token || token.type === 'list' || (token.type === 'atom' && token.section)) {
+    throw new ArgumentError(`${key} needs a value after it, e.g. ${key === 'FROM' ? 'FROM "bob"' : `${key} "..."`}`);
+  }
+  if (token.type === 'string' && token.value.includes(0)) throw new ArgumentError('NUL bytes are not allowed in a search string');
+  return token.type === 'atom' ? token.value : token.value.toString('utf8');
+}
+
+function setOf(text: string): SequenceSet {
+  try {
+    return SequenceSet.parse(text);
+  } catch (err) {
+    if (err instanceof InvalidSequenceSet) throw new ArgumentError(`Invalid message set "${text.slice(0, 30)}": ${err.message}`);
+    throw err;
+  }
+}
+
+/** Does this search need the message's content (headers or text)? */
+export function needsContent(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'and':
+      return key.keys.some(needsContent);
+    case 'or':
+      return needsContent(key.a) || needsContent(key.b);
+    case 'not':
+      return needsContent(key.key);
+    case 'header':
+    case 'body':
+    case 'text':
+      return true;
+    case 'date':
+      return key.sent;
+    default:
+      return false;
+  }
+}
+
+export interface SearchSubject {
+  seq: number;
+  info: MessageInfo;
+  recent: boolean;
+  /** Largest sequence number and UID in the mailbox, for "*". */
+  lastSeq: number;
+  lastUid: number;
+  view?: MessageView;
+  /** Decoded text, computed at most once per message. */
+  cache: { headers?: string; body?: string };
+}
+
+const contains = (haystack: string, needle: string): boolean => haystack.toLowerCase().includes(needle.toLowerCase());
+
+export function matches(key: SearchKey, m: SearchSubject): boolean {
+  switch (key.op) {
+    case 'all':
+      return true;
+    case 'and':
+      return key.keys.every((k) => matches(k, m));
+    case 'or':
+      return matches(key.a, m) || matches(key.b, m);
+    case 'not':
+      return !matches(key.key, m);
+    case 'flag':
+      return hasFlag(m.info.flags, key.flag) === key.set;
+    case 'recent':
+      return m.recent === key.set;
+    case 'new':
+      return m.recent && !hasFlag(m.info.flags, '\\Seen');
+    case 'keyword':
+      return !key.set;
+    case 'size':
+      return key.larger ? m.info.wireSize > key.octets : m.info.wireSize < key.octets;
+    case 'date': {
+      let day = dayOf(m.info.internalDate);
+      if (key.sent) {
+        const header = m.view ? headerValue(m.view.root.fields, 'date') : undefined;
+        day = (header === undefined ? undefined : sentDay(header)) ?? day;
+      }
+      return key.cmp === 'before' ? day < key.day : key.cmp === 'on' ? day === key.day : day >= key.day;
+    }
+    case 'header': {
+      const fields = m.view!.root.fields.filter((f) => f.name === key.field);
+      // HEADER field "" matches every message that has the field at all.
+      if (key.text === '') return fields.length > 0;
+      return fields.some((f) => contains(decodeHeaderValue(f.value), key.text));
+    }
+    case 'body':
+      return contains(bodyOf(m), key.text);
+    case 'text':
+      return contains(headersOf(m), key.text) || contains(bodyOf(m), key.text);
+    case 'seq':
+      return key.set.has(m.seq, m.lastSeq);
+    case 'uid':
+      return key.set.has(m.info.uid, m.lastUid);
+  }
+}
+
+function headersOf(m: SearchSubject): string {
+  m.cache.headers ??= headersText(m.view!.root);
+  return m.cache.headers;
+}
+
+function bodyOf(m: SearchSubject): string {
+  m.cache.body ??= bodyText(m.view!.wire, m.view!.root);
+  return m.cache.body;
+}

@@ -1,0 +1,82 @@
+/**
+ * Sequence sets (RFC 3501 §9 "sequence-set"): "1", "2:4", "7:*", "*", "4:2" (reversed ranges
+ * count too), joined by commas. Kept as ranges and never expanded, so "1:4294967295" costs
+ * nothing; "*" is resolved against the mailbox at the moment of use.
+ */
+
+/** Largest number a sequence set may name (nz-number is a 32-bit value). */
+export const MAX_NUMBER = 0xffffffff;
+/** Ranges per set: plenty for real clients, bounded for everyone else. */
+const MAX_RANGES = 10_000;
+
+/** A range bound: a number, or Infinity for "*". */
+export interface SeqRange {
+  from: number;
+  to: number;
+}
+
+export class InvalidSequenceSet extends Error {}
+
+export class SequenceSet {
+  private constructor(
+    readonly text: string,
+    private readonly ranges: SeqRange[],
+  ) {}
+
+  /** Parses the wire form; throws InvalidSequenceSet with a reason a learner can act on. */
+  static parse(text: string): SequenceSet {
+    if (text === '') throw new InvalidSequenceSet('the message set is empty');
+    const parts = text.split(',');
+    if (parts.length > MAX_RANGES) throw new InvalidSequenceSet(`more than ${MAX_RANGES} ranges`);
+    const ranges = parts.map((part) => {
+      const bounds = part.split(':');
+      if (bounds.length > 2 || bounds.some((b) => b === '')) {
+        throw new InvalidSequenceSet(`"${part}" is not a number, a range like 2:4, or *`);
+      }
+      const [a, b = a] = bounds.map(bound);
+      return { from: Math.min(a!, b!), to: Math.max(a!, b!) };
+    });
+    return new SequenceSet(text, ranges);
+  }
+
+  /** The largest explicit number in the set (ignoring "*"), to check against EXISTS. */
+  get highestNumber(): number {
+    let max = 0;
+    for (const r of this.ranges) {
+      for (const n of [r.from, r.to]) if (n !== Infinity && n > max) max = n;
+    }
+    return max;
+  }
+
+  /** True if n is in the set, where "*" stands for `star` (the last number in the mailbox). */
+  has(n: number, star: number): boolean {
+    for (const r of this.ranges) {
+      const from = r.from === Infinity ? star : r.from;
+      const to = r.to === Infinity ? star : r.to;
+      if (n >= Math.min(from, to) && n <= Math.max(from, to)) return true;
+    }
+    return false;
+  }
+}
+
+function bound(text: string): number {
+  if (text === '*') return Infinity;
+  if (!/^[1-9]\d{0,9}$/.test(text)) {
+    throw new InvalidSequenceSet(text === '0' || /^0+$/.test(text) ? 'message numbers start at 1, not 0' : `"${text}" is not a message number`);
+  }
+  const n = Number(text);
+  if (n > MAX_NUMBER) throw new InvalidSequenceSet(`${text} is larger than the largest message number (${MAX_NUMBER})`);
+  return n;
+}
+
+/** Writes ascending numbers compactly: [1,2,3,5] -> "1:3,5" (for COPYUID and APPENDUID). */
+export function compactSet(numbers: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    parts.push(j === i ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,275 @@
+/**
+ * One IMAP session (RFC 3501): reads commands, applies the generic guards (state, arguments)
+ * once, runs the command's handler, sends what changed in the selected mailbox, then the
+ * tagged reply. States: not authenticated -> authenticated <-> selected -> logout.
+ */
+import { FolderNotFound } from '../maildir/folder.js';
+import type { Mailbox } from '../maildir/mailbox.js';
+import { isLoopback } from '../net/handoff.js';
+import type { LineChannel } from '../net/lineChannel.js';
+import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import type { WorldUser } from '../world/definition.js';
+import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, type SessionState } from './command.js';
+import { CommandReader, type CommandLimits } from './commandReader.js';
+import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
+import { bad, no, ResponseWriter, type Completion } from './response.js';
+import { ArgumentError, validateArgs } from './schema.js';
+import { SelectedMailbox } from './selected.js';
+
+export interface ImapOptions {
+  access: SandboxAccess;
+  /** Present when STARTTLS may be offered (port 143). */
+  startTls?: () => Promise<void>;
+  /** Refuse LOGIN/AUTHENTICATE before TLS even from loopback (--require-tls-auth). */
+  requireTlsAuth: boolean;
+  maxMessageSize: number;
+  hostName: string;
+  log: (message: string) => void;
+}
+
+/** Capabilities of this server; each is implemented completely. */
+const BASE_CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE'];
+
+const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
+const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
+
+export class ImapSession implements SessionApi {
+  state: SessionState = 'not-authenticated';
+  user: WorldUser | undefined;
+  mailbox: Mailbox | undefined;
+  selected: SelectedMailbox | undefined;
+  readonly out: ResponseWriter;
+  private readonly reader: CommandReader;
+  private aborted = false;
+
+  constructor(
+    private readonly channel: LineChannel,
+    private readonly scope: ConnectionScope,
+    private readonly options: ImapOptions,
+  ) {
+    this.out = new ResponseWriter(channel);
+    this.reader = new CommandReader(channel, (line) => this.limitsFor(line));
+  }
+
+  get encrypted(): boolean {
+    return this.channel.encrypted;
+  }
+
+  get canStartTls(): boolean {
+    return this.options.startTls !== undefined && !this.channel.encrypted;
+  }
+
+  get plaintextAllowed(): boolean {
+    if (this.channel.encrypted) return true;
+    if (this.options.requireTlsAuth) return false;
+    // As Dovecot does: clear-text passwords are fine where they cannot be sniffed.
+    return this.scope.viaBridge || isLoopback(this.channel.socket.remoteAddress);
+  }
+
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
+  }
+
+  get hostName(): string {
+    return this.options.hostName;
+  }
+
+  capabilities(): string[] {
+    const caps = [...BASE_CAPABILITIES];
+    if (this.state === 'not-authenticated') {
+      if (this.canStartTls) caps.push('STARTTLS');
+      if (this.plaintextAllowed) caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
+      else caps.push('LOGINDISABLED');
+    }
+    return caps;
+  }
+
+  /** Runs the session until the client logs out or goes away. */
+  async run(): Promise<void> {
+    await this.out.status(
+      'OK',
+      `${this.options.hostName} IMAP4rev1 MailLab ready. Log in with: a1 LOGIN alice@example.com secret`,
+      `CAPABILITY ${this.capabilities().join(' ')}`,
+    );
+    try {
+      while (this.state !== 'logout' && !this.aborted) {
+        const read = await this.reader.next();
+        if (this.aborted || read.kind === 'closed') break;
+        if (read.kind === 'fatal') {
+          await this.out.status('BYE', read.text);
+          break;
+        }
+        if (read.kind === 'refused') {
+          const reply = read.code === 'TOOBIG' ? no(read.text, read.code) : bad(read.text, read.code);
+          if (read.tag) await this.out.tagged(read.tag, reply);
+          else await this.out.status('BAD', read.text, read.code);
+          continue;
+        }
+        await this.execute(read.pieces);
+      }
+    } finally {
+      this.deselect();
+      this.channel.close();
+    }
+  }
+
+  /** Ends the session at once with BYE (shutdown, sandbox reset). */
+  async abort(reason: string): Promise<void> {
+    if (this.aborted) return;
+    this.aborted = true;
+    await this.out.status('BYE', reason).catch(() => undefined);
+    this.channel.close();
+    // A client that never closes its side must not hold the server open.
+    setTimeout(() => this.channel.destroy(), 500).unref();
+  }
+
+  private limitsFor(firstLine: Buffer): CommandLimits {
+    if (this.state === 'not-authenticated') return SMALL_LIMITS;
+    if (/^\S+ APPEND /i.test(firstLine.subarray(0, 80).toString('latin1'))) {
+      return { maxLiteral: this.options.maxMessageSize, maxTotal: this.options.maxMessageSize + 64 * 1024 };
+    }
+    return COMMAND_LIMITS;
+  }
+
+  private async execute(pieces: Parameters<typeof parseCommand>[0]): Promise<void> {
+    let parsed;
+    try {
+      parsed = parseCommand(pieces);
+    } catch (err) {
+      if (!(err instanceof ImapSyntaxError)) throw err;
+      if (err.tag) await this.out.tagged(err.tag, bad(err.message));
+      else await this.out.status('BAD', err.message);
+      return;
+    }
+    const { tag, args } = parsed;
+    const name = parsed.name?.toUpperCase();
+    // "LOGIN alice secret" or a lone "NOOP": the command name where the tag should be.
+    if (COMMANDS.has(tag.toUpperCase()) && (!name || !COMMANDS.has(name))) {
+      const example = COMMANDS.get(tag.toUpperCase())!.example;
+      await this.out.status('BAD', `Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}`);
+      return;
+    }
+    if (!name) {
+      await this.out.tagged(tag, bad(`Missing command after the tag "${tag}". Try: ${tag} CAPABILITY`));
+      return;
+    }
+    const command = COMMANDS.get(name);
+    if (!command) {
+      await this.out.tagged(tag, bad(`Unknown command "${name.slice(0, 30)}". Commands are: ${COMMAND_NAMES.join(', ')}`));
+      return;
+    }
+    await this.runCommand(command, tag, args, name);
+  }
+
+  private async runCommand(command: ImapCommand, tag: string, tokens: Token[], name: string): Promise<void> {
+    let done: Completion;
+    if (!command.states.includes(this.state)) {
+      done = bad(this.wrongState(command, tag));
+    } else {
+      const ctx: CommandContext = { tag, uid: false, session: this, out: this.out };
+      try {
+        const args = validateArgs(command.args, tokens);
+        done = await command.handle(ctx, args);
+      } catch (err) {
+        if (err instanceof ArgumentError) done = bad(`${err.message}. Try: ${tag} ${command.example}`);
+        else if (err instanceof CommandFailed) done = err.completion;
+        else if (err instanceof FolderNotFound) done = no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
+        else {
+          this.options.log(`${name} failed: ${(err as Error).stack ?? err}`);
+          done = no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
+        }
+      }
+    }
+    if (this.aborted || done.sent) return;
+    if (this.selected && this.state === 'selected') {
+      const ok = await this.sendUpdates(!command.noExpungeUpdates);
+      if (!ok) return;
+    }
+    await this.out.tagged(tag, done);
+  }
+
+  /** Sends what changed in the selected mailbox; false if the session had to end. */
+  async sendUpdates(allowExpunge: boolean): Promise<boolean> {
+    const selected = this.selected;
+    if (!selected) return true;
+    try {
+      for (const line of await selected.updates(allowExpunge)) await this.out.untagged(line);
+      return true;
+    } catch (err) {
+      if (!(err instanceof FolderNotFound)) throw err;
+      this.deselect();
+      await this.abort(`The selected mailbox "${selected.name}" was deleted by another session. Reconnect and select another one`);
+      return false;
+    }
+  }
+
+  private wrongState(command: ImapCommand, tag: string): string {
+    if (this.state === 'not-authenticated') return `${command.name} needs you to log in first. Try: ${tag} LOGIN alice@example.com secret`;
+    if (command.states.includes('selected') && !command.states.includes('authenticated')) {
+      return `${command.name} works on the selected mailbox, and none is selected. Select one first. Try: ${tag} SELECT INBOX`;
+    }
+    return `${command.name} is only allowed before login; you are logged in as ${this.user?.address}`;
+  }
+
+  async startTls(): Promise<void> {
+    await this.out.flush();
+    await this.options.startTls!();
+  }
+
+  async login(login: string, password: string): Promise<WorldUser | undefined> {
+    const user = this.options.access.authenticate(this.scope, login, password);
+    if (!user) {
+      // Slow down password guessing a little.
+      await new Promise((r) => setTimeout(r, 300));
+      return undefined;
+    }
+    this.user = user;
+    this.mailbox = this.scope.sandbox.mailbox(user);
+    await this.mailbox.inbox.create();
+    this.state = 'authenticated';
+    return user;
+  }
+
+  async select(name: string, readOnly: boolean): Promise<SelectedMailbox> {
+    this.deselect();
+    const folder = this.mailbox!.folder(name);
+    if (!(await folder.exists())) {
+      throw new CommandFailed(no(`Mailbox "${name}" does not exist. See your mailboxes with: LIST "" "*"`, 'NONEXISTENT'));
+    }
+    const selected = await SelectedMailbox.open(name, folder, readOnly);
+    this.selected = selected;
+    this.state = 'selected';
+    return selected;
+  }
+
+  deselect(): void {
+    this.selected?.close();
+    this.selected = undefined;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+
+  async readLine(): Promise<Buffer | undefined> {
+    await this.out.flush();
+    const line = await this.channel.readLine();
+    if (!line) return undefined;
+    return line.tooLong ? Buffer.alloc(0) : line.bytes;
+  }
+
+  async idleUntilLine(): Promise<Buffer | undefined> {
+    await this.out.flush();
+    const next = this.channel.readLine();
+    for (;;) {
+      const selected = this.selected;
+      const woke = await Promise.race([next.then((line) => ({ line })), selected ? selected.waitForChange().then(() => undefined) : new Promise<never>(() => undefined)]);
+      if (woke) return woke.line ? (woke.line.tooLong ? Buffer.alloc(0) : woke.line.bytes) : undefined;
+      if (this.aborted) return undefined;
+      if (!(await this.sendUpdates(true))) return undefined;
+      await this.out.flush();
+    }
+  }
+
+  logout(): void {
+    this.state = 'logout';
+  }
+}
