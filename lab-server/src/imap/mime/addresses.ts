@@ -154,16 +154,11 @@ function phrase(tokens: Tok[]): string {
 
 function joinPhrase(tokens: Tok[]): string {
   let out = '';
-  let lastWasDot = false;
   for (const t of tokens) {
     if (t.kind === 'comment') continue;
-    if (t.kind === 'special' && t.text === '.') {
-      out += '.';
-      lastWasDot = true;
-      continue;
-    }
-    out += out && !lastWasDot ? ` ${t.text}` : t.text;
-    lastWasDot = false;
+    // "J. R. Smith": a dot sticks to the word before it; words are separated by one space.
+    if (t.kind === 'special' && t.text === '.') out += '.';
+    else out += out ? ` ${t.text}` : t.text;
   }
   return out;
 }

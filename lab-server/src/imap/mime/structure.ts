@@ -14,7 +14,9 @@ function addressList(fields: readonly HeaderField[], name: string): ImapValue {
   if (value === undefined) return null;
   const addresses = parseAddressList(value);
   if (addresses.length === 0) return null;
-  return addresses.map((a) => [bytes(a.name ?? undefined), bytes(a.adl ?? undefined), bytes(a.mailbox ?? undefined), bytes(a.host ?? undefined)]);
+  // RFC 3501 grammar: "(" 1*address ")", the addresses written one after the other, no spaces.
+  const each = addresses.map((a) => serialize([bytes(a.name ?? undefined), bytes(a.adl ?? undefined), bytes(a.mailbox ?? undefined), bytes(a.host ?? undefined)]));
+  return [atom(Buffer.concat(each))];
 }
 
 /** The ENVELOPE of a message (its top-level header fields). */
@@ -72,10 +74,12 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     return items;
   }
   const size = part.end - part.bodyStart;
+  // A text part without a charset is us-ascii (RFC 2045 §5.2); say so, as Dovecot does.
+  const params = part.type === 'text' && !part.params.some(([k]) => k === 'charset') ? [['charset', 'us-ascii'] as [string, string], ...part.params] : part.params;
   const items: ImapValue[] = [
     bytes(part.type),
     bytes(part.subtype),
-    paramList(part.params),
+    paramList(params),
     bytes(headerValue(f, 'content-id')),
     bytes(headerValue(f, 'content-description')),
     bytes(headerValue(f, 'content-transfer-encoding')?.toLowerCase() ?? '7bit'),

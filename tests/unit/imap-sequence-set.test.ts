@@ -1,0 +1,39 @@
+/** Sequence sets: "*", ranges in either order, and refusal of what is not a set. */
+import { describe, expect, it } from 'vitest';
+import { compactSet, InvalidSequenceSet, SequenceSet } from '../../lab-server/src/imap/sequenceSet.js';
+
+const members = (text: string, max: number, star = max): number[] => {
+  const set = SequenceSet.parse(text);
+  return Array.from({ length: max }, (_, i) => i + 1).filter((n) => set.has(n, star));
+};
+
+describe('SequenceSet', () => {
+  it('reads numbers, ranges and lists', () => {
+    expect(members('1,3:5,8', 10)).toEqual([1, 3, 4, 5, 8]);
+  });
+
+  it('treats reversed ranges like forward ones', () => {
+    expect(members('5:3', 10)).toEqual([3, 4, 5]);
+  });
+
+  it('resolves * to the last message, also in n:* when n is past the end', () => {
+    expect(members('*', 4)).toEqual([4]);
+    expect(members('2:*', 4)).toEqual([2, 3, 4]);
+    expect(members('7:*', 4)).toEqual([4]);
+    expect(members('*:2', 4)).toEqual([2, 3, 4]);
+  });
+
+  it('knows the highest explicit number (to check against EXISTS) without expanding', () => {
+    expect(SequenceSet.parse('1:4294967295').highestNumber).toBe(4294967295);
+    expect(SequenceSet.parse('2,*').highestNumber).toBe(2);
+  });
+
+  it.each(['', '0', '1:0', 'a', '1,,2', '1:2:3', ':5', '4294967296', '-1', '1.5'])('refuses %j', (text) => {
+    expect(() => SequenceSet.parse(text)).toThrow(InvalidSequenceSet);
+  });
+
+  it('writes ascending numbers compactly for COPYUID', () => {
+    expect(compactSet([1, 2, 3, 5, 7, 8])).toBe('1:3,5,7:8');
+    expect(compactSet([42])).toBe('42');
+  });
+});
