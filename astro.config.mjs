@@ -6,6 +6,7 @@ import svelte from '@astrojs/svelte';
 export default defineConfig({
   srcDir: './site',
   outDir: './dist',
+  publicDir: './site/public',
   integrations: [svelte()],
   telemetry: false,
 });

@@ -1,0 +1,80 @@
+/**
+ * The lab page in real Chromium: type a whole SMTP transaction into a browser terminal,
+ * RETR the message in a POP3 terminal, and draw the session as a sequence diagram.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
+import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+let browser: Browser;
+beforeAll(async () => {
+  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR });
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await lab?.dispose();
+});
+
+function terminal(page: Page, service: string) {
+  return page.locator(`.terminal[data-service="${service}"]`);
+}
+
+async function terminalText(page: Page, service: string): Promise<string> {
+  return terminal(page, service).locator('.xterm-rows').innerText();
+}
+
+async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
+  await terminal(page, service).locator('.screen').click();
+  for (const line of lines) {
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  }
+  await expect.poll(() => terminalText(page, service), { timeout: 10_000 }).toMatch(expectAfter);
+}
+
+describe('lab page', () => {
+  it('sends mail over SMTP and reads it over POP3, in browser terminals', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`http://127.0.0.1:${lab.httpPort}/lab/?service=smtp`);
+    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await expect.poll(() => terminalText(page, 'smtp')).toMatch(/220 mail\.example\.com ESMTP MailLab/);
+    await typeLines(
+      page,
+      'smtp',
+      ['EHLO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: typed in Chromium', '', 'Hello from a real browser.', '.'],
+      /250 2\.0\.0 Ok: queued as/,
+    );
+    // The zh-CN page explains replies in Chinese.
+    expect(await terminalText(page, 'smtp')).toContain('最后单独输入一行 "." 结束');
+
+    await page.getByRole('button', { name: '打开终端: pop3', exact: true }).click();
+    await terminal(page, 'pop3').and(page.locator('[data-state="open"]')).waitFor();
+    await typeLines(page, 'pop3', ['USER bob', 'PASS secret'], /Logged in as bob@example\.com: 4 messages/);
+    await typeLines(page, 'pop3', ['RETR 4'], /Subject: typed in Chromium[\s\S]*Hello from a real browser\./);
+
+    await terminal(page, 'smtp').getByRole('button', { name: /会话记录/ }).click();
+    await expect.poll(() => terminal(page, 'smtp').locator('.transcript').innerText()).toMatch(/C: MAIL FROM:<alice@example\.com>/);
+    await terminal(page, 'smtp').locator('.diagram svg').waitFor({ timeout: 20_000 });
+    expect(await terminal(page, 'smtp').locator('.diagram svg').innerHTML()).toContain('RCPT TO');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('upgrades a submission terminal with STARTTLS and shows it as encrypted', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`http://127.0.0.1:${lab.httpPort}/en/lab/?service=submission`);
+    await terminal(page, 'submission').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await expect(terminal(page, 'submission').locator('.crypto').innerText()).resolves.toMatch(/plain text/);
+    await typeLines(page, 'submission', ['EHLO tls.test', 'STARTTLS'], /TLS established: TLSv1\.[23].*self-signed/);
+    await expect.poll(() => terminal(page, 'submission').locator('.crypto').innerText()).toMatch(/encrypted \(TLSv1\.[23]\)/);
+    await typeLines(page, 'submission', ['EHLO tls.test'], /250-AUTH PLAIN LOGIN/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
