@@ -63,7 +63,7 @@ export function parseCommand(pieces: readonly Piece[]): ParsedCommand {
     if (err instanceof ImapSyntaxError) throw new ImapSyntaxError(err.message, tag);
     throw err;
   }
-  if (nameToken && (nameToken.type !== 'atom' || !/^[A-Za-z][A-Za-z0-9.-]*$/.test(nameToken.value))) {
+  if (nameToken && (nameToken.type !== 'atom' || nameToken.section)) {
     throw new ImapSyntaxError('After the tag comes the command name, e.g. a1 NOOP', tag);
   }
   return { tag, name: nameToken?.type === 'atom' ? nameToken.value : undefined, args };

@@ -41,10 +41,7 @@ export class SelectedMailbox {
     folder.changes.on('change', selected.onChange);
     try {
       const messages = await folder.sync();
-      if (!readOnly) {
-        const fresh = messages.filter((m) => m.dir === 'new').map((m) => m.uid);
-        if (fresh.length > 0) for (const uid of await folder.claimNew(fresh)) selected.recent.add(uid);
-      }
+      await selected.noticeRecent(messages);
       for (const info of folder.list()) selected.add(info);
       selected.changed = false;
       return selected;
@@ -164,10 +161,7 @@ export class SelectedMailbox {
     while (first > 0 && all[first - 1]!.uid > this.highestUid) first--;
     if (first < all.length) {
       const arrivals = all.slice(first);
-      if (!this.readOnly) {
-        const fresh = arrivals.filter((m) => m.dir === 'new').map((m) => m.uid);
-        if (fresh.length > 0) for (const uid of await this.folder.claimNew(fresh)) this.recent.add(uid);
-      }
+      await this.noticeRecent(arrivals);
       for (const info of arrivals) this.add(info);
       lines.push(`${this.uids.length} EXISTS`, `${this.recent.size} RECENT`);
     }
@@ -186,6 +180,17 @@ export class SelectedMailbox {
     return new Promise((resolve) => {
       this.waiter = resolve;
     });
+  }
+
+  /**
+   * Messages still in new/ are \Recent. A read-write session claims them (moves them to cur/),
+   * so no later session sees them as recent; a read-only one only looks, as Dovecot does.
+   */
+  private async noticeRecent(messages: readonly MessageInfo[]): Promise<void> {
+    const fresh = messages.filter((m) => m.dir === 'new').map((m) => m.uid);
+    if (fresh.length === 0) return;
+    const recent = this.readOnly ? fresh : await this.folder.claimNew(fresh);
+    for (const uid of recent) this.recent.add(uid);
   }
 
   private add(info: MessageInfo): void {

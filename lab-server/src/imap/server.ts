@@ -81,7 +81,8 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
     })();
   };
 
-  const server = implicitTls ? createTlsServer({ secureContext: deps.tls.context }, onSocket) : createPlainServer(onSocket);
+  // tls.createServer ignores a bare secureContext, so the listener gets key and cert directly.
+  const server = implicitTls ? createTlsServer({ key: deps.tls.key, cert: deps.tls.cert }, onSocket) : createPlainServer(onSocket);
   server.on('tlsClientError', () => undefined);
 
   return {

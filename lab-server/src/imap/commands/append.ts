@@ -36,7 +36,8 @@ export default defineCommand({
   args: [
     mailboxName(),
     optional(list('flag list'), (t: Token) => t.type === 'list'),
-    optional(dateTime, (t: Token) => t.type === 'string' && !t.literal),
+    // A quoted string that starts like a date is the date-time; anything else is a misplaced message.
+    optional(dateTime, (t: Token) => t.type === 'string' && !t.literal && /^ ?\d/.test(t.value.toString('latin1'))),
     message,
   ],
   example: 'APPEND Sent (\\Seen) {310}',
