@@ -22,6 +22,7 @@ const USAGE = `Usage / 用法:
                 [--pop3-port N] [--pop3s-port N] [--imap-port N] [--imaps-port N]
                 [--tls-cert FILE --tls-key FILE]
                 [--max-message-size BYTES] [--require-tls-auth]
+                [--max-terminals N]   browser terminals one learner may open at once (default 8)
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail / 把沙箱邮件恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
 `;
@@ -37,6 +38,7 @@ const serveOptions = {
   'tls-key': { type: 'string' },
   'max-message-size': { type: 'string' },
   'require-tls-auth': { type: 'boolean' },
+  'max-terminals': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -78,6 +80,8 @@ export function serveConfig(args: string[]): LabConfig {
   config.portOffset = integer('port-offset', v['port-offset'] as string | undefined, 0, 65535 - 995) ?? config.portOffset;
   config.maxMessageSize = integer('max-message-size', v['max-message-size'] as string | undefined, 1024, 1 << 30) ?? config.maxMessageSize;
   config.requireTlsAuth = v['require-tls-auth'] === true;
+  const maxTerminals = integer('max-terminals', v['max-terminals'] as string | undefined, 1, 100000);
+  if (maxTerminals !== undefined) config.bridgeLimits = { ...config.bridgeLimits, perLearner: maxTerminals };
   for (const s of SERVICES) {
     const port = integer(`${s.id}-port`, v[`${s.id}-port`] as string | undefined, 0, 65535);
     if (port !== undefined) config.ports[s.id as ServiceId] = port;

@@ -3,44 +3,9 @@
  * it (`maillab serve`): durable deliveries per second with 1 and 8 connections (10 KB
  * messages, fsync per message), POP3 RETR throughput, and the server's resident memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-
-interface LabProcess {
-  child: ChildProcess;
-  ports: Record<string, number>;
-  dataDir: string;
-}
-
-/** Starts `maillab serve` on free ports and reads its port table. */
-async function startLabProcess(): Promise<LabProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'maillab-bench-'));
-  const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps'].flatMap((s) => [`--${s}-port`, '0']);
-  const child = spawn(process.execPath, ['bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Press Ctrl+C')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}`)));
-  });
-  const ports: Record<string, number> = {};
-  for (const m of out.matchAll(/^(\w+)\s+\d+\s+(\d+)\s/gm)) ports[m[1]!] = Number(m[2]);
-  return { child, ports, dataDir };
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 102.4) / 10;
-}
+import { startLabProcess } from './labProcess.js';
 
 function message10k(n: number): Buffer {
   const line = 'The quick brown fox jumps over the lazy dog while the MTA queues mail. 0123456789\r\n';
@@ -102,13 +67,13 @@ async function pop3Retr(port: number): Promise<{ messages: number; perSecond: nu
 export async function benchMail(): Promise<Record<string, number>> {
   const lab = await startLabProcess();
   try {
-    const rssIdle = await rssMb(lab.child.pid!);
+    const rssIdle = await lab.rssMb();
     await smtpRate(lab.ports.smtp!, 8, 200); // warm-up: JIT, file system caches
     const one = await smtpRate(lab.ports.smtp!, 1, 1000);
     const eight = await smtpRate(lab.ports.smtp!, 8, 3000);
-    const rssAfterSmtp = await rssMb(lab.child.pid!);
+    const rssAfterSmtp = await lab.rssMb();
     const retr = await pop3Retr(lab.ports.pop3!);
-    const rssAfterPop3 = await rssMb(lab.child.pid!);
+    const rssAfterPop3 = await lab.rssMb();
     return {
       smtp_10kb_msgs_per_s_1_conn: one,
       smtp_10kb_msgs_per_s_8_conn: eight,
@@ -120,8 +85,6 @@ export async function benchMail(): Promise<Record<string, number>> {
       server_rss_mb_after_pop3: rssAfterPop3,
     };
   } finally {
-    lab.child.kill('SIGTERM');
-    await new Promise((r) => lab.child.once('exit', r));
-    await rm(lab.dataDir, { recursive: true, force: true });
+    await lab.stop();
   }
 }

@@ -3,6 +3,7 @@
  * it asserts nothing, and its numbers go into the closing notes of issues.
  */
 import { existsSync } from 'node:fs';
+import { benchBridge } from './bridge.js';
 import { benchMail } from './mail.js';
 
 const results: Record<string, unknown> = {
@@ -11,8 +12,10 @@ const results: Record<string, unknown> = {
   mail: await benchMail(),
 };
 // The IMAP figures join when the IMAP server and its benchmark are present.
-if (existsSync(new URL('./imap.ts', import.meta.url))) {
-  const { benchImap } = (await import('./imap.js')) as { benchImap: () => Promise<Record<string, number>> };
+const imapBench = new URL('./imap.ts', import.meta.url);
+if (existsSync(imapBench)) {
+  const { benchImap } = (await import(imapBench.href)) as { benchImap: () => Promise<Record<string, number>> };
   results.imap = await benchImap();
 }
+results.bridge = await benchBridge();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -115,7 +115,7 @@ export class TerminalSession {
     this.socket?.destroy();
     // The transcript is on disk before the learner is told, so a grade asked for right
     // after the session sees all of it.
-    void this.transcript.flush().then(() => {
+    void this.transcript.close().then(() => {
       this.send({ type: 'closed', text, reason });
       if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, reason.slice(0, 100));
     });

@@ -5,7 +5,8 @@
  *   <sandbox dir>/transcripts/<session id>.jsonl
  * The first line describes the session, each further line is one protocol line.
  */
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceId } from '../services.js';
 import type { Sandbox } from '../world/sandbox.js';
@@ -38,39 +39,33 @@ export function transcriptsDir(sandbox: Sandbox): string {
 }
 
 /**
- * Appends to one session's transcript. Lines that arrive while a write is under way are
- * gathered and written together, in order, so a busy terminal costs few writes.
+ * Appends to one session's transcript through one open file (a busy classroom writes many
+ * lines a second; opening the file per line would cost three system calls each).
  */
 export class TranscriptWriter {
-  private pending: string[] = [];
-  private writing: Promise<void>;
-  private readonly file: string;
+  private readonly stream: WriteStream;
 
   constructor(sandbox: Sandbox, header: TranscriptHeader) {
     const dir = transcriptsDir(sandbox);
-    this.file = join(dir, `${header.session}.jsonl`);
-    this.writing = mkdir(dir, { recursive: true })
-      .then(() => appendFile(this.file, JSON.stringify(header) + '\n'))
-      .catch(() => undefined);
+    mkdirSync(dir, { recursive: true });
+    this.stream = createWriteStream(join(dir, `${header.session}.jsonl`), { flags: 'a' });
+    this.stream.on('error', () => undefined);
+    this.stream.write(JSON.stringify(header) + '\n');
   }
 
   add(dir: TranscriptLine['dir'], text: string, tls: boolean): void {
     const line: TranscriptLine = { t: new Date().toISOString(), dir, text };
     if (tls) line.tls = true;
-    this.pending.push(JSON.stringify(line) + '\n');
-    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
+    if (!this.stream.writableEnded) this.stream.write(JSON.stringify(line) + '\n');
   }
 
-  /** Resolves when every line added so far is on disk. */
-  async flush(): Promise<void> {
-    while (this.pending.length > 0) await this.writing;
-    await this.writing;
-  }
-
-  private async writePending(): Promise<void> {
-    const batch = this.pending.join('');
-    this.pending = [];
-    await appendFile(this.file, batch).catch(() => undefined);
+  /** Writes what is buffered and closes the file; resolves when it is on disk. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stream.writableFinished || this.stream.destroyed) return resolve();
+      this.stream.end(() => resolve());
+      this.stream.once('error', () => resolve());
+    });
   }
 }
 

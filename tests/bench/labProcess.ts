@@ -1,0 +1,51 @@
+/**
+ * A lab server in its own process, as a user runs it (`maillab serve`), on free ports, for
+ * benchmarks: the client load stays outside the server's event loop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LabProcess {
+  child: ChildProcess;
+  ports: Record<string, number>;
+  httpPort: number;
+  dataDir: string;
+  rssMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startLabProcess(extraFlags: string[] = []): Promise<LabProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'maillab-bench-'));
+  const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps'].flatMap((s) => [`--${s}-port`, '0']);
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Press Ctrl+C')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}`)));
+  });
+  const ports: Record<string, number> = {};
+  for (const m of out.matchAll(/^(\w+)\s+\d+\s+(\d+)\s/gm)) ports[m[1]!] = Number(m[2]);
+  const httpPort = Number(/http:\/\/[^:]+:(\d+)\//.exec(out)?.[1]);
+  return {
+    child,
+    ports,
+    httpPort,
+    dataDir,
+    async rssMb() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
