@@ -55,7 +55,8 @@ export function describe(token: Token): string {
 
 /** The text of an atom or string token (strings as UTF-8). */
 export function textOf(token: Token, what: string): string {
-  if (token.type === 'atom' && !token.section) return token.value;
+  // Atoms are kept one character per octet; as a string value they are UTF-8 (imaplib sends 8-bit atoms).
+  if (token.type === 'atom' && !token.section) return Buffer.from(token.value, 'latin1').toString('utf8');
   if (token.type === 'string') {
     if (token.value.includes(0)) throw new ArgumentError(`NUL bytes are not allowed in the ${what}`);
     return token.value.toString('utf8');

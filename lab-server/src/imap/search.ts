@@ -144,7 +144,7 @@ function stringArg(r: Reader, key: string): string {
     throw new ArgumentError(`${key} needs a value after it, e.g. ${key === 'FROM' ? 'FROM "bob"' : `${key} "..."`}`);
   }
   if (token.type === 'string' && token.value.includes(0)) throw new ArgumentError('NUL bytes are not allowed in a search string');
-  return token.type === 'atom' ? token.value : token.value.toString('utf8');
+  return (token.type === 'atom' ? Buffer.from(token.value, 'latin1') : token.value).toString('utf8');
 }
 
 function setOf(text: string): SequenceSet {
