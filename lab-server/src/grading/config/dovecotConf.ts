@@ -1,0 +1,139 @@
+/**
+ * A parser for dovecot.conf, 2.3 and 2.4 syntax: `key = value`, `#` comments outside quotes,
+ * quoted values with `\"`, a trailing `\` joining lines, nested sections (`name {`,
+ * `name arg {`, `}`), `!include` / `!include_try` and `key = <file` (both noted, not read).
+ * Never throws.
+ */
+import { text, type Text } from '../feedback.js';
+
+export interface DovecotSetting {
+  key: string;
+  value: string;
+  line: number;
+  /** Enclosing sections, outermost first, e.g. ["userdb static", "fields"]. */
+  path: string[];
+  /** `key = <file`: the value is the file's name, read by Dovecot at start-up. */
+  fromFile?: boolean;
+}
+
+export interface DovecotSection {
+  name: string;
+  arg?: string;
+  line: number;
+  path: string[];
+}
+
+export interface DovecotConf {
+  settings: DovecotSetting[];
+  sections: DovecotSection[];
+  includes: Array<{ path: string; optional: boolean; line: number }>;
+  problems: Array<{ line: number; message: Text }>;
+  /** '2.4' when the first setting is dovecot_config_version = 2.4.x, else '2.3'. */
+  version: '2.3' | '2.4';
+}
+
+/** Removes a comment and reads a quoted value; returns undefined when a quote is left open. */
+function stripComment(line: string): { text: string; openQuote: boolean } {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === '\\' && i + 1 < line.length) {
+        out += c + line[i + 1];
+        i++;
+        continue;
+      }
+      if (c === quote) quote = undefined;
+      out += c;
+      continue;
+    }
+    if (c === '#') break;
+    if (c === '"' || c === "'") quote = c;
+    out += c;
+  }
+  return { text: out.trim(), openQuote: quote !== undefined };
+}
+
+function unquote(value: string): string {
+  const v = value.trim();
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) {
+    return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  }
+  return v;
+}
+
+/** Parses dovecot.conf text. Never throws. */
+export function parseDovecotConf(source: string): DovecotConf {
+  const conf: DovecotConf = { settings: [], sections: [], includes: [], problems: [], version: '2.3' };
+  try {
+    const physical = source.split('\n').map((l) => l.replace(/\r$/, ''));
+    const stack: DovecotSection[] = [];
+    for (let i = 0; i < physical.length; i++) {
+      const number = i + 1;
+      let { text: line, openQuote } = stripComment(physical[i]!);
+      // A trailing backslash joins the next line with one space (Dovecot "long lines").
+      while (line.endsWith('\\') && i + 1 < physical.length) {
+        i++;
+        const next = stripComment(physical[i]!);
+        line = `${line.slice(0, -1).trimEnd()} ${next.text}`;
+        openQuote = next.openQuote;
+      }
+      if (line === '') continue;
+      if (openQuote) {
+        conf.problems.push({ line: number, message: text('A quoted value is not closed: add the closing quote.', '引号没有闭合：补上结尾的引号。') });
+        continue;
+      }
+      const path = stack.map((s) => (s.arg ? `${s.name} ${s.arg}` : s.name));
+      let m: RegExpExecArray | null;
+      if (line === '}') {
+        if (stack.length === 0) conf.problems.push({ line: number, message: text('"}" without an open section: remove it.', '多了一个 "}"，没有对应的段落：删掉它。') });
+        else stack.pop();
+      } else if ((m = /^!(include|include_try)\s+(.+)$/.exec(line))) {
+        conf.includes.push({ path: unquote(m[2]!), optional: m[1] === 'include_try', line: number });
+      } else if ((m = /^([A-Za-z0-9_@./-]+)\s*=\s*(.*)$/.exec(line))) {
+        const raw = m[2]!.trim();
+        const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path };
+        if (raw.startsWith('<')) {
+          setting.fromFile = true;
+          setting.value = raw.slice(1).trim();
+        }
+        if (raw.includes('{') && raw.endsWith('}') && !raw.startsWith('"') && /\{\s*\w+\s*=/.test(raw)) {
+          conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
+          continue;
+        }
+        conf.settings.push(setting);
+      } else if ((m = /^([A-Za-z0-9_@./-]+)(?:\s+("[^"]*"|[^\s{]+))?\s*\{$/.exec(line))) {
+        const section: DovecotSection = { name: m[1]!, line: number, path };
+        if (m[2]) section.arg = unquote(m[2]);
+        conf.sections.push(section);
+        stack.push(section);
+      } else if (/\{\s*\S/.test(line)) {
+        conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
+      } else {
+        conf.problems.push({ line: number, message: text(`"${line.slice(0, 60)}" is not a setting ("key = value") or a section ("name {"). doveconf reports "Expecting '='".`, `"${line.slice(0, 60)}" 既不是设置（"key = value"）也不是段落（"name {"）。doveconf 会报 "Expecting '='"。`) });
+      }
+    }
+    for (const open of stack) {
+      conf.problems.push({ line: open.line, message: text(`The section "${open.name}${open.arg ? ` ${open.arg}` : ''} {" is never closed: add "}".`, `段落 "${open.name}${open.arg ? ` ${open.arg}` : ''} {" 没有闭合：补上 "}"。`) });
+    }
+    const first = conf.settings[0];
+    if (first?.key === 'dovecot_config_version' && /^2\.4/.test(first.value)) conf.version = '2.4';
+    else if (conf.settings.some((s) => s.key === 'dovecot_config_version')) {
+      const v = conf.settings.find((s) => s.key === 'dovecot_config_version')!;
+      if (/^2\.4/.test(v.value)) {
+        conf.version = '2.4';
+        conf.problems.push({ line: v.line, message: text('dovecot_config_version must be the very first setting in dovecot.conf.', 'dovecot_config_version 必须是 dovecot.conf 中的第一个设置。') });
+      }
+    }
+  } catch (err) {
+    conf.problems.push({ line: 0, message: text(`dovecot.conf could not be read (${(err as Error).message}).`, `无法读取 dovecot.conf（${(err as Error).message}）。`) });
+  }
+  return conf;
+}
+
+/** The last top-level (or any-level, with `anywhere`) value of a key. */
+export function setting(conf: DovecotConf, key: string, inPath?: (path: string[]) => boolean): DovecotSetting | undefined {
+  const found = conf.settings.filter((s) => s.key === key && (inPath ? inPath(s.path) : s.path.length === 0));
+  return found[found.length - 1];
+}
