@@ -3,7 +3,7 @@
  * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
  */
 import { rm, readdir } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
   const imapListeners: ImapListener[] = [];
-  const servers: Server[] = [];
+  const servers: HttpServer[] = [];
   const services: RunningService[] = [];
 
   let bridge: Bridge | undefined;
@@ -154,7 +154,13 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       ),
       ...pop3Listeners.map((p) => p.close(reason)),
       ...imapListeners.map((i) => i.close(reason)),
-      ...servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); })),
+      ...servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
     ]);
     // Deliveries already accepted finish writing: nothing is left half-done.
     await Promise.allSettled([...inFlight]);

@@ -164,7 +164,8 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         const envelope = session.envelope;
         const queueId = randomBytes(5).toString('hex').toUpperCase();
         const recipients = envelope.rcptTo.map((r) => r.address);
-        const socket = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
+        // smtp-server keeps the negotiated cipher here once the connection is encrypted.
+        const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
         const delivery = deliverToMailboxes(scope.sandbox, Buffer.concat(chunks), recipients, {
           envelopeFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
           helo: session.hostNameAppearsAs || '',
@@ -174,7 +175,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           serverName: scope.sandbox.hostName,
           queueId,
           recipients,
-          tlsCipher: socket && socket.name ? socket.name : undefined,
+          tlsCipher: cipher && cipher.name ? cipher.name : undefined,
         });
         deps.inFlight.add(delivery);
         delivery.then(
