@@ -60,6 +60,15 @@ describe('terminal bridge', () => {
     expect(retr).toContain('Subject: bridge test');
     expect(retr).toContain('\r\n..a stuffed dot\r\n');
     await pop.send('QUIT', /^\+OK/);
+
+    const imap = await TerminalClient.open(lab.httpPort, 'imap');
+    await imap.expect(/^\* OK .*\r\n/);
+    await imap.send('a1 LOGIN bob secret', /^a1 OK .*\r\n/m);
+    const select = await imap.send('a2 SELECT INBOX', /^a2 OK .*\r\n/m);
+    const exists = /^\* (\d+) EXISTS/m.exec(select)![1];
+    const fetch = await imap.send(`a3 FETCH ${exists} (BODY.PEEK[HEADER.FIELDS (SUBJECT)])`, /^a3 OK .*\r\n/m);
+    expect(fetch).toContain('Subject: bridge test');
+    await imap.send('a4 LOGOUT', /^a4 OK/m);
   });
 
   it('upgrades SMTP with STARTTLS and POP3 with STLS, and does implicit TLS itself', async () => {
@@ -83,6 +92,14 @@ describe('terminal bridge', () => {
     expect((await pop.message('tls')).summary?.selfSigned).toBe(true);
     await pop.send('CAPA', /\r\n\.\r\n$/);
     pop.close();
+
+    const imap = await TerminalClient.open(lab.httpPort, 'imap');
+    await imap.expect(/^\* OK /);
+    imap.line('t1 STARTTLS');
+    imap.line('t2 CAPABILITY');
+    expect((await imap.message('tls')).text).toMatch(/^TLS established/);
+    expect(await imap.expect(/^t2 OK .*\r\n/m)).toMatch(/\* CAPABILITY .*AUTH=PLAIN/);
+    imap.close();
 
     const imp = await TerminalClient.open(lab.httpPort, 'pop3s');
     expect((await imp.message('tls')).text).toMatch(/^TLS established/);
