@@ -67,7 +67,7 @@ describe('imapflow', () => {
     expect(one && one.bodyParts?.get('1')?.toString('utf8')).toContain('—— 卡罗尔 / Carol');
     const { content } = await c.download('2', '2');
     const chunks: Buffer[] = [];
-    for await (const chunk of content) chunks.push(chunk as Buffer);
+    for await (const chunk of content!) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toContain('IMAP,143,STARTTLS');
   });
 
@@ -84,7 +84,7 @@ describe('imapflow', () => {
     expect(moved && [...moved.uidMap!.entries()]).toEqual([[1, 1]]);
     expect(c.mailbox && c.mailbox.exists).toBe(2);
     const trash = await c.status('Trash', { messages: true });
-    expect(trash.messages).toBe(1);
+    expect(trash && trash.messages).toBe(1);
   });
 
   it('is woken from IDLE by a message sent with nodemailer through the lab SMTP listener', async () => {
