@@ -20,6 +20,10 @@ export class SelectedMailbox {
   private recent = new Set<number>();
   private highestUid = 0;
   private changed = false;
+  /** The folder's version when this view last matched it. */
+  private seenVersion = -1;
+  /** Expunged messages kept in the view (during FETCH/STORE/SEARCH) until they can be reported. */
+  private ghosts = false;
   private waiter: (() => void) | undefined;
   private readonly onChange = (_change: FolderChange): void => {
     this.changed = true;
@@ -116,19 +120,29 @@ export class SelectedMailbox {
    * client's numbering is out of step); by UID, UIDs that do not exist are simply skipped.
    */
   resolve(set: SequenceSet, byUid: boolean): SelectedMessage[] | { tooHigh: number } {
-    const out: SelectedMessage[] = [];
-    if (byUid) {
-      const star = this.uids[this.uids.length - 1] ?? 0;
-      this.uids.forEach((uid, i) => {
-        if (set.has(uid, star)) out.push({ seq: i + 1, uid });
-      });
-      return out;
+    if (!byUid && set.highestNumber > this.uids.length) return { tooHigh: set.highestNumber };
+    const star = byUid ? (this.uids[this.uids.length - 1] ?? 0) : this.uids.length;
+    // Walk each range from its first member (binary search), never the whole mailbox.
+    const indexes = new Set<number>();
+    for (const [low, high] of set.resolve(star)) {
+      if (byUid) {
+        for (let i = this.firstIndexAtLeast(low); i < this.uids.length && this.uids[i]! <= high; i++) indexes.add(i);
+      } else {
+        for (let seq = Math.max(low, 1); seq <= Math.min(high, this.uids.length); seq++) indexes.add(seq - 1);
+      }
     }
-    if (set.highestNumber > this.uids.length) return { tooHigh: set.highestNumber };
-    this.uids.forEach((uid, i) => {
-      if (set.has(i + 1, this.uids.length)) out.push({ seq: i + 1, uid });
-    });
-    return out;
+    return [...indexes].sort((a, b) => a - b).map((i) => ({ seq: i + 1, uid: this.uids[i]! }));
+  }
+
+  private firstIndexAtLeast(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.uids[mid]! < uid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /**
@@ -140,6 +154,10 @@ export class SelectedMailbox {
     this.changed = false;
     await this.folder.sync();
     const lines: string[] = [];
+    // Nothing moved since the last look: no need to compare every message.
+    if (this.folder.version === this.seenVersion && !(allowExpunge && this.ghosts)) return lines;
+    this.seenVersion = this.folder.version;
+    this.ghosts = !allowExpunge;
     if (allowExpunge) {
       const kept: number[] = [];
       let removed = 0;

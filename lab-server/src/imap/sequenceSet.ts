@@ -48,6 +48,15 @@ export class SequenceSet {
     return max;
   }
 
+  /** The ranges with "*" replaced by `star`, each as [low, high]. */
+  resolve(star: number): Array<[number, number]> {
+    return this.ranges.map((r) => {
+      const from = r.from === Infinity ? star : r.from;
+      const to = r.to === Infinity ? star : r.to;
+      return [Math.min(from, to), Math.max(from, to)];
+    });
+  }
+
   /** True if n is in the set, where "*" stands for `star` (the last number in the mailbox). */
   has(n: number, star: number): boolean {
     for (const r of this.ranges) {

@@ -56,6 +56,7 @@ export class MaildirFolder {
   private lastSeenMtimes = '';
   private dirty = true;
   private queue: Promise<unknown> = Promise.resolve();
+  private changeCount = 0;
 
   constructor(
     readonly name: string,
@@ -71,6 +72,14 @@ export class MaildirFolder {
 
   get nextUid(): number {
     return this.uidList?.nextUid ?? 1;
+  }
+
+  /**
+   * Goes up whenever the index may have changed (files found or gone, a rename, an expunge),
+   * so a live session can skip comparing thousands of messages when nothing happened.
+   */
+  get version(): number {
+    return this.changeCount;
   }
 
   /** Creates cur/, new/ and tmp/ if they are missing. */
@@ -159,6 +168,7 @@ export class MaildirFolder {
       if (info.dir === 'cur' && info.fileName === fileName) return info;
       await rename(join(this.dir, info.dir, info.fileName), join(this.dir, 'cur', fileName));
       Object.assign(info, { dir: 'cur', fileName, flags: wanted });
+      this.changeCount++;
       this.changes.emit('change', { type: 'flags', uid, flags: wanted } satisfies FolderChange);
       return info;
     });
@@ -180,6 +190,7 @@ export class MaildirFolder {
         removed.push(uid);
       }
       if (removed.length > 0) {
+        this.changeCount++;
         this.forget(new Set(removed));
         await this.saveUidList();
         this.changes.emit('change', { type: 'expunge', uids: removed } satisfies FolderChange);
@@ -211,6 +222,7 @@ export class MaildirFolder {
           }
           const changed = info.flags !== wanted;
           Object.assign(info, { dir: 'cur', fileName, flags: wanted });
+          this.changeCount++;
           if (changed) this.changes.emit('change', { type: 'flags', uid, flags: wanted } satisfies FolderChange);
         }
         done.push(info);
@@ -238,6 +250,7 @@ export class MaildirFolder {
           throw err;
         }
         Object.assign(info, { dir: 'cur', fileName });
+        this.changeCount++;
         claimed.push(uid);
       }
       return claimed;
@@ -288,6 +301,7 @@ export class MaildirFolder {
     if (!this.dirty && mtimes === this.lastSeenMtimes) return this.messages;
     this.dirty = false;
     this.lastSeenMtimes = mtimes;
+    this.changeCount++;
 
     if (!this.uidList) {
       this.uidList = (await readUidList(this.dir)) ?? {
