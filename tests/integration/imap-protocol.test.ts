@@ -326,6 +326,17 @@ describe('folders', () => {
     expect(await send(c, 'a3 SELECT "&ZeVnLIqe-"')).toMatch(/\* 0 EXISTS/);
   });
 
+  it('renames INBOX by moving its messages into a new folder, leaving INBOX empty', async () => {
+    const c = await login();
+    expect(await send(c, 'a1 RENAME INBOX Old-Inbox')).toMatch(/^a1 OK RENAME completed: INBOX's 3 messages moved to "Old-Inbox"; INBOX is now empty/);
+    expect(await send(c, 'a2 STATUS INBOX (MESSAGES)')).toContain('(MESSAGES 0)');
+    expect(await send(c, 'a3 SELECT Old-Inbox')).toContain('* 3 EXISTS');
+    expect(await send(c, 'a4 CHECK')).toBe('a4 OK CHECK completed\r\n');
+    expect(await send(c, 'a5 FETCH 1:3 (FLAGS ENVELOPE)')).toContain('"The port table, as a file"');
+    expect(await send(c, 'a6 RENAME Old-Inbox Sent')).toMatch(/^a6 NO \[ALREADYEXISTS\]/);
+    expect(await send(c, 'a7 RENAME Missing Other')).toMatch(/^a7 NO \[NONEXISTENT\]/);
+  });
+
   it('keeps subscriptions in a file and answers LSUB', async () => {
     const c = await login();
     expect(await send(c, 'a1 LSUB "" "*"')).toBe('* LSUB () "." INBOX\r\n* LSUB () "." Drafts\r\n* LSUB () "." Sent\r\n* LSUB () "." Trash\r\na1 OK LSUB completed\r\n');
@@ -474,5 +485,28 @@ describe('AUTHENTICATE', () => {
     await b.command('b1 AUTHENTICATE PLAIN', /\r\n/);
     expect(await b.command('*', tagged('b1'))).toBe('b1 BAD Authentication cancelled\r\n');
     expect(await send(b, 'b2 AUTHENTICATE CRAM-MD5')).toMatch(/^b2 NO \[CANNOT\] Unsupported mechanism CRAM-MD5/);
+  });
+});
+
+describe('shutdown', () => {
+  it('says BYE to every session, also one in IDLE, when the lab stops', async () => {
+    const own = await startTestLab();
+    try {
+      const plain = await RawClient.open(own.port('imap'));
+      const idling = await RawClient.open(own.port('imaps'), true);
+      for (const c of [plain, idling]) {
+        await c.until(/\r\n/);
+        await c.command('a1 LOGIN bob@example.com secret', tagged('a1'));
+        await c.command('a2 SELECT INBOX', tagged('a2'));
+      }
+      expect(await idling.command('a3 IDLE', /\r\n/)).toMatch(/^\+ /);
+      await own.stop();
+      for (const c of [plain, idling]) {
+        expect(await c.until(/\* BYE [^\r\n]*\r\n/)).toMatch(/\* BYE MailLab is shutting down/);
+        await c.waitClosed();
+      }
+    } finally {
+      await own.dispose();
+    }
   });
 });

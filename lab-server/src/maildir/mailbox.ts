@@ -117,7 +117,7 @@ export class Mailbox {
   }
 
   /** Adds or removes a subscription. Subscribing does not require the folder to exist. */
-  setSubscribed(name: string, subscribed: boolean): Promise<void> {
+  async setSubscribed(name: string, subscribed: boolean): Promise<void> {
     const key = isInbox(name) ? 'INBOX' : name;
     if (key !== 'INBOX') checkFolderName(key);
     const work = async (): Promise<void> => {
@@ -138,7 +138,7 @@ export class Mailbox {
     // One change at a time, so two quick SUBSCRIBEs cannot lose each other.
     const run = this.subscriptionQueue.then(work, work);
     this.subscriptionQueue = run.catch(() => undefined);
-    return run;
+    await run;
   }
 
   /** Removes a folder and its messages. INBOX cannot be removed. */
