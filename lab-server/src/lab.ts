@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachBridge, type Bridge, type Requester } from './bridge/bridge.js';
 import type { BridgeLimits } from './bridge/terminalSession.js';
+import { ExerciseCatalog } from './grading/exercises.js';
+import { learnerResolver, terminalRequester } from './http/learner.js';
+import { exerciseRoutes } from './http/routes/exercises.js';
+import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
+import { openDatabase } from './store/database.js';
+import { LearnerStore } from './store/learners.js';
 import { consoleLogger, type Logger } from './log.js';
 import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
@@ -76,6 +82,9 @@ export interface Lab {
   services: RunningService[];
   httpPort: number;
   bridge: Bridge;
+  /** Learners and their graded attempts (SQLite under the data dir). */
+  learners: LearnerStore;
+  exercises: ExerciseCatalog;
   /** Port of a service by id. */
   port(id: ServiceId): number;
   stop(): Promise<void>;
@@ -133,6 +142,9 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
   const inFlight = new Set<Promise<unknown>>();
   const locks = new MaildropLocks();
+  const exercises = await ExerciseCatalog.load();
+  const db = openDatabase(config.dataDir);
+  const learners = new LearnerStore(db);
 
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
@@ -164,6 +176,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     ]);
     // Deliveries already accepted finish writing: nothing is left half-done.
     await Promise.allSettled([...inFlight]);
+    if (db.open) db.close();
   };
 
   try {
@@ -196,6 +209,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
 
     const web = createWebServer(config.siteDir, {
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
+      // Called per request, after `requester` below is set: the Maildir view shows the terminals' sandbox.
+      'GET /api/maildir': maildirRoute({ sandboxes, requester: (req) => requester(req) }),
       'GET /api/services': (_req, res) =>
         sendJson(res, 200, {
           services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose, listening }) => ({
@@ -208,10 +223,11 @@ export async function startLab(config: LabConfig): Promise<Lab> {
             listening: listening(),
           })),
         }),
+      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: learnerResolver(learners, DEFAULT_SANDBOX) }),
     });
     servers.push(web);
     // Single-learner mode: every terminal belongs to the default sandbox.
-    const requester = config.terminalRequester ?? (async (): Promise<Requester> => ({ sandboxId: DEFAULT_SANDBOX, learnerId: 'default' }));
+    const requester = config.terminalRequester ?? terminalRequester(learners, DEFAULT_SANDBOX);
     bridge = attachBridge(web, {
       services: () => services,
       handoffs,
@@ -233,6 +249,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       services,
       httpPort,
       bridge: bridge!,
+      learners,
+      exercises,
       port(id) {
         const s = services.find((x) => x.id === id);
         if (!s) throw new Error(`service ${id} is not running`);

@@ -7,7 +7,33 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** A route handler; `params` holds the values of ":name" segments of its pattern. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => Promise<void> | void;
+
+/** Finds the route for "METHOD /path": an exact key first, then patterns like "GET /api/exercises/:id". */
+export function matchRoute(routes: Record<string, Route>, method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+  const exact = routes[`${method} ${pathname}`];
+  if (exact) return { route: exact, params: {} };
+  const parts = pathname.split('/');
+  for (const [key, route] of Object.entries(routes)) {
+    const [m, pattern] = key.split(' ');
+    if (m !== method || !pattern?.includes('/:')) continue;
+    const want = pattern.split('/');
+    if (want.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const fits = want.every((seg, i) => {
+      if (!seg.startsWith(':')) return seg === parts[i];
+      try {
+        params[seg.slice(1)] = decodeURIComponent(parts[i]!);
+      } catch {
+        return false;
+      }
+      return parts[i] !== '';
+    });
+    if (fits) return { route, params };
+  }
+  return undefined;
+}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -57,10 +83,10 @@ async function serveStatic(siteDir: string, url: URL, res: ServerResponse): Prom
 export function createWebServer(siteDir: string, routes: Record<string, Route>): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
-    const route = routes[`${req.method} ${url.pathname}`];
+    const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     void (async () => {
       try {
-        if (route) return await route(req, res, url);
+        if (found) return await found.route(req, res, url, found.params);
         if (url.pathname.startsWith('/api/')) {
           return sendJson(res, 404, { error: { en: 'No such API route.', 'zh-CN': '没有这个 API 路径。' } });
         }

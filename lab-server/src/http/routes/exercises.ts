@@ -1,0 +1,126 @@
+/**
+ * The exercises API:
+ *   GET  /api/exercises                   every exercise with this learner's status
+ *   GET  /api/exercises/:id               one exercise (never its solution or known-wrong answers)
+ *   POST /api/exercises/:id/attempts      {"answer": ...} -> {passed, score, feedback}
+ *   GET  /api/exercises/:id/solution      the reference solution, once earned
+ *   GET  /api/progress                    this learner's progress, by chapter
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text, type Text } from '../../grading/feedback.js';
+import { publicExercise, type Exercise, type ExerciseCatalog } from '../../grading/exercises.js';
+import { answerShapeProblem, grade } from '../../grading/graders.js';
+import type { ExerciseProgress, LearnerStore } from '../../store/learners.js';
+import type { Sandboxes } from '../../world/sandboxes.js';
+import { BodyError, readJson } from '../body.js';
+import type { Requester } from '../learner.js';
+import { sendJson, type Route } from '../server.js';
+
+/** Failed attempts after which the reference solution may be shown. */
+export const SOLUTION_AFTER_ATTEMPTS = 3;
+
+export interface ExerciseRouteDeps {
+  catalog: ExerciseCatalog;
+  learners: LearnerStore;
+  sandboxes: Sandboxes;
+  requester: (req: IncomingMessage) => Requester;
+}
+
+function reply(res: ServerResponse, who: Requester, status: number, body: unknown): void {
+  if (who.setCookie) res.setHeader('set-cookie', who.setCookie);
+  sendJson(res, status, body);
+}
+
+const problem = (res: ServerResponse, who: Requester, status: number, message: Text): void => reply(res, who, status, { error: message });
+
+function status(p: ExerciseProgress | undefined): 'passed' | 'attempted' | 'new' {
+  return !p ? 'new' : p.passed ? 'passed' : 'attempted';
+}
+
+function progressView(p: ExerciseProgress | undefined): Record<string, unknown> {
+  return {
+    status: status(p),
+    attempts: p?.attempts ?? 0,
+    bestScore: p?.bestScore ?? 0,
+    ...(p?.firstPassedAt ? { passedAt: p.firstPassedAt } : {}),
+    solutionAvailable: !!p && (p.passed || p.attempts >= SOLUTION_AFTER_ATTEMPTS),
+  };
+}
+
+const unknownExercise = (id: string): Text => text(`There is no exercise "${id}". GET /api/exercises lists them.`, `没有编号为 "${id}" 的练习。GET /api/exercises 会列出所有练习。`);
+
+export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
+  const lookup = (id: string | undefined): Exercise | undefined => (id ? deps.catalog.get(id) : undefined);
+  const progressOf = (learnerId: string): Map<string, ExerciseProgress> => new Map(deps.learners.progress(learnerId).map((p) => [p.exerciseId, p]));
+
+  return {
+    'GET /api/exercises': (req, res) => {
+      const who = deps.requester(req);
+      const progress = progressOf(who.learnerId);
+      reply(res, who, 200, {
+        exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, kind: e.kind, title: e.title, ...progressView(progress.get(e.id)) })),
+      });
+    },
+
+    'GET /api/exercises/:id': (req, res, _url, params) => {
+      const who = deps.requester(req);
+      const exercise = lookup(params.id);
+      if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
+      reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
+    },
+
+    'GET /api/exercises/:id/solution': (req, res, _url, params) => {
+      const who = deps.requester(req);
+      const exercise = lookup(params.id);
+      if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
+      const p = progressOf(who.learnerId).get(exercise.id);
+      if (!p || (!p.passed && p.attempts < SOLUTION_AFTER_ATTEMPTS)) {
+        const left = SOLUTION_AFTER_ATTEMPTS - (p?.attempts ?? 0);
+        return problem(res, who, 403, text(`The solution opens after ${SOLUTION_AFTER_ATTEMPTS} attempts (${left} to go), or once you pass. Try the hints first.`, `尝试 ${SOLUTION_AFTER_ATTEMPTS} 次后（还差 ${left} 次）或通过后才能查看答案。先看看提示吧。`));
+      }
+      reply(res, who, 200, { solution: exercise.solution });
+    },
+
+    'POST /api/exercises/:id/attempts': async (req, res, _url, params) => {
+      const who = deps.requester(req);
+      const exercise = lookup(params.id);
+      if (!exercise) {
+        req.resume();
+        return problem(res, who, 404, unknownExercise(params.id ?? ''));
+      }
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        if (err instanceof BodyError) return problem(res, who, err.status, err.body);
+        throw err;
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || (exercise.kind !== 'protocol' && !('answer' in body))) {
+        return problem(res, who, 400, text('Send a JSON object with your answer: {"answer": ...}.', '请发送包含答案的 JSON 对象：{"answer": ...}。'));
+      }
+      const answer = (body as { answer?: unknown }).answer;
+      const shape = answerShapeProblem(exercise.grader.name, answer);
+      if (shape) return problem(res, who, 400, shape);
+      const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
+      const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
+      const attempt = deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
+      reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
+    },
+
+    'GET /api/progress': (req, res) => {
+      const who = deps.requester(req);
+      const learner = deps.learners.get(who.learnerId)!;
+      const progress = progressOf(who.learnerId);
+      const chapters = [...new Set(deps.catalog.list.map((e) => e.chapter))].map((chapter) => {
+        const ids = deps.catalog.list.filter((e) => e.chapter === chapter).map((e) => e.id);
+        return { chapter, total: ids.length, passed: ids.filter((id) => progress.get(id)?.passed).length };
+      });
+      reply(res, who, 200, {
+        learner: { id: learner.id, sandboxId: learner.sandboxId, anonymous: learner.anonymous },
+        summary: { total: deps.catalog.list.length, passed: deps.catalog.list.filter((e) => progress.get(e.id)?.passed).length },
+        chapters,
+        exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, ...progressView(progress.get(e.id)) })),
+      });
+    },
+  };
+}
