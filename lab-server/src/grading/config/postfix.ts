@@ -16,7 +16,7 @@ export function loadMainCf(answer: string, given?: string): { cf: MainCf; feedba
   const feedback = mine.problems.map((p) =>
     p.level === 'error'
       ? error('postfix.syntax', text(`Line ${p.line}: ${p.message.en}`, `第 ${p.line} 行：${p.message['zh-CN']}`), text('Each setting is "name = value" on a line of its own; continue a long value on lines that start with a space.', '每个设置独占一行，写成 "名字 = 值"；过长的值可以在下一行以空格开头续写。'))
-      : warn('postfix.notice', text(`Line ${p.line}: ${p.message.en}`, `第 ${p.line} 行：${p.message['zh-CN']}`)),
+      : warn('postfix.notice', text(`Line ${p.line}: ${p.message.en}`, `第 ${p.line} 行：${p.message['zh-CN']}`), text('Correct or remove the line; "postconf -n" lists the settings Postfix really uses.', '修改或删除这一行；"postconf -n" 会列出 Postfix 实际使用的设置。')),
   );
   if (mine.entries.length === 0 && mine.problems.length === 0) {
     feedback.push(error('postfix.empty', text('The answer sets no parameters.', '答案里没有设置任何参数。'), text('Write main.cf lines such as "virtual_mailbox_domains = example.com".', '写出 main.cf 的配置行，例如 "virtual_mailbox_domains = example.com"。')));
