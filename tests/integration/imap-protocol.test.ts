@@ -4,7 +4,7 @@
  * SMTP and the files on disk.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
@@ -454,6 +454,22 @@ describe('live updates', () => {
     expect(await idler.command('DONE', tagged('a2'))).toBe('a2 OK IDLE terminated\r\n');
     expect(await idler.command('a3 IDLE', /\r\n/)).toMatch(/^\+ /);
     expect(await idler.command('STOP', tagged('a3'))).toMatch(/^a3 BAD Expected DONE/);
+  });
+
+  it('notices in IDLE a message file dropped into new/ by hand, which sends no event', async () => {
+    const idler = await login();
+    await send(idler, 'a1 SELECT INBOX');
+    await idler.command('a2 IDLE', /\r\n/);
+    const name = `${Math.floor(Date.now() / 1000)}.handmade.test`;
+    await writeFile(join(aliceInbox(), 'new', name), 'Subject: dropped by hand\n\nhello\n');
+    expect(await idler.until(/\* 4 EXISTS\r\n\* 4 RECENT\r\n/, 8000)).toContain('* 4 EXISTS');
+    expect(await idler.command('DONE', tagged('a2'))).toBe('a2 OK IDLE terminated\r\n');
+    expect(await send(idler, 'a3 FETCH 4 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).toContain('Subject: dropped by hand\r\n');
+  });
+
+  it('names non-ASCII mailboxes in status text as the client would type them', async () => {
+    const c = await login();
+    expect(await send(c, 'a1 SELECT &ZeVnLIqe-')).toBe('a1 NO [NONEXISTENT] Mailbox "&ZeVnLIqe-" does not exist. See your mailboxes with: LIST "" "*"\r\n');
   });
 
   it('ends sessions with BYE when the sandbox is reset', async () => {

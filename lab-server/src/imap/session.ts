@@ -12,6 +12,7 @@ import type { WorldUser } from '../world/definition.js';
 import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, type SessionState } from './command.js';
 import { CommandReader, type CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, no, ResponseWriter, type Completion } from './response.js';
 import { ArgumentError, validateArgs } from './schema.js';
@@ -30,6 +31,9 @@ export interface ImapOptions {
 
 /** Capabilities of this server; each is implemented completely. */
 const BASE_CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE'];
+
+/** How often IDLE looks at the Maildir for changes no event announced. */
+const IDLE_POLL_MS = 5000;
 
 const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
 const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
@@ -87,11 +91,8 @@ export class ImapSession implements SessionApi {
 
   /** Runs the session until the client logs out or goes away. */
   async run(): Promise<void> {
-    await this.out.status(
-      'OK',
-      `${this.options.hostName} IMAP4rev1 MailLab ready. Log in with: a1 LOGIN alice@example.com secret`,
-      `CAPABILITY ${this.capabilities().join(' ')}`,
-    );
+    const next = this.plaintextAllowed ? 'Log in with: a1 LOGIN alice@example.com secret' : 'Send a1 STARTTLS first, then log in';
+    await this.out.status('OK', `${this.options.hostName} IMAP4rev1 MailLab ready. ${next}`, `CAPABILITY ${this.capabilities().join(' ')}`);
     try {
       while (this.state !== 'logout' && !this.aborted) {
         const read = await this.reader.next();
@@ -235,7 +236,7 @@ export class ImapSession implements SessionApi {
     this.deselect();
     const folder = this.mailbox!.folder(name);
     if (!(await folder.exists())) {
-      throw new CommandFailed(no(`Mailbox "${name}" does not exist. See your mailboxes with: LIST "" "*"`, 'NONEXISTENT'));
+      throw new CommandFailed(no(`Mailbox "${encodeMutf7(name)}" does not exist. See your mailboxes with: LIST "" "*"`, 'NONEXISTENT'));
     }
     const selected = await SelectedMailbox.open(name, folder, readOnly);
     this.selected = selected;
@@ -261,7 +262,14 @@ export class ImapSession implements SessionApi {
     const next = this.channel.readLine();
     for (;;) {
       const selected = this.selected;
-      const woke = await Promise.race([next.then((line) => ({ line })), selected ? selected.waitForChange().then(() => undefined) : new Promise<never>(() => undefined)]);
+      // Changes made behind the store's back (a file dropped into new/ by hand) send no event:
+      // look at the directories every few seconds as well.
+      let endPoll: () => void = () => undefined;
+      const poll = new Promise<undefined>((resolve) => (endPoll = () => resolve(undefined)));
+      const timer = setTimeout(() => endPoll(), IDLE_POLL_MS);
+      const wake = selected ? Promise.race([selected.waitForChange().then(() => undefined), poll]) : new Promise<never>(() => undefined);
+      const woke = await Promise.race([next.then((line) => ({ line })), wake]);
+      clearTimeout(timer);
       if (woke) return woke.line ? (woke.line.tooLong ? Buffer.alloc(0) : woke.line.bytes) : undefined;
       if (this.aborted) return undefined;
       if (!(await this.sendUpdates(true))) return undefined;

@@ -8,7 +8,7 @@ import { InvalidFlag, parseFlagTokens } from '../flags.js';
 import type { Token } from '../parser.js';
 import { no, ok } from '../response.js';
 import { ArgumentError, list, mailboxName, optional, type ArgSpec } from '../schema.js';
-import { existingFolder } from './common.js';
+import { existingFolder, shown } from './common.js';
 
 const dateTime: ArgSpec<Date> = {
   what: 'date-time',
@@ -53,6 +53,6 @@ export default defineCommand({
     if (bytes.length === 0) return no('An empty message cannot be stored: send the header and body as the literal');
     const [uid] = await target.deliverAll([{ message: bytes, flags: flags.letters, internalDate: date }]);
     const ignored = flags.ignored.length > 0 ? ` (${flags.ignored.join(' ')} ignored: only system flags are kept)` : '';
-    return ok(`APPEND completed: stored in "${name}" as UID ${uid}${ignored}`, `APPENDUID ${target.uidValidity} ${uid}`);
+    return ok(`APPEND completed: stored in "${shown(name)}" as UID ${uid}${ignored}`, `APPENDUID ${target.uidValidity} ${uid}`);
   },
 });

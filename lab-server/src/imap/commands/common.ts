@@ -28,9 +28,14 @@ export async function existingFolder(session: SessionApi, name: string, tag: str
   const folder = folderOf(session, name);
   if (!(await folder.exists())) {
     const hint = missingCode === 'TRYCREATE' ? `Create it first: ${tag} CREATE ${wireName(name)}` : `See your mailboxes with: ${tag} LIST "" "*"`;
-    throw new CommandFailed(no(`Mailbox "${name}" does not exist. ${hint}`, missingCode));
+    throw new CommandFailed(no(`Mailbox "${shown(name)}" does not exist. ${hint}`, missingCode));
   }
   return folder;
+}
+
+/** A mailbox name inside status text, which is ASCII: as the client would type it (modified UTF-7). */
+export function shown(name: string): string {
+  return encodeMutf7(name);
 }
 
 /** A mailbox name as sent to the client: modified UTF-7, quoted if needed. */

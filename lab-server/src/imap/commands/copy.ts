@@ -7,7 +7,7 @@ import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { bad, ok, type Completion } from '../response.js';
 import { mailboxName, sequenceSet } from '../schema.js';
 import { compactSet, type SequenceSet } from '../sequenceSet.js';
-import { existingFolder } from './common.js';
+import { existingFolder, shown } from './common.js';
 
 export interface CopyResult {
   target: MaildirFolder;
@@ -59,6 +59,6 @@ export default defineCommand({
   async handle(ctx, [set, name]) {
     const result = await copyMessages(ctx, set, name);
     if (!('target' in result)) return result;
-    return ok(`COPY completed: ${result.from.length} messages copied to "${name}"`, copyUidCode(result));
+    return ok(`COPY completed: ${result.from.length} messages copied to "${shown(name)}"`, copyUidCode(result));
   },
 });

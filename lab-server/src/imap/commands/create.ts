@@ -3,7 +3,7 @@ import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { folderOf } from './common.js';
+import { folderOf, shown } from './common.js';
 
 export default defineCommand({
   name: 'CREATE',
@@ -15,8 +15,8 @@ export default defineCommand({
     const name = given.endsWith(HIERARCHY_SEPARATOR) ? given.slice(0, -1) : given;
     if (isInbox(name)) return no('INBOX always exists', 'ALREADYEXISTS');
     const folder = folderOf(session, name);
-    if (await folder.exists()) return no(`Mailbox "${name}" already exists`, 'ALREADYEXISTS');
+    if (await folder.exists()) return no(`Mailbox "${shown(name)}" already exists`, 'ALREADYEXISTS');
     await folder.create();
-    return ok(`CREATE completed: mailbox "${name}" is the Maildir folder .${name}`);
+    return ok(`CREATE completed: mailbox "${shown(name)}" is the Maildir folder .${shown(name)}`);
   },
 });

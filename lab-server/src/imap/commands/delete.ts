@@ -6,7 +6,7 @@ import { isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { existingFolder } from './common.js';
+import { existingFolder, shown } from './common.js';
 
 export default defineCommand({
   name: 'DELETE',
@@ -18,6 +18,6 @@ export default defineCommand({
     const folder = await existingFolder(session, name, tag);
     if (session.selected?.folder === folder) session.deselect();
     await session.mailbox!.deleteFolder(name);
-    return ok(`DELETE completed: mailbox "${name}" and its messages are gone`);
+    return ok(`DELETE completed: mailbox "${shown(name)}" and its messages are gone`);
   },
 });

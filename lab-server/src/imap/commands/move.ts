@@ -6,6 +6,7 @@ import { defineCommand, SELECTED } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName, sequenceSet } from '../schema.js';
 import { copyMessages, copyUidCode } from './copy.js';
+import { shown } from './common.js';
 
 export default defineCommand({
   name: 'MOVE',
@@ -19,8 +20,8 @@ export default defineCommand({
     const result = await copyMessages(ctx, set, name);
     if (!('target' in result)) return result;
     const code = copyUidCode(result);
-    if (code) await ctx.out.untagged(`OK [${code}] Copied to "${name}"`);
+    if (code) await ctx.out.untagged(`OK [${code}] Copied to "${shown(name)}"`);
     await selected.folder.expunge(result.from);
-    return ok(`MOVE completed: ${result.from.length} messages moved to "${name}"`);
+    return ok(`MOVE completed: ${result.from.length} messages moved to "${shown(name)}"`);
   },
 });

@@ -6,7 +6,7 @@ import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { existingFolder, folderOf } from './common.js';
+import { existingFolder, folderOf, shown } from './common.js';
 
 export default defineCommand({
   name: 'RENAME',
@@ -19,7 +19,7 @@ export default defineCommand({
     const target = folderOf(session, to);
     const names = await mailbox.folderNames();
     const sep = HIERARCHY_SEPARATOR;
-    if (names.some((n) => n === to || n.startsWith(to + sep))) return no(`Mailbox "${to}" already exists`, 'ALREADYEXISTS');
+    if (names.some((n) => n === to || n.startsWith(to + sep))) return no(`Mailbox "${shown(to)}" already exists`, 'ALREADYEXISTS');
     if (isInbox(from)) {
       const inbox = mailbox.inbox;
       const messages = [...(await inbox.sync())];
@@ -34,7 +34,7 @@ export default defineCommand({
         await target.deliverAll(items);
         await inbox.expunge(batch.map((m) => m.uid));
       }
-      return ok(`RENAME completed: INBOX's ${messages.length} messages moved to "${to}"; INBOX is now empty`);
+      return ok(`RENAME completed: INBOX's ${messages.length} messages moved to "${shown(to)}"; INBOX is now empty`);
     }
     if (to.startsWith(from + sep)) return no('A mailbox cannot be moved inside itself', 'CANNOT');
     const children = names.filter((n) => n.startsWith(from + sep));
@@ -44,6 +44,6 @@ export default defineCommand({
     if (selected && (selected.name === from || selected.name.startsWith(from + sep))) session.deselect();
     if (exists) await mailbox.renameFolder(from, to);
     for (const child of children) await mailbox.renameFolder(child, to + child.slice(from.length));
-    return ok(`RENAME completed: "${from}" is now "${to}"`);
+    return ok(`RENAME completed: "${shown(from)}" is now "${shown(to)}"`);
   },
 });

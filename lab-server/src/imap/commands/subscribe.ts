@@ -2,7 +2,7 @@
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { folderOf } from './common.js';
+import { folderOf, shown } from './common.js';
 
 export default defineCommand({
   name: 'SUBSCRIBE',
@@ -12,6 +12,6 @@ export default defineCommand({
   async handle({ session }, [name]) {
     folderOf(session, name);
     await session.mailbox!.setSubscribed(name, true);
-    return ok(`SUBSCRIBE completed: "${name}" will be listed by LSUB`);
+    return ok(`SUBSCRIBE completed: "${shown(name)}" will be listed by LSUB`);
   },
 });

@@ -2,7 +2,7 @@
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { folderOf } from './common.js';
+import { folderOf, shown } from './common.js';
 
 export default defineCommand({
   name: 'UNSUBSCRIBE',
@@ -13,8 +13,8 @@ export default defineCommand({
     folderOf(session, name);
     const mailbox = session.mailbox!;
     const current = await mailbox.subscriptions();
-    if (!current.includes(name)) return no(`Not subscribed to "${name}". See subscriptions with: LSUB "" "*"`, 'NONEXISTENT');
+    if (!current.includes(name)) return no(`Not subscribed to "${shown(name)}". See subscriptions with: LSUB "" "*"`, 'NONEXISTENT');
     await mailbox.setSubscribed(name, false);
-    return ok(`UNSUBSCRIBE completed: "${name}" is no longer subscribed (the mailbox itself stays)`);
+    return ok(`UNSUBSCRIBE completed: "${shown(name)}" is no longer subscribed (the mailbox itself stays)`);
   },
 });
