@@ -1,0 +1,179 @@
+/**
+ * The exercises API over real HTTP against a real lab: learner cookies, grading, errors,
+ * the solution gate, progress, and progress surviving a restart of the whole lab.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { runScript } from '../helpers/protocolScript.js';
+import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+
+async function call(path: string, init: RequestInit & { cookie?: string } = {}): Promise<{ status: number; body: any; setCookie: string | null }> {
+  const headers = new Headers(init.headers);
+  if (init.cookie) headers.set('cookie', init.cookie);
+  const res = await fetch(url(path), { ...init, headers });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, setCookie: res.headers.get('set-cookie') };
+}
+
+const post = (path: string, body: unknown, cookie?: string) =>
+  call(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...(cookie ? { cookie } : {}) });
+
+async function newLearner(): Promise<string> {
+  const r = await call('/api/progress');
+  expect(r.setCookie).toMatch(/^maillab_learner=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
+  return r.setCookie!.split(';')[0]!;
+}
+
+describe('learners', () => {
+  it('starts an anonymous learner in the default sandbox when there is no cookie, and keeps it with the cookie', async () => {
+    const first = await call('/api/progress');
+    expect(first.status).toBe(200);
+    expect(first.setCookie).toContain('HttpOnly');
+    expect(first.setCookie).toContain('SameSite=Lax');
+    expect(first.body.learner).toMatchObject({ sandboxId: 'default', anonymous: true });
+    const cookie = first.setCookie!.split(';')[0]!;
+    const again = await call('/api/progress', { cookie });
+    expect(again.setCookie).toBeNull();
+    expect(again.body.learner.id).toBe(first.body.learner.id);
+    const stranger = await call('/api/progress', { cookie: 'maillab_learner=forged-token' });
+    expect(stranger.body.learner.id).not.toBe(first.body.learner.id);
+    expect(stranger.setCookie).toMatch(/^maillab_learner=/);
+  });
+});
+
+describe('GET /api/exercises', () => {
+  it('lists every exercise with this learner\'s status and no solutions', async () => {
+    const r = await call('/api/exercises');
+    expect(r.status).toBe(200);
+    expect(r.body.exercises.length).toBeGreaterThanOrEqual(24);
+    const mx = r.body.exercises.find((e: { id: string }) => e.id === 'dns-mx');
+    expect(mx).toMatchObject({ chapter: 6, kind: 'dns', status: 'new', attempts: 0 });
+    expect(mx.title['zh-CN']).toContain('MX');
+    expect(JSON.stringify(r.body)).not.toMatch(/"solution"|"wrong"|"grader"/);
+  });
+
+  it('shows one exercise without leaking its solution, and 404 for an unknown id', async () => {
+    const r = await call('/api/exercises/dns-dkim');
+    expect(r.status).toBe(200);
+    expect(r.body.exercise.id).toBe('dns-dkim');
+    expect(r.body.exercise.given.text).toMatch(/^MIIBIjAN/);
+    const text = JSON.stringify(r.body);
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toMatch(/"solution"|"wrong"|"grader"|"privateKey"/);
+    const quiz = await call('/api/exercises/ports');
+    expect(quiz.body.exercise.questions).toHaveLength(14);
+    expect(JSON.stringify(quiz.body)).not.toMatch(/"correct"|"explain"/);
+    const missing = await call('/api/exercises/no-such-thing');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.en).toContain('no-such-thing');
+    expect(missing.body.error['zh-CN']).toContain('没有');
+  });
+});
+
+describe('POST /api/exercises/:id/attempts', () => {
+  it('grades a wrong answer with bilingual feedback and a right one as passed', async () => {
+    const cookie = await newLearner();
+    const wrong = await post('/api/exercises/dns-mx/attempts', { answer: '@ IN MX 10 mail.example.com\n@ IN MX 20 mail2.example.com.' }, cookie);
+    expect(wrong.status).toBe(200);
+    expect(wrong.body.passed).toBe(false);
+    expect(wrong.body.score).toBeLessThan(100);
+    const dot = wrong.body.feedback.find((f: { code: string }) => f.code === 'zone.missing-trailing-dot');
+    expect(dot).toMatchObject({ level: 'error' });
+    expect(dot.message.en).toContain('mail.example.com.example.com.');
+    expect(dot.hint['zh-CN']).toContain('点');
+    const right = await post('/api/exercises/dns-mx/attempts', { answer: '$ORIGIN example.com.\n@ MX 10 mail\n@ MX 20 mail2' }, cookie);
+    expect(right.body).toMatchObject({ passed: true, score: 100 });
+    expect(right.body.feedback.every((f: { level: string }) => f.level === 'ok')).toBe(true);
+    const list = await call('/api/exercises', { cookie });
+    expect(list.body.exercises.find((e: { id: string }) => e.id === 'dns-mx')).toMatchObject({ status: 'passed', attempts: 2, bestScore: 100 });
+  });
+
+  it('grades quizzes from an object answer', async () => {
+    const cookie = await newLearner();
+    const r = await post('/api/exercises/imap-vs-pop3/attempts', { answer: { folders: 'imap', flags: 'imap', dele: 'quit', 'imap-port': ' ９９３ ' } }, cookie);
+    expect(r.body.passed).toBe(true);
+  });
+
+  it('answers malformed requests with 400, unknown ids with 404 and oversized ones with 413', async () => {
+    const bad = await post('/api/exercises/dns-mx/attempts', '{"answer": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.en).toMatch(/not valid JSON/);
+    expect(bad.body.error['zh-CN']).toMatch(/JSON/);
+    const noAnswer = await post('/api/exercises/dns-mx/attempts', { text: 'x' });
+    expect(noAnswer.status).toBe(400);
+    const wrongShape = await post('/api/exercises/dns-mx/attempts', { answer: 42 });
+    expect(wrongShape.status).toBe(400);
+    expect(wrongShape.body.error.en).toMatch(/JSON string/);
+    const quizShape = await post('/api/exercises/ports/attempts', { answer: 'p25' });
+    expect(quizShape.status).toBe(400);
+    const unknown = await post('/api/exercises/nope/attempts', { answer: 'x' });
+    expect(unknown.status).toBe(404);
+    const huge = await post('/api/exercises/dns-mx/attempts', { answer: `; ${'x'.repeat(70 * 1024)}` });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error['zh-CN']).toContain('KB');
+    // Nothing of that was recorded as an attempt.
+    const cookie = await newLearner();
+    await post('/api/exercises/dns-mx/attempts', '{', cookie);
+    expect((await call('/api/progress', { cookie })).body.summary.passed).toBe(0);
+    expect((await call('/api/exercises/dns-mx', { cookie })).body.progress.attempts).toBe(0);
+  });
+});
+
+describe('the solution gate', () => {
+  it('opens the reference solution only after three attempts', async () => {
+    const cookie = await newLearner();
+    expect((await call('/api/exercises/dns-dmarc/solution', { cookie })).status).toBe(403);
+    for (let i = 0; i < 3; i++) await post('/api/exercises/dns-dmarc/attempts', { answer: '_dmarc TXT "v=DMARC1; p=none"' }, cookie);
+    const open = await call('/api/exercises/dns-dmarc/solution', { cookie });
+    expect(open.status).toBe(200);
+    expect(open.body.solution).toContain('p=quarantine');
+    expect((await call('/api/exercises/dns-dmarc/solution')).status).toBe(403);
+  });
+});
+
+describe('protocol exercises through the API', () => {
+  it('grades smtp-send from what this learner really typed in the terminal', async () => {
+    const cookie = await newLearner();
+    const before = await post('/api/exercises/smtp-send/attempts', {}, cookie);
+    expect(before.body.passed).toBe(false);
+    await runScript(lab, lab.exercises.get('smtp-send')!.solution as ProtocolScript, { cookie });
+    const after = await post('/api/exercises/smtp-send/attempts', {}, cookie);
+    expect(after.body.passed).toBe(true);
+    expect(after.body.feedback.map((f: { code: string }) => f.code)).toEqual(['smtp.dialogue', 'smtp.delivered']);
+    // The transcript belongs to this learner.
+    const sandbox = await lab.sandboxes.get('default');
+    const { readTranscripts } = await import('../../lab-server/src/bridge/transcript.js');
+    const me = (await call('/api/progress', { cookie })).body.learner.id;
+    expect((await readTranscripts(sandbox)).some((t) => t.header.owner === me)).toBe(true);
+  });
+});
+
+describe('progress', () => {
+  it('counts passed exercises by chapter and survives a restart of the lab', async () => {
+    const cookie = await newLearner();
+    await post('/api/exercises/dns-ptr/attempts', { answer: '100 IN PTR mail.example.com.' }, cookie);
+    await post('/api/exercises/roles/attempts', { answer: { thunderbird: 'mua', postfix: 'mta', lmtp: 'mda', webmail: 'mua' } }, cookie);
+    const p = (await call('/api/progress', { cookie })).body;
+    expect(p.summary.passed).toBe(2);
+    expect(p.chapters.find((c: { chapter: number }) => c.chapter === 6).passed).toBe(1);
+    expect(p.chapters.find((c: { chapter: number }) => c.chapter === 2).passed).toBe(1);
+    const oldPort = lab.httpPort;
+    lab = await lab.restart();
+    expect(lab.httpPort).not.toBe(0);
+    void oldPort;
+    const again = (await call('/api/progress', { cookie })).body;
+    expect(again.learner.id).toBe(p.learner.id);
+    expect(again.summary.passed).toBe(2);
+    expect(again.exercises.find((e: { id: string }) => e.id === 'dns-ptr')).toMatchObject({ status: 'passed', attempts: 1 });
+  });
+});
