@@ -382,6 +382,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
     // A parser bug must never become a crash for the learner.
     problems.push({ line: 0, message: text(`The zone could not be read (${(err as Error).message}).`, `无法读取这个区域文件（${(err as Error).message}）。`) });
   }
+  problems.sort((a, b) => a.line - b.line);
   return { records, problems, origin: origin ?? '.' };
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The zone-file parser reads what BIND reads: directives, relative and absolute names, omitted
+ * owners, TTL/class in either order, parentheses, quoted strings with escapes, comments; and it
+ * reports errors with line numbers instead of throwing.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { absoluteName, parseTtl, parseZone, txtValue } from '../../lab-server/src/grading/dns/zoneFile.js';
+import { loadExerciseZone } from '../../lab-server/src/grading/dns/zoneView.js';
+
+describe('parseZone', () => {
+  it('reads $ORIGIN, $TTL, @, relative names and the inherited owner', () => {
+    const z = parseZone(['$TTL 1h', '$ORIGIN example.com.', '@ IN MX 10 mail', '  IN MX 20 mail2.example.com.', 'mail 300 IN A 192.168.1.100', '$ORIGIN sub.example.com.', 'www A 192.0.2.1'].join('\n'));
+    expect(z.problems).toEqual([]);
+    expect(z.records.map((r) => [r.name, r.type, r.ttl, r.target ?? r.address])).toEqual([
+      ['example.com.', 'MX', 3600, 'mail.example.com.'],
+      ['example.com.', 'MX', 3600, 'mail2.example.com.'],
+      ['mail.example.com.', 'A', 300, '192.168.1.100'],
+      ['www.sub.example.com.', 'A', 3600, '192.0.2.1'],
+    ]);
+  });
+
+  it('accepts TTL and class in either order, any case, or neither', () => {
+    const z = parseZone(['a 60 IN A 192.0.2.1', 'b in 60 a 192.0.2.2', 'c A 192.0.2.3', 'D 1h30m Mx 5 a'].join('\n'), { origin: 'example.com' });
+    expect(z.problems).toEqual([]);
+    expect(z.records.map((r) => `${r.name} ${r.ttl} ${r.type}`)).toEqual(['a.example.com. 60 A', 'b.example.com. 60 A', 'c.example.com. 60 A', 'd.example.com. 5400 MX']);
+  });
+
+  it('joins parentheses across lines and keeps TXT strings separate, with escapes', () => {
+    const z = parseZone(['@ IN TXT ( "v=spf1 mx" ; first part', '   " -all" )', 'k TXT "a\\"b\\059c" plain'].join('\n'), { origin: 'example.com.' });
+    expect(z.problems).toEqual([]);
+    expect(z.records[0]!.strings).toEqual(['v=spf1 mx', ' -all']);
+    expect(txtValue(z.records[0]!)).toBe('v=spf1 mx -all');
+    expect(z.records[0]!.line).toBe(1);
+    expect(z.records[1]!.strings).toEqual(['a"b;c', 'plain']);
+  });
+
+  it('treats an unquoted ";" as the start of a comment, as BIND does', () => {
+    const z = parseZone('_dmarc TXT v=DMARC1; p=reject', { origin: 'example.com.' });
+    expect(z.records[0]!.strings).toEqual(['v=DMARC1']);
+  });
+
+  it('reports errors with line numbers and keeps reading', () => {
+    const z = parseZone(['@ MX ten mail', 'MX 10 mail', 'x IN A 300.1.1.1', '@ TXT "unclosed', 'y CH A 192.0.2.1', 'z A 192.0.2.9', '( a A 192.0.2.1'].join('\n'), { origin: 'example.com.' });
+    expect(z.problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5, 7]);
+    expect(z.problems[1]!.message.en).toMatch(/reads it as the owner name/);
+    expect(z.problems.every((p) => p.message['zh-CN'].length > 0)).toBe(true);
+    expect(z.records.map((r) => r.name)).toContain('z.example.com.');
+  });
+
+  it('rejects a TXT string over 255 bytes and explains how to split it', () => {
+    const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
+    expect(z.records).toEqual([]);
+    expect(z.problems[0]!.message.en).toMatch(/at most 255 bytes/);
+  });
+
+  it('needs an origin for relative names and @', () => {
+    expect(parseZone('mail A 192.0.2.1').problems[0]!.message.en).toMatch(/no \$ORIGIN/);
+    expect(parseZone('@ A 192.0.2.1').problems[0]!.message.en).toMatch(/no \$ORIGIN/);
+    expect(parseZone('mail.example.com. A 192.0.2.1').problems).toEqual([]);
+  });
+});
+
+describe('names and times', () => {
+  it('completes relative names and lower-cases them', () => {
+    expect(absoluteName('Mail', 'example.com.').name).toBe('mail.example.com.');
+    expect(absoluteName('mail.example.com.', 'other.org.').name).toBe('mail.example.com.');
+    expect(absoluteName('a..b', 'example.com.').problem).toBeDefined();
+    expect(absoluteName('x'.repeat(64), 'example.com.').problem?.en).toMatch(/63/);
+  });
+
+  it('reads BIND time units', () => {
+    expect(parseTtl('3600')).toBe(3600);
+    expect(parseTtl('1h30m')).toBe(5400);
+    expect(parseTtl('2W')).toBe(1209600);
+    expect(parseTtl('1x')).toBeUndefined();
+    expect(parseTtl('99999999999')).toBeUndefined();
+  });
+});
+
+describe('mistakes every DNS grader reports', () => {
+  it('explains a missing trailing dot with the name BIND really reads', () => {
+    const z = loadExerciseZone('@ MX 10 mail.example.com', 'example.com.');
+    expect(z.feedback).toHaveLength(1);
+    expect(z.feedback[0]!.code).toBe('zone.missing-trailing-dot');
+    expect(z.feedback[0]!.message.en).toContain('mail.example.com.example.com.');
+  });
+
+  it('notices a host of another zone written without its dot', () => {
+    const z = loadExerciseZone('100 PTR mail.example.com', '1.168.192.in-addr.arpa.', 'mail.example.com. A 192.168.1.100');
+    expect(z.feedback.map((f) => f.code)).toEqual(['zone.missing-trailing-dot']);
+  });
+
+  it('refuses a CNAME that shares its name with other data', () => {
+    const z = loadExerciseZone('mail CNAME host\nmail MX 10 host\nhost A 192.0.2.1', 'example.com.');
+    expect(z.feedback.map((f) => f.code)).toEqual(['zone.cname-with-data']);
+  });
+});
+
+describe('the zone parser never throws', () => {
+  const zoneish = fc.array(
+    fc.oneof(
+      fc.constantFrom('$ORIGIN', '$TTL', '$INCLUDE', '@', 'IN', 'MX', 'A', 'TXT', 'PTR', 'CNAME', 'SOA', '(', ')', ';', '"', '\\', '\\0', '\\999', '.', '..', 'mail', 'example.com.', '10', '1h', '\n', ' ', '\t', '\r\n'),
+      fc.string({ maxLength: 20 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+    ),
+    { maxLength: 60 },
+  );
+  it('on random token soup and random text', () => {
+    fc.assert(
+      fc.property(zoneish, fc.option(fc.string({ maxLength: 30 })), (parts, origin) => {
+        const z = parseZone(parts.join(' '), origin === null ? {} : { origin });
+        expect(Array.isArray(z.records)).toBe(true);
+        for (const p of z.problems) expect(typeof p.line).toBe('number');
+      }),
+      { numRuns: 400 },
+    );
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (s) => void parseZone(s, { origin: 'example.com.' })), { numRuns: 300 });
+  });
+
+  it('and neither does loading it for a grader', () => {
+    fc.assert(fc.property(zoneish, (parts) => void loadExerciseZone(parts.join(' '), 'example.com.', '$ORIGIN example.com.\nmail A 192.0.2.1')), { numRuns: 200 });
+  });
+});
