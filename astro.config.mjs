@@ -1,7 +1,14 @@
-// The lesson site: Astro with Svelte islands. Source in site/, built to dist/, which the lab
-// server serves on its web port.
+// The lesson site: Astro with Svelte islands. Source in site/, lessons in lessons/, built to
+// dist/, which the lab server serves on its web port. `npm run dev` proxies /api (and the
+// terminal WebSocket) to a running lab server: MAILLAB_API, default http://127.0.0.1:8080.
 import { defineConfig } from 'astro/config';
 import svelte from '@astrojs/svelte';
+import { remarkLessonBlocks } from './site/lib/markdown/lessonBlocks.ts';
+import { postfixGrammar } from './site/lib/shiki/postfix.ts';
+import { dovecotGrammar } from './site/lib/shiki/dovecot.ts';
+import { zoneGrammar } from './site/lib/shiki/zone.ts';
+
+const labApi = process.env.MAILLAB_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   srcDir: './site',
@@ -9,4 +16,20 @@ export default defineConfig({
   publicDir: './site/public',
   integrations: [svelte()],
   telemetry: false,
+  trailingSlash: 'ignore',
+  markdown: {
+    remarkPlugins: [remarkLessonBlocks],
+    shikiConfig: {
+      themes: { light: 'github-light', dark: 'github-dark' },
+      langs: [postfixGrammar, dovecotGrammar, zoneGrammar],
+      wrap: false,
+    },
+  },
+  vite: {
+    server: {
+      // The Host header is kept (changeOrigin: false) so the bridge's same-origin check
+      // sees the page's own origin on the WebSocket upgrade.
+      proxy: { '/api': { target: labApi, ws: true, changeOrigin: false } },
+    },
+  },
 });

@@ -12,6 +12,7 @@ import type { BridgeLimits } from './bridge/terminalSession.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { learnerResolver, terminalRequester } from './http/learner.js';
 import { exerciseRoutes } from './http/routes/exercises.js';
+import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { openDatabase } from './store/database.js';
 import { LearnerStore } from './store/learners.js';
@@ -208,6 +209,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
 
     const web = createWebServer(config.siteDir, {
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
+      // Called per request, after `requester` below is set: the Maildir view shows the terminals' sandbox.
+      'GET /api/maildir': maildirRoute({ sandboxes, requester: (req) => requester(req) }),
       'GET /api/services': (_req, res) =>
         sendJson(res, 200, {
           services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose, listening }) => ({

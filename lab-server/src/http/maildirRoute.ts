@@ -1,0 +1,26 @@
+/**
+ * GET /api/maildir: the requesting learner's sandbox as a tree of Maildir files, for the
+ * lesson site's live Maildir view (it polls this while the view is on screen).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Requester } from '../bridge/bridge.js';
+import { sandboxMaildirView } from '../maildir/snapshot.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { sendJson, type Route } from './server.js';
+
+export interface MaildirRouteDeps {
+  sandboxes: Sandboxes;
+  /** The same decision the terminals use: whose sandbox this request belongs to. */
+  requester: (req: IncomingMessage) => Promise<Requester | undefined>;
+}
+
+export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route {
+  return async (req, res) => {
+    const who = await requester(req);
+    if (!who) {
+      return sendJson(res, 401, { error: { en: 'Open the lab page first: this browser has no sandbox yet.', 'zh-CN': '请先打开实验页面：这个浏览器还没有自己的沙箱。' } });
+    }
+    const sandbox = await sandboxes.get(who.sandboxId);
+    sendJson(res, 200, await sandboxMaildirView(sandbox));
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Draws the lessons' mermaid diagrams in the browser. mermaid is large, so this module (and
+ * mermaid with it) is imported only when a diagram comes near the screen. Diagrams are drawn
+ * one at a time (mermaid keeps global state) and redrawn when the theme changes.
+ */
+import type { Lang } from '../i18n/ui';
+import { t } from '../i18n/ui';
+import { isDark, onThemeChange } from './theme';
+
+const drawn = new Set<HTMLElement>();
+let queue: Promise<unknown> = Promise.resolve();
+let counter = 0;
+let themeHooked = false;
+
+async function render(figure: HTMLElement, lang: Lang): Promise<void> {
+  const view = figure.querySelector<HTMLElement>('.diagram-view')!;
+  const source = figure.dataset.source ?? figure.querySelector('.mermaid-source')?.textContent ?? '';
+  figure.dataset.source = source;
+  const { default: mermaid } = await import('mermaid');
+  mermaid.initialize({ startOnLoad: false, theme: isDark() ? 'dark' : 'default', securityLevel: 'strict', fontFamily: 'inherit' });
+  try {
+    const { svg } = await mermaid.render(`lesson-diagram-${counter++}`, source);
+    view.innerHTML = svg;
+    figure.dataset.drawn = 'true';
+  } catch {
+    view.textContent = '';
+    const pre = document.createElement('pre');
+    pre.textContent = source;
+    view.append(pre);
+    figure.dataset.drawn = 'failed';
+  }
+  if (!figure.querySelector('details.diagram-source')) {
+    const details = document.createElement('details');
+    details.className = 'diagram-source';
+    const summary = document.createElement('summary');
+    summary.textContent = t(lang, 'diagramSource');
+    const pre = document.createElement('pre');
+    pre.textContent = source;
+    details.append(summary, pre);
+    figure.append(details);
+  }
+}
+
+/** Draws one diagram figure (queued behind any being drawn). */
+export function drawDiagram(figure: HTMLElement, lang: Lang): Promise<void> {
+  drawn.add(figure);
+  if (!themeHooked) {
+    themeHooked = true;
+    onThemeChange(() => drawn.forEach((f) => void drawDiagram(f, lang)));
+  }
+  const job = queue.then(() => render(figure, lang));
+  queue = job.catch(() => undefined);
+  return job;
+}

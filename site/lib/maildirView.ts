@@ -1,0 +1,58 @@
+/**
+ * What GET /api/maildir returns, and the small logic of the live Maildir view: which files are
+ * new since the last look, and what each Maildir flag letter means.
+ */
+import type { Lang } from '../i18n/ui';
+
+export interface FileView {
+  name: string;
+  uid?: number;
+  flags: string;
+  size: number;
+}
+export interface FolderView {
+  name: string;
+  dir: string;
+  new: FileView[];
+  cur: FileView[];
+  tmp: FileView[];
+}
+export interface MailboxView {
+  address: string;
+  path: string;
+  folders: FolderView[];
+}
+export interface SandboxView {
+  sandbox: string;
+  users: MailboxView[];
+}
+
+/** The Maildir info flags (the letters after ":2,"), in the order the spec sorts them. */
+export const FLAG_NAMES: Record<string, Record<Lang, string>> = {
+  D: { 'zh-CN': '草稿', en: 'draft' },
+  F: { 'zh-CN': '已标记', en: 'flagged' },
+  P: { 'zh-CN': '已转发', en: 'passed' },
+  R: { 'zh-CN': '已回复', en: 'replied' },
+  S: { 'zh-CN': '已读', en: 'seen' },
+  T: { 'zh-CN': '已删除', en: 'trashed' },
+};
+
+/** Every file as "address/dir/sub/name": a rename (new → cur, a flag change) is a new key. */
+export function fileKeys(view: SandboxView): Set<string> {
+  const keys = new Set<string>();
+  for (const user of view.users) {
+    for (const folder of user.folders) {
+      for (const sub of ['new', 'cur', 'tmp'] as const) {
+        for (const file of folder[sub]) keys.add(`${user.address}/${folder.dir}/${sub}/${file.name}`);
+      }
+    }
+  }
+  return keys;
+}
+
+/** The keys of the new view and those not in the previous one (none on the first look). */
+export function diffFiles(previous: Set<string> | undefined, next: SandboxView): { keys: Set<string>; added: string[] } {
+  const keys = fileKeys(next);
+  if (!previous) return { keys, added: [] };
+  return { keys, added: [...keys].filter((k) => !previous.has(k)) };
+}

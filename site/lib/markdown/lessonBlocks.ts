@@ -1,0 +1,141 @@
+/**
+ * The lesson authoring syntax, as a remark plugin. Lessons are plain Markdown; four fenced
+ * block kinds become interactive parts of the page:
+ *
+ *   ```try smtp          commands that one click pastes into a lab terminal on that service
+ *   ```expect            what the learner should see (joined to the "try" block before it)
+ *   ```mermaid Caption   a diagram, drawn in the browser only when it scrolls into view
+ *   ```lab ports         a live island: "ports" (the port table) or "maildir [user]"
+ *
+ * The blocks turn into HTML before shiki runs, so only real config and zone blocks are
+ * highlighted. The plugin also notes in the frontmatter what the page needs (hasMermaid,
+ * hasTry, islands) so the lesson page loads only those scripts.
+ */
+import { SERVICES } from '../../../lab-server/src/services.ts';
+import { t, type Lang } from '../../i18n/ui.ts';
+
+interface MdNode {
+  type: string;
+  lang?: string | null;
+  meta?: string | null;
+  value?: string;
+  children?: MdNode[];
+}
+
+interface LessonFile {
+  path?: string;
+  history?: string[];
+  data: { astro?: { frontmatter?: Record<string, unknown> } };
+}
+
+export const ISLANDS = ['ports', 'maildir'] as const;
+export type IslandKind = (typeof ISLANDS)[number];
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The language of a lesson from its path: lessons/<lang>/<slug>.md. */
+export function lessonLang(path: string | undefined): Lang {
+  return /[\\/]lessons[\\/]en[\\/]/.test(path ?? '') ? 'en' : 'zh-CN';
+}
+
+export class LessonSyntaxError extends Error {}
+
+function tryBlock(lang: Lang, service: string, commands: string, expect: string | undefined): string {
+  const info = SERVICES.find((s) => s.id === service);
+  if (!info) throw new LessonSyntaxError(`"try ${service}": unknown service; use one of ${SERVICES.map((s) => s.id).join(', ')}`);
+  const labPort = info.standardPort + 2000;
+  const expectHtml = expect
+    ? `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre><code>${escapeHtml(expect)}</code></pre></div>`
+    : '';
+  return (
+    `<div class="try-it" data-service="${info.id}">` +
+    `<div class="try-head"><span class="try-label">${escapeHtml(t(lang, 'tryIt'))}</span>` +
+    `<span class="try-service">${info.id} · ${escapeHtml(t(lang, 'standardPort'))} ${info.standardPort} · ${escapeHtml(t(lang, 'labPort'))} ${labPort}</span>` +
+    `<button type="button" class="try-run" data-try="${info.id}">${escapeHtml(t(lang, 'pasteIntoTerminal'))}</button></div>` +
+    `<pre class="try-commands"><code>${escapeHtml(commands)}</code></pre>` +
+    expectHtml +
+    `</div>`
+  );
+}
+
+function diagramBlock(lang: Lang, caption: string, source: string): string {
+  const label = caption || t(lang, 'diagramLabel');
+  return (
+    `<figure class="diagram" data-mermaid>` +
+    `<div class="diagram-view" role="img" aria-label="${escapeHtml(label)}"><pre class="mermaid-source">${escapeHtml(source)}</pre></div>` +
+    `<figcaption>${escapeHtml(label)}</figcaption>` +
+    `</figure>`
+  );
+}
+
+function staticPortTable(lang: Lang): string {
+  const rows = SERVICES.map(
+    (s) =>
+      `<tr><th scope="row">${s.id}</th><td>${s.standardPort}</td><td>${s.standardPort + 2000}</td><td>${escapeHtml(
+        s.tls === 'implicit' ? t(lang, 'implicit') : s.protocol === 'pop3' ? t(lang, 'stls') : t(lang, 'starttls'),
+      )}</td><td>${escapeHtml(s.purpose[lang])}</td></tr>`,
+  ).join('');
+  return (
+    `<table><thead><tr><th scope="col">${escapeHtml(t(lang, 'service'))}</th><th scope="col">${escapeHtml(t(lang, 'standardPort'))}</th>` +
+    `<th scope="col">${escapeHtml(t(lang, 'labPort'))}</th><th scope="col">${escapeHtml(t(lang, 'encryption'))}</th><th scope="col">${escapeHtml(t(lang, 'purpose'))}</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table>`
+  );
+}
+
+function islandBlock(lang: Lang, meta: string): string {
+  const [kind, arg] = meta.trim().split(/\s+/);
+  if (!ISLANDS.includes(kind as IslandKind)) throw new LessonSyntaxError(`"lab ${meta}": unknown island; use one of ${ISLANDS.join(', ')}`);
+  const fallback = kind === 'ports' ? staticPortTable(lang) : `<p>${escapeHtml(t(lang, 'maildirLoading'))}</p>`;
+  const user = arg ? ` data-user="${escapeHtml(arg)}"` : '';
+  return `<div class="lab-island" data-island="${kind}"${user}>${fallback}</div>`;
+}
+
+/** Turns the lesson blocks of one Markdown tree into HTML, in place. */
+export function transformLessonTree(tree: MdNode, lang: Lang): { hasMermaid: boolean; hasTry: boolean; islands: IslandKind[] } {
+  const found = { hasMermaid: false, hasTry: false, islands: new Set<IslandKind>() };
+  const walk = (node: MdNode): void => {
+    const children = node.children;
+    if (!children) return;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      if (child.type !== 'code') {
+        walk(child);
+        continue;
+      }
+      const meta = (child.meta ?? '').trim();
+      const value = child.value ?? '';
+      if (child.lang === 'try') {
+        const next = children[i + 1];
+        const expect = next?.type === 'code' && next.lang === 'expect' ? next.value : undefined;
+        children[i] = { type: 'html', value: tryBlock(lang, meta, value, expect) };
+        if (expect !== undefined) children.splice(i + 1, 1);
+        found.hasTry = true;
+      } else if (child.lang === 'expect') {
+        children[i] = {
+          type: 'html',
+          value: `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre><code>${escapeHtml(value)}</code></pre></div>`,
+        };
+      } else if (child.lang === 'mermaid') {
+        children[i] = { type: 'html', value: diagramBlock(lang, meta, value) };
+        found.hasMermaid = true;
+      } else if (child.lang === 'lab') {
+        children[i] = { type: 'html', value: islandBlock(lang, meta) };
+        found.islands.add(meta.split(/\s+/)[0] as IslandKind);
+      }
+    }
+  };
+  walk(tree);
+  return { hasMermaid: found.hasMermaid, hasTry: found.hasTry, islands: [...found.islands].sort() };
+}
+
+/** The remark plugin Astro runs on every lesson. */
+export function remarkLessonBlocks() {
+  return (tree: MdNode, file: LessonFile): void => {
+    const path = file.path ?? file.history?.[0];
+    const result = transformLessonTree(tree, lessonLang(path));
+    const astro = (file.data.astro ??= {});
+    astro.frontmatter = { ...(astro.frontmatter ?? {}), ...result };
+  };
+}
