@@ -1,0 +1,153 @@
+/**
+ * main.cf and dovecot.conf are parsed as Postfix and Dovecot read them, and graded for meaning.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { expandVariables, gradeDovecotMaildir, labMaildirs } from '../../lab-server/src/grading/config/dovecot.js';
+import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
+import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
+import { gradePostfixRelay, gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
+import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
+
+const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
+
+describe('parseMainCf', () => {
+  it('joins continuation lines, skips comments, and the last definition wins', () => {
+    const cf = parseMainCf(['# comment', 'mydomain = example.com', 'mydestination = $myhostname,', '    localhost.$mydomain', '  # a comment inside the value', '    ${mydomain}', 'mydomain = example.org'].join('\n'));
+    expect(cf.raw('mydestination')).toBe('$myhostname, localhost.$mydomain ${mydomain}');
+    expect(cf.list('mydestination')).toEqual(['mail.example.com', 'localhost.example.org', 'example.org']);
+    expect(cf.problems.map((p) => p.level)).toEqual(['warn']);
+  });
+
+  it('expands $name, ${name}, $(name), ${name?x}, ${name:x} and defaults', () => {
+    const cf = parseMainCf('a = one\nb = ${a?yes} ${c:fallback} $(a) $$literal\nmyhostname = mx.example.net');
+    expect(cf.expand('b')).toBe('yes fallback one $literal');
+    expect(cf.expand('mydomain')).toBe('example.net');
+    expect(cf.list('mydestination')).toEqual(['mx.example.net', 'localhost.example.net', 'localhost']);
+  });
+
+  it('survives self-reference instead of looping', () => {
+    expect(parseMainCf('a = $b\nb = $a x').expand('a')).toBe(' x');
+  });
+
+  it('says "#" after a value is not a comment, and spots misspelt parameters', () => {
+    const cf = parseMainCf('mynetworks = 127.0.0.0/8 # local\nvirtual_mailbox_domain = x');
+    expect(cf.problems.map((p) => p.message.en).join(' ')).toMatch(/NOT a comment[\s\S]*did you mean "virtual_mailbox_domains"/);
+  });
+
+  it('reports lines that are not settings, with their line numbers', () => {
+    const cf = parseMainCf('  indented = first\nno equals sign here\nok = 1');
+    expect(cf.problems.filter((p) => p.level === 'error').map((p) => p.line)).toEqual([1, 2]);
+  });
+});
+
+describe('postfix-virtual', () => {
+  const p = { domains: ['example.com', 'otherdomain.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
+  it('passes the same meaning written differently', async () => {
+    expect(codes(await gradePostfixVirtual('vdir = /var/mail/vhosts\nvirtual_mailbox_domains = OtherDomain.com example.com\nvirtual_mailbox_base = $vdir//\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.notice']);
+  });
+  it('warns about another table type and fails an extra domain', async () => {
+    expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = lmdb:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.vmaps-type']);
+    expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com, example.net\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['error:postfix.vdomains-extra']);
+  });
+});
+
+describe('postfix-relay: restrictions are run, not pattern-matched', () => {
+  const given = 'virtual_mailbox_domains = example.com\nsmtpd_sasl_auth_enable = yes';
+  const relay = (answer: string) => gradePostfixRelay(answer, { given, localDomain: 'example.com' });
+  it.each([
+    ['the modern relay list', 'smtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated reject_unauth_destination'],
+    ['the pre-2.10 recipient list', 'smtpd_relay_restrictions =\nsmtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination'],
+    ['extra harmless checks', 'smtpd_relay_restrictions = reject_unauth_pipelining, permit_sasl_authenticated, check_client_access hash:/etc/postfix/access, reject_unauth_destination'],
+    ['Postfix\'s default, which defers instead of rejecting', 'smtpd_banner = $myhostname ESMTP'],
+  ])('passes %s', async (_what, answer) => {
+    const lines = await relay(answer);
+    expect(codes(lines)).toEqual([]);
+  });
+
+  it('sees that a permit in the recipient list cannot undo a reject in the relay list', async () => {
+    expect(codes(await relay('smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination\nsmtpd_recipient_restrictions = permit'))).toEqual([]);
+  });
+
+  it('catches an open relay through a wide mynetworks written as a list', async () => {
+    const lines = await relay('mynetworks = 127.0.0.0/8, 192.168.0.0/16 203.0.0.0/8\nsmtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination');
+    expect(codes(lines)).toEqual(['error:postfix.open-relay']);
+    expect(lines.find((l) => l.code === 'postfix.open-relay')!.message.en).toMatch(/permit_mynetworks/);
+  });
+
+  it('catches SASL switched off', async () => {
+    const lines = await gradePostfixRelay('smtpd_sasl_auth_enable = no\nsmtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination', { given, localDomain: 'example.com' });
+    expect(codes(lines)).toEqual(['error:postfix.sasl-off']);
+  });
+});
+
+describe('parseDovecotConf', () => {
+  it('reads nested sections, quotes, comments, includes, <file values and long lines', () => {
+    const conf = parseDovecotConf(['# top', '!include conf.d/*.conf', 'ssl_cert = </etc/ssl/cert.pem', 'login_greeting = "Ready # not a comment"  # comment', 'userdb {', '  driver = static', '  args = uid=vmail \\', '     home=/srv/%d/%n', '}', 'namespace inbox {', '  mailbox Sent {', '    special_use = \\Sent', '  }', '}'].join('\n'));
+    expect(conf.problems).toEqual([]);
+    expect(conf.includes).toEqual([{ path: 'conf.d/*.conf', optional: false, line: 2 }]);
+    expect(conf.settings.find((s) => s.key === 'ssl_cert')).toMatchObject({ fromFile: true, value: '/etc/ssl/cert.pem' });
+    expect(conf.settings.find((s) => s.key === 'login_greeting')!.value).toBe('Ready # not a comment');
+    expect(conf.settings.find((s) => s.key === 'args')).toMatchObject({ value: 'uid=vmail home=/srv/%d/%n', path: ['userdb'] });
+    expect(conf.settings.find((s) => s.key === 'special_use')!.path).toEqual(['namespace inbox', 'mailbox Sent']);
+    expect(conf.version).toBe('2.3');
+  });
+
+  it('knows 2.4 by its first line and reports broken structure with line numbers', () => {
+    expect(parseDovecotConf('dovecot_config_version = 2.4.1\nmail_driver = maildir').version).toBe('2.4');
+    const bad = parseDovecotConf('protocol imap {\n  mail_plugins = quota\nnamespace inbox { inbox = yes }\n}\n}\nwhat is this');
+    expect(bad.problems.map((p) => p.line)).toEqual([3, 5, 6]);
+  });
+});
+
+describe('dovecot-maildir: paths are expanded for real lab users', () => {
+  it('derives the expected directories from where the lab stores each user', () => {
+    expect(labMaildirs('/var/mail/vhosts')).toEqual([
+      { address: 'alice@example.com', dir: '/var/mail/vhosts/example.com/alice' },
+      { address: 'bob@example.com', dir: '/var/mail/vhosts/example.com/bob' },
+      { address: 'carol@otherdomain.com', dir: '/var/mail/vhosts/otherdomain.com/carol' },
+    ]);
+  });
+
+  it('expands 2.3 and 2.4 variables with modifiers and filters', () => {
+    expect(expandVariables('/m/%Ld/%Ln/%u/%%', 'Carol@OtherDomain.com', undefined, '2.3')).toBe('/m/otherdomain.com/carol/Carol@OtherDomain.com/%');
+    expect(expandVariables('~/x/%{user | domain}/%{user | username | upper}', 'bob@example.com', '/h/bob', '2.4')).toBe('/h/bob/x/example.com/BOB');
+    expect(expandVariables('%{domain}/%{username}', 'bob@example.com', undefined, '2.3')).toBe('example.com/bob');
+  });
+
+  it.each([
+    ['%{domain}/%{username}', 'mail_location = maildir:/var/mail/vhosts/%{domain}/%{username}'],
+    ['home from mail_home and ~', 'mail_home = /var/mail/vhosts/%d/%n\nmail_location = maildir:~'],
+    ['%h', 'mail_home = /var/mail/vhosts/%d/%n\nmail_location = maildir:%h:INDEX=/var/index/%u'],
+    ['2.4 with a static userdb home', 'dovecot_config_version = 2.4.0\ndovecot_storage_version = 2.4.0\nmail_driver = maildir\nmail_path = ~\nuserdb static {\n  fields {\n    home = /var/mail/vhosts/%{user | domain}/%{user | username}\n  }\n}'],
+  ])('passes %s', async (_what, answer) => {
+    expect(codes(await gradeDovecotMaildir(answer, { version: 'any', base: '/var/mail/vhosts' }))).toEqual([]);
+  });
+
+  it('fails LAYOUT=fs and a separate INBOX', async () => {
+    expect(codes(await gradeDovecotMaildir('mail_location = maildir:/var/mail/vhosts/%d/%n:LAYOUT=fs', { version: 'any', base: '/var/mail/vhosts' }))).toEqual(['error:dovecot.layout']);
+    expect(codes(await gradeDovecotMaildir('mail_location = maildir:/var/mail/vhosts/%d/%n:INBOX=/var/mail/%u', { version: 'any', base: '/var/mail/vhosts' }))).toEqual(['error:dovecot.inbox']);
+  });
+});
+
+describe('the config parsers never throw', () => {
+  const confish = fc.array(fc.oneof(fc.constantFrom('=', '{', '}', '\n', '\\\n', '#', '"', "'", '<', '!include ', '$', '${', '$(', '?', ':', ' ', '\t', 'mail_location', 'mydestination', '%d', '%{user | domain}', 'maildir:'), fc.string({ maxLength: 10 })), { maxLength: 50 });
+  it('parseMainCf and every expansion', () => {
+    fc.assert(fc.property(confish, (parts) => {
+      const cf = parseMainCf(parts.join(''));
+      for (const e of cf.entries) cf.list(e.name);
+    }), { numRuns: 500 });
+  });
+  it('parseDovecotConf', () => {
+    fc.assert(fc.property(confish, (parts) => void parseDovecotConf(parts.join(''))), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => void parseDovecotConf(s)), { numRuns: 300 });
+  });
+  it('and the graders built on them', async () => {
+    await fc.assert(fc.asyncProperty(confish, async (parts) => {
+      const text = parts.join('');
+      await gradeDovecotMaildir(text, { version: 'any', base: '/var/mail/vhosts' });
+      await gradePostfixRelay(text, { localDomain: 'example.com' });
+      await gradePostfixVirtual(text, { domains: ['example.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' });
+    }), { numRuns: 200 });
+  });
+});
