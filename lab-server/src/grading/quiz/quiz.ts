@@ -32,13 +32,9 @@ export interface QuizParams {
 
 /** NFKC (full-width to ASCII), lower case, single spaces, no surrounding quotes or final full stop. */
 export function normalise(answer: string): string {
-  return answer
-    .normalize('NFKC')
-    .trim()
-    .replace(/^["'“‘「]+|["'”’」]+$/g, '')
-    .replace(/[.。]$/, '')
-    .replace(/\s+/g, ' ')
-    .toLowerCase();
+  const stop = /[.。]+$/;
+  const quotes = /^["'“‘「]+|["'”’」]+$/g;
+  return answer.normalize('NFKC').trim().replace(stop, '').trim().replace(quotes, '').trim().replace(stop, '').replace(/\s+/g, ' ').toLowerCase();
 }
 
 export async function gradeQuiz(answer: Record<string, unknown>, p: QuizParams): Promise<FeedbackLine[]> {
