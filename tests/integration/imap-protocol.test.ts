@@ -88,6 +88,8 @@ describe('greeting, capabilities and learner-readable errors', () => {
     );
     expect(await c.command('CAPABILITY', /\r\n/)).toMatch(/^\* BAD Every IMAP command starts with a tag.*Try: a1 CAPABILITY\r\n$/);
     expect(await c.command('', /\r\n/)).toMatch(/^\* BAD Empty line/);
+    // Without its tag, UID FETCH must not run as a sequence-number FETCH tagged "UID".
+    expect(await c.command('UID FETCH 1:* FLAGS', /\r\n/)).toMatch(/^\* BAD Every IMAP command starts with a tag.*Try: a1 UID FETCH 1 \(FLAGS BODY\[HEADER\]\)\r\n$/);
     // The session is still usable.
     expect(await send(c, 'a1 NOOP')).toBe('a1 OK NOOP completed\r\n');
   });

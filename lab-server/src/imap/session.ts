@@ -145,9 +145,11 @@ export class ImapSession implements SessionApi {
     }
     const { tag, args } = parsed;
     const name = parsed.name?.toUpperCase();
-    // "LOGIN alice secret" or a lone "NOOP": the command name where the tag should be.
-    if (COMMANDS.has(tag.toUpperCase()) && (!name || !COMMANDS.has(name))) {
-      const example = COMMANDS.get(tag.toUpperCase())!.example;
+    // "LOGIN alice secret" or a lone "NOOP": the command name where the tag should be. A
+    // tagless "UID FETCH ..." would otherwise run as FETCH by sequence number, tagged "UID".
+    const tagAsCommand = tag.toUpperCase();
+    if (COMMANDS.has(tagAsCommand) && (!name || !COMMANDS.has(name) || (tagAsCommand === 'UID' && COMMANDS.get(name)!.uidForm))) {
+      const example = tagAsCommand === 'UID' && name ? `UID ${COMMANDS.get(name)?.example ?? 'FETCH 1:* FLAGS'}` : COMMANDS.get(tagAsCommand)!.example;
       await this.out.status('BAD', `Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}`);
       return;
     }
