@@ -186,6 +186,15 @@ describe('a nested message', () => {
   });
 });
 
+describe('an enclosed message sent base64-encoded', () => {
+  it('is described as an empty message, so the BODYSTRUCTURE grammar still holds', () => {
+    const wire = Buffer.from('Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaGkNCg0KaGkNCg==\r\n');
+    expect(structure(wire)).toBe(
+      '("message" "rfc822" NIL NIL NIL "base64" 30 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) 1 NIL NIL NIL NIL)',
+    );
+  });
+});
+
 describe('address lists', () => {
   it('reads what real headers contain', () => {
     expect(parseAddressList('alice@example.com')).toEqual([{ name: null, adl: null, mailbox: 'alice', host: 'example.com' }]);
