@@ -65,8 +65,8 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
       session = current;
       sessions.add(current);
       const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
-      scope.sandbox.events.on('reset', onReset);
-      scope.sandbox.events.on('deleted', onReset);
+      scope.events.on('reset', onReset);
+      scope.events.on('deleted', onReset);
       try {
         await current.run();
       } catch (err) {
@@ -74,8 +74,9 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
         await channel.write('* BYE [SERVERBUG] Internal error. Reconnect and try again\r\n').catch(() => undefined);
       } finally {
         sessions.delete(current);
-        scope.sandbox.events.off('reset', onReset);
-        scope.sandbox.events.off('deleted', onReset);
+        scope.events.off('reset', onReset);
+        scope.events.off('deleted', onReset);
+        scope.release();
         channel.close();
       }
     })();

@@ -60,8 +60,8 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
       });
       sessions.add(session);
       const onReset = (): void => void session.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
-      scope.sandbox.events.on('reset', onReset);
-      scope.sandbox.events.on('deleted', onReset);
+      scope.events.on('reset', onReset);
+      scope.events.on('deleted', onReset);
       try {
         await session.run();
       } catch (err) {
@@ -69,8 +69,9 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
         await channel.write('-ERR [SYS/TEMP] Internal error; nothing was deleted. Reconnect and try again\r\n').catch(() => undefined);
       } finally {
         sessions.delete(session);
-        scope.sandbox.events.off('reset', onReset);
-        scope.sandbox.events.off('deleted', onReset);
+        scope.events.off('reset', onReset);
+        scope.events.off('deleted', onReset);
+        scope.release();
         channel.close();
       }
     })();

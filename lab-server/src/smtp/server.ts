@@ -122,6 +122,10 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       );
     },
 
+    onClose(session) {
+      scopes.get(session)?.release();
+    },
+
     onAuth(auth, session, callback) {
       const user = deps.access.authenticate(scopeOf(session), auth.username ?? '', auth.password ?? '');
       if (!user) {

@@ -1,7 +1,10 @@
 /**
  * Which sandbox a connection belongs to. Fixed when it starts (a bridge handoff), otherwise
- * the sandbox external clients reach; credentials are checked inside that sandbox only.
+ * the sandbox external clients reach; in classroom mode an external client's credentials pick
+ * the learner's sandbox when it authenticates (every learner's mailboxes have their own
+ * generated passwords).
  */
+import { EventEmitter } from 'node:events';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { WorldUser } from './definition.js';
 import type { Sandbox } from './sandbox.js';
@@ -12,27 +15,69 @@ export interface ConnectionScope {
   /** True when the lab's own browser-terminal bridge opened this connection. */
   viaBridge: boolean;
   owner?: string;
+  /**
+   * 'reset' and 'deleted' of whatever sandbox the connection is in now (it may change at
+   * login), so sessions can end when their world is replaced or removed.
+   */
+  events: EventEmitter;
+  /** Stops forwarding sandbox events; call when the connection ends. */
+  release(): void;
 }
+
+export type LabMode = 'single' | 'classroom';
+
+const FORWARDED = ['reset', 'deleted'] as const;
 
 export class SandboxAccess {
   constructor(
     readonly sandboxes: Sandboxes,
     readonly handoffs: HandoffRegistry,
-    /** The sandbox that connections from outside the lab reach. */
+    /** The sandbox that connections from outside the lab reach before they log in. */
     readonly externalSandboxId: string,
+    readonly mode: LabMode = 'single',
   ) {}
 
   /** Decides the sandbox of a connection the moment it is accepted. */
   async forConnection(remoteAddress: string | undefined, remotePort: number | undefined): Promise<ConnectionScope> {
     const ticket = await this.handoffs.claim(remoteAddress, remotePort);
-    if (ticket) {
-      return { sandbox: await this.sandboxes.get(ticket.sandboxId), viaBridge: true, owner: ticket.owner };
-    }
-    return { sandbox: await this.sandboxes.get(this.externalSandboxId), viaBridge: false };
+    const sandbox = await this.sandboxes.get(ticket ? ticket.sandboxId : this.externalSandboxId);
+    return scopeFor(sandbox, Boolean(ticket), ticket?.owner);
   }
 
-  /** Checks credentials within the connection's sandbox. */
+  /**
+   * Checks credentials. A bridge connection stays in its sandbox. In classroom mode an
+   * external connection moves to the sandbox whose mailbox these credentials open.
+   */
   authenticate(scope: ConnectionScope, login: string, password: string): WorldUser | undefined {
-    return scope.sandbox.authenticate(login, password);
+    const here = scope.sandbox.authenticate(login, password);
+    if (here || scope.viaBridge || this.mode !== 'classroom') return here;
+    for (const sandbox of this.sandboxes.loaded()) {
+      if (sandbox.id === scope.sandbox.id) continue;
+      const user = sandbox.authenticate(login, password);
+      if (user) {
+        moveScope(scope, sandbox);
+        return user;
+      }
+    }
+    return undefined;
   }
+}
+
+function scopeFor(sandbox: Sandbox, viaBridge: boolean, owner: string | undefined): ConnectionScope {
+  const events = new EventEmitter();
+  const scope: ConnectionScope = { sandbox, viaBridge, events, release: () => undefined };
+  if (owner !== undefined) scope.owner = owner;
+  moveScope(scope, sandbox);
+  return scope;
+}
+
+/** Points a scope at a sandbox and forwards that sandbox's lifecycle events. */
+function moveScope(scope: ConnectionScope, sandbox: Sandbox): void {
+  scope.release();
+  const forwarders = FORWARDED.map((name) => [name, () => scope.events.emit(name)] as const);
+  for (const [name, f] of forwarders) sandbox.events.on(name, f);
+  scope.sandbox = sandbox;
+  scope.release = () => {
+    for (const [name, f] of forwarders) sandbox.events.off(name, f);
+  };
 }

@@ -99,6 +99,16 @@ export class Sandboxes {
     sandbox?.events.emit('deleted');
   }
 
+  /** The sandboxes opened so far (all of them after loadAll). */
+  loaded(): Sandbox[] {
+    return [...this.open.values()];
+  }
+
+  /** Opens every sandbox on disk, so credentials can be looked up across them. */
+  async loadAll(): Promise<void> {
+    for (const id of await this.list()) await this.get(id).catch(() => undefined);
+  }
+
   async list(): Promise<string[]> {
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
