@@ -112,6 +112,13 @@ describe('literals', () => {
 });
 
 describe('bad input', () => {
+  it('answers FETCH 1:* in an empty mailbox with no messages, and FETCH 1 with BAD', async () => {
+    const c = await login();
+    await send(c, 'a1 SELECT Trash');
+    expect(await send(c, 'a2 FETCH 1:* FLAGS')).toBe('a2 OK FETCH completed: no messages in that set\r\n');
+    expect(await send(c, 'a3 FETCH 1 FLAGS')).toMatch(/^a3 BAD Message 1 does not exist: this mailbox has 0 messages/);
+  });
+
   it('refuses a {4294967296} literal at once, without "+" and without waiting for data', async () => {
     const c = await login();
     const reply = await send(c, 'a1 APPEND INBOX {4294967296}');
@@ -148,7 +155,8 @@ describe('bad input', () => {
     ['FETCH 99 FLAGS', /BAD Message 99 does not exist: this mailbox has 3 messages \(1 to 3\)\. Try: t FETCH 1:3 FLAGS/],
     ['STORE 7 +FLAGS (\\Seen)', /BAD Message 7 does not exist/],
     ['FETCH "1" FLAGS', /BAD The message set must be numbers/],
-  ])('refuses the sequence set in %s', async (command, reply) => {
+    ['FETCH 5:* UID', /^\* 3 FETCH \(UID 3\)\r\nt OK FETCH completed/], // valid: n:* always includes the last
+  ])('answers the sequence set in %s', async (command, reply) => {
     const c = await login();
     await send(c, 't0 SELECT INBOX');
     expect(await send(c, `t ${command}`)).toMatch(reply);

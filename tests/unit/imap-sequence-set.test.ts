@@ -26,6 +26,8 @@ describe('SequenceSet', () => {
   it('knows the highest explicit number (to check against EXISTS) without expanding', () => {
     expect(SequenceSet.parse('1:4294967295').highestNumber).toBe(4294967295);
     expect(SequenceSet.parse('2,*').highestNumber).toBe(2);
+    // n:* is valid whatever n is: it always includes the last message.
+    expect(SequenceSet.parse('7:*').highestNumber).toBe(0);
   });
 
   it.each(['', '0', '1:0', 'a', '1,,2', '1:2:3', ':5', '4294967296', '-1', '1.5'])('refuses %j', (text) => {

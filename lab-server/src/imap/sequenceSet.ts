@@ -39,12 +39,13 @@ export class SequenceSet {
     return new SequenceSet(text, ranges);
   }
 
-  /** The largest explicit number in the set (ignoring "*"), to check against EXISTS. */
+  /**
+   * The largest number in a range without "*", to check against EXISTS. A range with "*" is
+   * always valid: "7:*" in a 4-message mailbox means 4:7, that is message 4 (RFC 3501 §9).
+   */
   get highestNumber(): number {
     let max = 0;
-    for (const r of this.ranges) {
-      for (const n of [r.from, r.to]) if (n !== Infinity && n > max) max = n;
-    }
+    for (const r of this.ranges) if (r.to !== Infinity && r.to > max) max = r.to;
     return max;
   }
 
