@@ -34,6 +34,15 @@ describe('SequenceSet', () => {
     expect(() => SequenceSet.parse(text)).toThrow(InvalidSequenceSet);
   });
 
+  it('merges overlapping and repeated ranges, so 10,000 copies of 1:* cost one range', () => {
+    const set = SequenceSet.parse(Array(10_000).fill('1:*').join(','));
+    expect(set.resolve(5000)).toEqual([[1, 5000]]);
+    expect(SequenceSet.parse('9,1:3,2:5,7').resolve(10)).toEqual([[1, 5], [7, 7], [9, 9]]);
+    const started = performance.now();
+    for (let n = 1; n <= 5000; n++) expect(set.has(n, 5000)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('writes ascending numbers compactly for COPYUID', () => {
     expect(compactSet([1, 2, 3, 5, 7, 8])).toBe('1:3,5,7:8');
     expect(compactSet([42])).toBe('42');

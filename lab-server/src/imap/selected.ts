@@ -126,16 +126,16 @@ export class SelectedMailbox {
   resolve(set: SequenceSet, byUid: boolean): SelectedMessage[] | { tooHigh: number } {
     if (!byUid && set.highestNumber > this.uids.length) return { tooHigh: set.highestNumber };
     const star = byUid ? (this.uids[this.uids.length - 1] ?? 0) : this.uids.length;
-    // Walk each range from its first member (binary search), never the whole mailbox.
-    const indexes = new Set<number>();
+    // Walk each (sorted, merged) range from its first member, never the whole mailbox.
+    const out: SelectedMessage[] = [];
     for (const [low, high] of set.resolve(star)) {
       if (byUid) {
-        for (let i = this.firstIndexAtLeast(low); i < this.uids.length && this.uids[i]! <= high; i++) indexes.add(i);
+        for (let i = this.firstIndexAtLeast(low); i < this.uids.length && this.uids[i]! <= high; i++) out.push({ seq: i + 1, uid: this.uids[i]! });
       } else {
-        for (let seq = Math.max(low, 1); seq <= Math.min(high, this.uids.length); seq++) indexes.add(seq - 1);
+        for (let seq = Math.max(low, 1); seq <= Math.min(high, this.uids.length); seq++) out.push({ seq, uid: this.uids[seq - 1]! });
       }
     }
-    return [...indexes].sort((a, b) => a - b).map((i) => ({ seq: i + 1, uid: this.uids[i]! }));
+    return out;
   }
 
   private firstIndexAtLeast(uid: number): number {

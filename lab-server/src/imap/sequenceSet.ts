@@ -18,6 +18,8 @@ export interface SeqRange {
 export class InvalidSequenceSet extends Error {}
 
 export class SequenceSet {
+  private merged: { star: number; ranges: Array<[number, number]> } | undefined;
+
   private constructor(
     readonly text: string,
     private readonly ranges: SeqRange[],
@@ -49,21 +51,40 @@ export class SequenceSet {
     return max;
   }
 
-  /** The ranges with "*" replaced by `star`, each as [low, high]. */
+  /**
+   * The ranges with "*" replaced by `star`, each as [low, high], sorted and merged so that
+   * overlapping ranges ("1:*,1:*,...") cost nothing extra.
+   */
   resolve(star: number): Array<[number, number]> {
-    return this.ranges.map((r) => {
-      const from = r.from === Infinity ? star : r.from;
-      const to = r.to === Infinity ? star : r.to;
-      return [Math.min(from, to), Math.max(from, to)];
-    });
+    if (this.merged?.star === star) return this.merged.ranges;
+    const spans = this.ranges
+      .map((r): [number, number] => {
+        const from = r.from === Infinity ? star : r.from;
+        const to = r.to === Infinity ? star : r.to;
+        return [Math.min(from, to), Math.max(from, to)];
+      })
+      .sort((a, b) => a[0] - b[0]);
+    const ranges: Array<[number, number]> = [];
+    for (const span of spans) {
+      const last = ranges[ranges.length - 1];
+      if (last && span[0] <= last[1] + 1) last[1] = Math.max(last[1], span[1]);
+      else ranges.push([span[0], span[1]]);
+    }
+    this.merged = { star, ranges };
+    return ranges;
   }
 
   /** True if n is in the set, where "*" stands for `star` (the last number in the mailbox). */
   has(n: number, star: number): boolean {
-    for (const r of this.ranges) {
-      const from = r.from === Infinity ? star : r.from;
-      const to = r.to === Infinity ? star : r.to;
-      if (n >= Math.min(from, to) && n <= Math.max(from, to)) return true;
+    const ranges = this.resolve(star);
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [low, high] = ranges[mid]!;
+      if (n < low) hi = mid - 1;
+      else if (n > high) lo = mid + 1;
+      else return true;
     }
     return false;
   }
