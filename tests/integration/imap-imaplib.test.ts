@@ -121,6 +121,27 @@ M.logout()
     expect(drafts.cur[0]).toMatch(/:2,DS$/);
   });
 
+  it('round-trips a 3 MB binary-ish message through APPEND and FETCH byte for byte', async () => {
+    const out = await imaplib(`
+import hashlib, random
+random.seed(7)
+lines = [''.join(random.choice('abcdefghij .=-\t') for _ in range(70)) for _ in range(44000)]
+msg = ('Subject: big\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n\\r\\n' + '\\r\\n'.join(lines) + '\\r\\n\\u00e9\\r\\n').encode('utf8')
+M.login('carol@otherdomain.com', 'secret')
+out['append'] = M.append('INBOX', None, None, msg)[0]
+M.select('INBOX')
+typ, data = M.fetch('4', '(RFC822.SIZE BODY.PEEK[])')
+out['head'] = data[0][0]
+out['same'] = hashlib.sha256(data[0][1]).hexdigest() == hashlib.sha256(msg).hexdigest()
+out['size'] = len(msg)
+M.logout()
+`);
+    expect(out.size).toBeGreaterThan(3_000_000);
+    expect(out.append).toBe('OK');
+    expect(out.head).toBe(`4 (RFC822.SIZE ${out.size} BODY[] {${out.size}}`);
+    expect(out.same).toBe(true);
+  });
+
   it('works over implicit TLS on 993', async () => {
     const out = await imaplib(`
 out['login'] = M.login('carol@otherdomain.com', 'secret')
@@ -129,6 +150,37 @@ M.logout()
 `, { implicit: true, port: lab.port('imaps') });
     expect(out.login[0]).toBe('OK');
     expect(out.list[1]).toContain('(\\HasNoChildren \\Sent) "." Sent');
+  });
+});
+
+describe('--max-message-size', () => {
+  let small: TestLab;
+  beforeAll(async () => {
+    small = await startTestLab({ maxMessageSize: 2048 });
+  });
+  afterAll(async () => {
+    await small?.dispose();
+  });
+
+  it('refuses a larger APPEND with NO [TOOBIG] before the client sends it', async () => {
+    const r = await python(
+      `
+import imaplib
+M = imaplib.IMAP4('127.0.0.1', P['port'], timeout=10)
+M.login('alice@example.com', 'secret')
+typ, data = M.append('INBOX', None, None, b'Subject: big\\r\\n\\r\\n' + b'x' * 5000)
+out = {'append': typ + ' ' + data[0].decode()}
+out['noop'] = M.noop()[0]
+out['status'] = M.status('INBOX', '(MESSAGES)')[1][0].decode()
+print(json.dumps(out))
+`,
+      { port: small.port('imap') },
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.append).toMatch(/^NO \[TOOBIG\] Literal of 5016 octets is too large: this command accepts at most 2048 octets$/);
+    expect(out.noop).toBe('OK');
+    expect(out.status).toBe('INBOX (MESSAGES 3)');
   });
 });
 

@@ -270,6 +270,26 @@ describe('mailbox state, flags and the files on disk', () => {
     expect(await c.command('a5 APPEND Sent "hello"', tagged('a5'))).toMatch(/^a5 BAD The message must be sent as a literal/);
   });
 
+  it('gives concurrent APPENDs from two sessions distinct UIDs, each reported to its sender', async () => {
+    const [a, b] = await Promise.all([login(), login()]);
+    const append = async (c: RawClient, tag: string, n: number): Promise<number[]> => {
+      const uids: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const body = `Subject: ${tag} ${i}\r\n\r\n${tag}\r\n`;
+        const reply = await c.command(`${tag}${i} APPEND Drafts {${body.length}+}\r\n${body}`, tagged(`${tag}${i}`));
+        uids.push(Number(/APPENDUID \d+ (\d+)\]/.exec(reply)![1]));
+      }
+      return uids;
+    };
+    const [fromA, fromB] = await Promise.all([append(a, 'x', 10), append(b, 'y', 10)]);
+    expect(new Set([...fromA, ...fromB]).size).toBe(20);
+    await send(a, 'z1 SELECT Drafts');
+    for (const [tag, uids] of [['x', fromA], ['y', fromB]] as const) {
+      const reply = await send(a, `z2 UID FETCH ${uids.join(',')} BODY.PEEK[HEADER.FIELDS (SUBJECT)]`);
+      for (const [i, uid] of uids.entries()) expect(reply).toContain(`UID ${uid} BODY[HEADER.FIELDS (SUBJECT)] {${`Subject: ${tag} ${i}`.length + 4}}\r\nSubject: ${tag} ${i}\r\n`);
+    }
+  });
+
   it('copies with COPYUID and moves with COPYUID before the EXPUNGE responses', async () => {
     const c = await login();
     await send(c, 'a1 SELECT INBOX');
@@ -454,6 +474,7 @@ describe('live updates', () => {
       `import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'], timeout=10)\ns.sendmail('bob@example.com', ['alice@example.com'], b'Subject: ping\\r\\n\\r\\nwake up\\r\\n')\ns.quit()\nprint('sent')`,
       { port: lab.port('smtp') },
     );
+    expect(smtp.stderr).toBe('');
     expect(smtp.stdout.trim()).toBe('sent');
     expect(await idler.until(/\* 4 EXISTS\r\n\* 4 RECENT\r\n/)).toMatch(/\* 4 EXISTS/);
     const other = await login();
