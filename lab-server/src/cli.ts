@@ -23,6 +23,9 @@ const USAGE = `Usage / 用法:
                 [--tls-cert FILE --tls-key FILE]
                 [--max-message-size BYTES] [--require-tls-auth]
                 [--max-terminals N]   browser terminals one learner may open at once (default 8)
+                [--mode single|classroom] [--public-url URL]
+  maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
+  maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail / 把沙箱邮件恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
 `;
@@ -39,6 +42,8 @@ const serveOptions = {
   'max-message-size': { type: 'string' },
   'require-tls-auth': { type: 'boolean' },
   'max-terminals': { type: 'string' },
+  mode: { type: 'string' },
+  'public-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -70,6 +75,16 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
   return n;
 }
 
+function publicUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
+  } catch {
+    // fall through to the message below
+  }
+  throw new UsageError(`--public-url must be an http(s) URL such as https://mail-lab.school.example/, not "${value}".`, `--public-url 必须是 http(s) 网址，例如 https://mail-lab.school.example/，而不是 "${value}"。`);
+}
+
 /** Turns serve's flags into a LabConfig (exported for tests). */
 export function serveConfig(args: string[]): LabConfig {
   const v = parse(args, serveOptions) as Record<string, string | boolean | undefined>;
@@ -86,6 +101,13 @@ export function serveConfig(args: string[]): LabConfig {
     const port = integer(`${s.id}-port`, v[`${s.id}-port`] as string | undefined, 0, 65535);
     if (port !== undefined) config.ports[s.id as ServiceId] = port;
   }
+  if (v.mode !== undefined) {
+    if (v.mode !== 'single' && v.mode !== 'classroom') {
+      throw new UsageError(`--mode must be "single" or "classroom", not "${String(v.mode)}".`, `--mode 只能是 "single" 或 "classroom"，而不是 "${String(v.mode)}"。`);
+    }
+    config.mode = v.mode;
+  }
+  if (typeof v['public-url'] === 'string') config.publicUrl = publicUrl(v['public-url']);
   if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
   if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -118,7 +140,9 @@ async function serve(args: string[]): Promise<void> {
   process.stdout.write(
     `MailLab is running. / MailLab 已启动。\n\n${serviceTable(lab)}\n\n` +
       `Site / 网站: http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${lab.httpPort}/\n` +
-      `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n` +
+      (config.mode === 'classroom'
+        ? `Classroom mode / 课堂模式: learners join at / 学生加入: /join/ · instructors / 教师: /instructor/\n`
+        : `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n`) +
       `Data / 数据: ${config.dataDir}\nPress Ctrl+C to stop. / 按 Ctrl+C 停止。\n`,
   );
   let stopping = false;
@@ -157,6 +181,83 @@ async function users(args: string[]): Promise<void> {
   process.stdout.write(`${'address / 地址'.padEnd(28)} ${'name / 名字'.padEnd(10)} password / 密码\n${rows.join('\n')}\n`);
 }
 
+const classroomOptions = {
+  data: { type: 'string' },
+  instructor: { type: 'string' },
+  'public-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+function parseWithName(args: string[], what: string, zh: string): { name: string; values: Record<string, string | boolean | undefined> } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: classroomOptions, strict: true, allowPositionals: true });
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new UsageError(`${msg}\n${USAGE}`, `参数有误：${msg}\n${USAGE}`);
+  }
+  const name = (parsed.positionals.join(' ') || '').trim();
+  if (!name) throw new UsageError(`Give the ${what}'s name.\n${USAGE}`, `请给出${zh}的名字。`);
+  return { name, values: parsed.values as Record<string, string | boolean | undefined> };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+async function instructorCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'add') throw new UsageError(`Use: maillab instructor add NAME\n${USAGE}`, '用法：maillab instructor add 名字');
+  const { name, values } = parseWithName(rest, 'instructor', '教师');
+  const { openDatabase } = await import('./store/database.js');
+  const { ClassroomStore } = await import('./store/classroom.js');
+  const { generatePassword, hashPassword, passwordProblem } = await import('./classroom/passwords.js');
+  // A password piped in is used; otherwise one is made up and printed once.
+  const given = process.stdin.isTTY ? '' : await readStdin();
+  const password = given || generatePassword();
+  const weak = passwordProblem(password);
+  if (weak) throw new UsageError(weak.en, weak['zh-CN']);
+  const db = openDatabase(String(values.data ?? './data'));
+  try {
+    const store = new ClassroomStore(db);
+    if (store.instructorLogin(name)) throw new UsageError(`An instructor called "${name}" already exists.`, `已经有名为 "${name}" 的教师。`);
+    store.addInstructor(name, await hashPassword(password));
+    store.audit(null, 'instructor.add', { name, by: 'cli' });
+  } finally {
+    db.close();
+  }
+  process.stdout.write(given ? `Instructor "${name}" added. / 已添加教师 "${name}"。\n` : `Instructor "${name}" added. Password / 密码: ${password}\n`);
+}
+
+async function classCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new UsageError(`Use: maillab class create "NAME"\n${USAGE}`, '用法：maillab class create "班级名"');
+  const { name, values } = parseWithName(rest, 'class', '班级');
+  const { openDatabase } = await import('./store/database.js');
+  const { ClassroomStore } = await import('./store/classroom.js');
+  const db = openDatabase(String(values.data ?? './data'));
+  try {
+    const store = new ClassroomStore(db);
+    const all = store.instructors();
+    const wanted = typeof values.instructor === 'string' ? values.instructor : undefined;
+    const owner = wanted ? store.instructorLogin(wanted)?.instructor : all.length === 1 ? all[0] : undefined;
+    if (!owner) {
+      throw new UsageError(
+        all.length === 0 ? 'There is no instructor yet. First run: maillab instructor add NAME' : `Say whose class it is: --instructor NAME (one of: ${all.map((i) => i.name).join(', ')}).`,
+        all.length === 0 ? '还没有教师账号。请先运行：maillab instructor add 名字' : `请用 --instructor 指定教师（可选：${all.map((i) => i.name).join('、')}）。`,
+      );
+    }
+    const klass = store.createClass(name, owner.id);
+    store.audit(owner.id, 'class.create', { classId: klass.id, name, by: 'cli' });
+    const base = typeof values['public-url'] === 'string' ? publicUrl(values['public-url']) : 'http://127.0.0.1:8080/';
+    process.stdout.write(`Class "${name}" created. / 已创建班级 "${name}"。\nJoin code / 加入码: ${klass.joinCode}\nJoin URL / 加入网址: ${base.replace(/\/$/, '')}/join/?code=${klass.joinCode}\n`);
+  } finally {
+    db.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -171,8 +272,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') await serve(rest);
     else if (command === 'reset') await reset(rest);
     else if (command === 'users') await users(rest);
+    else if (command === 'instructor') await instructorCommand(rest);
+    else if (command === 'class') await classCommand(rest);
     else {
-      throw new UsageError(`Unknown command "${command}". Use serve, reset or users.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users。`);
+      throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor or class.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class。`);
     }
     return 0;
   } catch (err) {

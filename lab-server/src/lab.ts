@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { attachBridge, type Bridge, type Requester } from './bridge/bridge.js';
 import type { BridgeLimits } from './bridge/terminalSession.js';
 import { ExerciseCatalog } from './grading/exercises.js';
-import { learnerResolver, terminalRequester } from './http/learner.js';
+import { people } from './classroom/web.js';
 import { exerciseRoutes } from './http/routes/exercises.js';
 import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { openDatabase } from './store/database.js';
+import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
 import { consoleLogger, type Logger } from './log.js';
 import { createImapListener, type ImapListener } from './imap/server.js';
@@ -24,7 +25,7 @@ import { MaildropLocks } from './pop3/locks.js';
 import { SERVICES, type ServiceId, type ServiceInfo } from './services.js';
 import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
-import { SandboxAccess } from './world/access.js';
+import { SandboxAccess, type LabMode } from './world/access.js';
 import { defaultWorld } from './world/definition.js';
 import { DEFAULT_SANDBOX, Sandboxes } from './world/sandboxes.js';
 
@@ -45,6 +46,10 @@ export interface LabConfig {
   bridgeLimits?: Partial<BridgeLimits>;
   /** Decides whose sandbox a terminal opens in; single-learner mode uses the default sandbox. */
   terminalRequester?: (req: IncomingMessage) => Promise<Requester | undefined>;
+  /** single: one learner at home, loopback only; classroom: logins, one sandbox per learner. */
+  mode: LabMode;
+  /** The URL learners open (join links); defaults to http://<host>:<http port>/. */
+  publicUrl?: string;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -58,6 +63,7 @@ export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
     ports: {},
     maxMessageSize: 10 * 1024 * 1024,
     requireTlsAuth: false,
+    mode: 'single',
     siteDir: DEFAULT_SITE_DIR,
     log: consoleLogger,
     ...overrides,
@@ -84,6 +90,7 @@ export interface Lab {
   bridge: Bridge;
   /** Learners and their graded attempts (SQLite under the data dir). */
   learners: LearnerStore;
+  classroom: ClassroomStore;
   exercises: ExerciseCatalog;
   /** Port of a service by id. */
   port(id: ServiceId): number;
@@ -91,6 +98,11 @@ export interface Lab {
 }
 
 export class ListenError extends Error {}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 function listen(server: Server, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -134,17 +146,26 @@ async function sweepTmp(dir: string): Promise<void> {
 }
 
 export async function startLab(config: LabConfig): Promise<Lab> {
+  if (config.mode === 'single' && !isLoopbackHost(config.host)) {
+    // Without logins everyone who can reach the lab would share one world and the password "secret".
+    throw new ListenError(
+      `Refusing to listen on ${config.host} in single-learner mode: it has no logins and every mailbox password is "secret". Use --host 127.0.0.1, or --mode classroom to serve a class`,
+    );
+  }
   const sandboxes = new Sandboxes(config.dataDir);
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
   const handoffs = new HandoffRegistry();
-  const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX);
+  const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX, config.mode);
+  // Classroom logins from mail clients are looked up across every learner's sandbox.
+  if (config.mode === 'classroom') await sandboxes.loadAll();
   const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
   const inFlight = new Set<Promise<unknown>>();
   const locks = new MaildropLocks();
   const exercises = await ExerciseCatalog.load();
   const db = openDatabase(config.dataDir);
   const learners = new LearnerStore(db);
+  const classroom = new ClassroomStore(db);
 
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
@@ -153,6 +174,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const services: RunningService[] = [];
 
   let bridge: Bridge | undefined;
+  let httpPort = 0;
   const stopAll = async (): Promise<void> => {
     bridge?.close();
     const reason = 'MailLab is shutting down. Reconnect when it is back';
@@ -207,7 +229,19 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       services.push({ ...info, port, listening: () => server.listening });
     }
 
+    const who = people({
+      mode: config.mode,
+      learners,
+      store: classroom,
+      sandboxes,
+      catalog: exercises,
+      defaultSandbox: DEFAULT_SANDBOX,
+      publicUrl: () => config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${httpPort}/`,
+      terminalOwners: () => bridge?.owners() ?? new Set(),
+      endTerminals: (learnerId) => bridge?.endSessionsOf(learnerId),
+    });
     const web = createWebServer(config.siteDir, {
+      ...who.routes,
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
       // Called per request, after `requester` below is set: the Maildir view shows the terminals' sandbox.
       'GET /api/maildir': maildirRoute({ sandboxes, requester: (req) => requester(req) }),
@@ -223,11 +257,10 @@ export async function startLab(config: LabConfig): Promise<Lab> {
             listening: listening(),
           })),
         }),
-      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: learnerResolver(learners, DEFAULT_SANDBOX) }),
+      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester }),
     });
     servers.push(web);
-    // Single-learner mode: every terminal belongs to the default sandbox.
-    const requester = config.terminalRequester ?? terminalRequester(learners, DEFAULT_SANDBOX);
+    const requester = config.terminalRequester ?? who.terminalRequester;
     bridge = attachBridge(web, {
       services: () => services,
       handoffs,
@@ -238,7 +271,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       log: config.log,
       limits: config.bridgeLimits,
     });
-    const httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
+    httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
 
     return {
       config,
@@ -250,6 +283,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       httpPort,
       bridge: bridge!,
       learners,
+      classroom,
       exercises,
       port(id) {
         const s = services.find((x) => x.id === id);

@@ -34,6 +34,10 @@ export interface BridgeDeps {
 export interface Bridge {
   /** Open terminal sessions (for limits, shutdown and tests). */
   sessions: ReadonlySet<TerminalSession>;
+  /** Learners with at least one terminal open. */
+  owners(): Set<string>;
+  /** Closes every terminal of one learner (logged out or removed from a class). */
+  endSessionsOf(learnerId: string): void;
   close(): void;
 }
 
@@ -121,6 +125,10 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
 
   return {
     sessions,
+    owners: () => new Set([...sessions].map((s) => s.owner)),
+    endSessionsOf(learnerId) {
+      for (const s of sessions) if (s.owner === learnerId) s.end('session ended', 'Connection closed: you were logged out of the lab.');
+    },
     close() {
       for (const s of sessions) s.end('lab shutting down', 'Connection closed: MailLab is shutting down.');
       wss.close();

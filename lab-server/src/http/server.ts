@@ -80,12 +80,32 @@ async function serveStatic(siteDir: string, url: URL, res: ServerResponse): Prom
   }
 }
 
+/**
+ * CSRF protection: a state-changing request sent by a browser carries Origin, and it must be
+ * this site. Together with SameSite cookies this stops other sites acting in a user's name.
+ * (Clients that are not browsers, like curl, send no Origin and are not at risk.)
+ */
+export function crossSite(req: IncomingMessage): boolean {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 export function createWebServer(siteDir: string, routes: Record<string, Route>): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
     const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     void (async () => {
       try {
+        if (url.pathname.startsWith('/api/') && crossSite(req)) {
+          req.resume();
+          return sendJson(res, 403, { error: { en: 'Refused: this request came from another site. Use the lab\'s own pages.', 'zh-CN': '已拒绝：该请求来自其他网站。请使用实验室自己的页面。' } });
+        }
         if (found) return await found.route(req, res, url, found.params);
         if (url.pathname.startsWith('/api/')) {
           return sendJson(res, 404, { error: { en: 'No such API route.', 'zh-CN': '没有这个 API 路径。' } });

@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLASSROOM_MIGRATION } from './classroom.js';
 
 export const DATABASE_FILE = 'maillab.sqlite';
 
@@ -43,6 +44,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX attempts_by_learner ON attempts (learner_id, exercise_id, id);
     `,
   },
+  CLASSROOM_MIGRATION,
 ];
 
 export function openDatabase(dataDir: string): Database.Database {

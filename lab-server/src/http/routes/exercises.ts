@@ -23,7 +23,8 @@ export interface ExerciseRouteDeps {
   catalog: ExerciseCatalog;
   learners: LearnerStore;
   sandboxes: Sandboxes;
-  requester: (req: IncomingMessage) => Requester;
+  /** Undefined when nobody is logged in (classroom mode): the request gets 401. */
+  requester: (req: IncomingMessage) => Requester | undefined;
 }
 
 function reply(res: ServerResponse, who: Requester, status: number, body: unknown): void {
@@ -47,6 +48,8 @@ function progressView(p: ExerciseProgress | undefined): Record<string, unknown> 
   };
 }
 
+const NOT_LOGGED_IN = text('Log in or join your class first (on the /join/ page).', '请先登录或加入班级（在 /join/ 页面）。');
+
 const unknownExercise = (id: string): Text => text(`There is no exercise "${id}". GET /api/exercises lists them.`, `没有编号为 "${id}" 的练习。GET /api/exercises 会列出所有练习。`);
 
 export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
@@ -56,6 +59,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
   return {
     'GET /api/exercises': (req, res) => {
       const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
       const progress = progressOf(who.learnerId);
       reply(res, who, 200, {
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, kind: e.kind, title: e.title, ...progressView(progress.get(e.id)) })),
@@ -64,6 +71,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
 
     'GET /api/exercises/:id': (req, res, _url, params) => {
       const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
       reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
@@ -71,6 +82,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
 
     'GET /api/exercises/:id/solution': (req, res, _url, params) => {
       const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
       const p = progressOf(who.learnerId).get(exercise.id);
@@ -83,6 +98,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
 
     'POST /api/exercises/:id/attempts': async (req, res, _url, params) => {
       const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
       const exercise = lookup(params.id);
       if (!exercise) {
         req.resume();
@@ -109,6 +128,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
 
     'GET /api/progress': (req, res) => {
       const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
       const learner = deps.learners.get(who.learnerId)!;
       const progress = progressOf(who.learnerId);
       const chapters = [...new Set(deps.catalog.list.map((e) => e.chapter))].map((chapter) => {

@@ -12,12 +12,10 @@ import { wireName } from './common.js';
 const SEP = HIERARCHY_SEPARATOR;
 
 /** A LIST pattern as a regular expression over Unicode names. */
-export function patternRegex(pattern: string, caseInsensitive = false): RegExp {
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '%' ? `[^${escape(SEP)}]*` : escape(ch)))
-    .join('');
-  return new RegExp(`^${source}$`, caseInsensitive ? 'su' : 'su');
+export function patternRegex(pattern: string): RegExp {
+  // By code point, so a character outside the BMP is never split into halves.
+  const source = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '%' ? `[^${escape(SEP)}]*` : escape(ch))).join('');
+  return new RegExp(`^${source}$`, 'su');
 }
 
 function escape(ch: string): string {

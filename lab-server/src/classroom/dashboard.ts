@@ -1,0 +1,239 @@
+/**
+ * The instructor's API: log in, classes, assignments, the progress matrix (JSON and CSV), a
+ * learner's attempts and transcripts, resetting or removing a learner, the audit log.
+ * Every route checks that the class belongs to the instructor asking.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readTranscripts } from '../bridge/transcript.js';
+import { text } from '../grading/feedback.js';
+import type { ExerciseCatalog } from '../grading/exercises.js';
+import { BodyError, readJson } from '../http/body.js';
+import { sendJson, type Route } from '../http/server.js';
+import type { ClassInfo, ClassroomStore, Instructor, ProgressCell } from '../store/classroom.js';
+import type { LearnerStore } from '../store/learners.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { clearCookie, clientAddress, INSTRUCTOR_COOKIE, instructorCookie, instructorOf, problem, refuseNonInstructor } from './identity.js';
+import { verifyPassword } from './passwords.js';
+import type { RateLimit } from './rateLimit.js';
+import { readCookie } from '../http/learner.js';
+
+/** Seen in the last five minutes, or with a terminal open: "active now". */
+const ACTIVE_MS = 5 * 60 * 1000;
+
+export interface DashboardDeps {
+  store: ClassroomStore;
+  learners: LearnerStore;
+  sandboxes: Sandboxes;
+  catalog: ExerciseCatalog;
+  loginLimit: RateLimit;
+  /** Base URL learners open, for join links (known once the web server listens). */
+  publicUrl: () => string;
+  /** Learners with a browser terminal open now. */
+  terminalOwners: () => Set<string>;
+  /** Ends a removed learner's terminals at once. */
+  endTerminals: (learnerId: string) => void;
+}
+
+type InstructorRoute = (req: IncomingMessage, res: ServerResponse, who: Instructor, klass: ClassInfo | undefined, params: Record<string, string>) => Promise<void> | void;
+
+async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
+  try {
+    const b = await readJson(req, 8192);
+    if (b && typeof b === 'object' && !Array.isArray(b)) return b as Record<string, unknown>;
+    problem(res, 400, text('Send a JSON object.', '请发送 JSON 对象。'));
+  } catch (err) {
+    if (err instanceof BodyError) problem(res, err.status, err.body);
+    else throw err;
+  }
+  return undefined;
+}
+
+/** A spreadsheet-safe CSV field: quoted, and a leading = + - @ defused (CSV injection). */
+function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
+  const joinUrl = (code: string): string => `${deps.publicUrl().replace(/\/$/, '')}/join/?code=${code}`;
+
+  /** Wraps a route: instructor required; with ":id", the class must be theirs. */
+  const guarded =
+    (route: InstructorRoute): Route =>
+    async (req, res, _url, params) => {
+      const who = instructorOf(req, deps.store);
+      if (!who) {
+        req.resume();
+        return refuseNonInstructor(req, res, deps.learners);
+      }
+      let klass: ClassInfo | undefined;
+      if (params.id !== undefined) {
+        klass = deps.store.classById(params.id);
+        if (!klass || klass.instructorId !== who.id) {
+          req.resume();
+          return problem(res, 404, text('No such class among yours.', '你的班级中没有这个班级。'));
+        }
+      }
+      await route(req, res, who, klass, params);
+    };
+
+  const memberOf = (klass: ClassInfo, learnerId: string | undefined) => deps.store.members(klass.id).find((m) => m.learnerId === learnerId);
+
+  const matrix = (klass: ClassInfo) => {
+    const members = deps.store.members(klass.id);
+    const assignments = deps.store.assignments(klass.id);
+    const due = new Map(assignments.map((a) => [a.exerciseId, a.dueAt]));
+    const cells = new Map<string, ProgressCell>();
+    for (const c of deps.store.progress(klass.id)) cells.set(`${c.learnerId} ${c.exerciseId}`, c);
+    const exercises = deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, title: e.title, assigned: due.has(e.id), ...(due.get(e.id) ? { dueAt: due.get(e.id) } : {}) }));
+    const owners = deps.terminalOwners();
+    const now = Date.now();
+    const learners = members.map((m) => ({
+      id: m.learnerId,
+      displayName: m.displayName,
+      joinedAt: m.joinedAt,
+      lastSeenAt: m.lastSeenAt,
+      activeNow: owners.has(m.learnerId) || now - Date.parse(m.lastSeenAt) < ACTIVE_MS,
+      cells: Object.fromEntries(
+        exercises.flatMap((e) => {
+          const c = cells.get(`${m.learnerId} ${e.id}`);
+          if (!c) return [];
+          const dueAt = due.get(e.id);
+          // Late: passed only after the due date, or not passed and tried after it.
+          const late = Boolean(dueAt && (c.passedAt ? c.passedAt > dueAt : c.lastAttemptAt > dueAt));
+          return [[e.id, { passed: c.passed, attempts: c.attempts, lastAttemptAt: c.lastAttemptAt, late }]];
+        }),
+      ),
+    }));
+    const passRate = Object.fromEntries(exercises.map((e) => [e.id, members.length === 0 ? 0 : learners.filter((l) => l.cells[e.id]?.passed).length / members.length]));
+    return { exercises, learners, passRate };
+  };
+
+  return {
+    'POST /api/instructor/login': async (req, res) => {
+      const b = await body(req, res);
+      if (!b) return;
+      const name = typeof b.name === 'string' ? b.name.trim() : '';
+      const wait = deps.loginLimit.hit(`instructor:${clientAddress(req)}:${name.toLowerCase()}`);
+      if (wait) {
+        res.setHeader('retry-after', String(wait));
+        return problem(res, 429, text(`Too many tries. Wait ${wait} seconds.`, `尝试次数过多，请等待 ${wait} 秒。`));
+      }
+      const found = deps.store.instructorLogin(name);
+      if (!found || typeof b.password !== 'string' || !(await verifyPassword(b.password, found.passwordHash))) {
+        return problem(res, 401, text('Wrong name or password. `maillab instructor add NAME` on the server creates an instructor.', '名字或密码错误。可在服务器上用 `maillab instructor add 名字` 创建教师账号。'));
+      }
+      res.setHeader('set-cookie', instructorCookie(deps.store.startInstructorSession(found.instructor.id)));
+      deps.store.audit(found.instructor.id, 'login', { from: clientAddress(req) });
+      sendJson(res, 200, { instructor: { name: found.instructor.name } });
+    },
+
+    'POST /api/instructor/logout': (req, res) => {
+      req.resume();
+      const token = readCookie(req, INSTRUCTOR_COOKIE);
+      if (token) deps.store.endInstructorSession(token);
+      res.setHeader('set-cookie', clearCookie(INSTRUCTOR_COOKIE));
+      sendJson(res, 200, { ok: true });
+    },
+
+    'GET /api/instructor/me': guarded((_req, res, who) => sendJson(res, 200, { instructor: { name: who.name } })),
+
+    'GET /api/instructor/audit': guarded((_req, res) => sendJson(res, 200, { entries: deps.store.auditLog() })),
+
+    'GET /api/classes': guarded((_req, res, who) =>
+      sendJson(res, 200, {
+        classes: deps.store.classesOf(who.id).map((c) => ({ ...c, joinUrl: joinUrl(c.joinCode), learners: deps.store.members(c.id).length })),
+      }),
+    ),
+
+    'POST /api/classes': guarded(async (req, res, who) => {
+      const b = await body(req, res);
+      if (!b) return;
+      const name = typeof b.name === 'string' ? b.name.trim() : '';
+      if (name.length < 1 || name.length > 80) return problem(res, 400, text('Give the class a name of 1 to 80 characters.', '请为班级填写 1 到 80 个字符的名称。'));
+      const klass = deps.store.createClass(name, who.id);
+      deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
+      sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });
+    }),
+
+    'GET /api/classes/:id': guarded((_req, res, _who, klass) =>
+      sendJson(res, 200, { class: { ...klass!, joinUrl: joinUrl(klass!.joinCode) }, learners: deps.store.members(klass!.id), assignments: deps.store.assignments(klass!.id) }),
+    ),
+
+    'PUT /api/classes/:id/assignments/:exercise': guarded(async (req, res, who, klass, params) => {
+      const b = await body(req, res);
+      if (!b) return;
+      if (!deps.catalog.get(params.exercise ?? '')) return problem(res, 404, text(`There is no exercise "${params.exercise}".`, `没有练习 "${params.exercise}"。`));
+      let dueAt: string | undefined;
+      if (b.dueAt !== undefined && b.dueAt !== null) {
+        const t = typeof b.dueAt === 'string' ? Date.parse(b.dueAt) : NaN;
+        if (Number.isNaN(t)) return problem(res, 400, text('dueAt must be a date and time, e.g. 2026-12-01T18:00:00Z.', 'dueAt 必须是日期时间，例如 2026-12-01T18:00:00Z。'));
+        dueAt = new Date(t).toISOString();
+      }
+      deps.store.setAssignment(klass!.id, params.exercise!, dueAt);
+      deps.store.audit(who.id, 'assignment.set', { classId: klass!.id, exerciseId: params.exercise, dueAt: dueAt ?? null });
+      sendJson(res, 200, { assignments: deps.store.assignments(klass!.id) });
+    }),
+
+    'DELETE /api/classes/:id/assignments/:exercise': guarded((req, res, who, klass, params) => {
+      req.resume();
+      deps.store.removeAssignment(klass!.id, params.exercise ?? '');
+      deps.store.audit(who.id, 'assignment.remove', { classId: klass!.id, exerciseId: params.exercise });
+      sendJson(res, 200, { assignments: deps.store.assignments(klass!.id) });
+    }),
+
+    'GET /api/classes/:id/progress': guarded((_req, res, _who, klass) => sendJson(res, 200, matrix(klass!))),
+
+    'GET /api/classes/:id/progress.csv': guarded((_req, res, _who, klass) => {
+      const m = matrix(klass!);
+      const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
+      const rows = m.learners.map((l) => [
+        l.displayName,
+        l.lastSeenAt,
+        ...m.exercises.map((e) => {
+          const c = l.cells[e.id];
+          return !c ? '' : `${c.passed ? 'passed' : 'not passed'} (${c.attempts} attempts${c.late ? ', late' : ''})`;
+        }),
+      ]);
+      const passRow = ['pass rate', '', ...m.exercises.map((e) => `${Math.round((m.passRate[e.id] ?? 0) * 100)}%`)];
+      // A byte-order mark makes spreadsheets read the file as UTF-8 (Chinese names included).
+      const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+      const file = `${klass!.name.replace(/[^\w-]+/g, '-') || 'class'}-progress.csv`;
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${file}"; filename*=UTF-8''${encodeURIComponent(`${klass!.name}-progress.csv`)}`,
+        'cache-control': 'no-store',
+      });
+      res.end(csv);
+    }),
+
+    'GET /api/classes/:id/learners/:learner': guarded(async (_req, res, _who, klass, params) => {
+      const member = memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      const attempts = deps.catalog.list.flatMap((e) => deps.learners.attempts(member.learnerId, e.id));
+      const transcripts = await readTranscripts(await deps.sandboxes.get(member.sandboxId)).catch(() => []);
+      sendJson(res, 200, { learner: member, attempts, transcripts });
+    }),
+
+    'POST /api/classes/:id/learners/:learner/reset': guarded(async (req, res, who, klass, params) => {
+      req.resume();
+      const member = memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      await deps.sandboxes.reset(member.sandboxId);
+      deps.store.audit(who.id, 'learner.reset', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
+      sendJson(res, 200, { ok: true });
+    }),
+
+    'DELETE /api/classes/:id/learners/:learner': guarded(async (req, res, who, klass, params) => {
+      req.resume();
+      const member = memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      // Cookies stop working, terminals close, and mail sessions end with the sandbox.
+      deps.store.removeMember(klass!.id, member.learnerId);
+      deps.endTerminals(member.learnerId);
+      await deps.sandboxes.delete(member.sandboxId);
+      deps.store.audit(who.id, 'learner.remove', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
+      sendJson(res, 200, { ok: true });
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Who is behind a request in classroom mode: an instructor (their own cookie) or a learner
+ * (the learner cookie), each a random token whose hash the database keeps.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text, type Text } from '../grading/feedback.js';
+import { LEARNER_COOKIE, readCookie } from '../http/learner.js';
+import { sendJson } from '../http/server.js';
+import type { ClassroomStore, Instructor } from '../store/classroom.js';
+import type { Learner, LearnerStore } from '../store/learners.js';
+
+export const INSTRUCTOR_COOKIE = 'maillab_instructor';
+const TWELVE_HOURS = 12 * 3600;
+
+export function instructorCookie(token: string): string {
+  return `${INSTRUCTOR_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${TWELVE_HOURS}`;
+}
+
+export function clearCookie(name: string): string {
+  return `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+}
+
+export function instructorOf(req: IncomingMessage, store: ClassroomStore): Instructor | undefined {
+  const token = readCookie(req, INSTRUCTOR_COOKIE);
+  return token ? store.instructorByToken(token) : undefined;
+}
+
+export function learnerOf(req: IncomingMessage, learners: LearnerStore): Learner | undefined {
+  const token = readCookie(req, LEARNER_COOKIE);
+  return token ? learners.byToken(token) : undefined;
+}
+
+export function problem(res: ServerResponse, status: number, message: Text): void {
+  sendJson(res, status, { error: message });
+}
+
+/** 401 for nobody, 403 for a learner: instructor pages are not for learners. */
+export function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, learners: LearnerStore): void {
+  if (learnerOf(req, learners)) {
+    return problem(res, 403, text('Only instructors can do this. Learners work on the lab and exercise pages.', '只有教师可以执行此操作。学生请使用实验台和练习页面。'));
+  }
+  problem(res, 401, text('Log in as an instructor first (on /instructor/).', '请先以教师身份登录（在 /instructor/ 页面）。'));
+}
+
+/** The client's address, for rate limits. */
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}

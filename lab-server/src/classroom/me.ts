@@ -1,0 +1,50 @@
+/**
+ * GET /api/me: who the page belongs to, the mailbox logins of their sandbox (shown on the lab
+ * page so mail clients can connect), and in classroom mode their class and assignments.
+ */
+import type { ExerciseCatalog } from '../grading/exercises.js';
+import { text } from '../grading/feedback.js';
+import { sendJson, type Route } from '../http/server.js';
+import type { ClassroomStore } from '../store/classroom.js';
+import type { LearnerStore } from '../store/learners.js';
+import type { LabMode } from '../world/access.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { learnerOf, problem } from './identity.js';
+
+export interface MeDeps {
+  mode: LabMode;
+  learners: LearnerStore;
+  sandboxes: Sandboxes;
+  catalog: ExerciseCatalog;
+  /** Present in classroom mode. */
+  store?: ClassroomStore;
+  defaultSandbox: string;
+}
+
+export function meRoute(deps: MeDeps): Route {
+  return async (req, res) => {
+    const learner = learnerOf(req, deps.learners);
+    if (deps.mode === 'classroom' && !learner) {
+      return problem(res, 401, text('Log in or join your class first.', '请先登录或加入班级。'));
+    }
+    const sandbox = await deps.sandboxes.get(learner?.sandboxId ?? deps.defaultSandbox);
+    const mailboxes = sandbox.definition.users.map((u) => ({ address: u.address, password: u.password }));
+    const klass = learner && deps.store ? deps.store.classOfLearner(learner.id) : undefined;
+    let assignments: unknown[] = [];
+    if (klass && learner && deps.store) {
+      const progress = new Map(deps.learners.progress(learner.id).map((p) => [p.exerciseId, p]));
+      assignments = deps.store.assignments(klass.id).map((a) => {
+        const p = progress.get(a.exerciseId);
+        const late = Boolean(a.dueAt && (p?.firstPassedAt ? p.firstPassedAt > a.dueAt : p && p.lastAttemptAt > a.dueAt));
+        return { exerciseId: a.exerciseId, title: deps.catalog.get(a.exerciseId)?.title, dueAt: a.dueAt ?? null, passed: p?.passed ?? false, attempts: p?.attempts ?? 0, late };
+      });
+    }
+    sendJson(res, 200, {
+      mode: deps.mode,
+      learner: learner ? { displayName: learner.displayName ?? null, anonymous: learner.anonymous } : { displayName: null, anonymous: true },
+      ...(klass ? { class: { name: klass.name } } : {}),
+      mailboxes,
+      assignments,
+    });
+  };
+}

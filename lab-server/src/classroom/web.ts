@@ -1,0 +1,76 @@
+/**
+ * How people are told apart on the web port, by mode:
+ *  - single: one anonymous learner per browser, all in the default sandbox, no login;
+ *  - classroom: learners log in (or join a class) and work in their own sandbox; instructors
+ *    have their own login and the dashboard API.
+ * Returns the routes to add and the requester functions the exercises API and bridge use.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Requester as BridgeRequester } from '../bridge/bridge.js';
+import type { ExerciseCatalog } from '../grading/exercises.js';
+import { learnerResolver, terminalRequester, type Requester } from '../http/learner.js';
+import type { Route } from '../http/server.js';
+import type { ClassroomStore } from '../store/classroom.js';
+import type { LearnerStore } from '../store/learners.js';
+import type { LabMode } from '../world/access.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { dashboardRoutes } from './dashboard.js';
+import { learnerOf } from './identity.js';
+import { meRoute } from './me.js';
+import { membershipRoutes } from './membership.js';
+import { RateLimit } from './rateLimit.js';
+
+export interface PeopleDeps {
+  mode: LabMode;
+  learners: LearnerStore;
+  store: ClassroomStore;
+  sandboxes: Sandboxes;
+  catalog: ExerciseCatalog;
+  defaultSandbox: string;
+  publicUrl: () => string;
+  terminalOwners: () => Set<string>;
+  endTerminals: (learnerId: string) => void;
+}
+
+export interface People {
+  routes: Record<string, Route>;
+  /** For the exercises API: undefined means "not logged in" (401). */
+  apiRequester: (req: IncomingMessage) => Requester | undefined;
+  /** For the terminal bridge and the Maildir view. */
+  terminalRequester: (req: IncomingMessage) => Promise<BridgeRequester | undefined>;
+}
+
+export function people(deps: PeopleDeps): People {
+  const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox });
+  if (deps.mode === 'single') {
+    return {
+      routes: { 'GET /api/me': me },
+      apiRequester: learnerResolver(deps.learners, deps.defaultSandbox),
+      terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox),
+    };
+  }
+  // Ten joins a minute per address; ten login tries per five minutes per address and name.
+  const loginLimit = new RateLimit(10, 5 * 60 * 1000);
+  const loggedIn = (req: IncomingMessage): Requester | undefined => {
+    const learner = learnerOf(req, deps.learners);
+    return learner ? { learnerId: learner.id, sandboxId: learner.sandboxId } : undefined;
+  };
+  return {
+    routes: {
+      'GET /api/me': me,
+      ...membershipRoutes({ store: deps.store, learners: deps.learners, sandboxes: deps.sandboxes, joinLimit: new RateLimit(10, 60 * 1000), loginLimit, endTerminals: deps.endTerminals }),
+      ...dashboardRoutes({
+        store: deps.store,
+        learners: deps.learners,
+        sandboxes: deps.sandboxes,
+        catalog: deps.catalog,
+        loginLimit,
+        publicUrl: deps.publicUrl,
+        terminalOwners: deps.terminalOwners,
+        endTerminals: deps.endTerminals,
+      }),
+    },
+    apiRequester: loggedIn,
+    terminalRequester: async (req) => loggedIn(req),
+  };
+}
