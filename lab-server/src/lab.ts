@@ -21,8 +21,12 @@ import { consoleLogger, type Logger } from './log.js';
 import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
+import { DnsListenError, startDnsServer, type DnsServer } from './dns/server.js';
+import { MailWorld, type MailWorldOptions } from './mta/mailWorld.js';
+import { worldRoutes } from './http/routes/world.js';
+import { mtaForService } from './world/network.js';
 import { MaildropLocks } from './pop3/locks.js';
-import { SERVICES, type ServiceId, type ServiceInfo } from './services.js';
+import { defaultLabPort, SERVICES, type ServiceId, type ServiceInfo } from './services.js';
 import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess, type LabMode } from './world/access.js';
@@ -34,8 +38,8 @@ export interface LabConfig {
   host: string;
   httpPort: number;
   portOffset: number;
-  /** Per-service port overrides; 0 picks any free port (tests). */
-  ports: Partial<Record<ServiceId | 'http', number>>;
+  /** Per-service port overrides (dns: the lab DNS, UDP and TCP); 0 picks any free port (tests). */
+  ports: Partial<Record<ServiceId | 'http' | 'dns', number>>;
   tlsCert?: string;
   tlsKey?: string;
   maxMessageSize: number;
@@ -50,6 +54,8 @@ export interface LabConfig {
   mode: LabMode;
   /** The URL learners open (join links); defaults to http://<host>:<http port>/. */
   publicUrl?: string;
+  /** The mail queue's clock and retry timing (tests shorten them). */
+  world?: Partial<MailWorldOptions>;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -92,6 +98,10 @@ export interface Lab {
   learners: LearnerStore;
   classroom: ClassroomStore;
   exercises: ExerciseCatalog;
+  /** The sandboxes' MTAs, queues and DNS zones. */
+  world: MailWorld;
+  /** The lab DNS server's port (UDP and TCP). */
+  dnsPort: number;
   /** Port of a service by id. */
   port(id: ServiceId): number;
   stop(): Promise<void>;
@@ -172,18 +182,26 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const imapListeners: ImapListener[] = [];
   const servers: HttpServer[] = [];
   const services: RunningService[] = [];
+  const world = new MailWorld(
+    { sandboxes, handoffs, log: config.log, connectHost: isLoopbackHost(config.host) ? config.host : '127.0.0.1', portOf: (id) => services.find((s) => s.id === id)?.port },
+    config.world,
+  );
+  let dns: DnsServer | undefined;
 
   let bridge: Bridge | undefined;
   let httpPort = 0;
   const stopAll = async (): Promise<void> => {
     bridge?.close();
+    // The queues stop first: an attempt in progress finishes while its destination still listens.
+    await world.stop();
+    await dns?.close();
     const reason = 'MailLab is shutting down. Reconnect when it is back';
     await Promise.all([
       ...smtpServers.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.server.close(() => resolve());
-            s.closeAllSessions(`mail.example.com ${reason}`);
+            s.closeAllSessions(`${s.hostName} ${reason}`);
           }),
       ),
       ...pop3Listeners.map((p) => p.close(reason)),
@@ -203,16 +221,19 @@ export async function startLab(config: LabConfig): Promise<Lab> {
 
   try {
     for (const info of RUNNING_SERVICES) {
-      const wanted = config.ports[info.id] ?? info.standardPort + config.portOffset;
+      const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
       let server: Server;
       if (info.protocol === 'smtp') {
-        const role = info.id === 'smtp' ? 'mx' : info.id;
-        const smtp = createSmtpServer(role as 'mx' | 'submission' | 'submissions', {
+        // Each lab MTA's port 25 is its own listener: mail.example.com, mail.otherdomain.com.
+        const mta = mtaForService(info.id);
+        const smtp = createSmtpServer(mta ? 'mx' : (info.id as 'submission' | 'submissions'), {
           access,
           tls,
           log: config.log,
           maxMessageSize: config.maxMessageSize,
           inFlight,
+          world,
+          ...(mta ? { mta } : {}),
         });
         smtpServers.push(smtp);
         server = smtp.server;
@@ -258,6 +279,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           })),
         }),
       ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester }),
+      ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
     });
     servers.push(web);
     const requester = config.terminalRequester ?? who.terminalRequester;
@@ -272,6 +294,11 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       limits: config.bridgeLimits,
     });
     httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
+    dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, { access, authority: (s) => world.dns.authority(s), log: config.log }).catch((err: Error) => {
+      throw err instanceof DnsListenError ? new ListenError(err.message) : err;
+    });
+    // Mail left in the queues by the last run is retried now that every listener is up.
+    await world.start();
 
     return {
       config,
@@ -285,6 +312,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       learners,
       classroom,
       exercises,
+      world,
+      dnsPort: dns.port,
       port(id) {
         const s = services.find((x) => x.id === id);
         if (!s) throw new Error(`service ${id} is not running`);

@@ -3,7 +3,7 @@
  * the standard port plus the offset (25 -> 2025 with the default offset 2000).
  */
 
-export type ServiceId = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps';
+export type ServiceId = 'smtp' | 'submission' | 'submissions' | 'pop3' | 'pop3s' | 'imap' | 'imaps' | 'smtp-otherdomain';
 export type TlsMode = 'starttls' | 'implicit';
 
 export interface ServiceInfo {
@@ -13,6 +13,12 @@ export interface ServiceInfo {
   tls: TlsMode;
   /** One line for the port table. */
   purpose: { en: string; 'zh-CN': string };
+  /**
+   * Added to standard port + offset. Two lab hosts both listen on port 25 in the lab world
+   * (mail.example.com and mail.otherdomain.com); on this one machine the second one needs
+   * another port: 25 + 2000 + 1 = 2026.
+   */
+  labPortDelta?: number;
 }
 
 export const SERVICES: readonly ServiceInfo[] = [
@@ -23,7 +29,20 @@ export const SERVICES: readonly ServiceInfo[] = [
   { id: 'pop3s', protocol: 'pop3', standardPort: 995, tls: 'implicit', purpose: { en: 'POP3 over implicit TLS', 'zh-CN': '隐式 TLS 的 POP3' } },
   { id: 'imap', protocol: 'imap', standardPort: 143, tls: 'starttls', purpose: { en: 'IMAP, STARTTLS to encrypt', 'zh-CN': 'IMAP，用 STARTTLS 加密' } },
   { id: 'imaps', protocol: 'imap', standardPort: 993, tls: 'implicit', purpose: { en: 'IMAP over implicit TLS', 'zh-CN': '隐式 TLS 的 IMAP' } },
+  {
+    id: 'smtp-otherdomain',
+    protocol: 'smtp',
+    standardPort: 25,
+    tls: 'starttls',
+    labPortDelta: 1,
+    purpose: { en: "mail.otherdomain.com's SMTP (the other domain's MX), no AUTH", 'zh-CN': 'mail.otherdomain.com 的 SMTP（另一个域的 MX），不认证' },
+  },
 ];
+
+/** The lab port a service listens on by default: standard port + offset (+ its delta). */
+export function defaultLabPort(info: ServiceInfo, portOffset: number): number {
+  return info.standardPort + portOffset + (info.labPortDelta ?? 0);
+}
 
 export function serviceInfo(id: ServiceId): ServiceInfo {
   return SERVICES.find((s) => s.id === id)!;

@@ -19,7 +19,7 @@ export interface TestLab extends Lab {
 
 export async function startTestLab(overrides: Partial<LabConfig> = {}, dataDir?: string): Promise<TestLab> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'maillab-test-')));
-  const ports = Object.fromEntries([...SERVICES.map((s) => [s.id, 0]), ['http', 0]]);
+  const ports = Object.fromEntries([...SERVICES.map((s) => [s.id, 0]), ['http', 0], ['dns', 0]]);
   const lab = await startLab(defaultConfig({ dataDir: dir, host: '127.0.0.1', ports, log: silentLogger, ...overrides }));
   const testLab: TestLab = Object.assign(lab, {
     dataDir: dir,

@@ -67,7 +67,8 @@ lines = [l.decode() for l in p.retr(n)[1]]
 p.quit()
 print(json.dumps(lines))
 `,
-      { smtp: lab.port('smtp'), pop3: lab.port('pop3'), body },
+      // carol@otherdomain.com's mail server is mail.otherdomain.com.
+      { smtp: lab.port('smtp-otherdomain'), pop3: lab.port('pop3'), body },
     );
     expect(r.stderr).toBe('');
     const lines = JSON.parse(r.stdout) as string[];
@@ -158,7 +159,7 @@ ts = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
 [t.start() for t in ts]; [t.join() for t in ts]
 print(json.dumps(errors))
 `,
-      { smtp: lab.port('smtp') },
+      { smtp: lab.port('smtp-otherdomain') },
     );
     expect(JSON.parse(r.stdout)).toEqual([]);
     const messages = await readAllMessages(dir);

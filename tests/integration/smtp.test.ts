@@ -91,11 +91,12 @@ describe('port 25 (MX)', () => {
     c.close();
   });
 
-  it('accepts mail sent with curl smtp://', async () => {
+  it('accepts mail sent with curl smtp:// to the recipient domain\'s own server', async () => {
+    // carol's domain is otherdomain.com: its mail server is mail.otherdomain.com, not port 25 of mail.example.com.
     const before = (await listMaildir(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'))).new.length;
     const r = await run(
       'curl',
-      ['-sS', `smtp://127.0.0.1:${lab.port('smtp')}`, '--mail-from', 'alice@example.com', '--mail-rcpt', 'carol@otherdomain.com', '-T', '-'],
+      ['-sS', `smtp://127.0.0.1:${lab.port('smtp-otherdomain')}`, '--mail-from', 'alice@example.com', '--mail-rcpt', 'carol@otherdomain.com', '-T', '-'],
       'From: alice@example.com\r\nTo: carol@otherdomain.com\r\nSubject: via curl\r\n\r\nsent by curl\r\n',
     );
     expect(r.code).toBe(0);

@@ -13,6 +13,12 @@ export interface HandoffTicket {
   sandboxId: string;
   /** Which learner opened it (for transcripts and limits in later issues). */
   owner?: string;
+  /**
+   * Set when a lab MTA opened it to relay mail: the MTA's address in the lab network
+   * (192.168.1.100), which the receiving server takes as the client address for Received:
+   * and SPF instead of the loopback address the connection really comes from.
+   */
+  labAddress?: string;
 }
 
 const CLAIM_WAIT_MS = 2000;

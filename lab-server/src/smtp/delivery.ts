@@ -1,12 +1,15 @@
 /**
  * Local delivery (the MDA's job): put the trace headers on top of the message and write it
- * into each recipient's INBOX with the Maildir's tmp -> fsync -> new dance.
+ * into each recipient's folder with the Maildir's tmp -> fsync -> new dance.
  */
 import type { Sandbox } from '../world/sandbox.js';
 import { traceHeaders, type TraceInfo } from './trace.js';
 
-/** Delivers one message to local recipients; resolves to the size written. */
-export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipients: string[], trace: TraceInfo): Promise<number> {
+/**
+ * Delivers one message to local recipients, into INBOX or another folder (Junk for DMARC
+ * p=quarantine, created if missing); resolves to the size written.
+ */
+export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipients: string[], trace: TraceInfo, folder = 'INBOX'): Promise<number> {
   const message = Buffer.concat([Buffer.from(traceHeaders(trace), 'utf8'), body]);
   // One recipient listed twice (RCPT TO given twice) gets one copy, as Postfix does.
   const users = [...new Set(recipients.map((r) => r.toLowerCase()))].map((address) => {
@@ -14,6 +17,12 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
     if (!user) throw new Error(`recipient ${address} vanished from the sandbox`);
     return user;
   });
-  await Promise.all(users.map((user) => sandbox.mailbox(user).inbox.deliver(message)));
+  await Promise.all(
+    users.map(async (user) => {
+      const target = sandbox.mailbox(user).folder(folder);
+      if (folder !== 'INBOX') await target.create();
+      await target.deliver(message);
+    }),
+  );
   return message.length;
 }

@@ -1,19 +1,25 @@
 /**
  * The lab's SMTP listeners, built on smtp-server:
- *  - mx (port 25): mail from other servers; no AUTH; STARTTLS offered; local recipients only.
- *  - submission (587): STARTTLS, then AUTH, then MAIL (RFC 6409).
+ *  - mx (port 25 of a lab host): one per lab MTA — mail.example.com and mail.otherdomain.com
+ *    each have their own listener, banner and log; no AUTH; STARTTLS offered; that MTA's own
+ *    users only (see receive.ts).
+ *  - submission (587): STARTTLS, then AUTH, then MAIL (RFC 6409); the message goes to the
+ *    user's own MTA (see submit.ts).
  *  - submissions (465): implicit TLS, AUTH required (RFC 8314).
  * Tuned for people typing by hand: long idle timeout, no disconnect after unknown commands.
  */
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.js';
+import type { MailWorld } from '../mta/mailWorld.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { ConnectionScope, SandboxAccess } from '../world/access.js';
-import { deliverToMailboxes } from './delivery.js';
-import { checkRecipient, RecipientRefused } from './policy.js';
+import { splitAddress } from '../world/definition.js';
+import { LAB_MTAS, type LabMta } from '../world/network.js';
+import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
+import { receiveMessage } from './receive.js';
+import { submitMessage } from './submit.js';
 
 export type SmtpRole = 'mx' | 'submission' | 'submissions';
 
@@ -25,6 +31,16 @@ export interface SmtpDeps {
   maxMessageSize: number;
   /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
   inFlight: Set<Promise<unknown>>;
+  world: MailWorld;
+  /** For an mx listener: the lab host whose port 25 it is (default mail.example.com). */
+  mta?: LabMta;
+}
+
+/** How the receiving side sees a client: a lab MTA by its lab address, anyone else as they are. */
+interface Peer {
+  address: string;
+  hostname: string;
+  labServer: boolean;
 }
 
 /** Idle time before the server gives up on a client: long enough for a person to think. */
@@ -74,6 +90,11 @@ class LabSmtpServer extends SMTPServer {
     }
   }
 
+  /** The host name in this listener's banner. */
+  get hostName(): string {
+    return (this.options as { name?: string }).name ?? 'mail.example.com';
+  }
+
   /** Says goodbye to every open session with 421 and closes it (used at shutdown). */
   closeAllSessions(reason: string): void {
     for (const connection of this.connections) {
@@ -91,9 +112,22 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     return scope;
   };
   const requireAuth = role !== 'mx';
+  const identity = deps.mta ?? LAB_MTAS[0]!;
+  const component = role === 'mx' ? `smtp/${identity.host}` : `smtp/${role}`;
+  const peers = new WeakMap<SMTPServerSession, Peer>();
+  const saslMethods = new WeakMap<SMTPServerSession, string>();
+
+  /** A relay from a lab MTA: its lab address (from the handoff) and its PTR name in the sandbox's DNS. */
+  const findPeer = async (session: SMTPServerSession, scope: ConnectionScope): Promise<Peer> => {
+    const plain = session.remoteAddress.replace(/^::ffff:/, '');
+    const ticket = scope.viaBridge ? await deps.access.handoffs.claim(session.remoteAddress, session.remotePort) : undefined;
+    if (!ticket?.labAddress) return { address: plain, hostname: '', labServer: false };
+    const names = await deps.world.dns.resolver(scope.sandbox).ptr(ticket.labAddress).catch(() => [] as unknown[]);
+    return { address: ticket.labAddress, hostname: typeof names[0] === 'string' ? names[0] : '', labServer: true };
+  };
 
   const server: LabSmtpServer = new LabSmtpServer({
-    name: 'mail.example.com',
+    name: role === 'mx' ? identity.host : LAB_MTAS[0]!.host,
     banner: 'MailLab',
     secure: role === 'submissions',
     key: deps.tls.key,
@@ -111,15 +145,28 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
 
     onConnect(session, callback) {
       deps.access.forConnection(session.remoteAddress, session.remotePort).then(
-        (scope) => {
+        async (scope) => {
           scopes.set(session, scope);
+          if (role !== 'mx') return callback();
+          const mta = await deps.world.mta(scope.sandbox, identity.domain);
+          const peer = await findPeer(session, scope);
+          peers.set(session, peer);
+          if (!mta.running) {
+            return callback(
+              Object.assign(new Error(`4.3.2 ${identity.host} is stopped in this lab (it was stopped on the world page). Start it there, then connect again`), { responseCode: 421 }),
+            );
+          }
+          mta.log.write('smtpd', `connect from ${peer.hostname || 'unknown'}[${peer.address}]`);
           callback();
         },
         (err: Error) => {
-          deps.log(`smtp/${role}`, `no sandbox for ${session.remoteAddress}: ${err.message}`);
+          deps.log(component, `no sandbox for ${session.remoteAddress}: ${err.message}`);
           callback(Object.assign(new Error('Service not available: this lab sandbox is gone. Reconnect later.'), { responseCode: 421 }));
         },
-      );
+      ).catch((err: Error) => {
+        deps.log(component, `connect failed: ${err.message}`);
+        callback(Object.assign(new Error('4.3.0 Temporary failure: try again in a moment.'), { responseCode: 421 }));
+      });
     },
 
     onClose(session) {
@@ -129,23 +176,41 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     onAuth(auth, session, callback) {
       const user = deps.access.authenticate(scopeOf(session), auth.username ?? '', auth.password ?? '');
       if (!user) {
-        deps.log(`smtp/${role}`, `authentication failed for ${JSON.stringify(auth.username)} from ${session.remoteAddress}`);
+        deps.log(component, `authentication failed for ${JSON.stringify(auth.username)} from ${session.remoteAddress}`);
         const err = Object.assign(
           new Error('5.7.8 Authentication failed: wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com'),
           { responseCode: 535 },
         );
         return callback(err);
       }
+      saslMethods.set(session, auth.method);
       callback(null, { user: user.address });
     },
 
+    onMailFrom(address, session, callback) {
+      // smtpd_sender_login_maps + reject_sender_login_mismatch: you send as yourself.
+      const user = typeof session.user === 'string' ? session.user : undefined;
+      if (requireAuth && user && address.address !== '' && address.address.toLowerCase() !== user) {
+        return callback(
+          Object.assign(new Error(`5.7.1 <${address.address}>: Sender address rejected: not owned by user ${user}. Use MAIL FROM:<${user}>`), { responseCode: 553 }),
+        );
+      }
+      callback();
+    },
+
     onRcptTo(address, session, callback) {
+      const scope = scopeOf(session);
       try {
-        checkRecipient(scopeOf(session).sandbox, address.address);
+        if (role === 'mx') checkRecipient(scope.sandbox, address.address, identity);
+        else checkSubmissionRecipient(scope.sandbox, address.address, typeof session.user === 'string' ? session.user : '');
         callback();
       } catch (err) {
         if (err instanceof RecipientRefused) {
-          deps.log(`smtp/${role}`, `NOQUEUE: reject: RCPT from ${session.remoteAddress}: ${err.responseCode} ${err.message}`);
+          const peer = peers.get(session);
+          const from = peer ? `${peer.hostname || 'unknown'}[${peer.address}]` : `unknown[${session.remoteAddress}]`;
+          const line = `NOQUEUE: reject: RCPT from ${from}: ${err.responseCode} ${err.message}; from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}> to=<${address.address}> proto=ESMTP helo=<${session.hostNameAppearsAs ?? ''}>`;
+          deps.log(component, line);
+          if (role === 'mx') void deps.world.mta(scope.sandbox, identity.domain).then((m) => m.log.write('smtpd', line));
           return callback(Object.assign(new Error(err.message), { responseCode: err.responseCode }));
         }
         callback(err as Error);
@@ -166,38 +231,66 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         }
         const scope = scopeOf(session);
         const envelope = session.envelope;
-        const queueId = randomBytes(5).toString('hex').toUpperCase();
         const recipients = envelope.rcptTo.map((r) => r.address);
+        const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
         // smtp-server keeps the negotiated cipher here once the connection is encrypted.
         const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
-        const delivery = deliverToMailboxes(scope.sandbox, Buffer.concat(chunks), recipients, {
-          envelopeFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
-          helo: session.hostNameAppearsAs || '',
-          clientHostname: session.clientHostname || '',
-          clientAddress: session.remoteAddress,
-          transmissionType: session.transmissionType,
-          serverName: scope.sandbox.hostName,
-          queueId,
-          recipients,
-          tlsCipher: cipher && cipher.name ? cipher.name : undefined,
-        });
-        deps.inFlight.add(delivery);
-        delivery.then(
-          (size) => {
-            deps.inFlight.delete(delivery);
-            deps.log(`smtp/${role}`, `${queueId}: from=<${envelope.mailFrom ? envelope.mailFrom.address : ''}>, to=<${recipients.join('>,<')}>, size=${size}, status=sent (delivered to maildir)`);
-            callback(null, `2.0.0 Ok: queued as ${queueId}`);
+        const tlsCipher = cipher && cipher.name ? cipher.name : undefined;
+        const message = Buffer.concat(chunks);
+        const work =
+          role === 'mx'
+            ? deps.world.mta(scope.sandbox, identity.domain).then((mta) => {
+                const peer = peers.get(session) ?? { address: session.remoteAddress.replace(/^::ffff:/, ''), hostname: '', labServer: false };
+                return receiveMessage({
+                  sandbox: scope.sandbox,
+                  mta,
+                  world: deps.world,
+                  message,
+                  envelopeFrom,
+                  recipients,
+                  helo: session.hostNameAppearsAs || '',
+                  client: peer.labServer ? peer : { ...peer, hostname: session.clientHostname || '' },
+                  transmissionType: session.transmissionType,
+                  ...(tlsCipher ? { tlsCipher } : {}),
+                });
+              })
+            : submitMessage({
+                sandbox: scope.sandbox,
+                world: deps.world,
+                user: String(session.user),
+                method: saslMethods.get(session) ?? 'PLAIN',
+                message,
+                envelopeFrom,
+                recipients,
+                trace: {
+                  helo: session.hostNameAppearsAs || '',
+                  clientHostname: session.clientHostname || '',
+                  clientAddress: session.remoteAddress,
+                  transmissionType: session.transmissionType,
+                  ...(tlsCipher ? { tlsCipher } : {}),
+                },
+              }).then((r) => ({ accepted: true as const, ...r }));
+        deps.inFlight.add(work);
+        work.then(
+          (result) => {
+            deps.inFlight.delete(work);
+            if (!result.accepted) {
+              deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${result.code} ${result.text})`);
+              return callback(Object.assign(new Error(result.text), { responseCode: result.code }));
+            }
+            deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, size=${result.size}, status=sent (delivered to maildir)`);
+            callback(null, `2.0.0 Ok: queued as ${result.queueId}`);
           },
           (err: Error) => {
-            deps.inFlight.delete(delivery);
-            deps.log(`smtp/${role}`, `${queueId}: delivery failed: ${err.message}`);
+            deps.inFlight.delete(work);
+            deps.log(component, `delivery failed: ${err.message}`);
             callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
           },
         );
       });
     },
   });
-  server.on('error', (err) => deps.log(`smtp/${role}`, `error: ${err.message}`));
+  server.on('error', (err) => deps.log(component, `error: ${err.message}`));
   return server;
 }
 

@@ -15,6 +15,8 @@ export interface TraceInfo {
   recipients: string[];
   tlsCipher?: string;
   date?: Date;
+  /** False for a relay hop: Return-Path is added only at final delivery (RFC 5321 §4.4). */
+  returnPath?: boolean;
 }
 
 /** RFC 5322 date-time, e.g. "Sat, 28 Nov 2026 21:03:24 +0000". */
@@ -32,7 +34,7 @@ export function traceHeaders(t: TraceInfo): string {
   // Without a reverse lookup smtp-server reports the literal "[ip]"; Postfix says "unknown".
   const rdns = t.clientHostname.startsWith('[') ? '' : t.clientHostname;
   const lines = [
-    `Return-Path: <${clean(t.envelopeFrom)}>`,
+    t.returnPath === false ? undefined : `Return-Path: <${clean(t.envelopeFrom)}>`,
     `Received: from ${clean(t.helo) || 'unknown'} (${clean(rdns) || 'unknown'} [${address}])`,
     t.tlsCipher ? `\t(using ${clean(t.tlsCipher)})` : undefined,
     `\tby ${t.serverName} (MailLab) with ${t.transmissionType} id ${t.queueId}`,

@@ -1,13 +1,15 @@
 /**
  * The programmatic API for sandboxes: create, open, reset, delete, list. The CLI, the servers,
  * the bridge and classroom mode all go through it. A sandbox's definition is kept in
- * <data>/sandboxes/<id>/world.json; its mail under vhosts/.
+ * <data>/sandboxes/<id>/world.json; its mail under vhosts/, its zones, DKIM keys and mail
+ * queue beside them (see seedWorld).
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
 import { Sandbox } from './sandbox.js';
 import { seedMessages } from './seedMail.js';
+import { seedWorld } from './seedWorld.js';
 
 export const DEFAULT_SANDBOX = 'default';
 const SANDBOX_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -75,7 +77,10 @@ export class Sandboxes {
     return this.get(id);
   }
 
-  /** Restores a sandbox's mail to its seeded state (same users and passwords). */
+  /**
+   * Restores a sandbox to its seeded state: its mail, its zones, an empty queue (same users,
+   * passwords and DKIM keys).
+   */
   async reset(id: string): Promise<Sandbox> {
     const sandbox = await this.get(id);
     // Move the old mail aside first so the reset is all-or-nothing from a reader's view.
@@ -127,5 +132,6 @@ export class Sandboxes {
         await mailbox.inbox.deliver(message.raw, { internalDate: message.internalDate });
       }
     }
+    await seedWorld(sandbox);
   }
 }

@@ -1,0 +1,205 @@
+/**
+ * The authoritative data of one sandbox: its zones, loaded from zone-file text with the
+ * graders' parser, and the lookup an authoritative server does (RFC 1034 §4.3.2, without
+ * delegations): exact match, CNAME, wildcard, NODATA and NXDOMAIN with the zone's SOA in the
+ * authority section (RFC 2308), addresses of MX/NS/SRV targets in the additional section.
+ *
+ * A zone that BIND would refuse to load (a syntax error, no SOA or NS, a CNAME next to other
+ * data) is loaded as broken: questions about its names get SERVFAIL, as from a server whose
+ * zone failed to load.
+ */
+import type { Answer } from 'dns-packet';
+import { absoluteName, parseTtl, parseZone, type ZoneRecord } from '../grading/dns/zoneFile.js';
+
+export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';
+
+export interface Lookup {
+  rcode: Rcode;
+  /** Authoritative answer: the name is in one of our zones. */
+  aa: boolean;
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+}
+
+interface Zone {
+  origin: string;
+  broken: boolean;
+  byName: Map<string, ZoneRecord[]>;
+  /** Every name with data, and every name between them and the apex (empty non-terminals). */
+  nodes: Set<string>;
+  soa?: ZoneRecord;
+}
+
+/** The types this server answers from zone data. */
+export const SERVED_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'CNAME', 'NS', 'SOA', 'PTR', 'SRV', 'CAA', 'SPF'] as const;
+
+const MAX_CNAME_HOPS = 8;
+
+function loadZone(origin: string, source: string): Zone {
+  const parsed = parseZone(source, { origin });
+  const zone: Zone = { origin, broken: parsed.problems.length > 0, byName: new Map(), nodes: new Set([origin]) };
+  for (const r of parsed.records) {
+    // Out-of-zone data is ignored, as BIND ignores it.
+    if (r.name !== origin && !r.name.endsWith(`.${origin}`)) continue;
+    const list = zone.byName.get(r.name) ?? [];
+    // An RRset is a set: the same record twice is served once.
+    if (!list.some((x) => x.type === r.type && x.rdata.join(' ') === r.rdata.join(' '))) list.push(r);
+    zone.byName.set(r.name, list);
+    for (let n = r.name; n !== origin && n.includes('.'); n = n.slice(n.indexOf('.') + 1)) zone.nodes.add(n);
+  }
+  const apex = zone.byName.get(origin) ?? [];
+  zone.soa = apex.find((r) => r.type === 'SOA');
+  if (!zone.soa || !apex.some((r) => r.type === 'NS')) zone.broken = true;
+  for (const list of zone.byName.values()) {
+    if (list.some((r) => r.type === 'CNAME') && list.length > 1) zone.broken = true;
+  }
+  return zone;
+}
+
+function soaFields(r: ZoneRecord): { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number } {
+  const name = (t: string | undefined): string => strip(absoluteName(t ?? '.', r.origin).name ?? '.');
+  const num = (t: string | undefined): number => parseTtl(t ?? '0') ?? 0;
+  const [mname, rname, serial, refresh, retry, expire, minimum] = r.rdata;
+  return { mname: name(mname), rname: name(rname), serial: num(serial), refresh: num(refresh), retry: num(retry), expire: num(expire), minimum: num(minimum) };
+}
+
+/** "mail.example.com." -> "mail.example.com" (dns-packet's form). */
+function strip(name: string): string {
+  return name === '.' ? '' : name.replace(/\.$/, '');
+}
+
+/** TXT strings as DNS character-strings: UTF-8 bytes, at most 255 each. */
+function txtData(r: ZoneRecord): Buffer[] {
+  return (r.strings ?? []).map((s) => Buffer.from(s, 'utf8').subarray(0, 255));
+}
+
+/** One zone record as a wire-format resource record owned by `owner`. */
+export function toAnswer(r: ZoneRecord, owner: string): Answer {
+  const base = { name: strip(owner), ttl: r.ttl, class: 'IN' as const };
+  switch (r.type) {
+    case 'A':
+    case 'AAAA':
+      return { ...base, type: r.type, data: r.address! };
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return { ...base, type: r.type, data: strip(r.target!) };
+    case 'MX':
+      return { ...base, type: 'MX', data: { preference: r.preference!, exchange: strip(r.target!) } };
+    case 'TXT':
+      return { ...base, type: 'TXT', data: txtData(r) };
+    case 'SPF': {
+      // dns-packet has no encoder for type 99; its rdata is TXT's (RFC 4408 §3.1.1).
+      const data = Buffer.concat(txtData(r).map((b) => Buffer.concat([Buffer.from([b.length]), b])));
+      return { ...base, type: 'SPF', data } as unknown as Answer;
+    }
+    case 'SOA':
+      return { ...base, type: 'SOA', data: soaFields(r) };
+    case 'SRV': {
+      const [priority, weight, port] = r.rdata.map(Number);
+      return { ...base, type: 'SRV', data: { priority, weight, port: port!, target: strip(r.target!) } };
+    }
+    case 'CAA': {
+      const value = (r.rdata[2] ?? '').replace(/^"(.*)"$/, '$1');
+      return { ...base, type: 'CAA', data: { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue').toLowerCase() as 'issue', value } };
+    }
+    default:
+      throw new Error(`type ${r.type} cannot be served`);
+  }
+}
+
+export class Authority {
+  private readonly zones: Zone[];
+
+  /** `sources` maps zone names ("example.com") to zone-file text. */
+  constructor(sources: ReadonlyArray<{ name: string; text: string }>) {
+    this.zones = sources.map((s) => loadZone(`${s.name.toLowerCase().replace(/\.$/, '')}.`, s.text)).sort((a, b) => b.origin.length - a.origin.length);
+  }
+
+  get zoneNames(): string[] {
+    return this.zones.map((z) => z.origin);
+  }
+
+  /** True when a name is in one of the lab's zones (whether or not it has records). */
+  isLabName(name: string): boolean {
+    return this.zoneOf(`${name.toLowerCase().replace(/\.$/, '')}.`) !== undefined;
+  }
+
+  /** The zone a name belongs to: the longest origin it equals or ends in. */
+  private zoneOf(name: string): Zone | undefined {
+    return this.zones.find((z) => name === z.origin || name.endsWith(`.${z.origin}`));
+  }
+
+  /** The records at a name (or synthesised from a wildcard, RFC 4592), or undefined if there is no such node. */
+  private recordsAt(zone: Zone, name: string): ZoneRecord[] | undefined {
+    const exact = zone.byName.get(name);
+    if (exact) return exact;
+    if (zone.nodes.has(name)) return [];
+    // Closest encloser: the longest existing ancestor; its wildcard child answers for the name.
+    for (let n = name.slice(name.indexOf('.') + 1); n.length >= zone.origin.length; n = n.slice(n.indexOf('.') + 1)) {
+      if (zone.nodes.has(n)) return zone.byName.get(`*.${n}`);
+      if (n === zone.origin) break;
+    }
+    return undefined;
+  }
+
+  private negativeSoa(zone: Zone): Answer[] {
+    if (!zone.soa) return [];
+    const rr = toAnswer(zone.soa, zone.origin);
+    // RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA minimum).
+    return [{ ...rr, ttl: Math.min(zone.soa.ttl, soaFields(zone.soa).minimum) } as Answer];
+  }
+
+  /** Addresses of in-zone hosts named by answers, for the additional section. */
+  private glue(answers: Answer[]): Answer[] {
+    const extra: Answer[] = [];
+    const seen = new Set<string>();
+    for (const a of answers) {
+      const target = a.type === 'MX' ? a.data.exchange : a.type === 'NS' ? a.data : a.type === 'SRV' ? a.data.target : undefined;
+      if (!target || seen.has(target)) continue;
+      seen.add(target);
+      const host = `${target.toLowerCase()}.`;
+      const zone = this.zoneOf(host);
+      if (!zone || zone.broken) continue;
+      for (const r of zone.byName.get(host) ?? []) if (r.type === 'A' || r.type === 'AAAA') extra.push(toAnswer(r, host));
+    }
+    return extra;
+  }
+
+  /** Answers one question. `qname` in any case, with or without the final dot; `qtype` "A", "MX", "ANY", ... */
+  lookup(qname: string, qtype: string): Lookup {
+    let name = `${qname.toLowerCase().replace(/\.$/, '')}.`;
+    if (name === '..') name = '.';
+    const type = qtype.toUpperCase();
+    const answers: Answer[] = [];
+    const done = (rcode: Rcode, zone: Zone | undefined, negative = false): Lookup => ({
+      rcode,
+      aa: true,
+      answers,
+      authorities: negative && zone ? this.negativeSoa(zone) : [],
+      additionals: rcode === 'NOERROR' ? this.glue(answers) : [],
+    });
+    let zone = this.zoneOf(name);
+    if (!zone) return { rcode: 'REFUSED', aa: false, answers: [], authorities: [], additionals: [] };
+    for (let hop = 0; ; hop++) {
+      if (zone.broken) return { rcode: 'SERVFAIL', aa: false, answers: [], authorities: [], additionals: [] };
+      const records = this.recordsAt(zone, name);
+      if (records === undefined) return done('NXDOMAIN', zone, true);
+      const cname = records.find((r) => r.type === 'CNAME');
+      if (cname && type !== 'CNAME' && type !== 'ANY') {
+        answers.push(toAnswer(cname, name));
+        const next = this.zoneOf(cname.target!);
+        // A target outside our zones (or a loop) is the resolver's to follow, not ours.
+        if (!next || hop >= MAX_CNAME_HOPS || cname.target === name) return done('NOERROR', zone);
+        name = cname.target!;
+        zone = next;
+        continue;
+      }
+      const matching = type === 'ANY' ? records : records.filter((r) => r.type === type);
+      if (matching.length === 0) return done('NOERROR', zone, true);
+      for (const r of matching) answers.push(toAnswer(r, name));
+      return done('NOERROR', zone);
+    }
+  }
+}

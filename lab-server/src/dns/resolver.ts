@@ -1,0 +1,143 @@
+/**
+ * A sandbox's resolver, for the lab's own mail servers and for mailauth: questions go through
+ * the same wire code as dig's (encoded, answered by the sandbox's zones, decoded), in-process,
+ * so what an MTA sees is exactly what `dig` shows. It never asks the system resolver or any
+ * server outside the lab: a name outside the lab's zones does not exist in the lab world.
+ *
+ * `resolve(name, type)` has node:dns's result shapes and error codes (ENOTFOUND for NXDOMAIN,
+ * ENODATA for NODATA), which is what mailauth's SPF, DKIM and DMARC code expects.
+ */
+import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { Authority } from './authority.js';
+import { answerQuery, buildQuery } from './wire.js';
+
+export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL';
+
+export class DnsLookupError extends Error {
+  constructor(
+    readonly code: DnsErrorCode,
+    readonly hostname: string,
+    readonly rrtype: string,
+  ) {
+    super(`query${rrtype} ${code} ${hostname}`);
+  }
+}
+
+export interface MxHost {
+  exchange: string;
+  priority: number;
+}
+
+/** Something that looked up a name: for the step-by-step view of SPF/DKIM/DMARC checks. */
+export interface LookupTrace {
+  name: string;
+  type: string;
+  /** NOERROR, NXDOMAIN, NODATA, SERVFAIL */
+  status: string;
+  /** The answers as zone-file text ("example.com. 3600 IN TXT ..."). */
+  answers: string[];
+}
+
+const text = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('utf8'));
+
+/** One resource record in zone-file presentation form. */
+export function presentRecord(a: Answer): string {
+  const owner = `${a.name || ''}.`.replace(/^\.$/, '.');
+  const head = `${owner}\t${'ttl' in a ? (a.ttl ?? 0) : 0}\tIN\t${a.type}\t`;
+  switch (a.type) {
+    case 'A':
+    case 'AAAA':
+      return head + a.data;
+    case 'CNAME':
+    case 'NS':
+    case 'PTR':
+      return `${head}${a.data}.`;
+    case 'MX':
+      return `${head}${a.data.preference ?? 0} ${a.data.exchange}.`;
+    case 'TXT': {
+      const parts = Array.isArray(a.data) ? a.data : [a.data];
+      return head + parts.map((p) => `"${text(p).replace(/[\\"]/g, '\\$&')}"`).join(' ');
+    }
+    case 'SOA':
+      return `${head}${a.data.mname}. ${a.data.rname}. ${a.data.serial} ${a.data.refresh} ${a.data.retry} ${a.data.expire} ${a.data.minimum}`;
+    case 'SRV':
+      return `${head}${a.data.priority ?? 0} ${a.data.weight ?? 0} ${a.data.port} ${a.data.target}.`;
+    case 'CAA':
+      return `${head}${a.data.flags ?? 0} ${a.data.tag} "${a.data.value}"`;
+    case 'HINFO':
+      return `${head}"${a.data.cpu}" "${a.data.os}"`;
+    default:
+      return `${head}\\# ${Buffer.isBuffer((a as { data?: unknown }).data) ? ((a as { data: Buffer }).data.length + ' ' + (a as { data: Buffer }).data.toString('hex')) : ''}`;
+  }
+}
+
+export class LabResolver {
+  constructor(
+    private readonly authority: () => Promise<Authority>,
+    /** When given, every lookup made through resolve() is recorded here, oldest first. */
+    readonly traces?: LookupTrace[],
+  ) {}
+
+  /** Asks one question; returns the decoded response (as dig would see it over TCP). */
+  async query(name: string, type: string): Promise<Packet> {
+    const reply = answerQuery(buildQuery(name, type), await this.authority(), 'tcp');
+    if (!reply) throw new DnsLookupError('ESERVFAIL', name, type);
+    return dnsPacket.decode(reply);
+  }
+
+  /** True when the name belongs to one of the sandbox's zones: it exists in the lab world. */
+  async isLabName(name: string): Promise<boolean> {
+    return (await this.authority()).isLabName(name);
+  }
+
+  /** A resolver over the same zones that records its lookups (one per checked message). */
+  traced(): LabResolver & { traces: LookupTrace[] } {
+    return new LabResolver(this.authority, []) as LabResolver & { traces: LookupTrace[] };
+  }
+
+  /** node:dns `resolve(name, type)`, answered by the sandbox's zones. */
+  readonly resolve = async (name: string, type = 'A'): Promise<unknown[]> => {
+    const wanted = type.toUpperCase();
+    const packet = await this.query(name, wanted);
+    const rcode = (packet as Packet & { rcode?: string }).rcode ?? 'NOERROR';
+    const records = (packet.answers ?? []).filter((a) => a.type === wanted);
+    const status = rcode === 'NOERROR' && records.length === 0 ? 'NODATA' : rcode === 'REFUSED' ? 'NXDOMAIN' : rcode;
+    this.traces?.push({ name, type: wanted, status, answers: (packet.answers ?? []).map(presentRecord) });
+    if (rcode === 'NXDOMAIN' || rcode === 'REFUSED') throw new DnsLookupError('ENOTFOUND', name, wanted);
+    if (rcode !== 'NOERROR') throw new DnsLookupError('ESERVFAIL', name, wanted);
+    if (records.length === 0) throw new DnsLookupError('ENODATA', name, wanted);
+    return records.map((a): unknown => {
+      switch (a.type) {
+        case 'MX':
+          return { exchange: a.data.exchange, priority: a.data.preference ?? 0 };
+        case 'TXT':
+          return (Array.isArray(a.data) ? a.data : [a.data]).map(text);
+        case 'SOA':
+          return { nsname: a.data.mname, hostmaster: a.data.rname, serial: a.data.serial, refresh: a.data.refresh, retry: a.data.retry, expire: a.data.expire, minttl: a.data.minimum };
+        case 'SRV':
+          return { name: a.data.target, port: a.data.port, priority: a.data.priority, weight: a.data.weight };
+        case 'CAA':
+          return { critical: a.data.flags ?? 0, [a.data.tag]: a.data.value };
+        default:
+          return (a as { data: unknown }).data;
+      }
+    });
+  };
+
+  /** MX hosts of a domain, most preferred first. */
+  async mx(domain: string): Promise<MxHost[]> {
+    const hosts = (await this.resolve(domain, 'MX')) as MxHost[];
+    return [...hosts].sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange));
+  }
+
+  /** IPv4 addresses of a host. */
+  async addresses(host: string): Promise<string[]> {
+    return (await this.resolve(host, 'A')) as string[];
+  }
+
+  /** Host names of an IPv4 address (PTR in in-addr.arpa). */
+  async ptr(address: string): Promise<string[]> {
+    const plain = address.replace(/^::ffff:/i, '');
+    return (await this.resolve(`${plain.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR')) as string[];
+  }
+}

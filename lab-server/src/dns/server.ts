@@ -1,0 +1,156 @@
+/**
+ * The lab's authoritative DNS server: UDP and TCP on one port (53 + offset, 2053 by default).
+ *
+ * Whose zones it serves: UDP queries, and TCP connections from ordinary clients (dig, a
+ * resolver), see the sandbox that external clients reach — the default sandbox. A TCP
+ * connection the lab itself opens for a learner (handed off like a terminal connection) sees
+ * that learner's sandbox. The lab's own mail servers do not use the network at all: they ask
+ * their sandbox's zones in-process (see LabDns.resolver), through the same answerQuery code.
+ *
+ * TCP follows RFC 7766: two-byte length prefix, several queries per connection, answered in
+ * order, idle connections closed after 10 seconds.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../log.js';
+import type { SandboxAccess } from '../world/access.js';
+import type { Sandbox } from '../world/sandbox.js';
+import type { Authority } from './authority.js';
+import { answerQuery } from './wire.js';
+
+export interface DnsServerDeps {
+  access: SandboxAccess;
+  authority: (sandbox: Sandbox) => Promise<Authority>;
+  log: Logger;
+}
+
+export interface DnsServer {
+  port: number;
+  udp: UdpSocket;
+  tcp: Server;
+  close(): Promise<void>;
+}
+
+const TCP_IDLE_MS = 10_000;
+/** Open TCP connections at once; more are closed on accept. */
+const MAX_TCP_CONNECTIONS = 512;
+
+export class DnsListenError extends Error {}
+
+async function externalAuthority(deps: DnsServerDeps): Promise<Authority | undefined> {
+  try {
+    return await deps.authority(await deps.access.sandboxes.get(deps.access.externalSandboxId));
+  } catch {
+    return undefined;
+  }
+}
+
+function serveTcp(socket: Socket, deps: DnsServerDeps): void {
+  let buffer: Buffer = Buffer.alloc(0);
+  let chain: Promise<void> = Promise.resolve();
+  socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  const scope = deps.access.forConnection(socket.remoteAddress, socket.remotePort);
+  const authority: Promise<Authority | undefined> = scope.then(
+    (s) => deps.authority(s.sandbox).catch(() => undefined),
+    () => undefined,
+  );
+  socket.on('data', (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 2) {
+      const length = buffer.readUInt16BE(0);
+      if (buffer.length < 2 + length) break;
+      const query = Buffer.from(buffer.subarray(2, 2 + length));
+      buffer = buffer.subarray(2 + length);
+      chain = chain.then(async () => {
+        const reply = answerQuery(query, await authority, 'tcp');
+        if (!reply || socket.destroyed) return;
+        const framed = Buffer.alloc(2 + reply.length);
+        framed.writeUInt16BE(reply.length, 0);
+        reply.copy(framed, 2);
+        socket.write(framed);
+      });
+    }
+  });
+}
+
+function listenError(what: string, host: string, port: number, err: NodeJS.ErrnoException): DnsListenError {
+  const hint =
+    err.code === 'EADDRINUSE'
+      ? `port ${port} is already in use (is another lab or a DNS server running?). Choose another with --dns-port or --port-offset`
+      : err.code === 'EACCES'
+        ? `no permission to listen on port ${port} (ports below 1024 need root). Use --port-offset 2000`
+        : err.message;
+  return new DnsListenError(`Cannot start ${what} on ${host}:${port}: ${hint}`);
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => reject(listenError('the DNS server (TCP)', host, port, err));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => reject(listenError('the DNS server (UDP)', host, port, err));
+    socket.once('error', onError);
+    socket.bind(port, host, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Starts UDP and TCP on `port` (0: a free port, the same number for both). */
+export async function startDnsServer(host: string, port: number, deps: DnsServerDeps): Promise<DnsServer> {
+  for (let attempt = 0; ; attempt++) {
+    const sockets = new Set<Socket>();
+    const tcp = createServer((socket) => {
+      if (sockets.size >= MAX_TCP_CONNECTIONS) {
+        socket.destroy();
+        return;
+      }
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      serveTcp(socket, deps);
+    });
+    const tcpPort = await listenTcp(tcp, host, port);
+    tcp.on('error', (err) => deps.log('dns', `tcp error: ${err.message}`));
+    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    try {
+      await bindUdp(udp, host, tcpPort);
+    } catch (err) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      udp.close();
+      // With port 0 the free TCP port may be taken for UDP: pick another.
+      if (port === 0 && attempt < 10) continue;
+      throw err;
+    }
+    udp.on('error', (err) => deps.log('dns', `udp error: ${err.message}`));
+    udp.on('message', (msg, rinfo) => {
+      void externalAuthority(deps).then((authority) => {
+        const reply = answerQuery(msg, authority, 'udp');
+        if (reply) udp.send(reply, rinfo.port, rinfo.address);
+      });
+    });
+    return {
+      port: tcpPort,
+      udp,
+      tcp,
+      async close() {
+        await Promise.all([
+          new Promise<void>((resolve) => {
+            tcp.close(() => resolve());
+            for (const s of sockets) s.destroy();
+          }),
+          new Promise<void>((resolve) => udp.close(() => resolve())),
+        ]);
+      },
+    };
+  }
+}

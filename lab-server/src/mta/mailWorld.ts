@@ -1,0 +1,145 @@
+/**
+ * The lab's mail world at run time: for every sandbox, its two MTAs (mail.example.com and
+ * mail.otherdomain.com) with their queues, logs and running state, and the lab DNS that they
+ * and the receiving servers ask. Sandboxes are loaded when first used; at start every sandbox
+ * with mail in its queue is loaded, so deferred mail is retried after a restart.
+ */
+import { EventEmitter } from 'node:events';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabDns } from '../dns/labDns.js';
+import type { Logger } from '../log.js';
+import type { HandoffRegistry } from '../net/handoff.js';
+import type { ServiceId } from '../services.js';
+import { LAB_MTAS } from '../world/network.js';
+import type { Sandbox } from '../world/sandbox.js';
+import type { Sandboxes } from '../world/sandboxes.js';
+import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_RETRY, Mta, type RetryPolicy } from './mta.js';
+
+export interface MailWorldOptions {
+  clock: Clock;
+  retry: RetryPolicy;
+  /** Timeout for connecting to a lab MTA and for each of its replies. */
+  timeoutMs: number;
+}
+
+export interface MailWorldDeps {
+  sandboxes: Sandboxes;
+  handoffs: HandoffRegistry;
+  log: Logger;
+  connectHost: string;
+  portOf: (id: ServiceId) => number | undefined;
+}
+
+export class UnknownMta extends Error {
+  constructor(readonly domain: string) {
+    super(`No mail server for ${domain} in the lab: choose ${LAB_MTAS.map((m) => m.domain).join(' or ')}`);
+  }
+}
+
+export class MailWorld {
+  readonly dns = new LabDns();
+  /** 'line' ({sandboxId, host, line}) for every log line of every MTA. */
+  readonly events = new EventEmitter();
+  readonly options: MailWorldOptions;
+  private sandboxMtas = new Map<string, Promise<Map<string, Mta>>>();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: MailWorldDeps,
+    options: Partial<MailWorldOptions> = {},
+  ) {
+    this.options = { clock: options.clock ?? systemClock, retry: { ...DEFAULT_RETRY, ...options.retry }, timeoutMs: options.timeoutMs ?? 30_000 };
+    this.events.setMaxListeners(0);
+  }
+
+  /** Loads every sandbox that has mail waiting in a queue, so its retries go on. */
+  async start(): Promise<void> {
+    for (const id of await this.deps.sandboxes.list()) {
+      const queued = await readdir(join(this.deps.sandboxes.root, id, 'queue'), { recursive: true }).catch(() => []);
+      if (queued.some((f) => String(f).endsWith('.json'))) {
+        const sandbox = await this.deps.sandboxes.get(id).catch(() => undefined);
+        if (sandbox) await this.mtas(sandbox);
+      }
+    }
+  }
+
+  /** Stops every queue (waiting for attempts in progress). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const all = await Promise.allSettled([...this.sandboxMtas.values()]);
+    await Promise.all(all.flatMap((r) => (r.status === 'fulfilled' ? [...r.value.values()].map((m) => m.close()) : [])));
+  }
+
+  /** The MTAs of a sandbox, by domain. */
+  async mtas(sandbox: Sandbox): Promise<Mta[]> {
+    return [...(await this.load(sandbox)).values()];
+  }
+
+  /** One MTA of a sandbox. Throws UnknownMta. */
+  async mta(sandbox: Sandbox, domain: string): Promise<Mta> {
+    const mta = (await this.load(sandbox)).get(domain.toLowerCase());
+    if (!mta) throw new UnknownMta(domain);
+    return mta;
+  }
+
+  /** Starts or stops an MTA of a sandbox (remembered across restarts, undone by a reset). */
+  async setRunning(sandbox: Sandbox, domain: string, running: boolean): Promise<Mta> {
+    const mta = await this.mta(sandbox, domain);
+    if (mta.running === running) return mta;
+    mta.running = running;
+    mta.log.write('master', running ? 'daemon started -- version MailLab, configuration /etc/postfix' : 'terminating on signal 15 (the learner stopped this mail server)');
+    const all = await this.mtas(sandbox);
+    await writeFile(join(sandbox.dir, 'mta-state.json'), JSON.stringify({ stopped: all.filter((m) => !m.running).map((m) => m.identity.domain) }) + '\n');
+    // A stopped server's own queue waits too; a started one looks at its queue at once.
+    if (running) mta.flush();
+    return mta;
+  }
+
+  private load(sandbox: Sandbox): Promise<Map<string, Mta>> {
+    let loaded = this.sandboxMtas.get(sandbox.id);
+    if (!loaded) {
+      loaded = this.create(sandbox);
+      this.sandboxMtas.set(sandbox.id, loaded);
+      loaded.catch(() => this.sandboxMtas.delete(sandbox.id));
+      const drop = (): void => {
+        if (this.sandboxMtas.get(sandbox.id) !== loaded) return;
+        this.sandboxMtas.delete(sandbox.id);
+        void loaded!.then((mtas) => Promise.all([...mtas.values()].map((m) => m.close())));
+      };
+      sandbox.events.once('reset', drop);
+      sandbox.events.once('deleted', drop);
+    }
+    return loaded;
+  }
+
+  private async create(sandbox: Sandbox): Promise<Map<string, Mta>> {
+    let stopped: string[] = [];
+    try {
+      stopped = (JSON.parse(await readFile(join(sandbox.dir, 'mta-state.json'), 'utf8')) as { stopped?: string[] }).stopped ?? [];
+    } catch {
+      // No state file: both servers run.
+    }
+    const mtas = new Map<string, Mta>();
+    for (const identity of LAB_MTAS) {
+      const mta = new Mta(sandbox, identity, {
+        clock: this.options.clock,
+        retry: this.options.retry,
+        dns: this.dns,
+        handoffs: this.deps.handoffs,
+        connectHost: this.deps.connectHost,
+        portOf: this.deps.portOf,
+        peer: (s, domain) => this.mta(s, domain),
+        timeoutMs: this.options.timeoutMs,
+        events: this.events,
+        labLog: this.deps.log,
+      });
+      mta.running = !stopped.includes(identity.domain);
+      mtas.set(identity.domain, mta);
+    }
+    if (!this.stopped) for (const mta of mtas.values()) await mta.loadQueue();
+    return mtas;
+  }
+}
+

@@ -1,0 +1,373 @@
+/**
+ * One mail server of one sandbox — mail.example.com or mail.otherdomain.com — as far as
+ * sending goes: its queue, the queue manager's schedule (Postfix's qmgr: first attempt at
+ * once, then retries with doubling back-off), the smtp client that delivers to other lab
+ * MTAs, local delivery for its own domain, and bounces (RFC 3464) when a message cannot be
+ * delivered. Everything it does is written to its log in Postfix's words.
+ *
+ * It only ever connects to a lab MTA, found by MX lookup in the sandbox's zones and by the
+ * lab network's address map; a route that leads anywhere else is refused without a socket
+ * being opened.
+ */
+import type { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import type { LabDns } from '../dns/labDns.js';
+import type { Logger } from '../log.js';
+import type { HandoffRegistry } from '../net/handoff.js';
+import type { ServiceId } from '../services.js';
+import { rfc5322Date } from '../smtp/trace.js';
+import { splitAddress } from '../world/definition.js';
+import { destinationAt, homeMta, type LabMta } from '../world/network.js';
+import type { Sandbox } from '../world/sandbox.js';
+import type { Clock, Timer } from './clock.js';
+import { bounceMessage } from './dsn.js';
+import { MailLog } from './mailLog.js';
+import { MailQueue, type QueuedRecipient, type QueueEntry } from './queue.js';
+import { findRoute } from './route.js';
+import { relayMessage, type SmtpReply } from './smtpClient.js';
+
+export interface RetryPolicy {
+  /** Wait after the first failed attempt (Postfix: minimal_backoff_time). */
+  firstRetryMs: number;
+  /** Longest wait between attempts (maximal_backoff_time). */
+  maxRetryMs: number;
+  /** Attempts before a message is returned to its sender. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { firstRetryMs: 30_000, maxRetryMs: 5 * 60_000, maxAttempts: 8 };
+
+export interface MtaContext {
+  clock: Clock;
+  retry: RetryPolicy;
+  dns: LabDns;
+  handoffs: HandoffRegistry;
+  /** Where the lab's listeners are reachable from inside this process. */
+  connectHost: string;
+  portOf: (id: ServiceId) => number | undefined;
+  /** Another MTA of the same sandbox (to know whether it is running). */
+  peer: (sandbox: Sandbox, domain: string) => Promise<Mta>;
+  /** Timeout for connecting and for each SMTP reply. */
+  timeoutMs: number;
+  events: EventEmitter;
+  labLog: Logger;
+}
+
+/** Delay after `attempts` failed attempts: first, 2×first, 4×first ... at most max. */
+export function backoff(policy: RetryPolicy, attempts: number): number {
+  return Math.min(policy.maxRetryMs, policy.firstRetryMs * 2 ** Math.max(0, attempts - 1));
+}
+
+const secs = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, '') || '0';
+
+/** RFC 3463 code of a reply: the enhanced code it starts with, or class.0.0. */
+export function dsnOf(reply: SmtpReply): string {
+  return /^([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply.text)?.[1] ?? `${String(reply.code)[0]}.0.0`;
+}
+
+type Verdict = { status: 'sent' | 'deferred' | 'bounced'; reason: string; dsn: string; relay: string; remoteMta?: string; diagnostic?: string; setupMs?: number; transferMs?: number };
+
+export class Mta {
+  running = true;
+  readonly queue: MailQueue;
+  readonly log: MailLog;
+  private entries = new Map<string, QueueEntry>();
+  private timers = new Map<string, Timer>();
+  private active = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    readonly sandbox: Sandbox,
+    readonly identity: LabMta,
+    private readonly ctx: MtaContext,
+  ) {
+    this.queue = new MailQueue(join(sandbox.dir, 'queue', identity.domain));
+    this.log = new MailLog(join(sandbox.dir, 'log', `${identity.host}.log`), identity.host, sandbox.id, ctx.clock, ctx.events);
+  }
+
+  /** Reads the queue from disk and schedules every message (used at start). */
+  async loadQueue(): Promise<void> {
+    for (const entry of await this.queue.load()) {
+      this.entries.set(entry.id, entry);
+      this.schedule(entry.id, Math.max(0, entry.nextAttempt - this.ctx.clock.now()));
+    }
+  }
+
+  /** The queue as `mailq` shows it, oldest first. */
+  list(): QueueEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.arrival - b.arrival);
+  }
+
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  /** Puts a message (CRLF line ends) in the queue and starts delivering it. */
+  async enqueue(sender: string, recipients: string[], message: Buffer, info: { messageId?: string; subject?: string; id?: string } = {}): Promise<QueueEntry> {
+    const now = this.ctx.clock.now();
+    const { id, ...described } = info;
+    const entry = await this.queue.add(
+      { sender, recipients: recipients.map((address) => ({ address, status: 'pending' })), arrival: now, attempts: 0, nextAttempt: now, ...described },
+      message,
+      id,
+    );
+    this.entries.set(entry.id, entry);
+    this.log.write('qmgr', `${entry.id}: from=<${sender}>, size=${entry.size}, nrcpt=${recipients.length} (queue active)`);
+    this.schedule(entry.id, 0);
+    return entry;
+  }
+
+  /** `postqueue -f`: attempts every deferred message now. */
+  flush(): void {
+    for (const id of this.entries.keys()) if (!this.active.has(id)) this.schedule(id, 0);
+  }
+
+  /** Stops scheduling (lab shutdown) and waits for attempts in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await Promise.allSettled([...this.active.values()]);
+    await this.log.flushed();
+  }
+
+  /** Resolves when no attempt is running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active.values()]);
+  }
+
+  private schedule(id: string, delayMs: number): void {
+    if (this.closed) return;
+    this.timers.get(id)?.cancel();
+    const timer = this.ctx.clock.after(delayMs, () => {
+      this.timers.delete(id);
+      if (this.active.has(id) || this.closed) return;
+      const run = this.attempt(id)
+        .catch((err: Error) => {
+          this.ctx.labLog(`mta/${this.identity.host}`, `${this.sandbox.id} ${id}: attempt failed: ${err.message}`);
+          const entry = this.entries.get(id);
+          if (entry && !this.closed) this.schedule(id, backoff(this.ctx.retry, entry.attempts));
+        })
+        .finally(() => this.active.delete(id));
+      this.active.set(id, run);
+    });
+    this.timers.set(id, timer);
+  }
+
+  private async attempt(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    let message: Buffer;
+    try {
+      message = await this.queue.message(id);
+    } catch {
+      // The sandbox was reset under us: the message is gone.
+      this.entries.delete(id);
+      return;
+    }
+    entry.attempts++;
+    const pending = entry.recipients.filter((r) => r.status === 'pending');
+    const byDomain = new Map<string, QueuedRecipient[]>();
+    for (const r of pending) {
+      const domain = splitAddress(r.address)?.domain ?? '';
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), r]);
+    }
+    const newlyBounced: QueuedRecipient[] = [];
+    for (const [domain, recipients] of byDomain) {
+      const verdicts = homeMta(domain).domain === this.identity.domain && this.sandbox.isLocalDomain(domain)
+        ? await this.deliverLocally(entry, recipients, message)
+        : await this.relay(entry, domain, recipients, message);
+      for (const r of recipients) {
+        const v = verdicts.get(r.address)!;
+        r.reason = v.reason;
+        r.dsn = v.dsn;
+        if (v.remoteMta) r.remoteMta = v.remoteMta;
+        if (v.diagnostic) r.diagnostic = v.diagnostic;
+        if (v.status === 'sent') r.status = 'sent';
+        else if (v.status === 'bounced') {
+          r.status = 'bounced';
+          newlyBounced.push(r);
+        }
+        this.logDelivery(entry, r, v);
+      }
+    }
+    const stillPending = entry.recipients.filter((r) => r.status === 'pending');
+    if (stillPending.length > 0 && entry.attempts >= this.ctx.retry.maxAttempts) {
+      for (const r of stillPending) {
+        r.status = 'bounced';
+        r.dsn = r.dsn?.replace(/^4/, '5') ?? '5.4.7';
+        r.reason = `message expired after ${entry.attempts} delivery attempts: ${r.reason ?? 'no reason'}`;
+        newlyBounced.push(r);
+        this.log.write('qmgr', `${entry.id}: from=<${entry.sender}>, status=expired, returned to sender (${r.reason})`);
+      }
+    }
+    if (newlyBounced.length > 0) await this.bounce(entry, newlyBounced, message);
+    if (entry.recipients.every((r) => r.status !== 'pending')) {
+      this.entries.delete(id);
+      await this.queue.remove(id);
+      this.log.write('qmgr', `${entry.id}: removed`);
+      return;
+    }
+    entry.nextAttempt = this.ctx.clock.now() + backoff(this.ctx.retry, entry.attempts);
+    await this.queue.save(entry);
+    this.schedule(id, entry.nextAttempt - this.ctx.clock.now());
+  }
+
+  private logDelivery(entry: QueueEntry, r: QueuedRecipient, v: Verdict): void {
+    const now = this.ctx.clock.now();
+    const total = now - entry.arrival;
+    const conn = v.setupMs ?? 0;
+    const xfer = v.transferMs ?? 0;
+    const inQueue = Math.max(0, total - conn - xfer);
+    this.log.write(
+      v.relay === 'virtual' ? 'virtual' : 'smtp',
+      `${entry.id}: to=<${r.address}>, relay=${v.relay}, delay=${secs(total)}, delays=0/${secs(inQueue)}/${secs(conn)}/${secs(xfer)}, dsn=${v.dsn}, status=${v.status} (${v.reason})`,
+    );
+  }
+
+  /** Delivery to this MTA's own users (bounces come this way). */
+  private async deliverLocally(entry: QueueEntry, recipients: QueuedRecipient[], message: Buffer): Promise<Map<string, Verdict>> {
+    const verdicts = new Map<string, Verdict>();
+    for (const r of recipients) {
+      const user = this.sandbox.userByAddress(r.address);
+      if (!user) {
+        verdicts.set(r.address, { status: 'bounced', relay: 'virtual', dsn: '5.1.1', reason: `unknown user: "${r.address}"` });
+        continue;
+      }
+      const trace = `Return-Path: <${entry.sender}>\r\nReceived: by ${this.identity.host} (MailLab) id ${entry.id}\r\n\tfor <${r.address}>; ${rfc5322Date(new Date())}\r\n`;
+      await this.sandbox.mailbox(user).inbox.deliver(Buffer.concat([Buffer.from(trace), message]));
+      verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
+    }
+    return verdicts;
+  }
+
+  /** Delivery to another domain: MX lookup, then SMTP to the first lab MTA that answers. */
+  private async relay(entry: QueueEntry, domain: string, recipients: QueuedRecipient[], message: Buffer): Promise<Map<string, Verdict>> {
+    const all = (v: Verdict): Map<string, Verdict> => new Map(recipients.map((r) => [r.address, v]));
+    const route = await findRoute(this.ctx.dns.resolver(this.sandbox), domain);
+    if (route.kind === 'fail') return all({ status: route.temporary ? 'deferred' : 'bounced', relay: 'none', dsn: route.dsn, reason: route.reason });
+    let lastTemporary: Verdict | undefined;
+    let lastPermanent: Verdict | undefined;
+    for (const host of route.hosts) {
+      if (host.addresses.length === 0) {
+        const v: Verdict = { status: host.outsideLab ? 'bounced' : 'deferred', relay: 'none', dsn: host.outsideLab ? '5.4.6' : '4.4.3', reason: `Host or domain name not found. ${host.problem}` };
+        if (host.outsideLab) lastPermanent = v;
+        else lastTemporary = v;
+        continue;
+      }
+      for (const address of host.addresses) {
+        const where = `${host.name}[${address}]:25`;
+        const dest = destinationAt(address);
+        if (dest.kind === 'outside') {
+          // Never connected to: the lab sends nothing beyond this machine.
+          lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `refused to connect to ${where}: ${address} is outside the lab network 192.168.1.0/24 (MailLab never sends mail beyond this machine)` };
+          continue;
+        }
+        if (dest.kind === 'no-mail-server') {
+          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: Connection refused` };
+          continue;
+        }
+        if (dest.mta.domain === this.identity.domain) {
+          lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `mail for ${domain} loops back to myself` };
+          continue;
+        }
+        const peer = await this.ctx.peer(this.sandbox, dest.mta.domain);
+        const port = this.ctx.portOf(dest.mta.serviceId);
+        if (!peer.running || port === undefined) {
+          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: Connection refused` };
+          continue;
+        }
+        let socket: Socket;
+        try {
+          socket = await this.dial(port);
+        } catch (err) {
+          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: ${(err as Error).message}` };
+          continue;
+        }
+        const outcome = await relayMessage({
+          socket,
+          serverName: host.name,
+          helo: this.identity.host,
+          sender: entry.sender,
+          recipients: recipients.map((r) => r.address),
+          message,
+          timeoutMs: this.ctx.timeoutMs,
+        });
+        const relay = `${host.name}[${address}]:25`;
+        const timing = { setupMs: outcome.setupMs, transferMs: outcome.transferMs };
+        const stageText = { greeting: 'while receiving the initial server greeting', ehlo: 'while performing the EHLO handshake', starttls: 'while performing the STARTTLS handshake', mail: 'while sending MAIL FROM', rcpt: 'while sending RCPT TO', data: 'while sending DATA command', message: 'while sending message body' } as const;
+        if (outcome.failure) {
+          const f = outcome.failure;
+          if (!f.reply) {
+            lastTemporary = { status: 'deferred', relay, dsn: '4.4.2', reason: `lost connection with ${host.name}[${address}] ${stageText[f.stage]}${f.error && f.error !== 'lost connection' ? ` (${f.error})` : ''}`, ...timing };
+            continue;
+          }
+          const said = `host ${host.name}[${address}] said: ${f.reply.code} ${f.reply.text} (in reply to ${f.stage === 'greeting' ? 'initial greeting' : f.stage === 'mail' ? 'MAIL FROM command' : `${f.stage.toUpperCase()} command`})`;
+          const v: Verdict = { status: f.reply.code >= 500 ? 'bounced' : 'deferred', relay, dsn: dsnOf(f.reply), reason: said, remoteMta: relay, diagnostic: `${f.reply.code} ${f.reply.text}`, ...timing };
+          // A server that will not even greet or EHLO: try the next MX host, as Postfix does.
+          if (f.stage === 'greeting' || f.stage === 'ehlo' || f.stage === 'starttls') {
+            if (v.status === 'bounced') lastPermanent = v;
+            else lastTemporary = v;
+            continue;
+          }
+          return all(v);
+        }
+        const verdicts = new Map<string, Verdict>();
+        for (const r of recipients) {
+          const reply = outcome.recipients.get(r.address);
+          if (!reply) {
+            verdicts.set(r.address, { status: 'deferred', relay, dsn: '4.4.2', reason: `lost connection with ${host.name}[${address}] while sending RCPT TO`, ...timing });
+          } else if (reply.code < 300) {
+            verdicts.set(r.address, { status: 'sent', relay, dsn: dsnOf(reply), reason: `${reply.code} ${reply.text}`, ...timing });
+          } else {
+            const inReplyTo = reply.stage === 'rcpt' ? 'RCPT TO' : reply.stage === 'data' ? 'DATA' : 'end of DATA';
+            verdicts.set(r.address, {
+              status: reply.code >= 500 ? 'bounced' : 'deferred',
+              relay,
+              dsn: dsnOf(reply),
+              reason: `host ${host.name}[${address}] said: ${reply.code} ${reply.text} (in reply to ${inReplyTo} command)`,
+              remoteMta: relay,
+              diagnostic: `${reply.code} ${reply.text}`,
+              ...timing,
+            });
+          }
+        }
+        return verdicts;
+      }
+    }
+    return all(lastTemporary ?? lastPermanent ?? { status: 'deferred', relay: 'none', dsn: '4.4.3', reason: `no mail host found for ${domain}` });
+  }
+
+  /** Opens a loopback connection to a lab listener, handed off to this sandbox and marked as coming from this MTA's address. */
+  private dial(port: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = new Socket();
+      this.ctx.handoffs.expect(socket, { sandboxId: this.sandbox.id, owner: this.identity.host, labAddress: this.identity.address });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('Connection timed out'));
+      }, this.ctx.timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(err.code === 'ECONNREFUSED' ? 'Connection refused' : err.message));
+      });
+      socket.connect(port, this.ctx.connectHost);
+    });
+  }
+
+  /** Returns failed recipients to the sender in one bounce; a bounce that bounces is only logged. */
+  private async bounce(entry: QueueEntry, failed: QueuedRecipient[], original: Buffer): Promise<void> {
+    if (entry.sender === '') {
+      this.log.write('bounce', `${entry.id}: undeliverable bounce discarded (a bounce is never bounced back)`);
+      return;
+    }
+    const dsn = bounceMessage({ host: this.identity.host, queueId: entry.id, sender: entry.sender, arrival: new Date(entry.arrival), failed, original, now: new Date() });
+    const notice = await this.enqueue('', [entry.sender], dsn, { subject: 'Undelivered Mail Returned to Sender' });
+    this.log.write('bounce', `${entry.id}: sender non-delivery notification: ${notice.id}`);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * What a lab MTA does with a message that arrives on its port 25 (smtpd, then the milters,
+ * then virtual delivery): check SPF, DKIM and DMARC against the sandbox's lab DNS, put the
+ * trace headers and Authentication-Results: on top, and deliver to each recipient's INBOX —
+ * or to Junk when DMARC fails under p=quarantine, or nowhere, with 550, under p=reject. The
+ * DMARC policy is applied to mail relayed by another lab server; the learner's own machine
+ * (a direct connection) is trusted like Postfix's mynetworks: checked, reported, not refused.
+ */
+import type { Mta } from '../mta/mta.js';
+import type { MailWorld } from '../mta/mailWorld.js';
+import { newQueueId } from '../mta/queue.js';
+import type { Sandbox } from '../world/sandbox.js';
+import { checkSenderAuthentication } from './authCheck.js';
+import { saveAuthReport } from './authReports.js';
+import { deliverToMailboxes } from './delivery.js';
+import { headerValue } from './headers.js';
+
+export interface Arrival {
+  sandbox: Sandbox;
+  /** The receiving MTA. */
+  mta: Mta;
+  world: MailWorld;
+  message: Buffer;
+  envelopeFrom: string;
+  recipients: string[];
+  helo: string;
+  client: { address: string; hostname: string; labServer: boolean };
+  transmissionType: string;
+  tlsCipher?: string;
+}
+
+export type ReceiveResult = { accepted: true; queueId: string; size: number } | { accepted: false; queueId: string; code: number; text: string };
+
+export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
+  const started = Date.now();
+  const queueId = newQueueId();
+  const host = a.mta.identity.host;
+  const client = `${a.client.hostname || 'unknown'}[${a.client.address}]`;
+  a.mta.log.write('smtpd', `${queueId}: client=${client}`);
+  const messageId = headerValue(a.message, 'message-id');
+  a.mta.log.write('cleanup', `${queueId}: message-id=${messageId ?? '<>'}`);
+
+  const auth = await checkSenderAuthentication({
+    message: a.message,
+    ip: a.client.address,
+    helo: a.helo,
+    sender: a.envelopeFrom,
+    host,
+    resolver: a.world.dns.resolver(a.sandbox),
+    enforce: a.client.labServer,
+  });
+  const folder = auth.disposition === 'quarantine' ? 'Junk' : 'INBOX';
+  const { header, ...rest } = auth;
+  await saveAuthReport(a.sandbox, {
+    ...rest,
+    header,
+    id: queueId,
+    receivedAt: new Date().toISOString(),
+    host,
+    client: { ...a.client, helo: a.helo },
+    envelopeFrom: a.envelopeFrom,
+    recipients: a.recipients,
+    ...(headerValue(a.message, 'subject') !== undefined ? { subject: headerValue(a.message, 'subject') } : {}),
+    ...(messageId ? { messageId } : {}),
+    outcome: auth.disposition === 'reject' ? 'rejected' : folder,
+  });
+
+  if (auth.disposition === 'reject') {
+    const domain = auth.headerFrom?.split('@').pop() ?? '';
+    const text = `5.7.1 Email rejected per DMARC policy for ${domain}: neither SPF nor DKIM passed aligned with the From: domain (see the message view, id ${queueId})`;
+    a.mta.log.write('cleanup', `${queueId}: milter-reject: END-OF-MESSAGE from ${client}: ${text}; from=<${a.envelopeFrom}> to=<${a.recipients.join('>,<')}> proto=ESMTP helo=<${a.helo}>`);
+    return { accepted: false, queueId, code: 550, text };
+  }
+
+  const size = await deliverToMailboxes(
+    a.sandbox,
+    Buffer.concat([Buffer.from(header), a.message]),
+    a.recipients,
+    {
+      envelopeFrom: a.envelopeFrom,
+      helo: a.helo,
+      clientHostname: a.client.hostname,
+      clientAddress: a.client.address,
+      transmissionType: a.transmissionType,
+      serverName: host,
+      queueId,
+      recipients: a.recipients,
+      tlsCipher: a.tlsCipher,
+    },
+    folder,
+  );
+  const delay = ((Date.now() - started) / 1000).toFixed(2);
+  for (const to of new Set(a.recipients.map((r) => r.toLowerCase()))) {
+    a.mta.log.write('virtual', `${queueId}: to=<${to}>, relay=virtual, delay=${delay}, delays=0/0/0/${delay}, dsn=2.0.0, status=sent (delivered to maildir${folder === 'INBOX' ? '' : ` folder ${folder}: DMARC ${auth.policy}`})`);
+  }
+  return { accepted: true, queueId, size };
+}

@@ -1,0 +1,82 @@
+/**
+ * Each sandbox's DKIM keys: one 2048-bit RSA key pair per mail domain (RFC 8301 asks for at
+ * least 1024; 2048 is what mail providers publish), made when the sandbox is created and kept
+ * in <sandbox>/dkim/<domain>.<selector>.key. The private key signs the domain's outgoing mail;
+ * the public half is published in the seeded zone as <selector>._domainkey.<domain>.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Sandbox } from './sandbox.js';
+
+/** The selector the course uses: default._domainkey.example.com. */
+export const DKIM_SELECTOR = 'default';
+export const DKIM_KEY_BITS = 2048;
+
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** The p= value: base64 SubjectPublicKeyInfo, as `openssl rsa -pubout` prints it. */
+  publicKey: string;
+}
+
+const generate = promisify(generateKeyPair);
+
+function keyPath(sandbox: Sandbox, domain: string): string {
+  return join(sandbox.dir, 'dkim', `${domain.toLowerCase()}.${DKIM_SELECTOR}.key`);
+}
+
+/** The p= value of a private key. */
+export function publicKeyValue(privateKeyPem: string): string {
+  const der = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'der' });
+  return der.toString('base64');
+}
+
+/** Makes a fresh RSA key pair (PEM private key). */
+export async function newDkimPrivateKey(bits = DKIM_KEY_BITS): Promise<string> {
+  const { privateKey } = await generate('rsa', { modulusLength: bits, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  return privateKey;
+}
+
+/** Creates the keys a sandbox is missing (all of them for a new sandbox); existing keys are kept. */
+export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
+  await mkdir(join(sandbox.dir, 'dkim'), { recursive: true, mode: 0o700 });
+  await Promise.all(
+    sandbox.definition.domains.map(async (domain) => {
+      const path = keyPath(sandbox, domain);
+      try {
+        await readFile(path);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      const pem = await newDkimPrivateKey();
+      // Written under a temporary name and renamed: a key file is whole or absent.
+      const temp = `${path}.${process.pid}.tmp`;
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        await handle.writeFile(pem);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    }),
+  );
+}
+
+/** A domain's key in this sandbox (made now if the sandbox predates DKIM). */
+export async function dkimKey(sandbox: Sandbox, domain: string): Promise<DkimKey> {
+  let pem: string;
+  try {
+    pem = await readFile(keyPath(sandbox, domain), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await ensureDkimKeys(sandbox);
+    pem = await readFile(keyPath(sandbox, domain), 'utf8');
+  }
+  return { domain: domain.toLowerCase(), selector: DKIM_SELECTOR, privateKey: pem, publicKey: publicKeyValue(pem) };
+}
