@@ -89,7 +89,7 @@ const strings = {
   pagination: { 'zh-CN': '上一章和下一章', en: 'Previous and next chapter' },
   tryIt: { 'zh-CN': '动手试试', en: 'Try it' },
   pasteIntoTerminal: { 'zh-CN': '粘贴到终端并执行', en: 'Paste into the terminal' },
-  youShouldSee: { 'zh-CN': '你应该看到（细节如编号、时间会不同）', en: 'What you should see (ids and times will differ)' },
+  youShouldSee: { 'zh-CN': '你应该看到（编号、数量、大小和时间会有所不同）', en: 'What you should see (ids, counts, sizes and times will differ)' },
   diagramLabel: { 'zh-CN': '示意图', en: 'Diagram' },
   diagramSource: { 'zh-CN': '图的源码（mermaid）', en: 'Diagram source (mermaid)' },
   diagramLoading: { 'zh-CN': '正在绘制示意图……', en: 'Drawing the diagram…' },

@@ -11,8 +11,11 @@ export interface DockApi {
   show(): void;
   /** Opens a terminal to a service, or brings an open one forward. */
   open(serviceId: string): Promise<void>;
-  /** Pastes commands into a terminal on that service once the server has greeted it. */
-  tryIt(serviceId: string, commands: string): Promise<void>;
+  /**
+   * Pastes commands into a terminal on that service once the server has greeted it: the one
+   * already open, or a new connection when `fresh` (a lesson step that starts by logging in).
+   */
+  tryIt(serviceId: string, commands: string, fresh?: boolean): Promise<void>;
 }
 
 export function mountDock(target: HTMLElement, lang: Lang): DockApi {

@@ -21,7 +21,7 @@ document.addEventListener('click', (event) => {
   if (tryButton) {
     const commands = tryButton.closest('.try-it')?.querySelector('.try-commands')?.textContent ?? '';
     const service = tryButton.dataset.try!;
-    void labDock().then((d) => d.tryIt(service, commands));
+    void labDock().then((d) => d.tryIt(service, commands, tryButton.hasAttribute('data-fresh')));
     return;
   }
   if (target?.closest('[data-open-dock]')) void labDock().then((d) => d.show());

@@ -3,6 +3,7 @@
  * block kinds become interactive parts of the page:
  *
  *   ```try smtp          commands that one click pastes into a lab terminal on that service
+ *                        ("try pop3 fresh": in a new connection, not the one already open)
  *   ```expect            what the learner should see (joined to the "try" block before it)
  *   ```mermaid Caption   a diagram, drawn in the browser only when it scrolls into view
  *   ```lab ports         a live island: "ports" (the port table) or "maildir [user]"
@@ -42,7 +43,8 @@ export function lessonLang(path: string | undefined): Lang {
 
 export class LessonSyntaxError extends Error {}
 
-function tryBlock(lang: Lang, service: string, commands: string, expect: string | undefined): string {
+function tryBlock(lang: Lang, meta: string, commands: string, expect: string | undefined): string {
+  const [service = '', ...options] = meta.split(/\s+/);
   const info = SERVICES.find((s) => s.id === service);
   if (!info) throw new LessonSyntaxError(`"try ${service}": unknown service; use one of ${SERVICES.map((s) => s.id).join(', ')}`);
   const labPort = info.standardPort + 2000;
@@ -53,7 +55,7 @@ function tryBlock(lang: Lang, service: string, commands: string, expect: string 
     `<div class="try-it" data-service="${info.id}">` +
     `<div class="try-head"><span class="try-label">${escapeHtml(t(lang, 'tryIt'))}</span>` +
     `<span class="try-service">${info.id} · ${escapeHtml(t(lang, 'standardPort'))} ${info.standardPort} · ${escapeHtml(t(lang, 'labPort'))} ${labPort}</span>` +
-    `<button type="button" class="try-run" data-try="${info.id}">${escapeHtml(t(lang, 'pasteIntoTerminal'))}</button></div>` +
+    `<button type="button" class="try-run" data-try="${info.id}"${options.includes('fresh') ? ' data-fresh' : ''}>${escapeHtml(t(lang, 'pasteIntoTerminal'))}</button></div>` +
     `<pre class="try-commands"><code>${escapeHtml(commands)}</code></pre>` +
     expectHtml +
     `</div>`
