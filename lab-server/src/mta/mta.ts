@@ -140,7 +140,13 @@ export class Mta {
   private schedule(id: string, delayMs: number): void {
     if (this.closed) return;
     this.timers.get(id)?.cancel();
-    const timer = this.ctx.clock.after(delayMs, () => {
+    // "Now" is not a matter of the clock: a manual clock (tests) only governs the retries.
+    const after = (ms: number, fn: () => void): Timer => {
+      if (ms > 0) return this.ctx.clock.after(ms, fn);
+      const handle = setImmediate(fn);
+      return { cancel: () => clearImmediate(handle) };
+    };
+    const timer = after(delayMs, () => {
       this.timers.delete(id);
       if (this.active.has(id) || this.closed) return;
       const run = this.attempt(id)

@@ -1,0 +1,217 @@
+/**
+ * The lab DNS driven by real clients: BIND's dig (UDP, TCP, truncation and the retry over TCP,
+ * EDNS) and Node's dns.promises.Resolver; zones edited through the API are served at once;
+ * a connection handed off by the lab sees its learner's own zones.
+ */
+import { promises as dnsPromises } from 'node:dns';
+import { connect } from 'node:net';
+import dnsPacket from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildQuery } from '../../lab-server/src/dns/wire.js';
+import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
+import { run } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { api, editZone } from '../helpers/world.js';
+
+let lab: TestLab;
+let resolver: dnsPromises.Resolver;
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 1 });
+  resolver.setServers([`127.0.0.1:${lab.dnsPort}`]);
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+async function dig(...args: string[]): Promise<string> {
+  const r = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+time=2', '+tries=1', ...args]);
+  expect(r.stderr).toBe('');
+  return r.stdout;
+}
+
+const section = (out: string, name: string): string[] => {
+  const m = new RegExp(`;; ${name} SECTION:\\n([\\s\\S]*?)(\\n\\n|$)`).exec(out);
+  return m ? m[1]!.split('\n').filter(Boolean).map((l) => l.replace(/\s+/g, ' ')) : [];
+};
+
+describe('dig against the lab DNS', () => {
+  it('answers MX authoritatively, with the hosts\' addresses as additional data', async () => {
+    const out = await dig('example.com', 'MX', '+norecurse');
+    expect(out).toMatch(/status: NOERROR/);
+    expect(out).toMatch(/flags: qr aa;/);
+    expect(section(out, 'ANSWER')).toEqual(['example.com. 3600 IN MX 10 mail.example.com.', 'example.com. 3600 IN MX 20 mail2.example.com.']);
+    expect(section(out, 'ADDITIONAL')).toEqual(['mail.example.com. 3600 IN A 192.168.1.100', 'mail2.example.com. 3600 IN A 192.168.1.101']);
+    expect(out).toMatch(/SERVER: 127\.0\.0\.1#\d+\(127\.0\.0\.1\) \(UDP\)/);
+  });
+
+  it('serves the course\'s complete zone: A, SPF, DMARC, PTR and the sandbox\'s own DKIM key', async () => {
+    expect((await dig('+short', 'mail.example.com', 'A')).trim()).toBe('192.168.1.100');
+    expect((await dig('+short', 'example.com', 'TXT')).trim()).toBe('"v=spf1 mx a -all"');
+    expect((await dig('+short', '_dmarc.example.com', 'TXT')).trim()).toBe('"v=DMARC1; p=quarantine; rua=mailto:admin@example.com"');
+    expect((await dig('+short', '-x', '192.168.1.100')).trim()).toBe('mail.example.com.');
+    expect((await dig('+short', '-x', '192.168.1.200')).trim()).toBe('mail.otherdomain.com.');
+    const key = await dkimKey(await lab.sandboxes.get('default'), 'example.com');
+    const txt = (await dig('+short', 'default._domainkey.example.com', 'TXT')).trim();
+    // dig prints each character-string quoted; the key is split over several.
+    const joined = [...txt.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('');
+    expect(joined).toBe(`v=DKIM1; k=rsa; p=${key.publicKey}`);
+    expect(Buffer.from(key.publicKey, 'base64').length).toBeGreaterThan(290); // a 2048-bit RSA SubjectPublicKeyInfo
+  });
+
+  it('says NXDOMAIN and NODATA with the zone\'s SOA in the authority section (RFC 2308)', async () => {
+    const nx = await dig('nothere.example.com', 'A');
+    expect(nx).toMatch(/status: NXDOMAIN/);
+    expect(section(nx, 'ANSWER')).toEqual([]);
+    expect(section(nx, 'AUTHORITY')).toEqual(['example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 2026090101 3600 600 604800 300']);
+    const nodata = await dig('mail.example.com', 'MX');
+    expect(nodata).toMatch(/status: NOERROR/);
+    expect(nodata).toMatch(/ANSWER: 0, AUTHORITY: 1/);
+    expect(section(nodata, 'AUTHORITY')[0]).toMatch(/^example\.com\. 300 IN SOA /);
+  });
+
+  it('refuses names outside the lab\'s zones: it is authoritative only, never a resolver', async () => {
+    const out = await dig('gmail.com', 'MX');
+    expect(out).toMatch(/status: REFUSED/);
+    expect(out).not.toMatch(/flags: [^;]*aa/);
+  });
+
+  it('answers over TCP too (dig +tcp)', async () => {
+    const out = await dig('+tcp', 'otherdomain.com', 'MX');
+    expect(section(out, 'ANSWER')).toEqual(['otherdomain.com. 3600 IN MX 10 mail.otherdomain.com.']);
+    expect(out).toMatch(/\(TCP\)/);
+  });
+
+  it('truncates a large answer over UDP (TC=1, at most 512 bytes, or the EDNS size) and dig retries over TCP', async () => {
+    const many = Array.from({ length: 24 }, (_, i) => `big IN TXT "record number ${i} ${'x'.repeat(60)}"`).join('\n');
+    const saved = await editZone(lab, 'example.com', (t) => `${t}\n${many}\n`);
+    expect(saved.status).toBe(200);
+
+    const udpOnly = await dig('+ignore', '+noedns', '+norecurse', 'big.example.com', 'TXT');
+    expect(udpOnly).toMatch(/flags: qr aa tc;/);
+    expect(Number(/MSG SIZE {2}rcvd: (\d+)/.exec(udpOnly)![1])).toBeLessThanOrEqual(512);
+
+    const edns = await dig('+ignore', '+bufsize=1232', '+norecurse', 'big.example.com', 'TXT');
+    expect(edns).toMatch(/flags: qr aa tc;/);
+    expect(Number(/MSG SIZE {2}rcvd: (\d+)/.exec(edns)![1])).toBeLessThanOrEqual(1232);
+
+    const retried = await dig('+noedns', 'big.example.com', 'TXT');
+    expect(retried).toMatch(/Truncated, retrying in TCP mode/);
+    expect(section(retried, 'ANSWER')).toHaveLength(24);
+    expect(retried).toMatch(/\(TCP\)/);
+  });
+
+  it('answers ANY over UDP with the small RFC 8482 answer, and in full over TCP', async () => {
+    const udp = await dig('+notcp', 'example.com', 'ANY');
+    expect(section(udp, 'ANSWER')).toEqual(['example.com. 3600 IN HINFO "RFC8482" ""']);
+    const tcp = await dig('+tcp', 'example.com', 'ANY');
+    const types = section(tcp, 'ANSWER').map((l) => l.split(' ')[3]);
+    expect(new Set(types)).toEqual(new Set(['SOA', 'NS', 'MX', 'TXT']));
+  });
+
+  it('refuses zone transfers', async () => {
+    const out = await dig('example.com', 'AXFR');
+    expect(out).toMatch(/Transfer failed|REFUSED/);
+  });
+});
+
+describe('Node\'s resolver against the lab DNS', () => {
+  it('resolves MX, TXT, A, SOA and PTR', async () => {
+    expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mail.otherdomain.com', priority: 10 }]);
+    expect(await resolver.resolveTxt('otherdomain.com')).toEqual([['v=spf1 mx a -all']]);
+    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual(['192.168.1.200']);
+    expect(await resolver.reverse('192.168.1.101')).toEqual(['mail2.example.com']);
+    expect(await resolver.resolveSoa('1.168.192.in-addr.arpa')).toMatchObject({ nsname: 'ns1.example.com', hostmaster: 'hostmaster.example.com', minttl: 300 });
+  });
+
+  it('reports NXDOMAIN as ENOTFOUND and NODATA as ENODATA', async () => {
+    await expect(resolver.resolveMx('nothere.otherdomain.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(resolver.resolveMx('mail.otherdomain.com')).rejects.toMatchObject({ code: 'ENODATA' });
+  });
+});
+
+describe('editing zones', () => {
+  it('serves a saved zone at once', async () => {
+    const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace('@       IN MX 10 mail.otherdomain.com.', '@       IN MX 5 mx.otherdomain.com.\nmx      IN A    192.168.1.200'));
+    expect(saved).toMatchObject({ status: 200, body: { saved: true } });
+    expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mx.otherdomain.com', priority: 5 }]);
+    const restored = await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
+    expect(restored.status).toBe(200);
+    expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mail.otherdomain.com', priority: 10 }]);
+  });
+
+  it('refuses a zone BIND would not load, says why in both languages with the line, and keeps serving the old one', async () => {
+    const bad = await editZone(lab, 'otherdomain.com', (t) => `${t}\nwww IN A 999.1.1.1\n`);
+    expect(bad.status).toBe(422);
+    const body = bad.body as { saved: boolean; error: { en: string; 'zh-CN': string }; feedback: Array<{ level: string; code: string; message: { en: string; 'zh-CN': string } }> };
+    expect(body.saved).toBe(false);
+    expect(body.error['zh-CN']).toMatch(/区域没有保存/);
+    const line = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text.split('\n').length + 1;
+    expect(body.feedback).toContainEqual(expect.objectContaining({ level: 'error', code: 'zone.syntax' }));
+    expect(body.feedback[0]!.message.en).toMatch(new RegExp(`^Line ${line}: "999\\.1\\.1\\.1" is not an IPv4 address`));
+    expect(body.feedback[0]!.message['zh-CN']).toMatch(new RegExp(`^第 ${line} 行`));
+    expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mail.otherdomain.com', priority: 10 }]);
+
+    const noSoa = await editZone(lab, 'otherdomain.com', (t) => t.replace(/@\s+IN SOA[\s\S]*?\)\s*; negative-caching TTL/, ''));
+    expect(noSoa.status).toBe(422);
+    expect(noSoa.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.no-soa' }));
+
+    const outside = await editZone(lab, 'otherdomain.com', (t) => `${t}\nmail.example.com. IN A 10.0.0.1\n`);
+    expect(outside.status).toBe(422);
+    expect(outside.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.out-of-zone' }));
+
+    const unknown = await api(lab, 'PUT', '/api/zones/gmail.com', { text: '' });
+    expect(unknown.status).toBe(404);
+    expect((unknown.body.error as { en: string }).en).toMatch(/no zone "gmail\.com"/);
+  });
+
+  it('saves a zone with a missing trailing dot but warns about it', async () => {
+    const saved = await editZone(lab, 'otherdomain.com', (t) => `${t}\nalias IN CNAME mail.otherdomain.com\n`);
+    expect(saved.status).toBe(200);
+    expect(saved.body.feedback).toContainEqual(expect.objectContaining({ level: 'warn', code: 'zone.missing-trailing-dot' }));
+    await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
+  });
+
+  it('lists the zones and shows a lookup as dig does', async () => {
+    const zones = await api<{ zones: Array<{ name: string }> }>(lab, 'GET', '/api/zones');
+    expect(zones.body.zones.map((z) => z.name)).toEqual(['1.168.192.in-addr.arpa', 'example.com', 'otherdomain.com']);
+    const mx = await api<{ status: string; sections: { answer: string[] }; text: string }>(lab, 'GET', '/api/dig?name=example.com&type=MX');
+    expect(mx.body.status).toBe('NOERROR');
+    expect(mx.body.sections.answer).toEqual(['example.com.\t3600\tIN\tMX\t10 mail.example.com.', 'example.com.\t3600\tIN\tMX\t20 mail2.example.com.']);
+    expect(mx.body.text).toMatch(/;; QUESTION SECTION:\n;example\.com\.\t\tIN\tMX\n\n;; ANSWER SECTION:/);
+    const ptr = await api<{ name: string; sections: { answer: string[] } }>(lab, 'GET', '/api/dig?name=192.168.1.200&type=PTR');
+    expect(ptr.body.name).toBe('200.1.168.192.in-addr.arpa');
+    expect(ptr.body.sections.answer[0]).toMatch(/PTR\tmail\.otherdomain\.com\.$/);
+    const bad = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'GET', '/api/dig?name=example.com&type=WKS');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error['zh-CN']).toMatch(/未知类型/);
+  });
+});
+
+describe('whose zones', () => {
+  it('serves the default sandbox to outside clients, and a learner\'s own zones on a connection the lab hands off', async () => {
+    const own = await lab.sandboxes.create('learner-2');
+    const check = await lab.world.dns.saveZone(own, 'otherdomain.com', (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text.replace('192.168.1.200', '192.168.1.222'));
+    expect(check.ok).toBe(true);
+    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual(['192.168.1.200']);
+
+    const socket = connect({ port: lab.dnsPort, host: '127.0.0.1' });
+    lab.handoffs.expect(socket, { sandboxId: 'learner-2' });
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const query = buildQuery('mail.otherdomain.com', 'A', { id: 7 });
+    const framed = Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query]);
+    socket.write(framed);
+    const reply = await new Promise<Buffer>((resolve) => {
+      let got = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) resolve(got.subarray(2, 2 + got.readUInt16BE(0)));
+      });
+    });
+    socket.destroy();
+    const packet = dnsPacket.decode(reply);
+    expect(packet.id).toBe(7);
+    expect(packet.answers?.map((a) => (a as { data: string }).data)).toEqual(['192.168.1.222']);
+  });
+});
