@@ -1,0 +1,109 @@
+/**
+ * GET /api/maildir, the live Maildir view's data: the real file names of the learner's
+ * sandbox, read through the store, changing as real clients deliver, read and delete mail.
+ */
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { displayPath, type SandboxMaildirView } from '../../lab-server/src/maildir/snapshot.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+async function maildir(): Promise<SandboxMaildirView> {
+  const response = await fetch(`http://127.0.0.1:${lab.httpPort}/api/maildir`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  return (await response.json()) as SandboxMaildirView;
+}
+
+function inbox(view: SandboxMaildirView, address: string) {
+  const user = view.users.find((u) => u.address === address)!;
+  return { user, inbox: user.folders.find((f) => f.name === 'INBOX')!, folder: (name: string) => user.folders.find((f) => f.name === name)! };
+}
+
+describe('GET /api/maildir', () => {
+  it('shows every user of the sandbox with INBOX and the Maildir++ folders, and the seeded files in new/', async () => {
+    const view = await maildir();
+    expect(view.sandbox).toBe('default');
+    expect(view.users.map((u) => u.address).sort()).toEqual(['alice@example.com', 'bob@example.com', 'carol@otherdomain.com']);
+    const { user, inbox: box } = inbox(view, 'carol@otherdomain.com');
+    expect(user.path.endsWith('sandboxes/default/vhosts/otherdomain.com/carol')).toBe(true);
+    expect(user.folders.map((f) => [f.name, f.dir])).toEqual([
+      ['INBOX', ''],
+      ['Drafts', '.Drafts'],
+      ['Sent', '.Sent'],
+      ['Trash', '.Trash'],
+    ]);
+    expect(box.new).toHaveLength(3);
+    expect(box.cur).toEqual([]);
+    expect(box.tmp).toEqual([]);
+    for (const file of box.new) {
+      // Dovecot-style unique names: time.M<usec>P<pid>Q<n>.host,S=<size>,W=<crlf size>, no info yet.
+      expect(file.name).toMatch(/^\d+\.M\d+P\d+Q\d+\.[^,]+,S=\d+,W=\d+$/);
+      expect(file.size).toBe(Number(/,S=(\d+)/.exec(file.name)![1]));
+      expect(file.uid).toBeGreaterThan(0);
+    }
+  });
+
+  it('follows a delivery into new/, an IMAP read into cur/ with :2,S, a flag and an expunge', async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.port('smtp'), secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'for the Maildir view', text: 'watch me' });
+    transport.close();
+
+    const before = inbox(await maildir(), 'bob@example.com').inbox;
+    const delivered = before.new.filter((f) => !f.name.includes(':2,'));
+    expect(delivered).toHaveLength(4);
+    const newest = delivered.reduce((a, b) => (a.uid! > b.uid! ? a : b));
+    const base = newest.name;
+
+    const imap = new ImapFlow({ host: '127.0.0.1', port: lab.port('imap'), secure: false, auth: { user: 'bob@example.com', pass: 'secret' }, logger: false, doSTARTTLS: false });
+    await imap.connect();
+    const lock = await imap.getMailboxLock('INBOX');
+    try {
+      // Like a mail program: read with BODY.PEEK[], then mark the message as seen.
+      const read = await imap.fetchOne(String(newest.uid), { source: true }, { uid: true });
+      expect(read && read.source?.toString()).toContain('watch me');
+      await imap.messageFlagsAdd(String(newest.uid), ['\\Seen'], { uid: true });
+      let box = inbox(await maildir(), 'bob@example.com').inbox;
+      expect(box.new).toEqual([]);
+      expect(box.cur.find((f) => f.uid === newest.uid)!.name).toBe(`${base}:2,S`);
+
+      await imap.messageFlagsAdd(String(newest.uid), ['\\Flagged'], { uid: true });
+      box = inbox(await maildir(), 'bob@example.com').inbox;
+      expect(box.cur.find((f) => f.uid === newest.uid)).toMatchObject({ name: `${base}:2,FS`, flags: 'FS' });
+
+      await imap.messageMove('1', 'Trash', { uid: true });
+      await imap.messageDelete(String(newest.uid), { uid: true });
+    } finally {
+      lock.release();
+      await imap.logout();
+    }
+    const after = inbox(await maildir(), 'bob@example.com');
+    expect(after.inbox.cur.some((f) => f.name.startsWith(base))).toBe(false);
+    expect(after.inbox.cur).toHaveLength(2);
+    expect(after.folder('Trash').cur).toHaveLength(1);
+  });
+
+  it('answers 401 when the request belongs to no sandbox', async () => {
+    const strangers = await startTestLab({ terminalRequester: async () => undefined });
+    try {
+      const response = await fetch(`http://127.0.0.1:${strangers.httpPort}/api/maildir`);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { en: string } }).error.en).toMatch(/no sandbox/);
+    } finally {
+      await strangers.dispose();
+    }
+  });
+
+  it('shows paths relative to where the lab runs when they are below it', () => {
+    expect(displayPath('/srv/lab/data/sandboxes/default/vhosts/example.com/bob', '/srv/lab')).toBe('data/sandboxes/default/vhosts/example.com/bob');
+    expect(displayPath('/tmp/x/vhosts/example.com/bob', '/srv/lab')).toBe('/tmp/x/vhosts/example.com/bob');
+  });
+});

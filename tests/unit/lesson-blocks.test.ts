@@ -1,0 +1,76 @@
+/**
+ * The lesson authoring syntax: fenced "try", "expect", "mermaid" and "lab" blocks become the
+ * page's interactive HTML, in the lesson's language, before shiki sees them.
+ */
+import { describe, expect, it } from 'vitest';
+import { LessonSyntaxError, lessonLang, remarkLessonBlocks, transformLessonTree } from '../../site/lib/markdown/lessonBlocks.js';
+
+type Node = { type: string; lang?: string | null; meta?: string | null; value?: string; children?: Node[] };
+const code = (lang: string, meta: string | null, value: string): Node => ({ type: 'code', lang, meta, value });
+const root = (...children: Node[]): Node => ({ type: 'root', children });
+
+describe('lesson blocks', () => {
+  it('turns a try block and the expect block after it into one Try-it box', () => {
+    const tree = root(code('try', 'smtp', 'EHLO a.example\nQUIT'), code('expect', null, '250 <ok> & done'));
+    const found = transformLessonTree(tree, 'en');
+    expect(tree.children).toHaveLength(1);
+    const html = tree.children![0]!.value!;
+    expect(tree.children![0]!.type).toBe('html');
+    expect(html).toContain('data-try="smtp"');
+    expect(html).toContain('<pre class="try-commands"><code>EHLO a.example\nQUIT</code></pre>');
+    expect(html).toContain('Standard port 25 · Lab port 2025');
+    expect(html).toContain('250 &lt;ok&gt; &amp; done');
+    expect(html).not.toContain('data-fresh');
+    expect(found).toEqual({ hasMermaid: false, hasTry: true, islands: [] });
+  });
+
+  it('writes the Try-it labels in Chinese for a zh-CN lesson and marks fresh connections', () => {
+    const tree = root(code('try', 'imaps fresh', 'a1 LOGIN bob secret'));
+    transformLessonTree(tree, 'zh-CN');
+    const html = tree.children![0]!.value!;
+    expect(html).toContain('动手试试');
+    expect(html).toContain('粘贴到终端并执行');
+    expect(html).toContain('data-try="imaps" data-fresh');
+    expect(html).toContain('993');
+  });
+
+  it('refuses a try block for a service the lab does not run, naming the ones it does', () => {
+    expect(() => transformLessonTree(root(code('try', 'ftp', 'USER x')), 'en')).toThrow(LessonSyntaxError);
+    expect(() => transformLessonTree(root(code('try', 'ftp', 'USER x')), 'en')).toThrow(/submission/);
+  });
+
+  it('keeps mermaid source escaped in a labelled figure for the browser to draw', () => {
+    const tree = root({ type: 'list', children: [code('mermaid', 'The <path>', 'flowchart LR\n  A --> B')] });
+    const found = transformLessonTree(tree, 'en');
+    const html = tree.children![0]!.children![0]!.value!;
+    expect(html).toContain('data-mermaid');
+    expect(html).toContain('aria-label="The &lt;path&gt;"');
+    expect(html).toContain('A --&gt; B');
+    expect(found.hasMermaid).toBe(true);
+  });
+
+  it('places live islands with a static fallback table of every port', () => {
+    const tree = root(code('lab', 'ports', ''), code('lab', 'maildir carol@otherdomain.com', ''));
+    const found = transformLessonTree(tree, 'en');
+    expect(tree.children![0]!.value).toContain('data-island="ports"');
+    expect(tree.children![0]!.value).toMatch(/<th scope="row">submissions<\/th><td>465<\/td><td>2465<\/td>/);
+    expect(tree.children![1]!.value).toContain('data-island="maildir" data-user="carol@otherdomain.com"');
+    expect(found.islands).toEqual(['maildir', 'ports']);
+    expect(() => transformLessonTree(root(code('lab', 'nonsense', '')), 'en')).toThrow(LessonSyntaxError);
+  });
+
+  it('leaves config and zone blocks alone for shiki', () => {
+    const block = code('postfix', null, 'myhostname = mail.example.com');
+    const tree = root(block);
+    transformLessonTree(tree, 'en');
+    expect(tree.children![0]).toBe(block);
+  });
+
+  it('knows a lesson language from its path and records what the page needs in the frontmatter', () => {
+    expect(lessonLang('/x/lessons/en/architecture.md')).toBe('en');
+    expect(lessonLang('/x/lessons/zh-CN/architecture.md')).toBe('zh-CN');
+    const file = { path: '/x/lessons/en/a.md', data: { astro: { frontmatter: { title: 'A' } } } };
+    remarkLessonBlocks()(root(code('mermaid', '', 'graph TD; A-->B')) as never, file);
+    expect(file.data.astro.frontmatter).toMatchObject({ title: 'A', hasMermaid: true, hasTry: false });
+  });
+});

@@ -1,0 +1,60 @@
+/** The lesson search: sections cut from rendered HTML, and substring search that works for Chinese. */
+import { describe, expect, it } from 'vitest';
+import { markTerms, queryTerms, search } from '../../site/lib/search.js';
+import { htmlToText, sectionsFromHtml, type IndexedLesson } from '../../site/lib/searchIndex.js';
+
+const html =
+  '<p>Intro &amp; more</p><h2 id="the-port-table">The port table</h2><p>Port <code>465</code> is <em>implicit TLS</em>.</p>' +
+  '<div class="try-it"><button type="button">Paste into the terminal</button><pre><code>EHLO a</code></pre></div>' +
+  '<h3 id="starttls">STARTTLS</h3><p>Upgrade a plain connection.</p>';
+
+describe('search index', () => {
+  it('cuts a lesson into sections at h2/h3 ids, as plain text without buttons', () => {
+    const sections = sectionsFromHtml(html);
+    expect(sections.map((s) => s.id)).toEqual(['', 'the-port-table', 'starttls']);
+    expect(sections[0]!.text).toBe('Intro & more');
+    expect(sections[1]!.heading).toBe('The port table');
+    expect(sections[1]!.text).toBe('Port 465 is implicit TLS. EHLO a');
+    expect(sections[1]!.text).not.toContain('Paste');
+  });
+
+  it('decodes entities and drops tags', () => {
+    expect(htmlToText('<p>a&lt;b&gt; &#x4e2d;&#25991; &quot;q&quot;</p>')).toBe('a<b> 中文 "q"');
+  });
+});
+
+describe('search', () => {
+  const lessons: IndexedLesson[] = [
+    { lang: 'en', slug: 'ports', chapter: 4, title: 'Ports and security', url: '/en/lessons/ports/', sections: sectionsFromHtml(html) },
+    {
+      lang: 'zh-CN',
+      slug: 'storage',
+      chapter: 6,
+      title: '存储与 DNS',
+      url: '/lessons/storage/',
+      sections: [{ id: '邮件需要的-dns', heading: '邮件需要的 DNS', text: 'DMARC 要求与 From: 对齐。邮件投递之后进入 new/。' }],
+    },
+  ];
+
+  it('needs every word, ranks headings above body text and links to the anchor', () => {
+    const hits = search(lessons, 'starttls');
+    expect(hits[0]!.url).toBe('/en/lessons/ports/#starttls');
+    expect(search(lessons, 'implicit nowhere')).toEqual([]);
+    expect(search(lessons, 'PORT 465')[0]!.heading).toBe('The port table');
+  });
+
+  it('finds Chinese words inside text that has no spaces, and marks them in the snippet', () => {
+    const [hit] = search(lessons, '投递');
+    expect(hit!.url).toBe(`/lessons/storage/#${encodeURIComponent('邮件需要的-dns')}`);
+    expect(hit!.snippet.filter((p) => p.mark).map((p) => p.text)).toEqual(['投递']);
+  });
+
+  it('normalises the query', () => {
+    expect(queryTerms('  DMARC   dmarc Ｓ ')).toEqual(['dmarc', 's']);
+    expect(markTerms('a STARTTLS b', ['starttls'])).toEqual([
+      { text: 'a ', mark: false },
+      { text: 'STARTTLS', mark: true },
+      { text: ' b', mark: false },
+    ]);
+  });
+});
