@@ -190,7 +190,10 @@ export async function startLab(config: LabConfig): Promise<Lab> {
 
   let bridge: Bridge | undefined;
   let httpPort = 0;
-  const stopAll = async (): Promise<void> => {
+  // Stopping twice (a signal during shutdown, a test's dispose after stop) stops once.
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> => (stopping ??= stopEverything());
+  const stopEverything = async (): Promise<void> => {
     bridge?.close();
     // The queues stop first: an attempt in progress finishes while its destination still listens.
     await world.stop();
