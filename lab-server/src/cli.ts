@@ -20,13 +20,15 @@ const USAGE = `Usage / 用法:
   maillab serve [--data DIR] [--host ADDR] [--http-port N] [--port-offset N]
                 [--smtp-port N] [--submission-port N] [--submissions-port N]
                 [--pop3-port N] [--pop3s-port N] [--imap-port N] [--imaps-port N]
+                [--smtp-otherdomain-port N]   mail.otherdomain.com's port 25 (default 26 + offset)
+                [--dns-port N]   the lab DNS, UDP and TCP (default 53 + offset)
                 [--tls-cert FILE --tls-key FILE]
                 [--max-message-size BYTES] [--require-tls-auth]
                 [--max-terminals N]   browser terminals one learner may open at once (default 8)
                 [--mode single|classroom] [--public-url URL]
   maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
   maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
-  maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail / 把沙箱邮件恢复到初始状态
+  maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail, zones and queue / 把沙箱的邮件、区域和队列恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
 `;
 
@@ -36,6 +38,7 @@ const serveOptions = {
   data: { type: 'string' },
   host: { type: 'string' },
   'http-port': { type: 'string' },
+  'dns-port': { type: 'string' },
   'port-offset': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -92,6 +95,8 @@ export function serveConfig(args: string[]): LabConfig {
   if (typeof v.data === 'string') config.dataDir = v.data;
   if (typeof v.host === 'string') config.host = v.host;
   config.httpPort = integer('http-port', v['http-port'] as string | undefined, 0, 65535) ?? config.httpPort;
+  const dnsPort = integer('dns-port', v['dns-port'] as string | undefined, 0, 65535);
+  if (dnsPort !== undefined) config.ports.dns = dnsPort;
   config.portOffset = integer('port-offset', v['port-offset'] as string | undefined, 0, 65535 - 995) ?? config.portOffset;
   config.maxMessageSize = integer('max-message-size', v['max-message-size'] as string | undefined, 1024, 1 << 30) ?? config.maxMessageSize;
   config.requireTlsAuth = v['require-tls-auth'] === true;
@@ -121,6 +126,7 @@ export function serviceTable(lab: Lab): string {
   const rows = [
     ['service', 'standard port', 'lab port', 'TLS'],
     ...lab.services.map((s) => [s.id, String(s.standardPort), String(s.port), s.tls === 'implicit' ? 'implicit TLS' : s.id === 'pop3' ? 'STLS' : 'STARTTLS']),
+    ['dns', '53', String(lab.dnsPort), '-'],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
