@@ -10,6 +10,7 @@ const strings = {
   siteName: { 'zh-CN': 'MailLab 邮件实验室', en: 'MailLab' },
   home: { 'zh-CN': '首页', en: 'Home' },
   lab: { 'zh-CN': '实验台', en: 'Lab' },
+  exercises: { 'zh-CN': '练习', en: 'Exercises' },
   switchLang: { 'zh-CN': 'English', en: '中文' },
   labTitle: { 'zh-CN': '实验台：直接和真实的邮件服务器对话', en: 'The lab: talk to real mail servers' },
   labIntro: {
