@@ -234,7 +234,8 @@ s.sendmail('alice@example.com', ['carol@otherdomain.com'], b'Subject: via 587\\r
     expect((await api(`/api/classes/${classId}/learners/${id}`, { method: 'DELETE', cookie: instructorCookie })).status).toBe(200);
     expect((await terminal.message('closed')).text).toMatch(/logged out/);
     expect(await imap.until(/^\* BYE .*\r\n/m)).toMatch(/\* BYE/);
-    expect((await api('/api/me', { cookie: victim.cookie })).status).toBe(401);
+    expect((await api('/api/me', { cookie: victim.cookie })).json).toMatchObject({ mode: 'classroom', learner: null, mailboxes: [] });
+    expect((await api('/api/exercises', { cookie: victim.cookie })).status).toBe(401);
     const audit = (await api('/api/instructor/audit', { cookie: instructorCookie })).json.entries.map((e: { action: string }) => e.action);
     expect(audit).toEqual(expect.arrayContaining(['class.create', 'assignment.set', 'learner.remove', 'login']));
   });

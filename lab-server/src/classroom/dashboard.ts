@@ -136,7 +136,11 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       sendJson(res, 200, { ok: true });
     },
 
-    'GET /api/instructor/me': guarded((_req, res, who) => sendJson(res, 200, { instructor: { name: who.name } })),
+    // An identity probe for the dashboard page: null rather than 401 when nobody is logged in.
+    'GET /api/instructor/me': (req, res) => {
+      const who = instructorOf(req, deps.store);
+      sendJson(res, 200, { instructor: who ? { name: who.name } : null });
+    },
 
     'GET /api/instructor/audit': guarded((_req, res) => sendJson(res, 200, { entries: deps.store.auditLog() })),
 

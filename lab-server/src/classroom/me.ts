@@ -1,15 +1,14 @@
 /**
- * GET /api/me: who the page belongs to, the mailbox logins of their sandbox (shown on the lab
+ * GET /api/me: who the page belongs to (learner null when nobody is logged in), the mailbox logins of their sandbox (shown on the lab
  * page so mail clients can connect), and in classroom mode their class and assignments.
  */
 import type { ExerciseCatalog } from '../grading/exercises.js';
-import { text } from '../grading/feedback.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { LabMode } from '../world/access.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { learnerOf, problem } from './identity.js';
+import { learnerOf } from './identity.js';
 
 export interface MeDeps {
   mode: LabMode;
@@ -24,8 +23,9 @@ export interface MeDeps {
 export function meRoute(deps: MeDeps): Route {
   return async (req, res) => {
     const learner = learnerOf(req, deps.learners);
+    // Not logged in (classroom mode): an answer, not an error, so pages can offer the join form.
     if (deps.mode === 'classroom' && !learner) {
-      return problem(res, 401, text('Log in or join your class first.', '请先登录或加入班级。'));
+      return sendJson(res, 200, { mode: deps.mode, learner: null, mailboxes: [], assignments: [] });
     }
     const sandbox = await deps.sandboxes.get(learner?.sandboxId ?? deps.defaultSandbox);
     const mailboxes = sandbox.definition.users.map((u) => ({ address: u.address, password: u.password }));

@@ -1,0 +1,85 @@
+/**
+ * The classroom pages' strings (join, log in, the instructor dashboard, the learner's
+ * mailboxes), in zh-CN and en. Kept apart from ui.ts so each part of the site owns its words.
+ */
+import type { Lang } from './ui';
+
+const strings = {
+  joinTitle: { 'zh-CN': '加入班级', en: 'Join your class' },
+  joinIntro: {
+    'zh-CN': '输入老师给你的加入码，起一个显示名称，再设置你自己的密码。加入后你会得到一个只属于你的邮件实验环境。',
+    en: 'Enter the join code your instructor gave you, a display name and a password of your own. Joining gives you a mail lab of your own.',
+  },
+  loginTitle: { 'zh-CN': '再次登录', en: 'Log in again' },
+  loginIntro: { 'zh-CN': '已经加入过？用同样的加入码、名字和密码登录。', en: 'Joined before? Log in with the same code, name and password.' },
+  joinCode: { 'zh-CN': '加入码', en: 'Join code' },
+  displayName: { 'zh-CN': '显示名称', en: 'Display name' },
+  password: { 'zh-CN': '密码（至少 8 个字符）', en: 'Password (at least 8 characters)' },
+  join: { 'zh-CN': '加入', en: 'Join' },
+  logIn: { 'zh-CN': '登录', en: 'Log in' },
+  logOut: { 'zh-CN': '退出登录', en: 'Log out' },
+  working: { 'zh-CN': '请稍候……', en: 'Working…' },
+  joined: { 'zh-CN': '已加入！正在前往实验台……', en: 'Joined! Taking you to the lab…' },
+  networkError: { 'zh-CN': '无法连接实验服务器，请检查网络后重试。', en: 'Could not reach the lab server. Check your connection and try again.' },
+  notClassroom: {
+    'zh-CN': '这个实验室运行在单人模式，不需要登录：直接打开实验台即可。',
+    en: 'This lab runs in single-learner mode: no login is needed. Just open the lab.',
+  },
+  yourMailboxes: { 'zh-CN': '你的邮箱账号', en: 'Your mailboxes' },
+  yourMailboxesIntro: {
+    'zh-CN': '这些账号只属于你的实验环境。邮件客户端（Thunderbird、手机等）可以用它们连接 587/465、143/993、110/995 对应的实验端口。',
+    en: 'These logins belong to your lab only. Mail clients (Thunderbird, a phone…) can use them on the lab ports for 587/465, 143/993 and 110/995.',
+  },
+  address: { 'zh-CN': '地址', en: 'Address' },
+  mailboxPassword: { 'zh-CN': '密码', en: 'Password' },
+  assignments: { 'zh-CN': '布置的练习', en: 'Assignments' },
+  noAssignments: { 'zh-CN': '目前没有布置练习。', en: 'Nothing assigned yet.' },
+  due: { 'zh-CN': '截止', en: 'due' },
+  noDue: { 'zh-CN': '无截止时间', en: 'no due date' },
+  passed: { 'zh-CN': '已通过', en: 'passed' },
+  notPassed: { 'zh-CN': '未通过', en: 'not passed' },
+  late: { 'zh-CN': '迟交', en: 'late' },
+  pleaseLogIn: { 'zh-CN': '请先加入班级或登录，才能使用实验台。', en: 'Join your class or log in first to use the lab.' },
+  goJoin: { 'zh-CN': '加入班级或登录', en: 'Join or log in' },
+  instructorTitle: { 'zh-CN': '教师控制台', en: 'Instructor dashboard' },
+  instructorLogin: { 'zh-CN': '教师登录', en: 'Instructor login' },
+  instructorLoginIntro: {
+    'zh-CN': '教师账号在服务器上用 maillab instructor add 名字 创建。',
+    en: 'Instructor accounts are created on the server with: maillab instructor add NAME',
+  },
+  name: { 'zh-CN': '名字', en: 'Name' },
+  classes: { 'zh-CN': '班级', en: 'Classes' },
+  newClass: { 'zh-CN': '新建班级', en: 'New class' },
+  className: { 'zh-CN': '班级名称', en: 'Class name' },
+  create: { 'zh-CN': '创建', en: 'Create' },
+  joinUrl: { 'zh-CN': '加入网址', en: 'Join URL' },
+  learners: { 'zh-CN': '学生', en: 'Learners' },
+  noLearners: { 'zh-CN': '还没有学生加入。把加入码或加入网址发给他们。', en: 'No learners yet. Share the join code or URL with them.' },
+  activeNow: { 'zh-CN': '在线', en: 'active now' },
+  passRate: { 'zh-CN': '通过率', en: 'Pass rate' },
+  attempts: { 'zh-CN': '次尝试', en: 'attempts' },
+  lastAttempt: { 'zh-CN': '最近尝试', en: 'last attempt' },
+  downloadCsv: { 'zh-CN': '导出 CSV', en: 'Download CSV' },
+  assign: { 'zh-CN': '布置', en: 'Assign' },
+  exercise: { 'zh-CN': '练习', en: 'Exercise' },
+  dueDate: { 'zh-CN': '截止时间', en: 'Due' },
+  remove: { 'zh-CN': '移除', en: 'Remove' },
+  details: { 'zh-CN': '详情', en: 'Details' },
+  resetSandbox: { 'zh-CN': '重置沙箱', en: 'Reset sandbox' },
+  removeLearner: { 'zh-CN': '移出班级', en: 'Remove from class' },
+  confirmReset: { 'zh-CN': '要把这名学生的邮件环境恢复到初始状态吗？', en: "Restore this learner's mail world to its starting state?" },
+  confirmRemove: { 'zh-CN': '要把这名学生移出班级吗？他的会话会立即结束，沙箱会被删除。', en: "Remove this learner? Their sessions end at once and their sandbox is deleted." },
+  done: { 'zh-CN': '完成', en: 'Done' },
+  attemptsTitle: { 'zh-CN': '尝试记录', en: 'Attempts' },
+  transcripts: { 'zh-CN': '终端会话记录', en: 'Terminal transcripts' },
+  none: { 'zh-CN': '暂无', en: 'None yet' },
+  close: { 'zh-CN': '关闭', en: 'Close' },
+  refresh: { 'zh-CN': '刷新', en: 'Refresh' },
+  auditLog: { 'zh-CN': '操作日志', en: 'Audit log' },
+} satisfies Record<string, Record<Lang, string>>;
+
+export type ClassroomKey = keyof typeof strings;
+
+export function tc(lang: Lang, key: ClassroomKey): string {
+  return strings[key][lang];
+}
