@@ -10,6 +10,7 @@ import { gradeDkim, gradeDmarc, gradeMx, gradePtr, gradeSpf, gradeZone } from '.
 import { gradeImapFlag, gradePop3Delete } from './protocol/mailbox.js';
 import { gradeDotStuffing, gradeSmtpSend, gradeSubmission } from './protocol/smtp.js';
 import { gradeQuiz, type QuizParams } from './quiz/quiz.js';
+import { gradeDkimFail, gradeDmarcReject, gradeNoMx, gradeServerDown, gradeSpfFail } from './world/experiments.js';
 import type { Sandbox } from '../world/sandbox.js';
 
 export interface GradingContext {
@@ -53,6 +54,12 @@ export const GRADERS: Record<string, GraderDef> = {
   'smtp-dot-stuffing': protocolGrader(gradeDotStuffing),
   'pop3-delete': protocolGrader(gradePop3Delete),
   'imap-flag': protocolGrader(gradeImapFlag),
+  // "Break it on purpose" experiments in the mail world, graded from its logs and reports.
+  'world-server-down': protocolGrader(gradeServerDown),
+  'world-no-mx': protocolGrader(gradeNoMx),
+  'world-spf-fail': protocolGrader(gradeSpfFail),
+  'world-dkim-fail': protocolGrader(gradeDkimFail),
+  'world-dmarc-reject': protocolGrader(gradeDmarcReject),
   quiz: { kind: 'quiz', answer: 'object', run: (answer, params) => gradeQuiz(answer as Record<string, unknown>, params as QuizParams) },
 };
 

@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { Sandbox } from '../world/sandbox.js';
 import type { Clock } from './clock.js';
 
 const MAX_LOG_BYTES = 1024 * 1024;
@@ -16,6 +17,29 @@ export function syslogTime(ms: number): string {
   const d = new Date(ms);
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+}
+
+/** Where a sandbox keeps the log of one of its mail servers. */
+export function mtaLogFile(sandbox: Sandbox, host: string): string {
+  return join(sandbox.dir, 'log', `${host}.log`);
+}
+
+/** The last `count` lines of a mail server's log, oldest first (also for graders). */
+export async function readMtaLog(sandbox: Sandbox, host: string, count = 1000): Promise<string[]> {
+  return readMtaLogFile(mtaLogFile(sandbox, host), count);
+}
+
+async function readMtaLogFile(file: string, count: number): Promise<string[]> {
+  const read = async (path: string): Promise<string[]> => {
+    try {
+      return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
+    } catch {
+      return [];
+    }
+  };
+  let lines = await read(file);
+  if (lines.length < count) lines = [...(await read(`${file}.1`)), ...lines];
+  return lines.slice(-count);
 }
 
 export interface LogLine {
@@ -52,16 +76,7 @@ export class MailLog {
   /** The last `count` lines, oldest first. */
   async tail(count = 200): Promise<string[]> {
     await this.flushed();
-    const read = async (path: string): Promise<string[]> => {
-      try {
-        return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
-      } catch {
-        return [];
-      }
-    };
-    let lines = await read(this.file);
-    if (lines.length < count) lines = [...(await read(`${this.file}.1`)), ...lines];
-    return lines.slice(-count);
+    return readMtaLogFile(this.file, count);
   }
 
   private async append(line: string): Promise<void> {

@@ -32,6 +32,15 @@ export interface MailWorldDeps {
   portOf: (id: ServiceId) => number | undefined;
 }
 
+/** The domains whose mail servers the learner stopped (read by the world and by graders). */
+export async function stoppedMtas(sandbox: Sandbox): Promise<string[]> {
+  try {
+    return (JSON.parse(await readFile(join(sandbox.dir, 'mta-state.json'), 'utf8')) as { stopped?: string[] }).stopped ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export class UnknownMta extends Error {
   constructor(readonly domain: string) {
     super(`No mail server for ${domain} in the lab: choose ${LAB_MTAS.map((m) => m.domain).join(' or ')}`);
@@ -115,12 +124,7 @@ export class MailWorld {
   }
 
   private async create(sandbox: Sandbox): Promise<Map<string, Mta>> {
-    let stopped: string[] = [];
-    try {
-      stopped = (JSON.parse(await readFile(join(sandbox.dir, 'mta-state.json'), 'utf8')) as { stopped?: string[] }).stopped ?? [];
-    } catch {
-      // No state file: both servers run.
-    }
+    const stopped = await stoppedMtas(sandbox);
     const mtas = new Map<string, Mta>();
     for (const identity of LAB_MTAS) {
       const mta = new Mta(sandbox, identity, {

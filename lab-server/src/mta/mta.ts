@@ -22,7 +22,7 @@ import { destinationAt, homeMta, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Clock, Timer } from './clock.js';
 import { bounceMessage } from './dsn.js';
-import { MailLog } from './mailLog.js';
+import { MailLog, mtaLogFile } from './mailLog.js';
 import { MailQueue, type QueuedRecipient, type QueueEntry } from './queue.js';
 import { findRoute } from './route.js';
 import { relayMessage, type SmtpReply } from './smtpClient.js';
@@ -83,7 +83,7 @@ export class Mta {
     private readonly ctx: MtaContext,
   ) {
     this.queue = new MailQueue(join(sandbox.dir, 'queue', identity.domain));
-    this.log = new MailLog(join(sandbox.dir, 'log', `${identity.host}.log`), identity.host, sandbox.id, ctx.clock, ctx.events);
+    this.log = new MailLog(mtaLogFile(sandbox, identity.host), identity.host, sandbox.id, ctx.clock, ctx.events);
   }
 
   /** Reads the queue from disk and schedules every message (used at start). */

@@ -1,7 +1,7 @@
 /**
  * The parts of a sandbox beyond its Maildirs, put in place when it is created and put back
  * when it is reset: DKIM keys (made once, kept across resets), the seeded zones, an empty mail
- * queue and both mail servers running.
+ * queue, both mail servers running, and no history (logs, SPF/DKIM/DMARC reports).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,8 +9,8 @@ import { seedZones } from '../dns/seedZones.js';
 import { ensureDkimKeys } from './dkimKeys.js';
 import type { Sandbox } from './sandbox.js';
 
-/** Files of the mail world that a reset empties (the queue, which MTAs are stopped). */
-export const WORLD_STATE = ['queue', 'mta-state.json'];
+/** Files of the mail world that a reset empties: the queue, which MTAs are stopped, the history. */
+export const WORLD_STATE = ['queue', 'mta-state.json', 'log', 'auth'];
 
 export async function seedWorld(sandbox: Sandbox): Promise<void> {
   await ensureDkimKeys(sandbox);

@@ -1,0 +1,102 @@
+/**
+ * The "break it on purpose" exercises test themselves for real: each step of a reference
+ * solution or known-wrong answer is done the way a learner does it — zone edits and server
+ * stop/start through the HTTP API, messages typed into the submission terminal over the
+ * bridge — and the grader then reads the sandbox (logs, SPF/DKIM/DMARC reports, mailboxes).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grade } from '../../lab-server/src/grading/graders.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { freshSandbox, runSession } from '../helpers/protocolScript.js';
+import { api, editZone, LogWatch } from '../helpers/world.js';
+
+type Step =
+  | { zone: string; replace?: [string, string]; regex?: [string, string]; restore?: boolean }
+  | { mta: string; action: 'stop' | 'start' }
+  | { session: { service: string; lines: string[] } }
+  | { flush: true }
+  | { expect: 'sent' | 'deferred' | 'bounced' };
+
+let lab: TestLab;
+let log: LogWatch;
+beforeAll(async () => {
+  lab = await startTestLab();
+  log = new LogWatch(lab);
+});
+afterAll(async () => {
+  log?.stop();
+  await lab?.dispose();
+});
+
+async function perform(steps: Step[]): Promise<void> {
+  await freshSandbox(lab);
+  for (const step of steps) {
+    if ('zone' in step) {
+      if (step.restore) {
+        expect((await api(lab, 'POST', `/api/zones/${step.zone}/restore`)).status).toBe(200);
+        continue;
+      }
+      const saved = await editZone(lab, step.zone, (text) => {
+        const changed = step.replace ? text.replace(step.replace[0], step.replace[1]) : text.replace(new RegExp(step.regex![0]), step.regex![1]);
+        expect(changed, `the step ${JSON.stringify(step)} changes the zone`).not.toBe(text);
+        return changed;
+      });
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    } else if ('mta' in step) {
+      expect((await api(lab, 'POST', `/api/world/mtas/${step.mta}/${step.action}`)).status).toBe(200);
+    } else if ('session' in step) {
+      await runSession(lab, step.session.service, step.session.lines);
+    } else if ('flush' in step) {
+      await api(lab, 'POST', '/api/queue/flush');
+    } else {
+      expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/, { sandboxId: 'default' })).toContain(`status=${step.expect}`);
+    }
+  }
+  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+}
+
+const problems = (feedback: Array<{ level: string; code: string }>): string[] => feedback.filter((f) => f.level !== 'ok').map((f) => `${f.level}:${f.code}`).sort();
+
+const ids = ['world-server-down', 'world-no-mx', 'world-spf-fail', 'world-dkim-fail', 'world-dmarc-reject'];
+
+describe.each(ids)('experiment %s', (id) => {
+  const gradeNow = async () => {
+    const e = lab.exercises.get(id)!;
+    return grade(e.grader.name, e.grader.params, null, { sandbox: await lab.sandboxes.get('default') });
+  };
+
+  it('passes when its reference solution is really done', async () => {
+    const exercise = lab.exercises.get(id)!;
+    expect(exercise.kind).toBe('protocol');
+    await perform((exercise.solution as { steps: Step[] }).steps);
+    const r = await gradeNow();
+    expect(problems(r.feedback), JSON.stringify(r.feedback)).toEqual([]);
+    expect(r.passed).toBe(true);
+  });
+
+  it('fails every known-wrong answer with exactly its stated feedback, each with a hint in both languages', async () => {
+    const exercise = lab.exercises.get(id)!;
+    for (const [i, wrong] of exercise.wrong.entries()) {
+      await perform((wrong.answer as { steps: Step[] }).steps);
+      const r = await gradeNow();
+      expect(r.passed, `wrong[${i}]`).toBe(false);
+      expect(problems(r.feedback), `wrong[${i}] ${JSON.stringify(r.feedback)}`).toEqual(problems(wrong.feedback));
+      for (const f of r.feedback.filter((x) => x.level !== 'ok')) {
+        expect(f.hint, `${f.code} needs a hint`).toBeDefined();
+        expect(f.message['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+        expect(f.hint!['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      }
+    }
+  });
+});
+
+describe('experiments read the world, not claims', () => {
+  it('gives no credit in a fresh sandbox', async () => {
+    await freshSandbox(lab);
+    for (const id of ids) {
+      const e = lab.exercises.get(id)!;
+      const r = await grade(e.grader.name, e.grader.params, { done: true }, { sandbox: await lab.sandboxes.get('default') });
+      expect(r.passed, id).toBe(false);
+    }
+  });
+});
