@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { benchBridge } from './bridge.js';
+import { benchClassroom } from './classroom.js';
 import { benchMail } from './mail.js';
 
 const results: Record<string, unknown> = {
@@ -18,4 +19,5 @@ if (existsSync(imapBench)) {
   results.imap = await benchImap();
 }
 results.bridge = await benchBridge();
+results.classroom = await benchClassroom();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
