@@ -28,6 +28,7 @@ const USAGE = `Usage / 用法:
                 [--mode single|classroom] [--public-url URL]
   maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
   maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
+  maillab backup --to DIR [--data DIR]          copy a running lab safely (database, sandboxes, certificate)
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail, zones and queue / 把沙箱的邮件、区域和队列恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
 `;
@@ -264,6 +265,23 @@ async function classCommand(args: string[]): Promise<void> {
   }
 }
 
+async function backup(args: string[]): Promise<void> {
+  let values;
+  try {
+    values = parseArgs({ args, options: { data: { type: 'string' }, to: { type: 'string' } }, strict: true }).values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`, `参数有误：${(err as Error).message}`);
+  }
+  if (!values.to) throw new UsageError('Say where the backup goes: maillab backup --to DIR', '请指定备份位置：maillab backup --to 目录');
+  const { backupLab } = await import('./store/backup.js');
+  try {
+    const result = await backupLab(values.data ?? './data', values.to);
+    process.stdout.write(`Backup written to / 备份已写入 ${result.target}: database ${result.databaseBytes} bytes, ${result.sandboxes} sandboxes.\n`);
+  } catch (err) {
+    throw new UsageError(`Backup failed: ${(err as Error).message}`, `备份失败：${(err as Error).message}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -280,8 +298,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'users') await users(rest);
     else if (command === 'instructor') await instructorCommand(rest);
     else if (command === 'class') await classCommand(rest);
+    else if (command === 'backup') await backup(rest);
     else {
-      throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor or class.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class。`);
+      throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor, class or backup.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class、backup。`);
     }
     return 0;
   } catch (err) {
