@@ -111,6 +111,11 @@ describe('exercise pages', () => {
     await expect(page.locator('.result-heading').innerText()).resolves.toMatch(/Passed!\s+score 100\/100/);
     await expect(page.locator('.feedback-line[data-level="error"]').count()).resolves.toBe(0);
     await expect(page.locator('.progress-mark').innerText()).resolves.toMatch(/✓ Passed\s+· 1 attempt\(s\) · best score 100/);
+    // The chapter's exercise list on the page follows at once.
+    const here = page.locator('.chapter-exercises [data-exercise-id="dns-mx"]');
+    await expect.poll(() => here.locator('.exercise-status').innerText()).toBe('✓ Passed');
+    await expect(here.locator('a').getAttribute('aria-current')).resolves.toBe('page');
+    await expect(page.locator('.chapter-exercises [data-exercise-id="dns-spf"] .exercise-status').innerText()).resolves.toBe('○ Not started');
 
     await page.reload();
     await page.locator('.progress-mark[data-status="passed"]').waitFor();
