@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The exercises as the pages see them, read at build time from exercises/*.json (the same
  * files the lab server grades with). What reaches a page is what GET /api/exercises/:id
