@@ -18,7 +18,7 @@ export interface LabProcess {
 
 export async function startLabProcess(extraFlags: string[] = []): Promise<LabProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'maillab-bench-'));
-  const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps'].flatMap((s) => [`--${s}-port`, '0']);
+  const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -31,7 +31,7 @@ export async function startLabProcess(extraFlags: string[] = []): Promise<LabPro
     child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}`)));
   });
   const ports: Record<string, number> = {};
-  for (const m of out.matchAll(/^(\w+)\s+\d+\s+(\d+)\s/gm)) ports[m[1]!] = Number(m[2]);
+  for (const m of out.matchAll(/^([\w-]+)\s+\d+\s+(\d+)\s/gm)) ports[m[1]!] = Number(m[2]);
   const httpPort = Number(/http:\/\/[^:]+:(\d+)\//.exec(out)?.[1]);
   return {
     child,

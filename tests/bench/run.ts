@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { benchBridge } from './bridge.js';
 import { benchClassroom } from './classroom.js';
 import { benchMail } from './mail.js';
+import { benchWorld } from './world.js';
 
 const results: Record<string, unknown> = {
   node: process.version,
@@ -20,4 +21,5 @@ if (existsSync(imapBench)) {
 }
 results.bridge = await benchBridge();
 results.classroom = await benchClassroom();
+results.world = await benchWorld();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

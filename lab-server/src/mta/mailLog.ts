@@ -50,6 +50,8 @@ export interface LogLine {
 
 export class MailLog {
   private chain: Promise<unknown> = Promise.resolve();
+  private pending: string[] = [];
+  /** Lines since the size was last checked for rotation. */
   private written = 0;
 
   constructor(
@@ -65,7 +67,9 @@ export class MailLog {
   write(program: string, message: string): void {
     const line = `${syslogTime(this.clock.now())} ${this.host} postfix/${program}[${process.pid}]: ${message.replace(/[\r\n]+/g, ' ')}`;
     this.events.emit('line', { sandboxId: this.sandboxId, host: this.host, line } satisfies LogLine);
-    this.chain = this.chain.then(() => this.append(line)).catch(() => undefined);
+    // Lines written while an append is running go out together in the next one.
+    this.pending.push(line);
+    if (this.pending.length === 1) this.chain = this.chain.then(() => this.append()).catch(() => undefined);
   }
 
   /** Waits until every line written so far is on disk. */
@@ -79,12 +83,16 @@ export class MailLog {
     return readMtaLogFile(this.file, count);
   }
 
-  private async append(line: string): Promise<void> {
-    if (this.written++ % 100 === 0) {
+  private async append(): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    if (this.written === 0 || this.written >= 100) {
+      this.written = 0;
       await mkdir(dirname(this.file), { recursive: true });
       const size = await stat(this.file).then((s) => s.size, () => 0);
       if (size > MAX_LOG_BYTES) await rename(this.file, `${this.file}.1`);
     }
-    await appendFile(this.file, `${line}\n`);
+    this.written += lines.length;
+    await appendFile(this.file, lines.map((l) => `${l}\n`).join(''));
   }
 }

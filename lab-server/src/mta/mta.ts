@@ -59,6 +59,9 @@ export function backoff(policy: RetryPolicy, attempts: number): number {
   return Math.min(policy.maxRetryMs, policy.firstRetryMs * 2 ** Math.max(0, attempts - 1));
 }
 
+/** Attempts one MTA runs at once (Postfix: default_destination_concurrency_limit = 20). */
+export const MAX_PARALLEL_ATTEMPTS = 20;
+
 const secs = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, '') || '0';
 
 /** RFC 3463 code of a reply: the enhanced code it starts with, or class.0.0. */
@@ -75,6 +78,8 @@ export class Mta {
   private entries = new Map<string, QueueEntry>();
   private timers = new Map<string, Timer>();
   private active = new Map<string, Promise<void>>();
+  /** Due attempts waiting for a free slot, oldest first. */
+  private waiting: string[] = [];
   private closed = false;
 
   constructor(
@@ -120,7 +125,7 @@ export class Mta {
 
   /** `postqueue -f`: attempts every deferred message now. */
   flush(): void {
-    for (const id of this.entries.keys()) if (!this.active.has(id)) this.schedule(id, 0);
+    for (const id of this.entries.keys()) if (!this.active.has(id) && !this.waiting.includes(id)) this.schedule(id, 0);
   }
 
   /** Stops scheduling (lab shutdown) and waits for attempts in progress. */
@@ -128,13 +133,17 @@ export class Mta {
     this.closed = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    this.waiting = [];
     await Promise.allSettled([...this.active.values()]);
     await this.log.flushed();
   }
 
   /** Resolves when no attempt is running (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.active.size > 0) await Promise.allSettled([...this.active.values()]);
+    while (this.active.size > 0 || this.waiting.length > 0) {
+      if (this.active.size === 0) await new Promise((r) => setImmediate(r));
+      else await Promise.allSettled([...this.active.values()]);
+    }
   }
 
   private schedule(id: string, delayMs: number): void {
@@ -148,17 +157,30 @@ export class Mta {
     };
     const timer = after(delayMs, () => {
       this.timers.delete(id);
-      if (this.active.has(id) || this.closed) return;
+      if (this.active.has(id) || this.closed || this.waiting.includes(id)) return;
+      this.waiting.push(id);
+      this.startWaiting();
+    });
+    this.timers.set(id, timer);
+  }
+
+  /** Starts due attempts while fewer than MAX_PARALLEL_ATTEMPTS run (Postfix's destination concurrency). */
+  private startWaiting(): void {
+    while (this.active.size < MAX_PARALLEL_ATTEMPTS && this.waiting.length > 0 && !this.closed) {
+      const id = this.waiting.shift()!;
+      if (this.active.has(id)) continue;
       const run = this.attempt(id)
         .catch((err: Error) => {
           this.ctx.labLog(`mta/${this.identity.host}`, `${this.sandbox.id} ${id}: attempt failed: ${err.message}`);
           const entry = this.entries.get(id);
           if (entry && !this.closed) this.schedule(id, backoff(this.ctx.retry, entry.attempts));
         })
-        .finally(() => this.active.delete(id));
+        .finally(() => {
+          this.active.delete(id);
+          this.startWaiting();
+        });
       this.active.set(id, run);
-    });
-    this.timers.set(id, timer);
+    }
   }
 
   private async attempt(id: string): Promise<void> {

@@ -1,9 +1,9 @@
 /**
  * What the receiving servers found when they checked SPF, DKIM and DMARC, one JSON file per
- * received message in <sandbox>/auth/<queue id>.json, the newest 200 kept. The message view
+ * received message in <sandbox>/auth/<queue id>.json, about the newest 200 kept. The message view
  * reads them to show each check step by step; graders read them to see what happened.
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sandbox } from '../world/sandbox.js';
 import type { AuthOutcome } from './authCheck.js';
@@ -30,15 +30,25 @@ function dir(sandbox: Sandbox): string {
   return join(sandbox.dir, 'auth');
 }
 
+/** Saves since the last pruning, per sandbox directory: the directory is pruned every PRUNE_EVERY saves. */
+const savesSincePrune = new Map<string, number>();
+const PRUNE_EVERY = 50;
+
 export async function saveAuthReport(sandbox: Sandbox, report: AuthReport): Promise<void> {
   await mkdir(dir(sandbox), { recursive: true });
   await writeFile(join(dir(sandbox), `${report.id}.json`), JSON.stringify(report, null, 1) + '\n');
+  const saves = (savesSincePrune.get(sandbox.dir) ?? 0) + 1;
+  savesSincePrune.set(sandbox.dir, saves % PRUNE_EVERY);
+  if (saves >= PRUNE_EVERY) await prune(sandbox);
+}
+
+/** Keeps the newest KEEP reports (by file time: a report is written once). */
+async function prune(sandbox: Sandbox): Promise<void> {
   const files = (await readdir(dir(sandbox))).filter((f) => f.endsWith('.json'));
-  if (files.length > KEEP) {
-    const dated = await Promise.all(files.map(async (f) => ({ f, at: (JSON.parse(await readFile(join(dir(sandbox), f), 'utf8')) as AuthReport).receivedAt })));
-    dated.sort((a, b) => a.at.localeCompare(b.at));
-    for (const { f } of dated.slice(0, files.length - KEEP)) await rm(join(dir(sandbox), f), { force: true });
-  }
+  if (files.length <= KEEP) return;
+  const dated = await Promise.all(files.map(async (f) => ({ f, at: (await stat(join(dir(sandbox), f)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  dated.sort((a, b) => a.at - b.at);
+  for (const { f } of dated.slice(0, files.length - KEEP)) await rm(join(dir(sandbox), f), { force: true });
 }
 
 /** The reports of a sandbox, newest first. */

@@ -5,7 +5,7 @@
  * the public half is published in the seeded zone as <selector>._domainkey.<domain>.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Sandbox } from './sandbox.js';
@@ -68,15 +68,21 @@ export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
   );
 }
 
+/** Keys already read, by file and its modification time (deriving p= costs more than signing). */
+const loaded = new Map<string, { mtimeMs: number; key: DkimKey }>();
+
 /** A domain's key in this sandbox (made now if the sandbox predates DKIM). */
 export async function dkimKey(sandbox: Sandbox, domain: string): Promise<DkimKey> {
-  let pem: string;
-  try {
-    pem = await readFile(keyPath(sandbox, domain), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  const path = keyPath(sandbox, domain);
+  let info = await stat(path).catch(() => undefined);
+  if (!info) {
     await ensureDkimKeys(sandbox);
-    pem = await readFile(keyPath(sandbox, domain), 'utf8');
+    info = await stat(path);
   }
-  return { domain: domain.toLowerCase(), selector: DKIM_SELECTOR, privateKey: pem, publicKey: publicKeyValue(pem) };
+  const cached = loaded.get(path);
+  if (cached && cached.mtimeMs === info.mtimeMs) return cached.key;
+  const pem = await readFile(path, 'utf8');
+  const key = { domain: domain.toLowerCase(), selector: DKIM_SELECTOR, privateKey: pem, publicKey: publicKeyValue(pem) };
+  loaded.set(path, { mtimeMs: info.mtimeMs, key });
+  return key;
 }
