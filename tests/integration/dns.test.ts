@@ -215,3 +215,27 @@ describe('whose zones', () => {
     expect(packet.answers?.map((a) => (a as { data: string }).data)).toEqual(['192.168.1.222']);
   });
 });
+
+describe('apply to my lab', () => {
+  it('puts an exercise\'s records into the zone, replacing those record sets, and serves them', async () => {
+    const answer = '$TTL 600\n@ IN MX 10 mail.otherdomain.com.\n@ IN MX 20 backup\nbackup IN A 192.168.1.201\n';
+    const applied = await api<{ applied: boolean; replaced: string[]; added: number; text: string }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: answer });
+    expect(applied.status).toBe(200);
+    expect(applied.body).toMatchObject({ applied: true, replaced: ['otherdomain.com. MX'], added: 3 });
+    expect(applied.body.text).toMatch(/^; \(replaced\) @\s+IN MX 10 mail\.otherdomain\.com\.$/m);
+    expect(await resolver.resolveMx('otherdomain.com')).toEqual([
+      { exchange: 'mail.otherdomain.com', priority: 10 },
+      { exchange: 'backup.otherdomain.com', priority: 20 },
+    ]);
+    // Everything else is as it was.
+    expect(await resolver.resolveTxt('otherdomain.com')).toEqual([['v=spf1 mx a -all']]);
+
+    const broken = await api<{ applied: boolean; error: { 'zh-CN': string } }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: '@ IN MX mail.otherdomain.com.' });
+    expect(broken.status).toBe(422);
+    expect(broken.body.error['zh-CN']).toMatch(/无法应用/);
+    const cname = await api<{ applied: boolean; feedback: Array<{ code: string }> }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: 'mail IN CNAME backup.otherdomain.com.' });
+    expect(cname.status).toBe(422);
+    expect(cname.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.cname-with-data' }));
+    await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
+  });
+});

@@ -5,6 +5,7 @@
  *   GET  /api/zones                          the sandbox's zones
  *   GET  /api/zones/:name                    one zone file's text
  *   PUT  /api/zones/:name     {text}         check it as named-checkzone would, save it, serve it
+ *   POST /api/zones/:name/apply     {text}   "apply to my lab": an exercise's records replace those sets in the zone
  *   POST /api/zones/:name/restore            put the zone back as the sandbox started with it
  *   GET  /api/dig?name=&type=                one question to the lab DNS, shown as dig shows it
  *   GET  /api/world                          the two mail servers: address, port, running, queue
@@ -16,7 +17,10 @@
  *   GET  /api/auth-reports/:id               one message's checks, step by step
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyRecords } from '../../dns/applyRecords.js';
 import { DigInputError, dig } from '../../dns/dig.js';
+import { checkZone } from '../../dns/zoneCheck.js';
+import { parseZone } from '../../grading/dns/zoneFile.js';
 import { REVERSE_ZONE } from '../../dns/seedZones.js';
 import { readZoneText, zoneName, zoneNames } from '../../dns/zoneStore.js';
 import { text } from '../../grading/feedback.js';
@@ -104,6 +108,35 @@ export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
         });
       }
       sendJson(res, 200, { saved: true, name: zone, records: check.parsed.records.length, feedback: check.feedback });
+    }),
+
+    'POST /api/zones/:name/apply': inSandbox(async (sandbox, req, res, _url, params) => {
+      await deps.world.dns.authority(sandbox);
+      const zone = zoneName(params.name ?? '');
+      const current = zone ? await readZoneText(sandbox, zone) : undefined;
+      if (!zone || current === undefined) return sendJson(res, 404, { error: NO_ZONE(params.name ?? '') });
+      const body = (await readJson(req)) as { text?: unknown } | null;
+      if (!body || typeof body.text !== 'string') {
+        return sendJson(res, 400, { error: text('Send the records as {"text": "..."}.', '请以 {"text": "..."} 的形式发送记录。') });
+      }
+      const answer = parseZone(body.text, { origin: `${zone}.` });
+      if (answer.problems.length > 0 || answer.records.length === 0) {
+        return sendJson(res, 422, {
+          applied: false,
+          error: text('These records cannot be applied: fix the answer first (the exercise\'s "Check" lists what is wrong).', '这些记录无法应用：请先修正答案（练习的"检查"会列出问题）。'),
+          feedback: checkZone(zone, body.text).feedback.filter((f) => f.code === 'zone.syntax'),
+        });
+      }
+      const merged = applyRecords(current, zone, body.text);
+      const check = await deps.world.dns.saveZone(sandbox, zone, merged.text);
+      if (!check.ok) {
+        return sendJson(res, 422, {
+          applied: false,
+          error: text(`Applied to ${zone}, the zone would not load, so nothing was changed. Fix the lines listed below.`, `应用到 ${zone} 后区域将无法加载，因此没有做任何修改。请修正下面列出的问题。`),
+          feedback: check.feedback,
+        });
+      }
+      sendJson(res, 200, { applied: true, name: zone, replaced: merged.replaced, added: merged.added, feedback: check.feedback, text: merged.text });
     }),
 
     'POST /api/zones/:name/restore': inSandbox(async (sandbox, _req, res, _url, params) => {
