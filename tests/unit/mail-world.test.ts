@@ -1,0 +1,170 @@
+/**
+ * The mail world's small parts on their own: back-off, the manual clock, the on-disk queue
+ * after a crash, mailq, the bounce's RFC 3464 structure, missing headers, the zone check,
+ * applying exercise records, sandbox seeding and reset, and the CLI's --dns-port.
+ */
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveConfig } from '../../lab-server/src/cli.js';
+import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
+import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
+import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/dns/zoneStore.js';
+import { ManualClock } from '../../lab-server/src/mta/clock.js';
+import { bounceMessage } from '../../lab-server/src/mta/dsn.js';
+import { formatMailq } from '../../lab-server/src/mta/mailq.js';
+import { backoff, dsnOf } from '../../lab-server/src/mta/mta.js';
+import { MailQueue } from '../../lab-server/src/mta/queue.js';
+import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/headers.js';
+import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
+import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maillab-world-unit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('retries', () => {
+  it('back off by doubling from the first delay up to the maximum', () => {
+    const policy = { firstRetryMs: 30_000, maxRetryMs: 300_000, maxAttempts: 8 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoff(policy, n))).toEqual([30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+  });
+
+  it('run on a manual clock only when it is moved, in time order', () => {
+    const clock = new ManualClock(1000);
+    const ran: string[] = [];
+    clock.after(50, () => ran.push('b'));
+    clock.after(10, () => ran.push('a'));
+    const cancelled = clock.after(20, () => ran.push('never'));
+    cancelled.cancel();
+    clock.advance(49);
+    expect(ran).toEqual(['a']);
+    clock.advance(1);
+    expect(ran).toEqual(['a', 'b']);
+    expect(clock.now()).toBe(1050);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('read the status code of a reply, or make one from its class', () => {
+    expect(dsnOf({ code: 550, text: '5.1.1 <x>: unknown' })).toBe('5.1.1');
+    expect(dsnOf({ code: 421, text: 'Service not available' })).toBe('4.0.0');
+  });
+});
+
+describe('the queue on disk', () => {
+  it('keeps whole messages only: a crash before the state file leaves nothing queued', async () => {
+    const queue = new MailQueue(join(dir, 'queue'));
+    const entry = await queue.add({ sender: 'alice@example.com', recipients: [{ address: 'carol@otherdomain.com', status: 'pending' }], arrival: 1, attempts: 0, nextAttempt: 1 }, Buffer.from('Subject: x\r\n\r\nbody\r\n'));
+    await writeFile(join(dir, 'queue', 'ABCDEF0123.eml'), 'half a message');
+    await writeFile(join(dir, 'queue', 'ABCDEF0124.json.tmp'), '{');
+    const loaded = await queue.load();
+    expect(loaded.map((e) => e.id)).toEqual([entry.id]);
+    expect((await readdir(join(dir, 'queue'))).sort()).toEqual([`${entry.id}.eml`, `${entry.id}.json`]);
+    expect((await queue.message(entry.id)).toString()).toBe('Subject: x\r\n\r\nbody\r\n');
+    await queue.remove(entry.id);
+    expect(await queue.load()).toEqual([]);
+  });
+
+  it('prints like mailq', () => {
+    expect(formatMailq([])).toBe('Mail queue is empty\n');
+    const text = formatMailq([
+      { id: '0123456789', sender: '', recipients: [{ address: 'a@example.com', status: 'pending', reason: 'connect to x[1.2.3.4]:25: Connection refused' }], arrival: Date.UTC(2026, 10, 28, 21, 3, 24), attempts: 1, nextAttempt: 0, size: 2048, active: true },
+    ]);
+    expect(text).toBe(
+      '-Queue ID-  --Size-- ----Arrival Time---- -Sender/Recipient-------\n' +
+        '0123456789*     2048 Sat Nov 28 21:03:24  MAILER-DAEMON\n' +
+        '(connect to x[1.2.3.4]:25: Connection refused)\n' +
+        `${' '.repeat(41)}a@example.com\n\n-- 2 Kbytes in 1 Request.\n`,
+    );
+  });
+});
+
+describe('the bounce', () => {
+  it('is a multipart/report of a notice, a message/delivery-status and the returned message', async () => {
+    const original = Buffer.from('From: alice@example.com\r\nSubject: lost\r\n\r\nhello\r\n');
+    const dsn = bounceMessage({
+      host: 'mail.example.com',
+      queueId: 'ABCDEF0123',
+      sender: 'alice@example.com',
+      arrival: new Date('2026-11-28T21:00:00Z'),
+      now: new Date('2026-11-28T21:05:00Z'),
+      original,
+      failed: [{ address: 'nobody@otherdomain.com', status: 'bounced', dsn: '5.1.1', remoteMta: 'mail.otherdomain.com[192.168.1.200]:25', diagnostic: '550 5.1.1 <nobody@otherdomain.com>: User unknown', reason: 'host said 550' }],
+    });
+    const parsed = await simpleParser(dsn);
+    expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/report', params: { 'report-type': 'delivery-status' } });
+    expect(parsed.subject).toBe('Undelivered Mail Returned to Sender');
+    expect(parsed.text).toContain('<nobody@otherdomain.com>: host said 550');
+    const text = dsn.toString();
+    expect(text).toMatch(/Content-Type: message\/delivery-status\r\n\r\nReporting-MTA: dns; mail\.example\.com\r\n/);
+    expect(text).toContain('Final-Recipient: rfc822; nobody@otherdomain.com\r\nOriginal-Recipient: rfc822;nobody@otherdomain.com\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mail.otherdomain.com\r\nDiagnostic-Code: smtp; 550 5.1.1');
+    expect(text).toContain('Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\nFrom: alice@example.com\r\nSubject: lost\r\n\r\nhello\r\n');
+    expect(text.endsWith('--\r\n')).toBe(true);
+  });
+});
+
+describe('headers a submission server adds', () => {
+  it('adds Date, Message-ID and From only when missing', () => {
+    const bare = addMissingHeaders(Buffer.from('Subject: hi\r\n\r\nx\r\n'), { from: 'alice@example.com', host: 'mail.example.com', queueId: 'ABCDEF0123', date: new Date('2026-11-28T21:00:00Z') });
+    expect(headerValue(bare, 'from')).toBe('<alice@example.com>');
+    expect(headerValue(bare, 'message-id')).toBe(`<${Date.UTC(2026, 10, 28, 21)}.ABCDEF0123@mail.example.com>`);
+    expect(headerValue(bare, 'date')).toBe('Sat, 28 Nov 2026 21:00:00 +0000');
+    const full = Buffer.from('From: a@example.com\r\nDate: x\r\nMessage-ID: <y>\r\nSubject:\r\n folded\r\n\r\n');
+    expect(addMissingHeaders(full, { from: 'b', host: 'h', queueId: 'q', date: new Date() })).toBe(full);
+    expect(headerValue(full, 'subject')).toBe('folded');
+  });
+});
+
+describe('zones', () => {
+  it('are checked like named-checkzone: SOA and NS needed, nothing outside the zone, a missing dot only warned', () => {
+    const good = '$TTL 60\n@ IN SOA ns1.example.com. h.example.com. 1 2 3 4 5\n@ IN NS ns1.example.com.\nwww IN A 192.0.2.1\n';
+    expect(checkZone('example.com', good)).toMatchObject({ ok: true, feedback: [] });
+    const codes = (text: string) => checkZone('example.com', text).feedback.map((f) => `${f.level}:${f.code}`);
+    expect(codes('www IN A 192.0.2.1\n')).toEqual(['error:zone.no-soa', 'error:zone.no-ns']);
+    expect(codes(`${good}other.test. IN A 192.0.2.2\n`)).toEqual(['error:zone.out-of-zone']);
+    expect(codes(`${good}alias IN CNAME www.example.com\n`)).toEqual(['warn:zone.missing-trailing-dot']);
+    expect(codes(`${good}@ IN MX 10 192.168.1.100.\n`)).toEqual(['warn:zone.target-is-ip']);
+    expect(checkZone('example.com', 'x'.repeat(70_000)).feedback.map((f) => f.code)).toEqual(['zone.too-large']);
+  });
+
+  it('take an exercise answer record set by record set, writing inherited owners out', () => {
+    const zone = '$ORIGIN example.com.\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n@ IN TXT "old spf"\n  IN MX 10 mail\nmail IN A 192.0.2.1\n';
+    const applied = applyRecords(zone, 'example.com', '@ IN TXT "v=spf1 mx -all"\n');
+    expect(applied.replaced).toEqual(['example.com. TXT']);
+    expect(applied.text).toContain('; (replaced) @ IN TXT "old spf"\nexample.com.  IN MX 10 mail\n');
+    expect(applied.text).toContain('example.com. 3600 IN TXT "v=spf1 mx -all"');
+    expect(checkZone('example.com', applied.text).ok).toBe(true);
+  });
+
+  it('are seeded per sandbox with its own DKIM key, and a reset puts them back', async () => {
+    const sandboxes = new Sandboxes(join(dir, 'data'));
+    const a = await sandboxes.create('a');
+    const b = await sandboxes.create('b');
+    expect(await zoneNames(a)).toEqual(['1.168.192.in-addr.arpa', 'example.com', 'otherdomain.com']);
+    const keyA = await dkimKey(a, 'example.com');
+    const keyB = await dkimKey(b, 'example.com');
+    expect(keyA.publicKey).not.toBe(keyB.publicKey);
+    const zone = (await readZoneText(a, 'example.com'))!;
+    expect(zone.replace(/"\s+"/g, '')).toContain(`p=${keyA.publicKey}`);
+    expect(zone).toMatch(/^mail {4}IN A {4}192\.168\.1\.100$/m);
+    expect(zone).toMatch(/^@ {7}IN MX 20 mail2\.example\.com\.$/m);
+    await writeZoneText(a, 'example.com', 'broken');
+    await writeFile(join(a.dir, 'mta-state.json'), '{"stopped":["otherdomain.com"]}');
+    await sandboxes.reset('a');
+    expect(await readZoneText(a, 'example.com')).toBe(zone);
+    expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
+    expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+});
+
+describe('the CLI', () => {
+  it('takes --dns-port and --smtp-otherdomain-port', () => {
+    const c = serveConfig(['--dns-port', '5353', '--smtp-otherdomain-port', '2526']);
+    expect(c.ports).toMatchObject({ dns: 5353, 'smtp-otherdomain': 2526 });
+  });
+});
