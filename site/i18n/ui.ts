@@ -149,6 +149,7 @@ const strings = {
   worldStopped: { 'zh-CN': '已停止', en: 'stopped' },
   worldStop: { 'zh-CN': '停止', en: 'Stop' },
   worldStart: { 'zh-CN': '启动', en: 'Start' },
+  worldAction: { 'zh-CN': '操作', en: 'Action' },
   worldQueue: { 'zh-CN': '队列（mailq）', en: 'Queue (mailq)' },
   worldFlush: { 'zh-CN': '立即重试队列', en: 'Flush queue' },
   worldLogs: { 'zh-CN': '日志（Postfix 格式）', en: 'Logs (Postfix style)' },

@@ -3,7 +3,8 @@
  * save a zone (and be told in the page's language why a broken one is refused), dig it, and
  * read a received message's SPF/DKIM/DMARC steps.
  */
-import type { Browser } from 'playwright-core';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
 import { launchBrowser, watchErrors } from '../helpers/browser.js';
@@ -22,6 +23,17 @@ afterAll(async () => {
 });
 
 const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const require = createRequire(import.meta.url);
+
+/** axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now. */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run;
+    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 describe('mail world pages', () => {
   it('stops mail.otherdomain.com, shows the deferred message in mailq and the log, and starts it again', async () => {
@@ -83,5 +95,17 @@ describe('mail world pages', () => {
     expect(shown).toMatch(/Authentication-Results: mail\.otherdomain\.com;/);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('has no axe-core accessibility violations on the three pages in both languages', async () => {
+    const found: string[] = [];
+    for (const path of ['/world/', '/world/zones/', '/world/messages/', '/en/world/', '/en/world/zones/', '/en/world/messages/']) {
+      const page = await browser.newPage();
+      await page.goto(url(path));
+      await page.waitForLoadState('networkidle');
+      found.push(...(await axe(page)).map((v) => `${path}: ${v}`));
+      await page.close();
+    }
+    expect(found).toEqual([]);
   });
 });
