@@ -10,7 +10,8 @@ import type { Mta } from '../mta/mta.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import { newQueueId } from '../mta/queue.js';
 import type { Sandbox } from '../world/sandbox.js';
-import { checkSenderAuthentication } from './authCheck.js';
+import { text } from '../grading/feedback.js';
+import { checkSenderAuthentication, type AuthOutcome } from './authCheck.js';
 import { saveAuthReport } from './authReports.js';
 import { deliverToMailboxes } from './delivery.js';
 import { headerValue } from './headers.js';
@@ -48,6 +49,19 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
     host,
     resolver: a.world.dns.resolver(a.sandbox),
     enforce: a.client.labServer,
+  }).catch((err: Error): AuthOutcome => {
+    // A message the checkers cannot read is still delivered: a broken check must not lose mail.
+    a.mta.log.write('cleanup', `${queueId}: warning: sender authentication failed to run: ${err.message}`);
+    const why = text(`The checks could not run on this message (${err.message}).`, `无法对这封邮件进行检查（${err.message}）。`);
+    return {
+      header: `Authentication-Results: ${host}; none (checks failed: ${err.message.replace(/[\r\n;]/g, ' ').slice(0, 100)})\r\n`,
+      spf: 'temperror',
+      dkim: 'temperror',
+      dmarc: 'temperror',
+      disposition: 'deliver',
+      policyApplied: false,
+      steps: (['dkim', 'spf', 'dmarc'] as const).map((check) => ({ check, result: 'temperror', lookups: [], explain: [why] })),
+    };
   });
   const folder = auth.disposition === 'quarantine' ? 'Junk' : 'INBOX';
   const { header, ...rest } = auth;
