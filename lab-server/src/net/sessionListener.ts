@@ -1,0 +1,98 @@
+/**
+ * A listener for a line-based mail protocol (POP3, IMAP): plain with STARTTLS offered, or
+ * implicit TLS. Each accepted connection gets its sandbox at once, then a protocol session
+ * runs it; the session ends with the protocol's goodbye on idle timeout, shutdown, or when its
+ * sandbox is reset or deleted.
+ */
+import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from '../log.js';
+import type { TlsMaterial } from '../tls/certificate.js';
+import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import { LineChannel } from './lineChannel.js';
+
+export interface LineSession {
+  /** Serves the connection until the client leaves. */
+  run(): Promise<void>;
+  /** Says goodbye with this reason and closes. */
+  abort(reason: string): Promise<void>;
+}
+
+export interface SessionListenerOptions {
+  /** For the log: pop3, pop3s, imap, imaps. */
+  name: string;
+  implicitTls: boolean;
+  tls: TlsMaterial;
+  access: SandboxAccess;
+  log: Logger;
+  maxLineLength: number;
+  idleTimeoutMs: number;
+  /** Whole lines (with CRLF) sent when there is no session to say goodbye for us. */
+  lines: { unavailable: string; idle: string; internalError: string };
+  /** Why an idle session is closed (passed to its abort). */
+  idleReason: string;
+  createSession(channel: LineChannel, scope: ConnectionScope, startTls: (() => Promise<void>) | undefined): LineSession;
+}
+
+export interface SessionListener {
+  server: Server;
+  /** Ends every open session with the protocol's goodbye and stops listening. */
+  close(reason: string): Promise<void>;
+}
+
+export function createSessionListener(o: SessionListenerOptions): SessionListener {
+  const sessions = new Set<LineSession>();
+
+  const onSocket = (socket: Socket | TLSSocket): void => {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    const channel = new LineChannel(socket, o.maxLineLength);
+    let session: LineSession | undefined;
+    socket.setTimeout(o.idleTimeoutMs, () => {
+      if (session) void session.abort(o.idleReason);
+      else void channel.write(o.lines.idle).then(() => channel.destroy());
+    });
+    void (async () => {
+      let scope: ConnectionScope;
+      try {
+        scope = await o.access.forConnection(socket.remoteAddress, socket.remotePort);
+      } catch (err) {
+        o.log(o.name, `no sandbox for ${socket.remoteAddress}: ${(err as Error).message}`);
+        await channel.write(o.lines.unavailable);
+        channel.close();
+        return;
+      }
+      const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context));
+      session = current;
+      sessions.add(current);
+      const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
+      scope.events.on('reset', onReset);
+      scope.events.on('deleted', onReset);
+      try {
+        await current.run();
+      } catch (err) {
+        o.log(o.name, `session error: ${(err as Error).stack ?? String(err)}`);
+        await channel.write(o.lines.internalError).catch(() => undefined);
+      } finally {
+        sessions.delete(current);
+        scope.events.off('reset', onReset);
+        scope.events.off('deleted', onReset);
+        scope.release();
+        channel.close();
+      }
+    })();
+  };
+
+  // tls.createServer ignores a bare secureContext, so the listener gets key and cert directly.
+  const server = o.implicitTls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert }, onSocket) : createPlainServer(onSocket);
+  server.on('tlsClientError', () => undefined);
+
+  return {
+    server,
+    async close(reason) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...sessions].map((s) => s.abort(reason)));
+      await closed;
+    },
+  };
+}
