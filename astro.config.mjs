@@ -20,7 +20,7 @@ export default defineConfig({
   markdown: {
     remarkPlugins: [remarkLessonBlocks],
     shikiConfig: {
-      themes: { light: 'github-light', dark: 'github-dark' },
+      themes: { light: 'github-light-default', dark: 'github-dark-default' },
       langs: [postfixGrammar, dovecotGrammar, zoneGrammar],
       wrap: false,
     },

@@ -12,6 +12,16 @@ let queue: Promise<unknown> = Promise.resolve();
 let counter = 0;
 let themeHooked = false;
 
+/**
+ * mermaid scales a wide diagram down to the column; below about 60% the labels become too
+ * small to read, so a wider diagram keeps that size and the figure scrolls sideways.
+ */
+function keepReadable(view: HTMLElement): void {
+  const svg = view.querySelector('svg');
+  const natural = svg?.viewBox.baseVal?.width ?? 0;
+  if (svg && natural > 0 && natural * 0.6 > view.clientWidth) svg.style.minWidth = `${Math.round(natural * 0.6)}px`;
+}
+
 async function render(figure: HTMLElement, lang: Lang): Promise<void> {
   const view = figure.querySelector<HTMLElement>('.diagram-view')!;
   const source = figure.dataset.source ?? figure.querySelector('.mermaid-source')?.textContent ?? '';
@@ -21,6 +31,7 @@ async function render(figure: HTMLElement, lang: Lang): Promise<void> {
   try {
     const { svg } = await mermaid.render(`lesson-diagram-${counter++}`, source);
     view.innerHTML = svg;
+    keepReadable(view);
     figure.dataset.drawn = 'true';
   } catch {
     view.textContent = '';

@@ -27,16 +27,22 @@ document.addEventListener('click', (event) => {
   if (target?.closest('[data-open-dock]')) void labDock().then((d) => d.show());
 });
 
-const nearView = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      nearView.unobserve(entry.target);
-      const el = entry.target as HTMLElement;
-      if (el.matches('[data-mermaid]')) void import('./diagrams').then((m) => m.drawDiagram(el, lang));
-      else void import('./islands').then((m) => m.mountIsland(el, lang, labDock));
-    }
-  },
-  { rootMargin: '400px 0px' },
-);
-document.querySelectorAll('[data-mermaid], .lab-island').forEach((el) => nearView.observe(el));
+/** Calls `load` for each element once it comes within `margin` of the screen. */
+function whenNear(selector: string, margin: string, load: (el: HTMLElement) => void): void {
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        load(entry.target as HTMLElement);
+      }
+    },
+    { rootMargin: `${margin} 0px` },
+  );
+  document.querySelectorAll(selector).forEach((el) => observer.observe(el));
+}
+
+// Islands are small: start them a little early. mermaid is large (about 190 KB gzip): only
+// for a diagram that is really about to be seen.
+whenNear('.lab-island', '400px', (el) => void import('./islands').then((m) => m.mountIsland(el, lang, labDock)));
+whenNear('[data-mermaid]', '100px', (el) => void import('./diagrams').then((m) => m.drawDiagram(el, lang)));

@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
+import { SITE_DIR } from '../helpers/lessons.js';
 import { decodeEntities } from '../../site/lib/searchIndex.js';
 
-const dist = DEFAULT_SITE_DIR;
+const dist = SITE_DIR;
 
 function htmlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -104,7 +104,7 @@ describe('the built site', () => {
         expect(html.match(/class="try-it"/g)?.length ?? 0, `${prefix.join('/')}/${slug} has no Try-it block`).toBeGreaterThan(0);
       }
       const page = (slug: string): string => decodeEntities(readFileSync(join(dist, ...prefix, slug, 'index.html'), 'utf8'));
-      expect(page('architecture')).toMatch(/data-mermaid[\s\S]*flowchart LR/);
+      expect(page('architecture')).toMatch(/data-mermaid[\s\S]*flowchart TB[\s\S]*MUA[\s\S]*MTA[\s\S]*MDA/);
       expect(page('protocols')).toMatch(/data-mermaid[\s\S]*sequenceDiagram[\s\S]*MAIL FROM:<alice@example.com>/);
       expect(page('postfix-dovecot')).toMatch(/data-mermaid[\s\S]*sequenceDiagram[\s\S]*LMTP/);
       expect(page('storage-dns')).toMatch(/data-mermaid[\s\S]*sequenceDiagram[\s\S]*MX[\s\S]*PTR[\s\S]*_domainkey[\s\S]*v=DMARC1/);

@@ -17,7 +17,7 @@ describe('lesson blocks', () => {
     const html = tree.children![0]!.value!;
     expect(tree.children![0]!.type).toBe('html');
     expect(html).toContain('data-try="smtp"');
-    expect(html).toContain('<pre class="try-commands"><code>EHLO a.example\nQUIT</code></pre>');
+    expect(html).toContain('<pre class="try-commands" tabindex="0"><code>EHLO a.example\nQUIT</code></pre>');
     expect(html).toContain('Standard port 25 · Lab port 2025');
     expect(html).toContain('250 &lt;ok&gt; &amp; done');
     expect(html).not.toContain('data-fresh');

@@ -49,14 +49,14 @@ function tryBlock(lang: Lang, meta: string, commands: string, expect: string | u
   if (!info) throw new LessonSyntaxError(`"try ${service}": unknown service; use one of ${SERVICES.map((s) => s.id).join(', ')}`);
   const labPort = info.standardPort + 2000;
   const expectHtml = expect
-    ? `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre><code>${escapeHtml(expect)}</code></pre></div>`
+    ? `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre tabindex="0"><code>${escapeHtml(expect)}</code></pre></div>`
     : '';
   return (
     `<div class="try-it" data-service="${info.id}">` +
     `<div class="try-head"><span class="try-label">${escapeHtml(t(lang, 'tryIt'))}</span>` +
     `<span class="try-service">${info.id} · ${escapeHtml(t(lang, 'standardPort'))} ${info.standardPort} · ${escapeHtml(t(lang, 'labPort'))} ${labPort}</span>` +
     `<button type="button" class="try-run" data-try="${info.id}"${options.includes('fresh') ? ' data-fresh' : ''}>${escapeHtml(t(lang, 'pasteIntoTerminal'))}</button></div>` +
-    `<pre class="try-commands"><code>${escapeHtml(commands)}</code></pre>` +
+    `<pre class="try-commands" tabindex="0"><code>${escapeHtml(commands)}</code></pre>` +
     expectHtml +
     `</div>`
   );
@@ -117,7 +117,7 @@ export function transformLessonTree(tree: MdNode, lang: Lang): { hasMermaid: boo
       } else if (child.lang === 'expect') {
         children[i] = {
           type: 'html',
-          value: `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre><code>${escapeHtml(value)}</code></pre></div>`,
+          value: `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre tabindex="0"><code>${escapeHtml(value)}</code></pre></div>`,
         };
       } else if (child.lang === 'mermaid') {
         children[i] = { type: 'html', value: diagramBlock(lang, meta, value) };
