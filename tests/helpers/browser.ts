@@ -11,7 +11,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does).`);
-  if (!existsSync(join(DEFAULT_SITE_DIR, 'index.html'))) throw new Error('The site is not built: run `npm run build` (npm test does it first).');
+  const site = process.env.MAILLAB_SITE_DIR ?? DEFAULT_SITE_DIR;
+  if (!existsSync(join(site, 'index.html'))) throw new Error('The site is not built: run `npm run build` (npm test does it first).');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

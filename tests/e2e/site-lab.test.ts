@@ -1,0 +1,108 @@
+/**
+ * The lessons' live parts in real Chromium against a real lab: the port table opens a
+ * working terminal, a "Try it" block pastes into the terminal and the real server answers,
+ * and mail sent from a terminal appears as a new file in the live Maildir view.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { SITE_DIR, dockTerminal, terminalText } from '../helpers/lessons.js';
+
+let lab: TestLab;
+let browser: Browser;
+beforeAll(async () => {
+  lab = await startTestLab({ siteDir: SITE_DIR });
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await lab?.dispose();
+});
+
+const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+
+describe('lessons with a live lab', () => {
+  it('opens a working terminal from the port table in the lesson', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url('/en/lessons/ports-security/'));
+    const table = page.locator('.lab-island[data-island="ports"]');
+    await table.scrollIntoViewIfNeeded();
+    // The live table replaced the static one and shows the real listeners and ports.
+    const smtpRow = table.locator('tr[data-service="smtp"]');
+    await expect.poll(() => smtpRow.locator('td').nth(5).innerText()).toBe('● listening');
+    await expect(smtpRow.locator('td').nth(1).innerText()).resolves.toBe(String(lab.port('smtp')));
+    // No terminal (and no xterm) until the learner asks for one.
+    await expect(page.locator('.dock').count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: 'Open terminal: pop3', exact: true }).click();
+    const terminal = dockTerminal(page, 'pop3');
+    await terminal.and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await expect.poll(() => terminalText(page, 'pop3')).toMatch(/\+OK mail\.example\.com POP3 MailLab ready/);
+    await terminal.locator('.screen').click();
+    await page.keyboard.type('CAPA');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page, 'pop3')).toMatch(/STLS[\s\S]*\n\./);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('pastes a Try-it block into the terminal with one click, and the real server answers', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url('/lessons/architecture/'));
+    const firstTry = page.locator('.try-it').first();
+    await expect(firstTry.locator('.try-commands').innerText()).resolves.toBe('EHLO client.example');
+    await firstTry.getByRole('button', { name: '粘贴到终端并执行' }).click();
+    const terminal = dockTerminal(page, 'smtp');
+    await terminal.and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    // The command is echoed, then the server's reply follows it.
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/220 mail\.example\.com ESMTP MailLab[\s\S]*EHLO client\.example[\s\S]*250-mail\.example\.com Nice to meet you/);
+
+    // The next block continues the same session: a whole SMTP transaction.
+    await page.locator('.try-it').nth(1).getByRole('button').click();
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/354 End data[\s\S]*250 2\.0\.0 Ok: queued as [0-9A-F]+[\s\S]*221 Bye/);
+    await expect(page.locator('.dock [role="tab"]').count()).resolves.toBe(1);
+
+    // A "fresh" POP3 block opens its own connection and reads the message just sent.
+    await page.locator('.try-it[data-service="pop3"]').first().getByRole('button').click();
+    await expect.poll(() => terminalText(page, 'pop3'), { timeout: 15_000 }).toMatch(/Subject: Lunch\?[\s\S]*Are you free at noon\?/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('shows a mail sent in a terminal as a new file in the live Maildir view, then its flags', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url('/en/lessons/storage-dns/'));
+    const view = page.locator('.lab-island[data-island="maildir"] .maildir');
+    await view.scrollIntoViewIfNeeded();
+    await expect.poll(() => view.getAttribute('data-user')).toBe('bob@example.com');
+    const inboxNew = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="new"] .file');
+    const inboxCur = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="cur"] .file');
+    await expect.poll(() => inboxNew.count()).toBe(3);
+    const before = await inboxNew.evaluateAll((files) => files.map((f) => f.getAttribute('data-file')));
+
+    // "Watch it happen": the SMTP block delivers to Bob.
+    await page.locator('.try-it[data-service="smtp"]').first().getByRole('button').click();
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 15_000 }).toMatch(/250 2\.0\.0 Ok: queued as/);
+    // The view polls while it is on screen; the click scrolled to the Try-it block below it.
+    await view.scrollIntoViewIfNeeded();
+    await expect.poll(() => inboxNew.count(), { timeout: 10_000 }).toBe(4);
+    const added = (await inboxNew.evaluateAll((files) => files.map((f) => f.getAttribute('data-file')))).filter((n) => !before.includes(n));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^\d+\.M\d+P\d+Q\d+\.[^,]+,S=\d+,W=\d+$/);
+    await expect(view.locator(`.file.fresh[data-file="${added[0]}"]`).count()).resolves.toBe(1);
+
+    // The IMAP block selects, reads and flags it: new/ empties, the file is now …:2,FS in cur/.
+    await page.locator('.try-it[data-service="imap"]').first().getByRole('button').click();
+    await expect.poll(() => terminalText(page, 'imap'), { timeout: 15_000 }).toMatch(/a4 OK STORE completed/);
+    await view.scrollIntoViewIfNeeded();
+    await expect.poll(() => inboxNew.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => inboxCur.evaluateAll((files) => files.map((f) => f.getAttribute('data-file'))), { timeout: 10_000 }).toContain(`${added[0]}:2,FS`);
+    await expect(view.locator(`.file[data-file="${added[0]}:2,FS"] .flag`).allInnerTexts()).resolves.toEqual(['F flagged', 'S seen']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
