@@ -20,5 +20,7 @@ export interface DockApi {
 
 export function mountDock(target: HTMLElement, lang: Lang): DockApi {
   target.replaceChildren();
-  return mount(LessonDock, { target, props: { lang } }) as unknown as DockApi;
+  // The dock's Maildir view starts on the mailbox this lesson is about, if it names one.
+  const maildirUser = document.querySelector<HTMLElement>('.lab-island[data-island="maildir"][data-user]')?.dataset.user;
+  return mount(LessonDock, { target, props: { lang, maildirUser } }) as unknown as DockApi;
 }

@@ -170,6 +170,11 @@ describe('quality', () => {
     const box = (await terminal.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(375);
+    // Every control of the dock is on screen, none cut off at the right edge.
+    for (const control of await page.locator('.dock-bar button, .dock-bar select').all()) {
+      const b = (await control.boundingBox())!;
+      expect(b.x + b.width, await control.innerText()).toBeLessThanOrEqual(375);
+    }
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await page.close();
   }, 180_000);
