@@ -5,7 +5,7 @@
  * QUIT. Every line both ways is kept as a transcript for the learner to read.
  */
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 
 export interface SmtpReply {
   code: number;
@@ -37,6 +37,9 @@ export interface RelayRequest {
   message: Buffer;
   timeoutMs: number;
 }
+
+/** One client TLS context for every relay: building one per connection costs more than the handshake. */
+let clientContext: SecureContext | undefined;
 
 class ReplyReader {
   private buffer = '';
@@ -135,7 +138,8 @@ class Session {
 
   async startTls(serverName: string): Promise<void> {
     this.reader.detach();
-    const secure = tlsConnect({ socket: this.socket as Socket, servername: serverName, rejectUnauthorized: false });
+    clientContext ??= createSecureContext();
+    const secure = tlsConnect({ socket: this.socket as Socket, servername: serverName, rejectUnauthorized: false, secureContext: clientContext });
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', () => resolve());
       secure.once('error', reject);

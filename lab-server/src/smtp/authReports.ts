@@ -35,8 +35,13 @@ const savesSincePrune = new Map<string, number>();
 const PRUNE_EVERY = 50;
 
 export async function saveAuthReport(sandbox: Sandbox, report: AuthReport): Promise<void> {
-  await mkdir(dir(sandbox), { recursive: true });
-  await writeFile(join(dir(sandbox), `${report.id}.json`), JSON.stringify(report, null, 1) + '\n');
+  const file = join(dir(sandbox), `${report.id}.json`);
+  const data = JSON.stringify(report, null, 1) + '\n';
+  await writeFile(file, data).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(dir(sandbox), { recursive: true });
+    await writeFile(file, data);
+  });
   const saves = (savesSincePrune.get(sandbox.dir) ?? 0) + 1;
   savesSincePrune.set(sandbox.dir, saves % PRUNE_EVERY);
   if (saves >= PRUNE_EVERY) await prune(sandbox);
