@@ -166,6 +166,8 @@ export class LineEditor {
     parts.forEach((part, i) => {
       this.insert(part.replace(/[\x00-\x1f\x7f]/g, ''));
       if (i < parts.length - 1) {
+        // Draw each pasted line before it is sent, as a terminal shows what was pasted.
+        result.echo += this.redraw();
         const sent = this.submit();
         result.echo += sent.echo;
         result.lines.push(...sent.lines);

@@ -17,6 +17,8 @@ beforeAll(async () => {
   await writeFile(join(site, 'index.html'), '<h1>邮件实验室</h1>');
   await writeFile(join(site, 'en', 'index.html'), '<h1>MailLab</h1>');
   await writeFile(join(site, '..', 'maillab-secret.txt'), 'do not serve');
+  await mkdir(join(site, '_astro'));
+  await writeFile(join(site, '_astro', 'page.abc123.js'), 'console.log("mail");\n'.repeat(200));
   lab = await startTestLab({ siteDir: site });
 });
 afterAll(async () => {
@@ -41,6 +43,17 @@ describe('web server', () => {
     const smtp = body.services.find((s) => s.id === 'smtp')!;
     expect(smtp).toMatchObject({ standardPort: 25, labPort: lab.port('smtp'), tls: 'starttls' });
     expect(body.services.find((s) => s.id === 'pop3s')).toMatchObject({ standardPort: 995, tls: 'implicit' });
+  });
+
+  it('gzips text for browsers that accept it and caches hashed assets for good', async () => {
+    const raw = await run('curl', ['-s', '-D', '-', '-o', '/dev/null', url('/_astro/page.abc123.js')]);
+    expect(raw.stdout).toMatch(/content-length: 4200/i);
+    expect(raw.stdout).toMatch(/cache-control: public, max-age=31536000, immutable/i);
+    const zipped = await run('curl', ['-s', '--compressed', '-D', '-', url('/_astro/page.abc123.js')]);
+    expect(zipped.stdout).toMatch(/content-encoding: gzip/i);
+    expect(zipped.stdout.endsWith('console.log("mail");\n'.repeat(200))).toBe(true);
+    const page = await run('curl', ['-s', '-D', '-', '-o', '/dev/null', url('/')]);
+    expect(page.stdout).toMatch(/cache-control: no-cache/i);
   });
 
   it('never serves files outside the site directory', async () => {

@@ -72,6 +72,10 @@ describe('LineEditor', () => {
     expect(ed.line).toBe('QU');
     expect(ed.input('\x1b[200~a\r\nb\x1b[201~').lines).toEqual(['QUa']);
     expect(ed.line).toBe('b');
+    // Pasted lines are drawn, not only sent.
+    const shown = new LineEditor().input('EHLO x\rQUIT\r');
+    expect(shown.echo.indexOf('EHLO x')).toBeGreaterThan(-1);
+    expect(shown.echo.indexOf('QUIT')).toBeGreaterThan(shown.echo.indexOf('EHLO x'));
   });
 
   it('reports Ctrl+C instead of sending anything', () => {

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { createGzip } from 'node:zlib';
 
 /** A route handler; `params` holds the values of ":name" segments of its pattern. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => Promise<void> | void;
@@ -54,8 +55,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(data);
 }
 
-/** Serves files under siteDir; "/a/" serves "/a/index.html". Never leaves siteDir. */
-async function serveStatic(siteDir: string, url: URL, res: ServerResponse): Promise<boolean> {
+const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.txt']);
+
+/**
+ * Serves files under siteDir; "/a/" serves "/a/index.html". Never leaves siteDir. Text is
+ * gzipped for browsers that accept it; Astro's hashed assets under /_astro/ are cached for
+ * good, pages are revalidated so a rebuilt site shows at once.
+ */
+async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   let path: string;
   try {
     path = decodeURIComponent(url.pathname);
@@ -72,8 +79,22 @@ async function serveStatic(siteDir: string, url: URL, res: ServerResponse): Prom
       info = await stat(file);
     }
     if (!info.isFile()) return false;
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': info.size });
-    createReadStream(file).pipe(res);
+    const ext = extname(file);
+    const headers: Record<string, string | number> = {
+      'content-type': MIME[ext] ?? 'application/octet-stream',
+      'cache-control': path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    const gzip = COMPRESSIBLE.has(ext) && info.size > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    if (gzip) Object.assign(headers, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+    else headers['content-length'] = info.size;
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return true;
+    }
+    const body = createReadStream(file);
+    if (gzip) body.pipe(createGzip()).pipe(res);
+    else body.pipe(res);
     return true;
   } catch {
     return false;
@@ -110,7 +131,7 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>):
         if (url.pathname.startsWith('/api/')) {
           return sendJson(res, 404, { error: { en: 'No such API route.', 'zh-CN': '没有这个 API 路径。' } });
         }
-        if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(siteDir, url, res))) return;
+        if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(siteDir, url, req, res))) return;
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Not found. Go back to the start page: /\n页面不存在，请回到首页：/\n');
       } catch (err) {
