@@ -12,7 +12,7 @@
  * highlighted. The plugin also notes in the frontmatter what the page needs (hasMermaid,
  * hasTry, islands) so the lesson page loads only those scripts.
  */
-import { SERVICES } from '../../../lab-server/src/services.ts';
+import { defaultLabPort, SERVICES } from '../../../lab-server/src/services.ts';
 import { t, type Lang } from '../../i18n/ui.ts';
 
 interface MdNode {
@@ -47,7 +47,7 @@ function tryBlock(lang: Lang, meta: string, commands: string, expect: string | u
   const [service = '', ...options] = meta.split(/\s+/);
   const info = SERVICES.find((s) => s.id === service);
   if (!info) throw new LessonSyntaxError(`"try ${service}": unknown service; use one of ${SERVICES.map((s) => s.id).join(', ')}`);
-  const labPort = info.standardPort + 2000;
+  const labPort = defaultLabPort(info, 2000);
   const expectHtml = expect
     ? `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre tabindex="0"><code>${escapeHtml(expect)}</code></pre></div>`
     : '';
@@ -75,7 +75,7 @@ function diagramBlock(lang: Lang, caption: string, source: string): string {
 function staticPortTable(lang: Lang): string {
   const rows = SERVICES.map(
     (s) =>
-      `<tr><th scope="row">${s.id}</th><td>${s.standardPort}</td><td>${s.standardPort + 2000}</td><td>${escapeHtml(
+      `<tr><th scope="row">${s.id}</th><td>${s.standardPort}</td><td>${defaultLabPort(s, 2000)}</td><td>${escapeHtml(
         s.tls === 'implicit' ? t(lang, 'implicit') : s.protocol === 'pop3' ? t(lang, 'stls') : t(lang, 'starttls'),
       )}</td><td>${escapeHtml(s.purpose[lang])}</td></tr>`,
   ).join('');
