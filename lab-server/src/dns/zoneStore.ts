@@ -3,8 +3,9 @@
  * BIND's master-file syntax. Learners' edits replace a file whole (write, fsync, rename), so
  * the DNS server never reads half a zone.
  */
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite.js';
 import type { Sandbox } from '../world/sandbox.js';
 
 const ZONE_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -51,14 +52,5 @@ export async function writeZoneText(sandbox: Sandbox, name: string, text: string
   const zone = zoneName(name);
   if (!zone) throw new Error(`Invalid zone name "${name}"`);
   await mkdir(zonesDir(sandbox), { recursive: true });
-  const target = join(zonesDir(sandbox), `${zone}.zone`);
-  const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
+  await writeFileAtomic(join(zonesDir(sandbox), `${zone}.zone`), text);
 }

@@ -3,8 +3,9 @@
  * UID, and the UID given to each message base name. It makes UIDs (and so POP3 UIDLs)
  * survive restarts. Written whole to a temporary file, fsynced, then renamed over the old one.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite.js';
 
 export const UIDLIST_FILE = 'maillab-uidlist';
 
@@ -44,14 +45,5 @@ export async function writeUidList(folderDir: string, list: UidList): Promise<vo
   const entries = [...list.uids].sort((a, b) => a[1] - b[1]);
   const text =
     `1 V${list.uidValidity} N${list.nextUid}\n` + entries.map(([base, uid]) => `${uid} ${base}\n`).join('');
-  const target = join(folderDir, UIDLIST_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
+  await writeFileAtomic(join(folderDir, UIDLIST_FILE), text);
 }

@@ -53,39 +53,35 @@ const NOT_LOGGED_IN = text('Log in or join your class first (on the /join/ page)
 const unknownExercise = (id: string): Text => text(`There is no exercise "${id}". GET /api/exercises lists them.`, `没有编号为 "${id}" 的练习。GET /api/exercises 会列出所有练习。`);
 
 export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
+  /** Every exercise route needs a learner: without one (classroom mode, not logged in) it is 401. */
+  const signedIn =
+    (handler: (req: IncomingMessage, res: ServerResponse, who: Requester, params: Record<string, string>) => Promise<void> | void): Route =>
+    (req, res, _url, params) => {
+      const who = deps.requester(req);
+      if (!who) {
+        req.resume();
+        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+      }
+      return handler(req, res, who, params);
+    };
   const lookup = (id: string | undefined): Exercise | undefined => (id ? deps.catalog.get(id) : undefined);
   const progressOf = (learnerId: string): Map<string, ExerciseProgress> => new Map(deps.learners.progress(learnerId).map((p) => [p.exerciseId, p]));
 
   return {
-    'GET /api/exercises': (req, res) => {
-      const who = deps.requester(req);
-      if (!who) {
-        req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
-      }
+    'GET /api/exercises': signedIn((_req, res, who) => {
       const progress = progressOf(who.learnerId);
       reply(res, who, 200, {
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, kind: e.kind, title: e.title, ...progressView(progress.get(e.id)) })),
       });
-    },
+    }),
 
-    'GET /api/exercises/:id': (req, res, _url, params) => {
-      const who = deps.requester(req);
-      if (!who) {
-        req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
-      }
+    'GET /api/exercises/:id': signedIn((_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
       reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
-    },
+    }),
 
-    'GET /api/exercises/:id/solution': (req, res, _url, params) => {
-      const who = deps.requester(req);
-      if (!who) {
-        req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
-      }
+    'GET /api/exercises/:id/solution': signedIn((_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
       const p = progressOf(who.learnerId).get(exercise.id);
@@ -94,14 +90,9 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
         return problem(res, who, 403, text(`The solution opens after ${SOLUTION_AFTER_ATTEMPTS} attempts (${left} to go), or once you pass. Try the hints first.`, `尝试 ${SOLUTION_AFTER_ATTEMPTS} 次后（还差 ${left} 次）或通过后才能查看答案。先看看提示吧。`));
       }
       reply(res, who, 200, { solution: exercise.solution });
-    },
+    }),
 
-    'POST /api/exercises/:id/attempts': async (req, res, _url, params) => {
-      const who = deps.requester(req);
-      if (!who) {
-        req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
-      }
+    'POST /api/exercises/:id/attempts': signedIn(async (req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) {
         req.resume();
@@ -124,14 +115,9 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
       const attempt = deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
       reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
-    },
+    }),
 
-    'GET /api/progress': (req, res) => {
-      const who = deps.requester(req);
-      if (!who) {
-        req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
-      }
+    'GET /api/progress': signedIn((_req, res, who) => {
       const learner = deps.learners.get(who.learnerId)!;
       const progress = progressOf(who.learnerId);
       const chapters = [...new Set(deps.catalog.list.map((e) => e.chapter))].map((chapter) => {
@@ -144,6 +130,6 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
         chapters,
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, ...progressView(progress.get(e.id)) })),
       });
-    },
+    }),
   };
 }
