@@ -1,7 +1,8 @@
 /**
  * The mail world's small parts on their own: back-off, the manual clock, the on-disk queue
  * after a crash, mailq, the bounce's RFC 3464 structure, missing headers, the zone check,
- * applying exercise records, sandbox seeding and reset, and the CLI's --dns-port.
+ * applying exercise records, sandbox seeding and reset, the lab resolver's cache, and the
+ * CLI's --dns-port.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveConfig } from '../../lab-server/src/cli.js';
 import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
+import { LabDns } from '../../lab-server/src/dns/labDns.js';
 import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
 import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/dns/zoneStore.js';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
@@ -159,6 +161,30 @@ describe('zones', () => {
     expect(await readZoneText(a, 'example.com')).toBe(zone);
     expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
     expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+});
+
+describe('the lab resolver', () => {
+  it('answers a repeated question from its cache, and sees a saved zone at the very next question', async () => {
+    const sandboxes = new Sandboxes(join(dir, 'resolver'));
+    const sandbox = await sandboxes.create('r');
+    const dns = new LabDns();
+    const resolver = dns.resolver(sandbox).traced();
+    const spf = await resolver.resolve('example.com', 'TXT');
+    expect(spf).toEqual([['v=spf1 mx a -all']]);
+    // The cached answer is shared: a caller that changes its copy changes nothing for the next one.
+    (spf as unknown[]).push('changed');
+    expect(() => ((spf[0] as string[])[0] = 'changed')).toThrow(TypeError);
+    expect(await resolver.resolve('example.com', 'TXT')).toEqual([['v=spf1 mx a -all']]);
+    expect(resolver.traces.map((t) => `${t.name} ${t.type} ${t.status}`)).toEqual(['example.com TXT NOERROR', 'example.com TXT NOERROR']);
+
+    const zone = (await readZoneText(sandbox, 'example.com'))!;
+    expect((await dns.saveZone(sandbox, 'example.com', zone.replace('"v=spf1 mx a -all"', '"v=spf1 ip4:10.9.9.9 -all"'))).ok).toBe(true);
+    expect(await resolver.resolve('example.com', 'TXT')).toEqual([['v=spf1 ip4:10.9.9.9 -all']]);
+    await expect(resolver.resolve('nowhere.example.com', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(resolver.resolve('nowhere.example.com', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    expect(await dns.restoreZone(sandbox, 'example.com')).toBe(true);
+    expect(await resolver.resolve('example.com', 'TXT')).toEqual([['v=spf1 mx a -all']]);
   });
 });
 

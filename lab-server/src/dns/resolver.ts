@@ -71,6 +71,72 @@ export function presentRecord(a: Answer): string {
   }
 }
 
+/**
+ * Answers already worked out, per loaded set of zones. Saving a zone loads a new Authority, so
+ * an edit is seen by the very next question, as with a server that has no cache; what this
+ * saves is encoding and decoding the same SPF, DKIM and DMARC answers for every message.
+ */
+const answersByZones = new WeakMap<Authority, Map<string, Packet>>();
+/** Bounds the memory a learner's stream of made-up names can take. */
+const MAX_CACHED_ANSWERS = 5000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+interface Resolved {
+  /** NOERROR, NXDOMAIN, NODATA, SERVFAIL */
+  status: string;
+  error?: DnsErrorCode;
+  /** The answers as zone-file text, for traces. */
+  presented: readonly string[];
+  /** The records of the wanted type in node:dns shapes. */
+  results: readonly unknown[];
+}
+
+/** What resolve() makes of a (shared, frozen) response, worked out once per response. */
+const resolvedAnswers = new WeakMap<Packet, Resolved>();
+
+function resolved(packet: Packet, wanted: string): Resolved {
+  let answer = resolvedAnswers.get(packet);
+  if (answer) return answer;
+  const rcode = (packet as Packet & { rcode?: string }).rcode ?? 'NOERROR';
+  const records = (packet.answers ?? []).filter((a) => a.type === wanted);
+  const status = rcode === 'NOERROR' && records.length === 0 ? 'NODATA' : rcode === 'REFUSED' ? 'NXDOMAIN' : rcode;
+  const error: DnsErrorCode | undefined =
+    rcode === 'NXDOMAIN' || rcode === 'REFUSED' ? 'ENOTFOUND' : rcode !== 'NOERROR' ? 'ESERVFAIL' : records.length === 0 ? 'ENODATA' : undefined;
+  answer = deepFreeze({
+    status,
+    ...(error ? { error } : {}),
+    presented: (packet.answers ?? []).map(presentRecord),
+    results: error ? [] : records.map(nodeDnsShape),
+  });
+  resolvedAnswers.set(packet, answer);
+  return answer;
+}
+
+/** One record as node:dns's resolve() returns it, which is what mailauth expects. */
+function nodeDnsShape(a: Answer): unknown {
+  switch (a.type) {
+    case 'MX':
+      return { exchange: a.data.exchange, priority: a.data.preference ?? 0 };
+    case 'TXT':
+      return (Array.isArray(a.data) ? a.data : [a.data]).map(text);
+    case 'SOA':
+      return { nsname: a.data.mname, hostmaster: a.data.rname, serial: a.data.serial, refresh: a.data.refresh, retry: a.data.retry, expire: a.data.expire, minttl: a.data.minimum };
+    case 'SRV':
+      return { name: a.data.target, port: a.data.port, priority: a.data.priority, weight: a.data.weight };
+    case 'CAA':
+      return { critical: a.data.flags ?? 0, [a.data.tag]: a.data.value };
+    default:
+      return (a as { data: unknown }).data;
+  }
+}
+
 export class LabResolver {
   constructor(
     private readonly authority: () => Promise<Authority>,
@@ -78,11 +144,23 @@ export class LabResolver {
     readonly traces?: LookupTrace[],
   ) {}
 
-  /** Asks one question; returns the decoded response (as dig would see it over TCP). */
+  /**
+   * Asks one question; returns the decoded response (as dig would see it over TCP), frozen:
+   * it is shared by every later asker of the same question until the zones change.
+   */
   async query(name: string, type: string): Promise<Packet> {
-    const reply = answerQuery(buildQuery(name, type), await this.authority(), 'tcp');
-    if (!reply) throw new DnsLookupError('ESERVFAIL', name, type);
-    return dnsPacket.decode(reply);
+    const authority = await this.authority();
+    let cache = answersByZones.get(authority);
+    if (!cache) answersByZones.set(authority, (cache = new Map()));
+    const key = `${type} ${name}`;
+    let packet = cache.get(key);
+    if (!packet) {
+      const reply = answerQuery(buildQuery(name, type), authority, 'tcp');
+      if (!reply) throw new DnsLookupError('ESERVFAIL', name, type);
+      if (cache.size >= MAX_CACHED_ANSWERS) cache.clear();
+      cache.set(key, (packet = deepFreeze(dnsPacket.decode(reply))));
+    }
+    return packet;
   }
 
   /** True when the name belongs to one of the sandbox's zones: it exists in the lab world. */
@@ -98,30 +176,10 @@ export class LabResolver {
   /** node:dns `resolve(name, type)`, answered by the sandbox's zones. */
   readonly resolve = async (name: string, type = 'A'): Promise<unknown[]> => {
     const wanted = type.toUpperCase();
-    const packet = await this.query(name, wanted);
-    const rcode = (packet as Packet & { rcode?: string }).rcode ?? 'NOERROR';
-    const records = (packet.answers ?? []).filter((a) => a.type === wanted);
-    const status = rcode === 'NOERROR' && records.length === 0 ? 'NODATA' : rcode === 'REFUSED' ? 'NXDOMAIN' : rcode;
-    this.traces?.push({ name, type: wanted, status, answers: (packet.answers ?? []).map(presentRecord) });
-    if (rcode === 'NXDOMAIN' || rcode === 'REFUSED') throw new DnsLookupError('ENOTFOUND', name, wanted);
-    if (rcode !== 'NOERROR') throw new DnsLookupError('ESERVFAIL', name, wanted);
-    if (records.length === 0) throw new DnsLookupError('ENODATA', name, wanted);
-    return records.map((a): unknown => {
-      switch (a.type) {
-        case 'MX':
-          return { exchange: a.data.exchange, priority: a.data.preference ?? 0 };
-        case 'TXT':
-          return (Array.isArray(a.data) ? a.data : [a.data]).map(text);
-        case 'SOA':
-          return { nsname: a.data.mname, hostmaster: a.data.rname, serial: a.data.serial, refresh: a.data.refresh, retry: a.data.retry, expire: a.data.expire, minttl: a.data.minimum };
-        case 'SRV':
-          return { name: a.data.target, port: a.data.port, priority: a.data.priority, weight: a.data.weight };
-        case 'CAA':
-          return { critical: a.data.flags ?? 0, [a.data.tag]: a.data.value };
-        default:
-          return (a as { data: unknown }).data;
-      }
-    });
+    const answer = resolved(await this.query(name, wanted), wanted);
+    this.traces?.push({ name, type: wanted, status: answer.status, answers: [...answer.presented] });
+    if (answer.error) throw new DnsLookupError(answer.error, name, wanted);
+    return [...answer.results];
   };
 
   /** MX hosts of a domain, most preferred first. */
