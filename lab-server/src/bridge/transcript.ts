@@ -5,9 +5,9 @@
  *   <sandbox dir>/transcripts/<session id>.jsonl
  * The first line describes the session, each further line is one protocol line.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppendLog } from '../files/appendLog.js';
 import type { ServiceId } from '../services.js';
 import type { Sandbox } from '../world/sandbox.js';
 
@@ -39,33 +39,34 @@ export function transcriptsDir(sandbox: Sandbox): string {
 }
 
 /**
- * Appends to one session's transcript through one open file (a busy classroom writes many
- * lines a second; opening the file per line would cost three system calls each).
+ * Appends to one session's transcript. Lines typed in the same moment are written together
+ * (a busy classroom writes many lines a second) and the file is closed while the learner
+ * pauses, so hundreds of idle terminals hold no descriptors.
  */
 export class TranscriptWriter {
-  private readonly stream: WriteStream;
+  private readonly log: AppendLog;
+  private closed = false;
 
   constructor(sandbox: Sandbox, header: TranscriptHeader) {
-    const dir = transcriptsDir(sandbox);
-    mkdirSync(dir, { recursive: true });
-    this.stream = createWriteStream(join(dir, `${header.session}.jsonl`), { flags: 'a' });
-    this.stream.on('error', () => undefined);
-    this.stream.write(JSON.stringify(header) + '\n');
+    this.log = new AppendLog(join(transcriptsDir(sandbox), `${header.session}.jsonl`), Infinity);
+    this.write(header);
   }
 
   add(dir: TranscriptLine['dir'], text: string, tls: boolean): void {
     const line: TranscriptLine = { t: new Date().toISOString(), dir, text };
     if (tls) line.tls = true;
-    if (!this.stream.writableEnded) this.stream.write(JSON.stringify(line) + '\n');
+    if (!this.closed) this.write(line);
   }
 
-  /** Writes what is buffered and closes the file; resolves when it is on disk. */
+  /** Writes what is pending and closes the file; resolves when it is on disk. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.stream.writableFinished || this.stream.destroyed) return resolve();
-      this.stream.end(() => resolve());
-      this.stream.once('error', () => resolve());
-    });
+    this.closed = true;
+    return this.log.close();
+  }
+
+  private write(entry: TranscriptHeader | TranscriptLine): void {
+    // A transcript that cannot be written must not break the learner's session.
+    this.log.append(JSON.stringify(entry)).catch(() => undefined);
   }
 }
 

@@ -4,8 +4,9 @@
  * Lines are appended in order; a file over 1 MB is rotated to .1 (as logrotate would).
  */
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppendLog } from '../files/appendLog.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Clock } from './clock.js';
 
@@ -49,10 +50,7 @@ export interface LogLine {
 }
 
 export class MailLog {
-  private chain: Promise<unknown> = Promise.resolve();
-  private pending: string[] = [];
-  /** Lines since the size was last checked for rotation. */
-  private written = 0;
+  private readonly appender: AppendLog;
 
   constructor(
     readonly file: string,
@@ -61,38 +59,31 @@ export class MailLog {
     private readonly clock: Clock,
     /** Every line is also announced here ('line', LogLine): live views and tests listen. */
     private readonly events: EventEmitter,
-  ) {}
+  ) {
+    this.appender = new AppendLog(file, MAX_LOG_BYTES);
+  }
 
   /** Appends one line from a Postfix program ("smtp", "qmgr", "submission/smtpd", ...). */
   write(program: string, message: string): void {
     const line = `${syslogTime(this.clock.now())} ${this.host} postfix/${program}[${process.pid}]: ${message.replace(/[\r\n]+/g, ' ')}`;
     this.events.emit('line', { sandboxId: this.sandboxId, host: this.host, line } satisfies LogLine);
-    // Lines written while an append is running go out together in the next one.
-    this.pending.push(line);
-    if (this.pending.length === 1) this.chain = this.chain.then(() => this.append()).catch(() => undefined);
+    // A log line that cannot be written must not stop the mail it describes.
+    this.appender.append(line).catch(() => undefined);
+  }
+
+  /** Writes what is pending and lets go of the file. */
+  close(): Promise<void> {
+    return this.appender.close();
   }
 
   /** Waits until every line written so far is on disk. */
   flushed(): Promise<void> {
-    return this.chain.then(() => undefined);
+    return this.appender.flushed();
   }
 
   /** The last `count` lines, oldest first. */
   async tail(count = 200): Promise<string[]> {
     await this.flushed();
     return readMtaLogFile(this.file, count);
-  }
-
-  private async append(): Promise<void> {
-    const lines = this.pending;
-    this.pending = [];
-    if (this.written === 0 || this.written >= 100) {
-      this.written = 0;
-      await mkdir(dirname(this.file), { recursive: true });
-      const size = await stat(this.file).then((s) => s.size, () => 0);
-      if (size > MAX_LOG_BYTES) await rename(this.file, `${this.file}.1`);
-    }
-    this.written += lines.length;
-    await appendFile(this.file, lines.map((l) => `${l}\n`).join(''));
   }
 }

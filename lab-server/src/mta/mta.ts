@@ -135,7 +135,7 @@ export class Mta {
     this.timers.clear();
     this.waiting = [];
     await Promise.allSettled([...this.active.values()]);
-    await this.log.flushed();
+    await this.log.close();
   }
 
   /** Resolves when no attempt is running (tests, benchmarks). */

@@ -1,10 +1,14 @@
 /**
- * What the receiving servers found when they checked SPF, DKIM and DMARC, one JSON file per
- * received message in <sandbox>/auth/<queue id>.json, about the newest 200 kept. The message view
- * reads them to show each check step by step; graders read them to see what happened.
+ * What the receiving servers found when they checked SPF, DKIM and DMARC: one JSON line per
+ * received message, appended to <sandbox>/auth/reports.jsonl, which is rotated to .1 past
+ * 1 MB, so the newest few hundred reports are kept. The message view reads them to show each
+ * check step by step; graders read them to see what happened. One file appended in batches,
+ * rather than a file per message, keeps a busy receiving server from creating and pruning
+ * thousands of small files.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppendLog } from '../files/appendLog.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { AuthOutcome } from './authCheck.js';
 
@@ -23,53 +27,45 @@ export interface AuthReport extends Omit<AuthOutcome, 'header'> {
   header: string;
 }
 
-const KEEP = 200;
+const MAX_BYTES = 1024 * 1024;
 const ID = /^[0-9A-F]{10}$/;
 
-function dir(sandbox: Sandbox): string {
-  return join(sandbox.dir, 'auth');
+function reportsFile(sandbox: Sandbox): string {
+  return join(sandbox.dir, 'auth', 'reports.jsonl');
 }
 
-/** Saves since the last pruning, per sandbox directory: the directory is pruned every PRUNE_EVERY saves. */
-const savesSincePrune = new Map<string, number>();
-const PRUNE_EVERY = 50;
+const logs = new WeakMap<Sandbox, AppendLog>();
 
-export async function saveAuthReport(sandbox: Sandbox, report: AuthReport): Promise<void> {
-  const file = join(dir(sandbox), `${report.id}.json`);
-  const data = JSON.stringify(report, null, 1) + '\n';
-  await writeFile(file, data).catch(async (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-    await mkdir(dir(sandbox), { recursive: true });
-    await writeFile(file, data);
-  });
-  const saves = (savesSincePrune.get(sandbox.dir) ?? 0) + 1;
-  savesSincePrune.set(sandbox.dir, saves % PRUNE_EVERY);
-  if (saves >= PRUNE_EVERY) await prune(sandbox);
-}
-
-/** Keeps the newest KEEP reports (by file time: a report is written once). */
-async function prune(sandbox: Sandbox): Promise<void> {
-  const files = (await readdir(dir(sandbox))).filter((f) => f.endsWith('.json'));
-  if (files.length <= KEEP) return;
-  const dated = await Promise.all(files.map(async (f) => ({ f, at: (await stat(join(dir(sandbox), f)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  dated.sort((a, b) => a.at - b.at);
-  for (const { f } of dated.slice(0, files.length - KEEP)) await rm(join(dir(sandbox), f), { force: true });
+/** Saves one report; resolves once it is in the file, so a reader right after sees it. */
+export function saveAuthReport(sandbox: Sandbox, report: AuthReport): Promise<void> {
+  let log = logs.get(sandbox);
+  if (!log) {
+    const opened = (log = new AppendLog(reportsFile(sandbox), MAX_BYTES));
+    logs.set(sandbox, opened);
+    // A reset or deleted sandbox lost its reports directory: the next report starts a new file.
+    const drop = (): void => {
+      if (logs.get(sandbox) === opened) logs.delete(sandbox);
+      void opened.close();
+    };
+    sandbox.events.once('reset', drop);
+    sandbox.events.once('deleted', drop);
+  }
+  return log.append(JSON.stringify(report));
 }
 
 /** The reports of a sandbox, newest first. */
 export async function listAuthReports(sandbox: Sandbox): Promise<AuthReport[]> {
-  let files: string[];
-  try {
-    files = (await readdir(dir(sandbox))).filter((f) => ID.test(f.replace(/\.json$/, '')));
-  } catch {
-    return [];
-  }
+  const file = reportsFile(sandbox);
   const reports: AuthReport[] = [];
-  for (const f of files) {
-    try {
-      reports.push(JSON.parse(await readFile(join(dir(sandbox), f), 'utf8')) as AuthReport);
-    } catch {
-      // skip a file being written
+  for (const path of [`${file}.1`, file]) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        reports.push(JSON.parse(line) as AuthReport);
+      } catch {
+        // the end of a line still being appended
+      }
     }
   }
   return reports.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
@@ -77,9 +73,5 @@ export async function listAuthReports(sandbox: Sandbox): Promise<AuthReport[]> {
 
 export async function readAuthReport(sandbox: Sandbox, id: string): Promise<AuthReport | undefined> {
   if (!ID.test(id)) return undefined;
-  try {
-    return JSON.parse(await readFile(join(dir(sandbox), `${id}.json`), 'utf8')) as AuthReport;
-  } catch {
-    return undefined;
-  }
+  return (await listAuthReports(sandbox)).find((r) => r.id === id);
 }
