@@ -19,6 +19,11 @@ describe('line ends', () => {
     expect(toWire(stored).equals(wire)).toBe(true);
     expect(wireSize(stored)).toBe(wire.length);
   });
+  it('keeps lone CRs and turns only CRLF pairs into LF', () => {
+    expect(toStored(Buffer.from('a\rb\r\r\n\r\nc\r')).toString()).toBe('a\rb\r\n\nc\r');
+    expect(toStored(Buffer.from('\r\n')).toString()).toBe('\n');
+    expect(toStored(Buffer.from('none')).toString()).toBe('none');
+  });
   it('leaves CRLF in a hand-made file as it is', () => {
     const mixed = Buffer.from('a\r\nb\nc');
     expect(toWire(mixed).toString()).toBe('a\r\nb\r\nc');

@@ -5,19 +5,21 @@
 
 const LF = 0x0a;
 const CR = 0x0d;
+const CRLF = Buffer.from('\r\n');
 
 /** Stored form: every CRLF becomes LF; lone CRs are kept as they are. */
 export function toStored(data: Buffer): Buffer {
-  let crlf = 0;
-  for (let i = 0; i < data.length - 1; i++) if (data[i] === CR && data[i + 1] === LF) crlf++;
-  if (crlf === 0) return data;
-  const out = Buffer.allocUnsafe(data.length - crlf);
+  let at = data.indexOf(CRLF);
+  if (at === -1) return data;
+  const out = Buffer.allocUnsafe(data.length);
   let o = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] === CR && data[i + 1] === LF) continue;
-    out[o++] = data[i]!;
+  let from = 0;
+  for (; at !== -1; at = data.indexOf(CRLF, from)) {
+    o += data.copy(out, o, from, at);
+    from = at + 1; // skip the CR, keep the LF
   }
-  return out;
+  o += data.copy(out, o, from);
+  return out.subarray(0, o);
 }
 
 /**
