@@ -1,14 +1,15 @@
 /**
  * The mail world's small parts on their own: back-off, the manual clock, the on-disk queue
  * after a crash, mailq, the bounce's RFC 3464 structure, missing headers, the zone check,
- * applying exercise records, sandbox seeding and reset, the lab resolver's cache, and the
- * CLI's --dns-port.
+ * applying exercise records, sandbox seeding and reset, DKIM signing, the lab resolver's
+ * cache, and the CLI's --dns-port.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveConfig } from '../../lab-server/src/cli.js';
 import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
 import { LabDns } from '../../lab-server/src/dns/labDns.js';
@@ -20,8 +21,13 @@ import { formatMailq } from '../../lab-server/src/mta/mailq.js';
 import { backoff, dsnOf } from '../../lab-server/src/mta/mta.js';
 import { MailQueue } from '../../lab-server/src/mta/queue.js';
 import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/headers.js';
-import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
+import { signMessage } from '../../lab-server/src/mta/dkimSign.js';
+import { dkimKey, newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
+
+const { dkimVerify } = createRequire(import.meta.url)('mailauth/lib/dkim/verify') as {
+  dkimVerify: (message: Buffer, opts: unknown) => Promise<{ results: Array<{ status: { result: string } }> }>;
+};
 
 let dir: string;
 beforeAll(async () => {
@@ -161,6 +167,26 @@ describe('zones', () => {
     expect(await readZoneText(a, 'example.com')).toBe(zone);
     expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
     expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+});
+
+describe('DKIM signing', () => {
+  it('signs the t= it writes, even when the clock crosses a half second while signing', async () => {
+    const privateKey = await newDkimPrivateKey(1024);
+    const key = { domain: 'example.com', selector: 'default', privateKey, publicKey: publicKeyValue(privateKey) };
+    const message = Buffer.from('From: alice@example.com\r\nTo: carol@otherdomain.com\r\nSubject: t=\r\nMessage-ID: <t@example.com>\r\n\r\nhello\r\n');
+    // A loaded machine: every look at the clock is 60 ms later than the one before.
+    let now = Date.UTC(2026, 10, 29, 0, 0, 0, 400);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 60));
+    let signed: Buffer;
+    try {
+      signed = await signMessage(message, key);
+    } finally {
+      clock.mockRestore();
+    }
+    const resolver = async (): Promise<string[][]> => [[`v=DKIM1; k=rsa; p=${key.publicKey}`]];
+    const verified = await dkimVerify(signed, { resolver, minBitLength: 1024 });
+    expect(verified.results.map((r) => r.status.result)).toEqual(['pass']);
   });
 });
 
