@@ -98,7 +98,10 @@ interface Resolved {
   results: readonly unknown[];
 }
 
-/** What resolve() makes of a (shared, frozen) response, worked out once per response. */
+/**
+ * What resolve() makes of a (shared, frozen) response, worked out once per response (a cached
+ * response belongs to one question, so to one wanted type).
+ */
 const resolvedAnswers = new WeakMap<Packet, Resolved>();
 
 function resolved(packet: Packet, wanted: string): Resolved {
