@@ -70,6 +70,7 @@ describe('the queue on disk', () => {
     const entry = await queue.add({ sender: 'alice@example.com', recipients: [{ address: 'carol@otherdomain.com', status: 'pending' }], arrival: 1, attempts: 0, nextAttempt: 1 }, Buffer.from('Subject: x\r\n\r\nbody\r\n'));
     await writeFile(join(dir, 'queue', 'ABCDEF0123.eml'), 'half a message');
     await writeFile(join(dir, 'queue', 'ABCDEF0124.json.tmp'), '{');
+    await writeFile(join(dir, 'queue', 'ABCDEF0125.eml.4242.7.tmp'), 'an interrupted write');
     const loaded = await queue.load();
     expect(loaded.map((e) => e.id)).toEqual([entry.id]);
     expect((await readdir(join(dir, 'queue'))).sort()).toEqual([`${entry.id}.eml`, `${entry.id}.json`]);

@@ -6,9 +6,10 @@ import { open, rename, unlink } from 'node:fs/promises';
 
 let counter = 0;
 
-export async function writeFileAtomic(target: string, data: string | Buffer): Promise<void> {
+/** `mode` is for a new file (0o600 for a private key). */
+export async function writeFileAtomic(target: string, data: string | Buffer, mode = 0o666): Promise<void> {
   const temp = `${target}.${process.pid}.${++counter}.tmp`;
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'w', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -6,8 +6,9 @@
  * read back when the lab starts, so deferred mail survives a restart.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite.js';
 
 export type RecipientStatus = 'pending' | 'sent' | 'bounced';
 
@@ -46,18 +47,6 @@ export function newQueueId(): string {
   return randomBytes(5).toString('hex').toUpperCase();
 }
 
-async function writeAtomically(path: string, data: Buffer | string): Promise<void> {
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-}
-
 export class MailQueue {
   constructor(readonly dir: string) {}
 
@@ -67,14 +56,14 @@ export class MailQueue {
     let id = wantedId && QUEUE_ID.test(wantedId) ? wantedId : newQueueId();
     while (await this.exists(id)) id = newQueueId();
     const full: QueueEntry = { ...entry, id, size: message.length };
-    await writeAtomically(join(this.dir, `${id}.eml`), message);
+    await writeFileAtomic(join(this.dir, `${id}.eml`), message);
     await this.save(full);
     return full;
   }
 
   /** Writes an entry's state. */
   async save(entry: QueueEntry): Promise<void> {
-    await writeAtomically(join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 1) + '\n');
+    await writeFileAtomic(join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 1) + '\n');
   }
 
   async message(id: string): Promise<Buffer> {
@@ -99,7 +88,8 @@ export class MailQueue {
     }
     const entries: QueueEntry[] = [];
     for (const file of files) {
-      const id = file.replace(/\.(json|eml|json\.tmp|eml\.tmp)$/, '');
+      // <id>.json, <id>.eml, or a temporary file of an interrupted write: <id>.json.<pid>.<n>.tmp
+      const id = file.slice(0, file.indexOf('.'));
       if (!QUEUE_ID.test(id)) continue;
       if (file.endsWith('.tmp') || (file.endsWith('.eml') && !files.includes(`${id}.json`))) {
         await rm(join(this.dir, file), { force: true });

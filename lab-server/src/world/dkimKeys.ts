@@ -5,9 +5,10 @@
  * the public half is published in the seeded zone as <selector>._domainkey.<domain>.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../files/atomicWrite.js';
 import type { Sandbox } from './sandbox.js';
 
 /** The selector the course uses: default._domainkey.example.com. */
@@ -53,17 +54,8 @@ export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      const pem = await newDkimPrivateKey();
       // Written under a temporary name and renamed: a key file is whole or absent.
-      const temp = `${path}.${process.pid}.tmp`;
-      const handle = await open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(pem);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
+      await writeFileAtomic(path, await newDkimPrivateKey(), 0o600);
     }),
   );
 }
