@@ -4,16 +4,9 @@
  * status 401 means classroom mode and nobody logged in.
  */
 import type { Lang } from '../i18n/ui';
-import type { Text } from './exercises';
+import type { FeedbackLine, Level, Text } from '../../lab-server/src/grading/feedback.ts';
 
-export type Level = 'ok' | 'warn' | 'error';
-
-export interface FeedbackLine {
-  level: Level;
-  code: string;
-  message: Text;
-  hint?: Text;
-}
+export type { FeedbackLine, Level };
 
 export interface Progress {
   status: 'passed' | 'attempted' | 'new';

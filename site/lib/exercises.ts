@@ -4,15 +4,13 @@
  * files the lab server grades with). What reaches a page is what GET /api/exercises/:id
  * shows: never the reference solution, the known-wrong answers or the grader's parameters.
  */
+import type { Text } from '../../lab-server/src/grading/feedback.ts';
 import { publicQuestions, type QuizParams } from '../../lab-server/src/grading/quiz/quiz.ts';
 import { SERVICES, type ServiceId } from '../../lab-server/src/services.ts';
 import { localePath, type Lang } from '../i18n/ui';
 import { sessionServices } from './solutionSteps';
 
-export interface Text {
-  en: string;
-  'zh-CN': string;
-}
+export type { Text };
 
 export type ExerciseKind = 'dns' | 'config' | 'protocol' | 'quiz';
 export type EditorMode = 'zone' | 'main.cf' | 'dovecot.conf';
