@@ -220,6 +220,9 @@ describe('for people typing by hand', () => {
     await c.command('HELO me', /^250 /m);
     expect(await c.command('RCPT TO:<bob@example.com>', /\r\n$/)).toMatch(/^503 .*MAIL/i);
     expect(await c.command('DATA', /\r\n$/)).toMatch(/^503 /);
+    await c.command('MAIL FROM:<alice@example.com>', /^250 /m);
+    expect(await c.command('DATA', /\r\n$/)).toMatch(/^503 5\.5\.1 .*RCPT TO:<bob@example\.com> before DATA/);
+    expect(await c.command('MAIL FROM:<alice@example.com>', /\r\n$/)).toMatch(/^503 5\.5\.1 .*RSET/);
     expect(await c.command('QUIT', /\r\n$/)).toMatch(/^221 /);
     await c.waitClosed();
   });

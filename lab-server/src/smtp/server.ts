@@ -67,6 +67,21 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
     text: '4.5.0 Line too long: an SMTP command line is at most 16 KB. Closing the connection; reconnect and send short commands',
   },
   {
+    code: 503,
+    startsWith: 'Error: need MAIL command',
+    text: '5.5.1 Bad sequence of commands: send MAIL FROM:<you@example.com> first, then RCPT TO',
+  },
+  {
+    code: 503,
+    startsWith: 'Error: need RCPT command',
+    text: '5.5.1 Bad sequence of commands: name at least one recipient with RCPT TO:<bob@example.com> before DATA',
+  },
+  {
+    code: 503,
+    startsWith: 'Error: nested MAIL command',
+    text: '5.5.1 A message is already started: go on with RCPT TO and DATA, or send RSET to start over',
+  },
+  {
     code: 500,
     startsWith: 'Error: command not recognized',
     text: '5.5.2 Command not recognized. Try EHLO, MAIL FROM:<you@example.com>, RCPT TO:<bob@example.com>, DATA, RSET, NOOP or QUIT',
