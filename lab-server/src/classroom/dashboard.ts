@@ -142,7 +142,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       sendJson(res, 200, { instructor: who ? { name: who.name } : null });
     },
 
-    'GET /api/instructor/audit': guarded((_req, res) => sendJson(res, 200, { entries: deps.store.auditLog() })),
+    'GET /api/instructor/audit': guarded((_req, res, who) => sendJson(res, 200, { entries: deps.store.auditLog(who.id) })),
 
     'GET /api/classes': guarded((_req, res, who) =>
       sendJson(res, 200, {

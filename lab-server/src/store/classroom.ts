@@ -236,8 +236,12 @@ export class ClassroomStore {
     this.db.prepare('INSERT INTO audit_log (instructor_id, action, detail, created_at) VALUES (?, ?, ?, ?)').run(instructorId, action, JSON.stringify(detail), now());
   }
 
-  auditLog(limit = 200): AuditEntry[] {
-    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Array<{ id: number; instructor_id: string | null; action: string; detail: string; created_at: string }>;
+  /**
+   * One instructor's view of the audit log: what they did (their classes' actions and their
+   * own logins), never another instructor's classes, learners or addresses.
+   */
+  auditLog(instructorId: string, limit = 200): AuditEntry[] {
+    const rows = this.db.prepare('SELECT * FROM audit_log WHERE instructor_id = ? ORDER BY id DESC LIMIT ?').all(instructorId, limit) as Array<{ id: number; instructor_id: string | null; action: string; detail: string; created_at: string }>;
     return rows.map((r) => ({ id: r.id, instructorId: r.instructor_id, action: r.action, detail: JSON.parse(r.detail) as unknown, createdAt: r.created_at }));
   }
 

@@ -1,0 +1,54 @@
+/**
+ * Two instructors on one server: each sees only their own classes' actions and their own
+ * logins in the audit log, never the other's class names, learners or addresses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+let base: string;
+
+async function api(path: string, options: { method?: string; cookie?: string; body?: unknown } = {}): Promise<{ status: number; json: any; cookie: string }> {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  return { status: response.status, json: await response.json(), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
+}
+
+beforeAll(async () => {
+  lab = await startTestLab({ mode: 'classroom' });
+  base = `http://127.0.0.1:${lab.httpPort}`;
+  lab.classroom.addInstructor('Ms Wang', await hashPassword('wang password 1'));
+  lab.classroom.addInstructor('Mr Li', await hashPassword('li password 22'));
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+describe('the audit log', () => {
+  it('shows each instructor only their own classes and their own logins', async () => {
+    const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
+    const klass = (await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Wang secret class' } })).json.class;
+    const joined = await api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName: 'Removed Learner', password: 'learner password' } });
+    expect(joined.status).toBe(201);
+    const member = (await api(`/api/classes/${klass.id}`, { cookie: wang })).json.learners[0];
+    expect((await api(`/api/classes/${klass.id}/learners/${member.learnerId}`, { method: 'DELETE', cookie: wang })).status).toBe(200);
+
+    const li = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Mr Li', password: 'li password 22' } })).cookie;
+    expect((await api('/api/classes', { method: 'POST', cookie: li, body: { name: 'Li class' } })).status).toBe(201);
+
+    const seenByLi = await api('/api/instructor/audit', { cookie: li });
+    expect(seenByLi.status).toBe(200);
+    expect(seenByLi.json.entries.map((e: { action: string }) => e.action).sort()).toEqual(['class.create', 'login']);
+    const text = JSON.stringify(seenByLi.json);
+    expect(text).not.toContain('Wang secret class');
+    expect(text).not.toContain('Removed Learner');
+    expect(text).toContain('Li class');
+
+    const seenByWang = (await api('/api/instructor/audit', { cookie: wang })).json.entries;
+    expect(seenByWang.map((e: { action: string }) => e.action)).toEqual(['learner.remove', 'class.create', 'login']);
+    expect(JSON.stringify(seenByWang)).not.toContain('Li class');
+  });
+});
