@@ -19,7 +19,8 @@ const seeds = seedMessages(alice, 'mail.example.com').map((m) => toWire(toStored
 
 const structure = (wire: Buffer, extensible = true): string => serialize(bodyStructureOf(wire, parseMessage(wire), extensible)).toString('latin1');
 const envelope = (wire: Buffer): string => serialize(envelopeOf(parseMessage(wire).fields)).toString('latin1');
-const lines = (text: string): number => text.split('\r\n').length - (text.endsWith('\r\n') ? 1 : 0);
+/** Lines as Dovecot counts them: line breaks (a last line without one does not count). */
+const lines = (text: string): number => text.split('\n').length - 1;
 
 /** BODY[...] as a client would write it. */
 function section(wire: Buffer, spec: string): string | undefined {
@@ -154,9 +155,9 @@ describe('a nested message', () => {
   it('describes multipart, message/rfc822 with its own envelope and structure, and extension data', () => {
     const innerBody = inner; // the message/rfc822 body is the whole inner message
     const s = structure(wire);
-    expect(s).toMatch(/^\(\("text" "plain" \("charset" "us-ascii"\) "<part1@example.com>" "first" "7bit" 3 1 "Q2hlY2sgSW50ZWdyaXR5IQ==" NIL NIL "http:\/\/example.com\/1"\)/);
+    expect(s).toMatch(/^\(\("text" "plain" \("charset" "us-ascii"\) "<part1@example.com>" "first" "7bit" 3 0 "Q2hlY2sgSW50ZWdyaXR5IQ==" NIL NIL "http:\/\/example.com\/1"\)/);
     expect(s).toContain(`("message" "rfc822" NIL NIL NIL "7bit" ${innerBody.length} (NIL "inner"`);
-    expect(s).toContain('(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 11 1 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "quoted-printable" 16 1 NIL NIL NIL NIL) "alternative" ("boundary" "alt") NIL NIL NIL)');
+    expect(s).toContain('(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 11 0 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "quoted-printable" 16 0 NIL NIL NIL NIL) "alternative" ("boundary" "alt") NIL NIL NIL)');
     expect(s).toContain(`${lines(innerBody)} NIL ("inline" NIL) NIL NIL) "mixed" ("boundary" "outer") NIL ("en" "de") NIL)`);
     // The enclosed message's envelope: a group with no members.
     expect(s).toContain('"inner" (("Bob, the builder" NIL "bob" "example.com"))');
@@ -183,6 +184,22 @@ describe('a nested message', () => {
 
   it('decodes quoted-printable text parts for SEARCH BODY', () => {
     expect(bodyText(wire, parseMessage(wire))).toContain('café');
+  });
+});
+
+describe('line counts, as Dovecot gives them', () => {
+  it('counts line breaks only: a body without a final one has one line fewer than it shows', () => {
+    const wire = Buffer.from('Subject: x\r\n\r\nfirst\r\nsecond');
+    expect(structure(wire)).toBe('("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 13 1 NIL NIL NIL NIL)');
+  });
+
+  it('gives a nested message/rfc822 part the line breaks of the enclosed message, the one before the boundary not included', () => {
+    // Six line breaks inside the part; the seventh (before "--b--") belongs to the delimiter.
+    const enclosed = 'From: bob@example.com\r\nSubject: inner\r\n\r\none\r\ntwo\r\nthree\r\nfour';
+    const wire = Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n${enclosed}\r\n--b--\r\n`);
+    expect(structure(wire, false)).toBe(
+      `(("message" "rfc822" NIL NIL NIL "7bit" ${enclosed.length} (NIL "inner" ((NIL NIL "bob" "example.com")) ((NIL NIL "bob" "example.com")) ((NIL NIL "bob" "example.com")) NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 21 3) 6) "mixed")`,
+    );
   });
 });
 

@@ -98,10 +98,12 @@ function splitMultipart(wire: Buffer, bodyStart: number, end: number, boundary: 
   return ranges;
 }
 
-/** Lines in a body: CRLFs, plus one for a last line without its CRLF. */
+/**
+ * Lines in a body, counted as Dovecot counts them: its line breaks. A last line without one
+ * (every part before a boundary, whose CRLF belongs to the delimiter) adds nothing.
+ */
 export function countLines(wire: Buffer, start: number, end: number): number {
   let lines = 0;
   for (let i = wire.indexOf(0x0a, start); i !== -1 && i < end; i = wire.indexOf(0x0a, i + 1)) lines++;
-  if (end > start && wire[end - 1] !== 0x0a) lines++;
   return lines;
 }
