@@ -62,7 +62,7 @@ describe('lessons with a live lab', () => {
 
     // The next block continues the same session: a whole SMTP transaction.
     await page.locator('.try-it').nth(1).getByRole('button').click();
-    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/354 End data[\s\S]*250 2\.0\.0 Ok: queued as [0-9A-F]+[\s\S]*221 Bye/);
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/354 End data[\s\S]*250 2\.0\.0 Ok: queued as [0-9A-F]+[\s\S]*221 2\.0\.0 Bye/);
     await expect(page.locator('.dock [role="tab"]').count()).resolves.toBe(1);
 
     // A "fresh" POP3 block opens its own connection and reads the message just sent.

@@ -128,7 +128,7 @@ p.quit(); print(json.dumps(found))
     const dir = maildirPath(other.dataDir, 'default', 'bob@example.com');
     const before = await listMaildir(dir);
     const stopping = other.stop();
-    expect(await smtp.until(/\r\n$/)).toMatch(/^421 mail\.example\.com MailLab is shutting down/);
+    expect(await smtp.until(/\r\n$/)).toMatch(/^421 4\.\d\.\d mail\.example\.com MailLab is shutting down/);
     expect(await pop.until(/\r\n$/)).toMatch(/^-ERR \[SYS\/TEMP\] MailLab is shutting down/);
     await stopping;
     // The marked deletion was not applied: the session did not QUIT.

@@ -88,6 +88,9 @@ describe('port 25 (MX)', () => {
     const ehlo = await c.command('EHLO me.test', /250 [^\r]*\r\n$/);
     expect(ehlo).toContain('250-STARTTLS');
     expect(ehlo).not.toContain('AUTH');
+    // Every reply carries an RFC 3463 code, so EHLO announces them (RFC 2034).
+    expect(ehlo).toMatch(/^250-ENHANCEDSTATUSCODES\r$/m);
+    expect(await c.command('NOOP', /\r\n$/)).toMatch(/^250 2\.0\.0 /);
     c.close();
   });
 
@@ -141,7 +144,7 @@ describe('port 587 (submission)', () => {
     });
     expect(steps[0]![0]).toBe(220); // STARTTLS
     expect(steps[1]![0]).toBe(235); // AUTH
-    expect(steps[3]).toEqual([250, 'Accepted']);
+    expect(steps[3]).toEqual([250, '2.1.5 Accepted']);
     expect(steps[4]).toEqual([554, '5.7.1 <friend@example.org>: Relay access denied']);
     expect(steps[5]![0]).toBe(250);
     const messages = await readAllMessages(bobInbox());

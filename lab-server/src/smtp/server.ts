@@ -88,6 +88,9 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
   },
 ];
 
+/** An RFC 3463 enhanced status code at the start of a reply text: "5.7.1 ...". */
+const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
+
 class LabSmtpServer extends SMTPServer {
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
@@ -100,7 +103,10 @@ class LabSmtpServer extends SMTPServer {
       const send = connection.send.bind(connection);
       connection.send = (code, data, context) => {
         const better = typeof data === 'string' ? LEARNER_REPLIES.find((r) => r.code === code && data.startsWith(r.startsWith)) : undefined;
-        send(code, better ? better.text : data, context);
+        const text = better ? better.text : data;
+        // Our own texts start with their enhanced status code already; the library adds one to the rest.
+        const first = Array.isArray(text) ? text[0] : text;
+        send(code, text, typeof first === 'string' && ENHANCED_CODE.test(first) ? false : context);
       };
     }
   }
@@ -151,6 +157,8 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     authOptional: !requireAuth,
     disabledCommands: requireAuth ? [] : ['AUTH'],
     authMethods: ['PLAIN', 'LOGIN'],
+    // Replies carry RFC 3463 codes ("5.7.1 ..."), so EHLO says so (RFC 2034).
+    hideENHANCEDSTATUSCODES: false,
     allowInsecureAuth: false,
     disableReverseLookup: true,
     maxAllowedUnauthenticatedCommands: false,
