@@ -139,6 +139,15 @@ describe('bad input', () => {
     expect(await send(c, 'a2 NOOP')).toBe('a2 OK NOOP completed\r\n');
   });
 
+  it('answers a name that is not modified UTF-7 as Dovecot does: NO to SELECT, nothing listed', async () => {
+    const c = await login();
+    expect(await send(c, 'a1 SELECT &Jjo')).toMatch(/^a1 NO \[CANNOT\] Mailbox name "&Jjo" is not valid modified UTF-7/);
+    expect(await send(c, 'a2 STATUS "caf\u00e9" (MESSAGES)')).toMatch(/^a2 NO \[CANNOT\] Mailbox name .* must be written in modified UTF-7/);
+    expect(await send(c, "a3 LIST \"\" !#$&'+,-.0123456789:;<=>?@^_`|[}%*")).toBe('a3 OK LIST completed: that name is not valid modified UTF-7, so no mailbox matches\r\n');
+    expect(await send(c, 'a4 LSUB "" &Jjo*')).toMatch(/^a4 OK LSUB completed/);
+    expect(await send(c, 'a5 NOOP')).toBe('a5 OK NOOP completed\r\n');
+  });
+
   it('refuses NUL bytes and deeply nested parentheses', async () => {
     const c = await login();
     await send(c, 'a0 SELECT INBOX');
@@ -185,7 +194,7 @@ describe('bad input', () => {
     ];
     for (const reply of replies.slice(0, 10)) expect(reply).toMatch(/^\w+ (NO|BAD) /m);
     expect(replies[0]).toMatch(/NO \[CANNOT\] Invalid folder name "\.\.\/\.\.\/etc"/);
-    expect(replies[3]).toMatch(/BAD Mailbox name "&AC8-etc" is not valid modified UTF-7/);
+    expect(replies[3]).toMatch(/NO \[CANNOT\] Mailbox name "&AC8-etc" is not valid modified UTF-7/);
     expect(replies[11]).toMatch(/^b3 NO \[CANNOT\]/m);
     expect(replies[12]).toMatch(/^b4 NO \[CANNOT\]/m);
     expect(replies[13]).toBe('b5 OK LIST completed: no mailbox matches "../../*". Try: LIST "" "*"\r\n');

@@ -3,7 +3,9 @@
  * ...) and one validator checks them for every command, answering a learner with what is
  * missing or wrong. The handlers then receive typed values, never raw tokens.
  */
+import { CommandFailed } from './command.js';
 import { decodeMutf7, InvalidMutf7 } from './mutf7.js';
+import { no } from './response.js';
 import type { Token } from './parser.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
 
@@ -80,21 +82,36 @@ export function mailboxName(what = 'mailbox name'): ArgSpec<string> {
   return single(what, (t) => decodeMailbox(textOf(t, what)));
 }
 
+/**
+ * A name that is not valid modified UTF-7 is well-formed IMAP that names no mailbox: NO, as
+ * Dovecot answers, rather than BAD.
+ */
 export function decodeMailbox(wire: string): string {
   if (wire.toUpperCase() === 'INBOX') return 'INBOX';
   try {
     return decodeMutf7(wire);
   } catch (err) {
-    if (err instanceof InvalidMutf7) throw new ArgumentError(`Mailbox name "${wire.slice(0, 60)}" is not valid modified UTF-7: ${err.message}`);
+    if (err instanceof InvalidMutf7) {
+      throw new CommandFailed(no(`Mailbox name "${wire.slice(0, 60)}" is not valid modified UTF-7: ${err.message}. Non-ASCII names are written like "&ZeVnLIqe-"`, 'CANNOT'));
+    }
     throw err;
   }
 }
 
-/** A LIST pattern (may hold % and *), decoded like a mailbox name. */
-export function listPattern(what: string): ArgSpec<string> {
+/**
+ * A LIST pattern (may hold % and *), decoded like a mailbox name. One that is not valid
+ * modified UTF-7 matches nothing (undefined): LIST answers with no mailboxes, as Dovecot does.
+ */
+export function listPattern(what: string): ArgSpec<string | undefined> {
   return single(what, (t) => {
     const text = textOf(t, what);
-    return text.toUpperCase() === 'INBOX' ? 'INBOX' : decodeMailbox(text);
+    if (text.toUpperCase() === 'INBOX') return 'INBOX';
+    try {
+      return decodeMutf7(text);
+    } catch (err) {
+      if (err instanceof InvalidMutf7) return undefined;
+      throw err;
+    }
   });
 }
 

@@ -6,7 +6,7 @@
 import { HIERARCHY_SEPARATOR, STANDARD_FOLDERS } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
-import { listPattern, mailboxName } from '../schema.js';
+import { listPattern } from '../schema.js';
 import { wireName } from './common.js';
 
 const SEP = HIERARCHY_SEPARATOR;
@@ -39,7 +39,7 @@ const SPECIAL_USE = new Map<string, string>(STANDARD_FOLDERS.map((f) => [f.name,
 export default defineCommand({
   name: 'LIST',
   states: LOGGED_IN,
-  args: [mailboxName('reference name (usually "")'), listPattern('mailbox pattern')],
+  args: [listPattern('reference name (usually "")'), listPattern('mailbox pattern')],
   example: 'LIST "" "*"',
   async handle({ out, session }, [reference, pattern]) {
     if (pattern === '') {
@@ -47,6 +47,8 @@ export default defineCommand({
       await out.untagged(`LIST (\\Noselect) "${SEP}" ""`);
       return ok('LIST completed');
     }
+    // A name that is not valid modified UTF-7 matches no mailbox.
+    if (reference === undefined || pattern === undefined) return ok('LIST completed: that name is not valid modified UTF-7, so no mailbox matches');
     const full = reference + pattern;
     const names = await session.mailbox!.folderNames();
     const existing = new Set(names);

@@ -5,16 +5,17 @@
 import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
-import { listPattern, mailboxName } from '../schema.js';
+import { listPattern } from '../schema.js';
 import { wireName } from './common.js';
 import { nameMatches, parentsOf } from './list.js';
 
 export default defineCommand({
   name: 'LSUB',
   states: LOGGED_IN,
-  args: [mailboxName('reference name (usually "")'), listPattern('mailbox pattern')],
+  args: [listPattern('reference name (usually "")'), listPattern('mailbox pattern')],
   example: 'LSUB "" "*"',
   async handle({ out, session }, [reference, pattern]) {
+    if (reference === undefined || pattern === undefined) return ok('LSUB completed: that name is not valid modified UTF-7, so no mailbox matches');
     const full = reference + pattern;
     const subscribed = new Set(await session.mailbox!.subscriptions());
     const shown = new Map<string, boolean>();
