@@ -7,6 +7,7 @@
 import type { MessageInfo } from '../maildir/folder.js';
 import { dayOf, exampleDate, parseSearchDate, sentDay } from './dates.js';
 import { hasFlag } from './flags.js';
+import { parseAddressList } from './mime/addresses.js';
 import { headerValue } from './mime/header.js';
 import type { MessageView } from './mime/cache.js';
 import { bodyText, decodeHeaderValue, headersText } from './mime/text.js';
@@ -27,7 +28,8 @@ export type SearchKey =
   | { op: 'keyword'; set: boolean }
   | { op: 'size'; larger: boolean; octets: number }
   | { op: 'date'; sent: boolean; cmp: 'before' | 'on' | 'since'; day: number }
-  | { op: 'header'; field: string; text: string }
+  /** `address`: FROM, TO, CC and BCC match the addresses as parsed, not the raw header text. */
+  | { op: 'header'; field: string; text: string; address?: boolean }
   | { op: 'body'; text: string }
   | { op: 'text'; text: string }
   | { op: 'seq'; set: SequenceSet }
@@ -87,7 +89,7 @@ function parseKey(r: Reader, depth: number): SearchKey {
   if (/^[\d*]/.test(name)) return { op: 'seq', set: setOf(token.value) };
   const flag = FLAG_KEYS[name];
   if (flag) return { op: 'flag', flag: flag[0], set: flag[1] };
-  if (HEADER_KEYS[name]) return { op: 'header', field: HEADER_KEYS[name]!, text: stringArg(r, name) };
+  if (HEADER_KEYS[name]) return { op: 'header', field: HEADER_KEYS[name]!, text: stringArg(r, name), address: name !== 'SUBJECT' };
   const date = DATE_KEYS[name];
   if (date) {
     const text = stringArg(r, name);
@@ -222,7 +224,8 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
       const fields = m.view!.root.fields.filter((f) => f.name === key.field);
       // HEADER field "" matches every message that has the field at all.
       if (key.text === '') return fields.length > 0;
-      return fields.some((f) => contains(decodeHeaderValue(f.value), key.text));
+      const text = key.address ? addressText : decodeHeaderValue;
+      return fields.some((f) => contains(text(f.value), key.text));
     }
     case 'body':
       return contains(bodyOf(m), key.text);
@@ -233,6 +236,35 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
     case 'uid':
       return key.set.has(m.info.uid, m.lastUid);
   }
+}
+
+/**
+ * An address header as Dovecot searches it: each address rebuilt from its parsed parts, as
+ * "Name <local@domain>", groups as "group: members;", so comments and odd spacing inside an
+ * address do not hide it from "FROM user@domain.org".
+ */
+export function addressText(value: string): string {
+  const addresses = parseAddressList(value);
+  // Nothing readable as an address: search the text itself.
+  if (addresses.length === 0) return decodeHeaderValue(value);
+  const out: string[] = [];
+  let inGroup = false;
+  for (const a of addresses) {
+    if (a.host === null) {
+      if (a.mailbox !== null) {
+        out.push(`${decodeHeaderValue(a.mailbox)}:`);
+        inGroup = true;
+      } else if (inGroup) {
+        out.push(';');
+        inGroup = false;
+      }
+      continue;
+    }
+    // The placeholders the parser writes for a missing part are not text to search.
+    const spec = [a.mailbox, a.host].filter((p) => p !== 'MISSING_MAILBOX' && p !== 'MISSING_DOMAIN').join('@');
+    out.push(a.name ? `${decodeHeaderValue(a.name)} <${spec}>` : spec);
+  }
+  return out.join(' ');
 }
 
 function headersOf(m: SearchSubject): string {
