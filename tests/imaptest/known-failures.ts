@@ -1,0 +1,60 @@
+/**
+ * What imaptest still finds wrong, each with its reason, while the work that mends it is under
+ * way (issue 15). run.ts fails on anything not listed here, and also on an entry that no
+ * longer happens, so this list can only shrink. The goal is an empty list.
+ */
+
+/** Scripted groups that fail or are not run yet: group name -> why. */
+export const KNOWN_GROUP_FAILURES: Record<string, string> = {
+  'append-binary': 'BINARY is not built yet (issue 15, protocol half)',
+  'catenate': 'CATENATE is not built yet (issue 15, protocol half)',
+  'catenate-multiappend': 'CATENATE, MULTIAPPEND is not built yet (issue 15, protocol half)',
+  'esearch': 'ESEARCH is not built yet (issue 15, protocol half)',
+  'esort': 'ESORT is not built yet (issue 15, protocol half)',
+  'fetch-binary-mime': 'BINARY is not built yet (issue 15, protocol half)',
+  'fetch-binary-mime-base64': 'BINARY is not built yet (issue 15, protocol half)',
+  'fetch-binary-mime-qp': 'BINARY is not built yet (issue 15, protocol half)',
+  'listext': 'LIST-EXTENDED is not built yet (issue 15, protocol half)',
+  'multiappend': 'MULTIAPPEND is not built yet (issue 15, protocol half)',
+  'search-context-update': 'CONTEXT=SEARCH is not built yet (issue 15, protocol half)',
+  'search-context-update2': 'CONTEXT=SEARCH is not built yet (issue 15, protocol half)',
+  'search-context-update3': 'CONTEXT=SEARCH is not built yet (issue 15, protocol half)',
+  'search-partial': 'CONTEXT=SEARCH is not built yet (issue 15, protocol half)',
+  'sort-addresses': 'SORT is not built yet (issue 15, protocol half)',
+  'sort-arrival': 'SORT is not built yet (issue 15, protocol half)',
+  'sort-date': 'SORT is not built yet (issue 15, protocol half)',
+  'sort-display-from': 'SORT=DISPLAY is not built yet (issue 15, protocol half)',
+  'sort-display-to': 'SORT=DISPLAY is not built yet (issue 15, protocol half)',
+  'sort-partial': 'CONTEXT=SORT is not built yet (issue 15, protocol half)',
+  'sort-size': 'SORT is not built yet (issue 15, protocol half)',
+  'sort-subject': 'SORT is not built yet (issue 15, protocol half)',
+  'thread': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread-orderedsubject': 'THREAD=ORDEREDSUBJECT is not built yet (issue 15, protocol half)',
+  'thread-orderedsubject2': 'THREAD=ORDEREDSUBJECT is not built yet (issue 15, protocol half)',
+  'thread2': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread3': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread4': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread5': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread6': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread7': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'thread8': 'THREAD=REFERENCES is not built yet (issue 15, protocol half)',
+  'urlauth': 'URLAUTH is not built yet (issue 15, protocol half)',
+  'urlauth-binary': 'URLAUTH=BINARY is not built yet (issue 15, protocol half)',
+  'urlauth2': 'URLAUTH is not built yet (issue 15, protocol half)',
+  'copy': '\\Recent and keywords on copies (issue 15, storage half)',
+  'esearch-condstore': 'needs CONDSTORE (issue 15, storage half)',
+  'nil': 'keywords are not stored yet (issue 15, storage half)',
+  'notify': 'needs QRESYNC beside NOTIFY (issue 15, storage half)',
+  'search-flags': 'keywords and \\Recent (issue 15, storage half)',
+  'select': '\\Recent after APPEND (issue 15, storage half)',
+  'store': 'keywords are not stored yet (issue 15, storage half)',
+  'uidvalidity': 'UIDVALIDITY of a re-created folder (issue 15, storage half)',
+};
+
+/** Kinds of stress-run errors, matched against the text after "Error: user[n]: ". */
+export const KNOWN_STRESS_ERRORS: Array<{ pattern: RegExp; reason: string }> = [
+  {
+    pattern: /^(FETCH2?|STORE|DELETE) failed: \S+ NO \[EXPUNGEISSUED\]/,
+    reason: 'FETCH and STORE on a message expunged by another session answer NO, where Dovecot answers what it can with OK (issue 15, storage half)',
+  },
+];

@@ -1,0 +1,161 @@
+/**
+ * Judges the lab's IMAP server with Dovecot's imaptest, as CI does (.ci/run):
+ *   node --import tsx tests/imaptest/run.ts IMAPTEST_DIR [--stress-secs 60] [--clients 10]
+ * IMAPTEST_DIR holds build.sh and the source (../shared/tools/imaptest). Against a fresh lab in
+ * its own process it runs (a) the scripted groups, every one of which must run (its capability
+ * advertised) and pass, and (b) a stress run in which many clients SELECT, FETCH, STORE,
+ * EXPUNGE and APPEND at once and imaptest checks every reply against its model: no errors.
+ * Exits 1 with the reasons when anything falls short of that, except what known-failures.ts
+ * lists (each with its reason), and also when a listed failure no longer happens.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startLabProcess, type LabProcess } from '../bench/labProcess.js';
+import { RawClient } from '../helpers/rawSocket.js';
+import { KNOWN_GROUP_FAILURES, KNOWN_STRESS_ERRORS } from './known-failures.js';
+import { parseScripted, readGroups, stressErrors, unrunnable } from './report.js';
+
+const USER = 'alice@example.com';
+const USER2 = 'bob@example.com';
+const PASSWORD = 'secret';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
+
+/** Runs imaptest to the end and returns everything it printed. */
+function imaptest(binary: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' } });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('latin1')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('latin1')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** The capabilities the server advertises after login (what imaptest compares groups against). */
+async function capabilitiesAfterLogin(port: number): Promise<string[]> {
+  const c = await RawClient.open(port);
+  try {
+    await c.until(/^\* OK [^\r\n]*\r\n/m);
+    await c.command(`l LOGIN ${USER} ${PASSWORD}`, /^l OK [^\r\n]*\r\n/m);
+    const reply = await c.command('c CAPABILITY', /^c OK [^\r\n]*\r\n/m);
+    return /^\* CAPABILITY (.*)\r$/m.exec(reply)![1]!.split(' ');
+  } finally {
+    c.close();
+  }
+}
+
+async function withLab<T>(work: (lab: LabProcess) => Promise<T>): Promise<T> {
+  const lab = await startLabProcess();
+  try {
+    return await work(lab);
+  } finally {
+    await lab.stop();
+  }
+}
+
+const problems: string[] = [];
+const notes: string[] = [];
+
+async function scripted(binary: string, testsDir: string): Promise<void> {
+  const groups = await readGroups(testsDir);
+  await withLab(async (lab) => {
+    const port = lab.ports.imap!;
+    const skipped = unrunnable(groups, await capabilitiesAfterLogin(port));
+    const { output } = await imaptest(binary, [`host=127.0.0.1`, `port=${port}`, `user=${USER}`, `pass=${PASSWORD}`, `user2=${USER2}`, `test=${testsDir}`]);
+    const report = parseScripted(output);
+    if (!report) {
+      problems.push(`imaptest's scripted run ended without its summary:\n${output.slice(-3000)}`);
+      return;
+    }
+    const failing = new Map<string, string>([...skipped.map((s) => [s.name, `not run: ${s.missing.join(' ')} not advertised`] as [string, string]), ...report.failedGroups.map((g) => [g, 'failed'] as [string, string])]);
+    for (const [name, why] of failing) {
+      const known = KNOWN_GROUP_FAILURES[name];
+      if (known) notes.push(`known: group ${name} ${why} (${known})`);
+      else problems.push(`group ${name} ${why}`);
+    }
+    for (const name of Object.keys(KNOWN_GROUP_FAILURES)) {
+      if (!failing.has(name)) problems.push(`group ${name} now runs and passes: remove it from tests/imaptest/known-failures.ts`);
+    }
+    const passed = groups.length - failing.size;
+    console.log(`imaptest scripted: ${groups.length} groups, ${groups.length - skipped.length} run, ${passed} passed, ${report.failedGroups.length} failed, ${skipped.length} not run`);
+    if (report.failedGroups.length > 0) console.log(output.replace(/^(?!\*\*\*| - ).*\n/gm, '').slice(0, 20_000));
+  });
+}
+
+/**
+ * Test messages of many MIME shapes for the stress run to APPEND: imaptest's own sources. The
+ * stress model knows a message by its Message-ID, and the thread groups reuse IDs across
+ * different messages, so each message gets an ID of its own.
+ */
+async function stressMbox(testsDir: string, dir: string): Promise<string> {
+  const sources = (await readdir(testsDir)).filter((n) => n.endsWith('.mbox')).sort();
+  const texts = await Promise.all(sources.map((n) => readFile(join(testsDir, n), 'latin1')));
+  let n = 0;
+  const messages = texts.flatMap((text) =>
+    text.split(/^(?=From \S)/m).filter((m) => m.startsWith('From ')).map((m) => {
+      const [envelope, ...rest] = m.split('\n');
+      const blank = rest.indexOf('');
+      const header = (blank === -1 ? rest : rest.slice(0, blank)).join('\n').replace(/^Message-ID:.*(\n[ \t].*)*\n?/gim, '');
+      const body = blank === -1 ? '' : rest.slice(blank).join('\n');
+      return `${envelope}\nMessage-ID: <stress-${++n}@maillab.test>\n${header}${header.endsWith('\n') ? '' : '\n'}${body.replace(/\n*$/, '\n')}\n`;
+    }),
+  );
+  const file = join(dir, 'stress.mbox');
+  await writeFile(file, messages.join(''), 'latin1');
+  return file;
+}
+
+async function stress(binary: string, testsDir: string, secs: number, clients: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-imaptest-'));
+  try {
+    const mbox = await stressMbox(testsDir, dir);
+    await withLab(async (lab) => {
+      const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`];
+      const { code, output } = await imaptest(binary, args);
+      const errors = stressErrors(output);
+      const used = new Set<string>();
+      const unknown = errors.filter((e) => {
+        const known = KNOWN_STRESS_ERRORS.find((k) => k.pattern.test(e));
+        if (known) used.add(known.reason);
+        return !known;
+      });
+      console.log(`imaptest stress: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
+      console.log(output.split('\n').slice(-6).join('\n'));
+      if (code !== 0) problems.push(`imaptest's stress run exited with ${code}`);
+      if (!/^Totals:/m.test(output)) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
+      if (unknown.length > 0) problems.push(`${unknown.length} stress errors, first ones:\n  ${unknown.slice(0, 20).join('\n  ')}`);
+      for (const k of KNOWN_STRESS_ERRORS) {
+        if (used.has(k.reason)) notes.push(`known: stress errors matching ${k.pattern} (${k.reason})`);
+        else problems.push(`no stress error matches ${k.pattern} any more: remove it from tests/imaptest/known-failures.ts`);
+      }
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const toolDir = process.argv[2];
+  if (!toolDir || toolDir.startsWith('--')) throw new Error('usage: run.ts IMAPTEST_DIR [--stress-secs 60] [--clients 10]');
+  const { stdout } = await promisify(execFile)(join(toolDir, 'build.sh'), { maxBuffer: 16 * 1024 * 1024 });
+  const binary = stdout.trim().split('\n').pop()!;
+  const testsDir = join(toolDir, 'src', 'src', 'tests');
+  await scripted(binary, testsDir);
+  await stress(binary, testsDir, option('--stress-secs', 60), option('--clients', 10));
+  for (const note of notes) console.log(note);
+  if (problems.length > 0) {
+    console.error(`\nimaptest: ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    process.exit(1);
+  }
+  console.log(notes.length > 0 ? `imaptest: nothing wrong beyond the ${notes.length} known failure(s) above` : 'imaptest: every group ran and passed; the stress run had no errors');
+}
+
+await main();
