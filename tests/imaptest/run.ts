@@ -1,7 +1,8 @@
 /**
  * Judges the lab's IMAP server with Dovecot's imaptest, as CI does (.ci/run):
- *   node --import tsx tests/imaptest/run.ts IMAPTEST_DIR [--stress-secs 60] [--clients 10]
- * IMAPTEST_DIR holds build.sh and the source (../shared/tools/imaptest). Against a fresh lab in
+ *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--clients 10]
+ * IMAPTEST_DIR holds build.sh and the source (by default ../shared/tools/imaptest, else
+ * /work/shared/tools/imaptest). Against a fresh lab in
  * its own process it runs (a) the scripted groups, every one of which must run (its capability
  * advertised) and pass, and (b) a stress run in which many clients SELECT, FETCH, STORE,
  * EXPUNGE and APPEND at once and imaptest checks every reply against its model: no errors.
@@ -9,6 +10,7 @@
  * lists (each with its reason), and also when a listed failure no longer happens.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,8 +145,9 @@ async function stress(binary: string, testsDir: string, secs: number, clients: n
 }
 
 async function main(): Promise<void> {
-  const toolDir = process.argv[2];
-  if (!toolDir || toolDir.startsWith('--')) throw new Error('usage: run.ts IMAPTEST_DIR [--stress-secs 60] [--clients 10]');
+  const given = process.argv[2]?.startsWith('--') ? undefined : process.argv[2];
+  const toolDir = [given, '../shared/tools/imaptest', '/work/shared/tools/imaptest'].find((d) => d !== undefined && existsSync(join(d, 'build.sh')));
+  if (!toolDir) throw new Error('imaptest not found: run.ts [IMAPTEST_DIR] [--stress-secs 60] [--clients 10], or put it at ../shared/tools/imaptest');
   const { stdout } = await promisify(execFile)(join(toolDir, 'build.sh'), { maxBuffer: 16 * 1024 * 1024 });
   const binary = stdout.trim().split('\n').pop()!;
   const testsDir = join(toolDir, 'src', 'src', 'tests');
