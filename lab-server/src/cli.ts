@@ -26,6 +26,7 @@ const USAGE = `Usage / 用法:
                 [--max-message-size BYTES] [--require-tls-auth]
                 [--max-terminals N]   browser terminals one learner may open at once (default 8)
                 [--mode single|classroom] [--public-url URL]
+                [--metrics-token TOKEN]   lets a scraper on another machine read /metrics (classroom mode)
   maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
   maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
   maillab backup --to DIR [--data DIR]          copy a running lab safely (database, sandboxes, certificate)
@@ -48,6 +49,7 @@ const serveOptions = {
   'max-terminals': { type: 'string' },
   mode: { type: 'string' },
   'public-url': { type: 'string' },
+  'metrics-token': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -114,6 +116,12 @@ export function serveConfig(args: string[]): LabConfig {
     config.mode = v.mode;
   }
   if (typeof v['public-url'] === 'string') config.publicUrl = publicUrl(v['public-url']);
+  if (typeof v['metrics-token'] === 'string') {
+    if (!/^[\x21-\x7e]{16,256}$/.test(v['metrics-token'])) {
+      throw new UsageError('--metrics-token must be 16 to 256 printable characters without spaces (e.g. the output of "openssl rand -hex 24").', '--metrics-token 必须是 16 到 256 个不含空格的可打印字符（例如 "openssl rand -hex 24" 的输出）。');
+    }
+    config.metricsToken = v['metrics-token'];
+  }
   if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
   if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {

@@ -4,16 +4,18 @@
  */
 import { rm, readdir } from 'node:fs/promises';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachBridge, type Bridge, type Requester } from './bridge/bridge.js';
+import { attachBridge, dialHost, type Bridge, type Requester } from './bridge/bridge.js';
 import type { BridgeLimits } from './bridge/terminalSession.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { exerciseRoutes } from './http/routes/exercises.js';
 import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
+import { operationsRoutes } from './http/routes/operations.js';
+import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
@@ -56,6 +58,8 @@ export interface LabConfig {
   publicUrl?: string;
   /** The mail queue's clock and retry timing (tests shorten them). */
   world?: Partial<MailWorldOptions>;
+  /** Lets a scraper from another machine read /metrics in classroom mode (Authorization: Bearer). */
+  metricsToken?: string;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -102,6 +106,8 @@ export interface Lab {
   world: MailWorld;
   /** The lab DNS server's port (UDP and TCP). */
   dnsPort: number;
+  /** Prometheus metrics of this lab (GET /metrics). */
+  metrics: LabMetrics;
   /** Port of a service by id. */
   port(id: ServiceId): number;
   stop(): Promise<void>;
@@ -132,6 +138,26 @@ function listen(server: Server, port: number, host: string, what: string): Promi
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/**
+ * Writes to the database in a transaction that is rolled back: throws if it cannot be written.
+ * better-sqlite3 waits synchronously for a lock, so the probe waits 200 ms at most, not the
+ * connection's usual 5 s: a readiness check must not stall the lab.
+ */
+function probeDatabaseWrite(db: ReturnType<typeof openDatabase>): void {
+  const usual = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 200');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec('CREATE TABLE maillab_write_probe (at TEXT)');
+    } finally {
+      db.exec('ROLLBACK');
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${usual}`);
+  }
 }
 
 /** Removes what a crash left in tmp/: never a delivered message, only unfinished writes. */
@@ -176,6 +202,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const db = openDatabase(config.dataDir);
   const learners = new LearnerStore(db);
   const classroom = new ClassroomStore(db);
+  const metrics = new LabMetrics();
 
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
@@ -183,7 +210,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const servers: HttpServer[] = [];
   const services: RunningService[] = [];
   const world = new MailWorld(
-    { sandboxes, handoffs, log: config.log, connectHost: isLoopbackHost(config.host) ? config.host : '127.0.0.1', portOf: (id) => services.find((s) => s.id === id)?.port },
+    { sandboxes, handoffs, log: config.log, connectHost: isLoopbackHost(config.host) ? config.host : '127.0.0.1', portOf: (id) => services.find((s) => s.id === id)?.port, metrics },
     config.world,
   );
   let dns: DnsServer | undefined;
@@ -222,6 +249,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     if (db.open) db.close();
   };
 
+  const countCommand = (service: string, command: string): void => metrics.commands.inc({ service, command });
   try {
     for (const info of RUNNING_SERVICES) {
       const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
@@ -237,18 +265,22 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           inFlight,
           world,
           ...(mta ? { mta } : {}),
+          metrics: { counters: metrics, service: info.id },
         });
         smtpServers.push(smtp);
         server = smtp.server;
       } else if (info.protocol === 'imap') {
-        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize });
+        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand });
         imapListeners.push(imap);
         server = imap.server;
       } else {
-        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth });
+        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand });
         pop3Listeners.push(pop3);
         server = pop3.server;
       }
+      // smtp-server keeps its net.Server inside; the others are net (or tls) servers themselves.
+      const sockets = (server as Server & { server?: Server }).server ?? server;
+      sockets.on('connection', (socket: Socket) => metrics.connectionOpened(info.id, socket));
       const port = await listen(server, wanted, config.host, info.id);
       services.push({ ...info, port, listening: () => server.listening });
     }
@@ -267,6 +299,26 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     const web = createWebServer(config.siteDir, {
       ...who.routes,
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
+      ...operationsRoutes({
+        metrics,
+        guardMetrics: config.mode === 'classroom',
+        ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+        readiness: {
+          listeners: () =>
+            services.map((s) => ({
+              id: s.id,
+              host: dialHost(config.host),
+              port: s.port,
+              implicitTls: s.tls === 'implicit',
+              goodbye: s.protocol === 'imap' ? 'r1 LOGOUT\r\n' : 'QUIT\r\n',
+            })),
+          dns: { host: dialHost(config.host), get port() { return dns?.port ?? 0; } },
+          probeDatabaseWrite: () => probeDatabaseWrite(db),
+          dataDir: config.dataDir,
+          minFreeBytes: 64 * 1024 * 1024,
+          timeoutMs: 3000,
+        },
+      }),
       // Called per request, after `requester` below is set: the Maildir view shows the terminals' sandbox.
       'GET /api/maildir': maildirRoute({ sandboxes, requester: (req) => requester(req) }),
       'GET /api/services': (_req, res) =>
@@ -281,7 +333,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
             listening: listening(),
           })),
         }),
-      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester }),
+      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
       ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
     });
     servers.push(web);
@@ -297,11 +349,22 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       limits: config.bridgeLimits,
     });
     httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
-    dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, { access, authority: (s) => world.dns.authority(s), log: config.log }).catch((err: Error) => {
+    dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, {
+      access,
+      authority: (s) => world.dns.authority(s),
+      log: config.log,
+      onQuery: (transport, rcode) => metrics.dnsQueries.inc({ transport, rcode }),
+    }).catch((err: Error) => {
       throw err instanceof DnsListenError ? new ListenError(err.message) : err;
     });
     // Mail left in the queues by the last run is retried now that every listener is up.
     await world.start();
+    metrics.observe({
+      queueDepth: () => world.queueDepth(),
+      terminalsOpen: () => bridge?.sessions.size ?? 0,
+      sandboxes: async () => (await sandboxes.list()).length,
+      activeLearners: () => learners.countSeenSince(new Date(Date.now() - 5 * 60 * 1000)),
+    });
 
     return {
       config,
@@ -317,6 +380,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       exercises,
       world,
       dnsPort: dns.port,
+      metrics,
       port(id) {
         const s = services.find((x) => x.id === id);
         if (!s) throw new Error(`service ${id} is not running`);

@@ -42,7 +42,7 @@ export interface Bridge {
 }
 
 /** The address the bridge dials to reach a listener bound to `host`. */
-function dialHost(host: string): string {
+export function dialHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;

@@ -7,7 +7,7 @@
 import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { Authority } from './authority.js';
-import { LabResolver } from './resolver.js';
+import { LabResolver, type ResolverHooks } from './resolver.js';
 import { seededZoneText, seedZones } from './seedZones.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
 import { readZoneText, writeZoneText, zoneName, zoneNames } from './zoneStore.js';
@@ -15,6 +15,8 @@ import { readZoneText, writeZoneText, zoneName, zoneNames } from './zoneStore.js
 export class LabDns {
   private loaded = new Map<string, Promise<Authority>>();
   private watched = new WeakSet<Sandbox>();
+
+  constructor(private readonly hooks: ResolverHooks = {}) {}
 
   /** The zones of a sandbox, ready to answer. */
   authority(sandbox: Sandbox): Promise<Authority> {
@@ -30,7 +32,7 @@ export class LabDns {
 
   /** A resolver that answers from this sandbox's zones. */
   resolver(sandbox: Sandbox): LabResolver {
-    return new LabResolver(() => this.authority(sandbox));
+    return new LabResolver(() => this.authority(sandbox), undefined, this.hooks);
   }
 
   /** Checks and saves a zone; nothing is saved when the check finds errors. */

@@ -140,11 +140,17 @@ function nodeDnsShape(a: Answer): unknown {
   }
 }
 
+export interface ResolverHooks {
+  /** Told of every question asked (metrics), with the response code it got. */
+  onQuery?: (rcode: string) => void;
+}
+
 export class LabResolver {
   constructor(
     private readonly authority: () => Promise<Authority>,
     /** When given, every lookup made through resolve() is recorded here, oldest first. */
     readonly traces?: LookupTrace[],
+    private readonly hooks: ResolverHooks = {},
   ) {}
 
   /**
@@ -163,6 +169,7 @@ export class LabResolver {
       if (cache.size >= MAX_CACHED_ANSWERS) cache.clear();
       cache.set(key, (packet = deepFreeze(dnsPacket.decode(reply))));
     }
+    this.hooks.onQuery?.((packet as Packet & { rcode?: string }).rcode ?? 'NOERROR');
     return packet;
   }
 
@@ -173,7 +180,7 @@ export class LabResolver {
 
   /** A resolver over the same zones that records its lookups (one per checked message). */
   traced(): LabResolver & { traces: LookupTrace[] } {
-    return new LabResolver(this.authority, []) as LabResolver & { traces: LookupTrace[] };
+    return new LabResolver(this.authority, [], this.hooks) as LabResolver & { traces: LookupTrace[] };
   }
 
   /** node:dns `resolve(name, type)`, answered by the sandbox's zones. */

@@ -16,12 +16,14 @@ import type { Logger } from '../log.js';
 import type { SandboxAccess } from '../world/access.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Authority } from './authority.js';
-import { answerQuery } from './wire.js';
+import { answerQuery, rcodeOf } from './wire.js';
 
 export interface DnsServerDeps {
   access: SandboxAccess;
   authority: (sandbox: Sandbox) => Promise<Authority>;
   log: Logger;
+  /** Told of every query answered or dropped (metrics): transport and response code. */
+  onQuery?: (transport: 'udp' | 'tcp', rcode: string) => void;
 }
 
 export interface DnsServer {
@@ -64,6 +66,7 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
       buffer = buffer.subarray(2 + length);
       chain = chain.then(async () => {
         const reply = answerQuery(query, await authority, 'tcp');
+        deps.onQuery?.('tcp', rcodeOf(reply));
         if (!reply || socket.destroyed) return;
         const framed = Buffer.alloc(2 + reply.length);
         framed.writeUInt16BE(reply.length, 0);
@@ -135,6 +138,7 @@ export async function startDnsServer(host: string, port: number, deps: DnsServer
     udp.on('message', (msg, rinfo) => {
       void externalAuthority(deps).then((authority) => {
         const reply = answerQuery(msg, authority, 'udp');
+        deps.onQuery?.('udp', rcodeOf(reply));
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       });
     });

@@ -137,6 +137,13 @@ export function answerQuery(query: Buffer, authority: Authority | undefined, tra
   }
 }
 
+/** The response code of an encoded reply by name (NOERROR, NXDOMAIN ...), or NONE when nothing was sent. */
+export function rcodeOf(reply: Buffer | undefined): string {
+  if (!reply || reply.length < 4) return 'NONE';
+  const code = reply.readUInt16BE(2) & 0xf;
+  return Object.entries(RCODES).find(([, n]) => n === code)?.[0] ?? String(code);
+}
+
 /** True when re-encoding the decoded question gives the bytes the query had after its header. */
 function sameQuestionBytes(query: Buffer, question: Question): boolean {
   try {

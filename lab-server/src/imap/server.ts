@@ -15,6 +15,8 @@ export interface ImapDeps {
   requireTlsAuth: boolean;
   /** Largest message APPEND accepts, in octets. */
   maxMessageSize: number;
+  /** Counts every command under the listener's name (imap, imaps). */
+  onCommand?: (service: string, name: string) => void;
 }
 
 /** RFC 3501 §5.4: an autologout timer of at least 30 minutes. */
@@ -48,6 +50,7 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
         hostName: scope.sandbox.hostName,
         startTls,
         log: (message) => deps.log(name, message),
+        ...(deps.onCommand ? { onCommand: (command: string) => deps.onCommand!(name, command) } : {}),
       }),
   });
 }

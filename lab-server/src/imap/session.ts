@@ -27,6 +27,8 @@ export interface ImapOptions {
   maxMessageSize: number;
   hostName: string;
   log: (message: string) => void;
+  /** Told the name of every command that is dispatched (metrics). */
+  onCommand?: (name: string) => void;
 }
 
 /** Capabilities of this server; each is implemented completely. */
@@ -162,6 +164,7 @@ export class ImapSession implements SessionApi {
       await this.out.tagged(tag, bad(`Unknown command "${name.slice(0, 30)}". Commands are: ${COMMAND_NAMES.join(', ')}`));
       return;
     }
+    this.options.onCommand?.(name);
     await this.runCommand(command, tag, args, name);
   }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { LabDns } from '../dns/labDns.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
+import type { LabMetrics } from '../operations/metrics.js';
 import type { ServiceId } from '../services.js';
 import { LAB_MTAS } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
@@ -30,6 +31,7 @@ export interface MailWorldDeps {
   log: Logger;
   connectHost: string;
   portOf: (id: ServiceId) => number | undefined;
+  metrics?: LabMetrics;
 }
 
 /** The domains whose mail servers the learner stopped (read by the world and by graders). */
@@ -48,11 +50,13 @@ export class UnknownMta extends Error {
 }
 
 export class MailWorld {
-  readonly dns = new LabDns();
+  readonly dns: LabDns;
   /** 'line' ({sandboxId, host, line}) for every log line of every MTA. */
   readonly events = new EventEmitter();
   readonly options: MailWorldOptions;
   private sandboxMtas = new Map<string, Promise<Map<string, Mta>>>();
+  /** The loaded MTA sets, readable without waiting (for gauges). */
+  private ready = new Set<Map<string, Mta>>();
   private stopped = false;
 
   constructor(
@@ -60,6 +64,8 @@ export class MailWorld {
     options: Partial<MailWorldOptions> = {},
   ) {
     this.options = { clock: options.clock ?? systemClock, retry: { ...DEFAULT_RETRY, ...options.retry }, timeoutMs: options.timeoutMs ?? 30_000 };
+    const metrics = deps.metrics;
+    this.dns = new LabDns(metrics ? { onQuery: (rcode) => metrics.dnsQueries.inc({ transport: 'internal', rcode }) } : {});
     this.events.setMaxListeners(0);
   }
 
@@ -79,6 +85,18 @@ export class MailWorld {
     this.stopped = true;
     const all = await Promise.allSettled([...this.sandboxMtas.values()]);
     await Promise.all(all.flatMap((r) => (r.status === 'fulfilled' ? [...r.value.values()].map((m) => m.close()) : [])));
+  }
+
+  /** The lab's metrics, when it keeps any (receiving servers count their deliveries here). */
+  get metrics(): LabMetrics | undefined {
+    return this.deps.metrics;
+  }
+
+  /** Messages queued per MTA host over the sandboxes in memory (the queue-depth gauge). */
+  queueDepth(): Map<string, number> {
+    const depth = new Map<string, number>(LAB_MTAS.map((m) => [m.host, 0]));
+    for (const mtas of this.ready) for (const m of mtas.values()) depth.set(m.identity.host, (depth.get(m.identity.host) ?? 0) + m.list().length);
+    return depth;
   }
 
   /** The MTAs of a sandbox, by domain. */
@@ -111,11 +129,17 @@ export class MailWorld {
     if (!loaded) {
       loaded = this.create(sandbox);
       this.sandboxMtas.set(sandbox.id, loaded);
-      loaded.catch(() => this.sandboxMtas.delete(sandbox.id));
+      loaded.then(
+        (mtas) => this.ready.add(mtas),
+        () => this.sandboxMtas.delete(sandbox.id),
+      );
       const drop = (): void => {
         if (this.sandboxMtas.get(sandbox.id) !== loaded) return;
         this.sandboxMtas.delete(sandbox.id);
-        void loaded!.then((mtas) => Promise.all([...mtas.values()].map((m) => m.close())));
+        void loaded!.then((mtas) => {
+          this.ready.delete(mtas);
+          return Promise.all([...mtas.values()].map((m) => m.close()));
+        });
       };
       sandbox.events.once('reset', drop);
       sandbox.events.once('deleted', drop);
@@ -138,6 +162,7 @@ export class MailWorld {
         timeoutMs: this.options.timeoutMs,
         events: this.events,
         labLog: this.deps.log,
+        ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       });
       mta.running = !stopped.includes(identity.domain);
       mtas.set(identity.domain, mta);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { LabDns } from '../dns/labDns.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
+import type { LabMetrics } from '../operations/metrics.js';
 import type { ServiceId } from '../services.js';
 import { rfc5322Date } from '../smtp/trace.js';
 import { splitAddress } from '../world/definition.js';
@@ -52,6 +53,7 @@ export interface MtaContext {
   timeoutMs: number;
   events: EventEmitter;
   labLog: Logger;
+  metrics?: LabMetrics;
 }
 
 /** Delay after `attempts` failed attempts: first, 2×first, 4×first ... at most max. */
@@ -248,6 +250,7 @@ export class Mta {
     const conn = v.setupMs ?? 0;
     const xfer = v.transferMs ?? 0;
     const inQueue = Math.max(0, total - conn - xfer);
+    this.ctx.metrics?.queueDeliveries.inc({ host: this.identity.host, status: v.status });
     this.log.write(
       v.relay === 'virtual' ? 'virtual' : 'smtp',
       `${entry.id}: to=<${r.address}>, relay=${v.relay}, delay=${secs(total)}, delays=0/${secs(inQueue)}/${secs(conn)}/${secs(xfer)}, dsn=${v.dsn}, status=${v.status} (${v.reason})`,
@@ -265,6 +268,7 @@ export class Mta {
       }
       const trace = `Return-Path: <${entry.sender}>\r\nReceived: by ${this.identity.host} (MailLab) id ${entry.id}\r\n\tfor <${r.address}>; ${rfc5322Date(new Date())}\r\n`;
       await this.sandbox.mailbox(user).inbox.deliver(Buffer.concat([Buffer.from(trace), message]));
+      this.ctx.metrics?.maildirDeliveries.inc({ host: this.identity.host });
       verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
     }
     return verdicts;
@@ -396,6 +400,7 @@ export class Mta {
     }
     const dsn = bounceMessage({ host: this.identity.host, queueId: entry.id, sender: entry.sender, arrival: new Date(entry.arrival), failed, original, now: new Date() });
     const notice = await this.enqueue('', [entry.sender], dsn, { subject: 'Undelivered Mail Returned to Sender' });
+    this.ctx.metrics?.bounces.inc({ host: this.identity.host });
     this.log.write('bounce', `${entry.id}: sender non-delivery notification: ${notice.id}`);
   }
 }

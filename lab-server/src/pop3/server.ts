@@ -15,6 +15,8 @@ export interface Pop3Deps {
   log: Logger;
   locks: MaildropLocks;
   requireTlsAuth: boolean;
+  /** Counts every command under the listener's name (pop3, pop3s). */
+  onCommand?: (service: string, verb: string) => void;
 }
 
 /** RFC 1939 §3: an autologout timer of at least 10 minutes. */
@@ -25,8 +27,9 @@ const MAX_LINE = 1024;
 export type Pop3Listener = SessionListener;
 
 export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Listener {
+  const name = implicitTls ? 'pop3s' : 'pop3';
   return createSessionListener({
-    name: implicitTls ? 'pop3s' : 'pop3',
+    name,
     implicitTls,
     tls: deps.tls,
     access: deps.access,
@@ -46,6 +49,7 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
         requireTlsAuth: deps.requireTlsAuth,
         hostName: scope.sandbox.hostName,
         startTls,
+        ...(deps.onCommand ? { onCommand: (verb: string) => deps.onCommand!(name, verb) } : {}),
       }),
   });
 }

@@ -23,6 +23,8 @@ export interface Pop3Options {
   /** Refuse USER/PASS and AUTH before TLS even from loopback (--require-tls-auth). */
   requireTlsAuth: boolean;
   hostName: string;
+  /** Told the verb of every known command (metrics). */
+  onCommand?: (verb: string) => void;
 }
 
 interface Maildrop {
@@ -106,6 +108,7 @@ export class Pop3Session {
     const rest = text.slice(verbRaw.length).replace(/^\s/, '');
     const handler = this.handlers[verb];
     if (!handler) return this.err(`Unknown command "${verbRaw.slice(0, 20)}". Commands are: ${COMMANDS_HELP}`);
+    this.options.onCommand?.(verb);
     if (!handler.states.includes(this.state)) return this.err(this.wrongState(verb));
     await handler.run(verb === 'PASS' ? [rest] : args);
   }

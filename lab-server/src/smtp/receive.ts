@@ -104,7 +104,9 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
     folder,
   );
   const delay = ((Date.now() - started) / 1000).toFixed(2);
-  for (const to of new Set(a.recipients.map((r) => r.toLowerCase()))) {
+  const delivered = new Set(a.recipients.map((r) => r.toLowerCase()));
+  a.world.metrics?.maildirDeliveries.inc({ host }, delivered.size);
+  for (const to of delivered) {
     a.mta.log.write('virtual', `${queueId}: to=<${to}>, relay=virtual, delay=${delay}, delays=0/0/0/${delay}, dsn=2.0.0, status=sent (delivered to maildir${folder === 'INBOX' ? '' : ` folder ${folder}: DMARC ${auth.policy}`})`);
   }
   return { accepted: true, queueId, size };

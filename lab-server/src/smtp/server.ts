@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
+import type { LabMetrics } from '../operations/metrics.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { ConnectionScope, SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
@@ -34,6 +35,8 @@ export interface SmtpDeps {
   world: MailWorld;
   /** For an mx listener: the lab host whose port 25 it is (default mail.example.com). */
   mta?: LabMta;
+  /** Counts commands and 4xx/5xx replies under this listener's service id. */
+  metrics?: { counters: LabMetrics; service: string };
 }
 
 /** How the receiving side sees a client: a lab MTA by its lab address, anyone else as they are. */
@@ -92,6 +95,8 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
 const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 class LabSmtpServer extends SMTPServer {
+  metrics: SmtpDeps['metrics'];
+
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
     const before = new Set(this.connections);
@@ -101,13 +106,29 @@ class LabSmtpServer extends SMTPServer {
       // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".
       Object.defineProperty(connection, '_unrecognizedCommands', { get: () => 0, set: () => undefined });
       const send = connection.send.bind(connection);
+      const metrics = this.metrics;
       connection.send = (code, data, context) => {
         const better = typeof data === 'string' ? LEARNER_REPLIES.find((r) => r.code === code && data.startsWith(r.startsWith)) : undefined;
         const text = better ? better.text : data;
+        if (metrics && code >= 400) metrics.counters.rejections.inc({ service: metrics.service, code: String(code) });
         // Our own texts start with their enhanced status code already; the library adds one to the rest.
         const first = Array.isArray(text) ? text[0] : text;
         send(code, text, typeof first === 'string' && ENHANCED_CODE.test(first) ? false : context);
       };
+      if (metrics) {
+        // Counted as smtp-server dispatches them; AUTH continuation lines are not commands, and
+        // verbs it has no handler for count as UNKNOWN, so the label stays a small set.
+        const internals = connection as unknown as { _onCommand(command: Buffer, callback: () => void): void; _nextHandler: unknown };
+        const onCommand = internals._onCommand.bind(connection);
+        internals._onCommand = (command, callback) => {
+          if (!internals._nextHandler) {
+            const verb = (command ?? '').toString().split(' ')[0]!.toUpperCase();
+            const known = /^[A-Z]{1,12}$/.test(verb) && typeof (connection as unknown as Record<string, unknown>)[`handler_${verb}`] === 'function';
+            metrics.counters.commands.inc({ service: metrics.service, command: known ? verb : 'UNKNOWN' });
+          }
+          onCommand(command, callback);
+        };
+      }
     }
   }
 
@@ -313,6 +334,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       });
     },
   });
+  server.metrics = deps.metrics;
   server.on('error', (err) => deps.log(component, `error: ${err.message}`));
   return server;
 }

@@ -59,7 +59,9 @@ export async function submitMessage(s: Submission): Promise<{ queueId: string; s
     const started = Date.now();
     size = await deliverToMailboxes(s.sandbox, message, local, trace(queueId, local));
     const delay = ((Date.now() - started) / 1000).toFixed(2);
-    for (const to of new Set(local.map((r) => r.toLowerCase()))) {
+    const delivered = new Set(local.map((r) => r.toLowerCase()));
+    s.world.metrics?.maildirDeliveries.inc({ host: home.host }, delivered.size);
+    for (const to of delivered) {
       mta.log.write('virtual', `${queueId}: to=<${to}>, relay=virtual, delay=${delay}, delays=0/0/0/${delay}, dsn=2.0.0, status=sent (delivered to maildir)`);
     }
   }

@@ -91,6 +91,11 @@ export class LearnerStore {
     return toLearner(row);
   }
 
+  /** How many learners made a request since `since` (the active-learners gauge). */
+  countSeenSince(since: Date): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM learners WHERE last_seen_at >= ?').get(since.toISOString()) as { n: number }).n;
+  }
+
   recordAttempt(a: Omit<Attempt, 'id' | 'createdAt'>): Attempt {
     const createdAt = new Date().toISOString();
     const info = this.db.prepare('INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(a.learnerId, a.exerciseId, JSON.stringify(a.answer ?? null), a.passed ? 1 : 0, a.score, JSON.stringify(a.feedback), createdAt);

@@ -25,6 +25,8 @@ export interface ExerciseRouteDeps {
   sandboxes: Sandboxes;
   /** Undefined when nobody is logged in (classroom mode): the request gets 401. */
   requester: (req: IncomingMessage) => Requester | undefined;
+  /** Told of every graded attempt (metrics). */
+  onGraded?: (exerciseId: string, passed: boolean) => void;
 }
 
 function reply(res: ServerResponse, who: Requester, status: number, body: unknown): void {
@@ -113,6 +115,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       if (shape) return problem(res, who, 400, shape);
       const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
       const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
+      deps.onGraded?.(exercise.id, graded.passed);
       const attempt = deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
       reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
     }),

@@ -1,0 +1,100 @@
+/**
+ * The lab's Prometheus metrics (prom-client), one registry per running lab. Protocol servers,
+ * MTAs, the DNS server and the graders count what happens as it happens; gauges that describe
+ * a state (queue depth, open terminals, sandboxes, active learners) are read when scraped.
+ *
+ * Labels are kept to small, fixed sets (service, command verb, reply code, MTA host, exercise
+ * id): never a sandbox, learner or address, so a class of any size gives the same series.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+/** What the lab reads when a scrape asks for the current state. */
+export interface StateSources {
+  /** Messages waiting in each MTA's queue, by MTA host, over the sandboxes in memory. */
+  queueDepth(): Map<string, number>;
+  terminalsOpen(): number;
+  sandboxes(): Promise<number>;
+  /** Learners seen in the last five minutes. */
+  activeLearners(): number;
+}
+
+export class LabMetrics {
+  readonly registry = new Registry();
+
+  /** Connections accepted, by lab service (smtp, imap, pop3s, dns-tcp ...). */
+  readonly connections = new Counter({ name: 'maillab_connections_total', help: 'Connections accepted, by service.', labelNames: ['service'] as const, registers: [this.registry] });
+  readonly openConnections = new Gauge({ name: 'maillab_connections_open', help: 'Connections open now, by service.', labelNames: ['service'] as const, registers: [this.registry] });
+  /** Protocol commands received, by service and verb (known verbs only). */
+  readonly commands = new Counter({ name: 'maillab_commands_total', help: 'Protocol commands received, by service and command verb.', labelNames: ['service', 'command'] as const, registers: [this.registry] });
+  /** SMTP replies in the 4xx and 5xx classes, by service and reply code. */
+  readonly rejections = new Counter({ name: 'maillab_smtp_rejections_total', help: 'SMTP replies with a 4xx or 5xx code sent by the lab servers, by service and code.', labelNames: ['service', 'code'] as const, registers: [this.registry] });
+  /** Messages written into a Maildir, by the MTA that delivered them. */
+  readonly maildirDeliveries = new Counter({ name: 'maillab_maildir_deliveries_total', help: 'Messages delivered into a Maildir (one per recipient), by MTA host.', labelNames: ['host'] as const, registers: [this.registry] });
+  /** Queue delivery attempts per recipient, by sending MTA and outcome (sent, deferred, bounced). */
+  readonly queueDeliveries = new Counter({ name: 'maillab_queue_deliveries_total', help: 'Delivery attempts from the MTA queues per recipient, by MTA host and status (sent, deferred, bounced).', labelNames: ['host', 'status'] as const, registers: [this.registry] });
+  readonly bounces = new Counter({ name: 'maillab_bounces_total', help: 'Non-delivery notifications (RFC 3464 bounces) generated, by MTA host.', labelNames: ['host'] as const, registers: [this.registry] });
+  /** DNS questions answered, by how they came (udp, tcp, or in-process from the lab's own servers) and response code. */
+  readonly dnsQueries = new Counter({ name: 'maillab_dns_queries_total', help: 'Lab DNS queries, by transport (udp, tcp, internal) and response code.', labelNames: ['transport', 'rcode'] as const, registers: [this.registry] });
+  readonly gradingAttempts = new Counter({ name: 'maillab_grading_attempts_total', help: 'Graded exercise attempts, by exercise and result (passed, failed).', labelNames: ['exercise', 'result'] as const, registers: [this.registry] });
+  /** Armed faults that fired, by target (an MTA host or dns) and kind. */
+  readonly faultsFired = new Counter({ name: 'maillab_faults_fired_total', help: 'Injected faults that fired, by target and kind.', labelNames: ['target', 'kind'] as const, registers: [this.registry] });
+
+  constructor() {
+    // Event-loop delay, memory, CPU, handles: prom-client's standard process and Node.js metrics.
+    collectDefaultMetrics({ register: this.registry });
+    // These gauges repeat nodejs_active_* (which break the counts down by type) under a name
+    // Prometheus reserves for counters; promtool rightly flags them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Registers the gauges read at scrape time (called once the lab's parts exist). */
+  observe(sources: StateSources): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'maillab_queue_messages',
+      help: 'Messages waiting in the MTA queues, by MTA host (sandboxes loaded in memory).',
+      labelNames: ['host'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [host, n] of sources.queueDepth()) this.set({ host }, n);
+      },
+    });
+    new Gauge({
+      name: 'maillab_terminals_open',
+      help: 'Browser terminals open now.',
+      registers,
+      collect() {
+        this.set(sources.terminalsOpen());
+      },
+    });
+    new Gauge({
+      name: 'maillab_sandboxes',
+      help: 'Sandboxes (mail worlds) on disk.',
+      registers,
+      async collect() {
+        this.set(await sources.sandboxes());
+      },
+    });
+    new Gauge({
+      name: 'maillab_learners_active',
+      help: 'Learners seen in the last five minutes.',
+      registers,
+      collect() {
+        this.set(sources.activeLearners());
+      },
+    });
+  }
+
+  /** Counts a connection on `service` until its socket closes. */
+  connectionOpened(service: string, socket: { once(event: 'close', listener: () => void): unknown }): void {
+    this.connections.inc({ service });
+    this.openConnections.inc({ service });
+    socket.once('close', () => this.openConnections.dec({ service }));
+  }
+
+  /** The Prometheus text exposition format. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
