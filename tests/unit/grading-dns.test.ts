@@ -68,6 +68,14 @@ describe('SPF', () => {
     expect(codes(await spf('@ TXT "v=spf1 mx ~all"', false))).toEqual(['warn:spf.soft-all']);
   });
 
+  it('traces a permerror to its cause instead of asking for mechanisms the record has', async () => {
+    const voids = await spf('@ TXT "v=spf1 a:gone1.example.com a:gone2.example.com a:gone3.example.com mx -all"');
+    expect(codes(voids)).toEqual(['error:spf.void-lookups']);
+    expect(voids.find((l) => l.code === 'spf.void-lookups')!.message.en).toContain('a:gone3.example.com');
+    expect(codes(await spf('@ TXT "v=spf1 include:_spf.example.net mx -all"'))).toEqual(['error:spf.include-none']);
+    expect(codes(await spf('@ TXT "v=spf1 a:gone1.example.com a:gone2.example.com mx -all"'))).toEqual([]);
+  });
+
   it('explains the obsolete SPF record type, ptr, and terms after all', () => {
     expect(parseSpf('v=spf1 ptr -all').problems.map((p) => p.code)).toEqual(['spf.ptr']);
     expect(parseSpf('v=spf1 -all mx').problems.map((p) => p.code)).toEqual(['spf.after-all']);
@@ -93,6 +101,14 @@ describe('DKIM', () => {
 
   it('accepts a record without v= and k= (both optional) with a warning for v=', async () => {
     expect(codes(await dkim(`mail2026._domainkey.example.com. TXT ( ${strings(`p=${k1024.pub}`)} )`))).toEqual(['warn:dkim.no-version', 'warn:dkim.weak-key']);
+  });
+
+  it('never takes the DMARC or SPF record for a misplaced key', async () => {
+    const lines = await dkim('@ TXT "v=spf1 mx -all"\n_dmarc TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"');
+    expect(codes(lines)).toEqual(['error:dkim.missing']);
+    expect(lines[0]!.message.en).not.toMatch(/_dmarc|you published/);
+    const misplaced = await dkim(`mail2026 TXT ( ${strings(`v=DKIM1; k=rsa; p=${k1024.pub}`)} )`);
+    expect(misplaced[0]!.message.en).toMatch(/you published one at mail2026\.example\.com/);
   });
 
   it('fails a valid key that is not the signing key', async () => {
@@ -123,11 +139,20 @@ describe('DMARC', () => {
     expect(codes(await dmarc('_dmarc.example.com. TXT ( "v=DMARC1; p=quarantine; " "adkim=r; rua=mailto:dmarc@example.com,mailto:ops@example.com!10m;" )'))).toEqual([]);
   });
 
-  it('warns about pct below 100, an external report address, unknown tags and p= out of place', async () => {
-    expect(codes(await dmarc('_dmarc TXT "v=DMARC1; p=quarantine; pct=20; rua=mailto:dmarc@example.com"'))).toEqual(['warn:dmarc.pct']);
+  it('warns about an external report address, unknown tags and p= out of place', async () => {
     expect(codes(await dmarc('_dmarc TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com,mailto:x@reports.example.net"'))).toEqual(['warn:dmarc.rua-external']);
     expect(codes(await dmarc('_dmarc TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com; ruaa=x"'))).toEqual(['warn:dmarc.unknown-tag']);
     expect(codes(await dmarc('_dmarc TXT "v=DMARC1; rua=mailto:dmarc@example.com; p=quarantine"'))).toEqual(['warn:dmarc.p-order']);
+  });
+
+  it('fails pct below 100 where the policy must be enforced, and only warns when monitoring', async () => {
+    expect(codes(await dmarc('_dmarc TXT "v=DMARC1; p=quarantine; pct=20; rua=mailto:dmarc@example.com"'))).toEqual(['error:dmarc.pct']);
+    const monitor = await gradeDmarc('_dmarc TXT "v=DMARC1; p=none; pct=20; rua=mailto:dmarc@example.com"', { origin: 'example.com.', dmarc: { domain: 'example.com', policy: 'none', rua: ['dmarc@example.com'] } });
+    expect(codes(monitor)).toEqual(['warn:dmarc.pct']);
+  });
+
+  it('fails a version not spelt exactly DMARC1 (RFC 7489 grammar is case-sensitive there)', async () => {
+    expect(codes(await dmarc('_dmarc TXT "v=Dmarc1; p=quarantine; rua=mailto:dmarc@example.com"'))).toEqual(['error:dmarc.version-case']);
   });
 
   it('fails two records, a bad pct and a missing policy', async () => {
@@ -146,8 +171,8 @@ describe('PTR', () => {
     expect(codes(await ptr('100.1.168.192.in-addr.arpa. 86400 IN PTR mail.example.com.'))).toEqual([]);
   });
 
-  it('warns about several names for one address', async () => {
-    expect(codes(await ptr('100 PTR mail.example.com.\n100 PTR other.example.com.'))).toEqual(['warn:ptr.multiple']);
+  it('fails several names for one address: receivers check whichever comes first', async () => {
+    expect(codes(await ptr('100 PTR mail.example.com.\n100 PTR other.example.com.'))).toEqual(['error:ptr.multiple']);
   });
 
   it('fails a PTR whose host does not point back (not forward-confirmed)', async () => {

@@ -56,6 +56,8 @@ describe('the exercise catalog', () => {
     const good = { id: 'x-1', chapter: 1, kind: 'quiz', title: { en: 'a', 'zh-CN': '甲' }, prompt: { en: 'a', 'zh-CN': '甲' }, hints: [], grader: { name: 'quiz', params: { questions: [] } }, solution: {}, wrong: [{ answer: {}, feedback: [{ level: 'error', code: 'quiz.q' }] }] };
     expect(readExercise(good, 'x-1.json').id).toBe('x-1');
     expect(() => readExercise({ ...good, wrong: [] }, 'x-1.json')).toThrow(/known-wrong/);
+    expect(() => readExercise({ ...good, right: [{ answer: {}, feedback: [{ level: 'error', code: 'e' }] }] }, 'x-1.json')).toThrow(/only list warnings/);
+    expect(() => readExercise({ ...good, right: [{}] }, 'x-1.json')).toThrow(/needs an answer/);
     expect(() => readExercise({ ...good, wrong: [{ answer: {}, feedback: [{ level: 'warn', code: 'w' }] }] }, 'x-1.json')).toThrow(/must fail/);
     expect(() => readExercise({ ...good, grader: { name: 'nope', params: {} } }, 'x-1.json')).toThrow(/unknown grader/);
     expect(() => readExercise({ ...good, grader: { name: 'dns-mx', params: {} } }, 'x-1.json')).toThrow(/for dns exercises/);
@@ -78,6 +80,12 @@ describe.each(offline.map((e) => [e.id, e] as const))('exercise %s', (_id, exerc
     expect(problems(r.feedback).filter((p) => p.startsWith('error')), JSON.stringify(r.feedback.filter((f) => f.level === 'error'))).toEqual([]);
     expect(r.passed).toBe(true);
     expect(r.score).toBe(100);
+  });
+
+  it.each(exercise.right.map((r, i) => [i, r] as const))('passes right answer %i, written differently, with exactly its stated warnings', async (_i, right) => {
+    const r = await grade(exercise.grader.name, exercise.grader.params, right.answer, {});
+    expect(problems(r.feedback), JSON.stringify(r.feedback.filter((f) => f.level !== 'ok'))).toEqual(problems(right.feedback ?? []));
+    expect(r.passed).toBe(true);
   });
 
   it.each(exercise.wrong.map((w, i) => [i, w] as const))('fails known-wrong answer %i with exactly its stated feedback', async (_i, wrong) => {

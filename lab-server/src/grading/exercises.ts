@@ -1,8 +1,9 @@
 /**
  * Exercises: one JSON file each in exercises/, loaded and checked at start-up. A file holds the
- * prompt in both languages, the grader and its parameters, a reference solution and known-wrong
- * answers with the feedback each must get (the test suite grades them all). Multi-line text may
- * be written as an array of lines.
+ * prompt in both languages, the grader and its parameters, a reference solution, other right
+ * answers written differently, and known-wrong answers with the feedback each must get (the test
+ * suite grades them all, and runs them through the real tools too). Multi-line text may be
+ * written as an array of lines.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +28,14 @@ export interface KnownWrong {
   note?: string;
 }
 
+/** Another right answer, written differently from the reference solution. */
+export interface KnownRight {
+  answer: unknown;
+  /** The warnings it must get, and no others (none when absent). */
+  feedback?: Array<{ level: 'warn'; code: string }>;
+  note?: string;
+}
+
 export interface Exercise {
   id: string;
   chapter: number;
@@ -41,6 +50,7 @@ export interface Exercise {
   hints: Text[];
   grader: { name: string; params: Record<string, unknown> };
   solution: unknown;
+  right: KnownRight[];
   wrong: KnownWrong[];
 }
 
@@ -75,6 +85,7 @@ export function readExercise(raw: unknown, file: string): Exercise {
   if (GRADERS[grader.name]!.kind !== o.kind) fail(`grader ${grader.name} is for ${GRADERS[grader.name]!.kind} exercises`);
   if (o.solution === undefined) fail('a reference solution is required');
   if (!Array.isArray(o.wrong) || o.wrong.length === 0) fail('at least one known-wrong answer is required');
+  if (o.right !== undefined && !Array.isArray(o.right)) fail('right must be a list of {answer, feedback?, note?}');
   const textAnswers = o.kind === 'dns' || o.kind === 'config';
   const exercise: Exercise = {
     id: o.id as string,
@@ -85,6 +96,13 @@ export function readExercise(raw: unknown, file: string): Exercise {
     hints: (o.hints as unknown[]).map(joinText),
     grader: { name: grader.name, params: deepJoin(grader.params ?? {}) as Record<string, unknown> },
     solution: textAnswers ? joinLines(o.solution) : o.solution,
+    right: ((o.right ?? []) as KnownRight[]).map((r, i) => {
+      if (!r || typeof r !== 'object' || r.answer === undefined) fail(`right[${i}] needs an answer`);
+      if (r.feedback !== undefined && !(Array.isArray(r.feedback) && r.feedback.every((f) => f.level === 'warn' && typeof f.code === 'string'))) {
+        fail(`right[${i}] feedback may only list warnings: {level: warn, code}`);
+      }
+      return { ...r, answer: textAnswers ? joinLines(r.answer) : r.answer };
+    }),
     wrong: (o.wrong as KnownWrong[]).map((w, i) => {
       if (!Array.isArray(w.feedback) || w.feedback.length === 0 || !w.feedback.every((f) => (f.level === 'warn' || f.level === 'error') && typeof f.code === 'string')) {
         fail(`wrong[${i}] needs feedback: a list of {level: warn|error, code}`);

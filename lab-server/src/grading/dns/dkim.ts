@@ -88,7 +88,8 @@ export async function checkDkim(view: ZoneView, params: DkimParams): Promise<Fee
   const lines: FeedbackLine[] = [];
   const records = view.at(name, 'TXT');
   if (records.length === 0) {
-    const elsewhere = view.records.filter((r) => r.type === 'TXT' && /(^|;)\s*(v=DKIM1|p=)/i.test(txtValue(r))).map((r) => r.name);
+    // A key record elsewhere: v=DKIM1, or a bare "k=...; p=..." — not the DMARC or SPF records, whose p= is a policy.
+    const elsewhere = view.records.filter((r) => r.type === 'TXT' && /^\s*(v=DKIM1\b|(k=\w+\s*;\s*)?p=[A-Za-z0-9+/])/i.test(txtValue(r))).map((r) => r.name);
     lines.push(
       error(
         'dkim.missing',

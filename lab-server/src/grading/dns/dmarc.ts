@@ -49,9 +49,13 @@ export function parseDmarc(record: string): ParsedDmarc {
     problems.push({ level: 'error', code, message: text(en, zh), hint: text(hintEn, hintZh) });
   };
   if (order[0] !== 'v' || tags.get('v')?.toUpperCase() !== 'DMARC1') {
-    bad('dmarc.version', 'The record must begin with "v=DMARC1"; receivers ignore records that do not (RFC 7489 §6.4).', '记录必须以 "v=DMARC1" 开头；不是这样开头的记录会被接收方忽略（RFC 7489 §6.4）。', 'Put "v=DMARC1;" first.', '把 "v=DMARC1;" 放在最前面。');
-  } else if (tags.get('v') !== 'DMARC1') {
-    problems.push({ level: 'warn', code: 'dmarc.version-case', message: text(`"v=${tags.get('v')}" should be written "v=DMARC1" in capitals; strict receivers compare it exactly.`, `"v=${tags.get('v')}" 应写成大写的 "v=DMARC1"；严格的接收方会逐字比较。`) });
+    bad('dmarc.version', 'The record must begin with "v=DMARC1"; receivers ignore records that do not (RFC 7489 §6.4).', '记录必须以 "v=DMARC1" 开头；不是这样开头的记录会被接收方忽略（RFC 7489 §6.4）。', 'Put "v=DMARC1;" first, and separate the tags with ";".', '把 "v=DMARC1;" 放在最前面，标签之间用 ";" 分隔。');
+    return { tags, order, rua: [], problems };
+  }
+  if (tags.get('v') !== 'DMARC1') {
+    // RFC 7489's grammar spells the version with %x44 %x4d ...: exactly "DMARC1", in capitals.
+    bad('dmarc.version-case', `"v=${tags.get('v')}" is not "v=DMARC1": the version is case-sensitive (RFC 7489 §6.4), and receivers discard the record.`, `"v=${tags.get('v')}" 不是 "v=DMARC1"：版本号区分大小写（RFC 7489 §6.4），接收方会丢弃这条记录。`, 'Write "v=DMARC1" in capitals.', '用大写写成 "v=DMARC1"。');
+    return { tags, order, rua: [], problems };
   }
   const p = tags.get('p');
   if (p === undefined) {
@@ -150,7 +154,10 @@ export async function checkDmarc(view: ZoneView, params: DmarcParams): Promise<F
   }
   const pct = parsed.tags.get('pct');
   if (pct !== undefined && Number(pct) < 100) {
-    lines.push(warn('dmarc.pct', text(`pct=${pct}: the policy applies to only ${pct}% of failing mail; the rest is treated one step softer.`, `pct=${pct}：策略只对 ${pct}% 的失败邮件生效，其余的按低一级处理。`), text('Remove pct= (100%) once you trust your setup.', '确认配置可靠后删掉 pct=（即 100%）。')));
+    // pct= sends the rest one step softer (RFC 7489 §6.6.4): not the enforcement asked for.
+    const message = text(`pct=${pct}: the policy applies to only ${pct}% of failing mail; the rest is treated one step softer${policy === 'reject' ? ' (quarantined)' : policy === 'quarantine' ? ' (delivered normally)' : ''}.`, `pct=${pct}：策略只对 ${pct}% 的失败邮件生效，其余的按低一级处理${policy === 'reject' ? '（隔离）' : policy === 'quarantine' ? '（正常投递）' : ''}。`);
+    const hint = text('Remove pct= (it means 100%) so the policy covers all failing mail. (The DMARCbis draft drops pct= altogether.)', '删掉 pct=（默认就是 100%），让策略覆盖全部失败邮件。（DMARCbis 草案已完全去掉 pct=。）');
+    lines.push(params.policy === 'none' ? warn('dmarc.pct', message, hint) : error('dmarc.pct', message, hint));
   }
   const compare = (tag: string, wanted: string | undefined, fallback: string): void => {
     if (wanted === undefined) return;

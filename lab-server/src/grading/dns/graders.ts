@@ -2,12 +2,13 @@
  * The DNS exercise graders. Each parses the learner's zone text with the exercise's origin,
  * adds the records the exercise gives, and runs the checks for what the exercise asks.
  */
-import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
+import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import { checkDkim, type DkimParams } from './dkim.js';
 import { checkDmarc, type DmarcParams } from './dmarc.js';
 import { checkMx, type MxParams } from './mx.js';
 import { checkPtr, type PtrParams } from './ptr.js';
-import { checkSpf, type SpfParams } from './spf.js';
+import { checkSpf, type SpfParams } from './spfCheck.js';
+import { checkApex } from './zoneApex.js';
 import { bare, fqdn, loadExerciseZone, type ExerciseZone } from './zoneView.js';
 
 interface ZoneInput {
@@ -83,9 +84,7 @@ export async function gradeZone(answer: string, p: FullZoneParams): Promise<Feed
   if (empty.length) return empty;
   const lines = [...zone.feedback];
   const origin = fqdn(p.origin);
-  if (zone.view.at(origin, 'SOA').length === 0 || zone.view.at(origin, 'NS').length === 0) {
-    lines.push(warn('zone.no-soa', text(`The zone has no ${zone.view.at(origin, 'SOA').length === 0 ? 'SOA' : 'NS'} record at ${origin}: BIND will not load a zone file without SOA and NS.`, `区域在 ${origin} 没有 ${zone.view.at(origin, 'SOA').length === 0 ? 'SOA' : 'NS'} 记录：缺少 SOA 和 NS 的区域文件 BIND 不会加载。`), text(`Add e.g. "@ IN SOA ns1.${origin} hostmaster.${origin} 1 3600 600 604800 300" and "@ IN NS ns1.${origin}".`, `添加例如 "@ IN SOA ns1.${origin} hostmaster.${origin} 1 3600 600 604800 300" 和 "@ IN NS ns1.${origin}"。`)));
-  }
+  lines.push(...checkApex(zone.view, zone.answer, origin));
   for (const [host, ip] of Object.entries(p.hosts)) {
     const addresses = zone.view.at(host, 'A').map((r) => r.address);
     if (addresses.includes(ip)) lines.push(ok('zone.a', `${bare(fqdn(host))} has the A record ${ip}.`, `${bare(fqdn(host))} 有 A 记录 ${ip}。`));

@@ -2,7 +2,7 @@
  * MX grader: the domain's mail hosts, in the order asked, each a host name with an address in
  * the zone — never an IP literal, never a CNAME (RFC 2181 §10.3, RFC 5321 §5.1).
  */
-import { error, ok, text, type FeedbackLine } from '../feedback.js';
+import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 import type { ZoneRecord } from './zoneFile.js';
 
@@ -33,7 +33,17 @@ export function checkMx(view: ZoneView, params: MxParams, mistyped: Set<string>)
     return lines;
   }
   const wanted = params.hosts.map(fqdn);
-  for (const r of mx) lines.push(...checkTarget(view, r, wanted, mistyped));
+  const nullMx = mx.find((r) => r.target === '.');
+  if (nullMx && mx.length > 1) {
+    lines.push(
+      error(
+        'mx.null-with-others',
+        text(`Line ${nullMx.line}: "MX 0 ." is a null MX, which says "${bare(domain)} accepts no mail at all" (RFC 7505); it must be the only MX record, and beside real MX records senders cannot tell which one you mean.`, `第 ${nullMx.line} 行："MX 0 ." 是空 MX，表示 "${bare(domain)} 根本不收邮件"（RFC 7505）；它必须是唯一的 MX 记录，和真正的 MX 记录放在一起，发件方无法判断你的意思。`),
+        text('This domain receives mail: remove the null MX and keep the MX records of the mail hosts.', '这个域名要收邮件：删掉空 MX，保留邮件主机的 MX 记录。'),
+      ),
+    );
+  }
+  for (const r of mx) if (r.target !== '.') lines.push(...checkTarget(view, r, wanted, mistyped, domain));
   for (const host of wanted) {
     // "mail.example.com" without its dot is already explained as a missing trailing dot.
     const explained = [...mistyped].some((m) => m.startsWith(host));
@@ -65,9 +75,9 @@ export function checkMx(view: ZoneView, params: MxParams, mistyped: Set<string>)
   return lines;
 }
 
-function checkTarget(view: ZoneView, r: ZoneRecord, wanted: string[], mistyped: Set<string>): FeedbackLine[] {
+function checkTarget(view: ZoneView, r: ZoneRecord, wanted: string[], mistyped: Set<string>, domain: string): FeedbackLine[] {
   const where = text(`Line ${r.line}: `, `第 ${r.line} 行：`);
-  const at = (t: { en: string; 'zh-CN': string }) => text(where.en + t.en, where['zh-CN'] + t['zh-CN']);
+  const at = (t: Text): Text => text(where.en + t.en, where['zh-CN'] + t['zh-CN']);
   if (r.targetText && LOOKS_LIKE_IP.test(r.targetText)) {
     return [
       error(
@@ -89,7 +99,11 @@ function checkTarget(view: ZoneView, r: ZoneRecord, wanted: string[], mistyped: 
     ];
   }
   const lines: FeedbackLine[] = [];
-  if (view.addresses(r.target!).length === 0) {
+  const inZone = r.target === domain || r.target!.endsWith(`.${domain}`);
+  if (!wanted.includes(r.target!) && !inZone) {
+    // Another domain's host: the zone cannot show its address, and it is not what was asked.
+    lines.push(unexpectedHost(at, r, wanted));
+  } else if (view.addresses(r.target!).length === 0) {
     lines.push(
       error(
         'mx.target-no-address',
@@ -98,15 +112,17 @@ function checkTarget(view: ZoneView, r: ZoneRecord, wanted: string[], mistyped: 
       ),
     );
   } else if (!wanted.includes(r.target!)) {
-    lines.push(
-      error(
-        'mx.unexpected-host',
-        at(text(`${bare(r.target!)} is not one of the mail hosts this exercise asks for (${wanted.map(bare).join(', ')}).`, `${bare(r.target!)} 不是本题要求的邮件主机（${wanted.map(bare).join('、')}）。`)),
-        text('Remove this MX record or point it at one of the hosts asked for.', '删掉这条 MX 记录，或者让它指向题目要求的主机。'),
-      ),
-    );
+    lines.push(unexpectedHost(at, r, wanted));
   } else {
     lines.push(ok('mx.target', `${bare(r.target!)} (preference ${r.preference}) is a host name with an address: ${view.addresses(r.target!).join(', ')}.`, `${bare(r.target!)}（优先级 ${r.preference}）是有地址的主机名：${view.addresses(r.target!).join('、')}。`));
   }
   return lines;
+}
+
+function unexpectedHost(at: (t: Text) => Text, r: ZoneRecord, wanted: string[]): FeedbackLine {
+  return error(
+    'mx.unexpected-host',
+    at(text(`${bare(r.target!)} is not one of the mail hosts this exercise asks for (${wanted.map(bare).join(', ')}).`, `${bare(r.target!)} 不是本题要求的邮件主机（${wanted.map(bare).join('、')}）。`)),
+    text('Remove this MX record or point it at one of the hosts asked for.', '删掉这条 MX 记录，或者让它指向题目要求的主机。'),
+  );
 }

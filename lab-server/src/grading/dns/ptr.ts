@@ -4,7 +4,7 @@
  * address (forward-confirmed reverse DNS, which receiving mail servers check).
  */
 import { isIPv4 } from 'node:net';
-import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
+import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
 export interface PtrParams {
@@ -27,7 +27,7 @@ export function checkPtr(view: ZoneView, params: PtrParams, mistyped: Set<string
     const notReversed = `${params.ip}.in-addr.arpa.`;
     const mine = others.find((r) => r.name === notReversed);
     if (mine) {
-      lines.push(error('ptr.not-reversed', text(`Line ${mine.line}: the PTR is at ${bare(notReversed)}, but reverse names list the octets backwards: ${bare(name)}.`, `第 ${mine.line} 行：PTR 写在 ${bare(notReversed)}，但反向名字要把四段数字倒过来：${bare(name)}。`), text('DNS names go from the most specific label to the least, so 192.168.1.100 becomes 100.1.168.192.in-addr.arpa.', 'DNS 名字从最具体的标签写到最笼统的，所以 192.168.1.100 变成 100.1.168.192.in-addr.arpa.。')));
+      lines.push(error('ptr.not-reversed', text(`Line ${mine.line}: the PTR is at ${bare(notReversed)}, but reverse names list the octets backwards: ${bare(name)}.`, `第 ${mine.line} 行：PTR 写在 ${bare(notReversed)}，但反向名字要把四段数字倒过来：${bare(name)}。`), text('DNS names go from the most specific label to the least, so 192.0.2.25 becomes 25.2.0.192.in-addr.arpa.', 'DNS 名字从最具体的标签写到最笼统的，所以 192.0.2.25 变成 25.2.0.192.in-addr.arpa.。')));
     } else if (others.length > 0) {
       lines.push(error('ptr.wrong-name', text(`There is no PTR at ${bare(name)}; your PTR is at ${[...new Set(others.map((r) => r.name))].map(bare).join(', ')}.`, `${name} 没有 PTR 记录；你的 PTR 在 ${[...new Set(others.map((r) => r.name))].map(bare).join('、')}。`), text(`In the zone ${name.split('.').slice(1).join('.')} the owner is just "${name.split('.')[0]}".`, `在区域 ${name.split('.').slice(1).join('.')} 里，名字只写 "${name.split('.')[0]}"。`)));
     } else {
@@ -36,7 +36,8 @@ export function checkPtr(view: ZoneView, params: PtrParams, mistyped: Set<string
     return lines;
   }
   if (ptrs.length > 1) {
-    lines.push(warn('ptr.multiple', text(`${bare(name)} has ${ptrs.length} PTR records; many receivers look at only one, so keep one name per address.`, `${bare(name)} 有 ${ptrs.length} 条 PTR 记录；很多接收方只看一条，每个地址保留一个名字即可。`), text(`Keep only "${host}".`, `只保留 "${host}"。`)));
+    // Receivers take whichever name the resolver hands them first: half the time the wrong one.
+    lines.push(error('ptr.multiple', text(`${bare(name)} has ${ptrs.length} PTR records (${ptrs.map((r) => bare(r.target!)).join(', ')}); a receiver checks whichever one its resolver returns first, so the mail server's name is confirmed only some of the time.`, `${bare(name)} 有 ${ptrs.length} 条 PTR 记录（${ptrs.map((r) => bare(r.target!)).join('、')}）；接收方只检查解析器最先返回的那一条，所以邮件服务器的名字只是有时能被确认。`), text(`Keep exactly one PTR per address: "${host}".`, `每个地址只保留一条 PTR："${host}"。`)));
   }
   const toHost = ptrs.find((r) => r.target === host);
   if (!toHost) {

@@ -116,7 +116,7 @@ export function loadExerciseZone(answer: string, origin: string, given?: string,
   const dots = trailingDotMistakes(parsed.records);
   const view = new ZoneView([...givenRecords, ...parsed.records]);
   // A full host name written without its dot in another zone: "mail.example.com" in the
-  // reverse zone becomes mail.example.com.1.168.192.in-addr.arpa., which exists nowhere.
+  // reverse zone becomes mail.example.com.2.0.192.in-addr.arpa., which exists nowhere.
   for (const r of parsed.records) {
     if (!r.target || !r.targetText || dots.names.has(r.target)) continue;
     const meant = `${r.targetText.toLowerCase()}.`;

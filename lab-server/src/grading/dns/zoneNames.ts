@@ -1,0 +1,73 @@
+/**
+ * Names and times as zone files write them: `@`, relative names completed with the origin,
+ * escaped dots, label and name lengths (RFC 1035 §2.3.4), and BIND's TTL syntax ("1h30m").
+ */
+import { text, type Text } from '../feedback.js';
+import { readEscape } from './zoneTokens.js';
+
+const MAX_TTL = 2 ** 31 - 1;
+
+/** Parses a BIND time value: "3600", "1h", "1h30m", "2W". Undefined if it is not one. */
+export function parseTtl(token: string): number | undefined {
+  if (/^\d+$/.test(token)) {
+    const n = Number(token);
+    return n <= MAX_TTL ? n : undefined;
+  }
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  const parts = token.toLowerCase().match(/^(\d+[smhdw])+$/);
+  if (!parts) return undefined;
+  let total = 0;
+  for (const m of token.toLowerCase().matchAll(/(\d+)([smhdw])/g)) total += Number(m[1]) * units[m[2]!]!;
+  return total <= MAX_TTL ? total : undefined;
+}
+
+export interface NameResult {
+  name?: string;
+  relative: boolean;
+  problem?: Text;
+}
+
+/** Turns a name as written into an absolute lower-case name with a trailing dot. */
+export function absoluteName(raw: string, origin: string | undefined): NameResult {
+  if (raw === '@') {
+    if (!origin) return { relative: true, problem: text('"@" means the origin, but no $ORIGIN is set: add "$ORIGIN example.com." first.', '"@" 表示 origin，但还没有设置 $ORIGIN：先写一行 "$ORIGIN example.com."。') };
+    return { name: origin, relative: true };
+  }
+  if (raw === '.') return { name: '.', relative: false };
+  const labels: string[] = [];
+  let label = '';
+  let absolute = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && i + 1 < raw.length) {
+      const esc = readEscape(raw, i);
+      label += esc.char === '.' ? '\\.' : esc.char === '\\' ? '\\\\' : esc.char;
+      i = esc.next - 1;
+      continue;
+    }
+    if (c === '.') {
+      if (label === '') return { relative: false, problem: text(`"${raw}" has an empty label (two dots in a row, or a leading dot).`, `"${raw}" 里有空标签（连续两个点，或以点开头）。`) };
+      labels.push(label);
+      label = '';
+      if (i === raw.length - 1) absolute = true;
+      continue;
+    }
+    label += c;
+  }
+  if (label !== '') labels.push(label);
+  for (const l of labels) {
+    if (l.replace(/\\(.)/g, '$1').length > 63) {
+      return { relative: !absolute, problem: text(`A label in "${raw}" is longer than 63 characters.`, `"${raw}" 中有一个标签超过 63 个字符。`) };
+    }
+  }
+  let name = labels.join('.').toLowerCase() + '.';
+  if (!absolute) {
+    if (!origin) {
+      return { relative: true, problem: text(`"${raw}" is relative (no trailing dot) and no $ORIGIN is set: end it with "." or set $ORIGIN.`, `"${raw}" 是相对名字（结尾没有点），又没有设置 $ORIGIN：在结尾加 "."，或设置 $ORIGIN。`) };
+    }
+    name = origin === '.' ? name : name + origin;
+  }
+  if (name.length > 255) return { relative: !absolute, problem: text(`"${raw}" is longer than 255 characters once the origin is added.`, `"${raw}" 加上 origin 后超过 255 个字符。`) };
+  return { name, relative: !absolute };
+}
+

@@ -1,0 +1,142 @@
+/**
+ * The lexer of zone files (RFC 1035 §5.1): logical lines of tokens, with `;` comments dropped,
+ * parentheses joining lines, quoted strings with `\X` and `\DDD` escapes, and a line that
+ * begins with a blank meaning "the previous owner".
+ */
+import { text } from '../feedback.js';
+import type { ZoneProblem } from './zoneFile.js';
+
+export interface Token {
+  value: string;
+  raw: string;
+  quoted: boolean;
+  line: number;
+}
+
+export interface LogicalLine {
+  tokens: Token[];
+  /** The line began with a space or tab: the owner is the previous record's owner. */
+  blankOwner: boolean;
+  line: number;
+}
+
+/** Splits text into logical lines of tokens (comments dropped, parentheses joined). */
+export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[] {
+  const lines: LogicalLine[] = [];
+  let current: LogicalLine | undefined;
+  let depth = 0;
+  let openedAt = 0;
+  let line = 1;
+  let atLineStart = true;
+  let i = 0;
+  const push = (token: Token): void => {
+    current ??= { tokens: [], blankOwner: false, line: token.line };
+    current.tokens.push(token);
+  };
+  const endLogical = (): void => {
+    if (current && current.tokens.length > 0) lines.push(current);
+    current = undefined;
+  };
+  while (i < source.length) {
+    const c = source[i]!;
+    if (atLineStart && depth === 0 && !current) {
+      current = { tokens: [], blankOwner: c === ' ' || c === '\t', line };
+    }
+    atLineStart = false;
+    if (c === '\n') {
+      line++;
+      atLineStart = true;
+      i++;
+      if (depth === 0) endLogical();
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === ';') {
+      while (i < source.length && source[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '(') {
+      if (depth > 0) problems.push({ line, message: text('Parentheses cannot be nested: remove the inner "(".', '括号不能嵌套：删掉里面的 "("。') });
+      else openedAt = line;
+      depth = 1;
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      if (depth === 0) problems.push({ line, message: text('")" without a matching "(": remove it or add the "(".', '多了一个没有配对 "(" 的 ")"：删掉它，或补上 "("。') });
+      depth = 0;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const start = line;
+      let value = '';
+      let raw = '"';
+      i++;
+      let closed = false;
+      while (i < source.length) {
+        const d = source[i]!;
+        if (d === '\n') break;
+        if (d === '"') {
+          closed = true;
+          raw += d;
+          i++;
+          break;
+        }
+        if (d === '\\' && i + 1 < source.length && source[i + 1] !== '\n') {
+          const esc = readEscape(source, i);
+          value += esc.char;
+          raw += source.slice(i, esc.next);
+          i = esc.next;
+          continue;
+        }
+        value += d;
+        raw += d;
+        i++;
+      }
+      if (!closed) {
+        problems.push({ line: start, message: text('A quoted string is not closed on this line: add the closing ".', '这一行的引号没有闭合：补上结尾的 "。') });
+      }
+      push({ value, raw, quoted: true, line: start });
+      continue;
+    }
+    // An unquoted word: runs to whitespace, a quote, a parenthesis or a comment.
+    let value = '';
+    let raw = '';
+    const start = line;
+    while (i < source.length) {
+      const d = source[i]!;
+      if (' \t\r\n;()"'.includes(d)) break;
+      if (d === '\\' && i + 1 < source.length && source[i + 1] !== '\n') {
+        const esc = readEscape(source, i);
+        value += esc.char;
+        raw += source.slice(i, esc.next);
+        i = esc.next;
+        continue;
+      }
+      value += d;
+      raw += d;
+      i++;
+    }
+    push({ value, raw, quoted: false, line: start });
+  }
+  if (depth > 0) {
+    problems.push({ line: openedAt, message: text('The "(" opened here is never closed: add the ")".', '这里打开的 "(" 一直没有闭合：补上 ")"。') });
+  }
+  endLogical();
+  return lines;
+}
+
+/** Reads `\X` or `\DDD` at source[i] === '\\'. */
+export function readEscape(source: string, i: number): { char: string; next: number } {
+  const digits = source.slice(i + 1, i + 4);
+  if (/^\d{3}$/.test(digits)) {
+    const code = Number(digits);
+    if (code <= 255) return { char: String.fromCharCode(code), next: i + 4 };
+  }
+  return { char: source[i + 1]!, next: i + 2 };
+}
+
