@@ -161,7 +161,7 @@ describe('protocol exercises through the API', () => {
 describe('progress', () => {
   it('counts passed exercises by chapter and survives a restart of the lab', async () => {
     const cookie = await newLearner();
-    await post('/api/exercises/dns-ptr/attempts', { answer: '100 IN PTR mail.example.com.' }, cookie);
+    await post('/api/exercises/dns-ptr/attempts', { answer: '25 IN PTR mail.example.com.' }, cookie);
     await post('/api/exercises/roles/attempts', { answer: { thunderbird: 'mua', postfix: 'mta', lmtp: 'mda', webmail: 'mua' } }, cookie);
     const p = (await call('/api/progress', { cookie })).body;
     expect(p.summary.passed).toBe(2);
