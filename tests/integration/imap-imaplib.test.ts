@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
+import { imaplib as runImaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
 
@@ -18,27 +19,9 @@ afterEach(async () => {
   await lab.sandboxes.reset('default');
 });
 
-/** Runs imaplib code after login; `out` is printed as JSON. Bytes are decoded as UTF-8. */
-async function imaplib(body: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const script = `
-import imaplib, ssl
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-def d(x):
-    if isinstance(x, bytes): return x.decode('utf8', 'replace')
-    if isinstance(x, (list, tuple)): return [d(i) for i in x]
-    if isinstance(x, dict): return {k: d(v) for k, v in x.items()}
-    return x
-if P.get('implicit'):
-    M = imaplib.IMAP4_SSL('127.0.0.1', P['port'], ssl_context=ctx, timeout=10)
-else:
-    M = imaplib.IMAP4('127.0.0.1', P['port'], timeout=10)
-out = {}
-${body}
-print(json.dumps(d(out)))
-`;
-  const r = await python(script, { port: lab.port('imap'), ...params });
-  expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout) as Record<string, any>;
+/** Runs imaplib code; `out` is printed as JSON. Bytes are decoded as UTF-8. */
+function imaplib(body: string, params: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  return runImaplib((params.port as number | undefined) ?? lab.port('imap'), body, params);
 }
 
 describe('imaplib', () => {

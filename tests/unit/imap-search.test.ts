@@ -8,6 +8,7 @@ import type { MessageInfo } from '../../lab-server/src/maildir/folder.js';
 import { parseMessage } from '../../lab-server/src/imap/mime/parse.js';
 import { parseCommand } from '../../lab-server/src/imap/parser.js';
 import { addressText, matches, parseSearch, type SearchSubject } from '../../lab-server/src/imap/search.js';
+import { SequenceSet } from '../../lab-server/src/imap/sequenceSet.js';
 
 function keys(text: string) {
   return parseSearch(parseCommand([{ kind: 'line', bytes: Buffer.from(`a SEARCH ${text}`) }]).args);
@@ -16,7 +17,7 @@ function keys(text: string) {
 function subject(header: string, seq = 1): SearchSubject {
   const wire = Buffer.from(`${header.replace(/\n/g, '\r\n')}\r\n\r\nbody\r\n`);
   const info: MessageInfo = { uid: seq, base: 'x', flags: '', dir: 'cur', fileName: 'x', size: wire.length, wireSize: wire.length, internalDate: new Date() };
-  return { seq, info, recent: false, lastSeq: 9, lastUid: 9, view: { wire, root: parseMessage(wire) }, cache: {} };
+  return { seq, info, recent: false, lastSeq: 9, lastUid: 9, saved: SequenceSet.of([]), view: { wire, root: parseMessage(wire) }, cache: {} };
 }
 
 const messages = [

@@ -4,6 +4,7 @@
  * arguments) once for all of them, then calls the handler with typed values.
  */
 import type { Mailbox } from '../maildir/mailbox.js';
+import type { LiveResults } from './liveResults.js';
 import type { WorldUser } from '../world/definition.js';
 import type { Completion, ResponseWriter } from './response.js';
 import type { ArgSpec, ArgValues } from './schema.js';
@@ -23,6 +24,8 @@ export interface SessionApi {
   /** The logged-in user's Maildir++ tree. */
   readonly mailbox: Mailbox | undefined;
   readonly selected: SelectedMailbox | undefined;
+  /** Search results kept up to date for the client (RFC 5267 UPDATE). */
+  readonly liveResults: LiveResults;
   readonly encrypted: boolean;
   /** STARTTLS is possible on this connection now. */
   readonly canStartTls: boolean;

@@ -61,3 +61,25 @@ export function sentDay(header: string): number | undefined {
 export function exampleDate(date = new Date()): string {
   return `${date.getUTCDate()}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()}`;
 }
+
+/** Zones RFC 5322 §4.3 still allows by name, in minutes east of UTC. */
+const NAMED_ZONES: Record<string, number> = { UT: 0, GMT: 0, Z: 0, EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420 };
+
+/**
+ * The instant a Date: header names, in ms since the epoch (RFC 5256 §2.2 "sent date"): an
+ * unknown zone counts as UTC, a missing time as midnight. Undefined when no date can be read.
+ */
+export function parseSentDate(header: string): number | undefined {
+  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?:\s*([+-]\d{4}|[A-Za-z]{1,5}))?/.exec(header);
+  if (!m) return undefined;
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  if (month === undefined) return undefined;
+  let year = Number(m[3]);
+  if (year < 50) year += 2000;
+  else if (year < 1000) year += 1900;
+  let [h, min, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (h > 23 || min > 59 || s > 60) [h, min, s] = [0, 0, 0];
+  const zone = m[7];
+  const offset = zone === undefined ? 0 : /^[+-]/.test(zone) ? (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3))) * (zone[0] === '-' ? -1 : 1) : (NAMED_ZONES[zone.toUpperCase()] ?? 0);
+  return Date.UTC(year, month, Number(m[1]), h, min, s) - offset * 60_000;
+}

@@ -33,7 +33,9 @@ export type SearchKey =
   | { op: 'body'; text: string }
   | { op: 'text'; text: string }
   | { op: 'seq'; set: SequenceSet }
-  | { op: 'uid'; set: SequenceSet };
+  | { op: 'uid'; set: SequenceSet }
+  /** "$": the messages of the saved search result (RFC 5182). */
+  | { op: 'saved' };
 
 const FLAG_KEYS: Record<string, [FlagName, boolean]> = {
   ANSWERED: ['\\Answered', true],
@@ -86,6 +88,7 @@ function parseKey(r: Reader, depth: number): SearchKey {
   }
   if (token.type !== 'atom' || token.section) throw new ArgumentError(`"${describe(token)}" is not a search key. ${KEY_HELP}`);
   const name = token.value.toUpperCase();
+  if (name === '$') return { op: 'saved' };
   if (/^[\d*]/.test(name)) return { op: 'seq', set: setOf(token.value) };
   const flag = FLAG_KEYS[name];
   if (flag) return { op: 'flag', flag: flag[0], set: flag[1] };
@@ -185,6 +188,8 @@ export interface SearchSubject {
   /** Largest sequence number and UID in the mailbox, for "*". */
   lastSeq: number;
   lastUid: number;
+  /** The saved search result (UIDs), for "$". */
+  saved: SequenceSet;
   view?: MessageView;
   /** Decoded text, computed at most once per message. */
   cache: { headers?: string; body?: string };
@@ -234,7 +239,9 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
     case 'seq':
       return key.set.has(m.seq, m.lastSeq);
     case 'uid':
-      return key.set.has(m.info.uid, m.lastUid);
+      return (key.set.isSaved ? m.saved : key.set).has(m.info.uid, m.lastUid);
+    case 'saved':
+      return m.saved.has(m.info.uid, m.lastUid);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../maildir/folder.js';
 import { imapFlags } from './flags.js';
-import type { SequenceSet } from './sequenceSet.js';
+import { SequenceSet } from './sequenceSet.js';
 
 export interface SelectedMessage {
   seq: number;
@@ -28,6 +28,8 @@ export class SelectedMailbox {
   /** Expunged messages kept in the view (during FETCH/STORE/SEARCH) until they can be reported. */
   private ghosts = false;
   private waiter: (() => void) | undefined;
+  /** UIDs a SEARCH RETURN (SAVE) kept, which "$" names (RFC 5182); empty after SELECT. */
+  savedResult = SequenceSet.of([]);
   private readonly onChange = (_change: FolderChange): void => {
     this.changed = true;
     const w = this.waiter;
@@ -124,6 +126,7 @@ export class SelectedMailbox {
    * client's numbering is out of step); by UID, UIDs that do not exist are simply skipped.
    */
   resolve(set: SequenceSet, byUid: boolean): SelectedMessage[] | { tooHigh: number } {
+    if (set.isSaved) return this.resolve(this.savedResult, true);
     if (!byUid && set.highestNumber > this.uids.length) return { tooHigh: set.highestNumber };
     const star = byUid ? (this.uids[this.uids.length - 1] ?? 0) : this.uids.length;
     // Walk each (sorted, merged) range from its first member, never the whole mailbox.

@@ -1,6 +1,6 @@
 /**
  * Sequence sets (RFC 3501 §9 "sequence-set"): "1", "2:4", "7:*", "*", "4:2" (reversed ranges
- * count too), joined by commas. Kept as ranges and never expanded, so "1:4294967295" costs
+ * count too), joined by commas, or "$" for a saved search result (RFC 5182). Kept as ranges and never expanded, so "1:4294967295" costs
  * nothing; "*" is resolved against the mailbox at the moment of use.
  */
 
@@ -28,6 +28,7 @@ export class SequenceSet {
   /** Parses the wire form; throws InvalidSequenceSet with a reason a learner can act on. */
   static parse(text: string): SequenceSet {
     if (text === '') throw new InvalidSequenceSet('the message set is empty');
+    if (text === '$') return new SequenceSet(text, []);
     const parts = text.split(',');
     if (parts.length > MAX_RANGES) throw new InvalidSequenceSet(`more than ${MAX_RANGES} ranges`);
     const ranges = parts.map((part) => {
@@ -39,6 +40,19 @@ export class SequenceSet {
       return { from: Math.min(a!, b!), to: Math.max(a!, b!) };
     });
     return new SequenceSet(text, ranges);
+  }
+
+  /** Ascending numbers as a set (a saved search result, the UIDs a command found). */
+  static of(numbers: readonly number[]): SequenceSet {
+    return new SequenceSet(compactSet(numbers), numbers.map((n) => ({ from: n, to: n })));
+  }
+
+  /**
+   * "$" (RFC 5182 SEARCHRES): the result the last SEARCH RETURN (SAVE) kept. The selected
+   * mailbox stands in its UIDs when the set is used.
+   */
+  get isSaved(): boolean {
+    return this.text === '$';
   }
 
   /**

@@ -12,6 +12,7 @@ import type { WorldUser } from '../world/definition.js';
 import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, type SessionState } from './command.js';
 import { CommandReader, type CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { LiveResults } from './liveResults.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, no, ResponseWriter, type Completion } from './response.js';
@@ -32,7 +33,10 @@ export interface ImapOptions {
 }
 
 /** Capabilities of this server; each is implemented completely. */
-const BASE_CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE'];
+const BASE_CAPABILITIES = [
+  'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
+  'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
+];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
 const IDLE_POLL_MS = 5000;
@@ -45,6 +49,7 @@ export class ImapSession implements SessionApi {
   user: WorldUser | undefined;
   mailbox: Mailbox | undefined;
   selected: SelectedMailbox | undefined;
+  readonly liveResults = new LiveResults();
   readonly out: ResponseWriter;
   private readonly reader: CommandReader;
   private aborted = false;
@@ -200,7 +205,8 @@ export class ImapSession implements SessionApi {
     const selected = this.selected;
     if (!selected) return true;
     try {
-      for (const line of await selected.updates(allowExpunge)) await this.out.untagged(line);
+      const lines = await this.liveResults.around(selected, () => selected.updates(allowExpunge));
+      for (const line of lines) await this.out.untagged(line);
       return true;
     } catch (err) {
       if (!(err instanceof FolderNotFound)) throw err;
@@ -250,6 +256,7 @@ export class ImapSession implements SessionApi {
   }
 
   deselect(): void {
+    this.liveResults.clear();
     this.selected?.close();
     this.selected = undefined;
     if (this.state === 'selected') this.state = 'authenticated';

@@ -2,6 +2,7 @@
 import type { ImapCommand } from '../command.js';
 import append from './append.js';
 import authenticate from './authenticate.js';
+import cancelupdate from './cancelupdate.js';
 import capability from './capability.js';
 import check from './check.js';
 import close from './close.js';
@@ -24,10 +25,12 @@ import noop from './noop.js';
 import rename from './rename.js';
 import search from './search.js';
 import select from './select.js';
+import sort from './sort.js';
 import starttls from './starttls.js';
 import status from './status.js';
 import store from './store.js';
 import subscribe from './subscribe.js';
+import thread from './thread.js';
 import uid from './uid.js';
 import unselect from './unselect.js';
 import unsubscribe from './unsubscribe.js';
@@ -35,7 +38,7 @@ import unsubscribe from './unsubscribe.js';
 const ALL = [
   capability, noop, logout, starttls, authenticate, login,
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, status, append,
-  check, close, expunge, search, fetch, store, copy, move, uid,
+  check, close, expunge, search, sort, thread, cancelupdate, fetch, store, copy, move, uid,
   idle, namespace, id, enable, unselect,
 ] as unknown as ImapCommand[];
 

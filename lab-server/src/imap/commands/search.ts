@@ -1,14 +1,59 @@
 /**
  * SEARCH (RFC 3501 §6.4.4): the numbers (or with UID SEARCH, the UIDs) of the messages that
- * match every key. CHARSET may be US-ASCII or UTF-8; strings are matched as UTF-8 either way.
+ * match every key. With RETURN (...) the answer is an ESEARCH response (RFC 4731): MIN, MAX,
+ * ALL, COUNT, PARTIAL; SAVE keeps the result for "$" (RFC 5182) and UPDATE keeps it live
+ * (RFC 5267). SORT answers the same way, so it shares `answerSearch`.
  */
-import { defineCommand, SELECTED } from '../command.js';
-import { messageView } from '../mime/cache.js';
-import { no, ok } from '../response.js';
-import { matches, needsContent, parseSearch, type SearchSubject } from '../search.js';
+import { defineCommand, SELECTED, type CommandContext } from '../command.js';
+import { esearchResponse, readReturnOptions, savedPart, type ReturnOptions } from '../esearch.js';
+import { MAX_LIVE_RESULTS, pinNumbers } from '../liveResults.js';
+import { bad, ok, stringBytes, type Completion } from '../response.js';
+import { parseSearch, type SearchKey } from '../search.js';
+import { findMatches, skipCharset } from '../searchMailbox.js';
 import { rest } from '../schema.js';
+import { SequenceSet } from '../sequenceSet.js';
+import type { SortCriterion, Sorted } from '../sort.js';
 
-const CHARSETS = ['US-ASCII', 'UTF-8'];
+/**
+ * Runs a search-like command with its RETURN options. A command that fails after asking to
+ * SAVE leaves "$" empty (RFC 5182 §2.1), so a later "$" cannot name a stale result.
+ */
+export async function withReturnOptions(ctx: CommandContext, options: ReturnOptions | undefined, run: () => Promise<Completion>): Promise<Completion> {
+  if (options?.update && ctx.session.liveResults.has(ctx.tag)) {
+    return bad(`The tag ${ctx.tag} already has live results: give each SEARCH ... RETURN (UPDATE) a tag of its own`);
+  }
+  if (!options?.save) return run();
+  try {
+    const done = await run();
+    if (done.status !== 'OK') ctx.session.selected!.savedResult = SequenceSet.of([]);
+    return done;
+  } catch (err) {
+    ctx.session.selected!.savedResult = SequenceSet.of([]);
+    throw err;
+  }
+}
+
+/** Sends the result of SEARCH or SORT as the client asked for it. */
+export async function answerSearch(ctx: CommandContext, name: 'SEARCH' | 'SORT', options: ReturnOptions | undefined, key: SearchKey, results: Sorted[], sort?: SortCriterion[]): Promise<Completion> {
+  const { tag, uid, session, out } = ctx;
+  const selected = session.selected!;
+  const ids = results.map((r) => (uid ? r.uid : r.seq));
+  if (!options) {
+    await out.untagged(ids.length > 0 ? `${name} ${ids.join(' ')}` : name);
+    return ok(`${name} completed (${ids.length} matching)`);
+  }
+  const line = esearchResponse(tag, uid, options, ids);
+  if (line) await out.untagged(line);
+  if (options.save) selected.savedResult = SequenceSet.of(savedPart(options, results).map((r) => r.uid).sort((a, b) => a - b));
+  if (options.update) {
+    if (session.liveResults.count >= MAX_LIVE_RESULTS) {
+      await out.untagged(`NO [NOUPDATE ${stringBytes(tag).toString('latin1')}] At most ${MAX_LIVE_RESULTS} live results; CANCELUPDATE one first`);
+    } else {
+      session.liveResults.start(selected, tag, uid, pinNumbers(key, selected), results, sort);
+    }
+  }
+  return ok(`${name} completed (${ids.length} matching)${options.update ? '; changes will be reported as they happen' : ''}`);
+}
 
 export default defineCommand({
   name: 'SEARCH',
@@ -17,32 +62,12 @@ export default defineCommand({
   example: 'SEARCH UNSEEN FROM "bob"',
   uidForm: true,
   noExpungeUpdates: true,
-  async handle({ uid, session, out }, [tokens]) {
-    let keys = tokens;
-    const first = tokens[0];
-    if (first?.type === 'atom' && first.value.toUpperCase() === 'CHARSET') {
-      const charset = tokens[1];
-      const name = charset && charset.type !== 'list' ? (charset.type === 'atom' ? charset.value : charset.value.toString('latin1')).toUpperCase() : '';
-      if (!CHARSETS.includes(name)) return no(`Charset "${name}" is not supported here; use UTF-8`, `BADCHARSET (${CHARSETS.join(' ')})`);
-      keys = tokens.slice(2);
-    }
-    const key = parseSearch(keys);
-    const selected = session.selected!;
-    const uids = selected.allUids();
-    const lastUid = uids[uids.length - 1] ?? 0;
-    const content = needsContent(key);
-    const hits: number[] = [];
-    for (const [i, u] of uids.entries()) {
-      const info = selected.info(u);
-      if (!info) continue; // expunged by another session, not yet reported
-      const subject: SearchSubject = { seq: i + 1, info, recent: selected.isRecent(u), lastSeq: uids.length, lastUid, cache: {} };
-      if (content) {
-        subject.view = await messageView(selected.folder, info);
-        if (!subject.view) continue;
-      }
-      if (matches(key, subject)) hits.push(uid ? u : i + 1);
-    }
-    await out.untagged(hits.length > 0 ? `SEARCH ${hits.join(' ')}` : 'SEARCH');
-    return ok(`SEARCH completed (${hits.length} matching)`);
+  async handle(ctx, [tokens]) {
+    const { options, rest: afterReturn } = readReturnOptions(tokens);
+    return withReturnOptions(ctx, options, async () => {
+      const key = parseSearch(skipCharset(afterReturn));
+      const found = await findMatches(ctx.session.selected!, key);
+      return answerSearch(ctx, 'SEARCH', options, key, found.map((f) => ({ ...f, values: [] })));
+    });
   },
 });

@@ -1,6 +1,7 @@
 /**
- * UID (RFC 3501 §6.4.8, RFC 4315 for UID EXPUNGE, RFC 6851 for UID MOVE): the same command,
- * with UIDs instead of sequence numbers, and UID in every FETCH response.
+ * UID (RFC 3501 §6.4.8, RFC 4315 for UID EXPUNGE, RFC 6851 for UID MOVE, RFC 5256 for UID SORT
+ * and UID THREAD): the same command, with UIDs instead of sequence numbers, and UID in every
+ * FETCH response.
  */
 import { defineCommand, SELECTED, type ImapCommand } from '../command.js';
 import { bad, type Completion } from '../response.js';
@@ -10,9 +11,11 @@ import expunge from './expunge.js';
 import fetch from './fetch.js';
 import move from './move.js';
 import search from './search.js';
+import sort from './sort.js';
 import store from './store.js';
+import thread from './thread.js';
 
-const SUBCOMMANDS = new Map<string, ImapCommand>([fetch, search, store, copy, move, expunge].map((c) => [c.name, c as unknown as ImapCommand]));
+const SUBCOMMANDS = new Map<string, ImapCommand>([fetch, search, sort, thread, store, copy, move, expunge].map((c) => [c.name, c as unknown as ImapCommand]));
 
 export default defineCommand({
   name: 'UID',

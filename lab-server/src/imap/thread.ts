@@ -1,0 +1,218 @@
+/**
+ * THREAD (RFC 5256): ORDEREDSUBJECT groups messages by base subject; REFERENCES rebuilds the
+ * reply tree from Message-ID, References and In-Reply-To, then joins threads that share a base
+ * subject, following the RFC's six steps. The result is written as the THREAD response's
+ * nested lists, "(1 (2 3)(4))" meaning 1 has two children, 2 (whose child is 3) and 4.
+ */
+import { baseSubject, casemap, compareText } from './baseSubject.js';
+import type { MessageView } from './mime/cache.js';
+import { headerValue } from './mime/header.js';
+import type { Found } from './searchMailbox.js';
+import { sentDate } from './sort.js';
+
+export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
+export type ThreadAlgorithm = (typeof THREAD_ALGORITHMS)[number];
+
+/** What threading needs of one message. */
+export interface ThreadMessage {
+  /** The number the response uses: sequence number, or UID for UID THREAD. */
+  id: number;
+  /** Mailbox order, the tie-breaker for equal dates. */
+  order: number;
+  date: number;
+  subject: string;
+  replyOrForward: boolean;
+  messageId?: string;
+  /** References, or the first In-Reply-To, oldest first. */
+  references: string[];
+}
+
+/** A node of the thread tree; a dummy (a message that is referred to but not here) has none. */
+interface Node {
+  message?: ThreadMessage;
+  parent?: Node;
+  children: Node[];
+}
+
+/**
+ * The msg-ids in a header, normalised so that quoting does not matter:
+ * <"a.b"@example.com> and <a.b@example.com> are the same id. Ids without "@" are not valid.
+ */
+export function messageIds(value: string | undefined): string[] {
+  const ids: string[] = [];
+  for (const m of (value ?? '').matchAll(/<([^<>]*)>/g)) {
+    const inner = m[1]!.replace(/\s+/g, '');
+    const at = inner.lastIndexOf('@');
+    if (at <= 0 || at === inner.length - 1) continue;
+    let local = inner.slice(0, at);
+    if (local.startsWith('"') && local.endsWith('"') && local.length >= 2) local = local.slice(1, -1).replace(/\\(.)/g, '$1');
+    ids.push(`${local}@${inner.slice(at + 1)}`);
+  }
+  return ids;
+}
+
+/** Reads what threading needs from a message. */
+export function threadMessage(found: Found, id: number, view: MessageView | undefined): ThreadMessage {
+  const fields = view?.root.fields ?? [];
+  const { base, replyOrForward } = baseSubject(headerValue(fields, 'subject'));
+  const references = messageIds(headerValue(fields, 'references'));
+  return {
+    id,
+    order: found.uid,
+    date: sentDate(found, view),
+    subject: casemap(base),
+    replyOrForward,
+    messageId: messageIds(headerValue(fields, 'message-id'))[0],
+    references: references.length > 0 ? references : messageIds(headerValue(fields, 'in-reply-to')).slice(0, 1),
+  };
+}
+
+export function threadResponse(algorithm: ThreadAlgorithm, messages: readonly ThreadMessage[]): string {
+  const roots = algorithm === 'ORDEREDSUBJECT' ? orderedSubject(messages) : references(messages);
+  return roots.map((r) => `(${members(r)})`).join('');
+}
+
+const byDate = (a: ThreadMessage, b: ThreadMessage): number => a.date - b.date || a.order - b.order;
+/** A node's date: its message's, or for a dummy its first child's. */
+const nodeKey = (n: Node): ThreadMessage => n.message ?? nodeKey(n.children[0]!);
+const byNodeDate = (a: Node, b: Node): number => byDate(nodeKey(a), nodeKey(b));
+
+/** "Poor man's threading": same base subject, one flat thread, oldest message first. */
+function orderedSubject(messages: readonly ThreadMessage[]): Node[] {
+  const sorted = [...messages].sort((a, b) => compareText(a.subject, b.subject) || byDate(a, b));
+  const roots: Node[] = [];
+  let current: Node | undefined;
+  for (const message of sorted) {
+    if (current && current.message!.subject === message.subject) current.children.push({ message, children: [] });
+    else roots.push((current = { message, children: [] }));
+  }
+  return roots.sort(byNodeDate);
+}
+
+/** Does linking `parent` above `child` close a loop (is child the parent or one of its ancestors)? */
+function wouldLoop(parent: Node, child: Node): boolean {
+  for (let n: Node | undefined = parent; n; n = n.parent) if (n === child) return true;
+  return false;
+}
+
+function link(parent: Node, child: Node): void {
+  child.parent = parent;
+  parent.children.push(child);
+}
+
+function unlink(child: Node): void {
+  const parent = child.parent!;
+  parent.children.splice(parent.children.indexOf(child), 1);
+  child.parent = undefined;
+}
+
+function references(messages: readonly ThreadMessage[]): Node[] {
+  // (1) Link the messages by their references; a referenced id that is not here is a dummy.
+  const byId = new Map<string, Node>();
+  const all: Node[] = [];
+  const nodeFor = (id: string): Node => {
+    let node = byId.get(id);
+    if (!node) {
+      node = { children: [] };
+      byId.set(id, node);
+      all.push(node);
+    }
+    return node;
+  };
+  for (const message of [...messages].sort((a, b) => a.order - b.order)) {
+    // A missing or repeated Message-ID gets a node of its own.
+    let node = message.messageId === undefined ? undefined : byId.get(message.messageId);
+    if (!node || node.message) {
+      node = { children: [] };
+      all.push(node);
+      if (message.messageId !== undefined && !byId.has(message.messageId)) byId.set(message.messageId, node);
+    }
+    node.message = message;
+    const refs = message.references.map(nodeFor);
+    for (let i = 0; i + 1 < refs.length; i++) {
+      const [parent, child] = [refs[i]!, refs[i + 1]!];
+      if (!child.parent && !wouldLoop(parent, child)) link(parent, child);
+    }
+    if (node.parent) unlink(node);
+    const last = refs[refs.length - 1];
+    if (last && !wouldLoop(last, node)) link(last, node);
+  }
+  // (2) The messages without a parent are the roots; (3) dummies go.
+  let roots = prune(all.filter((n) => !n.parent), true);
+  // (4) Oldest thread first (a dummy counts as its oldest child).
+  sortTree(roots);
+  // (5) Threads with the same base subject are joined.
+  roots = joinBySubject(roots);
+  // (6) Every set of siblings oldest first, the threads too.
+  sortTree(roots);
+  return roots;
+}
+
+/** Sorts every set of siblings by date, the deepest first. */
+function sortTree(nodes: Node[]): void {
+  for (const n of nodes) sortTree(n.children);
+  nodes.sort(byNodeDate);
+}
+
+/** Removes dummies: a childless one disappears, its children take its place (at the top only if alone). */
+function prune(nodes: Node[], atRoot: boolean): Node[] {
+  const out: Node[] = [];
+  for (const node of nodes) {
+    node.children = prune(node.children, false);
+    for (const child of node.children) child.parent = node;
+    if (node.message) out.push(node);
+    else if (node.children.length === 1 || (!atRoot && node.children.length > 0)) {
+      for (const child of node.children) child.parent = atRoot ? undefined : node.parent;
+      out.push(...node.children);
+    } else if (node.children.length > 0) out.push(node);
+  }
+  return out;
+}
+
+/** Whose subject stands for a thread: its message, or a dummy's oldest child (children are sorted). */
+const subjectOf = (node: Node): ThreadMessage => nodeKey(node);
+
+function joinBySubject(roots: Node[]): Node[] {
+  const table = new Map<string, Node>();
+  for (const node of roots) {
+    const { subject } = subjectOf(node);
+    if (subject === '') continue;
+    const held = table.get(subject);
+    if (!held) table.set(subject, node);
+    else if (held.message && (!node.message || (subjectOf(held).replyOrForward && !subjectOf(node).replyOrForward))) table.set(subject, node);
+  }
+  const out = [...roots];
+  const remove = (node: Node): void => {
+    out.splice(out.indexOf(node), 1);
+  };
+  for (const node of roots) {
+    const { subject, replyOrForward } = subjectOf(node);
+    if (subject === '') continue;
+    const held = table.get(subject)!;
+    if (held === node) continue;
+    if (!node.message && !held.message) {
+      for (const child of node.children) link(held, child);
+      remove(node);
+    } else if (!held.message || (replyOrForward && !subjectOf(held).replyOrForward)) {
+      link(held, node);
+      remove(node);
+    } else {
+      const dummy: Node = { children: [] };
+      out[out.indexOf(held)] = dummy;
+      link(dummy, held);
+      link(dummy, node);
+      remove(node);
+      table.set(subject, dummy);
+    }
+  }
+  return out;
+}
+
+/** A node and what hangs below it, as thread-members. */
+function members(node: Node): string {
+  const head = node.message ? String(node.message.id) : '';
+  if (node.children.length === 0) return head;
+  if (node.children.length === 1 && node.message) return `${head} ${members(node.children[0]!)}`;
+  const nested = node.children.map((c) => `(${members(c)})`).join('');
+  return head ? `${head} ${nested}` : nested;
+}

@@ -1,0 +1,158 @@
+/**
+ * IMAP extensions driven by clients nobody here wrote: Python's imaplib for SORT, THREAD,
+ * ESEARCH, SEARCHRES ("$") and live results (CONTEXT=SEARCH), curl for UID THREAD.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../helpers/clients.js';
+import { imaplib } from '../helpers/imaplib.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+afterEach(async () => {
+  await lab.sandboxes.reset('default');
+});
+
+/** A conversation about lunch (one reply with In-Reply-To only, one with References) and a report. */
+const CONVERSATION = [
+  ['<t1@lab.test>', '', 'Lunch', '10:00'],
+  ['<t2@lab.test>', 'In-Reply-To: <t1@lab.test>', 'Re: Lunch', '11:00'],
+  ['<t3@lab.test>', 'References: <t1@lab.test> <t2@lab.test>', 'Re: Lunch', '12:00'],
+  ['<t4@lab.test>', '', 'Report', '09:00'],
+  ['<t5@lab.test>', 'References: <t1@lab.test>', 'RE: [team] Lunch', '10:30'],
+].map(([id, refs, subject, time]) =>
+  [`From: Bob <bob@example.com>`, `To: alice@example.com`, `Message-ID: ${id}`, refs, `Subject: ${subject}`, `Date: Mon, 1 Sep 2025 ${time}:00 +0000`, '', 'text', '']
+    .filter((line, i) => i !== 3 || line !== '')
+    .join('\r\n'),
+);
+
+const APPEND_CONVERSATION = `
+M.login('alice@example.com', 'secret')
+M.create('Threads')
+for m in P['messages']:
+    M.append('Threads', None, None, m.encode())
+M.select('Threads')
+`;
+
+describe('SORT and THREAD with imaplib', () => {
+  it('sorts by date, subject and reverse criteria, and threads by references and by subject', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `${APPEND_CONVERSATION}
+out['date'] = M.sort('(DATE)', 'UTF-8', 'ALL')
+out['subject'] = M.sort('(SUBJECT REVERSE DATE)', 'UTF-8', 'ALL')
+out['reverse'] = M.sort('(REVERSE SUBJECT)', 'US-ASCII', 'ALL')
+out['uidsort'] = M.uid('SORT', '(DATE)', 'UTF-8', 'SUBJECT', 'lunch')
+out['refs'] = M.thread('REFERENCES', 'UTF-8', 'ALL')
+out['ordered'] = M.thread('ORDEREDSUBJECT', 'UTF-8', 'ALL')
+try:
+    M.sort('(COLOUR)', 'UTF-8', 'ALL')
+except imaplib.IMAP4.error as e:
+    out['bad'] = str(e)
+`,
+      { messages: CONVERSATION },
+    );
+    expect(out.date).toEqual(['OK', ['4 1 5 2 3']]);
+    expect(out.subject).toEqual(['OK', ['3 2 5 1 4']]);
+    expect(out.reverse).toEqual(['OK', ['4 1 2 3 5']]);
+    expect(out.uidsort).toEqual(['OK', ['1 5 2 3']]);
+    // The reply with only In-Reply-To and the one with References both hang under the first.
+    expect(out.refs).toEqual(['OK', ['(4)(1 (5)(2 3))']]);
+    expect(out.ordered).toEqual(['OK', ['(4)(1 (5)(2)(3))']]);
+    expect(out.bad).toMatch(/Unknown sort criterion/);
+  });
+
+  it('answers an unknown charset with NO [BADCHARSET]', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+M.login('alice@example.com', 'secret')
+M.select('INBOX')
+out['sort'] = M.sort('(DATE)', 'KOI8-R', 'ALL')
+`,
+    );
+    expect(out.sort).toEqual(['NO', ['[BADCHARSET (US-ASCII UTF-8)] Charset "KOI8-R" is not supported here; use UTF-8']]);
+  });
+});
+
+describe('ESEARCH, SEARCHRES and live results with imaplib', () => {
+  it('answers RETURN options with ESEARCH and keeps a saved result for "$"', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `${APPEND_CONVERSATION}
+out['esearch'] = M._simple_command('UID', 'SEARCH', 'RETURN', '(MIN MAX COUNT ALL)', 'SUBJECT', 'lunch')
+out['esearch_data'] = M.untagged_responses.pop('ESEARCH', None)
+out['esort'] = M._simple_command('SORT', 'RETURN', '(MIN MAX PARTIAL 2:3)', '(DATE)', 'UTF-8', 'ALL')
+out['esort_data'] = M.untagged_responses.pop('ESEARCH', None)
+out['save'] = M._simple_command('SEARCH', 'RETURN', '(SAVE)', 'SUBJECT', 'report')
+out['save_data'] = M.untagged_responses.pop('ESEARCH', None)
+out['fetch'] = M.fetch('$', '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
+out['store'] = M.uid('STORE', '$', '+FLAGS', '(\\\\Flagged)')
+out['flagged'] = M.search(None, 'FLAGGED')
+out['in_search'] = M.search(None, 'OR', '$', '1')
+`,
+      { messages: CONVERSATION },
+    );
+    expect(out.esearch[0]).toBe('OK');
+    expect(out.esearch_data).toEqual([expect.stringMatching(/^\(TAG "\w+"\) UID MIN 1 MAX 5 ALL 1:3,5 COUNT 4$/)]);
+    expect(out.esort_data).toEqual([expect.stringMatching(/^\(TAG "\w+"\) MIN 4 MAX 3 PARTIAL \(2:3 1,5\)$/)]);
+    // SAVE alone answers nothing but keeps the result.
+    expect(out.save[0]).toBe('OK');
+    expect(out.save_data).toBeNull();
+    expect(out.fetch[1][0][1]).toBe('Subject: Report\r\n\r\n');
+    expect(out.store[1]).toEqual([expect.stringMatching(/^4 \(UID 4 FLAGS \(\\Flagged( \\Recent)?\)\)$/)]);
+    expect(out.flagged).toEqual(['OK', ['4']]);
+    expect(out.in_search).toEqual(['OK', ['1 4']]);
+  });
+
+  it('keeps a RETURN (UPDATE) result live: another session\'s changes come as ADDTO and REMOVEFROM', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+M.login('alice@example.com', 'secret')
+M.select('INBOX')
+out['search'] = M._simple_command('SEARCH', 'RETURN', '(UPDATE)', 'FLAGGED')
+out['first'] = M.untagged_responses.pop('ESEARCH', None)
+other = imaplib.IMAP4('127.0.0.1', P['port'], timeout=10)
+other.login('alice@example.com', 'secret')
+other.select('INBOX')
+other.store('2', '+FLAGS', '(\\\\Flagged)')
+M.noop()
+out['added'] = M.untagged_responses.pop('ESEARCH', None)
+other.store('2', '+FLAGS', '(\\\\Deleted)')
+other.expunge()
+M.noop()
+out['removed'] = M.untagged_responses.pop('ESEARCH', None)
+import re
+imaplib.Commands['CANCELUPDATE'] = ('SELECTED',)
+tag = re.search(rb'TAG "(\\w+)"', out['first'][0]).group(1).decode()
+out['cancel'] = M._simple_command('CANCELUPDATE', '"%s"' % tag)
+other.store('1', '+FLAGS', '(\\\\Flagged)')
+M.noop()
+out['after_cancel'] = M.untagged_responses.pop('ESEARCH', None)
+out['again'] = M._simple_command('CANCELUPDATE', '"%s"' % tag)
+`,
+    );
+    expect(out.search[0]).toBe('OK');
+    expect(out.first).toEqual([expect.stringMatching(/^\(TAG "\w+"\)$/)]);
+    expect(out.added).toEqual([expect.stringMatching(/^\(TAG "\w+"\) ADDTO \(0 2\)$/)]);
+    expect(out.removed).toEqual([expect.stringMatching(/^\(TAG "\w+"\) REMOVEFROM \(0 2\)$/)]);
+    expect(out.cancel[0]).toBe('OK');
+    expect(out.after_cancel).toBeNull();
+    expect(out.again[0]).toBe('NO');
+  });
+});
+
+describe('THREAD with curl', () => {
+  it('sends UID THREAD as a custom request and prints the server\'s answer', async () => {
+    await imaplib(lab.port('imap'), APPEND_CONVERSATION, { messages: CONVERSATION });
+    const r = await run('curl', ['-s', '--user', 'alice@example.com:secret', `imap://127.0.0.1:${lab.port('imap')}/Threads`, '-X', 'UID THREAD REFERENCES UTF-8 SUBJECT lunch']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('* THREAD (1 (5)(2 3))\r\n');
+  });
+});
