@@ -15,6 +15,8 @@ import { exerciseRoutes } from './http/routes/exercises.js';
 import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { operationsRoutes } from './http/routes/operations.js';
+import { classroomTargets, faultRoutes } from './http/routes/faults.js';
+import { instructorOf } from './classroom/identity.js';
 import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
@@ -335,6 +337,14 @@ export async function startLab(config: LabConfig): Promise<Lab> {
         }),
       ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
       ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
+      ...faultRoutes({
+        world,
+        sandboxes,
+        requester: (req) => requester(req),
+        ...(config.mode === 'classroom'
+          ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
+          : {}),
+      }),
     });
     servers.push(web);
     const requester = config.terminalRequester ?? who.terminalRequester;
@@ -352,6 +362,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, {
       access,
       authority: (s) => world.dns.authority(s),
+      interference: (s) => world.dns.interference(s),
       log: config.log,
       onQuery: (transport, rcode) => metrics.dnsQueries.inc({ transport, rcode }),
     }).catch((err: Error) => {

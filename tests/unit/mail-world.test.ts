@@ -18,7 +18,8 @@ import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/dns
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import { bounceMessage } from '../../lab-server/src/mta/dsn.js';
 import { formatMailq } from '../../lab-server/src/mta/mailq.js';
-import { backoff, dsnOf } from '../../lab-server/src/mta/mta.js';
+import { backoff } from '../../lab-server/src/mta/mta.js';
+import { dsnOf } from '../../lab-server/src/mta/relay.js';
 import { MailQueue } from '../../lab-server/src/mta/queue.js';
 import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/headers.js';
 import { signMessage } from '../../lab-server/src/mta/dkimSign.js';

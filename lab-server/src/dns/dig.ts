@@ -5,6 +5,7 @@
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import { text, type Text } from '../grading/feedback.js';
 import type { Authority } from './authority.js';
+import type { DnsFaultCheck } from './interference.js';
 import { presentRecord } from './resolver.js';
 import { answerQuery, buildQuery } from './wire.js';
 
@@ -54,12 +55,15 @@ function flagsOf(packet: Packet): string[] {
   return flags;
 }
 
-/** Asks the sandbox's zones one question and formats the reply as dig does. */
-export function dig(authority: Authority, rawName: string, rawType: string): DigResult {
+/** Asks the sandbox's zones one question (through its armed faults) and formats the reply as dig does. */
+export function dig(authority: Authority, rawName: string, rawType: string, interfere?: DnsFaultCheck): DigResult {
   const { name, type } = digQuestion(rawName, rawType);
   const id = Math.floor(Math.random() * 65536);
-  const reply = answerQuery(buildQuery(name, type, { id, edns: 1232 }), authority, 'tcp');
-  if (!reply) throw new Error('no reply');
+  const reply = answerQuery(buildQuery(name, type, { id, edns: 1232 }), authority, 'tcp', interfere);
+  if (!reply) {
+    const empty = { question: [`;${name}.\t\tIN\t${type}`], answer: [], authority: [], additional: [] };
+    return { name, type, status: 'TIMEOUT', flags: [], sections: empty, text: `; <<>> MailLab dig <<>> ${name} ${type}\n;; connection timed out; no servers could be reached\n` };
+  }
   const packet = dnsPacket.decode(reply);
   const status = (packet as Packet & { rcode?: string }).rcode ?? 'NOERROR';
   const records = (list: Answer[] | undefined): string[] => (list ?? []).filter((a) => a.type !== 'OPT').map(presentRecord);

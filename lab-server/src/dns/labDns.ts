@@ -7,7 +7,8 @@
 import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { Authority } from './authority.js';
-import { LabResolver, type ResolverHooks } from './resolver.js';
+import type { DnsFaultCheck } from './interference.js';
+import { LabResolver } from './resolver.js';
 import { seededZoneText, seedZones } from './seedZones.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
 import { readZoneText, writeZoneText, zoneName, zoneNames } from './zoneStore.js';
@@ -16,7 +17,19 @@ export class LabDns {
   private loaded = new Map<string, Promise<Authority>>();
   private watched = new WeakSet<Sandbox>();
 
-  constructor(private readonly hooks: ResolverHooks = {}) {}
+  constructor(
+    private readonly hooks: {
+      /** Told of every question the lab's own servers ask (metrics). */
+      onQuery?: (rcode: string) => void;
+      /** The sandbox's armed DNS faults. */
+      interference?: (sandbox: Sandbox) => Promise<DnsFaultCheck | undefined>;
+    } = {},
+  ) {}
+
+  /** The sandbox's armed DNS faults, for the DNS server and dig. */
+  interference(sandbox: Sandbox): Promise<DnsFaultCheck | undefined> {
+    return this.hooks.interference?.(sandbox) ?? Promise.resolve(undefined);
+  }
 
   /** The zones of a sandbox, ready to answer. */
   authority(sandbox: Sandbox): Promise<Authority> {
@@ -32,7 +45,10 @@ export class LabDns {
 
   /** A resolver that answers from this sandbox's zones. */
   resolver(sandbox: Sandbox): LabResolver {
-    return new LabResolver(() => this.authority(sandbox), undefined, this.hooks);
+    return new LabResolver(() => this.authority(sandbox), undefined, {
+      ...(this.hooks.onQuery ? { onQuery: this.hooks.onQuery } : {}),
+      interference: () => this.interference(sandbox),
+    });
   }
 
   /** Checks and saves a zone; nothing is saved when the check finds errors. */

@@ -9,9 +9,11 @@
  */
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { Authority } from './authority.js';
+import { LOOKUP_TIMEOUT_MS, type DnsFaultCheck } from './interference.js';
 import { answerQuery, buildQuery } from './wire.js';
 
-export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL';
+/** node:dns's codes: NXDOMAIN, NODATA, SERVFAIL, and no answer in time. */
+export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL' | 'ETIMEOUT';
 
 export class DnsLookupError extends Error {
   constructor(
@@ -141,8 +143,10 @@ function nodeDnsShape(a: Answer): unknown {
 }
 
 export interface ResolverHooks {
-  /** Told of every question asked (metrics), with the response code it got. */
+  /** Told of every question asked (metrics), with the response code it got (NONE: no answer). */
   onQuery?: (rcode: string) => void;
+  /** The sandbox's armed DNS faults, asked before the zones (and before the answer cache). */
+  interference?: () => Promise<DnsFaultCheck | undefined>;
 }
 
 export class LabResolver {
@@ -159,6 +163,17 @@ export class LabResolver {
    */
   async query(name: string, type: string): Promise<Packet> {
     const authority = await this.authority();
+    const interfere = await this.hooks.interference?.();
+    const fault = interfere?.(name.toLowerCase().replace(/\.$/, ''), type);
+    if (fault) {
+      const reply = answerQuery(buildQuery(name, type), authority, 'tcp', () => fault);
+      this.hooks.onQuery?.(fault === 'TIMEOUT' ? 'NONE' : fault);
+      if (!reply) {
+        await new Promise((resolve) => setTimeout(resolve, LOOKUP_TIMEOUT_MS));
+        throw new DnsLookupError('ETIMEOUT', name, type);
+      }
+      return deepFreeze(dnsPacket.decode(reply));
+    }
     let cache = answersByZones.get(authority);
     if (!cache) answersByZones.set(authority, (cache = new Map()));
     const key = `${type} ${name}`;
@@ -186,7 +201,14 @@ export class LabResolver {
   /** node:dns `resolve(name, type)`, answered by the sandbox's zones. */
   readonly resolve = async (name: string, type = 'A'): Promise<unknown[]> => {
     const wanted = type.toUpperCase();
-    const answer = resolved(await this.query(name, wanted), wanted);
+    let packet: Packet;
+    try {
+      packet = await this.query(name, wanted);
+    } catch (err) {
+      if (err instanceof DnsLookupError && err.code === 'ETIMEOUT') this.traces?.push({ name, type: wanted, status: 'TIMEOUT', answers: [] });
+      throw err;
+    }
+    const answer = resolved(packet, wanted);
     this.traces?.push({ name, type: wanted, status: answer.status, answers: [...answer.presented] });
     if (answer.error) throw new DnsLookupError(answer.error, name, wanted);
     return [...answer.results];

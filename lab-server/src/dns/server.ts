@@ -16,11 +16,14 @@ import type { Logger } from '../log.js';
 import type { SandboxAccess } from '../world/access.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Authority } from './authority.js';
+import type { DnsFaultCheck } from './interference.js';
 import { answerQuery, rcodeOf } from './wire.js';
 
 export interface DnsServerDeps {
   access: SandboxAccess;
   authority: (sandbox: Sandbox) => Promise<Authority>;
+  /** The sandbox's armed DNS faults (a timeout fault means no reply at all). */
+  interference?: (sandbox: Sandbox) => Promise<DnsFaultCheck | undefined>;
   log: Logger;
   /** Told of every query answered or dropped (metrics): transport and response code. */
   onQuery?: (transport: 'udp' | 'tcp', rcode: string) => void;
@@ -39,11 +42,21 @@ const MAX_TCP_CONNECTIONS = 512;
 
 export class DnsListenError extends Error {}
 
-async function externalAuthority(deps: DnsServerDeps): Promise<Authority | undefined> {
+interface Answerer {
+  authority: Authority | undefined;
+  interfere: DnsFaultCheck | undefined;
+}
+
+async function answererFor(sandbox: Sandbox, deps: DnsServerDeps): Promise<Answerer> {
+  const [authority, interfere] = await Promise.all([deps.authority(sandbox).catch(() => undefined), deps.interference?.(sandbox).catch(() => undefined)]);
+  return { authority, interfere };
+}
+
+async function externalAnswerer(deps: DnsServerDeps): Promise<Answerer> {
   try {
-    return await deps.authority(await deps.access.sandboxes.get(deps.access.externalSandboxId));
+    return await answererFor(await deps.access.sandboxes.get(deps.access.externalSandboxId), deps);
   } catch {
-    return undefined;
+    return { authority: undefined, interfere: undefined };
   }
 }
 
@@ -53,9 +66,9 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   const scope = deps.access.forConnection(socket.remoteAddress, socket.remotePort);
-  const authority: Promise<Authority | undefined> = scope.then(
-    (s) => deps.authority(s.sandbox).catch(() => undefined),
-    () => undefined,
+  const answerer: Promise<Answerer> = scope.then(
+    (s) => answererFor(s.sandbox, deps),
+    () => ({ authority: undefined, interfere: undefined }),
   );
   socket.on('data', (chunk: Buffer) => {
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
@@ -65,7 +78,8 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
       const query = Buffer.from(buffer.subarray(2, 2 + length));
       buffer = buffer.subarray(2 + length);
       chain = chain.then(async () => {
-        const reply = answerQuery(query, await authority, 'tcp');
+        const { authority, interfere } = await answerer;
+        const reply = answerQuery(query, authority, 'tcp', interfere);
         deps.onQuery?.('tcp', rcodeOf(reply));
         if (!reply || socket.destroyed) return;
         const framed = Buffer.alloc(2 + reply.length);
@@ -136,8 +150,8 @@ export async function startDnsServer(host: string, port: number, deps: DnsServer
     }
     udp.on('error', (err) => deps.log('dns', `udp error: ${err.message}`));
     udp.on('message', (msg, rinfo) => {
-      void externalAuthority(deps).then((authority) => {
-        const reply = answerQuery(msg, authority, 'udp');
+      void externalAnswerer(deps).then(({ authority, interfere }) => {
+        const reply = answerQuery(msg, authority, 'udp', interfere);
         deps.onQuery?.('udp', rcodeOf(reply));
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       });

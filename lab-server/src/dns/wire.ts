@@ -13,6 +13,7 @@
  */
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { Authority, Lookup } from './authority.js';
+import type { DnsFaultCheck } from './interference.js';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -79,9 +80,9 @@ function sizeLimit(transport: Transport, opt: { udpPayloadSize?: number } | unde
 
 /**
  * The answer to one DNS message, or undefined when it deserves none (too short to have a
- * header, or itself a response). Never throws.
+ * header, or itself a response) or an armed fault swallows it. Never throws.
  */
-export function answerQuery(query: Buffer, authority: Authority | undefined, transport: Transport): Buffer | undefined {
+export function answerQuery(query: Buffer, authority: Authority | undefined, transport: Transport, interfere?: DnsFaultCheck): Buffer | undefined {
   if (query.length < 12) return undefined;
   const id = query.readUInt16BE(0);
   const rawFlags = query.readUInt16BE(2);
@@ -112,6 +113,15 @@ export function answerQuery(query: Buffer, authority: Authority | undefined, tra
     if ((question.class ?? 'IN') !== 'IN' || !authority) return encodeWithin({ ...reply, rcode: RCODES.REFUSED }, limit);
     const type = String(question.type).toUpperCase();
     if (type === 'AXFR' || type === 'IXFR') return encodeWithin({ ...reply, rcode: RCODES.REFUSED }, limit);
+    const fault = interfere?.(question.name.toLowerCase().replace(/\.$/, ''), type);
+    if (fault === 'TIMEOUT') return undefined;
+    if (fault === 'SERVFAIL') return encodeWithin({ ...reply, rcode: RCODES.SERVFAIL }, limit);
+    if (fault === 'NXDOMAIN') {
+      // A negative answer carries the zone's SOA (RFC 2308), as the real one would.
+      const soa = authority.lookup(question.name, 'SOA');
+      const authorities = [...soa.answers, ...soa.authorities].filter((a) => a.type === 'SOA');
+      return encodeWithin({ ...reply, aa: soa.aa, rcode: RCODES.NXDOMAIN, authorities }, limit);
+    }
 
     let lookup: Lookup;
     if (type === 'ANY' && transport === 'udp') {

@@ -16,6 +16,7 @@ import { LAB_MTAS } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { systemClock, type Clock } from './clock.js';
+import { FaultBoard } from './faults/board.js';
 import { DEFAULT_RETRY, Mta, type RetryPolicy } from './mta.js';
 
 export interface MailWorldOptions {
@@ -55,6 +56,7 @@ export class MailWorld {
   readonly events = new EventEmitter();
   readonly options: MailWorldOptions;
   private sandboxMtas = new Map<string, Promise<Map<string, Mta>>>();
+  private boards = new Map<string, Promise<FaultBoard>>();
   /** The loaded MTA sets, readable without waiting (for gauges). */
   private ready = new Set<Map<string, Mta>>();
   private stopped = false;
@@ -65,7 +67,13 @@ export class MailWorld {
   ) {
     this.options = { clock: options.clock ?? systemClock, retry: { ...DEFAULT_RETRY, ...options.retry }, timeoutMs: options.timeoutMs ?? 30_000 };
     const metrics = deps.metrics;
-    this.dns = new LabDns(metrics ? { onQuery: (rcode) => metrics.dnsQueries.inc({ transport: 'internal', rcode }) } : {});
+    this.dns = new LabDns({
+      ...(metrics ? { onQuery: (rcode: string) => metrics.dnsQueries.inc({ transport: 'internal', rcode }) } : {}),
+      interference: async (sandbox) => {
+        const board = await this.faults(sandbox);
+        return board.hasDnsFaults ? (name, type) => board.dns(name, type) : undefined;
+      },
+    });
     this.events.setMaxListeners(0);
   }
 
@@ -97,6 +105,20 @@ export class MailWorld {
     const depth = new Map<string, number>(LAB_MTAS.map((m) => [m.host, 0]));
     for (const mtas of this.ready) for (const m of mtas.values()) depth.set(m.identity.host, (depth.get(m.identity.host) ?? 0) + m.list().length);
     return depth;
+  }
+
+  /** The faults armed in a sandbox (loaded once, forgotten when the sandbox is reset). */
+  faults(sandbox: Sandbox): Promise<FaultBoard> {
+    let board = this.boards.get(sandbox.id);
+    if (!board) {
+      const metrics = this.deps.metrics;
+      board = FaultBoard.load(join(sandbox.dir, 'faults.json'), this.options.clock, (f) => metrics?.faultsFired.inc({ target: 'host' in f.spec ? f.spec.host : 'dns', kind: f.spec.kind }));
+      this.boards.set(sandbox.id, board);
+      const drop = (): void => void this.boards.delete(sandbox.id);
+      sandbox.events.once('reset', drop);
+      sandbox.events.once('deleted', drop);
+    }
+    return board;
   }
 
   /** The MTAs of a sandbox, by domain. */
@@ -158,7 +180,7 @@ export class MailWorld {
         handoffs: this.deps.handoffs,
         connectHost: this.deps.connectHost,
         portOf: this.deps.portOf,
-        peer: (s, domain) => this.mta(s, domain),
+        peerRunning: async (s, domain) => (await this.mta(s, domain)).running,
         timeoutMs: this.options.timeoutMs,
         events: this.events,
         labLog: this.deps.log,

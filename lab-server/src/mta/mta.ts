@@ -1,32 +1,23 @@
 /**
  * One mail server of one sandbox — mail.example.com or mail.otherdomain.com — as far as
  * sending goes: its queue, the queue manager's schedule (Postfix's qmgr: first attempt at
- * once, then retries with doubling back-off), the smtp client that delivers to other lab
- * MTAs, local delivery for its own domain, and bounces (RFC 3464) when a message cannot be
- * delivered. Everything it does is written to its log in Postfix's words.
- *
- * It only ever connects to a lab MTA, found by MX lookup in the sandbox's zones and by the
- * lab network's address map; a route that leads anywhere else is refused without a socket
- * being opened.
+ * once, then retries with doubling back-off), local delivery for its own domain, relaying to
+ * the other lab MTA (relay.ts), and bounces (RFC 3464) when a message cannot be delivered.
+ * Everything it does is written to its log in Postfix's words.
  */
 import type { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { LabDns } from '../dns/labDns.js';
 import type { Logger } from '../log.js';
-import type { HandoffRegistry } from '../net/handoff.js';
 import type { LabMetrics } from '../operations/metrics.js';
-import type { ServiceId } from '../services.js';
 import { rfc5322Date } from '../smtp/trace.js';
 import { splitAddress } from '../world/definition.js';
-import { destinationAt, homeMta, type LabMta } from '../world/network.js';
+import { homeMta, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Clock, Timer } from './clock.js';
 import { bounceMessage } from './dsn.js';
 import { MailLog, mtaLogFile } from './mailLog.js';
 import { MailQueue, type QueuedRecipient, type QueueEntry } from './queue.js';
-import { findRoute } from './route.js';
-import { relayMessage, type SmtpReply } from './smtpClient.js';
+import { relayToDomain, type RelayDeps, type Verdict } from './relay.js';
 
 export interface RetryPolicy {
   /** Wait after the first failed attempt (Postfix: minimal_backoff_time). */
@@ -39,18 +30,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { firstRetryMs: 30_000, maxRetryMs: 5 * 60_000, maxAttempts: 8 };
 
-export interface MtaContext {
+export interface MtaContext extends RelayDeps {
   clock: Clock;
   retry: RetryPolicy;
-  dns: LabDns;
-  handoffs: HandoffRegistry;
-  /** Where the lab's listeners are reachable from inside this process. */
-  connectHost: string;
-  portOf: (id: ServiceId) => number | undefined;
-  /** Another MTA of the same sandbox (to know whether it is running). */
-  peer: (sandbox: Sandbox, domain: string) => Promise<Mta>;
-  /** Timeout for connecting and for each SMTP reply. */
-  timeoutMs: number;
   events: EventEmitter;
   labLog: Logger;
   metrics?: LabMetrics;
@@ -65,13 +47,6 @@ export function backoff(policy: RetryPolicy, attempts: number): number {
 export const MAX_PARALLEL_ATTEMPTS = 20;
 
 const secs = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, '') || '0';
-
-/** RFC 3463 code of a reply: the enhanced code it starts with, or class.0.0. */
-export function dsnOf(reply: SmtpReply): string {
-  return /^([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply.text)?.[1] ?? `${String(reply.code)[0]}.0.0`;
-}
-
-type Verdict = { status: 'sent' | 'deferred' | 'bounced'; reason: string; dsn: string; relay: string; remoteMta?: string; diagnostic?: string; setupMs?: number; transferMs?: number };
 
 export class Mta {
   running = true;
@@ -207,7 +182,7 @@ export class Mta {
     for (const [domain, recipients] of byDomain) {
       const verdicts = homeMta(domain).domain === this.identity.domain && this.sandbox.isLocalDomain(domain)
         ? await this.deliverLocally(entry, recipients, message)
-        : await this.relay(entry, domain, recipients, message);
+        : await relayToDomain(this.ctx, { sandbox: this.sandbox, identity: this.identity, log: this.log, sender: entry.sender, domain, recipients: recipients.map((r) => r.address), message });
       for (const r of recipients) {
         const v = verdicts.get(r.address)!;
         r.reason = v.reason;
@@ -272,124 +247,6 @@ export class Mta {
       verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
     }
     return verdicts;
-  }
-
-  /** Delivery to another domain: MX lookup, then SMTP to the first lab MTA that answers. */
-  private async relay(entry: QueueEntry, domain: string, recipients: QueuedRecipient[], message: Buffer): Promise<Map<string, Verdict>> {
-    const all = (v: Verdict): Map<string, Verdict> => new Map(recipients.map((r) => [r.address, v]));
-    const route = await findRoute(this.ctx.dns.resolver(this.sandbox), domain);
-    if (route.kind === 'fail') return all({ status: route.temporary ? 'deferred' : 'bounced', relay: 'none', dsn: route.dsn, reason: route.reason });
-    let lastTemporary: Verdict | undefined;
-    let lastPermanent: Verdict | undefined;
-    for (const host of route.hosts) {
-      if (host.addresses.length === 0) {
-        const v: Verdict = { status: host.outsideLab ? 'bounced' : 'deferred', relay: 'none', dsn: host.outsideLab ? '5.4.6' : '4.4.3', reason: `Host or domain name not found. ${host.problem}` };
-        if (host.outsideLab) lastPermanent = v;
-        else lastTemporary = v;
-        continue;
-      }
-      for (const address of host.addresses) {
-        const where = `${host.name}[${address}]:25`;
-        const dest = destinationAt(address);
-        if (dest.kind === 'outside') {
-          // Never connected to: the lab sends nothing beyond this machine.
-          lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `refused to connect to ${where}: ${address} is outside the lab network 192.168.1.0/24 (MailLab never sends mail beyond this machine)` };
-          continue;
-        }
-        if (dest.kind === 'no-mail-server') {
-          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: Connection refused` };
-          continue;
-        }
-        if (dest.mta.domain === this.identity.domain) {
-          lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `mail for ${domain} loops back to myself` };
-          continue;
-        }
-        const peer = await this.ctx.peer(this.sandbox, dest.mta.domain);
-        const port = this.ctx.portOf(dest.mta.serviceId);
-        if (!peer.running || port === undefined) {
-          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: Connection refused` };
-          continue;
-        }
-        let socket: Socket;
-        try {
-          socket = await this.dial(port);
-        } catch (err) {
-          lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: ${(err as Error).message}` };
-          continue;
-        }
-        const outcome = await relayMessage({
-          socket,
-          serverName: host.name,
-          helo: this.identity.host,
-          sender: entry.sender,
-          recipients: recipients.map((r) => r.address),
-          message,
-          timeoutMs: this.ctx.timeoutMs,
-        });
-        const relay = `${host.name}[${address}]:25`;
-        const timing = { setupMs: outcome.setupMs, transferMs: outcome.transferMs };
-        const stageText = { greeting: 'while receiving the initial server greeting', ehlo: 'while performing the EHLO handshake', starttls: 'while performing the STARTTLS handshake', mail: 'while sending MAIL FROM', rcpt: 'while sending RCPT TO', data: 'while sending DATA command', message: 'while sending message body' } as const;
-        if (outcome.failure) {
-          const f = outcome.failure;
-          if (!f.reply) {
-            lastTemporary = { status: 'deferred', relay, dsn: '4.4.2', reason: `lost connection with ${host.name}[${address}] ${stageText[f.stage]}${f.error && f.error !== 'lost connection' ? ` (${f.error})` : ''}`, ...timing };
-            continue;
-          }
-          const said = `host ${host.name}[${address}] said: ${f.reply.code} ${f.reply.text} (in reply to ${f.stage === 'greeting' ? 'initial greeting' : f.stage === 'mail' ? 'MAIL FROM command' : `${f.stage.toUpperCase()} command`})`;
-          const v: Verdict = { status: f.reply.code >= 500 ? 'bounced' : 'deferred', relay, dsn: dsnOf(f.reply), reason: said, remoteMta: relay, diagnostic: `${f.reply.code} ${f.reply.text}`, ...timing };
-          // A server that will not even greet or EHLO: try the next MX host, as Postfix does.
-          if (f.stage === 'greeting' || f.stage === 'ehlo' || f.stage === 'starttls') {
-            if (v.status === 'bounced') lastPermanent = v;
-            else lastTemporary = v;
-            continue;
-          }
-          return all(v);
-        }
-        const verdicts = new Map<string, Verdict>();
-        for (const r of recipients) {
-          const reply = outcome.recipients.get(r.address);
-          if (!reply) {
-            verdicts.set(r.address, { status: 'deferred', relay, dsn: '4.4.2', reason: `lost connection with ${host.name}[${address}] while sending RCPT TO`, ...timing });
-          } else if (reply.code < 300) {
-            verdicts.set(r.address, { status: 'sent', relay, dsn: dsnOf(reply), reason: `${reply.code} ${reply.text}`, ...timing });
-          } else {
-            const inReplyTo = reply.stage === 'rcpt' ? 'RCPT TO' : reply.stage === 'data' ? 'DATA' : 'end of DATA';
-            verdicts.set(r.address, {
-              status: reply.code >= 500 ? 'bounced' : 'deferred',
-              relay,
-              dsn: dsnOf(reply),
-              reason: `host ${host.name}[${address}] said: ${reply.code} ${reply.text} (in reply to ${inReplyTo} command)`,
-              remoteMta: relay,
-              diagnostic: `${reply.code} ${reply.text}`,
-              ...timing,
-            });
-          }
-        }
-        return verdicts;
-      }
-    }
-    return all(lastTemporary ?? lastPermanent ?? { status: 'deferred', relay: 'none', dsn: '4.4.3', reason: `no mail host found for ${domain}` });
-  }
-
-  /** Opens a loopback connection to a lab listener, handed off to this sandbox and marked as coming from this MTA's address. */
-  private dial(port: number): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      this.ctx.handoffs.expect(socket, { sandboxId: this.sandbox.id, owner: this.identity.host, labAddress: this.identity.address });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('Connection timed out'));
-      }, this.ctx.timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(socket);
-      });
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new Error(err.code === 'ECONNREFUSED' ? 'Connection refused' : err.message));
-      });
-      socket.connect(port, this.ctx.connectHost);
-    });
   }
 
   /** Returns failed recipients to the sender in one bounce; a bounce that bounces is only logged. */

@@ -36,6 +36,8 @@ export interface RelayRequest {
   /** The message with CRLF line ends. */
   message: Buffer;
   timeoutMs: number;
+  /** False: do not try STARTTLS even when offered (the retry after a failed handshake). */
+  startTls?: boolean;
 }
 
 /** One client TLS context for every relay: building one per connection costs more than the handshake. */
@@ -186,7 +188,7 @@ export async function relayMessage(req: RelayRequest): Promise<RelayOutcome> {
     stage = 'ehlo';
     let ehlo = await session.command(`EHLO ${req.helo}`);
     if (ehlo.code !== 250) return fail({ stage, reply: ehlo });
-    if (/(^| )STARTTLS( |$)/i.test(ehlo.text)) {
+    if (req.startTls !== false && /(^| )STARTTLS( |$)/i.test(ehlo.text)) {
       stage = 'starttls';
       const ready = await session.command('STARTTLS');
       if (ready.code === 220) {

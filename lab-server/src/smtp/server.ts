@@ -20,6 +20,7 @@ import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
 import { receiveMessage } from './receive.js';
+import { dropConnection, replyError, smtpFaults } from './faults.js';
 import { submitMessage } from './submit.js';
 
 export type SmtpRole = 'mx' | 'submission' | 'submissions';
@@ -96,6 +97,10 @@ const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 class LabSmtpServer extends SMTPServer {
   metrics: SmtpDeps['metrics'];
+  /** Each session's connection (armed faults drop connections). */
+  readonly connectionOf = new WeakMap<SMTPServerSession, unknown>();
+  /** Called with every new connection (faults wrap DATA and STARTTLS). */
+  onNewConnection?: (connection: unknown) => void;
 
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
@@ -103,6 +108,8 @@ class LabSmtpServer extends SMTPServer {
     super.connect(socket, socketOptions);
     for (const connection of this.connections) {
       if (before.has(connection)) continue;
+      this.connectionOf.set(connection.session, connection);
+      this.onNewConnection?.(connection);
       // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".
       Object.defineProperty(connection, '_unrecognizedCommands', { get: () => 0, set: () => undefined });
       const send = connection.send.bind(connection);
@@ -168,6 +175,17 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     return { address: ticket.labAddress, hostname: typeof names[0] === 'string' ? names[0] : '', labServer: true };
   };
 
+  // Armed faults play on port 25 only: they make the lab MTAs misbehave as receivers.
+  const faults =
+    role === 'mx'
+      ? smtpFaults(deps.world, identity, (session) => {
+          const scope = scopes.get(session);
+          const peer = peers.get(session);
+          return scope && peer ? { sandbox: scope.sandbox, client: `${peer.hostname || 'unknown'}[${peer.address}]`, address: peer.address, helo: session.hostNameAppearsAs || '' } : undefined;
+        })
+      : undefined;
+  const drop = (session: SMTPServerSession): void => dropConnection(server.connectionOf.get(session));
+
   const server: LabSmtpServer = new LabSmtpServer({
     name: role === 'mx' ? identity.host : LAB_MTAS[0]!.host,
     banner: 'MailLab',
@@ -201,6 +219,9 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
             );
           }
           mta.log.write('smtpd', `connect from ${peer.hostname || 'unknown'}[${peer.address}]`);
+          const fault = await faults?.check(session, 'greeting');
+          if (fault?.kind === 'reply') return callback(replyError(fault));
+          if (fault?.kind === 'drop') return drop(session);
           callback();
         },
         (err: Error) => {
@@ -239,7 +260,12 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           Object.assign(new Error(`5.7.1 <${address.address}>: Sender address rejected: not owned by user ${user}. Use MAIL FROM:<${user}>`), { responseCode: 553 }),
         );
       }
-      callback();
+      if (!faults) return callback();
+      void faults.check(session, 'mail', { sender: address.address }).then((fault) => {
+        if (fault?.kind === 'reply') return callback(replyError(fault));
+        if (fault?.kind === 'drop') return drop(session);
+        callback();
+      }, callback);
     },
 
     onRcptTo(address, session, callback) {
@@ -247,7 +273,13 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       try {
         if (role === 'mx') checkRecipient(scope.sandbox, address.address, identity);
         else checkSubmissionRecipient(scope.sandbox, address.address, typeof session.user === 'string' ? session.user : '');
-        callback();
+        if (!faults) return callback();
+        const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        void faults.check(session, 'rcpt', { sender, recipient: address.address }).then((fault) => {
+          if (fault?.kind === 'reply') return callback(replyError(fault));
+          if (fault?.kind === 'drop') return drop(session);
+          callback();
+        }, callback);
       } catch (err) {
         if (err instanceof RecipientRefused) {
           const peer = peers.get(session);
@@ -262,6 +294,9 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     },
 
     onData(stream: SMTPServerDataStream, session, callback) {
+      // A drop "in the middle of the message" happens as soon as the message starts to flow.
+      const cutOff = faults ? faults.check(session, 'body').then((fault) => fault?.kind === 'drop') : Promise.resolve(false);
+      void cutOff.then((cut) => cut && drop(session));
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => {
         if (!stream.sizeExceeded) chunks.push(chunk);
@@ -273,6 +308,17 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           });
           return callback(err);
         }
+        if (!faults) return deliver();
+        // After the final dot: an armed fault answers instead, and nothing is delivered.
+        void cutOff.then(async (cut) => {
+          if (cut) return;
+          const fault = await faults.check(session, 'dot', { sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', recipient: session.envelope.rcptTo[0]?.address ?? '' });
+          if (fault?.kind === 'reply') return callback(replyError(fault));
+          if (fault?.kind === 'drop') return drop(session);
+          deliver();
+        }, callback);
+      });
+      const deliver = (): void => {
         const scope = scopeOf(session);
         const envelope = session.envelope;
         const recipients = envelope.rcptTo.map((r) => r.address);
@@ -331,10 +377,11 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
             callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
           },
         );
-      });
+      };
     },
   });
   server.metrics = deps.metrics;
+  if (faults) server.onNewConnection = faults.install;
   server.on('error', (err) => deps.log(component, `error: ${err.message}`));
   return server;
 }

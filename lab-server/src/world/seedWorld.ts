@@ -9,8 +9,8 @@ import { seedZones } from '../dns/seedZones.js';
 import { ensureDkimKeys } from './dkimKeys.js';
 import type { Sandbox } from './sandbox.js';
 
-/** Files of the mail world that a reset empties: the queue, which MTAs are stopped, the history. */
-export const WORLD_STATE = ['queue', 'mta-state.json', 'log', 'auth'];
+/** Files of the mail world that a reset empties: the queue, which MTAs are stopped, armed faults, the history. */
+export const WORLD_STATE = ['queue', 'mta-state.json', 'faults.json', 'log', 'auth'];
 
 export async function seedWorld(sandbox: Sandbox): Promise<void> {
   await ensureDkimKeys(sandbox);

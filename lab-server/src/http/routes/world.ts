@@ -146,7 +146,7 @@ export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
     }),
 
     'GET /api/dig': inSandbox(async (sandbox, _req, res, url) => {
-      const result = dig(await deps.world.dns.authority(sandbox), url.searchParams.get('name') ?? '', url.searchParams.get('type') ?? 'A');
+      const result = dig(await deps.world.dns.authority(sandbox), url.searchParams.get('name') ?? '', url.searchParams.get('type') ?? 'A', await deps.world.dns.interference(sandbox));
       sendJson(res, 200, result);
     }),
 

@@ -1,0 +1,173 @@
+/**
+ * Fault injection's API:
+ *
+ *   GET    /api/faults                    the faults armed in the requester's sandbox, and what can be armed
+ *   PUT    /api/faults   {faults: [...]}  replaces the faults the requester armed there (an empty list disarms)
+ *   POST   /api/faults   {fault: {...}}   arms one more
+ *   DELETE /api/faults/:id                disarms one
+ *
+ * An instructor (classroom mode) adds "learner" or "class" — `?class=ID` to GET and DELETE,
+ * {"class": ID, ...} to PUT and POST — to read or arm faults in the sandboxes of one learner or
+ * of every learner of one of their classes. A learner sees those faults too (marked as the
+ * instructor's) but can only change their own.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text } from '../../grading/feedback.js';
+import { newFaultId, type ArmedBy, type NewFault } from '../../mta/faults/board.js';
+import { DNS_TYPES, FaultSpecError, MAX_FAULTS, readFault, REPLY_CODES } from '../../mta/faults/spec.js';
+import type { MailWorld } from '../../mta/mailWorld.js';
+import type { ClassroomStore } from '../../store/classroom.js';
+import { LAB_MTAS } from '../../world/network.js';
+import type { Sandboxes } from '../../world/sandboxes.js';
+import { BodyError, readJson } from '../body.js';
+import { sendJson, type Route } from '../server.js';
+
+/** A learner an instructor may arm faults for. */
+export interface FaultTarget {
+  learnerId: string;
+  displayName: string;
+  sandboxId: string;
+}
+
+export interface FaultRouteDeps {
+  world: MailWorld;
+  sandboxes: Sandboxes;
+  /** The learner asking and their sandbox (the same rule as the terminals'). */
+  requester: (req: IncomingMessage) => Promise<{ sandboxId: string } | undefined>;
+  /** Classroom mode: the instructor asking, if one is. */
+  instructor?: (req: IncomingMessage) => { id: string } | undefined;
+  /** The learners of `target` if they are this instructor's; undefined when they are not. */
+  learnersFor?: (instructorId: string, target: { class?: string; learner?: string }) => FaultTarget[] | undefined;
+  audit?: (instructorId: string, action: string, detail: unknown) => void;
+}
+
+/** The classroom's rule: an instructor reaches the learners of their own classes only. */
+export function classroomTargets(store: ClassroomStore): NonNullable<FaultRouteDeps['learnersFor']> {
+  return (instructorId, target) => {
+    const klass = target.class ? store.classById(target.class) : target.learner ? store.classOfLearner(target.learner) : undefined;
+    if (!klass || klass.instructorId !== instructorId) return undefined;
+    const members = store.members(klass.id).filter((m) => !target.learner || m.learnerId === target.learner);
+    return members.length > 0 || target.class ? members.map((m) => ({ learnerId: m.learnerId, displayName: m.displayName, sandboxId: m.sandboxId })) : undefined;
+  };
+}
+
+/** What can be armed: shown by the fault form and checked by readFault. */
+const CATALOG = {
+  hosts: LAB_MTAS.map((m) => m.host),
+  replyCodes: REPLY_CODES,
+  dropSteps: [...Object.keys(REPLY_CODES), 'body'],
+  dnsTypes: DNS_TYPES,
+  dnsRcodes: ['SERVFAIL', 'NXDOMAIN', 'TIMEOUT'],
+  maxFaults: MAX_FAULTS,
+};
+
+function readFaults(body: Record<string, unknown>): ReturnType<typeof readFault>[] {
+  const list = body.faults;
+  if (!Array.isArray(list)) throw new FaultSpecError(text('Send {"faults": [...]}: a list of faults (an empty list disarms them all).', '请发送 {"faults": [...]}：故障列表（空列表表示全部解除）。'));
+  if (list.length > MAX_FAULTS) throw new FaultSpecError(text(`At most ${MAX_FAULTS} faults at once.`, `一次最多 ${MAX_FAULTS} 个故障。`));
+  return list.map((raw, i) => {
+    try {
+      return readFault(raw);
+    } catch (err) {
+      if (!(err instanceof FaultSpecError)) throw err;
+      throw new FaultSpecError(text(`Fault ${i + 1}: ${err.body.en}`, `第 ${i + 1} 个故障：${err.body['zh-CN']}`));
+    }
+  });
+}
+
+/** Whose sandboxes a request works in, and as which party. */
+interface Scope {
+  by: ArmedBy;
+  /** Set for an instructor: who, for the audit log. */
+  instructorId?: string;
+  learners: Array<{ learnerId?: string; displayName?: string; sandboxId: string }>;
+}
+
+const NOT_LOGGED_IN = text('Log in to the lab first, then reload this page.', '请先登录实验室，然后刷新页面。');
+const NOT_YOURS = text('Name one of your classes ("class") or one of their learners ("learner").', '请指定你的某个班级（"class"）或其中的某个学生（"learner"）。');
+
+export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
+  const boardOf = async (sandboxId: string) => deps.world.faults(await deps.sandboxes.get(sandboxId));
+
+  /** The requester's scope, or a reply saying why there is none. */
+  const scopeOf = async (req: IncomingMessage, res: ServerResponse, named: { class?: unknown; learner?: unknown }): Promise<Scope | undefined> => {
+    const teacher = deps.instructor?.(req);
+    if (teacher) {
+      const target = { class: typeof named.class === 'string' ? named.class : undefined, learner: typeof named.learner === 'string' ? named.learner : undefined };
+      const learners = target.class || target.learner ? deps.learnersFor?.(teacher.id, target) : undefined;
+      if (!learners) return void sendJson(res, 404, { error: NOT_YOURS });
+      return { by: 'instructor', instructorId: teacher.id, learners };
+    }
+    const who = await deps.requester(req).catch(() => undefined);
+    if (!who) return void sendJson(res, 401, { error: NOT_LOGGED_IN });
+    return { by: 'learner', learners: [{ sandboxId: who.sandboxId }] };
+  };
+
+  /** One reply shape for every route: a learner's own list, or an instructor's per learner. */
+  const answer = async (res: ServerResponse, scope: Scope, extra: Record<string, unknown> = {}): Promise<void> => {
+    if (scope.by === 'learner') return sendJson(res, 200, { faults: (await boardOf(scope.learners[0]!.sandboxId)).list(), ...extra });
+    const learners = await Promise.all(scope.learners.map(async (l) => ({ learnerId: l.learnerId, displayName: l.displayName, faults: (await boardOf(l.sandboxId)).list() })));
+    sendJson(res, 200, { learners, ...extra });
+  };
+
+  /** The JSON object sent, or undefined after a reply saying what is wrong with it. */
+  const body = async (req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const b = await readJson(req);
+      if (b && typeof b === 'object' && !Array.isArray(b)) return b as Record<string, unknown>;
+      sendJson(res, 400, { error: text('Send a JSON object.', '请发送 JSON 对象。') });
+    } catch (err) {
+      if (!(err instanceof BodyError)) throw err;
+      sendJson(res, err.status, { error: err.body });
+    }
+    return undefined;
+  };
+
+  /** Arms in every sandbox of the scope what `read` makes of the body; a bad fault gets 400 before anything changes. */
+  const arm = async (req: IncomingMessage, res: ServerResponse, read: (b: Record<string, unknown>) => NewFault[], replace: boolean): Promise<void> => {
+    const b = await body(req, res);
+    const scope = b && (await scopeOf(req, res, b));
+    if (!b || !scope) return;
+    let wanted: NewFault[];
+    try {
+      // One id per fault in every learner's sandbox, so an instructor can disarm it class-wide.
+      wanted = read(b).map((w) => ({ ...w, id: newFaultId() }));
+    } catch (err) {
+      if (err instanceof FaultSpecError) return sendJson(res, 400, { error: err.body });
+      throw err;
+    }
+    try {
+      for (const l of scope.learners) {
+        const board = await boardOf(l.sandboxId);
+        if (replace) await board.replace(scope.by, wanted);
+        else await board.add(scope.by, wanted[0]!);
+      }
+    } catch (err) {
+      if (err instanceof RangeError) return sendJson(res, 400, { error: text(`At most ${MAX_FAULTS} faults at once: disarm some first.`, `最多同时 ${MAX_FAULTS} 个故障：请先解除一些。`) });
+      throw err;
+    }
+    if (scope.instructorId) deps.audit?.(scope.instructorId, replace ? 'faults.replace' : 'faults.arm', { learners: scope.learners.map((l) => l.learnerId), faults: wanted.map((w) => w.spec) });
+    await answer(res, scope);
+  };
+
+  return {
+    'GET /api/faults': async (req, res, url) => {
+      const scope = await scopeOf(req, res, { class: url.searchParams.get('class') ?? undefined, learner: url.searchParams.get('learner') ?? undefined });
+      if (scope) await answer(res, scope, { catalog: CATALOG });
+    },
+
+    'PUT /api/faults': (req, res) => arm(req, res, readFaults, true),
+
+    'POST /api/faults': (req, res) => arm(req, res, (b) => [readFault(b.fault)], false),
+
+    'DELETE /api/faults/:id': async (req, res, url, params) => {
+      const scope = await scopeOf(req, res, { class: url.searchParams.get('class') ?? undefined, learner: url.searchParams.get('learner') ?? undefined });
+      if (!scope) return;
+      let removed = 0;
+      for (const l of scope.learners) if (await (await boardOf(l.sandboxId)).remove(scope.by, params.id ?? '')) removed++;
+      if (removed === 0) return sendJson(res, 404, { error: text('No such fault armed by you: it may be disarmed already. Reload the list.', '没有你设置的这个故障：它可能已经解除。请刷新列表。') });
+      if (scope.instructorId) deps.audit?.(scope.instructorId, 'faults.disarm', { learners: scope.learners.map((l) => l.learnerId), id: params.id });
+      await answer(res, scope);
+    },
+  };
+}

@@ -1,0 +1,315 @@
+/**
+ * Fault injection, seen by real clients exactly when and as often as it was armed: Python's
+ * smtplib on the lab MTAs' port 25, the lab's own MTA relaying alice@example.com's mail to
+ * mail.otherdomain.com (its queue, log and bounces), and BIND's dig on the lab DNS. Every
+ * fault is armed through PUT /api/faults as the world page does it, and disarming restores
+ * normal service. The queue runs on a manual clock, so greylisting's minutes pass at once.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lab-server/src/mta/clock.js';
+import { python, run } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { TerminalClient } from '../helpers/terminal.js';
+import { api, LogWatch, submit } from '../helpers/world.js';
+
+const FIRST_RETRY = 60_000;
+const clock = new ManualClock();
+let lab: TestLab;
+let log: LogWatch;
+
+beforeAll(async () => {
+  lab = await startTestLab({ world: { clock, retry: { firstRetryMs: FIRST_RETRY, maxRetryMs: 8 * FIRST_RETRY, maxAttempts: 6 }, timeoutMs: 5000 } });
+  log = new LogWatch(lab);
+});
+afterAll(async () => {
+  log?.stop();
+  await lab?.dispose();
+});
+afterEach(async () => {
+  await arm([]);
+  await api(lab, 'POST', '/api/queue/flush');
+  await settled();
+});
+
+interface FaultView {
+  id: string;
+  seen: number;
+  fired: number;
+  spent: boolean;
+  does: { en: string; 'zh-CN': string };
+  when: { en: string; 'zh-CN': string };
+}
+
+async function arm(faults: unknown[]): Promise<FaultView[]> {
+  const r = await api<{ faults: FaultView[] }>(lab, 'PUT', '/api/faults', { faults });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.faults;
+}
+
+const armed = async (): Promise<FaultView[]> => (await api<{ faults: FaultView[] }>(lab, 'GET', '/api/faults')).body.faults;
+
+async function settled(): Promise<void> {
+  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+}
+
+const carolMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'));
+const bobMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+
+/**
+ * One smtplib conversation with a port 25: sends each RCPT TO separately and reports every
+ * reply (or the exception) as JSON, so a test sees exactly which step got which answer.
+ */
+async function smtplib(port: string, steps: { rcpts?: string[]; data?: boolean; tls?: boolean } = {}): Promise<Record<string, unknown>> {
+  const r = await python(
+    `
+import smtplib, ssl, time
+out = {}
+t0 = time.time()
+try:
+    s = smtplib.SMTP('127.0.0.1', P['port'], timeout=15)
+    out['greeting_seconds'] = time.time() - t0
+    s.ehlo('client.test')
+    if P['tls']:
+        ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+        try:
+            s.starttls(context=ctx); out['tls'] = 'ok'
+        except (ssl.SSLError, OSError) as e:
+            out['tls'] = type(e).__name__ + ': ' + str(e)
+            raise SystemExit
+    out['mail'] = list(s.mail('alice@client.test'))
+    out['rcpt'] = [list(s.rcpt(r)) for r in P['rcpts']]
+    if P['data']:
+        try:
+            out['data'] = list(s.data(b'Subject: fault test\\r\\n\\r\\nhello\\r\\n'))
+        except smtplib.SMTPResponseException as e:
+            out['data'] = [e.smtp_code, e.smtp_error]
+    s.quit()
+except SystemExit:
+    pass
+except smtplib.SMTPConnectError as e:
+    out['connect'] = [e.smtp_code, e.smtp_error.decode()]
+except smtplib.SMTPServerDisconnected as e:
+    out['disconnected'] = str(e)
+for k, v in list(out.items()):
+    if isinstance(v, list):
+        out[k] = [[x.decode() if isinstance(x, bytes) else x for x in i] if isinstance(i, list) else (i.decode() if isinstance(i, bytes) else i) for i in v]
+print(json.dumps(out))`,
+    { port: lab.port(port as 'smtp'), rcpts: steps.rcpts ?? [], data: steps.data ?? false, tls: steps.tls ?? false },
+  );
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe('reply codes at a chosen step, when and as often as armed', () => {
+  it('RCPT 452 lets the first RCPT pass, refuses the second once, then stops; GET says what happened', async () => {
+    const [f] = await arm([{ kind: 'reply', host: 'mail.otherdomain.com', step: 'rcpt', code: 452, fire: { skip: 1, times: 1 } }]);
+    expect(f!.does.en).toBe('mail.otherdomain.com answers RCPT TO with 452');
+    expect(f!.when.en).toBe('from the 2nd RCPT TO, once');
+    expect(f!.when['zh-CN']).toBe('从第 2 次RCPT TO起，触发 1 次');
+    const r = await smtplib('smtp-otherdomain', { rcpts: ['carol@otherdomain.com', 'carol@otherdomain.com', 'carol@otherdomain.com'] });
+    expect(r.rcpt).toEqual([
+      [250, expect.stringMatching(/^2\.1\.5 Accepted/)],
+      [452, '4.2.2 <carol@otherdomain.com>: Recipient address rejected: Mailbox full, try again later'],
+      [250, expect.stringMatching(/^2\.1\.5 Accepted/)],
+    ]);
+    expect(await armed()).toMatchObject([{ seen: 3, fired: 1, spent: true }]);
+    expect(await log.next(/mail\.otherdomain\.com postfix\/smtpd\[\d+\]: NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 452 4\.2\.2/)).toContain(`(lab fault ${f!.id})`);
+    // Only the MTA it was armed on misbehaves.
+    expect((await smtplib('smtp', { rcpts: ['bob@example.com'] })).rcpt).toEqual([[250, expect.any(String)]]);
+  });
+
+  it('greeting 421 and 554 make smtplib fail to connect; disarming restores the 220', async () => {
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'greeting', code: 421 }]);
+    expect((await smtplib('smtp')).connect).toEqual([421, '4.3.2 mail.example.com Service not available, closing transmission channel']);
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'greeting', code: 554, fire: { times: 1 } }]);
+    expect((await smtplib('smtp')).connect).toEqual([554, '5.3.2 mail.example.com No SMTP service here']);
+    expect((await smtplib('smtp')).connect).toBeUndefined();
+    await arm([]);
+    expect((await smtplib('smtp', { rcpts: ['bob@example.com'] })).rcpt).toEqual([[250, expect.any(String)]]);
+  });
+
+  it('MAIL 550, DATA 451 and end-of-data 552: nothing is delivered when the final dot is refused', async () => {
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'mail', code: 550, fire: { times: 1 } }]);
+    expect((await smtplib('smtp')).mail).toEqual([550, '5.7.1 <alice@client.test>: Sender address rejected: Access denied']);
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'data', code: 451, fire: { times: 1 } }]);
+    expect((await smtplib('smtp', { rcpts: ['bob@example.com'], data: true })).data).toEqual([451, '4.3.0 Requested action aborted: local error in processing']);
+    const before = (await bobMessages()).length;
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'dot', code: 552, fire: { times: 1 } }]);
+    const refused = await smtplib('smtp', { rcpts: ['bob@example.com'], data: true });
+    expect(refused.data).toEqual([552, "5.2.2 <bob@example.com>: Mailbox full: the message exceeds the recipient's storage allocation"]);
+    expect((await bobMessages()).length).toBe(before);
+    // Spent after one firing: the next message goes through.
+    expect((await smtplib('smtp', { rcpts: ['bob@example.com'], data: true })).data).toEqual([250, expect.stringMatching(/^2\.0\.0 Ok: queued as [0-9A-F]{10}$/)]);
+    expect((await bobMessages()).length).toBe(before + 1);
+  });
+
+  it('POST arms one more without resetting the others, DELETE disarms one', async () => {
+    await arm([{ kind: 'reply', host: 'mail.example.com', step: 'mail', code: 451 }]);
+    expect((await smtplib('smtp')).mail).toEqual([451, expect.stringMatching(/^4\.3\.0 /)]);
+    const added = await api<{ faults: FaultView[] }>(lab, 'POST', '/api/faults', { fault: { kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 550, fire: { times: 1 } } });
+    expect(added.status).toBe(200);
+    expect(added.body.faults.map((f) => [f.fired, f.when.en])).toEqual([
+      [1, 'from the first MAIL FROM, every time'],
+      [0, 'from the first RCPT TO, once'],
+    ]);
+    const gone = await api<{ faults: FaultView[] }>(lab, 'DELETE', `/api/faults/${added.body.faults[0]!.id}`);
+    expect(gone.body.faults).toHaveLength(1);
+    expect((await smtplib('smtp', { rcpts: ['bob@example.com'] })).rcpt).toEqual([[550, expect.stringMatching(/^5\.1\.1 <bob@example\.com>/)]]);
+    expect((await api(lab, 'DELETE', `/api/faults/${added.body.faults[0]!.id}`)).status).toBe(404);
+  });
+
+  it('refuses faults it cannot arm, in both languages', async () => {
+    const r = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 554 }] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.en).toBe('Fault 1: At the rcpt step the lab can answer 450, 452, 550, 551, not 554.');
+    expect(r.body.error['zh-CN']).toMatch(/第 1 个故障/);
+    expect((await api(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'smtp.gmail.com', step: 'rcpt', code: 450 }] })).status).toBe(400);
+    expect(await armed()).toEqual([]);
+  });
+});
+
+describe('the lab MTA as the client', () => {
+  it('greylisting: 450 4.7.1 on the first attempt and on an early retry, delivered by the retry after N minutes', async () => {
+    await arm([{ kind: 'greylist', host: 'mail.otherdomain.com', minutes: 2 }]);
+    const before = (await carolMessages()).length;
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'greylisted' });
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+      /dsn=4\.7\.1, status=deferred \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 450 4\.7\.1 <carol@otherdomain\.com>: Recipient address rejected: Greylisted, try again in 120 seconds \(in reply to RCPT TO command\)\)/,
+    );
+    await settled();
+    // The queue's retry after one minute is still too early; the next one, two minutes later, gets through.
+    clock.advance(FIRST_RETRY);
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=deferred .*Greylisted, try again in 60 seconds/);
+    await settled();
+    clock.advance(2 * FIRST_RETRY);
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    expect((await carolMessages()).length).toBe(before + 1);
+  });
+
+  it('a connection dropped before the final dot: deferred, nothing delivered, then exactly one copy after the retry', async () => {
+    await arm([{ kind: 'drop', host: 'mail.otherdomain.com', step: 'body', fire: { times: 1 } }]);
+    const before = (await carolMessages()).length;
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'cut off' });
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+      /dsn=4\.4\.2, status=deferred \(lost connection with mail\.otherdomain\.com\[192\.168\.1\.200\] while sending message body\)/,
+    );
+    await settled();
+    expect((await carolMessages()).length).toBe(before);
+    clock.advance(FIRST_RETRY);
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    expect((await carolMessages()).filter((m) => m.includes('Subject: cut off'))).toHaveLength(1);
+  });
+
+  it('a TLS handshake that fails after STARTTLS: smtplib gets an SSL error; the lab MTA retries without TLS and delivers', async () => {
+    await arm([{ kind: 'tls-fail', host: 'mail.otherdomain.com' }]);
+    expect((await smtplib('smtp-otherdomain', { tls: true })).tls).toMatch(/^SSLError: .*(HANDSHAKE_FAILURE|handshake failure)/i);
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'downgraded' });
+    await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: warning: TLS handshake with mail\.otherdomain\.com\[192\.168\.1\.200\]:25 failed/);
+    await log.next(/Cannot start TLS: handshake failure; trying mail\.otherdomain\.com\[192\.168\.1\.200\]:25 again without TLS/);
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    const copy = (await carolMessages()).find((m) => m.includes('Subject: downgraded'))!;
+    // The relay hop went in clear text: ESMTP, not ESMTPS.
+    expect(copy).toMatch(/Received: from mail\.example\.com \(mail\.example\.com \[192\.168\.1\.100\]\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTP id/);
+  });
+
+  it('a delay before the greeting is felt by smtplib, and the greeting then comes as usual', async () => {
+    await arm([{ kind: 'delay', host: 'mail.example.com', step: 'greeting', seconds: 2, fire: { times: 1 } }]);
+    const slow = await smtplib('smtp', { rcpts: ['bob@example.com'] });
+    expect(slow.greeting_seconds).toBeGreaterThanOrEqual(1.9);
+    expect(slow.rcpt).toEqual([[250, expect.any(String)]]);
+    expect((await smtplib('smtp')).greeting_seconds).toBeLessThan(1);
+  });
+});
+
+describe('DNS faults', () => {
+  const digAt = (...args: string[]) => run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), ...args]);
+
+  it('SERVFAIL once, then the real answer; NXDOMAIN with the zone SOA; a timeout is silence', async () => {
+    await arm([{ kind: 'dns', name: 'example.com', type: 'MX', rcode: 'SERVFAIL', fire: { times: 1 } }]);
+    expect((await digAt('example.com', 'MX')).stdout).toMatch(/status: SERVFAIL/);
+    const second = await digAt('example.com', 'MX');
+    expect(second.stdout).toMatch(/status: NOERROR/);
+    expect(second.stdout).toMatch(/example\.com\.\s+\d+\s+IN\s+MX\s+10 mail\.example\.com\./);
+    await arm([{ kind: 'dns', name: 'mail.example.com', type: 'A', rcode: 'NXDOMAIN' }]);
+    const nx = await digAt('mail.example.com', 'A');
+    expect(nx.stdout).toMatch(/status: NXDOMAIN/);
+    expect(nx.stdout).toMatch(/AUTHORITY SECTION:\nexample\.com\.\s+\d+\s+IN\s+SOA/);
+    // Another type of the same name is not affected.
+    expect((await digAt('mail.example.com', 'TXT')).stdout).toMatch(/status: NOERROR/);
+    await arm([{ kind: 'dns', name: 'example.com', type: '*', rcode: 'TIMEOUT' }]);
+    const silent = await digAt('+time=1', '+tries=1', 'example.com', 'SOA');
+    expect(silent.stdout).toMatch(/timed out/);
+    expect(silent.stdout).not.toMatch(/status:/);
+    await arm([]);
+    expect((await digAt('example.com', 'SOA')).stdout).toMatch(/status: NOERROR/);
+  });
+
+  it("a DNS outage defers the lab MTA's mail (try again), and it is delivered once the DNS answers", async () => {
+    await arm([{ kind: 'dns', name: 'otherdomain.com', type: 'MX', rcode: 'SERVFAIL' }]);
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'dns outage' });
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+      /dsn=4\.4\.3, status=deferred \(Host or domain name not found\. Name service error for name=otherdomain\.com type=MX: Host not found, try again\)/,
+    );
+    await settled();
+    const dig = await api<{ status: string }>(lab, 'GET', '/api/dig?name=otherdomain.com&type=MX');
+    expect(dig.body.status).toBe('SERVFAIL');
+    await arm([]);
+    await api(lab, 'POST', '/api/queue/flush');
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+  });
+});
+
+describe('an instructor arms faults for a class', () => {
+  let classLab: TestLab;
+  const at = (path: string) => `http://127.0.0.1:${classLab.httpPort}${path}`;
+  const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const call = async (method: string, path: string, cookie: string, body?: unknown) => {
+    const res = await fetch(at(path), { method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+  beforeAll(async () => {
+    classLab = await startTestLab({ mode: 'classroom' });
+  });
+  afterAll(async () => {
+    await classLab?.dispose();
+  });
+
+  it("arms the whole class's sandboxes, which the learners see but cannot disarm, and only there", async () => {
+    const { hashPassword } = await import('../../lab-server/src/classroom/passwords.js');
+    classLab.classroom.addInstructor('Ms Wang', await hashPassword('correct horse battery'));
+    classLab.classroom.addInstructor('Mr Li', await hashPassword('another long password'));
+    const login = async (name: string, password: string) => cookieOf(await fetch(at('/api/instructor/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) }));
+    const wang = await login('Ms Wang', 'correct horse battery');
+    const li = await login('Mr Li', 'another long password');
+    const klass = (await call('POST', '/api/classes', wang, { name: 'Mail 101' })).json.class;
+    const learners: string[] = [];
+    for (const name of ['Ana', 'Bo']) {
+      const joined = await fetch(at('/api/join'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: klass.joinCode, displayName: name, password: `pw-of-${name}-123` }) });
+      expect(joined.status).toBe(201);
+      learners.push(cookieOf(joined));
+    }
+
+    const spec = { kind: 'reply', host: 'mail.example.com', step: 'greeting', code: 421 };
+    expect((await call('PUT', '/api/faults', li, { class: klass.id, faults: [spec] })).status).toBe(404);
+    const armedForClass = await call('PUT', '/api/faults', wang, { class: klass.id, faults: [spec] });
+    expect(armedForClass.status).toBe(200);
+    expect(armedForClass.json.learners.map((l: { displayName: string }) => l.displayName)).toEqual(['Ana', 'Bo']);
+    expect((await call('GET', `/api/faults?class=${klass.id}`, wang)).json.learners[1].faults).toMatchObject([{ armedBy: 'instructor', spec }]);
+
+    // A learner sees the instructor's fault, and replacing their own faults leaves it armed.
+    expect((await call('PUT', '/api/faults', learners[0]!, { faults: [] })).json.faults).toMatchObject([{ armedBy: 'instructor' }]);
+    // Their terminal on port 25, handed into their own sandbox, meets it.
+    const terminal = await TerminalClient.open(classLab.httpPort, 'smtp', { cookie: learners[0]! });
+    try {
+      expect(await terminal.expect(/421 /)).toMatch(/421 4\.3\.2 mail\.example\.com Service not available/);
+    } finally {
+      terminal.close();
+    }
+    // The shared default world that port 25 serves from outside is untouched.
+    const outside = await python("import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'], timeout=10)\nprint(s.noop()[0])\ns.quit()", { port: classLab.port('smtp') });
+    expect(outside.stdout.trim()).toBe('250');
+
+    expect((await call('PUT', '/api/faults', wang, { class: klass.id, faults: [] })).json.learners[0].faults).toEqual([]);
+  });
+});
