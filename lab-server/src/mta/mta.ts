@@ -55,6 +55,8 @@ export class Mta {
   private entries = new Map<string, QueueEntry>();
   private timers = new Map<string, Timer>();
   private active = new Map<string, Promise<void>>();
+  /** Messages flushed while an attempt was running: tried again as soon as it ends. */
+  private flushAfterAttempt = new Set<string>();
   /** Due attempts waiting for a free slot, oldest first. */
   private waiting: string[] = [];
   private closed = false;
@@ -100,9 +102,12 @@ export class Mta {
     return entry;
   }
 
-  /** `postqueue -f`: attempts every deferred message now. */
+  /** `postqueue -f`: attempts every deferred message now; one being attempted right now, again once that attempt ends. */
   flush(): void {
-    for (const id of this.entries.keys()) if (!this.active.has(id) && !this.waiting.includes(id)) this.schedule(id, 0);
+    for (const id of this.entries.keys()) {
+      if (this.active.has(id)) this.flushAfterAttempt.add(id);
+      else if (!this.waiting.includes(id)) this.schedule(id, 0);
+    }
   }
 
   /** Stops scheduling (lab shutdown) and waits for attempts in progress. */
@@ -210,13 +215,14 @@ export class Mta {
     if (newlyBounced.length > 0) await this.bounce(entry, newlyBounced, message);
     if (entry.recipients.every((r) => r.status !== 'pending')) {
       this.entries.delete(id);
+      this.flushAfterAttempt.delete(id);
       await this.queue.remove(id);
       this.log.write('qmgr', `${entry.id}: removed`);
       return;
     }
     entry.nextAttempt = this.ctx.clock.now() + backoff(this.ctx.retry, entry.attempts);
     await this.queue.save(entry);
-    this.schedule(id, entry.nextAttempt - this.ctx.clock.now());
+    this.schedule(id, this.flushAfterAttempt.delete(id) ? 0 : entry.nextAttempt - this.ctx.clock.now());
   }
 
   private logDelivery(entry: QueueEntry, r: QueuedRecipient, v: Verdict): void {
