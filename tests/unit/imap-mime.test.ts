@@ -9,6 +9,7 @@ import { parseAddressList } from '../../lab-server/src/imap/mime/addresses.js';
 import { parseMessage } from '../../lab-server/src/imap/mime/parse.js';
 import { parseSection, sectionBytes } from '../../lab-server/src/imap/mime/sections.js';
 import { bodyStructureOf, envelopeOf } from '../../lab-server/src/imap/mime/structure.js';
+import { tableOf } from '../../lab-server/src/imap/mime/table.js';
 import { bodyText, decodeHeaderValue } from '../../lab-server/src/imap/mime/text.js';
 import { parseCommand } from '../../lab-server/src/imap/parser.js';
 import { serialize } from '../../lab-server/src/imap/response.js';
@@ -26,7 +27,7 @@ const lines = (text: string): number => text.split('\n').length - 1;
 function section(wire: Buffer, spec: string): string | undefined {
   const [token] = parseCommand([{ kind: 'line', bytes: Buffer.from(`a FETCH 1 BODY[${spec}]`) }]).args.slice(1);
   const parsed = parseSection(token!.type === 'atom' ? token!.section! : []);
-  return sectionBytes(wire, parseMessage(wire), parsed)?.toString('utf8');
+  return sectionBytes(wire, tableOf(parseMessage(wire)), parsed)?.toString('utf8');
 }
 
 describe('seed message 1: plain text', () => {

@@ -5,19 +5,32 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MessageInfo } from '../../lab-server/src/maildir/folder.js';
-import { parseMessage } from '../../lab-server/src/imap/mime/parse.js';
+import { searchMessage } from '../../lab-server/src/imap/mime/jobs.js';
+import { MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
+import { addressText } from '../../lab-server/src/imap/mime/text.js';
 import { parseCommand } from '../../lab-server/src/imap/parser.js';
-import { addressText, matches, parseSearch, type SearchSubject } from '../../lab-server/src/imap/search.js';
+import { contentQueries, matches as matchesContent, parseSearch, type SearchKey } from '../../lab-server/src/imap/search.js';
 import { SequenceSet } from '../../lab-server/src/imap/sequenceSet.js';
 
 function keys(text: string) {
   return parseSearch(parseCommand([{ kind: 'line', bytes: Buffer.from(`a SEARCH ${text}`) }]).args);
 }
 
-function subject(header: string, seq = 1): SearchSubject {
-  const wire = Buffer.from(`${header.replace(/\n/g, '\r\n')}\r\n\r\nbody\r\n`);
-  const info: MessageInfo = { uid: seq, base: 'x', flags: '', dir: 'cur', fileName: 'x', size: wire.length, wireSize: wire.length, internalDate: new Date() };
-  return { seq, info, recent: false, lastSeq: 9, lastUid: 9, saved: SequenceSet.of([]), view: { wire, root: parseMessage(wire) }, cache: {} };
+interface Message {
+  seq: number;
+  wire: Buffer;
+}
+
+function subject(header: string, seq = 1): Message {
+  return { seq, wire: Buffer.from(`${header.replace(/\n/g, '\r\n')}\r\n\r\nbody\r\n`) };
+}
+
+/** Tests a message as SEARCH does: content queries answered first, then the keys. */
+function matches(key: SearchKey, m: Message): boolean {
+  const info: MessageInfo = { uid: m.seq, base: 'x', flags: '', dir: 'cur', fileName: 'x', size: m.wire.length, wireSize: m.wire.length, internalDate: new Date() };
+  const queries = contentQueries(key);
+  const { answers } = searchMessage(m.wire, queries.map(([, q]) => q), MIME_LIMITS);
+  return matchesContent(key, { seq: m.seq, info, recent: false, lastSeq: 9, lastUid: 9, saved: SequenceSet.of([]), content: new Map(queries.map(([k], i) => [k, answers[i]!])) });
 }
 
 const messages = [

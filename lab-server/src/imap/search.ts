@@ -1,16 +1,13 @@
 /**
  * SEARCH keys (RFC 3501 §6.4.4): parsed into a tree, then tested against each message. Flag,
- * size, date and number keys need only the index; header and text keys read the message's
- * MIME view, with encoded words and transfer encodings undone so "SUBJECT 邮件" finds the
- * RFC 2047 encoded subject.
+ * size, date and number keys need only the index; header and text keys are answered from the
+ * message's content (off the event loop for big messages, see mime/jobs.ts), with encoded
+ * words and transfer encodings undone so "SUBJECT 邮件" finds the RFC 2047 encoded subject.
  */
 import type { MessageInfo } from '../maildir/folder.js';
-import { dayOf, exampleDate, parseSearchDate, sentDay } from './dates.js';
+import { dayOf, exampleDate, parseSearchDate } from './dates.js';
 import { hasFlag } from './flags.js';
-import { parseAddressList } from './mime/addresses.js';
-import { headerValue } from './mime/header.js';
-import type { MessageView } from './mime/cache.js';
-import { bodyText, decodeHeaderValue, headersText } from './mime/text.js';
+import type { ContentAnswer, ContentQuery } from './mime/jobs.js';
 import type { Token } from './parser.js';
 import { ArgumentError, describe } from './schema.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
@@ -161,23 +158,24 @@ function setOf(text: string): SequenceSet {
   }
 }
 
-/** Does this search need the message's content (headers or text)? */
-export function needsContent(key: SearchKey): boolean {
+/** The keys of a search that look at the message's content, each as a query for mime/jobs.ts. */
+export function contentQueries(key: SearchKey): Array<[SearchKey, ContentQuery]> {
   switch (key.op) {
     case 'and':
-      return key.keys.some(needsContent);
+      return key.keys.flatMap(contentQueries);
     case 'or':
-      return needsContent(key.a) || needsContent(key.b);
+      return [...contentQueries(key.a), ...contentQueries(key.b)];
     case 'not':
-      return needsContent(key.key);
+      return contentQueries(key.key);
     case 'header':
+      return [[key, { op: 'header', field: key.field, text: key.text, ...(key.address ? { address: true } : {}) }]];
     case 'body':
     case 'text':
-      return true;
+      return [[key, { op: key.op, text: key.text }]];
     case 'date':
-      return key.sent;
+      return key.sent ? [[key, { op: 'sent' }]] : [];
     default:
-      return false;
+      return [];
   }
 }
 
@@ -190,12 +188,9 @@ export interface SearchSubject {
   lastUid: number;
   /** The saved search result (UIDs), for "$". */
   saved: SequenceSet;
-  view?: MessageView;
-  /** Decoded text, computed at most once per message. */
-  cache: { headers?: string; body?: string };
+  /** The answers to the search's content queries (see contentQueries), by key. */
+  content?: Map<SearchKey, ContentAnswer>;
 }
-
-const contains = (haystack: string, needle: string): boolean => haystack.toLowerCase().includes(needle.toLowerCase());
 
 export function matches(key: SearchKey, m: SearchSubject): boolean {
   switch (key.op) {
@@ -219,23 +214,13 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
       return key.larger ? m.info.wireSize > key.octets : m.info.wireSize < key.octets;
     case 'date': {
       let day = dayOf(m.info.internalDate);
-      if (key.sent) {
-        const header = m.view ? headerValue(m.view.root.fields, 'date') : undefined;
-        day = (header === undefined ? undefined : sentDay(header)) ?? day;
-      }
+      if (key.sent) day = (m.content?.get(key) as number | null | undefined) ?? day;
       return key.cmp === 'before' ? day < key.day : key.cmp === 'on' ? day === key.day : day >= key.day;
     }
-    case 'header': {
-      const fields = m.view!.root.fields.filter((f) => f.name === key.field);
-      // HEADER field "" matches every message that has the field at all.
-      if (key.text === '') return fields.length > 0;
-      const text = key.address ? addressText : decodeHeaderValue;
-      return fields.some((f) => contains(text(f.value), key.text));
-    }
+    case 'header':
     case 'body':
-      return contains(bodyOf(m), key.text);
     case 'text':
-      return contains(headersOf(m), key.text) || contains(bodyOf(m), key.text);
+      return m.content?.get(key) === true;
     case 'seq':
       return key.set.has(m.seq, m.lastSeq);
     case 'uid':
@@ -243,43 +228,4 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
     case 'saved':
       return m.saved.has(m.info.uid, m.lastUid);
   }
-}
-
-/**
- * An address header as Dovecot searches it: each address rebuilt from its parsed parts, as
- * "Name <local@domain>", groups as "group: members;", so comments and odd spacing inside an
- * address do not hide it from "FROM user@domain.org".
- */
-export function addressText(value: string): string {
-  const addresses = parseAddressList(value);
-  // Nothing readable as an address: search the text itself.
-  if (addresses.length === 0) return decodeHeaderValue(value);
-  const out: string[] = [];
-  let inGroup = false;
-  for (const a of addresses) {
-    if (a.host === null) {
-      if (a.mailbox !== null) {
-        out.push(`${decodeHeaderValue(a.mailbox)}:`);
-        inGroup = true;
-      } else if (inGroup) {
-        out.push(';');
-        inGroup = false;
-      }
-      continue;
-    }
-    // The placeholders the parser writes for a missing part are not text to search.
-    const spec = [a.mailbox, a.host].filter((p) => p !== 'MISSING_MAILBOX' && p !== 'MISSING_DOMAIN').join('@');
-    out.push(a.name ? `${decodeHeaderValue(a.name)} <${spec}>` : spec);
-  }
-  return out.join(' ');
-}
-
-function headersOf(m: SearchSubject): string {
-  m.cache.headers ??= headersText(m.view!.root);
-  return m.cache.headers;
-}
-
-function bodyOf(m: SearchSubject): string {
-  m.cache.body ??= bodyText(m.view!.wire, m.view!.root);
-  return m.cache.body;
 }

@@ -5,10 +5,11 @@
  */
 import type { MessageInfo } from '../maildir/folder.js';
 import { CommandFailed } from './command.js';
-import { messageView } from './mime/cache.js';
+import { takeTurns } from '../workers/turns.js';
+import { searchContent } from './mime/cache.js';
 import type { Token } from './parser.js';
 import { no } from './response.js';
-import { matches, needsContent, type SearchKey, type SearchSubject } from './search.js';
+import { contentQueries, matches, type SearchKey, type SearchSubject } from './search.js';
 import type { SelectedMailbox } from './selected.js';
 
 export interface Found {
@@ -43,16 +44,19 @@ export function skipCharset(tokens: readonly Token[]): readonly Token[] {
 export async function findMatches(selected: SelectedMailbox, key: SearchKey, only?: ReadonlySet<number>): Promise<Found[]> {
   const uids = selected.allUids();
   const lastUid = uids[uids.length - 1] ?? 0;
-  const content = needsContent(key);
+  const queries = contentQueries(key);
   const found: Found[] = [];
+  const turn = takeTurns();
   for (const [i, uid] of uids.entries()) {
     if (only && !only.has(uid)) continue;
+    await turn();
     const info = selected.info(uid);
     if (!info) continue;
-    const subject: SearchSubject = { seq: i + 1, info, recent: selected.isRecent(uid), lastSeq: uids.length, lastUid, saved: selected.savedResult, cache: {} };
-    if (content) {
-      subject.view = await messageView(selected.folder, info);
-      if (!subject.view) continue;
+    const subject: SearchSubject = { seq: i + 1, info, recent: selected.isRecent(uid), lastSeq: uids.length, lastUid, saved: selected.savedResult };
+    if (queries.length > 0) {
+      const answers = await searchContent(selected.folder, info, queries.map(([, q]) => q));
+      if (!answers) continue;
+      subject.content = new Map(queries.map(([k], n) => [k, answers[n]!]));
     }
     if (matches(key, subject)) found.push({ seq: i + 1, uid, info });
   }

@@ -4,6 +4,7 @@
  * tagged reply. States: not authenticated -> authenticated <-> selected -> logout.
  */
 import { FolderNotFound } from '../maildir/folder.js';
+import { WorkerJobFailed } from '../workers/pool.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
@@ -186,6 +187,7 @@ export class ImapSession implements SessionApi {
         if (err instanceof ArgumentError) done = bad(`${err.message}. Try: ${tag} ${command.example}`);
         else if (err instanceof CommandFailed) done = err.completion;
         else if (err instanceof FolderNotFound) done = no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
+        else if (err instanceof WorkerJobFailed) done = no(`A message here is too big or too complex to read: ${err.message}. Fetch fewer messages, or delete that one`, 'LIMIT');
         else {
           this.options.log(`${name} failed: ${(err as Error).stack ?? err}`);
           done = no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');

@@ -6,10 +6,11 @@
 import { baseSubject, casemap, compareText } from './baseSubject.js';
 import { parseSentDate } from './dates.js';
 import { parseAddressList } from './mime/addresses.js';
-import { messageView, type MessageView } from './mime/cache.js';
+import { headerFields, messageView, type MessageView } from './mime/cache.js';
 import { headerValue } from './mime/header.js';
 import { decodeHeaderValue } from './mime/text.js';
 import type { Token } from './parser.js';
+import { takeTurns } from '../workers/turns.js';
 import { ArgumentError } from './schema.js';
 import type { Found } from './searchMailbox.js';
 import type { SelectedMailbox } from './selected.js';
@@ -57,7 +58,7 @@ export function needsHeader(criteria: readonly SortCriterion[]): boolean {
 
 /** The first address of a header, as SORT (its mailbox part) or SORT=DISPLAY (its name) sees it. */
 function firstAddress(view: MessageView | undefined, field: string, display: boolean): string {
-  const value = view && headerValue(view.root.fields, field);
+  const value = view && headerValue(headerFields(view), field);
   const first = value === undefined ? undefined : parseAddressList(value)[0];
   if (!first) return '';
   // A group's first "address" is the group name (mailbox set, host NIL).
@@ -70,7 +71,7 @@ function firstAddress(view: MessageView | undefined, field: string, display: boo
 
 /** The sent date (RFC 5256 §2.2): the Date: header, else the internal date. */
 export function sentDate(found: Found, view: MessageView | undefined): number {
-  const header = view && headerValue(view.root.fields, 'date');
+  const header = view && headerValue(headerFields(view), 'date');
   return (header === undefined ? undefined : parseSentDate(header)) ?? found.info.internalDate.getTime();
 }
 
@@ -83,7 +84,7 @@ export function sortValue(key: SortKey, found: Found, view: MessageView | undefi
     case 'DATE':
       return sentDate(found, view);
     case 'SUBJECT':
-      return casemap(baseSubject(view && headerValue(view.root.fields, 'subject')).base);
+      return casemap(baseSubject(view && headerValue(headerFields(view), 'subject')).base);
     case 'FROM':
     case 'TO':
     case 'CC':
@@ -112,7 +113,9 @@ export function compareSorted(criteria: readonly SortCriterion[]): (a: Sorted, b
 export async function withSortValues(selected: SelectedMailbox, found: readonly Found[], criteria: readonly SortCriterion[]): Promise<Sorted[]> {
   const header = needsHeader(criteria);
   const out: Sorted[] = [];
+  const turn = takeTurns();
   for (const f of found) {
+    await turn();
     const view = header ? await messageView(selected.folder, f.info) : undefined;
     out.push({ ...f, values: criteria.map((c) => sortValue(c.key, f, view)) });
   }

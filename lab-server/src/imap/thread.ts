@@ -5,7 +5,7 @@
  * nested lists, "(1 (2 3)(4))" meaning 1 has two children, 2 (whose child is 3) and 4.
  */
 import { baseSubject, casemap, compareText } from './baseSubject.js';
-import type { MessageView } from './mime/cache.js';
+import { headerFields, type MessageView } from './mime/cache.js';
 import { headerValue } from './mime/header.js';
 import type { Found } from './searchMailbox.js';
 import { sentDate } from './sort.js';
@@ -53,7 +53,7 @@ export function messageIds(value: string | undefined): string[] {
 
 /** Reads what threading needs from a message. */
 export function threadMessage(found: Found, id: number, view: MessageView | undefined): ThreadMessage {
-  const fields = view?.root.fields ?? [];
+  const fields = view ? headerFields(view) : [];
   const { base, replyOrForward } = baseSubject(headerValue(fields, 'subject'));
   const references = messageIds(headerValue(fields, 'references'));
   return {

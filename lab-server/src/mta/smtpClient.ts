@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import { dotStuff } from '../net/dotStuff.js';
 
 export interface SmtpReply {
   code: number;
@@ -153,11 +154,8 @@ class Session {
 
   /** Sends the message after 354: dot-stuffed, ended by "." on a line of its own. */
   async data(message: Buffer): Promise<SmtpReply> {
-    const text = message.toString('latin1');
-    const stuffed = text.replace(/(^|\r\n)\./g, '$1..');
-    const ending = stuffed.endsWith('\r\n') ? '' : '\r\n';
     this.transcript.push(`C: (${message.length} bytes of message)`, 'C: .');
-    this.socket.write(Buffer.from(`${stuffed}${ending}.\r\n`, 'latin1'));
+    this.socket.write(dotStuff(message));
     return this.reply();
   }
 

@@ -10,26 +10,12 @@
 import { createRequire } from 'node:module';
 import { text, type Text } from '../grading/feedback.js';
 import type { LabResolver, LookupTrace } from '../dns/resolver.js';
+import { verifyDkim, type DkimVerification } from './dkimJobs.js';
 
 const require = createRequire(import.meta.url);
-const { dkimVerify } = require('mailauth/lib/dkim/verify') as { dkimVerify: (message: Buffer, opts: unknown) => Promise<DkimVerification> };
 const { spf: checkSpf } = require('mailauth/lib/spf') as { spf: (opts: unknown) => Promise<SpfResult> };
 const { dmarc: checkDmarc } = require('mailauth/lib/dmarc') as { dmarc: (opts: unknown) => Promise<DmarcResult | false> };
 
-interface DkimSignatureResult {
-  signingDomain?: string;
-  selector?: string;
-  bodyHash?: string;
-  bodyHashExpecting?: string;
-  status: { result: string; comment?: string | false; aligned?: string | false };
-  info: string;
-  id?: string;
-  rr?: string;
-}
-interface DkimVerification {
-  headerFrom?: string[];
-  results: DkimSignatureResult[];
-}
 interface SpfResult {
   domain: string;
   rr?: string;
@@ -85,6 +71,8 @@ export interface AuthInput {
   resolver: LabResolver;
   /** Apply DMARC policy (quarantine/reject)? Only to mail from other lab mail servers. */
   enforce: boolean;
+  /** Whose work this is (the sandbox), so a worker thread serves sandboxes in turn. */
+  lane: string;
 }
 
 const RESULT_WORDS: Record<string, Text> = {
@@ -107,7 +95,7 @@ export async function checkSenderAuthentication(input: AuthInput): Promise<AuthO
 
   // DKIM: every signature, each key fetched from <selector>._domainkey.<d>.
   const dkimDns = input.resolver.traced();
-  const dkim = await dkimVerify(input.message, { resolver: dkimDns.resolve, sender, minBitLength: 1024 });
+  const dkim = await verifyDkim(input.message, { resolve: dkimDns.resolve, sender, minBitLength: 1024, lane: input.lane });
   steps.push(dkimStep(dkim, dkimDns.traces));
 
   // SPF: the envelope sender's domain, for the client address.

@@ -49,6 +49,7 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
     host,
     resolver: a.world.dns.resolver(a.sandbox),
     enforce: a.client.labServer,
+    lane: a.sandbox.id,
   }).catch((err: Error): AuthOutcome => {
     // A message the checkers cannot read is still delivered: a broken check must not lose mail.
     a.mta.log.write('cleanup', `${queueId}: warning: sender authentication failed to run: ${err.message}`);

@@ -41,7 +41,7 @@ export async function submitMessage(s: Submission): Promise<{ queueId: string; s
   const remote = s.recipients.filter((r) => !isLocal(r));
   let queueId = newQueueId();
   let message = addMissingHeaders(s.message, { from: s.user, host: home.host, queueId, date: new Date() });
-  if (s.sandbox.isLocalDomain(home.domain)) message = await signMessage(message, await dkimKey(s.sandbox, home.domain));
+  if (s.sandbox.isLocalDomain(home.domain)) message = await signMessage(message, await dkimKey(s.sandbox, home.domain), s.sandbox.id);
   const trace = (id: string, recipients: string[]): TraceInfo => ({ ...s.trace, envelopeFrom: s.envelopeFrom, serverName: home.host, queueId: id, recipients });
   const client = `${s.trace.clientHostname && !s.trace.clientHostname.startsWith('[') ? s.trace.clientHostname : 'unknown'}[${s.trace.clientAddress.replace(/^::ffff:/, '')}]`;
 

@@ -3,10 +3,10 @@
  * one the servers use) and the transcripts the terminal bridge stored. Never anything the
  * learner claims.
  */
-import { simpleParser } from 'mailparser';
 import { readTranscripts, type Transcript } from '../../bridge/transcript.js';
 import type { ServiceId } from '../../services.js';
 import type { Sandbox } from '../../world/sandbox.js';
+import { readMail } from './readMail.js';
 
 export interface StoredMessage {
   uid: number;
@@ -36,18 +36,14 @@ export async function messagesOf(sandbox: Sandbox, address: string, folder = 'IN
   for (const info of infos) {
     const raw = await box.read(info.uid);
     if (!raw) continue;
-    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
     const end = raw.indexOf('\n\n');
     out.push({
       uid: info.uid,
       flags: info.flags,
       dir: info.dir,
       fileName: info.fileName,
-      subject: parsed.subject ?? '',
-      from: (Array.isArray(parsed.from) ? parsed.from : parsed.from ? [parsed.from] : []).flatMap((a) => a.value.map((v: { address?: string }) => (v.address ?? '').toLowerCase())),
-      ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+      ...(await readMail(raw, sandbox.id)),
       headerText: raw.subarray(0, end < 0 ? raw.length : end).toString('utf8'),
-      text: parsed.text ?? '',
     });
   }
   return out;

@@ -2,11 +2,11 @@
  * Mailbox tasks: POP3 retrieve-and-delete (RFC 1939: DELE only marks, QUIT removes) and IMAP
  * flags (RFC 9051 STORE; \Flagged is the Maildir letter F in the file name).
  */
-import { simpleParser } from 'mailparser';
 import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import { imapExchanges, pop3Exchanges } from './dialogue.js';
 import { messagesOf, sameSubject, transcriptsFor } from './evidence.js';
+import { readMail } from './readMail.js';
 
 export interface Pop3DeleteParams {
   user: string;
@@ -35,8 +35,8 @@ export async function gradePop3Delete(sandbox: Sandbox, p: Pop3DeleteParams): Pr
       }
       if (!progress.login) continue;
       if (x.verb === 'RETR' && x.status === '+OK' && arg) {
-        const parsed = await simpleParser(x.reply.slice(1).join('\r\n'));
-        if (sameSubject(parsed.subject ?? '', p.subject)) progress.retr = arg;
+        const parsed = await readMail(Buffer.from(x.reply.slice(1).join('\r\n')), sandbox.id);
+        if (sameSubject(parsed.subject, p.subject)) progress.retr = arg;
       }
       if (x.verb === 'DELE' && x.status === '+OK' && progress.retr !== undefined && arg === progress.retr) progress.dele = true;
       if (x.verb === 'RSET' && x.status === '+OK') progress.dele = false;

@@ -4,6 +4,7 @@
  * .PEEK sets \Seen first and reports the new FLAGS in the same response.
  */
 import type { MessageInfo } from '../../maildir/folder.js';
+import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { formatInternalDate } from '../dates.js';
 import { hasFlag } from '../flags.js';
@@ -108,7 +109,9 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   }
 
   let missing = 0;
+  const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
+    await turn();
     const batch = await Promise.all(
       found.slice(i, i + READ_AHEAD).map(async ({ seq, uid }): Promise<Loaded> => {
         const info = selected.info(uid);
@@ -153,7 +156,7 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
             break;
           case 'section': {
             const view = message.view!;
-            let data = sectionBytes(view.wire, view.root, item.section);
+            let data = sectionBytes(view.wire, view.table, item.section);
             if (data && item.partial) {
               const { start, length } = item.partial;
               data = data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));

@@ -9,6 +9,7 @@ import { ArgumentError, rest } from '../schema.js';
 import { parseSearch } from '../search.js';
 import { checkCharset, findMatches } from '../searchMailbox.js';
 import { THREAD_ALGORITHMS, threadMessage, threadResponse, type ThreadAlgorithm } from '../thread.js';
+import { takeTurns } from '../../workers/turns.js';
 
 export default defineCommand({
   name: 'THREAD',
@@ -28,7 +29,9 @@ export default defineCommand({
     const key = parseSearch(tokens.slice(2));
     const selected = session.selected!;
     const messages = [];
+    const turn = takeTurns();
     for (const found of await findMatches(selected, key)) {
+      await turn();
       messages.push(threadMessage(found, uid ? found.uid : found.seq, await messageView(selected.folder, found.info)));
     }
     const threads = threadResponse(algorithm as ThreadAlgorithm, messages);

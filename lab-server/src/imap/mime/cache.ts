@@ -1,19 +1,25 @@
 /**
  * The MIME view of a message, computed once and reused by every session. A message's file
  * never changes once delivered (only its name does, with its flags), so views are keyed by the
- * folder and the permanent base name. Two caches: small serialised ENVELOPE/BODYSTRUCTURE
- * summaries for many messages, and whole parsed messages (octets + tree) within a byte budget.
+ * folder and the permanent base name. Two caches, each bounded by the bytes it holds:
+ * serialised ENVELOPE/BODYSTRUCTURE summaries, and whole messages (octets + part table).
+ * Entries of an expunged message are dropped at once, so a hostile message leaves nothing
+ * behind when it is deleted.
+ *
+ * Parsing never blocks the event loop: a small, simple message is parsed here in a few
+ * milliseconds; anything bigger or busier is parsed on a worker thread (workers/pool.ts).
  */
-import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
-import { toWire } from '../../maildir/wire.js';
-import { serialize } from '../response.js';
-import { parseMessage, type MimePart } from './parse.js';
-import { bodyStructureOf, envelopeOf } from './structure.js';
+import type { FolderChange, MaildirFolder, MessageInfo } from '../../maildir/folder.js';
+import { mailWorkers, movableBlock } from '../../workers/pool.js';
+import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
+import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
+import { unfold, type HeaderField } from './header.js';
+import { rootOf, tableBytes, type PartTable } from './table.js';
 
 export interface MessageView {
   /** The message as it goes on the wire (CRLF line ends). */
   wire: Buffer;
-  root: MimePart;
+  table: PartTable;
 }
 
 export interface MessageSummary {
@@ -22,16 +28,21 @@ export interface MessageSummary {
   body: Buffer;
 }
 
-const MAX_SUMMARIES = 50_000;
-const VIEW_BUDGET = 64 * 1024 * 1024;
+const SUMMARY_BUDGET = 16 * 1024 * 1024;
+const VIEW_BUDGET = 48 * 1024 * 1024;
 /** Larger messages are parsed for the request at hand and not kept. */
 const MAX_CACHED_VIEW = 8 * 1024 * 1024;
+const JOBS = new URL('./jobs.ts', import.meta.url).href;
 
 class Lru<V> {
   private map = new Map<string, { value: V; cost: number }>();
   private total = 0;
 
   constructor(private readonly budget: number) {}
+
+  get bytes(): number {
+    return this.total;
+  }
 
   get(key: string): V | undefined {
     const entry = this.map.get(key);
@@ -42,9 +53,8 @@ class Lru<V> {
   }
 
   set(key: string, value: V, cost: number): void {
-    const old = this.map.get(key);
-    if (old) this.total -= old.cost;
-    this.map.delete(key);
+    this.delete(key);
+    if (cost > this.budget) return;
     this.map.set(key, { value, cost });
     this.total += cost;
     for (const [k, e] of this.map) {
@@ -53,38 +63,118 @@ class Lru<V> {
       this.total -= e.cost;
     }
   }
+
+  delete(key: string): void {
+    const old = this.map.get(key);
+    if (!old) return;
+    this.map.delete(key);
+    this.total -= old.cost;
+  }
 }
 
-const summaries = new Lru<MessageSummary>(MAX_SUMMARIES);
+const summaries = new Lru<MessageSummary>(SUMMARY_BUDGET);
 const views = new Lru<MessageView>(VIEW_BUDGET);
+/** Per folder, the cache keys of its messages by UID, to drop them when they are expunged. */
+const keysByFolder = new WeakMap<MaildirFolder, Map<number, string>>();
 
-const keyOf = (folder: MaildirFolder, info: MessageInfo): string => `${folder.dir}\0${info.base}`;
+/** Bytes the caches hold (for tests and the benchmark). */
+export function cachedBytes(): number {
+  return summaries.bytes + views.bytes;
+}
+
+function keyOf(folder: MaildirFolder, info: MessageInfo): string {
+  let keys = keysByFolder.get(folder);
+  if (!keys) {
+    const mine = (keys = new Map());
+    keysByFolder.set(folder, mine);
+    folder.changes.on('change', (change: FolderChange) => {
+      if (change.type !== 'expunge') return;
+      for (const uid of change.uids) {
+        const key = mine.get(uid);
+        mine.delete(uid);
+        if (key) {
+          views.delete(key);
+          summaries.delete(key);
+        }
+      }
+    });
+  }
+  const key = `${folder.dir}\0${info.base}`;
+  keys.set(info.uid, key);
+  return key;
+}
+
+/** The queue a message's work waits in: its sandbox (the path up to vhosts/). */
+function laneOf(folder: MaildirFolder): string {
+  const at = folder.dir.indexOf('/vhosts/');
+  return at === -1 ? folder.dir : folder.dir.slice(0, at);
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+/** Parses here when that is quick for sure, on a worker thread otherwise. */
+async function describe(folder: MaildirFolder, stored: Buffer): Promise<DescribedMessage> {
+  if (stored.length <= INLINE_BYTES) {
+    const quick = describeMessage(stored, INLINE_LIMITS);
+    if (!quick.limited) return quick;
+  }
+  // The stored bytes are not needed here any more: they move to the worker rather than being copied.
+  return mailWorkers.run<DescribedMessage>({ module: JOBS, fn: 'describeMessage', args: [stored, MIME_LIMITS], lane: laneOf(folder), weight: stored.length, transfer: movableBlock(stored) });
+}
+
+async function load(folder: MaildirFolder, info: MessageInfo, key: string): Promise<{ view: MessageView; summary: MessageSummary } | undefined> {
+  const stored = await folder.read(info.uid);
+  if (!stored) return undefined;
+  const described = await describe(folder, stored);
+  const view = { wire: asBuffer(described.wire), table: described.table };
+  const summary = { envelope: asBuffer(described.summary.envelope), bodyStructure: asBuffer(described.summary.bodyStructure), body: asBuffer(described.summary.body) };
+  if (view.wire.length <= MAX_CACHED_VIEW) views.set(key, view, view.wire.length + tableBytes(view.table) + 256);
+  summaries.set(key, summary, summary.envelope.length + summary.bodyStructure.length + summary.body.length + 256);
+  return { view, summary };
+}
 
 /** The parsed message, or undefined if it was expunged meanwhile. */
 export async function messageView(folder: MaildirFolder, info: MessageInfo): Promise<MessageView | undefined> {
   const key = keyOf(folder, info);
-  const cached = views.get(key);
-  if (cached) return cached;
-  const stored = await folder.read(info.uid);
-  if (!stored) return undefined;
-  const wire = toWire(stored);
-  const view = { wire, root: parseMessage(wire) };
-  if (wire.length <= MAX_CACHED_VIEW) views.set(key, view, wire.length + 512);
-  return view;
+  return views.get(key) ?? (await load(folder, info, key))?.view;
 }
 
 /** ENVELOPE, BODYSTRUCTURE and BODY, serialised; read and parsed only the first time. */
 export async function messageSummary(folder: MaildirFolder, info: MessageInfo): Promise<MessageSummary | undefined> {
   const key = keyOf(folder, info);
-  const cached = summaries.get(key);
-  if (cached) return cached;
-  const view = await messageView(folder, info);
-  if (!view) return undefined;
-  const summary = {
-    envelope: serialize(envelopeOf(view.root.fields)),
-    bodyStructure: serialize(bodyStructureOf(view.wire, view.root, true)),
-    body: serialize(bodyStructureOf(view.wire, view.root, false)),
-  };
-  summaries.set(key, summary, 1);
-  return summary;
+  return summaries.get(key) ?? (await load(folder, info, key))?.summary;
+}
+
+/** Answers SEARCH's content queries for one message; undefined if it was expunged meanwhile. */
+export async function searchContent(folder: MaildirFolder, info: MessageInfo, queries: ContentQuery[]): Promise<ContentAnswer[] | undefined> {
+  const stored = await folder.read(info.uid);
+  if (!stored) return undefined;
+  if (stored.length <= INLINE_BYTES) {
+    const quick = searchMessage(stored, queries, INLINE_LIMITS);
+    if (!quick.limited) return quick.answers;
+  }
+  const done = await mailWorkers.run<{ answers: ContentAnswer[] }>({ module: JOBS, fn: 'searchMessage', args: [stored, queries, MIME_LIMITS], lane: laneOf(folder), weight: stored.length, transfer: movableBlock(stored) });
+  return done.answers;
+}
+
+const headers = new WeakMap<MessageView, HeaderField[]>();
+
+/**
+ * The message's own header fields, read from its part table (at most the header limit of
+ * them): what SORT and THREAD compare. Worked out once per cached view.
+ */
+export function headerFields(view: MessageView): readonly HeaderField[] {
+  let fields = headers.get(view);
+  if (!fields) {
+    fields = [...rootOf(view.table).fields()].map(([start, colon, end]) => ({
+      name: view.wire.toString('latin1', start, colon).trim().toLowerCase(),
+      raw: view.wire.subarray(start, end),
+      value: unfold(view.wire.toString('latin1', colon + 1, end)),
+      start,
+      colon,
+      end,
+    }));
+    headers.set(view, fields);
+  }
+  return fields;
 }

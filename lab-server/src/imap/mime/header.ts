@@ -10,24 +10,38 @@ export interface HeaderField {
   raw: Buffer;
   /** The value after the colon, unfolded and trimmed (byte string). */
   value: string;
+  /** Where the field starts in the message, where its name ends (the colon) and where it ends. */
+  start: number;
+  colon: number;
+  end: number;
 }
 
-/** Splits a header block (CRLF lines, possibly ending in the blank line) into fields. */
-export function parseHeaderFields(block: Buffer): HeaderField[] {
+/** How many more fields may be read (the message's budget, see limits.ts). */
+export interface FieldBudget {
+  fields: number;
+}
+
+/**
+ * Splits a header block (CRLF lines, possibly ending in the blank line) into fields; `base` is
+ * the block's offset in the message. At most `perHeader` fields are read, and no more than the
+ * budget has left; the rest of a longer header is not indexed.
+ */
+export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }): HeaderField[] {
   const fields: HeaderField[] = [];
   const push = (start: number, end: number): void => {
-    if (start === -1) return;
+    if (start === -1 || fields.length >= perHeader || budget.fields <= 0) return;
     const raw = block.subarray(start, end);
     const text = raw.toString('latin1');
     const colon = text.indexOf(':');
     // A line without a colon is not a field (a broken header): it is left out.
     if (colon > 0 && /^[\x21-\x39\x3b-\x7e]+[ \t]*$/.test(text.slice(0, colon))) {
-      fields.push({ name: text.slice(0, colon).trim().toLowerCase(), raw, value: unfold(text.slice(colon + 1)) });
+      fields.push({ name: text.slice(0, colon).trim().toLowerCase(), raw, value: unfold(text.slice(colon + 1)), start: base + start, colon: base + start + colon, end: base + end });
+      budget.fields--;
     }
   };
   let fieldStart = -1;
   let fieldEnd = -1;
-  for (let pos = 0; pos < block.length; ) {
+  for (let pos = 0; pos < block.length && fields.length < perHeader && budget.fields > 0; ) {
     let nl = block.indexOf(0x0a, pos);
     if (nl === -1) nl = block.length;
     const lineEnd = nl > pos && block[nl - 1] === 0x0d ? nl - 1 : nl;

@@ -3,6 +3,7 @@
  * sizes, line counts and BODY[section] octets are exactly what the client will receive.
  */
 import { headerValue, parseHeaderFields, parseStructured, type HeaderField } from './header.js';
+import { MIME_LIMITS, type MimeLimits } from './limits.js';
 
 export interface MimePart {
   /** Offset of the part's header in the message. */
@@ -22,35 +23,74 @@ export interface MimePart {
   message?: MimePart;
 }
 
-/** Parts nested deeper than this are shown as opaque leaves. */
-const MAX_NESTING = 40;
 const CRLF2 = Buffer.from('\r\n\r\n');
 
-export function parseMessage(wire: Buffer): MimePart {
-  return parseEntity(wire, 0, wire.length, 'text/plain', 0);
+/** What is left of the limits while one message is parsed. */
+interface Budget {
+  limits: MimeLimits;
+  parts: number;
+  fields: number;
+  /** Set when a limit cut the parse short. */
+  limited: boolean;
 }
 
-function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number): MimePart {
+export interface ParsedMessage {
+  root: MimePart;
+  /** True when a limit left part of the message unparsed (see limits.ts). */
+  limited: boolean;
+}
+
+/** The MIME tree of a message, within the limits (the lab's own by default). */
+export function parseMessage(wire: Buffer, limits: MimeLimits = MIME_LIMITS): MimePart {
+  return parseWithin(wire, limits).root;
+}
+
+export function parseWithin(wire: Buffer, limits: MimeLimits): ParsedMessage {
+  const budget: Budget = { limits, parts: limits.maxParts, fields: limits.maxFields, limited: false };
+  const root = parseEntity(wire, 0, wire.length, 'text/plain', 0, budget);
+  return { root, limited: budget.limited };
+}
+
+/** A part whose insides are not read: the rest of a message past a limit. */
+function opaque(start: number, end: number): MimePart {
+  return { headerStart: start, bodyStart: start, end, fields: [], type: 'application', subtype: 'octet-stream', params: [], children: [] };
+}
+
+function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number, budget: Budget): MimePart {
+  budget.parts--;
   let bodyStart: number;
   if (wire[start] === 0x0d && wire[start + 1] === 0x0a) bodyStart = start + 2;
   else {
     const blank = wire.indexOf(CRLF2, start);
     bodyStart = blank === -1 || blank + 2 > end ? end : Math.min(blank + 4, end);
   }
-  const fields = parseHeaderFields(wire.subarray(start, bodyStart));
+  const fields = parseHeaderFields(wire.subarray(start, bodyStart), start, budget.limits.maxFieldsPerHeader, budget);
+  if (fields.length >= budget.limits.maxFieldsPerHeader || budget.fields <= 0) budget.limited = true;
   const contentType = headerValue(fields, 'content-type');
   const parsed = contentType ? parseStructured(contentType) : undefined;
   const [type, subtype] = (parsed && /^[^/\s]+\/[^/\s]+$/.test(parsed.value) ? parsed.value : defaultType).split('/') as [string, string];
   const params = parsed && parsed.value.includes('/') ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
   const part: MimePart = { headerStart: start, bodyStart, end, fields, type, subtype, params, children: [] };
-  if (depth >= MAX_NESTING) return part;
+  const container = type === 'multipart' || (type === 'message' && (subtype === 'rfc822' || subtype === 'global'));
+  if (container && (depth >= budget.limits.maxDepth || budget.parts <= 0)) {
+    // Too deep, or no parts left to count: the part stays whole and opaque.
+    budget.limited = true;
+    if (type === 'multipart') Object.assign(part, { type: 'application', subtype: 'octet-stream' });
+    return part;
+  }
 
   if (type === 'multipart') {
     const boundary = params.find(([k]) => k === 'boundary')?.[1];
     if (boundary) {
       const childDefault = subtype === 'digest' ? 'message/rfc822' : 'text/plain';
-      for (const [from, to] of splitMultipart(wire, bodyStart, end, boundary)) {
-        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1));
+      for (const [from, to] of multipartRanges(wire, bodyStart, end, boundary)) {
+        if (budget.parts <= 0) {
+          // Past the part limit: everything from here to the end of the multipart is one part.
+          budget.limited = true;
+          part.children.push(opaque(from, end));
+          break;
+        }
+        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1, budget));
       }
     }
     if (part.children.length === 0) {
@@ -60,18 +100,18 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
   } else if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) {
     const encoding = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').toLowerCase();
     // An encoded (base64) message is opaque: its structure cannot be read without decoding.
-    if (['7bit', '8bit', 'binary'].includes(encoding)) part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1);
+    if (['7bit', '8bit', 'binary'].includes(encoding)) part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1, budget);
   }
   return part;
 }
 
 /**
- * The [start, end) ranges of the parts of a multipart body. A delimiter is a line "--boundary"
- * (or "--boundary--" for the last), and the CRLF before it belongs to the delimiter.
+ * The [start, end) ranges of the parts of a multipart body, one at a time. A delimiter is a
+ * line "--boundary" (or "--boundary--" for the last), and the CRLF before it belongs to the
+ * delimiter.
  */
-function splitMultipart(wire: Buffer, bodyStart: number, end: number, boundary: string): Array<[number, number]> {
+function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary: string): Generator<[number, number]> {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
-  const ranges: Array<[number, number]> = [];
   let partStart = -1;
   let pos = bodyStart;
   while (pos < end) {
@@ -85,17 +125,16 @@ function splitMultipart(wire: Buffer, bodyStart: number, end: number, boundary: 
         if (partStart !== -1) {
           // The CRLF before the delimiter line is part of the delimiter.
           const partEnd = pos >= 2 && wire[pos - 2] === 0x0d && wire[pos - 1] === 0x0a ? pos - 2 : pos;
-          ranges.push([partStart, Math.max(partStart, partEnd)]);
+          yield [partStart, Math.max(partStart, partEnd)];
         }
-        if (closing) return ranges;
+        if (closing) return;
         partStart = Math.min(nl + 1, end);
       }
     }
     pos = nl + 1;
   }
   // No closing delimiter: the last part runs to the end.
-  if (partStart !== -1) ranges.push([partStart, end]);
-  return ranges;
+  if (partStart !== -1) yield [partStart, end];
 }
 
 /**

@@ -6,7 +6,7 @@
 import { astringBytes } from '../response.js';
 import { ArgumentError, textOf } from '../schema.js';
 import type { Token } from '../parser.js';
-import type { MimePart } from './parse.js';
+import { rootOf, type PartRef, type PartTable } from './table.js';
 
 export type SectionKind = '' | 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
 
@@ -56,21 +56,22 @@ export function parseSection(tokens: readonly Token[]): Section {
 }
 
 /** Step n from a message: its parts, or for a single-part message, its body as part 1. */
-function stepFromMessage(message: MimePart, n: number): MimePart | undefined {
-  if (message.type === 'multipart') return message.children[n - 1];
+function stepFromMessage(message: PartRef, n: number): PartRef | undefined {
+  if (message.isMultipart) return message.child(n);
   return n === 1 ? message : undefined;
 }
 
 /** Step n from a part: into a multipart's children, or through a message/rfc822. */
-function stepFromPart(part: MimePart, n: number): MimePart | undefined {
-  if (part.type === 'multipart') return part.children[n - 1];
-  if (part.message) return stepFromMessage(part.message, n);
-  return undefined;
+function stepFromPart(part: PartRef, n: number): PartRef | undefined {
+  if (part.isMultipart) return part.child(n);
+  const message = part.message;
+  return message ? stepFromMessage(message, n) : undefined;
 }
 
 /** The octets a section names, or undefined when the message has no such part. */
-export function sectionBytes(wire: Buffer, root: MimePart, section: Section): Buffer | undefined {
-  let part: MimePart | undefined;
+export function sectionBytes(wire: Buffer, table: PartTable, section: Section): Buffer | undefined {
+  const root = rootOf(table);
+  let part: PartRef | undefined;
   for (const [i, n] of section.path.entries()) {
     part = i === 0 ? stepFromMessage(root, n) : stepFromPart(part!, n);
     if (!part) return undefined;
@@ -85,8 +86,9 @@ export function sectionBytes(wire: Buffer, root: MimePart, section: Section): Bu
   const wanted = new Set(section.fields);
   const keep = section.kind === 'HEADER.FIELDS';
   const lines: Buffer[] = [];
-  for (const field of message.fields) {
-    if (wanted.has(field.name) === keep) lines.push(field.raw, CRLF);
+  for (const [start, colon, end] of message.fields()) {
+    const name = wire.toString('latin1', start, colon).trim().toLowerCase();
+    if (wanted.has(name) === keep) lines.push(wire.subarray(start, end), CRLF);
   }
   lines.push(CRLF);
   return Buffer.concat(lines);

@@ -3,6 +3,7 @@
  * and text parts with their transfer encoding and charset undone. Matching is then a
  * case-insensitive substring test on real characters, as Dovecot does.
  */
+import { parseAddressList } from './addresses.js';
 import { headerValue } from './header.js';
 import type { MimePart } from './parse.js';
 
@@ -74,4 +75,33 @@ export function bodyText(wire: Buffer, part: MimePart): string {
 /** All header fields as "name: decoded value" lines. */
 export function headersText(part: MimePart): string {
   return part.fields.map((f) => `${f.name}: ${decodeHeaderValue(f.value)}`).join('\n');
+}
+
+/**
+ * An address header as Dovecot searches it: each address rebuilt from its parsed parts, as
+ * "Name <local@domain>", groups as "group: members;", so comments and odd spacing inside an
+ * address do not hide it from "FROM user@domain.org".
+ */
+export function addressText(value: string): string {
+  const addresses = parseAddressList(value);
+  // Nothing readable as an address: search the text itself.
+  if (addresses.length === 0) return decodeHeaderValue(value);
+  const out: string[] = [];
+  let inGroup = false;
+  for (const a of addresses) {
+    if (a.host === null) {
+      if (a.mailbox !== null) {
+        out.push(`${decodeHeaderValue(a.mailbox)}:`);
+        inGroup = true;
+      } else if (inGroup) {
+        out.push(';');
+        inGroup = false;
+      }
+      continue;
+    }
+    // The placeholders the parser writes for a missing part are not text to search.
+    const spec = [a.mailbox, a.host].filter((p) => p !== 'MISSING_MAILBOX' && p !== 'MISSING_DOMAIN').join('@');
+    out.push(a.name ? `${decodeHeaderValue(a.name)} <${spec}>` : spec);
+  }
+  return out.join(' ');
 }

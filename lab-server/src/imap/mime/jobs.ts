@@ -1,0 +1,96 @@
+/**
+ * The work done on a whole message for IMAP, as plain functions of its stored bytes: run on a
+ * worker thread for anything big or busy, or right here for small simple messages (cache.ts
+ * decides). Their inputs and results cross threads, so they are bytes, numbers and strings; the
+ * limits are always passed, as the pool hands a job one more argument (its calls).
+ */
+import { toWire } from '../../maildir/wire.js';
+import { sentDay } from '../dates.js';
+import { serialize } from '../response.js';
+import { headerValue } from './header.js';
+import type { MimeLimits } from './limits.js';
+import { parseWithin } from './parse.js';
+import { bodyStructureOf, envelopeOf } from './structure.js';
+import { tableOf, type PartTable } from './table.js';
+import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
+
+export interface MessageSummary {
+  envelope: Uint8Array;
+  bodyStructure: Uint8Array;
+  body: Uint8Array;
+}
+
+export interface DescribedMessage {
+  /** The message as it goes on the wire (CRLF line ends). */
+  wire: Uint8Array;
+  table: PartTable;
+  summary: MessageSummary;
+  /** A limit left part of it unparsed. */
+  limited: boolean;
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+/**
+ * Bytes in a memory block of their own. A small Buffer is a slice of a shared 8 KB slab, and
+ * sending or keeping the slice would carry the whole slab along.
+ */
+const own = (bytes: Buffer): Buffer => (bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(new Uint8Array(bytes)));
+
+/** Parses a stored message (LF line ends) into what FETCH needs. */
+export function describeMessage(stored: Uint8Array, limits: MimeLimits): DescribedMessage {
+  const wire = toWire(asBuffer(stored));
+  const { root, limited } = parseWithin(wire, limits);
+  return {
+    wire: own(wire),
+    table: tableOf(root),
+    summary: {
+      envelope: own(serialize(envelopeOf(root.fields))),
+      bodyStructure: own(serialize(bodyStructureOf(wire, root, true))),
+      body: own(serialize(bodyStructureOf(wire, root, false))),
+    },
+    limited,
+  };
+}
+
+/** What SEARCH asks of a message's content (header and text keys, SENT* dates). */
+export type ContentQuery = { op: 'header'; field: string; text: string; address?: boolean } | { op: 'body'; text: string } | { op: 'text'; text: string } | { op: 'sent' };
+
+/** True or false for a text query; the day of the Date: header (or null) for 'sent'. */
+export type ContentAnswer = boolean | number | null;
+
+/**
+ * Answers SEARCH's content queries for one message: header values with RFC 2047 words
+ * decoded, text parts with their transfer encoding and charset undone, matched without regard
+ * to case, as Dovecot does.
+ */
+export function searchMessage(stored: Uint8Array, queries: ContentQuery[], limits: MimeLimits): { answers: ContentAnswer[]; limited: boolean } {
+  const wire = toWire(asBuffer(stored));
+  const { root, limited } = parseWithin(wire, limits);
+  let headers: string | undefined;
+  let body: string | undefined;
+  const headersOf = (): string => (headers ??= headersText(root).toLowerCase());
+  const bodyOf = (): string => (body ??= bodyText(wire, root).toLowerCase());
+  const answers = queries.map((q): ContentAnswer => {
+    switch (q.op) {
+      case 'sent': {
+        const date = headerValue(root.fields, 'date');
+        return (date === undefined ? undefined : sentDay(date)) ?? null;
+      }
+      case 'header': {
+        const fields = root.fields.filter((f) => f.name === q.field);
+        // HEADER field "" matches every message that has the field at all.
+        if (q.text === '') return fields.length > 0;
+        const wanted = q.text.toLowerCase();
+        // FROM, TO, CC and BCC match the addresses as parsed, as Dovecot does; other fields the text.
+        const text = q.address ? addressText : decodeHeaderValue;
+        return fields.some((f) => text(f.value).toLowerCase().includes(wanted));
+      }
+      case 'body':
+        return bodyOf().includes(q.text.toLowerCase());
+      case 'text':
+        return headersOf().includes(q.text.toLowerCase()) || bodyOf().includes(q.text.toLowerCase());
+    }
+  });
+  return { answers, limited };
+}

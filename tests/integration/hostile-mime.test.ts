@@ -1,0 +1,93 @@
+/**
+ * A MIME bomb (issue 12, first row): 400,000 empty parts in 4.4 MB, sent to port 25 without a
+ * login, then read with ENVELOPE, BODYSTRUCTURE and SEARCH TEXT. The parse is limited and runs
+ * off the event loop: the learner next door keeps getting replies, the attacker gets the
+ * structure within the documented limits, and memory goes back down once the message is gone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedBytes } from '../../lab-server/src/imap/mime/cache.js';
+import { MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
+import { mailWorkers } from '../../lab-server/src/workers/pool.js';
+import { python } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { readAllMessages, maildirPath } from '../helpers/maildir.js';
+import { collectGarbage, smtpNeighbour, watchEventLoop } from '../helpers/neighbour.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+const BOMB_PARTS = 400_000;
+
+describe('a MIME bomb of 400,000 parts', () => {
+  it('is accepted, described within the limits, searched and deleted while the neighbour keeps working', { timeout: 180_000 }, async () => {
+    // The baseline has a worker thread running, as a lab that has parsed anything has.
+    await mailWorkers.run({ module: new URL('../../lab-server/src/imap/mime/jobs.ts', import.meta.url).href, fn: 'describeMessage', args: [Buffer.from('Subject: warm-up\n\nhello\n'), MIME_LIMITS] });
+    collectGarbage();
+    const before = process.memoryUsage();
+    const cacheBefore = cachedBytes();
+    const neighbour = await smtpNeighbour(lab.port('smtp'));
+    const loop = watchEventLoop();
+
+    const r = await python(
+      `
+import smtplib, imaplib, time
+body = 'From: mallory@attacker.test\\r\\nTo: bob@example.com\\r\\nSubject: bomb\\r\\nContent-Type: multipart/mixed; boundary=zz\\r\\n\\r\\n' + '--zz\\r\\n\\r\\nx\\r\\n' * P['parts']
+s = smtplib.SMTP('127.0.0.1', P['smtp'], timeout=120)
+reply = s.sendmail('mallory@attacker.test', ['bob@example.com'], body.encode())
+s.quit()
+out = {'size': len(body)}
+m = imaplib.IMAP4('127.0.0.1', P['imap'], timeout=120)
+m.login('bob@example.com', 'secret')
+n = m.select('INBOX')[1][0].decode()
+t = time.time(); typ, env = m.fetch(n, '(ENVELOPE)'); out['envelope'] = [typ, env[0].decode('latin1')[:300], time.time() - t]
+t = time.time(); typ, bs = m.fetch(n, '(BODYSTRUCTURE)')
+text = b''.join(x if isinstance(x, bytes) else b''.join(x) for x in bs).decode('latin1')
+out['bodystructure'] = [typ, len(text), text.count('("text" "plain"'), text.count('"application" "octet-stream"'), time.time() - t]
+t = time.time(); typ, hits = m.search(None, 'TEXT', '"bomb"'); out['search'] = [typ, hits[0].decode(), time.time() - t]
+m.store(n, '+FLAGS', '\\\\Deleted'); out['expunge'] = m.expunge()[0]
+m.logout()
+print(json.dumps(out))
+`,
+      { smtp: lab.port('smtp'), imap: lab.port('imap'), parts: BOMB_PARTS },
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { size: number; envelope: [string, string, number]; bodystructure: [string, number, number, number, number]; search: [string, string, number]; expunge: string };
+    const worstMs = loop.worstBusyMs();
+    loop.stop();
+    const report = await neighbour.stop();
+
+    expect(out.size).toBeGreaterThan(4_400_000);
+    expect(out.envelope[0]).toBe('OK');
+    expect(out.envelope[1]).toContain('"bomb"');
+    // The first parts are described, up to the limit; everything after them is one opaque part.
+    expect(out.bodystructure[0]).toBe('OK');
+    expect(out.bodystructure[2]).toBe(MIME_LIMITS.maxParts - 1);
+    expect(out.bodystructure[3]).toBe(1);
+    expect(out.search[0]).toBe('OK');
+    expect(out.search[1]).not.toBe('');
+    expect(out.expunge).toBe('OK');
+
+    // The learner next door: every reply within 200 ms, every message accepted and on disk.
+    expect(report.failures).toEqual([]);
+    expect(report.accepted.length).toBeGreaterThan(5);
+    expect(Math.max(...report.latencies)).toBeLessThan(200);
+    const stored = (await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com'))).join('\n');
+    for (const subject of report.accepted) expect(stored).toContain(`Subject: ${subject}\n`);
+    expect((await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'))).join('\n')).not.toContain('Subject: bomb');
+    expect(worstMs).toBeLessThan(100);
+
+    // Nothing of the bomb stays in memory once it is gone.
+    expect(cachedBytes()).toBeLessThanOrEqual(cacheBefore + 64 * 1024);
+    collectGarbage();
+    const after = process.memoryUsage();
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(40 * 1024 * 1024);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(8 * 1024 * 1024);
+    // What stays is a second worker thread's runtime, not the bomb (once it kept 800 MB).
+    expect(after.rss - before.rss).toBeLessThan(128 * 1024 * 1024);
+  });
+});
