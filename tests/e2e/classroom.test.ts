@@ -3,30 +3,19 @@
  * dashboard; a learner joins with the code in another browser, sees their own mailbox
  * logins, sends mail in a terminal and passes an exercise; the dashboard shows the pass.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { run } from '../helpers/clients.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR, mode: 'classroom' });
+const site = siteUnderTest({ mode: 'classroom' }, async (lab) => {
   const added = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Teacher Zhou', '--data', lab.dataDir], 'a long password\n');
   expect(added.code).toBe(0);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
 });
 
 describe('classroom in the browser', () => {
   it('a learner joins with the code, works in their own lab, and the dashboard shows the pass', async () => {
-    const base = `http://127.0.0.1:${lab.httpPort}`;
-    const teacher = await browser.newContext();
+    const base = site.url('');
+    const teacher = await site.browser.newContext();
     const tPage = await teacher.newPage();
     const teacherErrors = watchErrors(tPage);
     await tPage.goto(`${base}/en/instructor/`);
@@ -39,7 +28,7 @@ describe('classroom in the browser', () => {
     expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     await expect.poll(() => tPage.getByText('No learners yet').count()).toBe(1);
 
-    const learner = await browser.newContext();
+    const learner = await site.browser.newContext();
     const lPage = await learner.newPage();
     const learnerErrors = watchErrors(lPage);
     // Without a login the lab page says how to get in.

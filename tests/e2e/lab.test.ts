@@ -2,22 +2,11 @@
  * The lab page in real Chromium: type a whole SMTP transaction into a browser terminal,
  * RETR the message in a POP3 terminal, and draw the session as a sequence diagram.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
+const site = siteUnderTest();
 
 function terminal(page: Page, service: string) {
   return page.locator(`.terminal[data-service="${service}"]`);
@@ -38,9 +27,9 @@ async function typeLines(page: Page, service: string, lines: string[], expectAft
 
 describe('lab page', () => {
   it('sends mail over SMTP and reads it over POP3, in browser terminals', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
-    await page.goto(`http://127.0.0.1:${lab.httpPort}/lab/?service=smtp`);
+    await page.goto(site.url('/lab/?service=smtp'));
     await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
     await expect.poll(() => terminalText(page, 'smtp')).toMatch(/220 mail\.example\.com ESMTP MailLab/);
     await typeLines(
@@ -66,9 +55,9 @@ describe('lab page', () => {
   }, 90_000);
 
   it('upgrades a submission terminal with STARTTLS and shows it as encrypted', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
-    await page.goto(`http://127.0.0.1:${lab.httpPort}/en/lab/?service=submission`);
+    await page.goto(site.url('/en/lab/?service=submission'));
     await terminal(page, 'submission').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
     await expect(terminal(page, 'submission').locator('.crypto').innerText()).resolves.toMatch(/plain text/);
     await typeLines(page, 'submission', ['EHLO tls.test', 'STARTTLS'], /TLS established: TLSv1\.[23].*self-signed/);

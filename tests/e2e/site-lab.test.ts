@@ -3,28 +3,17 @@
  * working terminal, a "Try it" block pastes into the terminal and the real server answers,
  * and mail sent from a terminal appears as a new file in the live Maildir view.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { SITE_DIR, dockTerminal, terminalText } from '../helpers/lessons.js';
+import { describe, expect, it } from 'vitest';
+import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { dockTerminal, terminalText } from '../helpers/lessons.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
+const site = siteUnderTest();
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const url = (path: string): string => site.url(path);
 
 describe('lessons with a live lab', () => {
   it('opens a working terminal from the port table in the lesson', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/ports-security/'));
     const table = page.locator('.lab-island[data-island="ports"]');
@@ -32,7 +21,7 @@ describe('lessons with a live lab', () => {
     // The live table replaced the static one and shows the real listeners and ports.
     const smtpRow = table.locator('tr[data-service="smtp"]');
     await expect.poll(() => smtpRow.locator('td').nth(5).innerText()).toBe('● listening');
-    await expect(smtpRow.locator('td').nth(1).innerText()).resolves.toBe(String(lab.port('smtp')));
+    await expect(smtpRow.locator('td').nth(1).innerText()).resolves.toBe(String(site.lab.port('smtp')));
     // No terminal (and no xterm) until the learner asks for one.
     await expect(page.locator('.dock').count()).resolves.toBe(0);
 
@@ -49,7 +38,7 @@ describe('lessons with a live lab', () => {
   }, 60_000);
 
   it('pastes a Try-it block into the terminal with one click, and the real server answers', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/lessons/architecture/'));
     const firstTry = page.locator('.try-it').first();
@@ -73,7 +62,7 @@ describe('lessons with a live lab', () => {
   }, 90_000);
 
   it('shows a mail sent in a terminal as a new file in the live Maildir view, then its flags', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/storage-dns/'));
     const view = page.locator('.lab-island[data-island="maildir"] .maildir');

@@ -3,31 +3,20 @@
  * every mermaid diagram becomes an SVG (and is redrawn for the dark theme), the language
  * switch keeps the learner on the same lesson, and search finds text in both languages.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { LANGS, LESSON_SLUGS, SITE_DIR, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
+import { describe, expect, it } from 'vitest';
+import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { LANGS, LESSON_SLUGS, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
+const site = siteUnderTest();
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const url = (path: string): string => site.url(path);
 
 describe('lesson pages', () => {
   for (const lang of LANGS) {
     it(`renders every ${lang} lesson without console errors, every diagram as an SVG`, async () => {
       let diagrams = 0;
       for (const slug of LESSON_SLUGS) {
-        const page = await browser.newPage();
+        const page = await site.browser.newPage();
         const errors = watchErrors(page);
         await page.goto(url(lessonPath(lang, slug)));
         await expect(page.locator('html').getAttribute('lang')).resolves.toBe(lang);
@@ -53,7 +42,7 @@ describe('lesson pages', () => {
   }
 
   it('redraws diagrams when the learner switches to the dark theme', async () => {
-    const page = await browser.newPage({ colorScheme: 'light' });
+    const page = await site.browser.newPage({ colorScheme: 'light' });
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/protocols/'));
     const figure = page.locator('figure[data-mermaid]').first();
@@ -78,7 +67,7 @@ describe('lesson pages', () => {
   }, 60_000);
 
   it('keeps the learner on the same lesson when switching language, both ways', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     await page.goto(url('/lessons/postfix-dovecot/'));
     await expect(page.locator('h1').innerText()).resolves.toBe('Postfix 与 Dovecot 协作');
     await page.getByRole('link', { name: 'English' }).click();
@@ -94,7 +83,7 @@ describe('lesson pages', () => {
   }, 60_000);
 
   it('lists the chapters on the start page in both languages', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     for (const [path, first] of [
       ['/', '第 1 章: 一封邮件的旅程'],
       ['/en/', 'Chapter 1: How mail travels'],
@@ -108,7 +97,7 @@ describe('lesson pages', () => {
   });
 
   it('searches the lessons in both languages and links to the section', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/'));
     await page.getByRole('searchbox', { name: 'Search the lessons' }).first().fill('DMARC alignment');

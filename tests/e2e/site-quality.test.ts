@@ -4,29 +4,17 @@
  * demand), accessibility (axe-core, WCAG 2.1 A/AA and best practices, light and dark, with
  * the dock open), phone-sized screens without sideways scrolling, and load metrics.
  */
-import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { LANGS, LESSON_SLUGS, SITE_DIR, dockTerminal, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axeViolations as axe, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { LANGS, LESSON_SLUGS, dockTerminal, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
-const require = createRequire(import.meta.url);
 const BUDGET = 100 * 1024;
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
+const site = siteUnderTest();
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const url = (path: string): string => site.url(path);
 
 /** Records every script the page loads, with its gzip size (the lab serves files uncompressed). */
 function watchScripts(page: Page): Map<string, number> {
@@ -52,28 +40,12 @@ async function scrollThrough(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
 }
 
-interface AxeViolation {
-  id: string;
-  impact: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe.run;
-    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`);
-}
-
 describe('quality', () => {
   it('loads under 100 KB of JavaScript (gzip) on every lesson page without a terminal, not counting the on-demand mermaid', async () => {
     const sizes: string[] = [];
     for (const lang of LANGS) {
       for (const slug of LESSON_SLUGS) {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
         // mermaid is on-demand and measured in the next test: keep it out of this count.
         await page.route('**/_astro/diagrams.*.js', (route) => route.abort());
         const scripts = watchScripts(page);
@@ -90,7 +62,7 @@ describe('quality', () => {
   }, 180_000);
 
   it('loads mermaid only when a diagram comes near the screen and xterm only when a terminal opens', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const scripts = watchScripts(page);
     await page.goto(url('/en/lessons/storage-dns/'));
     await page.waitForLoadState('networkidle');
@@ -119,7 +91,7 @@ describe('quality', () => {
     const found: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       for (const path of ['/', '/en/', '/lessons/ports-security/', '/en/lessons/storage-dns/', '/en/lessons/postfix-dovecot/', '/search/?q=DKIM']) {
-        const page = await browser.newPage({ colorScheme: scheme });
+        const page = await site.browser.newPage({ colorScheme: scheme });
         await page.goto(url(path));
         if (path.includes('/lessons/')) {
           await drawAllDiagrams(page);
@@ -134,7 +106,7 @@ describe('quality', () => {
       }
     }
     // A lesson with a terminal open in the dock, the Maildir beside it.
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     await page.goto(url('/en/lessons/architecture/'));
     await page.locator('.try-it').first().getByRole('button').click();
     await dockTerminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
@@ -148,7 +120,7 @@ describe('quality', () => {
   it('fits a phone-sized screen: no sideways scrolling, chapters in a menu, the dock usable', async () => {
     for (const lang of LANGS) {
       for (const slug of LESSON_SLUGS) {
-        const page = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+        const page = await site.browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
         const errors = watchErrors(page);
         await page.goto(url(lessonPath(lang, slug)));
         await drawAllDiagrams(page);
@@ -160,7 +132,7 @@ describe('quality', () => {
         await page.close();
       }
     }
-    const page = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const page = await site.browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     await page.goto(url('/lessons/protocols/'));
     await page.locator('.chapters-mobile summary').tap();
     await expect(page.locator('.chapters-mobile a[aria-current="page"]').isVisible()).resolves.toBe(true);
@@ -180,7 +152,7 @@ describe('quality', () => {
   }, 180_000);
 
   it('paints fast and does not shift: first contentful paint, largest contentful paint and layout shift on a lesson', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url('/en/lessons/protocols/'));
     await page.waitForLoadState('networkidle');
     const metrics = await page.evaluate(

@@ -3,48 +3,24 @@
  * save a zone (and be told in the page's language why a broken one is refused), dig it, and
  * read a received message's SPF/DKIM/DMARC steps.
  */
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { describe, expect, it } from 'vitest';
+import { axeViolations as axe, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { submit } from '../helpers/world.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
+const site = siteUnderTest();
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
-const require = createRequire(import.meta.url);
-
-/** axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now. */
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run;
-    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
+const url = (path: string): string => site.url(path);
 
 describe('mail world pages', () => {
   it('stops mail.otherdomain.com, shows the deferred message in mailq and the log, and starts it again', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/world/'));
     const row = page.getByRole('row', { name: /mail\.otherdomain\.com/ });
     await expect.poll(() => row.innerText()).toMatch(/running/);
     await row.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => row.innerText()).toMatch(/stopped/);
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'seen in the browser' });
+    await submit(site.lab, { to: ['carol@otherdomain.com'], subject: 'seen in the browser' });
     await expect.poll(() => page.locator('[data-mailq]').innerText(), { timeout: 10_000 }).toMatch(/Connection refused\)\s+carol@otherdomain\.com/);
     await expect.poll(() => page.locator('[data-logs]').innerText()).toMatch(/status=deferred \(connect to mail\.otherdomain\.com\[192\.168\.1\.200\]:25: Connection refused\)/);
     await row.getByRole('button', { name: 'Start' }).click();
@@ -55,7 +31,7 @@ describe('mail world pages', () => {
   });
 
   it('refuses a broken zone with the reason in Chinese, saves a good one, and digs it', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/world/zones/'));
     const text = page.locator('[data-text]');
@@ -79,8 +55,8 @@ describe('mail world pages', () => {
   });
 
   it('shows each check of a received message step by step', async () => {
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'show me the checks' });
-    const page = await browser.newPage();
+    await submit(site.lab, { to: ['carol@otherdomain.com'], subject: 'show me the checks' });
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/world/messages/'));
     const row = page.getByRole('row', { name: /show me the checks/ });
@@ -100,7 +76,7 @@ describe('mail world pages', () => {
   it('has no axe-core accessibility violations on the three pages in both languages', async () => {
     const found: string[] = [];
     for (const path of ['/world/', '/world/zones/', '/world/messages/', '/en/world/', '/en/world/zones/', '/en/world/messages/']) {
-      const page = await browser.newPage();
+      const page = await site.browser.newPage();
       await page.goto(url(path));
       await page.waitForLoadState('networkidle');
       found.push(...(await axe(page)).map((v) => `${path}: ${v}`));

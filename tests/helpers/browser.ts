@@ -1,22 +1,71 @@
 /**
  * Real Chromium for end-to-end tests: Debian's /usr/bin/chromium driven by playwright-core
- * (a test tool's own browser download does not work on these machines).
+ * (a test tool's own browser download does not work on these machines), and the one setup
+ * every end-to-end file shares: a real lab serving the built site, and a browser.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { LabConfig } from '../../lab-server/src/lab.js';
+import { startTestLab, type TestLab } from './lab.js';
+import { SITE_DIR } from './lessons.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does).`);
-  const site = process.env.MAILLAB_SITE_DIR ?? DEFAULT_SITE_DIR;
-  if (!existsSync(join(site, 'index.html'))) throw new Error('The site is not built: run `npm run build` (npm test does it first).');
+  if (!existsSync(join(SITE_DIR, 'index.html'))) throw new Error('The site is not built: run `npm run build` (npm test does it first).');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+/** A running lab serving the site, and a browser, for one test file. */
+export interface SiteUnderTest {
+  readonly lab: TestLab;
+  readonly browser: Browser;
+  /** An absolute URL on the lab's web port (of `other`, when given). */
+  url(path: string, other?: TestLab): string;
+  /** Stops and starts the lab on the same data dir (its ports change). */
+  restartLab(): Promise<TestLab>;
+}
+
+/**
+ * Starts a lab serving the built site and Chromium before the file's tests, and stops both
+ * after them. `prepare` runs once the lab is up (e.g. to add an instructor).
+ */
+export function siteUnderTest(overrides: Partial<LabConfig> = {}, prepare?: (lab: TestLab) => Promise<void>): SiteUnderTest {
+  let lab: TestLab | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    lab = await startTestLab({ siteDir: SITE_DIR, ...overrides });
+    await prepare?.(lab);
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.dispose();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the lab and the browser start in beforeAll');
+    return value;
+  };
+  return {
+    get lab() {
+      return started(lab);
+    },
+    get browser() {
+      return started(browser);
+    },
+    url: (path, other) => `http://127.0.0.1:${(other ?? started(lab)).httpPort}${path}`,
+    async restartLab() {
+      lab = await started(lab).restart();
+      return lab;
+    },
+  };
 }
 
 /** Collects console errors and uncaught exceptions, which every page must be free of. */
@@ -27,4 +76,17 @@ export function watchErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
+}
+
+const require = createRequire(import.meta.url);
+
+/** axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now, one line each. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    type Violation = { id: string; impact: string; nodes: Array<{ target: string[] }> };
+    const run = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe.run;
+    const result = await run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(', ')}`);
+  });
 }
