@@ -26,6 +26,8 @@ export default defineConfig({
     },
   },
   vite: {
+    // mermaid's chunks are large, and loaded only when a diagram comes into view.
+    build: { chunkSizeWarningLimit: 2048 },
     server: {
       // The Host header is kept (changeOrigin: false) so the bridge's same-origin check
       // sees the page's own origin on the WebSocket upgrade.
