@@ -73,7 +73,8 @@ console.log(stamp && ifChanged ? 'The site sources changed: building the site…
 const started = Date.now();
 const { build } = await import('astro');
 try {
-  await build({ root, logLevel: 'warn' });
+  // force: a cold content cache; Astro 5 warns "Duplicate id" for every lesson edited since the last build.
+  await build({ root, logLevel: 'warn', force: true });
 } catch (err) {
   console.error(`The site build failed: ${err?.message ?? err}`);
   process.exit(1);

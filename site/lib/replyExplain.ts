@@ -1,106 +1,131 @@
 /**
- * Short explanations of server replies for learners typing by hand, in zh-CN and en:
- * SMTP reply codes (RFC 5321 §4.2), POP3 +OK/-ERR and its response codes (RFC 2449, 3206),
- * IMAP OK/NO/BAD/BYE and continuation lines (RFC 3501 §7.1).
+ * Short explanations of server replies for learners typing by hand, in zh-CN and en, matched
+ * to the reply AND the command that caused it (see replyMatcher.ts): SMTP reply codes
+ * (RFC 5321 §4.2), POP3 +OK/-ERR and its response codes (RFC 2449, 3206), IMAP OK/NO/BAD/BYE
+ * and continuation lines (RFC 9051 §7.1). A mistyped command gets "did you mean …?".
  */
+import { isKnownVerb, suggestVerb, verbOf, VERBS, type Protocol } from './commandVerbs';
+import { IMAP_CODES, IMAP_EXAMPLES, POP3_CODES, SMTP } from './replyTexts';
 
+export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
 export type Bilingual = Record<Lang, string>;
-export type Protocol = 'smtp' | 'pop3' | 'imap';
 
-const SMTP: Record<string, Bilingual> = {
-  '211': { en: 'System status or help reply.', 'zh-CN': '系统状态或帮助信息。' },
-  '214': { en: 'Help message for people.', 'zh-CN': '给人看的帮助信息。' },
-  '220': { en: 'Service ready. Introduce yourself with EHLO (or HELO). After STARTTLS, 220 means "start the TLS handshake now".', 'zh-CN': '服务就绪。请用 EHLO（或 HELO）自我介绍。若是对 STARTTLS 的回复，表示"现在开始 TLS 握手"。' },
-  '221': { en: 'The server is closing the connection, as you asked with QUIT.', 'zh-CN': '服务器正在关闭连接（你发送了 QUIT）。' },
-  '235': { en: 'Authentication succeeded: you may now send MAIL FROM.', 'zh-CN': '认证成功：现在可以发送 MAIL FROM。' },
-  '250': { en: 'OK: the command worked. Go on with the next step (EHLO → MAIL FROM → RCPT TO → DATA).', 'zh-CN': '成功：命令已执行。继续下一步（EHLO → MAIL FROM → RCPT TO → DATA）。' },
-  '251': { en: 'User not local; the server will forward the mail.', 'zh-CN': '收件人不在本地，服务器会转发。' },
-  '252': { en: 'Cannot verify the user, but will accept the message.', 'zh-CN': '无法验证该用户，但会接受邮件。' },
-  '334': { en: 'AUTH continues: send the next base64 string (user name, then password, for AUTH LOGIN).', 'zh-CN': '认证继续：发送下一个 base64 字符串（AUTH LOGIN 先用户名，后密码）。' },
-  '354': { en: 'Send the message now: headers, an empty line, the body. End with a line holding only "." (a dot).', 'zh-CN': '现在发送邮件内容：头部、一个空行、正文。最后单独一行只写一个点 "." 结束。' },
-  '421': { en: 'Service not available: the server is closing the connection. Reconnect later.', 'zh-CN': '服务不可用，服务器正在关闭连接。稍后重新连接。' },
-  '450': { en: 'Mailbox temporarily unavailable: try again later.', 'zh-CN': '邮箱暂时不可用，请稍后重试。' },
-  '451': { en: 'Temporary local error: the server could not finish. Try again.', 'zh-CN': '服务器本地临时错误，请重试。' },
-  '452': { en: 'Temporary lack of storage or too many recipients.', 'zh-CN': '存储空间暂时不足或收件人过多。' },
-  '454': { en: 'TLS or authentication temporarily unavailable.', 'zh-CN': 'TLS 或认证暂时不可用。' },
-  '500': { en: 'Syntax error: the server does not know this command. Check the spelling (EHLO, MAIL FROM:, RCPT TO:, DATA, QUIT).', 'zh-CN': '语法错误：服务器不认识这个命令。检查拼写（EHLO、MAIL FROM:、RCPT TO:、DATA、QUIT）。' },
-  '501': { en: 'Syntax error in the arguments, e.g. an address without <angle brackets>. Example: MAIL FROM:<alice@example.com>', 'zh-CN': '参数语法错误，例如地址没有尖括号。示例：MAIL FROM:<alice@example.com>' },
-  '502': { en: 'Command not implemented on this server or port.', 'zh-CN': '该服务器或端口未实现此命令。' },
-  '503': { en: 'Bad sequence of commands: the order matters. EHLO first, then MAIL FROM, then RCPT TO, then DATA.', 'zh-CN': '命令顺序错误：先 EHLO，再 MAIL FROM，再 RCPT TO，最后 DATA。' },
-  '504': { en: 'Command parameter not implemented (e.g. an unknown AUTH mechanism).', 'zh-CN': '不支持该命令参数（例如未知的 AUTH 机制）。' },
-  '530': { en: 'Authentication required: on the submission ports, log in with AUTH before MAIL FROM.', 'zh-CN': '需要认证：在提交端口上，先用 AUTH 登录再发 MAIL FROM。' },
-  '534': { en: 'Authentication mechanism too weak.', 'zh-CN': '认证机制强度不够。' },
-  '535': { en: 'Authentication failed: wrong user name or password (check the base64).', 'zh-CN': '认证失败：用户名或密码错误（检查 base64 编码）。' },
-  '538': { en: 'Encryption required: send STARTTLS first so the password is not sent in clear text.', 'zh-CN': '需要加密：先发送 STARTTLS，避免密码以明文传输。' },
-  '550': { en: 'Refused: mailbox unavailable (no such user, or policy). Check the address.', 'zh-CN': '被拒绝：邮箱不可用（用户不存在或策略拒绝）。请检查地址。' },
-  '551': { en: 'User not local: the server will not forward.', 'zh-CN': '用户不在本地，服务器不转发。' },
-  '552': { en: 'Message too big, or storage exceeded. Send a smaller message.', 'zh-CN': '邮件太大或超出存储限制。请发送更小的邮件。' },
-  '553': { en: 'Mailbox name not allowed (bad address syntax).', 'zh-CN': '邮箱名称不允许（地址格式错误）。' },
-  '554': { en: 'Transaction failed. "Relay access denied" means this server only accepts mail for its own domains: it is not an open relay.', 'zh-CN': '事务失败。"Relay access denied" 表示本服务器只接收自己域名的邮件，不做开放中继。' },
-  '555': { en: 'MAIL FROM or RCPT TO parameters not recognized.', 'zh-CN': '无法识别 MAIL FROM 或 RCPT TO 的参数。' },
-};
+const both = (en: string, zh: string): Bilingual => ({ en, 'zh-CN': zh });
+const join = (a: Bilingual, b: Bilingual | undefined): Bilingual => (b ? both(`${a.en} ${b.en}`, `${a['zh-CN']}${b['zh-CN']}`) : a);
 
-const POP3_CODES: Record<string, Bilingual> = {
-  'IN-USE': { en: 'Another session has this mailbox open. QUIT it first (POP3 locks the maildrop).', 'zh-CN': '另一个会话正在使用该邮箱。请先在那个会话中 QUIT（POP3 会锁定邮箱）。' },
-  AUTH: { en: 'Wrong user name or password, or login not allowed this way.', 'zh-CN': '用户名或密码错误，或不允许这样登录。' },
-  'SYS/TEMP': { en: 'A temporary problem on the server. Try again shortly.', 'zh-CN': '服务器临时故障，请稍后再试。' },
-  'SYS/PERM': { en: 'A permanent problem on the server.', 'zh-CN': '服务器永久性故障。' },
-  'LOGIN-DELAY': { en: 'Logging in again too soon.', 'zh-CN': '重新登录过于频繁。' },
-};
-
-const IMAP_CODES: Record<string, Bilingual> = {
-  TRYCREATE: { en: 'The target mailbox does not exist: CREATE it, then try again.', 'zh-CN': '目标邮箱不存在：先 CREATE 它再重试。' },
-  ALERT: { en: 'A message the server wants a person to read.', 'zh-CN': '服务器希望用户阅读的提示。' },
-  UIDVALIDITY: { en: 'UIDs are valid as long as this number stays the same.', 'zh-CN': '只要这个数字不变，UID 就保持有效。' },
-  UIDNEXT: { en: 'The UID the next new message will get.', 'zh-CN': '下一封新邮件将获得的 UID。' },
-  'READ-WRITE': { en: 'Mailbox opened read-write: you can change flags and expunge.', 'zh-CN': '邮箱以读写方式打开：可以修改标志和删除。' },
-  'READ-ONLY': { en: 'Mailbox opened read-only (EXAMINE): nothing will change.', 'zh-CN': '邮箱以只读方式打开（EXAMINE）：不会改动任何内容。' },
-  PERMANENTFLAGS: { en: 'Flags you can set that will be kept.', 'zh-CN': '可以设置并会被永久保存的标志。' },
-  CAPABILITY: { en: 'What this server can do.', 'zh-CN': '服务器支持的功能列表。' },
-};
-
-function responseCode(line: string): string | undefined {
-  return /\[([A-Z-/]+)/i.exec(line)?.[1]?.toUpperCase();
+/** "X is not a … command. Did you mean Y?" — or the list of commands when nothing is close. */
+function unknownCommand(protocol: Protocol, verb: string): Bilingual {
+  const name = protocol.toUpperCase();
+  const guess = suggestVerb(protocol, verb);
+  if (guess) return both(`${verb} is not a ${name} command. Did you mean ${guess}?`, `${verb} 不是 ${name} 命令。你是想输入 ${guess} 吗？`);
+  const list = VERBS[protocol].slice(0, 12).join(', ');
+  return both(`${verb} is not a ${name} command. Commands include: ${list}.`, `${verb} 不是 ${name} 命令。可用的命令有：${list}。`);
 }
 
-/** The explanation for one server line, or undefined when there is nothing useful to say. */
-export function explainReply(protocol: Protocol, line: string): Bilingual | undefined {
-  if (protocol === 'smtp') {
-    // Only the last line of a multi-line reply ("250 ..." not "250-...").
-    const m = /^(\d{3})(?: |$)/.exec(line);
-    return m ? SMTP[m[1]!] : undefined;
+const GO_AHEAD_TLS = both(
+  'Go ahead with TLS: the terminal now does the TLS handshake, as a mail client would. Everything from before is forgotten: introduce yourself (or log in) again.',
+  '可以开始 TLS 了：终端现在会像邮件客户端一样完成 TLS 握手。之前的状态全部作废：请重新自我介绍（或重新登录）。',
+);
+
+/** What a 334 challenge asks for: its text is base64 ("VXNlcm5hbWU6" is "Username:"). */
+function smtpChallenge(line: string): Bilingual {
+  let asked = '';
+  try {
+    asked = atob(line.slice(4).trim());
+  } catch {
+    // not base64: say it in general terms
   }
-  if (protocol === 'pop3') {
-    const code = responseCode(line);
-    if (line.startsWith('-ERR')) {
-      const extra = code ? POP3_CODES[code] : undefined;
-      const base = { en: '-ERR: the command failed; the text says why.', 'zh-CN': '-ERR：命令失败，后面的文字说明原因。' };
-      return extra ? { en: `${base.en} ${extra.en}`, 'zh-CN': `${base['zh-CN']}${extra['zh-CN']}` } : base;
-    }
-    if (line.startsWith('+OK')) return { en: '+OK: the command succeeded.', 'zh-CN': '+OK：命令成功。' };
-    if (line.startsWith('+ ') || line === '+') return { en: 'Continue: send the next part (for AUTH, a base64 string).', 'zh-CN': '继续：发送下一部分（AUTH 时是 base64 字符串）。' };
-    return undefined;
+  if (/^[\x20-\x7e]+$/.test(asked)) return both(`The server asks, in base64, "${asked}": send that, base64-encoded (the AUTH helper makes the string).`, `服务器用 base64 询问 "${asked}"：请把它对应的内容用 base64 编码后发送（AUTH 助手可以生成）。`);
+  return SMTP['334']!;
+}
+
+function explainSmtp(line: string, command: string | undefined): Bilingual | undefined {
+  // Only the last line of a multi-line reply ("250 ..." not "250-...").
+  const code = /^(\d{3})(?: |$)/.exec(line)?.[1];
+  if (!code) return undefined;
+  const verb = command === undefined ? undefined : verbOf('smtp', command);
+  if (command === '') {
+    if (code === '220') return SMTP['220'];
+    return join(both('The server refuses this connection.', '服务器拒绝了这次连接。'), SMTP[code]);
   }
-  // IMAP
-  if (line.startsWith('+')) return { en: 'Continuation: the server is ready for the rest (a literal, or the next AUTHENTICATE step).', 'zh-CN': '继续请求：服务器等待剩余内容（字面量或下一步认证）。' };
+  if (verb === 'STARTTLS' && code === '220') return GO_AHEAD_TLS;
+  if ((code === '500' || code === '502') && verb && !isKnownVerb('smtp', verb)) return unknownCommand('smtp', verb);
+  if (code === '334') return smtpChallenge(line);
+  if (code === '250') {
+    if (verb === 'EHLO') return both('Hello accepted. The 250- lines above are the extensions this server offers (SIZE, STARTTLS, AUTH…). Next: MAIL FROM:<sender>.', '问候已被接受。上面的 250- 行是服务器支持的扩展（SIZE、STARTTLS、AUTH……）。下一步：MAIL FROM:<发件人>。');
+    if (verb === 'HELO') return both('Hello accepted (HELO: no extension list; EHLO would show one). Next: MAIL FROM:<sender>.', '问候已被接受（HELO 不列出扩展，EHLO 才会）。下一步：MAIL FROM:<发件人>。');
+    if (verb === 'MAIL') return both('Envelope sender accepted. Next: RCPT TO:<recipient>.', '信封发件人已接受。下一步：RCPT TO:<收件人>。');
+    if (verb === 'RCPT') return both('Recipient accepted. Add another RCPT TO, or send DATA to start the message.', '收件人已接受。可以再加一个 RCPT TO，或者发送 DATA 开始写邮件。');
+    if (command === '.') return both('Message accepted: from now on the server is responsible for delivering it ("queued as" is its queue id). QUIT, or MAIL FROM for another message.', '邮件已被接受：从现在起由服务器负责投递（"queued as" 后面是队列号）。可以 QUIT，或者用 MAIL FROM 再发一封。');
+    if (verb === 'RSET') return both('Transaction reset: start again with MAIL FROM.', '事务已重置：从 MAIL FROM 重新开始。');
+  }
+  return SMTP[code];
+}
+
+function explainPop3(line: string, command: string | undefined): Bilingual | undefined {
+  const verb = command ? verbOf('pop3', command) : '';
+  if (line.startsWith('-ERR')) {
+    if (verb && !isKnownVerb('pop3', verb)) return unknownCommand('pop3', verb);
+    const code = /\[([A-Z-/]+)/i.exec(line)?.[1]?.toUpperCase();
+    return join(both('-ERR: the command failed; the text says why.', '-ERR：命令失败，后面的文字说明原因。'), code ? POP3_CODES[code] : undefined);
+  }
+  if (line === '+' || line.startsWith('+ ')) return both('Continue: send the next part (for AUTH, a base64 string).', '继续：发送下一部分（AUTH 时是 base64 字符串）。');
+  if (!line.startsWith('+OK')) return undefined;
+  if (command === '') return both('+OK: the server is ready. Log in with USER name, then PASS password.', '+OK：服务器已就绪。先用 USER 用户名，再用 PASS 密码登录。');
+  const notes: Record<string, Bilingual> = {
+    USER: both('+OK: user name noted. Now send PASS with the password.', '+OK：用户名已记下。现在发送 PASS 和密码。'),
+    PASS: both('+OK: logged in, and the mailbox is locked for this session. Try STAT, LIST, RETR 1, DELE 1, QUIT.', '+OK：已登录，邮箱在本会话中被锁定。试试 STAT、LIST、RETR 1、DELE 1、QUIT。'),
+    RETR: both('+OK: the message follows, exactly as stored, up to a line with only ".".', '+OK：下面是邮件原文，直到只有 "." 的一行为止。'),
+    DELE: both('+OK: marked for deletion. It is removed only when you QUIT; RSET would unmark it.', '+OK：已标记删除。只有 QUIT 之后才真正删除；RSET 可以撤销标记。'),
+    QUIT: both('+OK: the messages marked with DELE are deleted now, and the connection closes.', '+OK：标记了 DELE 的邮件现在被删除，连接关闭。'),
+    STLS: GO_AHEAD_TLS,
+  };
+  return notes[verb] ?? both('+OK: the command succeeded.', '+OK：命令成功。');
+}
+
+function explainImap(line: string, command: string | undefined): Bilingual | undefined {
+  if (line.startsWith('+')) return both('Continuation: the server is ready for the rest (a literal, or the next AUTHENTICATE step).', '继续请求：服务器等待剩余内容（字面量或下一步认证）。');
   const m = /^(\*|[^\s*+]+) (OK|NO|BAD|BYE|PREAUTH)\b/i.exec(line);
   if (!m) return undefined;
+  const tag = m[1]!;
   const status = m[2]!.toUpperCase();
-  const code = responseCode(line);
+  const code = /\[([A-Z-/]+)/i.exec(line)?.[1]?.toUpperCase();
   const detail = code ? IMAP_CODES[code] : undefined;
-  const tagged = m[1] !== '*';
-  const base: Bilingual =
+  const verb = command ? verbOf('imap', command) : '';
+  if (command === '' && tag === '*') return join(both('The server is ready. Every command starts with a tag of your choice, e.g. "a1 LOGIN alice secret".', '服务器已就绪。每条命令都以你自己起的标签开头，例如 "a1 LOGIN alice secret"。'), detail);
+  if (status === 'BAD') {
+    if (tag === '*' || isKnownVerb('imap', tag)) {
+      const seen = tag === '*' ? '' : both(` The server read "${tag}" as the tag.`, `服务器把 "${tag}" 当成了标签。`);
+      return join(both('BAD: every IMAP command starts with a tag, e.g. "a1 LOGIN alice secret".', 'BAD：每条 IMAP 命令都以标签开头，例如 "a1 LOGIN alice secret"。'), seen || undefined);
+    }
+    if (verb && !isKnownVerb('imap', verb)) return unknownCommand('imap', verb);
+    const example = IMAP_EXAMPLES[verb];
+    if (verb) return both(`BAD: ${verb} is a command, but its arguments were not understood.${example ? ` Example: ${example}` : ''}`, `BAD：${verb} 是合法命令，但参数无法解析。${example ? `示例：${example}` : ''}`);
+  }
+  if (verb === 'STARTTLS' && status === 'OK' && tag !== '*') return GO_AHEAD_TLS;
+  const tagged = tag !== '*';
+  const base =
     status === 'OK'
       ? tagged
-        ? { en: `Tagged OK: command ${m[1]} completed.`, 'zh-CN': `带标签的 OK：命令 ${m[1]} 已完成。` }
-        : { en: 'Untagged OK: information from the server.', 'zh-CN': '无标签 OK：服务器提供的信息。' }
+        ? both(`Tagged OK: command ${tag}${verb ? ` (${verb})` : ''} completed.`, `带标签的 OK：命令 ${tag}${verb ? `（${verb}）` : ''} 已完成。`)
+        : both('Untagged OK: information from the server.', '无标签 OK：服务器提供的信息。')
       : status === 'NO'
-        ? { en: 'NO: the command was understood but failed (wrong password, no such mailbox...).', 'zh-CN': 'NO：命令被理解但执行失败（密码错误、邮箱不存在等）。' }
+        ? both('NO: the command was understood but failed (wrong password, no such mailbox...).', 'NO：命令被理解但执行失败（密码错误、邮箱不存在等）。')
         : status === 'BAD'
-          ? { en: 'BAD: the command was not understood. Every IMAP command starts with a tag, e.g. "a1 LOGIN alice secret".', 'zh-CN': 'BAD：命令无法解析。每条 IMAP 命令都以标签开头，例如 "a1 LOGIN alice secret"。' }
+          ? both('BAD: the command was not understood.', 'BAD：命令无法解析。')
           : status === 'BYE'
-            ? { en: 'BYE: the server is closing the connection.', 'zh-CN': 'BYE：服务器正在关闭连接。' }
-            : { en: 'PREAUTH: already logged in.', 'zh-CN': 'PREAUTH：已经登录。' };
-  return detail ? { en: `${base.en} ${detail.en}`, 'zh-CN': `${base['zh-CN']}${detail['zh-CN']}` } : base;
+            ? both('BYE: the server is closing the connection.', 'BYE：服务器正在关闭连接。')
+            : both('PREAUTH: already logged in.', 'PREAUTH：已经登录。');
+  return join(base, detail);
+}
+
+/**
+ * The explanation for one server reply line, or undefined when there is nothing useful to
+ * say. `command` is the line it answers ('' for the greeting), when known.
+ */
+export function explainReply(protocol: Protocol, line: string, command?: string): Bilingual | undefined {
+  if (protocol === 'smtp') return explainSmtp(line, command);
+  if (protocol === 'pop3') return explainPop3(line, command);
+  return explainImap(line, command);
 }

@@ -33,11 +33,17 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** Visible text of an HTML fragment: no tags, no buttons, entities decoded, spaces folded. */
+/**
+ * Visible, readable text of an HTML fragment: no tags, no buttons, no diagram source and no
+ * "Try it" headers; table cells separated by " · "; entities decoded, spaces folded.
+ */
 export function htmlToText(html: string): string {
   const stripped = html
-    .replace(/<(script|style|button|figcaption)\b[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<\/(p|li|h\d|pre|tr|div|blockquote)>/gi, ' ')
+    .replace(/<(script|style|button)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<pre class="mermaid-source"[\s\S]*?<\/pre>/gi, ' ')
+    .replace(/<div class="try-head"[\s\S]*?<\/div>|<p class="try-expect-label"[\s\S]*?<\/p>/gi, ' ')
+    .replace(/<\/t[dh]>\s*(?=<t[dh][\s>])/gi, ' · ')
+    .replace(/<\/(p|li|h\d|pre|tr|div|blockquote|figcaption|t[dh])>/gi, ' ')
     .replace(/<br\s*\/?>/gi, ' ')
     .replace(/<[^>]+>/g, '');
   return decodeEntities(stripped).replace(/\s+/g, ' ').trim();

@@ -53,6 +53,14 @@ describe('lessons with a live lab', () => {
     await page.locator('.try-it').nth(1).getByRole('button').click();
     await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/354 End data[\s\S]*250 2\.0\.0 Ok: queued as [0-9A-F]+[\s\S]*221 2\.0\.0 Bye/);
     await expect(page.locator('.dock [role="tab"]').count()).resolves.toBe(1);
+    // Each reply is explained right under it, for the command that caused it, in Chinese; and
+    // the receiving server's SPF verdict on a message typed from this machine is explained.
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/spf=fail[\s\S]*127\.0\.0\.1/);
+    const dialogue = await terminalText(page, 'smtp');
+    expect(dialogue).toMatch(/MAIL FROM:<alice@example\.com>\s+250 [^\n]*\s+↳ 信封发件人已接受。下一步：RCPT TO/);
+    expect(dialogue).toMatch(/RCPT TO:<bob@example\.com>\s+250 [^\n]*\s+↳ 收件人已接受/);
+    expect(dialogue).toMatch(/queued as [0-9A-F]+\s+↳ 邮件已被接受[^↳]*↳ spf=fail[^↳]*127\.0\.0\.1[\s\S]*\nQUIT\n221 /);
+    expect(dialogue).not.toMatch(/[A-Za-z]{3,} (is|are|the) /); // no English sentence in the notes
 
     // A "fresh" POP3 block opens its own connection and reads the message just sent.
     await page.locator('.try-it[data-service="pop3"]').first().getByRole('button').click();

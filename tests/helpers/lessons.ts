@@ -1,5 +1,5 @@
 /** The lesson site as the end-to-end tests see it: its pages and how to wait for them. */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
 
 /**
@@ -21,7 +21,42 @@ export function dockTerminal(page: Page, service: string) {
 }
 
 export async function terminalText(page: Page, service: string): Promise<string> {
-  return dockTerminal(page, service).locator('.xterm-rows').innerText();
+  return screenText(page, dockTerminal(page, service));
+}
+
+/**
+ * Everything a terminal holds, scrollback included: the rows on screen show only the last
+ * screenful, and explanations under each reply soon push a dialogue's start out of view.
+ * Shift+PageUp/PageDown scroll it (xterm's own keys, which never reach the server).
+ */
+export async function screenText(page: Page, terminal: Locator): Promise<string> {
+  const rows = terminal.locator('.xterm-rows');
+  const key = async (name: string): Promise<string> => {
+    await page.keyboard.press(name);
+    // xterm redraws on the next animation frame.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    return rows.innerText();
+  };
+  await terminal.locator('.xterm-helper-textarea').focus();
+  const top = await rows.innerText();
+  let text = top;
+  for (let i = 0; i < 200; i++) {
+    const now = await key('Shift+PageUp');
+    if (now === text) break;
+    text = now;
+  }
+  const lines = text.split('\n');
+  for (let i = 0; i < 200 && text !== top; i++) {
+    const next = await key('Shift+PageDown');
+    if (next === text) break;
+    text = next;
+    // Pages overlap (a page down keeps a row, the last one may keep more): add only what is new.
+    const rowsNow = next.split('\n');
+    let overlap = Math.min(rowsNow.length, lines.length);
+    while (overlap > 0 && lines.slice(-overlap).join('\n') !== rowsNow.slice(0, overlap).join('\n')) overlap--;
+    lines.push(...rowsNow.slice(overlap));
+  }
+  return lines.join('\n');
 }
 
 /** Scrolls every diagram into view and waits until each has been drawn as an SVG. */

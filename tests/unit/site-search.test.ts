@@ -18,6 +18,15 @@ describe('search index', () => {
     expect(sections[1]!.text).not.toContain('Paste');
   });
 
+  it('keeps a diagram to its caption, a "Try it" block to its commands, and table cells apart', () => {
+    const lesson =
+      '<figure class="diagram" data-mermaid><div class="diagram-view" role="img" aria-label="SMTP"><pre class="mermaid-source">sequenceDiagram\n  C->>S: EHLO</pre></div><figcaption>The SMTP dialogue</figcaption></figure>' +
+      '<div class="try-it" data-service="smtp"><div class="try-head"><span class="try-label">Try it</span><span class="try-service">smtp · Lab port 2025</span><button type="button">Paste</button></div>' +
+      '<pre class="try-commands"><code>QUIT</code></pre><div class="try-expect"><p class="try-expect-label">What you should see</p><pre><code>221 Bye</code></pre></div></div>' +
+      '<table><thead><tr><th>service</th><th>port</th></tr></thead><tbody><tr><td>smtp</td><td>25</td></tr><tr><td>imap</td><td>143</td></tr></tbody></table>';
+    expect(htmlToText(lesson)).toBe('The SMTP dialogue QUIT 221 Bye service · port smtp · 25 imap · 143');
+  });
+
   it('decodes entities and drops tags', () => {
     expect(htmlToText('<p>a&lt;b&gt; &#x4e2d;&#25991; &quot;q&quot;</p>')).toBe('a<b> 中文 "q"');
   });

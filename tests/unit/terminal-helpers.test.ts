@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { authStrings } from '../../site/lib/authHelper.js';
+import { suggestVerb } from '../../site/lib/commandVerbs.js';
 import { explainReply } from '../../site/lib/replyExplain.js';
 import { sequenceDiagram } from '../../site/lib/sequenceDiagram.js';
 
@@ -17,6 +18,19 @@ describe('reply explanations', () => {
     expect(explainReply('imap', 'a1 NO [TRYCREATE] no such mailbox')?.en).toMatch(/CREATE it/);
     expect(explainReply('imap', '* BAD Missing tag')?.en).toMatch(/starts with a tag/);
     expect(explainReply('imap', '* 3 EXISTS')).toBeUndefined();
+  });
+});
+
+describe('did you mean', () => {
+  it('suggests the command one or two typos away, and nothing for a word that is no typo', () => {
+    expect(suggestVerb('imap', 'FECTH')).toBe('FETCH');
+    expect(suggestVerb('smtp', 'dtaa')).toBe('DATA');
+    expect(suggestVerb('smtp', 'EHOL')).toBe('EHLO');
+    expect(suggestVerb('pop3', 'RTER')).toBe('RETR');
+    expect(suggestVerb('imap', 'SELCET')).toBe('SELECT');
+    expect(suggestVerb('smtp', 'HELLO')).toBe('HELO');
+    expect(suggestVerb('smtp', 'DATA')).toBeUndefined();
+    expect(suggestVerb('smtp', 'BANANA')).toBeUndefined();
   });
 });
 

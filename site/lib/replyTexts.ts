@@ -1,0 +1,74 @@
+/**
+ * The words of the reply explanations (replyExplain.ts), in en and zh-CN: SMTP reply codes
+ * (RFC 5321 §4.2.3), POP3 response codes (RFC 2449, 3206), IMAP response codes (RFC 9051
+ * §7.1) and an example of each IMAP command a learner meets.
+ */
+type Bilingual = { en: string; 'zh-CN': string };
+
+export const SMTP: Record<string, Bilingual> = {
+  '211': { en: 'System status or help reply.', 'zh-CN': '系统状态或帮助信息。' },
+  '214': { en: 'Help message for people.', 'zh-CN': '给人看的帮助信息。' },
+  '220': { en: 'The greeting: the service is ready. Introduce yourself with EHLO (or HELO).', 'zh-CN': '问候：服务已就绪。请用 EHLO（或 HELO）自我介绍。' },
+  '221': { en: 'The server is closing the connection, as you asked with QUIT.', 'zh-CN': '服务器正在关闭连接（你发送了 QUIT）。' },
+  '235': { en: 'Authentication succeeded: you may now send MAIL FROM.', 'zh-CN': '认证成功：现在可以发送 MAIL FROM。' },
+  '250': { en: 'OK: the command worked. Go on with the next step (EHLO → MAIL FROM → RCPT TO → DATA).', 'zh-CN': '成功：命令已执行。继续下一步（EHLO → MAIL FROM → RCPT TO → DATA）。' },
+  '251': { en: 'User not local; the server will forward the mail.', 'zh-CN': '收件人不在本地，服务器会转发。' },
+  '252': { en: 'Cannot verify the user, but will accept the message.', 'zh-CN': '无法验证该用户，但会接受邮件。' },
+  '334': { en: 'AUTH continues: send the next base64 string (user name, then password, for AUTH LOGIN).', 'zh-CN': '认证继续：发送下一个 base64 字符串（AUTH LOGIN 先用户名，后密码）。' },
+  '354': { en: 'Send the message now: headers, an empty line, the body. End with a line holding only "." (a dot).', 'zh-CN': '现在发送邮件内容：头部、一个空行、正文。最后单独一行只写一个点 "." 结束。' },
+  '421': { en: 'Service not available: the server is closing the connection. Reconnect later.', 'zh-CN': '服务不可用，服务器正在关闭连接。稍后重新连接。' },
+  '450': { en: 'Mailbox temporarily unavailable: try again later.', 'zh-CN': '邮箱暂时不可用，请稍后重试。' },
+  '451': { en: 'Temporary local error: the server could not finish. Try again.', 'zh-CN': '服务器本地临时错误，请重试。' },
+  '452': { en: 'Temporary lack of storage or too many recipients.', 'zh-CN': '存储空间暂时不足或收件人过多。' },
+  '454': { en: 'TLS or authentication temporarily unavailable.', 'zh-CN': 'TLS 或认证暂时不可用。' },
+  '500': { en: 'Syntax error: the server does not know this command. Check the spelling (EHLO, MAIL FROM:, RCPT TO:, DATA, QUIT).', 'zh-CN': '语法错误：服务器不认识这个命令。检查拼写（EHLO、MAIL FROM:、RCPT TO:、DATA、QUIT）。' },
+  '501': { en: 'Syntax error in the arguments, e.g. an address without <angle brackets>. Example: MAIL FROM:<alice@example.com>', 'zh-CN': '参数语法错误，例如地址没有尖括号。示例：MAIL FROM:<alice@example.com>' },
+  '502': { en: 'Command not implemented on this server or port.', 'zh-CN': '该服务器或端口未实现此命令。' },
+  '503': { en: 'Bad sequence of commands: the order matters. EHLO first, then MAIL FROM, then RCPT TO, then DATA.', 'zh-CN': '命令顺序错误：先 EHLO，再 MAIL FROM，再 RCPT TO，最后 DATA。' },
+  '504': { en: 'Command parameter not implemented (e.g. an unknown AUTH mechanism).', 'zh-CN': '不支持该命令参数（例如未知的 AUTH 机制）。' },
+  '530': { en: 'Authentication required: on the submission ports, log in with AUTH before MAIL FROM.', 'zh-CN': '需要认证：在提交端口上，先用 AUTH 登录再发 MAIL FROM。' },
+  '534': { en: 'Authentication mechanism too weak.', 'zh-CN': '认证机制强度不够。' },
+  '535': { en: 'Authentication failed: wrong user name or password (check the base64).', 'zh-CN': '认证失败：用户名或密码错误（检查 base64 编码）。' },
+  '538': { en: 'Encryption required: send STARTTLS first so the password is not sent in clear text.', 'zh-CN': '需要加密：先发送 STARTTLS，避免密码以明文传输。' },
+  '550': { en: 'Refused: mailbox unavailable (no such user, or policy). Check the address.', 'zh-CN': '被拒绝：邮箱不可用（用户不存在或策略拒绝）。请检查地址。' },
+  '551': { en: 'User not local: the server will not forward.', 'zh-CN': '用户不在本地，服务器不转发。' },
+  '552': { en: 'Message too big, or storage exceeded. Send a smaller message.', 'zh-CN': '邮件太大或超出存储限制。请发送更小的邮件。' },
+  '553': { en: 'Mailbox name not allowed (bad address syntax).', 'zh-CN': '邮箱名称不允许（地址格式错误）。' },
+  '554': { en: 'Transaction failed. "Relay access denied" means this server only accepts mail for its own domains: it is not an open relay.', 'zh-CN': '事务失败。"Relay access denied" 表示本服务器只接收自己域名的邮件，不做开放中继。' },
+  '555': { en: 'MAIL FROM or RCPT TO parameters not recognized.', 'zh-CN': '无法识别 MAIL FROM 或 RCPT TO 的参数。' },
+};
+
+export const POP3_CODES: Record<string, Bilingual> = {
+  'IN-USE': { en: 'Another session has this mailbox open. QUIT it first (POP3 locks the maildrop).', 'zh-CN': '另一个会话正在使用该邮箱。请先在那个会话中 QUIT（POP3 会锁定邮箱）。' },
+  AUTH: { en: 'Wrong user name or password, or login not allowed this way.', 'zh-CN': '用户名或密码错误，或不允许这样登录。' },
+  'SYS/TEMP': { en: 'A temporary problem on the server. Try again shortly.', 'zh-CN': '服务器临时故障，请稍后再试。' },
+  'SYS/PERM': { en: 'A permanent problem on the server.', 'zh-CN': '服务器永久性故障。' },
+  'LOGIN-DELAY': { en: 'Logging in again too soon.', 'zh-CN': '重新登录过于频繁。' },
+};
+
+export const IMAP_CODES: Record<string, Bilingual> = {
+  TRYCREATE: { en: 'The target mailbox does not exist: CREATE it, then try again.', 'zh-CN': '目标邮箱不存在：先 CREATE 它再重试。' },
+  ALERT: { en: 'A message the server wants a person to read.', 'zh-CN': '服务器希望用户阅读的提示。' },
+  UIDVALIDITY: { en: 'UIDs are valid as long as this number stays the same.', 'zh-CN': '只要这个数字不变，UID 就保持有效。' },
+  UIDNEXT: { en: 'The UID the next new message will get.', 'zh-CN': '下一封新邮件将获得的 UID。' },
+  'READ-WRITE': { en: 'Mailbox opened read-write: you can change flags and expunge.', 'zh-CN': '邮箱以读写方式打开：可以修改标志和删除。' },
+  'READ-ONLY': { en: 'Mailbox opened read-only (EXAMINE): nothing will change.', 'zh-CN': '邮箱以只读方式打开（EXAMINE）：不会改动任何内容。' },
+  PERMANENTFLAGS: { en: 'Flags you can set that will be kept.', 'zh-CN': '可以设置并会被永久保存的标志。' },
+  CAPABILITY: { en: 'What this server can do.', 'zh-CN': '服务器支持的功能列表。' },
+};
+
+/** A well-formed example of each common IMAP command, shown when its arguments were not understood. */
+export const IMAP_EXAMPLES: Record<string, string> = {
+  LOGIN: 'a1 LOGIN alice secret',
+  SELECT: 'a2 SELECT INBOX',
+  EXAMINE: 'a2 EXAMINE INBOX',
+  FETCH: 'a3 FETCH 1 (FLAGS BODY[HEADER.FIELDS (SUBJECT)])',
+  STORE: 'a4 STORE 1 +FLAGS (\\Flagged)',
+  SEARCH: 'a5 SEARCH UNSEEN',
+  LIST: 'a6 LIST "" "*"',
+  STATUS: 'a7 STATUS INBOX (MESSAGES UNSEEN)',
+  COPY: 'a8 COPY 1 Archive',
+  MOVE: 'a8 MOVE 1 Archive',
+  CREATE: 'a9 CREATE Archive',
+  UID: 'a10 UID FETCH 1:* (FLAGS)',
+};

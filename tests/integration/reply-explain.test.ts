@@ -1,0 +1,117 @@
+/**
+ * The terminal's reply explanations against the lab's real servers: lines are sent as a
+ * learner (or a pasted "Try it" block) sends them, all at once, and every reply the servers
+ * really give is explained in the light of the command that caused it — a typo gets "did you
+ * mean", STARTTLS's 220 is not a greeting, a refused DATA does not derail the pairing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explainReply } from '../../site/lib/replyExplain.js';
+import { ReplyMatcher } from '../../site/lib/replyMatcher.js';
+import type { Protocol } from '../../site/lib/commandVerbs.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+interface Explained {
+  line: string;
+  command: string;
+  en: string;
+  zh: string;
+}
+
+/**
+ * Sends every line at once (as a paste does), reads until `end`, and returns each reply line
+ * with the command the matcher paired it with and its explanation.
+ */
+async function session(protocol: Protocol, port: number, lines: string[], end: RegExp): Promise<Explained[]> {
+  const client = await RawClient.open(port);
+  const matcher = new ReplyMatcher(protocol);
+  // The greeting is answered to no command of the learner's.
+  for (const line of (await client.until(/\r\n/)).split('\r\n').filter(Boolean)) expect(matcher.received(line)?.command).toBe('');
+  for (const line of lines) matcher.sent(line);
+  client.send(lines.map((l) => `${l}\r\n`).join(''));
+  const received = await client.until(end, 10_000);
+  client.socket.destroy();
+  return received
+    .split('\r\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      const reply = matcher.received(line);
+      const note = reply && explainReply(protocol, line, reply.command);
+      return reply && note ? [{ line, command: reply.command, en: note.en, zh: note['zh-CN'] }] : [];
+    });
+}
+
+describe('reply explanations from real servers', () => {
+  it('SMTP: pairs pipelined replies with their commands and answers a typo with "did you mean"', async () => {
+    const replies = await session(
+      'smtp',
+      lab.port('smtp'),
+      ['EHLO me.example', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DTAA', 'DATA', 'Subject: paired', '', 'hello', '.', 'QUIT'],
+      /^221 /m,
+    );
+    const by = (command: string): Explained => replies.find((r) => r.command === command)!;
+    expect(by('EHLO me.example').en).toMatch(/extensions/);
+    expect(by('MAIL FROM:<alice@example.com>').en).toMatch(/Next: RCPT TO/);
+    expect(by('RCPT TO:<bob@example.com>').zh).toMatch(/可以再加一个 RCPT TO/);
+    expect(by('DTAA').line).toMatch(/^5\d\d /);
+    expect(by('DTAA').en).toBe('DTAA is not a SMTP command. Did you mean DATA?');
+    expect(by('DTAA').zh).toBe('DTAA 不是 SMTP 命令。你是想输入 DATA 吗？');
+    expect(by('.').line).toMatch(/^250 .*queued as/);
+    expect(by('.').en).toMatch(/responsible for delivering it/);
+    expect(by('QUIT').line).toMatch(/^221 /);
+    // The message's lines got no reply of their own and were not mistaken for commands.
+    expect(replies.some((r) => r.command === 'Subject: paired' || r.command === 'hello')).toBe(false);
+  });
+
+  it('SMTP: the 220 after STARTTLS is "go ahead with TLS", not the greeting', async () => {
+    const client = await RawClient.open(lab.port('submission'));
+    const matcher = new ReplyMatcher('smtp');
+    const greeting = (await client.until(/^220 .*\r\n/m)).trim();
+    expect(explainReply('smtp', greeting, matcher.received(greeting)!.command)?.en).toMatch(/^The greeting/);
+    for (const line of ['EHLO me.example', 'STARTTLS']) matcher.sent(line);
+    client.send('EHLO me.example\r\nSTARTTLS\r\n');
+    const lines = (await client.until(/^220 .*\r\n/m)).split('\r\n').filter(Boolean);
+    client.socket.destroy();
+    const last = lines.at(-1)!;
+    const reply = lines.map((l) => matcher.received(l)).at(-1)!;
+    expect(reply.command).toBe('STARTTLS');
+    expect(explainReply('smtp', last, reply.command)?.en).toMatch(/^Go ahead with TLS/);
+  });
+
+  it('SMTP: when DATA is refused, the lines after it are commands the server answers', async () => {
+    const replies = await session('smtp', lab.port('smtp'), ['EHLO me.example', 'DATA', 'NOOP', 'QUIT'], /^221 /m);
+    expect(replies.map((r) => r.command)).toEqual(['EHLO me.example', 'DATA', 'NOOP', 'QUIT']);
+    expect(replies[1]!.line).toMatch(/^503 /);
+  });
+
+  it('IMAP: a mistyped command is a typo, a missing tag is a missing tag', async () => {
+    const replies = await session('imap', lab.port('imap'), ['a1 LOGIN alice secret', 'a2 SELECT INBOX', 'a5 FECTH 1 FLAGS', 'LOGIN alice secret', 'a6 FETCH 1', 'a9 LOGOUT'], /^a9 OK/m);
+    const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `) && !/^\* (OK|BYE)/.test(r.line))!;
+    expect(tagged('a5').line).toMatch(/^a5 BAD/);
+    expect(tagged('a5').en).toBe('FECTH is not a IMAP command. Did you mean FETCH?');
+    expect(tagged('a5').en).not.toMatch(/tag/);
+    expect(tagged('*').line).toMatch(/^\* BAD/);
+    expect(tagged('*').en).toMatch(/^BAD: every IMAP command starts with a tag/);
+    expect(tagged('a6').en).toMatch(/^BAD: FETCH is a command, but its arguments were not understood\. Example: a3 FETCH 1/);
+    expect(tagged('a2').en).toMatch(/command a2 \(SELECT\) completed/);
+  });
+
+  it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {
+    const replies = await session('pop3', lab.port('pop3'), ['USER bob', 'PASS secret', 'RTER 1', 'RETR 1', 'DELE 1', 'RSET', 'QUIT'], /signing off.*\r\n/);
+    const by = (command: string): Explained => replies.find((r) => r.command === command)!;
+    expect(by('PASS secret').en).toMatch(/logged in/);
+    expect(by('RTER 1').en).toBe('RTER is not a POP3 command. Did you mean RETR?');
+    expect(by('RETR 1').en).toMatch(/message follows/);
+    // The message's own lines (including "+OK" written inside it, if any) are no replies.
+    expect(by('DELE 1').zh).toMatch(/QUIT 之后才真正删除/);
+    expect(by('QUIT').line).toMatch(/^\+OK/);
+  });
+});
