@@ -12,7 +12,6 @@ export const KNOWN_GROUP_FAILURES: Record<string, string> = {
   'fetch-binary-mime': 'BINARY is not built yet (issue 15, protocol half)',
   'fetch-binary-mime-base64': 'BINARY is not built yet (issue 15, protocol half)',
   'fetch-binary-mime-qp': 'BINARY is not built yet (issue 15, protocol half)',
-  'listext': 'LIST-EXTENDED is not built yet (issue 15, protocol half)',
   'multiappend': 'MULTIAPPEND is not built yet (issue 15, protocol half)',
   'urlauth': 'URLAUTH is not built yet (issue 15, protocol half)',
   'urlauth-binary': 'URLAUTH=BINARY is not built yet (issue 15, protocol half)',

@@ -1,7 +1,9 @@
 /**
  * IMAP extensions driven by clients nobody here wrote: Python's imaplib for SORT, THREAD,
- * ESEARCH, SEARCHRES ("$") and live results (CONTEXT=SEARCH), curl for UID THREAD.
+ * ESEARCH, SEARCHRES ("$"), live results (CONTEXT=SEARCH) and LIST-EXTENDED; imapflow for
+ * LIST-STATUS and STATUS=SIZE; curl for UID THREAD.
  */
+import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../helpers/clients.js';
 import { imaplib } from '../helpers/imaplib.js';
@@ -154,5 +156,70 @@ describe('THREAD with curl', () => {
     const r = await run('curl', ['-s', '--user', 'alice@example.com:secret', `imap://127.0.0.1:${lab.port('imap')}/Threads`, '-X', 'UID THREAD REFERENCES UTF-8 SUBJECT lunch']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('* THREAD (1 (5)(2 3))\r\n');
+  });
+});
+
+describe('LIST-EXTENDED, LIST-STATUS and STATUS=SIZE', () => {
+  it('lists subscribed names, missing levels and CHILDINFO as RFC 5258 tabulates them (imaplib)', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+M.login('alice@example.com', 'secret')
+M.create('Projects.2026.Q1')
+M.create('Lists')
+M.subscribe('Projects.2026.Q1')
+M.subscribe('Old')
+def run(*args):
+    typ, data = M._simple_command('LIST', *args)
+    return [typ, M.untagged_responses.pop('LIST', [])]
+out['subscribed'] = run('(SUBSCRIBED)', '""', '*')
+out['recursive'] = run('(SUBSCRIBED RECURSIVEMATCH)', '""', '%')
+out['patterns'] = run('""', '(Lists Sent P%)', 'RETURN', '(CHILDREN SUBSCRIBED)')
+out['special'] = run('(SPECIAL-USE)', '""', '*')
+for bad in [('(RECURSIVEMATCH)', '""', '%'), ('(FANCY)', '""', '%'), ('""', '%', 'RETURN', '(FANCY)')]:
+    try:
+        M._simple_command('LIST', *bad)
+        out.setdefault('bad', []).append('accepted')
+    except imaplib.IMAP4.error as e:
+        out.setdefault('bad', []).append(str(e))
+`,
+    );
+    const subscribed = out.subscribed[1];
+    expect(subscribed).toContain('(\\Subscribed \\HasNoChildren) "." INBOX');
+    expect(subscribed).toContain('(\\NonExistent \\Subscribed \\HasNoChildren) "." Old');
+    expect(subscribed).toContain('(\\Subscribed \\HasNoChildren) "." Projects.2026.Q1');
+    expect(subscribed.join('\n')).not.toMatch(/ Lists$/m);
+    // Projects is neither there nor subscribed, but a subscribed descendant the pattern skips is.
+    expect(out.recursive[1]).toContain('(\\NonExistent \\HasChildren) "." Projects ("CHILDINFO" ("SUBSCRIBED"))');
+    expect(out.recursive[1].join('\n')).not.toMatch(/Lists/);
+    expect(out.patterns[1]).toEqual(['(\\HasNoChildren) "." Lists', '(\\NonExistent \\HasChildren) "." Projects', '(\\Subscribed \\HasNoChildren \\Sent) "." Sent']);
+    expect(out.special[1]).toEqual(['(\\HasNoChildren \\Drafts) "." Drafts', '(\\HasNoChildren \\Sent) "." Sent', '(\\HasNoChildren \\Trash) "." Trash']);
+    expect(out.bad).toEqual([
+      expect.stringMatching(/BAD .*RECURSIVEMATCH needs another selection option/),
+      expect.stringMatching(/BAD .*Unknown LIST selection option "FANCY"/),
+      expect.stringMatching(/BAD .*Unknown LIST return option "FANCY"/),
+    ]);
+  });
+
+  it('gives imapflow each mailbox\'s status with the listing, sizes included', async () => {
+    const c = new ImapFlow({ host: '127.0.0.1', port: lab.port('imap'), secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false, tls: { rejectUnauthorized: false } });
+    await c.connect();
+    try {
+      const boxes = await c.list({ statusQuery: { messages: true, unseen: true, uidNext: true } });
+      const inbox = boxes.find((b) => b.path === 'INBOX')!;
+      expect(inbox.status).toMatchObject({ messages: 3, unseen: 3, uidNext: 4 });
+      expect(inbox.subscribed).toBe(true);
+      expect(boxes.find((b) => b.path === 'Sent')!.status).toMatchObject({ messages: 0 });
+      const lock = await c.getMailboxLock('INBOX');
+      let total = 0;
+      for await (const m of c.fetch('1:*', { size: true })) total += m.size!;
+      lock.release();
+      expect(await c.status('INBOX', { messages: true })).toMatchObject({ messages: 3 });
+      // STATUS=SIZE: the sum of the messages' RFC822.SIZE.
+      const raw = await imaplib(lab.port('imap'), "M.login('alice@example.com', 'secret')\nout['s'] = M.status('INBOX', '(SIZE MESSAGES DELETED)')");
+      expect(raw.s).toEqual(['OK', [`INBOX (SIZE ${total} MESSAGES 3 DELETED 0)`]]);
+    } finally {
+      await c.logout();
+    }
   });
 });

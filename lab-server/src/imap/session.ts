@@ -37,6 +37,7 @@ export interface ImapOptions {
 const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
   'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
+  'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE',
 ];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */

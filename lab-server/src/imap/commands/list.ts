@@ -1,73 +1,106 @@
 /**
- * LIST (RFC 3501 §6.3.8) with CHILDREN (RFC 3348) and SPECIAL-USE (RFC 6154) attributes.
- * "*" matches across levels, "%" within one level; levels are separated by ".". A level that
- * only exists as the parent of a deeper folder is shown \Noselect.
+ * LIST (RFC 3501 §6.3.8), extended as RFC 5258 allows: selection options before the reference
+ * (SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE), several patterns in parentheses, and return
+ * options after them (SUBSCRIBED, CHILDREN, SPECIAL-USE, and STATUS of RFC 5819, which follows
+ * each selectable mailbox's LIST line with its STATUS).
  */
-import { HIERARCHY_SEPARATOR, STANDARD_FOLDERS } from '../../maildir/mailbox.js';
+import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
+import { listMailboxes, type ListOptions } from '../mailboxList.js';
+import { parseStatusItems, statusValues, type StatusItem } from '../mailboxStatus.js';
+import type { Token } from '../parser.js';
 import { ok } from '../response.js';
-import { listPattern } from '../schema.js';
+import { ArgumentError, describe, listPattern, rest } from '../schema.js';
 import { wireName } from './common.js';
 
-const SEP = HIERARCHY_SEPARATOR;
+const SELECTION = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'];
+const RETURNS = ['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS'];
 
-/** A LIST pattern as a regular expression over Unicode names. */
-export function patternRegex(pattern: string): RegExp {
-  // By code point, so a character outside the BMP is never split into halves.
-  const source = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '%' ? `[^${escape(SEP)}]*` : escape(ch))).join('');
-  return new RegExp(`^${source}$`, 'su');
+interface ListRequest {
+  reference: string | undefined;
+  /** Patterns as given, decoded; undefined where one is not valid modified UTF-7. */
+  patterns: Array<string | undefined>;
+  options: ListOptions;
+  status?: StatusItem[];
 }
 
-function escape(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+function words(token: Token, what: string, allowed: readonly string[]): string[] {
+  if (token.type !== 'list') throw new ArgumentError(`The ${what} must be in parentheses`);
+  return token.items.map((t) => {
+    const word = t.type === 'atom' && !t.section ? t.value.toUpperCase() : '';
+    if (!allowed.includes(word)) throw new ArgumentError(`Unknown LIST ${what} "${describe(t)}": use ${allowed.join(', ')}`);
+    return word;
+  });
 }
 
-/** Does a name match? INBOX matches case-insensitively, as its name is. */
-export function nameMatches(name: string, pattern: string): boolean {
-  if (name === 'INBOX') return patternRegex(pattern.toUpperCase().startsWith('INBOX') ? 'INBOX' + pattern.slice(5) : pattern).test('INBOX');
-  return patternRegex(pattern).test(name);
-}
+const decode = (token: Token, what: string): string | undefined => listPattern(what).parse([token]);
 
-/** Every parent level of a name: "a.b.c" -> ["a", "a.b"]. */
-export function parentsOf(name: string): string[] {
-  const levels = name.split(SEP);
-  return levels.slice(1).map((_, i) => levels.slice(0, i + 1).join(SEP));
+function parseList(tokens: readonly Token[]): ListRequest {
+  let i = 0;
+  const selection = tokens[0]?.type === 'list' ? words(tokens[i++]!, 'selection option', SELECTION) : undefined;
+  const [referenceToken, patternToken] = [tokens[i++], tokens[i++]];
+  if (!referenceToken || !patternToken) throw new ArgumentError('LIST needs a reference and a mailbox pattern');
+  const reference = decode(referenceToken, 'reference name (usually "")');
+  const patternTokens = patternToken.type === 'list' ? patternToken.items : [patternToken];
+  const patterns = patternTokens.map((t) => decode(t, 'mailbox pattern'));
+  let returns: string[] | undefined;
+  let status: StatusItem[] | undefined;
+  if (i < tokens.length) {
+    const keyword = tokens[i++]!;
+    const list = tokens[i++];
+    if (keyword.type !== 'atom' || keyword.value.toUpperCase() !== 'RETURN' || !list || list.type !== 'list') {
+      throw new ArgumentError('After the patterns only RETURN (...) may follow, e.g. RETURN (CHILDREN STATUS (MESSAGES UNSEEN))');
+    }
+    returns = [];
+    for (let j = 0; j < list.items.length; j++) {
+      const [word] = words({ type: 'list', items: [list.items[j]!] }, 'return option', RETURNS);
+      returns.push(word!);
+      if (word === 'STATUS') {
+        const items = list.items[++j];
+        if (items?.type !== 'list') throw new ArgumentError('RETURN (STATUS ...) needs the items in parentheses, e.g. STATUS (MESSAGES UNSEEN)');
+        status = parseStatusItems(items.items);
+      }
+    }
+    if (i < tokens.length) throw new ArgumentError('Nothing may follow RETURN (...)');
+  }
+  const selected = new Set(selection ?? []);
+  if (selected.has('RECURSIVEMATCH') && !selected.has('SUBSCRIBED') && !selected.has('SPECIAL-USE')) {
+    throw new ArgumentError('RECURSIVEMATCH needs another selection option beside it, e.g. (SUBSCRIBED RECURSIVEMATCH)');
+  }
+  const options: ListOptions = {
+    extended: selection !== undefined || patternToken.type === 'list' || returns !== undefined,
+    subscribed: selected.has('SUBSCRIBED'),
+    recursiveMatch: selected.has('RECURSIVEMATCH'),
+    specialUse: selected.has('SPECIAL-USE'),
+    returnSubscribed: returns?.includes('SUBSCRIBED') ?? false,
+  };
+  return { reference, patterns, options, status };
 }
-
-const SPECIAL_USE = new Map<string, string>(STANDARD_FOLDERS.map((f) => [f.name, f.specialUse]));
 
 export default defineCommand({
   name: 'LIST',
   states: LOGGED_IN,
-  args: [listPattern('reference name (usually "")'), listPattern('mailbox pattern')],
+  args: [rest('reference and mailbox pattern')],
   example: 'LIST "" "*"',
-  async handle({ out, session }, [reference, pattern]) {
-    if (pattern === '') {
-      // RFC 3501: an empty pattern asks for the hierarchy delimiter.
-      await out.untagged(`LIST (\\Noselect) "${SEP}" ""`);
+  async handle({ out, session }, [tokens]) {
+    const { reference, patterns, options, status } = parseList(tokens);
+    // RFC 3501: a plain LIST with an empty pattern asks for the hierarchy delimiter.
+    if (!options.extended && patterns[0] === '') {
+      await out.untagged(`LIST (\\Noselect) "${HIERARCHY_SEPARATOR}" ""`);
       return ok('LIST completed');
     }
-    // A name that is not valid modified UTF-7 matches no mailbox.
-    if (reference === undefined || pattern === undefined) return ok('LIST completed: that name is not valid modified UTF-7, so no mailbox matches');
-    const full = reference + pattern;
-    const names = await session.mailbox!.folderNames();
-    const existing = new Set(names);
-    const candidates = new Set(names);
-    // Implied parents are shown only where a "%" listing would otherwise skip a level.
-    if (!full.includes('*')) for (const n of names) for (const p of parentsOf(n)) candidates.add(p);
-    const sorted = ['INBOX', ...[...candidates].filter((n) => n !== 'INBOX').sort()];
-    let count = 0;
-    for (const name of sorted) {
-      if (!candidates.has(name) || !nameMatches(name, full)) continue;
-      const attributes: string[] = [];
-      const hasChildren = names.some((n) => n.startsWith(name + SEP));
-      if (!existing.has(name)) attributes.push('\\Noselect');
-      attributes.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
-      const use = SPECIAL_USE.get(name);
-      if (use) attributes.push(use);
-      await out.untagged(`LIST (${attributes.join(' ')}) "${SEP}" ${wireName(name)}`);
-      count++;
+    // An empty pattern is ignored in an extended LIST; one that is not modified UTF-7 matches nothing.
+    const full = reference === undefined ? [] : patterns.filter((p): p is string => p !== undefined && p !== '').map((p) => reference + p);
+    const entries = full.length > 0 ? await listMailboxes(session.mailbox!, full, options) : [];
+    for (const entry of entries) {
+      const extra = entry.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
+      await out.untagged(`LIST (${entry.attributes.join(' ')}) "${HIERARCHY_SEPARATOR}" ${wireName(entry.name)}${extra}`);
+      if (status && entry.selectable) {
+        await out.untagged(`STATUS ${wireName(entry.name)} (${await statusValues(session.mailbox!.folder(entry.name), status)})`);
+      }
     }
-    return ok(count === 0 ? `LIST completed: no mailbox matches "${full}". Try: LIST "" "*"` : 'LIST completed');
+    if (entries.length > 0) return ok('LIST completed');
+    if (reference === undefined || patterns.includes(undefined)) return ok('LIST completed: that name is not valid modified UTF-7, so no mailbox matches');
+    return ok(`LIST completed: no mailbox matches "${full.join('" or "')}". Try: LIST "" "*"`);
   },
 });

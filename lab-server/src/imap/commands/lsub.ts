@@ -7,7 +7,7 @@ import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
 import { listPattern } from '../schema.js';
 import { wireName } from './common.js';
-import { nameMatches, parentsOf } from './list.js';
+import { nameMatches, parentsOf } from '../mailboxList.js';
 
 export default defineCommand({
   name: 'LSUB',
