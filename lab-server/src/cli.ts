@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from './lab.js';
+import { AddressList } from './net/addressList.js';
 import { SERVICES, type ServiceId } from './services.js';
 import { DEFAULT_SANDBOX, Sandboxes, UnknownSandbox } from './world/sandboxes.js';
 
@@ -27,6 +28,7 @@ const USAGE = `Usage / 用法:
                 [--max-terminals N]   browser terminals one learner may open at once (default 8)
                 [--mode single|classroom] [--public-url URL]
                 [--metrics-token TOKEN]   lets a scraper on another machine read /metrics (classroom mode)
+                [--trust-proxy ADDRS]   reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client
   maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
   maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
   maillab backup --to DIR [--data DIR]          copy a running lab safely (database, sandboxes, certificate)
@@ -50,6 +52,7 @@ const serveOptions = {
   mode: { type: 'string' },
   'public-url': { type: 'string' },
   'metrics-token': { type: 'string' },
+  'trust-proxy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -121,6 +124,14 @@ export function serveConfig(args: string[]): LabConfig {
       throw new UsageError('--metrics-token must be 16 to 256 printable characters without spaces (e.g. the output of "openssl rand -hex 24").', '--metrics-token 必须是 16 到 256 个不含空格的可打印字符（例如 "openssl rand -hex 24" 的输出）。');
     }
     config.metricsToken = v['metrics-token'];
+  }
+  if (typeof v['trust-proxy'] === 'string') {
+    try {
+      config.trustProxy = [...AddressList.parse(v['trust-proxy']).entries];
+    } catch (err) {
+      const why = (err as Error).message;
+      throw new UsageError(`--trust-proxy: ${why}. Give the proxy's addresses, e.g. --trust-proxy 127.0.0.1,::1`, `--trust-proxy：${why}。请给出反向代理的地址，例如 --trust-proxy 127.0.0.1,::1`);
+    }
   }
   if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
   if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];

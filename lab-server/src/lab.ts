@@ -22,6 +22,10 @@ import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
 import { consoleLogger, type Logger } from './log.js';
+import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
+import { AddressList } from './net/addressList.js';
+import { ConnectionCaps } from './net/connectionCaps.js';
+import { ProxyTrust } from './http/clientAddress.js';
 import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
@@ -62,6 +66,13 @@ export interface LabConfig {
   world?: Partial<MailWorldOptions>;
   /** Lets a scraper from another machine read /metrics in classroom mode (Authorization: Bearer). */
   metricsToken?: string;
+  /**
+   * Reverse proxies (IP addresses and CIDR ranges) whose X-Forwarded-For names the web client;
+   * without them every request is taken to come from its TCP peer.
+   */
+  trustProxy?: string[];
+  /** Connection caps, timeouts and login throttling (tests and the benchmark lower them). */
+  limits?: Partial<LabLimits>;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -190,11 +201,19 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       `Refusing to listen on ${config.host} in single-learner mode: it has no logins and every mailbox password is "secret". Use --host 127.0.0.1, or --mode classroom to serve a class`,
     );
   }
+  const limits: LabLimits = { ...DEFAULT_LIMITS, ...config.limits };
+  const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
   const sandboxes = new Sandboxes(config.dataDir);
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
   const handoffs = new HandoffRegistry();
-  const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX, config.mode);
+  const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX, config.mode, {
+    failureDelayMs: limits.mailAuthFailureDelayMs,
+    failuresPerConnection: limits.mailAuthFailuresPerConnection,
+  });
+  // One total for every mail port; per-address counts are kept per port.
+  const mailCaps = new ConnectionCaps(limits.mailConnectionsPerAddress, limits.mailConnections);
+  const guarded = { caps: mailCaps, preLoginTimeoutMs: limits.mailPreLoginTimeoutMs };
   // Classroom logins from mail clients are looked up across every learner's sandbox.
   if (config.mode === 'classroom') await sandboxes.loadAll();
   const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
@@ -266,17 +285,18 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           maxMessageSize: config.maxMessageSize,
           inFlight,
           world,
+          ...guarded,
           ...(mta ? { mta } : {}),
           metrics: { counters: metrics, service: info.id },
         });
         smtpServers.push(smtp);
         server = smtp.server;
       } else if (info.protocol === 'imap') {
-        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand });
+        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand, ...guarded });
         imapListeners.push(imap);
         server = imap.server;
       } else {
-        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand });
+        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand, ...guarded });
         pop3Listeners.push(pop3);
         server = pop3.server;
       }
@@ -297,6 +317,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       publicUrl: () => config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${httpPort}/`,
       terminalOwners: () => bridge?.owners() ?? new Set(),
       endTerminals: (learnerId) => bridge?.endSessionsOf(learnerId),
+      limits,
+      clientAddress: (req) => proxies.clientAddress(req),
     });
     const web = createWebServer(config.siteDir, {
       ...who.routes,
@@ -345,7 +367,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
           : {}),
       }),
-    });
+    }, { limits, proxies });
     servers.push(web);
     const requester = config.terminalRequester ?? who.terminalRequester;
     bridge = attachBridge(web, {
@@ -357,6 +379,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       tlsServerName: defaultWorld().hostName,
       log: config.log,
       limits: config.bridgeLimits,
+      clientAddress: (req) => proxies.clientAddress(req),
     });
     httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
     dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, {

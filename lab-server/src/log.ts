@@ -10,3 +10,36 @@ export const consoleLogger: Logger = (component, message) => {
 };
 
 export const silentLogger: Logger = () => undefined;
+
+/**
+ * One line for the first of a repeated event (a wrong password from one address), then one
+ * summary line per minute while it goes on, instead of a line each: a guesser cannot fill
+ * the log, and the administrator still sees who and how often.
+ */
+export class RepeatedEvents {
+  private readonly pending = new Map<string, { count: number; last: string }>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly component: string,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  note(key: string, message: string): void {
+    const seen = this.pending.get(key);
+    if (seen) {
+      seen.count++;
+      seen.last = message;
+      return;
+    }
+    // Past this many distinct keys at once, the rest share one summary.
+    if (this.pending.size >= 10_000 && key !== '*') return this.note('*', message);
+    this.log(this.component, message);
+    this.pending.set(key, { count: 0, last: message });
+    setTimeout(() => {
+      const entry = this.pending.get(key);
+      this.pending.delete(key);
+      if (entry && entry.count > 0) this.log(this.component, `${entry.count} more in the last ${this.windowMs / 1000} s like: ${entry.last}`);
+    }, this.windowMs).unref();
+  }
+}

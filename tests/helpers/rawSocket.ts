@@ -18,10 +18,12 @@ export class RawClient {
     return new RawClient(socket);
   }
 
-  static async open(port: number, tls = false): Promise<RawClient> {
+  /** Connects to 127.0.0.1:port, from `localAddress` when given (127.0.0.2 is another client). */
+  static async open(port: number, tls = false, localAddress?: string): Promise<RawClient> {
+    const from = localAddress ? { localAddress } : {};
     const socket = tls
-      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-      : connect({ port, host: '127.0.0.1' });
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...from })
+      : connect({ port, host: '127.0.0.1', ...from });
     await new Promise<void>((resolve, reject) => {
       socket.once(tls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -16,6 +16,13 @@ describe('serve flags', () => {
     expect(c).toMatchObject({ portOffset: 0, httpPort: 9000, tlsCert: 'c.pem', tlsKey: 'k.pem', requireTlsAuth: true });
     expect(c.ports.pop3).toBe(11110);
   });
+  it('reads the trusted proxies and refuses a wrong one in both languages', async () => {
+    expect(serveConfig(['--trust-proxy', '127.0.0.1, ::1,10.0.0.0/8']).trustProxy).toEqual(['127.0.0.1', '::1', '10.0.0.0/8']);
+    const r = await run('node', ['bin/maillab.mjs', 'serve', '--trust-proxy', 'caddy']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--trust-proxy: "caddy" is not an IP address');
+    expect(r.stderr).toContain('反向代理');
+  });
 });
 
 describe('the maillab command', () => {

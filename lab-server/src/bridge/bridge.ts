@@ -29,6 +29,8 @@ export interface BridgeDeps {
   tlsServerName: string;
   log: Logger;
   limits?: Partial<BridgeLimits>;
+  /** The client's address (behind a trusted proxy, the one it names), for the per-address cap. */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 export interface Bridge {
@@ -68,6 +70,7 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload });
   const sessions = new Set<TerminalSession>();
+  const addresses = new Map<TerminalSession, string>();
 
   const explainAndClose = (ws: WebSocket, message: Bilingual): void => {
     ws.send(JSON.stringify({ type: 'error', message }));
@@ -96,6 +99,14 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
             'zh-CN': `你已经打开了 ${mine} 个终端（上限 ${limits.perLearner} 个）。请先关闭一个再试。`,
           });
         }
+        const from = deps.clientAddress(req);
+        const here = [...addresses.values()].filter((a) => a === from).length;
+        if (here >= limits.perAddress) {
+          return explainAndClose(ws, {
+            en: `Too many terminals are open from your address (the limit is ${limits.perAddress}). Close some, then try again.`,
+            'zh-CN': `来自你的地址的终端太多（上限 ${limits.perAddress} 个）。请先关闭一些再试。`,
+          });
+        }
         if (sessions.size >= limits.total) {
           return explainAndClose(ws, { en: 'The lab is full right now. Try again in a minute.', 'zh-CN': '实验室当前已满，请一分钟后再试。' });
         }
@@ -108,10 +119,12 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
               tlsServerName: deps.tlsServerName,
             });
             sessions.add(session);
+            addresses.set(session, from);
             try {
               await session.run();
             } finally {
               sessions.delete(session);
+              addresses.delete(session);
             }
           },
           (err: Error) => {

@@ -28,8 +28,9 @@ export interface BridgeLimits {
   maxLineLength: number;
   /** Close a terminal with no traffic either way for this long. */
   idleTimeoutMs: number;
-  /** Open terminals per learner, and in all. */
+  /** Open terminals per learner, per client address (a class behind one NAT address), and in all. */
   perLearner: number;
+  perAddress: number;
   total: number;
   /** Largest WebSocket message accepted, in bytes. */
   maxPayload: number;
@@ -39,7 +40,8 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   maxLineLength: 16 * 1024,
   idleTimeoutMs: 30 * 60 * 1000,
   perLearner: 8,
-  total: 2000,
+  perAddress: 2400,
+  total: 3000,
   maxPayload: 64 * 1024,
 };
 

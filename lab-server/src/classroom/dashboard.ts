@@ -12,9 +12,9 @@ import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor, ProgressCell } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { clearCookie, clientAddress, INSTRUCTOR_COOKIE, instructorCookie, instructorOf, problem, refuseNonInstructor } from './identity.js';
+import { clearCookie, INSTRUCTOR_COOKIE, instructorCookie, instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
+import type { LoginThrottle } from './loginThrottle.js';
 import { verifyPassword } from './passwords.js';
-import type { RateLimit } from './rateLimit.js';
 import { readCookie } from '../http/learner.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
@@ -25,7 +25,9 @@ export interface DashboardDeps {
   learners: LearnerStore;
   sandboxes: Sandboxes;
   catalog: ExerciseCatalog;
-  loginLimit: RateLimit;
+  logins: LoginThrottle;
+  /** The client's address (behind a trusted proxy, the one it names). */
+  clientAddress: (req: IncomingMessage) => string;
   /** Base URL learners open, for join links (known once the web server listens). */
   publicUrl: () => string;
   /** Learners with a browser terminal open now. */
@@ -114,17 +116,15 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const b = await body(req, res);
       if (!b) return;
       const name = typeof b.name === 'string' ? b.name.trim() : '';
-      const wait = deps.loginLimit.hit(`instructor:${clientAddress(req)}:${name.toLowerCase()}`);
-      if (wait) {
-        res.setHeader('retry-after', String(wait));
-        return problem(res, 429, text(`Too many tries. Wait ${wait} seconds.`, `尝试次数过多，请等待 ${wait} 秒。`));
-      }
       const found = deps.store.instructorLogin(name);
-      if (!found || typeof b.password !== 'string' || !(await verifyPassword(b.password, found.passwordHash))) {
+      const from = deps.clientAddress(req);
+      const outcome = await deps.logins.attempt(`instructor ${name.toLowerCase()}`, from, async () => Boolean(found && typeof b.password === 'string' && (await verifyPassword(b.password, found.passwordHash))));
+      if (refusedLogin(res, outcome)) return;
+      if (!found || !outcome.ok) {
         return problem(res, 401, text('Wrong name or password. `maillab instructor add NAME` on the server creates an instructor.', '名字或密码错误。可在服务器上用 `maillab instructor add 名字` 创建教师账号。'));
       }
       res.setHeader('set-cookie', instructorCookie(deps.store.startInstructorSession(found.instructor.id)));
-      deps.store.audit(found.instructor.id, 'login', { from: clientAddress(req) });
+      deps.store.audit(found.instructor.id, 'login', { from });
       sendJson(res, 200, { instructor: { name: found.instructor.name } });
     },
 

@@ -8,6 +8,7 @@ import { LEARNER_COOKIE, readCookie } from '../http/learner.js';
 import { sendJson } from '../http/server.js';
 import type { ClassroomStore, Instructor } from '../store/classroom.js';
 import type { Learner, LearnerStore } from '../store/learners.js';
+import type { LoginOutcome } from './loginThrottle.js';
 
 export const INSTRUCTOR_COOKIE = 'maillab_instructor';
 const TWELVE_HOURS = 12 * 3600;
@@ -42,7 +43,22 @@ export function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, l
   problem(res, 401, text('Log in as an instructor first (on /instructor/).', '请先以教师身份登录（在 /instructor/ 页面）。'));
 }
 
-/** The client's address, for rate limits. */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/** 429 with Retry-After: this client must wait before trying again. */
+export function tooMany(res: ServerResponse, seconds: number): void {
+  res.setHeader('retry-after', String(seconds));
+  problem(res, 429, text(`Too many tries. Wait ${seconds} seconds, then try again.`, `尝试次数过多。请等待 ${seconds} 秒后再试。`));
+}
+
+/** 503: the lab has too much of this work queued right now; nobody in particular is at fault. */
+export function labBusy(res: ServerResponse, seconds = 10): void {
+  res.setHeader('retry-after', String(seconds));
+  problem(res, 503, text(`The lab is busy: many people are logging in or joining right now. Try again in ${seconds} seconds.`, `实验室正忙：很多人正在登录或加入。请 ${seconds} 秒后再试。`));
+}
+
+/** Answers a login that did not get as far as a wrong password (throttled or busy); false when it did. */
+export function refusedLogin(res: ServerResponse, outcome: LoginOutcome): boolean {
+  if (outcome.wait) tooMany(res, outcome.wait);
+  else if (outcome.busy) labBusy(res);
+  else return false;
+  return true;
 }

@@ -15,16 +15,23 @@ import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import { defaultWorld } from '../world/definition.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { clearCookie, clientAddress, problem } from './identity.js';
+import { clearCookie, labBusy, problem, refusedLogin, tooMany } from './identity.js';
+import type { LoginThrottle } from './loginThrottle.js';
 import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
+import { LabBusy, type WorkQueue } from './workQueue.js';
 
 export interface MembershipDeps {
   store: ClassroomStore;
   learners: LearnerStore;
   sandboxes: Sandboxes;
+  /** Joins per client address. */
   joinLimit: RateLimit;
-  loginLimit: RateLimit;
+  /** Makes new learners' sandboxes one at a time. */
+  joins: WorkQueue;
+  logins: LoginThrottle;
+  /** The client's address (behind a trusted proxy, the one it names). */
+  clientAddress: (req: IncomingMessage) => string;
   /** Ends the browser terminals of a learner who logs out. */
   endTerminals: (learnerId: string) => void;
 }
@@ -52,11 +59,6 @@ async function readCredentials(req: IncomingMessage, res: ServerResponse): Promi
   return { code: b.code.trim(), displayName: b.displayName.trim().normalize('NFC'), password: b.password };
 }
 
-function tooMany(res: ServerResponse, seconds: number): void {
-  res.setHeader('retry-after', String(seconds));
-  problem(res, 429, text(`Too many tries. Wait ${seconds} seconds, then try again.`, `尝试次数过多。请等待 ${seconds} 秒后再试。`));
-}
-
 /** A sandbox id for a new learner: never guessable from their name. */
 function newSandboxId(): string {
   return `learner-${randomBytes(6).toString('hex')}`;
@@ -65,7 +67,7 @@ function newSandboxId(): string {
 export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
   return {
     'POST /api/join': async (req, res) => {
-      const wait = deps.joinLimit.hit(`join:${clientAddress(req)}`);
+      const wait = deps.joinLimit.hit(deps.clientAddress(req));
       if (wait) return tooMany(res, wait);
       const c = await readCredentials(req, res);
       if (!c) return;
@@ -76,28 +78,43 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       }
       const weak = passwordProblem(c.password);
       if (weak) return problem(res, 400, weak);
-      if (deps.store.memberLogin(klass.id, c.displayName)) {
-        return problem(res, 409, text(`Someone in this class is already called "${c.displayName}". Choose another name, or log in if it is you.`, `班级里已经有人叫 "${c.displayName}"。请换一个名字；如果就是你，请直接登录。`));
+      const nameTaken = (): void =>
+        problem(res, 409, text(`Someone in this class is already called "${c.displayName}". Choose another name, or log in if it is you.`, `班级里已经有人叫 "${c.displayName}"。请换一个名字；如果就是你，请直接登录。`));
+      if (deps.store.memberLogin(klass.id, c.displayName)) return nameTaken();
+      let joined;
+      try {
+        // One sandbox (two RSA keys) at a time: a class joining at once queues instead of
+        // filling the thread pool everyone's mail reads wait on.
+        joined = await deps.joins.run(async () => {
+          if (deps.store.memberLogin(klass.id, c.displayName)) return undefined;
+          // A full copy of the default world, with mailbox passwords of its own.
+          const world = defaultWorld();
+          world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
+          const passwordHash = await hashPassword(c.password);
+          const sandboxId = newSandboxId();
+          await deps.sandboxes.create(sandboxId, world);
+          const { learner, token } = deps.learners.create({ sandboxId, anonymous: false, displayName: c.displayName });
+          deps.store.addMember(klass.id, learner.id, passwordHash);
+          return { world, token };
+        });
+      } catch (err) {
+        if (err instanceof LabBusy) return labBusy(res, 30);
+        throw err;
       }
-      // A full copy of the default world, with mailbox passwords of its own.
-      const world = defaultWorld();
-      world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
-      const sandboxId = newSandboxId();
-      await deps.sandboxes.create(sandboxId, world);
-      const { learner, token } = deps.learners.create({ sandboxId, anonymous: false, displayName: c.displayName });
-      deps.store.addMember(klass.id, learner.id, await hashPassword(c.password));
-      res.setHeader('set-cookie', learnerCookie(token));
-      sendJson(res, 201, { learner: { displayName: c.displayName }, class: { name: klass.name }, mailboxes: world.users.map((u) => ({ address: u.address, password: u.password })) });
+      if (!joined) return nameTaken();
+      res.setHeader('set-cookie', learnerCookie(joined.token));
+      sendJson(res, 201, { learner: { displayName: c.displayName }, class: { name: klass.name }, mailboxes: joined.world.users.map((u) => ({ address: u.address, password: u.password })) });
     },
 
     'POST /api/login': async (req, res) => {
       const c = await readCredentials(req, res);
       if (!c) return;
-      const wait = deps.loginLimit.hit(`login:${clientAddress(req)}:${c.displayName.toLowerCase()}`);
-      if (wait) return tooMany(res, wait);
       const klass = deps.store.classByCode(c.code);
       const member = klass ? deps.store.memberLogin(klass.id, c.displayName) : undefined;
-      if (!klass || !member || !(await verifyPassword(c.password, member.passwordHash))) {
+      const account = `learner ${klass?.id ?? c.code} ${c.displayName.toLowerCase()}`;
+      const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => Boolean(member && (await verifyPassword(c.password, member.passwordHash))));
+      if (refusedLogin(res, outcome)) return;
+      if (!klass || !member || !outcome.ok) {
         return problem(res, 401, text('Join code, name or password is wrong. Check all three; your instructor can reset your access.', '加入码、名字或密码有误。请检查这三项；老师可以帮你重置。'));
       }
       res.setHeader('set-cookie', learnerCookie(deps.store.startLearnerSession(member.learnerId)));

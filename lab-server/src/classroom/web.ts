@@ -12,13 +12,16 @@ import { learnerResolver, terminalRequester, type Requester } from '../http/lear
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
+import type { LabLimits } from '../limits.js';
 import type { LabMode } from '../world/access.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { dashboardRoutes } from './dashboard.js';
 import { learnerOf } from './identity.js';
 import { meRoute } from './me.js';
 import { membershipRoutes } from './membership.js';
+import { LoginThrottle } from './loginThrottle.js';
 import { RateLimit } from './rateLimit.js';
+import { WorkQueue } from './workQueue.js';
 
 export interface PeopleDeps {
   mode: LabMode;
@@ -30,6 +33,9 @@ export interface PeopleDeps {
   publicUrl: () => string;
   terminalOwners: () => Set<string>;
   endTerminals: (learnerId: string) => void;
+  limits: LabLimits;
+  /** The client's address (behind a trusted proxy, the one it names). */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 export interface People {
@@ -49,8 +55,7 @@ export function people(deps: PeopleDeps): People {
       terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox),
     };
   }
-  // Ten joins a minute per address; ten login tries per five minutes per address and name.
-  const loginLimit = new RateLimit(10, 5 * 60 * 1000);
+  const logins = new LoginThrottle(deps.limits);
   const loggedIn = (req: IncomingMessage): Requester | undefined => {
     const learner = learnerOf(req, deps.learners);
     return learner ? { learnerId: learner.id, sandboxId: learner.sandboxId } : undefined;
@@ -58,13 +63,23 @@ export function people(deps: PeopleDeps): People {
   return {
     routes: {
       'GET /api/me': me,
-      ...membershipRoutes({ store: deps.store, learners: deps.learners, sandboxes: deps.sandboxes, joinLimit: new RateLimit(10, 60 * 1000), loginLimit, endTerminals: deps.endTerminals }),
+      ...membershipRoutes({
+        store: deps.store,
+        learners: deps.learners,
+        sandboxes: deps.sandboxes,
+        joinLimit: new RateLimit(deps.limits.joinsPerAddress, 10 * 60_000),
+        joins: new WorkQueue(1, deps.limits.joinsWaiting),
+        logins,
+        clientAddress: deps.clientAddress,
+        endTerminals: deps.endTerminals,
+      }),
       ...dashboardRoutes({
         store: deps.store,
         learners: deps.learners,
         sandboxes: deps.sandboxes,
         catalog: deps.catalog,
-        loginLimit,
+        logins,
+        clientAddress: deps.clientAddress,
         publicUrl: deps.publicUrl,
         terminalOwners: deps.terminalOwners,
         endTerminals: deps.endTerminals,

@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { createGzip } from 'node:zlib';
+import type { ProxyTrust } from './clientAddress.js';
+import { limitWebServer, timeoutCheckInterval, type WebLimits } from './webLimits.js';
 
 /** A route handler; `params` holds the values of ":name" segments of its pattern. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: Record<string, string>) => Promise<void> | void;
@@ -117,8 +119,13 @@ export function crossSite(req: IncomingMessage): boolean {
   }
 }
 
-export function createWebServer(siteDir: string, routes: Record<string, Route>): Server {
-  return createServer((req, res) => {
+export interface WebOptions {
+  limits: WebLimits;
+  proxies: ProxyTrust;
+}
+
+export function createWebServer(siteDir: string, routes: Record<string, Route>, options: WebOptions): Server {
+  const server = createServer({ connectionsCheckingInterval: timeoutCheckInterval(options.limits) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
     const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     void (async () => {
@@ -140,4 +147,6 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>):
       }
     })();
   });
+  limitWebServer(server, options.limits, options.proxies);
+  return server;
 }

@@ -3,6 +3,7 @@
  * is given its sandbox the moment it is accepted, then an ImapSession runs it.
  */
 import type { Logger } from '../log.js';
+import type { ConnectionCaps } from '../net/connectionCaps.js';
 import { createSessionListener, type SessionListener } from '../net/sessionListener.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
@@ -13,6 +14,10 @@ export interface ImapDeps {
   tls: TlsMaterial;
   log: Logger;
   requireTlsAuth: boolean;
+  /** Caps on open connections, shared by every mail listener. */
+  caps: ConnectionCaps;
+  /** Idle time a client from outside the lab has before it logs in. */
+  preLoginTimeoutMs: number;
   /** Largest message APPEND accepts, in octets. */
   maxMessageSize: number;
   /** Counts every command under the listener's name (imap, imaps). */
@@ -34,6 +39,8 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
     tls: deps.tls,
     access: deps.access,
     log: deps.log,
+    caps: deps.caps,
+    preLoginTimeoutMs: deps.preLoginTimeoutMs,
     maxLineLength: IMAP_MAX_LINE,
     idleTimeoutMs: IMAP_IDLE_TIMEOUT_MS,
     idleReason: 'Autologout: idle for 30 minutes. Reconnect to continue',
@@ -41,6 +48,7 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
       unavailable: '* BYE [UNAVAILABLE] This lab sandbox is not available. Reconnect later\r\n',
       idle: '* BYE Autologout: idle for 30 minutes. Reconnect to continue\r\n',
       internalError: '* BYE [SERVERBUG] Internal error. Reconnect and try again\r\n',
+      refused: (reason) => `* BYE [UNAVAILABLE] ${reason}\r\n`,
     },
     createSession: (channel, scope, startTls) =>
       new ImapSession(channel, scope, {

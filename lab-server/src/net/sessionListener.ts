@@ -8,7 +8,8 @@ import { createServer as createPlainServer, type Server, type Socket } from 'nod
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import type { TlsMaterial } from '../tls/certificate.js';
-import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import { TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { capMessage, guardMailListener, type ConnectionCaps } from './connectionCaps.js';
 import { LineChannel } from './lineChannel.js';
 
 export interface LineSession {
@@ -27,8 +28,12 @@ export interface SessionListenerOptions {
   log: Logger;
   maxLineLength: number;
   idleTimeoutMs: number;
+  /** Caps on open connections, shared by every mail listener. */
+  caps: ConnectionCaps;
+  /** Idle time a client from outside the lab has before it logs in (and to finish a TLS handshake). */
+  preLoginTimeoutMs: number;
   /** Whole lines (with CRLF) sent when there is no session to say goodbye for us. */
-  lines: { unavailable: string; idle: string; internalError: string };
+  lines: { unavailable: string; idle: string; internalError: string; refused(reason: string): string };
   /** Why an idle session is closed (passed to its abort). */
   idleReason: string;
   createSession(channel: LineChannel, scope: ConnectionScope, startTls: (() => Promise<void>) | undefined): LineSession;
@@ -48,8 +53,10 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
     socket.on('error', () => undefined);
     const channel = new LineChannel(socket, o.maxLineLength);
     let session: LineSession | undefined;
+    let loggedIn = false;
     socket.setTimeout(o.idleTimeoutMs, () => {
-      if (session) void session.abort(o.idleReason);
+      if (!loggedIn && session) void session.abort(`No login within ${Math.round(o.preLoginTimeoutMs / 1000)} seconds. Reconnect and log in`);
+      else if (session) void session.abort(o.idleReason);
       else void channel.write(o.lines.idle).then(() => channel.destroy());
     });
     void (async () => {
@@ -62,12 +69,22 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         channel.close();
         return;
       }
+      guard.of(socket.remoteAddress, socket.remotePort)?.started(scope.viaBridge);
+      // A client from outside must log in soon; the browser terminals keep the idle timeout.
+      if (!scope.viaBridge) socket.setTimeout(o.preLoginTimeoutMs);
+      const onLogin = (): void => {
+        loggedIn = true;
+        socket.setTimeout(o.idleTimeoutMs);
+      };
       const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context));
       session = current;
       sessions.add(current);
       const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
+      const onFailures = (): void => void current.abort('Too many wrong passwords on this connection. Check the user name and password, then reconnect');
       scope.events.on('reset', onReset);
       scope.events.on('deleted', onReset);
+      scope.events.once('login', onLogin);
+      scope.events.on(TOO_MANY_FAILURES, onFailures);
       try {
         await current.run();
       } catch (err) {
@@ -77,6 +94,8 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         sessions.delete(current);
         scope.events.off('reset', onReset);
         scope.events.off('deleted', onReset);
+        scope.events.off('login', onLogin);
+        scope.events.off(TOO_MANY_FAILURES, onFailures);
         scope.release();
         channel.close();
       }
@@ -86,6 +105,14 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
   // tls.createServer ignores a bare secureContext, so the listener gets key and cert directly.
   const server = o.implicitTls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert }, onSocket) : createPlainServer(onSocket);
   server.on('tlsClientError', () => undefined);
+  const guard = guardMailListener(server, {
+    caps: o.caps,
+    group: o.name,
+    handoffs: o.access.handoffs,
+    ...(o.implicitTls ? { tls: o.tls.context } : {}),
+    refusal: (reached) => o.lines.refused(capMessage(o.caps, reached)),
+    startDeadlineMs: o.preLoginTimeoutMs,
+  });
 
   return {
     server,

@@ -3,6 +3,7 @@
  * given its sandbox the moment it is accepted, then a Pop3Session runs it.
  */
 import type { Logger } from '../log.js';
+import type { ConnectionCaps } from '../net/connectionCaps.js';
 import { createSessionListener, type SessionListener } from '../net/sessionListener.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
@@ -17,6 +18,10 @@ export interface Pop3Deps {
   requireTlsAuth: boolean;
   /** Counts every command under the listener's name (pop3, pop3s). */
   onCommand?: (service: string, verb: string) => void;
+  /** Caps on open connections, shared by every mail listener. */
+  caps: ConnectionCaps;
+  /** Idle time a client from outside the lab has before it logs in. */
+  preLoginTimeoutMs: number;
 }
 
 /** RFC 1939 §3: an autologout timer of at least 10 minutes. */
@@ -34,6 +39,8 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
     tls: deps.tls,
     access: deps.access,
     log: deps.log,
+    caps: deps.caps,
+    preLoginTimeoutMs: deps.preLoginTimeoutMs,
     maxLineLength: MAX_LINE,
     idleTimeoutMs: POP3_IDLE_TIMEOUT_MS,
     idleReason: 'Autologout: idle for 10 minutes. Reconnect to continue',
@@ -41,6 +48,7 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
       unavailable: '-ERR [SYS/TEMP] This lab sandbox is not available. Reconnect later\r\n',
       idle: '-ERR Autologout: idle for 10 minutes. Reconnect to continue\r\n',
       internalError: '-ERR [SYS/TEMP] Internal error; nothing was deleted. Reconnect and try again\r\n',
+      refused: (reason) => `-ERR [SYS/TEMP] ${reason}\r\n`,
     },
     createSession: (channel, scope, startTls) =>
       new Pop3Session(channel, scope, {

@@ -178,10 +178,9 @@ export class Pop3Session {
   }
 
   private async login(login: string, password: string): Promise<void> {
-    const user = this.options.access.authenticate(this.scope, login, password);
+    // A wrong password is answered after a delay; a few of them close the connection.
+    const user = await this.options.access.login(this.scope, login, password);
     if (!user) {
-      // Slow down password guessing a little.
-      await new Promise((r) => setTimeout(r, 300));
       return this.err('[AUTH] Wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com');
     }
     const mailbox = this.scope.sandbox.mailbox(user);

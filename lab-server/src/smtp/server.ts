@@ -11,9 +11,10 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import type { Logger } from '../log.js';
+import { RepeatedEvents, type Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import type { LabMetrics } from '../operations/metrics.js';
+import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { ConnectionScope, SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
@@ -38,6 +39,10 @@ export interface SmtpDeps {
   mta?: LabMta;
   /** Counts commands and 4xx/5xx replies under this listener's service id. */
   metrics?: { counters: LabMetrics; service: string };
+  /** Caps on open connections, shared by every mail listener. */
+  caps: ConnectionCaps;
+  /** Idle time a client from outside the lab has before AUTH on 587 and 465 (port 25 has no login). */
+  preLoginTimeoutMs: number;
 }
 
 /** How the receiving side sees a client: a lab MTA by its lab address, anyone else as they are. */
@@ -86,6 +91,16 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
     text: '5.5.1 A message is already started: go on with RCPT TO and DATA, or send RSET to start over',
   },
   {
+    code: 421,
+    startsWith: 'Error: too many unauthenticated commands',
+    text: '4.7.0 Too many commands before AUTH: on this port log in first (STARTTLS, EHLO, then AUTH PLAIN or AUTH LOGIN). Reconnect and try again',
+  },
+  {
+    code: 421,
+    startsWith: 'Timeout - closing connection',
+    text: '4.4.2 Timeout: nothing came for too long, closing the connection. Reconnect (and log in promptly on the submission ports)',
+  },
+  {
     code: 500,
     startsWith: 'Error: command not recognized',
     text: '5.5.2 Command not recognized. Try EHLO, MAIL FROM:<you@example.com>, RCPT TO:<bob@example.com>, DATA, RSET, NOOP or QUIT',
@@ -95,12 +110,22 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
 /** An RFC 3463 enhanced status code at the start of a reply text: "5.7.1 ...". */
 const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
+/** The parts of smtp-server's connection that per-connection idle timeouts need. */
+interface ConnectionInternals {
+  id: string;
+  _socket: Socket;
+  _armTimeout(socket?: Socket): void;
+  _onTimeout(): void;
+}
+
 class LabSmtpServer extends SMTPServer {
   metrics: SmtpDeps['metrics'];
   /** Each session's connection (armed faults drop connections). */
   readonly connectionOf = new WeakMap<SMTPServerSession, unknown>();
   /** Called with every new connection (faults wrap DATA and STARTTLS). */
   onNewConnection?: (connection: unknown) => void;
+  private readonly idleTimeouts = new Map<string, number>();
+  private readonly byId = new Map<string, ConnectionInternals>();
 
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
@@ -136,7 +161,22 @@ class LabSmtpServer extends SMTPServer {
           onCommand(command, callback);
         };
       }
+      // The idle timeout of each connection may differ (short before login for clients from outside).
+      const inner = connection as unknown as ConnectionInternals;
+      this.byId.set(inner.id, inner);
+      inner._armTimeout = (s = inner._socket) => s.setTimeout(this.idleTimeouts.get(inner.id) ?? SMTP_IDLE_TIMEOUT_MS, () => inner._onTimeout());
+      inner._socket.once('close', () => {
+        this.byId.delete(inner.id);
+        this.idleTimeouts.delete(inner.id);
+      });
     }
+  }
+
+  /** Sets one session's idle timeout (undefined: the listener's usual one) and restarts it. */
+  setIdleTimeout(sessionId: string, ms: number | undefined): void {
+    if (ms === undefined) this.idleTimeouts.delete(sessionId);
+    else this.idleTimeouts.set(sessionId, ms);
+    this.byId.get(sessionId)?._armTimeout();
   }
 
   /** The host name in this listener's banner. */
@@ -165,6 +205,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
   const component = role === 'mx' ? `smtp/${identity.host}` : `smtp/${role}`;
   const peers = new WeakMap<SMTPServerSession, Peer>();
   const saslMethods = new WeakMap<SMTPServerSession, string>();
+  const authFailures = new RepeatedEvents(deps.log, component);
 
   /** A relay from a lab MTA: its lab address (from the handoff) and its PTR name in the sandbox's DNS. */
   const findPeer = async (session: SMTPServerSession, scope: ConnectionScope): Promise<Peer> => {
@@ -209,6 +250,9 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       deps.access.forConnection(session.remoteAddress, session.remotePort).then(
         async (scope) => {
           scopes.set(session, scope);
+          guard.of(session.remoteAddress, session.remotePort)?.started(scope.viaBridge);
+          // A mail client from outside must log in soon; a learner's terminal keeps the long timeout.
+          if (requireAuth && !scope.viaBridge) server.setIdleTimeout(session.id, deps.preLoginTimeoutMs);
           if (role !== 'mx') return callback();
           const mta = await deps.world.mta(scope.sandbox, identity.domain);
           const peer = await findPeer(session, scope);
@@ -239,17 +283,23 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     },
 
     onAuth(auth, session, callback) {
-      const user = deps.access.authenticate(scopeOf(session), auth.username ?? '', auth.password ?? '');
-      if (!user) {
-        deps.log(component, `authentication failed for ${JSON.stringify(auth.username)} from ${session.remoteAddress}`);
-        const err = Object.assign(
-          new Error('5.7.8 Authentication failed: wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com'),
-          { responseCode: 535 },
-        );
-        return callback(err);
-      }
-      saslMethods.set(session, auth.method);
-      callback(null, { user: user.address });
+      const scope = scopeOf(session);
+      void deps.access.login(scope, auth.username ?? '', auth.password ?? '').then((user) => {
+        if (!user) {
+          authFailures.note(session.remoteAddress, `authentication failed for ${JSON.stringify(auth.username)} from ${session.remoteAddress}`);
+          if (scope.authFailures >= deps.access.loginPolicy.failuresPerConnection) {
+            return callback(Object.assign(new Error(`4.7.0 Too many failed logins on this connection. Check the user name and password, then reconnect`), { responseCode: 421 }));
+          }
+          const err = Object.assign(
+            new Error('5.7.8 Authentication failed: wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com'),
+            { responseCode: 535 },
+          );
+          return callback(err);
+        }
+        server.setIdleTimeout(session.id, undefined);
+        saslMethods.set(session, auth.method);
+        callback(null, { user: user.address });
+      });
     },
 
     onMailFrom(address, session, callback) {
@@ -383,6 +433,14 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
   server.metrics = deps.metrics;
   if (faults) server.onNewConnection = faults.install;
   server.on('error', (err) => deps.log(component, `error: ${err.message}`));
+  const guard = guardMailListener(server.server, {
+    caps: deps.caps,
+    group: component,
+    handoffs: deps.access.handoffs,
+    ...(role === 'submissions' ? { tls: deps.tls.context } : {}),
+    refusal: (reached) => `421 4.7.0 ${server.hostName} ${capMessage(deps.caps, reached)}\r\n`,
+    startDeadlineMs: deps.preLoginTimeoutMs,
+  });
   return server;
 }
 

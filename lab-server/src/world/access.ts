@@ -22,7 +22,22 @@ export interface ConnectionScope {
   events: EventEmitter;
   /** Stops forwarding sandbox events; call when the connection ends. */
   release(): void;
+  /** Wrong passwords sent on this connection so far. */
+  authFailures: number;
 }
+
+/** How hard a connection may guess passwords (Dovecot: auth_failure_delay, three tries). */
+export interface LoginPolicy {
+  failureDelayMs: number;
+  failuresPerConnection: number;
+}
+
+/**
+ * Events on ConnectionScope.events besides 'reset' and 'deleted':
+ *   'login'          a password was accepted (the connection is no longer pre-login);
+ *   'too-many-failures'  after the reply to the last wrong password allowed: close the connection.
+ */
+export const TOO_MANY_FAILURES = 'too-many-failures';
 
 export type LabMode = 'single' | 'classroom';
 
@@ -35,6 +50,7 @@ export class SandboxAccess {
     /** The sandbox that connections from outside the lab reach before they log in. */
     readonly externalSandboxId: string,
     readonly mode: LabMode = 'single',
+    readonly loginPolicy: LoginPolicy = { failureDelayMs: 1000, failuresPerConnection: 3 },
   ) {}
 
   /** Decides the sandbox of a connection the moment it is accepted. */
@@ -61,11 +77,29 @@ export class SandboxAccess {
     }
     return undefined;
   }
+
+  /**
+   * A login on a mail connection: the password check, then for a wrong password a delay before
+   * the answer, and after the last allowed failure the connection is told to close.
+   */
+  async login(scope: ConnectionScope, login: string, password: string): Promise<WorldUser | undefined> {
+    // A try pipelined after the last allowed one is not even checked.
+    const user = scope.authFailures < this.loginPolicy.failuresPerConnection ? this.authenticate(scope, login, password) : undefined;
+    if (user) {
+      scope.events.emit('login', user);
+      return user;
+    }
+    scope.authFailures++;
+    await new Promise((r) => setTimeout(r, this.loginPolicy.failureDelayMs));
+    // After the caller has answered this one (its reply is written before immediates run).
+    if (scope.authFailures >= this.loginPolicy.failuresPerConnection) setImmediate(() => scope.events.emit(TOO_MANY_FAILURES));
+    return undefined;
+  }
 }
 
 function scopeFor(sandbox: Sandbox, viaBridge: boolean, owner: string | undefined): ConnectionScope {
   const events = new EventEmitter();
-  const scope: ConnectionScope = { sandbox, viaBridge, events, release: () => undefined };
+  const scope: ConnectionScope = { sandbox, viaBridge, events, release: () => undefined, authFailures: 0 };
   if (owner !== undefined) scope.owner = owner;
   moveScope(scope, sandbox);
   return scope;

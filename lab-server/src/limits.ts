@@ -1,0 +1,75 @@
+/**
+ * The limits that keep one client from taking the lab away from everyone else: connection
+ * caps and timeouts on every port, login throttling, joins. The defaults let a class of 300
+ * behind one NAT address work without ever meeting them; tests and the benchmark lower them
+ * through LabConfig.limits.
+ */
+
+export interface LabLimits {
+  /** Open connections to one mail port from one address (Thunderbird keeps up to 5 per account). */
+  mailConnectionsPerAddress: number;
+  /** Open connections to all the mail ports together, from anywhere. */
+  mailConnections: number;
+  /**
+   * Idle time allowed to a mail client from outside the lab before it logs in (Dovecot gives
+   * three minutes, Postfix under stress ten seconds). Port 25 has no login: it keeps the
+   * SMTP idle timeout. The browser terminals' own connections are not affected.
+   */
+  mailPreLoginTimeoutMs: number;
+  /** Wrong passwords one SMTP, POP3 or IMAP connection may send before it is closed. */
+  mailAuthFailuresPerConnection: number;
+  /** How long each wrong password's answer is held back (Dovecot's auth_failure_delay). */
+  mailAuthFailureDelayMs: number;
+
+  /** Open web connections from one address (six per browser, 300 browsers); a trusted proxy counts only in the total. */
+  httpConnectionsPerAddress: number;
+  httpConnections: number;
+  /** Time for a client to send a request's headers, and its whole request. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  httpKeepAliveTimeoutMs: number;
+
+  /** Wrong passwords one (account, address) pair may try before each next try must wait. */
+  loginFreeFailures: number;
+  /** The first wait; it doubles with each further wrong password, up to loginMaxDelayMs. */
+  loginFirstDelayMs: number;
+  loginMaxDelayMs: number;
+  /**
+   * Wrong passwords a minute across the whole server beyond which the lab is under attack:
+   * then every pair waits from its first wrong password on (a right password still works).
+   */
+  loginBusyFailuresPerMinute: number;
+  /** Password checks (scrypt) running at once, and waiting; beyond that the answer is 503. */
+  passwordChecksAtOnce: number;
+  passwordChecksWaiting: number;
+
+  /** Joins from one address in ten minutes (a whole class behind one NAT address fits). */
+  joinsPerAddress: number;
+  /** Joins waiting for their sandbox to be made (one at a time); beyond that the answer is 503. */
+  joinsWaiting: number;
+}
+
+export const DEFAULT_LIMITS: LabLimits = {
+  mailConnectionsPerAddress: 2000,
+  mailConnections: 10_000,
+  mailPreLoginTimeoutMs: 60_000,
+  mailAuthFailuresPerConnection: 3,
+  mailAuthFailureDelayMs: 1000,
+
+  httpConnectionsPerAddress: 2000,
+  httpConnections: 6000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  httpKeepAliveTimeoutMs: 5000,
+
+  loginFreeFailures: 5,
+  loginFirstDelayMs: 1000,
+  loginMaxDelayMs: 15 * 60_000,
+  loginBusyFailuresPerMinute: 120,
+  passwordChecksAtOnce: 2,
+  passwordChecksWaiting: 1000,
+
+  joinsPerAddress: 500,
+  joinsWaiting: 1000,
+};

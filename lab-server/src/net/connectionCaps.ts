@@ -1,0 +1,180 @@
+/**
+ * Caps on open connections, per client address and in all, checked the moment a listener
+ * accepts a socket, before any TLS handshake or protocol work. A socket over a cap gets its
+ * protocol's own refusal (SMTP 421 4.7.0, POP3 -ERR [SYS/TEMP], IMAP * BYE, HTTP 503) and is
+ * closed. Connections the lab opens to itself (browser terminals, MTA relays) are never
+ * refused and leave the count once their session knows them; they have limits of their own.
+ */
+import type { Server, Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { plainAddress } from './addressList.js';
+import type { HandoffRegistry } from './handoff.js';
+
+export type CapReached = 'address' | 'total';
+
+export interface Slot {
+  release(): void;
+}
+
+export class ConnectionCaps {
+  private open = 0;
+  private readonly perKey = new Map<string, number>();
+
+  constructor(
+    readonly perAddress: number,
+    readonly total: number,
+  ) {}
+
+  /** Takes a slot, or says which cap is reached. Without an address only the total counts. */
+  take(group: string, address: string | undefined): Slot | CapReached {
+    if (this.open >= this.total) return 'total';
+    const key = address === undefined ? undefined : `${group} ${plainAddress(address)}`;
+    const mine = key === undefined ? 0 : (this.perKey.get(key) ?? 0);
+    if (mine >= this.perAddress) return 'address';
+    this.open++;
+    if (key !== undefined) this.perKey.set(key, mine + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.open--;
+        if (key === undefined) return;
+        const left = (this.perKey.get(key) ?? 1) - 1;
+        if (left > 0) this.perKey.set(key, left);
+        else this.perKey.delete(key);
+      },
+    };
+  }
+}
+
+export interface GuardOptions {
+  caps: ConnectionCaps;
+  /** Per-address counts are kept per listener (a class's IMAP connections do not use up SMTP). */
+  group: string;
+  /** True for a connection the lab opened to itself; asked only when a cap is reached. */
+  isInternal(socket: Socket): Promise<boolean>;
+  /** Counted only in the total, not per address (a trusted reverse proxy). */
+  totalOnly?(address: string): boolean;
+  /** Says why (in the protocol's words) and closes. */
+  refuse(socket: Socket, reached: CapReached): void;
+  /**
+   * Time a connection has to reach its session (TLS handshake included); 0 for none. A
+   * client that connects and then says nothing, or never finishes a handshake, is dropped.
+   */
+  startDeadlineMs: number;
+}
+
+export interface Admission {
+  /** The session knows its connection now; `internal` when the lab itself opened it. */
+  started(internal: boolean): void;
+}
+
+export interface ConnectionGuard {
+  /** The admission of an accepted connection, by its peer's address and port. */
+  of(address: string | undefined, port: number | undefined): Admission | undefined;
+  /** Gives up a connection's slot (an HTTP connection upgraded to a terminal, which has caps of its own). */
+  release(socket: Socket): void;
+}
+
+const endpoint = (address: string | undefined, port: number | undefined): string => `${plainAddress(address ?? '')}:${port ?? ''}`;
+
+/** Puts the caps in front of a listener's own connection handling. */
+export function guardConnections(server: Server, o: GuardOptions): ConnectionGuard {
+  const handlers = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  const admissions = new Map<string, Admission>();
+  const slots = new WeakMap<Socket, Slot>();
+  const pass = (socket: Socket): void => {
+    for (const handler of handlers) handler.call(server, socket);
+  };
+
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => undefined);
+    const address = socket.remoteAddress ?? 'unknown';
+    const slot = o.caps.take(o.group, o.totalOnly?.(address) ? undefined : address);
+    if (typeof slot === 'string') {
+      void o.isInternal(socket).then(
+        (internal) => (internal ? pass(socket) : o.refuse(socket, slot)),
+        () => o.refuse(socket, slot),
+      );
+      return;
+    }
+    slots.set(socket, slot);
+    const key = endpoint(socket.remoteAddress, socket.remotePort);
+    const deadline = o.startDeadlineMs > 0 ? setTimeout(() => socket.destroy(), o.startDeadlineMs) : undefined;
+    deadline?.unref();
+    admissions.set(key, {
+      started(internal) {
+        clearTimeout(deadline);
+        if (internal) slot.release();
+      },
+    });
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      slot.release();
+      admissions.delete(key);
+    });
+    pass(socket);
+  });
+
+  return {
+    of: (address, port) => admissions.get(endpoint(address, port)),
+    release: (socket) => slots.get(socket)?.release(),
+  };
+}
+
+/** Why a mail connection was refused, for the protocol's refusal line. */
+export function capMessage(caps: ConnectionCaps, reached: CapReached): string {
+  return reached === 'address'
+    ? `Too many connections from your address (at most ${caps.perAddress} to this port). Close some, then try again`
+    : `Too many connections to the lab right now (at most ${caps.total}). Try again in a minute`;
+}
+
+export interface MailGuardOptions {
+  caps: ConnectionCaps;
+  group: string;
+  handoffs: HandoffRegistry;
+  /** For implicit-TLS ports: the refusal is said inside TLS, where the client can read it. */
+  tls?: SecureContext;
+  /** The whole refusal line, CRLF included. */
+  refusal(reached: CapReached): string;
+  startDeadlineMs: number;
+}
+
+/** The guard of a mail listener (SMTP, POP3, IMAP): its lab-internal connections are those handed off. */
+export function guardMailListener(server: Server, o: MailGuardOptions): ConnectionGuard {
+  return guardConnections(server, {
+    caps: o.caps,
+    group: o.group,
+    isInternal: async (socket) => Boolean(await o.handoffs.claim(socket.remoteAddress, socket.remotePort)),
+    refuse: (socket, reached) => sayAndClose(socket, o.refusal(reached), o.tls),
+    startDeadlineMs: o.startDeadlineMs,
+  });
+}
+
+/**
+ * TLS refusals a second: each costs a handshake, so past this a refused implicit-TLS client is
+ * just disconnected (a flood of them must not turn into a flood of RSA signatures).
+ */
+const TLS_REFUSALS_PER_SECOND = 20;
+let tlsRefusals = { second: 0, count: 0 };
+
+/** Writes one line and closes; through a TLS handshake first on an implicit-TLS port. */
+function sayAndClose(socket: Socket, line: string, tls: SecureContext | undefined): void {
+  if (tls) {
+    const second = Math.floor(Date.now() / 1000);
+    if (tlsRefusals.second !== second) tlsRefusals = { second, count: 0 };
+    if (++tlsRefusals.count > TLS_REFUSALS_PER_SECOND) {
+      socket.destroy();
+      return;
+    }
+  }
+  const stream = tls ? new TLSSocket(socket, { isServer: true, secureContext: tls }) : socket;
+  const giveUp = setTimeout(() => stream.destroy(), 5000);
+  giveUp.unref();
+  stream.on('error', () => stream.destroy());
+  stream.once('close', () => clearTimeout(giveUp));
+  if (tls) stream.once('secure', () => stream.end(line));
+  else stream.end(line);
+}

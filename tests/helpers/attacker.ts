@@ -1,0 +1,51 @@
+/**
+ * The attacker as a process of its own, as it would be in life: the lab's event loop is not
+ * charged with the attacker's client work, so a test measures the server. Commands arrive as
+ * JSON lines on stdin, each answered with one JSON line on stdout (see Attacker in attacks.ts).
+ */
+import { createInterface } from 'node:readline';
+import { allClosed, closeAll, firstLines, openIdle, type HeldConnection } from './attacks.js';
+
+let held: HeldConnection[] = [];
+let trickle: NodeJS.Timeout | undefined;
+
+async function run(cmd: Record<string, any>): Promise<unknown> {
+  switch (cmd.op) {
+    case 'open': {
+      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls });
+      await firstLines(fresh, cmd.timeoutMs ?? 5000).catch(() => undefined);
+      held.push(...fresh);
+      const firsts: Record<string, number> = {};
+      for (const h of fresh) firsts[h.first] = (firsts[h.first] ?? 0) + 1;
+      return { firsts, open: fresh.filter((h) => !h.closed).length };
+    }
+    case 'write':
+      for (const h of held) if (!h.closed) h.socket.write(cmd.text);
+      return {};
+    case 'trickle':
+      clearInterval(trickle);
+      trickle = setInterval(() => held.forEach((h) => h.closed || h.socket.write(cmd.text)), cmd.everyMs);
+      return {};
+    case 'waitClosed': {
+      const open = held.filter((h) => !h.closed && (cmd.first === undefined || h.first.startsWith(cmd.first)));
+      try {
+        return { ms: await allClosed(open, cmd.timeoutMs) };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    }
+    case 'close':
+      clearInterval(trickle);
+      closeAll(held);
+      held = [];
+      return {};
+    default:
+      return { error: `unknown op ${cmd.op}` };
+  }
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  void run(JSON.parse(line) as Record<string, any>).then((result) => process.stdout.write(JSON.stringify(result) + '\n'));
+});
+lines.on('close', () => process.exit(0));

@@ -1,0 +1,128 @@
+/**
+ * Hostile clients for the limit tests (and the "hostile neighbour" benchmark): many idle
+ * connections from one address, each classified by the first line the server sends.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+
+export interface HeldConnection {
+  socket: Socket;
+  /** The first line the server sent ('' until it sends one, or when it closed without a word). */
+  first: string;
+  /** Whether the connection is closed. */
+  closed: boolean;
+}
+
+/**
+ * Opens `count` connections to 127.0.0.1:port from `from` and resolves once each is connected
+ * (or refused). They go out 100 at a time so the kernel's accept queue drops none of them to
+ * SYN retries. `first` and `closed` keep updating afterwards.
+ */
+export async function openIdle(port: number, options: { count: number; from: string; tls?: boolean }): Promise<HeldConnection[]> {
+  const held: HeldConnection[] = [];
+  for (let done = 0; done < options.count; done += 100) {
+    const batch = Array.from({ length: Math.min(100, options.count - done) }, () => openOne(port, options.from, options.tls ?? false));
+    held.push(...(await Promise.all(batch)));
+  }
+  return held;
+}
+
+function openOne(port: number, from: string, tls: boolean): Promise<HeldConnection> {
+  return new Promise((resolve) => {
+    const plain = connect({ port, host: '127.0.0.1', localAddress: from });
+    const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
+    plain.on('error', () => undefined);
+    const held: HeldConnection = { socket, first: '', closed: false };
+    let data = '';
+    socket.on('data', (d: Buffer) => {
+      if (held.first) return;
+      data += d.toString('latin1');
+      const nl = data.indexOf('\r\n');
+      if (nl >= 0) held.first = data.slice(0, nl);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      held.closed = true;
+      resolve(held);
+    });
+    socket.once(tls ? 'secureConnect' : 'connect', () => resolve(held));
+  });
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<number> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what()} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - started;
+}
+
+/** Waits until each connection has its first line or is closed. */
+export function firstLines(held: HeldConnection[], timeoutMs: number): Promise<number> {
+  return until(() => held.every((h) => h.first || h.closed), timeoutMs, () => `${held.filter((h) => !h.first && !h.closed).length} connections still silent`);
+}
+
+/** Waits until the server has closed every connection; resolves with how long it took. */
+export function allClosed(held: HeldConnection[], timeoutMs: number): Promise<number> {
+  return until(() => held.every((h) => h.closed), timeoutMs, () => `${held.filter((h) => !h.closed).length} connections still open`);
+}
+
+export function closeAll(held: HeldConnection[]): void {
+  for (const h of held) h.socket.destroy();
+}
+
+/** Connections held by a separate attacker process (tests/helpers/attacker.ts). */
+export class Attacker {
+  private buffered = '';
+  private waiting: Array<(line: string) => void> = [];
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (d: Buffer) => {
+      this.buffered += d.toString();
+      let nl: number;
+      while ((nl = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+  }
+
+  static start(): Attacker {
+    const script = fileURLToPath(new URL('./attacker.ts', import.meta.url));
+    return new Attacker(spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'pipe' }));
+  }
+
+  private ask<T>(cmd: Record<string, unknown>): Promise<T> {
+    return new Promise((resolve) => {
+      this.waiting.push((line) => resolve(JSON.parse(line) as T));
+      this.child.stdin.write(JSON.stringify(cmd) + '\n');
+    });
+  }
+
+  /** Opens connections; says how many got which first line, and how many are still open. */
+  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number }): Promise<{ firsts: Record<string, number>; open: number }> {
+    return this.ask({ op: 'open', port, ...options });
+  }
+
+  /** Writes to every open connection, once or (everyMs) again and again. */
+  write(text: string, everyMs?: number): Promise<unknown> {
+    return this.ask(everyMs ? { op: 'trickle', text, everyMs } : { op: 'write', text });
+  }
+
+  /** Waits until the server has closed every open connection (whose first line starts with `first`). */
+  waitClosed(timeoutMs: number, first?: string): Promise<{ ms?: number; error?: string }> {
+    return this.ask({ op: 'waitClosed', timeoutMs, first });
+  }
+
+  closeAll(): Promise<unknown> {
+    return this.ask({ op: 'close' });
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Connection caps and timeouts over real sockets. An attacker at 127.0.0.2 opens hundreds of
+ * idle connections (2,000 on port 25 and on the web port) and trickles bytes; another learner
+ * at 127.0.0.1 keeps working on the same port and must get every reply within 200 ms. The
+ * attacker gets the protocol's own refusal past the cap, its idle connections are closed
+ * after the pre-login timeout, and a password guesser is slowed and disconnected.
+ */
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../lab-server/src/lab.js';
+import { allClosed, Attacker, closeAll, firstLines, openIdle } from '../helpers/attacks.js';
+import { startBystander, unhurt } from '../helpers/bystander.js';
+import { python } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+import { TerminalClient } from '../helpers/terminal.js';
+
+const PER_ADDRESS = 20;
+const PRE_LOGIN_MS = 1500;
+const ATTACKER = '127.0.0.2';
+const logLines: string[] = [];
+let lab: TestLab;
+
+beforeAll(async () => {
+  lab = await startTestLab({
+    log: (component, message) => logLines.push(`${component}: ${message}`),
+    limits: {
+      mailConnectionsPerAddress: PER_ADDRESS,
+      mailConnections: 200,
+      mailPreLoginTimeoutMs: PRE_LOGIN_MS,
+      mailAuthFailureDelayMs: 300,
+      httpConnectionsPerAddress: PER_ADDRESS,
+      httpConnections: 200,
+      httpHeadersTimeoutMs: 1000,
+      httpRequestTimeoutMs: 2000,
+    },
+    bridgeLimits: { perAddress: 3 },
+  });
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+const GREETING: Record<RunningService['protocol'], RegExp> = { smtp: /^220 /, pop3: /^\+OK/, imap: /^\* OK/ };
+const REFUSAL: Record<RunningService['protocol'], RegExp> = {
+  smtp: /^421 4\.7\.0 \S+ Too many connections from your address \(at most 20 to this port\)/,
+  pop3: /^-ERR \[SYS\/TEMP\] Too many connections from your address/,
+  imap: /^\* BYE \[UNAVAILABLE\] Too many connections from your address/,
+};
+
+const REFUSED_PREFIX: Record<RunningService['protocol'], string> = { smtp: '421 ', pop3: '-ERR ', imap: '* BYE ' };
+
+/** A learner on the same port from another address (logged in where the port wants it): one command and its reply, timed. */
+async function learnerOn(service: RunningService) {
+  const tls = service.tls === 'implicit';
+  let c = await RawClient.open(service.port, tls, '127.0.0.1');
+  await c.until(GREETING[service.protocol]);
+  if (service.id.startsWith('submission')) {
+    await c.command('EHLO learner.test', /^250 /m);
+    if (!tls) {
+      await c.command('STARTTLS', /^220 /m);
+      const secure = tlsConnect({ socket: c.socket, rejectUnauthorized: false });
+      await new Promise((resolve) => secure.once('secureConnect', resolve));
+      c = RawClient.fromSocket(secure);
+      await c.command('EHLO learner.test', /^250 /m);
+    }
+    await c.command(`AUTH PLAIN ${Buffer.from('\0alice@example.com\0secret').toString('base64')}`, /^235 /m);
+  }
+  const probe = { smtp: ['NOOP', /^250 /m], pop3: ['CAPA', /^\.\r\n/m], imap: ['a1 NOOP', /^a1 OK/m] } as const;
+  const [line, reply] = probe[service.protocol];
+  const client = c;
+  const watch = startBystander(async () => {
+    await client.command(line, reply, 2000);
+  });
+  return {
+    async stop() {
+      const report = await watch.stop();
+      client.close();
+      return report;
+    },
+  };
+}
+
+describe('caps on every mail port', () => {
+  it('caps all mail connections together, whoever opens them', async () => {
+    const held = (await Promise.all(Array.from({ length: 10 }, (_, i) => openIdle(lab.port('smtp'), { count: PER_ADDRESS, from: `127.0.0.${i + 3}` })))).flat();
+    await firstLines(held, 5000);
+    expect(held.filter((h) => h.first.startsWith('220 ')).length).toBe(200);
+    const late = await openIdle(lab.port('smtp'), { count: 1, from: '127.0.0.20' });
+    await firstLines(late, 5000);
+    expect(late[0]!.first).toMatch(/^421 4\.7\.0 \S+ Too many connections to the lab right now \(at most 200\)/);
+    // The learner's own terminal is the lab's connection: never refused.
+    const t = await TerminalClient.open(lab.httpPort, 'smtp');
+    await t.expect(/^220 /m);
+    t.close();
+    closeAll(held);
+    await allClosed(held, 2000);
+    // The server notices the clients leaving.
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  it('refuses an address past its cap with the protocol\'s own words, closes idle ones before login, and the learner next door keeps working', async () => {
+    const attacker = Attacker.start();
+    try {
+      for (const service of lab.services) {
+        const tls = service.tls === 'implicit';
+        const learner = await learnerOn(service);
+        const count = service.id === 'smtp' ? 2000 : tls ? 60 : 300;
+        const { firsts, open } = await attacker.open(service.port, { count, from: ATTACKER, tls });
+        const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
+        const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
+        expect(greeted, `${service.id}: ${JSON.stringify(firsts)}`).toBe(PER_ADDRESS);
+        // Over TLS a refusal costs a handshake, so past a few a second they are just disconnected.
+        if (tls) expect(refused, service.id).toBeGreaterThan(0);
+        else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - PER_ADDRESS);
+        // Everything past the cap is closed at once.
+        if (!tls) expect((await attacker.waitClosed(3000, REFUSED_PREFIX[service.protocol])).error, service.id).toBeUndefined();
+        expect(open, service.id).toBeGreaterThanOrEqual(PER_ADDRESS);
+        // Port 25 has no login: its connections stay (capped) for the SMTP idle timeout.
+        if (service.protocol !== 'smtp' || service.id.startsWith('submission')) {
+          const closed = await attacker.waitClosed(PRE_LOGIN_MS + 3000);
+          expect(closed.error, service.id).toBeUndefined();
+          expect(closed.ms!, service.id).toBeLessThan(PRE_LOGIN_MS + 2500);
+        }
+        const report = await learner.stop();
+        await attacker.closeAll();
+        expect(unhurt(report), service.id).toEqual([]);
+      }
+    } finally {
+      attacker.stop();
+    }
+  }, 90_000);
+
+  it('says goodbye to an idle client that never logs in', async () => {
+    const imap = await RawClient.open(lab.port('imap'), false, ATTACKER);
+    await imap.until(/^\* OK/m);
+    expect(await imap.until(/^\* BYE .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/No login within 2 seconds/);
+    const pop3 = await RawClient.open(lab.port('pop3'), false, ATTACKER);
+    await pop3.until(/^\+OK/m);
+    expect(await pop3.until(/^-ERR .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/No login within/);
+    const submission = await RawClient.open(lab.port('submission'), false, ATTACKER);
+    await submission.until(/^220 /m);
+    expect(await submission.until(/^421 .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/^421 4\.4\.2 Timeout/m);
+  });
+
+});
+
+describe('password guessing on the mail ports', () => {
+  it('answers AUTH PLAIN failures on 587 slowly and drops the connection after three, logging them once', async () => {
+    const r = await python(
+      `
+import smtplib, ssl, time, json
+out = []
+s = smtplib.SMTP('127.0.0.1', P['port'], source_address=('127.0.0.2', 0))
+s.starttls(context=ssl._create_unverified_context()); s.ehlo()
+started = time.time()
+for i in range(10):
+    try:
+        s.user, s.password = 'alice@example.com', 'guess%d' % i
+        s.auth('PLAIN', s.auth_plain)
+        out.append('in')
+    except smtplib.SMTPAuthenticationError as e:
+        out.append(e.smtp_code if e.smtp_code == 535 else '%d %s' % (e.smtp_code, e.smtp_error.decode()))
+        if e.smtp_code != 535: break
+    except smtplib.SMTPServerDisconnected:
+        out.append('disconnected'); break
+    except smtplib.SMTPResponseException as e:
+        out.append('%d %s' % (e.smtp_code, e.smtp_error.decode())); break
+print(json.dumps({'tries': out, 'seconds': time.time() - started}))
+`,
+      { port: lab.port('submission') },
+    );
+    const result = JSON.parse(r.stdout) as { tries: Array<number | string>; seconds: number };
+    expect(result.tries.slice(0, 2)).toEqual([535, 535]);
+    expect(String(result.tries[2])).toMatch(/^421 4\.7\.0 Too many failed logins/);
+    expect(result.tries).toHaveLength(3);
+    expect(result.seconds).toBeGreaterThanOrEqual(0.85);
+    expect(logLines.filter((l) => l.includes('authentication failed') && l.includes('127.0.0.2'))).toHaveLength(1);
+  });
+
+  it('closes IMAP and POP3 connections after three wrong passwords too', async () => {
+    const r = await python(
+      `
+import imaplib, poplib, json
+out = {}
+m = imaplib.IMAP4('127.0.0.1', P['imap'])
+tries = []
+for i in range(5):
+    try:
+        m.login('alice@example.com', 'guess%d' % i); tries.append('in')
+    except imaplib.IMAP4.abort as e:
+        tries.append('bye'); break
+    except imaplib.IMAP4.error as e:
+        tries.append('no')
+out['imap'] = tries
+p = poplib.POP3('127.0.0.1', P['pop3'])
+tries = []
+for i in range(5):
+    try:
+        p.user('alice@example.com'); p.pass_('guess%d' % i); tries.append('in')
+    except poplib.error_proto as e:
+        a = e.args[0]
+        tries.append((a.decode() if isinstance(a, bytes) else a)[:60])
+    except (EOFError, OSError):
+        tries.append('closed'); break
+out['pop3'] = tries
+print(json.dumps(out))
+`,
+      { imap: lab.port('imap'), pop3: lab.port('pop3') },
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { imap: string[]; pop3: string[] };
+    expect(out.imap.slice(0, 3)).toEqual(['no', 'no', 'no']);
+    expect(out.imap[3]).toBe('bye');
+    expect(out.pop3.slice(0, 3).every((t) => t.startsWith('-ERR [AUTH] Wrong user name or password'))).toBe(true);
+    expect(out.pop3[3]).toMatch(/^-ERR \[SYS\/TEMP\] Too many wrong passwords|^-ERR EOF/);
+  });
+});
+
+describe('caps and timeouts on the web port', () => {
+  it('answers 503 past the cap, cuts slowloris clients off, and the learner\'s requests keep coming', async () => {
+    const learner = startBystander(async () => {
+      const r = await fetch(`http://127.0.0.1:${lab.httpPort}/api/health`);
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+      await r.text();
+    });
+    // 2,000 connections that say nothing: past the cap 503 at once, the rest 408 after the header timeout.
+    const attacker = Attacker.start();
+    try {
+      const { firsts } = await attacker.open(lab.httpPort, { count: 2000, from: ATTACKER });
+      const refused = firsts['HTTP/1.1 503 Service Unavailable'] ?? 0;
+      // Each time the header timeout frees the admitted ones, the next connections take their place.
+      const timedOut = firsts['HTTP/1.1 408 Request Timeout'] ?? 0;
+      expect(refused + timedOut, JSON.stringify(firsts)).toBe(2000);
+      expect(timedOut).toBeGreaterThanOrEqual(PER_ADDRESS);
+      expect(timedOut).toBeLessThan(10 * PER_ADDRESS);
+      expect((await attacker.waitClosed(5000)).error).toBeUndefined();
+      await attacker.closeAll();
+
+      // Slowloris: a header line now and then never completes a request.
+      const slow = await attacker.open(lab.httpPort, { count: PER_ADDRESS, from: ATTACKER, timeoutMs: 100 });
+      expect(slow.open).toBe(PER_ADDRESS);
+      await attacker.write('GET / HTTP/1.1\r\nHost: lab\r\n');
+      await attacker.write('X-Slow: 1\r\n', 200);
+      const closed = await attacker.waitClosed(4000);
+      expect(closed.error).toBeUndefined();
+      expect(closed.ms!).toBeLessThan(2500);
+    } finally {
+      attacker.stop();
+    }
+    const report = await learner.stop();
+    expect(unhurt(report)).toEqual([]);
+  }, 30_000);
+
+  it('tells a learner with too many terminals from one address what to do', async () => {
+    const open = await Promise.all([1, 2, 3].map(() => TerminalClient.open(lab.httpPort, 'pop3')));
+    const fourth = await TerminalClient.open(lab.httpPort, 'pop3');
+    const error = await fourth.message('error');
+    expect(error.message!.en).toMatch(/Too many terminals are open from your address \(the limit is 3\)/);
+    expect(error.message!['zh-CN']).toContain('终端太多');
+    for (const t of open) t.close();
+  });
+});
