@@ -6,16 +6,6 @@
 
 /** Scripted groups that fail or are not run yet: group name -> why. */
 export const KNOWN_GROUP_FAILURES: Record<string, string> = {
-  'append-binary': 'BINARY is not built yet (issue 15, protocol half)',
-  'catenate': 'CATENATE is not built yet (issue 15, protocol half)',
-  'catenate-multiappend': 'CATENATE, MULTIAPPEND is not built yet (issue 15, protocol half)',
-  'fetch-binary-mime': 'BINARY is not built yet (issue 15, protocol half)',
-  'fetch-binary-mime-base64': 'BINARY is not built yet (issue 15, protocol half)',
-  'fetch-binary-mime-qp': 'BINARY is not built yet (issue 15, protocol half)',
-  'multiappend': 'MULTIAPPEND is not built yet (issue 15, protocol half)',
-  'urlauth': 'URLAUTH is not built yet (issue 15, protocol half)',
-  'urlauth-binary': 'URLAUTH=BINARY is not built yet (issue 15, protocol half)',
-  'urlauth2': 'URLAUTH is not built yet (issue 15, protocol half)',
   'copy': '\\Recent and keywords on copies (issue 15, storage half)',
   'esearch-condstore': 'needs CONDSTORE (issue 15, storage half)',
   'nil': 'keywords are not stored yet (issue 15, storage half)',

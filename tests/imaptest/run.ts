@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,17 +41,37 @@ function imaptest(binary: string, args: string[]): Promise<{ code: number | null
   });
 }
 
-/** The capabilities the server advertises after login (what imaptest compares groups against). */
-async function capabilitiesAfterLogin(port: number): Promise<string[]> {
+/** Logs in and runs one command; returns its transcript. */
+async function imapCommand(port: number, user: string, command: string): Promise<string> {
   const c = await RawClient.open(port);
   try {
     await c.until(/^\* OK [^\r\n]*\r\n/m);
-    await c.command(`l LOGIN ${USER} ${PASSWORD}`, /^l OK [^\r\n]*\r\n/m);
-    const reply = await c.command('c CAPABILITY', /^c OK [^\r\n]*\r\n/m);
-    return /^\* CAPABILITY (.*)\r$/m.exec(reply)![1]!.split(' ');
+    await c.command(`l LOGIN ${user} ${PASSWORD}`, /^l OK [^\r\n]*\r\n/m);
+    return await c.command(`c ${command}`, /^c (OK|NO|BAD) [^\r\n]*\r\n/m);
   } finally {
     c.close();
   }
+}
+
+/** The capabilities the server advertises after login (what imaptest compares groups against). */
+async function capabilitiesAfterLogin(port: number): Promise<string[]> {
+  return /^\* CAPABILITY (.*)\r$/m.exec(await imapCommand(port, USER, 'CAPABILITY'))![1]!.split(' ');
+}
+
+/**
+ * The scripted groups, with two preconditions imaptest leaves out: urlauth2 fetches messages
+ * 1:2 but has no "messages:" header, so nothing is appended for it (against any server it can
+ * only fail); and its second connection, user2, selects a mailbox of the test's name, which
+ * imaptest creates only for the first user. The copy adds the header; the lab gets the mailbox.
+ */
+async function preparedTests(testsDir: string, dir: string, port: number): Promise<string> {
+  const copy = join(dir, 'tests');
+  await cp(testsDir, copy, { recursive: true });
+  const urlauth2 = join(copy, 'urlauth2');
+  const text = await readFile(urlauth2, 'latin1');
+  if (!/^messages:/m.test(text.split(/\n\n/, 1)[0]!)) await writeFile(urlauth2, `messages: 2\n${text}`, 'latin1');
+  await imapCommand(port, USER2, 'CREATE imaptest');
+  return copy;
 }
 
 async function withLab<T>(work: (lab: LabProcess) => Promise<T>): Promise<T> {
@@ -66,12 +86,13 @@ async function withLab<T>(work: (lab: LabProcess) => Promise<T>): Promise<T> {
 const problems: string[] = [];
 const notes: string[] = [];
 
-async function scripted(binary: string, testsDir: string): Promise<void> {
+async function scripted(binary: string, testsDir: string, dir: string): Promise<void> {
   const groups = await readGroups(testsDir);
   await withLab(async (lab) => {
     const port = lab.ports.imap!;
     const skipped = unrunnable(groups, await capabilitiesAfterLogin(port));
-    const { output } = await imaptest(binary, [`host=127.0.0.1`, `port=${port}`, `user=${USER}`, `pass=${PASSWORD}`, `user2=${USER2}`, `test=${testsDir}`]);
+    const tests = await preparedTests(testsDir, dir, port);
+    const { output } = await imaptest(binary, [`host=127.0.0.1`, `port=${port}`, `user=${USER}`, `pass=${PASSWORD}`, `user2=${USER2}`, `test=${tests}`]);
     const report = parseScripted(output);
     if (!report) {
       problems.push(`imaptest's scripted run ended without its summary:\n${output.slice(-3000)}`);
@@ -115,33 +136,28 @@ async function stressMbox(testsDir: string, dir: string): Promise<string> {
   return file;
 }
 
-async function stress(binary: string, testsDir: string, secs: number, clients: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'maillab-imaptest-'));
-  try {
-    const mbox = await stressMbox(testsDir, dir);
-    await withLab(async (lab) => {
-      const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`];
-      const { code, output } = await imaptest(binary, args);
-      const errors = stressErrors(output);
-      const used = new Set<string>();
-      const unknown = errors.filter((e) => {
-        const known = KNOWN_STRESS_ERRORS.find((k) => k.pattern.test(e));
-        if (known) used.add(known.reason);
-        return !known;
-      });
-      console.log(`imaptest stress: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
-      console.log(output.split('\n').slice(-6).join('\n'));
-      if (code !== 0) problems.push(`imaptest's stress run exited with ${code}`);
-      if (!/^Totals:/m.test(output)) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
-      if (unknown.length > 0) problems.push(`${unknown.length} stress errors, first ones:\n  ${unknown.slice(0, 20).join('\n  ')}`);
-      for (const k of KNOWN_STRESS_ERRORS) {
-        if (used.has(k.reason)) notes.push(`known: stress errors matching ${k.pattern} (${k.reason})`);
-        else problems.push(`no stress error matches ${k.pattern} any more: remove it from tests/imaptest/known-failures.ts`);
-      }
+async function stress(binary: string, testsDir: string, dir: string, secs: number, clients: number): Promise<void> {
+  const mbox = await stressMbox(testsDir, dir);
+  await withLab(async (lab) => {
+    const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`];
+    const { code, output } = await imaptest(binary, args);
+    const errors = stressErrors(output);
+    const used = new Set<string>();
+    const unknown = errors.filter((e) => {
+      const known = KNOWN_STRESS_ERRORS.find((k) => k.pattern.test(e));
+      if (known) used.add(known.reason);
+      return !known;
     });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    console.log(`imaptest stress: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
+    console.log(output.split('\n').slice(-6).join('\n'));
+    if (code !== 0) problems.push(`imaptest's stress run exited with ${code}`);
+    if (!/^Totals:/m.test(output)) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
+    if (unknown.length > 0) problems.push(`${unknown.length} stress errors, first ones:\n  ${unknown.slice(0, 20).join('\n  ')}`);
+    for (const k of KNOWN_STRESS_ERRORS) {
+      if (used.has(k.reason)) notes.push(`known: stress errors matching ${k.pattern} (${k.reason})`);
+      else problems.push(`no stress error matches ${k.pattern} any more: remove it from tests/imaptest/known-failures.ts`);
+    }
+  });
 }
 
 async function main(): Promise<void> {
@@ -151,8 +167,13 @@ async function main(): Promise<void> {
   const { stdout } = await promisify(execFile)(join(toolDir, 'build.sh'), { maxBuffer: 16 * 1024 * 1024 });
   const binary = stdout.trim().split('\n').pop()!;
   const testsDir = join(toolDir, 'src', 'src', 'tests');
-  await scripted(binary, testsDir);
-  await stress(binary, testsDir, option('--stress-secs', 60), option('--clients', 10));
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-imaptest-'));
+  try {
+    await scripted(binary, testsDir, dir);
+    await stress(binary, testsDir, dir, option('--stress-secs', 60), option('--clients', 10));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   for (const note of notes) console.log(note);
   if (problems.length > 0) {
     console.error(`\nimaptest: ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);

@@ -54,6 +54,15 @@ describe('parseCommand', () => {
     expect(show(c.args)).toEqual(['"alice@example.com"{L}', '"secret"{L}']);
   });
 
+  it('reads a literal8 ~{n} (RFC 3516) as a binary string, and ~ elsewhere as part of an atom', () => {
+    const c = parseCommand([line('a7 APPEND INBOX ~{3}'), { kind: 'literal', bytes: Buffer.from([0, 0x2d, 0xe4]) }, line(' ~foo')]);
+    const [box, data, atom] = c.args;
+    expect(box).toEqual({ type: 'atom', value: 'INBOX' });
+    expect(data).toEqual({ type: 'string', value: Buffer.from([0, 0x2d, 0xe4]), literal: true, binary: true });
+    expect(atom).toEqual({ type: 'atom', value: '~foo' });
+    expect(literalAtEnd(Buffer.from('a7 APPEND INBOX ~{3+}'))).toEqual({ size: 3, synchronising: false });
+  });
+
   it('reads nested lists and FETCH sections with partial ranges', () => {
     const c = parseCommand([line('a6 FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)] BODY[1.2]<0.100> BODY[])')]);
     expect(show(c.args)).toEqual([

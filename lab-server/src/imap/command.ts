@@ -38,6 +38,8 @@ export interface SessionApi {
   startTls(): Promise<void>;
   /** Checks credentials in this connection's sandbox; on success the session is logged in. */
   login(login: string, password: string): Promise<WorldUser | undefined>;
+  /** Another user of this sandbox and their Maildir (URLAUTH lends access across users). */
+  userMailbox(login: string): { user: WorldUser; mailbox: Mailbox } | undefined;
   /** Selects a folder (read-only for EXAMINE), replacing any selected one; throws CommandFailed. */
   select(name: string, readOnly: boolean): Promise<SelectedMailbox>;
   /** Leaves the selected state (CLOSE, UNSELECT). */

@@ -15,7 +15,8 @@ export type Token =
       /** For FETCH's <origin.count>: the text between the angle brackets. */
       partial?: string;
     }
-  | { type: 'string'; value: Buffer; literal: boolean }
+  /** `binary`: sent as a literal8, ~{n} (RFC 3516), which may hold any octet, NUL included. */
+  | { type: 'string'; value: Buffer; literal: boolean; binary?: boolean }
   | { type: 'list'; items: Token[] };
 
 export interface ParsedCommand {
@@ -135,6 +136,10 @@ class Lexer {
     }
     if (c === 0x22) return this.quoted();
     if (c === 0x7b) return this.literal();
+    if (c === 0x7e && this.line[this.pos + 1] === 0x7b) {
+      this.pos++;
+      return { ...this.literal(), binary: true };
+    }
     if (c === 0x29 || c === 0x5d) return undefined;
     return this.atom(depth, closer);
   }
@@ -181,7 +186,7 @@ class Lexer {
     throw new ImapSyntaxError('Unterminated quoted string: a closing " is missing');
   }
 
-  private literal(): Token {
+  private literal(): Extract<Token, { type: 'string' }> {
     const rest = this.line.subarray(this.pos).toString('latin1');
     if (!/^\{\d{1,20}\+?\}$/.test(rest)) {
       throw new ImapSyntaxError('A literal {n} must end the line, and the n octets follow on the next line, e.g. {5}');

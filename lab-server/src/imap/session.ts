@@ -37,7 +37,7 @@ export interface ImapOptions {
 const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
   'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
-  'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE',
+  'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'BINARY', 'MULTIAPPEND', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
 ];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
@@ -241,6 +241,11 @@ export class ImapSession implements SessionApi {
     await this.mailbox.inbox.create();
     this.state = 'authenticated';
     return user;
+  }
+
+  userMailbox(login: string): { user: WorldUser; mailbox: Mailbox } | undefined {
+    const found = this.scope.sandbox.findLogin(login);
+    return 'user' in found ? { user: found.user, mailbox: this.scope.sandbox.mailbox(found.user) } : undefined;
   }
 
   async select(name: string, readOnly: boolean): Promise<SelectedMailbox> {

@@ -1,58 +1,80 @@
 /**
- * APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315): stores a message the client sends as a
- * literal. With flags it lands in cur/ (APPEND to Sent writes .Sent/cur/...:2,S).
+ * APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315), MULTIAPPEND (RFC 3502: several messages,
+ * all stored or none), BINARY literal8 messages (RFC 3516) and CATENATE (RFC 4469: a message
+ * built from text and parts of messages already here). With flags a message lands in cur/
+ * (APPEND to Sent writes .Sent/cur/...:2,S).
  */
-import { defineCommand, LOGGED_IN } from '../command.js';
-import { parseDateTime } from '../dates.js';
-import { InvalidFlag, parseFlagTokens } from '../flags.js';
-import type { Token } from '../parser.js';
+import { CommandFailed, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { parseAppend, type AppendMessage } from '../appendArgs.js';
+import { convert, laneOf } from '../conversions.js';
+import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
+import { InvalidImapUrl, parseImapUrl } from '../imapUrl.js';
 import { no, ok } from '../response.js';
-import { ArgumentError, list, mailboxName, optional, type ArgSpec } from '../schema.js';
+import { ArgumentError, rest } from '../schema.js';
+import { compactSet } from '../sequenceSet.js';
+import { authorizedMailbox, resolveUrl } from '../urlContent.js';
 import { existingFolder, shown } from './common.js';
 
-const dateTime: ArgSpec<Date> = {
-  what: 'date-time',
-  parse([token]) {
-    const text = token!.type === 'string' ? token!.value.toString('latin1') : '';
-    const date = parseDateTime(text);
-    if (!date) throw new ArgumentError('The date-time must look like "01-Sep-2026 08:00:00 +0000"');
-    return date;
-  },
-};
+function flagsOf(message: AppendMessage): FlagChange {
+  try {
+    return parseFlagTokens(message.flagTokens);
+  } catch (err) {
+    if (err instanceof InvalidFlag) throw new ArgumentError(err.message);
+    throw err;
+  }
+}
 
-const message: ArgSpec<Buffer> = {
-  what: 'message, sent as a literal {size}',
-  parse([token]) {
-    if (token!.type !== 'string' || !token!.literal) {
-      throw new ArgumentError('The message must be sent as a literal: {size}, then the message on the following lines');
+/** The text of a CATENATE URL in a response code, where "]" may not stand. */
+const urlInCode = (url: string): string => url.replace(/[\]\r\n]/g, '?').slice(0, 200);
+
+/** The octets of one message: its literal, or its CATENATE parts joined. */
+async function assemble({ session }: CommandContext, message: AppendMessage): Promise<{ bytes: Buffer; binary: boolean }> {
+  if (message.data.kind === 'literal') return message.data;
+  const pieces: Buffer[] = [];
+  let binary = false;
+  for (const part of message.data.parts) {
+    if (part.kind === 'text') {
+      pieces.push(part.bytes);
+      binary ||= part.binary;
+      continue;
     }
-    return token!.value;
-  },
-};
+    let data: Buffer | undefined;
+    try {
+      const url = parseImapUrl(part.url);
+      const owner = await authorizedMailbox(session, url);
+      data = owner && (await resolveUrl(owner, url))?.data;
+    } catch (err) {
+      if (!(err instanceof InvalidImapUrl)) throw err;
+    }
+    if (!data) throw new CommandFailed(no(`The URL ${urlInCode(part.url)} names no message part you can read. Check the mailbox, UIDVALIDITY and UID`, `BADURL ${urlInCode(part.url)}`));
+    pieces.push(data);
+  }
+  return { bytes: Buffer.concat(pieces), binary };
+}
 
 export default defineCommand({
   name: 'APPEND',
   states: LOGGED_IN,
-  args: [
-    mailboxName(),
-    optional(list('flag list'), (t: Token) => t.type === 'list'),
-    // A quoted string that starts like a date is the date-time; anything else is a misplaced message.
-    optional(dateTime, (t: Token) => t.type === 'string' && !t.literal && /^ ?\d/.test(t.value.toString('latin1'))),
-    message,
-  ],
+  args: [rest('mailbox name and message')],
   example: 'APPEND Sent (\\Seen) {310}',
-  async handle({ tag, session }, [name, flagTokens, date, bytes]) {
-    let flags;
-    try {
-      flags = parseFlagTokens(flagTokens ?? []);
-    } catch (err) {
-      if (err instanceof InvalidFlag) throw new ArgumentError(err.message);
-      throw err;
-    }
+  async handle(ctx, [tokens]) {
+    const { tag, session } = ctx;
+    const { mailbox: name, messages } = parseAppend(tokens);
+    const flags = messages.map(flagsOf);
     const target = await existingFolder(session, name, tag, 'TRYCREATE');
-    if (bytes.length === 0) return no('An empty message cannot be stored: send the header and body as the literal');
-    const [uid] = await target.deliverAll([{ message: bytes, flags: flags.letters, internalDate: date }]);
-    const ignored = flags.ignored.length > 0 ? ` (${flags.ignored.join(' ')} ignored: only system flags are kept)` : '';
-    return ok(`APPEND completed: stored in "${shown(name)}" as UID ${uid}${ignored}`, `APPENDUID ${target.uidValidity} ${uid}`);
+    const items = [];
+    for (const [i, message] of messages.entries()) {
+      const { bytes, binary } = await assemble(ctx, message);
+      if (bytes.length === 0) return no('An empty message cannot be stored: send the header and body as the literal');
+      if (bytes.length > session.maxMessageSize) return no(`The message is larger than the ${session.maxMessageSize} octets this server accepts`, 'TOOBIG');
+      // A literal8 may hold NULs and bare line ends: such parts are kept base64-encoded.
+      const stored = binary ? ((await convert<Uint8Array | null>('storableMessage', [bytes], laneOf(session.mailbox!.dir))) ?? bytes) : bytes;
+      items.push({ message: Buffer.from(stored), flags: flags[i]!.letters, internalDate: message.date });
+    }
+    const uids = await target.deliverAll(items);
+    const ignoredFlags = [...new Set(flags.flatMap((f) => f.ignored))];
+    const ignored = ignoredFlags.length > 0 ? ` (${ignoredFlags.join(' ')} ignored: only system flags are kept)` : '';
+    const what = uids.length === 1 ? `as UID ${uids[0]}` : `as UIDs ${compactSet(uids)}`;
+    return ok(`APPEND completed: stored in "${shown(name)}" ${what}${ignored}`, `APPENDUID ${target.uidValidity} ${compactSet(uids)}`);
   },
 });

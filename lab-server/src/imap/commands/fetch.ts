@@ -1,12 +1,14 @@
 /**
  * FETCH (RFC 3501 §6.4.5): message data by sequence number (or UID with UID FETCH). Body
- * sections come from the message's MIME view, computed once and cached; a fetch that is not
- * .PEEK sets \Seen first and reports the new FLAGS in the same response.
+ * sections come from the message's MIME view, computed once and cached; BINARY sections (RFC
+ * 3516) are parts with their transfer encoding undone. A fetch that is not .PEEK sets \Seen
+ * first and reports the new FLAGS in the same response.
  */
 import type { MessageInfo } from '../../maildir/folder.js';
 import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { formatInternalDate } from '../dates.js';
+import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
 import { messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
 import { parseSection, sectionBytes, type Section } from '../mime/sections.js';
@@ -17,9 +19,14 @@ import type { SequenceSet } from '../sequenceSet.js';
 
 type SimpleItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
 
+type Partial = { start: number; length?: number };
+
 export type FetchItem =
   | { kind: SimpleItem }
-  | { kind: 'section'; section: Section; peek: boolean; partial?: { start: number; length?: number }; responseName: string };
+  | { kind: 'section'; section: Section; peek: boolean; partial?: Partial; responseName: string }
+  /** BINARY[part] and BINARY.SIZE[part] (RFC 3516): the content decoded, or its size. */
+  | { kind: 'binary'; path: number[]; peek: boolean; partial?: Partial; responseName: string }
+  | { kind: 'binarySize'; path: number[]; responseName: string };
 
 const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
 const MACROS: Record<string, SimpleItem[]> = {
@@ -27,7 +34,7 @@ const MACROS: Record<string, SimpleItem[]> = {
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
-const ITEM_HELP = 'Items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER, RFC822.TEXT, or ALL, FAST, FULL';
+const ITEM_HELP = 'Items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], BINARY[...], BINARY.PEEK[...], BINARY.SIZE[...], RFC822, RFC822.HEADER, RFC822.TEXT, or ALL, FAST, FULL';
 const MAX_OFFSET = 0xffffffff;
 
 /** Reads FETCH's data items: one item, a macro, or a parenthesised list of items. */
@@ -45,23 +52,15 @@ export function parseFetchItems(tokens: readonly Token[]): FetchItem[] {
 function parseItem(token: Token): FetchItem {
   if (token.type !== 'atom') throw new ArgumentError(`"${describe(token)}" is not a data item. ${ITEM_HELP}`);
   const name = token.value.toUpperCase();
+  if (token.section && name.startsWith('BINARY')) return parseBinaryItem(name, token.section, token.partial);
   if (token.section) {
-    if (name !== 'BODY' && name !== 'BODY.PEEK') throw new ArgumentError(`Only BODY[...] and BODY.PEEK[...] take a section. ${ITEM_HELP}`);
+    if (name !== 'BODY' && name !== 'BODY.PEEK') throw new ArgumentError(`Only BODY[...], BODY.PEEK[...] and BINARY[...] take a section. ${ITEM_HELP}`);
     const section = parseSection(token.section);
-    let partial: { start: number; length?: number } | undefined;
-    if (token.partial !== undefined) {
-      const m = /^(\d{1,10})(?:\.(\d{1,10}))?$/.exec(token.partial);
-      const start = Number(m?.[1]);
-      const length = m?.[2] === undefined ? undefined : Number(m[2]);
-      if (!m || start > MAX_OFFSET || (length !== undefined && (length < 1 || length > MAX_OFFSET))) {
-        throw new ArgumentError('A partial range is <first octet.count>, e.g. BODY[]<0.100> for the first 100 octets');
-      }
-      partial = { start, length };
-    }
+    const partial = parsePartial(token.partial);
     const responseName = `BODY[${section.label}]${partial ? `<${partial.start}>` : ''}`;
     return { kind: 'section', section, peek: name === 'BODY.PEEK', partial, responseName };
   }
-  if (token.partial !== undefined) throw new ArgumentError('Only BODY[...] takes a partial range <first.count>');
+  if (token.partial !== undefined) throw new ArgumentError('Only BODY[...] and BINARY[...] take a partial range <first.count>');
   if (SIMPLE.has(name)) return { kind: name as SimpleItem };
   const whole = { path: [], fields: [], label: '' };
   if (name === 'RFC822') return { kind: 'section', section: { ...whole, kind: '' }, peek: false, responseName: 'RFC822' };
@@ -69,6 +68,40 @@ function parseItem(token: Token): FetchItem {
   if (name === 'RFC822.TEXT') return { kind: 'section', section: { ...whole, kind: 'TEXT', label: 'TEXT' }, peek: false, responseName: 'RFC822.TEXT' };
   if (MACROS[name]) throw new ArgumentError(`${name} is a macro and must stand alone, e.g. FETCH 1 ${name}`);
   throw new ArgumentError(`Unknown data item "${token.value.slice(0, 30)}". ${ITEM_HELP}`);
+}
+
+function parsePartial(text: string | undefined): Partial | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,10})(?:\.(\d{1,10}))?$/.exec(text);
+  const start = Number(m?.[1]);
+  const length = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || start > MAX_OFFSET || (length !== undefined && (length < 1 || length > MAX_OFFSET))) {
+    throw new ArgumentError('A partial range is <first octet.count>, e.g. BODY[]<0.100> for the first 100 octets');
+  }
+  return { start, length };
+}
+
+/** BINARY[1.2]<0.100>, BINARY.PEEK[...], BINARY.SIZE[...]: the section is part numbers only. */
+function parseBinaryItem(name: string, section: Token[], partialText: string | undefined): FetchItem {
+  if (!['BINARY', 'BINARY.PEEK', 'BINARY.SIZE'].includes(name)) throw new ArgumentError(`Unknown data item "${name.slice(0, 30)}". ${ITEM_HELP}`);
+  const first = section[0];
+  const label = first?.type === 'atom' ? first.value : '';
+  if (section.length > 1 || (first && (first.type !== 'atom' || !/^[1-9]\d{0,5}(\.[1-9]\d{0,5}){0,63}$/.test(label)))) {
+    throw new ArgumentError(`${name} takes part numbers only, e.g. ${name}[1] or ${name}[2.1] (no HEADER, TEXT or MIME)`);
+  }
+  const path = label === '' ? [] : label.split('.').map(Number);
+  if (name === 'BINARY.SIZE') {
+    if (partialText !== undefined) throw new ArgumentError('BINARY.SIZE takes no partial range');
+    return { kind: 'binarySize', path, responseName: `BINARY.SIZE[${label}]` };
+  }
+  const partial = parsePartial(partialText);
+  return { kind: 'binary', path, peek: name === 'BINARY.PEEK', partial, responseName: `BINARY[${label}]${partial ? `<${partial.start}>` : ''}` };
+}
+
+function cut(data: Buffer, partial: Partial | undefined): Buffer {
+  if (!partial) return data;
+  const { start, length } = partial;
+  return data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
 }
 
 /** Body sections always go out as literals: clients such as curl expect {n}. */
@@ -95,8 +128,8 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   }
   if (ctx.uid && !items.some((i) => i.kind === 'UID')) items = [{ kind: 'UID' }, ...items];
   const needSummary = items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
-  const needView = items.some((i) => i.kind === 'section');
-  const marksSeen = !selected.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
+  const needView = items.some((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
+  const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
 
   // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
   const seenNow = new Set<number>();
@@ -109,6 +142,7 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   }
 
   let missing = 0;
+  let unknownEncoding: string | undefined;
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
     await turn();
@@ -156,12 +190,17 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
             break;
           case 'section': {
             const view = message.view!;
-            let data = sectionBytes(view.wire, view.table, item.section);
-            if (data && item.partial) {
-              const { start, length } = item.partial;
-              data = data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
-            }
-            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), data ? literal(data) : Buffer.from('NIL')]));
+            const data = sectionBytes(view.wire, view.table, item.section);
+            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), data ? literal(cut(data, item.partial)) : Buffer.from('NIL')]));
+            break;
+          }
+          case 'binary':
+          case 'binarySize': {
+            const content = binaryContent(message.view!, item.path);
+            if (content && 'unknownEncoding' in content) unknownEncoding = content.unknownEncoding;
+            const data = content && 'data' in content ? content.data : undefined;
+            const value = !data ? Buffer.from('NIL') : item.kind === 'binarySize' ? Buffer.from(String(data.length)) : contentLiteral(cut(data, item.partial));
+            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), value]));
             break;
           }
         }
@@ -174,6 +213,9 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       if (flagsSent) selected.noteReported(info.uid, info.flags);
       await ctx.out.untagged(Buffer.concat([Buffer.from(`${message.seq} FETCH (`), ...joinWithSpaces(parts), Buffer.from(')')]));
     }
+  }
+  if (unknownEncoding !== undefined) {
+    return no(`A part uses the transfer encoding "${unknownEncoding.slice(0, 30)}", which the server cannot decode: fetch it with BODY[...] instead`, 'UNKNOWN-CTE');
   }
   if (missing > 0 && !ctx.uid) {
     return no(`Some of the requested messages were expunged by another session (${missing}). Send NOOP to see which`, 'EXPUNGEISSUED');

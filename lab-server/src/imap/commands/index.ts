@@ -13,6 +13,7 @@ import enable from './enable.js';
 import examine from './examine.js';
 import expunge from './expunge.js';
 import fetch from './fetch.js';
+import genurlauth from './genurlauth.js';
 import id from './id.js';
 import idle from './idle.js';
 import list from './list.js';
@@ -23,6 +24,7 @@ import move from './move.js';
 import namespace from './namespace.js';
 import noop from './noop.js';
 import rename from './rename.js';
+import resetkey from './resetkey.js';
 import search from './search.js';
 import select from './select.js';
 import sort from './sort.js';
@@ -34,12 +36,13 @@ import thread from './thread.js';
 import uid from './uid.js';
 import unselect from './unselect.js';
 import unsubscribe from './unsubscribe.js';
+import urlfetch from './urlfetch.js';
 
 const ALL = [
   capability, noop, logout, starttls, authenticate, login,
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, status, append,
   check, close, expunge, search, sort, thread, cancelupdate, fetch, store, copy, move, uid,
-  idle, namespace, id, enable, unselect,
+  idle, namespace, id, enable, unselect, genurlauth, urlfetch, resetkey,
 ] as unknown as ImapCommand[];
 
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map(ALL.map((c) => [c.name, c]));

@@ -68,14 +68,21 @@ function stepFromPart(part: PartRef, n: number): PartRef | undefined {
   return message ? stepFromMessage(message, n) : undefined;
 }
 
+/** The part a path of part numbers names: null for the empty path (the message), undefined if none. */
+export function partAt(table: PartTable, path: readonly number[]): PartRef | null | undefined {
+  let part: PartRef | null | undefined = null;
+  for (const [i, n] of path.entries()) {
+    part = i === 0 ? stepFromMessage(rootOf(table), n) : stepFromPart(part!, n);
+    if (!part) return undefined;
+  }
+  return part;
+}
+
 /** The octets a section names, or undefined when the message has no such part. */
 export function sectionBytes(wire: Buffer, table: PartTable, section: Section): Buffer | undefined {
   const root = rootOf(table);
-  let part: PartRef | undefined;
-  for (const [i, n] of section.path.entries()) {
-    part = i === 0 ? stepFromMessage(root, n) : stepFromPart(part!, n);
-    if (!part) return undefined;
-  }
+  const part = partAt(table, section.path) ?? undefined;
+  if (part === undefined && section.path.length > 0) return undefined;
   if (section.kind === '') return part ? wire.subarray(part.bodyStart, part.end) : wire;
   if (section.kind === 'MIME') return wire.subarray(part!.headerStart, part!.bodyStart);
   // HEADER, TEXT and HEADER.FIELDS name a message: the top one, or one inside a part.

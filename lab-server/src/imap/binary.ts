@@ -1,0 +1,74 @@
+/**
+ * BINARY (RFC 3516): a part's content with its Content-Transfer-Encoding undone by the server,
+ * so a client gets an attachment's octets without decoding base64 itself. The whole message,
+ * a multipart and an enclosed message are given as they stand; only a leaf part is decoded.
+ */
+import type { MessageView } from './mime/cache.js';
+import { unfold } from './mime/header.js';
+import { partAt } from './mime/sections.js';
+import type { PartRef } from './mime/table.js';
+
+export type BinaryContent =
+  | { data: Buffer }
+  /** The part uses an encoding the server cannot undo: NO [UNKNOWN-CTE]. */
+  | { unknownEncoding: string }
+  /** The message has no such part. */
+  | undefined;
+
+/** The encodings whose octets are the content as they stand. */
+const IDENTITY = new Set(['7bit', '8bit', 'binary']);
+
+/** A part's Content-Transfer-Encoding, lower-cased (7bit when absent). */
+export function transferEncoding(wire: Buffer, part: PartRef): string {
+  for (const [start, colon, end] of part.fields()) {
+    if (wire.toString('latin1', start, colon).trim().toLowerCase() === 'content-transfer-encoding') {
+      return unfold(wire.toString('latin1', colon + 1, end)).toLowerCase() || '7bit';
+    }
+  }
+  return '7bit';
+}
+
+/** What BINARY[path] names. */
+export function binaryContent(view: MessageView, path: readonly number[]): BinaryContent {
+  const part = partAt(view.table, path);
+  if (part === undefined) return undefined;
+  if (part === null) return { data: view.wire };
+  const body = view.wire.subarray(part.bodyStart, part.end);
+  if (part.isMultipart || part.message) return { data: body };
+  return decodeBody(body, transferEncoding(view.wire, part));
+}
+
+export function decodeBody(body: Buffer, encoding: string): BinaryContent {
+  if (IDENTITY.has(encoding)) return { data: body };
+  if (encoding === 'base64') return { data: Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64') };
+  if (encoding === 'quoted-printable') return { data: decodeQuotedPrintableLines(body) };
+  return { unknownEncoding: encoding };
+}
+
+/**
+ * Quoted-printable as RFC 2045 §6.7 reads it: white space at a line's end is transport padding
+ * and goes; "=" at a line's end joins the line to the next; other lines end in CRLF.
+ */
+export function decodeQuotedPrintableLines(body: Buffer): Buffer {
+  const out: number[] = [];
+  const lines = body.toString('latin1').split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    let line = raw.replace(/[ \t]+$/, '');
+    const soft = line.endsWith('=');
+    if (soft) line = line.slice(0, -1);
+    for (let j = 0; j < line.length; j++) {
+      const hex = line[j] === '=' ? line.slice(j + 1, j + 3) : '';
+      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+        out.push(parseInt(hex, 16));
+        j += 2;
+      } else out.push(line.charCodeAt(j));
+    }
+    if (!soft && i < lines.length - 1) out.push(0x0d, 0x0a);
+  });
+  return Buffer.from(out);
+}
+
+/** A literal for fetched content: literal8 ~{n} when it holds NUL, which a plain literal may not. */
+export function contentLiteral(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`), bytes]);
+}

@@ -1,0 +1,99 @@
+/**
+ * URLAUTH (RFC 4467): a user lends access to one message or part with a URL that carries its
+ * own authorization, ";URLAUTH=<access>:INTERNAL:<token>". The token is an HMAC of the URL
+ * with a random key the user holds per mailbox; RESETKEY replaces the keys, which revokes every
+ * URL made with them. The keys live in a small file in the user's Maildir, so URLs outlive a
+ * restart, as a Dovecot user's do.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Mailbox } from '../maildir/mailbox.js';
+import type { WorldUser } from '../world/definition.js';
+
+/** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
+export const URLAUTH_KEYS_FILE = 'maillab-urlauth-keys';
+
+/** The one mechanism offered: the server's own HMAC-SHA256, keys never leave the server. */
+export const URLAUTH_MECHANISM = 'INTERNAL';
+
+const queues = new WeakMap<Mailbox, Promise<unknown>>();
+
+async function readKeys(mailbox: Mailbox): Promise<Record<string, string>> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(mailbox.dir, URLAUTH_KEYS_FILE), 'utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return {};
+    throw err;
+  }
+}
+
+/** Changes the key table, one change at a time per user, written whole and renamed into place. */
+function updateKeys<T>(mailbox: Mailbox, change: (keys: Record<string, string>) => T): Promise<T> {
+  const work = async (): Promise<T> => {
+    const keys = await readKeys(mailbox);
+    const result = change(keys);
+    const target = join(mailbox.dir, URLAUTH_KEYS_FILE);
+    const temp = `${target}.${process.pid}.tmp`;
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(keys));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+    return result;
+  };
+  const run = (queues.get(mailbox) ?? Promise.resolve()).then(work, work);
+  queues.set(mailbox, run.catch(() => undefined));
+  return run;
+}
+
+/** The key of a mailbox, made (128 random bits) the first time it is needed. */
+export async function mailboxKey(mailbox: Mailbox, name: string): Promise<string> {
+  const existing = (await readKeys(mailbox))[name];
+  if (existing) return existing;
+  return updateKeys(mailbox, (keys) => (keys[name] ??= randomBytes(16).toString('hex')));
+}
+
+/** RESETKEY: a new key for one mailbox, or no keys at all. */
+export function resetKeys(mailbox: Mailbox, name?: string): Promise<void> {
+  return updateKeys(mailbox, (keys) => {
+    if (name === undefined) for (const k of Object.keys(keys)) delete keys[k];
+    else keys[name] = randomBytes(16).toString('hex');
+  });
+}
+
+export function urlauthToken(key: string, rump: string): string {
+  return createHmac('sha256', Buffer.from(key, 'hex')).update(rump, 'latin1').digest('hex');
+}
+
+/** Does a token belong to the rump URL under this mailbox's current key? */
+export async function tokenValid(mailbox: Mailbox, name: string, rump: string, token: string): Promise<boolean> {
+  const key = (await readKeys(mailbox))[name];
+  // Without a key, compare against a random one all the same: no timing tells which mailboxes exist.
+  const wanted = Buffer.from(urlauthToken(key ?? randomBytes(16).toString('hex'), rump), 'hex');
+  const given = Buffer.from(token.toLowerCase(), 'hex');
+  return key !== undefined && given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** The access identifiers a URL may name (RFC 4467 §3). */
+export function validAccess(access: string): boolean {
+  return /^(anonymous|authuser|(user|submit)\+.+)$/i.test(access);
+}
+
+/**
+ * May this session use a URL with this access identifier? "submit+" is for a submission
+ * server acting for a user; the lab's IMAP users are not one, so those URLs answer NIL here.
+ */
+export function accessAllows(access: string, user: WorldUser | undefined): boolean {
+  const decoded = decodeURIComponent(access);
+  const lower = decoded.toLowerCase();
+  if (lower === 'anonymous') return true;
+  if (lower === 'authuser') return user !== undefined;
+  // user+alice@example.com, or user+alice where the local part names the user.
+  if (lower.startsWith('user+')) return user !== undefined && [user.address, user.address.split('@')[0]].includes(lower.slice(5));
+  return false;
+}

@@ -1,0 +1,166 @@
+/**
+ * BINARY, MULTIAPPEND, CATENATE and URLAUTH: imapflow appends an attachment with NULs as a
+ * literal8 and reads it back with BINARY[]; Python's imaplib lends a message with GENURLAUTH
+ * that another user fetches with URLFETCH until RESETKEY revokes it; MULTIAPPEND and CATENATE
+ * over a raw socket, checked against the files and the octets.
+ */
+import { ImapFlow } from 'imapflow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { imaplib } from '../helpers/imaplib.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+afterEach(async () => {
+  await lab.sandboxes.reset('default');
+});
+
+async function flow(): Promise<ImapFlow> {
+  const c = new ImapFlow({ host: '127.0.0.1', port: lab.port('imap'), secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false, tls: { rejectUnauthorized: false } });
+  await c.connect();
+  return c;
+}
+
+describe('BINARY with imapflow', () => {
+  it('appends octets with NULs as a literal8, keeps them base64 in the Maildir and gives them back with BINARY', async () => {
+    const payload = Buffer.from([0, 1, 2, 0x0d, 0x0a, 0x0a, 0xff, 0, 0x0d, 0x41]);
+    const message = Buffer.concat([
+      Buffer.from('From: alice@example.com\r\nSubject: raw bytes\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'),
+      payload,
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
+    const c = await flow();
+    try {
+      const appended = await c.append('Drafts', message);
+      expect(appended && appended.uid).toBe(1);
+      const lock = await c.getMailboxLock('Drafts');
+      try {
+        const binary = await c.fetchOne('1', { bodyParts: ['2'] }, { binary: true });
+        expect(binary && binary.bodyParts!.get('2')).toEqual(payload);
+        const encoded = await c.fetchOne('1', { bodyParts: ['2'] });
+        expect(encoded && encoded.bodyParts!.get('2')!.toString('latin1').trim()).toBe(payload.toString('base64'));
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await c.logout();
+    }
+    const [file] = await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Drafts'));
+    expect(file).toContain('Content-Transfer-Encoding: base64\n\nAAECDQoK/wANQQ==\n');
+    expect(file).not.toContain('\0');
+  });
+
+  it('answers BINARY.SIZE and partial BINARY of a quoted-printable part, decoded', async () => {
+    const c = await RawClient.open(lab.port('imap'));
+    await c.until(/^\* OK/m);
+    await c.command('a LOGIN alice@example.com secret', /^a OK.*\r\n/m);
+    const qp = 'Subject: qp\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 au =\r\nlait  \r\n';
+    await c.command(`b APPEND INBOX {${qp.length}+}\r\n${qp}`, /^b OK.*\r\n/m);
+    await c.command('c SELECT INBOX', /^c OK.*\r\n/m);
+    const reply = await c.command('d FETCH 4 (BINARY.SIZE[1] BINARY.PEEK[1]<5.7> BINARY.PEEK[1.MIME])', /^d (OK|NO|BAD).*\r\n/m);
+    expect(reply).toMatch(/^d BAD BINARY\.PEEK takes part numbers only/m);
+    const ok = await c.command('e FETCH 4 (BINARY.SIZE[1] BINARY.PEEK[1]<5.7>)', /^e OK.*\r\n/m);
+    // "café au lait" + CRLF: é is two octets in UTF-8; the padding after "lait" goes.
+    expect(ok).toContain('* 4 FETCH (BINARY.SIZE[1] 15 BINARY[1]<5> {7}\r\n au lai)');
+    c.close();
+  });
+});
+
+describe('URLAUTH with imaplib', () => {
+  it('lends one part to bob, who fetches it while the key stands, and nobody else can', async () => {
+    const script = (body: string): string => `
+for name in ('GENURLAUTH', 'URLFETCH', 'RESETKEY'):
+    imaplib.Commands[name] = ('AUTH', 'SELECTED')
+${body}`;
+    const lent = await imaplib(
+      lab.port('imap'),
+      script(`
+M.login('alice@example.com', 'secret')
+M.select('INBOX')
+out['uid'] = M.uid('SEARCH', 'SUBJECT', '"port table"')[1][0].decode()
+base = 'imap://alice@mail.example.com/INBOX/;UID=%s/;SECTION=2' % out['uid']
+out['gen'] = M._simple_command('GENURLAUTH', '"%s;URLAUTH=user+bob@example.com"' % base, 'INTERNAL')
+out['url'] = M.untagged_responses.pop('GENURLAUTH')[0].decode().strip('"')
+out['anon'] = M._simple_command('GENURLAUTH', '"%s;URLAUTH=anonymous"' % base, 'INTERNAL')
+out['anon_url'] = M.untagged_responses.pop('GENURLAUTH')[0].decode().strip('"')
+try:
+    M._simple_command('GENURLAUTH', '"imap://bob@mail.example.com/INBOX/;UID=1;URLAUTH=anonymous"', 'INTERNAL')
+except imaplib.IMAP4.error as e:
+    out['not_mine'] = str(e)
+`),
+    );
+    expect(lent.gen[0]).toBe('OK');
+    expect(lent.url).toMatch(/^imap:\/\/alice@mail\.example\.com\/INBOX\/;UID=\d+\/;SECTION=2;URLAUTH=user\+bob@example\.com:internal:[0-9a-f]{64}$/);
+    expect(lent.not_mine).toMatch(/You can only lend your own messages/);
+
+    const fetchAs = (user: string, extra = ''): Promise<Record<string, any>> =>
+      imaplib(
+        lab.port('imap'),
+        script(`
+M.login('${user}', 'secret')
+out['fetch'] = M._simple_command('URLFETCH', '"%s"' % P['url'], '("%s" BINARY BODYPARTSTRUCTURE)' % P['anon'])
+out['data'] = M.untagged_responses.pop('URLFETCH', None)
+${extra}`),
+        { url: lent.url, anon: lent.anon_url },
+      );
+    const bob = await fetchAs('bob@example.com');
+    expect(bob.fetch[0]).toBe('OK');
+    const text = (bob.data as unknown[]).flat().join('');
+    // The part as stored (base64) for the plain form; decoded, with its structure, for the extended one.
+    expect(text).toContain(Buffer.from('service,standard port').toString('base64'));
+    expect(text).toContain('IMAPS,993,implicit TLS');
+    expect(text).toContain('BODYPARTSTRUCTURE ("text" "csv"');
+    // carol may use the anonymous URL, but not the one lent to bob.
+    const carol = await fetchAs('carol@otherdomain.com');
+    expect((carol.data as unknown[]).flat().join('')).toMatch(/^"imap:[^"]*user\+bob[^"]*" NIL "imap:[^"]*anonymous[^"]*" \(BODYPARTSTRUCTURE/);
+
+    await imaplib(lab.port('imap'), script(`M.login('alice@example.com', 'secret')\nout['reset'] = M._simple_command('RESETKEY', 'INBOX')`));
+    const after = await fetchAs('bob@example.com');
+    expect((after.data as unknown[]).flat().join('')).toMatch(/^"imap:[^"]*user\+bob[^"]*" NIL "imap:[^"]*anonymous[^"]*" NIL$/);
+  });
+});
+
+describe('MULTIAPPEND and CATENATE over a raw socket', () => {
+  const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+
+  it('stores several messages in one APPEND, or none of them', async () => {
+    const c = await RawClient.open(lab.port('imap'));
+    await c.until(/^\* OK/m);
+    await c.command('a LOGIN alice@example.com secret', tagged('a'));
+    const one = 'Subject: one\r\n\r\n1\r\n';
+    const two = 'Subject: two\r\n\r\n2\r\n';
+    const reply = await c.command(`b APPEND Drafts (\\Seen) {${one.length}+}\r\n${one} (\\Flagged) "05-Sep-2026 12:00:00 +0200" {${two.length}+}\r\n${two}`, tagged('b'));
+    expect(reply).toMatch(/^b OK \[APPENDUID \d+ 1:2\] APPEND completed: stored in "Drafts" as UIDs 1:2/m);
+    // The third part names a message that is not there: nothing of this APPEND is stored.
+    const bad = await c.command(`c APPEND Drafts {${one.length}+}\r\n${one} CATENATE (URL "/Drafts/;UID=99")`, tagged('c'));
+    expect(bad).toMatch(/^c NO \[BADURL \/Drafts\/;UID=99\]/m);
+    await c.command('d SELECT Drafts', tagged('d'));
+    expect(await c.command('e FETCH 1:* (FLAGS INTERNALDATE)', tagged('e'))).toMatch(/\* 1 FETCH \(FLAGS \(\\Seen[^)]*\) INTERNALDATE "[^"]+"\)\r\n\* 2 FETCH \(FLAGS \(\\Flagged[^)]*\) INTERNALDATE "05-Sep-2026 10:00:00 \+0000"\)\r\ne OK/);
+    c.close();
+    const files = await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Drafts'));
+    expect(files.sort()).toEqual(['Subject: one\n\n1\n', 'Subject: two\n\n2\n']);
+  });
+
+  it('builds a message from a new header and the body of one already here', async () => {
+    const c = await RawClient.open(lab.port('imap'));
+    await c.until(/^\* OK/m);
+    await c.command('a LOGIN alice@example.com secret', tagged('a'));
+    const header = 'From: alice@example.com\r\nSubject: Fwd: welcome\r\n\r\n';
+    const reply = await c.command(`b APPEND Drafts CATENATE (TEXT {${header.length}+}\r\n${header} URL "/INBOX/;UID=1/;SECTION=TEXT")`, tagged('b'));
+    expect(reply).toMatch(/^b OK \[APPENDUID \d+ 1\]/m);
+    await c.command('c SELECT INBOX', tagged('c'));
+    const original = await c.command('d FETCH 1 BODY.PEEK[TEXT]', tagged('d'));
+    const body = /\{(\d+)\}\r\n/.exec(original)!;
+    const text = original.slice(body.index + body[0].length, body.index + body[0].length + Number(body[1]));
+    c.close();
+    const [file] = await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Drafts'));
+    expect(file).toBe(`${header}${text}`.replace(/\r\n/g, '\n'));
+  });
+});
