@@ -131,7 +131,8 @@ describe('CommandReader over a real socket', () => {
     const { client, reader, received } = await pair();
     client.write('a1 LOGIN {5}\r\n');
     const pending = reader.next();
-    await new Promise((r) => setTimeout(r, 50));
+    // The "+" comes before the client sends the octets; wait for it (a loaded machine may take a while).
+    for (let waited = 0; !received() && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     expect(received()).toMatch(/^\+ Ready for 5 octets/);
     client.write('alice {6+}\r\nsecret\r\n');
     const result = await pending;
