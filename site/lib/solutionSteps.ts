@@ -1,15 +1,18 @@
 /**
  * A protocol task's reference solution as steps to show: the terminal sessions (what to type)
  * and, for the mail-world experiments, the changes around them (edit a zone, stop a server,
- * flush the queue) and what should happen. Two shapes exist: {sessions: [...]} and
- * {steps: [{session}, {zone, replace|regex|restore}, {mta, action}, {flush}, {expect}]}.
+ * arm faults, flush the queue, wait) and what should happen. Two shapes exist: {sessions: [...]}
+ * and {steps: [{session}, {zone, replace|regex|restore}, {mta, action}, {faults}, {flush}, {wait}, {expect}]}.
  */
+import type { FaultSpec } from '../../lab-server/src/mta/faults/spec.ts';
 
 export type SolutionStep =
   | { kind: 'session'; service: string; lines: string[] }
   | { kind: 'zone'; zone: string; from?: string; to?: string; restore?: boolean }
   | { kind: 'mta'; mta: string; action: string }
   | { kind: 'flush' }
+  | { kind: 'faults'; faults: FaultSpec[] }
+  | { kind: 'wait'; minutes: number }
   | { kind: 'expect'; outcome: string };
 
 interface Session {
@@ -26,6 +29,8 @@ type RawStep = {
   mta?: string;
   action?: string;
   flush?: boolean;
+  faults?: FaultSpec[];
+  wait?: number;
   expect?: string;
 };
 
@@ -36,6 +41,8 @@ function step(raw: RawStep): SolutionStep | undefined {
   if (raw.zone && raw.regex) return { kind: 'zone', zone: raw.zone, to: raw.regex[1] };
   if (raw.mta && raw.action) return { kind: 'mta', mta: raw.mta, action: raw.action };
   if (raw.flush) return { kind: 'flush' };
+  if (Array.isArray(raw.faults)) return { kind: 'faults', faults: raw.faults };
+  if (typeof raw.wait === 'number') return { kind: 'wait', minutes: raw.wait };
   if (raw.expect) return { kind: 'expect', outcome: raw.expect };
   return undefined;
 }

@@ -11,6 +11,7 @@ import { gradeImapFlag, gradePop3Delete } from './protocol/mailbox.js';
 import { gradeDotStuffing, gradeSmtpSend, gradeSubmission } from './protocol/smtp.js';
 import { gradeQuiz, type QuizParams } from './quiz/quiz.js';
 import { gradeDkimFail, gradeDmarcReject, gradeNoMx, gradeServerDown, gradeSpfFail } from './world/experiments.js';
+import { gradeDnsOutage, gradeDroppedBeforeDot, gradeGreylisting, gradeMailboxFull } from './world/faultExperiments.js';
 import type { Sandbox } from '../world/sandbox.js';
 
 export interface GradingContext {
@@ -60,6 +61,11 @@ export const GRADERS: Record<string, GraderDef> = {
   'world-spf-fail': protocolGrader(gradeSpfFail),
   'world-dkim-fail': protocolGrader(gradeDkimFail),
   'world-dmarc-reject': protocolGrader(gradeDmarcReject),
+  // The same, with faults armed on the lab MTAs and the lab DNS.
+  'world-greylisting': protocolGrader(gradeGreylisting),
+  'world-mailbox-full': protocolGrader(gradeMailboxFull),
+  'world-dns-outage': protocolGrader(gradeDnsOutage),
+  'world-dropped-before-dot': protocolGrader(gradeDroppedBeforeDot),
   quiz: { kind: 'quiz', answer: 'object', run: (answer, params) => gradeQuiz(answer as Record<string, unknown>, params as QuizParams) },
 };
 

@@ -1,0 +1,106 @@
+/**
+ * The fault experiments test themselves for real: each step of a reference solution or
+ * known-wrong answer is done the way a learner does it — faults armed through PUT /api/faults,
+ * messages typed into the submission terminal over the bridge, "Flush queue", waiting — and the
+ * grader then reads the sandbox (logs, mailboxes). The queue runs on a manual clock with the
+ * lab's default retry timing, so "wait two minutes" takes no time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grade } from '../../lab-server/src/grading/graders.js';
+import { ManualClock } from '../../lab-server/src/mta/clock.js';
+import { DEFAULT_RETRY } from '../../lab-server/src/mta/mta.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { freshSandbox, runSession } from '../helpers/protocolScript.js';
+import { api, LogWatch } from '../helpers/world.js';
+
+type Step = { faults: unknown[] } | { session: { service: string; lines: string[] } } | { flush: true } | { wait: number } | { expect: 'sent' | 'deferred' | 'bounced' };
+
+const clock = new ManualClock();
+let lab: TestLab;
+let log: LogWatch;
+beforeAll(async () => {
+  lab = await startTestLab({ world: { clock, retry: DEFAULT_RETRY, timeoutMs: 5000 } });
+  log = new LogWatch(lab);
+});
+afterAll(async () => {
+  log?.stop();
+  await lab?.dispose();
+});
+
+async function settled(): Promise<void> {
+  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+}
+
+async function perform(steps: Step[]): Promise<void> {
+  await freshSandbox(lab);
+  // Lines from an earlier run must not answer this run's expectations.
+  log.stop();
+  log = new LogWatch(lab);
+  for (const step of steps) {
+    if ('faults' in step) {
+      const r = await api(lab, 'PUT', '/api/faults', { faults: step.faults });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    } else if ('session' in step) {
+      await runSession(lab, step.session.service, step.session.lines);
+    } else if ('flush' in step) {
+      await settled();
+      await api(lab, 'POST', '/api/queue/flush');
+    } else if ('wait' in step) {
+      // The learner waits; the queue's own retries run as the minutes pass.
+      for (let s = 0; s < step.wait * 60; s += 10) {
+        await settled();
+        clock.advance(10_000);
+      }
+    } else {
+      // What the learner watches for in the log: the next attempt that ended this way.
+      await log.next(new RegExp(`mail\\.example\\.com postfix/smtp\\[\\d+\\]: [0-9A-F]{10}: to=<carol@otherdomain\\.com>.*status=${step.expect} `), { sandboxId: 'default' });
+    }
+  }
+  await settled();
+}
+
+const problems = (feedback: Array<{ level: string; code: string }>): string[] => feedback.filter((f) => f.level !== 'ok').map((f) => `${f.level}:${f.code}`).sort();
+
+const ids = ['world-greylisting', 'world-mailbox-full', 'world-dns-outage', 'world-dropped-before-dot'];
+
+describe.each(ids)('fault experiment %s', (id) => {
+  const gradeNow = async () => {
+    const e = lab.exercises.get(id)!;
+    return grade(e.grader.name, e.grader.params, null, { sandbox: await lab.sandboxes.get('default') });
+  };
+
+  it('passes when its reference solution is really done', async () => {
+    const exercise = lab.exercises.get(id)!;
+    expect(exercise.kind).toBe('protocol');
+    await perform((exercise.solution as { steps: Step[] }).steps);
+    const r = await gradeNow();
+    expect(problems(r.feedback), JSON.stringify(r.feedback)).toEqual([]);
+    expect(r.passed).toBe(true);
+  });
+
+  it('fails every known-wrong answer with exactly its stated feedback, each with a hint in both languages', async () => {
+    const exercise = lab.exercises.get(id)!;
+    for (const [i, wrong] of exercise.wrong.entries()) {
+      await perform((wrong.answer as { steps: Step[] }).steps);
+      const r = await gradeNow();
+      expect(r.passed, `wrong[${i}]`).toBe(false);
+      expect(problems(r.feedback), `wrong[${i}] ${JSON.stringify(r.feedback)}`).toEqual(problems(wrong.feedback));
+      for (const f of r.feedback.filter((x) => x.level !== 'ok')) {
+        expect(f.hint, `${f.code} needs a hint`).toBeDefined();
+        expect(f.message['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+        expect(f.hint!['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      }
+    }
+  });
+});
+
+describe('fault experiments read the world, not claims', () => {
+  it('gives no credit in a fresh sandbox', async () => {
+    await freshSandbox(lab);
+    for (const id of ids) {
+      const e = lab.exercises.get(id)!;
+      const r = await grade(e.grader.name, e.grader.params, { done: true }, { sandbox: await lab.sandboxes.get('default') });
+      expect(r.passed, id).toBe(false);
+    }
+  });
+});
