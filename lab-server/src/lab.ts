@@ -16,6 +16,7 @@ import { maildirRoute } from './http/maildirRoute.js';
 import { createWebServer, sendJson } from './http/server.js';
 import { operationsRoutes } from './http/routes/operations.js';
 import { classroomTargets, faultRoutes } from './http/routes/faults.js';
+import { inspectorRoutes } from './http/routes/inspector.js';
 import { instructorOf } from './classroom/identity.js';
 import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
@@ -359,6 +360,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
         }),
       ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
       ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
+      ...inspectorRoutes({ sandboxes, requester: (req) => requester(req), metrics }),
       ...faultRoutes({
         world,
         sandboxes,

@@ -36,6 +36,8 @@ export class LabMetrics {
   /** DNS questions answered, by how they came (udp, tcp, or in-process from the lab's own servers) and response code. */
   readonly dnsQueries = new Counter({ name: 'maillab_dns_queries_total', help: 'Lab DNS queries, by transport (udp, tcp, internal) and response code.', labelNames: ['transport', 'rcode'] as const, registers: [this.registry] });
   readonly gradingAttempts = new Counter({ name: 'maillab_grading_attempts_total', help: 'Graded exercise attempts, by exercise and result (passed, failed).', labelNames: ['exercise', 'result'] as const, registers: [this.registry] });
+  /** Content-Security-Policy violations browsers reported (the inspector's message frame), by directive. */
+  readonly cspReports = new Counter({ name: 'maillab_csp_reports_total', help: 'Content-Security-Policy violation reports received, by violated directive.', labelNames: ['directive'] as const, registers: [this.registry] });
   /** Armed faults that fired, by target (an MTA host or dns) and kind. */
   readonly faultsFired = new Counter({ name: 'maillab_faults_fired_total', help: 'Injected faults that fired, by target and kind.', labelNames: ['target', 'kind'] as const, registers: [this.registry] });
 
