@@ -9,6 +9,8 @@ export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
 const strings = {
   siteName: { 'zh-CN': 'MailLab 邮件实验室', en: 'MailLab' },
   home: { 'zh-CN': '首页', en: 'Home' },
+  maildirInspect: { 'zh-CN': '在邮件检查器中打开', en: 'Open in the message inspector' },
+  inspectFromTerminal: { 'zh-CN': '在邮件检查器中打开：', en: 'Open in the message inspector:' },
   lab: { 'zh-CN': '实验台', en: 'Lab' },
   exercises: { 'zh-CN': '练习', en: 'Exercises' },
   switchLang: { 'zh-CN': 'English', en: '中文' },

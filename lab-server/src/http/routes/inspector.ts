@@ -15,11 +15,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from '../../grading/feedback.js';
-import { messageView } from '../../imap/mime/cache.js';
-import { htmlForFrame } from '../../inspector/htmlPart.js';
-import { inspectMessage } from '../../inspector/inspect.js';
+import { inspectMessage, onMessage } from '../../inspector/inspect.js';
 import { locateMessage, type LocatedMessage, type MessageAddress } from '../../inspector/locate.js';
-import { decodedBody, partAt } from '../../inspector/parts.js';
 import type { LabMetrics } from '../../operations/metrics.js';
 import type { Sandboxes } from '../../world/sandboxes.js';
 import { sendJson, type Route } from '../server.js';
@@ -72,18 +69,19 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
     'GET /api/inspect/part': async (req, res, url) => {
       const hit = await find(req, res, url);
       if (!hit) return;
-      const view = await messageView(hit.found.folder, hit.found.info);
       const section = url.searchParams.get('section') ?? '';
-      const part = view && /^\d{1,6}(\.\d{1,6}){0,63}$/.test(section) ? partAt(view.root, section) : undefined;
-      if (!view || !part) return sendJson(res, 404, { error: text(`This message has no part ${section}. Pick one from the MIME tree.`, `这封邮件没有第 ${section} 部分。请从 MIME 树中选择。`) });
+      const missing = () => sendJson(res, 404, { error: text(`This message has no part ${section}. Pick one from the MIME tree.`, `这封邮件没有第 ${section} 部分。请从 MIME 树中选择。`) });
+      if (!/^\d{1,6}(\.\d{1,6}){0,63}$/.test(section)) return missing();
       if (url.searchParams.get('download') === '1') {
-        const body = decodedBody(view.wire, part);
-        const name = part.params.find(([k]) => k === 'name')?.[1] ?? `part-${section}`;
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(name)}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-length': body.length });
+        const part = await onMessage(hit.found, 'partDownload', section);
+        if (!part) return missing();
+        const body = Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(part.name)}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-length': body.length });
         return void res.end(body);
       }
-      const html = htmlForFrame(view.wire, view.root, section);
-      if (html === undefined) return sendJson(res, 415, { error: text('Only an HTML part is shown in the frame; download the others.', '框架中只显示 HTML 部分；其他部分请下载。') });
+      const html = await onMessage(hit.found, 'frameHtml', section);
+      if (html === undefined) return missing();
+      if (html === null) return sendJson(res, 415, { error: text('Only an HTML part is shown in the frame; download the others.', '框架中只显示 HTML 部分；其他部分请下载。') });
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy': FRAME_POLICY,

