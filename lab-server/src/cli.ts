@@ -6,6 +6,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from './lab.js';
 import { AddressList } from './net/addressList.js';
 import { SERVICES, type ServiceId } from './services.js';
+import { ClassroomStore } from './store/classroom.js';
+import { isPostgresUrl, openDatabase } from './store/database.js';
+import { ConstraintViolation, DatabaseUnavailable, type Database } from './store/sql.js';
 import { DEFAULT_SANDBOX, Sandboxes, UnknownSandbox } from './world/sandboxes.js';
 
 class UsageError extends Error {
@@ -29,9 +32,11 @@ const USAGE = `Usage / 用法:
                 [--mode single|classroom] [--public-url URL]
                 [--metrics-token TOKEN]   lets a scraper on another machine read /metrics (classroom mode)
                 [--trust-proxy ADDRS]   reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client
-  maillab instructor add NAME [--data DIR]     create an instructor (password from stdin, or generated)
-  maillab class create "NAME" [--data DIR] [--instructor NAME] [--public-url URL]
-  maillab backup --to DIR [--data DIR]          copy a running lab safely (database, sandboxes, certificate)
+                [--database postgres://USER:PASSWORD@HOST/DB]   shared PostgreSQL (default: SQLite in DIR)
+  maillab instructor add NAME [--data DIR] [--database URL]   create an instructor (password from stdin, or generated)
+  maillab class create "NAME" [--data DIR] [--database URL] [--instructor NAME] [--public-url URL]
+  maillab backup --to DIR [--data DIR] [--database URL]   copy a running lab safely (database, sandboxes, certificate)
+  MAILLAB_DATABASE_URL stands for --database when the flag is not given.
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail, zones and queue / 把沙箱的邮件、区域和队列恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
 `;
@@ -53,6 +58,7 @@ const serveOptions = {
   'public-url': { type: 'string' },
   'metrics-token': { type: 'string' },
   'trust-proxy': { type: 'string' },
+  database: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -94,6 +100,29 @@ function publicUrl(value: string): string {
   throw new UsageError(`--public-url must be an http(s) URL such as https://mail-lab.school.example/, not "${value}".`, `--public-url 必须是 http(s) 网址，例如 https://mail-lab.school.example/，而不是 "${value}"。`);
 }
 
+/** --database, else MAILLAB_DATABASE_URL, else nothing (SQLite in the data dir). */
+function databaseUrl(flag: unknown): string | undefined {
+  const url = typeof flag === 'string' ? flag : process.env.MAILLAB_DATABASE_URL || undefined;
+  if (url !== undefined && !isPostgresUrl(url)) {
+    throw new UsageError(
+      `--database must be a PostgreSQL URL such as postgres://maillab:PASSWORD@db.school.example/maillab, not "${url}". Leave it out to use SQLite in the data directory.`,
+      `--database 必须是 PostgreSQL 网址，例如 postgres://maillab:密码@db.school.example/maillab，而不是 "${url}"。不指定时使用数据目录中的 SQLite。`,
+    );
+  }
+  return url;
+}
+
+/** Opens the database a command names, with a clear message when PostgreSQL cannot be reached. */
+async function openStoreFor(values: { data?: unknown; database?: unknown }): Promise<Database> {
+  const url = databaseUrl(values.database);
+  try {
+    return await openDatabase(String(values.data ?? './data'), url);
+  } catch (err) {
+    if (err instanceof DatabaseUnavailable) throw new UsageError(err.message, `无法连接 PostgreSQL：${err.message}`);
+    throw err;
+  }
+}
+
 /** Turns serve's flags into a LabConfig (exported for tests). */
 export function serveConfig(args: string[]): LabConfig {
   const v = parse(args, serveOptions) as Record<string, string | boolean | undefined>;
@@ -133,6 +162,8 @@ export function serveConfig(args: string[]): LabConfig {
       throw new UsageError(`--trust-proxy: ${why}. Give the proxy's addresses, e.g. --trust-proxy 127.0.0.1,::1`, `--trust-proxy：${why}。请给出反向代理的地址，例如 --trust-proxy 127.0.0.1,::1`);
     }
   }
+  const database = databaseUrl(v.database);
+  if (database) config.database = database;
   if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
   if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -160,6 +191,7 @@ async function serve(args: string[]): Promise<void> {
     lab = await startLab(config);
   } catch (err) {
     if (err instanceof ListenError) throw new UsageError(err.message, `无法启动：${err.message}`);
+    if (err instanceof DatabaseUnavailable) throw new UsageError(err.message, `无法连接 PostgreSQL：${err.message}`);
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -209,6 +241,7 @@ async function users(args: string[]): Promise<void> {
 
 const classroomOptions = {
   data: { type: 'string' },
+  database: { type: 'string' },
   instructor: { type: 'string' },
   'public-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -237,22 +270,23 @@ async function instructorCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'add') throw new UsageError(`Use: maillab instructor add NAME\n${USAGE}`, '用法：maillab instructor add 名字');
   const { name, values } = parseWithName(rest, 'instructor', '教师');
-  const { openDatabase } = await import('./store/database.js');
-  const { ClassroomStore } = await import('./store/classroom.js');
   const { generatePassword, hashPassword, passwordProblem } = await import('./classroom/passwords.js');
   // A password piped in is used; otherwise one is made up and printed once.
   const given = process.stdin.isTTY ? '' : await readStdin();
   const password = given || generatePassword();
   const weak = passwordProblem(password);
   if (weak) throw new UsageError(weak.en, weak['zh-CN']);
-  const db = openDatabase(String(values.data ?? './data'));
+  const db = await openStoreFor(values);
   try {
     const store = new ClassroomStore(db);
-    if (store.instructorLogin(name)) throw new UsageError(`An instructor called "${name}" already exists.`, `已经有名为 "${name}" 的教师。`);
-    store.addInstructor(name, await hashPassword(password));
-    store.audit(null, 'instructor.add', { name, by: 'cli' });
+    const exists = new UsageError(`An instructor called "${name}" already exists.`, `已经有名为 "${name}" 的教师。`);
+    if (await store.instructorLogin(name)) throw exists;
+    await store.addInstructor(name, await hashPassword(password)).catch((err: unknown) => {
+      throw err instanceof ConstraintViolation ? exists : err;
+    });
+    await store.audit(null, 'instructor.add', { name, by: 'cli' });
   } finally {
-    db.close();
+    await db.close();
   }
   process.stdout.write(given ? `Instructor "${name}" added. / 已添加教师 "${name}"。\n` : `Instructor "${name}" added. Password / 密码: ${password}\n`);
 }
@@ -261,40 +295,38 @@ async function classCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'create') throw new UsageError(`Use: maillab class create "NAME"\n${USAGE}`, '用法：maillab class create "班级名"');
   const { name, values } = parseWithName(rest, 'class', '班级');
-  const { openDatabase } = await import('./store/database.js');
-  const { ClassroomStore } = await import('./store/classroom.js');
-  const db = openDatabase(String(values.data ?? './data'));
+  const db = await openStoreFor(values);
   try {
     const store = new ClassroomStore(db);
-    const all = store.instructors();
+    const all = await store.instructors();
     const wanted = typeof values.instructor === 'string' ? values.instructor : undefined;
-    const owner = wanted ? store.instructorLogin(wanted)?.instructor : all.length === 1 ? all[0] : undefined;
+    const owner = wanted ? (await store.instructorLogin(wanted))?.instructor : all.length === 1 ? all[0] : undefined;
     if (!owner) {
       throw new UsageError(
         all.length === 0 ? 'There is no instructor yet. First run: maillab instructor add NAME' : `Say whose class it is: --instructor NAME (one of: ${all.map((i) => i.name).join(', ')}).`,
         all.length === 0 ? '还没有教师账号。请先运行：maillab instructor add 名字' : `请用 --instructor 指定教师（可选：${all.map((i) => i.name).join('、')}）。`,
       );
     }
-    const klass = store.createClass(name, owner.id);
-    store.audit(owner.id, 'class.create', { classId: klass.id, name, by: 'cli' });
+    const klass = await store.createClass(name, owner.id);
+    await store.audit(owner.id, 'class.create', { classId: klass.id, name, by: 'cli' });
     const base = typeof values['public-url'] === 'string' ? publicUrl(values['public-url']) : 'http://127.0.0.1:8080/';
     process.stdout.write(`Class "${name}" created. / 已创建班级 "${name}"。\nJoin code / 加入码: ${klass.joinCode}\nJoin URL / 加入网址: ${base.replace(/\/$/, '')}/join/?code=${klass.joinCode}\n`);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 async function backup(args: string[]): Promise<void> {
   let values;
   try {
-    values = parseArgs({ args, options: { data: { type: 'string' }, to: { type: 'string' } }, strict: true }).values;
+    values = parseArgs({ args, options: { data: { type: 'string' }, to: { type: 'string' }, database: { type: 'string' } }, strict: true }).values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`, `参数有误：${(err as Error).message}`);
   }
   if (!values.to) throw new UsageError('Say where the backup goes: maillab backup --to DIR', '请指定备份位置：maillab backup --to 目录');
   const { backupLab } = await import('./store/backup.js');
   try {
-    const result = await backupLab(values.data ?? './data', values.to);
+    const result = await backupLab(values.data ?? './data', values.to, databaseUrl(values.database));
     process.stdout.write(`Backup written to / 备份已写入 ${result.target}: database ${result.databaseBytes} bytes, ${result.sandboxes} sandboxes.\n`);
   } catch (err) {
     throw new UsageError(`Backup failed: ${(err as Error).message}`, `备份失败：${(err as Error).message}`);

@@ -22,6 +22,8 @@ import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
+import { RateLimitCounters } from './store/rateLimits.js';
+import type { Database } from './store/sql.js';
 import { consoleLogger, type Logger } from './log.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
 import { AddressList } from './net/addressList.js';
@@ -63,6 +65,8 @@ export interface LabConfig {
   mode: LabMode;
   /** The URL learners open (join links); defaults to http://<host>:<http port>/. */
   publicUrl?: string;
+  /** A postgres:// URL: the shared database several nodes use. Without it, SQLite in the data dir. */
+  database?: string;
   /** The mail queue's clock and retry timing (tests shorten them). */
   world?: Partial<MailWorldOptions>;
   /** Lets a scraper from another machine read /metrics in classroom mode (Authorization: Bearer). */
@@ -112,7 +116,9 @@ export interface Lab {
   services: RunningService[];
   httpPort: number;
   bridge: Bridge;
-  /** Learners and their graded attempts (SQLite under the data dir). */
+  /** The lab's database (SQLite in the data dir, or the shared PostgreSQL). */
+  db: Database;
+  /** Learners and their graded attempts. */
   learners: LearnerStore;
   classroom: ClassroomStore;
   exercises: ExerciseCatalog;
@@ -152,26 +158,6 @@ function listen(server: Server, port: number, host: string, what: string): Promi
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
-}
-
-/**
- * Writes to the database in a transaction that is rolled back: throws if it cannot be written.
- * better-sqlite3 waits synchronously for a lock, so the probe waits 200 ms at most, not the
- * connection's usual 5 s: a readiness check must not stall the lab.
- */
-function probeDatabaseWrite(db: ReturnType<typeof openDatabase>): void {
-  const usual = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma('busy_timeout = 200');
-  try {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec('CREATE TABLE maillab_write_probe (at TEXT)');
-    } finally {
-      db.exec('ROLLBACK');
-    }
-  } finally {
-    db.pragma(`busy_timeout = ${usual}`);
-  }
 }
 
 /** Removes what a crash left in tmp/: never a delivered message, only unfinished writes. */
@@ -221,7 +207,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const inFlight = new Set<Promise<unknown>>();
   const locks = new MaildropLocks();
   const exercises = await ExerciseCatalog.load();
-  const db = openDatabase(config.dataDir);
+  const db = await openDatabase(config.dataDir, config.database);
   const learners = new LearnerStore(db);
   const classroom = new ClassroomStore(db);
   const metrics = new LabMetrics();
@@ -268,7 +254,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     ]);
     // Deliveries already accepted finish writing: nothing is left half-done.
     await Promise.allSettled([...inFlight]);
-    if (db.open) db.close();
+    await db.close();
   };
 
   const countCommand = (service: string, command: string): void => metrics.commands.inc({ service, command });
@@ -312,6 +298,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       mode: config.mode,
       learners,
       store: classroom,
+      rateLimits: new RateLimitCounters(db),
       sandboxes,
       catalog: exercises,
       defaultSandbox: DEFAULT_SANDBOX,
@@ -338,7 +325,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
               goodbye: s.protocol === 'imap' ? 'r1 LOGOUT\r\n' : 'QUIT\r\n',
             })),
           dns: { host: dialHost(config.host), get port() { return dns?.port ?? 0; } },
-          probeDatabaseWrite: () => probeDatabaseWrite(db),
+          probeDatabaseWrite: () => db.probeWrite(),
           dataDir: config.dataDir,
           minFreeBytes: 64 * 1024 * 1024,
           timeoutMs: 3000,
@@ -411,6 +398,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       services,
       httpPort,
       bridge: bridge!,
+      db,
       learners,
       classroom,
       exercises,

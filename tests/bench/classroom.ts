@@ -28,9 +28,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export async function benchClassroom(): Promise<Record<string, number>> {
   const lab = await startTestLab({ mode: 'classroom' });
   try {
-    const instructor = lab.classroom.addInstructor('bench', await hashPassword('bench password'));
-    const klass = lab.classroom.createClass('Bench class', instructor.id);
-    const token = lab.classroom.startInstructorSession(instructor.id);
+    const instructor = await lab.classroom.addInstructor('bench', await hashPassword('bench password'));
+    const klass = await lab.classroom.createClass('Bench class', instructor.id);
+    const token = await lab.classroom.startInstructorSession(instructor.id);
     const passwordHash = await hashPassword('learner password');
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -42,13 +42,12 @@ export async function benchClassroom(): Promise<Record<string, number>> {
       world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
       const sandboxId = `learner-${randomBytes(6).toString('hex')}`;
       await lab.sandboxes.create(sandboxId, world);
-      const { learner } = lab.learners.create({ sandboxId, anonymous: false, displayName: `学生 ${i}` });
-      lab.classroom.addMember(klass.id, learner.id, passwordHash);
+      const { learner } = await lab.classroom.join(klass.id, { sandboxId, displayName: `学生 ${i}`, passwordHash });
       createMs.push(performance.now() - started);
       sandboxIds.push(sandboxId);
       const exercises = lab.exercises.list.slice(0, EXERCISES);
       for (const [j, e] of exercises.entries()) {
-        lab.learners.recordAttempt({ learnerId: learner.id, exerciseId: e.id, answer: 'x', passed: (i + j) % 3 === 0, score: 50, feedback: [] });
+        await lab.learners.recordAttempt({ learnerId: learner.id, exerciseId: e.id, answer: 'x', passed: (i + j) % 3 === 0, score: 50, feedback: [] });
       }
     }
     global.gc?.();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { defaultConfig, startLab, type Lab, type LabConfig } from '../../lab-server/src/lab.js';
 import { silentLogger } from '../../lab-server/src/log.js';
 import { SERVICES } from '../../lab-server/src/services.js';
+import { testDatabase } from './database.js';
 
 export interface TestLab extends Lab {
   dataDir: string;
@@ -17,19 +18,26 @@ export interface TestLab extends Lab {
   restart(): Promise<TestLab>;
 }
 
+/**
+ * Starts a lab on a fresh data dir (or `dataDir`). In the "postgres" test project it also gets
+ * a fresh PostgreSQL database, kept across restart() and dropped by dispose().
+ */
 export async function startTestLab(overrides: Partial<LabConfig> = {}, dataDir?: string): Promise<TestLab> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'maillab-test-')));
+  const database = overrides.database === undefined && !dataDir ? await testDatabase() : { url: overrides.database, drop: async () => undefined };
+  const withDatabase = database.url ? { ...overrides, database: database.url } : overrides;
   const ports = Object.fromEntries([...SERVICES.map((s) => [s.id, 0]), ['http', 0], ['dns', 0]]);
-  const lab = await startLab(defaultConfig({ dataDir: dir, host: '127.0.0.1', ports, log: silentLogger, ...overrides }));
+  const lab = await startLab(defaultConfig({ dataDir: dir, host: '127.0.0.1', ports, log: silentLogger, ...withDatabase }));
   const testLab: TestLab = Object.assign(lab, {
     dataDir: dir,
     async dispose() {
       await lab.stop();
       await rm(dir, { recursive: true, force: true });
+      await database.drop();
     },
     async restart() {
       await lab.stop();
-      return startTestLab(overrides, dir);
+      return startTestLab(withDatabase, dir);
     },
   });
   return testLab;

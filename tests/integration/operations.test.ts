@@ -102,7 +102,7 @@ describe('GET /healthz and /readyz', () => {
           { id: 'smtp', host: '127.0.0.1', port: lab.port('smtp'), implicitTls: false, goodbye: 'QUIT\r\n' },
         ],
         dns: { host: '127.0.0.1', port: lab.dnsPort },
-        probeDatabaseWrite: () => undefined,
+        probeDatabaseWrite: async () => undefined,
         dataDir: lab.dataDir,
         minFreeBytes: Number.MAX_SAFE_INTEGER,
         timeoutMs: 500,

@@ -2,12 +2,17 @@
  * The login throttle's arithmetic on a fake clock, the join limit's default for a class behind
  * one NAT address, and the trusted-proxy address parsing.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../../lab-server/src/classroom/loginThrottle.js';
 import { RateLimit } from '../../lab-server/src/classroom/rateLimit.js';
 import { LabBusy, WorkQueue } from '../../lab-server/src/classroom/workQueue.js';
 import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
 import { AddressList, AddressListError } from '../../lab-server/src/net/addressList.js';
+import { openDatabase } from '../../lab-server/src/store/database.js';
+import { RateLimitCounters } from '../../lab-server/src/store/rateLimits.js';
 
 describe('LoginThrottle', () => {
   it('waits per (account, address) pair, doubling, and a right password clears the pair', () => {
@@ -47,12 +52,20 @@ describe('LoginThrottle', () => {
 });
 
 describe('the join limit', () => {
-  it('lets 300 learners behind one address join within a minute and stops a flood', () => {
-    const limit = new RateLimit(DEFAULT_LIMITS.joinsPerAddress, 10 * 60_000);
-    for (let i = 0; i < 300; i++) expect(limit.hit('203.0.113.7', 1000 + i * 200)).toBe(0);
-    for (let i = 300; i < DEFAULT_LIMITS.joinsPerAddress; i++) limit.hit('203.0.113.7', 61_000);
-    expect(limit.hit('203.0.113.7', 61_000)).toBeGreaterThan(0);
-    expect(limit.hit('192.0.2.1', 61_000)).toBe(0);
+  it('lets 300 learners behind one address join within a minute and stops a flood', async () => {
+    // The counts live in the database every node shares; here an SQLite file of its own.
+    const dir = await mkdtemp(join(tmpdir(), 'maillab-joins-'));
+    const db = await openDatabase(dir);
+    try {
+      const limit = new RateLimit(new RateLimitCounters(db), DEFAULT_LIMITS.joinsPerAddress, 10 * 60_000);
+      for (let i = 0; i < 300; i++) expect(await limit.hit('203.0.113.7', 1000 + i * 200)).toBe(0);
+      for (let i = 300; i < DEFAULT_LIMITS.joinsPerAddress; i++) await limit.hit('203.0.113.7', 61_000);
+      expect(await limit.hit('203.0.113.7', 61_000)).toBeGreaterThan(0);
+      expect(await limit.hit('192.0.2.1', 61_000)).toBe(0);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

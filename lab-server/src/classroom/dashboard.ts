@@ -63,14 +63,14 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const guarded =
     (route: InstructorRoute): Route =>
     async (req, res, _url, params) => {
-      const who = instructorOf(req, deps.store);
+      const who = await instructorOf(req, deps.store);
       if (!who) {
         req.resume();
         return refuseNonInstructor(req, res, deps.learners);
       }
       let klass: ClassInfo | undefined;
       if (params.id !== undefined) {
-        klass = deps.store.classById(params.id);
+        klass = await deps.store.classById(params.id);
         if (!klass || klass.instructorId !== who.id) {
           req.resume();
           return problem(res, 404, text('No such class among yours.', '你的班级中没有这个班级。'));
@@ -79,14 +79,13 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       await route(req, res, who, klass, params);
     };
 
-  const memberOf = (klass: ClassInfo, learnerId: string | undefined) => deps.store.members(klass.id).find((m) => m.learnerId === learnerId);
+  const memberOf = (klass: ClassInfo, learnerId: string | undefined) => (learnerId ? deps.store.member(klass.id, learnerId) : Promise.resolve(undefined));
 
-  const matrix = (klass: ClassInfo) => {
-    const members = deps.store.members(klass.id);
-    const assignments = deps.store.assignments(klass.id);
+  const matrix = async (klass: ClassInfo) => {
+    const [members, assignments, progress] = await Promise.all([deps.store.members(klass.id), deps.store.assignments(klass.id), deps.store.progress(klass.id)]);
     const due = new Map(assignments.map((a) => [a.exerciseId, a.dueAt]));
     const cells = new Map<string, ProgressCell>();
-    for (const c of deps.store.progress(klass.id)) cells.set(`${c.learnerId} ${c.exerciseId}`, c);
+    for (const c of progress) cells.set(`${c.learnerId} ${c.exerciseId}`, c);
     const exercises = deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, title: e.title, assigned: due.has(e.id), ...(due.get(e.id) ? { dueAt: due.get(e.id) } : {}) }));
     const owners = deps.terminalOwners();
     const now = Date.now();
@@ -116,37 +115,37 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const b = await body(req, res);
       if (!b) return;
       const name = typeof b.name === 'string' ? b.name.trim() : '';
-      const found = deps.store.instructorLogin(name);
+      const found = await deps.store.instructorLogin(name);
       const from = deps.clientAddress(req);
       const outcome = await deps.logins.attempt(`instructor ${name.toLowerCase()}`, from, async () => Boolean(found && typeof b.password === 'string' && (await verifyPassword(b.password, found.passwordHash))));
       if (refusedLogin(res, outcome)) return;
       if (!found || !outcome.ok) {
         return problem(res, 401, text('Wrong name or password. `maillab instructor add NAME` on the server creates an instructor.', '名字或密码错误。可在服务器上用 `maillab instructor add 名字` 创建教师账号。'));
       }
-      res.setHeader('set-cookie', instructorCookie(deps.store.startInstructorSession(found.instructor.id)));
-      deps.store.audit(found.instructor.id, 'login', { from });
+      res.setHeader('set-cookie', instructorCookie(await deps.store.startInstructorSession(found.instructor.id)));
+      await deps.store.audit(found.instructor.id, 'login', { from });
       sendJson(res, 200, { instructor: { name: found.instructor.name } });
     },
 
-    'POST /api/instructor/logout': (req, res) => {
+    'POST /api/instructor/logout': async (req, res) => {
       req.resume();
       const token = readCookie(req, INSTRUCTOR_COOKIE);
-      if (token) deps.store.endInstructorSession(token);
+      if (token) await deps.store.endInstructorSession(token);
       res.setHeader('set-cookie', clearCookie(INSTRUCTOR_COOKIE));
       sendJson(res, 200, { ok: true });
     },
 
     // An identity probe for the dashboard page: null rather than 401 when nobody is logged in.
-    'GET /api/instructor/me': (req, res) => {
-      const who = instructorOf(req, deps.store);
+    'GET /api/instructor/me': async (req, res) => {
+      const who = await instructorOf(req, deps.store);
       sendJson(res, 200, { instructor: who ? { name: who.name } : null });
     },
 
-    'GET /api/instructor/audit': guarded((_req, res, who) => sendJson(res, 200, { entries: deps.store.auditLog(who.id) })),
+    'GET /api/instructor/audit': guarded(async (_req, res, who) => sendJson(res, 200, { entries: await deps.store.auditLog(who.id) })),
 
-    'GET /api/classes': guarded((_req, res, who) =>
+    'GET /api/classes': guarded(async (_req, res, who) =>
       sendJson(res, 200, {
-        classes: deps.store.classesOf(who.id).map((c) => ({ ...c, joinUrl: joinUrl(c.joinCode), learners: deps.store.members(c.id).length })),
+        classes: (await deps.store.classesOf(who.id)).map((c) => ({ ...c, joinUrl: joinUrl(c.joinCode) })),
       }),
     ),
 
@@ -155,13 +154,13 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       if (!b) return;
       const name = typeof b.name === 'string' ? b.name.trim() : '';
       if (name.length < 1 || name.length > 80) return problem(res, 400, text('Give the class a name of 1 to 80 characters.', '请为班级填写 1 到 80 个字符的名称。'));
-      const klass = deps.store.createClass(name, who.id);
-      deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
+      const klass = await deps.store.createClass(name, who.id);
+      await deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
       sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });
     }),
 
-    'GET /api/classes/:id': guarded((_req, res, _who, klass) =>
-      sendJson(res, 200, { class: { ...klass!, joinUrl: joinUrl(klass!.joinCode) }, learners: deps.store.members(klass!.id), assignments: deps.store.assignments(klass!.id) }),
+    'GET /api/classes/:id': guarded(async (_req, res, _who, klass) =>
+      sendJson(res, 200, { class: { ...klass!, joinUrl: joinUrl(klass!.joinCode) }, learners: await deps.store.members(klass!.id), assignments: await deps.store.assignments(klass!.id) }),
     ),
 
     'PUT /api/classes/:id/assignments/:exercise': guarded(async (req, res, who, klass, params) => {
@@ -174,22 +173,22 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
         if (Number.isNaN(t)) return problem(res, 400, text('dueAt must be a date and time, e.g. 2026-12-01T18:00:00Z.', 'dueAt 必须是日期时间，例如 2026-12-01T18:00:00Z。'));
         dueAt = new Date(t).toISOString();
       }
-      deps.store.setAssignment(klass!.id, params.exercise!, dueAt);
-      deps.store.audit(who.id, 'assignment.set', { classId: klass!.id, exerciseId: params.exercise, dueAt: dueAt ?? null });
-      sendJson(res, 200, { assignments: deps.store.assignments(klass!.id) });
+      await deps.store.setAssignment(klass!.id, params.exercise!, dueAt);
+      await deps.store.audit(who.id, 'assignment.set', { classId: klass!.id, exerciseId: params.exercise, dueAt: dueAt ?? null });
+      sendJson(res, 200, { assignments: await deps.store.assignments(klass!.id) });
     }),
 
-    'DELETE /api/classes/:id/assignments/:exercise': guarded((req, res, who, klass, params) => {
+    'DELETE /api/classes/:id/assignments/:exercise': guarded(async (req, res, who, klass, params) => {
       req.resume();
-      deps.store.removeAssignment(klass!.id, params.exercise ?? '');
-      deps.store.audit(who.id, 'assignment.remove', { classId: klass!.id, exerciseId: params.exercise });
-      sendJson(res, 200, { assignments: deps.store.assignments(klass!.id) });
+      await deps.store.removeAssignment(klass!.id, params.exercise ?? '');
+      await deps.store.audit(who.id, 'assignment.remove', { classId: klass!.id, exerciseId: params.exercise });
+      sendJson(res, 200, { assignments: await deps.store.assignments(klass!.id) });
     }),
 
-    'GET /api/classes/:id/progress': guarded((_req, res, _who, klass) => sendJson(res, 200, matrix(klass!))),
+    'GET /api/classes/:id/progress': guarded(async (_req, res, _who, klass) => sendJson(res, 200, await matrix(klass!))),
 
-    'GET /api/classes/:id/progress.csv': guarded((_req, res, _who, klass) => {
-      const m = matrix(klass!);
+    'GET /api/classes/:id/progress.csv': guarded(async (_req, res, _who, klass) => {
+      const m = await matrix(klass!);
       const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
       const rows = m.learners.map((l) => [
         l.displayName,
@@ -212,31 +211,33 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
     }),
 
     'GET /api/classes/:id/learners/:learner': guarded(async (_req, res, _who, klass, params) => {
-      const member = memberOf(klass!, params.learner);
+      const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
-      const attempts = deps.catalog.list.flatMap((e) => deps.learners.attempts(member.learnerId, e.id));
+      // Grouped by exercise in the catalog's order, oldest first within each.
+      const order = new Map(deps.catalog.list.map((e, i) => [e.id, i]));
+      const attempts = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
       const transcripts = await readTranscripts(await deps.sandboxes.get(member.sandboxId)).catch(() => []);
       sendJson(res, 200, { learner: member, attempts, transcripts });
     }),
 
     'POST /api/classes/:id/learners/:learner/reset': guarded(async (req, res, who, klass, params) => {
       req.resume();
-      const member = memberOf(klass!, params.learner);
+      const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
       await deps.sandboxes.reset(member.sandboxId);
-      deps.store.audit(who.id, 'learner.reset', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
+      await deps.store.audit(who.id, 'learner.reset', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
       sendJson(res, 200, { ok: true });
     }),
 
     'DELETE /api/classes/:id/learners/:learner': guarded(async (req, res, who, klass, params) => {
       req.resume();
-      const member = memberOf(klass!, params.learner);
+      const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
       // Cookies stop working, terminals close, and mail sessions end with the sandbox.
-      deps.store.removeMember(klass!.id, member.learnerId);
+      await deps.store.removeMember(klass!.id, member.learnerId);
       deps.endTerminals(member.learnerId);
       await deps.sandboxes.delete(member.sandboxId);
-      deps.store.audit(who.id, 'learner.remove', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
+      await deps.store.audit(who.id, 'learner.remove', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
       sendJson(res, 200, { ok: true });
     }),
   };

@@ -21,12 +21,12 @@ export function clearCookie(name: string): string {
   return `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
 }
 
-export function instructorOf(req: IncomingMessage, store: ClassroomStore): Instructor | undefined {
+export async function instructorOf(req: IncomingMessage, store: ClassroomStore): Promise<Instructor | undefined> {
   const token = readCookie(req, INSTRUCTOR_COOKIE);
   return token ? store.instructorByToken(token) : undefined;
 }
 
-export function learnerOf(req: IncomingMessage, learners: LearnerStore): Learner | undefined {
+export async function learnerOf(req: IncomingMessage, learners: LearnerStore): Promise<Learner | undefined> {
   const token = readCookie(req, LEARNER_COOKIE);
   return token ? learners.byToken(token) : undefined;
 }
@@ -36,8 +36,8 @@ export function problem(res: ServerResponse, status: number, message: Text): voi
 }
 
 /** 401 for nobody, 403 for a learner: instructor pages are not for learners. */
-export function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, learners: LearnerStore): void {
-  if (learnerOf(req, learners)) {
+export async function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, learners: LearnerStore): Promise<void> {
+  if (await learnerOf(req, learners)) {
     return problem(res, 403, text('Only instructors can do this. Learners work on the lab and exercise pages.', '只有教师可以执行此操作。学生请使用实验台和练习页面。'));
   }
   problem(res, 401, text('Log in as an instructor first (on /instructor/).', '请先以教师身份登录（在 /instructor/ 页面）。'));

@@ -22,18 +22,18 @@ export interface MeDeps {
 
 export function meRoute(deps: MeDeps): Route {
   return async (req, res) => {
-    const learner = learnerOf(req, deps.learners);
+    const learner = await learnerOf(req, deps.learners);
     // Not logged in (classroom mode): an answer, not an error, so pages can offer the join form.
     if (deps.mode === 'classroom' && !learner) {
       return sendJson(res, 200, { mode: deps.mode, learner: null, mailboxes: [], assignments: [] });
     }
     const sandbox = await deps.sandboxes.get(learner?.sandboxId ?? deps.defaultSandbox);
     const mailboxes = sandbox.definition.users.map((u) => ({ address: u.address, password: u.password }));
-    const klass = learner && deps.store ? deps.store.classOfLearner(learner.id) : undefined;
+    const klass = learner && deps.store ? await deps.store.classOfLearner(learner.id) : undefined;
     let assignments: unknown[] = [];
     if (klass && learner && deps.store) {
-      const progress = new Map(deps.learners.progress(learner.id).map((p) => [p.exerciseId, p]));
-      assignments = deps.store.assignments(klass.id).map((a) => {
+      const progress = new Map((await deps.learners.progress(learner.id)).map((p) => [p.exerciseId, p]));
+      assignments = (await deps.store.assignments(klass.id)).map((a) => {
         const p = progress.get(a.exerciseId);
         const late = Boolean(a.dueAt && (p?.firstPassedAt ? p.firstPassedAt > a.dueAt : p && p.lastAttemptAt > a.dueAt));
         return { exerciseId: a.exerciseId, title: deps.catalog.get(a.exerciseId)?.title, dueAt: a.dueAt ?? null, passed: p?.passed ?? false, attempts: p?.attempts ?? 0, late };

@@ -12,6 +12,7 @@ import { BodyError, readJson } from '../http/body.js';
 import { LEARNER_COOKIE, learnerCookie, readCookie } from '../http/learner.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
+import { ConstraintViolation } from '../store/sql.js';
 import type { LearnerStore } from '../store/learners.js';
 import { defaultWorld } from '../world/definition.js';
 import type { Sandboxes } from '../world/sandboxes.js';
@@ -67,11 +68,11 @@ function newSandboxId(): string {
 export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
   return {
     'POST /api/join': async (req, res) => {
-      const wait = deps.joinLimit.hit(deps.clientAddress(req));
+      const wait = await deps.joinLimit.hit(`join:${deps.clientAddress(req)}`);
       if (wait) return tooMany(res, wait);
       const c = await readCredentials(req, res);
       if (!c) return;
-      const klass = deps.store.classByCode(c.code);
+      const klass = await deps.store.classByCode(c.code);
       if (!klass) return problem(res, 404, text('No class has that join code. Check it with your instructor (it looks like ABCD-2345).', '没有班级使用这个加入码。请向老师核对（格式类似 ABCD-2345）。'));
       if (c.displayName.length < 1 || c.displayName.length > 40 || /[\x00-\x1f\x7f]/.test(c.displayName)) {
         return problem(res, 400, text('Choose a display name of 1 to 40 characters.', '请填写 1 到 40 个字符的显示名称。'));
@@ -80,22 +81,28 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       if (weak) return problem(res, 400, weak);
       const nameTaken = (): void =>
         problem(res, 409, text(`Someone in this class is already called "${c.displayName}". Choose another name, or log in if it is you.`, `班级里已经有人叫 "${c.displayName}"。请换一个名字；如果就是你，请直接登录。`));
-      if (deps.store.memberLogin(klass.id, c.displayName)) return nameTaken();
+      if (await deps.store.memberLogin(klass.id, c.displayName)) return nameTaken();
       let joined;
       try {
         // One sandbox (two RSA keys) at a time: a class joining at once queues instead of
         // filling the thread pool everyone's mail reads wait on.
         joined = await deps.joins.run(async () => {
-          if (deps.store.memberLogin(klass.id, c.displayName)) return undefined;
+          if (await deps.store.memberLogin(klass.id, c.displayName)) return undefined;
           // A full copy of the default world, with mailbox passwords of its own.
           const world = defaultWorld();
           world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
           const passwordHash = await hashPassword(c.password);
           const sandboxId = newSandboxId();
           await deps.sandboxes.create(sandboxId, world);
-          const { learner, token } = deps.learners.create({ sandboxId, anonymous: false, displayName: c.displayName });
-          deps.store.addMember(klass.id, learner.id, passwordHash);
-          return { world, token };
+          try {
+            const { token } = await deps.store.join(klass.id, { sandboxId, displayName: c.displayName, passwordHash });
+            return { world, token };
+          } catch (err) {
+            // Someone took the name while this sandbox was being made (on another node).
+            await deps.sandboxes.delete(sandboxId);
+            if (err instanceof ConstraintViolation && err.kind === 'unique') return undefined;
+            throw err;
+          }
         });
       } catch (err) {
         if (err instanceof LabBusy) return labBusy(res, 30);
@@ -109,23 +116,23 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
     'POST /api/login': async (req, res) => {
       const c = await readCredentials(req, res);
       if (!c) return;
-      const klass = deps.store.classByCode(c.code);
-      const member = klass ? deps.store.memberLogin(klass.id, c.displayName) : undefined;
+      const klass = await deps.store.classByCode(c.code);
+      const member = klass ? await deps.store.memberLogin(klass.id, c.displayName) : undefined;
       const account = `learner ${klass?.id ?? c.code} ${c.displayName.toLowerCase()}`;
       const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => Boolean(member && (await verifyPassword(c.password, member.passwordHash))));
       if (refusedLogin(res, outcome)) return;
       if (!klass || !member || !outcome.ok) {
         return problem(res, 401, text('Join code, name or password is wrong. Check all three; your instructor can reset your access.', '加入码、名字或密码有误。请检查这三项；老师可以帮你重置。'));
       }
-      res.setHeader('set-cookie', learnerCookie(deps.store.startLearnerSession(member.learnerId)));
+      res.setHeader('set-cookie', learnerCookie(await deps.store.startLearnerSession(member.learnerId)));
       sendJson(res, 200, { learner: { displayName: c.displayName }, class: { name: klass.name } });
     },
 
-    'POST /api/logout': (req, res) => {
+    'POST /api/logout': async (req, res) => {
       req.resume();
       const token = readCookie(req, LEARNER_COOKIE);
-      const learner = token ? deps.learners.byToken(token) : undefined;
-      if (token) deps.store.endLearnerSession(token);
+      const learner = token ? await deps.learners.byToken(token) : undefined;
+      if (token) await deps.store.endLearnerSession(token);
       if (learner) deps.endTerminals(learner.id);
       res.setHeader('set-cookie', clearCookie(LEARNER_COOKIE));
       sendJson(res, 200, { ok: true });

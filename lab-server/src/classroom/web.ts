@@ -12,6 +12,7 @@ import { learnerResolver, terminalRequester, type Requester } from '../http/lear
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
+import type { RateLimitCounters } from '../store/rateLimits.js';
 import type { LabLimits } from '../limits.js';
 import type { LabMode } from '../world/access.js';
 import type { Sandboxes } from '../world/sandboxes.js';
@@ -27,6 +28,7 @@ export interface PeopleDeps {
   mode: LabMode;
   learners: LearnerStore;
   store: ClassroomStore;
+  rateLimits: RateLimitCounters;
   sandboxes: Sandboxes;
   catalog: ExerciseCatalog;
   defaultSandbox: string;
@@ -41,7 +43,7 @@ export interface PeopleDeps {
 export interface People {
   routes: Record<string, Route>;
   /** For the exercises API: undefined means "not logged in" (401). */
-  apiRequester: (req: IncomingMessage) => Requester | undefined;
+  apiRequester: (req: IncomingMessage) => Promise<Requester | undefined>;
   /** For the terminal bridge and the Maildir view. */
   terminalRequester: (req: IncomingMessage) => Promise<BridgeRequester | undefined>;
 }
@@ -56,8 +58,8 @@ export function people(deps: PeopleDeps): People {
     };
   }
   const logins = new LoginThrottle(deps.limits);
-  const loggedIn = (req: IncomingMessage): Requester | undefined => {
-    const learner = learnerOf(req, deps.learners);
+  const loggedIn = async (req: IncomingMessage): Promise<Requester | undefined> => {
+    const learner = await learnerOf(req, deps.learners);
     return learner ? { learnerId: learner.id, sandboxId: learner.sandboxId } : undefined;
   };
   return {
@@ -67,7 +69,7 @@ export function people(deps: PeopleDeps): People {
         store: deps.store,
         learners: deps.learners,
         sandboxes: deps.sandboxes,
-        joinLimit: new RateLimit(deps.limits.joinsPerAddress, 10 * 60_000),
+        joinLimit: new RateLimit(deps.rateLimits, deps.limits.joinsPerAddress, 10 * 60_000),
         joins: new WorkQueue(1, deps.limits.joinsWaiting),
         logins,
         clientAddress: deps.clientAddress,
@@ -86,6 +88,6 @@ export function people(deps: PeopleDeps): People {
       }),
     },
     apiRequester: loggedIn,
-    terminalRequester: async (req) => loggedIn(req),
+    terminalRequester: loggedIn,
   };
 }

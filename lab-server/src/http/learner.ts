@@ -41,12 +41,12 @@ export function learnerCookie(token: string): string {
  * Returns the function that identifies a request's learner, creating an anonymous one (in
  * `defaultSandbox`) when the request carries no valid cookie.
  */
-export function learnerResolver(learners: LearnerStore, defaultSandbox: string): (req: IncomingMessage) => Requester {
-  return (req) => {
+export function learnerResolver(learners: LearnerStore, defaultSandbox: string): (req: IncomingMessage) => Promise<Requester> {
+  return async (req) => {
     const token = readCookie(req, LEARNER_COOKIE);
-    const known = token ? learners.byToken(token) : undefined;
+    const known = token ? await learners.byToken(token) : undefined;
     if (known) return { learnerId: known.id, sandboxId: known.sandboxId };
-    const created = learners.create({ sandboxId: defaultSandbox, anonymous: true });
+    const created = await learners.create({ sandboxId: defaultSandbox, anonymous: true });
     return { learnerId: created.learner.id, sandboxId: created.learner.sandboxId, setCookie: learnerCookie(created.token) };
   };
 }
@@ -58,7 +58,7 @@ export function learnerResolver(learners: LearnerStore, defaultSandbox: string):
 export function terminalRequester(learners: LearnerStore, defaultSandbox: string): (req: IncomingMessage) => Promise<Requester> {
   return async (req) => {
     const token = readCookie(req, LEARNER_COOKIE);
-    const known = token ? learners.byToken(token) : undefined;
+    const known = token ? await learners.byToken(token) : undefined;
     return known ? { learnerId: known.id, sandboxId: known.sandboxId } : { learnerId: 'anonymous', sandboxId: defaultSandbox };
   };
 }

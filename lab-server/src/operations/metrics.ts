@@ -15,7 +15,7 @@ export interface StateSources {
   terminalsOpen(): number;
   sandboxes(): Promise<number>;
   /** Learners seen in the last five minutes. */
-  activeLearners(): number;
+  activeLearners(): Promise<number>;
 }
 
 export class LabMetrics {
@@ -82,8 +82,8 @@ export class LabMetrics {
       name: 'maillab_learners_active',
       help: 'Learners seen in the last five minutes.',
       registers,
-      collect() {
-        this.set(sources.activeLearners());
+      async collect() {
+        this.set(await sources.activeLearners());
       },
     });
   }

@@ -34,8 +34,8 @@ export interface ListenerProbe {
 export interface ReadinessSources {
   listeners(): ListenerProbe[];
   dns: { host: string; port: number };
-  /** Throws when the database cannot be written. */
-  probeDatabaseWrite(): void;
+  /** Rejects when the database cannot be written. */
+  probeDatabaseWrite(): Promise<void>;
   dataDir: string;
   /** Below this many free bytes the lab is not ready (deliveries would fail). */
   minFreeBytes: number;
@@ -101,9 +101,9 @@ function checkDns(host: string, port: number, timeoutMs: number): Promise<Readin
   });
 }
 
-function checkDatabase(probe: () => void): ReadinessCheck {
+async function checkDatabase(probe: () => Promise<void>): Promise<ReadinessCheck> {
   try {
-    probe();
+    await probe();
     return { name: 'database', ok: true, detail: bi('the database accepts writes', '数据库可以写入') };
   } catch (err) {
     return {
@@ -140,7 +140,7 @@ export async function checkReadiness(s: ReadinessSources): Promise<{ ready: bool
   const checks = await Promise.all([
     ...s.listeners().map((p) => checkListener(p, s.timeoutMs)),
     checkDns(s.dns.host, s.dns.port, s.timeoutMs),
-    Promise.resolve(checkDatabase(s.probeDatabaseWrite)),
+    checkDatabase(s.probeDatabaseWrite),
     checkDisk(s.dataDir, s.minFreeBytes),
   ]);
   return { ready: checks.every((c) => c.ok), checks };

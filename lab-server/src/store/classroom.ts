@@ -2,8 +2,9 @@
  * Classroom records: instructors and their browser sessions, classes with join codes, who is
  * in which class, assignments with due dates, and the audit log of instructor actions.
  */
-import type Database from 'better-sqlite3';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { LearnerStore, type Learner } from './learners.js';
+import { ConstraintViolation, type Sql } from './sql.js';
 
 export interface Instructor {
   id: string;
@@ -68,160 +69,201 @@ export function normaliseJoinCode(code: string): string {
   return plain.length === 8 ? `${plain.slice(0, 4)}-${plain.slice(4)}` : plain;
 }
 
-export class ClassroomStore {
-  constructor(private readonly db: Database.Database) {}
+type ClassRow = { id: string; name: string; join_code: string; instructor_id: string; created_at: string };
+const toClass = (r: ClassRow | undefined): ClassInfo | undefined =>
+  r ? { id: r.id, name: r.name, joinCode: r.join_code, instructorId: r.instructor_id, createdAt: r.created_at } : undefined;
+const toInstructor = (r: { id: string; name: string; created_at: string }): Instructor => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
-  addInstructor(name: string, passwordHash: string): Instructor {
+/** The key that makes display names unique in a class whatever their case. */
+const nameKey = (displayName: string): string => displayName.toLowerCase();
+
+export class ClassroomStore {
+  constructor(private readonly db: Sql) {}
+
+  /** Adds an instructor; a name already taken (in any case) is a ConstraintViolation. */
+  async addInstructor(name: string, passwordHash: string): Promise<Instructor> {
     const id = randomUUID();
-    this.db.prepare('INSERT INTO instructors (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)').run(id, name, passwordHash, now());
-    return this.instructor(id)!;
+    const createdAt = now();
+    await this.db.run('INSERT INTO instructors (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', [id, name, passwordHash, createdAt]);
+    return { id, name, createdAt };
   }
 
-  instructor(id: string): Instructor | undefined {
-    const r = this.db.prepare('SELECT id, name, created_at FROM instructors WHERE id = ?').get(id) as { id: string; name: string; created_at: string } | undefined;
-    return r ? { id: r.id, name: r.name, createdAt: r.created_at } : undefined;
+  async instructor(id: string): Promise<Instructor | undefined> {
+    const r = await this.db.get<{ id: string; name: string; created_at: string }>('SELECT id, name, created_at FROM instructors WHERE id = ?', [id]);
+    return r ? toInstructor(r) : undefined;
   }
 
   /** The instructor and password hash for a login name (case-insensitive). */
-  instructorLogin(name: string): { instructor: Instructor; passwordHash: string } | undefined {
-    const r = this.db.prepare('SELECT id, name, created_at, password_hash FROM instructors WHERE name = ? COLLATE NOCASE').get(name) as
-      | { id: string; name: string; created_at: string; password_hash: string }
-      | undefined;
-    return r ? { instructor: { id: r.id, name: r.name, createdAt: r.created_at }, passwordHash: r.password_hash } : undefined;
+  async instructorLogin(name: string): Promise<{ instructor: Instructor; passwordHash: string } | undefined> {
+    const r = await this.db.get<{ id: string; name: string; created_at: string; password_hash: string }>('SELECT id, name, created_at, password_hash FROM instructors WHERE lower(name) = lower(?)', [name]);
+    return r ? { instructor: toInstructor(r), passwordHash: r.password_hash } : undefined;
   }
 
-  instructors(): Instructor[] {
-    return (this.db.prepare('SELECT id, name, created_at FROM instructors ORDER BY name').all() as Array<{ id: string; name: string; created_at: string }>).map((r) => ({
-      id: r.id,
-      name: r.name,
-      createdAt: r.created_at,
-    }));
+  async instructors(): Promise<Instructor[]> {
+    return (await this.db.all<{ id: string; name: string; created_at: string }>('SELECT id, name, created_at FROM instructors ORDER BY name')).map(toInstructor);
   }
 
   /** Starts an instructor browser session; the token is returned once and stored hashed. */
-  startInstructorSession(instructorId: string): string {
+  async startInstructorSession(instructorId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    this.db.prepare('INSERT INTO instructor_tokens (token_hash, instructor_id, created_at) VALUES (?, ?, ?)').run(hash(token), instructorId, now());
+    await this.db.run('INSERT INTO instructor_tokens (token_hash, instructor_id, created_at) VALUES (?, ?, ?)', [hash(token), instructorId, now()]);
     return token;
   }
 
-  instructorByToken(token: string): Instructor | undefined {
-    const r = this.db.prepare('SELECT instructor_id FROM instructor_tokens WHERE token_hash = ?').get(hash(token)) as { instructor_id: string } | undefined;
-    return r ? this.instructor(r.instructor_id) : undefined;
+  async instructorByToken(token: string): Promise<Instructor | undefined> {
+    const r = await this.db.get<{ id: string; name: string; created_at: string }>(
+      'SELECT i.id, i.name, i.created_at FROM instructor_tokens t JOIN instructors i ON i.id = t.instructor_id WHERE t.token_hash = ?',
+      [hash(token)],
+    );
+    return r ? toInstructor(r) : undefined;
   }
 
-  endInstructorSession(token: string): void {
-    this.db.prepare('DELETE FROM instructor_tokens WHERE token_hash = ?').run(hash(token));
+  async endInstructorSession(token: string): Promise<void> {
+    await this.db.run('DELETE FROM instructor_tokens WHERE token_hash = ?', [hash(token)]);
   }
 
   /** Starts a learner browser session (after a login); the token is returned once. */
-  startLearnerSession(learnerId: string): string {
+  async startLearnerSession(learnerId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    this.db.prepare('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)').run(hash(token), learnerId, now());
+    await this.db.run('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)', [hash(token), learnerId, now()]);
     return token;
   }
 
-  endLearnerSession(token: string): void {
-    this.db.prepare('DELETE FROM learner_tokens WHERE token_hash = ?').run(hash(token));
+  async endLearnerSession(token: string): Promise<void> {
+    await this.db.run('DELETE FROM learner_tokens WHERE token_hash = ?', [hash(token)]);
   }
 
-  createClass(name: string, instructorId: string): ClassInfo {
+  /** Creates a class with a fresh join code; the UNIQUE constraint settles a clash between nodes. */
+  async createClass(name: string, instructorId: string): Promise<ClassInfo> {
     const id = randomUUID();
+    const createdAt = now();
     for (;;) {
-      const code = newJoinCode();
-      if (this.classByCode(code)) continue;
-      this.db.prepare('INSERT INTO classes (id, name, join_code, instructor_id, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, code, instructorId, now());
-      return this.classById(id)!;
+      const joinCode = newJoinCode();
+      try {
+        await this.db.run('INSERT INTO classes (id, name, join_code, instructor_id, created_at) VALUES (?, ?, ?, ?, ?)', [id, name, joinCode, instructorId, createdAt]);
+        return { id, name, joinCode, instructorId, createdAt };
+      } catch (err) {
+        if (!(err instanceof ConstraintViolation && err.kind === 'unique')) throw err;
+      }
     }
   }
 
-  classById(id: string): ClassInfo | undefined {
-    return this.toClass(this.db.prepare('SELECT * FROM classes WHERE id = ?').get(id));
+  async classById(id: string): Promise<ClassInfo | undefined> {
+    return toClass(await this.db.get<ClassRow>('SELECT * FROM classes WHERE id = ?', [id]));
   }
 
-  classByCode(code: string): ClassInfo | undefined {
-    return this.toClass(this.db.prepare('SELECT * FROM classes WHERE join_code = ?').get(normaliseJoinCode(code)));
+  async classByCode(code: string): Promise<ClassInfo | undefined> {
+    return toClass(await this.db.get<ClassRow>('SELECT * FROM classes WHERE join_code = ?', [normaliseJoinCode(code)]));
   }
 
-  classesOf(instructorId: string): ClassInfo[] {
-    return (this.db.prepare('SELECT * FROM classes WHERE instructor_id = ? ORDER BY created_at').all(instructorId) as unknown[]).map((r) => this.toClass(r)!);
+  async classesOf(instructorId: string): Promise<Array<ClassInfo & { learners: number }>> {
+    const rows = await this.db.all<ClassRow & { learners: number }>(
+      `SELECT c.*, (SELECT COUNT(*) FROM class_members m WHERE m.class_id = c.id) AS learners
+         FROM classes c WHERE c.instructor_id = ? ORDER BY c.created_at`,
+      [instructorId],
+    );
+    return rows.map((r) => ({ ...toClass(r)!, learners: r.learners }));
   }
 
   /** The class a learner belongs to, if any. */
-  classOfLearner(learnerId: string): ClassInfo | undefined {
-    return this.toClass(this.db.prepare('SELECT c.* FROM classes c JOIN class_members m ON m.class_id = c.id WHERE m.learner_id = ?').get(learnerId));
+  async classOfLearner(learnerId: string): Promise<ClassInfo | undefined> {
+    return toClass(await this.db.get<ClassRow>('SELECT c.* FROM classes c JOIN class_members m ON m.class_id = c.id WHERE m.learner_id = ?', [learnerId]));
   }
 
-  addMember(classId: string, learnerId: string, passwordHash: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('UPDATE learners SET password_hash = ? WHERE id = ?').run(passwordHash, learnerId);
-      this.db.prepare('INSERT INTO class_members (class_id, learner_id, joined_at) VALUES (?, ?, ?)').run(classId, learnerId, now());
-    })();
+  /**
+   * Makes a learner a member. Two people joining with the same name at the same moment (on
+   * two nodes) cannot both succeed: the second gets a ConstraintViolation ('unique').
+   */
+  async addMember(classId: string, learnerId: string, passwordHash: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const learner = await tx.get<{ display_name: string | null }>('SELECT display_name FROM learners WHERE id = ?', [learnerId]);
+      await tx.run('UPDATE learners SET password_hash = ? WHERE id = ?', [passwordHash, learnerId]);
+      await tx.run('INSERT INTO class_members (class_id, learner_id, joined_at, name_key) VALUES (?, ?, ?, ?)', [classId, learnerId, now(), nameKey(learner?.display_name ?? learnerId)]);
+    });
   }
 
-  members(classId: string): Member[] {
-    const rows = this.db
-      .prepare(
-        `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
-           FROM class_members m JOIN learners l ON l.id = m.learner_id
-          WHERE m.class_id = ? ORDER BY l.display_name COLLATE NOCASE`,
-      )
-      .all(classId) as Array<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>;
+  /**
+   * A new learner joins a class: their learner row, browser token and membership are written
+   * together or not at all. A display name someone in the class already has (in any case, even
+   * one that a join on another node took a moment ago) is a ConstraintViolation ('unique').
+   */
+  async join(classId: string, who: { sandboxId: string; displayName: string; passwordHash: string }): Promise<{ learner: Learner; token: string }> {
+    return this.db.transaction(async (tx) => {
+      const made = await new LearnerStore(tx).create({ sandboxId: who.sandboxId, anonymous: false, displayName: who.displayName });
+      await new ClassroomStore(tx).addMember(classId, made.learner.id, who.passwordHash);
+      return made;
+    });
+  }
+
+  async members(classId: string): Promise<Member[]> {
+    const rows = await this.db.all<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
+      `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
+         FROM class_members m JOIN learners l ON l.id = m.learner_id
+        WHERE m.class_id = ? ORDER BY lower(l.display_name), l.id`,
+      [classId],
+    );
     return rows.map((r) => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at }));
   }
 
+  /** One member of a class, if the learner is in it. */
+  async member(classId: string, learnerId: string): Promise<Member | undefined> {
+    const r = await this.db.get<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
+      `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
+         FROM class_members m JOIN learners l ON l.id = m.learner_id
+        WHERE m.class_id = ? AND m.learner_id = ?`,
+      [classId, learnerId],
+    );
+    return r ? { learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at } : undefined;
+  }
+
   /** The member of a class with this display name (case-insensitive) and their password hash. */
-  memberLogin(classId: string, displayName: string): { learnerId: string; passwordHash: string } | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT l.id, l.password_hash FROM class_members m JOIN learners l ON l.id = m.learner_id
-          WHERE m.class_id = ? AND l.display_name = ? COLLATE NOCASE`,
-      )
-      .get(classId, displayName) as { id: string; password_hash: string | null } | undefined;
+  async memberLogin(classId: string, displayName: string): Promise<{ learnerId: string; passwordHash: string } | undefined> {
+    const r = await this.db.get<{ id: string; password_hash: string | null }>(
+      `SELECT l.id, l.password_hash FROM class_members m JOIN learners l ON l.id = m.learner_id
+        WHERE m.class_id = ? AND m.name_key = ?`,
+      [classId, nameKey(displayName)],
+    );
     return r && r.password_hash ? { learnerId: r.id, passwordHash: r.password_hash } : undefined;
   }
 
   /** Removes a learner from the class and ends every browser session they have. */
-  removeMember(classId: string, learnerId: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM class_members WHERE class_id = ? AND learner_id = ?').run(classId, learnerId);
-      this.db.prepare('DELETE FROM learner_tokens WHERE learner_id = ?').run(learnerId);
-      this.db.prepare('UPDATE learners SET removed_at = ? WHERE id = ?').run(now(), learnerId);
-    })();
+  async removeMember(classId: string, learnerId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM class_members WHERE class_id = ? AND learner_id = ?', [classId, learnerId]);
+      await tx.run('DELETE FROM learner_tokens WHERE learner_id = ?', [learnerId]);
+      await tx.run('UPDATE learners SET removed_at = ? WHERE id = ?', [now(), learnerId]);
+    });
   }
 
-  setAssignment(classId: string, exerciseId: string, dueAt: string | undefined): void {
-    this.db
-      .prepare(
-        `INSERT INTO assignments (class_id, exercise_id, due_at, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (class_id, exercise_id) DO UPDATE SET due_at = excluded.due_at`,
-      )
-      .run(classId, exerciseId, dueAt ?? null, now());
+  async setAssignment(classId: string, exerciseId: string, dueAt: string | undefined): Promise<void> {
+    await this.db.run(
+      `INSERT INTO assignments (class_id, exercise_id, due_at, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (class_id, exercise_id) DO UPDATE SET due_at = excluded.due_at`,
+      [classId, exerciseId, dueAt ?? null, now()],
+    );
   }
 
-  removeAssignment(classId: string, exerciseId: string): void {
-    this.db.prepare('DELETE FROM assignments WHERE class_id = ? AND exercise_id = ?').run(classId, exerciseId);
+  async removeAssignment(classId: string, exerciseId: string): Promise<void> {
+    await this.db.run('DELETE FROM assignments WHERE class_id = ? AND exercise_id = ?', [classId, exerciseId]);
   }
 
-  assignments(classId: string): Assignment[] {
-    const rows = this.db.prepare('SELECT exercise_id, due_at, created_at FROM assignments WHERE class_id = ? ORDER BY due_at IS NULL, due_at, exercise_id').all(classId) as Array<{
-      exercise_id: string;
-      due_at: string | null;
-      created_at: string;
-    }>;
+  async assignments(classId: string): Promise<Assignment[]> {
+    const rows = await this.db.all<{ exercise_id: string; due_at: string | null; created_at: string }>(
+      'SELECT exercise_id, due_at, created_at FROM assignments WHERE class_id = ? ORDER BY due_at IS NULL, due_at, exercise_id',
+      [classId],
+    );
     return rows.map((r) => ({ exerciseId: r.exercise_id, ...(r.due_at ? { dueAt: r.due_at } : {}), createdAt: r.created_at }));
   }
 
   /** One cell per (member, exercise) that has attempts: the dashboard's matrix in one query. */
-  progress(classId: string): ProgressCell[] {
-    const rows = this.db
-      .prepare(
-        `SELECT a.learner_id, a.exercise_id, COUNT(*) AS attempts, MAX(a.passed) AS passed, MAX(a.created_at) AS last,
-                MIN(CASE WHEN a.passed = 1 THEN a.created_at END) AS passed_at
-           FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
-          GROUP BY a.learner_id, a.exercise_id`,
-      )
-      .all(classId) as Array<{ learner_id: string; exercise_id: string; attempts: number; passed: number; last: string; passed_at: string | null }>;
+  async progress(classId: string): Promise<ProgressCell[]> {
+    const rows = await this.db.all<{ learner_id: string; exercise_id: string; attempts: number; passed: number; last: string; passed_at: string | null }>(
+      `SELECT a.learner_id, a.exercise_id, COUNT(*) AS attempts, MAX(a.passed) AS passed, MAX(a.created_at) AS last,
+              MIN(CASE WHEN a.passed = 1 THEN a.created_at END) AS passed_at
+         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
+        GROUP BY a.learner_id, a.exercise_id`,
+      [classId],
+    );
     return rows.map((r) => ({
       learnerId: r.learner_id,
       exerciseId: r.exercise_id,
@@ -232,70 +274,19 @@ export class ClassroomStore {
     }));
   }
 
-  audit(instructorId: string | null, action: string, detail: unknown): void {
-    this.db.prepare('INSERT INTO audit_log (instructor_id, action, detail, created_at) VALUES (?, ?, ?, ?)').run(instructorId, action, JSON.stringify(detail), now());
+  async audit(instructorId: string | null, action: string, detail: unknown): Promise<void> {
+    await this.db.run('INSERT INTO audit_log (instructor_id, action, detail, created_at) VALUES (?, ?, ?, ?)', [instructorId, action, JSON.stringify(detail), now()]);
   }
 
   /**
    * One instructor's view of the audit log: what they did (their classes' actions and their
    * own logins), never another instructor's classes, learners or addresses.
    */
-  auditLog(instructorId: string, limit = 200): AuditEntry[] {
-    const rows = this.db.prepare('SELECT * FROM audit_log WHERE instructor_id = ? ORDER BY id DESC LIMIT ?').all(instructorId, limit) as Array<{ id: number; instructor_id: string | null; action: string; detail: string; created_at: string }>;
+  async auditLog(instructorId: string, limit = 200): Promise<AuditEntry[]> {
+    const rows = await this.db.all<{ id: number; instructor_id: string | null; action: string; detail: string; created_at: string }>(
+      'SELECT * FROM audit_log WHERE instructor_id = ? ORDER BY id DESC LIMIT ?',
+      [instructorId, limit],
+    );
     return rows.map((r) => ({ id: r.id, instructorId: r.instructor_id, action: r.action, detail: JSON.parse(r.detail) as unknown, createdAt: r.created_at }));
   }
-
-  private toClass(row: unknown): ClassInfo | undefined {
-    const r = row as { id: string; name: string; join_code: string; instructor_id: string; created_at: string } | undefined;
-    return r ? { id: r.id, name: r.name, joinCode: r.join_code, instructorId: r.instructor_id, createdAt: r.created_at } : undefined;
-  }
 }
-
-/** Migration 2: what classroom mode adds to the lab's database. */
-export const CLASSROOM_MIGRATION = {
-  version: 2,
-  name: 'classroom: instructors, classes, members, assignments, audit log',
-  sql: `
-    ALTER TABLE learners ADD COLUMN password_hash TEXT;
-    ALTER TABLE learners ADD COLUMN removed_at TEXT;
-    CREATE TABLE instructors (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-      password_hash TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    );
-    CREATE TABLE instructor_tokens (
-      token_hash TEXT PRIMARY KEY,
-      instructor_id TEXT NOT NULL REFERENCES instructors(id) ON DELETE CASCADE,
-      created_at TEXT NOT NULL
-    );
-    CREATE TABLE classes (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL,
-      join_code TEXT NOT NULL UNIQUE,
-      instructor_id TEXT NOT NULL REFERENCES instructors(id),
-      created_at TEXT NOT NULL
-    );
-    CREATE TABLE class_members (
-      class_id TEXT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
-      learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
-      joined_at TEXT NOT NULL,
-      PRIMARY KEY (class_id, learner_id)
-    );
-    CREATE INDEX class_members_by_learner ON class_members (learner_id);
-    CREATE TABLE assignments (
-      class_id TEXT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
-      exercise_id TEXT NOT NULL,
-      due_at TEXT,
-      created_at TEXT NOT NULL,
-      PRIMARY KEY (class_id, exercise_id)
-    );
-    CREATE TABLE audit_log (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      instructor_id TEXT,
-      action TEXT NOT NULL,
-      detail TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    );
-  `,
-};

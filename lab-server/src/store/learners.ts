@@ -2,9 +2,9 @@
  * Learners and their attempts. A learner may be anonymous (a browser that has never logged in)
  * and always has a sandbox: 'default' in single-learner mode.
  */
-import type Database from 'better-sqlite3';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FeedbackLine } from '../grading/feedback.js';
+import type { Sql } from './sql.js';
 
 export interface Learner {
   id: string;
@@ -40,7 +40,11 @@ interface LearnerRow {
   anonymous: number;
   display_name: string | null;
   created_at: string;
+  last_seen_at: string;
 }
+
+/** How often "last seen" is written while a learner keeps working. */
+const SEEN_EVERY_MS = 60_000;
 
 interface AttemptRow {
   id: number;
@@ -64,57 +68,75 @@ function toAttempt(r: AttemptRow): Attempt {
 }
 
 export class LearnerStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Sql) {}
 
   /** Creates a learner and the token its browser will hold (returned once, stored hashed). */
-  create(options: { sandboxId: string; anonymous?: boolean; displayName?: string }): { learner: Learner; token: string } {
+  async create(options: { sandboxId: string; anonymous?: boolean; displayName?: string }): Promise<{ learner: Learner; token: string }> {
     const now = new Date().toISOString();
     const id = randomUUID();
     const token = randomBytes(32).toString('base64url');
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO learners (id, sandbox_id, anonymous, display_name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, options.sandboxId, options.anonymous === false ? 0 : 1, options.displayName ?? null, now, now);
-      this.db.prepare('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)').run(hashToken(token), id, now);
-    })();
-    return { learner: this.get(id)!, token };
+    await this.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO learners (id, sandbox_id, anonymous, display_name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)', [id, options.sandboxId, options.anonymous === false ? 0 : 1, options.displayName ?? null, now, now]);
+      await tx.run('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)', [hashToken(token), id, now]);
+    });
+    return { learner: { id, sandboxId: options.sandboxId, anonymous: options.anonymous !== false, ...(options.displayName ? { displayName: options.displayName } : {}), createdAt: now }, token };
   }
 
-  get(id: string): Learner | undefined {
-    const row = this.db.prepare('SELECT * FROM learners WHERE id = ?').get(id) as LearnerRow | undefined;
+  async get(id: string): Promise<Learner | undefined> {
+    const row = await this.db.get<LearnerRow>('SELECT * FROM learners WHERE id = ?', [id]);
     return row ? toLearner(row) : undefined;
   }
 
-  /** The learner a browser token belongs to. */
-  byToken(token: string): Learner | undefined {
-    const row = this.db.prepare('SELECT l.* FROM learners l JOIN learner_tokens t ON t.learner_id = l.id WHERE t.token_hash = ?').get(hashToken(token)) as LearnerRow | undefined;
+  /** The learner a browser token belongs to; notes that they were seen now. */
+  async byToken(token: string): Promise<Learner | undefined> {
+    const row = await this.db.get<LearnerRow>('SELECT l.* FROM learners l JOIN learner_tokens t ON t.learner_id = l.id WHERE t.token_hash = ?', [hashToken(token)]);
     if (!row) return undefined;
-    this.db.prepare('UPDATE learners SET last_seen_at = ? WHERE id = ?').run(new Date().toISOString(), row.id);
+    // One write a minute is enough for "active now", and spares the database a write per request.
+    const now = new Date();
+    if (now.getTime() - Date.parse(row.last_seen_at) > SEEN_EVERY_MS) await this.db.run('UPDATE learners SET last_seen_at = ? WHERE id = ?', [now.toISOString(), row.id]);
     return toLearner(row);
   }
 
   /** How many learners made a request since `since` (the active-learners gauge). */
-  countSeenSince(since: Date): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM learners WHERE last_seen_at >= ?').get(since.toISOString()) as { n: number }).n;
+  async countSeenSince(since: Date): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM learners WHERE last_seen_at >= ?', [since.toISOString()]))!.n;
   }
 
-  recordAttempt(a: Omit<Attempt, 'id' | 'createdAt'>): Attempt {
+  /** Marks learners as seen now (those with a terminal open on some node). */
+  async touch(learnerIds: readonly string[]): Promise<void> {
+    if (learnerIds.length === 0) return;
+    await this.db.run(`UPDATE learners SET last_seen_at = ? WHERE id IN (${learnerIds.map(() => '?').join(', ')})`, [new Date().toISOString(), ...learnerIds]);
+  }
+
+  async recordAttempt(a: Omit<Attempt, 'id' | 'createdAt'>): Promise<Attempt> {
     const createdAt = new Date().toISOString();
-    const info = this.db.prepare('INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(a.learnerId, a.exerciseId, JSON.stringify(a.answer ?? null), a.passed ? 1 : 0, a.score, JSON.stringify(a.feedback), createdAt);
-    return { ...a, id: Number(info.lastInsertRowid), createdAt };
+    const row = await this.db.get<{ id: number }>('INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id', [
+      a.learnerId,
+      a.exerciseId,
+      JSON.stringify(a.answer ?? null),
+      a.passed ? 1 : 0,
+      a.score,
+      JSON.stringify(a.feedback),
+      createdAt,
+    ]);
+    return { ...a, id: row!.id, createdAt };
   }
 
-  attempts(learnerId: string, exerciseId: string): Attempt[] {
-    return (this.db.prepare('SELECT * FROM attempts WHERE learner_id = ? AND exercise_id = ? ORDER BY id').all(learnerId, exerciseId) as AttemptRow[]).map(toAttempt);
+  async attempts(learnerId: string, exerciseId?: string): Promise<Attempt[]> {
+    const rows = exerciseId
+      ? await this.db.all<AttemptRow>('SELECT * FROM attempts WHERE learner_id = ? AND exercise_id = ? ORDER BY id', [learnerId, exerciseId])
+      : await this.db.all<AttemptRow>('SELECT * FROM attempts WHERE learner_id = ? ORDER BY id', [learnerId]);
+    return rows.map(toAttempt);
   }
 
   /** One row per exercise the learner has tried. */
-  progress(learnerId: string): ExerciseProgress[] {
-    const rows = this.db
-      .prepare(
-        `SELECT exercise_id, COUNT(*) AS attempts, MAX(passed) AS passed, MAX(score) AS best,
-                MIN(CASE WHEN passed = 1 THEN created_at END) AS first_passed, MAX(created_at) AS last
-           FROM attempts WHERE learner_id = ? GROUP BY exercise_id`,
-      )
-      .all(learnerId) as Array<{ exercise_id: string; attempts: number; passed: number; best: number; first_passed: string | null; last: string }>;
+  async progress(learnerId: string): Promise<ExerciseProgress[]> {
+    const rows = await this.db.all<{ exercise_id: string; attempts: number; passed: number; best: number; first_passed: string | null; last: string }>(
+      `SELECT exercise_id, COUNT(*) AS attempts, MAX(passed) AS passed, MAX(score) AS best,
+              MIN(CASE WHEN passed = 1 THEN created_at END) AS first_passed, MAX(created_at) AS last
+         FROM attempts WHERE learner_id = ? GROUP BY exercise_id`,
+      [learnerId],
+    );
     return rows.map((r) => ({ exerciseId: r.exercise_id, attempts: r.attempts, passed: r.passed === 1, bestScore: r.best, ...(r.first_passed ? { firstPassedAt: r.first_passed } : {}), lastAttemptAt: r.last }));
   }
 }

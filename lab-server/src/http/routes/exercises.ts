@@ -24,7 +24,7 @@ export interface ExerciseRouteDeps {
   learners: LearnerStore;
   sandboxes: Sandboxes;
   /** Undefined when nobody is logged in (classroom mode): the request gets 401. */
-  requester: (req: IncomingMessage) => Requester | undefined;
+  requester: (req: IncomingMessage) => Promise<Requester | undefined>;
   /** Told of every graded attempt (metrics). */
   onGraded?: (exerciseId: string, passed: boolean) => void;
 }
@@ -58,8 +58,8 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
   /** Every exercise route needs a learner: without one (classroom mode, not logged in) it is 401. */
   const signedIn =
     (handler: (req: IncomingMessage, res: ServerResponse, who: Requester, params: Record<string, string>) => Promise<void> | void): Route =>
-    (req, res, _url, params) => {
-      const who = deps.requester(req);
+    async (req, res, _url, params) => {
+      const who = await deps.requester(req);
       if (!who) {
         req.resume();
         return sendJson(res, 401, { error: NOT_LOGGED_IN });
@@ -67,26 +67,26 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       return handler(req, res, who, params);
     };
   const lookup = (id: string | undefined): Exercise | undefined => (id ? deps.catalog.get(id) : undefined);
-  const progressOf = (learnerId: string): Map<string, ExerciseProgress> => new Map(deps.learners.progress(learnerId).map((p) => [p.exerciseId, p]));
+  const progressOf = async (learnerId: string): Promise<Map<string, ExerciseProgress>> => new Map((await deps.learners.progress(learnerId)).map((p) => [p.exerciseId, p]));
 
   return {
-    'GET /api/exercises': signedIn((_req, res, who) => {
-      const progress = progressOf(who.learnerId);
+    'GET /api/exercises': signedIn(async (_req, res, who) => {
+      const progress = await progressOf(who.learnerId);
       reply(res, who, 200, {
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, kind: e.kind, title: e.title, ...progressView(progress.get(e.id)) })),
       });
     }),
 
-    'GET /api/exercises/:id': signedIn((_req, res, who, params) => {
+    'GET /api/exercises/:id': signedIn(async (_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
-      reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
+      reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView((await progressOf(who.learnerId)).get(exercise.id)) });
     }),
 
-    'GET /api/exercises/:id/solution': signedIn((_req, res, who, params) => {
+    'GET /api/exercises/:id/solution': signedIn(async (_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
-      const p = progressOf(who.learnerId).get(exercise.id);
+      const p = (await progressOf(who.learnerId)).get(exercise.id);
       if (!p || (!p.passed && p.attempts < SOLUTION_AFTER_ATTEMPTS)) {
         const left = SOLUTION_AFTER_ATTEMPTS - (p?.attempts ?? 0);
         return problem(res, who, 403, text(`The solution opens after ${SOLUTION_AFTER_ATTEMPTS} attempts (${left} to go), or once you pass. Try the hints first.`, `尝试 ${SOLUTION_AFTER_ATTEMPTS} 次后（还差 ${left} 次）或通过后才能查看答案。先看看提示吧。`));
@@ -116,13 +116,13 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
       const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
       deps.onGraded?.(exercise.id, graded.passed);
-      const attempt = deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
-      reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView(progressOf(who.learnerId).get(exercise.id)) });
+      const attempt = await deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
+      reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView((await progressOf(who.learnerId)).get(exercise.id)) });
     }),
 
-    'GET /api/progress': signedIn((_req, res, who) => {
-      const learner = deps.learners.get(who.learnerId)!;
-      const progress = progressOf(who.learnerId);
+    'GET /api/progress': signedIn(async (_req, res, who) => {
+      const learner = (await deps.learners.get(who.learnerId))!;
+      const progress = await progressOf(who.learnerId);
       const chapters = [...new Set(deps.catalog.list.map((e) => e.chapter))].map((chapter) => {
         const ids = deps.catalog.list.filter((e) => e.chapter === chapter).map((e) => e.id);
         return { chapter, total: ids.length, passed: ids.filter((id) => progress.get(id)?.passed).length };

@@ -35,18 +35,18 @@ export interface FaultRouteDeps {
   /** The learner asking and their sandbox (the same rule as the terminals'). */
   requester: (req: IncomingMessage) => Promise<{ sandboxId: string } | undefined>;
   /** Classroom mode: the instructor asking, if one is. */
-  instructor?: (req: IncomingMessage) => { id: string } | undefined;
+  instructor?: (req: IncomingMessage) => Promise<{ id: string } | undefined>;
   /** The learners of `target` if they are this instructor's; undefined when they are not. */
-  learnersFor?: (instructorId: string, target: { class?: string; learner?: string }) => FaultTarget[] | undefined;
-  audit?: (instructorId: string, action: string, detail: unknown) => void;
+  learnersFor?: (instructorId: string, target: { class?: string; learner?: string }) => Promise<FaultTarget[] | undefined>;
+  audit?: (instructorId: string, action: string, detail: unknown) => Promise<void>;
 }
 
 /** The classroom's rule: an instructor reaches the learners of their own classes only. */
 export function classroomTargets(store: ClassroomStore): NonNullable<FaultRouteDeps['learnersFor']> {
-  return (instructorId, target) => {
-    const klass = target.class ? store.classById(target.class) : target.learner ? store.classOfLearner(target.learner) : undefined;
+  return async (instructorId, target) => {
+    const klass = target.class ? await store.classById(target.class) : target.learner ? await store.classOfLearner(target.learner) : undefined;
     if (!klass || klass.instructorId !== instructorId) return undefined;
-    const members = store.members(klass.id).filter((m) => !target.learner || m.learnerId === target.learner);
+    const members = (await store.members(klass.id)).filter((m) => !target.learner || m.learnerId === target.learner);
     return members.length > 0 || target.class ? members.map((m) => ({ learnerId: m.learnerId, displayName: m.displayName, sandboxId: m.sandboxId })) : undefined;
   };
 }
@@ -91,10 +91,10 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
 
   /** The requester's scope, or a reply saying why there is none. */
   const scopeOf = async (req: IncomingMessage, res: ServerResponse, named: { class?: unknown; learner?: unknown }): Promise<Scope | undefined> => {
-    const teacher = deps.instructor?.(req);
+    const teacher = await deps.instructor?.(req);
     if (teacher) {
       const target = { class: typeof named.class === 'string' ? named.class : undefined, learner: typeof named.learner === 'string' ? named.learner : undefined };
-      const learners = target.class || target.learner ? deps.learnersFor?.(teacher.id, target) : undefined;
+      const learners = target.class || target.learner ? await deps.learnersFor?.(teacher.id, target) : undefined;
       if (!learners) return void sendJson(res, 404, { error: NOT_YOURS });
       return { by: 'instructor', instructorId: teacher.id, learners };
     }
@@ -146,7 +146,7 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
       if (err instanceof RangeError) return sendJson(res, 400, { error: text(`At most ${MAX_FAULTS} faults at once: disarm some first.`, `最多同时 ${MAX_FAULTS} 个故障：请先解除一些。`) });
       throw err;
     }
-    if (scope.instructorId) deps.audit?.(scope.instructorId, replace ? 'faults.replace' : 'faults.arm', { learners: scope.learners.map((l) => l.learnerId), faults: wanted.map((w) => w.spec) });
+    if (scope.instructorId) await deps.audit?.(scope.instructorId, replace ? 'faults.replace' : 'faults.arm', { learners: scope.learners.map((l) => l.learnerId), faults: wanted.map((w) => w.spec) });
     await answer(res, scope);
   };
 
@@ -166,7 +166,7 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
       let removed = 0;
       for (const l of scope.learners) if (await (await boardOf(l.sandboxId)).remove(scope.by, params.id ?? '')) removed++;
       if (removed === 0) return sendJson(res, 404, { error: text('No such fault armed by you: it may be disarmed already. Reload the list.', '没有你设置的这个故障：它可能已经解除。请刷新列表。') });
-      if (scope.instructorId) deps.audit?.(scope.instructorId, 'faults.disarm', { learners: scope.learners.map((l) => l.learnerId), id: params.id });
+      if (scope.instructorId) await deps.audit?.(scope.instructorId, 'faults.disarm', { learners: scope.learners.map((l) => l.learnerId), id: params.id });
       await answer(res, scope);
     },
   };

@@ -1,0 +1,144 @@
+/**
+ * The data-access layer, on whichever back end this test project runs (SQLite, or the private
+ * PostgreSQL cluster): migrations run once, learners are found by token (stored hashed),
+ * attempts and progress survive reopening, constraints hold against concurrent writers, the
+ * rate limits are shared, and transactions are all or nothing.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClassroomStore } from '../../lab-server/src/store/classroom.js';
+import { openDatabase } from '../../lab-server/src/store/database.js';
+import { LearnerStore } from '../../lab-server/src/store/learners.js';
+import { MIGRATIONS } from '../../lab-server/src/store/migrations.js';
+import { RateLimitCounters } from '../../lab-server/src/store/rateLimits.js';
+import { ConstraintViolation, type Database } from '../../lab-server/src/store/sql.js';
+import { TEST_BACK_END, testDatabase } from '../helpers/database.js';
+
+let dir: string;
+let url: string | undefined;
+let drop: () => Promise<void>;
+const open: Database[] = [];
+/**
+ * A second writer: on PostgreSQL another connection pool, as another node has; SQLite's other
+ * writers are other processes (a lab and a `maillab` command), so in one process it is the same one.
+ */
+const secondWriter = async (first: Database): Promise<Database> => (TEST_BACK_END === 'sqlite' ? first : reopen());
+const reopen = async (): Promise<Database> => {
+  const db = await openDatabase(dir, url);
+  open.push(db);
+  return db;
+};
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maillab-store-'));
+  ({ url, drop } = await testDatabase());
+});
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+  await rm(dir, { recursive: true, force: true });
+  await drop();
+});
+
+describe(`the store on ${TEST_BACK_END}`, () => {
+  it('applies each migration once, even when two nodes start at the same moment', async () => {
+    const [a, b] = TEST_BACK_END === 'sqlite' ? [await reopen(), await reopen()] : await Promise.all([reopen(), reopen()]);
+    expect(a.dialect).toBe(TEST_BACK_END);
+    const applied = await b.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await a.close();
+    const again = await reopen();
+    expect((await again.all('SELECT version FROM schema_migrations')).length).toBe(MIGRATIONS.length);
+  });
+
+  it("finds learners by token and keeps only the token's hash", async () => {
+    const db = await reopen();
+    const store = new LearnerStore(db);
+    const { learner, token } = await store.create({ sandboxId: 'default' });
+    expect(learner).toMatchObject({ sandboxId: 'default', anonymous: true });
+    expect((await store.byToken(token))?.id).toBe(learner.id);
+    expect(await store.byToken('not-a-token')).toBeUndefined();
+    const raw = JSON.stringify(await db.all('SELECT * FROM learner_tokens'));
+    expect(raw).not.toContain(token);
+  });
+
+  it('keeps attempts and progress across a reopen', async () => {
+    let db = await reopen();
+    let store = new LearnerStore(db);
+    const { learner } = await store.create({ sandboxId: 'default' });
+    await store.recordAttempt({ learnerId: learner.id, exerciseId: 'dns-mx', answer: 'wrong', passed: false, score: 40, feedback: [{ level: 'error', code: 'mx.order', message: { en: 'x', 'zh-CN': '叉' } }] });
+    const right = await store.recordAttempt({ learnerId: learner.id, exerciseId: 'dns-mx', answer: 'right', passed: true, score: 100, feedback: [] });
+    expect(right.id).toBeGreaterThan(0);
+    await store.recordAttempt({ learnerId: learner.id, exerciseId: 'ports', answer: { p25: 'relay' }, passed: false, score: 10, feedback: [] });
+    await db.close();
+    db = await reopen();
+    store = new LearnerStore(db);
+    const progress = (await store.progress(learner.id)).sort((a, b) => a.exerciseId.localeCompare(b.exerciseId));
+    expect(progress).toMatchObject([
+      { exerciseId: 'dns-mx', attempts: 2, passed: true, bestScore: 100 },
+      { exerciseId: 'ports', attempts: 1, passed: false, bestScore: 10 },
+    ]);
+    expect(typeof progress[0]!.attempts).toBe('number');
+    expect(progress[0]!.firstPassedAt).toBeDefined();
+    const attempts = await store.attempts(learner.id, 'dns-mx');
+    expect(attempts.map((a) => a.answer)).toEqual(['wrong', 'right']);
+    expect(attempts[0]!.feedback[0]!.code).toBe('mx.order');
+    expect((await store.attempts(learner.id, 'ports'))[0]!.answer).toEqual({ p25: 'relay' });
+    expect((await store.attempts(learner.id)).length).toBe(3);
+  });
+
+  it('refuses an attempt for a learner that does not exist', async () => {
+    const store = new LearnerStore(await reopen());
+    await expect(store.recordAttempt({ learnerId: 'ghost', exerciseId: 'x', answer: null, passed: false, score: 0, feedback: [] })).rejects.toThrow(/FOREIGN KEY/);
+  });
+
+  it('lets only one of two learners joining at once take a display name, in any case', async () => {
+    const a = await reopen();
+    const b = await secondWriter(a);
+    const classroom = new ClassroomStore(a);
+    const instructor = await classroom.addInstructor('Ms Wang', 'hash');
+    await expect(classroom.addInstructor('MS WANG', 'hash')).rejects.toBeInstanceOf(ConstraintViolation);
+    expect((await classroom.instructorLogin('ms wang'))?.instructor.id).toBe(instructor.id);
+    const klass = await classroom.createClass('Mail 101', instructor.id);
+    const results = await Promise.allSettled([
+      new ClassroomStore(a).join(klass.id, { sandboxId: 's1', displayName: '张三 Li', passwordHash: 'h1' }),
+      new ClassroomStore(b).join(klass.id, { sandboxId: 's2', displayName: '张三 LI', passwordHash: 'h2' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ConstraintViolation);
+    // The loser left nothing behind: no learner row without a class.
+    expect((await a.all('SELECT id FROM learners')).length).toBe(1);
+    expect(await classroom.members(klass.id)).toHaveLength(1);
+    expect(await classroom.memberLogin(klass.id, '张三 li')).toBeDefined();
+    expect((await classroom.classesOf(instructor.id))[0]).toMatchObject({ name: 'Mail 101', learners: 1 });
+  });
+
+  it('rolls a transaction back whole when any part fails', async () => {
+    const db = await reopen();
+    const learners = new LearnerStore(db);
+    const { learner } = await learners.create({ sandboxId: 'default' });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.run('UPDATE learners SET display_name = ? WHERE id = ?', ['changed', learner.id]);
+        await tx.run('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)', ['x', 'ghost', 'now']);
+      }),
+    ).rejects.toBeInstanceOf(ConstraintViolation);
+    expect((await learners.get(learner.id))?.displayName).toBeUndefined();
+  });
+
+  it('counts rate-limited tries across nodes, and lets them through again later', async () => {
+    const first = await reopen();
+    const [a, b] = [new RateLimitCounters(first), new RateLimitCounters(await secondWriter(first))];
+    const t = 1_000_000_000_000;
+    const waits = [];
+    for (let i = 0; i < 6; i++) waits.push(await (i % 2 ? a : b).hit('login:1.2.3.4', 5, 60_000, t + i));
+    expect(waits.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(waits[5]).toBeGreaterThan(0);
+    expect(waits[5]).toBeLessThanOrEqual(60);
+    expect(await a.hit('login:5.6.7.8', 5, 60_000, t + 10)).toBe(0);
+    // Two windows later nothing of it is left.
+    expect(await b.hit('login:1.2.3.4', 5, 60_000, t + 130_000)).toBe(0);
+  });
+});
