@@ -6,7 +6,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from './lab.js';
 import { AddressList } from './net/addressList.js';
 import { SERVICES, type ServiceId } from './services.js';
+import { ClusterSetupError } from './cluster/joinCluster.js';
+import type { ClusterConfig } from './cluster/node.js';
+import { drainNode } from './cluster/drain.js';
 import { ClassroomStore } from './store/classroom.js';
+import { ClusterStore } from './store/cluster.js';
 import { isPostgresUrl, openDatabase } from './store/database.js';
 import { ConstraintViolation, DatabaseUnavailable, type Database } from './store/sql.js';
 import { DEFAULT_SANDBOX, Sandboxes, UnknownSandbox } from './world/sandboxes.js';
@@ -33,9 +37,13 @@ const USAGE = `Usage / 用法:
                 [--metrics-token TOKEN]   lets a scraper on another machine read /metrics (classroom mode)
                 [--trust-proxy ADDRS]   reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client
                 [--database postgres://USER:PASSWORD@HOST/DB]   shared PostgreSQL (default: SQLite in DIR)
+                [--node-id N --node-url URL [--mail-host NAME] [--node-down-after SECONDS]]
+                    one node of several sharing --database (secret in MAILLAB_CLUSTER_SECRET)
   maillab instructor add NAME [--data DIR] [--database URL]   create an instructor (password from stdin, or generated)
   maillab class create "NAME" [--data DIR] [--database URL] [--instructor NAME] [--public-url URL]
   maillab backup --to DIR [--data DIR] [--database URL]   copy a running lab safely (database, sandboxes, certificate)
+  maillab node list [--database URL]           the nodes of a cluster: state, heartbeat, load
+  maillab node drain N [--database URL]        move every sandbox off node N to the others
   MAILLAB_DATABASE_URL stands for --database when the flag is not given.
   maillab reset [--data DIR] [--sandbox ID]     restore a sandbox's mail, zones and queue / 把沙箱的邮件、区域和队列恢复到初始状态
   maillab users [--data DIR] [--sandbox ID]     list a sandbox's users / 列出沙箱中的用户
@@ -59,6 +67,10 @@ const serveOptions = {
   'metrics-token': { type: 'string' },
   'trust-proxy': { type: 'string' },
   database: { type: 'string' },
+  'node-id': { type: 'string' },
+  'node-url': { type: 'string' },
+  'mail-host': { type: 'string' },
+  'node-down-after': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(PORT_FLAGS.map((f) => [f, { type: 'string' }])),
 } satisfies ParseArgsConfig['options'];
@@ -123,6 +135,26 @@ async function openStoreFor(values: { data?: unknown; database?: unknown }): Pro
   }
 }
 
+/** --node-id, --node-url and --mail-host with the shared secret from MAILLAB_CLUSTER_SECRET. */
+function clusterConfig(id: unknown, url: unknown, mailHost: unknown): ClusterConfig | undefined {
+  if (id === undefined && url === undefined && mailHost === undefined) return undefined;
+  if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(id)) {
+    throw new UsageError('--node-id must be a short name of lower-case letters, digits and "-", such as node1.', '--node-id 必须是由小写字母、数字和 "-" 组成的短名称，例如 node1。');
+  }
+  let nodeUrl: URL;
+  try {
+    nodeUrl = new URL(String(url));
+    if (nodeUrl.protocol !== 'http:') throw new Error('not http');
+  } catch {
+    throw new UsageError(`--node-url must be the http:// URL where the other nodes reach this node's web port, such as http://10.0.0.11:8080/, not "${String(url)}".`, `--node-url 必须是其他节点访问本节点网页端口的 http:// 网址，例如 http://10.0.0.11:8080/，而不是 "${String(url)}"。`);
+  }
+  const secret = process.env.MAILLAB_CLUSTER_SECRET ?? '';
+  if (secret.length < 16) {
+    throw new UsageError('Set MAILLAB_CLUSTER_SECRET to the same secret of at least 16 characters on every node (e.g. the output of "openssl rand -hex 32").', '请在每个节点上把 MAILLAB_CLUSTER_SECRET 设为同一个至少 16 个字符的密钥（例如 "openssl rand -hex 32" 的输出）。');
+  }
+  return { nodeId: id, nodeUrl: nodeUrl.href, mailHost: typeof mailHost === 'string' && mailHost ? mailHost : nodeUrl.hostname, secret };
+}
+
 /** Turns serve's flags into a LabConfig (exported for tests). */
 export function serveConfig(args: string[]): LabConfig {
   const v = parse(args, serveOptions) as Record<string, string | boolean | undefined>;
@@ -164,6 +196,13 @@ export function serveConfig(args: string[]): LabConfig {
   }
   const database = databaseUrl(v.database);
   if (database) config.database = database;
+  const cluster = clusterConfig(v['node-id'], v['node-url'], v['mail-host']);
+  if (cluster) {
+    const downAfter = integer('node-down-after', v['node-down-after'] as string | undefined, 2, 3600);
+    // Three heartbeats fit in the time after which a silent node counts as down.
+    if (downAfter !== undefined) Object.assign(cluster, { downAfterMs: downAfter * 1000, heartbeatMs: (downAfter * 1000) / 3 });
+    config.cluster = cluster;
+  }
   if (typeof v['tls-cert'] === 'string') config.tlsCert = v['tls-cert'];
   if (typeof v['tls-key'] === 'string') config.tlsKey = v['tls-key'];
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
@@ -192,6 +231,7 @@ async function serve(args: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ListenError) throw new UsageError(err.message, `无法启动：${err.message}`);
     if (err instanceof DatabaseUnavailable) throw new UsageError(err.message, `无法连接 PostgreSQL：${err.message}`);
+    if (err instanceof ClusterSetupError) throw new UsageError(err.message, `无法加入集群：${err.message}`);
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -316,6 +356,45 @@ async function classCommand(args: string[]): Promise<void> {
   }
 }
 
+async function nodeCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { database: { type: 'string' } }, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`, `参数有误：${(err as Error).message}`);
+  }
+  if (!isPostgresUrl(databaseUrl(parsed.values.database))) {
+    throw new UsageError("Name the cluster's database: --database postgres://… (or MAILLAB_DATABASE_URL).", '请指定集群的数据库：--database postgres://…（或 MAILLAB_DATABASE_URL）。');
+  }
+  if (sub !== 'list' && sub !== 'drain') throw new UsageError(`Use: maillab node list | maillab node drain NODE-ID\n${USAGE}`, '用法：maillab node list | maillab node drain 节点名');
+  const db = await openStoreFor(parsed.values);
+  try {
+    if (sub === 'list') {
+      const rows = (await new ClusterStore(db).nodes()).map((n) => {
+        const age = Math.round((Date.now() - Date.parse(n.heartbeatAt)) / 1000);
+        return `${n.id.padEnd(12)} ${n.state.padEnd(9)} ${(age > 15 ? 'DOWN' : 'alive').padEnd(6)} ${String(age).padStart(5)}s  ${String(n.sandboxes).padStart(5)} sandboxes ${String(n.terminals).padStart(4)} terminals  ${n.mailHost}  ${n.webUrl}`;
+      });
+      process.stdout.write(`${'node / 节点'.padEnd(12)} state     health heartbeat  load / 负载\n${rows.join('\n')}\n`);
+      return;
+    }
+    const id = parsed.positionals[0];
+    if (!id) throw new UsageError('Say which node: maillab node drain NODE-ID', '请指定节点：maillab node drain 节点名');
+    const secret = process.env.MAILLAB_CLUSTER_SECRET ?? '';
+    if (!secret) throw new UsageError("Set MAILLAB_CLUSTER_SECRET to the cluster's secret: the nodes accept a drain only when it is signed with it.", '请设置 MAILLAB_CLUSTER_SECRET 为集群密钥：节点只接受用它签名的迁移请求。');
+    let report;
+    try {
+      report = await drainNode(db, secret, id, (line) => process.stdout.write(`${line}\n`));
+    } catch (err) {
+      throw new UsageError(`Drain failed: ${(err as Error).message}`, `迁移失败：${(err as Error).message}`);
+    }
+    process.stdout.write(`Node ${id}: ${report.moved} sandboxes moved (${report.bytes} bytes in ${report.ms} ms), ${report.failed} not moved. / 节点 ${id}：已迁移 ${report.moved} 个沙箱，${report.failed} 个未迁移。\n`);
+    if (report.failed > 0) throw new UsageError(`${report.failed} sandboxes stayed on ${id}; run the drain again.`, `${report.failed} 个沙箱仍在 ${id} 上，请再次运行迁移。`);
+  } finally {
+    await db.close();
+  }
+}
+
 async function backup(args: string[]): Promise<void> {
   let values;
   try {
@@ -350,8 +429,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'instructor') await instructorCommand(rest);
     else if (command === 'class') await classCommand(rest);
     else if (command === 'backup') await backup(rest);
+    else if (command === 'node') await nodeCommand(rest);
     else {
-      throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor, class or backup.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class、backup。`);
+      throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor, class, backup or node.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class、backup、node。`);
     }
     return 0;
   } catch (err) {

@@ -22,6 +22,10 @@ import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
+import { ClusterSetupError, joinCluster } from './cluster/joinCluster.js';
+import type { ClusterConfig, ClusterNode } from './cluster/node.js';
+import { clientAddressIn, oncePerRequest, routeByOwner, sandboxRouting } from './cluster/routing.js';
+import { internalRoutes } from './cluster/internalRoutes.js';
 import { RateLimitCounters } from './store/rateLimits.js';
 import type { Database } from './store/sql.js';
 import { consoleLogger, type Logger } from './log.js';
@@ -37,7 +41,9 @@ import { MailWorld, type MailWorldOptions } from './mta/mailWorld.js';
 import { worldRoutes } from './http/routes/world.js';
 import { mtaForService } from './world/network.js';
 import { MaildropLocks } from './pop3/locks.js';
-import { defaultLabPort, SERVICES, type ServiceId, type ServiceInfo } from './services.js';
+import { defaultLabPort, SERVICES, type RunningService, type ServiceId, type ServiceInfo } from './services.js';
+
+export type { RunningService } from './services.js';
 import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess, type LabMode } from './world/access.js';
@@ -67,6 +73,8 @@ export interface LabConfig {
   publicUrl?: string;
   /** A postgres:// URL: the shared database several nodes use. Without it, SQLite in the data dir. */
   database?: string;
+  /** Set when this lab is one node of several sharing `database` (classroom mode only). */
+  cluster?: ClusterConfig;
   /** The mail queue's clock and retry timing (tests shorten them). */
   world?: Partial<MailWorldOptions>;
   /** Lets a scraper from another machine read /metrics in classroom mode (Authorization: Bearer). */
@@ -101,12 +109,6 @@ export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
 /** The services this build runs. */
 export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES;
 
-export interface RunningService extends ServiceInfo {
-  port: number;
-  /** True while the listener accepts connections. */
-  listening: () => boolean;
-}
-
 export interface Lab {
   config: LabConfig;
   sandboxes: Sandboxes;
@@ -118,6 +120,8 @@ export interface Lab {
   bridge: Bridge;
   /** The lab's database (SQLite in the data dir, or the shared PostgreSQL). */
   db: Database;
+  /** This lab's part in a cluster of nodes, when it is one. */
+  cluster?: ClusterNode;
   /** Learners and their graded attempts. */
   learners: LearnerStore;
   classroom: ClassroomStore;
@@ -212,6 +216,12 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const classroom = new ClassroomStore(db);
   const metrics = new LabMetrics();
 
+  if (config.cluster && config.mode !== 'classroom') {
+    await db.close();
+    throw new ClusterSetupError('Several lab nodes serve a class: add --mode classroom.');
+  }
+  let cluster: ClusterNode | undefined;
+
   const smtpServers: LabSmtpServer[] = [];
   const pop3Listeners: Pop3Listener[] = [];
   const imapListeners: ImapListener[] = [];
@@ -229,6 +239,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   let stopping: Promise<void> | undefined;
   const stopAll = (): Promise<void> => (stopping ??= stopEverything());
   const stopEverything = async (): Promise<void> => {
+    cluster?.stop();
     bridge?.close();
     // The queues stop first: an attempt in progress finishes while its destination still listens.
     await world.stop();
@@ -294,6 +305,19 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       services.push({ ...info, port, listening: () => server.listening });
     }
 
+    cluster = config.cluster
+      ? await joinCluster(config.cluster, {
+          db,
+          sandboxes,
+          access,
+          load: { sandboxes: async () => (await sandboxes.list()).length - 1, terminals: () => bridge?.sessions.size ?? 0, terminalOwners: () => bridge?.owners() ?? new Set() },
+          touch: (ids) => learners.touch(ids),
+          log: config.log,
+        })
+      : undefined;
+    const clientAddress = clientAddressIn(cluster, (req) => proxies.clientAddress(req));
+    const routing = sandboxRouting(cluster, clientAddress, config.log);
+    const publicUrl = (): string => config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${httpPort}/`;
     const who = people({
       mode: config.mode,
       learners,
@@ -302,13 +326,18 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       sandboxes,
       catalog: exercises,
       defaultSandbox: DEFAULT_SANDBOX,
-      publicUrl: () => config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${httpPort}/`,
+      publicUrl,
       terminalOwners: () => bridge?.owners() ?? new Set(),
       endTerminals: (learnerId) => bridge?.endSessionsOf(learnerId),
       limits,
-      clientAddress: (req) => proxies.clientAddress(req),
+      clientAddress,
+      mailServer: () => ({
+        host: config.cluster?.mailHost ?? new URL(publicUrl()).hostname,
+        ports: Object.fromEntries(services.map((s) => [s.id, s.port])),
+      }),
     });
-    const web = createWebServer(config.siteDir, {
+    const apiRequester = oncePerRequest(who.apiRequester);
+    const web = createWebServer(config.siteDir, routeByOwner({
       ...who.routes,
       'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
       ...operationsRoutes({
@@ -345,7 +374,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
             listening: listening(),
           })),
         }),
-      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: who.apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
+      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
       ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
       ...inspectorRoutes({ sandboxes, requester: (req) => requester(req), metrics }),
       ...faultRoutes({
@@ -356,9 +385,14 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
           : {}),
       }),
-    }, { limits, proxies });
+      ...(cluster ? internalRoutes(cluster, sandboxes, config.log) : {}),
+    }, routing, {
+      requester: apiRequester,
+      sandboxOfLearner: async (id) => (await learners.get(id))?.sandboxId,
+      gradedOnSandbox: (id) => exercises.get(id)?.kind === 'protocol',
+    }), { limits, proxies });
     servers.push(web);
-    const requester = config.terminalRequester ?? who.terminalRequester;
+    const requester = oncePerRequest(config.terminalRequester ?? who.terminalRequester);
     bridge = attachBridge(web, {
       services: () => services,
       handoffs,
@@ -368,7 +402,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       tlsServerName: defaultWorld().hostName,
       log: config.log,
       limits: config.bridgeLimits,
-      clientAddress: (req) => proxies.clientAddress(req),
+      clientAddress,
+      route: routing.terminal,
     });
     httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
     dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, {
@@ -382,6 +417,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     });
     // Mail left in the queues by the last run is retried now that every listener is up.
     await world.start();
+    await cluster?.start(Object.fromEntries(services.map((s) => [s.id, s.port])));
     metrics.observe({
       queueDepth: () => world.queueDepth(),
       terminalsOpen: () => bridge?.sessions.size ?? 0,
@@ -399,6 +435,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       httpPort,
       bridge: bridge!,
       db,
+      ...(cluster ? { cluster } : {}),
       learners,
       classroom,
       exercises,

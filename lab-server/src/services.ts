@@ -39,6 +39,12 @@ export const SERVICES: readonly ServiceInfo[] = [
   },
 ];
 
+export interface RunningService extends ServiceInfo {
+  port: number;
+  /** True while the listener accepts connections. */
+  listening: () => boolean;
+}
+
 /** The lab port a service listens on by default: standard port + offset (+ its delta). */
 export function defaultLabPort(info: ServiceInfo, portOffset: number): number {
   return info.standardPort + portOffset + (info.labPortDelta ?? 0);

@@ -5,19 +5,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RunningService } from '../lab.js';
+import type { RunningService } from '../services.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
+import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { DEFAULT_LIMITS, TerminalSession, type Bilingual, type BridgeLimits } from './terminalSession.js';
 
 export const TERMINAL_PATH = '/api/terminal';
 
-export interface Requester {
-  sandboxId: string;
-  /** A stable id of the learner, for per-learner limits and transcripts. */
-  learnerId: string;
-}
+export type { Requester };
 
 export interface BridgeDeps {
   services: () => readonly RunningService[];
@@ -31,6 +28,8 @@ export interface BridgeDeps {
   limits?: Partial<BridgeLimits>;
   /** The client's address (behind a trusted proxy, the one it names), for the per-address cap. */
   clientAddress: (req: IncomingMessage) => string;
+  /** In a cluster: 'here', 'forwarded' to the node holding the sandbox, or a message to show instead. */
+  route?: (req: IncomingMessage, socket: Duplex, head: Buffer, requester: Requester) => Promise<'here' | 'forwarded' | Bilingual>;
 }
 
 export interface Bridge {
@@ -85,6 +84,9 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
     void (async () => {
       const requester = await deps.requester(req).catch(() => undefined);
       if (!requester) return refuse(socket, 401, 'Unauthorized: log in to the lab first');
+      const routed = deps.route ? await deps.route(req, socket, head, requester).catch((): 'here' => 'here') : 'here';
+      if (routed === 'forwarded') return;
+      if (routed !== 'here') return wss.handleUpgrade(req, socket, head, (ws) => explainAndClose(ws, routed));
       wss.handleUpgrade(req, socket, head, (ws) => {
         const serviceId = url.searchParams.get('service') ?? '';
         const service = deps.services().find((s) => s.id === serviceId);

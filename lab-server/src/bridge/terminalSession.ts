@@ -17,7 +17,7 @@ import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
-import type { RunningService } from '../lab.js';
+import type { RunningService } from '../services.js';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { summarise, summaryLine, upgradeRequested, type UpgradeRequest } from './tlsUpgrade.js';

@@ -18,6 +18,8 @@ export interface MeDeps {
   /** Present in classroom mode. */
   store?: ClassroomStore;
   defaultSandbox: string;
+  /** The host name and ports mail clients use for this lab (in a cluster: this node's). */
+  mailServer?: () => { host: string; ports: Record<string, number> };
 }
 
 export function meRoute(deps: MeDeps): Route {
@@ -44,6 +46,7 @@ export function meRoute(deps: MeDeps): Route {
       learner: learner ? { displayName: learner.displayName ?? null, anonymous: learner.anonymous } : { displayName: null, anonymous: true },
       ...(klass ? { class: { name: klass.name } } : {}),
       mailboxes,
+      ...(deps.mailServer ? { mailServer: deps.mailServer() } : {}),
       assignments,
     });
   };

@@ -6,19 +6,19 @@
  * Returns the routes to add and the requester functions the exercises API and bridge use.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Requester as BridgeRequester } from '../bridge/bridge.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
-import { learnerResolver, terminalRequester, type Requester } from '../http/learner.js';
+import { learnerResolver, terminalRequester } from '../http/learner.js';
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { RateLimitCounters } from '../store/rateLimits.js';
 import type { LabLimits } from '../limits.js';
 import type { LabMode } from '../world/access.js';
+import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { dashboardRoutes } from './dashboard.js';
 import { learnerOf } from './identity.js';
-import { meRoute } from './me.js';
+import { meRoute, type MeDeps } from './me.js';
 import { membershipRoutes } from './membership.js';
 import { LoginThrottle } from './loginThrottle.js';
 import { RateLimit } from './rateLimit.js';
@@ -38,6 +38,7 @@ export interface PeopleDeps {
   limits: LabLimits;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
+  mailServer?: MeDeps['mailServer'];
 }
 
 export interface People {
@@ -45,11 +46,11 @@ export interface People {
   /** For the exercises API: undefined means "not logged in" (401). */
   apiRequester: (req: IncomingMessage) => Promise<Requester | undefined>;
   /** For the terminal bridge and the Maildir view. */
-  terminalRequester: (req: IncomingMessage) => Promise<BridgeRequester | undefined>;
+  terminalRequester: (req: IncomingMessage) => Promise<Requester | undefined>;
 }
 
 export function people(deps: PeopleDeps): People {
-  const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox });
+  const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox, ...(deps.mailServer ? { mailServer: deps.mailServer } : {}) });
   if (deps.mode === 'single') {
     return {
       routes: { 'GET /api/me': me },

@@ -6,16 +6,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { LearnerStore } from '../store/learners.js';
+import type { Requester } from '../world/requester.js';
 
 export const LEARNER_COOKIE = 'maillab_learner';
 const ONE_YEAR = 365 * 24 * 3600;
 
-export interface Requester {
-  learnerId: string;
-  sandboxId: string;
-  /** Set when a new learner was started: send it as the Set-Cookie header. */
-  setCookie?: string;
-}
+export type { Requester };
 
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;

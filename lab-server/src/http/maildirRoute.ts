@@ -3,7 +3,7 @@
  * lesson site's live Maildir view (it polls this while the view is on screen).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Requester } from '../bridge/bridge.js';
+import type { Requester } from '../world/requester.js';
 import { sandboxMaildirView } from '../maildir/snapshot.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { sendJson, type Route } from './server.js';

@@ -8,7 +8,7 @@ import { WorkerJobFailed } from '../workers/pool.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, type SessionState } from './command.js';
 import { CommandReader, type CommandLimits } from './commandReader.js';
@@ -234,7 +234,12 @@ export class ImapSession implements SessionApi {
 
   async login(login: string, password: string): Promise<WorldUser | undefined> {
     // A wrong password is answered after a delay; a few of them close the connection.
-    const user = await this.options.access.login(this.scope, login, password);
+    const user = await this.options.access.login(this.scope, login, password).catch((err: unknown) => {
+      if (!(err instanceof MailboxElsewhere)) throw err;
+      // RFC 2221 login referral: the client is told which server holds this mailbox.
+      const node = err.node;
+      throw new CommandFailed(no(wrongNodeText(node, 'imap'), `REFERRAL imap://${encodeURIComponent(login)};AUTH=*@${node.host}:${node.ports.imap ?? 143}/`));
+    });
     if (!user) return undefined;
     this.user = user;
     this.mailbox = this.scope.sandbox.mailbox(user);

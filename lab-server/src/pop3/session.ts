@@ -8,7 +8,7 @@ import type { Mailbox } from '../maildir/mailbox.js';
 import { toWire } from '../maildir/wire.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { dotStuff, topOfMessage } from './format.js';
 import type { MaildropLocks } from './locks.js';
@@ -179,7 +179,13 @@ export class Pop3Session {
 
   private async login(login: string, password: string): Promise<void> {
     // A wrong password is answered after a delay; a few of them close the connection.
-    const user = await this.options.access.login(this.scope, login, password);
+    let user;
+    try {
+      user = await this.options.access.login(this.scope, login, password);
+    } catch (err) {
+      if (err instanceof MailboxElsewhere) return this.err(`[SYS/PERM] ${wrongNodeText(err.node, 'pop3')}`);
+      throw err;
+    }
     if (!user) {
       return this.err('[AUTH] Wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com');
     }

@@ -16,7 +16,7 @@ import type { MailWorld } from '../mta/mailWorld.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import type { TlsMaterial } from '../tls/certificate.js';
-import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
@@ -284,7 +284,15 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
 
     onAuth(auth, session, callback) {
       const scope = scopeOf(session);
-      void deps.access.login(scope, auth.username ?? '', auth.password ?? '').then((user) => {
+      const tried = deps.access.login(scope, auth.username ?? '', auth.password ?? '').catch((err: unknown) => {
+        if (err instanceof MailboxElsewhere) return err;
+        throw err;
+      });
+      void tried.then((user) => {
+        if (user instanceof MailboxElsewhere) {
+          // In a cluster, a mailbox held by another node is refused with that node's name.
+          return callback(Object.assign(new Error(`5.7.8 ${wrongNodeText(user.node, role)}`), { responseCode: 535 }));
+        }
         if (!user) {
           authFailures.note(session.remoteAddress, `authentication failed for ${JSON.stringify(auth.username)} from ${session.remoteAddress}`);
           if (scope.authFailures >= deps.access.loginPolicy.failuresPerConnection) {

@@ -41,6 +41,26 @@ export const TOO_MANY_FAILURES = 'too-many-failures';
 
 export type LabMode = 'single' | 'classroom';
 
+/** Another lab node, as a mail client must be told of it: its host name and mail ports. */
+export interface OtherNode {
+  id: string;
+  host: string;
+  ports: Record<string, number>;
+}
+
+/** A login whose mailbox is on another lab node: the mail server refuses it naming that node. */
+export class MailboxElsewhere extends Error {
+  constructor(readonly node: OtherNode) {
+    super(`mailbox on node ${node.id}`);
+  }
+}
+
+/** What a mail server says when a login's mailbox is on another node. */
+export function wrongNodeText(node: OtherNode, service: string): string {
+  const port = node.ports[service];
+  return `This mailbox is on lab node ${node.id}: connect your mail client to ${node.host}${port ? ` port ${port}` : ''} instead`;
+}
+
 const FORWARDED = ['reset', 'deleted'] as const;
 
 export class SandboxAccess {
@@ -52,6 +72,12 @@ export class SandboxAccess {
     readonly mode: LabMode = 'single',
     readonly loginPolicy: LoginPolicy = { failureDelayMs: 1000, failuresPerConnection: 3 },
   ) {}
+
+  /**
+   * Set in a cluster: the node holding the sandbox these credentials open, when it is another
+   * one, so the login can be refused with a reply that names the right node.
+   */
+  elsewhere: (login: string, password: string) => Promise<OtherNode | undefined> = async () => undefined;
 
   /** Decides the sandbox of a connection the moment it is accepted. */
   async forConnection(remoteAddress: string | undefined, remotePort: number | undefined): Promise<ConnectionScope> {
@@ -89,6 +115,9 @@ export class SandboxAccess {
       scope.events.emit('login', user);
       return user;
     }
+    // In a cluster, right credentials for a mailbox another node holds are not a wrong password.
+    const other = scope.viaBridge ? undefined : await this.elsewhere(login, password).catch(() => undefined);
+    if (other) throw new MailboxElsewhere(other);
     scope.authFailures++;
     await new Promise((r) => setTimeout(r, this.loginPolicy.failureDelayMs));
     // After the caller has answered this one (its reply is written before immediates run).

@@ -28,6 +28,9 @@ export function checkSandboxId(id: string): void {
 
 export class Sandboxes {
   private open = new Map<string, Sandbox>();
+  /** Told of each sandbox created or deleted here, before the call returns (a cluster records where it is). */
+  onCreated?: (sandbox: Sandbox) => Promise<void>;
+  onDeleted?: (id: string) => Promise<void>;
 
   constructor(readonly dataDir: string) {}
 
@@ -74,7 +77,9 @@ export class Sandboxes {
     await this.seed(new Sandbox(id, dir, definition));
     // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
     await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n');
-    return this.get(id);
+    const sandbox = await this.get(id);
+    await this.onCreated?.(sandbox);
+    return sandbox;
   }
 
   /**
@@ -97,11 +102,25 @@ export class Sandboxes {
 
   /** Removes a sandbox and all its mail. */
   async delete(id: string): Promise<void> {
+    await this.evict(id);
+    await this.onDeleted?.(id);
+  }
+
+  /** Removes this node's copy of a sandbox that now lives on another node (after a drain copied it). */
+  async evict(id: string): Promise<void> {
     checkSandboxId(id);
     const sandbox = this.open.get(id);
     this.open.delete(id);
     await rm(join(this.root, id), { recursive: true, force: true });
     sandbox?.events.emit('deleted');
+  }
+
+  /** Takes in a sandbox whose files were copied to `staged` (a drain): moved into place, then opened. */
+  async adopt(id: string, staged: string): Promise<Sandbox> {
+    checkSandboxId(id);
+    if (await this.exists(id)) throw new Error(`sandbox ${id} is already on this node`);
+    await rename(staged, join(this.root, id));
+    return this.get(id);
   }
 
   /** The sandboxes opened so far (all of them after loadAll). */

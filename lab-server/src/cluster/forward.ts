@@ -1,0 +1,75 @@
+/**
+ * Passing a request on to the node that holds the learner's sandbox: an HTTP request is sent
+ * on and its answer streamed back; a WebSocket upgrade becomes two sockets piped into each
+ * other, so a terminal line crosses one extra hop and nothing more. Only ever to a node's own
+ * URL from the cluster's records, never to an address a client names: this is no open proxy.
+ */
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { withoutChannelHeaders } from './channel.js';
+
+/** Kept-alive connections between nodes: a forwarded request does not pay for a new one. */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function target(nodeUrl: string, path: string): { hostname: string; port: number; path: string } {
+  const u = new URL(nodeUrl);
+  return { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path };
+}
+
+/** Streams `req` to the node at `nodeUrl` and its answer back to `res`; calls `unreachable` if the node cannot be reached. */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, nodeUrl: string, signed: Record<string, string>, unreachable: (err: Error) => void): void {
+  const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed }, agent }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  out.on('error', (err) => {
+    req.resume();
+    if (!res.headersSent) unreachable(err);
+    else res.destroy();
+  });
+  req.pipe(out);
+}
+
+/** The status line and headers of an answer, as the client's raw socket needs them. */
+function head(answer: IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
+  for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
+/**
+ * Hands a WebSocket upgrade to the node at `nodeUrl`. Resolves once that node answered (the
+ * sockets are then piped), or to the error when it cannot be reached (the client's socket is
+ * left untouched, so the caller can still explain).
+ */
+export function forwardUpgrade(req: IncomingMessage, socket: Duplex, clientHead: Buffer, nodeUrl: string, signed: Record<string, string>): Promise<'forwarded' | Error> {
+  return new Promise((resolve) => {
+    const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed } });
+    out.on('upgrade', (answer, upstream: Socket, upstreamHead) => {
+      resolve('forwarded');
+      socket.write(head(answer));
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (clientHead.length > 0) upstream.write(clientHead);
+      // A terminal line is small: send it at once rather than wait to fill a packet.
+      upstream.setNoDelay(true);
+      (socket as Socket).setNoDelay?.(true);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+      const end = (): void => {
+        upstream.destroy();
+        socket.destroy();
+      };
+      upstream.on('error', end).on('close', end);
+      socket.on('error', end).on('close', end);
+    });
+    // The owner refused the upgrade (not logged in, wrong origin): pass its answer on as it is.
+    out.on('response', (answer) => {
+      resolve('forwarded');
+      socket.write(head(answer));
+      answer.pipe(socket);
+    });
+    out.on('error', (err) => resolve(err));
+    out.end();
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * The routes only other nodes (and `maillab node drain`) may call, each refused unless the
+ * request is signed with the cluster's secret: a sandbox's files as an archive, taking a
+ * sandbox in from another node, stopping work in a sandbox about to move, and removing this
+ * node's copy once the move is done.
+ */
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { sendJson, type Route } from '../http/server.js';
+import type { Logger } from '../log.js';
+import { checkSandboxId, type Sandboxes } from '../world/sandboxes.js';
+import { archiveSandbox, unpackSandbox } from './archive.js';
+import type { ClusterNode } from './node.js';
+
+/** Where an internal route's path starts (never behind the public proxy's rules). */
+export const INTERNAL_PREFIX = '/api/cluster/';
+
+export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, log: Logger): Record<string, Route> {
+  /** Runs `route` only for a request signed by a node (or the drain command). */
+  const signedOnly =
+    (route: Route): Route =>
+    async (req, res, url, params) => {
+      const signed = node.verify(req);
+      if (typeof signed !== 'object') {
+        req.resume();
+        return sendJson(res, 403, { error: { en: 'Refused: only the lab\'s own nodes may call this.', 'zh-CN': '已拒绝：只有实验室自己的节点可以调用。' } });
+      }
+      try {
+        checkSandboxId(params.id ?? '');
+        await route(req, res, url, params);
+      } catch (err) {
+        log('cluster', `${req.method} ${url.pathname}: ${(err as Error).message}`);
+        if (!res.headersSent) sendJson(res, 500, { error: { en: (err as Error).message, 'zh-CN': `操作失败：${(err as Error).message}` } });
+        else res.destroy();
+      }
+    };
+
+  return {
+    'GET /api/cluster/sandboxes/:id/archive': signedOnly(async (_req, res, _url, params) => {
+      const sandbox = await sandboxes.get(params.id!);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+      Readable.from(archiveSandbox(sandbox.dir)).on('error', () => res.destroy()).pipe(res);
+    }),
+
+    // Pulls the sandbox from node `from`, checks every byte against the sender's digest, then opens it here.
+    'POST /api/cluster/sandboxes/:id/import': signedOnly(async (req, res, url, params) => {
+      req.resume();
+      const from = await node.store.node(url.searchParams.get('from') ?? '');
+      if (!from) return sendJson(res, 400, { error: { en: 'Unknown source node.', 'zh-CN': '未知的源节点。' } });
+      const path = `${INTERNAL_PREFIX}sandboxes/${params.id}/archive`;
+      const source = new URL(from.webUrl);
+      const staged = join(sandboxes.root, `.incoming-${params.id}-${randomBytes(4).toString('hex')}`);
+      try {
+        const copied = await new Promise<Awaited<ReturnType<typeof unpackSandbox>>>((resolve, reject) => {
+          const out = request(
+            { hostname: source.hostname, port: Number(source.port || 80), path, method: 'GET', headers: node.sign('GET', path, 'cluster') },
+            (answer) => {
+              if (answer.statusCode !== 200) {
+                answer.resume();
+                return reject(new Error(`node ${from.id} answered ${answer.statusCode} for the archive`));
+              }
+              unpackSandbox(answer, staged).then(resolve, reject);
+            },
+          );
+          out.on('error', reject);
+          out.end();
+        });
+        await sandboxes.adopt(params.id!, staged);
+        sendJson(res, 200, copied);
+      } finally {
+        await rm(staged, { recursive: true, force: true });
+      }
+    }),
+
+    // Ends the terminals and mail sessions in a sandbox about to move, so nothing writes to it mid-copy.
+    'POST /api/cluster/sandboxes/:id/freeze': signedOnly(async (req, res, _url, params) => {
+      req.resume();
+      (await sandboxes.get(params.id!)).events.emit('deleted');
+      sendJson(res, 200, { ok: true });
+    }),
+
+    'POST /api/cluster/sandboxes/:id/evict': signedOnly(async (req, res, _url, params) => {
+      req.resume();
+      await sandboxes.evict(params.id!);
+      sendJson(res, 200, { ok: true });
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * This lab node's part in a cluster of nodes sharing one PostgreSQL: it registers itself (its
+ * web URL for the other nodes, the host name its mail clients use, its mail ports), keeps a
+ * heartbeat with its load, and answers where a learner's sandbox is: here, on another node
+ * (alive or down), or on its way between two nodes while a drain moves it.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ClusterStore, NodeRecord } from '../store/cluster.js';
+import type { Logger } from '../log.js';
+import { signRequest, verifyRequest, type Signed } from './channel.js';
+
+export interface ClusterConfig {
+  nodeId: string;
+  /** Where the other nodes reach this node's web port, e.g. http://10.0.0.11:8080. */
+  nodeUrl: string;
+  /** The host name mail clients use for this node (default: the host of nodeUrl). */
+  mailHost: string;
+  /** The secret every node of the cluster shares; signs the internal channel. */
+  secret: string;
+  /** How often the heartbeat is written (default 5 s). */
+  heartbeatMs?: number;
+  /** A node whose heartbeat is older than this is down (default 15 s). */
+  downAfterMs?: number;
+}
+
+export type Whereabouts = { at: 'here' } | { at: 'node'; node: NodeRecord } | { at: 'down'; node: NodeRecord } | { at: 'moving' };
+
+export interface NodeLoad {
+  sandboxes(): Promise<number>;
+  terminals(): number;
+  /** Learners with a terminal open on this node: seen now, though they send no requests. */
+  terminalOwners(): Set<string>;
+}
+
+/** How often learners with an open terminal are marked as seen. */
+const TOUCH_EVERY_MS = 60_000;
+
+export class ClusterNode {
+  private timer: NodeJS.Timeout | undefined;
+  private lastTouch = 0;
+  readonly heartbeatMs: number;
+  readonly downAfterMs: number;
+
+  constructor(
+    readonly config: ClusterConfig,
+    readonly store: ClusterStore,
+    private readonly load: NodeLoad,
+    private readonly touch: (learnerIds: string[]) => Promise<void>,
+    private readonly log: Logger,
+  ) {
+    this.heartbeatMs = config.heartbeatMs ?? 5000;
+    this.downAfterMs = config.downAfterMs ?? 15_000;
+  }
+
+  get id(): string {
+    return this.config.nodeId;
+  }
+
+  /** Registers this node (up, alive now) and starts its heartbeat. */
+  async start(ports: Record<string, number>): Promise<void> {
+    await this.store.register({ id: this.id, webUrl: this.config.nodeUrl, mailHost: this.config.mailHost, ports });
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.store.heartbeat(this.id, { sandboxes: await this.load.sandboxes(), terminals: this.load.terminals() });
+      if (Date.now() - this.lastTouch > TOUCH_EVERY_MS) {
+        this.lastTouch = Date.now();
+        await this.touch([...this.load.terminalOwners()]);
+      }
+    } catch (err) {
+      this.log('cluster', `heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** True while a node's heartbeat is fresh. */
+  alive(node: NodeRecord, now = Date.now()): boolean {
+    return now - Date.parse(node.heartbeatAt) <= this.downAfterMs;
+  }
+
+  /** Where a sandbox lives. One with no placement (the default world, a pre-cluster sandbox) is here. */
+  async whereIs(sandboxId: string): Promise<Whereabouts> {
+    const placement = await this.store.placement(sandboxId);
+    if (!placement) return { at: 'here' };
+    if (placement.state === 'moving') return { at: 'moving' };
+    if (placement.nodeId === this.id) return { at: 'here' };
+    const node = await this.store.node(placement.nodeId);
+    if (!node) return { at: 'here' };
+    return this.alive(node) ? { at: 'node', node } : { at: 'down', node };
+  }
+
+  /** Where a new learner's sandbox goes: the least-loaded healthy node (this one if none other answers). */
+  async home(): Promise<NodeRecord | undefined> {
+    const best = await this.store.leastLoaded(new Date(Date.now() - this.downAfterMs));
+    return best && best.id !== this.id ? best : undefined;
+  }
+
+  /** Headers that sign a request this node sends another. */
+  sign(method: string, path: string, client: string): Record<string, string> {
+    return signRequest(this.config.secret, this.id, method, path, client);
+  }
+
+  verify(req: IncomingMessage): Signed | 'unsigned' | 'forged' {
+    return verifyRequest(this.config.secret, req);
+  }
+}
