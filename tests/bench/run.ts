@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { benchBridge } from './bridge.js';
 import { benchClassroom } from './classroom.js';
+import { benchCluster } from './cluster.js';
 import { benchMail } from './mail.js';
 import { benchWorld } from './world.js';
 
@@ -22,4 +23,6 @@ if (existsSync(imapBench)) {
 results.bridge = await benchBridge();
 results.classroom = await benchClassroom();
 results.world = await benchWorld();
+// Two nodes sharing PostgreSQL behind Caddy (needs Debian's postgresql and caddy, as .ci/run installs).
+results.cluster = await benchCluster();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -230,7 +230,7 @@ typ, data = c.search(None, 'SUBJECT', '"survives the crash"'); print(len(data[0]
       { port: target.mailServer.ports.imap, user: bob.address, password: bob.password },
     );
     expect(read.stdout.trim()).toBe('1');
-  });
+  }, 90_000);
 
   it('drains a node: its sandboxes move to the other with their mail, UIDVALIDITY and UIDs', async () => {
     const moving = learners.filter((l) => l.node === 'n2');
@@ -263,5 +263,5 @@ print(json.dumps({'status': data[0].decode().split('(')[1], 'uids': uids[0].deco
     const me = await api(proxy.url, '/api/me', { cookie: sample.cookie });
     expect(me.json.mailServer.host).toBe('n1.lab.test');
     expect((await api(proxy.url, '/api/maildir', { cookie: sample.cookie })).status).toBe(200);
-  });
+  }, 150_000);
 });
