@@ -57,7 +57,7 @@ export async function benchCluster(): Promise<Record<string, number>> {
   const nodes: LabNode[] = [];
   const db = await openDatabase('/nonexistent', url);
   try {
-    nodes.push(...(await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: url, secret, downAfter: 15, extraArgs: ['--joins-per-minute', '100000'] })))));
+    nodes.push(...(await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: url, secret, downAfter: 15 })))));
     const proxy = await startCaddy(nodes.map((n) => n.url));
     const classroom = new ClassroomStore(db);
     const instructor = await classroom.addInstructor('bench', await hashPassword('bench password'));
