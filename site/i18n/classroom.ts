@@ -31,6 +31,8 @@ const strings = {
     en: 'These logins belong to your lab only. Mail clients (Thunderbird, a phone…) can use them on the lab ports for 587/465, 143/993 and 110/995.',
   },
   address: { 'zh-CN': '地址', en: 'Address' },
+  mailServer: { 'zh-CN': '邮件服务器：', en: 'Mail server:' },
+  submission: { 'zh-CN': 'SMTP 提交', en: 'SMTP submission' },
   mailboxPassword: { 'zh-CN': '密码', en: 'Password' },
   assignments: { 'zh-CN': '布置的练习', en: 'Assignments' },
   noAssignments: { 'zh-CN': '目前没有布置练习。', en: 'Nothing assigned yet.' },

@@ -8,16 +8,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Text } from '../grading/feedback.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { Requester } from '../world/requester.js';
 import { forwardRequest, forwardUpgrade } from './forward.js';
 import type { ClusterNode, Whereabouts } from './node.js';
 
-export interface Bilingual {
-  en: string;
-  'zh-CN': string;
-}
+/** A message in both languages, as every learner-facing message is. */
+type Bilingual = Text;
 
 export function nodeDownMessage(nodeId: string, mailHost: string): Bilingual {
   return {
