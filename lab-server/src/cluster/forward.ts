@@ -17,13 +17,20 @@ function target(nodeUrl: string, path: string): { hostname: string; port: number
   return { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path };
 }
 
-/** Streams `req` to the node at `nodeUrl` and its answer back to `res`; calls `unreachable` if the node cannot be reached. */
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, nodeUrl: string, signed: Record<string, string>, unreachable: (err: Error) => void): void {
-  const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed }, agent }, (answer) => {
+/**
+ * Streams `req` to the node at `nodeUrl` and its answer back to `res`; calls `unreachable` if
+ * the node cannot be reached. A GET whose kept-alive connection turns out dead (the node was
+ * restarted) is tried once more on a new connection.
+ */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, nodeUrl: string, signed: Record<string, string>, unreachable: (err: Error) => void, fresh = false): void {
+  const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed }, agent: fresh ? false : agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });
-  out.on('error', (err) => {
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (!fresh && !res.headersSent && (req.method === 'GET' || req.method === 'HEAD') && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+      return forwardRequest(req, res, nodeUrl, signed, unreachable, true);
+    }
     req.resume();
     if (!res.headersSent) unreachable(err);
     else res.destroy();
