@@ -129,7 +129,7 @@ export function sandboxRouting(node: ClusterNode | undefined, clientAddress: (re
 }
 
 /** The routes that need the learner's sandbox, by "METHOD /path" pattern. */
-const ON_SANDBOX_NODE = [/^GET \/api\/me$/, /^GET \/api\/maildir$/, /^\w+ \/api\/(zones|dig|world|queue|logs|auth-reports|inspector|faults)(\/|$)/];
+const ON_SANDBOX_NODE = [/^GET \/api\/me$/, /^GET \/api\/maildir$/, /^\w+ \/api\/(zones|dig|world|queue|logs|auth-reports|inspect|faults)(\/|$)/];
 /** Instructor routes about one learner that read or change their sandbox. */
 const ON_LEARNER_NODE = /^\w+ \/api\/classes\/:id\/learners\/:learner(\/|$)/;
 
