@@ -5,25 +5,13 @@
  * nothing from the network — every request the page makes is intercepted and recorded, and the
  * frame's Content-Security-Policy reports what it blocked to the lab.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { python, run } from '../helpers/clients.js';
-import { launchBrowser, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { axeViolations, siteUnderTest, watchErrors } from '../helpers/browser.js';
 
-let lab: TestLab;
-let browser: Browser;
-beforeAll(async () => {
-  lab = await startTestLab({ siteDir: DEFAULT_SITE_DIR });
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lab?.dispose();
-});
-
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const site = siteUnderTest();
+const url = (path: string): string => site.url(path);
 const terminal = (page: Page, service: string) => page.locator(`.terminal[data-service="${service}"]`);
 
 async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
@@ -37,7 +25,7 @@ async function typeLines(page: Page, service: string, lines: string[], expectAft
 
 describe('the message inspector', () => {
   it('opens a message from the Maildir view, and its MIME tree is the IMAP server\'s BODYSTRUCTURE', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/storage-dns/'));
     const file = page.locator('.maildir [data-file]').filter({ hasText: ',S=' }).nth(1);
@@ -56,19 +44,23 @@ i = imaplib.IMAP4('127.0.0.1', P['port']); i.login('bob@example.com', 'secret');
 typ, data = i.uid('FETCH', '2', '(BODYSTRUCTURE)')
 print(data[0].decode())
 i.logout()`,
-      { port: lab.port('imap') },
+      { port: site.lab.port('imap') },
     );
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`BODYSTRUCTURE ${shown}`);
     expect(await page.locator('[data-mime] [data-section="2"]').innerText()).toMatch(/text\/csv[\s\S]*attachment \(ports\.csv\)[\s\S]*a1 UID FETCH 2 BODY\[2\]/);
     await page.getByRole('tab', { name: 'On disk' }).click();
     expect(await page.locator('[data-filename]').innerText()).toMatch(/^\d+\.M\d+P\d+Q\d+\..+,S=\d+,W=\d+/);
+    for (const tab of ['Rendered', 'Headers', 'Raw', 'MIME tree', 'On disk']) {
+      await page.getByRole('tab', { name: tab }).click();
+      expect(await axeViolations(page), tab).toEqual([]);
+    }
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
 
   it('opens a message from the link a terminal offers after "250 ... queued as"', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/lab/?service=smtp'));
     await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
@@ -113,13 +105,13 @@ i.logout()`,
       '--b--',
       '',
     ].join('\r\n');
-    const send = await run('python3', ['-c', `import smtplib, sys\ns = smtplib.SMTP('127.0.0.1', ${lab.port('smtp')})\ns.ehlo('x.test'); s.mail('x@sender.test'); s.rcpt('bob@example.com')\nprint(s.data(sys.stdin.buffer.read())[1].decode())\ns.quit()`], message);
+    const send = await run('python3', ['-c', `import smtplib, sys\ns = smtplib.SMTP('127.0.0.1', ${site.lab.port('smtp')})\ns.ehlo('x.test'); s.mail('x@sender.test'); s.rcpt('bob@example.com')\nprint(s.data(sys.stdin.buffer.read())[1].decode())\ns.quit()`], message);
     expect(send.stderr).toBe('');
     const queueId = /queued as ([0-9A-F]{10})/.exec(send.stdout)![1]!;
     const before = await (await fetch(url('/metrics'))).text();
     const reported = (text: string): number => [...text.matchAll(/^maillab_csp_reports_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
 
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     const requests: string[] = [];
     // Every request the page or its frame makes is intercepted: anything off the lab is refused and recorded.
     await page.route('**/*', (route) => {

@@ -5,10 +5,10 @@
  * grader then reads the sandbox (logs, mailboxes). The queue runs on a manual clock with the
  * lab's default retry timing, so "wait two minutes" takes no time.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grade } from '../../lab-server/src/grading/graders.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import { DEFAULT_RETRY } from '../../lab-server/src/mta/mta.js';
+import { describeExperiments } from '../helpers/experiments.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runSession } from '../helpers/protocolScript.js';
 import { api, LogWatch } from '../helpers/world.js';
@@ -59,48 +59,6 @@ async function perform(steps: Step[]): Promise<void> {
   await settled();
 }
 
-const problems = (feedback: Array<{ level: string; code: string }>): string[] => feedback.filter((f) => f.level !== 'ok').map((f) => `${f.level}:${f.code}`).sort();
-
 const ids = ['world-greylisting', 'world-mailbox-full', 'world-dns-outage', 'world-dropped-before-dot'];
 
-describe.each(ids)('fault experiment %s', (id) => {
-  const gradeNow = async () => {
-    const e = lab.exercises.get(id)!;
-    return grade(e.grader.name, e.grader.params, null, { sandbox: await lab.sandboxes.get('default') });
-  };
-
-  it('passes when its reference solution is really done', async () => {
-    const exercise = lab.exercises.get(id)!;
-    expect(exercise.kind).toBe('protocol');
-    await perform((exercise.solution as { steps: Step[] }).steps);
-    const r = await gradeNow();
-    expect(problems(r.feedback), JSON.stringify(r.feedback)).toEqual([]);
-    expect(r.passed).toBe(true);
-  });
-
-  it('fails every known-wrong answer with exactly its stated feedback, each with a hint in both languages', async () => {
-    const exercise = lab.exercises.get(id)!;
-    for (const [i, wrong] of exercise.wrong.entries()) {
-      await perform((wrong.answer as { steps: Step[] }).steps);
-      const r = await gradeNow();
-      expect(r.passed, `wrong[${i}]`).toBe(false);
-      expect(problems(r.feedback), `wrong[${i}] ${JSON.stringify(r.feedback)}`).toEqual(problems(wrong.feedback));
-      for (const f of r.feedback.filter((x) => x.level !== 'ok')) {
-        expect(f.hint, `${f.code} needs a hint`).toBeDefined();
-        expect(f.message['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
-        expect(f.hint!['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
-      }
-    }
-  });
-});
-
-describe('fault experiments read the world, not claims', () => {
-  it('gives no credit in a fresh sandbox', async () => {
-    await freshSandbox(lab);
-    for (const id of ids) {
-      const e = lab.exercises.get(id)!;
-      const r = await grade(e.grader.name, e.grader.params, { done: true }, { sandbox: await lab.sandboxes.get('default') });
-      expect(r.passed, id).toBe(false);
-    }
-  });
-});
+describeExperiments<Step>(ids, () => lab, perform);

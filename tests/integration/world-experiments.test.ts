@@ -4,8 +4,8 @@
  * stop/start through the HTTP API, messages typed into the submission terminal over the
  * bridge — and the grader then reads the sandbox (logs, SPF/DKIM/DMARC reports, mailboxes).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grade } from '../../lab-server/src/grading/graders.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { describeExperiments } from '../helpers/experiments.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runSession } from '../helpers/protocolScript.js';
 import { api, editZone, LogWatch } from '../helpers/world.js';
@@ -55,48 +55,6 @@ async function perform(steps: Step[]): Promise<void> {
   for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
 }
 
-const problems = (feedback: Array<{ level: string; code: string }>): string[] => feedback.filter((f) => f.level !== 'ok').map((f) => `${f.level}:${f.code}`).sort();
-
 const ids = ['world-server-down', 'world-no-mx', 'world-spf-fail', 'world-dkim-fail', 'world-dmarc-reject'];
 
-describe.each(ids)('experiment %s', (id) => {
-  const gradeNow = async () => {
-    const e = lab.exercises.get(id)!;
-    return grade(e.grader.name, e.grader.params, null, { sandbox: await lab.sandboxes.get('default') });
-  };
-
-  it('passes when its reference solution is really done', async () => {
-    const exercise = lab.exercises.get(id)!;
-    expect(exercise.kind).toBe('protocol');
-    await perform((exercise.solution as { steps: Step[] }).steps);
-    const r = await gradeNow();
-    expect(problems(r.feedback), JSON.stringify(r.feedback)).toEqual([]);
-    expect(r.passed).toBe(true);
-  });
-
-  it('fails every known-wrong answer with exactly its stated feedback, each with a hint in both languages', async () => {
-    const exercise = lab.exercises.get(id)!;
-    for (const [i, wrong] of exercise.wrong.entries()) {
-      await perform((wrong.answer as { steps: Step[] }).steps);
-      const r = await gradeNow();
-      expect(r.passed, `wrong[${i}]`).toBe(false);
-      expect(problems(r.feedback), `wrong[${i}] ${JSON.stringify(r.feedback)}`).toEqual(problems(wrong.feedback));
-      for (const f of r.feedback.filter((x) => x.level !== 'ok')) {
-        expect(f.hint, `${f.code} needs a hint`).toBeDefined();
-        expect(f.message['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
-        expect(f.hint!['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
-      }
-    }
-  });
-});
-
-describe('experiments read the world, not claims', () => {
-  it('gives no credit in a fresh sandbox', async () => {
-    await freshSandbox(lab);
-    for (const id of ids) {
-      const e = lab.exercises.get(id)!;
-      const r = await grade(e.grader.name, e.grader.params, { done: true }, { sandbox: await lab.sandboxes.get('default') });
-      expect(r.passed, id).toBe(false);
-    }
-  });
-});
+describeExperiments<Step>(ids, () => lab, perform);
