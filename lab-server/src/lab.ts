@@ -42,8 +42,6 @@ import { worldRoutes } from './http/routes/world.js';
 import { mtaForService } from './world/network.js';
 import { MaildropLocks } from './pop3/locks.js';
 import { defaultLabPort, SERVICES, type RunningService, type ServiceId, type ServiceInfo } from './services.js';
-
-export type { RunningService } from './services.js';
 import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess, type LabMode } from './world/access.js';
@@ -105,6 +103,8 @@ export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
     ...overrides,
   };
 }
+
+export type { RunningService } from './services.js';
 
 /** The services this build runs. */
 export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES;

@@ -7,11 +7,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findPgTool } from '../../lab-server/src/store/pgTools.js';
+import { freePort } from './freePort.js';
 
 export interface PostgresCluster {
   /** A superuser URL of the cluster's `postgres` database. */
@@ -20,17 +20,6 @@ export interface PostgresCluster {
 }
 
 const NOT_INSTALLED = 'PostgreSQL is not installed here: the store tests run on it too. Install it (Debian: apt-get install postgresql), as .ci/run does.';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The uid/gid to run PostgreSQL as: ourselves, or `postgres` when we are root. */
 function runAs(): { uid: number; gid: number } | undefined {
