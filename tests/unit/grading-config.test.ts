@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { expandVariables, gradeDovecotMaildir, labMaildirs } from '../../lab-server/src/grading/config/dovecot.js';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
-import { gradePostfixRelay, gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
+import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
+import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
@@ -58,11 +59,33 @@ describe('postfix-relay: restrictions are run, not pattern-matched', () => {
   it.each([
     ['the modern relay list', 'smtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated reject_unauth_destination'],
     ['the pre-2.10 recipient list', 'smtpd_relay_restrictions =\nsmtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination'],
-    ['extra harmless checks', 'smtpd_relay_restrictions = reject_unauth_pipelining, permit_sasl_authenticated, check_client_access hash:/etc/postfix/access, reject_unauth_destination'],
+    ['extra harmless checks', 'smtpd_relay_restrictions = reject_unauth_pipelining, permit_sasl_authenticated, reject_unauth_destination, check_client_access cidr:{ {192.0.2.66 REJECT} }'],
+    ['a table that trusts only the lab network', 'smtpd_relay_restrictions = check_client_access cidr:{{192.0.2.0/24 OK}}, permit_sasl_authenticated, reject_unauth_destination'],
+    ['a sender check after the relay guard', 'smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination, check_sender_access inline:{spam.example=REJECT}'],
     ['Postfix\'s default, which defers instead of rejecting', 'smtpd_banner = $myhostname ESMTP'],
   ])('passes %s', async (_what, answer) => {
     const lines = await relay(answer);
     expect(codes(lines)).toEqual([]);
+  });
+
+  it('evaluates tables written inline, and never assumes a table it cannot see is harmless', async () => {
+    const byClient = await relay('smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination');
+    expect(codes(byClient)).toEqual(['error:postfix.open-relay']);
+    expect(byClient.find((l) => l.code === 'postfix.open-relay')!.message.en).toContain('static:OK');
+    const forged = await relay('smtpd_relay_restrictions = permit_sasl_authenticated, check_sender_access inline:{ example.com=OK }, reject_unauth_destination');
+    expect(codes(forged)).toEqual(['error:postfix.open-relay']);
+    expect(forged.find((l) => l.code === 'postfix.open-relay')!.hint!.en).toMatch(/MAIL FROM/);
+    expect(codes(await relay('smtpd_relay_restrictions = check_client_access cidr:{ {203.0.113.0/24 OK} }, permit_sasl_authenticated, reject_unauth_destination'))).toEqual(['error:postfix.open-relay']);
+    expect(codes(await relay('smtpd_relay_restrictions = permit_sasl_authenticated, check_client_access hash:/etc/postfix/access, reject_unauth_destination'))).toEqual(['error:postfix.unseen-table']);
+  });
+
+  it('names relay_domains as the cause when it lists someone else\'s domain', async () => {
+    const lines = await relay('relay_domains = gmail.com\nsmtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination');
+    expect(codes(lines)).toEqual(['error:postfix.open-relay']);
+    const open = lines.find((l) => l.code === 'postfix.open-relay')!;
+    expect(open.message.en).toMatch(/relay_domains lists gmail\.com/);
+    expect(open.hint!.en).toMatch(/Remove gmail\.com from relay_domains/);
+    expect(open.hint!.en).not.toMatch(/End smtpd_relay_restrictions with reject_unauth_destination/);
   });
 
   it('sees that a permit in the recipient list cannot undo a reject in the relay list', async () => {

@@ -5,7 +5,8 @@
  */
 import { error, result, text, type FeedbackLine, type GradeResult, type Text } from './feedback.js';
 import { gradeDovecotMaildir } from './config/dovecot.js';
-import { gradePostfixRelay, gradePostfixVirtual } from './config/postfix.js';
+import { gradePostfixVirtual } from './config/postfix.js';
+import { gradePostfixRelay } from './config/relay.js';
 import { gradeDkim, gradeDmarc, gradeMx, gradePtr, gradeSpf, gradeZone } from './dns/graders.js';
 import { gradeImapFlag, gradePop3Delete } from './protocol/mailbox.js';
 import { gradeDotStuffing, gradeSmtpSend, gradeSubmission } from './protocol/smtp.js';

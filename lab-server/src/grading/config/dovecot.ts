@@ -1,7 +1,8 @@
 /**
  * Dovecot mail location grader: reads mail_location (2.3) or mail_driver/mail_path/mail_home
- * (2.4), expands the variables for each real user of the lab's world, and compares the result
- * with where the lab's own Maildir store keeps that user's mail.
+ * (2.4) and the home directory, expands the variables for each real user of the lab's world, and
+ * compares the result with where that user's mail is (the lab's own store, or the layout the
+ * exercise describes, with the Maildir inside the home as Dovecot recommends).
  */
 import { relative } from 'node:path';
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
@@ -14,6 +15,13 @@ export interface DovecotMailParams {
   version: '2.3' | '2.4' | 'any';
   /** The directory that plays the role of the lab's vhosts directory, e.g. /var/mail/vhosts. */
   base: string;
+  /**
+   * The Maildir's place inside each user's directory <base>/<domain>/<user> (e.g. "Maildir");
+   * absent: the user's directory is the Maildir, as in the lab's own store.
+   */
+  maildir?: string;
+  /** <base>/<domain>/<user> is the user's home and must be given to Dovecot as such. */
+  home?: boolean;
 }
 
 interface Location {
@@ -190,21 +198,29 @@ export async function gradeDovecotMaildir(answer: string, p: DovecotMailParams):
     lines.push(error('dovecot.layout', text('LAYOUT=fs makes Dovecot look for folders as Sent/, Trash/; the lab keeps them Maildir++ style as .Sent, .Trash.', 'LAYOUT=fs 会让 Dovecot 按 Sent/、Trash/ 查找文件夹；实验环境按 Maildir++ 的方式存成 .Sent、.Trash。'), text('Remove the layout option (Maildir++ is the default).', '去掉 layout 选项（默认就是 Maildir++）。')));
   }
 
-  let homeTemplate = loc.home;
-  const targets = labMaildirs(p.base);
+  const targets = labMaildirs(p.base).map((t) => ({ address: t.address, home: t.dir, dir: p.maildir ? `${t.dir}/${p.maildir}` : t.dir }));
   try {
-    for (const { address, dir } of targets) {
-      const home = homeTemplate === undefined ? undefined : expandVariables(homeTemplate, address, undefined, conf.version);
+    if (p.home && loc.home === undefined) {
+      lines.push(error('dovecot.home-unset', text(`Users have no home directory. Dovecot keeps each user's own files there (Sieve scripts, the .dovecot.sieve link, some index data); here the home is ${p.base}/<domain>/<user>.`, `用户没有主目录。Dovecot 把每个用户自己的文件（Sieve 脚本、.dovecot.sieve 链接、部分索引数据）放在主目录里；本题的主目录是 ${p.base}/<域名>/<用户名>。`), text(`Set "mail_home = ${p.base}/${conf.version === '2.4' ? '%{user | domain}/%{user | username}' : '%d/%n'}" (or home= in the userdb).`, `设置 "mail_home = ${p.base}/${conf.version === '2.4' ? '%{user | domain}/%{user | username}' : '%d/%n'}"（或在 userdb 里设置 home=）。`)));
+      return lines;
+    }
+    for (const { address, dir, home: wantedHome } of targets) {
+      const home = loc.home === undefined ? undefined : expandVariables(loc.home, address, undefined, conf.version);
+      if (p.home && norm(home!) !== norm(wantedHome)) {
+        lines.push(error('dovecot.home', text(`For ${address} the home expands to ${home}, but it is ${wantedHome}.`, `对 ${address} 主目录展开后是 ${home}，但应是 ${wantedHome}。`), text(`Build it from the base, the domain and the user name: ${p.base}/<domain>/<user>.`, `用基准目录、域名和用户名拼出：${p.base}/<域名>/<用户名>。`)));
+        return lines;
+      }
       const got = norm(expandVariables(loc.path!, address, home, conf.version));
       if (got !== norm(dir)) {
         const hint: Text = /%u|%\{user\}(?!\s*\|)/.test(loc.path!)
           ? text('%u / %{user} is the whole address (alice@example.com); the directory is named by the part before the @: %n, or %{user | username} in 2.4.', '%u / %{user} 是完整地址（alice@example.com）；目录名是 @ 前面的部分：%n，2.4 中是 %{user | username}。')
-          : text(`Build the path from the base, the domain and the user name: ${p.base}/<domain>/<user>.`, `用基准目录、域名和用户名拼出路径：${p.base}/<域名>/<用户名>。`);
-        lines.push(error('dovecot.path', text(`For ${address} this expands to ${got}, but the lab keeps that user's Maildir at ${dir}.`, `对 ${address} 展开后是 ${got}，但实验环境把这个用户的 Maildir 放在 ${dir}。`), hint));
+          : home !== undefined && got === norm(home) && p.maildir
+            ? text(`That makes the home directory itself the Maildir, which Dovecot advises against: its own files in the home (.dovecot.sieve, ...) would sit among the mail folders. Keep the Maildir in a subdirectory: ~/${p.maildir}.`, `这样主目录本身就成了 Maildir，Dovecot 不建议这样做：主目录里 Dovecot 自己的文件（.dovecot.sieve 等）会和邮件文件夹混在一起。把 Maildir 放在子目录里：~/${p.maildir}。`)
+            : text(`Build the path from the base, the domain and the user name: ${p.base}/<domain>/<user>${p.maildir ? `/${p.maildir}` : ''}.`, `用基准目录、域名和用户名拼出路径：${p.base}/<域名>/<用户名>${p.maildir ? `/${p.maildir}` : ''}。`);
+        lines.push(error('dovecot.path', text(`For ${address} the Maildir expands to ${got}, but Postfix delivers that user's mail to ${dir}.`, `对 ${address} 的 Maildir 展开后是 ${got}，但 Postfix 把这个用户的邮件投递到 ${dir}。`), hint));
         return lines;
       }
     }
-    homeTemplate = undefined;
   } catch (err) {
     if (err instanceof ExpandError) {
       lines.push(err.feedback);
@@ -215,9 +231,9 @@ export async function gradeDovecotMaildir(answer: string, p: DovecotMailParams):
   if (loc.inbox) {
     const inbox = norm(expandVariables(loc.inbox, targets[0]!.address, undefined, conf.version));
     if (inbox !== norm(targets[0]!.dir)) {
-      lines.push(error('dovecot.inbox', text(`The INBOX is put at ${inbox}, but the lab's INBOX is the Maildir itself (${targets[0]!.dir}).`, `INBOX 被放在 ${inbox}，但实验环境的 INBOX 就是 Maildir 本身（${targets[0]!.dir}）。`), text('Remove the INBOX setting.', '去掉 INBOX 设置。')));
+      lines.push(error('dovecot.inbox', text(`The INBOX is put at ${inbox}, but the INBOX is the Maildir itself (${targets[0]!.dir}).`, `INBOX 被放在 ${inbox}，但 INBOX 就是 Maildir 本身（${targets[0]!.dir}）。`), text('Remove the INBOX setting.', '去掉 INBOX 设置。')));
     }
   }
-  lines.push(ok('dovecot.path', `Expanded for real users it matches the lab: ${targets.map((t) => `${t.address} → ${t.dir}`).join(', ')}.`, `为真实用户展开后与实验环境一致：${targets.map((t) => `${t.address} → ${t.dir}`).join('，')}。`));
+  lines.push(ok('dovecot.path', `Expanded for real users it matches where their mail is: ${targets.map((t) => `${t.address} → ${t.dir}`).join(', ')}.`, `为真实用户展开后与邮件所在位置一致：${targets.map((t) => `${t.address} → ${t.dir}`).join('，')}。`));
   return lines;
 }

@@ -18,8 +18,37 @@ export interface MainCfProblem {
   message: Text;
 }
 
-/** Defaults of the parameters the lab's graders look at (Postfix 3.x, compatibility_level 3.6). */
+/**
+ * Defaults of the parameters the lab's graders look at (Postfix 3.7 as Debian builds it,
+ * compatibility_level 3.6), including the built-in directories that main.cf values refer to
+ * as $config_directory, $queue_directory, ...
+ */
 export const POSTFIX_DEFAULTS: Record<string, string> = {
+  config_directory: '/etc/postfix',
+  queue_directory: '/var/spool/postfix',
+  command_directory: '/usr/sbin',
+  daemon_directory: '/usr/lib/postfix/sbin',
+  data_directory: '/var/lib/postfix',
+  meta_directory: '/etc/postfix',
+  shlib_directory: '/usr/lib/postfix',
+  sample_directory: '/etc/postfix',
+  manpage_directory: '/usr/share/man',
+  readme_directory: 'no',
+  html_directory: 'no',
+  mail_spool_directory: '/var/mail',
+  mail_owner: 'postfix',
+  setgid_group: 'postdrop',
+  sendmail_path: '/usr/sbin/sendmail',
+  newaliases_path: '/usr/bin/newaliases',
+  mailq_path: '/usr/bin/mailq',
+  alias_maps: 'hash:/etc/aliases',
+  alias_database: 'hash:/etc/aliases',
+  virtual_uid_maps: '',
+  virtual_gid_maps: '',
+  virtual_minimum_uid: '100',
+  message_size_limit: '10240000',
+  mailbox_size_limit: '51200000',
+  virtual_mailbox_limit: '51200000',
   myhostname: 'mail.example.com',
   mydomain: '', // derived from myhostname below
   myorigin: '$myhostname',

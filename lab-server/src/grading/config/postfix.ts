@@ -1,11 +1,10 @@
 /**
- * Postfix graders. Virtual mailbox domains are checked for what Postfix will do with them;
- * relay restrictions are checked by running them, as smtpd would at RCPT TO, for three clients:
- * a stranger relaying to another domain (must be refused), an authenticated user relaying
- * (must be accepted), and a stranger delivering to a local domain (must be accepted).
+ * Postfix main.cf as the graders load it (the exercise's lines, then the learner's), and the
+ * virtual mailbox grader: domains, base, map and delivery checked for what Postfix will do with
+ * them. The relay grader is relay.ts.
  */
-import { isIPv4 } from 'node:net';
 import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
+import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 
 /** Parses the exercise's given lines and the learner's, the learner's read last (they win). */
@@ -33,6 +32,9 @@ export interface VirtualParams {
   base: string;
   maps: string;
   given?: string;
+  /** Delivery by virtual(8) as this user and group (the vmail account); unchecked when absent. */
+  uid?: number;
+  gid?: number;
 }
 
 export async function gradePostfixVirtual(answer: string, p: VirtualParams): Promise<FeedbackLine[]> {
@@ -56,11 +58,7 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
     }
   }
 
-  const virtual = cf.isSet('virtual_mailbox_domains') ? cf.list('virtual_mailbox_domains').map((d) => d.toLowerCase()) : [];
-  const both = cf.list('mydestination').map((d) => d.toLowerCase()).filter((d) => virtual.includes(d));
-  if (both.length) {
-    lines.push(error('postfix.mydestination-conflict', text(`${both.join(', ')} is in mydestination AND virtual_mailbox_domains. A domain must be in only one address class: Postfix warns "do not list domain ${both[0]} in BOTH mydestination and virtual_mailbox_domains" and delivers it as a local (UNIX account) domain.`, `${both.join('、')} 同时出现在 mydestination 和 virtual_mailbox_domains 中。一个域名只能属于一种地址类别：Postfix 会警告 "do not list domain ${both[0]} in BOTH mydestination and virtual_mailbox_domains"，并把它当作本地（系统账户）域名投递。`), text(`Remove ${both.join(', ')} from mydestination (e.g. "mydestination = localhost").`, `从 mydestination 中删掉 ${both.join('、')}（例如 "mydestination = localhost"）。`)));
-  }
+  lines.push(...classConflicts(cf));
 
   const base = cf.expand('virtual_mailbox_base');
   if (!cf.isSet('virtual_mailbox_base')) {
@@ -90,169 +88,32 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
       lines.push(ok('postfix.vmaps', `virtual_mailbox_maps = ${match} (build it with "postmap ${wantPath}").`, `virtual_mailbox_maps = ${match}（用 "postmap ${wantPath}" 生成）。`));
     }
   }
+  if (p.uid !== undefined) lines.push(...checkVirtualDelivery(cf, p.uid, p.gid ?? p.uid));
   return lines;
 }
 
-// ---- relay restrictions --------------------------------------------------------------
-
-interface Client {
-  ip: string;
-  sasl: boolean;
-  recipientDomain: string;
-}
-
-interface Decision {
-  accepted: boolean;
-  /** The restriction that decided, with where it is. */
-  by?: { list: string; index: number; name: string };
-}
-
-const RESTRICTION_LISTS = ['smtpd_client_restrictions', 'smtpd_helo_restrictions', 'smtpd_sender_restrictions', 'smtpd_relay_restrictions', 'smtpd_recipient_restrictions'];
-/** Restrictions followed by a table or server argument. */
-const TAKES_ARGUMENT = /^(check_\w+_access|check_policy_service|reject_rbl_client|reject_rhsbl_\w+|permit_dnswl_client|permit_rhswl_client|check_\w+_(ns|mx|a)_access)$/;
-/** Restrictions that cannot change the outcome for the lab's three well-behaved test clients. */
-const NEUTRAL = new Set([
-  'reject_unauth_pipelining', 'reject_non_fqdn_recipient', 'reject_non_fqdn_sender', 'reject_non_fqdn_helo_hostname', 'reject_invalid_helo_hostname',
-  'reject_unknown_helo_hostname', 'reject_unknown_sender_domain', 'reject_unknown_recipient_domain', 'reject_unlisted_recipient', 'reject_unlisted_sender',
-  'reject_unknown_client_hostname', 'reject_unknown_reverse_client_hostname', 'reject_sender_login_mismatch', 'reject_authenticated_sender_login_mismatch',
-  'reject_unauthenticated_sender_login_mismatch', 'reject_known_sender_login_mismatch', 'reject_multi_recipient_bounce', 'reject_plaintext_session',
-  'permit_tls_clientcerts', 'permit_tls_all_clientcerts', 'warn_if_reject', 'reject_non_fqdn_hostname', 'reject_invalid_hostname', 'reject_unknown_hostname',
-  'reject_rbl_client', 'reject_rhsbl_client', 'reject_rhsbl_sender', 'reject_rhsbl_helo', 'reject_rhsbl_recipient', 'reject_rhsbl_reverse_client',
-  'check_policy_service', 'sleep', 'permit_dnswl_client', 'permit_rhswl_client',
-]);
-const KNOWN = new Set([...NEUTRAL, 'permit', 'reject', 'defer', 'defer_if_permit', 'defer_if_reject', 'permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination', 'defer_unauth_destination', 'permit_auth_destination', 'reject_unverified_recipient', 'reject_unverified_sender']);
-const RELAY_GUARDS = new Set(['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer', 'defer_all', 'defer_if_permit']);
-
-function inCidr(ip: string, network: string): boolean | undefined {
-  const m = /^\[?([\d.]+)\]?(?:\/(\d{1,2}))?$/.exec(network);
-  if (!m || !isIPv4(m[1]!)) return network.includes(':') && !network.startsWith('[') && !network.startsWith('/') ? undefined : false;
-  const bits = m[2] === undefined ? 32 : Number(m[2]);
-  if (bits > 32) return false;
-  const toInt = (a: string): number => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((toInt(ip) & mask) >>> 0) === ((toInt(m[1]!) & mask) >>> 0);
-}
-
-interface Restriction {
-  name: string;
-  arg?: string;
-}
-
-function restrictionsOf(cf: MainCf, list: string): Restriction[] {
-  const tokens = cf.list(list);
-  const out: Restriction[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const name = tokens[i]!.toLowerCase();
-    if (TAKES_ARGUMENT.test(name) && i + 1 < tokens.length) out.push({ name, arg: tokens[++i] });
-    else out.push({ name });
+/** virtual(8) delivers as a fixed user and group; without them every message is deferred. */
+function checkVirtualDelivery(cf: MainCf, uid: number, gid: number): FeedbackLine[] {
+  const transport = cf.expand('virtual_transport');
+  if (transport !== 'virtual') {
+    return [error('postfix.vtransport', text(`virtual_transport = ${transport}: this exercise has Postfix's own virtual(8) agent write the Maildirs, not ${transport.split(':')[0]}.`, `virtual_transport = ${transport}：本题由 Postfix 自带的 virtual(8) 写入 Maildir，而不是 ${transport.split(':')[0]}。`), text('Remove virtual_transport (its default is virtual), or write "virtual_transport = virtual".', '删掉 virtual_transport（默认就是 virtual），或写 "virtual_transport = virtual"。'))];
   }
-  return out;
-}
-
-function localDomains(cf: MainCf): string[] {
-  return ['mydestination', 'virtual_mailbox_domains', 'virtual_alias_domains', 'relay_domains'].flatMap((n) => cf.list(n)).map((d) => d.toLowerCase());
-}
-
-function decide(cf: MainCf, client: Client): Decision {
-  const sasl = client.sasl && cf.expand('smtpd_sasl_auth_enable').toLowerCase() === 'yes';
-  const mynetworks = cf.list('mynetworks');
-  const local = localDomains(cf).includes(client.recipientDomain);
-  for (const list of RESTRICTION_LISTS) {
-    const restrictions = restrictionsOf(cf, list);
-    for (let index = 0; index < restrictions.length; index++) {
-      const { name } = restrictions[index]!;
-      const by = { list, index: index + 1, name };
-      let verdict: 'ok' | 'reject' | 'dunno' = 'dunno';
-      if (name === 'permit') verdict = 'ok';
-      else if (name === 'reject' || name === 'defer' || name === 'defer_if_permit') verdict = 'reject';
-      else if (name === 'permit_mynetworks') verdict = mynetworks.some((n) => inCidr(client.ip, n)) ? 'ok' : 'dunno';
-      else if (name === 'permit_sasl_authenticated') verdict = sasl ? 'ok' : 'dunno';
-      else if (name === 'reject_unauth_destination' || name === 'defer_unauth_destination') verdict = local ? 'dunno' : 'reject';
-      else if (name === 'permit_auth_destination') verdict = local ? 'ok' : 'dunno';
-      if (verdict === 'reject') return { accepted: false, by };
-      // OK ends this list only; the next list is still evaluated (postconf(5)).
-      if (verdict === 'ok') break;
+  const lines: FeedbackLine[] = [];
+  const minimum = Number(cf.expand('virtual_minimum_uid')) || 100;
+  for (const [param, wanted, what, whatZh] of [['virtual_uid_maps', uid, 'user', '用户'], ['virtual_gid_maps', gid, 'group', '组']] as const) {
+    const value = cf.expand(param).trim();
+    const m = /^static:(\d+)$/.exec(value);
+    if (value === '') {
+      lines.push(error(`postfix.${param === 'virtual_uid_maps' ? 'vuid' : 'vgid'}-unset`, text(`${param} is not set: virtual(8) does not know which ${what} owns the mailboxes, and defers every message ("recipient ... has no ${param === 'virtual_uid_maps' ? 'uid' : 'gid'}").`, `没有设置 ${param}：virtual(8) 不知道邮箱属于哪个${whatZh}，每封邮件都会被推迟（"recipient ... has no ${param === 'virtual_uid_maps' ? 'uid' : 'gid'}"）。`), text(`Add "${param} = static:${wanted}" (the vmail ${what}).`, `添加 "${param} = static:${wanted}"（vmail ${whatZh}）。`)));
+    } else if (!m) {
+      lines.push(error(`postfix.${param === 'virtual_uid_maps' ? 'vuid' : 'vgid'}`, text(`${param} = ${value}: the grader can only read a fixed static:<number> here.`, `${param} = ${value}：这里评分程序只能读取固定的 static:<数字>。`), text(`Write "${param} = static:${wanted}".`, `写 "${param} = static:${wanted}"。`)));
+    } else if (Number(m[1]) !== wanted) {
+      lines.push(error(`postfix.${param === 'virtual_uid_maps' ? 'vuid' : 'vgid'}`, text(`${param} = ${value}, but the mailboxes belong to the vmail ${what}, ${wanted}: Dovecot, running as ${wanted}, could not read mail written as ${m[1]}.`, `${param} = ${value}，但邮箱属于 vmail ${whatZh}（${wanted}）：以 ${wanted} 运行的 Dovecot 读不了以 ${m[1]} 写入的邮件。`), text(`Write "${param} = static:${wanted}".`, `写 "${param} = static:${wanted}"。`)));
+    } else if (param === 'virtual_uid_maps' && wanted < minimum) {
+      lines.push(error('postfix.vuid-minimum', text(`uid ${wanted} is below virtual_minimum_uid (${minimum}): virtual(8) refuses to deliver as it.`, `uid ${wanted} 小于 virtual_minimum_uid（${minimum}）：virtual(8) 拒绝以它投递。`), text(`Use the vmail user's uid, ${wanted}, and leave virtual_minimum_uid at its default.`, `使用 vmail 用户的 uid ${wanted}，virtual_minimum_uid 保持默认值。`)));
     }
   }
-  return { accepted: true };
-}
-
-function explain(d: Decision): Text {
-  if (!d.by) return text('no restriction refused it', '没有任何限制拒绝它');
-  return text(`decided by "${d.by.name}", item ${d.by.index} of ${d.by.list}`, `由 ${d.by.list} 第 ${d.by.index} 项 "${d.by.name}" 决定`);
-}
-
-export interface RelayParams {
-  /** Lines the exercise gives (domains, SASL switched on); the learner's lines come after. */
-  given?: string;
-  localDomain: string;
-}
-
-export async function gradePostfixRelay(answer: string, p: RelayParams): Promise<FeedbackLine[]> {
-  const { cf, feedback } = loadMainCf(answer, p.given);
-  const lines = [...feedback];
-  if (lines.some((l) => l.code === 'postfix.empty')) return lines;
-
-  for (const list of RESTRICTION_LISTS) {
-    for (const r of restrictionsOf(cf, list)) {
-      if (!KNOWN.has(r.name) && !TAKES_ARGUMENT.test(r.name)) {
-        lines.push(error('postfix.unknown-restriction', text(`"${r.name}" in ${list} is not a Postfix restriction: smtpd stops with "unknown restriction" and refuses all mail.`, `${list} 中的 "${r.name}" 不是 Postfix 的限制条件：smtpd 会报 "unknown restriction" 并拒收所有邮件。`), text('Check the spelling, e.g. permit_sasl_authenticated, reject_unauth_destination.', '检查拼写，例如 permit_sasl_authenticated、reject_unauth_destination。')));
-      }
-    }
-  }
-  if (lines.some((l) => l.code === 'postfix.unknown-restriction')) return lines;
-
-  const guarded = ['smtpd_relay_restrictions', 'smtpd_recipient_restrictions'].some((l) => restrictionsOf(cf, l).some((r) => RELAY_GUARDS.has(r.name)));
-  if (!guarded) {
-    lines.push(error('postfix.relay-fatal', text('Neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination (or reject/defer): Postfix refuses to start, "to prevent open relay".', 'smtpd_relay_restrictions 和 smtpd_recipient_restrictions 里都没有 reject_unauth_destination（或 reject/defer）：Postfix 为了"防止开放中继"会拒绝启动。'), text('End smtpd_relay_restrictions with reject_unauth_destination.', '在 smtpd_relay_restrictions 的最后加上 reject_unauth_destination。')));
-  }
-  if (cf.expand('smtpd_sasl_auth_enable').toLowerCase() !== 'yes') {
-    lines.push(error('postfix.sasl-off', text('smtpd_sasl_auth_enable is not "yes": no client can authenticate, so permit_sasl_authenticated never matches.', 'smtpd_sasl_auth_enable 不是 "yes"：客户端无法认证，permit_sasl_authenticated 永远不会生效。'), text('Set "smtpd_sasl_auth_enable = yes".', '设置 "smtpd_sasl_auth_enable = yes"。')));
-  }
-
-  const stranger = decide(cf, { ip: '203.0.113.5', sasl: false, recipientDomain: 'gmail.com' });
-  if (stranger.accepted) {
-    const byMynetworks = stranger.by === undefined && restrictionsOf(cf, 'smtpd_relay_restrictions').some((r) => r.name === 'permit_mynetworks') && cf.list('mynetworks').some((n) => inCidr('203.0.113.5', n));
-    const why = explainAccept(cf, { ip: '203.0.113.5', sasl: false, recipientDomain: 'gmail.com' });
-    lines.push(
-      error(
-        'postfix.open-relay',
-        text(`OPEN RELAY: an unauthenticated stranger at 203.0.113.5 sending to someone@gmail.com is accepted (${why.en}). Spammers would use your server within hours.`, `开放中继：203.0.113.5 上未认证的陌生人发信给 someone@gmail.com 被接受了（${why['zh-CN']}）。几小时内就会被垃圾邮件发送者利用。`),
-        byMynetworks
-          ? text(`mynetworks = ${cf.expand('mynetworks')} includes the whole Internet. Trust only your own hosts: "mynetworks = 127.0.0.0/8 [::1]/128".`, `mynetworks = ${cf.expand('mynetworks')} 包含了整个互联网。只信任你自己的主机："mynetworks = 127.0.0.0/8 [::1]/128"。`)
-          : text('Put the permits for trusted clients first and end with reject_unauth_destination: "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination".', '先写信任客户端的 permit，最后以 reject_unauth_destination 结尾："smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"。'),
-      ),
-    );
-  } else {
-    lines.push(ok('postfix.no-open-relay', `A stranger relaying to gmail.com is refused (${explain(stranger).en}).`, `陌生人中继到 gmail.com 被拒绝（${explain(stranger)['zh-CN']}）。`));
-  }
-
-  const user = decide(cf, { ip: '198.51.100.7', sasl: true, recipientDomain: 'gmail.com' });
-  if (!user.accepted && !lines.some((l) => l.code === 'postfix.sasl-off')) {
-    lines.push(error('postfix.auth-refused', text(`An authenticated user at 198.51.100.7 sending to gmail.com is refused (${explain(user).en}).`, `198.51.100.7 上已认证的用户发信到 gmail.com 被拒绝（${explain(user)['zh-CN']}）。`), text('Put permit_sasl_authenticated BEFORE reject_unauth_destination: restrictions are tried in order and the first decision wins.', '把 permit_sasl_authenticated 放在 reject_unauth_destination 之前：限制按顺序检查，第一个做出决定的生效。')));
-  } else if (user.accepted) {
-    lines.push(ok('postfix.auth-relay', 'An authenticated user may relay to other domains.', '已认证用户可以中继到其他域名。'));
-  }
-
-  const inbound = decide(cf, { ip: '203.0.113.5', sasl: false, recipientDomain: p.localDomain });
-  if (!inbound.accepted) {
-    lines.push(error('postfix.inbound-refused', text(`Mail from the Internet to ${p.localDomain} (your own domain) is refused (${explain(inbound).en}): nobody could send you mail.`, `从互联网发往 ${p.localDomain}（你自己的域名）的邮件被拒绝（${explain(inbound)['zh-CN']}）：没人能给你发信了。`), text('Do not reject everything: reject_unauth_destination already lets mail for your own domains through.', '不要一律拒绝：reject_unauth_destination 本身就会放行发往你自己域名的邮件。')));
-  } else {
-    lines.push(ok('postfix.inbound', `Mail for ${p.localDomain} from anyone is accepted.`, `任何人发往 ${p.localDomain} 的邮件都会被接收。`));
-  }
+  if (lines.length === 0) lines.push(ok('postfix.vowner', `virtual(8) delivers as uid ${uid}, gid ${gid}.`, `virtual(8) 以 uid ${uid}、gid ${gid} 投递。`));
   return lines;
 }
 
-/** Why a stranger got through: the permit that let it, or that nothing refused it. */
-function explainAccept(cf: MainCf, client: Client): Text {
-  for (const list of ['smtpd_relay_restrictions', 'smtpd_recipient_restrictions']) {
-    const restrictions = restrictionsOf(cf, list);
-    for (let i = 0; i < restrictions.length; i++) {
-      const name = restrictions[i]!.name;
-      if (name === 'permit') return text(`"permit" at item ${i + 1} of ${list} accepts everyone before any check that could refuse`, `${list} 第 ${i + 1} 项的 "permit" 在任何拒绝检查之前就接受了所有人`);
-      if (name === 'permit_mynetworks' && cf.list('mynetworks').some((n) => inCidr(client.ip, n))) return text(`permit_mynetworks at item ${i + 1} of ${list} matches, because mynetworks = ${cf.expand('mynetworks')} contains 203.0.113.5`, `${list} 第 ${i + 1} 项的 permit_mynetworks 匹配了，因为 mynetworks = ${cf.expand('mynetworks')} 包含 203.0.113.5`);
-      if (RELAY_GUARDS.has(name)) break;
-    }
-  }
-  return text('no restriction refuses it', '没有任何限制拒绝它');
-}

@@ -1,0 +1,134 @@
+/**
+ * smtpd's access restrictions, run as smtpd runs them at RCPT TO (postconf(5)): the lists in
+ * order, each item in order; a reject ends everything, a permit ends only its own list. Access
+ * tables written inline are looked into; a table the grader cannot see stops the evaluation,
+ * because it could answer OK for anyone.
+ */
+import { text, type Text } from '../feedback.js';
+import { addressKeys, clientKeys, inCidr, lookUp, splitOutsideBraces, visibleTable } from './accessTable.js';
+import type { MainCf } from './mainCf.js';
+
+export interface Client {
+  ip: string;
+  sasl: boolean;
+  sender: string;
+  recipientDomain: string;
+}
+
+export interface Restriction {
+  name: string;
+  arg?: string;
+}
+
+export interface Step {
+  list: string;
+  index: number;
+  name: string;
+  arg?: string;
+  /** What an access table answered. */
+  table?: { key?: string; result?: string };
+}
+
+export interface Decision {
+  accepted: boolean;
+  /** The restriction that refused, or the first permit of each list that decided. */
+  by?: Step;
+  permits: Step[];
+  /** An access table the grader cannot read decided nothing: the outcome is unknown. */
+  unseen?: Step;
+}
+
+export const RESTRICTION_LISTS = ['smtpd_client_restrictions', 'smtpd_helo_restrictions', 'smtpd_sender_restrictions', 'smtpd_relay_restrictions', 'smtpd_recipient_restrictions'];
+/** Restrictions followed by a table or server argument. */
+export const TAKES_ARGUMENT = /^(check_\w+_access|check_policy_service|reject_rbl_client|reject_rhsbl_\w+|permit_dnswl_client|permit_rhswl_client|check_\w+_(ns|mx|a)_access)$/;
+/** Restrictions that cannot change the outcome for the grader's well-behaved test clients. */
+const NEUTRAL = new Set([
+  'reject_unauth_pipelining', 'reject_non_fqdn_recipient', 'reject_non_fqdn_sender', 'reject_non_fqdn_helo_hostname', 'reject_invalid_helo_hostname',
+  'reject_unknown_helo_hostname', 'reject_unknown_sender_domain', 'reject_unknown_recipient_domain', 'reject_unlisted_recipient', 'reject_unlisted_sender',
+  'reject_unknown_client_hostname', 'reject_unknown_reverse_client_hostname', 'reject_sender_login_mismatch', 'reject_authenticated_sender_login_mismatch',
+  'reject_unauthenticated_sender_login_mismatch', 'reject_known_sender_login_mismatch', 'reject_multi_recipient_bounce', 'reject_plaintext_session',
+  'permit_tls_clientcerts', 'permit_tls_all_clientcerts', 'warn_if_reject', 'reject_non_fqdn_hostname', 'reject_invalid_hostname', 'reject_unknown_hostname',
+  'reject_rbl_client', 'reject_rhsbl_client', 'reject_rhsbl_sender', 'reject_rhsbl_helo', 'reject_rhsbl_recipient', 'reject_rhsbl_reverse_client',
+  'check_policy_service', 'sleep', 'permit_dnswl_client', 'permit_rhswl_client',
+]);
+export const KNOWN_RESTRICTIONS = new Set([...NEUTRAL, 'permit', 'reject', 'defer', 'defer_if_permit', 'defer_if_reject', 'permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination', 'defer_unauth_destination', 'permit_auth_destination', 'reject_unverified_recipient', 'reject_unverified_sender']);
+export const RELAY_GUARDS = new Set(['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer', 'defer_all', 'defer_if_permit']);
+const ACCESS = /^check_(client|sender|recipient|helo|reverse_client)_access$/;
+
+export function restrictionsOf(cf: MainCf, list: string): Restriction[] {
+  const tokens = splitOutsideBraces(cf.expand(list));
+  const out: Restriction[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i]!.toLowerCase();
+    if (TAKES_ARGUMENT.test(name) && i + 1 < tokens.length) out.push({ name, arg: tokens[++i] });
+    else out.push({ name });
+  }
+  return out;
+}
+
+/** The domains Postfix treats as its own destinations (reject_unauth_destination lets them through). */
+export function ownDestinations(cf: MainCf): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const list of ['mydestination', 'virtual_mailbox_domains', 'virtual_alias_domains', 'relay_domains']) {
+    for (const d of cf.list(list)) if (!d.includes(':') && !d.startsWith('/')) own.set(d.toLowerCase(), list);
+  }
+  return own;
+}
+
+type Verdict = 'ok' | 'reject' | 'dunno' | 'unseen';
+
+function evaluate(cf: MainCf, client: Client, r: Restriction, depth = 0): { verdict: Verdict; table?: Step['table'] } {
+  const { name } = r;
+  const sasl = client.sasl && cf.expand('smtpd_sasl_auth_enable').toLowerCase() === 'yes';
+  const local = ownDestinations(cf).has(client.recipientDomain);
+  if (name === 'permit') return { verdict: 'ok' };
+  if (name === 'reject' || name === 'defer' || name === 'defer_if_permit') return { verdict: 'reject' };
+  if (name === 'permit_mynetworks') return { verdict: cf.list('mynetworks').some((n) => inCidr(client.ip, n)) ? 'ok' : 'dunno' };
+  if (name === 'permit_sasl_authenticated') return { verdict: sasl ? 'ok' : 'dunno' };
+  if (name === 'reject_unauth_destination' || name === 'defer_unauth_destination') return { verdict: local ? 'dunno' : 'reject' };
+  if (name === 'permit_auth_destination') return { verdict: local ? 'ok' : 'dunno' };
+  const access = ACCESS.exec(name);
+  if (access && r.arg) {
+    if (!visibleTable(r.arg)) return { verdict: 'unseen' };
+    const kind = access[1];
+    const keys = kind === 'client' || kind === 'reverse_client' ? clientKeys(client.ip) : kind === 'sender' ? addressKeys(client.sender) : kind === 'recipient' ? addressKeys(`someone@${client.recipientDomain}`) : ['client.example'];
+    const answer = lookUp(r.arg, keys, kind === 'client' ? client.ip : undefined);
+    const table = { key: answer.key, result: answer.result };
+    if (answer.restriction && depth < 3) return { ...evaluate(cf, client, { name: answer.restriction }, depth + 1), table };
+    return { verdict: answer.verdict ?? 'dunno', table };
+  }
+  return { verdict: 'dunno' };
+}
+
+export function decide(cf: MainCf, client: Client): Decision {
+  const permits: Step[] = [];
+  for (const list of RESTRICTION_LISTS) {
+    const restrictions = restrictionsOf(cf, list);
+    for (let index = 0; index < restrictions.length; index++) {
+      const r = restrictions[index]!;
+      const { verdict, table } = evaluate(cf, client, r);
+      const step: Step = { list, index: index + 1, name: r.name, ...(r.arg ? { arg: r.arg } : {}), ...(table ? { table } : {}) };
+      if (verdict === 'unseen') return { accepted: false, permits, unseen: step };
+      if (verdict === 'reject') return { accepted: false, by: step, permits };
+      // OK ends this list only; the next list is still evaluated (postconf(5)).
+      if (verdict === 'ok') {
+        permits.push(step);
+        break;
+      }
+    }
+  }
+  return { accepted: true, permits, ...(permits[0] ? { by: permits[0] } : {}) };
+}
+
+export function describeStep(s: Step): Text {
+  const what = s.arg ? `${s.name} ${s.arg}` : s.name;
+  const said = s.table?.result ? (s.table.key && s.table.key !== '(any)' ? `, whose entry "${s.table.key}" says ${s.table.result}` : `, which says ${s.table.result}`) : '';
+  const saidZh = s.table?.result ? (s.table.key && s.table.key !== '(any)' ? `，表中 "${s.table.key}" 一项的结果是 ${s.table.result}` : `，结果是 ${s.table.result}`) : '';
+  return text(`"${what}" (item ${s.index} of ${s.list}${said})`, `"${what}"（${s.list} 第 ${s.index} 项${saidZh}）`);
+}
+
+export function explain(d: Decision): Text {
+  if (!d.by) return text('no restriction refused it', '没有任何限制拒绝它');
+  const step = describeStep(d.by);
+  return text(`decided by ${step.en}`, `由 ${step['zh-CN']} 决定`);
+}

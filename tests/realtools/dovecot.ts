@@ -1,0 +1,115 @@
+/**
+ * A real Dovecot, started in a temporary directory with a configuration the judge writes (the
+ * learner's, with the exercise's paths moved under the directory, or the judge's own), without
+ * any network listener: for SASL sockets that Postfix's smtpd talks to, `doveadm auth test`,
+ * `doveadm user` and mail access, and `doveconf -n` on its own for Dovecot's verdict on a file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool, type ToolResult } from './process.js';
+
+export interface DovecotInstance {
+  dir: string;
+  conf: string;
+  /** Runs doveadm against this instance (with `input` on its standard input). */
+  doveadm(args: string[], input?: string): Promise<ToolResult>;
+  /** The master's log so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** The lab's users with their password ("secret"), as a passwd-file. */
+export const LAB_USERS = ['alice@example.com', 'bob@example.com', 'carol@otherdomain.com'];
+
+/** Dovecot's own reading of a configuration file: its exit status and complaints. */
+export async function doveconf(confText: string): Promise<ToolResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-doveconf-'));
+  try {
+    await writeFile(join(dir, 'dovecot.conf'), confText);
+    return await runTool('doveconf', ['-n', '-c', join(dir, 'dovecot.conf')]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Settings that make any configuration run in `dir` as a tool: no listeners, logs to a file. */
+export function judgeSettings(dir: string): string {
+  return [`base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`, 'protocols =', 'ssl = no'].join('\n');
+}
+
+async function waitFor(path: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await stat(path).then(() => true, () => false)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/**
+ * Starts Dovecot on `confText` (settings that must win come after it). Resolves once the
+ * master's socket exists, or with the log when Dovecot refused to start.
+ */
+export async function startDovecot(confText: (dir: string) => string, files: Array<{ path: string; text: string }> = []): Promise<DovecotInstance> {
+  // files: paths relative to the instance's directory.
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-dovecot-'));
+  await chmod(dir, 0o755);
+  await mkdir(join(dir, 'run'));
+  await mkdir(join(dir, 'state'));
+  for (const f of files) {
+    await mkdir(join(dir, f.path, '..'), { recursive: true });
+    await writeFile(join(dir, f.path), f.text);
+  }
+  const conf = join(dir, 'dovecot.conf');
+  await writeFile(conf, confText(dir));
+  let log = '';
+  const master: ChildProcess = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  master.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  master.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  await waitFor(join(dir, 'run', 'master'), 5000);
+  const instance: DovecotInstance = {
+    dir,
+    conf,
+    doveadm: (args, input) => runTool('doveadm', ['-c', conf, ...args], { timeoutMs: 15_000, ...(input === undefined ? {} : { input }) }),
+    log: () => log,
+    async stop() {
+      if (master.exitCode === null) {
+        const exited = new Promise((r) => master.once('exit', r));
+        master.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      }
+      if (!process.env.KEEP_DOVECOT) await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return instance;
+}
+
+/** A Dovecot that only authenticates the lab's users (for Postfix's SASL), on one socket. */
+export async function startLabAuth(): Promise<DovecotInstance & { socket: string }> {
+  const instance = await startDovecot((dir) =>
+    [
+      judgeSettings(dir),
+      'auth_mechanisms = plain login',
+      'passdb {',
+      '  driver = passwd-file',
+      `  args = scheme=PLAIN username_format=%u ${dir}/users`,
+      '}',
+      'userdb {',
+      '  driver = static',
+      `  args = uid=5000 gid=5000 home=${dir}/home/%d/%n`,
+      '}',
+      'service auth {',
+      `  unix_listener ${dir}/auth-postfix {`,
+      '    mode = 0666',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(join(instance.dir, 'users'), LAB_USERS.map((u) => `${u}:{PLAIN}secret`).join('\n') + '\n');
+  const socket = join(instance.dir, 'auth-postfix');
+  await waitFor(socket, 5000);
+  return Object.assign(instance, { socket });
+}

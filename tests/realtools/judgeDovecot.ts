@@ -1,0 +1,85 @@
+/**
+ * The real Dovecot's verdict on a mail-location answer: doveconf must accept the file, then a
+ * Dovecot started on it must find, for every lab user, the message the judge put into that
+ * user's Maildir where the lab keeps it (doveadm fetch, as the user). Debian ships Dovecot
+ * 2.3, so answers in 2.4 syntax cannot be judged here: the judge says so instead of guessing.
+ */
+import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { labMaildirs } from '../../lab-server/src/grading/config/dovecot.js';
+import { doveconf, judgeSettings, startDovecot } from './dovecot.js';
+import { runTool } from './process.js';
+
+const VMAIL = 5000;
+
+/** Whether the machine has a vmail account; the exercise's machine does (uid and gid 5000). */
+async function hasVmail(): Promise<boolean> {
+  return (await runTool('id', ['-u', 'vmail'])).code === 0;
+}
+
+export function isDovecot24(answer: string): boolean {
+  return /^\s*dovecot_config_version\s*=\s*2\.4/m.test(answer);
+}
+
+function relocate(textOf: string, dir: string): string {
+  return textOf.replace(/\/var\/mail(?=[/\s:,]|$)/gm, `${dir}/mail`).replace(/\/etc\/dovecot(?=[/\s,]|$)/gm, `${dir}/etc`);
+}
+
+export async function judgeMailLocation(p: { base: string; maildir?: string; home?: boolean }, answer: string): Promise<string[] | undefined> {
+  if (isDovecot24(answer)) return undefined;
+  const vmail = await hasVmail();
+  const own = (dir: string): string => {
+    let text = relocate(answer, dir);
+    if (!vmail) text = text.replace(/\b([ug]id)=vmail\b/g, `$1=${VMAIL}`).replace(/^(\s*mail_(uid|gid)\s*=\s*)vmail\b/gm, `$1${VMAIL}`);
+    return text;
+  };
+  const checked = await doveconf(`${judgeSettings('/tmp/unused')}\n${own('/tmp/unused')}\n`);
+  if (checked.code !== 0) return [`doveconf refuses it: ${checked.stderr.trim()}`];
+  const hasUserdb = /^\s*userdb\b/m.test(answer);
+  const instance = await startDovecot((dir) =>
+    [
+      own(dir),
+      judgeSettings(dir),
+      'passdb {',
+      '  driver = static',
+      '  args = nopassword=y',
+      '}',
+      ...(hasUserdb ? [] : ['userdb {', '  driver = static', `  args = uid=${VMAIL} gid=${VMAIL}`, '}']),
+      '',
+    ].join('\n'),
+  );
+  try {
+    // The lab's Maildirs, where the lab keeps them, each with one message to find.
+    const users = labMaildirs(p.base).map((u) => ({ address: u.address, home: u.dir, maildir: p.maildir ? `${u.dir}/${p.maildir}` : u.dir }));
+    for (const { address, maildir: dir } of users) {
+      const maildir = relocate(dir, instance.dir);
+      // INBOX and a Sent folder, Maildir++ style (.Sent), as Postfix and the lab's clients leave them.
+      for (const [folder, subject] of [[maildir, `judge ${address}`], [join(maildir, '.Sent'), `sent ${address}`]] as const) {
+        for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(folder, sub), { recursive: true });
+        await writeFile(join(folder, 'cur', `1700000000.judge:2,S`), `From: ${address}\r\nSubject: ${subject}\r\n\r\nfound\r\n`);
+      }
+      for (let d = maildir; d.startsWith(`${instance.dir}/mail/`); d = join(d, '..')) await chown(d, VMAIL, VMAIL);
+      await runTool('chown', ['-R', `${VMAIL}:${VMAIL}`, maildir]);
+    }
+    const reasons: string[] = [];
+    // A user whose Maildir does not exist yet: the first message must create one where the lab expects it.
+    const newcomer = 'dave@example.com';
+    const saved = await instance.doveadm(['save', '-u', newcomer], `From: judge@example.net\r\nSubject: first\r\n\r\nhello\r\n`);
+    const fresh = join(relocate(p.base, instance.dir), 'example.com', 'dave', p.maildir ?? '');
+    const made = (await readdir(join(fresh, 'new')).catch(() => [])).length + (await readdir(join(fresh, 'cur')).catch(() => [])).length;
+    if (made === 0) reasons.push(`a new user's first message is not stored as a Maildir at ${fresh.replace(instance.dir + '/mail', '/var/mail')} (${(saved.stdout + saved.stderr).trim().replace(new RegExp(instance.dir, 'g'), '') || 'no error shown'})`);
+    for (const { address, home } of users) {
+      if (p.home) {
+        const got = (await instance.doveadm(['user', '-f', 'home', address])).stdout.trim();
+        if (got.replace(/\/+$/, '') !== relocate(home, instance.dir)) reasons.push(`Dovecot gives ${address} the home "${got.replace(instance.dir + '/mail', '/var/mail')}", not ${home}`);
+      }
+      for (const [mailbox, subject] of [['INBOX', `judge ${address}`], ['Sent', `sent ${address}`]] as const) {
+        const out = await instance.doveadm(['fetch', '-u', address, 'hdr.subject', 'mailbox', mailbox, 'all']);
+        if (!out.stdout.includes(subject)) reasons.push(`Dovecot does not find ${address}'s message in ${mailbox}: ${(out.stdout + out.stderr).trim().replace(new RegExp(instance.dir, 'g'), '')}`);
+      }
+    }
+    return reasons;
+  } finally {
+    await instance.stop();
+  }
+}

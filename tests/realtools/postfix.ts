@@ -1,0 +1,316 @@
+/**
+ * A real Postfix, started for one answer in a temporary directory: the learner's main.cf (and
+ * master.cf, when the exercise is about it) with the exercise's absolute paths moved under the
+ * directory, `postconf -n` run on it for Postfix's own warnings, the master daemon started in
+ * the foreground with smtpd on a free loopback port, and then SMTP conversations played against
+ * it: XCLIENT sets the client's address and SASL login as a real connection would have them,
+ * RCPT TO gets smtpd's real answer, and a message can be sent to watch where it is delivered.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTool } from './process.js';
+
+export interface Probe {
+  /** The connecting client, as XCLIENT sets it. */
+  ip: string;
+  /** A SASL login name (XCLIENT LOGIN=), as if the client had authenticated. */
+  login?: string;
+  /** A real AUTH PLAIN exchange instead (checks the SASL path end to end). */
+  auth?: { user: string; password: string };
+  from: string;
+  to: string;
+  /** Send a message after RCPT TO. */
+  data?: string;
+  /** Which listener to talk to (a master.cf service name); the judge's own smtpd by default. */
+  service?: string;
+}
+
+export interface ProbeResult extends Probe {
+  /** Every reply, in order, e.g. "250 2.1.5 Ok". */
+  replies: string[];
+  /** The RCPT TO reply (or the first reply that ended the conversation). */
+  rcpt: string;
+}
+
+export interface PostfixRun {
+  dir: string;
+  /** postconf -n: its exit status and warnings. */
+  postconf: { code: number | null; messages: string[] };
+  /** Values expanded by postconf -x. */
+  expanded: Record<string, string>;
+  probes: ProbeResult[];
+  /** Warnings, errors and delivery lines from the mail log. */
+  log: string[];
+  /** Files delivered under the exercise's /var/mail, as paths there (e.g. /var/mail/vhosts/example.com/alice/new/...). */
+  delivered: string[];
+}
+
+export interface PostfixSetup {
+  mainCf: string;
+  /** The learner's master.cf; the judge's own minimal one otherwise. */
+  masterCf?: string;
+  /** Files to create, by their path in the exercise (e.g. /etc/postfix/vmailbox); "postmap" builds hash: tables. */
+  files?: Array<{ path: string; text: string; postmap?: boolean }>;
+  expand?: string[];
+  probes?: Probe[];
+  /** A Dovecot auth socket to offer smtpd at private/auth (see dovecot.ts). */
+  dovecotAuth?: string;
+  /** Seconds to wait for delivery after the probes. */
+  settle?: number;
+}
+
+/** Paths of the exercise's machine, moved under the instance's directory. */
+export function relocate(textOf: string, dir: string): string {
+  return textOf
+    .replace(/\/etc\/postfix(?=[/\s,]|$)/gm, `${dir}/etc`)
+    .replace(/\/var\/spool\/postfix(?=[/\s,]|$)/gm, `${dir}/q`)
+    .replace(/\/var\/mail(?=[/\s,]|$)/gm, `${dir}/mail`)
+    .replace(/\/etc\/(dovecot|opendkim|ssl|letsencrypt)(?=[/\s,]|$)/gm, `${dir}/$1`);
+}
+
+const JUDGE_SERVICES = [
+  'rewrite unix - - n - - trivial-rewrite',
+  'cleanup unix n - n - 0 cleanup',
+  'qmgr unix n - n 300 1 qmgr',
+  'bounce unix - - n - 0 bounce',
+  'defer unix - - n - 0 bounce',
+  'trace unix - - n - 0 bounce',
+  'verify unix - - n - 1 verify',
+  'anvil unix - - n - 1 anvil',
+  'scache unix - - n - 1 scache',
+  'proxymap unix - - n - - proxymap',
+  'postlog unix-dgram n - n - 1 postlogd',
+  'error unix - - n - - error',
+  'retry unix - - n - - error',
+  'discard unix - - n - - discard',
+  'local unix - n n - - local',
+  'virtual unix - n n - - virtual',
+  'lmtp unix - - n - - lmtp',
+  'smtp unix - - n - - smtp',
+  'relay unix - - n - - smtp',
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The learner's master.cf with inet services moved to loopback ports and no chroot. */
+function judgeMasterCf(learner: string | undefined, ports: Map<string, number>): string {
+  if (learner === undefined) return ["127.0.0.1:smtp inet n - n - - smtpd", ...JUDGE_SERVICES].join("\n");
+  const out: string[] = [];
+  const defined = new Set<string>();
+  for (const line of learner.split('\n')) {
+    const m = /^(\S+)(\s+)(inet|unix|unix-dgram|fifo|pass)(\s+)(\S+)(\s+)(\S+)(\s+)(\S+)(\s+)(.*)$/.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    let [, name, , type, , priv, , unpriv, , , , rest] = m as unknown as string[];
+    defined.add(`${name} ${type}`);
+    if (type === 'inet') {
+      const service = name!.replace(/^.*:/, '');
+      ports.set(service, ports.get(service) ?? 0);
+      name = `127.0.0.1:${service}`;
+    }
+    // chroot "n": the judge's paths and sockets live outside any chroot.
+    out.push(`${name} ${type} ${priv} ${unpriv} n ${rest}`);
+  }
+  for (const s of JUDGE_SERVICES) if (!defined.has(s.split(' ').slice(0, 2).join(' '))) out.push(s);
+  return out.join('\n');
+}
+
+/** The id of a system user or group, read from /etc/passwd or /etc/group. */
+async function systemId(file: '/etc/passwd' | '/etc/group', name: string): Promise<number> {
+  const line = (await readFile(file, 'utf8')).split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`${name} is not in ${file}: is Debian's postfix package installed?`);
+  return Number(line.split(':')[2]);
+}
+
+async function makeQueue(dir: string): Promise<void> {
+  const q = join(dir, 'q');
+  const uid = await systemId('/etc/passwd', 'postfix');
+  const postdrop = await systemId('/etc/group', 'postdrop');
+  await mkdir(q, { mode: 0o755 });
+  for (const sub of ['active', 'bounce', 'corrupt', 'defer', 'deferred', 'flush', 'hold', 'incoming', 'private', 'saved', 'trace', 'maildrop', 'public', 'pid']) {
+    await mkdir(join(q, sub), { recursive: true, mode: sub === 'pid' ? 0o755 : sub === 'maildrop' ? 0o730 : sub === 'public' ? 0o710 : 0o700 });
+    if (sub !== 'pid') await chown(join(q, sub), uid, sub === 'maildrop' || sub === 'public' ? postdrop : 0);
+  }
+  await mkdir(join(dir, 'data'), { mode: 0o700 });
+  await chown(join(dir, 'data'), uid, 0);
+}
+
+/** One SMTP conversation, command by command, with a time limit. */
+function converse(port: number, probe: Probe): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const xclient = [`ADDR=${probe.ip}`, 'NAME=[UNAVAILABLE]', ...(probe.login ? [`LOGIN=${probe.login}`] : [])].join(' ');
+    const commands = ['EHLO judge.example', `XCLIENT ${xclient}`, 'EHLO client.example'];
+    if (probe.auth) commands.push(`AUTH PLAIN ${Buffer.from(`\0${probe.auth.user}\0${probe.auth.password}`).toString('base64')}`);
+    commands.push(`MAIL FROM:<${probe.from}>`, `RCPT TO:<${probe.to}>`);
+    if (probe.data !== undefined) commands.push('DATA', `${probe.data.replace(/\r?\n/g, '\r\n')}\r\n.`);
+    commands.push('QUIT');
+    const replies: string[] = [];
+    let pending = '(greeting)';
+    let rcpt = '';
+    let buffer = '';
+    let lines: string[] = [];
+    const finish = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ...probe, replies, rcpt: rcpt || replies[replies.length - 1] || '(no reply)' });
+    };
+    const timer = setTimeout(finish, 15_000);
+    const send = (command: string): void => {
+      pending = command;
+      socket.write(`${command}\r\n`);
+    };
+    socket.on('data', (d: Buffer) => {
+      buffer += d.toString('latin1');
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).replace(/\r$/, '');
+        buffer = buffer.slice(nl + 1);
+        lines.push(line);
+        if (/^\d{3}-/.test(line)) continue;
+        const reply = lines.join(' | ');
+        lines = [];
+        replies.push(reply);
+        if (pending.startsWith('RCPT')) rcpt = reply;
+        if (pending === 'QUIT') return finish();
+        // A refused command ends the useful part, as it would for a real client.
+        if (Number(line.slice(0, 3)) >= 400) {
+          rcpt ||= reply;
+          send('QUIT');
+          continue;
+        }
+        send(commands.shift() ?? 'QUIT');
+      }
+    });
+    socket.on('error', finish);
+    socket.on('close', finish);
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+async function waitForPort(port: number, master: ChildProcess, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && master.exitCode === null) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+      s.connect(port, '127.0.0.1');
+    });
+    if (open) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-postfix-'));
+  const etc = join(dir, 'etc');
+  let master: ChildProcess | undefined;
+  try {
+    // Postfix drops to its own user, and virtual(8) delivers as the mailbox owner: both must reach in.
+    await chmod(dir, 0o755);
+    await mkdir(etc);
+    await mkdir(join(dir, 'mail'));
+    await chmod(join(dir, 'mail'), 0o1777);
+    await makeQueue(dir);
+    const ports = new Map<string, number>([['smtp', 0]]);
+    const masterText = judgeMasterCf(setup.masterCf === undefined ? undefined : relocate(setup.masterCf, dir), ports);
+    for (const key of ports.keys()) ports.set(key, await freePort());
+    const main = [
+      'compatibility_level = 3.6',
+      'myhostname = mail.example.com',
+      'alias_maps =',
+      'alias_database =',
+      relocate(setup.mainCf, dir),
+      // The judge's machine, last so it wins: its own queue, log and loopback test clients.
+      `queue_directory = ${dir}/q`,
+      `data_directory = ${dir}/data`,
+      `maillog_file = ${dir}/maillog`,
+      `maillog_file_prefixes = ${dir}`,
+      'inet_protocols = ipv4',
+      'smtpd_authorized_xclient_hosts = 127.0.0.0/8',
+    ].join('\n');
+    await writeFile(join(etc, 'main.cf'), `${main}\n`);
+    await writeFile(join(etc, 'master.cf'), `${masterText.replace(/127\.0\.0\.1:(\w[\w-]*)/g, (_, s: string) => `127.0.0.1:${ports.get(s) ?? s}`)}\n`);
+    for (const f of setup.files ?? []) {
+      const path = relocate(f.path, dir);
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeFile(path, `${f.text}\n`);
+      if (f.postmap) await runTool('postmap', ['-c', etc, `hash:${path}`]);
+    }
+    if (setup.dovecotAuth) await symlink(setup.dovecotAuth, join(dir, 'q', 'private', 'auth'));
+    const pc = await runTool('postconf', ['-c', etc, '-n']);
+    const postconf = { code: pc.code, messages: pc.stderr.split('\n').filter((l) => l && !/master\.cf/.test(l)) };
+    const expanded: Record<string, string> = {};
+    for (const name of setup.expand ?? []) expanded[name] = (await runTool('postconf', ['-c', etc, '-x', '-h', name])).stdout.trim();
+    const probes: ProbeResult[] = [];
+    if (pc.code === 0 && (setup.probes?.length ?? 0) > 0) {
+      // Its own process group, so that stopping it stops every daemon it started.
+      master = spawn('/usr/lib/postfix/sbin/master', ['-c', etc, '-d'], { stdio: 'ignore', detached: true });
+      const port = ports.get('smtp')!;
+      if (await waitForPort(port, master, 8000)) {
+        for (const probe of setup.probes!) {
+          const result = await converse(ports.get(probe.service ?? 'smtp') ?? port, probe);
+          probes.push(result);
+          // A daemon that died (a fatal error) is throttled by master for a minute: stop asking.
+          if (result.replies.length === 0) break;
+        }
+        if (setup.settle) await settle(dir, setup.settle);
+      }
+    }
+    const log = await readFile(join(dir, 'maillog'), 'utf8').catch(() => '');
+    const delivered = (await listTree(join(dir, 'mail'))).map((p) => p.replace(`${dir}/mail`, '/var/mail'));
+    return { dir, postconf, expanded, probes, log: log.split('\n').filter((l) => /warning|fatal|error|status=|reject/.test(l)), delivered };
+  } finally {
+    if (master?.pid && master.exitCode === null) {
+      const exited = new Promise((r) => master!.once('exit', r));
+      process.kill(-master.pid, 'SIGKILL');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    if (!process.env.KEEP_POSTFIX) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the queue is empty (delivered or bounced) or the time is up. */
+async function settle(dir: string, seconds: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    const queued = (await Promise.all(['incoming', 'active', 'deferred'].map((q) => readdir(join(dir, 'q', q)).catch(() => [])))).flat();
+    const log = await readFile(join(dir, 'maillog'), 'utf8').catch(() => '');
+    if (queued.length === 0 && /status=/.test(log)) return;
+    if (/status=deferred|fatal:/.test(log)) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Files under the instance's directory (delivered mail), listed before it is removed. */
+export async function listTree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out.push(p);
+    }
+  };
+  await walk(root);
+  return out;
+}
