@@ -394,7 +394,7 @@ describe('folders', () => {
     expect(await send(c, 'a1 NAMESPACE')).toBe('* NAMESPACE (("" ".")) NIL NIL\r\na1 OK NAMESPACE completed\r\n');
     expect(await send(c, 'a2 ID ("name" "test")')).toMatch(/^\* ID \("name" "MailLab"/);
     expect(await send(c, 'a3 ID NIL')).toMatch(/a3 OK/);
-    expect(await send(c, 'a4 ENABLE CONDSTORE')).toBe('* ENABLED\r\na4 OK ENABLE completed; nothing to enable on this server\r\n');
+    expect(await send(c, 'a4 ENABLE CONDSTORE')).toBe('* ENABLED\r\na4 OK ENABLE completed: nothing new to enable. This server can enable IMAP4rev2\r\n');
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { parseDateTime } from './dates.js';
 import type { Token } from './parser.js';
-import { ArgumentError, decodeMailbox, describe, textOf } from './schema.js';
+import { ArgumentError, decodeMailbox, describe, textOf, type ParseContext } from './schema.js';
 
 export type CatenatePart = { kind: 'text'; bytes: Buffer; binary: boolean } | { kind: 'url'; url: string };
 
@@ -42,10 +42,10 @@ function readCatenate(list: Token | undefined): CatenatePart[] {
 }
 
 /** Reads the whole APPEND command after its name. */
-export function parseAppend(tokens: readonly Token[]): { mailbox: string; messages: AppendMessage[] } {
+export function parseAppend(tokens: readonly Token[], context?: ParseContext): { mailbox: string; messages: AppendMessage[] } {
   const first = tokens[0];
   if (!first) throw new ArgumentError('Missing mailbox name');
-  const mailbox = decodeMailbox(textOf(first, 'mailbox name'));
+  const mailbox = decodeMailbox(textOf(first, 'mailbox name'), context);
   const messages: AppendMessage[] = [];
   let i = 1;
   while (i < tokens.length || messages.length === 0) {

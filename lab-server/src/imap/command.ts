@@ -7,7 +7,7 @@ import type { Mailbox } from '../maildir/mailbox.js';
 import type { LiveResults } from './liveResults.js';
 import type { WorldUser } from '../world/definition.js';
 import type { Completion, ResponseWriter } from './response.js';
-import type { ArgSpec, ArgValues } from './schema.js';
+import type { ArgSpec, ArgValues, ParseContext } from './schema.js';
 import type { SelectedMailbox } from './selected.js';
 
 export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
@@ -24,6 +24,11 @@ export interface SessionApi {
   /** The logged-in user's Maildir++ tree. */
   readonly mailbox: Mailbox | undefined;
   readonly selected: SelectedMailbox | undefined;
+  /** Extensions turned on with ENABLE, upper-cased (IMAP4REV2, ...). */
+  readonly enabled: Set<string>;
+  /** IMAP4rev2 is enabled (RFC 9051): UTF-8 mailbox names, ESEARCH answers, no \Recent. */
+  readonly imap4rev2: boolean;
+  readonly parseContext: ParseContext;
   /** Search results kept up to date for the client (RFC 5267 UPDATE). */
   readonly liveResults: LiveResults;
   readonly encrypted: boolean;

@@ -17,13 +17,16 @@ export const atom = (text: string | Buffer): Atom => new Atom(text);
 
 const QUOTABLE_MAX = 1024;
 
-/** A string as quoted ("...") when it can be, as a literal ({n}CRLF...) otherwise. */
-export function stringBytes(value: string | Buffer): Buffer {
+/**
+ * A string as quoted ("...") when it can be, as a literal ({n}CRLF...) otherwise. With `utf8`
+ * (a string, in an IMAP4rev2 session) UTF-8 may stand inside quotes (RFC 9051 §4.3).
+ */
+export function stringBytes(value: string | Buffer, utf8 = false): Buffer {
   const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   let quotable = bytes.length <= QUOTABLE_MAX;
   for (let i = 0; quotable && i < bytes.length; i++) {
     const c = bytes[i]!;
-    if (c < 0x20 || c > 0x7e) quotable = false;
+    if (c < 0x20 || c === 0x7f || (c > 0x7f && !(utf8 && typeof value === 'string'))) quotable = false;
   }
   if (quotable) {
     const text = bytes.toString('latin1').replace(/[\\"]/g, (ch) => `\\${ch}`);
@@ -33,9 +36,9 @@ export function stringBytes(value: string | Buffer): Buffer {
 }
 
 /** A mailbox name or other astring: bare when it is a safe atom, else as a string. */
-export function astringBytes(value: string): Buffer {
+export function astringBytes(value: string, utf8 = false): Buffer {
   if (/^[A-Za-z0-9!#$&'+,\-./:;<=>?@^_`|~\]]+$/.test(value) && value.toUpperCase() !== 'NIL') return Buffer.from(value, 'latin1');
-  return stringBytes(value);
+  return stringBytes(value, utf8);
 }
 
 /** Serialises a value tree. */

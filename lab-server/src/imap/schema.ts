@@ -11,6 +11,14 @@ import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
 
 export class ArgumentError extends Error {}
 
+/** What parsing may depend on in a session. */
+export interface ParseContext {
+  /** IMAP4rev2 (RFC 9051 §5.1): mailbox names are UTF-8 on the wire, not modified UTF-7. */
+  utf8Names: boolean;
+}
+
+const MODIFIED_UTF7: ParseContext = { utf8Names: false };
+
 export interface ArgSpec<T> {
   /** What the argument is, as a learner would call it ("mailbox name"). */
   readonly what: string;
@@ -20,18 +28,18 @@ export interface ArgSpec<T> {
   accepts?(token: Token): boolean;
   /** Takes all remaining tokens (SEARCH keys, FETCH items, ...). */
   readonly rest?: boolean;
-  parse(tokens: Token[]): T;
+  parse(tokens: Token[], context?: ParseContext): T;
 }
 
 export type ArgValues<S extends readonly ArgSpec<unknown>[]> = { -readonly [K in keyof S]: S[K] extends ArgSpec<infer T> ? T : never };
 
 /** Checks tokens against a schema; throws ArgumentError saying what is wrong. */
-export function validateArgs<S extends readonly ArgSpec<unknown>[]>(specs: S, tokens: readonly Token[]): ArgValues<S> {
+export function validateArgs<S extends readonly ArgSpec<unknown>[]>(specs: S, tokens: readonly Token[], context: ParseContext = MODIFIED_UTF7): ArgValues<S> {
   const values: unknown[] = [];
   let i = 0;
   for (const spec of specs) {
     if (spec.rest) {
-      values.push(spec.parse(tokens.slice(i)));
+      values.push(spec.parse(tokens.slice(i), context));
       i = tokens.length;
       continue;
     }
@@ -41,7 +49,7 @@ export function validateArgs<S extends readonly ArgSpec<unknown>[]>(specs: S, to
       values.push(undefined);
       continue;
     }
-    values.push(spec.parse([token]));
+    values.push(spec.parse([token], context));
     i++;
   }
   if (i < tokens.length) throw new ArgumentError(`Too many arguments: "${describe(tokens[i]!)}" was not expected`);
@@ -66,10 +74,10 @@ export function textOf(token: Token, what: string): string {
   throw new ArgumentError(`The ${what} must be a word or a "quoted string", not a list`);
 }
 
-const single = <T>(what: string, read: (token: Token) => T, extra: Partial<ArgSpec<T>> = {}): ArgSpec<T> => ({
+const single = <T>(what: string, read: (token: Token, context: ParseContext) => T, extra: Partial<ArgSpec<T>> = {}): ArgSpec<T> => ({
   what,
   ...extra,
-  parse: (tokens) => read(tokens[0]!),
+  parse: (tokens, context = MODIFIED_UTF7) => read(tokens[0]!, context),
 });
 
 /** astring: an atom or a string. */
@@ -77,17 +85,18 @@ export function astring(what: string): ArgSpec<string> {
   return single(what, (t) => textOf(t, what));
 }
 
-/** A mailbox name, decoded from modified UTF-7; INBOX in any case becomes "INBOX". */
+/** A mailbox name, decoded from modified UTF-7 (or UTF-8 in IMAP4rev2); INBOX in any case becomes "INBOX". */
 export function mailboxName(what = 'mailbox name'): ArgSpec<string> {
-  return single(what, (t) => decodeMailbox(textOf(t, what)));
+  return single(what, (t, context) => decodeMailbox(textOf(t, what), context));
 }
 
 /**
  * A name that is not valid modified UTF-7 is well-formed IMAP that names no mailbox: NO, as
  * Dovecot answers, rather than BAD.
  */
-export function decodeMailbox(wire: string): string {
+export function decodeMailbox(wire: string, context: ParseContext = MODIFIED_UTF7): string {
   if (wire.toUpperCase() === 'INBOX') return 'INBOX';
+  if (context.utf8Names) return wire;
   try {
     return decodeMutf7(wire);
   } catch (err) {
@@ -103,9 +112,10 @@ export function decodeMailbox(wire: string): string {
  * modified UTF-7 matches nothing (undefined): LIST answers with no mailboxes, as Dovecot does.
  */
 export function listPattern(what: string): ArgSpec<string | undefined> {
-  return single(what, (t) => {
+  return single(what, (t, context) => {
     const text = textOf(t, what);
     if (text.toUpperCase() === 'INBOX') return 'INBOX';
+    if (context.utf8Names) return text;
     try {
       return decodeMutf7(text);
     } catch (err) {

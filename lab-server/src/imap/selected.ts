@@ -28,6 +28,8 @@ export class SelectedMailbox {
   /** Expunged messages kept in the view (during FETCH/STORE/SEARCH) until they can be reported. */
   private ghosts = false;
   private waiter: (() => void) | undefined;
+  /** False in an IMAP4rev2 session, which has no \Recent flag and no RECENT response (RFC 9051). */
+  reportsRecent = true;
   /** UIDs a SEARCH RETURN (SAVE) kept, which "$" names (RFC 5182); empty after SELECT. */
   savedResult = SequenceSet.of([]);
   private readonly onChange = (_change: FolderChange): void => {
@@ -112,7 +114,7 @@ export class SelectedMailbox {
 
   /** The IMAP flags of a message as they are now, \Recent included. */
   flagsOf(info: MessageInfo): string[] {
-    return imapFlags(info.flags, this.recent.has(info.uid));
+    return imapFlags(info.flags, this.reportsRecent && this.recent.has(info.uid));
   }
 
   /** Records that the client has been told these flags (by FETCH or STORE). */
@@ -192,7 +194,8 @@ export class SelectedMailbox {
       const arrivals = all.slice(first);
       await this.noticeRecent(arrivals);
       for (const info of arrivals) this.add(info);
-      lines.push(`${this.uids.length} EXISTS`, `${this.recent.size} RECENT`);
+      lines.push(`${this.uids.length} EXISTS`);
+      if (this.reportsRecent) lines.push(`${this.recent.size} RECENT`);
     }
     this.uids.forEach((uid, i) => {
       const info = this.folder.get(uid);

@@ -17,7 +17,7 @@ import { LiveResults } from './liveResults.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, no, ResponseWriter, type Completion } from './response.js';
-import { ArgumentError, validateArgs } from './schema.js';
+import { ArgumentError, validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 
 export interface ImapOptions {
@@ -38,6 +38,8 @@ const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
   'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
   'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'BINARY', 'MULTIAPPEND', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
+  // RFC 9051: a server offering both revisions runs IMAP4rev1 until the client sends ENABLE IMAP4rev2.
+  'IMAP4rev2',
 ];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
@@ -52,6 +54,8 @@ export class ImapSession implements SessionApi {
   mailbox: Mailbox | undefined;
   selected: SelectedMailbox | undefined;
   readonly liveResults = new LiveResults();
+  /** Extensions turned on with ENABLE (RFC 5161), upper-cased. */
+  readonly enabled = new Set<string>();
   readonly out: ResponseWriter;
   private readonly reader: CommandReader;
   private aborted = false;
@@ -78,6 +82,14 @@ export class ImapSession implements SessionApi {
     if (this.options.requireTlsAuth) return false;
     // As Dovecot does: clear-text passwords are fine where they cannot be sniffed.
     return this.scope.viaBridge || isLoopback(this.channel.socket.remoteAddress);
+  }
+
+  get imap4rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  get parseContext(): ParseContext {
+    return { utf8Names: this.imap4rev2 };
   }
 
   get maxMessageSize(): number {
@@ -182,7 +194,7 @@ export class ImapSession implements SessionApi {
     } else {
       const ctx: CommandContext = { tag, uid: false, session: this, out: this.out };
       try {
-        const args = validateArgs(command.args, tokens);
+        const args = validateArgs(command.args, tokens, this.parseContext);
         done = await command.handle(ctx, args);
       } catch (err) {
         if (err instanceof ArgumentError) done = bad(`${err.message}. Try: ${tag} ${command.example}`);
@@ -260,6 +272,7 @@ export class ImapSession implements SessionApi {
       throw new CommandFailed(no(`Mailbox "${encodeMutf7(name)}" does not exist. See your mailboxes with: LIST "" "*"`, 'NONEXISTENT'));
     }
     const selected = await SelectedMailbox.open(name, folder, readOnly);
+    selected.reportsRecent = !this.imap4rev2;
     this.selected = selected;
     this.state = 'selected';
     return selected;

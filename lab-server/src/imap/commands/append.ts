@@ -59,7 +59,7 @@ export default defineCommand({
   example: 'APPEND Sent (\\Seen) {310}',
   async handle(ctx, [tokens]) {
     const { tag, session } = ctx;
-    const { mailbox: name, messages } = parseAppend(tokens);
+    const { mailbox: name, messages } = parseAppend(tokens, session.parseContext);
     const flags = messages.map(flagsOf);
     const target = await existingFolder(session, name, tag, 'TRYCREATE');
     const items = [];

@@ -38,7 +38,7 @@ export function shown(name: string): string {
   return encodeMutf7(name);
 }
 
-/** A mailbox name as sent to the client: modified UTF-7, quoted if needed. */
-export function wireName(name: string): string {
-  return astringBytes(encodeMutf7(name)).toString('latin1');
+/** A mailbox name as sent to the client: modified UTF-7, or UTF-8 in IMAP4rev2; quoted if needed. */
+export function wireName(name: string, utf8 = false): string {
+  return (utf8 ? astringBytes(name, true) : astringBytes(encodeMutf7(name))).toString('latin1');
 }

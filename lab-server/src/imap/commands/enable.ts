@@ -1,19 +1,32 @@
 /**
- * ENABLE (RFC 5161). None of the extensions that need enabling (CONDSTORE, QRESYNC,
- * UTF8=ACCEPT) are offered, so ENABLED lists nothing, which is the correct answer.
+ * ENABLE (RFC 5161): turns on extensions that change how the server answers. IMAP4rev2 (RFC
+ * 9051) is one: a server that offers both revisions speaks IMAP4rev1 until the client enables
+ * IMAP4rev2, and from then on mailbox names are UTF-8, SEARCH answers with ESEARCH, \Recent
+ * is gone and LIST is the extended one. Names the server does not know are ignored.
  */
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
 import { ArgumentError, rest } from '../schema.js';
 
+/** What ENABLE can turn on, as the capability spells it. */
+const ENABLEABLE = new Map([['IMAP4REV2', 'IMAP4rev2']]);
+
 export default defineCommand({
   name: 'ENABLE',
   states: LOGGED_IN,
   args: [rest('extension name')],
-  example: 'ENABLE CONDSTORE',
-  async handle({ out }, [names]) {
-    if (names.some((t) => t.type !== 'atom')) throw new ArgumentError('ENABLE takes extension names, e.g. CONDSTORE');
-    await out.untagged('ENABLED');
-    return ok('ENABLE completed; nothing to enable on this server');
+  example: 'ENABLE IMAP4rev2',
+  async handle({ out, session }, [names]) {
+    if (names.some((t) => t.type !== 'atom')) throw new ArgumentError('ENABLE takes extension names, e.g. IMAP4rev2');
+    const newly: string[] = [];
+    for (const token of names) {
+      const name = token.type === 'atom' ? token.value.toUpperCase() : '';
+      const spelled = ENABLEABLE.get(name);
+      if (!spelled || session.enabled.has(name)) continue;
+      session.enabled.add(name);
+      newly.push(spelled);
+    }
+    await out.untagged(['ENABLED', ...newly].join(' '));
+    return ok(newly.length > 0 ? `ENABLE completed: ${newly.join(' ')} is on for this session` : `ENABLE completed: nothing new to enable. This server can enable ${[...ENABLEABLE.values()].join(' ')}`);
   },
 });

@@ -10,7 +10,7 @@ import { listMailboxes, type ListOptions } from '../mailboxList.js';
 import { parseStatusItems, statusValues, type StatusItem } from '../mailboxStatus.js';
 import type { Token } from '../parser.js';
 import { ok } from '../response.js';
-import { ArgumentError, describe, listPattern, rest } from '../schema.js';
+import { ArgumentError, describe, listPattern, rest, type ParseContext } from '../schema.js';
 import { wireName } from './common.js';
 
 const SELECTION = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'];
@@ -33,16 +33,16 @@ function words(token: Token, what: string, allowed: readonly string[]): string[]
   });
 }
 
-const decode = (token: Token, what: string): string | undefined => listPattern(what).parse([token]);
+const decode = (token: Token, what: string, context: ParseContext): string | undefined => listPattern(what).parse([token], context);
 
-function parseList(tokens: readonly Token[]): ListRequest {
+function parseList(tokens: readonly Token[], context: ParseContext, imap4rev2: boolean): ListRequest {
   let i = 0;
   const selection = tokens[0]?.type === 'list' ? words(tokens[i++]!, 'selection option', SELECTION) : undefined;
   const [referenceToken, patternToken] = [tokens[i++], tokens[i++]];
   if (!referenceToken || !patternToken) throw new ArgumentError('LIST needs a reference and a mailbox pattern');
-  const reference = decode(referenceToken, 'reference name (usually "")');
+  const reference = decode(referenceToken, 'reference name (usually "")', context);
   const patternTokens = patternToken.type === 'list' ? patternToken.items : [patternToken];
-  const patterns = patternTokens.map((t) => decode(t, 'mailbox pattern'));
+  const patterns = patternTokens.map((t) => decode(t, 'mailbox pattern', context));
   let returns: string[] | undefined;
   let status: StatusItem[] | undefined;
   if (i < tokens.length) {
@@ -68,7 +68,8 @@ function parseList(tokens: readonly Token[]): ListRequest {
     throw new ArgumentError('RECURSIVEMATCH needs another selection option beside it, e.g. (SUBSCRIBED RECURSIVEMATCH)');
   }
   const options: ListOptions = {
-    extended: selection !== undefined || patternToken.type === 'list' || returns !== undefined,
+    // IMAP4rev2's LIST is the extended one (RFC 9051 §6.3.9): missing levels are \NonExistent.
+    extended: imap4rev2 || selection !== undefined || patternToken.type === 'list' || returns !== undefined,
     subscribed: selected.has('SUBSCRIBED'),
     recursiveMatch: selected.has('RECURSIVEMATCH'),
     specialUse: selected.has('SPECIAL-USE'),
@@ -83,7 +84,8 @@ export default defineCommand({
   args: [rest('reference and mailbox pattern')],
   example: 'LIST "" "*"',
   async handle({ out, session }, [tokens]) {
-    const { reference, patterns, options, status } = parseList(tokens);
+    const { reference, patterns, options, status } = parseList(tokens, session.parseContext, session.imap4rev2);
+    const utf8 = session.imap4rev2;
     // RFC 3501: a plain LIST with an empty pattern asks for the hierarchy delimiter.
     if (!options.extended && patterns[0] === '') {
       await out.untagged(`LIST (\\Noselect) "${HIERARCHY_SEPARATOR}" ""`);
@@ -94,9 +96,9 @@ export default defineCommand({
     const entries = full.length > 0 ? await listMailboxes(session.mailbox!, full, options) : [];
     for (const entry of entries) {
       const extra = entry.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-      await out.untagged(`LIST (${entry.attributes.join(' ')}) "${HIERARCHY_SEPARATOR}" ${wireName(entry.name)}${extra}`);
+      await out.untagged(`LIST (${entry.attributes.join(' ')}) "${HIERARCHY_SEPARATOR}" ${wireName(entry.name, utf8)}${extra}`);
       if (status && entry.selectable) {
-        await out.untagged(`STATUS ${wireName(entry.name)} (${await statusValues(session.mailbox!.folder(entry.name), status)})`);
+        await out.untagged(`STATUS ${wireName(entry.name, utf8)} (${await statusValues(session.mailbox!.folder(entry.name), status)})`);
       }
     }
     if (entries.length > 0) return ok('LIST completed');

@@ -24,7 +24,7 @@ export default defineCommand({
       else for (const parent of parentsOf(name)) if (!subscribed.has(parent) && nameMatches(parent, full)) shown.set(parent, false);
     }
     const sorted = [...shown.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-    for (const name of sorted) await out.untagged(`LSUB (${shown.get(name) ? '' : '\\Noselect'}) "${HIERARCHY_SEPARATOR}" ${wireName(name)}`);
+    for (const name of sorted) await out.untagged(`LSUB (${shown.get(name) ? '' : '\\Noselect'}) "${HIERARCHY_SEPARATOR}" ${wireName(name, session.imap4rev2)}`);
     return ok('LSUB completed');
   },
 });

@@ -18,7 +18,7 @@ export default defineCommand({
       await resetKeys(session.mailbox!);
       return ok('RESETKEY completed: all keys removed, so every URL you lent no longer works');
     }
-    const name = decodeMailbox(textOf(tokens[0]!, 'mailbox name'));
+    const name = decodeMailbox(textOf(tokens[0]!, 'mailbox name'), session.parseContext);
     for (const t of tokens.slice(1)) {
       if (textOf(t, 'mechanism').toUpperCase() !== URLAUTH_MECHANISM) throw new ArgumentError('This server offers only the INTERNAL mechanism');
     }

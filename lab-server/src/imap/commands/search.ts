@@ -38,6 +38,8 @@ export async function answerSearch(ctx: CommandContext, name: 'SEARCH' | 'SORT',
   const { tag, uid, session, out } = ctx;
   const selected = session.selected!;
   const ids = results.map((r) => (uid ? r.uid : r.seq));
+  // IMAP4rev2 has no "* SEARCH" response: a plain SEARCH is answered as RETURN (ALL) (RFC 9051 §6.4.4).
+  if (!options && name === 'SEARCH' && session.imap4rev2) options = { min: false, max: false, all: true, count: false, save: false, update: false };
   if (!options) {
     await out.untagged(ids.length > 0 ? `${name} ${ids.join(' ')}` : name);
     return ok(`${name} completed (${ids.length} matching)`);

@@ -10,7 +10,10 @@ import { folderOf } from './common.js';
 
 export async function openMailbox({ session, out }: CommandContext, name: string, readOnly: boolean): Promise<Completion> {
   // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1), so close the old one first.
+  const wasSelected = session.selected !== undefined;
   session.deselect();
+  // IMAP4rev2 says so, so that the client knows which responses belong to which mailbox.
+  if (wasSelected && session.imap4rev2) await out.untagged('OK [CLOSED] The previous mailbox is closed');
   folderOf(session, name);
   const selected = await session.select(name, readOnly);
   const flags = SYSTEM_FLAGS.join(' ');
@@ -21,13 +24,16 @@ export async function openMailbox({ session, out }: CommandContext, name: string
       : `OK [PERMANENTFLAGS (${flags})] These flags are kept in the file names; keywords cannot be stored`,
   );
   await out.untagged(`${selected.exists} EXISTS`);
-  await out.untagged(`${selected.recentCount} RECENT`);
-  const uids = selected.allUids();
-  const firstUnseen = uids.findIndex((uid) => {
-    const info = selected.info(uid);
-    return info !== undefined && !hasFlag(info.flags, '\\Seen');
-  });
-  if (firstUnseen !== -1) await out.untagged(`OK [UNSEEN ${firstUnseen + 1}] Message ${firstUnseen + 1} is the first unseen`);
+  // IMAP4rev2 dropped \Recent and the UNSEEN code (RFC 9051 appendix E).
+  if (!session.imap4rev2) {
+    await out.untagged(`${selected.recentCount} RECENT`);
+    const uids = selected.allUids();
+    const firstUnseen = uids.findIndex((uid) => {
+      const info = selected.info(uid);
+      return info !== undefined && !hasFlag(info.flags, '\\Seen');
+    });
+    if (firstUnseen !== -1) await out.untagged(`OK [UNSEEN ${firstUnseen + 1}] Message ${firstUnseen + 1} is the first unseen`);
+  }
   await out.untagged(`OK [UIDVALIDITY ${selected.folder.uidValidity}] UIDs valid`);
   await out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
   const verb = readOnly ? 'EXAMINE' : 'SELECT';

@@ -16,7 +16,7 @@ export default defineCommand({
   async handle({ tag, out, session }, [name, items]) {
     const wanted = parseStatusItems(items);
     const folder = await existingFolder(session, name, tag);
-    await out.untagged(`STATUS ${wireName(name)} (${await statusValues(folder, wanted)})`);
+    await out.untagged(`STATUS ${wireName(name, session.imap4rev2)} (${await statusValues(folder, wanted)})`);
     return ok('STATUS completed');
   },
 });

@@ -25,7 +25,7 @@ export default defineCommand({
   async handle(ctx, [name, tokens]): Promise<Completion> {
     const command = SUBCOMMANDS.get(name)!;
     try {
-      const args = validateArgs(command.args, tokens);
+      const args = validateArgs(command.args, tokens, ctx.session.parseContext);
       return await command.handle({ ...ctx, uid: true }, args);
     } catch (err) {
       if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${ctx.tag} UID ${command.example.replace(/^EXPUNGE$/, 'EXPUNGE 1:*')}`);
