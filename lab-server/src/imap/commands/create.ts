@@ -3,6 +3,7 @@ import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
+import { announce } from '../mailboxEvents.js';
 import { folderOf, shown } from './common.js';
 
 export default defineCommand({
@@ -17,6 +18,7 @@ export default defineCommand({
     const folder = folderOf(session, name);
     if (await folder.exists()) return no(`Mailbox "${shown(name)}" already exists`, 'ALREADYEXISTS');
     await folder.create();
+    announce(session.mailbox!, { type: 'created', name }, session);
     return ok(`CREATE completed: mailbox "${shown(name)}" is the Maildir folder .${shown(name)}`);
   },
 });

@@ -6,6 +6,7 @@ import { isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
+import { announce } from '../mailboxEvents.js';
 import { existingFolder, shown } from './common.js';
 
 export default defineCommand({
@@ -18,6 +19,7 @@ export default defineCommand({
     const folder = await existingFolder(session, name, tag);
     if (session.selected?.folder === folder) session.deselect();
     await session.mailbox!.deleteFolder(name);
+    announce(session.mailbox!, { type: 'deleted', name }, session);
     return ok(`DELETE completed: mailbox "${shown(name)}" and its messages are gone`);
   },
 });

@@ -23,6 +23,7 @@ import lsub from './lsub.js';
 import move from './move.js';
 import namespace from './namespace.js';
 import noop from './noop.js';
+import notify from './notify.js';
 import rename from './rename.js';
 import resetkey from './resetkey.js';
 import search from './search.js';
@@ -42,7 +43,7 @@ const ALL = [
   capability, noop, logout, starttls, authenticate, login,
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, status, append,
   check, close, expunge, search, sort, thread, cancelupdate, fetch, store, copy, move, uid,
-  idle, namespace, id, enable, unselect, genurlauth, urlfetch, resetkey,
+  idle, namespace, id, enable, unselect, genurlauth, urlfetch, resetkey, notify,
 ] as unknown as ImapCommand[];
 
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map(ALL.map((c) => [c.name, c]));

@@ -6,6 +6,7 @@ import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
+import { announce } from '../mailboxEvents.js';
 import { existingFolder, folderOf, shown } from './common.js';
 
 export default defineCommand({
@@ -34,6 +35,7 @@ export default defineCommand({
         await target.deliverAll(items);
         await inbox.expunge(batch.map((m) => m.uid));
       }
+      announce(mailbox, { type: 'created', name: to }, session);
       return ok(`RENAME completed: INBOX's ${messages.length} messages moved to "${shown(to)}"; INBOX is now empty`);
     }
     if (to.startsWith(from + sep)) return no('A mailbox cannot be moved inside itself', 'CANNOT');
@@ -44,6 +46,7 @@ export default defineCommand({
     if (selected && (selected.name === from || selected.name.startsWith(from + sep))) session.deselect();
     if (exists) await mailbox.renameFolder(from, to);
     for (const child of children) await mailbox.renameFolder(child, to + child.slice(from.length));
+    announce(mailbox, { type: 'renamed', from, to }, session);
     return ok(`RENAME completed: "${shown(from)}" is now "${shown(to)}"`);
   },
 });

@@ -2,6 +2,7 @@
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { ok } from '../response.js';
 import { mailboxName } from '../schema.js';
+import { announce } from '../mailboxEvents.js';
 import { folderOf, shown } from './common.js';
 
 export default defineCommand({
@@ -12,6 +13,7 @@ export default defineCommand({
   async handle({ session }, [name]) {
     folderOf(session, name);
     await session.mailbox!.setSubscribed(name, true);
+    announce(session.mailbox!, { type: 'subscription', name }, session);
     return ok(`SUBSCRIBE completed: "${shown(name)}" will be listed by LSUB`);
   },
 });

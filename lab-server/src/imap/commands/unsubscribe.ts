@@ -2,6 +2,7 @@
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
+import { announce } from '../mailboxEvents.js';
 import { folderOf, shown } from './common.js';
 
 export default defineCommand({
@@ -15,6 +16,7 @@ export default defineCommand({
     const current = await mailbox.subscriptions();
     if (!current.includes(name)) return no(`Not subscribed to "${shown(name)}". See subscriptions with: LSUB "" "*"`, 'NONEXISTENT');
     await mailbox.setSubscribed(name, false);
+    announce(mailbox, { type: 'subscription', name }, session);
     return ok(`UNSUBSCRIBE completed: "${shown(name)}" is no longer subscribed (the mailbox itself stays)`);
   },
 });
