@@ -5,6 +5,8 @@
  * fault is armed through PUT /api/faults as the world page does it, and disarming restores
  * normal service. The queue runs on a manual clock, so greylisting's minutes pass at once.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import { python, run } from '../helpers/clients.js';
@@ -311,5 +313,32 @@ describe('an instructor arms faults for a class', () => {
     expect(outside.stdout.trim()).toBe('250');
 
     expect((await call('PUT', '/api/faults', wang, { class: klass.id, faults: [] })).json.learners[0].faults).toEqual([]);
+  });
+});
+
+describe('a reset while faults are being saved', () => {
+  it('a save of the world before the reset is dropped: neither faults nor queued mail come back', async () => {
+    await arm([{ kind: 'reply', host: 'mail.otherdomain.com', step: 'rcpt', code: 452 }]);
+    const sandbox = await lab.sandboxes.get('default');
+    // What a request or an SMTP session holds when the learner presses "reset".
+    const board = await lab.world.faults(sandbox);
+    const mta = await lab.world.mta(sandbox, 'example.com');
+    await lab.sandboxes.reset('default');
+
+    // They go on writing afterwards: a fault fires (its counters are saved), one more is armed,
+    // a message is queued.
+    expect(board.smtp({ host: 'mail.otherdomain.com', step: 'rcpt', client: '127.0.0.1', recipient: 'carol@otherdomain.com' }).action).toMatchObject({ code: 452 });
+    await board.add('learner', { spec: { kind: 'reply', host: 'mail.example.com', step: 'mail', code: 451 }, fire: { skip: 0, times: null } });
+    await board.flushed();
+    await mta.enqueue('alice@example.com', ['carol@otherdomain.com'], Buffer.from('Subject: from before the reset\r\n\r\nhi\r\n'));
+
+    const files = await readdir(join(lab.dataDir, 'sandboxes', 'default'), { recursive: true });
+    expect(files.filter((f) => String(f).startsWith('faults.json') || String(f).startsWith('queue'))).toEqual([]);
+    expect(await armed()).toEqual([]);
+    // After a restart too, nothing is armed and nothing is sent.
+    lab = await lab.restart();
+    expect(await armed()).toEqual([]);
+    expect((await lab.world.mtas(await lab.sandboxes.get('default'))).flatMap((m) => m.list())).toEqual([]);
+    expect((await smtplib('smtp-otherdomain', { rcpts: ['carol@otherdomain.com'] })).rcpt).toEqual([[250, expect.any(String)]]);
   });
 });

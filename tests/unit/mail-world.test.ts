@@ -1,8 +1,8 @@
 /**
  * The mail world's small parts on their own: back-off, the manual clock, the on-disk queue
  * after a crash, mailq, the bounce's RFC 3464 structure, missing headers, the zone check,
- * applying exercise records, sandbox seeding and reset, DKIM signing, the lab resolver's
- * cache, and the CLI's --dns-port.
+ * applying exercise records, sandbox seeding and reset (and the state writes a reset waits
+ * for or drops), DKIM signing, the lab resolver's cache, and the CLI's --dns-port.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,6 +169,43 @@ describe('zones', () => {
     expect(await readZoneText(a, 'example.com')).toBe(zone);
     expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
     expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+});
+
+describe("a reset and the world's state writes", () => {
+  it('waits for a write in progress, drops writes for the old world and during the reset, one reset at a time', async () => {
+    const sandbox = await new Sandboxes(join(dir, 'data')).create('gate');
+    const before = sandbox.generation;
+    const order: string[] = [];
+    let finishWrite!: () => void;
+    const writing = sandbox.writeState(before, () => new Promise<void>((resolve) => (finishWrite = resolve)).then(() => void order.push('write done')));
+    let writtenDuringReset: boolean | undefined;
+    const resetting = sandbox.replaceWorld(async () => {
+      order.push('reset');
+      writtenDuringReset = await sandbox.writeState(sandbox.generation, async () => void order.push('written during the reset'));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(order).toEqual([]);
+    finishWrite();
+    expect(await writing).toBe(true);
+    await resetting;
+    expect(order).toEqual(['write done', 'reset']);
+    expect(writtenDuringReset).toBe(false);
+    expect(await sandbox.writeState(before, async () => void order.push('for the old world'))).toBe(false);
+    expect(await sandbox.writeState(sandbox.generation, async () => void order.push('for the new world'))).toBe(true);
+    expect(order).toEqual(['write done', 'reset', 'for the new world']);
+
+    const spans: string[] = [];
+    await Promise.all(
+      [1, 2].map((n) =>
+        sandbox.replaceWorld(async () => {
+          spans.push(`start ${n}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          spans.push(`end ${n}`);
+        }),
+      ),
+    );
+    expect(spans).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
   });
 });
 

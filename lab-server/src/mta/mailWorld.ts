@@ -56,7 +56,8 @@ export class MailWorld {
   readonly events = new EventEmitter();
   readonly options: MailWorldOptions;
   private sandboxMtas = new Map<string, Promise<Map<string, Mta>>>();
-  private boards = new Map<string, Promise<FaultBoard>>();
+  /** Each sandbox's fault board, with the world (sandbox.generation) it was loaded for. */
+  private boards = new Map<string, { generation: number; board: Promise<FaultBoard> }>();
   /** The loaded MTA sets, readable without waiting (for gauges). */
   private ready = new Set<Map<string, Mta>>();
   private stopped = false;
@@ -107,17 +108,21 @@ export class MailWorld {
     return depth;
   }
 
-  /** The faults armed in a sandbox (loaded once, forgotten when the sandbox is reset). */
+  /**
+   * The faults armed in a sandbox: loaded once per world, so a reset (a new world) disarms
+   * them, and a board of the old world can no longer write its file.
+   */
   faults(sandbox: Sandbox): Promise<FaultBoard> {
-    let board = this.boards.get(sandbox.id);
-    if (!board) {
-      const metrics = this.deps.metrics;
-      board = FaultBoard.load(join(sandbox.dir, 'faults.json'), this.options.clock, (f) => metrics?.faultsFired.inc({ target: 'host' in f.spec ? f.spec.host : 'dns', kind: f.spec.kind }));
-      this.boards.set(sandbox.id, board);
-      const drop = (): void => void this.boards.delete(sandbox.id);
-      sandbox.events.once('reset', drop);
-      sandbox.events.once('deleted', drop);
-    }
+    const generation = sandbox.generation;
+    const cached = this.boards.get(sandbox.id);
+    if (cached?.generation === generation) return cached.board;
+    const metrics = this.deps.metrics;
+    const board = FaultBoard.load(join(sandbox.dir, 'faults.json'), this.options.clock, {
+      onFire: (f) => metrics?.faultsFired.inc({ target: 'host' in f.spec ? f.spec.host : 'dns', kind: f.spec.kind }),
+      guardWrite: (write) => sandbox.writeState(generation, write),
+    });
+    this.boards.set(sandbox.id, { generation, board });
+    if (!cached) sandbox.events.once('deleted', () => this.boards.delete(sandbox.id));
     return board;
   }
 
@@ -140,7 +145,8 @@ export class MailWorld {
     mta.running = running;
     mta.log.write('master', running ? 'daemon started -- version MailLab, configuration /etc/postfix' : 'terminating on signal 15 (the learner stopped this mail server)');
     const all = await this.mtas(sandbox);
-    await writeFile(join(sandbox.dir, 'mta-state.json'), JSON.stringify({ stopped: all.filter((m) => !m.running).map((m) => m.identity.domain) }) + '\n');
+    const state = JSON.stringify({ stopped: all.filter((m) => !m.running).map((m) => m.identity.domain) }) + '\n';
+    await sandbox.writeState(mta.generation, () => writeFile(join(sandbox.dir, 'mta-state.json'), state));
     // A stopped server's own queue waits too; a started one looks at its queue at once.
     if (running) mta.flush();
     return mta;

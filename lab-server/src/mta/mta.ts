@@ -50,6 +50,8 @@ const secs = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1).re
 
 export class Mta {
   running = true;
+  /** The sandbox's world this MTA was loaded for (see Sandbox.writeState). */
+  readonly generation: number;
   readonly queue: MailQueue;
   readonly log: MailLog;
   private entries = new Map<string, QueueEntry>();
@@ -66,7 +68,9 @@ export class Mta {
     readonly identity: LabMta,
     private readonly ctx: MtaContext,
   ) {
-    this.queue = new MailQueue(join(sandbox.dir, 'queue', identity.domain));
+    this.generation = sandbox.generation;
+    // Queue writes of a world the learner has reset since are dropped, never written back.
+    this.queue = new MailQueue(join(sandbox.dir, 'queue', identity.domain), (write) => sandbox.writeState(this.generation, write));
     this.log = new MailLog(mtaLogFile(sandbox, identity.host), identity.host, sandbox.id, ctx.clock, ctx.events);
   }
 

@@ -47,23 +47,35 @@ export function newQueueId(): string {
   return randomBytes(5).toString('hex').toUpperCase();
 }
 
+/** Runs one write of the queue, or drops it (the sandbox's world was reset since the queue was loaded). */
+export type QueueWriteGuard = (write: () => Promise<void>) => Promise<boolean>;
+
 export class MailQueue {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly guard: QueueWriteGuard = async (write) => (await write(), true),
+  ) {}
 
   /** Puts a message in the queue, under `wantedId` if that is free. */
   async add(entry: Omit<QueueEntry, 'id' | 'size'>, message: Buffer, wantedId?: string): Promise<QueueEntry> {
-    await mkdir(this.dir, { recursive: true });
     let id = wantedId && QUEUE_ID.test(wantedId) ? wantedId : newQueueId();
     while (await this.exists(id)) id = newQueueId();
     const full: QueueEntry = { ...entry, id, size: message.length };
-    await writeFileAtomic(join(this.dir, `${id}.eml`), message);
-    await this.save(full);
+    await this.guard(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileAtomic(join(this.dir, `${id}.eml`), message);
+      await this.writeEntry(full);
+    });
     return full;
   }
 
   /** Writes an entry's state. */
   async save(entry: QueueEntry): Promise<void> {
-    await writeFileAtomic(join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 1) + '\n');
+    await this.guard(() => this.writeEntry(entry));
+  }
+
+  private writeEntry(entry: QueueEntry): Promise<void> {
+    return writeFileAtomic(join(this.dir, `${entry.id}.json`), JSON.stringify(entry, null, 1) + '\n');
   }
 
   async message(id: string): Promise<Buffer> {

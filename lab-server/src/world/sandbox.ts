@@ -15,6 +15,10 @@ export class Sandbox {
   /** 'reset' and 'deleted' tell live sessions their world was replaced under them. */
   readonly events = new EventEmitter();
   private mailboxes = new Map<string, Mailbox>();
+  /** Counts the worlds this sandbox has held; odd while a reset or removal replaces one. */
+  private world = 0;
+  private stateWrites = new Set<Promise<unknown>>();
+  private replacing: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -73,6 +77,49 @@ export class Sandbox {
       this.mailboxes.set(user.address, mailbox);
     }
     return mailbox;
+  }
+
+  /**
+   * The world in place now. A writer of world state (armed faults, stopped MTAs, the mail
+   * queue) notes it when it loads that state and passes it to writeState.
+   */
+  get generation(): number {
+    return this.world;
+  }
+
+  /**
+   * Writes state of the world `generation` names, unless a reset replaced that world since
+   * (or is replacing it now): then nothing is written and false comes back, so a save that
+   * was on its way when the learner pressed "reset" cannot bring old state back.
+   */
+  async writeState(generation: number, write: () => Promise<void>): Promise<boolean> {
+    if (generation !== this.world || generation % 2 === 1) return false;
+    const run = write();
+    this.stateWrites.add(run);
+    try {
+      await run;
+    } finally {
+      this.stateWrites.delete(run);
+    }
+    return true;
+  }
+
+  /**
+   * Replaces the world's files (a reset, a removal) once the state writes in progress have
+   * finished; writes for the old world that come later are dropped. One replacement at a time.
+   */
+  replaceWorld<T>(replace: () => Promise<T>): Promise<T> {
+    const run = this.replacing.then(async () => {
+      this.world++;
+      try {
+        await Promise.allSettled([...this.stateWrites]);
+        return await replace();
+      } finally {
+        this.world++;
+      }
+    });
+    this.replacing = run.catch(() => undefined);
+    return run;
   }
 
   /** Drops cached folder state after the files were replaced (reset). */

@@ -88,14 +88,16 @@ export class Sandboxes {
    */
   async reset(id: string): Promise<Sandbox> {
     const sandbox = await this.get(id);
-    // Move the old mail aside first so the reset is all-or-nothing from a reader's view.
-    const old = join(sandbox.dir, `vhosts.old.${process.pid}.${Date.now()}`);
-    await rename(sandbox.vhostsDir, old).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
+    await sandbox.replaceWorld(async () => {
+      // Move the old mail aside first so the reset is all-or-nothing from a reader's view.
+      const old = join(sandbox.dir, `vhosts.old.${process.pid}.${Date.now()}`);
+      await rename(sandbox.vhostsDir, old).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      sandbox.forgetMailboxes();
+      await this.seed(sandbox);
+      await rm(old, { recursive: true, force: true });
     });
-    sandbox.forgetMailboxes();
-    await this.seed(sandbox);
-    await rm(old, { recursive: true, force: true });
     sandbox.events.emit('reset');
     return sandbox;
   }
@@ -111,7 +113,8 @@ export class Sandboxes {
     checkSandboxId(id);
     const sandbox = this.open.get(id);
     this.open.delete(id);
-    await rm(join(this.root, id), { recursive: true, force: true });
+    const remove = (): Promise<void> => rm(join(this.root, id), { recursive: true, force: true });
+    await (sandbox ? sandbox.replaceWorld(remove) : remove());
     sandbox?.events.emit('deleted');
   }
 

@@ -73,6 +73,13 @@ export const newFaultId = (): string => `f${randomBytes(4).toString('hex')}`;
 /** Triples remembered per sandbox; the oldest are forgotten first. */
 const MAX_TRIPLES = 5000;
 
+export interface BoardHooks {
+  /** Told of every firing (metrics). */
+  onFire?: (fault: ArmedFault) => void;
+  /** Runs each write of faults.json: the sandbox drops it when its world was reset meanwhile. */
+  guardWrite?: (write: () => Promise<void>) => Promise<unknown>;
+}
+
 export class FaultBoard {
   private faults: ArmedFault[] = [];
   private greylist = new Map<string, GreylistEntry>();
@@ -81,12 +88,11 @@ export class FaultBoard {
   private constructor(
     private readonly file: string,
     private readonly clock: Clock,
-    /** Told of every firing (metrics). */
-    private readonly onFire: (fault: ArmedFault) => void,
+    private readonly hooks: BoardHooks,
   ) {}
 
-  static async load(file: string, clock: Clock, onFire: (fault: ArmedFault) => void = () => undefined): Promise<FaultBoard> {
-    const board = new FaultBoard(file, clock, onFire);
+  static async load(file: string, clock: Clock, hooks: BoardHooks = {}): Promise<FaultBoard> {
+    const board = new FaultBoard(file, clock, hooks);
     try {
       const saved = JSON.parse(await readFile(file, 'utf8')) as Saved;
       board.faults = Array.isArray(saved.faults) ? saved.faults : [];
@@ -220,7 +226,7 @@ export class FaultBoard {
   private fired(f: ArmedFault): void {
     f.fired++;
     f.lastFiredAt = new Date().toISOString();
-    this.onFire(f);
+    this.hooks.onFire?.(f);
   }
 
   private saveLater(): void {
@@ -230,7 +236,8 @@ export class FaultBoard {
   /** Writes the board; writes happen one after another, the last one wins. */
   private save(): Promise<void> {
     const data = JSON.stringify({ faults: this.faults, greylist: Object.fromEntries(this.greylist) } satisfies Saved) + '\n';
-    const run = this.writing.then(() => writeFileAtomic(this.file, data));
+    const write = (): Promise<void> => writeFileAtomic(this.file, data);
+    const run = this.writing.then(async () => void (await (this.hooks.guardWrite ? this.hooks.guardWrite(write) : write())));
     this.writing = run.catch(() => undefined);
     return run;
   }
