@@ -2,13 +2,9 @@
  * Starts and stops the whole lab in one process: the sandboxes, the TLS certificate, every
  * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
  */
-import { rm, readdir } from 'node:fs/promises';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { attachBridge, dialHost, type Bridge, type Requester } from './bridge/bridge.js';
-import type { BridgeLimits } from './bridge/terminalSession.js';
+import { attachBridge, dialHost, type Bridge } from './bridge/bridge.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { exerciseRoutes } from './http/routes/exercises.js';
@@ -23,12 +19,11 @@ import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
 import { ClusterSetupError, joinCluster } from './cluster/joinCluster.js';
-import type { ClusterConfig, ClusterNode } from './cluster/node.js';
+import type { ClusterNode } from './cluster/node.js';
 import { clientAddressIn, oncePerRequest, routeByOwner, sandboxRouting } from './cluster/routing.js';
 import { internalRoutes } from './cluster/internalRoutes.js';
 import { RateLimitCounters } from './store/rateLimits.js';
 import type { Database } from './store/sql.js';
-import { consoleLogger, type Logger } from './log.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
 import { AddressList } from './net/addressList.js';
 import { ConnectionCaps } from './net/connectionCaps.js';
@@ -37,74 +32,23 @@ import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
 import { DnsListenError, startDnsServer, type DnsServer } from './dns/server.js';
-import { MailWorld, type MailWorldOptions } from './mta/mailWorld.js';
+import { MailWorld } from './mta/mailWorld.js';
 import { worldRoutes } from './http/routes/world.js';
 import { mtaForService } from './world/network.js';
 import { MaildropLocks } from './pop3/locks.js';
+import { isLoopbackHost, listen, ListenError } from './lab/listen.js';
+import type { LabConfig } from './lab/config.js';
+import { sweepTmp } from './lab/sweepTmp.js';
 import { defaultLabPort, SERVICES, type RunningService, type ServiceId, type ServiceInfo } from './services.js';
 import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
-import { SandboxAccess, type LabMode } from './world/access.js';
+import { SandboxAccess } from './world/access.js';
 import { defaultWorld } from './world/definition.js';
 import { DEFAULT_SANDBOX, Sandboxes } from './world/sandboxes.js';
 
-export interface LabConfig {
-  dataDir: string;
-  host: string;
-  httpPort: number;
-  portOffset: number;
-  /** Per-service port overrides (dns: the lab DNS, UDP and TCP); 0 picks any free port (tests). */
-  ports: Partial<Record<ServiceId | 'http' | 'dns', number>>;
-  tlsCert?: string;
-  tlsKey?: string;
-  maxMessageSize: number;
-  requireTlsAuth: boolean;
-  siteDir: string;
-  log: Logger;
-  /** Browser-terminal limits (tests lower them). */
-  bridgeLimits?: Partial<BridgeLimits>;
-  /** Decides whose sandbox a terminal opens in; single-learner mode uses the default sandbox. */
-  terminalRequester?: (req: IncomingMessage) => Promise<Requester | undefined>;
-  /** single: one learner at home, loopback only; classroom: logins, one sandbox per learner. */
-  mode: LabMode;
-  /** The URL learners open (join links); defaults to http://<host>:<http port>/. */
-  publicUrl?: string;
-  /** A postgres:// URL: the shared database several nodes use. Without it, SQLite in the data dir. */
-  database?: string;
-  /** Set when this lab is one node of several sharing `database` (classroom mode only). */
-  cluster?: ClusterConfig;
-  /** The mail queue's clock and retry timing (tests shorten them). */
-  world?: Partial<MailWorldOptions>;
-  /** Lets a scraper from another machine read /metrics in classroom mode (Authorization: Bearer). */
-  metricsToken?: string;
-  /**
-   * Reverse proxies (IP addresses and CIDR ranges) whose X-Forwarded-For names the web client;
-   * without them every request is taken to come from its TCP peer.
-   */
-  trustProxy?: string[];
-  /** Connection caps, timeouts and login throttling (tests and the benchmark lower them). */
-  limits?: Partial<LabLimits>;
-}
-
-export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
-
-export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
-  return {
-    dataDir: './data',
-    host: '127.0.0.1',
-    httpPort: 8080,
-    portOffset: 2000,
-    ports: {},
-    maxMessageSize: 10 * 1024 * 1024,
-    requireTlsAuth: false,
-    mode: 'single',
-    siteDir: DEFAULT_SITE_DIR,
-    log: consoleLogger,
-    ...overrides,
-  };
-}
-
 export type { RunningService } from './services.js';
+export { defaultConfig, DEFAULT_SITE_DIR, type LabConfig } from './lab/config.js';
+export { ListenError } from './lab/listen.js';
 
 /** The services this build runs. */
 export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES;
@@ -135,54 +79,6 @@ export interface Lab {
   /** Port of a service by id. */
   port(id: ServiceId): number;
   stop(): Promise<void>;
-}
-
-export class ListenError extends Error {}
-
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function listen(server: Server, port: number, host: string, what: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const hint =
-        err.code === 'EADDRINUSE'
-          ? `port ${port} is already in use (is another lab running?). Stop it, or choose other ports with --port-offset or --http-port`
-          : err.code === 'EACCES'
-            ? `no permission to listen on port ${port} (ports below 1024 need root). Use --port-offset 2000`
-            : err.message;
-      reject(new ListenError(`Cannot start ${what} on ${host}:${port}: ${hint}`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
-/** Removes what a crash left in tmp/: never a delivered message, only unfinished writes. */
-async function sweepTmp(dir: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  await Promise.all(
-    entries.map(async (e) => {
-      if (!e.isDirectory()) return;
-      const path = join(dir, e.name);
-      if (e.name === 'tmp') {
-        for (const f of await readdir(path)) await rm(join(path, f), { force: true });
-      } else if (!['cur', 'new'].includes(e.name)) {
-        await sweepTmp(path);
-      }
-    }),
-  );
 }
 
 export async function startLab(config: LabConfig): Promise<Lab> {
