@@ -28,6 +28,8 @@ import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
 import { AddressList } from './net/addressList.js';
 import { ConnectionCaps } from './net/connectionCaps.js';
 import { ProxyTrust } from './http/clientAddress.js';
+import { SessionCookies } from './http/cookies.js';
+import { SiteOrigin } from './http/origin.js';
 import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
@@ -90,6 +92,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   }
   const limits: LabLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
+  const site = new SiteOrigin(config.publicUrl, proxies);
+  const cookies = SessionCookies.forPublicUrl(config.publicUrl);
   const sandboxes = new Sandboxes(config.dataDir);
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
@@ -227,6 +231,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       endTerminals: (learnerId) => bridge?.endSessionsOf(learnerId),
       limits,
       clientAddress,
+      cookies,
       mailServer: () => ({
         host: config.cluster?.mailHost ?? new URL(publicUrl()).hostname,
         ports: Object.fromEntries(services.map((s) => [s.id, s.port])),
@@ -278,7 +283,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
         sandboxes,
         requester: (req) => requester(req),
         ...(config.mode === 'classroom'
-          ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
+          ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom, cookies), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
           : {}),
       }),
       ...(cluster ? internalRoutes(cluster, sandboxes, config.log) : {}),
@@ -286,7 +291,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       requester: apiRequester,
       sandboxOfLearner: async (id) => (await learners.get(id))?.sandboxId,
       gradedOnSandbox: (id) => exercises.get(id)?.kind === 'protocol',
-    }), { limits, proxies });
+    }), { limits, proxies, site });
     servers.push(web);
     const requester = oncePerRequest(config.terminalRequester ?? who.terminalRequester);
     bridge = attachBridge(web, {
@@ -299,6 +304,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       log: config.log,
       limits: config.bridgeLimits,
       clientAddress,
+      sameOrigin: (req) => site.matches(req),
       route: routing.terminal,
     });
     httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');

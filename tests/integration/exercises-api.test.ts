@@ -28,26 +28,32 @@ async function call(path: string, init: RequestInit & { cookie?: string } = {}):
 const post = (path: string, body: unknown, cookie?: string) =>
   call(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...(cookie ? { cookie } : {}) });
 
+/** A new learner: a browser becomes one with its first recorded attempt (here a wrong SPF record). */
 async function newLearner(): Promise<string> {
-  const r = await call('/api/progress');
+  const r = await post('/api/exercises/dns-spf/attempts', { answer: 'not an SPF record' });
   expect(r.setCookie).toMatch(/^maillab_learner=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
   return r.setCookie!.split(';')[0]!;
 }
 
 describe('learners', () => {
-  it('starts an anonymous learner in the default sandbox when there is no cookie, and keeps it with the cookie', async () => {
-    const first = await call('/api/progress');
-    expect(first.status).toBe(200);
+  it('creates nothing for a browser that only reads, and a learner in the default sandbox with its first attempt', async () => {
+    const visitor = await call('/api/progress');
+    expect(visitor.status).toBe(200);
+    expect(visitor.setCookie).toBeNull();
+    expect(visitor.body.learner).toEqual({ id: null, sandboxId: 'default', anonymous: true });
+    const first = await post('/api/exercises/dns-spf/attempts', { answer: 'not an SPF record' });
     expect(first.setCookie).toContain('HttpOnly');
     expect(first.setCookie).toContain('SameSite=Lax');
-    expect(first.body.learner).toMatchObject({ sandboxId: 'default', anonymous: true });
     const cookie = first.setCookie!.split(';')[0]!;
     const again = await call('/api/progress', { cookie });
     expect(again.setCookie).toBeNull();
-    expect(again.body.learner.id).toBe(first.body.learner.id);
+    expect(again.body.learner).toMatchObject({ sandboxId: 'default', anonymous: true });
+    expect(again.body.learner.id).toEqual(expect.any(String));
+    expect(again.body.exercises.find((e: { id: string }) => e.id === 'dns-spf')).toMatchObject({ status: 'attempted', attempts: 1 });
+    // A forged cookie is a visitor again: it reads, and its first attempt makes a learner of its own.
     const stranger = await call('/api/progress', { cookie: 'maillab_learner=forged-token' });
-    expect(stranger.body.learner.id).not.toBe(first.body.learner.id);
-    expect(stranger.setCookie).toMatch(/^maillab_learner=/);
+    expect(stranger.body.learner.id).toBeNull();
+    expect(stranger.setCookie).toBeNull();
   });
 });
 

@@ -28,6 +28,8 @@ export interface BridgeDeps {
   limits?: Partial<BridgeLimits>;
   /** The client's address (behind a trusted proxy, the one it names), for the per-address cap. */
   clientAddress: (req: IncomingMessage) => string;
+  /** Same-origin check (scheme, host and port): a page of another site must not open terminals in a learner's name. */
+  sameOrigin: (req: IncomingMessage) => boolean;
   /** In a cluster: 'here', 'forwarded' to the node holding the sandbox, or a message to show instead. */
   route?: (req: IncomingMessage, socket: Duplex, head: Buffer, requester: Requester) => Promise<'here' | 'forwarded' | Bilingual>;
 }
@@ -49,18 +51,6 @@ export function dialHost(host: string): string {
   return host;
 }
 
-/** Same-origin check: a page of another site must not open terminals in a learner's name. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  const host = req.headers.host;
-  if (!origin || !host) return false;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
-
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}\n`);
 }
@@ -80,7 +70,7 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
     if (url.pathname !== TERMINAL_PATH) return refuse(socket, 404, 'Not Found');
-    if (!sameOrigin(req)) return refuse(socket, 403, 'Forbidden: terminals open only from the lab\'s own pages');
+    if (!deps.sameOrigin(req)) return refuse(socket, 403, 'Forbidden: terminals open only from the lab\'s own pages');
     void (async () => {
       const requester = await deps.requester(req).catch(() => undefined);
       if (!requester) return refuse(socket, 401, 'Unauthorized: log in to the lab first');

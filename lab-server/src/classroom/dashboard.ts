@@ -12,10 +12,10 @@ import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor, ProgressCell } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { clearCookie, INSTRUCTOR_COOKIE, instructorCookie, instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
+import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { verifyPassword } from './passwords.js';
-import { readCookie } from '../http/learner.js';
+import type { SessionCookies } from '../http/cookies.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
 const ACTIVE_MS = 5 * 60 * 1000;
@@ -26,6 +26,7 @@ export interface DashboardDeps {
   sandboxes: Sandboxes;
   catalog: ExerciseCatalog;
   logins: LoginThrottle;
+  cookies: SessionCookies;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
   /** Base URL learners open, for join links (known once the web server listens). */
@@ -63,10 +64,10 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const guarded =
     (route: InstructorRoute): Route =>
     async (req, res, _url, params) => {
-      const who = await instructorOf(req, deps.store);
+      const who = await instructorOf(req, deps.store, deps.cookies);
       if (!who) {
         req.resume();
-        return refuseNonInstructor(req, res, deps.learners);
+        return refuseNonInstructor(req, res, deps.learners, deps.cookies);
       }
       let klass: ClassInfo | undefined;
       if (params.id !== undefined) {
@@ -122,22 +123,22 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       if (!found || !outcome.ok) {
         return problem(res, 401, text('Wrong name or password. `maillab instructor add NAME` on the server creates an instructor.', '名字或密码错误。可在服务器上用 `maillab instructor add 名字` 创建教师账号。'));
       }
-      res.setHeader('set-cookie', instructorCookie(await deps.store.startInstructorSession(found.instructor.id)));
+      res.setHeader('set-cookie', deps.cookies.instructor(await deps.store.startInstructorSession(found.instructor.id)));
       await deps.store.audit(found.instructor.id, 'login', { from });
       sendJson(res, 200, { instructor: { name: found.instructor.name } });
     },
 
     'POST /api/instructor/logout': async (req, res) => {
       req.resume();
-      const token = readCookie(req, INSTRUCTOR_COOKIE);
+      const token = deps.cookies.instructorToken(req);
       if (token) await deps.store.endInstructorSession(token);
-      res.setHeader('set-cookie', clearCookie(INSTRUCTOR_COOKIE));
+      res.setHeader('set-cookie', deps.cookies.clearInstructor());
       sendJson(res, 200, { ok: true });
     },
 
     // An identity probe for the dashboard page: null rather than 401 when nobody is logged in.
     'GET /api/instructor/me': async (req, res) => {
-      const who = await instructorOf(req, deps.store);
+      const who = await instructorOf(req, deps.store, deps.cookies);
       sendJson(res, 200, { instructor: who ? { name: who.name } : null });
     },
 

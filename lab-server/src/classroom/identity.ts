@@ -4,30 +4,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text, type Text } from '../grading/feedback.js';
-import { LEARNER_COOKIE, readCookie } from '../http/learner.js';
+import type { SessionCookies } from '../http/cookies.js';
 import { sendJson } from '../http/server.js';
 import type { ClassroomStore, Instructor } from '../store/classroom.js';
 import type { Learner, LearnerStore } from '../store/learners.js';
 import type { LoginOutcome } from './loginThrottle.js';
 
-export const INSTRUCTOR_COOKIE = 'maillab_instructor';
-const TWELVE_HOURS = 12 * 3600;
-
-export function instructorCookie(token: string): string {
-  return `${INSTRUCTOR_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${TWELVE_HOURS}`;
-}
-
-export function clearCookie(name: string): string {
-  return `${name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
-}
-
-export async function instructorOf(req: IncomingMessage, store: ClassroomStore): Promise<Instructor | undefined> {
-  const token = readCookie(req, INSTRUCTOR_COOKIE);
+export async function instructorOf(req: IncomingMessage, store: ClassroomStore, cookies: SessionCookies): Promise<Instructor | undefined> {
+  const token = cookies.instructorToken(req);
   return token ? store.instructorByToken(token) : undefined;
 }
 
-export async function learnerOf(req: IncomingMessage, learners: LearnerStore): Promise<Learner | undefined> {
-  const token = readCookie(req, LEARNER_COOKIE);
+export async function learnerOf(req: IncomingMessage, learners: LearnerStore, cookies: SessionCookies): Promise<Learner | undefined> {
+  const token = cookies.learnerToken(req);
   return token ? learners.byToken(token) : undefined;
 }
 
@@ -36,8 +25,8 @@ export function problem(res: ServerResponse, status: number, message: Text): voi
 }
 
 /** 401 for nobody, 403 for a learner: instructor pages are not for learners. */
-export async function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, learners: LearnerStore): Promise<void> {
-  if (await learnerOf(req, learners)) {
+export async function refuseNonInstructor(req: IncomingMessage, res: ServerResponse, learners: LearnerStore, cookies: SessionCookies): Promise<void> {
+  if (await learnerOf(req, learners, cookies)) {
     return problem(res, 403, text('Only instructors can do this. Learners work on the lab and exercise pages.', '只有教师可以执行此操作。学生请使用实验台和练习页面。'));
   }
   problem(res, 401, text('Log in as an instructor first (on /instructor/).', '请先以教师身份登录（在 /instructor/ 页面）。'));

@@ -8,6 +8,7 @@ import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { LabMode } from '../world/access.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import type { SessionCookies } from '../http/cookies.js';
 import { learnerOf } from './identity.js';
 
 export interface MeDeps {
@@ -18,13 +19,14 @@ export interface MeDeps {
   /** Present in classroom mode. */
   store?: ClassroomStore;
   defaultSandbox: string;
+  cookies: SessionCookies;
   /** The host name and ports mail clients use for this lab (in a cluster: this node's). */
   mailServer?: () => { host: string; ports: Record<string, number> };
 }
 
 export function meRoute(deps: MeDeps): Route {
   return async (req, res) => {
-    const learner = await learnerOf(req, deps.learners);
+    const learner = await learnerOf(req, deps.learners, deps.cookies);
     // Not logged in (classroom mode): an answer, not an error, so pages can offer the join form.
     if (deps.mode === 'classroom' && !learner) {
       return sendJson(res, 200, { mode: deps.mode, learner: null, mailboxes: [], assignments: [] });

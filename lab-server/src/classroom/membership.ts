@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from '../grading/feedback.js';
 import { BodyError, readJson } from '../http/body.js';
-import { LEARNER_COOKIE, learnerCookie, readCookie } from '../http/learner.js';
+import type { SessionCookies } from '../http/cookies.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import type { LearnerStore } from '../store/learners.js';
 import { defaultWorld } from '../world/definition.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { clearCookie, labBusy, problem, refusedLogin, tooMany } from './identity.js';
+import { labBusy, problem, refusedLogin, tooMany } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
@@ -31,6 +31,7 @@ export interface MembershipDeps {
   /** Makes new learners' sandboxes one at a time. */
   joins: WorkQueue;
   logins: LoginThrottle;
+  cookies: SessionCookies;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
   /** Ends the browser terminals of a learner who logs out. */
@@ -109,7 +110,7 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
         throw err;
       }
       if (!joined) return nameTaken();
-      res.setHeader('set-cookie', learnerCookie(joined.token));
+      res.setHeader('set-cookie', deps.cookies.learner(joined.token));
       sendJson(res, 201, { learner: { displayName: c.displayName }, class: { name: klass.name }, mailboxes: joined.world.users.map((u) => ({ address: u.address, password: u.password })) });
     },
 
@@ -124,17 +125,17 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       if (!klass || !member || !outcome.ok) {
         return problem(res, 401, text('Join code, name or password is wrong. Check all three; your instructor can reset your access.', '加入码、名字或密码有误。请检查这三项；老师可以帮你重置。'));
       }
-      res.setHeader('set-cookie', learnerCookie(await deps.store.startLearnerSession(member.learnerId)));
+      res.setHeader('set-cookie', deps.cookies.learner(await deps.store.startLearnerSession(member.learnerId)));
       sendJson(res, 200, { learner: { displayName: c.displayName }, class: { name: klass.name } });
     },
 
     'POST /api/logout': async (req, res) => {
       req.resume();
-      const token = readCookie(req, LEARNER_COOKIE);
+      const token = deps.cookies.learnerToken(req);
       const learner = token ? await deps.learners.byToken(token) : undefined;
       if (token) await deps.store.endLearnerSession(token);
       if (learner) deps.endTerminals(learner.id);
-      res.setHeader('set-cookie', clearCookie(LEARNER_COOKIE));
+      res.setHeader('set-cookie', deps.cookies.clearLearner());
       sendJson(res, 200, { ok: true });
     },
   };

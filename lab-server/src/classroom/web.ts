@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ExerciseCatalog } from '../grading/exercises.js';
+import type { SessionCookies } from '../http/cookies.js';
 import { learnerResolver, terminalRequester } from '../http/learner.js';
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
@@ -39,6 +40,7 @@ export interface PeopleDeps {
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
   mailServer?: MeDeps['mailServer'];
+  cookies: SessionCookies;
 }
 
 export interface People {
@@ -50,17 +52,17 @@ export interface People {
 }
 
 export function people(deps: PeopleDeps): People {
-  const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox, ...(deps.mailServer ? { mailServer: deps.mailServer } : {}) });
+  const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox, cookies: deps.cookies, ...(deps.mailServer ? { mailServer: deps.mailServer } : {}) });
   if (deps.mode === 'single') {
     return {
       routes: { 'GET /api/me': me },
-      apiRequester: learnerResolver(deps.learners, deps.defaultSandbox),
-      terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox),
+      apiRequester: learnerResolver(deps.learners, deps.defaultSandbox, deps.cookies),
+      terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox, deps.cookies),
     };
   }
   const logins = new LoginThrottle(deps.limits);
   const loggedIn = async (req: IncomingMessage): Promise<Requester | undefined> => {
-    const learner = await learnerOf(req, deps.learners);
+    const learner = await learnerOf(req, deps.learners, deps.cookies);
     return learner ? { learnerId: learner.id, sandboxId: learner.sandboxId } : undefined;
   };
   return {
@@ -73,6 +75,7 @@ export function people(deps: PeopleDeps): People {
         joinLimit: new RateLimit(deps.rateLimits, deps.limits.joinsPerAddress, 10 * 60_000),
         joins: new WorkQueue(1, deps.limits.joinsWaiting),
         logins,
+        cookies: deps.cookies,
         clientAddress: deps.clientAddress,
         endTerminals: deps.endTerminals,
       }),
@@ -82,6 +85,7 @@ export function people(deps: PeopleDeps): People {
         sandboxes: deps.sandboxes,
         catalog: deps.catalog,
         logins,
+        cookies: deps.cookies,
         clientAddress: deps.clientAddress,
         publicUrl: deps.publicUrl,
         terminalOwners: deps.terminalOwners,

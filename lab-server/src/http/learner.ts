@@ -1,49 +1,34 @@
 /**
- * Who is asking: the learner cookie (httpOnly, SameSite=Lax) holds a random token; the store
- * keeps only its hash. A request without a valid cookie starts an anonymous learner, who in
- * single-learner mode works in the 'default' sandbox. The HTTP API and the terminal bridge both
- * ask here, so a learner's terminals and grades belong to the same sandbox.
+ * Who is asking in single-learner mode: the learner cookie (httpOnly) holds a random token; the
+ * store keeps only its hash. A browser without a valid cookie is a visitor: it reads (every
+ * exercise "new", no progress) and becomes a learner, in the 'default' sandbox, only with its
+ * first graded attempt, so requests that only read never create anything. The HTTP API and the
+ * terminal bridge both ask here, so a learner's terminals and grades belong to the same sandbox.
  */
 import type { IncomingMessage } from 'node:http';
 import type { LearnerStore } from '../store/learners.js';
-import type { Requester } from '../world/requester.js';
-
-export const LEARNER_COOKIE = 'maillab_learner';
-const ONE_YEAR = 365 * 24 * 3600;
+import { ANONYMOUS, type Requester } from '../world/requester.js';
+import type { SessionCookies } from './cookies.js';
 
 export type { Requester };
 
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function learnerCookie(token: string): string {
-  return `${LEARNER_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR}`;
-}
-
 /**
- * Returns the function that identifies a request's learner, creating an anonymous one (in
- * `defaultSandbox`) when the request carries no valid cookie.
+ * Returns the function that identifies a request's learner; without a valid cookie it is a
+ * visitor, whose startLearner() makes an anonymous learner in `defaultSandbox`.
  */
-export function learnerResolver(learners: LearnerStore, defaultSandbox: string): (req: IncomingMessage) => Promise<Requester> {
+export function learnerResolver(learners: LearnerStore, defaultSandbox: string, cookies: SessionCookies): (req: IncomingMessage) => Promise<Requester> {
   return async (req) => {
-    const token = readCookie(req, LEARNER_COOKIE);
+    const token = cookies.learnerToken(req);
     const known = token ? await learners.byToken(token) : undefined;
     if (known) return { learnerId: known.id, sandboxId: known.sandboxId };
-    const created = await learners.create({ sandboxId: defaultSandbox, anonymous: true });
-    return { learnerId: created.learner.id, sandboxId: created.learner.sandboxId, setCookie: learnerCookie(created.token) };
+    return {
+      learnerId: ANONYMOUS,
+      sandboxId: defaultSandbox,
+      startLearner: async () => {
+        const created = await learners.create({ sandboxId: defaultSandbox, anonymous: true });
+        return { learnerId: created.learner.id, sandboxId: created.learner.sandboxId, setCookie: cookies.learner(created.token) };
+      },
+    };
   };
 }
 
@@ -51,10 +36,10 @@ export function learnerResolver(learners: LearnerStore, defaultSandbox: string):
  * For the terminal bridge, which cannot set a cookie on a WebSocket upgrade: the cookie's
  * learner if there is one, otherwise the default sandbox without starting a new learner.
  */
-export function terminalRequester(learners: LearnerStore, defaultSandbox: string): (req: IncomingMessage) => Promise<Requester> {
+export function terminalRequester(learners: LearnerStore, defaultSandbox: string, cookies: SessionCookies): (req: IncomingMessage) => Promise<Requester> {
   return async (req) => {
-    const token = readCookie(req, LEARNER_COOKIE);
+    const token = cookies.learnerToken(req);
     const known = token ? await learners.byToken(token) : undefined;
-    return known ? { learnerId: known.id, sandboxId: known.sandboxId } : { learnerId: 'anonymous', sandboxId: defaultSandbox };
+    return known ? { learnerId: known.id, sandboxId: known.sandboxId } : { learnerId: ANONYMOUS, sandboxId: defaultSandbox };
   };
 }

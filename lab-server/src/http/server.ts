@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, sep } from 'node:path';
 import { createGzip } from 'node:zlib';
 import type { ProxyTrust } from './clientAddress.js';
+import type { SiteOrigin } from './origin.js';
+import { PagePolicies, setCommonHeaders } from './securityHeaders.js';
 import { limitWebServer, timeoutCheckInterval, type WebLimits } from './webLimits.js';
 
 /** A route handler; `params` holds the values of ":name" segments of its pattern. */
@@ -64,7 +66,7 @@ const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '
  * gzipped for browsers that accept it; Astro's hashed assets under /_astro/ are cached for
  * good, pages are revalidated so a rebuilt site shows at once.
  */
-async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res: ServerResponse, policies: PagePolicies): Promise<boolean> {
   let path: string;
   try {
     path = decodeURIComponent(url.pathname);
@@ -89,6 +91,7 @@ async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res:
     const gzip = COMPRESSIBLE.has(ext) && info.size > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     if (gzip) Object.assign(headers, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
     else headers['content-length'] = info.size;
+    if (ext === '.html') headers['content-security-policy'] = await policies.forFile(file, info);
     res.writeHead(200, headers);
     if (req.method === 'HEAD') {
       res.end();
@@ -105,32 +108,30 @@ async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res:
 
 /**
  * CSRF protection: a state-changing request sent by a browser carries Origin, and it must be
- * this site. Together with SameSite cookies this stops other sites acting in a user's name.
- * (Clients that are not browsers, like curl, send no Origin and are not at risk.)
+ * this site, scheme, host and port alike. Together with SameSite cookies this stops other sites
+ * acting in a user's name. (Clients that are not browsers, like curl, send no Origin and are
+ * not at risk.)
  */
-export function crossSite(req: IncomingMessage): boolean {
+export function crossSite(req: IncomingMessage, site: SiteOrigin): boolean {
   if (['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')) return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return false;
-  try {
-    return new URL(origin).host !== req.headers.host;
-  } catch {
-    return true;
-  }
+  return req.headers.origin !== undefined && !site.matches(req);
 }
 
 export interface WebOptions {
   limits: WebLimits;
   proxies: ProxyTrust;
+  site: SiteOrigin;
 }
 
 export function createWebServer(siteDir: string, routes: Record<string, Route>, options: WebOptions): Server {
+  const policies = new PagePolicies();
   const server = createServer({ connectionsCheckingInterval: timeoutCheckInterval(options.limits) }, (req, res) => {
+    setCommonHeaders(res);
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
     const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     void (async () => {
       try {
-        if (url.pathname.startsWith('/api/') && crossSite(req)) {
+        if (url.pathname.startsWith('/api/') && crossSite(req, options.site)) {
           req.resume();
           return sendJson(res, 403, { error: { en: 'Refused: this request came from another site. Use the lab\'s own pages.', 'zh-CN': '已拒绝：该请求来自其他网站。请使用实验室自己的页面。' } });
         }
@@ -138,7 +139,7 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
         if (url.pathname.startsWith('/api/')) {
           return sendJson(res, 404, { error: { en: 'No such API route.', 'zh-CN': '没有这个 API 路径。' } });
         }
-        if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(siteDir, url, req, res))) return;
+        if ((req.method === 'GET' || req.method === 'HEAD') && (await serveStatic(siteDir, url, req, res, policies))) return;
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Not found. Go back to the start page: /\n页面不存在，请回到首页：/\n');
       } catch (err) {

@@ -8,4 +8,12 @@ export interface Requester {
   sandboxId: string;
   /** Set when a new learner was started: send it as the Set-Cookie header. */
   setCookie?: string;
+  /**
+   * Present for a visitor (single mode, no valid cookie), whose learnerId is ANONYMOUS: nothing
+   * of theirs is stored yet. Makes them a learner, for the first thing worth recording.
+   */
+  startLearner?: () => Promise<Requester>;
 }
+
+/** The learner id of a browser that has no learner yet; no learner row ever has it. */
+export const ANONYMOUS = 'anonymous';

@@ -67,11 +67,12 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       return handler(req, res, who, params);
     };
   const lookup = (id: string | undefined): Exercise | undefined => (id ? deps.catalog.get(id) : undefined);
-  const progressOf = async (learnerId: string): Promise<Map<string, ExerciseProgress>> => new Map((await deps.learners.progress(learnerId)).map((p) => [p.exerciseId, p]));
+  // A visitor has recorded nothing yet.
+  const progressOf = async (who: Requester): Promise<Map<string, ExerciseProgress>> => new Map(who.startLearner ? [] : (await deps.learners.progress(who.learnerId)).map((p) => [p.exerciseId, p]));
 
   return {
     'GET /api/exercises': signedIn(async (_req, res, who) => {
-      const progress = await progressOf(who.learnerId);
+      const progress = await progressOf(who);
       reply(res, who, 200, {
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, kind: e.kind, title: e.title, ...progressView(progress.get(e.id)) })),
       });
@@ -80,13 +81,13 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
     'GET /api/exercises/:id': signedIn(async (_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
-      reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView((await progressOf(who.learnerId)).get(exercise.id)) });
+      reply(res, who, 200, { exercise: publicExercise(exercise), progress: progressView((await progressOf(who)).get(exercise.id)) });
     }),
 
     'GET /api/exercises/:id/solution': signedIn(async (_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
-      const p = (await progressOf(who.learnerId)).get(exercise.id);
+      const p = (await progressOf(who)).get(exercise.id);
       if (!p || (!p.passed && p.attempts < SOLUTION_AFTER_ATTEMPTS)) {
         const left = SOLUTION_AFTER_ATTEMPTS - (p?.attempts ?? 0);
         return problem(res, who, 403, text(`The solution opens after ${SOLUTION_AFTER_ATTEMPTS} attempts (${left} to go), or once you pass. Try the hints first.`, `尝试 ${SOLUTION_AFTER_ATTEMPTS} 次后（还差 ${left} 次）或通过后才能查看答案。先看看提示吧。`));
@@ -116,19 +117,22 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
       const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
       deps.onGraded?.(exercise.id, graded.passed);
-      const attempt = await deps.learners.recordAttempt({ learnerId: who.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
-      reply(res, who, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView((await progressOf(who.learnerId)).get(exercise.id)) });
+      // A visitor becomes a learner with the first attempt worth recording.
+      const learner = who.startLearner ? await who.startLearner() : who;
+      const attempt = await deps.learners.recordAttempt({ learnerId: learner.learnerId, exerciseId: exercise.id, answer: answer ?? null, passed: graded.passed, score: graded.score, feedback: graded.feedback });
+      reply(res, learner, 200, { ...graded, attempt: { id: attempt.id, at: attempt.createdAt }, progress: progressView((await progressOf(learner)).get(exercise.id)) });
     }),
 
     'GET /api/progress': signedIn(async (_req, res, who) => {
-      const learner = (await deps.learners.get(who.learnerId))!;
-      const progress = await progressOf(who.learnerId);
+      const learner = who.startLearner ? undefined : await deps.learners.get(who.learnerId);
+      const progress = await progressOf(who);
       const chapters = [...new Set(deps.catalog.list.map((e) => e.chapter))].map((chapter) => {
         const ids = deps.catalog.list.filter((e) => e.chapter === chapter).map((e) => e.id);
         return { chapter, total: ids.length, passed: ids.filter((id) => progress.get(id)?.passed).length };
       });
       reply(res, who, 200, {
-        learner: { id: learner.id, sandboxId: learner.sandboxId, anonymous: learner.anonymous },
+        // A visitor (nothing recorded yet) has no id.
+        learner: { id: learner?.id ?? null, sandboxId: who.sandboxId, anonymous: learner?.anonymous ?? true },
         summary: { total: deps.catalog.list.length, passed: deps.catalog.list.filter((e) => progress.get(e.id)?.passed).length },
         chapters,
         exercises: deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, ...progressView(progress.get(e.id)) })),
