@@ -414,6 +414,8 @@ async function backup(args: string[]): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Mail, passwords and keys: whatever the lab writes is for its own user only (0600, 0700).
+  process.umask(0o077);
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       process.stdout.write(USAGE);

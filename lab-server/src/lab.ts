@@ -2,6 +2,7 @@
  * Starts and stops the whole lab in one process: the sandboxes, the TLS certificate, every
  * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
  */
+import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { attachBridge, dialHost, type Bridge } from './bridge/bridge.js';
@@ -25,6 +26,7 @@ import { internalRoutes } from './cluster/internalRoutes.js';
 import { RateLimitCounters } from './store/rateLimits.js';
 import type { Database } from './store/sql.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
+import { makePrivate, PRIVATE_DIR } from './files/privateModes.js';
 import { AddressList } from './net/addressList.js';
 import { ConnectionCaps } from './net/connectionCaps.js';
 import { ProxyTrust } from './http/clientAddress.js';
@@ -95,6 +97,9 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const site = new SiteOrigin(config.publicUrl, proxies);
   const cookies = SessionCookies.forPublicUrl(config.publicUrl);
   const sandboxes = new Sandboxes(config.dataDir);
+  await mkdir(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
+  await makePrivate({ dirs: [config.dataDir] });
+  await sandboxes.makePrivate();
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
   const handoffs = new HandoffRegistry();

@@ -8,7 +8,7 @@ function view(newFiles: string[], curFiles: string[]): SandboxView {
     users: [
       {
         address: 'bob@example.com',
-        path: 'data/sandboxes/default/vhosts/example.com/bob',
+        path: 'vhosts/example.com/bob',
         folders: [{ name: 'INBOX', dir: '', new: newFiles.map((name) => ({ name, flags: '', size: 1 })), cur: curFiles.map((name) => ({ name, flags: '', size: 1 })), tmp: [] }],
       },
     ],

@@ -134,7 +134,7 @@ export class ImapSession implements SessionApi {
 
   /** Runs the session until the client logs out or goes away. */
   async run(): Promise<void> {
-    const next = this.plaintextAllowed ? 'Log in with: a1 LOGIN alice@example.com secret' : 'Send a1 STARTTLS first, then log in';
+    const next = this.plaintextAllowed ? this.scope.sandbox.hint('Log in with: a1 LOGIN alice@example.com secret') : 'Send a1 STARTTLS first, then log in';
     await this.out.status('OK', `${this.options.hostName} IMAP4rev1 MailLab ready. ${next}`, `CAPABILITY ${this.capabilities().join(' ')}`);
     try {
       while (this.state !== 'logout' && !this.aborted) {
@@ -194,7 +194,7 @@ export class ImapSession implements SessionApi {
     const tagAsCommand = tag.toUpperCase();
     if (COMMANDS.has(tagAsCommand) && (!name || !COMMANDS.has(name) || (tagAsCommand === 'UID' && COMMANDS.get(name)!.uidForm))) {
       const example = tagAsCommand === 'UID' && name ? `UID ${COMMANDS.get(name)?.example ?? 'FETCH 1:* FLAGS'}` : COMMANDS.get(tagAsCommand)!.example;
-      await this.out.status('BAD', `Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}`);
+      await this.out.status('BAD', this.scope.sandbox.hint(`Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}`));
       return;
     }
     if (!name) {
@@ -231,6 +231,8 @@ export class ImapSession implements SessionApi {
       }
     }
     if (this.aborted || done.sent) return;
+    // The server's own words (never mail): no demo password in a learner's sandbox.
+    if (done.status !== 'OK') done = { ...done, text: this.scope.sandbox.hint(done.text) };
     if (this.selected && this.state === 'selected') {
       const ok = await this.sendUpdates(!command.noExpungeUpdates);
       if (!ok) return;

@@ -4,7 +4,7 @@
  * objects the servers use (folderNames, sync), so it shows exactly what POP3 and IMAP see.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Mailbox } from './mailbox.js';
 
@@ -30,7 +30,7 @@ export interface MaildirFolderView {
 
 export interface MailboxView {
   address: string;
-  /** Where the Maildir is, relative to the working directory when it lies below it. */
+  /** Where the Maildir is inside the sandbox ("vhosts/example.com/bob"): never a server path. */
   path: string;
   folders: MaildirFolderView[];
 }
@@ -38,12 +38,6 @@ export interface MailboxView {
 export interface SandboxMaildirView {
   sandbox: string;
   users: MailboxView[];
-}
-
-/** A path as the learner would type it from where the lab was started. */
-export function displayPath(dir: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, dir);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
 }
 
 async function listTmp(dir: string): Promise<MaildirFileView[]> {
@@ -69,7 +63,7 @@ async function listTmp(dir: string): Promise<MaildirFileView[]> {
   return files.filter((f): f is MaildirFileView => f !== undefined);
 }
 
-export async function mailboxView(mailbox: Mailbox): Promise<MailboxView> {
+export async function mailboxView(mailbox: Mailbox, sandboxDir: string): Promise<MailboxView> {
   const folders: MaildirFolderView[] = [];
   for (const name of await mailbox.folderNames()) {
     const folder = mailbox.folder(name);
@@ -78,10 +72,10 @@ export async function mailboxView(mailbox: Mailbox): Promise<MailboxView> {
     for (const m of messages) view[m.dir].push({ name: m.fileName, uid: m.uid, flags: m.flags, size: m.size });
     folders.push(view);
   }
-  return { address: mailbox.address, path: displayPath(mailbox.dir), folders };
+  return { address: mailbox.address, path: relative(sandboxDir, mailbox.dir), folders };
 }
 
 export async function sandboxMaildirView(sandbox: Sandbox): Promise<SandboxMaildirView> {
-  const users = await Promise.all(sandbox.definition.users.map((user) => mailboxView(sandbox.mailbox(user))));
+  const users = await Promise.all(sandbox.definition.users.map((user) => mailboxView(sandbox.mailbox(user), sandbox.dir)));
   return { sandbox: sandbox.id, users };
 }

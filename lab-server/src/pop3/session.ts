@@ -156,7 +156,7 @@ export class Pop3Session {
     this.pendingUser = undefined;
     if (user === undefined) return this.err('Send USER first, then PASS. Try: USER alice@example.com');
     const password = args[0] ?? '';
-    if (password === '') return this.err('PASS needs the password. Try: PASS secret');
+    if (password === '') return this.err(this.scope.sandbox.hint('PASS needs the password. Try: PASS secret'));
     await this.login(user, password);
   }
 

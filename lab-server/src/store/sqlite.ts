@@ -5,7 +5,8 @@
  * processes (the `maillab` commands) out until it commits.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { dirname } from 'node:path';
 import { ConstraintViolation, type Database, type Param, type Sql } from './sql.js';
 
@@ -28,7 +29,13 @@ export class SqliteDatabase implements Database {
   ) {}
 
   static open(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
-    if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+    if (!options.readonly) {
+      mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR });
+      // Learners, password hashes and tokens: for this user only. SQLite gives the -wal and
+      // -shm files the database file's mode, so it is set before they are made.
+      closeSync(openSync(file, 'a', PRIVATE_FILE));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE);
+    }
     const db = new BetterSqlite3(file, options.readonly ? { readonly: true, fileMustExist: true } : {});
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
@@ -31,6 +32,7 @@ export async function loadTlsMaterial(dataDir: string, hostName: string, files: 
   const dir = join(dataDir, 'tls');
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
+  await makePrivate({ dirs: [dir], files: [keyPath] });
   try {
     return material(await readFile(keyPath, 'utf8'), await readFile(certPath, 'utf8'));
   } catch (err) {
@@ -50,8 +52,8 @@ export async function loadTlsMaterial(dataDir: string, hostName: string, files: 
       { name: 'subjectAltName', altNames: [{ type: 2, value: hostName }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
     ],
   });
-  await mkdir(dir, { recursive: true });
-  await writeFile(keyPath, pems.private, { mode: 0o600 });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+  await writeFile(keyPath, pems.private, { mode: PRIVATE_FILE });
   await writeFile(certPath, pems.cert);
   return material(pems.private, pems.cert);
 }

@@ -9,6 +9,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import type { Sandbox } from './sandbox.js';
 
 /** The selector the course uses: default._domainkey.example.com. */
@@ -44,7 +45,7 @@ export async function newDkimPrivateKey(bits = DKIM_KEY_BITS): Promise<string> {
 
 /** Creates the keys a sandbox is missing (all of them for a new sandbox); existing keys are kept. */
 export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
-  await mkdir(join(sandbox.dir, 'dkim'), { recursive: true, mode: 0o700 });
+  await mkdir(join(sandbox.dir, 'dkim'), { recursive: true, mode: PRIVATE_DIR });
   await Promise.all(
     sandbox.definition.domains.map(async (domain) => {
       const path = keyPath(sandbox, domain);
@@ -55,7 +56,7 @@ export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       // Written under a temporary name and renamed: a key file is whole or absent.
-      await writeFileAtomic(path, await newDkimPrivateKey(), 0o600);
+      await writeFileAtomic(path, await newDkimPrivateKey(), PRIVATE_FILE);
     }),
   );
 }

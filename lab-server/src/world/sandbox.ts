@@ -7,7 +7,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Mailbox } from '../maildir/mailbox.js';
-import { splitAddress, type WorldDefinition, type WorldUser } from './definition.js';
+import { DEFAULT_PASSWORD, splitAddress, type WorldDefinition, type WorldUser } from './definition.js';
+
+/** "\0alice@example.com\0secret" and "secret" in base64, as the demo world's examples spell them. */
+const DEMO_PLAIN_RESPONSE = Buffer.from(`\0alice@example.com\0${DEFAULT_PASSWORD}`).toString('base64');
+const DEMO_PASSWORD_BASE64 = Buffer.from(DEFAULT_PASSWORD).toString('base64');
 
 export type UserLookup = { user: WorldUser } | { error: 'unknown' | 'ambiguous' };
 
@@ -66,6 +70,24 @@ export class Sandbox {
     const wanted = Buffer.from(found.user.password, 'utf8');
     const same = given.length === wanted.length && timingSafeEqual(given, wanted);
     return same ? found.user : undefined;
+  }
+
+  /** True for the demo world, whose users all have the password "secret". */
+  get demoPasswords(): boolean {
+    return this.definition.users.every((u) => u.password === DEFAULT_PASSWORD);
+  }
+
+  /**
+   * A hint or greeting as shown in this sandbox. A learner's world has passwords of its own,
+   * so there the demo password ("secret", plainly or in base64) becomes a pointer to the
+   * lab page, where the learner's mailbox passwords are listed.
+   */
+  hint(text: string): string {
+    if (this.demoPasswords) return text;
+    return text
+      .replaceAll(DEMO_PLAIN_RESPONSE, '<base64 of "\\0alice@example.com\\0" and her password>')
+      .replaceAll(DEMO_PASSWORD_BASE64, '<the password in base64>')
+      .replace(new RegExp(`\\b${DEFAULT_PASSWORD}\\b`, 'g'), '<password from your lab page>');
   }
 
   /** The Maildir of a user of this sandbox. */

@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
 import { Sandbox } from './sandbox.js';
 import { seedMessages } from './seedMail.js';
@@ -73,10 +74,12 @@ export class Sandboxes {
     checkDefinition(definition);
     if (await this.exists(id)) return this.get(id);
     const dir = join(this.root, id);
-    await mkdir(dir, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     await this.seed(new Sandbox(id, dir, definition));
     // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
-    await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n');
+    // It holds the mailbox passwords: for this user only.
+    await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n', { mode: PRIVATE_FILE });
     const sandbox = await this.get(id);
     await this.onCreated?.(sandbox);
     return sandbox;
@@ -134,6 +137,15 @@ export class Sandboxes {
   /** Opens every sandbox on disk, so credentials can be looked up across them. */
   async loadAll(): Promise<void> {
     for (const id of await this.list()) await this.get(id).catch(() => undefined);
+  }
+
+  /** Mends the modes of a data dir made by an older version: sandboxes, passwords and keys private. */
+  async makePrivate(): Promise<void> {
+    await makePrivate({ dirs: [this.root] });
+    for (const id of await this.list()) {
+      const dir = join(this.root, id);
+      await makePrivate({ dirs: [dir, join(dir, 'dkim')], files: [join(dir, 'world.json'), ...(await filesIn(join(dir, 'dkim')))] });
+    }
   }
 
   async list(): Promise<string[]> {

@@ -1,0 +1,105 @@
+/**
+ * Files and words: the lab's data is private to its user (0600 files, 0700 folders, mended at
+ * start for an older data dir), the Maildir view names no server path, and inside a learner's
+ * sandbox no greeting, hint or exercise shows the demo password "secret".
+ */
+import { chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { python, run } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { TerminalClient } from '../helpers/terminal.js';
+
+let lab: TestLab;
+let base: string;
+let learnerCookie = '';
+let sandboxId = '';
+
+/** Octal modes as coreutils' stat prints them. */
+async function modes(paths: string[]): Promise<Record<string, string>> {
+  const r = await run('stat', ['-c', '%a %n', ...paths]);
+  return Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(l.indexOf(' ') + 1), l.slice(0, l.indexOf(' '))]));
+}
+
+function privatePaths(dataDir: string, sandbox: string): { dirs: string[]; files: string[] } {
+  const box = join(dataDir, 'sandboxes', sandbox);
+  return {
+    dirs: [dataDir, join(dataDir, 'sandboxes'), box, join(box, 'dkim'), join(dataDir, 'tls')],
+    files: [join(dataDir, 'maillab.sqlite'), join(box, 'world.json'), join(box, 'dkim', 'example.com.default.key'), join(box, 'dkim', 'otherdomain.com.default.key'), join(dataDir, 'tls', 'key.pem')],
+  };
+}
+
+async function expectPrivate(dataDir: string, sandbox: string): Promise<void> {
+  const { dirs, files } = privatePaths(dataDir, sandbox);
+  const seen = await modes([...dirs, ...files]);
+  for (const d of dirs) expect(seen[d], d).toBe('700');
+  for (const f of files) expect(seen[f], f).toBe('600');
+}
+
+beforeAll(async () => {
+  lab = await startTestLab({ mode: 'classroom' });
+  base = `http://127.0.0.1:${lab.httpPort}`;
+  lab.classroom.addInstructor('Ms Wang', await hashPassword('wang password 1'));
+  const login = await fetch(`${base}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ms Wang', password: 'wang password 1' }) });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const klass = (await (await fetch(`${base}/api/classes`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'Files' }) })).json()) as { class: { id: string; joinCode: string } };
+  const joined = await fetch(`${base}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: klass.class.joinCode, displayName: 'Ana', password: 'ana password' }) });
+  learnerCookie = (joined.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const members = (await (await fetch(`${base}/api/classes/${klass.class.id}`, { headers: { cookie } })).json()) as { learners: Array<{ sandboxId: string }> };
+  sandboxId = members.learners[0]!.sandboxId;
+}, 60_000);
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+describe('file modes', () => {
+  it('keeps the database, passwords and keys 0600 and their folders 0700', async () => {
+    await expectPrivate(lab.dataDir, sandboxId);
+    await expectPrivate(lab.dataDir, 'default');
+  });
+
+  it('mends a data dir that an older version left readable, when the lab starts', async () => {
+    const { dirs, files } = privatePaths(lab.dataDir, sandboxId);
+    await lab.stop();
+    for (const d of dirs) await chmod(d, 0o755);
+    for (const f of files) await chmod(f, 0o644);
+    lab = await startTestLab({ mode: 'classroom' }, lab.dataDir);
+    base = `http://127.0.0.1:${lab.httpPort}`;
+    await expectPrivate(lab.dataDir, sandboxId);
+  });
+});
+
+describe('what a learner sees', () => {
+  it('names Maildirs inside the sandbox, never by their server path', async () => {
+    const view = (await (await fetch(`${base}/api/maildir`, { headers: { cookie: learnerCookie } })).json()) as { users: Array<{ address: string; path: string }> };
+    expect(view.users.map((u) => u.path)).toEqual(['vhosts/example.com/alice', 'vhosts/example.com/bob', 'vhosts/otherdomain.com/carol']);
+    expect(JSON.stringify(view)).not.toContain(lab.dataDir);
+  });
+
+  it('never shows the demo password in a learner\'s sandbox: IMAP and POP3 greetings and hints, exercises', async () => {
+    const imap = await TerminalClient.open(lab.httpPort, 'imap', { cookie: learnerCookie });
+    const greeting = await imap.expect(/^\* OK .*\r\n/m);
+    expect(greeting).toContain('Log in with: a1 LOGIN alice@example.com <password from your lab page>');
+    const hints = [
+      await imap.send('a1 SELECT INBOX', /^a1 BAD .*\r\n/m),
+      await imap.send('LOGIN alice', /^\* BAD .*\r\n/m),
+      await imap.send('a2 AUTHENTICATE PLAIN !!', /^a2 BAD .*\r\n/m),
+    ];
+    imap.close();
+    const pop3 = await TerminalClient.open(lab.httpPort, 'pop3', { cookie: learnerCookie });
+    await pop3.expect(/^\+OK/m);
+    await pop3.send('USER alice', /^\+OK/m);
+    hints.push(await pop3.send('PASS', /^-ERR .*\r\n/m));
+    pop3.close();
+    for (const h of hints) expect(h).not.toMatch(/secret|c2VjcmV0|AHNlY3JldA/);
+    expect(hints[0]).toContain('<password from your lab page>');
+    const exercise = await (await fetch(`${base}/api/exercises/imap-flag`, { headers: { cookie: learnerCookie } })).text();
+    expect(exercise).not.toMatch(/\bsecret\b/);
+    expect(exercise).toContain('<password from your lab page>');
+
+    // The demo world (what port 143 from outside reaches) keeps its real password in the hints.
+    const r = await python("import imaplib\nm = imaplib.IMAP4('127.0.0.1', P['port'])\nprint(m.welcome.decode())", { port: lab.port('imap') });
+    expect(r.stdout).toContain('a1 LOGIN alice@example.com secret');
+  });
+});
