@@ -53,15 +53,17 @@ export function startBystander(step: () => Promise<void>, pauseMs = 20): Bystand
 
 /**
  * The learner next door was not held up: no errors, replies kept coming, the lab's event loop
- * was never busy for 100 ms at a stretch, and 95% of replies came within 200 ms (the rest may
- * wait for a CPU on a machine shared with other test runs, but never a second).
+ * was never busy for 100 ms at a stretch (what keeps replies within 200 ms on a machine of its
+ * own), 95% of replies within 500 ms and none over a second. The reply bounds leave room for
+ * waiting on a CPU when other test runs share the machine; a stalled lab misses them by far.
  */
 export function unhurt(report: BystanderReport): string[] {
   const problems: string[] = [];
+  const p95 = percentile(report.timesMs, 95);
   if (report.errors.length) problems.push(`errors: ${report.errors.slice(0, 3).join('; ')}`);
   if (report.replies < 3) problems.push(`only ${report.replies} replies`);
   if (report.loopBusyMs >= 100) problems.push(`event loop busy for ${Math.round(report.loopBusyMs)} ms`);
-  if (percentile(report.timesMs, 95) >= 200) problems.push(`95% of replies within ${Math.round(percentile(report.timesMs, 95))} ms`);
+  if (p95 >= 500) problems.push(`95% of replies within ${Math.round(p95)} ms`);
   if (report.worstMs >= 1000) problems.push(`a reply took ${Math.round(report.worstMs)} ms`);
   return problems;
 }

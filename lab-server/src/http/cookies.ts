@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 const ONE_YEAR = 365 * 24 * 3600;
 const TWELVE_HOURS = 12 * 3600;
 
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
+function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -27,11 +27,11 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
 }
 
 export class SessionCookies {
-  readonly learnerName: string;
-  readonly instructorName: string;
+  private readonly learnerName: string;
+  private readonly instructorName: string;
   private readonly flags: string;
 
-  constructor(readonly secure: boolean) {
+  constructor(secure: boolean) {
     const prefix = secure ? '__Host-' : '';
     this.learnerName = `${prefix}maillab_learner`;
     this.instructorName = `${prefix}maillab_instructor`;
