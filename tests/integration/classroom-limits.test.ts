@@ -123,8 +123,10 @@ describe('behind a trusted proxy, with the default limits', () => {
       ]);
       statuses.push(r.stdout);
     }
+    // Were the header believed, each try would be a new pair and all eight would be 401. (On a
+    // slow machine a try may come after its wait and be answered 401 again: hence "contains".)
     expect(statuses.slice(0, 5)).toEqual(['401', '401', '401', '401', '401']);
-    expect(statuses.slice(5)).toEqual(['429', '429', '429']);
+    expect(statuses.slice(5)).toContain('429');
     // The learner herself, through the proxy, is not affected.
     expect((await api('/api/login', { method: 'POST', from: NAT, body: { code: joinCode, displayName: 'Learner 4', password: 'password 4 ok' } })).status).toBe(200);
   });
