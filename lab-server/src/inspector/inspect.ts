@@ -5,9 +5,8 @@
  * message never holds up the event loop that serves everyone else.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { INLINE_BYTES, MIME_LIMITS } from '../imap/mime/limits.js';
-import { displayPath } from '../maildir/snapshot.js';
 import { parseName } from '../maildir/names.js';
 import { readAuthReport } from '../smtp/authReports.js';
 import { mailWorkers, movableBlock } from '../workers/pool.js';
@@ -73,7 +72,7 @@ export async function inspectMessage(sandbox: Sandbox, found: LocatedMessage): P
   const authReportId = lastHopId && (await readAuthReport(sandbox, lastHopId)) ? lastHopId : undefined;
   return {
     ...analysis,
-    location: { user: found.address, folder: found.folderName, uid: info.uid, uidValidity: folder.uidValidity, dir: info.dir, fileName: info.fileName, path: displayPath(path) },
+    location: { user: found.address, folder: found.folderName, uid: info.uid, uidValidity: folder.uidValidity, dir: info.dir, fileName: info.fileName, path: relative(sandbox.dir, path) },
     disk: {
       size: info.size,
       wireSize: info.wireSize,

@@ -23,6 +23,21 @@ export interface WorldDefinition {
 
 export const DEFAULT_PASSWORD = 'secret';
 
+/** "\0alice@example.com\0secret" and "secret" in base64, as the demo world's examples spell them. */
+const DEMO_PLAIN_RESPONSE = Buffer.from(`\0alice@example.com\0${DEFAULT_PASSWORD}`).toString('base64');
+const DEMO_PASSWORD_BASE64 = Buffer.from(DEFAULT_PASSWORD).toString('base64');
+
+/**
+ * A hint for a world with passwords of its own (a learner's): the demo password, plainly or in
+ * base64, becomes a pointer to the lab page, where the learner's mailbox passwords are listed.
+ */
+export function withoutDemoPassword(text: string): string {
+  return text
+    .replaceAll(DEMO_PLAIN_RESPONSE, '<base64 of "\\0alice@example.com\\0" and her password>')
+    .replaceAll(DEMO_PASSWORD_BASE64, '<the password in base64>')
+    .replace(new RegExp(`\\b${DEFAULT_PASSWORD}\\b`, 'g'), '<password from your lab page>');
+}
+
 export function defaultWorld(): WorldDefinition {
   return {
     hostName: 'mail.example.com',

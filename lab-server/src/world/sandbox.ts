@@ -7,11 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Mailbox } from '../maildir/mailbox.js';
-import { DEFAULT_PASSWORD, splitAddress, type WorldDefinition, type WorldUser } from './definition.js';
-
-/** "\0alice@example.com\0secret" and "secret" in base64, as the demo world's examples spell them. */
-const DEMO_PLAIN_RESPONSE = Buffer.from(`\0alice@example.com\0${DEFAULT_PASSWORD}`).toString('base64');
-const DEMO_PASSWORD_BASE64 = Buffer.from(DEFAULT_PASSWORD).toString('base64');
+import { DEFAULT_PASSWORD, splitAddress, withoutDemoPassword, type WorldDefinition, type WorldUser } from './definition.js';
 
 export type UserLookup = { user: WorldUser } | { error: 'unknown' | 'ambiguous' };
 
@@ -83,11 +79,7 @@ export class Sandbox {
    * lab page, where the learner's mailbox passwords are listed.
    */
   hint(text: string): string {
-    if (this.demoPasswords) return text;
-    return text
-      .replaceAll(DEMO_PLAIN_RESPONSE, '<base64 of "\\0alice@example.com\\0" and her password>')
-      .replaceAll(DEMO_PASSWORD_BASE64, '<the password in base64>')
-      .replace(new RegExp(`\\b${DEFAULT_PASSWORD}\\b`, 'g'), '<password from your lab page>');
+    return this.demoPasswords ? text : withoutDemoPassword(text);
   }
 
   /** The Maildir of a user of this sandbox. */

@@ -11,8 +11,8 @@ import { text, type Text } from '../../grading/feedback.js';
 import { publicExercise, type Exercise, type ExerciseCatalog } from '../../grading/exercises.js';
 import { answerShapeProblem, grade } from '../../grading/graders.js';
 import type { ExerciseProgress, LearnerStore } from '../../store/learners.js';
-import type { Sandbox } from '../../world/sandbox.js';
-import type { Sandboxes } from '../../world/sandboxes.js';
+import { withoutDemoPassword } from '../../world/definition.js';
+import { DEFAULT_SANDBOX, type Sandboxes } from '../../world/sandboxes.js';
 import { BodyError, readJson } from '../body.js';
 import type { Requester } from '../learner.js';
 import { sendJson, type Route } from '../server.js';
@@ -51,11 +51,15 @@ function progressView(p: ExerciseProgress | undefined): Record<string, unknown> 
   };
 }
 
-/** Every string inside a value, as shown in this sandbox (see Sandbox.hint): a learner's world has its own passwords. */
-function asShownIn<T>(sandbox: Sandbox, value: T): T {
-  if (sandbox.demoPasswords) return value;
+/**
+ * Every string inside a value, as shown in a sandbox: only the default (demo) world has the
+ * password "secret"; a learner's sandbox has generated ones (see withoutDemoPassword). Decided
+ * by id, so it needs no access to a sandbox another lab node may hold.
+ */
+function asShownIn<T>(sandboxId: string, value: T): T {
+  if (sandboxId === DEFAULT_SANDBOX) return value;
   const walk = (v: unknown): unknown =>
-    typeof v === 'string' ? sandbox.hint(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+    typeof v === 'string' ? withoutDemoPassword(v) : Array.isArray(v) ? v.map(walk) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
   return walk(value) as T;
 }
 
@@ -90,7 +94,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
     'GET /api/exercises/:id': signedIn(async (_req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, who, 404, unknownExercise(params.id ?? ''));
-      const shown = asShownIn(await deps.sandboxes.get(who.sandboxId), publicExercise(exercise));
+      const shown = asShownIn(who.sandboxId, publicExercise(exercise));
       reply(res, who, 200, { exercise: shown, progress: progressView((await progressOf(who)).get(exercise.id)) });
     }),
 
@@ -102,7 +106,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
         const left = SOLUTION_AFTER_ATTEMPTS - (p?.attempts ?? 0);
         return problem(res, who, 403, text(`The solution opens after ${SOLUTION_AFTER_ATTEMPTS} attempts (${left} to go), or once you pass. Try the hints first.`, `尝试 ${SOLUTION_AFTER_ATTEMPTS} 次后（还差 ${left} 次）或通过后才能查看答案。先看看提示吧。`));
       }
-      reply(res, who, 200, { solution: asShownIn(await deps.sandboxes.get(who.sandboxId), exercise.solution) });
+      reply(res, who, 200, { solution: asShownIn(who.sandboxId, exercise.solution) });
     }),
 
     'POST /api/exercises/:id/attempts': signedIn(async (req, res, who, params) => {
@@ -126,7 +130,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       if (shape) return problem(res, who, 400, shape);
       const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
       const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
-      if (sandbox) graded.feedback = asShownIn(sandbox, graded.feedback);
+      graded.feedback = asShownIn(who.sandboxId, graded.feedback);
       deps.onGraded?.(exercise.id, graded.passed);
       // A visitor becomes a learner with the first attempt worth recording.
       const learner = who.startLearner ? await who.startLearner() : who;
