@@ -1,6 +1,6 @@
 /**
  * The Content-Security-Policy in real Chromium: every kind of page (lessons with their mermaid
- * diagrams, the lab with xterm terminals, the world, the exercises, search, the instructor
+ * diagrams, the lab with xterm terminals, the world pages, the message inspector, the exercises, search, the instructor
  * dashboard and the join form) loads under a policy without 'unsafe-inline' scripts, reports
  * no violation, and every island hydrates.
  */
@@ -61,7 +61,7 @@ describe('single-learner pages under the policy', () => {
     }
   }, 240_000);
 
-  it('runs the lab\'s terminals, the world, the exercises and search without a violation', async () => {
+  it('runs the lab\'s terminals, the world, the inspector, the exercises and search without a violation', async () => {
     const w = await watchedPage(site.browser);
     await visit(w, site.url('/en/lab/?service=smtp'));
     const terminal = w.page.locator('.terminal[data-service="smtp"]');
@@ -71,14 +71,19 @@ describe('single-learner pages under the policy', () => {
     await w.page.keyboard.press('Enter');
     await expect.poll(() => terminal.locator('.xterm-rows').innerText(), { timeout: 10_000 }).toMatch(/250-/);
 
-    await visit(w, site.url('/world/'));
+    for (const page of ['/world/', '/world/zones/', '/world/messages/', '/world/faults/']) await visit(w, site.url(page));
+    // The message inspector and its tabs.
+    await visit(w, site.url('/en/inspect/?user=bob%40example.com&folder=INBOX&uid=1'));
+    await w.page.locator('[role="tabpanel"] :is(iframe, [data-text])').first().waitFor({ timeout: 15_000 });
+    await w.page.getByRole('tab', { name: 'MIME tree' }).click();
+    await w.page.locator('[data-bodystructure]').waitFor();
     await visit(w, site.url('/en/exercises/'));
     await visit(w, site.url('/en/exercises/dns-mx/'));
     await w.page.locator('.progress-mark:not([data-status="loading"])').waitFor();
     await visit(w, site.url('/en/search/'));
     await w.page.locator('#search-q').fill('DKIM');
     await expect.poll(() => w.page.locator('main a[href*="/lessons/"]').count()).toBeGreaterThan(0);
-    await clean(w, 'lab, world, exercises, search');
+    await clean(w, 'lab, world, inspector, exercises, search');
     await w.page.close();
   }, 120_000);
 });

@@ -27,8 +27,11 @@ export interface InspectorRouteDeps {
   metrics?: LabMetrics;
 }
 
-/** The frame's policy: nothing runs, nothing is fetched from the network, violations are reported. */
-export const FRAME_POLICY = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'; report-uri /csp-report";
+/**
+ * The frame's policy: nothing runs, nothing is fetched from the network, violations are
+ * reported; only the lab's own inspector page may frame it (every other answer refuses framing).
+ */
+export const FRAME_POLICY = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; report-uri /csp-report";
 
 function addressFrom(url: URL): MessageAddress | undefined {
   const q = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
@@ -85,6 +88,7 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy': FRAME_POLICY,
+        'x-frame-options': 'SAMEORIGIN',
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
         'cache-control': 'no-store',
