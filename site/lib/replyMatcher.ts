@@ -119,6 +119,20 @@ export class ReplyMatcher {
     else this.challenge = true;
   }
 
+  /**
+   * The data of SORT, THREAD and ESEARCH answers its own command: ESEARCH names the tag, SORT
+   * and THREAD go with the oldest open command of that name (the server answers in order).
+   * Other data lines are no reply.
+   */
+  private searchAnswer(line: string): Reply | undefined {
+    const m = /^\* (SORT|THREAD|ESEARCH)\b(?: \(TAG "([^"]*)"\))?/i.exec(line);
+    if (!m) return undefined;
+    if (m[2] !== undefined) return { command: this.tags.get(m[2]) ?? this.lastImap };
+    const verb = m[1]!.toUpperCase();
+    const open = [...this.tags.values()].filter((c) => verbOf('imap', c) === verb || (verbOf('imap', c) === 'UID' && c.trim().split(/\s+/)[2]?.toUpperCase() === verb));
+    return { command: open[0] ?? this.lastImap };
+  }
+
   private sentImap(line: string): void {
     const tag = line.trim().split(/\s+/)[0] ?? '';
     this.lastImap = line;
@@ -130,7 +144,7 @@ export class ReplyMatcher {
   private receivedImap(line: string): Reply | undefined {
     const m = /^(\S+) (OK|NO|BAD|BYE|PREAUTH)\b/i.exec(line);
     if (line.startsWith('+')) return { command: this.lastImap };
-    if (!m) return undefined;
+    if (!m) return this.searchAnswer(line);
     const tag = m[1]!;
     if (tag === '*') {
       const greeting = this.pending.length > 0;

@@ -55,6 +55,13 @@ export const IMAP_CODES: Record<string, Bilingual> = {
   'READ-ONLY': { en: 'Mailbox opened read-only (EXAMINE): nothing will change.', 'zh-CN': '邮箱以只读方式打开（EXAMINE）：不会改动任何内容。' },
   PERMANENTFLAGS: { en: 'Flags you can set that will be kept.', 'zh-CN': '可以设置并会被永久保存的标志。' },
   CAPABILITY: { en: 'What this server can do.', 'zh-CN': '服务器支持的功能列表。' },
+  BADCHARSET: { en: 'The server cannot search text in that charset; the list shows the ones it can (use UTF-8).', 'zh-CN': '服务器不支持用这个字符集搜索；后面的列表是它支持的（用 UTF-8 即可）。' },
+  BADURL: { en: 'That IMAP URL names nothing you may read: check the mailbox, UIDVALIDITY and UID in it.', 'zh-CN': '这个 IMAP URL 指向的内容不存在或你无权读取：检查其中的邮箱名、UIDVALIDITY 和 UID。' },
+  BADEVENT: { en: 'NOTIFY asked for an event this server cannot report; the list shows the ones it can.', 'zh-CN': 'NOTIFY 请求了服务器无法报告的事件；后面的列表是它支持的事件。' },
+  NOUPDATE: { en: 'The result is given once but will not be kept up to date: too many live searches (CANCELUPDATE one).', 'zh-CN': '结果只给一次，不会持续更新：实时搜索太多了（先用 CANCELUPDATE 取消一个）。' },
+  CLOSED: { en: 'The mailbox selected before is now closed; the lines that follow are about the new one.', 'zh-CN': '之前选中的邮箱已关闭；后面的行都属于新选中的邮箱。' },
+  'UNKNOWN-CTE': { en: 'A part uses a transfer encoding the server cannot decode: fetch it with BODY[...] instead of BINARY[...].', 'zh-CN': '某个部分使用了服务器无法解码的传输编码：请改用 BODY[...] 而不是 BINARY[...] 获取。' },
+  URLMECH: { en: 'The ways this server can authorize URLs (INTERNAL: it keeps the key itself).', 'zh-CN': '服务器支持的 URL 授权方式（INTERNAL：密钥由服务器自己保管）。' },
 };
 
 /** A well-formed example of each common IMAP command, shown when its arguments were not understood. */
@@ -71,4 +78,22 @@ export const IMAP_EXAMPLES: Record<string, string> = {
   MOVE: 'a8 MOVE 1 Archive',
   CREATE: 'a9 CREATE Archive',
   UID: 'a10 UID FETCH 1:* (FLAGS)',
+  SORT: 'a11 SORT (REVERSE DATE) UTF-8 ALL',
+  THREAD: 'a12 THREAD REFERENCES UTF-8 ALL',
+  ENABLE: 'a13 ENABLE IMAP4rev2',
+  NOTIFY: 'a14 NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (PERSONAL (MessageNew MessageExpunge))',
+  URLFETCH: 'a15 URLFETCH "imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=authuser:INTERNAL:…"',
+};
+
+/** What an untagged data line of the search extensions means, by its first word. */
+export const IMAP_DATA: Record<string, { en: string; 'zh-CN': string }> = {
+  SORT: { en: 'The matching messages in the order you asked for (numbers, or UIDs with UID SORT); the server did the sorting.', 'zh-CN': '按你要求的顺序列出的匹配邮件（序号；UID SORT 时是 UID）：排序由服务器完成。' },
+  THREAD: {
+    en: 'The messages grouped into conversations: each (…) is one thread, a number followed by another is its reply, and (…)(…) inside are parallel replies.',
+    'zh-CN': '按会话分组的邮件：每个 (…) 是一个会话，数字后面跟着的数字是它的回复，里面并列的 (…)(…) 是同一封邮件的多个回复。',
+  },
+  ESEARCH: {
+    en: 'The search result as a summary (ESEARCH): MIN and MAX are the first and last match, COUNT how many, ALL the matches as ranges like 2:5. TAG says which command it answers.',
+    'zh-CN': '摘要形式的搜索结果（ESEARCH）：MIN 和 MAX 是第一个和最后一个匹配，COUNT 是数量，ALL 用 2:5 这样的范围列出全部匹配。TAG 指明它回答的是哪条命令。',
+  },
 };

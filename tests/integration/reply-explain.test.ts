@@ -104,6 +104,21 @@ describe('reply explanations from real servers', () => {
     expect(tagged('a2').en).toMatch(/command a2 \(SELECT\) completed/);
   });
 
+  it('IMAP: the lesson\'s SORT, THREAD and ESEARCH answers are explained, each under its command', async () => {
+    const lines = ['a1 LOGIN alice@example.com secret', 'a2 SELECT INBOX', 'a3 SORT (REVERSE DATE) UTF-8 ALL', 'a4 THREAD REFERENCES UTF-8 ALL', 'a5 SEARCH RETURN (MIN MAX COUNT) FROM bob', 'a6 SORT (DATE) KOI8-R ALL', 'a9 LOGOUT'];
+    const replies = await session('imap', lab.port('imap'), lines, /^a9 OK/m);
+    const data = (word: string): Explained => replies.find((r) => r.line.startsWith(`* ${word} `))!;
+    expect(data('SORT')).toMatchObject({ line: '* SORT 3 2 1', command: 'a3 SORT (REVERSE DATE) UTF-8 ALL' });
+    expect(data('SORT').en).toMatch(/order you asked for/);
+    expect(data('THREAD')).toMatchObject({ line: '* THREAD (1)(2)(3)', command: 'a4 THREAD REFERENCES UTF-8 ALL' });
+    expect(data('THREAD').zh).toMatch(/会话/);
+    expect(data('ESEARCH').line).toBe('* ESEARCH (TAG "a5") MIN 2 MAX 2 COUNT 1');
+    expect(data('ESEARCH').en).toMatch(/COUNT how many/);
+    const refused = replies.find((r) => r.line.startsWith('a6 '))!;
+    expect(refused.line).toMatch(/^a6 NO \[BADCHARSET/);
+    expect(refused.en).toMatch(/use UTF-8/);
+  });
+
   it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {
     const replies = await session('pop3', lab.port('pop3'), ['USER bob', 'PASS secret', 'RTER 1', 'RETR 1', 'DELE 1', 'RSET', 'QUIT'], /signing off.*\r\n/);
     const by = (command: string): Explained => replies.find((r) => r.command === command)!;

@@ -19,6 +19,14 @@ describe('reply explanations', () => {
     expect(explainReply('imap', '* BAD Missing tag')?.en).toMatch(/starts with a tag/);
     expect(explainReply('imap', '* 3 EXISTS')).toBeUndefined();
   });
+  it('explains what SORT, THREAD and ESEARCH answer, and the extensions\' response codes', () => {
+    expect(explainReply('imap', '* SORT 4 3 2 1', 'a3 SORT (REVERSE DATE) UTF-8 ALL')?.en).toMatch(/order you asked for/);
+    expect(explainReply('imap', '* THREAD (1 4)(2)(3)', 'a4 THREAD REFERENCES UTF-8 ALL')?.['zh-CN']).toMatch(/会话/);
+    expect(explainReply('imap', '* ESEARCH (TAG "a5") MIN 1 MAX 4 COUNT 4', 'a5 SEARCH RETURN (MIN MAX COUNT) ALL')?.en).toMatch(/MIN and MAX are the first and last match/);
+    expect(explainReply('imap', 'a6 NO [BADCHARSET (US-ASCII UTF-8)] Charset "X" is not supported', 'a6 SORT (DATE) X ALL')?.en).toMatch(/use UTF-8/);
+    expect(explainReply('imap', 'a7 BAD Unknown sort criterion', 'a7 SORT (COLOUR) UTF-8 ALL')?.en).toMatch(/Example: a11 SORT \(REVERSE DATE\) UTF-8 ALL/);
+    expect(suggestVerb('imap', 'TRHEAD')).toBe('THREAD');
+  });
 });
 
 describe('did you mean', () => {
