@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { baseSubject, casemap, compareText } from '../../lab-server/src/imap/baseSubject.js';
 import { parseSentDate } from '../../lab-server/src/imap/dates.js';
-import { esearchResponse, orderedSet, readReturnOptions, savedPart } from '../../lab-server/src/imap/esearch.js';
+import { esearchResponse, readReturnOptions, savedPart } from '../../lab-server/src/imap/esearch.js';
+import { compactSet } from '../../lab-server/src/imap/sequenceSet.js';
 import { parseCommand } from '../../lab-server/src/imap/parser.js';
 import { ArgumentError } from '../../lab-server/src/imap/schema.js';
 import { parseSortProgram } from '../../lab-server/src/imap/sort.js';
@@ -129,7 +130,7 @@ describe('ESEARCH', () => {
   });
 
   it('keeps sorted order, with ascending runs as ranges', () => {
-    expect(orderedSet([5, 3, 4, 2, 1])).toBe('5,3:4,2,1');
+    expect(compactSet([5, 3, 4, 2, 1])).toBe('5,3:4,2,1');
   });
 
   it('saves only what MIN/MAX or PARTIAL returned unless COUNT asked for all', () => {

@@ -47,14 +47,19 @@ export function dayOf(date: Date): number {
  * what SENTON and friends compare, ignoring time and zone as RFC 3501 says).
  */
 export function sentDay(header: string): number | undefined {
-  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})/.exec(header);
-  if (!m) return undefined;
-  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
-  if (month === undefined) return undefined;
+  const parts = dateParts(header);
+  return parts && Math.floor(Date.UTC(parts.year, parts.month, parts.day) / DAY_MS);
+}
+
+/** Day, month, year (two-digit years as RFC 5322 §4.3 reads them), time and zone of a Date: header. */
+function dateParts(header: string): { day: number; month: number; year: number; time: [number, number, number]; zone?: string } | undefined {
+  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?:\s*([+-]\d{4}|[A-Za-z]{1,5}))?/.exec(header);
+  const month = m ? MONTH_INDEX.get(m[2]!.toLowerCase()) : undefined;
+  if (!m || month === undefined) return undefined;
   let year = Number(m[3]);
   if (year < 50) year += 2000;
   else if (year < 1000) year += 1900;
-  return Math.floor(Date.UTC(year, month, Number(m[1])) / DAY_MS);
+  return { day: Number(m[1]), month, year, time: [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)], zone: m[7] };
 }
 
 /** A SEARCH date for help texts: today as "1-Sep-2026". */
@@ -70,16 +75,11 @@ const NAMED_ZONES: Record<string, number> = { UT: 0, GMT: 0, Z: 0, EST: -300, ED
  * unknown zone counts as UTC, a missing time as midnight. Undefined when no date can be read.
  */
 export function parseSentDate(header: string): number | undefined {
-  const m = /(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?:\s*([+-]\d{4}|[A-Za-z]{1,5}))?/.exec(header);
-  if (!m) return undefined;
-  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
-  if (month === undefined) return undefined;
-  let year = Number(m[3]);
-  if (year < 50) year += 2000;
-  else if (year < 1000) year += 1900;
-  let [h, min, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-  if (h > 23 || min > 59 || s > 60) [h, min, s] = [0, 0, 0];
-  const zone = m[7];
+  const parts = dateParts(header);
+  if (!parts) return undefined;
+  // A time that cannot be is midnight (RFC 5256 §2.2).
+  const [h, min, s] = parts.time[0] > 23 || parts.time[1] > 59 || parts.time[2] > 60 ? [0, 0, 0] : parts.time;
+  const zone = parts.zone;
   const offset = zone === undefined ? 0 : /^[+-]/.test(zone) ? (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3))) * (zone[0] === '-' ? -1 : 1) : (NAMED_ZONES[zone.toUpperCase()] ?? 0);
-  return Date.UTC(year, month, Number(m[1]), h, min, s) - offset * 60_000;
+  return Date.UTC(parts.year, parts.month, parts.day, h, min, s) - offset * 60_000;
 }

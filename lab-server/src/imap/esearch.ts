@@ -6,6 +6,7 @@
 import type { Token } from './parser.js';
 import { ArgumentError, describe } from './schema.js';
 import { stringBytes } from './response.js';
+import { compactSet } from './sequenceSet.js';
 
 export interface ReturnOptions {
   min: boolean;
@@ -70,21 +71,6 @@ export function readReturnOptions(tokens: readonly Token[]): { options: ReturnOp
   return { options, rest: tokens.slice(2) };
 }
 
-/**
- * A list of numbers in the order given, with ascending runs written as ranges: 1:3,7,5 (a
- * SORT result keeps its order; a SEARCH result is ascending anyway).
- */
-export function orderedSet(numbers: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < numbers.length; ) {
-    let j = i;
-    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
-    parts.push(j === i ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
 /** The positions PARTIAL names, as a slice of the result. */
 export function partialOf<T>(result: readonly T[], [low, high]: [number, number]): T[] {
   return result.slice(low - 1, high);
@@ -100,10 +86,10 @@ export function esearchResponse(tag: string, uid: boolean, options: ReturnOption
   let line = `ESEARCH (TAG ${stringBytes(tag).toString('latin1')})${uid ? ' UID' : ''}`;
   if (min && ids.length > 0) line += ` MIN ${ids[0]}`;
   if (max && ids.length > 0) line += ` MAX ${ids[ids.length - 1]}`;
-  if (all && ids.length > 0) line += ` ALL ${orderedSet(ids)}`;
+  if (all && ids.length > 0) line += ` ALL ${compactSet(ids)}`;
   if (partial) {
     const part = partialOf(ids, partial);
-    line += ` PARTIAL (${partial[0]}:${partial[1]} ${part.length > 0 ? orderedSet(part) : 'NIL'})`;
+    line += ` PARTIAL (${partial[0]}:${partial[1]} ${part.length > 0 ? compactSet(part) : 'NIL'})`;
   }
   if (count) line += ` COUNT ${ids.length}`;
   return line;

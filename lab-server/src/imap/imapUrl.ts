@@ -6,6 +6,8 @@
  * or, within a session, the same from "/INBOX..." on. Mailbox names are UTF-8, %-escaped.
  */
 
+import type { PartialRange } from './partial.js';
+
 export interface ImapUrl {
   /** The text as given (URLAUTH tokens are computed on it, undecoded). */
   text: string;
@@ -17,7 +19,7 @@ export interface ImapUrl {
   uid: number;
   /** What stands after ;SECTION=, decoded: "1.2", "HEADER", "HEADER.FIELDS (SUBJECT)". */
   section?: string;
-  partial?: { start: number; length?: number };
+  partial?: PartialRange;
   expire?: Date;
   /** ";URLAUTH=<access>" and, when authorized, ":<mechanism>:<token>". */
   urlauth?: { access: string; mechanism?: string; token?: string; rump: string };

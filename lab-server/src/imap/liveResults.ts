@@ -5,12 +5,11 @@
  * flags changed or they are new; a REMOVEFROM for an expunged message goes out before the
  * EXPUNGE, while its number still names it.
  */
-import { orderedSet } from './esearch.js';
 import { stringBytes } from './response.js';
 import type { SearchKey } from './search.js';
 import { findMatches } from './searchMailbox.js';
 import type { SelectedMailbox } from './selected.js';
-import { SequenceSet } from './sequenceSet.js';
+import { compactSet, SequenceSet } from './sequenceSet.js';
 import { compareSorted, withSortValues, type SortCriterion, type Sorted } from './sort.js';
 
 /** Live results per session: enough for a webmail's views, bounded for everyone else. */
@@ -173,12 +172,12 @@ function head(live: Live): string {
  * position is still right when the client applies it.
  */
 function removals(live: Live, removed: Array<[number, number]>): string {
-  if (!live.sort) return `REMOVEFROM (0 ${orderedSet(removed.map(([, id]) => id).sort((a, b) => a - b))})`;
+  if (!live.sort) return `REMOVEFROM (0 ${compactSet(removed.map(([, id]) => id).sort((a, b) => a - b))})`;
   return `REMOVEFROM (${[...removed].reverse().map(([pos, id]) => `${pos} ${id}`).join(' ')})`;
 }
 
 /** ADDTO from [final position, id] pairs, first position first, so each lands where it belongs. */
 function additions(live: Live, added: Array<[number, number]>): string {
-  if (!live.sort) return `ADDTO (0 ${orderedSet(added.map(([, id]) => id).sort((a, b) => a - b))})`;
+  if (!live.sort) return `ADDTO (0 ${compactSet(added.map(([, id]) => id).sort((a, b) => a - b))})`;
   return `ADDTO (${added.map(([pos, id]) => `${pos} ${id}`).join(' ')})`;
 }

@@ -114,7 +114,10 @@ function bound(text: string): number {
   return n;
 }
 
-/** Writes ascending numbers compactly: [1,2,3,5] -> "1:3,5" (for COPYUID and APPENDUID). */
+/**
+ * Writes numbers compactly in the order given, ascending runs as ranges: [1,2,3,5] -> "1:3,5"
+ * (COPYUID, APPENDUID, ESEARCH); a sorted result keeps its order: [5,3,4] -> "5,3:4".
+ */
 export function compactSet(numbers: readonly number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < numbers.length; ) {

@@ -9,6 +9,7 @@ import type { ImapUrl } from './imapUrl.js';
 import { messageView, type MessageView } from './mime/cache.js';
 import { parseSection, sectionBytes, type Section } from './mime/sections.js';
 import { ImapSyntaxError, parseCommand } from './parser.js';
+import { cut } from './partial.js';
 import { ArgumentError } from './schema.js';
 import { accessAllows, tokenValid, URLAUTH_MECHANISM } from './urlauth.js';
 import type { WorldUser } from '../world/definition.js';
@@ -48,13 +49,8 @@ export async function resolveUrl(mailbox: Mailbox, url: ImapUrl): Promise<UrlTar
   const info = folder.get(url.uid);
   const view = info && (await messageView(folder, info));
   if (!view) return undefined;
-  let data = sectionBytes(view.wire, view.table, section);
-  if (!data) return undefined;
-  if (url.partial) {
-    const { start, length } = url.partial;
-    data = data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
-  }
-  return { view, section, data };
+  const data = sectionBytes(view.wire, view.table, section);
+  return data && { view, section, data: cut(data, url.partial) };
 }
 
 export interface UrlSession {

@@ -10,6 +10,7 @@ import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { formatInternalDate } from '../dates.js';
 import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
+import { cut, type PartialRange } from '../partial.js';
 import { messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
 import { parseSection, sectionBytes, type Section } from '../mime/sections.js';
 import type { Token } from '../parser.js';
@@ -19,13 +20,11 @@ import type { SequenceSet } from '../sequenceSet.js';
 
 type SimpleItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
 
-type Partial = { start: number; length?: number };
-
 export type FetchItem =
   | { kind: SimpleItem }
-  | { kind: 'section'; section: Section; peek: boolean; partial?: Partial; responseName: string }
+  | { kind: 'section'; section: Section; peek: boolean; partial?: PartialRange; responseName: string }
   /** BINARY[part] and BINARY.SIZE[part] (RFC 3516): the content decoded, or its size. */
-  | { kind: 'binary'; path: number[]; peek: boolean; partial?: Partial; responseName: string }
+  | { kind: 'binary'; path: number[]; peek: boolean; partial?: PartialRange; responseName: string }
   | { kind: 'binarySize'; path: number[]; responseName: string };
 
 const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
@@ -70,7 +69,7 @@ function parseItem(token: Token): FetchItem {
   throw new ArgumentError(`Unknown data item "${token.value.slice(0, 30)}". ${ITEM_HELP}`);
 }
 
-function parsePartial(text: string | undefined): Partial | undefined {
+function parsePartial(text: string | undefined): PartialRange | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d{1,10})(?:\.(\d{1,10}))?$/.exec(text);
   const start = Number(m?.[1]);
@@ -96,12 +95,6 @@ function parseBinaryItem(name: string, section: Token[], partialText: string | u
   }
   const partial = parsePartial(partialText);
   return { kind: 'binary', path, peek: name === 'BINARY.PEEK', partial, responseName: `BINARY[${label}]${partial ? `<${partial.start}>` : ''}` };
-}
-
-function cut(data: Buffer, partial: Partial | undefined): Buffer {
-  if (!partial) return data;
-  const { start, length } = partial;
-  return data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
 }
 
 /** Body sections always go out as literals: clients such as curl expect {n}. */

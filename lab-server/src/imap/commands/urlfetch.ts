@@ -9,6 +9,7 @@ import { contentLiteral } from '../binary.js';
 import { convert, laneOf, type UrlParts } from '../conversions.js';
 import { InvalidImapUrl, parseImapUrl, type ImapUrl } from '../imapUrl.js';
 import type { Token } from '../parser.js';
+import { cut } from '../partial.js';
 import { ok, stringBytes } from '../response.js';
 import { ArgumentError, describe, rest, textOf } from '../schema.js';
 import { authorizedMailbox, resolveUrl } from '../urlContent.js';
@@ -68,7 +69,7 @@ export default defineCommand({
       if (request.params.includes('BODYPARTSTRUCTURE')) items.push(Buffer.concat([Buffer.from('BODYPARTSTRUCTURE '), parts.structure ? Buffer.from(parts.structure) : NIL]));
       if (request.params.includes('BINARY')) {
         const data = partOnly ? (parts.binary ? Buffer.from(parts.binary) : undefined) : target.data;
-        items.push(Buffer.concat([Buffer.from('BINARY '), data ? contentLiteral(cutPartial(data, parsed!)) : NIL]));
+        items.push(Buffer.concat([Buffer.from('BINARY '), data ? contentLiteral(partOnly ? cut(data, parsed!.partial) : data) : NIL]));
       }
       if (request.params.includes('BODY')) items.push(Buffer.concat([Buffer.from('BODY '), contentLiteral(target.data)]));
       answers.push(Buffer.concat([url, Buffer.from(' ('), joined(items), Buffer.from(')')]));
@@ -84,9 +85,3 @@ function joined(parts: Buffer[]): Buffer {
   return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [Buffer.from(' '), p])));
 }
 
-/** ;PARTIAL= applies to what is sent, decoded or not. */
-function cutPartial(data: Buffer, url: ImapUrl): Buffer {
-  if (!url.partial) return data;
-  const { start, length } = url.partial;
-  return data.subarray(Math.min(start, data.length), length === undefined ? data.length : Math.min(data.length, start + length));
-}
