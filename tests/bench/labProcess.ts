@@ -13,11 +13,15 @@ export interface LabProcess {
   httpPort: number;
   dataDir: string;
   rssMb(): Promise<number>;
+  /** Stops the process (its data dir stays). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it and removes its data dir. */
   stop(): Promise<void>;
 }
 
-export async function startLabProcess(extraFlags: string[] = []): Promise<LabProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'maillab-bench-'));
+/** Starts a lab; with `dataDir`, on that data (a restart), else on a fresh one. */
+export async function startLabProcess(extraFlags: string[] = [], dataDir?: string): Promise<LabProcess> {
+  dataDir ??= await mkdtemp(join(tmpdir(), 'maillab-bench-'));
   const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -42,9 +46,13 @@ export async function startLabProcess(extraFlags: string[] = []): Promise<LabPro
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;
     },
-    async stop() {
-      child.kill('SIGTERM');
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
       await new Promise((r) => child.once('exit', r));
+    },
+    async stop() {
+      await this.kill();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -17,7 +17,7 @@ const results: Record<string, unknown> = {
 // The IMAP figures join when the IMAP server and its benchmark are present.
 const imapBench = new URL('./imap.ts', import.meta.url);
 if (existsSync(imapBench)) {
-  const { benchImap } = (await import(imapBench.href)) as { benchImap: () => Promise<Record<string, number>> };
+  const { benchImap } = (await import(imapBench.href)) as { benchImap: () => Promise<Record<string, unknown>> };
   results.imap = await benchImap();
 }
 results.bridge = await benchBridge();
