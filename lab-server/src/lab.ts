@@ -170,6 +170,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     ]);
     // Deliveries already accepted finish writing: nothing is left half-done.
     await Promise.allSettled([...inFlight]);
+    // Each folder's index file catches up with its log, so the next start opens folders without a look at their files.
+    await Promise.allSettled(sandboxes.loaded().map((s) => s.flushMailboxes()));
     await db.close();
   };
 

@@ -12,7 +12,7 @@
  *    the worst case, where the last reply waits for the work of the 199 before it.
  */
 import WebSocket from 'ws';
-import { startLabProcess, type LabProcess } from './labProcess.js';
+import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 
 const SESSIONS = 200;
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { startDovecot } from './dovecotProcess.js';
-import { startLabProcess, type LabProcess } from './labProcess.js';
+import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { mailboxFigures } from './mailboxFigures.js';
 
 async function labFigures(): Promise<Record<string, number>> {

@@ -9,7 +9,7 @@
 import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startLabProcess } from './labProcess.js';
+import { startLabProcess } from '../helpers/labProcess.js';
 import { smtpSource } from './smtpSource.js';
 
 function message10k(n: number): Buffer {

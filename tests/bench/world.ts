@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { buildQuery } from '../../lab-server/src/dns/wire.js';
-import { startLabProcess, type LabProcess } from './labProcess.js';
+import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 
 const QUESTIONS: Array<[string, string]> = [
   ['example.com', 'MX'],

@@ -97,7 +97,8 @@ M.logout()
 `);
     expect(out.append[1][0]).toMatch(/^\[APPENDUID \d+ 1\] APPEND completed: stored in "Drafts" as UID 1/);
     const [head, body] = out.fetch[1][0];
-    expect(head).toMatch(new RegExp(`^1 \\(FLAGS \\(\\\\Seen \\\\Draft\\) INTERNALDATE "\\d{2}-\\w{3}-2026 \\d{2}:\\d{2}:\\d{2} \\+0000" RFC822.SIZE ${out.size} BODY\\[\\] \\{${out.size}\\}$`));
+    // An appended message is \\Recent for the session that selects the folder next (RFC 3501).
+    expect(head).toMatch(new RegExp(`^1 \\(FLAGS \\(\\\\Seen \\\\Draft \\\\Recent\\) INTERNALDATE "\\d{2}-\\w{3}-2026 \\d{2}:\\d{2}:\\d{2} \\+0000" RFC822.SIZE ${out.size} BODY\\[\\] \\{${out.size}\\}$`));
     expect(body).toContain('Draft body, café');
     const drafts = await listMaildir(maildirPath(lab.dataDir, 'default', 'bob@example.com', 'Drafts'));
     expect(drafts.cur).toHaveLength(1);

@@ -39,15 +39,24 @@ describe('MaildirFolder additions for IMAP', () => {
     expect((await again.sync()).map((m) => m.uid)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('claims new/ messages once, so only one session reports them as \\Recent', async () => {
+  it('lets one session claim the \\Recent messages, moving new/ to cur/, and keeps the claim across a restart', async () => {
     const inbox = mailbox.inbox;
     for (let n = 0; n < 3; n++) await inbox.deliver(msg(n));
     await inbox.sync();
-    const [first, second] = await Promise.all([inbox.claimNew([1, 2, 3]), inbox.claimNew([1, 2, 3])]);
-    expect(first).toEqual([1, 2, 3]);
-    expect(second).toEqual([]);
+    expect(inbox.recentCount).toBe(3);
+    const [first, second] = await Promise.all([inbox.claimRecent(), inbox.claimRecent()]);
+    expect(first).toEqual({ from: 1, to: 4 });
+    expect(second).toEqual({ from: 4, to: 4 });
+    expect(inbox.recentCount).toBe(0);
     expect(await readdir(join(inbox.dir, 'new'))).toEqual([]);
-    expect((await inbox.sync()).map((m) => m.flags)).toEqual(['', '', '']);
+    expect((await inbox.sync()).map((m) => [m.dir, m.flags])).toEqual([['cur', ''], ['cur', ''], ['cur', '']]);
+    // A message APPENDed or copied in is \Recent too (RFC 3501), even though it goes to cur/.
+    await inbox.deliverAll([{ message: msg(9), flags: 'S' }]);
+    expect(inbox.recentCount).toBe(1);
+    const again = new Mailbox('alice@example.com', join(dir, 'alice')).inbox;
+    await again.sync();
+    expect(again.recentCount).toBe(1);
+    expect(again.firstRecentUid).toBe(4);
   });
 
   it('stores many flag changes in one pass, announcing each changed message once', async () => {
@@ -62,7 +71,7 @@ describe('MaildirFolder additions for IMAP', () => {
       { uid: 2, flags: '' }, // same flags: moved to cur/, no change event
       { uid: 99, flags: 'S' }, // no such message
     ]);
-    expect(stored.map((m) => [m.uid, m.flags])).toEqual([
+    expect(stored.stored.map((m) => [m.uid, m.flags])).toEqual([
       [1, 'FS'],
       [2, ''],
     ]);

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderChange } from '../../lab-server/src/maildir/folder.js';
 import { checkFolderName, InvalidFolderName, Mailbox } from '../../lab-server/src/maildir/mailbox.js';
 import { curName, parseName, uniqueBaseName } from '../../lab-server/src/maildir/names.js';
-import { UIDLIST_FILE } from '../../lab-server/src/maildir/uidlist.js';
+import { readUidList, UIDLIST_FILE } from '../../lab-server/src/maildir/uidlist.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -86,7 +86,11 @@ describe('MaildirFolder', () => {
     expect(second.inbox.uidValidity).toBe(validity);
     await second.inbox.deliver(Buffer.from('Subject: 4\n\n'));
     expect((await second.inbox.sync()).map((m) => m.uid)).toEqual([1, 2, 4]);
-    expect(await readFile(join(path, UIDLIST_FILE), 'utf8')).toMatch(new RegExp(`^1 V${validity} N5\\n1 `));
+    // The uid list is appended to: the header is as written first, the lines say the rest.
+    const list = await readUidList(path);
+    expect(list?.uidValidity).toBe(validity);
+    expect(list?.nextUid).toBe(5);
+    expect(await readFile(join(path, UIDLIST_FILE), 'utf8')).toMatch(new RegExp(`^1 V${validity} N1\\n1 `));
   });
 
   it('gives a UID to a file dropped into new/ by hand and notices files removed by hand', async () => {

@@ -1,6 +1,7 @@
 /**
- * IMAP flags and the Maildir letters that keep them (RFC 3501 §2.3.2). The store keeps only
- * the system flags; \Recent belongs to one session and is never stored; keywords are not kept.
+ * IMAP flags and the Maildir letters that keep them (RFC 3501 §2.3.2): system flags as the
+ * capital letters of the Maildir spec, keywords as letters a–z from the folder's
+ * dovecot-keywords list (maildir/keywords.ts). \Recent belongs to one session and is never stored.
  */
 import { IMAP_TO_MAILDIR } from '../maildir/names.js';
 import type { Token } from './parser.js';
@@ -25,7 +26,9 @@ export function hasFlag(letters: string, flag: (typeof SYSTEM_FLAGS)[number]): b
 export interface FlagChange {
   /** Maildir letters of the system flags named. */
   letters: string;
-  /** Keywords the client named; the Maildir cannot keep them. */
+  /** Keywords named ($Junk, $Forwarded, …), as the client spelled them. */
+  keywords: string[];
+  /** Flags that cannot be set (\Recent). */
   ignored: string[];
 }
 
@@ -34,6 +37,7 @@ export class InvalidFlag extends Error {}
 /** Reads a flag list "(\Seen \Flagged)" or bare flags into Maildir letters. */
 export function parseFlagTokens(tokens: readonly Token[]): FlagChange {
   let letters = '';
+  const keywords: string[] = [];
   const ignored: string[] = [];
   for (const token of tokens) {
     if (token.type !== 'atom' || token.section) throw new InvalidFlag('flags are words such as \\Seen or \\Flagged, not strings or lists');
@@ -44,12 +48,12 @@ export function parseFlagTokens(tokens: readonly Token[]): FlagChange {
       else if (name.toLowerCase() === '\\recent') ignored.push(name);
       else throw new InvalidFlag(`${name} is not a system flag. The system flags are ${SYSTEM_FLAGS.join(' ')}`);
     } else if (/^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/.test(name)) {
-      ignored.push(name);
+      keywords.push(name);
     } else {
       throw new InvalidFlag(`"${name}" is not a valid keyword`);
     }
   }
-  return { letters, ignored };
+  return { letters, keywords, ignored };
 }
 
 export function letterToFlag(letter: string): string | undefined {

@@ -30,7 +30,7 @@ export async function statusValues(folder: MaildirFolder, items: readonly Status
       case 'MESSAGES':
         return messages.length;
       case 'RECENT':
-        return messages.filter((m) => m.dir === 'new').length;
+        return folder.recentCount;
       case 'UIDNEXT':
         return folder.nextUid;
       case 'UIDVALIDITY':

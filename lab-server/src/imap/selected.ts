@@ -2,10 +2,14 @@
  * The selected mailbox as one session sees it: its own numbering of the messages (sequence
  * number -> UID), the flags it last told the client, and which messages are \Recent for it.
  * Other sessions, SMTP and POP3 change the folder underneath; `updates()` turns the difference
- * into EXISTS, EXPUNGE and FETCH FLAGS responses at the moments RFC 3501 allows.
+ * into EXISTS, EXPUNGE, FLAGS and FETCH FLAGS responses at the moments RFC 3501 allows.
+ *
+ * \Recent is kept as Dovecot keeps it: the folder remembers the first UID no read-write session
+ * has noticed; a read-write session that notices messages takes them as its own \Recent (and
+ * the folder moves past them), a read-only one only looks.
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../maildir/folder.js';
-import { imapFlags } from './flags.js';
+import { imapFlags, SYSTEM_FLAGS } from './flags.js';
 import { SequenceSet } from './sequenceSet.js';
 
 export interface SelectedMessage {
@@ -20,7 +24,10 @@ export class SelectedMailbox {
    * map: with 100 sessions on a 5,000-message mailbox, this is most of what a session holds.
    */
   private reported: string[] = [];
-  private recent = new Set<number>();
+  /** UID ranges [from, to) that are \Recent for this session. */
+  private recent: Array<[number, number]> = [];
+  /** The keyword list last sent in FLAGS. */
+  private keywordsVersion: number;
   private highestUid = 0;
   private changed = false;
   /** The folder's version when this view last matched it. */
@@ -44,16 +51,19 @@ export class SelectedMailbox {
     readonly name: string,
     readonly folder: MaildirFolder,
     readonly readOnly: boolean,
-  ) {}
+  ) {
+    this.keywordsVersion = folder.keywords.version;
+  }
 
   /** Opens a folder: a read-write open claims the messages in new/ as this session's \Recent. */
   static async open(name: string, folder: MaildirFolder, readOnly: boolean): Promise<SelectedMailbox> {
     const selected = new SelectedMailbox(name, folder, readOnly);
     folder.changes.on('change', selected.onChange);
     try {
-      const messages = await folder.sync();
-      await selected.noticeRecent(messages);
+      await folder.sync();
+      await selected.noticeRecent();
       for (const info of folder.list()) selected.add(info);
+      selected.keywordsVersion = folder.keywords.version;
       selected.changed = false;
       return selected;
     } catch (err) {
@@ -72,7 +82,9 @@ export class SelectedMailbox {
   }
 
   get recentCount(): number {
-    return this.recent.size;
+    let n = 0;
+    for (const [from, to] of this.recent) n += this.firstIndexAtLeast(to) - this.firstIndexAtLeast(from);
+    return n;
   }
 
   /** The UID the next delivered message will get. */
@@ -109,12 +121,33 @@ export class SelectedMailbox {
   }
 
   isRecent(uid: number): boolean {
-    return this.recent.has(uid);
+    return this.recent.some(([from, to]) => uid >= from && uid < to);
   }
 
-  /** The IMAP flags of a message as they are now, \Recent included. */
+  /** The IMAP flags of a message as they are now, \Recent and keywords included. */
   flagsOf(info: MessageInfo): string[] {
-    return imapFlags(info.flags, this.reportsRecent && this.recent.has(info.uid));
+    return [...imapFlags(info.flags, this.reportsRecent && this.isRecent(info.uid)), ...this.folder.keywords.namesOf(info.flags)];
+  }
+
+  /** The flags a client may see in this mailbox (FLAGS): the system flags and every keyword. */
+  flagList(): string[] {
+    return [...SYSTEM_FLAGS, ...this.folder.keywords.all()];
+  }
+
+  /**
+   * FLAGS (and PERMANENTFLAGS) again when a keyword was added since the client was last told,
+   * so it knows the new flag before a FETCH shows it.
+   */
+  flagListChanges(): string[] {
+    if (this.keywordsVersion === this.folder.keywords.version) return [];
+    this.keywordsVersion = this.folder.keywords.version;
+    const flags = this.flagList().join(' ');
+    return this.readOnly ? [`FLAGS (${flags})`] : [`FLAGS (${flags})`, `OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`];
+  }
+
+  /** A message expunged by another session that this session has not been told about yet. */
+  ghost(uid: number): MessageInfo | undefined {
+    return this.folder.expunged(uid);
   }
 
   /** Records that the client has been told these flags (by FETCH or STORE). */
@@ -180,22 +213,22 @@ export class SelectedMailbox {
         // Each EXPUNGE renumbers the messages after it, so later numbers shift down.
         lines.push(`${i + 1 - removed} EXPUNGE`);
         removed++;
-        this.recent.delete(uid);
       });
       if (removed > 0) {
         this.uids = kept;
         this.reported = keptFlags;
       }
     }
+    lines.push(...this.flagListChanges());
     const all = this.folder.list();
     let first = all.length;
     while (first > 0 && all[first - 1]!.uid > this.highestUid) first--;
     if (first < all.length) {
       const arrivals = all.slice(first);
-      await this.noticeRecent(arrivals);
+      await this.noticeRecent();
       for (const info of arrivals) this.add(info);
       lines.push(`${this.uids.length} EXISTS`);
-      if (this.reportsRecent) lines.push(`${this.recent.size} RECENT`);
+      if (this.reportsRecent) lines.push(`${this.recentCount} RECENT`);
     }
     this.uids.forEach((uid, i) => {
       const info = this.folder.get(uid);
@@ -215,14 +248,17 @@ export class SelectedMailbox {
   }
 
   /**
-   * Messages still in new/ are \Recent. A read-write session claims them (moves them to cur/),
-   * so no later session sees them as recent; a read-only one only looks, as Dovecot does.
+   * Takes the messages no read-write session has noticed as this session's \Recent: a
+   * read-write session claims them (and the folder moves their files from new/ to cur/), so no
+   * later session sees them as recent; a read-only one only looks, as Dovecot does.
    */
-  private async noticeRecent(messages: readonly MessageInfo[]): Promise<void> {
-    const fresh = messages.filter((m) => m.dir === 'new').map((m) => m.uid);
-    if (fresh.length === 0) return;
-    const recent = this.readOnly ? fresh : await this.folder.claimNew(fresh);
-    for (const uid of recent) this.recent.add(uid);
+  private async noticeRecent(): Promise<void> {
+    const range = this.readOnly ? { from: this.folder.firstRecentUid, to: this.folder.nextUid } : await this.folder.claimRecent();
+    const from = Math.max(range.from, this.highestUid + 1);
+    if (range.to <= from) return;
+    const last = this.recent.at(-1);
+    if (last && last[1] === from) last[1] = range.to;
+    else this.recent.push([from, range.to]);
   }
 
   private add(info: MessageInfo): void {

@@ -4,7 +4,9 @@
  */
 import { open, readdir, readFile, rm, stat, rename as renameDir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MaildirFolder } from './folder.js';
+import { MaildirFolder, type FolderContext } from './folder.js';
+import { copyMessages, moveMessages, type TransferResult } from './transfer.js';
+import { UidValidityCounter } from './uidValidity.js';
 
 /** The folders every mailbox starts with, and the IMAP special-use attribute of each. */
 export const STANDARD_FOLDERS = [
@@ -50,12 +52,16 @@ export function isInbox(name: string): boolean {
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
   private subscriptionQueue: Promise<unknown> = Promise.resolve();
+  private transferQueue: Promise<unknown> = Promise.resolve();
+  private readonly context: FolderContext;
 
   constructor(
     /** Full address, e.g. alice@example.com. */
     readonly address: string,
     readonly dir: string,
-  ) {}
+  ) {
+    this.context = { uidValidity: new UidValidityCounter(dir) };
+  }
 
   get inbox(): MaildirFolder {
     return this.folder('INBOX');
@@ -67,7 +73,7 @@ export class Mailbox {
     let folder = this.folders.get(key);
     if (!folder) {
       if (key !== 'INBOX') checkFolderName(key);
-      folder = new MaildirFolder(key, key === 'INBOX' ? this.dir : join(this.dir, `.${key}`));
+      folder = new MaildirFolder(key, key === 'INBOX' ? this.dir : join(this.dir, `.${key}`), this.context);
       this.folders.set(key, folder);
     }
     return folder;
@@ -145,17 +151,49 @@ export class Mailbox {
   async deleteFolder(name: string): Promise<void> {
     if (isInbox(name)) throw new InvalidFolderName(name, 'INBOX cannot be deleted');
     const folder = this.folder(name);
-    await rm(folder.dir, { recursive: true, force: true });
+    // Sessions that still hold the object must not write into a folder created later under the same name.
+    folder.retire();
     this.folders.delete(folder.name);
+    await rm(folder.dir, { recursive: true, force: true });
   }
 
-  /** Renames a folder on disk (its messages keep their UIDs). */
+  /** Renames a folder on disk (its messages keep their UIDs and its UIDVALIDITY). */
   async renameFolder(from: string, to: string): Promise<void> {
     if (isInbox(from) || isInbox(to)) throw new InvalidFolderName(from, 'INBOX cannot be renamed here');
     const source = this.folder(from);
     const target = this.folder(to);
+    await source.flush();
     await renameDir(source.dir, target.dir);
+    source.retire();
+    target.retire();
     this.folders.delete(source.name);
     this.folders.delete(target.name);
   }
+
+  /** Moves messages to another folder (IMAP MOVE): one atomic rename each. */
+  move(source: MaildirFolder, target: MaildirFolder, uids: readonly number[]): Promise<TransferResult> {
+    return moveMessages(this.transferLock, source, target, uids);
+  }
+
+  /** Copies messages to another folder (IMAP COPY) as hard links under new names. */
+  copy(source: MaildirFolder, target: MaildirFolder, uids: readonly number[]): Promise<TransferResult> {
+    return copyMessages(this.transferLock, source, target, uids);
+  }
+
+  /** The files were replaced (a sandbox reset): no folder object may write to them again. */
+  retire(): void {
+    for (const folder of this.folders.values()) folder.retire();
+    this.folders.clear();
+  }
+
+  /** Brings every open folder's index file up to date (at shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.folders.values()].map((f) => f.flush().catch(() => undefined)));
+  }
+
+  private readonly transferLock = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = this.transferQueue.then(work, work);
+    this.transferQueue = run.catch(() => undefined);
+    return run;
+  };
 }

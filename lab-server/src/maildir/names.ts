@@ -66,7 +66,10 @@ export function normaliseFlags(flags: string): string {
     .join('');
 }
 
-/** True if a directory entry could be a message (not a dot file or a temporary). */
+/**
+ * True if a directory entry could be a message: not a dot file, and no line break (the index
+ * and the uid list keep one name a line).
+ */
 export function looksLikeMessage(fileName: string): boolean {
-  return fileName.length > 0 && !fileName.startsWith('.') && !fileName.includes('/');
+  return fileName.length > 0 && !fileName.startsWith('.') && !/[/\r\n]/.test(fileName);
 }

@@ -1,9 +1,13 @@
 /**
  * The uid list of one Maildir folder, like Dovecot's dovecot-uidlist: UIDVALIDITY, the next
- * UID, and the UID given to each message base name. It makes UIDs (and so POP3 UIDLs)
- * survive restarts. Written whole to a temporary file, fsynced, then renamed over the old one.
+ * UID, and the UID given to each message base name. It is the authority on UIDs (the index is
+ * a cache that can be rebuilt from it and the files), so UIDs and POP3 UIDLs survive restarts.
+ *
+ * New UIDs are appended, and fsynced before any client is shown them or a file is renamed in
+ * under them; a base name listed twice takes its last UID (a message moved out and back
+ * again). The list is rewritten whole (atomically) only to drop the lines of messages long gone.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 
@@ -16,6 +20,7 @@ export interface UidList {
   uids: Map<string, number>;
 }
 
+/** The list, or undefined when it is missing or its header is damaged. */
 export async function readUidList(folderDir: string): Promise<UidList | undefined> {
   let text: string;
   try {
@@ -31,19 +36,37 @@ export async function readUidList(folderDir: string): Promise<UidList | undefine
   if (!header) return undefined;
   const uids = new Map<string, number>();
   let nextUid = Number(header[2]);
-  for (const line of lines.slice(1)) {
-    const m = /^(\d+) (.+)$/.exec(line);
-    if (!m) continue;
-    const uid = Number(m[1]);
-    uids.set(m[2]!, uid);
+  // The last element is what follows the final newline: empty, or a line cut short by a crash.
+  for (let i = 1; i < lines.length - 1; i++) {
+    const line = lines[i]!;
+    const space = line.indexOf(' ');
+    const uid = Number(line.slice(0, space));
+    if (space < 1 || !Number.isSafeInteger(uid) || uid < 1) continue;
+    uids.set(line.slice(space + 1), uid);
     if (uid >= nextUid) nextUid = uid + 1;
   }
   return { uidValidity: Number(header[1]), nextUid, uids };
 }
 
+function lineOf(base: string, uid: number): string {
+  return `${uid} ${base}\n`;
+}
+
+/** Writes the whole list (a new folder, or dropping the lines of expunged messages). */
 export async function writeUidList(folderDir: string, list: UidList): Promise<void> {
   const entries = [...list.uids].sort((a, b) => a[1] - b[1]);
-  const text =
-    `1 V${list.uidValidity} N${list.nextUid}\n` + entries.map(([base, uid]) => `${uid} ${base}\n`).join('');
+  const text = `1 V${list.uidValidity} N${list.nextUid}\n` + entries.map(([base, uid]) => lineOf(base, uid)).join('');
   await writeFileAtomic(join(folderDir, UIDLIST_FILE), text);
+}
+
+/** Appends UIDs given to base names and waits until they are on disk. */
+export async function appendUids(folderDir: string, entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  if (entries.length === 0) return;
+  const handle = await open(join(folderDir, UIDLIST_FILE), 'a');
+  try {
+    await handle.write(entries.map(([base, uid]) => lineOf(base, uid)).join(''), null, 'utf8');
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }

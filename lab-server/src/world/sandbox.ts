@@ -138,6 +138,12 @@ export class Sandbox {
 
   /** Drops cached folder state after the files were replaced (reset). */
   forgetMailboxes(): void {
+    for (const mailbox of this.mailboxes.values()) mailbox.retire();
     this.mailboxes.clear();
+  }
+
+  /** Writes every open folder's index file (at shutdown). */
+  async flushMailboxes(): Promise<void> {
+    await Promise.all([...this.mailboxes.values()].map((m) => m.flush()));
   }
 }

@@ -2,9 +2,13 @@
  * APPEND (RFC 3501 §6.3.11) with APPENDUID (RFC 4315), MULTIAPPEND (RFC 3502: several messages,
  * all stored or none), BINARY literal8 messages (RFC 3516) and CATENATE (RFC 4469: a message
  * built from text and parts of messages already here). With flags a message lands in cur/
- * (APPEND to Sent writes .Sent/cur/...:2,S).
+ * (APPEND to Sent writes .Sent/cur/...:2,S), keywords as letters beside the flags; each is
+ * \Recent for the next session that selects the folder.
  */
+import type { MaildirFolder } from '../../maildir/folder.js';
+import { TooManyKeywords } from '../../maildir/keywords.js';
 import { CommandFailed, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { messageSummary } from '../mime/cache.js';
 import { parseAppend, type AppendMessage } from '../appendArgs.js';
 import { convert, laneOf } from '../conversions.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
@@ -20,6 +24,16 @@ function flagsOf(message: AppendMessage): FlagChange {
     return parseFlagTokens(message.flagTokens);
   } catch (err) {
     if (err instanceof InvalidFlag) throw new ArgumentError(err.message);
+    throw err;
+  }
+}
+
+/** The letters of a message's keywords in the target folder, added to its dovecot-keywords if new. */
+async function keywordLetters(target: MaildirFolder, flags: FlagChange): Promise<string> {
+  try {
+    return await target.keywords.lettersFor(flags.keywords);
+  } catch (err) {
+    if (err instanceof TooManyKeywords) throw new CommandFailed(no(`${err.message}. Append it without that keyword`, 'LIMIT'));
     throw err;
   }
 }
@@ -69,11 +83,17 @@ export default defineCommand({
       if (bytes.length > session.maxMessageSize) return no(`The message is larger than the ${session.maxMessageSize} octets this server accepts`, 'TOOBIG');
       // A literal8 may hold NULs and bare line ends: such parts are kept base64-encoded.
       const stored = binary ? ((await convert<Uint8Array | null>('storableMessage', [bytes], laneOf(session.mailbox!.dir))) ?? bytes) : bytes;
-      items.push({ message: Buffer.from(stored), flags: flags[i]!.letters, internalDate: message.date });
+      items.push({ message: Buffer.from(stored), flags: flags[i]!.letters + (await keywordLetters(target, flags[i]!)), internalDate: message.date });
     }
     const uids = await target.deliverAll(items);
+    // As Dovecot caches fields at save time: the ENVELOPE is known even if another session
+    // expunges the message before anyone fetches it.
+    for (const uid of uids) {
+      const info = target.get(uid);
+      if (info) await messageSummary(target, info);
+    }
     const ignoredFlags = [...new Set(flags.flatMap((f) => f.ignored))];
-    const ignored = ignoredFlags.length > 0 ? ` (${ignoredFlags.join(' ')} ignored: only system flags are kept)` : '';
+    const ignored = ignoredFlags.length > 0 ? ` (${ignoredFlags.join(' ')} ignored: the server sets \\Recent)` : '';
     const what = uids.length === 1 ? `as UID ${uids[0]}` : `as UIDs ${compactSet(uids)}`;
     return ok(`APPEND completed: stored in "${shown(name)}" ${what}${ignored}`, `APPENDUID ${target.uidValidity} ${compactSet(uids)}`);
   },

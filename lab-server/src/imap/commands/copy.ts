@@ -1,48 +1,33 @@
 /**
- * COPY (RFC 3501 §6.4.7) with COPYUID (RFC 4315): copies keep their flags and internal date
- * and get new UIDs in the target, in the order of the originals.
+ * COPY (RFC 3501 §6.4.7) with COPYUID (RFC 4315): copies keep their flags, keywords and
+ * internal date and get new UIDs in the target, in the order of the originals. The store makes
+ * each copy a hard link, so no message is read or written.
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
+import type { TransferResult } from '../../maildir/transfer.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { bad, ok, type Completion } from '../response.js';
 import { mailboxName, sequenceSet } from '../schema.js';
 import { compactSet, type SequenceSet } from '../sequenceSet.js';
 import { existingFolder, shown } from './common.js';
 
-export interface CopyResult {
+export interface CopyResult extends TransferResult {
   target: MaildirFolder;
-  from: number[];
-  to: number[];
 }
 
-const BATCH = 100;
-
-/** Copies the messages a set names into a mailbox; a missing target gets NO [TRYCREATE]. */
-export async function copyMessages(ctx: CommandContext, set: SequenceSet, name: string): Promise<CopyResult | Completion> {
+/** Copies (or moves) the messages a set names into a mailbox; a missing target gets NO [TRYCREATE]. */
+export async function transferMessages(ctx: CommandContext, set: SequenceSet, name: string, how: 'copy' | 'move'): Promise<CopyResult | Completion> {
   const { session, tag, uid } = ctx;
   const target = await existingFolder(session, name, tag, 'TRYCREATE');
   const selected = session.selected!;
   const found = selected.resolve(set, uid);
   if (!Array.isArray(found)) {
-    return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages. Try: ${tag} COPY 1 ${name === 'INBOX' ? 'Trash' : 'INBOX'}`);
+    return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages. Try: ${tag} ${how.toUpperCase()} 1 ${name === 'INBOX' ? 'Trash' : 'INBOX'}`);
   }
-  const from: number[] = [];
-  const to: number[] = [];
-  for (let i = 0; i < found.length; i += BATCH) {
-    const items = [];
-    const sources: number[] = [];
-    for (const { uid: u } of found.slice(i, i + BATCH)) {
-      const info = selected.info(u);
-      const message = info && (await selected.folder.read(u));
-      if (!info || !message) continue;
-      items.push({ message, flags: info.flags, internalDate: info.internalDate });
-      sources.push(u);
-    }
-    if (items.length === 0) continue;
-    from.push(...sources);
-    to.push(...(await target.deliverAll(items)));
-  }
-  return { target, from, to };
+  const uids = found.map((m) => m.uid);
+  const mailbox = session.mailbox!;
+  const result = how === 'copy' ? await mailbox.copy(selected.folder, target, uids) : await mailbox.move(selected.folder, target, uids);
+  return { target, ...result };
 }
 
 export function copyUidCode(result: CopyResult): string | undefined {
@@ -57,7 +42,7 @@ export default defineCommand({
   example: 'COPY 1:2 Trash',
   uidForm: true,
   async handle(ctx, [set, name]) {
-    const result = await copyMessages(ctx, set, name);
+    const result = await transferMessages(ctx, set, name, 'copy');
     if (!('target' in result)) return result;
     return ok(`COPY completed: ${result.from.length} messages copied to "${shown(name)}"`, copyUidCode(result));
   },

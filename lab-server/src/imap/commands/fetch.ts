@@ -131,17 +131,19 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       .map(({ uid }) => selected.info(uid))
       .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
       .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
-    if (changes.length > 0) for (const info of await selected.folder.storeFlags(changes)) seenNow.add(info.uid);
+    if (changes.length > 0) for (const info of (await selected.folder.storeFlags(changes)).stored) seenNow.add(info.uid);
   }
 
-  let missing = 0;
+  // A message another session expunged is answered from what is still known (its UID and
+  // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
+  let expunged = false;
   let unknownEncoding: string | undefined;
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
     await turn();
     const batch = await Promise.all(
       found.slice(i, i + READ_AHEAD).map(async ({ seq, uid }): Promise<Loaded> => {
-        const info = selected.info(uid);
+        const info = selected.info(uid) ?? selected.ghost(uid);
         const loaded: Loaded = { seq, uid, info };
         if (!info) return loaded;
         if (needSummary) loaded.summary = await messageSummary(selected.folder, info);
@@ -151,26 +153,29 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
     );
     for (const message of batch) {
       const { info } = message;
-      if (!info || (needSummary && !message.summary) || (needView && !message.view)) {
-        missing++;
-        continue;
-      }
+      if (!info || !selected.info(message.uid)) expunged = true;
       const parts: Buffer[] = [];
       let flagsSent = false;
       for (const item of items) {
+        const fromView = 'responseName' in item;
+        const missing = !info || (fromView ? !message.view : ['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.kind) && !message.summary);
+        if (missing && item.kind !== 'UID') {
+          parts.push(Buffer.from(fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`));
+          continue;
+        }
         switch (item.kind) {
           case 'UID':
-            parts.push(Buffer.from(`UID ${info.uid}`));
+            parts.push(Buffer.from(`UID ${message.uid}`));
             break;
           case 'FLAGS':
-            parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
+            parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info!).join(' ')})`));
             flagsSent = true;
             break;
           case 'INTERNALDATE':
-            parts.push(Buffer.from(`INTERNALDATE "${formatInternalDate(info.internalDate)}"`));
+            parts.push(Buffer.from(`INTERNALDATE "${formatInternalDate(info!.internalDate)}"`));
             break;
           case 'RFC822.SIZE':
-            parts.push(Buffer.from(`RFC822.SIZE ${info.wireSize}`));
+            parts.push(Buffer.from(`RFC822.SIZE ${info!.wireSize}`));
             break;
           case 'ENVELOPE':
             parts.push(Buffer.concat([Buffer.from('ENVELOPE '), message.summary!.envelope]));
@@ -199,20 +204,18 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
         }
       }
       // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
-      if (seenNow.has(info.uid) && !flagsSent) {
+      if (info && seenNow.has(info.uid) && !flagsSent) {
         parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
         flagsSent = true;
       }
-      if (flagsSent) selected.noteReported(info.uid, info.flags);
+      if (info && flagsSent) selected.noteReported(info.uid, info.flags);
       await ctx.out.untagged(Buffer.concat([Buffer.from(`${message.seq} FETCH (`), ...joinWithSpaces(parts), Buffer.from(')')]));
     }
   }
   if (unknownEncoding !== undefined) {
     return no(`A part uses the transfer encoding "${unknownEncoding.slice(0, 30)}", which the server cannot decode: fetch it with BODY[...] instead`, 'UNKNOWN-CTE');
   }
-  if (missing > 0 && !ctx.uid) {
-    return no(`Some of the requested messages were expunged by another session (${missing}). Send NOOP to see which`, 'EXPUNGEISSUED');
-  }
+  if (expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
 }
 

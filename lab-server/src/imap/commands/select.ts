@@ -3,7 +3,7 @@
  * \Recent count, first unseen message, UIDVALIDITY and UIDNEXT. EXAMINE shares this.
  */
 import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
-import { hasFlag, SYSTEM_FLAGS } from '../flags.js';
+import { hasFlag } from '../flags.js';
 import { ok, type Completion } from '../response.js';
 import { mailboxName } from '../schema.js';
 import { folderOf } from './common.js';
@@ -16,12 +16,12 @@ export async function openMailbox({ session, out }: CommandContext, name: string
   if (wasSelected && session.imap4rev2) await out.untagged('OK [CLOSED] The previous mailbox is closed');
   folderOf(session, name);
   const selected = await session.select(name, readOnly);
-  const flags = SYSTEM_FLAGS.join(' ');
+  const flags = selected.flagList().join(' ');
   await out.untagged(`FLAGS (${flags})`);
   await out.untagged(
     readOnly
       ? 'OK [PERMANENTFLAGS ()] Read-only: EXAMINE does not change flags'
-      : `OK [PERMANENTFLAGS (${flags})] These flags are kept in the file names; keywords cannot be stored`,
+      : `OK [PERMANENTFLAGS (${flags} \\*)] Flags are kept in the file names; \\* means new keywords may be created`,
   );
   await out.untagged(`${selected.exists} EXISTS`);
   // IMAP4rev2 dropped \Recent and the UNSEEN code (RFC 9051 appendix E).

@@ -1,6 +1,7 @@
 /**
- * A lab server in its own process, as a user runs it (`maillab serve`), on free ports, for
- * benchmarks: the client load stays outside the server's event loop.
+ * A lab server in its own process, as a user runs it (`maillab serve`), on free ports: for
+ * benchmarks (the client load stays outside the server's event loop) and for tests that kill
+ * it (kill -9) and start it again on the same data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -34,6 +35,11 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
     });
     child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}`)));
   });
+  const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await new Promise((r) => child.once('exit', r));
+  };
   const ports: Record<string, number> = {};
   for (const m of out.matchAll(/^([\w-]+)\s+\d+\s+(\d+)\s/gm)) ports[m[1]!] = Number(m[2]);
   const httpPort = Number(/http:\/\/[^:]+:(\d+)\//.exec(out)?.[1]);
@@ -46,13 +52,9 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;
     },
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await new Promise((r) => child.once('exit', r));
-    },
+    kill,
     async stop() {
-      await this.kill();
+      await kill();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,66 @@
+/**
+ * Writing one message file the Maildir way: into tmp/ first, fsynced, then renamed into new/
+ * (or cur/ with flags, as IMAP APPEND does). A crash leaves at worst a file in tmp/, never a
+ * half-written message in new/ or cur/.
+ */
+import { open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MaildirSubdir } from './message.js';
+import { curName, uniqueBaseName } from './names.js';
+import { toStored, wireSize } from './wire.js';
+
+export interface WrittenFile {
+  base: string;
+  dir: MaildirSubdir;
+  fileName: string;
+  size: number;
+  wireSize: number;
+  mtimeMs: number;
+}
+
+export interface DeliverOptions {
+  internalDate?: Date;
+}
+
+/** A message ready to be written: its stored bytes (LF line ends) and its base name. */
+export interface PreparedMessage {
+  stored: Buffer;
+  base: string;
+  wireSize: number;
+  internalDate?: Date;
+}
+
+export function prepareMessage(message: Buffer, internalDate?: Date): PreparedMessage {
+  const stored = toStored(message);
+  const size = wireSize(stored);
+  return { stored, base: uniqueBaseName(stored.length, size, internalDate?.getTime()), wireSize: size, internalDate };
+}
+
+/**
+ * Writes a prepared message into the folder at `folderDir`: into new/, or into cur/ when
+ * `flags` is given (even empty).
+ */
+export async function writeMessageFile(folderDir: string, message: PreparedMessage, flags?: string): Promise<WrittenFile> {
+  const { stored, base, internalDate } = message;
+  const tempPath = join(folderDir, 'tmp', base);
+  const handle = await open(tempPath, 'wx');
+  try {
+    await handle.writeFile(stored);
+    await handle.sync();
+    if (internalDate) await handle.utimes(internalDate, internalDate);
+  } catch (err) {
+    await handle.close();
+    await unlink(tempPath).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  const dir: MaildirSubdir = flags === undefined ? 'new' : 'cur';
+  const fileName = dir === 'new' ? base : curName(base, flags!);
+  try {
+    await rename(tempPath, join(folderDir, dir, fileName));
+  } catch (err) {
+    await unlink(tempPath).catch(() => undefined);
+    throw err;
+  }
+  return { base, dir, fileName, size: stored.length, wireSize: message.wireSize, mtimeMs: internalDate?.getTime() ?? 0 };
+}

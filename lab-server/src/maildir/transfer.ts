@@ -1,0 +1,113 @@
+/**
+ * MOVE and COPY between two folders of one mailbox.
+ *
+ * A move is one rename per message, from the source's new/ or cur/ into the target's cur/ with
+ * the same flags (keywords translated to the target's letters). A rename is atomic, so a crash
+ * at any instant leaves each message in exactly one folder, with its flags; the target's UIDs
+ * are in its uid list before the first rename, and the source learns at its next look (or at
+ * once, here) that the files left. A copy is a hard link under a new base name, so no byte of
+ * the message is copied and its internal date (the file's time) comes along.
+ */
+import { copyFileSync, linkSync, renameSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MaildirFolder } from './folder.js';
+import { isKeywordLetter, TooManyKeywords } from './keywords.js';
+import type { StoredMessage } from './message.js';
+import { curName, normaliseFlags, uniqueBaseName } from './names.js';
+import { inSlices, isMissing } from './slices.js';
+
+export interface TransferResult {
+  /** Source UIDs that were moved or copied, in order. */
+  from: number[];
+  /** The UIDs they have in the target, in the same order. */
+  to: number[];
+}
+
+/** Runs one cross-folder operation at a time in a mailbox, so two folders are never locked in opposite orders. */
+export type TransferLock = <T>(work: () => Promise<T>) => Promise<T>;
+
+function holdBoth<T>(lock: TransferLock, source: MaildirFolder, target: MaildirFolder, work: () => Promise<T>): Promise<T> {
+  return lock(() => source.exclusive(() => (source === target ? work() : target.exclusive(work))));
+}
+
+export function moveMessages(lock: TransferLock, source: MaildirFolder, target: MaildirFolder, uids: readonly number[]): Promise<TransferResult> {
+  return holdBoth(lock, source, target, async () => {
+    const { messages, flags, targetUids, bases } = await prepare(source, target, uids, source === target);
+    const moved: StoredMessage[] = [];
+    const added: StoredMessage[] = [];
+    await inSlices(messages.keys(), (i) => {
+      const m = messages[i]!;
+      const fileName = curName(bases[i]!, flags[i]!);
+      try {
+        renameSync(m.path, join(target.dir, 'cur', fileName));
+      } catch (err) {
+        if (isMissing(err)) return; // expunged meanwhile by another program
+        throw err;
+      }
+      moved.push(m);
+      added.push(target.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
+    });
+    await target.announceArrivals(added);
+    await source.forget(moved);
+    return { from: moved.map((m) => m.uid), to: added.map((m) => m.uid) };
+  });
+}
+
+export function copyMessages(lock: TransferLock, source: MaildirFolder, target: MaildirFolder, uids: readonly number[]): Promise<TransferResult> {
+  return holdBoth(lock, source, target, async () => {
+    const { messages, flags, targetUids, bases } = await prepare(source, target, uids, true);
+    const copied: StoredMessage[] = [];
+    const added: StoredMessage[] = [];
+    await inSlices(messages.keys(), (i) => {
+      const m = messages[i]!;
+      const fileName = curName(bases[i]!, flags[i]!);
+      const to = join(target.dir, 'cur', fileName);
+      try {
+        linkSync(m.path, to);
+      } catch (err) {
+        if (isMissing(err)) return;
+        // No hard links here (another file system, or a limit): copy the bytes and the time.
+        copyFileSync(m.path, to);
+        const when = m.internalDate;
+        utimesSync(to, when, when);
+      }
+      copied.push(m);
+      added.push(target.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
+    });
+    await target.announceArrivals(added);
+    return { from: copied.map((m) => m.uid), to: added.map((m) => m.uid) };
+  });
+}
+
+/** Inside both folders' locks: the messages, their flags in the target's letters, and their UIDs there. */
+async function prepare(source: MaildirFolder, target: MaildirFolder, uids: readonly number[], freshNames: boolean) {
+  await source.syncNow();
+  if (target !== source) await target.syncNow();
+  const messages = uids.map((uid) => source.stored(uid)).filter((m): m is StoredMessage => m !== undefined);
+  const flags = await targetFlags(source, target, messages);
+  // A copy (or a move within one folder) is a new message: it gets a base name of its own.
+  const bases = messages.map((m) => (freshNames || target.hasBase(m.base) ? uniqueBaseName(m.size, m.wireSize) : m.base));
+  const targetUids = await target.reserveUids(bases);
+  return { messages, flags, targetUids, bases };
+}
+
+/**
+ * Keyword letters belong to a folder's own dovecot-keywords list: translate them by name.
+ * A keyword the target has no letter left for is dropped (a Maildir name holds 26).
+ */
+async function targetFlags(source: MaildirFolder, target: MaildirFolder, messages: readonly StoredMessage[]): Promise<string[]> {
+  if (source === target) return messages.map((m) => m.flags);
+  const names = new Set(messages.flatMap((m) => source.keywords.namesOf(m.flags)));
+  for (const name of names) {
+    try {
+      await target.keywords.lettersFor([name]);
+    } catch (err) {
+      if (!(err instanceof TooManyKeywords)) throw err;
+    }
+  }
+  return messages.map((m) => {
+    const system = [...m.flags].filter((l) => !isKeywordLetter(l)).join('');
+    const keywords = source.keywords.namesOf(m.flags).map((n) => target.keywords.letterOf(n) ?? '').join('');
+    return normaliseFlags(system + keywords);
+  });
+}
