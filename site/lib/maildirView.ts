@@ -13,6 +13,8 @@ export interface FileView {
 export interface FolderView {
   name: string;
   dir: string;
+  /** The folder's IMAP keywords by their letter in file names (from dovecot-keywords): { a: '$Junk' }. */
+  keywords?: Record<string, string>;
   new: FileView[];
   cur: FileView[];
   tmp: FileView[];
@@ -27,7 +29,7 @@ export interface SandboxView {
   users: MailboxView[];
 }
 
-/** The Maildir info flags (the letters after ":2,"), in the order the spec sorts them. */
+/** The Maildir info flags (the letters after ":2,"), in the order the spec sorts them; a–z are the folder's keywords. */
 export const FLAG_NAMES: Record<string, Record<Lang, string>> = {
   D: { 'zh-CN': '草稿', en: 'draft' },
   F: { 'zh-CN': '已标记', en: 'flagged' },

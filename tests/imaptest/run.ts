@@ -15,7 +15,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startLabProcess, type LabProcess } from '../bench/labProcess.js';
+import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { KNOWN_GROUP_FAILURES, KNOWN_STRESS_ERRORS } from './known-failures.js';
 import { parseScripted, readGroups, stressErrors, unrunnable } from './report.js';

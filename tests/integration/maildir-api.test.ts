@@ -54,7 +54,7 @@ describe('GET /api/maildir', () => {
     }
   });
 
-  it('follows a delivery into new/, an IMAP read into cur/ with :2,S, a flag and an expunge', async () => {
+  it('follows a delivery into new/, an IMAP read into cur/ with :2,S, a flag, a keyword and an expunge', async () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.port('smtp'), secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'for the Maildir view', text: 'watch me' });
     transport.close();
@@ -80,6 +80,12 @@ describe('GET /api/maildir', () => {
       await imap.messageFlagsAdd(String(newest.uid), ['\\Flagged'], { uid: true });
       box = inbox(await maildir(), 'bob@example.com').inbox;
       expect(box.cur.find((f) => f.uid === newest.uid)).toMatchObject({ name: `${base}:2,FS`, flags: 'FS' });
+
+      // A keyword is a lower-case letter in the name, named by the folder's dovecot-keywords.
+      await imap.messageFlagsAdd(String(newest.uid), ['$Junk'], { uid: true });
+      box = inbox(await maildir(), 'bob@example.com').inbox;
+      expect(box.cur.find((f) => f.uid === newest.uid)).toMatchObject({ name: `${base}:2,FSa`, flags: 'FSa' });
+      expect(box.keywords).toEqual({ a: '$Junk' });
 
       await imap.messageMove('1', 'Trash', { uid: true });
       await imap.messageDelete(String(newest.uid), { uid: true });

@@ -2,10 +2,12 @@
  * One user's Maildir++ tree: INBOX is the Maildir itself, every other folder is a
  * sub-Maildir named "." + name, with "." separating levels (".Archive.2024").
  */
-import { open, readdir, readFile, rm, stat, rename as renameDir } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, rename as renameDir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite.js';
 import { MaildirFolder, type FolderContext } from './folder.js';
 import { copyMessages, moveMessages, type TransferResult } from './transfer.js';
+import { SerialQueue } from './serialQueue.js';
 import { UidValidityCounter } from './uidValidity.js';
 
 /** The folders every mailbox starts with, and the IMAP special-use attribute of each. */
@@ -51,8 +53,8 @@ export function isInbox(name: string): boolean {
 
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
-  private subscriptionQueue: Promise<unknown> = Promise.resolve();
-  private transferQueue: Promise<unknown> = Promise.resolve();
+  private readonly subscriptionQueue = new SerialQueue();
+  private readonly transferQueue = new SerialQueue();
   private readonly context: FolderContext;
 
   constructor(
@@ -130,21 +132,10 @@ export class Mailbox {
       const names = new Set(await this.subscriptions());
       if (subscribed) names.add(key);
       else names.delete(key);
-      const target = join(this.dir, SUBSCRIPTIONS_FILE);
-      const temp = `${target}.${process.pid}.tmp`;
-      const handle = await open(temp, 'w');
-      try {
-        await handle.writeFile([...names].map((n) => `${n}\n`).join(''));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await renameDir(temp, target);
+      await writeFileAtomic(join(this.dir, SUBSCRIPTIONS_FILE), [...names].map((n) => `${n}\n`).join(''));
     };
     // One change at a time, so two quick SUBSCRIBEs cannot lose each other.
-    const run = this.subscriptionQueue.then(work, work);
-    this.subscriptionQueue = run.catch(() => undefined);
-    await run;
+    await this.subscriptionQueue.run(work);
   }
 
   /** Removes a folder and its messages. INBOX cannot be removed. */
@@ -191,9 +182,5 @@ export class Mailbox {
     await Promise.all([...this.folders.values()].map((f) => f.flush().catch(() => undefined)));
   }
 
-  private readonly transferLock = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = this.transferQueue.then(work, work);
-    this.transferQueue = run.catch(() => undefined);
-    return run;
-  };
+  private readonly transferLock = <T>(work: () => Promise<T>): Promise<T> => this.transferQueue.run(work);
 }

@@ -23,6 +23,8 @@ export interface MaildirFolderView {
   name: string;
   /** Directory inside the user's Maildir: "" for INBOX, ".Sent" for Sent. */
   dir: string;
+  /** IMAP keywords by their letter in the file names (dovecot-keywords): { a: '$Junk' }. */
+  keywords: Record<string, string>;
   new: MaildirFileView[];
   cur: MaildirFileView[];
   tmp: MaildirFileView[];
@@ -68,7 +70,8 @@ export async function mailboxView(mailbox: Mailbox, sandboxDir: string): Promise
   for (const name of await mailbox.folderNames()) {
     const folder = mailbox.folder(name);
     const messages = await folder.sync();
-    const view: MaildirFolderView = { name, dir: name === 'INBOX' ? '' : `.${name}`, new: [], cur: [], tmp: await listTmp(join(folder.dir, 'tmp')) };
+    const keywords = Object.fromEntries(folder.keywords.all().map((k) => [folder.keywords.letterOf(k)!, k]));
+    const view: MaildirFolderView = { name, dir: name === 'INBOX' ? '' : `.${name}`, keywords, new: [], cur: [], tmp: await listTmp(join(folder.dir, 'tmp')) };
     for (const m of messages) view[m.dir].push({ name: m.fileName, uid: m.uid, flags: m.flags, size: m.size });
     folders.push(view);
   }

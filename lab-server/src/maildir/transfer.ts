@@ -45,10 +45,10 @@ export function moveMessages(lock: TransferLock, source: MaildirFolder, target: 
         throw err;
       }
       moved.push(m);
-      added.push(target.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
+      added.push(target.state.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
     });
-    await target.announceArrivals(added);
-    await source.forget(moved);
+    await target.state.announceArrivals(added);
+    await source.state.forget(moved);
     return { from: moved.map((m) => m.uid), to: added.map((m) => m.uid) };
   });
 }
@@ -72,22 +72,22 @@ export function copyMessages(lock: TransferLock, source: MaildirFolder, target: 
         utimesSync(to, when, when);
       }
       copied.push(m);
-      added.push(target.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
+      added.push(target.state.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
     });
-    await target.announceArrivals(added);
+    await target.state.announceArrivals(added);
     return { from: copied.map((m) => m.uid), to: added.map((m) => m.uid) };
   });
 }
 
 /** Inside both folders' locks: the messages, their flags in the target's letters, and their UIDs there. */
 async function prepare(source: MaildirFolder, target: MaildirFolder, uids: readonly number[], freshNames: boolean) {
-  await source.syncNow();
-  if (target !== source) await target.syncNow();
+  await source.state.refresh();
+  if (target !== source) await target.state.refresh();
   const messages = uids.map((uid) => source.stored(uid)).filter((m): m is StoredMessage => m !== undefined);
   const flags = await targetFlags(source, target, messages);
   // A copy (or a move within one folder) is a new message: it gets a base name of its own.
   const bases = messages.map((m) => (freshNames || target.hasBase(m.base) ? uniqueBaseName(m.size, m.wireSize) : m.base));
-  const targetUids = await target.reserveUids(bases);
+  const targetUids = await target.state.reserveUids(bases);
   return { messages, flags, targetUids, bases };
 }
 

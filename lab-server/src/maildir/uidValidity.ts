@@ -7,11 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { SerialQueue } from './serialQueue.js';
 
 export const UIDVALIDITY_FILE = 'maillab-uidvalidity';
 
 export class UidValidityCounter {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   /** `dir` is the user's Maildir (the INBOX). */
   constructor(private readonly dir: string) {}
@@ -30,8 +31,6 @@ export class UidValidityCounter {
       await writeFileAtomic(path, `${value}\n`);
       return value;
     };
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(work);
   }
 }

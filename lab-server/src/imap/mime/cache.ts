@@ -2,7 +2,9 @@
  * The MIME view of a message, computed once and reused by every session. A message's file
  * never changes once delivered (only its name does, with its flags), so views are keyed by the
  * folder and the permanent base name. Two caches, each bounded by the bytes it holds:
- * serialised ENVELOPE/BODYSTRUCTURE summaries, and whole messages (octets + part table).
+ * serialised ENVELOPE/BODYSTRUCTURE summaries, and whole messages (octets + part table). The
+ * summaries also go into the folder's field cache on disk (maildir/fieldCache.ts), so they
+ * survive a restart.
  * Entries of an expunged message are dropped at once, so a hostile message leaves nothing
  * behind when it is deleted.
  *
@@ -130,6 +132,10 @@ async function load(folder: MaildirFolder, info: MessageInfo, key: string): Prom
   const summary = { envelope: asBuffer(described.summary.envelope), bodyStructure: asBuffer(described.summary.bodyStructure), body: asBuffer(described.summary.body) };
   if (view.wire.length <= MAX_CACHED_VIEW) views.set(key, view, view.wire.length + tableBytes(view.table) + 256);
   summaries.set(key, summary, summary.envelope.length + summary.bodyStructure.length + summary.body.length + 256);
+  // Kept in the folder's field cache too, so the next process need not parse the message again.
+  folder.fields.set(info.base, 'envelope', summary.envelope);
+  folder.fields.set(info.base, 'bodystructure', summary.bodyStructure);
+  folder.fields.set(info.base, 'body', summary.body);
   return { view, summary };
 }
 
@@ -142,7 +148,13 @@ export async function messageView(folder: MaildirFolder, info: MessageInfo): Pro
 /** ENVELOPE, BODYSTRUCTURE and BODY, serialised; read and parsed only the first time. */
 export async function messageSummary(folder: MaildirFolder, info: MessageInfo): Promise<MessageSummary | undefined> {
   const key = keyOf(folder, info);
-  return summaries.get(key) ?? (await load(folder, info, key))?.summary;
+  return summaries.get(key) ?? (await persisted(folder, info)) ?? (await load(folder, info, key))?.summary;
+}
+
+/** The summary from the folder's field cache on disk, when an earlier run worked it out. */
+async function persisted(folder: MaildirFolder, info: MessageInfo): Promise<MessageSummary | undefined> {
+  const [envelope, bodyStructure, body] = await Promise.all(['envelope', 'bodystructure', 'body'].map((f) => folder.fields.get(info.base, f)));
+  return envelope && bodyStructure && body ? { envelope, bodyStructure, body } : undefined;
 }
 
 /** Answers SEARCH's content queries for one message; undefined if it was expunged meanwhile. */

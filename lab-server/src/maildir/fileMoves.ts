@@ -1,0 +1,82 @@
+/**
+ * The file operations behind flag changes, \Recent claims and expunges: each message is one
+ * rename (its flags live in its name) or one unlink, done synchronously in slices (slices.ts).
+ * A file renamed or removed by another program meanwhile is skipped, never an error.
+ */
+import { renameSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FolderIndex } from './folderIndex.js';
+import type { MessageInfo, StoredMessage } from './message.js';
+import { curName, normaliseFlags } from './names.js';
+import { inSlices, isMissing } from './slices.js';
+
+export interface StoreResult {
+  /** Messages whose flags are now as asked (changed or already so). */
+  stored: MessageInfo[];
+  /** UNCHANGEDSINCE (RFC 7162): messages left alone because they changed after that modseq. */
+  modified: number[];
+}
+
+/** Renames a message into cur/ under its flags; false if its file is gone. */
+function renameInto(folderDir: string, message: StoredMessage, flags: string): boolean {
+  const fileName = curName(message.base, flags);
+  if (message.dir === 'cur' && message.fileName === fileName) return true;
+  try {
+    renameSync(message.path, join(folderDir, 'cur', fileName));
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+  message.dir = 'cur';
+  message.fileName = fileName;
+  return true;
+}
+
+/**
+ * Gives messages new flags. Those whose flags really changed get one new modseq between them
+ * and are returned in `changed`.
+ */
+export async function renameForFlags(
+  index: FolderIndex,
+  folderDir: string,
+  changes: ReadonlyArray<{ uid: number; flags: string }>,
+  unchangedSince: number | undefined,
+): Promise<StoreResult & { changed: StoredMessage[] }> {
+  const result: StoreResult & { changed: StoredMessage[] } = { stored: [], modified: [], changed: [] };
+  let modseq = 0;
+  await inSlices(changes, ({ uid, flags }) => {
+    const message = index.get(uid);
+    if (!message) return;
+    if (unchangedSince !== undefined && message.modseq > unchangedSince) {
+      result.modified.push(uid);
+      return;
+    }
+    const wanted = normaliseFlags(flags);
+    if (!renameInto(folderDir, message, wanted)) return;
+    if (message.flags !== wanted) {
+      message.flags = wanted;
+      message.modseq = modseq ||= index.nextModseq();
+      result.changed.push(message);
+    }
+    result.stored.push(message);
+  });
+  return result;
+}
+
+/** Moves files from new/ to cur/ with their flags unchanged (a client has noticed them). */
+export async function moveNewToCur(folderDir: string, messages: readonly StoredMessage[]): Promise<number> {
+  const waiting = messages.filter((m) => m.dir === 'new');
+  await inSlices(waiting, (message) => renameInto(folderDir, message, message.flags));
+  return waiting.length;
+}
+
+/** Removes message files; one already gone counts as removed. */
+export async function unlinkAll(messages: readonly StoredMessage[]): Promise<void> {
+  await inSlices(messages, (message) => {
+    try {
+      unlinkSync(message.path);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * A folder's index kept in step with its files, and every change announced.
+ *
+ * `refresh()` decides whether the directories must be read at all (their times moved, or an
+ * SMTP delivery touched new/) and takes in what changed: files gone (expunged by someone
+ * else), renamed (flags changed by hand) or new (they get UIDs, on disk in the uid list before
+ * anyone sees them). Changes made through the folder come in through adopt(), forget() and
+ * recordFlags(). Each change gets a modification sequence and a line in the log before it is
+ * announced on `changes`, which live IMAP sessions and POP3 locks listen to.
+ */
+import { EventEmitter } from 'node:events';
+import { FolderIndex } from './folderIndex.js';
+import { IndexFiles } from './indexFiles.js';
+import type { LogEntry } from './indexLog.js';
+import { KeywordTable } from './keywords.js';
+import { StoredMessage } from './message.js';
+import type { WrittenFile } from './messageFile.js';
+import { parseName } from './names.js';
+import { dirMtimes, scanFiles, type ScanResult } from './scan.js';
+import type { UidValidityCounter } from './uidValidity.js';
+
+export type FolderChange =
+  | { type: 'exists' }
+  | { type: 'flags'; uid: number; flags: string }
+  | { type: 'expunge'; uids: number[] };
+
+export class FolderNotFound extends Error {
+  constructor(readonly folderName: string) {
+    super(`No such folder: ${folderName}`);
+  }
+}
+
+/** What a folder needs from its mailbox. */
+export interface FolderContext {
+  /** Gives new UIDVALIDITY values for this user's folders. */
+  uidValidity: UidValidityCounter;
+}
+
+/** Expunged messages remembered so a session that has not been told yet can still be answered. */
+const GHOSTS = 2000;
+
+const isMissingError = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * A directory time this close to the moment it was read could be followed by another change
+ * in the same clock tick, which would leave the same time: such a look is not trusted.
+ * File systems with whole-second times get a whole second.
+ */
+function trustworthy(mtimes: readonly number[], lookedAt: number): boolean {
+  return mtimes.every((t) => lookedAt - t >= (t % 1000 === 0 ? 1000 : 50));
+}
+
+export class FolderState {
+  index = new FolderIndex();
+  retired = false;
+  /** An SMTP delivery put a file in new/ since the last look. */
+  newDirTouched = false;
+  /** Goes up with every change, so a session can skip comparing when nothing happened. */
+  version = 0;
+  readonly changes = new EventEmitter();
+  readonly keywords: KeywordTable;
+  private loaded = false;
+  private readonly files: IndexFiles;
+  private reserved: Map<string, number> | undefined;
+  private ghosts = new Map<number, StoredMessage>();
+
+  constructor(
+    private readonly name: string,
+    private readonly dir: string,
+    context: FolderContext,
+  ) {
+    // Many IMAP sessions may listen to one busy folder.
+    this.changes.setMaxListeners(0);
+    this.keywords = new KeywordTable(dir);
+    this.files = new IndexFiles(dir, context.uidValidity);
+  }
+
+  /** The index file is behind the index in memory. */
+  get snapshotDue(): boolean {
+    return this.files.due;
+  }
+
+  /** A message expunged lately, as it was. */
+  expunged(uid: number): StoredMessage | undefined {
+    return this.ghosts.get(uid);
+  }
+
+  /** Looks at the directories (when their times say something changed) and takes in what did. */
+  async refresh(): Promise<void> {
+    let mtimes: [number, number];
+    try {
+      if (this.retired) throw Object.assign(new Error('retired'), { code: 'ENOENT' });
+      mtimes = await dirMtimes(this.dir);
+      if (!this.loaded) await this.load();
+    } catch (err) {
+      if (isMissingError(err)) throw new FolderNotFound(this.name);
+      throw err;
+    }
+    const stamp = this.index.stamp;
+    const lookedAt = Date.now();
+    const scanNew = this.newDirTouched || !stamp?.trusted || stamp.newMtime !== mtimes[0];
+    const scanCur = !stamp?.trusted || stamp.curMtime !== mtimes[1];
+    if (!scanNew && !scanCur) return;
+    const touched = this.newDirTouched;
+    this.newDirTouched = false;
+    try {
+      await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']));
+      // Only now is the index as the directories were: the next look may be skipped.
+      this.index.stamp = { newMtime: mtimes[0], curMtime: mtimes[1], trusted: trustworthy(mtimes, lookedAt) };
+      this.files.due = true;
+    } catch (err) {
+      this.newDirTouched ||= touched;
+      throw err;
+    }
+  }
+
+  /** UIDs for base names about to be placed in the folder, on disk before they are used. */
+  async reserveUids(bases: readonly string[]): Promise<number[]> {
+    const entries = bases.map((base): [string, number] => [base, this.index.nextUid++]);
+    await this.files.appendUids(entries);
+    return entries.map(([, uid]) => uid);
+  }
+
+  /** Puts a file just placed in cur/ or new/ into the index under a UID reserved for it. */
+  adopt(file: WrittenFile, uid: number): StoredMessage {
+    const flags = file.dir === 'cur' ? parseName(file.fileName).flags : '';
+    const message = new StoredMessage(uid, file.base, flags, file.dir, file.fileName, file.size, file.wireSize, 0, file.mtimeMs, this.dir);
+    this.index.add([message]);
+    return message;
+  }
+
+  /** Gives adopted messages their modseq, logs them and tells the sessions. */
+  async announceArrivals(added: readonly StoredMessage[]): Promise<void> {
+    if (added.length === 0) return;
+    const modseq = this.index.nextModseq();
+    for (const m of added) m.modseq = modseq;
+    await this.afterOwnChange(added.map((m) => ({ kind: 'm', modseq, uid: m.uid, flags: m.flags })));
+    this.announce({ type: 'exists' });
+  }
+
+  /** Drops messages whose files are gone (expunged, or moved away). */
+  async forget(gone: readonly StoredMessage[]): Promise<void> {
+    if (gone.length === 0) return;
+    const modseq = this.index.nextModseq();
+    const uids = gone.map((m) => m.uid);
+    this.index.remove(new Set(uids), modseq);
+    for (const m of gone) this.remember(m);
+    await this.afterOwnChange([{ kind: 'x', modseq, uids }]);
+    this.announce({ type: 'expunge', uids });
+  }
+
+  /** Logs and announces flag changes already made to the files (they carry their new modseq). */
+  async recordFlags(changed: readonly StoredMessage[]): Promise<void> {
+    await this.afterOwnChange(changed.map((m) => ({ kind: 'm', modseq: m.modseq, uid: m.uid, flags: m.flags })));
+    this.version++;
+    for (const m of changed) this.announce({ type: 'flags', uid: m.uid, flags: m.flags });
+  }
+
+  /** Marks everything below `uid` as noticed (no longer \Recent); files moved tell the stamp. */
+  async noticedUpTo(uid: number, filesMoved: boolean): Promise<void> {
+    const claimed = uid > this.index.firstRecentUid;
+    if (claimed) this.index.firstRecentUid = uid;
+    await this.afterOwnChange(claimed ? [{ kind: 'r', uid }] : [], filesMoved);
+    if (filesMoved) this.version++;
+  }
+
+  /** Writes the index file if it is behind. */
+  async flush(): Promise<void> {
+    if (this.loaded && !this.retired && this.files.due) await this.files.write(this.index);
+  }
+
+  /**
+   * Records changes made through this folder: in the log before anyone is told, and (when a
+   * file was renamed, added or removed) the directories' new times, so the next look at them
+   * can be skipped.
+   */
+  private async afterOwnChange(entries: LogEntry[], touchedFiles = true): Promise<void> {
+    if (!this.retired) await this.files.commit(this.index, entries);
+    if (!touchedFiles) return;
+    try {
+      const [newMtime, curMtime] = await dirMtimes(this.dir);
+      this.index.stamp = { newMtime, curMtime, trusted: true };
+      this.files.due = true;
+    } catch (err) {
+      if (!isMissingError(err)) throw err;
+    }
+  }
+
+  private async takeIn(found: ScanResult): Promise<void> {
+    const index = this.index;
+    if (found.gone.size === 0 && found.reflagged.length === 0 && found.arrivals.length === 0) return;
+    const modseq = index.nextModseq();
+    const entries: LogEntry[] = [];
+    for (const m of found.reflagged) {
+      m.modseq = modseq;
+      entries.push({ kind: 'm', modseq, uid: m.uid, flags: m.flags });
+    }
+    const fresh: Array<[string, number]> = [];
+    const taken = new Set<number>();
+    const arrivals = found.arrivals.map((f) => {
+      let uid = this.reserved?.get(f.base);
+      if (uid === undefined || uid >= index.nextUid || index.get(uid) || taken.has(uid)) {
+        uid = index.nextUid++;
+        fresh.push([f.base, uid]);
+      }
+      taken.add(uid);
+      const message = new StoredMessage(uid, f.base, f.dir === 'cur' ? parseName(f.fileName).flags : '', f.dir, f.fileName, f.size, f.wireSize, modseq, 0, this.dir);
+      entries.push({ kind: 'm', modseq, uid, flags: message.flags });
+      return message;
+    });
+    // The uid list must be on disk before any client is shown a new UID.
+    await this.files.appendUids(fresh);
+    this.reserved = undefined;
+    index.add(arrivals);
+    const gone = [...found.gone].map((uid) => index.get(uid)!);
+    if (gone.length > 0) {
+      index.remove(found.gone, modseq);
+      for (const m of gone) this.remember(m);
+      entries.push({ kind: 'x', modseq, uids: [...found.gone] });
+    }
+    await this.files.commit(index, entries);
+    this.version++;
+    for (const m of found.reflagged) this.announce({ type: 'flags', uid: m.uid, flags: m.flags });
+    if (gone.length > 0) this.announce({ type: 'expunge', uids: gone.map((m) => m.uid) });
+    if (arrivals.length > 0) this.announce({ type: 'exists' });
+  }
+
+  private async load(): Promise<void> {
+    const { index, reserved } = await this.files.load();
+    await this.keywords.load();
+    this.index = index;
+    this.reserved = reserved;
+    this.loaded = true;
+  }
+
+  private announce(change: FolderChange): void {
+    if (change.type !== 'flags') this.version++;
+    this.changes.emit('change', change);
+  }
+
+  private remember(message: StoredMessage): void {
+    this.ghosts.set(message.uid, message);
+    if (this.ghosts.size > GHOSTS) this.ghosts.delete(this.ghosts.keys().next().value!);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * One folder's index on disk: the index file, the log of changes since it was written, and the
+ * uid list (uidlist.ts). Loads them into a FolderIndex (rebuilding what is missing or
+ * damaged), appends to the log and the uid list as changes happen, and writes the index file
+ * again when the log grows long or the folder goes idle.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FolderIndex } from './folderIndex.js';
+import { appendLog, clearLog, logLine, readLog, type LogEntry } from './indexLog.js';
+import { readIndexFile, writeIndexFile } from './indexFile.js';
+import { appendUids, readUidList, UIDLIST_FILE, writeUidList } from './uidlist.js';
+import type { UidValidityCounter } from './uidValidity.js';
+
+/** Past this many log lines the index file is written instead and the log emptied. */
+const LOG_LIMIT = 1000;
+
+export interface LoadedIndex {
+  index: FolderIndex;
+  /** UIDs the uid list holds for files the index does not know yet (after a crash). */
+  reserved: Map<string, number> | undefined;
+}
+
+export class IndexFiles {
+  /** The index file is behind the index in memory. */
+  due = false;
+  private uidlistSize = 0;
+  private logLines = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly uidValidity: UidValidityCounter,
+  ) {}
+
+  async load(): Promise<LoadedIndex> {
+    let index = await readIndexFile(this.dir);
+    let reserved: Map<string, number> | undefined;
+    let listSize = await fileSize(join(this.dir, UIDLIST_FILE));
+    if (index && listSize !== index.uidlistSize) {
+      // The uid list grew after the index was written (or was replaced): take in its UIDs.
+      const list = listSize >= 0 ? await readUidList(this.dir) : undefined;
+      if (list && list.uidValidity === index.uidValidity) {
+        reserved = list.uids;
+        index.nextUid = Math.max(index.nextUid, list.nextUid);
+      } else if (listSize >= 0) {
+        index = undefined;
+      } else {
+        // The uid list is lost but the index has every UID: write the list again from it.
+        await writeUidList(this.dir, { uidValidity: index.uidValidity, nextUid: index.nextUid, uids: new Map(index.messages.map((m) => [m.base, m.uid])) });
+        listSize = await fileSize(join(this.dir, UIDLIST_FILE));
+      }
+    }
+    if (!index) {
+      index = new FolderIndex();
+      const list = await readUidList(this.dir);
+      if (list) {
+        index.uidValidity = list.uidValidity;
+        index.nextUid = list.nextUid;
+        reserved = list.uids;
+      } else {
+        // A new folder (or one whose uid list is lost): UIDVALIDITY is saved at once, even empty.
+        index.uidValidity = await this.uidValidity.next();
+        await writeUidList(this.dir, { uidValidity: index.uidValidity, nextUid: 1, uids: new Map() });
+      }
+      listSize = await fileSize(join(this.dir, UIDLIST_FILE));
+      this.due = true;
+    }
+    // With UIDs to take in from the uid list, both directories must be read once.
+    if (reserved) index.stamp = undefined;
+    const log = await readLog(this.dir);
+    const written = index.highestModseq;
+    for (const entry of log) replay(index, entry, written);
+    this.logLines = log.length;
+    this.uidlistSize = Math.max(0, listSize);
+    return { index, reserved };
+  }
+
+  /** Records changes in the log (or, once the log is long, writes the whole index file). */
+  async commit(index: FolderIndex, entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.logLines += entries.length;
+    if (this.logLines >= LOG_LIMIT) await this.write(index);
+    else await appendLog(this.dir, entries.map(logLine).join(''));
+    this.due = true;
+  }
+
+  /** Appends UIDs to the uid list; on disk when this resolves. */
+  async appendUids(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    await appendUids(this.dir, entries);
+    this.uidlistSize += entries.reduce((n, [base, uid]) => n + uidLineBytes(base, uid), 0);
+  }
+
+  /** Writes the index file and empties the log. */
+  async write(index: FolderIndex): Promise<void> {
+    // Lines of messages long gone are dropped once they are most of the uid list.
+    const liveBytes = index.messages.reduce((n, m) => n + uidLineBytes(m.base, m.uid), 0);
+    if (this.uidlistSize > 2 * liveBytes + 16 * 1024) {
+      await writeUidList(this.dir, { uidValidity: index.uidValidity, nextUid: index.nextUid, uids: new Map(index.messages.map((m) => [m.base, m.uid])) });
+      this.uidlistSize = await fileSize(join(this.dir, UIDLIST_FILE));
+    }
+    index.uidlistSize = this.uidlistSize;
+    await writeIndexFile(this.dir, index);
+    await clearLog(this.dir);
+    this.logLines = 0;
+    this.due = false;
+  }
+}
+
+const uidLineBytes = (base: string, uid: number): number => Buffer.byteLength(base) + String(uid).length + 2;
+
+/**
+ * Applies one log line to an index read from its file; lines with a modseq the file already
+ * had (`written`) are skipped.
+ */
+function replay(index: FolderIndex, entry: LogEntry, written: number): void {
+  if (entry.kind === 'r') {
+    index.firstRecentUid = Math.max(index.firstRecentUid, entry.uid);
+    return;
+  }
+  if (entry.modseq <= written) return;
+  index.highestModseq = Math.max(index.highestModseq, entry.modseq);
+  if (entry.kind === 'x') {
+    index.remove(new Set(entry.uids), entry.modseq);
+    return;
+  }
+  const message = index.get(entry.uid);
+  if (message) {
+    message.modseq = entry.modseq;
+    message.flags = entry.flags;
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    throw err;
+  }
+}
