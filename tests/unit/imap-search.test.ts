@@ -30,7 +30,7 @@ function matches(key: SearchKey, m: Message): boolean {
   const info: MessageInfo = { uid: m.seq, base: 'x', flags: '', dir: 'cur', fileName: 'x', size: m.wire.length, wireSize: m.wire.length, internalDate: new Date(), modseq: 1 };
   const queries = contentQueries(key);
   const { answers } = searchMessage(m.wire, queries.map(([, q]) => q), MIME_LIMITS);
-  return matchesContent(key, { seq: m.seq, info, recent: false, lastSeq: 9, lastUid: 9, saved: SequenceSet.of([]), content: new Map(queries.map(([k], i) => [k, answers[i]!])) });
+  return matchesContent(key, { seq: m.seq, info, recent: false, keywordLetter: () => undefined, lastSeq: 9, lastUid: 9, saved: SequenceSet.of([]), content: new Map(queries.map(([k], i) => [k, answers[i]!])) });
 }
 
 const messages = [

@@ -22,7 +22,7 @@ export type SearchKey =
   | { op: 'flag'; flag: FlagName; set: boolean }
   | { op: 'recent'; set: boolean }
   | { op: 'new' }
-  | { op: 'keyword'; set: boolean }
+  | { op: 'keyword'; name: string; set: boolean }
   | { op: 'size'; larger: boolean; octets: number }
   | { op: 'date'; sent: boolean; cmp: 'before' | 'on' | 'since'; day: number }
   /** `address`: FROM, TO, CC and BCC match the addresses as parsed, not the raw header text. */
@@ -108,9 +108,7 @@ function parseKey(r: Reader, depth: number): SearchKey {
       return { op: 'recent', set: true };
     case 'KEYWORD':
     case 'UNKEYWORD':
-      stringArg(r, name);
-      // No keyword is ever stored, so KEYWORD matches nothing and UNKEYWORD everything.
-      return { op: 'keyword', set: name === 'KEYWORD' };
+      return { op: 'keyword', name: stringArg(r, name), set: name === 'KEYWORD' };
     case 'LARGER':
     case 'SMALLER': {
       const text = stringArg(r, name);
@@ -183,6 +181,8 @@ export interface SearchSubject {
   seq: number;
   info: MessageInfo;
   recent: boolean;
+  /** The letter a keyword has in this folder's file names, if it has one. */
+  keywordLetter: (name: string) => string | undefined;
   /** Largest sequence number and UID in the mailbox, for "*". */
   lastSeq: number;
   lastUid: number;
@@ -208,8 +208,10 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
       return m.recent === key.set;
     case 'new':
       return m.recent && !hasFlag(m.info.flags, '\\Seen');
-    case 'keyword':
-      return !key.set;
+    case 'keyword': {
+      const letter = m.keywordLetter(key.name);
+      return (letter !== undefined && m.info.flags.includes(letter)) === key.set;
+    }
     case 'size':
       return key.larger ? m.info.wireSize > key.octets : m.info.wireSize < key.octets;
     case 'date': {

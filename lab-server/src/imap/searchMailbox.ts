@@ -45,6 +45,7 @@ export async function findMatches(selected: SelectedMailbox, key: SearchKey, onl
   const uids = selected.allUids();
   const lastUid = uids[uids.length - 1] ?? 0;
   const queries = contentQueries(key);
+  const keywordLetter = (name: string): string | undefined => selected.folder.keywords.letterOf(name);
   const found: Found[] = [];
   const turn = takeTurns();
   for (const [i, uid] of uids.entries()) {
@@ -52,7 +53,7 @@ export async function findMatches(selected: SelectedMailbox, key: SearchKey, onl
     await turn();
     const info = selected.info(uid);
     if (!info) continue;
-    const subject: SearchSubject = { seq: i + 1, info, recent: selected.isRecent(uid), lastSeq: uids.length, lastUid, saved: selected.savedResult };
+    const subject: SearchSubject = { seq: i + 1, info, recent: selected.isRecent(uid), keywordLetter, lastSeq: uids.length, lastUid, saved: selected.savedResult };
     if (queries.length > 0) {
       const answers = await searchContent(selected.folder, info, queries.map(([, q]) => q));
       if (!answers) continue;

@@ -51,18 +51,29 @@ export class FieldCache {
     return this.entries?.get(base)?.get(field);
   }
 
+  /** Every cached field of a message. */
+  async all(base: string): Promise<ReadonlyMap<string, Buffer>> {
+    if (!this.entries) await (this.loading ??= this.load());
+    return this.entries?.get(base) ?? new Map();
+  }
+
   /** Keeps a field; it reaches the file with the next batch of appends. */
   set(base: string, field: string, value: Buffer): void {
-    if (!this.entries || base.includes(' ') || base.includes('\n')) return;
-    let fields = this.entries.get(base);
-    if (!fields) this.entries.set(base, (fields = new Map()));
-    if (fields.has(field)) return;
-    fields.set(field, value);
+    if (base.includes(' ') || base.includes('\n')) return;
+    if (this.entries) {
+      let fields = this.entries.get(base);
+      if (!fields) this.entries.set(base, (fields = new Map()));
+      if (fields.has(field)) return;
+      fields.set(field, value);
+    }
+    // Not loaded: the record still goes to the file, where the next load finds it.
     const record = Buffer.concat([Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE]);
     this.pending.push(record);
     this.pendingBytes += record.length;
-    this.bytes += record.length;
-    touch(this, this.bytes);
+    if (this.entries) {
+      this.bytes += record.length;
+      touch(this, this.bytes);
+    }
     if (this.pendingBytes >= WRITE_AT) void this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -114,7 +125,7 @@ export class FieldCache {
   }
 
   private async load(): Promise<void> {
-    await this.writing;
+    await this.flush();
     let data: Buffer;
     try {
       data = await readFile(join(this.folderDir, CACHE_FILE));

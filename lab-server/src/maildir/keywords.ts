@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { SerialQueue } from './serialQueue.js';
 
 export const KEYWORDS_FILE = 'dovecot-keywords';
 export const MAX_KEYWORDS = 26;
@@ -28,6 +29,7 @@ export class KeywordTable {
   /** Goes up whenever a keyword is added, so sessions know to send a new FLAGS list. */
   version = 0;
   private loaded = false;
+  private readonly additions = new SerialQueue();
 
   constructor(private readonly folderDir: string) {}
 
@@ -78,7 +80,12 @@ export class KeywordTable {
    * Letters for keyword names, adding the unknown ones to the file first (on disk before any
    * file name uses them). Throws TooManyKeywords when there is no letter left.
    */
-  async lettersFor(names: readonly string[]): Promise<string> {
+  lettersFor(names: readonly string[]): Promise<string> {
+    // One addition at a time: two sessions adding keywords at once must not both take one letter.
+    return this.additions.run(() => this.addAndLetter(names));
+  }
+
+  private async addAndLetter(names: readonly string[]): Promise<string> {
     if (!this.loaded) await this.load();
     const missing: string[] = [];
     for (const name of names) {

@@ -47,6 +47,7 @@ export function moveMessages(lock: TransferLock, source: MaildirFolder, target: 
       moved.push(m);
       added.push(target.state.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
     });
+    await copyCachedFields(source, target, moved, added);
     await target.state.announceArrivals(added);
     await source.state.forget(moved);
     return { from: moved.map((m) => m.uid), to: added.map((m) => m.uid) };
@@ -74,9 +75,17 @@ export function copyMessages(lock: TransferLock, source: MaildirFolder, target: 
       copied.push(m);
       added.push(target.state.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
     });
+    await copyCachedFields(source, target, copied, added);
     await target.state.announceArrivals(added);
     return { from: copied.map((m) => m.uid), to: added.map((m) => m.uid) };
   });
+}
+
+/** The fields worked out for the originals (ENVELOPE, …) go with them, as Dovecot copies its cache. */
+async function copyCachedFields(source: MaildirFolder, target: MaildirFolder, from: readonly StoredMessage[], to: readonly StoredMessage[]): Promise<void> {
+  for (const [i, m] of from.entries()) {
+    for (const [field, value] of await source.fields.all(m.base)) target.fields.set(to[i]!.base, field, value);
+  }
 }
 
 /** Inside both folders' locks: the messages, their flags in the target's letters, and their UIDs there. */
