@@ -1,0 +1,71 @@
+/**
+ * Keywords and \Recent through Python's imaplib, across a restart of the lab: $Junk, $label1,
+ * mutt's Old and $Forwarded are stored in the Maildir (dovecot-keywords and letters after
+ * ":2,"), listed in FLAGS and PERMANENTFLAGS (with \*), searched with KEYWORD, carried by COPY,
+ * and still there after the lab starts again; an APPENDed message is \Recent.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imaplib } from '../helpers/imaplib.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { listMaildir, maildirPath } from '../helpers/maildir.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+describe('keywords through imaplib', () => {
+  it('stores keywords the Maildir way, and they survive a restart of the lab', async () => {
+    const before = await imaplib(lab.port('imap'), `
+M.login('alice@example.com', 'secret')
+out['select'] = M.select('INBOX')
+out['permanent'] = M.response('PERMANENTFLAGS')
+out['store1'] = M.store('1', '+FLAGS', '($Junk $label1)')
+out['store2'] = M.store('2', '+FLAGS', '(Old $Forwarded \\\\Seen)')
+out['flags'] = M.response('FLAGS')
+out['search'] = M.search(None, 'KEYWORD', '$junk')
+out['unsearch'] = M.search(None, 'UNKEYWORD', 'Old')
+out['copy'] = M.copy('2', 'Trash')
+out['append'] = M.append('Drafts', '($label1)', None, b'Subject: draft\\r\\n\\r\\nhello\\r\\n')
+out['status'] = M.status('Drafts', '(RECENT MESSAGES)')
+M.logout()
+`);
+    expect(before.permanent[1][0]).toBe('(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)');
+    expect(before.store1[1][0]).toBe('1 (FLAGS (\\Recent $Junk $label1))');
+    expect(before.store2[1][0]).toBe('2 (FLAGS (\\Seen \\Recent Old $Forwarded))');
+    expect(before.flags[1].at(-1)).toBe('(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $label1 Old $Forwarded)');
+    expect(before.search[1]).toEqual(['1']);
+    expect(before.unsearch[1]).toEqual(['1 3']);
+    expect(before.copy[0]).toBe('OK');
+    expect(before.status[1][0]).toBe('Drafts (RECENT 1 MESSAGES 1)');
+
+    const inbox = maildirPath(lab.dataDir, 'default', 'alice@example.com');
+    expect(await readFile(join(inbox, 'dovecot-keywords'), 'utf8')).toBe('0 $Junk\n1 $label1\n2 Old\n3 $Forwarded\n');
+    expect((await listMaildir(inbox)).cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,Scd', ':2,ab']);
+
+    lab = await lab.restart();
+    const after = await imaplib(lab.port('imap'), `
+M.login('alice@example.com', 'secret')
+out['select'] = M.select('INBOX')
+out['flags'] = M.response('FLAGS')
+out['permanent'] = M.response('PERMANENTFLAGS')
+out['fetch'] = M.fetch('1:2', '(FLAGS)')
+M.select('Trash')
+out['trash'] = M.fetch('1', '(FLAGS)')
+M.select('Drafts')
+out['drafts'] = M.fetch('1', '(FLAGS)')
+M.logout()
+`);
+    expect(after.flags[1].at(-1)).toBe('(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $label1 Old $Forwarded)');
+    expect(after.permanent[1][0]).toBe('(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $label1 Old $Forwarded \\*)');
+    // \Recent was claimed by the first session: it does not come back after the restart.
+    expect(after.fetch[1]).toEqual(['1 (FLAGS ($Junk $label1))', '2 (FLAGS (\\Seen Old $Forwarded))']);
+    expect(after.trash[1]).toEqual(['1 (FLAGS (\\Seen \\Recent Old $Forwarded))']);
+    expect(after.drafts[1]).toEqual(['1 (FLAGS (\\Recent $label1))']);
+  });
+});
