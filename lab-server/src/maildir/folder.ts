@@ -110,7 +110,7 @@ export class MaildirFolder {
    */
   async deliver(message: Buffer, options: DeliverOptions = {}): Promise<string> {
     const written = await writeMessageFile(this.dir, prepareMessage(message, options.internalDate));
-    this.state.newDirTouched = true;
+    this.state.delivered.add(written.base);
     this.changes.emit('change', { type: 'exists' } satisfies FolderChange);
     return written.base;
   }

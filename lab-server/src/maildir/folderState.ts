@@ -53,8 +53,8 @@ function trustworthy(mtimes: readonly number[], lookedAt: number): boolean {
 export class FolderState {
   index = new FolderIndex();
   retired = false;
-  /** An SMTP delivery put a file in new/ since the last look. */
-  newDirTouched = false;
+  /** Files SMTP delivered into new/ since the last look, already announced as 'exists'. */
+  readonly delivered = new Set<string>();
   /** Goes up with every change, so a session can skip comparing when nothing happened. */
   version = 0;
   readonly changes = new EventEmitter();
@@ -98,18 +98,19 @@ export class FolderState {
     }
     const stamp = this.index.stamp;
     const lookedAt = Date.now();
-    const scanNew = this.newDirTouched || !stamp?.trusted || stamp.newMtime !== mtimes[0];
+    const scanNew = this.delivered.size > 0 || !stamp?.trusted || stamp.newMtime !== mtimes[0];
     const scanCur = !stamp?.trusted || stamp.curMtime !== mtimes[1];
     if (!scanNew && !scanCur) return;
-    const touched = this.newDirTouched;
-    this.newDirTouched = false;
+    // Deliveries from here on are seen by this look, or announced and looked for again.
+    const announced = new Set(this.delivered);
+    this.delivered.clear();
     try {
-      await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']));
+      await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']), announced);
       // Only now is the index as the directories were: the next look may be skipped.
       this.index.stamp = { newMtime: mtimes[0], curMtime: mtimes[1], trusted: trustworthy(mtimes, lookedAt) };
       this.files.due = true;
     } catch (err) {
-      this.newDirTouched ||= touched;
+      for (const base of announced) this.delivered.add(base);
       throw err;
     }
   }
@@ -186,7 +187,7 @@ export class FolderState {
     }
   }
 
-  private async takeIn(found: ScanResult): Promise<void> {
+  private async takeIn(found: ScanResult, announced: ReadonlySet<string>): Promise<void> {
     const index = this.index;
     if (found.gone.size === 0 && found.reflagged.length === 0 && found.arrivals.length === 0) return;
     const modseq = index.nextModseq();
@@ -222,7 +223,8 @@ export class FolderState {
     this.version++;
     for (const m of found.reflagged) this.announce({ type: 'flags', uid: m.uid, flags: m.flags });
     if (gone.length > 0) this.announce({ type: 'expunge', uids: gone.map((m) => m.uid) });
-    if (arrivals.length > 0) this.announce({ type: 'exists' });
+    // An SMTP delivery told the sessions when it landed; a file dropped in by hand is news now.
+    if (arrivals.some((m) => !announced.has(m.base))) this.announce({ type: 'exists' });
   }
 
   private async load(): Promise<void> {
