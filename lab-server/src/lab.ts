@@ -4,7 +4,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Server, Socket } from 'node:net';
 import { attachBridge, dialHost, type Bridge } from './bridge/bridge.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
@@ -28,23 +27,18 @@ import type { Database } from './store/sql.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
 import { makePrivate, PRIVATE_DIR } from './files/privateModes.js';
 import { AddressList } from './net/addressList.js';
-import { ConnectionCaps } from './net/connectionCaps.js';
 import { ProxyTrust } from './http/clientAddress.js';
 import { SessionCookies } from './http/cookies.js';
 import { SiteOrigin } from './http/origin.js';
-import { createImapListener, type ImapListener } from './imap/server.js';
 import { HandoffRegistry } from './net/handoff.js';
-import { createPop3Listener, type Pop3Listener } from './pop3/server.js';
 import { DnsListenError, startDnsServer, type DnsServer } from './dns/server.js';
 import { MailWorld } from './mta/mailWorld.js';
 import { worldRoutes } from './http/routes/world.js';
-import { mtaForService } from './world/network.js';
-import { MaildropLocks } from './pop3/locks.js';
 import { isLoopbackHost, listen, ListenError } from './lab/listen.js';
 import type { LabConfig } from './lab/config.js';
+import { MailListeners } from './lab/mailListeners.js';
 import { sweepTmp } from './lab/sweepTmp.js';
-import { defaultLabPort, SERVICES, type RunningService, type ServiceId, type ServiceInfo } from './services.js';
-import { createSmtpServer, type LabSmtpServer } from './smtp/server.js';
+import type { RunningService, ServiceId } from './services.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess } from './world/access.js';
 import { defaultWorld } from './world/definition.js';
@@ -53,9 +47,6 @@ import { DEFAULT_SANDBOX, Sandboxes } from './world/sandboxes.js';
 export type { RunningService } from './services.js';
 export { defaultConfig, DEFAULT_SITE_DIR, type LabConfig } from './lab/config.js';
 export { ListenError } from './lab/listen.js';
-
-/** The services this build runs. */
-export const RUNNING_SERVICES: readonly ServiceInfo[] = SERVICES;
 
 export interface Lab {
   config: LabConfig;
@@ -107,14 +98,9 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     failureDelayMs: limits.mailAuthFailureDelayMs,
     failuresPerConnection: limits.mailAuthFailuresPerConnection,
   });
-  // One total for every mail port; per-address counts are kept per port.
-  const mailCaps = new ConnectionCaps(limits.mailConnectionsPerAddress, limits.mailConnections);
-  const guarded = { caps: mailCaps, preLoginTimeoutMs: limits.mailPreLoginTimeoutMs };
   // Classroom logins from mail clients are looked up across every learner's sandbox.
   if (config.mode === 'classroom') await sandboxes.loadAll();
   const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
-  const inFlight = new Set<Promise<unknown>>();
-  const locks = new MaildropLocks();
   const exercises = await ExerciseCatalog.load();
   const db = await openDatabase(config.dataDir, config.database);
   const learners = new LearnerStore(db);
@@ -127,13 +113,11 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   }
   let cluster: ClusterNode | undefined;
 
-  const smtpServers: LabSmtpServer[] = [];
-  const pop3Listeners: Pop3Listener[] = [];
-  const imapListeners: ImapListener[] = [];
+  const mail = new MailListeners(config, { access, tls, metrics, limits });
   const servers: HttpServer[] = [];
-  const services: RunningService[] = [];
+  const services = mail.services;
   const world = new MailWorld(
-    { sandboxes, handoffs, log: config.log, connectHost: isLoopbackHost(config.host) ? config.host : '127.0.0.1', portOf: (id) => services.find((s) => s.id === id)?.port, metrics },
+    { sandboxes, handoffs, log: config.log, connectHost: isLoopbackHost(config.host) ? config.host : '127.0.0.1', portOf: (id) => mail.portOf(id), metrics },
     config.world,
   );
   let dns: DnsServer | undefined;
@@ -149,17 +133,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     // The queues stop first: an attempt in progress finishes while its destination still listens.
     await world.stop();
     await dns?.close();
-    const reason = 'MailLab is shutting down. Reconnect when it is back';
     await Promise.all([
-      ...smtpServers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.server.close(() => resolve());
-            s.closeAllSessions(`${s.hostName} ${reason}`);
-          }),
-      ),
-      ...pop3Listeners.map((p) => p.close(reason)),
-      ...imapListeners.map((i) => i.close(reason)),
+      mail.close('MailLab is shutting down. Reconnect when it is back'),
       ...servers.map(
         (s) =>
           new Promise<void>((resolve) => {
@@ -168,49 +143,13 @@ export async function startLab(config: LabConfig): Promise<Lab> {
           }),
       ),
     ]);
-    // Deliveries already accepted finish writing: nothing is left half-done.
-    await Promise.allSettled([...inFlight]);
     // Each folder's index file catches up with its log, so the next start opens folders without a look at their files.
     await Promise.allSettled(sandboxes.loaded().map((s) => s.flushMailboxes()));
     await db.close();
   };
 
-  const countCommand = (service: string, command: string): void => metrics.commands.inc({ service, command });
   try {
-    for (const info of RUNNING_SERVICES) {
-      const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
-      let server: Server;
-      if (info.protocol === 'smtp') {
-        // Each lab MTA's port 25 is its own listener: mail.example.com, mail.otherdomain.com.
-        const mta = mtaForService(info.id);
-        const smtp = createSmtpServer(mta ? 'mx' : (info.id as 'submission' | 'submissions'), {
-          access,
-          tls,
-          log: config.log,
-          maxMessageSize: config.maxMessageSize,
-          inFlight,
-          world,
-          ...guarded,
-          ...(mta ? { mta } : {}),
-          metrics: { counters: metrics, service: info.id },
-        });
-        smtpServers.push(smtp);
-        server = smtp.server;
-      } else if (info.protocol === 'imap') {
-        const imap = createImapListener(info.tls === 'implicit', { access, tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand, ...guarded });
-        imapListeners.push(imap);
-        server = imap.server;
-      } else {
-        const pop3 = createPop3Listener(info.tls === 'implicit', { access, tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand, ...guarded });
-        pop3Listeners.push(pop3);
-        server = pop3.server;
-      }
-      // smtp-server keeps its net.Server inside; the others are net (or tls) servers themselves.
-      const sockets = (server as Server & { server?: Server }).server ?? server;
-      sockets.on('connection', (socket: Socket) => metrics.connectionOpened(info.id, socket));
-      const port = await listen(server, wanted, config.host, info.id);
-      services.push({ ...info, port, listening: () => server.listening });
-    }
+    await mail.start(world);
 
     cluster = config.cluster
       ? await joinCluster(config.cluster, {

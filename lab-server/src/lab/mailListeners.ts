@@ -1,0 +1,108 @@
+/**
+ * The lab's mail listeners: SMTP on each lab MTA's port 25 and on the submission ports, IMAP
+ * and POP3 with and without implicit TLS, every connection and command counted, and their
+ * orderly close at shutdown (sessions told why, deliveries already accepted finished).
+ */
+import type { Server, Socket } from 'node:net';
+import { createImapListener, type ImapListener } from '../imap/server.js';
+import type { LabLimits } from '../limits.js';
+import type { MailWorld } from '../mta/mailWorld.js';
+import { ConnectionCaps } from '../net/connectionCaps.js';
+import type { LabMetrics } from '../operations/metrics.js';
+import { MaildropLocks } from '../pop3/locks.js';
+import { createPop3Listener, type Pop3Listener } from '../pop3/server.js';
+import { defaultLabPort, SERVICES, type RunningService, type ServiceId } from '../services.js';
+import { createSmtpServer, type LabSmtpServer } from '../smtp/server.js';
+import type { TlsMaterial } from '../tls/certificate.js';
+import type { SandboxAccess } from '../world/access.js';
+import { mtaForService } from '../world/network.js';
+import type { LabConfig } from './config.js';
+import { listen } from './listen.js';
+
+export interface MailListenerDeps {
+  access: SandboxAccess;
+  tls: TlsMaterial;
+  metrics: LabMetrics;
+  limits: LabLimits;
+}
+
+export class MailListeners {
+  /** The listeners started so far, with their ports. */
+  readonly services: RunningService[] = [];
+  /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
+  readonly inFlight = new Set<Promise<unknown>>();
+  private smtp: LabSmtpServer[] = [];
+  private pop3: Pop3Listener[] = [];
+  private imap: ImapListener[] = [];
+
+  constructor(
+    private readonly config: LabConfig,
+    private readonly deps: MailListenerDeps,
+  ) {}
+
+  /** The port a service listens on, once it does. */
+  portOf(id: ServiceId): number | undefined {
+    return this.services.find((s) => s.id === id)?.port;
+  }
+
+  /** Starts every mail service of this build, in order; throws ListenError when a port cannot be had. */
+  async start(world: MailWorld): Promise<void> {
+    const { config, deps } = this;
+    // One total for every mail port; per-address counts are kept per port.
+    const caps = new ConnectionCaps(deps.limits.mailConnectionsPerAddress, deps.limits.mailConnections);
+    const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
+    const countCommand = (service: string, command: string): void => deps.metrics.commands.inc({ service, command });
+    const locks = new MaildropLocks();
+    for (const info of SERVICES) {
+      const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
+      let server: Server;
+      if (info.protocol === 'smtp') {
+        // Each lab MTA's port 25 is its own listener: mail.example.com, mail.otherdomain.com.
+        const mta = mtaForService(info.id);
+        const smtp = createSmtpServer(mta ? 'mx' : (info.id as 'submission' | 'submissions'), {
+          access: deps.access,
+          tls: deps.tls,
+          log: config.log,
+          maxMessageSize: config.maxMessageSize,
+          inFlight: this.inFlight,
+          world,
+          ...guarded,
+          ...(mta ? { mta } : {}),
+          metrics: { counters: deps.metrics, service: info.id },
+        });
+        this.smtp.push(smtp);
+        server = smtp.server;
+      } else if (info.protocol === 'imap') {
+        const imap = createImapListener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand, ...guarded });
+        this.imap.push(imap);
+        server = imap.server;
+      } else {
+        const pop3 = createPop3Listener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand, ...guarded });
+        this.pop3.push(pop3);
+        server = pop3.server;
+      }
+      // smtp-server keeps its net.Server inside; the others are net (or tls) servers themselves.
+      const sockets = (server as Server & { server?: Server }).server ?? server;
+      sockets.on('connection', (socket: Socket) => deps.metrics.connectionOpened(info.id, socket));
+      const port = await listen(server, wanted, config.host, info.id);
+      this.services.push({ ...info, port, listening: () => server.listening });
+    }
+  }
+
+  /** Closes every listener, telling open sessions why, then waits for accepted deliveries. */
+  async close(reason: string): Promise<void> {
+    await Promise.all([
+      ...this.smtp.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.server.close(() => resolve());
+            s.closeAllSessions(`${s.hostName} ${reason}`);
+          }),
+      ),
+      ...this.pop3.map((p) => p.close(reason)),
+      ...this.imap.map((i) => i.close(reason)),
+    ]);
+    // Deliveries already accepted finish writing: nothing is left half-done.
+    await Promise.allSettled([...this.inFlight]);
+  }
+}
