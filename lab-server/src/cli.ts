@@ -32,6 +32,8 @@ const USAGE = `Usage / 用法:
                 [--dns-port N]   the lab DNS, UDP and TCP (default 53 + offset)
                 [--tls-cert FILE --tls-key FILE]
                 [--max-message-size BYTES] [--require-tls-auth]
+                [--quota SIZE]   disk per sandbox: mail, queues, transcripts, logs (default 64M)
+                [--quota-messages N]   messages per sandbox (default 10000)
                 [--max-terminals N]   browser terminals one learner may open at once (default 8)
                 [--mode single|classroom] [--public-url URL]
                 [--metrics-token TOKEN]   lets a scraper on another machine read /metrics (classroom mode)
@@ -60,6 +62,8 @@ const serveOptions = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'max-message-size': { type: 'string' },
+  quota: { type: 'string' },
+  'quota-messages': { type: 'string' },
   'require-tls-auth': { type: 'boolean' },
   'max-terminals': { type: 'string' },
   mode: { type: 'string' },
@@ -100,6 +104,17 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
     );
   }
   return n;
+}
+
+/** A size such as 64M, 1G, 500K or a number of bytes; at least 1 MB. */
+function size(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,10})([KMG]?)B?$/i.exec(value.trim());
+  const bytes = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
+  if (!m || bytes < 1024 * 1024 || bytes > 2 ** 50) {
+    throw new UsageError(`--${flag} must be a size of at least 1M, such as 64M or 2G, not "${value}".`, `--${flag} 必须是不小于 1M 的大小，例如 64M 或 2G，而不是 "${value}"。`);
+  }
+  return bytes;
 }
 
 function publicUrl(value: string): string {
@@ -166,6 +181,10 @@ export function serveConfig(args: string[]): LabConfig {
   if (dnsPort !== undefined) config.ports.dns = dnsPort;
   config.portOffset = integer('port-offset', v['port-offset'] as string | undefined, 0, 65535 - 995) ?? config.portOffset;
   config.maxMessageSize = integer('max-message-size', v['max-message-size'] as string | undefined, 1024, 1 << 30) ?? config.maxMessageSize;
+  config.quota = {
+    bytes: size('quota', v.quota as string | undefined) ?? config.quota.bytes,
+    messages: integer('quota-messages', v['quota-messages'] as string | undefined, 10, 10_000_000) ?? config.quota.messages,
+  };
   config.requireTlsAuth = v['require-tls-auth'] === true;
   const maxTerminals = integer('max-terminals', v['max-terminals'] as string | undefined, 1, 100000);
   if (maxTerminals !== undefined) config.bridgeLimits = { ...config.bridgeLimits, perLearner: maxTerminals };

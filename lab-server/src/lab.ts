@@ -87,7 +87,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
   const site = new SiteOrigin(config.publicUrl, proxies);
   const cookies = SessionCookies.forPublicUrl(config.publicUrl);
-  const sandboxes = new Sandboxes(config.dataDir);
+  const sandboxes = new Sandboxes(config.dataDir, config.quota);
   await mkdir(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
   await makePrivate({ dirs: [config.dataDir] });
   await sandboxes.makePrivate();

@@ -120,6 +120,10 @@ const strings = {
   maildirFlagsLegend: { 'zh-CN': '标志：D 草稿、F 标记、P 已转发、R 已回复、S 已读、T 已删除（待清除）', en: 'Flags: D draft, F flagged, P passed (forwarded), R replied, S seen, T trashed (to be expunged)' },
   maildirUid: { 'zh-CN': 'UID', en: 'UID' },
   maildirBytes: { 'zh-CN': '字节', en: 'bytes' },
+  maildirQuota: {
+    'zh-CN': '磁盘配额：已用 {used}，上限 {limit}（邮件、队列、终端记录和日志）。满了以后新邮件会被拒收（452 4.2.2），删除一些邮件即可腾出空间。',
+    en: 'Disk quota: {used} of {limit} (mail, queue, terminal transcripts and logs). When it is full new mail is refused (452 4.2.2); deleting some mail makes room.',
+  },
   search: { 'zh-CN': '搜索', en: 'Search' },
   searchLessons: { 'zh-CN': '搜索课程', en: 'Search the lessons' },
   searchPlaceholder: { 'zh-CN': '例如：STARTTLS、Maildir、DMARC', en: 'e.g. STARTTLS, Maildir, DMARC' },

@@ -27,6 +27,13 @@ export interface MailboxView {
 export interface SandboxView {
   sandbox: string;
   users: MailboxView[];
+  /** The sandbox's disk usage and quota (mail, queue, transcripts, logs). */
+  usage?: { bytes: number; messages: number; limits: { bytes: number; messages: number } };
+}
+
+/** "1.2 MB of 64 MB" for the quota line. */
+export function sizeText(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** The Maildir info flags (the letters after ":2,"), in the order the spec sorts them; a–z are the folder's keywords. */

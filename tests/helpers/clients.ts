@@ -20,7 +20,7 @@ export function run(cmd: string, args: string[], input?: string, timeoutMs = 20_
 }
 
 /** Runs a Python script; values are passed as JSON in argv[1] to avoid quoting trouble. */
-export async function python(script: string, params: Record<string, unknown> = {}): Promise<RunResult> {
+export async function python(script: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunResult> {
   const prelude = 'import json, sys\nP = json.loads(sys.argv[1])\n';
-  return run('python3', ['-c', prelude + script, JSON.stringify(params)]);
+  return run('python3', ['-c', prelude + script, JSON.stringify(params)], undefined, timeoutMs);
 }

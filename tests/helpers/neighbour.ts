@@ -12,8 +12,14 @@ import WebSocket from 'ws';
 import { RawClient } from './rawSocket.js';
 
 export interface NeighbourReport {
-  /** Line-to-reply times in ms, for the lines a server answers from memory (MAIL, RCPT, DATA). */
+  /**
+   * Line-to-reply times in ms, for the lines a server answers from memory (MAIL, RCPT, DATA),
+   * less the time this process's event-loop thread spent waiting for a CPU meanwhile (Linux
+   * schedstat): on a machine shared with other busy work that wait is the machine's, not the
+   * lab's. `rawLatencies` keeps the times as measured.
+   */
   latencies: number[];
+  rawLatencies: number[];
   /**
    * Times from the final dot to "250 queued": the server answers only once the message is
    * on disk (fsync), so these also wait for the disk, which every writer on the machine shares.
@@ -33,12 +39,15 @@ type Send = (line: string, reply: RegExp) => Promise<string>;
 
 /** One SMTP transaction after another, with a short pause between them, until stopped. */
 function transactions(send: Send, close: () => void, label: string): Neighbour {
-  const report: NeighbourReport = { latencies: [], commitLatencies: [], accepted: [], failures: [] };
+  const report: NeighbourReport = { latencies: [], rawLatencies: [], commitLatencies: [], accepted: [], failures: [] };
   let stopping = false;
   const timed = async (line: string, reply: RegExp, into = report.latencies): Promise<string> => {
     const started = performance.now();
+    const waited = cpuWaitMs();
     const text = await send(line, reply);
-    into.push(performance.now() - started);
+    const took = performance.now() - started;
+    if (into === report.latencies) report.rawLatencies.push(took);
+    into.push(Math.max(0, took - (cpuWaitMs() - waited)));
     return text;
   };
   const loop = (async () => {
@@ -129,18 +138,23 @@ export interface LoopWatch {
   stop(): void;
 }
 
+/** Fields of this process's main-thread schedstat: [ms on a CPU, ms waiting for one]; zeros where there is none. */
+function schedstat(): [number, number] {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return [Number(run) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return [0, 0];
+  }
+}
+
+const cpuWaitMs = (): number => schedstat()[1];
+
 /** Watches the event loop of this process, where the lab under test runs. */
 export function watchEventLoop(): LoopWatch {
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
-  const schedstat = `/proc/self/task/${process.pid}/schedstat`;
-  const cpuMs = (): number | undefined => {
-    try {
-      return Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6;
-    } catch {
-      return undefined;
-    }
-  };
+  const cpuMs = (): number | undefined => schedstat()[0] || undefined;
   let lastAt = performance.now();
   let lastCpu = cpuMs();
   let worstBusy = 0;

@@ -23,6 +23,13 @@ describe('serve flags', () => {
     expect(r.stderr).toContain('--trust-proxy: "caddy" is not an IP address');
     expect(r.stderr).toContain('反向代理');
   });
+  it('reads the quota as a size and a message count, and refuses sizes it cannot read', () => {
+    expect(serveConfig([]).quota).toEqual({ bytes: 64 * 1024 * 1024, messages: 10_000 });
+    expect(serveConfig(['--quota', '2G', '--quota-messages', '500']).quota).toEqual({ bytes: 2 * 1024 ** 3, messages: 500 });
+    expect(serveConfig(['--quota', '1500000']).quota.bytes).toBe(1_500_000);
+    expect(() => serveConfig(['--quota', 'lots'])).toThrow(/--quota must be a size of at least 1M, such as 64M or 2G, not "lots"/);
+    expect(() => serveConfig(['--quota', '10K'])).toThrow(/at least 1M/);
+  });
 });
 
 describe('the maillab command', () => {

@@ -11,6 +11,7 @@
  *                      {type:'tls', summary, text}
  *                      {type:'closed', text, reason}
  *                      {type:'error', message: {en, 'zh-CN'}}
+ *                      {type:'notice', message: {en, 'zh-CN'}}   e.g. the transcript stopped recording
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -74,7 +75,9 @@ export class TerminalSession {
     readonly owner: string,
     private readonly deps: SessionDeps,
   ) {
-    this.transcript = new TranscriptWriter(sandbox, { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner });
+    this.transcript = new TranscriptWriter(sandbox, { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner }, (why) =>
+      this.send({ type: 'notice', message: why }),
+    );
   }
 
   /** Connects to the service and starts relaying. Resolves when the session has ended. */

@@ -1,6 +1,7 @@
 /**
- * GET /api/maildir: the requesting learner's sandbox as a tree of Maildir files, for the
- * lesson site's live Maildir view (it polls this while the view is on screen).
+ * GET /api/maildir: the requesting learner's sandbox as a tree of Maildir files, and its disk
+ * usage against the quota, for the lesson site's live Maildir view (it polls this while the
+ * view is on screen).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Requester } from '../world/requester.js';
@@ -21,6 +22,8 @@ export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route 
       return sendJson(res, 401, { error: { en: 'Open the lab page first: this browser has no sandbox yet.', 'zh-CN': '请先打开实验页面：这个浏览器还没有自己的沙箱。' } });
     }
     const sandbox = await sandboxes.get(who.sandboxId);
-    sendJson(res, 200, await sandboxMaildirView(sandbox));
+    // With the files, how much of the sandbox's disk quota they (and queue, transcripts, logs) use.
+    const [view, usage] = await Promise.all([sandboxMaildirView(sandbox), sandbox.usage.usage()]);
+    sendJson(res, 200, { ...view, usage });
   };
 }

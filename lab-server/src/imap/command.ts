@@ -5,6 +5,7 @@
  */
 import type { Mailbox } from '../maildir/mailbox.js';
 import type { FetchItem } from './commands/fetch.js';
+import type { SandboxUsage } from '../quota/usage.js';
 import type { LiveResults } from './liveResults.js';
 import type { NotifySpec } from './notify.js';
 import type { WorldUser } from '../world/definition.js';
@@ -40,6 +41,8 @@ export interface SessionApi {
   readonly plaintextAllowed: boolean;
   /** Largest message APPEND accepts. */
   readonly maxMessageSize: number;
+  /** The disk quota of this connection's sandbox. */
+  readonly usage: SandboxUsage;
   readonly hostName: string;
   capabilities(): string[];
   startTls(): Promise<void>;

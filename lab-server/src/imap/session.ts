@@ -7,6 +7,7 @@ import { FolderNotFound } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
+import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
@@ -45,6 +46,7 @@ const BASE_CAPABILITIES = [
   'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'BINARY', 'MULTIAPPEND', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
   // RFC 9051: a server offering both revisions runs IMAP4rev1 until the client sends ENABLE IMAP4rev2.
   'IMAP4rev2', 'NOTIFY',
+  'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE',
 ];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
@@ -116,6 +118,10 @@ export class ImapSession implements SessionApi {
 
   get maxMessageSize(): number {
     return this.options.maxMessageSize;
+  }
+
+  get usage(): SandboxUsage {
+    return this.scope.sandbox.usage;
   }
 
   get hostName(): string {

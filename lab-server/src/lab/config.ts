@@ -10,6 +10,7 @@ import type { ClusterConfig } from '../cluster/node.js';
 import type { LabLimits } from '../limits.js';
 import { consoleLogger, type Logger } from '../log.js';
 import type { MailWorldOptions } from '../mta/mailWorld.js';
+import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import type { ServiceId } from '../services.js';
 import type { LabMode } from '../world/access.js';
 
@@ -23,6 +24,8 @@ export interface LabConfig {
   tlsCert?: string;
   tlsKey?: string;
   maxMessageSize: number;
+  /** Every sandbox's disk quota: Maildirs, queues, transcripts and logs. */
+  quota: QuotaLimits;
   requireTlsAuth: boolean;
   siteDir: string;
   log: Logger;
@@ -61,6 +64,7 @@ export function defaultConfig(overrides: Partial<LabConfig> = {}): LabConfig {
     portOffset: 2000,
     ports: {},
     maxMessageSize: 10 * 1024 * 1024,
+    quota: DEFAULT_QUOTA,
     requireTlsAuth: false,
     mode: 'single',
     siteDir: DEFAULT_SITE_DIR,

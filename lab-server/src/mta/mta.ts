@@ -9,6 +9,8 @@ import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { LabMetrics } from '../operations/metrics.js';
+import { OverQuota } from '../quota/usage.js';
+import { quotaReply } from '../smtp/quotaReply.js';
 import { rfc5322Date } from '../smtp/trace.js';
 import { splitAddress } from '../world/definition.js';
 import { homeMta, type LabMta } from '../world/network.js';
@@ -42,6 +44,9 @@ export interface MtaContext extends RelayDeps {
 export function backoff(policy: RetryPolicy, attempts: number): number {
   return Math.min(policy.maxRetryMs, policy.firstRetryMs * 2 ** Math.max(0, attempts - 1));
 }
+
+/** What a queued message's state file takes besides the message, about. */
+const QUEUE_STATE_BYTES = 1024;
 
 /** Attempts one MTA runs at once (Postfix: default_destination_concurrency_limit = 20). */
 export const MAX_PARALLEL_ATTEMPTS = 20;
@@ -95,10 +100,17 @@ export class Mta {
   async enqueue(sender: string, recipients: string[], message: Buffer, info: { messageId?: string; subject?: string; id?: string } = {}): Promise<QueueEntry> {
     const now = this.ctx.clock.now();
     const { id, ...described } = info;
-    const entry = await this.queue.add(
-      { sender, recipients: recipients.map((address) => ({ address, status: 'pending' })), arrival: now, attempts: 0, nextAttempt: now, ...described },
-      message,
-      id,
+    // The queue is part of the sandbox's quota (throws OverQuota when there is no room).
+    const hold = await this.sandbox.usage.reserve(message.length + QUEUE_STATE_BYTES, 0);
+    const entry = await this.queue.add({ sender, recipients: recipients.map((address) => ({ address, status: 'pending' })), arrival: now, attempts: 0, nextAttempt: now, ...described }, message, id).then(
+      (added) => {
+        hold.commit();
+        return added;
+      },
+      (err: unknown) => {
+        hold.release();
+        throw err;
+      },
     );
     this.entries.set(entry.id, entry);
     this.log.write('qmgr', `${entry.id}: from=<${sender}>, size=${entry.size}, nrcpt=${recipients.length} (queue active)`);
@@ -221,6 +233,7 @@ export class Mta {
       this.entries.delete(id);
       this.flushAfterAttempt.delete(id);
       await this.queue.remove(id);
+      this.sandbox.usage.add(-(entry.size + QUEUE_STATE_BYTES));
       this.log.write('qmgr', `${entry.id}: removed`);
       return;
     }
@@ -252,7 +265,19 @@ export class Mta {
         continue;
       }
       const trace = `Return-Path: <${entry.sender}>\r\nReceived: by ${this.identity.host} (MailLab) id ${entry.id}\r\n\tfor <${r.address}>; ${rfc5322Date(new Date())}\r\n`;
-      await this.sandbox.mailbox(user).inbox.deliver(Buffer.concat([Buffer.from(trace), message]));
+      const copy = Buffer.concat([Buffer.from(trace), message]);
+      // A full mailbox is a temporary failure, retried later; a message bigger than the quota bounces.
+      const hold = await this.sandbox.usage.reserve(copy.length).catch((err: unknown) => {
+        if (!(err instanceof OverQuota)) throw err;
+        const { code, text } = quotaReply(err, r.address);
+        verdicts.set(r.address, { status: code === 452 ? 'deferred' : 'bounced', relay: 'virtual', dsn: code === 452 ? '4.2.2' : '5.2.2', reason: text.replace(/^\d\.\d\.\d /, '') });
+        return undefined;
+      });
+      if (!hold) continue;
+      await this.sandbox.mailbox(user).inbox.deliver(copy).then(() => hold.commit(), (err: unknown) => {
+        hold.release();
+        throw err;
+      });
       this.ctx.metrics?.maildirDeliveries.inc({ host: this.identity.host });
       verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
     }
@@ -266,7 +291,12 @@ export class Mta {
       return;
     }
     const dsn = bounceMessage({ host: this.identity.host, queueId: entry.id, sender: entry.sender, arrival: new Date(entry.arrival), failed, original, now: new Date() });
-    const notice = await this.enqueue('', [entry.sender], dsn, { subject: 'Undelivered Mail Returned to Sender' });
+    const notice = await this.enqueue('', [entry.sender], dsn, { subject: 'Undelivered Mail Returned to Sender' }).catch((err: unknown) => {
+      if (!(err instanceof OverQuota)) throw err;
+      this.log.write('bounce', `${entry.id}: sender non-delivery notification discarded: this lab world is over its disk quota`);
+      return undefined;
+    });
+    if (!notice) return;
     this.ctx.metrics?.bounces.inc({ host: this.identity.host });
     this.log.write('bounce', `${entry.id}: sender non-delivery notification: ${notice.id}`);
   }

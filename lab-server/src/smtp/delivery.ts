@@ -7,7 +7,8 @@ import { traceHeaders, type TraceInfo } from './trace.js';
 
 /**
  * Delivers one message to local recipients, into INBOX or another folder (Junk for DMARC
- * p=quarantine, created if missing); resolves to the size written.
+ * p=quarantine, created if missing); resolves to the size written. Throws OverQuota, writing
+ * nothing, when the sandbox has no room for it.
  */
 export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipients: string[], trace: TraceInfo, folder = 'INBOX'): Promise<number> {
   const message = Buffer.concat([Buffer.from(traceHeaders(trace), 'utf8'), body]);
@@ -17,12 +18,20 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
     if (!user) throw new Error(`recipient ${address} vanished from the sandbox`);
     return user;
   });
-  await Promise.all(
-    users.map(async (user) => {
-      const target = sandbox.mailbox(user).folder(folder);
-      if (folder !== 'INBOX') await target.create();
-      await target.deliver(message);
-    }),
-  );
+  // Room for every copy is held before anything is written (throws OverQuota).
+  const hold = await sandbox.usage.reserve(message.length * users.length, users.length);
+  try {
+    await Promise.all(
+      users.map(async (user) => {
+        const target = sandbox.mailbox(user).folder(folder);
+        if (folder !== 'INBOX') await target.create();
+        await target.deliver(message);
+      }),
+    );
+  } catch (err) {
+    hold.release();
+    throw err;
+  }
+  hold.commit();
   return message.length;
 }

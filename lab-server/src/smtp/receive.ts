@@ -9,12 +9,14 @@
 import type { Mta } from '../mta/mta.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import { newQueueId } from '../mta/queue.js';
+import { OverQuota } from '../quota/usage.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { text } from '../grading/feedback.js';
 import { checkSenderAuthentication, type AuthOutcome } from './authCheck.js';
 import { saveAuthReport } from './authReports.js';
 import { deliverToMailboxes } from './delivery.js';
 import { headerValue } from './headers.js';
+import { quotaReply } from './quotaReply.js';
 
 export interface Arrival {
   sandbox: Sandbox;
@@ -40,6 +42,16 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
   a.mta.log.write('smtpd', `${queueId}: client=${client}`);
   const messageId = headerValue(a.message, 'message-id');
   a.mta.log.write('cleanup', `${queueId}: message-id=${messageId ?? '<>'}`);
+  const overQuota = (err: unknown): ReceiveResult => {
+    if (!(err instanceof OverQuota)) throw err;
+    const { code, text } = quotaReply(err, a.recipients[0] ?? '');
+    a.mta.log.write('cleanup', `${queueId}: reject: END-OF-MESSAGE from ${client}: ${code} ${text}; from=<${a.envelopeFrom}> to=<${a.recipients.join('>,<')}> proto=ESMTP helo=<${a.helo}>`);
+    return { accepted: false, queueId, code, text };
+  };
+  // A message that will not fit is refused before any checking work is spent on it.
+  const copies = new Set(a.recipients.map((r) => r.toLowerCase())).size;
+  const full = await a.sandbox.usage.check(a.message.length * copies, copies).then(() => undefined, overQuota);
+  if (full) return full;
 
   const auth = await checkSenderAuthentication({
     message: a.message,
@@ -87,23 +99,28 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
     return { accepted: false, queueId, code: 550, text };
   }
 
-  const size = await deliverToMailboxes(
-    a.sandbox,
-    Buffer.concat([Buffer.from(header), a.message]),
-    a.recipients,
-    {
-      envelopeFrom: a.envelopeFrom,
-      helo: a.helo,
-      clientHostname: a.client.hostname,
-      clientAddress: a.client.address,
-      transmissionType: a.transmissionType,
-      serverName: host,
-      queueId,
-      recipients: a.recipients,
-      tlsCipher: a.tlsCipher,
-    },
-    folder,
-  );
+  let size: number;
+  try {
+    size = await deliverToMailboxes(
+      a.sandbox,
+      Buffer.concat([Buffer.from(header), a.message]),
+      a.recipients,
+      {
+        envelopeFrom: a.envelopeFrom,
+        helo: a.helo,
+        clientHostname: a.client.hostname,
+        clientAddress: a.client.address,
+        transmissionType: a.transmissionType,
+        serverName: host,
+        queueId,
+        recipients: a.recipients,
+        tlsCipher: a.tlsCipher,
+      },
+      folder,
+    );
+  } catch (err) {
+    return overQuota(err);
+  }
   const delay = ((Date.now() - started) / 1000).toFixed(2);
   const delivered = new Set(a.recipients.map((r) => r.toLowerCase()));
   a.world.metrics?.maildirDeliveries.inc({ host }, delivered.size);

@@ -15,11 +15,13 @@ import { RepeatedEvents, type Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
+import { OverQuota } from '../quota/usage.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
+import { declaredSize, quotaReply, recipientQuotaReply } from './quotaReply.js';
 import { receiveMessage } from './receive.js';
 import { dropConnection, replyError, smtpFaults } from './faults.js';
 import { submitMessage } from './submit.js';
@@ -328,27 +330,33 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
 
     onRcptTo(address, session, callback) {
       const scope = scopeOf(session);
+      const reject = (code: number, text: string): void => {
+        const peer = peers.get(session);
+        const from = peer ? `${peer.hostname || 'unknown'}[${peer.address}]` : `unknown[${session.remoteAddress}]`;
+        const line = `NOQUEUE: reject: RCPT from ${from}: ${code} ${text}; from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}> to=<${address.address}> proto=ESMTP helo=<${session.hostNameAppearsAs ?? ''}>`;
+        deps.log(component, line);
+        if (role === 'mx') void deps.world.mta(scope.sandbox, identity.domain).then((m) => m.log.write('smtpd', line));
+        callback(Object.assign(new Error(text), { responseCode: code }));
+      };
       try {
         if (role === 'mx') checkRecipient(scope.sandbox, address.address, identity);
         else checkSubmissionRecipient(scope.sandbox, address.address, typeof session.user === 'string' ? session.user : '');
-        if (!faults) return callback();
-        const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        void faults.check(session, 'rcpt', { sender, recipient: address.address }).then((fault) => {
+      } catch (err) {
+        if (err instanceof RecipientRefused) return reject(err.responseCode, err.message);
+        return callback(err as Error);
+      }
+      // A full sandbox refuses here, with the size MAIL FROM declared, before any data is sent.
+      void recipientQuotaReply(scope.sandbox, address.address, declaredSize(session))
+        .then(async (full) => {
+          if (full) return reject(full.code, full.text);
+          if (!faults) return callback();
+          const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const fault = await faults.check(session, 'rcpt', { sender, recipient: address.address });
           if (fault?.kind === 'reply') return callback(replyError(fault));
           if (fault?.kind === 'drop') return drop(session);
           callback();
-        }, callback);
-      } catch (err) {
-        if (err instanceof RecipientRefused) {
-          const peer = peers.get(session);
-          const from = peer ? `${peer.hostname || 'unknown'}[${peer.address}]` : `unknown[${session.remoteAddress}]`;
-          const line = `NOQUEUE: reject: RCPT from ${from}: ${err.responseCode} ${err.message}; from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}> to=<${address.address}> proto=ESMTP helo=<${session.hostNameAppearsAs ?? ''}>`;
-          deps.log(component, line);
-          if (role === 'mx') void deps.world.mta(scope.sandbox, identity.domain).then((m) => m.log.write('smtpd', line));
-          return callback(Object.assign(new Error(err.message), { responseCode: err.responseCode }));
-        }
-        callback(err as Error);
-      }
+        })
+        .catch(callback);
     },
 
     onData(stream: SMTPServerDataStream, session, callback) {
@@ -431,6 +439,11 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           },
           (err: Error) => {
             deps.inFlight.delete(work);
+            if (err instanceof OverQuota) {
+              const { code, text } = quotaReply(err, recipients[0] ?? '');
+              deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${code} ${text})`);
+              return callback(Object.assign(new Error(text), { responseCode: code }));
+            }
             deps.log(component, `delivery failed: ${err.message}`);
             callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
           },

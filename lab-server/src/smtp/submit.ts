@@ -39,6 +39,9 @@ export async function submitMessage(s: Submission): Promise<{ queueId: string; s
   };
   const local = s.recipients.filter(isLocal);
   const remote = s.recipients.filter((r) => !isLocal(r));
+  // All or nothing: no copy is queued for the other domain when the local ones would not fit.
+  const copies = new Set(local.map((r) => r.toLowerCase())).size + (remote.length > 0 ? 1 : 0);
+  await s.sandbox.usage.check(s.message.length * copies, copies);
   let queueId = newQueueId();
   let message = addMissingHeaders(s.message, { from: s.user, host: home.host, queueId, date: new Date() });
   if (s.sandbox.isLocalDomain(home.domain)) message = await signMessage(message, await dkimKey(s.sandbox, home.domain), s.sandbox.id);

@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { Mailbox } from '../maildir/mailbox.js';
+import { DEFAULT_QUOTA, SandboxUsage, type QuotaLimits } from '../quota/usage.js';
 import { DEFAULT_PASSWORD, splitAddress, withoutDemoPassword, type WorldDefinition, type WorldUser } from './definition.js';
 
 export type UserLookup = { user: WorldUser } | { error: 'unknown' | 'ambiguous' };
@@ -19,13 +20,17 @@ export class Sandbox {
   private world = 0;
   private stateWrites = new Set<Promise<unknown>>();
   private replacing: Promise<unknown> = Promise.resolve();
+  /** What the sandbox takes on disk, and its quota: every writer of mail asks it first. */
+  readonly usage: SandboxUsage;
 
   constructor(
     readonly id: string,
     readonly dir: string,
     readonly definition: WorldDefinition,
+    quota: QuotaLimits = DEFAULT_QUOTA,
   ) {
     this.events.setMaxListeners(0);
+    this.usage = new SandboxUsage(dir, quota);
   }
 
   get hostName(): string {
@@ -140,6 +145,7 @@ export class Sandbox {
   forgetMailboxes(): void {
     for (const mailbox of this.mailboxes.values()) mailbox.retire();
     this.mailboxes.clear();
+    this.usage.forget();
   }
 
   /** Writes every open folder's index file (at shutdown). */

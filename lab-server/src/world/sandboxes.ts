@@ -7,6 +7,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
+import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
 import { Sandbox } from './sandbox.js';
 import { seedMessages } from './seedMail.js';
@@ -33,7 +34,11 @@ export class Sandboxes {
   onCreated?: (sandbox: Sandbox) => Promise<void>;
   onDeleted?: (id: string) => Promise<void>;
 
-  constructor(readonly dataDir: string) {}
+  constructor(
+    readonly dataDir: string,
+    /** Every sandbox's disk quota (`--quota`). */
+    readonly quota: QuotaLimits = DEFAULT_QUOTA,
+  ) {}
 
   get root(): string {
     return join(this.dataDir, 'sandboxes');
@@ -53,7 +58,7 @@ export class Sandboxes {
       throw err;
     }
     checkDefinition(definition);
-    const sandbox = this.open.get(id) ?? new Sandbox(id, dir, definition);
+    const sandbox = this.open.get(id) ?? new Sandbox(id, dir, definition, this.quota);
     this.open.set(id, sandbox);
     return sandbox;
   }
@@ -76,7 +81,7 @@ export class Sandboxes {
     const dir = join(this.root, id);
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-    await this.seed(new Sandbox(id, dir, definition));
+    await this.seed(new Sandbox(id, dir, definition, this.quota));
     // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
     // It holds the mailbox passwords: for this user only.
     await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n', { mode: PRIVATE_FILE });

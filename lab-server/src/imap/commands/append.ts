@@ -14,6 +14,7 @@ import { convert, laneOf } from '../conversions.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
 import { InvalidImapUrl, parseImapUrl } from '../imapUrl.js';
 import { no, ok } from '../response.js';
+import { reserveOrRefuse } from '../quota.js';
 import { ArgumentError, rest } from '../schema.js';
 import { compactSet } from '../sequenceSet.js';
 import { authorizedMailbox, resolveUrl } from '../urlContent.js';
@@ -85,7 +86,9 @@ export default defineCommand({
       const stored = binary ? ((await convert<Uint8Array | null>('storableMessage', [bytes], laneOf(session.mailbox!.dir))) ?? bytes) : bytes;
       items.push({ message: Buffer.from(stored), flags: flags[i]!.letters + (await keywordLetters(target, flags[i]!)), internalDate: message.date });
     }
-    const uids = await target.deliverAll(items);
+    // Room for every message is held first: MULTIAPPEND stores all of them or none.
+    const hold = await reserveOrRefuse(session.usage, tag, items.reduce((n, item) => n + item.message.length, 0), items.length);
+    const uids = await target.deliverAll(items).finally(() => hold.commit());
     // As Dovecot caches fields at save time: the ENVELOPE is known even if another session
     // expunges the message before anyone fetches it.
     for (const uid of uids) {

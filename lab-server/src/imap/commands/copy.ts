@@ -9,6 +9,7 @@ import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { bad, ok, type Completion } from '../response.js';
 import { mailboxName, sequenceSet } from '../schema.js';
 import { compactSet, type SequenceSet } from '../sequenceSet.js';
+import { reserveOrRefuse } from '../quota.js';
 import { existingFolder, shown } from './common.js';
 
 export interface CopyResult extends TransferResult {
@@ -42,8 +43,19 @@ export default defineCommand({
   example: 'COPY 1:2 Trash',
   uidForm: true,
   async handle(ctx, [set, name]) {
-    const result = await transferMessages(ctx, set, name, 'copy');
-    if (!('target' in result)) return result;
+    // Room for every copy is held first: COPY stores all of them or none (NO [OVERQUOTA]).
+    const found = ctx.session.selected!.resolve(set, ctx.uid);
+    const infos = Array.isArray(found) ? found.flatMap(({ uid }) => ctx.session.selected!.info(uid) ?? []) : [];
+    const hold = await reserveOrRefuse(ctx.session.usage, ctx.tag, infos.reduce((n, info) => n + info.size, 0), infos.length);
+    const result = await transferMessages(ctx, set, name, 'copy').catch((err: unknown) => {
+      hold.release();
+      throw err;
+    });
+    if (!('target' in result)) {
+      hold.release();
+      return result;
+    }
+    hold.commit();
     return ok(`COPY completed: ${result.from.length} messages copied to "${shown(name)}"`, copyUidCode(result));
   },
 });

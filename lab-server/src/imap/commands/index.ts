@@ -14,6 +14,8 @@ import examine from './examine.js';
 import expunge from './expunge.js';
 import fetch from './fetch.js';
 import genurlauth from './genurlauth.js';
+import getquota from './getquota.js';
+import getquotaroot from './getquotaroot.js';
 import id from './id.js';
 import idle from './idle.js';
 import list from './list.js';
@@ -28,6 +30,7 @@ import rename from './rename.js';
 import resetkey from './resetkey.js';
 import search from './search.js';
 import select from './select.js';
+import setquota from './setquota.js';
 import sort from './sort.js';
 import starttls from './starttls.js';
 import status from './status.js';
@@ -44,6 +47,7 @@ const ALL = [
   select, examine, create, del, rename, subscribe, unsubscribe, list, lsub, status, append,
   check, close, expunge, search, sort, thread, cancelupdate, fetch, store, copy, move, uid,
   idle, namespace, id, enable, unselect, genurlauth, urlfetch, resetkey, notify,
+  getquota, getquotaroot, setquota,
 ] as unknown as ImapCommand[];
 
 export const COMMANDS: ReadonlyMap<string, ImapCommand> = new Map(ALL.map((c) => [c.name, c]));
