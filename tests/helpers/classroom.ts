@@ -24,8 +24,8 @@ const cookieOf = (response: Response): string => (response.headers.get('set-cook
 
 export async function makeClass(lab: TestLab, learnerNames: string[]): Promise<TestClass> {
   const base = `http://127.0.0.1:${lab.httpPort}`;
-  const instructor = lab.classroom.addInstructor(`Teacher ${Date.now()}`, await hashPassword('instructor password 1'));
-  const klass = lab.classroom.createClass('Hostile neighbours', instructor.id);
+  const instructor = await lab.classroom.addInstructor(`Teacher ${Date.now()}`, await hashPassword('instructor password 1'));
+  const klass = await lab.classroom.createClass('Hostile neighbours', instructor.id);
   const login = await fetch(`${base}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: instructor.name, password: 'instructor password 1' }) });
   if (login.status !== 200) throw new Error(`instructor login: ${login.status}`);
   const learners: JoinedLearner[] = [];
@@ -33,7 +33,7 @@ export async function makeClass(lab: TestLab, learnerNames: string[]): Promise<T
     const joined = await fetch(`${base}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: klass.joinCode, displayName: name, password: `password of ${name}` }) });
     if (joined.status !== 201) throw new Error(`join as ${name}: ${joined.status} ${await joined.text()}`);
     const body = (await joined.json()) as { mailboxes: JoinedLearner['mailboxes'] };
-    const member = lab.classroom.members(klass.id).find((m) => m.displayName === name)!;
+    const member = (await lab.classroom.members(klass.id)).find((m) => m.displayName === name)!;
     learners.push({ name, cookie: cookieOf(joined), id: member.learnerId, sandboxId: member.sandboxId, mailboxes: body.mailboxes });
   }
   return { classId: klass.id, instructorCookie: cookieOf(login), learners };

@@ -216,9 +216,16 @@ s.sendmail('alice@example.com', ['carol@otherdomain.com'], b'Subject: via 587\\r
     expect(lines.some((l) => l.startsWith('"张三"') && l.includes('"passed (1 attempts, late)"'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^"pass rate",""/);
 
-    const detail = await api(`/api/classes/${classId}/learners/${(progress.learners as Array<{ id: string; displayName: string }>).find((l) => l.displayName === a.name)!.id}`, { cookie: instructorCookie });
+    const learnerId = (progress.learners as Array<{ id: string; displayName: string }>).find((l) => l.displayName === a.name)!.id;
+    const detail = await api(`/api/classes/${classId}/learners/${learnerId}`, { cookie: instructorCookie });
     expect(detail.json.attempts.some((x: { exerciseId: string; passed: boolean }) => x.exerciseId === 'ports' && x.passed)).toBe(true);
-    expect(detail.json.transcripts.some((t: { lines: Array<{ text: string }> }) => t.lines.some((line) => line.text === 'RCPT TO:<bob@example.com>'))).toBe(true);
+    expect(detail.json.usage).toMatchObject({ limits: { bytes: 64 * 1024 * 1024, messages: 10_000 } });
+    expect(detail.json.usage.bytes).toBeGreaterThan(0);
+    // Sessions are listed without their lines; the lines come a page at a time.
+    const smtp = (detail.json.transcripts.sessions as Array<{ session: string; service: string; lines?: unknown }>).find((t) => t.service === 'smtp')!;
+    expect(smtp.lines).toBeUndefined();
+    const page = await api(`/api/classes/${classId}/learners/${learnerId}/transcripts/${smtp.session}`, { cookie: instructorCookie });
+    expect(page.json.lines.some((line: { text: string }) => line.text === 'RCPT TO:<bob@example.com>')).toBe(true);
   });
 
   it('ends a removed learner\'s sessions at once: cookie, terminal and mail', async () => {

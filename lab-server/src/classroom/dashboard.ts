@@ -4,7 +4,7 @@
  * Every route checks that the class belongs to the instructor asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readTranscripts } from '../bridge/transcript.js';
+import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../bridge/transcriptFiles.js';
 import { text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
@@ -19,6 +19,15 @@ import type { SessionCookies } from '../http/cookies.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
 const ACTIVE_MS = 5 * 60 * 1000;
+/** The latest attempts of each exercise shown in a learner's view, and sessions per page. */
+const ATTEMPTS_SHOWN = 10;
+const SESSIONS_SHOWN = 20;
+
+/** A whole number from the query string, within [0, max]; `fallback` when absent or wrong. */
+function pageNumber(req: IncomingMessage, name: string, fallback: number, max: number): number {
+  const value = new URL(req.url ?? '/', 'http://lab.invalid').searchParams.get(name);
+  return value !== null && /^\d{1,9}$/.test(value) ? Math.min(max, Number(value)) : fallback;
+}
 
 export interface DashboardDeps {
   store: ClassroomStore;
@@ -211,14 +220,40 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       res.end(csv);
     }),
 
+    // A learner's view is bounded whatever they did: the latest attempts of each exercise with
+    // counts, their disk usage, and the first page of their terminal sessions (no lines; those
+    // come a page at a time from the route below).
     'GET /api/classes/:id/learners/:learner': guarded(async (_req, res, _who, klass, params) => {
       const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
-      // Grouped by exercise in the catalog's order, oldest first within each.
+      // Grouped by exercise in the catalog's order, oldest first within each; the latest
+      // ATTEMPTS_SHOWN of each are sent, with how many there are in all.
       const order = new Map(deps.catalog.list.map((e, i) => [e.id, i]));
-      const attempts = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
-      const transcripts = await readTranscripts(await deps.sandboxes.get(member.sandboxId)).catch(() => []);
-      sendJson(res, 200, { learner: member, attempts, transcripts });
+      const all = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
+      const attemptCounts: Record<string, number> = {};
+      for (const a of all) attemptCounts[a.exerciseId] = (attemptCounts[a.exerciseId] ?? 0) + 1;
+      const seen: Record<string, number> = {};
+      const attempts = all.filter((a) => (seen[a.exerciseId] = (seen[a.exerciseId] ?? 0) + 1) > attemptCounts[a.exerciseId]! - ATTEMPTS_SHOWN);
+      const sandbox = await deps.sandboxes.get(member.sandboxId);
+      const [usage, sessions] = await Promise.all([sandbox.usage.usage(), transcriptSummaries(sandbox, 0, SESSIONS_SHOWN)]);
+      sendJson(res, 200, { learner: member, attempts, attemptCounts, usage, transcripts: sessions });
+    }),
+
+    'GET /api/classes/:id/learners/:learner/transcripts': guarded(async (req, res, _who, klass, params) => {
+      const member = await memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      const offset = pageNumber(req, 'offset', 0, 1_000_000);
+      const limit = pageNumber(req, 'limit', SESSIONS_SHOWN, SESSIONS_SHOWN);
+      sendJson(res, 200, await transcriptSummaries(await deps.sandboxes.get(member.sandboxId), offset, limit));
+    }),
+
+    'GET /api/classes/:id/learners/:learner/transcripts/:session': guarded(async (req, res, _who, klass, params) => {
+      const member = await memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      const from = pageNumber(req, 'from', 0, 10_000_000);
+      const page = await transcriptPage(await deps.sandboxes.get(member.sandboxId), params.session ?? '', from, pageNumber(req, 'limit', PAGE_LINES, PAGE_LINES));
+      if (!page) return problem(res, 404, text('No such terminal session for this learner (it may have been removed to make room).', '这名学生没有这个终端会话（可能已为腾出空间而被删除）。'));
+      sendJson(res, 200, page);
     }),
 
     'POST /api/classes/:id/learners/:learner/reset': guarded(async (req, res, who, klass, params) => {
