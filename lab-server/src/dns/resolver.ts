@@ -78,9 +78,12 @@ export function presentRecord(a: Answer): string {
  * an edit is seen by the very next question, as with a server that has no cache; what this
  * saves is encoding and decoding the same SPF, DKIM and DMARC answers for every message.
  */
-const answersByZones = new WeakMap<Authority, Map<string, Packet>>();
-/** Bounds the memory a learner's stream of made-up names can take. */
-const MAX_CACHED_ANSWERS = 5000;
+const answersByZones = new WeakMap<Authority, { packets: Map<string, Packet>; bytes: number }>();
+/**
+ * Bounds the memory a learner's stream of made-up names can take: the answers cached for one
+ * sandbox, counted in DNS message bytes (a decoded answer takes a few times that).
+ */
+const MAX_CACHED_BYTES = 256 * 1024;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
@@ -175,14 +178,18 @@ export class LabResolver {
       return deepFreeze(dnsPacket.decode(reply));
     }
     let cache = answersByZones.get(authority);
-    if (!cache) answersByZones.set(authority, (cache = new Map()));
+    if (!cache) answersByZones.set(authority, (cache = { packets: new Map(), bytes: 0 }));
     const key = `${type} ${name}`;
-    let packet = cache.get(key);
+    let packet = cache.packets.get(key);
     if (!packet) {
       const reply = answerQuery(buildQuery(name, type), authority, 'tcp');
       if (!reply) throw new DnsLookupError('ESERVFAIL', name, type);
-      if (cache.size >= MAX_CACHED_ANSWERS) cache.clear();
-      cache.set(key, (packet = deepFreeze(dnsPacket.decode(reply))));
+      if (cache.bytes + reply.length > MAX_CACHED_BYTES) {
+        cache.packets.clear();
+        cache.bytes = 0;
+      }
+      cache.packets.set(key, (packet = deepFreeze(dnsPacket.decode(reply))));
+      cache.bytes += reply.length;
     }
     this.hooks.onQuery?.((packet as Packet & { rcode?: string }).rcode ?? 'NOERROR');
     return packet;
