@@ -187,3 +187,21 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
+
+/**
+ * What the learner next door must not notice, as bystander.ts's `unhurt` judges it: no
+ * failed transaction, the lab's event loop never busy for 100 ms at a stretch, 95% of replies
+ * within 200 ms and none over a second (the rest may wait for the disk or a CPU on a machine
+ * shared with other work). Returns the problems found, none when unhurt.
+ */
+export function neighbourProblems(report: NeighbourReport, loopBusyMs: number): string[] {
+  const problems: string[] = [];
+  if (report.failures.length) problems.push(`failures: ${report.failures.slice(0, 3).join('; ')}`);
+  if (report.accepted.length === 0) problems.push('no transaction finished');
+  if (loopBusyMs >= 100) problems.push(`event loop busy for ${Math.round(loopBusyMs)} ms`);
+  const p95 = percentile(report.latencies, 95);
+  if (p95 >= 200) problems.push(`95% of replies within ${Math.round(p95)} ms`);
+  const worst = Math.max(...report.latencies, ...report.commitLatencies);
+  if (worst >= 1000) problems.push(`a reply took ${Math.round(worst)} ms`);
+  return problems;
+}

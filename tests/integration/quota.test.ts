@@ -9,7 +9,7 @@ import { python } from '../helpers/clients.js';
 import { makeClass } from '../helpers/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { terminalNeighbour, watchEventLoop } from '../helpers/neighbour.js';
+import { neighbourProblems, terminalNeighbour, watchEventLoop } from '../helpers/neighbour.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { measureSandbox } from '../../lab-server/src/quota/scan.js';
 import { DEFAULT_QUOTA } from '../../lab-server/src/quota/usage.js';
@@ -71,13 +71,9 @@ print(json.dumps(out))
     expect((await measureSandbox(`${lab.dataDir}/sandboxes/default`)).bytes).toBeLessThanOrEqual(DEFAULT_QUOTA.bytes);
 
     // The learner next door, in a sandbox of their own, never noticed.
-    expect(report.failures).toEqual([]);
-    expect(report.accepted.length).toBeGreaterThan(3);
-    expect(Math.max(...report.latencies)).toBeLessThan(200);
-    expect(Math.max(...report.commitLatencies)).toBeLessThan(1000);
+    expect(neighbourProblems(report, busyMs)).toEqual([]);
     const theirs = (await readAllMessages(maildirPath(lab.dataDir, learners[0]!.sandboxId, 'alice@example.com'))).join('\n');
     for (const subject of report.accepted) expect(theirs).toContain(`Subject: ${subject}\n`);
-    expect(busyMs).toBeLessThan(100);
 
     // Deleting mail makes room at once: the next message is accepted.
     const again = await python(

@@ -11,7 +11,7 @@ import { SESSION_BYTES, transcriptBudget } from '../../lab-server/src/bridge/tra
 import { makeClass } from '../helpers/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { smtpNeighbour, terminalNeighbour, watchEventLoop, type Neighbour } from '../helpers/neighbour.js';
+import { neighbourProblems, smtpNeighbour, terminalNeighbour, watchEventLoop, type Neighbour } from '../helpers/neighbour.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 const LINE = 'X'.repeat(16_000);
@@ -36,12 +36,9 @@ async function flood(lab: TestLab, lines: number, cookie?: string): Promise<Arra
   return t.messages.filter((m) => m.type === 'notice').map((m) => m.message!);
 }
 
-async function neighbourChecks(neighbour: Neighbour, lab: TestLab, sandboxId: string): Promise<void> {
+async function neighbourChecks(neighbour: Neighbour, lab: TestLab, sandboxId: string, loopBusyMs: number): Promise<void> {
   const report = await neighbour.stop();
-  expect(report.failures).toEqual([]);
-  expect(report.accepted.length).toBeGreaterThan(0);
-  expect(Math.max(...report.latencies)).toBeLessThan(200);
-  expect(Math.max(...report.commitLatencies)).toBeLessThan(1000);
+  expect(neighbourProblems(report, loopBusyMs)).toEqual([]);
   const stored = (await readAllMessages(maildirPath(lab.dataDir, sandboxId, 'alice@example.com'))).join('\n');
   for (const subject of report.accepted) expect(stored).toContain(`Subject: ${subject}\n`);
 }
@@ -77,8 +74,7 @@ describe('a transcript flood in single-learner mode', () => {
 
     const busyMs = loop.worstBusyMs();
     loop.stop();
-    await neighbourChecks(neighbour, lab, 'default');
-    expect(busyMs).toBeLessThan(100);
+    await neighbourChecks(neighbour, lab, 'default', busyMs);
   });
 });
 
@@ -137,7 +133,6 @@ describe('a transcript flood in a classroom', () => {
 
     const busyMs = loop.worstBusyMs();
     loop.stop();
-    await neighbourChecks(neighbour, lab, classmate.sandboxId);
-    expect(busyMs).toBeLessThan(100);
+    await neighbourChecks(neighbour, lab, classmate.sandboxId, busyMs);
   });
 });

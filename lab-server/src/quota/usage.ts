@@ -84,14 +84,11 @@ export class SandboxUsage {
    * deletions counts.
    */
   async reserve(bytes: number, messages = 1): Promise<Reservation> {
-    if (Date.now() - this.measuredAt > FRESH_MS) await this.measure();
-    let refusal = this.refusal(bytes, messages);
-    if (refusal && Date.now() - this.measuredAt > RECHECK_MS) {
-      await this.measure();
-      refusal = this.refusal(bytes, messages);
-    }
+    if (this.measuredAt === -Infinity) await this.measure();
+    // Asked again after the awaits, in the turn that holds the room, so that concurrent
+    // writers cannot both fit.
+    const refusal = (await this.refusalAfterRecheck(bytes, messages)) ?? this.refusal(bytes, messages);
     if (refusal) throw refusal;
-    // Held at once, in the same turn as the check, so concurrent writers cannot both fit.
     this.held.bytes += bytes;
     this.held.messages += messages;
     let settled = false;
@@ -115,6 +112,19 @@ export class SandboxUsage {
     (await this.reserve(bytes, messages)).release();
   }
 
+  /**
+   * An early answer (RCPT TO, before any data): the refusal `reserve` would give, worked out
+   * from what is known without waiting for the disk, unless the answer is no. Nothing is
+   * known yet about a sandbox nobody wrote to: then the write itself decides.
+   */
+  async precheck(bytes: number, messages = 1): Promise<OverQuota | undefined> {
+    if (this.measuredAt === -Infinity) {
+      void this.measure().catch(() => undefined);
+      return undefined;
+    }
+    return this.refusalAfterRecheck(bytes, messages);
+  }
+
   /** Records a write (or, negative, a removal) made without a reservation. */
   add(bytes: number, messages = 0): void {
     this.added.bytes += bytes;
@@ -130,6 +140,19 @@ export class SandboxUsage {
     const bytes = this.measured.bytes + this.added.bytes + this.held.bytes;
     const messages = this.measured.messages + this.added.messages + this.held.messages;
     return { bytes: Math.max(0, bytes), messages: Math.max(0, messages), limits: this.limits };
+  }
+
+  /**
+   * The refusal for a write, if any. The count is brought up to date in the background when
+   * it is old; the disk is waited for only when the answer would be no, so a write that fits
+   * never waits behind other writers' disk work.
+   */
+  private async refusalAfterRecheck(bytes: number, messages: number): Promise<OverQuota | undefined> {
+    if (Date.now() - this.measuredAt > FRESH_MS) void this.measure().catch(() => undefined);
+    const refusal = this.refusal(bytes, messages);
+    if (!refusal || Date.now() - this.measuredAt <= RECHECK_MS) return refusal;
+    await this.measure();
+    return this.refusal(bytes, messages);
   }
 
   private refusal(bytes: number, messages: number): OverQuota | undefined {

@@ -8,7 +8,7 @@
  * Postfix do, so nobody sends 9 MB only to have them refused.
  */
 import type { SMTPServerSession } from 'smtp-server';
-import { OverQuota, type Usage } from '../quota/usage.js';
+import type { OverQuota, Usage } from '../quota/usage.js';
 import { megabytes } from '../quota/words.js';
 import type { Sandbox } from '../world/sandbox.js';
 
@@ -35,15 +35,13 @@ export function quotaReply(err: OverQuota, recipient: string): QuotaReply {
   };
 }
 
-/** At RCPT TO: refuses at once when the message, as big as MAIL FROM said (or 1 byte), will not fit. */
+/**
+ * At RCPT TO: refuses at once when the message, as big as MAIL FROM said (or 1 byte), will not
+ * fit; never makes a recipient that fits wait for the disk.
+ */
 export async function recipientQuotaReply(sandbox: Sandbox, recipient: string, declaredSize: number): Promise<QuotaReply | undefined> {
-  try {
-    await sandbox.usage.check(Math.max(1, declaredSize));
-    return undefined;
-  } catch (err) {
-    if (err instanceof OverQuota) return quotaReply(err, recipient);
-    throw err;
-  }
+  const refusal = await sandbox.usage.precheck(Math.max(1, declaredSize));
+  return refusal && quotaReply(refusal, recipient);
 }
 
 /** The message size MAIL FROM declared with SIZE= (RFC 1870), or 0. */
