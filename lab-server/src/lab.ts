@@ -3,17 +3,11 @@
  * mail listener and the web server. The CLI, the tests and the benchmark all start it here.
  */
 import { mkdir } from 'node:fs/promises';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { attachBridge, dialHost, type Bridge } from './bridge/bridge.js';
+import type { Server as HttpServer } from 'node:http';
+import { attachBridge, type Bridge } from './bridge/bridge.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
-import { exerciseRoutes } from './http/routes/exercises.js';
-import { maildirRoute } from './http/maildirRoute.js';
-import { createWebServer, sendJson } from './http/server.js';
-import { operationsRoutes } from './http/routes/operations.js';
-import { classroomTargets, faultRoutes } from './http/routes/faults.js';
-import { inspectorRoutes } from './http/routes/inspector.js';
-import { instructorOf } from './classroom/identity.js';
+import { createWebServer } from './http/server.js';
 import { LabMetrics } from './operations/metrics.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
@@ -21,7 +15,6 @@ import { LearnerStore } from './store/learners.js';
 import { ClusterSetupError, joinCluster } from './cluster/joinCluster.js';
 import type { ClusterNode } from './cluster/node.js';
 import { clientAddressIn, oncePerRequest, routeByOwner, sandboxRouting } from './cluster/routing.js';
-import { internalRoutes } from './cluster/internalRoutes.js';
 import { RateLimitCounters } from './store/rateLimits.js';
 import type { Database } from './store/sql.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
@@ -33,11 +26,11 @@ import { SiteOrigin } from './http/origin.js';
 import { HandoffRegistry } from './net/handoff.js';
 import { DnsListenError, startDnsServer, type DnsServer } from './dns/server.js';
 import { MailWorld } from './mta/mailWorld.js';
-import { worldRoutes } from './http/routes/world.js';
 import { isLoopbackHost, listen, ListenError } from './lab/listen.js';
 import type { LabConfig } from './lab/config.js';
 import { MailListeners } from './lab/mailListeners.js';
 import { sweepTmp } from './lab/sweepTmp.js';
+import { labRoutes } from './lab/webRoutes.js';
 import type { RunningService, ServiceId } from './services.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess } from './world/access.js';
@@ -184,62 +177,30 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       }),
     });
     const apiRequester = oncePerRequest(who.apiRequester);
-    const web = createWebServer(config.siteDir, routeByOwner({
-      ...who.routes,
-      'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
-      ...operationsRoutes({
-        metrics,
-        guardMetrics: config.mode === 'classroom',
-        ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
-        readiness: {
-          listeners: () =>
-            services.map((s) => ({
-              id: s.id,
-              host: dialHost(config.host),
-              port: s.port,
-              implicitTls: s.tls === 'implicit',
-              goodbye: s.protocol === 'imap' ? 'r1 LOGOUT\r\n' : 'QUIT\r\n',
-            })),
-          dns: { host: dialHost(config.host), get port() { return dns?.port ?? 0; } },
-          probeDatabaseWrite: () => db.probeWrite(),
-          dataDir: config.dataDir,
-          minFreeBytes: 64 * 1024 * 1024,
-          timeoutMs: 3000,
-        },
-      }),
-      // Called per request, after `requester` below is set: the Maildir view shows the terminals' sandbox.
-      'GET /api/maildir': maildirRoute({ sandboxes, requester: (req) => requester(req) }),
-      'GET /api/services': (_req, res) =>
-        sendJson(res, 200, {
-          services: services.map(({ id, protocol, standardPort, port, tls: mode, purpose, listening }) => ({
-            id,
-            protocol,
-            standardPort,
-            labPort: port,
-            tls: mode,
-            purpose,
-            listening: listening(),
-          })),
-        }),
-      ...exerciseRoutes({ catalog: exercises, learners, sandboxes, requester: apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
-      ...worldRoutes({ world, sandboxes, requester: (req) => requester(req) }),
-      ...inspectorRoutes({ sandboxes, requester: (req) => requester(req), metrics }),
-      ...faultRoutes({
-        world,
-        sandboxes,
-        requester: (req) => requester(req),
-        ...(config.mode === 'classroom'
-          ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom, cookies), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
-          : {}),
-      }),
-      ...(cluster ? internalRoutes(cluster, sandboxes, config.log) : {}),
-    }, routing, {
+    const requester = oncePerRequest(config.terminalRequester ?? who.terminalRequester);
+    const routes = labRoutes({
+      config,
+      services,
+      dnsPort: () => dns?.port ?? 0,
+      db,
+      metrics,
+      sandboxes,
+      world,
+      exercises,
+      learners,
+      classroom,
+      cookies,
+      ...(cluster ? { cluster } : {}),
+      peopleRoutes: who.routes,
+      requester,
+      apiRequester,
+    });
+    const web = createWebServer(config.siteDir, routeByOwner(routes, routing, {
       requester: apiRequester,
       sandboxOfLearner: async (id) => (await learners.get(id))?.sandboxId,
       gradedOnSandbox: (id) => exercises.get(id)?.kind === 'protocol',
     }), { limits, proxies, site });
     servers.push(web);
-    const requester = oncePerRequest(config.terminalRequester ?? who.terminalRequester);
     bridge = attachBridge(web, {
       services: () => services,
       handoffs,
