@@ -3,7 +3,7 @@
  * once, runs the command's handler, sends what changed in the selected mailbox, then the
  * tagged reply. States: not authenticated -> authenticated <-> selected -> logout.
  */
-import { FolderNotFound } from '../maildir/folder.js';
+import { FolderNotFound, type MaildirFolder } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
@@ -23,6 +23,7 @@ import { SequenceSet } from './sequenceSet.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, no, ResponseWriter, type Completion } from './response.js';
+import { CAPABILITIES } from './capabilities.js';
 import { ArgumentError, validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 
@@ -38,16 +39,6 @@ export interface ImapOptions {
   /** Told the name of every command that is dispatched (metrics). */
   onCommand?: (name: string) => void;
 }
-
-/** Capabilities of this server; each is implemented completely. */
-const BASE_CAPABILITIES = [
-  'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
-  'ESEARCH', 'SEARCHRES', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
-  'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'BINARY', 'MULTIAPPEND', 'CATENATE', 'URLAUTH', 'URLAUTH=BINARY',
-  // RFC 9051: a server offering both revisions runs IMAP4rev1 until the client sends ENABLE IMAP4rev2.
-  'IMAP4rev2', 'NOTIFY',
-  'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE',
-];
 
 /** How often IDLE looks at the Maildir for changes no event announced. */
 const IDLE_POLL_MS = 5000;
@@ -76,21 +67,29 @@ export class ImapSession implements SessionApi {
   ) {
     this.out = new ResponseWriter(channel);
     this.reader = new CommandReader(channel, (line) => this.limitsFor(line));
-    const session = this;
-    this.pushes = new NotifyPush({
-      out: this.out,
-      get selected() {
-        return session.selected;
-      },
-      get closed() {
-        return session.aborted || session.state === 'logout';
-      },
-      sendUpdates: (allowExpunge) => this.sendUpdates(allowExpunge),
-      fetchNew: async (uids, items) => {
-        await runFetch({ tag: '*', uid: true, session: this, out: this.out }, SequenceSet.of(uids), items);
-      },
-      log: (message) => this.options.log(message),
-    });
+    this.pushes = new NotifyPush(this);
+  }
+
+  get closed(): boolean {
+    return this.aborted || this.state === 'logout';
+  }
+
+  get selectedFolder(): MaildirFolder | undefined {
+    return this.selected?.folder;
+  }
+
+  log(message: string): void {
+    this.options.log(message);
+  }
+
+  /** NOTIFY's MessageNew (fetch-att): FETCH responses for messages that just arrived. */
+  async fetchNew(uids: number[], items: FetchItem[]): Promise<void> {
+    await runFetch({ tag: '*', uid: true, session: this, out: this.out }, SequenceSet.of(uids), items);
+  }
+
+  /** NOTIFY: something the client wants to hear about happened. */
+  wake(): void {
+    this.pushes.wake();
   }
 
   get encrypted(): boolean {
@@ -129,7 +128,7 @@ export class ImapSession implements SessionApi {
   }
 
   capabilities(): string[] {
-    const caps = [...BASE_CAPABILITIES];
+    const caps = [...CAPABILITIES];
     if (this.state === 'not-authenticated') {
       if (this.canStartTls) caps.push('STARTTLS');
       if (this.plaintextAllowed) caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
@@ -354,19 +353,6 @@ export class ImapSession implements SessionApi {
 
   /** NOTIFY SET (a spec) or NOTIFY NONE (undefined); returns the STATUS lines asked for. */
   notify(spec: NotifySpec | undefined, fetchItems?: FetchItem[]): Promise<string[]> {
-    const session = this;
-    const host = {
-      get mailbox() {
-        return session.mailbox;
-      },
-      get selectedFolder() {
-        return session.selected?.folder;
-      },
-      get imap4rev2() {
-        return session.imap4rev2;
-      },
-      wake: () => this.pushes.wake(),
-    };
-    return this.pushes.replace(spec && new Notifier(host, spec, this), fetchItems);
+    return this.pushes.replace(spec && new Notifier(this, spec, this), fetchItems);
   }
 }
