@@ -6,20 +6,18 @@
  *  - submission (587): STARTTLS, then AUTH, then MAIL (RFC 6409); the message goes to the
  *    user's own MTA (see submit.ts).
  *  - submissions (465): implicit TLS, AUTH required (RFC 8314).
- * Tuned for people typing by hand: long idle timeout, no disconnect after unknown commands.
+ * Tuned for people typing by hand (see labSmtpServer.ts).
  */
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { RepeatedEvents, type Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
-import type { LabMetrics } from '../operations/metrics.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import { OverQuota } from '../quota/usage.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
+import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
 import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
 import { declaredSize, quotaReply, recipientQuotaReply } from './quotaReply.js';
 import { receiveMessage } from './receive.js';
@@ -40,7 +38,7 @@ export interface SmtpDeps {
   /** For an mx listener: the lab host whose port 25 it is (default mail.example.com). */
   mta?: LabMta;
   /** Counts commands and 4xx/5xx replies under this listener's service id. */
-  metrics?: { counters: LabMetrics; service: string };
+  metrics?: SmtpCounters;
   /** Caps on open connections, shared by every mail listener. */
   caps: ConnectionCaps;
   /** Idle time a client from outside the lab has before AUTH on 587 and 465 (port 25 has no login). */
@@ -52,147 +50,6 @@ interface Peer {
   address: string;
   hostname: string;
   labServer: boolean;
-}
-
-/** Idle time before the server gives up on a client: long enough for a person to think. */
-export const SMTP_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-
-/**
- * Replies of smtp-server that a learner typing by hand would not understand, rewritten to
- * say what to do next. Keyed by reply code and the start of the library's text.
- */
-const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }> = [
-  {
-    code: 538,
-    startsWith: 'Error: Must issue a STARTTLS',
-    text: '5.7.11 Encryption required before AUTH, so your password never crosses the network in clear text. Send STARTTLS first, then EHLO again, then AUTH',
-  },
-  {
-    code: 530,
-    startsWith: 'Error: authentication Required',
-    text: '5.7.0 Authentication required: this is the submission port. Log in with AUTH PLAIN or AUTH LOGIN before MAIL FROM',
-  },
-  {
-    code: 421,
-    startsWith: 'Error: Command line too long',
-    text: '4.5.0 Line too long: an SMTP command line is at most 16 KB. Closing the connection; reconnect and send short commands',
-  },
-  {
-    code: 503,
-    startsWith: 'Error: need MAIL command',
-    text: '5.5.1 Bad sequence of commands: send MAIL FROM:<you@example.com> first, then RCPT TO',
-  },
-  {
-    code: 503,
-    startsWith: 'Error: need RCPT command',
-    text: '5.5.1 Bad sequence of commands: name at least one recipient with RCPT TO:<bob@example.com> before DATA',
-  },
-  {
-    code: 503,
-    startsWith: 'Error: nested MAIL command',
-    text: '5.5.1 A message is already started: go on with RCPT TO and DATA, or send RSET to start over',
-  },
-  {
-    code: 421,
-    startsWith: 'Error: too many unauthenticated commands',
-    text: '4.7.0 Too many commands before AUTH: on this port log in first (STARTTLS, EHLO, then AUTH PLAIN or AUTH LOGIN). Reconnect and try again',
-  },
-  {
-    code: 421,
-    startsWith: 'Timeout - closing connection',
-    text: '4.4.2 Timeout: nothing came for too long, closing the connection. Reconnect (and log in promptly on the submission ports)',
-  },
-  {
-    code: 500,
-    startsWith: 'Error: command not recognized',
-    text: '5.5.2 Command not recognized. Try EHLO, MAIL FROM:<you@example.com>, RCPT TO:<bob@example.com>, DATA, RSET, NOOP or QUIT',
-  },
-];
-
-/** An RFC 3463 enhanced status code at the start of a reply text: "5.7.1 ...". */
-const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
-
-/** The parts of smtp-server's connection that per-connection idle timeouts need. */
-interface ConnectionInternals {
-  id: string;
-  _socket: Socket;
-  _armTimeout(socket?: Socket): void;
-  _onTimeout(): void;
-}
-
-class LabSmtpServer extends SMTPServer {
-  metrics: SmtpDeps['metrics'];
-  /** Each session's connection (armed faults drop connections). */
-  readonly connectionOf = new WeakMap<SMTPServerSession, unknown>();
-  /** Called with every new connection (faults wrap DATA and STARTTLS). */
-  onNewConnection?: (connection: unknown) => void;
-  private readonly idleTimeouts = new Map<string, number>();
-  private readonly byId = new Map<string, ConnectionInternals>();
-
-  /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
-  override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
-    const before = new Set(this.connections);
-    super.connect(socket, socketOptions);
-    for (const connection of this.connections) {
-      if (before.has(connection)) continue;
-      this.connectionOf.set(connection.session, connection);
-      this.onNewConnection?.(connection);
-      // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".
-      Object.defineProperty(connection, '_unrecognizedCommands', { get: () => 0, set: () => undefined });
-      const send = connection.send.bind(connection);
-      const metrics = this.metrics;
-      connection.send = (code, data, context) => {
-        const better = typeof data === 'string' ? LEARNER_REPLIES.find((r) => r.code === code && data.startsWith(r.startsWith)) : undefined;
-        const text = better ? better.text : data;
-        if (metrics && code >= 400) metrics.counters.rejections.inc({ service: metrics.service, code: String(code) });
-        // Our own texts start with their enhanced status code already; the library adds one to the rest.
-        const first = Array.isArray(text) ? text[0] : text;
-        send(code, text, typeof first === 'string' && ENHANCED_CODE.test(first) ? false : context);
-      };
-      if (metrics) {
-        // Counted as smtp-server dispatches them; AUTH continuation lines are not commands, and
-        // verbs it has no handler for count as UNKNOWN, so the label stays a small set.
-        const internals = connection as unknown as { _onCommand(command: Buffer, callback: () => void): void; _nextHandler: unknown };
-        const onCommand = internals._onCommand.bind(connection);
-        internals._onCommand = (command, callback) => {
-          if (!internals._nextHandler) {
-            const verb = (command ?? '').toString().split(' ')[0]!.toUpperCase();
-            const known = /^[A-Z]{1,12}$/.test(verb) && typeof (connection as unknown as Record<string, unknown>)[`handler_${verb}`] === 'function';
-            metrics.counters.commands.inc({ service: metrics.service, command: known ? verb : 'UNKNOWN' });
-          }
-          onCommand(command, callback);
-        };
-      }
-      // The idle timeout of each connection may differ (short before login for clients from outside).
-      const inner = connection as unknown as ConnectionInternals;
-      this.byId.set(inner.id, inner);
-      inner._armTimeout = (s = inner._socket) => s.setTimeout(this.idleTimeouts.get(inner.id) ?? SMTP_IDLE_TIMEOUT_MS, () => inner._onTimeout());
-      inner._socket.once('close', () => {
-        this.byId.delete(inner.id);
-        this.idleTimeouts.delete(inner.id);
-      });
-    }
-  }
-
-  /** Sets one session's idle timeout (undefined: the listener's usual one) and restarts it. */
-  setIdleTimeout(sessionId: string, ms: number | undefined): void {
-    if (ms === undefined) this.idleTimeouts.delete(sessionId);
-    else this.idleTimeouts.set(sessionId, ms);
-    this.byId.get(sessionId)?._armTimeout();
-  }
-
-  /** The host name in this listener's banner. */
-  get hostName(): string {
-    return (this.options as { name?: string }).name ?? 'mail.example.com';
-  }
-
-  /** Says goodbye to every open session with 421 and closes it (used at shutdown). */
-  closeAllSessions(reason: string): void {
-    for (const connection of this.connections) {
-      connection.send(421, reason);
-      connection.close();
-    }
-  }
 }
 
 export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer {
@@ -464,5 +321,3 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
   });
   return server;
 }
-
-export type { LabSmtpServer };

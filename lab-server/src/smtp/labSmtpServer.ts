@@ -1,0 +1,100 @@
+/**
+ * smtp-server tuned for people typing by hand: replies a learner can act on, no disconnect
+ * after unknown commands, an idle timeout per connection (short before login for clients from
+ * outside), every command and refusal counted, and hooks the armed faults need.
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import type { LabMetrics } from '../operations/metrics.js';
+import { forLearner } from './learnerReplies.js';
+
+/** Where a listener counts: the lab's metrics, under its service id. */
+export interface SmtpCounters {
+  counters: LabMetrics;
+  service: string;
+}
+
+/** Idle time before the server gives up on a client: long enough for a person to think. */
+export const SMTP_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The parts of smtp-server's connection that per-connection idle timeouts need. */
+interface ConnectionInternals {
+  id: string;
+  _socket: Socket;
+  _armTimeout(socket?: Socket): void;
+  _onTimeout(): void;
+}
+
+export class LabSmtpServer extends SMTPServer {
+  /** Counts commands and 4xx/5xx replies under this listener's service id. */
+  metrics?: SmtpCounters;
+  /** Each session's connection (armed faults drop connections). */
+  readonly connectionOf = new WeakMap<SMTPServerSession, unknown>();
+  /** Called with every new connection (faults wrap DATA and STARTTLS). */
+  onNewConnection?: (connection: unknown) => void;
+  private readonly idleTimeouts = new Map<string, number>();
+  private readonly byId = new Map<string, ConnectionInternals>();
+
+  /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
+  override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
+    const before = new Set(this.connections);
+    super.connect(socket, socketOptions);
+    for (const connection of this.connections) {
+      if (before.has(connection)) continue;
+      this.connectionOf.set(connection.session, connection);
+      this.onNewConnection?.(connection);
+      // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".
+      Object.defineProperty(connection, '_unrecognizedCommands', { get: () => 0, set: () => undefined });
+      const send = connection.send.bind(connection);
+      const metrics = this.metrics;
+      connection.send = (code, data, context) => {
+        const reply = forLearner(code, data);
+        if (metrics && code >= 400) metrics.counters.rejections.inc({ service: metrics.service, code: String(code) });
+        send(code, reply.text, reply.hasEnhancedCode ? false : context);
+      };
+      if (metrics) {
+        // Counted as smtp-server dispatches them; AUTH continuation lines are not commands, and
+        // verbs it has no handler for count as UNKNOWN, so the label stays a small set.
+        const internals = connection as unknown as { _onCommand(command: Buffer, callback: () => void): void; _nextHandler: unknown };
+        const onCommand = internals._onCommand.bind(connection);
+        internals._onCommand = (command, callback) => {
+          if (!internals._nextHandler) {
+            const verb = (command ?? '').toString().split(' ')[0]!.toUpperCase();
+            const known = /^[A-Z]{1,12}$/.test(verb) && typeof (connection as unknown as Record<string, unknown>)[`handler_${verb}`] === 'function';
+            metrics.counters.commands.inc({ service: metrics.service, command: known ? verb : 'UNKNOWN' });
+          }
+          onCommand(command, callback);
+        };
+      }
+      // The idle timeout of each connection may differ (short before login for clients from outside).
+      const inner = connection as unknown as ConnectionInternals;
+      this.byId.set(inner.id, inner);
+      inner._armTimeout = (s = inner._socket) => s.setTimeout(this.idleTimeouts.get(inner.id) ?? SMTP_IDLE_TIMEOUT_MS, () => inner._onTimeout());
+      inner._socket.once('close', () => {
+        this.byId.delete(inner.id);
+        this.idleTimeouts.delete(inner.id);
+      });
+    }
+  }
+
+  /** Sets one session's idle timeout (undefined: the listener's usual one) and restarts it. */
+  setIdleTimeout(sessionId: string, ms: number | undefined): void {
+    if (ms === undefined) this.idleTimeouts.delete(sessionId);
+    else this.idleTimeouts.set(sessionId, ms);
+    this.byId.get(sessionId)?._armTimeout();
+  }
+
+  /** The host name in this listener's banner. */
+  get hostName(): string {
+    return (this.options as { name?: string }).name ?? 'mail.example.com';
+  }
+
+  /** Says goodbye to every open session with 421 and closes it (used at shutdown). */
+  closeAllSessions(reason: string): void {
+    for (const connection of this.connections) {
+      connection.send(421, reason);
+      connection.close();
+    }
+  }
+}
