@@ -44,6 +44,9 @@ describe('IMAP4rev2 over a raw socket', () => {
     // The previous mailbox is closed first; no \Recent, no RECENT, no UNSEEN code.
     expect(rev2).toMatch(/^\* OK \[CLOSED\]/);
     expect(rev2).not.toMatch(/RECENT|\[UNSEEN/);
+    // RFC 9051 §6.3.2: SELECT gives the mailbox's LIST line, with its canonical name.
+    expect(rev2).toMatch(/^\* LIST \(\\Subscribed \\HasNoChildren\) "\." INBOX\r\nd OK \[READ-WRITE\]/m);
+    expect(rev1).not.toMatch(/^\* LIST/m);
     expect(await c.command('e SEARCH ALL', tagged('e'))).toMatch(/^\* ESEARCH \(TAG "e"\) ALL 1:3\r\ne OK/m);
     expect(await c.command('f UID SEARCH SUBJECT nothing-like-this', tagged('f'))).toMatch(/^\* ESEARCH \(TAG "f"\) UID\r\nf OK/m);
     expect(await c.command('g FETCH 1 FLAGS', tagged('g'))).toMatch(/^\* 1 FETCH \(FLAGS \(\)\)\r$/m);
@@ -54,7 +57,8 @@ describe('IMAP4rev2 over a raw socket', () => {
   it('takes and gives mailbox names as UTF-8, and keeps them as Unicode on disk', async () => {
     const c = await login();
     await c.command('a ENABLE IMAP4rev2', tagged('a'));
-    expect(await c.command('b CREATE "Отчёты.2026"', tagged('b'))).toMatch(/^b OK/m);
+    // The status text stays ASCII, so it does not pretend the folder on disk is named in modified UTF-7.
+    expect(await c.command('b CREATE "Отчёты.2026"', tagged('b'))).toMatch(/^b OK CREATE completed: mailbox "&BB4EQgRHBFEEQgRL-\.2026" is a Maildir folder named "\." and the name in UTF-8\r$/m);
     // "&" is just a character in UTF-8 names.
     expect(await c.command('c CREATE "R&D"', tagged('c'))).toMatch(/^c OK/m);
     const list = await c.command('d LIST "" "*"', tagged('d'));
@@ -62,6 +66,7 @@ describe('IMAP4rev2 over a raw socket', () => {
     expect(list).toContain('* LIST (\\HasNoChildren) "." R&D\r\n');
     expect(await c.command('e LIST "" %', tagged('e'))).toContain(octets('* LIST (\\NonExistent \\HasChildren) "." "Отчёты"\r\n'));
     expect(await c.command('f STATUS "Отчёты.2026" (MESSAGES)', tagged('f'))).toContain(octets('* STATUS "Отчёты.2026" (MESSAGES 0)\r\n'));
+    expect(await c.command('g EXAMINE "Отчёты.2026"', tagged('g'))).toContain(octets('* LIST (\\HasNoChildren) "." "Отчёты.2026"\r\ng OK [READ-ONLY]'));
     c.close();
     const home = maildirPath(lab.dataDir, 'default', 'alice@example.com');
     expect(existsSync(join(home, '.Отчёты.2026', 'cur'))).toBe(true);
@@ -85,6 +90,9 @@ describe('IMAP4rev2 with imapflow', () => {
       const lock = await c.getMailboxLock('Café');
       try {
         expect(await c.search({ flagged: true })).toEqual([1]);
+        // A rev2 server must search in UTF-8 (RFC 9051 §6.4.4).
+        expect(await c.search({ subject: 'crème' })).toEqual([1]);
+        expect(await c.search({ subject: 'crema' })).toEqual([]);
         const message = await c.fetchOne('1', { flags: true, source: true });
         expect(message && [...message.flags!]).toEqual(['\\Flagged']);
         expect(message && message.source!.toString()).toContain('brûlée');

@@ -87,3 +87,9 @@ export async function listMailboxes(mailbox: Mailbox, patterns: readonly string[
   }
   return entries;
 }
+
+/** One mailbox's attributes as an extended LIST gives them, \Subscribed included; \NonExistent if it is gone. */
+export async function attributesOf(mailbox: Mailbox, name: string): Promise<string[]> {
+  const [entry] = await listMailboxes(mailbox, [name], { extended: true, subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: true });
+  return entry && entry.name === name ? entry.attributes : ['\\NonExistent'];
+}

@@ -7,7 +7,7 @@
  */
 import type { FolderChange, MaildirFolder } from '../maildir/folder.js';
 import { HIERARCHY_SEPARATOR, type Mailbox } from '../maildir/mailbox.js';
-import { listMailboxes } from './mailboxList.js';
+import { attributesOf } from './mailboxList.js';
 import { mailboxEvents, type MailboxEvent } from './mailboxEvents.js';
 import { STATUS_ITEMS, statusValues, type StatusItem } from './mailboxStatus.js';
 import { eventsFor, type NotifyEvent, type NotifySpec } from './notify.js';
@@ -147,8 +147,7 @@ export class Notifier {
     const lines: string[] = [];
     const utf8 = this.host.imap4rev2;
     for (const { name, oldName } of this.lists.splice(0)) {
-      const [entry] = await listMailboxes(this.mailbox, [name], { extended: true, subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: true });
-      const attributes = entry && entry.name === name ? entry.attributes.join(' ') : '\\NonExistent';
+      const attributes = (await attributesOf(this.mailbox, name)).join(' ');
       const old = oldName === undefined ? '' : ` ("OLDNAME" (${wireName(oldName, utf8)}))`;
       lines.push(`LIST (${attributes}) "${HIERARCHY_SEPARATOR}" ${wireName(name, utf8)}${old}`);
     }

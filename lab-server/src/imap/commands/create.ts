@@ -19,6 +19,8 @@ export default defineCommand({
     if (await folder.exists()) return no(`Mailbox "${shown(name)}" already exists`, 'ALREADYEXISTS');
     await folder.create();
     announce(session.mailbox!, { type: 'created', name }, session);
-    return ok(`CREATE completed: mailbox "${shown(name)}" is the Maildir folder .${shown(name)}`);
+    // Status text is ASCII: a name in another script is on disk in UTF-8, which the text cannot show.
+    const onDisk = /^[\x20-\x7e]*$/.test(name) ? `the Maildir folder .${name}` : 'a Maildir folder named "." and the name in UTF-8';
+    return ok(`CREATE completed: mailbox "${shown(name)}" is ${onDisk}`);
   },
 });

@@ -1,12 +1,15 @@
 /**
  * SELECT (RFC 3501 §6.3.1): opens a mailbox read-write and tells the client its flags, size,
- * \Recent count, first unseen message, UIDVALIDITY and UIDNEXT. EXAMINE shares this.
+ * \Recent count, first unseen message, UIDVALIDITY and UIDNEXT. EXAMINE shares this. After ENABLE
+ * IMAP4rev2 (RFC 9051 §6.3.2) the \Recent count and first unseen go, and a LIST line comes.
  */
 import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
 import { hasFlag } from '../flags.js';
 import { ok, type Completion } from '../response.js';
 import { mailboxName } from '../schema.js';
-import { folderOf } from './common.js';
+import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
+import { attributesOf } from '../mailboxList.js';
+import { folderOf, wireName } from './common.js';
 
 export async function openMailbox({ session, out }: CommandContext, name: string, readOnly: boolean): Promise<Completion> {
   // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1), so close the old one first.
@@ -36,6 +39,12 @@ export async function openMailbox({ session, out }: CommandContext, name: string
   }
   await out.untagged(`OK [UIDVALIDITY ${selected.folder.uidValidity}] UIDs valid`);
   await out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
+  // IMAP4rev2 (RFC 9051 §6.3.2): the mailbox's LIST line, so the client learns its canonical name and attributes.
+  if (session.imap4rev2) {
+    const canonical = selected.folder.name;
+    const attributes = (await attributesOf(session.mailbox!, canonical)).join(' ');
+    await out.untagged(`LIST (${attributes}) "${HIERARCHY_SEPARATOR}" ${wireName(canonical, true)}`);
+  }
   const verb = readOnly ? 'EXAMINE' : 'SELECT';
   return ok(`${verb} completed. Next: FETCH 1:* (FLAGS ENVELOPE)`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
