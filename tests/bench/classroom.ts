@@ -1,7 +1,7 @@
 /**
  * What one classroom server holds: 200 learners with sandboxes (time to create one, memory and
  * disk per sandbox) and the dashboard's response time with 200 learners × 24 exercises of
- * attempts. Runs a lab in this process: learners are created through the same store and
+ * attempts, then a big class's (1,000 × 34, in SQLite). Runs a lab in this process: learners are created through the same store and
  * sandbox API the join route uses (the join route's rate limit would otherwise pace it).
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { generatePassword, hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { startTestLab } from '../helpers/lab.js';
+import { BIG_CLASS_EXERCISES, seedBigClass, timeDashboard } from './bigClass.js';
 
 const LEARNERS = 200;
 const EXERCISES = 24;
@@ -67,6 +68,9 @@ export async function benchClassroom(): Promise<Record<string, number>> {
     await (await fetch(`${url}.csv`, { headers: { cookie: `maillab_instructor=${token}` } })).text();
     const csvMs = performance.now() - csvStarted;
 
+    const big = await seedBigClass(lab.db, lab.classroom, instructor.id, lab.exercises.list.slice(0, BIG_CLASS_EXERCISES).map((e) => e.id));
+    const bigTimes = await timeDashboard([`http://127.0.0.1:${lab.httpPort}`], big, token);
+
     return {
       learners: LEARNERS,
       exercises_with_attempts: Math.min(EXERCISES, lab.exercises.list.length),
@@ -77,6 +81,8 @@ export async function benchClassroom(): Promise<Record<string, number>> {
       dashboard_progress_ms_median: Math.round(median(times) * 10) / 10,
       dashboard_progress_ms_max: Math.round(Math.max(...times) * 10) / 10,
       dashboard_csv_ms: Math.round(csvMs * 10) / 10,
+      big_class_dashboard_ms_median: Math.round(median(bigTimes) * 10) / 10,
+      big_class_dashboard_ms_max: Math.round(Math.max(...bigTimes) * 10) / 10,
     };
   } finally {
     await lab.dispose();

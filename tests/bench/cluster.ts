@@ -10,13 +10,11 @@ import { drainNode } from '../../lab-server/src/cluster/drain.js';
 import { ExerciseCatalog } from '../../lab-server/src/grading/exercises.js';
 import { ClassroomStore } from '../../lab-server/src/store/classroom.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';
-import { LearnerStore } from '../../lab-server/src/store/learners.js';
 import { startCaddy, startNode, type LabNode } from '../helpers/cluster.js';
 import { createDatabase, startPostgresCluster } from '../helpers/postgres.js';
 import { TerminalClient } from '../helpers/terminal.js';
+import { BIG_CLASS_EXERCISES, BIG_CLASS_LEARNERS, seedBigClass, timeDashboard } from './bigClass.js';
 
-const DASHBOARD_LEARNERS = 1000;
-const EXERCISES = 34;
 const JOINS = 16;
 const LINES = 300;
 
@@ -83,24 +81,9 @@ export async function benchCluster(): Promise<Record<string, number>> {
     const forwarded = await lineTimes(nodes[0]!.httpPort, onN2);
 
     // Dashboard: 1,000 learners × 34 exercises of attempts, written straight into PostgreSQL.
-    const exerciseIds = (await ExerciseCatalog.load()).list.slice(0, EXERCISES).map((e) => e.id);
-    const big = await classroom.createClass('Big', instructor.id);
-    const hash = await hashPassword('x');
-    for (let i = 0; i < DASHBOARD_LEARNERS; i++) {
-      const { learner } = await classroom.join(big.id, { sandboxId: `bench-${i}`, displayName: `learner ${i}`, passwordHash: hash });
-      await db.transaction(async (tx) => {
-        const store = new LearnerStore(tx);
-        for (const [e, exerciseId] of exerciseIds.entries()) await store.recordAttempt({ learnerId: learner.id, exerciseId, answer: 'x', passed: (i + e) % 3 === 0, score: 50, feedback: [] });
-      });
-    }
-    const dashboard: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t = performance.now();
-      const r = await fetch(`${nodes[i % 2]!.url}/api/classes/${big.id}/progress`, { headers: { cookie: `maillab_instructor=${token}` } });
-      const body = (await r.json()) as { learners: unknown[] };
-      if (body.learners.length !== DASHBOARD_LEARNERS) throw new Error('the dashboard did not list every learner');
-      dashboard.push(performance.now() - t);
-    }
+    const exerciseIds = (await ExerciseCatalog.load()).list.slice(0, BIG_CLASS_EXERCISES).map((e) => e.id);
+    const big = await seedBigClass(db, classroom, instructor.id, exerciseIds);
+    const dashboard = await timeDashboard(nodes.map((n) => n.url), big, token);
 
     // Drain n2: every sandbox it holds moves to n1.
     const drainStarted = performance.now();
@@ -117,7 +100,7 @@ export async function benchCluster(): Promise<Record<string, number>> {
       terminal_line_ms_p99_forwarded: pct(forwarded, 99),
       forwarding_adds_ms_p50: Math.round((pct(forwarded, 50) - pct(direct, 50)) * 100) / 100,
       forwarding_adds_ms_p99: Math.round((pct(forwarded, 99) - pct(direct, 99)) * 100) / 100,
-      dashboard_learners: DASHBOARD_LEARNERS,
+      dashboard_learners: BIG_CLASS_LEARNERS,
       dashboard_exercises: exerciseIds.length,
       dashboard_ms_median: pct(dashboard, 50),
       dashboard_ms_max: pct(dashboard, 100),

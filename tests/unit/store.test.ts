@@ -141,4 +141,46 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     // Two windows later nothing of it is left.
     expect(await b.hit('login:1.2.3.4', 5, 60_000, t + 130_000)).toBe(0);
   });
+
+  it("keeps each learner's progress per exercise as attempts arrive from two nodes at once", async () => {
+    const a = await reopen();
+    const b = await secondWriter(a);
+    const classroom = new ClassroomStore(a);
+    const instructor = await classroom.addInstructor('Ms Li', 'hash');
+    const klass = await classroom.createClass('Mail 102', instructor.id);
+    const { learner } = await classroom.join(klass.id, { sandboxId: 's1', displayName: 'Zhao', passwordHash: 'h' });
+    const other = await classroom.join(klass.id, { sandboxId: 's2', displayName: 'Qian', passwordHash: 'h' });
+    const tries = Array.from({ length: 10 }, (_, i) => new LearnerStore(i % 2 ? a : b).recordAttempt({ learnerId: learner.id, exerciseId: 'dns-mx', answer: i, passed: i === 7, score: i * 10, feedback: [] }));
+    await Promise.all(tries);
+    await new LearnerStore(a).recordAttempt({ learnerId: other.learner.id, exerciseId: 'ports', answer: 'x', passed: false, score: 5, feedback: [] });
+    const [mx] = await new LearnerStore(b).progress(learner.id);
+    expect(mx).toMatchObject({ exerciseId: 'dns-mx', attempts: 10, passed: true, bestScore: 90 });
+    const attempts = await new LearnerStore(a).attempts(learner.id);
+    expect(mx!.firstPassedAt).toBe(attempts.find((t) => t.passed)!.createdAt);
+    expect(mx!.lastAttemptAt).toBe(attempts.map((t) => t.createdAt).sort().at(-1));
+
+    // The dashboard's cells: JSON per learner, late against the due date, only the exercises asked for.
+    await classroom.setAssignment(klass.id, 'ports', '2000-01-01T00:00:00.000Z');
+    const cells = await classroom.progressCells(klass.id, ['dns-mx', 'ports']);
+    expect(JSON.parse(cells.get(learner.id)!)).toEqual({ 'dns-mx': { passed: true, attempts: 10, lastAttemptAt: mx!.lastAttemptAt, late: false } });
+    expect(JSON.parse(cells.get(other.learner.id)!).ports).toMatchObject({ passed: false, attempts: 1, late: true });
+    expect((await classroom.progressCells(klass.id, ['ports'])).has(learner.id)).toBe(false);
+    expect(Object.fromEntries(await classroom.passCounts(klass.id))).toEqual({ 'dns-mx': 1 });
+  });
+
+  it('works out the progress of attempts recorded before progress was kept', async () => {
+    let db = await reopen();
+    const { learner } = await new LearnerStore(db).create({ sandboxId: 'default' });
+    // A database from before migration 5: attempts only.
+    await db.script('DROP TABLE exercise_progress');
+    await db.run('DELETE FROM schema_migrations WHERE version = 5');
+    for (const [i, passed] of [0, 1, 0].entries()) {
+      await db.run("INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, 'smtp-send', 'null', ?, ?, '[]', ?)", [learner.id, passed, 30 + i, `2026-01-0${i + 1}T00:00:00.000Z`]);
+    }
+    await db.close();
+    db = await reopen();
+    expect(await new LearnerStore(db).progress(learner.id)).toEqual([
+      { exerciseId: 'smtp-send', attempts: 3, passed: true, bestScore: 32, firstPassedAt: '2026-01-02T00:00:00.000Z', lastAttemptAt: '2026-01-03T00:00:00.000Z' },
+    ]);
+  });
 });

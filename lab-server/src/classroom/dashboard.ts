@@ -9,7 +9,7 @@ import { text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
-import type { ClassInfo, ClassroomStore, Instructor, ProgressCell } from '../store/classroom.js';
+import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
@@ -44,6 +44,13 @@ export interface DashboardDeps {
   terminalOwners: () => Set<string>;
   /** Ends a removed learner's terminals at once. */
   endTerminals: (learnerId: string) => void;
+}
+
+interface MatrixCell {
+  passed: boolean;
+  attempts: number;
+  lastAttemptAt: string;
+  late: boolean;
 }
 
 type InstructorRoute = (req: IncomingMessage, res: ServerResponse, who: Instructor, klass: ClassInfo | undefined, params: Record<string, string>) => Promise<void> | void;
@@ -91,11 +98,14 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
 
   const memberOf = (klass: ClassInfo, learnerId: string | undefined) => (learnerId ? deps.store.member(klass.id, learnerId) : Promise.resolve(undefined));
 
+  /**
+   * The progress matrix. Each learner's cells arrive as JSON text made by the database and are
+   * put into the answer as they are: a class of 1,000 × 34 never becomes 34,000 objects here.
+   */
   const matrix = async (klass: ClassInfo) => {
-    const [members, assignments, progress] = await Promise.all([deps.store.members(klass.id), deps.store.assignments(klass.id), deps.store.progress(klass.id)]);
+    const ids = deps.catalog.list.map((e) => e.id);
+    const [members, assignments, cells, passes] = await Promise.all([deps.store.members(klass.id), deps.store.assignments(klass.id), deps.store.progressCells(klass.id, ids), deps.store.passCounts(klass.id)]);
     const due = new Map(assignments.map((a) => [a.exerciseId, a.dueAt]));
-    const cells = new Map<string, ProgressCell>();
-    for (const c of progress) cells.set(`${c.learnerId} ${c.exerciseId}`, c);
     const exercises = deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, title: e.title, assigned: due.has(e.id), ...(due.get(e.id) ? { dueAt: due.get(e.id) } : {}) }));
     const owners = deps.terminalOwners();
     const now = Date.now();
@@ -105,19 +115,16 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       joinedAt: m.joinedAt,
       lastSeenAt: m.lastSeenAt,
       activeNow: owners.has(m.learnerId) || now - Date.parse(m.lastSeenAt) < ACTIVE_MS,
-      cells: Object.fromEntries(
-        exercises.flatMap((e) => {
-          const c = cells.get(`${m.learnerId} ${e.id}`);
-          if (!c) return [];
-          const dueAt = due.get(e.id);
-          // Late: passed only after the due date, or not passed and tried after it.
-          const late = Boolean(dueAt && (c.passedAt ? c.passedAt > dueAt : c.lastAttemptAt > dueAt));
-          return [[e.id, { passed: c.passed, attempts: c.attempts, lastAttemptAt: c.lastAttemptAt, late }]];
-        }),
-      ),
+      cellsJson: cells.get(m.learnerId) ?? '{}',
     }));
-    const passRate = Object.fromEntries(exercises.map((e) => [e.id, members.length === 0 ? 0 : learners.filter((l) => l.cells[e.id]?.passed).length / members.length]));
+    const passRate = Object.fromEntries(ids.map((id) => [id, members.length === 0 ? 0 : (passes.get(id) ?? 0) / members.length]));
     return { exercises, learners, passRate };
+  };
+
+  /** The matrix as the dashboard reads it: {exercises, learners: [{…, cells}], passRate}. */
+  const matrixJson = (m: Awaited<ReturnType<typeof matrix>>): string => {
+    const learners = m.learners.map(({ cellsJson, ...l }) => `${JSON.stringify(l).slice(0, -1)},"cells":${cellsJson}}`);
+    return `{"exercises":${JSON.stringify(m.exercises)},"learners":[${learners.join(',')}],"passRate":${JSON.stringify(m.passRate)}}`;
   };
 
   return {
@@ -195,19 +202,20 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       sendJson(res, 200, { assignments: await deps.store.assignments(klass!.id) });
     }),
 
-    'GET /api/classes/:id/progress': guarded(async (_req, res, _who, klass) => sendJson(res, 200, await matrix(klass!))),
+    'GET /api/classes/:id/progress': guarded(async (_req, res, _who, klass) => {
+      const json = matrixJson(await matrix(klass!));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(json);
+    }),
 
     'GET /api/classes/:id/progress.csv': guarded(async (_req, res, _who, klass) => {
       const m = await matrix(klass!);
       const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
-      const rows = m.learners.map((l) => [
-        l.displayName,
-        l.lastSeenAt,
-        ...m.exercises.map((e) => {
-          const c = l.cells[e.id];
-          return !c ? '' : `${c.passed ? 'passed' : 'not passed'} (${c.attempts} attempts${c.late ? ', late' : ''})`;
-        }),
-      ]);
+      const rows = m.learners.map((l) => {
+        const cells = JSON.parse(l.cellsJson) as Record<string, MatrixCell>;
+        const status = (c: MatrixCell | undefined): string => (!c ? '' : `${c.passed ? 'passed' : 'not passed'} (${c.attempts} attempts${c.late ? ', late' : ''})`);
+        return [l.displayName, l.lastSeenAt, ...m.exercises.map((e) => status(cells[e.id]))];
+      });
       const passRow = ['pass rate', '', ...m.exercises.map((e) => `${Math.round((m.passRate[e.id] ?? 0) * 100)}%`)];
       // A byte-order mark makes spreadsheets read the file as UTF-8 (Chinese names included).
       const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';

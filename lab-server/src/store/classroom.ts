@@ -34,16 +34,6 @@ export interface Assignment {
   createdAt: string;
 }
 
-export interface ProgressCell {
-  learnerId: string;
-  exerciseId: string;
-  attempts: number;
-  passed: boolean;
-  lastAttemptAt: string;
-  /** First passing attempt, if any. */
-  passedAt?: string;
-}
-
 export interface AuditEntry {
   id: number;
   instructorId: string | null;
@@ -51,6 +41,9 @@ export interface AuditEntry {
   detail: unknown;
   createdAt: string;
 }
+
+/** How each engine spells the aggregate that joins a group's strings. */
+const JOIN_TEXT: Record<Sql['dialect'], string> = { sqlite: 'group_concat', postgres: 'string_agg' };
 
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const now = (): string => new Date().toISOString();
@@ -255,23 +248,39 @@ export class ClassroomStore {
     return rows.map((r) => ({ exerciseId: r.exercise_id, ...(r.due_at ? { dueAt: r.due_at } : {}), createdAt: r.created_at }));
   }
 
-  /** One cell per (member, exercise) that has attempts: the dashboard's matrix in one query. */
-  async progress(classId: string): Promise<ProgressCell[]> {
-    const rows = await this.db.all<{ learner_id: string; exercise_id: string; attempts: number; passed: number; last: string; passed_at: string | null }>(
-      `SELECT a.learner_id, a.exercise_id, COUNT(*) AS attempts, MAX(a.passed) AS passed, MAX(a.created_at) AS last,
-              MIN(CASE WHEN a.passed = 1 THEN a.created_at END) AS passed_at
-         FROM attempts a JOIN class_members m ON m.learner_id = a.learner_id AND m.class_id = ?
-        GROUP BY a.learner_id, a.exercise_id`,
+  /**
+   * The dashboard's matrix cells, one JSON object per member who tried any of `exerciseIds`:
+   * {exerciseId: {passed, attempts, lastAttemptAt, late}}. The database writes the JSON text
+   * from the kept progress rows, so a class of 1,000 × 34 makes 1,000 strings in the lab, not
+   * 34,000 objects. Plain concatenation is safe here: exercise ids are [a-z0-9-] (and only the
+   * catalog's are asked for), times are the ISO strings this store wrote. Late: passed only
+   * after the due date, or not passed and tried after it.
+   */
+  async progressCells(classId: string, exerciseIds: readonly string[]): Promise<Map<string, string>> {
+    if (exerciseIds.length === 0) return new Map();
+    const bool = (condition: string): string => `CASE WHEN ${condition} THEN 'true' ELSE 'false' END`;
+    const late = bool('a.due_at IS NOT NULL AND CASE WHEN p.first_passed_at IS NOT NULL THEN p.first_passed_at > a.due_at ELSE p.last_attempt_at > a.due_at END');
+    const cell = `'"' || p.exercise_id || '":{"passed":' || ${bool('p.passed = 1')} || ',"attempts":' || p.attempts || ',"lastAttemptAt":"' || p.last_attempt_at || '","late":' || ${late} || '}'`;
+    const rows = await this.db.all<{ learner_id: string; cells: string }>(
+      `SELECT m.learner_id, '{' || ${JOIN_TEXT[this.db.dialect]}(${cell}, ',') || '}' AS cells
+         FROM class_members m
+         JOIN exercise_progress p ON p.learner_id = m.learner_id
+         LEFT JOIN assignments a ON a.class_id = m.class_id AND a.exercise_id = p.exercise_id
+        WHERE m.class_id = ? AND p.exercise_id IN (${exerciseIds.map(() => '?').join(', ')})
+        GROUP BY m.learner_id`,
+      [classId, ...exerciseIds],
+    );
+    return new Map(rows.map((r) => [r.learner_id, r.cells]));
+  }
+
+  /** How many members of the class passed each exercise. */
+  async passCounts(classId: string): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ exercise_id: string; n: number }>(
+      `SELECT p.exercise_id, COUNT(*) AS n FROM class_members m JOIN exercise_progress p ON p.learner_id = m.learner_id
+        WHERE m.class_id = ? AND p.passed = 1 GROUP BY p.exercise_id`,
       [classId],
     );
-    return rows.map((r) => ({
-      learnerId: r.learner_id,
-      exerciseId: r.exercise_id,
-      attempts: r.attempts,
-      passed: r.passed === 1,
-      lastAttemptAt: r.last,
-      ...(r.passed_at ? { passedAt: r.passed_at } : {}),
-    }));
+    return new Map(rows.map((r) => [r.exercise_id, r.n]));
   }
 
   async audit(instructorId: string | null, action: string, detail: unknown): Promise<void> {

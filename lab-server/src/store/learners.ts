@@ -108,18 +108,34 @@ export class LearnerStore {
     await this.db.run(`UPDATE learners SET last_seen_at = ? WHERE id IN (${learnerIds.map(() => '?').join(', ')})`, [new Date().toISOString(), ...learnerIds]);
   }
 
+  /** Records an attempt and folds it into the learner's progress on that exercise, in one transaction. */
   async recordAttempt(a: Omit<Attempt, 'id' | 'createdAt'>): Promise<Attempt> {
     const createdAt = new Date().toISOString();
-    const row = await this.db.get<{ id: number }>('INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id', [
-      a.learnerId,
-      a.exerciseId,
-      JSON.stringify(a.answer ?? null),
-      a.passed ? 1 : 0,
-      a.score,
-      JSON.stringify(a.feedback),
-      createdAt,
-    ]);
-    return { ...a, id: row!.id, createdAt };
+    const passed = a.passed ? 1 : 0;
+    const id = await this.db.transaction(async (tx) => {
+      const row = await tx.get<{ id: number }>('INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id', [
+        a.learnerId,
+        a.exerciseId,
+        JSON.stringify(a.answer ?? null),
+        passed,
+        a.score,
+        JSON.stringify(a.feedback),
+        createdAt,
+      ]);
+      // Two attempts at once (two nodes) both count: the row is updated in place, never read first.
+      await tx.run(
+        `INSERT INTO exercise_progress (learner_id, exercise_id, attempts, passed, best_score, first_passed_at, last_attempt_at) VALUES (?, ?, 1, ?, ?, ?, ?)
+         ON CONFLICT (learner_id, exercise_id) DO UPDATE SET
+           attempts = exercise_progress.attempts + 1,
+           passed = CASE WHEN excluded.passed = 1 THEN 1 ELSE exercise_progress.passed END,
+           best_score = CASE WHEN excluded.best_score > exercise_progress.best_score THEN excluded.best_score ELSE exercise_progress.best_score END,
+           first_passed_at = CASE WHEN exercise_progress.first_passed_at IS NULL OR excluded.first_passed_at < exercise_progress.first_passed_at THEN excluded.first_passed_at ELSE exercise_progress.first_passed_at END,
+           last_attempt_at = CASE WHEN excluded.last_attempt_at > exercise_progress.last_attempt_at THEN excluded.last_attempt_at ELSE exercise_progress.last_attempt_at END`,
+        [a.learnerId, a.exerciseId, passed, a.score, a.passed ? createdAt : null, createdAt],
+      );
+      return row!.id;
+    });
+    return { ...a, id, createdAt };
   }
 
   async attempts(learnerId: string, exerciseId?: string): Promise<Attempt[]> {
@@ -131,12 +147,10 @@ export class LearnerStore {
 
   /** One row per exercise the learner has tried. */
   async progress(learnerId: string): Promise<ExerciseProgress[]> {
-    const rows = await this.db.all<{ exercise_id: string; attempts: number; passed: number; best: number; first_passed: string | null; last: string }>(
-      `SELECT exercise_id, COUNT(*) AS attempts, MAX(passed) AS passed, MAX(score) AS best,
-              MIN(CASE WHEN passed = 1 THEN created_at END) AS first_passed, MAX(created_at) AS last
-         FROM attempts WHERE learner_id = ? GROUP BY exercise_id`,
+    const rows = await this.db.all<{ exercise_id: string; attempts: number; passed: number; best_score: number; first_passed_at: string | null; last_attempt_at: string }>(
+      'SELECT exercise_id, attempts, passed, best_score, first_passed_at, last_attempt_at FROM exercise_progress WHERE learner_id = ?',
       [learnerId],
     );
-    return rows.map((r) => ({ exerciseId: r.exercise_id, attempts: r.attempts, passed: r.passed === 1, bestScore: r.best, ...(r.first_passed ? { firstPassedAt: r.first_passed } : {}), lastAttemptAt: r.last }));
+    return rows.map((r) => ({ exerciseId: r.exercise_id, attempts: r.attempts, passed: r.passed === 1, bestScore: r.best_score, ...(r.first_passed_at ? { firstPassedAt: r.first_passed_at } : {}), lastAttemptAt: r.last_attempt_at }));
   }
 }

@@ -154,6 +154,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mailbox_keys_by_sandbox ON mailbox_keys (sandbox_id);
     `,
   },
+  {
+    version: 5,
+    name: 'progress per learner and exercise, kept as attempts are recorded',
+    sql: () => `
+      -- The dashboard reads one row per (learner, exercise) instead of grouping every attempt.
+      CREATE TABLE exercise_progress (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        exercise_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        best_score INTEGER NOT NULL,
+        first_passed_at TEXT,
+        last_attempt_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, exercise_id)
+      );
+      INSERT INTO exercise_progress (learner_id, exercise_id, attempts, passed, best_score, first_passed_at, last_attempt_at)
+        SELECT learner_id, exercise_id, COUNT(*), MAX(passed), MAX(score), MIN(CASE WHEN passed = 1 THEN created_at END), MAX(created_at)
+          FROM attempts GROUP BY learner_id, exercise_id;
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, all in one transaction; safe when several nodes start at once. */
