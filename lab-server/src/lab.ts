@@ -9,6 +9,8 @@ import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { createWebServer } from './http/server.js';
 import { LabMetrics } from './operations/metrics.js';
+import { quotaPressure } from './operations/quotaPressure.js';
+import { diskSpace } from './operations/readiness.js';
 import { openDatabase } from './store/database.js';
 import { ClassroomStore } from './store/classroom.js';
 import { LearnerStore } from './store/learners.js';
@@ -232,6 +234,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       terminalsOpen: () => bridge?.sessions.size ?? 0,
       sandboxes: async () => (await sandboxes.list()).length,
       activeLearners: () => learners.countSeenSince(new Date(Date.now() - 5 * 60 * 1000)),
+      quota: () => quotaPressure(config.quota, sandboxes.loaded().map((s) => s.usage.known())),
+      diskFree: async () => (await diskSpace(config.dataDir)).free,
     });
 
     return {

@@ -72,6 +72,7 @@ export function labRoutes(p: LabWebParts): Record<string, Route> {
         probeDatabaseWrite: () => p.db.probeWrite(),
         dataDir: config.dataDir,
         minFreeBytes: 64 * 1024 * 1024,
+        quota: { limits: config.quota, usages: () => sandboxes.loaded().map((s) => s.usage.known()) },
         timeoutMs: 3000,
       },
     }),

@@ -7,6 +7,7 @@
  * id): never a sandbox, learner or address, so a class of any size gives the same series.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { QuotaPressure } from './quotaPressure.js';
 
 /** What the lab reads when a scrape asks for the current state. */
 export interface StateSources {
@@ -16,6 +17,10 @@ export interface StateSources {
   sandboxes(): Promise<number>;
   /** Learners seen in the last five minutes. */
   activeLearners(): Promise<number>;
+  /** How close the open sandboxes are to their quotas. */
+  quota(): QuotaPressure;
+  /** Free bytes on the data directory's disk. */
+  diskFree(): Promise<number>;
 }
 
 export class LabMetrics {
@@ -84,6 +89,33 @@ export class LabMetrics {
       registers,
       async collect() {
         this.set(await sources.activeLearners());
+      },
+    });
+    new Gauge({
+      name: 'maillab_sandboxes_quota_pressure',
+      help: 'Open sandboxes near their disk quota (level="near", 90% or more) or at it (level="full", 99% or more).',
+      labelNames: ['level'] as const,
+      registers,
+      collect() {
+        const p = sources.quota();
+        this.set({ level: 'near' }, p.near);
+        this.set({ level: 'full' }, p.full);
+      },
+    });
+    new Gauge({
+      name: 'maillab_quota_open_bytes',
+      help: 'Bytes the open sandboxes may still write under their quotas, all together.',
+      registers,
+      collect() {
+        this.set(sources.quota().openBytes);
+      },
+    });
+    new Gauge({
+      name: 'maillab_data_disk_free_bytes',
+      help: "Free bytes on the data directory's disk.",
+      registers,
+      async collect() {
+        this.set(await sources.diskFree());
       },
     });
   }

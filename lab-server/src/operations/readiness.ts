@@ -2,13 +2,16 @@
  * Readiness (GET /readyz): can this lab serve a class right now? Each check does the real
  * thing — connects to every mail listener and waits for its greeting (through TLS on the
  * implicit-TLS ports), asks the lab DNS a question over UDP, writes to the database inside a
- * transaction it rolls back, and looks at the free space of the data directory's disk — and
- * says in both languages what is wrong and what to do.
+ * transaction it rolls back, looks at the free space and free inodes of the data directory's
+ * disk, and weighs that against the sandboxes' quotas — and says in both languages what is
+ * wrong and what to do.
  */
 import { createSocket } from 'node:dgram';
 import { statfs } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { QuotaLimits, Usage } from '../quota/usage.js';
+import { quotaPressure, type QuotaPressure } from './quotaPressure.js';
 
 export interface Bilingual {
   en: string;
@@ -18,7 +21,11 @@ export interface Bilingual {
 export interface ReadinessCheck {
   name: string;
   ok: boolean;
+  /** Ready, but an operator should look (the lab keeps serving). */
+  warning?: boolean;
   detail: Bilingual;
+  /** The numbers behind the detail, for scripts. */
+  figures?: Record<string, number>;
 }
 
 export interface ListenerProbe {
@@ -37,8 +44,10 @@ export interface ReadinessSources {
   /** Rejects when the database cannot be written. */
   probeDatabaseWrite(): Promise<void>;
   dataDir: string;
-  /** Below this many free bytes the lab is not ready (deliveries would fail). */
+  /** Below this many free bytes (or one sandbox's quota, if larger) the lab is not ready. */
   minFreeBytes: number;
+  /** Every sandbox's quota, and what the open sandboxes use (undefined: not measured yet). */
+  quota: { limits: QuotaLimits; usages(): Array<Usage | undefined> };
   timeoutMs: number;
 }
 
@@ -114,34 +123,99 @@ async function checkDatabase(probe: () => Promise<void>): Promise<ReadinessCheck
   }
 }
 
-const mib = (n: number): string => `${Math.round(n / (1024 * 1024))} MiB`;
+const mib = (n: number): string => (n >= 10 * 1024 ** 3 ? `${Math.round(n / 1024 ** 3)} GiB` : `${Math.round(n / (1024 * 1024))} MiB`);
 
-async function checkDisk(dir: string, minFree: number): Promise<ReadinessCheck> {
-  try {
-    const s = await statfs(dir);
-    const free = s.bavail * s.bsize;
-    const total = s.blocks * s.bsize;
-    const share = total > 0 ? Math.round((free / total) * 100) : 0;
-    if (free < minFree) {
-      return {
-        name: 'disk',
-        ok: false,
-        detail: bi(`only ${mib(free)} free on the data directory's disk (${share}%); deliveries need at least ${mib(minFree)}. Free some space or move --data to a larger disk.`, `数据目录所在磁盘只剩 ${mib(free)}（${share}%）；投递至少需要 ${mib(minFree)}。请清理空间，或把 --data 移到更大的磁盘。`),
-      };
-    }
-    return { name: 'disk', ok: true, detail: bi(`${mib(free)} free (${share}%)`, `剩余 ${mib(free)}（${share}%）`) };
-  } catch (err) {
-    return { name: 'disk', ok: false, detail: bi(`cannot read the data directory's disk: ${(err as Error).message}`, `无法读取数据目录所在磁盘的信息：${(err as Error).message}`) };
+/** Each Maildir message is a file: a disk out of inodes refuses mail with room to spare. */
+const MIN_FREE_INODES = 10_000;
+
+export interface DiskSpace {
+  free: number;
+  total: number;
+  /** Free inodes; undefined on file systems without a fixed number (btrfs, some network ones). */
+  freeFiles?: number;
+}
+
+/** The data directory's disk as `statfs` sees it (what an unprivileged writer may use). */
+export async function diskSpace(dir: string): Promise<DiskSpace> {
+  const s = await statfs(dir);
+  return { free: s.bavail * s.bsize, total: s.blocks * s.bsize, ...(s.files > 0 ? { freeFiles: s.ffree } : {}) };
+}
+
+/**
+ * Not ready when the disk has less room than one sandbox may fill under its quota (or the
+ * floor), or runs out of inodes: a learner within their quota would meet a full disk.
+ */
+function checkDisk(disk: DiskSpace, minFree: number, quota: QuotaLimits): ReadinessCheck {
+  const { free, total, freeFiles } = disk;
+  const share = total > 0 ? Math.round((free / total) * 100) : 0;
+  const figures = { freeBytes: free, totalBytes: total, ...(freeFiles !== undefined ? { freeInodes: freeFiles } : {}) };
+  const needed = Math.max(minFree, quota.bytes);
+  if (free < needed) {
+    const why = needed > minFree ? bi(`one sandbox may fill ${mib(quota.bytes)} under --quota`, `单个沙箱在 --quota 下最多可写 ${mib(quota.bytes)}`) : bi(`deliveries need at least ${mib(minFree)}`, `投递至少需要 ${mib(minFree)}`);
+    return {
+      name: 'disk',
+      ok: false,
+      figures,
+      detail: bi(
+        `only ${mib(free)} free on the data directory's disk (${share}%); ${why.en}. Free some space, move --data to a larger disk, or lower --quota.`,
+        `数据目录所在磁盘只剩 ${mib(free)}（${share}%）；${why['zh-CN']}。请清理空间、把 --data 移到更大的磁盘，或调低 --quota。`,
+      ),
+    };
   }
+  if (freeFiles !== undefined && freeFiles < MIN_FREE_INODES) {
+    return {
+      name: 'disk',
+      ok: false,
+      figures,
+      detail: bi(
+        `the data directory's disk has only ${freeFiles} free inodes: every Maildir message is a file, so deliveries will fail although ${mib(free)} are free. Delete old sandboxes or move --data to a disk with more inodes.`,
+        `数据目录所在磁盘只剩 ${freeFiles} 个 inode：Maildir 里每封邮件都是一个文件，所以尽管还有 ${mib(free)} 空间，投递也会失败。请删除旧沙箱，或把 --data 移到 inode 更多的磁盘。`,
+      ),
+    };
+  }
+  const inodes = freeFiles !== undefined ? bi(`, ${freeFiles} inodes`, `，${freeFiles} 个 inode`) : bi('', '');
+  return { name: 'disk', ok: true, figures, detail: bi(`${mib(free)} free (${share}%)${inodes.en}`, `剩余 ${mib(free)}（${share}%）${inodes['zh-CN']}`) };
+}
+
+/**
+ * Quota pressure never makes the lab unready (a full mailbox is its learner's to empty), but
+ * is flagged when sandboxes are full, or when together they may write more than the disk holds.
+ */
+function checkQuota(p: QuotaPressure, disk: DiskSpace): ReadinessCheck {
+  const { sandboxes, unmeasured, near, full, openBytes, limits } = p;
+  const figures = { sandboxes, unmeasured, near, full, openBytes, quotaBytes: limits.bytes, quotaMessages: limits.messages };
+  const overcommitted = openBytes > disk.free;
+  const en = [`${sandboxes} sandboxes open (quota ${mib(limits.bytes)}, ${limits.messages} messages each) may still write ${mib(openBytes)} between them; ${mib(disk.free)} free on disk.`];
+  const zh = [`已打开 ${sandboxes} 个沙箱（每个配额 ${mib(limits.bytes)}、${limits.messages} 封邮件），合计还可写入 ${mib(openBytes)}；磁盘剩余 ${mib(disk.free)}。`];
+  if (near || full) {
+    en.push(`${near} near their quota (90% or more), ${full} full: their learners get 452/552 on SMTP and [OVERQUOTA] on IMAP until they delete mail.`);
+    zh.push(`${near} 个接近配额（90% 以上），${full} 个已满：这些学员在 SMTP 上会收到 452/552，在 IMAP 上收到 [OVERQUOTA]，直到删除邮件为止。`);
+  }
+  if (unmeasured) {
+    en.push(`${unmeasured} not measured yet count as empty.`);
+    zh.push(`${unmeasured} 个尚未统计，按空计算。`);
+  }
+  if (overcommitted) {
+    en.push('The quotas promise more than the disk holds: fine while few learners fill theirs, but watch free space, or lower --quota.');
+    zh.push('配额承诺的空间超过了磁盘容量：只要填满配额的学员不多就没问题，但请关注剩余空间，或调低 --quota。');
+  }
+  return { name: 'quota', ok: true, ...(full > 0 || overcommitted ? { warning: true } : {}), figures, detail: bi(en.join(' '), zh.join('')) };
+}
+
+async function checkStorage(s: ReadinessSources): Promise<ReadinessCheck[]> {
+  let disk: DiskSpace;
+  try {
+    disk = await diskSpace(s.dataDir);
+  } catch (err) {
+    return [{ name: 'disk', ok: false, detail: bi(`cannot read the data directory's disk: ${(err as Error).message}`, `无法读取数据目录所在磁盘的信息：${(err as Error).message}`) }];
+  }
+  return [checkDisk(disk, s.minFreeBytes, s.quota.limits), checkQuota(quotaPressure(s.quota.limits, s.quota.usages()), disk)];
 }
 
 /** Runs every check at once; ready when all pass. */
 export async function checkReadiness(s: ReadinessSources): Promise<{ ready: boolean; checks: ReadinessCheck[] }> {
-  const checks = await Promise.all([
-    ...s.listeners().map((p) => checkListener(p, s.timeoutMs)),
-    checkDns(s.dns.host, s.dns.port, s.timeoutMs),
-    checkDatabase(s.probeDatabaseWrite),
-    checkDisk(s.dataDir, s.minFreeBytes),
-  ]);
+  const checks = (
+    await Promise.all([...s.listeners().map((p) => checkListener(p, s.timeoutMs)), checkDns(s.dns.host, s.dns.port, s.timeoutMs), checkDatabase(s.probeDatabaseWrite), checkStorage(s)])
+  ).flat();
   return { ready: checks.every((c) => c.ok), checks };
 }

@@ -3,7 +3,8 @@
  *
  *   GET /healthz   the process answers (liveness)
  *   GET /readyz    every listener greets, the DNS answers, the database takes writes, the disk
- *                  has room: 200 when all pass, 503 with what is wrong
+ *                  has room for a sandbox's quota: 200 when all pass, 503 with what is wrong;
+ *                  `warnings` when the lab serves but someone should look (full sandboxes)
  *   GET /metrics   Prometheus text format. In classroom mode only for a loopback client that
  *                  came through no proxy, or with "Authorization: Bearer <--metrics-token>".
  */
@@ -46,9 +47,11 @@ export function operationsRoutes(deps: OperationsDeps): Record<string, Route> {
     'GET /readyz': async (_req, res) => {
       const { ready, checks } = await checkReadiness(deps.readiness);
       const failing = checks.filter((c) => !c.ok);
+      const warnings = checks.filter((c) => c.ok && c.warning);
       sendJson(res, ready ? 200 : 503, {
         status: ready ? 'ready' : 'not ready',
         ...(ready ? {} : { problems: failing.map((c) => ({ check: c.name, ...c.detail })) }),
+        ...(warnings.length ? { warnings: warnings.map((c) => ({ check: c.name, ...c.detail })) } : {}),
         checks,
       });
     },
