@@ -2,7 +2,8 @@
  * NOTIFY (RFC 5465) over raw sockets: events pushed while no command runs, for the selected
  * mailbox (with the FETCH data MessageNew asks for) and for others (STATUS), mailbox names and
  * subscriptions changed by another session (LIST), mail delivered by Python's smtplib through
- * the lab's SMTP listener, IDLE, SELECTED-DELAYED, and NO [BADEVENT].
+ * the lab's SMTP listener, IDLE, SELECTED-DELAYED, flag changes, the STATUS indicator for each
+ * event, and NO [BADEVENT].
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
@@ -96,6 +97,36 @@ s.quit()`,
     await other.command('g EXPUNGE', tagged('g'));
     // SELECTED-DELAYED: the EXPUNGE waits for a command that may carry it.
     expect(await watcher.command('h NOOP', tagged('h'))).toMatch(/\* 1 EXPUNGE\r\nh OK/);
+  });
+
+  it('gives with STATUS what each event needs, and tells of flag changes: FETCH FLAGS when selected, STATUS elsewhere', async () => {
+    const watcher = await login();
+    // With CONDSTORE a flag change is told by HIGHESTMODSEQ, without it by the count of unseen messages.
+    const condstore = / CONDSTORE /.test(await watcher.command('a CAPABILITY', tagged('a')));
+    // The initial STATUS of imaptest's "notify" group, one event at a time.
+    expect(await watcher.command('b NOTIFY SET STATUS (MAILBOXES Sent (MessageExpunge))', tagged('b'))).toMatch(/^\* STATUS Sent \(MESSAGES 0\)\r\nb OK/);
+    expect(await watcher.command('c NOTIFY SET STATUS (MAILBOXES Sent (MessageNew))', tagged('c'))).toMatch(/^\* STATUS Sent \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+\)\r\nc OK/);
+    expect(await watcher.command('d NOTIFY SET STATUS (MAILBOXES Sent (FlagChange))', tagged('d'))).toMatch(
+      condstore ? /^\* STATUS Sent \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+\)\r\nd OK/ : /^\* STATUS Sent \(UIDVALIDITY \d+\)\r\nd OK/,
+    );
+    // Without the STATUS indicator, nothing before the OK.
+    expect(await watcher.command('e NOTIFY SET (MAILBOXES Sent (MessageNew MessageExpunge FlagChange))', tagged('e'))).toMatch(/^e OK/);
+
+    await watcher.command('f SELECT INBOX', tagged('f'));
+    await watcher.command('g NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) (MAILBOXES Sent (MessageNew MessageExpunge FlagChange))', tagged('g'));
+    const other = await login();
+    await append(other, 'h', 'Sent', 'kept');
+    expect(await watcher.until(/\r\n$/)).toBe('* STATUS Sent (MESSAGES 1 UIDNEXT 2)\r\n');
+    await other.command('i SELECT Sent', tagged('i'));
+    await other.command('j STORE 1 +FLAGS (\\Seen)', tagged('j'));
+    expect(await watcher.until(/\r\n$/)).toMatch(condstore ? /^\* STATUS Sent \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+\)\r\n$/ : /^\* STATUS Sent \(UNSEEN 0\)\r\n$/);
+    await other.command('k SELECT INBOX', tagged('k'));
+    await other.command('l STORE 2 +FLAGS (\\Flagged)', tagged('l'));
+    expect(await watcher.until(/\r\n$/)).toMatch(/^\* 2 FETCH \((UID 2 )?FLAGS \([^)]*\\Flagged[^)]*\)\)\r\n$/);
+    // After NOTIFY NONE a flag change still reaches the client, with its next command.
+    await watcher.command('m NOTIFY NONE', tagged('m'));
+    await other.command('n STORE 2 -FLAGS (\\Flagged)', tagged('n'));
+    expect(await watcher.command('o NOOP', tagged('o'))).toMatch(/^\* 2 FETCH \((UID 2 )?FLAGS \((\\Recent)?\)\)\r\no OK/);
   });
 
   it('refuses events it cannot report with NO [BADEVENT], listing the ones it can; NONE stops the pushes', async () => {

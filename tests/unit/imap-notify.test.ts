@@ -1,7 +1,14 @@
 /**
- * NOTIFY's grammar (RFC 5465 §8) and which mailboxes each filter covers.
+ * NOTIFY's grammar (RFC 5465 §8), which mailboxes each filter covers, and a watch over a real
+ * Maildir that ends with NOTIFICATIONOVERFLOW rather than pile up events nobody reads.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
+import { announce } from '../../lab-server/src/imap/mailboxEvents.js';
+import { MAX_PENDING_LISTS, Notifier } from '../../lab-server/src/imap/notifier.js';
 import { eventsFor, parseNotifySet, UnsupportedEvents } from '../../lab-server/src/imap/notify.js';
 import { parseCommand } from '../../lab-server/src/imap/parser.js';
 import { ArgumentError } from '../../lab-server/src/imap/schema.js';
@@ -42,5 +49,33 @@ describe('NOTIFY SET', () => {
     })();
     expect(refusal).toBeInstanceOf(UnsupportedEvents);
     expect((refusal as UnsupportedEvents).events).toEqual(['ServerMetadataChange', 'XFANCY']);
+  });
+});
+
+describe('a NOTIFY watch nobody reads', () => {
+  it('stops with NOTIFICATIONOVERFLOW once too many mailbox events wait, and then listens no more', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'maillab-notify-'));
+    try {
+      const mailbox = new Mailbox('alice@example.com', join(dir, 'alice'));
+      await mailbox.create();
+      let wakes = 0;
+      const host = { mailbox, selectedFolder: undefined, imap4rev2: false, wake: () => void wakes++ };
+      const watch = new Notifier(host, set('(personal (MailboxName))'), host);
+      await watch.start();
+      const otherSession = {};
+      announce(mailbox, { type: 'created', name: 'First' }, otherSession);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(wakes).toBeGreaterThan(0);
+      expect(await watch.takeLines()).toEqual(['LIST (\\NonExistent) "." First']);
+      for (let i = 0; i <= MAX_PENDING_LISTS; i++) announce(mailbox, { type: 'deleted', name: `Gone${i}` }, otherSession);
+      await expect.poll(() => watch.ended, { timeout: 10_000 }).toBe(true);
+      expect(await watch.takeLines()).toEqual([expect.stringMatching(/^OK \[NOTIFICATIONOVERFLOW\] .*NOTIFY SET again/)]);
+      const before = wakes;
+      announce(mailbox, { type: 'created', name: 'Later' }, otherSession);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(wakes).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

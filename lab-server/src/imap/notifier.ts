@@ -39,6 +39,12 @@ function itemsFor(events: ReadonlySet<NotifyEvent>, initial: boolean): StatusIte
   return (STATUS_ITEMS as readonly string[]).filter((i) => want.has(i)) as StatusItem[];
 }
 
+/**
+ * LIST lines kept for a client that is not reading them. Past this the watch ends with
+ * NOTIFICATIONOVERFLOW (RFC 5465 §5.8) rather than grow; the client may NOTIFY SET again.
+ */
+export const MAX_PENDING_LISTS = 1000;
+
 const MESSAGE_CHANGE: Record<FolderChange['type'], NotifyEvent> = { exists: 'MessageNew', expunge: 'MessageExpunge', flags: 'FlagChange' };
 
 export class Notifier {
@@ -47,6 +53,10 @@ export class Notifier {
   private changed = new Map<string, Set<NotifyEvent>>();
   private lists: Array<{ name: string; oldName?: string }> = [];
   private selectedChanged = false;
+  /** Too much piled up: the watch has stopped and the client is to be told so. */
+  private overflowed = false;
+  /** stop() was called: a look at the folders still under way must not listen again. */
+  private stopped = false;
   private subscribed = new Set<string>();
   private readonly onMailboxEvent = (event: MailboxEvent, from: object): void => {
     void this.mailboxChanged(event, from !== this.self);
@@ -80,6 +90,7 @@ export class Notifier {
   }
 
   stop(): void {
+    this.stopped = true;
     mailboxEvents(this.mailbox).off('change', this.onMailboxEvent);
     for (const [folder, listener] of this.folders) folder.changes.off('change', listener);
     this.folders.clear();
@@ -88,6 +99,7 @@ export class Notifier {
   /** Listens to every folder the user has now; returns their names. */
   private async watchFolders(): Promise<string[]> {
     const names = await this.mailbox.folderNames();
+    if (this.stopped) return names;
     const current = new Set(names.map((n) => this.mailbox.folder(n)));
     for (const [folder, listener] of this.folders) {
       if (current.has(folder)) continue;
@@ -121,7 +133,7 @@ export class Notifier {
   private async mailboxChanged(event: MailboxEvent, byOthers: boolean): Promise<void> {
     if (event.type === 'subscription') this.subscribed = new Set(await this.mailbox.subscriptions());
     else await this.watchFolders();
-    if (!byOthers) return;
+    if (!byOthers || this.stopped) return;
     const wants = (name: string, what: NotifyEvent): boolean => eventsFor(this.spec, name, this.subscribed).has(what);
     if (event.type === 'subscription') {
       if (wants(event.name, 'SubscriptionChange')) this.lists.push({ name: event.name });
@@ -132,7 +144,21 @@ export class Notifier {
       const parent = event.name.includes(HIERARCHY_SEPARATOR) ? event.name.slice(0, event.name.lastIndexOf(HIERARCHY_SEPARATOR)) : undefined;
       for (const name of parent ? [event.name, parent] : [event.name]) if (wants(name, 'MailboxName')) this.lists.push({ name });
     }
-    if (this.lists.length > 0) this.host.wake();
+    if (this.lists.length > MAX_PENDING_LISTS) this.overflow();
+    if (this.lists.length > 0 || this.overflowed) this.host.wake();
+  }
+
+  private overflow(): void {
+    this.stop();
+    this.overflowed = true;
+    this.lists = [];
+    this.changed.clear();
+    this.selectedChanged = false;
+  }
+
+  /** True once the watch has ended by overflow; the session then drops it. */
+  get ended(): boolean {
+    return this.overflowed;
   }
 
   /** Whether the selected mailbox had an event the client wants at once; clears it. */
@@ -144,6 +170,7 @@ export class Notifier {
 
   /** STATUS and LIST lines for what happened elsewhere since the last call. */
   async takeLines(): Promise<string[]> {
+    if (this.overflowed) return ['OK [NOTIFICATIONOVERFLOW] Too many events waited to be read, so NOTIFY is now off. Send NOTIFY SET again, then STATUS the mailboxes you care about'];
     const lines: string[] = [];
     const utf8 = this.host.imap4rev2;
     for (const { name, oldName } of this.lists.splice(0)) {

@@ -26,6 +26,8 @@ export class NotifyPush {
   private busy = false;
   private idling = false;
   private turn: Promise<void> = Promise.resolve();
+  /** A push is queued and has not started: more events join it rather than queue another. */
+  private queued = false;
 
   constructor(private readonly host: PushHost) {}
 
@@ -61,13 +63,24 @@ export class NotifyPush {
 
   /** Something happened that the client asked to hear about. */
   wake(): void {
-    this.turn = this.turn.then(() => this.push()).catch((err: Error) => this.host.log(`NOTIFY push failed: ${err.stack ?? err}`));
+    // However many events arrive while a client is slow to read, at most one push waits.
+    if (this.queued) return;
+    this.queued = true;
+    this.turn = this.turn
+      .then(() => {
+        this.queued = false;
+        return this.push();
+      })
+      .catch((err: Error) => this.host.log(`NOTIFY push failed: ${err.stack ?? err}`));
   }
 
   /** What happened in other mailboxes, sent with a command's responses. */
   async sendPending(): Promise<void> {
-    if (!this.notifier) return;
-    for (const line of await this.notifier.takeLines()) await this.host.out.untagged(line);
+    const notifier = this.notifier;
+    if (!notifier) return;
+    for (const line of await notifier.takeLines()) await this.host.out.untagged(line);
+    // After NOTIFICATIONOVERFLOW the session is as after NOTIFY NONE.
+    if (notifier.ended && this.notifier === notifier) this.notifier = undefined;
   }
 
   private async push(): Promise<void> {
