@@ -5,7 +5,7 @@
  * and continuation lines (RFC 9051 §7.1). A mistyped command gets "did you mean …?".
  */
 import { isKnownVerb, suggestVerb, verbOf, VERBS, type Protocol } from './commandVerbs';
-import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, POP3_CODES, SMTP } from './replyTexts';
+import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, imapDataKind, POP3_CODES, SMTP } from './replyTexts';
 
 export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
@@ -86,8 +86,8 @@ function explainPop3(line: string, command: string | undefined): Bilingual | und
 
 function explainImap(line: string, command: string | undefined): Bilingual | undefined {
   if (line.startsWith('+')) return both('Continuation: the server is ready for the rest (a literal, or the next AUTHENTICATE step).', '继续请求：服务器等待剩余内容（字面量或下一步认证）。');
-  const data = /^\* (SORT|THREAD|ESEARCH)\b/i.exec(line);
-  if (data) return IMAP_DATA[data[1]!.toUpperCase()];
+  const data = imapDataKind(line);
+  if (data) return IMAP_DATA[data];
   const m = /^(\*|[^\s*+]+) (OK|NO|BAD|BYE|PREAUTH)\b/i.exec(line);
   if (!m) return undefined;
   const tag = m[1]!;

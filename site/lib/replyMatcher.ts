@@ -7,6 +7,7 @@
  * IMAP answers by tag (RFC 9051 §2.2.2).
  */
 import { verbOf, type Protocol } from './commandVerbs';
+import { imapDataKind } from './replyTexts';
 
 /** A server line that is a reply: the command it answers ('' for the greeting). */
 export interface Reply {
@@ -120,17 +121,19 @@ export class ReplyMatcher {
   }
 
   /**
-   * The data of SORT, THREAD and ESEARCH answers its own command: ESEARCH names the tag, SORT
-   * and THREAD go with the oldest open command of that name (the server answers in order).
-   * Other data lines are no reply.
+   * A data line with an explanation of its own. ESEARCH names the tag it answers; SORT and
+   * THREAD go with the oldest open command of that name (the server answers in order); FLAGS,
+   * VANISHED and a FETCH with MODSEQ with the oldest open command. Other data lines are no reply.
    */
-  private searchAnswer(line: string): Reply | undefined {
-    const m = /^\* (SORT|THREAD|ESEARCH)\b(?: \(TAG "([^"]*)"\))?/i.exec(line);
-    if (!m) return undefined;
-    if (m[2] !== undefined) return { command: this.tags.get(m[2]) ?? this.lastImap };
-    const verb = m[1]!.toUpperCase();
-    const open = [...this.tags.values()].filter((c) => verbOf('imap', c) === verb || (verbOf('imap', c) === 'UID' && c.trim().split(/\s+/)[2]?.toUpperCase() === verb));
-    return { command: open[0] ?? this.lastImap };
+  private dataAnswer(line: string): Reply | undefined {
+    const kind = imapDataKind(line);
+    if (!kind) return undefined;
+    const open = [...this.tags.values()];
+    if (kind !== 'SORT' && kind !== 'THREAD' && kind !== 'ESEARCH') return { command: open[0] ?? this.lastImap };
+    const tag = /^\* ESEARCH \(TAG "([^"]*)"\)/i.exec(line)?.[1];
+    if (tag !== undefined) return { command: this.tags.get(tag) ?? this.lastImap };
+    const answering = open.filter((c) => verbOf('imap', c) === kind || (verbOf('imap', c) === 'UID' && c.trim().split(/\s+/)[2]?.toUpperCase() === kind));
+    return { command: answering[0] ?? this.lastImap };
   }
 
   private sentImap(line: string): void {
@@ -144,7 +147,7 @@ export class ReplyMatcher {
   private receivedImap(line: string): Reply | undefined {
     const m = /^(\S+) (OK|NO|BAD|BYE|PREAUTH)\b/i.exec(line);
     if (line.startsWith('+')) return { command: this.lastImap };
-    if (!m) return this.searchAnswer(line);
+    if (!m) return this.dataAnswer(line);
     const tag = m[1]!;
     if (tag === '*') {
       const greeting = this.pending.length > 0;

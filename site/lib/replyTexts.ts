@@ -53,7 +53,7 @@ export const IMAP_CODES: Record<string, Bilingual> = {
   UIDNEXT: { en: 'The UID the next new message will get.', 'zh-CN': '下一封新邮件将获得的 UID。' },
   'READ-WRITE': { en: 'Mailbox opened read-write: you can change flags and expunge.', 'zh-CN': '邮箱以读写方式打开：可以修改标志和删除。' },
   'READ-ONLY': { en: 'Mailbox opened read-only (EXAMINE): nothing will change.', 'zh-CN': '邮箱以只读方式打开（EXAMINE）：不会改动任何内容。' },
-  PERMANENTFLAGS: { en: 'Flags you can set that will be kept.', 'zh-CN': '可以设置并会被永久保存的标志。' },
+  PERMANENTFLAGS: { en: 'Flags you can set that will be kept; \\* at the end means you may also make up keywords of your own, like $Important.', 'zh-CN': '可以设置并会被永久保存的标志；末尾的 \\* 表示你还可以自己创建关键字，例如 $Important。' },
   CAPABILITY: { en: 'What this server can do.', 'zh-CN': '服务器支持的功能列表。' },
   BADCHARSET: { en: 'The server cannot search text in that charset; the list shows the ones it can (use UTF-8).', 'zh-CN': '服务器不支持用这个字符集搜索；后面的列表是它支持的（用 UTF-8 即可）。' },
   BADURL: { en: 'That IMAP URL names nothing you may read: check the mailbox, UIDVALIDITY and UID in it.', 'zh-CN': '这个 IMAP URL 指向的内容不存在或你无权读取：检查其中的邮箱名、UIDVALIDITY 和 UID。' },
@@ -61,6 +61,16 @@ export const IMAP_CODES: Record<string, Bilingual> = {
   NOUPDATE: { en: 'The result is given once but will not be kept up to date: too many live searches (CANCELUPDATE one).', 'zh-CN': '结果只给一次，不会持续更新：实时搜索太多了（先用 CANCELUPDATE 取消一个）。' },
   CLOSED: { en: 'The mailbox selected before is now closed; the lines that follow are about the new one.', 'zh-CN': '之前选中的邮箱已关闭；后面的行都属于新选中的邮箱。' },
   'UNKNOWN-CTE': { en: 'A part uses a transfer encoding the server cannot decode: fetch it with BODY[...] instead of BINARY[...].', 'zh-CN': '某个部分使用了服务器无法解码的传输编码：请改用 BODY[...] 而不是 BINARY[...] 获取。' },
+  HIGHESTMODSEQ: {
+    en: 'CONDSTORE: the highest change number (MODSEQ) in this mailbox. Remember it; next time FETCH 1:* (FLAGS) (CHANGEDSINCE that number) returns only what changed.',
+    'zh-CN': 'CONDSTORE：这个邮箱里最大的修改序号（MODSEQ）。记下它；下次用 FETCH 1:* (FLAGS) (CHANGEDSINCE 这个数) 只取回变化过的邮件。',
+  },
+  NOMODSEQ: { en: 'This mailbox keeps no change numbers (MODSEQ), so CHANGEDSINCE and UNCHANGEDSINCE cannot be used on it.', 'zh-CN': '这个邮箱不保存修改序号（MODSEQ），所以不能对它使用 CHANGEDSINCE 和 UNCHANGEDSINCE。' },
+  MODIFIED: {
+    en: 'STORE ... (UNCHANGEDSINCE n) left these messages alone: someone changed them after n. FETCH their FLAGS and MODSEQ, then decide again.',
+    'zh-CN': 'STORE ... (UNCHANGEDSINCE n) 没有改动这些邮件：它们在 n 之后被别人改过。先 FETCH 它们的 FLAGS 和 MODSEQ，再决定怎么做。',
+  },
+  NOTIFICATIONOVERFLOW: { en: 'Too many NOTIFY events waited unread, so NOTIFY is off: send NOTIFY SET again, then STATUS the mailboxes you care about.', 'zh-CN': '太多 NOTIFY 事件没有被读取，NOTIFY 已关闭：重新发送 NOTIFY SET，再对关心的邮箱用 STATUS 查看。' },
   URLMECH: { en: 'The ways this server can authorize URLs (INTERNAL: it keeps the key itself).', 'zh-CN': '服务器支持的 URL 授权方式（INTERNAL：密钥由服务器自己保管）。' },
 };
 
@@ -85,8 +95,20 @@ export const IMAP_EXAMPLES: Record<string, string> = {
   URLFETCH: 'a15 URLFETCH "imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=authuser:INTERNAL:…"',
 };
 
-/** What an untagged data line of the search extensions means, by its first word. */
+/** What an untagged data line means, by its first word (MODSEQ: a FETCH line that carries one). */
 export const IMAP_DATA: Record<string, { en: string; 'zh-CN': string }> = {
+  FLAGS: {
+    en: 'The flags used in this mailbox: those with a backslash (\\Seen, \\Flagged…) are system flags; words without one ($Junk, $Forwarded…) are keywords, which clients invent and share.',
+    'zh-CN': '这个邮箱用到的标志：带反斜杠的（\\Seen、\\Flagged…）是系统标志；不带反斜杠的词（$Junk、$Forwarded…）是关键字，由客户端自己创建、彼此共享。',
+  },
+  MODSEQ: {
+    en: 'MODSEQ is the message\'s change number (CONDSTORE): it grows each time its flags change, so a client that remembers the highest one can ask for just what changed since.',
+    'zh-CN': 'MODSEQ 是这封邮件的修改序号（CONDSTORE）：每次标志改变它都会增大，客户端记住最大的那个，下次就能只问此后变化的内容。',
+  },
+  VANISHED: {
+    en: 'QRESYNC: these UIDs were expunged. EARLIER means while you were away; without it, just now (it replaces one EXPUNGE line per message).',
+    'zh-CN': 'QRESYNC：这些 UID 的邮件已被删除。带 EARLIER 表示是你不在时删除的；不带则是刚刚删除（代替逐封的 EXPUNGE 行）。',
+  },
   SORT: { en: 'The matching messages in the order you asked for (numbers, or UIDs with UID SORT); the server did the sorting.', 'zh-CN': '按你要求的顺序列出的匹配邮件（序号；UID SORT 时是 UID）：排序由服务器完成。' },
   THREAD: {
     en: 'The messages grouped into conversations: each (…) is one thread, a number followed by another is its reply, and (…)(…) inside are parallel replies.',
@@ -97,3 +119,9 @@ export const IMAP_DATA: Record<string, { en: string; 'zh-CN': string }> = {
     'zh-CN': '摘要形式的搜索结果（ESEARCH）：MIN 和 MAX 是第一个和最后一个匹配，COUNT 是数量，ALL 用 2:5 这样的范围列出全部匹配。TAG 指明它回答的是哪条命令。',
   },
 };
+
+/** Which IMAP_DATA entry explains an untagged data line, if any. */
+export function imapDataKind(line: string): string | undefined {
+  const m = /^\* (SORT|THREAD|ESEARCH|VANISHED|FLAGS)\b/i.exec(line) ?? /^\* \d+ FETCH \(.*\b(MODSEQ) \(\d+\)/i.exec(line);
+  return m?.[1]!.toUpperCase();
+}

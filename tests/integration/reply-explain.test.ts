@@ -94,7 +94,7 @@ describe('reply explanations from real servers', () => {
 
   it('IMAP: a mistyped command is a typo, a missing tag is a missing tag', async () => {
     const replies = await session('imap', lab.port('imap'), ['a1 LOGIN alice secret', 'a2 SELECT INBOX', 'a5 FECTH 1 FLAGS', 'LOGIN alice secret', 'a6 FETCH 1', 'a9 LOGOUT'], /^a9 OK/m);
-    const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `) && !/^\* (OK|BYE)/.test(r.line))!;
+    const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `) && !/^\* (OK|BYE|FLAGS)/.test(r.line))!;
     expect(tagged('a5').line).toMatch(/^a5 BAD/);
     expect(tagged('a5').en).toBe('FECTH is not a IMAP command. Did you mean FETCH?');
     expect(tagged('a5').en).not.toMatch(/tag/);
@@ -117,6 +117,17 @@ describe('reply explanations from real servers', () => {
     const refused = replies.find((r) => r.line.startsWith('a6 '))!;
     expect(refused.line).toMatch(/^a6 NO \[BADCHARSET/);
     expect(refused.en).toMatch(/use UTF-8/);
+  });
+
+  it('IMAP: a keyword a learner makes up is explained where the server lists it', async () => {
+    const lines = ['a1 LOGIN bob@example.com secret', 'a2 SELECT INBOX', 'a3 STORE 1 +FLAGS ($Important)', 'a9 LOGOUT'];
+    const replies = await session('imap', lab.port('imap'), lines, /^a9 OK/m);
+    const flags = replies.find((r) => r.line.startsWith('* FLAGS ') && r.line.includes('$Important'))!;
+    expect(flags.command).toBe('a3 STORE 1 +FLAGS ($Important)');
+    expect(flags.en).toMatch(/keywords, which clients invent and share/);
+    const permanent = replies.find((r) => r.line.startsWith('* OK [PERMANENTFLAGS') && r.line.includes('$Important'))!;
+    expect(permanent.line).toMatch(/\\\*\)\]/);
+    expect(permanent.zh).toMatch(/自己创建关键字/);
   });
 
   it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {

@@ -27,6 +27,18 @@ describe('reply explanations', () => {
     expect(explainReply('imap', 'a7 BAD Unknown sort criterion', 'a7 SORT (COLOUR) UTF-8 ALL')?.en).toMatch(/Example: a11 SORT \(REVERSE DATE\) UTF-8 ALL/);
     expect(suggestVerb('imap', 'TRHEAD')).toBe('THREAD');
   });
+  it('explains keywords, change numbers (CONDSTORE) and VANISHED (QRESYNC), in both languages', () => {
+    const flags = explainReply('imap', '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)', 'a2 SELECT INBOX');
+    expect(flags?.en).toMatch(/keywords, which clients invent/);
+    expect(flags?.['zh-CN']).toMatch(/关键字/);
+    expect(explainReply('imap', '* OK [PERMANENTFLAGS (\\Seen \\*)] Flags', 'a2 SELECT INBOX')?.en).toMatch(/make up keywords of your own/);
+    expect(explainReply('imap', '* 1 FETCH (FLAGS (\\Seen) MODSEQ (12))', 'a3 FETCH 1 (FLAGS MODSEQ)')?.en).toMatch(/change number/);
+    expect(explainReply('imap', '* 1 FETCH (FLAGS (\\Seen))', 'a3 FETCH 1 FLAGS')).toBeUndefined();
+    expect(explainReply('imap', '* OK [HIGHESTMODSEQ 12] Highest', 'a2 SELECT INBOX')?.['zh-CN']).toMatch(/CHANGEDSINCE/);
+    expect(explainReply('imap', 'a4 OK [MODIFIED 2] Conditional STORE failed', 'a4 STORE 1:2 (UNCHANGEDSINCE 5) +FLAGS (\\Seen)')?.en).toMatch(/someone changed them after n/);
+    expect(explainReply('imap', '* VANISHED (EARLIER) 3:5', 'a2 SELECT INBOX (QRESYNC (1 2))')?.en).toMatch(/EARLIER means while you were away/);
+    expect(explainReply('imap', '* OK [NOTIFICATIONOVERFLOW] Too many', undefined)?.en).toMatch(/NOTIFY SET again/);
+  });
 });
 
 describe('did you mean', () => {
