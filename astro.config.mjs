@@ -4,6 +4,7 @@
 import { defineConfig } from 'astro/config';
 import svelte from '@astrojs/svelte';
 import { remarkLessonBlocks } from './site/lib/markdown/lessonBlocks.ts';
+import { rehypeTableScroll } from './site/lib/markdown/tableScroll.ts';
 import { postfixGrammar } from './site/lib/shiki/postfix.ts';
 import { dovecotGrammar } from './site/lib/shiki/dovecot.ts';
 import { zoneGrammar } from './site/lib/shiki/zone.ts';
@@ -19,6 +20,7 @@ export default defineConfig({
   trailingSlash: 'ignore',
   markdown: {
     remarkPlugins: [remarkLessonBlocks],
+    rehypePlugins: [rehypeTableScroll],
     shikiConfig: {
       themes: { light: 'github-light-default', dark: 'github-dark-default' },
       langs: [postfixGrammar, dovecotGrammar, zoneGrammar],

@@ -3,7 +3,7 @@
 // summary. With --if-changed (what `npm start` uses) it builds only when the site's sources
 // changed since the last build, so a second start takes seconds instead of minutes.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,8 +73,10 @@ console.log(stamp && ifChanged ? 'The site sources changed: building the site…
 const started = Date.now();
 const { build } = await import('astro');
 try {
-  // force: a cold content cache; Astro 5 warns "Duplicate id" for every lesson edited since the last build.
-  await build({ root, logLevel: 'warn', force: true });
+  // A cold content cache: with a warm one Astro 5 warns "Duplicate id" for every lesson edited
+  // since the last build (fixed in Astro 6); `force` would clear it too, with a warning of its own.
+  rmSync(join(root, 'node_modules', '.astro', 'data-store.json'), { force: true });
+  await build({ root, logLevel: 'warn' });
 } catch (err) {
   console.error(`The site build failed: ${err?.message ?? err}`);
   process.exit(1);

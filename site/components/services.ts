@@ -1,4 +1,4 @@
-/** The services as /api/services reports them. */
+/** The services as /api/services reports them: asked once per page, shared by every part of it. */
 import type { Lang } from '../i18n/ui';
 
 export interface ServiceRow {
@@ -11,8 +11,15 @@ export interface ServiceRow {
   listening: boolean;
 }
 
-export async function fetchServices(): Promise<ServiceRow[]> {
-  const response = await fetch('/api/services', { headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return ((await response.json()) as { services: ServiceRow[] }).services;
+let asked: Promise<ServiceRow[]> | undefined;
+
+export function fetchServices(): Promise<ServiceRow[]> {
+  asked ??= (async () => {
+    const response = await fetch('/api/services', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return ((await response.json()) as { services: ServiceRow[] }).services;
+  })();
+  // A failed request may be retried later (the lab restarting).
+  asked.catch(() => (asked = undefined));
+  return asked;
 }

@@ -83,10 +83,33 @@ const strings = {
   close: { 'zh-CN': '关闭', en: 'Close' },
   refresh: { 'zh-CN': '刷新', en: 'Refresh' },
   auditLog: { 'zh-CN': '操作日志', en: 'Audit log' },
+  auditLogin: { 'zh-CN': '登录（来自 {from}）', en: 'Logged in (from {from})' },
+  auditClassCreate: { 'zh-CN': '创建班级「{name}」', en: 'Created the class "{name}"' },
+  auditAssign: { 'zh-CN': '布置练习「{title}」，截止：{due}', en: 'Assigned "{title}", due {due}' },
+  auditUnassign: { 'zh-CN': '取消布置「{title}」', en: 'Took back "{title}"' },
+  auditReset: { 'zh-CN': '重置了 {name} 的沙箱', en: "Reset {name}'s sandbox" },
+  auditRemove: { 'zh-CN': '把 {name} 移出班级', en: 'Removed {name} from the class' },
+  showExercises: { 'zh-CN': '显示的练习：', en: 'Exercises shown:' },
+  onlyAssigned: { 'zh-CN': '只看布置的练习', en: 'Assigned only' },
+  plusChapter: { 'zh-CN': '布置的练习 + 第 {n} 章', en: 'Assigned + chapter {n}' },
+  allExercises: { 'zh-CN': '全部练习', en: 'All exercises' },
+  chapterShort: { 'zh-CN': '第 {n} 章', en: 'ch. {n}' },
+  progressTable: { 'zh-CN': '学生的练习进度（可左右滚动）', en: "Learners' progress (scrolls sideways)" },
+  nobodyTried: { 'zh-CN': '还没有人尝试', en: 'Nobody has tried it yet' },
+  notTried: { 'zh-CN': '还没有尝试', en: 'Not tried yet' },
+  passedOfTried: { 'zh-CN': '尝试过的 {tried} 人中有 {passed} 人通过', en: '{passed} of the {tried} who tried passed' },
+  overdue: { 'zh-CN': '已过截止时间', en: 'overdue' },
+  learnersCount: { 'zh-CN': '{n} 名学生', en: '{n} learner(s)' },
+  autoRefresh: { 'zh-CN': '每 10 秒自动刷新', en: 'Refreshes every 10 seconds' },
 } satisfies Record<string, Record<Lang, string>>;
 
 export type ClassroomKey = keyof typeof strings;
 
 export function tc(lang: Lang, key: ClassroomKey): string {
   return strings[key][lang];
+}
+
+/** A string with {name} placeholders filled in. */
+export function tcf(lang: Lang, key: ClassroomKey, vars: Record<string, string | number>): string {
+  return tc(lang, key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }

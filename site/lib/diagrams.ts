@@ -5,6 +5,7 @@
  */
 import type { Lang } from '../i18n/ui';
 import { t } from '../i18n/ui';
+import { offerFullScreen } from './diagramViewer';
 import { isDark, onThemeChange } from './theme';
 
 const drawn = new Set<HTMLElement>();
@@ -32,6 +33,7 @@ async function render(figure: HTMLElement, lang: Lang): Promise<void> {
     const { svg } = await mermaid.render(`lesson-diagram-${counter++}`, source);
     view.innerHTML = svg;
     keepReadable(view);
+    offerFullScreen(figure, view, lang);
     figure.dataset.drawn = 'true';
   } catch {
     view.textContent = '';

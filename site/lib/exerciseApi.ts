@@ -68,6 +68,11 @@ export async function fetchProgress(id: string): Promise<Progress> {
   return (await call<{ progress: Progress }>('GET', base(id))).progress;
 }
 
+/** Tells the lab the learner opened a protocol task: terminal sessions from now on count for it. */
+export async function markOpened(id: string): Promise<void> {
+  await call('POST', `${base(id)}/opened`, {});
+}
+
 export async function listExercises(): Promise<ListedExercise[]> {
   return (await call<{ exercises: ListedExercise[] }>('GET', '/api/exercises')).exercises;
 }

@@ -1,20 +1,22 @@
 /**
- * Mounts the live islands a lesson places with ```lab blocks: the port table (each row opens
- * a terminal in the dock) and the Maildir view. Imported when one scrolls near the screen.
+ * Brings the live islands a lesson places with ```lab blocks to life when one scrolls near:
+ * the port table (already in the page: filled in with the running lab's ports and
+ * listeners, each row's button opening a terminal in the dock) and the Maildir view.
  */
 import { mount } from 'svelte';
 import MaildirView from '../components/MaildirView.svelte';
-import PortTable from '../components/PortTable.svelte';
+import { fetchServices } from '../components/services';
 import type { Lang } from '../i18n/ui';
-import type { DockApi } from './dock';
-import type { ServiceRow } from '../components/services';
+import { fetchMe, mustLogIn } from './me';
+import { enhancePortTable } from './portTable';
 
-export function mountIsland(el: HTMLElement, lang: Lang, dock: () => Promise<DockApi>): void {
+export async function mountIsland(el: HTMLElement, lang: Lang): Promise<void> {
   const kind = el.dataset.island;
-  el.replaceChildren();
   if (kind === 'ports') {
-    mount(PortTable, { target: el, props: { lang, onopen: (service: ServiceRow) => void dock().then((d) => d.open(service.id)) } });
+    const [services, me] = await Promise.all([fetchServices(), fetchMe().catch(() => undefined)]);
+    enhancePortTable(el, lang, services, !(me && mustLogIn(me)));
   } else if (kind === 'maildir') {
+    el.replaceChildren();
     mount(MaildirView, { target: el, props: { lang, user: el.dataset.user } });
   }
   el.dataset.mounted = 'true';

@@ -1,10 +1,12 @@
 /**
- * The lesson page's one eager script, kept tiny: it wires the "Try it" buttons and the dock
- * launcher, and loads the heavy parts only when needed — the dock (and xterm) on the first
- * click, diagrams (mermaid) and islands (port table, Maildir view) when they scroll near.
+ * The lesson page's one eager script, kept tiny: it fills in the running lab's ports, wires
+ * the "Try it" buttons, the port table's buttons and the dock launcher, and loads the heavy
+ * parts only when needed — the dock (and xterm) on the first click, diagrams (mermaid) and
+ * islands (port table, Maildir view) when they scroll near.
  */
 import type { Lang } from '../i18n/ui';
 import type { DockApi } from './dock';
+import { fillLabPorts } from './labPorts';
 
 const lang = (document.documentElement.lang === 'en' ? 'en' : 'zh-CN') as Lang;
 let dock: Promise<DockApi> | undefined;
@@ -24,8 +26,15 @@ document.addEventListener('click', (event) => {
     void labDock().then((d) => d.tryIt(service, commands, tryButton.hasAttribute('data-fresh')));
     return;
   }
+  const portButton = target?.closest<HTMLElement>('[data-open-service]');
+  if (portButton) {
+    void labDock().then((d) => d.open(portButton.dataset.openService!));
+    return;
+  }
   if (target?.closest('[data-open-dock]')) void labDock().then((d) => d.show());
 });
+
+void fillLabPorts();
 
 /** Calls `load` for each element once it comes within `margin` of the screen. */
 function whenNear(selector: string, margin: string, load: (el: HTMLElement) => void): void {
@@ -42,7 +51,8 @@ function whenNear(selector: string, margin: string, load: (el: HTMLElement) => v
   document.querySelectorAll(selector).forEach((el) => observer.observe(el));
 }
 
-// Islands are small: start them a little early. mermaid is large (about 190 KB gzip): only
-// for a diagram that is really about to be seen.
-whenNear('.lab-island', '400px', (el) => void import('./islands').then((m) => m.mountIsland(el, lang, labDock)));
-whenNear('[data-mermaid]', '100px', (el) => void import('./diagrams').then((m) => m.drawDiagram(el, lang)));
+// Islands and diagrams are made about two screens ahead, so they are ready (and have their
+// final height) before they are seen: content moving on screen is what a reader notices.
+// mermaid is large (about 190 KB gzip), so a page whose diagrams are far down never loads it.
+whenNear('.lab-island', '1500px', (el) => void import('./islands').then((m) => m.mountIsland(el, lang)));
+whenNear('[data-mermaid]', '1500px', (el) => void import('./diagrams').then((m) => m.drawDiagram(el, lang)));

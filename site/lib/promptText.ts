@@ -1,8 +1,11 @@
 /**
  * The little Markdown exercise prompts use, as HTML: paragraphs, "- " lists, indented code
- * blocks, **bold**, *emphasis* and `code`. Everything else is text, escaped; prompts are
- * written by the course authors, but escaping keeps a stray "<" from becoming a tag.
+ * blocks, **bold**, *emphasis*, `code` and {{port:smtp}} (the running lab's port, see
+ * portTokens.ts). Everything else is text, escaped; prompts are written by the course
+ * authors, but escaping keeps a stray "<" from becoming a tag.
  */
+import { expandPortTokens } from './portTokens';
+
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -13,8 +16,8 @@ export function renderInline(source: string): string {
   return source
     .split(/(`[^`\n]+`)/)
     .map((part) => {
-      if (/^`[^`\n]+`$/.test(part)) return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
-      return escapeHtml(part)
+      if (/^`[^`\n]+`$/.test(part)) return `<code>${expandPortTokens(escapeHtml(part.slice(1, -1)))}</code>`;
+      return expandPortTokens(escapeHtml(part))
         .replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>')
         .replace(/(^|[^\w*\\])\*([^*\s][^*\n]*?)\*(?![\w*])/g, '$1<em>$2</em>');
     })
@@ -62,7 +65,7 @@ export function renderPrompt(source: string): string {
       list = b.kind;
       html += `<li>${renderInline(b.lines.join(' '))}</li>`;
     } else if (b.kind === 'pre') {
-      html += `<pre><code>${escapeHtml(b.lines.join('\n'))}</code></pre>`;
+      html += `<pre><code>${expandPortTokens(escapeHtml(b.lines.join('\n')))}</code></pre>`;
     } else {
       html += `<p>${renderInline(b.lines.join(' '))}</p>`;
     }

@@ -10,7 +10,7 @@ const input = form.querySelector<HTMLInputElement>('input[name="q"]')!;
 const both = form.querySelector<HTMLInputElement>('input[name="both"]')!;
 const status = document.querySelector<HTMLElement>('.search-status')!;
 const list = document.querySelector<HTMLOListElement>('.search-results')!;
-const strings = JSON.parse(form.dataset.strings!) as { none: string; count: string; loading: string };
+const strings = JSON.parse(form.dataset.strings!) as { none: string; count: string; loading: string; otherLang: string };
 const indexes = new Map<string, Promise<IndexedLesson[]>>();
 
 function loadIndex(lang: string): Promise<IndexedLesson[]> {
@@ -31,7 +31,7 @@ function render(hits: SearchHit[]): void {
       a.textContent = hit.heading;
       const where = document.createElement('div');
       where.className = 'where';
-      where.textContent = `${hit.chapter}. ${hit.lessonTitle}${hit.lang !== form.dataset.lang ? ` (${hit.lang})` : ''}`;
+      where.textContent = `${hit.chapter}. ${hit.lessonTitle}${hit.lang !== form.dataset.lang ? ` ${strings.otherLang}` : ''}`;
       const p = document.createElement('p');
       for (const part of hit.snippet) {
         if (part.mark) {

@@ -8,6 +8,23 @@ export interface SessionLine {
   text: string;
 }
 
+/** The diagram's own words, in the page's language ({n} is a number). */
+export interface DiagramWords {
+  client: string;
+  moreLines: string;
+  message: string;
+  emptyLine: string;
+  earlier: string;
+}
+
+export const ENGLISH: DiagramWords = {
+  client: 'You (client)',
+  moreLines: '(+{n} lines)',
+  message: 'message ({n} lines)',
+  emptyLine: '(empty line)',
+  earlier: '(earlier lines left out)',
+};
+
 /** Mermaid treats ; and # specially, and <, > would become HTML: use its entity codes. */
 function escape(text: string): string {
   return text
@@ -20,7 +37,8 @@ function escape(text: string): string {
 
 const MAX_ARROWS = 80;
 
-export function sequenceDiagram(lines: SessionLine[], server: string): string {
+export function sequenceDiagram(lines: SessionLine[], server: string, words: DiagramWords = ENGLISH): string {
+  const n = (text: string, count: number): string => escape(text.replace('{n}', String(count)));
   const arrows: string[] = [];
   let inData = false;
   let bodyLines = 0;
@@ -31,7 +49,7 @@ export function sequenceDiagram(lines: SessionLine[], server: string): string {
     if (pendingReply.length === 0) return;
     const status = [...pendingReply].reverse().find((l) => /^\d{3}( |$)/.test(l) || /^[^*+\s]+ (OK|NO|BAD)\b/i.test(l));
     const label = status ?? pendingReply[0]!;
-    const more = pendingReply.length > 1 ? ` (+${pendingReply.length - 1} lines)` : '';
+    const more = pendingReply.length > 1 ? ` ${n(words.moreLines, pendingReply.length - 1)}` : '';
     arrows.push(`S-->>C: ${escape(label)}${more}`);
     pendingReply = [];
   };
@@ -43,12 +61,12 @@ export function sequenceDiagram(lines: SessionLine[], server: string): string {
       flushReply();
       if (inData) {
         if (line.text === '.') {
-          arrows.push(`C->>S: message (${bodyLines} lines)`, 'C->>S: .');
+          arrows.push(`C->>S: ${n(words.message, bodyLines)}`, 'C->>S: .');
           inData = false;
         } else bodyLines++;
         continue;
       }
-      arrows.push(`C->>S: ${escape(line.text) || '(empty line)'}`);
+      arrows.push(`C->>S: ${escape(line.text) || escape(words.emptyLine)}`);
     } else {
       pendingReply.push(line.text);
       if (/^354[ -]/.test(line.text)) {
@@ -58,6 +76,6 @@ export function sequenceDiagram(lines: SessionLine[], server: string): string {
     }
   }
   flushReply();
-  const shown = arrows.length > MAX_ARROWS ? ['Note over C,S: (earlier lines left out)', ...arrows.slice(-MAX_ARROWS)] : arrows;
-  return ['sequenceDiagram', '  participant C as You (client)', `  participant S as ${escape(server)}`, ...shown.map((a) => `  ${a}`)].join('\n');
+  const shown = arrows.length > MAX_ARROWS ? [`Note over C,S: ${escape(words.earlier)}`, ...arrows.slice(-MAX_ARROWS)] : arrows;
+  return ['sequenceDiagram', `  participant C as ${escape(words.client)}`, `  participant S as ${escape(server)}`, ...shown.map((a) => `  ${a}`)].join('\n');
 }

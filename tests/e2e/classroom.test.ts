@@ -1,7 +1,9 @@
 /**
- * Classroom mode in real Chromium: an instructor logs in and creates a class on the
- * dashboard; a learner joins with the code in another browser, sees their own mailbox
- * logins, sends mail in a terminal and passes an exercise; the dashboard shows the pass.
+ * Classroom mode in real Chromium: an instructor logs in, creates a class and assigns two
+ * exercises (one already past its due date); a learner joins with the code in another
+ * browser, sees their mailbox logins and the assignments (the late one marked), opens the
+ * assigned exercise and passes it in its terminal; the dashboard, which leads with the
+ * assignments by title, shows the join and the pass without a reload.
  */
 import { describe, expect, it } from 'vitest';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
@@ -13,7 +15,7 @@ const site = siteUnderTest({ mode: 'classroom' }, async (lab) => {
 });
 
 describe('classroom in the browser', () => {
-  it('a learner joins with the code, works in their own lab, and the dashboard shows the pass', async () => {
+  it('a learner joins, does the assigned exercise, and the dashboard shows it live', async () => {
     const base = site.url('');
     const teacher = await site.browser.newContext();
     const tPage = await teacher.newPage();
@@ -27,13 +29,40 @@ describe('classroom in the browser', () => {
     const code = (await tPage.locator('[data-join-code]').first().innerText()).trim();
     expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     await expect.poll(() => tPage.getByText('No learners yet').count()).toBe(1);
+    // Two assignments: smtp-send due in two days, ports due yesterday.
+    const local = (days: number): string => {
+      const d = new Date(Date.now() + days * 86_400_000);
+      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    };
+    for (const [id, days] of [['smtp-send', 2], ['ports', -1]] as const) {
+      await tPage.getByLabel('Exercise').selectOption(id);
+      await tPage.getByLabel('Due').fill(local(days));
+      await tPage.getByRole('button', { name: 'Assign' }).click();
+      await tPage.locator(`ul.assigned li[data-exercise="${id}"]`).waitFor();
+    }
+    await expect(tPage.locator('ul.assigned li[data-exercise="ports"]').innerText()).resolves.toMatch(/^The seven mail ports · due [\s\S]* · overdue/);
+    await expect(tPage.locator('ul.assigned li[data-exercise="smtp-send"][data-overdue]').count()).resolves.toBe(0);
 
     const learner = await site.browser.newContext();
     const lPage = await learner.newPage();
-    const learnerErrors = watchErrors(lPage);
-    // Without a login the lab page says how to get in.
+    // Until the learner joins, the API's 401s are expected; any other console error is not.
+    const learnerErrors: string[] = [];
+    lPage.on('pageerror', (e) => learnerErrors.push(String(e)));
+    lPage.on('console', (m) => {
+      if (m.type() === 'error' && !/\b401\b/.test(m.text())) learnerErrors.push(m.text());
+    });
+    // Without a login the lab page says how to get in, and offers no terminal.
     await lPage.goto(`${base}/lab/`);
     await expect.poll(() => lPage.getByRole('alert').first().innerText()).toContain('请先加入班级或登录');
+    await expect(lPage.locator('button[data-open-service="smtp"]').isDisabled()).resolves.toBe(true);
+    await lPage.goto(`${base}/lab/?service=smtp`);
+    await expect.poll(() => lPage.getByRole('alert').first().innerText()).toContain('请先加入班级或登录');
+    await expect(lPage.locator('section.terminal').count()).resolves.toBe(0);
+    // Nor does a lesson's "Try it": the dock says how to join instead of showing a dead terminal.
+    await lPage.goto(`${base}/lessons/architecture/`);
+    await lPage.locator('.try-it').first().getByRole('button').click();
+    await expect.poll(() => lPage.locator('.dock [role="alert"]').innerText()).toContain('请先加入班级或登录');
+    await expect(lPage.locator('section.terminal').count()).resolves.toBe(0);
     await lPage.goto(`${base}/join/?code=${code}`);
     // The code in the join link is filled in once the form has hydrated.
     await expect.poll(() => lPage.getByLabel('加入码').inputValue()).toBe(code);
@@ -44,29 +73,48 @@ describe('classroom in the browser', () => {
     await lPage.getByText('你的邮箱账号').click();
     const password = (await lPage.locator('tbody tr', { hasText: 'bob@example.com' }).locator('code').innerText()).trim();
     expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    // The assignments, soonest due first, in Chinese; the one past its date is marked.
+    const items = lPage.locator('.assignments li');
+    await expect(items.allInnerTexts()).resolves.toEqual([expect.stringMatching(/^七个邮件端口 · 截止 .* · 未通过 · 已过截止时间$/), expect.stringMatching(/^亲手用 SMTP 发一封信 · 截止 .* · 未通过$/)]);
 
-    // The smtp-send exercise, done for real in the lab page's terminal.
-    await lPage.getByRole('button', { name: '打开终端: smtp', exact: true }).click();
-    const terminal = lPage.locator('.terminal[data-service="smtp"]');
+    // The instructor sees the join without reloading.
+    await expect.poll(() => tPage.locator('[data-learner-count]').first().innerText(), { timeout: 15_000 }).toBe('1 learner(s)');
+    const row = tPage.locator('tr[data-learner="王小明"]');
+    await row.waitFor({ timeout: 15_000 });
+    // Assigned exercises lead, by due date, titled; "—" where nothing was tried yet.
+    await expect(tPage.locator('.matrix thead th[data-exercise]').evaluateAll((ths) => ths.slice(0, 2).map((th) => th.getAttribute('data-exercise')))).resolves.toEqual(['ports', 'smtp-send']);
+    await expect(tPage.locator('.matrix thead th[data-exercise="smtp-send"] .title').innerText()).resolves.toBe('Send a message by hand over SMTP');
+    await expect(row.locator('td[data-exercise="ports"]').innerText()).resolves.toMatch(/^—\s*overdue$/);
+    await expect(tPage.locator('tr.rate td[data-exercise="ports"]').innerText()).resolves.toBe('—');
+
+    // The learner opens the assignment and does it in the exercise's own terminal.
+    await items.nth(1).getByRole('link').click();
+    await lPage.waitForURL(`${base}/exercises/smtp-send/`);
+    await lPage.getByRole('button', { name: /打开终端：smtp/ }).click();
+    const terminal = lPage.locator('section.terminal[data-service="smtp"]');
     await terminal.and(lPage.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
     await terminal.locator('.screen').click();
     for (const line of ['HELO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: Hello from the lab', '', 'hi bob', '.', 'QUIT']) {
       await lPage.keyboard.type(line);
       await lPage.keyboard.press('Enter');
     }
-    await expect.poll(() => terminal.locator('.xterm-rows').innerText(), { timeout: 10_000 }).toMatch(/221 /);
-    await terminal.and(lPage.locator('[data-state="closed"]')).waitFor();
-    const graded = await lPage.evaluate(async () => {
-      const r = await fetch('/api/exercises/smtp-send/attempts', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      return (await r.json()) as { passed: boolean };
-    });
-    expect(graded.passed).toBe(true);
+    await terminal.and(lPage.locator('[data-state="closed"]')).waitFor({ timeout: 10_000 });
+    await lPage.getByRole('button', { name: '检查', exact: true }).click();
+    await expect.poll(() => lPage.locator('.result').getAttribute('data-passed')).toBe('true');
 
-    await tPage.getByRole('button', { name: 'Refresh' }).click();
-    const cell = tPage.locator('tr[data-learner="王小明"] td[data-exercise="smtp-send"]');
-    await expect.poll(() => cell.getAttribute('data-status')).toBe('passed');
+    // The dashboard follows on its own; the learner's detail names the exercise by title.
+    const cell = row.locator('td[data-exercise="smtp-send"]');
+    await expect.poll(() => cell.getAttribute('data-status'), { timeout: 15_000 }).toBe('passed');
+    await expect(tPage.locator('tr.rate td[data-exercise="smtp-send"]').innerText()).resolves.toBe('100%');
     await tPage.getByRole('button', { name: '王小明' }).click();
-    await expect.poll(() => tPage.locator('.detail').innerText()).toContain('smtp-send');
+    await expect.poll(() => tPage.locator('.detail').innerText()).toContain('Send a message by hand over SMTP · passed');
+
+    // The Chinese dashboard: titles in Chinese, no exercise ids.
+    await tPage.goto(`${base}/instructor/`);
+    await tPage.locator('tr[data-learner="王小明"]').waitFor();
+    const heads = await tPage.locator('.matrix thead').innerText();
+    expect(heads).toContain('亲手用 SMTP 发一封信');
+    expect(heads).not.toMatch(/smtp-send|ports\b|Send a message/);
     expect(teacherErrors).toEqual([]);
     expect(learnerErrors).toEqual([]);
   }, 120_000);

@@ -48,8 +48,12 @@ describe('lab page', () => {
 
     await terminal(page, 'smtp').getByRole('button', { name: /会话记录/ }).click();
     await expect.poll(() => terminal(page, 'smtp').locator('.transcript').innerText()).toMatch(/C: MAIL FROM:<alice@example\.com>/);
-    await terminal(page, 'smtp').locator('.diagram svg').waitFor({ timeout: 20_000 });
-    expect(await terminal(page, 'smtp').locator('.diagram svg').innerHTML()).toContain('RCPT TO');
+    await terminal(page, 'smtp').locator('.session-diagram svg').waitFor({ timeout: 20_000 });
+    const diagram = await terminal(page, 'smtp').locator('.session-diagram svg').innerHTML();
+    expect(diagram).toContain('RCPT TO');
+    // The diagram speaks the page's language too.
+    expect(diagram).toContain('你（客户端）');
+    expect(diagram).not.toContain('You (client)');
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

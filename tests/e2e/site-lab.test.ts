@@ -4,6 +4,7 @@
  * and mail sent from a terminal appears as a new file in the live Maildir view.
  */
 import { describe, expect, it } from 'vitest';
+import type { ServiceId } from '../../lab-server/src/services.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { dockTerminal, terminalText } from '../helpers/lessons.js';
 
@@ -33,6 +34,33 @@ describe('lessons with a live lab', () => {
     await page.keyboard.type('CAPA');
     await page.keyboard.press('Enter');
     await expect.poll(() => terminalText(page, 'pop3')).toMatch(/STLS[\s\S]*\n\./);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('shows the running lab\'s own ports everywhere: lesson text, Try-it headers, exercise prompts and hints', async () => {
+    // The test lab listens on ports of its own choosing, nothing like the built-in 2025.
+    const port = (id: string): string => String(site.lab.port(id as ServiceId));
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    for (const path of ['/lessons/architecture/', '/en/lessons/architecture/', '/en/lessons/ports-security/']) {
+      await page.goto(url(path));
+      const spans = page.locator('.lab-port[data-service]');
+      await expect.poll(() => spans.evaluateAll((all) => all.every((s) => (s as HTMLElement).dataset.filled === 'true'))).toBe(true);
+      const shown = await spans.evaluateAll((all) => all.map((s) => [(s as HTMLElement).dataset.service!, s.textContent!]));
+      expect(shown.length, path).toBeGreaterThan(1);
+      for (const [service, text] of shown) expect(text, `${path} ${service}`).toBe(port(service!));
+    }
+    // The lesson says it in words, with the standard port beside it.
+    await page.goto(url('/en/lessons/architecture/'));
+    await expect.poll(() => page.locator('.lesson-body').innerText()).toContain(`here port 25 is ${port('smtp')}, 587 is ${port('submission')}`);
+    await expect(page.locator('.try-it').first().locator('.try-service').innerText()).resolves.toBe(`smtp · Standard port 25 · Lab port ${port('smtp')}`);
+    // An exercise prompt, and the quiz's.
+    await page.goto(url('/exercises/imap-flag/'));
+    await expect.poll(() => page.locator('.prompt').innerText()).toContain(`（端口 143，实验端口 ${port('imap')}）`);
+    await page.goto(url('/en/exercises/ports/'));
+    await expect.poll(() => page.locator('.prompt').innerText()).toContain(`here 25 is ${port('smtp')}, 587 is ${port('submission')}`);
+    expect(await page.content()).not.toContain('{{port:');
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -18,7 +18,8 @@ describe('lesson blocks', () => {
     expect(tree.children![0]!.type).toBe('html');
     expect(html).toContain('data-try="smtp"');
     expect(html).toContain('<pre class="try-commands" tabindex="0"><code>EHLO a.example\nQUIT</code></pre>');
-    expect(html).toContain('Standard port 25 · Lab port 2025');
+    // The lab port is the default until the page fills in the running lab's own.
+    expect(html).toContain('Standard port 25 · Lab port <span class="lab-port" data-service="smtp">2025</span>');
     expect(html).toContain('250 &lt;ok&gt; &amp; done');
     expect(html).not.toContain('data-fresh');
     expect(found).toEqual({ hasMermaid: false, hasTry: true, islands: [] });
@@ -53,10 +54,21 @@ describe('lesson blocks', () => {
     const tree = root(code('lab', 'ports', ''), code('lab', 'maildir carol@otherdomain.com', ''));
     const found = transformLessonTree(tree, 'en');
     expect(tree.children![0]!.value).toContain('data-island="ports"');
-    expect(tree.children![0]!.value).toMatch(/<th scope="row">submissions<\/th><td>465<\/td><td>2465<\/td>/);
+    expect(tree.children![0]!.value).toMatch(/<th scope="row">submissions<\/th><td data-label="Standard port">465<\/td><td data-label="Lab port"><span class="lab-port" data-service="submissions">2465<\/span><\/td>/);
+    expect(tree.children![0]!.value).toContain('data-open-service="submissions" disabled');
     expect(tree.children![1]!.value).toContain('data-island="maildir" data-user="carol@otherdomain.com"');
     expect(found.islands).toEqual(['maildir', 'ports']);
     expect(() => transformLessonTree(root(code('lab', 'nonsense', '')), 'en')).toThrow(LessonSyntaxError);
+  });
+
+  it('turns {{port:…}} in text and inline code into the lab port, and refuses an unknown service', () => {
+    const tree = root({ type: 'paragraph', children: [{ type: 'text', value: 'Port 25 is {{port:smtp}} & 143 is {{port:imap}}; try ' }, { type: 'inlineCode', value: 'telnet 127.0.0.1 {{port:smtp}}' }] });
+    transformLessonTree(tree, 'en');
+    const [text, inline] = tree.children![0]!.children!;
+    expect(text).toEqual({ type: 'html', value: 'Port 25 is <span class="lab-port" data-service="smtp">2025</span> &amp; 143 is <span class="lab-port" data-service="imap">2143</span>; try ' });
+    expect(inline).toEqual({ type: 'html', value: '<code>telnet 127.0.0.1 <span class="lab-port" data-service="smtp">2025</span></code>' });
+    const file = { path: '/x/lessons/en/a.md', data: {} };
+    expect(() => remarkLessonBlocks()(root({ type: 'paragraph', children: [{ type: 'text', value: '{{port:ftp}}' }] }) as never, file)).toThrow(/a\.md: \{\{port:ftp\}\}: unknown service/);
   });
 
   it('leaves config and zone blocks alone for shiki', () => {

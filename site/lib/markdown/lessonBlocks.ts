@@ -8,12 +8,15 @@
  *   ```mermaid Caption   a diagram, drawn in the browser only when it scrolls into view
  *   ```lab ports         a live island: "ports" (the port table) or "maildir [user]"
  *
- * The blocks turn into HTML before shiki runs, so only real config and zone blocks are
- * highlighted. The plugin also notes in the frontmatter what the page needs (hasMermaid,
+ * In text and `inline code`, {{port:smtp}} is the running lab's port for that service
+ * (portTokens.ts). The blocks turn into HTML before shiki runs, so only real config and zone
+ * blocks are highlighted. The plugin also notes in the frontmatter what the page needs (hasMermaid,
  * hasTry, islands) so the lesson page loads only those scripts.
  */
-import { defaultLabPort, SERVICES } from '../../../lab-server/src/services.ts';
+import { SERVICES } from '../../../lab-server/src/services.ts';
 import { t, type Lang } from '../../i18n/ui.ts';
+import { portTableHtml } from '../portTable.ts';
+import { expandPortTokens, labPortHtml, PORT_TOKEN, PortTokenError } from '../portTokens.ts';
 
 interface MdNode {
   type: string;
@@ -47,14 +50,13 @@ function tryBlock(lang: Lang, meta: string, commands: string, expect: string | u
   const [service = '', ...options] = meta.split(/\s+/);
   const info = SERVICES.find((s) => s.id === service);
   if (!info) throw new LessonSyntaxError(`"try ${service}": unknown service; use one of ${SERVICES.map((s) => s.id).join(', ')}`);
-  const labPort = defaultLabPort(info, 2000);
   const expectHtml = expect
     ? `<div class="try-expect"><p class="try-expect-label">${escapeHtml(t(lang, 'youShouldSee'))}</p><pre tabindex="0"><code>${escapeHtml(expect)}</code></pre></div>`
     : '';
   return (
     `<div class="try-it" data-service="${info.id}">` +
     `<div class="try-head"><span class="try-label">${escapeHtml(t(lang, 'tryIt'))}</span>` +
-    `<span class="try-service">${info.id} · ${escapeHtml(t(lang, 'standardPort'))} ${info.standardPort} · ${escapeHtml(t(lang, 'labPort'))} ${labPort}</span>` +
+    `<span class="try-service">${info.id} · ${escapeHtml(t(lang, 'standardPort'))} ${info.standardPort} · ${escapeHtml(t(lang, 'labPort'))} ${labPortHtml(info.id)}</span>` +
     `<button type="button" class="try-run" data-try="${info.id}"${options.includes('fresh') ? ' data-fresh' : ''}>${escapeHtml(t(lang, 'pasteIntoTerminal'))}</button></div>` +
     `<pre class="try-commands" tabindex="0"><code>${escapeHtml(commands)}</code></pre>` +
     expectHtml +
@@ -72,24 +74,10 @@ function diagramBlock(lang: Lang, caption: string, source: string): string {
   );
 }
 
-function staticPortTable(lang: Lang): string {
-  const rows = SERVICES.map(
-    (s) =>
-      `<tr><th scope="row">${s.id}</th><td>${s.standardPort}</td><td>${defaultLabPort(s, 2000)}</td><td>${escapeHtml(
-        s.tls === 'implicit' ? t(lang, 'implicit') : s.protocol === 'pop3' ? t(lang, 'stls') : t(lang, 'starttls'),
-      )}</td><td>${escapeHtml(s.purpose[lang])}</td></tr>`,
-  ).join('');
-  return (
-    `<table><thead><tr><th scope="col">${escapeHtml(t(lang, 'service'))}</th><th scope="col">${escapeHtml(t(lang, 'standardPort'))}</th>` +
-    `<th scope="col">${escapeHtml(t(lang, 'labPort'))}</th><th scope="col">${escapeHtml(t(lang, 'encryption'))}</th><th scope="col">${escapeHtml(t(lang, 'purpose'))}</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table>`
-  );
-}
-
 function islandBlock(lang: Lang, meta: string): string {
   const [kind, arg] = meta.trim().split(/\s+/);
   if (!ISLANDS.includes(kind as IslandKind)) throw new LessonSyntaxError(`"lab ${meta}": unknown island; use one of ${ISLANDS.join(', ')}`);
-  const fallback = kind === 'ports' ? staticPortTable(lang) : `<p>${escapeHtml(t(lang, 'maildirLoading'))}</p>`;
+  const fallback = kind === 'ports' ? portTableHtml(lang) : `<p>${escapeHtml(t(lang, 'maildirLoading'))}</p>`;
   const user = arg ? ` data-user="${escapeHtml(arg)}"` : '';
   return `<div class="lab-island" data-island="${kind}"${user}>${fallback}</div>`;
 }
@@ -102,6 +90,11 @@ export function transformLessonTree(tree: MdNode, lang: Lang): { hasMermaid: boo
     if (!children) return;
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
+      if ((child.type === 'text' || child.type === 'inlineCode') && new RegExp(PORT_TOKEN.source).test(child.value ?? '')) {
+        const html = expandPortTokens(escapeHtml(child.value ?? ''));
+        children[i] = { type: 'html', value: child.type === 'inlineCode' ? `<code>${html}</code>` : html };
+        continue;
+      }
       if (child.type !== 'code') {
         walk(child);
         continue;
@@ -136,7 +129,13 @@ export function transformLessonTree(tree: MdNode, lang: Lang): { hasMermaid: boo
 export function remarkLessonBlocks() {
   return (tree: MdNode, file: LessonFile): void => {
     const path = file.path ?? file.history?.[0];
-    const result = transformLessonTree(tree, lessonLang(path));
+    let result;
+    try {
+      result = transformLessonTree(tree, lessonLang(path));
+    } catch (err) {
+      if (err instanceof PortTokenError) throw new LessonSyntaxError(`${path}: ${err.message}`);
+      throw err;
+    }
     const astro = (file.data.astro ??= {});
     astro.frontmatter = { ...(astro.frontmatter ?? {}), ...result };
   };
