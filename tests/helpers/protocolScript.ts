@@ -25,8 +25,8 @@ async function waitUntil(check: () => boolean, what: string, timeoutMs = 8000): 
   }
 }
 
-export async function runSession(lab: TestLab, service: string, lines: string[], headers: Record<string, string> = {}): Promise<string> {
-  const t = await TerminalClient.open(lab.httpPort, service, headers);
+export async function runSession(lab: TestLab, service: string, lines: string[], headers: Record<string, string> = {}, exercise?: string): Promise<string> {
+  const t = await TerminalClient.open(lab.httpPort, service, headers, exercise);
   const proto = protocolOf(service);
   let log = await t.expect(proto === 'smtp' ? /^220 /m : proto === 'pop3' ? /^\+OK/m : /^\* OK/m);
   let inData = false;
@@ -60,8 +60,9 @@ export async function runSession(lab: TestLab, service: string, lines: string[],
   return log;
 }
 
-export async function runScript(lab: TestLab, script: ProtocolScript, headers: Record<string, string> = {}): Promise<void> {
-  for (const s of script.sessions) await runSession(lab, s.service, s.lines, headers);
+/** Plays an exercise's sessions through the bridge; with `exercise`, in that exercise page's terminals. */
+export async function runScript(lab: TestLab, script: ProtocolScript, headers: Record<string, string> = {}, exercise?: string): Promise<void> {
+  for (const s of script.sessions) await runSession(lab, s.service, s.lines, headers, exercise);
 }
 
 /** Puts the default sandbox back to its seeded state, transcripts included. */

@@ -26,8 +26,9 @@ export class TerminalClient {
     ws.on('close', () => this.wake());
   }
 
-  static async open(httpPort: number, service: string, headers: Record<string, string> = {}): Promise<TerminalClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/api/terminal?service=${service}`, {
+  /** Opens a terminal as the page does; `exercise` as an exercise page's terminal does. */
+  static async open(httpPort: number, service: string, headers: Record<string, string> = {}, exercise?: string): Promise<TerminalClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${httpPort}/api/terminal?service=${service}${exercise ? `&exercise=${exercise}` : ''}`, {
       headers: { origin: `http://127.0.0.1:${httpPort}`, ...headers },
     });
     const client = new TerminalClient(ws);

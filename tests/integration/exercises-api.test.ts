@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { runScript } from '../helpers/protocolScript.js';
+import { freshSandbox, runScript } from '../helpers/protocolScript.js';
 import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
 
 let lab: TestLab;
@@ -152,6 +152,7 @@ describe('protocol exercises through the API', () => {
     const cookie = await newLearner();
     const before = await post('/api/exercises/smtp-send/attempts', {}, cookie);
     expect(before.body.passed).toBe(false);
+    expect((await post('/api/exercises/smtp-send/opened', {}, cookie)).status).toBe(200);
     await runScript(lab, lab.exercises.get('smtp-send')!.solution as ProtocolScript, { cookie });
     const after = await post('/api/exercises/smtp-send/attempts', {}, cookie);
     expect(after.body.passed).toBe(true);
@@ -161,6 +162,48 @@ describe('protocol exercises through the API', () => {
     const { readTranscripts } = await import('../../lab-server/src/bridge/transcript.js');
     const me = (await call('/api/progress', { cookie })).body.learner.id;
     expect((await readTranscripts(sandbox)).some((t) => t.header.owner === me)).toBe(true);
+  });
+});
+
+describe('what a protocol exercise grades', () => {
+  const script = (): ProtocolScript => lab.exercises.get('smtp-send')!.solution as ProtocolScript;
+  const attempt = async (cookie: string): Promise<{ passed: boolean; codes: string[]; text: string }> => {
+    const r = await post('/api/exercises/smtp-send/attempts', {}, cookie);
+    return { passed: r.body.passed, codes: r.body.feedback.map((f: { code: string }) => f.code), text: JSON.stringify(r.body.feedback) };
+  };
+
+  it('counts only sessions from the exercise\'s own terminals or typed after it was opened, and only the learner\'s own', async () => {
+    await freshSandbox(lab);
+    const cookie = await newLearner();
+    // The dialogue typed on /lab/ before the exercise was ever opened: not done for it.
+    await runScript(lab, script(), { cookie });
+    const early = await attempt(cookie);
+    expect(early.passed).toBe(false);
+    expect(early.codes).toEqual(['smtp.no-session']);
+    expect(early.text).toContain('earlier ones do not');
+    // Opening it now does not make the earlier session count.
+    const opened = await post('/api/exercises/smtp-send/opened', {}, cookie);
+    expect(Date.parse(opened.body.openedAt)).toBeLessThanOrEqual(Date.now());
+    expect((await attempt(cookie)).passed).toBe(false);
+    // A session typed afterwards, in any terminal, does.
+    await runScript(lab, script(), { cookie });
+    expect((await attempt(cookie)).passed).toBe(true);
+
+    // Another learner in the same shared sandbox (single mode) gets no credit for it.
+    const other = await newLearner();
+    await post('/api/exercises/smtp-send/opened', {}, other);
+    expect((await attempt(other)).passed).toBe(false);
+    // The exercise page's own terminal counts even without the opening being known (a restart).
+    await runScript(lab, script(), { cookie: other }, 'smtp-send');
+    expect((await attempt(other)).passed).toBe(true);
+    // A terminal opened on another exercise's page does not count for this one.
+    const third = await newLearner();
+    await runScript(lab, script(), { cookie: third }, 'pop3-delete');
+    expect((await attempt(third)).passed).toBe(false);
+  });
+
+  it('refuses to mark an exercise that does not exist as opened', async () => {
+    expect((await post('/api/exercises/nope/opened', {}, await newLearner())).status).toBe(404);
   });
 });
 

@@ -67,6 +67,12 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
     ws.close(1008, 'refused');
   };
 
+  /** The exercise page a terminal was opened on (?exercise=id): its transcript counts for that exercise. */
+  const exerciseOf = (url: URL): string | undefined => {
+    const id = url.searchParams.get('exercise') ?? '';
+    return /^[a-z0-9][a-z0-9-]{0,63}$/.test(id) ? id : undefined;
+  };
+
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://lab.invalid');
     if (url.pathname !== TERMINAL_PATH) return refuse(socket, 404, 'Not Found');
@@ -104,12 +110,14 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
         }
         void deps.sandboxes.get(requester.sandboxId).then(
           async (sandbox) => {
-            const session = new TerminalSession(ws, service, sandbox, requester.learnerId, {
-              handoffs: deps.handoffs,
-              connectHost: dialHost(deps.listenHost),
-              limits,
-              tlsServerName: deps.tlsServerName,
-            });
+            const session = new TerminalSession(
+              ws,
+              service,
+              sandbox,
+              requester.learnerId,
+              { handoffs: deps.handoffs, connectHost: dialHost(deps.listenHost), limits, tlsServerName: deps.tlsServerName },
+              exerciseOf(url),
+            );
             sessions.add(session);
             addresses.set(session, from);
             try {

@@ -74,9 +74,12 @@ export class TerminalSession {
     private readonly sandbox: Sandbox,
     readonly owner: string,
     private readonly deps: SessionDeps,
+    exercise?: string,
   ) {
-    this.transcript = new TranscriptWriter(sandbox, { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner }, (why) =>
-      this.send({ type: 'notice', message: why }),
+    this.transcript = new TranscriptWriter(
+      sandbox,
+      { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner, ...(exercise ? { exercise } : {}) },
+      (why) => this.send({ type: 'notice', message: why }),
     );
   }
 

@@ -25,6 +25,8 @@ export interface TranscriptHeader {
   startedAt: string;
   /** Who opened the terminal (learner id), when known. */
   owner?: string;
+  /** The exercise page the terminal was opened on: its work counts for that exercise. */
+  exercise?: string;
 }
 
 export interface TranscriptLine {

@@ -13,11 +13,14 @@ import { gradeDotStuffing, gradeSmtpSend, gradeSubmission } from './protocol/smt
 import { gradeQuiz, type QuizParams } from './quiz/quiz.js';
 import { gradeDkimFail, gradeDmarcReject, gradeNoMx, gradeServerDown, gradeSpfFail } from './world/experiments.js';
 import { gradeDnsOutage, gradeDroppedBeforeDot, gradeGreylisting, gradeMailboxFull } from './world/faultExperiments.js';
+import type { WorkScope } from './protocol/evidence.js';
 import type { Sandbox } from '../world/sandbox.js';
 
 export interface GradingContext {
   /** The learner's sandbox: protocol graders read its Maildirs and transcripts. */
   sandbox?: Sandbox;
+  /** Which terminal sessions count (the API always says; without it, all of them). */
+  scope?: WorkScope;
 }
 
 export interface GraderDef {
@@ -30,13 +33,13 @@ function textGrader<P>(kind: 'dns' | 'config', run: (answer: string, params: P) 
   return { kind, answer: 'text', run: (answer, params) => run(answer as string, params as P) };
 }
 
-function protocolGrader<P>(run: (sandbox: Sandbox, params: P) => Promise<FeedbackLine[]>): GraderDef {
+function protocolGrader<P>(run: (sandbox: Sandbox, params: P, scope?: WorkScope) => Promise<FeedbackLine[]>): GraderDef {
   return {
     kind: 'protocol',
     answer: 'none',
     run: async (_answer, params, ctx) => {
       if (!ctx.sandbox) throw new Error("protocol graders need the learner's sandbox");
-      return run(ctx.sandbox, params as P);
+      return run(ctx.sandbox, params as P, ctx.scope);
     },
   };
 }

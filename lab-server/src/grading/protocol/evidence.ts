@@ -6,6 +6,7 @@
 import { readTranscripts, type Transcript } from '../../bridge/transcript.js';
 import type { ServiceId } from '../../services.js';
 import type { Sandbox } from '../../world/sandbox.js';
+import { text } from '../feedback.js';
 import { readMail } from './readMail.js';
 
 export interface StoredMessage {
@@ -55,7 +56,32 @@ export function sameSubject(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** The sandbox's transcripts for some services, oldest first. */
-export async function transcriptsFor(sandbox: Sandbox, services: ServiceId[]): Promise<Transcript[]> {
-  return (await readTranscripts(sandbox)).filter((t) => services.includes(t.header.service));
+/**
+ * Which terminal sessions count for an exercise: the learner's own, opened on the exercise's
+ * page, or opened anywhere else after the learner first opened the exercise — never one typed
+ * earlier for something else, nor another learner's in a shared sandbox (single mode).
+ */
+export interface WorkScope {
+  exerciseId: string;
+  learnerId: string;
+  /** When the learner first opened the exercise, if they have. */
+  openedAt?: string;
+}
+
+export function inScope(t: Transcript, scope: WorkScope | undefined): boolean {
+  if (!scope) return true;
+  if (t.header.owner !== undefined && t.header.owner !== scope.learnerId) return false;
+  if (t.header.exercise !== undefined) return t.header.exercise === scope.exerciseId;
+  return scope.openedAt !== undefined && t.header.startedAt >= scope.openedAt;
+}
+
+/** Said with a "no session" error: which sessions count. */
+export const COUNTED = text(
+  'Sessions count when typed in the terminal on this exercise\'s page, or in any terminal after you opened the exercise; earlier ones do not.',
+  '只有在本练习页面的终端里输入的会话，或者打开本练习之后在任何终端里输入的会话才算数；更早的会话不算。',
+);
+
+/** The sandbox's transcripts for some services that count for the exercise, oldest first. */
+export async function transcriptsFor(sandbox: Sandbox, services: ServiceId[], scope?: WorkScope): Promise<Transcript[]> {
+  return (await readTranscripts(sandbox)).filter((t) => services.includes(t.header.service) && inScope(t, scope));
 }

@@ -5,7 +5,7 @@
 import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import { imapExchanges, pop3Exchanges } from './dialogue.js';
-import { messagesOf, sameSubject, transcriptsFor } from './evidence.js';
+import { COUNTED, messagesOf, sameSubject, transcriptsFor, type WorkScope } from './evidence.js';
 import { readMail } from './readMail.js';
 
 export interface Pop3DeleteParams {
@@ -13,10 +13,10 @@ export interface Pop3DeleteParams {
   subject: string;
 }
 
-export async function gradePop3Delete(sandbox: Sandbox, p: Pop3DeleteParams): Promise<FeedbackLine[]> {
-  const sessions = await transcriptsFor(sandbox, ['pop3', 'pop3s']);
+export async function gradePop3Delete(sandbox: Sandbox, p: Pop3DeleteParams, scope?: WorkScope): Promise<FeedbackLine[]> {
+  const sessions = await transcriptsFor(sandbox, ['pop3', 'pop3s'], scope);
   if (sessions.length === 0) {
-    return [error('pop3.no-session', text('There is no POP3 terminal session (port 110 or 995) in your lab yet.', '你的实验环境里还没有 POP3 终端会话（端口 110 或 995）。'), text(`Open the POP3 terminal and log in as ${p.user}: USER, PASS, LIST, RETR, DELE, QUIT.`, `打开 POP3 终端，以 ${p.user} 登录：USER、PASS、LIST、RETR、DELE、QUIT。`))];
+    return [error('pop3.no-session', text(`There is no POP3 terminal session (port 110 or 995) for this exercise yet. ${COUNTED.en}`, `还没有本练习的 POP3 终端会话（端口 110 或 995）。${COUNTED['zh-CN']}`), text(`Open the POP3 terminal and log in as ${p.user}: USER, PASS, LIST, RETR, DELE, QUIT.`, `打开 POP3 终端，以 ${p.user} 登录：USER、PASS、LIST、RETR、DELE、QUIT。`))];
   }
   type Progress = { login: boolean; retr?: string; dele: boolean; quit: boolean };
   let best: Progress = { login: false, dele: false, quit: false };
@@ -80,7 +80,7 @@ export interface ImapFlagParams {
   flag: string;
 }
 
-export async function gradeImapFlag(sandbox: Sandbox, p: ImapFlagParams): Promise<FeedbackLine[]> {
+export async function gradeImapFlag(sandbox: Sandbox, p: ImapFlagParams, scope?: WorkScope): Promise<FeedbackLine[]> {
   const lines: FeedbackLine[] = [];
   const messages = await messagesOf(sandbox, p.user);
   const target = messages.find((m) => m.messageId === p.messageId);
@@ -93,7 +93,7 @@ export async function gradeImapFlag(sandbox: Sandbox, p: ImapFlagParams): Promis
     lines.push(error('imap.not-flagged', text(`The message is stored as ${target.dir}/${target.fileName}: it does not carry ${p.flag} (the letter ${p.letter} after ":2,").`, `邮件存储为 ${target.dir}/${target.fileName}：它没有 ${p.flag} 标志（":2," 后面的字母 ${p.letter}）。`), text(`SELECT INBOX, find the message (FETCH 1:* (FLAGS ENVELOPE)), then e.g. "a5 STORE 1 +FLAGS (${p.flag})".`, `SELECT INBOX，找到这封邮件（FETCH 1:* (FLAGS ENVELOPE)），然后例如 "a5 STORE 1 +FLAGS (${p.flag})"。`)));
     return lines;
   }
-  const sessions = await transcriptsFor(sandbox, ['imap', 'imaps']);
+  const sessions = await transcriptsFor(sandbox, ['imap', 'imaps'], scope);
   const escaped = p.flag.replace(/\\/g, '\\\\');
   const stored = sessions.flatMap((s) => imapExchanges(s)).some((x) => /STORE$/.test(x.verb) && x.status === 'OK' && new RegExp(escaped, 'i').test(x.command));
   if (stored) lines.push(ok('imap.store', `Your terminal session shows a STORE with ${p.flag} answered OK.`, `你的终端会话里有得到 OK 的 ${p.flag} STORE 命令。`));

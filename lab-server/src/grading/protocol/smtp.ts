@@ -7,7 +7,7 @@ import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import type { ServiceId } from '../../services.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import { pathArgument, smtpExchanges, smtpTransactions, type SmtpTransaction } from './dialogue.js';
-import { messagesOf, sameSubject, transcriptsFor, type StoredMessage } from './evidence.js';
+import { COUNTED, messagesOf, sameSubject, transcriptsFor, type StoredMessage, type WorkScope } from './evidence.js';
 
 const PORTS: Record<string, number> = { smtp: 25, submission: 587, submissions: 465 };
 
@@ -42,21 +42,21 @@ export interface SmtpSendParams {
   subject: string;
 }
 
-export async function gradeSmtpSend(sandbox: Sandbox, p: SmtpSendParams): Promise<FeedbackLine[]> {
+export async function gradeSmtpSend(sandbox: Sandbox, p: SmtpSendParams, scope?: WorkScope): Promise<FeedbackLine[]> {
   const lines: FeedbackLine[] = [];
   const port = PORTS[p.service];
-  const sessions = await transcriptsFor(sandbox, [p.service]);
+  const sessions = await transcriptsFor(sandbox, [p.service], scope);
   const all = sessions.flatMap((s) => smtpTransactions(smtpExchanges(s)));
   const good = all.filter((t) => accepted(t) && pathArgument(t.mailFrom!.command) === p.from && t.rcpts.some((r) => r.status.startsWith('25') && pathArgument(r.command) === p.to));
   const withSubject = good.filter((t) => sameSubject(subjectOf(t.end?.data) ?? '', p.subject));
   if (sessions.length === 0) {
-    const other = await transcriptsFor(sandbox, (['smtp', 'submission', 'submissions'] as ServiceId[]).filter((s) => s !== p.service));
+    const other = await transcriptsFor(sandbox, (['smtp', 'submission', 'submissions'] as ServiceId[]).filter((s) => s !== p.service), scope);
     lines.push(
       error(
         other.length ? 'smtp.wrong-port' : 'smtp.no-session',
         other.length
           ? text(`Your SMTP sessions were on ${[...new Set(other.map((t) => t.header.service))].join(', ')}, not on port ${port} (${p.service}).`, `你的 SMTP 会话在 ${[...new Set(other.map((t) => t.header.service))].join('、')} 上，而不是端口 ${port}（${p.service}）。`)
-          : text(`There is no terminal session on port ${port} (${p.service}) in your lab yet.`, `你的实验环境里还没有端口 ${port}（${p.service}）的终端会话。`),
+          : text(`There is no terminal session on port ${port} (${p.service}) for this exercise yet. ${COUNTED.en}`, `还没有本练习在端口 ${port}（${p.service}）上的终端会话。${COUNTED['zh-CN']}`),
         text(`Open the terminal for ${p.service} (port ${port}) and type the dialogue yourself: EHLO, MAIL FROM:<${p.from}>, RCPT TO:<${p.to}>, DATA, the message with "Subject: ${p.subject}", a line with only ".", QUIT.`, `打开 ${p.service}（端口 ${port}）的终端，亲手输入对话：EHLO、MAIL FROM:<${p.from}>、RCPT TO:<${p.to}>、DATA、带 "Subject: ${p.subject}" 的邮件、只有 "." 的一行、QUIT。`),
       ),
     );
@@ -103,12 +103,12 @@ export interface SubmissionParams {
 }
 
 /** Submission: (STARTTLS on 587), AUTH, then a message, which arrived marked ESMTPSA. */
-export async function gradeSubmission(sandbox: Sandbox, p: SubmissionParams): Promise<FeedbackLine[]> {
+export async function gradeSubmission(sandbox: Sandbox, p: SubmissionParams, scope?: WorkScope): Promise<FeedbackLine[]> {
   const lines: FeedbackLine[] = [];
   const port = PORTS[p.service]!;
-  const sessions = await transcriptsFor(sandbox, [p.service]);
+  const sessions = await transcriptsFor(sandbox, [p.service], scope);
   if (sessions.length === 0) {
-    return [error('submission.no-session', text(`There is no terminal session on port ${port} (${p.service}) in your lab yet.`, `你的实验环境里还没有端口 ${port}（${p.service}）的终端会话。`), text(`Open the terminal for ${p.service} (port ${port}).`, `打开 ${p.service}（端口 ${port}）的终端。`))];
+    return [error('submission.no-session', text(`There is no terminal session on port ${port} (${p.service}) for this exercise yet. ${COUNTED.en}`, `还没有本练习在端口 ${port}（${p.service}）上的终端会话。${COUNTED['zh-CN']}`), text(`Open the terminal for ${p.service} (port ${port}).`, `打开 ${p.service}（端口 ${port}）的终端。`))];
   }
   let best: { tls: boolean; auth: boolean; authBeforeTls: boolean; transaction?: SmtpTransaction } = { tls: false, auth: false, authBeforeTls: false };
   for (const session of sessions) {
@@ -159,8 +159,8 @@ export interface DotStuffingParams {
 }
 
 /** A body line starting with "." must be sent doubled ("..x") and arrive single (".x"). */
-export async function gradeDotStuffing(sandbox: Sandbox, p: DotStuffingParams): Promise<FeedbackLine[]> {
-  const sessions = await transcriptsFor(sandbox, [p.service]);
+export async function gradeDotStuffing(sandbox: Sandbox, p: DotStuffingParams, scope?: WorkScope): Promise<FeedbackLine[]> {
+  const sessions = await transcriptsFor(sandbox, [p.service], scope);
   const transactions = sessions.flatMap((s) => smtpTransactions(smtpExchanges(s))).filter((t) => accepted(t) && sameSubject(subjectOf(t.end?.data) ?? '', p.subject));
   const chosen = transactions[transactions.length - 1];
   if (!chosen) {

@@ -2,6 +2,7 @@
  * The exercises API:
  *   GET  /api/exercises                   every exercise with this learner's status
  *   GET  /api/exercises/:id               one exercise (never its solution or known-wrong answers)
+ *   POST /api/exercises/:id/opened        the learner opened the exercise (its page does this)
  *   POST /api/exercises/:id/attempts      {"answer": ...} -> {passed, score, feedback}
  *   GET  /api/exercises/:id/solution      the reference solution, once earned
  *   GET  /api/progress                    this learner's progress, by chapter
@@ -16,6 +17,9 @@ import { DEFAULT_SANDBOX, type Sandboxes } from '../../world/sandboxes.js';
 import { BodyError, readJson } from '../body.js';
 import type { Requester } from '../learner.js';
 import { sendJson, type Route } from '../server.js';
+
+/** Learner × exercise opening times kept at most (about a megabyte). */
+const MAX_OPENED = 10_000;
 
 /** Failed attempts after which the reference solution may be shown. */
 export const SOLUTION_AFTER_ATTEMPTS = 3;
@@ -82,6 +86,12 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
   const lookup = (id: string | undefined): Exercise | undefined => (id ? deps.catalog.get(id) : undefined);
   // A visitor has recorded nothing yet.
   const progressOf = async (who: Requester): Promise<Map<string, ExerciseProgress>> => new Map(who.startLearner ? [] : (await deps.learners.progress(who.learnerId)).map((p) => [p.exerciseId, p]));
+  // When each learner first opened each exercise: a protocol task counts terminal sessions from
+  // then on (and those on its own page). Kept in this node's memory, bounded; after a restart
+  // (or on another node of a cluster) only the exercise page's own terminals count until the
+  // page is opened again.
+  const opened = new Map<string, string>();
+  const openedKey = (learnerId: string, exerciseId: string): string => `${learnerId}\0${exerciseId}`;
 
   return {
     'GET /api/exercises': signedIn(async (_req, res, who) => {
@@ -109,6 +119,20 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       reply(res, who, 200, { solution: asShownIn(who.sandboxId, exercise.solution) });
     }),
 
+    'POST /api/exercises/:id/opened': signedIn(async (req, res, visitor, params) => {
+      req.resume();
+      const exercise = lookup(params.id);
+      if (!exercise) return problem(res, visitor, 404, unknownExercise(params.id ?? ''));
+      // A visitor becomes a learner here, so the terminals they open next are theirs and count.
+      const who = visitor.startLearner ? await visitor.startLearner() : visitor;
+      const key = openedKey(who.learnerId, exercise.id);
+      if (!opened.has(key)) {
+        if (opened.size >= MAX_OPENED) opened.delete(opened.keys().next().value!);
+        opened.set(key, new Date().toISOString());
+      }
+      reply(res, who, 200, { openedAt: opened.get(key) });
+    }),
+
     'POST /api/exercises/:id/attempts': signedIn(async (req, res, who, params) => {
       const exercise = lookup(params.id);
       if (!exercise) {
@@ -129,7 +153,9 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       const shape = answerShapeProblem(exercise.grader.name, answer);
       if (shape) return problem(res, who, 400, shape);
       const sandbox = exercise.kind === 'protocol' ? await deps.sandboxes.get(who.sandboxId) : undefined;
-      const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox } : {});
+      const openedAt = opened.get(openedKey(who.learnerId, exercise.id));
+      const scope = { exerciseId: exercise.id, learnerId: who.learnerId, ...(openedAt ? { openedAt } : {}) };
+      const graded = await grade(exercise.grader.name, exercise.grader.params, answer, sandbox ? { sandbox, scope } : {});
       graded.feedback = asShownIn(who.sandboxId, graded.feedback);
       deps.onGraded?.(exercise.id, graded.passed);
       // A visitor becomes a learner with the first attempt worth recording.
