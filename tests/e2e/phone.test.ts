@@ -165,6 +165,41 @@ describe('every page on a phone', () => {
     expect(problems(fits)).toEqual([]);
   }, 180_000);
 
+  it('shows a wide diagram whole on a phone: it scrolls in its box, and opens full screen with zoom', async () => {
+    const context = await phone(single.browser, PHONES[0]);
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(single.url('/en/lessons/ports-security/'));
+    await scrollThrough(page);
+    // Some diagram is wider than a phone; its corner button says there is more to see.
+    const expand = page.locator('figure[data-drawn="true"] .diagram-expand').first();
+    await expect(expand.innerText()).resolves.toBe('⤢ Full screen');
+    const view = expand.locator('xpath=..').locator('.diagram-view');
+    expect(await view.evaluate((v) => v.scrollWidth > v.clientWidth && v.tabIndex === 0)).toBe(true);
+    await expand.scrollIntoViewIfNeeded();
+    await expand.tap();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const svg = dialog.locator('svg');
+    const before = (await svg.boundingBox())!.width;
+    await dialog.getByRole('button', { name: 'Zoom in' }).tap();
+    expect((await svg.boundingBox())!.width).toBeGreaterThan(before * 1.3);
+    // Dragging pans it.
+    const pane = dialog.locator('.diagram-pane');
+    const left = await pane.evaluate((p) => p.scrollLeft);
+    const box = (await pane.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 20, box.y + 100);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 20, box.y + 100, { steps: 5 });
+    await page.mouse.up();
+    expect(await pane.evaluate((p) => p.scrollLeft)).toBeGreaterThan(left);
+    await dialog.getByRole('button', { name: 'Close' }).first().tap();
+    await expect(page.getByRole('dialog').count()).resolves.toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('diagram-expand'))).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('fits the classroom pages: join, the instructor dashboard with learners, a learner\'s lab', async () => {
     // A class with two assignments and two learners who have done some of the work.
     const teacher = await classroom.browser.newContext();

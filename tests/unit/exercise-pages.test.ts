@@ -70,6 +70,13 @@ describe('prompt Markdown', () => {
     );
   });
 
+  it('shows {{port:…}} as the lab port, for the page to fill in with the running lab\'s', () => {
+    expect(renderInline('port 143, lab port {{port:imap}}; `telnet 127.0.0.1 {{port:smtp}}`')).toBe(
+      'port 143, lab port <span class="lab-port" data-service="imap">2143</span>; <code>telnet 127.0.0.1 <span class="lab-port" data-service="smtp">2025</span></code>',
+    );
+    expect(() => renderInline('{{port:ftp}}')).toThrow(/unknown service/);
+  });
+
   it('escapes everything that is not a mark', () => {
     expect(renderInline('/var/mail/vhosts/<domain>/<user> & "x"')).toBe('/var/mail/vhosts/&lt;domain&gt;/&lt;user&gt; &amp; &quot;x&quot;');
     expect(renderInline('**\\Flagged**')).toBe('<strong>\\Flagged</strong>');
@@ -80,7 +87,8 @@ describe('prompt Markdown', () => {
     for (const e of EXERCISES) {
       for (const lang of ['en', 'zh-CN'] as const) {
         const html = renderPrompt(e.prompt[lang]);
-        expect(html.replace(/<\/?(p|ul|ol|li|pre|code|strong|em)>/g, ''), `${e.id} ${lang}`).not.toMatch(/[<>]/);
+        const marks = /<\/?(p|ul|ol|li|pre|code|strong|em)>|<span class="lab-port" data-service="[a-z0-9-]+">\d+<\/span>/g;
+        expect(html.replace(marks, ''), `${e.id} ${lang}`).not.toMatch(/[<>]|\{\{/);
       }
     }
   });

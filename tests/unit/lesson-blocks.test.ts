@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LessonSyntaxError, lessonLang, remarkLessonBlocks, transformLessonTree } from '../../site/lib/markdown/lessonBlocks.js';
+import { wrapTables } from '../../site/lib/markdown/tableScroll.js';
 
 type Node = { type: string; lang?: string | null; meta?: string | null; value?: string; children?: Node[] };
 const code = (lang: string, meta: string | null, value: string): Node => ({ type: 'code', lang, meta, value });
@@ -84,5 +85,20 @@ describe('lesson blocks', () => {
     const file = { path: '/x/lessons/en/a.md', data: { astro: { frontmatter: { title: 'A' } } } };
     remarkLessonBlocks()(root(code('mermaid', '', 'graph TD; A-->B')) as never, file);
     expect(file.data.astro.frontmatter).toMatchObject({ title: 'A', hasMermaid: true, hasTry: false });
+  });
+});
+
+describe('lesson tables', () => {
+  it('go into a focusable box that scrolls sideways, each named by its headings', () => {
+    const th = (text: string) => ({ type: 'element', tagName: 'th', children: [{ type: 'text', value: text }] });
+    const table = () => ({ type: 'element', tagName: 'table', children: [{ type: 'element', tagName: 'tr', children: [th('port'), th('service')] }] });
+    const tree = { type: 'root', children: [table(), { type: 'element', tagName: 'p', children: [] }, table()] };
+    expect(wrapTables(tree, 'Table (scrolls sideways)')).toBe(2);
+    const boxes = tree.children.filter((c) => c.tagName === 'div') as unknown as Array<{ properties: Record<string, unknown>; children: Array<{ tagName: string }> }>;
+    expect(boxes.map((b) => b.properties)).toEqual([
+      { className: ['table-scroll'], tabIndex: 0, role: 'region', ariaLabel: 'Table (scrolls sideways): port, service' },
+      { className: ['table-scroll'], tabIndex: 0, role: 'region', ariaLabel: 'Table (scrolls sideways): port, service (2)' },
+    ]);
+    expect(boxes[0]!.children[0]!.tagName).toBe('table');
   });
 });

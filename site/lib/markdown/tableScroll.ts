@@ -13,12 +13,33 @@ interface HastNode {
   children?: HastNode[];
 }
 
+/** The text of a node and everything in it. */
+function textOf(node: HastNode): string {
+  return node.type === 'text' ? ((node as { value?: string }).value ?? '') : (node.children ?? []).map(textOf).join('');
+}
+
+/** The table's column headings, so each box on a page has a name of its own. */
+function headings(table: HastNode): string {
+  const ths: string[] = [];
+  const find = (n: HastNode): void => {
+    if (ths.length >= 4) return;
+    if (n.type === 'element' && n.tagName === 'th') ths.push(textOf(n).trim());
+    else n.children?.forEach(find);
+  };
+  find(table);
+  return ths.filter(Boolean).join(', ');
+}
+
 export function wrapTables(tree: HastNode, label: string): number {
   let wrapped = 0;
+  const names = new Set<string>();
   const walk = (node: HastNode): void => {
     node.children?.forEach((child, i) => {
       if (child.type === 'element' && child.tagName === 'table') {
-        node.children![i] = { type: 'element', tagName: 'div', properties: { className: ['table-scroll'], tabIndex: 0, role: 'region', ariaLabel: label }, children: [child] };
+        let name = `${label}: ${headings(child)}`;
+        for (let n = 2; names.has(name); n++) name = `${label}: ${headings(child)} (${n})`;
+        names.add(name);
+        node.children![i] = { type: 'element', tagName: 'div', properties: { className: ['table-scroll'], tabIndex: 0, role: 'region', ariaLabel: name }, children: [child] };
         wrapped++;
       } else walk(child);
     });
