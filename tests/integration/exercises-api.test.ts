@@ -202,6 +202,16 @@ describe('what a protocol exercise grades', () => {
     expect((await attempt(third)).passed).toBe(false);
   });
 
+  it('makes a visitor a learner when they open a protocol exercise, so their terminal then counts', async () => {
+    await freshSandbox(lab);
+    const opened = await post('/api/exercises/smtp-send/opened', {});
+    expect(opened.status).toBe(200);
+    expect(opened.setCookie).toMatch(/^maillab_learner=[^;]+; Path=\/; HttpOnly/);
+    const cookie = opened.setCookie!.split(';')[0]!;
+    await runScript(lab, script(), { cookie }, 'smtp-send');
+    expect((await attempt(cookie)).passed).toBe(true);
+  });
+
   it('refuses to mark an exercise that does not exist as opened', async () => {
     expect((await post('/api/exercises/nope/opened', {}, await newLearner())).status).toBe(404);
   });
