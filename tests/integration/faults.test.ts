@@ -215,6 +215,47 @@ describe('the lab MTA as the client', () => {
     expect(copy).toMatch(/Received: from mail\.example\.com \(mail\.example\.com \[192\.168\.1\.100\]\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTP id/);
   });
 
+  it("a 552 armed after the final dot bounces to the sender: an RFC 3464 report Python's email package takes apart", async () => {
+    await arm([{ kind: 'reply', host: 'mail.otherdomain.com', step: 'dot', code: 552, fire: { times: 1 } }]);
+    const aliceBox = maildirPath(lab.dataDir, 'default', 'alice@example.com');
+    const before = (await readAllMessages(aliceBox)).length;
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'too big for carol' });
+    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+      /dsn=5\.2\.2, status=bounced \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 552 5\.2\.2 .* \(in reply to end of DATA command\)\)/,
+    );
+    await log.next(/postfix\/bounce\[\d+\]: [0-9A-F]{10}: sender non-delivery notification: [0-9A-F]{10}/);
+    await settled();
+    const bounces = (await readAllMessages(aliceBox)).slice(before).filter((m) => m.includes('too big for carol'));
+    expect(bounces).toHaveLength(1);
+    const parsed = await python(
+      `
+import email
+msg = email.message_from_string(P['message'])
+status = [p for p in msg.walk() if p.get_content_type() == 'message/delivery-status'][0]
+fields = status.get_payload()  # the per-message block, then one block per recipient
+returned = [p for p in msg.walk() if p.get_content_type() == 'message/rfc822'][0].get_payload()[0]
+print(json.dumps({'type': msg.get_content_type(), 'report': msg.get_param('report-type'), 'to': msg['To'],
+  'reporting': fields[0]['Reporting-MTA'], 'final': fields[1]['Final-Recipient'], 'action': fields[1]['Action'],
+  'status': fields[1]['Status'], 'remote': fields[1]['Remote-MTA'], 'diagnostic': fields[1]['Diagnostic-Code'],
+  'subject': returned['Subject']}))`,
+      { message: bounces[0] },
+    );
+    expect(parsed.stderr).toBe('');
+    expect(JSON.parse(parsed.stdout)).toMatchObject({
+      type: 'multipart/report',
+      report: 'delivery-status',
+      to: expect.stringContaining('alice@example.com'),
+      reporting: 'dns; mail.example.com',
+      final: 'rfc822; carol@otherdomain.com',
+      action: 'failed',
+      status: '5.2.2',
+      remote: 'dns; mail.otherdomain.com',
+      diagnostic: expect.stringMatching(/^smtp; 552 5\.2\.2 /),
+      subject: 'too big for carol',
+    });
+    expect((await carolMessages()).some((m) => m.includes('too big for carol'))).toBe(false);
+  });
+
   it('a delay before the greeting is felt by smtplib, and the greeting then comes as usual', async () => {
     await arm([{ kind: 'delay', host: 'mail.example.com', step: 'greeting', seconds: 2, fire: { times: 1 } }]);
     const slow = await smtplib('smtp', { rcpts: ['bob@example.com'] });
