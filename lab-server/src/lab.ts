@@ -17,6 +17,7 @@ import { LearnerStore } from './store/learners.js';
 import { ClusterSetupError, joinCluster } from './cluster/joinCluster.js';
 import type { ClusterNode } from './cluster/node.js';
 import { clientAddressIn, oncePerRequest, routeByOwner, sandboxRouting } from './cluster/routing.js';
+import { LoginFailures } from './store/loginFailures.js';
 import { RateLimitCounters } from './store/rateLimits.js';
 import type { Database } from './store/sql.js';
 import { DEFAULT_LIMITS, type LabLimits } from './limits.js';
@@ -164,6 +165,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       learners,
       store: classroom,
       rateLimits: new RateLimitCounters(db),
+      loginFailures: new LoginFailures(db),
       sandboxes,
       catalog: exercises,
       defaultSandbox: DEFAULT_SANDBOX,

@@ -84,6 +84,19 @@ describe('two lab nodes behind a proxy', () => {
     ({ joinCode, id: classId } = created.json.class);
   });
 
+  it("counts a guesser's wrong passwords on both nodes as one: two nodes give no more tries than one", async () => {
+    const guess = (n: LabNode, i: number) =>
+      fetch(`${n.url}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ms Guessed', password: `guess number ${i}` }) });
+    // The five free tries, taking turns over the nodes: each a plain wrong password.
+    for (let i = 0; i < 5; i++) expect((await guess(nodes[i % 2]!, i)).status).toBe(401);
+    // The sixth waits, on whichever node it lands.
+    for (const n of nodes) {
+      const refused = await guess(n, 5);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
   it('places 30 learners who join through the proxy on both nodes', async () => {
     // Three at a time, as a class does: each join makes a sandbox with two DKIM keys on its node.
     const join = async (i: number): Promise<void> => {

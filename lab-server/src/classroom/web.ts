@@ -12,6 +12,7 @@ import { learnerResolver, terminalRequester } from '../http/learner.js';
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
+import type { LoginFailures } from '../store/loginFailures.js';
 import type { RateLimitCounters } from '../store/rateLimits.js';
 import type { LabLimits } from '../limits.js';
 import type { LabMode } from '../world/access.js';
@@ -30,6 +31,7 @@ export interface PeopleDeps {
   learners: LearnerStore;
   store: ClassroomStore;
   rateLimits: RateLimitCounters;
+  loginFailures: LoginFailures;
   sandboxes: Sandboxes;
   catalog: ExerciseCatalog;
   defaultSandbox: string;
@@ -60,7 +62,7 @@ export function people(deps: PeopleDeps): People {
       terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox, deps.cookies),
     };
   }
-  const logins = new LoginThrottle(deps.limits);
+  const logins = new LoginThrottle(deps.limits, deps.loginFailures, deps.rateLimits);
   const loggedIn = async (req: IncomingMessage): Promise<Requester | undefined> => {
     const learner = await learnerOf(req, deps.learners, deps.cookies);
     return learner ? { learnerId: learner.id, sandboxId: learner.sandboxId } : undefined;

@@ -174,6 +174,21 @@ export const MIGRATIONS: readonly Migration[] = [
           FROM attempts GROUP BY learner_id, exercise_id;
     `,
   },
+  {
+    version: 6,
+    name: 'wrong passwords per account and address, shared by every node',
+    sql: () => `
+      -- Times in milliseconds since 1970, so the login throttle's waits are plain arithmetic.
+      CREATE TABLE login_failures (
+        account TEXT NOT NULL,
+        address TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        last_at BIGINT NOT NULL,
+        PRIMARY KEY (account, address)
+      );
+      CREATE INDEX login_failures_by_time ON login_failures (last_at);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, all in one transaction; safe when several nodes start at once. */

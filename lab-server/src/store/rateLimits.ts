@@ -15,6 +15,14 @@ export class RateLimitCounters {
 
   /** Counts one event for `key`; resolves to the seconds to wait if it is over `limit` per `windowMs`, else 0. */
   async hit(key: string, limit: number, windowMs: number, now = Date.now()): Promise<number> {
+    if ((await this.count(key, windowMs, now)) < limit) return 0;
+    // Wait until the estimate drops below the limit: at the latest when this window ends.
+    const start = Math.floor(now / windowMs) * windowMs;
+    return Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+  }
+
+  /** Counts one event for `key`; resolves to the estimate of the events in the `windowMs` before it. */
+  async count(key: string, windowMs: number, now = Date.now()): Promise<number> {
     const start = Math.floor(now / windowMs) * windowMs;
     const row = await this.db.get<{ hits: number }>(
       `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
@@ -22,15 +30,24 @@ export class RateLimitCounters {
        RETURNING hits`,
       [key, start],
     );
-    const previous = await this.db.get<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = ? AND window_start = ?', [key, start - windowMs]);
-    const overlap = 1 - (now - start) / windowMs;
-    const estimate = (row?.hits ?? 1) - 1 + (previous?.hits ?? 0) * overlap;
     if (++this.hitsSinceSweep >= 1000) {
       this.hitsSinceSweep = 0;
       await this.db.run('DELETE FROM rate_limits WHERE window_start < ?', [now - KEEP_MS]);
     }
-    if (estimate < limit) return 0;
-    // Wait until the estimate drops below the limit: at the latest when this window ends.
-    return Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+    return (row?.hits ?? 1) - 1 + (await this.previous(key, windowMs, now));
+  }
+
+  /** The estimate of the events for `key` in the last `windowMs`, without counting one. */
+  async recent(key: string, windowMs: number, now = Date.now()): Promise<number> {
+    const start = Math.floor(now / windowMs) * windowMs;
+    const row = await this.db.get<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = ? AND window_start = ?', [key, start]);
+    return (row?.hits ?? 0) + (await this.previous(key, windowMs, now));
+  }
+
+  /** The previous window's events, weighed by how much of it the sliding window still covers. */
+  private async previous(key: string, windowMs: number, now: number): Promise<number> {
+    const start = Math.floor(now / windowMs) * windowMs;
+    const row = await this.db.get<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = ? AND window_start = ?', [key, start - windowMs]);
+    return (row?.hits ?? 0) * (1 - (now - start) / windowMs);
   }
 }
