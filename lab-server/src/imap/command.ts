@@ -56,8 +56,12 @@ export interface SessionApi {
   deselect(): void;
   /** One raw line from the client (AUTHENTICATE responses, IDLE's DONE). */
   readLine(): Promise<Buffer | undefined>;
-  /** Waits for the next line, sending live updates as they happen (IDLE). */
-  idleUntilLine(): Promise<Buffer | undefined>;
+  /** The client went away or logged out, or the session was aborted. */
+  readonly closed: boolean;
+  /** Sends what changed in the selected mailbox; false if the session had to end. */
+  sendUpdates(allowExpunge: boolean): Promise<boolean>;
+  /** Runs IDLE's wait; NOTIFY's events go out as they happen meanwhile. */
+  idle<T>(run: () => Promise<T>): Promise<T>;
   /** NOTIFY SET (a spec, with MessageNew's FETCH items) or NOTIFY NONE; the STATUS lines to send. */
   notify(spec: NotifySpec | undefined, fetchItems?: FetchItem[]): Promise<string[]>;
   /** Ends the session after the tagged reply. */

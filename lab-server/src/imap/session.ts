@@ -40,9 +40,6 @@ export interface ImapOptions {
   onCommand?: (name: string) => void;
 }
 
-/** How often IDLE looks at the Maildir for changes no event announced. */
-const IDLE_POLL_MS = 5000;
-
 const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
 const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
 
@@ -323,28 +320,9 @@ export class ImapSession implements SessionApi {
     return line.tooLong ? Buffer.alloc(0) : line.bytes;
   }
 
-  idleUntilLine(): Promise<Buffer | undefined> {
-    return this.pushes.idle(() => this.idleLoop());
-  }
-
-  private async idleLoop(): Promise<Buffer | undefined> {
-    await this.out.flush();
-    const next = this.channel.readLine();
-    for (;;) {
-      const selected = this.selected;
-      // Changes made behind the store's back (a file dropped into new/ by hand) send no event:
-      // look at the directories every few seconds as well.
-      let endPoll: () => void = () => undefined;
-      const poll = new Promise<undefined>((resolve) => (endPoll = () => resolve(undefined)));
-      const timer = setTimeout(() => endPoll(), IDLE_POLL_MS);
-      const wake = selected ? Promise.race([selected.waitForChange().then(() => undefined), poll]) : new Promise<never>(() => undefined);
-      const woke = await Promise.race([next.then((line) => ({ line })), wake]);
-      clearTimeout(timer);
-      if (woke) return woke.line ? (woke.line.tooLong ? Buffer.alloc(0) : woke.line.bytes) : undefined;
-      if (this.aborted) return undefined;
-      if (!(await this.sendUpdates(true))) return undefined;
-      await this.out.flush();
-    }
+  /** IDLE: pushes go out as they happen while it runs. */
+  idle<T>(run: () => Promise<T>): Promise<T> {
+    return this.pushes.idle(run);
   }
 
   logout(): void {
