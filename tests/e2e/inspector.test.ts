@@ -1,6 +1,7 @@
 /**
- * The message inspector in real Chromium: opened from the live Maildir view and from the link
- * a terminal offers after "250 ... queued as"; its MIME tree is the BODYSTRUCTURE the IMAP
+ * The message inspector in real Chromium: opened from the live Maildir view, from the link a
+ * terminal offers after "250 ... queued as", RETR or FETCH (in the lab page and in a lesson's
+ * dock), and from the mail world's message list; its MIME tree is the BODYSTRUCTURE the IMAP
  * server sends (fetched with imaplib); and a hostile message's HTML runs no script and loads
  * nothing from the network — every request the page makes is intercepted and recorded, and the
  * frame's Content-Security-Policy reports what it blocked to the lab.
@@ -79,6 +80,68 @@ i.logout()`,
     await page.close();
     await opened.close();
   }, 60_000);
+
+  it("opens what RETR showed in a lesson dock's POP3 terminal, what FETCH showed in the lab page's IMAP terminal, and a message from the world's list", async () => {
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    /** Clicks the terminal's link to the message it showed; the inspector opens in a new tab. */
+    const openSighted = async (term: ReturnType<typeof terminal>): Promise<Page> => {
+      const link = term.locator('.sighted a').last();
+      await link.waitFor({ timeout: 10_000 });
+      const messageId = (await link.innerText()).trim();
+      expect(messageId).toMatch(/^<[^>\s]+@[^>\s]+>$/);
+      const [opened] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+      await opened.waitForLoadState();
+      expect(new URL(opened.url()).searchParams.get('messageId')).toBe(messageId);
+      expect(new URL(opened.url()).searchParams.get('user')).toBe('bob@example.com');
+      await opened.getByRole('tab', { name: 'Headers' }).click();
+      // The message the inspector found is the one the terminal printed: same Message-ID.
+      expect(await opened.getByRole('row', { name: /^Message-ID/i }).innerText()).toContain(messageId);
+      return opened;
+    };
+
+    // POP3 in the dock a lesson's port table opens.
+    await page.goto(url('/en/lessons/ports-security/'));
+    await page.getByRole('button', { name: 'Open terminal: pop3', exact: true }).click();
+    const pop3 = page.locator('.dock .terminal[data-service="pop3"]');
+    await pop3.and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await pop3.locator('.screen').click();
+    for (const line of ['USER bob@example.com', 'PASS secret', 'RETR 1']) {
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+    }
+    const retrieved = await openSighted(pop3);
+    expect(await retrieved.locator('.where').innerText()).toMatch(/bob@example\.com · INBOX · UID 1 /);
+    await retrieved.close();
+
+    // IMAP on the lab page.
+    await page.goto(url('/en/lab/?service=imap'));
+    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await typeLines(page, 'imap', ['a1 LOGIN bob@example.com secret', 'a2 SELECT INBOX', 'a3 FETCH 2 BODY.PEEK[]'], /a3 OK/);
+    const fetched = await openSighted(terminal(page, 'imap'));
+    expect(await fetched.locator('.where').innerText()).toMatch(/bob@example\.com · INBOX · UID 2 /);
+    await fetched.close();
+
+    // The mail world's list of received messages links each stored one.
+    const subject = `listed ${Date.now()}`;
+    const sent = await python(
+      `
+import smtplib
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+s.sendmail('someone@outside.test', ['bob@example.com'], ('Subject: %s\\r\\n\\r\\nfrom the list\\r\\n' % P['subject']).encode())
+s.quit()`,
+      { port: site.lab.port('smtp'), subject },
+    );
+    expect(sent.stderr).toBe('');
+    await page.goto(url('/en/world/messages/'));
+    const row = page.getByRole('row', { name: new RegExp(subject) });
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await row.getByRole('link', { name: 'Message inspector' }).click();
+    await page.waitForURL(/\/en\/inspect\/\?queue=[0-9A-F]{10}&user=bob%40example\.com$/);
+    await expect.poll(() => page.locator('[data-text]').innerText()).toContain('from the list');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it("a hostile message's HTML runs no script and loads nothing from the network; the CSP reports what it blocked", async () => {
     const message = [
