@@ -33,6 +33,8 @@ const strings = {
   editor_zone: { 'zh-CN': '你的答案（区域文件）', en: 'Your answer (zone file)' },
   'editor_main.cf': { 'zh-CN': '你的答案（main.cf）', en: 'Your answer (main.cf)' },
   'editor_dovecot.conf': { 'zh-CN': '你的答案（dovecot.conf）', en: 'Your answer (dovecot.conf)' },
+  'editor_master.cf': { 'zh-CN': '你的答案（master.cf）', en: 'Your answer (master.cf)' },
+  editor_files: { 'zh-CN': '你的答案（几个文件，每个以 "==> 路径 <==" 开头）', en: 'Your answer (several files, each after its "==> path <==" line)' },
   editorHelp: {
     'zh-CN': 'Tab 键会离开编辑框；缩进请用空格。草稿会自动保存在这个浏览器里。',
     en: 'Tab leaves the editor; indent with spaces. Your draft is kept in this browser.',

@@ -99,17 +99,41 @@ function dovecotLine(line: string): Token[] {
   return [...out, ...valueTokens(body, true)];
 }
 
-const LEXERS: Record<EditorMode, (line: string) => Token[]> = { zone: zoneLine, 'main.cf': mainCfLine, 'dovecot.conf': dovecotLine };
+/** master.cf: a service line (name, type, ... command) or a continuation with -o name=value. */
+function masterCfLine(line: string): Token[] {
+  if (/^\s*#/.test(line)) return [['hl-comment', line]];
+  if (/^\s/.test(line)) {
+    const m = /^(\s*)(-o)(\s*)([\w.-]+)(=?)([\s\S]*)$/.exec(line);
+    if (!m) return valueTokens(line, false);
+    return [[undefined, m[1]!], ['hl-keyword', m[2]!], [undefined, m[3]!], ['hl-name', m[4]!], ['hl-punct', m[5]!], ...valueTokens(m[6]!, false)];
+  }
+  const m = /^(\S+)(\s+)(\S+)([\s\S]*)$/.exec(line);
+  if (!m) return [['hl-name', line]];
+  return [['hl-name', m[1]!], [undefined, m[2]!], ['hl-type', m[3]!], ...valueTokens(m[4]!, false)];
+}
+
+type LineLexer = (line: string) => Token[];
+const LEXERS: Record<Exclude<EditorMode, 'files'>, LineLexer> = { zone: zoneLine, 'main.cf': mainCfLine, 'master.cf': masterCfLine, 'dovecot.conf': dovecotLine };
+const FILE_HEADER = /^==>\s*(\S+)\s*<==\s*$/;
+
+/** In a several-files answer, the lexer for the file a "==> path <==" line opens. */
+function lexerForPath(path: string): LineLexer {
+  if (path.endsWith('master.cf')) return masterCfLine;
+  if (path.includes('dovecot')) return dovecotLine;
+  return mainCfLine;
+}
 
 /** The text as HTML with <span class="hl-..."> around the coloured parts; lines kept as they are. */
 export function highlight(mode: EditorMode, source: string): string {
+  let lexer: LineLexer = mode === 'files' ? mainCfLine : LEXERS[mode];
   return source
     .split('\n')
-    .map((line) =>
-      LEXERS[mode](line)
-        .map(([cls, tok]) => (cls ? `<span class="${cls}">${escapeHtml(tok)}</span>` : escapeHtml(tok)))
-        .join(''),
-    )
+    .map((line) => {
+      const header = mode === 'files' ? FILE_HEADER.exec(line) : null;
+      if (header) lexer = lexerForPath(header[1]!);
+      const tokens: Token[] = header ? [['hl-keyword', line]] : lexer(line);
+      return tokens.map(([cls, tok]) => (cls ? `<span class="${cls}">${escapeHtml(tok)}</span>` : escapeHtml(tok))).join('');
+    })
     .join('\n');
 }
 

@@ -13,7 +13,8 @@ import { sessionServices } from './solutionSteps';
 export type { Text };
 
 export type ExerciseKind = 'dns' | 'config' | 'protocol' | 'quiz';
-export type EditorMode = 'zone' | 'main.cf' | 'dovecot.conf';
+export type { EditorMode } from '../../lab-server/src/grading/exercises.ts';
+import type { EditorMode } from '../../lab-server/src/grading/exercises.ts';
 
 export type PublicQuestion =
   | { id: string; type: 'choice'; prompt: Text; options: Array<{ id: string; label: Text }>; multiple: boolean }

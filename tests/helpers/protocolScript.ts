@@ -44,10 +44,14 @@ export async function runSession(lab: TestLab, service: string, lines: string[],
       const words = line.trim().split(/\s+/);
       const verb = words[0]!.toUpperCase();
       const multi = ['RETR', 'TOP', 'CAPA'].includes(verb) || (['LIST', 'UIDL'].includes(verb) && words.length === 1);
-      log += await t.send(line, multi ? /^-ERR[^\n]*\n|\r?\n\.\r?\n$/m : /^(\+OK|-ERR)[^\n]*\n/m);
+      const out = await t.send(line, multi ? /^-ERR[^\n]*\n|\r?\n\.\r?\n$/m : /^(\+OK|-ERR)[^\n]*\n/m);
+      log += out;
+      if (verb === 'STLS' && /^\+OK/m.test(out)) await t.message('tls');
     } else {
-      const tag = line.trim().split(/\s+/)[0]!;
-      log += await t.send(line, new RegExp(`^${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (OK|NO|BAD)[^\\n]*\\n`, 'm'));
+      const tag = line.trim().split(/\s+/)[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const out = await t.send(line, new RegExp(`^${tag} (OK|NO|BAD)[^\\n]*\\n`, 'm'));
+      log += out;
+      if (/^\S+\s+STARTTLS$/i.test(line.trim()) && new RegExp(`^${tag} OK`, 'm').test(out)) await t.message('tls');
     }
   }
   const last = (lines[lines.length - 1] ?? '').trim().toUpperCase();

@@ -28,7 +28,7 @@ async function play(script: unknown) {
 
 const problems = (feedback: Array<{ level: string; code: string }>): string[] => feedback.filter((f) => f.level !== 'ok').map((f) => `${f.level}:${f.code}`).sort();
 
-const protocolIds = ['smtp-send', 'smtp-dot-stuffing', 'pop3-delete', 'imap-flag', 'submission-auth', 'submissions-implicit-tls'];
+const protocolIds = ['smtp-send', 'smtp-dot-stuffing', 'pop3-delete', 'imap-flag', 'submission-auth', 'submissions-implicit-tls', 'imap-starttls', 'pop3-stls', 'pop3s'];
 
 describe.each(protocolIds)('protocol exercise %s', (id) => {
   it('passes when its reference solution is really typed into the terminal', async () => {
@@ -37,6 +37,15 @@ describe.each(protocolIds)('protocol exercise %s', (id) => {
     const r = await (await play(exercise.solution))(id);
     expect(problems(r.feedback), JSON.stringify(r.feedback)).toEqual([]);
     expect(r.passed).toBe(true);
+  });
+
+  it('passes every right answer written differently, with exactly its stated warnings', async () => {
+    const exercise = lab.exercises.get(id)!;
+    for (const [i, right] of exercise.right.entries()) {
+      const r = await (await play(right.answer))(id);
+      expect(problems(r.feedback), `right[${i}] ${JSON.stringify(r.feedback)}`).toEqual(problems(right.feedback ?? []));
+      expect(r.passed, `right[${i}]`).toBe(true);
+    }
   });
 
   it('fails every known-wrong answer with exactly its stated feedback', async () => {

@@ -17,6 +17,8 @@ export interface DovecotInstance {
   doveadm(args: string[], input?: string): Promise<ToolResult>;
   /** The master's log so far. */
   log(): string;
+  /** A setting as Dovecot reads this instance's configuration (doveconf -h). */
+  doveconfValue(name: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -34,9 +36,9 @@ export async function doveconf(confText: string): Promise<ToolResult> {
   }
 }
 
-/** Settings that make any configuration run in `dir` as a tool: no listeners, logs to a file. */
-export function judgeSettings(dir: string): string {
-  return [`base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`, 'protocols =', 'ssl = no'].join('\n');
+/** Settings that make any configuration run in `dir` as a tool: no listeners (unless asked), logs to a file. */
+export function judgeSettings(dir: string, options: { listen?: boolean } = {}): string {
+  return [`base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`, ...(options.listen ? [] : ['protocols =', 'ssl = no'])].join('\n');
 }
 
 async function waitFor(path: string, ms: number): Promise<boolean> {
@@ -74,6 +76,10 @@ export async function startDovecot(confText: (dir: string) => string, files: Arr
     conf,
     doveadm: (args, input) => runTool('doveadm', ['-c', conf, ...args], { timeoutMs: 15_000, ...(input === undefined ? {} : { input }) }),
     log: () => log,
+    doveconfValue: async (name) => {
+      const out = await runTool('doveconf', ['-c', conf, '-h', name]);
+      return out.code === 0 ? out.stdout.trim() : undefined;
+    },
     async stop() {
       if (master.exitCode === null) {
         const exited = new Promise((r) => master.once('exit', r));

@@ -6,7 +6,10 @@ import type { Exercise } from '../../lab-server/src/grading/exercises.js';
 import { startLabAuth } from './dovecot.js';
 import { planDns, type DnsPlan } from './judgeDns.js';
 import { judgeMailLocation } from './judgeDovecot.js';
+import { judgeLimits } from './judgeLimits.js';
 import { judgeRelay, judgeVirtual } from './judgePostfix.js';
+import { judgeSubmission } from './judgeSubmission.js';
+import { judgeDovecotTls, judgePostfixTls } from './judgeTls.js';
 import { askMailauth } from './mailauth.js';
 import { inPool } from './process.js';
 
@@ -25,11 +28,22 @@ export interface Judged extends Case {
 }
 
 const DNS_GRADERS = new Set(['dns-mx', 'dns-spf', 'dns-dkim', 'dns-dmarc', 'dns-ptr', 'dns-zone']);
-const POSTFIX_GRADERS = new Set(['postfix-relay', 'postfix-virtual']);
-const DOVECOT_GRADERS = new Set(['dovecot-maildir']);
+
+type Judge = (params: never, answer: string, dovecotAuth: string) => Promise<string[] | undefined>;
+
+/** Judges that start real servers, by grader: each gets a Dovecot socket for SASL if it wants one. */
+const SERVER_JUDGES: Record<string, Judge> = {
+  'postfix-relay': judgeRelay,
+  'postfix-virtual': judgeVirtual,
+  'postfix-submission': judgeSubmission,
+  'postfix-tls': judgePostfixTls,
+  'postfix-limits': judgeLimits,
+  'dovecot-maildir': judgeMailLocation,
+  'dovecot-tls': judgeDovecotTls,
+};
 
 export function canJudge(graderName: string): boolean {
-  return DNS_GRADERS.has(graderName) || POSTFIX_GRADERS.has(graderName) || DOVECOT_GRADERS.has(graderName);
+  return DNS_GRADERS.has(graderName) || graderName in SERVER_JUDGES;
 }
 
 async function judgeDns(cases: Case[]): Promise<Judged[]> {
@@ -38,28 +52,19 @@ async function judgeDns(cases: Case[]): Promise<Judged[]> {
   return cases.map((c, i) => ({ ...c, reasons: plans[i]!.reasons.length ? plans[i]!.reasons : plans[i]!.finish(results[i]!) }));
 }
 
-async function judgePostfix(cases: Case[]): Promise<Judged[]> {
+async function judgeWithServers(cases: Case[]): Promise<Judged[]> {
   if (cases.length === 0) return [];
   const auth = await startLabAuth();
   try {
-    return await inPool(cases, 3, async (c) => {
-      const params = c.exercise.grader.params as never;
-      const answer = c.answer as string;
-      const reasons = c.exercise.grader.name === 'postfix-relay' ? await judgeRelay(params, answer, auth.socket) : await judgeVirtual(params, answer);
-      return { ...c, reasons };
-    });
+    return await inPool(cases, 3, async (c) => ({ ...c, reasons: await SERVER_JUDGES[c.exercise.grader.name]!(c.exercise.grader.params as never, c.answer as string, auth.socket) }));
   } finally {
     await auth.stop();
   }
 }
 
-async function judgeDovecot(cases: Case[]): Promise<Judged[]> {
-  return inPool(cases, 2, async (c) => ({ ...c, reasons: await judgeMailLocation(c.exercise.grader.params as never, c.answer as string) }));
-}
-
 /** Runs every case through its real tools, several at once. */
 export async function judgeAll(cases: Case[]): Promise<Judged[]> {
-  const of = (graders: Set<string>) => cases.filter((c) => graders.has(c.exercise.grader.name));
-  const groups = await Promise.all([judgeDns(of(DNS_GRADERS)), judgePostfix(of(POSTFIX_GRADERS)), judgeDovecot(of(DOVECOT_GRADERS))]);
-  return groups.flat();
+  const dns = cases.filter((c) => DNS_GRADERS.has(c.exercise.grader.name));
+  const servers = cases.filter((c) => c.exercise.grader.name in SERVER_JUDGES);
+  return (await Promise.all([judgeDns(dns), judgeWithServers(servers)])).flat();
 }

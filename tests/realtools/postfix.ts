@@ -9,17 +9,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
+import { LineClient } from './lineClient.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from './process.js';
 
 export interface Probe {
-  /** The connecting client, as XCLIENT sets it. */
-  ip: string;
+  /** The connecting client, as XCLIENT sets it (none: the judge's own loopback address). */
+  ip?: string;
   /** A SASL login name (XCLIENT LOGIN=), as if the client had authenticated. */
   login?: string;
   /** A real AUTH PLAIN exchange instead (checks the SASL path end to end). */
   auth?: { user: string; password: string };
+  /** TLS from the first byte, or STARTTLS after the first EHLO. */
+  tls?: 'implicit' | 'starttls';
+  /** Offer at most this (old) protocol version. */
+  tlsMax?: 'TLSv1.1';
   from: string;
   to: string;
   /** Send a message after RCPT TO. */
@@ -33,6 +38,12 @@ export interface ProbeResult extends Probe {
   replies: string[];
   /** The RCPT TO reply (or the first reply that ended the conversation). */
   rcpt: string;
+  /** The EHLO reply the client saw before MAIL FROM (its capabilities). */
+  ehlo: string;
+  /** The EHLO reply before any TLS. */
+  firstEhlo: string;
+  /** Once encrypted: the certificate's common name. */
+  peer?: string;
 }
 
 export interface PostfixRun {
@@ -46,6 +57,8 @@ export interface PostfixRun {
   log: string[];
   /** Files delivered under the exercise's /var/mail, as paths there (e.g. /var/mail/vhosts/example.com/alice/new/...). */
   delivered: string[];
+  /** What the custom conversation reported. */
+  custom: string[];
 }
 
 export interface PostfixSetup {
@@ -60,6 +73,8 @@ export interface PostfixSetup {
   dovecotAuth?: string;
   /** Seconds to wait for delivery after the probes. */
   settle?: number;
+  /** A conversation of the judge's own, after the probes, with the port of a service. */
+  custom?: (portOf: (service: string) => number) => Promise<string[]>;
 }
 
 /** Paths of the exercise's machine, moved under the instance's directory. */
@@ -81,6 +96,7 @@ const JUDGE_SERVICES = [
   'verify unix - - n - 1 verify',
   'anvil unix - - n - 1 anvil',
   'scache unix - - n - 1 scache',
+  'tlsmgr unix - - n 1000? 1 tlsmgr',
   'proxymap unix - - n - - proxymap',
   'postlog unix-dgram n - n - 1 postlogd',
   'error unix - - n - - error',
@@ -93,15 +109,26 @@ const JUDGE_SERVICES = [
   'relay unix - - n - - smtp',
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
+/**
+ * A free loopback port below the ephemeral range (23000-23999): a port handed out by the kernel
+ * for "port 0" could be taken by another program between our check and Postfix's bind.
+ */
+const handedOut = new Set<number>();
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 23000 + Math.floor(Math.random() * 1000);
+    // Several judges run at once in this process: never give one port twice.
+    if (handedOut.size > 500) handedOut.clear();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** The learner's master.cf with inet services moved to loopback ports and no chroot. */
@@ -149,57 +176,57 @@ async function makeQueue(dir: string): Promise<void> {
   await chown(join(dir, 'data'), uid, 0);
 }
 
-/** One SMTP conversation, command by command, with a time limit. */
-function converse(port: number, probe: Probe): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const xclient = [`ADDR=${probe.ip}`, 'NAME=[UNAVAILABLE]', ...(probe.login ? [`LOGIN=${probe.login}`] : [])].join(' ');
-    const commands = ['EHLO judge.example', `XCLIENT ${xclient}`, 'EHLO client.example'];
-    if (probe.auth) commands.push(`AUTH PLAIN ${Buffer.from(`\0${probe.auth.user}\0${probe.auth.password}`).toString('base64')}`);
-    commands.push(`MAIL FROM:<${probe.from}>`, `RCPT TO:<${probe.to}>`);
-    if (probe.data !== undefined) commands.push('DATA', `${probe.data.replace(/\r?\n/g, '\r\n')}\r\n.`);
-    commands.push('QUIT');
-    const replies: string[] = [];
-    let pending = '(greeting)';
-    let rcpt = '';
-    let buffer = '';
-    let lines: string[] = [];
-    const finish = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ ...probe, replies, rcpt: rcpt || replies[replies.length - 1] || '(no reply)' });
-    };
-    const timer = setTimeout(finish, 15_000);
-    const send = (command: string): void => {
-      pending = command;
-      socket.write(`${command}\r\n`);
-    };
-    socket.on('data', (d: Buffer) => {
-      buffer += d.toString('latin1');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).replace(/\r$/, '');
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (/^\d{3}-/.test(line)) continue;
-        const reply = lines.join(' | ');
-        lines = [];
-        replies.push(reply);
-        if (pending.startsWith('RCPT')) rcpt = reply;
-        if (pending === 'QUIT') return finish();
-        // A refused command ends the useful part, as it would for a real client.
-        if (Number(line.slice(0, 3)) >= 400) {
-          rcpt ||= reply;
-          send('QUIT');
-          continue;
-        }
-        send(commands.shift() ?? 'QUIT');
-      }
-    });
-    socket.on('error', finish);
-    socket.on('close', finish);
-    socket.connect(port, '127.0.0.1');
-  });
+/** One SMTP conversation, as a careful client would have it; it stops at the first refusal. */
+async function converse(port: number, probe: Probe): Promise<ProbeResult> {
+  const replies: string[] = [];
+  const result: ProbeResult = { ...probe, replies, rcpt: '', ehlo: '', firstEhlo: '' };
+  let client: LineClient;
+  try {
+    client = await LineClient.connect(port, { tls: probe.tls === 'implicit' });
+  } catch (err) {
+    return { ...result, rcpt: `(no connection: ${(err as Error).message})` };
+  }
+  const say = async (command: string | undefined): Promise<string> => {
+    if (command !== undefined) client.write(command);
+    const reply = await client.smtpReply();
+    replies.push(reply);
+    return reply;
+  };
+  const refused = (reply: string): boolean => !/^[23]\d\d/.test(reply);
+  if (client.peer) result.peer = client.peer;
+  try {
+    if (refused(await say(undefined))) return { ...result, rcpt: replies[0]! };
+    result.ehlo = result.firstEhlo = await say('EHLO judge.example');
+    if (probe.tls === 'starttls') {
+      const go = await say('STARTTLS');
+      if (refused(go) || !(await client.startTls(probe.tlsMax ? { maxVersion: probe.tlsMax } : {}))) return { ...result, rcpt: `${go} (then no TLS handshake)` };
+      if (client.peer) result.peer = client.peer;
+      result.ehlo = await say('EHLO judge.example');
+    }
+    if (probe.ip) {
+      const xclient = [`ADDR=${probe.ip}`, 'NAME=[UNAVAILABLE]', ...(probe.login ? [`LOGIN=${probe.login}`] : [])].join(' ');
+      if (refused(await say(`XCLIENT ${xclient}`))) return { ...result, rcpt: replies[replies.length - 1]! };
+      result.ehlo = await say('EHLO client.example');
+    }
+    if (probe.auth) {
+      const authed = await say(`AUTH PLAIN ${Buffer.from(`\0${probe.auth.user}\0${probe.auth.password}`).toString('base64')}`);
+      if (refused(authed)) return { ...result, rcpt: authed };
+    }
+    const mail = await say(`MAIL FROM:<${probe.from}>`);
+    if (refused(mail)) return { ...result, rcpt: mail };
+    result.rcpt = await say(`RCPT TO:<${probe.to}>`);
+    if (probe.data !== undefined && !refused(result.rcpt) && !refused(await say('DATA'))) await say(`${probe.data.replace(/\r?\n/g, '\r\n')}\r\n.`);
+    await say('QUIT');
+    return result;
+  } finally {
+    client.close();
+  }
+}
+
+/** A service's loopback port, by name ("submission") or by its standard port ("587"). */
+function portOf(ports: Map<string, number>, service: string): number {
+  const standard: Record<string, string> = { smtp: '25', submission: '587', submissions: '465' };
+  return ports.get(service) ?? ports.get(standard[service] ?? '') ?? 1;
 }
 
 async function waitForPort(port: number, master: ChildProcess, ms: number): Promise<boolean> {
@@ -231,7 +258,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     await mkdir(join(dir, 'mail'));
     await chmod(join(dir, 'mail'), 0o1777);
     await makeQueue(dir);
-    const ports = new Map<string, number>([['smtp', 0]]);
+    const ports = new Map<string, number>(setup.masterCf === undefined ? [['smtp', 0]] : []);
     const masterText = judgeMasterCf(setup.masterCf === undefined ? undefined : relocate(setup.masterCf, dir), ports);
     for (const key of ports.keys()) ports.set(key, await freePort());
     const main = [
@@ -262,23 +289,25 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     const expanded: Record<string, string> = {};
     for (const name of setup.expand ?? []) expanded[name] = (await runTool('postconf', ['-c', etc, '-x', '-h', name])).stdout.trim();
     const probes: ProbeResult[] = [];
-    if (pc.code === 0 && (setup.probes?.length ?? 0) > 0) {
+    let custom: string[] = [];
+    if (pc.code === 0 && ((setup.probes?.length ?? 0) > 0 || setup.custom)) {
       // Its own process group, so that stopping it stops every daemon it started.
       master = spawn('/usr/lib/postfix/sbin/master', ['-c', etc, '-d'], { stdio: 'ignore', detached: true });
-      const port = ports.get('smtp')!;
+      const port = [...ports.values()][0]!;
       if (await waitForPort(port, master, 8000)) {
-        for (const probe of setup.probes!) {
-          const result = await converse(ports.get(probe.service ?? 'smtp') ?? port, probe);
+        for (const probe of setup.probes ?? []) {
+          const result = await converse(portOf(ports, probe.service ?? 'smtp'), probe);
           probes.push(result);
           // A daemon that died (a fatal error) is throttled by master for a minute: stop asking.
-          if (result.replies.length === 0) break;
+          if (result.replies.length === 0 && !result.rcpt.startsWith('(no connection')) break;
         }
+        if (setup.custom) custom = await setup.custom((service) => portOf(ports, service));
         if (setup.settle) await settle(dir, setup.settle);
       }
     }
     const log = await readFile(join(dir, 'maillog'), 'utf8').catch(() => '');
     const delivered = (await listTree(join(dir, 'mail'))).map((p) => p.replace(`${dir}/mail`, '/var/mail'));
-    return { dir, postconf, expanded, probes, log: log.split('\n').filter((l) => /warning|fatal|error|status=|reject/.test(l)), delivered };
+    return { dir, postconf, expanded, probes, log: log.split('\n').filter((l) => /warning|fatal|error|status=|reject/.test(l)), delivered, custom };
   } finally {
     if (master?.pid && master.exitCode === null) {
       const exited = new Promise((r) => master!.once('exit', r));

@@ -15,6 +15,10 @@ import type { ServiceId } from '../services.js';
 
 export type ExerciseKind = 'dns' | 'config' | 'protocol' | 'quiz';
 
+/** How the answer editor colours the text; 'files' is several files, each under a "==> path <==" line. */
+export type EditorMode = 'zone' | 'main.cf' | 'master.cf' | 'dovecot.conf' | 'files';
+const EDITOR_MODES: EditorMode[] = ['zone', 'main.cf', 'master.cf', 'dovecot.conf', 'files'];
+
 /** A protocol exercise's solution: what to type, session by session. */
 export interface ProtocolScript {
   sessions: Array<{ service: ServiceId; lines: string[] }>;
@@ -43,7 +47,7 @@ export interface Exercise {
   title: Text;
   prompt: Text;
   /** Editor mode for text answers. */
-  editor?: 'zone' | 'main.cf' | 'dovecot.conf';
+  editor?: EditorMode;
   starter?: string;
   /** Material the exercise hands the learner (records, a key, a config excerpt). */
   given?: { label: Text; text: string };
@@ -111,7 +115,10 @@ export function readExercise(raw: unknown, file: string): Exercise {
       return { ...w, answer: textAnswers ? joinLines(w.answer) : w.answer };
     }),
   };
-  if (typeof o.editor === 'string') exercise.editor = o.editor as Exercise['editor'];
+  if (o.editor !== undefined) {
+    if (!EDITOR_MODES.includes(o.editor as EditorMode)) fail(`editor must be one of ${EDITOR_MODES.join(', ')}`);
+    exercise.editor = o.editor as EditorMode;
+  }
   if (o.starter !== undefined) exercise.starter = joinLines(o.starter) as string;
   if (o.given !== undefined) {
     const g = o.given as { label: unknown; text: unknown };

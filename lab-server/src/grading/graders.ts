@@ -6,10 +6,14 @@
 import { error, result, text, type FeedbackLine, type GradeResult, type Text } from './feedback.js';
 import { gradeDovecotMaildir } from './config/dovecot.js';
 import { gradePostfixVirtual } from './config/postfix.js';
+import { gradePostfixLimits } from './config/limits.js';
 import { gradePostfixRelay } from './config/relay.js';
+import { gradePostfixSubmission } from './config/submission.js';
+import { gradeDovecotTls, gradePostfixTls } from './config/tls.js';
 import { gradeDkim, gradeDmarc, gradeMx, gradePtr, gradeSpf, gradeZone } from './dns/graders.js';
 import { gradeImapFlag, gradePop3Delete } from './protocol/mailbox.js';
 import { gradeDotStuffing, gradeSmtpSend, gradeSubmission } from './protocol/smtp.js';
+import { gradeReadOverTls } from './protocol/tls.js';
 import { gradeQuiz, type QuizParams } from './quiz/quiz.js';
 import { gradeDkimFail, gradeDmarcReject, gradeNoMx, gradeServerDown, gradeSpfFail } from './world/experiments.js';
 import { gradeDnsOutage, gradeDroppedBeforeDot, gradeGreylisting, gradeMailboxFull } from './world/faultExperiments.js';
@@ -53,12 +57,17 @@ export const GRADERS: Record<string, GraderDef> = {
   'dns-zone': textGrader('dns', gradeZone),
   'postfix-virtual': textGrader('config', gradePostfixVirtual),
   'postfix-relay': textGrader('config', gradePostfixRelay),
+  'postfix-submission': textGrader('config', gradePostfixSubmission),
+  'postfix-tls': textGrader('config', gradePostfixTls),
+  'postfix-limits': textGrader('config', gradePostfixLimits),
+  'dovecot-tls': textGrader('config', gradeDovecotTls),
   'dovecot-maildir': textGrader('config', gradeDovecotMaildir),
   'smtp-send': protocolGrader(gradeSmtpSend),
   'smtp-submission': protocolGrader(gradeSubmission),
   'smtp-dot-stuffing': protocolGrader(gradeDotStuffing),
   'pop3-delete': protocolGrader(gradePop3Delete),
   'imap-flag': protocolGrader(gradeImapFlag),
+  'read-over-tls': protocolGrader(gradeReadOverTls),
   // "Break it on purpose" experiments in the mail world, graded from its logs and reports.
   'world-server-down': protocolGrader(gradeServerDown),
   'world-no-mx': protocolGrader(gradeNoMx),

@@ -98,6 +98,9 @@ export const KNOWN_PARAMETERS = new Set([
   'header_checks', 'body_checks', 'default_database_type', 'smtputf8_enable', 'meta_directory', 'shlib_directory', 'maillog_file',
   'postscreen_access_list', 'postscreen_dnsbl_sites', 'postscreen_greet_action', 'dovecot_destination_recipient_limit',
   'lmtp_destination_recipient_limit', 'virtual_destination_recipient_limit', 'soft_bounce', 'always_bcc', 'smtpd_authorized_xclient_hosts',
+  'anvil_rate_time_unit', 'smtpd_client_recipient_rate_limit', 'smtpd_client_auth_rate_limit', 'smtpd_client_new_tls_session_rate_limit',
+  'smtpd_client_event_limit_exceptions', 'smtp_tls_protocols', 'smtp_tls_mandatory_protocols', 'smtpd_tls_exclude_ciphers', 'tls_preempt_cipherlist',
+  'smtpd_tls_dh1024_param_file', 'lmtp_tls_security_level', 'smtp_tls_loglevel', 'milter_mail_macros', 'milter_connect_macros', 'smtp_use_tls',
 ]);
 
 export class MainCf {
