@@ -7,7 +7,7 @@
 import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labMaildirs } from '../../lab-server/src/grading/config/dovecot.js';
-import { doveconf, judgeSettings, startDovecot } from './dovecot.js';
+import { doveconf, judgeSettings, LAB_USERS, startDovecot } from './dovecot.js';
 import { runTool } from './process.js';
 
 const VMAIL = 5000;
@@ -68,16 +68,61 @@ export async function judgeMailLocation(p: { base: string; maildir?: string; hom
     const fresh = join(relocate(p.base, instance.dir), 'example.com', 'dave', p.maildir ?? '');
     const made = (await readdir(join(fresh, 'new')).catch(() => [])).length + (await readdir(join(fresh, 'cur')).catch(() => [])).length;
     if (made === 0) reasons.push(`a new user's first message is not stored as a Maildir at ${fresh.replace(instance.dir + '/mail', '/var/mail')} (${(saved.stdout + saved.stderr).trim().replace(new RegExp(instance.dir, 'g'), '') || 'no error shown'})`);
-    for (const { address, home } of users) {
-      if (p.home) {
-        const got = (await instance.doveadm(['user', '-f', 'home', address])).stdout.trim();
-        if (got.replace(/\/+$/, '') !== relocate(home, instance.dir)) reasons.push(`Dovecot gives ${address} the home "${got.replace(instance.dir + '/mail', '/var/mail')}", not ${home}`);
-      }
-      for (const [mailbox, subject] of [['INBOX', `judge ${address}`], ['Sent', `sent ${address}`]] as const) {
-        const out = await instance.doveadm(['fetch', '-u', address, 'hdr.subject', 'mailbox', mailbox, 'all']);
-        if (!out.stdout.includes(subject)) reasons.push(`Dovecot does not find ${address}'s message in ${mailbox}: ${(out.stdout + out.stderr).trim().replace(new RegExp(instance.dir, 'g'), '')}`);
-      }
-    }
+    const perUser = await Promise.all(
+      users.map(async ({ address, home }) => {
+        const found: string[] = [];
+        const [user, inbox, sent] = await Promise.all([
+          p.home ? instance.doveadm(['user', '-f', 'home', address]) : undefined,
+          instance.doveadm(['fetch', '-u', address, 'hdr.subject', 'mailbox', 'INBOX', 'all']),
+          instance.doveadm(['fetch', '-u', address, 'hdr.subject', 'mailbox', 'Sent', 'all']),
+        ]);
+        const got = user?.stdout.trim() ?? '';
+        if (user && got.replace(/\/+$/, '') !== relocate(home, instance.dir)) found.push(`Dovecot gives ${address} the home "${got.replace(instance.dir + '/mail', '/var/mail')}", not ${home}`);
+        for (const [mailbox, out, subject] of [['INBOX', inbox, `judge ${address}`], ['Sent', sent, `sent ${address}`]] as const) {
+          if (!out.stdout.includes(subject)) found.push(`Dovecot does not find ${address}'s message in ${mailbox}: ${(out.stdout + out.stderr).trim().replace(new RegExp(instance.dir, 'g'), '')}`);
+        }
+        return found;
+      }),
+    );
+    reasons.push(...perUser.flat());
+    return reasons;
+  } finally {
+    await instance.stop();
+  }
+}
+
+/**
+ * The real Dovecot's verdict on passdb/userdb: every lab user must pass `doveadm auth test`
+ * with "secret" and fail with another password, and `doveadm user` must give uid and gid 5000
+ * and the asked home.
+ */
+export async function judgeAuthDatabases(p: { usersFile: string; users: string[]; home: string }, answer: string): Promise<string[]> {
+  const vmail = await hasVmail();
+  const own = (dir: string): string => {
+    let textOf = relocate(answer, dir);
+    if (!vmail) textOf = textOf.replace(/\b([ug]id)=vmail\b/g, `$1=${VMAIL}`).replace(/^(\s*mail_(uid|gid)\s*=\s*)vmail\b/gm, `$1${VMAIL}`);
+    return textOf;
+  };
+  const checked = await doveconf(`${judgeSettings('/tmp/unused')}\n${own('/tmp/unused')}\n`);
+  if (checked.code !== 0) return [`doveconf refuses it: ${checked.stderr.trim()}`];
+  const instance = await startDovecot((dir) => `${own(dir)}\n${judgeSettings(dir)}\n`, [{ path: relocate(p.usersFile, '.').replace(/^\.\//, ''), text: `${p.users.join('\n')}\n` }]);
+  try {
+    const perUser = await Promise.all(
+      LAB_USERS.map(async (address) => {
+        const reasons: string[] = [];
+        const [good, bad, user] = await Promise.all([instance.doveadm(['auth', 'test', address, 'secret']), instance.doveadm(['auth', 'test', address, 'not-the-password']), instance.doveadm(['user', address])]);
+        if (!/auth succeeded/.test(good.stdout + good.stderr)) reasons.push(`doveadm auth test ${address} secret: ${(good.stdout + good.stderr).trim().split('\n')[0]}`);
+        if (/auth succeeded/.test(bad.stdout + bad.stderr)) reasons.push(`doveadm auth test ${address} with a wrong password succeeds`);
+        const [local, domain] = address.split('@') as [string, string];
+        const fields = new Map(user.stdout.split('\n').map((l) => /^\s*(\S+)\s+(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m![1]!, m![2]!.trim()]));
+        const wantedHome = relocate(p.home.replace('{domain}', domain).replace('{user}', local), instance.dir);
+        for (const [field, wanted] of [['uid', String(VMAIL)], ['gid', String(VMAIL)], ['home', wantedHome]] as const) {
+          if (fields.get(field) !== wanted) reasons.push(`doveadm user ${address}: ${field} "${(fields.get(field) ?? '').replace(instance.dir, '')}"`);
+        }
+        return reasons;
+      }),
+    );
+    const reasons = perUser.flat();
     return reasons;
   } finally {
     await instance.stop();

@@ -5,9 +5,11 @@
 import type { Exercise } from '../../lab-server/src/grading/exercises.js';
 import { startLabAuth } from './dovecot.js';
 import { planDns, type DnsPlan } from './judgeDns.js';
-import { judgeMailLocation } from './judgeDovecot.js';
+import { judgeDkimSigner } from './judgeDkim.js';
+import { judgeAuthDatabases, judgeMailLocation } from './judgeDovecot.js';
 import { judgeLimits } from './judgeLimits.js';
 import { judgeRelay, judgeVirtual } from './judgePostfix.js';
+import { judgePostfixLmtp, judgePostfixSasl } from './judgeSockets.js';
 import { judgeSubmission } from './judgeSubmission.js';
 import { judgeDovecotTls, judgePostfixTls } from './judgeTls.js';
 import { askMailauth } from './mailauth.js';
@@ -38,8 +40,12 @@ const SERVER_JUDGES: Record<string, Judge> = {
   'postfix-submission': judgeSubmission,
   'postfix-tls': judgePostfixTls,
   'postfix-limits': judgeLimits,
+  'postfix-sasl': judgePostfixSasl,
+  'postfix-lmtp': judgePostfixLmtp,
   'dovecot-maildir': judgeMailLocation,
   'dovecot-tls': judgeDovecotTls,
+  'dovecot-auth': judgeAuthDatabases,
+  'dkim-signer': judgeDkimSigner,
 };
 
 export function canJudge(graderName: string): boolean {

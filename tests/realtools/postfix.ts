@@ -7,7 +7,7 @@
  * RCPT TO gets smtpd's real answer, and a message can be sent to watch where it is delivered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { LineClient } from './lineClient.js';
 import { tmpdir } from 'node:os';
@@ -75,6 +75,10 @@ export interface PostfixSetup {
   settle?: number;
   /** A conversation of the judge's own, after the probes, with the port of a service. */
   custom?: (portOf: (service: string) => number) => Promise<string[]>;
+  /** Keep master.cf's chroot column (Debian runs most daemons chrooted in the queue directory). */
+  chroot?: boolean;
+  /** Started once the instance's directory is ready and before Postfix (e.g. Dovecot with sockets in the queue); returns its stop. */
+  around?: (dir: string) => Promise<() => Promise<void>>;
 }
 
 /** Paths of the exercise's machine, moved under the instance's directory. */
@@ -132,7 +136,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The learner's master.cf with inet services moved to loopback ports and no chroot. */
-function judgeMasterCf(learner: string | undefined, ports: Map<string, number>): string {
+function judgeMasterCf(learner: string | undefined, ports: Map<string, number>, chroot = false): string {
   if (learner === undefined) return ["127.0.0.1:smtp inet n - n - - smtpd", ...JUDGE_SERVICES].join("\n");
   const out: string[] = [];
   const defined = new Set<string>();
@@ -142,15 +146,15 @@ function judgeMasterCf(learner: string | undefined, ports: Map<string, number>):
       out.push(line);
       continue;
     }
-    let [, name, , type, , priv, , unpriv, , , , rest] = m as unknown as string[];
+    let [, name, , type, , priv, , unpriv, , root, , rest] = m as unknown as string[];
     defined.add(`${name} ${type}`);
     if (type === 'inet') {
       const service = name!.replace(/^.*:/, '');
       ports.set(service, ports.get(service) ?? 0);
       name = `127.0.0.1:${service}`;
     }
-    // chroot "n": the judge's paths and sockets live outside any chroot.
-    out.push(`${name} ${type} ${priv} ${unpriv} n ${rest}`);
+    // Unless asked, chroot "n": the judge's paths and sockets then live outside any chroot.
+    out.push(`${name} ${type} ${priv} ${unpriv} ${chroot ? root : 'n'} ${rest}`);
   }
   for (const s of JUDGE_SERVICES) if (!defined.has(s.split(' ').slice(0, 2).join(' '))) out.push(s);
   return out.join('\n');
@@ -251,6 +255,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-postfix-'));
   const etc = join(dir, 'etc');
   let master: ChildProcess | undefined;
+  let stopAround: (() => Promise<void>) | undefined;
   try {
     // Postfix drops to its own user, and virtual(8) delivers as the mailbox owner: both must reach in.
     await chmod(dir, 0o755);
@@ -259,7 +264,12 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     await chmod(join(dir, 'mail'), 0o1777);
     await makeQueue(dir);
     const ports = new Map<string, number>(setup.masterCf === undefined ? [['smtp', 0]] : []);
-    const masterText = judgeMasterCf(setup.masterCf === undefined ? undefined : relocate(setup.masterCf, dir), ports);
+    const masterText = judgeMasterCf(setup.masterCf === undefined ? undefined : relocate(setup.masterCf, dir), ports, setup.chroot);
+    if (setup.chroot) {
+      // What Debian's postfix-script copies into the chroot: name service files.
+      await mkdir(join(dir, 'q', 'etc'));
+      for (const f of ['localtime', 'services', 'resolv.conf', 'hosts', 'nsswitch.conf']) await copyFile(`/etc/${f}`, join(dir, 'q', 'etc', f)).catch(() => undefined);
+    }
     for (const key of ports.keys()) ports.set(key, await freePort());
     const main = [
       'compatibility_level = 3.6',
@@ -284,6 +294,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
       if (f.postmap) await runTool('postmap', ['-c', etc, `hash:${path}`]);
     }
     if (setup.dovecotAuth) await symlink(setup.dovecotAuth, join(dir, 'q', 'private', 'auth'));
+    stopAround = setup.around ? await setup.around(dir) : undefined;
     const pc = await runTool('postconf', ['-c', etc, '-n']);
     const postconf = { code: pc.code, messages: pc.stderr.split('\n').filter((l) => l && !/master\.cf/.test(l)) };
     const expanded: Record<string, string> = {};
@@ -314,6 +325,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
       process.kill(-master.pid, 'SIGKILL');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     }
+    await stopAround?.();
     if (!process.env.KEEP_POSTFIX) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -129,7 +129,7 @@ export function readExercise(raw: unknown, file: string): Exercise {
 }
 
 /** Grader parameters that hold multi-line text (zone excerpts, keys, config) may be arrays of lines. */
-const MULTILINE_KEYS = new Set(['given', 'privateKey']);
+const MULTILINE_KEYS = new Set(['given', 'givenDovecot', 'masterCf', 'privateKey', 'zone']);
 
 function deepJoin(v: unknown, key = ''): unknown {
   if (Array.isArray(v)) return MULTILINE_KEYS.has(key) ? joinLines(v) : v.map((x) => deepJoin(x));

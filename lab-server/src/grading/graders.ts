@@ -5,8 +5,11 @@
  */
 import { error, result, text, type FeedbackLine, type GradeResult, type Text } from './feedback.js';
 import { gradeDovecotMaildir } from './config/dovecot.js';
+import { gradeDkimSigner } from './config/dkimSigner.js';
+import { gradeDovecotAuth } from './config/dovecotAuth.js';
 import { gradePostfixVirtual } from './config/postfix.js';
 import { gradePostfixLimits } from './config/limits.js';
+import { gradePostfixLmtp, gradePostfixSasl } from './config/postfixDovecot.js';
 import { gradePostfixRelay } from './config/relay.js';
 import { gradePostfixSubmission } from './config/submission.js';
 import { gradeDovecotTls, gradePostfixTls } from './config/tls.js';
@@ -60,7 +63,11 @@ export const GRADERS: Record<string, GraderDef> = {
   'postfix-submission': textGrader('config', gradePostfixSubmission),
   'postfix-tls': textGrader('config', gradePostfixTls),
   'postfix-limits': textGrader('config', gradePostfixLimits),
+  'postfix-sasl': textGrader('config', gradePostfixSasl),
+  'postfix-lmtp': textGrader('config', gradePostfixLmtp),
   'dovecot-tls': textGrader('config', gradeDovecotTls),
+  'dovecot-auth': textGrader('config', gradeDovecotAuth),
+  'dkim-signer': textGrader('config', gradeDkimSigner),
   'dovecot-maildir': textGrader('config', gradeDovecotMaildir),
   'smtp-send': protocolGrader(gradeSmtpSend),
   'smtp-submission': protocolGrader(gradeSubmission),

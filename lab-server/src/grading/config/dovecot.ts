@@ -32,7 +32,7 @@ interface Location {
   inbox?: string;
 }
 
-class ExpandError extends Error {
+export class ExpandError extends Error {
   constructor(readonly feedback: FeedbackLine) {
     super(feedback.message.en);
   }

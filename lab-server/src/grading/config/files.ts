@@ -1,8 +1,8 @@
 /**
  * Answers made of several configuration files, one editor: each file starts with a header line
- * "==> /etc/postfix/main.cf <==" (what `tail -n +1 file1 file2` prints). Files are found by
- * the end of their path, so /etc/dovecot/dovecot.conf and conf.d/10-master.conf both serve as
- * "the Dovecot configuration".
+ * "==> /etc/postfix/main.cf <==" (what `tail -n +1 file1 file2` prints). Files are found by a
+ * part of their path, so /etc/dovecot/dovecot.conf and /etc/dovecot/conf.d/10-master.conf both
+ * serve as "the Dovecot configuration".
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 
