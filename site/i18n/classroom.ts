@@ -62,6 +62,7 @@ const strings = {
   attempts: { 'zh-CN': '次尝试', en: 'attempts' },
   lastAttempt: { 'zh-CN': '最近尝试', en: 'last attempt' },
   downloadCsv: { 'zh-CN': '导出 CSV', en: 'Download CSV' },
+  armFaults: { 'zh-CN': '为本班设置故障', en: 'Arm faults for this class' },
   assign: { 'zh-CN': '布置', en: 'Assign' },
   exercise: { 'zh-CN': '练习', en: 'Exercise' },
   dueDate: { 'zh-CN': '截止时间', en: 'Due' },

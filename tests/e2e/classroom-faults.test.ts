@@ -1,9 +1,10 @@
 /**
- * An instructor arms faults from the fault page in real Chromium, first for one learner, then
- * for the whole class, and each learner meets them in their own browser terminal: only the
- * learner chosen gets "550 User unknown" at RCPT TO; everyone gets "451" at MAIL FROM once the
- * class is chosen; a learner's fault page lists the instructor's fault without a way to disarm
- * it; and when the instructor disarms it the servers behave again.
+ * An instructor opens the fault page from the dashboard (with that class chosen) and arms
+ * faults there in real Chromium, first for one learner, then for the whole class, and each
+ * learner meets them in their own browser terminal: only the learner chosen gets "550 User
+ * unknown" at RCPT TO; everyone gets "451" at MAIL FROM once the class is chosen; a learner's
+ * fault page lists the instructor's fault without a way to disarm it; and when the instructor
+ * disarms it the servers behave again.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -49,10 +50,18 @@ describe('faults an instructor arms from the web page', () => {
     const wangPage = await (await contextWith(wang.cookie)).newPage();
     const learnerErrors = [watchErrors(linPage), watchErrors(wangPage)];
 
-    // The instructor chooses Lin and arms "550 User unknown" at RCPT TO on mail.example.com.
-    await tPage.goto(site.url('/en/world/faults/'));
+    // From the dashboard, a class's "Arm faults" link opens the fault page with that class chosen.
+    const instructorId = (await site.lab.classroom.classById(klass.classId))!.instructorId;
+    const second = await site.lab.classroom.createClass('Second class', instructorId);
+    await tPage.goto(site.url('/en/instructor/'));
+    await tPage.getByRole('button', { name: 'Second class' }).click();
+    await tPage.getByRole('link', { name: 'Arm faults for this class' }).click();
+    await tPage.waitForURL(/\/en\/world\/faults\/\?target=class%3A/);
     const target = tPage.getByLabel('For whom');
-    await expect.poll(() => target.locator('option').allInnerTexts()).toEqual(['Hostile neighbours — the whole class', 'Hostile neighbours — Lin', 'Hostile neighbours — Wang']);
+    await expect.poll(() => target.locator('option').allInnerTexts()).toEqual(['Hostile neighbours — the whole class', 'Hostile neighbours — Lin', 'Hostile neighbours — Wang', 'Second class — the whole class']);
+    expect(await target.inputValue()).toBe(`class:${second.id}`);
+
+    // The instructor chooses Lin and arms "550 User unknown" at RCPT TO on mail.example.com.
     await target.selectOption({ label: 'Hostile neighbours — Lin' });
     const field = (name: string) => tPage.locator(`[data-form] [name="${name}"]`);
     await field('kind').selectOption('reply');
