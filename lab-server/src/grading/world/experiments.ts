@@ -129,7 +129,7 @@ async function failThenPass(sandbox: Sandbox, p: ExperimentParams, check: Check)
   const failed = reports.findIndex((r) => r[check] === 'fail');
   const how =
     check === 'spf'
-      ? text(`Change the SPF record of ${domain} so that it ends in -all without the sending server, e.g. "v=spf1 ip4:10.9.9.9 -all".`, `修改 ${domain} 的 SPF 记录，使其以 -all 结尾且不包含发信服务器，例如 "v=spf1 ip4:10.9.9.9 -all"。`)
+      ? text(`Change the SPF record of ${domain} so that it ends in -all without the sending server, e.g. "v=spf1 ip4:203.0.113.9 -all".`, `修改 ${domain} 的 SPF 记录，使其以 -all 结尾且不包含发信服务器，例如 "v=spf1 ip4:203.0.113.9 -all"。`)
       : text(`Replace the p= value of default._domainkey.${domain} with another public key (the one given in the exercise).`, `把 default._domainkey.${domain} 的 p= 值换成另一把公钥（题目中给出的那把）。`);
   if (failed < 0) {
     const last = reports[reports.length - 1];
