@@ -23,8 +23,9 @@ import type { HandoffRegistry } from '../net/handoff.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { summarise, summaryLine, upgradeRequested, type UpgradeRequest } from './tlsUpgrade.js';
 import { TranscriptWriter } from './transcript.js';
+import { TypingRate, type TypingLimits } from './typingRate.js';
 
-export interface BridgeLimits {
+export interface BridgeLimits extends TypingLimits {
   /** Longest line a learner may send, in characters. */
   maxLineLength: number;
   /** Close a terminal with no traffic either way for this long. */
@@ -44,6 +45,8 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   perAddress: 2400,
   total: 3000,
   maxPayload: 64 * 1024,
+  bytesPerSecond: 1024 * 1024,
+  burstBytes: 1024 * 1024,
 };
 
 export type Bilingual = { en: string; 'zh-CN': string };
@@ -67,6 +70,10 @@ export class TerminalSession {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly transcript: TranscriptWriter;
+  private readonly rate: TypingRate;
+  /** Messages from the browser not yet passed on, oldest first (see received). */
+  private waiting: Array<{ raw: string; isBinary: boolean; charged?: boolean }> = [];
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -81,11 +88,12 @@ export class TerminalSession {
       { session: this.id, service: service.id, startedAt: new Date().toISOString(), owner, ...(exercise ? { exercise } : {}) },
       (why) => this.send({ type: 'notice', message: why }),
     );
+    this.rate = new TypingRate(deps.limits);
   }
 
   /** Connects to the service and starts relaying. Resolves when the session has ended. */
   async run(): Promise<void> {
-    this.ws.on('message', (data, isBinary) => this.fromBrowser(data.toString(), isBinary));
+    this.ws.on('message', (data, isBinary) => this.received(data.toString(), isBinary));
     this.ws.on('close', () => this.end('browser closed'));
     this.ws.on('error', () => this.end('browser error'));
     const plain = connect({ host: this.deps.connectHost, port: this.service.port });
@@ -118,6 +126,7 @@ export class TerminalSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.resumeTimer);
     this.flushServerPartial();
     this.transcript.add('I', `closed: ${reason}`, this.encrypted);
     this.socket?.destroy();
@@ -173,6 +182,34 @@ export class TerminalSession {
       return;
     }
     this.sendLine(msg.text);
+  }
+
+  /**
+   * A terminal sending faster than anyone types waits (see typingRate.ts): what it sent queues,
+   * in order, and its WebSocket stops reading, so the queue holds no more than one read.
+   */
+  private received(raw: string, isBinary: boolean): void {
+    if (this.closed) return;
+    this.waiting.push({ raw, isBinary });
+    if (this.waiting.length === 1) this.passOn();
+  }
+
+  private passOn(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      const next = this.waiting[0]!;
+      if (!next.charged) {
+        next.charged = true;
+        const waitMs = this.rate.charge(next.raw);
+        if (waitMs > 0) {
+          this.ws.pause();
+          this.resumeTimer = setTimeout(() => this.passOn(), waitMs);
+          return;
+        }
+      }
+      this.waiting.shift();
+      this.fromBrowser(next.raw, next.isBinary);
+    }
+    this.ws.resume();
   }
 
   private sendLine(text: string): void {
