@@ -38,10 +38,17 @@ export class LabSmtpServer extends SMTPServer {
 
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
-    const before = new Set(this.connections);
-    super.connect(socket, socketOptions);
-    for (const connection of this.connections) {
-      if (before.has(connection)) continue;
+    // The library adds the new connection to its set; catching that add finds it without a
+    // pass over every open connection (thousands, when a stranger holds them open).
+    const connections = this.connections;
+    const added: Array<Parameters<typeof connections.add>[0]> = [];
+    connections.add = (c) => (added.push(c), Set.prototype.add.call(connections, c) as typeof connections);
+    try {
+      super.connect(socket, socketOptions);
+    } finally {
+      delete (connections as Partial<typeof connections>).add;
+    }
+    for (const connection of added) {
       this.connectionOf.set(connection.session, connection);
       this.onNewConnection?.(connection);
       // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".

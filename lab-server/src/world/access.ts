@@ -134,13 +134,25 @@ function scopeFor(sandbox: Sandbox, viaBridge: boolean, owner: string | undefine
   return scope;
 }
 
+/**
+ * The scopes pointing at each sandbox. One listener per sandbox forwards its lifecycle events
+ * to all of them, so a connection closing is a Set delete, not a search through one listener
+ * per open connection (thousands, when a stranger holds connections to the public sandbox).
+ */
+const scopesOf = new WeakMap<Sandbox, Set<ConnectionScope>>();
+
 /** Points a scope at a sandbox and forwards that sandbox's lifecycle events. */
 function moveScope(scope: ConnectionScope, sandbox: Sandbox): void {
   scope.release();
-  const forwarders = FORWARDED.map((name) => [name, () => scope.events.emit(name)] as const);
-  for (const [name, f] of forwarders) sandbox.events.on(name, f);
+  let scopes = scopesOf.get(sandbox);
+  if (!scopes) {
+    const all = new Set<ConnectionScope>();
+    // A copy: a scope told of a reset may move (and so leave the set) while being told.
+    for (const name of FORWARDED) sandbox.events.on(name, () => [...all].forEach((s) => s.events.emit(name)));
+    scopesOf.set(sandbox, all);
+    scopes = all;
+  }
+  const mine = scopes.add(scope);
   scope.sandbox = sandbox;
-  scope.release = () => {
-    for (const [name, f] of forwarders) sandbox.events.off(name, f);
-  };
+  scope.release = () => void mine.delete(scope);
 }
