@@ -1,6 +1,7 @@
 /**
  * A MIME bomb (issue 12, first row): 400,000 empty parts in 4.4 MB, sent to port 25 without a
- * login, then read with ENVELOPE, BODYSTRUCTURE and SEARCH TEXT. The parse is limited and runs
+ * login, then read with ENVELOPE, BODYSTRUCTURE and SEARCH TEXT, and in the web's message
+ * inspector and Maildir view. The parse is limited and runs
  * off the event loop: the learner next door keeps getting replies, the attacker gets the
  * structure within the documented limits, and memory goes back down once the message is gone.
  */
@@ -49,14 +50,33 @@ t = time.time(); typ, bs = m.fetch(n, '(BODYSTRUCTURE)')
 text = b''.join(x if isinstance(x, bytes) else b''.join(x) for x in bs).decode('latin1')
 out['bodystructure'] = [typ, len(text), text.count('("text" "plain"'), text.count('"application" "octet-stream"'), time.time() - t]
 t = time.time(); typ, hits = m.search(None, 'TEXT', '"bomb"'); out['search'] = [typ, hits[0].decode(), time.time() - t]
-m.store(n, '+FLAGS', '\\\\Deleted'); out['expunge'] = m.expunge()[0]
+out['uid'] = int(m.fetch(n, '(UID)')[1][0].decode().split('UID ')[1].rstrip(')'))
 m.logout()
 print(json.dumps(out))
 `,
       { smtp: lab.port('smtp'), imap: lab.port('imap'), parts: BOMB_PARTS },
     );
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { size: number; envelope: [string, string, number]; bodystructure: [string, number, number, number, number]; search: [string, string, number]; expunge: string };
+    const out = JSON.parse(r.stdout) as { size: number; envelope: [string, string, number]; bodystructure: [string, number, number, number, number]; search: [string, string, number]; uid: number };
+
+    // The web's views of the same message: the inspector's MIME tree, and the Maildir view.
+    const web = `http://127.0.0.1:${lab.httpPort}`;
+    const inspected = await fetch(`${web}/api/inspect?user=bob@example.com&folder=INBOX&uid=${out.uid}`);
+    const tree = (await inspected.json()) as { totalParts: number; parts: unknown[] };
+    expect(inspected.status).toBe(200);
+    expect(tree.parts.length).toBeLessThanOrEqual(MIME_LIMITS.maxParts);
+    expect((await fetch(`${web}/api/inspect/part?user=bob@example.com&folder=INBOX&uid=${out.uid}&section=${MIME_LIMITS.maxParts}&download=1`)).status).toBe(200);
+    expect((await fetch(`${web}/api/maildir`)).status).toBe(200);
+
+    const expunge = await python(
+      `
+import imaplib
+m = imaplib.IMAP4('127.0.0.1', P['imap'], timeout=120); m.login('bob@example.com', 'secret'); m.select('INBOX')
+m.uid('STORE', str(P['uid']), '+FLAGS', '\\\\Deleted'); print(m.expunge()[0]); m.logout()
+`,
+      { imap: lab.port('imap'), uid: out.uid },
+    );
+    expect(expunge.stdout.trim()).toBe('OK');
     const worstMs = loop.worstBusyMs();
     loop.stop();
     const report = await neighbour.stop();
@@ -70,9 +90,10 @@ print(json.dumps(out))
     expect(out.bodystructure[3]).toBe(1);
     expect(out.search[0]).toBe('OK');
     expect(out.search[1]).not.toBe('');
-    expect(out.expunge).toBe('OK');
 
-    // The learner next door: every reply within 200 ms, every message accepted and on disk.
+    // The learner next door: every reply within 200 ms, every message accepted and on disk;
+    // the lab's event loop never busy for 100 ms at a stretch.
+    expect(worstMs).toBeLessThan(100);
     expect(report.failures).toEqual([]);
     expect(report.accepted.length).toBeGreaterThan(5);
     expect(Math.max(...report.latencies)).toBeLessThan(200);

@@ -4,6 +4,8 @@
  * while a learner in their own sandbox keeps working; IMAP APPEND and COPY get NO [OVERQUOTA]
  * and the QUOTA extension shows why; a message bigger than the whole quota gets 552 5.2.2.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { makeClass } from '../helpers/classroom.js';
@@ -151,6 +153,45 @@ print(json.dumps(out))
     expect(out.move[0]).toBe('OK');
     expect(out.trash_after_move).not.toBe(out.trash_before);
     expect(out.setquota).toMatch(/NOPERM.*maillab serve --quota/);
+  });
+
+  it('counts the queue too: a submission to another world is refused 452 4.2.2 when full, and the learner sees the usage', { timeout: 60_000 }, async () => {
+    const queueDir = join(lab.dataDir, 'sandboxes', 'default', 'queue');
+    const queuedText = async (): Promise<string> => {
+      const files = await readdir(queueDir, { recursive: true, withFileTypes: true }).catch(() => []);
+      return (await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), 'latin1').catch(() => '')))).join('\n');
+    };
+    // Without SIZE, RCPT cannot know the message will not fit: the queue's own check refuses it.
+    const r = await python(
+      `
+import smtplib, ssl
+s = smtplib.SMTP('127.0.0.1', P['submission'], timeout=60)
+s.starttls(context=ssl._create_unverified_context()); s.login('alice@example.com', 'secret')
+out = {}
+s.mail('alice@example.com'); out['rcpt'] = s.rcpt('carol@otherdomain.com')[0]
+code, text = s.data(b'Subject: to another world\\r\\n\\r\\n' + (b'w' * 998 + b'\\r\\n') * 1500)
+out['data'] = [code, text.decode()]
+s.rset(); s.mail('alice@example.com'); s.rcpt('carol@otherdomain.com')
+out['small'] = s.data(b'Subject: small\\r\\n\\r\\nfits\\r\\n')[0]
+s.quit()
+print(json.dumps(out))
+`,
+      { submission: lab.port('submission') },
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { rcpt: number; data: [number, string]; small: number };
+    expect(out.rcpt).toBe(250);
+    expect(out.data[0]).toBe(452);
+    expect(out.data[1]).toMatch(/^4\.2\.2 <carol@otherdomain\.com>: Mailbox full: this lab world uses [\d.]+ MB of its 2\.0 MB/);
+    // The refused message left nothing in the queue; a small one still goes.
+    expect(out.small).toBe(250);
+    expect(await queuedText()).not.toContain('Subject: to another world');
+
+    // The learner's Maildir view shows how full the world is, counted the way the quota counts.
+    const view = (await (await fetch(`http://127.0.0.1:${lab.httpPort}/api/maildir`)).json()) as { usage: { bytes: number; messages: number; limits: { bytes: number; messages: number } } };
+    expect(view.usage.limits).toEqual({ bytes: 2 * 1024 * 1024, messages: 10_000 });
+    expect(Math.abs(view.usage.bytes - (await measureSandbox(join(lab.dataDir, 'sandboxes', 'default'))).bytes)).toBeLessThan(16 * 1024);
+    expect(view.usage.bytes).toBeGreaterThan(1024 * 1024);
   });
 
   it('answers a message larger than the whole quota with 552 5.2.2, at RCPT with SIZE and at the end of DATA without', { timeout: 60_000 }, async () => {
