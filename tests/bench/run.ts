@@ -8,6 +8,7 @@ import { benchBridge } from './bridge.js';
 import { benchClassroom } from './classroom.js';
 import { benchCluster } from './cluster.js';
 import { benchMail } from './mail.js';
+import { benchHostileNeighbour } from './neighbour.js';
 import { benchOperations } from './operations.js';
 import { benchWorld } from './world.js';
 
@@ -32,4 +33,6 @@ if (wanted('world')) results.world = await benchWorld();
 if (wanted('operations')) results.operations = await benchOperations();
 // Two nodes sharing PostgreSQL behind Caddy (needs Debian's postgresql and caddy, as .ci/run installs).
 if (wanted('cluster')) results.cluster = await benchCluster();
+// 50 learners typing through the bridge while one more runs each attack of issue 12.
+if (wanted('neighbour')) results.neighbour = await benchHostileNeighbour();
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
