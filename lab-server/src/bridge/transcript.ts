@@ -15,34 +15,11 @@ import { join } from 'node:path';
 import { AppendLog } from '../files/appendLog.js';
 import type { Text } from '../grading/feedback.js';
 import { megabytes } from '../quota/words.js';
-import type { ServiceId } from '../services.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { listTranscriptFiles, pruneTranscripts } from './transcriptFiles.js';
+import type { Transcript, TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
 
-export interface TranscriptHeader {
-  session: string;
-  service: ServiceId;
-  startedAt: string;
-  /** Who opened the terminal (learner id), when known. */
-  owner?: string;
-  /** The exercise page the terminal was opened on: its work counts for that exercise. */
-  exercise?: string;
-}
-
-export interface TranscriptLine {
-  /** ISO timestamp. */
-  t: string;
-  /** C = client (what the learner sent), S = server, I = information from the bridge (TLS). */
-  dir: 'C' | 'S' | 'I';
-  text: string;
-  /** True once the connection is encrypted (after STARTTLS/STLS or on implicit TLS). */
-  tls?: boolean;
-}
-
-export interface Transcript {
-  header: TranscriptHeader;
-  lines: TranscriptLine[];
-}
+export type { Transcript, TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
 
 /** What one terminal session may record: thousands of typed lines, a few big RETRs. */
 export const SESSION_BYTES = 1024 * 1024;

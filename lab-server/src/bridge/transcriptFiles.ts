@@ -8,7 +8,7 @@ import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Sandbox } from '../world/sandbox.js';
-import type { TranscriptHeader, TranscriptLine } from './transcript.js';
+import type { TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
 
 /** Sessions a sandbox keeps at most, however small. */
 export const MAX_SESSIONS = 500;
