@@ -17,10 +17,12 @@ const join = (a: Bilingual, b: Bilingual | undefined): Bilingual => (b ? both(`$
 /** "X is not a … command. Did you mean Y?" — or the list of commands when nothing is close. */
 function unknownCommand(protocol: Protocol, verb: string): Bilingual {
   const name = protocol.toUpperCase();
+  // Said as letters or a word beginning with a vowel sound: "an SMTP", "an IMAP", "a POP3".
+  const a = protocol === 'pop3' ? 'a' : 'an';
   const guess = suggestVerb(protocol, verb);
-  if (guess) return both(`${verb} is not a ${name} command. Did you mean ${guess}?`, `${verb} 不是 ${name} 命令。你是想输入 ${guess} 吗？`);
+  if (guess) return both(`${verb} is not ${a} ${name} command. Did you mean ${guess}?`, `${verb} 不是 ${name} 命令。你是想输入 ${guess} 吗？`);
   const list = VERBS[protocol].slice(0, 12).join(', ');
-  return both(`${verb} is not a ${name} command. Commands include: ${list}.`, `${verb} 不是 ${name} 命令。可用的命令有：${list}。`);
+  return both(`${verb} is not ${a} ${name} command. Commands include: ${list}.`, `${verb} 不是 ${name} 命令。可用的命令有：${list}。`);
 }
 
 const GO_AHEAD_TLS = both(

@@ -62,7 +62,7 @@ describe('reply explanations from real servers', () => {
     expect(by('MAIL FROM:<alice@example.com>').en).toMatch(/Next: RCPT TO/);
     expect(by('RCPT TO:<bob@example.com>').zh).toMatch(/可以再加一个 RCPT TO/);
     expect(by('DTAA').line).toMatch(/^5\d\d /);
-    expect(by('DTAA').en).toBe('DTAA is not a SMTP command. Did you mean DATA?');
+    expect(by('DTAA').en).toBe('DTAA is not an SMTP command. Did you mean DATA?');
     expect(by('DTAA').zh).toBe('DTAA 不是 SMTP 命令。你是想输入 DATA 吗？');
     expect(by('.').line).toMatch(/^250 .*queued as/);
     expect(by('.').en).toMatch(/responsible for delivering it/);
@@ -96,7 +96,7 @@ describe('reply explanations from real servers', () => {
     const replies = await session('imap', lab.port('imap'), ['a1 LOGIN alice secret', 'a2 SELECT INBOX', 'a5 FECTH 1 FLAGS', 'LOGIN alice secret', 'a6 FETCH 1', 'a9 LOGOUT'], /^a9 OK/m);
     const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `) && !/^\* (OK|BYE|FLAGS)/.test(r.line))!;
     expect(tagged('a5').line).toMatch(/^a5 BAD/);
-    expect(tagged('a5').en).toBe('FECTH is not a IMAP command. Did you mean FETCH?');
+    expect(tagged('a5').en).toBe('FECTH is not an IMAP command. Did you mean FETCH?');
     expect(tagged('a5').en).not.toMatch(/tag/);
     expect(tagged('*').line).toMatch(/^\* BAD/);
     expect(tagged('*').en).toMatch(/^BAD: every IMAP command starts with a tag/);
