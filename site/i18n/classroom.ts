@@ -49,6 +49,10 @@ const strings = {
     'zh-CN': '教师账号在服务器上用 maillab instructor add 名字 创建。',
     en: 'Instructor accounts are created on the server with: maillab instructor add NAME',
   },
+  dashboardSingle: {
+    'zh-CN': '这个实验室运行在单人模式，没有班级和教师控制台。要给一个班上课，请用 maillab serve --mode classroom 启动它，再用 maillab instructor add 名字 创建教师账号。',
+    en: 'This lab runs in single-learner mode: it has no classes and no dashboard. To teach a class, start it with maillab serve --mode classroom, then create an instructor account with maillab instructor add NAME.',
+  },
   name: { 'zh-CN': '名字', en: 'Name' },
   classes: { 'zh-CN': '班级', en: 'Classes' },
   newClass: { 'zh-CN': '新建班级', en: 'New class' },

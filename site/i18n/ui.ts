@@ -72,6 +72,7 @@ const strings = {
   diagramEmptyLine: { 'zh-CN': '（空行）', en: '(empty line)' },
   diagramEarlier: { 'zh-CN': '（省略了更早的行）', en: '(earlier lines left out)' },
   terminalLabel: { 'zh-CN': '终端', en: 'Terminal' },
+  terminalInput: { 'zh-CN': '终端输入', en: 'Terminal input' },
   noTerminals: { 'zh-CN': '还没有打开终端。在上表中点击"打开终端"。', en: 'No terminal open yet. Choose "Open terminal" in the table above.' },
   placeholderIntro: {
     'zh-CN': '真实的 SMTP、POP3 服务器已在本机运行。打开实验台，在浏览器终端里直接输入协议命令。',

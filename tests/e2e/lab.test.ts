@@ -38,8 +38,9 @@ describe('lab page', () => {
       ['EHLO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: typed in Chromium', '', 'Hello from a real browser.', '.'],
       /250 2\.0\.0 Ok: queued as/,
     );
-    // The zh-CN page explains replies in Chinese.
+    // The zh-CN page explains replies in Chinese, and names the terminal's input field in Chinese.
     expect(await terminalText(page, 'smtp')).toContain('最后单独输入一行 "." 结束');
+    await expect(terminal(page, 'smtp').locator('textarea').getAttribute('aria-label')).resolves.toBe('终端输入: smtp');
 
     await page.getByRole('button', { name: '打开终端: pop3', exact: true }).click();
     await terminal(page, 'pop3').and(page.locator('[data-state="open"]')).waitFor();

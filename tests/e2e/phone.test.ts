@@ -104,7 +104,8 @@ function problems(fits: Fit[]): string[] {
 
 describe('every page on a phone', () => {
   it('fits 360 and 390 px and holds still, on phones and a desktop, in both languages, single-learner mode', async () => {
-    const pages = sitePages().filter((p) => !/\/(join|instructor)\/$/.test(p));
+    // The join and instructor pages too: in single mode they say there are no classes, without an error.
+    const pages = sitePages();
     expect(pages.length).toBeGreaterThan(90);
     const fits: Fit[] = [];
     const errors: string[] = [];
@@ -164,6 +165,26 @@ describe('every page on a phone', () => {
     expect(fits.every((f) => f.terminals.length > 0)).toBe(true);
     expect(problems(fits)).toEqual([]);
   }, 180_000);
+
+  it('on a 1280×720 desktop too: a deep link\'s terminal and each new one open on screen with the keyboard', async () => {
+    const context = await phone(single.browser, { width: 1280, height: 720 });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(single.url('/en/lab/?service=smtp'));
+    const where = (service: string) =>
+      page.locator(`section.terminal[data-service="${service}"]`).evaluate((t) => {
+        const r = t.querySelector('.screen')!.getBoundingClientRect();
+        return { middle: (r.top + r.bottom) / 2, keyboard: t.contains(document.activeElement) };
+      });
+    for (const service of ['smtp', 'pop3', 'imap']) {
+      if (service !== 'smtp') await page.locator(`button[data-open-service="${service}"]`).click();
+      await page.locator(`section.terminal[data-service="${service}"][data-state="open"]`).waitFor({ timeout: 15_000 });
+      // The scroll is smooth: wait until the terminal has arrived.
+      await expect.poll(async () => { const w = await where(service); return w.middle > 0 && w.middle < 720 && w.keyboard; }, { timeout: 5_000 }).toBe(true);
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('shows a wide diagram whole on a phone: it scrolls in its box, and opens full screen with zoom', async () => {
     const context = await phone(single.browser, PHONES[0]);
@@ -234,7 +255,16 @@ describe('every page on a phone', () => {
           await page.setViewportSize(size);
           await page.goto(classroom.url(path));
           await page.waitForLoadState('networkidle');
-          if (path.includes('/instructor/')) await page.locator('[data-learner]').first().waitFor();
+          if (path.includes('/instructor/')) {
+            await page.locator('[data-learner]').first().waitFor();
+            // With every exercise shown and scrolled sideways, the table keeps the learners' names in view.
+            await page.locator('.matrix-controls select').selectOption('all');
+            const name = page.locator('tr[data-learner] th.learner').first();
+            const before = (await name.boundingBox())!.x;
+            await page.locator('.scroll:has(table.matrix)').evaluate((box) => box.scrollBy(300, 0));
+            await expect.poll(async () => Math.round((await name.boundingBox())!.x)).toBe(Math.round(before));
+            expect(await page.locator('.scroll:has(table.matrix)').evaluate((box) => box.scrollLeft)).toBeGreaterThan(0);
+          }
           if (path.includes('service=')) await page.locator('section.terminal[data-state="open"][data-cols]').waitFor({ timeout: 15_000 });
           fits.push(await measure(page, path, size.width));
           await page.close();

@@ -130,4 +130,19 @@ describe('lessons with a live lab', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('tells an instructor on a single-learner lab how to start a class, instead of a login that cannot work', async () => {
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    for (const [path, says] of [
+      ['/en/instructor/', 'This lab runs in single-learner mode: it has no classes and no dashboard. To teach a class, start it with maillab serve --mode classroom'],
+      ['/instructor/', '这个实验室运行在单人模式，没有班级和教师控制台。'],
+    ] as const) {
+      await page.goto(url(path));
+      await expect.poll(() => page.locator('main').innerText()).toContain(says);
+      await expect(page.locator('input[type="password"]').count()).resolves.toBe(0);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
