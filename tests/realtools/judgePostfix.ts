@@ -10,6 +10,8 @@ import { runPostfix, type PostfixRun, type Probe } from './postfix.js';
 
 interface Params {
   given?: string;
+  /** The exercise's master.cf services (the relay exercise: AUTH on submission only). */
+  masterCf?: string;
   table?: string[];
   localDomain?: string;
   domains?: string[];
@@ -44,13 +46,16 @@ export async function judgeRelay(p: Params, answer: string, dovecotAuth: string)
   const probes: Probe[] = [
     { ip: '203.0.113.5', from: 'someone@example.net', to: 'someone@gmail.com' },
     { ip: '203.0.113.5', from: `alice@${local}`, to: 'someone@gmail.com' },
-    { ip: '198.51.100.7', login: `alice@${local}`, from: `alice@${local}`, to: 'someone@gmail.com' },
+    // Users log in where master.cf lets them: the submission service, when the exercise has one.
+    { ip: '198.51.100.7', login: `alice@${local}`, from: `alice@${local}`, to: 'someone@gmail.com', ...(p.masterCf ? { service: 'submission' } : {}) },
     { ip: '203.0.113.5', from: 'someone@example.net', to: `bob@${local}` },
   ];
-  const run = await runPostfix({ mainCf: `${p.given ?? ''}\n${answer}`, files: tableFile(p), probes, dovecotAuth });
+  const masterCf = p.masterCf ? `smtp inet n - n - - smtpd\n${p.masterCf}` : undefined;
+  const run = await runPostfix({ mainCf: `${p.given ?? ''}\n${answer}`, masterCf, files: tableFile(p), probes, dovecotAuth });
   const reasons = common(run);
   const [stranger, forger, user, inbound] = run.probes;
   if (!stranger || run.probes.length < probes.length) return [...reasons, `smtpd stopped answering (${run.log.join(' | ') || 'no log'})`];
+  if (p.masterCf && /\b250[- ]AUTH\b/.test(stranger.firstEhlo)) reasons.push(`port 25 offers AUTH to strangers: ${stranger.firstEhlo.split(' | ').find((l) => /AUTH/.test(l))}`);
   if (accepted(stranger.rcpt)) reasons.push(`open relay: smtpd accepts a stranger's mail for gmail.com (${stranger.rcpt})`);
   if (forger && accepted(forger.rcpt)) reasons.push(`open relay: smtpd accepts a stranger with sender ${forger.from} (${forger.rcpt})`);
   if (user && !accepted(user.rcpt)) reasons.push(`an authenticated user may not relay: ${user.rcpt}`);

@@ -102,6 +102,14 @@ describe('postfix-relay: restrictions are run, not pattern-matched', () => {
     const lines = await gradePostfixRelay('smtpd_sasl_auth_enable = no\nsmtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination', { given, localDomain: 'example.com' });
     expect(codes(lines)).toEqual(['error:postfix.sasl-off']);
   });
+
+  it('lets users log in on submission only, as master.cf says, and refuses AUTH in main.cf for port 25 too', async () => {
+    const params = { given: 'virtual_mailbox_domains = example.com', masterCf: 'submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes', localDomain: 'example.com' };
+    const restrictions = 'smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination';
+    expect(codes(await gradePostfixRelay(restrictions, params))).toEqual([]);
+    expect(codes(await gradePostfixRelay(`smtpd_sasl_auth_enable = no\n${restrictions}`, params))).toEqual([]);
+    expect(codes(await gradePostfixRelay(`smtpd_sasl_auth_enable = yes\n${restrictions}`, params))).toEqual(['error:postfix.auth-on-25']);
+  });
 });
 
 describe('parseDovecotConf', () => {

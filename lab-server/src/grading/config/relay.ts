@@ -10,10 +10,13 @@ import type { MainCf } from './mainCf.js';
 import { loadMainCf } from './postfix.js';
 import { decide, describeStep, explain, KNOWN_RESTRICTIONS, ownDestinations, RELAY_GUARDS, RESTRICTION_LISTS, restrictionsOf, TAKES_ARGUMENT, type Client, type Decision } from './restrictions.js';
 import { inCidr } from './accessTable.js';
+import { parseMasterCf, serviceFor, withOverrides } from './masterCf.js';
 
 export interface RelayParams {
-  /** Lines the exercise gives (domains, SASL switched on); the learner's lines come after. */
+  /** Lines the exercise gives (domains, SASL through Dovecot); the learner's lines come after. */
   given?: string;
+  /** The exercise's master.cf: its -o overrides (AUTH on the submission service) apply to that service's clients. */
+  masterCf?: string;
   localDomain: string;
 }
 
@@ -35,7 +38,14 @@ export async function gradePostfixRelay(answer: string, p: RelayParams): Promise
   if (!guarded) {
     lines.push(error('postfix.relay-fatal', text('Neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination (or reject/defer): Postfix refuses to start, "to prevent open relay".', 'smtpd_relay_restrictions 和 smtpd_recipient_restrictions 里都没有 reject_unauth_destination（或 reject/defer）：Postfix 为了"防止开放中继"会拒绝启动。'), text('End smtpd_relay_restrictions with reject_unauth_destination.', '在 smtpd_relay_restrictions 的最后加上 reject_unauth_destination。')));
   }
-  const saslOff = cf.expand('smtpd_sasl_auth_enable').toLowerCase() !== 'yes';
+  // Strangers reach port 25's smtpd; users log in on the submission service, with its -o overrides.
+  const master = p.masterCf ? parseMasterCf(p.masterCf) : undefined;
+  const mx = master ? withOverrides(cf, serviceFor(master, 'smtp', 25)) : cf;
+  const submission = master ? withOverrides(cf, serviceFor(master, 'submission', 587)) : cf;
+  if (master && mx.expand('smtpd_sasl_auth_enable').toLowerCase() === 'yes') {
+    lines.push(error('postfix.auth-on-25', text('smtpd_sasl_auth_enable = yes in main.cf turns AUTH on for every smtpd, port 25 included, where only servers deliver mail and strangers would try passwords; master.cf already turns it on for the submission service.', 'main.cf 里的 smtpd_sasl_auth_enable = yes 会为每个 smtpd 开启 AUTH，包括只该由服务器投递邮件的 25 端口，陌生人会在那里试密码；master.cf 已经为 submission 服务开启了它。'), text('Remove smtpd_sasl_auth_enable from main.cf: "-o smtpd_sasl_auth_enable=yes" under submission in master.cf is where it belongs.', '从 main.cf 中删掉 smtpd_sasl_auth_enable：它应该写在 master.cf 的 submission 下面，即 "-o smtpd_sasl_auth_enable=yes"。')));
+  }
+  const saslOff = submission.expand('smtpd_sasl_auth_enable').toLowerCase() !== 'yes';
   if (saslOff) {
     lines.push(error('postfix.sasl-off', text('smtpd_sasl_auth_enable is not "yes": no client can authenticate, so permit_sasl_authenticated never matches.', 'smtpd_sasl_auth_enable 不是 "yes"：客户端无法认证，permit_sasl_authenticated 永远不会生效。'), text('Set "smtpd_sasl_auth_enable = yes".', '设置 "smtpd_sasl_auth_enable = yes"。')));
   }
@@ -45,7 +55,7 @@ export async function gradePostfixRelay(answer: string, p: RelayParams): Promise
   const forger: Client = { ...stranger, sender: own };
   const user: Client = { ip: '198.51.100.7', sasl: true, sender: own, recipientDomain: 'gmail.com' };
   const inbound: Client = { ...stranger, recipientDomain: p.localDomain.toLowerCase() };
-  const decisions = [stranger, forger, user, inbound].map((c) => decide(cf, c));
+  const decisions = [decide(mx, stranger), decide(mx, forger), decide(submission, user), decide(mx, inbound)];
   const unseen = decisions.find((d) => d.unseen)?.unseen;
   if (unseen) {
     lines.push(
@@ -61,7 +71,7 @@ export async function gradePostfixRelay(answer: string, p: RelayParams): Promise
   const openRelay = toStranger.accepted ? { client: stranger, d: toStranger } : toForger.accepted ? { client: forger, d: toForger } : undefined;
   if (openRelay) {
     const who = openRelay.client === stranger ? text('an unauthenticated stranger at 203.0.113.5', '203.0.113.5 上未认证的陌生人') : text(`an unauthenticated stranger at 203.0.113.5 who claims to be <${own}>`, `203.0.113.5 上自称 <${own}> 的未认证陌生人`);
-    const { why, hint } = whyAccepted(cf, openRelay.client, openRelay.d);
+    const { why, hint } = whyAccepted(mx, openRelay.client, openRelay.d);
     lines.push(error('postfix.open-relay', text(`OPEN RELAY: ${who.en} sending to someone@gmail.com is accepted (${why.en}). Spammers would use your server within hours.`, `开放中继：${who['zh-CN']}发信给 someone@gmail.com 被接受了（${why['zh-CN']}）。几小时内就会被垃圾邮件发送者利用。`), hint));
   } else {
     lines.push(ok('postfix.no-open-relay', `A stranger relaying to gmail.com is refused (${explain(toStranger).en}), also with a forged sender address.`, `陌生人中继到 gmail.com 被拒绝（${explain(toStranger)['zh-CN']}），伪造发件地址也不行。`));
