@@ -93,6 +93,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX, config.mode, {
     failureDelayMs: limits.mailAuthFailureDelayMs,
     failuresPerConnection: limits.mailAuthFailuresPerConnection,
+    deadlineMs: limits.mailLoginDeadlineMs,
   });
   // Classroom logins from mail clients are looked up across every learner's sandbox.
   if (config.mode === 'classroom') await sandboxes.loadAll();

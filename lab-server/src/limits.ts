@@ -16,6 +16,8 @@ export interface LabLimits {
    * SMTP idle timeout. The browser terminals' own connections are not affected.
    */
   mailPreLoginTimeoutMs: number;
+  /** Time from connecting to logging in, however busy the client keeps the connection (slowloris). */
+  mailLoginDeadlineMs: number;
   /** Wrong passwords one SMTP, POP3 or IMAP connection may send before it is closed. */
   mailAuthFailuresPerConnection: number;
   /** How long each wrong password's answer is held back (Dovecot's auth_failure_delay). */
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: LabLimits = {
   mailConnectionsPerAddress: 2000,
   mailConnections: 10_000,
   mailPreLoginTimeoutMs: 60_000,
+  mailLoginDeadlineMs: 180_000,
   mailAuthFailuresPerConnection: 3,
   mailAuthFailureDelayMs: 1000,
 

@@ -1,22 +1,26 @@
 /**
- * Connection caps and timeouts over real sockets. An attacker at 127.0.0.2 opens hundreds of
- * idle connections (2,000 on port 25 and on the web port) and trickles bytes; another learner
- * at 127.0.0.1 keeps working on the same port and must get every reply within 200 ms. The
- * attacker gets the protocol's own refusal past the cap, its idle connections are closed
- * after the pre-login timeout, and a password guesser is slowed and disconnected.
+ * Connection caps and timeouts over real sockets. An attacker at 127.0.0.2 opens 2,000 idle
+ * connections to each mail port and to the web port, then keeps its admitted ones busy with a
+ * command now and then (slowloris); another learner at 127.0.0.1 keeps working on the same
+ * port and is not held up. The attacker gets the protocol's own refusal past the cap, its idle
+ * connections are closed after the pre-login timeout and its busy ones at the login deadline,
+ * a password guesser is slowed and disconnected and its failures summarised in the log, and
+ * the lab's memory and disk come back to where they were.
  */
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../lab-server/src/lab.js';
 import { allClosed, Attacker, closeAll, firstLines, openIdle } from '../helpers/attacks.js';
 import { startBystander, unhurt } from '../helpers/bystander.js';
-import { python } from '../helpers/clients.js';
+import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { collectGarbage } from '../helpers/neighbour.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 const PER_ADDRESS = 20;
 const PRE_LOGIN_MS = 1500;
+const LOGIN_DEADLINE_MS = 3000;
 const ATTACKER = '127.0.0.2';
 const logLines: string[] = [];
 let lab: TestLab;
@@ -28,6 +32,7 @@ beforeAll(async () => {
       mailConnectionsPerAddress: PER_ADDRESS,
       mailConnections: 200,
       mailPreLoginTimeoutMs: PRE_LOGIN_MS,
+      mailLoginDeadlineMs: LOGIN_DEADLINE_MS,
       mailAuthFailureDelayMs: 300,
       httpConnectionsPerAddress: PER_ADDRESS,
       httpConnections: 200,
@@ -49,8 +54,15 @@ const REFUSAL: Record<RunningService['protocol'], RegExp> = {
 };
 
 const REFUSED_PREFIX: Record<RunningService['protocol'], string> = { smtp: '421 ', pop3: '-ERR ', imap: '* BYE ' };
+/** A command every server accepts before login, sent now and then to keep a connection busy. */
+const KEEP_BUSY: Record<RunningService['protocol'], string> = { smtp: 'NOOP\r\n', pop3: 'CAPA\r\n', imap: 'k NOOP\r\n' };
 
-/** A learner on the same port from another address (logged in where the port wants it): one command and its reply, timed. */
+/** Bytes under the data dir, as du counts them. */
+async function diskBytes(): Promise<number> {
+  return Number((await run('du', ['-sb', lab.dataDir])).stdout.split('\t')[0]);
+}
+
+/** A learner on the same port from another address, logged in where the port has logins: one command and its reply, timed. */
 async function learnerOn(service: RunningService) {
   const tls = service.tls === 'implicit';
   let c = await RawClient.open(service.port, tls, '127.0.0.1');
@@ -65,6 +77,11 @@ async function learnerOn(service: RunningService) {
       await c.command('EHLO learner.test', /^250 /m);
     }
     await c.command(`AUTH PLAIN ${Buffer.from('\0alice@example.com\0secret').toString('base64')}`, /^235 /m);
+  }
+  if (service.protocol === 'imap') await c.command('a0 LOGIN alice@example.com secret', /^a0 OK/m);
+  if (service.protocol === 'pop3') {
+    await c.command('USER alice@example.com', /^\+OK/m);
+    await c.command('PASS secret', /^\+OK/m);
   }
   const probe = { smtp: ['NOOP', /^250 /m], pop3: ['CAPA', /^\.\r\n/m], imap: ['a1 NOOP', /^a1 OK/m] } as const;
   const [line, reply] = probe[service.protocol];
@@ -98,37 +115,74 @@ describe('caps on every mail port', () => {
     // The server notices the clients leaving.
     await new Promise((r) => setTimeout(r, 300));
   });
-  it('refuses an address past its cap with the protocol\'s own words, closes idle ones before login, and the learner next door keeps working', async () => {
+  it('refuses an address past its cap with the protocol\'s own words, closes idle and busy ones before login, and the learner next door keeps working', async () => {
     const attacker = Attacker.start();
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const diskBefore = await diskBytes();
+    let heapPeak = 0;
     try {
       for (const service of lab.services) {
         const tls = service.tls === 'implicit';
         const learner = await learnerOn(service);
-        const count = service.id === 'smtp' ? 2000 : tls ? 60 : 300;
+        const count = 2000;
         const { firsts, open } = await attacker.open(service.port, { count, from: ATTACKER, tls });
+        heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
         const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
-        expect(greeted, `${service.id}: ${JSON.stringify(firsts)}`).toBe(PER_ADDRESS);
+        // While the flood goes on, the pre-login timeout frees the admitted ones and later ones
+        // take their place; the strict cap is checked with busy connections below.
+        expect(greeted, `${service.id}: ${JSON.stringify(firsts)}`).toBeGreaterThanOrEqual(PER_ADDRESS);
+        expect(greeted, service.id).toBeLessThan(10 * PER_ADDRESS);
         // Over TLS a refusal costs a handshake, so past a few a second they are just disconnected.
         if (tls) expect(refused, service.id).toBeGreaterThan(0);
-        else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - PER_ADDRESS);
+        else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - greeted);
         // Everything past the cap is closed at once.
         if (!tls) expect((await attacker.waitClosed(3000, REFUSED_PREFIX[service.protocol])).error, service.id).toBeUndefined();
         expect(open, service.id).toBeGreaterThanOrEqual(PER_ADDRESS);
+        const needsLogin = service.protocol !== 'smtp' || service.id.startsWith('submission');
         // Port 25 has no login: its connections stay (capped) for the SMTP idle timeout.
-        if (service.protocol !== 'smtp' || service.id.startsWith('submission')) {
+        if (needsLogin) {
           const closed = await attacker.waitClosed(PRE_LOGIN_MS + 3000);
           expect(closed.error, service.id).toBeUndefined();
           expect(closed.ms!, service.id).toBeLessThan(PRE_LOGIN_MS + 2500);
         }
-        const report = await learner.stop();
         await attacker.closeAll();
+
+        // Slowloris: connections kept busy with a command every 300 ms never time out as idle,
+        // so a login port closes them at its login deadline; port 25 keeps them within the cap.
+        const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls });
+        expect(busy.open, service.id).toBe(PER_ADDRESS);
+        await attacker.write(KEEP_BUSY[service.protocol], 300);
+        // While they are held, the address gets nothing more on this port.
+        const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls });
+        expect(Object.keys(more.firsts).filter((line) => GREETING[service.protocol].test(line)), service.id).toEqual([]);
+        if (!tls) expect(more.firsts[Object.keys(more.firsts).find((line) => REFUSAL[service.protocol].test(line)) ?? '-'], JSON.stringify(more.firsts)).toBe(5);
+        if (needsLogin) {
+          const closed = await attacker.waitClosed(LOGIN_DEADLINE_MS + 3000);
+          expect(closed.error, service.id).toBeUndefined();
+          expect(closed.ms!, service.id).toBeLessThan(LOGIN_DEADLINE_MS + 1500);
+        } else {
+          await new Promise((r) => setTimeout(r, LOGIN_DEADLINE_MS));
+          // Still held past the login ports' deadline: still no room for more.
+          const later = await attacker.open(service.port, { count: 1, from: ATTACKER });
+          expect(Object.keys(later.firsts).every((line) => REFUSAL.smtp.test(line)), JSON.stringify(later.firsts)).toBe(true);
+        }
+        await attacker.closeAll();
+        const report = await learner.stop();
         expect(unhurt(report), service.id).toEqual([]);
       }
     } finally {
       attacker.stop();
     }
-  }, 90_000);
+    // Everything the attack took is given back; it wrote next to nothing to disk.
+    await new Promise((r) => setTimeout(r, 300));
+    collectGarbage();
+    const heapAfter = process.memoryUsage().heapUsed;
+    expect(heapPeak - heapBefore, 'heap while 20 connections per port are held').toBeLessThan(64 * 1024 * 1024);
+    expect(heapAfter - heapBefore, 'heap after the attack').toBeLessThan(8 * 1024 * 1024);
+    expect((await diskBytes()) - diskBefore).toBeLessThan(256 * 1024);
+  }, 150_000);
 
   it('says goodbye to an idle client that never logs in', async () => {
     const imap = await RawClient.open(lab.port('imap'), false, ATTACKER);
@@ -142,16 +196,60 @@ describe('caps on every mail port', () => {
     expect(await submission.until(/^421 .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/^421 4\.4\.2 Timeout/m);
   });
 
+  it('says goodbye at the login deadline to a client that keeps busy but never logs in', async () => {
+    const busy = async (port: number, greeting: RegExp, line: string, goodbye: RegExp): Promise<{ text: string; ms: number }> => {
+      const c = await RawClient.open(port, false, ATTACKER);
+      const started = Date.now();
+      await c.until(greeting);
+      const tick = setInterval(() => c.closed || c.send(line), 300);
+      try {
+        const text = await c.until(goodbye, LOGIN_DEADLINE_MS + 2000);
+        return { text, ms: Date.now() - started };
+      } finally {
+        clearInterval(tick);
+        c.close();
+      }
+    };
+    const said = await Promise.all([
+      busy(lab.port('imap'), /^\* OK/m, 'k NOOP\r\n', /^\* BYE .*\r\n/m),
+      busy(lab.port('pop3'), /^\+OK/m, 'CAPA\r\n', /^-ERR .*\r\n/m),
+      busy(lab.port('submission'), /^220 /m, 'NOOP\r\n', /^421 .*\r\n/m),
+    ]);
+    for (const { text, ms } of said) {
+      expect(text).toMatch(/No login within 3 seconds of connecting/);
+      // Busy past the idle timeout, closed at the deadline.
+      expect(ms).toBeGreaterThanOrEqual(LOGIN_DEADLINE_MS - 100);
+    }
+    expect(said[2]!.text).toMatch(/^421 4\.4\.2 No login within/m);
+  });
+
 });
 
 describe('password guessing on the mail ports', () => {
-  it('answers AUTH PLAIN failures on 587 slowly and drops the connection after three, logging them once', async () => {
+  it('answers AUTH PLAIN failures on 587 slowly and drops the connection after three, logging them once, while a learner works on the same port', async () => {
+    const learner = await learnerOn(lab.services.find((s) => s.id === 'submission')!);
     const r = await python(
       `
 import smtplib, ssl, time, json
+def connect():
+    s = smtplib.SMTP('127.0.0.1', P['port'], source_address=('127.0.0.2', 0))
+    s.starttls(context=ssl._create_unverified_context()); s.ehlo()
+    return s
+# The loop of the report, reconnecting whenever it is thrown out: five connections.
+again = []
+for n in range(5):
+    s = connect()
+    for i in range(10):
+        try:
+            s.user, s.password = 'alice@example.com', 'again%d.%d' % (n, i)
+            s.auth('PLAIN', s.auth_plain)
+            again.append('in')
+        except smtplib.SMTPAuthenticationError as e:
+            again.append(e.smtp_code)
+        except smtplib.SMTPServerDisconnected:
+            again.append('disconnected'); break
 out = []
-s = smtplib.SMTP('127.0.0.1', P['port'], source_address=('127.0.0.2', 0))
-s.starttls(context=ssl._create_unverified_context()); s.ehlo()
+s = connect()
 started = time.time()
 for i in range(10):
     try:
@@ -165,17 +263,22 @@ for i in range(10):
         out.append('disconnected'); break
     except smtplib.SMTPResponseException as e:
         out.append('%d %s' % (e.smtp_code, e.smtp_error.decode())); break
-print(json.dumps({'tries': out, 'seconds': time.time() - started}))
+print(json.dumps({'tries': out, 'seconds': time.time() - started, 'again': again}))
 `,
       { port: lab.port('submission') },
     );
-    const result = JSON.parse(r.stdout) as { tries: Array<number | string>; seconds: number };
+    const report = await learner.stop();
+    const result = JSON.parse(r.stdout) as { tries: Array<number | string>; seconds: number; again: Array<number | string> };
     expect(result.tries.slice(0, 2)).toEqual([535, 535]);
     expect(String(result.tries[2])).toMatch(/^421 4\.7\.0 Too many failed logins/);
     expect(result.tries).toHaveLength(3);
     expect(result.seconds).toBeGreaterThanOrEqual(0.85);
+    // Each connection: two 535s, then 421 and out; never a success.
+    expect(result.again).toEqual(Array(5).fill([535, 535, 421, 'disconnected']).flat());
+    // Eighteen wrong passwords, one log line (the rest are summarised a minute later).
     expect(logLines.filter((l) => l.includes('authentication failed') && l.includes('127.0.0.2'))).toHaveLength(1);
-  });
+    expect(unhurt(report)).toEqual([]);
+  }, 30_000);
 
   it('closes IMAP and POP3 connections after three wrong passwords too', async () => {
     const r = await python(

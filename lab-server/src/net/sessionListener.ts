@@ -70,10 +70,17 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         return;
       }
       guard.of(socket.remoteAddress, socket.remotePort)?.started(scope.viaBridge);
-      // A client from outside must log in soon; the browser terminals keep the idle timeout.
-      if (!scope.viaBridge) socket.setTimeout(o.preLoginTimeoutMs);
+      // A client from outside must log in soon, however busy it keeps the connection; the
+      // browser terminals keep the idle timeout.
+      let deadline: NodeJS.Timeout | undefined;
+      if (!scope.viaBridge) {
+        socket.setTimeout(o.preLoginTimeoutMs);
+        const { deadlineMs } = o.access.loginPolicy;
+        deadline = setTimeout(() => void session?.abort(`No login within ${Math.round(deadlineMs / 1000)} seconds of connecting. Reconnect and log in`), deadlineMs);
+      }
       const onLogin = (): void => {
         loggedIn = true;
+        clearTimeout(deadline);
         socket.setTimeout(o.idleTimeoutMs);
       };
       const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context));
@@ -91,6 +98,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         o.log(o.name, `session error: ${(err as Error).stack ?? String(err)}`);
         await channel.write(o.lines.internalError).catch(() => undefined);
       } finally {
+        clearTimeout(deadline);
         sessions.delete(current);
         scope.events.off('reset', onReset);
         scope.events.off('deleted', onReset);

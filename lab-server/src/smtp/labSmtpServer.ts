@@ -24,6 +24,8 @@ interface ConnectionInternals {
   _socket: Socket;
   _armTimeout(socket?: Socket): void;
   _onTimeout(): void;
+  send(code: number, text: string): void;
+  close(): void;
 }
 
 export class LabSmtpServer extends SMTPServer {
@@ -34,6 +36,7 @@ export class LabSmtpServer extends SMTPServer {
   /** Called with every new connection (faults wrap DATA and STARTTLS). */
   onNewConnection?: (connection: unknown) => void;
   private readonly idleTimeouts = new Map<string, number>();
+  private readonly loginDeadlines = new Map<string, NodeJS.Timeout>();
   private readonly byId = new Map<string, ConnectionInternals>();
 
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
@@ -81,14 +84,32 @@ export class LabSmtpServer extends SMTPServer {
       inner._socket.once('close', () => {
         this.byId.delete(inner.id);
         this.idleTimeouts.delete(inner.id);
+        clearTimeout(this.loginDeadlines.get(inner.id));
+        this.loginDeadlines.delete(inner.id);
       });
     }
   }
 
-  /** Sets one session's idle timeout (undefined: the listener's usual one) and restarts it. */
-  setIdleTimeout(sessionId: string, ms: number | undefined): void {
-    if (ms === undefined) this.idleTimeouts.delete(sessionId);
-    else this.idleTimeouts.set(sessionId, ms);
+  /**
+   * A client from outside on a submission port: a short idle timeout until it logs in, and a
+   * deadline for the login however busy it keeps the connection (bytes trickled now and then).
+   */
+  awaitLogin(sessionId: string, idleMs: number, deadlineMs: number): void {
+    this.idleTimeouts.set(sessionId, idleMs);
+    this.byId.get(sessionId)?._armTimeout();
+    const deadline = setTimeout(() => {
+      const connection = this.byId.get(sessionId);
+      connection?.send(421, `4.4.2 No login within ${Math.round(deadlineMs / 1000)} seconds of connecting, closing the connection. Reconnect and log in`);
+      connection?.close();
+    }, deadlineMs);
+    this.loginDeadlines.set(sessionId, deadline);
+  }
+
+  /** The session logged in: the listener's usual idle timeout again, no deadline. */
+  loggedIn(sessionId: string): void {
+    clearTimeout(this.loginDeadlines.get(sessionId));
+    this.loginDeadlines.delete(sessionId);
+    this.idleTimeouts.delete(sessionId);
     this.byId.get(sessionId)?._armTimeout();
   }
 

@@ -111,7 +111,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           scopes.set(session, scope);
           guard.of(session.remoteAddress, session.remotePort)?.started(scope.viaBridge);
           // A mail client from outside must log in soon; a learner's terminal keeps the long timeout.
-          if (requireAuth && !scope.viaBridge) server.setIdleTimeout(session.id, deps.preLoginTimeoutMs);
+          if (requireAuth && !scope.viaBridge) server.awaitLogin(session.id, deps.preLoginTimeoutMs, deps.access.loginPolicy.deadlineMs);
           if (role !== 'mx') return callback();
           const mta = await deps.world.mta(scope.sandbox, identity.domain);
           const peer = await findPeer(session, scope);
@@ -163,7 +163,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           );
           return callback(err);
         }
-        server.setIdleTimeout(session.id, undefined);
+        server.loggedIn(session.id);
         saslMethods.set(session, auth.method);
         callback(null, { user: user.address });
       });

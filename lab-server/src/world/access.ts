@@ -30,6 +30,12 @@ export interface ConnectionScope {
 export interface LoginPolicy {
   failureDelayMs: number;
   failuresPerConnection: number;
+  /**
+   * Time a client from outside the lab has from connecting to logging in, however busy it
+   * keeps the connection (Dovecot: "no auth attempts in 180 secs"), so bytes trickled now and
+   * then cannot hold a connection open for ever.
+   */
+  deadlineMs: number;
 }
 
 /**
@@ -70,7 +76,7 @@ export class SandboxAccess {
     /** The sandbox that connections from outside the lab reach before they log in. */
     readonly externalSandboxId: string,
     readonly mode: LabMode = 'single',
-    readonly loginPolicy: LoginPolicy = { failureDelayMs: 1000, failuresPerConnection: 3 },
+    readonly loginPolicy: LoginPolicy = { failureDelayMs: 1000, failuresPerConnection: 3, deadlineMs: 180_000 },
   ) {}
 
   /**
