@@ -114,15 +114,17 @@ export interface Proxy {
 }
 
 /** Caddy on a free port, sharing requests out round robin over `upstreams` (no stickiness). */
-export async function startCaddy(upstreams: string[]): Promise<Proxy> {
-  const dir = await mkdtemp(join(tmpdir(), 'maillab-caddy-'));
-  const port = await freePort();
+export function startCaddy(upstreams: string[]): Promise<Proxy> {
   const hosts = upstreams.map((u) => new URL(u).host).join(' ');
   // A node that does not answer is skipped for a while (passive health checks), as in deploy/Caddyfile.
-  await writeFile(
-    join(dir, 'Caddyfile'),
-    `{\n\tadmin off\n\tauto_https off\n}\n:${port} {\n\tbind 127.0.0.1\n\treverse_proxy ${hosts} {\n\t\tlb_policy round_robin\n\t\tlb_try_duration 3s\n\t\tfail_duration 10s\n\t}\n}\n`,
-  );
+  return runCaddy((port) => `:${port} {\n\tbind 127.0.0.1\n\treverse_proxy ${hosts} {\n\t\tlb_policy round_robin\n\t\tlb_try_duration 3s\n\t\tfail_duration 10s\n\t}\n}\n`);
+}
+
+/** Debian's Caddy serving `site(port)` (plain HTTP, no admin endpoint) on a free loopback port. */
+export async function runCaddy(site: (port: number) => string): Promise<Proxy> {
+  const dir = await mkdtemp(join(tmpdir(), 'maillab-caddy-'));
+  const port = await freePort();
+  await writeFile(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n}\n${site(port)}`);
   let output = '';
   const child = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
     env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
