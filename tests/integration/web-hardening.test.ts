@@ -22,6 +22,66 @@ async function curlHead(url: string): Promise<Record<string, string>> {
   return headers;
 }
 
+/** Every table's row count, read with Python's sqlite3. */
+async function tableRows(dataDir: string): Promise<Record<string, number>> {
+  const r = await python(
+    "import sqlite3\ndb = sqlite3.connect(P['db'])\nnames = [n for (n,) in db.execute(\"SELECT name FROM sqlite_master WHERE type = 'table'\")]\nprint(json.dumps({n: db.execute('SELECT COUNT(*) FROM \"%s\"' % n).fetchone()[0] for n in names}))",
+    { db: `${dataDir}/maillab.sqlite` },
+  );
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
+
+/**
+ * Every file under the data dir with its size (find's view), but the database and its journal,
+ * and the demo MTAs' logs, where /readyz's probes are logged (rotated at 1 MB).
+ */
+async function dataFiles(dataDir: string): Promise<string[]> {
+  const r = await run('find', [dataDir, '-type', 'f', '-printf', '%P %s\n']);
+  return r.stdout.split('\n').filter((f) => f && !f.startsWith('maillab.sqlite') && !/^sandboxes\/default\/log\//.test(f)).sort();
+}
+
+const nameOf = (line: string): string => line.slice(0, line.lastIndexOf(' '));
+const totalBytes = (lines: string[]): number => lines.reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+
+/** Each GET route of the web API (with plausible parameters) and a few pages. */
+const EVERY_GET = [
+  '/', '/lab/', '/en/exercises/', '/api/health', '/healthz', '/readyz', '/api/me', '/api/services', '/api/maildir',
+  '/api/exercises', '/api/exercises/dns-mx', '/api/exercises/dns-mx/solution', '/api/progress',
+  '/api/zones', '/api/zones/example.com', '/api/dig?name=example.com&type=MX', '/api/world', '/api/queue', '/api/logs?lines=5',
+  '/api/auth-reports', '/api/auth-reports/ABC123', '/api/faults',
+  '/api/inspect?user=alice@example.com&folder=INBOX&uid=1', '/api/inspect/raw?user=alice@example.com&folder=INBOX&uid=1',
+  '/api/instructor/me', '/api/instructor/audit', '/api/classes', '/api/classes/1', '/api/classes/1/progress', '/api/classes/1/progress.csv',
+  '/api/classes/1/learners/1', '/api/classes/1/learners/1/transcripts',
+];
+
+/**
+ * GETs and HEADs of every route without a cookie, with curl: no row anywhere, no cookie, and
+ * once the first reads have built the Maildir indexes, not a byte more on disk.
+ */
+async function expectReadsCreateNothing(lab: TestLab): Promise<void> {
+  const base = `http://127.0.0.1:${lab.httpPort}`;
+  const rows = await tableRows(lab.dataDir);
+  let files: string[] = [];
+  for (const round of [1, 2]) {
+    for (const method of ['GET', 'HEAD']) {
+      const urls = EVERY_GET.flatMap((p) => ['-o', '/dev/null', `${base}${p}`, '-o', '/dev/null', `${base}${p}`]);
+      const r = await run('curl', ['-s', ...(method === 'HEAD' ? ['-I'] : []), '-w', '%{http_code} %header{set-cookie}\\n', ...urls], undefined, 60_000);
+      const answers = r.stdout.trim().split('\n');
+      expect(answers, method).toHaveLength(2 * EVERY_GET.length);
+      // Nobody is handed a cookie for reading, and nothing failed on the server.
+      expect(answers.filter((a) => !/^[2-4]\d\d ?$/.test(a)), method).toEqual([]);
+    }
+    expect(await tableRows(lab.dataDir)).toEqual(rows);
+    const now = await dataFiles(lab.dataDir);
+    if (round === 2) {
+      // The same files; sizes may move as a Maildir index folds its change log in, but not grow.
+      expect(now.map(nameOf)).toEqual(files.map(nameOf));
+      expect(totalBytes(now) - totalBytes(files)).toBeLessThan(4096);
+    }
+    files = now;
+  }
+}
+
 /** The learners table's row count, read with Python's sqlite3. */
 async function learnerRows(dataDir: string): Promise<number> {
   const r = await python("import sqlite3\nprint(sqlite3.connect(P['db']).execute('SELECT COUNT(*) FROM learners').fetchone()[0])", { db: `${dataDir}/maillab.sqlite` });
@@ -126,6 +186,10 @@ describe('cookies and CSRF behind https', () => {
     expect(old.learner).toBeNull();
   });
 
+  it('creates nothing for GETs and HEADs of every route without a cookie (classroom mode)', async () => {
+    await expectReadsCreateNothing(lab);
+  });
+
   it('refuses writes whose Origin differs in scheme, host or port, and terminals too', async () => {
     for (const origin of ['http://lab.school.example', 'https://lab.school.example:8443', 'https://evil.example', 'null']) {
       const r = await post('/api/login', { code: 'ABCD-2345', displayName: 'x', password: 'whatever 1' }, { origin });
@@ -160,6 +224,21 @@ describe('without a public URL', () => {
     expect(await attempt(`https://${host}`, 'https')).toBe(200);
     expect(await attempt(`http://${host}`, 'https')).toBe(403);
   });
+
+  it('creates nothing for GETs and HEADs of every route without a cookie (single mode)', async () => {
+    await expectReadsCreateNothing(lab);
+  });
+
+  it('probes the listeners once for a flood of /readyz, however many ask at once', async () => {
+    const log = `${lab.dataDir}/sandboxes/default/log/mail.example.com.log`;
+    const probes = async () => (await run('grep', ['-c', 'connect from', log])).stdout.trim();
+    const before = Number(await probes());
+    const r = await run('curl', ['-s', '--parallel', '--parallel-max', '100', '-o', '/dev/null', '-w', '%{http_code}\\n', `http://127.0.0.1:${lab.httpPort}/readyz?n=[1-300]`], undefined, 60_000);
+    expect(r.stdout.trim().split('\n').filter((c) => c === '200')).toHaveLength(300);
+    const probed = Number(await probes()) - before;
+    expect(probed).toBeGreaterThan(0);
+    expect(probed).toBeLessThan(60);
+  }, 60_000);
 
   it('creates no learner for 3,000 GETs without a cookie, while another learner works', async () => {
     const before = await learnerRows(lab.dataDir);

@@ -41,11 +41,18 @@ function bearerMatches(req: IncomingMessage, token: string | undefined): boolean
 }
 
 export function operationsRoutes(deps: OperationsDeps): Record<string, Route> {
+  // Requests that come while a probe runs share its answer: a flood of /readyz from anyone
+  // is one probe at a time, not a flood of connections to the mail ports.
+  let probing: ReturnType<typeof checkReadiness> | undefined;
+  const readiness = (): ReturnType<typeof checkReadiness> =>
+    (probing ??= checkReadiness(deps.readiness).finally(() => {
+      probing = undefined;
+    }));
   return {
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) }),
 
     'GET /readyz': async (_req, res) => {
-      const { ready, checks } = await checkReadiness(deps.readiness);
+      const { ready, checks } = await readiness();
       const failing = checks.filter((c) => !c.ok);
       const warnings = checks.filter((c) => c.ok && c.warning);
       sendJson(res, ready ? 200 : 503, {
