@@ -1,7 +1,8 @@
 /**
  * smtp-server tuned for people typing by hand: replies a learner can act on, no disconnect
  * after unknown commands, an idle timeout per connection (short before login for clients from
- * outside), every command and refusal counted, and hooks the armed faults need.
+ * outside, with a deadline for the login itself), every command and refusal counted, and hooks
+ * the armed faults need.
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
