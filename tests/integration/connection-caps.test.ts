@@ -127,7 +127,7 @@ describe('caps on every mail port', () => {
         const tls = service.tls === 'implicit';
         const learner = await learnerOn(service);
         const count = 2000;
-        const { firsts, open } = await attacker.open(service.port, { count, from: ATTACKER, tls });
+        const { firsts } = await attacker.open(service.port, { count, from: ATTACKER, tls });
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
         const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
@@ -140,7 +140,6 @@ describe('caps on every mail port', () => {
         else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - greeted);
         // Everything past the cap is closed at once.
         if (!tls) expect((await attacker.waitClosed(3000, REFUSED_PREFIX[service.protocol])).error, service.id).toBeUndefined();
-        expect(open, service.id).toBeGreaterThanOrEqual(PER_ADDRESS);
         const needsLogin = service.protocol !== 'smtp' || service.id.startsWith('submission');
         // Port 25 has no login: its connections stay (capped) for the SMTP idle timeout.
         if (needsLogin) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { startLabProcess } from '../helpers/labProcess.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 let lab: TestLab;
@@ -68,6 +69,46 @@ describe('file modes', () => {
     base = `http://127.0.0.1:${lab.httpPort}`;
     await expectPrivate(lab.dataDir, sandboxId);
   });
+});
+
+describe('a lab started as its users start it', () => {
+  it('writes nothing that another local user may read: mail, queue, logs, transcripts, indexes, database, keys', async () => {
+    const proc = await startLabProcess();
+    try {
+      // Mail in through port 25 and out through 587, a terminal session, a graded attempt.
+      const r = await python(
+        `
+import smtplib, ssl
+s = smtplib.SMTP('127.0.0.1', P['mx'])
+s.sendmail('someone@otherdomain.com', ['alice@example.com'], 'Subject: private\\r\\n\\r\\nfor alice only\\r\\n')
+s.quit()
+s = smtplib.SMTP('127.0.0.1', P['submission'])
+s.starttls(context=ssl._create_unverified_context()); s.login('alice@example.com', 'secret')
+s.sendmail('alice@example.com', ['carol@otherdomain.com'], 'Subject: out\\r\\n\\r\\nrelayed\\r\\n')
+s.quit()
+`,
+        { mx: proc.ports.smtp, submission: proc.ports.submission },
+      );
+      expect(r.stderr).toBe('');
+      const t = await TerminalClient.open(proc.httpPort, 'imap');
+      await t.expect(/^\* OK/m);
+      await t.send('a1 LOGIN alice@example.com secret', /^a1 OK/m);
+      await t.send('a2 SELECT INBOX', /^a2 OK/m);
+      t.close();
+      const attempt = await fetch(`http://127.0.0.1:${proc.httpPort}/api/exercises/ports/attempts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: {} }) });
+      expect(attempt.status).toBe(200);
+      // Let the relay to carol and the transcript reach the disk.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const everything = await run('find', [proc.dataDir, '-printf', '%m %y %P\n']);
+      const entries = everything.stdout.trim().split('\n');
+      expect(entries.length).toBeGreaterThan(40);
+      expect(entries.some((e) => /^\d+ f sandboxes\/default\/vhosts\/example\.com\/alice\/(new|cur)\//.test(e))).toBe(true);
+      // Nothing with a group or other bit, files or folders.
+      expect(entries.filter((e) => !/^[0-7]00 /.test(e))).toEqual([]);
+    } finally {
+      await proc.stop();
+    }
+  }, 60_000);
 });
 
 describe('what a learner sees', () => {
