@@ -6,8 +6,6 @@
 
 /** Scripted groups that fail or are not run yet: group name -> why. */
 export const KNOWN_GROUP_FAILURES: Record<string, string> = {
-  'esearch-condstore': 'needs CONDSTORE (issue 15, storage half)',
-  'notify': 'NOTIFY is here; the group also requires QRESYNC (issue 15, storage half)',
 };
 
 /** Kinds of stress-run errors, matched against the text after "Error: user[n]: ". */

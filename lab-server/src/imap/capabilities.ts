@@ -14,6 +14,8 @@ export const CAPABILITIES = [
   'IMAP4rev2',
   // Events as they happen: RFC 5465.
   'NOTIFY',
+  // Modification sequences and quick resynchronisation: RFC 7162.
+  'CONDSTORE', 'QRESYNC',
   // Limits on what a user may store: RFC 9208.
   'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE',
 ];

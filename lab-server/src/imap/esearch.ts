@@ -80,7 +80,7 @@ export function partialOf<T>(result: readonly T[], [low, high]: [number, number]
  * The ESEARCH response for a result (message numbers or UIDs, in result order), or undefined
  * when only SAVE was asked for, which answers nothing.
  */
-export function esearchResponse(tag: string, uid: boolean, options: ReturnOptions, ids: readonly number[]): string | undefined {
+export function esearchResponse(tag: string, uid: boolean, options: ReturnOptions, ids: readonly number[], modseq?: number): string | undefined {
   const { min, max, all, count, partial } = options;
   if (!min && !max && !all && !count && !partial && !options.update) return undefined;
   let line = `ESEARCH (TAG ${stringBytes(tag).toString('latin1')})${uid ? ' UID' : ''}`;
@@ -92,7 +92,19 @@ export function esearchResponse(tag: string, uid: boolean, options: ReturnOption
     line += ` PARTIAL (${partial[0]}:${partial[1]} ${part.length > 0 ? compactSet(part) : 'NIL'})`;
   }
   if (count) line += ` COUNT ${ids.length}`;
+  // With a MODSEQ search key: the highest modseq of the messages returned (RFC 7162 §3.1.10).
+  if (modseq && ids.length > 0) line += ` MODSEQ ${modseq}`;
   return line;
+}
+
+/** The part of a result the ESEARCH answer names: all of it, or just its MIN, MAX and PARTIAL. */
+export function returned<T>(options: ReturnOptions, result: readonly T[]): T[] {
+  if (options.all || options.count || options.update) return [...result];
+  const out: T[] = [];
+  if (options.min && result.length > 0) out.push(result[0]!);
+  if (options.max && result.length > 0) out.push(result[result.length - 1]!);
+  if (options.partial) out.push(...partialOf(result, options.partial));
+  return out;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * What STATUS reports about a mailbox (RFC 3501 §6.3.10, SIZE of RFC 8438, DELETED of RFC 9051),
+ * What STATUS reports about a mailbox (RFC 3501 §6.3.10, SIZE of RFC 8438, DELETED of RFC 9051,
+ * HIGHESTMODSEQ of RFC 7162),
  * shared by STATUS, LIST ... RETURN (STATUS ...) (RFC 5819) and NOTIFY's status events.
  */
 import type { MaildirFolder } from '../maildir/folder.js';
@@ -7,7 +8,7 @@ import { hasFlag } from './flags.js';
 import type { Token } from './parser.js';
 import { ArgumentError } from './schema.js';
 
-export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE'] as const;
+export const STATUS_ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'HIGHESTMODSEQ'] as const;
 export type StatusItem = (typeof STATUS_ITEMS)[number];
 
 /** Reads "(MESSAGES UNSEEN)"; each item once, in the order given. */
@@ -41,6 +42,8 @@ export async function statusValues(folder: MaildirFolder, items: readonly Status
         return messages.filter((m) => hasFlag(m.flags, '\\Deleted')).length;
       case 'SIZE':
         return messages.reduce((sum, m) => sum + m.wireSize, 0);
+      case 'HIGHESTMODSEQ':
+        return folder.highestModseq;
     }
   };
   return items.map((item) => `${item} ${value(item)}`).join(' ');

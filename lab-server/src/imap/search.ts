@@ -9,6 +9,7 @@ import { dayOf, exampleDate, parseSearchDate } from './dates.js';
 import { hasFlag } from './flags.js';
 import type { ContentAnswer, ContentQuery } from './mime/jobs.js';
 import type { Token } from './parser.js';
+import { modseqArg } from './condstore.js';
 import { ArgumentError, describe } from './schema.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
 
@@ -32,7 +33,9 @@ export type SearchKey =
   | { op: 'seq'; set: SequenceSet }
   | { op: 'uid'; set: SequenceSet }
   /** "$": the messages of the saved search result (RFC 5182). */
-  | { op: 'saved' };
+  | { op: 'saved' }
+  /** MODSEQ n (RFC 7162 §3.1.5): changed at or after modseq n. */
+  | { op: 'modseq'; modseq: number };
 
 const FLAG_KEYS: Record<string, [FlagName, boolean]> = {
   ANSWERED: ['\\Answered', true],
@@ -98,6 +101,13 @@ function parseKey(r: Reader, depth: number): SearchKey {
     return { op: 'date', sent: date[0], cmp: date[1], day };
   }
   switch (name) {
+    case 'MODSEQ': {
+      // MODSEQ ["/flags/\\Seen" all|priv|shared] <modseq>: per-flag modseqs are not kept, so
+      // the entry names the message's own modseq, as Dovecot takes it.
+      const entryType = r.tokens[r.i + 1];
+      if (r.tokens[r.i]?.type === 'string' && entryType?.type === 'atom' && /^(all|priv|shared)$/i.test(entryType.value)) r.i += 2;
+      return { op: 'modseq', modseq: modseqArg(r.tokens[r.i++], 'MODSEQ') };
+    }
     case 'ALL':
       return { op: 'all' };
     case 'NEW':
@@ -153,6 +163,22 @@ function setOf(text: string): SequenceSet {
   } catch (err) {
     if (err instanceof InvalidSequenceSet) throw new ArgumentError(`Invalid message set "${text.slice(0, 30)}": ${err.message}`);
     throw err;
+  }
+}
+
+/** True if the keys ask about modseqs: the answer then carries the highest one (RFC 7162 §3.1.5). */
+export function usesModseq(key: SearchKey): boolean {
+  switch (key.op) {
+    case 'modseq':
+      return true;
+    case 'and':
+      return key.keys.some(usesModseq);
+    case 'or':
+      return usesModseq(key.a) || usesModseq(key.b);
+    case 'not':
+      return usesModseq(key.key);
+    default:
+      return false;
   }
 }
 
@@ -227,6 +253,8 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
       return key.set.has(m.seq, m.lastSeq);
     case 'uid':
       return (key.set.isSaved ? m.saved : key.set).has(m.info.uid, m.lastUid);
+    case 'modseq':
+      return m.info.modseq >= key.modseq;
     case 'saved':
       return m.saved.has(m.info.uid, m.lastUid);
   }

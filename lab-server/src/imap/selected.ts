@@ -10,7 +10,7 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../maildir/folder.js';
 import { imapFlags, SYSTEM_FLAGS } from './flags.js';
-import { SequenceSet } from './sequenceSet.js';
+import { compactSet, SequenceSet } from './sequenceSet.js';
 
 export interface SelectedMessage {
   seq: number;
@@ -37,6 +37,10 @@ export class SelectedMailbox {
   private waiter: (() => void) | undefined;
   /** False in an IMAP4rev2 session, which has no \Recent flag and no RECENT response (RFC 9051). */
   reportsRecent = true;
+  /** CONDSTORE is on (RFC 7162): flag changes are reported with their MODSEQ. */
+  reportsModseq = false;
+  /** QRESYNC is on (RFC 7162): expunges are reported as VANISHED with UIDs, not EXPUNGE. */
+  reportsVanished = false;
   /** UIDs a SEARCH RETURN (SAVE) kept, which "$" names (RFC 5182); empty after SELECT. */
   savedResult = SequenceSet.of([]);
   private readonly onChange = (_change: FolderChange): void => {
@@ -203,7 +207,7 @@ export class SelectedMailbox {
     if (allowExpunge) {
       const kept: number[] = [];
       const keptFlags: string[] = [];
-      let removed = 0;
+      const vanished: number[] = [];
       this.uids.forEach((uid, i) => {
         if (this.folder.get(uid)) {
           kept.push(uid);
@@ -211,10 +215,11 @@ export class SelectedMailbox {
           return;
         }
         // Each EXPUNGE renumbers the messages after it, so later numbers shift down.
-        lines.push(`${i + 1 - removed} EXPUNGE`);
-        removed++;
+        if (!this.reportsVanished) lines.push(`${i + 1 - vanished.length} EXPUNGE`);
+        vanished.push(uid);
       });
-      if (removed > 0) {
+      if (vanished.length > 0) {
+        if (this.reportsVanished) lines.push(`VANISHED ${compactSet(vanished)}`);
         this.uids = kept;
         this.reported = keptFlags;
       }
@@ -234,7 +239,7 @@ export class SelectedMailbox {
       const info = this.folder.get(uid);
       if (!info || this.reported[i] === info.flags) return;
       this.reported[i] = info.flags;
-      lines.push(`${i + 1} FETCH (UID ${uid} FLAGS (${this.flagsOf(info).join(' ')}))`);
+      lines.push(`${i + 1} FETCH (UID ${uid} FLAGS (${this.flagsOf(info).join(' ')})${this.reportsModseq ? ` MODSEQ (${info.modseq})` : ''})`);
     });
     return lines;
   }

@@ -26,6 +26,7 @@ import { bad, no, ResponseWriter, type Completion } from './response.js';
 import { CAPABILITIES } from './capabilities.js';
 import { ArgumentError, validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
+import { condstoreOn, qresyncOn } from './condstore.js';
 
 export interface ImapOptions {
   access: SandboxAccess;
@@ -301,6 +302,8 @@ export class ImapSession implements SessionApi {
     }
     const selected = await SelectedMailbox.open(name, folder, readOnly);
     selected.reportsRecent = !this.imap4rev2;
+    selected.reportsModseq = condstoreOn(this);
+    selected.reportsVanished = qresyncOn(this);
     this.selected = selected;
     this.state = 'selected';
     return selected;

@@ -2,11 +2,13 @@
  * FETCH (RFC 3501 §6.4.5): message data by sequence number (or UID with UID FETCH). Body
  * sections come from the message's MIME view, computed once and cached; BINARY sections (RFC
  * 3516) are parts with their transfer encoding undone. A fetch that is not .PEEK sets \Seen
- * first and reports the new FLAGS in the same response.
+ * first and reports the new FLAGS in the same response. MODSEQ and the modifiers (CHANGEDSINCE n
+ * [VANISHED]) are CONDSTORE and QRESYNC (RFC 7162, condstore.ts).
  */
 import type { MessageInfo } from '../../maildir/folder.js';
 import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
+import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type FetchModifiers } from '../condstore.js';
 import { formatInternalDate } from '../dates.js';
 import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
@@ -18,7 +20,7 @@ import { bad, no, ok, type Completion } from '../response.js';
 import { ArgumentError, describe, rest, sequenceSet } from '../schema.js';
 import type { SequenceSet } from '../sequenceSet.js';
 
-type SimpleItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
+type SimpleItem = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ';
 
 export type FetchItem =
   | { kind: SimpleItem }
@@ -27,13 +29,13 @@ export type FetchItem =
   | { kind: 'binary'; path: number[]; peek: boolean; partial?: PartialRange; responseName: string }
   | { kind: 'binarySize'; path: number[]; responseName: string };
 
-const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY']);
+const SIMPLE = new Set<string>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'MODSEQ']);
 const MACROS: Record<string, SimpleItem[]> = {
   ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
   FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
-const ITEM_HELP = 'Items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY[...], BODY.PEEK[...], BINARY[...], BINARY.PEEK[...], BINARY.SIZE[...], RFC822, RFC822.HEADER, RFC822.TEXT, or ALL, FAST, FULL';
+const ITEM_HELP = 'Items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, MODSEQ, BODY[...], BODY.PEEK[...], BINARY[...], BINARY.PEEK[...], BINARY.SIZE[...], RFC822, RFC822.HEADER, RFC822.TEXT, or ALL, FAST, FULL';
 const MAX_OFFSET = 0xffffffff;
 
 /** Reads FETCH's data items: one item, a macro, or a parenthesised list of items. */
@@ -113,13 +115,27 @@ interface Loaded {
 /** How many messages are read from disk at once. */
 const READ_AHEAD = 32;
 
-export async function runFetch(ctx: CommandContext, set: SequenceSet, items: FetchItem[]): Promise<Completion> {
+export async function runFetch(ctx: CommandContext, set: SequenceSet, items: FetchItem[], modifiers: FetchModifiers = { vanished: false }): Promise<Completion> {
   const selected = ctx.session.selected!;
-  const found = selected.resolve(set, ctx.uid);
+  let found = selected.resolve(set, ctx.uid);
   if (!Array.isArray(found)) {
     return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages${selected.exists > 0 ? ` (1 to ${selected.exists}). Try: ${ctx.tag} FETCH 1:${selected.exists} FLAGS` : '. Nothing to fetch yet'}`);
   }
+  if (modifiers.vanished && !ctx.uid) return bad(`VANISHED works with UID FETCH only. Try: ${ctx.tag} UID FETCH 1:* FLAGS (CHANGEDSINCE ${modifiers.changedSince} VANISHED)`);
+  if (modifiers.vanished && !qresyncOn(ctx.session)) return bad(`VANISHED needs QRESYNC, which is off in this session. Try: ${ctx.tag} ENABLE QRESYNC, then the UID FETCH again`);
   if (ctx.uid && !items.some((i) => i.kind === 'UID')) items = [{ kind: 'UID' }, ...items];
+  const { changedSince } = modifiers;
+  if (changedSince !== undefined || items.some((i) => i.kind === 'MODSEQ')) await enableCondstore(ctx);
+  if (changedSince !== undefined) {
+    // Only what changed after that modseq, each with its MODSEQ (RFC 7162 §3.1.4.1).
+    if (!items.some((i) => i.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
+    if (modifiers.vanished) {
+      const vanished = vanishedSince(selected, changedSince, set);
+      if (vanished) await ctx.out.untagged(`VANISHED (EARLIER) ${vanished}`);
+    }
+    found = found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
+  }
+  const asked = new Set(items.map((i) => i.kind));
   const needSummary = items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
   const needView = items.some((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
   const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
@@ -177,6 +193,9 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
           case 'RFC822.SIZE':
             parts.push(Buffer.from(`RFC822.SIZE ${info!.wireSize}`));
             break;
+          case 'MODSEQ':
+            parts.push(Buffer.from(`MODSEQ (${info!.modseq})`));
+            break;
           case 'ENVELOPE':
             parts.push(Buffer.concat([Buffer.from('ENVELOPE '), message.summary!.envelope]));
             break;
@@ -204,9 +223,12 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
         }
       }
       // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
-      if (info && seenNow.has(info.uid) && !flagsSent) {
-        parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
+      if (info && seenNow.has(info.uid)) {
+        if (!flagsSent) parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
         flagsSent = true;
+        // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
+        if (selected.reportsModseq && !asked.has('UID')) parts.push(Buffer.from(`UID ${info.uid}`));
+        if (selected.reportsModseq && !asked.has('MODSEQ')) parts.push(Buffer.from(`MODSEQ (${info.modseq})`));
       }
       if (info && flagsSent) selected.noteReported(info.uid, info.flags);
       await ctx.out.untagged(Buffer.concat([Buffer.from(`${message.seq} FETCH (`), ...joinWithSpaces(parts), Buffer.from(')')]));
@@ -237,5 +259,10 @@ export default defineCommand({
   example: 'FETCH 1 (FLAGS BODY[HEADER])',
   uidForm: true,
   noExpungeUpdates: true,
-  handle: (ctx, [set, tokens]) => runFetch(ctx, set, parseFetchItems(tokens)),
+  handle(ctx, [set, tokens]) {
+    // FETCH 1:* (FLAGS) (CHANGEDSINCE 12): a last parenthesised list of modifiers (RFC 4466).
+    const last = tokens.at(-1);
+    const modifiers = tokens.length > 1 && last?.type === 'list' && last.items[0]?.type === 'atom' && /^(CHANGEDSINCE|VANISHED)$/i.test(last.items[0].value) ? parseFetchModifiers(last.items) : undefined;
+    return runFetch(ctx, set, parseFetchItems(modifiers ? tokens.slice(0, -1) : tokens), modifiers);
+  },
 });

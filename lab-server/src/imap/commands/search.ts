@@ -5,10 +5,11 @@
  * (RFC 5267). SORT answers the same way, so it shares `answerSearch`.
  */
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
-import { esearchResponse, readReturnOptions, savedPart, type ReturnOptions } from '../esearch.js';
+import { enableCondstore } from '../condstore.js';
+import { esearchResponse, readReturnOptions, returned, savedPart, type ReturnOptions } from '../esearch.js';
 import { MAX_LIVE_RESULTS, pinNumbers } from '../liveResults.js';
 import { bad, ok, stringBytes, type Completion } from '../response.js';
-import { parseSearch, type SearchKey } from '../search.js';
+import { parseSearch, usesModseq, type SearchKey } from '../search.js';
 import { findMatches, skipCharset } from '../searchMailbox.js';
 import { rest } from '../schema.js';
 import { SequenceSet } from '../sequenceSet.js';
@@ -40,11 +41,16 @@ export async function answerSearch(ctx: CommandContext, name: 'SEARCH' | 'SORT',
   const ids = results.map((r) => (uid ? r.uid : r.seq));
   // IMAP4rev2 has no "* SEARCH" response: a plain SEARCH is answered as RETURN (ALL) (RFC 9051 §6.4.4).
   if (!options && name === 'SEARCH' && session.imap4rev2) options = { min: false, max: false, all: true, count: false, save: false, update: false };
+  // A search by MODSEQ answers with the highest modseq of what it returns (RFC 7162 §3.1.5).
+  const withModseq = usesModseq(key);
+  if (withModseq) await enableCondstore(ctx);
+  const highest = (some: readonly Sorted[]): number => some.reduce((h, r) => Math.max(h, selected.info(r.uid)?.modseq ?? 0), 0);
   if (!options) {
-    await out.untagged(ids.length > 0 ? `${name} ${ids.join(' ')}` : name);
+    const modseq = withModseq && ids.length > 0 ? ` (MODSEQ ${highest(results)})` : '';
+    await out.untagged(ids.length > 0 ? `${name} ${ids.join(' ')}${modseq}` : name);
     return ok(`${name} completed (${ids.length} matching)`);
   }
-  const line = esearchResponse(tag, uid, options, ids);
+  const line = esearchResponse(tag, uid, options, ids, withModseq ? highest(returned(options, results)) : undefined);
   if (line) await out.untagged(line);
   if (options.save) selected.savedResult = SequenceSet.of(savedPart(options, results).map((r) => r.uid).sort((a, b) => a - b));
   if (options.update) {

@@ -1,22 +1,30 @@
 /**
  * SELECT (RFC 3501 §6.3.1): opens a mailbox read-write and tells the client its flags, size,
- * \Recent count, first unseen message, UIDVALIDITY and UIDNEXT. EXAMINE shares this. After ENABLE
- * IMAP4rev2 (RFC 9051 §6.3.2) the \Recent count and first unseen go, and a LIST line comes.
+ * \Recent count, first unseen message, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ. EXAMINE shares
+ * this. After ENABLE IMAP4rev2 (RFC 9051 §6.3.2) the \Recent count and first unseen go, and a
+ * LIST line comes. The parameters (CONDSTORE) and (QRESYNC (...)) are RFC 7162's: with QRESYNC
+ * the client says what it remembers and is told, right here, what vanished and changed since.
  */
 import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { enableCondstore, highestModseqLine, parseSelectParams, qresyncOn, vanishedSince, type QresyncParams } from '../condstore.js';
 import { hasFlag } from '../flags.js';
-import { ok, type Completion } from '../response.js';
-import { mailboxName } from '../schema.js';
+import type { Token } from '../parser.js';
+import { bad, ok, type Completion } from '../response.js';
+import { list, mailboxName, optional } from '../schema.js';
 import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
 import { attributesOf } from '../mailboxList.js';
 import { folderOf, wireName } from './common.js';
 
-export async function openMailbox({ session, out }: CommandContext, name: string, readOnly: boolean): Promise<Completion> {
+export async function openMailbox(ctx: CommandContext, name: string, readOnly: boolean, params: Token[] = []): Promise<Completion> {
+  const { session, out, tag } = ctx;
+  const { condstore, qresync } = parseSelectParams(params);
+  if (qresync && !qresyncOn(session)) return bad(`QRESYNC must be enabled first. Try: ${tag} ENABLE QRESYNC`);
   // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1), so close the old one first.
   const wasSelected = session.selected !== undefined;
   session.deselect();
-  // IMAP4rev2 says so, so that the client knows which responses belong to which mailbox.
-  if (wasSelected && session.imap4rev2) await out.untagged('OK [CLOSED] The previous mailbox is closed');
+  // IMAP4rev2 and QRESYNC say so, so that the client knows which responses belong to which mailbox.
+  if (wasSelected && (session.imap4rev2 || qresyncOn(session))) await out.untagged('OK [CLOSED] The previous mailbox is closed');
+  if (condstore) await enableCondstore(ctx);
   folderOf(session, name);
   const selected = await session.select(name, readOnly);
   const flags = selected.flagList().join(' ');
@@ -39,20 +47,43 @@ export async function openMailbox({ session, out }: CommandContext, name: string
   }
   await out.untagged(`OK [UIDVALIDITY ${selected.folder.uidValidity}] UIDs valid`);
   await out.untagged(`OK [UIDNEXT ${selected.uidNext}] Predicted next UID`);
+  await out.untagged(highestModseqLine(selected));
   // IMAP4rev2 (RFC 9051 §6.3.2): the mailbox's LIST line, so the client learns its canonical name and attributes.
   if (session.imap4rev2) {
     const canonical = selected.folder.name;
     const attributes = (await attributesOf(session.mailbox!, canonical)).join(' ');
     await out.untagged(`LIST (${attributes}) "${HIERARCHY_SEPARATOR}" ${wireName(canonical, true)}`);
   }
+  if (qresync && qresync.uidValidity === selected.folder.uidValidity) await resynchronise(ctx, qresync);
   const verb = readOnly ? 'EXAMINE' : 'SELECT';
   return ok(`${verb} completed. Next: FETCH 1:* (FLAGS ENVELOPE)`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
 
+/**
+ * QRESYNC (RFC 7162 §3.2.5): what vanished since the client's modseq, then the UID, flags and
+ * modseq of every message that changed since, all among the UIDs it knows.
+ */
+async function resynchronise({ session, out }: CommandContext, { modseq, knownUids }: QresyncParams): Promise<void> {
+  const selected = session.selected!;
+  const vanished = vanishedSince(selected, modseq, knownUids);
+  if (vanished) await out.untagged(`VANISHED (EARLIER) ${vanished}`);
+  const uids = selected.allUids();
+  const last = uids.at(-1) ?? 0;
+  for (const [i, uid] of uids.entries()) {
+    const info = selected.info(uid);
+    if (!info || info.modseq <= modseq || (knownUids && !knownUids.has(uid, last))) continue;
+    selected.noteReported(uid, info.flags);
+    await out.untagged(`${i + 1} FETCH (UID ${uid} FLAGS (${selected.flagsOf(info).join(' ')}) MODSEQ (${info.modseq}))`);
+  }
+}
+
+/** SELECT's optional parameters, in parentheses after the name. */
+export const selectParams = optional(list('SELECT parameters'), (t: Token) => t.type === 'list');
+
 export default defineCommand({
   name: 'SELECT',
   states: LOGGED_IN,
-  args: [mailboxName()],
+  args: [mailboxName(), selectParams],
   example: 'SELECT INBOX',
-  handle: (ctx, [name]) => openMailbox(ctx, name, false),
+  handle: (ctx, [name, params]) => openMailbox(ctx, name, false, params),
 });

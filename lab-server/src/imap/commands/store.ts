@@ -2,12 +2,17 @@
  * STORE (RFC 3501 §6.4.6): sets, adds or removes flags. System flags and keywords go into the
  * Maildir file names (":2,S" for \Seen, ":2,a" for the folder's first keyword). Messages
  * another session expunged meanwhile are skipped, as Dovecot does: the command still succeeds.
+ * With (UNCHANGEDSINCE n) (RFC 7162) a message changed after modseq n is left alone and named
+ * in [MODIFIED ...].
  */
 import { TooManyKeywords } from '../../maildir/keywords.js';
 import { defineCommand, SELECTED } from '../command.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
 import { bad, no, ok } from '../response.js';
-import { ArgumentError, keyword, rest, sequenceSet } from '../schema.js';
+import { enableCondstore, parseStoreModifiers } from '../condstore.js';
+import type { Token } from '../parser.js';
+import { ArgumentError, keyword, list, optional, rest, sequenceSet } from '../schema.js';
+import { compactSet } from '../sequenceSet.js';
 import type { SelectedMailbox } from '../selected.js';
 
 const ITEMS = ['FLAGS', 'FLAGS.SILENT', '+FLAGS', '+FLAGS.SILENT', '-FLAGS', '-FLAGS.SILENT'];
@@ -30,12 +35,14 @@ function apply(current: string, letters: string, mode: Mode): string {
 export default defineCommand({
   name: 'STORE',
   states: SELECTED,
-  args: [sequenceSet(), keyword('store item', ITEMS), rest('flags')],
+  args: [sequenceSet(), optional(list('store modifiers'), (t: Token) => t.type === 'list'), keyword('store item', ITEMS), rest('flags')],
   example: 'STORE 1 +FLAGS (\\Seen)',
   uidForm: true,
   noExpungeUpdates: true,
-  async handle({ tag, uid, session, out }, [set, item, tokens]) {
+  async handle(ctx, [set, modifiers, item, tokens]) {
+    const { tag, uid, session, out } = ctx;
     const selected = session.selected!;
+    const unchangedSince = modifiers ? parseStoreModifiers(modifiers) : undefined;
     if (selected.readOnly) return no('The mailbox is open read-only (EXAMINE). SELECT it to change flags', 'READ-ONLY');
     const flagTokens = tokens.length === 1 && tokens[0]!.type === 'list' ? tokens[0]!.items : tokens;
     let change;
@@ -58,21 +65,34 @@ export default defineCommand({
       if (err instanceof TooManyKeywords) return no(`${err.message}. Remove a keyword from every message first, or use one that exists: ${selected.flagList().join(' ')}`, 'LIMIT');
       throw err;
     }
+    if (unchangedSince !== undefined) await enableCondstore(ctx);
     const changes: Array<{ uid: number; flags: string }> = [];
     for (const { uid: u } of found) {
       const info = selected.info(u);
       if (info) changes.push({ uid: u, flags: apply(info.flags, letters, mode) });
     }
-    const stored = new Map((await selected.folder.storeFlags(changes)).stored.map((info) => [info.uid, info]));
+    const before = selected.folder.highestModseq;
+    const result = await selected.folder.storeFlags(changes, unchangedSince);
+    const stored = new Map(result.stored.map((info) => [info.uid, info]));
     for (const line of selected.flagListChanges()) await out.untagged(line);
     for (const { seq, uid: u } of found) {
       const info = stored.get(u);
       if (!info) continue;
       selected.noteReported(u, info.flags);
-      // .SILENT: the client knows what it set; flags changed by others still come later.
-      if (!silent) await out.untagged(`${seq} FETCH (${uid ? `UID ${u} ` : ''}FLAGS (${selected.flagsOf(info).join(' ')}))`);
+      const modseq = selected.reportsModseq ? ` MODSEQ (${info.modseq})` : '';
+      // Under CONDSTORE every FETCH a flag change causes names the UID (RFC 7162 §3.1).
+      const id = uid || modseq ? `UID ${u} ` : '';
+      // .SILENT: the client knows what it set; under CONDSTORE it still learns the new modseq.
+      if (!silent) await out.untagged(`${seq} FETCH (${id}FLAGS (${selected.flagsOf(info).join(' ')})${modseq})`);
+      else if (modseq && info.modseq > before) await out.untagged(`${seq} FETCH (${id}${modseq.trim()})`);
     }
     const ignored = change.ignored.length > 0 ? `; ${change.ignored.join(' ')} ignored: \\Recent is set by the server, not by STORE` : '';
+    if (result.modified.length > 0) {
+      // RFC 7162 §3.1.3: these changed after UNCHANGEDSINCE and were left as they are.
+      const left = new Set(result.modified);
+      const modified = uid ? result.modified : found.filter((m) => left.has(m.uid)).map((m) => m.seq);
+      return ok(`Conditional STORE failed for messages changed since modseq ${unchangedSince}; the others were stored${ignored}`, `MODIFIED ${compactSet(modified)}`);
+    }
     return ok(`STORE completed${ignored}`);
   },
 });

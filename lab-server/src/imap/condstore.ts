@@ -1,0 +1,171 @@
+/**
+ * CONDSTORE and QRESYNC (RFC 7162): every message has a modification sequence (MODSEQ) that
+ * goes up whenever its flags change, the mailbox has a HIGHESTMODSEQ, and a client that
+ * remembers one can ask for just what changed since (FETCH ... (CHANGEDSINCE n)), store only if
+ * nothing changed meanwhile (STORE ... (UNCHANGEDSINCE n)), and with QRESYNC resynchronise a
+ * whole mailbox in its SELECT, expunges included (VANISHED). The modseqs come from the folder
+ * index (maildir/folderIndex.ts), which keeps them across restarts.
+ *
+ * CONDSTORE is switched on for a session by ENABLE CONDSTORE or by its first use (a "CONDSTORE
+ * enabling command"); QRESYNC only by ENABLE QRESYNC, and it implies CONDSTORE.
+ */
+import type { CommandContext, SessionApi } from './command.js';
+import type { Token } from './parser.js';
+import { ArgumentError } from './schema.js';
+import type { SelectedMailbox } from './selected.js';
+import { compactSet, InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
+
+export const CONDSTORE = 'CONDSTORE';
+export const QRESYNC = 'QRESYNC';
+
+export function condstoreOn(session: SessionApi): boolean {
+  return session.enabled.has(CONDSTORE) || session.enabled.has(QRESYNC);
+}
+
+export function qresyncOn(session: SessionApi): boolean {
+  return session.enabled.has(QRESYNC);
+}
+
+/**
+ * A CONDSTORE enabling command was used. In a selected mailbox the client is told the
+ * HIGHESTMODSEQ at once (RFC 7162 §3.1), since it may not have been listening for it.
+ */
+export async function enableCondstore({ session, out }: CommandContext): Promise<void> {
+  if (condstoreOn(session)) return;
+  session.enabled.add(CONDSTORE);
+  if (!session.selected) return;
+  session.selected.reportsModseq = true;
+  await out.untagged(highestModseqLine(session.selected));
+}
+
+/** The untagged OK that tells the client the selected mailbox's HIGHESTMODSEQ. */
+export function highestModseqLine(selected: SelectedMailbox): string {
+  return `OK [HIGHESTMODSEQ ${selected.folder.highestModseq}] Highest modification sequence`;
+}
+
+/**
+ * The UIDs expunged after `modseq` among `within` (UIDs; all when absent), compactly, for
+ * VANISHED (EARLIER); undefined when there are none. The folder remembers recent expunges
+ * with their modseqs; past that memory every UID below UIDNEXT that is not in the mailbox is
+ * named, as Dovecot does (a client ignores UIDs it never had).
+ */
+export function vanishedSince(selected: SelectedMailbox, modseq: number, within?: SequenceSet): string | undefined {
+  const folder = selected.folder;
+  const top = folder.nextUid - 1;
+  if (top < 1) return undefined;
+  const history = folder.expungedSince(modseq);
+  if (history) {
+    const uids = [...new Set(history)].filter((uid) => uid <= top && !folder.get(uid) && (!within || within.has(uid, top))).sort((a, b) => a - b);
+    return uids.length > 0 ? compactSet(uids) : undefined;
+  }
+  const present = folder.list().map((m) => m.uid);
+  const parts: string[] = [];
+  for (const [low, high] of within ? within.resolve(top) : [[1, top] as [number, number]]) {
+    let from = low;
+    for (let i = lowerBound(present, low); from <= Math.min(high, top); i++) {
+      const next = i < present.length ? Math.min(present[i]!, Math.min(high, top) + 1) : Math.min(high, top) + 1;
+      if (next > from) parts.push(next - 1 === from ? `${from}` : `${from}:${next - 1}`);
+      from = next + 1;
+    }
+  }
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A mod-sequence value: 1 to 2^63-1 (0 only where `zero` allows it, as in CHANGEDSINCE 0). */
+export function modseqArg(token: Token | undefined, what: string, zero = true): number {
+  const text = token?.type === 'atom' && !token.section ? token.value : '';
+  if (!/^\d{1,19}$/.test(text) || BigInt(text) > 0x7fffffffffffffffn || (!zero && BigInt(text) === 0n)) {
+    throw new ArgumentError(`${what} needs a mod-sequence number, e.g. ${what} 1234`);
+  }
+  // Beyond 2^53 nothing here has happened yet: the largest exact number stands for them all.
+  return Math.min(Number(text), Number.MAX_SAFE_INTEGER);
+}
+
+/** FETCH modifiers: (CHANGEDSINCE n) or, with UID FETCH and QRESYNC, (CHANGEDSINCE n VANISHED). */
+export interface FetchModifiers {
+  changedSince?: number;
+  vanished: boolean;
+}
+
+export function parseFetchModifiers(list: readonly Token[]): FetchModifiers {
+  const result: FetchModifiers = { vanished: false };
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]!.type === 'atom' ? (list[i] as { value: string }).value.toUpperCase() : '';
+    if (name === 'CHANGEDSINCE' && result.changedSince === undefined) result.changedSince = modseqArg(list[++i], 'CHANGEDSINCE');
+    else if (name === 'VANISHED' && !result.vanished) result.vanished = true;
+    else throw new ArgumentError('FETCH modifiers are (CHANGEDSINCE <modseq>) and, after it, VANISHED, e.g. UID FETCH 1:* FLAGS (CHANGEDSINCE 12 VANISHED)');
+  }
+  if (result.vanished && result.changedSince === undefined) throw new ArgumentError('VANISHED needs CHANGEDSINCE beside it: (CHANGEDSINCE 12 VANISHED)');
+  return result;
+}
+
+/** STORE modifiers: (UNCHANGEDSINCE n). */
+export function parseStoreModifiers(list: readonly Token[]): number {
+  const name = list[0]?.type === 'atom' ? list[0].value.toUpperCase() : '';
+  if (name !== 'UNCHANGEDSINCE' || list.length !== 2) throw new ArgumentError('The STORE modifier is (UNCHANGEDSINCE <modseq>), e.g. STORE 1 (UNCHANGEDSINCE 12) +FLAGS (\\Seen)');
+  return modseqArg(list[1], 'UNCHANGEDSINCE');
+}
+
+/** What a client remembers of a mailbox, given to SELECT (QRESYNC (...)). */
+export interface QresyncParams {
+  uidValidity: number;
+  modseq: number;
+  /** The UIDs it knows of (all when absent). */
+  knownUids?: SequenceSet;
+}
+
+/** SELECT/EXAMINE parameters: (CONDSTORE) or (QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]])). */
+export function parseSelectParams(list: readonly Token[]): { condstore: boolean; qresync?: QresyncParams } {
+  const result: { condstore: boolean; qresync?: QresyncParams } = { condstore: false };
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]!.type === 'atom' ? (list[i] as { value: string }).value.toUpperCase() : '';
+    if (name === 'CONDSTORE') result.condstore = true;
+    else if (name === 'QRESYNC' && list[i + 1]?.type === 'list') result.qresync = parseQresync((list[++i] as { items: Token[] }).items);
+    else throw new ArgumentError('SELECT parameters are (CONDSTORE) or (QRESYNC (<uidvalidity> <modseq> [<known uids>]))');
+  }
+  return result;
+}
+
+function parseQresync(items: readonly Token[]): QresyncParams {
+  const uidValidity = items[0]?.type === 'atom' && /^\d{1,10}$/.test(items[0].value) ? Number(items[0].value) : 0;
+  if (uidValidity < 1 || uidValidity > 0xffffffff) throw new ArgumentError('QRESYNC starts with the UIDVALIDITY the client remembers, e.g. (QRESYNC (1700000000 12))');
+  const params: QresyncParams = { uidValidity, modseq: modseqArg(items[1], 'QRESYNC', false) };
+  let rest = items.slice(2);
+  if (rest[0]?.type === 'atom') {
+    params.knownUids = uidSet(rest[0].value, 'known UIDs');
+    rest = rest.slice(1);
+  }
+  // The optional (sequence numbers, UIDs) sample only helps a server that has forgotten
+  // expunges; this one answers from its own history or all missing UIDs, so it is checked, not used.
+  if (rest[0]?.type === 'list') {
+    const [seqs, uids, extra] = rest[0].items;
+    if (seqs?.type !== 'atom' || uids?.type !== 'atom' || extra !== undefined) throw new ArgumentError('The QRESYNC sample is (<sequence numbers> <UIDs>), e.g. (1:3 5,7,9)');
+    if (countOf(uidSet(seqs.value, 'sample')) !== countOf(uidSet(uids.value, 'sample'))) throw new ArgumentError('The QRESYNC sample names as many sequence numbers as UIDs');
+    rest = rest.slice(1);
+  }
+  if (rest.length > 0) throw new ArgumentError('Too many QRESYNC parameters: (<uidvalidity> <modseq> [<known uids> [(<seqs> <uids>)]])');
+  return params;
+}
+
+const countOf = (set: SequenceSet): number => set.resolve(0).reduce((n, [low, high]) => n + high - low + 1, 0);
+
+function uidSet(text: string, what: string): SequenceSet {
+  try {
+    if (text.includes('*') || text === '$') throw new InvalidSequenceSet(text);
+    return SequenceSet.parse(text);
+  } catch (err) {
+    if (err instanceof InvalidSequenceSet) throw new ArgumentError(`The ${what} must be a set of numbers without "*", e.g. 1:20,25`);
+    throw err;
+  }
+}

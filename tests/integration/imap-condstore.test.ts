@@ -1,0 +1,251 @@
+/**
+ * CONDSTORE and QRESYNC (RFC 7162) over raw sockets, two sessions at once: modification
+ * sequences in SELECT, FETCH, STORE, SEARCH and STATUS, a conditional STORE that loses to
+ * another session ([MODIFIED]), CHANGEDSINCE, VANISHED instead of EXPUNGE, and SELECT ...
+ * (QRESYNC ...) telling a returning client what vanished and what changed, the same after the
+ * lab restarts (the modseqs and the expunge history live in the folder index). Then imapflow,
+ * a client nobody here wrote, resynchronises INBOX with QRESYNC after another client changed it.
+ */
+import { ImapFlow } from 'imapflow';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+const open: RawClient[] = [];
+const flows: ImapFlow[] = [];
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+beforeEach(async () => {
+  await inboxSeenOnce();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+afterEach(async () => {
+  for (const c of open.splice(0)) c.close();
+  for (const c of flows.splice(0)) await c.logout().catch(() => c.close());
+  await lab.sandboxes.reset('default');
+});
+
+const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+
+/**
+ * A first client has had INBOX open, so no message is \Recent any more and the FLAGS in the
+ * answers below are only the ones the tests set.
+ */
+async function inboxSeenOnce(): Promise<void> {
+  const c = await login();
+  await c.command('x SELECT INBOX', tagged('x'));
+  await c.command('y LOGOUT', tagged('y'));
+  c.close();
+}
+
+async function login(): Promise<RawClient> {
+  const c = await RawClient.open(lab.port('imap'));
+  open.push(c);
+  await c.until(/^\* OK [^\r\n]*\r\n/m);
+  await c.command('l LOGIN alice@example.com secret', tagged('l'));
+  return c;
+}
+
+/** The number in a response code such as [HIGHESTMODSEQ 12]. */
+function code(text: string, name: string): number {
+  const m = new RegExp(`\\[${name} (\\d+)\\]`).exec(text);
+  if (!m) throw new Error(`no [${name}] in ${JSON.stringify(text)}`);
+  return Number(m[1]);
+}
+
+describe('CONDSTORE', () => {
+  it('numbers every flag change, reports it with UID and MODSEQ, and refuses a STORE that lost the race', async () => {
+    const a = await login();
+    const selected = await a.command('a SELECT INBOX (CONDSTORE)', tagged('a'));
+    const start = code(selected, 'HIGHESTMODSEQ');
+    expect(start).toBeGreaterThan(0);
+    const fetched = await a.command('b FETCH 1:* (UID MODSEQ)', tagged('b'));
+    expect(fetched).toMatch(/^\* 1 FETCH \(UID 1 MODSEQ \((\d+)\)\)\r\n\* 2 FETCH \(UID 2 MODSEQ \(\d+\)\)\r\n\* 3 FETCH \(UID 3 MODSEQ \(\d+\)\)\r\nb OK/);
+    const modseqs = [...fetched.matchAll(/MODSEQ \((\d+)\)/g)].map((m) => Number(m[1]));
+    expect(Math.max(...modseqs)).toBe(start);
+
+    // A plain STORE under CONDSTORE: the FETCH names the UID and the new modseq.
+    const stored = await a.command(`c STORE 1 (UNCHANGEDSINCE ${start}) +FLAGS (\\Flagged)`, tagged('c'));
+    expect(stored).toMatch(new RegExp(`^\\* 1 FETCH \\(UID 1 FLAGS \\(\\\\Flagged\\) MODSEQ \\(${start + 1}\\)\\)\\r\\nc OK STORE completed`));
+
+    // Another session changes message 2; a's conditional STORE on 1:2 as of `start` touches only 1.
+    const b = await login();
+    await b.command('a SELECT INBOX', tagged('a'));
+    await b.command('b STORE 2 +FLAGS (\\Answered)', tagged('b'));
+    const lost = await a.command(`d STORE 1:2 (UNCHANGEDSINCE ${start + 1}) +FLAGS (\\Seen)`, tagged('d'));
+    expect(lost).toMatch(/^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged \\Seen\) MODSEQ \((\d+)\)\)\r\n/m);
+    expect(lost).toMatch(/^d OK \[MODIFIED 2\] /m);
+    // b's change reaches a (after the STORE or at the next NOOP) with its UID and modseq, and
+    // message 2 was left without \Seen.
+    const told = lost + (await a.command('e NOOP', tagged('e')));
+    expect(told.match(/^\* 2 FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 2 FETCH \(UID 2 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$/)]);
+    // UNCHANGEDSINCE 0 always fails (RFC 7162 §3.1.3); by UID the MODIFIED set names UIDs.
+    expect(await a.command('f UID STORE 3 (UNCHANGEDSINCE 0) +FLAGS (\\Seen)', tagged('f'))).toMatch(/^f OK \[MODIFIED 3\] /m);
+
+    // CHANGEDSINCE: only what changed after `start`; SEARCH MODSEQ answers with the highest one.
+    const highest = code(await a.command('g STATUS INBOX (HIGHESTMODSEQ)', tagged('g')).then((s) => s.replace(/\* STATUS INBOX \(HIGHESTMODSEQ (\d+)\)/, '[HIGHESTMODSEQ $1]')), 'HIGHESTMODSEQ');
+    expect(highest).toBe(start + 3);
+    const changed = await a.command(`h UID FETCH 1:* FLAGS (CHANGEDSINCE ${start})`, tagged('h'));
+    expect(changed.match(/^\* \d+ FETCH .*$/gm)).toEqual([
+      `* 1 FETCH (UID 1 FLAGS (\\Flagged \\Seen) MODSEQ (${start + 3}))`,
+      `* 2 FETCH (UID 2 FLAGS (\\Answered) MODSEQ (${start + 2}))`,
+    ]);
+    expect(await a.command(`i SEARCH MODSEQ ${start + 1}`, tagged('i'))).toMatch(new RegExp(`^\\* SEARCH 1 2 \\(MODSEQ ${start + 3}\\)\\r\\n`));
+    expect(await a.command(`j SEARCH RETURN (MAX) MODSEQ ${start + 2}`, tagged('j'))).toMatch(new RegExp(`^\\* ESEARCH \\(TAG "j"\\) MAX 2 MODSEQ ${start + 2}\\r\\n`));
+  });
+
+  it('is switched on by its first use: a FETCH of MODSEQ, and a body FETCH that sets \\Seen then reports UID and MODSEQ', async () => {
+    const a = await login();
+    const selected = await a.command('a SELECT INBOX', tagged('a'));
+    // HIGHESTMODSEQ is in every SELECT, but FETCH responses carry no MODSEQ until it is asked for.
+    const start = code(selected, 'HIGHESTMODSEQ');
+    expect(await a.command('b STORE 1 +FLAGS (\\Flagged)', tagged('b'))).toMatch(/^\* 1 FETCH \(FLAGS \(\\Flagged\)\)\r\n/);
+    const first = await a.command('c FETCH 1 (MODSEQ)', tagged('c'));
+    // The enabling command tells the client the HIGHESTMODSEQ at once.
+    expect(first).toBe(`* OK [HIGHESTMODSEQ ${start + 1}] Highest modification sequence\r\n* 1 FETCH (MODSEQ (${start + 1}))\r\nc OK FETCH completed\r\n`);
+    const read = await a.command('d FETCH 2 (BODY[HEADER.FIELDS (SUBJECT)])', tagged('d'));
+    expect(read).toMatch(new RegExp(`\\r\\n FLAGS \\(\\\\Seen\\) UID 2 MODSEQ \\(${start + 2}\\)\\)\\r\\nd OK`));
+  });
+});
+
+describe('QRESYNC', () => {
+  it('reports expunges as VANISHED, and a returning client learns what vanished and changed, also after a restart', async () => {
+    const a = await login();
+    await a.command('a ENABLE QRESYNC', tagged('a'));
+    const selected = await a.command('b SELECT INBOX', tagged('b'));
+    const validity = code(selected, 'UIDVALIDITY');
+    const start = code(selected, 'HIGHESTMODSEQ');
+    // EXPUNGE answers with the UIDs (RFC 7162 §3.2.10), never with sequence numbers.
+    await a.command('c STORE 1 +FLAGS.SILENT (\\Deleted)', tagged('c'));
+    expect(await a.command('d EXPUNGE', tagged('d'))).toMatch(/^\* VANISHED 1\r\nd OK EXPUNGE completed/);
+    // Another session expunges message 3 and flags message 2; a hears VANISHED and a FETCH.
+    const b = await login();
+    await b.command('a SELECT INBOX', tagged('a'));
+    await b.command('b UID STORE 3 +FLAGS.SILENT (\\Deleted)', tagged('b'));
+    await b.command('c UID EXPUNGE 3', tagged('c'));
+    await b.command('d UID STORE 2 +FLAGS.SILENT (\\Flagged)', tagged('d'));
+    const noop = await a.command('e NOOP', tagged('e'));
+    expect(noop).toMatch(/^\* VANISHED 3\r\n/m);
+    expect(noop).toMatch(/^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)\r\n/m);
+    expect(noop).not.toMatch(/EXPUNGE\r\n/);
+    const appended = 'Subject: later\r\n\r\nhello\r\n';
+    await b.command(`f APPEND INBOX {${appended.length}+}\r\n${appended}`, tagged('f'));
+
+    // UID FETCH ... (CHANGEDSINCE n VANISHED): what vanished within the set, then what changed.
+    const since = await a.command(`f UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${start} VANISHED)`, tagged('f'));
+    expect(since).toMatch(/^\* VANISHED \(EARLIER\) 1,3\r\n/m);
+    // (UID 4, appended by b, is not in a's view until a NOOP announces it.)
+    expect(since.match(/^\* \d+ FETCH \(UID (\d+)/gm)).toEqual(['* 1 FETCH (UID 2']);
+    // Limited to the set asked about.
+    expect(await a.command(`g UID FETCH 2:3 (FLAGS) (CHANGEDSINCE ${start} VANISHED)`, tagged('g'))).toMatch(/^\* VANISHED \(EARLIER\) 3\r\n\* 1 FETCH \(UID 2 /);
+
+    async function resync(c: RawClient): Promise<string> {
+      const answer = await c.command(`r SELECT INBOX (QRESYNC (${validity} ${start} 1:3))`, tagged('r'));
+      expect(answer).toMatch(/^r OK \[READ-WRITE\]/m);
+      return answer;
+    }
+    const again = await resync(a);
+    // The previous mailbox is closed first, so the client knows where later responses belong.
+    expect(again).toMatch(/^\* OK \[CLOSED\]/);
+    expect(again).toMatch(/^\* VANISHED \(EARLIER\) 1,3\r\n/m);
+    // Only known UIDs (1:3): UID 4 is new to the client and comes with EXISTS instead.
+    expect(again.match(/^\* \d+ FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/)]);
+    expect(again).toMatch(/^\* 2 EXISTS\r\n/m);
+
+    for (const c of open.splice(0)) c.close();
+    lab = await lab.restart();
+    const back = await login();
+    await back.command('a ENABLE QRESYNC', tagged('a'));
+    const after = await resync(back);
+    expect(after).not.toMatch(/CLOSED/);
+    expect(after).toMatch(new RegExp(`\\[UIDVALIDITY ${validity}\\]`));
+    expect(after).toMatch(/^\* VANISHED \(EARLIER\) 1,3\r\n/m);
+    expect(after.match(/^\* \d+ FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/)]);
+    expect(code(after, 'HIGHESTMODSEQ')).toBe(code(again, 'HIGHESTMODSEQ'));
+    // A client with another UIDVALIDITY gets a plain SELECT: no VANISHED, no FETCH.
+    const stale = await back.command(`s SELECT INBOX (QRESYNC (${validity + 1} ${start}))`, tagged('s'));
+    expect(stale).not.toMatch(/^\* (VANISHED|\d+ FETCH)/m);
+    expect(stale).toMatch(/^s OK \[READ-WRITE\]/m);
+  });
+
+  it('explains what is wrong with its arguments, and the session goes on', async () => {
+    const a = await login();
+    expect(await a.command('a SELECT INBOX (QRESYNC (1 1))', tagged('a'))).toMatch(/^a BAD QRESYNC must be enabled first\. Try: a ENABLE QRESYNC/m);
+    await a.command('b ENABLE QRESYNC', tagged('b'));
+    expect(await a.command('c SELECT INBOX (QRESYNC (0 1))', tagged('c'))).toMatch(/^c BAD .*UIDVALIDITY/m);
+    expect(await a.command('d SELECT INBOX (QRESYNC (1 1 1:* ))', tagged('d'))).toMatch(/^d BAD .*without "\*"/m);
+    await a.command('e SELECT INBOX', tagged('e'));
+    expect(await a.command('f FETCH 1 FLAGS (CHANGEDSINCE 1 VANISHED)', tagged('f'))).toMatch(/^f BAD VANISHED works with UID FETCH only/m);
+    expect(await a.command('g UID FETCH 1 FLAGS (VANISHED)', tagged('g'))).toMatch(/^g BAD .*CHANGEDSINCE/m);
+    expect(await a.command('h STORE 1 (UNCHANGEDSINCE x) +FLAGS (\\Seen)', tagged('h'))).toMatch(/^h BAD .*UNCHANGEDSINCE needs a mod-sequence number/m);
+    expect(await a.command('i FETCH 1 (FLAGS MODSEQ)', tagged('i'))).toMatch(/^\* 1 FETCH \(FLAGS \(\) MODSEQ \(\d+\)\)\r\ni OK/m);
+  });
+});
+
+describe('imapflow with QRESYNC', () => {
+  async function flow(): Promise<ImapFlow> {
+    const expunged: unknown[] = [];
+    const c = new ImapFlow({
+      host: '127.0.0.1',
+      port: lab.port('imap'),
+      secure: false,
+      auth: { user: 'alice@example.com', pass: 'secret' },
+      logger: false,
+      qresync: true,
+      tls: { rejectUnauthorized: false },
+      expungeHandler: async (event) => void expunged.push(event),
+    });
+    Object.assign(c, { expungedEvents: expunged });
+    flows.push(c);
+    await c.connect();
+    return c;
+  }
+  const expungedOf = (c: ImapFlow): Array<{ uid?: number; vanished: boolean; earlier?: boolean }> => (c as unknown as { expungedEvents: Array<{ uid?: number; vanished: boolean; earlier?: boolean }> }).expungedEvents;
+
+  it('resynchronises INBOX after another client changed it: vanished UIDs, new flags, new messages', async () => {
+    const first = await flow();
+    expect(first.enabled.has('QRESYNC')).toBe(true);
+    const box = await first.mailboxOpen('INBOX');
+    const known = { uidValidity: box.uidValidity, highestModseq: box.highestModseq! };
+    expect(known.highestModseq).toBeGreaterThan(0n);
+    await first.logout();
+
+    // Another client (a second imapflow) deletes UID 1, flags UID 3 and appends a message.
+    const other = await flow();
+    await other.mailboxOpen('INBOX');
+    await other.messageDelete('1', { uid: true });
+    await other.messageFlagsAdd('3', ['$label1'], { uid: true });
+    await other.append('INBOX', 'Subject: while away\r\n\r\nhello\r\n');
+    await other.logout();
+
+    const back = await flow();
+    const flagEvents: Array<{ uid?: number; flags?: Set<string>; modseq?: bigint }> = [];
+    back.on('flags', (event) => flagEvents.push(event));
+    const reopened = await back.mailboxOpen('INBOX', { uidValidity: known.uidValidity, changedSince: known.highestModseq });
+    // imapflow keeps whether the server answered the QRESYNC SELECT (not in its types).
+    expect((reopened as { qresync?: boolean }).qresync).toBe(true);
+    expect(reopened.highestModseq).toBeGreaterThan(known.highestModseq);
+    expect(reopened.exists).toBe(3);
+    expect(expungedOf(back)).toEqual([expect.objectContaining({ uid: 1, vanished: true, earlier: true })]);
+    expect(flagEvents.map((e) => [e.uid, [...(e.flags ?? [])]])).toEqual([[3, ['$label1']], [4, []]]);
+    expect(flagEvents.every((e) => typeof e.modseq === 'bigint' && e.modseq > known.highestModseq)).toBe(true);
+
+    // The same question by UID FETCH (CHANGEDSINCE n VANISHED).
+    expungedOf(back).length = 0;
+    const changed = [];
+    for await (const m of back.fetch('1:*', { uid: true, flags: true }, { uid: true, changedSince: known.highestModseq })) changed.push(m);
+    expect(changed.map((m) => m.uid)).toEqual([3, 4]);
+    expect(changed.every((m) => m.modseq !== undefined && m.modseq > known.highestModseq)).toBe(true);
+    expect(expungedOf(back)).toEqual([expect.objectContaining({ uid: 1, vanished: true, earlier: true })]);
+
+    // A conditional store as of the old modseq is refused for the message changed since.
+    // (imapflow sends UNCHANGEDSINCE; the server's OK [MODIFIED 3] leaves the flags as they were.)
+    await back.messageFlagsAdd('3', ['\\Seen'], { uid: true, unchangedSince: known.highestModseq });
+    const [three] = await back.fetchAll('3', { uid: true, flags: true }, { uid: true });
+    expect([...(three?.flags ?? [])]).toEqual(['$label1']);
+  });
+});
