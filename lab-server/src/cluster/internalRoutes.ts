@@ -1,24 +1,30 @@
 /**
  * The routes only other nodes (and `maillab node drain`) may call, each refused unless the
  * request is signed with the cluster's secret: a sandbox's files as an archive, taking a
- * sandbox in from another node, stopping work in a sandbox about to move, and removing this
- * node's copy once the move is done.
+ * sandbox in from another node, stopping work in a sandbox about to move, removing this
+ * node's copy once the move is done, and an instructor's faults for the sandboxes held here.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { Logger } from '../log.js';
+import type { FaultBoards } from '../mta/faults/boards.js';
 import { checkSandboxId, type Sandboxes } from '../world/sandboxes.js';
 import { archiveSandbox, unpackSandbox } from './archive.js';
+import { faultsRequestOf } from './faultBoards.js';
 import type { ClusterNode } from './node.js';
 
 /** Where an internal route's path starts (never behind the public proxy's rules). */
 export const INTERNAL_PREFIX = '/api/cluster/';
 
-export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, log: Logger): Record<string, Route> {
+/** A faults request names at most a class's sandboxes: well under this. */
+const MAX_FAULTS_REQUEST_BYTES = 1024 * 1024;
+
+export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: FaultBoards, log: Logger): Record<string, Route> {
   /** Runs `route` only for a request signed by a node (or the drain command). */
   const signedOnly =
     (route: Route): Route =>
@@ -29,7 +35,7 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, log: Log
         return sendJson(res, 403, { error: { en: 'Refused: only the lab\'s own nodes may call this.', 'zh-CN': '已拒绝：只有实验室自己的节点可以调用。' } });
       }
       try {
-        checkSandboxId(params.id ?? '');
+        if (params.id !== undefined) checkSandboxId(params.id);
         await route(req, res, url, params);
       } catch (err) {
         log('cluster', `${req.method} ${url.pathname}: ${(err as Error).message}`);
@@ -86,6 +92,12 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, log: Log
       req.resume();
       await sandboxes.evict(params.id!);
       sendJson(res, 200, { ok: true });
+    }),
+
+    'POST /api/cluster/faults': signedOnly(async (req, res, url) => {
+      const asked = faultsRequestOf(url, await readJson(req, MAX_FAULTS_REQUEST_BYTES));
+      if (!asked) return sendJson(res, 403, { error: { en: 'Refused: the request body is not the one its signature covers.', 'zh-CN': '已拒绝：请求体与其签名所覆盖的内容不符。' } });
+      sendJson(res, 200, { results: await boards(asked.sandboxIds, asked.change) });
     }),
   };
 }

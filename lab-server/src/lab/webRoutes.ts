@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { dialHost } from '../bridge/bridge.js';
 import type { Requester } from '../world/requester.js';
 import { instructorOf } from '../classroom/identity.js';
+import { clusterFaultBoards } from '../cluster/faultBoards.js';
 import { internalRoutes } from '../cluster/internalRoutes.js';
 import type { ClusterNode } from '../cluster/node.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
@@ -18,6 +19,7 @@ import { inspectorRoutes } from '../http/routes/inspector.js';
 import { operationsRoutes } from '../http/routes/operations.js';
 import { worldRoutes } from '../http/routes/world.js';
 import { sendJson, type Route } from '../http/server.js';
+import { localFaultBoards } from '../mta/faults/boards.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import type { RunningService } from '../services.js';
@@ -52,6 +54,7 @@ export interface LabWebParts {
 
 export function labRoutes(p: LabWebParts): Record<string, Route> {
   const { config, services, metrics, sandboxes, world, classroom, requester } = p;
+  const boards = localFaultBoards(world, sandboxes);
   return {
     ...p.peopleRoutes,
     'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
@@ -93,13 +96,12 @@ export function labRoutes(p: LabWebParts): Record<string, Route> {
     ...worldRoutes({ world, sandboxes, requester }),
     ...inspectorRoutes({ sandboxes, requester, metrics }),
     ...faultRoutes({
-      world,
-      sandboxes,
+      boards: p.cluster ? clusterFaultBoards(p.cluster, boards, config.log) : boards,
       requester,
       ...(config.mode === 'classroom'
         ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom, p.cookies), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
         : {}),
     }),
-    ...(p.cluster ? internalRoutes(p.cluster, sandboxes, config.log) : {}),
+    ...(p.cluster ? internalRoutes(p.cluster, sandboxes, boards, config.log) : {}),
   };
 }

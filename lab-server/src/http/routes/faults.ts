@@ -14,11 +14,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from '../../grading/feedback.js';
 import { newFaultId, type ArmedBy, type NewFault } from '../../mta/faults/board.js';
+import type { BoardChange, BoardResult, FaultBoards } from '../../mta/faults/boards.js';
 import { DNS_TYPES, FaultSpecError, MAX_FAULTS, readFault, REPLY_CODES } from '../../mta/faults/spec.js';
-import type { MailWorld } from '../../mta/mailWorld.js';
 import type { ClassroomStore } from '../../store/classroom.js';
 import { LAB_MTAS } from '../../world/network.js';
-import type { Sandboxes } from '../../world/sandboxes.js';
 import { BodyError, readJson } from '../body.js';
 import { sendJson, type Route } from '../server.js';
 
@@ -30,8 +29,8 @@ export interface FaultTarget {
 }
 
 export interface FaultRouteDeps {
-  world: MailWorld;
-  sandboxes: Sandboxes;
+  /** The sandboxes' fault boards: all here, or on the nodes of a cluster that hold them. */
+  boards: FaultBoards;
   /** The learner asking and their sandbox (the same rule as the terminals'). */
   requester: (req: IncomingMessage) => Promise<{ sandboxId: string } | undefined>;
   /** Classroom mode: the instructor asking, if one is. */
@@ -87,8 +86,6 @@ const NOT_LOGGED_IN = text('Log in to the lab first, then reload this page.', '�
 const NOT_YOURS = text('Name one of your classes ("class") or one of their learners ("learner").', '请指定你的某个班级（"class"）或其中的某个学生（"learner"）。');
 
 export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
-  const boardOf = async (sandboxId: string) => deps.world.faults(await deps.sandboxes.get(sandboxId));
-
   /** The requester's scope, or a reply saying why there is none. */
   const scopeOf = async (req: IncomingMessage, res: ServerResponse, named: { class?: unknown; learner?: unknown }): Promise<Scope | undefined> => {
     const teacher = await deps.instructor?.(req);
@@ -103,10 +100,23 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
     return { by: 'learner', learners: [{ sandboxId: who.sandboxId }] };
   };
 
-  /** One reply shape for every route: a learner's own list, or an instructor's per learner. */
-  const answer = async (res: ServerResponse, scope: Scope, extra: Record<string, unknown> = {}): Promise<void> => {
-    if (scope.by === 'learner') return sendJson(res, 200, { faults: (await boardOf(scope.learners[0]!.sandboxId)).list(), ...extra });
-    const learners = await Promise.all(scope.learners.map(async (l) => ({ learnerId: l.learnerId, displayName: l.displayName, faults: (await boardOf(l.sandboxId)).list() })));
+  const apply = (scope: Scope, change: BoardChange): Promise<BoardResult[]> => deps.boards(scope.learners.map((l) => l.sandboxId), change);
+
+  /**
+   * One reply shape for every route: a learner's own list, or an instructor's per learner (a
+   * learner whose node could not be asked gets the reason instead of a list).
+   */
+  const answer = (res: ServerResponse, scope: Scope, results: BoardResult[], extra: Record<string, unknown> = {}): void => {
+    const faultsOf = (r: BoardResult | undefined) => (r && 'faults' in r ? r.faults : []);
+    if (scope.by === 'learner') {
+      const [mine] = results;
+      if (mine && 'problem' in mine) return sendJson(res, 503, { error: mine.problem });
+      return sendJson(res, 200, { faults: faultsOf(mine), ...extra });
+    }
+    const learners = scope.learners.map((l, i) => {
+      const r = results[i];
+      return { learnerId: l.learnerId, displayName: l.displayName, faults: faultsOf(r), ...(r && 'problem' in r ? { error: r.problem } : {}) };
+    });
     sendJson(res, 200, { learners, ...extra });
   };
 
@@ -136,24 +146,19 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
       if (err instanceof FaultSpecError) return sendJson(res, 400, { error: err.body });
       throw err;
     }
-    try {
-      for (const l of scope.learners) {
-        const board = await boardOf(l.sandboxId);
-        if (replace) await board.replace(scope.by, wanted);
-        else await board.add(scope.by, wanted[0]!);
-      }
-    } catch (err) {
-      if (err instanceof RangeError) return sendJson(res, 400, { error: text(`At most ${MAX_FAULTS} faults at once: disarm some first.`, `最多同时 ${MAX_FAULTS} 个故障：请先解除一些。`) });
-      throw err;
-    }
+    const results = await apply(scope, replace ? { kind: 'replace', by: scope.by, faults: wanted } : { kind: 'add', by: scope.by, fault: wanted[0]! });
+    if (results.some((r) => 'full' in r)) return sendJson(res, 400, { error: text(`At most ${MAX_FAULTS} faults at once: disarm some first.`, `最多同时 ${MAX_FAULTS} 个故障：请先解除一些。`) });
     if (scope.instructorId) await deps.audit?.(scope.instructorId, replace ? 'faults.replace' : 'faults.arm', { learners: scope.learners.map((l) => l.learnerId), faults: wanted.map((w) => w.spec) });
-    await answer(res, scope);
+    answer(res, scope, results);
   };
+
+  /** The scope named by a GET's or DELETE's query. */
+  const queryScope = (req: IncomingMessage, res: ServerResponse, url: URL) => scopeOf(req, res, { class: url.searchParams.get('class') ?? undefined, learner: url.searchParams.get('learner') ?? undefined });
 
   return {
     'GET /api/faults': async (req, res, url) => {
-      const scope = await scopeOf(req, res, { class: url.searchParams.get('class') ?? undefined, learner: url.searchParams.get('learner') ?? undefined });
-      if (scope) await answer(res, scope, { catalog: CATALOG });
+      const scope = await queryScope(req, res, url);
+      if (scope) answer(res, scope, await apply(scope, { kind: 'list' }), { catalog: CATALOG });
     },
 
     'PUT /api/faults': (req, res) => arm(req, res, readFaults, true),
@@ -161,13 +166,16 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
     'POST /api/faults': (req, res) => arm(req, res, (b) => [readFault(b.fault)], false),
 
     'DELETE /api/faults/:id': async (req, res, url, params) => {
-      const scope = await scopeOf(req, res, { class: url.searchParams.get('class') ?? undefined, learner: url.searchParams.get('learner') ?? undefined });
+      const scope = await queryScope(req, res, url);
       if (!scope) return;
-      let removed = 0;
-      for (const l of scope.learners) if (await (await boardOf(l.sandboxId)).remove(scope.by, params.id ?? '')) removed++;
-      if (removed === 0) return sendJson(res, 404, { error: text('No such fault armed by you: it may be disarmed already. Reload the list.', '没有你设置的这个故障：它可能已经解除。请刷新列表。') });
+      const results = await apply(scope, { kind: 'remove', by: scope.by, id: params.id ?? '' });
+      if (!results.some((r) => 'removed' in r && r.removed)) {
+        const unreachable = results.find((r) => 'problem' in r);
+        if (unreachable && 'problem' in unreachable) return sendJson(res, 503, { error: unreachable.problem });
+        return sendJson(res, 404, { error: text('No such fault armed by you: it may be disarmed already. Reload the list.', '没有你设置的这个故障：它可能已经解除。请刷新列表。') });
+      }
       if (scope.instructorId) await deps.audit?.(scope.instructorId, 'faults.disarm', { learners: scope.learners.map((l) => l.learnerId), id: params.id });
-      await answer(res, scope);
+      answer(res, scope, results);
     },
   };
 }
