@@ -202,6 +202,110 @@ print(json.dumps(out))
     expect(view.json.attempts).toHaveLength(1);
   });
 
+  it("arms an instructor's class-wide fault on every learner's node, and disarms it there too", async () => {
+    const spec = { kind: 'reply', host: 'mail.example.com', step: 'greeting', code: 421 };
+    const armed = await api(nodes[0]!.url, '/api/faults', { method: 'PUT', cookie: instructorCookie, body: { class: classId, faults: [spec] } });
+    expect(armed.status).toBe(200);
+    expect(armed.json.learners).toHaveLength(LEARNERS);
+    const ids = new Set(armed.json.learners.map((l: { faults: Array<{ id: string }> }) => l.faults[0]?.id));
+    // One id class-wide, whichever node holds the sandbox.
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^f[0-9a-f]{8}$/);
+    const onN2 = learners.filter((l) => l.node === 'n2');
+    expect(onN2.length).toBeGreaterThan(0);
+    // Learners on both nodes see it, and meet it in their own sandbox's SMTP.
+    for (const l of [learners.find((x) => x.node === 'n1')!, onN2[0]!]) {
+      const mine = await api(proxy.url, '/api/faults', { cookie: l.cookie });
+      expect(mine.json.faults).toMatchObject([{ armedBy: 'instructor', spec }]);
+      const term = await TerminalClient.open(Number(new URL(proxy.url).port), 'smtp', { cookie: l.cookie });
+      expect(await term.expect(/421 /)).toMatch(/421 4\.3\.2 mail\.example\.com/);
+      term.close();
+    }
+    // Disarmed from the other node: gone everywhere.
+    const disarmed = await api(nodes[1]!.url, `/api/faults/${[...ids][0]}?class=${classId}`, { method: 'DELETE', cookie: instructorCookie });
+    expect(disarmed.status).toBe(200);
+    expect(disarmed.json.learners.every((l: { faults: unknown[] }) => l.faults.length === 0)).toBe(true);
+    expect((await api(proxy.url, '/api/faults', { cookie: onN2[0]!.cookie })).json.faults).toEqual([]);
+  });
+
+  it('refuses a faults request between nodes whose body is not the one its signature covers', async () => {
+    const { signRequest } = await import('../../lab-server/src/cluster/channel.js');
+    const { createHash } = await import('node:crypto');
+    const sandboxId = [...(await placements())].find(([, n]) => n === 'n2')![0];
+    const honest = JSON.stringify({ sandboxIds: [sandboxId], change: { kind: 'list' } });
+    const path = `/api/cluster/faults?sha256=${createHash('sha256').update(honest).digest('hex')}`;
+    const send = (body: string, headers = signRequest(secret, 'n1', 'POST', path, 'cluster')) =>
+      fetch(`${nodeOf('n2').url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect((await send(honest)).status).toBe(200);
+    const swapped = JSON.stringify({ sandboxIds: [sandboxId], change: { kind: 'replace', by: 'instructor', faults: [] } });
+    expect((await send(swapped)).status).toBe(403);
+    expect((await send(honest, signRequest('not the secret', 'n1', 'POST', path, 'cluster'))).status).toBe(403);
+  });
+
+  it('tells a mail client logging in while a drain moves its mailbox to wait a moment, not that its password is wrong', async () => {
+    const moving = learners.find((l) => l.node === 'n2')!;
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const sandboxId = (await client.query<{ sandbox_id: string }>('SELECT sandbox_id FROM learners WHERE display_name = $1', [moving.name])).rows[0]!.sandbox_id;
+    expect((await placements()).get(sandboxId)).toBe('n2');
+    // What `maillab node drain` does first: the placement says "moving" while the copy runs.
+    const setState = (state: string) => client.query('UPDATE placements SET state = $1 WHERE sandbox_id = $2', [state, sandboxId]);
+    await setState('moving');
+    try {
+      const bob = moving.mailboxes.find((m) => m.address.startsWith('bob'))!;
+      const result = await python(
+        `
+import imaplib, poplib, smtplib, ssl
+out = []
+for port in P['imap']:
+    c = imaplib.IMAP4('127.0.0.1', port)
+    try:
+        c.login(P['user'], P['password']); out.append('logged in')
+    except imaplib.IMAP4.error as e:
+        out.append(str(e))
+for port in P['pop3']:
+    p = poplib.POP3('127.0.0.1', port); p.user(P['user'])
+    try:
+        p.pass_(P['password']); out.append('logged in')
+    except poplib.error_proto as e:
+        out.append(e.args[0].decode())
+for port in P['submission']:
+    s = smtplib.SMTP('127.0.0.1', port); s.starttls(context=ssl._create_unverified_context())
+    try:
+        s.login(P['user'], P['password']); out.append('logged in')
+    except smtplib.SMTPAuthenticationError as e:
+        out.append(str(e.smtp_code) + ' ' + e.smtp_error.decode())
+print(json.dumps(out))
+`,
+        {
+          user: bob.address,
+          password: bob.password,
+          // On the node that holds the mailbox, and on the other one.
+          imap: nodes.map((n) => learners.find((l) => l.node === n.id)!.mailServer.ports.imap),
+          pop3: nodes.map((n) => learners.find((l) => l.node === n.id)!.mailServer.ports.pop3),
+          submission: nodes.map((n) => learners.find((l) => l.node === n.id)!.mailServer.ports.submission),
+        },
+      );
+      const answers = JSON.parse(result.stdout) as string[];
+      expect(answers, result.stderr).toHaveLength(6);
+      for (const a of answers.slice(0, 2)) expect(a).toMatch(/\[UNAVAILABLE\] Your lab is being moved to another lab node\. Wait a moment, then log in again/);
+      for (const a of answers.slice(2, 4)) expect(a).toMatch(/^-ERR \[SYS\/TEMP\] Your lab is being moved/);
+      for (const a of answers.slice(4)) expect(a).toMatch(/^454 4\.7\.0 Your lab is being moved/);
+      // The web pages say it in both languages.
+      const view = await api(proxy.url, '/api/maildir', { cookie: moving.cookie });
+      expect(view.status).toBe(503);
+      expect(view.json.error.en).toMatch(/being moved to another node\. Wait a moment/);
+      expect(view.json.error['zh-CN']).toContain('正在迁移');
+    } finally {
+      await setState('ready');
+      await client.end();
+    }
+    // Once the move is over the same login works again.
+    const bob = moving.mailboxes.find((m) => m.address.startsWith('bob'))!;
+    const again = await python("import imaplib\nc = imaplib.IMAP4('127.0.0.1', P['port']); c.login(P['user'], P['password']); print('ok'); c.logout()", { port: moving.mailServer.ports.imap, user: bob.address, password: bob.password });
+    expect(again.stdout.trim(), again.stderr).toBe('ok');
+  });
+
   it("tells a killed node's learners their node is down while the others work on, and gives them their mail back when it returns", async () => {
     const victim = nodeOf('n2');
     const onVictim = learners.filter((l) => l.node === 'n2');

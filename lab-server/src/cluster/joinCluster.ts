@@ -53,6 +53,7 @@ export async function joinCluster(config: ClusterConfig, deps: ClusterDeps): Pro
   deps.access.elsewhere = async (login, password) => {
     const sandboxId = await store.sandboxOfLogin(login, password);
     const where = sandboxId ? await node.whereIs(sandboxId) : undefined;
+    if (where?.at === 'moving') return 'moving';
     return where && (where.at === 'node' || where.at === 'down') ? { id: where.node.id, host: where.node.mailHost, ports: where.node.ports } : undefined;
   };
   return node;

@@ -9,7 +9,7 @@ import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { CommandFailed, type CommandContext, type ImapCommand, type SessionApi, type SessionState } from './command.js';
 import { CommandReader, type CommandLimits } from './commandReader.js';
@@ -276,6 +276,8 @@ export class ImapSession implements SessionApi {
   async login(login: string, password: string): Promise<WorldUser | undefined> {
     // A wrong password is answered after a delay; a few of them close the connection.
     const user = await this.options.access.login(this.scope, login, password).catch((err: unknown) => {
+      // RFC 5530 UNAVAILABLE: a temporary failure; the same login works once the drain is done.
+      if (err instanceof MailboxMoving) throw new CommandFailed(no(MOVING_TEXT, 'UNAVAILABLE'));
       if (!(err instanceof MailboxElsewhere)) throw err;
       // RFC 2221 login referral: the client is told which server holds this mailbox.
       const node = err.node;

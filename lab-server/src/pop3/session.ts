@@ -8,7 +8,7 @@ import type { Mailbox } from '../maildir/mailbox.js';
 import { toWire } from '../maildir/wire.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import { MailboxElsewhere, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { dotStuff, topOfMessage } from './format.js';
 import type { MaildropLocks } from './locks.js';
@@ -184,6 +184,8 @@ export class Pop3Session {
       user = await this.options.access.login(this.scope, login, password);
     } catch (err) {
       if (err instanceof MailboxElsewhere) return this.err(`[SYS/PERM] ${wrongNodeText(err.node, 'pop3')}`);
+      // RFC 3206 SYS/TEMP: a temporary failure; the same login works once the drain is done.
+      if (err instanceof MailboxMoving) return this.err(`[SYS/TEMP] ${MOVING_TEXT}`);
       throw err;
     }
     if (!user) {

@@ -61,6 +61,16 @@ export class MailboxElsewhere extends Error {
   }
 }
 
+/** A login whose sandbox a drain is moving to another node right now: it works again in a moment. */
+export class MailboxMoving extends Error {
+  constructor() {
+    super('mailbox being moved to another node');
+  }
+}
+
+/** What a mail server says while a login's mailbox is being moved (protocol replies are ASCII, so English). */
+export const MOVING_TEXT = 'Your lab is being moved to another lab node. Wait a moment, then log in again (your mail moves with it)';
+
 /** What a mail server says when a login's mailbox is on another node. */
 export function wrongNodeText(node: OtherNode, service: string): string {
   const port = node.ports[service];
@@ -80,10 +90,11 @@ export class SandboxAccess {
   ) {}
 
   /**
-   * Set in a cluster: the node holding the sandbox these credentials open, when it is another
-   * one, so the login can be refused with a reply that names the right node.
+   * Set in a cluster: the node holding the sandbox these credentials open when it is another
+   * one, so the login can be refused with a reply that names the right node; 'moving' while a
+   * drain copies it.
    */
-  elsewhere: (login: string, password: string) => Promise<OtherNode | undefined> = async () => undefined;
+  elsewhere: (login: string, password: string) => Promise<OtherNode | 'moving' | undefined> = async () => undefined;
 
   /** Decides the sandbox of a connection the moment it is accepted. */
   async forConnection(remoteAddress: string | undefined, remotePort: number | undefined): Promise<ConnectionScope> {
@@ -117,13 +128,15 @@ export class SandboxAccess {
   async login(scope: ConnectionScope, login: string, password: string): Promise<WorldUser | undefined> {
     // A try pipelined after the last allowed one is not even checked.
     const user = scope.authFailures < this.loginPolicy.failuresPerConnection ? this.authenticate(scope, login, password) : undefined;
+    // In a cluster, right credentials for a mailbox another node holds, or one a drain is
+    // moving, are not a wrong password (nor, for a copy a drain left here, a right one).
+    const other = scope.viaBridge ? undefined : await this.elsewhere(login, password).catch(() => undefined);
+    if (other === 'moving') throw new MailboxMoving();
+    if (other) throw new MailboxElsewhere(other);
     if (user) {
       scope.events.emit('login', user);
       return user;
     }
-    // In a cluster, right credentials for a mailbox another node holds are not a wrong password.
-    const other = scope.viaBridge ? undefined : await this.elsewhere(login, password).catch(() => undefined);
-    if (other) throw new MailboxElsewhere(other);
     scope.authFailures++;
     await new Promise((r) => setTimeout(r, this.loginPolicy.failureDelayMs));
     // After the caller has answered this one (its reply is written before immediates run).
