@@ -376,3 +376,32 @@ describe('caps and timeouts on the web port', () => {
     for (const t of open) t.close();
   });
 });
+
+describe('the web port in a cluster', () => {
+  it("counts another node's connections in the total only: the clients behind them are counted where they connected", async () => {
+    const { createWebServer } = await import('../../lab-server/src/http/server.js');
+    const { ProxyTrust } = await import('../../lab-server/src/http/clientAddress.js');
+    const { SiteOrigin } = await import('../../lab-server/src/http/origin.js');
+    const { DEFAULT_LIMITS } = await import('../../lab-server/src/limits.js');
+    const PEER = '127.0.0.3';
+    const proxies = new ProxyTrust();
+    const server = createWebServer(lab.dataDir, {}, { limits: { ...DEFAULT_LIMITS, httpConnectionsPerAddress: PER_ADDRESS, httpConnections: 200 }, proxies, site: new SiteOrigin(undefined, proxies), isPeerNode: (a) => a === PEER });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const attacker = Attacker.start();
+    try {
+      // A node forwarding many learners' requests holds three times one address's share...
+      const peer = await attacker.open(port, { count: 3 * PER_ADDRESS, from: PEER, timeoutMs: 300 });
+      expect(peer.firsts['HTTP/1.1 503 Service Unavailable'] ?? 0).toBe(0);
+      expect(peer.open).toBe(3 * PER_ADDRESS);
+      // ...while any other address still meets its own cap.
+      const stranger = await attacker.open(port, { count: 2 * PER_ADDRESS, from: ATTACKER, timeoutMs: 300 });
+      expect(stranger.firsts['HTTP/1.1 503 Service Unavailable']).toBe(PER_ADDRESS);
+      await attacker.closeAll();
+    } finally {
+      attacker.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -4,7 +4,9 @@
  * heartbeat with its load, and answers where a learner's sandbox is: here, on another node
  * (alive or down), or on its way between two nodes while a drain moves it.
  */
+import { lookup } from 'node:dns/promises';
 import type { IncomingMessage } from 'node:http';
+import { plainAddress } from '../net/addressList.js';
 import type { ClusterStore, NodeRecord } from '../store/cluster.js';
 import type { Logger } from '../log.js';
 import { signRequest, verifyRequest, type Signed } from './channel.js';
@@ -38,6 +40,8 @@ const TOUCH_EVERY_MS = 60_000;
 export class ClusterNode {
   private timer: NodeJS.Timeout | undefined;
   private lastTouch = 0;
+  /** The other nodes' addresses, as this node's web port sees their connections. */
+  private peers = new Set<string>();
   readonly heartbeatMs: number;
   readonly downAfterMs: number;
 
@@ -67,6 +71,7 @@ export class ClusterNode {
   private async beat(): Promise<void> {
     try {
       await this.store.heartbeat(this.id, { sandboxes: await this.load.sandboxes(), terminals: this.load.terminals() });
+      await this.learnPeers();
       if (Date.now() - this.lastTouch > TOUCH_EVERY_MS) {
         this.lastTouch = Date.now();
         await this.touch([...this.load.terminalOwners()]);
@@ -74,6 +79,25 @@ export class ClusterNode {
     } catch (err) {
       this.log('cluster', `heartbeat failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Looks the other nodes' addresses up again (a node may have joined or moved). */
+  private async learnPeers(): Promise<void> {
+    const others = (await this.store.nodes()).filter((n) => n.id !== this.id);
+    const found = await Promise.all(
+      others.map((n) =>
+        lookup(new URL(n.webUrl).hostname.replace(/^\[|\]$/g, ''), { all: true }).then(
+          (all) => all.map((a) => plainAddress(a.address)),
+          () => [],
+        ),
+      ),
+    );
+    this.peers = new Set(found.flat());
+  }
+
+  /** True for another node's address: its connections carry many clients, each counted where they connected. */
+  isPeer(address: string): boolean {
+    return this.peers.has(plainAddress(address));
   }
 
   stop(): void {

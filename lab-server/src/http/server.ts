@@ -121,6 +121,8 @@ export interface WebOptions {
   limits: WebLimits;
   proxies: ProxyTrust;
   site: SiteOrigin;
+  /** In a cluster: whether an address is another node's (it forwards many clients' requests). */
+  isPeerNode?: (address: string) => boolean;
 }
 
 export function createWebServer(siteDir: string, routes: Record<string, Route>, options: WebOptions): Server {
@@ -148,6 +150,6 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
       }
     })();
   });
-  limitWebServer(server, options.limits, options.proxies);
+  limitWebServer(server, options.limits, options.proxies, options.isPeerNode);
   return server;
 }

@@ -1,7 +1,7 @@
 /**
  * The web port's defences against clients that hold connections: caps per address and in all
- * (a trusted proxy counts only in the total; browser terminals have caps of their own once
- * upgraded), and timeouts for headers, whole requests and idle keep-alive connections, checked
+ * (a trusted proxy and the other nodes of a cluster, whose connections carry many clients'
+ * requests, count only in the total; browser terminals have caps of their own once upgraded), and timeouts for headers, whole requests and idle keep-alive connections, checked
  * every second so a slowloris client is cut off on time.
  */
 import type { Server } from 'node:http';
@@ -40,7 +40,7 @@ function refusal(caps: ConnectionCaps, reached: CapReached): string {
 }
 
 /** Applies the caps and timeouts to the web server. */
-export function limitWebServer(server: Server, limits: WebLimits, proxies: ProxyTrust): void {
+export function limitWebServer(server: Server, limits: WebLimits, proxies: ProxyTrust, isPeerNode: (address: string) => boolean = () => false): void {
   server.headersTimeout = limits.httpHeadersTimeoutMs;
   server.requestTimeout = limits.httpRequestTimeoutMs;
   server.keepAliveTimeout = limits.httpKeepAliveTimeoutMs;
@@ -49,7 +49,7 @@ export function limitWebServer(server: Server, limits: WebLimits, proxies: Proxy
     caps,
     group: 'http',
     isInternal: async () => false,
-    totalOnly: (address) => proxies.proxies.has(address),
+    totalOnly: (address) => proxies.proxies.has(address) || isPeerNode(address),
     refuse: (socket, reached) => {
       socket.end(refusal(caps, reached));
       setTimeout(() => socket.destroy(), 5000).unref();
