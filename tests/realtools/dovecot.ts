@@ -92,20 +92,27 @@ export async function startDovecot(confText: (dir: string) => string, files: Arr
   return instance;
 }
 
+/** The lab's users, password "secret", in the users file startDovecot writes; homes under the instance. */
+export function labUserDatabases(dir: string): string {
+  return [
+    'passdb {',
+    '  driver = passwd-file',
+    `  args = scheme=PLAIN username_format=%u ${dir}/users`,
+    '}',
+    'userdb {',
+    '  driver = static',
+    `  args = uid=5000 gid=5000 home=${dir}/home/%d/%n`,
+    '}',
+  ].join('\n');
+}
+
 /** A Dovecot that only authenticates the lab's users (for Postfix's SASL), on one socket. */
 export async function startLabAuth(): Promise<DovecotInstance & { socket: string }> {
   const instance = await startDovecot((dir) =>
     [
       judgeSettings(dir),
       'auth_mechanisms = plain login',
-      'passdb {',
-      '  driver = passwd-file',
-      `  args = scheme=PLAIN username_format=%u ${dir}/users`,
-      '}',
-      'userdb {',
-      '  driver = static',
-      `  args = uid=5000 gid=5000 home=${dir}/home/%d/%n`,
-      '}',
+      labUserDatabases(dir),
       'service auth {',
       `  unix_listener ${dir}/auth-postfix {`,
       '    mode = 0666',

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DkimSignerParams } from '../../lab-server/src/grading/config/dkimSigner.js';
 import { fileText, splitFiles } from '../../lab-server/src/grading/config/files.js';
 import { loadWithBind, zoneApex } from './bind.js';
 import { LineClient } from './lineClient.js';
@@ -15,16 +16,7 @@ import { askMailauth } from './mailauth.js';
 import { freePort, listTree, relocate, runPostfix } from './postfix.js';
 import { runTool } from './process.js';
 
-interface Params {
-  given?: string;
-  zone: string;
-  origin: string;
-  sender: string;
-  keyFile: string;
-  privateKey: string;
-  keyTable: string;
-  signingTable: string;
-}
+type Params = DkimSignerParams;
 
 const RECIPIENT = 'bob@example.com';
 

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mailCert } from './certs.js';
-import { doveconf, judgeSettings, LAB_USERS, startDovecot } from './dovecot.js';
+import { doveconf, judgeSettings, LAB_USERS, labUserDatabases, startDovecot } from './dovecot.js';
 import { LineClient } from './lineClient.js';
 import { freePort, relocate, runPostfix } from './postfix.js';
 
@@ -93,14 +93,7 @@ export async function judgeDovecotTls(_p: unknown, answer: string): Promise<stri
         'protocols = imap pop3',
         relocate(answer, dir),
         judgeSettings(dir, { listen: true }),
-        'passdb {',
-        '  driver = passwd-file',
-        `  args = scheme=PLAIN username_format=%u ${dir}/users`,
-        '}',
-        'userdb {',
-        '  driver = static',
-        `  args = uid=5000 gid=5000 home=${dir}/home/%d/%n`,
-        '}',
+        labUserDatabases(dir),
         `mail_location = maildir:${dir}/home/%d/%n/Maildir`,
         // The judge's ports, later in the file so they win over the defaults and the answer's.
         ...listener('imap-login', 'imap', ports.imap),
