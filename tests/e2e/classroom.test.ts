@@ -108,6 +108,8 @@ describe('classroom in the browser', () => {
     await expect(tPage.locator('tr.rate td[data-exercise="smtp-send"]').innerText()).resolves.toBe('100%');
     await tPage.getByRole('button', { name: '王小明' }).click();
     await expect.poll(() => tPage.locator('.detail').innerText()).toContain('Send a message by hand over SMTP · passed');
+    // And the learner's disk usage against the quota, the message just sent counted.
+    await expect(tPage.locator('.detail').innerText()).resolves.toMatch(/[\d.]+ [KM]B of 64(\.0)? MB; [1-9]\d* of at most 10000 messages/);
 
     // The Chinese dashboard: titles in Chinese, no exercise ids.
     await tPage.goto(`${base}/instructor/`);

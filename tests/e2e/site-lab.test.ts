@@ -108,6 +108,10 @@ describe('lessons with a live lab', () => {
     const inboxCur = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="cur"] .file');
     await expect.poll(() => inboxNew.count()).toBe(3);
     const before = await inboxNew.evaluateAll((files) => files.map((f) => f.getAttribute('data-file')));
+    // With the files, how much of the sandbox's quota they use.
+    const quota = view.locator('.legend.quota');
+    await expect(quota.innerText()).resolves.toMatch(/^Disk quota: [\d.]+ [KM]B of 64(\.0)? MB \(mail, queue, terminal transcripts and logs\)/);
+    const usedBefore = Number(await quota.getAttribute('data-usage'));
 
     // "Watch it happen": the SMTP block delivers to Bob.
     await page.locator('.try-it[data-service="smtp"]').first().getByRole('button').click();
@@ -119,6 +123,8 @@ describe('lessons with a live lab', () => {
     expect(added).toHaveLength(1);
     expect(added[0]).toMatch(/^\d+\.M\d+P\d+Q\d+\.[^,]+,S=\d+,W=\d+$/);
     await expect(view.locator(`.file.fresh[data-file="${added[0]}"]`).count()).resolves.toBe(1);
+    // The new message counts against the quota at once.
+    await expect.poll(async () => Number(await quota.getAttribute('data-usage')), { timeout: 10_000 }).toBeGreaterThan(usedBefore);
 
     // The IMAP block selects, reads and flags it: new/ empties, the file is now …:2,FS in cur/.
     await page.locator('.try-it[data-service="imap"]').first().getByRole('button').click();
