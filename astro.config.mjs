@@ -29,7 +29,16 @@ export default defineConfig({
   },
   vite: {
     // mermaid's chunks are large, and loaded only when a diagram comes into view.
-    build: { chunkSizeWarningLimit: 2048 },
+    build: {
+      chunkSizeWarningLimit: 2048,
+      rollupOptions: {
+        // A page whose only import is a stylesheet leaves an empty server chunk behind: harmless, but
+        // `npm start` should print a one-line summary, not that.
+        onwarn(warning, warn) {
+          if (warning.code !== 'EMPTY_BUNDLE') warn(warning);
+        },
+      },
+    },
     server: {
       // The Host header is kept (changeOrigin: false) so the bridge's same-origin check
       // sees the page's own origin on the WebSocket upgrade.
