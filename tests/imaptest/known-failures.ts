@@ -5,8 +5,7 @@
  */
 
 /** Scripted groups that fail or are not run yet: group name -> why. */
-export const KNOWN_GROUP_FAILURES: Record<string, string> = {
-};
+export const KNOWN_GROUP_FAILURES: Record<string, string> = {};
 
 /** Kinds of stress-run errors, matched against the text after "Error: user[n]: ". */
 export const KNOWN_STRESS_ERRORS: Array<{ pattern: RegExp; reason: string }> = [];

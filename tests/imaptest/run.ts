@@ -1,11 +1,12 @@
 /**
  * Judges the lab's IMAP server with Dovecot's imaptest, as CI does (.ci/run):
- *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--clients 10]
+ *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--qresync-secs 20] [--clients 10]
  * IMAPTEST_DIR holds build.sh and the source (by default ../shared/tools/imaptest, else
  * /work/shared/tools/imaptest). Against a fresh lab in
  * its own process it runs (a) the scripted groups, every one of which must run (its capability
  * advertised) and pass, and (b) a stress run in which many clients SELECT, FETCH, STORE,
- * EXPUNGE and APPEND at once and imaptest checks every reply against its model: no errors.
+ * EXPUNGE and APPEND at once and imaptest checks every reply against its model: no errors,
+ * then (c) the same with QRESYNC on, each client reopening the mailbox with what it remembers.
  * Exits 1 with the reasons when anything falls short of that, except what known-failures.ts
  * lists (each with its reason), and also when a listed failure no longer happens.
  */
@@ -136,10 +137,10 @@ async function stressMbox(testsDir: string, dir: string): Promise<string> {
   return file;
 }
 
-async function stress(binary: string, testsDir: string, dir: string, secs: number, clients: number): Promise<void> {
-  const mbox = await stressMbox(testsDir, dir);
+/** A stress run; with `qresync` every client enables QRESYNC and reopens the mailbox with what it remembers. */
+async function stress(binary: string, mbox: string, secs: number, clients: number, qresync = false): Promise<void> {
   await withLab(async (lab) => {
-    const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`];
+    const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`, ...(qresync ? ['qresync'] : [])];
     const { code, output } = await imaptest(binary, args);
     const errors = stressErrors(output);
     const used = new Set<string>();
@@ -148,7 +149,7 @@ async function stress(binary: string, testsDir: string, dir: string, secs: numbe
       if (known) used.add(known.reason);
       return !known;
     });
-    console.log(`imaptest stress: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
+    console.log(`imaptest stress${qresync ? ' with QRESYNC' : ''}: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
     console.log(output.split('\n').slice(-6).join('\n'));
     if (code !== 0) problems.push(`imaptest's stress run exited with ${code}`);
     if (!/^Totals:/m.test(output)) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
@@ -170,7 +171,9 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-imaptest-'));
   try {
     await scripted(binary, testsDir, dir);
-    await stress(binary, testsDir, dir, option('--stress-secs', 60), option('--clients', 10));
+    const mbox = await stressMbox(testsDir, dir);
+    await stress(binary, mbox, option('--stress-secs', 60), option('--clients', 10));
+    await stress(binary, mbox, option('--qresync-secs', 20), option('--clients', 10), true);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,9 +6,12 @@
  * lab restarts (the modseqs and the expunge history live in the folder index). Then imapflow,
  * a client nobody here wrote, resynchronises INBOX with QRESYNC after another client changed it.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { maildirPath } from '../helpers/maildir.js';
 import { RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
@@ -170,6 +173,45 @@ describe('QRESYNC', () => {
     const stale = await back.command(`s SELECT INBOX (QRESYNC (${validity + 1} ${start}))`, tagged('s'));
     expect(stale).not.toMatch(/^\* (VANISHED|\d+ FETCH)/m);
     expect(stale).toMatch(/^s OK \[READ-WRITE\]/m);
+  });
+
+  it('names every missing UID once the expunge history is forgotten, less what the client\'s sample vouches for', async () => {
+    const a = await login();
+    await a.command('a ENABLE QRESYNC', tagged('a'));
+    for (const [i, subject] of ['four', 'five', 'six'].entries()) {
+      const message = `Subject: ${subject}\r\n\r\nhello\r\n`;
+      await a.command(`b${i} APPEND INBOX {${message.length}+}\r\n${message}`, tagged(`b${i}`));
+    }
+    await a.command('c SELECT INBOX', tagged('c'));
+    await a.command('d UID STORE 1 +FLAGS.SILENT (\\Deleted)', tagged('d'));
+    await a.command('e EXPUNGE', tagged('e'));
+    // The client now knows UIDs 2 to 6 as messages 1 to 5, as of this modseq.
+    const known = await a.command('f SELECT INBOX', tagged('f'));
+    const validity = code(known, 'UIDVALIDITY');
+    const modseq = code(known, 'HIGHESTMODSEQ');
+    await a.command('g UID STORE 5 +FLAGS.SILENT (\\Deleted)', tagged('g'));
+    await a.command('h EXPUNGE', tagged('h'));
+    const resync = async (c: RawClient, tag: string, extra: string): Promise<string | undefined> =>
+      /^\* VANISHED \(EARLIER\) (\S+)\r\n/m.exec(await c.command(`${tag} SELECT INBOX (QRESYNC (${validity} ${modseq}${extra}))`, tagged(tag)))?.[1];
+    // With the history: only UID 5 went after that modseq.
+    expect(await resync(a, 'i', '')).toBe('5');
+    for (const c of open.splice(0)) c.close();
+
+    // The index forgets old expunges (past 20,000 UIDs); here by hand while the lab is down.
+    await lab.stop();
+    const indexPath = join(maildirPath(lab.dataDir, 'default', 'alice@example.com'), 'maillab-index');
+    const index = await readFile(indexPath, 'utf8');
+    await writeFile(indexPath, index.replace(/^X .*\n/gm, '').replace(/ H \d+ /, ` H ${modseq + 1} `));
+    lab = await startTestLab({}, lab.dataDir);
+    const b = await login();
+    await b.command('a ENABLE QRESYNC', tagged('a'));
+    // Without it every UID below UIDNEXT that is not there: 1 too, which the client never had.
+    expect(await resync(b, 'b', '')).toBe('1,5');
+    // The sample (messages 1 and 3 were UIDs 2 and 4) still holds, so nothing up to UID 4 went.
+    expect(await resync(b, 'c', ' 1:6 (1:3 2:4)')).toBe('5');
+    // A sample that no longer holds (message 5 was UID 6, but there are 4 messages) proves nothing past its first pair.
+    expect(await resync(b, 'd', ' 1:6 (1,5 2,6)')).toBe('5');
+    expect(await resync(b, 'e', ' 1:6 (5 6)')).toBe('1,5');
   });
 
   it('explains what is wrong with its arguments, and the session goes on', async () => {

@@ -23,7 +23,8 @@ beforeEach(async () => {
   await new Mailbox('alice@example.com', path).create();
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  // A folder left idle may still be writing its index when the test ends: try again then.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 /** A new Mailbox object on the same files: what a restarted process sees. */

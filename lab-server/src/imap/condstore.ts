@@ -47,9 +47,10 @@ export function highestModseqLine(selected: SelectedMailbox): string {
  * The UIDs expunged after `modseq` among `within` (UIDs; all when absent), compactly, for
  * VANISHED (EARLIER); undefined when there are none. The folder remembers recent expunges
  * with their modseqs; past that memory every UID below UIDNEXT that is not in the mailbox is
- * named, as Dovecot does (a client ignores UIDs it never had).
+ * named, as Dovecot does (a client ignores UIDs it never had), except those the client's
+ * QRESYNC sample shows were not expunged (RFC 7162 §3.2.5.2).
  */
-export function vanishedSince(selected: SelectedMailbox, modseq: number, within?: SequenceSet): string | undefined {
+export function vanishedSince(selected: SelectedMailbox, modseq: number, within?: SequenceSet, sample?: readonly SamplePair[]): string | undefined {
   const folder = selected.folder;
   const top = folder.nextUid - 1;
   if (top < 1) return undefined;
@@ -58,17 +59,36 @@ export function vanishedSince(selected: SelectedMailbox, modseq: number, within?
     const uids = [...new Set(history)].filter((uid) => uid <= top && !folder.get(uid) && (!within || within.has(uid, top))).sort((a, b) => a - b);
     return uids.length > 0 ? compactSet(uids) : undefined;
   }
+  const from = sample ? unchangedUpTo(selected, sample) + 1 : 1;
   const present = folder.list().map((m) => m.uid);
   const parts: string[] = [];
   for (const [low, high] of within ? within.resolve(top) : [[1, top] as [number, number]]) {
-    let from = low;
-    for (let i = lowerBound(present, low); from <= Math.min(high, top); i++) {
-      const next = i < present.length ? Math.min(present[i]!, Math.min(high, top) + 1) : Math.min(high, top) + 1;
-      if (next > from) parts.push(next - 1 === from ? `${from}` : `${from}:${next - 1}`);
-      from = next + 1;
+    const last = Math.min(high, top);
+    let next = Math.max(low, from);
+    for (let i = lowerBound(present, next); next <= last; i++) {
+      const kept = i < present.length ? Math.min(present[i]!, last + 1) : last + 1;
+      if (kept > next) parts.push(kept - 1 === next ? `${next}` : `${next}:${kept - 1}`);
+      next = kept + 1;
     }
   }
   return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/** One (sequence number, UID) pair the client remembers, from SELECT ... (QRESYNC (... (seqs uids))). */
+export type SamplePair = [seq: number, uid: number];
+
+/**
+ * The highest UID of the sample that still has the sequence number the client knew: with as
+ * many messages before it as then, none of them can have been expunged since. Pairs are
+ * checked in order up to the first that no longer matches, as Dovecot does.
+ */
+function unchangedUpTo(selected: SelectedMailbox, sample: readonly SamplePair[]): number {
+  let upTo = 0;
+  for (const [seq, uid] of sample) {
+    if (selected.uidAt(seq) !== uid) break;
+    upTo = uid;
+  }
+  return upTo;
 }
 
 function lowerBound(sorted: readonly number[], value: number): number {
@@ -123,6 +143,8 @@ export interface QresyncParams {
   modseq: number;
   /** The UIDs it knows of (all when absent). */
   knownUids?: SequenceSet;
+  /** Some of its sequence numbers with their UIDs, in order. */
+  sample?: SamplePair[];
 }
 
 /** SELECT/EXAMINE parameters: (CONDSTORE) or (QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]])). */
@@ -146,19 +168,45 @@ function parseQresync(items: readonly Token[]): QresyncParams {
     params.knownUids = uidSet(rest[0].value, 'known UIDs');
     rest = rest.slice(1);
   }
-  // The optional (sequence numbers, UIDs) sample only helps a server that has forgotten
-  // expunges; this one answers from its own history or all missing UIDs, so it is checked, not used.
+  // The optional (sequence numbers, UIDs) sample helps when the expunge history no longer
+  // reaches back to the client's modseq (RFC 7162 §3.2.5.2).
   if (rest[0]?.type === 'list') {
     const [seqs, uids, extra] = rest[0].items;
     if (seqs?.type !== 'atom' || uids?.type !== 'atom' || extra !== undefined) throw new ArgumentError('The QRESYNC sample is (<sequence numbers> <UIDs>), e.g. (1:3 5,7,9)');
-    if (countOf(uidSet(seqs.value, 'sample')) !== countOf(uidSet(uids.value, 'sample'))) throw new ArgumentError('The QRESYNC sample names as many sequence numbers as UIDs');
+    params.sample = samplePairs(uidSet(seqs.value, 'sample'), uidSet(uids.value, 'sample'));
     rest = rest.slice(1);
   }
   if (rest.length > 0) throw new ArgumentError('Too many QRESYNC parameters: (<uidvalidity> <modseq> [<known uids> [(<seqs> <uids>)]])');
   return params;
 }
 
-const countOf = (set: SequenceSet): number => set.resolve(0).reduce((n, [low, high]) => n + high - low + 1, 0);
+/**
+ * The sample's pairs: the first and last UID of each UID range with the sequence numbers in
+ * the same places, so a sample of any length costs as many pairs as it has ranges.
+ */
+function samplePairs(seqs: SequenceSet, uids: SequenceSet): SamplePair[] {
+  const seqRanges = seqs.resolve(0);
+  const count = (ranges: Array<[number, number]>): number => ranges.reduce((n, [low, high]) => n + high - low + 1, 0);
+  if (count(seqRanges) !== count(uids.resolve(0))) throw new ArgumentError('The QRESYNC sample names as many sequence numbers as UIDs');
+  // The n-th sequence number (from 0), walking the ranges from where the last one was found.
+  let range = 0;
+  let before = 0;
+  const nth = (n: number): number => {
+    while (n - before > seqRanges[range]![1] - seqRanges[range]![0]) {
+      before += seqRanges[range]![1] - seqRanges[range]![0] + 1;
+      range++;
+    }
+    return seqRanges[range]![0] + n - before;
+  };
+  const pairs: SamplePair[] = [];
+  let n = 0;
+  for (const [low, high] of uids.resolve(0)) {
+    pairs.push([nth(n), low]);
+    if (high > low) pairs.push([nth(n + high - low), high]);
+    n += high - low + 1;
+  }
+  return pairs;
+}
 
 function uidSet(text: string, what: string): SequenceSet {
   try {

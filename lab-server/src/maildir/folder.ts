@@ -66,8 +66,9 @@ export class MaildirFolder {
     return this.index.nextUid;
   }
 
+  /** HIGHESTMODSEQ (RFC 7162): 1 while nothing has happened in the folder, never 0. */
   get highestModseq(): number {
-    return this.index.highestModseq;
+    return Math.max(1, this.index.highestModseq);
   }
 
   /** The lowest UID that is still \Recent (not yet noticed by a read-write session). */

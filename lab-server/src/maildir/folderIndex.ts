@@ -56,9 +56,14 @@ export class FolderIndex {
     return this.byBase.get(base);
   }
 
-  /** A new modification sequence, higher than any given before. */
+  /**
+   * A new modification sequence, higher than any given before. The first is 2: a folder in
+   * which nothing has happened yet reports HIGHESTMODSEQ 1 (RFC 7162 has no 0 for a mailbox
+   * that keeps modseqs), and a client that saw that must find every later change above it.
+   */
   nextModseq(): number {
-    return ++this.highestModseq;
+    this.highestModseq = Math.max(this.highestModseq, 1) + 1;
+    return this.highestModseq;
   }
 
   add(messages: readonly StoredMessage[]): void {

@@ -63,9 +63,9 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
  * QRESYNC (RFC 7162 §3.2.5): what vanished since the client's modseq, then the UID, flags and
  * modseq of every message that changed since, all among the UIDs it knows.
  */
-async function resynchronise({ session, out }: CommandContext, { modseq, knownUids }: QresyncParams): Promise<void> {
+async function resynchronise({ session, out }: CommandContext, { modseq, knownUids, sample }: QresyncParams): Promise<void> {
   const selected = session.selected!;
-  const vanished = vanishedSince(selected, modseq, knownUids);
+  const vanished = vanishedSince(selected, modseq, knownUids, sample);
   if (vanished) await out.untagged(`VANISHED (EARLIER) ${vanished}`);
   const uids = selected.allUids();
   const last = uids.at(-1) ?? 0;
