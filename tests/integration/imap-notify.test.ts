@@ -55,6 +55,16 @@ describe('NOTIFY', () => {
     expect(await watcher.command('f NOOP', tagged('f'))).toBe('f OK NOOP completed\r\n');
   });
 
+  it('adds MODSEQ to the FETCH data MessageNew sends once CONDSTORE is on', async () => {
+    const watcher = await login();
+    await watcher.command('a ENABLE CONDSTORE', tagged('a'));
+    await watcher.command('b SELECT INBOX', tagged('b'));
+    await watcher.command('c NOTIFY SET (SELECTED (MessageNew (UID FLAGS) MessageExpunge))', tagged('c'));
+    const other = await login();
+    await append(other, 'd', 'INBOX', 'numbered');
+    expect(await watcher.until(/\)\r\n$/)).toMatch(/^\* 4 EXISTS\r\n(\* \d+ RECENT\r\n)?\* 4 FETCH \(UID 4 FLAGS \([^)]*\) MODSEQ \(\d+\)\)\r\n$/);
+  });
+
   it('reports mailboxes and subscriptions another session changes, as LIST', async () => {
     const watcher = await login();
     await watcher.command('a NOTIFY SET (PERSONAL (MailboxName SubscriptionChange))', tagged('a'));

@@ -40,6 +40,8 @@ describe('IMAP4rev2 over a raw socket', () => {
     expect(rev1).toMatch(/^\* 3 RECENT\r$/m);
     expect(await c.command('b SEARCH ALL', tagged('b'))).toMatch(/^\* SEARCH 1 2 3\r$/m);
     expect(await c.command('c ENABLE IMAP4rev2 CONDSTORE-NOT-HERE', tagged('c'))).toMatch(/^\* ENABLED IMAP4rev2\r\nc OK/m);
+    // Enabled while a mailbox is selected: \Recent is gone at once.
+    expect(await c.command('c2 FETCH 1 FLAGS', tagged('c2'))).toMatch(/^\* 1 FETCH \(FLAGS \(\)\)\r\nc2 OK/);
     const rev2 = await c.command('d SELECT INBOX', tagged('d'));
     // The previous mailbox is closed first; no \Recent, no RECENT, no UNSEEN code.
     expect(rev2).toMatch(/^\* OK \[CLOSED\]/);

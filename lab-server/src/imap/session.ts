@@ -82,6 +82,8 @@ export class ImapSession implements SessionApi {
 
   /** NOTIFY's MessageNew (fetch-att): FETCH responses for messages that just arrived. */
   async fetchNew(uids: number[], items: FetchItem[]): Promise<void> {
+    // Under CONDSTORE every untagged FETCH carries the message's MODSEQ (RFC 7162 §3.1).
+    if (this.selected?.reportsModseq && !items.some((i) => i.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
     await runFetch({ tag: '*', uid: true, session: this, out: this.out }, SequenceSet.of(uids), items);
   }
 

@@ -41,6 +41,8 @@ export default defineCommand({
     if (selected) {
       selected.reportsModseq = condstoreOn(session);
       selected.reportsVanished = qresyncOn(session);
+      // RFC 9051 asks for ENABLE before SELECT, but a client that enables IMAP4rev2 later gets it at once.
+      selected.reportsRecent = !session.imap4rev2;
     }
     return ok(newly.length > 0 ? `ENABLE completed: ${newly.join(' ')} is on for this session` : `ENABLE completed: nothing new to enable. This server can enable ${[...ENABLEABLE.values()].join(' ')}`);
   },
