@@ -91,3 +91,14 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/** The end of an IMAP command's answer: its tagged OK, NO or BAD line. */
+export const imapTagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+
+/** An IMAP connection past the greeting, logged in as `user` (every lab user's password is "secret"). */
+export async function imapLogin(port: number, user = 'alice@example.com'): Promise<RawClient> {
+  const c = await RawClient.open(port);
+  await c.until(/^\* OK [^\r\n]*\r\n/m);
+  await c.command(`l LOGIN ${user} secret`, imapTagged('l'));
+  return c;
+}

@@ -12,7 +12,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath } from '../helpers/maildir.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 const open: RawClient[] = [];
@@ -32,7 +32,7 @@ afterEach(async () => {
   await lab.sandboxes.reset('default');
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 
 /**
  * A first client has had INBOX open, so no message is \Recent any more and the FLAGS in the
@@ -46,10 +46,8 @@ async function inboxSeenOnce(): Promise<void> {
 }
 
 async function login(): Promise<RawClient> {
-  const c = await RawClient.open(lab.port('imap'));
+  const c = await imapLogin(lab.port('imap'));
   open.push(c);
-  await c.until(/^\* OK [^\r\n]*\r\n/m);
-  await c.command('l LOGIN alice@example.com secret', tagged('l'));
   return c;
 }
 

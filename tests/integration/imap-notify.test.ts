@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 const open: RawClient[] = [];
@@ -23,13 +23,11 @@ afterEach(async () => {
   await lab.sandboxes.reset('default');
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 
 async function login(): Promise<RawClient> {
-  const c = await RawClient.open(lab.port('imap'));
+  const c = await imapLogin(lab.port('imap'));
   open.push(c);
-  await c.until(/^\* OK [^\r\n]*\r\n/m);
-  await c.command('l LOGIN alice@example.com secret', tagged('l'));
   return c;
 }
 
