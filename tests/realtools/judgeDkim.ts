@@ -2,8 +2,8 @@
  * The real tools' verdict on a DKIM signer: a real OpenDKIM runs the learner's opendkim.conf,
  * KeyTable and SigningTable, a real Postfix runs their main.cf with it as a milter; a message
  * from the sender over SMTP must arrive signed so that dkimpy and OpenDKIM verify it against
- * the zone BIND loaded; with OpenDKIM stopped, Postfix must still take mail; and postconf must
- * expand non_smtpd_milters to OpenDKIM's socket (mail from the sendmail command).
+ * the zone BIND loaded, and so must one given to the sendmail command (non_smtpd_milters); with
+ * OpenDKIM stopped, Postfix must still take mail.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -48,6 +48,12 @@ async function sendOver(port: number, from: string, subject: string): Promise<st
   }
 }
 
+/** Waits until `count` messages are in the Maildirs under root, or the time is up. */
+async function delivered(root: string, count: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && (await listTree(root)).length < count) await new Promise((r) => setTimeout(r, 150));
+}
+
 export async function judgeDkimSigner(p: Params, answer: string): Promise<string[]> {
   const files = splitFiles(answer);
   const reasons: string[] = [];
@@ -63,11 +69,12 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
     await exited;
   };
   const messages: string[] = [];
+  let postfixDir = '';
   const run = await runPostfix({
     mainCf: `${p.given ?? ''}\n${mainCf}`,
     files: [{ path: '/etc/postfix/vmailbox', text: `${RECIPIENT} example.com/bob/`, postmap: true }],
-    expand: ['non_smtpd_milters'],
     around: async (dir) => {
+      postfixDir = dir;
       // The learner's files where opendkim.conf says they are; the exercise's private key, readable by OpenDKIM only.
       const conf = relocate(confText.replace(/\/run\/opendkim/g, '/etc/opendkim/run'), dir);
       await mkdir(join(dir, 'opendkim', 'run'), { recursive: true });
@@ -96,7 +103,10 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
       const out: string[] = [];
       const smtp = await sendOver(portOf('smtp'), p.sender, 'over SMTP');
       if (!smtp.startsWith('250')) out.push(`a message from ${p.sender} over SMTP: ${smtp}`);
-      await new Promise((r) => setTimeout(r, 1500));
+      // The sendmail command (cron jobs, web applications): postdrop, pickup and cleanup, never smtpd.
+      const local = await runTool('/usr/sbin/sendmail', ['-C', join(postfixDir, 'etc'), '-f', p.sender, RECIPIENT], { input: `From: <${p.sender}>\nTo: <${RECIPIENT}>\nSubject: through sendmail\nMessage-ID: <sendmail@judge.example>\n\nSigned on the way out?\n` });
+      if (local.code !== 0) out.push(`sendmail: ${(local.stdout + local.stderr).trim()}`);
+      await delivered(join(postfixDir, 'mail'), 2, 8000);
       await stopOpendkim();
       const down = await sendOver(portOf('smtp'), p.sender, 'while OpenDKIM is down');
       if (!down.startsWith('250')) out.push(`with OpenDKIM stopped, Postfix answers the message with "${down}"`);
@@ -107,16 +117,14 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
   if (run.postconf.code !== 0) return [`postconf refuses main.cf: ${run.postconf.messages.join(' | ')}`];
   if (opendkimLog.join('').trim() && messages.length === 0) reasons.push(`opendkim: ${opendkimLog.join('').trim().split('\n')[0]}`);
   reasons.push(...run.custom);
-  const overSmtp = messages.find((m) => /^Subject: over SMTP/m.test(m));
-  if (overSmtp) {
-    const [verdict] = (await askMailauth([{ records: zone.records.map((r) => r.line), tasks: [{ kind: 'dkim', message: overSmtp.replace(/\r?\n/g, '\r\n') }] }]))[0]!;
-    if (!verdict?.ok) reasons.push(`the message from ${p.sender} does not verify: ${verdict?.why}`);
-  } else if (run.custom.length === 0) {
-    reasons.push(`the message from ${p.sender} was not delivered (${run.log.filter((l) => /status=|milter/.test(l)).slice(0, 2).join(' | ') || 'nothing logged'})`);
+  for (const way of ['over SMTP', 'through sendmail']) {
+    const message = messages.find((m) => m.includes(`\nSubject: ${way}\n`));
+    if (message) {
+      const [verdict] = (await askMailauth([{ records: zone.records.map((r) => r.line), tasks: [{ kind: 'dkim', message: message.replace(/\r?\n/g, '\r\n') }] }]))[0]!;
+      if (!verdict?.ok) reasons.push(`the message from ${p.sender} ${way} does not verify: ${verdict?.why}`);
+    } else if (run.custom.length === 0) {
+      reasons.push(`the message from ${p.sender} ${way} was not delivered (${run.log.filter((l) => /status=|milter/.test(l)).slice(0, 2).join(' | ') || 'nothing logged'})`);
+    }
   }
-  // Mail through the sendmail command never meets smtpd: only non_smtpd_milters hands it to OpenDKIM.
-  const milters = run.expanded['non_smtpd_milters'] ?? '';
-  const socket = /^\s*Socket\s+inet6?:(\d+)@/im.exec(confText)?.[1];
-  if (!socket || !new RegExp(`:${socket}\\b`).test(milters)) reasons.push(`postconf -x non_smtpd_milters is "${milters}": mail from the sendmail command does not reach OpenDKIM`);
   return reasons;
 }

@@ -98,6 +98,7 @@ const JUDGE_SERVICES = [
   'defer unix - - n - 0 bounce',
   'trace unix - - n - 0 bounce',
   'verify unix - - n - 1 verify',
+  'pickup unix n - n 60 1 pickup',
   'anvil unix - - n - 1 anvil',
   'scache unix - - n - 1 scache',
   'tlsmgr unix - - n 1000? 1 tlsmgr',
