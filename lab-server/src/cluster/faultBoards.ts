@@ -38,8 +38,7 @@ export function clusterFaultBoards(node: ClusterNode, local: FaultBoards, log: L
     const results = new Array<BoardResult>(sandboxIds.length);
     const here: number[] = [];
     const elsewhere = new Map<string, { webUrl: string; mailHost: string; at: number[] }>();
-    for (const [i, id] of sandboxIds.entries()) {
-      const where = await node.whereIs(id);
+    for (const [i, where] of (await node.whereAre(sandboxIds)).entries()) {
       if (where.at === 'here') here.push(i);
       else if (where.at === 'moving') results[i] = { problem: MOVING };
       else if (where.at === 'down') results[i] = { problem: nodeDownMessage(where.node.id, where.node.mailHost) };

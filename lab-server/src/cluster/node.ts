@@ -111,13 +111,22 @@ export class ClusterNode {
 
   /** Where a sandbox lives. One with no placement (the default world, a pre-cluster sandbox) is here. */
   async whereIs(sandboxId: string): Promise<Whereabouts> {
-    const placement = await this.store.placement(sandboxId);
-    if (!placement) return { at: 'here' };
-    if (placement.state === 'moving') return { at: 'moving' };
-    if (placement.nodeId === this.id) return { at: 'here' };
-    const node = await this.store.node(placement.nodeId);
-    if (!node) return { at: 'here' };
-    return this.alive(node) ? { at: 'node', node } : { at: 'down', node };
+    return (await this.whereAre([sandboxId]))[0]!;
+  }
+
+  /** Where each of many sandboxes lives (a class's, for a class-wide fault), in two queries however many. */
+  async whereAre(sandboxIds: readonly string[]): Promise<Whereabouts[]> {
+    const placements = await this.store.placements(sandboxIds);
+    const elsewhere = [...placements.values()].some((p) => p.state === 'ready' && p.nodeId !== this.id);
+    const nodes = new Map(elsewhere ? (await this.store.nodes()).map((n) => [n.id, n]) : []);
+    return sandboxIds.map((id): Whereabouts => {
+      const placement = placements.get(id);
+      if (!placement) return { at: 'here' };
+      if (placement.state === 'moving') return { at: 'moving' };
+      const node = placement.nodeId === this.id ? undefined : nodes.get(placement.nodeId);
+      if (!node) return { at: 'here' };
+      return this.alive(node) ? { at: 'node', node } : { at: 'down', node };
+    });
   }
 
   /** Where a new learner's sandbox goes: the least-loaded healthy node (this one if none other answers). */

@@ -119,6 +119,16 @@ export class ClusterStore {
     return r ? { sandboxId: r.sandbox_id, nodeId: r.node_id, state: r.state } : undefined;
   }
 
+  /** The placements of many sandboxes in one query (a class's, for a class-wide fault). */
+  async placements(sandboxIds: readonly string[]): Promise<Map<string, Placement>> {
+    if (sandboxIds.length === 0) return new Map();
+    const rows = await this.db.all<{ sandbox_id: string; node_id: string; state: Placement['state'] }>(
+      `SELECT sandbox_id, node_id, state FROM placements WHERE sandbox_id IN (${sandboxIds.map(() => '?').join(', ')})`,
+      [...sandboxIds],
+    );
+    return new Map(rows.map((r) => [r.sandbox_id, { sandboxId: r.sandbox_id, nodeId: r.node_id, state: r.state }]));
+  }
+
   async placementsOn(nodeId: string): Promise<Placement[]> {
     const rows = await this.db.all<{ sandbox_id: string; node_id: string; state: Placement['state'] }>('SELECT sandbox_id, node_id, state FROM placements WHERE node_id = ? ORDER BY sandbox_id', [nodeId]);
     return rows.map((r) => ({ sandboxId: r.sandbox_id, nodeId: r.node_id, state: r.state }));
