@@ -24,8 +24,8 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
       return {};
     case 'trickle':
       clearInterval(trickle);
-      // To each connection once the server has greeted it, as a client that waits its turn.
-      trickle = setInterval(() => held.forEach((h) => h.closed || !h.first || h.socket.write(cmd.text)), cmd.everyMs);
+      // With `greeted`, to each connection once the server has greeted it (a mail client waits its turn).
+      trickle = setInterval(() => held.forEach((h) => h.closed || (cmd.greeted && !h.first) || h.socket.write(cmd.text)), cmd.everyMs);
       return {};
     case 'waitClosed': {
       const open = held.filter((h) => !h.closed && (cmd.first === undefined || h.first.startsWith(cmd.first)));

@@ -109,9 +109,12 @@ export class Attacker {
     return this.ask({ op: 'open', port, ...options });
   }
 
-  /** Writes to every open connection, once or (everyMs) again and again, to those opened later too. */
-  write(text: string, everyMs?: number): Promise<unknown> {
-    return this.ask(everyMs ? { op: 'trickle', text, everyMs } : { op: 'write', text });
+  /**
+   * Writes to every open connection, once or (everyMs) again and again, to those opened later
+   * too; with `greeted`, only to those the server has greeted.
+   */
+  write(text: string, everyMs?: number, greeted = false): Promise<unknown> {
+    return this.ask(everyMs ? { op: 'trickle', text, everyMs, greeted } : { op: 'write', text });
   }
 
   /** Waits until the server has closed every open connection (whose first line starts with `first`). */

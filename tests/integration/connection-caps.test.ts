@@ -181,7 +181,7 @@ describe('caps on every mail port', () => {
       const tls = service.tls === 'implicit';
       const attacker = attackers.get(service.id)!;
       try {
-        await attacker.write(KEEP_BUSY, 300);
+        await attacker.write(KEEP_BUSY, 300, true);
         const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls });
         expect(busy.open, service.id).toBe(PER_ADDRESS);
         // While they are held, the address gets nothing more on this port.
