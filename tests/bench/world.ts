@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { buildQuery } from '../../lab-server/src/dns/wire.js';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
+import { NET } from '../helpers/network.js';
 
 const QUESTIONS: Array<[string, string]> = [
   ['example.com', 'MX'],
   ['mail.example.com', 'A'],
   ['example.com', 'TXT'],
   ['_dmarc.example.com', 'TXT'],
-  ['100.1.168.192.in-addr.arpa', 'PTR'],
+  [NET.ptrName(NET.mail), 'PTR'],
   ['nothere.example.com', 'A'],
 ];
 

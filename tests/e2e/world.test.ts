@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { axeViolations as axe, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { submit } from '../helpers/world.js';
+import { NET } from '../helpers/network.js';
 
 const site = siteUnderTest();
 
@@ -22,10 +23,10 @@ describe('mail world pages', () => {
     await expect.poll(() => row.innerText()).toMatch(/stopped/);
     await submit(site.lab, { to: ['carol@otherdomain.com'], subject: 'seen in the browser' });
     await expect.poll(() => page.locator('[data-mailq]').innerText(), { timeout: 10_000 }).toMatch(/Connection refused\)\s+carol@otherdomain\.com/);
-    await expect.poll(() => page.locator('[data-logs]').innerText()).toMatch(/status=deferred \(connect to mail\.otherdomain\.com\[192\.168\.1\.200\]:25: Connection refused\)/);
+    await expect.poll(() => page.locator('[data-logs]').innerText()).toMatch(/status=deferred \(connect to mail\.otherdomain\.com\[192\.0\.2\.200\]:25: Connection refused\)/);
     await row.getByRole('button', { name: 'Start' }).click();
     await page.getByRole('button', { name: 'Flush queue' }).click();
-    await expect.poll(() => page.locator('[data-logs]').innerText(), { timeout: 10_000 }).toMatch(/to=<carol@otherdomain\.com>, relay=mail\.otherdomain\.com\[192\.168\.1\.200\]:25.*status=sent/);
+    await expect.poll(() => page.locator('[data-logs]').innerText(), { timeout: 10_000 }).toMatch(/to=<carol@otherdomain\.com>, relay=mail\.otherdomain\.com\[192\.0\.2\.200\]:25.*status=sent/);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -35,20 +36,20 @@ describe('mail world pages', () => {
     const errors = watchErrors(page);
     await page.goto(url('/world/zones/'));
     const text = page.locator('[data-text]');
-    await expect.poll(() => text.inputValue()).toMatch(/\$ORIGIN 1\.168\.192\.in-addr\.arpa\./);
+    await expect.poll(() => text.inputValue()).toMatch(/\$ORIGIN 2\.0\.192\.in-addr\.arpa\./);
     await page.locator('[data-zone]').selectOption('otherdomain.com');
     await expect.poll(() => text.inputValue()).toMatch(/\$ORIGIN otherdomain\.com\./);
     const original = await text.inputValue();
     await text.fill(`${original}\nwww IN A 300.1.1.1\n`);
     await page.getByRole('button', { name: '保存' }).click();
     await expect.poll(() => page.locator('[data-result]').innerText()).toMatch(/区域没有保存[\s\S]*"300\.1\.1\.1" 不是 IPv4 地址/);
-    await text.fill(`${original}\nwww IN A 192.168.1.200\n`);
+    await text.fill(`${original}\nwww IN A ${NET.other}\n`);
     await page.getByRole('button', { name: '保存' }).click();
     await expect.poll(() => page.locator('[data-result]').innerText()).toMatch(/已保存/);
     await page.getByLabel('名字（或 IP，类型选 PTR）').fill('www.otherdomain.com');
     await page.getByLabel('类型', { exact: true }).selectOption('A');
     await page.getByRole('button', { name: '查询' }).click();
-    await expect.poll(() => page.locator('[data-dig-output]').innerText()).toMatch(/;; ANSWER SECTION:\nwww\.otherdomain\.com\.\s+3600\s+IN\s+A\s+192\.168\.1\.200/);
+    await expect.poll(() => page.locator('[data-dig-output]').innerText()).toMatch(new RegExp(String.raw`;; ANSWER SECTION:\nwww\.otherdomain\.com\.\s+3600\s+IN\s+A\s+` + NET.other.replaceAll('.', '\\.')));
     // Chromium reports the refused save (422) as a failed resource; nothing else may fail.
     expect(errors.filter((e) => !/status of 422/.test(e))).toEqual([]);
     await page.close();

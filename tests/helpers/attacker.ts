@@ -12,9 +12,9 @@ let trickle: NodeJS.Timeout | undefined;
 async function run(cmd: Record<string, any>): Promise<unknown> {
   switch (cmd.op) {
     case 'open': {
-      // Held from the start, so a trickle already going reaches each one as it opens.
-      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls, each: (h) => held.push(h) });
+      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls });
       await firstLines(fresh, cmd.timeoutMs ?? 5000).catch(() => undefined);
+      held.push(...fresh);
       const firsts: Record<string, number> = {};
       for (const h of fresh) firsts[h.first] = (firsts[h.first] ?? 0) + 1;
       return { firsts, open: fresh.filter((h) => !h.closed).length };
@@ -24,8 +24,7 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
       return {};
     case 'trickle':
       clearInterval(trickle);
-      // With `greeted`, to each connection once the server has greeted it (a mail client waits its turn).
-      trickle = setInterval(() => held.forEach((h) => h.closed || (cmd.greeted && !h.first) || h.socket.write(cmd.text)), cmd.everyMs);
+      trickle = setInterval(() => held.forEach((h) => h.closed || h.socket.write(cmd.text)), cmd.everyMs);
       return {};
     case 'waitClosed': {
       const open = held.filter((h) => !h.closed && (cmd.first === undefined || h.first.startsWith(cmd.first)));

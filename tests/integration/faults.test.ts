@@ -177,7 +177,7 @@ describe('the lab MTA as the client', () => {
     const before = (await carolMessages()).length;
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'greylisted' });
     expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
-      /dsn=4\.7\.1, status=deferred \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 450 4\.7\.1 <carol@otherdomain\.com>: Recipient address rejected: Greylisted, try again in 120 seconds \(in reply to RCPT TO command\)\)/,
+      /dsn=4\.7\.1, status=deferred \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 450 4\.7\.1 <carol@otherdomain\.com>: Recipient address rejected: Greylisted, try again in 120 seconds \(in reply to RCPT TO command\)\)/,
     );
     await settled();
     // The queue's retry after one minute is still too early; the next one, two minutes later, gets through.
@@ -194,7 +194,7 @@ describe('the lab MTA as the client', () => {
     const before = (await carolMessages()).length;
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'cut off' });
     expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
-      /dsn=4\.4\.2, status=deferred \(lost connection with mail\.otherdomain\.com\[192\.168\.1\.200\] while sending message body\)/,
+      /dsn=4\.4\.2, status=deferred \(lost connection with mail\.otherdomain\.com\[192\.0\.2\.200\] while sending message body\)/,
     );
     await settled();
     expect((await carolMessages()).length).toBe(before);
@@ -207,12 +207,12 @@ describe('the lab MTA as the client', () => {
     await arm([{ kind: 'tls-fail', host: 'mail.otherdomain.com' }]);
     expect((await smtplib('smtp-otherdomain', { tls: true })).tls).toMatch(/^SSLError: .*(HANDSHAKE_FAILURE|handshake failure)/i);
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'downgraded' });
-    await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: warning: TLS handshake with mail\.otherdomain\.com\[192\.168\.1\.200\]:25 failed/);
-    await log.next(/Cannot start TLS: handshake failure; trying mail\.otherdomain\.com\[192\.168\.1\.200\]:25 again without TLS/);
+    await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: warning: TLS handshake with mail\.otherdomain\.com\[192\.0\.2\.200\]:25 failed/);
+    await log.next(/Cannot start TLS: handshake failure; trying mail\.otherdomain\.com\[192\.0\.2\.200\]:25 again without TLS/);
     expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
     const copy = (await carolMessages()).find((m) => m.includes('Subject: downgraded'))!;
     // The relay hop went in clear text: ESMTP, not ESMTPS.
-    expect(copy).toMatch(/Received: from mail\.example\.com \(mail\.example\.com \[192\.168\.1\.100\]\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTP id/);
+    expect(copy).toMatch(/Received: from mail\.example\.com \(mail\.example\.com \[192\.0\.2\.100\]\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTP id/);
   });
 
   it("a 552 armed after the final dot bounces to the sender: an RFC 3464 report Python's email package takes apart", async () => {
@@ -221,7 +221,7 @@ describe('the lab MTA as the client', () => {
     const before = (await readAllMessages(aliceBox)).length;
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'too big for carol' });
     expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
-      /dsn=5\.2\.2, status=bounced \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 552 5\.2\.2 .* \(in reply to end of DATA command\)\)/,
+      /dsn=5\.2\.2, status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 552 5\.2\.2 .* \(in reply to end of DATA command\)\)/,
     );
     await log.next(/postfix\/bounce\[\d+\]: [0-9A-F]{10}: sender non-delivery notification: [0-9A-F]{10}/);
     await settled();

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { NET } from '../helpers/network.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { api, editZone, LogWatch, submit } from '../helpers/world.js';
 
@@ -33,7 +34,7 @@ const inbox = (user: string, folder = '') => readAllMessages(maildirPath(lab.dat
 const find = async (user: string, subject: string, folder = ''): Promise<string | undefined> => (await inbox(user, folder).catch(() => [])).find((m) => m.includes(`Subject: ${subject}\n`));
 const relayed = (to: string) => new RegExp(`mail\\.example\\.com postfix/smtp\\[\\d+\\]: [0-9A-F]{10}: to=<${to.replace(/\./g, '\\.')}>`);
 
-const breakSpf = (t: string) => t.replace('@       IN TXT  "v=spf1 mx a -all"', '@       IN TXT  "v=spf1 ip4:10.9.9.9 -all"');
+const breakSpf = (t: string) => t.replace('@       IN TXT  "v=spf1 mx a -all"', '@       IN TXT  "v=spf1 ip4:203.0.113.9 -all"');
 const swapDkimKey = (t: string) => t.replace(/default\._domainkey IN TXT \([\s\S]*?\)/, `default._domainkey IN TXT ( "v=DKIM1; k=rsa; " "p=${otherKey}" )`);
 const reject = (t: string) => t.replace('p=quarantine', 'p=reject');
 
@@ -52,7 +53,7 @@ describe('on receipt', () => {
     const message = (await find('carol@otherdomain.com', 'all pass'))!;
     const ar = authResults(message);
     expect(ar).toMatch(/dkim=pass header\.i=@example\.com header\.s=default/);
-    expect(ar).toMatch(/spf=pass \(mail\.otherdomain\.com: domain of alice@example\.com designates 192\.168\.1\.100 as permitted sender\)/);
+    expect(ar).toMatch(/spf=pass \(mail\.otherdomain\.com: domain of alice@example\.com designates 192\.0\.2\.100 as permitted sender\)/);
     expect(ar).toMatch(/dmarc=pass \(p=QUARANTINE dis=NONE\) header\.from=example\.com/);
 
     const list = await api<{ reports: Array<{ id: string; subject: string; spf: string; dkim: string; dmarc: string; outcome: string }> }>(lab, 'GET', '/api/auth-reports');
@@ -63,7 +64,7 @@ describe('on receipt', () => {
       'GET',
       `/api/auth-reports/${summary.id}`,
     );
-    expect(report.body.client).toEqual(expect.objectContaining({ address: '192.168.1.100', hostname: 'mail.example.com', labServer: true }));
+    expect(report.body.client).toEqual(expect.objectContaining({ address: NET.mail, hostname: 'mail.example.com', labServer: true }));
     const step = (c: string) => report.body.steps.find((s) => s.check === c)!;
     expect(step('dkim').lookups[0]).toMatchObject({ name: 'default._domainkey.example.com', type: 'TXT' });
     expect(step('dkim').explain.map((e) => e.en)).toContain('The body hash (bh=) matches the body: the body was not changed on the way.');
@@ -78,7 +79,7 @@ describe('on receipt', () => {
     expect((await editZone(lab, 'example.com', breakSpf)).status).toBe(200);
     expect(await sendToCarol('spf broken')).toMatch(/status=sent/);
     const ar = authResults((await find('carol@otherdomain.com', 'spf broken'))!);
-    expect(ar).toMatch(/spf=fail \(mail\.otherdomain\.com: domain of alice@example\.com does not designate 192\.168\.1\.100 as permitted sender\)/);
+    expect(ar).toMatch(/spf=fail \(mail\.otherdomain\.com: domain of alice@example\.com does not designate 192\.0\.2\.100 as permitted sender\)/);
     expect(ar).toMatch(/dkim=pass/);
     expect(ar).toMatch(/dmarc=pass/);
   });
@@ -105,8 +106,8 @@ describe('on receipt', () => {
   it('DMARC p=reject: mail.otherdomain.com refuses with 550 and alice gets the bounce; fixing the zone delivers again', async () => {
     expect((await editZone(lab, 'example.com', (t) => reject(swapDkimKey(breakSpf(t))))).status).toBe(200);
     const line = await sendToCarol('rejected');
-    expect(line).toMatch(/dsn=5\.7\.1, status=bounced \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com: neither SPF nor DKIM passed aligned with the From: domain \(see the message view, id [0-9A-F]{10}\) \(in reply to end of DATA command\)\)/);
-    expect(log.all(/mail\.otherdomain\.com postfix\/cleanup\[\d+\]: [0-9A-F]{10}: milter-reject: END-OF-MESSAGE from mail\.example\.com\[192\.168\.1\.100\]: 5\.7\.1 Email rejected per DMARC policy/)).toHaveLength(1);
+    expect(line).toMatch(/dsn=5\.7\.1, status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com: neither SPF nor DKIM passed aligned with the From: domain \(see the message view, id [0-9A-F]{10}\) \(in reply to end of DATA command\)\)/);
+    expect(log.all(/mail\.otherdomain\.com postfix\/cleanup\[\d+\]: [0-9A-F]{10}: milter-reject: END-OF-MESSAGE from mail\.example\.com\[192\.0\.2\.100\]: 5\.7\.1 Email rejected per DMARC policy/)).toHaveLength(1);
     await log.next(/to=<alice@example\.com>, relay=virtual.*status=sent/);
     const bounce = (await inbox('alice@example.com')).find((m) => m.includes('Subject: rejected\n') && m.includes('Undelivered Mail'))!;
     expect(bounce).toMatch(/Status: 5\.7\.1\n/);

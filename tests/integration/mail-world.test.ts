@@ -14,6 +14,7 @@ import type { QueueEntry } from '../../lab-server/src/mta/queue.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { NET } from '../helpers/network.js';
 import { runSession } from '../helpers/protocolScript.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { api, editZone, LogWatch, submit } from '../helpers/world.js';
@@ -60,8 +61,8 @@ describe('alice@example.com -> carol@otherdomain.com', () => {
     const sent = await submit(lab, { to: ['carol@otherdomain.com'], subject: 'across the world' });
     expect(sent.refused).toEqual({});
     const line = await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/);
-    expect(line).toMatch(/relay=mail\.otherdomain\.com\[192\.168\.1\.200\]:25, delay=[\d.]+, delays=[\d./]+, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]{10}\)/);
-    expect(log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from mail\.example\.com\[192\.168\.1\.100\]/)).not.toHaveLength(0);
+    expect(line).toMatch(/relay=mail\.otherdomain\.com\[192\.0\.2\.200\]:25, delay=[\d.]+, delays=[\d./]+, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]{10}\)/);
+    expect(log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from mail\.example\.com\[192\.0\.2\.100\]/)).not.toHaveLength(0);
 
     const r = await python(
       `
@@ -76,7 +77,7 @@ p.quit()`,
     const message = r.stdout;
     expect(message).toContain('Subject: across the world');
     // Trace headers of both hops: the relay from mail.example.com (its lab address, its PTR name, TLS) ...
-    expect(message).toMatch(/^Return-Path: <alice@example\.com>\nReceived: from mail\.example\.com \(mail\.example\.com \[192\.168\.1\.100\]\)\n\t\(using TLS[^)]*\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTPS id [0-9A-F]{10}/);
+    expect(message).toMatch(/^Return-Path: <alice@example\.com>\nReceived: from mail\.example\.com \(mail\.example\.com \[192\.0\.2\.100\]\)\n\t\(using TLS[^)]*\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTPS id [0-9A-F]{10}/);
     // ... and the submission to mail.example.com.
     expect(message).toMatch(/Received: from \S+ \(unknown \[127\.0\.0\.1\]\)\n\t\(using TLS[^)]*\)\n\tby mail\.example\.com \(MailLab\) with ESMTPSA id/);
     expect(message).toMatch(/DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.com;/);
@@ -115,14 +116,14 @@ describe('the queue', () => {
     const before = (await carolMessages()).length;
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'please wait' });
     expect(await log.next(/postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>.*status=deferred/)).toMatch(
-      /relay=none, delay=[\d.]+, delays=[\d./]+, dsn=4\.4\.1, status=deferred \(connect to mail\.otherdomain\.com\[192\.168\.1\.200\]:25: Connection refused\)/,
+      /relay=none, delay=[\d.]+, delays=[\d./]+, dsn=4\.4\.1, status=deferred \(connect to mail\.otherdomain\.com\[192\.0\.2\.200\]:25: Connection refused\)/,
     );
     await settled();
     let [entry] = await queue();
     expect(entry).toMatchObject({ host: 'mail.example.com', sender: 'alice@example.com', attempts: 1 });
     expect(entry!.nextAttempt - clock.now()).toBe(FIRST_RETRY);
     const mailq = (await api<{ mailq: Record<string, string> }>(lab, 'GET', '/api/queue')).body.mailq['mail.example.com']!;
-    expect(mailq).toMatch(new RegExp(`^-Queue ID- .*\\n${entry!.id} +\\d+ \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d  alice@example\\.com\\n\\(connect to mail\\.otherdomain\\.com\\[192\\.168\\.1\\.200\\]:25: Connection refused\\)\\n +carol@otherdomain\\.com\\n`));
+    expect(mailq).toMatch(new RegExp(`^-Queue ID- .*\\n${entry!.id} +\\d+ \\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d  alice@example\\.com\\n\\(connect to mail\\.otherdomain\\.com\\[192\\.0\\.2\\.200\\]:25: Connection refused\\)\\n +carol@otherdomain\\.com\\n`));
 
     // Nothing happens before the retry is due; then the second attempt waits twice as long.
     clock.advance(FIRST_RETRY - 1);
@@ -145,7 +146,7 @@ describe('the queue', () => {
   it('returns a message to its sender with a delivery status notification on a permanent failure', async () => {
     await submit(lab, { to: ['nobody@otherdomain.com'], subject: 'to nobody' });
     expect(await log.next(/postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<nobody@otherdomain\.com>/)).toMatch(
-      /dsn=5\.1\.1, status=bounced \(host mail\.otherdomain\.com\[192\.168\.1\.200\] said: 550 5\.1\.1 <nobody@otherdomain\.com>: Recipient address rejected: User unknown in virtual mailbox table \(in reply to RCPT TO command\)\)/,
+      /dsn=5\.1\.1, status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.1\.1 <nobody@otherdomain\.com>: Recipient address rejected: User unknown in virtual mailbox table \(in reply to RCPT TO command\)\)/,
     );
     await log.next(/postfix\/bounce\[\d+\]: [0-9A-F]{10}: sender non-delivery notification: [0-9A-F]{10}/);
     await log.next(/to=<alice@example\.com>, relay=virtual.*status=sent/);
@@ -169,7 +170,7 @@ describe('the queue', () => {
       clock.advance(8 * FIRST_RETRY);
       if (attempt < 4) await log.next(/postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>.*status=deferred/);
     }
-    await log.next(/status=expired, returned to sender \(message expired after 4 delivery attempts: connect to mail\.otherdomain\.com\[192\.168\.1\.200\]:25: Connection refused\)/);
+    await log.next(/status=expired, returned to sender \(message expired after 4 delivery attempts: connect to mail\.otherdomain\.com\[192\.0\.2\.200\]:25: Connection refused\)/);
     await log.next(/to=<alice@example\.com>, relay=virtual.*status=sent/);
     const dsn = (await aliceMessages()).find((m) => m.includes('Subject: never arrives') && m.includes('Undelivered Mail'))!;
     expect(dsn).toMatch(/Status: 5\.4\.1\n/);
@@ -227,10 +228,10 @@ describe('nothing leaves the lab', () => {
       expect(await log.next(/postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/dsn=5\.4\.6, status=bounced \(Host or domain name not found\. aspmx\.l\.google\.com is outside the lab: MailLab never sends mail beyond this machine\)/);
       // ... and a lab name pointing at an Internet address.
       await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
-      await editZone(lab, 'otherdomain.com', (t) => t.replace('mail    IN A    192.168.1.200', 'mail    IN A    8.8.8.8'));
+      await editZone(lab, 'otherdomain.com', (t) => t.replace(`mail    IN A    ${NET.other}`, 'mail    IN A    8.8.8.8'));
       await submit(lab, { to: ['carol@otherdomain.com'], subject: 'to 8.8.8.8' });
       expect(await log.next(/postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
-        /dsn=5\.4\.6, status=bounced \(refused to connect to mail\.otherdomain\.com\[8\.8\.8\.8\]:25: 8\.8\.8\.8 is outside the lab network 192\.168\.1\.0\/24 \(MailLab never sends mail beyond this machine\)\)/,
+        /dsn=5\.4\.6, status=bounced \(refused to connect to mail\.otherdomain\.com\[8\.8\.8\.8\]:25: 8\.8\.8\.8 is outside the lab network 192\.0\.2\.0\/24 \(MailLab never sends mail beyond this machine\)\)/,
       );
       // ... and an MX pointing back at the sender.
       await api(lab, 'POST', '/api/zones/otherdomain.com/restore');

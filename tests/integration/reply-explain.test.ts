@@ -130,16 +130,6 @@ describe('reply explanations from real servers', () => {
     expect(permanent.zh).toMatch(/自己创建关键字/);
   });
 
-  it('IMAP: CONDSTORE\'s change numbers are explained where the server gives them', async () => {
-    const lines = ['a1 LOGIN bob@example.com secret', 'a2 SELECT INBOX (CONDSTORE)', 'a3 STORE 1 +FLAGS (\\Flagged)', 'a9 LOGOUT'];
-    const replies = await session('imap', lab.port('imap'), lines, /^a9 OK/m);
-    const highest = replies.find((r) => r.line.startsWith('* OK [HIGHESTMODSEQ '))!;
-    expect(highest.en).toMatch(/CHANGEDSINCE that number/);
-    const changed = replies.find((r) => /^\* 1 FETCH \(UID 1 FLAGS \([^)]*\\Flagged[^)]*\) MODSEQ \(\d+\)\)$/.test(r.line))!;
-    expect(changed.command).toBe('a3 STORE 1 +FLAGS (\\Flagged)');
-    expect(changed.zh).toMatch(/修改序号/);
-  });
-
   it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {
     const replies = await session('pop3', lab.port('pop3'), ['USER bob', 'PASS secret', 'RTER 1', 'RETR 1', 'DELE 1', 'RSET', 'QUIT'], /signing off.*\r\n/);
     const by = (command: string): Explained => replies.find((r) => r.command === command)!;

@@ -8,7 +8,7 @@ import dnsPacket, { type Packet } from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authority } from '../../lab-server/src/dns/authority.js';
-import { forwardZone, reverseZone } from '../../lab-server/src/dns/seedZones.js';
+import { REVERSE_ZONE, forwardZone, reverseZone } from '../../lab-server/src/dns/seedZones.js';
 import { answerQuery, buildQuery, EDNS_UDP_SIZE, PLAIN_UDP_SIZE } from '../../lab-server/src/dns/wire.js';
 
 const KEY = Buffer.alloc(294, 7).toString('base64');
@@ -17,13 +17,13 @@ const extra = [
   'www IN CNAME mail.example.com.',
   'chain IN CNAME www.example.com.',
   'out IN CNAME somewhere.else.test.',
-  '*.wild IN A 192.168.1.77',
-  'deep.ent.sub IN A 192.168.1.78',
+  '*.wild IN A 192.0.2.77',
+  'deep.ent.sub IN A 192.0.2.78',
 ].join('\n');
 const authority = new Authority([
   { name: 'example.com', text: `${forwardZone('example.com', KEY)}\n${extra}\n` },
   { name: 'otherdomain.com', text: forwardZone('otherdomain.com', KEY) },
-  { name: '1.168.192.in-addr.arpa', text: reverseZone() },
+  { name: REVERSE_ZONE, text: reverseZone() },
   { name: 'broken.test', text: '$ORIGIN broken.test.\n@ IN A 1.2.3.4\n' },
 ]);
 
@@ -74,7 +74,7 @@ describe('random packets', () => {
 
   it('well-formed questions: echoed exactly, truncated answers are empty with TC=1, answers fit', () => {
     const names = fc.oneof(
-      fc.constantFrom('example.com', 'EXAMPLE.com', 'big.example.com', 'mail.example.com', 'www.example.com', 'x.wild.example.com', 'ent.sub.example.com', 'nothere.example.com', 'otherdomain.com', '100.1.168.192.in-addr.arpa', 'gmail.com', 'broken.test', '.'),
+      fc.constantFrom('example.com', 'EXAMPLE.com', 'big.example.com', 'mail.example.com', 'www.example.com', 'x.wild.example.com', 'ent.sub.example.com', 'nothere.example.com', 'otherdomain.com', `100.${REVERSE_ZONE}`, 'gmail.com', 'broken.test', '.'),
       fc.array(fc.stringMatching(/^[a-z0-9-]{1,20}$/), { minLength: 1, maxLength: 5 }).map((labels) => `${labels.join('.')}.example.com`),
     );
     const types = fc.constantFrom('A', 'AAAA', 'MX', 'TXT', 'CNAME', 'NS', 'SOA', 'PTR', 'SRV', 'CAA', 'ANY', 'AXFR', 'HINFO');
@@ -131,7 +131,7 @@ describe('lookup rules', () => {
   });
 
   it('synthesises from a wildcard, and tells an empty non-terminal (NODATA) from a missing name (NXDOMAIN)', () => {
-    expect(ask('anything.wild.example.com', 'A').answers).toEqual([expect.objectContaining({ name: 'anything.wild.example.com', data: '192.168.1.77' })]);
+    expect(ask('anything.wild.example.com', 'A').answers).toEqual([expect.objectContaining({ name: 'anything.wild.example.com', data: '192.0.2.77' })]);
     expect(ask('sub.example.com', 'A').rcode).toBe('NOERROR');
     expect(ask('ent.sub.example.com', 'A').rcode).toBe('NOERROR');
     expect(ask('nope.sub.example.com', 'A').rcode).toBe('NXDOMAIN');

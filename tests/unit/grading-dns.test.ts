@@ -12,10 +12,10 @@ import { parseTagList } from '../../lab-server/src/grading/dns/dkim.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
-const GIVEN = '$ORIGIN example.com.\n@ MX 10 mail\n@ MX 20 mail2\nmail A 192.168.1.100\nmail2 A 192.168.1.101\n';
-const mx = (answer: string) => gradeMx(answer, { origin: 'example.com.', given: 'mail.example.com. A 192.168.1.100\nmail2.example.com. A 192.168.1.101', mx: { domain: 'example.com', hosts: ['mail.example.com', 'mail2.example.com'] } });
+const GIVEN = '$ORIGIN example.com.\n@ MX 10 mail\n@ MX 20 mail2\nmail A 192.0.2.100\nmail2 A 192.0.2.101\n';
+const mx = (answer: string) => gradeMx(answer, { origin: 'example.com.', given: 'mail.example.com. A 192.0.2.100\nmail2.example.com. A 192.0.2.101', mx: { domain: 'example.com', hosts: ['mail.example.com', 'mail2.example.com'] } });
 const spf = (answer: string, requireFail = true) =>
-  gradeSpf(answer, { origin: 'example.com.', given: GIVEN, spf: { domain: 'example.com', requireFail, pass: [{ ip: '192.168.1.100', label: 'mail' }, { ip: '192.168.1.101', label: 'mail2' }], fail: ['203.0.113.9'] } });
+  gradeSpf(answer, { origin: 'example.com.', given: GIVEN, spf: { domain: 'example.com', requireFail, pass: [{ ip: '192.0.2.100', label: 'mail' }, { ip: '192.0.2.101', label: 'mail2' }], fail: ['203.0.113.9'] } });
 
 describe('MX', () => {
   it.each([
@@ -44,10 +44,10 @@ describe('MX', () => {
 describe('SPF', () => {
   it.each([
     ['mx -all', '@ TXT "v=spf1 mx -all"'],
-    ['explicit addresses', '@ TXT "v=spf1 ip4:192.168.1.100 ip4:192.168.1.101 -all"'],
-    ['a /31 range', '@ TXT "v=spf1 ip4:192.168.1.100/31 -all"'],
+    ['explicit addresses', '@ TXT "v=spf1 ip4:192.0.2.100 ip4:192.0.2.101 -all"'],
+    ['a /31 range', '@ TXT "v=spf1 ip4:192.0.2.100/31 -all"'],
     ['a:host mechanisms', '@ TXT "v=spf1 a:mail.example.com a:mail2.example.com -all"'],
-    ['split strings', '@ TXT ( "v=spf1 mx " "ip4:192.168.1.100 -all" )'],
+    ['split strings', '@ TXT ( "v=spf1 mx " "ip4:192.0.2.100 -all" )'],
     ['upper case', '@ TXT "V=SPF1 MX -ALL"'],
     ['redirect to a policy record (whose mx must name the domain: after redirect, mx means _spf.example.com)', '@ TXT "v=spf1 redirect=_spf.example.com"\n_spf TXT "v=spf1 mx:example.com -all"'],
   ])('passes equivalent records: %s', async (_what, answer) => {
@@ -163,12 +163,12 @@ describe('DMARC', () => {
 });
 
 describe('PTR', () => {
-  const ptr = (answer: string) => gradePtr(answer, { origin: '1.168.192.in-addr.arpa.', given: 'mail A 192.168.1.100\nalias CNAME mail\nother A 192.168.1.7', givenOrigin: 'example.com.', ptr: { ip: '192.168.1.100', host: 'mail.example.com' } });
+  const ptr = (answer: string) => gradePtr(answer, { origin: '2.0.192.in-addr.arpa.', given: 'mail A 192.0.2.100\nalias CNAME mail\nother A 192.0.2.7', givenOrigin: 'example.com.', ptr: { ip: '192.0.2.100', host: 'mail.example.com' } });
 
   it('passes the reverse name written in any form', async () => {
     expect(codes(await ptr('100 PTR mail.example.com.'))).toEqual([]);
-    expect(codes(await ptr('$ORIGIN in-addr.arpa.\n100.1.168.192 IN PTR MAIL.example.com.'))).toEqual([]);
-    expect(codes(await ptr('100.1.168.192.in-addr.arpa. 86400 IN PTR mail.example.com.'))).toEqual([]);
+    expect(codes(await ptr('$ORIGIN in-addr.arpa.\n100.2.0.192 IN PTR MAIL.example.com.'))).toEqual([]);
+    expect(codes(await ptr('100.2.0.192.in-addr.arpa. 86400 IN PTR mail.example.com.'))).toEqual([]);
   });
 
   it('fails several names for one address: receivers check whichever comes first', async () => {
@@ -176,7 +176,7 @@ describe('PTR', () => {
   });
 
   it('fails a PTR whose host does not point back (not forward-confirmed)', async () => {
-    const lines = await gradePtr('100 PTR mail.example.com.', { origin: '1.168.192.in-addr.arpa.', given: 'mail A 192.168.1.7', givenOrigin: 'example.com.', ptr: { ip: '192.168.1.100', host: 'mail.example.com' } });
+    const lines = await gradePtr('100 PTR mail.example.com.', { origin: '2.0.192.in-addr.arpa.', given: 'mail A 192.0.2.7', givenOrigin: 'example.com.', ptr: { ip: '192.0.2.100', host: 'mail.example.com' } });
     expect(codes(lines)).toEqual(['error:ptr.fcrdns']);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExerciseCatalog, publicExercise, readExercise } from '../../lab-server/src/grading/exercises.js';
 import { grade } from '../../lab-server/src/grading/graders.js';
+import { LAB_HOSTS, LAB_MTAS } from '../../lab-server/src/world/network.js';
 
 const catalog = await ExerciseCatalog.load();
 const offline = catalog.list.filter((e) => e.kind !== 'protocol');
@@ -36,6 +37,21 @@ describe('the exercise catalog', () => {
       expect(e.prompt['zh-CN'], e.id).toMatch(/[\u4e00-\u9fff]/);
       expect(e.prompt['zh-CN']).not.toBe(e.prompt.en);
     }
+  });
+
+  it("quotes the lab's hosts at the addresses the world gives them, never at private (RFC 1918) ones", () => {
+    const addressOf = new Map<string, string>([...LAB_MTAS, ...LAB_HOSTS].map((h) => [h.host, h.address]));
+    let quoted = 0;
+    for (const e of catalog.list.filter((x) => x.id.startsWith('world-'))) {
+      const text = JSON.stringify(e);
+      expect(text, e.id).not.toMatch(/\b(?:10\.\d{1,3}|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.\d{1,3}\.\d{1,3}\b/);
+      // "mail.otherdomain.com[192.0.2.200]" in log lines, "mail.example.com (192.0.2.100)" in prose.
+      for (const [, host, address] of text.matchAll(/([a-z0-9-]+(?:\.[a-z0-9-]+)+)\s*[[(（]\s*(\d{1,3}(?:\.\d{1,3}){3})/g)) {
+        expect(address, `${e.id}: ${host}`).toBe(addressOf.get(host!));
+        quoted++;
+      }
+    }
+    expect(quoted).toBeGreaterThanOrEqual(8);
   });
 
   it('never shows the solution, the known-wrong answers or the grader parameters to learners', () => {

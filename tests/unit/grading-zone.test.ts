@@ -10,12 +10,12 @@ import { loadExerciseZone } from '../../lab-server/src/grading/dns/zoneView.js';
 
 describe('parseZone', () => {
   it('reads $ORIGIN, $TTL, @, relative names and the inherited owner', () => {
-    const z = parseZone(['$TTL 1h', '$ORIGIN example.com.', '@ IN MX 10 mail', '  IN MX 20 mail2.example.com.', 'mail 300 IN A 192.168.1.100', '$ORIGIN sub.example.com.', 'www A 192.0.2.1'].join('\n'));
+    const z = parseZone(['$TTL 1h', '$ORIGIN example.com.', '@ IN MX 10 mail', '  IN MX 20 mail2.example.com.', 'mail 300 IN A 192.0.2.100', '$ORIGIN sub.example.com.', 'www A 192.0.2.1'].join('\n'));
     expect(z.problems).toEqual([]);
     expect(z.records.map((r) => [r.name, r.type, r.ttl, r.target ?? r.address])).toEqual([
       ['example.com.', 'MX', 3600, 'mail.example.com.'],
       ['example.com.', 'MX', 3600, 'mail2.example.com.'],
-      ['mail.example.com.', 'A', 300, '192.168.1.100'],
+      ['mail.example.com.', 'A', 300, '192.0.2.100'],
       ['www.sub.example.com.', 'A', 3600, '192.0.2.1'],
     ]);
   });
@@ -87,7 +87,7 @@ describe('mistakes every DNS grader reports', () => {
   });
 
   it('notices a host of another zone written without its dot', () => {
-    const z = loadExerciseZone('100 PTR mail.example.com', '1.168.192.in-addr.arpa.', 'mail.example.com. A 192.168.1.100');
+    const z = loadExerciseZone('100 PTR mail.example.com', '2.0.192.in-addr.arpa.', 'mail.example.com. A 192.0.2.100');
     expect(z.feedback.map((f) => f.code)).toEqual(['zone.missing-trailing-dot']);
   });
 

@@ -25,6 +25,7 @@ import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/header
 import { signMessage } from '../../lab-server/src/mta/dkimSign.js';
 import { dkimKey, newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
+import { NET } from '../helpers/network.js';
 
 const { dkimVerify } = createRequire(import.meta.url)('mailauth/lib/dkim/verify') as {
   dkimVerify: (message: Buffer, opts: unknown) => Promise<{ results: Array<{ status: { result: string } }> }>;
@@ -104,7 +105,7 @@ describe('the bounce', () => {
       arrival: new Date('2026-11-28T21:00:00Z'),
       now: new Date('2026-11-28T21:05:00Z'),
       original,
-      failed: [{ address: 'nobody@otherdomain.com', status: 'bounced', dsn: '5.1.1', remoteMta: 'mail.otherdomain.com[192.168.1.200]:25', diagnostic: '550 5.1.1 <nobody@otherdomain.com>: User unknown', reason: 'host said 550' }],
+      failed: [{ address: 'nobody@otherdomain.com', status: 'bounced', dsn: '5.1.1', remoteMta: `mail.otherdomain.com[${NET.other}]:25`, diagnostic: '550 5.1.1 <nobody@otherdomain.com>: User unknown', reason: 'host said 550' }],
     });
     const parsed = await simpleParser(dsn);
     expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/report', params: { 'report-type': 'delivery-status' } });
@@ -138,7 +139,7 @@ describe('zones', () => {
     expect(codes('www IN A 192.0.2.1\n')).toEqual(['error:zone.no-soa', 'error:zone.no-ns']);
     expect(codes(`${good}other.test. IN A 192.0.2.2\n`)).toEqual(['error:zone.out-of-zone']);
     expect(codes(`${good}alias IN CNAME www.example.com\n`)).toEqual(['warn:zone.missing-trailing-dot']);
-    expect(codes(`${good}@ IN MX 10 192.168.1.100.\n`)).toEqual(['warn:zone.target-is-ip']);
+    expect(codes(`${good}@ IN MX 10 ${NET.mail}.\n`)).toEqual(['warn:zone.target-is-ip']);
     expect(checkZone('example.com', 'x'.repeat(70_000)).feedback.map((f) => f.code)).toEqual(['zone.too-large']);
   });
 
@@ -155,13 +156,13 @@ describe('zones', () => {
     const sandboxes = new Sandboxes(join(dir, 'data'));
     const a = await sandboxes.create('a');
     const b = await sandboxes.create('b');
-    expect(await zoneNames(a)).toEqual(['1.168.192.in-addr.arpa', 'example.com', 'otherdomain.com']);
+    expect(await zoneNames(a)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
     const keyA = await dkimKey(a, 'example.com');
     const keyB = await dkimKey(b, 'example.com');
     expect(keyA.publicKey).not.toBe(keyB.publicKey);
     const zone = (await readZoneText(a, 'example.com'))!;
     expect(zone.replace(/"\s+"/g, '')).toContain(`p=${keyA.publicKey}`);
-    expect(zone).toMatch(/^mail {4}IN A {4}192\.168\.1\.100$/m);
+    expect(zone).toMatch(/^mail {4}IN A {4}192\.0\.2\.100$/m);
     expect(zone).toMatch(/^@ {7}IN MX 20 mail2\.example\.com\.$/m);
     await writeZoneText(a, 'example.com', 'broken');
     await writeFile(join(a.dir, 'mta-state.json'), '{"stopped":["otherdomain.com"]}');
@@ -169,6 +170,25 @@ describe('zones', () => {
     expect(await readZoneText(a, 'example.com')).toBe(zone);
     expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
     expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+
+  it('saved on the old private network 192.168.1.0/24 are renumbered when the lab opens them, keeping the learner\'s edits', async () => {
+    const data = join(dir, 'old-network');
+    const made = await new Sandboxes(data).create('old');
+    const toOld = (t: string) => t.replaceAll(NET.at(0).slice(0, -1), '192.168.1.').replaceAll(NET.reverseZone, '1.168.192.in-addr.arpa');
+    const forward = (await readZoneText(made, 'example.com'))!;
+    const reverse = (await readZoneText(made, NET.reverseZone))!;
+    await writeZoneText(made, 'example.com', toOld(`${forward}www     IN A    ${NET.at(7)}\n`));
+    await writeZoneText(made, '1.168.192.in-addr.arpa', toOld(`${reverse}7       IN PTR  www.example.com.\n`));
+    await rm(join(made.dir, 'zones', `${NET.reverseZone}.zone`));
+
+    const opened = await new Sandboxes(data).get('old');
+    expect(await zoneNames(opened)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
+    expect(await readZoneText(opened, 'example.com')).toBe(`${forward}www     IN A    ${NET.at(7)}\n`);
+    expect(await readZoneText(opened, NET.reverseZone)).toBe(`${reverse}7       IN PTR  www.example.com.\n`);
+    const resolver = new LabDns().resolver(opened);
+    expect(await resolver.resolve('mail.example.com', 'A')).toEqual([NET.mail]);
+    expect(await resolver.resolve(NET.ptrName(NET.at(7)), 'PTR')).toEqual(['www.example.com']);
   });
 });
 
@@ -244,8 +264,8 @@ describe('the lab resolver', () => {
     expect(resolver.traces.map((t) => `${t.name} ${t.type} ${t.status}`)).toEqual(['example.com TXT NOERROR', 'example.com TXT NOERROR']);
 
     const zone = (await readZoneText(sandbox, 'example.com'))!;
-    expect((await dns.saveZone(sandbox, 'example.com', zone.replace('"v=spf1 mx a -all"', '"v=spf1 ip4:10.9.9.9 -all"'))).ok).toBe(true);
-    expect(await resolver.resolve('example.com', 'TXT')).toEqual([['v=spf1 ip4:10.9.9.9 -all']]);
+    expect((await dns.saveZone(sandbox, 'example.com', zone.replace('"v=spf1 mx a -all"', '"v=spf1 ip4:203.0.113.9 -all"'))).ok).toBe(true);
+    expect(await resolver.resolve('example.com', 'TXT')).toEqual([['v=spf1 ip4:203.0.113.9 -all']]);
     await expect(resolver.resolve('nowhere.example.com', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(resolver.resolve('nowhere.example.com', 'TXT')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     expect(await dns.restoreZone(sandbox, 'example.com')).toBe(true);

@@ -29,7 +29,7 @@ export interface DigResult {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** Checks and normalises dig's input: "192.168.1.100" with PTR becomes its in-addr.arpa name (dig -x). */
+/** Checks and normalises dig's input: "192.0.2.100" with PTR becomes its in-addr.arpa name (dig -x). */
 export function digQuestion(rawName: string, rawType: string): { name: string; type: string } {
   const type = (rawType || 'A').trim().toUpperCase();
   if (!(DIG_TYPES as readonly string[]).includes(type)) {
@@ -40,7 +40,7 @@ export function digQuestion(rawName: string, rawType: string): { name: string; t
   if (ip && type === 'PTR') name = `${ip.slice(1).reverse().join('.')}.in-addr.arpa`;
   name = name.replace(/\.$/, '');
   if (name === '' || name.length > 253 || !/^[a-z0-9_*]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/.test(name)) {
-    throw new DigInputError(text(`"${rawName}" is not a domain name. Example: example.com, or 192.168.1.100 with type PTR.`, `"${rawName}" 不是域名。例如：example.com，或者类型选 PTR 时填 192.168.1.100。`));
+    throw new DigInputError(text(`"${rawName}" is not a domain name. Example: example.com, or 192.0.2.100 with type PTR.`, `"${rawName}" 不是域名。例如：example.com，或者类型选 PTR 时填 192.0.2.100。`));
   }
   return { name, type };
 }

@@ -5,12 +5,12 @@
  * A zone also needs what the course leaves out and BIND insists on: SOA and NS.
  */
 import { DKIM_SELECTOR, dkimKey } from '../world/dkimKeys.js';
-import { LAB_HOSTS, LAB_MTAS, homeMta } from '../world/network.js';
+import { LAB_HOSTS, LAB_MTAS, LAB_NETWORK, homeMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { writeZoneText } from './zoneStore.js';
 
-/** The reverse zone of the lab network 192.168.1.0/24. */
-export const REVERSE_ZONE = '1.168.192.in-addr.arpa';
+/** The reverse zone of the lab network. */
+export const REVERSE_ZONE = LAB_NETWORK.reverseZone;
 const NAME_SERVER = LAB_HOSTS.find((h) => h.host.startsWith('ns1.'))!;
 const BACKUP_MX = LAB_HOSTS.find((h) => h.host.startsWith('mail2.'))!;
 
@@ -61,7 +61,7 @@ export function forwardZone(domain: string, dkimPublicKey: string): string {
 /** The reverse zone: PTR records for every host of the lab network. */
 export function reverseZone(): string {
   const hosts = [...LAB_HOSTS, ...LAB_MTAS.map((m) => ({ host: m.host, address: m.address }))].sort((a, b) => Number(a.address.split('.')[3]) - Number(b.address.split('.')[3]));
-  const lines = [header(REVERSE_ZONE, 'Reverse zone of the lab network 192.168.1.0/24 (PTR records). / 实验网络的反向区域（PTR 记录）'), '', '; PTR records / 反向 DNS（PTR 记录）'];
+  const lines = [header(REVERSE_ZONE, `Reverse zone of the lab network ${LAB_NETWORK.cidr} (PTR records). / 实验网络的反向区域（PTR 记录）`), '', '; PTR records / 反向 DNS（PTR 记录）'];
   for (const h of hosts) lines.push(`${h.address.split('.')[3]!.padEnd(7)} IN PTR ${h.host}.`);
   return lines.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
  * BIND's master-file syntax. Learners' edits replace a file whole (write, fsync, rename), so
  * the DNS server never reads half a zone.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import type { Sandbox } from '../world/sandbox.js';
@@ -53,4 +53,11 @@ export async function writeZoneText(sandbox: Sandbox, name: string, text: string
   if (!zone) throw new Error(`Invalid zone name "${name}"`);
   await mkdir(zonesDir(sandbox), { recursive: true });
   await writeFileAtomic(join(zonesDir(sandbox), `${zone}.zone`), text);
+}
+
+/** Removes a zone's file (nothing happens when there is none). */
+export async function removeZoneFile(sandbox: Sandbox, name: string): Promise<void> {
+  const zone = zoneName(name);
+  if (!zone) throw new Error(`Invalid zone name "${name}"`);
+  await rm(join(zonesDir(sandbox), `${zone}.zone`), { force: true });
 }

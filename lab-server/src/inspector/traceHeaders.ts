@@ -7,7 +7,7 @@
 
 export interface Hop {
   from?: string;
-  /** What the receiving server saw: "(mail.example.com [192.168.1.100])". */
+  /** What the receiving server saw: "(mail.example.com [192.0.2.100])". */
   fromDetail?: string;
   by?: string;
   with?: string;

@@ -19,7 +19,7 @@ export interface QueuedRecipient {
   reason?: string;
   /** RFC 3463 status code of the last attempt: 2.0.0, 4.4.1, 5.1.1 ... */
   dsn?: string;
-  /** "mail.otherdomain.com[192.168.1.200]:25", when a server answered. */
+  /** "mail.otherdomain.com[192.0.2.200]:25", when a server answered. */
   remoteMta?: string;
   /** The server's reply, for the bounce's Diagnostic-Code. */
   diagnostic?: string;

@@ -14,7 +14,7 @@ import { Socket } from 'node:net';
 import type { LabDns } from '../dns/labDns.js';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { ServiceId } from '../services.js';
-import { destinationAt, type LabMta } from '../world/network.js';
+import { LAB_NETWORK, destinationAt, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { MailLog } from './mailLog.js';
 import { findRoute } from './route.js';
@@ -112,7 +112,7 @@ export async function relayToDomain(deps: RelayDeps, job: RelayJob): Promise<Map
       const dest = destinationAt(address);
       if (dest.kind === 'outside') {
         // Never connected to: the lab sends nothing beyond this machine.
-        lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `refused to connect to ${where}: ${address} is outside the lab network 192.168.1.0/24 (MailLab never sends mail beyond this machine)` };
+        lastPermanent = { status: 'bounced', relay: 'none', dsn: '5.4.6', reason: `refused to connect to ${where}: ${address} is outside the lab network ${LAB_NETWORK.cidr} (MailLab never sends mail beyond this machine)` };
         continue;
       }
       if (dest.kind === 'no-mail-server') {

@@ -15,7 +15,7 @@ export interface HandoffTicket {
   owner?: string;
   /**
    * Set when a lab MTA opened it to relay mail: the MTA's address in the lab network
-   * (192.168.1.100), which the receiving server takes as the client address for Received:
+   * (192.0.2.100), which the receiving server takes as the client address for Received:
    * and SPF instead of the loopback address the connection really comes from.
    */
   labAddress?: string;

@@ -17,7 +17,7 @@ import type { Sandbox } from '../world/sandbox.js';
 /** What a fault check needs to know about the session it is in. */
 export interface FaultSession {
   sandbox: Sandbox;
-  /** "mail.example.com[192.168.1.100]" or "unknown[127.0.0.1]", for the log. */
+  /** "mail.example.com[192.0.2.100]" or "unknown[127.0.0.1]", for the log. */
   client: string;
   /** The address greylisting keys on. */
   address: string;

@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renumberZones } from '../dns/renumberZones.js';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
@@ -58,7 +59,9 @@ export class Sandboxes {
       throw err;
     }
     checkDefinition(definition);
-    const sandbox = this.open.get(id) ?? new Sandbox(id, dir, definition, this.quota);
+    const opened = new Sandbox(id, dir, definition, this.quota);
+    await renumberZones(opened);
+    const sandbox = this.open.get(id) ?? opened;
     this.open.set(id, sandbox);
     return sandbox;
   }
