@@ -97,11 +97,11 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
   const code = /\[([A-Z-/]+)/i.exec(line)?.[1]?.toUpperCase();
   const detail = code ? IMAP_CODES[code] : undefined;
   const verb = command ? verbOf('imap', command) : '';
-  if (command === '' && tag === '*') return join(both('The server is ready. Every command starts with a tag of your choice, e.g. "a1 LOGIN alice secret".', '服务器已就绪。每条命令都以你自己起的标签开头，例如 "a1 LOGIN alice secret"。'), detail);
+  if (command === '' && tag === '*') return join(both('The server is ready. Every command starts with a tag of your choice, e.g. "a1 CAPABILITY".', '服务器已就绪。每条命令都以你自己起的标签开头，例如 "a1 CAPABILITY"。'), detail);
   if (status === 'BAD') {
     if (tag === '*' || isKnownVerb('imap', tag)) {
       const seen = tag === '*' ? '' : both(` The server read "${tag}" as the tag.`, `服务器把 "${tag}" 当成了标签。`);
-      return join(both('BAD: every IMAP command starts with a tag, e.g. "a1 LOGIN alice secret".', 'BAD：每条 IMAP 命令都以标签开头，例如 "a1 LOGIN alice secret"。'), seen || undefined);
+      return join(both('BAD: every IMAP command starts with a tag, e.g. "a1 CAPABILITY".', 'BAD：每条 IMAP 命令都以标签开头，例如 "a1 CAPABILITY"。'), seen || undefined);
     }
     if (verb && !isKnownVerb('imap', verb)) return unknownCommand('imap', verb);
     const example = IMAP_EXAMPLES[verb];

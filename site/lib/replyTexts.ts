@@ -76,7 +76,7 @@ export const IMAP_CODES: Record<string, Bilingual> = {
 
 /** A well-formed example of each common IMAP command, shown when its arguments were not understood. */
 export const IMAP_EXAMPLES: Record<string, string> = {
-  LOGIN: 'a1 LOGIN alice secret',
+  LOGIN: 'a1 LOGIN alice@example.com <password>',
   SELECT: 'a2 SELECT INBOX',
   EXAMINE: 'a2 EXAMINE INBOX',
   FETCH: 'a3 FETCH 1 (FLAGS BODY[HEADER.FIELDS (SUBJECT)])',

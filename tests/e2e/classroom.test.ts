@@ -93,6 +93,12 @@ describe('classroom in the browser', () => {
     await lPage.getByRole('button', { name: /打开终端：smtp/ }).click();
     const terminal = lPage.locator('section.terminal[data-service="smtp"]');
     await terminal.and(lPage.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    // The AUTH helper starts from this learner's own generated login, never the demo password.
+    await terminal.getByRole('button', { name: 'AUTH 助手' }).click();
+    const helperPassword = terminal.locator('.helper input').nth(1);
+    await expect.poll(() => helperPassword.inputValue()).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+    await expect(terminal.locator('.helper').innerText()).resolves.not.toContain('secret');
+    await terminal.getByRole('button', { name: 'AUTH 助手' }).click();
     await terminal.locator('.screen').click();
     for (const line of ['HELO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: Hello from the lab', '', 'hi bob', '.', 'QUIT']) {
       await lPage.keyboard.type(line);
