@@ -4,7 +4,7 @@
  * The bridge writes the transcripts the protocol graders read.
  */
 import { rm } from 'node:fs/promises';
-import { transcriptsDir } from '../../lab-server/src/bridge/transcript.js';
+import { transcriptsDir } from '../../lab-server/src/world/transcriptFiles.js';
 import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
 import { DEFAULT_SANDBOX } from '../../lab-server/src/world/sandboxes.js';
 import type { TestLab } from './lab.js';

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { readTranscripts } from '../../lab-server/src/bridge/transcript.js';
+import { readTranscripts } from '../../lab-server/src/world/transcriptFiles.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { readAllMessages, maildirPath } from '../helpers/maildir.js';

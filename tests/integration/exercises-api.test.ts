@@ -159,7 +159,7 @@ describe('protocol exercises through the API', () => {
     expect(after.body.feedback.map((f: { code: string }) => f.code)).toEqual(['smtp.dialogue', 'smtp.delivered']);
     // The transcript belongs to this learner.
     const sandbox = await lab.sandboxes.get('default');
-    const { readTranscripts } = await import('../../lab-server/src/bridge/transcript.js');
+    const { readTranscripts } = await import('../../lab-server/src/world/transcriptFiles.js');
     const me = (await call('/api/progress', { cookie })).body.learner.id;
     expect((await readTranscripts(sandbox)).some((t) => t.header.owner === me)).toBe(true);
   });

@@ -7,7 +7,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_BYTES, transcriptBudget } from '../../lab-server/src/bridge/transcript.js';
+import { transcriptBudget } from '../../lab-server/src/bridge/transcript.js';
+import { SESSION_BYTES } from '../../lab-server/src/world/transcriptRecord.js';
 import { makeClass } from '../helpers/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';

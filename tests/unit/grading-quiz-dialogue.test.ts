@@ -2,7 +2,7 @@
  * Quizzes (choice and normalised fill-in) and the transcript readers protocol graders use.
  */
 import { describe, expect, it } from 'vitest';
-import type { Transcript } from '../../lab-server/src/bridge/transcript.js';
+import type { Transcript } from '../../lab-server/src/world/transcriptRecord.js';
 import { imapExchanges, pathArgument, pop3Exchanges, smtpExchanges, smtpTransactions } from '../../lab-server/src/grading/protocol/dialogue.js';
 import { gradeQuiz, normalise, publicQuestions, type QuizParams } from '../../lab-server/src/grading/quiz/quiz.js';
 

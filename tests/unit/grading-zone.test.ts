@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { absoluteName, parseTtl, parseZone, txtValue } from '../../lab-server/src/grading/dns/zoneFile.js';
+import { absoluteName, parseTtl, parseZone } from '../../lab-server/src/grading/dns/zoneFile.js';
+import { txtValue } from '../../lab-server/src/grading/dns/zoneRecord.js';
 import { loadExerciseZone } from '../../lab-server/src/grading/dns/zoneView.js';
 
 describe('parseZone', () => {

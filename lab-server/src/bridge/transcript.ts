@@ -10,27 +10,17 @@
  * the sandbox keeps at most its transcript budget (the oldest sessions go first, as a log
  * rotates), and nothing is recorded while the sandbox is over its disk quota.
  */
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendLog } from '../files/appendLog.js';
 import type { Text } from '../grading/feedback.js';
 import { megabytes } from '../quota/words.js';
 import type { Sandbox } from '../world/sandbox.js';
-import { listTranscriptFiles, pruneTranscripts } from './transcriptFiles.js';
-import type { Transcript, TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
-
-export type { Transcript, TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
-
-/** What one terminal session may record: thousands of typed lines, a few big RETRs. */
-export const SESSION_BYTES = 1024 * 1024;
+import { pruneTranscripts, transcriptsDir } from '../world/transcriptFiles.js';
+import { SESSION_BYTES, type TranscriptHeader, type TranscriptLine } from '../world/transcriptRecord.js';
 
 /** What a sandbox keeps of transcripts in all: a quarter of its quota, at most 16 MB. */
 export function transcriptBudget(sandbox: Sandbox): number {
   return Math.max(2 * SESSION_BYTES, Math.min(16 * 1024 * 1024, Math.floor(sandbox.usage.limits.bytes / 4)));
-}
-
-export function transcriptsDir(sandbox: Sandbox): string {
-  return join(sandbox.dir, 'transcripts');
 }
 
 /**
@@ -96,31 +86,4 @@ export class TranscriptWriter {
     // A transcript that cannot be written must not break the learner's session.
     this.log.append(json).catch(() => undefined);
   }
-}
-
-/** Every transcript of a sandbox, oldest first, each read up to its recording limit. Damaged lines are skipped. */
-export async function readTranscripts(sandbox: Sandbox): Promise<Transcript[]> {
-  const transcripts: Transcript[] = [];
-  for (const file of await listTranscriptFiles(sandbox)) {
-    // A file written before there was a limit may be huge: only its start is read.
-    const handle = await open(file.path, 'r').catch(() => undefined);
-    if (!handle) continue;
-    let text: string;
-    try {
-      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(Math.min(file.bytes, SESSION_BYTES + 64 * 1024)) });
-      text = buffer.toString('utf8', 0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-    const parsed = text.split('\n').flatMap((row) => {
-      try {
-        return row ? [JSON.parse(row) as unknown] : [];
-      } catch {
-        return [];
-      }
-    });
-    const [header, ...lines] = parsed as [TranscriptHeader, ...TranscriptLine[]];
-    if (header && typeof header.session === 'string') transcripts.push({ header, lines });
-  }
-  return transcripts.sort((a, b) => a.header.startedAt.localeCompare(b.header.startedAt));
 }

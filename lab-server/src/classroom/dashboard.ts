@@ -4,7 +4,7 @@
  * Every route checks that the class belongs to the instructor asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../bridge/transcriptFiles.js';
+import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transcriptFiles.js';
 import { text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';

@@ -4,7 +4,8 @@
  * lines are commented out, so nothing is lost — and the answer's records are appended in
  * absolute form. The SOA stays the zone's own. The result is checked like any other save.
  */
-import { parseZone, type ZoneRecord } from '../grading/dns/zoneFile.js';
+import { parseZone } from '../grading/dns/zoneFile.js';
+import type { ZoneRecord } from '../grading/dns/zoneRecord.js';
 
 export interface Applied {
   text: string;

@@ -9,7 +9,8 @@
  * zone failed to load.
  */
 import type { Answer } from 'dns-packet';
-import { absoluteName, parseTtl, parseZone, type ZoneRecord } from '../grading/dns/zoneFile.js';
+import { absoluteName, parseTtl, parseZone } from '../grading/dns/zoneFile.js';
+import type { ZoneRecord } from '../grading/dns/zoneRecord.js';
 
 export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';
 

@@ -6,7 +6,7 @@
  * almost always a mistake).
  */
 import { error, hasErrors, text, warn, type FeedbackLine } from '../grading/feedback.js';
-import type { ParsedZone } from '../grading/dns/zoneFile.js';
+import type { ParsedZone } from '../grading/dns/zoneRecord.js';
 import { loadExerciseZone } from '../grading/dns/zoneView.js';
 
 export interface ZoneCheck {

@@ -6,7 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
-import { txtValue } from './zoneFile.js';
+import { txtValue } from './zoneRecord.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
 const require = createRequire(import.meta.url);

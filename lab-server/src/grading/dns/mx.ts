@@ -4,7 +4,7 @@
  */
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
-import type { ZoneRecord } from './zoneFile.js';
+import type { ZoneRecord } from './zoneRecord.js';
 
 export interface MxParams {
   domain: string;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import { parseSpf } from './spf.js';
 import { diagnosePermerror } from './spfDiagnosis.js';
-import { txtValue } from './zoneFile.js';
+import { txtValue } from './zoneRecord.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 import { parseSpf } from './spf.js';
-import { txtValue } from './zoneFile.js';
+import { txtValue } from './zoneRecord.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
 const MAX_VOID = 2;

@@ -4,7 +4,7 @@
  * record. A zone that fails any of these is not served, so none of its records count.
  */
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
-import type { ParsedZone } from './zoneFile.js';
+import type { ParsedZone } from './zoneRecord.js';
 import { bare, type ZoneView } from './zoneView.js';
 
 export function checkApex(view: ZoneView, parsed: ParsedZone, origin: string): FeedbackLine[] {

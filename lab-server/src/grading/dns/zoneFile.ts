@@ -10,51 +10,10 @@
 import { text, type Text } from '../feedback.js';
 import { absoluteName, parseTtl } from './zoneNames.js';
 import { readRdata } from './zoneRdata.js';
+import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
 import { tokenize, type Token } from './zoneTokens.js';
 
 export { absoluteName, parseTtl };
-
-export interface ZoneProblem {
-  line: number;
-  message: Text;
-}
-
-export interface ZoneRecord {
-  /** Absolute owner name, lower case, with the trailing dot: "mail.example.com." */
-  name: string;
-  ttl: number;
-  type: string;
-  line: number;
-  /** The owner as written ("" when the owner was inherited from the line before). */
-  ownerText: string;
-  /** The $ORIGIN that relative names on this line were completed with. */
-  origin: string;
-  /** A and AAAA. */
-  address?: string;
-  /** MX preference. */
-  preference?: number;
-  /** MX, CNAME, NS, PTR, SRV: the absolute target name. */
-  target?: string;
-  /** The target exactly as written, to explain a missing trailing dot. */
-  targetText?: string;
-  /** TXT (and the obsolete SPF type): the character-strings, in order. */
-  strings?: string[];
-  /** Every rdata token as written, for the types the lab does not look into. */
-  rdata: string[];
-}
-
-export interface ParsedZone {
-  records: ZoneRecord[];
-  problems: ZoneProblem[];
-  /** The origin in force at the end of the file. */
-  origin: string;
-  /**
-   * The first record that got its TTL from nowhere: no TTL of its own, no $TTL and no record
-   * before it. BIND refuses such a zone ("no TTL specified"); only an SOA may go without (it
-   * uses its own minimum). Graders of partial zones supply the TTL themselves.
-   */
-  untimedLine?: number;
-}
 
 export const KNOWN_TYPES = new Set(['A', 'AAAA', 'MX', 'CNAME', 'NS', 'PTR', 'TXT', 'SPF', 'SOA', 'SRV', 'CAA']);
 const CLASSES = new Set(['IN', 'CH', 'HS', 'CS']);
@@ -184,9 +143,4 @@ function ownerIsKeyword(word: string, tokens: Token[]): Text {
     `The line starts with "${word}", so BIND reads it as the owner name. Write the owner first (e.g. "@ ${line}"), or indent the line to reuse the owner of the record above.`,
     `这一行以 "${word}" 开头，BIND 会把它当成记录名。请先写名字（例如 "@ ${line}"），或者在行首留空格沿用上一条记录的名字。`,
   );
-}
-
-/** The TXT strings of a record joined as DNS clients see them (RFC 7208 §3.3: no spaces added). */
-export function txtValue(record: ZoneRecord): string {
-  return (record.strings ?? []).join('');
 }

@@ -4,7 +4,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { text, type Text } from '../feedback.js';
-import type { ZoneRecord } from './zoneFile.js';
+import type { ZoneRecord } from './zoneRecord.js';
 import { absoluteName, parseTtl } from './zoneNames.js';
 import type { Token } from './zoneTokens.js';
 

@@ -4,7 +4,7 @@
  * begins with a blank meaning "the previous owner".
  */
 import { text } from '../feedback.js';
-import type { ZoneProblem } from './zoneFile.js';
+import type { ZoneProblem } from './zoneRecord.js';
 
 export interface Token {
   value: string;

@@ -4,7 +4,8 @@
  * DMARC code. The resolver answers only from these records: graders never query real DNS.
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
-import { parseZone, type ParsedZone, type ZoneRecord } from './zoneFile.js';
+import { parseZone } from './zoneFile.js';
+import type { ParsedZone, ZoneRecord } from './zoneRecord.js';
 
 export type DnsResolver = (name: string, type: string) => Promise<unknown[]>;
 

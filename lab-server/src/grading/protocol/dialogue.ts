@@ -3,7 +3,7 @@
  * paired with the server's reply (multi-line replies joined, pipelined commands answered in
  * order), so graders can ask "was RCPT TO answered 250?" instead of matching raw text.
  */
-import type { Transcript } from '../../bridge/transcript.js';
+import type { Transcript } from '../../world/transcriptRecord.js';
 
 export interface Exchange {
   /** What the learner typed (the command line). */

@@ -3,7 +3,8 @@
  * one the servers use) and the transcripts the terminal bridge stored. Never anything the
  * learner claims.
  */
-import { readTranscripts, type Transcript } from '../../bridge/transcript.js';
+import { readTranscripts } from '../../world/transcriptFiles.js';
+import type { Transcript } from '../../world/transcriptRecord.js';
 import type { ServiceId } from '../../services.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import { text } from '../feedback.js';

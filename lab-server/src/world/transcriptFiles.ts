@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Sandbox } from '../world/sandbox.js';
-import type { TranscriptHeader, TranscriptLine } from './transcriptRecord.js';
+import type { Sandbox } from './sandbox.js';
+import { SESSION_BYTES, type Transcript, type TranscriptHeader, type TranscriptLine } from './transcriptRecord.js';
 
 /** Sessions a sandbox keeps at most, however small. */
 export const MAX_SESSIONS = 500;
@@ -27,13 +27,15 @@ export interface TranscriptFile {
   modifiedMs: number;
 }
 
-const dirOf = (sandbox: Sandbox): string => join(sandbox.dir, 'transcripts');
+export function transcriptsDir(sandbox: Sandbox): string {
+  return join(sandbox.dir, 'transcripts');
+}
 
 /** Every transcript file of a sandbox, oldest first. */
 export async function listTranscriptFiles(sandbox: Sandbox): Promise<TranscriptFile[]> {
   let names: string[];
   try {
-    names = await readdir(dirOf(sandbox));
+    names = await readdir(transcriptsDir(sandbox));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -42,7 +44,7 @@ export async function listTranscriptFiles(sandbox: Sandbox): Promise<TranscriptF
     names.map(async (name) => {
       const session = SESSION_FILE.exec(name)?.[1];
       if (!session) return undefined;
-      const path = join(dirOf(sandbox), name);
+      const path = join(transcriptsDir(sandbox), name);
       const st = await stat(path).catch(() => undefined);
       return st ? { session, path, bytes: st.size, modifiedMs: st.mtimeMs } : undefined;
     }),
@@ -112,7 +114,7 @@ export interface TranscriptPage {
  */
 export async function transcriptPage(sandbox: Sandbox, session: string, from: number, limit: number): Promise<TranscriptPage | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(session)) return undefined;
-  const path = join(dirOf(sandbox), `${session}.jsonl`);
+  const path = join(transcriptsDir(sandbox), `${session}.jsonl`);
   const input = createReadStream(path, { encoding: 'utf8' });
   const opened = await new Promise<boolean>((resolve) => {
     input.once('open', () => resolve(true));
@@ -150,4 +152,31 @@ export async function transcriptPage(sandbox: Sandbox, session: string, from: nu
   }
   if (!header) return undefined;
   return { header, lines, ...(next !== undefined ? { next } : {}) };
+}
+
+/** Every transcript of a sandbox, oldest first, each read up to its recording limit. Damaged lines are skipped. */
+export async function readTranscripts(sandbox: Sandbox): Promise<Transcript[]> {
+  const transcripts: Transcript[] = [];
+  for (const file of await listTranscriptFiles(sandbox)) {
+    // A file written before there was a limit may be huge: only its start is read.
+    const handle = await open(file.path, 'r').catch(() => undefined);
+    if (!handle) continue;
+    let text: string;
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(Math.min(file.bytes, SESSION_BYTES + 64 * 1024)) });
+      text = buffer.toString('utf8', 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    const parsed = text.split('\n').flatMap((row) => {
+      try {
+        return row ? [JSON.parse(row) as unknown] : [];
+      } catch {
+        return [];
+      }
+    });
+    const [header, ...lines] = parsed as [TranscriptHeader, ...TranscriptLine[]];
+    if (header && typeof header.session === 'string') transcripts.push({ header, lines });
+  }
+  return transcripts.sort((a, b) => a.header.startedAt.localeCompare(b.header.startedAt));
 }

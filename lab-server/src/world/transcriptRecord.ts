@@ -1,9 +1,13 @@
 /**
  * What a transcript file holds: a header line describing the terminal session, then one line
- * per protocol line. Shared by the writer (transcript.ts) and the file keeper
- * (transcriptFiles.ts), which must not import each other.
+ * per protocol line. Shared by the bridge that writes them (bridge/transcript.ts), the shelf
+ * that keeps and reads them (transcriptFiles.ts) and the graders that judge them; it lives
+ * with the sandbox, below all three, so none of them imports a layer above it.
  */
 import type { ServiceId } from '../services.js';
+
+/** What one terminal session may record: thousands of typed lines, a few big RETRs. */
+export const SESSION_BYTES = 1024 * 1024;
 
 export interface TranscriptHeader {
   session: string;

@@ -1,0 +1,53 @@
+/**
+ * What the zone-file parser gives back: records as BIND would load them, and problems with
+ * line numbers. A leaf module, so the parser's parts (tokens, names, rdata) and the graders
+ * can share these shapes without importing the parser.
+ */
+import type { Text } from '../feedback.js';
+
+export interface ZoneProblem {
+  line: number;
+  message: Text;
+}
+
+export interface ZoneRecord {
+  /** Absolute owner name, lower case, with the trailing dot: "mail.example.com." */
+  name: string;
+  ttl: number;
+  type: string;
+  line: number;
+  /** The owner as written ("" when the owner was inherited from the line before). */
+  ownerText: string;
+  /** The $ORIGIN that relative names on this line were completed with. */
+  origin: string;
+  /** A and AAAA. */
+  address?: string;
+  /** MX preference. */
+  preference?: number;
+  /** MX, CNAME, NS, PTR, SRV: the absolute target name. */
+  target?: string;
+  /** The target exactly as written, to explain a missing trailing dot. */
+  targetText?: string;
+  /** TXT (and the obsolete SPF type): the character-strings, in order. */
+  strings?: string[];
+  /** Every rdata token as written, for the types the lab does not look into. */
+  rdata: string[];
+}
+
+export interface ParsedZone {
+  records: ZoneRecord[];
+  problems: ZoneProblem[];
+  /** The origin in force at the end of the file. */
+  origin: string;
+  /**
+   * The first record that got its TTL from nowhere: no TTL of its own, no $TTL and no record
+   * before it. BIND refuses such a zone ("no TTL specified"); only an SOA may go without (it
+   * uses its own minimum). Graders of partial zones supply the TTL themselves.
+   */
+  untimedLine?: number;
+}
+
+/** The TXT strings of a record joined as DNS clients see them (RFC 7208 §3.3: no spaces added). */
+export function txtValue(record: ZoneRecord): string {
+  return (record.strings ?? []).join('');
+}
