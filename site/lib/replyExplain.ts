@@ -6,6 +6,7 @@
  */
 import { isKnownVerb, suggestVerb, verbOf, VERBS, type Protocol } from './commandVerbs';
 import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, imapDataKind, POP3_CODES, SMTP } from './replyTexts';
+import { nodeReplyWords } from '../../lab-server/src/world/nodeReplies.ts';
 
 export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
@@ -129,6 +130,9 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
  * say. `command` is the line it answers ('' for the greeting), when known.
  */
 export function explainReply(protocol: Protocol, line: string, command?: string): Bilingual | undefined {
+  // A login refused because the learner's lab is on another node, or on its way there (a drain).
+  const elsewhere = nodeReplyWords(line);
+  if (elsewhere) return elsewhere;
   if (protocol === 'smtp') return explainSmtp(line, command);
   if (protocol === 'pop3') return explainPop3(line, command);
   return explainImap(line, command);

@@ -140,4 +140,29 @@ describe('reply explanations from real servers', () => {
     expect(by('DELE 1').zh).toMatch(/QUIT 之后才真正删除/);
     expect(by('QUIT').line).toMatch(/^\+OK/);
   });
+
+  it('a login refused because a drain moves the mailbox, or another node holds it, is explained in both languages', async () => {
+    // What the cluster tells the mail servers (cluster/joinCluster.ts) while `maillab node drain` copies this mailbox.
+    lab.access.elsewhere = async () => 'moving';
+    try {
+      const imap = await session('imap', lab.port('imap'), ['a1 LOGIN bob@example.com secret', 'a9 LOGOUT'], /^a9 OK/m);
+      const refused = imap.find((r) => r.command === 'a1 LOGIN bob@example.com secret')!;
+      expect(refused.line).toMatch(/^a1 NO \[UNAVAILABLE\] Your lab is being moved to another lab node/);
+      expect(refused.en).toMatch(/Wait a moment, then log in again/);
+      expect(refused.zh).toBe('你的实验环境正在迁移到另一个实验节点。请稍等片刻，然后重新登录（你的邮件会一起迁移过去）。');
+      const pop3 = await session('pop3', lab.port('pop3'), ['USER bob', 'PASS secret', 'QUIT'], /signing off.*\r\n/);
+      const pass = pop3.find((r) => r.command === 'PASS secret')!;
+      expect(pass.line).toMatch(/^-ERR \[SYS\/TEMP\] Your lab is being moved/);
+      expect(pass.zh).toMatch(/正在迁移到另一个实验节点/);
+      // Another node holds it: the reply names that node, and so does the explanation, in zh-CN too.
+      lab.access.elsewhere = async () => ({ id: 'n2', host: 'n2.lab.example', ports: { imap: 3143 } });
+      const wrong = await session('imap', lab.port('imap'), ['a1 LOGIN bob@example.com secret', 'a9 LOGOUT'], /^a9 OK/m);
+      const other = wrong.find((r) => r.command === 'a1 LOGIN bob@example.com secret')!;
+      expect(other.line).toMatch(/This mailbox is on lab node n2: connect your mail client to n2\.lab\.example port 3143 instead/);
+      expect(other.en).toBe('This mailbox is on lab node n2: connect your mail client to n2.lab.example port 3143 instead');
+      expect(other.zh).toBe('这个邮箱在实验节点 n2 上：请把邮件客户端改为连接 n2.lab.example 的 3143 端口。');
+    } finally {
+      lab.access.elsewhere = async () => undefined;
+    }
+  });
 });

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { WorldUser } from './definition.js';
+import { MAILBOX_MOVING, mailboxElsewhere, type OtherNode } from './nodeReplies.js';
 import type { Sandbox } from './sandbox.js';
 import type { Sandboxes } from './sandboxes.js';
 
@@ -47,13 +48,6 @@ export const TOO_MANY_FAILURES = 'too-many-failures';
 
 export type LabMode = 'single' | 'classroom';
 
-/** Another lab node, as a mail client must be told of it: its host name and mail ports. */
-export interface OtherNode {
-  id: string;
-  host: string;
-  ports: Record<string, number>;
-}
-
 /** A login whose mailbox is on another lab node: the mail server refuses it naming that node. */
 export class MailboxElsewhere extends Error {
   constructor(readonly node: OtherNode) {
@@ -68,13 +62,12 @@ export class MailboxMoving extends Error {
   }
 }
 
-/** What a mail server says while a login's mailbox is being moved (protocol replies are ASCII, so English). */
-export const MOVING_TEXT = 'Your lab is being moved to another lab node. Wait a moment, then log in again (your mail moves with it)';
+/** What a mail server says while a login's mailbox is being moved (ASCII; the terminal explains it in both languages). */
+export const MOVING_TEXT = MAILBOX_MOVING.en;
 
-/** What a mail server says when a login's mailbox is on another node. */
+/** What a mail server says when a login's mailbox is on another node (likewise). */
 export function wrongNodeText(node: OtherNode, service: string): string {
-  const port = node.ports[service];
-  return `This mailbox is on lab node ${node.id}: connect your mail client to ${node.host}${port ? ` port ${port}` : ''} instead`;
+  return mailboxElsewhere(node, service).en;
 }
 
 const FORWARDED = ['reset', 'deleted'] as const;
