@@ -173,9 +173,14 @@ async function main(): Promise<void> {
     await scripted(binary, testsDir, dir);
     const mbox = await stressMbox(testsDir, dir);
     await stress(binary, mbox, option('--stress-secs', 60), option('--clients', 10));
-    // Only when asked: imaptest 2.3 itself panics now and then in its QRESYNC model
-    // (array_idx_modifiable_i from mailbox_state_handle_fetch, about 2 runs in 5), so a CI
-    // verdict cannot rest on it until the cause is found (issue 15's note).
+    // Only when asked: imaptest itself panics in this mode (array_idx_modifiable_i from
+    // mailbox_state_handle_fetch) whenever a client reopens the mailbox with SELECT ... (QRESYNC
+    // (uidvalidity modseq)) from a saved view and messages arrived since: the server answers
+    // "* n EXISTS", VANISHED (EARLIER), then FETCH for every message changed since, the new ones
+    // included (RFC 7162 §3.2.5.1: no known-UIDs means 1:UIDNEXT-1), numbered within that EXISTS.
+    // imaptest swaps in its saved, shorter view at UIDVALIDITY, applies the EXISTS only at the
+    // tagged OK and skips its "seq too high" check during SELECT, so it indexes past its array.
+    // Dovecot 2.3 sends the same and panics it the same way once a saved view is used.
     const qresyncSecs = option('--qresync-secs', 0);
     if (qresyncSecs > 0) await stress(binary, mbox, qresyncSecs, option('--clients', 10), true);
   } finally {

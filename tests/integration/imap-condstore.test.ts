@@ -212,6 +212,70 @@ describe('QRESYNC', () => {
     expect(await resync(b, 'e', ' 1:6 (5 6)')).toBe('1,5');
   });
 
+  it('numbers a returning client\'s FETCHes as the mailbox is now: after EXISTS and VANISHED (EARLIER), new messages included', async () => {
+    const a = await login();
+    await a.command('a ENABLE QRESYNC', tagged('a'));
+    const known = await a.command('b SELECT INBOX', tagged('b'));
+    const validity = code(known, 'UIDVALIDITY');
+    const modseq = code(known, 'HIGHESTMODSEQ');
+    // While the client is away UID 1 goes and two messages arrive, one of them flagged.
+    const b = await login();
+    await b.command('a SELECT INBOX', tagged('a'));
+    await b.command('b UID STORE 1 +FLAGS.SILENT (\\Deleted)', tagged('b'));
+    await b.command('c UID EXPUNGE 1', tagged('c'));
+    for (const [i, subject] of ['four', 'five'].entries()) {
+      const message = `Subject: ${subject}\r\n\r\nhello\r\n`;
+      await b.command(`d${i} APPEND INBOX {${message.length}+}\r\n${message}`, tagged(`d${i}`));
+    }
+    await b.command('e UID STORE 5 +FLAGS.SILENT (\\Flagged)', tagged('e'));
+    const c = await login();
+    await c.command('a ENABLE QRESYNC', tagged('a'));
+    const answer = (await c.command(`r SELECT INBOX (QRESYNC (${validity} ${modseq}))`, tagged('r'))).split('\r\n');
+    const at = (re: RegExp): number => answer.findIndex((l) => re.test(l));
+    const exists = Number(/^\* (\d+) EXISTS$/.exec(answer[at(/^\* \d+ EXISTS$/)]!)![1]);
+    expect(exists).toBe(4);
+    // RFC 7162 §3.2.5.1: VANISHED (EARLIER) before any FETCH, and both after the EXISTS that counts them.
+    expect(at(/^\* VANISHED \(EARLIER\) 1$/)).toBeGreaterThan(at(/^\* \d+ EXISTS$/));
+    const fetches = answer.filter((l) => /^\* \d+ FETCH/.test(l));
+    expect(at(/^\* \d+ FETCH/)).toBeGreaterThan(at(/^\* VANISHED/));
+    // Without known UIDs the client is taken to know 1:UIDNEXT-1, so the new messages are
+    // reported too (as Dovecot does), each at the number it has in the EXISTS just sent.
+    const uids = /^\* SEARCH ([\d ]+)\r$/m.exec(await c.command('s UID SEARCH ALL', tagged('s')))![1]!.split(' ').map(Number);
+    expect(uids).toEqual([2, 3, 4, 5]);
+    expect(fetches.map((l) => /^\* (\d+) FETCH \(UID (\d+) /.exec(l)!.slice(1).map(Number))).toEqual([
+      [3, 4],
+      [4, 5],
+    ]);
+    expect(fetches[1]).toMatch(/FLAGS \(\\Flagged\) MODSEQ/);
+  });
+
+  it('reports another session\'s expunge with VANISHED after UID FETCH, UID STORE and UID SEARCH, never during FETCH, STORE or SEARCH', async () => {
+    const a = await login();
+    await a.command('a ENABLE QRESYNC', tagged('a'));
+    await a.command('b SELECT INBOX', tagged('b'));
+    const b = await login();
+    await b.command('a SELECT INBOX', tagged('a'));
+    const expunge = async (uid: number): Promise<void> => {
+      await b.command(`x UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`, tagged('x'));
+      await b.command(`y UID EXPUNGE ${uid}`, tagged('y'));
+    };
+    await expunge(2);
+    // RFC 3501 §7.4.1: the client is still using sequence numbers; message 2 keeps its number.
+    for (const command of ['c FETCH 1:3 (UID)', 'd STORE 3 +FLAGS (\\Seen)', 'e SEARCH ALL']) {
+      const reply = await a.command(command, tagged(command[0]!));
+      expect(reply).not.toMatch(/VANISHED|EXPUNGE\r\n/);
+    }
+    // RFC 7162 §3.2.10: with UIDs the client can take it, as VANISHED after the command's own responses.
+    const uidFetch = await a.command('f UID FETCH 1:* (FLAGS)', tagged('f'));
+    expect(uidFetch).toMatch(/^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\)\)\r\n\* VANISHED 2\r\nf OK/m);
+    expect(await a.command('g FETCH 2 (UID)', tagged('g'))).toMatch(/^\* 2 FETCH \(UID 3\)\r\ng OK/);
+    await expunge(3);
+    expect(await a.command('h UID STORE 1 +FLAGS.SILENT (\\Flagged)', tagged('h'))).toMatch(/^\* VANISHED 3\r\nh OK/m);
+    await expunge(1);
+    expect(await a.command('i UID SEARCH ALL', tagged('i'))).toMatch(/^\* SEARCH\r\n\* VANISHED 1\r\ni OK/m);
+    expect(await a.command('j NOOP', tagged('j'))).toBe('j OK NOOP completed\r\n');
+  });
+
   it('explains what is wrong with its arguments, and the session goes on', async () => {
     const a = await login();
     expect(await a.command('a SELECT INBOX (QRESYNC (1 1))', tagged('a'))).toMatch(/^a BAD QRESYNC must be enabled first\. Try: a ENABLE QRESYNC/m);

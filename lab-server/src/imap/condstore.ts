@@ -45,10 +45,14 @@ export function highestModseqLine(selected: SelectedMailbox): string {
 
 /**
  * The UIDs expunged after `modseq` among `within` (UIDs; all when absent), compactly, for
- * VANISHED (EARLIER); undefined when there are none. The folder remembers recent expunges
- * with their modseqs; past that memory every UID below UIDNEXT that is not in the mailbox is
- * named, as Dovecot does (a client ignores UIDs it never had), except those the client's
- * QRESYNC sample shows were not expunged (RFC 7162 §3.2.5.2).
+ * VANISHED (EARLIER); undefined when there are none. Expunged as this session sees the
+ * mailbox: a message another session removed a moment ago is still in the session's view (and
+ * counted in the EXISTS it was told) until the update step reports it with VANISHED, so it is
+ * not named here; naming it would make a client drop it from its numbering too early and read
+ * every later FETCH one message off. The folder remembers recent expunges with their modseqs;
+ * past that memory every UID below UIDNEXT that is neither in the view nor in the folder is
+ * named, as Dovecot does (a client ignores UIDs it never had), except those the client's QRESYNC
+ * sample shows were not expunged (RFC 7162 §3.2.5.2).
  */
 export function vanishedSince(selected: SelectedMailbox, modseq: number, within?: SequenceSet, sample?: readonly SamplePair[]): string | undefined {
   const folder = selected.folder;
@@ -56,11 +60,12 @@ export function vanishedSince(selected: SelectedMailbox, modseq: number, within?
   if (top < 1) return undefined;
   const history = folder.expungedSince(modseq);
   if (history) {
-    const uids = [...new Set(history)].filter((uid) => uid <= top && !folder.get(uid) && (!within || within.has(uid, top))).sort((a, b) => a - b);
+    const uids = [...new Set(history)].filter((uid) => uid <= top && selected.seqOf(uid) === 0 && (!within || within.has(uid, top))).sort((a, b) => a - b);
     return uids.length > 0 ? compactSet(uids) : undefined;
   }
   const from = sample ? unchangedUpTo(selected, sample) + 1 : 1;
-  const present = folder.list().map((m) => m.uid);
+  // Arrivals the view has not taken in yet are not vanished either.
+  const present = [...new Set([...selected.allUids(), ...folder.list().map((m) => m.uid)])].sort((a, b) => a - b);
   const parts: string[] = [];
   for (const [low, high] of within ? within.resolve(top) : [[1, top] as [number, number]]) {
     const last = Math.min(high, top);
