@@ -45,7 +45,7 @@ const UPWARD: Record<string, string> = {
  * Cycles being broken by another change right now, by the files in them (sorted, joined by
  * " "); not required to exist, so that change can land on its own.
  */
-const CYCLES_IN_HAND = [/^(imap\/[\w/]+\.ts ?)+$/];
+const CYCLES_IN_HAND: RegExp[] = [];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -4,7 +4,7 @@
  * arguments) once for all of them, then calls the handler with typed values.
  */
 import type { Mailbox } from '../maildir/mailbox.js';
-import type { FetchItem } from './commands/fetch.js';
+import type { FetchItem } from './fetchItems.js';
 import type { SandboxUsage } from '../quota/usage.js';
 import type { LiveResults } from './liveResults.js';
 import type { NotifySpec } from './notify.js';
@@ -95,11 +95,4 @@ export interface ImapCommand<S extends readonly ArgSpec<unknown>[] = readonly Ar
 /** Declares a command; the generic ties the handler's argument types to the schema. */
 export function defineCommand<const S extends readonly ArgSpec<unknown>[]>(command: ImapCommand<S>): ImapCommand<S> {
   return command;
-}
-
-/** Thrown by helpers to end a command with a NO or BAD they have already worded. */
-export class CommandFailed extends Error {
-  constructor(readonly completion: Completion) {
-    super(completion.text);
-  }
 }

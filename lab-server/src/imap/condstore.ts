@@ -9,8 +9,8 @@
  * CONDSTORE is switched on for a session by ENABLE CONDSTORE or by its first use (a "CONDSTORE
  * enabling command"); QRESYNC only by ENABLE QRESYNC, and it implies CONDSTORE.
  */
-import type { CommandContext, SessionApi } from './command.js';
 import type { Token } from './parser.js';
+import type { ResponseWriter } from './response.js';
 import { ArgumentError } from './schema.js';
 import type { SelectedMailbox } from './selected.js';
 import { compactSet, InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
@@ -18,11 +18,21 @@ import { compactSet, InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
 export const CONDSTORE = 'CONDSTORE';
 export const QRESYNC = 'QRESYNC';
 
-export function condstoreOn(session: SessionApi): boolean {
+/**
+ * What this needs of a session (SessionApi has it): said here, so that the search and sort
+ * modules, which read modseqs, stay below the command contract.
+ */
+interface ModseqSession {
+  /** Extensions turned on with ENABLE (or by first use), upper-cased. */
+  readonly enabled: Set<string>;
+  readonly selected: SelectedMailbox | undefined;
+}
+
+export function condstoreOn(session: ModseqSession): boolean {
   return session.enabled.has(CONDSTORE) || session.enabled.has(QRESYNC);
 }
 
-export function qresyncOn(session: SessionApi): boolean {
+export function qresyncOn(session: ModseqSession): boolean {
   return session.enabled.has(QRESYNC);
 }
 
@@ -30,7 +40,7 @@ export function qresyncOn(session: SessionApi): boolean {
  * A CONDSTORE enabling command was used. In a selected mailbox the client is told the
  * HIGHESTMODSEQ at once (RFC 7162 §3.1), since it may not have been listening for it.
  */
-export async function enableCondstore({ session, out }: CommandContext): Promise<void> {
+export async function enableCondstore({ session, out }: { session: ModseqSession; out: ResponseWriter }): Promise<void> {
   if (condstoreOn(session)) return;
   session.enabled.add(CONDSTORE);
   if (!session.selected) return;

@@ -4,7 +4,7 @@
  * during a command they wait and go out with its responses, before the tagged reply. Pushes
  * and commands take turns, so a push never lands in the middle of a command's output.
  */
-import type { FetchItem } from './commands/fetch.js';
+import type { FetchItem } from './fetchItems.js';
 import type { Notifier } from './notifier.js';
 import type { ResponseWriter } from './response.js';
 import type { SelectedMailbox } from './selected.js';

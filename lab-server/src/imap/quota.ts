@@ -7,8 +7,7 @@
  */
 import { OverQuota, type Reservation, type SandboxUsage, type Usage } from '../quota/usage.js';
 import { megabytes } from '../quota/words.js';
-import { CommandFailed } from './command.js';
-import { no } from './response.js';
+import { CommandFailed, no } from './response.js';
 
 export const QUOTA_ROOT = 'sandbox';
 

@@ -81,6 +81,13 @@ export const ok = (text: string, code?: string): Completion => ({ status: 'OK', 
 export const no = (text: string, code?: string): Completion => ({ status: 'NO', text, code });
 export const bad = (text: string, code?: string): Completion => ({ status: 'BAD', text, code });
 
+/** Thrown by helpers to end a command with a NO or BAD they have already worded. */
+export class CommandFailed extends Error {
+  constructor(readonly completion: Completion) {
+    super(completion.text);
+  }
+}
+
 /** Human text in a status line: one line of printable ASCII. */
 export function plainText(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');

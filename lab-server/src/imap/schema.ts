@@ -3,9 +3,8 @@
  * ...) and one validator checks them for every command, answering a learner with what is
  * missing or wrong. The handlers then receive typed values, never raw tokens.
  */
-import { CommandFailed } from './command.js';
 import { decodeMutf7, InvalidMutf7 } from './mutf7.js';
-import { no } from './response.js';
+import { CommandFailed, no } from './response.js';
 import type { Token } from './parser.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
 

@@ -4,11 +4,10 @@
  * expunged but this one has not been told about yet are left out.
  */
 import type { MessageInfo } from '../maildir/folder.js';
-import { CommandFailed } from './command.js';
 import { takeTurns } from '../workers/turns.js';
 import { searchContent } from './mime/cache.js';
 import type { Token } from './parser.js';
-import { no } from './response.js';
+import { CommandFailed, no } from './response.js';
 import { contentQueries, matches, type SearchKey, type SearchSubject } from './search.js';
 import type { SelectedMailbox } from './selected.js';
 

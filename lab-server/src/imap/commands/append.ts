@@ -7,13 +7,13 @@
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
 import { TooManyKeywords } from '../../maildir/keywords.js';
-import { CommandFailed, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
 import { messageSummary } from '../mime/cache.js';
 import { parseAppend, type AppendMessage } from '../appendArgs.js';
 import { convert, laneOf } from '../conversions.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
 import { InvalidImapUrl, parseImapUrl } from '../imapUrl.js';
-import { no, ok } from '../response.js';
+import { CommandFailed, no, ok } from '../response.js';
 import { reserveOrRefuse } from '../quota.js';
 import { ArgumentError, rest } from '../schema.js';
 import { compactSet } from '../sequenceSet.js';

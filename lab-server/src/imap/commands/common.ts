@@ -4,9 +4,9 @@
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
 import { InvalidFolderName } from '../../maildir/mailbox.js';
-import { CommandFailed, type SessionApi } from '../command.js';
+import type { SessionApi } from '../command.js';
 import { encodeMutf7 } from '../mutf7.js';
-import { astringBytes, no } from '../response.js';
+import { astringBytes, CommandFailed, no } from '../response.js';
 
 /** The folder for a name; an invalid name ends the command with NO [CANNOT]. */
 export function folderOf(session: SessionApi, name: string): MaildirFolder {

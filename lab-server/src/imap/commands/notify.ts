@@ -7,7 +7,7 @@ import { defineCommand, LOGGED_IN } from '../command.js';
 import { parseNotifySet, supportedEvents, UnsupportedEvents } from '../notify.js';
 import { no, ok } from '../response.js';
 import { ArgumentError, rest } from '../schema.js';
-import { parseFetchItems } from './fetch.js';
+import { parseFetchItems } from '../fetchItems.js';
 
 export default defineCommand({
   name: 'NOTIFY',
