@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toStored, toWire, wireSize } from '../../lab-server/src/maildir/wire.js';
-import { dotStuff, topOfMessage } from '../../lab-server/src/pop3/format.js';
+import { dotStuff } from '../../lab-server/src/net/dotStuff.js';
+import { multilineReply, topOfMessage } from '../../lab-server/src/pop3/format.js';
 
 describe('dot-stuffing', () => {
   it('doubles a leading dot on every line and ends with CRLF.CRLF', () => {
@@ -8,6 +9,31 @@ describe('dot-stuffing', () => {
   });
   it('adds the missing CRLF before the terminator', () => {
     expect(dotStuff(Buffer.from('no newline')).toString()).toBe('no newline\r\n.\r\n');
+  });
+});
+
+describe('a RETR reply in one buffer', () => {
+  const status = '+OK 12 octets\r\n';
+  const slow = (stored: Buffer): Buffer => Buffer.concat([Buffer.from(status), dotStuff(toWire(stored))]);
+
+  it('converts line ends, stuffs dots and terminates in one pass', () => {
+    expect(multilineReply(status, Buffer.from('.a\nb\r\n..c\n.\n')).toString()).toBe(`${status}..a\r\nb\r\n...c\r\n..\r\n.\r\n`);
+    expect(multilineReply(status, Buffer.from('no newline')).toString()).toBe(`${status}no newline\r\n.\r\n`);
+    expect(multilineReply(status, Buffer.alloc(0)).toString()).toBe(`${status}.\r\n`);
+    // A lone CR is no line end: the dot after it is not at a line start; a final CR still needs CRLF.
+    expect(multilineReply(status, Buffer.from('a\r.b\r')).toString()).toBe(`${status}a\r.b\r\r\n.\r\n`);
+  });
+
+  it('gives exactly the bytes of status + dotStuff(toWire(message)) for any mix of dots, CR, LF and 8-bit bytes', () => {
+    const alphabet = [0x2e, 0x0a, 0x0d, 0x61, 0xff, 0x00, 0x20];
+    let seed = 1;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let round = 0; round < 2000; round++) {
+      const stored = Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]!));
+      expect(multilineReply(status, stored).equals(slow(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
+    }
+    const large = Buffer.from('.line\n'.repeat(200_000) + 'tail');
+    expect(multilineReply(status, large).equals(slow(large))).toBe(true);
   });
 });
 

@@ -90,7 +90,7 @@ export class FolderState {
     let mtimes: [number, number];
     try {
       if (this.retired) throw Object.assign(new Error('retired'), { code: 'ENOENT' });
-      mtimes = await dirMtimes(this.dir);
+      mtimes = dirMtimes(this.dir);
       if (!this.loaded) await this.load();
     } catch (err) {
       if (isMissingError(err)) throw new FolderNotFound(this.name);
@@ -179,7 +179,7 @@ export class FolderState {
     if (!this.retired) await this.files.commit(this.index, entries);
     if (!touchedFiles) return;
     try {
-      const [newMtime, curMtime] = await dirMtimes(this.dir);
+      const [newMtime, curMtime] = dirMtimes(this.dir);
       this.index.stamp = { newMtime, curMtime, trusted: true };
       this.files.due = true;
     } catch (err) {

@@ -5,7 +5,8 @@
  * first and reports the new FLAGS in the same response. MODSEQ and the modifiers (CHANGEDSINCE n
  * [VANISHED]) are CONDSTORE and QRESYNC (RFC 7162, condstore.ts).
  */
-import type { MessageInfo } from '../../maildir/folder.js';
+import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
+import { toWire } from '../../maildir/wire.js';
 import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type FetchModifiers } from '../condstore.js';
@@ -14,6 +15,7 @@ import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
 import { messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
+import { INLINE_BYTES } from '../mime/limits.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
 import { rest, sequenceSet } from '../schema.js';
@@ -31,6 +33,25 @@ interface Loaded {
   info: MessageInfo | undefined;
   summary?: MessageSummary;
   view?: MessageView;
+  /** The whole message on the wire, when only that is asked for (no part table needed). */
+  wire?: Buffer;
+}
+
+/** BODY[], BODY.PEEK[], RFC822, BINARY[] (with or without <partial>): the whole message as it is. */
+const isWholeMessage = (item: FetchItem): boolean =>
+  (item.kind === 'section' && item.section.kind === '' && item.section.path.length === 0) || ((item.kind === 'binary' || item.kind === 'binarySize') && item.path.length === 0);
+
+/**
+ * The whole message on the wire without parsing it: what a client opening a message asks for.
+ * A large message goes the parsed way instead, whose line-end conversion runs on a worker.
+ */
+async function wholeMessage(folder: MaildirFolder, info: MessageInfo): Promise<{ wire?: Buffer; view?: MessageView } | undefined> {
+  if (info.size > INLINE_BYTES) {
+    const view = await messageView(folder, info);
+    return view && { view };
+  }
+  const stored = await folder.read(info.uid);
+  return stored && { wire: toWire(stored) };
 }
 
 /** How many messages are read from disk at once. */
@@ -58,7 +79,9 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   }
   const asked = new Set(items.map((i) => i.kind));
   const needSummary = items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
-  const needView = items.some((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
+  const bodyItems = items.filter((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
+  const needView = bodyItems.some((i) => !isWholeMessage(i));
+  const needWire = !needView && bodyItems.length > 0;
   const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
 
   // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
@@ -85,6 +108,7 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
         if (!info) return loaded;
         if (needSummary) loaded.summary = await messageSummary(selected.folder, info);
         if (needView) loaded.view = await messageView(selected.folder, info);
+        if (needWire) Object.assign(loaded, await wholeMessage(selected.folder, info));
         return loaded;
       }),
     );
@@ -95,7 +119,7 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       let flagsSent = false;
       for (const item of items) {
         const fromView = 'responseName' in item;
-        const missing = !info || (fromView ? !message.view : ['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.kind) && !message.summary);
+        const missing = !info || (fromView ? !message.view && !message.wire : ['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.kind) && !message.summary);
         if (missing && item.kind !== 'UID') {
           parts.push(Buffer.from(fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`));
           continue;
@@ -127,14 +151,14 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
             parts.push(Buffer.concat([Buffer.from('BODY '), message.summary!.body]));
             break;
           case 'section': {
-            const view = message.view!;
-            const data = sectionBytes(view.wire, view.table, item.section);
+            const view = message.view;
+            const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
             parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), data ? literal(cut(data, item.partial)) : Buffer.from('NIL')]));
             break;
           }
           case 'binary':
           case 'binarySize': {
-            const content = binaryContent(message.view!, item.path);
+            const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
             if (content && 'unknownEncoding' in content) unknownEncoding = content.unknownEncoding;
             const data = content && 'data' in content ? content.data : undefined;
             const value = !data ? Buffer.from('NIL') : item.kind === 'binarySize' ? Buffer.from(String(data.length)) : contentLiteral(cut(data, item.partial));
