@@ -1,19 +1,19 @@
 /**
- * One IMAP session (RFC 3501): reads commands, applies the generic guards (state, arguments)
- * once, runs the command's handler, sends what changed in the selected mailbox, then the
- * tagged reply. States: not authenticated -> authenticated <-> selected -> logout.
+ * One IMAP session (RFC 3501): reads commands, applies the generic guards (commandGuards.ts:
+ * size, command name, state, arguments) once, runs the command's handler, sends what changed in
+ * the selected mailbox, then the tagged reply. States: not authenticated -> authenticated <->
+ * selected -> logout.
  */
 import { FolderNotFound, type MaildirFolder } from '../maildir/folder.js';
-import { WorkerJobFailed } from '../workers/pool.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import type { ConnectionScope, SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import type { CommandContext, ImapCommand, SessionApi, SessionState } from './command.js';
-import { CommandReader, type CommandLimits } from './commandReader.js';
-import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { commandLimits, elsewhereReply, failureReply, lookupCommand, wrongState } from './commandGuards.js';
+import { CommandReader } from './commandReader.js';
 import { LiveResults } from './liveResults.js';
 import { runFetch } from './commands/fetch.js';
 import type { FetchItem } from './fetchItems.js';
@@ -25,7 +25,7 @@ import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, CommandFailed, no, ResponseWriter, type Completion } from './response.js';
 import { CAPABILITIES } from './capabilities.js';
-import { ArgumentError, validateArgs, type ParseContext } from './schema.js';
+import { validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 import { condstoreOn, qresyncOn } from './condstore.js';
 
@@ -41,9 +41,6 @@ export interface ImapOptions {
   /** Told the name of every command that is dispatched (metrics). */
   onCommand?: (name: string) => void;
 }
-
-const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
-const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
 
 export class ImapSession implements SessionApi {
   state: SessionState = 'not-authenticated';
@@ -65,7 +62,7 @@ export class ImapSession implements SessionApi {
     private readonly options: ImapOptions,
   ) {
     this.out = new ResponseWriter(channel);
-    this.reader = new CommandReader(channel, (line) => this.limitsFor(line));
+    this.reader = new CommandReader(channel, (line) => commandLimits(this.state, line, options.maxMessageSize));
     this.pushes = new NotifyPush(this);
   }
 
@@ -175,14 +172,6 @@ export class ImapSession implements SessionApi {
     setTimeout(() => this.channel.destroy(), 500).unref();
   }
 
-  private limitsFor(firstLine: Buffer): CommandLimits {
-    if (this.state === 'not-authenticated') return SMALL_LIMITS;
-    if (/^\S+ APPEND /i.test(firstLine.subarray(0, 80).toString('latin1'))) {
-      return { maxLiteral: this.options.maxMessageSize, maxTotal: this.options.maxMessageSize + 64 * 1024 };
-    }
-    return COMMAND_LIMITS;
-  }
-
   private async execute(pieces: Parameters<typeof parseCommand>[0]): Promise<void> {
     let parsed;
     try {
@@ -195,45 +184,27 @@ export class ImapSession implements SessionApi {
     }
     const { tag, args } = parsed;
     const name = parsed.name?.toUpperCase();
-    // "LOGIN alice secret" or a lone "NOOP": the command name where the tag should be. A
-    // tagless "UID FETCH ..." would otherwise run as FETCH by sequence number, tagged "UID".
-    const tagAsCommand = tag.toUpperCase();
-    if (COMMANDS.has(tagAsCommand) && (!name || !COMMANDS.has(name) || (tagAsCommand === 'UID' && COMMANDS.get(name)!.uidForm))) {
-      const example = tagAsCommand === 'UID' && name ? `UID ${COMMANDS.get(name)?.example ?? 'FETCH 1:* FLAGS'}` : COMMANDS.get(tagAsCommand)!.example;
-      await this.out.status('BAD', this.scope.sandbox.hint(`Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}`));
-      return;
+    const found = lookupCommand(tag, name);
+    if ('untaggedBad' in found) await this.out.status('BAD', this.scope.sandbox.hint(found.untaggedBad));
+    else if ('taggedBad' in found) await this.out.tagged(tag, bad(found.taggedBad));
+    else {
+      this.options.onCommand?.(found.command.name);
+      await this.runCommand(found.command, tag, args);
     }
-    if (!name) {
-      await this.out.tagged(tag, bad(`Missing command after the tag "${tag}". Try: ${tag} CAPABILITY`));
-      return;
-    }
-    const command = COMMANDS.get(name);
-    if (!command) {
-      await this.out.tagged(tag, bad(`Unknown command "${name.slice(0, 30)}". Commands are: ${COMMAND_NAMES.join(', ')}`));
-      return;
-    }
-    this.options.onCommand?.(name);
-    await this.runCommand(command, tag, args, name);
   }
-
-  private async runCommand(command: ImapCommand, tag: string, tokens: Token[], name: string): Promise<void> {
+  private async runCommand(command: ImapCommand, tag: string, tokens: Token[]): Promise<void> {
     let done: Completion;
     if (!command.states.includes(this.state)) {
-      done = bad(this.wrongState(command, tag));
+      done = bad(wrongState(command, this.state, tag, this.user));
     } else {
       const ctx: CommandContext = { tag, uid: false, session: this, out: this.out };
       try {
         const args = validateArgs(command.args, tokens, this.parseContext);
         done = await command.handle(ctx, args);
       } catch (err) {
-        if (err instanceof ArgumentError) done = bad(`${err.message}. Try: ${tag} ${command.example}`);
-        else if (err instanceof CommandFailed) done = err.completion;
-        else if (err instanceof FolderNotFound) done = no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
-        else if (err instanceof WorkerJobFailed) done = no(`A message here is too big or too complex to read: ${err.message}. Fetch fewer messages, or delete that one`, 'LIMIT');
-        else {
-          this.options.log(`${name} failed: ${(err as Error).stack ?? err}`);
-          done = no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
-        }
+        const reply = failureReply(err, command, tag);
+        if (!reply) this.options.log(`${command.name} failed: ${(err as Error).stack ?? err}`);
+        done = reply ?? no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
       }
     }
     if (this.aborted || done.sent) return;
@@ -263,14 +234,6 @@ export class ImapSession implements SessionApi {
     }
   }
 
-  private wrongState(command: ImapCommand, tag: string): string {
-    if (this.state === 'not-authenticated') return `${command.name} needs you to log in first. Try: ${tag} LOGIN alice@example.com secret`;
-    if (command.states.includes('selected') && !command.states.includes('authenticated')) {
-      return `${command.name} works on the selected mailbox, and none is selected. Select one first. Try: ${tag} SELECT INBOX`;
-    }
-    return `${command.name} is only allowed before login; you are logged in as ${this.user?.address}`;
-  }
-
   async startTls(): Promise<void> {
     await this.out.flush();
     await this.options.startTls!();
@@ -279,12 +242,7 @@ export class ImapSession implements SessionApi {
   async login(login: string, password: string): Promise<WorldUser | undefined> {
     // A wrong password is answered after a delay; a few of them close the connection.
     const user = await this.options.access.login(this.scope, login, password).catch((err: unknown) => {
-      // RFC 5530 UNAVAILABLE: a temporary failure; the same login works once the drain is done.
-      if (err instanceof MailboxMoving) throw new CommandFailed(no(MOVING_TEXT, 'UNAVAILABLE'));
-      if (!(err instanceof MailboxElsewhere)) throw err;
-      // RFC 2221 login referral: the client is told which server holds this mailbox.
-      const node = err.node;
-      throw new CommandFailed(no(wrongNodeText(node, 'imap'), `REFERRAL imap://${encodeURIComponent(login)};AUTH=*@${node.host}:${node.ports.imap ?? 143}/`));
+      throw elsewhereReply(err, login) ?? err;
     });
     if (!user) return undefined;
     this.user = user;

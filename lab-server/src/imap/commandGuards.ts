@@ -1,0 +1,72 @@
+/**
+ * The generic checks every IMAP command goes through, once for all of them (the session runs
+ * them around each handler): how large it may be before it is even read, which command its
+ * line names, whether the session's state allows it, and what its failure tells the client
+ * (a login included, when the mailbox is on another node or on its way there).
+ */
+import { FolderNotFound } from '../maildir/folder.js';
+import { WorkerJobFailed } from '../workers/pool.js';
+import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText } from '../world/access.js';
+import type { WorldUser } from '../world/definition.js';
+import type { ImapCommand, SessionState } from './command.js';
+import type { CommandLimits } from './commandReader.js';
+import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
+import { bad, CommandFailed, no, type Completion } from './response.js';
+import { ArgumentError } from './schema.js';
+
+const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
+const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
+
+/** Before login every command is small; APPEND may carry a whole message. */
+export function commandLimits(state: SessionState, firstLine: Buffer, maxMessageSize: number): CommandLimits {
+  if (state === 'not-authenticated') return SMALL_LIMITS;
+  if (/^\S+ APPEND /i.test(firstLine.subarray(0, 80).toString('latin1'))) {
+    return { maxLiteral: maxMessageSize, maxTotal: maxMessageSize + 64 * 1024 };
+  }
+  return COMMAND_LIMITS;
+}
+
+/** The command a line names, or what to answer instead: an untagged BAD or a tagged one. */
+export type Lookup = { command: ImapCommand } | { untaggedBad: string } | { taggedBad: string };
+
+export function lookupCommand(tag: string, name: string | undefined): Lookup {
+  // "LOGIN alice secret" or a lone "NOOP": the command name where the tag should be. A
+  // tagless "UID FETCH ..." would otherwise run as FETCH by sequence number, tagged "UID".
+  const tagAsCommand = tag.toUpperCase();
+  if (COMMANDS.has(tagAsCommand) && (!name || !COMMANDS.has(name) || (tagAsCommand === 'UID' && COMMANDS.get(name)!.uidForm))) {
+    const example = tagAsCommand === 'UID' && name ? `UID ${COMMANDS.get(name)?.example ?? 'FETCH 1:* FLAGS'}` : COMMANDS.get(tagAsCommand)!.example;
+    return { untaggedBad: `Every IMAP command starts with a tag, a short label of your choice that the reply will carry. Try: a1 ${example}` };
+  }
+  if (!name) return { taggedBad: `Missing command after the tag "${tag}". Try: ${tag} CAPABILITY` };
+  const command = COMMANDS.get(name);
+  if (!command) return { taggedBad: `Unknown command "${name.slice(0, 30)}". Commands are: ${COMMAND_NAMES.join(', ')}` };
+  return { command };
+}
+
+/** Why a command cannot run in this state, and what to do first. */
+export function wrongState(command: ImapCommand, state: SessionState, tag: string, user: WorldUser | undefined): string {
+  if (state === 'not-authenticated') return `${command.name} needs you to log in first. Try: ${tag} LOGIN alice@example.com secret`;
+  if (command.states.includes('selected') && !command.states.includes('authenticated')) {
+    return `${command.name} works on the selected mailbox, and none is selected. Select one first. Try: ${tag} SELECT INBOX`;
+  }
+  return `${command.name} is only allowed before login; you are logged in as ${user?.address}`;
+}
+
+/** The tagged reply for what a handler threw; undefined for a fault of the server's own. */
+export function failureReply(err: unknown, command: ImapCommand, tag: string): Completion | undefined {
+  if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${tag} ${command.example}`);
+  if (err instanceof CommandFailed) return err.completion;
+  if (err instanceof FolderNotFound) return no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
+  if (err instanceof WorkerJobFailed) return no(`A message here is too big or too complex to read: ${err.message}. Fetch fewer messages, or delete that one`, 'LIMIT');
+  return undefined;
+}
+
+/** A login whose mailbox is not on this node: what the client is told, as a thrown failure. */
+export function elsewhereReply(err: unknown, login: string): CommandFailed | undefined {
+  // RFC 5530 UNAVAILABLE: a temporary failure; the same login works once the drain is done.
+  if (err instanceof MailboxMoving) return new CommandFailed(no(MOVING_TEXT, 'UNAVAILABLE'));
+  if (!(err instanceof MailboxElsewhere)) return undefined;
+  // RFC 2221 login referral: the client is told which server holds this mailbox.
+  const { node } = err;
+  return new CommandFailed(no(wrongNodeText(node, 'imap'), `REFERRAL imap://${encodeURIComponent(login)};AUTH=*@${node.host}:${node.ports.imap ?? 143}/`));
+}
