@@ -2,6 +2,7 @@
  * The classroom pages' strings (join, log in, the instructor dashboard, the learner's
  * mailboxes), in zh-CN and en. Kept apart from ui.ts so each part of the site owns its words.
  */
+import { fill, type Vars } from './fill';
 import type { Lang } from './ui';
 
 const strings = {
@@ -104,7 +105,7 @@ const strings = {
   notTried: { 'zh-CN': '还没有尝试', en: 'Not tried yet' },
   passedOfTried: { 'zh-CN': '尝试过的 {tried} 人中有 {passed} 人通过', en: '{passed} of the {tried} who tried passed' },
   overdue: { 'zh-CN': '已过截止时间', en: 'overdue' },
-  learnersCount: { 'zh-CN': '{n} 名学生', en: '{n} learner(s)' },
+  learnersCount: { 'zh-CN': '{n} 名学生', en: '{n} {n|learner|learners}' },
   autoRefresh: { 'zh-CN': '每 10 秒自动刷新', en: 'Refreshes every 10 seconds' },
 } satisfies Record<string, Record<Lang, string>>;
 
@@ -114,7 +115,7 @@ export function tc(lang: Lang, key: ClassroomKey): string {
   return strings[key][lang];
 }
 
-/** A string with {name} placeholders filled in. */
-export function tcf(lang: Lang, key: ClassroomKey, vars: Record<string, string | number>): string {
-  return tc(lang, key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+/** A string with {name} and {name|one|other} placeholders filled in. */
+export function tcf(lang: Lang, key: ClassroomKey, vars: Vars): string {
+  return fill(tc(lang, key), vars, lang);
 }

@@ -2,6 +2,7 @@
  * The exercise pages' strings (the list, one exercise, the chapter's exercise list in a
  * lesson), in zh-CN and en. Kept apart from ui.ts so each part of the site owns its words.
  */
+import { fill, type Vars } from './fill';
 import type { Lang } from './ui';
 
 const strings = {
@@ -19,9 +20,9 @@ const strings = {
   status_attempted: { 'zh-CN': '… 已尝试', en: '… Attempted' },
   status_new: { 'zh-CN': '○ 未开始', en: '○ Not started' },
   statusHeading: { 'zh-CN': '你的进度', en: 'Your progress' },
-  attemptsN: { 'zh-CN': '已提交 {n} 次', en: '{n} attempt(s)' },
+  attemptsN: { 'zh-CN': '已提交 {n} 次', en: '{n} {n|attempt|attempts}' },
   bestScore: { 'zh-CN': '最高分 {n}', en: 'best score {n}' },
-  progressSummary: { 'zh-CN': '你已通过 {passed} / {total} 道练习。', en: 'You have passed {passed} of {total} exercises.' },
+  progressSummary: { 'zh-CN': '你已通过 {passed} / {total} 道练习。', en: 'You have passed {passed} of {total} {total|exercise|exercises}.' },
   loadingProgress: { 'zh-CN': '正在读取你的进度……', en: 'Loading your progress…' },
   readLesson: { 'zh-CN': '本章课程', en: 'The lesson' },
   allExercises: { 'zh-CN': '全部练习', en: 'All exercises' },
@@ -68,7 +69,7 @@ const strings = {
   showSolution: { 'zh-CN': '查看参考答案', en: 'Show the solution' },
   solutionLocked: {
     'zh-CN': '提交 {after} 次后（还差 {n} 次）或通过后，可以查看参考答案。',
-    en: 'The solution opens after {after} attempts ({n} to go), or once you pass.',
+    en: 'The solution opens after {after} {after|attempt|attempts} ({n} to go), or once you pass.',
   },
   useSolution: { 'zh-CN': '把参考答案填入编辑框', en: 'Put it in the editor' },
   solutionSession: { 'zh-CN': '终端 {n}：{service}', en: 'Terminal {n}: {service}' },
@@ -81,7 +82,7 @@ const strings = {
   stepFlush: { 'zh-CN': '刷新队列：立即重试被延迟的邮件', en: 'Flush the queue: retry deferred mail now' },
   stepArm: { 'zh-CN': '在"邮件世界"的"故障"标签中设置：', en: 'On the mail world\'s "Faults" tab, arm:' },
   stepDisarm: { 'zh-CN': '解除你设置的所有故障', en: 'Disarm every fault you armed' },
-  stepWait: { 'zh-CN': '等待 {n} 分钟，让队列自己重试', en: 'Wait {n} minutes while the queue retries by itself' },
+  stepWait: { 'zh-CN': '等待 {n} 分钟，让队列自己重试', en: 'Wait {n} {n|minute|minutes} while the queue retries by itself' },
   stepExpect: { 'zh-CN': '应当看到：{outcome}', en: 'What should happen: {outcome}' },
   outcome_sent: { 'zh-CN': '投递成功', en: 'delivered' },
   outcome_deferred: { 'zh-CN': '延迟投递（留在队列里）', en: 'deferred (kept in the queue)' },
@@ -113,9 +114,9 @@ export function tx(lang: Lang, key: ExerciseKey): string {
   return strings[key][lang];
 }
 
-/** A string with {name} placeholders filled in. */
-export function txf(lang: Lang, key: ExerciseKey, vars: Record<string, string | number>): string {
-  return tx(lang, key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+/** A string with {name} and {name|one|other} placeholders filled in. */
+export function txf(lang: Lang, key: ExerciseKey, vars: Vars): string {
+  return fill(tx(lang, key), vars, lang);
 }
 
 /** A string whose key is built at run time (a step's action, an outcome), if there is one. */

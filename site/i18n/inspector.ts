@@ -3,6 +3,7 @@
  * common header field, of each DKIM-Signature tag, of each Maildir flag and of each
  * Authentication-Results method.
  */
+import { fill, type Vars } from './fill';
 import type { Lang } from './ui';
 
 type Bi = { 'zh-CN': string; en: string };
@@ -19,7 +20,7 @@ const labels = {
   tabDisk: bi('磁盘上', 'On disk'),
   noText: bi('这封邮件没有可显示的文本部分。', 'This message has no text part to show.'),
   htmlNote: bi('HTML 部分显示在一个沙箱框架里：不运行脚本、不提交表单、不从网络加载任何东西。', 'The HTML part is shown in a sandboxed frame: no scripts run, no forms submit, nothing is loaded from the network.'),
-  remoteBlocked: bi('已拦截 {n} 个网络引用（例如远程图片）。这正是追踪像素的原理：加载远程图片会告诉发件人你何时、在哪里打开了邮件。', '{n} network reference(s) blocked (remote images and the like). This is how tracking pixels work: loading a remote image tells the sender when and where you opened the message.'),
+  remoteBlocked: bi('已拦截 {n} 个网络引用（例如远程图片）。这正是追踪像素的原理：加载远程图片会告诉发件人你何时、在哪里打开了邮件。', '{n} network {n|reference|references} blocked (remote images and the like). This is how tracking pixels work: loading a remote image tells the sender when and where you opened the message.'),
   attachments: bi('附件', 'Attachments'),
   download: bi('下载', 'Download'),
   downloadRaw: bi('下载整封邮件（.eml）', 'Download the whole message (.eml)'),
@@ -77,8 +78,8 @@ const labels = {
 
 export type InspectorKey = keyof typeof labels;
 
-export function it(lang: Lang, key: InspectorKey, vars: Record<string, string | number> = {}): string {
-  return labels[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+export function it(lang: Lang, key: InspectorKey, vars: Vars = {}): string {
+  return fill(labels[key][lang], vars, lang);
 }
 
 /** Short explanations of common header fields, by lower-case name. */

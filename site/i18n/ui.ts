@@ -2,6 +2,7 @@
  * Every string of the site's interface, in zh-CN (the primary language, served at /) and en
  * (served at /en/). Components take `lang` and look strings up here.
  */
+import { fill, type Vars } from './fill';
 
 export type Lang = 'zh-CN' | 'en';
 export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
@@ -67,8 +68,8 @@ const strings = {
   diagramEmpty: { 'zh-CN': '还没有内容：先在终端里输入一些命令。', en: 'Nothing yet: type some commands in the terminal first.' },
   diagramFailed: { 'zh-CN': '时序图绘制失败。', en: 'Could not draw the diagram.' },
   diagramClient: { 'zh-CN': '你（客户端）', en: 'You (client)' },
-  diagramMoreLines: { 'zh-CN': '（另有 {n} 行）', en: '(+{n} lines)' },
-  diagramMessage: { 'zh-CN': '邮件内容（{n} 行）', en: 'message ({n} lines)' },
+  diagramMoreLines: { 'zh-CN': '（另有 {n} 行）', en: '(+{n} {n|line|lines})' },
+  diagramMessage: { 'zh-CN': '邮件内容（{n} 行）', en: 'message ({n} {n|line|lines})' },
   diagramEmptyLine: { 'zh-CN': '（空行）', en: '(empty line)' },
   diagramEarlier: { 'zh-CN': '（省略了更早的行）', en: '(earlier lines left out)' },
   terminalLabel: { 'zh-CN': '终端', en: 'Terminal' },
@@ -125,7 +126,7 @@ const strings = {
   maildirUser: { 'zh-CN': '查看的用户', en: 'Mailbox of' },
   maildirEmpty: { 'zh-CN': '（空）', en: '(empty)' },
   maildirLive: { 'zh-CN': '每隔一两秒自动刷新：在终端里收发、阅读或删除邮件，这里的文件会跟着变化。', en: 'Refreshes every second or two: send, read or delete mail in a terminal and watch the files change here.' },
-  maildirAppeared: { 'zh-CN': '{n} 个文件出现了变化', en: '{n} file(s) changed' },
+  maildirAppeared: { 'zh-CN': '{n} 个文件出现了变化', en: '{n} {n|file|files} changed' },
   maildirInbox: { 'zh-CN': '收件箱（INBOX 就是 Maildir 本身）', en: 'INBOX (the Maildir itself)' },
   maildirFolder: { 'zh-CN': 'Maildir++ 文件夹', en: 'Maildir++ folder' },
   maildirFlagsLegend: { 'zh-CN': '标志：D 草稿、F 标记、P 已转发、R 已回复、S 已读、T 已删除（待清除）', en: 'Flags: D draft, F flagged, P passed (forwarded), R replied, S seen, T trashed (to be expunged)' },
@@ -141,7 +142,7 @@ const strings = {
   searchBothLangs: { 'zh-CN': '同时搜索英文课程', en: 'Also search the Chinese lessons' },
   searchOtherLang: { 'zh-CN': '（英文课程）', en: '(Chinese lesson)' },
   searchNoResults: { 'zh-CN': '没有找到匹配的内容。换个词试试？', en: 'Nothing matches. Try another word?' },
-  searchResultCount: { 'zh-CN': '找到 {n} 处', en: '{n} matches' },
+  searchResultCount: { 'zh-CN': '找到 {n} 处', en: '{n} {n|match|matches}' },
   searchNeedsJs: { 'zh-CN': '搜索需要 JavaScript。', en: 'Search needs JavaScript.' },
   searchLoading: { 'zh-CN': '正在载入索引……', en: 'Loading the index…' },
   themeAuto: { 'zh-CN': '主题：跟随系统', en: 'Theme: system' },
@@ -216,7 +217,7 @@ export function localePath(lang: Lang, path: string): string {
   return lang === 'en' ? `/en${clean}` : clean;
 }
 
-/** A string with {name} placeholders filled in, e.g. tf(lang, 'chapterN', { n: 3 }). */
-export function tf(lang: Lang, key: UiKey, vars: Record<string, string | number>): string {
-  return t(lang, key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+/** A string with {name} and {name|one|other} placeholders filled in, e.g. tf(lang, 'chapterN', { n: 3 }). */
+export function tf(lang: Lang, key: UiKey, vars: Vars): string {
+  return fill(t(lang, key), vars, lang);
 }

@@ -5,6 +5,7 @@
  * each with an .exercise-status slot; an optional [data-summary] gets "passed n of m".
  * In classroom mode without a login, [data-needs-login] notices are shown instead.
  */
+import { fill } from '../i18n/fill';
 import { ExerciseApiError, listExercises, type ListedExercise } from './exerciseApi';
 
 interface Labels {
@@ -29,7 +30,7 @@ function mark(list: HTMLElement, byId: Map<string, ListedExercise>): void {
   }
   const summary = list.querySelector<HTMLElement>('[data-summary]');
   if (summary && labels.summary) {
-    summary.textContent = labels.summary.replace('{passed}', String(passed)).replace('{total}', String(items.length));
+    summary.textContent = fill(labels.summary, { passed, total: items.length }, document.documentElement.lang);
     summary.hidden = false;
   }
 }

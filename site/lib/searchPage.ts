@@ -2,6 +2,7 @@
  * The search page: loads this language's index (and the other's, if asked), searches as the
  * learner types, keeps the query in the URL (?q=…&both=1) so results can be shared.
  */
+import { fill } from '../i18n/fill';
 import { search, type SearchHit } from './search';
 import type { IndexedLesson } from './searchIndex';
 
@@ -66,7 +67,7 @@ async function run(): Promise<void> {
   if (mine !== generation) return;
   const hits = search(lessons, query);
   render(hits);
-  status.textContent = hits.length === 0 ? strings.none : strings.count.replace('{n}', String(hits.length));
+  status.textContent = hits.length === 0 ? strings.none : fill(strings.count, { n: hits.length }, form.dataset.lang);
 }
 
 const params = new URLSearchParams(location.search);

@@ -2,14 +2,16 @@
  * A mermaid sequence diagram of a terminal session, drawn from what the learner really typed
  * and what the server really answered: the course's SMTP dialogue diagram, made personal.
  */
+import { fill } from '../i18n/fill';
 
 export interface SessionLine {
   dir: 'C' | 'S' | 'I';
   text: string;
 }
 
-/** The diagram's own words, in the page's language ({n} is a number). */
+/** The diagram's own words, in the page's language ({n} is a number, {n|line|lines} its noun). */
 export interface DiagramWords {
+  lang: string;
   client: string;
   moreLines: string;
   message: string;
@@ -18,9 +20,10 @@ export interface DiagramWords {
 }
 
 export const ENGLISH: DiagramWords = {
+  lang: 'en',
   client: 'You (client)',
-  moreLines: '(+{n} lines)',
-  message: 'message ({n} lines)',
+  moreLines: '(+{n} {n|line|lines})',
+  message: 'message ({n} {n|line|lines})',
   emptyLine: '(empty line)',
   earlier: '(earlier lines left out)',
 };
@@ -38,7 +41,7 @@ function escape(text: string): string {
 const MAX_ARROWS = 80;
 
 export function sequenceDiagram(lines: SessionLine[], server: string, words: DiagramWords = ENGLISH): string {
-  const n = (text: string, count: number): string => escape(text.replace('{n}', String(count)));
+  const n = (text: string, count: number): string => escape(fill(text, { n: count }, words.lang));
   const arrows: string[] = [];
   let inData = false;
   let bodyLines = 0;

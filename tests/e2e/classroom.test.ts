@@ -78,7 +78,7 @@ describe('classroom in the browser', () => {
     await expect(items.allInnerTexts()).resolves.toEqual([expect.stringMatching(/^七个邮件端口 · 截止 .* · 未通过 · 已过截止时间$/), expect.stringMatching(/^亲手用 SMTP 发一封信 · 截止 .* · 未通过$/)]);
 
     // The instructor sees the join without reloading.
-    await expect.poll(() => tPage.locator('[data-learner-count]').first().innerText(), { timeout: 15_000 }).toBe('1 learner(s)');
+    await expect.poll(() => tPage.locator('[data-learner-count]').first().innerText(), { timeout: 15_000 }).toBe('1 learner');
     const row = tPage.locator('tr[data-learner="王小明"]');
     await row.waitFor({ timeout: 15_000 });
     // Assigned exercises lead, by due date, titled; "—" where nothing was tried yet.

@@ -184,7 +184,7 @@ s.quit()`,
     });
     await page.goto(url(`/en/inspect/?queue=${queueId}`));
     await page.locator('iframe').waitFor({ timeout: 15_000 });
-    expect(await page.locator('[data-remote]').innerText()).toMatch(/3 network reference\(s\) blocked[\s\S]*tracking pixels/);
+    expect(await page.locator('[data-remote]').innerText()).toMatch(/3 network references blocked[\s\S]*tracking pixels/);
     const frame = page.frameLocator('iframe');
     await expect.poll(() => frame.locator('#h').innerText()).toBe('Hello');
     // The embedded (cid:) image is shown, inlined as data:.

@@ -213,7 +213,7 @@ s.sendmail('alice@example.com', ['carol@otherdomain.com'], b'Subject: via 587\\r
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(lines[0]).toMatch(/^"learner","last seen","[^"]+"/);
-    expect(lines.some((l) => l.startsWith('"张三"') && l.includes('"passed (1 attempts, late)"'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('"张三"') && l.includes('"passed (1 attempt, late)"'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^"pass rate",""/);
 
     const learnerId = (progress.learners as Array<{ id: string; displayName: string }>).find((l) => l.displayName === a.name)!.id;

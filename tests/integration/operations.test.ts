@@ -68,7 +68,8 @@ describe('GET /healthz and /readyz', () => {
     const quota = body.checks.find((c) => c.name === 'quota')!;
     expect(quota.figures!.sandboxes).toBeGreaterThanOrEqual(1);
     expect(quota.figures!.quotaBytes).toBe(64 * 1024 * 1024);
-    expect(quota.detail.en).toMatch(/sandboxes open \(quota 64 MiB, 10000 messages each\) may still write/);
+    const open = quota.figures!.sandboxes!;
+    expect(quota.detail.en).toMatch(new RegExp(`^${open} ${open === 1 ? 'sandbox' : 'sandboxes'} open \\(quota 64 MiB, 10000 messages each\\) may still write`));
   });
 
   it('readyz answers 503 and names the database while another process holds its write lock, and recovers', async () => {

@@ -86,7 +86,7 @@ describe('session sequence diagram', () => {
     );
     const lines = text.split('\n').map((l) => l.trim());
     expect(lines[0]).toBe('sequenceDiagram');
-    expect(lines).toContain('S-->>C: 250 SIZE 100 (+1 lines)');
+    expect(lines).toContain('S-->>C: 250 SIZE 100 (+1 line)');
     expect(lines).toContain('C->>S: MAIL FROM:#lt;a@example.com#gt;');
     expect(lines).toContain('C->>S: message (2 lines)');
     expect(text).not.toContain('Subject: x; y');

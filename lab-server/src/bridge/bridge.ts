@@ -5,6 +5,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { plural } from '../grading/feedback.js';
 import type { RunningService } from '../services.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
@@ -93,7 +94,7 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
         const mine = [...sessions].filter((s) => s.owner === requester.learnerId).length;
         if (mine >= limits.perLearner) {
           return explainAndClose(ws, {
-            en: `You already have ${mine} terminals open (the limit is ${limits.perLearner}). Close one, then try again.`,
+            en: `You already have ${plural(mine, 'terminal')} open (the limit is ${limits.perLearner}). Close one, then try again.`,
             'zh-CN': `你已经打开了 ${mine} 个终端（上限 ${limits.perLearner} 个）。请先关闭一个再试。`,
           });
         }

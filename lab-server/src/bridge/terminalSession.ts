@@ -18,6 +18,7 @@ import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { plural } from '../grading/feedback.js';
 import type { RunningService } from '../services.js';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { Sandbox } from '../world/sandbox.js';
@@ -284,7 +285,7 @@ export class TerminalSession {
   private touch(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      this.end('idle', `Connection closed: no activity for ${Math.round(this.deps.limits.idleTimeoutMs / 60000)} minutes.`);
+      this.end('idle', `Connection closed: no activity for ${plural(Math.round(this.deps.limits.idleTimeoutMs / 60000), 'minute')}.`);
     }, this.deps.limits.idleTimeoutMs);
     this.idleTimer.unref();
   }

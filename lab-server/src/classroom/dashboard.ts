@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transcriptFiles.js';
-import { text } from '../grading/feedback.js';
+import { plural, text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
@@ -213,7 +213,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
       const rows = m.learners.map((l) => {
         const cells = JSON.parse(l.cellsJson) as Record<string, MatrixCell>;
-        const status = (c: MatrixCell | undefined): string => (!c ? '' : `${c.passed ? 'passed' : 'not passed'} (${c.attempts} attempts${c.late ? ', late' : ''})`);
+        const status = (c: MatrixCell | undefined): string => (!c ? '' : `${c.passed ? 'passed' : 'not passed'} (${plural(c.attempts, 'attempt')}${c.late ? ', late' : ''})`);
         return [l.displayName, l.lastSeenAt, ...m.exercises.map((e) => status(cells[e.id]))];
       });
       const passRow = ['pass rate', '', ...m.exercises.map((e) => `${Math.round((m.passRate[e.id] ?? 0) * 100)}%`)];

@@ -3,7 +3,7 @@
  * (the learner cookie), each a random token whose hash the database keeps.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { text, type Text } from '../grading/feedback.js';
+import { plural, text, type Text } from '../grading/feedback.js';
 import type { SessionCookies } from '../http/cookies.js';
 import { sendJson } from '../http/server.js';
 import type { ClassroomStore, Instructor } from '../store/classroom.js';
@@ -35,13 +35,13 @@ export async function refuseNonInstructor(req: IncomingMessage, res: ServerRespo
 /** 429 with Retry-After: this client must wait before trying again. */
 export function tooMany(res: ServerResponse, seconds: number): void {
   res.setHeader('retry-after', String(seconds));
-  problem(res, 429, text(`Too many tries. Wait ${seconds} seconds, then try again.`, `尝试次数过多。请等待 ${seconds} 秒后再试。`));
+  problem(res, 429, text(`Too many tries. Wait ${plural(seconds, 'second')}, then try again.`, `尝试次数过多。请等待 ${seconds} 秒后再试。`));
 }
 
 /** 503: the lab has too much of this work queued right now; nobody in particular is at fault. */
 export function labBusy(res: ServerResponse, seconds = 10): void {
   res.setHeader('retry-after', String(seconds));
-  problem(res, 503, text(`The lab is busy: many people are logging in or joining right now. Try again in ${seconds} seconds.`, `实验室正忙：很多人正在登录或加入。请 ${seconds} 秒后再试。`));
+  problem(res, 503, text(`The lab is busy: many people are logging in or joining right now. Try again in ${plural(seconds, 'second')}.`, `实验室正忙：很多人正在登录或加入。请 ${seconds} 秒后再试。`));
 }
 
 /** Answers a login that did not get as far as a wrong password (throttled or busy); false when it did. */

@@ -1,5 +1,6 @@
 /** `maillab node list | drain` and `maillab backup`: what an operator runs beside the lab. */
 import { drainNode } from '../cluster/drain.js';
+import { plural } from '../grading/feedback.js';
 import { ClusterStore } from '../store/cluster.js';
 import { isPostgresUrl } from '../store/database.js';
 import { databaseUrl, openStoreFor, parse, parseWith, USAGE, UsageError } from './flags.js';
@@ -31,8 +32,8 @@ export async function nodeCommand(args: string[]): Promise<void> {
     } catch (err) {
       throw new UsageError(`Drain failed: ${(err as Error).message}`, `迁移失败：${(err as Error).message}`);
     }
-    process.stdout.write(`Node ${id}: ${report.moved} sandboxes moved (${report.bytes} bytes in ${report.ms} ms), ${report.failed} not moved. / 节点 ${id}：已迁移 ${report.moved} 个沙箱，${report.failed} 个未迁移。\n`);
-    if (report.failed > 0) throw new UsageError(`${report.failed} sandboxes stayed on ${id}; run the drain again.`, `${report.failed} 个沙箱仍在 ${id} 上，请再次运行迁移。`);
+    process.stdout.write(`Node ${id}: ${plural(report.moved, 'sandbox', 'sandboxes')} moved (${report.bytes} bytes in ${report.ms} ms), ${report.failed} not moved. / 节点 ${id}：已迁移 ${report.moved} 个沙箱，${report.failed} 个未迁移。\n`);
+    if (report.failed > 0) throw new UsageError(`${plural(report.failed, 'sandbox', 'sandboxes')} stayed on ${id}; run the drain again.`, `${report.failed} 个沙箱仍在 ${id} 上，请再次运行迁移。`);
   } finally {
     await db.close();
   }

@@ -30,6 +30,11 @@ export function text(en: string, zh: string): Text {
   return { en, 'zh-CN': zh };
 }
 
+/** A count in English words: "1 learner", "2 learners". (Chinese has no plural: "${n} 名学生".) */
+export function plural(n: number, one: string, other = `${one}s`): string {
+  return `${n} ${n === 1 ? one : other}`;
+}
+
 export function ok(code: string, en: string, zh: string): FeedbackLine {
   return { level: 'ok', code, message: text(en, zh) };
 }

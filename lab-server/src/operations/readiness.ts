@@ -10,6 +10,7 @@ import { createSocket } from 'node:dgram';
 import { statfs } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { plural } from '../grading/feedback.js';
 import type { QuotaLimits, Usage } from '../quota/usage.js';
 import { quotaPressure, type QuotaPressure } from './quotaPressure.js';
 
@@ -185,7 +186,7 @@ function checkQuota(p: QuotaPressure, disk: DiskSpace): ReadinessCheck {
   const { sandboxes, unmeasured, near, full, openBytes, limits } = p;
   const figures = { sandboxes, unmeasured, near, full, openBytes, quotaBytes: limits.bytes, quotaMessages: limits.messages };
   const overcommitted = openBytes > disk.free;
-  const en = [`${sandboxes} sandboxes open (quota ${mib(limits.bytes)}, ${limits.messages} messages each) may still write ${mib(openBytes)} between them; ${mib(disk.free)} free on disk.`];
+  const en = [`${plural(sandboxes, 'sandbox', 'sandboxes')} open (quota ${mib(limits.bytes)}, ${limits.messages} messages each) may still write ${mib(openBytes)} between them; ${mib(disk.free)} free on disk.`];
   const zh = [`已打开 ${sandboxes} 个沙箱（每个配额 ${mib(limits.bytes)}、${limits.messages} 封邮件），合计还可写入 ${mib(openBytes)}；磁盘剩余 ${mib(disk.free)}。`];
   if (near || full) {
     en.push(`${near} near their quota (90% or more), ${full} full: their learners get 452/552 on SMTP and [OVERQUOTA] on IMAP until they delete mail.`);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DnsInterference } from '../../dns/interference.js';
 import { writeFileAtomic } from '../../files/atomicWrite.js';
+import { plural } from '../../grading/feedback.js';
 import type { Clock } from '../clock.js';
 import { defaultReplyText, describeFault, describeFiring, MAX_FAULTS, type Bilingual, type DropStep, type FaultSpec, type Firing } from './spec.js';
 
@@ -212,7 +213,7 @@ export class FaultBoard {
     f.seen++;
     this.fired(f);
     const wait = Math.ceil((minutes * 60_000 - (now - (entry?.first ?? now))) / 1000);
-    return { kind: 'reply', code: 450, text: `4.7.1 <${e.recipient ?? ''}>: Recipient address rejected: Greylisted, try again in ${wait} seconds` };
+    return { kind: 'reply', code: 450, text: `4.7.1 <${e.recipient ?? ''}>: Recipient address rejected: Greylisted, try again in ${plural(wait, 'second')}` };
   }
 
   /** Counts a matching event; true when the fault fires on it. */

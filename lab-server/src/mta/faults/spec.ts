@@ -9,6 +9,7 @@
  * each fault in both languages; board.ts does the firing.
  */
 import type { DnsInterference } from '../../dns/interference.js';
+import { plural } from '../../grading/feedback.js';
 import { LAB_MTAS } from '../../world/network.js';
 
 export type SmtpStep = 'greeting' | 'mail' | 'rcpt' | 'data' | 'dot';
@@ -171,7 +172,7 @@ export function describeFault(spec: FaultSpec): Bilingual {
     case 'reply':
       return bi(`${spec.host} answers ${STEP_NAMES[spec.step].en} with ${spec.code}`, `${spec.host} 对${STEP_NAMES[spec.step]['zh-CN']}回复 ${spec.code}`);
     case 'greylist':
-      return bi(`${spec.host} greylists: 450 4.7.1 for a new sender/recipient/client, accepted when retried after ${spec.minutes} minutes`, `${spec.host} 启用灰名单：新的发件人/收件人/客户端组合先得到 450 4.7.1，${spec.minutes} 分钟后重试才接受`);
+      return bi(`${spec.host} greylists: 450 4.7.1 for a new sender/recipient/client, accepted when retried after ${plural(spec.minutes, 'minute')}`, `${spec.host} 启用灰名单：新的发件人/收件人/客户端组合先得到 450 4.7.1，${spec.minutes} 分钟后重试才接受`);
     case 'delay':
       return bi(`${spec.host} waits ${spec.seconds} s before answering ${STEP_NAMES[spec.step].en}`, `${spec.host} 在回复${STEP_NAMES[spec.step]['zh-CN']}之前等待 ${spec.seconds} 秒`);
     case 'drop':
