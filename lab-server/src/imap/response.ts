@@ -96,8 +96,23 @@ export function plainText(text: string): string {
 export class ResponseWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Where untaggedParts() copies small pieces, rather than a buffer for each. */
+  private chunk: Buffer | undefined;
+  private chunkUsed = 0;
 
   constructor(private readonly channel: LineChannel) {}
+
+  /**
+   * Queues "* " + the parts + CRLF: strings (byte strings) and bytes copied one after the other
+   * into a shared chunk. A FETCH of thousands of messages sends many small pieces; this keeps
+   * them from costing a buffer each.
+   */
+  async untaggedParts(parts: ReadonlyArray<string | Buffer>): Promise<void> {
+    this.put('* ');
+    for (const part of parts) this.put(part);
+    this.put('\r\n');
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
 
   /** Queues "* <data>\r\n"; data may hold literals. */
   async untagged(data: string | Buffer): Promise<void> {
@@ -125,6 +140,7 @@ export class ResponseWriter {
   }
 
   async flush(): Promise<void> {
+    this.sealChunk();
     if (this.pending.length === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
@@ -133,10 +149,34 @@ export class ResponseWriter {
   }
 
   private queue(data: Buffer): void {
+    this.sealChunk();
     this.pending.push(data);
     this.pendingBytes += data.length;
+  }
+
+  private put(part: string | Buffer): void {
+    // A byte string has one character per octet, so its length is its size.
+    const size = part.length;
+    if (!this.chunk || this.chunkUsed + size > this.chunk.length) {
+      if (size > CHUNK / 4) return this.queue(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+      this.sealChunk();
+      this.chunk = Buffer.allocUnsafe(CHUNK);
+    }
+    if (typeof part === 'string') this.chunk.write(part, this.chunkUsed, 'latin1');
+    else part.copy(this.chunk, this.chunkUsed);
+    this.chunkUsed += size;
+    this.pendingBytes += size;
+  }
+
+  /** The chunk's filled part joins the queue; the next piece starts a new chunk. */
+  private sealChunk(): void {
+    if (!this.chunk || this.chunkUsed === 0) return;
+    this.pending.push(this.chunk.subarray(0, this.chunkUsed));
+    this.chunk = undefined;
+    this.chunkUsed = 0;
   }
 }
 
 const CRLF = Buffer.from('\r\n');
 const FLUSH_AT = 64 * 1024;
+const CHUNK = 64 * 1024;

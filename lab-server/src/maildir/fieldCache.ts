@@ -47,7 +47,17 @@ export class FieldCache {
 
   /** A cached field of a message, reading the cache file the first time. */
   async get(base: string, field: string): Promise<Buffer | undefined> {
+    await this.ready();
+    return this.peek(base, field);
+  }
+
+  /** Resolves once the cache file is in memory (read the first time only). */
+  async ready(): Promise<void> {
     if (!this.entries) await (this.loading ??= this.load());
+  }
+
+  /** A cached field, if the file is in memory already (after ready()): no waiting. */
+  peek(base: string, field: string): Buffer | undefined {
     return this.entries?.get(base)?.get(field);
   }
 
@@ -67,11 +77,12 @@ export class FieldCache {
       fields.set(field, value);
     }
     // Not loaded: the record still goes to the file, where the next load finds it.
-    const record = Buffer.concat([Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE]);
-    this.pending.push(record);
-    this.pendingBytes += record.length;
+    const head = Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8');
+    this.pending.push(head, value, NEWLINE);
+    const size = head.length + value.length + 1;
+    this.pendingBytes += size;
     if (this.entries) {
-      this.bytes += record.length;
+      this.bytes += size;
       touch(this, this.bytes);
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();
@@ -134,17 +145,14 @@ export class FieldCache {
     }
     const entries = new Map<string, Map<string, Buffer>>();
     let pos = 0;
+    // Read byte by byte rather than a regex per record: a restart's first FETCH waits on this.
     while (pos < data.length) {
-      const nl = data.indexOf(NEWLINE_BYTE, pos);
-      const m = nl === -1 ? null : /^(\S+) (\S+) (\d+)$/.exec(data.toString('utf8', pos, nl));
-      if (!m) break;
-      const start = nl + 1;
-      const end = start + Number(m[3]);
-      if (end >= data.length || data[end] !== NEWLINE_BYTE) break;
-      let fields = entries.get(m[1]!);
-      if (!fields) entries.set(m[1]!, (fields = new Map()));
-      fields.set(m[2]!, data.subarray(start, end));
-      pos = end + 1;
+      const record = recordAt(data, pos);
+      if (!record) break;
+      let fields = entries.get(record.base);
+      if (!fields) entries.set(record.base, (fields = new Map()));
+      fields.set(record.field, data.subarray(record.start, record.end));
+      pos = record.end + 1;
     }
     // A record cut short by a crash: cut it off, or every later append would be lost behind it.
     if (pos < data.length) await writeFileAtomic(join(this.folderDir, CACHE_FILE), data.subarray(0, pos)).catch(() => undefined);
@@ -154,5 +162,24 @@ export class FieldCache {
   }
 }
 
+/** The record "<base> <field> <length>\n<bytes>\n" at `pos`, or undefined if it is cut short or damaged. */
+function recordAt(data: Buffer, pos: number): { base: string; field: string; start: number; end: number } | undefined {
+  const nl = data.indexOf(NEWLINE_BYTE, pos);
+  const space1 = data.indexOf(SPACE_BYTE, pos);
+  const space2 = space1 === -1 ? -1 : data.indexOf(SPACE_BYTE, space1 + 1);
+  if (nl === -1 || space1 <= pos || space2 <= space1 + 1 || space2 >= nl - 1) return undefined;
+  let length = 0;
+  for (let i = space2 + 1; i < nl; i++) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 9 || length > Number.MAX_SAFE_INTEGER / 10) return undefined;
+    length = length * 10 + digit;
+  }
+  const start = nl + 1;
+  const end = start + length;
+  if (end >= data.length || data[end] !== NEWLINE_BYTE) return undefined;
+  return { base: data.toString('utf8', pos, space1), field: data.toString('latin1', space1 + 1, space2), start, end };
+}
+
 const NEWLINE_BYTE = 0x0a;
+const SPACE_BYTE = 0x20;
 const NEWLINE = Buffer.from('\n');

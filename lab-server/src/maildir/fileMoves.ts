@@ -4,7 +4,6 @@
  * A file renamed or removed by another program meanwhile is skipped, never an error.
  */
 import { renameSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FolderIndex } from './folderIndex.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { curName, normaliseFlags } from './names.js';
@@ -22,7 +21,7 @@ function renameInto(folderDir: string, message: StoredMessage, flags: string): b
   const fileName = curName(message.base, flags);
   if (message.dir === 'cur' && message.fileName === fileName) return true;
   try {
-    renameSync(message.path, join(folderDir, 'cur', fileName));
+    renameSync(message.path, `${folderDir}/cur/${fileName}`);
   } catch (err) {
     if (isMissing(err)) return false;
     throw err;

@@ -9,7 +9,7 @@
  * and POP3 locks learn about deliveries, flag changes and expunges made by other sessions.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
 import { moveNewToCur, renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
@@ -30,6 +30,8 @@ export type { StoreResult } from './fileMoves.js';
 const READ_AT_ONCE = 256 * 1024;
 /** How long a folder stays unchanged before its index file is brought up to date. */
 const FLUSH_DELAY_MS = 1000;
+/** readStart()'s buffer, reused: the read and the copy out happen in one synchronous step. */
+let scratch = Buffer.alloc(0);
 
 export class MaildirFolder {
   /** ENVELOPE, BODYSTRUCTURE and other fields worked out from the messages, kept on disk. */
@@ -155,15 +157,36 @@ export class MaildirFolder {
   }
 
   /** The stored bytes of a message (LF line ends), or undefined if it has been expunged. */
-  async read(uid: number): Promise<Buffer | undefined> {
+  read(uid: number): Promise<Buffer | undefined> {
+    return this.withFile(uid, (message) => (message.size <= READ_AT_ONCE ? readFileSync(message.path) : readFile(message.path)));
+  }
+
+  /**
+   * The first `max` bytes of a message (fewer: all of it), in one synchronous read: enough for
+   * its header when ENVELOPE is all that is asked. `max` is small (a few pages).
+   */
+  readStart(uid: number, max: number): Promise<Buffer | undefined> {
+    return this.withFile(uid, (message) => {
+      const fd = openSync(message.path, 'r');
+      try {
+        if (scratch.length < max) scratch = Buffer.allocUnsafe(max);
+        // Read into one shared buffer and copied out at its true length: most headers are small.
+        return Buffer.from(scratch.subarray(0, readSync(fd, scratch, 0, max, 0)));
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
+  private async withFile<T>(uid: number, readIt: (message: StoredMessage) => T | Promise<T>): Promise<T | undefined> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const message = this.index.get(uid);
       if (!message) return undefined;
       try {
-        return message.size <= READ_AT_ONCE ? readFileSync(message.path) : await readFile(message.path);
+        return await readIt(message);
       } catch (err) {
         if (!isMissing(err)) throw err;
-        // Renamed by someone else (a flag change we have not seen yet): look again.
         await this.sync();
       }
     }

@@ -5,7 +5,6 @@
  * index, so opening a folder of 5,000 new messages needs no stat per message.
  */
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 
 export type MaildirSubdir = 'new' | 'cur';
 
@@ -44,7 +43,9 @@ export class StoredMessage implements MessageInfo {
   ) {}
 
   get path(): string {
-    return join(this.folderDir, this.dir, this.fileName);
+    // The folder's path is already normal (it was joined); plain concatenation saves a
+    // normalisation per message, which a 5,000-message SELECT or FETCH feels.
+    return `${this.folderDir}/${this.dir}/${this.fileName}`;
   }
 
   get internalDate(): Date {

@@ -14,7 +14,8 @@ import { formatInternalDate } from '../dates.js';
 import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
-import { messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
+import { cachedEnvelope, cachedSummary, messageEnvelope, messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
+import type { SelectedMailbox } from '../selected.js';
 import { INLINE_BYTES } from '../mime/limits.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
@@ -31,10 +32,22 @@ interface Loaded {
   seq: number;
   uid: number;
   info: MessageInfo | undefined;
+  envelope?: Buffer;
   summary?: MessageSummary;
   view?: MessageView;
   /** The whole message on the wire, when only that is asked for (no part table needed). */
   wire?: Buffer;
+}
+
+/**
+ * What the items need beyond the index: the ENVELOPE alone, the whole summary, the parsed
+ * message, or the message's bytes alone.
+ */
+interface Needs {
+  envelope: boolean;
+  summary: boolean;
+  view: boolean;
+  wire: boolean;
 }
 
 /** BODY[], BODY.PEEK[], RFC822, BINARY[] (with or without <partial>): the whole message as it is. */
@@ -78,10 +91,10 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
     found = found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
   }
   const asked = new Set(items.map((i) => i.kind));
-  const needSummary = items.some((i) => i.kind === 'ENVELOPE' || i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
+  const summary = items.some((i) => i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
   const bodyItems = items.filter((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
-  const needView = bodyItems.some((i) => !isWholeMessage(i));
-  const needWire = !needView && bodyItems.length > 0;
+  const view = bodyItems.some((i) => !isWholeMessage(i));
+  const needs: Needs = { envelope: !summary && asked.has('ENVELOPE'), summary, view, wire: !view && bodyItems.length > 0 };
   const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
 
   // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
@@ -93,6 +106,8 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
     if (changes.length > 0) for (const info of (await selected.folder.storeFlags(changes)).stored) seenNow.add(info.uid);
   }
+  // Fields an earlier run worked out are read once, so the loop below can take them without waiting.
+  if (needs.envelope || needs.summary) await selected.folder.fields.ready();
 
   // A message another session expunged is answered from what is still known (its UID and
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
@@ -101,59 +116,56 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
     await turn();
-    const batch = await Promise.all(
-      found.slice(i, i + READ_AHEAD).map(async ({ seq, uid }): Promise<Loaded> => {
-        const info = selected.info(uid) ?? selected.ghost(uid);
-        const loaded: Loaded = { seq, uid, info };
-        if (!info) return loaded;
-        if (needSummary) loaded.summary = await messageSummary(selected.folder, info);
-        if (needView) loaded.view = await messageView(selected.folder, info);
-        if (needWire) Object.assign(loaded, await wholeMessage(selected.folder, info));
-        return loaded;
-      }),
-    );
+    const batch = found.slice(i, i + READ_AHEAD).map(({ seq, uid }) => fromCache(selected, seq, uid, needs));
+    const reads = batch.filter((m) => m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire));
+    if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
     for (const message of batch) {
       const { info } = message;
       if (!info || !selected.info(message.uid)) expunged = true;
-      const parts: Buffer[] = [];
+      const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
+      // An item is a string, or its name and its bytes ('ENVELOPE ', <bytes>); a space between items.
+      const add = (...pieces: Array<string | Buffer>): void => {
+        if (parts.length > 1) parts.push(' ');
+        parts.push(...pieces);
+      };
       let flagsSent = false;
       for (const item of items) {
         const fromView = 'responseName' in item;
-        const missing = !info || (fromView ? !message.view && !message.wire : ['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.kind) && !message.summary);
+        const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
         if (missing && item.kind !== 'UID') {
-          parts.push(Buffer.from(fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`));
+          add(fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`);
           continue;
         }
         switch (item.kind) {
           case 'UID':
-            parts.push(Buffer.from(`UID ${message.uid}`));
+            add(`UID ${message.uid}`);
             break;
           case 'FLAGS':
-            parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info!).join(' ')})`));
+            add(`FLAGS (${selected.flagsOf(info!).join(' ')})`);
             flagsSent = true;
             break;
           case 'INTERNALDATE':
-            parts.push(Buffer.from(`INTERNALDATE "${formatInternalDate(info!.internalDate)}"`));
+            add(`INTERNALDATE "${formatInternalDate(info!.internalDate)}"`);
             break;
           case 'RFC822.SIZE':
-            parts.push(Buffer.from(`RFC822.SIZE ${info!.wireSize}`));
+            add(`RFC822.SIZE ${info!.wireSize}`);
             break;
           case 'MODSEQ':
-            parts.push(Buffer.from(`MODSEQ (${info!.modseq})`));
+            add(`MODSEQ (${info!.modseq})`);
             break;
           case 'ENVELOPE':
-            parts.push(Buffer.concat([Buffer.from('ENVELOPE '), message.summary!.envelope]));
+            add('ENVELOPE ', message.envelope ?? message.summary!.envelope);
             break;
           case 'BODYSTRUCTURE':
-            parts.push(Buffer.concat([Buffer.from('BODYSTRUCTURE '), message.summary!.bodyStructure]));
+            add('BODYSTRUCTURE ', message.summary!.bodyStructure);
             break;
           case 'BODY':
-            parts.push(Buffer.concat([Buffer.from('BODY '), message.summary!.body]));
+            add('BODY ', message.summary!.body);
             break;
           case 'section': {
             const view = message.view;
             const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
-            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), data ? literal(cut(data, item.partial)) : Buffer.from('NIL')]));
+            add(`${item.responseName} `, data ? literal(cut(data, item.partial)) : 'NIL');
             break;
           }
           case 'binary':
@@ -161,22 +173,22 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
             const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
             if (content && 'unknownEncoding' in content) unknownEncoding = content.unknownEncoding;
             const data = content && 'data' in content ? content.data : undefined;
-            const value = !data ? Buffer.from('NIL') : item.kind === 'binarySize' ? Buffer.from(String(data.length)) : contentLiteral(cut(data, item.partial));
-            parts.push(Buffer.concat([Buffer.from(`${item.responseName} `), value]));
+            add(`${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
             break;
           }
         }
       }
       // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
       if (info && seenNow.has(info.uid)) {
-        if (!flagsSent) parts.push(Buffer.from(`FLAGS (${selected.flagsOf(info).join(' ')})`));
+        if (!flagsSent) add(`FLAGS (${selected.flagsOf(info).join(' ')})`);
         flagsSent = true;
         // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
-        if (selected.reportsModseq && !asked.has('UID')) parts.push(Buffer.from(`UID ${info.uid}`));
-        if (selected.reportsModseq && !asked.has('MODSEQ')) parts.push(Buffer.from(`MODSEQ (${info.modseq})`));
+        if (selected.reportsModseq && !asked.has('UID')) add(`UID ${info.uid}`);
+        if (selected.reportsModseq && !asked.has('MODSEQ')) add(`MODSEQ (${info.modseq})`);
       }
       if (info && flagsSent) selected.noteReported(info.uid, info.flags);
-      await ctx.out.untagged(Buffer.concat([Buffer.from(`${message.seq} FETCH (`), ...joinWithSpaces(parts), Buffer.from(')')]));
+      parts.push(')');
+      await ctx.out.untaggedParts(parts);
     }
   }
   if (unknownEncoding !== undefined) {
@@ -186,16 +198,23 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
 }
 
-function joinWithSpaces(parts: Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  parts.forEach((p, i) => {
-    if (i > 0) out.push(SPACE);
-    out.push(p);
-  });
-  return out;
+/** A message with what is known of it without reading its file. */
+function fromCache(selected: SelectedMailbox, seq: number, uid: number, needs: Needs): Loaded {
+  const info = selected.info(uid) ?? selected.ghost(uid);
+  const loaded: Loaded = { seq, uid, info };
+  if (info && needs.envelope) loaded.envelope = cachedEnvelope(selected.folder, info);
+  if (info && needs.summary) loaded.summary = cachedSummary(selected.folder, info);
+  return loaded;
 }
 
-const SPACE = Buffer.from(' ');
+/** Fills in what the cache did not have, from the message's file. */
+async function fromMessage(selected: SelectedMailbox, loaded: Loaded, needs: Needs): Promise<void> {
+  const info = loaded.info!;
+  if (needs.envelope && !loaded.envelope) loaded.envelope = await messageEnvelope(selected.folder, info);
+  if (needs.summary && !loaded.summary) loaded.summary = await messageSummary(selected.folder, info);
+  if (needs.view) loaded.view = await messageView(selected.folder, info);
+  if (needs.wire) Object.assign(loaded, await wholeMessage(selected.folder, info));
+}
 
 export default defineCommand({
   name: 'FETCH',

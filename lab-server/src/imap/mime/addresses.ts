@@ -45,6 +45,9 @@ function tokenize(text: string): Tok[] {
       const stop = end === -1 ? text.length : end + 1;
       out.push({ kind: 'literal', text: text.slice(i, stop) });
       i = stop;
+    } else if (c === ')') {
+      // A stray closing parenthesis is skipped (it used to stop the loop from moving on).
+      i++;
     } else if ('<>@,;:.'.includes(c)) {
       out.push({ kind: 'special', text: c });
       i++;
@@ -61,6 +64,43 @@ const isSpecial = (t: Tok | undefined, ch: string): boolean => t?.kind === 'spec
 
 /** Parses an address-list header value; an empty list (or only garbage) gives []. */
 export function parseAddressList(text: string): EnvelopeAddress[] {
+  return plainAddressList(text) ?? parseAnyAddressList(text);
+}
+
+// The forms nearly every message uses, read with one regex each rather than token by token:
+// "Name" <local@domain>, Name Words <local@domain>, <local@domain> and local@domain, with
+// plain atoms only (no comments, groups, escapes, 8-bit bytes or dots in a name). They give
+// exactly what the full reading below gives; anything else is left to it.
+const ATOM = "[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~]+";
+const DOT_ATOM = `${ATOM}(?:\\.${ATOM})*`;
+const BARE = new RegExp(`^[ \\t]*(${DOT_ATOM})@(${DOT_ATOM})[ \\t]*$`);
+const NAMED = new RegExp(`^[ \\t]*(?:"([^"\\\\\\r\\n]*)"|((?:${ATOM}[ \\t]+)*${ATOM}))?[ \\t]*<(${DOT_ATOM})@(${DOT_ATOM})>[ \\t]*$`);
+
+function plainAddressList(text: string): EnvelopeAddress[] | undefined {
+  // Without quotes, comments, groups or literals, every comma separates two entries.
+  const entries = /["(\\:;[]/.test(text) ? (text.includes(',') && !text.includes('"') ? undefined : [text]) : text.split(',');
+  if (!entries) return undefined;
+  const out: EnvelopeAddress[] = [];
+  for (const entry of entries) {
+    const bare = BARE.exec(entry);
+    if (bare) {
+      out.push({ name: null, adl: null, mailbox: bare[1]!, host: bare[2]! });
+      continue;
+    }
+    const named = NAMED.exec(entry);
+    if (named) {
+      const name = named[1] ?? named[2]?.split(/[ \t]+/).join(' ');
+      out.push({ name: name || null, adl: null, mailbox: named[3]!, host: named[4]! });
+      continue;
+    }
+    if (/^[ \t]*$/.test(entry)) continue;
+    return undefined;
+  }
+  return out;
+}
+
+/** Any address list, token by token (the plain forms above are a shortcut of this). */
+export function parseAnyAddressList(text: string): EnvelopeAddress[] {
   const tokens = tokenize(text);
   const out: EnvelopeAddress[] = [];
   let i = 0;

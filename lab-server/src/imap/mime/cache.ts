@@ -13,7 +13,7 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { mailWorkers, movableBlock } from '../../workers/pool.js';
-import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
+import { describeMessage, envelopeOfHeader, searchMessage, storedHeaderEnd, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
 import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
 import { unfold, type HeaderField } from './header.js';
 import { rootOf, tableBytes, type PartTable } from './table.js';
@@ -31,6 +31,9 @@ export interface MessageSummary {
 }
 
 const SUMMARY_BUDGET = 16 * 1024 * 1024;
+const ENVELOPE_BUDGET = 8 * 1024 * 1024;
+/** ENVELOPE needs the header only: this much of the file is read for it. */
+const HEADER_READ = INLINE_BYTES;
 const VIEW_BUDGET = 48 * 1024 * 1024;
 /** Larger messages are parsed for the request at hand and not kept. */
 const MAX_CACHED_VIEW = 8 * 1024 * 1024;
@@ -75,6 +78,8 @@ class Lru<V> {
 }
 
 const summaries = new Lru<MessageSummary>(SUMMARY_BUDGET);
+/** ENVELOPEs worked out from the header alone, for messages whose structure nobody asked for. */
+const envelopes = new Lru<Buffer>(ENVELOPE_BUDGET);
 const views = new Lru<MessageView>(VIEW_BUDGET);
 /** Per folder, the cache keys of its messages by UID, to drop them when they are expunged. */
 const keysByFolder = new WeakMap<MaildirFolder, Map<number, string>>();
@@ -97,12 +102,15 @@ function keyOf(folder: MaildirFolder, info: MessageInfo): string {
         if (key) {
           views.delete(key);
           summaries.delete(key);
+          envelopes.delete(key);
         }
       }
     });
   }
-  const key = `${folder.dir}\0${info.base}`;
-  keys.set(info.uid, key);
+  // The same string each time for a message: its hash is worked out once, not at every lookup.
+  // (Checked against the base name: a rebuilt index may give a UID to another message.)
+  let key = keys.get(info.uid);
+  if (key === undefined || !key.endsWith(info.base)) keys.set(info.uid, (key = `${folder.dir}\0${info.base}`));
   return key;
 }
 
@@ -147,14 +155,43 @@ export async function messageView(folder: MaildirFolder, info: MessageInfo): Pro
 
 /** ENVELOPE, BODYSTRUCTURE and BODY, serialised; read and parsed only the first time. */
 export async function messageSummary(folder: MaildirFolder, info: MessageInfo): Promise<MessageSummary | undefined> {
-  const key = keyOf(folder, info);
-  return summaries.get(key) ?? (await persisted(folder, info)) ?? (await load(folder, info, key))?.summary;
+  await folder.fields.ready();
+  return cachedSummary(folder, info) ?? (await load(folder, info, keyOf(folder, info)))?.summary;
 }
 
-/** The summary from the folder's field cache on disk, when an earlier run worked it out. */
-async function persisted(folder: MaildirFolder, info: MessageInfo): Promise<MessageSummary | undefined> {
-  const [envelope, bodyStructure, body] = await Promise.all(['envelope', 'bodystructure', 'body'].map((f) => folder.fields.get(info.base, f)));
+/**
+ * The summary if it is known without reading the message: in memory, or in the folder's field
+ * cache (worked out by an earlier run). Call `folder.fields.ready()` first for the latter.
+ */
+export function cachedSummary(folder: MaildirFolder, info: MessageInfo): MessageSummary | undefined {
+  const found = summaries.get(keyOf(folder, info));
+  if (found) return found;
+  const envelope = folder.fields.peek(info.base, 'envelope');
+  const bodyStructure = folder.fields.peek(info.base, 'bodystructure');
+  const body = folder.fields.peek(info.base, 'body');
   return envelope && bodyStructure && body ? { envelope, bodyStructure, body } : undefined;
+}
+
+/** The ENVELOPE, serialised: from the header alone the first time when that is quick for sure. */
+export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo): Promise<Buffer | undefined> {
+  await folder.fields.ready();
+  const cached = cachedEnvelope(folder, info);
+  if (cached) return cached;
+  const head = await folder.readStart(info.uid, HEADER_READ);
+  if (!head) return undefined;
+  const end = storedHeaderEnd(head);
+  // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
+  const envelope = end === -1 && head.length === HEADER_READ ? undefined : envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS);
+  if (!envelope) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
+  envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
+  folder.fields.set(info.base, 'envelope', envelope);
+  return envelope;
+}
+
+/** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
+export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | undefined {
+  const key = keyOf(folder, info);
+  return envelopes.get(key) ?? summaries.get(key)?.envelope ?? folder.fields.peek(info.base, 'envelope');
 }
 
 /** Answers SEARCH's content queries for one message; undefined if it was expunged meanwhile. */

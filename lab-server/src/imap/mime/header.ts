@@ -107,7 +107,8 @@ function structuredTokens(text: string): string[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === ')') {
+      // Spaces, and a stray closing parenthesis (which used to stop the loop from moving on).
       i++;
     } else if (c === '(') {
       let depth = 0;

@@ -7,7 +7,7 @@
 import { toWire } from '../../maildir/wire.js';
 import { sentDay } from '../dates.js';
 import { serialize } from '../response.js';
-import { headerValue } from './header.js';
+import { headerValue, parseHeaderFields } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
 import { bodyStructureOf, envelopeOf } from './structure.js';
@@ -52,6 +52,35 @@ export function describeMessage(stored: Uint8Array, limits: MimeLimits): Describ
     limited,
   };
 }
+
+/**
+ * Where the header of a stored message (LF or CRLF line ends) ends: just past its last header
+ * line, at the blank line the wire form's CRLF CRLF stands for; 0 when the message starts with
+ * a blank line, -1 when `stored` holds no blank line.
+ */
+export function storedHeaderEnd(stored: Buffer): number {
+  if (stored[0] === LF || (stored[0] === CR && stored[1] === LF)) return 0;
+  for (let i = stored.indexOf(LF); i !== -1; i = stored.indexOf(LF, i + 1)) {
+    if (stored[i + 1] === LF || (stored[i + 1] === CR && stored[i + 2] === LF)) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * The ENVELOPE from a message's header alone (its stored bytes up to storedHeaderEnd(), or the
+ * whole message when it has no body): the same bytes describeMessage() gives, without reading
+ * or parsing the body. Undefined when a limit cut the header short.
+ */
+export function envelopeOfHeader(storedHeader: Buffer, limits: MimeLimits): Buffer | undefined {
+  const budget = { fields: limits.maxFields };
+  // Fields read from LF lines come out as from the wire form's CRLF lines: no conversion needed.
+  const fields = parseHeaderFields(storedHeader, 0, limits.maxFieldsPerHeader, budget);
+  if (fields.length >= limits.maxFieldsPerHeader || budget.fields <= 0) return undefined;
+  return own(serialize(envelopeOf(fields)));
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** What SEARCH asks of a message's content (header and text keys, SENT* dates). */
 export type ContentQuery = { op: 'header'; field: string; text: string; address?: boolean } | { op: 'body'; text: string } | { op: 'text'; text: string } | { op: 'sent' };

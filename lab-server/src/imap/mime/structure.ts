@@ -2,41 +2,50 @@
  * ENVELOPE and BODYSTRUCTURE / BODY (RFC 3501 §7.4.2) from a message's MIME tree. Header
  * values go out as they stand in the message (encoded words are the client's to decode).
  */
-import { atom, serialize, type ImapValue } from '../response.js';
+import { atom, serialize, type Atom, type ImapValue } from '../response.js';
 import { parseAddressList } from './addresses.js';
 import { headerValue, parseStructured, type HeaderField } from './header.js';
 import { countLines, type MimePart } from './parse.js';
 
 const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
 
-function addressList(fields: readonly HeaderField[], name: string): ImapValue {
-  const value = headerValue(fields, name);
-  if (value === undefined) return null;
-  const addresses = parseAddressList(value);
-  if (addresses.length === 0) return null;
-  // RFC 3501 grammar: "(" 1*address ")", the addresses written one after the other, no spaces.
-  const each = addresses.map((a) => serialize([bytes(a.name ?? undefined), bytes(a.adl ?? undefined), bytes(a.mailbox ?? undefined), bytes(a.host ?? undefined)]));
-  return [atom(Buffer.concat(each))];
+/**
+ * A byte string as serialize() writes it: quoted when short and printable, a literal otherwise.
+ * The ENVELOPE is built as text with this, not as a value tree: a first FETCH of thousands of
+ * envelopes spends most of its time here.
+ */
+function nstring(text: string | null | undefined): string {
+  if (text === null || text === undefined) return 'NIL';
+  if (text.length <= 1024 && PRINTABLE.test(text)) return `"${text.replace(QUOTED_SPECIALS, '\\$&')}"`;
+  return `{${text.length}}\r\n${text}`;
 }
 
-/** The ENVELOPE of a message (its top-level header fields). */
-export function envelopeOf(fields: readonly HeaderField[]): ImapValue {
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const QUOTED_SPECIALS = /[\\"]/g;
+
+function addressList(fields: readonly HeaderField[], name: string): string | undefined {
+  const value = headerValue(fields, name);
+  if (value === undefined) return undefined;
+  const addresses = parseAddressList(value);
+  if (addresses.length === 0) return undefined;
+  // RFC 3501 grammar: "(" 1*address ")", the addresses written one after the other, no spaces.
+  let out = '(';
+  for (const a of addresses) out += `(${nstring(a.name)} ${nstring(a.adl)} ${nstring(a.mailbox)} ${nstring(a.host)})`;
+  return out + ')';
+}
+
+/** The ENVELOPE of a message (its top-level header fields), serialised. */
+export function envelopeOf(fields: readonly HeaderField[]): Atom {
   const from = addressList(fields, 'from');
   // RFC 3501: sender and reply-to default to from when absent.
   const sender = addressList(fields, 'sender') ?? from;
   const replyTo = addressList(fields, 'reply-to') ?? from;
-  return [
-    bytes(headerValue(fields, 'date')),
-    bytes(headerValue(fields, 'subject')),
-    from,
-    sender,
-    replyTo,
-    addressList(fields, 'to'),
-    addressList(fields, 'cc'),
-    addressList(fields, 'bcc'),
-    bytes(headerValue(fields, 'in-reply-to')),
-    bytes(headerValue(fields, 'message-id')),
-  ];
+  const list = (text: string | undefined): string => text ?? 'NIL';
+  return atom(
+    `(${nstring(headerValue(fields, 'date'))} ${nstring(headerValue(fields, 'subject'))} ${list(from)} ${list(sender)} ${list(replyTo)} ` +
+      `${list(addressList(fields, 'to'))} ${list(addressList(fields, 'cc'))} ${list(addressList(fields, 'bcc'))} ` +
+      `${nstring(headerValue(fields, 'in-reply-to'))} ${nstring(headerValue(fields, 'message-id'))})`,
+  );
 }
 
 function paramList(params: ReadonlyArray<[string, string]>): ImapValue {
