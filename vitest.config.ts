@@ -1,3 +1,5 @@
+import { relative } from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 const shared = {
@@ -13,9 +15,31 @@ const shared = {
  */
 const STORE_SUITES = ['tests/unit/store.test.ts', 'tests/unit/login-throttle.test.ts', 'tests/integration/classroom.test.ts', 'tests/integration/exercises-api.test.ts', 'tests/**/*.pg.test.ts'];
 
+/**
+ * The files that take minutes, longest first. They start before everything else: on a fresh
+ * clone (CI) vitest knows no durations and starts the biggest files first, which left these
+ * small files to run last, alone.
+ */
+const LONG_POLES = ['tests/integration/exercises-realtools.test.ts', 'tests/e2e/phone.test.ts', 'tests/e2e/site-quality.test.ts', 'tests/integration/connection-caps.test.ts'];
+
+class LongPolesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification): number => {
+      const i = LONG_POLES.indexOf(relative(f.project.config.root, f.moduleId));
+      return i < 0 ? LONG_POLES.length : i;
+    };
+    // Array.prototype.sort is stable: the rest keep vitest's own order.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     ...shared,
+    // vitest's default on two cores is one worker, so every file ran after the other. Most
+    // files mostly wait (for servers, tool processes, Chromium): two share the cores well.
+    maxWorkers: 2,
+    sequence: { sequencer: LongPolesFirst },
     projects: [
       { test: { ...shared, name: 'sqlite', include: ['tests/**/*.test.ts', 'lab-server/src/**/*.test.ts'], exclude: ['tests/**/*.pg.test.ts', '**/node_modules/**'] } },
       { test: { ...shared, name: 'postgres', include: STORE_SUITES, env: { MAILLAB_TEST_DATABASE: 'postgres' }, globalSetup: ['tests/helpers/postgresSetup.ts'] } },
