@@ -62,7 +62,9 @@ async function judgeWithServers(cases: Case[]): Promise<Judged[]> {
   if (cases.length === 0) return [];
   const auth = await startLabAuth();
   try {
-    return await inPool(cases, 3, async (c) => ({ ...c, reasons: await SERVER_JUDGES[c.exercise.grader.name]!(c.exercise.grader.params as never, c.answer as string, auth.socket) }));
+    // Eight at once: a judge mostly waits (for master to start its daemons, for replies, for
+    // delivery), so the cores stay far from busy.
+    return await inPool(cases, 8, async (c) => ({ ...c, reasons: await SERVER_JUDGES[c.exercise.grader.name]!(c.exercise.grader.params as never, c.answer as string, auth.socket) }));
   } finally {
     await auth.stop();
   }

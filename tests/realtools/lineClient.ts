@@ -6,6 +6,9 @@
 import { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
+/** What smtpReply says when the server said nothing before it closed or its time ran out. */
+export const NO_REPLY = '(no reply)';
+
 export class LineClient {
   private buffer = '';
   private waiting: ((line: string | undefined) => void) | undefined;
@@ -129,7 +132,7 @@ export class LineClient {
     const lines: string[] = [];
     for (;;) {
       const line = await this.readLine();
-      if (line === undefined) return lines.length ? lines.join(' | ') : '(no reply)';
+      if (line === undefined) return lines.length ? lines.join(' | ') : NO_REPLY;
       lines.push(line);
       if (!/^\d{3}-/.test(line)) return lines.join(' | ');
     }
@@ -140,7 +143,7 @@ export class LineClient {
     const lines: string[] = [];
     for (;;) {
       const line = await this.readLine();
-      if (line === undefined) return lines.length ? lines.join(' | ') : '(no reply)';
+      if (line === undefined) return lines.length ? lines.join(' | ') : NO_REPLY;
       lines.push(line);
       if (line.startsWith(`${tag} `)) return lines.join(' | ');
     }

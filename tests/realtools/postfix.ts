@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
-import { LineClient } from './lineClient.js';
+import { LineClient, NO_REPLY } from './lineClient.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTool } from './process.js';
@@ -310,8 +310,9 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
         for (const probe of setup.probes ?? []) {
           const result = await converse(portOf(ports, probe.service ?? 'smtp'), probe);
           probes.push(result);
-          // A daemon that died (a fatal error) is throttled by master for a minute: stop asking.
-          if (result.replies.length === 0 && !result.rcpt.startsWith('(no connection')) break;
+          // A daemon that died (a fatal error) is throttled by master for a minute: stop asking
+          // once a probe got not even a greeting (each later one would only sit out its timeout).
+          if (result.replies[0] === NO_REPLY) break;
         }
         if (setup.custom) custom = await setup.custom((service) => portOf(ports, service));
         if (setup.settle) await settle(dir, setup.settle);
