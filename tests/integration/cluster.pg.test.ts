@@ -228,18 +228,27 @@ print(json.dumps(out))
     expect((await api(proxy.url, '/api/faults', { cookie: onN2[0]!.cookie })).json.faults).toEqual([]);
   });
 
-  it('refuses a faults request between nodes whose body is not the one its signature covers', async () => {
+  it('refuses a request between nodes whose body, target or nonce is not the one its signature covers', async () => {
     const { signRequest } = await import('../../lab-server/src/cluster/channel.js');
-    const { createHash } = await import('node:crypto');
     const sandboxId = [...(await placements())].find(([, n]) => n === 'n2')![0];
     const honest = JSON.stringify({ sandboxIds: [sandboxId], change: { kind: 'list' } });
-    const path = `/api/cluster/faults?sha256=${createHash('sha256').update(honest).digest('hex')}`;
-    const send = (body: string, headers = signRequest(secret, 'n1', 'POST', path, 'cluster')) =>
-      fetch(`${nodeOf('n2').url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    expect((await send(honest)).status).toBe(200);
+    const path = '/api/cluster/faults';
+    const headers = { 'content-type': 'application/json' };
+    const sign = (o: { secret?: string; to?: string; body?: string } = {}) =>
+      signRequest(o.secret ?? secret, { from: 'n1', to: o.to ?? 'n2', method: 'POST', path, client: 'cluster', body: o.body ?? honest, headers });
+    const send = (body: string, signed: Record<string, string>) => fetch(`${nodeOf('n2').url}${path}`, { method: 'POST', headers: { ...headers, ...signed }, body });
+    expect((await send(honest, sign())).status).toBe(200);
+    // The same body with another change, under the honest body's signature.
     const swapped = JSON.stringify({ sandboxIds: [sandboxId], change: { kind: 'replace', by: 'instructor', faults: [] } });
-    expect((await send(swapped)).status).toBe(403);
-    expect((await send(honest, signRequest('not the secret', 'n1', 'POST', path, 'cluster'))).status).toBe(403);
+    const tampered = await send(swapped, sign());
+    expect(tampered.status).toBe(403);
+    expect(((await tampered.json()) as { error: { en: string } }).error.en).toMatch(/body is not the one its lab node signed/);
+    // A wrong secret, a request signed for another node, and one sent twice.
+    expect((await send(honest, sign({ secret: 'not the secret' }))).status).toBe(403);
+    expect((await send(honest, sign({ to: 'n1' }))).status).toBe(403);
+    const once = sign();
+    expect((await send(honest, once)).status).toBe(200);
+    expect((await send(honest, once)).status).toBe(403);
   });
 
   it('tells a mail client logging in while a drain moves its mailbox to wait a moment, not that its password is wrong', async () => {

@@ -20,7 +20,8 @@ const DOWN_AFTER_MS = 15_000;
 
 async function call(node: NodeRecord, secret: string, method: string, path: string): Promise<unknown> {
   const url = new URL(path, node.webUrl);
-  const response = await fetch(url, { method, headers: signRequest(secret, 'maillab-drain', method, url.pathname + url.search, 'drain') });
+  const headers = signRequest(secret, { from: 'maillab-drain', to: node.id, method, path: url.pathname + url.search, client: 'drain' });
+  const response = await fetch(url, { method, headers });
   const body = (await response.json().catch(() => ({}))) as { error?: { en?: string } };
   if (!response.ok) throw new Error(`node ${node.id}: ${body.error?.en ?? `HTTP ${response.status}`}`);
   return body;

@@ -1,10 +1,9 @@
 /**
  * Fault boards across a cluster: an instructor's class-wide fault reaches every learner on
  * every node. The sandboxes are grouped by the node that holds them; this node changes its
- * own, and sends each other node one signed request for its share. The request's path names
- * the SHA-256 of its body, so the signature (which covers the path) covers the body too.
+ * own, and sends each other node one signed request for its share (the signature covers
+ * the body too).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { BoardChange, BoardResult, FaultBoards } from '../mta/faults/boards.js';
 import { checkSandboxId } from '../world/sandboxes.js';
@@ -14,8 +13,6 @@ import { MOVING, nodeDownMessage } from './routing.js';
 /** The internal route each node answers for its share (see internalRoutes.ts). */
 export const FAULTS_PATH = '/api/cluster/faults';
 
-const digest = (body: string): string => createHash('sha256').update(body).digest('hex');
-
 /** What one node asks another to do to the boards it holds. */
 export interface FaultsRequest {
   sandboxIds: string[];
@@ -24,10 +21,11 @@ export interface FaultsRequest {
 
 export function clusterFaultBoards(node: ClusterNode, local: FaultBoards, log: Logger): FaultBoards {
   /** One node's share, sent over the signed channel. */
-  const ask = async (webUrl: string, request: FaultsRequest): Promise<BoardResult[]> => {
+  const ask = async (nodeId: string, webUrl: string, request: FaultsRequest): Promise<BoardResult[]> => {
     const body = JSON.stringify(request);
-    const path = `${FAULTS_PATH}?sha256=${digest(body)}`;
-    const response = await fetch(new URL(path, webUrl), { method: 'POST', headers: { 'content-type': 'application/json', ...node.sign('POST', path, 'cluster') }, body });
+    const headers = { 'content-type': 'application/json' };
+    const signed = node.sign({ to: nodeId, method: 'POST', path: FAULTS_PATH, client: 'cluster', body, headers });
+    const response = await fetch(new URL(FAULTS_PATH, webUrl), { method: 'POST', headers: { ...headers, ...signed }, body });
     if (!response.ok) throw new Error(`answered ${response.status}`);
     const { results } = (await response.json()) as { results: BoardResult[] };
     if (results.length !== request.sandboxIds.length) throw new Error('answered for other sandboxes than asked');
@@ -51,7 +49,7 @@ export function clusterFaultBoards(node: ClusterNode, local: FaultBoards, log: L
     const mine = local(here.map((i) => sandboxIds[i]!), change).then((r) => r.forEach((result, k) => (results[here[k]!] = result)));
     const theirs = [...elsewhere].map(async ([nodeId, share]) => {
       try {
-        const answered = await ask(share.webUrl, { sandboxIds: share.at.map((i) => sandboxIds[i]!), change });
+        const answered = await ask(nodeId, share.webUrl, { sandboxIds: share.at.map((i) => sandboxIds[i]!), change });
         answered.forEach((result, k) => (results[share.at[k]!] = result));
       } catch (err) {
         log('cluster', `faults on node ${nodeId}: ${(err as Error).message}`);
@@ -63,12 +61,8 @@ export function clusterFaultBoards(node: ClusterNode, local: FaultBoards, log: L
   };
 }
 
-/**
- * The other side: a signed request's body (as parsed) when it is the one the digest in the
- * signed path names and it names sandboxes; undefined when not.
- */
-export function faultsRequestOf(url: URL, body: unknown): FaultsRequest | undefined {
-  if (url.searchParams.get('sha256') !== digest(JSON.stringify(body))) return undefined;
+/** The other side: a signed request's body (as parsed) when it names sandboxes and a change; undefined when not. */
+export function faultsRequestOf(body: unknown): FaultsRequest | undefined {
   const request = body as FaultsRequest;
   if (!Array.isArray(request?.sandboxIds) || typeof request.change?.kind !== 'string') return undefined;
   for (const id of request.sandboxIds) checkSandboxId(String(id));

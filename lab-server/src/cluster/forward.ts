@@ -1,13 +1,17 @@
 /**
  * Passing a request on to the node that holds the learner's sandbox: an HTTP request is sent
- * on and its answer streamed back; a WebSocket upgrade becomes two sockets piped into each
- * other, so a terminal line crosses one extra hop and nothing more. Only ever to a node's own
- * URL from the cluster's records, never to an address a client names: this is no open proxy.
+ * on (its body read first, so its digest can be signed) and its answer streamed back; a
+ * WebSocket upgrade becomes two sockets piped into each other, so a terminal line crosses one
+ * extra hop and nothing more. Only ever to a node's own URL from the cluster's records, never
+ * to an address a client names: this is no open proxy.
  */
 import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { withoutChannelHeaders } from './channel.js';
+
+/** The most a forwarded request's body may hold (read whole, to be signed); no route reads more than 64 KB. */
+export const MAX_FORWARDED_BODY = 256 * 1024;
 
 /** Kept-alive connections between nodes: a forwarded request does not pay for a new one. */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -18,24 +22,26 @@ function target(nodeUrl: string, path: string): { hostname: string; port: number
 }
 
 /**
- * Streams `req` to the node at `nodeUrl` and its answer back to `res`; calls `unreachable` if
- * the node cannot be reached. A GET whose kept-alive connection turns out dead (the node was
- * restarted) is tried once more on a new connection.
+ * Sends `req` (whose body was read as `body`) to the node at `nodeUrl`, signed by `sign`, and
+ * streams its answer back to `res`; calls `unreachable` if the node cannot be reached. A GET
+ * whose kept-alive connection turns out dead (the node was restarted) is tried once more on a
+ * new connection, signed anew (the node would take the same nonce only once).
  */
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, nodeUrl: string, signed: Record<string, string>, unreachable: (err: Error) => void, fresh = false): void {
-  const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed }, agent: fresh ? false : agent }, (answer) => {
+export function forwardRequest(req: IncomingMessage, body: Buffer, res: ServerResponse, nodeUrl: string, sign: () => Record<string, string>, unreachable: (err: Error) => void, fresh = false): void {
+  const headers = { ...withoutChannelHeaders(req.headers), ...sign(), 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
+  const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers, agent: fresh ? false : agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });
   out.on('error', (err: NodeJS.ErrnoException) => {
     if (!fresh && !res.headersSent && (req.method === 'GET' || req.method === 'HEAD') && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-      return forwardRequest(req, res, nodeUrl, signed, unreachable, true);
+      return forwardRequest(req, body, res, nodeUrl, sign, unreachable, true);
     }
-    req.resume();
     if (!res.headersSent) unreachable(err);
     else res.destroy();
   });
-  req.pipe(out);
+  out.end(body);
 }
 
 /** The status line and headers of an answer, as the client's raw socket needs them. */

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readJson } from '../http/body.js';
+import { BodyError, readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { FaultBoards } from '../mta/faults/boards.js';
@@ -38,6 +38,7 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
         if (params.id !== undefined) checkSandboxId(params.id);
         await route(req, res, url, params);
       } catch (err) {
+        if (err instanceof BodyError) return sendJson(res, err.status, { error: err.body });
         log('cluster', `${req.method} ${url.pathname}: ${(err as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { error: { en: (err as Error).message, 'zh-CN': `操作失败：${(err as Error).message}` } });
         else res.destroy();
@@ -62,7 +63,7 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
       try {
         const copied = await new Promise<Awaited<ReturnType<typeof unpackSandbox>>>((resolve, reject) => {
           const out = request(
-            { hostname: source.hostname, port: Number(source.port || 80), path, method: 'GET', headers: node.sign('GET', path, 'cluster') },
+            { hostname: source.hostname, port: Number(source.port || 80), path, method: 'GET', headers: node.sign({ to: from.id, method: 'GET', path, client: 'cluster' }) },
             (answer) => {
               if (answer.statusCode !== 200) {
                 answer.resume();
@@ -94,9 +95,9 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
       sendJson(res, 200, { ok: true });
     }),
 
-    'POST /api/cluster/faults': signedOnly(async (req, res, url) => {
-      const asked = faultsRequestOf(url, await readJson(req, MAX_FAULTS_REQUEST_BYTES));
-      if (!asked) return sendJson(res, 403, { error: { en: 'Refused: the request body is not the one its signature covers.', 'zh-CN': '已拒绝：请求体与其签名所覆盖的内容不符。' } });
+    'POST /api/cluster/faults': signedOnly(async (req, res) => {
+      const asked = faultsRequestOf(await readJson(req, MAX_FAULTS_REQUEST_BYTES));
+      if (!asked) return sendJson(res, 400, { error: { en: 'A faults request names sandboxes and a change.', 'zh-CN': '故障请求须指明沙箱和要做的改动。' } });
       sendJson(res, 200, { results: await boards(asked.sandboxIds, asked.change) });
     }),
   };

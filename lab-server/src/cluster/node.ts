@@ -9,7 +9,8 @@ import type { IncomingMessage } from 'node:http';
 import { plainAddress } from '../net/addressList.js';
 import type { ClusterStore, NodeRecord } from '../store/cluster.js';
 import type { Logger } from '../log.js';
-import { signRequest, verifyRequest, type Signed } from './channel.js';
+import { expectBody } from '../http/body.js';
+import { bodyDigest, NonceBook, signRequest, verifyRequest, type Outgoing, type Signed } from './channel.js';
 
 export interface ClusterConfig {
   nodeId: string;
@@ -42,6 +43,10 @@ export class ClusterNode {
   private lastTouch = 0;
   /** The other nodes' addresses, as this node's web port sees their connections. */
   private peers = new Set<string>();
+  /** Nonces of the signed requests taken lately: none is taken twice. */
+  private readonly nonces = new NonceBook();
+  /** Each request's verdict, found once (a second look would see its own nonce as a replay). */
+  private readonly verdicts = new WeakMap<IncomingMessage, Signed | 'unsigned' | 'forged'>();
   readonly heartbeatMs: number;
   readonly downAfterMs: number;
 
@@ -136,11 +141,20 @@ export class ClusterNode {
   }
 
   /** Headers that sign a request this node sends another. */
-  sign(method: string, path: string, client: string): Record<string, string> {
-    return signRequest(this.config.secret, this.id, method, path, client);
+  sign(request: Omit<Outgoing, 'from'>): Record<string, string> {
+    return signRequest(this.config.secret, { ...request, from: this.id });
   }
 
+  /** Who signed a request, if a node did; its body, when read, must be the one signed. */
   verify(req: IncomingMessage): Signed | 'unsigned' | 'forged' {
-    return verifyRequest(this.config.secret, req);
+    let verdict = this.verdicts.get(req);
+    if (verdict) return verdict;
+    verdict = verifyRequest({ secret: this.config.secret, self: this.id, nonces: this.nonces }, req);
+    if (typeof verdict === 'object') {
+      const signed = verdict.body;
+      expectBody(req, (body) => bodyDigest(body) === signed);
+    }
+    this.verdicts.set(req, verdict);
+    return verdict;
   }
 }

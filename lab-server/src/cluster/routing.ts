@@ -9,10 +9,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Text } from '../grading/feedback.js';
+import { readBody, tooLarge } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { Requester } from '../world/requester.js';
-import { forwardRequest, forwardUpgrade } from './forward.js';
+import { forwardRequest, forwardUpgrade, MAX_FORWARDED_BODY } from './forward.js';
 import type { ClusterNode, Whereabouts } from './node.js';
 
 /** A message in both languages, as every learner-facing message is. */
@@ -31,8 +32,8 @@ export const MOVING: Bilingual = {
 };
 
 const FORGED: Bilingual = {
-  en: 'Refused: this request claims to come from another lab node, but its signature is wrong or too old.',
-  'zh-CN': '已拒绝：该请求自称来自另一个实验节点，但签名错误或已过期。',
+  en: 'Refused: this request claims to come from another lab node, but its signature is wrong, too old, meant for another node or already used.',
+  'zh-CN': '已拒绝：该请求自称来自另一个实验节点，但签名错误、已过期、发给的是别的节点或已被使用过。',
 };
 
 /**
@@ -76,7 +77,7 @@ export function sandboxRouting(node: ClusterNode | undefined, clientAddress: (re
   };
 
   /** Runs `route` here or sends the request where `where` says. */
-  const dispatch = (where: Whereabouts, req: IncomingMessage, res: ServerResponse, run: () => Promise<void> | void): Promise<void> | void => {
+  const dispatch = async (where: Whereabouts, req: IncomingMessage, res: ServerResponse, run: () => Promise<void> | void): Promise<void> => {
     const signed = node.verify(req);
     if (signed === 'forged') return refuse(req, res, 403, FORGED);
     if (where.at === 'here') return run();
@@ -84,7 +85,11 @@ export function sandboxRouting(node: ClusterNode | undefined, clientAddress: (re
     if (where.at === 'moving' || signed !== 'unsigned') return refuse(req, res, 503, MOVING);
     if (where.at === 'down') return refuse(req, res, 503, nodeDownMessage(where.node.id, where.node.mailHost));
     const target = where.node;
-    forwardRequest(req, res, target.webUrl, node.sign(req.method ?? 'GET', req.url ?? '/', clientAddress(req)), (err) => {
+    const body = await readBody(req, MAX_FORWARDED_BODY);
+    if (!body) return refuse(req, res, 413, tooLarge(MAX_FORWARDED_BODY));
+    const method = req.method ?? 'GET';
+    const sign = (): Record<string, string> => node.sign({ to: target.id, method, path: req.url ?? '/', client: clientAddress(req), body, headers: req.headers });
+    forwardRequest(req, body, res, target.webUrl, sign, (err) => {
       log('cluster', `node ${target.id} unreachable: ${err.message}`);
       refuse(req, res, 503, nodeDownMessage(target.id, target.mailHost));
     });
@@ -120,7 +125,8 @@ export function sandboxRouting(node: ClusterNode | undefined, clientAddress: (re
       if (where.at === 'moving' || signed !== 'unsigned') return MOVING;
       if (where.at === 'down') return nodeDownMessage(where.node.id, where.node.mailHost);
       const target = where.node;
-      const result = await forwardUpgrade(req, socket, head, target.webUrl, node.sign(req.method ?? 'GET', req.url ?? '/', clientAddress(req)));
+      const headers = node.sign({ to: target.id, method: req.method ?? 'GET', path: req.url ?? '/', client: clientAddress(req), headers: req.headers });
+      const result = await forwardUpgrade(req, socket, head, target.webUrl, headers);
       if (result === 'forwarded') return result;
       log('cluster', `node ${target.id} unreachable for a terminal: ${result.message}`);
       return nodeDownMessage(target.id, target.mailHost);

@@ -9,19 +9,31 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 403 | 413,
     readonly body: Text,
   ) {
     super(body.en);
   }
 }
 
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const tooLarge = new BodyError(413, text(`The request is larger than ${limit / 1024} KB; shorten your answer.`, `请求超过 ${limit / 1024} KB；请缩短你的答案。`));
+/** Checks a request's body must pass before it is used: one another lab node signed (cluster/channel.ts). */
+const bodyChecks = new WeakMap<IncomingMessage, (body: Buffer) => boolean>();
+
+export function expectBody(req: IncomingMessage, check: (body: Buffer) => boolean): void {
+  bodyChecks.set(req, check);
+}
+
+/** What a learner is told when a request is over `limit` bytes. */
+export function tooLarge(limit: number): Text {
+  return text(`The request is larger than ${limit / 1024} KB; shorten your answer.`, `请求超过 ${limit / 1024} KB；请缩短你的答案。`);
+}
+
+/** A request's whole body, or undefined (the rest drained unread) when it is larger than `limit`. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw tooLarge;
+    return undefined;
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -29,11 +41,20 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     size += chunk.length;
     if (size > limit) {
       req.resume();
-      throw tooLarge;
+      return undefined;
     }
     chunks.push(chunk);
   }
-  const raw = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (!body) throw new BodyError(413, tooLarge(limit));
+  if (bodyChecks.get(req)?.(body) === false) {
+    throw new BodyError(403, text('Refused: this request\'s body is not the one its lab node signed.', '已拒绝：请求体与实验节点签名的内容不符。'));
+  }
+  const raw = body.toString('utf8');
   try {
     return JSON.parse(raw) as unknown;
   } catch {
