@@ -1,6 +1,6 @@
 /**
  * What this IMAP server offers after login (CAPABILITY, RFC 3501 §6.1.1); each is implemented
- * completely. Before login the session adds STARTTLS and the AUTH= mechanisms.
+ * completely. Before login STARTTLS and the AUTH= mechanisms are added (sessionCapabilities).
  */
 export const CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN', 'SPECIAL-USE',
@@ -19,3 +19,9 @@ export const CAPABILITIES = [
   // Limits on what a user may store: RFC 9208.
   'QUOTA', 'QUOTA=RES-STORAGE', 'QUOTA=RES-MESSAGE',
 ];
+
+/** What a session advertises now: before login, also how it may log in (RFC 3501 §6.2, RFC 2595). */
+export function sessionCapabilities(loggedIn: boolean, canStartTls: boolean, plaintextAllowed: boolean): string[] {
+  if (loggedIn) return [...CAPABILITIES];
+  return [...CAPABILITIES, ...(canStartTls ? ['STARTTLS'] : []), ...(plaintextAllowed ? ['AUTH=PLAIN', 'AUTH=LOGIN'] : ['LOGINDISABLED'])];
+}

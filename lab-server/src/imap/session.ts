@@ -24,7 +24,7 @@ import { SequenceSet } from './sequenceSet.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, CommandFailed, no, ResponseWriter, type Completion } from './response.js';
-import { CAPABILITIES } from './capabilities.js';
+import { sessionCapabilities } from './capabilities.js';
 import { validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 import { condstoreOn, qresyncOn } from './condstore.js';
@@ -126,13 +126,7 @@ export class ImapSession implements SessionApi {
   }
 
   capabilities(): string[] {
-    const caps = [...CAPABILITIES];
-    if (this.state === 'not-authenticated') {
-      if (this.canStartTls) caps.push('STARTTLS');
-      if (this.plaintextAllowed) caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
-      else caps.push('LOGINDISABLED');
-    }
-    return caps;
+    return sessionCapabilities(this.state !== 'not-authenticated', this.canStartTls, this.plaintextAllowed);
   }
 
   /** Runs the session until the client logs out or goes away. */
@@ -192,6 +186,7 @@ export class ImapSession implements SessionApi {
       await this.runCommand(found.command, tag, args);
     }
   }
+
   private async runCommand(command: ImapCommand, tag: string, tokens: Token[]): Promise<void> {
     let done: Completion;
     if (!command.states.includes(this.state)) {
