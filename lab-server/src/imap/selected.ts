@@ -125,11 +125,14 @@ export class SelectedMailbox {
   }
 
   isRecent(uid: number): boolean {
-    return this.recent.some(([from, to]) => uid >= from && uid < to);
+    for (const [from, to] of this.recent) if (uid >= from && uid < to) return true;
+    return false;
   }
 
   /** The IMAP flags of a message as they are now, \Recent and keywords included. */
   flagsOf(info: MessageInfo): string[] {
+    // Most messages of a big FETCH have no flags at all.
+    if (info.flags === '') return this.reportsRecent && this.isRecent(info.uid) ? ['\\Recent'] : [];
     return [...imapFlags(info.flags, this.reportsRecent && this.isRecent(info.uid)), ...this.folder.keywords.namesOf(info.flags)];
   }
 

@@ -18,6 +18,7 @@ export const CACHE_FILE = 'maillab-cache';
 const BUDGET = 64 * 1024 * 1024;
 /** Appends are gathered and written together. */
 const WRITE_AT = 256 * 1024;
+const APPEND_DELAY_MS = 100;
 
 const loaded = new Map<FieldCache, number>();
 let loadedBytes = 0;
@@ -87,8 +88,10 @@ export class FieldCache {
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();
     else if (!this.flushQueued) {
+      // A moment later rather than at the next turn: a FETCH of thousands of new messages
+      // yields often, and an append per turn would be hundreds of small writes.
       this.flushQueued = true;
-      setImmediate(() => void this.flush());
+      setTimeout(() => void this.flush(), APPEND_DELAY_MS).unref();
     }
   }
 

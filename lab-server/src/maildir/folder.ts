@@ -30,7 +30,7 @@ export type { StoreResult } from './fileMoves.js';
 const READ_AT_ONCE = 256 * 1024;
 /** How long a folder stays unchanged before its index file is brought up to date. */
 const FLUSH_DELAY_MS = 1000;
-/** readStart()'s buffer, reused: the read and the copy out happen in one synchronous step. */
+/** readStart()'s buffer, reused: it is read into and used in one synchronous step. */
 let scratch = Buffer.alloc(0);
 
 export class MaildirFolder {
@@ -162,16 +162,17 @@ export class MaildirFolder {
   }
 
   /**
-   * The first `max` bytes of a message (fewer: all of it), in one synchronous read: enough for
-   * its header when ENVELOPE is all that is asked. `max` is small (a few pages).
+   * Hands `use` the first `max` bytes of a message (fewer: all of it), read in one synchronous
+   * call: enough for its header when ENVELOPE is all that is asked. The bytes are lent, valid
+   * only during the call (one buffer serves every read); `max` is small (a few pages).
+   * Undefined if the message has been expunged.
    */
-  readStart(uid: number, max: number): Promise<Buffer | undefined> {
+  readStart<T>(uid: number, max: number, use: (start: Buffer) => T): Promise<T | undefined> {
     return this.withFile(uid, (message) => {
       const fd = openSync(message.path, 'r');
       try {
         if (scratch.length < max) scratch = Buffer.allocUnsafe(max);
-        // Read into one shared buffer and copied out at its true length: most headers are small.
-        return Buffer.from(scratch.subarray(0, readSync(fd, scratch, 0, max, 0)));
+        return use(scratch.subarray(0, readSync(fd, scratch, 0, max, 0)));
       } finally {
         closeSync(fd);
       }

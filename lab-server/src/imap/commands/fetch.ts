@@ -32,7 +32,7 @@ interface Loaded {
   seq: number;
   uid: number;
   info: MessageInfo | undefined;
-  envelope?: Buffer;
+  envelope?: Buffer | string;
   summary?: MessageSummary;
   view?: MessageView;
   /** The whole message on the wire, when only that is asked for (no part table needed). */
@@ -123,49 +123,44 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       const { info } = message;
       if (!info || !selected.info(message.uid)) expunged = true;
       const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
-      // An item is a string, or its name and its bytes ('ENVELOPE ', <bytes>); a space between items.
-      const add = (...pieces: Array<string | Buffer>): void => {
-        if (parts.length > 1) parts.push(' ');
-        parts.push(...pieces);
-      };
       let flagsSent = false;
       for (const item of items) {
         const fromView = 'responseName' in item;
         const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
         if (missing && item.kind !== 'UID') {
-          add(fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`);
+          addItem(parts, fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`);
           continue;
         }
         switch (item.kind) {
           case 'UID':
-            add(`UID ${message.uid}`);
+            addItem(parts, `UID ${message.uid}`);
             break;
           case 'FLAGS':
-            add(`FLAGS (${selected.flagsOf(info!).join(' ')})`);
+            addItem(parts, `FLAGS (${selected.flagsOf(info!).join(' ')})`);
             flagsSent = true;
             break;
           case 'INTERNALDATE':
-            add(`INTERNALDATE "${formatInternalDate(info!.internalDate)}"`);
+            addItem(parts, `INTERNALDATE "${formatInternalDate(info!.internalDate)}"`);
             break;
           case 'RFC822.SIZE':
-            add(`RFC822.SIZE ${info!.wireSize}`);
+            addItem(parts, `RFC822.SIZE ${info!.wireSize}`);
             break;
           case 'MODSEQ':
-            add(`MODSEQ (${info!.modseq})`);
+            addItem(parts, `MODSEQ (${info!.modseq})`);
             break;
           case 'ENVELOPE':
-            add('ENVELOPE ', message.envelope ?? message.summary!.envelope);
+            addItem(parts, 'ENVELOPE ', message.envelope ?? message.summary!.envelope);
             break;
           case 'BODYSTRUCTURE':
-            add('BODYSTRUCTURE ', message.summary!.bodyStructure);
+            addItem(parts, 'BODYSTRUCTURE ', message.summary!.bodyStructure);
             break;
           case 'BODY':
-            add('BODY ', message.summary!.body);
+            addItem(parts, 'BODY ', message.summary!.body);
             break;
           case 'section': {
             const view = message.view;
             const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
-            add(`${item.responseName} `, data ? literal(cut(data, item.partial)) : 'NIL');
+            addItem(parts, `${item.responseName} `, data ? literal(cut(data, item.partial)) : 'NIL');
             break;
           }
           case 'binary':
@@ -173,18 +168,18 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
             const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
             if (content && 'unknownEncoding' in content) unknownEncoding = content.unknownEncoding;
             const data = content && 'data' in content ? content.data : undefined;
-            add(`${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
+            addItem(parts, `${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
             break;
           }
         }
       }
       // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
       if (info && seenNow.has(info.uid)) {
-        if (!flagsSent) add(`FLAGS (${selected.flagsOf(info).join(' ')})`);
+        if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
         flagsSent = true;
         // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
-        if (selected.reportsModseq && !asked.has('UID')) add(`UID ${info.uid}`);
-        if (selected.reportsModseq && !asked.has('MODSEQ')) add(`MODSEQ (${info.modseq})`);
+        if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
+        if (selected.reportsModseq && !asked.has('MODSEQ')) addItem(parts, `MODSEQ (${info.modseq})`);
       }
       if (info && flagsSent) selected.noteReported(info.uid, info.flags);
       parts.push(')');
@@ -196,6 +191,13 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   }
   if (expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
+}
+
+/** One item of a FETCH response: a string, or its name and its bytes ('ENVELOPE ', <bytes>); a space between items. */
+function addItem(parts: Array<string | Buffer>, item: string, value?: string | Buffer): void {
+  if (parts.length > 1) parts.push(' ');
+  parts.push(item);
+  if (value !== undefined) parts.push(value);
 }
 
 /** A message with what is known of it without reading its file. */

@@ -78,8 +78,11 @@ class Lru<V> {
 }
 
 const summaries = new Lru<MessageSummary>(SUMMARY_BUDGET);
-/** ENVELOPEs worked out from the header alone, for messages whose structure nobody asked for. */
-const envelopes = new Lru<Buffer>(ENVELOPE_BUDGET);
+/**
+ * ENVELOPEs worked out from the header alone, for messages whose structure nobody asked for:
+ * byte strings (latin1), which cost the heap less than thousands of small Buffers.
+ */
+const envelopes = new Lru<string>(ENVELOPE_BUDGET);
 const views = new Lru<MessageView>(VIEW_BUDGET);
 /** Per folder, the cache keys of its messages by UID, to drop them when they are expunged. */
 const keysByFolder = new WeakMap<MaildirFolder, Map<number, string>>();
@@ -173,25 +176,29 @@ export function cachedSummary(folder: MaildirFolder, info: MessageInfo): Message
 }
 
 /** The ENVELOPE, serialised: from the header alone the first time when that is quick for sure. */
-export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo): Promise<Buffer | undefined> {
+export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo): Promise<Buffer | string | undefined> {
   await folder.fields.ready();
   const cached = cachedEnvelope(folder, info);
   if (cached) return cached;
-  const head = await folder.readStart(info.uid, HEADER_READ);
-  if (!head) return undefined;
-  const end = storedHeaderEnd(head);
-  // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
-  const envelope = end === -1 && head.length === HEADER_READ ? undefined : envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS);
-  if (!envelope) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
+  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => {
+    const end = storedHeaderEnd(head);
+    // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
+    return (end === -1 && head.length === HEADER_READ ? undefined : envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS)) ?? null;
+  });
+  if (envelope === undefined) return undefined;
+  if (envelope === null) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
   envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
-  folder.fields.set(info.base, 'envelope', envelope);
+  folder.fields.set(info.base, 'envelope', Buffer.from(envelope, 'latin1'));
   return envelope;
 }
 
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
-export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | undefined {
+export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | string | undefined {
+  // The field cache first: after a restart it has them all, and it needs no key built.
+  const stored = folder.fields.peek(info.base, 'envelope');
+  if (stored) return stored;
   const key = keyOf(folder, info);
-  return envelopes.get(key) ?? summaries.get(key)?.envelope ?? folder.fields.peek(info.base, 'envelope');
+  return envelopes.get(key) ?? summaries.get(key)?.envelope;
 }
 
 /** Answers SEARCH's content queries for one message; undefined if it was expunged meanwhile. */

@@ -24,24 +24,27 @@ export interface FieldBudget {
 /**
  * Splits a header block (CRLF lines, possibly ending in the blank line) into fields; `base` is
  * the block's offset in the message. At most `perHeader` fields are read, and no more than the
- * budget has left; the rest of a longer header is not indexed.
+ * budget has left; the rest of a longer header is not indexed. With `only`, fields of other
+ * names are counted (against the limits) but not kept: ENVELOPE wants ten of them.
  */
-export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }): HeaderField[] {
+export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }, only?: ReadonlySet<string>): HeaderField[] {
   const fields: HeaderField[] = [];
-  const push = (start: number, end: number): void => {
-    if (start === -1 || fields.length >= perHeader || budget.fields <= 0) return;
-    const raw = block.subarray(start, end);
-    const text = raw.toString('latin1');
-    const colon = text.indexOf(':');
-    // A line without a colon is not a field (a broken header): it is left out.
-    if (colon > 0 && /^[\x21-\x39\x3b-\x7e]+[ \t]*$/.test(text.slice(0, colon))) {
-      fields.push({ name: text.slice(0, colon).trim().toLowerCase(), raw, value: unfold(text.slice(colon + 1)), start: base + start, colon: base + start + colon, end: base + end });
-      budget.fields--;
-    }
-  };
+  let counted = 0;
+  function take(start: number, end: number): void {
+    if (start === -1 || counted >= perHeader || budget.fields <= 0) return;
+    // A line without a colon is not a field (a broken header): it is left out. The colon must
+    // stand on the field's first line, after a name of printable characters.
+    const colon = start + block.subarray(start, end).indexOf(0x3a);
+    if (colon <= start || !FIELD_NAME.test(block.toString('latin1', start, colon))) return;
+    counted++;
+    budget.fields--;
+    const name = block.toString('latin1', start, colon).trim().toLowerCase();
+    if (only && !only.has(name)) return;
+    fields.push({ name, raw: block.subarray(start, end), value: unfold(block.toString('latin1', colon + 1, end)), start: base + start, colon: base + colon, end: base + end });
+  }
   let fieldStart = -1;
   let fieldEnd = -1;
-  for (let pos = 0; pos < block.length && fields.length < perHeader && budget.fields > 0; ) {
+  for (let pos = 0; pos < block.length && counted < perHeader && budget.fields > 0; ) {
     let nl = block.indexOf(0x0a, pos);
     if (nl === -1) nl = block.length;
     const lineEnd = nl > pos && block[nl - 1] === 0x0d ? nl - 1 : nl;
@@ -50,15 +53,17 @@ export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity,
     if ((first === 0x20 || first === 0x09) && fieldStart !== -1) {
       fieldEnd = lineEnd; // a folded continuation of the field above
     } else {
-      push(fieldStart, fieldEnd);
+      take(fieldStart, fieldEnd);
       fieldStart = pos;
       fieldEnd = lineEnd;
     }
     pos = nl + 1;
   }
-  push(fieldStart, fieldEnd);
+  take(fieldStart, fieldEnd);
   return fields;
 }
+
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+[ \t]*$/;
 
 export function unfold(value: string): string {
   return value.replace(/\r?\n(?=[ \t])/g, '').trim();

@@ -10,7 +10,7 @@ import { serialize } from '../response.js';
 import { headerValue, parseHeaderFields } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
-import { bodyStructureOf, envelopeOf } from './structure.js';
+import { bodyStructureOf, ENVELOPE_FIELDS, envelopeOf } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
 
@@ -68,15 +68,15 @@ export function storedHeaderEnd(stored: Buffer): number {
 
 /**
  * The ENVELOPE from a message's header alone (its stored bytes up to storedHeaderEnd(), or the
- * whole message when it has no body): the same bytes describeMessage() gives, without reading
- * or parsing the body. Undefined when a limit cut the header short.
+ * whole message when it has no body): the same bytes describeMessage() gives, as a byte string
+ * (latin1), without reading or parsing the body. Undefined when a limit cut the header short.
  */
-export function envelopeOfHeader(storedHeader: Buffer, limits: MimeLimits): Buffer | undefined {
+export function envelopeOfHeader(storedHeader: Buffer, limits: MimeLimits): string | undefined {
   const budget = { fields: limits.maxFields };
   // Fields read from LF lines come out as from the wire form's CRLF lines: no conversion needed.
-  const fields = parseHeaderFields(storedHeader, 0, limits.maxFieldsPerHeader, budget);
-  if (fields.length >= limits.maxFieldsPerHeader || budget.fields <= 0) return undefined;
-  return own(serialize(envelopeOf(fields)));
+  const fields = parseHeaderFields(storedHeader, 0, limits.maxFieldsPerHeader, budget, ENVELOPE_FIELDS);
+  if (limits.maxFields - budget.fields >= limits.maxFieldsPerHeader || budget.fields <= 0) return undefined;
+  return envelopeOf(fields).text as string;
 }
 
 const LF = 0x0a;

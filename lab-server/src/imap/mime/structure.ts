@@ -34,6 +34,9 @@ function addressList(fields: readonly HeaderField[], name: string): string | und
   return out + ')';
 }
 
+/** The header fields an ENVELOPE is made of. */
+export const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id']);
+
 /** The ENVELOPE of a message (its top-level header fields), serialised. */
 export function envelopeOf(fields: readonly HeaderField[]): Atom {
   const from = addressList(fields, 'from');
