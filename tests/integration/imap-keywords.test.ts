@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
+import { imapLogin, imapTagged } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -67,5 +68,22 @@ M.logout()
     expect(after.fetch[1]).toEqual(['1 (FLAGS ($Junk $label1))', '2 (FLAGS (\\Seen Old $Forwarded))']);
     expect(after.trash[1]).toEqual(['1 (FLAGS (\\Seen \\Recent Old $Forwarded))']);
     expect(after.drafts[1]).toEqual(['1 (FLAGS (\\Recent $label1))']);
+  });
+});
+
+describe('a keyword another session creates', () => {
+  it('is announced in FLAGS before the FETCH that shows it', async () => {
+    const [a, b] = [await imapLogin(lab.port('imap')), await imapLogin(lab.port('imap'))];
+    try {
+      await a.command('a SELECT INBOX', imapTagged('a'));
+      await b.command('a SELECT INBOX', imapTagged('a'));
+      await b.command('b STORE 1 +FLAGS.SILENT ($Fresh)', imapTagged('b'));
+      // A client (imaptest among them) refuses a keyword it was never told about in FLAGS.
+      const fetch = await a.command('b FETCH 1 (FLAGS)', imapTagged('b'));
+      expect(fetch).toMatch(/^\* FLAGS \([^)]*\$Fresh\)\r\n\* OK \[PERMANENTFLAGS [^\r]*\r\n\* 1 FETCH \(FLAGS \([^)]*\$Fresh\)\)\r\n/);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });

@@ -120,6 +120,8 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
     const reads = batch.filter((m) => m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire));
     if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
     for (const message of batch) {
+      // A keyword another session created is announced in FLAGS before a FETCH shows it.
+      for (const line of selected.flagListChanges()) await ctx.out.untagged(line);
       const { info } = message;
       if (!info || !selected.info(message.uid)) expunged = true;
       const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
