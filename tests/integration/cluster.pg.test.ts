@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python, run } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
 import { startCaddy, startNode, type LabNode, type Proxy } from '../helpers/cluster.js';
+import { RawClient } from '../helpers/rawSocket.js';
 import { TerminalClient } from '../helpers/terminal.js';
 import pg from 'pg';
 
@@ -379,11 +380,19 @@ print(json.dumps({'status': data[0].decode().split('(')[1], 'uids': uids[0].deco
     expect(read.stderr).toBe('');
     const before = JSON.parse(read.stdout) as { status: string; uids: string };
 
+    // A mail client still logged in on n2 when the drain comes is told why it is cut off.
+    const open = await RawClient.open(sample.mailServer.ports.imap!);
+    await open.until(/\r\n/);
+    open.send(`a1 LOGIN "${bob.address}" "${bob.password}"\r\n`);
+    await open.until(/^a1 OK/m);
+
     // The operator's shell holds the cluster's secret, as the nodes' environment does.
     process.env.MAILLAB_CLUSTER_SECRET = secret;
     const drain = await run('node', ['bin/maillab.mjs', 'node', 'drain', 'n2', '--database', database.url], undefined, 120_000);
     expect(drain.stderr).toBe('');
     expect(drain.stdout).toContain(`Node n2: ${moving.length} sandboxes moved`);
+    expect(await open.until(/^\* BYE .*\r\n/m, 10_000)).toMatch(/^\* BYE Your lab is being moved to another lab node\. Wait a moment, then log in again/m);
+    open.socket.destroy();
     const placed = await placements();
     expect([...placed.values()].every((n) => n === 'n1')).toBe(true);
 

@@ -10,6 +10,7 @@ import { ReplyMatcher } from '../../site/lib/replyMatcher.js';
 import type { Protocol } from '../../site/lib/commandVerbs.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { DEFAULT_SANDBOX } from '../../lab-server/src/world/sandboxes.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -164,5 +165,26 @@ describe('reply explanations from real servers', () => {
     } finally {
       lab.access.elsewhere = async () => undefined;
     }
+  });
+
+  it('a session open while a drain takes its sandbox to another node is told so, in both languages', async () => {
+    const imap = await RawClient.open(lab.port('imap'));
+    const pop3 = await RawClient.open(lab.port('pop3'));
+    await imap.until(/\r\n/);
+    await pop3.until(/\r\n/);
+    imap.send('a1 LOGIN bob@example.com secret\r\na2 SELECT INBOX\r\n');
+    pop3.send('USER bob\r\nPASS secret\r\n');
+    await imap.until(/^a2 OK/m);
+    await pop3.until(/^\+OK Logged in/m);
+    // What the drain's freeze (cluster/internalRoutes.ts) says to the sandbox first.
+    (await lab.sandboxes.get(DEFAULT_SANDBOX)).events.emit('moving');
+    const bye = (await imap.until(/^\* BYE .*\r\n/m)).split('\r\n').find((l) => l.startsWith('* BYE'))!;
+    const err = (await pop3.until(/^-ERR .*\r\n/m)).split('\r\n').find((l) => l.startsWith('-ERR'))!;
+    imap.socket.destroy();
+    pop3.socket.destroy();
+    expect(bye).toBe('* BYE Your lab is being moved to another lab node. Wait a moment, then log in again (your mail moves with it)');
+    expect(err).toBe('-ERR [SYS/TEMP] Your lab is being moved to another lab node. Wait a moment, then log in again (your mail moves with it)');
+    expect(explainReply('imap', bye)?.['zh-CN']).toBe('你的实验环境正在迁移到另一个实验节点。请稍等片刻，然后重新登录（你的邮件会一起迁移过去）。');
+    expect(explainReply('pop3', err)?.en).toMatch(/Wait a moment, then log in again/);
   });
 });

@@ -85,7 +85,10 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
     // Ends the terminals and mail sessions in a sandbox about to move, so nothing writes to it mid-copy.
     'POST /api/cluster/sandboxes/:id/freeze': signedOnly(async (req, res, _url, params) => {
       req.resume();
-      (await sandboxes.get(params.id!)).events.emit('deleted');
+      const sandbox = await sandboxes.get(params.id!);
+      // Mail clients are told why (world/nodeReplies.ts), then everything lets go of it.
+      sandbox.events.emit('moving');
+      sandbox.events.emit('deleted');
       sendJson(res, 200, { ok: true });
     }),
 

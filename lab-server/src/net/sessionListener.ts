@@ -8,7 +8,7 @@ import { createServer as createPlainServer, type Server, type Socket } from 'nod
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import type { TlsMaterial } from '../tls/certificate.js';
-import { TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MOVING_TEXT, TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from './connectionCaps.js';
 import { LineChannel } from './lineChannel.js';
 
@@ -88,8 +88,14 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
       sessions.add(current);
       const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
       const onFailures = (): void => void current.abort('Too many wrong passwords on this connection. Check the user name and password, then reconnect');
+      // A drain moving the sandbox: said instead of "reset" (the 'deleted' that follows is not news).
+      const onMoving = (): void => {
+        scope.events.off('deleted', onReset);
+        void current.abort(MOVING_TEXT);
+      };
       scope.events.on('reset', onReset);
       scope.events.on('deleted', onReset);
+      scope.events.once('moving', onMoving);
       scope.events.once('login', onLogin);
       scope.events.on(TOO_MANY_FAILURES, onFailures);
       try {
@@ -102,6 +108,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         sessions.delete(current);
         scope.events.off('reset', onReset);
         scope.events.off('deleted', onReset);
+        scope.events.off('moving', onMoving);
         scope.events.off('login', onLogin);
         scope.events.off(TOO_MANY_FAILURES, onFailures);
         scope.release();

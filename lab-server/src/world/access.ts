@@ -70,7 +70,7 @@ export function wrongNodeText(node: OtherNode, service: string): string {
   return mailboxElsewhere(node, service).en;
 }
 
-const FORWARDED = ['reset', 'deleted'] as const;
+const FORWARDED = ['reset', 'deleted', 'moving'] as const;
 
 export class SandboxAccess {
   constructor(

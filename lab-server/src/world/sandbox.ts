@@ -13,7 +13,10 @@ import { DEFAULT_PASSWORD, splitAddress, withoutDemoPassword, type WorldDefiniti
 export type UserLookup = { user: WorldUser } | { error: 'unknown' | 'ambiguous' };
 
 export class Sandbox {
-  /** 'reset' and 'deleted' tell live sessions their world was replaced under them. */
+  /**
+   * 'reset' and 'deleted' tell live sessions their world was replaced under them; 'moving',
+   * just before a 'deleted', that a drain is taking it to another node.
+   */
   readonly events = new EventEmitter();
   private mailboxes = new Map<string, Mailbox>();
   /** Counts the worlds this sandbox has held; odd while a reset or removal replaces one. */
