@@ -3,10 +3,11 @@
  * the file holds: lines that start with ".", bare LF and CRLF mixed, a lone CR, no final line
  * break, 8-bit bytes, and a message too large for the in-process fast paths. Judged with raw
  * sockets (every octet) and with Python's poplib and imaplib. A POP3 client that stops reading
- * must not make the server buffer the rest of its pipelined RETRs.
+ * must not make the server buffer the rest of its pipelined RETRs, nor an IMAP client that
+ * stops reading during UID FETCH 1:* BODY.PEEK[] the rest of the mailbox.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
@@ -159,8 +160,47 @@ print(json.dumps(out))
   });
 });
 
-describe('a POP3 client that stops reading', () => {
-  it('holds the server to about one reply in memory, then gets every reply once it reads again', async () => {
+/**
+ * Sends `commands` on a connection that has stopped reading and says how much the memory of
+ * this process (the lab runs in it) grew while the replies waited.
+ */
+async function growthWhileStalled(socket: Socket, commands: string): Promise<number> {
+  collectGarbage();
+  const before = process.memoryUsage().arrayBuffers;
+  socket.pause();
+  socket.removeAllListeners('data');
+  socket.write(commands);
+  await new Promise((r) => setTimeout(r, 1500));
+  collectGarbage();
+  return process.memoryUsage().arrayBuffers - before;
+}
+
+/** Reads again until the server closes: how many octets came, and the last ones. */
+async function readToEnd(socket: Socket): Promise<{ total: number; tail: string }> {
+  let total = 0;
+  let tail = Buffer.alloc(0);
+  socket.on('data', (d: Buffer) => {
+    total += d.length;
+    tail = Buffer.concat([tail, d]).subarray(-256);
+  });
+  socket.resume();
+  await new Promise((r) => socket.once('close', r));
+  return { total, tail: tail.toString('latin1') };
+}
+
+/** Connects, sends the login commands and waits until the replies so far match `done`. */
+async function connectAndLogIn(port: number, login: string, done: RegExp): Promise<Socket> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(login);
+  while (!done.test(text)) await new Promise((r) => setTimeout(r, 10));
+  return socket;
+}
+
+describe('a client that stops reading', () => {
+  it('holds the POP3 server to about one reply in memory, then gets every reply once it reads again', async () => {
     const address = 'carol@otherdomain.com';
     const inbox = maildirPath(lab.dataDir, 'default', address);
     for (const sub of ['new', 'cur', 'tmp']) await mkdir(join(inbox, sub), { recursive: true });
@@ -169,42 +209,43 @@ describe('a POP3 client that stops reading', () => {
     const replyLength = `+OK ${onWire(big).length} octets\r\n`.length + onWire(big).length + 3;
     const retrs = 20;
 
-    const socket = connect({ port: lab.port('pop3'), host: '127.0.0.1' });
-    let received = Buffer.alloc(0);
-    const onData = (d: Buffer): void => {
-      received = Buffer.concat([received, d]);
-    };
-    socket.on('data', onData);
-    const upTo = async (count: number): Promise<void> => {
-      while ((received.toString('latin1').match(/\r\n/g) ?? []).length < count) await new Promise((r) => setTimeout(r, 10));
-    };
-    await new Promise((r) => socket.once('connect', r));
-    socket.write(`USER ${address}\r\nPASS secret\r\n`);
-    await upTo(3);
-    received = Buffer.alloc(0);
-
-    collectGarbage();
-    const before = process.memoryUsage().arrayBuffers;
-    socket.pause();
-    socket.off('data', onData);
+    const socket = await connectAndLogIn(lab.port('pop3'), `USER ${address}\r\nPASS secret\r\n`, /^(\+OK[^\r\n]*\r\n){3}$/);
     // Twenty pipelined RETRs of 3 MB: 60 MB if the server kept writing into its buffers.
-    socket.write(`${'RETR 1\r\n'.repeat(retrs)}QUIT\r\n`);
-    await new Promise((r) => setTimeout(r, 1500));
-    collectGarbage();
-    const grown = process.memoryUsage().arrayBuffers - before;
-    expect(grown).toBeLessThan(16 * 1024 * 1024);
+    expect(await growthWhileStalled(socket, `${'RETR 1\r\n'.repeat(retrs)}QUIT\r\n`)).toBeLessThan(16 * 1024 * 1024);
 
-    let total = 0;
-    let tail = Buffer.alloc(0);
-    socket.on('data', (d: Buffer) => {
-      total += d.length;
-      tail = Buffer.concat([tail, d]).subarray(-256);
-    });
-    socket.resume();
-    await new Promise((r) => socket.once('close', r));
-    const text = tail.toString('latin1');
-    const quitLine = text.slice(text.lastIndexOf('\r\n.\r\n') + 5);
+    const { total, tail } = await readToEnd(socket);
+    const quitLine = tail.slice(tail.lastIndexOf('\r\n.\r\n') + 5);
     expect(quitLine).toMatch(/^\+OK [^\r\n]*signing off[^\r\n]*\r\n$/);
     expect(total).toBe(retrs * replyLength + quitLine.length);
+  });
+
+  it('holds the IMAP server to a few messages in memory during UID FETCH 1:* BODY.PEEK[], then sends them all', async () => {
+    const address = 'alice@example.com';
+    const inbox = maildirPath(lab.dataDir, 'default', address);
+    const count = 800;
+    // 30 KB each: small enough for the unparsed path, 24 MB in all.
+    const body = `${'z'.repeat(76)}\n`.repeat(390);
+    for (let n = 0; n < count; n++) await writeFile(join(inbox, 'new', `${1_700_001_000 + n}.M${n}P1.bulk`), `Subject: bulk ${n}\n\n${body}`);
+
+    const socket = await connectAndLogIn(lab.port('imap'), `l LOGIN ${address} secret\r\ns SELECT INBOX\r\n`, /\r\ns OK [^\r\n]*\r\n$/);
+    expect(await growthWhileStalled(socket, 'f UID FETCH 1:* BODY.PEEK[]\r\nq LOGOUT\r\n')).toBeLessThan(8 * 1024 * 1024);
+
+    // Only the response lines are kept (the literals are 'z' lines); a line cut between two
+    // chunks is matched once the rest has come.
+    let pending = '';
+    const lines: string[] = [];
+    socket.on('data', (d: Buffer) => {
+      pending += d.toString('latin1');
+      let end = 0;
+      for (const m of pending.matchAll(/\* \d+ FETCH \(UID \d+ BODY\[\] \{\d+\}\r\n|f OK [^\r\n]*\r\n|\* BYE [^\r\n]*\r\n/g)) {
+        lines.push(m[0]);
+        end = m.index + m[0].length;
+      }
+      pending = pending.slice(Math.max(end, pending.length - 200));
+    });
+    const { total } = await readToEnd(socket);
+    expect(total).toBeGreaterThan(count * body.length);
+    expect(lines.filter((l) => l.includes(' FETCH (')).length).toBeGreaterThanOrEqual(count);
+    expect(lines.slice(-2).join('')).toMatch(/^f OK [^\r\n]*\r\n\* BYE /);
   });
 });
