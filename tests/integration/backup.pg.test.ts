@@ -45,7 +45,7 @@ s = smtplib.SMTP('127.0.0.1', P['port']); s.sendmail('x@example.com', ['bob@exam
     // MAILLAB_DATABASE_URL (set by the test helper) names the database, as an operator's environment would.
     const backup = await run('node', ['bin/maillab.mjs', 'backup', '--data', lab.dataDir, '--to', target]);
     expect(backup.stderr).toBe('');
-    expect(backup.stdout).toMatch(/Backup written to .*: database \d+ bytes, 1 sandboxes\./);
+    expect(backup.stdout).toMatch(/Backup written to .*: database \d+ bytes, 1 sandbox\./);
     expect((await stat(join(target, POSTGRES_DUMP_FILE))).size).toBeGreaterThan(1000);
 
     const admin = inject('postgresAdminUrl');

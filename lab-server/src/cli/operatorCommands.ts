@@ -45,7 +45,7 @@ export async function backup(args: string[]): Promise<void> {
   const { backupLab } = await import('../store/backup.js');
   try {
     const result = await backupLab(values.data ?? './data', values.to, databaseUrl(values.database));
-    process.stdout.write(`Backup written to / 备份已写入 ${result.target}: database ${result.databaseBytes} bytes, ${result.sandboxes} sandboxes.\n`);
+    process.stdout.write(`Backup written to / 备份已写入 ${result.target}: database ${result.databaseBytes} bytes, ${plural(result.sandboxes, 'sandbox', 'sandboxes')}.\n`);
   } catch (err) {
     throw new UsageError(`Backup failed: ${(err as Error).message}`, `备份失败：${(err as Error).message}`);
   }

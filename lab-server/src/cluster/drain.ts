@@ -4,6 +4,7 @@
  * it on N, have the new node pull a byte-for-byte copy and check it against N's digest, switch
  * the placement, then remove N's copy. A failed copy switches the placement back to N.
  */
+import { plural } from '../grading/feedback.js';
 import { ClusterStore, type NodeRecord } from '../store/cluster.js';
 import type { Sql } from '../store/sql.js';
 import { signRequest } from './channel.js';
@@ -48,7 +49,7 @@ export async function drainNode(db: Sql, secret: string, nodeId: string, say: (l
       await call(source, secret, 'POST', `${base}/evict`).catch((err: Error) => say(`${placement.sandboxId}: moved, but ${nodeId} kept its old copy: ${err.message}`));
       report.moved++;
       report.bytes += copied.bytes;
-      say(`${placement.sandboxId}: ${nodeId} -> ${target.id} (${copied.files} files, ${copied.bytes} bytes, sha256 ${copied.digest.slice(0, 12)}…)`);
+      say(`${placement.sandboxId}: ${nodeId} -> ${target.id} (${plural(copied.files, 'file')}, ${copied.bytes} bytes, sha256 ${copied.digest.slice(0, 12)}…)`);
     } catch (err) {
       await store.endMove(placement.sandboxId, nodeId);
       report.failed++;
