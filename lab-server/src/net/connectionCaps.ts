@@ -4,11 +4,14 @@
  * protocol's own refusal (SMTP 421 4.7.0, POP3 -ERR [SYS/TEMP], IMAP * BYE, HTTP 503) and is
  * closed. Connections the lab opens to itself (browser terminals, MTA relays) are never
  * refused and leave the count once their session knows them; they have limits of their own.
+ * An admitted client's hang-up is handled in its turn (turnBudget.ts), so a flood of clients
+ * leaving at once does not stall the lab either.
  */
 import type { Server, Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
 import type { HandoffRegistry } from './handoff.js';
+import { paceHangUp } from './turnBudget.js';
 
 export type CapReached = 'address' | 'total';
 
@@ -101,6 +104,7 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
       return;
     }
     slots.set(socket, slot);
+    paceHangUp(socket, plainAddress(address));
     const key = endpoint(socket.remoteAddress, socket.remotePort);
     const deadline = o.startDeadlineMs > 0 ? setTimeout(() => socket.destroy(), o.startDeadlineMs) : undefined;
     deadline?.unref();

@@ -1,0 +1,90 @@
+/**
+ * Connection work done a few milliseconds' worth per turn of the event loop. When thousands of
+ * clients act at once (all hang up, all time out), the loop hears of every one in the same turn
+ * and the work each causes (its session's teardown, a goodbye, closing the socket) costs tens of
+ * microseconds: hundreds of milliseconds together, while every learner's reply waits. Queued
+ * here instead, each turn does what fits in its budget and leaves the rest for the next turns,
+ * while other I/O goes on. (Accepting is already paced: libuv accepts one connection per
+ * listener per turn.)
+ *
+ * Work is queued per key (the client's address) and the keys are served in turn, so one
+ * address's flood delays another client's work by one item at most.
+ */
+import type { Socket } from 'node:net';
+
+export class TurnBudget {
+  /** Work waiting, per key; a key served moves to the back of the line. */
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private scheduled = false;
+
+  constructor(
+    private readonly budgetMs: number,
+    /** Items a turn at most: an item's promise continuations run after the budget is checked. */
+    private readonly itemsPerTurn: number,
+  ) {}
+
+  /** Runs `work` in this or a later turn of the event loop, after the work already queued for `key`. */
+  run(key: string, work: () => void): void {
+    const queue = this.waiting.get(key);
+    if (queue) queue.push(work);
+    else this.waiting.set(key, [work]);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => void this.drain());
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const started = performance.now();
+    try {
+      for (let done = 0; this.waiting.size > 0 && done < this.itemsPerTurn && performance.now() - started < this.budgetMs; done++) {
+        const [key, queue] = this.waiting.entries().next().value as [string, Array<() => void>];
+        const work = queue.shift()!;
+        this.waiting.delete(key);
+        if (queue.length > 0) this.waiting.set(key, queue);
+        try {
+          work();
+        } catch (err) {
+          // As it would have been had the work run on its own: an uncaught error, not a stalled queue.
+          process.nextTick(() => {
+            throw err;
+          });
+        }
+        // The work's own first steps (promise continuations) run now, so the budget counts them.
+        await null;
+      }
+    } finally {
+      if (this.waiting.size > 0) setImmediate(() => void this.drain());
+      else this.scheduled = false;
+    }
+  }
+}
+
+/** The one budget for connection work in this process (there is one event loop): 5 ms or 64 items a turn. */
+export const connectionWork = new TurnBudget(5, 64);
+
+/**
+ * A client's hang-up (the end of its stream) is handled in its turn of the connection work
+ * budget. When thousands of clients hang up at once, the event loop is told of every one in
+ * the same turn, and the teardown that follows (the session's, the stream's, the socket's)
+ * costs tens of microseconds each: hundreds of milliseconds together. Here that turn only
+ * notes the hang-up; the 'end' event and what follows come a few dozen at a time.
+ *
+ * Works by holding the socket half-open until the deferred 'end' (so Node does not end our side
+ * at once) and then doing what Node would have done: end it, unless it was meant to stay
+ * half-open.
+ */
+export function paceHangUp(socket: Socket, key: string, budget: TurnBudget = connectionWork): void {
+  const halfOpen = socket.allowHalfOpen;
+  socket.allowHalfOpen = true;
+  const emit = socket.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean;
+  socket.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== 'end') return emit.call(this, event, ...args);
+    budget.run(key, () => {
+      if (this.destroyed) return;
+      emit.call(this, 'end');
+      if (!halfOpen && this.writable && !this.writableEnded) this.end();
+    });
+    return true;
+  } as Socket['emit'];
+}

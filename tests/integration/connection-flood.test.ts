@@ -1,0 +1,57 @@
+/**
+ * A flood of clients hanging up at once. An attacker at 127.0.0.2 holds 1,500 idle connections
+ * on each of four mail ports and on the web port, then closes all 7,500 together: the lab
+ * hears of every hang-up in the same turn of its event loop. The teardown they cause must be
+ * spread over many short turns: the learner next door keeps getting answers and the loop is
+ * never busy for 100 ms at a stretch.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
+import { Attacker } from '../helpers/attacks.js';
+import { startBystander, unhurt } from '../helpers/bystander.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+const PER_PORT = 1500;
+let lab: TestLab;
+
+beforeAll(async () => {
+  // Exactly the attacker's connections fit, so the caps show whether the lab let go of them.
+  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT } });
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+it('tears down 7,500 connections whose clients hang up at once a few at a time, while the learner next door keeps working', async () => {
+  const learner = await RawClient.open(lab.port('smtp'), false, '127.0.0.1');
+  await learner.until(/^220 /m);
+  await learner.command('EHLO learner.test', /^250 /m);
+  const attacker = Attacker.start();
+  try {
+    for (const port of [lab.port('smtp'), lab.port('submission'), lab.port('pop3'), lab.port('imap'), lab.httpPort]) {
+      const { open } = await attacker.open(port, { count: PER_PORT, from: '127.0.0.2', timeoutMs: port === lab.httpPort ? 0 : 20_000 });
+      expect(open, `port ${port}`).toBe(PER_PORT);
+    }
+    const closing = attacker.closeAll();
+    // This loop (the lab's) is held while the attacker closes them all, so every hang-up is
+    // waiting for the lab at once, as after a burst of other work.
+    const heldUntil = performance.now() + 500;
+    while (performance.now() < heldUntil);
+    const watch = startBystander(async () => {
+      await learner.command('NOOP', /^250 /m, 2000);
+    });
+    await closing;
+    // Long enough for every teardown, paced or not.
+    await new Promise((r) => setTimeout(r, 2000));
+    const report = await watch.stop();
+    expect(unhurt(report)).toEqual([]);
+    // The lab let go of them all: the per-address cap counts them no more.
+    const more = await attacker.open(lab.port('pop3'), { count: 5, from: '127.0.0.2' });
+    expect(Object.keys(more.firsts)).toEqual([expect.stringMatching(/^\+OK /)]);
+    await attacker.closeAll();
+  } finally {
+    attacker.stop();
+    learner.close();
+  }
+}, 120_000);
