@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
 import { Attacker } from '../helpers/attacks.js';
-import { startBystander, unhurt } from '../helpers/bystander.js';
+import { startBystander } from '../helpers/bystander.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
 
@@ -45,7 +45,11 @@ it('tears down 7,500 connections whose clients hang up at once a few at a time, 
     // Long enough for every teardown, paced or not.
     await new Promise((r) => setTimeout(r, 2000));
     const report = await watch.stop();
-    expect(unhurt(report)).toEqual([]);
+    // The loop's busy time is the lab's own (CPU time, see neighbour.ts); reply times also
+    // measure how busy the machine is, so only their coming at all is asserted here.
+    expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
+    expect(report.errors).toEqual([]);
+    expect(report.replies).toBeGreaterThan(10);
     // The lab let go of them all: the per-address cap counts them no more.
     const more = await attacker.open(lab.port('pop3'), { count: 5, from: '127.0.0.2' });
     expect(Object.keys(more.firsts)).toEqual([expect.stringMatching(/^\+OK /)]);
