@@ -52,6 +52,10 @@ export class LabMetrics {
     // These gauges repeat nodejs_active_* (which break the counts down by type) under a name
     // Prometheus reserves for counters; promtool rightly flags them.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    // nodejs_active_handles lists every handle as an object (process._getActiveHandles): with
+    // 10,000 connections open a scrape blocked the loop for ~100 ms. nodejs_active_resources
+    // gives the same counts by type from names alone, and maillab_connections_open the sockets.
+    this.registry.removeSingleMetric('nodejs_active_handles');
   }
 
   /** Registers the gauges read at scrape time (called once the lab's parts exist). */
