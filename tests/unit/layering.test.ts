@@ -31,13 +31,10 @@ const LAYERS: string[][] = [
 /** Imports that go up a layer today, "from -> to", each with why it is still there. */
 const UPWARD: Record<string, string> = {
   'grading/world/experiments.ts -> dns/authority.ts': 'world experiments are graded from what the lab DNS answers; the resolver lives with the DNS server',
-  'grading/world/experiments.ts -> dns/zoneStore.ts': 'the zone files are read through the DNS server\'s own store, not by guessing paths',
   'grading/world/experiments.ts -> mta/mailLog.ts': 'the lab MTAs\' mail log is read through the MTA\'s own reader',
   'grading/world/experiments.ts -> mta/mailWorld.ts': 'which lab MTAs a learner stopped is kept by the mail world',
   'grading/world/experiments.ts -> smtp/authReports.ts': 'DMARC aggregate reports are stored by the SMTP server that receives them',
   'world/sandbox.ts -> maildir/mailbox.ts': 'a sandbox opens its users\' Maildirs; the Maildir store only needs the sandbox\'s type back',
-  'world/sandboxes.ts -> dns/renumberZones.ts': 'opening a sandbox made before the lab network moved renumbers its zones',
-  'world/seedWorld.ts -> dns/seedZones.ts': 'a new sandbox is seeded with its DNS zones',
   'world/access.ts -> net/handoff.ts': 'a type only: the login check hands a connection to the node that holds the mailbox',
 };
 

@@ -14,7 +14,7 @@ import { serveConfig } from '../../lab-server/src/cli.js';
 import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
 import { LabDns } from '../../lab-server/src/dns/labDns.js';
 import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
-import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/dns/zoneStore.js';
+import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/world/zoneStore.js';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import { bounceMessage } from '../../lab-server/src/mta/dsn.js';
 import { formatMailq } from '../../lab-server/src/mta/mailq.js';

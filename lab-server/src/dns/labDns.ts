@@ -6,12 +6,12 @@
  */
 import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
+import { seededZoneText, seedZones } from '../world/seedZones.js';
+import { readZoneText, writeZoneText, zoneName, zoneNames } from '../world/zoneStore.js';
 import { Authority } from './authority.js';
 import type { DnsFaultCheck } from './interference.js';
 import { LabResolver } from './resolver.js';
-import { seededZoneText, seedZones } from './seedZones.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
-import { readZoneText, writeZoneText, zoneName, zoneNames } from './zoneStore.js';
 
 export class LabDns {
   private loaded = new Map<string, Promise<Authority>>();

@@ -6,10 +6,10 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renumberZones } from '../dns/renumberZones.js';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
+import { renumberZones } from './renumberZones.js';
 import { Sandbox } from './sandbox.js';
 import { seedMessages } from './seedMail.js';
 import { seedWorld } from './seedWorld.js';

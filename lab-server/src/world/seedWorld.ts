@@ -5,9 +5,9 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { seedZones } from '../dns/seedZones.js';
 import { ensureDkimKeys } from './dkimKeys.js';
 import type { Sandbox } from './sandbox.js';
+import { seedZones } from './seedZones.js';
 
 /** Files of the mail world that a reset empties: the queue, which MTAs are stopped, armed faults, the history. */
 export const WORLD_STATE = ['queue', 'mta-state.json', 'faults.json', 'log', 'auth'];

@@ -6,13 +6,13 @@
  * message arrive — and both must have happened, in that order.
  */
 import { Authority } from '../../dns/authority.js';
-import { readZoneText, zoneNames } from '../../dns/zoneStore.js';
 import { readMtaLog } from '../../mta/mailLog.js';
 import { stoppedMtas } from '../../mta/mailWorld.js';
 import { listAuthReports, type AuthReport } from '../../smtp/authReports.js';
 import { splitAddress } from '../../world/definition.js';
 import { homeMta } from '../../world/network.js';
 import type { Sandbox } from '../../world/sandbox.js';
+import { readZoneText, zoneNames } from '../../world/zoneStore.js';
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import { messagesOf } from '../protocol/evidence.js';
 

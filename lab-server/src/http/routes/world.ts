@@ -21,8 +21,6 @@ import { applyRecords } from '../../dns/applyRecords.js';
 import { DigInputError, dig } from '../../dns/dig.js';
 import { checkZone } from '../../dns/zoneCheck.js';
 import { parseZone } from '../../grading/dns/zoneFile.js';
-import { REVERSE_ZONE } from '../../dns/seedZones.js';
-import { readZoneText, zoneName, zoneNames } from '../../dns/zoneStore.js';
 import { text } from '../../grading/feedback.js';
 import { formatMailq } from '../../mta/mailq.js';
 import type { MailWorld } from '../../mta/mailWorld.js';
@@ -30,6 +28,8 @@ import { listAuthReports, readAuthReport } from '../../smtp/authReports.js';
 import { LAB_MTAS, mtaByDomain } from '../../world/network.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import type { Sandboxes } from '../../world/sandboxes.js';
+import { REVERSE_ZONE } from '../../world/seedZones.js';
+import { readZoneText, zoneName, zoneNames } from '../../world/zoneStore.js';
 import { BodyError, readJson } from '../body.js';
 import { sendJson, type Route } from '../server.js';
 

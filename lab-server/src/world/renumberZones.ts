@@ -5,8 +5,8 @@
  * its zones are renumbered: host numbers stay (192.168.1.100 becomes 192.0.2.100), so the
  * learner's own records keep their meaning, and the old reverse zone takes the new name.
  */
-import { LAB_NETWORK } from '../world/network.js';
-import type { Sandbox } from '../world/sandbox.js';
+import { LAB_NETWORK } from './network.js';
+import type { Sandbox } from './sandbox.js';
 import { readZoneText, removeZoneFile, writeZoneText, zoneNames } from './zoneStore.js';
 
 const OLD_REVERSE_ZONE = '1.168.192.in-addr.arpa';

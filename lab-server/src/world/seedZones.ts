@@ -4,9 +4,9 @@
  * A records for mail and mail2, MX, SPF, DKIM with the sandbox's own key, DMARC and PTR.
  * A zone also needs what the course leaves out and BIND insists on: SOA and NS.
  */
-import { DKIM_SELECTOR, dkimKey } from '../world/dkimKeys.js';
-import { LAB_HOSTS, LAB_MTAS, LAB_NETWORK, homeMta } from '../world/network.js';
-import type { Sandbox } from '../world/sandbox.js';
+import { DKIM_SELECTOR, dkimKey } from './dkimKeys.js';
+import { LAB_HOSTS, LAB_MTAS, LAB_NETWORK, homeMta } from './network.js';
+import type { Sandbox } from './sandbox.js';
 import { writeZoneText } from './zoneStore.js';
 
 /** The reverse zone of the lab network. */
