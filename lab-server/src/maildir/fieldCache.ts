@@ -43,6 +43,7 @@ export class FieldCache {
   private bytes = 0;
   private flushQueued = false;
   private writing: Promise<void> = Promise.resolve();
+  private retired = false;
 
   constructor(private readonly folderDir: string) {}
 
@@ -70,7 +71,7 @@ export class FieldCache {
 
   /** Keeps a field; it reaches the file with the next batch of appends. */
   set(base: string, field: string, value: Buffer): void {
-    if (base.includes(' ') || base.includes('\n')) return;
+    if (this.retired || base.includes(' ') || base.includes('\n')) return;
     if (this.entries) {
       let fields = this.entries.get(base);
       if (!fields) this.entries.set(base, (fields = new Map()));
@@ -98,11 +99,22 @@ export class FieldCache {
   /** Writes the gathered appends. */
   flush(): Promise<void> {
     this.flushQueued = false;
-    if (this.pending.length === 0) return this.writing;
+    if (this.retired || this.pending.length === 0) return this.writing;
     const data = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = this.writing.then(() => appendFile(join(this.folderDir, CACHE_FILE), data).catch(() => undefined));
+    return this.writing;
+  }
+
+  /**
+   * The folder is being deleted: nothing more is written (an append landing while its directory
+   * is removed would make the removal fail); resolves when a write under way is done.
+   */
+  retire(): Promise<void> {
+    this.retired = true;
+    this.pending = [];
+    this.pendingBytes = 0;
     return this.writing;
   }
 

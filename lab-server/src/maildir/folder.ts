@@ -271,9 +271,10 @@ export class MaildirFolder {
   }
 
   /** The folder was deleted or renamed: this object must never write to that path again. */
-  retire(): void {
+  retire(): Promise<void> {
     this.state.retired = true;
     clearTimeout(this.flushTimer);
+    return this.fields.retire();
   }
 
   /**

@@ -143,7 +143,7 @@ export class Mailbox {
     if (isInbox(name)) throw new InvalidFolderName(name, 'INBOX cannot be deleted');
     const folder = this.folder(name);
     // Sessions that still hold the object must not write into a folder created later under the same name.
-    folder.retire();
+    await folder.retire();
     this.folders.delete(folder.name);
     await rm(folder.dir, { recursive: true, force: true });
   }
