@@ -45,8 +45,14 @@ export interface SessionListener {
   close(reason: string): Promise<void>;
 }
 
+/** How long close() waits for sessions to finish what they were doing, so shutdown cannot hang. */
+const CLOSE_WAIT_MS = 10_000;
+
 export function createSessionListener(o: SessionListenerOptions): SessionListener {
   const sessions = new Set<LineSession>();
+  /** Every connection being served, from its sandbox lookup to its session's end. */
+  const served = new Set<Promise<void>>();
+  let closing: string | undefined;
 
   const onSocket = (socket: Socket | TLSSocket): void => {
     socket.setNoDelay(true);
@@ -59,7 +65,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
       else if (session) void session.abort(o.idleReason);
       else void channel.write(o.lines.idle).then(() => channel.destroy());
     });
-    void (async () => {
+    const serving = (async () => {
       let scope: ConnectionScope;
       try {
         scope = await o.access.forConnection(socket.remoteAddress, socket.remotePort);
@@ -86,6 +92,8 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
       const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context));
       session = current;
       sessions.add(current);
+      // Its sandbox was still being opened when close() told the others goodbye.
+      if (closing !== undefined) void current.abort(closing);
       const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
       const onFailures = (): void => void current.abort('Too many wrong passwords on this connection. Check the user name and password, then reconnect');
       // A drain moving the sandbox: said instead of "reset" (the 'deleted' that follows is not news).
@@ -115,6 +123,8 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         channel.close();
       }
     })();
+    served.add(serving);
+    void serving.finally(() => served.delete(serving));
   };
 
   // tls.createServer ignores a bare secureContext, so the listener gets key and cert directly.
@@ -132,8 +142,14 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
   return {
     server,
     async close(reason) {
+      closing = reason;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...sessions].map((s) => s.abort(reason)));
+      // A session told goodbye may still be finishing a command (a login making its folders,
+      // a sync writing an index): the data dir is not ours to remove until they are done.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(served), new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
       await closed;
     },
   };
