@@ -9,10 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, siteUnderTest, watchErrors } from '../helpers/browser.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { SITE_DIR } from '../helpers/lessons.js';
+import { describe, expect, it } from 'vitest';
+import { axeViolations, labUnderTest, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import type { TestLab } from '../helpers/lab.js';
 
 const site = siteUnderTest();
 
@@ -278,30 +277,20 @@ describe('exercise pages', () => {
 });
 
 describe('exercise pages in classroom mode', () => {
-  let classroom: TestLab;
-  beforeAll(async () => {
-    classroom = await startTestLab({ siteDir: SITE_DIR, mode: 'classroom' });
-  }, 60_000);
-  afterAll(async () => {
-    await classroom?.dispose();
-  });
+  const classroom = labUnderTest({ mode: 'classroom' });
 
   it('tells a visitor who is not logged in to join, with a link, instead of a broken page', async () => {
     const context = await site.browser.newContext();
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     // The API's 401 is expected here; any other console error is not.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/401/.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(url('/en/exercises/dns-mx/', classroom));
+    const errors = watchErrors(page, /401/);
+    await page.goto(url('/en/exercises/dns-mx/', classroom.lab));
     const notice = page.getByRole('alert');
     await expect.poll(() => notice.innerText()).toContain('This lab runs in classroom mode');
     await expect(page.getByRole('link', { name: 'Join your class or log in →' }).getAttribute('href')).resolves.toBe('/en/join/');
     await expect(page.getByRole('button', { name: 'Check' }).count()).resolves.toBe(0);
 
-    await page.goto(url('/exercises/', classroom));
+    await page.goto(url('/exercises/', classroom.lab));
     await expect.poll(() => page.locator('[data-needs-login]').isVisible()).toBe(true);
     await expect(page.locator('[data-needs-login]').innerText()).resolves.toContain('这个实验室运行在课堂模式');
     await expect(page.getByRole('link', { name: '加入班级或登录 →' }).getAttribute('href')).resolves.toBe('/join/');

@@ -68,11 +68,31 @@ export function siteUnderTest(overrides: Partial<LabConfig> = {}, prepare?: (lab
   };
 }
 
-/** Collects console errors and uncaught exceptions, which every page must be free of. */
-export function watchErrors(page: Page): string[] {
+/** Another lab serving the site beside the file's own (e.g. one in classroom mode), for the file's tests. */
+export function labUnderTest(overrides: Partial<LabConfig> = {}): { readonly lab: TestLab } {
+  let lab: TestLab | undefined;
+  beforeAll(async () => {
+    lab = await startTestLab({ siteDir: SITE_DIR, ...overrides });
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.dispose();
+  });
+  return {
+    get lab() {
+      if (!lab) throw new Error('the lab starts in beforeAll');
+      return lab;
+    },
+  };
+}
+
+/**
+ * Collects console errors and uncaught exceptions, which every page must be free of (but for
+ * console errors matching `expected`, e.g. an API's 401 the page is meant to get).
+ */
+export function watchErrors(page: Page, expected?: RegExp): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    if (m.type() === 'error' && !expected?.test(m.text())) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
