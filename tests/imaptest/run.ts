@@ -1,6 +1,6 @@
 /**
  * Judges the lab's IMAP server with Dovecot's imaptest, as CI does (.ci/run):
- *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--qresync-secs 20] [--clients 10]
+ *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--qresync-secs 0] [--clients 10]
  * IMAPTEST_DIR holds build.sh and the source (by default ../shared/tools/imaptest, else
  * /work/shared/tools/imaptest). Against a fresh lab in
  * its own process it runs (a) the scripted groups, every one of which must run (its capability
@@ -12,13 +12,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { KNOWN_GROUP_FAILURES, KNOWN_STRESS_ERRORS } from './known-failures.js';
+import { QRESYNC_SELECT_PANIC, selectAnswerProblems } from './qresyncSelect.js';
 import { parseScripted, readGroups, stressErrors, unrunnable } from './report.js';
 
 const USER = 'alice@example.com';
@@ -30,10 +31,10 @@ function option(name: string, fallback: number): number {
   return i === -1 ? fallback : Number(process.argv[i + 1]);
 }
 
-/** Runs imaptest to the end and returns everything it printed. */
-function imaptest(binary: string, args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs imaptest to the end and returns everything it printed (its rawlogs, if asked, go to `cwd`). */
+function imaptest(binary: string, args: string[], cwd?: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' } });
+    const child = spawn(binary, args, { cwd, env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString('latin1')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('latin1')));
@@ -137,12 +138,18 @@ async function stressMbox(testsDir: string, dir: string): Promise<string> {
   return file;
 }
 
-/** A stress run; with `qresync` every client enables QRESYNC and reopens the mailbox with what it remembers. */
-async function stress(binary: string, mbox: string, secs: number, clients: number, qresync = false): Promise<void> {
+/**
+ * A stress run; with `qresync` every client enables QRESYNC and reopens the mailbox with what it
+ * remembers, and every SELECT answer is checked in imaptest's rawlogs (in `rawDir`), which also
+ * tells imaptest's own panic in that mode (qresyncSelect.ts) from a fault of the lab's.
+ */
+async function stress(binary: string, mbox: string, secs: number, clients: number, qresync?: { rawDir: string }): Promise<void> {
   await withLab(async (lab) => {
-    const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`, ...(qresync ? ['qresync'] : [])];
-    const { code, output } = await imaptest(binary, args);
-    const errors = stressErrors(output);
+    const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`, ...(qresync ? ['qresync', 'rawlog'] : [])];
+    const { code, output } = await imaptest(binary, args, qresync?.rawDir);
+    const ownPanic = qresync !== undefined && QRESYNC_SELECT_PANIC.test(output);
+    // The panic's backtrace is printed as an error line; the panic is judged below.
+    const errors = stressErrors(output).filter((e) => !(ownPanic && e.startsWith('Raw backtrace:')));
     const used = new Set<string>();
     const unknown = errors.filter((e) => {
       const known = KNOWN_STRESS_ERRORS.find((k) => k.pattern.test(e));
@@ -151,8 +158,14 @@ async function stress(binary: string, mbox: string, secs: number, clients: numbe
     });
     console.log(`imaptest stress${qresync ? ' with QRESYNC' : ''}: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
     console.log(output.split('\n').slice(-6).join('\n'));
-    if (code !== 0) problems.push(`imaptest's stress run exited with ${code}`);
-    if (!/^Totals:/m.test(output)) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
+    if (qresync) {
+      const logs = (await readdir(qresync.rawDir)).filter((n) => n.startsWith('rawlog.'));
+      const wrong = (await Promise.all(logs.map(async (n) => selectAnswerProblems(await readFile(join(qresync.rawDir, n), 'latin1'), n)))).flat();
+      if (wrong.length > 0) problems.push(`${wrong.length} SELECT answers out of order, first ones:\n  ${wrong.slice(0, 20).join('\n  ')}`);
+      else if (ownPanic) notes.push(`imaptest panicked on its own QRESYNC SELECT defect (tests/imaptest/qresyncSelect.ts); every SELECT answer in its ${logs.length} sessions numbered its FETCHes within its EXISTS, after VANISHED (EARLIER)`);
+    }
+    if (code !== 0 && !ownPanic) problems.push(`imaptest's stress run exited with ${code}`);
+    if (!/^Totals:/m.test(output) && !ownPanic) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
     if (unknown.length > 0) problems.push(`${unknown.length} stress errors, first ones:\n  ${unknown.slice(0, 20).join('\n  ')}`);
     for (const k of KNOWN_STRESS_ERRORS) {
       if (used.has(k.reason)) notes.push(`known: stress errors matching ${k.pattern} (${k.reason})`);
@@ -173,16 +186,13 @@ async function main(): Promise<void> {
     await scripted(binary, testsDir, dir);
     const mbox = await stressMbox(testsDir, dir);
     await stress(binary, mbox, option('--stress-secs', 60), option('--clients', 10));
-    // Only when asked: imaptest itself panics in this mode (array_idx_modifiable_i from
-    // mailbox_state_handle_fetch) whenever a client reopens the mailbox with SELECT ... (QRESYNC
-    // (uidvalidity modseq)) from a saved view and messages arrived since: the server answers
-    // "* n EXISTS", VANISHED (EARLIER), then FETCH for every message changed since, the new ones
-    // included (RFC 7162 §3.2.5.1: no known-UIDs means 1:UIDNEXT-1), numbered within that EXISTS.
-    // imaptest swaps in its saved, shorter view at UIDVALIDITY, applies the EXISTS only at the
-    // tagged OK and skips its "seq too high" check during SELECT, so it indexes past its array.
-    // Dovecot 2.3 sends the same and panics it the same way once a saved view is used.
+    const rawDir = join(dir, 'rawlogs');
+    await mkdir(rawDir);
+    // Only when asked (--qresync-secs 30): imaptest's own QRESYNC defect is told apart from the
+    // lab's below, but the run is not yet clean every time (an expunged message's FETCH ENVELOPE
+    // can come back NIL, which imaptest refuses), so CI's verdict does not rest on it yet.
     const qresyncSecs = option('--qresync-secs', 0);
-    if (qresyncSecs > 0) await stress(binary, mbox, qresyncSecs, option('--clients', 10), true);
+    if (qresyncSecs > 0) await stress(binary, mbox, qresyncSecs, option('--clients', 10), { rawDir });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

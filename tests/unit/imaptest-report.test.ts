@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { QRESYNC_SELECT_PANIC, selectAnswerProblems } from '../imaptest/qresyncSelect.js';
 import { parseScripted, readGroups, stressErrors, unrunnable } from '../imaptest/report.js';
 
 describe('imaptest reports', () => {
@@ -44,5 +45,31 @@ describe('imaptest reports', () => {
   it('collects stress errors without the client prefix', () => {
     const output = 'Error: bob@example.com[57]: DELETE failed: 57.7 NO [EXPUNGEISSUED] x\nLogi List\nError: uid=3 a@b: ENVELOPE changed\n';
     expect(stressErrors(output)).toEqual(['DELETE failed: 57.7 NO [EXPUNGEISSUED] x', 'uid=3 a@b: ENVELOPE changed']);
+  });
+  it('tells imaptest\'s own QRESYNC panic from a server that numbers a SELECT answer wrongly', () => {
+    // The exchange before imaptest's panic against the lab (Dovecot's has the same shape).
+    const rawlog = [
+      '1796438638.019052 O: 817.3 SELECT "INBOX" (QRESYNC (1796438631 1629))',
+      '1796438638.029277 I: * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label4)',
+      '1796438638.029277 I: * 13 EXISTS',
+      '1796438638.029277 I: * OK [UIDVALIDITY 1796438631] UIDs valid',
+      '1796438638.029277 I: * VANISHED (EARLIER) 591',
+      '1796438638.029277 I: * 12 FETCH (UID 657 FLAGS ($Label4) MODSEQ (1630))',
+      '1796438638.029277 I: * 13 FETCH (UID 658 FLAGS (\\Answered) MODSEQ (1630))',
+      '1796438638.029277 I: 817.3 OK [READ-WRITE] SELECT completed',
+      '1796438638.030000 O: 817.4 FETCH 1:13 (UID)',
+      '1796438638.031000 I: * 14 EXISTS',
+      '1796438638.031000 I: * 14 FETCH (UID 660 FLAGS ())',
+    ].join('\r\n');
+    expect(selectAnswerProblems(rawlog, 'rawlog.817')).toEqual([]);
+    expect(selectAnswerProblems(rawlog.replace('* 13 EXISTS', '* 12 EXISTS'), 'rawlog.1')).toEqual([
+      'rawlog.1: "* 13 FETCH (UID 658 FLAGS (\\Answered) MODSEQ (1630))" in a SELECT answer whose EXISTS is 12',
+    ]);
+    const late = rawlog.replace('I: * VANISHED (EARLIER) 591', 'I: * 11 FETCH (UID 653 FLAGS ())').replace('I: 817.3 OK', 'I: * VANISHED (EARLIER) 591\r\n1796438638.029278 I: 817.3 OK');
+    expect(selectAnswerProblems(late, 'rawlog.2')).toEqual(['rawlog.2: VANISHED (EARLIER) after a FETCH of the same SELECT: * VANISHED (EARLIER) 591']);
+    expect(selectAnswerProblems(rawlog.replace('I: * 13 EXISTS', 'I: * OK still opening'), 'rawlog.3')).toHaveLength(2);
+    const panic = 'Panic: file array.c: line 10 (array_idx_modifiable_i): assertion failed: (idx < array->buffer->used / array->element_size)\nError: Raw backtrace: #6 fs_wrapper_unlock[0x7f] -> #7 mailbox_state_handle_fetch[0x56] -> #8 imap_client_handle_untagged[0x56]';
+    expect(QRESYNC_SELECT_PANIC.test(panic)).toBe(true);
+    expect(QRESYNC_SELECT_PANIC.test(panic.replace('mailbox_state_handle_fetch', 'client_vanished'))).toBe(false);
   });
 });
