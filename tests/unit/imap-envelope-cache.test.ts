@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAddressList, parseAnyAddressList } from '../../lab-server/src/imap/mime/addresses.js';
-import { cachedEnvelope, messageEnvelope, messageSummary } from '../../lab-server/src/imap/mime/cache.js';
+import { cachedEnvelope, messageEnvelope, messageSummary, rememberEnvelope } from '../../lab-server/src/imap/mime/cache.js';
 import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-server/src/imap/mime/jobs.js';
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 import { CACHE_FILE } from '../../lab-server/src/maildir/fieldCache.js';
@@ -91,6 +91,22 @@ describe('the ENVELOPE in the folder', () => {
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  it('is kept at delivery, from the message in memory, equal to a parse of the file', async () => {
+    const box = new Mailbox('alice@example.com', join(dir, 'alice'));
+    await box.create();
+    for (const text of Object.values(MESSAGES)) {
+      // As SMTP hands it over: CRLF line ends.
+      const wire = Buffer.from(text.replace(/\r?\n/g, '\r\n'), 'latin1');
+      rememberEnvelope(box.inbox, await box.inbox.deliver(wire), wire);
+    }
+    await box.inbox.fields.ready();
+    const infos = await box.inbox.sync();
+    const kept = infos.filter((info) => box.inbox.fields.peek(info.base, 'envelope'));
+    // Every message but the one whose header is past the quick limits.
+    expect(kept.length).toBe(infos.length - 1);
+    for (const info of kept) expect(box.inbox.fields.peek(info.base, 'envelope')?.toString('latin1')).toBe(fullEnvelope((await box.inbox.read(info.uid))!));
   });
 
   it('is read from the field cache after a restart, and worked out again when the cache is damaged', async () => {

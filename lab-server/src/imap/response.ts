@@ -163,7 +163,7 @@ export class ResponseWriter {
       this.chunk = Buffer.allocUnsafe(CHUNK);
     }
     if (typeof part === 'string') this.chunk.write(part, this.chunkUsed, 'latin1');
-    else part.copy(this.chunk, this.chunkUsed);
+    else this.chunk.set(part, this.chunkUsed); // set(): less call overhead than copy() for small parts
     this.chunkUsed += size;
     this.pendingBytes += size;
   }

@@ -60,6 +60,8 @@ export function curName(base: string, flags: string): string {
 
 /** Keep only letters Maildir knows, once each, in ASCII order. */
 export function normaliseFlags(flags: string): string {
+  // Most messages have none: a 5,000-message SELECT names each once.
+  if (flags === '') return '';
   return [...new Set(flags.split(''))]
     .filter((f) => /^[A-Za-z]$/.test(f))
     .sort()

@@ -7,6 +7,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { rememberEnvelope } from '../imap/mime/cache.js';
 import type { Logger } from '../log.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { OverQuota } from '../quota/usage.js';
@@ -274,10 +275,13 @@ export class Mta {
         return undefined;
       });
       if (!hold) continue;
-      await this.sandbox.mailbox(user).inbox.deliver(copy).then(() => hold.commit(), (err: unknown) => {
+      const inbox = this.sandbox.mailbox(user).inbox;
+      const base = await inbox.deliver(copy).catch((err: unknown) => {
         hold.release();
         throw err;
       });
+      hold.commit();
+      rememberEnvelope(inbox, base, copy);
       this.ctx.metrics?.maildirDeliveries.inc({ host: this.identity.host });
       verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
     }

@@ -2,6 +2,7 @@
  * Local delivery (the MDA's job): put the trace headers on top of the message and write it
  * into each recipient's folder with the Maildir's tmp -> fsync -> new dance.
  */
+import { rememberEnvelope } from '../imap/mime/cache.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { traceHeaders, type TraceInfo } from './trace.js';
 
@@ -25,7 +26,7 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
       users.map(async (user) => {
         const target = sandbox.mailbox(user).folder(folder);
         if (folder !== 'INBOX') await target.create();
-        await target.deliver(message);
+        rememberEnvelope(target, await target.deliver(message), message);
       }),
     );
   } catch (err) {

@@ -192,6 +192,23 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
   return envelope;
 }
 
+/**
+ * At delivery, while the message is still in memory: its ENVELOPE goes into the folder's field
+ * cache, so the first FETCH ENVELOPE after it reads no file (as Dovecot's LDA caches fields at
+ * save time). Only a header that is quick for sure is read here; any other is left for FETCH.
+ */
+export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
+  try {
+    const head = message.subarray(0, HEADER_READ);
+    const end = storedHeaderEnd(head);
+    if (end === -1 && message.length > HEADER_READ) return;
+    const envelope = envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS);
+    if (envelope !== undefined) folder.fields.set(base, 'envelope', Buffer.from(envelope, 'latin1'));
+  } catch {
+    // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.
+  }
+}
+
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
 export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | string | undefined {
   // The field cache first: after a restart it has them all, and it needs no key built.
