@@ -79,12 +79,12 @@ export class FieldCache {
       fields.set(field, value);
     }
     // Not loaded: the record still goes to the file, where the next load finds it.
-    const head = Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8');
-    this.pending.push(head, value, NEWLINE);
-    const size = head.length + value.length + 1;
-    this.pendingBytes += size;
+    // Copied into a record of its own: `value` may be a view of a much larger block.
+    const record = Buffer.concat([Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE]);
+    this.pending.push(record);
+    this.pendingBytes += record.length;
     if (this.entries) {
-      this.bytes += size;
+      this.bytes += record.length;
       touch(this, this.bytes);
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();

@@ -180,11 +180,8 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
   await folder.fields.ready();
   const cached = cachedEnvelope(folder, info);
   if (cached) return cached;
-  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => {
-    const end = storedHeaderEnd(head);
-    // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
-    return (end === -1 && head.length === HEADER_READ ? undefined : envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS)) ?? null;
-  });
+  // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
+  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head, head.length < HEADER_READ) ?? null);
   if (envelope === undefined) return undefined;
   if (envelope === null) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
   envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
@@ -199,14 +196,21 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
  */
 export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
   try {
-    const head = message.subarray(0, HEADER_READ);
-    const end = storedHeaderEnd(head);
-    if (end === -1 && message.length > HEADER_READ) return;
-    const envelope = envelopeOfHeader(end === -1 ? head : head.subarray(0, end), INLINE_LIMITS);
+    const envelope = quickEnvelope(message.subarray(0, HEADER_READ), message.length <= HEADER_READ);
     if (envelope !== undefined) folder.fields.set(base, 'envelope', Buffer.from(envelope, 'latin1'));
   } catch {
     // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.
   }
+}
+
+/**
+ * The ENVELOPE from the start of a message (all of it when `whole`), here and now; undefined
+ * when its header runs past that start or is too busy for the quick limits.
+ */
+function quickEnvelope(start: Buffer, whole: boolean): string | undefined {
+  const end = storedHeaderEnd(start);
+  if (end === -1 && !whole) return undefined;
+  return envelopeOfHeader(end === -1 ? start : start.subarray(0, end), INLINE_LIMITS);
 }
 
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
