@@ -141,6 +141,8 @@ export class ResponseWriter {
 
   async flush(): Promise<void> {
     this.sealChunk();
+    // An idle session keeps no chunk.
+    this.chunk = undefined;
     if (this.pending.length === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
@@ -168,11 +170,11 @@ export class ResponseWriter {
     this.pendingBytes += size;
   }
 
-  /** The chunk's filled part joins the queue; the next piece starts a new chunk. */
+  /** The chunk's filled part joins the queue; the pieces after it go into the rest of the chunk. */
   private sealChunk(): void {
     if (!this.chunk || this.chunkUsed === 0) return;
     this.pending.push(this.chunk.subarray(0, this.chunkUsed));
-    this.chunk = undefined;
+    this.chunk = this.chunk.subarray(this.chunkUsed);
     this.chunkUsed = 0;
   }
 }
