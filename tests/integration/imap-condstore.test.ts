@@ -265,6 +265,9 @@ describe('QRESYNC', () => {
       const reply = await a.command(command, tagged(command[0]!));
       expect(reply).not.toMatch(/VANISHED|EXPUNGE\r\n/);
     }
+    // What is no longer known of it is answered as Dovecot does, in the shape each item has (never a bare NIL list).
+    const gone = await a.command('c2 FETCH 2 (ENVELOPE BODYSTRUCTURE BODY RFC822.SIZE)', tagged('c2'));
+    expect(gone).toMatch(/^\* 2 FETCH \(ENVELOPE \(.*\) BODYSTRUCTURE \(.*\) BODY \(.*\) RFC822\.SIZE \d+\)\r\nc2 OK \[EXPUNGEISSUED\]/);
     // RFC 7162 §3.2.10: with UIDs the client can take it, as VANISHED after the command's own responses.
     const uidFetch = await a.command('f UID FETCH 1:* (FLAGS)', tagged('f'));
     expect(uidFetch).toMatch(/^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\)\)\r\n\* VANISHED 2\r\nf OK/m);

@@ -67,6 +67,20 @@ async function wholeMessage(folder: MaildirFolder, info: MessageInfo): Promise<{
   return stored && { wire: toWire(stored) };
 }
 
+/**
+ * What is answered for an item of a message expunged meanwhile whose data is gone: Dovecot's
+ * placeholders, each in the item's own syntax (a client parses ENVELOPE and BODYSTRUCTURE as
+ * lists). MODSEQ is left out: 0 is no modseq, and any other number would be made up.
+ */
+const UNKNOWN: Partial<Record<FetchItem['kind'], string>> = {
+  FLAGS: 'FLAGS ()',
+  ENVELOPE: 'ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)',
+  BODYSTRUCTURE: 'BODYSTRUCTURE ("text" "plain" NIL NIL NIL "7bit" 0 0)',
+  BODY: 'BODY ("text" "plain" NIL NIL NIL "7bit" 0 0)',
+  INTERNALDATE: 'INTERNALDATE "01-Jan-1970 00:00:00 +0000"',
+  'RFC822.SIZE': 'RFC822.SIZE 0',
+};
+
 /** How many messages are read from disk at once. */
 const READ_AHEAD = 32;
 
@@ -130,7 +144,8 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
         const fromView = 'responseName' in item;
         const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
         if (missing && item.kind !== 'UID') {
-          addItem(parts, fromView ? `${item.responseName} NIL` : item.kind === 'FLAGS' ? 'FLAGS ()' : `${item.kind} NIL`);
+          const placeholder = fromView ? `${item.responseName} NIL` : UNKNOWN[item.kind];
+          if (placeholder) addItem(parts, placeholder);
           continue;
         }
         switch (item.kind) {
