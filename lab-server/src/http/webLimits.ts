@@ -7,7 +7,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { LabLimits } from '../limits.js';
+import { plainAddress } from '../net/addressList.js';
 import { ConnectionCaps, guardConnections, type CapReached } from '../net/connectionCaps.js';
+import { connectionWork } from '../net/turnBudget.js';
 import type { ProxyTrust } from './clientAddress.js';
 
 export type WebLimits = Pick<LabLimits, 'httpConnectionsPerAddress' | 'httpConnections' | 'httpHeadersTimeoutMs' | 'httpRequestTimeoutMs' | 'httpKeepAliveTimeoutMs'>;
@@ -57,4 +59,26 @@ export function limitWebServer(server: Server, limits: WebLimits, proxies: Proxy
     startDeadlineMs: 0,
   });
   server.on('upgrade', (_req, socket: Socket) => guard.release(socket));
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    // Node checks the header timeouts once a second and would answer every connection that
+    // expired in that second in one turn: a flood of idle ones at once. Each answer waits its turn.
+    socket.on('error', () => undefined);
+    connectionWork.run(plainAddress(socket.remoteAddress ?? ''), () => answerClientError(err, socket));
+  });
 }
+
+/** What Node itself answers a client whose request failed (timed out, malformed), then closes. */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writable && socket.bytesWritten === 0) {
+    const status = CLIENT_ERRORS[err.code ?? ''] ?? '400 Bad Request';
+    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy(err);
+}
+
+const CLIENT_ERRORS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+};
