@@ -37,6 +37,7 @@ import { labRoutes } from './lab/webRoutes.js';
 import type { RunningService, ServiceId } from './services.js';
 import { loadTlsMaterial, type TlsMaterial } from './tls/certificate.js';
 import { SandboxAccess } from './world/access.js';
+import { AuthPenalty } from './world/authPenalty.js';
 import { defaultWorld } from './world/definition.js';
 import { DEFAULT_SANDBOX, Sandboxes } from './world/sandboxes.js';
 
@@ -83,7 +84,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
   const site = new SiteOrigin(config.publicUrl, proxies);
   const cookies = SessionCookies.forPublicUrl(config.publicUrl);
-  const sandboxes = new Sandboxes(config.dataDir, config.quota);
+  const sandboxes = new Sandboxes(config.dataDir, config.quota, config.mode !== 'classroom');
   await mkdir(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
   await makePrivate({ dirs: [config.dataDir] });
   await sandboxes.makePrivate();
@@ -94,7 +95,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     failureDelayMs: limits.mailAuthFailureDelayMs,
     failuresPerConnection: limits.mailAuthFailuresPerConnection,
     deadlineMs: limits.mailLoginDeadlineMs,
-  });
+  }, AuthPenalty.from(limits));
   // Classroom logins from mail clients are looked up across every learner's sandbox.
   if (config.mode === 'classroom') await sandboxes.loadAll();
   const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });

@@ -22,6 +22,18 @@ export interface LabLimits {
   mailAuthFailuresPerConnection: number;
   /** How long each wrong password's answer is held back (Dovecot's auth_failure_delay). */
   mailAuthFailureDelayMs: number;
+  /**
+   * Wrong mail passwords from one address, over all its connections, before each further try
+   * from it waits its turn (Dovecot's auth_penalty; see world/authPenalty.ts). Logins already
+   * proven right from the address never wait.
+   */
+  mailAuthFreeFailures: number;
+  /** The longest turn: a try whose turn is further away is told to come back later. */
+  mailAuthPenaltyMaxDelayMs: number;
+  /** An address quiet this long starts afresh. */
+  mailAuthPenaltyQuietMs: number;
+  /** Addresses the penalty remembers at most. */
+  mailAuthPenaltyAddresses: number;
 
   /** Open web connections from one address (six per browser, 300 browsers); a trusted proxy counts only in the total. */
   httpConnectionsPerAddress: number;
@@ -59,6 +71,10 @@ export const DEFAULT_LIMITS: LabLimits = {
   mailLoginDeadlineMs: 180_000,
   mailAuthFailuresPerConnection: 3,
   mailAuthFailureDelayMs: 1000,
+  mailAuthFreeFailures: 10,
+  mailAuthPenaltyMaxDelayMs: 15_000,
+  mailAuthPenaltyQuietMs: 10 * 60_000,
+  mailAuthPenaltyAddresses: 10_000,
 
   httpConnectionsPerAddress: 2000,
   httpConnections: 6000,

@@ -7,6 +7,7 @@
 import { isKnownVerb, suggestVerb, verbOf, VERBS, type Protocol } from './commandVerbs';
 import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, imapDataKind, POP3_CODES, SMTP } from './replyTexts';
 import { nodeReplyWords } from '../../lab-server/src/world/nodeReplies.ts';
+import { loginsPausedWords } from '../../lab-server/src/world/loginReplies.ts';
 
 export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
@@ -131,8 +132,9 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
  */
 export function explainReply(protocol: Protocol, line: string, command?: string): Bilingual | undefined {
   // A login refused because the learner's lab is on another node, or on its way there (a drain).
-  const elsewhere = nodeReplyWords(line);
-  if (elsewhere) return elsewhere;
+  // …or because its address sent too many wrong passwords (its turn is too far away).
+  const later = nodeReplyWords(line) ?? loginsPausedWords(line);
+  if (later) return later;
   if (protocol === 'smtp') return explainSmtp(line, command);
   if (protocol === 'pop3') return explainPop3(line, command);
   return explainImap(line, command);

@@ -6,7 +6,7 @@
  */
 import { FolderNotFound } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
-import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText } from '../world/access.js';
+import { MailboxElsewhere, TryLoginLater, wrongNodeText } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import type { ImapCommand, SessionState } from './command.js';
 import type { CommandLimits } from './commandReader.js';
@@ -63,8 +63,8 @@ export function failureReply(err: unknown, command: ImapCommand, tag: string): C
 
 /** A login whose mailbox is not on this node: what the client is told, as a thrown failure. */
 export function elsewhereReply(err: unknown, login: string): CommandFailed | undefined {
-  // RFC 5530 UNAVAILABLE: a temporary failure; the same login works once the drain is done.
-  if (err instanceof MailboxMoving) return new CommandFailed(no(MOVING_TEXT, 'UNAVAILABLE'));
+  // RFC 5530 UNAVAILABLE: a temporary failure; the same login works later (a drain, or its address's turn).
+  if (err instanceof TryLoginLater) return new CommandFailed(no(err.text, 'UNAVAILABLE'));
   if (!(err instanceof MailboxElsewhere)) return undefined;
   // RFC 2221 login referral: the client is told which server holds this mailbox.
   const { node } = err;

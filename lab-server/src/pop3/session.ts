@@ -7,7 +7,7 @@ import type { MaildirFolder, MessageInfo } from '../maildir/folder.js';
 import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { multilineReply, topOfMessage } from './format.js';
 import type { MaildropLocks } from './locks.js';
@@ -183,8 +183,8 @@ export class Pop3Session {
       user = await this.options.access.login(this.scope, login, password);
     } catch (err) {
       if (err instanceof MailboxElsewhere) return this.err(`[SYS/PERM] ${wrongNodeText(err.node, 'pop3')}`);
-      // RFC 3206 SYS/TEMP: a temporary failure; the same login works once the drain is done.
-      if (err instanceof MailboxMoving) return this.err(`[SYS/TEMP] ${MOVING_TEXT}`);
+      // RFC 3206 SYS/TEMP: a temporary failure; the same login works later (a drain, or its address's turn).
+      if (err instanceof TryLoginLater) return this.err(`[SYS/TEMP] ${err.text}`);
       throw err;
     }
     if (!user) {

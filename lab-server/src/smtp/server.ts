@@ -14,7 +14,7 @@ import type { MailWorld } from '../mta/mailWorld.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import { OverQuota } from '../quota/usage.js';
 import type { TlsMaterial } from '../tls/certificate.js';
-import { MailboxElsewhere, MailboxMoving, MOVING_TEXT, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
@@ -144,12 +144,12 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     onAuth(auth, session, callback) {
       const scope = scopeOf(session);
       const tried = deps.access.login(scope, auth.username ?? '', auth.password ?? '').catch((err: unknown) => {
-        if (err instanceof MailboxElsewhere || err instanceof MailboxMoving) return err;
+        if (err instanceof MailboxElsewhere || err instanceof TryLoginLater) return err;
         throw err;
       });
       void tried.then((user) => {
-        // RFC 4954's temporary authentication failure: the same login works once the drain is done.
-        if (user instanceof MailboxMoving) return callback(Object.assign(new Error(`4.7.0 ${MOVING_TEXT}`), { responseCode: 454 }));
+        // RFC 4954's temporary authentication failure: the same login works later (a drain, or its address's turn).
+        if (user instanceof TryLoginLater) return callback(Object.assign(new Error(`4.7.0 ${user.text}`), { responseCode: 454 }));
         if (user instanceof MailboxElsewhere) {
           // In a cluster, a mailbox held by another node is refused with that node's name.
           return callback(Object.assign(new Error(`5.7.8 ${wrongNodeText(user.node, role)}`), { responseCode: 535 }));

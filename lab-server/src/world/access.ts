@@ -6,7 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { HandoffRegistry } from '../net/handoff.js';
+import { AuthPenalty } from './authPenalty.js';
 import type { WorldUser } from './definition.js';
+import { loginsPaused } from './loginReplies.js';
 import { MAILBOX_MOVING, mailboxElsewhere, type OtherNode } from './nodeReplies.js';
 import type { Sandbox } from './sandbox.js';
 import type { Sandboxes } from './sandboxes.js';
@@ -16,6 +18,8 @@ export interface ConnectionScope {
   /** True when the lab's own browser-terminal bridge opened this connection. */
   viaBridge: boolean;
   owner?: string;
+  /** Whose wrong passwords this connection's count toward (see AuthPenalty): the client's address, or the bridge's learner. */
+  penaltyKey: string;
   /**
    * 'reset' and 'deleted' of whatever sandbox the connection is in now (it may change at
    * login), so sessions can end when their world is replaced or removed.
@@ -55,10 +59,17 @@ export class MailboxElsewhere extends Error {
   }
 }
 
+/** A login refused for now, not for a wrong password: the same login works later (IMAP UNAVAILABLE, POP3 SYS/TEMP, SMTP 454). */
+export class TryLoginLater extends Error {
+  constructor(readonly text: string) {
+    super(text);
+  }
+}
+
 /** A login whose sandbox a drain is moving to another node right now: it works again in a moment. */
-export class MailboxMoving extends Error {
+export class MailboxMoving extends TryLoginLater {
   constructor() {
-    super('mailbox being moved to another node');
+    super(MAILBOX_MOVING.en);
   }
 }
 
@@ -80,6 +91,8 @@ export class SandboxAccess {
     readonly externalSandboxId: string,
     readonly mode: LabMode = 'single',
     readonly loginPolicy: LoginPolicy = { failureDelayMs: 1000, failuresPerConnection: 3, deadlineMs: 180_000 },
+    /** Wrong passwords per remote address, across all connections and mail protocols. */
+    readonly penalty = AuthPenalty.from(),
   ) {}
 
   /**
@@ -93,7 +106,9 @@ export class SandboxAccess {
   async forConnection(remoteAddress: string | undefined, remotePort: number | undefined): Promise<ConnectionScope> {
     const ticket = await this.handoffs.claim(remoteAddress, remotePort);
     const sandbox = await this.sandboxes.get(ticket ? ticket.sandboxId : this.externalSandboxId);
-    return scopeFor(sandbox, Boolean(ticket), ticket?.owner);
+    // The bridge's connections all come from loopback: there each learner counts for themself.
+    const penaltyKey = ticket ? `bridge ${ticket.owner ?? ticket.sandboxId}` : (remoteAddress ?? 'unknown');
+    return scopeFor(sandbox, Boolean(ticket), ticket?.owner, penaltyKey);
   }
 
   /**
@@ -120,16 +135,25 @@ export class SandboxAccess {
    */
   async login(scope: ConnectionScope, login: string, password: string): Promise<WorldUser | undefined> {
     // A try pipelined after the last allowed one is not even checked.
-    const user = scope.authFailures < this.loginPolicy.failuresPerConnection ? this.authenticate(scope, login, password) : undefined;
+    const allowed = scope.authFailures < this.loginPolicy.failuresPerConnection;
+    if (allowed) {
+      // Its address's turn first, when that address has been guessing (a timer, never a sleep).
+      const turn = this.penalty.turn(scope.penaltyKey, login, password);
+      if ('retryMs' in turn) throw new TryLoginLater(loginsPaused(Math.ceil(turn.retryMs / 1000)).en);
+      if (turn.waitMs) await new Promise((r) => setTimeout(r, turn.waitMs));
+    }
+    const user = allowed ? this.authenticate(scope, login, password) : undefined;
     // In a cluster, right credentials for a mailbox another node holds, or one a drain is
     // moving, are not a wrong password (nor, for a copy a drain left here, a right one).
     const other = scope.viaBridge ? undefined : await this.elsewhere(login, password).catch(() => undefined);
     if (other === 'moving') throw new MailboxMoving();
     if (other) throw new MailboxElsewhere(other);
     if (user) {
+      this.penalty.succeeded(scope.penaltyKey, login, password);
       scope.events.emit('login', user);
       return user;
     }
+    if (allowed) this.penalty.failed(scope.penaltyKey);
     scope.authFailures++;
     await new Promise((r) => setTimeout(r, this.loginPolicy.failureDelayMs));
     // After the caller has answered this one (its reply is written before immediates run).
@@ -138,9 +162,9 @@ export class SandboxAccess {
   }
 }
 
-function scopeFor(sandbox: Sandbox, viaBridge: boolean, owner: string | undefined): ConnectionScope {
+function scopeFor(sandbox: Sandbox, viaBridge: boolean, owner: string | undefined, penaltyKey: string): ConnectionScope {
   const events = new EventEmitter();
-  const scope: ConnectionScope = { sandbox, viaBridge, events, release: () => undefined, authFailures: 0 };
+  const scope: ConnectionScope = { sandbox, viaBridge, events, release: () => undefined, authFailures: 0, penaltyKey };
   if (owner !== undefined) scope.owner = owner;
   moveScope(scope, sandbox);
   return scope;

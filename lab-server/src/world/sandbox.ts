@@ -31,6 +31,8 @@ export class Sandbox {
     readonly dir: string,
     readonly definition: WorldDefinition,
     quota: QuotaLimits = DEFAULT_QUOTA,
+    /** False in classroom mode: there even the public demo world's hints point to the lab page. */
+    private readonly demoHints = true,
   ) {
     this.events.setMaxListeners(0);
     this.usage = new SandboxUsage(dir, quota);
@@ -87,7 +89,7 @@ export class Sandbox {
    * lab page, where the learner's mailbox passwords are listed.
    */
   hint(text: string): string {
-    return this.demoPasswords ? text : withoutDemoPassword(text);
+    return this.demoHints && this.demoPasswords ? text : withoutDemoPassword(text);
   }
 
   /** The Maildir of a user of this sandbox. */

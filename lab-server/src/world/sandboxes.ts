@@ -39,6 +39,8 @@ export class Sandboxes {
     readonly dataDir: string,
     /** Every sandbox's disk quota (`--quota`). */
     readonly quota: QuotaLimits = DEFAULT_QUOTA,
+    /** Whether the demo world's hints may show its password ("secret"): not in classroom mode. */
+    private readonly demoHints = true,
   ) {}
 
   get root(): string {
@@ -59,7 +61,7 @@ export class Sandboxes {
       throw err;
     }
     checkDefinition(definition);
-    const opened = new Sandbox(id, dir, definition, this.quota);
+    const opened = new Sandbox(id, dir, definition, this.quota, this.demoHints);
     await renumberZones(opened);
     const sandbox = this.open.get(id) ?? opened;
     this.open.set(id, sandbox);
@@ -84,7 +86,7 @@ export class Sandboxes {
     const dir = join(this.root, id);
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-    await this.seed(new Sandbox(id, dir, definition, this.quota));
+    await this.seed(new Sandbox(id, dir, definition, this.quota, this.demoHints));
     // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
     // It holds the mailbox passwords: for this user only.
     await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n', { mode: PRIVATE_FILE });

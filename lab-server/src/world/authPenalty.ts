@@ -1,0 +1,122 @@
+/**
+ * Wrong mail passwords from one remote address, shared by SMTP AUTH, POP3 and IMAP (after
+ * Dovecot's auth_penalty): past a few free failures, each further login try from the address
+ * waits its turn, the turns doubling apart up to a cap, so guessing over many parallel or
+ * fresh connections is no faster than on one. The turns are timers, never sleeps.
+ *
+ * Keyed by address, not (address, user name): every learner's world has the same user names
+ * (alice@example.com…), so a class behind one NAT address shares both. What keeps that class
+ * working while one member guesses is that a login already proven right from the address
+ * skips the queue (OWASP's "device cookie" idea, with the credentials as the cookie): mail
+ * clients reconnect with the same password all the time. The free failures, forgotten after a
+ * quiet while, keep a few careless typos from delaying anyone; a right first login from the
+ * address waits at most one turn (maxDelayMs) while a guesser keeps the queue busy.
+ * The table is one Map in least-recently-used order, capped, so a stranger with many
+ * addresses cannot grow it.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { DEFAULT_LIMITS, type LabLimits } from '../limits.js';
+
+export interface PenaltyLimits {
+  /** Wrong passwords from one address that cost nothing. */
+  freeFailures: number;
+  /** The first turn's spacing; it doubles with each further failure up to maxDelayMs. */
+  firstDelayMs: number;
+  /** No try waits longer than this: one whose turn is further away is refused at once. */
+  maxDelayMs: number;
+  /** An address without a wrong password for this long starts afresh. */
+  quietMs: number;
+  /** Addresses remembered at most (the least recently seen are forgotten first). */
+  addresses: number;
+}
+
+/** Logins proven right remembered per address: a class of 300 with a few mailboxes each. */
+const KNOWN_LOGINS = 1000;
+
+interface AddressRecord {
+  failures: number;
+  lastFailureAt: number;
+  /** When the next queued try may be checked. */
+  nextTurnAt: number;
+  /** Fingerprints of the logins that succeeded from this address, oldest first. */
+  known: Set<string>;
+}
+
+/** Check now (waitMs 0), after a wait, or not at all: the address must retry in retryMs. */
+export type Turn = { waitMs: number } | { retryMs: number };
+
+export class AuthPenalty {
+  private readonly records = new Map<string, AddressRecord>();
+  /** Fingerprints are keyed per process, so the table never holds a reusable password hash. */
+  private readonly key = randomBytes(32);
+
+  constructor(readonly limits: PenaltyLimits) {}
+
+  /** The penalty as the lab's limits set it. */
+  static from(limits: LabLimits = DEFAULT_LIMITS): AuthPenalty {
+    return new AuthPenalty({
+      freeFailures: limits.mailAuthFreeFailures,
+      firstDelayMs: 1000,
+      maxDelayMs: limits.mailAuthPenaltyMaxDelayMs,
+      quietMs: limits.mailAuthPenaltyQuietMs,
+      addresses: limits.mailAuthPenaltyAddresses,
+    });
+  }
+
+  /** Addresses remembered now (for tests and metrics). */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Before a password is checked: when this try from `address` may be checked. */
+  turn(address: string, login: string, password: string, now = Date.now()): Turn {
+    const record = this.recent(address, now);
+    if (!record || record.failures < this.limits.freeFailures) return { waitMs: 0 };
+    if (record.known.has(this.fingerprint(login, password))) return { waitMs: 0 };
+    const start = Math.max(now, record.nextTurnAt);
+    if (start - now > this.limits.maxDelayMs) return { retryMs: start - now };
+    const spacing = this.limits.firstDelayMs * 2 ** (record.failures - this.limits.freeFailures);
+    record.nextTurnAt = start + Math.min(this.limits.maxDelayMs, spacing);
+    return { waitMs: start - now };
+  }
+
+  /** A wrong password from `address`. */
+  failed(address: string, now = Date.now()): void {
+    const record = this.recent(address, now) ?? this.add(address);
+    record.failures++;
+    record.lastFailureAt = now;
+  }
+
+  /** A right password: this login skips the queue from this address from now on. */
+  succeeded(address: string, login: string, password: string, now = Date.now()): void {
+    const record = this.recent(address, now) ?? this.add(address);
+    const print = this.fingerprint(login, password);
+    record.known.delete(print);
+    record.known.add(print);
+    if (record.known.size > KNOWN_LOGINS) record.known.delete(record.known.values().next().value!);
+  }
+
+  /** The address's record, marked most recently used; its failures forgotten after a quiet while. */
+  private recent(address: string, now: number): AddressRecord | undefined {
+    const record = this.records.get(address);
+    if (!record) return undefined;
+    this.records.delete(address);
+    this.records.set(address, record);
+    if (record.failures > 0 && now - record.lastFailureAt > this.limits.quietMs) {
+      record.failures = 0;
+      record.nextTurnAt = 0;
+    }
+    return record;
+  }
+
+  private add(address: string): AddressRecord {
+    const record: AddressRecord = { failures: 0, lastFailureAt: 0, nextTurnAt: 0, known: new Set() };
+    this.records.set(address, record);
+    if (this.records.size > this.limits.addresses) this.records.delete(this.records.keys().next().value!);
+    return record;
+  }
+
+  private fingerprint(login: string, password: string): string {
+    return createHmac('sha256', this.key).update(`${login.trim().toLowerCase()}\0${password}`).digest('base64');
+  }
+}
