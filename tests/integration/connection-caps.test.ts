@@ -34,6 +34,8 @@ beforeAll(async () => {
       mailPreLoginTimeoutMs: PRE_LOGIN_MS,
       mailLoginDeadlineMs: LOGIN_DEADLINE_MS,
       mailAuthFailureDelayMs: 300,
+      // The per-connection rules alone here; the per-address penalty has its own test.
+      mailAuthFreeFailures: 1000,
       httpConnectionsPerAddress: PER_ADDRESS,
       httpConnections: 200,
       httpHeadersTimeoutMs: 1000,

@@ -1,7 +1,8 @@
 /**
  * Files and words: the lab's data is private to its user (0600 files, 0700 folders, mended at
  * start for an older data dir), the Maildir view names no server path, and inside a learner's
- * sandbox no greeting, hint or exercise shows the demo password "secret".
+ * sandbox (and in classroom mode, not even in the public world) no greeting, hint or exercise
+ * shows the demo password "secret".
  */
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -139,8 +140,26 @@ describe('what a learner sees', () => {
     expect(exercise).not.toMatch(/\bsecret\b/);
     expect(exercise).toContain('<password from your lab page>');
 
-    // The demo world (what port 143 from outside reaches) keeps its real password in the hints.
-    const r = await python("import imaplib\nm = imaplib.IMAP4('127.0.0.1', P['port'])\nprint(m.welcome.decode())", { port: lab.port('imap') });
-    expect(r.stdout).toContain('a1 LOGIN alice@example.com secret');
+  });
+
+  it('never shows the demo password in classroom mode, not even in the public world that port 143 and 110 reach from outside', async () => {
+    const r = await python(
+      `
+import imaplib, poplib, json
+m = imaplib.IMAP4('127.0.0.1', P['imap'])
+p = poplib.POP3('127.0.0.1', P['pop3'])
+p.user('alice@example.com')
+try:
+    p._shortcmd('PASS')
+except poplib.error_proto as e:
+    hint = e.args[0].decode()
+print(json.dumps({'greeting': m.welcome.decode(), 'pop3': p.welcome.decode(), 'hint': hint}))
+`,
+      { imap: lab.port('imap'), pop3: lab.port('pop3') },
+    );
+    const seen = JSON.parse(r.stdout) as { greeting: string; pop3: string; hint: string };
+    expect(seen.greeting).toContain('a1 LOGIN alice@example.com <password from your lab page>');
+    expect(seen.hint).toContain('PASS needs the password. Try: PASS <password from your lab page>');
+    expect(JSON.stringify(seen)).not.toMatch(/secret|c2VjcmV0|AHNlY3JldA/);
   });
 });

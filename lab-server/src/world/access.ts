@@ -146,14 +146,14 @@ export class SandboxAccess {
     // In a cluster, right credentials for a mailbox another node holds, or one a drain is
     // moving, are not a wrong password (nor, for a copy a drain left here, a right one).
     const other = scope.viaBridge ? undefined : await this.elsewhere(login, password).catch(() => undefined);
+    if (other && allowed) this.penalty.uncount(scope.penaltyKey);
     if (other === 'moving') throw new MailboxMoving();
     if (other) throw new MailboxElsewhere(other);
     if (user) {
-      this.penalty.succeeded(scope.penaltyKey, login, password);
+      if (allowed) this.penalty.succeeded(scope.penaltyKey, login, password);
       scope.events.emit('login', user);
       return user;
     }
-    if (allowed) this.penalty.failed(scope.penaltyKey);
     scope.authFailures++;
     await new Promise((r) => setTimeout(r, this.loginPolicy.failureDelayMs));
     // After the caller has answered this one (its reply is written before immediates run).

@@ -68,28 +68,37 @@ export class AuthPenalty {
     return this.records.size;
   }
 
-  /** Before a password is checked: when this try from `address` may be checked. */
+  /**
+   * Before a password is checked: when this try from `address` may be checked. A try let
+   * through counts as a failure until succeeded() or uncount() says otherwise, so tries
+   * arriving together cannot all slip through before the first answer is known.
+   */
   turn(address: string, login: string, password: string, now = Date.now()): Turn {
-    const record = this.recent(address, now);
-    if (!record || record.failures < this.limits.freeFailures) return { waitMs: 0 };
-    if (record.known.has(this.fingerprint(login, password))) return { waitMs: 0 };
-    const start = Math.max(now, record.nextTurnAt);
-    if (start - now > this.limits.maxDelayMs) return { retryMs: start - now };
-    const spacing = this.limits.firstDelayMs * 2 ** (record.failures - this.limits.freeFailures);
-    record.nextTurnAt = start + Math.min(this.limits.maxDelayMs, spacing);
-    return { waitMs: start - now };
+    const record = this.recent(address, now) ?? this.add(address);
+    const known = record.known.has(this.fingerprint(login, password));
+    if (!known && record.failures >= this.limits.freeFailures) {
+      const start = Math.max(now, record.nextTurnAt);
+      if (start - now > this.limits.maxDelayMs) return { retryMs: start - now };
+      const spacing = this.limits.firstDelayMs * 2 ** (record.failures - this.limits.freeFailures);
+      record.nextTurnAt = start + Math.min(this.limits.maxDelayMs, spacing);
+      this.count(record, now);
+      return { waitMs: start - now };
+    }
+    this.count(record, now);
+    return { waitMs: 0 };
   }
 
-  /** A wrong password from `address`. */
-  failed(address: string, now = Date.now()): void {
-    const record = this.recent(address, now) ?? this.add(address);
-    record.failures++;
-    record.lastFailureAt = now;
+  /** The try let through did not test a password after all (e.g. the mailbox is on another node). */
+  uncount(address: string): void {
+    const record = this.records.get(address);
+    if (record && record.failures > 0) record.failures--;
   }
 
-  /** A right password: this login skips the queue from this address from now on. */
-  succeeded(address: string, login: string, password: string, now = Date.now()): void {
-    const record = this.recent(address, now) ?? this.add(address);
+  /** A right password: not a failure, and this login skips the queue from this address from now on. */
+  succeeded(address: string, login: string, password: string): void {
+    this.uncount(address);
+    const record = this.records.get(address);
+    if (!record) return;
     const print = this.fingerprint(login, password);
     record.known.delete(print);
     record.known.add(print);
@@ -107,6 +116,11 @@ export class AuthPenalty {
       record.nextTurnAt = 0;
     }
     return record;
+  }
+
+  private count(record: AddressRecord, now: number): void {
+    record.failures++;
+    record.lastFailureAt = now;
   }
 
   private add(address: string): AddressRecord {
