@@ -9,8 +9,9 @@
  * working while one member guesses is that a login already proven right from the address
  * skips the queue (OWASP's "device cookie" idea, with the credentials as the cookie): mail
  * clients reconnect with the same password all the time. The free failures, forgotten after a
- * quiet while, keep a few careless typos from delaying anyone; a right first login from the
- * address waits at most one turn (maxDelayMs) while a guesser keeps the queue busy.
+ * quiet while, keep a few careless typos from delaying anyone. The price: while a guesser
+ * keeps the queue full, a login never yet proven right from that address waits its turn like
+ * any other (at most maxDelayMs) or is told when to come back, as every try is in Dovecot.
  * The table is one Map in least-recently-used order, capped, so a stranger with many
  * addresses cannot grow it.
  */
