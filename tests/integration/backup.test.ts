@@ -40,7 +40,7 @@ s = smtplib.SMTP('127.0.0.1', P['port']); s.sendmail('x@example.com', ['bob@exam
 
     const backup = await run('node', ['bin/maillab.mjs', 'backup', '--data', lab.dataDir, '--to', target]);
     expect(backup.stderr).toBe('');
-    expect(backup.stdout).toMatch(/Backup written to .*: database \d+ bytes, 1 sandboxes\./);
+    expect(backup.stdout).toMatch(/Backup written to .*: database \d+ bytes, 1 sandbox\./);
 
     const copy = await startTestLab({}, target);
     try {
