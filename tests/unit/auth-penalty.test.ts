@@ -1,6 +1,6 @@
 /** The per-address mail login penalty (world/authPenalty.ts), with the clock passed in. */
 import { describe, expect, it } from 'vitest';
-import { AuthPenalty } from '../../lab-server/src/world/authPenalty.js';
+import { AuthPenalty, penaltyAddress } from '../../lab-server/src/world/authPenalty.js';
 import { explainReply } from '../../site/lib/replyExplain.js';
 
 const limits = { freeFailures: 2, firstDelayMs: 1000, maxDelayMs: 4000, quietMs: 60_000, addresses: 3 };
@@ -41,6 +41,14 @@ describe('AuthPenalty', () => {
     expect(p.turn('a', 'alice', 'x', 60_001)).toEqual({ waitMs: 0 });
     for (let i = 0; i < 1000; i++) p.turn(`10.0.${i >> 8}.${i & 255}`, 'alice', 'x', 0);
     expect(p.size).toBe(3);
+  });
+
+  it('counts an IPv6 client under its /48 and an IPv4-mapped address as IPv4', () => {
+    expect(penaltyAddress('2001:db8:1:2::7')).toBe('2001:db8:1::/48');
+    expect(penaltyAddress('2001:0db8:0001:ffff:1:2:3:4')).toBe('2001:db8:1::/48');
+    expect(penaltyAddress('::1')).toBe('0:0:0::/48');
+    expect(penaltyAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(penaltyAddress('192.0.2.1')).toBe('192.0.2.1');
   });
 
   it('the refusal is explained in the terminal in both languages', () => {

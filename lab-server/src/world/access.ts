@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { HandoffRegistry } from '../net/handoff.js';
-import { AuthPenalty } from './authPenalty.js';
+import { AuthPenalty, penaltyAddress } from './authPenalty.js';
 import type { WorldUser } from './definition.js';
 import { loginsPaused } from './loginReplies.js';
 import { MAILBOX_MOVING, mailboxElsewhere, type OtherNode } from './nodeReplies.js';
@@ -107,7 +107,7 @@ export class SandboxAccess {
     const ticket = await this.handoffs.claim(remoteAddress, remotePort);
     const sandbox = await this.sandboxes.get(ticket ? ticket.sandboxId : this.externalSandboxId);
     // The bridge's connections all come from loopback: there each learner counts for themself.
-    const penaltyKey = ticket ? `bridge ${ticket.owner ?? ticket.sandboxId}` : (remoteAddress ?? 'unknown');
+    const penaltyKey = ticket ? `bridge ${ticket.owner ?? ticket.sandboxId}` : penaltyAddress(remoteAddress ?? 'unknown');
     return scopeFor(sandbox, Boolean(ticket), ticket?.owner, penaltyKey);
   }
 

@@ -16,6 +16,7 @@
  * addresses cannot grow it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { DEFAULT_LIMITS, type LabLimits } from '../limits.js';
 
 export interface PenaltyLimits {
@@ -41,6 +42,22 @@ interface AddressRecord {
   nextTurnAt: number;
   /** Fingerprints of the logins that succeeded from this address, oldest first. */
   known: Set<string>;
+}
+
+/**
+ * The key an address's failures count under. An IPv6 client owns a whole /64 or more, so as in
+ * Dovecot its failures count under its /48: walking through addresses gains nothing. An IPv4
+ * address written as IPv6 (::ffff:192.0.2.1) is that IPv4 address.
+ */
+export function penaltyAddress(remote: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(remote)) return remote;
+  const [head = '', tail = ''] = remote.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = remote.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 3).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/48`;
 }
 
 /** Check now (waitMs 0), after a wait, or not at all: the address must retry in retryMs. */
