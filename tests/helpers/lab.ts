@@ -31,9 +31,10 @@ export async function startTestLab(overrides: Partial<LabConfig> = {}, dataDir?:
   const testLab: TestLab = Object.assign(lab, {
     dataDir: dir,
     async dispose() {
-      // stop() waits for the sessions it cut off, so nothing writes in the data dir any more.
+      // stop() waits for the POP3/IMAP sessions it cut off; the removal still retries, as
+      // operations.test.ts once met ENOTEMPTY in a .Sent folder after stop (another writer).
       await lab.stop();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
       await database.drop();
     },
     async restart() {
