@@ -86,11 +86,18 @@ export class Sandboxes {
     const dir = join(this.root, id);
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-    await this.seed(new Sandbox(id, dir, definition, this.quota, this.demoHints));
+    // Its own copy of the definition, as a sandbox opened from world.json has.
+    const seeded = new Sandbox(id, dir, structuredClone(definition), this.quota, this.demoHints);
+    await this.seed(seeded);
     // world.json is written last: a sandbox whose seeding was interrupted does not exist yet.
     // It holds the mailbox passwords: for this user only.
-    await writeFile(join(dir, 'world.json'), JSON.stringify(definition, null, 2) + '\n', { mode: PRIVATE_FILE });
-    const sandbox = await this.get(id);
+    await writeFile(join(dir, 'world.json'), JSON.stringify(seeded.definition, null, 2) + '\n', { mode: PRIVATE_FILE });
+    // The object that seeded the mail stays the open one: one writer per folder index. A second
+    // object's folders would hold the index as it was before the seed mail was noticed and,
+    // a second later, write it over the live one (an empty index, the change log cleared).
+    const sandbox = this.open.get(id) ?? seeded;
+    if (sandbox !== seeded) seeded.forgetMailboxes();
+    this.open.set(id, sandbox);
     await this.onCreated?.(sandbox);
     return sandbox;
   }
