@@ -73,6 +73,7 @@ const labels = {
   changedAt: bi('最后一次改名（移到 cur/ 或改标志）', 'Last renamed (moved to cur/ or flags changed)'),
   uidLine: bi('UID {uid}（UIDVALIDITY {v}）', 'UID {uid} (UIDVALIDITY {v})'),
   failed: bi('无法打开这封邮件。', 'Could not open this message.'),
+  noMessage: bi('这个地址没有指明要看哪封邮件。请从终端里 RETR 或 FETCH 之后的链接、或实验页面的 Maildir 视图打开一封；也可以在地址后加上 ?user=bob@example.com&folder=INBOX&uid=4。', 'This address names no message. Open one from the link a terminal shows after RETR or FETCH, or from the Maildir view on the lab page; or add ?user=bob@example.com&folder=INBOX&uid=4 to the address.'),
   back: bi('回到 Maildir 视图', 'Back to the Maildir view'),
 } satisfies Record<string, Bi>;
 

@@ -201,4 +201,18 @@ s.quit()`,
     await expect.poll(async () => reported(await (await fetch(url('/metrics'))).text()) - reported(before), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.close();
   }, 60_000);
+
+  it('opened bare (no message named) says how to pick one, in both languages, and asks the server for nothing', async () => {
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    const asked: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/api/inspect') && asked.push(r.url())));
+    await page.goto(url('/en/inspect/'));
+    await expect.poll(() => page.locator('.inspector [role="alert"]').innerText()).toMatch(/names no message[\s\S]*RETR or FETCH[\s\S]*\?user=bob@example\.com&folder=INBOX&uid=4/);
+    await page.goto(url('/inspect/'));
+    await expect.poll(() => page.locator('.inspector [role="alert"]').innerText()).toMatch(/没有指明要看哪封邮件/);
+    expect(asked).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -114,7 +114,7 @@ describe('every page on a phone', () => {
     for (const size of [...PHONES, DESKTOP]) {
       const context = await phone(single.browser, size);
       const page = await context.newPage();
-      errors.push(...watchErrors(page));
+      const seen = watchErrors(page);
       for (const path of size === DESKTOP ? desktop : pages) {
         await page.goto(single.url(path));
         await settle(page, path);
@@ -122,6 +122,7 @@ describe('every page on a phone', () => {
         await scrollThrough(page);
         fits.push({ ...(await measure(page, path, size.width)), shift: { load, scrolled: await layoutShift(page) } });
       }
+      errors.push(...seen);
       await context.close();
     }
     const phones = fits.filter((f) => f.width < 600);
