@@ -61,7 +61,7 @@ describe('MaildirFolder', () => {
     await box.inbox.sync();
     const seen: FolderChange[] = [];
     box.inbox.changes.on('change', (c: FolderChange) => seen.push(c));
-    await box.inbox.setFlags(1, 'SF');
+    await box.inbox.storeFlags([{ uid: 1, flags: 'SF' }]);
     expect(await readdir(join(dir, 'a', 'cur'))).toEqual([`${base}:2,FS`]);
     expect(await readdir(join(dir, 'a', 'new'))).toEqual([]);
     expect(seen).toEqual([{ type: 'flags', uid: 1, flags: 'FS' }]);

@@ -194,11 +194,6 @@ export class MaildirFolder {
     return undefined;
   }
 
-  /** Replaces one message's flags (POP3 marks what it downloaded \Seen). */
-  async setFlags(uid: number, flags: string): Promise<MessageInfo | undefined> {
-    return (await this.storeFlags([{ uid, flags }])).stored[0];
-  }
-
   /**
    * Replaces the flags of many messages in one pass (IMAP STORE on a range); each message moves
    * to cur/ with its flags in its name. With `unchangedSince`, messages changed after that
