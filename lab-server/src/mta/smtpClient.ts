@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { dotStuff } from '../net/dotStuff.js';
+import { toWire } from '../maildir/wire.js';
 
 export interface SmtpReply {
   code: number;
@@ -34,7 +35,7 @@ export interface RelayRequest {
   helo: string;
   sender: string;
   recipients: string[];
-  /** The message with CRLF line ends. */
+  /** The message as queued; a bare LF (from a client that sent some in DATA) goes out as CRLF, as RFC 5321 wants. */
   message: Buffer;
   timeoutMs: number;
   /** False: do not try STARTTLS even when offered (the retry after a failed handshake). */
@@ -170,6 +171,7 @@ class Session {
 /** Runs one SMTP transaction on a connected socket. Never throws: failures are in the outcome. */
 export async function relayMessage(req: RelayRequest): Promise<RelayOutcome> {
   const session = new Session(req.socket, req.timeoutMs);
+  const message = toWire(req.message);
   const outcome: RelayOutcome = { recipients: new Map(), tls: false, transcript: session.transcript, setupMs: 0, transferMs: 0 };
   const started = performance.now();
   let stage: SessionStage = 'greeting';
@@ -198,7 +200,7 @@ export async function relayMessage(req: RelayRequest): Promise<RelayOutcome> {
       }
     }
     stage = 'mail';
-    const size = /(^| )SIZE( |$)/i.test(ehlo.text) ? ` SIZE=${req.message.length}` : '';
+    const size = /(^| )SIZE( |$)/i.test(ehlo.text) ? ` SIZE=${message.length}` : '';
     const mail = await session.command(`MAIL FROM:<${req.sender}>${size}`);
     if (mail.code !== 250) return fail({ stage, reply: mail });
     stage = 'rcpt';
@@ -216,7 +218,7 @@ export async function relayMessage(req: RelayRequest): Promise<RelayOutcome> {
       return outcome;
     }
     stage = 'message';
-    const done = await session.data(req.message);
+    const done = await session.data(message);
     for (const r of accepted) outcome.recipients.set(r, { ...done, stage: 'message' });
     return outcome;
   } catch (err) {
