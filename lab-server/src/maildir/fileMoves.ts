@@ -62,11 +62,21 @@ export async function renameForFlags(
   return result;
 }
 
-/** Moves files from new/ to cur/ with their flags unchanged (a client has noticed them). */
-export async function moveNewToCur(folderDir: string, messages: readonly StoredMessage[]): Promise<number> {
-  const waiting = messages.filter((m) => m.dir === 'new');
-  await inSlices(waiting, (message) => renameInto(folderDir, message, message.flags));
-  return waiting.length;
+/**
+ * Moves the files of noticed messages (UIDs below `below`, which a read-write client has seen)
+ * from new/ to cur/ with their flags unchanged, for at most `budgetMs`. The index changes with
+ * each rename, in the same synchronous step. True when some are left for another slice.
+ */
+export function moveNoticedToCur(folderDir: string, messages: readonly StoredMessage[], below: number, budgetMs: number): boolean {
+  const start = performance.now();
+  for (const message of messages) {
+    if (message.uid >= below) break;
+    if (message.dir !== 'new') continue;
+    if (performance.now() - start > budgetMs) return true;
+    // A file gone meanwhile is left to the next look at the directories.
+    renameInto(folderDir, message, message.flags);
+  }
+  return false;
 }
 
 /** Removes message files; one already gone counts as removed. */

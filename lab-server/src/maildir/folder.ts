@@ -12,14 +12,15 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
-import { moveNewToCur, renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
+import { moveNoticedToCur, renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
 import type { FolderIndex } from './folderIndex.js';
-import { FolderState, type FolderChange, type FolderContext } from './folderState.js';
+import { FolderNotFound, FolderState, type FolderChange, type FolderContext } from './folderState.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { prepareMessage, writeMessageFile, type DeliverOptions } from './messageFile.js';
+import { MOVE_SLICE_MS, NoticedMoves } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
-import { isMissing } from './slices.js';
+import { isMissing, nextTurn } from './slices.js';
 
 export { FolderNotFound, type FolderChange, type FolderContext } from './folderState.js';
 export type { MessageInfo } from './message.js';
@@ -40,6 +41,12 @@ export class MaildirFolder {
   readonly state: FolderState;
   private readonly queue = new SerialQueue();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Reads and operations so far: the noticed files move only while this stands still. */
+  private uses = 0;
+  private readonly noticedMoves = new NoticedMoves(
+    () => this.uses,
+    () => this.run(() => this.moveNoticed()),
+  );
 
   constructor(
     readonly name: string,
@@ -138,6 +145,7 @@ export class MaildirFolder {
 
   /** Inside the store: the message with its file's path. */
   stored(uid: number): StoredMessage | undefined {
+    this.uses++;
     return this.index.get(uid);
   }
 
@@ -181,6 +189,7 @@ export class MaildirFolder {
 
   /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
   private async withFile<T>(uid: number, readIt: (message: StoredMessage) => T | Promise<T>): Promise<T | undefined> {
+    this.uses++;
     for (let attempt = 0; attempt < 2; attempt++) {
       const message = this.index.get(uid);
       if (!message) return undefined;
@@ -221,17 +230,35 @@ export class MaildirFolder {
 
   /**
    * A read-write session notices the folder: every message from `firstRecentUid` on becomes
-   * \Recent for it alone (RFC 3501), and files still in new/ move to cur/. Returns the UID
-   * range [from, to) the session now holds as \Recent.
+   * \Recent for it alone (RFC 3501), and its files move from new/ to cur/ a moment after the
+   * reply (noticedMoves.ts). Returns the UID range [from, to) the session now holds as \Recent.
    */
   claimRecent(): Promise<{ from: number; to: number }> {
     return this.exclusive(async () => {
       await this.state.refresh();
       const claimed = { from: this.index.firstRecentUid, to: this.index.nextUid };
-      const moved = await moveNewToCur(this.dir, this.index.messages);
-      await this.state.noticedUpTo(claimed.to, moved > 0);
+      await this.state.noticedUpTo(claimed.to);
+      this.noticedMoves.schedule();
       return claimed;
     });
+  }
+
+  /**
+   * Moves noticed files from new/ to cur/: one slice of renames (true when some are left), or
+   * with `all`, every one of them, slice after slice.
+   */
+  private async moveNoticed(all = false): Promise<boolean> {
+    const waiting = (m: StoredMessage): boolean => m.dir === 'new' && m.uid < this.index.firstRecentUid;
+    if (this.state.retired || !this.index.messages.some(waiting)) return false;
+    await this.state.refresh();
+    const slice = (): boolean => moveNoticedToCur(this.dir, this.index.messages, this.index.firstRecentUid, MOVE_SLICE_MS);
+    let more = slice();
+    while (more && all) {
+      await nextTurn();
+      more = slice();
+    }
+    this.state.restamp();
+    return more;
   }
 
   /**
@@ -258,7 +285,11 @@ export class MaildirFolder {
 
   /** Writes the index file now if it is behind (at shutdown, or when a folder goes idle). */
   flush(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.run(async () => {
+      this.noticedMoves.cancel();
+      await this.moveNoticed(true).catch((err: unknown) => {
+        if (!(err instanceof FolderNotFound)) throw err;
+      });
       await this.state.flush();
       await this.fields.compact(new Set(this.index.messages.map((m) => m.base)));
       await this.fields.flush();
@@ -269,6 +300,7 @@ export class MaildirFolder {
   retire(): Promise<void> {
     this.state.retired = true;
     clearTimeout(this.flushTimer);
+    this.noticedMoves.cancel();
     return this.fields.retire();
   }
 
@@ -277,6 +309,12 @@ export class MaildirFolder {
    * (transfer.ts) hold two folders at once, always under their mailbox's transfer lock.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
+    this.uses++;
+    return this.run(work);
+  }
+
+  /** exclusive() for the folder's own upkeep, which does not count as a use. */
+  private run<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.run(work);
     void this.queue.idle().then(() => this.flushWhenIdle());
     return run;

@@ -157,12 +157,11 @@ export class FolderState {
     for (const m of changed) this.announce({ type: 'flags', uid: m.uid, flags: m.flags });
   }
 
-  /** Marks everything below `uid` as noticed (no longer \Recent); files moved tell the stamp. */
-  async noticedUpTo(uid: number, filesMoved: boolean): Promise<void> {
-    const claimed = uid > this.index.firstRecentUid;
-    if (claimed) this.index.firstRecentUid = uid;
-    await this.afterOwnChange(claimed ? [{ kind: 'r', uid }] : [], filesMoved);
-    if (filesMoved) this.version++;
+  /** Marks everything below `uid` as noticed (no longer \Recent). */
+  async noticedUpTo(uid: number): Promise<void> {
+    if (uid <= this.index.firstRecentUid) return;
+    this.index.firstRecentUid = uid;
+    await this.afterOwnChange([{ kind: 'r', uid }], false);
   }
 
   /** Writes the index file if it is behind. */
@@ -177,7 +176,14 @@ export class FolderState {
    */
   private async afterOwnChange(entries: LogEntry[], touchedFiles = true): Promise<void> {
     if (!this.retired) await this.files.commit(this.index, entries);
-    if (!touchedFiles) return;
+    if (touchedFiles) this.restamp();
+  }
+
+  /**
+   * Takes the directories' times after files were renamed by this folder (the index already
+   * says where they are), so the next look at them can be skipped.
+   */
+  restamp(): void {
     try {
       const [newMtime, curMtime] = dirMtimes(this.dir);
       this.index.stamp = { newMtime, curMtime, trusted: true };

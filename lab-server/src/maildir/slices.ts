@@ -9,7 +9,7 @@
 /** How long one slice may hold the event loop. */
 const SLICE_MS = 8;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Calls `work` for each item in order; results come back in the same order. */
 export async function inSlices<T, R>(items: Iterable<T>, work: (item: T) => R): Promise<R[]> {

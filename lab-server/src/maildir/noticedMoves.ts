@@ -1,0 +1,74 @@
+/**
+ * When a read-write client notices new mail, Maildir says its files move from new/ to cur/.
+ * Dovecot does the renames inside SELECT; here they come a moment after the reply, because on a
+ * first SELECT of 5,000 fresh messages one rename each is most of the work, and the client
+ * waits for none of it: \Recent is kept in the index, not in where the files are.
+ *
+ * The moves wait until the folder has had no reader or operation for QUIET_MS (so a client's
+ * first FETCH right after SELECT is not slowed), or MAX_WAIT_MS however busy it stays, and
+ * then go one bounded slice at a time, each slice one exclusive folder operation that updates
+ * the index in the same synchronous step as its renames: no open ever races a rename. A crash
+ * before they are done leaves the files in new/ under their UIDs, and the next read-write open
+ * moves them; a flush (idle or shutdown) finishes them.
+ */
+
+/** How long the folder must go unused before the moves start. */
+const QUIET_MS = 50;
+/** However busy the folder, the moves start this long after they were asked for. */
+const MAX_WAIT_MS = 1000;
+/** How long one slice of renames may hold the event loop (as slices.ts). */
+export const MOVE_SLICE_MS = 8;
+
+export class NoticedMoves {
+  private timer: NodeJS.Timeout | undefined;
+  private askedAt = 0;
+  private usesSeen = 0;
+  private running = false;
+  /** Asked again while a slice ran (a later claim): look once more afterwards. */
+  private askedAgain = false;
+
+  constructor(
+    /** Goes up with every use of the folder by a client (reads and operations). */
+    private readonly uses: () => number,
+    /** Moves one slice of noticed files; true when some are left. */
+    private readonly moveSlice: () => Promise<boolean>,
+  ) {}
+
+  /** Moves the noticed files soon (once the folder is quiet). */
+  schedule(): void {
+    if (this.running) this.askedAgain = true;
+    if (this.timer || this.running) return;
+    this.askedAt = performance.now();
+    this.wait(QUIET_MS);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private wait(ms: number): void {
+    this.usesSeen = this.uses();
+    this.timer = setTimeout(() => void this.tick(), ms);
+    // A pending move never keeps the process alive: shutdown's flush finishes it.
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    const quiet = this.uses() === this.usesSeen;
+    if (!quiet && performance.now() - this.askedAt < MAX_WAIT_MS) return this.wait(QUIET_MS);
+    this.running = true;
+    this.askedAgain = false;
+    let more = false;
+    try {
+      more = await this.moveSlice();
+    } catch {
+      // The folder went away or the disk refused: the next read-write open tries again.
+    } finally {
+      this.running = false;
+    }
+    if (more) this.wait(0);
+    else if (this.askedAgain) this.schedule();
+  }
+}
