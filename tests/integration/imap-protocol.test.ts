@@ -228,9 +228,9 @@ describe('mailbox state, flags and the files on disk', () => {
     const second = await login();
     expect(await send(second, 'a1 SELECT INBOX')).toContain('* 0 RECENT');
     expect(await send(second, 'a2 SEARCH RECENT')).toContain('* SEARCH\r\n');
-    const files = await listMaildir(aliceInbox());
-    expect(files.new).toHaveLength(0);
-    expect(files.cur).toHaveLength(3);
+    // The files follow a moment after the reply (noticedMoves.ts).
+    await expect.poll(async () => (await listMaildir(aliceInbox())).new).toHaveLength(0);
+    expect((await listMaildir(aliceInbox())).cur).toHaveLength(3);
   });
 
   it('puts a flag set over IMAP into the file name, and a non-PEEK fetch sets \\Seen with FLAGS in the reply', async () => {
@@ -240,6 +240,8 @@ describe('mailbox state, flags and the files on disk', () => {
     const fetched = await send(c, 'a3 FETCH 2 BODY[TEXT]');
     expect(fetched).toMatch(/^\* 2 FETCH \(BODY\[TEXT\] \{\d+\}\r\n[\s\S]*FLAGS \(\\Seen \\Recent\)\)\r\n/);
     expect(await send(c, 'a4 FETCH 3 BODY.PEEK[HEADER]')).not.toContain('\\Seen');
+    // Message 3, only noticed, follows the other two into cur/ a moment after.
+    await expect.poll(async () => (await listMaildir(aliceInbox())).cur).toHaveLength(3);
     const cur = (await listMaildir(aliceInbox())).cur;
     expect(cur.filter((f) => f.endsWith(':2,FR'))).toHaveLength(1);
     expect(cur.filter((f) => f.endsWith(':2,S'))).toHaveLength(1);

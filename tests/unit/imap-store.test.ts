@@ -48,7 +48,8 @@ describe('MaildirFolder additions for IMAP', () => {
     expect(first).toEqual({ from: 1, to: 4 });
     expect(second).toEqual({ from: 4, to: 4 });
     expect(inbox.recentCount).toBe(0);
-    expect(await readdir(join(inbox.dir, 'new'))).toEqual([]);
+    // The files follow a moment later (noticedMoves.ts).
+    await expect.poll(() => readdir(join(inbox.dir, 'new'))).toEqual([]);
     expect((await inbox.sync()).map((m) => [m.dir, m.flags])).toEqual([['cur', ''], ['cur', ''], ['cur', '']]);
     // A message APPENDed or copied in is \Recent too (RFC 3501), even though it goes to cur/.
     await inbox.deliverAll([{ message: msg(9), flags: 'S' }]);

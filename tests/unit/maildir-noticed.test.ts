@@ -1,0 +1,106 @@
+/**
+ * Files a read-write client has noticed move from new/ to cur/ a moment after the claim, not
+ * inside it (noticedMoves.ts): the claim returns with the files still in new/, the messages
+ * stay readable, flaggable and expungeable meanwhile, a message delivered after the claim stays
+ * in new/, a flush finishes the moves at once, and a restart finds every file where it is.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
+
+let dir: string;
+let mailbox: Mailbox;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maillab-noticed-'));
+  mailbox = new Mailbox('alice@example.com', join(dir, 'alice'));
+  await mailbox.create();
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const msg = (n: number): Buffer => Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n`);
+const files = async (sub: 'new' | 'cur'): Promise<string[]> => (await readdir(join(mailbox.inbox.dir, sub))).sort();
+
+describe('noticed files move from new/ to cur/ after the claim', () => {
+  it('answers the claim before any rename, then moves every noticed file soon, the index in step', async () => {
+    const inbox = mailbox.inbox;
+    for (let n = 0; n < 50; n++) await inbox.deliver(msg(n));
+    await inbox.sync();
+    expect(await inbox.claimRecent()).toEqual({ from: 1, to: 51 });
+    // The claim is made and kept, but no file has moved yet: the reply does not wait for them.
+    expect(inbox.recentCount).toBe(0);
+    expect(await files('new')).toHaveLength(50);
+    await expect.poll(() => files('new'), { timeout: 3000 }).toEqual([]);
+    expect(await files('cur')).toHaveLength(50);
+    expect(inbox.list().every((m) => m.dir === 'cur' && m.fileName.endsWith(':2,'))).toBe(true);
+    expect((await inbox.read(7))!.toString()).toBe('Subject: 6\n\nbody 6\n');
+    // A restart reads the index and finds every file where the index says.
+    const again = new Mailbox('alice@example.com', join(dir, 'alice')).inbox;
+    const listed = await again.sync();
+    expect(listed.map((m) => [m.uid, m.dir])).toEqual(inbox.list().map((m) => [m.uid, 'cur']));
+    expect(again.recentCount).toBe(0);
+    expect((await again.read(50))!.toString()).toBe('Subject: 49\n\nbody 49\n');
+  });
+
+  it('stores flags on, expunges and reads messages not yet moved, and leaves later arrivals in new/', async () => {
+    const inbox = mailbox.inbox;
+    const bases: string[] = [];
+    for (let n = 1; n <= 4; n++) bases.push(await inbox.deliver(msg(n)));
+    await inbox.sync();
+    await inbox.claimRecent();
+    // All of this before the moves start (they wait for the folder to go quiet).
+    expect(await files('new')).toHaveLength(4);
+    expect((await inbox.storeFlags([{ uid: 1, flags: 'S' }])).stored.map((m) => m.uid)).toEqual([1]);
+    expect(await inbox.expunge([2])).toEqual([2]);
+    expect((await inbox.read(3))!.toString()).toBe('Subject: 3\n\nbody 3\n');
+    expect(await files('cur')).toEqual([`${bases[0]}:2,S`]);
+    const later = await inbox.deliver(msg(5));
+    await inbox.sync();
+    // The noticed ones reach cur/; the one delivered after the claim is still new to every client.
+    await expect.poll(() => files('new'), { timeout: 3000 }).toEqual([later]);
+    expect(await files('cur')).toEqual([`${bases[0]}:2,S`, `${bases[2]}:2,`, `${bases[3]}:2,`].sort());
+    expect(inbox.list().map((m) => [m.uid, m.dir, m.flags])).toEqual([
+      [1, 'cur', 'S'],
+      [3, 'cur', ''],
+      [4, 'cur', ''],
+      [5, 'new', ''],
+    ]);
+    expect(inbox.recentCount).toBe(1);
+  });
+
+  it('finishes the moves when the folder flushes (idle or shutdown), and never after it is retired', async () => {
+    const inbox = mailbox.inbox;
+    for (let n = 0; n < 5; n++) await inbox.deliver(msg(n));
+    await inbox.sync();
+    await inbox.claimRecent();
+    await inbox.flush();
+    expect(await files('new')).toEqual([]);
+    expect(await files('cur')).toHaveLength(5);
+
+    const other = mailbox.folder('Archive');
+    await other.create();
+    await other.deliver(msg(9));
+    await other.sync();
+    await other.claimRecent();
+    await other.retire();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await readdir(join(other.dir, 'new'))).toHaveLength(1);
+  });
+
+  it('moves them even while the folder stays busy, within about a second', async () => {
+    const inbox = mailbox.inbox;
+    for (let n = 0; n < 5; n++) await inbox.deliver(msg(n));
+    await inbox.sync();
+    await inbox.claimRecent();
+    const started = Date.now();
+    // A client reading without a pause: the folder is never quiet for long.
+    while ((await files('new')).length > 0 && Date.now() - started < 5000) {
+      await inbox.read(1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await files('new')).toEqual([]);
+  });
+});
