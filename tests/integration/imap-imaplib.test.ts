@@ -79,8 +79,9 @@ M.logout()
     expect(out.unseen).toEqual(['OK', ['2']]);
     expect(out.uids).toEqual(['OK', ['1 3']]);
     expect(out.trash).toEqual(['OK', ['Trash (MESSAGES 2 UIDNEXT 3)']]);
-    const inbox = await listMaildir(maildirPath(lab.dataDir, 'default', 'alice@example.com'));
-    expect(inbox.cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,FS']);
+    // The message only noticed (not flagged) follows into cur/ a moment after (noticedMoves.ts).
+    const inboxDir = maildirPath(lab.dataDir, 'default', 'alice@example.com');
+    await expect.poll(async () => (await listMaildir(inboxDir)).cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,FS']);
     const trash = await listMaildir(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Trash'));
     expect(trash.cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,FS']);
   });

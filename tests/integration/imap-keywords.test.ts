@@ -47,7 +47,8 @@ M.logout()
 
     const inbox = maildirPath(lab.dataDir, 'default', 'alice@example.com');
     expect(await readFile(join(inbox, 'dovecot-keywords'), 'utf8')).toBe('0 $Junk\n1 $label1\n2 Old\n3 $Forwarded\n');
-    expect((await listMaildir(inbox)).cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,Scd', ':2,ab']);
+    // The message only noticed follows into cur/ a moment after (noticedMoves.ts).
+    await expect.poll(async () => (await listMaildir(inbox)).cur.map((f) => f.slice(f.indexOf(':2,'))).sort()).toEqual([':2,', ':2,Scd', ':2,ab']);
 
     lab = await lab.restart();
     const after = await imaplib(lab.port('imap'), `
