@@ -42,15 +42,39 @@ export function uniqueBaseName(size: number, wireSize: number, now = Date.now())
 }
 
 export function parseName(fileName: string): ParsedName {
-  const infoAt = fileName.indexOf(':2,');
-  const base = infoAt === -1 ? fileName : fileName.slice(0, infoAt);
-  const flags = infoAt === -1 ? '' : normaliseFlags(fileName.slice(infoAt + 3));
-  const parsed: ParsedName = { base, flags };
-  const size = /,S=(\d+)/.exec(base);
-  const wire = /,W=(\d+)/.exec(base);
-  if (size) parsed.size = Number(size[1]);
-  if (wire) parsed.wireSize = Number(wire[1]);
+  const base = baseOf(fileName);
+  const parsed: ParsedName = { base, flags: flagsOf(fileName) };
+  const size = numberAfter(base, ',S=');
+  const wire = numberAfter(base, ',W=');
+  if (size !== undefined) parsed.size = size;
+  if (wire !== undefined) parsed.wireSize = wire;
   return parsed;
+}
+
+/** The permanent part of a file name, before ":2,". */
+export function baseOf(fileName: string): string {
+  const infoAt = fileName.indexOf(':2,');
+  return infoAt === -1 ? fileName : fileName.slice(0, infoAt);
+}
+
+/** The flag letters after ":2,", normalised ('' without them). */
+export function flagsOf(fileName: string): string {
+  const infoAt = fileName.indexOf(':2,');
+  return infoAt === -1 ? '' : normaliseFlags(fileName.slice(infoAt + 3));
+}
+
+/** The digits after `key` (",S=") in a base name; a scan of 5,000 new names does this twice each. */
+function numberAfter(base: string, key: string): number | undefined {
+  const at = base.indexOf(key);
+  if (at === -1) return undefined;
+  let value = 0;
+  let i = at + key.length;
+  for (; i < base.length; i++) {
+    const digit = base.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    value = value * 10 + digit;
+  }
+  return i === at + key.length || !Number.isSafeInteger(value) ? undefined : value;
 }
 
 /** The name a message has in cur/ with the given flags. */

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderIndex } from './folderIndex.js';
 import type { MaildirSubdir, StoredMessage } from './message.js';
-import { looksLikeMessage, parseName } from './names.js';
+import { baseOf, flagsOf, looksLikeMessage, parseName } from './names.js';
 import { wireSize } from './wire.js';
 
 export interface FoundFile {
@@ -45,52 +45,62 @@ export function dirMtimes(folderDir: string): [number, number] {
  * unchanged one are not looked at.
  */
 export async function scanFiles(folderDir: string, index: FolderIndex, dirs: readonly MaildirSubdir[]): Promise<ScanResult> {
+  const result: ScanResult = { gone: new Set(), reflagged: [], arrivals: [] };
+  // Base name -> the file found under it; a file the index already has under that exact name
+  // and directory (the common case) is only marked as seen, with no object made for it.
   const onDisk = new Map<string, { dir: MaildirSubdir; fileName: string }>();
+  const seen = new Set<StoredMessage>();
   for (const dir of dirs) {
     for (const fileName of await readdir(join(folderDir, dir))) {
-      if (looksLikeMessage(fileName)) onDisk.set(parseName(fileName).base, { dir, fileName });
+      if (!looksLikeMessage(fileName)) continue;
+      const base = baseOf(fileName);
+      const known = index.byBaseName(base);
+      if (known && known.dir === dir && known.fileName === fileName) seen.add(known);
+      else onDisk.set(base, { dir, fileName });
     }
   }
-  const result: ScanResult = { gone: new Set(), reflagged: [], arrivals: [] };
   for (const message of index.messages) {
-    if (!dirs.includes(message.dir)) continue;
+    if (!dirs.includes(message.dir) || seen.has(message)) continue;
     const file = onDisk.get(message.base);
     if (!file) {
       result.gone.add(message.uid);
       continue;
     }
     onDisk.delete(message.base);
-    if (file.fileName === message.fileName && file.dir === message.dir) continue;
-    const flags = file.dir === 'cur' ? parseName(file.fileName).flags : '';
-    message.dir = file.dir;
-    message.fileName = file.fileName;
-    if (flags !== message.flags) {
-      message.flags = flags;
-      result.reflagged.push(message);
-    }
+    takeRename(message, file, result);
   }
-  const names = [...onDisk].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (const [base, { dir, fileName }] of names) {
+  for (const base of [...onDisk.keys()].sort()) {
+    const file = onDisk.get(base)!;
     const known = index.byBaseName(base);
-    if (known) {
-      // Moved from the directory that was not read: the same message, not a new one.
-      const flags = dir === 'cur' ? parseName(fileName).flags : '';
-      if (flags !== known.flags) result.reflagged.push(known);
-      Object.assign(known, { dir, fileName, flags });
-      continue;
-    }
-    const parsed = parseName(fileName);
-    if (parsed.size !== undefined && parsed.wireSize !== undefined) {
-      result.arrivals.push({ base, dir, fileName, size: parsed.size, wireSize: parsed.wireSize });
-      continue;
-    }
-    // A file dropped in by hand has no sizes in its name: count its line ends once.
-    try {
-      const data = await readFile(join(folderDir, dir, fileName));
-      result.arrivals.push({ base, dir, fileName, size: data.length, wireSize: wireSize(data) });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    // Moved from the directory that was not read: the same message, not a new one.
+    if (known) takeRename(known, file, result);
+    else await takeArrival(folderDir, base, file, result);
   }
   return result;
+}
+
+/** A known message under a new name (its flags changed) or in the other directory. */
+function takeRename(message: StoredMessage, file: { dir: MaildirSubdir; fileName: string }, result: ScanResult): void {
+  const flags = file.dir === 'cur' ? flagsOf(file.fileName) : '';
+  message.dir = file.dir;
+  message.fileName = file.fileName;
+  if (flags !== message.flags) {
+    message.flags = flags;
+    result.reflagged.push(message);
+  }
+}
+
+/** A file no UID belongs to yet: sizes from its name, or (dropped in by hand) from its bytes. */
+async function takeArrival(folderDir: string, base: string, { dir, fileName }: { dir: MaildirSubdir; fileName: string }, result: ScanResult): Promise<void> {
+  const parsed = parseName(base);
+  if (parsed.size !== undefined && parsed.wireSize !== undefined) {
+    result.arrivals.push({ base, dir, fileName, size: parsed.size, wireSize: parsed.wireSize });
+    return;
+  }
+  try {
+    const data = await readFile(join(folderDir, dir, fileName));
+    result.arrivals.push({ base, dir, fileName, size: data.length, wireSize: wireSize(data) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
