@@ -12,7 +12,11 @@ import { readIndexFile, writeIndexFile } from './indexFile.js';
 import { appendUids, readUidList, UIDLIST_FILE, writeUidList } from './uidlist.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
-/** Past this many log lines the index file is written instead and the log emptied. */
+/**
+ * Past this many log lines (or twice the folder's messages, if more) the index file is written
+ * instead and the log emptied. Relative to the folder's size so that one big change (5,000
+ * messages seen at once) is one append on the reply path; the idle flush writes the file soon.
+ */
 const LOG_LIMIT = 1000;
 
 export interface LoadedIndex {
@@ -79,7 +83,7 @@ export class IndexFiles {
   async commit(index: FolderIndex, entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.logLines += entries.length;
-    if (this.logLines >= LOG_LIMIT) await this.write(index);
+    if (this.logLines >= Math.max(LOG_LIMIT, 2 * index.messages.length)) await this.write(index);
     else await appendLog(this.dir, entries.map(logLine).join(''));
     this.due = true;
   }
