@@ -8,6 +8,10 @@
  * Records are appended as "<base> <field> <length>\n<bytes>\n". The cache may always be lost:
  * a record cut short by a crash ends the reading, and a missing file is an empty cache.
  * Loaded caches share one memory budget; the least recently used ones are let go.
+ *
+ * A restart's first FETCH waits for the load, so loading copies nothing out of the file: it
+ * notes where each record's bytes lie (typed arrays, a number per record) and one map entry
+ * per message; a field becomes a Buffer only when it is asked for.
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,7 +40,10 @@ function touch(cache: FieldCache, bytes: number): void {
 }
 
 export class FieldCache {
-  private entries: Map<string, Map<string, Buffer>> | undefined;
+  /** The file as loaded; undefined until then (and after unload). */
+  private records: Records | undefined;
+  /** Fields set since the load (they are in the file too once flushed). */
+  private added = new Map<string, Map<string, Buffer>>();
   private loading: Promise<void> | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -55,27 +62,34 @@ export class FieldCache {
 
   /** Resolves once the cache file is in memory (read the first time only). */
   async ready(): Promise<void> {
-    if (!this.entries) await (this.loading ??= this.load());
+    if (!this.records) await (this.loading ??= this.load());
   }
 
   /** A cached field, if the file is in memory already (after ready()): no waiting. */
   peek(base: string, field: string): Buffer | undefined {
-    return this.entries?.get(base)?.get(field);
+    if (!this.records) return undefined;
+    if (this.added.size > 0) {
+      const late = this.added.get(base)?.get(field);
+      if (late) return late;
+    }
+    return this.records.value(base, field);
   }
 
   /** Every cached field of a message. */
   async all(base: string): Promise<ReadonlyMap<string, Buffer>> {
-    if (!this.entries) await (this.loading ??= this.load());
-    return this.entries?.get(base) ?? new Map();
+    await this.ready();
+    const fields = this.records?.fieldsOf(base) ?? new Map<string, Buffer>();
+    for (const [field, value] of this.added.get(base) ?? []) fields.set(field, value);
+    return fields;
   }
 
   /** Keeps a field; it reaches the file with the next batch of appends. */
   set(base: string, field: string, value: Buffer): void {
     if (this.retired || base.includes(' ') || base.includes('\n')) return;
-    if (this.entries) {
-      let fields = this.entries.get(base);
-      if (!fields) this.entries.set(base, (fields = new Map()));
-      if (fields.has(field)) return;
+    if (this.records) {
+      if (this.peek(base, field)) return;
+      let fields = this.added.get(base);
+      if (!fields) this.added.set(base, (fields = new Map()));
       fields.set(field, value);
     }
     // Not loaded: the record still goes to the file, where the next load finds it.
@@ -83,7 +97,7 @@ export class FieldCache {
     const record = Buffer.concat([Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE]);
     this.pending.push(record);
     this.pendingBytes += record.length;
-    if (this.entries) {
+    if (this.records) {
       this.bytes += record.length;
       touch(this, this.bytes);
     }
@@ -120,7 +134,8 @@ export class FieldCache {
 
   /** Drops the in-memory copy (the file stays). */
   unload(): void {
-    this.entries = undefined;
+    this.records = undefined;
+    this.added = new Map();
     this.loading = undefined;
     this.bytes = 0;
   }
@@ -130,20 +145,25 @@ export class FieldCache {
    * messages long gone.
    */
   async compact(live: ReadonlySet<string>): Promise<void> {
-    if (!this.entries) return;
+    const records = this.records;
+    if (!records) return;
+    const bases = new Set([...records.bases(), ...this.added.keys()]);
     let stale = 0;
-    for (const base of this.entries.keys()) if (!live.has(base)) stale++;
-    if (stale < 100 || stale < this.entries.size / 2) return;
+    for (const base of bases) if (!live.has(base)) stale++;
+    if (stale < 100 || stale < bases.size / 2) return;
     await this.flush();
-    const records: Buffer[] = [];
-    for (const [base, fields] of this.entries) {
-      if (!live.has(base)) {
-        this.entries.delete(base);
-        continue;
-      }
-      for (const [field, value] of fields) records.push(Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE);
+    // Let go meanwhile (memory budget): the file stays as it is until the next load.
+    if (this.records !== records) return;
+    const parts: Buffer[] = [];
+    for (const base of bases) {
+      if (!live.has(base)) continue;
+      const fields = records.fieldsOf(base);
+      for (const [field, value] of this.added.get(base) ?? []) fields.set(field, value);
+      for (const [field, value] of fields) parts.push(Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE);
     }
-    const data = Buffer.concat(records);
+    const data = Buffer.concat(parts);
+    this.records = Records.read(data).records;
+    this.added = new Map();
     this.bytes = data.length;
     touch(this, this.bytes);
     this.writing = this.writing.then(() => writeFileAtomic(join(this.folderDir, CACHE_FILE), data).catch(() => undefined));
@@ -158,41 +178,135 @@ export class FieldCache {
     } catch {
       data = Buffer.alloc(0);
     }
-    const entries = new Map<string, Map<string, Buffer>>();
-    let pos = 0;
-    // Read byte by byte rather than a regex per record: a restart's first FETCH waits on this.
-    while (pos < data.length) {
-      const record = recordAt(data, pos);
-      if (!record) break;
-      let fields = entries.get(record.base);
-      if (!fields) entries.set(record.base, (fields = new Map()));
-      fields.set(record.field, data.subarray(record.start, record.end));
-      pos = record.end + 1;
-    }
+    const { records, end } = Records.read(data);
     // A record cut short by a crash: cut it off, or every later append would be lost behind it.
-    if (pos < data.length) await writeFileAtomic(join(this.folderDir, CACHE_FILE), data.subarray(0, pos)).catch(() => undefined);
-    this.entries = entries;
+    if (end < data.length) await writeFileAtomic(join(this.folderDir, CACHE_FILE), data.subarray(0, end)).catch(() => undefined);
+    this.records = records;
+    this.added = new Map();
     this.bytes = data.length;
     touch(this, this.bytes);
   }
 }
 
-/** The record "<base> <field> <length>\n<bytes>\n" at `pos`, or undefined if it is cut short or damaged. */
-function recordAt(data: Buffer, pos: number): { base: string; field: string; start: number; end: number } | undefined {
-  const nl = data.indexOf(NEWLINE_BYTE, pos);
-  const space1 = data.indexOf(SPACE_BYTE, pos);
-  const space2 = space1 === -1 ? -1 : data.indexOf(SPACE_BYTE, space1 + 1);
-  if (nl === -1 || space1 <= pos || space2 <= space1 + 1 || space2 >= nl - 1) return undefined;
-  let length = 0;
-  for (let i = space2 + 1; i < nl; i++) {
-    const digit = data[i]! - 0x30;
-    if (digit < 0 || digit > 9 || length > Number.MAX_SAFE_INTEGER / 10) return undefined;
-    length = length * 10 + digit;
+/**
+ * Where the records of a loaded file lie. Per record: where its value starts and ends, its
+ * field (a number, from the names met) and the message's previous record; per message, its
+ * last record.
+ */
+class Records {
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private fieldIds: Int32Array;
+  private previous: Int32Array;
+  private count = 0;
+  private readonly lastOf = new Map<string, number>();
+  private readonly fieldNames: string[] = [];
+
+  private constructor(
+    private readonly data: Buffer,
+    capacity: number,
+  ) {
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.fieldIds = new Int32Array(capacity);
+    this.previous = new Int32Array(capacity);
   }
-  const start = nl + 1;
-  const end = start + length;
-  if (end >= data.length || data[end] !== NEWLINE_BYTE) return undefined;
-  return { base: data.toString('utf8', pos, space1), field: data.toString('latin1', space1 + 1, space2), start, end };
+
+  /** Reads the records of a file up to the first one cut short or damaged (`end`). */
+  static read(data: Buffer): { records: Records; end: number } {
+    // A record takes at least 2 bytes per 100 of a typical ENVELOPE; grown if not.
+    const records = new Records(data, Math.max(64, data.length >> 8));
+    let pos = 0;
+    while (pos < data.length) {
+      const next = records.add(pos);
+      if (next === -1) break;
+      pos = next;
+    }
+    return { records, end: pos };
+  }
+
+  /** The value of a message's field, or undefined. */
+  value(base: string, field: string): Buffer | undefined {
+    const id = this.fieldNames.indexOf(field);
+    if (id === -1) return undefined;
+    for (let r = this.lastOf.get(base) ?? -1; r !== -1; r = this.previous[r]!) {
+      if (this.fieldIds[r] === id) return this.data.subarray(this.starts[r]!, this.ends[r]!);
+    }
+    return undefined;
+  }
+
+  /** Every field of a message (the last record of a field wins, as in value()). */
+  fieldsOf(base: string): Map<string, Buffer> {
+    const fields = new Map<string, Buffer>();
+    for (let r = this.lastOf.get(base) ?? -1; r !== -1; r = this.previous[r]!) {
+      const name = this.fieldNames[this.fieldIds[r]!]!;
+      if (!fields.has(name)) fields.set(name, this.data.subarray(this.starts[r]!, this.ends[r]!));
+    }
+    return fields;
+  }
+
+  bases(): IterableIterator<string> {
+    return this.lastOf.keys();
+  }
+
+  /**
+   * Notes the record "<base> <field> <length>\n<bytes>\n" at `pos`; where the next one starts,
+   * or -1 if this one is cut short or damaged.
+   */
+  private add(pos: number): number {
+    const { data } = this;
+    const nl = data.indexOf(NEWLINE_BYTE, pos);
+    const space1 = data.indexOf(SPACE_BYTE, pos);
+    if (nl === -1 || space1 <= pos || space1 >= nl) return -1;
+    // The length, read back from the line's end to the space before it.
+    let length = 0;
+    let scale = 1;
+    let space2 = nl - 1;
+    for (; space2 > space1 && data[space2] !== SPACE_BYTE; space2--) {
+      const digit = data[space2]! - 0x30;
+      if (digit < 0 || digit > 9 || scale > 1e15) return -1;
+      length += digit * scale;
+      scale *= 10;
+    }
+    if (scale === 1 || space2 <= space1 + 1 || data.indexOf(SPACE_BYTE, space1 + 1) !== space2) return -1;
+    const start = nl + 1;
+    const end = start + length;
+    if (end >= data.length || data[end] !== NEWLINE_BYTE) return -1;
+    if (this.count === this.starts.length) this.grow();
+    const r = this.count++;
+    const base = data.toString('utf8', pos, space1);
+    this.starts[r] = start;
+    this.ends[r] = end;
+    this.fieldIds[r] = this.fieldId(space1 + 1, space2);
+    this.previous[r] = this.lastOf.get(base) ?? -1;
+    this.lastOf.set(base, r);
+    return end + 1;
+  }
+
+  /** The number of the field named by data[from, to): compared as bytes, no string made for each record. */
+  private fieldId(from: number, to: number): number {
+    for (let id = 0; id < this.fieldNames.length; id++) {
+      const name = this.fieldNames[id]!;
+      if (name.length !== to - from) continue;
+      let i = 0;
+      while (i < name.length && name.charCodeAt(i) === this.data[from + i]) i++;
+      if (i === name.length) return id;
+    }
+    this.fieldNames.push(this.data.toString('latin1', from, to));
+    return this.fieldNames.length - 1;
+  }
+
+  private grow(): void {
+    const larger = (old: Int32Array): Int32Array => {
+      const next = new Int32Array(old.length * 2);
+      next.set(old);
+      return next;
+    };
+    this.starts = larger(this.starts);
+    this.ends = larger(this.ends);
+    this.fieldIds = larger(this.fieldIds);
+    this.previous = larger(this.previous);
+  }
 }
 
 const NEWLINE_BYTE = 0x0a;
