@@ -20,10 +20,21 @@ const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 
 /** Before login every command is small; APPEND may carry a whole message. */
 export function commandLimits(state: SessionState, firstLine: Buffer, maxMessageSize: number): CommandLimits {
   if (state === 'not-authenticated') return SMALL_LIMITS;
-  if (/^\S+ APPEND /i.test(firstLine.subarray(0, 80).toString('latin1'))) {
+  if (namesAppend(firstLine)) {
     return { maxLiteral: maxMessageSize, maxTotal: maxMessageSize + 64 * 1024 };
   }
   return COMMAND_LIMITS;
+}
+
+const APPEND = Buffer.from('APPEND');
+
+/** "<tag> APPEND ..." in any case, read off the bytes (every command line passes here). */
+function namesAppend(line: Buffer): boolean {
+  const at = line.indexOf(0x20) + 1;
+  if (at <= 1 || at > 72 || line[at + APPEND.length] !== 0x20) return false;
+  // Letters compared without their case bit: only "a" and "A" agree with "A" that way.
+  for (let i = 0; i < APPEND.length; i++) if ((line[at + i]! & ~0x20) !== APPEND[i]) return false;
+  return true;
 }
 
 /** The command a line names, or what to answer instead: an untagged BAD or a tagged one. */

@@ -43,6 +43,8 @@ export function tagOf(line: Buffer): string | undefined {
 
 /** The literal announced at the end of a line, if any. */
 export function literalAtEnd(line: Buffer): { size: number; synchronising: boolean } | undefined {
+  // Most lines end otherwise: no string and no regex for them.
+  if (line[line.length - 1] !== 0x7d) return undefined;
   const m = LITERAL_AT_END.exec(line.subarray(Math.max(0, line.length - 24)).toString('latin1'));
   if (!m) return undefined;
   return { size: Number(m[1]), synchronising: m[2] !== '+' };
@@ -57,10 +59,11 @@ export class CommandReader {
   async next(): Promise<ReadResult> {
     const first = await this.channel.readLine();
     if (!first) return { kind: 'closed' };
-    const tag = first.tooLong ? undefined : tagOf(first.bytes);
     if (first.tooLong) {
       return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long: a command line is at most 64 KiB. Send long values as literals, e.g. {5000}' };
     }
+    // The tag is needed only to refuse the command; most are not refused.
+    const tag = (): string | undefined => tagOf(first.bytes);
     const limits = this.limitsFor(first.bytes);
     const pieces: Piece[] = [{ kind: 'line', bytes: first.bytes }];
     let total = first.bytes.length;
@@ -77,13 +80,13 @@ export class CommandReader {
       if (problem) {
         if (literal.synchronising) {
           // No "+" was sent, so a client waits for our answer and sends nothing more.
-          return { kind: 'refused', tag, code: 'TOOBIG', text: problem };
+          return { kind: 'refused', tag: tag(), code: 'TOOBIG', text: problem };
         }
         // LITERAL+: the octets are already on their way; skip them without keeping them.
         if (literal.size > MAX_SKIP || !(await this.skip(literal.size))) {
           return { kind: 'fatal', text: `${problem}. Closing the connection` };
         }
-        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag, code: 'TOOBIG', text: problem } : { kind: 'closed' };
+        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tag(), code: 'TOOBIG', text: problem } : { kind: 'closed' };
       }
       if (literal.synchronising) await this.channel.write(`+ Ready for ${literal.size} octets of literal data\r\n`);
       const bytes = await this.channel.readBytes(literal.size);
@@ -91,7 +94,7 @@ export class CommandReader {
       pieces.push({ kind: 'literal', bytes });
       const next = await this.channel.readLine();
       if (!next) return { kind: 'closed' };
-      if (next.tooLong) return { kind: 'refused', tag, text: 'Line too long after a literal: a command line is at most 64 KiB' };
+      if (next.tooLong) return { kind: 'refused', tag: tag(), text: 'Line too long after a literal: a command line is at most 64 KiB' };
       pieces.push({ kind: 'line', bytes: next.bytes });
       total += literal.size + next.bytes.length;
       line = next.bytes;

@@ -52,7 +52,7 @@ export class MailListeners {
     // One total for every mail port; per-address counts are kept per port.
     const caps = new ConnectionCaps(deps.limits.mailConnectionsPerAddress, deps.limits.mailConnections);
     const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
-    const countCommand = (service: string, command: string): void => deps.metrics.commands.inc({ service, command });
+    const countCommand = (service: string, command: string): void => deps.metrics.countCommand(service, command);
     const locks = new MaildropLocks();
     for (const info of SERVICES) {
       const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);

@@ -83,18 +83,28 @@ export class FieldCache {
     return fields;
   }
 
-  /** Keeps a field; it reaches the file with the next batch of appends. */
-  set(base: string, field: string, value: Buffer): void {
+  /**
+   * Keeps a field (bytes, or a byte string: one character per octet); it reaches the file with
+   * the next batch of appends.
+   */
+  set(base: string, field: string, value: Buffer | string): void {
     if (this.retired || base.includes(' ') || base.includes('\n')) return;
+    if (this.records && this.peek(base, field)) return;
+    // Written into a record of its own, and kept as a view of it: `value` may be a view of a
+    // much larger block, and one buffer per record is cheaper than three.
+    const head = `${base} ${field} ${value.length}\n`;
+    const start = Buffer.byteLength(head);
+    const record = Buffer.allocUnsafe(start + value.length + 1);
+    record.write(head, 0, 'utf8');
+    if (typeof value === 'string') record.write(value, start, 'latin1');
+    else record.set(value, start);
+    record[record.length - 1] = NEWLINE_BYTE;
     if (this.records) {
-      if (this.peek(base, field)) return;
+      // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
       let fields = this.added.get(base);
       if (!fields) this.added.set(base, (fields = new Map()));
-      fields.set(field, value);
+      fields.set(field, record.subarray(start, start + value.length));
     }
-    // Not loaded: the record still goes to the file, where the next load finds it.
-    // Copied into a record of its own: `value` may be a view of a much larger block.
-    const record = Buffer.concat([Buffer.from(`${base} ${field} ${value.length}\n`, 'utf8'), value, NEWLINE]);
     this.pending.push(record);
     this.pendingBytes += record.length;
     if (this.records) {
@@ -251,30 +261,38 @@ class Records {
 
   /**
    * Notes the record "<base> <field> <length>\n<bytes>\n" at `pos`; where the next one starts,
-   * or -1 if this one is cut short or damaged.
+   * or -1 if this one is cut short or damaged. Its first line is read byte by byte in this one
+   * loop: an indexOf() call per space costs more than the bytes it skips.
    */
   private add(pos: number): number {
     const { data } = this;
-    const nl = data.indexOf(NEWLINE_BYTE, pos);
-    const space1 = data.indexOf(SPACE_BYTE, pos);
-    if (nl === -1 || space1 <= pos || space1 >= nl) return -1;
-    // The length, read back from the line's end to the space before it.
+    let space1 = -1;
+    let space2 = -1;
+    let ascii = true;
     let length = 0;
-    let scale = 1;
-    let space2 = nl - 1;
-    for (; space2 > space1 && data[space2] !== SPACE_BYTE; space2--) {
-      const digit = data[space2]! - 0x30;
-      if (digit < 0 || digit > 9 || scale > 1e15) return -1;
-      length += digit * scale;
-      scale *= 10;
+    let digits = 0;
+    let i = pos;
+    for (; i < data.length; i++) {
+      const c = data[i]!;
+      if (c === NEWLINE_BYTE) break;
+      if (space2 !== -1) {
+        const digit = c - 0x30;
+        if (digit < 0 || digit > 9 || ++digits > 15) return -1;
+        length = length * 10 + digit;
+      } else if (c === SPACE_BYTE) {
+        if (space1 === -1) space1 = i;
+        else space2 = i;
+      } else if (c > 0x7f && space1 === -1) ascii = false;
     }
-    if (scale === 1 || space2 <= space1 + 1 || data.indexOf(SPACE_BYTE, space1 + 1) !== space2) return -1;
+    const nl = i;
+    if (nl === data.length || space1 <= pos || space2 <= space1 + 1 || digits === 0) return -1;
     const start = nl + 1;
     const end = start + length;
     if (end >= data.length || data[end] !== NEWLINE_BYTE) return -1;
     if (this.count === this.starts.length) this.grow();
     const r = this.count++;
-    const base = data.toString('utf8', pos, space1);
+    // Base names are ASCII but for a file someone named by hand; read as what they are.
+    const base = data.toString(ascii ? 'latin1' : 'utf8', pos, space1);
     this.starts[r] = start;
     this.ends[r] = end;
     this.fieldIds[r] = this.fieldId(space1 + 1, space2);

@@ -73,7 +73,7 @@ export class LabSmtpServer extends SMTPServer {
           if (!internals._nextHandler) {
             const verb = (command ?? '').toString().split(' ')[0]!.toUpperCase();
             const known = /^[A-Z]{1,12}$/.test(verb) && typeof (connection as unknown as Record<string, unknown>)[`handler_${verb}`] === 'function';
-            metrics.counters.commands.inc({ service: metrics.service, command: known ? verb : 'UNKNOWN' });
+            metrics.counters.countCommand(metrics.service, known ? verb : 'UNKNOWN');
           }
           onCommand(command, callback);
         };

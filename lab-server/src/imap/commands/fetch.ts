@@ -23,10 +23,6 @@ import { rest, sequenceSet } from '../schema.js';
 import { parseFetchItems, type FetchItem } from '../fetchItems.js';
 import type { SequenceSet } from '../sequenceSet.js';
 
-/** Body sections always go out as literals: clients such as curl expect {n}. */
-function literal(bytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`{${bytes.length}}\r\n`), bytes]);
-}
 
 interface Loaded {
   seq: number;
@@ -177,7 +173,11 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
           case 'section': {
             const view = message.view;
             const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
-            addItem(parts, `${item.responseName} `, data ? literal(cut(data, item.partial)) : 'NIL');
+            // Body sections always go out as literals (clients such as curl expect {n}); the
+            // bytes are queued as they are, not copied behind their {n} first.
+            const bytes = data && cut(data, item.partial);
+            if (bytes) addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
+            else addItem(parts, `${item.responseName} NIL`);
             break;
           }
           case 'binary':
@@ -200,7 +200,8 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
       }
       if (info && flagsSent) selected.noteReported(info.uid, info.flags);
       parts.push(')');
-      await ctx.out.untaggedParts(parts);
+      const writing = ctx.out.untaggedParts(parts);
+      if (writing) await writing;
     }
   }
   if (unknownEncoding !== undefined) {
