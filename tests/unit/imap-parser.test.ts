@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandLimits } from '../../lab-server/src/imap/commandGuards.js';
 import { CommandReader, literalAtEnd, tagOf, type Piece } from '../../lab-server/src/imap/commandReader.js';
 import { ImapSyntaxError, MAX_DEPTH, parseCommand, type Token } from '../../lab-server/src/imap/parser.js';
 import { LineChannel } from '../../lab-server/src/net/lineChannel.js';
@@ -103,6 +104,21 @@ describe('parseCommand', () => {
     expect(literalAtEnd(Buffer.from('a LOGIN "{5}"'))).toBeUndefined();
     expect(tagOf(Buffer.from('x12 FETCH'))).toBe('x12');
     expect(tagOf(Buffer.from('* OK'))).toBeUndefined();
+    expect(literalAtEnd(Buffer.from('a LOGIN {5} x'))).toBeUndefined();
+    expect(literalAtEnd(Buffer.from('}'))).toBeUndefined();
+    expect(literalAtEnd(Buffer.from(''))).toBeUndefined();
+  });
+
+  it('gives APPEND, in any case, room for a whole message and every other command the usual limits', () => {
+    const big = 50 * 1024 * 1024;
+    for (const line of ['a1 APPEND INBOX {100}', 'a1 append INBOX {100}', 'x.9 aPpEnD "Sent" (\\Seen) {100}']) {
+      expect(commandLimits('authenticated', Buffer.from(line), big), line).toEqual({ maxLiteral: big, maxTotal: big + 64 * 1024 });
+    }
+    for (const line of ['a1 APPENDX INBOX {100}', 'a1 APPEN', 'a1 APPEND', 'APPEND INBOX {100}', 'a1 LOGIN {5}', 'a1 @PPEND INBOX {1}', 'a1  APPEND INBOX {1}']) {
+      expect(commandLimits('selected', Buffer.from(line), big).maxLiteral, line).toBe(64 * 1024);
+    }
+    // Before login even APPEND is small.
+    expect(commandLimits('not-authenticated', Buffer.from('a1 APPEND INBOX {100}'), big).maxLiteral).toBe(8 * 1024);
   });
 });
 
