@@ -68,6 +68,8 @@ export class SelectedMailbox {
       await selected.noticeRecent();
       for (const info of folder.list()) selected.add(info);
       selected.keywordsVersion = folder.keywords.version;
+      // The view is the folder as it is now: the next command need not compare every message.
+      selected.seenVersion = folder.version;
       selected.changed = false;
       return selected;
     } catch (err) {
