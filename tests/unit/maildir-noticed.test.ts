@@ -94,6 +94,19 @@ describe('noticed files move from new/ to cur/ after the claim', () => {
     expect(await readdir(join(other.dir, 'new'))).toHaveLength(1);
   });
 
+  it('leaves the files where they are while a command holds the folder, and moves them after', async () => {
+    const inbox = mailbox.inbox;
+    for (let n = 0; n < 5; n++) await inbox.deliver(msg(n));
+    await inbox.sync();
+    // As an IMAP FETCH does: its reader may be about to open these files by their names in new/.
+    inbox.hold();
+    await inbox.claimRecent();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await files('new')).toHaveLength(5);
+    inbox.release();
+    await expect.poll(() => files('new'), { timeout: 3000 }).toEqual([]);
+  });
+
   it('moves them even while the folder stays busy, within about a second', async () => {
     const inbox = mailbox.inbox;
     for (let n = 0; n < 5; n++) await inbox.deliver(msg(n));

@@ -193,6 +193,9 @@ export class ImapSession implements SessionApi {
       done = bad(wrongState(command, this.state, tag, this.user));
     } else {
       const ctx: CommandContext = { tag, uid: false, session: this, out: this.out };
+      // While a command works on the selected folder its files stay where they are (IDLE only waits).
+      const held = command.name === 'IDLE' ? undefined : this.selected?.folder;
+      held?.hold();
       try {
         const args = validateArgs(command.args, tokens, this.parseContext);
         done = await command.handle(ctx, args);
@@ -200,6 +203,8 @@ export class ImapSession implements SessionApi {
         const reply = failureReply(err, command, tag);
         if (!reply) this.options.log(`${command.name} failed: ${(err as Error).stack ?? err}`);
         done = reply ?? no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
+      } finally {
+        held?.release();
       }
     }
     if (this.aborted || done.sent) return;

@@ -18,7 +18,7 @@ import { FolderNotFound, FolderState, type FolderChange, type FolderContext } fr
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { prepareMessage, writeMessageFile, type DeliverOptions } from './messageFile.js';
-import { MOVE_SLICE_MS, NoticedMoves } from './noticedMoves.js';
+import { MOVE_SLICE_MS, NoticedMoves, type FolderUse } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
 import { isMissing, nextTurn } from './slices.js';
 
@@ -41,12 +41,9 @@ export class MaildirFolder {
   readonly state: FolderState;
   private readonly queue = new SerialQueue();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Reads and operations so far: the noticed files move only while this stands still. */
-  private uses = 0;
-  private readonly noticedMoves = new NoticedMoves(
-    () => this.uses,
-    () => this.run(() => this.moveNoticed()),
-  );
+  /** Reads, operations and commands in progress: the noticed files move while the folder is quiet. */
+  private readonly use: FolderUse = { count: 0, held: 0 };
+  private readonly noticedMoves = new NoticedMoves(this.use, () => this.run(() => this.moveNoticed()));
 
   constructor(
     readonly name: string,
@@ -133,6 +130,19 @@ export class MaildirFolder {
     });
   }
 
+  /**
+   * A client command is working on the folder (until release()): files it may be about to read
+   * are not moved from new/ to cur/ under it meanwhile.
+   */
+  hold(): void {
+    this.use.held++;
+  }
+
+  release(): void {
+    this.use.held--;
+    this.use.count++;
+  }
+
   /** The message with this UID as of the last sync. */
   get(uid: number): MessageInfo | undefined {
     return this.index.get(uid);
@@ -145,7 +155,7 @@ export class MaildirFolder {
 
   /** Inside the store: the message with its file's path. */
   stored(uid: number): StoredMessage | undefined {
-    this.uses++;
+    this.use.count++;
     return this.index.get(uid);
   }
 
@@ -189,7 +199,7 @@ export class MaildirFolder {
 
   /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
   private async withFile<T>(uid: number, readIt: (message: StoredMessage) => T | Promise<T>): Promise<T | undefined> {
-    this.uses++;
+    this.use.count++;
     for (let attempt = 0; attempt < 2; attempt++) {
       const message = this.index.get(uid);
       if (!message) return undefined;
@@ -309,7 +319,7 @@ export class MaildirFolder {
    * (transfer.ts) hold two folders at once, always under their mailbox's transfer lock.
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    this.uses++;
+    this.use.count++;
     return this.run(work);
   }
 

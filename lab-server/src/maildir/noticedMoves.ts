@@ -4,8 +4,9 @@
  * first SELECT of 5,000 fresh messages one rename each is most of the work, and the client
  * waits for none of it: \Recent is kept in the index, not in where the files are.
  *
- * The moves wait until the folder has had no reader or operation for QUIET_MS (so a client's
- * first FETCH right after SELECT is not slowed), or MAX_WAIT_MS however busy it stays, and
+ * The moves wait until the folder has had no reader, operation or IMAP command in progress for
+ * QUIET_MS (so a client's first FETCH right after SELECT is not slowed, nor its files renamed
+ * under it), or MAX_WAIT_MS however busy it stays, and
  * then go one bounded slice at a time, each slice one exclusive folder operation that updates
  * the index in the same synchronous step as its renames: no open ever races a rename. A crash
  * before they are done leaves the files in new/ under their UIDs, and the next read-write open
@@ -19,6 +20,14 @@ const MAX_WAIT_MS = 1000;
 /** How long one slice of renames may hold the event loop (as slices.ts). */
 export const MOVE_SLICE_MS = 8;
 
+/** How busy a folder is, as its MaildirFolder counts it. */
+export interface FolderUse {
+  /** Goes up with every read and operation. */
+  count: number;
+  /** Commands in progress on the folder (IMAP holds it for each command but IDLE). */
+  held: number;
+}
+
 export class NoticedMoves {
   private timer: NodeJS.Timeout | undefined;
   private askedAt = 0;
@@ -28,8 +37,7 @@ export class NoticedMoves {
   private askedAgain = false;
 
   constructor(
-    /** Goes up with every use of the folder by a client (reads and operations). */
-    private readonly uses: () => number,
+    private readonly use: Readonly<FolderUse>,
     /** Moves one slice of noticed files; true when some are left. */
     private readonly moveSlice: () => Promise<boolean>,
   ) {}
@@ -48,7 +56,7 @@ export class NoticedMoves {
   }
 
   private wait(ms: number): void {
-    this.usesSeen = this.uses();
+    this.usesSeen = this.use.count;
     this.timer = setTimeout(() => void this.tick(), ms);
     // A pending move never keeps the process alive: shutdown's flush finishes it.
     this.timer.unref();
@@ -56,7 +64,7 @@ export class NoticedMoves {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    const quiet = this.uses() === this.usesSeen;
+    const quiet = this.use.count === this.usesSeen && this.use.held === 0;
     if (!quiet && performance.now() - this.askedAt < MAX_WAIT_MS) return this.wait(QUIET_MS);
     this.running = true;
     this.askedAgain = false;
