@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { toStored, toWire, wireSize } from '../../lab-server/src/maildir/wire.js';
 import { dotStuff } from '../../lab-server/src/net/dotStuff.js';
-import { multilineReply, topOfMessage } from '../../lab-server/src/pop3/format.js';
+import { MultilineStream, multilineReply, TopCut, topOfMessage } from '../../lab-server/src/pop3/format.js';
+
+/** A reply's octets: a string reply goes on the wire as latin1. */
+const bytes = (reply: string | Buffer): Buffer => (typeof reply === 'string' ? Buffer.from(reply, 'latin1') : reply);
 
 describe('dot-stuffing', () => {
   it('doubles a leading dot on every line and ends with CRLF.CRLF', () => {
@@ -17,7 +20,7 @@ describe('a RETR reply in one buffer', () => {
   const slow = (stored: Buffer): Buffer => Buffer.concat([Buffer.from(status), dotStuff(toWire(stored))]);
 
   it('converts line ends, stuffs dots and terminates in one pass', () => {
-    expect(multilineReply(status, Buffer.from('.a\nb\r\n..c\n.\n')).toString()).toBe(`${status}..a\r\nb\r\n...c\r\n..\r\n.\r\n`);
+    expect(bytes(multilineReply(status, Buffer.from('.a\nb\r\n..c\n.\n'))).toString()).toBe(`${status}..a\r\nb\r\n...c\r\n..\r\n.\r\n`);
     expect(multilineReply(status, Buffer.from('no newline')).toString()).toBe(`${status}no newline\r\n.\r\n`);
     expect(multilineReply(status, Buffer.alloc(0)).toString()).toBe(`${status}.\r\n`);
     // A lone CR is no line end: the dot after it is not at a line start; a final CR still needs CRLF.
@@ -30,10 +33,46 @@ describe('a RETR reply in one buffer', () => {
     const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
     for (let round = 0; round < 2000; round++) {
       const stored = Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]!));
-      expect(multilineReply(status, stored).equals(slow(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
+      expect(bytes(multilineReply(status, stored)).equals(slow(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
     }
     const large = Buffer.from('.line\n'.repeat(200_000) + 'tail');
-    expect(multilineReply(status, large).equals(slow(large))).toBe(true);
+    expect(bytes(multilineReply(status, large)).equals(slow(large))).toBe(true);
+  });
+});
+
+describe('a big message streamed piece by piece', () => {
+  const alphabet = [0x2e, 0x0a, 0x0d, 0x61, 0xff];
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const message = (): Buffer => Buffer.from(Array.from({ length: Math.floor(random() * 60) }, () => alphabet[Math.floor(random() * alphabet.length)]!));
+  /** `stored` cut at random places: dots, CRs and LFs land on both sides of every cut. */
+  const pieces = (stored: Buffer): Buffer[] => {
+    const out: Buffer[] = [];
+    for (let at = 0; at < stored.length; ) {
+      const size = 1 + Math.floor(random() * 6);
+      out.push(stored.subarray(at, at + size));
+      at += size;
+    }
+    return out;
+  };
+
+  it('gives the same bytes as the reply built in one piece, wherever the pieces are cut', () => {
+    for (let round = 0; round < 2000; round++) {
+      const stored = message();
+      const stream = new MultilineStream();
+      const got = Buffer.concat([Buffer.from('+OK\r\n'), ...pieces(stored).map((p) => stream.chunk(p)), stream.end()]);
+      expect(got.equals(bytes(multilineReply('+OK\r\n', stored))), JSON.stringify(stored.toString('latin1'))).toBe(true);
+    }
+  });
+
+  it('cuts TOP where the whole message would be cut, wherever the pieces are cut', () => {
+    for (let round = 0; round < 2000; round++) {
+      const stored = message();
+      const lines = Math.floor(random() * 4);
+      const cut = new TopCut(lines);
+      const kept = Buffer.concat(pieces(stored).map((p) => p.subarray(0, cut.keep(p))));
+      expect(kept.equals(topOfMessage(stored, lines)), `${lines} ${JSON.stringify(stored.toString('latin1'))}`).toBe(true);
+    }
   });
 });
 

@@ -8,7 +8,7 @@
  * folder at a time (exclusive()); every change is announced on `changes`, so live IMAP sessions
  * and POP3 locks learn about deliveries, flag changes and expunges made by other sessions.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
@@ -31,7 +31,7 @@ export type { StoreResult } from './fileMoves.js';
 const READ_AT_ONCE = 256 * 1024;
 /** How long a folder stays unchanged before its index file is brought up to date. */
 const FLUSH_DELAY_MS = 1000;
-/** readStart()'s buffer, reused: it is read into and used in one synchronous step. */
+/** readStart()'s and readNow()'s buffer, reused: it is read into and used in one synchronous step. */
 let scratch = Buffer.alloc(0);
 
 export class MaildirFolder {
@@ -195,6 +195,38 @@ export class MaildirFolder {
         closeSync(fd);
       }
     });
+  }
+
+  /**
+   * Hands `use` a small message's stored bytes, read now with one synchronous open, read and
+   * close (the size comes from the index: no stat, no promise), for a client downloading message
+   * after message. The bytes are lent, valid only during the call. Undefined when that cannot be
+   * done at once: expunged, bigger than READ_AT_ONCE, renamed since the last sync, or not the
+   * size the index says; then read() or open() it.
+   */
+  readNow<T>(uid: number, use: (stored: Buffer) => T): T | undefined {
+    const message = this.index.get(uid);
+    if (!message || message.size > READ_AT_ONCE) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(message.path, 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      // One byte more than expected: a file longer than the index says is not cut short.
+      if (scratch.length <= message.size) scratch = Buffer.allocUnsafe(Math.max(message.size + 1, 64 * 1024));
+      const length = readSync(fd, scratch, 0, message.size + 1, 0);
+      return length === message.size ? use(scratch.subarray(0, length)) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A message's file opened to be read piece by piece (a big message); undefined if expunged. The caller closes it. */
+  open(uid: number): Promise<FileHandle | undefined> {
+    return this.withFile(uid, (message) => open(message.path, 'r'));
   }
 
   /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */

@@ -44,27 +44,42 @@ export class LineChannel {
   /** The next line, or undefined once the client has gone. */
   async readLine(): Promise<Line | undefined> {
     for (;;) {
-      const nl = this.buffer.indexOf(0x0a);
-      if (nl !== -1) {
-        const end = nl > 0 && this.buffer[nl - 1] === 0x0d ? nl - 1 : nl;
-        const bytes = this.buffer.subarray(0, end);
-        this.buffer = this.buffer.subarray(nl + 1);
-        this.resumeIfDrained();
-        if (this.discarding) {
-          this.discarding = false;
-          return { bytes: Buffer.alloc(0), tooLong: true };
-        }
-        return { bytes: Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
-      }
-      if (this.buffer.length > this.maxLineLength) {
-        // Drop what we have; keep dropping until the line ends.
-        this.discarding = true;
-        this.buffer = Buffer.alloc(0);
-        this.resumeIfDrained();
-      }
+      const line = this.nextLine();
+      if (line) return line;
       if (this.ended) return undefined;
       await this.wait();
     }
+  }
+
+  /** Resolves when more has come from the client, or it has gone (see `closed`). */
+  arrival(): Promise<void> {
+    return this.ended ? Promise.resolve() : this.wait();
+  }
+
+  /**
+   * The next line if it has already come, without a promise (a pipelining client's commands are
+   * answered without a turn of the microtask queue each); undefined if it has not.
+   */
+  nextLine(): Line | undefined {
+    const nl = this.buffer.indexOf(0x0a);
+    if (nl !== -1) {
+      const end = nl > 0 && this.buffer[nl - 1] === 0x0d ? nl - 1 : nl;
+      const bytes = this.buffer.subarray(0, end);
+      this.buffer = this.buffer.subarray(nl + 1);
+      this.resumeIfDrained();
+      if (this.discarding) {
+        this.discarding = false;
+        return { bytes: Buffer.alloc(0), tooLong: true };
+      }
+      return { bytes: Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
+    }
+    if (this.buffer.length > this.maxLineLength) {
+      // Drop what we have; keep dropping until the line ends.
+      this.discarding = true;
+      this.buffer = Buffer.alloc(0);
+      this.resumeIfDrained();
+    }
+    return undefined;
   }
 
   /** Exactly n bytes (an IMAP literal), or undefined if the client goes first. */
@@ -87,18 +102,25 @@ export class LineChannel {
 
   /** Writes a reply, waiting when the client reads slower than we write. */
   async write(data: string | Buffer): Promise<void> {
-    if (this.ended || this.current.destroyed) return;
-    if (!this.current.write(data)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.current.off('drain', done);
-          this.current.off('close', done);
-          resolve();
-        };
-        this.current.on('drain', done);
-        this.current.on('close', done);
-      });
-    }
+    await this.send(data);
+  }
+
+  /**
+   * Writes a reply (a string as `encoding`); a promise, to wait for, only when the client reads
+   * slower than we write.
+   */
+  send(data: string | Buffer, encoding: BufferEncoding = 'utf8'): Promise<void> | undefined {
+    if (this.ended || this.current.destroyed) return undefined;
+    if (this.current.write(data, encoding)) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.current.off('drain', done);
+        this.current.off('close', done);
+        resolve();
+      };
+      this.current.on('drain', done);
+      this.current.on('close', done);
+    });
   }
 
   /**

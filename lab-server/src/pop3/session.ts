@@ -9,7 +9,7 @@ import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
-import { multilineReply, topOfMessage } from './format.js';
+import { sendMessage } from './download.js';
 import type { MaildropLocks } from './locks.js';
 
 type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
@@ -34,9 +34,13 @@ interface Maildrop {
   retrieved: Set<number>;
 }
 
-type Handler = (args: string[]) => Promise<void>;
+/** A promise when the reply is not all sent yet (a big message, a slow client, a login). */
+type Handler = (args: string[]) => Promise<void> | undefined;
 
 const COMMANDS_HELP = 'USER, PASS, AUTH, STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, CAPA, STLS, QUIT';
+/** Commands answered in a row from what a pipelining client sent, before others get a turn. */
+const COMMANDS_PER_TURN = 32;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Pop3Session {
   private state: State = 'AUTHORIZATION';
@@ -76,10 +80,22 @@ export class Pop3Session {
   async run(): Promise<void> {
     await this.ok(`${this.options.hostName} POP3 MailLab ready. Log in with USER and PASS (type CAPA to see what this server can do)`);
     try {
-      while (this.state !== 'UPDATE') {
-        const line = await this.channel.readLine();
-        if (!line) break;
-        await this.handle(line.bytes, line.tooLong);
+      // Commands already received are answered without a promise each; a long run of them
+      // (pipelined) still lets other sessions' I/O in every few dozen.
+      for (let inRow = 0; this.state !== 'UPDATE'; ) {
+        const line = this.channel.nextLine();
+        if (!line) {
+          if (this.channel.closed) break;
+          inRow = 0;
+          await this.channel.arrival();
+          continue;
+        }
+        if (++inRow === COMMANDS_PER_TURN) {
+          inRow = 0;
+          await nextTurn();
+        }
+        const pending = this.handle(line.bytes, line.tooLong);
+        if (pending) await pending;
       }
     } finally {
       this.release();
@@ -96,20 +112,19 @@ export class Pop3Session {
     setTimeout(() => this.channel.destroy(), 500).unref();
   }
 
-  private async handle(bytes: Buffer, tooLong: boolean): Promise<void> {
+  private handle(bytes: Buffer, tooLong: boolean): Promise<void> | undefined {
     if (tooLong) return this.err('Line too long: a POP3 command is at most 255 characters. Type a short command such as STAT');
     if (bytes.includes(0)) return this.err('NUL bytes are not allowed in commands. Type the command as plain text');
     const text = bytes.toString('latin1').trim();
     if (text === '') return this.err(`Empty command. Commands are: ${COMMANDS_HELP}`);
     const [verbRaw = '', ...args] = text.split(/\s+/);
     const verb = verbRaw.toUpperCase();
-    // AUTH's and PASS's argument may contain spaces (a password with spaces).
-    const rest = text.slice(verbRaw.length).replace(/^\s/, '');
     const handler = this.handlers[verb];
     if (!handler) return this.err(`Unknown command "${verbRaw.slice(0, 20)}". Commands are: ${COMMANDS_HELP}`);
     this.options.onCommand?.(verb);
     if (!handler.states.includes(this.state)) return this.err(this.wrongState(verb));
-    await handler.run(verb === 'PASS' ? [rest] : args);
+    // PASS's argument may contain spaces (a password with spaces).
+    return handler.run(verb === 'PASS' ? [text.slice(verbRaw.length).replace(/^\s/, '')] : args);
   }
 
   private wrongState(verb: string): string {
@@ -215,69 +230,74 @@ export class Pop3Session {
     await this.options.startTls();
   }
 
-  private async stat(): Promise<void> {
+  private stat(): Promise<void> | undefined {
     const live = this.liveMessages();
-    await this.ok(`${live.length} ${live.reduce((n, { info }) => n + info.wireSize, 0)}`);
+    return this.ok(`${live.length} ${live.reduce((n, { info }) => n + info.wireSize, 0)}`);
   }
 
-  private async list(args: string[]): Promise<void> {
+  private list(args: string[]): Promise<void> | undefined {
     if (args.length > 0) {
-      const found = await this.pick(args[0]);
-      if (found) await this.ok(`${found.number} ${found.info.wireSize}`);
-      return;
+      const found = this.pick(args[0]);
+      return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${found.info.wireSize}`);
     }
     const live = this.liveMessages();
-    await this.multiline(
+    return this.multiline(
       `${live.length} messages`,
       live.map(({ number, info }) => `${number} ${info.wireSize}`),
     );
   }
 
-  private async uidl(args: string[]): Promise<void> {
+  private uidl(args: string[]): Promise<void> | undefined {
     const folder = this.drop!.folder;
     if (args.length > 0) {
-      const found = await this.pick(args[0]);
-      if (found) await this.ok(`${found.number} ${uidlOf(found.info, folder)}`);
-      return;
+      const found = this.pick(args[0]);
+      return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${uidlOf(found.info, folder)}`);
     }
-    await this.multiline(
+    return this.multiline(
       'Unique-ID listing follows',
       this.liveMessages().map(({ number, info }) => `${number} ${uidlOf(info, folder)}`),
     );
   }
 
-  private async retr(args: string[]): Promise<void> {
-    const found = await this.pick(args[0], 'RETR 1');
-    if (!found) return;
-    const stored = await this.drop!.folder.read(found.info.uid);
-    if (!stored) return this.err(`Message ${found.number} was removed by another session. Type LIST to see what is left`);
+  private retr(args: string[]): Promise<void> | undefined {
+    const found = this.pick(args[0], 'RETR 1');
+    if (typeof found === 'string') return this.err(found);
     this.drop!.retrieved.add(found.number);
-    await this.channel.write(multilineReply(`+OK ${found.info.wireSize} octets\r\n`, stored));
+    return this.sendMessage(found, `+OK ${found.info.wireSize} octets\r\n`);
   }
 
-  private async top(args: string[]): Promise<void> {
+  private top(args: string[]): Promise<void> | undefined {
     const lines = Number(args[1]);
     if (args.length !== 2 || !/^\d+$/.test(args[1]!) || !Number.isSafeInteger(lines)) {
       return this.err('TOP needs a message number and a line count. Try: TOP 1 5');
     }
-    const found = await this.pick(args[0], 'TOP 1 5');
-    if (!found) return;
-    const stored = await this.drop!.folder.read(found.info.uid);
-    if (!stored) return this.err(`Message ${found.number} was removed by another session. Type LIST to see what is left`);
-    await this.channel.write(multilineReply('+OK Top of message follows\r\n', topOfMessage(stored, lines)));
+    const found = this.pick(args[0], 'TOP 1 5');
+    if (typeof found === 'string') return this.err(found);
+    return this.sendMessage(found, '+OK Top of message follows\r\n', lines);
   }
 
-  private async dele(args: string[]): Promise<void> {
-    const found = await this.pick(args[0], 'DELE 1');
-    if (!found) return;
+  private sendMessage(found: { number: number; info: MessageInfo }, status: string, topLines?: number): Promise<void> | undefined {
+    const sent = sendMessage(this.channel, this.drop!.folder, found.info.uid, status, topLines);
+    if (sent === true) return undefined;
+    const gone = (): Promise<void> | undefined => {
+      this.drop!.retrieved.delete(found.number);
+      return this.err(`Message ${found.number} was removed by another session. Type LIST to see what is left`);
+    };
+    if (sent === false) return gone();
+    return sent.then((ok) => (ok ? undefined : gone()));
+  }
+
+  private dele(args: string[]): Promise<void> | undefined {
+    const found = this.pick(args[0], 'DELE 1');
+    if (typeof found === 'string') return this.err(found);
     this.drop!.deleted.add(found.number);
-    await this.ok(`Message ${found.number} marked for deletion; it is removed when you QUIT (RSET undoes this)`);
+    return this.ok(`Message ${found.number} marked for deletion; it is removed when you QUIT (RSET undoes this)`);
   }
 
-  private async rset(): Promise<void> {
+  private rset(): Promise<void> | undefined {
     const drop = this.drop!;
     drop.deleted.clear();
-    await this.ok(`${drop.messages.length} messages, none marked for deletion`);
+    return this.ok(`${drop.messages.length} messages, none marked for deletion`);
   }
 
   private async quit(): Promise<void> {
@@ -316,23 +336,14 @@ export class Pop3Session {
     return drop.messages.map((info, i) => ({ number: i + 1, info })).filter(({ number }) => !drop.deleted.has(number));
   }
 
-  /** Resolves a message-number argument, answering -ERR itself when it is not usable. */
-  private async pick(arg: string | undefined, example = 'LIST 1'): Promise<{ number: number; info: MessageInfo } | undefined> {
+  /** Resolves a message-number argument, or says (for -ERR) why it is not usable. */
+  private pick(arg: string | undefined, example = 'LIST 1'): { number: number; info: MessageInfo } | string {
     const drop = this.drop!;
-    if (arg === undefined || !/^\d{1,9}$/.test(arg)) {
-      await this.err(`A message number is needed. Try: ${example}`);
-      return undefined;
-    }
+    if (arg === undefined || !/^\d{1,9}$/.test(arg)) return `A message number is needed. Try: ${example}`;
     const number = Number(arg);
     const info = drop.messages[number - 1];
-    if (!info) {
-      await this.err(`No message ${arg}: the maildrop has messages 1 to ${drop.messages.length}. Type LIST to see them`);
-      return undefined;
-    }
-    if (drop.deleted.has(number)) {
-      await this.err(`Message ${number} is marked for deletion. RSET unmarks it`);
-      return undefined;
-    }
+    if (!info) return `No message ${arg}: the maildrop has messages 1 to ${drop.messages.length}. Type LIST to see them`;
+    if (drop.deleted.has(number)) return `Message ${number} is marked for deletion. RSET unmarks it`;
     return { number, info };
   }
 
@@ -342,16 +353,16 @@ export class Pop3Session {
     this.options.locks.release(this.drop.mailbox);
   }
 
-  private ok(text: string): Promise<void> {
-    return this.channel.write(text ? `+OK ${text}\r\n` : '+OK\r\n');
+  private ok(text: string): Promise<void> | undefined {
+    return this.channel.send(text ? `+OK ${text}\r\n` : '+OK\r\n');
   }
 
-  private err(text: string): Promise<void> {
-    return this.channel.write(`-ERR ${text}\r\n`);
+  private err(text: string): Promise<void> | undefined {
+    return this.channel.send(`-ERR ${text}\r\n`);
   }
 
-  private multiline(first: string, lines: string[]): Promise<void> {
-    return this.channel.write(`+OK ${first}\r\n${lines.map((l) => `${l}\r\n`).join('')}.\r\n`);
+  private multiline(first: string, lines: string[]): Promise<void> | undefined {
+    return this.channel.send(`+OK ${first}\r\n${lines.map((l) => `${l}\r\n`).join('')}.\r\n`);
   }
 }
 
