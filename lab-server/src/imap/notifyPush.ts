@@ -28,6 +28,8 @@ export class NotifyPush {
   private turn: Promise<void> = Promise.resolve();
   /** A push is queued and has not started: more events join it rather than queue another. */
   private queued = false;
+  /** Pushes queued or running: while there are none, a command need not wait its turn. */
+  private pushes = 0;
 
   constructor(private readonly host: PushHost) {}
 
@@ -41,7 +43,7 @@ export class NotifyPush {
 
   /** Runs a command; pushes wait for it. */
   async command(run: () => Promise<void>): Promise<void> {
-    await this.turn;
+    if (this.pushes > 0) await this.turn;
     this.busy = true;
     try {
       await run();
@@ -66,12 +68,19 @@ export class NotifyPush {
     // However many events arrive while a client is slow to read, at most one push waits.
     if (this.queued) return;
     this.queued = true;
+    this.pushes++;
     this.turn = this.turn
       .then(() => {
         this.queued = false;
         return this.push();
       })
-      .catch((err: Error) => this.host.log(`NOTIFY push failed: ${err.stack ?? err}`));
+      .catch((err: Error) => this.host.log(`NOTIFY push failed: ${err.stack ?? err}`))
+      .finally(() => this.pushes--);
+  }
+
+  /** NOTIFY is set: events from other mailboxes may be waiting to go out with a command's responses. */
+  get watching(): boolean {
+    return this.notifier !== undefined;
   }
 
   /** What happened in other mailboxes, sent with a command's responses. */

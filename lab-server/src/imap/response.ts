@@ -125,9 +125,9 @@ export class ResponseWriter {
 
   /** Queues "* <data>\r\n"; data may hold literals. */
   async untagged(data: string | Buffer): Promise<void> {
-    this.queue(Buffer.from('* '));
-    this.queue(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-    this.queue(CRLF);
+    this.put('* ');
+    this.put(data);
+    this.put('\r\n');
     if (this.pendingBytes >= FLUSH_AT) await this.flush();
   }
 
@@ -138,7 +138,8 @@ export class ResponseWriter {
 
   async tagged(tag: string, done: Completion): Promise<void> {
     const code = done.code ? `[${done.code}] ` : '';
-    this.queue(Buffer.from(`${tag} ${done.status} ${code}${plainText(done.text)}\r\n`, 'latin1'));
+    // Into the chunk behind the untagged responses: the reply goes out as one buffer, not joined from two.
+    this.put(`${tag} ${done.status} ${code}${plainText(done.text)}\r\n`);
     await this.flush();
   }
 
@@ -170,8 +171,11 @@ export class ResponseWriter {
     const size = part.length;
     if (!this.chunk || this.chunkUsed + size > this.chunk.length) {
       if (size > CHUNK / 4) return this.queue(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+      // A command's first chunk is small (from Node's shared pool): most replies are a few
+      // lines, and 64 KiB for each would cost more than the reply. Big replies get big chunks.
+      const first = !this.chunk && this.pending.length === 0;
       this.sealChunk();
-      this.chunk = Buffer.allocUnsafe(CHUNK);
+      this.chunk = Buffer.allocUnsafe(first && size < SMALL_CHUNK ? SMALL_CHUNK : CHUNK);
     }
     if (typeof part === 'string') this.chunk.write(part, this.chunkUsed, 'latin1');
     else this.chunk.set(part, this.chunkUsed); // set(): less call overhead than copy() for small parts
@@ -188,6 +192,7 @@ export class ResponseWriter {
   }
 }
 
-const CRLF = Buffer.from('\r\n');
 const FLUSH_AT = 64 * 1024;
 const CHUNK = 64 * 1024;
+/** Under Buffer.poolSize / 2, so it is cut from the shared pool rather than allocated. */
+const SMALL_CHUNK = 4000;

@@ -29,6 +29,8 @@ export class SequenceSet {
   static parse(text: string): SequenceSet {
     if (text === '') throw new InvalidSequenceSet('the message set is empty');
     if (text === '$') return new SequenceSet(text, []);
+    // One number, as a client opening a message sends it: nothing to split.
+    if (ONE_NUMBER.test(text) && Number(text) <= MAX_NUMBER) return new SequenceSet(text, [{ from: Number(text), to: Number(text) }]);
     const parts = text.split(',');
     if (parts.length > MAX_RANGES) throw new InvalidSequenceSet(`more than ${MAX_RANGES} ranges`);
     const ranges = parts.map((part) => {
@@ -104,9 +106,11 @@ export class SequenceSet {
   }
 }
 
+const ONE_NUMBER = /^[1-9]\d{0,9}$/;
+
 function bound(text: string): number {
   if (text === '*') return Infinity;
-  if (!/^[1-9]\d{0,9}$/.test(text)) {
+  if (!ONE_NUMBER.test(text)) {
     throw new InvalidSequenceSet(text === '0' || /^0+$/.test(text) ? 'message numbers start at 1, not 0' : `"${text}" is not a message number`);
   }
   const n = Number(text);

@@ -214,7 +214,7 @@ export class ImapSession implements SessionApi {
       const ok = await this.sendUpdates(!command.noExpungeUpdates);
       if (!ok) return;
     }
-    await this.pushes.sendPending();
+    if (this.pushes.watching) await this.pushes.sendPending();
     await this.out.tagged(tag, done);
   }
 
@@ -223,7 +223,8 @@ export class ImapSession implements SessionApi {
     const selected = this.selected;
     if (!selected) return true;
     try {
-      const lines = await this.liveResults.around(selected, () => selected.updates(allowExpunge));
+      // Live search results (rare) weave their updates in; otherwise the mailbox's own go out alone.
+      const lines = this.liveResults.count > 0 ? await this.liveResults.around(selected, () => selected.updates(allowExpunge)) : await selected.updates(allowExpunge);
       for (const line of lines) await this.out.untagged(line);
       return true;
     } catch (err) {
