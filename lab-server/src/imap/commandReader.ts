@@ -62,8 +62,6 @@ export class CommandReader {
     if (first.tooLong) {
       return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long: a command line is at most 64 KiB. Send long values as literals, e.g. {5000}' };
     }
-    // The tag is needed only to refuse the command; most are not refused.
-    const tag = (): string | undefined => tagOf(first.bytes);
     const limits = this.limitsFor(first.bytes);
     const pieces: Piece[] = [{ kind: 'line', bytes: first.bytes }];
     let total = first.bytes.length;
@@ -80,13 +78,13 @@ export class CommandReader {
       if (problem) {
         if (literal.synchronising) {
           // No "+" was sent, so a client waits for our answer and sends nothing more.
-          return { kind: 'refused', tag: tag(), code: 'TOOBIG', text: problem };
+          return { kind: 'refused', tag: tagOf(first.bytes), code: 'TOOBIG', text: problem };
         }
         // LITERAL+: the octets are already on their way; skip them without keeping them.
         if (literal.size > MAX_SKIP || !(await this.skip(literal.size))) {
           return { kind: 'fatal', text: `${problem}. Closing the connection` };
         }
-        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tag(), code: 'TOOBIG', text: problem } : { kind: 'closed' };
+        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(first.bytes), code: 'TOOBIG', text: problem } : { kind: 'closed' };
       }
       if (literal.synchronising) await this.channel.write(`+ Ready for ${literal.size} octets of literal data\r\n`);
       const bytes = await this.channel.readBytes(literal.size);
@@ -94,7 +92,7 @@ export class CommandReader {
       pieces.push({ kind: 'literal', bytes });
       const next = await this.channel.readLine();
       if (!next) return { kind: 'closed' };
-      if (next.tooLong) return { kind: 'refused', tag: tag(), text: 'Line too long after a literal: a command line is at most 64 KiB' };
+      if (next.tooLong) return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long after a literal: a command line is at most 64 KiB' };
       pieces.push({ kind: 'line', bytes: next.bytes });
       total += literal.size + next.bytes.length;
       line = next.bytes;

@@ -99,6 +99,8 @@ export class ResponseWriter {
   /** Where untaggedParts() copies small pieces, rather than a buffer for each. */
   private chunk: Buffer | undefined;
   private chunkUsed = 0;
+  /** Bytes the last write sent: the next reply's first chunk is made that large. */
+  private lastReply = 0;
 
   constructor(private readonly channel: LineChannel) {}
 
@@ -155,6 +157,7 @@ export class ResponseWriter {
     this.chunk = undefined;
     if (this.pending.length === 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.lastReply = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     await this.channel.write(data);
@@ -171,11 +174,12 @@ export class ResponseWriter {
     const size = part.length;
     if (!this.chunk || this.chunkUsed + size > this.chunk.length) {
       if (size > CHUNK / 4) return this.queue(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
-      // A command's first chunk is small (from Node's shared pool): most replies are a few
-      // lines, and 64 KiB for each would cost more than the reply. Big replies get big chunks.
+      // A reply's first chunk is as large as the last reply was (from Node's shared pool when
+      // small): most replies are a few lines or one message, and 64 KiB for each would cost
+      // more than the reply. A reply that outgrows it goes on in 64 KiB chunks.
       const first = !this.chunk && this.pending.length === 0;
       this.sealChunk();
-      this.chunk = Buffer.allocUnsafe(first && size < SMALL_CHUNK ? SMALL_CHUNK : CHUNK);
+      this.chunk = Buffer.allocUnsafe(first ? Math.min(CHUNK, Math.max(SMALL_CHUNK, size, this.lastReply) + 64) : CHUNK);
     }
     if (typeof part === 'string') this.chunk.write(part, this.chunkUsed, 'latin1');
     else this.chunk.set(part, this.chunkUsed); // set(): less call overhead than copy() for small parts
@@ -194,5 +198,5 @@ export class ResponseWriter {
 
 const FLUSH_AT = 64 * 1024;
 const CHUNK = 64 * 1024;
-/** Under Buffer.poolSize / 2, so it is cut from the shared pool rather than allocated. */
-const SMALL_CHUNK = 4000;
+/** The least a reply's first chunk holds: a few status lines. */
+const SMALL_CHUNK = 192;
