@@ -25,6 +25,10 @@ describe('SequenceSet', () => {
 
   it('knows the highest explicit number (to check against EXISTS) without expanding', () => {
     expect(SequenceSet.parse('1:4294967295').highestNumber).toBe(4294967295);
+    // One number alone (a client opening a message) is read by a shortcut: the same set.
+    expect(SequenceSet.parse('4294967295').highestNumber).toBe(4294967295);
+    expect(SequenceSet.parse('42').resolve(100)).toEqual([[42, 42]]);
+    expect(SequenceSet.parse('42').has(41, 100)).toBe(false);
     expect(SequenceSet.parse('2,*').highestNumber).toBe(2);
     // n:* is valid whatever n is: it always includes the last message.
     expect(SequenceSet.parse('7:*').highestNumber).toBe(0);
