@@ -51,9 +51,10 @@ export class LineChannel {
     }
   }
 
-  /** Resolves when more has come from the client, or it has gone (see `closed`). */
-  arrival(): Promise<void> {
-    return this.ended ? Promise.resolve() : this.wait();
+  /** Calls `then` once, when more has come from the client or it has gone (see `closed`). */
+  onArrival(then: () => void): void {
+    if (this.ended) queueMicrotask(then);
+    else this.waiter = then;
   }
 
   /**

@@ -9,6 +9,8 @@ const CR = 0x0d;
 const DOT = 0x2e;
 /** A reply of up to this size is built in `scratch` and copied out once; bigger ones count first. */
 const SCRATCH_MAX = 1024 * 1024;
+/** A line that starts with a dot, after the first line. */
+const LINE_START_DOT = Buffer.from('\n.');
 /** Messages up to this size without CRs are converted as strings. */
 const STRING_MAX = 1024 * 1024;
 /** Reused for every small reply: written and copied out in one synchronous step. */
@@ -69,8 +71,9 @@ export function multilineReply(status: string, stored: Buffer): string | Buffer 
   const n = stored.length;
   if (n <= STRING_MAX && stored.indexOf(CR) === -1) {
     let text = stored.toString('latin1').replaceAll('\n', '\r\n');
-    if (text.charCodeAt(0) === DOT) text = '.' + text;
-    if (text.includes('\n.')) text = text.replaceAll('\n.', '\n..');
+    // Lines that start with "." are rare: looked for in the bytes (a native search) first.
+    if (stored.indexOf(LINE_START_DOT) !== -1) text = text.replaceAll('\n.', '\n..');
+    if (stored[0] === DOT) text = '.' + text;
     return status + text + (n === 0 || stored[n - 1] === LF ? '.\r\n' : '\r\n.\r\n');
   }
   const head = Buffer.byteLength(status, 'latin1');

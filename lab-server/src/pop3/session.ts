@@ -40,7 +40,6 @@ type Handler = (args: string[]) => Promise<void> | undefined;
 const COMMANDS_HELP = 'USER, PASS, AUTH, STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, CAPA, STLS, QUIT';
 /** Commands answered in a row from what a pipelining client sent, before others get a turn. */
 const COMMANDS_PER_TURN = 32;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Pop3Session {
   private state: State = 'AUTHORIZATION';
@@ -80,25 +79,40 @@ export class Pop3Session {
   async run(): Promise<void> {
     await this.ok(`${this.options.hostName} POP3 MailLab ready. Log in with USER and PASS (type CAPA to see what this server can do)`);
     try {
-      // Commands already received are answered without a promise each; a long run of them
-      // (pipelined) still lets other sessions' I/O in every few dozen.
-      for (let inRow = 0; this.state !== 'UPDATE'; ) {
+      await new Promise<void>((resolve, reject) => this.answer(resolve, reject));
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Answers the commands that have come, one after another, and arranges to be called again
+   * when more come or a reply that took a promise is done. A client downloading message after
+   * message costs no promise per command this way; a pipelining one lets other sessions' I/O in
+   * every few dozen commands.
+   */
+  private answer(done: () => void, fail: (err: unknown) => void): void {
+    const again = (): void => this.answer(done, fail);
+    try {
+      for (let inRow = 0; this.state !== 'UPDATE'; inRow++) {
         const line = this.channel.nextLine();
         if (!line) {
           if (this.channel.closed) break;
-          inRow = 0;
-          await this.channel.arrival();
-          continue;
+          return this.channel.onArrival(again);
         }
-        if (++inRow === COMMANDS_PER_TURN) {
-          inRow = 0;
-          await nextTurn();
+        if (inRow === COMMANDS_PER_TURN) {
+          setImmediate(again);
+          return;
         }
         const pending = this.handle(line.bytes, line.tooLong);
-        if (pending) await pending;
+        if (pending) {
+          pending.then(again, fail);
+          return;
+        }
       }
-    } finally {
-      this.release();
+      done();
+    } catch (err) {
+      fail(err);
     }
   }
 
