@@ -12,15 +12,15 @@ import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
-import { moveNoticedToCur, renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
+import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
 import type { FolderIndex } from './folderIndex.js';
-import { FolderNotFound, FolderState, type FolderChange, type FolderContext } from './folderState.js';
+import { FolderState, type FolderChange, type FolderContext } from './folderState.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { prepareMessage, writeMessageFile, type DeliverOptions } from './messageFile.js';
-import { MOVE_SLICE_MS, NoticedMoves, type FolderUse } from './noticedMoves.js';
+import { NoticedMoves, type FolderUse } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
-import { isMissing, nextTurn } from './slices.js';
+import { isMissing } from './slices.js';
 
 export { FolderNotFound, type FolderChange, type FolderContext } from './folderState.js';
 export type { MessageInfo } from './message.js';
@@ -43,7 +43,7 @@ export class MaildirFolder {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Reads, operations and commands in progress: the noticed files move while the folder is quiet. */
   private readonly use: FolderUse = { count: 0, held: 0 };
-  private readonly noticedMoves = new NoticedMoves(this.use, () => this.run(() => this.moveNoticed()));
+  private readonly noticedMoves: NoticedMoves;
 
   constructor(
     readonly name: string,
@@ -51,6 +51,7 @@ export class MaildirFolder {
     context: FolderContext,
   ) {
     this.state = new FolderState(name, dir, context);
+    this.noticedMoves = new NoticedMoves(this.state, dir, this.use, (work) => this.run(work));
     this.fields = new FieldCache(dir);
   }
 
@@ -286,24 +287,6 @@ export class MaildirFolder {
   }
 
   /**
-   * Moves noticed files from new/ to cur/: one slice of renames (true when some are left), or
-   * with `all`, every one of them, slice after slice.
-   */
-  private async moveNoticed(all = false): Promise<boolean> {
-    const waiting = (m: StoredMessage): boolean => m.dir === 'new' && m.uid < this.index.firstRecentUid;
-    if (this.state.retired || !this.index.messages.some(waiting)) return false;
-    await this.state.refresh();
-    const slice = (): boolean => moveNoticedToCur(this.dir, this.index.messages, this.index.firstRecentUid, MOVE_SLICE_MS);
-    let more = slice();
-    while (more && all) {
-      await nextTurn();
-      more = slice();
-    }
-    this.state.restamp();
-    return more;
-  }
-
-  /**
    * Stores messages (IMAP APPEND) and gives them UIDs in the order given, so a client can be
    * told which new UID belongs to which message (UIDPLUS). The UIDs are on disk before any
    * file appears, and the messages are in the index before this resolves.
@@ -328,10 +311,7 @@ export class MaildirFolder {
   /** Writes the index file now if it is behind (at shutdown, or when a folder goes idle). */
   flush(): Promise<void> {
     return this.run(async () => {
-      this.noticedMoves.cancel();
-      await this.moveNoticed(true).catch((err: unknown) => {
-        if (!(err instanceof FolderNotFound)) throw err;
-      });
+      await this.noticedMoves.finish();
       await this.state.flush();
       await this.fields.compact(new Set(this.index.messages.map((m) => m.base)));
       await this.fields.flush();

@@ -6,19 +6,21 @@
  *
  * The moves wait until the folder has had no reader, operation or IMAP command in progress for
  * QUIET_MS (so a client's first FETCH right after SELECT is not slowed, nor its files renamed
- * under it), or MAX_WAIT_MS however busy it stays, and
- * then go one bounded slice at a time, each slice one exclusive folder operation that updates
- * the index in the same synchronous step as its renames: no open ever races a rename. A crash
- * before they are done leaves the files in new/ under their UIDs, and the next read-write open
- * moves them; a flush (idle or shutdown) finishes them.
+ * under it), or MAX_WAIT_MS however busy it stays, and then go one bounded slice at a time,
+ * each slice one exclusive folder operation that updates the index in the same synchronous step
+ * as its renames: no open ever races a rename. A crash before they are done leaves the files in
+ * new/ under their UIDs, and the next read-write open moves them; a flush (idle or shutdown)
+ * finishes them.
  */
+import { moveNoticedToCur } from './fileMoves.js';
+import { FolderNotFound, type FolderState } from './folderState.js';
+import type { StoredMessage } from './message.js';
+import { nextTurn, SLICE_MS } from './slices.js';
 
 /** How long the folder must go unused before the moves start. */
 const QUIET_MS = 50;
 /** However busy the folder, the moves start this long after they were asked for. */
 const MAX_WAIT_MS = 1000;
-/** How long one slice of renames may hold the event loop (as slices.ts). */
-export const MOVE_SLICE_MS = 8;
 
 /** How busy a folder is, as its MaildirFolder counts it. */
 export interface FolderUse {
@@ -37,9 +39,11 @@ export class NoticedMoves {
   private askedAgain = false;
 
   constructor(
+    private readonly state: FolderState,
+    private readonly dir: string,
     private readonly use: Readonly<FolderUse>,
-    /** Moves one slice of noticed files; true when some are left. */
-    private readonly moveSlice: () => Promise<boolean>,
+    /** Runs work as one exclusive operation on the folder (not counted as a use). */
+    private readonly exclusive: (work: () => Promise<boolean>) => Promise<boolean>,
   ) {}
 
   /** Moves the noticed files soon (once the folder is quiet). */
@@ -53,6 +57,14 @@ export class NoticedMoves {
   cancel(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Moves every noticed file now, slice after slice (flush, shutdown); the caller holds the folder. */
+  async finish(): Promise<void> {
+    this.cancel();
+    await this.move(true).catch((err: unknown) => {
+      if (!(err instanceof FolderNotFound)) throw err;
+    });
   }
 
   private wait(ms: number): void {
@@ -70,7 +82,7 @@ export class NoticedMoves {
     this.askedAgain = false;
     let more = false;
     try {
-      more = await this.moveSlice();
+      more = await this.exclusive(() => this.move(false));
     } catch {
       // The folder went away or the disk refused: the next read-write open tries again.
     } finally {
@@ -78,5 +90,21 @@ export class NoticedMoves {
     }
     if (more) this.wait(0);
     else if (this.askedAgain) this.schedule();
+  }
+
+  /** One slice of renames (true when some are left), or with `all`, every one of them. */
+  private async move(all: boolean): Promise<boolean> {
+    const state = this.state;
+    const waiting = (m: StoredMessage): boolean => m.dir === 'new' && m.uid < state.index.firstRecentUid;
+    if (state.retired || !state.index.messages.some(waiting)) return false;
+    await state.refresh();
+    const slice = (): boolean => moveNoticedToCur(this.dir, state.index.messages, state.index.firstRecentUid, SLICE_MS);
+    let more = slice();
+    while (more && all) {
+      await nextTurn();
+      more = slice();
+    }
+    state.restamp();
+    return more;
   }
 }

@@ -7,7 +7,7 @@
  */
 
 /** How long one slice may hold the event loop. */
-const SLICE_MS = 8;
+export const SLICE_MS = 8;
 
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
