@@ -37,6 +37,9 @@ describe('a RETR reply in one buffer', () => {
     }
     const large = Buffer.from('.line\n'.repeat(200_000) + 'tail');
     expect(bytes(multilineReply(status, large)).equals(slow(large))).toBe(true);
+    // With CRs, past the reused buffer's size.
+    const largeWithCr = Buffer.from('.line\r\n'.repeat(100_000) + 'lone\rCR\n.tail');
+    expect(bytes(multilineReply(status, largeWithCr)).equals(slow(largeWithCr))).toBe(true);
   });
 });
 

@@ -7,12 +7,10 @@
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
-/** A reply of up to this size is built in `scratch` and copied out once; bigger ones count first. */
+/** A reply of up to this size is built in `scratch` and copied out once. */
 const SCRATCH_MAX = 1024 * 1024;
 /** A line that starts with a dot, after the first line. */
 const LINE_START_DOT = Buffer.from('\n.');
-/** Messages up to this size without CRs are converted as strings. */
-const STRING_MAX = 1024 * 1024;
 /** Reused for every small reply: written and copied out in one synchronous step. */
 let scratch = Buffer.alloc(0);
 
@@ -46,18 +44,6 @@ function endInto(out: Buffer, o: number, last: number): number {
   return o;
 }
 
-/** Octets `stuffInto` writes for `stored`, plus the terminator. */
-function replySize(stored: Buffer): number {
-  let size = stored.length + 3;
-  let previous = LF;
-  for (let i = 0; i < stored.length; i++) {
-    const c = stored[i]!;
-    if ((c === LF && previous !== CR) || (c === DOT && previous === LF)) size++;
-    previous = c;
-  }
-  return stored.length === 0 || previous === LF ? size : size + 2;
-}
-
 /**
  * A whole RETR/TOP reply: the status line, then the stored (LF) message in wire form,
  * dot-stuffed and terminated, for a single write. The same bytes as dotStuff(toWire(stored))
@@ -69,27 +55,26 @@ function replySize(stored: Buffer): number {
  */
 export function multilineReply(status: string, stored: Buffer): string | Buffer {
   const n = stored.length;
-  if (n <= STRING_MAX && stored.indexOf(CR) === -1) {
+  if (stored.indexOf(CR) === -1) {
     let text = stored.toString('latin1').replaceAll('\n', '\r\n');
     // Lines that start with "." are rare: looked for in the bytes (a native search) first.
     if (stored.indexOf(LINE_START_DOT) !== -1) text = text.replaceAll('\n.', '\n..');
     if (stored[0] === DOT) text = '.' + text;
     return status + text + (n === 0 || stored[n - 1] === LF ? '.\r\n' : '\r\n.\r\n');
   }
+  // With CRs: the byte loop, into the scratch buffer and copied out (a big reply into its own).
   const head = Buffer.byteLength(status, 'latin1');
   const room = head + 2 * n + 5;
-  const last = n === 0 ? LF : stored[n - 1]!;
-  if (room > SCRATCH_MAX) {
-    // Big: count first, then convert straight into the reply (no second copy of megabytes).
-    const out = Buffer.allocUnsafe(head + replySize(stored));
-    out.write(status, 0, 'latin1');
-    endInto(out, stuffInto(stored, out, head, LF), last);
-    return out;
-  }
-  // One pass into the scratch buffer, then one copy of the result.
+  if (room > SCRATCH_MAX) return convertInto(Buffer.allocUnsafe(room), status, stored);
   if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, 16 * 1024));
-  scratch.write(status, 0, 'latin1');
-  return Buffer.from(scratch.subarray(0, endInto(scratch, stuffInto(stored, scratch, head, LF), last)));
+  return Buffer.from(convertInto(scratch, status, stored));
+}
+
+/** Writes the status line and the converted, terminated message into `out`; the part written. */
+function convertInto(out: Buffer, status: string, stored: Buffer): Buffer {
+  const head = out.write(status, 0, 'latin1');
+  const end = endInto(out, stuffInto(stored, out, head, LF), stored.length === 0 ? LF : stored[stored.length - 1]!);
+  return out.subarray(0, end);
 }
 
 /**
