@@ -206,6 +206,7 @@ export class MaildirFolder {
    * size the index says; then read() or open() it.
    */
   readNow<T>(uid: number, use: (stored: Buffer) => T): T | undefined {
+    this.use.count++;
     const message = this.index.get(uid);
     if (!message || message.size > READ_AT_ONCE) return undefined;
     let fd: number;

@@ -1,16 +1,18 @@
 /**
- * kill -9 between a first SELECT's reply and the renames from new/ to cur/ that follow it
- * (noticedMoves.ts). A real lab in its own process; Python's imaplib selects 2,000 messages
- * just dropped into new/, and the lab is killed the instant the reply arrives. Nothing may be
- * lost: after the restart every message keeps the UID the uid list gave it before the crash,
- * the \Recent claim holds (no second client sees them as \Recent), and the files still in new/
- * reach cur/ once a client opens the folder again.
+ * The renames from new/ to cur/ that follow a first SELECT's reply (noticedMoves.ts), judged by
+ * real clients. kill -9 between the reply and the renames: a real lab in its own process;
+ * Python's imaplib selects 2,000 messages just dropped into new/, and the lab is killed the
+ * instant the reply arrives. Nothing may be lost: after the restart every message keeps the UID
+ * the uid list gave it before the crash, the \Recent claim holds (no second client sees them as
+ * \Recent), and the files still in new/ reach cur/ once a client opens the folder again. And
+ * poplib downloading and deleting messages whose files have not moved yet.
  */
 import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
+import { startTestLab } from '../helpers/lab.js';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { maildirPath } from '../helpers/maildir.js';
 
@@ -80,4 +82,59 @@ describe('a crash between the SELECT reply and the moves to cur/', () => {
     await expect.poll(async () => (await readdir(join(inbox, 'new'))).length, { timeout: 10_000 }).toBe(0);
     expect((await readdir(join(inbox, 'cur'))).length).toBe(total);
   }, 120_000);
+});
+
+describe('POP3 on messages a SELECT noticed whose files are still in new/', () => {
+  it('lists, reads, deletes and marks them read, and the rest still reach cur/', async () => {
+    const test = await startTestLab();
+    try {
+      const inbox = maildirPath(test.dataDir, 'default', 'alice@example.com');
+      for (let n = 0; n < 40; n++) {
+        const body = `Message-ID: <pop.${n}@example.com>\nSubject: pop ${n}\n\nbody ${n}\n`;
+        await writeFile(join(inbox, 'new', `1790000000.M${n}P2Q${n}.pop,S=${body.length},W=${body.length + 4}`), body);
+      }
+      const total = (await readdir(join(inbox, 'new'))).length + (await readdir(join(inbox, 'cur'))).length;
+      // imaplib keeps its session busy (NOOP every 10 ms) so the moves wait, while poplib works.
+      const r = await python(
+        `import imaplib, poplib, threading, time, os
+M = imaplib.IMAP4('127.0.0.1', P['imap'])
+M.login('alice@example.com', 'secret')
+M.select('INBOX')
+stop = threading.Event()
+def busy():
+    while not stop.is_set():
+        M.noop()
+        time.sleep(0.01)
+t = threading.Thread(target=busy)
+t.start()
+p = poplib.POP3('127.0.0.1', P['pop3'], timeout=10)
+p.user('alice@example.com')
+p.pass_('secret')
+count = p.stat()[0]
+out = {'in_new': len(os.listdir(P['dir'] + '/new')), 'ids': []}
+for n in range(1, count + 1):
+    lines = p.retr(n)[1]
+    out['ids'] += [l.decode() for l in lines if l.lower().startswith(b'message-id: <pop.')]
+p.dele(1)
+p.quit()
+stop.set()
+t.join()
+M.logout()
+print(json.dumps(out))`,
+        { imap: test.port('imap'), pop3: test.port('pop3'), dir: inbox },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { in_new: number; ids: string[] };
+      // POP3 read them while (most of) their files were still in new/.
+      expect(out.in_new).toBeGreaterThan(0);
+      expect(out.ids.sort()).toEqual(Array.from({ length: 40 }, (_, n) => `Message-ID: <pop.${n}@example.com>`).sort());
+      // One deleted; every other one is in cur/, marked read by the POP3 download.
+      await expect.poll(async () => (await readdir(join(inbox, 'new'))).length, { timeout: 10_000 }).toBe(0);
+      const cur = await readdir(join(inbox, 'cur'));
+      expect(cur).toHaveLength(total - 1);
+      expect(cur.every((f) => f.endsWith(':2,S'))).toBe(true);
+    } finally {
+      await test.dispose();
+    }
+  }, 60_000);
 });
