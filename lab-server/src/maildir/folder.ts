@@ -312,7 +312,8 @@ export class MaildirFolder {
   /** Writes the index file now if it is behind (at shutdown, or when a folder goes idle). */
   flush(): Promise<void> {
     return this.run(async () => {
-      await this.noticedMoves.finish();
+      // Not under a command in progress (a FETCH about to open the files): the moves wait for it.
+      if (this.use.held === 0) await this.noticedMoves.finish();
       await this.state.flush();
       await this.fields.compact(new Set(this.index.messages.map((m) => m.base)));
       await this.fields.flush();

@@ -6,11 +6,11 @@
  *
  * The moves wait until the folder has had no reader, operation or IMAP command in progress for
  * QUIET_MS (so a client's first FETCH right after SELECT is not slowed, nor its files renamed
- * under it), or MAX_WAIT_MS however busy it stays, and then go one bounded slice at a time,
- * each slice one exclusive folder operation that updates the index in the same synchronous step
- * as its renames: no open ever races a rename. A crash before they are done leaves the files in
- * new/ under their UIDs, and the next read-write open moves them; a flush (idle or shutdown)
- * finishes them.
+ * under it), or after MAX_WAIT_MS between two commands however busy it stays, and then go one
+ * bounded slice at a time, each slice one exclusive folder operation that updates the index in
+ * the same synchronous step as its renames: no open ever races a rename. A crash before they are
+ * done leaves the files in new/ under their UIDs, and the next read-write open moves them; a
+ * flush (idle or shutdown) with no command in progress finishes them.
  */
 import { moveNoticedToCur } from './fileMoves.js';
 import { FolderNotFound, type FolderState } from './folderState.js';
@@ -76,8 +76,9 @@ export class NoticedMoves {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    const quiet = this.use.count === this.usesSeen && this.use.held === 0;
-    if (!quiet && performance.now() - this.askedAt < MAX_WAIT_MS) return this.wait(QUIET_MS);
+    // Never under a command in progress; between commands once quiet, or once waited long enough.
+    const quiet = this.use.count === this.usesSeen || performance.now() - this.askedAt >= MAX_WAIT_MS;
+    if (this.use.held > 0 || !quiet) return this.wait(QUIET_MS);
     this.running = true;
     this.askedAgain = false;
     let more = false;
