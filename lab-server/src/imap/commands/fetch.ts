@@ -16,6 +16,7 @@ import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
 import { cachedEnvelope, cachedSummary, messageEnvelope, messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
 import type { SelectedMailbox } from '../selected.js';
+import { EnvelopeBatch } from '../mime/envelopeBatch.js';
 import { INLINE_BYTES } from '../mime/limits.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
@@ -123,12 +124,22 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
   let expunged = false;
   let unknownEncoding: string | undefined;
+  // ENVELOPEs alone for many messages (a first sync): the headers of those not cached are read
+  // a chunk at a time, mostly by the file reader thread ahead of the responses (envelopeBatch.ts).
+  const known = needs.envelope && !needs.view && !needs.wire && found.length > READ_AHEAD ? found.map(({ seq, uid }) => fromCache(selected, seq, uid, needs)) : undefined;
+  const envelopes = known && new EnvelopeBatch(selected.folder, known.filter((m) => m.info && !m.envelope).map((m) => m.info!));
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
     await turn();
-    const batch = found.slice(i, i + READ_AHEAD).map(({ seq, uid }) => fromCache(selected, seq, uid, needs));
+    const batch = known ? known.slice(i, i + READ_AHEAD) : found.slice(i, i + READ_AHEAD).map(({ seq, uid }) => fromCache(selected, seq, uid, needs));
     const reads = batch.filter((m) => m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire));
-    if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
+    if (envelopes) {
+      // Mostly answered at once from a chunk already parsed: no promise for each message.
+      for (const m of reads) {
+        const envelope = envelopes.envelope(m.info!);
+        m.envelope = envelope instanceof Promise ? await envelope : envelope;
+      }
+    } else if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
     for (const message of batch) {
       // A keyword another session created is announced in FLAGS before a FETCH shows it.
       for (const line of selected.flagListChanges()) await ctx.out.untagged(line);

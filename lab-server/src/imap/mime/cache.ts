@@ -13,7 +13,8 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { mailWorkers, movableBlock } from '../../workers/pool.js';
-import { describeMessage, envelopeOfHeader, searchMessage, storedHeaderEnd, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
+import { HEADER_READ, quickEnvelope } from './envelopeFiles.js';
+import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
 import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
 import { unfold, type HeaderField } from './header.js';
 import { rootOf, tableBytes, type PartTable } from './table.js';
@@ -32,8 +33,6 @@ export interface MessageSummary {
 
 const SUMMARY_BUDGET = 16 * 1024 * 1024;
 const ENVELOPE_BUDGET = 8 * 1024 * 1024;
-/** ENVELOPE needs the header only: this much of the file is read for it. */
-const HEADER_READ = INLINE_BYTES;
 const VIEW_BUDGET = 48 * 1024 * 1024;
 /** Larger messages are parsed for the request at hand and not kept. */
 const MAX_CACHED_VIEW = 8 * 1024 * 1024;
@@ -181,12 +180,18 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
   const cached = cachedEnvelope(folder, info);
   if (cached) return cached;
   // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
-  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head, head.length < HEADER_READ) ?? null);
+  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head, head.length < HEADER_READ, INLINE_LIMITS) ?? null);
   if (envelope === undefined) return undefined;
   if (envelope === null) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
-  envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
-  folder.fields.set(info.base, 'envelope', Buffer.from(envelope, 'latin1'));
+  keepEnvelope(folder, info, envelope);
   return envelope;
+}
+
+/** Keeps an ENVELOPE worked out from a message's header, in memory and in the folder's field cache. */
+export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope: string): void {
+  folder.fields.set(info.base, 'envelope', envelope);
+  // Kept here as well when the field cache could not keep it in memory (not loaded, or full).
+  if (!folder.fields.peek(info.base, 'envelope')) envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
 }
 
 /**
@@ -196,21 +201,11 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
  */
 export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
   try {
-    const envelope = quickEnvelope(message.subarray(0, HEADER_READ), message.length <= HEADER_READ);
-    if (envelope !== undefined) folder.fields.set(base, 'envelope', Buffer.from(envelope, 'latin1'));
+    const envelope = quickEnvelope(message.subarray(0, HEADER_READ), message.length <= HEADER_READ, INLINE_LIMITS);
+    if (envelope !== undefined) folder.fields.set(base, 'envelope', envelope);
   } catch {
     // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.
   }
-}
-
-/**
- * The ENVELOPE from the start of a message (all of it when `whole`), here and now; undefined
- * when its header runs past that start or is too busy for the quick limits.
- */
-function quickEnvelope(start: Buffer, whole: boolean): string | undefined {
-  const end = storedHeaderEnd(start);
-  if (end === -1 && !whole) return undefined;
-  return envelopeOfHeader(end === -1 ? start : start.subarray(0, end), INLINE_LIMITS);
 }
 
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */

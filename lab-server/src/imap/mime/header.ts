@@ -28,45 +28,78 @@ export interface FieldBudget {
  * names are counted (against the limits) but not kept: ENVELOPE wants ten of them.
  */
 export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }, only?: ReadonlySet<string>): HeaderField[] {
+  // Read as one byte string: names and values are slices of it, not a conversion each.
+  const text = block.toString('latin1');
   const fields: HeaderField[] = [];
-  let counted = 0;
-  function take(start: number, end: number): void {
-    if (start === -1 || counted >= perHeader || budget.fields <= 0) return;
-    // A line without a colon is not a field (a broken header): it is left out. The colon must
-    // stand on the field's first line, after a name of printable characters.
-    const colon = start + block.subarray(start, end).indexOf(0x3a);
-    if (colon <= start || !FIELD_NAME.test(block.toString('latin1', start, colon))) return;
-    counted++;
-    budget.fields--;
-    const name = block.toString('latin1', start, colon).trim().toLowerCase();
-    if (only && !only.has(name)) return;
-    fields.push({ name, raw: block.subarray(start, end), value: unfold(block.toString('latin1', colon + 1, end)), start: base + start, colon: base + colon, end: base + end });
-  }
+  const read = { counted: 0 };
   let fieldStart = -1;
   let fieldEnd = -1;
-  for (let pos = 0; pos < block.length && counted < perHeader && budget.fields > 0; ) {
-    let nl = block.indexOf(0x0a, pos);
-    if (nl === -1) nl = block.length;
-    const lineEnd = nl > pos && block[nl - 1] === 0x0d ? nl - 1 : nl;
+  for (let pos = 0; pos < text.length && read.counted < perHeader && budget.fields > 0; ) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    const lineEnd = nl > pos && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
     if (lineEnd === pos) break; // the blank line ends the header
-    const first = block[pos];
+    const first = text.charCodeAt(pos);
     if ((first === 0x20 || first === 0x09) && fieldStart !== -1) {
       fieldEnd = lineEnd; // a folded continuation of the field above
     } else {
-      take(fieldStart, fieldEnd);
+      takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget, only);
       fieldStart = pos;
       fieldEnd = lineEnd;
     }
     pos = nl + 1;
   }
-  take(fieldStart, fieldEnd);
+  takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget, only);
   return fields;
 }
 
-const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+[ \t]*$/;
+/** Adds the field between start and end, if it is one, and counts it against the limits. */
+function takeField(block: Buffer, text: string, base: number, start: number, end: number, fields: HeaderField[], read: { counted: number }, perHeader: number, budget: FieldBudget, only: ReadonlySet<string> | undefined): void {
+  if (start === -1 || read.counted >= perHeader || budget.fields <= 0) return;
+  // A line without a colon is not a field (a broken header): it is left out. The colon must
+  // stand on the field's first line, after a name of printable characters (then maybe blanks).
+  const colon = text.indexOf(':', start);
+  if (colon === -1 || colon >= end) return;
+  let nameEnd = start;
+  for (let c = text.charCodeAt(nameEnd); nameEnd < colon && c >= 0x21 && c <= 0x7e; c = text.charCodeAt(++nameEnd));
+  let blanks = nameEnd;
+  for (let c = text.charCodeAt(blanks); blanks < colon && (c === 0x20 || c === 0x09); c = text.charCodeAt(++blanks));
+  if (nameEnd === start || blanks !== colon) return;
+  read.counted++;
+  budget.fields--;
+  const name = text.slice(start, nameEnd).toLowerCase();
+  if (only && !only.has(name)) return;
+  fields.push(new Field(block, name, unfold(text.slice(colon + 1, end)), base, start, colon, end));
+}
+
+/** A field read from a block; its raw bytes are cut out only when asked for (ENVELOPE never does). */
+class Field implements HeaderField {
+  readonly start: number;
+  readonly colon: number;
+  readonly end: number;
+
+  constructor(
+    private readonly block: Buffer,
+    readonly name: string,
+    readonly value: string,
+    private readonly base: number,
+    start: number,
+    colon: number,
+    end: number,
+  ) {
+    this.start = base + start;
+    this.colon = base + colon;
+    this.end = base + end;
+  }
+
+  get raw(): Buffer {
+    return this.block.subarray(this.start - this.base, this.end - this.base);
+  }
+}
 
 export function unfold(value: string): string {
-  return value.replace(/\r?\n(?=[ \t])/g, '').trim();
+  // Most fields are one line: nothing to unfold.
+  return (value.includes('\n') ? value.replace(/\r?\n(?=[ \t])/g, '') : value).trim();
 }
 
 /** The first field of that name. */

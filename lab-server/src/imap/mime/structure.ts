@@ -16,12 +16,19 @@ const bytes = (text: string | undefined): Buffer | null => (text === undefined ?
  */
 function nstring(text: string | null | undefined): string {
   if (text === null || text === undefined) return 'NIL';
-  if (text.length <= 1024 && PRINTABLE.test(text)) return `"${text.replace(QUOTED_SPECIALS, '\\$&')}"`;
-  return `{${text.length}}\r\n${text}`;
+  if (text.length > 1024) return `{${text.length}}\r\n${text}`;
+  // One pass over the characters rather than a regex test and a replace: most values need no escape.
+  let escapes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return `{${text.length}}\r\n${text}`;
+    if (c === 0x22 || c === 0x5c) escapes = true;
+  }
+  return escapes ? `"${text.replace(QUOTED_SPECIALS, '\\$&')}"` : `"${text}"`;
 }
 
-const PRINTABLE = /^[\x20-\x7e]*$/;
 const QUOTED_SPECIALS = /[\\"]/g;
+const list = (text: string | undefined): string => text ?? 'NIL';
 
 function addressList(fields: readonly HeaderField[], name: string): string | undefined {
   const value = headerValue(fields, name);
@@ -43,7 +50,6 @@ export function envelopeOf(fields: readonly HeaderField[]): Atom {
   // RFC 3501: sender and reply-to default to from when absent.
   const sender = addressList(fields, 'sender') ?? from;
   const replyTo = addressList(fields, 'reply-to') ?? from;
-  const list = (text: string | undefined): string => text ?? 'NIL';
   return atom(
     `(${nstring(headerValue(fields, 'date'))} ${nstring(headerValue(fields, 'subject'))} ${list(from)} ${list(sender)} ${list(replyTo)} ` +
       `${list(addressList(fields, 'to'))} ${list(addressList(fields, 'cc'))} ${list(addressList(fields, 'bcc'))} ` +

@@ -1,0 +1,71 @@
+/**
+ * ENVELOPEs of many message files at once, from the start of each file alone: read here, or
+ * from starts the file reader thread read (workers/fileStarts.ts). See envelopeBatch.ts.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { envelopeOfHeader, storedHeaderEnd } from './jobs.js';
+import type { FileStarts } from '../../workers/fileStarts.js';
+import { INLINE_BYTES, type MimeLimits } from './limits.js';
+
+/** ENVELOPE needs the header only: this much of the file is read for it. */
+export const HEADER_READ = INLINE_BYTES;
+
+/** One buffer per thread serves every read: each is used and done with in one synchronous step. */
+let scratch: Buffer | undefined;
+
+/**
+ * The ENVELOPE from the start of a message (all of it when `whole`), serialised as a byte
+ * string (latin1); undefined when its header runs past that start or is too busy for `limits`.
+ */
+export function quickEnvelope(start: Buffer, whole: boolean, limits: MimeLimits): string | undefined {
+  const end = storedHeaderEnd(start);
+  if (end === -1 && !whole) return undefined;
+  const envelope = envelopeOfHeader(end === -1 ? start : start.subarray(0, end), limits);
+  // Made one flat string now: as built it is a tree of pieces holding on to the whole header.
+  envelope?.charCodeAt(0);
+  return envelope;
+}
+
+/**
+ * For each file, its ENVELOPE (a byte string), or null when the quick way cannot tell: a
+ * header longer than HEADER_READ or too busy for `limits`, or a file that cannot be read (gone
+ * or renamed meanwhile). The caller takes those the slow, careful way, which knows the current
+ * name and parses with the full limits on a worker.
+ */
+export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): Array<string | null> {
+  scratch ??= Buffer.allocUnsafe(HEADER_READ);
+  const out: Array<string | null> = [];
+  for (const path of paths) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      out.push(null);
+      continue;
+    }
+    try {
+      const read = readSync(fd, scratch, 0, HEADER_READ, 0);
+      out.push(quickEnvelope(scratch.subarray(0, read), read < HEADER_READ, limits) ?? null);
+    } catch {
+      out.push(null);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+/** The same from starts the file reader read (FileStarts, one per path, in order). */
+export function envelopesOfStarts({ data, sizes }: FileStarts, limits: MimeLimits): Array<string | null> {
+  const out: Array<string | null> = [];
+  for (let i = 0, at = 0; i < sizes.length; i += 2) {
+    const size = sizes[i]!;
+    if (size === -1) {
+      out.push(null);
+      continue;
+    }
+    out.push(quickEnvelope(Buffer.from(data.buffer, data.byteOffset + at, size), sizes[i + 1] === 1, limits) ?? null);
+    at += size;
+  }
+  return out;
+}
