@@ -4,7 +4,7 @@
  * SMTP and the files on disk.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
@@ -517,6 +517,36 @@ describe('live updates', () => {
     expect(await idler.until(/\* 4 EXISTS\r\n\* 4 RECENT\r\n/, 8000)).toContain('* 4 EXISTS');
     expect(await idler.command('DONE', tagged('a2'))).toBe('a2 OK IDLE terminated\r\n');
     expect(await send(idler, 'a3 FETCH 4 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).toContain('Subject: dropped by hand\r\n');
+  });
+
+  it('sends BODY[] of files dropped by hand in CRLF, LF and mixed line ends as CRLF, each its own bytes', async () => {
+    const dir = join(aliceInbox(), '.Wire');
+    for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(dir, sub), { recursive: true });
+    const files: Record<string, string> = {
+      crlf: 'Subject: crlf\r\n\r\nline one\r\nline two\r\n',
+      lf: 'Subject: lf\n\nline one\nline two\n',
+      mixed: 'Subject: mixed\r\n\nbare\nkept\r\nlone \r cr\n',
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, 'new', `${now}.${name}.handmade`), text, 'latin1');
+    const c = await login();
+    expect(await send(c, 'a1 SELECT Wire')).toContain('* 3 EXISTS');
+    const wire = (text: string): string => text.replace(/\r?\n/g, '\r\n');
+    // Twice over, one message at a time: each answer is its own file's bytes, never the last one read.
+    for (let round = 0; round < 2; round++) {
+      for (let seq = 1; seq <= 3; seq++) {
+        const reply = await send(c, `b${round}${seq} FETCH ${seq} BODY.PEEK[]`);
+        const m = /BODY\[\] \{(\d+)\}\r\n/.exec(reply)!;
+        const body = reply.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1]));
+        const name = /^Subject: (\w+)/.exec(body)![1]!;
+        expect(body).toBe(wire(files[name]!));
+      }
+    }
+    // All at once: read together before any is written out.
+    const reply = await send(c, 'b3 FETCH 1:3 BODY.PEEK[]');
+    const bodies = [...reply.matchAll(/BODY\[\] \{(\d+)\}\r\n/g)].map((m) => reply.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
+    expect(bodies.map((b) => /^Subject: (\w+)/.exec(b)![1]).sort()).toEqual(['crlf', 'lf', 'mixed']);
+    for (const body of bodies) expect(body).toBe(wire(files[/^Subject: (\w+)/.exec(body)![1]!]!));
   });
 
   it('names non-ASCII mailboxes in status text as the client would type them', async () => {

@@ -60,6 +60,13 @@ async function wholeMessage(folder: MaildirFolder, info: MessageInfo): Promise<{
     const view = await messageView(folder, info);
     return view && { view };
   }
+  // At once when it can be (one open, read and close: no stat, no promise); the bytes are lent,
+  // so a file already in CRLF form, which toWire() hands back as it is, is copied.
+  const now = folder.readNow(info.uid, (stored) => {
+    const wire = toWire(stored);
+    return wire === stored ? Buffer.from(stored) : wire;
+  });
+  if (now) return { wire: now };
   const stored = await folder.read(info.uid);
   return stored && { wire: toWire(stored) };
 }
