@@ -224,7 +224,7 @@ class Records {
 
   /** Reads the records of a file up to the first one cut short or damaged (`end`). */
   static read(data: Buffer): { records: Records; end: number } {
-    // A record takes at least 2 bytes per 100 of a typical ENVELOPE; grown if not.
+    // Room for a record per 256 bytes (about an ENVELOPE record); grown when there are more.
     const records = new Records(data, Math.max(64, data.length >> 8));
     let pos = 0;
     while (pos < data.length) {
