@@ -6,8 +6,8 @@
  * The files come in chunks, which the thread reads in order, ahead of the caller: the caller
  * says through shared memory which chunk it has reached, and the thread skips those (a caller
  * that finds a chunk not read yet reads it itself rather than wait). One thread for the whole
- * lab, started when an IMAP client logs in or when first needed (plain JavaScript: a few tens
- * of milliseconds) and ended after a while with nothing to do; requests take turns.
+ * lab, started when first needed (plain JavaScript: a few tens of milliseconds) and ended
+ * after a minute with nothing to do; requests take turns.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -90,12 +90,6 @@ const IDLE_MS = 60_000;
 const THREAD = new URL('./fileStarts.mjs', import.meta.url);
 let reader: Reader | undefined;
 let nextRequest = 0;
-
-/** Starts the thread now, so that it is ready when a client's first FETCH comes. */
-export function warmFileReader(): void {
-  const r = (reader ??= startReader());
-  if (r.requests.size === 0) idleFor(r);
-}
 
 /**
  * Starts reading up to `max` bytes from the start of each file, chunk by chunk in order:

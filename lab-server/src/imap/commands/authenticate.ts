@@ -5,18 +5,13 @@
 import { defineCommand, NOT_AUTHENTICATED, type SessionApi } from '../command.js';
 import { bad, no, ok, type Completion } from '../response.js';
 import { keyword, optional, astring } from '../schema.js';
-import { warmFileReader } from '../../workers/fileStarts.js';
 
 export const PLAINTEXT_REFUSED =
   'Plaintext authentication is not allowed on an unencrypted connection. Send STARTTLS first (or use port 993), then log in';
 export const WRONG_PASSWORD = 'Wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com';
 
-/**
- * The OK after a login carries the new capability list, so clients need not ask again. A
- * client's first sync of a big folder may follow: the file reader thread gets ready meanwhile.
- */
+/** The OK after a login carries the new capability list, so clients need not ask again. */
 export function loggedInReply(session: SessionApi, address: string): Completion {
-  warmFileReader();
   return ok(`Logged in as ${address}. Next: SELECT INBOX`, `CAPABILITY ${session.capabilities().join(' ')}`);
 }
 
