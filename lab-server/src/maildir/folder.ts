@@ -8,8 +8,7 @@
  * folder at a time (exclusive()); every change is announced on `changes`, so live IMAP sessions
  * and POP3 locks learn about deliveries, flag changes and expunges made by other sessions.
  */
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
 import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
@@ -18,21 +17,17 @@ import { FolderState, type FolderChange, type FolderContext } from './folderStat
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { prepareMessage, writeMessageFile, type DeliverOptions } from './messageFile.js';
+import { openMessage, readMessage, readMessageNow, readMessageStart, type ReadableFolder } from './messageReads.js';
 import { NoticedMoves, type FolderUse } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
-import { isMissing } from './slices.js';
 
 export { FolderNotFound, type FolderChange, type FolderContext } from './folderState.js';
 export type { MessageInfo } from './message.js';
 export type { DeliverOptions } from './messageFile.js';
 export type { StoreResult } from './fileMoves.js';
 
-/** Files up to this size are read in one synchronous call (well under a millisecond). */
-const READ_AT_ONCE = 256 * 1024;
 /** How long a folder stays unchanged before its index file is brought up to date. */
 const FLUSH_DELAY_MS = 1000;
-/** readStart()'s and readNow()'s buffer, reused: it is read into and used in one synchronous step. */
-let scratch = Buffer.alloc(0);
 
 export class MaildirFolder {
   /** ENVELOPE, BODYSTRUCTURE and other fields worked out from the messages, kept on disk. */
@@ -44,6 +39,8 @@ export class MaildirFolder {
   /** Reads, operations and commands in progress: the noticed files move while the folder is quiet. */
   private readonly use: FolderUse = { count: 0, held: 0 };
   private readonly noticedMoves: NoticedMoves;
+  /** What messageReads.ts needs of this folder. */
+  private readonly reads: ReadableFolder;
 
   constructor(
     readonly name: string,
@@ -53,6 +50,7 @@ export class MaildirFolder {
     this.state = new FolderState(name, dir, context);
     this.noticedMoves = new NoticedMoves(this.state, dir, this.use, (work) => this.run(work));
     this.fields = new FieldCache(dir);
+    this.reads = { state: this.state, use: this.use, sync: () => this.sync() };
   }
 
   private get index(): FolderIndex {
@@ -177,74 +175,22 @@ export class MaildirFolder {
 
   /** The stored bytes of a message (LF line ends), or undefined if it has been expunged. */
   read(uid: number): Promise<Buffer | undefined> {
-    return this.withFile(uid, (message) => (message.size <= READ_AT_ONCE ? readFileSync(message.path) : readFile(message.path)));
+    return readMessage(this.reads, uid);
   }
 
-  /**
-   * Hands `use` the first `max` bytes of a message (fewer: all of it), read in one synchronous
-   * call: enough for its header when ENVELOPE is all that is asked. The bytes are lent, valid
-   * only during the call (one buffer serves every read); `max` is small (a few pages).
-   * Undefined if the message has been expunged.
-   */
+  /** The first `max` bytes of a message, lent to `use` (messageReads.ts). */
   readStart<T>(uid: number, max: number, use: (start: Buffer) => T): Promise<T | undefined> {
-    return this.withFile(uid, (message) => {
-      const fd = openSync(message.path, 'r');
-      try {
-        if (scratch.length < max) scratch = Buffer.allocUnsafe(max);
-        return use(scratch.subarray(0, readSync(fd, scratch, 0, max, 0)));
-      } finally {
-        closeSync(fd);
-      }
-    });
+    return readMessageStart(this.reads, uid, max, use);
   }
 
-  /**
-   * Hands `use` a small message's stored bytes, read now with one synchronous open, read and
-   * close (the size comes from the index: no stat, no promise), for a client downloading message
-   * after message. The bytes are lent, valid only during the call. Undefined when that cannot be
-   * done at once: expunged, bigger than READ_AT_ONCE, renamed since the last sync, or not the
-   * size the index says; then read() or open() it.
-   */
+  /** A small message's bytes, read at once and lent to `use`; undefined when it must be read() or open()ed (messageReads.ts). */
   readNow<T>(uid: number, use: (stored: Buffer) => T): T | undefined {
-    this.use.count++;
-    const message = this.index.get(uid);
-    if (!message || message.size > READ_AT_ONCE) return undefined;
-    let fd: number;
-    try {
-      fd = openSync(message.path, 'r');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
-    try {
-      // One byte more than expected: a file longer than the index says is not cut short.
-      if (scratch.length <= message.size) scratch = Buffer.allocUnsafe(Math.max(message.size + 1, 64 * 1024));
-      const length = readSync(fd, scratch, 0, message.size + 1, 0);
-      return length === message.size ? use(scratch.subarray(0, length)) : undefined;
-    } finally {
-      closeSync(fd);
-    }
+    return readMessageNow(this.reads, uid, use);
   }
 
   /** A message's file opened to be read piece by piece (a big message); undefined if expunged. The caller closes it. */
   open(uid: number): Promise<FileHandle | undefined> {
-    return this.withFile(uid, (message) => open(message.path, 'r'));
-  }
-
-  /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
-  private async withFile<T>(uid: number, readIt: (message: StoredMessage) => T | Promise<T>): Promise<T | undefined> {
-    this.use.count++;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const message = this.index.get(uid);
-      if (!message) return undefined;
-      try {
-        return await readIt(message);
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-        await this.sync();
-      }
-    }
-    return undefined;
+    return openMessage(this.reads, uid);
   }
 
   /**
