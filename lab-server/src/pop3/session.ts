@@ -3,14 +3,13 @@
  * RFC 5034). States: AUTHORIZATION -> TRANSACTION -> UPDATE. Deletions are only marks until
  * QUIT; a connection that drops without QUIT deletes nothing.
  */
-import type { MaildirFolder, MessageInfo } from '../maildir/folder.js';
-import type { Mailbox } from '../maildir/mailbox.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { sendMessage } from './download.js';
 import type { MaildropLocks } from './locks.js';
+import { Maildrop, type NumberedMessage } from './maildrop.js';
 
 type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
 
@@ -24,14 +23,6 @@ export interface Pop3Options {
   hostName: string;
   /** Told the verb of every known command (metrics). */
   onCommand?: (verb: string) => void;
-}
-
-interface Maildrop {
-  mailbox: Mailbox;
-  folder: MaildirFolder;
-  messages: MessageInfo[];
-  deleted: Set<number>;
-  retrieved: Set<number>;
 }
 
 /** A promise when the reply is not all sent yet (a big message, a slow client, a login). */
@@ -225,12 +216,11 @@ export class Pop3Session {
     }
     try {
       const folder = mailbox.inbox;
-      const messages = [...(await folder.sync())];
+      const drop = new Maildrop(mailbox, folder, [...(await folder.sync())]);
       this.user = user;
-      this.drop = { mailbox, folder, messages, deleted: new Set(), retrieved: new Set() };
+      this.drop = drop;
       this.state = 'TRANSACTION';
-      const octets = messages.reduce((n, m) => n + m.wireSize, 0);
-      await this.ok(`Logged in as ${user.address}: ${messages.length} messages (${octets} octets)`);
+      await this.ok(`Logged in as ${user.address}: ${drop.messages.length} messages (${drop.octets()} octets)`);
     } catch (err) {
       this.options.locks.release(mailbox);
       throw err;
@@ -245,16 +235,15 @@ export class Pop3Session {
   }
 
   private stat(): Promise<void> | undefined {
-    const live = this.liveMessages();
-    return this.ok(`${live.length} ${live.reduce((n, { info }) => n + info.wireSize, 0)}`);
+    return this.ok(`${this.drop!.live().length} ${this.drop!.octets()}`);
   }
 
   private list(args: string[]): Promise<void> | undefined {
     if (args.length > 0) {
-      const found = this.pick(args[0]);
+      const found = this.drop!.pick(args[0]);
       return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${found.info.wireSize}`);
     }
-    const live = this.liveMessages();
+    const live = this.drop!.live();
     return this.multiline(
       `${live.length} messages`,
       live.map(({ number, info }) => `${number} ${info.wireSize}`),
@@ -262,19 +251,19 @@ export class Pop3Session {
   }
 
   private uidl(args: string[]): Promise<void> | undefined {
-    const folder = this.drop!.folder;
+    const drop = this.drop!;
     if (args.length > 0) {
-      const found = this.pick(args[0]);
-      return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${uidlOf(found.info, folder)}`);
+      const found = drop.pick(args[0]);
+      return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${drop.uidl(found.info)}`);
     }
     return this.multiline(
       'Unique-ID listing follows',
-      this.liveMessages().map(({ number, info }) => `${number} ${uidlOf(info, folder)}`),
+      drop.live().map(({ number, info }) => `${number} ${drop.uidl(info)}`),
     );
   }
 
   private retr(args: string[]): Promise<void> | undefined {
-    const found = this.pick(args[0], 'RETR 1');
+    const found = this.drop!.pick(args[0], 'RETR 1');
     if (typeof found === 'string') return this.err(found);
     this.drop!.retrieved.add(found.number);
     return this.sendMessage(found, `+OK ${found.info.wireSize} octets\r\n`);
@@ -285,12 +274,12 @@ export class Pop3Session {
     if (args.length !== 2 || !/^\d+$/.test(args[1]!) || !Number.isSafeInteger(lines)) {
       return this.err('TOP needs a message number and a line count. Try: TOP 1 5');
     }
-    const found = this.pick(args[0], 'TOP 1 5');
+    const found = this.drop!.pick(args[0], 'TOP 1 5');
     if (typeof found === 'string') return this.err(found);
     return this.sendMessage(found, '+OK Top of message follows\r\n', lines);
   }
 
-  private sendMessage(found: { number: number; info: MessageInfo }, status: string, topLines?: number): Promise<void> | undefined {
+  private sendMessage(found: NumberedMessage, status: string, topLines?: number): Promise<void> | undefined {
     const sent = sendMessage(this.channel, this.drop!.folder, found.info.uid, status, topLines);
     if (sent === true) return undefined;
     const gone = (): Promise<void> | undefined => {
@@ -302,7 +291,7 @@ export class Pop3Session {
   }
 
   private dele(args: string[]): Promise<void> | undefined {
-    const found = this.pick(args[0], 'DELE 1');
+    const found = this.drop!.pick(args[0], 'DELE 1');
     if (typeof found === 'string') return this.err(found);
     this.drop!.deleted.add(found.number);
     return this.ok(`Message ${found.number} marked for deletion; it is removed when you QUIT (RSET undoes this)`);
@@ -322,43 +311,16 @@ export class Pop3Session {
       return;
     }
     this.state = 'UPDATE';
-    const drop = this.drop!;
-    const deleteUids = [...drop.deleted].map((n) => drop.messages[n - 1]!.uid);
-    let failed = false;
+    let deleted: number | undefined;
     try {
-      await drop.folder.expunge(deleteUids);
-      // Like Dovecot: what was downloaded and kept is marked \Seen for IMAP clients, in one
-      // pass (a session that fetched 5,000 messages would otherwise QUIT for seconds).
-      const seen = [...drop.retrieved]
-        .filter((n) => !drop.deleted.has(n))
-        .map((n) => drop.folder.get(drop.messages[n - 1]!.uid))
-        .filter((info): info is MessageInfo => info !== undefined && !info.flags.includes('S'))
-        .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
-      if (seen.length > 0) await drop.folder.storeFlags(seen);
+      deleted = await this.drop!.update();
     } catch {
-      failed = true;
+      deleted = undefined;
     }
     this.release();
-    if (failed) await this.err('[SYS/TEMP] Some deleted messages could not be removed. Log in again and check with LIST');
-    else await this.ok(`${this.options.hostName} POP3 MailLab signing off (deleted: ${deleteUids.length})`);
+    if (deleted === undefined) await this.err('[SYS/TEMP] Some deleted messages could not be removed. Log in again and check with LIST');
+    else await this.ok(`${this.options.hostName} POP3 MailLab signing off (deleted: ${deleted})`);
     this.channel.close();
-  }
-
-  /** Messages not marked deleted, with their numbers. */
-  private liveMessages(): Array<{ number: number; info: MessageInfo }> {
-    const drop = this.drop!;
-    return drop.messages.map((info, i) => ({ number: i + 1, info })).filter(({ number }) => !drop.deleted.has(number));
-  }
-
-  /** Resolves a message-number argument, or says (for -ERR) why it is not usable. */
-  private pick(arg: string | undefined, example = 'LIST 1'): { number: number; info: MessageInfo } | string {
-    const drop = this.drop!;
-    if (arg === undefined || !/^\d{1,9}$/.test(arg)) return `A message number is needed. Try: ${example}`;
-    const number = Number(arg);
-    const info = drop.messages[number - 1];
-    if (!info) return `No message ${arg}: the maildrop has messages 1 to ${drop.messages.length}. Type LIST to see them`;
-    if (drop.deleted.has(number)) return `Message ${number} is marked for deletion. RSET unmarks it`;
-    return { number, info };
   }
 
   private release(): void {
@@ -378,12 +340,6 @@ export class Pop3Session {
   private multiline(first: string, lines: string[]): Promise<void> | undefined {
     return this.channel.send(`+OK ${first}\r\n${lines.map((l) => `${l}\r\n`).join('')}.\r\n`);
   }
-}
-
-/** Dovecot's default UIDL format: UID and UIDVALIDITY as 8 hex digits each. */
-export function uidlOf(info: MessageInfo, folder: MaildirFolder): string {
-  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(8, '0');
-  return `${hex(info.uid)}${hex(folder.uidValidity)}`;
 }
 
 function decodePlain(base64: string): { login: string; password: string } | undefined {
