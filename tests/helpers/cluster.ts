@@ -123,17 +123,31 @@ export function startCaddy(upstreams: string[]): Promise<Proxy> {
 /** Debian's Caddy serving `site(port)` (plain HTTP, no admin endpoint) on a free loopback port. */
 export async function runCaddy(site: (port: number) => string): Promise<Proxy> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-caddy-'));
-  const port = await freePort();
-  await writeFile(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n}\n${site(port)}`);
-  let output = '';
-  const child = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/api/health`, child, () => output, 30_000);
+  // A free port can be taken before Caddy binds it (by any test's outgoing connection: it is
+  // in the ephemeral range), so a bind failure is tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    await writeFile(join(dir, 'Caddyfile'), `{\n\tadmin off\n\tauto_https off\n}\n${site(port)}`);
+    let output = '';
+    const child = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+      env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${url}/api/health`, child, () => output, 30_000);
+    } catch (err) {
+      if (child.exitCode !== null && output.includes('address already in use') && attempt < 3) continue;
+      child.kill('SIGTERM');
+      throw err;
+    }
+    return caddyProxy(url, child, dir);
+  }
+}
+
+function caddyProxy(url: string, child: ChildProcess, dir: string): Proxy {
   return {
     url,
     async stop() {
