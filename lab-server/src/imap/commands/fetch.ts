@@ -129,8 +129,7 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
 
   // A message another session expunged is answered from what is still known (its UID and
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
-  let expunged = false;
-  let unknownEncoding: string | undefined;
+  const outcome: Outcome = { expunged: false };
   // ENVELOPEs alone for many messages (a first sync): the headers of those not cached are read
   // a chunk at a time, mostly by the file reader thread ahead of the responses (envelopeBatch.ts).
   const known = needs.envelope && !needs.view && !needs.wire && found.length > READ_AHEAD ? found.map(({ seq, uid }) => fromCache(selected, seq, uid, needs)) : undefined;
@@ -150,83 +149,99 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
     for (const message of batch) {
       // A keyword another session created is announced in FLAGS before a FETCH shows it.
       for (const line of selected.flagListChanges()) await ctx.out.untagged(line);
-      const { info } = message;
-      if (!info || !selected.info(message.uid)) expunged = true;
-      const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
-      let flagsSent = false;
-      for (const item of items) {
-        const fromView = 'responseName' in item;
-        const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
-        if (missing && item.kind !== 'UID') {
-          const placeholder = fromView ? `${item.responseName} NIL` : UNKNOWN[item.kind];
-          if (placeholder) addItem(parts, placeholder);
-          continue;
-        }
-        switch (item.kind) {
-          case 'UID':
-            addItem(parts, `UID ${message.uid}`);
-            break;
-          case 'FLAGS':
-            addItem(parts, `FLAGS (${selected.flagsOf(info!).join(' ')})`);
-            flagsSent = true;
-            break;
-          case 'INTERNALDATE':
-            addItem(parts, `INTERNALDATE "${formatInternalDate(info!.internalDate)}"`);
-            break;
-          case 'RFC822.SIZE':
-            addItem(parts, `RFC822.SIZE ${info!.wireSize}`);
-            break;
-          case 'MODSEQ':
-            addItem(parts, `MODSEQ (${info!.modseq})`);
-            break;
-          case 'ENVELOPE':
-            addItem(parts, 'ENVELOPE ', message.envelope ?? message.summary!.envelope);
-            break;
-          case 'BODYSTRUCTURE':
-            addItem(parts, 'BODYSTRUCTURE ', message.summary!.bodyStructure);
-            break;
-          case 'BODY':
-            addItem(parts, 'BODY ', message.summary!.body);
-            break;
-          case 'section': {
-            const view = message.view;
-            const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
-            // Body sections always go out as literals (clients such as curl expect {n}); the
-            // bytes are queued as they are, not copied behind their {n} first.
-            const bytes = data && cut(data, item.partial);
-            if (bytes) addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
-            else addItem(parts, `${item.responseName} NIL`);
-            break;
-          }
-          case 'binary':
-          case 'binarySize': {
-            const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
-            if (content && 'unknownEncoding' in content) unknownEncoding = content.unknownEncoding;
-            const data = content && 'data' in content ? content.data : undefined;
-            addItem(parts, `${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
-            break;
-          }
-        }
-      }
-      // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
-      if (info && seenNow.has(info.uid)) {
-        if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
-        flagsSent = true;
-        // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
-        if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
-        if (selected.reportsModseq && !asked.has('MODSEQ')) addItem(parts, `MODSEQ (${info.modseq})`);
-      }
-      if (info && flagsSent) selected.noteReported(info.uid, info.flags);
-      parts.push(')');
+      const parts = messageParts(selected, message, items, asked, seenNow, outcome);
       const writing = ctx.out.untaggedParts(parts);
       if (writing) await writing;
     }
   }
-  if (unknownEncoding !== undefined) {
-    return no(`A part uses the transfer encoding "${unknownEncoding.slice(0, 30)}", which the server cannot decode: fetch it with BODY[...] instead`, 'UNKNOWN-CTE');
+  if (outcome.unknownEncoding !== undefined) {
+    return no(`A part uses the transfer encoding "${outcome.unknownEncoding.slice(0, 30)}", which the server cannot decode: fetch it with BODY[...] instead`, 'UNKNOWN-CTE');
   }
-  if (expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
+  if (outcome.expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
+}
+
+/** What a FETCH found beyond the responses: a message expunged meanwhile, a part it could not decode. */
+interface Outcome {
+  expunged: boolean;
+  unknownEncoding?: string;
+}
+
+/**
+ * One message's FETCH response, as the parts untaggedParts() joins. A function of its own,
+ * small and called once per message, so the engine optimises it early in a big FETCH rather
+ * than after the whole of runFetch has been compiled.
+ */
+function messageParts(selected: SelectedMailbox, message: Loaded, items: readonly FetchItem[], asked: ReadonlySet<FetchItem['kind']>, seenNow: ReadonlySet<number>, outcome: Outcome): Array<string | Buffer> {
+  const { info } = message;
+  if (!info || !selected.info(message.uid)) outcome.expunged = true;
+  const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
+  let flagsSent = false;
+  for (const item of items) {
+    const fromView = 'responseName' in item;
+    const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
+    if (missing && item.kind !== 'UID') {
+      const placeholder = fromView ? `${item.responseName} NIL` : UNKNOWN[item.kind];
+      if (placeholder) addItem(parts, placeholder);
+      continue;
+    }
+    switch (item.kind) {
+      case 'UID':
+        addItem(parts, `UID ${message.uid}`);
+        break;
+      case 'FLAGS':
+        addItem(parts, `FLAGS (${selected.flagsOf(info!).join(' ')})`);
+        flagsSent = true;
+        break;
+      case 'INTERNALDATE':
+        addItem(parts, `INTERNALDATE "${formatInternalDate(info!.internalDate)}"`);
+        break;
+      case 'RFC822.SIZE':
+        addItem(parts, `RFC822.SIZE ${info!.wireSize}`);
+        break;
+      case 'MODSEQ':
+        addItem(parts, `MODSEQ (${info!.modseq})`);
+        break;
+      case 'ENVELOPE':
+        addItem(parts, 'ENVELOPE ', message.envelope ?? message.summary!.envelope);
+        break;
+      case 'BODYSTRUCTURE':
+        addItem(parts, 'BODYSTRUCTURE ', message.summary!.bodyStructure);
+        break;
+      case 'BODY':
+        addItem(parts, 'BODY ', message.summary!.body);
+        break;
+      case 'section': {
+        const view = message.view;
+        const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
+        // Body sections always go out as literals (clients such as curl expect {n}); the
+        // bytes are queued as they are, not copied behind their {n} first.
+        const bytes = data && cut(data, item.partial);
+        if (bytes) addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
+        else addItem(parts, `${item.responseName} NIL`);
+        break;
+      }
+      case 'binary':
+      case 'binarySize': {
+        const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
+        if (content && 'unknownEncoding' in content) outcome.unknownEncoding = content.unknownEncoding;
+        const data = content && 'data' in content ? content.data : undefined;
+        addItem(parts, `${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
+        break;
+      }
+    }
+  }
+  // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
+  if (info && seenNow.has(info.uid)) {
+    if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
+    flagsSent = true;
+    // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
+    if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
+    if (selected.reportsModseq && !asked.has('MODSEQ')) addItem(parts, `MODSEQ (${info.modseq})`);
+  }
+  if (info && flagsSent) selected.noteReported(info.uid, info.flags);
+  parts.push(')');
+  return parts;
 }
 
 /** One item of a FETCH response: a string, or its name and its bytes ('ENVELOPE ', <bytes>); a space between items. */
