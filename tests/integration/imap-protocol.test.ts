@@ -323,7 +323,7 @@ describe('mailbox state, flags and the files on disk', () => {
     const c = await login();
     await send(c, 'a1 SELECT INBOX');
     await send(c, 'a2 STORE 1:3 +FLAGS.SILENT (\\Deleted)');
-    expect(await send(c, 'a3 UID EXPUNGE 2')).toBe('* 2 EXPUNGE\r\na3 OK EXPUNGE completed: 1 messages removed\r\n');
+    expect(await send(c, 'a3 UID EXPUNGE 2')).toBe('* 2 EXPUNGE\r\na3 OK EXPUNGE completed: 1 message removed\r\n');
     expect(await send(c, 'a4 EXPUNGE')).toBe('* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na4 OK EXPUNGE completed: 2 messages removed\r\n');
     const files = await listMaildir(aliceInbox());
     expect(files.new.length + files.cur.length).toBe(0);
@@ -335,7 +335,7 @@ describe('mailbox state, flags and the files on disk', () => {
     await send(c, 'a2 STORE 1 +FLAGS.SILENT (\\Deleted)');
     expect(await send(c, 'a3 UNSELECT')).toMatch(/^a3 OK UNSELECT completed/);
     await send(c, 'a4 SELECT INBOX');
-    expect(await send(c, 'a5 CLOSE')).toBe('a5 OK CLOSE completed: 1 deleted messages removed. No mailbox is selected now\r\n');
+    expect(await send(c, 'a5 CLOSE')).toBe('a5 OK CLOSE completed: 1 deleted message removed. No mailbox is selected now\r\n');
     expect(await send(c, 'a6 STATUS INBOX (MESSAGES)')).toContain('(MESSAGES 2)');
   });
 });

@@ -8,6 +8,7 @@
 import { OverQuota, type Reservation, type SandboxUsage, type Usage } from '../quota/usage.js';
 import { megabytes } from '../quota/words.js';
 import { CommandFailed, no } from './response.js';
+import { plural } from '../grading/feedback.js';
 
 export const QUOTA_ROOT = 'sandbox';
 
@@ -28,7 +29,7 @@ export async function reserveOrRefuse(usage: SandboxUsage, tag: string, bytes: n
       err.kind === 'too-large'
         ? `Quota exceeded: ${megabytes(err.wanted)} is more than this lab world's whole quota of ${megabytes(u.limits.bytes)}. Store something smaller`
         : err.resource === 'MESSAGE'
-          ? `Quota exceeded: this lab world holds ${u.messages} messages, its limit is ${u.limits.messages}. Delete some (STORE +FLAGS (\\Deleted), then EXPUNGE) and try again. See: ${tag} GETQUOTAROOT INBOX`
+          ? `Quota exceeded: this lab world holds ${plural(u.messages, 'message')}, its limit is ${u.limits.messages}. Delete some (STORE +FLAGS (\\Deleted), then EXPUNGE) and try again. See: ${tag} GETQUOTAROOT INBOX`
           : `Quota exceeded (mailbox is full): this lab world uses ${megabytes(u.bytes)} of its ${megabytes(u.limits.bytes)}. Delete some mail (STORE +FLAGS (\\Deleted), then EXPUNGE) and try again. See: ${tag} GETQUOTAROOT INBOX`;
     throw new CommandFailed(no(text, 'OVERQUOTA'));
   }

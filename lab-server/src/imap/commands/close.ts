@@ -5,6 +5,7 @@
 import { defineCommand, SELECTED } from '../command.js';
 import { hasFlag } from '../flags.js';
 import { ok } from '../response.js';
+import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
   name: 'CLOSE',
@@ -22,6 +23,6 @@ export default defineCommand({
       removed = (await selected.folder.expunge(doomed)).length;
     }
     session.deselect();
-    return ok(`CLOSE completed${removed > 0 ? `: ${removed} deleted messages removed` : ''}. No mailbox is selected now`);
+    return ok(`CLOSE completed${removed > 0 ? `: ${plural(removed, 'deleted message')} removed` : ''}. No mailbox is selected now`);
   },
 });

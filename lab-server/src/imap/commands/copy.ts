@@ -11,6 +11,7 @@ import { mailboxName, sequenceSet } from '../schema.js';
 import { compactSet, type SequenceSet } from '../sequenceSet.js';
 import { reserveOrRefuse } from '../quota.js';
 import { existingFolder, shown } from './common.js';
+import { plural } from '../../grading/feedback.js';
 
 export interface CopyResult extends TransferResult {
   target: MaildirFolder;
@@ -23,7 +24,7 @@ export async function transferMessages(ctx: CommandContext, set: SequenceSet, na
   const selected = session.selected!;
   const found = selected.resolve(set, uid);
   if (!Array.isArray(found)) {
-    return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages. Try: ${tag} ${how.toUpperCase()} 1 ${name === 'INBOX' ? 'Trash' : 'INBOX'}`);
+    return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${plural(selected.exists, 'message')}. Try: ${tag} ${how.toUpperCase()} 1 ${name === 'INBOX' ? 'Trash' : 'INBOX'}`);
   }
   const uids = found.map((m) => m.uid);
   const mailbox = session.mailbox!;
@@ -56,6 +57,6 @@ export default defineCommand({
       return result;
     }
     hold.commit();
-    return ok(`COPY completed: ${result.from.length} messages copied to "${shown(name)}"`, copyUidCode(result));
+    return ok(`COPY completed: ${plural(result.from.length, 'message')} copied to "${shown(name)}"`, copyUidCode(result));
   },
 });

@@ -6,6 +6,7 @@ import { defineCommand, SELECTED } from '../command.js';
 import { hasFlag } from '../flags.js';
 import { no, ok } from '../response.js';
 import { ArgumentError, optional, sequenceSet } from '../schema.js';
+import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
   name: 'EXPUNGE',
@@ -24,6 +25,6 @@ export default defineCommand({
       return info !== undefined && hasFlag(info.flags, '\\Deleted');
     });
     const removed = await selected.folder.expunge(doomed);
-    return ok(removed.length === 0 ? 'EXPUNGE completed: no message was marked \\Deleted' : `EXPUNGE completed: ${removed.length} messages removed`);
+    return ok(removed.length === 0 ? 'EXPUNGE completed: no message was marked \\Deleted' : `EXPUNGE completed: ${plural(removed.length, 'message')} removed`);
   },
 });

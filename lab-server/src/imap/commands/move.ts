@@ -8,6 +8,7 @@ import { no, ok } from '../response.js';
 import { mailboxName, sequenceSet } from '../schema.js';
 import { copyUidCode, transferMessages } from './copy.js';
 import { shown } from './common.js';
+import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
   name: 'MOVE',
@@ -22,6 +23,6 @@ export default defineCommand({
     if (!('target' in result)) return result;
     const code = copyUidCode(result);
     if (code) await ctx.out.untagged(`OK [${code}] Moved to "${shown(name)}"`);
-    return ok(`MOVE completed: ${result.from.length} messages moved to "${shown(name)}"`);
+    return ok(`MOVE completed: ${plural(result.from.length, 'message')} moved to "${shown(name)}"`);
   },
 });

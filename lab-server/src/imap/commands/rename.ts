@@ -8,6 +8,7 @@ import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
 import { announce } from '../mailboxEvents.js';
 import { existingFolder, folderOf, shown } from './common.js';
+import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
   name: 'RENAME',
@@ -36,7 +37,7 @@ export default defineCommand({
         await inbox.expunge(batch.map((m) => m.uid));
       }
       announce(mailbox, { type: 'created', name: to }, session);
-      return ok(`RENAME completed: INBOX's ${messages.length} messages moved to "${shown(to)}"; INBOX is now empty`);
+      return ok(`RENAME completed: INBOX's ${plural(messages.length, 'message')} moved to "${shown(to)}"; INBOX is now empty`);
     }
     if (to.startsWith(from + sep)) return no('A mailbox cannot be moved inside itself', 'CANNOT');
     const children = names.filter((n) => n.startsWith(from + sep));

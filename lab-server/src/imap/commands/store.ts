@@ -14,6 +14,7 @@ import type { Token } from '../parser.js';
 import { ArgumentError, keyword, list, optional, rest, sequenceSet } from '../schema.js';
 import { compactSet } from '../sequenceSet.js';
 import type { SelectedMailbox } from '../selected.js';
+import { plural } from '../../grading/feedback.js';
 
 const ITEMS = ['FLAGS', 'FLAGS.SILENT', '+FLAGS', '+FLAGS.SILENT', '-FLAGS', '-FLAGS.SILENT'];
 
@@ -54,7 +55,7 @@ export default defineCommand({
     }
     const found = selected.resolve(set, uid);
     if (!Array.isArray(found)) {
-      return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages. Try: ${tag} STORE 1 +FLAGS (\\Seen)`);
+      return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${plural(selected.exists, 'message')}. Try: ${tag} STORE 1 +FLAGS (\\Seen)`);
     }
     const mode: Mode = item[0] === '+' ? 'add' : item[0] === '-' ? 'remove' : 'replace';
     const silent = item.endsWith('.SILENT');

@@ -10,6 +10,7 @@ import { parseSearch } from '../search.js';
 import { checkCharset, findMatches } from '../searchMailbox.js';
 import { THREAD_ALGORITHMS, threadMessage, threadResponse, type ThreadAlgorithm } from '../thread.js';
 import { takeTurns } from '../../workers/turns.js';
+import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
   name: 'THREAD',
@@ -36,6 +37,6 @@ export default defineCommand({
     }
     const threads = threadResponse(algorithm as ThreadAlgorithm, messages);
     await out.untagged(threads ? `THREAD ${threads}` : 'THREAD');
-    return ok(`THREAD completed (${messages.length} messages)`);
+    return ok(`THREAD completed (${plural(messages.length, 'message')})`);
   },
 });
