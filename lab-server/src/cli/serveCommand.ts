@@ -2,10 +2,12 @@
  * `maillab serve`: flags -> typed config -> a running lab, with the table of its ports, until
  * SIGINT or SIGTERM stops it.
  */
+import { mkdir } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { ClusterSetupError } from '../cluster/joinCluster.js';
 import type { ClusterConfig } from '../cluster/node.js';
 import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from '../lab.js';
+import { DataDirTaken, takeDataDir, type ServingLock } from '../lab/servingLock.js';
 import { AddressList } from '../net/addressList.js';
 import { SERVICES, type ServiceId } from '../services.js';
 import { DatabaseUnavailable } from '../store/sql.js';
@@ -131,12 +133,30 @@ export function serviceTable(lab: Lab): string {
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+/** The data directory for this process alone, or a message naming the lab that has it. */
+async function takeData(dataDir: string): Promise<ServingLock> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    return takeDataDir(dataDir);
+  } catch (err) {
+    if (!(err instanceof DataDirTaken)) throw err;
+    throw new UsageError(
+      `Another MailLab (PID ${err.pid}) is already using ${dataDir}; two labs on one data directory would overwrite each other's mailbox indexes. Stop that one first (Ctrl+C in its terminal, or kill ${err.pid}), or give this one its own directory with --data DIR.`,
+      `另一个 MailLab（PID ${err.pid}）正在使用数据目录 ${dataDir}；两个实验室共用一个数据目录会互相覆盖邮箱索引。请先停止它（在它的终端按 Ctrl+C，或 kill ${err.pid}），或用 --data DIR 给这个实验室另选目录。`,
+    );
+  }
+}
+
 export async function serve(args: string[]): Promise<void> {
   const config = serveConfig(args);
+  const lock = await takeData(config.dataDir);
+  // However the process ends (a clean stop, a fatal error), the directory is free again.
+  process.on('exit', () => lock.release());
   let lab: Lab;
   try {
     lab = await startLab(config);
   } catch (err) {
+    lock.release();
     if (err instanceof ListenError) throw new UsageError(err.message, `无法启动：${err.message}`);
     if (err instanceof DatabaseUnavailable) throw new UsageError(err.message, `无法连接 PostgreSQL：${err.message}`);
     if (err instanceof ClusterSetupError) throw new UsageError(err.message, `无法加入集群：${err.message}`);
