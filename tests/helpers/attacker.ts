@@ -20,7 +20,8 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
       return { firsts, open: fresh.filter((h) => !h.closed).length };
     }
     case 'write':
-      for (const h of held) if (!h.closed) h.socket.write(cmd.text);
+      // Binary (a TLS ClientHello) comes base64-encoded.
+      for (const h of held) if (!h.closed) h.socket.write(cmd.base64 ? Buffer.from(cmd.base64, 'base64') : cmd.text);
       return {};
     case 'trickle':
       clearInterval(trickle);
@@ -34,6 +35,8 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
         return { error: (err as Error).message };
       }
     }
+    case 'heard':
+      return { heard: held.filter((h) => h.heard).length, open: held.filter((h) => !h.closed).length };
     case 'close':
       clearInterval(trickle);
       closeAll(held);

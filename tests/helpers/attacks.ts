@@ -13,6 +13,8 @@ export interface HeldConnection {
   first: string;
   /** Whether the connection is closed. */
   closed: boolean;
+  /** Whether the server has sent anything at all (a TLS server's handshake reply counts). */
+  heard: boolean;
 }
 
 /**
@@ -34,9 +36,10 @@ function openOne(port: number, from: string, tls: boolean): Promise<HeldConnecti
     const plain = connect({ port, host: '127.0.0.1', localAddress: from });
     const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
     plain.on('error', () => undefined);
-    const held: HeldConnection = { socket, first: '', closed: false };
+    const held: HeldConnection = { socket, first: '', closed: false, heard: false };
     let data = '';
     socket.on('data', (d: Buffer) => {
+      held.heard = true;
       if (held.first) return;
       data += d.toString('latin1');
       const nl = data.indexOf('\r\n');
@@ -113,9 +116,19 @@ export class Attacker {
     return this.ask(everyMs ? { op: 'trickle', text, everyMs } : { op: 'write', text });
   }
 
+  /** Writes the same bytes to every open connection at once. */
+  writeBytes(bytes: Buffer): Promise<unknown> {
+    return this.ask({ op: 'write', base64: bytes.toString('base64') });
+  }
+
   /** Waits until the server has closed every open connection (whose first line starts with `first`). */
   waitClosed(timeoutMs: number, first?: string): Promise<{ ms?: number; error?: string }> {
     return this.ask({ op: 'waitClosed', timeoutMs, first });
+  }
+
+  /** How many of the open connections the server has sent anything, and how many are still open. */
+  heard(): Promise<{ heard: number; open: number }> {
+    return this.ask({ op: 'heard' });
   }
 
   closeAll(): Promise<unknown> {

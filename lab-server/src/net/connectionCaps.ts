@@ -5,13 +5,13 @@
  * closed. Connections the lab opens to itself (browser terminals, MTA relays) are never
  * refused and leave the count once their session knows them; they have limits of their own.
  * An admitted client's hang-up is handled in its turn (turnBudget.ts), so a flood of clients
- * leaving at once does not stall the lab either.
+ * leaving at once does not stall the lab either; on an implicit-TLS port so is its handshake.
  */
 import type { Server, Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
 import type { HandoffRegistry } from './handoff.js';
-import { paceHangUp } from './turnBudget.js';
+import { paceHandshake, paceHangUp } from './turnBudget.js';
 
 export type CapReached = 'address' | 'total';
 
@@ -66,6 +66,8 @@ export interface GuardOptions {
    * client that connects and then says nothing, or never finishes a handshake, is dropped.
    */
   startDeadlineMs: number;
+  /** An implicit-TLS listener: its handshakes are started a few a turn (turnBudget.ts). */
+  implicitTls?: boolean;
 }
 
 export interface Admission {
@@ -104,7 +106,9 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
       return;
     }
     slots.set(socket, slot);
-    paceHangUp(socket, plainAddress(address));
+    // On an implicit-TLS port the TLS socket hears the hang-up (it reads the connection itself),
+    // and is paced where its session starts; a half-open raw socket would make it half-open too.
+    if (!o.implicitTls) paceHangUp(socket, plainAddress(address));
     const key = endpoint(socket.remoteAddress, socket.remotePort);
     const deadline = o.startDeadlineMs > 0 ? setTimeout(() => socket.destroy(), o.startDeadlineMs) : undefined;
     deadline?.unref();
@@ -119,7 +123,8 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
       slot.release();
       admissions.delete(key);
     });
-    pass(socket);
+    if (o.implicitTls) paceHandshake(socket, plainAddress(address), () => pass(socket));
+    else pass(socket);
   });
 
   return {
@@ -154,6 +159,7 @@ export function guardMailListener(server: Server, o: MailGuardOptions): Connecti
     isInternal: async (socket) => Boolean(await o.handoffs.claim(socket.remoteAddress, socket.remotePort)),
     refuse: (socket, reached) => sayAndClose(socket, o.refusal(reached), o.tls),
     startDeadlineMs: o.startDeadlineMs,
+    implicitTls: o.tls !== undefined,
   });
 }
 

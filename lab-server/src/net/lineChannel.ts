@@ -5,6 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { plainAddress } from './addressList.js';
+import { paceHangUp } from './turnBudget.js';
 
 export interface Line {
   /** The line without its CRLF (or bare LF). Empty when tooLong. */
@@ -135,6 +137,7 @@ export class LineChannel {
     this.buffer = Buffer.alloc(0);
     this.discarding = false;
     const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
+    paceHangUp(secure, plainAddress(plain.remoteAddress ?? ''));
     this.current = secure;
     this.attach(secure);
     await new Promise<void>((resolve) => {

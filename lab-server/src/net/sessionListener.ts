@@ -10,7 +10,9 @@ import type { Logger } from '../log.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import { MOVING_TEXT, TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from './connectionCaps.js';
+import { plainAddress } from './addressList.js';
 import { LineChannel } from './lineChannel.js';
+import { paceHangUp } from './turnBudget.js';
 
 export interface LineSession {
   /** Serves the connection until the client leaves. */
@@ -55,6 +57,8 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
   let closing: string | undefined;
 
   const onSocket = (socket: Socket | TLSSocket): void => {
+    // A plain socket's hang-up is paced by the guard; a TLS one's here.
+    if (o.implicitTls) paceHangUp(socket, plainAddress(socket.remoteAddress ?? ''));
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     const channel = new LineChannel(socket, o.maxLineLength);

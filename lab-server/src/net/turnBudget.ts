@@ -64,6 +64,29 @@ export class TurnBudget {
 export const connectionWork = new TurnBudget(5, 64);
 
 /**
+ * TLS handshakes, a few a turn: the server's first flight (a key exchange and an RSA signature)
+ * costs a millisecond or two of CPU, done the moment the client's hello is read. A thousand
+ * hellos arriving together would otherwise be a second and more of one turn.
+ */
+export const handshakeWork = new TurnBudget(5, 3);
+
+/**
+ * Starts a socket's TLS handshake in its turn of the handshake budget: `wrap` (which puts the
+ * socket in a TLSSocket) runs once the client's first bytes have come and the budget allows.
+ * Until then the bytes wait in the socket (paused mode), and TLSSocket reads them from there.
+ * A client that hangs up before saying anything is simply closed.
+ */
+export function paceHandshake(socket: Socket, key: string, wrap: () => void, budget: TurnBudget = handshakeWork): void {
+  socket.once('readable', () =>
+    budget.run(key, () => {
+      if (socket.destroyed) return;
+      if (socket.readableLength === 0) socket.destroy();
+      else wrap();
+    }),
+  );
+}
+
+/**
  * A client's hang-up (the end of its stream) is handled in its turn of the connection work
  * budget. When thousands of clients hang up at once, the event loop is told of every one in
  * the same turn, and the teardown that follows (the session's, the stream's, the socket's)

@@ -11,7 +11,9 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { RepeatedEvents, type Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
+import { plainAddress } from '../net/addressList.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
+import { paceHangUp } from '../net/turnBudget.js';
 import { OverQuota } from '../quota/usage.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
@@ -104,6 +106,12 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     socketTimeout: SMTP_IDLE_TIMEOUT_MS,
     closeTimeout: 2000,
     logger: false,
+
+    // A TLS session's hang-up is paced as a plain one's is (the guard paces those).
+    onSecure(socket, _session, callback) {
+      paceHangUp(socket, plainAddress(socket.remoteAddress ?? ''));
+      callback();
+    },
 
     onConnect(session, callback) {
       deps.access.forConnection(session.remoteAddress, session.remotePort).then(

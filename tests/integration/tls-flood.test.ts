@@ -1,0 +1,116 @@
+/**
+ * Floods of TLS work from one hostile learner. A TLS handshake costs the lab an RSA signature
+ * and a key exchange (a millisecond or two of CPU on its one event loop), and a TLS socket's
+ * hang-up is torn down like any other. An attacker at 127.0.0.2 (a process of its own):
+ *  - holds finished TLS sessions on the three implicit-TLS ports and hangs them all up at once;
+ *  - holds plain TCP connections to those ports and then sends every one the same ClientHello
+ *    at once, so every handshake is due in the same turn of the lab's loop, and never finishes
+ *    them.
+ * The learner next door keeps getting answers and the loop is never busy 100 ms at a stretch.
+ */
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
+import { Attacker } from '../helpers/attacks.js';
+import { startBystander } from '../helpers/bystander.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+const PER_PORT = 1000;
+const TLS_PORTS = ['imaps', 'pop3s', 'submissions'] as const;
+let lab: TestLab;
+let learner: RawClient;
+
+beforeAll(async () => {
+  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT } });
+  learner = await RawClient.open(lab.port('smtp'), false, '127.0.0.1');
+  await learner.until(/^220 /m);
+  await learner.command('EHLO learner.test', /^250 /m);
+});
+afterAll(async () => {
+  learner?.close();
+  await lab?.dispose();
+});
+
+/** The first bytes a TLS client sends, as Node's own client would say them. */
+function clientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        resolve(chunk);
+        done();
+        setImmediate(() => client.destroy());
+      },
+    });
+    const client = tlsConnect({ socket: wire, rejectUnauthorized: false, servername: 'mail.example.com' });
+    client.on('error', () => undefined);
+  });
+}
+
+/** Runs `attack` while the learner next door sends NOOPs; returns what the learner saw. */
+async function whileNeighbourWorks(attack: () => Promise<unknown>) {
+  // This loop (the lab's) is held while the attack is sent, so all of it waits for the lab at once.
+  const heldUntil = performance.now() + 500;
+  const sent = attack();
+  while (performance.now() < heldUntil);
+  const watch = startBystander(async () => {
+    await learner.command('NOOP', /^250 /m, 5000);
+  });
+  await sent;
+  await new Promise((r) => setTimeout(r, 3000));
+  return watch.stop();
+}
+
+/** The lab let go of every attacker's connection: the per-address cap counts them no more, on any TLS port. */
+async function expectAllLetGo(): Promise<void> {
+  const attacker = Attacker.start();
+  try {
+    for (const id of TLS_PORTS) {
+      const { firsts } = await attacker.open(lab.port(id), { count: 5, from: '127.0.0.2', tls: true });
+      expect(Object.keys(firsts), id).toEqual([expect.stringMatching(/^(\+OK|\* OK|220) /)]);
+    }
+    await attacker.closeAll();
+  } finally {
+    attacker.stop();
+  }
+}
+
+it('tears down 3,000 TLS sessions whose clients hang up at once a few at a time', async () => {
+  const attacker = Attacker.start();
+  try {
+    for (const id of TLS_PORTS) {
+      const { open, firsts } = await attacker.open(lab.port(id), { count: PER_PORT, from: '127.0.0.2', tls: true, timeoutMs: 30_000 });
+      expect(open, `${id}: ${JSON.stringify(firsts)}`).toBe(PER_PORT);
+    }
+    const report = await whileNeighbourWorks(() => attacker.closeAll());
+    expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
+    expect(report.errors).toEqual([]);
+    expect(report.replies).toBeGreaterThan(10);
+    await expectAllLetGo();
+  } finally {
+    attacker.stop();
+  }
+}, 180_000);
+
+it('spreads 3,000 handshakes that are all due at once over many turns, and drops the unfinished ones', async () => {
+  const hello = await clientHello();
+  const attacker = Attacker.start();
+  try {
+    for (const id of TLS_PORTS) {
+      const { open } = await attacker.open(lab.port(id), { count: PER_PORT, from: '127.0.0.2', timeoutMs: 1 });
+      expect(open, id).toBe(PER_PORT);
+    }
+    const report = await whileNeighbourWorks(() => attacker.writeBytes(hello));
+    expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
+    expect(report.errors).toEqual([]);
+    expect(report.replies).toBeGreaterThan(10);
+    // Every handshake was answered (the server's hello went out), none was dropped for the pacing.
+    expect(await attacker.heard()).toEqual({ heard: 3 * PER_PORT, open: 3 * PER_PORT });
+    await attacker.closeAll();
+    await expectAllLetGo();
+  } finally {
+    attacker.stop();
+  }
+}, 180_000);
