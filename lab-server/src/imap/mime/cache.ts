@@ -25,10 +25,11 @@ export interface MessageView {
   table: PartTable;
 }
 
+/** Serialised: bytes, or byte strings (latin1) as the field cache keeps them. */
 export interface MessageSummary {
-  envelope: Buffer;
-  bodyStructure: Buffer;
-  body: Buffer;
+  envelope: Buffer | string;
+  bodyStructure: Buffer | string;
+  body: Buffer | string;
 }
 
 const SUMMARY_BUDGET = 16 * 1024 * 1024;
