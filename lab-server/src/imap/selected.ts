@@ -29,6 +29,8 @@ export class SelectedMailbox {
   /** The keyword list last sent in FLAGS. */
   private keywordsVersion: number;
   private highestUid = 0;
+  /** Where seqOf() last found a UID. */
+  private lastIndex = -1;
   private changed = false;
   /** The folder's version when this view last matched it. */
   private seenVersion = -1;
@@ -109,12 +111,15 @@ export class SelectedMailbox {
 
   /** The sequence number of a UID, or 0 when it is not in this session's view. */
   seqOf(uid: number): number {
+    // Most often the one after the last asked for (a FETCH or STORE walks the set in order): no search.
+    const next = this.lastIndex + 1;
+    if (this.uids[next] === uid) return (this.lastIndex = next) + 1;
     let lo = 0;
     let hi = this.uids.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const v = this.uids[mid]!;
-      if (v === uid) return mid + 1;
+      if (v === uid) return (this.lastIndex = mid) + 1;
       if (v < uid) lo = mid + 1;
       else hi = mid - 1;
     }
