@@ -114,6 +114,21 @@ describe('POP3 RETR and TOP', () => {
     expect(normalised.endsWith('signing off (deleted: 0)\r\n')).toBe(true);
     expect(normalised.slice(0, expected.length) === expected).toBe(true);
   });
+
+  it('answer every one of many short pipelined commands, past the few dozen answered in one turn', async () => {
+    // Short replies never wait for the client, so the session goes on to yield its turn mid-packet.
+    const commands = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 'NOOP' : `LIST ${(i % MESSAGES.length) + 1}`));
+    const socket = connect({ port: lab.port('pop3'), host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.write(`USER alice@example.com\r\nPASS secret\r\n${commands.join('\r\n')}\r\nQUIT\r\n`);
+    await new Promise((r) => socket.once('close', r));
+    const lines = Buffer.concat(chunks).toString('latin1').split('\r\n');
+    const answers = lines.slice(lines.findIndex((l) => l.startsWith('+OK Logged in')) + 1, -2);
+    const size = (n: number): number => MESSAGES[n - 1]![1].toString('latin1').replace(/(?<!\r)\n/g, '\r\n').length;
+    expect(answers).toEqual(commands.map((c) => (c === 'NOOP' ? '+OK' : `+OK ${c.slice(5)} ${size(Number(c.slice(5)))}`)));
+    expect(lines.at(-2)).toMatch(/signing off \(deleted: 0\)$/);
+  });
 });
 
 describe('a maildrop changed under an open POP3 session', () => {
