@@ -5,13 +5,15 @@
  *  - holds finished TLS sessions on the three implicit-TLS ports and hangs them all up at once;
  *  - holds plain TCP connections to those ports and then sends every one the same ClientHello
  *    at once, so every handshake is due in the same turn of the lab's loop, and never finishes
- *    them.
+ *    them; or hangs up right after the hello;
+ *  - the same after STARTTLS (587), STLS (110) and STARTTLS (143) on every connection.
  * The learner next door keeps getting answers and the loop is never busy 100 ms at a stretch.
  */
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
+import type { ServiceId } from '../../lab-server/src/services.js';
 import { Attacker } from '../helpers/attacks.js';
 import { startBystander } from '../helpers/bystander.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
@@ -63,12 +65,12 @@ async function whileNeighbourWorks(attack: () => Promise<unknown>) {
   return watch.stop();
 }
 
-/** The lab let go of every attacker's connection: the per-address cap counts them no more, on any TLS port. */
-async function expectAllLetGo(): Promise<void> {
+/** The lab let go of every attacker's connection: the per-address cap counts them no more. */
+async function expectAllLetGo(ports: readonly ServiceId[] = TLS_PORTS): Promise<void> {
   const attacker = Attacker.start();
   try {
-    for (const id of TLS_PORTS) {
-      const { firsts } = await attacker.open(lab.port(id), { count: 5, from: '127.0.0.2', tls: true });
+    for (const id of ports) {
+      const { firsts } = await attacker.open(lab.port(id), { count: 5, from: '127.0.0.2', tls: TLS_PORTS.includes(id as (typeof TLS_PORTS)[number]) });
       expect(Object.keys(firsts), id).toEqual([expect.stringMatching(/^(\+OK|\* OK|220) /)]);
     }
     await attacker.closeAll();
@@ -107,8 +109,59 @@ it('spreads 3,000 handshakes that are all due at once over many turns, and drops
     expect(report.errors).toEqual([]);
     expect(report.replies).toBeGreaterThan(10);
     // Every handshake was answered (the server's hello went out), none was dropped for the pacing.
+    const deadline = Date.now() + 60_000;
+    while ((await attacker.heard()).heard < 3 * PER_PORT && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await attacker.heard()).toEqual({ heard: 3 * PER_PORT, open: 3 * PER_PORT });
     await attacker.closeAll();
+    await expectAllLetGo();
+  } finally {
+    attacker.stop();
+  }
+}, 180_000);
+
+it('spreads 3,000 handshakes after STARTTLS and STLS that are all due at once over many turns', async () => {
+  const hello = await clientHello();
+  const commands: Array<[ServiceId, string, RegExp]> = [
+    ['submission', 'EHLO attacker.test\r\nSTARTTLS\r\n', /^220 /m],
+    ['pop3', 'STLS\r\n', /^\+OK/m],
+    ['imap', 'a STARTTLS\r\n', /^a OK/m],
+  ];
+  const attackers = commands.map(() => Attacker.start());
+  try {
+    for (const [i, [id, command]] of commands.entries()) {
+      const { open } = await attackers[i]!.open(lab.port(id), { count: PER_PORT, from: '127.0.0.2' });
+      expect(open, id).toBe(PER_PORT);
+      await attackers[i]!.write(command);
+    }
+    // Every connection has its "go ahead" (the lab answers the command a few hundred a turn).
+    await new Promise((r) => setTimeout(r, 3000));
+    const report = await whileNeighbourWorks(() => Promise.all(attackers.map((a) => a.writeBytes(hello))));
+    expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
+    expect(report.errors).toEqual([]);
+    expect(report.replies).toBeGreaterThan(10);
+    for (const [i, [id]] of commands.entries()) expect((await attackers[i]!.heard()).open, id).toBe(PER_PORT);
+    await Promise.all(attackers.map((a) => a.closeAll()));
+    await expectAllLetGo(commands.map(([id]) => id));
+  } finally {
+    attackers.forEach((a) => a.stop());
+  }
+}, 180_000);
+
+it('spreads 3,000 clients that send their hello and hang up at once', async () => {
+  const hello = await clientHello();
+  const attacker = Attacker.start();
+  try {
+    for (const id of TLS_PORTS) {
+      const { open } = await attacker.open(lab.port(id), { count: PER_PORT, from: '127.0.0.2', timeoutMs: 1 });
+      expect(open, id).toBe(PER_PORT);
+    }
+    const report = await whileNeighbourWorks(async () => {
+      await attacker.writeBytes(hello);
+      await attacker.closeAll();
+    });
+    expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
+    expect(report.errors).toEqual([]);
+    expect(report.replies).toBeGreaterThan(10);
     await expectAllLetGo();
   } finally {
     attacker.stop();

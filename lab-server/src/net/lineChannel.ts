@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
-import { paceHangUp } from './turnBudget.js';
+import { paceHandshake, paceHangUp } from './turnBudget.js';
 
 export interface Line {
   /** The line without its CRLF (or bare LF). Empty when tooLong. */
@@ -136,8 +136,14 @@ export class LineChannel {
     plain.removeAllListeners('end');
     this.buffer = Buffer.alloc(0);
     this.discarding = false;
-    const secure = new TLSSocket(plain, { isServer: true, secureContext: context });
-    paceHangUp(secure, plainAddress(plain.remoteAddress ?? ''));
+    // The handshake starts in its turn (turnBudget.ts), once the client's hello has come.
+    const key = plainAddress(plain.remoteAddress ?? '');
+    const secure = await new Promise<TLSSocket | undefined>((resolve) => {
+      plain.once('close', () => resolve(undefined));
+      paceHandshake(plain, key, () => resolve(new TLSSocket(plain, { isServer: true, secureContext: context })));
+    });
+    if (!secure) return;
+    paceHangUp(secure, key);
     this.current = secure;
     this.attach(secure);
     await new Promise<void>((resolve) => {

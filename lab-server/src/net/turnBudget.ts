@@ -73,18 +73,50 @@ export const handshakeWork = new TurnBudget(5, 3);
 /**
  * Starts a socket's TLS handshake in its turn of the handshake budget: `wrap` (which puts the
  * socket in a TLSSocket) runs once the client's first bytes have come and the budget allows.
- * Until then the bytes wait in the socket (paused mode), and TLSSocket reads them from there.
- * A client that hangs up before saying anything is simply closed.
+ * Until then what comes is kept, and given back to the paused socket just before `wrap`, where
+ * TLSSocket reads it first. A client that hangs up first (before its hello, or before its turn)
+ * is simply closed: a TLSSocket must not be put on a connection whose end was already read.
  */
+/** What a client may send before its handshake's turn: a ClientHello fits many times over. */
+const MAX_EARLY_BYTES = 64 * 1024;
+
 export function paceHandshake(socket: Socket, key: string, wrap: () => void, budget: TurnBudget = handshakeWork): void {
-  socket.once('readable', () =>
-    budget.run(key, () => {
-      if (socket.destroyed) return;
-      if (socket.readableLength === 0) socket.destroy();
-      else wrap();
-    }),
-  );
+  const early: Buffer[] = [];
+  let ended = false;
+  let kept = 0;
+  const keep = (chunk: Buffer): void => {
+    early.push(chunk);
+    kept += chunk.length;
+    // A real hello is a few hundred bytes; a stream of them is not a client waiting its turn.
+    if (kept > MAX_EARLY_BYTES) socket.destroy();
+    else if (early.length === 1) budget.run(key, start);
+  };
+  const gone = (): void => {
+    ended = true;
+    // Thousands may leave together: closed in their turns, as paceHangUp closes them.
+    connectionWork.run(key, () => socket.destroy());
+  };
+  const start = (): void => {
+    socket.off('data', keep);
+    socket.off('end', gone);
+    if (socket.destroyed) return;
+    // Its end may have been read already, its 'end' event still waiting its own turn (paceHangUp).
+    if (ended || socket.readableEnded) return void socket.destroy();
+    socket.pause();
+    for (const chunk of early.reverse()) socket.unshift(chunk);
+    // TLSSocket takes its allowHalfOpen from the socket it wraps: the client's choice, not ours.
+    const halfOpen = halfOpenOf.get(socket);
+    if (halfOpen !== undefined) socket.allowHalfOpen = halfOpen;
+    wrap();
+  };
+  socket.on('data', keep);
+  socket.once('end', gone);
+  // A socket paused earlier (a client that flooded us before STARTTLS) must be read again.
+  socket.resume();
 }
+
+/** Whether a socket whose hang-up is paced (and so is held half-open) was meant to be half-open. */
+const halfOpenOf = new WeakMap<Socket, boolean>();
 
 /**
  * A client's hang-up (the end of its stream) is handled in its turn of the connection work
@@ -99,6 +131,7 @@ export function paceHandshake(socket: Socket, key: string, wrap: () => void, bud
  */
 export function paceHangUp(socket: Socket, key: string, budget: TurnBudget = connectionWork): void {
   const halfOpen = socket.allowHalfOpen;
+  halfOpenOf.set(socket, halfOpen);
   socket.allowHalfOpen = true;
   const emit = socket.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean;
   socket.emit = function (this: Socket, event: string | symbol, ...args: unknown[]): boolean {

@@ -7,6 +7,8 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { plainAddress } from '../net/addressList.js';
+import { paceHandshake } from '../net/turnBudget.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { forLearner } from './learnerReplies.js';
 
@@ -27,6 +29,26 @@ interface ConnectionInternals {
   _onTimeout(): void;
   send(code: number, text: string): void;
   close(): void;
+}
+
+/** The parts of smtp-server's connection that STARTTLS goes through. */
+interface UpgradeInternals {
+  _socket: Socket;
+  _parser: NodeJS.WritableStream;
+  upgrade(callback: () => void, secureCallback?: () => void): void;
+}
+
+/**
+ * After "220 Ready to start TLS" the handshake starts in its turn (turnBudget.ts), once the
+ * client's hello has come; meanwhile the hello waits in the socket, not in the SMTP parser.
+ */
+function paceStartTls(connection: UpgradeInternals): void {
+  const upgrade = connection.upgrade.bind(connection);
+  connection.upgrade = (callback, secureCallback) => {
+    const socket = connection._socket;
+    socket.unpipe(connection._parser);
+    paceHandshake(socket, plainAddress(socket.remoteAddress ?? ''), () => upgrade(callback, secureCallback));
+  };
 }
 
 export class LabSmtpServer extends SMTPServer {
@@ -78,6 +100,7 @@ export class LabSmtpServer extends SMTPServer {
           onCommand(command, callback);
         };
       }
+      paceStartTls(connection as unknown as UpgradeInternals);
       // The idle timeout of each connection may differ (short before login for clients from outside).
       const inner = connection as unknown as ConnectionInternals;
       this.byId.set(inner.id, inner);
