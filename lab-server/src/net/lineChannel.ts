@@ -61,9 +61,11 @@ export class LineChannel {
 
   /**
    * The next line if it has already come, without a promise (a pipelining client's commands are
-   * answered without a turn of the microtask queue each); undefined if it has not.
+   * answered without a turn of the microtask queue each); undefined if it has not. `view` is for
+   * a caller that decodes the line at once and keeps nothing of it: its bytes are then a view
+   * of the data received, not a copy (a kept view would hold all that came with it).
    */
-  nextLine(): Line | undefined {
+  nextLine(view = false): Line | undefined {
     const nl = this.buffer.indexOf(0x0a);
     if (nl !== -1) {
       const end = nl > 0 && this.buffer[nl - 1] === 0x0d ? nl - 1 : nl;
@@ -74,7 +76,7 @@ export class LineChannel {
         this.discarding = false;
         return { bytes: Buffer.alloc(0), tooLong: true };
       }
-      return { bytes: Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
+      return { bytes: view ? bytes : Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
     }
     if (this.buffer.length > this.maxLineLength) {
       // Drop what we have; keep dropping until the line ends.

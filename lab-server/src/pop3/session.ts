@@ -70,7 +70,8 @@ export class Pop3Session {
           setImmediate(this.again);
           return;
         }
-        const line = this.channel.nextLine();
+        // Decoded at once: a copy of every command's bytes would be Node code a new process runs slowly.
+        const line = this.channel.nextLine(true);
         if (!line) {
           if (this.channel.closed) break;
           return this.channel.onArrival(this.again);
