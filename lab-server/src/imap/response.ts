@@ -113,7 +113,9 @@ export class ResponseWriter {
    */
   untaggedParts(parts: ReadonlyArray<string | Buffer>): Promise<void> | undefined {
     let text = '* ';
-    for (const part of parts) {
+    // An indexed loop: no iterator object for each response.
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
       if (typeof part === 'string') text += part;
       else {
         if (text !== '') this.put(text);

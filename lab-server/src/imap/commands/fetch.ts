@@ -146,9 +146,12 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
         m.envelope = envelope instanceof Promise ? await envelope : envelope;
       }
     } else if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
-    for (const message of batch) {
+    // Indexed loops on this path, run for every message: no iterator object each time.
+    for (let j = 0; j < batch.length; j++) {
+      const message = batch[j]!;
       // A keyword another session created is announced in FLAGS before a FETCH shows it.
-      for (const line of selected.flagListChanges()) await ctx.out.untagged(line);
+      const flagLines = selected.flagListChanges();
+      for (let k = 0; k < flagLines.length; k++) await ctx.out.untagged(flagLines[k]!);
       const parts = messageParts(selected, message, items, asked, seenNow, outcome);
       const writing = ctx.out.untaggedParts(parts);
       if (writing) await writing;
@@ -177,7 +180,8 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
   if (!info || !selected.info(message.uid)) outcome.expunged = true;
   const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
   let flagsSent = false;
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     const fromView = 'responseName' in item;
     const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
     if (missing && item.kind !== 'UID') {

@@ -81,7 +81,8 @@ function plainAddressList(text: string): EnvelopeAddress[] | undefined {
   const entries = /["(\\:;[]/.test(text) ? (text.includes(',') && !text.includes('"') ? undefined : [text]) : text.split(',');
   if (!entries) return undefined;
   const out: EnvelopeAddress[] = [];
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     const bare = BARE.exec(entry);
     if (bare) {
       out.push({ name: null, adl: null, mailbox: bare[1]!, host: bare[2]! });

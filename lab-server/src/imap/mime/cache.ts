@@ -181,7 +181,7 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
   const cached = cachedEnvelope(folder, info);
   if (cached) return cached;
   // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
-  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head, head.length < HEADER_READ, INLINE_LIMITS) ?? null);
+  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head.toString('latin1'), head.length < HEADER_READ, INLINE_LIMITS) ?? null);
   if (envelope === undefined) return undefined;
   if (envelope === null) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
   keepEnvelope(folder, info, envelope);
@@ -202,7 +202,7 @@ export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope:
  */
 export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
   try {
-    const envelope = quickEnvelope(message.subarray(0, HEADER_READ), message.length <= HEADER_READ, INLINE_LIMITS);
+    const envelope = quickEnvelope(message.toString('latin1', 0, HEADER_READ), message.length <= HEADER_READ, INLINE_LIMITS);
     if (envelope !== undefined) folder.fields.set(base, 'envelope', envelope);
   } catch {
     // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.
@@ -214,7 +214,10 @@ export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer
   // The field cache first: after a restart it has them all, and it needs no key built.
   const stored = folder.fields.peek(info.base, 'envelope');
   if (stored) return stored;
-  const key = keyOf(folder, info);
+  // Only a message given a key before can have an entry here: a first FETCH of thousands of
+  // messages makes no key for each one to find nothing.
+  const key = keysByFolder.get(folder)?.get(info.uid);
+  if (key === undefined || !key.endsWith(info.base)) return undefined;
   return envelopes.get(key) ?? summaries.get(key)?.envelope;
 }
 

@@ -14,14 +14,16 @@ export const HEADER_READ = INLINE_BYTES;
 let scratch: Buffer | undefined;
 
 /**
- * The ENVELOPE from the start of a message (all of it when `whole`), serialised as a byte
- * string (latin1); undefined when its header runs past that start or is too busy for `limits`.
+ * The ENVELOPE from the start of a message (all of it when `whole`) as a byte string (latin1,
+ * one character per octet), serialised as a byte string; undefined when its header runs past
+ * that start or is too busy for `limits`. Strings rather than bytes throughout: a string's
+ * searches and slices are the engine's own, where each on a Buffer is a call into Node's library.
  */
-export function quickEnvelope(start: Buffer, whole: boolean, limits: MimeLimits): string | undefined {
+export function quickEnvelope(start: string, whole: boolean, limits: MimeLimits): string | undefined {
   const end = storedHeaderEnd(start);
   if (end === -1 && !whole) return undefined;
-  const envelope = envelopeOfHeader(end === -1 ? start : start.subarray(0, end), limits);
-  // Made one flat string now: as built it is a tree of pieces holding on to the whole header.
+  const envelope = envelopeOfHeader(end === -1 ? start : start.slice(0, end), limits);
+  // Made one flat string now: as built it is a tree of pieces holding on to the header's text.
   envelope?.charCodeAt(0);
   return envelope;
 }
@@ -45,7 +47,7 @@ export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): 
     }
     try {
       const read = readSync(fd, scratch, 0, HEADER_READ, 0);
-      out.push(quickEnvelope(scratch.subarray(0, read), read < HEADER_READ, limits) ?? null);
+      out.push(quickEnvelope(scratch.toString('latin1', 0, read), read < HEADER_READ, limits) ?? null);
     } catch {
       out.push(null);
     } finally {
@@ -57,6 +59,10 @@ export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): 
 
 /** The same from starts the file reader read (FileStarts, one per path, in order). */
 export function envelopesOfStarts({ data, sizes }: FileStarts, limits: MimeLimits): Array<string | null> {
+  let total = 0;
+  for (let i = 0; i < sizes.length; i += 2) if (sizes[i]! > 0) total += sizes[i]!;
+  // The chunk as one byte string, each file's start a slice of it: no Buffer for each file.
+  const text = Buffer.from(data.buffer, data.byteOffset, total).toString('latin1');
   const out: Array<string | null> = [];
   for (let i = 0, at = 0; i < sizes.length; i += 2) {
     const size = sizes[i]!;
@@ -64,7 +70,7 @@ export function envelopesOfStarts({ data, sizes }: FileStarts, limits: MimeLimit
       out.push(null);
       continue;
     }
-    out.push(quickEnvelope(Buffer.from(data.buffer, data.byteOffset + at, size), sizes[i + 1] === 1, limits) ?? null);
+    out.push(quickEnvelope(text.slice(at, at + size), sizes[i + 1] === 1, limits) ?? null);
     at += size;
   }
   return out;

@@ -22,14 +22,15 @@ export interface FieldBudget {
 }
 
 /**
- * Splits a header block (CRLF lines, possibly ending in the blank line) into fields; `base` is
- * the block's offset in the message. At most `perHeader` fields are read, and no more than the
- * budget has left; the rest of a longer header is not indexed. With `only`, fields of other
- * names are counted (against the limits) but not kept: ENVELOPE wants ten of them.
+ * Splits a header block (CRLF lines, possibly ending in the blank line; bytes, or a byte
+ * string) into fields; `base` is the block's offset in the message. At most `perHeader` fields
+ * are read, and no more than the budget has left; the rest of a longer header is not indexed.
+ * With `only`, fields of other names are counted (against the limits) but not kept: ENVELOPE
+ * wants ten of them.
  */
-export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }, only?: ReadonlySet<string>): HeaderField[] {
+export function parseHeaderFields(block: Buffer | string, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }, only?: ReadonlySet<string>): HeaderField[] {
   // Read as one byte string: names and values are slices of it, not a conversion each.
-  const text = block.toString('latin1');
+  const text = typeof block === 'string' ? block : block.toString('latin1');
   const fields: HeaderField[] = [];
   const read = { counted: 0 };
   let fieldStart = -1;
@@ -54,23 +55,25 @@ export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity,
 }
 
 /** Adds the field between start and end, if it is one, and counts it against the limits. */
-function takeField(block: Buffer, text: string, base: number, start: number, end: number, fields: HeaderField[], read: { counted: number }, perHeader: number, budget: FieldBudget, only: ReadonlySet<string> | undefined): void {
+function takeField(block: Buffer | string, text: string, base: number, start: number, end: number, fields: HeaderField[], read: { counted: number }, perHeader: number, budget: FieldBudget, only: ReadonlySet<string> | undefined): void {
   if (start === -1 || read.counted >= perHeader || budget.fields <= 0) return;
   // A line without a colon is not a field (a broken header): it is left out. The colon must
   // stand on the field's first line, after a name of printable characters (then maybe blanks).
-  const colon = text.indexOf(':', start);
-  if (colon === -1 || colon >= end) return;
-  let nameEnd = start;
-  for (let c = text.charCodeAt(nameEnd); nameEnd < colon && c >= 0x21 && c <= 0x7e; c = text.charCodeAt(++nameEnd));
-  let blanks = nameEnd;
-  for (let c = text.charCodeAt(blanks); blanks < colon && (c === 0x20 || c === 0x09); c = text.charCodeAt(++blanks));
-  if (nameEnd === start || blanks !== colon) return;
+  // (A regular expression, which runs as machine code from the first field on, where a loop
+  // over the name's characters runs in the interpreter until the engine compiles it.)
+  FIELD_NAME.lastIndex = start;
+  const named = FIELD_NAME.exec(text);
+  if (named === null) return;
+  const colon = FIELD_NAME.lastIndex - 1;
   read.counted++;
   budget.fields--;
-  const name = text.slice(start, nameEnd).toLowerCase();
+  const name = named[1]!.toLowerCase();
   if (only && !only.has(name)) return;
   fields.push(new Field(block, name, unfold(text.slice(colon + 1, end)), base, start, colon, end));
 }
+
+/** A field's name (printable characters but the colon), maybe blanks, then the colon, on its first line. */
+const FIELD_NAME = /([\x21-\x39\x3b-\x7e]+)[ \t]*:/y;
 
 /** A field read from a block; its raw bytes are cut out only when asked for (ENVELOPE never does). */
 class Field implements HeaderField {
@@ -79,7 +82,7 @@ class Field implements HeaderField {
   readonly end: number;
 
   constructor(
-    private readonly block: Buffer,
+    private readonly block: Buffer | string,
     readonly name: string,
     readonly value: string,
     private readonly base: number,
@@ -93,7 +96,8 @@ class Field implements HeaderField {
   }
 
   get raw(): Buffer {
-    return this.block.subarray(this.start - this.base, this.end - this.base);
+    const { block, base } = this;
+    return typeof block === 'string' ? Buffer.from(block.slice(this.start - base, this.end - base), 'latin1') : block.subarray(this.start - base, this.end - base);
   }
 }
 

@@ -54,33 +54,33 @@ export function describeMessage(stored: Uint8Array, limits: MimeLimits): Describ
 }
 
 /**
- * Where the header of a stored message (LF or CRLF line ends) ends: just past its last header
- * line, at the blank line the wire form's CRLF CRLF stands for; 0 when the message starts with
- * a blank line, -1 when `stored` holds no blank line.
+ * Where the header of a stored message (its start as a byte string, LF or CRLF line ends)
+ * ends: just past its last header line, at the blank line the wire form's CRLF CRLF stands
+ * for; 0 when the message starts with a blank line, -1 when `stored` holds no blank line.
  */
-export function storedHeaderEnd(stored: Buffer): number {
-  if (stored[0] === LF || (stored[0] === CR && stored[1] === LF)) return 0;
-  for (let i = stored.indexOf(LF); i !== -1; i = stored.indexOf(LF, i + 1)) {
-    if (stored[i + 1] === LF || (stored[i + 1] === CR && stored[i + 2] === LF)) return i + 1;
-  }
-  return -1;
+export function storedHeaderEnd(stored: string): number {
+  if (stored.startsWith('\n') || stored.startsWith('\r\n')) return 0;
+  // The first LF followed by LF or CRLF: two searches, not one per line (a first FETCH does
+  // this for thousands of messages). The CRLF one only before the LF one.
+  const lf = stored.indexOf('\n\n');
+  const crlf = stored.indexOf('\n\r\n');
+  if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + 1;
+  return lf === -1 ? -1 : lf + 1;
 }
 
 /**
- * The ENVELOPE from a message's header alone (its stored bytes up to storedHeaderEnd(), or the
- * whole message when it has no body): the same bytes describeMessage() gives, as a byte string
- * (latin1), without reading or parsing the body. Undefined when a limit cut the header short.
+ * The ENVELOPE from a message's header alone (its stored start up to storedHeaderEnd(), or the
+ * whole message when it has no body, as a byte string): the same bytes describeMessage() gives,
+ * as a byte string (latin1), without reading or parsing the body. Undefined when a limit cut
+ * the header short.
  */
-export function envelopeOfHeader(storedHeader: Buffer, limits: MimeLimits): string | undefined {
+export function envelopeOfHeader(storedHeader: string, limits: MimeLimits): string | undefined {
   const budget = { fields: limits.maxFields };
   // Fields read from LF lines come out as from the wire form's CRLF lines: no conversion needed.
   const fields = parseHeaderFields(storedHeader, 0, limits.maxFieldsPerHeader, budget, ENVELOPE_FIELDS);
   if (limits.maxFields - budget.fields >= limits.maxFieldsPerHeader || budget.fields <= 0) return undefined;
   return envelopeOf(fields).text as string;
 }
-
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** What SEARCH asks of a message's content (header and text keys, SENT* dates). */
 export type ContentQuery = { op: 'header'; field: string; text: string; address?: boolean } | { op: 'body'; text: string } | { op: 'text'; text: string } | { op: 'sent' };
