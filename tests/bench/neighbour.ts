@@ -9,6 +9,8 @@
  * connection holder of tests/helpers/attacker.ts, a Node script with a WebSocket for the
  * terminal flood), so the learners' client shares no event loop with them. The lab runs in its
  * own process (labProcess.ts). `BENCH_ATTACKS=flood,slowloris` runs only the attacks named.
+ * The TLS row sends hellos by hand from a Node script: each costs the lab a handshake (an RSA
+ * signature), the attacker next to nothing.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -180,6 +182,37 @@ print(f'{tries} tries, {refused} refused, {dropped} connections dropped')`),
       attacker.stop();
       return `${r.open} opened; ${closed.error ?? `all closed by the server within ${closed.ms} ms of the end`}`;
     },
+
+    'TLS handshake flood: 1,000 ClientHellos at once to 993, 995 and 465, again and again': (lab, until) =>
+      node(
+        `
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Duplex } from 'node:stream';
+const [until, ...ports] = process.argv.slice(1).map(Number);
+// The first flight of Node's own TLS client, sent by hand on every connection at once.
+const hello = await new Promise((resolve) => {
+  const wire = new Duplex({ read() {}, write(chunk, _e, done) { resolve(chunk); done(); } });
+  tlsConnect({ socket: wire, rejectUnauthorized: false }).on('error', () => {});
+});
+let rounds = 0, sent = 0, answered = 0;
+while (Date.now() < until) {
+  const sockets = await Promise.all(ports.flatMap((port) => Array.from({ length: Math.round(1000 / ports.length) }, () => new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.4' });
+    s.on('error', () => resolve(undefined));
+    s.once('connect', () => resolve(s));
+  }))));
+  const open = sockets.filter(Boolean);
+  const replies = open.map((s) => new Promise((resolve) => { s.once('data', () => resolve(1)); s.once('close', () => resolve(0)); setTimeout(() => resolve(0), 10000); }));
+  for (const s of open) s.write(hello);
+  sent += open.length;
+  answered += (await Promise.all(replies)).reduce((a, b) => a + b, 0);
+  for (const s of open) s.destroy();
+  rounds++;
+}
+console.log(sent + ' hellos in ' + rounds + ' rounds, ' + answered + ' answered (ServerHello)');`,
+        [String(until), String(lab.ports.imaps), String(lab.ports.pop3s), String(lab.ports.submissions)],
+      ),
 
     '3,000 GET /api/exercises without a cookie': (lab) =>
       python(`
