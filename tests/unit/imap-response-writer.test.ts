@@ -1,8 +1,9 @@
 /**
  * The IMAP response writer over a real socket: whatever mix of replies a session sends (a lone
  * tagged line, one message's literal, a FETCH of many lines past the 64 KiB write threshold,
- * big and small parts, untagged lines as strings and bytes), the client receives exactly those
- * bytes in order, however the writer sizes and reuses its chunks between replies.
+ * big and small parts, strings gathered before they are copied, untagged lines as strings and
+ * bytes), the client receives exactly those bytes in order, however the writer sizes and reuses
+ * its chunks between replies.
  */
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -68,6 +69,21 @@ describe('ResponseWriter', () => {
     }
     await out.tagged('c1', ok('done'));
     want(`${many}c1 OK done\r\n`);
+    // The same with ENVELOPEs as byte strings (gathered and copied together), a few as bytes,
+    // one string longer than a chunk, and an untagged line between.
+    many = '';
+    for (let seq = 1; seq <= 3000; seq++) {
+      const envelope = seq % 97 === 0 ? bytes(30, seq) : seq === 1500 ? bytes(70_000, seq).toString('latin1') : bytes(40 + (seq % 50), seq).toString('latin1');
+      const writing = out.untaggedParts([`${seq} FETCH (`, `UID ${seq}`, ' ', 'ENVELOPE ', envelope, ')']);
+      if (writing) await writing;
+      many += `* ${seq} FETCH (UID ${seq} ENVELOPE ${typeof envelope === 'string' ? envelope : envelope.toString('latin1')})\r\n`;
+      if (seq === 2000) {
+        await out.untagged(Buffer.from('2000 EXPUNGE'));
+        many += '* 2000 EXPUNGE\r\n';
+      }
+    }
+    await out.tagged('c2', ok('done'));
+    want(`${many}c2 OK done\r\n`);
     await out.status('OK', 'still here');
     want('* OK still here\r\n');
     const got = await received();

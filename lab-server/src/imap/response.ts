@@ -96,34 +96,29 @@ export function plainText(text: string): string {
 export class ResponseWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Where untaggedParts() copies small pieces, rather than a buffer for each. */
+  /** Where small pieces are copied, rather than a buffer for each. */
   private chunk: Buffer | undefined;
   private chunkUsed = 0;
+  /**
+   * Strings queued behind the chunk (byte strings), copied into it together: a FETCH of
+   * thousands of messages is one copy per TEXT_AT characters, not a Buffer.write per line.
+   */
+  private text = '';
   /** Bytes the last write sent: the next reply's first chunk is made that large. */
   private lastReply = 0;
 
   constructor(private readonly channel: LineChannel) {}
 
   /**
-   * Queues "* " + the parts + CRLF: strings (byte strings) and bytes copied one after the other
-   * into a shared chunk. A FETCH of thousands of messages sends many small pieces; this keeps
-   * them from costing a buffer each, and strings next to each other are copied in one go.
+   * Queues "* " + the parts + CRLF: strings (byte strings) and bytes, one after the other.
    * Returns a promise only when it writes (enough is queued): the caller awaits that, and
    * otherwise goes on without a turn of the microtask queue per message.
    */
   untaggedParts(parts: ReadonlyArray<string | Buffer>): Promise<void> | undefined {
-    let text = '* ';
+    this.put('* ');
     // An indexed loop: no iterator object for each response.
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      if (typeof part === 'string') text += part;
-      else {
-        if (text !== '') this.put(text);
-        this.put(part);
-        text = '';
-      }
-    }
-    this.put(text + '\r\n');
+    for (let i = 0; i < parts.length; i++) this.put(parts[i]!);
+    this.put('\r\n');
     return this.pendingBytes >= FLUSH_AT ? this.flush() : undefined;
   }
 
@@ -165,6 +160,7 @@ export class ResponseWriter {
     await this.channel.write(data);
   }
 
+  /** Queues bytes as they are, after everything queued before. */
   private queue(data: Buffer): void {
     this.sealChunk();
     this.pending.push(data);
@@ -172,10 +168,34 @@ export class ResponseWriter {
   }
 
   private put(part: string | Buffer): void {
-    // A byte string has one character per octet, so its length is its size.
+    if (typeof part === 'string') {
+      // A byte string has one character per octet, so its length is its size.
+      this.text += part;
+      this.pendingBytes += part.length;
+      if (this.text.length >= TEXT_AT) this.copyText();
+      return;
+    }
+    this.copyText();
+    this.pendingBytes += part.length;
+    this.copy(part);
+  }
+
+  private copyText(): void {
+    if (this.text === '') return;
+    const text = this.text;
+    this.text = '';
+    this.copy(text);
+  }
+
+  /** Into the chunk (a new one when it is full), or queued as it is when large; already counted in pendingBytes. */
+  private copy(part: string | Buffer): void {
     const size = part.length;
     if (!this.chunk || this.chunkUsed + size > this.chunk.length) {
-      if (size > CHUNK / 4) return this.queue(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+      if (size > CHUNK / 4) {
+        this.sealChunk();
+        this.pending.push(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+        return;
+      }
       // A reply's first chunk is as large as the last reply was (from Node's shared pool when
       // small): most replies are a few lines or one message, and 64 KiB for each would cost
       // more than the reply. A reply that outgrows it goes on in 64 KiB chunks.
@@ -186,11 +206,11 @@ export class ResponseWriter {
     if (typeof part === 'string') this.chunk.write(part, this.chunkUsed, 'latin1');
     else this.chunk.set(part, this.chunkUsed); // set(): less call overhead than copy() for small parts
     this.chunkUsed += size;
-    this.pendingBytes += size;
   }
 
-  /** The chunk's filled part joins the queue; the pieces after it go into the rest of the chunk. */
+  /** What is queued so far, in order: the text goes into the chunk, the chunk's filled part joins the queue. */
   private sealChunk(): void {
+    this.copyText();
     if (!this.chunk || this.chunkUsed === 0) return;
     this.pending.push(this.chunk.subarray(0, this.chunkUsed));
     this.chunk = this.chunk.subarray(this.chunkUsed);
@@ -200,5 +220,7 @@ export class ResponseWriter {
 
 const FLUSH_AT = 64 * 1024;
 const CHUNK = 64 * 1024;
+/** Strings gathered before they are copied into the chunk together. */
+const TEXT_AT = 8 * 1024;
 /** The least a reply's first chunk holds: a few status lines. */
 const SMALL_CHUNK = 192;
