@@ -7,6 +7,8 @@
  *    at once, so every handshake is due in the same turn of the lab's loop, and never finishes
  *    them; or hangs up right after the hello;
  *  - the same after STARTTLS (587), STLS (110) and STARTTLS (143) on every connection.
+ * And a learner who connects to 993 from another address while 3,000 hellos wait is served in
+ * turn with them, not after them.
  * The learner next door keeps getting answers and the loop is never busy 100 ms at a stretch.
  */
 import { Duplex } from 'node:stream';
@@ -16,6 +18,7 @@ import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
 import type { ServiceId } from '../../lab-server/src/services.js';
 import { Attacker } from '../helpers/attacks.js';
 import { startBystander } from '../helpers/bystander.js';
+import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
 
@@ -162,6 +165,28 @@ it('spreads 3,000 clients that send their hello and hang up at once', async () =
     expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
     expect(report.errors).toEqual([]);
     expect(report.replies).toBeGreaterThan(10);
+    await expectAllLetGo();
+  } finally {
+    attacker.stop();
+  }
+}, 180_000);
+
+it("serves a learner's handshake from another address in turn with a flood of 3,000, not after it", async () => {
+  const hello = await clientHello();
+  const attacker = Attacker.start();
+  try {
+    for (const id of TLS_PORTS) {
+      const { open } = await attacker.open(lab.port(id), { count: PER_PORT, from: '127.0.0.2', timeoutMs: 1 });
+      expect(open, id).toBe(PER_PORT);
+    }
+    await attacker.writeBytes(hello);
+    // Python's imaplib over implicit TLS from 127.0.0.1: a handshake, a login, a NOOP.
+    const learner = await imaplib(lab.port('imaps'), `out['login'] = M.login('alice@example.com', 'secret')[0]; out['noop'] = M.noop()[0]; M.logout()`, { implicit: true });
+    const { heard } = await attacker.heard();
+    expect(learner).toEqual({ login: 'OK', noop: 'OK' });
+    // The flood's handshakes take seconds of CPU; the learner's came long before they were done.
+    expect(heard, "the flood's handshakes answered before the learner was done").toBeLessThan(1500);
+    await attacker.closeAll();
     await expectAllLetGo();
   } finally {
     attacker.stop();
