@@ -9,6 +9,9 @@
  *
  * Work is queued per key (the client's address) and the keys are served in turn, so one
  * address's flood delays another client's work by one item at most.
+ *
+ * TLS handshakes have a budget of their own, a few a turn (each costs a millisecond or two):
+ * a flood of hellos from one address is answered in turn with everyone else's.
  */
 import type { Socket } from 'node:net';
 
@@ -70,6 +73,12 @@ export const connectionWork = new TurnBudget(5, 64);
  */
 export const handshakeWork = new TurnBudget(5, 3);
 
+/** What a client may send before its handshake's turn: a ClientHello fits many times over. */
+const MAX_EARLY_BYTES = 64 * 1024;
+
+/** Whether a socket whose hang-up is paced (and so is held half-open) was meant to be half-open. */
+const halfOpenOf = new WeakMap<Socket, boolean>();
+
 /**
  * Starts a socket's TLS handshake in its turn of the handshake budget: `wrap` (which puts the
  * socket in a TLSSocket) runs once the client's first bytes have come and the budget allows.
@@ -77,9 +86,6 @@ export const handshakeWork = new TurnBudget(5, 3);
  * TLSSocket reads it first. A client that hangs up first (before its hello, or before its turn)
  * is simply closed: a TLSSocket must not be put on a connection whose end was already read.
  */
-/** What a client may send before its handshake's turn: a ClientHello fits many times over. */
-const MAX_EARLY_BYTES = 64 * 1024;
-
 export function paceHandshake(socket: Socket, key: string, wrap: () => void, budget: TurnBudget = handshakeWork): void {
   const early: Buffer[] = [];
   let ended = false;
@@ -114,9 +120,6 @@ export function paceHandshake(socket: Socket, key: string, wrap: () => void, bud
   // A socket paused earlier (a client that flooded us before STARTTLS) must be read again.
   socket.resume();
 }
-
-/** Whether a socket whose hang-up is paced (and so is held half-open) was meant to be half-open. */
-const halfOpenOf = new WeakMap<Socket, boolean>();
 
 /**
  * A client's hang-up (the end of its stream) is handled in its turn of the connection work
