@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAddressList, parseAnyAddressList } from '../../lab-server/src/imap/mime/addresses.js';
 import { cachedEnvelope, messageEnvelope, messageSummary, rememberEnvelope } from '../../lab-server/src/imap/mime/cache.js';
 import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-server/src/imap/mime/jobs.js';
+import { quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 import { CACHE_FILE } from '../../lab-server/src/maildir/fieldCache.js';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
@@ -59,6 +60,22 @@ describe('the ENVELOPE from the header alone', () => {
       expect(quick).toBe(fullEnvelope(message));
     });
   }
+
+  it("equals a full parse's for any header made of fields, broken lines and foldings", () => {
+    const name = fc.constantFrom('From', 'from', 'FROM', 'To', 'cc', 'Bcc', 'Sender', 'Reply-To', 'reply-to', 'Subject', 'Date', 'Message-ID', 'In-Reply-To', 'X-Other', 'Received', 'From-X', 'XFrom', 'To\x01', '');
+    const colon = fc.constantFrom(':', ' :', '\t:', ' x:', '', ': ');
+    const text = fc.array(fc.constantFrom('a@example.com', '"Q, R" <q@r.example>', 'Name <n@x>', 'G: a@b, c@d;', '(c)', ' ', '\t', ',', '\r', '\xe9', '"', '\\', 'word', ':', '\rTo: r@x'), { maxLength: 6 }).map((p) => p.join(''));
+    const fold = fc.constantFrom('', '\n ', '\n\t', '\r\n ', '\n  more');
+    const line = fc.tuple(fc.constantFrom('', ' ', '\t'), name, colon, text, fold, text, fc.constantFrom('\n', '\r\n')).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.constantFrom('\nbody\n', '\r\nbody\n', ''), (lines, body) => {
+        const message = stored(lines.join('') + body);
+        const quick = quickEnvelope(message.toString('latin1'), true, INLINE_LIMITS);
+        expect(quick).toBe(fullEnvelope(message));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 
   it('finds where the header ends whatever the line ends', () => {
     expect(storedHeaderEnd('A: 1\nB: 2\n\nbody')).toBe(10);

@@ -22,15 +22,13 @@ export interface FieldBudget {
 }
 
 /**
- * Splits a header block (CRLF lines, possibly ending in the blank line; bytes, or a byte
- * string) into fields; `base` is the block's offset in the message. At most `perHeader` fields
- * are read, and no more than the budget has left; the rest of a longer header is not indexed.
- * With `only`, fields of other names are counted (against the limits) but not kept: ENVELOPE
- * wants ten of them.
+ * Splits a header block (CRLF lines, possibly ending in the blank line) into fields; `base` is
+ * the block's offset in the message. At most `perHeader` fields are read, and no more than the
+ * budget has left; the rest of a longer header is not indexed.
  */
-export function parseHeaderFields(block: Buffer | string, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }, only?: ReadonlySet<string>): HeaderField[] {
+export function parseHeaderFields(block: Buffer, base = 0, perHeader = Infinity, budget: FieldBudget = { fields: Infinity }): HeaderField[] {
   // Read as one byte string: names and values are slices of it, not a conversion each.
-  const text = typeof block === 'string' ? block : block.toString('latin1');
+  const text = block.toString('latin1');
   const fields: HeaderField[] = [];
   const read = { counted: 0 };
   let fieldStart = -1;
@@ -44,18 +42,18 @@ export function parseHeaderFields(block: Buffer | string, base = 0, perHeader = 
     if ((first === 0x20 || first === 0x09) && fieldStart !== -1) {
       fieldEnd = lineEnd; // a folded continuation of the field above
     } else {
-      takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget, only);
+      takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget);
       fieldStart = pos;
       fieldEnd = lineEnd;
     }
     pos = nl + 1;
   }
-  takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget, only);
+  takeField(block, text, base, fieldStart, fieldEnd, fields, read, perHeader, budget);
   return fields;
 }
 
 /** Adds the field between start and end, if it is one, and counts it against the limits. */
-function takeField(block: Buffer | string, text: string, base: number, start: number, end: number, fields: HeaderField[], read: { counted: number }, perHeader: number, budget: FieldBudget, only: ReadonlySet<string> | undefined): void {
+function takeField(block: Buffer, text: string, base: number, start: number, end: number, fields: HeaderField[], read: { counted: number }, perHeader: number, budget: FieldBudget): void {
   if (start === -1 || read.counted >= perHeader || budget.fields <= 0) return;
   // A line without a colon is not a field (a broken header): it is left out. The colon must
   // stand on the field's first line, after a name of printable characters (then maybe blanks).
@@ -67,9 +65,7 @@ function takeField(block: Buffer | string, text: string, base: number, start: nu
   const colon = FIELD_NAME.lastIndex - 1;
   read.counted++;
   budget.fields--;
-  const name = named[1]!.toLowerCase();
-  if (only && !only.has(name)) return;
-  fields.push(new Field(block, name, unfold(text.slice(colon + 1, end)), base, start, colon, end));
+  fields.push(new Field(block, named[1]!.toLowerCase(), unfold(text.slice(colon + 1, end)), base, start, colon, end));
 }
 
 /** A field's name (printable characters but the colon), maybe blanks, then the colon, on its first line. */
@@ -82,7 +78,7 @@ class Field implements HeaderField {
   readonly end: number;
 
   constructor(
-    private readonly block: Buffer | string,
+    private readonly block: Buffer,
     readonly name: string,
     readonly value: string,
     private readonly base: number,
@@ -96,8 +92,7 @@ class Field implements HeaderField {
   }
 
   get raw(): Buffer {
-    const { block, base } = this;
-    return typeof block === 'string' ? Buffer.from(block.slice(this.start - base, this.end - base), 'latin1') : block.subarray(this.start - base, this.end - base);
+    return this.block.subarray(this.start - this.base, this.end - this.base);
   }
 }
 

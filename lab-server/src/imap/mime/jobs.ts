@@ -7,10 +7,10 @@
 import { toWire } from '../../maildir/wire.js';
 import { sentDay } from '../dates.js';
 import { serialize } from '../response.js';
-import { headerValue, parseHeaderFields } from './header.js';
+import { headerValue, unfold } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
-import { bodyStructureOf, ENVELOPE_FIELDS, envelopeOf } from './structure.js';
+import { bodyStructureOf, envelopeOf, envelopeOfValues, envelopeSlot, noValues } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
 
@@ -71,15 +71,35 @@ export function storedHeaderEnd(stored: string): number {
 /**
  * The ENVELOPE from a message's header alone (its stored start up to storedHeaderEnd(), or the
  * whole message when it has no body, as a byte string): the same bytes describeMessage() gives,
- * as a byte string (latin1), without reading or parsing the body. Undefined when a limit cut
- * the header short.
+ * as a byte string (latin1), without reading or parsing the body. Undefined when the header may
+ * hold more fields than `limits` lets a header have (the careful path decides then).
+ *
+ * Only the ten fields are read, by one regular expression (machine code from the first message
+ * on), not every field of the header line by line in JavaScript: a real header has dozens of
+ * Received, DKIM and X- fields, and a first FETCH reads thousands of headers. A field is what
+ * parseHeaderFields() takes for one: a line that starts with its name, maybe blanks, then the
+ * colon, and the lines after it that start with a blank.
  */
 export function envelopeOfHeader(storedHeader: string, limits: MimeLimits): string | undefined {
-  const budget = { fields: limits.maxFields };
-  // Fields read from LF lines come out as from the wire form's CRLF lines: no conversion needed.
-  const fields = parseHeaderFields(storedHeader, 0, limits.maxFieldsPerHeader, budget, ENVELOPE_FIELDS);
-  if (limits.maxFields - budget.fields >= limits.maxFieldsPerHeader || budget.fields <= 0) return undefined;
-  return envelopeOf(fields).text as string;
+  // A field has a line at least: with fewer lines than the limit, the header is within it.
+  if (linesReach(storedHeader, Math.min(limits.maxFieldsPerHeader, limits.maxFields))) return undefined;
+  const values = noValues();
+  ENVELOPE_FIELD.lastIndex = 0;
+  for (let field = ENVELOPE_FIELD.exec(storedHeader); field !== null; field = ENVELOPE_FIELD.exec(storedHeader)) {
+    const slot = envelopeSlot(field[1]!.toLowerCase())!;
+    // Fields read from LF lines come out as from the wire form's CRLF lines: unfold() drops both.
+    if (values[slot] === undefined) values[slot] = unfold(field[2]!);
+  }
+  return envelopeOfValues(values);
+}
+
+const ENVELOPE_FIELD = /(?:^|\n)(date|subject|from|sender|reply-to|to|cc|bcc|in-reply-to|message-id)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)/gi;
+
+/** True when `text` has `count` lines or more (the last one may lack its LF). */
+function linesReach(text: string, count: number): boolean {
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && lines < count; at = text.indexOf('\n', at + 1)) lines++;
+  return lines >= count;
 }
 
 /** What SEARCH asks of a message's content (header and text keys, SENT* dates). */

@@ -50,22 +50,31 @@ const SENDER = 3;
 const REPLY_TO = 4;
 const LAST_ADDRESS_LIST = 7;
 
-export const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(ENVELOPE_ORDER);
+/** Where a field (its name in lower case) stands among the ENVELOPE's ten, if it does. */
+export const envelopeSlot = (name: string): number | undefined => ENVELOPE_SLOT.get(name);
 
-/**
- * The ENVELOPE of a message (its top-level header fields), serialised. One pass over the fields
- * and one loop over the ten items, each kind written at one place: a first FETCH of thousands
- * of messages has the engine compile this early, and a copy of the address-list code for each
- * of the six lists made that compilation several times larger.
- */
+/** The ENVELOPE of a message (its top-level header fields), serialised. */
 export function envelopeOf(fields: readonly HeaderField[]): Atom {
   // The first field of each name.
-  const values: Array<string | undefined> = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  const values = noValues();
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     const slot = ENVELOPE_SLOT.get(field.name);
     if (slot !== undefined && values[slot] === undefined) values[slot] = field.value;
   }
+  return atom(envelopeOfValues(values));
+}
+
+/** A value per ENVELOPE field, none known yet. */
+export const noValues = (): Array<string | undefined> => [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+
+/**
+ * The ENVELOPE from the values of its ten fields (unfolded, in ENVELOPE order; undefined when
+ * absent). One loop over the ten, each kind written at one place: a first FETCH of thousands of
+ * messages has the engine compile this early, and a copy of the address-list code for each of
+ * the six lists made that compilation several times larger.
+ */
+export function envelopeOfValues(values: ReadonlyArray<string | undefined>): string {
   let out = '(';
   let from = 'NIL';
   for (let slot = 0; slot < ENVELOPE_ORDER.length; slot++) {
@@ -76,7 +85,7 @@ export function envelopeOf(fields: readonly HeaderField[]): Atom {
     if (slot === FROM) from = item;
     out += slot === 0 ? item : ` ${item}`;
   }
-  return atom(out + ')');
+  return out + ')';
 }
 
 function paramList(params: ReadonlyArray<[string, string]>): ImapValue {
