@@ -78,6 +78,15 @@ describe('ENVELOPEs of a big batch', () => {
     });
   }
 
+  it('asked for out of order (the last first, then from the start, one twice, one not in the batch): each its own', async () => {
+    const infos = await deliver(300);
+    const expected = await Promise.all(infos.map(async (info) => fullEnvelope((await box.inbox.read(info.uid))!)));
+    const batch = new EnvelopeBatch(box.inbox, infos.slice(0, 299));
+    const order = [infos[298]!, ...infos.slice(0, 150), infos[10]!, infos[299]!, ...infos.slice(150, 299)];
+    const got = await envelopesOf(batch, order);
+    for (const [i, info] of order.entries()) expect(got[i]).toBe(expected[infos.indexOf(info)]);
+  });
+
   it('of messages renamed or expunged after the batch was planned: the renamed as before, the expunged undefined', async () => {
     const infos = await deliver(600);
     const expected = await Promise.all(infos.map(async (info) => fullEnvelope((await box.inbox.read(info.uid))!)));

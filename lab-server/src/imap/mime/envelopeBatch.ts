@@ -26,7 +26,10 @@ const PATIENCE_MS = 10;
 type Envelopes = Array<string | null>;
 
 export class EnvelopeBatch {
-  private readonly position = new Map<number, number>();
+  /** Where the next message asked for should stand: the responses ask in the order given. */
+  private next = 0;
+  /** Where each message stands, made only if one is asked for out of that order. */
+  private position: Map<number, number> | undefined;
   /** Chunks the responses have reached. */
   private readonly chunks: Array<Promise<Envelopes> | Envelopes | undefined> = [];
   private readonly reader: ChunkReading | undefined;
@@ -37,7 +40,6 @@ export class EnvelopeBatch {
     private readonly folder: MaildirFolder,
     private readonly infos: readonly MessageInfo[],
   ) {
-    infos.forEach((info, i) => this.position.set(info.uid, i));
     if (infos.length >= READER_FROM) {
       const chunks = Array.from({ length: Math.ceil(infos.length / CHUNK) }, (_, chunk) => this.pathsOf(chunk));
       this.reader = readFileStarts(chunks, HEADER_READ);
@@ -49,12 +51,20 @@ export class EnvelopeBatch {
    * is parsed already; undefined if it was expunged.
    */
   envelope(info: MessageInfo): Buffer | string | undefined | Promise<Buffer | string | undefined> {
-    const at = this.position.get(info.uid);
+    const at = this.infos[this.next] === info ? this.next++ : this.positionOf(info);
     if (at === undefined) return messageEnvelope(this.folder, info);
     const chunk = Math.floor(at / CHUNK);
     const envelopes = (this.chunks[chunk] ??= this.parse(chunk));
     if (envelopes instanceof Promise) return envelopes.then((parsed) => this.settle(info, (this.chunks[chunk] = parsed)[at % CHUNK]));
     return this.settle(info, envelopes[at % CHUNK]);
+  }
+
+  private positionOf(info: MessageInfo): number | undefined {
+    if (!this.position) {
+      const position = (this.position = new Map());
+      this.infos.forEach((other, i) => position.set(other.uid, i));
+    }
+    return this.position.get(info.uid);
   }
 
   private settle(info: MessageInfo, envelope: string | null | undefined): string | Promise<Buffer | string | undefined> {
