@@ -10,7 +10,7 @@ import { serialize } from '../response.js';
 import { headerValue, unfold } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
-import { bodyStructureOf, envelopeOf, envelopeOfValues, envelopeSlot, noValues } from './structure.js';
+import { bodyStructureOf, ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, noValues } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
 
@@ -93,7 +93,8 @@ export function envelopeOfHeader(storedHeader: string, limits: MimeLimits): stri
   return envelopeOfValues(values);
 }
 
-const ENVELOPE_FIELD = /(?:^|\n)(date|subject|from|sender|reply-to|to|cc|bcc|in-reply-to|message-id)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)/gi;
+/** One of the ten fields at the start of a line: its name, and its value with any folded lines. */
+const ENVELOPE_FIELD = new RegExp(`(?:^|\\n)(${ENVELOPE_ORDER.join('|')})[ \\t]*:([^\\n]*(?:\\n[ \\t][^\\n]*)*)`, 'gi');
 
 /** True when `text` has `count` lines or more (the last one may lack its LF). */
 function linesReach(text: string, count: number): boolean {

@@ -43,7 +43,7 @@ function addressList(value: string | undefined): string | undefined {
 }
 
 /** The header fields an ENVELOPE is made of, in its order: two strings, six address lists, two strings. */
-const ENVELOPE_ORDER = ['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id'] as const;
+export const ENVELOPE_ORDER = ['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id'] as const;
 const ENVELOPE_SLOT: ReadonlyMap<string, number> = new Map(ENVELOPE_ORDER.map((name, i) => [name, i]));
 const FROM = 2;
 const SENDER = 3;
