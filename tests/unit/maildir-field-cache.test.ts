@@ -85,6 +85,18 @@ describe('the field cache file', () => {
     expect(await new FieldCache(dir).get('dépôt', 'body')).toBe('(\xff\x80)');
   });
 
+  it('starts reading on prefetch() without being waited for; a missing folder is an empty cache', async () => {
+    await writeFile(join(dir, CACHE_FILE), 'm1 envelope 4\n(E1)\n', 'latin1');
+    const cache = new FieldCache(dir);
+    cache.prefetch();
+    expect(cache.peek('m1', 'envelope')).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cache.peek('m1', 'envelope')).toBe('(E1)');
+    const nowhere = new FieldCache(join(dir, 'no-such-folder'));
+    nowhere.prefetch();
+    expect(await nowhere.get('m1', 'envelope')).toBeUndefined();
+  });
+
   it('rewrites the file with only live messages once most are gone, and still finds them', async () => {
     const cache = new FieldCache(dir);
     for (let i = 0; i < 300; i++) cache.set(`m${i}`, 'envelope', Buffer.from(`(E${i})`));

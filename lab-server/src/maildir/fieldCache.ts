@@ -63,6 +63,11 @@ export class FieldCache {
     if (!this.records) await (this.loading ??= this.load());
   }
 
+  /** Starts reading the cache file if it is not in memory, without waiting (a read that fails is an empty cache). */
+  prefetch(): void {
+    if (!this.records && !this.loading) this.ready().catch(() => undefined);
+  }
+
   /** A cached field, if the file is in memory already (after ready()): no waiting. */
   peek(base: string, field: string): string | undefined {
     return this.records?.value(base, field);

@@ -58,7 +58,7 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   // A client's next command is most often a FETCH of ENVELOPEs (a first sync, or a list to show
   // after a restart): the folder's field cache is read meanwhile, while the reply travels and
   // the client answers, rather than after that FETCH arrives. Nothing waits for it here.
-  if (selected.exists > 0) selected.folder.fields.ready().catch(() => undefined);
+  if (selected.exists > 0) selected.folder.fields.prefetch();
   const verb = readOnly ? 'EXAMINE' : 'SELECT';
   return ok(`${verb} completed. Next: FETCH 1:* (FLAGS ENVELOPE)`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }
