@@ -38,6 +38,8 @@ if P.get('top'):
     out['top'] = [l.decode('utf8') for l in p.top(P['top'], 0)[1]]
 for n in P.get('dele', []):
     out.setdefault('dele', []).append(p.dele(n).decode())
+if P.get('relist'):
+    out['relist'] = p.list()[0].decode()
 if P.get('rset'):
     out['rset'] = p.rset().decode()
 if P.get('drop'):
@@ -83,6 +85,16 @@ describe('POP3 with poplib', () => {
     const rset = await poplib({ dele: [1], rset: true });
     expect(rset.quit).toMatch(/deleted: 0/);
     expect(await listMaildir(dir)).toEqual(before);
+  });
+
+  it('counts one message in the singular and many in the plural', async () => {
+    const all = await poplib({ user: 'bob@example.com', rset: true, drop: true });
+    const count = (all.stat as number[])[0]!;
+    expect(count).toBeGreaterThan(1);
+    expect(all.pass).toMatch(new RegExp(`: ${count} messages \\(`));
+    const one = await poplib({ user: 'bob@example.com', dele: Array.from({ length: count - 1 }, (_, i) => i + 1), relist: true, rset: true, drop: true });
+    expect(one.relist).toBe('+OK 1 message');
+    expect(one.rset).toBe(`+OK ${count} messages, none marked for deletion`);
   });
 
   it('keeps UIDLs stable across a restart and removes DELEted messages at QUIT', async () => {

@@ -3,6 +3,7 @@
  * authorization.ts) -> TRANSACTION -> UPDATE. Deletions are only marks until QUIT; a
  * connection that drops without QUIT deletes nothing.
  */
+import { plural } from '../grading/feedback.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import type { ConnectionScope } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
@@ -169,7 +170,7 @@ export class Pop3Session {
     this.user = user;
     this.drop = drop;
     this.state = 'TRANSACTION';
-    await this.ok(`Logged in as ${user.address}: ${drop.messages.length} messages (${drop.octets()} octets)`);
+    await this.ok(`Logged in as ${user.address}: ${plural(drop.messages.length, 'message')} (${drop.octets()} octets)`);
   }
 
   private stat(): Reply {
@@ -183,7 +184,7 @@ export class Pop3Session {
     }
     const live = this.drop!.live();
     return this.multiline(
-      `${live.length} messages`,
+      plural(live.length, 'message'),
       live.map(({ number, info }) => `${number} ${info.wireSize}`),
     );
   }
@@ -239,7 +240,7 @@ export class Pop3Session {
   private rset(): Reply {
     const drop = this.drop!;
     drop.deleted.clear();
-    return this.ok(`${drop.messages.length} messages, none marked for deletion`);
+    return this.ok(`${plural(drop.messages.length, 'message')}, none marked for deletion`);
   }
 
   private async quit(): Promise<void> {
