@@ -12,6 +12,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
 import type { HandoffRegistry } from './handoff.js';
 import { paceHandshake, paceHangUp } from './turnBudget.js';
+import { whenClosed } from './whenClosed.js';
 
 export type CapReached = 'address' | 'total';
 
@@ -118,7 +119,7 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
         if (internal) slot.release();
       },
     });
-    socket.once('close', () => {
+    whenClosed(socket, () => {
       clearTimeout(deadline);
       slot.release();
       admissions.delete(key);

@@ -89,6 +89,10 @@ const halfOpenOf = new WeakMap<Socket, boolean>();
 export function paceHandshake(socket: Socket, key: string, wrap: () => void, budget: TurnBudget = handshakeWork): void {
   const early: Buffer[] = [];
   let ended = false;
+  // Held half-open while it waits, so a hang-up costs Node no shutdown of our side at once
+  // (thousands at once are closed in their turns below).
+  const halfOpen = halfOpenOf.get(socket) ?? socket.allowHalfOpen;
+  socket.allowHalfOpen = true;
   let kept = 0;
   const keep = (chunk: Buffer): void => {
     early.push(chunk);
@@ -111,8 +115,7 @@ export function paceHandshake(socket: Socket, key: string, wrap: () => void, bud
     socket.pause();
     for (const chunk of early.reverse()) socket.unshift(chunk);
     // TLSSocket takes its allowHalfOpen from the socket it wraps: the client's choice, not ours.
-    const halfOpen = halfOpenOf.get(socket);
-    if (halfOpen !== undefined) socket.allowHalfOpen = halfOpen;
+    socket.allowHalfOpen = halfOpen;
     wrap();
   };
   socket.on('data', keep);

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { plainAddress } from '../net/addressList.js';
 import { paceHandshake } from '../net/turnBudget.js';
+import { whenClosed } from '../net/whenClosed.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { forLearner } from './learnerReplies.js';
 
@@ -105,7 +106,7 @@ export class LabSmtpServer extends SMTPServer {
       const inner = connection as unknown as ConnectionInternals;
       this.byId.set(inner.id, inner);
       inner._armTimeout = (s = inner._socket) => s.setTimeout(this.idleTimeouts.get(inner.id) ?? SMTP_IDLE_TIMEOUT_MS, () => inner._onTimeout());
-      inner._socket.once('close', () => {
+      whenClosed(inner._socket, () => {
         this.byId.delete(inner.id);
         this.idleTimeouts.delete(inner.id);
         clearTimeout(this.loginDeadlines.get(inner.id));
