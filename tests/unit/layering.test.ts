@@ -35,7 +35,6 @@ const UPWARD: Record<string, string> = {
   'grading/world/experiments.ts -> mta/mailWorld.ts': 'which lab MTAs a learner stopped is kept by the mail world',
   'grading/world/experiments.ts -> smtp/authReports.ts': 'DMARC aggregate reports are stored by the SMTP server that receives them',
   'world/sandbox.ts -> maildir/mailbox.ts': 'a sandbox opens its users\' Maildirs; the Maildir store only needs the sandbox\'s type back',
-  'world/access.ts -> net/handoff.ts': 'a type only: the login check hands a connection to the node that holds the mailbox',
 };
 
 function sourceFiles(dir: string): string[] {

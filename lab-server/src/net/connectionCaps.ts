@@ -10,7 +10,7 @@
 import type { Server, Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
-import type { HandoffRegistry } from './handoff.js';
+import type { HandoffClaims } from '../world/access.js';
 import { paceHandshake, paceHangUp } from './turnBudget.js';
 import { whenClosed } from './whenClosed.js';
 
@@ -144,7 +144,7 @@ export function capMessage(caps: ConnectionCaps, reached: CapReached): string {
 export interface MailGuardOptions {
   caps: ConnectionCaps;
   group: string;
-  handoffs: HandoffRegistry;
+  handoffs: HandoffClaims;
   /** For implicit-TLS ports: the refusal is said inside TLS, where the client can read it. */
   tls?: SecureContext;
   /** The whole refusal line, CRLF included. */

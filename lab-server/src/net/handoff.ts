@@ -8,22 +8,11 @@
  * while the bridge's socket is open, so nobody outside can claim a registration.
  */
 import type { Socket } from 'node:net';
-
-export interface HandoffTicket {
-  sandboxId: string;
-  /** Which learner opened it (for transcripts and limits in later issues). */
-  owner?: string;
-  /**
-   * Set when a lab MTA opened it to relay mail: the MTA's address in the lab network
-   * (192.0.2.100), which the receiving server takes as the client address for Received:
-   * and SPF instead of the loopback address the connection really comes from.
-   */
-  labAddress?: string;
-}
+import type { HandoffClaims, HandoffTicket } from '../world/access.js';
 
 const CLAIM_WAIT_MS = 2000;
 
-export class HandoffRegistry {
+export class HandoffRegistry implements HandoffClaims {
   private byEndpoint = new Map<string, HandoffTicket>();
   private pending = 0;
   private waiters = new Set<() => void>();

@@ -5,7 +5,6 @@
  * generated passwords).
  */
 import { EventEmitter } from 'node:events';
-import type { HandoffRegistry } from '../net/handoff.js';
 import { AuthPenalty, penaltyAddress } from './authPenalty.js';
 import type { WorldUser } from './definition.js';
 import { loginsPaused } from './loginReplies.js';
@@ -81,12 +80,30 @@ export function wrongNodeText(node: OtherNode, service: string): string {
   return mailboxElsewhere(node, service).en;
 }
 
+/** What the lab notes about a connection it opens to itself (net/handoff.ts keeps these). */
+export interface HandoffTicket {
+  sandboxId: string;
+  /** Which learner opened it (for transcripts and limits in later issues). */
+  owner?: string;
+  /**
+   * Set when a lab MTA opened it to relay mail: the MTA's address in the lab network
+   * (192.0.2.100), which the receiving server takes as the client address for Received:
+   * and SPF instead of the loopback address the connection really comes from.
+   */
+  labAddress?: string;
+}
+
+/** Looks up the ticket of an accepted connection by its peer's address and port. */
+export interface HandoffClaims {
+  claim(remoteAddress: string | undefined, remotePort: number | undefined): Promise<HandoffTicket | undefined>;
+}
+
 const FORWARDED = ['reset', 'deleted', 'moving'] as const;
 
 export class SandboxAccess {
   constructor(
     readonly sandboxes: Sandboxes,
-    readonly handoffs: HandoffRegistry,
+    readonly handoffs: HandoffClaims,
     /** The sandbox that connections from outside the lab reach before they log in. */
     readonly externalSandboxId: string,
     readonly mode: LabMode = 'single',
