@@ -81,12 +81,12 @@ export class FieldCache {
 
   /**
    * Keeps a field (bytes, or a byte string: one character per octet); it reaches the file with
-   * the next batch of appends.
+   * the next batch of appends. True when it is in memory now (peek() finds it): the cache is loaded.
    */
-  set(base: string, field: string, value: Buffer | string): void {
-    if (this.retired || base.includes(' ') || base.includes('\n')) return;
+  set(base: string, field: string, value: Buffer | string): boolean {
+    if (this.retired || base.includes(' ') || base.includes('\n')) return false;
     const { records } = this;
-    if (records && records.value(base, field) !== undefined) return;
+    if (records && records.value(base, field) !== undefined) return true;
     // A string of its own: a Buffer `value` may be a view of a much larger block.
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
     const record = recordText(base, field, bytes);
@@ -104,6 +104,8 @@ export class FieldCache {
       this.flushQueued = true;
       setTimeout(() => void this.flush(), APPEND_DELAY_MS).unref();
     }
+    // touch() lets other folders' caches go first, never this one.
+    return records !== undefined;
   }
 
   /** Writes the gathered appends. */

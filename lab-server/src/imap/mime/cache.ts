@@ -190,9 +190,8 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
 
 /** Keeps an ENVELOPE worked out from a message's header, in memory and in the folder's field cache. */
 export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope: string): void {
-  folder.fields.set(info.base, 'envelope', envelope);
-  // Kept here as well when the field cache could not keep it in memory (not loaded, or full).
-  if (!folder.fields.peek(info.base, 'envelope')) envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
+  // Kept here as well when the field cache could not keep it in memory (not loaded yet).
+  if (!folder.fields.set(info.base, 'envelope', envelope)) envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
 }
 
 /**
