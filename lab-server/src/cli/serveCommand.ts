@@ -162,15 +162,8 @@ export async function serve(args: string[]): Promise<void> {
     if (err instanceof ClusterSetupError) throw new UsageError(err.message, `无法加入集群：${err.message}`);
     throw err;
   }
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(
-    `MailLab is running. / MailLab 已启动。\n\n${serviceTable(lab)}\n\n` +
-      `Site / 网站: http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${lab.httpPort}/\n` +
-      (config.mode === 'classroom'
-        ? `Classroom mode / 课堂模式: learners join at / 学生加入: /join/ · instructors / 教师: /instructor/\n`
-        : `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n`) +
-      `Data / 数据: ${config.dataDir}\nPress Ctrl+C to stop. / 按 Ctrl+C 停止。\n`,
-  );
+  // Listening for the stop signals before saying the lab is ready: whoever reads that line may
+  // stop it at once, and a signal with no listener yet would end the process without a clean stop.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -186,4 +179,13 @@ export async function serve(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(
+    `MailLab is running. / MailLab 已启动。\n\n${serviceTable(lab)}\n\n` +
+      `Site / 网站: http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${lab.httpPort}/\n` +
+      (config.mode === 'classroom'
+        ? `Classroom mode / 课堂模式: learners join at / 学生加入: /join/ · instructors / 教师: /instructor/\n`
+        : `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n`) +
+      `Data / 数据: ${config.dataDir}\nPress Ctrl+C to stop. / 按 Ctrl+C 停止。\n`,
+  );
 }
