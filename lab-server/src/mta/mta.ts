@@ -1,23 +1,22 @@
 /**
  * One mail server of one sandbox — mail.example.com or mail.otherdomain.com — as far as
  * sending goes: its queue, the queue manager's schedule (Postfix's qmgr: first attempt at
- * once, then retries with doubling back-off), local delivery for its own domain, relaying to
- * the other lab MTA (relay.ts), and bounces (RFC 3464) when a message cannot be delivered.
+ * once, then retries with doubling back-off), local delivery for its own domain
+ * (localDelivery.ts), relaying to the other lab MTA (relay.ts), and bounces (RFC 3464) when
+ * a message cannot be delivered.
  * Everything it does is written to its log in Postfix's words.
  */
 import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { rememberEnvelope } from '../imap/mime/cache.js';
 import type { Logger } from '../log.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { OverQuota } from '../quota/usage.js';
-import { quotaReply } from '../smtp/quotaReply.js';
-import { rfc5322Date } from '../smtp/trace.js';
 import { splitAddress } from '../world/definition.js';
 import { homeMta, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Clock, Timer } from './clock.js';
 import { bounceMessage } from './dsn.js';
+import { deliverLocally } from './localDelivery.js';
 import { MailLog, mtaLogFile } from './mailLog.js';
 import { MailQueue, type QueuedRecipient, type QueueEntry } from './queue.js';
 import { relayToDomain, type RelayDeps, type Verdict } from './relay.js';
@@ -203,7 +202,7 @@ export class Mta {
     const newlyBounced: QueuedRecipient[] = [];
     for (const [domain, recipients] of byDomain) {
       const verdicts = homeMta(domain).domain === this.identity.domain && this.sandbox.isLocalDomain(domain)
-        ? await this.deliverLocally(entry, recipients, message)
+        ? await deliverLocally({ sandbox: this.sandbox, identity: this.identity, metrics: this.ctx.metrics }, entry, recipients, message)
         : await relayToDomain(this.ctx, { sandbox: this.sandbox, identity: this.identity, log: this.log, sender: entry.sender, domain, recipients: recipients.map((r) => r.address), message });
       for (const r of recipients) {
         const v = verdicts.get(r.address)!;
@@ -254,38 +253,6 @@ export class Mta {
       v.relay === 'virtual' ? 'virtual' : 'smtp',
       `${entry.id}: to=<${r.address}>, relay=${v.relay}, delay=${secs(total)}, delays=0/${secs(inQueue)}/${secs(conn)}/${secs(xfer)}, dsn=${v.dsn}, status=${v.status} (${v.reason})`,
     );
-  }
-
-  /** Delivery to this MTA's own users (bounces come this way). */
-  private async deliverLocally(entry: QueueEntry, recipients: QueuedRecipient[], message: Buffer): Promise<Map<string, Verdict>> {
-    const verdicts = new Map<string, Verdict>();
-    for (const r of recipients) {
-      const user = this.sandbox.userByAddress(r.address);
-      if (!user) {
-        verdicts.set(r.address, { status: 'bounced', relay: 'virtual', dsn: '5.1.1', reason: `unknown user: "${r.address}"` });
-        continue;
-      }
-      const trace = `Return-Path: <${entry.sender}>\r\nReceived: by ${this.identity.host} (MailLab) id ${entry.id}\r\n\tfor <${r.address}>; ${rfc5322Date(new Date())}\r\n`;
-      const copy = Buffer.concat([Buffer.from(trace), message]);
-      // A full mailbox is a temporary failure, retried later; a message bigger than the quota bounces.
-      const hold = await this.sandbox.usage.reserve(copy.length).catch((err: unknown) => {
-        if (!(err instanceof OverQuota)) throw err;
-        const { code, text } = quotaReply(err, r.address);
-        verdicts.set(r.address, { status: code === 452 ? 'deferred' : 'bounced', relay: 'virtual', dsn: code === 452 ? '4.2.2' : '5.2.2', reason: text.replace(/^\d\.\d\.\d /, '') });
-        return undefined;
-      });
-      if (!hold) continue;
-      const inbox = this.sandbox.mailbox(user).inbox;
-      const base = await inbox.deliver(copy).catch((err: unknown) => {
-        hold.release();
-        throw err;
-      });
-      hold.commit();
-      rememberEnvelope(inbox, base, copy);
-      this.ctx.metrics?.maildirDeliveries.inc({ host: this.identity.host });
-      verdicts.set(r.address, { status: 'sent', relay: 'virtual', dsn: '2.0.0', reason: 'delivered to maildir' });
-    }
-    return verdicts;
   }
 
   /** Returns failed recipients to the sender in one bounce; a bounce that bounces is only logged. */

@@ -14,17 +14,15 @@ import type { MailWorld } from '../mta/mailWorld.js';
 import { plainAddress } from '../net/addressList.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import { paceHangUp } from '../net/turnBudget.js';
-import { OverQuota } from '../quota/usage.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
+import { acceptData } from './acceptData.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
 import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
-import { declaredSize, quotaReply, recipientQuotaReply } from './quotaReply.js';
-import { receiveMessage } from './receive.js';
+import { declaredSize, recipientQuotaReply } from './quotaReply.js';
 import { dropConnection, replyError, smtpFaults } from './faults.js';
-import { submitMessage } from './submit.js';
 
 export type SmtpRole = 'mx' | 'submission' | 'submissions';
 
@@ -251,71 +249,18 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           deliver();
         }, callback);
       });
-      const deliver = (): void => {
-        const scope = scopeOf(session);
-        const envelope = session.envelope;
-        const recipients = envelope.rcptTo.map((r) => r.address);
-        const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
-        // smtp-server keeps the negotiated cipher here once the connection is encrypted.
-        const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
-        const tlsCipher = cipher && cipher.name ? cipher.name : undefined;
-        const message = Buffer.concat(chunks);
-        const work =
-          role === 'mx'
-            ? deps.world.mta(scope.sandbox, identity.domain).then((mta) => {
-                const peer = peers.get(session) ?? { address: session.remoteAddress.replace(/^::ffff:/, ''), hostname: '', labServer: false };
-                return receiveMessage({
-                  sandbox: scope.sandbox,
-                  mta,
-                  world: deps.world,
-                  message,
-                  envelopeFrom,
-                  recipients,
-                  helo: session.hostNameAppearsAs || '',
-                  client: peer.labServer ? peer : { ...peer, hostname: session.clientHostname || '' },
-                  transmissionType: session.transmissionType,
-                  ...(tlsCipher ? { tlsCipher } : {}),
-                });
-              })
-            : submitMessage({
-                sandbox: scope.sandbox,
-                world: deps.world,
-                user: String(session.user),
-                method: saslMethods.get(session) ?? 'PLAIN',
-                message,
-                envelopeFrom,
-                recipients,
-                trace: {
-                  helo: session.hostNameAppearsAs || '',
-                  clientHostname: session.clientHostname || '',
-                  clientAddress: session.remoteAddress,
-                  transmissionType: session.transmissionType,
-                  ...(tlsCipher ? { tlsCipher } : {}),
-                },
-              }).then((r) => ({ accepted: true as const, ...r }));
-        deps.inFlight.add(work);
-        work.then(
-          (result) => {
-            deps.inFlight.delete(work);
-            if (!result.accepted) {
-              deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${result.code} ${result.text})`);
-              return callback(Object.assign(new Error(result.text), { responseCode: result.code }));
-            }
-            deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, size=${result.size}, status=sent (delivered to maildir)`);
-            callback(null, `2.0.0 Ok: queued as ${result.queueId}`);
+      const deliver = (): void =>
+        acceptData(
+          deps,
+          {
+            session,
+            sandbox: scopeOf(session).sandbox,
+            message: Buffer.concat(chunks),
+            component,
+            ...(role === 'mx' ? { receiver: { mta: identity, peer: peers.get(session) } } : { saslMethod: saslMethods.get(session) ?? 'PLAIN' }),
           },
-          (err: Error) => {
-            deps.inFlight.delete(work);
-            if (err instanceof OverQuota) {
-              const { code, text } = quotaReply(err, recipients[0] ?? '');
-              deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${code} ${text})`);
-              return callback(Object.assign(new Error(text), { responseCode: code }));
-            }
-            deps.log(component, `delivery failed: ${err.message}`);
-            callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
-          },
+          callback,
         );
-      };
     },
   });
   server.metrics = deps.metrics;

@@ -3,7 +3,9 @@
  * in which class, assignments with due dates, and the audit log of instructor actions.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { newJoinCode, normaliseJoinCode } from './joinCodes.js';
 import { LearnerStore, type Learner } from './learners.js';
+import { progressCellsQuery } from './progressCells.js';
 import { ConstraintViolation, type Sql } from './sql.js';
 
 export interface Instructor {
@@ -42,25 +44,8 @@ export interface AuditEntry {
   createdAt: string;
 }
 
-/** How each engine spells the aggregate that joins a group's strings. */
-const JOIN_TEXT: Record<Sql['dialect'], string> = { sqlite: 'group_concat', postgres: 'string_agg' };
-
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const now = (): string => new Date().toISOString();
-
-/** Join codes people can read aloud: no 0/O or 1/I/L. */
-function newJoinCode(): string {
-  const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-  const bytes = randomBytes(8);
-  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
-  return `${chars.slice(0, 4)}-${chars.slice(4)}`;
-}
-
-/** Normalises what a learner types as a join code: case and dashes do not matter. */
-export function normaliseJoinCode(code: string): string {
-  const plain = code.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  return plain.length === 8 ? `${plain.slice(0, 4)}-${plain.slice(4)}` : plain;
-}
 
 type ClassRow = { id: string; name: string; join_code: string; instructor_id: string; created_at: string };
 const toClass = (r: ClassRow | undefined): ClassInfo | undefined =>
@@ -248,28 +233,10 @@ export class ClassroomStore {
     return rows.map((r) => ({ exerciseId: r.exercise_id, ...(r.due_at ? { dueAt: r.due_at } : {}), createdAt: r.created_at }));
   }
 
-  /**
-   * The dashboard's matrix cells, one JSON object per member who tried any of `exerciseIds`:
-   * {exerciseId: {passed, attempts, lastAttemptAt, late}}. The database writes the JSON text
-   * from the kept progress rows, so a class of 1,000 × 34 makes 1,000 strings in the lab, not
-   * 34,000 objects. Plain concatenation is safe here: exercise ids are [a-z0-9-] (and only the
-   * catalog's are asked for), times are the ISO strings this store wrote. Late: passed only
-   * after the due date, or not passed and tried after it.
-   */
+  /** The dashboard's matrix cells: learner id -> JSON text of their cells (see progressCells.ts). */
   async progressCells(classId: string, exerciseIds: readonly string[]): Promise<Map<string, string>> {
     if (exerciseIds.length === 0) return new Map();
-    const bool = (condition: string): string => `CASE WHEN ${condition} THEN 'true' ELSE 'false' END`;
-    const late = bool('a.due_at IS NOT NULL AND CASE WHEN p.first_passed_at IS NOT NULL THEN p.first_passed_at > a.due_at ELSE p.last_attempt_at > a.due_at END');
-    const cell = `'"' || p.exercise_id || '":{"passed":' || ${bool('p.passed = 1')} || ',"attempts":' || p.attempts || ',"lastAttemptAt":"' || p.last_attempt_at || '","late":' || ${late} || '}'`;
-    const rows = await this.db.all<{ learner_id: string; cells: string }>(
-      `SELECT m.learner_id, '{' || ${JOIN_TEXT[this.db.dialect]}(${cell}, ',') || '}' AS cells
-         FROM class_members m
-         JOIN exercise_progress p ON p.learner_id = m.learner_id
-         LEFT JOIN assignments a ON a.class_id = m.class_id AND a.exercise_id = p.exercise_id
-        WHERE m.class_id = ? AND p.exercise_id IN (${exerciseIds.map(() => '?').join(', ')})
-        GROUP BY m.learner_id`,
-      [classId, ...exerciseIds],
-    );
+    const rows = await this.db.all<{ learner_id: string; cells: string }>(progressCellsQuery(this.db.dialect, exerciseIds.length), [classId, ...exerciseIds]);
     return new Map(rows.map((r) => [r.learner_id, r.cells]));
   }
 

@@ -1,0 +1,101 @@
+/**
+ * What a lab SMTP listener does after DATA's final dot: the message goes to the receiving lab
+ * MTA (port 25, receive.ts) or to the logged-in sender's own MTA (587 and 465, submit.ts), and
+ * what became of it is the reply — 250 with the queue id, the receiver's refusal, 452/552 for a
+ * full sandbox, or 451 when the message could not be written.
+ */
+import type { SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../log.js';
+import type { MailWorld } from '../mta/mailWorld.js';
+import { OverQuota } from '../quota/usage.js';
+import type { LabMta } from '../world/network.js';
+import type { Sandbox } from '../world/sandbox.js';
+import { quotaReply } from './quotaReply.js';
+import { receiveMessage, type Arrival } from './receive.js';
+import { submitMessage } from './submit.js';
+
+export interface AcceptDeps {
+  world: MailWorld;
+  log: Logger;
+  /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
+  inFlight: Set<Promise<unknown>>;
+}
+
+export interface DataReceived {
+  session: SMTPServerSession;
+  sandbox: Sandbox;
+  message: Buffer;
+  /** The listener's log name ("smtp/mail.example.com", "smtp/submission"). */
+  component: string;
+  /** Port 25: the lab MTA whose port it is, and how it sees the client (a lab MTA by its lab address). */
+  receiver?: { mta: LabMta; peer: Arrival['client'] | undefined };
+  /** 587 and 465: the SASL mechanism the user logged in with, for the log. */
+  saslMethod?: string;
+}
+
+type DataCallback = (err?: Error | null, message?: string) => void;
+
+/** Delivers the message and answers the final dot through `callback`. */
+export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataCallback): void {
+  const { session, sandbox, message, component, receiver } = data;
+  const envelope = session.envelope;
+  const recipients = envelope.rcptTo.map((r) => r.address);
+  const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
+  // smtp-server keeps the negotiated cipher here once the connection is encrypted.
+  const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
+  const tlsCipher = cipher && cipher.name ? cipher.name : undefined;
+  const work = receiver
+    ? deps.world.mta(sandbox, receiver.mta.domain).then((mta) => {
+        const peer = receiver.peer ?? { address: session.remoteAddress.replace(/^::ffff:/, ''), hostname: '', labServer: false };
+        return receiveMessage({
+          sandbox,
+          mta,
+          world: deps.world,
+          message,
+          envelopeFrom,
+          recipients,
+          helo: session.hostNameAppearsAs || '',
+          client: peer.labServer ? peer : { ...peer, hostname: session.clientHostname || '' },
+          transmissionType: session.transmissionType,
+          ...(tlsCipher ? { tlsCipher } : {}),
+        });
+      })
+    : submitMessage({
+        sandbox,
+        world: deps.world,
+        user: String(session.user),
+        method: data.saslMethod ?? 'PLAIN',
+        message,
+        envelopeFrom,
+        recipients,
+        trace: {
+          helo: session.hostNameAppearsAs || '',
+          clientHostname: session.clientHostname || '',
+          clientAddress: session.remoteAddress,
+          transmissionType: session.transmissionType,
+          ...(tlsCipher ? { tlsCipher } : {}),
+        },
+      }).then((r) => ({ accepted: true as const, ...r }));
+  deps.inFlight.add(work);
+  work.then(
+    (result) => {
+      deps.inFlight.delete(work);
+      if (!result.accepted) {
+        deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${result.code} ${result.text})`);
+        return callback(Object.assign(new Error(result.text), { responseCode: result.code }));
+      }
+      deps.log(component, `${result.queueId}: from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, size=${result.size}, status=sent (delivered to maildir)`);
+      callback(null, `2.0.0 Ok: queued as ${result.queueId}`);
+    },
+    (err: Error) => {
+      deps.inFlight.delete(work);
+      if (err instanceof OverQuota) {
+        const { code, text } = quotaReply(err, recipients[0] ?? '');
+        deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${code} ${text})`);
+        return callback(Object.assign(new Error(text), { responseCode: code }));
+      }
+      deps.log(component, `delivery failed: ${err.message}`);
+      callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
+    },
+  );
+}
