@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppendLog } from '../../lab-server/src/files/appendLog.js';
-import { listAuthReports, readAuthReport, saveAuthReport, type AuthReport } from '../../lab-server/src/smtp/authReports.js';
+import { listAuthReports, readAuthReport, saveAuthReport, type AuthReport } from '../../lab-server/src/world/authReports.js';
 import { Sandbox } from '../../lab-server/src/world/sandbox.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 

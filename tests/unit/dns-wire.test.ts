@@ -7,7 +7,7 @@
 import dnsPacket, { type Packet } from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Authority } from '../../lab-server/src/dns/authority.js';
+import { Authority } from '../../lab-server/src/grading/dns/authority.js';
 import { REVERSE_ZONE, forwardZone, reverseZone } from '../../lab-server/src/world/seedZones.js';
 import { answerQuery, buildQuery, EDNS_UDP_SIZE, PLAIN_UDP_SIZE } from '../../lab-server/src/dns/wire.js';
 

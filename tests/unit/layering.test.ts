@@ -30,10 +30,6 @@ const LAYERS: string[][] = [
 
 /** Imports that go up a layer today, "from -> to", each with why it is still there. */
 const UPWARD: Record<string, string> = {
-  'grading/world/experiments.ts -> dns/authority.ts': 'world experiments are graded from what the lab DNS answers; the resolver lives with the DNS server',
-  'grading/world/experiments.ts -> mta/mailLog.ts': 'the lab MTAs\' mail log is read through the MTA\'s own reader',
-  'grading/world/experiments.ts -> mta/mailWorld.ts': 'which lab MTAs a learner stopped is kept by the mail world',
-  'grading/world/experiments.ts -> smtp/authReports.ts': 'DMARC aggregate reports are stored by the SMTP server that receives them',
   'world/sandbox.ts -> maildir/mailbox.ts': 'a sandbox opens its users\' Maildirs; the Maildir store only needs the sandbox\'s type back',
 };
 

@@ -3,8 +3,8 @@
  * dig shows it — header, flags, and the question, answer, authority and additional sections.
  */
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { Authority } from '../grading/dns/authority.js';
 import { text, type Text } from '../grading/feedback.js';
-import type { Authority } from './authority.js';
 import type { DnsFaultCheck } from './interference.js';
 import { presentRecord } from './resolver.js';
 import { answerQuery, buildQuery } from './wire.js';

@@ -4,11 +4,11 @@
  * have: an edit is live at once). Sandboxes made before the lab had DNS get their zones on
  * first use.
  */
+import { Authority } from '../grading/dns/authority.js';
 import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { seededZoneText, seedZones } from '../world/seedZones.js';
 import { readZoneText, writeZoneText, zoneName, zoneNames } from '../world/zoneStore.js';
-import { Authority } from './authority.js';
 import type { DnsFaultCheck } from './interference.js';
 import { LabResolver } from './resolver.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';

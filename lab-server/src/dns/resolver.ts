@@ -8,7 +8,8 @@
  * ENODATA for NODATA), which is what mailauth's SPF, DKIM and DMARC code expects.
  */
 import dnsPacket, { type Answer, type Packet } from 'dns-packet';
-import type { Authority } from './authority.js';
+import type { Authority } from '../grading/dns/authority.js';
+import type { LookupTrace } from '../world/authReports.js';
 import { LOOKUP_TIMEOUT_MS, type DnsFaultCheck } from './interference.js';
 import { answerQuery, buildQuery } from './wire.js';
 
@@ -28,16 +29,6 @@ export class DnsLookupError extends Error {
 export interface MxHost {
   exchange: string;
   priority: number;
-}
-
-/** Something that looked up a name: for the step-by-step view of SPF/DKIM/DMARC checks. */
-export interface LookupTrace {
-  name: string;
-  type: string;
-  /** NOERROR, NXDOMAIN, NODATA, SERVFAIL */
-  status: string;
-  /** The answers as zone-file text ("example.com. 3600 IN TXT ..."). */
-  answers: string[];
 }
 
 const text = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toString('utf8'));

@@ -12,10 +12,10 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Authority } from '../grading/dns/authority.js';
 import type { Logger } from '../log.js';
 import type { SandboxAccess } from '../world/access.js';
 import type { Sandbox } from '../world/sandbox.js';
-import type { Authority } from './authority.js';
 import type { DnsFaultCheck } from './interference.js';
 import { answerQuery, rcodeOf } from './wire.js';
 

@@ -12,7 +12,7 @@
  *  - Zone transfers (AXFR/IXFR) are refused, as with BIND's allow-transfer { none; }.
  */
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
-import type { Authority, Lookup } from './authority.js';
+import type { Authority, Lookup } from '../grading/dns/authority.js';
 import type { DnsFaultCheck } from './interference.js';
 
 export type Transport = 'udp' | 'tcp';

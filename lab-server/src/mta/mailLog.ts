@@ -1,13 +1,12 @@
 /**
  * An MTA's log, one file per host in <sandbox>/log/<host>.log, in the syslog form Postfix
  * writes: "Nov 28 21:03:24 mail.example.com postfix/smtp[2025]: 3F2A1B0C7D: to=<...>, ...".
- * Lines are appended in order; a file over 1 MB is rotated to .1 (as logrotate would).
+ * Lines are appended in order; a file over 1 MB is rotated to .1 (as logrotate would). Where
+ * the file is and how it is read back: world/mailLogFiles.ts.
  */
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AppendLog } from '../files/appendLog.js';
-import type { Sandbox } from '../world/sandbox.js';
+import { readMtaLogFile } from '../world/mailLogFiles.js';
 import type { Clock } from './clock.js';
 
 const MAX_LOG_BYTES = 1024 * 1024;
@@ -18,29 +17,6 @@ export function syslogTime(ms: number): string {
   const d = new Date(ms);
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
-}
-
-/** Where a sandbox keeps the log of one of its mail servers. */
-export function mtaLogFile(sandbox: Sandbox, host: string): string {
-  return join(sandbox.dir, 'log', `${host}.log`);
-}
-
-/** The last `count` lines of a mail server's log, oldest first (also for graders). */
-export async function readMtaLog(sandbox: Sandbox, host: string, count = 1000): Promise<string[]> {
-  return readMtaLogFile(mtaLogFile(sandbox, host), count);
-}
-
-async function readMtaLogFile(file: string, count: number): Promise<string[]> {
-  const read = async (path: string): Promise<string[]> => {
-    try {
-      return (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
-    } catch {
-      return [];
-    }
-  };
-  let lines = await read(file);
-  if (lines.length < count) lines = [...(await read(`${file}.1`)), ...lines];
-  return lines.slice(-count);
 }
 
 export interface LogLine {

@@ -5,13 +5,14 @@
  * with mail in its queue is loaded, so deferred mail is retried after a restart.
  */
 import { EventEmitter } from 'node:events';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabDns } from '../dns/labDns.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import type { ServiceId } from '../services.js';
+import { saveStoppedMtas, stoppedMtas } from '../world/mtaState.js';
 import { LAB_MTAS } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
@@ -33,15 +34,6 @@ export interface MailWorldDeps {
   connectHost: string;
   portOf: (id: ServiceId) => number | undefined;
   metrics?: LabMetrics;
-}
-
-/** The domains whose mail servers the learner stopped (read by the world and by graders). */
-export async function stoppedMtas(sandbox: Sandbox): Promise<string[]> {
-  try {
-    return (JSON.parse(await readFile(join(sandbox.dir, 'mta-state.json'), 'utf8')) as { stopped?: string[] }).stopped ?? [];
-  } catch {
-    return [];
-  }
 }
 
 export class UnknownMta extends Error {
@@ -145,8 +137,7 @@ export class MailWorld {
     mta.running = running;
     mta.log.write('master', running ? 'daemon started -- version MailLab, configuration /etc/postfix' : 'terminating on signal 15 (the learner stopped this mail server)');
     const all = await this.mtas(sandbox);
-    const state = JSON.stringify({ stopped: all.filter((m) => !m.running).map((m) => m.identity.domain) }) + '\n';
-    await sandbox.writeState(mta.generation, () => writeFile(join(sandbox.dir, 'mta-state.json'), state));
+    await saveStoppedMtas(sandbox, mta.generation, all.filter((m) => !m.running).map((m) => m.identity.domain));
     // A stopped server's own queue waits too; a started one looks at its queue at once.
     if (running) mta.flush();
     return mta;

@@ -12,12 +12,13 @@ import type { Logger } from '../log.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { OverQuota } from '../quota/usage.js';
 import { splitAddress } from '../world/definition.js';
+import { mtaLogFile } from '../world/mailLogFiles.js';
 import { homeMta, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Clock, Timer } from './clock.js';
 import { bounceMessage } from './dsn.js';
 import { deliverLocally } from './localDelivery.js';
-import { MailLog, mtaLogFile } from './mailLog.js';
+import { MailLog } from './mailLog.js';
 import { MailQueue, type QueuedRecipient, type QueueEntry } from './queue.js';
 import { relayToDomain, type RelayDeps, type Verdict } from './relay.js';
 

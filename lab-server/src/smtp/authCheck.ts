@@ -9,7 +9,8 @@
  */
 import { createRequire } from 'node:module';
 import { text, type Text } from '../grading/feedback.js';
-import type { LabResolver, LookupTrace } from '../dns/resolver.js';
+import type { LabResolver } from '../dns/resolver.js';
+import type { AuthOutcome, AuthStep, Disposition, LookupTrace } from '../world/authReports.js';
 import { verifyDkim, type DkimVerification } from './dkimJobs.js';
 
 const require = createRequire(import.meta.url);
@@ -31,31 +32,6 @@ interface DmarcResult {
   rr?: string;
   alignment?: { spf: { result?: string | false; strict: boolean }; dkim: { result?: string | false; strict: boolean } };
   info: string;
-}
-
-export type Disposition = 'deliver' | 'quarantine' | 'reject';
-
-export interface AuthStep {
-  check: 'spf' | 'dkim' | 'dmarc';
-  result: string;
-  /** What the receiver looked up and what the lab DNS answered. */
-  lookups: LookupTrace[];
-  explain: Text[];
-}
-
-export interface AuthOutcome {
-  /** "Authentication-Results: ...\r\n" to put on top of the message. */
-  header: string;
-  spf: string;
-  dkim: string;
-  dmarc: string;
-  /** The DMARC policy that applies when DMARC failed: none, quarantine or reject. */
-  policy?: string;
-  disposition: Disposition;
-  /** False when the policy was not applied (the client is the learner's own machine). */
-  policyApplied: boolean;
-  headerFrom?: string;
-  steps: AuthStep[];
 }
 
 export interface AuthInput {

@@ -5,14 +5,14 @@
  * now. Each experiment has two halves — break it and see the failure, then fix it and see the
  * message arrive — and both must have happened, in that order.
  */
-import { Authority } from '../../dns/authority.js';
-import { readMtaLog } from '../../mta/mailLog.js';
-import { stoppedMtas } from '../../mta/mailWorld.js';
-import { listAuthReports, type AuthReport } from '../../smtp/authReports.js';
+import { listAuthReports, type AuthReport } from '../../world/authReports.js';
 import { splitAddress } from '../../world/definition.js';
+import { readMtaLog } from '../../world/mailLogFiles.js';
+import { stoppedMtas } from '../../world/mtaState.js';
 import { homeMta } from '../../world/network.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import { readZoneText, zoneNames } from '../../world/zoneStore.js';
+import { Authority } from '../dns/authority.js';
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import { messagesOf } from '../protocol/evidence.js';
 

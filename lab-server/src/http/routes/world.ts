@@ -24,7 +24,7 @@ import { parseZone } from '../../grading/dns/zoneFile.js';
 import { text } from '../../grading/feedback.js';
 import { formatMailq } from '../../mta/mailq.js';
 import type { MailWorld } from '../../mta/mailWorld.js';
-import { listAuthReports, readAuthReport } from '../../smtp/authReports.js';
+import { listAuthReports, readAuthReport } from '../../world/authReports.js';
 import { LAB_MTAS, mtaByDomain } from '../../world/network.js';
 import type { Sandbox } from '../../world/sandbox.js';
 import type { Sandboxes } from '../../world/sandboxes.js';

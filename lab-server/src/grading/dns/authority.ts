@@ -7,10 +7,13 @@
  * A zone that BIND would refuse to load (a syntax error, no SOA or NS, a CNAME next to other
  * data) is loaded as broken: questions about its names get SERVFAIL, as from a server whose
  * zone failed to load.
+ *
+ * It is here, beside the zone-file parser, rather than in dns/: the lab's DNS server answers
+ * from it, and so do graders that look at the zones as they are now (grading/world).
  */
 import type { Answer } from 'dns-packet';
-import { absoluteName, parseTtl, parseZone } from '../grading/dns/zoneFile.js';
-import type { ZoneRecord } from '../grading/dns/zoneRecord.js';
+import { absoluteName, parseTtl, parseZone } from './zoneFile.js';
+import type { ZoneRecord } from './zoneRecord.js';
 
 export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';
 

@@ -4,13 +4,50 @@
  * 1 MB, so the newest few hundred reports are kept. The message view reads them to show each
  * check step by step; graders read them to see what happened. One file appended in batches,
  * rather than a file per message, keeps a busy receiving server from creating and pruning
- * thousands of small files.
+ * thousands of small files. The checks themselves are smtp/authCheck.ts; what they found is
+ * described here, beside the file, so every reader can take it from below the SMTP server.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendLog } from '../files/appendLog.js';
-import type { Sandbox } from '../world/sandbox.js';
-import type { AuthOutcome } from './authCheck.js';
+import type { Text } from '../grading/feedback.js';
+import type { Sandbox } from './sandbox.js';
+
+/** Something that looked up a name: for the step-by-step view of SPF/DKIM/DMARC checks. */
+export interface LookupTrace {
+  name: string;
+  type: string;
+  /** NOERROR, NXDOMAIN, NODATA, SERVFAIL */
+  status: string;
+  /** The answers as zone-file text ("example.com. 3600 IN TXT ..."). */
+  answers: string[];
+}
+
+export type Disposition = 'deliver' | 'quarantine' | 'reject';
+
+export interface AuthStep {
+  check: 'spf' | 'dkim' | 'dmarc';
+  result: string;
+  /** What the receiver looked up and what the lab DNS answered. */
+  lookups: LookupTrace[];
+  explain: Text[];
+}
+
+/** What the receiving server's checks found for one message. */
+export interface AuthOutcome {
+  /** "Authentication-Results: ...\r\n" to put on top of the message. */
+  header: string;
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  /** The DMARC policy that applies when DMARC failed: none, quarantine or reject. */
+  policy?: string;
+  disposition: Disposition;
+  /** False when the policy was not applied (the client is the learner's own machine). */
+  policyApplied: boolean;
+  headerFrom?: string;
+  steps: AuthStep[];
+}
 
 export interface AuthReport extends Omit<AuthOutcome, 'header'> {
   id: string;
