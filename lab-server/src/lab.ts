@@ -8,6 +8,7 @@ import { attachBridge, type Bridge } from './bridge/bridge.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { createWebServer } from './http/server.js';
+import { flushMailboxes, sandboxMail } from './maildir/sandboxMaildirs.js';
 import { LabMetrics } from './operations/metrics.js';
 import { quotaPressure } from './operations/quotaPressure.js';
 import { diskSpace } from './operations/readiness.js';
@@ -84,7 +85,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
   const site = new SiteOrigin(config.publicUrl, proxies);
   const cookies = SessionCookies.forPublicUrl(config.publicUrl);
-  const sandboxes = new Sandboxes(config.dataDir, config.quota, config.mode !== 'classroom');
+  const sandboxes = new Sandboxes(config.dataDir, sandboxMail, config.quota, config.mode !== 'classroom');
   await mkdir(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
   await makePrivate({ dirs: [config.dataDir] });
   await sandboxes.makePrivate();
@@ -142,7 +143,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       ),
     ]);
     // Each folder's index file catches up with its log, so the next start opens folders without a look at their files.
-    await Promise.allSettled(sandboxes.loaded().map((s) => s.flushMailboxes()));
+    await Promise.allSettled(sandboxes.loaded().map((s) => flushMailboxes(s)));
     await db.close();
   };
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TranscriptWriter } from '../../lab-server/src/bridge/transcript.js';
 import { grade } from '../../lab-server/src/grading/graders.js';
+import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import type { ServiceId } from '../../lab-server/src/services.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
@@ -113,7 +114,7 @@ print(n)`,
     );
     expect(r.code, r.stderr).toBe(0);
     const sandbox = await lab.sandboxes.get('default');
-    const inbox = sandbox.mailbox(sandbox.userByAddress('bob@example.com')!).inbox;
+    const inbox = mailboxOf(sandbox, sandbox.userByAddress('bob@example.com')!).inbox;
     expect((await inbox.sync()).length).toBe(3);
     expect(problems(await gradeExercise('pop3-delete'))).toEqual(['error:pop3.no-session']);
   });

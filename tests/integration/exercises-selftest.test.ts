@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
 import { grade } from '../../lab-server/src/grading/graders.js';
+import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runScript } from '../helpers/protocolScript.js';
 
@@ -75,7 +76,7 @@ describe('protocol grading reads the sandbox, not claims', () => {
     const check = await play(lab.exercises.get('smtp-send')!.solution);
     expect((await check('smtp-send')).passed).toBe(true);
     const sandbox = await lab.sandboxes.get('default');
-    const inbox = sandbox.mailbox(sandbox.userByAddress('bob@example.com')!).inbox;
+    const inbox = mailboxOf(sandbox, sandbox.userByAddress('bob@example.com')!).inbox;
     const all = await inbox.sync();
     await inbox.expunge([all[all.length - 1]!.uid]);
     const after = await check('smtp-send');

@@ -24,6 +24,7 @@ import { MailQueue } from '../../lab-server/src/mta/queue.js';
 import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/headers.js';
 import { signMessage } from '../../lab-server/src/mta/dkimSign.js';
 import { dkimKey, newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
+import { sandboxMail } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
 import { NET } from '../helpers/network.js';
 
@@ -154,7 +155,7 @@ describe('zones', () => {
   });
 
   it('are seeded per sandbox with its own DKIM key, and a reset puts them back', async () => {
-    const sandboxes = new Sandboxes(join(dir, 'data'));
+    const sandboxes = new Sandboxes(join(dir, 'data'), sandboxMail);
     const a = await sandboxes.create('a');
     const b = await sandboxes.create('b');
     expect(await zoneNames(a)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
@@ -175,7 +176,7 @@ describe('zones', () => {
 
   it('saved on the old private network 192.168.1.0/24 are renumbered when the lab opens them, keeping the learner\'s edits', async () => {
     const data = join(dir, 'old-network');
-    const made = await new Sandboxes(data).create('old');
+    const made = await new Sandboxes(data, sandboxMail).create('old');
     const toOld = (t: string) => t.replaceAll(NET.at(0).slice(0, -1), '192.168.1.').replaceAll(NET.reverseZone, '1.168.192.in-addr.arpa');
     const forward = (await readZoneText(made, 'example.com'))!;
     const reverse = (await readZoneText(made, NET.reverseZone))!;
@@ -183,7 +184,7 @@ describe('zones', () => {
     await writeZoneText(made, '1.168.192.in-addr.arpa', toOld(`${reverse}7       IN PTR  www.example.com.\n`));
     await rm(join(made.dir, 'zones', `${NET.reverseZone}.zone`));
 
-    const opened = await new Sandboxes(data).get('old');
+    const opened = await new Sandboxes(data, sandboxMail).get('old');
     expect(await zoneNames(opened)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
     expect(await readZoneText(opened, 'example.com')).toBe(`${forward}www     IN A    ${NET.at(7)}\n`);
     expect(await readZoneText(opened, NET.reverseZone)).toBe(`${reverse}7       IN PTR  www.example.com.\n`);
@@ -195,7 +196,7 @@ describe('zones', () => {
 
 describe("a reset and the world's state writes", () => {
   it('waits for a write in progress, drops writes for the old world and during the reset, one reset at a time', async () => {
-    const sandbox = await new Sandboxes(join(dir, 'data')).create('gate');
+    const sandbox = await new Sandboxes(join(dir, 'data'), sandboxMail).create('gate');
     const before = sandbox.generation;
     const order: string[] = [];
     let finishWrite!: () => void;
@@ -252,7 +253,7 @@ describe('DKIM signing', () => {
 
 describe('the lab resolver', () => {
   it('answers a repeated question from its cache, and sees a saved zone at the very next question', async () => {
-    const sandboxes = new Sandboxes(join(dir, 'resolver'));
+    const sandboxes = new Sandboxes(join(dir, 'resolver'), sandboxMail);
     const sandbox = await sandboxes.create('r');
     const dns = new LabDns();
     const resolver = dns.resolver(sandbox).traced();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
+import { flushMailboxes, forgetMailboxes, mailboxOf, sandboxMail } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
 
 let dir: string;
@@ -21,17 +22,17 @@ afterEach(async () => {
 });
 
 it("keeps a new sandbox's INBOX index as its first session left it, past the seeding's idle flush", async () => {
-  const sandboxes = new Sandboxes(join(dir, 'data'));
+  const sandboxes = new Sandboxes(join(dir, 'data'), sandboxMail);
   const sandbox = await sandboxes.create('learner-1');
   expect(await sandboxes.get('learner-1')).toBe(sandbox);
   const user = sandbox.definition.users.find((u) => u.address === 'alice@example.com')!;
-  const mailbox = sandbox.mailbox(user);
+  const mailbox = mailboxOf(sandbox, user);
   const claimed = await mailbox.inbox.claimRecent();
   expect(claimed.to - claimed.from).toBe(mailbox.inbox.list().length);
   expect(mailbox.inbox.list().length).toBeGreaterThan(0);
   await mailbox.inbox.storeFlags([{ uid: mailbox.inbox.list()[0]!.uid, flags: 'F' }]);
   const highest = mailbox.inbox.highestModseq;
-  await sandbox.flushMailboxes();
+  await flushMailboxes(sandbox);
   // Past every idle flush (1 s) the seeding's folder work scheduled.
   await sleep(1500);
   const restarted = new Mailbox(user.address, mailbox.dir);
@@ -40,5 +41,5 @@ it("keeps a new sandbox's INBOX index as its first session left it, past the see
   expect(restarted.inbox.highestModseq).toBe(highest);
   expect(restarted.inbox.list().map((m) => [m.uid, m.flags])).toEqual(mailbox.inbox.list().map((m) => [m.uid, m.flags]));
   restarted.retire();
-  sandbox.forgetMailboxes();
+  forgetMailboxes(sandbox);
 });

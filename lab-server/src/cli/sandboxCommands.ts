@@ -1,6 +1,7 @@
 /** `maillab reset` and `maillab users`: one sandbox's files, straight from the data directory. */
 import { mkdir } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
+import { sandboxMail } from '../maildir/sandboxMaildirs.js';
 import { DEFAULT_SANDBOX, Sandboxes } from '../world/sandboxes.js';
 import { DataDirTaken, takeDataDir, type ServingLock } from '../lab/servingLock.js';
 import { parse, UsageError } from './flags.js';
@@ -29,7 +30,7 @@ export async function reset(args: string[]): Promise<void> {
     );
   }
   try {
-    const sandboxes = new Sandboxes(dataDir);
+    const sandboxes = new Sandboxes(dataDir, sandboxMail);
     if (id === DEFAULT_SANDBOX && !(await sandboxes.exists(id))) await sandboxes.create(id);
     else await sandboxes.reset(id);
   } finally {
@@ -40,7 +41,7 @@ export async function reset(args: string[]): Promise<void> {
 
 export async function users(args: string[]): Promise<void> {
   const v = parse(args, sandboxOptions);
-  const sandboxes = new Sandboxes((v.data as string | undefined) ?? './data');
+  const sandboxes = new Sandboxes((v.data as string | undefined) ?? './data', sandboxMail);
   const id = (v.sandbox as string | undefined) ?? DEFAULT_SANDBOX;
   if (id === DEFAULT_SANDBOX && !(await sandboxes.exists(id))) await sandboxes.create(id);
   const sandbox = await sandboxes.get(id);

@@ -6,6 +6,7 @@
  */
 import { FolderNotFound, type MaildirFolder } from '../maildir/folder.js';
 import type { Mailbox } from '../maildir/mailbox.js';
+import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import { isLoopback } from '../net/handoff.js';
 import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
@@ -247,7 +248,7 @@ export class ImapSession implements SessionApi {
     });
     if (!user) return undefined;
     this.user = user;
-    this.mailbox = this.scope.sandbox.mailbox(user);
+    this.mailbox = mailboxOf(this.scope.sandbox, user);
     await this.mailbox.inbox.create();
     this.state = 'authenticated';
     return user;
@@ -255,7 +256,7 @@ export class ImapSession implements SessionApi {
 
   userMailbox(login: string): { user: WorldUser; mailbox: Mailbox } | undefined {
     const found = this.scope.sandbox.findLogin(login);
-    return 'user' in found ? { user: found.user, mailbox: this.scope.sandbox.mailbox(found.user) } : undefined;
+    return 'user' in found ? { user: found.user, mailbox: mailboxOf(this.scope.sandbox, found.user) } : undefined;
   }
 
   async select(name: string, readOnly: boolean): Promise<SelectedMailbox> {

@@ -5,6 +5,7 @@
  * its Received: line), or by Message-ID (what a terminal shows after RETR or FETCH).
  */
 import type { MaildirFolder, MessageInfo } from '../maildir/folder.js';
+import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { Sandbox } from '../world/sandbox.js';
 
 export interface MessageAddress {
@@ -40,7 +41,7 @@ function userOf(sandbox: Sandbox, name: string) {
 export async function locateMessage(sandbox: Sandbox, want: MessageAddress): Promise<LocatedMessage | undefined> {
   const users = want.user ? [userOf(sandbox, want.user)].filter((u) => u !== undefined) : sandbox.definition.users;
   for (const user of users) {
-    const mailbox = sandbox.mailbox(user);
+    const mailbox = mailboxOf(sandbox, user);
     const names = want.folder ? [want.folder] : await mailbox.folderNames();
     for (const folderName of names) {
       let folder: MaildirFolder;

@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Mailbox } from './mailbox.js';
+import { mailboxOf } from './sandboxMaildirs.js';
 
 export interface MaildirFileView {
   /** The file name on disk, e.g. "1788341400.M528P21164Q5.host,S=1060,W=1089:2,S". */
@@ -79,6 +80,6 @@ export async function mailboxView(mailbox: Mailbox, sandboxDir: string): Promise
 }
 
 export async function sandboxMaildirView(sandbox: Sandbox): Promise<SandboxMaildirView> {
-  const users = await Promise.all(sandbox.definition.users.map((user) => mailboxView(sandbox.mailbox(user), sandbox.dir)));
+  const users = await Promise.all(sandbox.definition.users.map((user) => mailboxView(mailboxOf(sandbox, user), sandbox.dir)));
   return { sandbox: sandbox.id, users };
 }

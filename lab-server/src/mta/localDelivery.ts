@@ -4,6 +4,7 @@
  * message bigger than the whole quota bounces (552). Bounces reach their senders this way.
  */
 import { rememberEnvelope } from '../imap/mime/cache.js';
+import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { OverQuota } from '../quota/usage.js';
 import { quotaReply } from '../smtp/quotaReply.js';
@@ -39,7 +40,7 @@ export async function deliverLocally(to: LocalDelivery, entry: QueueEntry, recip
       return undefined;
     });
     if (!hold) continue;
-    const inbox = to.sandbox.mailbox(user).inbox;
+    const inbox = mailboxOf(to.sandbox, user).inbox;
     const base = await inbox.deliver(copy).catch((err: unknown) => {
       hold.release();
       throw err;

@@ -3,6 +3,7 @@
  * (RFC 2595), and the login that locks and opens the maildrop. Clear-text passwords are only
  * taken where they cannot be sniffed, as Dovecot does.
  */
+import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import { isLoopback } from '../net/handoff.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope } from '../world/access.js';
@@ -107,7 +108,7 @@ export class Authorization {
       throw e;
     }
     if (!user) return this.refuse('[AUTH] Wrong user name or password. Lab users are alice@example.com, bob@example.com, carol@otherdomain.com');
-    const mailbox = this.scope.sandbox.mailbox(user);
+    const mailbox = mailboxOf(this.scope.sandbox, user);
     if (!this.options.locks.acquire(mailbox)) {
       return this.refuse(`[IN-USE] ${user.address}'s maildrop is open in another POP3 session. QUIT that session first, then log in again`);
     }

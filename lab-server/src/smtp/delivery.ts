@@ -3,6 +3,7 @@
  * into each recipient's folder with the Maildir's tmp -> fsync -> new dance.
  */
 import { rememberEnvelope } from '../imap/mime/cache.js';
+import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { traceHeaders, type TraceInfo } from './trace.js';
 
@@ -24,7 +25,7 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
   try {
     await Promise.all(
       users.map(async (user) => {
-        const target = sandbox.mailbox(user).folder(folder);
+        const target = mailboxOf(sandbox, user).folder(folder);
         if (folder !== 'INBOX') await target.create();
         rememberEnvelope(target, await target.deliver(message), message);
       }),

@@ -1,14 +1,14 @@
 /**
  * A sandbox is one learner's mail world: its domains, users and Maildirs under
  * <data>/sandboxes/<id>/. Nothing in one sandbox can name anything in another: every path is
- * built from the sandbox's own directory and names checked by checkDefinition.
+ * built from the sandbox's own directory and names checked by checkDefinition. The Maildir
+ * store keeps the users' open mailboxes (maildir/sandboxMaildirs.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { Mailbox } from '../maildir/mailbox.js';
 import { DEFAULT_QUOTA, SandboxUsage, type QuotaLimits } from '../quota/usage.js';
-import { DEFAULT_PASSWORD, splitAddress, withoutDemoPassword, type WorldDefinition, type WorldUser } from './definition.js';
+import { DEFAULT_PASSWORD, withoutDemoPassword, type WorldDefinition, type WorldUser } from './definition.js';
 
 export type UserLookup = { user: WorldUser } | { error: 'unknown' | 'ambiguous' };
 
@@ -18,7 +18,6 @@ export class Sandbox {
    * just before a 'deleted', that a drain is taking it to another node.
    */
   readonly events = new EventEmitter();
-  private mailboxes = new Map<string, Mailbox>();
   /** Counts the worlds this sandbox has held; odd while a reset or removal replaces one. */
   private world = 0;
   private stateWrites = new Set<Promise<unknown>>();
@@ -92,17 +91,6 @@ export class Sandbox {
     return this.demoHints && this.demoPasswords ? text : withoutDemoPassword(text);
   }
 
-  /** The Maildir of a user of this sandbox. */
-  mailbox(user: WorldUser): Mailbox {
-    let mailbox = this.mailboxes.get(user.address);
-    if (!mailbox) {
-      const parts = splitAddress(user.address)!;
-      mailbox = new Mailbox(user.address, join(this.vhostsDir, parts.domain, parts.local));
-      this.mailboxes.set(user.address, mailbox);
-    }
-    return mailbox;
-  }
-
   /**
    * The world in place now. A writer of world state (armed faults, stopped MTAs, the mail
    * queue) notes it when it loads that state and passes it to writeState.
@@ -144,17 +132,5 @@ export class Sandbox {
     });
     this.replacing = run.catch(() => undefined);
     return run;
-  }
-
-  /** Drops cached folder state after the files were replaced (reset). */
-  forgetMailboxes(): void {
-    for (const mailbox of this.mailboxes.values()) mailbox.retire();
-    this.mailboxes.clear();
-    this.usage.forget();
-  }
-
-  /** Writes every open folder's index file (at shutdown). */
-  async flushMailboxes(): Promise<void> {
-    await Promise.all([...this.mailboxes.values()].map((m) => m.flush()));
   }
 }

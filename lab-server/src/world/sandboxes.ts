@@ -11,7 +11,6 @@ import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
 import { renumberZones } from './renumberZones.js';
 import { Sandbox } from './sandbox.js';
-import { seedMessages } from './seedMail.js';
 import { seedWorld } from './seedWorld.js';
 
 export const DEFAULT_SANDBOX = 'default';
@@ -29,6 +28,14 @@ export function checkSandboxId(id: string): void {
   }
 }
 
+/** What keeps a sandbox's mail (the Maildir store, maildir/sandboxMaildirs.ts): passed in, so this layer never imports it. */
+export interface SandboxMail {
+  /** Makes each user's mailbox and puts the seed messages in it. */
+  seed(sandbox: Sandbox): Promise<void>;
+  /** Lets go of the folder state held for a sandbox whose mail files were replaced. */
+  forget(sandbox: Sandbox): void;
+}
+
 export class Sandboxes {
   private open = new Map<string, Sandbox>();
   /** Told of each sandbox created or deleted here, before the call returns (a cluster records where it is). */
@@ -37,6 +44,7 @@ export class Sandboxes {
 
   constructor(
     readonly dataDir: string,
+    private readonly mail: SandboxMail,
     /** Every sandbox's disk quota (`--quota`). */
     readonly quota: QuotaLimits = DEFAULT_QUOTA,
     /** Whether the demo world's hints may show its password ("secret"): not in classroom mode. */
@@ -96,7 +104,7 @@ export class Sandboxes {
     // object's folders would hold the index as it was before the seed mail was noticed and,
     // a second later, write it over the live one (an empty index, the change log cleared).
     const sandbox = this.open.get(id) ?? seeded;
-    if (sandbox !== seeded) seeded.forgetMailboxes();
+    if (sandbox !== seeded) this.mail.forget(seeded);
     this.open.set(id, sandbox);
     await this.onCreated?.(sandbox);
     return sandbox;
@@ -114,7 +122,8 @@ export class Sandboxes {
       await rename(sandbox.vhostsDir, old).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
-      sandbox.forgetMailboxes();
+      this.mail.forget(sandbox);
+      sandbox.usage.forget();
       await this.seed(sandbox);
       await rm(old, { recursive: true, force: true });
     });
@@ -176,13 +185,7 @@ export class Sandboxes {
   }
 
   private async seed(sandbox: Sandbox): Promise<void> {
-    for (const user of sandbox.definition.users) {
-      const mailbox = sandbox.mailbox(user);
-      await mailbox.create();
-      for (const message of seedMessages(user, sandbox.hostName)) {
-        await mailbox.inbox.deliver(message.raw, { internalDate: message.internalDate });
-      }
-    }
+    await this.mail.seed(sandbox);
     await seedWorld(sandbox);
   }
 }

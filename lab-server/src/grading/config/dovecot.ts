@@ -6,6 +6,7 @@
  */
 import { relative } from 'node:path';
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
+import { mailboxOf } from '../../maildir/sandboxMaildirs.js';
 import { defaultWorld, splitAddress } from '../../world/definition.js';
 import { Sandbox } from '../../world/sandbox.js';
 import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
@@ -42,7 +43,7 @@ export class ExpandError extends Error {
 export function labMaildirs(base: string): Array<{ address: string; dir: string }> {
   const world = defaultWorld();
   const sandbox = new Sandbox('grader', '/lab', world);
-  return world.users.map((u) => ({ address: u.address, dir: `${base.replace(/\/+$/, '')}/${relative(sandbox.vhostsDir, sandbox.mailbox(u).dir)}` }));
+  return world.users.map((u) => ({ address: u.address, dir: `${base.replace(/\/+$/, '')}/${relative(sandbox.vhostsDir, mailboxOf(sandbox, u).dir)}` }));
 }
 
 function norm(path: string): string {

@@ -3,6 +3,7 @@
  * one the servers use) and the transcripts the terminal bridge stored. Never anything the
  * learner claims.
  */
+import { mailboxOf } from '../../maildir/sandboxMaildirs.js';
 import { readTranscripts } from '../../world/transcriptFiles.js';
 import type { Transcript } from '../../world/transcriptRecord.js';
 import type { ServiceId } from '../../services.js';
@@ -27,7 +28,7 @@ export interface StoredMessage {
 export async function messagesOf(sandbox: Sandbox, address: string, folder = 'INBOX'): Promise<StoredMessage[]> {
   const user = sandbox.userByAddress(address);
   if (!user) return [];
-  const box = sandbox.mailbox(user).folder(folder);
+  const box = mailboxOf(sandbox, user).folder(folder);
   let infos;
   try {
     infos = await box.sync();

@@ -1,0 +1,53 @@
+/**
+ * The Maildirs of each sandbox's users, under <sandbox>/vhosts/<domain>/<local>/: one Mailbox
+ * per user for as long as the sandbox object lives, so every folder index has one writer. A
+ * reset drops them (the files under them were replaced); shutdown writes their index files.
+ * The sandboxes API (world/sandboxes.ts) seeds and resets mail through `sandboxMail`, passed
+ * in by whoever opens sandboxes, so the world layer never imports the Maildir store.
+ */
+import { join } from 'node:path';
+import { splitAddress, type WorldUser } from '../world/definition.js';
+import type { Sandbox } from '../world/sandbox.js';
+import type { SandboxMail } from '../world/sandboxes.js';
+import { seedMessages } from '../world/seedMail.js';
+import { Mailbox } from './mailbox.js';
+
+const opened = new WeakMap<Sandbox, Map<string, Mailbox>>();
+
+/** The Maildir of a user of this sandbox. */
+export function mailboxOf(sandbox: Sandbox, user: WorldUser): Mailbox {
+  let mailboxes = opened.get(sandbox);
+  if (!mailboxes) opened.set(sandbox, (mailboxes = new Map()));
+  let mailbox = mailboxes.get(user.address);
+  if (!mailbox) {
+    const parts = splitAddress(user.address)!;
+    mailbox = new Mailbox(user.address, join(sandbox.vhostsDir, parts.domain, parts.local));
+    mailboxes.set(user.address, mailbox);
+  }
+  return mailbox;
+}
+
+/** Drops a sandbox's cached folder state after its files were replaced (reset). */
+export function forgetMailboxes(sandbox: Sandbox): void {
+  for (const mailbox of opened.get(sandbox)?.values() ?? []) mailbox.retire();
+  opened.delete(sandbox);
+}
+
+/** Writes every open folder's index file of a sandbox (at shutdown). */
+export async function flushMailboxes(sandbox: Sandbox): Promise<void> {
+  await Promise.all([...(opened.get(sandbox)?.values() ?? [])].map((m) => m.flush()));
+}
+
+/** Makes each user's Maildir and delivers the seed messages to its INBOX. */
+async function seedMailboxes(sandbox: Sandbox): Promise<void> {
+  for (const user of sandbox.definition.users) {
+    const mailbox = mailboxOf(sandbox, user);
+    await mailbox.create();
+    for (const message of seedMessages(user, sandbox.hostName)) {
+      await mailbox.inbox.deliver(message.raw, { internalDate: message.internalDate });
+    }
+  }
+}
+
+/** What the sandboxes API asks of the Maildir store. */
+export const sandboxMail: SandboxMail = { seed: seedMailboxes, forget: forgetMailboxes };
