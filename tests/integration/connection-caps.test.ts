@@ -7,6 +7,7 @@
  * a password guesser is slowed and disconnected and its failures summarised in the log, and
  * the lab's memory and disk come back to where they were.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../lab-server/src/lab.js';
@@ -99,6 +100,21 @@ async function learnerOn(service: RunningService) {
       return report;
     },
   };
+}
+
+/** The first flight of a real TLS client (Node's own): its ClientHello, as a server receives it. */
+async function clientHello(): Promise<Buffer> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const received = new Promise<Buffer>((resolve) => server.once('connection', (s) => s.once('data', (d: Buffer) => resolve(d))));
+  const client = tlsConnect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false });
+  client.on('error', () => undefined);
+  try {
+    return await received;
+  } finally {
+    client.destroy();
+    server.close();
+  }
 }
 
 describe('caps on every mail port', () => {
@@ -237,6 +253,43 @@ describe('caps on every mail port', () => {
     }
     expect(said[2]!.text).toMatch(/^421 4\.4\.2 No login within/m);
   });
+
+  it('drops a client that stops halfway through its TLS handshake at the pre-login timeout, on the TLS ports and after STARTTLS', async () => {
+    const hello = await clientHello();
+    // Only part of the hello, then nothing: the handshake has not started yet.
+    const half = hello.subarray(0, 20);
+    /** Milliseconds from sending `bytes` (after `before`, on a plain connection) until the server closed it. */
+    const stall = async (port: number, bytes: Buffer, before?: { greeting: RegExp; line: string; reply: RegExp }): Promise<number> => {
+      const c = await RawClient.open(port, false, ATTACKER);
+      if (before) {
+        await c.until(before.greeting);
+        await c.command(before.line, before.reply);
+      }
+      const sent = Date.now();
+      c.send(bytes);
+      await c.waitClosed(PRE_LOGIN_MS + 3000);
+      return Date.now() - sent;
+    };
+    const implicit = lab.services.filter((s) => s.tls === 'implicit');
+    expect(implicit.map((s) => s.protocol).sort()).toEqual(['imap', 'pop3', 'smtp']);
+    const took = await Promise.all([
+      // The server's hello sent, the client's reply never comes.
+      ...implicit.map((s) => stall(s.port, hello)),
+      ...implicit.map((s) => stall(s.port, half)),
+      stall(lab.port('imap'), half, { greeting: /^\* OK/m, line: 's STARTTLS', reply: /^s OK/m }),
+      stall(lab.port('pop3'), half, { greeting: /^\+OK/m, line: 'STLS', reply: /^\+OK/m }),
+      stall(lab.port('submission'), half, { greeting: /^220 /m, line: 'STARTTLS', reply: /^220 /m }),
+    ]);
+    for (const ms of took) {
+      expect(ms).toBeGreaterThanOrEqual(PRE_LOGIN_MS - 300);
+      expect(ms).toBeLessThan(PRE_LOGIN_MS + 2500);
+    }
+    // The ports still serve: a learner finishes a handshake and logs in.
+    const imaps = await RawClient.open(lab.port('imaps'), true, '127.0.0.1');
+    await imaps.until(/^\* OK/m);
+    await imaps.command('a LOGIN alice@example.com secret', /^a OK/m);
+    imaps.close();
+  }, 30_000);
 
 });
 

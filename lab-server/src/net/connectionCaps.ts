@@ -67,6 +67,8 @@ export interface GuardOptions {
    * client that connects and then says nothing, or never finishes a handshake, is dropped.
    */
   startDeadlineMs: number;
+  /** How the start deadline ends a connection (default: destroy it). */
+  drop?(socket: Socket): void;
   /** An implicit-TLS listener: its handshakes are started a few a turn (turnBudget.ts). */
   implicitTls?: boolean;
 }
@@ -111,7 +113,7 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
     // and is paced where its session starts; a half-open raw socket would make it half-open too.
     if (!o.implicitTls) paceHangUp(socket, plainAddress(address));
     const key = endpoint(socket.remoteAddress, socket.remotePort);
-    const deadline = o.startDeadlineMs > 0 ? setTimeout(() => socket.destroy(), o.startDeadlineMs) : undefined;
+    const deadline = o.startDeadlineMs > 0 ? setTimeout(() => (o.drop ? o.drop(socket) : socket.destroy()), o.startDeadlineMs) : undefined;
     deadline?.unref();
     admissions.set(key, {
       started(internal) {
@@ -150,6 +152,7 @@ export interface MailGuardOptions {
   /** The whole refusal line, CRLF included. */
   refusal(reached: CapReached): string;
   startDeadlineMs: number;
+  drop?(socket: Socket): void;
 }
 
 /** The guard of a mail listener (SMTP, POP3, IMAP): its lab-internal connections are those handed off. */
@@ -160,6 +163,7 @@ export function guardMailListener(server: Server, o: MailGuardOptions): Connecti
     isInternal: async (socket) => Boolean(await o.handoffs.claim(socket.remoteAddress, socket.remotePort)),
     refuse: (socket, reached) => sayAndClose(socket, o.refusal(reached), o.tls),
     startDeadlineMs: o.startDeadlineMs,
+    ...(o.drop ? { drop: o.drop } : {}),
     implicitTls: o.tls !== undefined,
   });
 }

@@ -63,6 +63,18 @@ export class LabSmtpServer extends SMTPServer {
   private readonly loginDeadlines = new Map<string, NodeJS.Timeout>();
   private readonly byId = new Map<string, ConnectionInternals>();
 
+  /**
+   * Ends a connection that has not reached its session (the start deadline). On port 465 one
+   * still in its handshake is ended through the TLS socket smtp-server made over it: destroying
+   * the TCP socket beneath frees the TLS state, which smtp-server then asks for its protocol
+   * as the handshake fails, and Node 20 crashes (SIGSEGV in TLSWrap::GetProtocol).
+   */
+  dropUnstarted(socket: Socket): void {
+    // The library keeps each connection not yet in a session here, mapped to its TLS socket once the handshake starts.
+    const pending = (this as unknown as { _pendingSockets: Map<Socket, Socket> })._pendingSockets.get(socket);
+    (pending ?? socket).destroy();
+  }
+
   /** Accepts a connection as smtp-server does, minus the limit on unrecognized commands. */
   override connect(socket: Socket | TLSSocket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {
     // The library adds the new connection to its set; catching that add finds it without a

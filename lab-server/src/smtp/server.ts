@@ -273,6 +273,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     ...(role === 'submissions' ? { tls: deps.tls.context } : {}),
     refusal: (reached) => `421 4.7.0 ${server.hostName} ${capMessage(deps.caps, reached)}\r\n`,
     startDeadlineMs: deps.preLoginTimeoutMs,
+    drop: (socket) => server.dropUnstarted(socket),
   });
   return server;
 }
