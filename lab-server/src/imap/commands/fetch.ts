@@ -15,7 +15,7 @@ import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
 import { cachedEnvelope, cachedSummary, messageEnvelope, messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
-import type { SelectedMailbox } from '../selected.js';
+import type { SelectedMailbox, SelectedMessage } from '../selected.js';
 import { EnvelopeBatch } from '../mime/envelopeBatch.js';
 import { INLINE_BYTES } from '../mime/limits.js';
 import { sectionBytes } from '../mime/sections.js';
@@ -25,15 +25,23 @@ import { parseFetchItems, type FetchItem } from '../fetchItems.js';
 import type { SequenceSet } from '../sequenceSet.js';
 
 
-interface Loaded {
-  seq: number;
-  uid: number;
-  info: MessageInfo | undefined;
-  envelope?: Buffer | string;
-  summary?: MessageSummary;
-  view?: MessageView;
+/**
+ * A message being answered. A class with every field set from the start: one shape for all
+ * messages and all FETCHes, so the code that reads it stays optimised whatever was asked
+ * (an ENVELOPE sync, then bodies one by one), not thrown away and compiled again.
+ */
+class Loaded {
+  envelope: Buffer | string | undefined = undefined;
+  summary: MessageSummary | undefined = undefined;
+  view: MessageView | undefined = undefined;
   /** The whole message on the wire, when only that is asked for (no part table needed). */
-  wire?: Buffer;
+  wire: Buffer | undefined = undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly uid: number,
+    readonly info: MessageInfo | undefined,
+  ) {}
 }
 
 /**
@@ -53,22 +61,30 @@ const isWholeMessage = (item: FetchItem): boolean =>
 
 /**
  * The whole message on the wire without parsing it: what a client opening a message asks for.
- * A large message goes the parsed way instead, whose line-end conversion runs on a worker.
+ * Read at once when it can be (one open, read and close: no stat, no promise), so most such
+ * FETCHes take no turn of the event loop; undefined then. A large message goes the parsed way
+ * instead, whose line-end conversion runs on a worker.
  */
-async function wholeMessage(folder: MaildirFolder, info: MessageInfo): Promise<{ wire?: Buffer; view?: MessageView } | undefined> {
-  if (info.size > INLINE_BYTES) {
-    const view = await messageView(folder, info);
-    return view && { view };
+function loadWholeMessage(folder: MaildirFolder, loaded: Loaded): Promise<void> | undefined {
+  const info = loaded.info!;
+  if (info.size <= INLINE_BYTES) {
+    // The bytes are lent, so a file already in CRLF form, which toWire() hands back as it is, is copied.
+    const wire = folder.readNow(info.uid, (stored) => {
+      const converted = toWire(stored);
+      return converted === stored ? Buffer.from(stored) : converted;
+    });
+    if (wire) {
+      loaded.wire = wire;
+      return undefined;
+    }
   }
-  // At once when it can be (one open, read and close: no stat, no promise); the bytes are lent,
-  // so a file already in CRLF form, which toWire() hands back as it is, is copied.
-  const now = folder.readNow(info.uid, (stored) => {
-    const wire = toWire(stored);
-    return wire === stored ? Buffer.from(stored) : wire;
-  });
-  if (now) return { wire: now };
-  const stored = await folder.read(info.uid);
-  return stored && { wire: toWire(stored) };
+  return (async () => {
+    if (info.size > INLINE_BYTES) loaded.view = await messageView(folder, info);
+    else {
+      const stored = await folder.read(info.uid);
+      if (stored) loaded.wire = toWire(stored);
+    }
+  })();
 }
 
 /**
@@ -137,15 +153,23 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
     await turn();
-    const batch = known ? known.slice(i, i + READ_AHEAD) : found.slice(i, i + READ_AHEAD).map(({ seq, uid }) => fromCache(selected, seq, uid, needs));
-    const reads = batch.filter((m) => m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire));
+    const batch = known ? known.slice(i, i + READ_AHEAD) : batchFromCache(selected, found, i, needs);
+    const reads = toRead(batch, needs);
     if (envelopes) {
       // Mostly answered at once from a chunk already parsed: no promise for each message.
       for (const m of reads) {
         const envelope = envelopes.envelope(m.info!);
         m.envelope = envelope instanceof Promise ? await envelope : envelope;
       }
-    } else if (reads.length > 0) await Promise.all(reads.map((m) => fromMessage(selected, m, needs)));
+    } else if (reads.length > 0) {
+      // Only what could not be read at once is waited for.
+      let waits: Array<Promise<void>> | undefined;
+      for (let j = 0; j < reads.length; j++) {
+        const wait = fromMessage(selected, reads[j]!, needs);
+        if (wait) (waits ??= []).push(wait);
+      }
+      if (waits) await Promise.all(waits);
+    }
     // Indexed loops on this path, run for every message: no iterator object each time.
     for (let j = 0; j < batch.length; j++) {
       const message = batch[j]!;
@@ -258,19 +282,40 @@ function addItem(parts: Array<string | Buffer>, item: string, value?: string | B
 /** A message with what is known of it without reading its file. */
 function fromCache(selected: SelectedMailbox, seq: number, uid: number, needs: Needs): Loaded {
   const info = selected.info(uid) ?? selected.ghost(uid);
-  const loaded: Loaded = { seq, uid, info };
+  const loaded = new Loaded(seq, uid, info);
   if (info && needs.envelope) loaded.envelope = cachedEnvelope(selected.folder, info);
   if (info && needs.summary) loaded.summary = cachedSummary(selected.folder, info);
   return loaded;
 }
 
-/** Fills in what the cache did not have, from the message's file. */
-async function fromMessage(selected: SelectedMailbox, loaded: Loaded, needs: Needs): Promise<void> {
-  const info = loaded.info!;
-  if (needs.envelope && !loaded.envelope) loaded.envelope = await messageEnvelope(selected.folder, info);
-  if (needs.summary && !loaded.summary) loaded.summary = await messageSummary(selected.folder, info);
-  if (needs.view) loaded.view = await messageView(selected.folder, info);
-  if (needs.wire) Object.assign(loaded, await wholeMessage(selected.folder, info));
+/** The next messages from `first` on, with what is known of them without reading their files. */
+function batchFromCache(selected: SelectedMailbox, found: readonly SelectedMessage[], first: number, needs: Needs): Loaded[] {
+  // Plain loops on this per-command path: no closures for map() and filter() to call.
+  const batch: Loaded[] = [];
+  for (let i = first, end = Math.min(found.length, first + READ_AHEAD); i < end; i++) batch.push(fromCache(selected, found[i]!.seq, found[i]!.uid, needs));
+  return batch;
+}
+
+/** The messages of a batch whose files must be read for what is asked. */
+function toRead(batch: readonly Loaded[], needs: Needs): Loaded[] {
+  const reads: Loaded[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i]!;
+    if (m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire)) reads.push(m);
+  }
+  return reads;
+}
+
+/** Fills in what the cache did not have, from the message's file; undefined when that was done at once. */
+function fromMessage(selected: SelectedMailbox, loaded: Loaded, needs: Needs): Promise<void> | undefined {
+  if (needs.wire && !needs.envelope && !needs.summary) return loadWholeMessage(selected.folder, loaded);
+  return (async () => {
+    const info = loaded.info!;
+    if (needs.envelope && !loaded.envelope) loaded.envelope = await messageEnvelope(selected.folder, info);
+    if (needs.summary && !loaded.summary) loaded.summary = await messageSummary(selected.folder, info);
+    if (needs.view) loaded.view = await messageView(selected.folder, info);
+    if (needs.wire) await loadWholeMessage(selected.folder, loaded);
+  })();
 }
 
 export default defineCommand({

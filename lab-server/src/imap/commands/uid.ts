@@ -26,7 +26,8 @@ export default defineCommand({
     const command = SUBCOMMANDS.get(name)!;
     try {
       const args = validateArgs(command.args, tokens, ctx.session.parseContext);
-      return await command.handle({ ...ctx, uid: true }, args);
+      // Built as runCommand builds it (not spread): handlers then see one shape of context, not two.
+      return await command.handle({ tag: ctx.tag, uid: true, session: ctx.session, out: ctx.out }, args);
     } catch (err) {
       if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${ctx.tag} UID ${command.example.replace(/^EXPUNGE$/, 'EXPUNGE 1:*')}`);
       throw err;
