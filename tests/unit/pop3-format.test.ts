@@ -92,6 +92,30 @@ describe('line ends', () => {
     expect(toStored(Buffer.from('\r\n')).toString()).toBe('\n');
     expect(toStored(Buffer.from('none')).toString()).toBe('none');
   });
+  it('turns every bare LF into CRLF, whichever way it converts (with or without CRs, small or over 1 MiB)', () => {
+    // The rule spelled out byte by byte, to judge toWire's faster paths against.
+    const reference = (stored: Buffer): Buffer => {
+      const out: number[] = [];
+      stored.forEach((c, i) => {
+        if (c === 0x0a && stored[i - 1] !== 0x0d) out.push(0x0d);
+        out.push(c);
+      });
+      return Buffer.from(out);
+    };
+    const alphabet = [0x0a, 0x0d, 0x61, 0xff, 0x00];
+    let seed = 3;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let round = 0; round < 2000; round++) {
+      // Half the rounds without CR: the common case, converted natively.
+      const letters = round % 2 === 0 ? alphabet : alphabet.filter((c) => c !== 0x0d);
+      const stored = Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => letters[Math.floor(random() * letters.length)]!));
+      const wire = toWire(stored);
+      expect(wire.equals(reference(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
+      expect(wire.length).toBe(wireSize(stored));
+    }
+    const big = Buffer.from('line \xff\n'.repeat(200_000), 'latin1');
+    expect(toWire(big).equals(Buffer.from('line \xff\r\n'.repeat(200_000), 'latin1'))).toBe(true);
+  });
   it('leaves CRLF in a hand-made file as it is', () => {
     const mixed = Buffer.from('a\r\nb\nc');
     expect(toWire(mixed).toString()).toBe('a\r\nb\r\nc');
