@@ -106,43 +106,76 @@ const READ_AHEAD = 32;
 
 export async function runFetch(ctx: CommandContext, set: SequenceSet, items: FetchItem[], modifiers: FetchModifiers = { vanished: false }): Promise<Completion> {
   const selected = ctx.session.selected!;
-  let found = selected.resolve(set, ctx.uid);
+  const plan = planFetch(ctx, selected, set, items, modifiers);
+  if ('status' in plan) return plan;
+  // The rare steps each in a function of their own: what runs for every FETCH stays small to compile.
+  if (plan.modseq) await enableCondstore(ctx);
+  if (modifiers.changedSince !== undefined) plan.found = await changedOnly(ctx, selected, plan.found, set, modifiers);
+  // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
+  const seenNow = plan.marksSeen ? await markSeen(selected, plan.found) : NOTHING_SEEN;
+  // Fields an earlier run worked out are read once, so the loop below can take them without waiting.
+  if (plan.needs.envelope || plan.needs.summary) await selected.folder.fields.ready();
+  return answer(ctx, selected, plan, seenNow);
+}
+
+/** What a FETCH will do, worked out before anything is read or sent. */
+interface FetchPlan {
+  found: SelectedMessage[];
+  items: FetchItem[];
+  asked: ReadonlySet<FetchItem['kind']>;
+  needs: Needs;
+  /** CONDSTORE must be on: MODSEQ was asked for, or CHANGEDSINCE given. */
+  modseq: boolean;
+  marksSeen: boolean;
+}
+
+const NOTHING_SEEN: ReadonlySet<number> = new Set();
+
+/** The messages and items of a FETCH, and what they need; or the BAD that ends it. */
+function planFetch(ctx: CommandContext, selected: SelectedMailbox, set: SequenceSet, items: FetchItem[], modifiers: FetchModifiers): FetchPlan | Completion {
+  const found = selected.resolve(set, ctx.uid);
   if (!Array.isArray(found)) {
     return bad(`Message ${found.tooHigh} does not exist: this mailbox has ${selected.exists} messages${selected.exists > 0 ? ` (1 to ${selected.exists}). Try: ${ctx.tag} FETCH 1:${selected.exists} FLAGS` : '. Nothing to fetch yet'}`);
   }
   if (modifiers.vanished && !ctx.uid) return bad(`VANISHED works with UID FETCH only. Try: ${ctx.tag} UID FETCH 1:* FLAGS (CHANGEDSINCE ${modifiers.changedSince} VANISHED)`);
   if (modifiers.vanished && !qresyncOn(ctx.session)) return bad(`VANISHED needs QRESYNC, which is off in this session. Try: ${ctx.tag} ENABLE QRESYNC, then the UID FETCH again`);
   if (ctx.uid && !items.some((i) => i.kind === 'UID')) items = [{ kind: 'UID' }, ...items];
-  const { changedSince } = modifiers;
-  if (changedSince !== undefined || items.some((i) => i.kind === 'MODSEQ')) await enableCondstore(ctx);
-  if (changedSince !== undefined) {
-    // Only what changed after that modseq, each with its MODSEQ (RFC 7162 §3.1.4.1).
-    if (!items.some((i) => i.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
-    if (modifiers.vanished) {
-      const vanished = vanishedSince(selected, changedSince, set);
-      if (vanished) await ctx.out.untagged(`VANISHED (EARLIER) ${vanished}`);
-    }
-    found = found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
-  }
+  const modseq = modifiers.changedSince !== undefined || items.some((i) => i.kind === 'MODSEQ');
+  // Only what changed after that modseq, each with its MODSEQ (RFC 7162 §3.1.4.1).
+  if (modifiers.changedSince !== undefined && !items.some((i) => i.kind === 'MODSEQ')) items = [...items, { kind: 'MODSEQ' }];
   const asked = new Set(items.map((i) => i.kind));
   const summary = items.some((i) => i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY');
   const bodyItems = items.filter((i) => i.kind === 'section' || i.kind === 'binary' || i.kind === 'binarySize');
   const view = bodyItems.some((i) => !isWholeMessage(i));
   const needs: Needs = { envelope: !summary && asked.has('ENVELOPE'), summary, view, wire: !view && bodyItems.length > 0 };
   const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
+  return { found, items, asked, needs, modseq, marksSeen };
+}
 
-  // A non-PEEK body fetch sets \Seen first, all at once, so the FLAGS we report are true.
-  const seenNow = new Set<number>();
-  if (marksSeen) {
-    const changes = found
-      .map(({ uid }) => selected.info(uid))
-      .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
-      .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
-    if (changes.length > 0) for (const info of (await selected.folder.storeFlags(changes)).stored) seenNow.add(info.uid);
+/** CHANGEDSINCE: the messages changed after that modseq, after VANISHED (EARLIER) when asked for. */
+async function changedOnly(ctx: CommandContext, selected: SelectedMailbox, found: SelectedMessage[], set: SequenceSet, modifiers: FetchModifiers): Promise<SelectedMessage[]> {
+  const changedSince = modifiers.changedSince!;
+  if (modifiers.vanished) {
+    const vanished = vanishedSince(selected, changedSince, set);
+    if (vanished) await ctx.out.untagged(`VANISHED (EARLIER) ${vanished}`);
   }
-  // Fields an earlier run worked out are read once, so the loop below can take them without waiting.
-  if (needs.envelope || needs.summary) await selected.folder.fields.ready();
+  return found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
+}
 
+/** Sets \Seen on the messages that lack it; the UIDs it was set on now. */
+async function markSeen(selected: SelectedMailbox, found: readonly SelectedMessage[]): Promise<ReadonlySet<number>> {
+  const seenNow = new Set<number>();
+  const changes = found
+    .map(({ uid }) => selected.info(uid))
+    .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
+    .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
+  if (changes.length > 0) for (const info of (await selected.folder.storeFlags(changes)).stored) seenNow.add(info.uid);
+  return seenNow;
+}
+
+/** The FETCH responses, message after message, and the tagged reply's words. */
+async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: FetchPlan, seenNow: ReadonlySet<number>): Promise<Completion> {
+  const { found, items, asked, needs } = plan;
   // A message another session expunged is answered from what is still known (its UID and
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
   const outcome: Outcome = { expunged: false };
