@@ -5,8 +5,7 @@
  * first and reports the new FLAGS in the same response. MODSEQ and the modifiers (CHANGEDSINCE n
  * [VANISHED]) are CONDSTORE and QRESYNC (RFC 7162, condstore.ts).
  */
-import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
-import { toWire } from '../../maildir/wire.js';
+import type { MessageInfo } from '../../maildir/folder.js';
 import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type FetchModifiers } from '../condstore.js';
@@ -14,78 +13,14 @@ import { formatInternalDate } from '../dates.js';
 import { binaryContent, contentLiteral } from '../binary.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
-import { cachedEnvelope, cachedSummary, messageEnvelope, messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
 import type { SelectedMailbox, SelectedMessage } from '../selected.js';
 import { EnvelopeBatch } from '../mime/envelopeBatch.js';
-import { INLINE_BYTES } from '../mime/limits.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
 import { rest, sequenceSet } from '../schema.js';
 import { parseFetchItems, type FetchItem } from '../fetchItems.js';
 import type { SequenceSet } from '../sequenceSet.js';
-
-
-/**
- * A message being answered. A class with every field set from the start: one shape for all
- * messages and all FETCHes, so the code that reads it stays optimised whatever was asked
- * (an ENVELOPE sync, then bodies one by one), not thrown away and compiled again.
- */
-class Loaded {
-  envelope: Buffer | string | undefined = undefined;
-  summary: MessageSummary | undefined = undefined;
-  view: MessageView | undefined = undefined;
-  /** The whole message on the wire, when only that is asked for (no part table needed). */
-  wire: Buffer | undefined = undefined;
-
-  constructor(
-    readonly seq: number,
-    readonly uid: number,
-    readonly info: MessageInfo | undefined,
-  ) {}
-}
-
-/**
- * What the items need beyond the index: the ENVELOPE alone, the whole summary, the parsed
- * message, or the message's bytes alone.
- */
-interface Needs {
-  envelope: boolean;
-  summary: boolean;
-  view: boolean;
-  wire: boolean;
-}
-
-/** BODY[], BODY.PEEK[], RFC822, BINARY[] (with or without <partial>): the whole message as it is. */
-const isWholeMessage = (item: FetchItem): boolean =>
-  (item.kind === 'section' && item.section.kind === '' && item.section.path.length === 0) || ((item.kind === 'binary' || item.kind === 'binarySize') && item.path.length === 0);
-
-/**
- * The whole message on the wire without parsing it: what a client opening a message asks for.
- * Read at once when it can be (one open, read and close: no stat, no promise), so most such
- * FETCHes take no turn of the event loop; undefined then. A large message goes the parsed way
- * instead, whose line-end conversion runs on a worker.
- */
-function loadWholeMessage(folder: MaildirFolder, loaded: Loaded): Promise<void> | undefined {
-  const info = loaded.info!;
-  if (info.size <= INLINE_BYTES) {
-    // The bytes are lent, so a file already in CRLF form, which toWire() hands back as it is, is copied.
-    const wire = folder.readNow(info.uid, (stored) => {
-      const converted = toWire(stored);
-      return converted === stored ? Buffer.from(stored) : converted;
-    });
-    if (wire) {
-      loaded.wire = wire;
-      return undefined;
-    }
-  }
-  return (async () => {
-    if (info.size > INLINE_BYTES) loaded.view = await messageView(folder, info);
-    else {
-      const stored = await folder.read(info.uid);
-      if (stored) loaded.wire = toWire(stored);
-    }
-  })();
-}
+import { batchFromCache, fromCache, fromMessage, isWholeMessage, READ_AHEAD, toRead, type Loaded, type Needs } from './fetchLoading.js';
 
 /**
  * What is answered for an item of a message expunged meanwhile whose data is gone: Dovecot's
@@ -100,9 +35,6 @@ const UNKNOWN: Partial<Record<FetchItem['kind'], string>> = {
   INTERNALDATE: 'INTERNALDATE "01-Jan-1970 00:00:00 +0000"',
   'RFC822.SIZE': 'RFC822.SIZE 0',
 };
-
-/** How many messages are read from disk at once. */
-const READ_AHEAD = 32;
 
 export async function runFetch(ctx: CommandContext, set: SequenceSet, items: FetchItem[], modifiers: FetchModifiers = { vanished: false }): Promise<Completion> {
   const selected = ctx.session.selected!;
@@ -310,45 +242,6 @@ function addItem(parts: Array<string | Buffer>, item: string, value?: string | B
   if (parts.length > 1) parts.push(' ');
   parts.push(item);
   if (value !== undefined) parts.push(value);
-}
-
-/** A message with what is known of it without reading its file. */
-function fromCache(selected: SelectedMailbox, seq: number, uid: number, needs: Needs): Loaded {
-  const info = selected.info(uid) ?? selected.ghost(uid);
-  const loaded = new Loaded(seq, uid, info);
-  if (info && needs.envelope) loaded.envelope = cachedEnvelope(selected.folder, info);
-  if (info && needs.summary) loaded.summary = cachedSummary(selected.folder, info);
-  return loaded;
-}
-
-/** The next messages from `first` on, with what is known of them without reading their files. */
-function batchFromCache(selected: SelectedMailbox, found: readonly SelectedMessage[], first: number, needs: Needs): Loaded[] {
-  // Plain loops on this per-command path: no closures for map() and filter() to call.
-  const batch: Loaded[] = [];
-  for (let i = first, end = Math.min(found.length, first + READ_AHEAD); i < end; i++) batch.push(fromCache(selected, found[i]!.seq, found[i]!.uid, needs));
-  return batch;
-}
-
-/** The messages of a batch whose files must be read for what is asked. */
-function toRead(batch: readonly Loaded[], needs: Needs): Loaded[] {
-  const reads: Loaded[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    const m = batch[i]!;
-    if (m.info && ((needs.envelope && !m.envelope) || (needs.summary && !m.summary) || needs.view || needs.wire)) reads.push(m);
-  }
-  return reads;
-}
-
-/** Fills in what the cache did not have, from the message's file; undefined when that was done at once. */
-function fromMessage(selected: SelectedMailbox, loaded: Loaded, needs: Needs): Promise<void> | undefined {
-  if (needs.wire && !needs.envelope && !needs.summary) return loadWholeMessage(selected.folder, loaded);
-  return (async () => {
-    const info = loaded.info!;
-    if (needs.envelope && !loaded.envelope) loaded.envelope = await messageEnvelope(selected.folder, info);
-    if (needs.summary && !loaded.summary) loaded.summary = await messageSummary(selected.folder, info);
-    if (needs.view) loaded.view = await messageView(selected.folder, info);
-    if (needs.wire) await loadWholeMessage(selected.folder, loaded);
-  })();
 }
 
 export default defineCommand({
