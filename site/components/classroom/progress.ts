@@ -1,4 +1,4 @@
-/** What the instructor's dashboard reads from GET /api/classes/:id/progress, and words for the audit log. */
+/** What the instructor's dashboard reads from GET /api/classes/:id/progress and a learner's page, and words for the audit log. */
 import type { Lang } from '../../i18n/ui';
 import { tc, tcf } from '../../i18n/classroom';
 
@@ -23,6 +23,28 @@ export interface Matrix {
   exercises: MatrixExercise[];
   learners: Array<{ id: string; displayName: string; lastSeenAt: string; activeNow: boolean; cells: Record<string, Cell> }>;
   passRate: Record<string, number>;
+}
+
+/** A learner as GET /api/classes/:id/learners/:learner gives them, with their id. */
+export interface LearnerReport {
+  id: string;
+  learner: { displayName: string };
+  attempts: Array<{ exerciseId: string; passed: boolean; score: number; createdAt: string; feedback: Array<{ level: string; message: Text; hint?: Text }> }>;
+  attemptCounts: Record<string, number>;
+  usage: { bytes: number; messages: number; limits: { bytes: number; messages: number } };
+  transcripts: { sessions: TranscriptSession[]; total: number };
+}
+
+export interface TranscriptSession {
+  session: string;
+  service: string;
+  startedAt: string;
+  bytes: number;
+}
+
+/** A time as the page's language writes it ('' for none). */
+export function when(iso: string | undefined, lang: Lang): string {
+  return iso ? new Date(iso).toLocaleString(lang) : '';
 }
 
 /** A due date that has passed. */
