@@ -172,6 +172,23 @@ describe('POP3 by hand', () => {
     await c.command('QUIT', /^\+OK/);
   });
 
+  it('reads a command however it is spaced: tabs, runs of spaces, blanks around it, lower case', async () => {
+    const c = await RawClient.open(lab.port('pop3'));
+    await c.until(/^\+OK .*\r\n/);
+    expect(await c.command('  user \t alice@example.com  ', /\r\n$/)).toMatch(/^\+OK Send PASS/);
+    expect(await c.command('PASS secret', /\r\n$/)).toMatch(/^\+OK Logged in as alice@example\.com/);
+    const list = await c.command('LIST 1', /\r\n$/);
+    expect(list).toMatch(/^\+OK 1 \d+\r\n$/);
+    expect(await c.command('list\t1 ', /\r\n$/)).toBe(list);
+    expect(await c.command(' LIST  1', /\r\n$/)).toBe(list);
+    const top = await c.command('TOP 1 0', /\r\n\.\r\n$/);
+    expect(top).toMatch(/^\+OK Top of message follows\r\n/);
+    expect(await c.command('top  1\t0', /\r\n\.\r\n$/)).toBe(top);
+    expect(await c.command('RETR 1 ', /\r\n\.\r\n$/)).toBe(await c.command('retr 1', /\r\n\.\r\n$/));
+    expect(await c.command('STAT   ', /\r\n$/)).toMatch(/^\+OK \d+ \d+\r\n$/);
+    await c.command('QUIT', /^\+OK/);
+  });
+
   it('refuses clear-text passwords everywhere with --require-tls-auth until STLS', async () => {
     const strict = await startTestLab({ requireTlsAuth: true });
     try {

@@ -34,6 +34,8 @@ describe('a RETR reply in one buffer', () => {
     for (let round = 0; round < 2000; round++) {
       const stored = Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]!));
       expect(bytes(multilineReply(status, stored)).equals(slow(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
+      // The same message handed over as a byte string, as a RETR reads it.
+      expect(bytes(multilineReply(status, stored.toString('latin1'))).equals(slow(stored)), JSON.stringify(stored.toString('latin1'))).toBe(true);
     }
     const large = Buffer.from('.line\n'.repeat(200_000) + 'tail');
     expect(bytes(multilineReply(status, large)).equals(slow(large))).toBe(true);

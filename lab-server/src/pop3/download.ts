@@ -24,13 +24,16 @@ export function sendMessage(
   status: string,
   topLines?: number,
 ): boolean | Promise<boolean> {
-  let pending: Promise<void> | undefined;
-  const sent = folder.readNow(uid, (stored) => {
-    pending = channel.send(multilineReply(status, topLines === undefined ? stored : topOfMessage(stored, topLines)), 'latin1');
-    return true;
-  });
-  if (sent) return pending ? pending.then(() => true) : true;
-  return streamMessage(channel, folder, uid, status, topLines);
+  // A RETR reads with one function made once (a function made per message would cost every RETR).
+  const text = topLines === undefined ? folder.readNow(uid, asText) : folder.readNow(uid, (stored) => asText(topOfMessage(stored, topLines)));
+  if (text === undefined) return streamMessage(channel, folder, uid, status, topLines);
+  const pending = channel.send(multilineReply(status, text), 'latin1');
+  return pending ? pending.then(() => true) : true;
+}
+
+/** A message's bytes as a byte string (one character per octet): the lent bytes are copied out. */
+function asText(stored: Buffer): string {
+  return stored.toString('latin1');
 }
 
 async function streamMessage(channel: LineChannel, folder: MaildirFolder, uid: number, status: string, topLines?: number): Promise<boolean> {

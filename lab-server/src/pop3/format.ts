@@ -45,7 +45,8 @@ function endInto(out: Buffer, o: number, last: number): number {
 /**
  * A whole RETR/TOP reply: the status line, then the stored (LF) message in wire form,
  * dot-stuffed and terminated, for a single write. The same bytes as dotStuff(toWire(stored))
- * after the status line. `stored` may be lent: it is not kept.
+ * after the status line. `stored` is the message's bytes, or the same as a byte string (one
+ * character per octet, as download.ts reads it).
  *
  * A message without CRs (nearly all: the Maildir keeps LF) becomes a latin1 string through
  * the engine's native replaceAll, twice as fast as a byte loop, and a string written to a
@@ -54,22 +55,22 @@ function endInto(out: Buffer, o: number, last: number): number {
  * where Buffer's indexOf runs through JavaScript of Node's that a new process has not
  * compiled yet (a phone's first download of a few hundred messages is all cold).
  */
-export function multilineReply(status: string, stored: Buffer): string | Buffer {
-  const n = stored.length;
-  const text = stored.toString('latin1');
+export function multilineReply(status: string, stored: Buffer | string): string | Buffer {
+  const text = typeof stored === 'string' ? stored : stored.toString('latin1');
+  const n = text.length;
   if (!text.includes('\r')) {
     let wire = text.replaceAll('\n', '\r\n');
     // Lines that start with "." are rare: looked for before the longer string is searched.
     if (text.includes('\n.')) wire = wire.replaceAll('\n.', '\n..');
-    if (stored[0] === DOT) wire = '.' + wire;
-    return status + wire + (n === 0 || stored[n - 1] === LF ? '.\r\n' : '\r\n.\r\n');
+    if (text.startsWith('.')) wire = '.' + wire;
+    return status + wire + (n === 0 || text.endsWith('\n') ? '.\r\n' : '\r\n.\r\n');
   }
   // With CRs: the byte loop, into the scratch buffer and copied out (a big reply into its own).
-  const head = Buffer.byteLength(status, 'latin1');
-  const room = head + 2 * n + 5;
-  if (room > SCRATCH_MAX) return convertInto(Buffer.allocUnsafe(room), status, stored);
+  const bytes = typeof stored === 'string' ? Buffer.from(stored, 'latin1') : stored;
+  const room = Buffer.byteLength(status, 'latin1') + 2 * n + 5;
+  if (room > SCRATCH_MAX) return convertInto(Buffer.allocUnsafe(room), status, bytes);
   if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, 16 * 1024));
-  return Buffer.from(convertInto(scratch, status, stored));
+  return Buffer.from(convertInto(scratch, status, bytes));
 }
 
 /** Writes the status line and the converted, terminated message into `out`; the part written. */

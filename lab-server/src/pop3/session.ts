@@ -17,6 +17,8 @@ type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
 /** Every command this server knows; a known one sent in the wrong state is told so. */
 const VERBS = new Set(['USER', 'PASS', 'AUTH', 'STLS', 'CAPA', 'QUIT', 'NOOP', 'STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'RSET']);
 const COMMANDS_HELP = 'USER, PASS, AUTH, STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, CAPA, STLS, QUIT';
+/** Printable words each after one space (a line that needs neither trimming nor a whitespace split). */
+const PLAIN_LINE = /^[!-~]+(?: [!-~]+)*$/;
 /** Commands answered in a row from what a pipelining client sent, before others get a turn. */
 const COMMANDS_PER_TURN = 32;
 const CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'EXPIRE NEVER', 'IMPLEMENTATION MailLab'];
@@ -101,10 +103,13 @@ export class Pop3Session {
 
   private handle(bytes: Buffer, tooLong: boolean): Reply {
     if (tooLong) return this.err('Line too long: a POP3 command is at most 255 characters. Type a short command such as STAT');
-    const text = bytes.toString('latin1').trim();
+    const line = bytes.toString('latin1');
+    // Nearly every line is printable words each after one space: split without trimming or a regular expression.
+    const plain = PLAIN_LINE.test(line);
+    const text = plain ? line : line.trim();
     if (text.includes('\0')) return this.err('NUL bytes are not allowed in commands. Type the command as plain text');
     if (text === '') return this.err(`Empty command. Commands are: ${COMMANDS_HELP}`);
-    const args = text.split(/\s+/);
+    const args = plain ? text.split(' ') : text.split(/\s+/);
     const verbRaw = args.shift()!;
     const verb = verbRaw.toUpperCase();
     if (!VERBS.has(verb)) return this.err(`Unknown command "${verbRaw.slice(0, 20)}". Commands are: ${COMMANDS_HELP}`);
