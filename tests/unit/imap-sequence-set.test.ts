@@ -28,6 +28,10 @@ describe('SequenceSet', () => {
     // One number alone (a client opening a message) is read by a shortcut: the same set.
     expect(SequenceSet.parse('4294967295').highestNumber).toBe(4294967295);
     expect(SequenceSet.parse('42').resolve(100)).toEqual([[42, 42]]);
+    // A set with "*" follows the mailbox: resolved again when the last message is another.
+    const open = SequenceSet.parse('3:*');
+    expect(open.resolve(4)).toEqual([[3, 4]]);
+    expect(open.resolve(2)).toEqual([[2, 3]]);
     expect(SequenceSet.parse('42').has(41, 100)).toBe(false);
     expect(SequenceSet.parse('2,*').highestNumber).toBe(2);
     // n:* is valid whatever n is: it always includes the last message.

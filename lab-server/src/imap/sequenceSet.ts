@@ -73,6 +73,15 @@ export class SequenceSet {
    */
   resolve(star: number): Array<[number, number]> {
     if (this.merged?.star === star) return this.merged.ranges;
+    // One range ("17", "1:*"), as most commands send: nothing to sort or merge.
+    if (this.ranges.length === 1) {
+      const { from, to } = this.ranges[0]!;
+      const low = from === Infinity ? star : from;
+      const high = to === Infinity ? star : to;
+      const ranges: Array<[number, number]> = [[Math.min(low, high), Math.max(low, high)]];
+      this.merged = { star, ranges };
+      return ranges;
+    }
     const spans = this.ranges
       .map((r): [number, number] => {
         const from = r.from === Infinity ? star : r.from;

@@ -117,7 +117,8 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
   const envelopes = known && new EnvelopeBatch(selected.folder, known.filter((m) => m.info && !m.envelope).map((m) => m.info!));
   const turn = takeTurns();
   for (let i = 0; i < found.length; i += READ_AHEAD) {
-    await turn();
+    // The first batch goes at once (no turn has been used yet): a one-message FETCH awaits nothing here.
+    if (i > 0) await turn();
     const batch = known ? known.slice(i, i + READ_AHEAD) : batchFromCache(selected, found, i, needs);
     const reads = toRead(batch, needs);
     if (envelopes) {
