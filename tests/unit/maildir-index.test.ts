@@ -46,7 +46,7 @@ describe('the folder index on disk', () => {
     await box.inbox.storeFlags([{ uid: 2, flags: 'S' }]);
     await box.flush();
     const text = await readFile(join(path, INDEX_FILE), 'utf8');
-    expect(text.split('\n')[0]).toBe('maillab-index 1');
+    expect(text.split('\n')[0]).toBe('maillab-index 2');
     expect(text).toMatch(/\nE 5\n$/);
     expect(await readFile(join(path, LOG_FILE), 'utf8')).toBe('');
     const again = reopen();
@@ -102,6 +102,21 @@ describe('the folder index on disk', () => {
     await third.inbox.sync();
     expect(third.inbox.list().map((m) => m.uid)).toEqual([1, 3, 4]);
     expect(await readFile(join(path, UIDLIST_FILE), 'utf8')).toMatch(new RegExp(`^1 V${box.inbox.uidValidity} N5\\n1 `));
+  });
+
+  it('is rebuilt when a message line is damaged, whatever the damage', async () => {
+    const box = await filled(3);
+    await box.flush();
+    const good = await readFile(join(path, INDEX_FILE), 'utf8');
+    const line = good.split('\n')[3]!;
+    const damages = [line.replace(/^\d+/, 'x'), line.replace(/ c /, ' q '), line.replace(/ c .*$/, ' c '), line.replace(/^(\S+ \S+) \S+/, '$1 1.5'), line.replace(/^(\S+ \S+ \S+ \S+ \S+) \S+/, '$1 -2'), line.split(' ').slice(0, 4).join(' ')];
+    for (const damaged of [...damages.map((d) => good.replace(line, d)), good.replace(/E 3\n$/, 'E 2\n'), good.replace(/E 3\n$/, ''), `${good}trailing\n`]) {
+      await writeFile(join(path, INDEX_FILE), damaged);
+      const again = reopen();
+      await again.inbox.sync();
+      // Rebuilt from the uid list and the files: every message keeps its UID.
+      expect(again.inbox.list().map((m) => [m.uid, m.base])).toEqual(box.inbox.list().map((m) => [m.uid, m.base]));
+    }
   });
 
   it('takes UIDs the uid list gave to files the index never heard of (a crash after the rename)', async () => {

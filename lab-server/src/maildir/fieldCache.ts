@@ -5,15 +5,24 @@
  * changes once delivered (only its name does), so entries are keyed by its base name and never
  * go stale; entries of expunged messages are dropped when the file is rewritten.
  *
- * Records are appended as "<base> <field> <length>\n<bytes>\n". The cache may always be lost:
- * a record cut short by a crash ends the reading, and a missing file is an empty cache.
+ * Records are appended as "<base> <field> <length> <previous>\n<bytes>\n", each naming where the
+ * message's record before it starts, and the folder index keeps where each message's newest
+ * record starts (cacheOffsets.ts): after a restart the file is read but not gone through, and
+ * a FETCH follows each message's records from its offset. The offsets are taken only while the
+ * file has the size the index was written with, and each is checked when used; one that misses
+ * has the file gone through as a whole, as it is when the sizes differ. The cache may always be
+ * lost: a record cut short by a crash ends the reading, and a missing file is an empty cache.
  * Loaded caches share one memory budget; the least recently used ones are let go. Values are
  * byte strings (latin1: a character per octet); fieldRecords.ts has the file in memory.
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
-import { FieldRecords, recordText } from './fieldRecords.js';
+import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
+import { FieldRecords } from './fieldRecords.js';
+import type { FolderIndex } from './folderIndex.js';
+
+export type { CacheOwner } from './cacheOffsets.js';
 
 export const CACHE_FILE = 'maillab-cache';
 /** Memory all loaded caches may take together. */
@@ -49,8 +58,18 @@ export class FieldCache {
   private flushQueued = false;
   private writing: Promise<void> = Promise.resolve();
   private retired = false;
+  /** Loaded by the index's offsets: `records` holds only the values added since (chained() finds the rest). */
+  private hinted = false;
+  /** The index and its removals count when loaded by offsets: no message gone since, no record gone stale. */
+  private hintedBy = { index: undefined as FolderIndex | undefined, removals: 0 };
+  private readonly offsets: CacheOffsets;
 
-  constructor(private readonly folderDir: string) {}
+  constructor(
+    private readonly folderDir: string,
+    private readonly owner: CacheOwner,
+  ) {
+    this.offsets = new CacheOffsets(owner);
+  }
 
   /** A cached field of a message (a byte string), reading the cache file the first time. */
   async get(base: string, field: string): Promise<string | undefined> {
@@ -68,15 +87,48 @@ export class FieldCache {
     if (!this.records && !this.loading) this.ready().catch(() => undefined);
   }
 
-  /** A cached field, if the file is in memory already (after ready()): no waiting. */
-  peek(base: string, field: string): string | undefined {
-    return this.records?.value(base, field);
+  /**
+   * A cached field, if the file is in memory already (after ready()): no waiting. `at` is the
+   * message's cacheAt when the caller has the message at hand (else it is looked up).
+   */
+  peek(base: string, field: string, at?: number): string | undefined {
+    const records = this.records;
+    if (!records) return undefined;
+    const value = records.value(base, field);
+    if (value !== undefined || !this.hinted) return value;
+    at ??= this.owner.index.byBaseName(base)?.cacheAt ?? -1;
+    if (at < 0) return undefined;
+    const chained = records.chained(base, field, at);
+    if (chained !== null) return chained;
+    this.distrust();
+    return undefined;
+  }
+
+  /**
+   * An offset from the index missed its record (the files were changed behind the lab's back):
+   * the file is gone through as a whole from now on, and the index learns the offsets again.
+   */
+  private distrust(): void {
+    this.owner.cacheChanged();
+    this.unload();
+    this.prefetch();
   }
 
   /** Every cached field of a message. */
   async all(base: string): Promise<ReadonlyMap<string, string>> {
     await this.ready();
-    return this.records?.fieldsOf(base) ?? new Map<string, string>();
+    const records = this.records;
+    if (!records) return new Map<string, string>();
+    const fields = records.fieldsOf(base);
+    const at = this.hinted ? (this.owner.index.byBaseName(base)?.cacheAt ?? -1) : -1;
+    if (at < 0 || records.chainedFields(base, at, fields)) return fields;
+    this.distrust();
+    return this.all(base);
+  }
+
+  /** The file's size for the index to keep with the messages' offsets (cacheOffsets.ts). */
+  settledSize(): number | undefined {
+    return this.offsets.settledSize(this.pending.length === 0);
   }
 
   /**
@@ -86,15 +138,16 @@ export class FieldCache {
   set(base: string, field: string, value: Buffer | string): boolean {
     if (this.retired || base.includes(' ') || base.includes('\n')) return false;
     const { records } = this;
-    if (records && records.value(base, field) !== undefined) return true;
+    if (records && this.peek(base, field) !== undefined) return true;
     // A string of its own: a Buffer `value` may be a view of a much larger block.
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
-    const record = recordText(base, field, bytes);
+    if (this.pending.length === 0) this.owner.cacheChanged();
+    const record = this.offsets.place(base, field, bytes);
     this.pending.push(record);
     this.pendingBytes += record.length;
     // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
     if (records) {
-      records.add(base, field, bytes);
+      records.add(base, field, bytes, this.offsets.placedAt);
       touch(this, records.bytes);
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();
@@ -115,7 +168,12 @@ export class FieldCache {
     const data = Buffer.from(this.pending.join(''), 'latin1');
     this.pending = [];
     this.pendingBytes = 0;
-    this.writing = this.writing.then(() => appendFile(join(this.folderDir, CACHE_FILE), data).catch(() => undefined));
+    this.writing = this.writing.then(() =>
+      appendFile(join(this.folderDir, CACHE_FILE), data).then(
+        () => this.offsets.appended(data.length),
+        () => this.offsets.failed(),
+      ),
+    );
     return this.writing;
   }
 
@@ -134,13 +192,27 @@ export class FieldCache {
   unload(): void {
     this.records = undefined;
     this.loading = undefined;
+    this.hinted = false;
   }
 
   /**
    * Rewrites the file with only the messages still in the folder, when most of it is about
-   * messages long gone.
+   * messages long gone, or when its records do not all name the one before them (a file of an
+   * earlier version, or appends made before it was read): then the index can keep offsets into it.
    */
   async compact(live: ReadonlySet<string>): Promise<void> {
+    // Loaded by the offsets, the records of messages gone are not known: go through the file, if
+    // any went (the offsets keep serving meanwhile).
+    if (this.hinted) {
+      const { index } = this.owner;
+      if (index === this.hintedBy.index && index.removals === this.hintedBy.removals) return;
+      const hinted = this.records;
+      await this.flush();
+      const whole = await this.readWhole();
+      // Values set meanwhile are only in the records by offsets: another time.
+      if (this.records !== hinted || this.pending.length > 0) return;
+      this.keep(whole.records, whole.size);
+    }
     const records = this.records;
     if (!records) return;
     let bases = 0;
@@ -149,33 +221,63 @@ export class FieldCache {
       bases++;
       if (!live.has(base)) stale++;
     }
-    if (stale < 100 || stale < bases / 2) return;
+    if (!this.offsets.unlinked && (stale < 100 || stale < bases / 2)) return;
     await this.flush();
     // Let go meanwhile (memory budget): the file stays as it is until the next load.
     if (this.records !== records) return;
-    const parts: string[] = [];
-    for (const base of records.bases()) {
-      if (!live.has(base)) continue;
-      for (const [field, value] of records.fieldsOf(base)) parts.push(recordText(base, field, value));
-    }
-    const text = parts.join('');
+    const text = this.offsets.rewrite(records, live);
     const compacted = new FieldRecords(text);
     compacted.read(0, text.length);
     this.records = compacted;
+    // Every value appended since the reading is in the new file already.
+    this.pending = [];
+    this.pendingBytes = 0;
     touch(this, compacted.bytes);
-    this.writing = this.writing.then(() => writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text, 'latin1')).catch(() => undefined));
+    this.writing = this.writing.then(() =>
+      writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text, 'latin1')).then(
+        () => this.offsets.rewritten(text.length),
+        () => this.offsets.failed(),
+      ),
+    );
     await this.writing;
   }
 
+  /** Reads the file, by the index's offsets when they describe it, else going through it all. */
   private async load(): Promise<void> {
     await this.flush();
-    const path = join(this.folderDir, CACHE_FILE);
-    let text = '';
+    const text = await this.readText();
+    // The file as the index was written with: its offsets are taken as they are, each checked when used.
+    if (text.length > 0 && this.owner.index.cacheSize === text.length) {
+      this.records = new FieldRecords(text);
+      this.hinted = true;
+      this.hintedBy = { index: this.owner.index, removals: this.owner.index.removals };
+      this.offsets.read(text.length);
+      touch(this, this.records.bytes);
+      return;
+    }
+    const whole = await this.readWhole(text);
+    this.keep(whole.records, whole.size);
+  }
+
+  private keep(records: FieldRecords, size: number): void {
+    this.records = records;
+    this.hinted = false;
+    this.offsets.read(size, records);
+    touch(this, records.bytes);
+  }
+
+  private async readText(): Promise<string> {
     try {
-      text = await readFile(path, 'latin1');
+      return await readFile(join(this.folderDir, CACHE_FILE), 'latin1');
     } catch {
       // No file yet: an empty cache.
+      return '';
     }
+  }
+
+  /** Goes through the whole file, a slice per turn; a record cut short by a crash is cut off the file. */
+  private async readWhole(text?: string): Promise<{ records: FieldRecords; size: number }> {
+    text ??= await this.readText();
     const records = new FieldRecords(text);
     let pos = 0;
     for (;;) {
@@ -184,9 +286,8 @@ export class FieldCache {
       if (pos < to || pos >= text.length) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // A record cut short by a crash: cut it off, or every later append would be lost behind it.
-    if (pos < text.length && !this.retired) await writeFileAtomic(path, Buffer.from(text.slice(0, pos), 'latin1')).catch(() => undefined);
-    this.records = records;
-    touch(this, records.bytes);
+    // Cut off, or every later append would be lost behind it.
+    if (pos < text.length && !this.retired) await writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text.slice(0, pos), 'latin1')).catch(() => undefined);
+    return { records, size: pos };
   }
 }

@@ -8,25 +8,30 @@
  */
 
 /**
- * "<base> <field> <length>\n": the base name in ASCII (the usual case) or in any other bytes
- * (UTF-8, for a file someone named by hand), then the value's length in digits.
+ * "<base> <field> <length>[ <previous>]\n": the base name in ASCII (the usual case) or in any
+ * other bytes (UTF-8, for a file someone named by hand), the value's length, and where the
+ * message's record before this one starts (none for its first, and in files of earlier versions).
  */
-const RECORD_HEAD = /(?:([!-~]+)|([^ \n]+)) ([^ \n]+) (\d{1,15})\n/y;
+const RECORD_HEAD = /(?:([!-~]+)|([^ \n]+)) ([^ \n]+) (\d{1,15})(?: (\d{1,15}))?\n/y;
+/** A record's head after its base name: read where the index says the record starts. */
+const REST_OF_HEAD = /([^ \n]+) (\d{1,15})(?: (\d{1,15}))?\n/y;
 const NEWLINE = 0x0a;
+const SPACE = 0x20;
 const NOT_ASCII = /[^\x00-\x7f]/;
 
-/** A record as the file has it, a byte string: "<base> <field> <length>\n<value>\n". */
-export function recordText(base: string, field: string, value: string): string {
-  const head = `${base} ${field} ${value.length}\n`;
+/** A record as the file has it, a byte string: "<base> <field> <length>[ <previous>]\n<value>\n". */
+export function recordText(base: string, field: string, value: string, previous = -1): string {
+  const head = `${base} ${field} ${value.length}${previous >= 0 ? ` ${previous}` : ''}\n`;
   return `${NOT_ASCII.test(head) ? Buffer.from(head, 'utf8').toString('latin1') : head}${value}\n`;
 }
 
 export class FieldRecords {
   /**
-   * Per record: where its value starts and ends in the text (a value added after the reading
-   * is late[-1 - start]), its field (a number, from the names met) and the message's previous
-   * record. Per message, its last record.
+   * Per record: where it starts in the file, where its value starts and ends in the text (a
+   * value added after the reading is late[-1 - start]), its field (a number, from the names met)
+   * and the message's previous record. Per message, its last record.
    */
+  private heads: Int32Array;
   private starts: Int32Array;
   private ends: Int32Array;
   private fieldIds: Int32Array;
@@ -36,10 +41,15 @@ export class FieldRecords {
   private readonly fieldNames: string[] = [];
   private readonly late: string[] = [];
   private lateBytes = 0;
+  /** Every record read names the one before it of its message: the file's chains are whole. */
+  linked = true;
+  /** Where headAt() found the value and the previous record. */
+  private found = { start: 0, end: 0, previous: -1 };
 
   constructor(private readonly text: string) {
     // Room for a record per 256 bytes (about an ENVELOPE record); grown when there are more.
     const capacity = Math.max(64, text.length >> 8);
+    this.heads = new Int32Array(capacity);
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
     this.fieldIds = new Int32Array(capacity);
@@ -65,15 +75,18 @@ export class FieldRecords {
       const end = start + Number(head[4]);
       if (end >= text.length || text.charCodeAt(end) !== NEWLINE) return pos;
       // Base names are ASCII but for a file someone named by hand; read as what they are.
-      this.note(head[1] ?? Buffer.from(head[2]!, 'latin1').toString('utf8'), head[3]!, start, end);
+      const base = head[1] ?? Buffer.from(head[2]!, 'latin1').toString('utf8');
+      const before = this.lastOf.get(base);
+      if ((head[5] === undefined ? -1 : Number(head[5])) !== (before === undefined ? -1 : this.heads[before]!)) this.linked = false;
+      this.note(base, head[3]!, pos, start, end);
       pos = end + 1;
     }
     return pos;
   }
 
-  /** A value kept after the reading (it reaches the file separately). */
-  add(base: string, field: string, value: string): void {
-    this.note(base, field, -1 - this.late.length, 0);
+  /** A value kept after the reading (it reaches the file separately, its record starting at `at`). */
+  add(base: string, field: string, value: string, at: number): void {
+    this.note(base, field, at, -1 - this.late.length, 0);
     this.late.push(value);
     this.lateBytes += value.length;
   }
@@ -102,16 +115,79 @@ export class FieldRecords {
     return this.lastOf.keys();
   }
 
+  /** Where the last record of a message read or added starts in the file (-1: none). */
+  lastAt(base: string): number {
+    const r = this.lastOf.get(base);
+    return r === undefined ? -1 : this.heads[r]!;
+  }
+
+  /**
+   * A field of a message found by following its records back from the one at `at` (an offset
+   * the folder index kept), each checked to be a whole record of this message: nothing read
+   * into maps. Undefined when the field is not there; null when a record is not where the
+   * chain says (the file is not what the offsets describe).
+   */
+  chained(base: string, field: string, at: number): string | undefined | null {
+    while (at >= 0) {
+      const head = this.headAt(base, at);
+      if (head === null) return null;
+      if (head[1] === field) return this.text.slice(this.found.start, this.found.end);
+      at = this.found.previous;
+    }
+    return undefined;
+  }
+
+  /** chained() for every field of the message, added to `into` when not there yet; false for a broken chain. */
+  chainedFields(base: string, at: number, into: Map<string, string>): boolean {
+    while (at >= 0) {
+      const head = this.headAt(base, at);
+      if (head === null) return false;
+      if (!into.has(head[1]!)) into.set(head[1]!, this.text.slice(this.found.start, this.found.end));
+      at = this.found.previous;
+    }
+    return true;
+  }
+
+  /**
+   * The head of a whole record of `base` starting at `at` (field, length, previous record), its
+   * value's place and the previous record in `found`; null when there is none. A previous
+   * record must come earlier, so a chain always ends.
+   */
+  private headAt(base: string, at: number): RegExpExecArray | null {
+    const { text } = this;
+    if (at < 0 || at >= text.length || (at > 0 && text.charCodeAt(at - 1) !== NEWLINE)) return null;
+    // As the file has it: a base name not in ASCII is there in UTF-8.
+    let name = base;
+    if (!text.startsWith(name, at)) {
+      if (!NOT_ASCII.test(base)) return null;
+      name = Buffer.from(base, 'utf8').toString('latin1');
+      if (!text.startsWith(name, at)) return null;
+    }
+    if (text.charCodeAt(at + name.length) !== SPACE) return null;
+    REST_OF_HEAD.lastIndex = at + name.length + 1;
+    const head = REST_OF_HEAD.exec(text);
+    if (head === null) return null;
+    const start = REST_OF_HEAD.lastIndex;
+    const end = start + Number(head[2]);
+    const previous = head[3] === undefined ? -1 : Number(head[3]);
+    if (end >= text.length || text.charCodeAt(end) !== NEWLINE || previous >= at) return null;
+    this.found.start = start;
+    this.found.end = end;
+    this.found.previous = previous;
+    return head;
+  }
+
   private valueAt(r: number): string {
     const start = this.starts[r]!;
     return start >= 0 ? this.text.slice(start, this.ends[r]!) : this.late[-1 - start]!;
   }
 
-  private note(base: string, field: string, start: number, end: number): void {
+  private note(base: string, field: string, head: number, start: number, end: number): void {
     if (this.count === this.starts.length) this.grow();
     const r = this.count++;
     let id = this.fieldNames.indexOf(field);
     if (id === -1) id = this.fieldNames.push(field) - 1;
+    this.heads[r] = head;
     this.starts[r] = start;
     this.ends[r] = end;
     this.fieldIds[r] = id;
@@ -125,6 +201,7 @@ export class FieldRecords {
       next.set(old);
       return next;
     };
+    this.heads = larger(this.heads);
     this.starts = larger(this.starts);
     this.ends = larger(this.ends);
     this.fieldIds = larger(this.fieldIds);

@@ -49,7 +49,8 @@ export class MaildirFolder {
   ) {
     this.state = new FolderState(name, dir, context);
     this.noticedMoves = new NoticedMoves(this.state, dir, this.use, (work) => this.run(work));
-    this.fields = new FieldCache(dir);
+    this.state.afterCacheChange = () => this.flushWhenIdle();
+    this.fields = new FieldCache(dir, this.state);
     this.reads = { state: this.state, use: this.use, sync: () => this.sync() };
   }
 
@@ -102,18 +103,10 @@ export class MaildirFolder {
   }
 
   async exists(): Promise<boolean> {
-    if (this.state.retired) return false;
-    try {
-      return (await stat(join(this.dir, 'cur'))).isDirectory();
-    } catch {
-      return false;
-    }
+    return !this.state.retired && (await stat(join(this.dir, 'cur')).then((s) => s.isDirectory(), () => false));
   }
 
-  /**
-   * Delivers a message atomically (tmp/, fsync, rename into new/). It gets its UID at the next
-   * sync, as a file dropped in by another program would.
-   */
+  /** Delivers a message atomically (tmp/, fsync, rename into new/); it gets its UID at the next sync, as a dropped-in file does. */
   async deliver(message: Buffer, options: DeliverOptions = {}): Promise<string> {
     const written = await writeMessageFile(this.dir, prepareMessage(message, options.internalDate));
     this.state.delivered.add(written.base);
@@ -260,9 +253,11 @@ export class MaildirFolder {
     return this.run(async () => {
       // Not under a command in progress (a FETCH about to open the files): the moves wait for it.
       if (this.use.held === 0) await this.noticedMoves.finish();
-      await this.state.flush();
+      // The cache first, so the index is written with where each message's records now are.
       await this.fields.compact(new Set(this.index.messages.map((m) => m.base)));
       await this.fields.flush();
+      this.state.cacheSettled(this.fields.settledSize());
+      await this.state.flush();
     });
   }
 

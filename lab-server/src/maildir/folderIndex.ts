@@ -39,6 +39,13 @@ export class FolderIndex {
   stamp: DirStamp | undefined;
   /** Size of the uid list when the index was last written. */
   uidlistSize = 0;
+  /**
+   * Size of the field cache file the messages' `cacheAt` offsets describe (-1: none). The
+   * cache is trusted by them alone only while the file still has exactly this size.
+   */
+  cacheSize = -1;
+  /** Messages removed from this index in memory so far (expunged, or gone from the directories). */
+  removals = 0;
   private list: StoredMessage[] = [];
   private readonly byUid = new Map<number, StoredMessage>();
   private readonly byBase = new Map<string, StoredMessage>();
@@ -81,6 +88,7 @@ export class FolderIndex {
   /** Forgets expunged messages and remembers their UIDs with the expunge's modseq. */
   remove(uids: ReadonlySet<number>, modseq: number): void {
     if (uids.size === 0) return;
+    this.removals += uids.size;
     this.list = this.list.filter((m) => !uids.has(m.uid));
     for (const uid of uids) {
       const m = this.byUid.get(uid);

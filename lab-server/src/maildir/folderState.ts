@@ -9,6 +9,7 @@
  * announced on `changes`, which live IMAP sessions and POP3 locks listen to.
  */
 import { EventEmitter } from 'node:events';
+import type { CacheOwner } from './cacheOffsets.js';
 import { FolderIndex } from './folderIndex.js';
 import { IndexFiles } from './indexFiles.js';
 import type { LogEntry } from './indexLog.js';
@@ -50,7 +51,7 @@ function trustworthy(mtimes: readonly number[], lookedAt: number): boolean {
   return mtimes.every((t) => lookedAt - t >= (t % 1000 === 0 ? 1000 : 50));
 }
 
-export class FolderState {
+export class FolderState implements CacheOwner {
   index = new FolderIndex();
   retired = false;
   /** Files SMTP delivered into new/ since the last look, already announced as 'exists'. */
@@ -162,6 +163,23 @@ export class FolderState {
     if (uid <= this.index.firstRecentUid) return;
     this.index.firstRecentUid = uid;
     await this.afterOwnChange([{ kind: 'r', uid }], false);
+  }
+
+  /** Called after cacheChanged(): the folder writes the index (with the new offsets) once it is quiet. */
+  afterCacheChange = (): void => undefined;
+
+  /** The field cache file is about to change: the messages' offsets into it describe it no longer. */
+  cacheChanged(): void {
+    this.index.cacheSize = -1;
+    this.files.due = true;
+    this.afterCacheChange();
+  }
+
+  /** The field cache file's size that the messages' offsets describe, now its appends have landed (undefined: unchanged). */
+  cacheSettled(size: number | undefined): void {
+    if (size === undefined || size === this.index.cacheSize) return;
+    this.index.cacheSize = size;
+    this.files.due = true;
   }
 
   /** Writes the index file if it is behind. */

@@ -25,9 +25,14 @@ export interface MessageInfo {
   readonly modseq: number;
   /** When the message arrived: the file's modification time. */
   readonly internalDate: Date;
+  /** Where its newest record starts in the folder's field cache file (-1: none known). */
+  readonly cacheAt?: number;
 }
 
 export class StoredMessage implements MessageInfo {
+  /** Kept in the index, so a restart finds the cached fields without going through the whole cache file. */
+  cacheAt = -1;
+
   constructor(
     readonly uid: number,
     readonly base: string,

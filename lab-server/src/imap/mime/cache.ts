@@ -169,9 +169,9 @@ export async function messageSummary(folder: MaildirFolder, info: MessageInfo): 
 export function cachedSummary(folder: MaildirFolder, info: MessageInfo): MessageSummary | undefined {
   const found = summaries.get(keyOf(folder, info));
   if (found) return found;
-  const envelope = folder.fields.peek(info.base, 'envelope');
-  const bodyStructure = folder.fields.peek(info.base, 'bodystructure');
-  const body = folder.fields.peek(info.base, 'body');
+  const envelope = folder.fields.peek(info.base, 'envelope', info.cacheAt);
+  const bodyStructure = folder.fields.peek(info.base, 'bodystructure', info.cacheAt);
+  const body = folder.fields.peek(info.base, 'body', info.cacheAt);
   return envelope && bodyStructure && body ? { envelope, bodyStructure, body } : undefined;
 }
 
@@ -211,7 +211,7 @@ export function rememberEnvelope(folder: MaildirFolder, base: string, message: B
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
 export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | string | undefined {
   // The field cache first: after a restart it has them all, and it needs no key built.
-  const stored = folder.fields.peek(info.base, 'envelope');
+  const stored = folder.fields.peek(info.base, 'envelope', info.cacheAt);
   if (stored) return stored;
   // Only a message given a key before can have an entry here: a first FETCH of thousands of
   // messages makes no key for each one to find nothing.

@@ -1,0 +1,138 @@
+/**
+ * Where a folder's field cache records land in `maillab-cache` (fieldCache.ts), so the folder
+ * index can keep each message's offset to its newest record (StoredMessage.cacheAt) and the
+ * file size those offsets describe (FolderIndex.cacheSize), as Dovecot's index keeps offsets
+ * into dovecot.index.cache. Each record names where its message's record before it starts, so
+ * one offset per message reaches all of its fields. The offsets describe the file ("linked")
+ * only while every record does that and every message's offset is its newest record's.
+ */
+import { recordText, type FieldRecords } from './fieldRecords.js';
+import type { FolderIndex } from './folderIndex.js';
+
+/** What a cache needs of its folder: the index, whose messages keep where their records start. */
+export interface CacheOwner {
+  readonly index: FolderIndex;
+  /** The file is about to change: the index's offsets hold again only once settled (settledSize()). */
+  cacheChanged(): void;
+}
+
+export class CacheOffsets {
+  /** Where the record place() made starts (-1: not known). */
+  placedAt = -1;
+  /** The file's size once the appends queued have landed (-1: unknown until it is read). */
+  private end = -1;
+  /** Its size with the appends done so far. */
+  private written = 0;
+  private linked = false;
+  /** Newest records of messages not in the index yet (just delivered), by base name. */
+  private readonly orphans = new Map<string, number>();
+
+  constructor(private readonly owner: CacheOwner) {}
+
+  /** A record to append, naming the message's record before it; its message learns where it starts. */
+  place(base: string, field: string, value: string): string {
+    const at = this.end;
+    const message = at === -1 || !this.linked ? undefined : this.owner.index.byBaseName(base);
+    const previous = message ? message.cacheAt : at === -1 || !this.linked ? -1 : (this.orphans.get(base) ?? -1);
+    const record = recordText(base, field, value, previous);
+    this.placedAt = at;
+    // Where it lands is unknown until the file is read: the offsets no longer describe it.
+    if (at === -1) {
+      this.linked = false;
+      return record;
+    }
+    this.end += record.length;
+    if (message) message.cacheAt = at;
+    else if (this.linked) this.orphans.set(base, at);
+    return record;
+  }
+
+  appended(bytes: number): void {
+    this.written += bytes;
+  }
+
+  /** An append failed, perhaps in part: where later records land is unknown until the file is read again. */
+  failed(): void {
+    this.end = -1;
+    this.linked = false;
+    this.owner.cacheChanged();
+  }
+
+  /**
+   * The file was read (`size` bytes kept): by the index's offsets, or gone through as a whole,
+   * when the offsets are set again from what was read if its records are linked.
+   */
+  read(size: number, scanned?: FieldRecords): void {
+    this.orphans.clear();
+    this.end = this.written = size;
+    this.linked = scanned?.linked ?? true;
+    if (scanned && this.linked && relink(scanned, this.owner.index)) this.owner.cacheChanged();
+  }
+
+  /** Whether the file needs rewriting for the index to keep offsets into it. */
+  get unlinked(): boolean {
+    return !this.linked;
+  }
+
+  /**
+   * The file rewritten with the live messages' fields only, each message's records together
+   * and linked; the messages' offsets are set to it (the file is written by the caller).
+   */
+  rewrite(records: FieldRecords, live: ReadonlySet<string>): string {
+    this.owner.cacheChanged();
+    const { index } = this.owner;
+    for (const m of index.messages) m.cacheAt = -1;
+    const parts: string[] = [];
+    let size = 0;
+    for (const base of records.bases()) {
+      if (!live.has(base)) continue;
+      let previous = -1;
+      for (const [field, value] of records.fieldsOf(base)) {
+        const part = recordText(base, field, value, previous);
+        parts.push(part);
+        previous = size;
+        size += part.length;
+      }
+      const message = index.byBaseName(base);
+      if (message) message.cacheAt = previous;
+    }
+    this.orphans.clear();
+    this.end = size;
+    this.linked = true;
+    return parts.join('');
+  }
+
+  /** The rewritten file is in place. */
+  rewritten(size: number): void {
+    this.written = size;
+  }
+
+  /**
+   * The file's size for the index to keep with the messages' offsets, once every append has
+   * landed (`idle`); -1 when the offsets do not describe it; undefined when this process has
+   * not read it (the index keeps what it had).
+   */
+  settledSize(idle: boolean): number | undefined {
+    if (this.end === -1) return undefined;
+    // Messages delivered since their record was appended are in the index now, most often.
+    for (const [base, at] of this.orphans) {
+      const message = this.owner.index.byBaseName(base);
+      if (message?.cacheAt === -1) message.cacheAt = at;
+      if (message) this.orphans.delete(base);
+    }
+    return this.linked && idle && this.orphans.size === 0 && this.written === this.end ? this.end : -1;
+  }
+}
+
+/** Sets each message's offset to its newest record as read; true if any changed. */
+function relink(records: FieldRecords, index: FolderIndex): boolean {
+  let changed = false;
+  for (const m of index.messages) {
+    const at = records.lastAt(m.base);
+    if (m.cacheAt !== at) {
+      m.cacheAt = at;
+      changed = true;
+    }
+  }
+  return changed;
+}
