@@ -12,8 +12,11 @@ import type { FolderIndex } from './folderIndex.js';
 /** What a cache needs of its folder: the index, whose messages keep where their records start. */
 export interface CacheOwner {
   readonly index: FolderIndex;
-  /** The file is about to change: the index's offsets hold again only once settled (settledSize()). */
-  cacheChanged(): void;
+  /**
+   * The file is about to change: the index's offsets hold again only once settled
+   * (settledSize()); `due` (the default) when the index is to be written then, with new offsets.
+   */
+  cacheChanged(due?: boolean): void;
 }
 
 export class CacheOffsets {
@@ -67,6 +70,11 @@ export class CacheOffsets {
     this.end = this.written = size;
     this.linked = scanned?.linked ?? true;
     if (scanned && this.linked && relink(scanned, this.owner.index)) this.owner.cacheChanged();
+  }
+
+  /** Where appended records land is known (the file was read): the index can learn their offsets. */
+  get placing(): boolean {
+    return this.end !== -1;
   }
 
   /** Whether the file needs rewriting for the index to keep offsets into it. */

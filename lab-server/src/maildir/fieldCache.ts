@@ -141,7 +141,8 @@ export class FieldCache {
     if (records && this.peek(base, field) !== undefined) return true;
     // A string of its own: a Buffer `value` may be a view of a much larger block.
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
-    if (this.pending.length === 0) this.owner.cacheChanged();
+    // Not read yet (a delivery's ENVELOPE, most often): no offsets to learn, no index to write for it.
+    if (this.pending.length === 0) this.owner.cacheChanged(this.offsets.placing);
     const record = this.offsets.place(base, field, bytes);
     this.pending.push(record);
     this.pendingBytes += record.length;

@@ -169,8 +169,9 @@ export class FolderState implements CacheOwner {
   afterCacheChange = (): void => undefined;
 
   /** The field cache file is about to change: the messages' offsets into it describe it no longer. */
-  cacheChanged(): void {
+  cacheChanged(due = true): void {
     this.index.cacheSize = -1;
+    if (!due) return;
     this.files.due = true;
     this.afterCacheChange();
   }
