@@ -49,9 +49,15 @@ function send(c: RawClient, line: string): Promise<string> {
 
 const aliceInbox = (): string => maildirPath(lab.dataDir, 'default', 'alice@example.com');
 
+/**
+ * Every path under a directory, but for a folder's own index and cache files (and their
+ * temporary files), which the lab rewrites in the background a second after earlier commands.
+ */
 async function allPaths(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!/^maillab-(index|cache)/.test(entry.name)) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
+  }
   return out.sort();
 }
 
