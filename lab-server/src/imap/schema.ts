@@ -16,7 +16,8 @@ export interface ParseContext {
   utf8Names: boolean;
 }
 
-const MODIFIED_UTF7: ParseContext = { utf8Names: false };
+export const MODIFIED_UTF7: ParseContext = Object.freeze({ utf8Names: false });
+export const UTF8_NAMES: ParseContext = Object.freeze({ utf8Names: true });
 
 export interface ArgSpec<T> {
   /** What the argument is, as a learner would call it ("mailbox name"). */

@@ -26,7 +26,7 @@ import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
 import { bad, CommandFailed, no, ResponseWriter, type Completion } from './response.js';
 import { sessionCapabilities } from './capabilities.js';
-import { validateArgs, type ParseContext } from './schema.js';
+import { MODIFIED_UTF7, UTF8_NAMES, validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 import { condstoreOn, qresyncOn } from './condstore.js';
 
@@ -111,7 +111,8 @@ export class ImapSession implements SessionApi {
   }
 
   get parseContext(): ParseContext {
-    return { utf8Names: this.imap4rev2 };
+    // Asked for every command: one of two constants, not an object each time.
+    return this.imap4rev2 ? UTF8_NAMES : MODIFIED_UTF7;
   }
 
   get maxMessageSize(): number {

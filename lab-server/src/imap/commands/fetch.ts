@@ -121,21 +121,9 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
     if (i > 0) await turn();
     const batch = known ? known.slice(i, i + READ_AHEAD) : batchFromCache(selected, found, i, needs);
     const reads = toRead(batch, needs);
-    if (envelopes) {
-      // Mostly answered at once from a chunk already parsed: no promise for each message.
-      for (const m of reads) {
-        const envelope = envelopes.envelope(m.info!);
-        m.envelope = envelope instanceof Promise ? await envelope : envelope;
-      }
-    } else if (reads.length > 0) {
-      // Only what could not be read at once is waited for.
-      let waits: Array<Promise<void>> | undefined;
-      for (let j = 0; j < reads.length; j++) {
-        const wait = fromMessage(selected, reads[j]!, needs);
-        if (wait) (waits ??= []).push(wait);
-      }
-      if (waits) await Promise.all(waits);
-    }
+    // Each way of loading in a function of its own: this loop, run for every FETCH, stays small to compile.
+    const loading = envelopes ? fillEnvelopes(envelopes, reads) : readMessages(selected, reads, needs);
+    if (loading) await loading;
     // Indexed loops on this path, run for every message: no iterator object each time.
     for (let j = 0; j < batch.length; j++) {
       const message = batch[j]!;
@@ -152,6 +140,25 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
   }
   if (outcome.expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
+}
+
+/** ENVELOPEs from the batch reader: mostly at once from a chunk already parsed, no promise for each message. */
+async function fillEnvelopes(envelopes: EnvelopeBatch, reads: readonly Loaded[]): Promise<void> {
+  for (let i = 0; i < reads.length; i++) {
+    const m = reads[i]!;
+    const envelope = envelopes.envelope(m.info!);
+    m.envelope = envelope instanceof Promise ? await envelope : envelope;
+  }
+}
+
+/** Reads what the messages need from their files; a promise only for what could not be read at once. */
+function readMessages(selected: SelectedMailbox, reads: readonly Loaded[], needs: Needs): Promise<unknown> | undefined {
+  let waits: Array<Promise<void>> | undefined;
+  for (let i = 0; i < reads.length; i++) {
+    const wait = fromMessage(selected, reads[i]!, needs);
+    if (wait) (waits ??= []).push(wait);
+  }
+  return waits && Promise.all(waits);
 }
 
 /** What a FETCH found beyond the responses: a message expunged meanwhile, a part it could not decode. */
