@@ -70,8 +70,9 @@ export class LabSmtpServer extends SMTPServer {
    * as the handshake fails, and Node 20 crashes (SIGSEGV in TLSWrap::GetProtocol).
    */
   dropUnstarted(socket: Socket): void {
-    // The library keeps each connection not yet in a session here, mapped to its TLS socket once the handshake starts.
-    const pending = (this as unknown as { _pendingSockets: Map<Socket, Socket> })._pendingSockets.get(socket);
+    // The library keeps each connection not yet in a session here, mapped to its TLS socket once
+    // the handshake starts (smtp-server 3.21; without the map, the TCP socket as before).
+    const pending = (this as unknown as { _pendingSockets?: Map<Socket, Socket> })._pendingSockets?.get(socket);
     (pending ?? socket).destroy();
   }
 
