@@ -95,6 +95,31 @@ describe('the field cache offsets in the folder index', () => {
     expect(third.inbox.fields.peek(bases[1]!, 'body')).toBe('(B1)');
   });
 
+  it('find fields added one after another after a load by offsets, and the old ones, without going through the file', async () => {
+    const { bases } = await cached();
+    const reads = countReads();
+    const again = await reopen();
+    const { fields } = again.inbox;
+    await fields.ready();
+    // As a restart's first FETCH BODYSTRUCTURE of a message with only its ENVELOPE cached stores them.
+    expect(fields.set(bases[1]!, 'bodystructure', '(S1)')).toBe(true);
+    expect(fields.set(bases[1]!, 'body', '(B1)')).toBe(true);
+    expect(fields.peek(bases[1]!, 'envelope')).toBe('(E1 with\nnew line)');
+    expect(fields.peek(bases[1]!, 'bodystructure')).toBe('(S1)');
+    expect(fields.peek(bases[1]!, 'body')).toBe('(B1)');
+    expect(fields.peek(bases[1]!, 'other')).toBeUndefined();
+    expect(Object.fromEntries(await fields.all(bases[1]!))).toEqual({ envelope: '(E1 with\nnew line)', bodystructure: '(S1)', body: '(B1)' });
+    await expectAllFields(again, bases);
+    expect(reads).not.toHaveBeenCalled();
+    // The index is written with the new offsets, and the next process finds all by them too.
+    await again.flush();
+    const third = await reopen();
+    await third.inbox.fields.ready();
+    expect(Object.fromEntries(await third.inbox.fields.all(bases[1]!))).toEqual({ envelope: '(E1 with\nnew line)', bodystructure: '(S1)', body: '(B1)' });
+    await expectAllFields(third, bases);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
   it('go through the whole file when it changed behind the index (same size), and are learned again', async () => {
     const { bases } = await cached();
     // The same records in another order: the size the index has, but the offsets off.

@@ -20,8 +20,9 @@ export interface CacheOwner {
 }
 
 export class CacheOffsets {
-  /** Where the record place() made starts (-1: not known). */
+  /** Where the record place() made starts (-1: not known), and the one before it it names. */
   placedAt = -1;
+  placedAfter = -1;
   /** The file's size once the appends queued have landed (-1: unknown until it is read). */
   private end = -1;
   /** Its size with the appends done so far. */
@@ -39,6 +40,7 @@ export class CacheOffsets {
     const previous = message ? message.cacheAt : at === -1 || !this.linked ? -1 : (this.orphans.get(base) ?? -1);
     const record = recordText(base, field, value, previous);
     this.placedAt = at;
+    this.placedAfter = previous;
     // Where it lands is unknown until the file is read: the offsets no longer describe it.
     if (at === -1) {
       this.linked = false;

@@ -137,8 +137,9 @@ export class FieldCache {
    */
   set(base: string, field: string, value: Buffer | string): boolean {
     if (this.retired || base.includes(' ') || base.includes('\n')) return false;
+    if (this.records && this.peek(base, field) !== undefined) return true;
+    // As it is after the lookup: one that missed its record dropped the cache read by offsets.
     const { records } = this;
-    if (records && this.peek(base, field) !== undefined) return true;
     // A string of its own: a Buffer `value` may be a view of a much larger block.
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
     // Not read yet (a delivery's ENVELOPE, most often): no offsets to learn, no index to write for it.
@@ -148,7 +149,7 @@ export class FieldCache {
     this.pendingBytes += record.length;
     // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
     if (records) {
-      records.add(base, field, bytes, this.offsets.placedAt);
+      records.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
       touch(this, records.bytes);
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();

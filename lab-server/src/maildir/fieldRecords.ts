@@ -41,6 +41,8 @@ export class FieldRecords {
   private readonly fieldNames: string[] = [];
   private readonly late: string[] = [];
   private lateBytes = 0;
+  /** Records added after the reading (past the text's end), by where each starts: where the message's record before it starts. */
+  private readonly lateBefore = new Map<number, number>();
   /** Every record read names the one before it of its message: the file's chains are whole. */
   linked = true;
   /** Where headAt() found the value and the previous record. */
@@ -84,8 +86,13 @@ export class FieldRecords {
     return pos;
   }
 
-  /** A value kept after the reading (it reaches the file separately, its record starting at `at`). */
-  add(base: string, field: string, value: string, at: number): void {
+  /**
+   * A value kept after the reading (it reaches the file separately, its record starting at `at`
+   * and naming the message's record before it, at `previous`): a chain from the index's offset
+   * passes through it to the records read.
+   */
+  add(base: string, field: string, value: string, at: number, previous: number): void {
+    if (at >= this.text.length && previous < at) this.lateBefore.set(at, previous);
     this.note(base, field, at, -1 - this.late.length, 0);
     this.late.push(value);
     this.lateBytes += value.length;
@@ -124,11 +131,14 @@ export class FieldRecords {
   /**
    * A field of a message found by following its records back from the one at `at` (an offset
    * the folder index kept), each checked to be a whole record of this message: nothing read
-   * into maps. Undefined when the field is not there; null when a record is not where the
-   * chain says (the file is not what the offsets describe).
+   * into maps. Records added since the reading are passed over (value() has them). Undefined
+   * when the field is not there; null when a record is not where the chain says (the file is
+   * not what the offsets describe).
    */
   chained(base: string, field: string, at: number): string | undefined | null {
     while (at >= 0) {
+      at = this.readAt(at);
+      if (at < 0) return undefined;
       const head = this.headAt(base, at);
       if (head === null) return null;
       if (head[1] === field) return this.text.slice(this.found.start, this.found.end);
@@ -140,12 +150,20 @@ export class FieldRecords {
   /** chained() for every field of the message, added to `into` when not there yet; false for a broken chain. */
   chainedFields(base: string, at: number, into: Map<string, string>): boolean {
     while (at >= 0) {
+      at = this.readAt(at);
+      if (at < 0) return true;
       const head = this.headAt(base, at);
       if (head === null) return false;
       if (!into.has(head[1]!)) into.set(head[1]!, this.text.slice(this.found.start, this.found.end));
       at = this.found.previous;
     }
     return true;
+  }
+
+  /** The first record at or before `at` that was read (not added since): -1 when there is none. */
+  private readAt(at: number): number {
+    for (let before = this.lateBefore.get(at); before !== undefined; before = this.lateBefore.get(at)) at = before;
+    return at;
   }
 
   /**
