@@ -5,7 +5,7 @@
  * index's back, or grew after the index was written (a crash), or the index is of version 1,
  * the file is gone through as before and nothing is lost.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -117,6 +117,27 @@ describe('the field cache offsets in the folder index', () => {
     await third.inbox.fields.ready();
     expect(Object.fromEntries(await third.inbox.fields.all(bases[1]!))).toEqual({ envelope: '(E1 with\nnew line)', bodystructure: '(S1)', body: '(B1)' });
     await expectAllFields(third, bases);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('forget a record appended for a delivered message whose file was deleted before any sync, so the index vouches for the file again', async () => {
+    const { box, bases } = await cached();
+    await box.inbox.fields.ready();
+    // As an SMTP delivery does: the file lands in new/, its ENVELOPE goes to the cache before any sync.
+    const base = await box.inbox.deliver(Buffer.from('Subject: gone\r\n\r\nsoon deleted\r\n'));
+    box.inbox.fields.set(base, 'envelope', '(GONE)');
+    await box.flush();
+    expect(await readFile(join(path, INDEX_FILE), 'utf8')).toMatch(/ C -1\n/);
+    // Deleted by hand before the lab looked: the next sync never sees the message.
+    await unlink(join(path, 'new', base));
+    expect((await box.inbox.sync()).map((m) => m.base)).toEqual(bases);
+    await box.flush();
+    const size = (await readFile(join(path, CACHE_FILE))).length;
+    expect((await readFile(join(path, INDEX_FILE), 'utf8')).split('\n')[1]).toMatch(new RegExp(` C ${size}$`));
+    // And the next process finds every field by the offsets.
+    const reads = countReads();
+    const again = await reopen();
+    await expectAllFields(again, bases);
     expect(reads).not.toHaveBeenCalled();
   });
 

@@ -125,12 +125,34 @@ export class CacheOffsets {
   settledSize(idle: boolean): number | undefined {
     if (this.end === -1) return undefined;
     // Messages delivered since their record was appended are in the index now, most often.
-    for (const [base, at] of this.orphans) {
+    this.adopt(this.orphans.keys(), false);
+    return this.linked && idle && this.orphans.size === 0 && this.written === this.end ? this.end : -1;
+  }
+
+  /** Messages not in the index yet that have records: to be looked for again after the next sync. */
+  strays(): string[] {
+    return [...this.orphans.keys()];
+  }
+
+  /**
+   * A look at the folder's files (begun after these records were appended, so after their files
+   * were written) is done: a message that is not in the index now was deleted before the lab saw
+   * it, and its records are only stale ones, as an expunged message's (else the offsets would
+   * never be settled again).
+   */
+  synced(strays: Iterable<string>): void {
+    this.adopt(strays, true);
+  }
+
+  /** Gives messages now in the index their newest record's offset; `gone`: forgets the others. */
+  private adopt(bases: Iterable<string>, gone: boolean): void {
+    for (const base of bases) {
+      const at = this.orphans.get(base);
+      if (at === undefined) continue;
       const message = this.owner.index.byBaseName(base);
       if (message?.cacheAt === -1) message.cacheAt = at;
-      if (message) this.orphans.delete(base);
+      if (message || gone) this.orphans.delete(base);
     }
-    return this.linked && idle && this.orphans.size === 0 && this.written === this.end ? this.end : -1;
   }
 }
 

@@ -126,6 +126,16 @@ export class FieldCache {
     return this.all(base);
   }
 
+  /** Messages with records appended before they were in the index (cacheOffsets.ts), for synced(). */
+  strays(): string[] {
+    return this.offsets.strays();
+  }
+
+  /** A sync begun after strays() is done: those still not in the index were deleted unseen. */
+  synced(strays: readonly string[]): void {
+    if (strays.length > 0) this.offsets.synced(strays);
+  }
+
   /** The file's size for the index to keep with the messages' offsets (cacheOffsets.ts). */
   settledSize(): number | undefined {
     return this.offsets.settledSize(this.pending.length === 0);

@@ -117,7 +117,9 @@ export class MaildirFolder {
   /** Brings the index up to date with the files and returns the messages in UID order. */
   sync(): Promise<readonly MessageInfo[]> {
     return this.exclusive(async () => {
+      const strays = this.fields.strays();
       await this.state.refresh();
+      this.fields.synced(strays);
       return this.index.messages;
     });
   }
