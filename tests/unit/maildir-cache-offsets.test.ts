@@ -5,7 +5,7 @@
  * index's back, or grew after the index was written (a crash), or the index is of version 1,
  * the file is gone through as before and nothing is lost.
  */
-import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -138,6 +138,60 @@ describe('the field cache offsets in the folder index', () => {
     const reads = countReads();
     const again = await reopen();
     await expectAllFields(again, bases);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('read the file in turn with the appends: a field set while a restart reads a file with a record cut short is neither cut off nor lost', async () => {
+    const { bases } = await cached();
+    // A crash left half a record at the end.
+    await appendFile(join(path, CACHE_FILE), `${bases[2]} body 99999\n(half`, 'latin1');
+    const again = await reopen();
+    const { fields } = again.inbox;
+    const loading = fields.ready();
+    // Set, and its append started, while the file is being read.
+    fields.set(bases[1]!, 'body', '(B1)');
+    void fields.flush();
+    await loading;
+    expect(fields.peek(bases[1]!, 'body')).toBe('(B1)');
+    await again.flush();
+    const file = await readFile(join(path, CACHE_FILE), 'latin1');
+    expect(file).not.toContain('(half');
+    expect(file).toContain('(B1)');
+    const reads = countReads();
+    const third = await reopen();
+    await expectAllFields(third, bases);
+    expect(third.inbox.fields.peek(bases[1]!, 'body')).toBe('(B1)');
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('keep a field set while a flush goes through the file after an expunge, and go through it only once', async () => {
+    const { bases } = await cached();
+    const again = await reopen();
+    const { fields } = again.inbox;
+    await fields.ready();
+    await again.inbox.expunge([again.inbox.list()[2]!.uid]);
+    const read = FieldRecords.prototype.read;
+    let setting = true;
+    const reads = vi.spyOn(FieldRecords.prototype, 'read').mockImplementation(function (this: FieldRecords, pos: number, to: number) {
+      // A FETCH caching a field while the flush goes through the file.
+      if (setting) fields.set(bases[1]!, 'body', '(B1)');
+      setting = false;
+      return read.call(this, pos, to);
+    });
+    await again.flush();
+    expect(reads).toHaveBeenCalled();
+    expect(fields.peek(bases[1]!, 'body')).toBe('(B1)');
+    expect(fields.peek(bases[0]!, 'body')).toBe('(B0)');
+    reads.mockClear();
+    await again.flush();
+    expect(reads).not.toHaveBeenCalled();
+    // The index gives the file's size and its offsets: the next process finds the fields by them.
+    const size = (await readFile(join(path, CACHE_FILE))).length;
+    expect((await readFile(join(path, INDEX_FILE), 'utf8')).split('\n')[1]).toMatch(new RegExp(` C ${size}$`));
+    const third = await reopen();
+    await third.inbox.fields.ready();
+    expect(third.inbox.fields.peek(bases[1]!, 'body')).toBe('(B1)');
+    expect(Object.fromEntries(await third.inbox.fields.all(bases[0]!))).toEqual({ envelope: '(E0)', bodystructure: '("text" "plain")', body: '(B0)' });
     expect(reads).not.toHaveBeenCalled();
   });
 

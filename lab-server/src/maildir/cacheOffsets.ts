@@ -65,12 +65,21 @@ export class CacheOffsets {
 
   /**
    * The file was read (`size` bytes kept): by the index's offsets, or gone through as a whole,
-   * when the offsets are set again from what was read if its records are linked.
+   * when the offsets are set again from what was read if its records are linked. `placed`:
+   * bytes of records placed during the reading, to be appended after it; they were placed where
+   * the file was thought to end, so they are linked only if it ended there.
    */
-  read(size: number, scanned?: FieldRecords): void {
-    this.orphans.clear();
-    this.end = this.written = size;
-    this.linked = scanned?.linked ?? true;
+  read(size: number, scanned?: FieldRecords, placed = 0): void {
+    const thought = this.end === -1 ? -1 : this.end - placed;
+    this.end = size + placed;
+    this.written = size;
+    this.linked = (scanned?.linked ?? true) && (placed === 0 || thought === size);
+    // Messages still to come into the index: their newest records as read (and placed meanwhile).
+    for (const base of this.orphans.keys()) {
+      const at = this.linked && scanned ? scanned.lastAt(base) : this.linked ? this.orphans.get(base)! : -1;
+      if (at >= 0) this.orphans.set(base, at);
+      else this.orphans.delete(base);
+    }
     if (scanned && this.linked && relink(scanned, this.owner.index)) this.owner.cacheChanged();
   }
 

@@ -33,6 +33,9 @@ const APPEND_DELAY_MS = 100;
 /** A big file is read a slice per turn of the event loop, so other sessions' requests go on meanwhile. */
 const READ_SLICE = 2 * 1024 * 1024;
 
+/** A record placed: its message, field and value, where it starts and the message's record before it, its length. */
+type Placed = { base: string; field: string; value: string; at: number; previous: number; length: number };
+
 const loaded = new Map<FieldCache, number>();
 let loadedBytes = 0;
 
@@ -63,6 +66,8 @@ export class FieldCache {
   /** The index and its removals count when loaded by offsets: no message gone since, no record gone stale. */
   private hintedBy = { index: undefined as FolderIndex | undefined, removals: 0 };
   private readonly offsets: CacheOffsets;
+  /** Records placed while the file is being read (their appends land after the reading): added to what is read. */
+  private meanwhile: Placed[] | undefined;
 
   constructor(
     private readonly folderDir: string,
@@ -157,6 +162,7 @@ export class FieldCache {
     const record = this.offsets.place(base, field, bytes);
     this.pending.push(record);
     this.pendingBytes += record.length;
+    this.meanwhile?.push({ base, field, value: bytes, at: this.offsets.placedAt, previous: this.offsets.placedAfter, length: record.length });
     // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
     if (records) {
       records.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
@@ -219,11 +225,10 @@ export class FieldCache {
       const { index } = this.owner;
       if (index === this.hintedBy.index && index.removals === this.hintedBy.removals) return;
       const hinted = this.records;
-      await this.flush();
-      const whole = await this.readWhole();
-      // Values set meanwhile are only in the records by offsets: another time.
-      if (this.records !== hinted || this.pending.length > 0) return;
-      this.keep(whole.records, whole.size);
+      const whole = await this.read(false);
+      // Let go meanwhile (memory budget): the next load reads the file again.
+      if (this.records !== hinted) return;
+      this.keep(whole.records);
     }
     const records = this.records;
     if (!records) return;
@@ -256,26 +261,49 @@ export class FieldCache {
 
   /** Reads the file, by the index's offsets when they describe it, else going through it all. */
   private async load(): Promise<void> {
-    await this.flush();
-    const text = await this.readText();
-    // The file as the index was written with: its offsets are taken as they are, each checked when used.
-    if (text.length > 0 && this.owner.index.cacheSize === text.length) {
-      this.records = new FieldRecords(text);
-      this.hinted = true;
-      this.hintedBy = { index: this.owner.index, removals: this.owner.index.removals };
-      this.offsets.read(text.length);
-      touch(this, this.records.bytes);
-      return;
-    }
-    const whole = await this.readWhole(text);
-    this.keep(whole.records, whole.size);
+    const { records, hinted } = await this.read(true);
+    if (!hinted) return this.keep(records);
+    this.records = records;
+    this.hinted = true;
+    this.hintedBy = { index: this.owner.index, removals: this.owner.index.removals };
+    touch(this, records.bytes);
   }
 
-  private keep(records: FieldRecords, size: number): void {
+  private keep(records: FieldRecords): void {
     this.records = records;
     this.hinted = false;
-    this.offsets.read(size, records);
     touch(this, records.bytes);
+  }
+
+  /**
+   * Reads the file in turn with the appends (those queued first, those queued meanwhile after),
+   * so its size is the one the offsets are set to and no append lands while a record cut short
+   * is cut off. `byOffsets`: taken as it is when it has the size the index was written with
+   * (its offsets each checked when used), else gone through as a whole. Fields set meanwhile are added.
+   */
+  private read(byOffsets: boolean): Promise<{ records: FieldRecords; hinted: boolean }> {
+    void this.flush();
+    // Appended after the reading from here on; the size the index vouches for before any of them.
+    const meanwhile: Placed[] = (this.meanwhile = []);
+    const vouched = this.owner.index.cacheSize;
+    const reading = this.writing.then(async () => {
+      try {
+        const text = await this.readText();
+        const hinted = byOffsets && text.length > 0 && vouched === text.length;
+        const { records, size } = hinted ? { records: new FieldRecords(text), size: text.length } : await this.readWhole(text);
+        let placed = 0;
+        for (const p of meanwhile) {
+          records.add(p.base, p.field, p.value, p.at, p.previous);
+          placed += p.length;
+        }
+        this.offsets.read(size, hinted ? undefined : records, placed);
+        return { records, hinted };
+      } finally {
+        if (this.meanwhile === meanwhile) this.meanwhile = undefined;
+      }
+    });
+    this.writing = reading.then(() => undefined, () => undefined);
+    return reading;
   }
 
   private async readText(): Promise<string> {
@@ -288,8 +316,7 @@ export class FieldCache {
   }
 
   /** Goes through the whole file, a slice per turn; a record cut short by a crash is cut off the file. */
-  private async readWhole(text?: string): Promise<{ records: FieldRecords; size: number }> {
-    text ??= await this.readText();
+  private async readWhole(text: string): Promise<{ records: FieldRecords; size: number }> {
     const records = new FieldRecords(text);
     let pos = 0;
     for (;;) {
