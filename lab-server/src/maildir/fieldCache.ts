@@ -19,7 +19,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
-import { FieldRecords } from './fieldRecords.js';
+import { FieldRecords, readRecords } from './fieldRecords.js';
 import type { FolderIndex } from './folderIndex.js';
 
 export type { CacheOwner } from './cacheOffsets.js';
@@ -30,8 +30,6 @@ const BUDGET = 64 * 1024 * 1024;
 /** Appends are gathered and written together. */
 const WRITE_AT = 256 * 1024;
 const APPEND_DELAY_MS = 100;
-/** A big file is read a slice per turn of the event loop, so other sessions' requests go on meanwhile. */
-const READ_SLICE = 2 * 1024 * 1024;
 
 /** A record placed: its message, field and value, where it starts and the message's record before it, its length. */
 type Placed = { base: string; field: string; value: string; at: number; previous: number; length: number };
@@ -290,7 +288,9 @@ export class FieldCache {
       try {
         const text = await this.readText();
         const hinted = byOffsets && text.length > 0 && vouched === text.length;
-        const { records, size } = hinted ? { records: new FieldRecords(text), size: text.length } : await this.readWhole(text);
+        const { records, size } = hinted ? { records: new FieldRecords(text), size: text.length } : await readRecords(text);
+        // A record cut short by a crash is cut off, or every later append would be lost behind it.
+        if (size < text.length && !this.retired) await writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text.slice(0, size), 'latin1')).catch(() => undefined);
         let placed = 0;
         for (const p of meanwhile) {
           records.add(p.base, p.field, p.value, p.at, p.previous);
@@ -313,20 +313,5 @@ export class FieldCache {
       // No file yet: an empty cache.
       return '';
     }
-  }
-
-  /** Goes through the whole file, a slice per turn; a record cut short by a crash is cut off the file. */
-  private async readWhole(text: string): Promise<{ records: FieldRecords; size: number }> {
-    const records = new FieldRecords(text);
-    let pos = 0;
-    for (;;) {
-      const to = Math.min(text.length, pos + READ_SLICE);
-      pos = records.read(pos, to);
-      if (pos < to || pos >= text.length) break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    // Cut off, or every later append would be lost behind it.
-    if (pos < text.length && !this.retired) await writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text.slice(0, pos), 'latin1')).catch(() => undefined);
-    return { records, size: pos };
   }
 }

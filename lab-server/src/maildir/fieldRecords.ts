@@ -18,11 +18,26 @@ const REST_OF_HEAD = /([^ \n]+) (\d{1,15})(?: (\d{1,15}))?\n/y;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const NOT_ASCII = /[^\x00-\x7f]/;
+/** A big file is gone through a slice per turn of the event loop, so other sessions' requests go on meanwhile. */
+const READ_SLICE = 2 * 1024 * 1024;
 
 /** A record as the file has it, a byte string: "<base> <field> <length>[ <previous>]\n<value>\n". */
 export function recordText(base: string, field: string, value: string, previous = -1): string {
   const head = `${base} ${field} ${value.length}${previous >= 0 ? ` ${previous}` : ''}\n`;
   return `${NOT_ASCII.test(head) ? Buffer.from(head, 'utf8').toString('latin1') : head}${value}\n`;
+}
+
+/** Goes through a whole file's text, a slice per turn; `size`: where its records stop being whole (a crash cut one short). */
+export async function readRecords(text: string): Promise<{ records: FieldRecords; size: number }> {
+  const records = new FieldRecords(text);
+  let pos = 0;
+  for (;;) {
+    const to = Math.min(text.length, pos + READ_SLICE);
+    pos = records.read(pos, to);
+    if (pos < to || pos >= text.length) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { records, size: pos };
 }
 
 export class FieldRecords {
