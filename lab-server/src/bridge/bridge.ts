@@ -9,6 +9,7 @@ import { plural } from '../grading/feedback.js';
 import type { RunningService } from '../services.js';
 import type { Logger } from '../log.js';
 import type { HandoffRegistry } from '../net/handoff.js';
+import { requestUrl } from '../http/requestUrl.js';
 import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { DEFAULT_LIMITS, TerminalSession, type Bilingual, type BridgeLimits } from './terminalSession.js';
@@ -75,7 +76,8 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
   };
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://lab.invalid');
+    const url = requestUrl(req);
+    if (!url) return refuse(socket, 400, 'Bad Request: the request target is not a URL');
     if (url.pathname !== TERMINAL_PATH) return refuse(socket, 404, 'Not Found');
     if (!deps.sameOrigin(req)) return refuse(socket, 403, 'Forbidden: terminals open only from the lab\'s own pages');
     void (async () => {

@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { createGzip } from 'node:zlib';
 import type { ProxyTrust } from './clientAddress.js';
 import type { SiteOrigin } from './origin.js';
+import { BAD_TARGET, requestUrl } from './requestUrl.js';
 import { PagePolicies, setCommonHeaders } from './securityHeaders.js';
 import { limitWebServer, timeoutCheckInterval, type WebLimits } from './webLimits.js';
 
@@ -129,7 +130,12 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
   const policies = new PagePolicies();
   const server = createServer({ connectionsCheckingInterval: timeoutCheckInterval(options.limits) }, (req, res) => {
     setCommonHeaders(res);
-    const url = new URL(req.url ?? '/', 'http://lab.invalid');
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      return void res.end(BAD_TARGET);
+    }
     const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
     void (async () => {
       try {

@@ -1,0 +1,60 @@
+/**
+ * Hostile and careless requests on the web port, sent as raw bytes by Python: whatever the
+ * request line, headers or body, the lab answers with a clear status and keeps serving.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+/** Sends each request on a connection of its own; returns what came back (UTF-8) for each. */
+async function rawRequests(requests: string[]): Promise<string[]> {
+  const r = await python(
+    `
+import socket
+out = []
+for req in P['requests']:
+    s = socket.create_connection(('127.0.0.1', P['port'])); s.settimeout(5)
+    s.sendall(req.encode('latin1')); got = b''
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c: break
+            got += c
+    except socket.timeout: pass
+    s.close(); out.append(got.decode('utf-8', 'replace'))
+print(json.dumps(out))
+`,
+    { port: lab.httpPort, requests },
+  );
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as string[];
+}
+
+const health = async (): Promise<number> => (await fetch(`http://127.0.0.1:${lab.httpPort}/api/health`)).status;
+
+describe('request targets that are no URL', () => {
+  it('answers 400 to an absolute-form target the URL standard refuses, on a page, an API route and a terminal upgrade, and keeps serving', async () => {
+    const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const answers = await rawRequests([
+      'GET http://[ HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n',
+      'POST http://[/api/join HTTP/1.1\r\nHost: lab\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+      'GET http://a:99999/ HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n',
+      `GET http://[/api/terminal?service=smtp HTTP/1.1\r\nHost: lab\r\n${upgrade}\r\n`,
+    ]);
+    for (const answer of answers.slice(0, 3)) {
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('not a valid URL');
+      expect(answer).toContain('不是合法的 URL');
+    }
+    expect(answers[3]).toMatch(/^HTTP\/1\.1 400 Bad Request: the request target is not a URL\r\n/);
+    expect(await health()).toBe(200);
+  });
+});
