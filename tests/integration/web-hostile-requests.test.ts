@@ -58,3 +58,25 @@ describe('request targets that are no URL', () => {
     expect(await health()).toBe(200);
   });
 });
+
+describe('reports anyone may post', () => {
+  it('counts CSP reports naming made-up directives as "other": a flood of them adds no series to /metrics', async () => {
+    const r = await python(
+      `
+import http.client, random, string
+c = http.client.HTTPConnection('127.0.0.1', P['port'])
+for i in range(500):
+    made_up = ''.join(random.choice(string.ascii_lowercase) for _ in range(30))
+    for d in ([made_up] if i else [made_up, 'img-src']):
+        c.request('POST', '/csp-report', json.dumps({'csp-report': {'effective-directive': d}}), {'content-type': 'application/csp-report'})
+        resp = c.getresponse(); resp.read(); assert resp.status == 204, resp.status
+print('ok')
+`,
+      { port: lab.httpPort },
+    );
+    expect(r.stderr).toBe('');
+    const metrics = await (await fetch(`http://127.0.0.1:${lab.httpPort}/metrics`)).text();
+    const series = [...metrics.matchAll(/^maillab_csp_reports_total\{directive="([^"]*)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(Object.fromEntries(series)).toEqual({ other: 500, 'img-src': 1 });
+  });
+});

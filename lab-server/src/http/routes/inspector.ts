@@ -45,6 +45,16 @@ function addressFrom(url: URL): MessageAddress | undefined {
   return undefined;
 }
 
+/**
+ * The directives a report may name in the metrics (CSP Level 3). Anyone may post a report, so
+ * anything else counts as "other": each new label value would be a series kept for good.
+ */
+const CSP_DIRECTIVES = new Set([
+  'default-src', 'script-src', 'script-src-elem', 'script-src-attr', 'style-src', 'style-src-elem', 'style-src-attr', 'img-src', 'font-src',
+  'connect-src', 'media-src', 'object-src', 'frame-src', 'child-src', 'worker-src', 'manifest-src', 'form-action', 'frame-ancestors', 'base-uri',
+  'sandbox', 'navigate-to', 'trusted-types', 'require-trusted-types-for', 'webrtc', 'fenced-frame-src',
+]);
+
 const safeName = (name: string): string => name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'part';
 
 export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route> {
@@ -118,7 +128,7 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
         try {
           const report = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { 'csp-report'?: Record<string, unknown> })['csp-report'] ?? {};
           const d = String(report['effective-directive'] ?? report['violated-directive'] ?? '').split(' ')[0]!;
-          if (/^[a-z-]{1,30}$/.test(d)) directive = d;
+          if (CSP_DIRECTIVES.has(d)) directive = d;
         } catch {
           // Not a report we can read: counted as "other".
         }
