@@ -174,6 +174,16 @@ describe('editing zones', () => {
     await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
   });
 
+  it('refuses a name whose label is over 63 bytes in UTF-8, so dig never gets a malformed answer ("bad label type")', async () => {
+    const long = '中'.repeat(22); // 22 characters, 66 bytes: its length byte would read as a label type
+    const saved = await editZone(lab, 'otherdomain.com', (t) => `${t}\nalias IN CNAME ${long}\n`);
+    expect(saved.status).toBe(422);
+    expect(saved.body.feedback).toContainEqual(expect.objectContaining({ level: 'error', message: expect.objectContaining({ en: expect.stringMatching(/longer than 63 bytes/) }) }));
+    const out = await dig('+tcp', 'alias.otherdomain.com', 'A');
+    expect(out).not.toMatch(/bad packet|bad label/);
+    expect(out).toMatch(/status: NXDOMAIN/);
+  });
+
   it('lists the zones and shows a lookup as dig does', async () => {
     const zones = await api<{ zones: Array<{ name: string }> }>(lab, 'GET', '/api/zones');
     expect(zones.body.zones.map((z) => z.name)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);

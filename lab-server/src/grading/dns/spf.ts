@@ -36,7 +36,7 @@ const LOOKUP_TERMS = new Set(['include', 'a', 'mx', 'ptr', 'exists', 'redirect']
 /** RFC 7208 §7.1 macro-string, or a plain domain with a real top label. */
 function validDomainSpec(value: string): boolean {
   if (!/^[\x21-\x7e]+$/.test(value)) return false;
-  if (value.includes('%')) return /^([^%]|%%|%_|%-|%\{[slodiphcrtv]\d*r?[.\-+,/_=]*\})+$/i.test(value);
+  if (value.includes('%')) return /^([^%]|%%|%_|%-|%\{[slodiphv]\d*r?[.\-+,/_=]*\})+$/i.test(value);
   const labels = value.replace(/\.$/, '').split('.');
   return labels.length >= 2 && labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(l)) && /[a-z]/i.test(labels[labels.length - 1]!);
 }
@@ -54,6 +54,17 @@ export function parseSpf(record: string): ParsedSpf {
     problems.push({ level: 'error', code: 'spf.syntax', message: text(`"${raw}": ${en}`, `"${raw}"：${zh}`), hint: text(hintEn, hintZh) });
   };
   for (const raw of words.slice(1)) {
+    const explainOnly = /%\{[crt]/i.exec(raw);
+    if (explainOnly) {
+      bad(
+        raw,
+        `the macro ${explainOnly[0]}} belongs only in the explanation text (the TXT record exp= points at), never in the record itself; receivers return "permerror" (RFC 7208 §7.2).`,
+        `宏 ${explainOnly[0]}} 只能用在解释文本里（exp= 指向的 TXT 记录），不能写在记录本身；接收方会返回 "permerror"（RFC 7208 §7.2）。`,
+        'In the record use %{s}, %{l}, %{o}, %{d}, %{i}, %{p}, %{h} or %{v}.',
+        '记录里只能用 %{s}、%{l}、%{o}、%{d}、%{i}、%{p}、%{h} 或 %{v}。',
+      );
+      continue;
+    }
     const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(raw);
     if (modifier) {
       const name = modifier[1]!.toLowerCase();

@@ -56,8 +56,12 @@ export function absoluteName(raw: string, origin: string | undefined): NameResul
   }
   if (label !== '') labels.push(label);
   for (const l of labels) {
-    if (l.replace(/\\(.)/g, '$1').length > 63) {
-      return { relative: !absolute, problem: text(`A label in "${raw}" is longer than 63 characters.`, `"${raw}" 中有一个标签超过 63 个字符。`) };
+    // On the wire a label is at most 63 bytes: a non-ASCII character takes 2 to 4 of them in UTF-8.
+    if (labelBytes(l) > 63) {
+      return {
+        relative: !absolute,
+        problem: text(`A label in "${raw}" is longer than 63 bytes (a character outside ASCII takes 2 to 4 bytes).`, `"${raw}" 中有一个标签超过 63 字节（ASCII 以外的字符占 2 到 4 个字节）。`),
+      };
     }
   }
   let name = labels.join('.').toLowerCase() + '.';
@@ -67,7 +71,24 @@ export function absoluteName(raw: string, origin: string | undefined): NameResul
     }
     name = origin === '.' ? name : name + origin;
   }
-  if (name.length > 255) return { relative: !absolute, problem: text(`"${raw}" is longer than 255 characters once the origin is added.`, `"${raw}" 加上 origin 后超过 255 个字符。`) };
+  if (wireLength(name) > 255) {
+    return {
+      relative: !absolute,
+      problem: text(`"${raw}" is longer than 255 bytes on the wire once the origin is added (at most 253 characters, dots included).`, `"${raw}" 加上 origin 后在报文中超过 255 字节（最多 253 个字符，点也算在内）。`),
+    };
+  }
   return { name, relative: !absolute };
+}
+
+/** A label's length on the wire: escapes (`\\.`) count once, other characters by their UTF-8 bytes. */
+function labelBytes(label: string): number {
+  return Buffer.byteLength(label.replace(/\\(.)/g, '$1'), 'utf8');
+}
+
+/** An absolute name's length on the wire: a length byte before each label, and the root's zero byte. */
+function wireLength(name: string): number {
+  if (name === '.') return 1;
+  const labels = name.slice(0, -1).split(/(?<!\\)\./);
+  return labels.reduce((sum, l) => sum + 1 + labelBytes(l), 1);
 }
 

@@ -10,7 +10,8 @@ import type { Token } from './zoneTokens.js';
 
 function isIPv4(value: string): boolean {
   const parts = value.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  // No leading zeros: BIND (inet_pton) refuses "010.0.2.1", which some tools read as octal.
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 const FORMATS: Record<string, string> = {
@@ -47,7 +48,8 @@ export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | 
     case 'AAAA': {
       const bad = need(1);
       if (bad) return bad;
-      if (!isIPv6(tokens[0]!.raw)) return formatProblem(type, text(`"${tokens[0]!.raw}" is not an IPv6 address.`, `"${tokens[0]!.raw}" 不是 IPv6 地址。`));
+      // A zone ("%eth0") belongs to one machine's interface, never to DNS data: BIND refuses it.
+      if (!isIPv6(tokens[0]!.raw) || tokens[0]!.raw.includes('%')) return formatProblem(type, text(`"${tokens[0]!.raw}" is not an IPv6 address.`, `"${tokens[0]!.raw}" 不是 IPv6 地址。`));
       record.address = tokens[0]!.raw.toLowerCase();
       return undefined;
     }

@@ -88,6 +88,7 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
         }
         if (d === '\\' && i + 1 < source.length && source[i + 1] !== '\n') {
           const esc = readEscape(source, i);
+          if (esc.bad) problems.push({ line, message: badEscape(source.slice(i, esc.next)) });
           value += esc.char;
           raw += source.slice(i, esc.next);
           i = esc.next;
@@ -112,6 +113,7 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
       if (' \t\r\n;()"'.includes(d)) break;
       if (d === '\\' && i + 1 < source.length && source[i + 1] !== '\n') {
         const esc = readEscape(source, i);
+        if (esc.bad) problems.push({ line, message: badEscape(source.slice(i, esc.next)) });
         value += esc.char;
         raw += source.slice(i, esc.next);
         i = esc.next;
@@ -130,13 +132,17 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
   return lines;
 }
 
-/** Reads `\X` or `\DDD` at source[i] === '\\'. */
-export function readEscape(source: string, i: number): { char: string; next: number } {
+/** Reads `\X` or `\DDD` at source[i] === '\\'; `\DDD` above 255 is no byte (BIND: "bad escape"). */
+export function readEscape(source: string, i: number): { char: string; next: number; bad?: true } {
   const digits = source.slice(i + 1, i + 4);
   if (/^\d{3}$/.test(digits)) {
     const code = Number(digits);
     if (code <= 255) return { char: String.fromCharCode(code), next: i + 4 };
+    return { char: '', next: i + 4, bad: true };
   }
   return { char: source[i + 1]!, next: i + 2 };
 }
+
+const badEscape = (raw: string): ZoneProblem['message'] =>
+  text(`"${raw}" is not a byte: a \\DDD escape goes from \\000 to \\255.`, `"${raw}" 不是一个字节：\\DDD 转义只能是 \\000 到 \\255。`);
 

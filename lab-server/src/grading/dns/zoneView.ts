@@ -171,6 +171,17 @@ function cnameConflicts(view: ZoneView): FeedbackLine[] {
   const lines: FeedbackLine[] = [];
   const names = new Set(view.records.filter((r) => r.type === 'CNAME').map((r) => r.name));
   for (const name of names) {
+    const targets = new Set(view.at(name).flatMap((r) => (r.type === 'CNAME' && r.target ? [r.target] : [])));
+    if (targets.size > 1) {
+      // BIND: "multiple RRs of singleton type"; a name is an alias of one name only.
+      lines.push(
+        error(
+          'zone.many-cnames',
+          text(`${name} has ${targets.size} CNAME records (${[...targets].join(', ')}): a name can be an alias of one name only.`, `${name} 有 ${targets.size} 条 CNAME 记录（${[...targets].join('、')}）：一个名字只能是一个名字的别名。`),
+          text('Keep one CNAME; for several addresses, give the name A/AAAA records instead.', '只保留一条 CNAME；需要多个地址时，改用 A/AAAA 记录。'),
+        ),
+      );
+    }
     const others = view.at(name).filter((r) => r.type !== 'CNAME');
     if (others.length > 0) {
       lines.push(

@@ -1,0 +1,106 @@
+/**
+ * Careless and hostile learner input meets the graders, and the real tools judge it: BIND's
+ * named-checkzone for zone files, pyspf for SPF records. Where the tool refuses, the lab must
+ * refuse too (and say why); where it accepts, the lab must not refuse.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
+import { parseSpf } from '../../lab-server/src/grading/dns/spf.js';
+import { run } from '../helpers/clients.js';
+import { SYSTEM_PYTHON } from '../realtools/process.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maillab-hostile-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const APEX = ['$TTL 3600', '$ORIGIN example.com.', '@ IN SOA ns1 hostmaster 1 3600 600 604800 300', '@ IN NS ns1', 'ns1 IN A 192.0.2.53'].join('\n');
+
+/** named-checkzone's verdict on the zone: loaded, or the reason it gives. */
+async function bind(zone: string, n: number): Promise<{ loaded: boolean; said: string }> {
+  const file = join(dir, `zone${n}`);
+  await writeFile(file, zone);
+  const r = await run('named-checkzone', ['-i', 'none', 'example.com', file]);
+  return { loaded: r.code === 0, said: r.stdout + r.stderr };
+}
+
+const label = (chars: string, n: number): string => chars.repeat(n);
+
+describe('zone names and data the wire cannot carry, judged by named-checkzone', () => {
+  // Each of these was saved by the lab and then served: a 66-byte label went out with a length
+  // byte of 0x42 (dig: "bad label type"), a 254-character name as 256 bytes, fe80::1%eth0 as
+  // fe80::fe10.
+  const refused: Array<[string, string, RegExp]> = [
+    ['a label of 22 Chinese characters (66 bytes in UTF-8)', `alias IN CNAME ${label('中', 22)}`, /longer than 63 bytes/],
+    ['a label of 40 "é" (80 bytes)', `${label('é', 40)} IN A 192.0.2.1`, /longer than 63 bytes/],
+    ['a name of 254 characters with its final dot (256 bytes on the wire)', `${[63, 63, 63].map((n) => 'a'.repeat(n)).join('.')}.${'a'.repeat(50)} IN A 192.0.2.1`, /longer than 255 bytes/],
+    ['an IPv6 address with an interface zone', 'v6 IN AAAA fe80::1%eth0', /not an IPv6 address/],
+    ['an IPv4 address with a leading zero', 'www IN A 192.0.2.010', /not an IPv4 address/],
+    ['a \\DDD escape above 255', 'a\\300b IN TXT "x"', /\\DDD escape goes from \\000 to \\255/],
+    ['two CNAMEs at one name', 'www IN CNAME a.example.net.\nwww IN CNAME b.example.net.', /2 CNAME records/],
+  ];
+  it.each(refused)('refuses %s, as BIND does', async (_what, records, why) => {
+    const zone = `${APEX}\n${records}\n`;
+    const tool = await bind(zone, refused.findIndex((r) => r[1] === records));
+    expect(tool.loaded, tool.said).toBe(false);
+    const ours = checkZone('example.com', zone);
+    expect(ours.ok).toBe(false);
+    const errors = ours.feedback.filter((f) => f.level === 'error');
+    expect(errors.map((f) => f.message.en).join('\n')).toMatch(why);
+    expect(errors.every((f) => f.message['zh-CN'].length > 0)).toBe(true);
+  });
+
+  it('still accepts what BIND accepts at the limits: a 63-byte label, a 253-character name, 21 Chinese characters, two identical CNAME lines', async () => {
+    const zone = [
+      APEX,
+      `${'b'.repeat(63)} IN A 192.0.2.1`,
+      `${[63, 63, 63].map((n) => 'a'.repeat(n)).join('.')}.${'a'.repeat(49)} IN A 192.0.2.1`,
+      `alias IN CNAME ${label('中', 21)}`,
+      'www IN CNAME a.example.net.',
+      'www IN CNAME a.example.net.',
+      'v6 IN AAAA 2001:db8::1',
+      '',
+    ].join('\n');
+    const tool = await bind(zone, 99);
+    expect(tool.loaded, tool.said).toBe(true);
+    expect(checkZone('example.com', zone).feedback.filter((f) => f.level === 'error')).toEqual([]);
+  });
+});
+
+describe('SPF macros, judged by pyspf', () => {
+  /** pyspf's result for 192.0.2.25 under the record alone (no DNS needed: it fails at parsing). */
+  async function pyspf(records: string[]): Promise<string[]> {
+    const script = [
+      'import json, sys, spf',
+      'spf.DNSLookup = lambda name, qtype, strict=True, timeout=30: []',
+      'out = []',
+      'for r in json.loads(sys.argv[1]):',
+      "    out.append(spf.query(i='192.0.2.25', s='postmaster@example.com', h='client.example.net', querytime=0).check(spf=r)[0])",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const r = await run(SYSTEM_PYTHON, ['-c', script, JSON.stringify(records)]);
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as string[];
+  }
+
+  it('refuses %{c}, %{r} and %{t} outside the explanation text, as pyspf does (permerror)', async () => {
+    const records = ['v=spf1 mx exp=%{c}.example.com -all', 'v=spf1 mx include:%{r}.example.com -all', 'v=spf1 exists:%{T}.example.com -all', 'v=spf1 mx -all foo=%{c}'];
+    expect(await pyspf(records)).toEqual(records.map(() => 'permerror'));
+    for (const r of records) {
+      const problems = parseSpf(r).problems.filter((p) => p.level === 'error');
+      expect(problems.map((p) => p.message.en).join('\n'), r).toMatch(/belongs only in the explanation text/);
+    }
+  });
+
+  it('still accepts the macros a record may use, as pyspf does', async () => {
+    const records = ['v=spf1 exists:%{i}.%{l1r+-}._spf.%{d2} -all', 'v=spf1 mx -all exp=explain.%{d}'];
+    expect(await pyspf(records)).toEqual(['fail', 'fail']);
+    for (const r of records) expect(parseSpf(r).problems.filter((p) => p.level === 'error'), r).toEqual([]);
+  });
+});
