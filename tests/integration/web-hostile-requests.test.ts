@@ -3,8 +3,9 @@
  * request line, headers or body, the lab answers with a clear status and keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { python } from '../helpers/clients.js';
+import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { keptMemory } from '../helpers/neighbour.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -79,4 +80,19 @@ print('ok')
     const series = [...metrics.matchAll(/^maillab_csp_reports_total\{directive="([^"]*)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]);
     expect(Object.fromEntries(series)).toEqual({ other: 500, 'img-src': 1 });
   });
+});
+
+describe('the inspector asked for folders that are not there', () => {
+  it('answers 404 to 3,000 made-up folder names without keeping anything for them', async () => {
+    const base = `http://127.0.0.1:${lab.httpPort}/api/inspect?user=alice@example.com&uid=1&folder=`;
+    await run('curl', ['-s', '-o', '/dev/null', `${base}Warmup[1-200]`], undefined, 60_000);
+    const before = (await keptMemory()).heapUsed;
+    const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}\\n', `${base}Nowhere[1-3000]`], undefined, 60_000);
+    const after = (await keptMemory()).heapUsed;
+    expect(new Set(r.stdout.trim().split('\n'))).toEqual(new Set(['404']));
+    // Kept for good, each name cost some 3.5 KB: 10 MB here.
+    expect(after - before).toBeLessThan(3 * 1024 * 1024);
+    // A folder that is there is still found, whatever the case of INBOX.
+    expect((await fetch(`${base}inbox`)).status).toBe(200);
+  }, 60_000);
 });
