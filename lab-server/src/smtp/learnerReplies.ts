@@ -3,6 +3,8 @@
  * understand, rewritten to say what to do next, each with its RFC 3463 enhanced status code.
  * Keyed by reply code and the start of the library's text.
  */
+import { MAX_RECIPIENTS } from './policy.js';
+
 const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }> = [
   {
     code: 538,
@@ -33,6 +35,11 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
     code: 503,
     startsWith: 'Error: nested MAIL command',
     text: '5.5.1 A message is already started: go on with RCPT TO and DATA, or send RSET to start over',
+  },
+  {
+    code: 452,
+    startsWith: 'Error: too many recipients',
+    text: `4.5.3 Too many recipients: a message here may have at most ${MAX_RECIPIENTS}. Send DATA now for those accepted, then send the rest in another message`,
   },
   {
     code: 421,

@@ -9,6 +9,13 @@ import { splitAddress } from '../world/definition.js';
 import { homeMta, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 
+/**
+ * Recipients one message may have (Postfix's smtpd_recipient_limit, 1000 there; a lab world has
+ * a handful of users). Without a limit one submission to thousands of made-up addresses at the
+ * other lab domain is relayed one RCPT each and bounced back as a report megabytes long.
+ */
+export const MAX_RECIPIENTS = 100;
+
 export class RecipientRefused extends Error {
   constructor(
     readonly responseCode: number,

@@ -20,7 +20,7 @@ import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { acceptData } from './acceptData.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
-import { checkRecipient, checkSubmissionRecipient, RecipientRefused } from './policy.js';
+import { checkRecipient, checkSubmissionRecipient, MAX_RECIPIENTS, RecipientRefused } from './policy.js';
 import { declaredSize, recipientQuotaReply } from './quotaReply.js';
 import { dropConnection, replyError, smtpFaults } from './faults.js';
 
@@ -93,6 +93,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     key: deps.tls.key,
     cert: deps.tls.cert,
     size: deps.maxMessageSize,
+    maxRecipients: MAX_RECIPIENTS,
     authOptional: !requireAuth,
     disabledCommands: requireAuth ? [] : ['AUTH'],
     authMethods: ['PLAIN', 'LOGIN'],
