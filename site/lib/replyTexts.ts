@@ -71,6 +71,10 @@ export const IMAP_CODES: Record<string, Bilingual> = {
     'zh-CN': 'STORE ... (UNCHANGEDSINCE n) 没有改动这些邮件：它们在 n 之后被别人改过。先 FETCH 它们的 FLAGS 和 MODSEQ，再决定怎么做。',
   },
   NOTIFICATIONOVERFLOW: { en: 'Too many NOTIFY events waited unread, so NOTIFY is off: send NOTIFY SET again, then STATUS the mailboxes you care about.', 'zh-CN': '太多 NOTIFY 事件没有被读取，NOTIFY 已关闭：重新发送 NOTIFY SET，再对关心的邮箱用 STATUS 查看。' },
+  OVERQUOTA: {
+    en: 'No room to store it: this lab world is over its quota, or the server\'s disk is full. Delete mail you do not need (STORE +FLAGS (\\Deleted), then EXPUNGE), then try again.',
+    'zh-CN': '没有空间保存：这个实验世界已超出配额，或服务器磁盘已满。删除不需要的邮件（STORE +FLAGS (\\Deleted)，再 EXPUNGE）后重试。',
+  },
   URLMECH: { en: 'The ways this server can authorize URLs (INTERNAL: it keeps the key itself).', 'zh-CN': '服务器支持的 URL 授权方式（INTERNAL：密钥由服务器自己保管）。' },
 };
 

@@ -20,13 +20,16 @@ export interface LabProcess {
   stop(): Promise<void>;
 }
 
-/** Starts a lab; with `dataDir`, on that data (a restart), else on a fresh one. */
-export async function startLabProcess(extraFlags: string[] = [], dataDir?: string): Promise<LabProcess> {
+/**
+ * Starts a lab; with `dataDir`, on that data (a restart), else on a fresh one. With `wrapper`,
+ * that command runs the lab: node and its arguments follow it (unshare, for a mount namespace).
+ */
+export async function startLabProcess(extraFlags: string[] = [], dataDir?: string, wrapper: string[] = []): Promise<LabProcess> {
   dataDir ??= await mkdtemp(join(tmpdir(), 'maillab-bench-'));
   const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const argv = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags];
+  const [command, ...args] = [...wrapper, ...argv];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

@@ -4,6 +4,7 @@
  * line names, whether the session's state allows it, and what its failure tells the client
  * (a login included, when the mailbox is on another node or on its way there).
  */
+import { isOutOfSpace } from '../files/diskSpace.js';
 import { FolderNotFound } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText } from '../world/access.js';
@@ -68,6 +69,8 @@ export function failureReply(err: unknown, command: ImapCommand, tag: string): C
   if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${tag} ${command.example}`);
   if (err instanceof CommandFailed) return err.completion;
   if (err instanceof FolderNotFound) return no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
+  // As Dovecot answers a full disk: nothing was stored; deleting mail (unlinks) still works.
+  if (isOutOfSpace(err)) return no('Not enough disk space on the lab server: nothing was stored. Delete mail you do not need (STORE +FLAGS (\\Deleted), then EXPUNGE), or ask whoever runs the lab to free space, then try again', 'OVERQUOTA');
   if (err instanceof WorkerJobFailed) return no(`A message here is too big or too complex to read: ${err.message}. Fetch fewer messages, or delete that one`, 'LIMIT');
   return undefined;
 }

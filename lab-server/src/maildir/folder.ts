@@ -16,7 +16,7 @@ import type { FolderIndex } from './folderIndex.js';
 import { FolderState, type FolderChange, type FolderContext } from './folderState.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
-import { prepareMessage, writeMessageFile, type DeliverOptions } from './messageFile.js';
+import { placeMessageFile, prepareMessage, stageMessageFile, writeMessageFile, type DeliverOptions, type StagedFile } from './messageFile.js';
 import { openMessage, readMessage, readMessageNow, readMessageStart, type ReadableFolder } from './messageReads.js';
 import { NoticedMoves, type FolderUse } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
@@ -26,8 +26,9 @@ export type { MessageInfo } from './message.js';
 export type { DeliverOptions } from './messageFile.js';
 export type { StoreResult } from './fileMoves.js';
 
-/** How long a folder stays unchanged before its index file is brought up to date. */
+/** How long a folder stays unchanged before its index file is brought up to date; after a failed write (a full disk), the next try. */
 const FLUSH_DELAY_MS = 1000;
+const RETRY_FLUSH_MS = 30_000;
 
 export class MaildirFolder {
   /** ENVELOPE, BODYSTRUCTURE and other fields worked out from the messages, kept on disk. */
@@ -106,9 +107,9 @@ export class MaildirFolder {
     return !this.state.retired && (await stat(join(this.dir, 'cur')).then((s) => s.isDirectory(), () => false));
   }
 
-  /** Delivers a message atomically (tmp/, fsync, rename into new/); it gets its UID at the next sync, as a dropped-in file does. */
-  async deliver(message: Buffer, options: DeliverOptions = {}): Promise<string> {
-    const written = await writeMessageFile(this.dir, prepareMessage(message, options.internalDate));
+  /** Delivers a message atomically (tmp/, fsync, rename into new/; or one staged in this folder's tmp/ already); it gets its UID at the next sync, as a dropped-in file does. */
+  async deliver(message: Buffer | StagedFile, options: DeliverOptions = {}): Promise<string> {
+    const written = await placeMessageFile(Buffer.isBuffer(message) ? await stageMessageFile(this.dir, prepareMessage(message, options.internalDate)) : message);
     this.state.delivered.add(written.base);
     this.changes.emit('change', { type: 'exists' } satisfies FolderChange);
     return written.base;
@@ -287,13 +288,13 @@ export class MaildirFolder {
     return run;
   }
 
-  /** Writes the index file a moment after the last change, not after every one. */
-  private flushWhenIdle(): void {
+  /** Writes the index file a moment after the last change, not after every one; after a failure (a full disk), again later. */
+  private flushWhenIdle(delay = FLUSH_DELAY_MS): void {
     if (!this.state.snapshotDue || this.flushTimer || this.state.retired) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush().catch(() => undefined);
-    }, FLUSH_DELAY_MS);
+      this.flush().catch(() => this.flushWhenIdle(RETRY_FLUSH_MS));
+    }, delay);
     this.flushTimer.unref();
   }
 }

@@ -9,6 +9,7 @@
  * announced on `changes`, which live IMAP sessions and POP3 locks listen to.
  */
 import { EventEmitter } from 'node:events';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import type { CacheOwner } from './cacheOffsets.js';
 import { FolderIndex } from './folderIndex.js';
 import { IndexFiles } from './indexFiles.js';
@@ -106,9 +107,10 @@ export class FolderState implements CacheOwner {
     const announced = new Set(this.delivered);
     this.delivered.clear();
     try {
-      await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']), announced);
-      // Only now is the index as the directories were: the next look may be skipped.
-      this.index.stamp = { newMtime: mtimes[0], curMtime: mtimes[1], trusted: trustworthy(mtimes, lookedAt) };
+      const whole = await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']), announced);
+      // Only now is the index as the directories were: the next look may be skipped. Arrivals
+      // left out (a full disk) are looked for again at the next look.
+      this.index.stamp = { newMtime: mtimes[0], curMtime: mtimes[1], trusted: whole && trustworthy(mtimes, lookedAt) };
       this.files.due = true;
     } catch (err) {
       for (const base of announced) this.delivered.add(base);
@@ -212,9 +214,10 @@ export class FolderState implements CacheOwner {
     }
   }
 
-  private async takeIn(found: ScanResult, announced: ReadonlySet<string>): Promise<void> {
+  /** Takes in what a look at the files found; false if arrivals had to wait (no room for their UIDs). */
+  private async takeIn(found: ScanResult, announced: ReadonlySet<string>): Promise<boolean> {
     const index = this.index;
-    if (found.gone.size === 0 && found.reflagged.length === 0 && found.arrivals.length === 0) return;
+    if (found.gone.size === 0 && found.reflagged.length === 0 && found.arrivals.length === 0) return true;
     const modseq = index.nextModseq();
     const entries: LogEntry[] = [];
     for (const m of found.reflagged) {
@@ -223,20 +226,30 @@ export class FolderState implements CacheOwner {
     }
     const fresh: Array<[string, number]> = [];
     const taken = new Set<number>();
-    const arrivals = found.arrivals.map((f) => {
+    const firstFresh = index.nextUid;
+    let arrivals = found.arrivals.map((f) => {
       let uid = this.reserved?.get(f.base);
-      if (uid === undefined || uid >= index.nextUid || index.get(uid) || taken.has(uid)) {
+      if (uid === undefined || uid >= firstFresh || index.get(uid) || taken.has(uid)) {
         uid = index.nextUid++;
         fresh.push([f.base, uid]);
       }
       taken.add(uid);
-      const message = new StoredMessage(uid, f.base, f.dir === 'cur' ? parseName(f.fileName).flags : '', f.dir, f.fileName, f.size, f.wireSize, modseq, 0, this.dir);
-      entries.push({ kind: 'm', modseq, uid, flags: message.flags });
-      return message;
+      return new StoredMessage(uid, f.base, f.dir === 'cur' ? parseName(f.fileName).flags : '', f.dir, f.fileName, f.size, f.wireSize, modseq, 0, this.dir);
     });
-    // The uid list must be on disk before any client is shown a new UID.
-    await this.files.appendUids(fresh);
-    this.reserved = undefined;
+    // The uid list must be on disk before any client is shown a new UID. On a full disk the
+    // messages that need one wait, unseen, for the next look; the rest of the change goes on.
+    let whole = true;
+    try {
+      await this.files.appendUids(fresh);
+    } catch (err) {
+      if (!isOutOfSpace(err)) throw err;
+      whole = false;
+      index.nextUid = firstFresh;
+      arrivals = arrivals.filter((m) => m.uid < firstFresh);
+      for (const [base] of fresh) if (announced.has(base)) this.delivered.add(base);
+    }
+    if (whole) this.reserved = undefined;
+    for (const m of arrivals) entries.push({ kind: 'm', modseq, uid: m.uid, flags: m.flags });
     index.add(arrivals);
     const gone = [...found.gone].map((uid) => index.get(uid)!);
     if (gone.length > 0) {
@@ -250,6 +263,7 @@ export class FolderState implements CacheOwner {
     if (gone.length > 0) this.announce({ type: 'expunge', uids: gone.map((m) => m.uid) });
     // An SMTP delivery told the sessions when it landed; a file dropped in by hand is news now.
     if (arrivals.some((m) => !announced.has(m.base))) this.announce({ type: 'exists' });
+    return whole;
   }
 
   private async load(): Promise<void> {

@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FolderIndex } from './folderIndex.js';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import { appendLog, clearLog, logLine, readLog, type LogEntry } from './indexLog.js';
 import { readIndexFile, writeIndexFile } from './indexFile.js';
 import { appendUids, readUidList, UIDLIST_FILE, writeUidList } from './uidlist.js';
@@ -79,13 +80,24 @@ export class IndexFiles {
     return { index, reserved };
   }
 
-  /** Records changes in the log (or, once the log is long, writes the whole index file). */
+  /**
+   * Records changes in the log (or, once the log is long, writes the whole index file). On a
+   * full disk the changes stay in memory only, as Dovecot falls back to an in-memory index: the
+   * change itself (a rename, an unlink) has happened, and refusing to go on would lock learners
+   * out of reading and deleting mail, the one way to make room. The index file is written once
+   * there is room (`due`); a crash before then costs the modseqs of those changes, and the next
+   * look at the files gives them new ones.
+   */
   async commit(index: FolderIndex, entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.logLines += entries.length;
-    if (this.logLines >= Math.max(LOG_LIMIT, 2 * index.messages.length)) await this.write(index);
-    else await appendLog(this.dir, entries.map(logLine).join(''));
     this.due = true;
+    try {
+      if (this.logLines >= Math.max(LOG_LIMIT, 2 * index.messages.length)) await this.write(index);
+      else await appendLog(this.dir, entries.map(logLine).join(''));
+    } catch (err) {
+      if (!isOutOfSpace(err)) throw err;
+    }
   }
 
   /** Appends UIDs to the uid list; on disk when this resolves. */

@@ -10,8 +10,9 @@
  * Writing the index file empties the log. Lines with a modseq the index file already has are
  * skipped when the log is read back, so a crash between the two is harmless.
  */
-import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendWhole } from '../files/diskSpace.js';
 import { compactUids, expandUids } from './uidRanges.js';
 
 export const LOG_FILE = 'maillab-index.log';
@@ -32,8 +33,9 @@ export function logLine(entry: LogEntry): string {
   }
 }
 
+/** Appends whole lines, or nothing (a full disk): never a line cut short for the next one to be glued to. */
 export async function appendLog(folderDir: string, lines: string): Promise<void> {
-  if (lines) await appendFile(join(folderDir, LOG_FILE), lines);
+  await appendWhole(join(folderDir, LOG_FILE), lines);
 }
 
 export async function clearLog(folderDir: string): Promise<void> {

@@ -41,6 +41,20 @@ export function prepareMessage(message: Buffer, internalDate?: Date): PreparedMe
  * `flags` is given (even empty).
  */
 export async function writeMessageFile(folderDir: string, message: PreparedMessage, flags?: string): Promise<WrittenFile> {
+  return placeMessageFile(await stageMessageFile(folderDir, message), flags);
+}
+
+/** A message written into a folder's tmp/ and fsynced, not yet in new/ or cur/. */
+export interface StagedFile {
+  folderDir: string;
+  message: PreparedMessage;
+}
+
+/**
+ * The first half of writing a message: into tmp/, fsynced. One message for several folders is
+ * staged in all of them before it is placed in any, so a full disk fails it everywhere or nowhere.
+ */
+export async function stageMessageFile(folderDir: string, message: PreparedMessage): Promise<StagedFile> {
   const { stored, base, internalDate } = message;
   const tempPath = join(folderDir, 'tmp', base);
   const handle = await open(tempPath, 'wx');
@@ -54,13 +68,25 @@ export async function writeMessageFile(folderDir: string, message: PreparedMessa
     throw err;
   }
   await handle.close();
+  return { folderDir, message };
+}
+
+/** The second half: the staged file renamed into new/, or into cur/ with `flags`. */
+export async function placeMessageFile(staged: StagedFile, flags?: string): Promise<WrittenFile> {
+  const { folderDir, message } = staged;
+  const tempPath = join(folderDir, 'tmp', message.base);
   const dir: MaildirSubdir = flags === undefined ? 'new' : 'cur';
-  const fileName = dir === 'new' ? base : curName(base, flags!);
+  const fileName = dir === 'new' ? message.base : curName(message.base, flags!);
   try {
     await rename(tempPath, join(folderDir, dir, fileName));
   } catch (err) {
     await unlink(tempPath).catch(() => undefined);
     throw err;
   }
-  return { base, dir, fileName, size: stored.length, wireSize: message.wireSize, mtimeMs: internalDate?.getTime() ?? 0 };
+  return { base: message.base, dir, fileName, size: message.stored.length, wireSize: message.wireSize, mtimeMs: message.internalDate?.getTime() ?? 0 };
+}
+
+/** A staged message that will not be placed after all. */
+export async function discardStagedFile(staged: StagedFile): Promise<void> {
+  await unlink(join(staged.folderDir, 'tmp', staged.message.base)).catch(() => undefined);
 }

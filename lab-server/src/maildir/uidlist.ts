@@ -7,9 +7,10 @@
  * under them; a base name listed twice takes its last UID (a message moved out and back
  * again). The list is rewritten whole (atomically) only to drop the lines of messages long gone.
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { appendWhole } from '../files/diskSpace.js';
 
 export const UIDLIST_FILE = 'maillab-uidlist';
 
@@ -59,14 +60,8 @@ export async function writeUidList(folderDir: string, list: UidList): Promise<vo
   await writeFileAtomic(join(folderDir, UIDLIST_FILE), text);
 }
 
-/** Appends UIDs given to base names and waits until they are on disk. */
+/** Appends UIDs given to base names and waits until they are on disk (all of them, or none: a full disk). */
 export async function appendUids(folderDir: string, entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
   if (entries.length === 0) return;
-  const handle = await open(join(folderDir, UIDLIST_FILE), 'a');
-  try {
-    await handle.write(entries.map(([base, uid]) => lineOf(base, uid)).join(''), null, 'utf8');
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+  await appendWhole(join(folderDir, UIDLIST_FILE), entries.map(([base, uid]) => lineOf(base, uid)).join(''), true);
 }

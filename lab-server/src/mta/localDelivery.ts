@@ -1,11 +1,13 @@
 /**
  * Delivery to an MTA's own users, as Postfix's virtual(8) does it: Return-Path: and Received:
  * on top, one copy into each user's INBOX. A full sandbox defers (452: tried again later); a
- * message bigger than the whole quota bounces (552). Bounces reach their senders this way.
+ * message bigger than the whole quota bounces (552); a copy the disk has no room for is deferred
+ * (4.3.1). Bounces reach their senders this way.
  */
 import { rememberEnvelope } from '../imap/mime/cache.js';
 import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { LabMetrics } from '../operations/metrics.js';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import { OverQuota } from '../quota/usage.js';
 import { quotaReply } from '../smtp/quotaReply.js';
 import { rfc5322Date } from '../smtp/trace.js';
@@ -41,10 +43,15 @@ export async function deliverLocally(to: LocalDelivery, entry: QueueEntry, recip
     });
     if (!hold) continue;
     const inbox = mailboxOf(to.sandbox, user).inbox;
-    const base = await inbox.deliver(copy).catch((err: unknown) => {
+    // A copy that cannot be written is deferred alone, as Postfix's virtual(8) defers it: the
+    // recipients already served are not delivered again when the queue tries the rest later.
+    const base = await inbox.deliver(copy).catch((err: NodeJS.ErrnoException) => {
       hold.release();
-      throw err;
+      const full = isOutOfSpace(err);
+      verdicts.set(r.address, { status: 'deferred', relay: 'virtual', dsn: full ? '4.3.1' : '4.3.0', reason: `cannot write to the mailbox: ${full ? 'not enough disk space' : (err.code ?? 'write failed')}` });
+      return undefined;
     });
+    if (base === undefined) continue;
     hold.commit();
     rememberEnvelope(inbox, base, copy);
     to.metrics?.maildirDeliveries.inc({ host: to.identity.host });

@@ -2,11 +2,12 @@
  * What a lab SMTP listener does after DATA's final dot: the message goes to the receiving lab
  * MTA (port 25, receive.ts) or to the logged-in sender's own MTA (587 and 465, submit.ts), and
  * what became of it is the reply — 250 with the queue id, the receiver's refusal, 452/552 for a
- * full sandbox, or 451 when the message could not be written.
+ * full sandbox or disk, or 451 when the message could not be written.
  */
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.js';
 import type { MailWorld } from '../mta/mailWorld.js';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import { OverQuota } from '../quota/usage.js';
 import type { LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
@@ -95,6 +96,8 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
         return callback(Object.assign(new Error(text), { responseCode: code }));
       }
       deps.log(component, `delivery failed: ${err.message}`);
+      // RFC 5321's 452 and RFC 3463's 4.3.1 (mail system full), as Postfix says when its disk is full.
+      if (isOutOfSpace(err)) return callback(Object.assign(new Error('4.3.1 Insufficient system storage: the lab server\'s disk is full, nothing was delivered. Try again later'), { responseCode: 452 }));
       callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
     },
   );

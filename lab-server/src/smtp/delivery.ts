@@ -3,6 +3,7 @@
  * into each recipient's folder with the Maildir's tmp -> fsync -> new dance.
  */
 import { rememberEnvelope } from '../imap/mime/cache.js';
+import { discardStagedFile, prepareMessage, stageMessageFile, type StagedFile } from '../maildir/messageFile.js';
 import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { traceHeaders, type TraceInfo } from './trace.js';
@@ -22,14 +23,23 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
   });
   // Room for every copy is held before anything is written (throws OverQuota).
   const hold = await sandbox.usage.reserve(message.length * users.length, users.length);
+  const targets = users.map((user) => mailboxOf(sandbox, user).folder(folder));
+  // Every copy is written to its folder's tmp/ before any goes into new/: when one cannot be
+  // written (a full disk), none is delivered, and the client's retry delivers each copy once.
+  const staged = await Promise.allSettled(
+    targets.map(async (target) => {
+      if (folder !== 'INBOX') await target.create();
+      return stageMessageFile(target.dir, prepareMessage(message));
+    }),
+  );
+  const failed = staged.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    hold.release();
+    await Promise.all(staged.map((s) => (s.status === 'fulfilled' ? discardStagedFile(s.value) : undefined)));
+    throw failed.reason;
+  }
   try {
-    await Promise.all(
-      users.map(async (user) => {
-        const target = mailboxOf(sandbox, user).folder(folder);
-        if (folder !== 'INBOX') await target.create();
-        rememberEnvelope(target, await target.deliver(message), message);
-      }),
-    );
+    await Promise.all(targets.map(async (target, i) => rememberEnvelope(target, await target.deliver((staged[i] as PromiseFulfilledResult<StagedFile>).value), message)));
   } catch (err) {
     hold.release();
     throw err;
