@@ -84,6 +84,52 @@ describe('dig against the lab DNS', () => {
     expect(out).toMatch(/\(TCP\)/);
   });
 
+  it('answers a TCP client that pipelines queries and reads nothing at the pace it reads: the answers never pile up in the lab, and none is lost', async () => {
+    // 200 TXT strings of 250 bytes: one answer is about 51 KB; 600 of them would be 30 MB.
+    const big = Array.from({ length: 200 }, (_, i) => `bulk IN TXT "${String(i).padStart(3, '0')}${'y'.repeat(247)}"`).join('\n');
+    expect((await editZone(lab, 'example.com', (t) => `${t}\n${big}\n`)).status).toBe(200);
+    const answered = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${lab.httpPort}/metrics`)).text();
+      return Number(/^maillab_dns_queries_total\{transport="tcp",rcode="NOERROR"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await answered();
+    const wanted = 600;
+    const client = connect(lab.dnsPort, '127.0.0.1');
+    client.pause(); // reads nothing until told
+    await new Promise((resolve) => client.once('connect', resolve));
+    const query = buildQuery('bulk.example.com', 'TXT', { id: 7 });
+    const framed = Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query]);
+    client.write(Buffer.concat(Array.from({ length: wanted }, () => framed)));
+    // Wait until the server stops answering (it waits for the client), or has answered them all.
+    let last = -1;
+    let now = await answered();
+    for (let i = 0; i < 40 && now !== last && now - before < wanted; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      [last, now] = [now, await answered()];
+    }
+    // Only what the kernel's socket buffers hold (a few MB) has been answered; the rest waits.
+    expect(now - before).toBeLessThan(wanted / 2);
+    // Reading now gets every answer, in order, each complete.
+    let got = 0;
+    let pending = Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+      client.on('error', reject);
+      client.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+          const reply = dnsPacket.decode(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+          expect(reply.answers).toHaveLength(200);
+          pending = pending.subarray(2 + pending.readUInt16BE(0));
+          if (++got === wanted) resolve();
+        }
+      });
+      client.resume();
+    });
+    client.destroy();
+    expect(got).toBe(wanted);
+    await api(lab, 'POST', '/api/zones/example.com/restore');
+  });
+
   it('truncates a large answer over UDP (TC=1, at most 512 bytes, or the EDNS size) and dig retries over TCP', async () => {
     const many = Array.from({ length: 24 }, (_, i) => `big IN TXT "record number ${i} ${'x'.repeat(60)}"`).join('\n');
     const saved = await editZone(lab, 'example.com', (t) => `${t}\n${many}\n`);

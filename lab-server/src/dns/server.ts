@@ -60,9 +60,15 @@ async function externalAnswerer(deps: DnsServerDeps): Promise<Answerer> {
   }
 }
 
+/** Queries read from one TCP connection and not answered yet: past this the server stops reading. */
+const MAX_PENDING_QUERIES = 32;
+/** Answers written to one TCP connection and not taken by the client yet: past this the next waits. */
+const MAX_UNSENT_BYTES = 64 * 1024;
+
 function serveTcp(socket: Socket, deps: DnsServerDeps): void {
   let buffer: Buffer = Buffer.alloc(0);
   let chain: Promise<void> = Promise.resolve();
+  let pending = 0;
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   const scope = deps.access.forConnection(socket.remoteAddress, socket.remotePort);
@@ -70,6 +76,20 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
     (s) => answererFor(s.sandbox, deps),
     () => ({ authority: undefined, interfere: undefined }),
   );
+  // A client that pipelines queries and never reads the answers must not make them pile up in
+  // the lab's memory (RFC 7766 §6.2.3 lets a server stop reading): answer at the pace it reads.
+  const taken = (): Promise<void> =>
+    socket.writableLength < MAX_UNSENT_BYTES || socket.destroyed
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const done = (): void => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        });
   socket.on('data', (chunk: Buffer) => {
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     while (buffer.length >= 2) {
@@ -77,7 +97,12 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
       if (buffer.length < 2 + length) break;
       const query = Buffer.from(buffer.subarray(2, 2 + length));
       buffer = buffer.subarray(2 + length);
+      pending++;
       chain = chain.then(async () => {
+        await taken();
+        pending--;
+        if (pending < MAX_PENDING_QUERIES && socket.isPaused() && !socket.destroyed) socket.resume();
+        if (socket.destroyed) return;
         const { authority, interfere } = await answerer;
         const reply = answerQuery(query, authority, 'tcp', interfere);
         deps.onQuery?.('tcp', rcodeOf(reply));
@@ -88,6 +113,7 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
         socket.write(framed);
       });
     }
+    if (pending >= MAX_PENDING_QUERIES) socket.pause();
   });
 }
 
