@@ -4,7 +4,8 @@
  * data on a 4 MB tmpfs, and Python's smtplib fills it. Then, as Dovecot and Postfix behave:
  * SMTP says 452 4.3.1 and delivers nothing (a message for two users lands in both or neither, so
  * the client's retry doubles nothing); learners still log in, read and delete (POP3 and IMAP),
- * and storing gets NO [OVERQUOTA]; once deleting made room, every accepted message is there once.
+ * and storing gets NO [OVERQUOTA] (a web request, HTTP 507); once deleting made room, every
+ * accepted message is there once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,15 @@ print(big); print(pairs); print(refusal)`);
     expect(lab.child.exitCode).toBeNull();
   }, 180_000);
 
+  it('answers a web request it cannot save with 507 and says why in both languages', async () => {
+    const site = `http://127.0.0.1:${lab.httpPort}`;
+    const res = await fetch(`${site}/api/exercises/dns-spf/attempts`, { method: 'POST', headers: { 'content-type': 'application/json', origin: site }, body: JSON.stringify({ answer: 'v=spf1 mx -all' }) });
+    expect(res.status).toBe(507);
+    const { error } = (await res.json()) as { error: { en: string; 'zh-CN': string } };
+    expect(error.en).toMatch(/disk is full, so nothing was saved/);
+    expect(error['zh-CN']).toMatch(/磁盘已满/);
+  });
+
   it('still lets learners log in, read and delete; storing gets NO [OVERQUOTA]', async () => {
     const out = await script(`
 p = poplib.POP3('127.0.0.1', P['pop3']); p.user('bob@example.com')
@@ -99,6 +109,7 @@ M.logout()`);
     expect(append).toMatch(/^NO \[OVERQUOTA\] Not enough disk space on the lab server: nothing was stored/);
     expect(expunged).toMatch(/^OK [1-9]/);
   }, 60_000);
+
 
   it('once deleting made room, every accepted message is there exactly once, and storing works again', async () => {
     const out = await script(`${INBOX}

@@ -6,10 +6,10 @@
  */
 import { open } from 'node:fs/promises';
 
-/** The file system is full, or the user's disk quota is reached. */
+/** The file system is full, or the user's disk quota is reached (as the system, SQLite or PostgreSQL says it). */
 export function isOutOfSpace(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100';
 }
 
 /** Appends all of `data` to the file at `path` (made if missing), fsynced with `sync`, or nothing. */

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { createGzip } from 'node:zlib';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import type { ProxyTrust } from './clientAddress.js';
 import type { SiteOrigin } from './origin.js';
 import { BAD_TARGET, requestUrl } from './requestUrl.js';
@@ -59,6 +60,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(data);
 }
+
+/** HTTP 507 (RFC 4918): the server's disk (or database) has no room; nothing was saved. */
+const DISK_FULL = {
+  error: {
+    en: "The lab server's disk is full, so nothing was saved. Try again later, and tell whoever runs the lab; deleting mail you no longer need also makes room.",
+    'zh-CN': '实验室服务器的磁盘已满，所以什么都没有保存。请稍后再试，并告诉实验室的管理者；删除不再需要的邮件也能腾出空间。',
+  },
+};
 
 const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.txt']);
 
@@ -151,8 +160,9 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Not found. Go back to the start page: /\n页面不存在，请回到首页：/\n');
       } catch (err) {
-        if (!res.headersSent) sendJson(res, 500, { error: { en: `Internal error: ${(err as Error).message}`, 'zh-CN': '服务器内部错误，请稍后再试。' } });
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else if (isOutOfSpace(err)) sendJson(res, 507, DISK_FULL);
+        else sendJson(res, 500, { error: { en: `Internal error: ${(err as Error).message}`, 'zh-CN': '服务器内部错误，请稍后再试。' } });
       }
     })();
   });
