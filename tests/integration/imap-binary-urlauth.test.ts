@@ -163,4 +163,27 @@ describe('MULTIAPPEND and CATENATE over a raw socket', () => {
     const [file] = await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Drafts'));
     expect(file).toBe(`${header}${text}`.replace(/\r\n/g, '\n'));
   });
+
+  it('counts CATENATE parts as they come: URLs repeating a message past the size limit stop at the first one too many, and nothing is stored', async () => {
+    const small = await startTestLab({ maxMessageSize: 4096 });
+    try {
+      const c = await RawClient.open(small.port('imap'));
+      await c.until(/^\* OK/m);
+      await c.command('a LOGIN alice@example.com secret', tagged('a'));
+      const big = `Subject: big\r\n\r\n${'x'.repeat(3000)}\r\n`;
+      expect(await c.command(`b APPEND Drafts {${big.length}+}\r\n${big}`, tagged('b'))).toMatch(/^b OK \[APPENDUID \d+ 1\]/m);
+      // The second URL goes past 4096 octets: the answer comes then, not after the third
+      // (which names nothing) was looked up; thousands of URLs to a 10 MB message held gigabytes.
+      const again = await c.command('c APPEND INBOX CATENATE (URL "/Drafts/;UID=1" URL "/Drafts/;UID=1" URL "/Drafts/;UID=99")', tagged('c'));
+      expect(again).toMatch(/^c NO \[TOOBIG\] The message is larger than the 4096 octets this server accepts/m);
+      // MULTIAPPEND of many such messages, each small enough alone: together no more than the
+      // literals of one APPEND may carry (4096 + 64 KiB here).
+      const many = Array.from({ length: 30 }, () => 'CATENATE (URL "/Drafts/;UID=1")').join(' ');
+      expect(await c.command(`d APPEND INBOX ${many}`, tagged('d'))).toMatch(/^d NO \[TOOBIG\] These messages together are larger than the 69632 octets one APPEND may carry/m);
+      expect(await c.command('e STATUS INBOX (MESSAGES)', tagged('e'))).toContain('* STATUS INBOX (MESSAGES 3)');
+      c.close();
+    } finally {
+      await small.dispose();
+    }
+  });
 });

@@ -18,6 +18,9 @@ export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 
 export const ANY_STATE: readonly SessionState[] = ['not-authenticated', 'authenticated', 'selected'];
 export const LOGGED_IN: readonly SessionState[] = ['authenticated', 'selected'];
 export const SELECTED: readonly SessionState[] = ['selected'];
+
+/** Octets one APPEND may carry in all (every message, MULTIAPPEND's too, and its command lines). */
+export const appendRoom = (maxMessageSize: number): number => maxMessageSize + 64 * 1024;
 export const NOT_AUTHENTICATED: readonly SessionState[] = ['not-authenticated'];
 
 /** What a command may ask of its session. */

@@ -9,7 +9,7 @@ import { FolderNotFound } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
-import type { ImapCommand, SessionState } from './command.js';
+import { appendRoom, type ImapCommand, type SessionState } from './command.js';
 import type { CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
 import { bad, CommandFailed, no, type Completion } from './response.js';
@@ -22,7 +22,7 @@ const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 
 export function commandLimits(state: SessionState, firstLine: Buffer, maxMessageSize: number): CommandLimits {
   if (state === 'not-authenticated') return SMALL_LIMITS;
   if (namesAppend(firstLine)) {
-    return { maxLiteral: maxMessageSize, maxTotal: maxMessageSize + 64 * 1024 };
+    return { maxLiteral: maxMessageSize, maxTotal: appendRoom(maxMessageSize) };
   }
   return COMMAND_LIMITS;
 }

@@ -7,7 +7,7 @@
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
 import { TooManyKeywords } from '../../maildir/keywords.js';
-import { defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
+import { appendRoom, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
 import { messageSummary } from '../mime/cache.js';
 import { parseAppend, type AppendMessage } from '../appendArgs.js';
 import { convert, laneOf } from '../conversions.js';
@@ -42,13 +42,31 @@ async function keywordLetters(target: MaildirFolder, flags: FlagChange): Promise
 /** The text of a CATENATE URL in a response code, where "]" may not stand. */
 const urlInCode = (url: string): string => url.replace(/[\]\r\n]/g, '?').slice(0, 200);
 
-/** The octets of one message: its literal, or its CATENATE parts joined. */
-async function assemble({ session }: CommandContext, message: AppendMessage): Promise<{ bytes: Buffer; binary: boolean }> {
-  if (message.data.kind === 'literal') return message.data;
+function tooBig(room: number, maxMessageSize: number): CommandFailed {
+  const text =
+    room < maxMessageSize
+      ? `These messages together are larger than the ${appendRoom(maxMessageSize)} octets one APPEND may carry. Append them one at a time`
+      : `The message is larger than the ${maxMessageSize} octets this server accepts`;
+  return new CommandFailed(no(text, 'TOOBIG'));
+}
+
+/**
+ * The octets of one message: its literal, or its CATENATE parts joined, at most `room` of them.
+ * Parts are counted as they come: URLs naming a large message again and again stop at the first
+ * one too many, not after gigabytes were read and joined.
+ */
+async function assemble({ session }: CommandContext, message: AppendMessage, room: number): Promise<{ bytes: Buffer; binary: boolean }> {
+  if (message.data.kind === 'literal') {
+    if (message.data.bytes.length > room) throw tooBig(room, session.maxMessageSize);
+    return message.data;
+  }
   const pieces: Buffer[] = [];
+  let size = 0;
   let binary = false;
   for (const part of message.data.parts) {
     if (part.kind === 'text') {
+      size += part.bytes.length;
+      if (size > room) throw tooBig(room, session.maxMessageSize);
       pieces.push(part.bytes);
       binary ||= part.binary;
       continue;
@@ -62,6 +80,8 @@ async function assemble({ session }: CommandContext, message: AppendMessage): Pr
       if (!(err instanceof InvalidImapUrl)) throw err;
     }
     if (!data) throw new CommandFailed(no(`The URL ${urlInCode(part.url)} names no message part you can read. Check the mailbox, UIDVALIDITY and UID`, `BADURL ${urlInCode(part.url)}`));
+    size += data.length;
+    if (size > room) throw tooBig(room, session.maxMessageSize);
     pieces.push(data);
   }
   return { bytes: Buffer.concat(pieces), binary };
@@ -78,10 +98,11 @@ export default defineCommand({
     const flags = messages.map(flagsOf);
     const target = await existingFolder(session, name, tag, 'TRYCREATE');
     const items = [];
+    let left = appendRoom(session.maxMessageSize);
     for (const [i, message] of messages.entries()) {
-      const { bytes, binary } = await assemble(ctx, message);
+      const { bytes, binary } = await assemble(ctx, message, Math.min(session.maxMessageSize, left));
+      left -= bytes.length;
       if (bytes.length === 0) return no('An empty message cannot be stored: send the header and body as the literal');
-      if (bytes.length > session.maxMessageSize) return no(`The message is larger than the ${session.maxMessageSize} octets this server accepts`, 'TOOBIG');
       // A literal8 may hold NULs and bare line ends: such parts are kept base64-encoded.
       const stored = binary ? ((await convert<Uint8Array | null>('storableMessage', [bytes], laneOf(session.mailbox!.dir))) ?? bytes) : bytes;
       items.push({ message: Buffer.from(stored), flags: flags[i]!.letters + (await keywordLetters(target, flags[i]!)), internalDate: message.date });
