@@ -130,6 +130,15 @@ export class ResponseWriter {
     if (this.pendingBytes >= FLUSH_AT) await this.flush();
   }
 
+  /**
+   * Queues a piece of a long untagged response, written as "* " ... CRLF by the caller: one
+   * that may run to gigabytes (URLFETCH of many URLs) goes out as it is made, not joined first.
+   */
+  async piece(data: string | Buffer): Promise<void> {
+    this.put(data);
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
   async continuation(text: string): Promise<void> {
     this.queue(Buffer.from(`+ ${plainText(text)}\r\n`));
     await this.flush();
