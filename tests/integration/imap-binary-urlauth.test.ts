@@ -127,6 +127,46 @@ ${extra}`),
   });
 });
 
+describe('URLAUTH keys under careless names, with imaplib', () => {
+  it('revokes a URL lent as /inbox/ with RESETKEY INBOX, lends from a mailbox called "constructor", and answers a broken access escape without a server error', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+for name in ('GENURLAUTH', 'URLFETCH', 'RESETKEY'):
+    imaplib.Commands[name] = ('AUTH', 'SELECTED')
+def lend(url):
+    typ, data = M._simple_command('GENURLAUTH', '"%s"' % url, 'INTERNAL')
+    return M.untagged_responses.pop('GENURLAUTH')[0].decode().strip('"') if typ == 'OK' else None
+def fetch(url):
+    typ, data = M._simple_command('URLFETCH', '"%s"' % url)
+    return [typ, b''.join(x if isinstance(x, bytes) else b''.join(x) for x in M.untagged_responses.pop('URLFETCH', []))]
+M.login('alice@example.com', 'secret')
+lower = lend('imap://alice@mail.example.com/inbox/;UID=1;URLAUTH=anonymous')
+out['before'] = fetch(lower)
+out['reset'] = M._simple_command('RESETKEY', 'INBOX')
+out['after'] = fetch(lower)
+M.create('constructor')
+M.append('constructor', None, None, b'Subject: named after a prototype\\r\\n\\r\\nhello\\r\\n')
+out['prototype_named'] = fetch(lend('imap://alice@mail.example.com/constructor/;UID=1;URLAUTH=anonymous'))
+try:
+    M._simple_command('GENURLAUTH', '"imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=user+%ZZ"', 'INTERNAL')
+except imaplib.IMAP4.error as e:
+    out['broken_lend'] = str(e)
+out['broken_fetch'] = fetch('imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=user+%ZZ:INTERNAL:' + '0' * 64)
+`,
+    );
+    expect(out.before[0]).toBe('OK');
+    expect(out.before[1]).toContain('Subject:');
+    expect(out.reset[0]).toBe('OK');
+    // The same URL, once the key of INBOX (whatever its case in the URL) is replaced: NIL.
+    expect(out.after).toEqual(['OK', expect.stringMatching(/^"imap:[^"]+" NIL$/)]);
+    expect(out.prototype_named[0]).toBe('OK');
+    expect(out.prototype_named[1]).toContain('Subject: named after a prototype');
+    expect(out.broken_lend).toMatch(/Unknown access "user\+%ZZ"/);
+    expect(out.broken_fetch).toEqual(['OK', expect.stringMatching(/^"imap:[^"]+" NIL$/)]);
+  });
+});
+
 describe('MULTIAPPEND and CATENATE over a raw socket', () => {
   const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
 

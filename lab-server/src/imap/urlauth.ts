@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Mailbox } from '../maildir/mailbox.js';
+import { isInbox, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
 /** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
@@ -19,18 +19,26 @@ export const URLAUTH_MECHANISM = 'INTERNAL';
 
 const queues = new WeakMap<Mailbox, Promise<unknown>>();
 
-async function readKeys(mailbox: Mailbox): Promise<Record<string, string>> {
+/**
+ * The key table: mailbox name -> hex key, as own entries only (a mailbox may be called
+ * "constructor" or "__proto__"), under one name per mailbox (INBOX in any case is INBOX).
+ */
+async function readKeys(mailbox: Mailbox): Promise<Map<string, string>> {
   try {
     const parsed: unknown = JSON.parse(await readFile(join(mailbox.dir, URLAUTH_KEYS_FILE), 'utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+    if (!parsed || typeof parsed !== 'object') return new Map();
+    return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return new Map();
     throw err;
   }
 }
 
+/** The name a mailbox's key is kept under: what RESETKEY INBOX resets must be what "/inbox/" was lent with. */
+const keyName = (name: string): string => (isInbox(name) ? 'INBOX' : name);
+
 /** Changes the key table, one change at a time per user, written whole and renamed into place. */
-function updateKeys<T>(mailbox: Mailbox, change: (keys: Record<string, string>) => T): Promise<T> {
+function updateKeys<T>(mailbox: Mailbox, change: (keys: Map<string, string>) => T): Promise<T> {
   const work = async (): Promise<T> => {
     const keys = await readKeys(mailbox);
     const result = change(keys);
@@ -38,7 +46,7 @@ function updateKeys<T>(mailbox: Mailbox, change: (keys: Record<string, string>) 
     const temp = `${target}.${process.pid}.tmp`;
     const handle = await open(temp, 'w', 0o600);
     try {
-      await handle.writeFile(JSON.stringify(keys));
+      await handle.writeFile(JSON.stringify(Object.fromEntries(keys)));
       await handle.sync();
     } finally {
       await handle.close();
@@ -53,16 +61,20 @@ function updateKeys<T>(mailbox: Mailbox, change: (keys: Record<string, string>) 
 
 /** The key of a mailbox, made (128 random bits) the first time it is needed. */
 export async function mailboxKey(mailbox: Mailbox, name: string): Promise<string> {
-  const existing = (await readKeys(mailbox))[name];
+  const existing = (await readKeys(mailbox)).get(keyName(name));
   if (existing) return existing;
-  return updateKeys(mailbox, (keys) => (keys[name] ??= randomBytes(16).toString('hex')));
+  return updateKeys(mailbox, (keys) => {
+    const key = keys.get(keyName(name)) ?? randomBytes(16).toString('hex');
+    keys.set(keyName(name), key);
+    return key;
+  });
 }
 
 /** RESETKEY: a new key for one mailbox, or no keys at all. */
 export function resetKeys(mailbox: Mailbox, name?: string): Promise<void> {
   return updateKeys(mailbox, (keys) => {
-    if (name === undefined) for (const k of Object.keys(keys)) delete keys[k];
-    else keys[name] = randomBytes(16).toString('hex');
+    if (name === undefined) keys.clear();
+    else keys.set(keyName(name), randomBytes(16).toString('hex'));
   });
 }
 
@@ -72,7 +84,7 @@ export function urlauthToken(key: string, rump: string): string {
 
 /** Does a token belong to the rump URL under this mailbox's current key? */
 export async function tokenValid(mailbox: Mailbox, name: string, rump: string, token: string): Promise<boolean> {
-  const key = (await readKeys(mailbox))[name];
+  const key = (await readKeys(mailbox)).get(keyName(name));
   // Without a key, compare against a random one all the same: no timing tells which mailboxes exist.
   const wanted = Buffer.from(urlauthToken(key ?? randomBytes(16).toString('hex'), rump), 'hex');
   const given = Buffer.from(token.toLowerCase(), 'hex');
@@ -81,7 +93,16 @@ export async function tokenValid(mailbox: Mailbox, name: string, rump: string, t
 
 /** The access identifiers a URL may name (RFC 4467 §3). */
 export function validAccess(access: string): boolean {
-  return /^(anonymous|authuser|(user|submit)\+.+)$/i.test(access);
+  return /^(anonymous|authuser|(user|submit)\+.+)$/i.test(access) && decodedAccess(access) !== undefined;
+}
+
+/** The access identifier %-decoded; undefined when an escape is broken ("user+%ZZ"). */
+function decodedAccess(access: string): string | undefined {
+  try {
+    return decodeURIComponent(access);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -89,8 +110,8 @@ export function validAccess(access: string): boolean {
  * server acting for a user; the lab's IMAP users are not one, so those URLs answer NIL here.
  */
 export function accessAllows(access: string, user: WorldUser | undefined): boolean {
-  const decoded = decodeURIComponent(access);
-  const lower = decoded.toLowerCase();
+  const lower = decodedAccess(access)?.toLowerCase();
+  if (lower === undefined) return false;
   if (lower === 'anonymous') return true;
   if (lower === 'authuser') return user !== undefined;
   // user+alice@example.com, or user+alice where the local part names the user.
