@@ -150,6 +150,24 @@ describe('terminal bridge', () => {
     expect(lab.bridge.sessions.size).toBe(0);
   });
 
+  it('sends a message whose body has a line "STARTTLS" whole, and still upgrades on the command after it', async () => {
+    const t = await TerminalClient.open(lab.httpPort, 'smtp');
+    await t.expect(/^220 /);
+    await t.send('EHLO browser.test', /250 SIZE \d+\r\n$/);
+    await t.send('MAIL FROM:<alice@example.com>', /^250 /);
+    await t.send('RCPT TO:<bob@example.com>', /^250 /);
+    await t.send('DATA', /^354 /);
+    for (const line of ['Subject: about STARTTLS', '', 'To encrypt, the client types', 'STARTTLS', 'and waits for 220.']) t.line(line);
+    await t.send('.', /^250 2\.0\.0 Ok: queued as/);
+    // The body's line was text; the command is still one, and the bridge starts TLS on it.
+    await t.send('STARTTLS', /^220 /);
+    expect((await t.message('tls')).text).toMatch(/^TLS established: TLSv1\.3/);
+    await t.send('EHLO browser.test', /250 SIZE \d+\r\n$/);
+    t.close();
+    const messages = await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+    expect(messages.find((m) => m.includes('Subject: about STARTTLS'))).toContain('\nSTARTTLS\nand waits for 220.\n');
+  });
+
   it('refuses over-long lines without sending them, and keeps the session', async () => {
     const t = await TerminalClient.open(lab.httpPort, 'smtp');
     await t.expect(/^220 /);

@@ -67,6 +67,12 @@ export class TerminalSession {
   private decoder = new StringDecoder('utf8');
   private serverPartial = '';
   private pendingUpgrade: UpgradeRequest | undefined;
+  /**
+   * SMTP's DATA was sent and its body not ended yet, and (once the server's 354 came) the
+   * learner's lines are the message: a line "STARTTLS" in it is text, not a command.
+   */
+  private dataSent = false;
+  private inMessageBody = false;
   private heldLines: string[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -217,7 +223,11 @@ export class TerminalSession {
     if (!this.socket || this.socket.destroyed) return;
     this.transcript.add('C', text, this.encrypted);
     this.socket.write(`${text}\r\n`);
-    if (!this.encrypted) this.pendingUpgrade = upgradeRequested(this.service.protocol, text);
+    if (text === '.') this.dataSent = this.inMessageBody = false;
+    else if (this.service.protocol === 'smtp' && /^\s*DATA\s*$/i.test(text)) this.dataSent = true;
+    // Holding the lines after a STARTTLS in a message for a TLS answer that never came kept
+    // the "." from the server, and the message was lost.
+    if (!this.encrypted && !this.inMessageBody) this.pendingUpgrade = upgradeRequested(this.service.protocol, text);
   }
 
   private fromServer(chunk: Buffer): void {
@@ -229,6 +239,7 @@ export class TerminalSession {
     this.serverPartial = lines.pop() ?? '';
     for (const line of lines) {
       this.transcript.add('S', line, this.encrypted);
+      if (this.dataSent && line.startsWith('354 ')) this.inMessageBody = true;
       const upgrade = this.pendingUpgrade;
       if (upgrade && upgrade.final(line)) {
         this.pendingUpgrade = undefined;
