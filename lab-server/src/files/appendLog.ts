@@ -9,7 +9,7 @@
  * 20 microseconds, while handing it to the thread pool cost the event loop more than that in
  * thread wake-ups, per line, when a server was taking hundreds of messages a second.
  */
-import { writeSync } from 'node:fs';
+import { ftruncateSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -66,7 +66,14 @@ export class AppendLog {
         handle = await this.openFile();
       }
       const bytes = Buffer.from(text);
-      for (let at = 0; at < bytes.length; ) at += writeSync(handle.fd, bytes, at);
+      let at = 0;
+      try {
+        while (at < bytes.length) at += writeSync(handle.fd, bytes, at);
+      } catch (err) {
+        // A full disk may have taken part of the lines: cut it off, or the next line would be glued to it.
+        if (at > 0) ftruncateSync(handle.fd, this.size);
+        throw err;
+      }
       this.size += bytes.length;
     } finally {
       this.idleTimer = setTimeout(() => void this.close(), CLOSE_WHEN_IDLE_MS).unref();
