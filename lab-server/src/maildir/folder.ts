@@ -99,6 +99,7 @@ export class MaildirFolder {
 
   /** Creates cur/, new/ and tmp/ if they are missing, and gives the folder its UIDVALIDITY. */
   async create(): Promise<void> {
+    this.state.creating = true;
     await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(join(this.dir, d), { recursive: true })));
     await this.sync();
   }
@@ -125,10 +126,7 @@ export class MaildirFolder {
     });
   }
 
-  /**
-   * A client command is working on the folder (until release()): files it may be about to read
-   * are not moved from new/ to cur/ under it meanwhile.
-   */
+  /** A client command is working on the folder (until release()): files it may read are not moved from new/ to cur/ meanwhile. */
   hold(): void {
     this.use.held++;
   }

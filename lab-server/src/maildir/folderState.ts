@@ -61,6 +61,8 @@ export class FolderState implements CacheOwner {
   version = 0;
   readonly changes = new EventEmitter();
   readonly keywords: KeywordTable;
+  /** create() was called: the folder's mailbox keeps this object even before it is on disk. */
+  creating = false;
   private loaded = false;
   private readonly files: IndexFiles;
   private reserved: Map<string, number> | undefined;
@@ -75,6 +77,11 @@ export class FolderState implements CacheOwner {
     this.changes.setMaxListeners(0);
     this.keywords = new KeywordTable(dir);
     this.files = new IndexFiles(dir, context.uidValidity);
+  }
+
+  /** The folder has been looked at (its index loaded). */
+  get isLoaded(): boolean {
+    return this.loaded;
   }
 
   /** The index file is behind the index in memory. */

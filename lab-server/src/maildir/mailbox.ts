@@ -2,6 +2,7 @@
  * One user's Maildir++ tree: INBOX is the Maildir itself, every other folder is a
  * sub-Maildir named "." + name, with "." separating levels (".Archive.2024").
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, rename as renameDir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
@@ -21,6 +22,15 @@ export const HIERARCHY_SEPARATOR = '.';
 
 /** Where IMAP subscriptions are kept in the user's Maildir, one folder name a line (as Dovecot does). */
 export const SUBSCRIPTIONS_FILE = 'subscriptions';
+
+/**
+ * The most folders a user may have, INBOX and the standard ones included, as Dovecot's
+ * quota_mailbox_count caps them: each costs disk (three directories, an index) and memory.
+ */
+export const MAX_FOLDERS = 1000;
+
+/** Folder objects for names not on disk kept before the unused ones are let go. */
+const ABSENT_KEPT = 64;
 
 export class InvalidFolderName extends Error {
   constructor(
@@ -53,6 +63,8 @@ export function isInbox(name: string): boolean {
 
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
+  /** Past this many folder objects, those of names that are not on disk and unused are let go. */
+  private sweepAt = ABSENT_KEPT;
   private readonly subscriptionQueue = new SerialQueue();
   private readonly transferQueue = new SerialQueue();
   private readonly context: FolderContext;
@@ -77,7 +89,34 @@ export class Mailbox {
       if (key !== 'INBOX') checkFolderName(key);
       folder = new MaildirFolder(key, key === 'INBOX' ? this.dir : join(this.dir, `.${key}`), this.context);
       this.folders.set(key, folder);
+      if (this.folders.size > this.sweepAt) this.letGoOfAbsent();
     }
+    return folder;
+  }
+
+  /**
+   * Forgets the objects of names with no folder on disk that nobody looked into or is creating:
+   * a client asking about a new made-up name each time (STATUS, SELECT) would otherwise leave an
+   * object for every one. A folder on disk keeps its one object, so two never index it at once.
+   */
+  private letGoOfAbsent(): void {
+    for (const [key, folder] of this.folders) {
+      const { state } = folder;
+      if (key === 'INBOX' || state.isLoaded || state.creating || state.changes.listenerCount('change') > 0) continue;
+      if (!existsSync(join(folder.dir, 'cur'))) this.folders.delete(key);
+    }
+    this.sweepAt = this.folders.size + ABSENT_KEPT;
+  }
+
+  /** Whether one more folder may be created (MAX_FOLDERS). */
+  async roomForFolder(): Promise<boolean> {
+    return (await this.folderNames()).length < MAX_FOLDERS;
+  }
+
+  /** Creates a folder: looked up and marked as being created in one step, so it is never let go meanwhile. */
+  async createFolder(name: string): Promise<MaildirFolder> {
+    const folder = this.folder(name);
+    await folder.create();
     return folder;
   }
 

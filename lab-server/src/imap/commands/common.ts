@@ -3,7 +3,7 @@
  * store's API (which refuses names that could leave the user's Maildir), and wire forms.
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
-import { InvalidFolderName } from '../../maildir/mailbox.js';
+import { InvalidFolderName, MAX_FOLDERS } from '../../maildir/mailbox.js';
 import type { SessionApi } from '../command.js';
 import { encodeMutf7 } from '../mutf7.js';
 import { astringBytes, CommandFailed, no } from '../response.js';
@@ -36,6 +36,11 @@ export async function existingFolder(session: SessionApi, name: string, tag: str
 /** A mailbox name inside status text, which is ASCII: as the client would type it (modified UTF-7). */
 export function shown(name: string): string {
   return encodeMutf7(name);
+}
+
+/** NO [LIMIT] text when a user has MAX_FOLDERS folders already (Dovecot: "Maximum number of mailboxes reached"). */
+export function tooManyFolders(name: string): string {
+  return `Maximum number of mailboxes reached (${MAX_FOLDERS}): "${shown(name)}" was not created. DELETE mailboxes you do not need, then try again`;
 }
 
 /** A mailbox name as sent to the client: modified UTF-7, or UTF-8 in IMAP4rev2; quoted if needed. */

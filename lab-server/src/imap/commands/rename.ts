@@ -2,12 +2,12 @@
  * RENAME (RFC 3501 §6.3.5): renames a folder and its sub-folders (".a" and ".a.b" are separate
  * directories in Maildir++). Renaming INBOX moves its messages into a new folder instead.
  */
-import { HIERARCHY_SEPARATOR, isInbox } from '../../maildir/mailbox.js';
+import { HIERARCHY_SEPARATOR, isInbox, MAX_FOLDERS } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
 import { no, ok } from '../response.js';
 import { mailboxName } from '../schema.js';
 import { announce } from '../mailboxEvents.js';
-import { existingFolder, folderOf, shown } from './common.js';
+import { existingFolder, folderOf, shown, tooManyFolders } from './common.js';
 import { plural } from '../../grading/feedback.js';
 
 export default defineCommand({
@@ -18,14 +18,16 @@ export default defineCommand({
   async handle({ tag, session }, [from, to]) {
     const mailbox = session.mailbox!;
     if (isInbox(to)) return no('A mailbox cannot be renamed to INBOX', 'ALREADYEXISTS');
-    const target = folderOf(session, to);
+    folderOf(session, to); // a bad new name ends the command here (InvalidFolderName)
     const names = await mailbox.folderNames();
     const sep = HIERARCHY_SEPARATOR;
     if (names.some((n) => n === to || n.startsWith(to + sep))) return no(`Mailbox "${shown(to)}" already exists`, 'ALREADYEXISTS');
     if (isInbox(from)) {
+      // INBOX stays: its messages go to a new folder, which counts.
+      if (names.length >= MAX_FOLDERS) return no(tooManyFolders(to), 'LIMIT');
       const inbox = mailbox.inbox;
       const messages = [...(await inbox.sync())];
-      await target.create();
+      const target = await mailbox.createFolder(to);
       for (let i = 0; i < messages.length; i += 100) {
         const batch = messages.slice(i, i + 100);
         const items = [];
