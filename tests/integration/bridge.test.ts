@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readTranscripts } from '../../lab-server/src/world/transcriptFiles.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { keptMemory } from '../helpers/neighbour.js';
 import { readAllMessages, maildirPath } from '../helpers/maildir.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
@@ -167,6 +169,45 @@ describe('terminal bridge', () => {
     const messages = await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
     expect(messages.find((m) => m.includes('Subject: about STARTTLS'))).toContain('\nSTARTTLS\nand waits for 220.\n');
   });
+
+  it('stops reading a service for a page that stops reading, and hands it every byte once it reads again', async () => {
+    const sent = await python(
+      "import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port']); s.sendmail('a@example.com', ['alice@example.com'], ('Subject: big\\r\\n\\r\\n' + ('y' * 998 + '\\r\\n') * 1024).encode()); s.quit()",
+      { port: lab.port('smtp') },
+    );
+    expect(sent.stderr).toBe('');
+    const t = await TerminalClient.open(lab.httpPort, 'pop3');
+    await t.expect(/^\+OK .*\r\n/);
+    await t.send('USER alice@example.com', /^\+OK/);
+    const login = await t.send('PASS secret', /^\+OK Logged in as alice@example\.com: \d+ messages?/);
+    const last = Number(/: (\d+) messages?/.exec(login)![1]);
+    const before = await keptMemory();
+    // A page that stops reading asks for its 1 MB message 40 times.
+    t.ws.pause();
+    for (let i = 0; i < 40; i++) t.line(`RETR ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const during = await keptMemory();
+    const kept = during.heapUsed + during.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    // Held by the lab (as JSON text and its frames), the answers were some 40 MB.
+    expect(kept).toBeLessThan(16 * 1024 * 1024);
+    // Counted as it comes (the text is 40 MB), each pattern with the end of the text before
+    // it, so one cut in two is counted once.
+    const count = (text: string, pattern: string): number => text.split(pattern).length - 1;
+    const patterns = { answers: '+OK 1024485 octets\r\n', lines: 'y'.repeat(998) + '\r\n', ends: '\r\n.\r\n' };
+    const seen = { answers: 0, lines: 0, ends: 0 };
+    let tail = '';
+    t.ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; text?: string };
+      if (msg.type !== 'data') return;
+      const text = tail + msg.text!;
+      for (const [name, pattern] of Object.entries(patterns)) seen[name as keyof typeof seen] += count(text, pattern) - count(tail, pattern);
+      tail = text.slice(-1000);
+    });
+    t.ws.resume();
+    await t.waitFor(() => seen.ends === 40, '40 whole RETR answers', 30_000);
+    expect(seen).toEqual({ answers: 40, lines: 40 * 1024, ends: 40 });
+    t.close();
+  }, 60_000);
 
   it('refuses over-long lines without sending them, and keeps the session', async () => {
     const t = await TerminalClient.open(lab.httpPort, 'smtp');

@@ -52,6 +52,13 @@ export const DEFAULT_LIMITS: BridgeLimits = {
 
 export type Bilingual = { en: string; 'zh-CN': string };
 
+/**
+ * Server output a browser may leave unread before the bridge stops reading the service: a
+ * page that stops reading (a closed laptop, a script) must not have the lab hold all that a
+ * RETR or FETCH of a whole mailbox says.
+ */
+const BROWSER_BACKLOG = 1024 * 1024;
+
 interface SessionDeps {
   handoffs: HandoffRegistry;
   /** Where the listeners are reachable from inside this process. */
@@ -81,6 +88,8 @@ export class TerminalSession {
   /** Messages from the browser not yet passed on, oldest first (see received). */
   private waiting: Array<{ raw: string; isBinary: boolean; charged?: boolean }> = [];
   private resumeTimer: NodeJS.Timeout | undefined;
+  /** The browser is more than BROWSER_BACKLOG behind: the service's socket is paused. */
+  private browserBehind = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -153,6 +162,7 @@ export class TerminalSession {
     socket.on('data', this.onServerData);
     socket.on('close', this.onServerClose);
     socket.on('error', () => undefined);
+    if (this.browserBehind) socket.pause();
   }
 
   /** Stops relaying from a socket (before wrapping it in TLS); other listeners stay. */
@@ -233,7 +243,7 @@ export class TerminalSession {
   private fromServer(chunk: Buffer): void {
     this.touch();
     const text = this.decoder.write(chunk);
-    if (text) this.send({ type: 'data', text });
+    if (text) this.relay(text);
     this.serverPartial += text;
     const lines = this.serverPartial.split('\r\n');
     this.serverPartial = lines.pop() ?? '';
@@ -249,6 +259,21 @@ export class TerminalSession {
     }
     // A runaway server line must not grow without bound.
     if (this.serverPartial.length > 1_000_000) this.serverPartial = '';
+  }
+
+  /** Passes server output on; pauses the service while the browser is too far behind. */
+  private relay(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify({ type: 'data', text }), () => {
+      if (this.browserBehind && this.ws.bufferedAmount <= BROWSER_BACKLOG / 2) {
+        this.browserBehind = false;
+        this.socket?.resume();
+      }
+    });
+    if (!this.browserBehind && this.ws.bufferedAmount > BROWSER_BACKLOG) {
+      this.browserBehind = true;
+      this.socket?.pause();
+    }
   }
 
   private flushServerPartial(): void {
