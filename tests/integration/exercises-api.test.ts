@@ -2,7 +2,12 @@
  * The exercises API over real HTTP against a real lab: learner cookies, grading, errors,
  * the solution gate, progress, and progress surviving a restart of the whole lab.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBystander, unhurt } from '../helpers/bystander.js';
+import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runScript } from '../helpers/protocolScript.js';
 import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
@@ -234,5 +239,53 @@ describe('progress', () => {
     expect(again.learner.id).toBe(p.learner.id);
     expect(again.summary.passed).toBe(2);
     expect(again.exercises.find((e: { id: string }) => e.id === 'dns-ptr')).toMatchObject({ status: 'passed', attempts: 1 });
+  });
+});
+
+describe('configuration answers built to keep the grader busy', () => {
+  // "x1 = $x0 $x0 ...": each step multiplies by 8; mydestination = $x6 is 262 144 copies.
+  const laugh = ['x0 = example.com', ...Array.from({ length: 6 }, (_, i) => `x${i + 1} = ${Array(8).fill(`$x${i}`).join(' ')}`), 'mydestination = $x6', 'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination'].join('\n');
+
+  it('$names that multiply at every step, a 60 KB parameter name and sections nested 9 000 deep are graded at once, and hold up nobody', async () => {
+    const learner = startBystander(async () => {
+      const r = await fetch(url('/api/exercises'));
+      if (r.status !== 200) throw new Error(`GET /api/exercises: ${r.status}`);
+      await r.arrayBuffer();
+    });
+    let bomb, longName, deep;
+    for (let round = 0; round < 3; round++) {
+      bomb = await post('/api/exercises/postfix-relay/attempts', { answer: laugh });
+      longName = await post('/api/exercises/postfix-relay/attempts', { answer: `${'a'.repeat(60_000)} = 1\nsmtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination` });
+      deep = await post('/api/exercises/dovecot-auth/attempts', { answer: `${'a{\n'.repeat(9_000)}${'}\n'.repeat(9_000)}` });
+    }
+    if (!bomb || !longName || !deep) throw new Error('no attempts made');
+    const report = await learner.stop();
+    expect(unhurt(report)).toEqual([]);
+
+    expect(bomb.status).toBe(200);
+    expect(bomb.body.passed).toBe(false);
+    const grows = bomb.body.feedback.find((f: { code: string }) => f.code === 'postfix.syntax');
+    expect(grows.message.en).toMatch(/^Line 6: x5 grows to more than 100,000 characters once its \$names are expanded/);
+    expect(grows.message['zh-CN']).toMatch(/^第 6 行：x5 展开/);
+    expect(longName.status).toBe(200);
+    expect(longName.body.passed).toBe(true);
+    expect(longName.body.feedback).toContainEqual(expect.objectContaining({ level: 'warn', code: 'postfix.notice' }));
+    expect(deep.status).toBe(200);
+    expect(deep.body.passed).toBe(false);
+    expect(deep.body.feedback.map((f: { message: { en: string } }) => f.message.en).join('\n')).toMatch(/nested more than 32 deep/);
+  }, 60_000);
+
+  it('postconf agrees the value grows past the limit (Postfix itself expands it all, 3 MB of it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'maillab-laugh-'));
+    try {
+      await writeFile(join(dir, 'main.cf'), `${laugh}\n`);
+      await writeFile(join(dir, 'master.cf'), '');
+      const r = await run('postconf', ['-c', dir, '-x', '-h', 'mydestination']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim().length).toBeGreaterThan(100_000);
+      expect(r.stdout.trim().split(' ').length).toBe(8 ** 6);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

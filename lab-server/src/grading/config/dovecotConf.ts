@@ -63,6 +63,9 @@ function unquote(value: string): string {
   return v;
 }
 
+/** Deepest nesting of sections the parser reads (Dovecot's own go four or five deep). */
+const MAX_SECTION_DEPTH = 32;
+
 /** Parses dovecot.conf text. Never throws. */
 export function parseDovecotConf(source: string): DovecotConf {
   const conf: DovecotConf = { settings: [], sections: [], includes: [], problems: [], version: '2.3' };
@@ -104,6 +107,12 @@ export function parseDovecotConf(source: string): DovecotConf {
         }
         conf.settings.push(setting);
       } else if ((m = /^([A-Za-z0-9_@./-]+)(?:\s+("[^"]*"|[^\s{]+))?\s*\{$/.exec(line))) {
+        if (stack.length >= MAX_SECTION_DEPTH) {
+          // Every setting keeps its whole path: thousands of nested sections would cost the lab gigabytes.
+          conf.problems.push({ line: number, message: text(`Sections are nested more than ${MAX_SECTION_DEPTH} deep here; no Dovecot configuration needs that. The rest of the file is not read.`, `这里的段落嵌套超过了 ${MAX_SECTION_DEPTH} 层；没有哪个 Dovecot 配置需要这样。文件的其余部分不再读取。`) });
+          stack.length = 0;
+          break;
+        }
         const section: DovecotSection = { name: m[1]!, line: number, path };
         if (m[2]) section.arg = unquote(m[2]);
         conf.sections.push(section);

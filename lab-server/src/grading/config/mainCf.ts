@@ -137,22 +137,62 @@ export class MainCf {
     return this.expand(name).split(/[\s,]+/).filter(Boolean);
   }
 
-  expandText(value: string, depth = 0, stack = new Set<string>()): string {
-    if (depth > 20) return '';
-    return value.replace(/\$(\$|\{([A-Za-z0-9_]+)(?:([?:])([^}]*))?\}|\(([A-Za-z0-9_]+)(?:([?:])([^)]*))?\)|([A-Za-z0-9_]+))/g, (whole, dollar, n1, op1, arg1, n2, op2, arg2, n3) => {
+  /**
+   * Expands $name references in a value. `budget` bounds the work of one expansion (references
+   * followed plus characters made): "a = $b $b", "b = $c $c", ... doubles at every step, and
+   * must not keep the lab busy (parseMainCf reports such a value as an error).
+   */
+  expandText(value: string, depth = 0, stack = new Set<string>(), budget = { left: MAX_EXPANSION }): string {
+    if (depth > 20 || budget.left <= 0) return '';
+    return value.replace(EXPANSION, (whole, dollar, n1, op1, arg1, n2, op2, arg2, n3) => {
       if (dollar === '$') return '$';
       const name = (n1 ?? n2 ?? n3) as string;
       const op = (op1 ?? op2) as string | undefined;
       const arg = (arg1 ?? arg2 ?? '') as string;
-      if (stack.has(name)) return '';
-      const inner = this.expandText(this.raw(name), depth + 1, new Set([...stack, name]));
-      if (op === '?') return inner !== '' ? this.expandText(arg, depth + 1, stack) : '';
-      if (op === ':') return inner === '' ? this.expandText(arg, depth + 1, stack) : '';
+      if (stack.has(name) || --budget.left <= 0) return '';
+      const inner = this.expandText(this.raw(name), depth + 1, new Set([...stack, name]), budget);
+      let out = inner;
+      if (op === '?') out = inner !== '' ? this.expandText(arg, depth + 1, stack, budget) : '';
+      if (op === ':') out = inner === '' ? this.expandText(arg, depth + 1, stack, budget) : '';
+      budget.left -= out.length;
       void whole;
-      return inner;
+      return budget.left > 0 ? out : '';
     });
   }
+
+  /**
+   * How long a value becomes once expanded, at most MAX_EXPANSION + 1, without expanding it:
+   * each parameter's length is worked out once, so a value that doubles at every step costs
+   * a step each.
+   */
+  expandedLength(value: string, known = new Map<string, number>(), stack = new Set<string>()): number {
+    if (stack.size > 21) return 0; // as deep as expandText goes
+    let total = value.replace(EXPANSION, '').length;
+    for (const m of value.matchAll(EXPANSION)) {
+      if (m[1] === '$') {
+        total += 1;
+        continue;
+      }
+      const name = (m[2] ?? m[5] ?? m[8])!;
+      const arg = m[4] ?? m[7] ?? '';
+      if (stack.has(name)) continue;
+      let inner = known.get(name);
+      if (inner === undefined) {
+        stack.add(name);
+        inner = this.expandedLength(this.raw(name), known, stack);
+        stack.delete(name);
+        known.set(name, inner);
+      }
+      total += (m[3] ?? m[6]) ? Math.max(inner, this.expandedLength(arg, known, stack)) : inner;
+      if (total > MAX_EXPANSION) return MAX_EXPANSION + 1;
+    }
+    return total;
+  }
 }
+
+/** The most characters one parameter may become once its $names are expanded. */
+export const MAX_EXPANSION = 100_000;
+const EXPANSION = /\$(\$|\{([A-Za-z0-9_]+)(?:([?:])([^}]*))?\}|\(([A-Za-z0-9_]+)(?:([?:])([^)]*))?\)|([A-Za-z0-9_]+))/g;
 
 function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
@@ -169,6 +209,8 @@ export function closestParameter(name: string): string | undefined {
   let best: string | undefined;
   let bestDistance = 4;
   for (const known of KNOWN_PARAMETERS) {
+    // The length difference is a lower bound of the distance: a long made-up name costs nothing.
+    if (Math.abs(known.length - name.length) >= bestDistance) continue;
     const d = editDistance(name, known);
     if (d < bestDistance) {
       best = known;
@@ -228,6 +270,19 @@ export function parseMainCf(source: string): MainCf {
         problems.push({ level: 'warn', line: entry.line, message: text(`${entry.name} is set again (first on line ${before}); the last one wins, the earlier value is ignored.`, `${entry.name} 又设置了一次（第一次在第 ${before} 行）；以最后一次为准，前面的值被忽略。`) });
       }
       seen.set(entry.name, entry.line);
+    }
+    const cf = new MainCf(entries, problems);
+    const known = new Map<string, number>();
+    const huge = entries.find((e) => cf.expandedLength(e.value, known, new Set([e.name])) > MAX_EXPANSION);
+    if (huge) {
+      problems.push({
+        level: 'error',
+        line: huge.line,
+        message: text(
+          `${huge.name} grows to more than ${MAX_EXPANSION.toLocaleString('en')} characters once its $names are expanded (each $name is replaced by that parameter's whole value, again and again). Refer to each list once.`,
+          `${huge.name} 展开 $名字 之后超过 ${MAX_EXPANSION.toLocaleString('en')} 个字符（每个 $名字 都会被替换成那个参数的完整值，层层叠加）。每个列表只引用一次。`,
+        ),
+      });
     }
   } catch (err) {
     problems.push({ level: 'error', line: 0, message: text(`main.cf could not be read (${(err as Error).message}).`, `无法读取 main.cf（${(err as Error).message}）。`) });
