@@ -1,11 +1,12 @@
 /**
- * The SMTP listeners and the MTA against careless and hostile clients: floods of recipients,
- * and what the lab then relays and bounces. Driven by Python's smtplib and raw bytes.
+ * The SMTP listeners and the MTA against careless and hostile clients: messages without a
+ * header, floods of recipients, and what the lab then relays and bounces. Driven by Python's
+ * smtplib (and its email package to read what was delivered).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
 
 /** Recipients a message may have (smtp/policy.ts). */
 const MAX_RECIPIENTS = 100;
@@ -22,6 +23,63 @@ afterAll(async () => {
 async function settled(): Promise<void> {
   for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
 }
+
+describe('a message typed without a header', () => {
+  it('is delivered on 587 (signed, relayed) and on 25 with its lines as the body, not as broken header fields', async () => {
+    const folders = [maildirPath(lab.dataDir, 'default', 'bob@example.com'), maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com')];
+    const before = (await Promise.all(folders.map(listMaildir))).flatMap((l) => l.new);
+    const r = await python(
+      `
+import smtplib, ssl, email, email.policy, glob, os
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+out = {}
+s = smtplib.SMTP('127.0.0.1', P['submission'], timeout=20)
+s.starttls(context=ctx); s.login('alice@example.com', 'secret')
+# What a learner types after DATA: a line of text, or a Subject: and nothing else, then ".".
+s.mail('alice@example.com'); s.rcpt('bob@example.com'); s.rcpt('carol@otherdomain.com')
+out['587 text'] = list(s.data(b'hello bob, no headers here'))
+s.mail('alice@example.com'); s.rcpt('bob@example.com')
+out['587 subject only'] = list(s.data(b'Subject: only a subject'))
+s.quit()
+s = smtplib.SMTP('127.0.0.1', P['mx'], timeout=20); s.ehlo('client.test')
+s.mail('someone@otherdomain.com'); s.rcpt('bob@example.com')
+out['25 text'] = list(s.data(b'hello from port 25\\r\\nsecond line'))
+s.quit()
+print(json.dumps({k: [c, m.decode()] for k, (c, m) in out.items()}))
+`,
+      { submission: lab.port('submission'), mx: lab.port('smtp') },
+      30_000,
+    );
+    expect(r.stderr).toBe('');
+    const replies = JSON.parse(r.stdout) as Record<string, [number, string]>;
+    for (const [what, [code]] of Object.entries(replies)) expect(`${what}: ${code}`).toBe(`${what}: 250`);
+    await settled();
+    const read = await python(
+      `
+import email, email.policy, glob, os
+out = []
+for folder in P['folders']:
+    for path in sorted(glob.glob(os.path.join(folder, 'new', '*'))):
+        if os.path.basename(path) in P['before']: continue
+        m = email.message_from_binary_file(open(path, 'rb'), policy=email.policy.default)
+        out.append({'from': m['From'], 'subject': m['Subject'], 'dkim': m['DKIM-Signature'] is not None, 'body': m.get_content().strip(), 'defects': len(m.defects)})
+print(json.dumps(out))
+`,
+      { folders, before },
+    );
+    expect(read.stderr).toBe('');
+    const got = JSON.parse(read.stdout) as Array<{ from: string | null; subject: string | null; dkim: boolean; body: string; defects: number }>;
+    const bodies = got.map((m) => m.body).sort();
+    expect(bodies).toEqual(['', 'hello bob, no headers here', 'hello bob, no headers here', 'hello from port 25\nsecond line'].sort());
+    for (const m of got) expect(m.defects).toBe(0);
+    // Submitted mail got its From: and the MTA's signature; carol's copy came by the relay.
+    for (const m of got.filter((x) => x.body !== 'hello from port 25\nsecond line')) {
+      expect(m.from).toBe('alice@example.com');
+      expect(m.dkim).toBe(true);
+    }
+    expect(got.find((m) => m.body === '')!.subject).toBe('only a subject');
+  });
+});
 
 describe('a flood of recipients', () => {
   it('is cut off at the recipient limit on 587 with 452 4.5.3, and the bounce for made-up addresses stays small', async () => {

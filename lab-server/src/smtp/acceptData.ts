@@ -11,6 +11,7 @@ import { isOutOfSpace } from '../files/diskSpace.js';
 import { OverQuota } from '../quota/usage.js';
 import type { LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
+import { withHeaderEnd } from './headers.js';
 import { quotaReply } from './quotaReply.js';
 import { receiveMessage, type Arrival } from './receive.js';
 import { submitMessage } from './submit.js';
@@ -38,7 +39,8 @@ type DataCallback = (err?: Error | null, message?: string) => void;
 
 /** Delivers the message and answers the final dot through `callback`. */
 export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataCallback): void {
-  const { session, sandbox, message, component, receiver } = data;
+  const { session, sandbox, component, receiver } = data;
+  const message = withHeaderEnd(data.message);
   const envelope = session.envelope;
   const recipients = envelope.rcptTo.map((r) => r.address);
   const envelopeFrom = envelope.mailFrom ? envelope.mailFrom.address : '';

@@ -22,6 +22,46 @@ export function headerValue(message: Buffer, name: string): string | undefined {
   return undefined;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+
+/** Whether the line at [start, end) (its LF excluded) is a header field: a name of printable ASCII, spaces, ':'. */
+function isHeaderLine(message: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && message[i]! >= 0x21 && message[i]! <= 0x7e && message[i] !== COLON) i++;
+  if (i === start) return false;
+  while (i < end && (message[i] === 0x20 || message[i] === 0x09)) i++;
+  return message[i] === COLON;
+}
+
+/**
+ * The message with its header section ended by an empty line, as Postfix's cleanup ends it:
+ * the body starts at the first line that is neither a header field nor a continuation of one,
+ * and a message that is all header fields gets an empty body. A learner typing DATA, "hello"
+ * and "." sends no header at all; without the empty line "hello" would be read as a broken
+ * header field, and the message could not be DKIM-signed.
+ */
+export function withHeaderEnd(message: Buffer): Buffer {
+  // The empty line ends as the message's lines do (a client may send bare LFs).
+  const firstLf = message.indexOf(LF);
+  const eol = Buffer.from(firstLf > 0 && message[firstLf - 1] !== CR ? '\n' : '\r\n');
+  for (let start = 0; start < message.length; ) {
+    const lf = message.indexOf(LF, start);
+    const end = lf === -1 ? message.length : lf;
+    const lineEnd = end > start && message[end - 1] === CR ? end - 1 : end;
+    // The empty line is there: nothing to do.
+    if (lineEnd === start) return message;
+    const continuation = start > 0 && (message[start] === 0x20 || message[start] === 0x09);
+    if (!continuation && !isHeaderLine(message, start, lineEnd)) {
+      return Buffer.concat([message.subarray(0, start), eol, message.subarray(start)]);
+    }
+    if (lf === -1) return Buffer.concat([message, eol, eol]);
+    start = lf + 1;
+  }
+  return Buffer.concat([message, eol]);
+}
+
 /**
  * What Postfix's cleanup adds to mail from its own users when a required header is missing
  * (local_header_rewrite_clients): Date, Message-ID and From, on top of the message.
