@@ -28,7 +28,7 @@ import { ProxyTrust } from './http/clientAddress.js';
 import { SessionCookies } from './http/cookies.js';
 import { SiteOrigin } from './http/origin.js';
 import { HandoffRegistry } from './net/handoff.js';
-import { DnsListenError, startDnsServer, type DnsServer } from './dns/server.js';
+import { startDnsServer, type DnsServer } from './dns/server.js';
 import { MailWorld } from './mta/mailWorld.js';
 import { isLoopbackHost, listen, ListenError } from './lab/listen.js';
 import type { LabConfig } from './lab/config.js';
@@ -79,6 +79,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     // Without logins everyone who can reach the lab would share one world and the password "secret".
     throw new ListenError(
       `Refusing to listen on ${config.host} in single-learner mode: it has no logins and every mailbox password is "secret". Use --host 127.0.0.1, or --mode classroom to serve a class`,
+      `拒绝在 ${config.host} 上监听：单人模式没有登录，每个邮箱的密码都是 "secret"。请使用 --host 127.0.0.1，或用 --mode classroom 为一个班级提供服务`,
     );
   }
   const limits: LabLimits = { ...DEFAULT_LIMITS, ...config.limits };
@@ -221,15 +222,13 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       sameOrigin: (req) => site.matches(req),
       route: routing.terminal,
     });
-    httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'the web server');
+    httpPort = await listen(web, config.ports.http ?? config.httpPort, config.host, 'http');
     dns = await startDnsServer(config.host, config.ports.dns ?? 53 + config.portOffset, {
       access,
       authority: (s) => world.dns.authority(s),
       interference: (s) => world.dns.interference(s),
       log: config.log,
       onQuery: (transport, rcode) => metrics.dnsQueries.inc({ transport, rcode }),
-    }).catch((err: Error) => {
-      throw err instanceof DnsListenError ? new ListenError(err.message) : err;
     });
     // Mail left in the queues by the last run is retried now that every listener is up.
     await world.start();

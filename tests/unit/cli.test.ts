@@ -45,6 +45,30 @@ describe('the maillab command', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Unknown command "launch"');
   });
+  it('says in both languages why it cannot start: a port taken, a data directory that is a file', async () => {
+    const { createServer } = await import('node:net');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join((await import('node:os')).tmpdir(), 'maillab-cli-'));
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const others = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
+      const busy = await run('node', ['bin/maillab.mjs', 'serve', '--data', join(dir, 'data'), '--http-port', String(port), ...others]);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`Cannot start http on 127.0.0.1:${port}: port ${port} is already in use (is another lab running?). Stop it, or choose other ports with --port-offset or --http-port`);
+      expect(busy.stderr).toContain(`无法在 127.0.0.1:${port} 上启动 http：端口 ${port} 已被占用（是不是另一个实验室正在运行？）。请先停止它，或用 --port-offset 或 --http-port 换用其他端口`);
+      await writeFile(join(dir, 'a-file'), '');
+      const file = await run('node', ['bin/maillab.mjs', 'serve', '--data', join(dir, 'a-file'), ...others]);
+      expect(file.code).toBe(2);
+      expect(file.stderr).toContain(`--data must name a directory (made if missing), but ${join(dir, 'a-file')} is a file`);
+      expect(file.stderr).toContain('--data 必须是一个目录');
+    } finally {
+      taken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   it('lists users and resets a sandbox in a data dir', async () => {
     const { mkdtemp, rm, readdir, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');

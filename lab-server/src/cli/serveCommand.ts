@@ -135,7 +135,13 @@ export function serviceTable(lab: Lab): string {
 
 /** The data directory for this process alone, or a message naming the lab that has it. */
 async function takeData(dataDir: string): Promise<ServingLock> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST' && err.code !== 'ENOTDIR') throw err;
+    throw new UsageError(
+      `--data must name a directory (made if missing), but ${dataDir} is a file, or lies inside one. Example: --data ./maillab-data`,
+      `--data 必须是一个目录（不存在时会自动创建），但 ${dataDir} 是一个文件，或位于文件之下。例如：--data ./maillab-data`,
+    );
+  });
   try {
     return takeDataDir(dataDir);
   } catch (err) {
@@ -157,7 +163,7 @@ export async function serve(args: string[]): Promise<void> {
     lab = await startLab(config);
   } catch (err) {
     lock.release();
-    if (err instanceof ListenError) throw new UsageError(err.message, `无法启动：${err.message}`);
+    if (err instanceof ListenError) throw new UsageError(err.message, err.zh);
     if (err instanceof DatabaseUnavailable) throw new UsageError(err.message, `无法连接 PostgreSQL：${err.message}`);
     if (err instanceof ClusterSetupError) throw new UsageError(err.message, `无法加入集群：${err.message}`);
     throw err;

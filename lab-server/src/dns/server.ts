@@ -14,6 +14,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Authority } from '../grading/dns/authority.js';
 import type { Logger } from '../log.js';
+import { listenError, type ListenError } from '../net/listenError.js';
 import type { SandboxAccess } from '../world/access.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { DnsFaultCheck } from './interference.js';
@@ -39,8 +40,6 @@ export interface DnsServer {
 const TCP_IDLE_MS = 10_000;
 /** Open TCP connections at once; more are closed on accept. */
 const MAX_TCP_CONNECTIONS = 512;
-
-export class DnsListenError extends Error {}
 
 interface Answerer {
   authority: Authority | undefined;
@@ -117,19 +116,14 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
   });
 }
 
-function listenError(what: string, host: string, port: number, err: NodeJS.ErrnoException): DnsListenError {
-  const hint =
-    err.code === 'EADDRINUSE'
-      ? `port ${port} is already in use (is another lab or a DNS server running?). Choose another with --dns-port or --port-offset`
-      : err.code === 'EACCES'
-        ? `no permission to listen on port ${port} (ports below 1024 need root). Use --port-offset 2000`
-        : err.message;
-  return new DnsListenError(`Cannot start ${what} on ${host}:${port}: ${hint}`);
+/** The DNS server's port is taken or needs root: ListenError says what to do. */
+function dnsListenError(what: string, host: string, port: number, err: NodeJS.ErrnoException): ListenError {
+  return listenError(what, host, port, err, ['--dns-port', '--port-offset'], { en: 'another lab or a DNS server', zh: '另一个实验室或 DNS 服务器' });
 }
 
 function listenTcp(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => reject(listenError('the DNS server (TCP)', host, port, err));
+    const onError = (err: NodeJS.ErrnoException): void => reject(dnsListenError('dns (TCP)', host, port, err));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
@@ -140,7 +134,7 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
 
 function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => reject(listenError('the DNS server (UDP)', host, port, err));
+    const onError = (err: NodeJS.ErrnoException): void => reject(dnsListenError('dns (UDP)', host, port, err));
     socket.once('error', onError);
     socket.bind(port, host, () => {
       socket.off('error', onError);

@@ -3,8 +3,9 @@
  * needs root.
  */
 import type { Server } from 'node:net';
+import { listenError } from '../net/listenError.js';
 
-export class ListenError extends Error {}
+export { ListenError } from '../net/listenError.js';
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -13,15 +14,7 @@ export function isLoopbackHost(host: string): boolean {
 
 export function listen(server: Server, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const hint =
-        err.code === 'EADDRINUSE'
-          ? `port ${port} is already in use (is another lab running?). Stop it, or choose other ports with --port-offset or --http-port`
-          : err.code === 'EACCES'
-            ? `no permission to listen on port ${port} (ports below 1024 need root). Use --port-offset 2000`
-            : err.message;
-      reject(new ListenError(`Cannot start ${what} on ${host}:${port}: ${hint}`));
-    };
+    const onError = (err: NodeJS.ErrnoException): void => reject(listenError(what, host, port, err, ['--port-offset', '--http-port']));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
