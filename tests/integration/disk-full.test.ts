@@ -19,7 +19,9 @@ let mountDir: string;
 
 beforeAll(async () => {
   mountDir = await mkdtemp(join(tmpdir(), 'maillab-full-'));
-  const onTmpfs = ['unshare', '--user', '--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs -o size=4m tmpfs "$0" && exec "$@"', mountDir];
+  // alice's folder "Small" is a file system of its own, of 128 KB: room for five of the messages below.
+  const mounts = 'mount -t tmpfs -o size=4m tmpfs "$0" && S="$0/data/sandboxes/default/vhosts/example.com/alice/.Small" && mkdir -p "$S" && mount -t tmpfs -o size=128k tmpfs "$S" && mkdir "$S/cur" "$S/new" "$S/tmp" && exec "$@"';
+  const onTmpfs = ['unshare', '--user', '--map-root-user', '--mount', 'sh', '-c', mounts, mountDir];
   lab = await startLabProcess([], join(mountDir, 'data'), onTmpfs);
   // Both learners have used their INBOX before the disk fills.
   const opened = await script(`
@@ -50,6 +52,27 @@ def inbox(user):
 
 describe('a full disk', () => {
   let pairs = 0;
+
+  it('a COPY or a MULTIAPPEND that runs out of room part-way stores nothing (RFC 3501, RFC 3502)', async () => {
+    const out = await script(`${INBOX}
+M = inbox('alice')
+for i in range(8): M.append('INBOX', None, None, b'Subject: part %d\\r\\n\\r\\n' % i + b'z' * 20000)
+typ, data = M.search(None, 'SUBJECT', '"part"')
+typ, data = M.copy(b','.join(data[0].split()).decode(), 'Small'); print(typ, data[0].decode())
+print(M.status('Small', '(MESSAGES)')[1][0].decode())
+# MULTIAPPEND: eight messages in one APPEND, as literals the server does not wait for (LITERAL+).
+body = b'Subject: multi\\r\\n\\r\\n' + b'm' * 20000
+M.send(b'm1 APPEND Small' + b''.join(b' {%d+}\\r\\n' % len(body) + body for _ in range(8)) + b'\\r\\n')
+while True:
+    line = M.readline()
+    if line.startswith(b'm1 '): print(line.decode().strip()); break
+print(M.status('Small', '(MESSAGES)')[1][0].decode())`);
+    const [copy, afterCopy, multi, afterMulti] = out.trim().split('\n');
+    expect(copy).toMatch(/^NO \[OVERQUOTA\] Not enough disk space/);
+    expect(afterCopy).toBe('Small (MESSAGES 0)');
+    expect(multi).toMatch(/^m1 NO \[OVERQUOTA\] Not enough disk space/);
+    expect(afterMulti).toBe('Small (MESSAGES 0)');
+  }, 60_000);
 
   it('fills up over SMTP: 452 4.3.1, and a message for two users is delivered to both or to neither', async () => {
     const out = await script(`

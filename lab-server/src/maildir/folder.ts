@@ -16,7 +16,7 @@ import type { FolderIndex } from './folderIndex.js';
 import { FolderState, type FolderChange, type FolderContext } from './folderState.js';
 import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
-import { placeMessageFile, prepareMessage, stageMessageFile, writeMessageFile, type DeliverOptions, type StagedFile } from './messageFile.js';
+import { placeMessageFile, prepareMessage, stageMessageFile, writeMessageFiles, type DeliverOptions, type StagedFile } from './messageFile.js';
 import { openMessage, readMessage, readMessageNow, readMessageStart, type ReadableFolder } from './messageReads.js';
 import { NoticedMoves, type FolderUse } from './noticedMoves.js';
 import { SerialQueue } from './serialQueue.js';
@@ -237,14 +237,10 @@ export class MaildirFolder {
       await this.state.refresh();
       const prepared = items.map((item) => prepareMessage(item.message, item.internalDate));
       const uids = await this.state.reserveUids(prepared.map((p) => p.base));
-      const added: StoredMessage[] = [];
-      try {
-        for (const [i, message] of prepared.entries()) {
-          added.push(this.state.adopt(await writeMessageFile(this.dir, message, items[i]!.flags ?? ''), uids[i]!));
-        }
-      } finally {
-        await this.state.announceArrivals(added);
-      }
+      // All or none (MULTIAPPEND, RFC 3502): a full disk part-way stores nothing.
+      const written = await writeMessageFiles(this.dir, prepared, items.map((item) => item.flags ?? ''));
+      const added = written.map((file, i) => this.state.adopt(file, uids[i]!));
+      await this.state.announceArrivals(added);
       return added.map((m) => m.uid);
     });
   }

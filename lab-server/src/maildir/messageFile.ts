@@ -44,6 +44,24 @@ export async function writeMessageFile(folderDir: string, message: PreparedMessa
   return placeMessageFile(await stageMessageFile(folderDir, message), flags);
 }
 
+/**
+ * Writes several messages into the folder at `folderDir`, all or none: each into tmp/ first,
+ * and only when every one is written are they renamed into cur/ with their `flags`. A message
+ * that cannot be written (a full disk) takes the others back out of tmp/.
+ */
+export async function writeMessageFiles(folderDir: string, messages: readonly PreparedMessage[], flags: readonly string[]): Promise<WrittenFile[]> {
+  const staged: StagedFile[] = [];
+  try {
+    for (const message of messages) staged.push(await stageMessageFile(folderDir, message));
+    const written: WrittenFile[] = [];
+    for (const [i, file] of staged.entries()) written.push(await placeMessageFile(file, flags[i]));
+    return written;
+  } catch (err) {
+    await Promise.all(staged.map(discardStagedFile));
+    throw err;
+  }
+}
+
 /** A message written into a folder's tmp/ and fsynced, not yet in new/ or cur/. */
 export interface StagedFile {
   folderDir: string;

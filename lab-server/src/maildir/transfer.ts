@@ -8,11 +8,12 @@
  * once, here) that the files left. A copy is a hard link under a new base name, so no byte of
  * the message is copied and its internal date (the file's time) comes along.
  */
-import { copyFileSync, linkSync, renameSync, utimesSync } from 'node:fs';
+import { copyFileSync, linkSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaildirFolder } from './folder.js';
 import { isKeywordLetter, TooManyKeywords } from './keywords.js';
 import type { StoredMessage } from './message.js';
+import type { WrittenFile } from './messageFile.js';
 import { curName, normaliseFlags, uniqueBaseName } from './names.js';
 import { inSlices, isMissing } from './slices.js';
 
@@ -58,23 +59,34 @@ export function copyMessages(lock: TransferLock, source: MaildirFolder, target: 
   return holdBoth(lock, source, target, async () => {
     const { messages, flags, targetUids, bases } = await prepare(source, target, uids, true);
     const copied: StoredMessage[] = [];
-    const added: StoredMessage[] = [];
-    await inSlices(messages.keys(), (i) => {
-      const m = messages[i]!;
-      const fileName = curName(bases[i]!, flags[i]!);
-      const to = join(target.dir, 'cur', fileName);
-      try {
-        linkSync(m.path, to);
-      } catch (err) {
-        if (isMissing(err)) return;
-        // No hard links here (another file system, or a limit): copy the bytes and the time.
-        copyFileSync(m.path, to);
-        const when = m.internalDate;
-        utimesSync(to, when, when);
-      }
-      copied.push(m);
-      added.push(target.state.adopt({ base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, targetUids[i]!));
-    });
+    const made: Array<{ file: WrittenFile; uid: number }> = [];
+    try {
+      await inSlices(messages.keys(), (i) => {
+        const m = messages[i]!;
+        const fileName = curName(bases[i]!, flags[i]!);
+        const to = join(target.dir, 'cur', fileName);
+        try {
+          linkSync(m.path, to);
+        } catch (err) {
+          if (isMissing(err)) return;
+          // No hard links here (another file system, or a limit): copy the bytes and the time.
+          try {
+            copyFileSync(m.path, to);
+            utimesSync(to, m.internalDate, m.internalDate);
+          } catch (copyErr) {
+            rmSync(to, { force: true });
+            throw copyErr;
+          }
+        }
+        copied.push(m);
+        made.push({ file: { base: bases[i]!, dir: 'cur', fileName, size: m.size, wireSize: m.wireSize, mtimeMs: m.mtimeMs }, uid: targetUids[i]! });
+      });
+    } catch (err) {
+      // RFC 3501: a COPY that fails (a full disk part-way) leaves the target as it was.
+      for (const { file } of made) rmSync(join(target.dir, 'cur', file.fileName), { force: true });
+      throw err;
+    }
+    const added = made.map(({ file, uid }) => target.state.adopt(file, uid));
     await copyCachedFields(source, target, copied, added);
     await target.state.announceArrivals(added);
     return { from: copied.map((m) => m.uid), to: added.map((m) => m.uid) };
