@@ -83,16 +83,45 @@ print('ok')
 });
 
 describe('the inspector asked for folders that are not there', () => {
-  it('answers 404 to 3,000 made-up folder names without keeping anything for them', async () => {
+  it('answers 404 to 2,000 made-up folder names without keeping anything for them', async () => {
     const base = `http://127.0.0.1:${lab.httpPort}/api/inspect?user=alice@example.com&uid=1&folder=`;
     await run('curl', ['-s', '-o', '/dev/null', `${base}Warmup[1-200]`], undefined, 60_000);
     const before = (await keptMemory()).heapUsed;
-    const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}\\n', `${base}Nowhere[1-3000]`], undefined, 60_000);
+    const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}\\n', `${base}Nowhere[1-2000]`], undefined, 60_000);
     const after = (await keptMemory()).heapUsed;
     expect(new Set(r.stdout.trim().split('\n'))).toEqual(new Set(['404']));
-    // Kept for good, each name cost some 3.5 KB: 10 MB here.
+    // Kept for good, each name cost some 3.5 KB: 7 MB here.
     expect(after - before).toBeLessThan(3 * 1024 * 1024);
     // A folder that is there is still found, whatever the case of INBOX.
     expect((await fetch(`${base}inbox`)).status).toBe(200);
   }, 60_000);
+});
+
+/** Status, JSON body and Set-Cookie of an answer, as Python's http.client saw them. */
+type Answer = [number, { error?: { en: string; 'zh-CN': string } }, string | null];
+
+describe('JSON no answer needs', () => {
+  it('refuses an answer nested 10,000 levels deep with a clear 400, and records nothing', async () => {
+    const r = await python(
+      `
+import http.client
+out = []
+for body in ['{"answer":' + '{"a":' * 10000 + '1' + '}' * 10001, '{"answer": {"smtp": 25, "note": "' + '[' * 100 + '"}}']:
+    c = http.client.HTTPConnection('127.0.0.1', P['port'])
+    c.request('POST', '/api/exercises/ports/attempts', body, {'content-type': 'application/json'})
+    resp = c.getresponse(); out.append([resp.status, json.loads(resp.read()), resp.getheader('set-cookie')])
+print(json.dumps(out))
+`,
+      { port: lab.httpPort },
+    );
+    expect(r.stderr).toBe('');
+    const [deep, brackets] = JSON.parse(r.stdout) as [Answer, Answer];
+    expect(deep[0]).toBe(400);
+    expect(deep[1].error!.en).toMatch(/more than 64 levels deep/);
+    expect(deep[1].error!['zh-CN']).toMatch(/嵌套超过 64 层/);
+    // Nothing recorded: the visitor was not made a learner.
+    expect(deep[2]).toBeNull();
+    // Brackets inside a string are text, not nesting: graded as usual.
+    expect(brackets[0]).toBe(200);
+  });
 });

@@ -48,6 +48,29 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
+/**
+ * Deeper than this, a body is refused before it is parsed: what reads an answer (a grader,
+ * JSON.stringify when it is recorded) recurses, and 10,000 levels overflowed the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** How deep objects and arrays nest in JSON text (brackets inside strings do not count). */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const body = await readBody(req, limit);
   if (!body) throw new BodyError(413, tooLarge(limit));
@@ -55,6 +78,9 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     throw new BodyError(403, text('Refused: this request\'s body is not the one its lab node signed.', '已拒绝：请求体与实验节点签名的内容不符。'));
   }
   const raw = body.toString('utf8');
+  if (nestingDepth(raw) > MAX_JSON_DEPTH) {
+    throw new BodyError(400, text(`The request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; no answer needs that many. Send a flatter {"answer": ...}.`, `请求体中的对象或数组嵌套超过 ${MAX_JSON_DEPTH} 层；任何答案都不需要这么深。请发送更扁平的 {"answer": ...}。`));
+  }
   try {
     return JSON.parse(raw) as unknown;
   } catch {
