@@ -68,7 +68,12 @@ export function decodeQuotedPrintableLines(body: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-/** A literal for fetched content: literal8 ~{n} when it holds NUL, which a plain literal may not. */
+/** What introduces a literal of fetched content: literal8 ~{n} when it holds NUL, which a plain literal may not. */
+export function literalHead(bytes: Buffer): string {
+  return `${bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`;
+}
+
+/** A literal for fetched content, its head and octets joined. */
 export function contentLiteral(bytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`), bytes]);
+  return Buffer.concat([Buffer.from(literalHead(bytes)), bytes]);
 }

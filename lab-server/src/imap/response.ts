@@ -162,11 +162,15 @@ export class ResponseWriter {
     // An idle session keeps no chunk.
     this.chunk = undefined;
     if (this.pending.length === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.lastReply = this.pendingBytes;
+    const pending = this.pending;
+    const bytes = this.pendingBytes;
+    this.lastReply = bytes;
     this.pending = [];
     this.pendingBytes = 0;
-    await this.channel.write(data);
+    if (pending.length === 1 || bytes <= JOIN_AT) await this.channel.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes));
+    // A large reply (one message's body named a thousand times over) goes out a piece at a time,
+    // each waiting for the client: joined first, it would be copied whole into memory.
+    else for (const piece of pending) await this.channel.write(piece);
   }
 
   /** Queues bytes as they are, after everything queued before. */
@@ -228,6 +232,8 @@ export class ResponseWriter {
 }
 
 const FLUSH_AT = 64 * 1024;
+/** Queued pieces up to this size are joined into one write; beyond it each is written on its own. */
+const JOIN_AT = 1024 * 1024;
 const CHUNK = 64 * 1024;
 /** Strings gathered before they are copied into the chunk together. */
 const TEXT_AT = 8 * 1024;

@@ -10,7 +10,8 @@ import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type FetchModifiers } from '../condstore.js';
 import { formatInternalDate } from '../dates.js';
-import { binaryContent, contentLiteral } from '../binary.js';
+import { binaryContent, literalHead, type BinaryContent } from '../binary.js';
+import type { MessageView } from '../mime/cache.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
 import type { SelectedMailbox, SelectedMessage } from '../selected.js';
@@ -177,6 +178,7 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
   if (!info || !selected.info(message.uid)) outcome.expunged = true;
   const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
   let flagsSent = false;
+  let decoded: Map<string, BinaryContent> | undefined;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const fromView = 'responseName' in item;
@@ -224,10 +226,15 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
       }
       case 'binary':
       case 'binarySize': {
-        const content = message.view ? binaryContent(message.view, item.path) : { data: message.wire! };
+        // A part decoded once for all the items naming it: BINARY[1] asked a thousand times is not a thousand copies.
+        const content = message.view ? decodedPart(message.view, item.path, (decoded ??= new Map())) : { data: message.wire! };
         if (content && 'unknownEncoding' in content) outcome.unknownEncoding = content.unknownEncoding;
         const data = content && 'data' in content ? content.data : undefined;
-        addItem(parts, `${item.responseName} `, !data ? 'NIL' : item.kind === 'binarySize' ? String(data.length) : contentLiteral(cut(data, item.partial)));
+        if (!data || item.kind === 'binarySize') addItem(parts, `${item.responseName} ${!data ? 'NIL' : data.length}`);
+        else {
+          const bytes = cut(data, item.partial);
+          addItem(parts, `${item.responseName} ${literalHead(bytes)}`, bytes);
+        }
         break;
       }
     }
@@ -243,6 +250,13 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
   if (info && flagsSent) selected.noteReported(info.uid, info.flags);
   parts.push(')');
   return parts;
+}
+
+/** BINARY[path]'s content, decoded the first time this message's response names it. */
+function decodedPart(view: MessageView, path: readonly number[], decoded: Map<string, BinaryContent>): BinaryContent {
+  const key = path.join('.');
+  if (!decoded.has(key)) decoded.set(key, binaryContent(view, path));
+  return decoded.get(key);
 }
 
 /** One item of a FETCH response: a string, or its name and its bytes ('ENVELOPE ', <bytes>); a space between items. */

@@ -1,0 +1,92 @@
+/**
+ * One large message named many times over in a single command (FETCH 1 (BODY.PEEK[] BODY.PEEK[]
+ * ...), BINARY of the same part again and again): the answer may be large, but it goes out as
+ * the client reads it, and the lab (in this test's process) holds no copy per item meanwhile.
+ * A few thousand items of a 10 MB message used to be joined into one buffer before the first
+ * octet was written: gigabytes, seconds of every other session's time, then the lab's end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const attachment = Buffer.alloc(768 * 1024, 'attachment bytes ');
+const message = [
+  'From: alice@example.com',
+  'Subject: big attachment',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary=b',
+  '',
+  '--b',
+  'Content-Type: text/plain',
+  '',
+  'see attached',
+  '--b',
+  'Content-Type: application/octet-stream',
+  'Content-Transfer-Encoding: base64',
+  '',
+  ...(attachment.toString('base64').match(/.{1,76}/g) ?? []),
+  '--b--',
+  '',
+].join('\r\n');
+
+/**
+ * Sends `command` and reads nothing for a second and a half, then everything: how much more memory the
+ * process held meanwhile (at most), and the answer.
+ */
+async function slowlyRead(c: RawClient, tag: string, command: string): Promise<{ peak: number; reply: string }> {
+  const before = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  c.send(`${tag} ${command}\r\n`);
+  c.socket.pause();
+  for (let i = 0; i < 15; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+  }
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve) => {
+    const take = (d: Buffer): void => {
+      chunks.push(d);
+      if (tagged(tag).test(d.subarray(-200).toString('latin1'))) {
+        c.socket.off('data', take);
+        resolve();
+      }
+    };
+    c.socket.on('data', take);
+  });
+  c.socket.resume();
+  await done;
+  return { peak, reply: Buffer.concat(chunks).toString('latin1') };
+}
+
+describe('one message named many times in one command', () => {
+  it('FETCH of the same body and the same decoded part sixty times each holds no copy per item', async () => {
+    const c = await RawClient.open(lab.port('imap'));
+    await c.until(/^\* OK/m);
+    await c.command('a LOGIN alice@example.com secret', tagged('a'));
+    expect(await c.command(`b APPEND Drafts {${message.length}+}\r\n${message}`, tagged('b'))).toMatch(/^b OK/m);
+    await c.command('c SELECT Drafts', tagged('c'));
+
+    const body = await slowlyRead(c, 'd', `FETCH 1 (${Array.from({ length: 60 }, () => 'BODY.PEEK[]').join(' ')})`);
+    expect(body.peak).toBeLessThan(25 * 1024 * 1024);
+    expect(body.reply.split(`BODY[] {${message.length}}\r\nFrom: alice@example.com`)).toHaveLength(61);
+    expect(body.reply).toMatch(/\)\r\nd OK FETCH completed\r\n$/);
+
+    const binary = await slowlyRead(c, 'e', `FETCH 1 (${Array.from({ length: 60 }, (_, i) => `BINARY.PEEK[2]<${i}.${attachment.length}>`).join(' ')})`);
+    expect(binary.peak).toBeLessThan(25 * 1024 * 1024);
+    // Each partial from its own offset: the decoded octets, as a plain literal (no NUL in them).
+    expect(binary.reply).toContain(`BINARY[2]<0> {${attachment.length}}\r\n${attachment.toString('latin1', 0, 40)}`);
+    expect(binary.reply).toContain(`BINARY[2]<59> {${attachment.length - 59}}\r\n${attachment.toString('latin1', 59, 99)}`);
+    expect(binary.reply.match(/[ (]BINARY\[2\]<\d+> \{\d+\}\r\n/g)).toHaveLength(60);
+    expect(binary.reply).toMatch(/\)\r\ne OK FETCH completed\r\n$/);
+    c.close();
+  });
+});
