@@ -1,11 +1,15 @@
 /**
- * One large message named many times over in a single command (FETCH 1 (BODY.PEEK[] BODY.PEEK[]
- * ...), BINARY of the same part again and again): the answer may be large, but it goes out as
- * the client reads it, and the lab (in this test's process) holds no copy per item meanwhile.
- * A few thousand items of a 10 MB message used to be joined into one buffer before the first
- * octet was written: gigabytes, seconds of every other session's time, then the lab's end.
+ * Commands that cost the lab far more than they cost the client who types them.
+ * - One large message named many times over in a single command (FETCH 1 (BODY.PEEK[]
+ *   BODY.PEEK[] ...), BINARY of the same part again and again): the answer may be large, but it
+ *   goes out as the client reads it, and the lab (in this test's process) holds no copy per item
+ *   meanwhile. A few thousand items of a 10 MB message used to be joined into one buffer before
+ *   the first octet was written: gigabytes, seconds of every other session's time, then the end.
+ * - LIST patterns with many wildcards, matched by a regular expression that backtracked: a
+ *   minute for "*a*a*a*a*a*a*a*a*b" against a 60-character name, with every session waiting.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
 
@@ -88,5 +92,36 @@ describe('one message named many times in one command', () => {
     expect(binary.reply.match(/[ (]BINARY\[2\]<\d+> \{\d+\}\r\n/g)).toHaveLength(60);
     expect(binary.reply).toMatch(/\)\r\ne OK FETCH completed\r\n$/);
     c.close();
+  });
+});
+
+describe('LIST patterns with many wildcards', () => {
+  it('are matched without backtracking: imaplib gets its answers at once, the right ones', async () => {
+    const name = 'a'.repeat(60);
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+import time
+M.login('alice@example.com', 'secret')
+M.create(P['name'])
+M.create(P['name'] + '.b')
+def timed(pattern):
+    t = time.time()
+    typ, data = M.list('""', '"%s"' % pattern)
+    return [typ, data, time.time() - t]
+out['none'] = timed('*a' * 6 + '*c')
+out['level'] = timed('%a' * 6 + '%b')
+out['deep'] = timed('*a' * 6 + '*.b')
+`,
+      { name },
+    );
+    // With a regular expression the first took seconds (and a minute with two more "*a").
+    expect(out.none[0]).toBe('OK');
+    expect(out.none[1]).toEqual([null]);
+    expect(out.none[2]).toBeLessThan(1);
+    expect(out.level[1]).toEqual([null]);
+    expect(out.level[2]).toBeLessThan(1);
+    expect(out.deep[1]).toEqual([`(\\HasNoChildren) "." ${name}.b`]);
+    expect(out.deep[2]).toBeLessThan(1);
   });
 });

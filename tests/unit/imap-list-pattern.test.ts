@@ -1,0 +1,42 @@
+/**
+ * LIST's wildcards (RFC 3501 §6.3.8): "*" matches anything, "%" anything but the hierarchy
+ * separator ".", by code point. Matched without a regular expression, so the time a pattern
+ * takes does not grow with the power of its wildcards.
+ */
+import { describe, expect, it } from 'vitest';
+import { nameMatches, patternMatches } from '../../lab-server/src/imap/mailboxList.js';
+
+describe('LIST pattern matching', () => {
+  it.each([
+    ['*', 'a.b.c', true],
+    ['%', 'a', true],
+    ['%', 'a.b', false],
+    ['a.%', 'a.b', true],
+    ['a.%', 'a.b.c', false],
+    ['a.*', 'a.b.c', true],
+    ['a%*c', 'a.b.c', true],
+    ['%*%', 'x.y', true],
+    ['*%', '', true],
+    ['a', 'A', false],
+    ['Arch%', 'Archive', true],
+    ['?', 'a', false],
+    ['%😀%', 'x😀y', true],
+    ['%?%', 'x😀y', false],
+    ['*b', 'a.b', true],
+    ['*.b*', 'ab', false],
+  ])('%s against %s: %s', (pattern, name, expected) => {
+    expect(patternMatches(pattern, name)).toBe(expected);
+  });
+
+  it('keeps INBOX case-insensitive, as its name is', () => {
+    expect(nameMatches('INBOX', 'inbox')).toBe(true);
+    expect(nameMatches('INBOX', 'inbox.%')).toBe(false);
+  });
+
+  it('answers thousands of wildcards against the longest name at once', () => {
+    const started = performance.now();
+    expect(patternMatches(`${'*a'.repeat(20_000)}*b`, 'a'.repeat(200))).toBe(false);
+    expect(patternMatches(`${'%a'.repeat(100)}%`, 'a'.repeat(200))).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
