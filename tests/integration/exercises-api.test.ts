@@ -275,6 +275,21 @@ describe('configuration answers built to keep the grader busy', () => {
     expect(deep.body.feedback.map((f: { message: { en: string } }) => f.message.en).join('\n')).toMatch(/nested more than 32 deep/);
   }, 60_000);
 
+  it('60 KB of ")" gets the first 40 of its 60 000 problems and a count of the rest, not 28 MB of feedback sent back and stored with the attempt', async () => {
+    const cookie = await newLearner();
+    const r = await call('/api/exercises/dns-dmarc/attempts', { method: 'POST', body: JSON.stringify({ answer: ')'.repeat(60_000) }), headers: { 'content-type': 'application/json' }, cookie });
+    expect(r.status).toBe(200);
+    expect(JSON.stringify(r.body).length).toBeLessThan(100_000);
+    expect(r.body.passed).toBe(false);
+    expect(r.body.feedback).toHaveLength(41);
+    expect(r.body.feedback[0].message.en).toMatch(/^Line 1: "\)" without a matching "\("/);
+    expect(r.body.feedback[40]).toMatchObject({ level: 'error', code: 'feedback.more', message: { en: '…and 59960 more lines (59960 errors) not shown.', 'zh-CN': '……还有 59960 行没有显示（其中 59960 个错误）。' } });
+    // What the attempt keeps is what was shown.
+    const progress = (await call('/api/progress', { cookie })).body;
+    const stored = await lab.learners.attempts(progress.learner.id, 'dns-dmarc');
+    expect(stored.map((a) => a.feedback)).toEqual([r.body.feedback]);
+  });
+
   it('postconf agrees the value grows past the limit (Postfix itself expands it all, 3 MB of it)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'maillab-laugh-'));
     try {

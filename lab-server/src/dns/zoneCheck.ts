@@ -5,7 +5,7 @@
  * would refuse to load it); warnings are saved but shown (a missing trailing dot is legal, and
  * almost always a mistake).
  */
-import { error, hasErrors, text, warn, type FeedbackLine } from '../grading/feedback.js';
+import { boundFeedback, error, hasErrors, text, warn, type FeedbackLine } from '../grading/feedback.js';
 import type { ParsedZone } from '../grading/dns/zoneRecord.js';
 import { loadExerciseZone } from '../grading/dns/zoneView.js';
 
@@ -77,5 +77,5 @@ export function checkZone(zone: string, source: string): ZoneCheck {
       );
     }
   }
-  return { ok: !hasErrors(feedback), feedback, parsed: loaded.answer };
+  return { ok: !hasErrors(feedback), feedback: boundFeedback(feedback), parsed: loaded.answer };
 }

@@ -3,7 +3,7 @@
  * grades and what shape of answer it takes, so the API can refuse a malformed answer with 400
  * before any grader runs.
  */
-import { error, result, text, type FeedbackLine, type GradeResult, type Text } from './feedback.js';
+import { boundFeedback, error, result, text, type FeedbackLine, type GradeResult, type Text } from './feedback.js';
 import { gradeDovecotMaildir } from './config/dovecot.js';
 import { gradeDkimSigner } from './config/dkimSigner.js';
 import { gradeDovecotAuth } from './config/dovecotAuth.js';
@@ -107,7 +107,9 @@ export async function grade(graderName: string, params: Record<string, unknown>,
   const def = GRADERS[graderName];
   if (!def) throw new Error(`unknown grader ${graderName}`);
   try {
-    return result(await def.run(answer, params, ctx));
+    // Passed and score count every line; the learner sees (and the attempt keeps) the first ones.
+    const full = result(await def.run(answer, params, ctx));
+    return { ...full, feedback: boundFeedback(full.feedback) };
   } catch (err) {
     return result([error('grader.failed', text(`The grader could not finish (${(err as Error).message}).`, `评分程序未能完成（${(err as Error).message}）。`), text('Try again; if it happens again, tell your instructor.', '请再试一次；如果还是这样，请告诉老师。'))]);
   }
