@@ -35,6 +35,14 @@ export interface LabLimits {
   /** Addresses the penalty remembers at most. */
   mailAuthPenaltyAddresses: number;
 
+  /**
+   * Bytes of messages being received over SMTP (DATA to the final dot) held in memory at once,
+   * for the whole lab and per client (address, or learner behind the bridge); a message that
+   * does not fit is refused with 452 4.3.1, to be sent again later (smtp/dataBudget.ts).
+   */
+  mailDataBytes: number;
+  mailDataBytesPerAddress: number;
+
   /** Open web connections from one address (six per browser, 300 browsers); a trusted proxy counts only in the total. */
   httpConnectionsPerAddress: number;
   httpConnections: number;
@@ -75,6 +83,8 @@ export const DEFAULT_LIMITS: LabLimits = {
   mailAuthPenaltyMaxDelayMs: 15_000,
   mailAuthPenaltyQuietMs: 10 * 60_000,
   mailAuthPenaltyAddresses: 10_000,
+  mailDataBytes: 1024 * 1024 * 1024,
+  mailDataBytesPerAddress: 256 * 1024 * 1024,
 
   httpConnectionsPerAddress: 2000,
   httpConnections: 6000,

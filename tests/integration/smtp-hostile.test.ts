@@ -1,7 +1,8 @@
 /**
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
- * header, floods of recipients, and what the lab then relays and bounces. Driven by Python's
- * smtplib (and its email package to read what was delivered).
+ * header, floods of recipients, and what the lab then relays and bounces, many big messages
+ * held open at once. Driven by Python's smtplib (and its email package to read what was
+ * delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
@@ -113,4 +114,65 @@ print(json.dumps({'rcpt': [[c, m.decode()] for c, m in replies], 'data': [code, 
     expect(bounces[0]!.match(/^Final-Recipient: /gm)).toHaveLength(MAX_RECIPIENTS);
     expect(bounces[0]).not.toContain(`nobody${MAX_RECIPIENTS}@otherdomain.com`);
   });
+});
+
+describe('many big messages held open at once', () => {
+  const MB = 1024 * 1024;
+  let small: TestLab;
+  beforeAll(async () => {
+    small = await startTestLab({ limits: { mailDataBytes: 12 * MB, mailDataBytesPerAddress: 8 * MB } });
+  });
+  afterAll(async () => {
+    await small?.dispose();
+  });
+
+  it('are refused past the memory budget of their address with 452 4.3.1, give it back, and the learner next door still sends', async () => {
+    const r = await python(
+      `
+import socket, smtplib, time
+def open_data(n):
+    s = socket.create_connection(('127.0.0.1', P['port']), timeout=20, source_address=('127.0.0.2', 0))
+    f = s.makefile('rb')
+    f.readline()
+    s.sendall(b'HELO attacker\\r\\nMAIL FROM:<x@otherdomain.com>\\r\\nRCPT TO:<bob@example.com>\\r\\nDATA\\r\\n')
+    for _ in range(4): f.readline()  # HELO, MAIL, RCPT, DATA
+    s.sendall(b'Subject: big %d\\r\\n\\r\\n' % n + (b'y' * 1022 + b'\\r\\n') * 3 * 1024)
+    time.sleep(0.5)  # read by the server before the next one starts
+    return s, f
+def finish(held):
+    s, f = held
+    s.sendall(b'.\\r\\n')
+    line = f.readline().decode().strip()
+    s.close()
+    return line
+out = {}
+# 3 MB messages from one address, none finished: one is abandoned half-way (its share comes
+# back), two more fit in the address's 8 MB, the last does not.
+held = [open_data(0)]
+gone, _ = open_data(1); gone.shutdown(socket.SHUT_RDWR); gone.close()
+time.sleep(0.5)
+held += [open_data(2), open_data(3)]
+# A learner at another address sends 2 MB meanwhile.
+l = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+l.ehlo('learner'); l.mail('carol@otherdomain.com'); l.rcpt('bob@example.com')
+out['learner'] = list(l.data(b'Subject: neighbour\\r\\n\\r\\n' + b'z' * 2 * 1024 * 1024))
+l.quit()
+out['attacker'] = [finish(h) for h in held]
+# Everything was given back: the same address sends a 3 MB message again.
+out['again'] = finish(open_data(5))
+out['learner'][1] = out['learner'][1].decode()
+print(json.dumps(out))
+`,
+      { port: small.port('smtp') },
+      60_000,
+    );
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { learner: [number, string]; attacker: string[]; again: string };
+    expect(out.learner[0]).toBe(250);
+    expect(out.attacker.map((line) => line.slice(0, 4))).toEqual(['250 ', '250 ', '452 ']);
+    expect(out.attacker[2]).toBe('452 4.3.1 Insufficient system storage: too much mail is being received from your address at once. Send this message again in a minute');
+    expect(out.again).toMatch(/^250 /);
+    const subjects = (await readAllMessages(maildirPath(small.dataDir, 'default', 'bob@example.com'))).map((m) => /^Subject: (.*)$/m.exec(m)?.[1]).filter((x) => /^(big \d|neighbour)$/.test(x ?? ''));
+    expect(subjects.sort()).toEqual(['big 0', 'big 2', 'big 5', 'neighbour'].sort());
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { MaildropLocks } from '../pop3/locks.js';
 import { createPop3Listener, type Pop3Listener } from '../pop3/server.js';
 import { defaultLabPort, SERVICES, type RunningService, type ServiceId } from '../services.js';
 import type { LabSmtpServer } from '../smtp/labSmtpServer.js';
+import { DataBudget } from '../smtp/dataBudget.js';
 import { createSmtpServer } from '../smtp/server.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
@@ -54,6 +55,7 @@ export class MailListeners {
     const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
     const countCommand = (service: string, command: string): void => deps.metrics.countCommand(service, command);
     const locks = new MaildropLocks();
+    const dataBudget = new DataBudget({ total: deps.limits.mailDataBytes, perKey: deps.limits.mailDataBytesPerAddress });
     for (const info of SERVICES) {
       const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
       let server: Server;
@@ -66,6 +68,7 @@ export class MailListeners {
           log: config.log,
           maxMessageSize: config.maxMessageSize,
           inFlight: this.inFlight,
+          dataBudget,
           world,
           ...guarded,
           ...(mta ? { mta } : {}),

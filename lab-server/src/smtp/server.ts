@@ -19,6 +19,7 @@ import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, t
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { acceptData } from './acceptData.js';
+import { MessageHold, type DataBudget } from './dataBudget.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
 import { checkRecipient, checkSubmissionRecipient, MAX_RECIPIENTS, RecipientRefused } from './policy.js';
 import { declaredSize, recipientQuotaReply } from './quotaReply.js';
@@ -34,6 +35,8 @@ export interface SmtpDeps {
   maxMessageSize: number;
   /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
   inFlight: Set<Promise<unknown>>;
+  /** Memory for messages being received, shared by every SMTP listener. */
+  dataBudget: DataBudget;
   world: MailWorld;
   /** For an mx listener: the lab host whose port 25 it is (default mail.example.com). */
   mta?: LabMta;
@@ -64,6 +67,8 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
   const component = role === 'mx' ? `smtp/${identity.host}` : `smtp/${role}`;
   const peers = new WeakMap<SMTPServerSession, Peer>();
   const saslMethods = new WeakMap<SMTPServerSession, string>();
+  /** The message each session is receiving holds its bytes until the reply, or the hang-up. */
+  const holds = new WeakMap<SMTPServerSession, MessageHold>();
   const authFailures = new RepeatedEvents(deps.log, component);
 
   /** A relay from a lab MTA: its lab address (from the handoff) and its PTR name in the sandbox's DNS. */
@@ -145,6 +150,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     },
 
     onClose(session) {
+      holds.get(session)?.release();
       scopes.get(session)?.release();
     },
 
@@ -230,25 +236,43 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       const cutOff = faults ? faults.check(session, 'body').then((fault) => fault?.kind === 'drop') : Promise.resolve(false);
       void cutOff.then((cut) => cut && drop(session));
       const chunks: Buffer[] = [];
+      const hold = new MessageHold(deps.dataBudget, scopeOf(session).penaltyKey);
+      holds.set(session, hold);
+      let noRoom = false;
       stream.on('data', (chunk: Buffer) => {
-        if (!stream.sizeExceeded) chunks.push(chunk);
+        if (stream.sizeExceeded || noRoom) return;
+        if (hold.take(chunk.length)) return void chunks.push(chunk);
+        // Read to the final dot and dropped: the reply says to send it again later.
+        noRoom = true;
+        chunks.length = 0;
+        hold.release();
       });
+      const reply = (err?: Error | null, message?: string): void => {
+        hold.release();
+        callback(err, message);
+      };
       stream.on('end', () => {
+        if (noRoom) {
+          deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${scopeOf(session).penaltyKey}`);
+          return reply(
+            Object.assign(new Error('4.3.1 Insufficient system storage: too much mail is being received from your address at once. Send this message again in a minute'), { responseCode: 452 }),
+          );
+        }
         if (stream.sizeExceeded) {
           const err = Object.assign(new Error(`5.3.4 Message size exceeds fixed limit of ${deps.maxMessageSize} bytes. Send a smaller message.`), {
             responseCode: 552,
           });
-          return callback(err);
+          return reply(err);
         }
         if (!faults) return deliver();
         // After the final dot: an armed fault answers instead, and nothing is delivered.
         void cutOff.then(async (cut) => {
           if (cut) return;
           const fault = await faults.check(session, 'dot', { sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', recipient: session.envelope.rcptTo[0]?.address ?? '' });
-          if (fault?.kind === 'reply') return callback(replyError(fault));
+          if (fault?.kind === 'reply') return reply(replyError(fault));
           if (fault?.kind === 'drop') return drop(session);
           deliver();
-        }, callback);
+        }, reply);
       });
       const deliver = (): void =>
         acceptData(
@@ -260,7 +284,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
             component,
             ...(role === 'mx' ? { receiver: { mta: identity, peer: peers.get(session) } } : { saslMethod: saslMethods.get(session) ?? 'PLAIN' }),
           },
-          callback,
+          reply,
         );
     },
   });
