@@ -295,4 +295,14 @@ describe('apply to my lab', () => {
     expect(cname.body.feedback).toContainEqual(expect.objectContaining({ code: 'zone.cname-with-data' }));
     await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
   });
+
+  it('applies a TXT string with control characters written as \\DDD and serves the same bytes (dig shows them as it read them)', async () => {
+    const answer = 'note IN TXT "line1\\010line2\\013" "tab\\009\\"q\\""';
+    const applied = await api<{ applied: boolean; text: string }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: answer });
+    expect(applied.status).toBe(200);
+    expect(applied.body.text).toMatch(/^note\.otherdomain\.com\. 3600 IN TXT "line1\\010line2\\013" "tab\\009\\"q\\""$/m);
+    const out = await dig('+short', 'note.otherdomain.com', 'TXT');
+    expect(out.trim()).toBe('"line1\\010line2\\013" "tab\\009\\"q\\""');
+    await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
+  });
 });

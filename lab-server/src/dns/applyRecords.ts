@@ -30,7 +30,8 @@ function extent(lines: string[], line: number): [number, number] {
   return [line - 1, lines.length - 1];
 }
 
-const quote = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&')}"`;
+/** A TXT string as a zone file writes it: a control character (a line break from "\010") as \DDD, or the line would break. */
+const quote = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
 
 /** One record in absolute zone-file form. */
 export function recordLine(r: ZoneRecord): string {
