@@ -130,6 +130,24 @@ describe('dig against the lab DNS', () => {
     await api(lab, 'POST', '/api/zones/example.com/restore');
   });
 
+  it('keeps answering dig +tcp while one client holds 520 connections open with half a length prefix each', async () => {
+    const held = await Promise.all(
+      Array.from({ length: 520 }, () => new Promise<ReturnType<typeof connect>>((resolve) => {
+        const socket = connect(lab.dnsPort, '127.0.0.1', () => socket.write(Buffer.from([0])));
+        socket.on('error', () => resolve(socket));
+        socket.on('connect', () => resolve(socket));
+      })),
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const out = await dig('+tcp', 'example.com', 'MX');
+      expect(out).toMatch(/status: NOERROR/);
+      expect(section(out, 'ANSWER')).toHaveLength(2);
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+
   it('truncates a large answer over UDP (TC=1, at most 512 bytes, or the EDNS size) and dig retries over TCP', async () => {
     const many = Array.from({ length: 24 }, (_, i) => `big IN TXT "record number ${i} ${'x'.repeat(60)}"`).join('\n');
     const saved = await editZone(lab, 'example.com', (t) => `${t}\n${many}\n`);

@@ -38,8 +38,30 @@ export interface DnsServer {
 }
 
 const TCP_IDLE_MS = 10_000;
-/** Open TCP connections at once; more are closed on accept. */
+/**
+ * Open TCP connections at once. At the cap a new connection closes the one idle longest (no
+ * query being answered), as RFC 7766 §6.2.3 allows under pressure: a client that holds
+ * connections open (a byte every few seconds) cannot keep everyone else's dig +tcp out.
+ */
 const MAX_TCP_CONNECTIONS = 512;
+
+/** What the accept loop needs to know of a connection to pick one to close. */
+interface TcpConnection {
+  /** Queries read and not answered yet. */
+  pending: number;
+  /** When the last whole query arrived (or the connection opened). */
+  lastQueryAt: number;
+}
+
+/** The connection idle longest, if any is idle. */
+function idlest(connections: Map<Socket, TcpConnection>): Socket | undefined {
+  let found: Socket | undefined;
+  let since = Infinity;
+  for (const [socket, c] of connections) {
+    if (c.pending === 0 && c.lastQueryAt < since) [found, since] = [socket, c.lastQueryAt];
+  }
+  return found;
+}
 
 interface Answerer {
   authority: Authority | undefined;
@@ -64,10 +86,9 @@ const MAX_PENDING_QUERIES = 32;
 /** Answers written to one TCP connection and not taken by the client yet: past this the next waits. */
 const MAX_UNSENT_BYTES = 64 * 1024;
 
-function serveTcp(socket: Socket, deps: DnsServerDeps): void {
+function serveTcp(socket: Socket, deps: DnsServerDeps, state: TcpConnection): void {
   let buffer: Buffer = Buffer.alloc(0);
   let chain: Promise<void> = Promise.resolve();
-  let pending = 0;
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   const scope = deps.access.forConnection(socket.remoteAddress, socket.remotePort);
@@ -89,6 +110,16 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
           socket.on('drain', done);
           socket.on('close', done);
         });
+  const answer = async (query: Buffer): Promise<void> => {
+    const { authority, interfere } = await answerer;
+    const reply = answerQuery(query, authority, 'tcp', interfere);
+    deps.onQuery?.('tcp', rcodeOf(reply));
+    if (!reply || socket.destroyed) return;
+    const framed = Buffer.alloc(2 + reply.length);
+    framed.writeUInt16BE(reply.length, 0);
+    reply.copy(framed, 2);
+    socket.write(framed);
+  };
   socket.on('data', (chunk: Buffer) => {
     buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
     while (buffer.length >= 2) {
@@ -96,23 +127,16 @@ function serveTcp(socket: Socket, deps: DnsServerDeps): void {
       if (buffer.length < 2 + length) break;
       const query = Buffer.from(buffer.subarray(2, 2 + length));
       buffer = buffer.subarray(2 + length);
-      pending++;
+      state.pending++;
+      state.lastQueryAt = Date.now();
       chain = chain.then(async () => {
         await taken();
-        pending--;
-        if (pending < MAX_PENDING_QUERIES && socket.isPaused() && !socket.destroyed) socket.resume();
-        if (socket.destroyed) return;
-        const { authority, interfere } = await answerer;
-        const reply = answerQuery(query, authority, 'tcp', interfere);
-        deps.onQuery?.('tcp', rcodeOf(reply));
-        if (!reply || socket.destroyed) return;
-        const framed = Buffer.alloc(2 + reply.length);
-        framed.writeUInt16BE(reply.length, 0);
-        reply.copy(framed, 2);
-        socket.write(framed);
+        if (!socket.destroyed) await answer(query);
+        state.pending--;
+        if (state.pending < MAX_PENDING_QUERIES && socket.isPaused() && !socket.destroyed) socket.resume();
       });
     }
-    if (pending >= MAX_PENDING_QUERIES) socket.pause();
+    if (state.pending >= MAX_PENDING_QUERIES) socket.pause();
   });
 }
 
@@ -146,15 +170,21 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
 /** Starts UDP and TCP on `port` (0: a free port, the same number for both). */
 export async function startDnsServer(host: string, port: number, deps: DnsServerDeps): Promise<DnsServer> {
   for (let attempt = 0; ; attempt++) {
-    const sockets = new Set<Socket>();
+    const sockets = new Map<Socket, TcpConnection>();
     const tcp = createServer((socket) => {
       if (sockets.size >= MAX_TCP_CONNECTIONS) {
-        socket.destroy();
-        return;
+        const idle = idlest(sockets);
+        if (!idle) {
+          socket.destroy();
+          return;
+        }
+        sockets.delete(idle);
+        idle.destroy();
       }
-      sockets.add(socket);
+      const state: TcpConnection = { pending: 0, lastQueryAt: Date.now() };
+      sockets.set(socket, state);
       socket.on('close', () => sockets.delete(socket));
-      serveTcp(socket, deps);
+      serveTcp(socket, deps, state);
     });
     const tcpPort = await listenTcp(tcp, host, port);
     tcp.on('error', (err) => deps.log('dns', `tcp error: ${err.message}`));
@@ -184,7 +214,7 @@ export async function startDnsServer(host: string, port: number, deps: DnsServer
         await Promise.all([
           new Promise<void>((resolve) => {
             tcp.close(() => resolve());
-            for (const s of sockets) s.destroy();
+            for (const s of sockets.keys()) s.destroy();
           }),
           new Promise<void>((resolve) => udp.close(() => resolve())),
         ]);
