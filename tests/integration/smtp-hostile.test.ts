@@ -1,13 +1,15 @@
 /**
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
  * header, floods of recipients, and what the lab then relays and bounces, many big messages
- * held open at once. Driven by Python's smtplib (and its email package to read what was
+ * held open at once, small messages with hundreds of DKIM signatures. Driven by Python's smtplib (and its email package to read what was
  * delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBystander, unhurt } from '../helpers/bystander.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
+import { RawClient } from '../helpers/rawSocket.js';
 
 /** Recipients a message may have (smtp/policy.ts). */
 const MAX_RECIPIENTS = 100;
@@ -80,6 +82,39 @@ print(json.dumps(out))
     }
     expect(got.find((m) => m.body === '')!.subject).toBe('only a subject');
   });
+});
+
+describe('hundreds of DKIM signatures on a small message', () => {
+  it('are checked off the event loop: port 25 takes two such messages while the learner next door is not held up', async () => {
+    const learner = await RawClient.open(lab.port('smtp'));
+    await learner.until(/^220 /m);
+    const watch = startBystander(async () => {
+      await learner.command('NOOP', /^250 /m, 2000);
+    });
+    // Each signature asks for a key and a body hash of its own (a different l=): 100 passes
+    // over 6,000 short lines with trailing spaces (relaxed canonicalisation's slowest case).
+    const r = await python(
+      `
+import smtplib
+sigs = b''.join(b'DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; l=%d; d=example.com; s=k%d; h=from; bh=AA; b=AA\\r\\n' % (n, n) for n in range(100))
+msg = sigs + b'From: <x@otherdomain.com>\\r\\nSubject: signed many times\\r\\n\\r\\n' + b'z \\r\\n' * 6000
+assert len(msg) < 64 * 1024
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=30); s.ehlo('client.test')
+codes = []
+for _ in range(2):
+    s.mail('x@otherdomain.com'); s.rcpt('bob@example.com'); codes.append(s.data(msg)[0])
+s.quit()
+print(json.dumps(codes))
+`,
+      { port: lab.port('smtp') },
+      60_000,
+    );
+    const report = await watch.stop();
+    learner.close();
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([250, 250]);
+    expect(unhurt(report)).toEqual([]);
+  }, 60_000);
 });
 
 describe('a flood of recipients', () => {
