@@ -7,6 +7,8 @@
  *   the first octet was written: gigabytes, seconds of every other session's time, then the end.
  * - LIST patterns with many wildcards, matched by a regular expression that backtracked: a
  *   minute for "*a*a*a*a*a*a*a*a*b" against a 60-character name, with every session waiting.
+ * - SORT (SUBJECT) and THREAD over a subject of thousands of "[a]" tags (RFC 5256's base
+ *   subject): seconds for a 24 KB subject, minutes for a larger one, and anyone may mail it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
@@ -123,5 +125,31 @@ out['deep'] = timed('*a' * 6 + '*.b')
     expect(out.level[2]).toBeLessThan(1);
     expect(out.deep[1]).toEqual([`(\\HasNoChildren) "." ${name}.b`]);
     expect(out.deep[2]).toBeLessThan(1);
+  });
+});
+
+describe('SORT and THREAD by base subject', () => {
+  it('strip thousands of [tags] and (fwd) trailers at once, and sort as before', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+import time
+M.login('bob@example.com', 'secret')
+M.create('Tags')
+M.append('Tags', None, None, ('Subject: ' + '[a]' * 6000 + 'zebra' + '(fwd)' * 3000 + '\\r\\n\\r\\nbody\\r\\n').encode())
+M.append('Tags', None, None, b'Subject: [list] Re: apple\\r\\n\\r\\nbody\\r\\n')
+M.append('Tags', None, None, b'Subject: [fwd: mango]\\r\\n\\r\\nbody\\r\\n')
+M.select('Tags')
+t = time.time()
+out['sort'] = M.sort('(SUBJECT)', 'UTF-8', 'ALL')
+out['thread'] = M.thread('ORDEREDSUBJECT', 'UTF-8', 'ALL')
+out['secs'] = time.time() - t
+`,
+    );
+    // Base subjects: "zebra", "apple", "mango".
+    expect(out.sort).toEqual(['OK', ['2 3 1']]);
+    // Threads in the order of their first message's date (none here, so arrival): one each.
+    expect(out.thread).toEqual(['OK', ['(1)(2)(3)']]);
+    expect(out.secs).toBeLessThan(1);
   });
 });
