@@ -22,7 +22,8 @@ const requester = async (req: IncomingMessage) => {
 };
 
 beforeAll(async () => {
-  lab = await startTestLab({ terminalRequester: requester, bridgeLimits: { perLearner: 3, maxLineLength: 2000 } });
+  // No typing rate to speak of (it has a test of its own), so a flood is over quickly.
+  lab = await startTestLab({ terminalRequester: requester, bridgeLimits: { perLearner: 3, maxLineLength: 2000, bytesPerSecond: 1 << 30, burstBytes: 1 << 30 } });
   await lab.sandboxes.create('zhang', defaultWorld());
 });
 afterAll(async () => {
@@ -207,6 +208,38 @@ describe('terminal bridge', () => {
     await t.waitFor(() => seen.ends === 40, '40 whole RETR answers', 30_000);
     expect(seen).toEqual({ answers: 40, lines: 40 * 1024, ends: 40 });
     t.close();
+  }, 60_000);
+
+  it('stops reading a page that floods it without reading the answers, and answers every message once it reads', async () => {
+    const before = await keptMemory();
+    // A raw WebSocket client: 100,000 binary messages (each answered with an error), then it
+    // reads nothing for 6 s, then reads until every answer came.
+    const flood = python(
+      `
+import socket, os, base64, time
+s = socket.create_connection(('127.0.0.1', P['port']))
+s.sendall(('GET /api/terminal?service=pop3 HTTP/1.1\\r\\nHost: 127.0.0.1:%d\\r\\nOrigin: http://127.0.0.1:%d\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: %s\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n' % (P['port'], P['port'], base64.b64encode(os.urandom(16)).decode())).encode())
+s.sendall((b'\\x82\\x81' + b'\\x00\\x00\\x00\\x00' + b'x') * P['n']) # masked binary frames, mask 0
+time.sleep(6)
+tail = b''; errors = 0; s.settimeout(20)
+while errors < P['n']:
+    chunk = s.recv(1 << 20)
+    if not chunk: break
+    errors += (tail + chunk).count(b'does not understand') - tail.count(b'does not understand')
+    tail = (tail + chunk)[-40:]
+print(errors)
+`,
+      { port: lab.httpPort, n: 100_000 },
+      40_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const during = await keptMemory();
+    const kept = during.heapUsed + during.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    // Kept by the lab, the unread answers were some 40 MB (JSON text and its frames).
+    expect(kept).toBeLessThan(12 * 1024 * 1024);
+    const r = await flood;
+    expect(r.stderr).toBe('');
+    expect(Number(r.stdout)).toBe(100_000);
   }, 60_000);
 
   it('refuses over-long lines without sending them, and keeps the session', async () => {

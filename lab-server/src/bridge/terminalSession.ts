@@ -53,9 +53,9 @@ export const DEFAULT_LIMITS: BridgeLimits = {
 export type Bilingual = { en: string; 'zh-CN': string };
 
 /**
- * Server output a browser may leave unread before the bridge stops reading the service: a
+ * What a browser may leave unread before the bridge stops reading the service and the page: a
  * page that stops reading (a closed laptop, a script) must not have the lab hold all that a
- * RETR or FETCH of a whole mailbox says.
+ * RETR or FETCH of a whole mailbox says, nor the answers to a flood of messages it sends.
  */
 const BROWSER_BACKLOG = 1024 * 1024;
 
@@ -88,7 +88,7 @@ export class TerminalSession {
   /** Messages from the browser not yet passed on, oldest first (see received). */
   private waiting: Array<{ raw: string; isBinary: boolean; charged?: boolean }> = [];
   private resumeTimer: NodeJS.Timeout | undefined;
-  /** The browser is more than BROWSER_BACKLOG behind: the service's socket is paused. */
+  /** The browser is more than BROWSER_BACKLOG behind: the service's socket and the page's WebSocket are paused. */
   private browserBehind = false;
 
   constructor(
@@ -213,20 +213,24 @@ export class TerminalSession {
 
   private passOn(): void {
     while (this.waiting.length > 0 && !this.closed) {
+      if (this.browserBehind) return;
       const next = this.waiting[0]!;
       if (!next.charged) {
         next.charged = true;
         const waitMs = this.rate.charge(next.raw);
         if (waitMs > 0) {
           this.ws.pause();
-          this.resumeTimer = setTimeout(() => this.passOn(), waitMs);
+          this.resumeTimer = setTimeout(() => {
+            this.resumeTimer = undefined;
+            this.passOn();
+          }, waitMs);
           return;
         }
       }
       this.waiting.shift();
       this.fromBrowser(next.raw, next.isBinary);
     }
-    this.ws.resume();
+    if (!this.browserBehind) this.ws.resume();
   }
 
   private sendLine(text: string): void {
@@ -243,7 +247,7 @@ export class TerminalSession {
   private fromServer(chunk: Buffer): void {
     this.touch();
     const text = this.decoder.write(chunk);
-    if (text) this.relay(text);
+    if (text) this.send({ type: 'data', text });
     this.serverPartial += text;
     const lines = this.serverPartial.split('\r\n');
     this.serverPartial = lines.pop() ?? '';
@@ -259,21 +263,6 @@ export class TerminalSession {
     }
     // A runaway server line must not grow without bound.
     if (this.serverPartial.length > 1_000_000) this.serverPartial = '';
-  }
-
-  /** Passes server output on; pauses the service while the browser is too far behind. */
-  private relay(text: string): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify({ type: 'data', text }), () => {
-      if (this.browserBehind && this.ws.bufferedAmount <= BROWSER_BACKLOG / 2) {
-        this.browserBehind = false;
-        this.socket?.resume();
-      }
-    });
-    if (!this.browserBehind && this.ws.bufferedAmount > BROWSER_BACKLOG) {
-      this.browserBehind = true;
-      this.socket?.pause();
-    }
   }
 
   private flushServerPartial(): void {
@@ -326,7 +315,22 @@ export class TerminalSession {
     this.idleTimer.unref();
   }
 
+  /** Sends to the page; while it is too far behind, the service and the page itself wait. */
   private send(message: Record<string, unknown>): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(message), () => this.caughtUp());
+    if (!this.browserBehind && this.ws.bufferedAmount > BROWSER_BACKLOG) {
+      this.browserBehind = true;
+      this.socket?.pause();
+      this.ws.pause();
+    }
+  }
+
+  private caughtUp(): void {
+    if (!this.browserBehind || this.ws.bufferedAmount > BROWSER_BACKLOG / 2) return;
+    this.browserBehind = false;
+    this.socket?.resume();
+    // Unless the typing rate has the page wait, its messages go on.
+    if (!this.resumeTimer) this.passOn();
   }
 }
