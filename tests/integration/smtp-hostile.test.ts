@@ -1,7 +1,7 @@
 /**
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
  * header, floods of recipients, and what the lab then relays and bounces, many big messages
- * held open at once, small messages with hundreds of DKIM signatures. Driven by Python's smtplib (and its email package to read what was
+ * held open at once, small messages with hundreds of DKIM signatures, AUTH on port 25. Driven by Python's smtplib (and its email package to read what was
  * delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,28 @@ print(json.dumps(out))
       expect(m.dkim).toBe(true);
     }
     expect(got.find((m) => m.body === '')!.subject).toBe('only a subject');
+  });
+});
+
+describe('a login typed on port 25', () => {
+  it('is told that port 25 takes no AUTH and where a login works, in Postfix\'s words, and the session goes on', async () => {
+    const r = await python(
+      `
+import smtplib
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=10); s.ehlo('client.test')
+out = [s.docmd('AUTH', 'PLAIN AGFsaWNlQGV4YW1wbGUuY29tAHNlY3JldA=='), s.docmd('AUTH LOGIN'), s.docmd('NOOP')]
+s.quit()
+print(json.dumps([[c, m.decode()] for c, m in out]))
+`,
+      { port: lab.port('smtp') },
+    );
+    expect(r.stderr).toBe('');
+    const [plain, login, noop] = JSON.parse(r.stdout) as [[number, string], [number, string], [number, string]];
+    for (const reply of [plain, login]) {
+      expect(reply[0]).toBe(503);
+      expect(reply[1]).toMatch(/^5\.5\.1 Error: authentication not enabled\. Port 25 .* use the submission port 587 \(STARTTLS, then AUTH\) or 465$/);
+    }
+    expect(noop[0]).toBe(250);
   });
 });
 

@@ -96,9 +96,9 @@ export class LabSmtpServer extends SMTPServer {
       const send = connection.send.bind(connection);
       const metrics = this.metrics;
       connection.send = (code, data, context) => {
-        const reply = forLearner(code, data);
-        if (metrics && code >= 400) metrics.counters.rejections.inc({ service: metrics.service, code: String(code) });
-        send(code, reply.text, reply.hasEnhancedCode ? false : context);
+        const reply = forLearner(code, data, context);
+        if (metrics && reply.code >= 400) metrics.counters.rejections.inc({ service: metrics.service, code: String(reply.code) });
+        send(reply.code, reply.text, reply.hasEnhancedCode ? false : context);
       };
       if (metrics) {
         // Counted as smtp-server dispatches them; AUTH continuation lines are not commands, and

@@ -5,7 +5,15 @@
  */
 import { MAX_RECIPIENTS } from './policy.js';
 
-const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }> = [
+const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string; command?: string; newCode?: number }> = [
+  {
+    // Port 25 offers no AUTH: Postfix's words, and where a login does work.
+    code: 500,
+    startsWith: 'Error: command not recognized',
+    command: 'AUTH',
+    newCode: 503,
+    text: '5.5.1 Error: authentication not enabled. Port 25 takes mail between servers without a login; to log in and send, use the submission port 587 (STARTTLS, then AUTH) or 465',
+  },
   {
     code: 538,
     startsWith: 'Error: Must issue a STARTTLS',
@@ -61,11 +69,15 @@ const LEARNER_REPLIES: Array<{ code: number; startsWith: string; text: string }>
 /** An RFC 3463 enhanced status code at the start of a reply text: "5.7.1 ...". */
 const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-/** A reply as the learner should read it, and whether smtp-server must still add an enhanced code. */
-export function forLearner<T>(code: number, data: T): { text: T | string; hasEnhancedCode: boolean } {
-  const better = typeof data === 'string' ? LEARNER_REPLIES.find((r) => r.code === code && data.startsWith(r.startsWith)) : undefined;
+/**
+ * A reply as the learner should read it (its code, its text), and whether smtp-server must still
+ * add an enhanced code. `command` is the verb the reply answers, when the library says.
+ */
+export function forLearner<T>(code: number, data: T, command?: unknown): { code: number; text: T | string; hasEnhancedCode: boolean } {
+  const verb = typeof command === 'string' ? command.toUpperCase() : undefined;
+  const better = typeof data === 'string' ? LEARNER_REPLIES.find((r) => r.code === code && data.startsWith(r.startsWith) && (r.command === undefined || r.command === verb)) : undefined;
   const text = better ? better.text : data;
   // Our own texts start with their enhanced status code already; the library adds one to the rest.
   const first = Array.isArray(text) ? text[0] : text;
-  return { text, hasEnhancedCode: typeof first === 'string' && ENHANCED_CODE.test(first) };
+  return { code: better?.newCode ?? code, text, hasEnhancedCode: typeof first === 'string' && ENHANCED_CODE.test(first) };
 }
