@@ -9,6 +9,8 @@
  *   minute for "*a*a*a*a*a*a*a*a*b" against a 60-character name, with every session waiting.
  * - SORT (SUBJECT) and THREAD over a subject of thousands of "[a]" tags (RFC 5256's base
  *   subject): seconds for a 24 KB subject, minutes for a larger one, and anyone may mail it.
+ * - THREAD REFERENCES over a References header of 30,000 ids: a chain that deep overflowed the
+ *   stack (NO [SERVERBUG] for that mailbox's THREAD, for good) after seconds of walking it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
@@ -151,5 +153,27 @@ out['secs'] = time.time() - t
     // Threads in the order of their first message's date (none here, so arrival): one each.
     expect(out.thread).toEqual(['OK', ['(1)(2)(3)']]);
     expect(out.secs).toBeLessThan(1);
+  });
+});
+
+describe('THREAD REFERENCES over a very long References header', () => {
+  it('threads it like any other: no stack overflow, no quadratic walk', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+import time
+M.login('bob@example.com', 'secret')
+M.create('Chain')
+refs = ' '.join('<r%d@x.example>' % i for i in range(30000))
+M.append('Chain', None, None, ('Message-ID: <top@x.example>\\r\\nReferences: ' + refs + '\\r\\nSubject: deep\\r\\n\\r\\nbody\\r\\n').encode())
+M.append('Chain', None, None, b'Message-ID: <reply@x.example>\\r\\nIn-Reply-To: <top@x.example>\\r\\nSubject: Re: deep\\r\\n\\r\\nbody\\r\\n')
+M.select('Chain')
+t = time.time()
+out['thread'] = M.thread('REFERENCES', 'UTF-8', 'ALL')
+out['secs'] = time.time() - t
+`,
+    );
+    expect(out.thread).toEqual(['OK', ['(1 2)']]);
+    expect(out.secs).toBeLessThan(2);
   });
 });

@@ -73,8 +73,12 @@ export function threadResponse(algorithm: ThreadAlgorithm, messages: readonly Th
 }
 
 const byDate = (a: ThreadMessage, b: ThreadMessage): number => a.date - b.date || a.order - b.order;
-/** A node's date: its message's, or for a dummy its first child's. */
-const nodeKey = (n: Node): ThreadMessage => n.message ?? nodeKey(n.children[0]!);
+/** A node's date: its message's, or for a dummy its first child's (a dummy always has one). */
+function nodeKey(node: Node): ThreadMessage {
+  let n = node;
+  while (!n.message) n = n.children[0]!;
+  return n.message;
+}
 const byNodeDate = (a: Node, b: Node): number => byDate(nodeKey(a), nodeKey(b));
 
 /** "Poor man's threading": same base subject, one flat thread, oldest message first. */
@@ -89,11 +93,21 @@ function orderedSubject(messages: readonly ThreadMessage[]): Node[] {
   return roots.sort(byNodeDate);
 }
 
-/** Does linking `parent` above `child` close a loop (is child the parent or one of its ancestors)? */
+/**
+ * Does linking `parent` above `child` close a loop (is child the parent or one of its
+ * ancestors)? A child with nothing below it can only be the parent itself: the chain one
+ * References header builds is linked without walking up it each time. A walk up longer than
+ * MAX_WALK is taken for a loop: the link is not made, and no chain makes THREAD quadratic.
+ */
 function wouldLoop(parent: Node, child: Node): boolean {
-  for (let n: Node | undefined = parent; n; n = n.parent) if (n === child) return true;
+  if (child.children.length === 0) return parent === child;
+  let steps = 0;
+  for (let n: Node | undefined = parent; n; n = n.parent) if (n === child || ++steps > MAX_WALK) return true;
   return false;
 }
+
+/** Ancestors looked at before a link is refused (threads are rarely more than a few dozen deep). */
+const MAX_WALK = 10_000;
 
 function link(parent: Node, child: Node): void {
   child.parent = parent;
@@ -138,7 +152,7 @@ function references(messages: readonly ThreadMessage[]): Node[] {
     if (last && !wouldLoop(last, node)) link(last, node);
   }
   // (2) The messages without a parent are the roots; (3) dummies go.
-  let roots = prune(all.filter((n) => !n.parent), true);
+  let roots = prune(all.filter((n) => !n.parent));
   // (4) Oldest thread first (a dummy counts as its oldest child).
   sortTree(roots);
   // (5) Threads with the same base subject are joined.
@@ -148,22 +162,40 @@ function references(messages: readonly ThreadMessage[]): Node[] {
   return roots;
 }
 
+/**
+ * Every node below the roots, each after everything below it. Loops, not recursion, here and
+ * in the functions that use it: a References header of 30,000 ids makes a chain that deep,
+ * and recursion overflowed the stack (NO [SERVERBUG] for that mailbox's THREAD, for good).
+ */
+function deepestFirst(roots: readonly Node[]): Node[] {
+  const order: Node[] = [];
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.push(node);
+    for (const child of node.children) stack.push(child);
+  }
+  return order.reverse();
+}
+
 /** Sorts every set of siblings by date, the deepest first. */
-function sortTree(nodes: Node[]): void {
-  for (const n of nodes) sortTree(n.children);
-  nodes.sort(byNodeDate);
+function sortTree(roots: Node[]): void {
+  for (const node of deepestFirst(roots)) node.children.sort(byNodeDate);
+  roots.sort(byNodeDate);
 }
 
 /** Removes dummies: a childless one disappears, its children take its place (at the top only if alone). */
-function prune(nodes: Node[], atRoot: boolean): Node[] {
-  const out: Node[] = [];
-  for (const node of nodes) {
-    node.children = prune(node.children, false);
+function prune(roots: readonly Node[]): Node[] {
+  for (const node of deepestFirst(roots)) {
+    node.children = node.children.flatMap((child) => (child.message ? [child] : child.children));
     for (const child of node.children) child.parent = node;
+  }
+  const out: Node[] = [];
+  for (const node of roots) {
     if (node.message) out.push(node);
-    else if (node.children.length === 1 || (!atRoot && node.children.length > 0)) {
-      for (const child of node.children) child.parent = atRoot ? undefined : node.parent;
-      out.push(...node.children);
+    else if (node.children.length === 1) {
+      node.children[0]!.parent = undefined;
+      out.push(node.children[0]!);
     } else if (node.children.length > 0) out.push(node);
   }
   return out;
@@ -208,11 +240,25 @@ function joinBySubject(roots: Node[]): Node[] {
   return out;
 }
 
-/** A node and what hangs below it, as thread-members. */
-function members(node: Node): string {
-  const head = node.message ? String(node.message.id) : '';
-  if (node.children.length === 0) return head;
-  if (node.children.length === 1 && node.message) return `${head} ${members(node.children[0]!)}`;
-  const nested = node.children.map((c) => `(${members(c)})`).join('');
-  return head ? `${head} ${nested}` : nested;
+/** A node and what hangs below it, as thread-members: "1 2 (3)(4 5)". */
+function members(root: Node): string {
+  const parts: string[] = [];
+  // What is left to write, last first: text, or a node to write with its children.
+  const stack: Array<Node | string> = [root];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      parts.push(item);
+      continue;
+    }
+    const head = item.message ? String(item.message.id) : '';
+    const { children } = item;
+    if (children.length === 0) parts.push(head);
+    else if (children.length === 1 && item.message) stack.push(children[0]!, `${head} `);
+    else {
+      for (let i = children.length - 1; i >= 0; i--) stack.push(')', children[i]!, '(');
+      if (head) parts.push(`${head} `);
+    }
+  }
+  return parts.join('');
 }
