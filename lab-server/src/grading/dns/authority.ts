@@ -65,7 +65,7 @@ function soaFields(r: ZoneRecord): { mname: string; rname: string; serial: numbe
   const name = (t: string | undefined): string => strip(absoluteName(t ?? '.', r.origin).name ?? '.');
   const num = (t: string | undefined): number => parseTtl(t ?? '0') ?? 0;
   const [mname, rname, serial, refresh, retry, expire, minimum] = r.rdata;
-  return { mname: name(mname), rname: name(rname), serial: num(serial), refresh: num(refresh), retry: num(retry), expire: num(expire), minimum: num(minimum) };
+  return { mname: name(mname), rname: name(rname), serial: Number(serial ?? 0) || 0, refresh: num(refresh), retry: num(retry), expire: num(expire), minimum: num(minimum) };
 }
 
 /** "mail.example.com." -> "mail.example.com" (dns-packet's form). */

@@ -99,7 +99,10 @@ export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | 
         const n = nameAt(t);
         if (!n.name) return n.problem;
       }
-      for (const t of tokens.slice(2)) {
+      // The serial is a plain 32-bit number (BIND: "not a valid number", "out of range"); the four timers may use units.
+      const serial = tokens[2]!.raw;
+      if (!/^\d+$/.test(serial) || Number(serial) > 2 ** 32 - 1) return formatProblem(type, text(`The serial "${serial}" must be a number from 0 to 4294967295, without units.`, `序列号 "${serial}" 必须是 0 到 4294967295 的数字，不带单位。`));
+      for (const t of tokens.slice(3)) {
         if (parseTtl(t.raw) === undefined) return formatProblem(type, text(`"${t.raw}" is not a number or time.`, `"${t.raw}" 不是数字或时间。`));
       }
       return undefined;
