@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { isOutOfSpace } from '../files/diskSpace.js';
 import type { ProxyTrust } from './clientAddress.js';
@@ -107,9 +108,11 @@ async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res:
       res.end();
       return true;
     }
-    const body = createReadStream(file);
-    if (gzip) body.pipe(createGzip()).pipe(res);
-    else body.pipe(res);
+    // A file that fails to read once the answer has begun (replaced by a rebuild meanwhile)
+    // cuts that answer off; unheard, the error stopped the lab.
+    const cutOff = (err: Error | null): void => void (err && res.destroy());
+    if (gzip) pipeline(createReadStream(file), createGzip(), res, cutOff);
+    else pipeline(createReadStream(file), res, cutOff);
     return true;
   } catch {
     return false;
