@@ -1,7 +1,8 @@
 /**
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
  * header, floods of recipients, and what the lab then relays and bounces, many big messages
- * held open at once, small messages with hundreds of DKIM signatures, AUTH on port 25. Driven by Python's smtplib (and its email package to read what was
+ * held open at once, small messages with hundreds of DKIM signatures, AUTH on port 25, a
+ * message just under the size limit. Driven by Python's smtplib (and its email package to read what was
  * delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,4 +233,50 @@ print(json.dumps(out))
     const subjects = (await readAllMessages(maildirPath(small.dataDir, 'default', 'bob@example.com'))).map((m) => /^Subject: (.*)$/m.exec(m)?.[1]).filter((x) => /^(big \d|neighbour)$/.test(x ?? ''));
     expect(subjects.sort()).toEqual(['big 0', 'big 2', 'big 5', 'neighbour'].sort());
   }, 60_000);
+});
+
+describe('a message just under the size limit', () => {
+  const LIMIT = 100_000;
+  let sized: TestLab;
+  beforeAll(async () => {
+    sized = await startTestLab({ maxMessageSize: LIMIT });
+  });
+  afterAll(async () => {
+    await sized?.dispose();
+  });
+
+  it('is refused on 587 with 552 when the headers the server adds take it over, instead of being accepted and bounced by the next hop', async () => {
+    const r = await python(
+      `
+import smtplib, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+s.starttls(context=ctx); s.login('alice@example.com', 'secret')
+out = []
+for subject, room in (('over with headers', 200), ('fits with headers', 3000)):
+    head = b'Subject: ' + subject.encode() + b'\\r\\n\\r\\n'
+    body = head + b'x' * (P['limit'] - room - len(head) - 2) + b'\\r\\n'
+    s.mail('alice@example.com', ['SIZE=%d' % len(body)]); s.rcpt('carol@otherdomain.com')
+    try:
+        out.append(list(s.data(body)))
+    except smtplib.SMTPException as e:
+        out.append([e.smtp_code, e.smtp_error])
+s.quit()
+print(json.dumps([[c, m.decode()] for c, m in out]))
+`,
+      { port: sized.port('submission'), limit: LIMIT },
+      30_000,
+    );
+    expect(r.stderr).toBe('');
+    const [over, fits] = JSON.parse(r.stdout) as [[number, string], [number, string]];
+    expect(over[0]).toBe(552);
+    expect(over[1]).toMatch(/^5\.3\.4 Message size exceeds fixed limit of 100000 bytes once this server's headers .* are added \(\d+ bytes\)\. Send a smaller message\.$/);
+    expect(fits[0]).toBe(250);
+    for (const mta of await sized.world.mtas(await sized.sandboxes.get('default'))) await mta.idle();
+    const carol = await readAllMessages(maildirPath(sized.dataDir, 'default', 'carol@otherdomain.com'));
+    expect(carol.filter((m) => m.includes('Subject: fits with headers'))).toHaveLength(1);
+    expect(carol.filter((m) => m.includes('Subject: over with headers'))).toHaveLength(0);
+    const alice = await readAllMessages(maildirPath(sized.dataDir, 'default', 'alice@example.com'));
+    expect(alice.filter((m) => m.includes('Undelivered Mail Returned to Sender'))).toHaveLength(0);
+  });
 });

@@ -14,13 +14,15 @@ import type { Sandbox } from '../world/sandbox.js';
 import { withHeaderEnd } from './headers.js';
 import { quotaReply } from './quotaReply.js';
 import { receiveMessage, type Arrival } from './receive.js';
-import { submitMessage } from './submit.js';
+import { submitMessage, TooBigWithHeaders } from './submit.js';
 
 export interface AcceptDeps {
   world: MailWorld;
   log: Logger;
   /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
   inFlight: Set<Promise<unknown>>;
+  /** The size limit (SIZE) every lab server applies. */
+  maxMessageSize: number;
 }
 
 export interface DataReceived {
@@ -71,6 +73,7 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
         message,
         envelopeFrom,
         recipients,
+        maxSize: deps.maxMessageSize,
         trace: {
           helo: session.hostNameAppearsAs || '',
           clientHostname: session.clientHostname || '',
@@ -92,6 +95,10 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
     },
     (err: Error) => {
       deps.inFlight.delete(work);
+      if (err instanceof TooBigWithHeaders) {
+        deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (552 ${err.message})`);
+        return callback(Object.assign(new Error(err.message), { responseCode: 552 }));
+      }
       if (err instanceof OverQuota) {
         const { code, text } = quotaReply(err, recipients[0] ?? '');
         deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${code} ${text})`);

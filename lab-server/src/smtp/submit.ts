@@ -5,6 +5,7 @@
  * domain's DKIM key, its own users get it at once, and recipients at the other lab domain
  * are put in the MTA's queue, which looks up their MX and relays it by SMTP.
  */
+import { wireSize } from '../maildir/wire.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import { newQueueId } from '../mta/queue.js';
 import { signMessage } from '../mta/dkimSign.js';
@@ -27,6 +28,22 @@ export interface Submission {
   envelopeFrom: string;
   recipients: string[];
   trace: Omit<TraceInfo, 'serverName' | 'queueId' | 'recipients' | 'envelopeFrom'>;
+  /** The lab's message size limit (SIZE), which every later hop applies to the message as it now is. */
+  maxSize: number;
+}
+
+/**
+ * The message with the headers this server adds (Date, Message-ID, From, DKIM-Signature,
+ * Received) is over the size limit: as Postfix's cleanup does, it is refused here rather than
+ * accepted and then refused by the next server (552 at MAIL FROM SIZE=) and bounced.
+ */
+export class TooBigWithHeaders extends Error {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`5.3.4 Message size exceeds fixed limit of ${limit} bytes once this server's headers (Received:, DKIM-Signature:) are added (${size} bytes). Send a smaller message.`);
+  }
 }
 
 export async function submitMessage(s: Submission): Promise<{ queueId: string; size: number }> {
@@ -46,6 +63,9 @@ export async function submitMessage(s: Submission): Promise<{ queueId: string; s
   let message = addMissingHeaders(s.message, { from: s.user, host: home.host, queueId, date: new Date() });
   if (s.sandbox.isLocalDomain(home.domain)) message = await signMessage(message, await dkimKey(s.sandbox, home.domain), s.sandbox.id);
   const trace = (id: string, recipients: string[]): TraceInfo => ({ ...s.trace, envelopeFrom: s.envelopeFrom, serverName: home.host, queueId: id, recipients });
+  // As the next server counts it: bare LFs go out as CRLF, under the Received: line of this hop.
+  const withTrace = traceHeaders({ ...trace(queueId, remote.length > 0 ? remote : local), returnPath: false }).length + wireSize(message);
+  if (withTrace > s.maxSize) throw new TooBigWithHeaders(withTrace, s.maxSize);
   const client = `${s.trace.clientHostname && !s.trace.clientHostname.startsWith('[') ? s.trace.clientHostname : 'unknown'}[${s.trace.clientAddress.replace(/^::ffff:/, '')}]`;
 
   mta.log.write('submission/smtpd', `${queueId}: client=${client}, sasl_method=${s.method}, sasl_username=${s.user}`);
