@@ -9,6 +9,8 @@
  *   minute for "*a*a*a*a*a*a*a*a*b" against a 60-character name, with every session waiting.
  * - SORT (SUBJECT) and THREAD over a subject of thousands of "[a]" tags (RFC 5256's base
  *   subject): seconds for a 24 KB subject, minutes for a larger one, and anyone may mail it.
+ * - SORT (FROM) over a From: of 50,000 addresses: only its first address counts, and the whole
+ *   megabyte was parsed on the event loop at every SORT.
  * - THREAD REFERENCES over a References header of 30,000 ids: a chain that deep overflowed the
  *   stack (NO [SERVERBUG] for that mailbox's THREAD, for good) after seconds of walking it.
  */
@@ -175,5 +177,29 @@ out['secs'] = time.time() - t
     );
     expect(out.thread).toEqual(['OK', ['(1 2)']]);
     expect(out.secs).toBeLessThan(2);
+  });
+});
+
+describe('SORT (FROM) over a very long address list', () => {
+  it('reads only as far as the first address', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+import time
+M.login('bob@example.com', 'secret')
+M.create('Crowd')
+crowd = ', '.join('"n%d" <a%d@b.example>' % (i, i) for i in range(50000))
+M.append('Crowd', None, None, ('From: "Zed" <zed@x.example>, ' + crowd + '\\r\\nSubject: crowd\\r\\n\\r\\nbody\\r\\n').encode())
+M.append('Crowd', None, None, b'From: "Amy" <amy@x.example>\\r\\nSubject: one\\r\\n\\r\\nbody\\r\\n')
+M.select('Crowd')
+t = time.time()
+out['from'] = M.sort('(FROM)', 'UTF-8', 'ALL')
+out['display'] = M.sort('(REVERSE DISPLAYFROM)', 'UTF-8', 'ALL')
+out['secs'] = time.time() - t
+`,
+    );
+    expect(out.from).toEqual(['OK', ['2 1']]);
+    expect(out.display).toEqual(['OK', ['1 2']]);
+    expect(out.secs).toBeLessThan(0.5);
   });
 });

@@ -56,10 +56,17 @@ export function needsHeader(criteria: readonly SortCriterion[]): boolean {
   return criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
 }
 
+/**
+ * How much of an address header is read for its first address. A list is read left to right, so
+ * what follows cannot change an address that ends before: a From: of 50,000 addresses (1 MB)
+ * cost every SORT (FROM) a second of the whole lab's time when it was read whole.
+ */
+const FIRST_ADDRESS_WITHIN = 64 * 1024;
+
 /** The first address of a header, as SORT (its mailbox part) or SORT=DISPLAY (its name) sees it. */
 function firstAddress(view: MessageView | undefined, field: string, display: boolean): string {
   const value = view && headerValue(headerFields(view), field);
-  const first = value === undefined ? undefined : parseAddressList(value)[0];
+  const first = value === undefined ? undefined : parseAddressList(value.slice(0, FIRST_ADDRESS_WITHIN))[0];
   if (!first) return '';
   // A group's first "address" is the group name (mailbox set, host NIL).
   const mailbox = first.mailbox === 'MISSING_MAILBOX' ? '' : (first.mailbox ?? '');
