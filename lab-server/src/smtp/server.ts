@@ -236,7 +236,11 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       const cutOff = faults ? faults.check(session, 'body').then((fault) => fault?.kind === 'drop') : Promise.resolve(false);
       void cutOff.then((cut) => cut && drop(session));
       const chunks: Buffer[] = [];
-      const hold = new MessageHold(deps.dataBudget, scopeOf(session).penaltyKey);
+      // A client from outside counts by its address; what the lab opens itself (a terminal, a lab
+      // MTA relaying) by sandbox, so one learner's relays never use up another's share.
+      const scope = scopeOf(session);
+      const budgetKey = scope.viaBridge ? `${scope.sandbox.id} ${scope.penaltyKey}` : scope.penaltyKey;
+      const hold = new MessageHold(deps.dataBudget, budgetKey);
       holds.set(session, hold);
       let noRoom = false;
       stream.on('data', (chunk: Buffer) => {
@@ -253,7 +257,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       };
       stream.on('end', () => {
         if (noRoom) {
-          deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${scopeOf(session).penaltyKey}`);
+          deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${budgetKey}`);
           return reply(
             Object.assign(new Error('4.3.1 Insufficient system storage: too much mail is being received from your address at once. Send this message again in a minute'), { responseCode: 452 }),
           );
