@@ -95,6 +95,25 @@ describe('the inspector asked for folders that are not there', () => {
     // A folder that is there is still found, whatever the case of INBOX.
     expect((await fetch(`${base}inbox`)).status).toBe(200);
   }, 60_000);
+
+  it('reads only the start of each message when searching by Message-ID: 40 searches at once through 16 MB of mail take little memory', async () => {
+    const sent = await python(
+      "import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'])\nfor i in range(4): s.sendmail('a@example.com', ['bob@example.com'], ('Subject: big %d\\r\\nMessage-ID: <big%d@example.com>\\r\\n\\r\\n' % (i, i) + ('z' * 998 + '\\r\\n') * 4096).encode())\ns.quit()",
+      { port: lab.port('smtp') },
+    );
+    expect(sent.stderr).toBe('');
+    let peak = 0;
+    const before = process.memoryUsage().arrayBuffers;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)), 5);
+    const base = `http://127.0.0.1:${lab.httpPort}/api/inspect?user=bob@example.com`;
+    const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}\\n', '--parallel', '--parallel-max', '40', `${base}&messageId=nowhere&n=[1-40]`], undefined, 60_000);
+    clearInterval(sampler);
+    expect(new Set(r.stdout.trim().split('\n'))).toEqual(new Set(['404']));
+    // Read whole, the messages took some 350 MB at once.
+    expect(peak).toBeLessThan(32 * 1024 * 1024);
+    // The message searched for is still found, by its header.
+    expect((await fetch(`${base}&messageId=big2@example.com`)).status).toBe(200);
+  }, 60_000);
 });
 
 /** Status, JSON body and Set-Cookie of an answer, as Python's http.client saw them. */

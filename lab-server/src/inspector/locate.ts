@@ -69,10 +69,13 @@ async function search(folder: MaildirFolder, infos: readonly MessageInfo[], want
   const messageId = want.messageId?.replace(/^<|>$/g, '').toLowerCase();
   if (!idLine && !messageId) return undefined;
   for (const info of [...infos].reverse().slice(0, SEARCH_DEPTH)) {
-    const stored = await folder.read(info.uid);
-    if (!stored) continue;
-    const end = stored.indexOf('\n\n');
-    const head = stored.subarray(0, Math.min(end < 0 ? stored.length : end, HEAD_BYTES)).toString('latin1');
+    // Only the start of each file: read whole, a search through a mailbox of 10 MB messages
+    // held them all, and a few hundred such requests at once took gigabytes.
+    const head = await folder.readStart(info.uid, HEAD_BYTES, (start) => {
+      const end = start.indexOf('\n\n');
+      return start.subarray(0, end < 0 ? start.length : end).toString('latin1');
+    });
+    if (head === undefined) continue;
     if (idLine?.test(head)) return info;
     const m = /^Message-ID:\s*<?([^>\s]+)>?/im.exec(head);
     if (messageId && m && m[1]!.toLowerCase() === messageId) return info;
