@@ -43,12 +43,15 @@ const MAX_CNAME_HOPS = 8;
 function loadZone(origin: string, source: string): Zone {
   const parsed = parseZone(source, { origin });
   const zone: Zone = { origin, broken: parsed.problems.length > 0, byName: new Map(), nodes: new Set([origin]) };
+  const seen = new Set<string>();
   for (const r of parsed.records) {
     // Out-of-zone data is ignored, as BIND ignores it.
     if (r.name !== origin && !r.name.endsWith(`.${origin}`)) continue;
     const list = zone.byName.get(r.name) ?? [];
-    // An RRset is a set: the same record twice is served once.
-    if (!list.some((x) => x.type === r.type && x.rdata.join(' ') === r.rdata.join(' '))) list.push(r);
+    // An RRset is a set: the same record twice is served once (looked up, not searched: 3000 at one name took 1.3 s).
+    const key = `${r.name} ${r.type} ${r.rdata.join(' ')}`;
+    if (!seen.has(key)) list.push(r);
+    seen.add(key);
     zone.byName.set(r.name, list);
     for (let n = r.name; n !== origin && n.includes('.'); n = n.slice(n.indexOf('.') + 1)) zone.nodes.add(n);
   }
