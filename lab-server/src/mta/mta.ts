@@ -65,8 +65,8 @@ export class Mta {
   private active = new Map<string, Promise<void>>();
   /** Messages flushed while an attempt was running: tried again as soon as it ends. */
   private flushAfterAttempt = new Set<string>();
-  /** Due attempts waiting for a free slot, oldest first. */
-  private waiting: string[] = [];
+  /** Due attempts waiting for a free slot, oldest first (a Set: a flush of a queue of thousands looks each one up). */
+  private waiting = new Set<string>();
   private closed = false;
 
   constructor(
@@ -123,7 +123,7 @@ export class Mta {
   flush(): void {
     for (const id of this.entries.keys()) {
       if (this.active.has(id)) this.flushAfterAttempt.add(id);
-      else if (!this.waiting.includes(id)) this.schedule(id, 0);
+      else if (!this.waiting.has(id)) this.schedule(id, 0);
     }
   }
 
@@ -132,14 +132,14 @@ export class Mta {
     this.closed = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
-    this.waiting = [];
+    this.waiting.clear();
     await Promise.allSettled([...this.active.values()]);
     await this.log.close();
   }
 
   /** Resolves when no attempt is running (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.active.size > 0 || this.waiting.length > 0) {
+    while (this.active.size > 0 || this.waiting.size > 0) {
       if (this.active.size === 0) await new Promise((r) => setImmediate(r));
       else await Promise.allSettled([...this.active.values()]);
     }
@@ -156,8 +156,8 @@ export class Mta {
     };
     const timer = after(delayMs, () => {
       this.timers.delete(id);
-      if (this.active.has(id) || this.closed || this.waiting.includes(id)) return;
-      this.waiting.push(id);
+      if (this.active.has(id) || this.closed || this.waiting.has(id)) return;
+      this.waiting.add(id);
       this.startWaiting();
     });
     this.timers.set(id, timer);
@@ -165,8 +165,9 @@ export class Mta {
 
   /** Starts due attempts while fewer than MAX_PARALLEL_ATTEMPTS run (Postfix's destination concurrency). */
   private startWaiting(): void {
-    while (this.active.size < MAX_PARALLEL_ATTEMPTS && this.waiting.length > 0 && !this.closed) {
-      const id = this.waiting.shift()!;
+    while (this.active.size < MAX_PARALLEL_ATTEMPTS && this.waiting.size > 0 && !this.closed) {
+      const id = this.waiting.values().next().value!;
+      this.waiting.delete(id);
       if (this.active.has(id)) continue;
       const run = this.attempt(id)
         .catch((err: Error) => {
