@@ -75,6 +75,14 @@ export const IMAP_CODES: Record<string, Bilingual> = {
     en: 'No room to store it: this lab world is over its quota, or the server\'s disk is full. Delete mail you do not need (STORE +FLAGS (\\Deleted), then EXPUNGE), then try again.',
     'zh-CN': '没有空间保存：这个实验世界已超出配额，或服务器磁盘已满。删除不需要的邮件（STORE +FLAGS (\\Deleted)，再 EXPUNGE）后重试。',
   },
+  TOOBIG: {
+    en: 'Too large for this server: a literal, a message (APPEND, CATENATE) or all the messages of one APPEND together are over its limit. Send less at once.',
+    'zh-CN': '超出服务器的大小限制：字面量、一封邮件（APPEND、CATENATE）或一次 APPEND 的全部邮件合计太大。一次少发一些。',
+  },
+  LIMIT: {
+    en: 'A limit of this server was reached (mailboxes, subscriptions, keywords, a message too complex to read). The text says which; remove some, then try again.',
+    'zh-CN': '达到了服务器的某个上限（邮箱数、订阅数、关键字数，或邮件结构过于复杂）。回复文字会说明是哪一个；删掉一些后再试。',
+  },
   URLMECH: { en: 'The ways this server can authorize URLs (INTERNAL: it keeps the key itself).', 'zh-CN': '服务器支持的 URL 授权方式（INTERNAL：密钥由服务器自己保管）。' },
 };
 

@@ -11,13 +11,18 @@
  *   subject): seconds for a 24 KB subject, minutes for a larger one, and anyone may mail it.
  * - SORT (FROM) over a From: of 50,000 addresses: only its first address counts, and the whole
  *   megabyte was parsed on the event loop at every SORT.
+ * - SUBSCRIBE of made-up names without end: the subscriptions file is written whole at each
+ *   one, and 5,000 of them wrote gigabytes (outside any quota); now at most 1,000 names.
  * - THREAD REFERENCES over a References header of 30,000 ids: a chain that deep overflowed the
  *   stack (NO [SERVERBUG] for that mailbox's THREAD, for good) after seconds of walking it.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { maildirPath } from '../helpers/maildir.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -201,5 +206,31 @@ out['secs'] = time.time() - t
     expect(out.from).toEqual(['OK', ['2 1']]);
     expect(out.display).toEqual(['OK', ['1 2']]);
     expect(out.secs).toBeLessThan(0.5);
+  });
+});
+
+describe('SUBSCRIBE of names that do not exist', () => {
+  it('stops at 1,000 subscriptions with NO [LIMIT], keeps the file as it was, and lets one go in after an UNSUBSCRIBE', async () => {
+    const file = join(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'), 'subscriptions');
+    const names = Array.from({ length: 1000 }, (_, i) => `made-up-${i}`);
+    await writeFile(file, names.map((n) => `${n}\n`).join(''));
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+M.login('carol@otherdomain.com', 'secret')
+out['again'] = M.subscribe('made-up-7')
+out['more'] = M.subscribe('one-too-many')
+out['unsubscribe'] = M.unsubscribe('made-up-7')
+out['room'] = M.subscribe('one-too-many')
+`,
+    );
+    expect(out.again[0]).toBe('OK');
+    expect(out.more).toEqual(['NO', [expect.stringMatching(/^\[LIMIT\] Too many subscriptions \(at most 1000\): "one-too-many" was not subscribed/)]]);
+    expect(out.unsubscribe[0]).toBe('OK');
+    expect(out.room[0]).toBe('OK');
+    const kept = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    expect(kept).toHaveLength(1000);
+    expect(kept).toContain('one-too-many');
+    expect(kept).not.toContain('made-up-7');
   });
 });

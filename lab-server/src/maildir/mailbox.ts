@@ -163,18 +163,24 @@ export class Mailbox {
     return text.split('\n').filter((name) => name !== '');
   }
 
-  /** Adds or removes a subscription. Subscribing does not require the folder to exist. */
-  async setSubscribed(name: string, subscribed: boolean): Promise<void> {
+  /**
+   * Adds or removes a subscription. Subscribing does not require the folder to exist, so the
+   * names are capped (MAX_FOLDERS): the file is written whole at every change, and 5,000
+   * SUBSCRIBEs of made-up names wrote gigabytes. False when a new name would go past the cap.
+   */
+  async setSubscribed(name: string, subscribed: boolean): Promise<boolean> {
     const key = isInbox(name) ? 'INBOX' : name;
     if (key !== 'INBOX') checkFolderName(key);
-    const work = async (): Promise<void> => {
+    const work = async (): Promise<boolean> => {
       const names = new Set(await this.subscriptions());
+      if (subscribed && !names.has(key) && names.size >= MAX_FOLDERS) return false;
       if (subscribed) names.add(key);
       else names.delete(key);
       await writeFileAtomic(join(this.dir, SUBSCRIPTIONS_FILE), [...names].map((n) => `${n}\n`).join(''));
+      return true;
     };
     // One change at a time, so two quick SUBSCRIBEs cannot lose each other.
-    await this.subscriptionQueue.run(work);
+    return this.subscriptionQueue.run(work);
   }
 
   /** Removes a folder and its messages. INBOX cannot be removed. */
