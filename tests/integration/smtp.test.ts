@@ -114,6 +114,20 @@ describe('port 25 (MX)', () => {
     expect(steps[2]![0]).toBe(550);
     expect(steps[2]![1]).toContain('User unknown');
   });
+
+  it('takes mail for postmaster, in any case and with no domain (RFC 5321 4.5.1): one copy, to the domain\'s first user', async () => {
+    const rcpt = ['postmaster@example.com', 'POSTMASTER@Example.COM', 'Postmaster', 'alice@example.com', 'postmaster@otherdomain.com'];
+    const steps = await smtplib({ port: lab.port('smtp'), from: 'ann@otherdomain.com', rcpt, data: 'Subject: for the postmaster\r\n\r\nReplying to the welcome message.\r\n' });
+    expect(steps.slice(1, 5).map(([code]) => code)).toEqual([250, 250, 250, 250]);
+    // mail.example.com is not otherdomain.com's server: its postmaster is not taken here.
+    expect(steps[5]![0]).toBe(554);
+    expect(steps[6]![0]).toBe(250);
+    const alice = await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com'));
+    expect(alice.filter((m) => m.includes('Subject: for the postmaster'))).toHaveLength(1);
+    // postmaster is an address, not a login.
+    const login = await smtplib({ port: lab.port('submission'), starttls: true, login: 'postmaster@example.com', password: 'secret', from: 'postmaster@example.com', rcpt: [] });
+    expect(login[1]![0]).toBe(535);
+  });
 });
 
 describe('port 587 (submission)', () => {

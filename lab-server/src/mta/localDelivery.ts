@@ -27,7 +27,7 @@ export interface LocalDelivery {
 export async function deliverLocally(to: LocalDelivery, entry: QueueEntry, recipients: QueuedRecipient[], message: Buffer): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   for (const r of recipients) {
-    const user = to.sandbox.userByAddress(r.address);
+    const user = to.sandbox.recipient(r.address);
     if (!user) {
       verdicts.set(r.address, { status: 'bounced', relay: 'virtual', dsn: '5.1.1', reason: `unknown user: "${r.address}"` });
       continue;

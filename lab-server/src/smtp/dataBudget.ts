@@ -7,6 +7,7 @@
  * a budget, counted for the whole lab and per client (its address, or the learner behind the
  * bridge), and a message that does not fit in it is refused with the same words.
  */
+import type { SMTPServerDataStream } from 'smtp-server';
 
 export class DataBudget {
   private total = 0;
@@ -58,4 +59,22 @@ export class MessageHold {
     this.budget.give(this.key, this.bytes);
     this.bytes = 0;
   }
+}
+
+/**
+ * A message's bytes as they come, each chunk within `hold`; at the final dot, the message, or
+ * why there is none: 'no-room' (the budget ran out: read to the dot and dropped, and the share
+ * given back at once) or 'too-big' (past the SIZE limit).
+ */
+export function gatherData(stream: SMTPServerDataStream, hold: MessageHold): Promise<Buffer | 'no-room' | 'too-big'> {
+  const chunks: Buffer[] = [];
+  let noRoom = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (stream.sizeExceeded || noRoom) return;
+    if (hold.take(chunk.length)) return void chunks.push(chunk);
+    noRoom = true;
+    chunks.length = 0;
+    hold.release();
+  });
+  return new Promise((resolve) => stream.on('end', () => resolve(noRoom ? 'no-room' : stream.sizeExceeded ? 'too-big' : Buffer.concat(chunks))));
 }

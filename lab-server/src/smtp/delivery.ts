@@ -15,12 +15,16 @@ import { traceHeaders, type TraceInfo } from './trace.js';
  */
 export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipients: string[], trace: TraceInfo, folder = 'INBOX'): Promise<number> {
   const message = Buffer.concat([Buffer.from(traceHeaders(trace), 'utf8'), body]);
-  // One recipient listed twice (RCPT TO given twice) gets one copy, as Postfix does.
-  const users = [...new Set(recipients.map((r) => r.toLowerCase()))].map((address) => {
-    const user = sandbox.userByAddress(address);
-    if (!user) throw new Error(`recipient ${address} vanished from the sandbox`);
-    return user;
-  });
+  // A user named twice (RCPT TO given twice, or as postmaster too) gets one copy, as Postfix does.
+  const users = [
+    ...new Set(
+      recipients.map((address) => {
+        const user = sandbox.recipient(address);
+        if (!user) throw new Error(`recipient ${address} vanished from the sandbox`);
+        return user;
+      }),
+    ),
+  ];
   // Room for every copy is held before anything is written (throws OverQuota).
   const hold = await sandbox.usage.reserve(message.length * users.length, users.length);
   const targets = users.map((user) => mailboxOf(sandbox, user).folder(folder));

@@ -50,7 +50,7 @@ function unknownUser(address: string): RecipientRefused {
 export function checkRecipient(sandbox: Sandbox, address: string, mta: LabMta): void {
   const { domain } = parse(address);
   if (!sandbox.isLocalDomain(domain) || homeMta(domain).domain !== mta.domain) throw relayDenied(address, sandbox, domain);
-  if (!sandbox.userByAddress(address)) throw unknownUser(address);
+  if (!sandbox.recipient(address)) throw unknownUser(address);
 }
 
 /**
@@ -61,5 +61,5 @@ export function checkSubmissionRecipient(sandbox: Sandbox, address: string, user
   const { domain } = parse(address);
   if (!sandbox.isLocalDomain(domain)) throw relayDenied(address, sandbox, domain);
   const sender = splitAddress(user);
-  if (sender && homeMta(domain).domain === homeMta(sender.domain).domain && !sandbox.userByAddress(address)) throw unknownUser(address);
+  if (sender && homeMta(domain).domain === homeMta(sender.domain).domain && !sandbox.recipient(address)) throw unknownUser(address);
 }

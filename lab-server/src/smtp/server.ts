@@ -19,7 +19,7 @@ import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, t
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { acceptData } from './acceptData.js';
-import { MessageHold, type DataBudget } from './dataBudget.js';
+import { gatherData, MessageHold, type DataBudget } from './dataBudget.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
 import { checkRecipient, checkSubmissionRecipient, MAX_RECIPIENTS, RecipientRefused } from './policy.js';
 import { declaredSize, recipientQuotaReply } from './quotaReply.js';
@@ -210,6 +210,8 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         if (role === 'mx') void deps.world.mta(scope.sandbox, identity.domain).then((m) => m.log.write('smtpd', line));
         callback(Object.assign(new Error(text), { responseCode: code }));
       };
+      // RFC 5321 4.5.1: RCPT TO:<Postmaster>, with no domain, MUST be taken: it is this server's.
+      if (role === 'mx' && /^postmaster$/i.test(address.address)) address.address = `postmaster@${identity.domain}`;
       try {
         if (role === 'mx') checkRecipient(scope.sandbox, address.address, identity);
         else checkSubmissionRecipient(scope.sandbox, address.address, typeof session.user === 'string' ? session.user : '');
@@ -235,39 +237,38 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       // A drop "in the middle of the message" happens as soon as the message starts to flow.
       const cutOff = faults ? faults.check(session, 'body').then((fault) => fault?.kind === 'drop') : Promise.resolve(false);
       void cutOff.then((cut) => cut && drop(session));
-      const chunks: Buffer[] = [];
       // A client from outside counts by its address; what the lab opens itself (a terminal, a lab
       // MTA relaying) by sandbox, so one learner's relays never use up another's share.
       const scope = scopeOf(session);
       const budgetKey = scope.viaBridge ? `${scope.sandbox.id} ${scope.penaltyKey}` : scope.penaltyKey;
       const hold = new MessageHold(deps.dataBudget, budgetKey);
       holds.set(session, hold);
-      let noRoom = false;
-      stream.on('data', (chunk: Buffer) => {
-        if (stream.sizeExceeded || noRoom) return;
-        if (hold.take(chunk.length)) return void chunks.push(chunk);
-        // Read to the final dot and dropped: the reply says to send it again later.
-        noRoom = true;
-        chunks.length = 0;
-        hold.release();
-      });
       const reply = (err?: Error | null, message?: string): void => {
         hold.release();
         callback(err, message);
       };
-      stream.on('end', () => {
-        if (noRoom) {
+      void gatherData(stream, hold).then((message) => {
+        if (message === 'no-room') {
           deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${budgetKey}`);
           return reply(
             Object.assign(new Error('4.3.1 Insufficient system storage: too much mail is being received from your address at once. Send this message again in a minute'), { responseCode: 452 }),
           );
         }
-        if (stream.sizeExceeded) {
-          const err = Object.assign(new Error(`5.3.4 Message size exceeds fixed limit of ${deps.maxMessageSize} bytes. Send a smaller message.`), {
-            responseCode: 552,
-          });
-          return reply(err);
+        if (message === 'too-big') {
+          return reply(Object.assign(new Error(`5.3.4 Message size exceeds fixed limit of ${deps.maxMessageSize} bytes. Send a smaller message.`), { responseCode: 552 }));
         }
+        const deliver = (): void =>
+          acceptData(
+            deps,
+            {
+              session,
+              sandbox: scopeOf(session).sandbox,
+              message,
+              component,
+              ...(role === 'mx' ? { receiver: { mta: identity, peer: peers.get(session) } } : { saslMethod: saslMethods.get(session) ?? 'PLAIN' }),
+            },
+            reply,
+          );
         if (!faults) return deliver();
         // After the final dot: an armed fault answers instead, and nothing is delivered.
         void cutOff.then(async (cut) => {
@@ -278,18 +279,6 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           deliver();
         }, reply);
       });
-      const deliver = (): void =>
-        acceptData(
-          deps,
-          {
-            session,
-            sandbox: scopeOf(session).sandbox,
-            message: Buffer.concat(chunks),
-            component,
-            ...(role === 'mx' ? { receiver: { mta: identity, peer: peers.get(session) } } : { saslMethod: saslMethods.get(session) ?? 'PLAIN' }),
-          },
-          reply,
-        );
     },
   });
   server.metrics = deps.metrics;

@@ -55,6 +55,21 @@ export class Sandbox {
     return this.definition.users.find((u) => u.address === wanted);
   }
 
+  /**
+   * The user mail to `address` goes to: one of this world's users, or postmaster at one of its
+   * domains, in any case (RFC 5321 4.5.1: every mail domain MUST take mail for postmaster), which
+   * goes to that domain's first user, as an alias sends it to the admin on a real server. Logins
+   * never use this: postmaster is not a login.
+   */
+  recipient(address: string): WorldUser | undefined {
+    const user = this.userByAddress(address);
+    if (user) return user;
+    const at = address.lastIndexOf('@');
+    const domain = address.slice(at + 1).toLowerCase();
+    if (at < 0 || address.slice(0, at).toLowerCase() !== 'postmaster' || !this.isLocalDomain(domain)) return undefined;
+    return this.definition.users.find((u) => u.address.endsWith(`@${domain}`));
+  }
+
   /** A login is a full address, or a bare local part when only one domain has it. */
   findLogin(login: string): UserLookup {
     const name = login.trim().toLowerCase();
