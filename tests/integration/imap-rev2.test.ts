@@ -34,6 +34,19 @@ async function login(): Promise<RawClient> {
 }
 
 describe('IMAP4rev2 over a raw socket', () => {
+  it('refuses a mailbox name whose octets are not UTF-8, rather than naming a folder "\uFFFD"', async () => {
+    const c = await login();
+    await c.command('a ENABLE IMAP4rev2', tagged('a'));
+    for (const [tag, bytes] of [['b', [0xff]], ['c', [0xfe]], ['d', [0xed, 0xa0, 0x80]]] as const) {
+      const name = Buffer.from(bytes);
+      c.send(Buffer.concat([Buffer.from(`${tag} CREATE {${name.length}+}\r\n`), name, Buffer.from('\r\n')]));
+      expect(await c.until(tagged(tag))).toMatch(new RegExp(`^${tag} NO \\[CANNOT\\] Mailbox name ".*" is not valid UTF-8`, 'm'));
+    }
+    expect(await c.command('e CREATE Caf\u00e9', tagged('e'))).toMatch(/^e OK/m);
+    c.close();
+    expect(existsSync(join(maildirPath(lab.dataDir, 'default', 'alice@example.com'), '.\ufffd'))).toBe(false);
+  });
+
   it('stays IMAP4rev1 until ENABLE IMAP4rev2, and changes the answers after it', async () => {
     const c = await login();
     const rev1 = await c.command('a SELECT INBOX', tagged('a'));

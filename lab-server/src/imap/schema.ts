@@ -96,7 +96,11 @@ export function mailboxName(what = 'mailbox name'): ArgSpec<string> {
  */
 export function decodeMailbox(wire: string, context: ParseContext = MODIFIED_UTF7): string {
   if (wire.toUpperCase() === 'INBOX') return 'INBOX';
-  if (context.utf8Names) return wire;
+  if (context.utf8Names) {
+    // Octets that are not UTF-8 came out as U+FFFD: "\xff" and "\xfe" would name one folder.
+    if (wire.includes('\ufffd')) throw new CommandFailed(no(`Mailbox name "${wire.slice(0, 60)}" is not valid UTF-8. Send the name in UTF-8`, 'CANNOT'));
+    return wire;
+  }
   try {
     return decodeMutf7(wire);
   } catch (err) {
