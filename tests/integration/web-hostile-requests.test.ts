@@ -114,6 +114,35 @@ describe('the inspector asked for folders that are not there', () => {
     // The message searched for is still found, by its header.
     expect((await fetch(`${base}&messageId=big2@example.com`)).status).toBe(200);
   }, 60_000);
+
+  it('takes apart a few messages of a sandbox at once and streams downloads: 40 requests at once for an 8 MB message take little memory', async () => {
+    const sent = await python(
+      "import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'])\ns.sendmail('a@example.com', ['alice@example.com'], ('Subject: eight\\r\\nMessage-ID: <eight@example.com>\\r\\n\\r\\n' + ('e' * 998 + '\\r\\n') * 8192).encode())\ns.quit()",
+      { port: lab.port('smtp') },
+    );
+    expect(sent.stderr).toBe('');
+    const base = `http://127.0.0.1:${lab.httpPort}/api/inspect`;
+    const atOnce = async (path: string): Promise<{ codes: string[]; peak: number }> => {
+      let peak = 0;
+      const before = process.memoryUsage().arrayBuffers;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)), 5);
+      const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}\\n', '--parallel', '--parallel-max', '40', `${base}${path}&n=[1-40]`], undefined, 120_000);
+      clearInterval(sampler);
+      return { codes: r.stdout.trim().split('\n').sort(), peak };
+    };
+    const raw = await atOnce('/raw?user=alice@example.com&messageId=eight@example.com');
+    expect(new Set(raw.codes.map((c) => c.split(' ')[0]))).toEqual(new Set(['200']));
+    expect(raw.codes.every((c) => Number(c.split(' ')[1]) > 8_000_000)).toBe(true);
+    const taken = await atOnce('?user=alice@example.com&messageId=eight@example.com');
+    const answered = taken.codes.filter((c) => c.startsWith('200 ')).length;
+    expect(answered).toBeGreaterThanOrEqual(4);
+    expect(taken.codes.filter((c) => !c.startsWith('200 ')).every((c) => c.startsWith('503 '))).toBe(true);
+    // Read whole, 40 of them were 320 MB at once, and more.
+    expect(raw.peak).toBeLessThan(48 * 1024 * 1024);
+    expect(taken.peak).toBeLessThan(96 * 1024 * 1024);
+    const busy = await fetch(`${base}?user=alice@example.com&messageId=eight@example.com`);
+    expect(busy.status).toBe(200);
+  }, 120_000);
 });
 
 /** Status, JSON body and Set-Cookie of an answer, as Python's http.client saw them. */

@@ -14,6 +14,7 @@
  * are always attachments of a neutral type, so no part is ever run by the browser.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { text } from '../../grading/feedback.js';
 import { inspectMessage, onMessage } from '../../inspector/inspect.js';
 import { locateMessage, type LocatedMessage, type MessageAddress } from '../../inspector/locate.js';
@@ -55,7 +56,39 @@ const CSP_DIRECTIVES = new Set([
   'sandbox', 'navigate-to', 'trusted-types', 'require-trusted-types-for', 'webrtc', 'fenced-frame-src',
 ]);
 
+/**
+ * Messages one sandbox may have taken apart at once: each is held whole (up to the message size
+ * limit) until a worker takes it, and a hundred requests at once for a 9 MB message held 1 GB.
+ */
+export const INSPECTIONS_AT_ONCE = 4;
+
 const safeName = (name: string): string => name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'part';
+
+/** A part of a message: its HTML for the sandboxed frame, or with download=1 its decoded bytes as a file. */
+async function sendPart(res: ServerResponse, url: URL, found: LocatedMessage): Promise<void> {
+  const section = url.searchParams.get('section') ?? '';
+  const missing = () => sendJson(res, 404, { error: text(`This message has no part ${section}. Pick one from the MIME tree.`, `这封邮件没有第 ${section} 部分。请从 MIME 树中选择。`) });
+  if (!/^\d{1,6}(\.\d{1,6}){0,63}$/.test(section)) return missing();
+  if (url.searchParams.get('download') === '1') {
+    const part = await onMessage(found, 'partDownload', section);
+    if (!part) return missing();
+    const body = Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(part.name)}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-length': body.length });
+    return void res.end(body);
+  }
+  const html = await onMessage(found, 'frameHtml', section);
+  if (html === undefined) return missing();
+  if (html === null) return sendJson(res, 415, { error: text('Only an HTML part is shown in the frame; download the others.', '框架中只显示 HTML 部分；其他部分请下载。') });
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': FRAME_POLICY,
+    'x-frame-options': 'SAMEORIGIN',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  });
+  res.end(html);
+}
 
 export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route> {
   /** The message a request names in the requester's sandbox, or undefined after a reply saying why not. */
@@ -70,49 +103,49 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
     return { found, sandbox };
   };
 
+  const underWay = new Map<string, number>();
+  /** Runs `work` unless the sandbox has INSPECTIONS_AT_ONCE under way; then 503, saying to wait. */
+  const inTurn = async (sandboxId: string, res: ServerResponse, work: () => Promise<void>): Promise<void> => {
+    const now = underWay.get(sandboxId) ?? 0;
+    if (now >= INSPECTIONS_AT_ONCE) {
+      res.setHeader('retry-after', '2');
+      return sendJson(res, 503, { error: text(`${INSPECTIONS_AT_ONCE} messages of your sandbox are being taken apart already. Wait for them, then try again.`, `你的沙箱已有 ${INSPECTIONS_AT_ONCE} 封邮件正在解析。请等它们完成后再试。`) });
+    }
+    underWay.set(sandboxId, now + 1);
+    try {
+      await work();
+    } finally {
+      const left = (underWay.get(sandboxId) ?? 1) - 1;
+      if (left > 0) underWay.set(sandboxId, left);
+      else underWay.delete(sandboxId);
+    }
+  };
+
   return {
     'GET /api/inspect': async (req, res, url) => {
       const hit = await find(req, res, url);
       if (!hit) return;
-      const inspection = await inspectMessage(hit.sandbox, hit.found);
-      if (!inspection) return sendJson(res, 404, { error: text('The message was deleted while it was being read.', '这封邮件在读取时被删除了。') });
-      sendJson(res, 200, inspection);
+      await inTurn(hit.sandbox.id, res, async () => {
+        const inspection = await inspectMessage(hit.sandbox, hit.found);
+        if (!inspection) return sendJson(res, 404, { error: text('The message was deleted while it was being read.', '这封邮件在读取时被删除了。') });
+        sendJson(res, 200, inspection);
+      });
     },
 
     'GET /api/inspect/part': async (req, res, url) => {
       const hit = await find(req, res, url);
       if (!hit) return;
-      const section = url.searchParams.get('section') ?? '';
-      const missing = () => sendJson(res, 404, { error: text(`This message has no part ${section}. Pick one from the MIME tree.`, `这封邮件没有第 ${section} 部分。请从 MIME 树中选择。`) });
-      if (!/^\d{1,6}(\.\d{1,6}){0,63}$/.test(section)) return missing();
-      if (url.searchParams.get('download') === '1') {
-        const part = await onMessage(hit.found, 'partDownload', section);
-        if (!part) return missing();
-        const body = Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength);
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(part.name)}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-length': body.length });
-        return void res.end(body);
-      }
-      const html = await onMessage(hit.found, 'frameHtml', section);
-      if (html === undefined) return missing();
-      if (html === null) return sendJson(res, 415, { error: text('Only an HTML part is shown in the frame; download the others.', '框架中只显示 HTML 部分；其他部分请下载。') });
-      res.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': FRAME_POLICY,
-        'x-frame-options': 'SAMEORIGIN',
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-store',
-      });
-      res.end(html);
+      await inTurn(hit.sandbox.id, res, () => sendPart(res, url, hit.found));
     },
 
     'GET /api/inspect/raw': async (req, res, url) => {
       const hit = await find(req, res, url);
       if (!hit) return;
-      const stored = await hit.found.folder.read(hit.found.info.uid);
-      if (!stored) return sendJson(res, 404, { error: text('The message was deleted meanwhile.', '这封邮件已被删除。') });
+      // Streamed from the file: read whole, each download held the message.
+      const file = await hit.found.folder.open(hit.found.info.uid);
+      if (!file) return sendJson(res, 404, { error: text('The message was deleted meanwhile.', '这封邮件已被删除。') });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(hit.found.info.base)}.eml"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-      res.end(stored);
+      pipeline(file.createReadStream(), res, () => undefined);
     },
 
     // Outside /api/ on purpose: the report comes from the frame's opaque origin ("null").
