@@ -5,6 +5,7 @@
  *   goes out as the client reads it, and the lab (in this test's process) holds no copy per item
  *   meanwhile. A few thousand items of a 10 MB message used to be joined into one buffer before
  *   the first octet was written: gigabytes, seconds of every other session's time, then the end.
+ * - URLFETCH of sixty URLs lending one large message: the answers were joined before writing.
  * - LIST patterns with many wildcards, matched by a regular expression that backtracked: a
  *   minute for "*a*a*a*a*a*a*a*a*b" against a 60-character name, with every session waiting.
  * - SORT (SUBJECT) and THREAD over a subject of thousands of "[a]" tags (RFC 5256's base
@@ -103,6 +104,25 @@ describe('one message named many times in one command', () => {
     expect(binary.reply.match(/[ (]BINARY\[2\]<\d+> \{\d+\}\r\n/g)).toHaveLength(60);
     expect(binary.reply).toMatch(/\)\r\ne OK FETCH completed\r\n$/);
     c.close();
+  });
+});
+
+describe('one message lent many times in one URLFETCH', () => {
+  it('sends each URL\'s answer before the next is read, waiting for a client that reads slowly', async () => {
+    const c = await RawClient.open(lab.port('imap'));
+    await c.until(/^\* OK/m);
+    await c.command('a LOGIN alice@example.com secret', tagged('a'));
+    const big = `Subject: big\r\n\r\n${`${'y'.repeat(1022)}\r\n`.repeat(1024)}`;
+    const uid = /APPENDUID \d+ (\d+)/.exec(await c.command(`b APPEND Drafts {${big.length}+}\r\n${big}`, tagged('b')))![1];
+    const lent = await c.command(`c GENURLAUTH "imap://alice@mail.example.com/Drafts/;UID=${uid};URLAUTH=anonymous" INTERNAL`, tagged('c'));
+    const url = /GENURLAUTH "([^"]+)"/.exec(lent)![1]!;
+    // 300 such URLs to a 5 MB message took 6 GB.
+    const { peak, reply } = await slowlyRead(c, 'd', `URLFETCH ${Array.from({ length: 60 }, () => `"${url}"`).join(' ')}`);
+    c.close();
+    expect(peak).toBeLessThan(25 * 1024 * 1024);
+    expect(reply.split(`" {${big.length}}\r\nSubject: big`)).toHaveLength(61);
+    expect(reply).toMatch(/^\* URLFETCH "imap:[^"]+" \{\d+\}\r\n/);
+    expect(reply).toMatch(/\r\nd OK URLFETCH completed\r\n$/);
   });
 });
 
