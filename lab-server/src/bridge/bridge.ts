@@ -12,7 +12,8 @@ import type { HandoffRegistry } from '../net/handoff.js';
 import { requestUrl } from '../http/requestUrl.js';
 import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { DEFAULT_LIMITS, TerminalSession, type Bilingual, type BridgeLimits } from './terminalSession.js';
+import type { Bilingual } from './pageMessage.js';
+import { DEFAULT_LIMITS, TerminalSession, type BridgeLimits } from './terminalSession.js';
 
 export const TERMINAL_PATH = '/api/terminal';
 

@@ -22,7 +22,8 @@ import { plural } from '../grading/feedback.js';
 import type { RunningService } from '../services.js';
 import type { HandoffRegistry } from '../net/handoff.js';
 import type { Sandbox } from '../world/sandbox.js';
-import { summarise, summaryLine, upgradeRequested, type UpgradeRequest } from './tlsUpgrade.js';
+import { readPageMessage } from './pageMessage.js';
+import { summarise, summaryLine, UpgradeWatch } from './tlsUpgrade.js';
 import { TranscriptWriter } from './transcript.js';
 import { TypingRate, type TypingLimits } from './typingRate.js';
 
@@ -50,13 +51,7 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   burstBytes: 1024 * 1024,
 };
 
-export type Bilingual = { en: string; 'zh-CN': string };
-
-/**
- * What a browser may leave unread before the bridge stops reading the service and the page: a
- * page that stops reading (a closed laptop, a script) must not have the lab hold all that a
- * RETR or FETCH of a whole mailbox says, nor the answers to a flood of messages it sends.
- */
+/** Unread output a page may leave before the bridge stops reading the service and the page: a page that stops reading (a closed laptop, a script) must not have the lab hold a whole mailbox's RETRs. */
 const BROWSER_BACKLOG = 1024 * 1024;
 
 interface SessionDeps {
@@ -73,13 +68,7 @@ export class TerminalSession {
   private encrypted = false;
   private decoder = new StringDecoder('utf8');
   private serverPartial = '';
-  private pendingUpgrade: UpgradeRequest | undefined;
-  /**
-   * SMTP's DATA was sent and its body not ended yet, and (once the server's 354 came) the
-   * learner's lines are the message: a line "STARTTLS" in it is text, not a command.
-   */
-  private dataSent = false;
-  private inMessageBody = false;
+  private readonly upgrades: UpgradeWatch;
   private heldLines: string[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -105,6 +94,7 @@ export class TerminalSession {
       (why) => this.send({ type: 'notice', message: why }),
     );
     this.rate = new TypingRate(deps.limits);
+    this.upgrades = new UpgradeWatch(service.protocol);
   }
 
   /** Connects to the service and starts relaying. Resolves when the session has ended. */
@@ -174,30 +164,11 @@ export class TerminalSession {
   private fromBrowser(raw: string, isBinary: boolean): void {
     if (this.closed) return;
     this.touch();
-    let msg: { type?: unknown; text?: unknown };
-    try {
-      msg = isBinary ? {} : (JSON.parse(raw) as typeof msg);
-    } catch {
-      msg = {};
-    }
-    if (msg.type === 'close') return this.end('closed by learner', 'Connection closed.');
-    if (msg.type !== 'line' || typeof msg.text !== 'string') {
-      return this.send({ type: 'error', message: { en: 'The terminal sent a message the bridge does not understand. Reload the page.', 'zh-CN': '终端发送了无法识别的消息，请刷新页面。' } });
-    }
-    if (msg.text.length > this.deps.limits.maxLineLength || /[\r\n]/.test(msg.text)) {
-      return this.send({
-        type: 'error',
-        message: {
-          en: `Line not sent: a line may hold at most ${this.deps.limits.maxLineLength} characters and no line breaks. Split it into shorter lines.`,
-          'zh-CN': `这一行没有发送：每行最多 ${this.deps.limits.maxLineLength} 个字符，且不能包含换行。请拆成较短的几行。`,
-        },
-      });
-    }
+    const msg = readPageMessage(raw, isBinary, this.deps.limits.maxLineLength);
+    if (msg.kind === 'close') return this.end('closed by learner', 'Connection closed.');
+    if (msg.kind === 'error') return this.send({ type: 'error', message: msg.message });
     // While TLS is being negotiated nothing may go out in clear text.
-    if (this.pendingUpgrade) {
-      this.heldLines.push(msg.text);
-      return;
-    }
+    if (this.upgrades.pending) return void this.heldLines.push(msg.text);
     this.sendLine(msg.text);
   }
 
@@ -237,11 +208,7 @@ export class TerminalSession {
     if (!this.socket || this.socket.destroyed) return;
     this.transcript.add('C', text, this.encrypted);
     this.socket.write(`${text}\r\n`);
-    if (text === '.') this.dataSent = this.inMessageBody = false;
-    else if (this.service.protocol === 'smtp' && /^\s*DATA\s*$/i.test(text)) this.dataSent = true;
-    // Holding the lines after a STARTTLS in a message for a TLS answer that never came kept
-    // the "." from the server, and the message was lost.
-    if (!this.encrypted && !this.inMessageBody) this.pendingUpgrade = upgradeRequested(this.service.protocol, text);
+    this.upgrades.sent(text, this.encrypted);
   }
 
   private fromServer(chunk: Buffer): void {
@@ -253,13 +220,9 @@ export class TerminalSession {
     this.serverPartial = lines.pop() ?? '';
     for (const line of lines) {
       this.transcript.add('S', line, this.encrypted);
-      if (this.dataSent && line.startsWith('354 ')) this.inMessageBody = true;
-      const upgrade = this.pendingUpgrade;
-      if (upgrade && upgrade.final(line)) {
-        this.pendingUpgrade = undefined;
-        if (upgrade.granted(line)) void this.upgrade();
-        else this.releaseHeld();
-      }
+      const upgrade = this.upgrades.settledBy(line);
+      if (upgrade?.granted(line)) void this.upgrade();
+      else if (upgrade) this.releaseHeld();
     }
     // A runaway server line must not grow without bound.
     if (this.serverPartial.length > 1_000_000) this.serverPartial = '';

@@ -34,6 +34,37 @@ export function upgradeRequested(protocol: Protocol, line: string): UpgradeReque
   return undefined;
 }
 
+/**
+ * Watches a terminal's lines for a request to start TLS and the reply that settles it. In SMTP
+ * the lines of a message (after DATA and the server's 354, up to ".") are text: a line
+ * "STARTTLS" there asks for nothing. (Holding the lines after it for a TLS answer that never
+ * came kept the "." from the server, and the message was lost.)
+ */
+export class UpgradeWatch {
+  /** An upgrade asked for and not settled yet: the learner's next lines wait. */
+  pending: UpgradeRequest | undefined;
+  private dataSent = false;
+  private inMessageBody = false;
+
+  constructor(private readonly protocol: Protocol) {}
+
+  /** A line the learner sent; `encrypted`: TLS is on already. */
+  sent(line: string, encrypted: boolean): void {
+    if (line === '.') this.dataSent = this.inMessageBody = false;
+    else if (this.protocol === 'smtp' && /^\s*DATA\s*$/i.test(line)) this.dataSent = true;
+    if (!encrypted && !this.inMessageBody) this.pending = upgradeRequested(this.protocol, line);
+  }
+
+  /** A line the server sent: the upgrade asked for, when this line is its final answer. */
+  settledBy(line: string): UpgradeRequest | undefined {
+    if (this.dataSent && line.startsWith('354 ')) this.inMessageBody = true;
+    const upgrade = this.pending;
+    if (!upgrade?.final(line)) return undefined;
+    this.pending = undefined;
+    return upgrade;
+  }
+}
+
 export interface TlsSummary {
   protocol: string;
   cipher: string;
