@@ -56,6 +56,12 @@ function explainSmtp(line: string, command: string | undefined): Bilingual | und
   if (verb === 'STARTTLS' && code === '220') return GO_AHEAD_TLS;
   if ((code === '500' || code === '502') && verb && !isKnownVerb('smtp', verb)) return unknownCommand('smtp', verb);
   if (code === '334') return smtpChallenge(line);
+  if (code === '503' && verb === 'AUTH') {
+    return both(
+      'This port takes no login: port 25 is for mail between servers. To log in and send, connect to the submission port 587 (STARTTLS, then AUTH) or 465.',
+      '这个端口不接受登录：25 端口用于服务器之间传递邮件。要登录并发信，请连接提交端口 587（先 STARTTLS，再 AUTH）或 465。',
+    );
+  }
   if (code === '250') {
     if (verb === 'EHLO') return both('Hello accepted. The 250- lines above are the extensions this server offers (SIZE, STARTTLS, AUTH…). Next: MAIL FROM:<sender>.', '问候已被接受。上面的 250- 行是服务器支持的扩展（SIZE、STARTTLS、AUTH……）。下一步：MAIL FROM:<发件人>。');
     if (verb === 'HELO') return both('Hello accepted (HELO: no extension list; EHLO would show one). Next: MAIL FROM:<sender>.', '问候已被接受（HELO 不列出扩展，EHLO 才会）。下一步：MAIL FROM:<发件人>。');

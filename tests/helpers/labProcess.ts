@@ -29,14 +29,17 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
   const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
   const argv = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags];
   const [command, ...args] = [...wrapper, ...argv];
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  // A wrapper's own complaints (unshare refused, a mount failed) come on stderr: kept for the error.
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', wrapper.length > 0 ? 'pipe' : 'ignore'] });
   let out = '';
+  let errors = '';
+  child.stderr?.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-4000)));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('Press Ctrl+C')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}${errors}`)));
   });
   const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -8,6 +8,10 @@ describe('reply explanations', () => {
   it('explains SMTP codes on the last line of a reply only, in both languages', () => {
     expect(explainReply('smtp', '503 5.5.1 Error: need MAIL command')?.en).toMatch(/MAIL FROM, then RCPT TO/);
     expect(explainReply('smtp', '503 bad sequence')?.['zh-CN']).toMatch(/命令顺序错误/);
+    // AUTH on port 25 is not a matter of order: the learner is sent to 587 or 465.
+    const auth = explainReply('smtp', '503 5.5.1 Error: authentication not enabled. Port 25 takes mail between servers without a login', 'AUTH PLAIN AGFsaWNl');
+    expect(auth?.en).toMatch(/submission port 587/);
+    expect(auth?.['zh-CN']).toMatch(/提交端口 587/);
     expect(explainReply('smtp', '354 End data with <CR><LF>.<CR><LF>')?.en).toMatch(/only "\." \(a dot\)/);
     expect(explainReply('smtp', '250-PIPELINING')).toBeUndefined();
     expect(explainReply('smtp', 'hello')).toBeUndefined();

@@ -9,6 +9,7 @@
  * and POP3 locks learn about deliveries, flag changes and expunges made by other sessions.
  */
 import { mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { isOutOfSpace } from '../files/diskSpace.js';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
 import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
@@ -287,7 +288,7 @@ export class MaildirFolder {
     if (!this.state.snapshotDue || this.flushTimer || this.state.retired) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush().catch(() => this.flushWhenIdle(RETRY_FLUSH_MS));
+      this.flush().catch((err: unknown) => isOutOfSpace(err) && this.flushWhenIdle(RETRY_FLUSH_MS));
     }, delay);
     this.flushTimer.unref();
   }

@@ -29,6 +29,8 @@ export interface LoadedIndex {
 export class IndexFiles {
   /** The index file is behind the index in memory. */
   due = false;
+  /** A change could not be written for want of room: changes wait in memory until the index file is written. */
+  private outOfRoom = false;
   private uidlistSize = 0;
   private logLines = 0;
 
@@ -92,11 +94,14 @@ export class IndexFiles {
     if (entries.length === 0) return;
     this.logLines += entries.length;
     this.due = true;
+    // Out of room: not the whole index at every change; the folder's flush tries again later.
+    if (this.outOfRoom) return;
     try {
       if (this.logLines >= Math.max(LOG_LIMIT, 2 * index.messages.length)) await this.write(index);
       else await appendLog(this.dir, entries.map(logLine).join(''));
     } catch (err) {
       if (!isOutOfSpace(err)) throw err;
+      this.outOfRoom = true;
     }
   }
 
@@ -120,6 +125,7 @@ export class IndexFiles {
     await clearLog(this.dir);
     this.logLines = 0;
     this.due = false;
+    this.outOfRoom = false;
   }
 }
 

@@ -116,7 +116,11 @@ export class Mailbox {
   /** Creates a folder: looked up and marked as being created in one step, so it is never let go meanwhile. */
   async createFolder(name: string): Promise<MaildirFolder> {
     const folder = this.folder(name);
-    await folder.create();
+    await folder.create().catch((err: unknown) => {
+      // Not made after all (a full disk): the object may be let go again.
+      folder.state.creating = false;
+      throw err;
+    });
     return folder;
   }
 

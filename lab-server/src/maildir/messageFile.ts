@@ -51,13 +51,14 @@ export async function writeMessageFile(folderDir: string, message: PreparedMessa
  */
 export async function writeMessageFiles(folderDir: string, messages: readonly PreparedMessage[], flags: readonly string[]): Promise<WrittenFile[]> {
   const staged: StagedFile[] = [];
+  const written: WrittenFile[] = [];
   try {
     for (const message of messages) staged.push(await stageMessageFile(folderDir, message));
-    const written: WrittenFile[] = [];
     for (const [i, file] of staged.entries()) written.push(await placeMessageFile(file, flags[i]));
     return written;
   } catch (err) {
-    await Promise.all(staged.map(discardStagedFile));
+    // A rename can fail too (a directory that needs a block on a full disk): what was placed goes.
+    await Promise.all([...staged.map(discardStagedFile), ...written.map((file) => unlink(join(folderDir, file.dir, file.fileName)).catch(() => undefined))]);
     throw err;
   }
 }

@@ -83,7 +83,7 @@ export function copyMessages(lock: TransferLock, source: MaildirFolder, target: 
       });
     } catch (err) {
       // RFC 3501: a COPY that fails (a full disk part-way) leaves the target as it was.
-      for (const { file } of made) rmSync(join(target.dir, 'cur', file.fileName), { force: true });
+      await inSlices(made.keys(), (i) => rmSync(join(target.dir, 'cur', made[i]!.file.fileName), { force: true }));
       throw err;
     }
     const added = made.map(({ file, uid }) => target.state.adopt(file, uid));

@@ -2,6 +2,8 @@
  * Local delivery (the MDA's job): put the trace headers on top of the message and write it
  * into each recipient's folder with the Maildir's tmp -> fsync -> new dance.
  */
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { rememberEnvelope } from '../imap/mime/cache.js';
 import { discardStagedFile, prepareMessage, stageMessageFile, type StagedFile } from '../maildir/messageFile.js';
 import { mailboxOf } from '../maildir/sandboxMaildirs.js';
@@ -42,12 +44,15 @@ export async function deliverToMailboxes(sandbox: Sandbox, body: Buffer, recipie
     await Promise.all(staged.map((s) => (s.status === 'fulfilled' ? discardStagedFile(s.value) : undefined)));
     throw failed.reason;
   }
-  try {
-    await Promise.all(targets.map(async (target, i) => rememberEnvelope(target, await target.deliver((staged[i] as PromiseFulfilledResult<StagedFile>).value), message)));
-  } catch (err) {
+  const placed = await Promise.allSettled(targets.map((target, i) => target.deliver((staged[i] as PromiseFulfilledResult<StagedFile>).value)));
+  const misplaced = placed.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (misplaced) {
+    // A rename failed (rare: a directory that needs a block on a full disk): the copies placed go too.
     hold.release();
-    throw err;
+    await Promise.all(placed.map((p, i) => (p.status === 'fulfilled' ? unlink(join(targets[i]!.dir, 'new', p.value)).catch(() => undefined) : undefined)));
+    throw misplaced.reason;
   }
+  placed.forEach((p, i) => rememberEnvelope(targets[i]!, (p as PromiseFulfilledResult<string>).value, message));
   hold.commit();
   return message.length;
 }

@@ -248,6 +248,9 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         callback(err, message);
       };
       void gatherData(stream, hold).then((message) => {
+        // From the final dot the share is the delivery's, given back at its reply: a client that
+        // hangs up at once must not free memory a delivery still holds.
+        holds.delete(session);
         if (message === 'no-room') {
           deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${budgetKey}`);
           return reply(
