@@ -4,12 +4,16 @@
  * that another user fetches with URLFETCH until RESETKEY revokes it; MULTIAPPEND and CATENATE
  * over a raw socket, checked against the files and the octets.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { URLAUTH_KEYS_FILE } from '../../lab-server/src/imap/urlauth.js';
+import { MAX_FOLDERS } from '../../lab-server/src/maildir/mailbox.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -164,6 +168,27 @@ out['broken_fetch'] = fetch('imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=
     expect(out.prototype_named[1]).toContain('Subject: named after a prototype');
     expect(out.broken_lend).toMatch(/Unknown access "user\+%ZZ"/);
     expect(out.broken_fetch).toEqual(['OK', expect.stringMatching(/^"imap:[^"]+" NIL$/)]);
+  });
+});
+
+describe('the URLAUTH key table', () => {
+  it('drops the keys of mailboxes long deleted once it holds as many as a user may have folders', async () => {
+    // 1,000 keys of mailboxes created, lent from and deleted before (written as the lab writes them).
+    const file = join(maildirPath(lab.dataDir, 'default', 'bob@example.com'), URLAUTH_KEYS_FILE);
+    await writeFile(file, JSON.stringify(Object.fromEntries(Array.from({ length: MAX_FOLDERS }, (_, i) => [`gone-${i}`, '0'.repeat(32)]))));
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+imaplib.Commands['GENURLAUTH'] = ('AUTH', 'SELECTED')
+M.login('bob@example.com', 'secret')
+M.create('Lent')
+M.append('Lent', None, None, b'Subject: lent\\r\\n\\r\\nhello\\r\\n')
+out['gen'] = M._simple_command('GENURLAUTH', '"imap://bob@mail.example.com/Lent/;UID=1;URLAUTH=anonymous"', 'INTERNAL')[0]
+`,
+    );
+    expect(out.gen).toBe('OK');
+    const keys = Object.keys(JSON.parse(await readFile(file, 'utf8')) as Record<string, string>);
+    expect(keys).toEqual(['Lent']);
   });
 });
 

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInbox, type Mailbox } from '../maildir/mailbox.js';
+import { isInbox, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
 /** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
@@ -59,11 +59,19 @@ function updateKeys<T>(mailbox: Mailbox, change: (keys: Map<string, string>) => 
   return run;
 }
 
-/** The key of a mailbox, made (128 random bits) the first time it is needed. */
+/**
+ * The key of a mailbox, made (128 random bits) the first time it is needed. A table with as many
+ * keys as a user may have folders first drops the keys of mailboxes no longer on disk: CREATE,
+ * GENURLAUTH and DELETE over and over under new names would otherwise grow it (and its rewrite
+ * at every change) without end.
+ */
 export async function mailboxKey(mailbox: Mailbox, name: string): Promise<string> {
-  const existing = (await readKeys(mailbox)).get(keyName(name));
+  const known = await readKeys(mailbox);
+  const existing = known.get(keyName(name));
   if (existing) return existing;
+  const onDisk = known.size >= MAX_FOLDERS ? new Set((await mailbox.folderNames()).map(keyName)) : undefined;
   return updateKeys(mailbox, (keys) => {
+    if (onDisk) for (const held of keys.keys()) if (!onDisk.has(held)) keys.delete(held);
     const key = keys.get(keyName(name)) ?? randomBytes(16).toString('hex');
     keys.set(keyName(name), key);
     return key;
