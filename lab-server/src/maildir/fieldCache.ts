@@ -12,12 +12,13 @@
  * file has the size the index was written with, and each is checked when used; one that misses
  * has the file gone through as a whole, as it is when the sizes differ. The cache may always be
  * lost: a record cut short by a crash ends the reading, and a missing file is an empty cache.
- * Loaded caches share one memory budget; the least recently used ones are let go. Values are
+ * Loaded caches share one memory budget (cacheBudget.ts). Values are
  * byte strings (latin1: a character per octet); fieldRecords.ts has the file in memory.
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
 import { FieldRecords, readRecords } from './fieldRecords.js';
 import type { FolderIndex } from './folderIndex.js';
@@ -25,8 +26,6 @@ import type { FolderIndex } from './folderIndex.js';
 export type { CacheOwner } from './cacheOffsets.js';
 
 export const CACHE_FILE = 'maillab-cache';
-/** Memory all loaded caches may take together. */
-const BUDGET = 64 * 1024 * 1024;
 /** Appends are gathered and written together. */
 const WRITE_AT = 256 * 1024;
 const APPEND_DELAY_MS = 100;
@@ -34,22 +33,7 @@ const APPEND_DELAY_MS = 100;
 /** A record placed: its message, field and value, where it starts and the message's record before it, its length. */
 type Placed = { base: string; field: string; value: string; at: number; previous: number; length: number };
 
-const loaded = new Map<FieldCache, number>();
-let loadedBytes = 0;
-
-function touch(cache: FieldCache, bytes: number): void {
-  loadedBytes += bytes - (loaded.get(cache) ?? 0);
-  loaded.delete(cache);
-  loaded.set(cache, bytes);
-  for (const [other, size] of loaded) {
-    if (loadedBytes <= BUDGET || other === cache) break;
-    loaded.delete(other);
-    loadedBytes -= size;
-    other.unload();
-  }
-}
-
-export class FieldCache {
+export class FieldCache implements Unloadable {
   /** The file as loaded, and the fields set since; undefined until then (and after unload). */
   private records: FieldRecords | undefined;
   private loading: Promise<void> | undefined;
@@ -164,7 +148,7 @@ export class FieldCache {
     // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
     if (records) {
       records.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
-      touch(this, records.bytes);
+      touchCache(this, records.bytes);
     }
     if (this.pendingBytes >= WRITE_AT) void this.flush();
     else if (!this.flushQueued) {
@@ -173,7 +157,7 @@ export class FieldCache {
       this.flushQueued = true;
       setTimeout(() => void this.flush(), APPEND_DELAY_MS).unref();
     }
-    // touch() lets other folders' caches go first, never this one.
+    // touchCache() lets other folders' caches go first, never this one.
     return records !== undefined;
   }
 
@@ -247,7 +231,7 @@ export class FieldCache {
     // Every value appended since the reading is in the new file already.
     this.pending = [];
     this.pendingBytes = 0;
-    touch(this, compacted.bytes);
+    touchCache(this, compacted.bytes);
     this.writing = this.writing.then(() =>
       writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text, 'latin1')).then(
         () => this.offsets.rewritten(text.length),
@@ -264,13 +248,13 @@ export class FieldCache {
     this.records = records;
     this.hinted = true;
     this.hintedBy = { index: this.owner.index, removals: this.owner.index.removals };
-    touch(this, records.bytes);
+    touchCache(this, records.bytes);
   }
 
   private keep(records: FieldRecords): void {
     this.records = records;
     this.hinted = false;
-    touch(this, records.bytes);
+    touchCache(this, records.bytes);
   }
 
   /**
