@@ -63,3 +63,43 @@ describe('the MTA\'s SMTP client on the wire', () => {
     expect(wire).toContain(`MAIL FROM:<a@example.com> SIZE=${sent}\r\n`);
   });
 });
+
+describe('the MTA\'s SMTP client and a peer that stalls in the TLS handshake', () => {
+  it('gives up the handshake after its timeout, says so, and closes the connection', async () => {
+    // Says 220 to STARTTLS, then reads the ClientHello and never answers it.
+    let closed = false;
+    const open = new Set<Socket>();
+    const server = createServer((socket: Socket) => {
+      open.add(socket);
+      socket.write('220 peer ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('latin1');
+        if (/^EHLO/i.test(text)) socket.write('250-peer\r\n250 STARTTLS\r\n');
+        else if (/^STARTTLS/i.test(text)) socket.write('220 2.0.0 Ready to start TLS\r\n');
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => (closed = true));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect({ port: (server.address() as { port: number }).port, host: '127.0.0.1' });
+      await new Promise((r) => socket.once('connect', r));
+      const started = performance.now();
+      const outcome = await Promise.race([
+        relayMessage({ socket, serverName: 'peer', helo: 'lab.example', sender: 'a@example.com', recipients: ['b@example.net'], message: Buffer.from('Subject: x\r\n\r\nhi\r\n'), timeoutMs: 1000 }),
+        new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 15_000)),
+      ]);
+      expect(outcome).not.toBe('stalled');
+      if (outcome === 'stalled') return;
+      expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+      expect(outcome.failure).toEqual({ stage: 'starttls', error: 'TLS handshake timeout after 1 s' });
+      expect(outcome.tls).toBe(false);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(socket.destroyed).toBe(true);
+      expect(closed).toBe(true);
+    } finally {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 30_000);
+});

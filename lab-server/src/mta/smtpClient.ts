@@ -144,10 +144,17 @@ class Session {
     this.reader.detach();
     clientContext ??= createSecureContext();
     const secure = tlsConnect({ socket: this.socket as Socket, servername: serverName, rejectUnauthorized: false, secureContext: clientContext });
+    // A server that says 220 and then never finishes the handshake is given up on like a silent
+    // one (Postfix's smtp_starttls_timeout), and the connection closed with it.
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', () => resolve());
       secure.once('error', reject);
-    });
+      timer = setTimeout(() => {
+        secure.destroy();
+        reject(new Error(`TLS handshake timeout after ${Math.round(this.timeoutMs / 1000)} s`));
+      }, this.timeoutMs);
+    }).finally(() => clearTimeout(timer));
     this.socket = secure;
     this.reader = new ReplyReader(secure);
     this.tls = true;
