@@ -116,12 +116,35 @@ export function toAnswer(r: ZoneRecord, owner: string): Answer {
   }
 }
 
-/** Records (and answers) an Authority keeps worked out: a stream of made-up names cannot grow it further. */
-const MAX_ANSWERED_RECORDS = 20_000;
+/**
+ * Bytes of answers an Authority keeps worked out, counted as on the wire plus each record's
+ * object: a stream of made-up names cannot grow it further. Counted in bytes, not records: one
+ * wildcard TXT of 60 KB made each made-up name keep 60 KB (20 000 records' worth was 1.2 GB).
+ */
+const MAX_ANSWERED_BYTES = 2 * 1024 * 1024;
+/** What a decoded record costs beyond its data: the object, its name, type, class, TTL. */
+const RECORD_OVERHEAD = 100;
+
+/** About what one looked-up answer keeps in memory. */
+function lookupBytes(key: string, found: Lookup): number {
+  let bytes = RECORD_OVERHEAD + key.length;
+  for (const list of [found.answers, found.authorities, found.additionals]) {
+    for (const a of list) bytes += RECORD_OVERHEAD + a.name.length + dataBytes((a as { data?: unknown }).data);
+  }
+  return bytes;
+}
+
+function dataBytes(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((n: number, d) => n + 1 + dataBytes(d), 0);
+  if (data && typeof data === 'object') return Object.values(data).reduce((n: number, d) => n + 8 + dataBytes(d), 0);
+  return 8;
+}
 
 export class Authority {
   private readonly answered = new Map<string, Lookup>();
-  private answeredRecords = 0;
+  private answeredBytes = 0;
   private readonly zones: Zone[];
 
   /** `sources` maps zone names ("example.com") to zone-file text. */
@@ -190,13 +213,14 @@ export class Authority {
     const known = this.answered.get(key);
     if (known) return known;
     const found = this.find(name, type);
-    const size = 1 + found.answers.length + found.authorities.length + found.additionals.length;
-    if (this.answeredRecords + size > MAX_ANSWERED_RECORDS) {
+    // One answer larger than the whole budget is kept alone: it is no bigger than its zone.
+    const size = lookupBytes(key, found);
+    if (this.answeredBytes + size > MAX_ANSWERED_BYTES) {
       this.answered.clear();
-      this.answeredRecords = 0;
+      this.answeredBytes = 0;
     }
     this.answered.set(key, found);
-    this.answeredRecords += size;
+    this.answeredBytes += size;
     return found;
   }
 
