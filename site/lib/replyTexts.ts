@@ -83,6 +83,10 @@ export const IMAP_CODES: Record<string, Bilingual> = {
     en: 'A limit of this server was reached (mailboxes, subscriptions, keywords, a message too complex to read). The text says which; remove some, then try again.',
     'zh-CN': '达到了服务器的某个上限（邮箱数、订阅数、关键字数，或邮件结构过于复杂）。回复文字会说明是哪一个；删掉一些后再试。',
   },
+  CANNOT: {
+    en: 'The server will never do this as asked (a name or keyword it cannot take, INBOX deleted, a mailbox moved inside itself). The text says what to change.',
+    'zh-CN': '服务器永远不会按这个请求执行（它不能接受的名字或关键字、删除 INBOX、把邮箱移到它自己里面）。回复文字会说明该改什么。',
+  },
   URLMECH: { en: 'The ways this server can authorize URLs (INTERNAL: it keeps the key itself).', 'zh-CN': '服务器支持的 URL 授权方式（INTERNAL：密钥由服务器自己保管）。' },
 };
 

@@ -88,3 +88,29 @@ describe('a keyword another session creates', () => {
     }
   });
 });
+
+describe('a keyword longer than Dovecot allows (mail_max_keyword_length = 50)', () => {
+  it('is refused with NO [CANNOT] on STORE and APPEND, and never reaches dovecot-keywords or a FLAGS line', async () => {
+    const inbox = maildirPath(lab.dataDir, 'default', 'bob@example.com');
+    const r = await imaplib(lab.port('imap'), `
+M.login('bob@example.com', 'secret')
+M.select('INBOX')
+out['long'] = M.store('1', '+FLAGS', '(' + 'k' * P['huge'] + ')')
+out['fifty'] = M.store('1', '+FLAGS', '(' + 'f' * 50 + ')')
+out['fiftyOne'] = M.store('1', 'FLAGS', '(\\\\Seen ' + 'g' * 51 + ')')
+out['append'] = M.append('INBOX', '(' + 'a' * 51 + ')', None, b'Subject: kw\\r\\n\\r\\nhello\\r\\n')
+out['fetch'] = M.fetch('1', '(FLAGS)')
+out['noop'] = M.noop()
+M.logout()
+`, { huge: 60_000 });
+    // Sliced: on the old code the answer is a FETCH line carrying all 60,000 characters.
+    expect([r.long[0], r.long[1][0].slice(0, 200)]).toEqual(['NO', '[CANNOT] Keyword length too long: a keyword has at most 50 characters, this one has 60000. Use a shorter keyword']);
+    expect(r.fiftyOne[0]).toBe('NO');
+    expect(r.append[0]).toBe('NO');
+    expect(r.append[1][0]).toMatch(/^\[CANNOT\] Keyword length too long/);
+    expect(r.fifty[0]).toBe('OK');
+    // The refused STORE changed nothing, \Seen included.
+    expect(r.fetch[1][0]).toMatch(new RegExp(`^1 \\(FLAGS \\((\\\\Recent )?f{50}\\)\\)$`));
+    expect(await readFile(join(inbox, 'dovecot-keywords'), 'utf8')).toBe(`0 ${'f'.repeat(50)}\n`);
+  });
+});

@@ -42,6 +42,7 @@ describe('reply explanations', () => {
     expect(explainReply('imap', 'a4 OK [MODIFIED 2] Conditional STORE failed', 'a4 STORE 1:2 (UNCHANGEDSINCE 5) +FLAGS (\\Seen)')?.en).toMatch(/someone changed them after n/);
     expect(explainReply('imap', '* VANISHED (EARLIER) 3:5', 'a2 SELECT INBOX (QRESYNC (1 2))')?.en).toMatch(/EARLIER means while you were away/);
     expect(explainReply('imap', '* OK [NOTIFICATIONOVERFLOW] Too many', undefined)?.en).toMatch(/NOTIFY SET again/);
+    expect(explainReply('imap', 'a5 NO [CANNOT] Keyword length too long', 'a5 STORE 1 +FLAGS (x)')?.['zh-CN']).toMatch(/关键字/);
   });
 });
 

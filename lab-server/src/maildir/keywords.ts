@@ -11,12 +11,24 @@ import { SerialQueue } from './serialQueue.js';
 
 export const KEYWORDS_FILE = 'dovecot-keywords';
 export const MAX_KEYWORDS = 26;
+/** Dovecot's mail_max_keyword_length: every FLAGS line and file listing repeats each keyword. */
+export const MAX_KEYWORD_LENGTH = 50;
 
 const LETTER_A = 'a'.charCodeAt(0);
 
-export class TooManyKeywords extends Error {
+/** A new keyword the folder cannot take. */
+export class KeywordRefused extends Error {}
+
+export class TooManyKeywords extends KeywordRefused {
   constructor(readonly keyword: string) {
     super(`This folder already has ${MAX_KEYWORDS} keywords, as many as Maildir file names can carry; "${keyword}" cannot be added`);
+  }
+}
+
+/** Dovecot's words ("Keyword length too long"), then what to do. */
+export class KeywordTooLong extends KeywordRefused {
+  constructor(readonly keyword: string) {
+    super(`Keyword length too long: a keyword has at most ${MAX_KEYWORD_LENGTH} characters, this one has ${keyword.length}`);
   }
 }
 
@@ -78,7 +90,9 @@ export class KeywordTable {
 
   /**
    * Letters for keyword names, adding the unknown ones to the file first (on disk before any
-   * file name uses them). Throws TooManyKeywords when there is no letter left.
+   * file name uses them). Throws TooManyKeywords when there is no letter left, KeywordTooLong
+   * for a new keyword over MAX_KEYWORD_LENGTH (a known one, such as one put in the file by hand,
+   * is used as it is, as Dovecot does).
    */
   lettersFor(names: readonly string[]): Promise<string> {
     // One addition at a time: two sessions adding keywords at once must not both take one letter.
@@ -91,6 +105,8 @@ export class KeywordTable {
     for (const name of names) {
       if (this.letterOf(name) === undefined && !missing.some((m) => m.toLowerCase() === name.toLowerCase())) missing.push(name);
     }
+    const tooLong = missing.find((name) => name.length > MAX_KEYWORD_LENGTH);
+    if (tooLong !== undefined) throw new KeywordTooLong(tooLong);
     if (missing.length > 0) {
       const next = [...this.names];
       for (const name of missing) {

@@ -11,7 +11,7 @@
 import { copyFileSync, linkSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MaildirFolder } from './folder.js';
-import { isKeywordLetter, TooManyKeywords } from './keywords.js';
+import { isKeywordLetter, KeywordRefused } from './keywords.js';
 import type { StoredMessage } from './message.js';
 import type { WrittenFile } from './messageFile.js';
 import { curName, normaliseFlags, uniqueBaseName } from './names.js';
@@ -114,7 +114,8 @@ async function prepare(source: MaildirFolder, target: MaildirFolder, uids: reado
 
 /**
  * Keyword letters belong to a folder's own dovecot-keywords list: translate them by name.
- * A keyword the target has no letter left for is dropped (a Maildir name holds 26).
+ * A keyword the target cannot take is dropped (no letter left: a Maildir name holds 26; or a
+ * keyword too long to create, known in the source only because it was put there by hand).
  */
 async function targetFlags(source: MaildirFolder, target: MaildirFolder, messages: readonly StoredMessage[]): Promise<string[]> {
   if (source === target) return messages.map((m) => m.flags);
@@ -123,7 +124,7 @@ async function targetFlags(source: MaildirFolder, target: MaildirFolder, message
     try {
       await target.keywords.lettersFor([name]);
     } catch (err) {
-      if (!(err instanceof TooManyKeywords)) throw err;
+      if (!(err instanceof KeywordRefused)) throw err;
     }
   }
   return messages.map((m) => {

@@ -6,7 +6,7 @@
  * \Recent for the next session that selects the folder.
  */
 import type { MaildirFolder } from '../../maildir/folder.js';
-import { TooManyKeywords } from '../../maildir/keywords.js';
+import { KeywordTooLong, TooManyKeywords } from '../../maildir/keywords.js';
 import { appendRoom, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
 import { messageSummary } from '../mime/cache.js';
 import { parseAppend, type AppendMessage } from '../appendArgs.js';
@@ -35,6 +35,7 @@ async function keywordLetters(target: MaildirFolder, flags: FlagChange): Promise
     return await target.keywords.lettersFor(flags.keywords);
   } catch (err) {
     if (err instanceof TooManyKeywords) throw new CommandFailed(no(`${err.message}. Append it without that keyword`, 'LIMIT'));
+    if (err instanceof KeywordTooLong) throw new CommandFailed(no(`${err.message}. Append it with a shorter keyword`, 'CANNOT'));
     throw err;
   }
 }

@@ -5,7 +5,7 @@
  * With (UNCHANGEDSINCE n) (RFC 7162) a message changed after modseq n is left alone and named
  * in [MODIFIED ...].
  */
-import { TooManyKeywords } from '../../maildir/keywords.js';
+import { KeywordTooLong, TooManyKeywords } from '../../maildir/keywords.js';
 import { defineCommand, SELECTED } from '../command.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
 import { bad, no, ok } from '../response.js';
@@ -64,6 +64,7 @@ export default defineCommand({
       letters = await lettersOf(selected, change, mode);
     } catch (err) {
       if (err instanceof TooManyKeywords) return no(`${err.message}. Remove a keyword from every message first, or use one that exists: ${selected.flagList().join(' ')}`, 'LIMIT');
+      if (err instanceof KeywordTooLong) return no(`${err.message}. Use a shorter keyword`, 'CANNOT');
       throw err;
     }
     if (unchangedSince !== undefined) await enableCondstore(ctx);
