@@ -5,8 +5,18 @@
 
 export type Logger = (component: string, message: string) => void;
 
+/**
+ * A log line's text as it may be written: line breaks become spaces and every other control
+ * character (C0, DEL, C1: ESC sequences included) a "?", as Postfix's printable() does, so
+ * text a client chose (a Message-ID, an address, a HELO name) can neither forge a line nor
+ * drive the terminal that shows the log. Other characters (UTF-8 names) stay as they are.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 export const consoleLogger: Logger = (component, message) => {
-  process.stderr.write(`${new Date().toISOString()} ${component}: ${message}\n`);
+  process.stderr.write(`${new Date().toISOString()} ${component}: ${printable(message)}\n`);
 };
 
 export const silentLogger: Logger = () => undefined;

@@ -2,7 +2,7 @@
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
  * header, floods of recipients, and what the lab then relays and bounces, many big messages
  * held open at once, small messages with hundreds of DKIM signatures, AUTH on port 25, a
- * message just under the size limit. Driven by Python's smtplib (and its email package to read what was
+ * message just under the size limit, control characters bound for the mail log. Driven by Python's smtplib (and its email package to read what was
  * delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { readMtaLog } from '../../lab-server/src/world/mailLogFiles.js';
 
 /** Recipients a message may have (smtp/policy.ts). */
 const MAX_RECIPIENTS = 100;
@@ -82,6 +83,31 @@ print(json.dumps(out))
       expect(m.dkim).toBe(true);
     }
     expect(got.find((m) => m.body === '')!.subject).toBe('only a subject');
+  });
+});
+
+describe('control characters a client puts in a Message-ID', () => {
+  it('reach the mail log as "?", as Postfix prints them, so they cannot forge a line or drive a terminal', async () => {
+    const r = await python(
+      `
+import smtplib
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20); s.ehlo('client.test')
+msg = b'Message-ID: <log\\x1b[2J\\x1b]0;owned\\x07\\x00\\x7f\\xc2\\x9b6n.\\xe9\\x82\\xae\\xe4\\xbb\\xb6@client.test>\\r\\nSubject: log injection\\r\\n\\r\\nbody\\r\\n'
+s.mail('x@otherdomain.com'); s.rcpt('bob@example.com'); code = s.data(msg)[0]
+s.quit()
+print(json.dumps(code))
+`,
+      { port: lab.port('smtp') },
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toBe(250);
+    await settled();
+    const lines = await readMtaLog(await lab.sandboxes.get('default'), 'mail.example.com');
+    const cleanup = lines.filter((l) => l.includes('message-id=<log'));
+    expect(cleanup).toHaveLength(1);
+    // ESC, BEL, NUL, DEL and the C1 CSI (U+009B) are each one "?"; the UTF-8 name stays.
+    expect(cleanup[0]).toMatch(/message-id=<log\?\[2J\?\]0;owned\?\?\?\?6n\.邮件@client\.test>$/);
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });
 

@@ -3,7 +3,7 @@
  * minute later, instead of a line each.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RepeatedEvents } from '../../lab-server/src/log.js';
+import { consoleLogger, RepeatedEvents } from '../../lab-server/src/log.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -21,5 +21,22 @@ describe('RepeatedEvents', () => {
     expect(lines.slice(2)).toEqual(['smtp/submission: 499 more in the last 60 s like: authentication failed for "alice" from 198.51.100.7 (499)']);
     events.note('198.51.100.7', 'authentication failed again');
     expect(lines.at(-1)).toBe('smtp/submission: authentication failed again');
+  });
+});
+
+describe('the lab\'s own log', () => {
+  it('writes a client\'s control characters as "?" and its line breaks as spaces: one event, one line', () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      consoleLogger('smtp', 'authentication failed for "x\x1b[2J" from 127.0.0.1\r\n2026-01-01T00:00:00Z forged: line\x9b6n 邮件');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/ smtp: authentication failed for "x\?\[2J" from 127\.0\.0\.1 2026-01-01T00:00:00Z forged: line\?6n 邮件\n$/);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { AppendLog } from '../files/appendLog.js';
+import { printable } from '../log.js';
 import { readMtaLogFile } from '../world/mailLogFiles.js';
 import type { Clock } from './clock.js';
 
@@ -41,7 +42,7 @@ export class MailLog {
 
   /** Appends one line from a Postfix program ("smtp", "qmgr", "submission/smtpd", ...). */
   write(program: string, message: string): void {
-    const line = `${syslogTime(this.clock.now())} ${this.host} postfix/${program}[${process.pid}]: ${message.replace(/[\r\n]+/g, ' ')}`;
+    const line = `${syslogTime(this.clock.now())} ${this.host} postfix/${program}[${process.pid}]: ${printable(message)}`;
     this.events.emit('line', { sandboxId: this.sandboxId, host: this.host, line } satisfies LogLine);
     // A log line that cannot be written must not stop the mail it describes.
     this.appender.append(line).catch(() => undefined);
