@@ -11,6 +11,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../lab-server/src/lab.js';
+import { explainReply } from '../../site/lib/replyExplain.js';
 import { allClosed, Attacker, closeAll, firstLines, openIdle } from '../helpers/attacks.js';
 import { startBystander, unhurt } from '../helpers/bystander.js';
 import { python, run } from '../helpers/clients.js';
@@ -125,6 +126,7 @@ describe('caps on every mail port', () => {
     const late = await openIdle(lab.port('smtp'), { count: 1, from: '127.0.0.20' });
     await firstLines(late, 5000);
     expect(late[0]!.first).toMatch(/^421 4\.7\.0 \S+ Too many connections to the lab right now \(at most 200\)/);
+    expect(explainReply('smtp', late[0]!.first)?.['zh-CN']).toBe('实验室当前的连接太多了（最多 200 个）。请一分钟后再试。');
     // The learner's own terminal is the lab's connection: never refused.
     const t = await TerminalClient.open(lab.httpPort, 'smtp');
     await t.expect(/^220 /m);
@@ -156,6 +158,9 @@ describe('caps on every mail port', () => {
         // Over TLS a refusal costs a handshake, so past a few a second they are just disconnected.
         if (tls) expect(refused, service.id).toBeGreaterThan(0);
         else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - greeted);
+        // The terminal explains the refusal in both languages.
+        const refusal = Object.keys(firsts).find((line) => REFUSAL[service.protocol].test(line))!;
+        expect(explainReply(service.protocol, refusal)?.['zh-CN'], refusal).toBe(`来自你的地址的连接太多了（这个端口最多 ${PER_ADDRESS} 个）。请关闭一些连接，然后再试。`);
         // Everything past the cap is closed at once.
         if (!tls) expect((await attacker.waitClosed(3000, REFUSED_PREFIX[service.protocol])).error, service.id).toBeUndefined();
         const needsLogin = service.protocol !== 'smtp' || service.id.startsWith('submission');

@@ -11,10 +11,11 @@ import type { Server, Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { plainAddress } from './addressList.js';
 import type { HandoffClaims } from '../world/access.js';
+import { connectionsCapped, type CapReached } from '../world/capReplies.js';
 import { paceHandshake, paceHangUp } from './turnBudget.js';
 import { whenClosed } from './whenClosed.js';
 
-export type CapReached = 'address' | 'total';
+export type { CapReached };
 
 export interface Slot {
   release(): void;
@@ -136,11 +137,9 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
   };
 }
 
-/** Why a mail connection was refused, for the protocol's refusal line. */
+/** Why a mail connection was refused, for the protocol's refusal line (English on the wire; the terminal explains it in zh-CN too). */
 export function capMessage(caps: ConnectionCaps, reached: CapReached): string {
-  return reached === 'address'
-    ? `Too many connections from your address (at most ${caps.perAddress} to this port). Close some, then try again`
-    : `Too many connections to the lab right now (at most ${caps.total}). Try again in a minute`;
+  return connectionsCapped(reached, reached === 'address' ? caps.perAddress : caps.total).en;
 }
 
 export interface MailGuardOptions {
