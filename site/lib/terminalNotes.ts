@@ -58,3 +58,14 @@ export function arrivalNote(r: ArrivalChecks, lang: Lang): string | undefined {
     : `spf=${r.spf}${dmarc}：这封邮件来自 ${r.client.address}——也就是你自己的机器，经由这个终端——而 ${domain} 的 SPF 记录只列出了 ${domain} 自己的邮件服务器。` +
         `真实的邮件会经由发件人自己的服务器（提交端口 587）发出，SPF 才会允许。每一步的检查：邮件世界 → 邮件认证检查。`;
 }
+
+/** The note on message `queueId` just accepted on port 25 (from its auth report), if there is one to make. */
+export async function fetchArrivalNote(queueId: string, lang: Lang): Promise<string | undefined> {
+  try {
+    const response = await fetch(`/api/auth-reports/${queueId}`, { headers: { accept: 'application/json' } });
+    return response.ok ? arrivalNote((await response.json()) as ArrivalChecks, lang) : undefined;
+  } catch {
+    // The explanation is a help; without it the session goes on.
+    return undefined;
+  }
+}

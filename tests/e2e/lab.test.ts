@@ -1,10 +1,12 @@
 /**
  * The lab page in real Chromium: type a whole SMTP transaction into a browser terminal,
- * RETR the message in a POP3 terminal, and draw the session as a sequence diagram.
+ * RETR the message in a POP3 terminal, and draw the session as a sequence diagram; a message
+ * full of terminal control sequences is shown as text, never obeyed.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { python } from '../helpers/clients.js';
 
 const site = siteUnderTest();
 
@@ -68,6 +70,49 @@ describe('lab page', () => {
     await typeLines(page, 'submission', ['EHLO tls.test', 'STARTTLS'], /TLS established: TLSv1\.[23].*self-signed/);
     await expect.poll(() => terminal(page, 'submission').locator('.crypto').innerText()).toMatch(/encrypted \(TLSv1\.[23]\)/);
     await typeLines(page, 'submission', ['EHLO tls.test'], /250-AUTH PLAIN LOGIN/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+  it('shows the control characters of a fetched message as text (^[), never obeys them', async () => {
+    // Each line would do something to xterm if obeyed: hide text, overwrite with a lone CR,
+    // plant an OSC 8 link, ask for a cursor report (DSR), turn on mouse reports, colour via a
+    // C1 CSI (U+009B), clear the screen.
+    const body = [
+      'conceal:\x1b[8mhidden\x1b[28m',
+      'cr:abc\rXY',
+      'link:\x1b]8;;https://evil.test/\x07click\x1b]8;;\x07',
+      'dsr:\x1b[6n da:\x1b[c mouse:\x1b[?1000h',
+      'c1:\u009b31mred del:\x7f',
+      'tab:\tend \x1b[2J\x1b[Hafter-clear',
+    ].join('\r\n');
+    const sent = await python(
+      `
+import smtplib
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+s.sendmail('someone@outside.test', ['alice@example.com'], ('Subject: controls\\r\\n\\r\\n' + P['body'] + '\\r\\n').encode())
+s.quit()`,
+      { port: site.lab.port('smtp'), body },
+    );
+    expect(sent.stderr).toBe('');
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(site.url('/en/lab/?service=imap'));
+    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await typeLines(page, 'imap', ['a1 LOGIN alice@example.com secret', 'a2 SELECT INBOX', 'a3 FETCH * BODY[TEXT]'], /a3 OK/);
+    const shown = await terminalText(page, 'imap');
+    expect(shown).toContain('conceal:^[[8mhidden^[[28m');
+    expect(shown).toContain('cr:abc^MXY');
+    expect(shown).toContain('link:^[]8;;https://evil.test/^Gclick^[]8;;^G');
+    expect(shown).toContain('dsr:^[[6n da:^[[c mouse:^[[?1000h');
+    expect(shown).toContain('c1:M-^[31mred del:^?');
+    expect(shown).toMatch(/tab:\s+end \^\[\[2J\^\[\[Hafter-clear/);
+    // Nothing was wiped: the SELECT's reply is still on screen above the message.
+    expect(shown).toMatch(/command a2 \(SELECT\) completed[\s\S]*conceal:/);
+    // xterm's answers to the report requests never reach the server: the transcript holds only what was typed.
+    await terminal(page, 'imap').getByRole('button', { name: /Transcript/ }).click();
+    await expect.poll(() => terminal(page, 'imap').locator('.transcript').innerText()).toMatch(/S: a3 OK/);
+    const sentLines = (await terminal(page, 'imap').locator('.transcript').innerText()).split('\n').filter((l) => /\bC: /.test(l));
+    expect(sentLines.map((l) => l.replace(/^.*\bC: /, ''))).toEqual(['a1 LOGIN alice@example.com secret', 'a2 SELECT INBOX', 'a3 FETCH * BODY[TEXT]']);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
