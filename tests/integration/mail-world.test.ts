@@ -256,6 +256,44 @@ describe('nothing leaves the lab', () => {
   });
 });
 
+describe('a domain with many MX hosts', () => {
+  const MX = '@       IN MX 10 mail.otherdomain.com.';
+  const lastVerdict = /postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/;
+
+  it('holds at most two SMTP sessions per delivery, however many MX hosts greet with 421 (smtp_mx_session_limit)', async () => {
+    const hosts = Array.from({ length: 12 }, (_, i) => `mx${i + 1}`);
+    const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace(MX, hosts.map((h) => `@       IN MX 10 ${h}.otherdomain.com.\n${h}     IN A    ${NET.other}`).join('\n')));
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect((await api(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'mail.otherdomain.com', step: 'greeting', code: 421 }] })).status).toBe(200);
+    try {
+      const before = log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length;
+      await submit(lab, { to: ['carol@otherdomain.com'], subject: 'many MX' });
+      expect(await log.next(lastVerdict)).toMatch(/status=deferred \(host mx\d+\.otherdomain\.com\[192\.0\.2\.200\] said: 421 /);
+      expect(log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length - before).toBe(2);
+    } finally {
+      await api(lab, 'PUT', '/api/faults', { faults: [] });
+    }
+    // Disarmed, the deferred message goes out (and its line is not taken for the next test's).
+    await api(lab, 'POST', '/api/queue/flush');
+    expect(await log.next(lastVerdict)).toMatch(/status=sent/);
+  });
+
+  it('tries at most five addresses in preference order and does not look further (smtp_mx_address_limit)', async () => {
+    // Five better MX hosts at lab addresses where no mail server listens, then the real one.
+    const dead = [50, 51, 52, 53, 54].map((n, i) => `@       IN MX 5 dead${i}.otherdomain.com.\ndead${i}   IN A    ${NET.at(n)}`);
+    const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace(MX, [...dead, '@       IN MX 20 mail.otherdomain.com.'].join('\n')));
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const before = log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length;
+    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'past the limit' });
+    expect(await log.next(lastVerdict)).toMatch(/status=deferred \(connect to dead\d\.otherdomain\.com\[192\.0\.2\.5\d\]:25: Connection refused\)/);
+    expect(log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length).toBe(before);
+    // With one dead host fewer, the real one is within the limit and gets the mail.
+    await editZone(lab, 'otherdomain.com', (t) => t.replace(/^@\s+IN MX 5 dead0\.otherdomain\.com\.$/m, ''));
+    await api(lab, 'POST', '/api/queue/flush');
+    expect(await log.next(lastVerdict)).toMatch(/relay=mail\.otherdomain\.com\[192\.0\.2\.200\]:25, .*status=sent/);
+  });
+});
+
 describe('each learner\'s own world', () => {
   it('routes a learner\'s mail with the learner\'s own zones and queue, leaving the default sandbox alone', async () => {
     await lab.sandboxes.create('zhang');

@@ -1,6 +1,7 @@
 /**
  * Delivery to another domain, as Postfix's smtp(8) does it: look up the MX hosts, try each
- * host's addresses in turn, speak SMTP to the first lab MTA that answers, and turn what
+ * host's addresses in turn (at most MX_ADDRESS_LIMIT addresses and MX_SESSION_LIMIT sessions),
+ * speak SMTP to the first lab MTA that answers, and turn what
  * happened into a verdict per recipient (sent, deferred or bounced) worded as Postfix logs it.
  *
  * It only ever connects to a lab MTA of the same sandbox, found by the lab network's address
@@ -82,6 +83,13 @@ function dial(deps: RelayDeps, job: RelayJob, port: number): Promise<Socket> {
   });
 }
 
+/**
+ * Servers one delivery holds an SMTP session with at most, each answering badly (Postfix's
+ * smtp_mx_session_limit): ten MX hosts that greet with 421, or stall until the timeout, cost
+ * two sessions, not ten. A plain-text retry after a failed TLS handshake is the same server's.
+ */
+const MX_SESSION_LIMIT = 2;
+
 /** One SMTP session to one server; with a failed TLS handshake, a second one in plain text. */
 async function session(deps: RelayDeps, job: RelayJob, port: number, serverName: string, where: string): Promise<RelayOutcome> {
   const once = async (startTls: boolean): Promise<RelayOutcome> =>
@@ -100,7 +108,9 @@ export async function relayToDomain(deps: RelayDeps, job: RelayJob): Promise<Map
   if (route.kind === 'fail') return all({ status: route.temporary ? 'deferred' : 'bounced', relay: 'none', dsn: route.dsn, reason: route.reason });
   let lastTemporary: Verdict | undefined;
   let lastPermanent: Verdict | undefined;
+  let sessions = 0;
   for (const host of route.hosts) {
+    if (sessions >= MX_SESSION_LIMIT) break;
     if (host.addresses.length === 0) {
       const v: Verdict = { status: host.outsideLab ? 'bounced' : 'deferred', relay: 'none', dsn: host.outsideLab ? '5.4.6' : '4.4.3', reason: `Host or domain name not found. ${host.problem}` };
       if (host.outsideLab) lastPermanent = v;
@@ -108,6 +118,7 @@ export async function relayToDomain(deps: RelayDeps, job: RelayJob): Promise<Map
       continue;
     }
     for (const address of host.addresses) {
+      if (sessions >= MX_SESSION_LIMIT) break;
       const where = `${host.name}[${address}]:25`;
       const dest = destinationAt(address);
       if (dest.kind === 'outside') {
@@ -135,6 +146,7 @@ export async function relayToDomain(deps: RelayDeps, job: RelayJob): Promise<Map
         lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: ${(err as Error).message}` };
         continue;
       }
+      sessions++;
       const timing = { setupMs: outcome.setupMs, transferMs: outcome.transferMs };
       if (outcome.failure) {
         const f = outcome.failure;

@@ -16,6 +16,13 @@ export interface RouteHost {
   outsideLab?: boolean;
 }
 
+/**
+ * Addresses one delivery tries at most, over all its MX hosts in preference order (Postfix's
+ * smtp_mx_address_limit): a zone with hundreds of MX or A records must not make one delivery
+ * look up and try them all. The hosts after the limit are not even looked up.
+ */
+export const MX_ADDRESS_LIMIT = 5;
+
 export type Route =
   | { kind: 'hosts'; hosts: RouteHost[]; implicitMx: boolean }
   | { kind: 'fail'; temporary: boolean; dsn: string; reason: string };
@@ -50,7 +57,7 @@ export async function findRoute(resolver: LabResolver, domain: string): Promise<
     if (err instanceof DnsLookupError && err.code === 'ENODATA') {
       // No MX: the domain itself is the mail host (RFC 5321 §5.1), if it has an address.
       const own = await hostAddresses(resolver, domain);
-      if (own.addresses.length > 0) return { kind: 'hosts', implicitMx: true, hosts: [{ name: domain, preference: 0, addresses: own.addresses }] };
+      if (own.addresses.length > 0) return { kind: 'hosts', implicitMx: true, hosts: [{ name: domain, preference: 0, addresses: own.addresses.slice(0, MX_ADDRESS_LIMIT) }] };
       // Deferred, not bounced: in the lab the usual cause is an MX record the learner removed, and the queue should deliver once it is back.
       return {
         kind: 'fail',
@@ -66,6 +73,14 @@ export async function findRoute(resolver: LabResolver, domain: string): Promise<
     return { kind: 'fail', temporary: false, dsn: '5.1.10', reason: `${domain} does not accept mail (null MX, RFC 7505)` };
   }
   const hosts: RouteHost[] = [];
-  for (const m of mx) hosts.push({ name: m.exchange, preference: m.priority, ...(await hostAddresses(resolver, m.exchange)) });
+  // An MX host without an address counts as one try, so hundreds of those are bounded too.
+  let tries = 0;
+  for (const m of mx) {
+    if (tries >= MX_ADDRESS_LIMIT) break;
+    const host: RouteHost = { name: m.exchange, preference: m.priority, ...(await hostAddresses(resolver, m.exchange)) };
+    host.addresses = host.addresses.slice(0, MX_ADDRESS_LIMIT - tries);
+    tries += Math.max(1, host.addresses.length);
+    hosts.push(host);
+  }
   return { kind: 'hosts', hosts, implicitMx: false };
 }
