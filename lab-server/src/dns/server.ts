@@ -7,8 +7,8 @@
  * that learner's sandbox. The lab's own mail servers do not use the network at all: they ask
  * their sandbox's zones in-process (see LabDns.resolver), through the same answerQuery code.
  *
- * TCP follows RFC 7766: two-byte length prefix, several queries per connection, answered in
- * order, idle connections closed after 10 seconds.
+ * TCP follows RFC 7766 (tcpConnection.ts): several queries per connection, answered in order,
+ * idle connections closed after 10 seconds, at most 512 open at once.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -18,6 +18,7 @@ import { listenError, type ListenError } from '../net/listenError.js';
 import type { SandboxAccess } from '../world/access.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { DnsFaultCheck } from './interference.js';
+import { connectionToClose, newConnection, serveTcp, TCP_LIMITS, type TcpConnection, type TcpLimits } from './tcpConnection.js';
 import { answerQuery, rcodeOf } from './wire.js';
 
 export interface DnsServerDeps {
@@ -28,6 +29,8 @@ export interface DnsServerDeps {
   log: Logger;
   /** Told of every query answered or dropped (metrics): transport and response code. */
   onQuery?: (transport: 'udp' | 'tcp', rcode: string) => void;
+  /** The TCP limits (tests use smaller ones). */
+  tcpLimits?: TcpLimits;
 }
 
 export interface DnsServer {
@@ -35,32 +38,6 @@ export interface DnsServer {
   udp: UdpSocket;
   tcp: Server;
   close(): Promise<void>;
-}
-
-const TCP_IDLE_MS = 10_000;
-/**
- * Open TCP connections at once. At the cap a new connection closes the one idle longest (no
- * query being answered), as RFC 7766 §6.2.3 allows under pressure: a client that holds
- * connections open (a byte every few seconds) cannot keep everyone else's dig +tcp out.
- */
-const MAX_TCP_CONNECTIONS = 512;
-
-/** What the accept loop needs to know of a connection to pick one to close. */
-interface TcpConnection {
-  /** Queries read and not answered yet. */
-  pending: number;
-  /** When the last whole query arrived (or the connection opened). */
-  lastQueryAt: number;
-}
-
-/** The connection idle longest, if any is idle. */
-function idlest(connections: Map<Socket, TcpConnection>): Socket | undefined {
-  let found: Socket | undefined;
-  let since = Infinity;
-  for (const [socket, c] of connections) {
-    if (c.pending === 0 && c.lastQueryAt < since) [found, since] = [socket, c.lastQueryAt];
-  }
-  return found;
 }
 
 interface Answerer {
@@ -81,63 +58,18 @@ async function externalAnswerer(deps: DnsServerDeps): Promise<Answerer> {
   }
 }
 
-/** Queries read from one TCP connection and not answered yet: past this the server stops reading. */
-const MAX_PENDING_QUERIES = 32;
-/** Answers written to one TCP connection and not taken by the client yet: past this the next waits. */
-const MAX_UNSENT_BYTES = 64 * 1024;
-
-function serveTcp(socket: Socket, deps: DnsServerDeps, state: TcpConnection): void {
-  let buffer: Buffer = Buffer.alloc(0);
-  let chain: Promise<void> = Promise.resolve();
-  socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-  socket.on('error', () => socket.destroy());
-  const scope = deps.access.forConnection(socket.remoteAddress, socket.remotePort);
-  const answerer: Promise<Answerer> = scope.then(
+/** Answers one TCP connection's queries from its scope's zones (a handed-off learner's, or the default). */
+function tcpAnswerer(socket: Socket, deps: DnsServerDeps): (query: Buffer) => Promise<Buffer | undefined> {
+  const answerer: Promise<Answerer> = deps.access.forConnection(socket.remoteAddress, socket.remotePort).then(
     (s) => answererFor(s.sandbox, deps),
     () => ({ authority: undefined, interfere: undefined }),
   );
-  // A client that pipelines queries and never reads the answers must not make them pile up in
-  // the lab's memory (RFC 7766 §6.2.3 lets a server stop reading): answer at the pace it reads.
-  const taken = (): Promise<void> =>
-    socket.writableLength < MAX_UNSENT_BYTES || socket.destroyed
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const done = (): void => {
-            socket.off('drain', done);
-            socket.off('close', done);
-            resolve();
-          };
-          socket.on('drain', done);
-          socket.on('close', done);
-        });
-  const answer = async (query: Buffer): Promise<void> => {
+  return async (query) => {
     const { authority, interfere } = await answerer;
     const reply = answerQuery(query, authority, 'tcp', interfere);
     deps.onQuery?.('tcp', rcodeOf(reply));
-    if (!reply || socket.destroyed) return;
-    const framed = Buffer.alloc(2 + reply.length);
-    framed.writeUInt16BE(reply.length, 0);
-    reply.copy(framed, 2);
-    socket.write(framed);
+    return reply;
   };
-  socket.on('data', (chunk: Buffer) => {
-    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-    while (buffer.length >= 2) {
-      const length = buffer.readUInt16BE(0);
-      if (buffer.length < 2 + length) break;
-      const query = Buffer.from(buffer.subarray(2, 2 + length));
-      buffer = buffer.subarray(2 + length);
-      state.pending++;
-      state.lastQueryAt = Date.now();
-      chain = chain.then(async () => {
-        await taken();
-        if (!socket.destroyed) await answer(query);
-        state.pending--;
-        if (state.pending < MAX_PENDING_QUERIES && socket.isPaused() && !socket.destroyed) socket.resume();
-      });
-    }
-    if (state.pending >= MAX_PENDING_QUERIES) socket.pause();
-  });
 }
 
 /** The DNS server's port is taken or needs root: ListenError says what to do. */
@@ -169,22 +101,23 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
 
 /** Starts UDP and TCP on `port` (0: a free port, the same number for both). */
 export async function startDnsServer(host: string, port: number, deps: DnsServerDeps): Promise<DnsServer> {
+  const limits = deps.tcpLimits ?? TCP_LIMITS;
   for (let attempt = 0; ; attempt++) {
     const sockets = new Map<Socket, TcpConnection>();
     const tcp = createServer((socket) => {
-      if (sockets.size >= MAX_TCP_CONNECTIONS) {
-        const idle = idlest(sockets);
-        if (!idle) {
+      if (sockets.size >= limits.maxConnections) {
+        const quiet = connectionToClose(sockets);
+        if (!quiet) {
           socket.destroy();
           return;
         }
-        sockets.delete(idle);
-        idle.destroy();
+        sockets.delete(quiet);
+        quiet.destroy();
       }
-      const state: TcpConnection = { pending: 0, lastQueryAt: Date.now() };
+      const state = newConnection();
       sockets.set(socket, state);
       socket.on('close', () => sockets.delete(socket));
-      serveTcp(socket, deps, state);
+      serveTcp(socket, state, limits, tcpAnswerer(socket, deps));
     });
     const tcpPort = await listenTcp(tcp, host, port);
     tcp.on('error', (err) => deps.log('dns', `tcp error: ${err.message}`));
