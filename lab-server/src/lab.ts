@@ -202,6 +202,8 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       peopleRoutes: who.routes,
       requester,
       apiRequester,
+      clientAddress,
+      attemptsPerMinute: limits.attemptsPerMinute,
     });
     const web = createWebServer(config.siteDir, routeByOwner(routes, routing, {
       requester: apiRequester,

@@ -70,6 +70,12 @@ export interface LabLimits {
   joinsPerAddress: number;
   /** Joins waiting for their sandbox to be made (one at a time); beyond that the answer is 503. */
   joinsWaiting: number;
+
+  /**
+   * Answers one learner may have graded in a minute (a visitor not yet a learner: one address);
+   * beyond that 429. One a second is more than anyone thinks; a script checking in a loop waits.
+   */
+  attemptsPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: LabLimits = {
@@ -101,4 +107,6 @@ export const DEFAULT_LIMITS: LabLimits = {
 
   joinsPerAddress: 500,
   joinsWaiting: 1000,
+
+  attemptsPerMinute: 60,
 };

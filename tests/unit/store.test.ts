@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClassroomStore } from '../../lab-server/src/store/classroom.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';
-import { LearnerStore } from '../../lab-server/src/store/learners.js';
+import { ATTEMPTS_KEPT, LearnerStore } from '../../lab-server/src/store/learners.js';
 import { MIGRATIONS } from '../../lab-server/src/store/migrations.js';
 import { RateLimitCounters } from '../../lab-server/src/store/rateLimits.js';
 import { ConstraintViolation, type Database } from '../../lab-server/src/store/sql.js';
@@ -86,6 +86,35 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     expect(attempts[0]!.feedback[0]!.code).toBe('mx.order');
     expect((await store.attempts(learner.id, 'ports'))[0]!.answer).toEqual({ p25: 'relay' });
     expect((await store.attempts(learner.id)).length).toBe(3);
+  });
+
+  it('keeps the latest ten attempts of each exercise and the first pass, and counts them all', async () => {
+    const db = await reopen();
+    const store = new LearnerStore(db);
+    const { learner } = await store.create({ sandboxId: 'default' });
+    const attempt = (exerciseId: string, n: number, passed = false) => store.recordAttempt({ learnerId: learner.id, exerciseId, answer: n, passed, score: passed ? 100 : 0, feedback: [] });
+    for (let n = 1; n <= 25; n++) await attempt('dns-mx', n, n === 3 || n === 7);
+    await attempt('ports', 1);
+    expect((await store.attempts(learner.id, 'dns-mx')).map((a) => a.answer)).toEqual([3, ...Array.from({ length: ATTEMPTS_KEPT }, (_, i) => 16 + i)]);
+    expect((await store.attempts(learner.id, 'ports')).map((a) => a.answer)).toEqual([1]);
+    const mx = (await store.progress(learner.id)).find((p) => p.exerciseId === 'dns-mx');
+    expect(mx).toMatchObject({ attempts: 25, passed: true, bestScore: 100 });
+    expect(mx!.firstPassedAt).toBe((await store.attempts(learner.id, 'dns-mx'))[0]!.createdAt);
+  });
+
+  it('lets go of the attempts a database from before the bound kept', async () => {
+    let db = await reopen();
+    const { learner } = await new LearnerStore(db).create({ sandboxId: 'default' });
+    await db.run('DELETE FROM schema_migrations WHERE version = 7');
+    for (let n = 1; n <= 30; n++) {
+      await db.run("INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, 'dns-mx', ?, ?, 0, '[]', ?)", [learner.id, String(n), n === 5 || n === 6 ? 1 : 0, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString()]);
+    }
+    await db.run("INSERT INTO attempts (learner_id, exercise_id, answer, passed, score, feedback, created_at) VALUES (?, 'ports', '1', 0, 0, '[]', '2026-01-02T00:00:00.000Z')", [learner.id]);
+    await db.close();
+    db = await reopen();
+    const store = new LearnerStore(db);
+    expect((await store.attempts(learner.id, 'dns-mx')).map((a) => a.answer)).toEqual([5, ...Array.from({ length: 10 }, (_, i) => 21 + i)]);
+    expect((await store.attempts(learner.id, 'ports')).map((a) => a.answer)).toEqual([1]);
   });
 
   it('refuses an attempt for a learner that does not exist', async () => {

@@ -19,8 +19,7 @@ import type { SessionCookies } from '../http/cookies.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
 const ACTIVE_MS = 5 * 60 * 1000;
-/** The latest attempts of each exercise shown in a learner's view, and sessions per page. */
-const ATTEMPTS_SHOWN = 10;
+/** Terminal sessions per page of a learner's view. */
 const SESSIONS_SHOWN = 20;
 
 /** A whole number from the query string, within [0, max]; `fallback` when absent or wrong. */
@@ -234,14 +233,11 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
     'GET /api/classes/:id/learners/:learner': guarded(async (_req, res, _who, klass, params) => {
       const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
-      // Grouped by exercise in the catalog's order, oldest first within each; the latest
-      // ATTEMPTS_SHOWN of each are sent, with how many there are in all.
+      // Grouped by exercise in the catalog's order, oldest first within each: the attempts the
+      // store keeps (the latest of each and the first pass), with how many there were in all.
       const order = new Map(deps.catalog.list.map((e, i) => [e.id, i]));
-      const all = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
-      const attemptCounts: Record<string, number> = {};
-      for (const a of all) attemptCounts[a.exerciseId] = (attemptCounts[a.exerciseId] ?? 0) + 1;
-      const seen: Record<string, number> = {};
-      const attempts = all.filter((a) => (seen[a.exerciseId] = (seen[a.exerciseId] ?? 0) + 1) > attemptCounts[a.exerciseId]! - ATTEMPTS_SHOWN);
+      const attempts = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
+      const attemptCounts = Object.fromEntries((await deps.learners.progress(member.learnerId)).filter((p) => order.has(p.exerciseId)).map((p) => [p.exerciseId, p.attempts]));
       const sandbox = await deps.sandboxes.get(member.sandboxId);
       const [usage, sessions] = await Promise.all([sandbox.usage.usage(), transcriptSummaries(sandbox, 0, SESSIONS_SHOWN)]);
       sendJson(res, 200, { learner: member, attempts, attemptCounts, usage, transcripts: sessions });

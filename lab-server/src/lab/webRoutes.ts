@@ -25,6 +25,7 @@ import type { LabMetrics } from '../operations/metrics.js';
 import type { RunningService } from '../services.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
+import { RateLimitCounters } from '../store/rateLimits.js';
 import type { Database } from '../store/sql.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import type { LabConfig } from './config.js';
@@ -50,11 +51,19 @@ export interface LabWebParts {
   requester: (req: IncomingMessage) => Promise<Requester | undefined>;
   /** The learner an exercise attempt is recorded for. */
   apiRequester: (req: IncomingMessage) => Promise<Requester | undefined>;
+  /** The client's address (behind a trusted proxy, the one it names). */
+  clientAddress: (req: IncomingMessage) => string;
+  /** Graded attempts a minute per learner, or per address for a visitor. */
+  attemptsPerMinute: number;
 }
 
 export function labRoutes(p: LabWebParts): Record<string, Route> {
   const { config, services, metrics, sandboxes, world, classroom, requester } = p;
   const boards = localFaultBoards(world, sandboxes);
+  // Counted in the database, so a learner checking on two nodes of a cluster is counted once.
+  const attemptCounters = new RateLimitCounters(p.db);
+  const attemptWait = (req: IncomingMessage, who: Requester): Promise<number> =>
+    attemptCounters.hit(`attempt:${who.startLearner ? `visitor:${p.clientAddress(req)}` : who.learnerId}`, p.attemptsPerMinute, 60_000);
   return {
     ...p.peopleRoutes,
     'GET /api/health': (_req, res) => sendJson(res, 200, { ok: true }),
@@ -92,7 +101,7 @@ export function labRoutes(p: LabWebParts): Record<string, Route> {
           listening: listening(),
         })),
       }),
-    ...exerciseRoutes({ catalog: p.exercises, learners: p.learners, sandboxes, requester: p.apiRequester, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
+    ...exerciseRoutes({ catalog: p.exercises, learners: p.learners, sandboxes, requester: p.apiRequester, attemptWait, onGraded: (exercise, passed) => metrics.gradingAttempts.inc({ exercise, result: passed ? 'passed' : 'failed' }) }),
     ...worldRoutes({ world, sandboxes, requester }),
     ...inspectorRoutes({ sandboxes, requester, metrics }),
     ...faultRoutes({

@@ -43,6 +43,14 @@ interface LearnerRow {
   last_seen_at: string;
 }
 
+/**
+ * Attempts kept per learner and exercise: the latest ones, and the first that passed (when and
+ * with what answer). The count of all of them is kept in exercise_progress, so an instructor
+ * still sees how many there were; a learner who checks an answer ten thousand times does not
+ * leave ten thousand answers and their feedback in the database.
+ */
+export const ATTEMPTS_KEPT = 10;
+
 /** How often "last seen" is written while a learner keeps working. */
 const SEEN_EVERY_MS = 60_000;
 
@@ -133,11 +141,19 @@ export class LearnerStore {
            last_attempt_at = CASE WHEN excluded.last_attempt_at > exercise_progress.last_attempt_at THEN excluded.last_attempt_at ELSE exercise_progress.last_attempt_at END`,
         [a.learnerId, a.exerciseId, passed, a.score, a.passed ? createdAt : null, createdAt],
       );
+      // Older than the latest ATTEMPTS_KEPT, and not the first pass: let go (a few rows, by the index).
+      await tx.run(
+        `DELETE FROM attempts WHERE learner_id = ? AND exercise_id = ?
+           AND id < (SELECT id FROM attempts WHERE learner_id = ? AND exercise_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${ATTEMPTS_KEPT - 1})
+           AND id <> COALESCE((SELECT MIN(id) FROM attempts WHERE learner_id = ? AND exercise_id = ? AND passed = 1), 0)`,
+        [a.learnerId, a.exerciseId, a.learnerId, a.exerciseId, a.learnerId, a.exerciseId],
+      );
       return row!.id;
     });
     return { ...a, id, createdAt };
   }
 
+  /** The attempts kept (see ATTEMPTS_KEPT), oldest first; their count is in progress(). */
   async attempts(learnerId: string, exerciseId?: string): Promise<Attempt[]> {
     const rows = exerciseId
       ? await this.db.all<AttemptRow>('SELECT * FROM attempts WHERE learner_id = ? AND exercise_id = ? ORDER BY id', [learnerId, exerciseId])

@@ -189,6 +189,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_failures_by_time ON login_failures (last_at);
     `,
   },
+  {
+    version: 7,
+    name: 'attempts: only the latest ten of each learner and exercise, and the first pass',
+    sql: () => `
+      -- What LearnerStore.recordAttempt keeps from now on (ATTEMPTS_KEPT); exercise_progress keeps the counts.
+      DELETE FROM attempts
+        WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY learner_id, exercise_id ORDER BY id DESC) AS newer FROM attempts) ranked WHERE ranked.newer > 10)
+          AND id NOT IN (SELECT MIN(id) FROM attempts WHERE passed = 1 GROUP BY learner_id, exercise_id);
+    `,
+  },
 ];
 
 /** Applies every migration not yet applied, all in one transaction; safe when several nodes start at once. */

@@ -8,7 +8,7 @@
  *   GET  /api/progress                    this learner's progress, by chapter
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { text, type Text } from '../../grading/feedback.js';
+import { plural, text, type Text } from '../../grading/feedback.js';
 import { publicExercise, type Exercise, type ExerciseCatalog } from '../../grading/exercises.js';
 import { answerShapeProblem, grade } from '../../grading/graders.js';
 import type { ExerciseProgress, LearnerStore } from '../../store/learners.js';
@@ -30,6 +30,8 @@ export interface ExerciseRouteDeps {
   sandboxes: Sandboxes;
   /** Undefined when nobody is logged in (classroom mode): the request gets 401. */
   requester: (req: IncomingMessage) => Promise<Requester | undefined>;
+  /** Seconds this learner (or visitor) must wait before another attempt is graded; 0 to go on now. */
+  attemptWait?: (req: IncomingMessage, who: Requester) => Promise<number>;
   /** Told of every graded attempt (metrics). */
   onGraded?: (exerciseId: string, passed: boolean) => void;
 }
@@ -68,6 +70,12 @@ function asShownIn<T>(sandboxId: string, value: T): T {
 }
 
 const NOT_LOGGED_IN = text('Log in or join your class first (on the /join/ page).', '请先登录或加入班级（在 /join/ 页面）。');
+
+const tooFast = (seconds: number): Text =>
+  text(
+    `Answers are being checked faster than anyone works them out. Wait ${plural(seconds, 'second')}, read the feedback you have, then check again; your earlier attempts are kept.`,
+    `检查答案太频繁了。请等待 ${seconds} 秒，先读一读已有的反馈，再检查一次；之前的尝试都已保存。`,
+  );
 
 const unknownExercise = (id: string): Text => text(`There is no exercise "${id}". GET /api/exercises lists them.`, `没有编号为 "${id}" 的练习。GET /api/exercises 会列出所有练习。`);
 
@@ -138,6 +146,12 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       if (!exercise) {
         req.resume();
         return problem(res, who, 404, unknownExercise(params.id ?? ''));
+      }
+      const wait = (await deps.attemptWait?.(req, who)) ?? 0;
+      if (wait > 0) {
+        req.resume();
+        res.setHeader('retry-after', String(wait));
+        return problem(res, who, 429, tooFast(wait));
       }
       let body: unknown;
       try {
