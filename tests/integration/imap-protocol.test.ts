@@ -379,6 +379,18 @@ describe('folders', () => {
     expect(await send(c, 'b1 LIST "" ""')).toBe('* LIST (\\Noselect) "." ""\r\nb1 OK LIST completed\r\n');
   });
 
+  it('matches INBOX case-insensitively also where a pattern only begins it, as Dovecot does', async () => {
+    const c = await login();
+    const inbox = (tag: string): string => `* LIST (\\HasNoChildren) "." INBOX\r\n${tag} OK LIST completed\r\n`;
+    expect(await send(c, 'a1 LIST "" "InB%"')).toBe(inbox('a1'));
+    expect(await send(c, 'a2 LIST "" "i*"')).toBe(inbox('a2'));
+    expect(await send(c, 'a3 LIST "" "in%x"')).toBe(inbox('a3'));
+    expect(await send(c, 'a4 LIST "in" "b%"')).toBe(inbox('a4'));
+    expect(await send(c, 'a5 LSUB "" "iNb*"')).toBe('* LSUB () "." INBOX\r\na5 OK LSUB completed\r\n');
+    // Other names keep their case: "dr%" lists no Drafts.
+    expect(await send(c, 'a6 LIST "" "dr%"')).toMatch(/^a6 OK LIST completed: no mailbox matches "dr%"/);
+  });
+
   it('writes non-ASCII names in modified UTF-7 and keeps them as Unicode on disk', async () => {
     const c = await login();
     expect(await send(c, 'a1 CREATE &ZeVnLIqe-')).toMatch(/^a1 OK/);

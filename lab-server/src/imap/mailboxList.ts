@@ -10,9 +10,14 @@ import { HIERARCHY_SEPARATOR, STANDARD_FOLDERS, type Mailbox } from '../maildir/
 const SEP = HIERARCHY_SEPARATOR;
 const SPECIAL_USE = new Map<string, string>(STANDARD_FOLDERS.map((f) => [f.name, f.specialUse]));
 
-/** Does a name match? INBOX matches case-insensitively, as its name is. */
+/**
+ * Does a name match? INBOX matches case-insensitively, as its name is, also where the pattern
+ * only begins it ("InB%", "i*"), as Dovecot matches it. Its letters are all ASCII capitals,
+ * so raising the pattern's a–z is enough; any other character keeps its case (toUpperCase
+ * would turn "ı" into "I").
+ */
 export function nameMatches(name: string, pattern: string): boolean {
-  if (name === 'INBOX') return patternMatches(pattern.toUpperCase().startsWith('INBOX') ? 'INBOX' + pattern.slice(5) : pattern, 'INBOX');
+  if (name === 'INBOX') return patternMatches(pattern.replace(/[a-z]+/g, (s) => s.toUpperCase()), 'INBOX');
   return patternMatches(pattern, name);
 }
 
