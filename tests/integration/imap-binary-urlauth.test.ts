@@ -171,6 +171,49 @@ out['broken_fetch'] = fetch('imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=
   });
 });
 
+describe('URLAUTH and a mailbox made again under the same name, with imaplib', () => {
+  it('does not open the new mailbox with URLs lent from one deleted or renamed away', async () => {
+    const out = await imaplib(
+      lab.port('imap'),
+      `
+for name in ('GENURLAUTH', 'URLFETCH'):
+    imaplib.Commands[name] = ('AUTH', 'SELECTED')
+def lend(url):
+    typ, data = M._simple_command('GENURLAUTH', '"%s"' % url, 'INTERNAL')
+    return M.untagged_responses.pop('GENURLAUTH')[0].decode().strip('"')
+def fetch(url):
+    typ, data = M._simple_command('URLFETCH', '"%s"' % url)
+    return b''.join(x if isinstance(x, bytes) else b''.join(x) for x in M.untagged_responses.pop('URLFETCH', [])).decode()
+def fill(name, subject):
+    M.create(name)
+    M.append(name, None, None, ('Subject: %s\\r\\n\\r\\nhello\\r\\n' % subject).encode())
+M.login('alice@example.com', 'secret')
+fill('Lent', 'first of its name')
+deleted = lend('imap://alice@mail.example.com/Lent/;UID=1;URLAUTH=anonymous')
+out['before'] = fetch(deleted)
+M.delete('Lent')
+fill('Lent', 'second of its name')
+out['deleted'] = fetch(deleted)
+fill('Box', 'renamed away')
+renamed = lend('imap://alice@mail.example.com/Box/;UID=1;URLAUTH=anonymous')
+M.rename('Box', 'Kept')
+fill('Box', 'new under the old name')
+out['renamed'] = fetch(renamed)
+out['back'] = [M.delete('Box')[0], M.rename('Kept', 'Box')[0]]
+out['renamed_back'] = fetch(renamed)
+out['fresh'] = fetch(lend('imap://alice@mail.example.com/Lent/;UID=1;URLAUTH=anonymous'))
+`,
+    );
+    expect(out.before).toContain('Subject: first of its name');
+    expect(out.deleted).toMatch(/^"imap:[^"]+" NIL$/);
+    expect(out.renamed).toMatch(/^"imap:[^"]+" NIL$/);
+    // The mailbox the URL was lent from, back under its name: the URL opens it again.
+    expect(out.back).toEqual(['OK', 'OK']);
+    expect(out.renamed_back).toContain('Subject: renamed away');
+    expect(out.fresh).toContain('Subject: second of its name');
+  });
+});
+
 describe('the URLAUTH key table', () => {
   it('drops the keys of mailboxes long deleted once it holds as many as a user may have folders', async () => {
     // 1,000 keys of mailboxes created, lent from and deleted before (written as the lab writes them).

@@ -101,12 +101,13 @@ describe('URLAUTH', () => {
   const alice = { address: 'alice@example.com', displayName: 'Alice', password: 'x' };
   const bob = { address: 'bob@example.com', displayName: 'Bob', password: 'x' };
 
-  it('makes a token that depends on the key and on every octet of the rump', () => {
+  it('makes a token that depends on the key, the mailbox UIDVALIDITY and every octet of the rump', () => {
     const key = '00112233445566778899aabbccddeeff';
-    const token = urlauthToken(key, 'imap://alice@h/INBOX/;UID=1;URLAUTH=anonymous');
+    const token = urlauthToken(key, 1700000000, 'imap://alice@h/INBOX/;UID=1;URLAUTH=anonymous');
     expect(token).toMatch(/^[0-9a-f]{64}$/);
-    expect(urlauthToken(key, 'imap://alice@h/INBOX/;UID=2;URLAUTH=anonymous')).not.toBe(token);
-    expect(urlauthToken('ff112233445566778899aabbccddeeff', 'imap://alice@h/INBOX/;UID=1;URLAUTH=anonymous')).not.toBe(token);
+    expect(urlauthToken(key, 1700000000, 'imap://alice@h/INBOX/;UID=2;URLAUTH=anonymous')).not.toBe(token);
+    expect(urlauthToken(key, 1700000001, 'imap://alice@h/INBOX/;UID=1;URLAUTH=anonymous')).not.toBe(token);
+    expect(urlauthToken('ff112233445566778899aabbccddeeff', 1700000000, 'imap://alice@h/INBOX/;UID=1;URLAUTH=anonymous')).not.toBe(token);
   });
 
   it('lets each access identifier through to the right sessions', () => {

@@ -3,12 +3,15 @@
  * own authorization, ";URLAUTH=<access>:INTERNAL:<token>". The token is an HMAC of the URL
  * with a random key the user holds per mailbox; RESETKEY replaces the keys, which revokes every
  * URL made with them. The keys live in a small file in the user's Maildir, so URLs outlive a
- * restart, as a Dovecot user's do.
+ * restart, as a Dovecot user's do. A token also covers the mailbox's UIDVALIDITY, which no
+ * other mailbox of the user ever gets (maildir/uidValidity.ts): a mailbox deleted or renamed
+ * away and another made under its name takes none of the old one's URLs, as Dovecot's keys,
+ * kept with the mailbox itself (by its GUID), are not inherited by a new mailbox either.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isInbox, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
+import { InvalidFolderName, isInbox, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
 /** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
@@ -65,7 +68,7 @@ function updateKeys<T>(mailbox: Mailbox, change: (keys: Map<string, string>) => 
  * GENURLAUTH and DELETE over and over under new names would otherwise grow it (and its rewrite
  * at every change) without end.
  */
-export async function mailboxKey(mailbox: Mailbox, name: string): Promise<string> {
+async function mailboxKey(mailbox: Mailbox, name: string): Promise<string> {
   const known = await readKeys(mailbox);
   const existing = known.get(keyName(name));
   if (existing) return existing;
@@ -86,17 +89,38 @@ export function resetKeys(mailbox: Mailbox, name?: string): Promise<void> {
   });
 }
 
-export function urlauthToken(key: string, rump: string): string {
-  return createHmac('sha256', Buffer.from(key, 'hex')).update(rump, 'latin1').digest('hex');
+export function urlauthToken(key: string, uidValidity: number, rump: string): string {
+  return createHmac('sha256', Buffer.from(key, 'hex')).update(`${uidValidity} `).update(rump, 'latin1').digest('hex');
 }
 
-/** Does a token belong to the rump URL under this mailbox's current key? */
+/** The UIDVALIDITY of a mailbox on disk; undefined when there is no such mailbox. */
+async function uidValidityOf(mailbox: Mailbox, name: string): Promise<number | undefined> {
+  let folder;
+  try {
+    folder = mailbox.folder(name);
+  } catch (err) {
+    if (err instanceof InvalidFolderName) return undefined;
+    throw err;
+  }
+  if (!(await folder.exists())) return undefined;
+  await folder.sync();
+  return folder.uidValidity;
+}
+
+/** GENURLAUTH: the token for a rump URL of one of the user's mailboxes; undefined when it does not exist. */
+export async function lendToken(mailbox: Mailbox, name: string, rump: string): Promise<string | undefined> {
+  const uidValidity = await uidValidityOf(mailbox, name);
+  return uidValidity === undefined ? undefined : urlauthToken(await mailboxKey(mailbox, name), uidValidity, rump);
+}
+
+/** Does a token belong to the rump URL under this mailbox's current key and UIDVALIDITY? */
 export async function tokenValid(mailbox: Mailbox, name: string, rump: string, token: string): Promise<boolean> {
   const key = (await readKeys(mailbox)).get(keyName(name));
+  const uidValidity = await uidValidityOf(mailbox, name);
   // Without a key, compare against a random one all the same: no timing tells which mailboxes exist.
-  const wanted = Buffer.from(urlauthToken(key ?? randomBytes(16).toString('hex'), rump), 'hex');
+  const wanted = Buffer.from(urlauthToken(key ?? randomBytes(16).toString('hex'), uidValidity ?? 0, rump), 'hex');
   const given = Buffer.from(token.toLowerCase(), 'hex');
-  return key !== undefined && given.length === wanted.length && timingSafeEqual(given, wanted);
+  return key !== undefined && uidValidity !== undefined && given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 /** The access identifiers a URL may name (RFC 4467 §3). */

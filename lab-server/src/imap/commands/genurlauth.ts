@@ -7,7 +7,7 @@ import { defineCommand, LOGGED_IN } from '../command.js';
 import { InvalidImapUrl, parseImapUrl } from '../imapUrl.js';
 import { ok, stringBytes } from '../response.js';
 import { ArgumentError, rest, textOf } from '../schema.js';
-import { mailboxKey, URLAUTH_MECHANISM, urlauthToken, validAccess } from '../urlauth.js';
+import { lendToken, URLAUTH_MECHANISM, validAccess } from '../urlauth.js';
 import { ownerOf } from '../urlContent.js';
 
 const EXAMPLE = 'GENURLAUTH "imap://alice@mail.example.com/INBOX/;UID=1;URLAUTH=user+bob@example.com" INTERNAL';
@@ -36,16 +36,9 @@ export default defineCommand({
       if (!validAccess(auth.access)) throw new ArgumentError(`Unknown access "${auth.access.slice(0, 30)}": use anonymous, authuser, user+<name> or submit+<name>`);
       if (url.user === undefined) throw new ArgumentError('The URL must name its owner, you: imap://you@server/...');
       if (ownerOf(session, url)?.user !== session.user) throw new ArgumentError(`You can only lend your own messages: write imap://${session.user!.address}@${session.hostName}/...`);
-      const folder = (() => {
-        try {
-          return session.mailbox!.folder(url.mailbox);
-        } catch {
-          return undefined;
-        }
-      })();
-      if (!folder || !(await folder.exists())) throw new ArgumentError(`The URL names mailbox "${url.mailbox.slice(0, 40)}", which does not exist`);
-      const key = await mailboxKey(session.mailbox!, url.mailbox);
-      authorized.push(`${auth.rump}:internal:${urlauthToken(key, auth.rump)}`);
+      const token = await lendToken(session.mailbox!, url.mailbox, auth.rump);
+      if (token === undefined) throw new ArgumentError(`The URL names mailbox "${url.mailbox.slice(0, 40)}", which does not exist`);
+      authorized.push(`${auth.rump}:internal:${token}`);
     }
     await out.untagged(`GENURLAUTH ${authorized.map((u) => stringBytes(u).toString('latin1')).join(' ')}`);
     return ok('GENURLAUTH completed: anyone the access allows may now URLFETCH these');
