@@ -148,7 +148,8 @@ function schedstat(): [number, number] {
   }
 }
 
-const cpuWaitMs = (): number => schedstat()[1];
+/** Time this process's main thread (the lab's and the test's event loop) has spent waiting for a CPU, in ms. */
+export const cpuWaitMs = (): number => schedstat()[1];
 
 /** Watches the event loop of this process, where the lab under test runs. */
 export function watchEventLoop(): LoopWatch {

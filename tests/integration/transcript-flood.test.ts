@@ -12,7 +12,7 @@ import { SESSION_BYTES } from '../../lab-server/src/world/transcriptRecord.js';
 import { makeClass } from '../helpers/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { neighbourProblems, smtpNeighbour, terminalNeighbour, watchEventLoop, type Neighbour } from '../helpers/neighbour.js';
+import { cpuWaitMs, neighbourProblems, smtpNeighbour, terminalNeighbour, watchEventLoop, type Neighbour } from '../helpers/neighbour.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 const LINE = 'X'.repeat(16_000);
@@ -102,10 +102,12 @@ describe('a transcript flood in a classroom', () => {
     // The instructor's view of the flooder: a summary of the sessions, then lines a page at a time.
     const base = `http://127.0.0.1:${lab.httpPort}/api/classes/${classId}/learners/${flooder.id}`;
     const started = performance.now();
+    const waited = cpuWaitMs();
     const detail = await fetch(base, { headers: { cookie: instructorCookie } });
     const detailText = await detail.text();
     expect(detail.status).toBe(200);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // The lab's own time: its event loop's waits for a CPU on a shared machine are left out.
+    expect(performance.now() - started - (cpuWaitMs() - waited)).toBeLessThan(1000);
     expect(detailText.length).toBeLessThan(64 * 1024);
     const { transcripts } = JSON.parse(detailText) as { transcripts: { sessions: Array<{ session: string; service: string; bytes: number }>; total: number } };
     const pop3 = transcripts.sessions.find((s) => s.service === 'pop3')!;
