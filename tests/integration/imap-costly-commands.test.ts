@@ -16,6 +16,8 @@
  *   one, and 5,000 of them wrote gigabytes (outside any quota); now at most 1,000 names.
  * - THREAD REFERENCES over a References header of 30,000 ids: a chain that deep overflowed the
  *   stack (NO [SERVERBUG] for that mailbox's THREAD, for good) after seconds of walking it.
+ * The times asserted below leave seconds of room for a machine busy with other work: each
+ * input is sized so the old code took many times that (or failed outright).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -140,20 +142,20 @@ def timed(pattern):
     t = time.time()
     typ, data = M.list('""', '"%s"' % pattern)
     return [typ, data, time.time() - t]
-out['none'] = timed('*a' * 6 + '*c')
-out['level'] = timed('%a' * 6 + '%b')
-out['deep'] = timed('*a' * 6 + '*.b')
+out['none'] = timed('*a' * 7 + '*c')
+out['level'] = timed('%a' * 7 + '%b')
+out['deep'] = timed('*a' * 7 + '*.b')
 `,
       { name },
     );
-    // With a regular expression the first took seconds (and a minute with two more "*a").
+    // Milliseconds each; with a regular expression the first took most of a minute.
     expect(out.none[0]).toBe('OK');
     expect(out.none[1]).toEqual([null]);
-    expect(out.none[2]).toBeLessThan(1);
+    expect(out.none[2]).toBeLessThan(5);
     expect(out.level[1]).toEqual([null]);
-    expect(out.level[2]).toBeLessThan(1);
+    expect(out.level[2]).toBeLessThan(5);
     expect(out.deep[1]).toEqual([`(\\HasNoChildren) "." ${name}.b`]);
-    expect(out.deep[2]).toBeLessThan(1);
+    expect(out.deep[2]).toBeLessThan(5);
   });
 });
 
@@ -165,7 +167,7 @@ describe('SORT and THREAD by base subject', () => {
 import time
 M.login('bob@example.com', 'secret')
 M.create('Tags')
-M.append('Tags', None, None, ('Subject: ' + '[a]' * 6000 + 'zebra' + '(fwd)' * 3000 + '\\r\\n\\r\\nbody\\r\\n').encode())
+M.append('Tags', None, None, ('Subject: ' + '[a]' * 20000 + 'zebra' + '(fwd)' * 3000 + '\\r\\n\\r\\nbody\\r\\n').encode())
 M.append('Tags', None, None, b'Subject: [list] Re: apple\\r\\n\\r\\nbody\\r\\n')
 M.append('Tags', None, None, b'Subject: [fwd: mango]\\r\\n\\r\\nbody\\r\\n')
 M.select('Tags')
@@ -179,7 +181,9 @@ out['secs'] = time.time() - t
     expect(out.sort).toEqual(['OK', ['2 3 1']]);
     // Threads in the order of their first message's date (none here, so arrival): one each.
     expect(out.thread).toEqual(['OK', ['(1)(2)(3)']]);
-    expect(out.secs).toBeLessThan(1);
+    // A fraction of a second; re-running regular expressions over what was left, 8,000 tags
+    // took 5 s and these 20,000 over ten.
+    expect(out.secs).toBeLessThan(5);
   });
 });
 
@@ -201,7 +205,7 @@ out['secs'] = time.time() - t
 `,
     );
     expect(out.thread).toEqual(['OK', ['(1 2)']]);
-    expect(out.secs).toBeLessThan(2);
+    expect(out.secs).toBeLessThan(5);
   });
 });
 
@@ -218,14 +222,16 @@ M.append('Crowd', None, None, ('From: "Zed" <zed@x.example>, ' + crowd + '\\r\\n
 M.append('Crowd', None, None, b'From: "Amy" <amy@x.example>\\r\\nSubject: one\\r\\n\\r\\nbody\\r\\n')
 M.select('Crowd')
 t = time.time()
-out['from'] = M.sort('(FROM)', 'UTF-8', 'ALL')
-out['display'] = M.sort('(REVERSE DISPLAYFROM)', 'UTF-8', 'ALL')
+for i in range(40):
+    out['from'] = M.sort('(FROM)', 'UTF-8', 'ALL')
+    out['display'] = M.sort('(REVERSE DISPLAYFROM)', 'UTF-8', 'ALL')
 out['secs'] = time.time() - t
 `,
     );
     expect(out.from).toEqual(['OK', ['2 1']]);
     expect(out.display).toEqual(['OK', ['1 2']]);
-    expect(out.secs).toBeLessThan(0.5);
+    // Eighty SORTs in well under a second; parsing the whole megabyte at every SORT, they took 13 s.
+    expect(out.secs).toBeLessThan(5);
   });
 });
 
