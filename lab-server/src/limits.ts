@@ -11,6 +11,13 @@ export interface LabLimits {
   /** Open connections to all the mail ports together, from anywhere. */
   mailConnections: number;
   /**
+   * New TLS handshakes one address may start on the mail ports in a minute (465, 993, 995 and
+   * STARTTLS; Postfix's smtpd_client_new_tls_session_rate_limit): each costs a millisecond or
+   * two of CPU, so past this a client is refused (454 / NO / -ERR, or closed on the TLS ports).
+   * 0: no limit. The browser terminals' and lab MTAs' own connections never count.
+   */
+  mailNewTlsSessionsPerMinute: number;
+  /**
    * Idle time allowed to a mail client from outside the lab before it logs in (Dovecot gives
    * three minutes, Postfix under stress ten seconds). Port 25 has no login: it keeps the
    * SMTP idle timeout. The browser terminals' own connections are not affected.
@@ -81,6 +88,7 @@ export interface LabLimits {
 export const DEFAULT_LIMITS: LabLimits = {
   mailConnectionsPerAddress: 2000,
   mailConnections: 10_000,
+  mailNewTlsSessionsPerMinute: 3000,
   mailPreLoginTimeoutMs: 60_000,
   mailLoginDeadlineMs: 180_000,
   mailAuthFailuresPerConnection: 3,

@@ -33,6 +33,8 @@ beforeAll(async () => {
     limits: {
       mailConnectionsPerAddress: PER_ADDRESS,
       mailConnections: 200,
+      // The caps alone: thousands of handshakes here would use up a rate of new TLS sessions (tls-rate.test.ts).
+      mailNewTlsSessionsPerMinute: 0,
       mailPreLoginTimeoutMs: PRE_LOGIN_MS,
       mailLoginDeadlineMs: LOGIN_DEADLINE_MS,
       mailAuthFailureDelayMs: 300,

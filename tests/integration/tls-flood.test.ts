@@ -28,7 +28,8 @@ let lab: TestLab;
 let learner: RawClient;
 
 beforeAll(async () => {
-  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT } });
+  // No rate of new TLS sessions (tls-rate.test.ts has its own): every hello here must reach its handshake.
+  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT, mailNewTlsSessionsPerMinute: 0 } });
   learner = await RawClient.open(lab.port('smtp'), false, '127.0.0.1');
   await learner.until(/^220 /m);
   await learner.command('EHLO learner.test', /^250 /m);

@@ -48,6 +48,8 @@ export interface SessionApi {
   readonly usage: SandboxUsage;
   readonly hostName: string;
   capabilities(): string[];
+  /** Asked before STARTTLS's OK: why no handshake may start now, or undefined (counts one when not). */
+  startTlsRefusal(): string | undefined;
   startTls(): Promise<void>;
   /** Checks credentials in this connection's sandbox; on success the session is logged in. */
   login(login: string, password: string): Promise<WorldUser | undefined>;

@@ -50,13 +50,14 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
       internalError: '* BYE [SERVERBUG] Internal error. Reconnect and try again\r\n',
       refused: (reason) => `* BYE [UNAVAILABLE] ${reason}\r\n`,
     },
-    createSession: (channel, scope, startTls) =>
+    createSession: (channel, scope, startTls, startTlsRefusal) =>
       new ImapSession(channel, scope, {
         access: deps.access,
         requireTlsAuth: deps.requireTlsAuth,
         maxMessageSize: deps.maxMessageSize,
         hostName: scope.sandbox.hostName,
         startTls,
+        startTlsRefusal,
         log: (message) => deps.log(name, message),
         ...(deps.onCommand ? { onCommand: (command: string) => deps.onCommand!(name, command) } : {}),
       }),

@@ -34,6 +34,8 @@ export interface ImapOptions {
   access: SandboxAccess;
   /** Present when STARTTLS may be offered (port 143). */
   startTls?: () => Promise<void>;
+  /** Why STARTTLS may not start a handshake now (the address's TLS rate), or undefined. */
+  startTlsRefusal?: () => string | undefined;
   /** Refuse LOGIN/AUTHENTICATE before TLS even from loopback (--require-tls-auth). */
   requireTlsAuth: boolean;
   maxMessageSize: number;
@@ -235,6 +237,10 @@ export class ImapSession implements SessionApi {
       await this.abort(`The selected mailbox "${selected.name}" was deleted by another session. Reconnect and select another one`);
       return false;
     }
+  }
+
+  startTlsRefusal(): string | undefined {
+    return this.options.startTlsRefusal?.();
   }
 
   async startTls(): Promise<void> {

@@ -51,7 +51,7 @@ export class MailListeners {
   async start(world: MailWorld): Promise<void> {
     const { config, deps } = this;
     // One total for every mail port; per-address counts are kept per port.
-    const caps = new ConnectionCaps(deps.limits.mailConnectionsPerAddress, deps.limits.mailConnections);
+    const caps = new ConnectionCaps(deps.limits.mailConnectionsPerAddress, deps.limits.mailConnections, { perMinute: deps.limits.mailNewTlsSessionsPerMinute, log: config.log });
     const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
     const countCommand = (service: string, command: string): void => deps.metrics.countCommand(service, command);
     const locks = new MaildropLocks();

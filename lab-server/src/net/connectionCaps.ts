@@ -9,9 +9,11 @@
  */
 import type { Server, Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { silentLogger, type Logger } from '../log.js';
 import { plainAddress } from './addressList.js';
 import type { HandoffClaims } from '../world/access.js';
 import { connectionsCapped, type CapReached } from '../world/capReplies.js';
+import { NewTlsSessions } from './newTlsSessions.js';
 import { paceHandshake, paceHangUp } from './turnBudget.js';
 import { whenClosed } from './whenClosed.js';
 
@@ -25,10 +27,16 @@ export class ConnectionCaps {
   private open = 0;
   private readonly perKey = new Map<string, number>();
 
+  /** New TLS handshakes per address and minute, on every port these caps guard. */
+  readonly newTls: NewTlsSessions;
+
   constructor(
     readonly perAddress: number,
     readonly total: number,
-  ) {}
+    newTls: { perMinute: number; log: Logger } = { perMinute: 0, log: silentLogger },
+  ) {
+    this.newTls = new NewTlsSessions(newTls.perMinute, newTls.log);
+  }
 
   /** Takes a slot, or says which cap is reached. Without an address only the total counts. */
   take(group: string, address: string | undefined): Slot | CapReached {
@@ -98,6 +106,19 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
     for (const handler of handlers) handler.call(server, socket);
   };
 
+  /**
+   * An implicit-TLS connection's handshake, within its address's rate of new TLS sessions; past
+   * it only the lab's own connections go on. A refusal cannot be said (it would cost the very
+   * handshake refused): the connection is closed.
+   */
+  const startTls = (socket: Socket, address: string): void => {
+    if (o.caps.newTls.refusal(address) === undefined) return pass(socket);
+    void o.isInternal(socket).then(
+      (internal) => (internal ? pass(socket) : socket.destroy()),
+      () => socket.destroy(),
+    );
+  };
+
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => undefined);
     const address = socket.remoteAddress ?? 'unknown';
@@ -127,7 +148,7 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
       slot.release();
       admissions.delete(key);
     });
-    if (o.implicitTls) paceHandshake(socket, plainAddress(address), () => pass(socket));
+    if (o.implicitTls) paceHandshake(socket, plainAddress(address), () => startTls(socket, address));
     else pass(socket);
   });
 
@@ -160,7 +181,8 @@ export function guardMailListener(server: Server, o: MailGuardOptions): Connecti
     caps: o.caps,
     group: o.group,
     isInternal: async (socket) => Boolean(await o.handoffs.claim(socket.remoteAddress, socket.remotePort)),
-    refuse: (socket, reached) => sayAndClose(socket, o.refusal(reached), o.tls),
+    // On a TLS port a refusal costs a handshake too: within the address's rate, or not said.
+    refuse: (socket, reached) => (o.tls && o.caps.newTls.refusal(socket.remoteAddress ?? '') !== undefined ? socket.destroy() : sayAndClose(socket, o.refusal(reached), o.tls)),
     startDeadlineMs: o.startDeadlineMs,
     ...(o.drop ? { drop: o.drop } : {}),
     implicitTls: o.tls !== undefined,

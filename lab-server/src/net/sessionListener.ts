@@ -38,7 +38,11 @@ export interface SessionListenerOptions {
   lines: { unavailable: string; idle: string; internalError: string; refused(reason: string): string };
   /** Why an idle session is closed (passed to its abort). */
   idleReason: string;
-  createSession(channel: LineChannel, scope: ConnectionScope, startTls: (() => Promise<void>) | undefined): LineSession;
+  /**
+   * `startTlsRefusal`, asked at STARTTLS/STLS before the go-ahead: why no handshake may start
+   * now (the address's rate of new TLS sessions is used up), or undefined.
+   */
+  createSession(channel: LineChannel, scope: ConnectionScope, startTls: (() => Promise<void>) | undefined, startTlsRefusal: () => string | undefined): LineSession;
 }
 
 export interface SessionListener {
@@ -93,7 +97,9 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         clearTimeout(deadline);
         socket.setTimeout(o.idleTimeoutMs);
       };
-      const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context));
+      const current = o.createSession(channel, scope, o.implicitTls ? undefined : () => channel.startTls(o.tls.context), () =>
+        scope.viaBridge ? undefined : o.caps.newTls.refusal(socket.remoteAddress ?? ''),
+      );
       session = current;
       sessions.add(current);
       // Its sandbox was still being opened when close() told the others goodbye.

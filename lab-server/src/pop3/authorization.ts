@@ -72,6 +72,8 @@ export class Authorization {
   async stls(): Promise<void> {
     if (this.channel.encrypted) return this.refuse('This connection is already encrypted');
     if (!this.options.startTls) return this.refuse('STLS is not available on this port');
+    const refused = this.options.startTlsRefusal?.();
+    if (refused) return this.refuse(`[SYS/TEMP] ${refused}`);
     await ok(this.channel, 'Begin TLS negotiation now');
     await this.options.startTls();
   }

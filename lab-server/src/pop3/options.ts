@@ -12,6 +12,8 @@ export interface Pop3Options {
   locks: MaildropLocks;
   /** Present when STLS may be offered. */
   startTls?: () => Promise<void>;
+  /** Why STLS may not start a handshake now (the address's TLS rate), or undefined. */
+  startTlsRefusal?: () => string | undefined;
   /** Refuse USER/PASS and AUTH before TLS even from loopback (--require-tls-auth). */
   requireTlsAuth: boolean;
   hostName: string;

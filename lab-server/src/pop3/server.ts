@@ -50,13 +50,14 @@ export function createPop3Listener(implicitTls: boolean, deps: Pop3Deps): Pop3Li
       internalError: '-ERR [SYS/TEMP] Internal error; nothing was deleted. Reconnect and try again\r\n',
       refused: (reason) => `-ERR [SYS/TEMP] ${reason}\r\n`,
     },
-    createSession: (channel, scope, startTls) =>
+    createSession: (channel, scope, startTls, startTlsRefusal) =>
       new Pop3Session(channel, scope, {
         access: deps.access,
         locks: deps.locks,
         requireTlsAuth: deps.requireTlsAuth,
         hostName: scope.sandbox.hostName,
         startTls,
+        startTlsRefusal,
         ...(deps.onCommand ? { onCommand: (verb: string) => deps.onCommand!(name, verb) } : {}),
       }),
   });

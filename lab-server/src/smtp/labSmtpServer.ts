@@ -52,6 +52,14 @@ function paceStartTls(connection: UpgradeInternals): void {
   };
 }
 
+/** The parts of smtp-server's connection that a refused STARTTLS needs. */
+interface StartTlsInternals {
+  session: SMTPServerSession;
+  secure: boolean;
+  send(code: number, text: string): void;
+  handler_STARTTLS(command: Buffer, callback: () => void): void;
+}
+
 export class LabSmtpServer extends SMTPServer {
   /** Counts commands and 4xx/5xx replies under this listener's service id. */
   metrics?: SmtpCounters;
@@ -59,6 +67,8 @@ export class LabSmtpServer extends SMTPServer {
   readonly connectionOf = new WeakMap<SMTPServerSession, unknown>();
   /** Called with every new connection (faults wrap DATA and STARTTLS). */
   onNewConnection?: (connection: unknown) => void;
+  /** Asked at each STARTTLS that would start a handshake: words to refuse it with (454), or undefined. */
+  startTlsRefusal?: (session: SMTPServerSession) => string | undefined;
   private readonly idleTimeouts = new Map<string, number>();
   private readonly loginDeadlines = new Map<string, NodeJS.Timeout>();
   private readonly byId = new Map<string, ConnectionInternals>();
@@ -91,6 +101,7 @@ export class LabSmtpServer extends SMTPServer {
     for (const connection of added) {
       this.connectionOf.set(connection.session, connection);
       this.onNewConnection?.(connection);
+      this.refuseStartTls(connection as unknown as StartTlsInternals);
       // A learner mistyping ten commands should get help, not "421 too many unrecognized commands".
       Object.defineProperty(connection, '_unrecognizedCommands', { get: () => 0, set: () => undefined });
       const send = connection.send.bind(connection);
@@ -126,6 +137,19 @@ export class LabSmtpServer extends SMTPServer {
         this.loginDeadlines.delete(inner.id);
       });
     }
+  }
+
+  /** STARTTLS asks startTlsRefusal first, as Postfix asks anvil: "454 4.7.0" and no handshake when refused. */
+  private refuseStartTls(connection: StartTlsInternals): void {
+    const starttls = connection.handler_STARTTLS;
+    const refusal = (): ((session: SMTPServerSession) => string | undefined) | undefined => this.startTlsRefusal;
+    connection.handler_STARTTLS = function (this: StartTlsInternals, command, callback) {
+      // Only a STARTTLS that would start a handshake counts (smtp-server answers the others).
+      const text = this.secure || /\S\s+\S/.test(command.toString().trim()) ? undefined : refusal()?.(this.session);
+      if (text === undefined) return starttls.call(this, command, callback);
+      this.send(454, `4.7.0 ${text}`);
+      callback();
+    };
   }
 
   /**

@@ -285,6 +285,8 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     },
   });
   server.metrics = deps.metrics;
+  // The lab's own connections (terminals, MTA relays) are not counted against an address's TLS rate.
+  server.startTlsRefusal = (session) => (scopes.get(session)?.viaBridge ? undefined : deps.caps.newTls.refusal(session.remoteAddress));
   if (faults) server.onNewConnection = faults.install;
   server.on('error', (err) => deps.log(component, `error: ${err.message}`));
   const guard = guardMailListener(server.server, {

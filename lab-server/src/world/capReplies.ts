@@ -1,6 +1,7 @@
 /**
  * What a mail server answers a connection over a cap (net/connectionCaps.ts): too many from
- * the client's address, or too many to the lab in all. Protocol replies are ASCII, so the
+ * the client's address, or too many to the lab in all; and a STARTTLS over the address's
+ * rate of new TLS sessions (net/newTlsSessions.ts). Protocol replies are ASCII, so the
  * servers send the English words; the browser terminal recognizes them and explains them in
  * zh-CN and en. A leaf: the site imports it.
  */
@@ -25,4 +26,18 @@ export function connectionsCapped(reached: CapReached, atMost: number): Text {
 export function connectionsCappedWords(line: string): Text | undefined {
   const m = /Too many connections (from your address|to the lab right now) \(at most (\d+)/.exec(line);
   return m ? connectionsCapped(m[1] === 'from your address' ? 'address' : 'total', Number(m[2])) : undefined;
+}
+
+/** A STARTTLS refused because the address started too many TLS handshakes this minute. */
+export function tooManyTlsSessions(perMinute: number, seconds: number): Text {
+  return {
+    en: `Too many new TLS sessions from your address (at most ${perMinute} a minute). Wait ${seconds} s, then connect again`,
+    'zh-CN': `来自你的地址的新 TLS 会话太多了（每分钟最多 ${perMinute} 个）。请等待 ${seconds} 秒，然后重新连接。`,
+  };
+}
+
+/** Both languages of a reply line that carries tooManyTlsSessions; undefined for any other line. */
+export function tooManyTlsSessionsWords(line: string): Text | undefined {
+  const m = /Too many new TLS sessions from your address \(at most (\d+) a minute\)\. Wait (\d+) s/.exec(line);
+  return m ? tooManyTlsSessions(Number(m[1]), Number(m[2])) : undefined;
 }
