@@ -39,6 +39,12 @@ describe('MX', () => {
   it('fails an IPv6 literal as target too', async () => {
     expect(codes(await mx('@ MX 10 mail\n@ MX 20 2001:db8::25'))).toEqual(['error:mx.target-ip', 'error:mx.host-missing']);
   });
+
+  it('fails a target BIND refuses as a host name (check-names), even when the name has an address', async () => {
+    const lines = await mx('@ MX 10 mail\n@ MX 20 mail_2\nmail_2 A 192.0.2.101');
+    expect(codes(lines)).toEqual(expect.arrayContaining(['error:zone.bad-host-name', 'error:zone.bad-owner-name']));
+    expect(lines.find((l) => l.code === 'zone.bad-host-name')!.message.en).toMatch(/Line 2: the MX record's target "mail_2\.example\.com\." is not a host name/);
+  });
 });
 
 describe('SPF', () => {

@@ -135,10 +135,12 @@ describe('headers a submission server adds', () => {
 
 describe('zones', () => {
   it('are checked like named-checkzone: SOA and NS needed, nothing outside the zone, a missing dot only warned', () => {
-    const good = '$TTL 60\n@ IN SOA ns1.example.com. h.example.com. 1 2 3 4 5\n@ IN NS ns1.example.com.\nwww IN A 192.0.2.1\n';
+    const good = '$TTL 60\n@ IN SOA ns1.example.com. h.example.com. 1 2 3 4 5\n@ IN NS ns1.example.com.\nns1 IN A 192.0.2.53\nwww IN A 192.0.2.1\n';
     expect(checkZone('example.com', good)).toMatchObject({ ok: true, feedback: [] });
     const codes = (text: string) => checkZone('example.com', text).feedback.map((f) => `${f.level}:${f.code}`);
     expect(codes('www IN A 192.0.2.1\n')).toEqual(['error:zone.no-soa', 'error:zone.no-ns']);
+    // An NS inside the zone needs an address, as BIND checks at load.
+    expect(codes(good.replace('ns1 IN A', 'ns2 IN A'))).toEqual(['error:zone.ns-no-address']);
     expect(codes(`${good}other.test. IN A 192.0.2.2\n`)).toEqual(['error:zone.out-of-zone']);
     expect(codes(`${good}alias IN CNAME www.example.com\n`)).toEqual(['warn:zone.missing-trailing-dot']);
     expect(codes(`${good}@ IN MX 10 ${NET.mail}.\n`)).toEqual(['warn:zone.target-is-ip']);
@@ -146,7 +148,7 @@ describe('zones', () => {
   });
 
   it('take an exercise answer record set by record set, writing inherited owners out', () => {
-    const zone = '$ORIGIN example.com.\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\n@ IN TXT "old spf"\n  IN MX 10 mail\nmail IN A 192.0.2.1\n';
+    const zone = '$ORIGIN example.com.\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN NS ns1\nns1 IN A 192.0.2.53\n@ IN TXT "old spf"\n  IN MX 10 mail\nmail IN A 192.0.2.1\n';
     const applied = applyRecords(zone, 'example.com', '@ IN TXT "v=spf1 mx -all"\n');
     expect(applied.replaced).toEqual(['example.com. TXT']);
     expect(applied.text).toContain('; (replaced) @ IN TXT "old spf"\nexample.com.  IN MX 10 mail\n');

@@ -1,13 +1,15 @@
 /**
  * Checks a zone file the way `named-checkzone` would before the lab DNS loads it, with the
  * parser the graders use: syntax (with line numbers), a SOA and NS at the apex, no data
- * outside the zone, no CNAME next to other data. Errors stop the zone from being saved (BIND
+ * outside the zone, no CNAME next to other data, host names where BIND wants them and an
+ * address for each name server inside the zone (grading/dns/hostNames.ts). Errors stop the zone from being saved (BIND
  * would refuse to load it); warnings are saved but shown (a missing trailing dot is legal, and
  * almost always a mistake).
  */
 import { boundFeedback, error, hasErrors, text, warn, type FeedbackLine } from '../grading/feedback.js';
 import type { ParsedZone } from '../grading/dns/zoneRecord.js';
 import { loadExerciseZone } from '../grading/dns/zoneView.js';
+import { checkApexNs, hasHostTarget, writtenAsAddress } from '../grading/dns/hostNames.js';
 
 export interface ZoneCheck {
   ok: boolean;
@@ -67,11 +69,17 @@ export function checkZone(zone: string, source: string): ZoneCheck {
         );
       }
     }
-    for (const r of records.filter((x) => (x.type === 'MX' || x.type === 'NS') && /^(\d{1,3}\.){3}\d{1,3}\.?$/.test(x.targetText ?? ''))) {
+    feedback.push(...checkApexNs(records, origin));
+    for (const r of records.filter((x) => hasHostTarget(x) && writtenAsAddress(x.targetText))) {
+      // An IPv4 address is a legal (if useless) host name; an IPv6 one is not, and BIND refuses the zone.
+      const refused = r.targetText!.includes(':');
       feedback.push(
-        warn(
+        (refused ? error : warn)(
           'zone.target-is-ip',
-          text(`Line ${r.line}: ${r.type} must name a host, not an address: "${r.targetText}" is read as a host name.`, `第 ${r.line} 行：${r.type} 必须写主机名，不能写地址："${r.targetText}" 会被当成主机名。`),
+          text(
+            `Line ${r.line}: ${r.type} must name a host, not an address: "${r.targetText}" ${refused ? 'is not a host name, so BIND refuses the zone' : 'is read as a host name'}.`,
+            `第 ${r.line} 行：${r.type} 必须写主机名，不能写地址："${r.targetText}" ${refused ? '不是合法的主机名，BIND 会拒绝加载这个区域' : '会被当成主机名'}。`,
+          ),
           text('Give the host an A record and put its name here.', '为主机写一条 A 记录，这里写它的名字。'),
         ),
       );

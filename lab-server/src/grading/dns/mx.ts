@@ -3,6 +3,7 @@
  * the zone — never an IP literal, never a CNAME (RFC 2181 §10.3, RFC 5321 §5.1).
  */
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
+import { writtenAsAddress } from './hostNames.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 import type { ZoneRecord } from './zoneRecord.js';
 
@@ -12,7 +13,6 @@ export interface MxParams {
   hosts: string[];
 }
 
-const LOOKS_LIKE_IP = /^(\d{1,3}\.){3}\d{1,3}\.?$|:/;
 
 /** Checks the MX RRset of params.domain; `mistyped` are targets already reported as a missing dot. */
 export function checkMx(view: ZoneView, params: MxParams, mistyped: Set<string>): FeedbackLine[] {
@@ -78,7 +78,7 @@ export function checkMx(view: ZoneView, params: MxParams, mistyped: Set<string>)
 function checkTarget(view: ZoneView, r: ZoneRecord, wanted: string[], mistyped: Set<string>, domain: string): FeedbackLine[] {
   const where = text(`Line ${r.line}: `, `第 ${r.line} 行：`);
   const at = (t: Text): Text => text(where.en + t.en, where['zh-CN'] + t['zh-CN']);
-  if (r.targetText && LOOKS_LIKE_IP.test(r.targetText)) {
+  if (writtenAsAddress(r.targetText)) {
     return [
       error(
         'mx.target-ip',

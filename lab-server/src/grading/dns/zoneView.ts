@@ -4,6 +4,7 @@
  * DMARC code. The resolver answers only from these records: graders never query real DNS.
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
+import { checkHostNames } from './hostNames.js';
 import { parseZone } from './zoneFile.js';
 import type { ParsedZone, ZoneRecord } from './zoneRecord.js';
 
@@ -109,7 +110,7 @@ export interface ExerciseZone {
  * Parses the learner's zone text (with the exercise's origin, as named.conf would give it),
  * adds the records the exercise provides, and reports what is wrong with the text itself:
  * syntax errors with line numbers, doubled origins (a missing trailing dot), CNAMEs that share
- * a name with other data.
+ * a name with other data, names that must be host names and are not (BIND's check-names).
  */
 export function loadExerciseZone(answer: string, origin: string, given?: string, givenOrigin?: string): ExerciseZone {
   const parsed = parseZone(answer, { origin });
@@ -135,6 +136,7 @@ export function loadExerciseZone(answer: string, origin: string, given?: string,
   }
   feedback.push(...dots.lines);
   feedback.push(...cnameConflicts(view));
+  feedback.push(...checkHostNames(parsed.records));
   return { view, answer: parsed, feedback, mistyped: dots.names };
 }
 

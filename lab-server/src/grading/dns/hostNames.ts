@@ -1,0 +1,142 @@
+/**
+ * The names a zone must write as host names, as BIND checks them when it loads a primary zone
+ * (named.conf's `check-names primary fail`, `named-checkzone -k fail`): letters, digits and
+ * hyphens, no hyphen at either end of a label (RFC 952, RFC 1123 §2.1).
+ *
+ *  - Owners of A, AAAA and MX records are hosts; a wildcard is allowed as the first label only.
+ *  - MX, NS and SRV targets and the SOA's primary server are hosts ("." stays allowed: a null
+ *    MX, RFC 7505, or "no service" for SRV).
+ *  - The SOA's mailbox is a host name after its first label, which may hold any character
+ *    ("john\.smith" for john.smith@).
+ *  - A PTR in a reverse zone names a host.
+ *
+ * Graders report these for any answer (loadExerciseZone); the zone editor also makes BIND's
+ * check at load of the apex NS records: an NS target inside the zone must have an
+ * address (A or AAAA) and must not be a CNAME, or the zone is not loaded.
+ */
+import { error, text, type FeedbackLine } from '../feedback.js';
+import { absoluteName } from './zoneNames.js';
+import type { ZoneRecord } from './zoneRecord.js';
+
+/** The labels of an absolute name as stored by the parser ("a\.b.example.com."), escapes undone. */
+function labels(name: string): string[] {
+  if (name === '.') return [];
+  return name
+    .slice(0, -1)
+    .split(/(?<!\\)\./)
+    .map((l) => l.replace(/\\(.)/g, '$1'));
+}
+
+const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+
+/** True when `name` is a host name; `wildcard` allows "*" as its first label (owner names). */
+export function isHostName(name: string, wildcard = false): boolean {
+  const all = labels(name);
+  const rest = wildcard && all[0] === '*' ? all.slice(1) : all;
+  return rest.every((l) => HOST_LABEL.test(l));
+}
+
+/** A mailbox name (the SOA's RNAME): any first label, then a host name. */
+function isMailboxName(name: string): boolean {
+  return labels(name).slice(1).every((l) => HOST_LABEL.test(l));
+}
+
+const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
+
+/** A target written as an address ("192.0.2.1", "2001:db8::25"): explained as such, not as a bad host name. */
+export function writtenAsAddress(written: string | undefined): boolean {
+  return written !== undefined && /^(\d{1,3}\.){3}\d{1,3}\.?$|:/.test(written);
+}
+
+/** The types whose target BIND wants to be a host name (a PTR only in a reverse zone). */
+export function hasHostTarget(r: ZoneRecord): boolean {
+  return r.type === 'MX' || r.type === 'NS' || r.type === 'SRV' || (r.type === 'PTR' && REVERSE.test(r.name));
+}
+
+function badOwner(r: ZoneRecord): FeedbackLine {
+  return error(
+    'zone.bad-owner-name',
+    text(
+      `Line ${r.line}: "${r.name}" is not a host name, so it cannot own ${r.type} records: BIND refuses the zone ("bad owner name (check-names)"). A host name has only letters, digits and hyphens, with no hyphen at either end of a label.`,
+      `第 ${r.line} 行："${r.name}" 不是合法的主机名，不能拥有 ${r.type} 记录：BIND 会拒绝加载这个区域（bad owner name (check-names)）。主机名只能由字母、数字和连字符组成，标签的首尾不能是连字符。`,
+    ),
+    text('Rename the host (a hyphen instead of "_" or an escaped dot); "*" may only be the first label.', '给主机改个名字（用连字符代替 "_" 或转义的点）；"*" 只能做第一个标签。'),
+  );
+}
+
+const FIELDS = {
+  target: { en: 'target', zh: '目标' },
+  'primary server': { en: 'primary server', zh: '主服务器' },
+  mailbox: { en: 'mailbox', zh: '邮箱' },
+} as const;
+
+function badTarget(r: ZoneRecord, field: keyof typeof FIELDS, name: string): FeedbackLine {
+  const what = field === 'mailbox' ? { en: 'a host name after its first label', zh: '在第一个标签之后不是合法的主机名' } : { en: 'a host name', zh: '不是合法的主机名' };
+  return error(
+    'zone.bad-host-name',
+    text(
+      `Line ${r.line}: the ${r.type} record's ${FIELDS[field].en} "${name}" is not ${what.en}: BIND refuses the zone ("bad name (check-names)"). A host name has only letters, digits and hyphens, with no hyphen at either end of a label, and no "*".`,
+      `第 ${r.line} 行：${r.type} 记录的${FIELDS[field].zh} "${name}" ${what.zh}：BIND 会拒绝加载这个区域（bad name (check-names)）。主机名只能由字母、数字和连字符组成，标签的首尾不能是连字符，也不能有 "*"。`,
+    ),
+    field === 'mailbox'
+      ? text('Write the mailbox as its first label (any characters) followed by a host name: "hostmaster.example.com." for hostmaster@example.com.', '邮箱写成第一个标签（可以是任何字符）加一个主机名：hostmaster@example.com 写作 "hostmaster.example.com."。')
+      : text('Point it at a real host name that has an A or AAAA record.', '让它指向一个有 A 或 AAAA 记录的真实主机名。'),
+  );
+}
+
+/** The names BIND would refuse in these records. */
+export function checkHostNames(records: ZoneRecord[]): FeedbackLine[] {
+  const found: FeedbackLine[] = [];
+  for (const r of records) {
+    if ((r.type === 'A' || r.type === 'AAAA' || r.type === 'MX') && !isHostName(r.name, true)) found.push(badOwner(r));
+    if (hasHostTarget(r) && r.target && !writtenAsAddress(r.targetText) && !isHostName(r.target)) found.push(badTarget(r, 'target', r.target));
+    if (r.type === 'SOA') {
+      const [mname, rname] = [r.rdata[0], r.rdata[1]].map((t) => absoluteName(t ?? '.', r.origin).name);
+      if (mname && !isHostName(mname)) found.push(badTarget(r, 'primary server', mname));
+      if (rname && !isMailboxName(rname)) found.push(badTarget(r, 'mailbox', rname));
+    }
+  }
+  return found;
+}
+
+/** BIND's load-time check of the apex NS targets inside the zone: each has an address and is no alias. */
+export function checkApexNs(records: ZoneRecord[], origin: string): FeedbackLine[] {
+  const found: FeedbackLine[] = [];
+  const at = (name: string): ZoneRecord[] => records.filter((r) => r.name === name);
+  for (const ns of records.filter((r) => r.type === 'NS' && r.name === origin && r.target)) {
+    const host = ns.target!;
+    if (host !== origin && !host.endsWith(`.${origin}`)) continue;
+    const here = at(host);
+    if (here.some((r) => r.type === 'CNAME')) {
+      found.push(
+        error(
+          'zone.ns-is-cname',
+          text(`Line ${ns.line}: the name server ${host} is a CNAME: BIND refuses the zone ("NS is a CNAME (illegal)").`, `第 ${ns.line} 行：域名服务器 ${host} 是一个 CNAME：BIND 会拒绝加载这个区域（NS is a CNAME (illegal)）。`),
+          text('Name the server by its own name, the one with the A record.', '写服务器本来的名字，也就是有 A 记录的那个。'),
+        ),
+      );
+    } else if (!here.some((r) => r.type === 'A' || r.type === 'AAAA') && !wildcardAddress(records, host, origin)) {
+      found.push(
+        error(
+          'zone.ns-no-address',
+          text(`Line ${ns.line}: the name server ${host} is inside the zone but has no A or AAAA record: BIND refuses the zone ("has no address records").`, `第 ${ns.line} 行：域名服务器 ${host} 在区域之内，却没有 A 或 AAAA 记录：BIND 会拒绝加载这个区域（has no address records）。`),
+          text(`Add "${host} IN A …" with the server's address.`, `加上一行 "${host} IN A …"，写上服务器的地址。`),
+        ),
+      );
+    }
+  }
+  return found;
+}
+
+/** True when `host` has no node of its own and the wildcard at its closest encloser has an address (RFC 4592), as BIND's lookup finds. */
+function wildcardAddress(records: ZoneRecord[], host: string, origin: string): boolean {
+  const up = (n: string): string => n.slice(n.indexOf('.') + 1);
+  const nodes = new Set<string>();
+  for (const r of records) for (let n = r.name; n.includes('.') && !nodes.has(n); n = up(n)) nodes.add(n);
+  if (nodes.has(host)) return false;
+  for (let n = up(host); n.includes('.'); n = up(n)) {
+    if (nodes.has(n)) return records.some((r) => r.name === `*.${n}` && (r.type === 'A' || r.type === 'AAAA'));
+    if (n === origin) break;
+  }
+  return false;
+}
