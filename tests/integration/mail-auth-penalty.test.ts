@@ -11,7 +11,13 @@ import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 const FREE = 4;
-const MAX_DELAY_MS = 4000;
+const MAX_DELAY_MS = 8000;
+/**
+ * A login made to wait behind the guesser waits about MAX_DELAY_MS (the queue is that long while
+ * 30 connections guess) or is refused: half of it tells "waited its turn" from "a busy machine
+ * was slow" with seconds to spare either way (a login took 1.07 s once on a loaded machine).
+ */
+const QUEUED_S = MAX_DELAY_MS / 2000;
 const ADDRESSES = 5;
 const WINDOW_S = 8;
 let lab: TestLab;
@@ -123,7 +129,7 @@ describe('the login penalty per address', () => {
     const { classmate, other } = JSON.parse(c.stdout) as { classmate: Array<[string, string, number]>; other: Array<[string, string, number]> };
 
     // Tries actually checked (answered "wrong password") in the window: the free ones, then one
-    // per turn (1 s, 2 s, then every 4 s): at most FREE + 1 + WINDOW_S / 1 here. Unthrottled, 30
+    // per turn (1 s, 2 s, 4 s, then every 8 s): at most FREE + 1 + WINDOW_S / 1 here. Unthrottled, 30
     // connections at 100 ms a wrong answer get hundreds checked.
     const checked = results.filter(([, result]) => result === 'wrong');
     expect(checked.length).toBeGreaterThanOrEqual(FREE);
@@ -139,17 +145,18 @@ describe('the login penalty per address', () => {
     };
     for (const [proto, result] of refused) expect(result, proto).toMatch(words[proto]!);
 
-    // The classmate behind the same address: every login in, each within a second.
-    expect(classmate.length).toBeGreaterThan(6);
+    // The classmate behind the same address: every login in (one per protocol at least, however
+    // slow the machine), none made to wait its turn.
+    expect(classmate.length).toBeGreaterThanOrEqual(3);
     for (const [proto, result, seconds] of classmate) {
       expect(result, proto).toBe('in');
-      expect(seconds, proto).toBeLessThan(1);
+      expect(seconds, proto).toBeLessThan(QUEUED_S);
     }
     // Another address is not slowed: a wrong password gets the connection's own short delay, the right one is in.
     expect(other.map(([, result]) => result)).toEqual(['wrong', 'in', 'wrong', 'in', 'wrong', 'in']);
-    for (const [, , seconds] of other) expect(seconds).toBeLessThan(1.5);
-    // Turns are timers: a turn spent sleeping would stall the loop a second or more at a time.
-    expect(delay.max / 1e6).toBeLessThan(1000);
+    for (const [, , seconds] of other) expect(seconds).toBeLessThan(QUEUED_S);
+    // Turns are timers: turns spent sleeping would stall the loop 1, 3, then 7 s and more at a time.
+    expect(delay.max / 1e6).toBeLessThan(2500);
   }, 120_000);
 
   it('remembers at most its number of addresses, however many guess', async () => {
