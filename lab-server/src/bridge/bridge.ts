@@ -13,7 +13,8 @@ import { requestUrl } from '../http/requestUrl.js';
 import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import type { Bilingual } from './pageMessage.js';
-import { DEFAULT_LIMITS, TerminalSession, type BridgeLimits } from './terminalSession.js';
+import { DEFAULT_LIMITS, type BridgeLimits } from './terminalLimits.js';
+import { TerminalSession } from './terminalSession.js';
 
 export const TERMINAL_PATH = '/api/terminal';
 

@@ -14,6 +14,7 @@
  *                      {type:'notice', message: {en, 'zh-CN'}}   e.g. the transcript stopped recording
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -25,31 +26,8 @@ import type { Sandbox } from '../world/sandbox.js';
 import { readPageMessage } from './pageMessage.js';
 import { summarise, summaryLine, UpgradeWatch } from './tlsUpgrade.js';
 import { TranscriptWriter } from './transcript.js';
-import { TypingRate, type TypingLimits } from './typingRate.js';
-
-export interface BridgeLimits extends TypingLimits {
-  /** Longest line a learner may send, in characters. */
-  maxLineLength: number;
-  /** Close a terminal with no traffic either way for this long. */
-  idleTimeoutMs: number;
-  /** Open terminals per learner, per client address (a class behind one NAT address), and in all. */
-  perLearner: number;
-  perAddress: number;
-  total: number;
-  /** Largest WebSocket message accepted, in bytes. */
-  maxPayload: number;
-}
-
-export const DEFAULT_LIMITS: BridgeLimits = {
-  maxLineLength: 16 * 1024,
-  idleTimeoutMs: 30 * 60 * 1000,
-  perLearner: 8,
-  perAddress: 2400,
-  total: 3000,
-  maxPayload: 64 * 1024,
-  bytesPerSecond: 1024 * 1024,
-  burstBytes: 1024 * 1024,
-};
+import type { BridgeLimits } from './terminalLimits.js';
+import { TypingRate } from './typingRate.js';
 
 /** Unread output a page may leave before the bridge stops reading the service and the page: a page that stops reading (a closed laptop, a script) must not have the lab hold a whole mailbox's RETRs. */
 const BROWSER_BACKLOG = 1024 * 1024;
@@ -79,6 +57,9 @@ export class TerminalSession {
   private resumeTimer: NodeJS.Timeout | undefined;
   /** The browser is more than BROWSER_BACKLOG behind: the service's socket and the page's WebSocket are paused. */
   private browserBehind = false;
+  /** Settles when the session ends, however it ends: before, while or after it connects. */
+  private settle: () => void = () => undefined;
+  private readonly ended = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(
     private readonly ws: WebSocket,
@@ -102,19 +83,20 @@ export class TerminalSession {
     this.ws.on('message', (data, isBinary) => this.received(data.toString(), isBinary));
     this.ws.on('close', () => this.end('browser closed'));
     this.ws.on('error', () => this.end('browser error'));
+    // The page may have gone before now (while its sandbox was being made): its 'close' has been and gone.
+    if (this.ws.readyState !== this.ws.OPEN) return this.end('browser closed');
     const plain = connect({ host: this.deps.connectHost, port: this.service.port });
     this.deps.handoffs.expect(plain, { sandboxId: this.sandbox.id, owner: this.owner });
     plain.setNoDelay(true);
+    plain.on('error', () => undefined);
     try {
-      await new Promise<void>((resolve, reject) => {
-        plain.once('connect', resolve);
-        plain.once('error', reject);
-      });
+      await once(plain, 'connect');
     } catch (err) {
       this.send({ type: 'error', message: { en: `Cannot reach the ${this.service.id} service: ${(err as Error).message}. Is the lab running?`, 'zh-CN': `无法连接 ${this.service.id} 服务：${(err as Error).message}。实验服务器在运行吗？` } });
-      this.end('connect failed');
-      return;
+      return this.end('connect failed');
     }
+    // The page may have gone while connecting (or below, in the TLS handshake): nobody would close what opens now.
+    if (this.closed) return void plain.destroy();
     let socket: Socket | TLSSocket = plain;
     if (this.service.tls === 'implicit') {
       const secure = await this.startTls(plain);
@@ -124,13 +106,14 @@ export class TerminalSession {
     this.send({ type: 'open', session: this.id, service: this.service.id, standardPort: this.service.standardPort, labPort: this.service.port, tls: this.encrypted });
     this.attach(socket);
     this.touch();
-    await new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
+    await this.ended;
   }
 
   /** Ends the session (shutdown, limits); the learner sees why. */
   end(reason: string, text = 'Connection closed by foreign host.'): void {
     if (this.closed) return;
     this.closed = true;
+    this.settle();
     clearTimeout(this.idleTimer);
     clearTimeout(this.resumeTimer);
     this.flushServerPartial();
@@ -253,13 +236,14 @@ export class TerminalSession {
     // The lab's certificate is self-signed; the summary line says so instead of failing.
     const secure = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: this.deps.tlsServerName });
     try {
-      await new Promise<void>((resolve, reject) => {
-        secure.once('secureConnect', resolve);
-        secure.once('error', reject);
-      });
+      await once(secure, 'secureConnect');
     } catch (err) {
       this.send({ type: 'error', message: { en: `TLS handshake failed: ${(err as Error).message}`, 'zh-CN': `TLS 握手失败：${(err as Error).message}` } });
       this.end('tls failed');
+      return undefined;
+    }
+    if (this.closed) {
+      secure.destroy();
       return undefined;
     }
     this.encrypted = true;

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Requester } from '../bridge/bridge.js';
-import type { BridgeLimits } from '../bridge/terminalSession.js';
+import type { BridgeLimits } from '../bridge/terminalLimits.js';
 import type { ClusterConfig } from '../cluster/node.js';
 import type { LabLimits } from '../limits.js';
 import { consoleLogger, type Logger } from '../log.js';
