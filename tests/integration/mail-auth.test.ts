@@ -122,6 +122,18 @@ describe('on receipt', () => {
   });
 });
 
+describe('DMARC records as receivers read them', () => {
+  it('"v = DMARC1; p = reject" (spaces RFC 7489 allows, which OpenDMARC reads) is enforced: 550, not delivered', async () => {
+    // mailauth alone skipped this record (dmarc=none) and read "p = reject" as the policy " reject": delivered.
+    const spaced = (t: string) => t.replace(/"v=DMARC1; p=quarantine;/, '"v = DMARC1; p = reject;');
+    expect((await editZone(lab, 'example.com', (t) => spaced(swapDkimKey(breakSpf(t))))).body).toMatchObject({ saved: true });
+    const line = await sendToCarol('spaced policy');
+    expect(line).toMatch(/status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com/);
+    expect(await find('carol@otherdomain.com', 'spaced policy')).toBeUndefined();
+    expect(await find('carol@otherdomain.com', 'spaced policy', 'Junk')).toBeUndefined();
+  });
+});
+
 describe('forged mail', () => {
   it('from carol\'s account with From: alice@example.com lands in Junk at mail.example.com (nothing aligned with example.com)', async () => {
     await submit(lab, { user: 'carol@otherdomain.com', to: ['bob@example.com'], subject: 'I am alice', headers: 'From: Alice <alice@example.com>\r\nTo: bob@example.com\r\n' });

@@ -4,7 +4,8 @@ The real tools' opinion on SPF, DKIM and DMARC, answered from DNS data that BIND
 compiled (named-compilezone's canonical output): pyspf evaluates SPF for an IP as a receiver
 would, dkimpy signs a message and both dkimpy and OpenDKIM (`opendkim -t` with the record as
 its TestDNSData) verify it, and DMARC records are read by RFC 7489's own grammar (section 6.4;
-no DMARC library ships with Debian), independently of the lab's grader.
+Debian's OpenDMARC is lenient where the grammar is not, e.g. "p=rej"; opendmarc.ts asks it how it
+reads spacing), independently of the lab's grader.
 
 Input (stdin, JSON): {"jobs": [{"records": ["name ttl IN TYPE rdata", ...], "tasks": [...]}, ...]}
 (many answers in one process: starting Python and loading dkimpy is the slow part).

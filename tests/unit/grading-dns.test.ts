@@ -10,6 +10,7 @@ import { parseDmarc } from '../../lab-server/src/grading/dns/dmarc.js';
 import { parseSpf } from '../../lab-server/src/grading/dns/spf.js';
 import { parseTagList } from '../../lab-server/src/grading/dns/dkim.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
+import { openDmarcReads, policyWord } from '../realtools/opendmarc.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
 const GIVEN = '$ORIGIN example.com.\n@ MX 10 mail\n@ MX 20 mail2\nmail A 192.0.2.100\nmail2 A 192.0.2.101\n';
@@ -143,6 +144,22 @@ describe('DMARC', () => {
   it('passes equivalent records: spacing, order of optional tags, several report URIs', async () => {
     expect(codes(await dmarc('_dmarc TXT "v=DMARC1;p=quarantine;rua=mailto:dmarc@example.com"'))).toEqual([]);
     expect(codes(await dmarc('_dmarc.example.com. TXT ( "v=DMARC1; p=quarantine; " "adkim=r; rua=mailto:dmarc@example.com,mailto:ops@example.com!10m;" )'))).toEqual([]);
+  });
+
+  it('reads spaces around "=" (RFC 7489 allows them) as OpenDMARC does: the policy as written, and a receiver finds it', async () => {
+    // mailauth 4.9 read "p = quarantine" as the policy " quarantine" and skipped "v = DMARC1" records.
+    const spaced = ['v=DMARC1; p = quarantine; rua=mailto:dmarc@example.com', 'v = DMARC1 ; p= quarantine ;rua = mailto:dmarc@example.com'];
+    for (const record of spaced) {
+      expect(await openDmarcReads(record), record).toMatchObject({ status: 0, p: 'q' });
+      const lines = await dmarc(`_dmarc TXT "${record}"`);
+      expect(codes(lines), record).toEqual([]);
+      expect(lines.find((l) => l.code === 'dmarc.found')).toMatchObject({ level: 'ok' });
+    }
+    // The spacing is read for the sub-domain policy too: OpenDMARC and the grader agree on sp=.
+    const sp = 'v=DMARC1; p=quarantine; sp = reject; rua=mailto:dmarc@example.com';
+    expect(policyWord((await openDmarcReads(sp)).sp)).toBe('reject');
+    const subdomains = await gradeDmarc(`_dmarc TXT "${sp}"`, { origin: 'example.com.', dmarc: { domain: 'example.com', policy: 'quarantine', rua: ['dmarc@example.com'], subdomainPolicy: 'reject' } });
+    expect(codes(subdomains)).toEqual([]);
   });
 
   it('warns about an external report address, unknown tags and p= out of place', async () => {

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { text, type Text } from '../grading/feedback.js';
 import type { LabResolver } from '../dns/resolver.js';
+import { withDmarcSpacingRead } from '../grading/dns/dmarcSpacing.js';
 import type { AuthOutcome, AuthStep, Disposition, LookupTrace } from '../world/authReports.js';
 import { verifyDkim, type DkimVerification } from './dkimJobs.js';
 
@@ -87,7 +88,8 @@ export async function checkSenderAuthentication(input: AuthInput): Promise<AuthO
         headerFrom,
         spfDomains: spf.status.result === 'pass' && spf.domain ? [spf.domain] : [],
         dkimDomains: dkim.results.filter((r) => r.status.result === 'pass').map((r) => ({ id: r.id, domain: r.signingDomain, aligned: r.status.aligned })),
-        resolver: dmarcDns.resolve,
+        // "p = reject" read as OpenDMARC and RFC 7489 read it, not as mailauth does (" reject").
+        resolver: withDmarcSpacingRead(dmarcDns.resolve),
       })
     : false;
 

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
 import { parseTagList } from './dkim.js';
+import { withDmarcSpacingRead } from './dmarcSpacing.js';
 import { txtValue } from './zoneRecord.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
@@ -110,9 +111,9 @@ export async function checkDmarc(view: ZoneView, params: DmarcParams): Promise<F
   const domain = fqdn(params.domain);
   const name = `_dmarc.${domain}`;
   const lines: FeedbackLine[] = [];
-  const records = view.at(name, 'TXT').filter((r) => /^v=dmarc1/i.test(txtValue(r).trim()));
+  const records = view.at(name, 'TXT').filter((r) => /^v\s*=\s*dmarc1/i.test(txtValue(r).trim()));
   if (records.length === 0) {
-    const elsewhere = view.records.filter((r) => r.type === 'TXT' && /^\s*v=dmarc1/i.test(txtValue(r))).map((r) => r.name);
+    const elsewhere = view.records.filter((r) => r.type === 'TXT' && /^\s*v\s*=\s*dmarc1/i.test(txtValue(r))).map((r) => r.name);
     lines.push(
       error(
         'dmarc.missing',
@@ -169,8 +170,8 @@ export async function checkDmarc(view: ZoneView, params: DmarcParams): Promise<F
   compare('adkim', params.adkim, 'r');
   compare('aspf', params.aspf, 'r');
 
-  // What a receiver really finds, through mailauth's own lookup.
-  const found = await getDmarcRecord(bare(domain), view.resolver()).catch(() => false as const);
+  // What a receiver really finds, through mailauth's own lookup (spaces around "=" read as OpenDMARC reads them).
+  const found = await getDmarcRecord(bare(domain), withDmarcSpacingRead(view.resolver())).catch(() => false as const);
   if (found && String(found.p).toLowerCase() === policy) {
     lines.push(ok('dmarc.found', `A receiver looking up ${name} finds your policy (p=${policy}).`, `接收方查询 ${name} 能找到你的策略（p=${policy}）。`));
   } else {
