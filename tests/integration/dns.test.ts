@@ -13,7 +13,7 @@ import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
 import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { NET } from '../helpers/network.js';
-import { watchEventLoop } from '../helpers/neighbour.js';
+import { eventLoopCpuMs, watchEventLoop } from '../helpers/neighbour.js';
 import { api, editZone } from '../helpers/world.js';
 
 let lab: TestLab;
@@ -250,26 +250,36 @@ describe('editing zones', () => {
     expect(loop.worstBusyMs()).toBeLessThan(700);
   });
 
-  it('answers a burst of UDP questions for 4 500 records at one name with TC=1 at once, holding the lab up for none of them', async () => {
+  it('answers a burst of UDP questions for 4 500 records at one name with TC=1 at once, at the cost of a burst for one record', async () => {
     expect((await editZone(lab, 'example.com', (t) => `${t}\n${Array.from({ length: 4500 }, (_, i) => `b TXT ${i}`).join('\n')}\n`)).status).toBe(200);
     const udp = createSocket('udp4');
-    const replies: Buffer[] = [];
-    udp.on('message', (m) => replies.push(m));
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    await resolver.resolveSoa('example.com'); // the saved zone is loaded (once) before the burst
-    const loop = watchEventLoop();
+    await resolver.resolveSoa('example.com'); // the saved zone is loaded (once) before the bursts
+    /** 200 questions at once, every answer back: the replies, and the event loop's CPU time they took. */
+    const burst = async (name: string, type: string): Promise<{ replies: Buffer[]; cpuMs: number }> => {
+      const replies: Buffer[] = [];
+      const take = (m: Buffer): number => replies.push(m);
+      udp.on('message', take);
+      const before = eventLoopCpuMs();
+      for (let i = 0; i < 200; i++) udp.send(buildQuery(name, type, { id: i }), lab.dnsPort, '127.0.0.1');
+      for (let i = 0; i < 600 && replies.length < 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      udp.off('message', take);
+      return { replies, cpuMs: eventLoopCpuMs() - before };
+    };
     try {
-      for (let i = 0; i < 200; i++) udp.send(buildQuery('b.example.com', 'TXT', { id: i }), lab.dnsPort, '127.0.0.1');
-      for (let i = 0; i < 100 && replies.length < 200; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const one = await burst('mail.example.com', 'A');
+      const many = await burst('b.example.com', 'TXT');
+      expect(one.replies).toHaveLength(200);
+      expect(many.replies).toHaveLength(200);
+      for (const r of many.replies) expect(r.readUInt16BE(2) & (1 << 9)).not.toBe(0); // TC: ask again over TCP
+      // Each used to cost 27 ms of the event loop, 5.5 s for the burst (the answer looked up and
+      // encoded three times). CPU time, not wall time, so a machine busy with other work does
+      // not count; five times the one-record burst and a second more leave room for collections.
+      expect(many.cpuMs).toBeLessThan(5 * one.cpuMs + 1000);
     } finally {
-      loop.stop();
       udp.close();
       await api(lab, 'POST', '/api/zones/example.com/restore');
     }
-    expect(replies).toHaveLength(200);
-    for (const r of replies) expect(r.readUInt16BE(2) & (1 << 9)).not.toBe(0); // TC: ask again over TCP
-    // Each used to cost 100 ms of the event loop (the answer looked up and encoded three times).
-    expect(loop.worstBusyMs()).toBeLessThan(100);
   });
 
   it('saves a zone with a missing trailing dot but warns about it', async () => {
