@@ -80,8 +80,9 @@ describe('DNS over TCP with clients that never read', () => {
     const client = await nonReader(quick);
     const server = client.server;
     try {
-      // Closed within two idle times of stalling (before: held for as long as the bytes came).
-      for (let i = 0; i < 80 && !server.destroyed; i++) await sleep(50);
+      // Closed within two idle times of stalling (before: held for as long as the bytes came);
+      // up to ten seconds are allowed for a machine busy with other work.
+      for (let i = 0; i < 200 && !server.destroyed; i++) await sleep(50);
       expect(server.destroyed).toBe(true);
       expect(await open(quick)).toBe(0);
     } finally {
@@ -114,7 +115,7 @@ describe('DNS over TCP with clients that never read', () => {
       }
       expect(await open(capped)).toBe(CAP);
       const [first, ...others] = clients.map((c) => c.server);
-      const out = await run('dig', ['@127.0.0.1', '-p', String(capped.port), '+tcp', '+time=2', '+tries=1', 'example.com', 'MX']);
+      const out = await run('dig', ['@127.0.0.1', '-p', String(capped.port), '+tcp', '+time=5', '+tries=1', 'example.com', 'MX']);
       expect(out.stdout).toMatch(/status: NOERROR/);
       expect(first!.destroyed).toBe(true);
       for (const s of others) expect(s.destroyed).toBe(false);
