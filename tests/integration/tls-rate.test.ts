@@ -3,9 +3,12 @@
  * smtpd_client_new_tls_session_rate_limit): past the limit, STARTTLS gets its protocol's
  * refusal (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP]) before any handshake,
  * and the implicit-TLS ports close the connection; another address, and the lab's own
- * connections (the browser terminal from the same address), are not affected. Real clients:
- * Python's ssl, smtplib, imaplib and poplib, from 127.0.0.2.
+ * connections (the browser terminal from the same address), are not affected. Nor can a client
+ * get handshakes past the limit by renegotiating an open session (CVE-2011-1473's class). Real
+ * clients: Python's ssl, smtplib, imaplib and poplib, from 127.0.0.2, and Node's TLS client.
  */
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainReply } from '../../site/lib/replyExplain.js';
 import { python } from '../helpers/clients.js';
@@ -115,5 +118,73 @@ print(json.dumps(out))
     expect((await imps.message('tls')).text).toMatch(/^TLS established/);
     await imps.expect(/^\* OK /);
     imps.close();
+  }, 60_000);
+});
+
+/** A TLS 1.2 session (1.3 has no renegotiation) on `port`: implicit, or after `starttls` in the clear. */
+async function tls12(port: number, starttls?: { greeting: RegExp; commands: string[]; ready: RegExp }): Promise<TLSSocket> {
+  // An address of its own: the tests above used up 127.0.0.1's and 127.0.0.2's minute.
+  const plain = tcpConnect({ port, host: '127.0.0.1', localAddress: '127.0.0.4' });
+  await new Promise((resolve, reject) => plain.once('connect', resolve).once('error', reject));
+  if (starttls) {
+    let seen = '';
+    const upTo = (pattern: RegExp): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (chunk?: Buffer): void => {
+          if (chunk) seen += chunk.toString('latin1');
+          if (!pattern.test(seen)) return;
+          plain.off('data', check);
+          seen = '';
+          resolve();
+        };
+        plain.on('data', check);
+        check();
+      });
+    await upTo(starttls.greeting);
+    for (const command of starttls.commands) plain.write(`${command}\r\n`);
+    await upTo(starttls.ready);
+  }
+  const secure = tlsConnect({ socket: plain, rejectUnauthorized: false, maxVersion: 'TLSv1.2', servername: 'mail.example.com' });
+  secure.on('error', () => undefined);
+  await new Promise((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
+  return secure;
+}
+
+/** Renegotiations the server goes along with, of `tries`; stops at the first it refuses. */
+async function renegotiations(secure: TLSSocket, tries: number): Promise<number> {
+  let done = 0;
+  for (; done < tries; done++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000);
+      secure.once('close', () => resolve(false));
+      const started = secure.renegotiate({ rejectUnauthorized: false }, (err) => {
+        clearTimeout(timer);
+        resolve(!err);
+      });
+      if (!started) resolve(false);
+    });
+    if (!ok) break;
+  }
+  secure.destroy();
+  return done;
+}
+
+describe('TLS renegotiation', () => {
+  it('is refused on every TLS port and after STARTTLS, so an open session gives no handshakes past the limit', async () => {
+    const ports = [lab.port('imaps'), lab.port('pop3s'), lab.port('submissions')];
+    const upgrades = [
+      { port: lab.port('imap'), greeting: /^\* OK/m, commands: ['a STARTTLS'], ready: /^a OK/m },
+      { port: lab.port('pop3'), greeting: /^\+OK/m, commands: ['STLS'], ready: /^\+OK/m },
+      { port: lab.port('submission'), greeting: /^220 /m, commands: ['EHLO renegotiate.test'], ready: /^250 /m },
+    ];
+    const smtp = upgrades[2]!;
+    const sessions = await Promise.all([
+      ...ports.map((port) => tls12(port)),
+      ...upgrades.slice(0, 2).map((u) => tls12(u.port, u)),
+      tls12(smtp.port, { ...smtp, commands: [...smtp.commands, 'STARTTLS'], ready: /^220 .*Ready to start TLS/m }),
+    ]);
+    // A refused renegotiation is not answered (the server's warning alert leaves Node's client
+    // waiting): each gets 3 s, where one gone along with takes milliseconds.
+    expect(await Promise.all(sessions.map((s) => renegotiations(s, 3)))).toEqual([0, 0, 0, 0, 0, 0]);
   }, 60_000);
 });

@@ -7,7 +7,7 @@
 import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
-import type { TlsMaterial } from '../tls/certificate.js';
+import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
 import { MOVING_TEXT, TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from './connectionCaps.js';
 import { plainAddress } from './addressList.js';
@@ -138,7 +138,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
   };
 
   // tls.createServer ignores a bare secureContext, so the listener gets key and cert directly.
-  const server = o.implicitTls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert }, onSocket) : createPlainServer(onSocket);
+  const server = o.implicitTls ? createTlsServer({ key: o.tls.key, cert: o.tls.cert, ...SERVER_TLS_OPTIONS }, onSocket) : createPlainServer(onSocket);
   server.on('tlsClientError', () => undefined);
   const guard = guardMailListener(server, {
     caps: o.caps,

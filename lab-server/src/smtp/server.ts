@@ -14,7 +14,7 @@ import type { MailWorld } from '../mta/mailWorld.js';
 import { plainAddress } from '../net/addressList.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import { paceHangUp } from '../net/turnBudget.js';
-import type { TlsMaterial } from '../tls/certificate.js';
+import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
@@ -97,6 +97,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
     secure: role === 'submissions',
     key: deps.tls.key,
     cert: deps.tls.cert,
+    ...SERVER_TLS_OPTIONS,
     size: deps.maxMessageSize,
     maxRecipients: MAX_RECIPIENTS,
     authOptional: !requireAuth,

@@ -3,12 +3,19 @@
  * kept in <data>/tls/ so clients see the same certificate every time; or a real one given with
  * --tls-cert/--tls-key.
  */
-import { X509Certificate } from 'node:crypto';
+import { constants, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
+
+/**
+ * Options every TLS server of the lab uses. No renegotiation (as Postfix and Dovecot run with
+ * OpenSSL's SSL_OP_NO_RENEGOTIATION): each one is a full handshake's CPU that no rate of new
+ * sessions counts, the THC-SSL-DOS kind of attack; TLS 1.3 has none anyway.
+ */
+export const SERVER_TLS_OPTIONS = { secureOptions: constants.SSL_OP_NO_RENEGOTIATION } as const;
 
 export interface TlsMaterial {
   key: string;
@@ -63,7 +70,7 @@ function material(key: string, cert: string): TlsMaterial {
   return {
     key,
     cert,
-    context: createSecureContext({ key, cert }),
+    context: createSecureContext({ key, cert, ...SERVER_TLS_OPTIONS }),
     subject: x509.subject.replace(/\n/g, ', '),
     selfSigned: x509.subject === x509.issuer,
   };
