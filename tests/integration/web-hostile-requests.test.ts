@@ -60,6 +60,41 @@ describe('request targets that are no URL', () => {
   });
 });
 
+describe('upgrades the lab will not make', () => {
+  it('closes each refused upgrade once answered, so clients that never close keep nothing open', async () => {
+    // 300 upgrades the bridge refuses (no such path, another origin, not a URL), each from a
+    // client that reads the answer and then holds its side open, as a slowloris would.
+    const r = await python(
+      `
+import os, socket, time
+lab_fds = lambda: len(os.listdir('/proc/%d/fd' % P['pid']))
+before = lab_fds()
+held, answers, closed = [], set(), 0
+for i in range(300):
+    s = socket.create_connection(('127.0.0.1', P['port'])); s.settimeout(5)
+    target, origin = [('/nope', 'http://127.0.0.1:%d' % P['port']), ('/api/terminal?service=smtp', 'http://evil.test'), ('http://[', 'http://127.0.0.1')][i % 3]
+    s.sendall(('GET %s HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nOrigin: %s\\r\\nConnection: Upgrade\\r\\nUpgrade: websocket\\r\\nSec-WebSocket-Version: 13\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n\\r\\n' % (target, origin)).encode())
+    got = b''
+    while True:
+        c = s.recv(4096)
+        if not c: break
+        got += c
+    answers.add(got.split(b'\\r\\n')[0].decode())
+    held.append(s)
+time.sleep(1)
+print(json.dumps({'answers': sorted(answers), 'before': before, 'holding': lab_fds()}))
+`,
+      { port: lab.httpPort, pid: process.pid },
+      60_000,
+    );
+    expect(r.stderr).toBe('');
+    const { answers, before, holding } = JSON.parse(r.stdout) as { answers: string[]; before: number; holding: number };
+    expect(answers).toEqual(['HTTP/1.1 400 Bad Request: the request target is not a URL', "HTTP/1.1 403 Forbidden: terminals open only from the lab's own pages", 'HTTP/1.1 404 Not Found']);
+    // The lab holds no descriptor for the 300 connections its clients still hold.
+    expect(holding - before).toBeLessThan(30);
+  });
+});
+
 describe('reports anyone may post', () => {
   it('counts CSP reports naming made-up directives as "other": a flood of them adds no series to /metrics', async () => {
     const r = await python(

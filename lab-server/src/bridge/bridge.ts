@@ -55,8 +55,13 @@ export function dialHost(host: string): string {
   return host;
 }
 
+/**
+ * Answers an upgrade the bridge will not make, and closes the connection once the answer is
+ * out. Only ending it would wait for the client to close its side: an upgraded socket has left
+ * the web server's caps and timeouts, so a client that never closes would keep it for good.
+ */
 function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}\n`);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${text}\n`, () => socket.destroy());
 }
 
 export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
