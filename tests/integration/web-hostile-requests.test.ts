@@ -93,6 +93,36 @@ print(json.dumps({'answers': sorted(answers), 'before': before, 'holding': lab_f
     // The lab holds no descriptor for the 300 connections its clients still hold.
     expect(holding - before).toBeLessThan(30);
   });
+
+  it('cuts off a refused terminal whose client never answers the close within seconds, not after 30', async () => {
+    const r = await python(
+      `
+import os, socket, time
+lab_fds = lambda: len(os.listdir('/proc/%d/fd' % P['pid']))
+before = lab_fds()
+held = []
+for i in range(200):
+    s = socket.create_connection(('127.0.0.1', P['port'])); s.settimeout(5)
+    s.sendall(('GET /api/terminal?service=nope HTTP/1.1\\r\\nHost: 127.0.0.1:%d\\r\\nOrigin: http://127.0.0.1:%d\\r\\nConnection: Upgrade\\r\\nUpgrade: websocket\\r\\nSec-WebSocket-Version: 13\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n\\r\\n' % (P['port'], P['port'])).encode())
+    held.append(s)
+got = b''
+while b'Connection refused' not in got:
+    got += held[-1].recv(4096)
+started = time.time()
+while lab_fds() - before >= 20 and time.time() - started < 20:
+    time.sleep(0.2)
+print(json.dumps({'told': 'Unknown service' in got.decode('utf-8', 'replace'), 'left': lab_fds() - before, 'seconds': time.time() - started}))
+`,
+      { port: lab.httpPort, pid: process.pid },
+      60_000,
+    );
+    expect(r.stderr).toBe('');
+    const { told, left, seconds } = JSON.parse(r.stdout) as { told: boolean; left: number; seconds: number };
+    expect(told).toBe(true);
+    expect(left).toBeLessThan(20);
+    // ws itself would wait 30 s for each answer; the lab gives a second (a busy machine: some more).
+    expect(seconds).toBeLessThan(15);
+  });
 });
 
 describe('reports anyone may post', () => {

@@ -74,6 +74,10 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
     ws.send(JSON.stringify({ type: 'error', message }));
     ws.send(JSON.stringify({ type: 'closed', text: 'Connection refused.', reason: 'refused' }));
     ws.close(1008, 'refused');
+    // A refused terminal counts in no cap: a client that never answers the close must not keep
+    // it for ws's 30 s (a browser answers at once). Thousands a second would run out of descriptors.
+    const cut = setTimeout(() => ws.terminate(), 1000);
+    ws.once('close', () => clearTimeout(cut));
   };
 
   /** The exercise page a terminal was opened on (?exercise=id): its transcript counts for that exercise. */

@@ -107,6 +107,8 @@ export class TerminalSession {
     this.attach(socket);
     this.touch();
     await this.ended;
+    // Counted in the caps until the page's side is closed too (ws waits up to 30 s for its answer).
+    if ((this.ws.readyState as number) !== this.ws.CLOSED) await new Promise((resolve) => this.ws.once('close', resolve));
   }
 
   /** Ends the session (shutdown, limits); the learner sees why. */
