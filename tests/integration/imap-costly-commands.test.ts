@@ -16,16 +16,20 @@
  *   one, and 5,000 of them wrote gigabytes (outside any quota); now at most 1,000 names.
  * - THREAD REFERENCES over a References header of 30,000 ids: a chain that deep overflowed the
  *   stack (NO [SERVERBUG] for that mailbox's THREAD, for good) after seconds of walking it.
+ * - LIST of a hundred patterns over a thousand long names, and LIST (SUBSCRIBED RECURSIVEMATCH)
+ *   or LSUB over subscriptions fifty levels deep: seconds, and hours for deeper ones, in one
+ *   turn of the event loop.
  * The times asserted below leave seconds of room for a machine busy with other work: each
  * input is sized so the old code took many times that (or failed outright).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
+import { watchEventLoop } from '../helpers/neighbour.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -156,6 +160,59 @@ out['deep'] = timed('*a' * 7 + '*.b')
     expect(out.level[2]).toBeLessThan(5);
     expect(out.deep[1]).toEqual([`(\\HasNoChildren) "." ${name}.b`]);
     expect(out.deep[2]).toBeLessThan(5);
+  });
+});
+
+describe('LIST and LSUB over many long or deep names', () => {
+  it('match a hundred patterns against a thousand long names in short turns, and refuse a hundred and one', async () => {
+    // A thousand folders of 190 characters, made on disk as a learner's shell could.
+    const names = Array.from({ length: 1000 }, (_, i) => `${'a'.repeat(186)}${String(i).padStart(4, '0')}`);
+    for (const name of names) for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildirPath(lab.dataDir, 'default', 'alice@example.com', name), sub), { recursive: true });
+    const patterns = Array.from({ length: 100 }, (_, i) => `"${'*a'.repeat(10)}*b${i}"`);
+    const loop = watchEventLoop();
+    const c = await RawClient.open(lab.port('imap'));
+    try {
+      await c.until(/^\* OK [^\r\n]*\r\n/m);
+      await c.command('l LOGIN alice@example.com secret', tagged('l'));
+      const none = await c.command(`a LIST "" (${patterns.join(' ')})`, tagged('a'), 120_000);
+      const busy = loop.worstBusyMs();
+      // Each name against each pattern in one turn of the event loop kept every session waiting
+      // for seconds; in turns of about 10 ms, the lab's loop is never held for long.
+      expect(busy).toBeLessThan(500);
+      expect(none).toMatch(/^a OK LIST completed: no mailbox matches "\*a[^"]*b0" or "\*a[^"]*b1" or "\*a[^"]*b2" \(or 97 more\)\. Try: LIST "" "\*"\r\n$/);
+      expect(await c.command(`b LIST "" (${patterns.join(' ')} "%0999")`, tagged('b'))).toBe(`b NO [LIMIT] LIST takes at most 100 patterns at once; this one has 101. Send fewer, or one with wildcards: LIST "" "*"\r\n`);
+      expect(await c.command(`c LIST "" ("%0999" "%0998" "%0998")`, tagged('c'))).toBe(`* LIST (\\HasNoChildren) "." ${names[998]}\r\n* LIST (\\HasNoChildren) "." ${names[999]}\r\nc OK LIST completed\r\n`);
+    } finally {
+      loop.stop();
+      c.close();
+    }
+  });
+
+  it('work out CHILDINFO and missing levels of subscriptions fifty levels deep without comparing every level with every other', async () => {
+    const deep = Array.from({ length: 250 }, (_, i) => `n${String(i).padStart(3, '0')}.${Array(50).fill('x').join('.')}`);
+    await writeFile(join(maildirPath(lab.dataDir, 'default', 'bob@example.com'), 'subscriptions'), `INBOX\n${deep.join('\n')}\n`);
+    const loop = watchEventLoop();
+    const c = await RawClient.open(lab.port('imap'));
+    try {
+      await c.until(/^\* OK [^\r\n]*\r\n/m);
+      await c.command('l LOGIN bob@example.com secret', tagged('l'));
+      const all = await c.command('a LIST (SUBSCRIBED RECURSIVEMATCH) "" "*"', tagged('a'), 120_000);
+      const busy = loop.worstBusyMs();
+      // 12,750 levels, each compared with every other: ten seconds of the whole lab's time.
+      expect(busy).toBeLessThan(500);
+      expect(all.split('\r\n').filter((l) => l.startsWith('* LIST (\\NonExistent \\Subscribed \\HasNoChildren) "." n'))).toHaveLength(250);
+      const top = await c.command('b LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"', tagged('b'));
+      const lsub = await c.command('c LSUB "" "%.x"', tagged('c'));
+      const lines = top.split('\r\n');
+      expect(lines[0]).toBe('* LIST (\\Subscribed \\HasNoChildren) "." INBOX');
+      expect(lines[1]).toBe('* LIST (\\NonExistent \\HasNoChildren) "." n000 ("CHILDINFO" ("SUBSCRIBED"))');
+      expect(lines.filter((l) => l.endsWith('("CHILDINFO" ("SUBSCRIBED"))'))).toHaveLength(250);
+      expect(lines.at(-2)).toBe('b OK LIST completed');
+      expect(lsub.split('\r\n').filter((l) => /^\* LSUB \(\\Noselect\) "\." n\d{3}\.x$/.test(l))).toHaveLength(250);
+    } finally {
+      loop.stop();
+      c.close();
+    }
   });
 });
 

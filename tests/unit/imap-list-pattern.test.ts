@@ -1,10 +1,10 @@
 /**
- * LIST's wildcards (RFC 3501 §6.3.8): "*" matches anything, "%" anything but the hierarchy
- * separator ".", by code point. Matched without a regular expression, so the time a pattern
- * takes does not grow with the power of its wildcards.
+ * LIST's wildcards (RFC 3501 §6.3.8, imap/listPattern.ts): "*" matches anything, "%" anything
+ * but the hierarchy separator ".", by code point. Matched without a regular expression, so the
+ * time a pattern takes does not grow with the power of its wildcards.
  */
 import { describe, expect, it } from 'vitest';
-import { nameMatches, patternMatches } from '../../lab-server/src/imap/mailboxList.js';
+import { nameMatches, patternMatches } from '../../lab-server/src/imap/listPattern.js';
 
 describe('LIST pattern matching', () => {
   it.each([

@@ -9,11 +9,13 @@ import { defineCommand, LOGGED_IN } from '../command.js';
 import { listMailboxes, type ListOptions } from '../mailboxList.js';
 import { parseStatusItems, statusValues, type StatusItem } from '../mailboxStatus.js';
 import type { Token } from '../parser.js';
-import { ok } from '../response.js';
+import { no, ok } from '../response.js';
 import { ArgumentError, describe, listPattern, rest, type ParseContext } from '../schema.js';
 import { wireName } from './common.js';
 
 const SELECTION = ['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'];
+/** Clients send one or two; each is matched against every name, so the work grows with them. */
+export const MAX_LIST_PATTERNS = 100;
 const RETURNS = ['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS'];
 
 interface ListRequest {
@@ -93,6 +95,7 @@ export default defineCommand({
     }
     // An empty pattern is ignored in an extended LIST; one that is not modified UTF-7 matches nothing.
     const full = reference === undefined ? [] : patterns.filter((p): p is string => p !== undefined && p !== '').map((p) => reference + p);
+    if (patterns.length > MAX_LIST_PATTERNS) return no(`LIST takes at most ${MAX_LIST_PATTERNS} patterns at once; this one has ${patterns.length}. Send fewer, or one with wildcards: LIST "" "*"`, 'LIMIT');
     const entries = full.length > 0 ? await listMailboxes(session.mailbox!, full, options) : [];
     for (const entry of entries) {
       const extra = entry.childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
@@ -103,6 +106,7 @@ export default defineCommand({
     }
     if (entries.length > 0) return ok('LIST completed');
     if (reference === undefined || patterns.includes(undefined)) return ok('LIST completed: that name is not valid modified UTF-7, so no mailbox matches');
-    return ok(`LIST completed: no mailbox matches "${full.join('" or "')}". Try: LIST "" "*"`);
+    const named = full.slice(0, 3).map((p) => `"${p.slice(0, 100)}"`).join(' or ') + (full.length > 3 ? ` (or ${full.length - 3} more)` : '');
+    return ok(`LIST completed: no mailbox matches ${named}. Try: LIST "" "*"`);
   },
 });
