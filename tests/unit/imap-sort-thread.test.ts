@@ -57,6 +57,13 @@ describe('sort program', () => {
     ]);
   });
 
+  it('keeps only the first use of each key: a later one never breaks a tie the first left', () => {
+    expect(parseSortProgram(args('(subject REVERSE date subject REVERSE subject date)')[0])).toEqual([
+      { key: 'SUBJECT', reverse: false },
+      { key: 'DATE', reverse: true },
+    ]);
+  });
+
   it.each(['()', '(DATE REVERSE)', '(REVERSE REVERSE DATE)', '(COLOUR)', 'DATE'])('refuses %s', (text) => {
     expect(() => parseSortProgram(args(text)[0])).toThrow(ArgumentError);
   });

@@ -30,7 +30,11 @@ export interface Sorted extends Found {
 
 const SORT_HELP = `Sort criteria are ${SORT_KEYS.join(', ')}, each may follow REVERSE, e.g. (REVERSE DATE SUBJECT)`;
 
-/** Reads "(REVERSE DATE SUBJECT)". */
+/**
+ * Reads "(REVERSE DATE SUBJECT)". A key given again is dropped: where its first use leaves two
+ * messages tied, so does every later one, REVERSE or not. (A program of 8,000 SUBJECTs kept
+ * 8,000 values per message and compared them all in one turn of the event loop.)
+ */
 export function parseSortProgram(token: Token | undefined): SortCriterion[] {
   if (token?.type !== 'list') throw new ArgumentError(`SORT needs its criteria in parentheses. ${SORT_HELP}`);
   if (token.items.length === 0) throw new ArgumentError(`The sort program is empty. ${SORT_HELP}`);
@@ -44,7 +48,7 @@ export function parseSortProgram(token: Token | undefined): SortCriterion[] {
       continue;
     }
     if (!(SORT_KEYS as readonly string[]).includes(word)) throw new ArgumentError(`Unknown sort criterion. ${SORT_HELP}`);
-    criteria.push({ key: word as SortKey, reverse });
+    if (!criteria.some((c) => c.key === word)) criteria.push({ key: word as SortKey, reverse });
     reverse = false;
   }
   if (reverse) throw new ArgumentError('The sort program ends with REVERSE: name what to reverse, e.g. (REVERSE DATE)');
