@@ -250,4 +250,13 @@ print(errors)
     await t.send('NOOP', /^250 /);
     t.close();
   });
+  it('answers a message that is JSON but no object (null, 1, "x", []) with an explanation, and keeps the session', async () => {
+    const t = await TerminalClient.open(lab.httpPort, 'smtp');
+    await t.expect(/^220 /m);
+    for (const raw of ['null', '1', '"x"', '[]', 'true']) t.ws.send(raw);
+    await t.waitFor(() => t.messages.filter((m) => m.type === 'error').length === 5, 'five explanations');
+    expect(t.messages.find((m) => m.type === 'error')!.message).toEqual({ en: 'The terminal sent a message the bridge does not understand. Reload the page.', 'zh-CN': '终端发送了无法识别的消息，请刷新页面。' });
+    await t.send('NOOP', /^250 /m);
+    t.close();
+  });
 });

@@ -7,11 +7,13 @@ export type Bilingual = { en: string; 'zh-CN': string };
 export type PageMessage = { kind: 'line'; text: string } | { kind: 'close' } | { kind: 'error'; message: Bilingual };
 
 export function readPageMessage(raw: string, isBinary: boolean, maxLineLength: number): PageMessage {
-  let msg: { type?: unknown; text?: unknown };
+  let msg: { type?: unknown; text?: unknown } = {};
   try {
-    msg = isBinary ? {} : (JSON.parse(raw) as typeof msg);
+    // JSON that is no object (null, 1, "x") is as unknown as no JSON at all.
+    const parsed = isBinary ? undefined : (JSON.parse(raw) as unknown);
+    if (parsed && typeof parsed === 'object') msg = parsed;
   } catch {
-    msg = {};
+    // Not JSON: answered below like any message the bridge does not understand.
   }
   if (msg.type === 'close') return { kind: 'close' };
   if (msg.type !== 'line' || typeof msg.text !== 'string') {
