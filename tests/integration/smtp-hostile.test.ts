@@ -2,8 +2,9 @@
  * The SMTP listeners and the MTA against careless and hostile clients: messages without a
  * header, floods of recipients, and what the lab then relays and bounces, many big messages
  * held open at once, small messages with hundreds of DKIM signatures, AUTH on port 25, a
- * message just under the size limit, control characters bound for the mail log. Driven by Python's smtplib (and its email package to read what was
- * delivered) and raw sockets.
+ * message just under the size limit, control characters bound for the mail log, a header
+ * folded into tens of thousands of lines. Driven by Python's smtplib (and its email package to
+ * read what was delivered) and raw sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBystander, unhurt } from '../helpers/bystander.js';
@@ -109,6 +110,50 @@ print(json.dumps(code))
     expect(cleanup[0]).toMatch(/message-id=<log\?\[2J\?\]0;owned\?\?\?\?6n\.邮件@client\.test>$/);
     for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
+});
+
+describe('a header folded into tens of thousands of lines', () => {
+  it('is refused with 552 on 25 and 587 before DKIM sees it, the learner next door unhurt, and nothing delivered', async () => {
+    const learner = await RawClient.open(lab.port('smtp'));
+    await learner.until(/^220 /m);
+    const watch = startBystander(async () => {
+      await learner.command('NOOP', /^250 /m, 2000);
+    });
+    const before = (await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'))).length;
+    const r = await python(
+      `
+import smtplib, ssl
+ctx = ssl._create_unverified_context()
+folded = b'Subject: folded\\r\\n' + b' x\\r\\n' * 50000 + b'From: <alice@example.com>\\r\\n\\r\\nbody\\r\\n'
+out = []
+s = smtplib.SMTP('127.0.0.1', P['mx'], timeout=60); s.ehlo('client.test')
+s.mail('x@otherdomain.com'); s.rcpt('bob@example.com')
+try: out.append(list(s.data(folded)))
+except smtplib.SMTPDataError as e: out.append([e.smtp_code, e.smtp_error])
+s.quit()
+s = smtplib.SMTP('127.0.0.1', P['submission'], timeout=60); s.starttls(context=ctx); s.login('alice@example.com', 'secret')
+s.mail('alice@example.com'); s.rcpt('bob@example.com')
+try: out.append(list(s.data(folded)))
+except smtplib.SMTPDataError as e: out.append([e.smtp_code, e.smtp_error])
+s.quit()
+print(json.dumps([[c, m.decode()] for c, m in out]))
+`,
+      { mx: lab.port('smtp'), submission: lab.port('submission') },
+      90_000,
+    );
+    const report = await watch.stop();
+    learner.close();
+    expect(r.stderr).toBe('');
+    const replies = JSON.parse(r.stdout) as Array<[number, string]>;
+    expect(replies).toHaveLength(2);
+    for (const [code, text] of replies) {
+      expect(code).toBe(552);
+      expect(text).toBe('5.3.4 Message header too large: more than 10000 lines before the empty line that ends it. Send the message with a shorter header');
+    }
+    expect(unhurt(report)).toEqual([]);
+    await settled();
+    expect(await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'))).toHaveLength(before);
+  }, 90_000);
 });
 
 describe('a login typed on port 25', () => {
