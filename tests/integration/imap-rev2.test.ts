@@ -94,6 +94,17 @@ describe('IMAP4rev2 over a raw socket', () => {
 });
 
 describe('IMAP4rev2 with imapflow', () => {
+  it('gives SELECT the LIST line of a mailbox whose name holds a LIST wildcard, not \\NonExistent', async () => {
+    const c = await login();
+    await c.command('a ENABLE IMAP4rev2', tagged('a'));
+    await c.command('b CREATE "*"', tagged('b'));
+    await c.command('c CREATE "Re%.x"', tagged('c'));
+    expect(await c.command('d SELECT "*"', tagged('d'))).toContain('* LIST (\\HasNoChildren) "." "*"\r\nd OK [READ-WRITE]');
+    expect(await c.command('e EXAMINE "Re%"', tagged('e'))).toMatch(/^e NO \[NONEXISTENT\]/m);
+    expect(await c.command('f EXAMINE "Re%.x"', tagged('f'))).toContain('* LIST (\\HasNoChildren) "." "Re%.x"\r\nf OK [READ-ONLY]');
+    c.close();
+  });
+
   it('enables IMAP4rev2 by itself and works with UTF-8 names, ESEARCH and flags without \\Recent', async () => {
     const c = new ImapFlow({ host: '127.0.0.1', port: lab.port('imap'), secure: false, auth: { user: 'alice@example.com', pass: 'secret' }, logger: false, tls: { rejectUnauthorized: false } });
     await c.connect();

@@ -100,8 +100,11 @@ export async function listMailboxes(mailbox: Mailbox, patterns: readonly string[
   return entries.sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** One mailbox's attributes as an extended LIST gives them, \Subscribed included; \NonExistent if it is gone. */
+/**
+ * One mailbox's attributes as an extended LIST gives them, \Subscribed included; \NonExistent if
+ * it is gone. Its name is the pattern, and a name may hold "*" or "%": it can match others too.
+ */
 export async function attributesOf(mailbox: Mailbox, name: string): Promise<string[]> {
-  const [entry] = await listMailboxes(mailbox, [name], { extended: true, subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: true });
-  return entry && entry.name === name ? entry.attributes : ['\\NonExistent'];
+  const entries = await listMailboxes(mailbox, [name], { extended: true, subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: true });
+  return entries.find((entry) => entry.name === name)?.attributes ?? ['\\NonExistent'];
 }
