@@ -6,10 +6,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
+import { globMatches } from '../../lab-server/src/grading/config/dkimSigner.js';
+import { ExerciseCatalog } from '../../lab-server/src/grading/exercises.js';
+import { grade } from '../../lab-server/src/grading/graders.js';
 import { parseSpf } from '../../lab-server/src/grading/dns/spf.js';
 import { run } from '../helpers/clients.js';
+import { eventLoopCpuMs } from '../helpers/neighbour.js';
 import { SYSTEM_PYTHON } from '../realtools/process.js';
 
 let dir: string;
@@ -159,3 +164,31 @@ describe('SPF macros, judged by pyspf', () => {
     for (const r of records) expect(parseSpf(r).problems.filter((p) => p.level === 'error'), r).toEqual([]);
   });
 });
+
+const catalog = await ExerciseCatalog.load();
+
+describe('OpenDKIM SigningTable patterns (refile:)', () => {
+  const exercise = catalog.get('dkim-signer')!;
+  const withPattern = (pattern: string): string => (exercise.solution as string).replace('*@example.com  mail2026', `${pattern}  mail2026`);
+
+  it('a pattern of many stars is graded at once: it used to hold the event loop for seconds, doubling with each star', async () => {
+    const before = eventLoopCpuMs();
+    const graded = await grade(exercise.grader.name, exercise.grader.params, withPattern(`${'*'.repeat(15)}X`), {});
+    // The event loop's CPU time, so a busy machine does not count: 15 stars took 9 s, 16 took 32 s.
+    expect(eventLoopCpuMs() - before).toBeLessThan(3000);
+    expect(graded.passed).toBe(false);
+    expect(graded.feedback.map((f) => f.code)).toContain('dkim.no-signing-match');
+    expect((await grade(exercise.grader.name, exercise.grader.params, withPattern('*@*.COM'), {})).passed).toBe(true);
+  });
+
+  it('match as the stars-to-".*" regular expression does, on small patterns', () => {
+    const asRegExp = (p: string, t: string): boolean => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(t);
+    const chars = fc.constantFrom('*', 'a', 'B', '@', '.', '?');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 8 }), fc.array(chars.filter((c) => c !== '*'), { maxLength: 8 }), (p, t) => {
+        expect(globMatches(p.join(''), t.join(''))).toBe(asRegExp(p.join(''), t.join('')));
+      }),
+    );
+  });
+});
+

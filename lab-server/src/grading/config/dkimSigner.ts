@@ -51,12 +51,29 @@ function rows(source: string): Array<[string, string]> {
     });
 }
 
+/**
+ * True when `text` matches a refile: pattern, where "*" stands for any characters (case does
+ * not matter). Matched by walking both strings, going back only to the last "*": a regular
+ * expression with a ".*" per star backtracks exponentially, and "********************X" held
+ * the lab's event loop for minutes.
+ */
+export function globMatches(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  let [i, j, star, resume] = [0, 0, -1, 0];
+  while (j < t.length) {
+    if (i < p.length && p[i] !== '*' && p[i] === t[j]) [i, j] = [i + 1, j + 1];
+    else if (i < p.length && p[i] === '*') [star, resume, i] = [i, j, i + 1];
+    else if (star >= 0) [i, resume, j] = [star + 1, resume + 1, resume + 1];
+    else return false;
+  }
+  while (i < p.length && p[i] === '*') i++;
+  return i === p.length;
+}
+
 /** The key name the SigningTable gives an address: refile: matches patterns with *, file: looks up the address, then its domain. */
 function signingKey(table: Array<[string, string]>, type: string, address: string): string | undefined {
-  if (type === 'refile') {
-    const glob = (p: string): RegExp => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-    return table.find(([pattern]) => glob(pattern).test(address))?.[1];
-  }
+  if (type === 'refile') return table.find(([pattern]) => globMatches(pattern, address))?.[1];
   const domain = address.slice(address.indexOf('@') + 1);
   return (table.find(([k]) => k.toLowerCase() === address.toLowerCase()) ?? table.find(([k]) => k.toLowerCase() === domain.toLowerCase()))?.[1];
 }
