@@ -171,6 +171,32 @@ describe('terminal bridge', () => {
     expect(messages.find((m) => m.includes('Subject: about STARTTLS'))).toContain('\nSTARTTLS\nand waits for 220.\n');
   });
 
+  it('takes IMAP literals holding "x STARTTLS" as data, and still upgrades on the command after them', async () => {
+    const t = await TerminalClient.open(lab.httpPort, 'imap');
+    await t.expect(/^\* OK /);
+    // A literal of one whole line; the line after it goes on with the command.
+    await t.send('a0 ID ("note" {17}', /^\+ /m);
+    t.line('Please STARTTLS');
+    await t.send(')', /^a0 OK /m);
+    // A literal the server refuses is never sent: what follows is a command again.
+    await t.send('a1 APPEND INBOX {99999999999}', /^a1 (NO|BAD) /m);
+    await t.send('a2 STARTTLS', /^a2 OK /m);
+    expect((await t.message('tls')).text).toMatch(/^TLS established: TLSv1\.3/);
+    t.close();
+    // An APPEND's message in plain text: its lines are data, and the empty line after them ends the command.
+    const u = await TerminalClient.open(lab.httpPort, 'imap');
+    await u.expect(/^\* OK /);
+    await u.send('b1 LOGIN bob@example.com secret', /^b1 OK /m);
+    const body = ['Subject: literal STARTTLS', '', 'Please STARTTLS', 'then go on.'];
+    await u.send(`b2 APPEND INBOX {${body.reduce((n, l) => n + Buffer.byteLength(l) + 2, 0)}}`, /^\+ /m);
+    for (const line of body) u.line(line);
+    await u.send('', /^b2 OK /m);
+    await u.send('b3 NOOP', /^b3 OK /m);
+    u.close();
+    const messages = await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+    expect(messages.find((m) => m.includes('Subject: literal STARTTLS'))).toMatch(/Please STARTTLS\r?\nthen go on\./);
+  });
+
   it('stops reading a service for a page that stops reading, and hands it every byte once it reads again', async () => {
     const sent = await python(
       "import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port']); s.sendmail('a@example.com', ['alice@example.com'], ('Subject: big\\r\\n\\r\\n' + ('y' * 998 + '\\r\\n') * 1024).encode()); s.quit()",
