@@ -90,12 +90,13 @@ m.uid('STORE', str(P['uid']), '+FLAGS', '\\\\Deleted'); print(m.expunge()[0]); m
     expect(out.search[0]).toBe('OK');
     expect(out.search[1]).not.toBe('');
 
-    // The learner next door: every reply within 200 ms, every message accepted and on disk;
-    // the lab's event loop never busy for 100 ms at a stretch.
-    expect(worstMs).toBeLessThan(100);
+    // The learner next door: every reply within a second, every message accepted and on disk;
+    // the lab's event loop never busy for half a second at a stretch. Parsed on the event loop,
+    // the bomb held it 25-30 s; the margins are for a machine busy with other work.
+    expect(worstMs).toBeLessThan(500);
     expect(report.failures).toEqual([]);
     expect(report.accepted.length).toBeGreaterThan(5);
-    expect(Math.max(...report.latencies)).toBeLessThan(200);
+    expect(Math.max(...report.latencies)).toBeLessThan(1000);
     const stored = (await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com'))).join('\n');
     for (const subject of report.accepted) expect(stored).toContain(`Subject: ${subject}\n`);
     expect((await readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'))).join('\n')).not.toContain('Subject: bomb');
