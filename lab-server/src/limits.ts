@@ -43,9 +43,10 @@ export interface LabLimits {
   mailAuthPenaltyAddresses: number;
 
   /**
-   * Bytes of messages being received over SMTP (DATA to the final dot) held in memory at once,
-   * for the whole lab and per client (address, or learner behind the bridge); a message that
-   * does not fit is refused with 452 4.3.1, to be sent again later (smtp/dataBudget.ts).
+   * Bytes of messages being received over SMTP (DATA to the final dot) and IMAP (literals, as
+   * APPEND's, until the command is done) held in memory at once, for the whole lab and per
+   * client (address, or learner behind the bridge); a message that does not fit is refused with
+   * 452 4.3.1 or NO [UNAVAILABLE], to be sent again later (smtp/dataBudget.ts).
    */
   mailDataBytes: number;
   mailDataBytesPerAddress: number;

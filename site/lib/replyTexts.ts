@@ -83,6 +83,10 @@ export const IMAP_CODES: Record<string, Bilingual> = {
     en: 'A limit of this server was reached (mailboxes, subscriptions, keywords, a message too complex to read). The text says which; remove some, then try again.',
     'zh-CN': '达到了服务器的某个上限（邮箱数、订阅数、关键字数，或邮件结构过于复杂）。回复文字会说明是哪一个；删掉一些后再试。',
   },
+  UNAVAILABLE: {
+    en: 'Not possible right now, but it may be in a moment: the lab sandbox is not open, or too much mail is being received from your address at once. Try again in a minute.',
+    'zh-CN': '现在做不到，但稍后也许可以：实验沙盒没有打开，或同时从你的地址接收的邮件太多。请一分钟后再试。',
+  },
   CANNOT: {
     en: 'The server will never do this as asked (a name or keyword it cannot take, INBOX deleted, a mailbox moved inside itself). The text says what to change.',
     'zh-CN': '服务器永远不会按这个请求执行（它不能接受的名字或关键字、删除 INBOX、把邮箱移到它自己里面）。回复文字会说明该改什么。',

@@ -43,6 +43,7 @@ describe('reply explanations', () => {
     expect(explainReply('imap', '* VANISHED (EARLIER) 3:5', 'a2 SELECT INBOX (QRESYNC (1 2))')?.en).toMatch(/EARLIER means while you were away/);
     expect(explainReply('imap', '* OK [NOTIFICATIONOVERFLOW] Too many', undefined)?.en).toMatch(/NOTIFY SET again/);
     expect(explainReply('imap', 'a5 NO [CANNOT] Keyword length too long', 'a5 STORE 1 +FLAGS (x)')?.['zh-CN']).toMatch(/关键字/);
+    expect(explainReply('imap', 'a6 NO [UNAVAILABLE] Too much mail is being received', 'a6 APPEND INBOX {5}')?.en).toMatch(/Try again in a minute/);
   });
 });
 

@@ -3,9 +3,18 @@
  * announced at a line's end ({n} or LITERAL+ {n+}) the n octets and the line that follows.
  * For a synchronising literal it sends the "+" continuation, and only once the size is known
  * to be acceptable, so nothing is ever allocated in proportion to a size a client claims.
- * It knows no command: how large a literal may be is asked of the session.
+ * It knows no command: how large a literal may be is asked of the session. Literal octets are
+ * held in memory until the command is done, within the lab's budget for mail being received
+ * (the one SMTP's DATA uses): an APPEND of 10 MB stalled one octet short on each of a few
+ * hundred connections would otherwise hold gigabytes.
  */
 import type { LineChannel } from '../net/lineChannel.js';
+
+/** Bytes held in memory, counted per client and for the whole lab (smtp/dataBudget.ts). */
+export interface MemoryBudget {
+  take(key: string, bytes: number): boolean;
+  give(key: string, bytes: number): void;
+}
 
 export interface Piece {
   /** A line (without CRLF) or the octets of a literal. */
@@ -51,12 +60,31 @@ export function literalAtEnd(line: Buffer): { size: number; synchronising: boole
 }
 
 export class CommandReader {
+  /** Literal octets of the command last read, taken from the budget until the next is read. */
+  private held = 0;
+
   constructor(
     private readonly channel: LineChannel,
     private readonly limitsFor: (firstLine: Buffer) => CommandLimits,
+    private readonly budget?: { memory: MemoryBudget; key: string },
   ) {}
 
+  /** Gives back what the last command's literals took (the session calls it when it ends). */
+  release(): void {
+    if (this.held > 0) this.budget?.memory.give(this.budget.key, this.held);
+    this.held = 0;
+  }
+
+  private take(bytes: number): boolean {
+    if (!this.budget || bytes === 0) return true;
+    if (!this.budget.memory.take(this.budget.key, bytes)) return false;
+    this.held += bytes;
+    return true;
+  }
+
   async next(): Promise<ReadResult> {
+    // The previous command is done: its literals are no longer held.
+    this.release();
     const first = await this.channel.readLine();
     if (!first) return { kind: 'closed' };
     if (first.tooLong) {
@@ -69,22 +97,26 @@ export class CommandReader {
     for (let literals = 0; ; literals++) {
       const literal = literalAtEnd(line);
       if (!literal) return { kind: 'command', pieces };
-      const problem =
+      const tooBig =
         literals >= MAX_LITERALS
           ? `Too many literals in one command (at most ${MAX_LITERALS})`
           : literal.size > limits.maxLiteral || total + literal.size > limits.maxTotal
             ? `Literal of ${literal.size} octets is too large: this command accepts at most ${Math.min(limits.maxLiteral, limits.maxTotal)} octets`
             : undefined;
+      const noRoom = !tooBig && !this.take(literal.size);
+      const problem = tooBig ?? (noRoom ? 'Too much mail is being received from your address at once; nothing of this command was kept. Send it again in a minute' : undefined);
+      const code = noRoom ? 'UNAVAILABLE' : 'TOOBIG';
       if (problem) {
+        this.release();
         if (literal.synchronising) {
           // No "+" was sent, so a client waits for our answer and sends nothing more.
-          return { kind: 'refused', tag: tagOf(first.bytes), code: 'TOOBIG', text: problem };
+          return { kind: 'refused', tag: tagOf(first.bytes), code, text: problem };
         }
         // LITERAL+: the octets are already on their way; skip them without keeping them.
         if (literal.size > MAX_SKIP || !(await this.skip(literal.size))) {
           return { kind: 'fatal', text: `${problem}. Closing the connection` };
         }
-        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(first.bytes), code: 'TOOBIG', text: problem } : { kind: 'closed' };
+        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(first.bytes), code, text: problem } : { kind: 'closed' };
       }
       if (literal.synchronising) await this.channel.write(`+ Ready for ${literal.size} octets of literal data\r\n`);
       const bytes = await this.channel.readBytes(literal.size);

@@ -7,6 +7,7 @@ import type { ConnectionCaps } from '../net/connectionCaps.js';
 import { createSessionListener, type SessionListener } from '../net/sessionListener.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
+import type { MemoryBudget } from './commandReader.js';
 import { ImapSession } from './session.js';
 
 export interface ImapDeps {
@@ -20,6 +21,8 @@ export interface ImapDeps {
   preLoginTimeoutMs: number;
   /** Largest message APPEND accepts, in octets. */
   maxMessageSize: number;
+  /** Memory for literals being received, shared with SMTP's DATA (lab/mailListeners.ts). */
+  dataBudget?: MemoryBudget;
   /** Counts every command under the listener's name (imap, imaps). */
   onCommand?: (service: string, name: string) => void;
 }
@@ -55,6 +58,8 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
         access: deps.access,
         requireTlsAuth: deps.requireTlsAuth,
         maxMessageSize: deps.maxMessageSize,
+        // As SMTP counts it: a client from outside by its address, the lab's own connections by sandbox.
+        ...(deps.dataBudget ? { literalBudget: { memory: deps.dataBudget, key: scope.viaBridge ? `${scope.sandbox.id} ${scope.penaltyKey}` : scope.penaltyKey } } : {}),
         hostName: scope.sandbox.hostName,
         startTls,
         startTlsRefusal,

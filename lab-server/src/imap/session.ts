@@ -14,7 +14,7 @@ import type { ConnectionScope, SandboxAccess } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import type { CommandContext, ImapCommand, SessionApi, SessionState } from './command.js';
 import { commandLimits, elsewhereReply, failureReply, lookupCommand, wrongState } from './commandGuards.js';
-import { CommandReader } from './commandReader.js';
+import { CommandReader, type MemoryBudget } from './commandReader.js';
 import { LiveResults } from './liveResults.js';
 import { runFetch } from './commands/fetch.js';
 import type { FetchItem } from './fetchItems.js';
@@ -39,6 +39,8 @@ export interface ImapOptions {
   /** Refuse LOGIN/AUTHENTICATE before TLS even from loopback (--require-tls-auth). */
   requireTlsAuth: boolean;
   maxMessageSize: number;
+  /** Memory for literals being received, shared with SMTP's DATA, and whose share this client's is. */
+  literalBudget?: { memory: MemoryBudget; key: string };
   hostName: string;
   log: (message: string) => void;
   /** Told the name of every command that is dispatched (metrics). */
@@ -65,7 +67,7 @@ export class ImapSession implements SessionApi {
     private readonly options: ImapOptions,
   ) {
     this.out = new ResponseWriter(channel);
-    this.reader = new CommandReader(channel, (line) => commandLimits(this.state, line, options.maxMessageSize));
+    this.reader = new CommandReader(channel, (line) => commandLimits(this.state, line, options.maxMessageSize), options.literalBudget);
     this.pushes = new NotifyPush(this);
   }
 
@@ -146,7 +148,7 @@ export class ImapSession implements SessionApi {
           break;
         }
         if (read.kind === 'refused') {
-          const reply = read.code === 'TOOBIG' ? no(read.text, read.code) : bad(read.text, read.code);
+          const reply = read.code ? no(read.text, read.code) : bad(read.text);
           if (read.tag) await this.out.tagged(read.tag, reply);
           else await this.out.status('BAD', read.text, read.code);
           continue;
@@ -154,6 +156,7 @@ export class ImapSession implements SessionApi {
         await this.pushes.command(() => this.execute(read.pieces));
       }
     } finally {
+      this.reader.release();
       await this.pushes.replace(undefined);
       this.deselect();
       this.channel.close();

@@ -77,7 +77,7 @@ export class MailListeners {
         this.smtp.push(smtp);
         server = smtp.server;
       } else if (info.protocol === 'imap') {
-        const imap = createImapListener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, onCommand: countCommand, ...guarded });
+        const imap = createImapListener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, dataBudget, onCommand: countCommand, ...guarded });
         this.imap.push(imap);
         server = imap.server;
       } else {
