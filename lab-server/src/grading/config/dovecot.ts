@@ -63,7 +63,9 @@ export function expandVariables(template: string, address: string, home: string 
     return home;
   };
   let out = template.startsWith('~') ? needHome() + template.slice(1) : template;
-  out = out.replace(/%(%|\{([^}]*)\}|([A-Za-z]*)([a-zA-Z]))/g, (whole, pct, long, mods, short) => {
+  // A variable's braces hold no "%": "[^}]*" alone read the rest of the path again at every
+  // "%{" left open ("%{" written 30 000 times held the lab 2.6 s).
+  out = out.replace(/%(%|\{([^}%]*)\}|([A-Za-z]*)([a-zA-Z]))/g, (whole, pct, long, mods, short) => {
     if (pct === '%') return '%';
     if (long !== undefined) {
       const [name, ...filters] = (long as string).split('|').map((s) => s.trim());

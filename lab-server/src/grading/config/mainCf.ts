@@ -5,6 +5,7 @@
  * `${name?text}`, `${name:text}` expand when the value is used. Never throws.
  */
 import { text, type Text } from '../feedback.js';
+import { references } from './mainCfReferences.js';
 
 export interface MainCfEntry {
   name: string;
@@ -144,20 +145,25 @@ export class MainCf {
    */
   expandText(value: string, depth = 0, stack = new Set<string>(), budget = { left: MAX_EXPANSION }): string {
     if (depth > 20 || budget.left <= 0) return '';
-    return value.replace(EXPANSION, (whole, dollar, n1, op1, arg1, n2, op2, arg2, n3) => {
-      if (dollar === '$') return '$';
-      const name = (n1 ?? n2 ?? n3) as string;
-      const op = (op1 ?? op2) as string | undefined;
-      const arg = (arg1 ?? arg2 ?? '') as string;
-      if (stack.has(name) || --budget.left <= 0) return '';
+    let out = '';
+    let at = 0;
+    for (const r of references(value)) {
+      out += value.slice(at, r.start);
+      at = r.end;
+      if (r.dollar) {
+        out += '$';
+        continue;
+      }
+      const name = r.name!;
+      if (stack.has(name) || --budget.left <= 0) continue;
       const inner = this.expandText(this.raw(name), depth + 1, new Set([...stack, name]), budget);
-      let out = inner;
-      if (op === '?') out = inner !== '' ? this.expandText(arg, depth + 1, stack, budget) : '';
-      if (op === ':') out = inner === '' ? this.expandText(arg, depth + 1, stack, budget) : '';
-      budget.left -= out.length;
-      void whole;
-      return budget.left > 0 ? out : '';
-    });
+      let made = inner;
+      if (r.op === '?') made = inner !== '' ? this.expandText(r.arg!, depth + 1, stack, budget) : '';
+      if (r.op === ':') made = inner === '' ? this.expandText(r.arg!, depth + 1, stack, budget) : '';
+      budget.left -= made.length;
+      if (budget.left > 0) out += made;
+    }
+    return out + value.slice(at);
   }
 
   /**
@@ -167,14 +173,15 @@ export class MainCf {
    */
   expandedLength(value: string, known = new Map<string, number>(), stack = new Set<string>()): number {
     if (stack.size > 21) return 0; // as deep as expandText goes
-    let total = value.replace(EXPANSION, '').length;
-    for (const m of value.matchAll(EXPANSION)) {
-      if (m[1] === '$') {
+    const refs = references(value);
+    let total = refs.reduce((left, r) => left - (r.end - r.start), value.length);
+    for (const r of refs) {
+      if (r.dollar) {
         total += 1;
         continue;
       }
-      const name = (m[2] ?? m[5] ?? m[8])!;
-      const arg = m[4] ?? m[7] ?? '';
+      const name = r.name!;
+      const arg = r.arg ?? '';
       if (stack.has(name)) continue;
       let inner = known.get(name);
       if (inner === undefined) {
@@ -183,7 +190,7 @@ export class MainCf {
         stack.delete(name);
         known.set(name, inner);
       }
-      total += (m[3] ?? m[6]) ? Math.max(inner, this.expandedLength(arg, known, stack)) : inner;
+      total += r.op ? Math.max(inner, this.expandedLength(arg, known, stack)) : inner;
       if (total > MAX_EXPANSION) return MAX_EXPANSION + 1;
     }
     return total;
@@ -192,7 +199,6 @@ export class MainCf {
 
 /** The most characters one parameter may become once its $names are expanded. */
 export const MAX_EXPANSION = 100_000;
-const EXPANSION = /\$(\$|\{([A-Za-z0-9_]+)(?:([?:])([^}]*))?\}|\(([A-Za-z0-9_]+)(?:([?:])([^)]*))?\)|([A-Za-z0-9_]+))/g;
 
 function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
