@@ -10,11 +10,12 @@ import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import { isLoopback } from '../net/handoff.js';
 import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
-import type { ConnectionScope, SandboxAccess } from '../world/access.js';
+import type { ConnectionScope } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import type { CommandContext, ImapCommand, SessionApi, SessionState } from './command.js';
 import { commandLimits, elsewhereReply, failureReply, lookupCommand, wrongState } from './commandGuards.js';
-import { CommandReader, type MemoryBudget } from './commandReader.js';
+import { CommandReader } from './commandReader.js';
+import type { ImapOptions } from './options.js';
 import { LiveResults } from './liveResults.js';
 import { runFetch } from './commands/fetch.js';
 import type { FetchItem } from './fetchItems.js';
@@ -29,23 +30,6 @@ import { sessionCapabilities } from './capabilities.js';
 import { MODIFIED_UTF7, UTF8_NAMES, validateArgs, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 import { condstoreOn, qresyncOn } from './condstore.js';
-
-export interface ImapOptions {
-  access: SandboxAccess;
-  /** Present when STARTTLS may be offered (port 143). */
-  startTls?: () => Promise<void>;
-  /** Why STARTTLS may not start a handshake now (the address's TLS rate), or undefined. */
-  startTlsRefusal?: () => string | undefined;
-  /** Refuse LOGIN/AUTHENTICATE before TLS even from loopback (--require-tls-auth). */
-  requireTlsAuth: boolean;
-  maxMessageSize: number;
-  /** Memory for literals being received, shared with SMTP's DATA, and whose share this client's is. */
-  literalBudget?: { memory: MemoryBudget; key: string };
-  hostName: string;
-  log: (message: string) => void;
-  /** Told the name of every command that is dispatched (metrics). */
-  onCommand?: (name: string) => void;
-}
 
 export class ImapSession implements SessionApi {
   state: SessionState = 'not-authenticated';
