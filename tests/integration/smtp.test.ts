@@ -167,6 +167,24 @@ describe('port 587 (submission)', () => {
     expect(submitted).toMatch(/\(using TLS_|\(using [A-Z0-9_-]+\)/);
   });
 
+  it('lets nobody authorize as someone else with AUTH PLAIN\'s first part (RFC 4616), as IMAP does not', async () => {
+    const plain = (s: string): string => Buffer.from(s).toString('base64');
+    const r = await python(
+      `
+import smtplib, ssl
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=10); s.starttls(context=ssl._create_unverified_context()); s.ehlo('me.test')
+out = [s.docmd('AUTH', 'PLAIN ' + a) for a in P['tries']]
+s.quit()
+print(json.dumps([[c, m.decode()] for c, m in out]))
+`,
+      { port: lab.port('submission'), tries: [plain('bob@example.com\0alice@example.com\0secret'), plain('ALICE@example.com\0alice@example.com\0secret')] },
+    );
+    expect(r.stderr).toBe('');
+    const [other, self] = JSON.parse(r.stdout) as [[number, string], [number, string]];
+    expect(other).toEqual([535, '5.7.8 You may only authorize as yourself: leave the first part of AUTH PLAIN empty ("\\0user\\0password")']);
+    expect(self[0]).toBe(235);
+  });
+
   it('rejects a wrong password with 535 and a hint', async () => {
     const steps = await smtplib({ port: lab.port('submission'), starttls: true, login: 'alice', password: 'wrong', from: 'alice@example.com', rcpt: [] });
     expect(steps[1]![0]).toBe(535);

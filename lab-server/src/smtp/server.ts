@@ -21,6 +21,7 @@ import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { acceptData } from './acceptData.js';
 import { gatherData, MessageHold, type DataBudget } from './dataBudget.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
+import { findPeer, type Peer } from './peer.js';
 import { checkRecipient, checkSubmissionRecipient, MAX_RECIPIENTS, RecipientRefused } from './policy.js';
 import { declaredSize, recipientQuotaReply } from './quotaReply.js';
 import { dropConnection, replyError, smtpFaults } from './faults.js';
@@ -48,13 +49,6 @@ export interface SmtpDeps {
   preLoginTimeoutMs: number;
 }
 
-/** How the receiving side sees a client: a lab MTA by its lab address, anyone else as they are. */
-interface Peer {
-  address: string;
-  hostname: string;
-  labServer: boolean;
-}
-
 export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer {
   const scopes = new WeakMap<SMTPServerSession, ConnectionScope>();
   const scopeOf = (session: SMTPServerSession): ConnectionScope => {
@@ -70,15 +64,6 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
   /** The message each session is receiving holds its bytes until the reply, or the hang-up. */
   const holds = new WeakMap<SMTPServerSession, MessageHold>();
   const authFailures = new RepeatedEvents(deps.log, component);
-
-  /** A relay from a lab MTA: its lab address (from the handoff) and its PTR name in the sandbox's DNS. */
-  const findPeer = async (session: SMTPServerSession, scope: ConnectionScope): Promise<Peer> => {
-    const plain = session.remoteAddress.replace(/^::ffff:/, '');
-    const ticket = scope.viaBridge ? await deps.access.handoffs.claim(session.remoteAddress, session.remotePort) : undefined;
-    if (!ticket?.labAddress) return { address: plain, hostname: '', labServer: false };
-    const names = await deps.world.dns.resolver(scope.sandbox).ptr(ticket.labAddress).catch(() => [] as unknown[]);
-    return { address: ticket.labAddress, hostname: typeof names[0] === 'string' ? names[0] : '', labServer: true };
-  };
 
   // Armed faults play on port 25 only: they make the lab MTAs misbehave as receivers.
   const faults =
@@ -127,7 +112,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
           if (requireAuth && !scope.viaBridge) server.awaitLogin(session.id, deps.preLoginTimeoutMs, deps.access.loginPolicy.deadlineMs);
           if (role !== 'mx') return callback();
           const mta = await deps.world.mta(scope.sandbox, identity.domain);
-          const peer = await findPeer(session, scope);
+          const peer = await findPeer(deps, session, scope);
           peers.set(session, peer);
           if (!mta.running) {
             return callback(
@@ -157,6 +142,10 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
 
     onAuth(auth, session, callback) {
       const scope = scopeOf(session);
+      // As IMAP's AUTHENTICATE answers it: nobody logs in on behalf of someone else (RFC 4616 §2).
+      if (auth.authzid && auth.authzid.toLowerCase() !== (auth.username ?? '').toLowerCase()) {
+        return callback(Object.assign(new Error('5.7.8 You may only authorize as yourself: leave the first part of AUTH PLAIN empty ("\\0user\\0password")'), { responseCode: 535 }));
+      }
       const tried = deps.access.login(scope, auth.username ?? '', auth.password ?? '').catch((err: unknown) => {
         if (err instanceof MailboxElsewhere || err instanceof TryLoginLater) return err;
         throw err;
