@@ -158,6 +158,18 @@ describe('POP3 by hand', () => {
     b.close();
   });
 
+  it('refuses AUTH PLAIN with an authorization identity other than the user (RFC 4616 §2)', async () => {
+    const c = await RawClient.open(lab.port('pop3'));
+    await c.until(/^\+OK .*\r\n/);
+    const asAlice = Buffer.from('alice@example.com\0bob@example.com\0secret').toString('base64');
+    expect(await c.command(`AUTH PLAIN ${asAlice}`, /\r\n$/)).toMatch(/^-ERR \[AUTH\] You may only authorize as yourself/);
+    // Naming oneself is allowed, in any case.
+    const asSelf = Buffer.from('BOB@example.com\0bob@example.com\0secret').toString('base64');
+    expect(await c.command(`AUTH PLAIN ${asSelf}`, /\r\n$/)).toMatch(/^\+OK Logged in as bob@example\.com/);
+    await c.command('QUIT', /^\+OK/);
+    c.close();
+  });
+
   it('survives a 1 MB line, NUL bytes and binary junk, and keeps serving', async () => {
     const c = await RawClient.open(lab.port('pop3'));
     await c.until(/^\+OK .*\r\n/);

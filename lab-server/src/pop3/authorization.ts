@@ -66,6 +66,10 @@ export class Authorization {
     if (response === '*') return this.refuse('[AUTH] Authentication cancelled');
     const decoded = decodePlain(response);
     if (!decoded) return this.refuse('[AUTH] Malformed AUTH PLAIN response: send base64 of "\\0user\\0password"');
+    // The lab cannot log in as someone else: an authorization identity must be the user (RFC 4616 §2).
+    if (decoded.authzid && decoded.authzid.toLowerCase() !== decoded.login.toLowerCase()) {
+      return this.refuse('[AUTH] You may only authorize as yourself: leave the first part of AUTH PLAIN empty ("\\0user\\0password")');
+    }
     return this.login(decoded.login, decoded.password);
   }
 
@@ -124,9 +128,9 @@ export class Authorization {
   }
 }
 
-function decodePlain(base64: string): { login: string; password: string } | undefined {
+function decodePlain(base64: string): { authzid: string; login: string; password: string } | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return undefined;
   const parts = Buffer.from(base64, 'base64').toString('utf8').split('\0');
   if (parts.length !== 3 || !parts[1]) return undefined;
-  return { login: parts[1], password: parts[2]! };
+  return { authzid: parts[0]!, login: parts[1], password: parts[2]! };
 }
