@@ -13,6 +13,8 @@ import { run } from '../helpers/clients.js';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 
 const ports = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
+/** Each test starts up to three lab processes: room for a machine busy with other work. */
+const LAB_STARTS_MS = 120_000;
 const maillab = (...args: string[]) => run(process.execPath, ['bin/maillab.mjs', ...args], undefined, 60_000);
 
 describe('the data directory of a running lab', () => {
@@ -43,7 +45,7 @@ describe('the data directory of a running lab', () => {
     expect((await readdir(inbox)).sort()).toEqual(before);
     // The running lab still holds the directory.
     expect(await readFile(lock, 'latin1')).toBe(`${lab.child.pid}\n`);
-  });
+  }, LAB_STARTS_MS);
 
   it('is free again after a SIGKILL, and after a clean stop, and a PID of another program holds nothing', async () => {
     const first = await startLabProcess();
@@ -71,5 +73,5 @@ describe('the data directory of a running lab', () => {
     } finally {
       sleeper.kill();
     }
-  });
+  }, LAB_STARTS_MS);
 });
