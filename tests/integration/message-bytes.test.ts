@@ -59,6 +59,8 @@ describe('POP3 RETR', () => {
     }
     // TOP goes the same way: the header, the blank line, one body line.
     expect(await c.command('TOP 1 1', /\r\n\.\r\n$/)).toBe('+OK Top of message follows\r\nSubject: dots\r\n\r\n..\r\n.\r\n');
+    // A file stored with CRLF line ends has its header cut there too (TOP 2 0 sent it whole).
+    expect(await c.command('TOP 2 0', /\r\n\.\r\n$/)).toBe('+OK Top of message follows\r\nSubject: mixed\r\n\r\n.\r\n');
     await c.command('QUIT', /\r\n$/);
     c.close();
   });

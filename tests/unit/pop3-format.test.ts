@@ -77,6 +77,7 @@ describe('a big message streamed piece by piece', () => {
       const cut = new TopCut(lines);
       const kept = Buffer.concat(pieces(stored).map((p) => p.subarray(0, cut.keep(p))));
       expect(kept.equals(topOfMessage(stored, lines)), `${lines} ${JSON.stringify(stored.toString('latin1'))}`).toBe(true);
+      expect(kept.toString('latin1'), `${lines} ${JSON.stringify(stored.toString('latin1'))}`).toBe(slowTop(stored, lines));
     }
   });
 });
@@ -125,11 +126,34 @@ describe('line ends', () => {
   });
 });
 
+/** TOP by the book: up to the first empty line (LF or CRLF), then `lines` lines; all of it without one. */
+function slowTop(stored: Buffer, lines: number): string {
+  const text = stored.toString('latin1');
+  const empty = /(?:^|\n)(?:\r?\n)/.exec(text);
+  if (!empty) return text;
+  let end = empty.index + empty[0].length;
+  for (let n = 0; n < lines; n++) {
+    const next = text.indexOf('\n', end);
+    if (next === -1) return text;
+    end = next + 1;
+  }
+  return text.slice(0, end);
+}
+
 describe('TOP', () => {
   it('returns the header, the blank line and n body lines', () => {
     const msg = Buffer.from('A: 1\nB: 2\n\nl1\nl2\nl3\n');
     expect(topOfMessage(msg, 0).toString()).toBe('A: 1\nB: 2\n\n');
     expect(topOfMessage(msg, 2).toString()).toBe('A: 1\nB: 2\n\nl1\nl2\n');
     expect(topOfMessage(msg, 99).toString()).toBe(msg.toString());
+  });
+
+  it('finds the end of the header in a file stored with CRLF line ends', () => {
+    // Such a file used to have no "\n\n", so TOP n 0 sent the whole message.
+    const msg = Buffer.from('A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\nl3\r\n');
+    expect(topOfMessage(msg, 0).toString()).toBe('A: 1\r\nB: 2\r\n\r\n');
+    expect(topOfMessage(msg, 2).toString()).toBe('A: 1\r\nB: 2\r\n\r\nl1\r\nl2\r\n');
+    // An empty header: the body starts at once.
+    expect(topOfMessage(Buffer.from('\r\nl1\r\nl2\r\n'), 1).toString()).toBe('\r\nl1\r\n');
   });
 });

@@ -102,12 +102,14 @@ export class MultilineStream {
 }
 
 /**
- * Where TOP's text ends, found piece by piece: the header up to the first empty line (two LFs in
- * a row), then `lines` body lines. A message with no empty line is sent whole.
+ * Where TOP's text ends, found piece by piece: the header up to the first empty line (LF LF, or
+ * LF CR LF in a file stored with CRLF line ends, as one dropped in by hand or by another MDA may
+ * be), then `lines` body lines. A message with no empty line is sent whole.
  */
 export class TopCut {
   private inHeader = true;
-  private previous = 0;
+  /** How far the end of the pieces seen so far is into an empty line: 1 after an LF, 2 after LF CR. */
+  private into = 1; // the message's start is a line start: a leading empty line ends an empty header
   private left: number;
 
   constructor(lines: number) {
@@ -118,22 +120,30 @@ export class TopCut {
   keep(stored: Buffer): number {
     let i = 0;
     if (this.inHeader) {
-      // A native search for the empty line; it may straddle two pieces.
-      if (this.previous === LF && stored[0] === LF) i = 0;
-      else {
-        const at = stored.indexOf('\n\n');
-        if (at === -1) {
-          this.previous = stored.length > 0 ? stored[stored.length - 1]! : this.previous;
-          return stored.length;
-        }
-        i = at + 1;
-      }
+      const end = this.headerEnd(stored);
+      if (end === -1) return stored.length;
       this.inHeader = false;
-      i++;
+      i = end;
     }
     // A byte loop: TOP 1 1000000 on a message of a million lines stays a few milliseconds.
     for (; this.left > 0 && i < stored.length; i++) if (stored[i] === LF) this.left--;
     return this.left === 0 ? i : stored.length;
+  }
+
+  /** Just past the empty line that ends the header in `stored`, or -1 if it is not there yet. */
+  private headerEnd(stored: Buffer): number {
+    // An empty line that straddles two pieces.
+    if (this.into === 1 && stored[0] === LF) return 1;
+    if (this.into === 1 && stored[0] === CR && stored[1] === LF) return 2;
+    if (this.into === 2 && stored[0] === LF) return 1;
+    // Native searches: a header of megabytes stays fast.
+    const lf = stored.indexOf('\n\n');
+    const crlf = stored.indexOf('\n\r\n');
+    if (lf !== -1 && (crlf === -1 || lf < crlf)) return lf + 2;
+    if (crlf !== -1) return crlf + 3;
+    const n = stored.length;
+    if (n > 0) this.into = stored[n - 1] === LF ? 1 : stored[n - 1] === CR && (n > 1 ? stored[n - 2] === LF : this.into === 1) ? 2 : 0;
+    return -1;
   }
 }
 
