@@ -27,6 +27,7 @@ const CLOSED: Record<string, Record<Lang, string>> = {
   'connect failed': { en: 'Connection failed.', 'zh-CN': '连接失败。' },
   'session ended': { en: 'Connection closed: you were logged out of the lab.', 'zh-CN': '连接已关闭：你已退出实验室登录。' },
   'lab shutting down': { en: 'Connection closed: MailLab is shutting down.', 'zh-CN': '连接已关闭：MailLab 正在关闭。' },
+  'lab error': { en: 'Connection closed: the lab hit an internal error.', 'zh-CN': '连接已关闭：实验室出现内部错误。' },
   refused: { en: 'Connection refused.', 'zh-CN': '连接被拒绝。' },
 };
 

@@ -14,6 +14,7 @@ import { readAllMessages, maildirPath } from '../helpers/maildir.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
 let lab: TestLab;
+const logLines: string[] = [];
 // Two learners, told apart by a header, as classroom mode will tell them apart by cookie.
 const requester = async (req: IncomingMessage) => {
   const learner = req.headers['x-learner'];
@@ -23,7 +24,7 @@ const requester = async (req: IncomingMessage) => {
 
 beforeAll(async () => {
   // No typing rate to speak of (it has a test of its own), so a flood is over quickly.
-  lab = await startTestLab({ terminalRequester: requester, bridgeLimits: { perLearner: 3, maxLineLength: 2000, bytesPerSecond: 1 << 30, burstBytes: 1 << 30 } });
+  lab = await startTestLab({ log: (component, message) => logLines.push(`${component}: ${message}`), terminalRequester: requester, bridgeLimits: { perLearner: 3, maxLineLength: 2000, bytesPerSecond: 1 << 30, burstBytes: 1 << 30 } });
   await lab.sandboxes.create('zhang', defaultWorld());
 });
 afterAll(async () => {
@@ -284,5 +285,25 @@ print(errors)
     expect(t.messages.find((m) => m.type === 'error')!.message).toEqual({ en: 'The terminal sent a message the bridge does not understand. Reload the page.', 'zh-CN': '终端发送了无法识别的消息，请刷新页面。' });
     await t.send('NOOP', /^250 /m);
     t.close();
+  });
+  it('tells the learner in both languages when a session fails inside the lab, logs it, and the lab goes on', async () => {
+    // A fault inside the session's run (here the hand-off registry throwing once): nothing caught
+    // it, and the unhandled rejection ended the whole lab process.
+    const expectHandoff = lab.handoffs.expect.bind(lab.handoffs);
+    lab.handoffs.expect = () => {
+      lab.handoffs.expect = expectHandoff;
+      throw new Error('injected fault');
+    };
+    const failed = await TerminalClient.open(lab.httpPort, 'smtp');
+    const error = await failed.message('error');
+    expect(error.message?.en).toMatch(/internal error.*Reconnect/);
+    expect(error.message?.['zh-CN']).toMatch(/内部错误.*重新连接/);
+    expect((await failed.message('closed')).reason).toBe('lab error');
+    expect(logLines.some((l) => /^bridge: terminal session failed: Error: injected fault/.test(l))).toBe(true);
+    await expect.poll(() => lab.bridge.sessions.size).toBe(0);
+    const next = await TerminalClient.open(lab.httpPort, 'smtp');
+    await next.expect(/^220 /m);
+    await next.send('NOOP', /^250 /m);
+    next.close();
   });
 });

@@ -20,6 +20,11 @@ export const TERMINAL_PATH = '/api/terminal';
 
 export type { Requester };
 
+const LAB_ERROR: Bilingual = {
+  en: 'The lab hit an internal error with this terminal (it is logged). Choose Reconnect to try again.',
+  'zh-CN': '实验室在处理这个终端时出现内部错误（已记录）。请点击"重新连接"重试。',
+};
+
 export interface BridgeDeps {
   services: () => readonly RunningService[];
   handoffs: HandoffRegistry;
@@ -70,10 +75,11 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
   const sessions = new Set<TerminalSession>();
   const addresses = new Map<TerminalSession, string>();
 
-  const explainAndClose = (ws: WebSocket, message: Bilingual): void => {
+  const explainAndClose = (ws: WebSocket, message: Bilingual, reason: 'refused' | 'lab error' = 'refused'): void => {
+    if (ws.readyState !== ws.OPEN) return ws.terminate();
     ws.send(JSON.stringify({ type: 'error', message }));
-    ws.send(JSON.stringify({ type: 'closed', text: 'Connection refused.', reason: 'refused' }));
-    ws.close(1008, 'refused');
+    ws.send(JSON.stringify({ type: 'closed', text: reason === 'refused' ? 'Connection refused.' : 'Connection closed.', reason }));
+    ws.close(reason === 'refused' ? 1008 : 1011, reason);
     // A refused terminal counts in no cap: a client that never answers the close must not keep
     // it for ws's 30 s (a browser answers at once). Thousands a second would run out of descriptors.
     const cut = setTimeout(() => ws.terminate(), 1000);
@@ -124,21 +130,30 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
         }
         void deps.sandboxes.get(requester.sandboxId).then(
           async (sandbox) => {
-            const session = new TerminalSession(
-              ws,
-              service,
-              sandbox,
-              requester.learnerId,
-              { handoffs: deps.handoffs, connectHost: dialHost(deps.listenHost), limits, tlsServerName: deps.tlsServerName },
-              exerciseOf(url),
-            );
-            sessions.add(session);
-            addresses.set(session, from);
+            let session: TerminalSession | undefined;
             try {
+              session = new TerminalSession(
+                ws,
+                service,
+                sandbox,
+                requester.learnerId,
+                { handoffs: deps.handoffs, connectHost: dialHost(deps.listenHost), limits, tlsServerName: deps.tlsServerName },
+                exerciseOf(url),
+              );
+              sessions.add(session);
+              addresses.set(session, from);
               await session.run();
+            } catch (err) {
+              // As the mail listeners do with a session's failure: logged, the learner told, the lab goes on
+              // (a rejection nobody catches would end the whole lab, every learner's terminals with it).
+              deps.log('bridge', `terminal session failed: ${(err as Error).stack ?? String(err)}`);
+              session?.end('lab error', 'Connection closed: the lab hit an internal error.');
+              explainAndClose(ws, LAB_ERROR, 'lab error');
             } finally {
-              sessions.delete(session);
-              addresses.delete(session);
+              if (session) {
+                sessions.delete(session);
+                addresses.delete(session);
+              }
             }
           },
           (err: Error) => {
