@@ -50,9 +50,14 @@ export class LineEditor {
   private history: string[] = [];
   private historyIndex = 0;
   private draft: string[] = [];
-  /** Server text after its last line break (e.g. "+ "): the input is drawn after it. */
-  private prompt = '';
-  /** Row of the cursor within the drawn input, counted from the row where the prompt starts. */
+  /**
+   * Columns the server's text after its last line break takes (e.g. "+ "): the input is drawn
+   * after it. Only its width is kept: the editor never draws the prompt again, so a server line
+   * of a megabyte without a break costs each piece of it only its own length (drawn again per
+   * piece, as it once was, it cost the square of its length).
+   */
+  private promptWidth = 0;
+  /** Row of the cursor, counted from the row where the prompt ends (the input starts there). */
   private cursorRow = 0;
 
   constructor(
@@ -141,22 +146,18 @@ export class LineEditor {
    * after it, so what the learner is typing is never mixed into the server's lines.
    */
   serverOutput(text: string): string {
-    let out = this.erase();
-    out += this.prompt + text;
-    const all = this.prompt + text;
-    const nl = Math.max(all.lastIndexOf('\n'), all.lastIndexOf('\r'));
-    this.prompt = nl === -1 ? all : all.slice(nl + 1);
+    const out = this.erase() + text;
+    const nl = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+    this.promptWidth = nl === -1 ? this.promptWidth + textWidth(text) : textWidth(text.slice(nl + 1));
     this.cursorRow = 0;
-    // The prompt is already on screen; draw only the input after it.
-    out += this.drawInput();
-    return out;
+    return out + this.drawInput();
   }
 
   /** Clears the line (after the connection closed). */
   reset(): void {
     this.chars = [];
     this.cursor = 0;
-    this.prompt = '';
+    this.promptWidth = 0;
     this.cursorRow = 0;
   }
 
@@ -195,7 +196,7 @@ export class LineEditor {
     this.draft = [];
     this.chars = [];
     this.cursor = 0;
-    this.prompt = '';
+    this.promptWidth = 0;
     this.cursorRow = 0;
     return { echo, lines: [line], interrupt: false };
   }
@@ -209,29 +210,43 @@ export class LineEditor {
     this.cursor = this.chars.length;
   }
 
-  /** Escape sequence that erases the prompt and input from the screen. */
+  /** Escape sequence that moves the cursor to the end of the prompt and erases the input after it. */
   private erase(): string {
-    return (this.cursorRow > 0 ? `${ESC}[${this.cursorRow}A` : '') + `\r${ESC}[J`;
+    const up = this.cursorRow > 0 ? `${ESC}[${this.cursorRow}A` : '';
+    const column = this.promptWidth % Math.max(1, this.cols);
+    this.cursorRow = 0;
+    return `${up}\r${column > 0 ? `${ESC}[${column}C` : ''}${ESC}[J`;
   }
 
-  /** Redraws prompt and input and puts the cursor where it belongs. */
+  /** Redraws the input after the prompt and puts the cursor where it belongs. */
   private redraw(): string {
-    return this.erase() + this.prompt + this.drawInput();
+    return this.erase() + this.drawInput();
   }
 
-  /** Writes the input (the prompt is on screen, the cursor right after it). */
+  /**
+   * Writes the input (the cursor is at the end of the prompt). Text that ends exactly at the
+   * right margin leaves xterm's cursor on the last column, waiting to wrap: a space and a
+   * backspace make it wrap, so the cursor is on the row this editor counts it on.
+   */
   private drawInput(): string {
     const text = this.line;
-    const end = textWidth(this.prompt) + textWidth(text);
-    this.cursorRow = this.cols > 0 ? Math.floor(end / this.cols) : 0;
-    return text + this.moveTo(this.cursor);
+    const end = this.promptWidth + textWidth(text);
+    this.cursorRow = this.rowOf(end);
+    const wrap = end > 0 && end % Math.max(1, this.cols) === 0 ? ' \b' : '';
+    return text + wrap + this.moveTo(this.cursor);
+  }
+
+  /** The row of a column counted from the start of the prompt, counted from the row where the prompt ends. */
+  private rowOf(column: number): number {
+    const cols = Math.max(1, this.cols);
+    return Math.floor(column / cols) - Math.floor(this.promptWidth / cols);
   }
 
   /** Moves the cursor from wherever the last draw left it to character position `pos`. */
   private moveTo(pos: number): string {
     const cols = Math.max(1, this.cols);
-    const column = textWidth(this.prompt) + textWidth(this.chars.slice(0, pos).join(''));
-    const row = Math.floor(column / cols);
+    const column = this.promptWidth + textWidth(this.chars.slice(0, pos).join(''));
+    const row = this.rowOf(column);
     let out = '';
     if (this.cursorRow > row) out += `${ESC}[${this.cursorRow - row}A`;
     if (row > this.cursorRow) out += `${ESC}[${row - this.cursorRow}B`;

@@ -116,4 +116,42 @@ s.quit()`,
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('draws a 200 KB server line whole while the learner types, and the typed line after it', async () => {
+    // The line arrives in pieces; after each the learner's unfinished input is drawn after it
+    // and erased again before the next. Any wrong erase would cut into the line on screen.
+    const appended = await python(
+      `
+import imaplib
+m = imaplib.IMAP4('127.0.0.1', P['port'], timeout=20)
+m.login('bob@example.com', 'secret')
+m.append('INBOX', None, None, ('Subject: one long line\\r\\n\\r\\n' + 'x' * 199999 + 'y\\r\\n').encode())
+m.logout()`,
+      { port: site.lab.port('imap') },
+    );
+    expect(appended.stderr).toBe('');
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(site.url('/en/lab/?service=imap'));
+    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await typeLines(page, 'imap', ['b1 LOGIN bob@example.com secret', 'b2 SELECT INBOX'], /b2 OK/);
+    await page.keyboard.type('b3 FETCH * BODY[TEXT]');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('b4 NOOP');
+    await expect.poll(() => terminalText(page, 'imap'), { timeout: 20_000 }).toMatch(/b3 OK/);
+    // The screen shows the line's last rows: each full of x (nothing cut or overwritten), the
+    // last ending in the y at the column its length puts it, then the reply, then the input.
+    const cols = Number(await terminal(page, 'imap').getAttribute('data-cols'));
+    const rows = (await terminalText(page, 'imap')).split('\n').map((r) => r.trimEnd());
+    const last = rows.findIndex((r) => r.endsWith('y'));
+    const lineRows = rows.slice(0, last + 1).filter((r) => /^[xy]+$/.test(r));
+    expect(lineRows.length).toBeGreaterThan(3);
+    expect(lineRows.slice(0, -1).every((r) => r === 'x'.repeat(cols))).toBe(true);
+    expect(lineRows.at(-1)).toBe(`${'x'.repeat((200_000 % cols || cols) - 1)}y`);
+    expect(rows.slice(last + 1).join('\n')).toMatch(/^.*\)\nb3 OK[\s\S]*\nb4 NOOP$/);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => terminalText(page, 'imap'), { timeout: 10_000 }).toMatch(/b4 OK/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 });

@@ -109,4 +109,32 @@ describe('LineEditor', () => {
     type(ed, '\x1bOP', '\x00', 'a', '\x1b[5~');
     expect(ed.line).toBe('a');
   });
+
+  it('draws a long server line without a break once, not again with every piece of it', () => {
+    // 200 KB in 1 KB pieces, the learner's input waiting after it. Drawing the whole partial
+    // line again per piece wrote 20 MB (the square of the line's length); now each piece once.
+    const ed = new LineEditor(80);
+    type(ed, 'a', 'b');
+    let drawn = 0;
+    for (let i = 0; i < 200; i++) drawn += ed.serverOutput('x'.repeat(1000)).length;
+    expect(drawn).toBeLessThan(200 * 1000 + 200 * 40);
+    // A key typed after it redraws the input, not the 200 KB before it, and puts the cursor
+    // after the prompt's last column (200,000 % 80 = 0: the row start) and the input.
+    const echo = ed.input('c').echo;
+    expect(echo.length).toBeLessThan(40);
+    expect(echo).toMatch(/^\r\x1b\[J/);
+    expect(echo).toContain('abc');
+    expect(ed.serverOutput('!\r\n')).toMatch(/^\r\x1b\[J!\r\nabc/);
+  });
+
+  it('puts the cursor back after a prompt that wraps over rows and ends mid-row', () => {
+    const ed = new LineEditor(10);
+    // 25 columns of prompt: it ends on its third row at column 5.
+    ed.serverOutput('+ ' + 'y'.repeat(23));
+    type(ed, ...'hello world'.split(''));
+    // The input (11 columns) ends on the prompt's row + 1, column 6; Home goes back up one row to column 5.
+    expect(ed.input(HOME).echo).toMatch(/\x1b\[1A\r\x1b\[5C$/);
+    // Server output erases from the prompt's end: up one row, to column 5, erase below.
+    expect(ed.serverOutput('more')).toMatch(/^\r\x1b\[5C\x1b\[Jmore/);
+  });
 });
