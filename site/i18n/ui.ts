@@ -71,6 +71,7 @@ const strings = {
   diagramMoreLines: { 'zh-CN': '（另有 {n} 行）', en: '(+{n} {n|line|lines})' },
   diagramMessage: { 'zh-CN': '邮件内容（{n} 行）', en: 'message ({n} {n|line|lines})' },
   diagramEmptyLine: { 'zh-CN': '（空行）', en: '(empty line)' },
+  transcriptDropped: { 'zh-CN': '（本页不再保留更早的 {n} 行）', en: '({n} earlier {n|line|lines} no longer kept on this page)' },
   diagramEarlier: { 'zh-CN': '（省略了更早的行）', en: '(earlier lines left out)' },
   terminalLabel: { 'zh-CN': '终端', en: 'Terminal' },
   terminalInput: { 'zh-CN': '终端输入', en: 'Terminal input' },
