@@ -50,6 +50,12 @@ export interface LabLimits {
    */
   mailDataBytes: number;
   mailDataBytesPerAddress: number;
+  /**
+   * The same for one learner logged in from an address (world/memoryShare.ts): a quarter of the
+   * address's, so a classmate behind the classroom's NAT who holds all of theirs leaves the
+   * rest three quarters. Six messages of the largest size at once.
+   */
+  mailDataBytesPerLearner: number;
 
   /** Open web connections from one address (six per browser, 300 browsers); a trusted proxy counts only in the total. */
   httpConnectionsPerAddress: number;
@@ -100,6 +106,7 @@ export const DEFAULT_LIMITS: LabLimits = {
   mailAuthPenaltyAddresses: 10_000,
   mailDataBytes: 1024 * 1024 * 1024,
   mailDataBytesPerAddress: 256 * 1024 * 1024,
+  mailDataBytesPerLearner: 64 * 1024 * 1024,
 
   httpConnectionsPerAddress: 2000,
   httpConnections: 6000,

@@ -9,11 +9,12 @@
  * hundred connections would otherwise hold gigabytes.
  */
 import type { LineChannel } from '../net/lineChannel.js';
+import type { MemoryShare } from '../world/memoryShare.js';
 
 /** Bytes held in memory, counted per client and for the whole lab (smtp/dataBudget.ts). */
 export interface MemoryBudget {
-  take(key: string, bytes: number): boolean;
-  give(key: string, bytes: number): void;
+  take(share: MemoryShare, bytes: number): boolean;
+  give(share: MemoryShare, bytes: number): void;
 }
 
 export interface Piece {
@@ -62,22 +63,26 @@ export function literalAtEnd(line: Buffer): { size: number; synchronising: boole
 export class CommandReader {
   /** Literal octets of the command last read, taken from the budget until the next is read. */
   private held = 0;
+  /** Whose share `held` was taken from: a login during the command does not change it. */
+  private heldShare: MemoryShare | undefined;
 
   constructor(
     private readonly channel: LineChannel,
     private readonly limitsFor: (firstLine: Buffer) => CommandLimits,
-    private readonly budget?: { memory: MemoryBudget; key: string },
+    private readonly budget?: { memory: MemoryBudget; share: () => MemoryShare },
   ) {}
 
   /** Gives back what the last command's literals took (the session calls it when it ends). */
   release(): void {
-    if (this.held > 0) this.budget?.memory.give(this.budget.key, this.held);
+    if (this.held > 0) this.budget?.memory.give(this.heldShare!, this.held);
     this.held = 0;
+    this.heldShare = undefined;
   }
 
   private take(bytes: number): boolean {
     if (!this.budget || bytes === 0) return true;
-    if (!this.budget.memory.take(this.budget.key, bytes)) return false;
+    const share = (this.heldShare ??= this.budget.share());
+    if (!this.budget.memory.take(share, bytes)) return false;
     this.held += bytes;
     return true;
   }

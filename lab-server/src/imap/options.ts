@@ -4,6 +4,7 @@
  */
 import type { SandboxAccess } from '../world/access.js';
 import type { MemoryBudget } from './commandReader.js';
+import type { MemoryShare } from '../world/memoryShare.js';
 
 export interface ImapOptions {
   access: SandboxAccess;
@@ -15,7 +16,7 @@ export interface ImapOptions {
   requireTlsAuth: boolean;
   maxMessageSize: number;
   /** Memory for literals being received, shared with SMTP's DATA, and whose share this client's is. */
-  literalBudget?: { memory: MemoryBudget; key: string };
+  literalBudget?: { memory: MemoryBudget; share: () => MemoryShare };
   hostName: string;
   log: (message: string) => void;
   /** Told the name of every command that is dispatched (metrics). */

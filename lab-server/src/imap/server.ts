@@ -7,6 +7,7 @@ import type { ConnectionCaps } from '../net/connectionCaps.js';
 import { createSessionListener, type SessionListener } from '../net/sessionListener.js';
 import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
+import { memoryShare } from '../world/memoryShare.js';
 import type { MemoryBudget } from './commandReader.js';
 import { ImapSession } from './session.js';
 
@@ -58,8 +59,8 @@ export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapLi
         access: deps.access,
         requireTlsAuth: deps.requireTlsAuth,
         maxMessageSize: deps.maxMessageSize,
-        // As SMTP counts it: a client from outside by its address, the lab's own connections by sandbox.
-        ...(deps.dataBudget ? { literalBudget: { memory: deps.dataBudget, key: scope.viaBridge ? `${scope.sandbox.id} ${scope.penaltyKey}` : scope.penaltyKey } } : {}),
+        // As SMTP counts it (world/memoryShare.ts); asked at each command, as a login changes it.
+        ...(deps.dataBudget ? { literalBudget: { memory: deps.dataBudget, share: () => memoryShare(scope, deps.access.externalSandboxId) } } : {}),
         hostName: scope.sandbox.hostName,
         startTls,
         startTlsRefusal,

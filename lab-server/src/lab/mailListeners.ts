@@ -55,7 +55,7 @@ export class MailListeners {
     const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
     const countCommand = (service: string, command: string): void => deps.metrics.countCommand(service, command);
     const locks = new MaildropLocks();
-    const dataBudget = new DataBudget({ total: deps.limits.mailDataBytes, perKey: deps.limits.mailDataBytesPerAddress });
+    const dataBudget = new DataBudget({ total: deps.limits.mailDataBytes, perClient: deps.limits.mailDataBytesPerAddress, perLearner: deps.limits.mailDataBytesPerLearner });
     for (const info of SERVICES) {
       const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
       let server: Server;

@@ -5,32 +5,37 @@
  * gigabytes and the lab runs out of memory. Postfix writes the message to its queue file as it
  * comes and answers "452 4.3.1 Insufficient system storage" when that fills; here the memory has
  * a budget, counted for the whole lab and per client (its address, or the learner behind the
- * bridge), and a message that does not fit in it is refused with the same words.
+ * bridge), and for a client logged in from outside also per learner at its address (a
+ * classroom behind one NAT: world/memoryShare.ts); a message that does not fit in it is refused
+ * with the same words.
  */
 import type { SMTPServerDataStream } from 'smtp-server';
+import type { MemoryShare } from '../world/memoryShare.js';
 
 export class DataBudget {
   private total = 0;
-  private readonly byKey = new Map<string, number>();
+  private readonly byClient = new Map<string, number>();
+  private readonly byLearner = new Map<string, number>();
 
-  constructor(private readonly limits: { total: number; perKey: number }) {}
+  constructor(private readonly limits: { total: number; perClient: number; perLearner: number }) {}
 
-  /** Takes `bytes` for `key`; false, with nothing taken, when that would pass either limit. */
-  take(key: string, bytes: number): boolean {
-    const held = this.byKey.get(key) ?? 0;
-    if (this.total + bytes > this.limits.total || held + bytes > this.limits.perKey) return false;
+  /** Takes `bytes` for `share`; false, with nothing taken, when that would pass any limit. */
+  take(share: MemoryShare, bytes: number): boolean {
+    const client = this.byClient.get(share.client) ?? 0;
+    const learner = share.learner === undefined ? 0 : (this.byLearner.get(share.learner) ?? 0);
+    if (this.total + bytes > this.limits.total || client + bytes > this.limits.perClient || learner + bytes > this.limits.perLearner) return false;
     this.total += bytes;
-    this.byKey.set(key, held + bytes);
+    this.byClient.set(share.client, client + bytes);
+    if (share.learner !== undefined) this.byLearner.set(share.learner, learner + bytes);
     return true;
   }
 
-  /** Gives back bytes taken for `key`. */
-  give(key: string, bytes: number): void {
+  /** Gives back bytes taken for `share`. */
+  give(share: MemoryShare, bytes: number): void {
     if (bytes <= 0) return;
     this.total -= bytes;
-    const left = (this.byKey.get(key) ?? 0) - bytes;
-    if (left > 0) this.byKey.set(key, left);
-    else this.byKey.delete(key);
+    giveBack(this.byClient, share.client, bytes);
+    if (share.learner !== undefined) giveBack(this.byLearner, share.learner, bytes);
   }
 
   /** Bytes held now, in all (tests). */
@@ -39,24 +44,30 @@ export class DataBudget {
   }
 }
 
+function giveBack(held: Map<string, number>, key: string, bytes: number): void {
+  const left = (held.get(key) ?? 0) - bytes;
+  if (left > 0) held.set(key, left);
+  else held.delete(key);
+}
+
 /** One message's share: what it took so far, given back once (at the reply or at hang-up). */
 export class MessageHold {
   private bytes = 0;
 
   constructor(
     private readonly budget: DataBudget,
-    private readonly key: string,
+    private readonly share: MemoryShare,
   ) {}
 
   /** Takes a chunk's bytes; false when the budget has no room for them. */
   take(bytes: number): boolean {
-    if (!this.budget.take(this.key, bytes)) return false;
+    if (!this.budget.take(this.share, bytes)) return false;
     this.bytes += bytes;
     return true;
   }
 
   release(): void {
-    this.budget.give(this.key, this.bytes);
+    this.budget.give(this.share, this.bytes);
     this.bytes = 0;
   }
 }

@@ -18,6 +18,7 @@ import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
 import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
+import { memoryShare } from '../world/memoryShare.js';
 import { acceptData } from './acceptData.js';
 import { gatherData, MessageHold, type DataBudget } from './dataBudget.js';
 import { LabSmtpServer, SMTP_IDLE_TIMEOUT_MS, type SmtpCounters } from './labSmtpServer.js';
@@ -227,11 +228,12 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       // A drop "in the middle of the message" happens as soon as the message starts to flow.
       const cutOff = faults ? faults.check(session, 'body').then((fault) => fault?.kind === 'drop') : Promise.resolve(false);
       void cutOff.then((cut) => cut && drop(session));
-      // A client from outside counts by its address; what the lab opens itself (a terminal, a lab
-      // MTA relaying) by sandbox, so one learner's relays never use up another's share.
+      // A client from outside counts by its address (and the learner it logged in as); what the lab
+      // opens itself (a terminal, a lab MTA relaying) by sandbox, so one learner's relays never
+      // use up another's share.
       const scope = scopeOf(session);
-      const budgetKey = scope.viaBridge ? `${scope.sandbox.id} ${scope.penaltyKey}` : scope.penaltyKey;
-      const hold = new MessageHold(deps.dataBudget, budgetKey);
+      const share = memoryShare(scope, deps.access.externalSandboxId);
+      const hold = new MessageHold(deps.dataBudget, share);
       holds.set(session, hold);
       const reply = (err?: Error | null, message?: string): void => {
         hold.release();
@@ -242,7 +244,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         // hangs up at once must not free memory a delivery still holds.
         holds.delete(session);
         if (message === 'no-room') {
-          deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${budgetKey}`);
+          deps.log(component, `from=<${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>: message refused: too many bytes being received at once from ${share.learner ?? share.client}`);
           return reply(
             Object.assign(new Error('4.3.1 Insufficient system storage: too much mail is being received from your address at once. Send this message again in a minute'), { responseCode: 452 }),
           );
