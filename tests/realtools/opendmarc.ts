@@ -3,8 +3,9 @@
  * libopendmarc (libopendmarc-dev), then run once per record (its fake-DNS hook keeps the
  * first record it is given, so each record gets a process of its own).
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from './process.js';
@@ -22,13 +23,23 @@ const POLICY = { n: 'none', q: 'quarantine', r: 'reject' } as const;
 
 let built: Promise<string> | undefined;
 
+/**
+ * Built into node_modules/.cache (ignored, like every build cache there), named by the source's
+ * hash: a run reuses the judge a run before built and leaves nothing in /tmp.
+ */
 function build(): Promise<string> {
   built ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'maillab-opendmarc-'));
-    const binary = join(dir, 'opendmarc_policy');
     const source = fileURLToPath(new URL('./opendmarc_policy.c', import.meta.url));
-    const r = await runTool('cc', ['-o', binary, source, '-lopendmarc']);
-    if (r.code !== 0) throw new Error(`building the OpenDMARC judge failed (is libopendmarc-dev installed?): ${r.stderr}`);
+    const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
+    const dir = fileURLToPath(new URL('../../node_modules/.cache/maillab-opendmarc/', import.meta.url));
+    const binary = join(dir, `opendmarc_policy-${hash}`);
+    if (existsSync(binary)) return binary;
+    await mkdir(dir, { recursive: true });
+    // Built under a name of its own and renamed: a run beside this one never starts a half-written file.
+    const building = `${binary}.${process.pid}`;
+    const r = await runTool('cc', ['-o', building, source, '-lopendmarc']);
+    if (r.code !== 0) throw new Error(`building the OpenDMARC judge failed (are libopendmarc-dev and libc6-dev installed?): ${r.stderr}`);
+    await rename(building, binary);
     return binary;
   })();
   return built;

@@ -68,6 +68,8 @@ describe('the MTA\'s SMTP client and a peer that stalls in the TLS handshake', (
   it('gives up the handshake after its timeout, says so, and closes the connection', async () => {
     // Says 220 to STARTTLS, then reads the ClientHello and never answers it.
     let closed = false;
+    let peerClosed: () => void = () => undefined;
+    const peerClosing = new Promise<void>((resolve) => (peerClosed = resolve));
     const open = new Set<Socket>();
     const server = createServer((socket: Socket) => {
       open.add(socket);
@@ -78,7 +80,10 @@ describe('the MTA\'s SMTP client and a peer that stalls in the TLS handshake', (
         else if (/^STARTTLS/i.test(text)) socket.write('220 2.0.0 Ready to start TLS\r\n');
       });
       socket.on('error', () => undefined);
-      socket.on('close', () => (closed = true));
+      socket.on('close', () => {
+        closed = true;
+        peerClosed();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -94,8 +99,9 @@ describe('the MTA\'s SMTP client and a peer that stalls in the TLS handshake', (
       expect(performance.now() - started).toBeGreaterThanOrEqual(900);
       expect(outcome.failure).toEqual({ stage: 'starttls', error: 'TLS handshake timeout after 1 s' });
       expect(outcome.tls).toBe(false);
-      await new Promise((r) => setTimeout(r, 200));
       expect(socket.destroyed).toBe(true);
+      // The peer sees the close once its FIN is read: waited for, not guessed at (a busy machine may be slow).
+      await Promise.race([peerClosing, new Promise((r) => setTimeout(r, 10_000))]);
       expect(closed).toBe(true);
     } finally {
       for (const s of open) s.destroy();
