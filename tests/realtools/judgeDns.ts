@@ -58,7 +58,8 @@ export async function planDns(grader: string, p: Params, answer: string): Promis
   if (p.mx) {
     const mx = recordsAt(records, p.mx.domain, 'MX').map((r) => {
       const [pref, target] = r.data.split(/\s+/);
-      return { pref: Number(pref), target: target! };
+      // BIND keeps a name's case as written; names compare without it.
+      return { pref: Number(pref), target: target!.toLowerCase() };
     });
     const wanted = p.mx.hosts.map(fqdn);
     const targets = mx.map((m) => m.target).sort();

@@ -132,16 +132,22 @@ DMARC_VALUES = {
     'ri': re.compile(r'^\d{1,10}$'),
     'fo': re.compile(r'^[01ds](\s*:\s*[01ds])*$'),
     'rf': re.compile(r'(?i)^[a-z0-9-]+(\s*:\s*[a-z0-9-]+)*$'),
-    'rua': re.compile(r'^mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?(\s*,\s*mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?)*$'),
-    'ruf': re.compile(r'^mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?(\s*,\s*mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?)*$'),
+    # URI schemes are case-insensitive (RFC 3986 §3.1): MAILTO: is mailto:.
+    'rua': re.compile(r'(?i)^mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?(\s*,\s*mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?)*$'),
+    'ruf': re.compile(r'(?i)^mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?(\s*,\s*mailto:[^\s,!;]+@[^\s,!;]+(![0-9]+[kmgt]?)?)*$'),
 }
 
 
 def judge_dmarc(db, task):
     """What a receiver applies: the one record at _dmarc.<domain> whose v= is exactly DMARC1."""
     records = [r.decode('utf-8', 'replace') for r in txt_records(db, '_dmarc.' + task['domain'])]
-    # Section 6.6.3: records that do not start with "v=DMARC1" are discarded (the literal is case-sensitive).
-    dmarc = [r for r in records if re.match(r'^v\s*=\s*DMARC1\s*(;|$)', r)]
+    # Section 6.6.3: records that do not start with "v=DMARC1" are discarded. The ABNF's "v" is
+    # case-insensitive (RFC 5234 §2.3; OpenDMARC reads "V=DMARC1" too), its %x-spelled DMARC1 is not.
+    dmarc = [r for r in records if re.match(r'^[vV]\s*=\s*DMARC1\s*(;|$)', r)]
+    # OpenDMARC also takes "v=dmarc1": a second record so spelled makes two for such receivers.
+    lenient = [r for r in records if re.match(r'(?i)^v\s*=\s*DMARC1\s*(;|$)', r)]
+    if len(lenient) > 1:
+        return {'ok': False, 'why': '%d DMARC records at _dmarc.%s as OpenDMARC reads them' % (len(lenient), task['domain'])}
     if len(dmarc) != 1:
         return {'ok': False, 'why': '%d DMARC records at _dmarc.%s (of %d TXT)' % (len(dmarc), task['domain'], len(records))}
     tags = {}

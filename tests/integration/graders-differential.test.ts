@@ -1,0 +1,29 @@
+/**
+ * The DNS graders judged differentially against the real tools: answers of the DNS exercises
+ * mutated as a learner might write them (odd spacing, case, comments, TTL units, parentheses,
+ * split strings, escapes, near misses; tests/realtools/zoneMutations.ts), each graded by the lab
+ * and judged by BIND (named-compilezone), pyspf, dkimpy with OpenDKIM and the DMARC grammar. The
+ * corpus here is small and seeded, so a run is repeatable; the big run is by hand
+ * (`npx tsx tests/realtools/differential.ts 120 11`). Also the answers such runs found graded
+ * otherwise than the tools judge them.
+ */
+import { describe, expect, it } from 'vitest';
+import { differential, foundCases, judgeAgainstGrader } from '../realtools/differential.js';
+import { judgeAll } from '../realtools/judges.js';
+
+describe('the DNS graders against the real tools, on mutated answers', () => {
+  it('agree on a seeded corpus of mutated answers', { timeout: 300_000 }, async () => {
+    const { judged, disagreements } = await differential(3, 20261205);
+    expect(judged).toBeGreaterThan(150);
+    expect(disagreements.map((d) => `${d.exercise} [${d.mutations.join('+')}]\n${d.answer}\n  grader: ${d.grader}\n  tools: ${d.tools}`)).toEqual([]);
+  });
+
+  it('agree on the answers earlier runs found, and the tools judge them as expected', { timeout: 120_000 }, async () => {
+    const cases = await foundCases();
+    const { judged, disagreements } = await judgeAgainstGrader(cases);
+    expect(judged).toBe(cases.length);
+    const verdicts = await judgeAll(cases);
+    expect(verdicts.map((v) => `${v.exercise.id} ${v.label}: ${v.reasons?.length === 0}`)).toEqual(cases.map((c) => `${c.exercise.id} ${c.label}: ${c.expectPass}`));
+    expect(disagreements.map((d) => `${d.exercise} [${d.mutations.join('+')}]: grader ${d.grader}; tools ${d.tools}`)).toEqual([]);
+  });
+});
