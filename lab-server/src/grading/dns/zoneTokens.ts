@@ -132,17 +132,21 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
   return lines;
 }
 
-/** Reads `\X` or `\DDD` at source[i] === '\\'; `\DDD` above 255 is no byte (BIND: "bad escape"). */
+/**
+ * Reads `\X` or `\DDD` at source[i] === '\\'. A digit after the backslash starts a `\DDD`: BIND
+ * refuses one of fewer than three digits ("a\1b", "v=spf\1") or above 255 as a syntax error.
+ */
 export function readEscape(source: string, i: number): { char: string; next: number; bad?: true } {
-  const digits = source.slice(i + 1, i + 4);
-  if (/^\d{3}$/.test(digits)) {
-    const code = Number(digits);
-    if (code <= 255) return { char: String.fromCharCode(code), next: i + 4 };
-    return { char: '', next: i + 4, bad: true };
-  }
-  return { char: source[i + 1]!, next: i + 2 };
+  const digits = /^\d{1,3}/.exec(source.slice(i + 1, i + 4))?.[0];
+  if (digits === undefined) return { char: source[i + 1]!, next: i + 2 };
+  const code = Number(digits);
+  if (digits.length === 3 && code <= 255) return { char: String.fromCharCode(code), next: i + 4 };
+  return { char: '', next: i + 1 + digits.length, bad: true };
 }
 
 const badEscape = (raw: string): ZoneProblem['message'] =>
-  text(`"${raw}" is not a byte: a \\DDD escape goes from \\000 to \\255.`, `"${raw}" 不是一个字节：\\DDD 转义只能是 \\000 到 \\255。`);
+  text(
+    `"${raw}" is not an escape BIND reads: a backslash before digits takes exactly three, \\000 to \\255 (write "1" as \\049, or drop the backslash).`,
+    `"${raw}" 不是 BIND 能读的转义：反斜杠后面跟数字时必须正好三位，\\000 到 \\255（例如 "1" 写作 \\049，或者去掉反斜杠）。`,
+  );
 
