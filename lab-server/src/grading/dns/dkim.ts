@@ -29,13 +29,22 @@ export interface TagList {
   problems: Text[];
 }
 
-/** RFC 6376 §3.2 tag=value list, also used for DMARC (RFC 7489 §6.4). Never throws. */
-export function parseTagList(record: string): TagList {
+/**
+ * RFC 6376 §3.2 tag=value list, also used for DMARC (RFC 7489 §6.4). Never throws. With
+ * `emptyTags: 'refuse'` (DKIM) an empty tag between two ";" is a problem, as the grammar has it
+ * and as dkimpy and OpenDKIM refuse the key ("key DNS reply corrupt"); OpenDMARC skips them.
+ */
+export function parseTagList(record: string, emptyTags: 'skip' | 'refuse' = 'skip'): TagList {
   const tags: TagList['tags'] = [];
   const problems: Text[] = [];
-  for (const part of record.split(';')) {
+  const parts = record.split(';');
+  for (const [j, part] of parts.entries()) {
     const trimmed = part.trim();
-    if (trimmed === '') continue;
+    if (trimmed === '') {
+      // Only the last may be empty: a ";" may end the list.
+      if (emptyTags === 'refuse' && j < parts.length - 1) problems.push(text('There is an empty tag: two ";" with nothing between them (or a ";" first). Verifiers refuse the whole key record.', '有一个空标签：两个 ";" 之间什么也没有（或者 ";" 在最前面）。验证方会拒绝整条密钥记录。'));
+      continue;
+    }
     const eq = trimmed.indexOf('=');
     if (eq <= 0) {
       problems.push(text(`"${trimmed}" is not a tag=value pair.`, `"${trimmed}" 不是 tag=value 形式。`));
@@ -106,7 +115,7 @@ export async function checkDkim(view: ZoneView, params: DkimParams): Promise<Fee
     return lines;
   }
   const value = txtValue(records[0]!);
-  const parsed = parseTagList(value);
+  const parsed = parseTagList(value, 'refuse');
   for (const p of parsed.problems) lines.push(error('dkim.syntax', text(`Line ${records[0]!.line}: ${p.en}`, `第 ${records[0]!.line} 行：${p['zh-CN']}`), text('Write the record as tag=value pairs separated by ";", e.g. "v=DKIM1; k=rsa; p=MIIB...".', '记录由用 ";" 分隔的 tag=value 组成，例如 "v=DKIM1; k=rsa; p=MIIB..."。')));
   const tag = (n: string): string | undefined => parsed.tags.find((t) => t.name === n)?.value;
 
@@ -150,8 +159,10 @@ export async function checkDkim(view: ZoneView, params: DkimParams): Promise<Fee
     return lines;
   }
   const k = tag('k') ?? 'rsa';
-  if (key.asymmetricKeyType !== 'rsa' || k.toLowerCase() !== 'rsa') {
-    lines.push(error('dkim.key-type', text(`k=${k} but the key is ${key.asymmetricKeyType ?? 'of an unknown type'}; this exercise uses an RSA key.`, `k=${k}，但公钥类型是 ${key.asymmetricKeyType ?? '未知'}；本题使用 RSA 密钥。`), text('Write k=rsa (or leave k= out: rsa is the default).', '写 k=rsa（或省略 k=：默认就是 rsa）。')));
+  // Tag values are case-sensitive (RFC 6376 §3.2): dkimpy takes k=RSA for an unknown key type.
+  if (key.asymmetricKeyType !== 'rsa' || k !== 'rsa') {
+    const rsaKey = key.asymmetricKeyType === 'rsa';
+    lines.push(error('dkim.key-type', rsaKey ? text(`k=${k} is no key type verifiers know: tag values are case-sensitive, so only k=rsa means RSA.`, `k=${k} 不是验证方认识的密钥类型：标签值区分大小写，只有 k=rsa 表示 RSA。`) : text(`k=${k} but the key is ${key.asymmetricKeyType ?? 'of an unknown type'}; this exercise uses an RSA key.`, `k=${k}，但公钥类型是 ${key.asymmetricKeyType ?? '未知'}；本题使用 RSA 密钥。`), text('Write k=rsa (or leave k= out: rsa is the default).', '写 k=rsa（或省略 k=：默认就是 rsa）。')));
     return lines;
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
