@@ -30,16 +30,27 @@ export function bare(name: string): string {
   return name.endsWith('.') && name !== '.' ? name.slice(0, -1) : name;
 }
 
+/**
+ * A record's data as DNS compares it: what it means, not how it was written. "\\mx" is "mx",
+ * "10 mail" is "10 mail.example.com.", "2001:db8:0::1" is "2001:db8::1"; BIND keeps one of each.
+ */
+function rdataKey(r: ZoneRecord): string {
+  if (r.strings) return r.strings.join('\u0000');
+  if (r.address !== undefined) return r.type === 'AAAA' ? new URL(`http://[${r.address}]`).hostname : r.address;
+  if (r.target !== undefined && ['MX', 'CNAME', 'NS', 'PTR'].includes(r.type)) return `${r.preference ?? ''} ${r.target}`;
+  return r.rdata.join(' ');
+}
+
 export class ZoneView {
   readonly records: ZoneRecord[];
   /** The records by name: a grader asks per name, and a zone may hold thousands of names. */
   private readonly byName = new Map<string, ZoneRecord[]>();
 
   constructor(records: ZoneRecord[]) {
-    // Identical records are one record in DNS (an RRset is a set).
+    // Identical records are one record in DNS (an RRset is a set), as BIND loads them.
     const seen = new Set<string>();
     this.records = records.filter((r) => {
-      const key = `${r.name} ${r.type} ${r.rdata.join(' ')} ${r.strings?.join('\u0000') ?? ''} ${r.target ?? ''} ${r.address ?? ''}`;
+      const key = `${r.name} ${r.type} ${rdataKey(r)}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
