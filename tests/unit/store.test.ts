@@ -171,6 +171,29 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     expect(await b.hit('login:1.2.3.4', 5, 60_000, t + 130_000)).toBe(0);
   });
 
+  it('tells a refused try the true wait, and refusals do not lengthen it', async () => {
+    const counters = new RateLimitCounters(await reopen());
+    const start = 1_000_000_020_000; // a window's first millisecond (a multiple of 60,000)
+    const now = start + 5_000;
+    for (let i = 0; i < 60; i++) expect(await counters.hit('attempt:l1', 60, 60_000, now)).toBe(0);
+    // Five more clicks are refused; none of them counts, so each is told the same wait.
+    const waits = [];
+    for (let i = 0; i < 5; i++) waits.push(await counters.hit('attempt:l1', 60, 60_000, now));
+    expect(new Set(waits).size).toBe(1);
+    const wait = waits[0]!;
+    // The 60 of this window fade in the next one: the estimate is under 60 one millisecond into it.
+    expect(wait).toBe(56);
+    expect(await counters.hit('attempt:l1', 60, 60_000, now + (wait - 1) * 1000)).toBeGreaterThan(0);
+    expect(await counters.hit('attempt:l1', 60, 60_000, now + wait * 1000)).toBe(0);
+    // Now the window's new tries and the last one's fading ones are both counted: a slot frees
+    // as the old ones fade, about one a second, and the wait says so.
+    const later = now + wait * 1000;
+    let refused = 0;
+    for (let i = 0; i < 3 && !refused; i++) refused = await counters.hit('attempt:l1', 60, 60_000, later + 1);
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(2);
+    expect(await counters.hit('attempt:l1', 60, 60_000, later + 1 + refused * 1000)).toBe(0);
+  });
   it("keeps each learner's progress per exercise as attempts arrive from two nodes at once", async () => {
     const a = await reopen();
     const b = await secondWriter(a);

@@ -13,17 +13,30 @@ export class RateLimitCounters {
 
   constructor(private readonly db: Sql) {}
 
-  /** Counts one event for `key`; resolves to the seconds to wait if it is over `limit` per `windowMs`, else 0. */
+  /**
+   * Counts one event for `key` if it fits under `limit` per `windowMs` and resolves to 0; else
+   * counts nothing (a refusal must not lengthen the refusal) and resolves to the whole seconds
+   * after which the next event fits, if nothing else is counted meanwhile.
+   */
   async hit(key: string, limit: number, windowMs: number, now = Date.now()): Promise<number> {
-    if ((await this.count(key, windowMs, now)) < limit) return 0;
-    // Wait until the estimate drops below the limit: at the latest when this window ends.
     const start = Math.floor(now / windowMs) * windowMs;
-    return Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+    const hits = await this.bump(key, start, now);
+    const before = await this.previousHits(key, start - windowMs);
+    const current = hits - 1;
+    if (current + before * (1 - (now - start) / windowMs) < limit) return 0;
+    // Taken back in one statement, so tries racing on several nodes never let more through.
+    await this.db.run('UPDATE rate_limits SET hits = hits - 1 WHERE key = ? AND window_start = ?', [key, start]);
+    return Math.max(1, Math.ceil((fitsAt(current, before, limit, start, windowMs) - now) / 1000));
   }
 
   /** Counts one event for `key`; resolves to the estimate of the events in the `windowMs` before it. */
   async count(key: string, windowMs: number, now = Date.now()): Promise<number> {
-    const start = Math.floor(now / windowMs) * windowMs;
+    const hits = await this.bump(key, Math.floor(now / windowMs) * windowMs, now);
+    return hits - 1 + (await this.previous(key, windowMs, now));
+  }
+
+  /** Adds one to the row of `key` and the window starting at `start`; resolves to its new count. */
+  private async bump(key: string, start: number, now: number): Promise<number> {
     const row = await this.db.get<{ hits: number }>(
       `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
        ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
@@ -34,7 +47,7 @@ export class RateLimitCounters {
       this.hitsSinceSweep = 0;
       await this.db.run('DELETE FROM rate_limits WHERE window_start < ?', [now - KEEP_MS]);
     }
-    return (row?.hits ?? 1) - 1 + (await this.previous(key, windowMs, now));
+    return Number(row?.hits ?? 1);
   }
 
   /** The estimate of the events for `key` in the last `windowMs`, without counting one. */
@@ -47,7 +60,22 @@ export class RateLimitCounters {
   /** The previous window's events, weighed by how much of it the sliding window still covers. */
   private async previous(key: string, windowMs: number, now: number): Promise<number> {
     const start = Math.floor(now / windowMs) * windowMs;
-    const row = await this.db.get<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = ? AND window_start = ?', [key, start - windowMs]);
-    return (row?.hits ?? 0) * (1 - (now - start) / windowMs);
+    return (await this.previousHits(key, start - windowMs)) * (1 - (now - start) / windowMs);
   }
+
+  private async previousHits(key: string, start: number): Promise<number> {
+    const row = await this.db.get<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = ? AND window_start = ?', [key, start]);
+    return Number(row?.hits ?? 0);
+  }
+}
+
+/**
+ * The first millisecond at which the estimate `current + before × (1 − elapsed / window)` is
+ * below `limit` again, in whole numbers so rounding never makes it a millisecond early: within
+ * this window while `current` is under the limit, else in the next one, where this window's
+ * `current` is the `before` that fades.
+ */
+function fitsAt(current: number, before: number, limit: number, start: number, windowMs: number): number {
+  if (current < limit) return start + Math.floor((windowMs * before - (limit - current) * windowMs) / before) + 1;
+  return start + windowMs + Math.floor((windowMs * current - limit * windowMs) / current) + 1;
 }
