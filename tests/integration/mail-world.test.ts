@@ -260,22 +260,35 @@ describe('a domain with many MX hosts', () => {
   const MX = '@       IN MX 10 mail.otherdomain.com.';
   const lastVerdict = /postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/;
 
-  it('holds at most two SMTP sessions per delivery, however many MX hosts greet with 421 (smtp_mx_session_limit)', async () => {
+  /** Twelve MX hosts (all mail.otherdomain.com's listener) and a fault armed on it; resolves to the connections one delivery made. */
+  async function deliverToTwelve(fault: object, verdict: RegExp): Promise<number> {
     const hosts = Array.from({ length: 12 }, (_, i) => `mx${i + 1}`);
     const saved = await editZone(lab, 'otherdomain.com', (t) => t.replace(MX, hosts.map((h) => `@       IN MX 10 ${h}.otherdomain.com.\n${h}     IN A    ${NET.other}`).join('\n')));
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
-    expect((await api(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'mail.otherdomain.com', step: 'greeting', code: 421 }] })).status).toBe(200);
+    expect((await api(lab, 'PUT', '/api/faults', { faults: [fault] })).status).toBe(200);
+    let connects: number;
     try {
       const before = log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length;
       await submit(lab, { to: ['carol@otherdomain.com'], subject: 'many MX' });
-      expect(await log.next(lastVerdict)).toMatch(/status=deferred \(host mx\d+\.otherdomain\.com\[192\.0\.2\.200\] said: 421 /);
-      expect(log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length - before).toBe(2);
+      expect(await log.next(lastVerdict)).toMatch(verdict);
+      connects = log.all(/mail\.otherdomain\.com postfix\/smtpd.*connect from/).length - before;
     } finally {
       await api(lab, 'PUT', '/api/faults', { faults: [] });
     }
     // Disarmed, the deferred message goes out (and its line is not taken for the next test's).
     await api(lab, 'POST', '/api/queue/flush');
     expect(await log.next(lastVerdict)).toMatch(/status=sent/);
+    return connects;
+  }
+
+  it('holds at most two SMTP sessions per delivery with hosts that drop it after EHLO (smtp_mx_session_limit)', async () => {
+    const connects = await deliverToTwelve({ kind: 'drop', host: 'mail.otherdomain.com', step: 'mail' }, /status=deferred \(lost connection with mx\d+\.otherdomain\.com\[192\.0\.2\.200\] while sending MAIL FROM\)/);
+    expect(connects).toBe(2);
+  });
+
+  it('does not count hosts that greet with 421 as sessions, as Postfix does not: five addresses are tried (smtp_mx_address_limit)', async () => {
+    const connects = await deliverToTwelve({ kind: 'reply', host: 'mail.otherdomain.com', step: 'greeting', code: 421 }, /status=deferred \(host mx\d+\.otherdomain\.com\[192\.0\.2\.200\] said: 421 /);
+    expect(connects).toBe(5);
   });
 
   it('tries at most five addresses in preference order and does not look further (smtp_mx_address_limit)', async () => {

@@ -19,7 +19,7 @@ import { LAB_NETWORK, destinationAt, type LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { MailLog } from './mailLog.js';
 import { findRoute } from './route.js';
-import { relayMessage, type RelayOutcome, type SmtpReply } from './smtpClient.js';
+import { relayMessage, type RelayOutcome, type SessionStage, type SmtpReply } from './smtpClient.js';
 
 /** What one attempt did for one recipient. */
 export type Verdict = { status: 'sent' | 'deferred' | 'bounced'; reason: string; dsn: string; relay: string; remoteMta?: string; diagnostic?: string; setupMs?: number; transferMs?: number };
@@ -84,11 +84,16 @@ function dial(deps: RelayDeps, job: RelayJob, port: number): Promise<Socket> {
 }
 
 /**
- * Servers one delivery holds an SMTP session with at most, each answering badly (Postfix's
- * smtp_mx_session_limit): ten MX hosts that greet with 421, or stall until the timeout, cost
- * two sessions, not ten. A plain-text retry after a failed TLS handshake is the same server's.
+ * Sessions one delivery holds at most (Postfix's smtp_mx_session_limit): ten MX hosts that
+ * accept EHLO and then drop the connection cost two sessions, not ten. As in Postfix 2.3 and
+ * later, a session that does not get through the greeting, EHLO and the TLS handshake is not
+ * counted (postconf(5)); hosts that greet with 421 or stall are bounded by MX_ADDRESS_LIMIT.
+ * A plain-text retry after a failed TLS handshake is the same server's.
  */
 const MX_SESSION_LIMIT = 2;
+
+/** The steps a session must get past to count against MX_SESSION_LIMIT. */
+const HANDSHAKE_STAGES: readonly SessionStage[] = ['greeting', 'ehlo', 'starttls'];
 
 /** One SMTP session to one server; with a failed TLS handshake, a second one in plain text. */
 async function session(deps: RelayDeps, job: RelayJob, port: number, serverName: string, where: string): Promise<RelayOutcome> {
@@ -146,7 +151,7 @@ export async function relayToDomain(deps: RelayDeps, job: RelayJob): Promise<Map
         lastTemporary = { status: 'deferred', relay: 'none', dsn: '4.4.1', reason: `connect to ${where}: ${(err as Error).message}` };
         continue;
       }
-      sessions++;
+      if (!outcome.failure || !HANDSHAKE_STAGES.includes(outcome.failure.stage)) sessions++;
       const timing = { setupMs: outcome.setupMs, transferMs: outcome.transferMs };
       if (outcome.failure) {
         const f = outcome.failure;

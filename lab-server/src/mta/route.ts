@@ -17,9 +17,12 @@ export interface RouteHost {
 }
 
 /**
- * Addresses one delivery tries at most, over all its MX hosts in preference order (Postfix's
- * smtp_mx_address_limit): a zone with hundreds of MX or A records must not make one delivery
- * look up and try them all. The hosts after the limit are not even looked up.
+ * Tries one delivery makes at most, over all its MX hosts in preference order, after Postfix's
+ * smtp_mx_address_limit: a zone with hundreds of MX or A records must not make one delivery
+ * look up and try them all. Unlike Postfix, which counts addresses only, an MX host whose name
+ * has no address counts as one try too, so that hundreds of those cost five lookups, not
+ * hundreds; five such hosts preferred to a good one therefore hide it. The hosts after the
+ * limit are not even looked up.
  */
 export const MX_ADDRESS_LIMIT = 5;
 
@@ -73,7 +76,7 @@ export async function findRoute(resolver: LabResolver, domain: string): Promise<
     return { kind: 'fail', temporary: false, dsn: '5.1.10', reason: `${domain} does not accept mail (null MX, RFC 7505)` };
   }
   const hosts: RouteHost[] = [];
-  // An MX host without an address counts as one try, so hundreds of those are bounded too.
+  // An MX host without an address counts as one try (see MX_ADDRESS_LIMIT).
   let tries = 0;
   for (const m of mx) {
     if (tries >= MX_ADDRESS_LIMIT) break;
