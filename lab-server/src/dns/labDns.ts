@@ -2,7 +2,7 @@
  * The lab's DNS data: each sandbox's zones, loaded once and reloaded when a learner saves a
  * zone or the sandbox is reset (there is no cache to wait for, as a real resolver would
  * have: an edit is live at once). Sandboxes made before the lab had DNS get their zones on
- * first use.
+ * first use. Only the recently asked sandboxes' zones stay loaded (LOADED_BYTES).
  */
 import { Authority } from '../grading/dns/authority.js';
 import { ensureDkimKeys } from '../world/dkimKeys.js';
@@ -13,8 +13,25 @@ import type { DnsFaultCheck } from './interference.js';
 import { LabResolver } from './resolver.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
 
+/**
+ * Memory the loaded zone sets may take together: parsed zones and the answers each keeps worked
+ * out (up to 2 MiB a sandbox). Beyond it the least recently asked are let go and loaded again
+ * from their files at their next question (a few ms). Every sandbox's zones used to stay loaded
+ * for good: a 64 KB zone parses to 1.9 MB, with its answers 2.4 MB a sandbox (40 learners who
+ * each saved one and asked 40 names: 99 MB, now 33 MB), and a stranger with a join code could
+ * add that much a join.
+ */
+const LOADED_BYTES = 32 * 1024 * 1024;
+
+interface LoadedZones {
+  authority: Promise<Authority>;
+  /** Set once loaded. */
+  ready?: Authority;
+}
+
 export class LabDns {
-  private loaded = new Map<string, Promise<Authority>>();
+  /** Least recently asked first. */
+  private loaded = new Map<string, LoadedZones>();
   private watched = new WeakSet<Sandbox>();
 
   constructor(
@@ -34,13 +51,31 @@ export class LabDns {
   /** The zones of a sandbox, ready to answer. */
   authority(sandbox: Sandbox): Promise<Authority> {
     this.watch(sandbox);
-    let authority = this.loaded.get(sandbox.id);
-    if (!authority) {
-      authority = this.load(sandbox);
-      this.loaded.set(sandbox.id, authority);
-      authority.catch(() => this.loaded.delete(sandbox.id));
+    let entry = this.loaded.get(sandbox.id);
+    if (entry) {
+      this.loaded.delete(sandbox.id);
+    } else {
+      const loading: LoadedZones = { authority: this.load(sandbox) };
+      loading.authority.then(
+        (a) => (loading.ready = a),
+        () => this.loaded.get(sandbox.id) === loading && this.loaded.delete(sandbox.id),
+      );
+      entry = loading;
     }
-    return authority;
+    this.loaded.set(sandbox.id, entry);
+    this.fitBudget(entry);
+    return entry.authority;
+  }
+
+  /** Lets go of the least recently asked zone sets until the loaded ones fit LOADED_BYTES; never `kept`. */
+  private fitBudget(kept: LoadedZones): void {
+    let total = 0;
+    for (const e of this.loaded.values()) total += e.ready?.memoryBytes ?? 0;
+    for (const [id, e] of this.loaded) {
+      if (total <= LOADED_BYTES || e === kept) break;
+      this.loaded.delete(id);
+      total -= e.ready?.memoryBytes ?? 0;
+    }
   }
 
   /** A resolver that answers from this sandbox's zones. */

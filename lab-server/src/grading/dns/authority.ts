@@ -146,10 +146,21 @@ export class Authority {
   private readonly answered = new Map<string, Lookup>();
   private answeredBytes = 0;
   private readonly zones: Zone[];
+  /**
+   * About what the parsed zones take: up to 32 times their text (measured: the seeded zones 12
+   * times, a 64 KB zone of one 240-string TXT 1.9 MB).
+   */
+  private readonly zoneBytes: number;
 
   /** `sources` maps zone names ("example.com") to zone-file text. */
   constructor(sources: ReadonlyArray<{ name: string; text: string }>) {
     this.zones = sources.map((s) => loadZone(`${s.name.toLowerCase().replace(/\.$/, '')}.`, s.text)).sort((a, b) => b.origin.length - a.origin.length);
+    this.zoneBytes = sources.reduce((n, s) => n + 32 * s.text.length, 0);
+  }
+
+  /** About what this Authority holds in memory: its zones and the answers it keeps worked out. */
+  get memoryBytes(): number {
+    return this.zoneBytes + this.answeredBytes;
   }
 
   get zoneNames(): string[] {
