@@ -43,6 +43,8 @@ interface SessionDeps {
 export class TerminalSession {
   readonly id = randomUUID();
   private socket: Socket | TLSSocket | undefined;
+  /** The connection to the service from its start, before it is attached: end() closes it too. */
+  private opening: Socket | undefined;
   private encrypted = false;
   private decoder = new StringDecoder('utf8');
   private serverPartial = '';
@@ -85,10 +87,11 @@ export class TerminalSession {
     this.ws.on('error', () => this.end('browser error'));
     // The page may have gone before now (while its sandbox was being made): its 'close' has been and gone.
     if (this.ws.readyState !== this.ws.OPEN) return this.end('browser closed');
-    const plain = connect({ host: this.deps.connectHost, port: this.service.port });
+    const plain = connect({ host: this.deps.connectHost, port: this.service.port }).on('error', () => undefined);
+    // Whatever fails from here on (the bridge catches it), end() closes this connection.
+    this.opening = plain;
     this.deps.handoffs.expect(plain, { sandboxId: this.sandbox.id, owner: this.owner });
     plain.setNoDelay(true);
-    plain.on('error', () => undefined);
     try {
       await once(plain, 'connect');
     } catch (err) {
@@ -121,6 +124,7 @@ export class TerminalSession {
     this.flushServerPartial();
     this.transcript.add('I', `closed: ${reason}`, this.encrypted);
     this.socket?.destroy();
+    this.opening?.destroy();
     // The transcript is on disk before the learner is told, so a grade asked for right
     // after the session sees all of it.
     void this.transcript.close().then(() => {
