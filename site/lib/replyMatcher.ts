@@ -20,6 +20,8 @@ interface Pending {
   body?: boolean;
 }
 
+const UTF8 = new TextEncoder();
+
 const POP3_MULTILINE = (command: string): boolean => {
   const [verb = '', arg] = command.trim().toUpperCase().split(/\s+/);
   return verb === 'CAPA' || verb === 'RETR' || verb === 'TOP' || ((verb === 'LIST' || verb === 'UIDL') && !arg);
@@ -37,6 +39,8 @@ export class ReplyMatcher {
   /** IMAP: the command sent under each tag still open. */
   private readonly tags = new Map<string, string>();
   private lastImap = '';
+  /** IMAP: octets of a literal the server is sending still to come (mail text, never replies). */
+  private literalLeft = 0;
 
   constructor(private readonly protocol: Protocol) {}
 
@@ -144,7 +148,31 @@ export class ReplyMatcher {
     if (this.tags.size > 100) this.tags.delete(this.tags.keys().next().value!);
   }
 
+  /**
+   * A server line ending in a literal's announcement ({n}, or ~{n} for BINARY) is followed by n
+   * octets of data: a message's lines, which may look like anything, "a3 OK" included. They are
+   * counted off as UTF-8 (the bridge decodes the wire so; a byte it could not decode counts as
+   * more, so a literal never swallows the reply after it) and are never taken for replies.
+   */
+  private insideLiteral(line: string): boolean {
+    let rest = line;
+    if (this.literalLeft > 0) {
+      const octets = UTF8.encode(line);
+      if (octets.length + 2 <= this.literalLeft) {
+        this.literalLeft -= octets.length + 2;
+        return true;
+      }
+      // The literal ends inside this line; what follows it continues the same response.
+      rest = new TextDecoder().decode(octets.subarray(this.literalLeft));
+      this.literalLeft = 0;
+    }
+    const announced = /~?\{(\d+)\}$/.exec(rest);
+    if (announced) this.literalLeft = Number(announced[1]);
+    return rest !== line;
+  }
+
   private receivedImap(line: string): Reply | undefined {
+    if (this.insideLiteral(line)) return undefined;
     const m = /^(\S+) (OK|NO|BAD|BYE|PREAUTH)\b/i.exec(line);
     if (line.startsWith('+')) return { command: this.lastImap };
     if (!m) return this.dataAnswer(line);

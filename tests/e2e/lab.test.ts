@@ -84,6 +84,8 @@ describe('lab page', () => {
       'dsr:\x1b[6n da:\x1b[c mouse:\x1b[?1000h',
       'c1:\u009b31mred del:\x7f',
       'tab:\tend \x1b[2J\x1b[Hafter-clear',
+      // Looks like a tagged reply: the terminal must not explain it (quoting its "tag" into the note).
+      '\x1b[2J\x1b]8;;https://evil.test/\x07x\x1b]8;;\x07 OK lookalike',
     ].join('\r\n');
     const sent = await python(
       `
@@ -106,6 +108,8 @@ s.quit()`,
     expect(shown).toContain('dsr:^[[6n da:^[[c mouse:^[[?1000h');
     expect(shown).toContain('c1:M-^[31mred del:^?');
     expect(shown).toMatch(/tab:\s+end \^\[\[2J\^\[\[Hafter-clear/);
+    expect(shown).toContain('^[[2J^[]8;;https://evil.test/^Gx^[]8;;^G OK lookalike');
+    expect(shown).not.toMatch(/Tagged OK[^\n]*(evil|\^\[)/);
     // Nothing was wiped: the SELECT's reply is still on screen above the message.
     expect(shown).toMatch(/command a2 \(SELECT\) completed[\s\S]*conceal:/);
     // xterm's answers to the report requests never reach the server: the transcript holds only what was typed.

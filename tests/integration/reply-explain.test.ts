@@ -9,6 +9,7 @@ import { explainReply } from '../../site/lib/replyExplain.js';
 import { ReplyMatcher } from '../../site/lib/replyMatcher.js';
 import type { Protocol } from '../../site/lib/commandVerbs.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { python } from '../helpers/clients.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { DEFAULT_SANDBOX } from '../../lab-server/src/world/sandboxes.js';
 
@@ -129,6 +130,32 @@ describe('reply explanations from real servers', () => {
     const permanent = replies.find((r) => r.line.startsWith('* OK [PERMANENTFLAGS') && r.line.includes('$Important'))!;
     expect(permanent.line).toMatch(/\\\*\)\]/);
     expect(permanent.zh).toMatch(/自己创建关键字/);
+  });
+
+  it('IMAP: the lines of a fetched message are mail, never replies, whatever they look like', async () => {
+    // Anyone can mail such lines to port 25; taken for replies they were explained ("Tagged OK:
+    // command <the line's first word> completed"), woke pasted commands early, and quoted into
+    // the explanation, their control characters reached the screen.
+    const body = ['a3 OK not the server', '\x1b[2J OK wiped', '* BYE not either', 'x {5}', 'a9 NO last line'].join('\r\n');
+    const sent = await python(
+      `
+import smtplib
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+s.sendmail('someone@outside.test', ['carol@otherdomain.com'], ('Subject: lookalikes\\r\\n\\r\\n' + P['body'] + '\\r\\n').encode())
+s.quit()`,
+      { port: lab.port('smtp-otherdomain'), body },
+    );
+    expect(sent.stderr).toBe('');
+    const lines = ['a1 LOGIN carol@otherdomain.com secret', 'a2 SELECT INBOX', 'a3 FETCH * (BODY[TEXT] BODY[HEADER.FIELDS (SUBJECT)])', 'a4 FETCH * BINARY.PEEK[1]', 'a9 LOGOUT'];
+    const replies = await session('imap', lab.port('imap'), lines, /^a9 OK/m);
+    // Each tagged reply is the server's own, explained under its own command.
+    for (const tag of ['a3', 'a4', 'a9']) {
+      const tagged = replies.filter((r) => r.line.startsWith(`${tag} `));
+      expect(tagged).toHaveLength(1);
+      expect(tagged[0]!.line).toMatch(new RegExp(`^${tag} OK`));
+      expect(tagged[0]!.command).toBe(lines.find((l) => l.startsWith(`${tag} `)));
+    }
+    expect(replies.some((r) => /not the server|wiped|not either|last line|\x1b/.test(r.line))).toBe(false);
   });
 
   it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {
