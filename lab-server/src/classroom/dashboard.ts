@@ -236,7 +236,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       // Grouped by exercise in the catalog's order, oldest first within each: the attempts the
       // store keeps (the latest of each and the first pass), with how many there were in all.
       const order = new Map(deps.catalog.list.map((e, i) => [e.id, i]));
-      const attempts = (await deps.learners.attempts(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
+      // Without the answers: the page shows what went wrong, and eleven answers of up to 64 KB
+      // to each of 49 exercises made one learner's view 35 MB (all read and parsed first).
+      const attempts = (await deps.learners.outcomes(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
       const attemptCounts = Object.fromEntries((await deps.learners.progress(member.learnerId)).filter((p) => order.has(p.exerciseId)).map((p) => [p.exerciseId, p.attempts]));
       const sandbox = await deps.sandboxes.get(member.sandboxId);
       const [usage, sessions] = await Promise.all([sandbox.usage.usage(), transcriptSummaries(sandbox, 0, SESSIONS_SHOWN)]);

@@ -25,6 +25,9 @@ export interface Attempt {
   createdAt: string;
 }
 
+/** An attempt as an instructor sees it: how it went, not what was answered. */
+export type AttemptOutcome = Omit<Attempt, 'answer'>;
+
 export interface ExerciseProgress {
   exerciseId: string;
   attempts: number;
@@ -71,8 +74,12 @@ function toLearner(r: LearnerRow): Learner {
   return { id: r.id, sandboxId: r.sandbox_id, anonymous: r.anonymous === 1, ...(r.display_name ? { displayName: r.display_name } : {}), createdAt: r.created_at };
 }
 
+function toOutcome(r: Omit<AttemptRow, 'answer'>): AttemptOutcome {
+  return { id: r.id, learnerId: r.learner_id, exerciseId: r.exercise_id, passed: r.passed === 1, score: r.score, feedback: JSON.parse(r.feedback) as FeedbackLine[], createdAt: r.created_at };
+}
+
 function toAttempt(r: AttemptRow): Attempt {
-  return { id: r.id, learnerId: r.learner_id, exerciseId: r.exercise_id, answer: JSON.parse(r.answer) as unknown, passed: r.passed === 1, score: r.score, feedback: JSON.parse(r.feedback) as FeedbackLine[], createdAt: r.created_at };
+  return { ...toOutcome(r), answer: JSON.parse(r.answer) as unknown };
 }
 
 export class LearnerStore {
@@ -159,6 +166,12 @@ export class LearnerStore {
       ? await this.db.all<AttemptRow>('SELECT * FROM attempts WHERE learner_id = ? AND exercise_id = ? ORDER BY id', [learnerId, exerciseId])
       : await this.db.all<AttemptRow>('SELECT * FROM attempts WHERE learner_id = ? ORDER BY id', [learnerId]);
     return rows.map(toAttempt);
+  }
+
+  /** The attempts without their answers (each up to 64 KB), as an instructor's view of the learner shows them. */
+  async outcomes(learnerId: string): Promise<AttemptOutcome[]> {
+    const rows = await this.db.all<Omit<AttemptRow, 'answer'>>('SELECT id, learner_id, exercise_id, passed, score, feedback, created_at FROM attempts WHERE learner_id = ? ORDER BY id', [learnerId]);
+    return rows.map(toOutcome);
   }
 
   /** One row per exercise the learner has tried. */
