@@ -6,13 +6,16 @@
  * It knows no command: how large a literal may be is asked of the session. Literal octets are
  * held in memory until the command is done, within the lab's budget for mail being received
  * (the one SMTP's DATA uses): an APPEND of 10 MB stalled one octet short on each of a few
- * hundred connections would otherwise hold gigabytes.
+ * hundred connections would otherwise hold gigabytes. As SMTP's DATA, a literal takes from the
+ * budget as its octets arrive (the announcement only checks that it would fit now): holding
+ * the budget costs a client the bytes it holds, not one line announcing {10485760}.
  */
 import type { LineChannel } from '../net/lineChannel.js';
 import type { MemoryShare } from '../world/memoryShare.js';
 
 /** Bytes held in memory, counted per client and for the whole lab (smtp/dataBudget.ts). */
 export interface MemoryBudget {
+  fits(share: MemoryShare, bytes: number): boolean;
   take(share: MemoryShare, bytes: number): boolean;
   give(share: MemoryShare, bytes: number): void;
 }
@@ -43,6 +46,9 @@ const MAX_LITERALS = 64;
 /** A refused LITERAL+ literal up to this size is read and thrown away; beyond it we hang up. */
 const MAX_SKIP = 64 * 1024 * 1024;
 const LITERAL_AT_END = /\{(\d{1,20})(\+?)\}$/;
+/** Literal octets are read, counted and skipped in pieces of at most this size. */
+const PIECE = 64 * 1024;
+const NO_ROOM = 'Too much mail is being received from your address at once; nothing of this command was kept. Send it again in a minute';
 
 /** The tag at the start of a line, if it has one that could be a tag (for error replies). */
 export function tagOf(line: Buffer): string | undefined {
@@ -79,10 +85,14 @@ export class CommandReader {
     this.heldShare = undefined;
   }
 
+  /** Whether `bytes` more would fit in this client's budget now (nothing is taken). */
+  private fits(bytes: number): boolean {
+    return !this.budget || this.budget.memory.fits((this.heldShare ??= this.budget.share()), bytes);
+  }
+
   private take(bytes: number): boolean {
-    if (!this.budget || bytes === 0) return true;
-    const share = (this.heldShare ??= this.budget.share());
-    if (!this.budget.memory.take(share, bytes)) return false;
+    if (!this.budget) return true;
+    if (!this.budget.memory.take((this.heldShare ??= this.budget.share()), bytes)) return false;
     this.held += bytes;
     return true;
   }
@@ -108,24 +118,24 @@ export class CommandReader {
           : literal.size > limits.maxLiteral || total + literal.size > limits.maxTotal
             ? `Literal of ${literal.size} octets is too large: this command accepts at most ${Math.min(limits.maxLiteral, limits.maxTotal)} octets`
             : undefined;
-      const noRoom = !tooBig && !this.take(literal.size);
-      const problem = tooBig ?? (noRoom ? 'Too much mail is being received from your address at once; nothing of this command was kept. Send it again in a minute' : undefined);
+      const noRoom = !tooBig && !this.fits(literal.size);
       const code = noRoom ? 'UNAVAILABLE' : 'TOOBIG';
+      const problem = tooBig ?? (noRoom ? NO_ROOM : undefined);
       if (problem) {
         this.release();
-        if (literal.synchronising) {
-          // No "+" was sent, so a client waits for our answer and sends nothing more.
-          return { kind: 'refused', tag: tagOf(first.bytes), code, text: problem };
-        }
+        // No "+" was sent, so a client waits for our answer and sends nothing more.
+        if (literal.synchronising) return { kind: 'refused', tag: tagOf(first.bytes), code, text: problem };
         // LITERAL+: the octets are already on their way; skip them without keeping them.
-        if (literal.size > MAX_SKIP || !(await this.skip(literal.size))) {
-          return { kind: 'fatal', text: `${problem}. Closing the connection` };
-        }
-        return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(first.bytes), code, text: problem } : { kind: 'closed' };
+        return this.refuseRest(first.bytes, literal.size, code, problem);
       }
       if (literal.synchronising) await this.channel.write(`+ Ready for ${literal.size} octets of literal data\r\n`);
-      const bytes = await this.channel.readBytes(literal.size);
-      if (!bytes) return { kind: 'closed' };
+      const bytes = await this.readLiteral(literal.size);
+      if (bytes === 'closed') return { kind: 'closed' };
+      if (typeof bytes === 'number') {
+        // The budget ran out while the octets came (others took it meanwhile): drop the rest.
+        this.release();
+        return this.refuseRest(first.bytes, bytes, 'UNAVAILABLE', NO_ROOM);
+      }
       pieces.push({ kind: 'literal', bytes });
       const next = await this.channel.readLine();
       if (!next) return { kind: 'closed' };
@@ -136,10 +146,32 @@ export class CommandReader {
     }
   }
 
+  /**
+   * A literal's `size` octets, each piece taken from the budget as it comes; or, when the budget
+   * has no room for a piece, how many octets of the literal are still to come.
+   */
+  private async readLiteral(size: number): Promise<Buffer | number | 'closed'> {
+    const parts: Buffer[] = [];
+    for (let have = 0; have < size; ) {
+      const piece = await this.channel.readUpTo(Math.min(size - have, PIECE));
+      if (!piece) return 'closed';
+      have += piece.length;
+      if (!this.take(piece.length)) return size - have;
+      parts.push(piece);
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
+  /** Drops the `left` octets of a refused literal still to come and the rest of its command, then refuses it. */
+  private async refuseRest(firstLine: Buffer, left: number, code: string, problem: string): Promise<ReadResult> {
+    if (left > MAX_SKIP || !(await this.skip(left))) return { kind: 'fatal', text: `${problem}. Closing the connection` };
+    return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(firstLine), code, text: problem } : { kind: 'closed' };
+  }
+
   /** Reads and drops n octets in small pieces. */
   private async skip(n: number): Promise<boolean> {
     for (let left = n; left > 0; ) {
-      const chunk = await this.channel.readBytes(Math.min(left, 65536));
+      const chunk = await this.channel.readUpTo(Math.min(left, PIECE));
       if (!chunk) return false;
       left -= chunk.length;
     }

@@ -1,6 +1,6 @@
 /**
- * A text-protocol connection read one line (or one counted block of bytes) at a time, for the
- * POP3 and IMAP sessions. Memory stays bounded whatever a client sends: an over-long line is
+ * A text-protocol connection read one line (or a piece of a counted block of bytes) at a
+ * time, for the POP3 and IMAP sessions. Memory stays bounded whatever a client sends: an over-long line is
  * dropped as it arrives and reported once as `tooLong` when its end finally comes.
  */
 import type { Socket } from 'node:net';
@@ -87,22 +87,19 @@ export class LineChannel {
     return undefined;
   }
 
-  /** Exactly n bytes (an IMAP literal), or undefined if the client goes first. */
-  async readBytes(n: number): Promise<Buffer | undefined> {
-    const parts: Buffer[] = [];
-    let have = 0;
-    for (;;) {
-      const take = Math.min(n - have, this.buffer.length);
-      if (take > 0) {
-        parts.push(Buffer.from(this.buffer.subarray(0, take)));
-        this.buffer = this.buffer.subarray(take);
-        have += take;
-        this.resumeIfDrained();
-      }
-      if (have === n) return Buffer.concat(parts, n);
+  /**
+   * What has come, 1 to `max` bytes (waiting for the first), or undefined if the client goes
+   * first: a literal read piece by piece, each counted as it arrives.
+   */
+  async readUpTo(max: number): Promise<Buffer | undefined> {
+    while (this.buffer.length === 0) {
       if (this.ended) return undefined;
       await this.wait();
     }
+    const piece = Buffer.from(this.buffer.subarray(0, max));
+    this.buffer = this.buffer.subarray(piece.length);
+    this.resumeIfDrained();
+    return piece;
   }
 
   /** Writes a reply, waiting when the client reads slower than we write. */

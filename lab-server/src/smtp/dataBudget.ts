@@ -19,14 +19,18 @@ export class DataBudget {
 
   constructor(private readonly limits: { total: number; perClient: number; perLearner: number }) {}
 
+  /** Whether `bytes` more for `share` would pass no limit now (nothing is taken). */
+  fits(share: MemoryShare, bytes: number): boolean {
+    const learner = share.learner === undefined ? 0 : (this.byLearner.get(share.learner) ?? 0);
+    return this.total + bytes <= this.limits.total && (this.byClient.get(share.client) ?? 0) + bytes <= this.limits.perClient && learner + bytes <= this.limits.perLearner;
+  }
+
   /** Takes `bytes` for `share`; false, with nothing taken, when that would pass any limit. */
   take(share: MemoryShare, bytes: number): boolean {
-    const client = this.byClient.get(share.client) ?? 0;
-    const learner = share.learner === undefined ? 0 : (this.byLearner.get(share.learner) ?? 0);
-    if (this.total + bytes > this.limits.total || client + bytes > this.limits.perClient || learner + bytes > this.limits.perLearner) return false;
+    if (!this.fits(share, bytes)) return false;
     this.total += bytes;
-    this.byClient.set(share.client, client + bytes);
-    if (share.learner !== undefined) this.byLearner.set(share.learner, learner + bytes);
+    this.byClient.set(share.client, (this.byClient.get(share.client) ?? 0) + bytes);
+    if (share.learner !== undefined) this.byLearner.set(share.learner, (this.byLearner.get(share.learner) ?? 0) + bytes);
     return true;
   }
 
