@@ -25,7 +25,7 @@ const LAYERS: string[][] = [
   ['world/'],
   // Leaves every layer may use: storage, logs, TLS, files, quotas, metrics, worker threads,
   // limits, the service list, and the bilingual words every message is made of.
-  ['store/', 'log.ts', 'tls/', 'files/', 'quota/', 'operations/', 'workers/', 'limits.ts', 'services.ts', 'grading/feedback.ts'],
+  ['store/', 'log.ts', 'tls/', 'files/', 'quota/', 'operations/', 'workers/', 'limits.ts', 'services.ts', 'feedbackLine.ts'],
 ];
 
 /** Imports that go up a layer, "from -> to", each with why it is still there (none today). */

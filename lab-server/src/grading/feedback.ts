@@ -5,34 +5,15 @@
  * exactly which feedback a known-wrong answer must get.
  */
 
-export interface Text {
-  en: string;
-  'zh-CN': string;
-}
+import { text, type FeedbackLine, type Text } from '../feedbackLine.js';
 
-export type Level = 'ok' | 'warn' | 'error';
-
-export interface FeedbackLine {
-  level: Level;
-  code: string;
-  message: Text;
-  hint?: Text;
-}
+export { plural, text, type FeedbackLine, type Level, type Text } from '../feedbackLine.js';
 
 export interface GradeResult {
   passed: boolean;
   /** 0-100: the share of checks that did not fail. */
   score: number;
   feedback: FeedbackLine[];
-}
-
-export function text(en: string, zh: string): Text {
-  return { en, 'zh-CN': zh };
-}
-
-/** A count in English words: "1 learner", "2 learners". (Chinese has no plural: "${n} 名学生".) */
-export function plural(n: number, one: string, other = `${one}s`): string {
-  return `${n} ${n === 1 ? one : other}`;
 }
 
 export function ok(code: string, en: string, zh: string): FeedbackLine {

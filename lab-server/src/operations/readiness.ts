@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { statfs } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { plural } from '../grading/feedback.js';
+import { plural } from '../feedbackLine.js';
 import type { QuotaLimits, Usage } from '../quota/usage.js';
 import { quotaPressure, type QuotaPressure } from './quotaPressure.js';
 

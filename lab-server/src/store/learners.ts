@@ -3,7 +3,7 @@
  * and always has a sandbox: 'default' in single-learner mode.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { FeedbackLine } from '../grading/feedback.js';
+import type { FeedbackLine } from '../feedbackLine.js';
 import type { Sql } from './sql.js';
 
 export interface Learner {

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendLog } from '../files/appendLog.js';
-import type { Text } from '../grading/feedback.js';
+import type { Text } from '../feedbackLine.js';
 import type { Sandbox } from './sandbox.js';
 
 /** Something that looked up a name: for the step-by-step view of SPF/DKIM/DMARC checks. */

@@ -5,7 +5,7 @@
  * servers send the English words; the browser terminal recognizes them and explains them in
  * zh-CN and en. A leaf: the site imports it.
  */
-import type { Text } from '../grading/feedback.js';
+import type { Text } from '../feedbackLine.js';
 
 export type CapReached = 'address' | 'total';
 

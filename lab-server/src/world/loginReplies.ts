@@ -4,7 +4,7 @@
  * words; the browser terminal recognizes them and explains them in zh-CN and en. A leaf: the
  * site imports it.
  */
-import type { Text } from '../grading/feedback.js';
+import type { Text } from '../feedbackLine.js';
 
 /** What a mail server says to a try refused for now (ASCII; the terminal explains it in both languages). */
 export function loginsPaused(seconds: number): Text {

@@ -4,7 +4,7 @@
  * words; the browser terminal recognizes them and explains the reply in zh-CN and en
  * (site/lib/replyExplain.ts), as it does every other reply. A leaf: the site imports it.
  */
-import type { Text } from '../grading/feedback.js';
+import type { Text } from '../feedbackLine.js';
 
 /** Another lab node, as a mail client must be told of it: its host name and mail ports. */
 export interface OtherNode {
