@@ -65,7 +65,7 @@ export interface GuardOptions {
   caps: ConnectionCaps;
   /** Per-address counts are kept per listener (a class's IMAP connections do not use up SMTP). */
   group: string;
-  /** True for a connection the lab opened to itself; asked only when a cap is reached. */
+  /** True for a connection the lab opened to itself; asked when a cap is reached and before an implicit-TLS handshake. */
   isInternal(socket: Socket): Promise<boolean>;
   /** Counted only in the total, not per address (a trusted reverse proxy). */
   totalOnly?(address: string): boolean;
@@ -107,14 +107,14 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
   };
 
   /**
-   * An implicit-TLS connection's handshake, within its address's rate of new TLS sessions; past
-   * it only the lab's own connections go on. A refusal cannot be said (it would cost the very
-   * handshake refused): the connection is closed.
+   * An implicit-TLS connection's handshake, within its address's rate of new TLS sessions. The
+   * lab's own connections (a terminal on 993 comes from 127.0.0.1) are asked about first and
+   * never counted, so they use up nothing of a learner's own clients on that address. A refusal
+   * cannot be said (it would cost the very handshake refused): the connection is closed.
    */
   const startTls = (socket: Socket, address: string): void => {
-    if (o.caps.newTls.refusal(address) === undefined) return pass(socket);
     void o.isInternal(socket).then(
-      (internal) => (internal ? pass(socket) : socket.destroy()),
+      (internal) => (internal || o.caps.newTls.refusal(address) === undefined ? pass(socket) : socket.destroy()),
       () => socket.destroy(),
     );
   };
