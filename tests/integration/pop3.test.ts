@@ -201,6 +201,20 @@ describe('POP3 by hand', () => {
     await c.command('QUIT', /^\+OK/);
   });
 
+  it('refuses more than one message number, as Dovecot does, and marks nothing: "DELE 1 2 3" deleted only message 1', async () => {
+    const c = await RawClient.open(lab.port('pop3'));
+    await c.until(/^\+OK .*\r\n/);
+    await c.command('USER alice@example.com', /^\+OK/);
+    await c.command('PASS secret', /^\+OK Logged in/);
+    const before = await c.command('STAT', /\r\n$/);
+    expect(await c.command('DELE 1 2 3', /\r\n$/)).toBe('-ERR DELE takes one message number, not 3 ("2" is one too many). Send one DELE per message: DELE 1, then DELE 2\r\n');
+    expect(await c.command('STAT', /\r\n$/)).toBe(before);
+    for (const verb of ['LIST', 'UIDL', 'RETR']) expect(await c.command(`${verb} 1 2`, /\r\n$/)).toMatch(new RegExp(`^-ERR ${verb} takes one message number`));
+    await c.command('RSET', /^\+OK/);
+    await c.command('QUIT', /^\+OK/);
+    c.close();
+  });
+
   it('refuses clear-text passwords everywhere with --require-tls-auth until STLS', async () => {
     const strict = await startTestLab({ requireTlsAuth: true });
     try {

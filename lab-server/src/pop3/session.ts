@@ -184,7 +184,7 @@ export class Pop3Session {
 
   private list(args: string[]): Reply {
     if (args.length > 0) {
-      const found = this.drop!.pick(args[0]);
+      const found = this.pickOne(args, 'LIST');
       return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${found.info.wireSize}`);
     }
     const live = this.drop!.live();
@@ -197,7 +197,7 @@ export class Pop3Session {
   private uidl(args: string[]): Reply {
     const drop = this.drop!;
     if (args.length > 0) {
-      const found = drop.pick(args[0]);
+      const found = this.pickOne(args, 'UIDL');
       return typeof found === 'string' ? this.err(found) : this.ok(`${found.number} ${drop.uidl(found.info)}`);
     }
     return this.multiline(
@@ -207,10 +207,19 @@ export class Pop3Session {
   }
 
   private retr(args: string[]): Reply {
-    const found = this.drop!.pick(args[0], 'RETR 1');
+    const found = this.pickOne(args, 'RETR');
     if (typeof found === 'string') return this.err(found);
     this.drop!.retrieved.add(found.number);
     return this.sendMessage(found, `+OK ${found.info.wireSize} octets\r\n`);
+  }
+
+  /**
+   * The one message a command names. More words after it are refused, as Dovecot refuses them
+   * ("Noise after message number"): "DELE 1 2 3" deleted only message 1, without a word.
+   */
+  private pickOne(args: string[], verb: string): NumberedMessage | string {
+    if (args.length > 1) return `${verb} takes one message number, not ${args.length} ("${args[1]!.slice(0, 20)}" is one too many). Send one ${verb} per message: ${verb} 1, then ${verb} 2`;
+    return this.drop!.pick(args[0], `${verb} 1`);
   }
 
   private top(args: string[]): Reply {
@@ -236,7 +245,7 @@ export class Pop3Session {
   }
 
   private dele(args: string[]): Reply {
-    const found = this.drop!.pick(args[0], 'DELE 1');
+    const found = this.pickOne(args, 'DELE');
     if (typeof found === 'string') return this.err(found);
     this.drop!.deleted.add(found.number);
     return this.ok(`Message ${found.number} marked for deletion; it is removed when you QUIT (RSET undoes this)`);
