@@ -1,11 +1,13 @@
 /**
- * The instructor's view of one learner stays small whatever the learner submitted: every
- * exercise tried again and again with answers as large as the lab takes (64 KB).
+ * The instructor's views stay small for a phone: one learner's view whatever the learner
+ * submitted (every exercise tried again and again with answers as large as the lab takes,
+ * 64 KB), and the class's progress matrix gzipped for a client that accepts it.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;
@@ -43,3 +45,34 @@ it('sends the attempts of a learner without their answers: what went wrong, not 
   expect(Object.values(view.attemptCounts).every((n) => n === 12)).toBe(true);
   expect(raw.length).toBeLessThan(1024 * 1024);
 }, 120_000);
+
+it('gzips the progress matrix for a client that accepts it, and only for such a client', async () => {
+  const instructor = await lab.classroom.addInstructor('zhou', await hashPassword('instructor password'));
+  const klass = await lab.classroom.createClass('Matrix', instructor.id);
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const passwordHash = await hashPassword('learner password');
+  for (let i = 0; i < 40; i++) {
+    const { learner } = await lab.classroom.join(klass.id, { sandboxId: `absent-${i}`, displayName: `学生 ${i}`, passwordHash });
+    for (const e of lab.exercises.list) await lab.learners.recordAttempt({ learnerId: learner.id, exerciseId: e.id, answer: 'x', passed: i % 2 === 0, score: 0, feedback: [] });
+  }
+  const got = await python(
+    `
+import gzip, json, urllib.request
+url = 'http://127.0.0.1:%d/api/classes/%s/progress' % (P['port'], P['klass'])
+def get(encoding):
+    req = urllib.request.Request(url, headers={'Cookie': 'maillab_instructor=' + P['token'], 'Accept-Encoding': encoding})
+    with urllib.request.urlopen(req) as r:
+        return r.headers.get('Content-Encoding'), r.headers.get('Vary'), r.read()
+zipped = get('gzip, deflate')
+plain = get('identity')
+print(json.dumps({'zipped': [zipped[0], zipped[1], len(zipped[2])], 'plain': [plain[0], len(plain[2])], 'same': json.loads(gzip.decompress(zipped[2])) == json.loads(plain[2]), 'learners': len(json.loads(plain[2])['learners'])}))`,
+    { port: lab.httpPort, klass: klass.id, token },
+  );
+  expect(got.stderr).toBe('');
+  const seen = JSON.parse(got.stdout) as { zipped: [string, string, number]; plain: [string | null, number]; same: boolean; learners: number };
+  expect(seen.learners).toBe(40);
+  expect(seen.same).toBe(true);
+  expect(seen.zipped.slice(0, 2)).toEqual(['gzip', 'accept-encoding']);
+  expect(seen.plain[0]).toBeNull();
+  expect(seen.zipped[2]).toBeLessThan(seen.plain[1] / 5);
+}, 60_000);

@@ -8,6 +8,7 @@ import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transc
 import { plural, text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
+import { sendJsonText } from '../http/compressedJson.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
@@ -201,11 +202,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       sendJson(res, 200, { assignments: await deps.store.assignments(klass!.id) });
     }),
 
-    'GET /api/classes/:id/progress': guarded(async (_req, res, _who, klass) => {
-      const json = matrixJson(await matrix(klass!));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(json);
-    }),
+    'GET /api/classes/:id/progress': guarded(async (req, res, _who, klass) => sendJsonText(req, res, matrixJson(await matrix(klass!)))),
 
     'GET /api/classes/:id/progress.csv': guarded(async (_req, res, _who, klass) => {
       const m = await matrix(klass!);
