@@ -12,6 +12,7 @@ import { maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { NET } from '../helpers/network.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { api, editZone, LogWatch, submit } from '../helpers/world.js';
+import { openDmarcReads } from '../realtools/opendmarc.js';
 
 let lab: TestLab;
 let log: LogWatch;
@@ -131,6 +132,17 @@ describe('DMARC records as receivers read them', () => {
     expect(line).toMatch(/status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com/);
     expect(await find('carol@otherdomain.com', 'spaced policy')).toBeUndefined();
     expect(await find('carol@otherdomain.com', 'spaced policy', 'Junk')).toBeUndefined();
+  });
+
+  it('"p=REJECT" (the grammar\'s literals match in any case; OpenDMARC reads it as reject) is enforced: 550, not delivered', async () => {
+    // mailauth alone took the policy "REJECT" for none it knows: delivered.
+    expect(await openDmarcReads('v=DMARC1; p=REJECT; adkim=S')).toMatchObject({ status: 0, p: 'r' });
+    const capitals = (t: string) => t.replace(/"v=DMARC1; p=quarantine;/, '"v=DMARC1; p=REJECT;');
+    expect((await editZone(lab, 'example.com', (t) => capitals(swapDkimKey(breakSpf(t))))).body).toMatchObject({ saved: true });
+    const line = await sendToCarol('policy in capitals');
+    expect(line).toMatch(/status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com/);
+    expect(await find('carol@otherdomain.com', 'policy in capitals')).toBeUndefined();
+    expect(await find('carol@otherdomain.com', 'policy in capitals', 'Junk')).toBeUndefined();
   });
 });
 
