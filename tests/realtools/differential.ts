@@ -3,14 +3,22 @@
  * exercises, mutated (zoneMutations.ts) `count` times with a seed, graded by the lab and judged
  * by BIND/pyspf/dkimpy/DMARC's grammar. Returns every disagreement. The suite runs a small seeded
  * corpus (tests/integration/graders-differential.test.ts); the big run is by hand:
- *   npx tsx tests/realtools/differential.ts [count per answer] [seed]
+ *   npx tsx tests/realtools/differential.ts [count per answer] [seed] [dns|config] [exercise id]
  */
 import { ExerciseCatalog } from '../../lab-server/src/grading/exercises.js';
 import { grade } from '../../lab-server/src/grading/graders.js';
-import { judgeAll, type Case } from './judges.js';
+import { mutateConfig } from './configMutations.js';
+import { canJudge, judgeAll, type Case } from './judges.js';
 import { mutateZone, seeded } from './zoneMutations.js';
 
 const DNS = new Set(['dns-mx', 'dns-spf', 'dns-dkim', 'dns-dmarc', 'dns-ptr', 'dns-zone']);
+
+/**
+ * Deliberate strictness: errors the grader gives answers the tools accept, on purpose. A record
+ * whose owner repeats the origin ("25.2.0.192.in-addr.arpa" without its dot, read as
+ * "…in-addr.arpa.2.0.192.in-addr.arpa.") is legal DNS but never what a learner meant.
+ */
+export const DELIBERATE = new Set(['zone.missing-trailing-dot']);
 
 export interface Disagreement {
   exercise: string;
@@ -20,17 +28,21 @@ export interface Disagreement {
   tools: string;
 }
 
-export async function mutatedDnsCases(count: number, seed: number): Promise<Array<Case & { mutations: string[] }>> {
+export type Corpus = 'dns' | 'config';
+
+/** Each answer of the corpus's exercises mutated up to `count` times (twins dropped). */
+export async function mutatedCases(corpus: Corpus, count: number, seed: number, only?: string): Promise<Array<Case & { mutations: string[] }>> {
   const catalog = await ExerciseCatalog.load();
   const rnd = seeded(seed);
   const out: Array<Case & { mutations: string[] }> = [];
-  for (const exercise of catalog.list.filter((e) => DNS.has(e.grader.name))) {
-    const origin = (exercise.grader.params as { origin: string }).origin;
+  const chosen = catalog.list.filter((e) => (corpus === 'dns' ? DNS.has(e.grader.name) : canJudge(e.grader.name) && !DNS.has(e.grader.name)) && (!only || e.id === only));
+  for (const exercise of chosen) {
+    const origin = (exercise.grader.params as { origin?: string }).origin ?? '';
     const answers = [exercise.solution, ...exercise.right.map((r) => r.answer), ...exercise.wrong.map((w) => w.answer)] as string[];
     const seen = new Set(answers);
     for (const answer of answers) {
       for (let i = 0; i < count; i++) {
-        const m = mutateZone(answer, rnd, origin);
+        const m = corpus === 'dns' ? mutateZone(answer, rnd, origin) : mutateConfig(answer, rnd);
         if (!m || seen.has(m.text)) continue;
         seen.add(m.text);
         out.push({ exercise, label: m.applied.join('+'), answer: m.text, expectPass: false, mutations: m.applied });
@@ -69,8 +81,8 @@ export async function foundCases(): Promise<Array<Case & { mutations: string[] }
   });
 }
 
-export async function differential(count: number, seed: number): Promise<{ judged: number; disagreements: Disagreement[] }> {
-  return judgeAgainstGrader(await mutatedDnsCases(count, seed));
+export async function differential(count: number, seed: number, corpus: Corpus = 'dns', only?: string): Promise<{ judged: number; disagreements: Disagreement[] }> {
+  return judgeAgainstGrader(await mutatedCases(corpus, count, seed, only));
 }
 
 export async function judgeAgainstGrader(cases: Array<Case & { mutations: string[] }>): Promise<{ judged: number; disagreements: Disagreement[] }> {
@@ -81,21 +93,24 @@ export async function judgeAgainstGrader(cases: Array<Case & { mutations: string
     const graded = await grade(v.exercise.grader.name, v.exercise.grader.params, v.answer, {});
     const toolsPass = v.reasons.length === 0;
     if (graded.passed === toolsPass) continue;
+    const errors = graded.feedback.filter((f) => f.level === 'error');
+    if (toolsPass && errors.length > 0 && errors.every((f) => DELIBERATE.has(f.code))) continue;
     disagreements.push({
       exercise: v.exercise.id,
       mutations: cases[i]!.mutations,
       answer: v.answer as string,
-      grader: graded.passed ? 'passes' : graded.feedback.filter((f) => f.level === 'error').map((f) => `${f.code}: ${f.message.en ?? ''}`).join(' | '),
+      grader: graded.passed ? 'passes' : errors.map((f) => `${f.code}: ${f.message.en ?? ''}`).join(' | '),
       tools: toolsPass ? 'accept' : v.reasons.join(' | '),
     });
   }
-  return { judged: verdicts.length, disagreements };
+  return { judged: verdicts.filter((v) => v.reasons !== undefined).length, disagreements };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 20);
   const seed = Number(process.argv[3] ?? 1);
-  const { judged, disagreements } = await differential(count, seed);
+  const corpus = (process.argv[4] ?? 'dns') as Corpus;
+  const { judged, disagreements } = await differential(count, seed, corpus, process.argv[5]);
   for (const d of disagreements) console.log(`--- ${d.exercise} [${d.mutations.join('+')}]\n${d.answer}\n  grader: ${d.grader}\n  tools: ${d.tools}`);
   console.log(`${judged} mutated answers judged, ${disagreements.length} disagreements`);
 }
