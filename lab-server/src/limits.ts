@@ -84,6 +84,12 @@ export interface LabLimits {
   joinsPerAddress: number;
   /** Joins waiting for their sandbox to be made (one at a time); beyond that the answer is 503. */
   joinsWaiting: number;
+  /**
+   * Learners one class may have: each join makes a sandbox (340 KB on disk, up to its quota of
+   * mail), so whoever has a join code may otherwise make them without end, 500 per address
+   * every ten minutes. A full class answers 403 and the instructor opens another.
+   */
+  classLearners: number;
 
   /**
    * Answers one learner may have graded in a minute (a visitor not yet a learner: one address);
@@ -123,6 +129,7 @@ export const DEFAULT_LIMITS: LabLimits = {
 
   joinsPerAddress: 500,
   joinsWaiting: 1000,
+  classLearners: 1000,
 
   attemptsPerMinute: 60,
 };

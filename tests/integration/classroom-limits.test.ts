@@ -180,3 +180,33 @@ describe('a flood of logins from many addresses', () => {
     expect((await api('/api/login', { method: 'POST', from: NAT, body: { code: joinCode, displayName: 'Ben', password: 'Ben password' } })).status).toBe(200);
   }, 30_000);
 });
+
+describe('a class of at most classLearners learners', () => {
+  let lab: TestLab;
+  const api = client(() => lab);
+
+  beforeAll(async () => {
+    lab = await startTestLab({ mode: 'classroom', limits: { classLearners: 3 } });
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.dispose();
+  });
+
+  it('refuses joins past it in both languages, makes no sandbox for them, and takes one again when a place is free', async () => {
+    await lab.classroom.addInstructor('Mr Li', await hashPassword('li password 1'));
+    const li = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Mr Li', password: 'li password 1' } })).cookie;
+    const klass = (await api('/api/classes', { method: 'POST', cookie: li, body: { name: 'Small class' } })).json.class;
+    const sandboxesBefore = (await lab.sandboxes.list()).length;
+    // At once, so later joins wait in the queue behind the ones that fill the class.
+    const joins = await Promise.all(Array.from({ length: 6 }, (_, i) => api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName: `Joiner ${i}`, password: `password ${i} ok` } })));
+    expect(joins.map((j) => j.status).sort()).toEqual([201, 201, 201, 403, 403, 403]);
+    const refused = joins.find((j) => j.status === 403)!.json.error;
+    expect(refused.en).toMatch(/class is full.*3 learners.*another class/);
+    expect(refused['zh-CN']).toMatch(/班级已满.*3 名学员/);
+    // A stranger with the join code used to make a sandbox per join, without end.
+    expect((await lab.sandboxes.list()).length).toBe(sandboxesBefore + 3);
+    const member = (await lab.classroom.members(klass.id))[0]!;
+    expect((await api(`/api/classes/${klass.id}/learners/${member.learnerId}`, { method: 'DELETE', cookie: li })).status).toBe(200);
+    expect((await api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName: 'Latecomer', password: 'password late ok' } })).status).toBe(201);
+  }, 120_000);
+});

@@ -30,6 +30,8 @@ export interface MembershipDeps {
   joinLimit: RateLimit;
   /** Makes new learners' sandboxes one at a time. */
   joins: WorkQueue;
+  /** Learners one class may have (limits.ts). */
+  classLearners: number;
   logins: LoginThrottle;
   cookies: SessionCookies;
   /** The client's address (behind a trusted proxy, the one it names). */
@@ -83,12 +85,25 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       const nameTaken = (): void =>
         problem(res, 409, text(`Someone in this class is already called "${c.displayName}". Choose another name, or log in if it is you.`, `班级里已经有人叫 "${c.displayName}"。请换一个名字；如果就是你，请直接登录。`));
       if (await deps.store.memberLogin(klass.id, c.displayName)) return nameTaken();
+      const classFull = (): void =>
+        problem(
+          res,
+          403,
+          text(
+            `This class is full: it has ${deps.classLearners} learners, the most one class may have. Ask your instructor to open another class and give you its join code.`,
+            `这个班级已满：已有 ${deps.classLearners} 名学员，达到一个班级的上限。请让老师再开一个班级，并把新的加入码告诉你。`,
+          ),
+        );
+      if ((await deps.store.memberCount(klass.id)) >= deps.classLearners) return classFull();
       let joined;
       try {
         // One sandbox (two RSA keys) at a time: a class joining at once queues instead of
         // filling the thread pool everyone's mail reads wait on.
         joined = await deps.joins.run(async () => {
           if (await deps.store.memberLogin(klass.id, c.displayName)) return undefined;
+          // Again in turn: joins queued behind this one were counted before it was made. (Nodes
+          // of a cluster each take their own turns, so together they may pass it by a few.)
+          if ((await deps.store.memberCount(klass.id)) >= deps.classLearners) return 'full' as const;
           // A full copy of the default world, with mailbox passwords of its own.
           const world = defaultWorld();
           world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
@@ -109,6 +124,7 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
         if (err instanceof LabBusy) return labBusy(res, 30);
         throw err;
       }
+      if (joined === 'full') return classFull();
       if (!joined) return nameTaken();
       res.setHeader('set-cookie', deps.cookies.learner(joined.token));
       sendJson(res, 201, { learner: { displayName: c.displayName }, class: { name: klass.name }, mailboxes: joined.world.users.map((u) => ({ address: u.address, password: u.password })) });

@@ -76,6 +76,7 @@ export function people(deps: PeopleDeps): People {
         sandboxes: deps.sandboxes,
         joinLimit: new RateLimit(deps.rateLimits, deps.limits.joinsPerAddress, 10 * 60_000),
         joins: new WorkQueue(1, deps.limits.joinsWaiting),
+        classLearners: deps.limits.classLearners,
         logins,
         cookies: deps.cookies,
         clientAddress: deps.clientAddress,

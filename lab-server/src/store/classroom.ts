@@ -173,6 +173,11 @@ export class ClassroomStore {
     });
   }
 
+  async memberCount(classId: string): Promise<number> {
+    const r = await this.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM class_members WHERE class_id = ?', [classId]);
+    return Number(r?.n ?? 0);
+  }
+
   async members(classId: string): Promise<Member[]> {
     const rows = await this.db.all<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
       `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
