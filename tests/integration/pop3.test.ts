@@ -215,6 +215,28 @@ describe('POP3 by hand', () => {
     c.close();
   });
 
+  it('counts at QUIT only the messages it removed, not those an IMAP session expunged meanwhile', async () => {
+    const r = await python(
+      `
+import poplib, imaplib, smtplib
+s = smtplib.SMTP('127.0.0.1', P['smtp'])
+for i in range(2): s.sendmail('bob@example.com', ['carol@otherdomain.com'], 'Subject: n%d\\r\\n\\nhi\\r\\n' % i)
+s.quit()
+p = poplib.POP3('127.0.0.1', P['pop3'])
+p.user('carol@otherdomain.com'); p.pass_('secret')
+count = p.stat()[0]
+m = imaplib.IMAP4('127.0.0.1', P['imap'])
+m.login('carol@otherdomain.com', 'secret'); m.select('INBOX')
+m.store(str(count), '+FLAGS', '(\\\\Deleted)'); m.expunge(); m.logout()
+p.dele(count); p.dele(count - 1)
+print(p.quit().decode())
+`,
+      { smtp: lab.port('smtp-otherdomain'), pop3: lab.port('pop3'), imap: lab.port('imap') },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\+OK .* signing off \(deleted: 1\)$/m);
+  });
+
   it('refuses clear-text passwords everywhere with --require-tls-auth until STLS', async () => {
     const strict = await startTestLab({ requireTlsAuth: true });
     try {

@@ -51,17 +51,18 @@ export class Maildrop {
   /**
    * The UPDATE state: removes the messages marked deleted and marks the downloaded ones that
    * are kept \Seen, in one pass (a session that fetched 5,000 messages would otherwise QUIT for
-   * seconds). Returns how many were deleted; throws if the folder could not be changed.
+   * seconds). Returns how many this session removed (not those another session had already
+   * expunged or moved away meanwhile); throws if the folder could not be changed.
    */
   async update(): Promise<number> {
     const deleteUids = [...this.deleted].map((n) => this.messages[n - 1]!.uid);
-    await this.folder.expunge(deleteUids);
+    const removed = await this.folder.expunge(deleteUids);
     const seen = [...this.retrieved]
       .filter((n) => !this.deleted.has(n))
       .map((n) => this.folder.get(this.messages[n - 1]!.uid))
       .filter((info): info is MessageInfo => info !== undefined && !info.flags.includes('S'))
       .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
     if (seen.length > 0) await this.folder.storeFlags(seen);
-    return deleteUids.length;
+    return removed.length;
   }
 }
