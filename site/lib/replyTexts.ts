@@ -32,7 +32,7 @@ export const SMTP: Record<string, Bilingual> = {
   '538': { en: 'Encryption required: send STARTTLS first so the password is not sent in clear text.', 'zh-CN': '需要加密：先发送 STARTTLS，避免密码以明文传输。' },
   '550': { en: 'Refused: mailbox unavailable (no such user, or policy). Check the address.', 'zh-CN': '被拒绝：邮箱不可用（用户不存在或策略拒绝）。请检查地址。' },
   '551': { en: 'User not local: the server will not forward.', 'zh-CN': '用户不在本地，服务器不转发。' },
-  '552': { en: 'Message too big, or storage exceeded. Send a smaller message.', 'zh-CN': '邮件太大或超出存储限制。请发送更小的邮件。' },
+  '552': { en: 'Message too big, its header too large (too many lines, or one field folded into too many), or storage exceeded. Send a smaller message, or one with a shorter header.', 'zh-CN': '邮件太大、头部太大（行数过多，或某个字段折行过多），或超出存储限制。请发送更小的邮件，或缩短邮件头部。' },
   '553': { en: 'Mailbox name not allowed (bad address syntax).', 'zh-CN': '邮箱名称不允许（地址格式错误）。' },
   '554': { en: 'Transaction failed. "Relay access denied" means this server only accepts mail for its own domains: it is not an open relay.', 'zh-CN': '事务失败。"Relay access denied" 表示本服务器只接收自己域名的邮件，不做开放中继。' },
   '555': { en: 'MAIL FROM or RCPT TO parameters not recognized.', 'zh-CN': '无法识别 MAIL FROM 或 RCPT TO 的参数。' },

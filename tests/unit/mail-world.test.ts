@@ -21,7 +21,7 @@ import { formatMailq } from '../../lab-server/src/mta/mailq.js';
 import { backoff } from '../../lab-server/src/mta/mta.js';
 import { dsnOf } from '../../lab-server/src/mta/relay.js';
 import { MailQueue } from '../../lab-server/src/mta/queue.js';
-import { addMissingHeaders, headerValue } from '../../lab-server/src/smtp/headers.js';
+import { addMissingHeaders, headerTooLarge, headerValue } from '../../lab-server/src/smtp/headers.js';
 import { signMessage } from '../../lab-server/src/mta/dkimSign.js';
 import { dkimKey, newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
 import { sandboxMail } from '../../lab-server/src/maildir/sandboxMaildirs.js';
@@ -130,6 +130,14 @@ describe('headers a submission server adds', () => {
     const full = Buffer.from('From: a@example.com\r\nDate: x\r\nMessage-ID: <y>\r\nSubject:\r\n folded\r\n\r\n');
     expect(addMissingHeaders(full, { from: 'b', host: 'h', queueId: 'q', date: new Date() })).toBe(full);
     expect(headerValue(full, 'subject')).toBe('folded');
+  });
+
+  it('finds a header too large at one field of 1,001 lines (space, tab, bare LF) or 10,001 lines, never in the body', () => {
+    const field = (name: string, lines: number, fold = ' x\r\n'): string => `${name}: a\r\n${fold.repeat(lines - 1)}`;
+    expect(headerTooLarge(Buffer.from(`${field('To', 1000)}${field('Cc', 1000, '\tx\n')}\r\n${' x\r\n'.repeat(5000)}`))).toBeUndefined();
+    expect(headerTooLarge(Buffer.from(`From: b\r\n${field('Cc', 1001, '\tx\n')}\r\n`))).toMatch(/the Cc: field is folded into more than 1000 lines/);
+    expect(headerTooLarge(Buffer.from(Array.from({ length: 10 }, (_, i) => field(`X-${i}`, 1000)).join('') + '\r\n'))).toBeUndefined();
+    expect(headerTooLarge(Buffer.from(Array.from({ length: 10 }, (_, i) => field(`X-${i}`, 1000)).join('') + 'Y: z\r\n'))).toMatch(/more than 10000 lines/);
   });
 });
 

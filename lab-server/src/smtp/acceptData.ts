@@ -11,7 +11,7 @@ import { isOutOfSpace } from '../files/diskSpace.js';
 import { OverQuota } from '../quota/usage.js';
 import type { LabMta } from '../world/network.js';
 import type { Sandbox } from '../world/sandbox.js';
-import { headerLineCount, MAX_HEADER_LINES, withHeaderEnd } from './headers.js';
+import { headerTooLarge, withHeaderEnd } from './headers.js';
 import { quotaReply } from './quotaReply.js';
 import { receiveMessage, type Arrival } from './receive.js';
 import { submitMessage, TooBigWithHeaders } from './submit.js';
@@ -49,8 +49,8 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
   // smtp-server keeps the negotiated cipher here once the connection is encrypted.
   const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
   const tlsCipher = cipher && cipher.name ? cipher.name : undefined;
-  if (headerLineCount(message) > MAX_HEADER_LINES) {
-    const text = `5.3.4 Message header too large: more than ${MAX_HEADER_LINES} lines before the empty line that ends it. Send the message with a shorter header`;
+  const text = headerTooLarge(message);
+  if (text) {
     deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (552 ${text})`);
     return callback(Object.assign(new Error(text), { responseCode: 552 }));
   }
