@@ -46,7 +46,8 @@ export interface LabLimits {
    * Bytes of messages being received over SMTP (DATA to the final dot) and IMAP (literals, as
    * APPEND's, until the command is done) held in memory at once, for the whole lab and per
    * client (address, or learner behind the bridge); a message that does not fit is refused with
-   * 452 4.3.1 or NO [UNAVAILABLE], to be sent again later (smtp/dataBudget.ts).
+   * 452 4.3.1 or NO [UNAVAILABLE], to be sent again later (smtp/dataBudget.ts). Both take it as
+   * the octets arrive: a literal announced and never sent holds nothing.
    */
   mailDataBytes: number;
   mailDataBytesPerAddress: number;
