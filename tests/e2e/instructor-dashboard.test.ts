@@ -1,0 +1,46 @@
+/**
+ * The instructor's dashboard in real Chromium when answers come late (a big class, a slow
+ * network): a class's matrix that arrives after another class was opened is not shown under
+ * the other class's name.
+ */
+import { expect, it } from 'vitest';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+
+const site = siteUnderTest({ mode: 'classroom' });
+
+it('shows the class that is open, not the matrix of one opened before it that came late', async () => {
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Qian', await hashPassword('a long password'));
+  const a = await lab.classroom.createClass('Class A', instructor.id);
+  const b = await lab.classroom.createClass('Class B', instructor.id);
+  const hash = await hashPassword('learner password');
+  await lab.classroom.join(a.id, { sandboxId: 'absent-a', displayName: 'Learner of A', passwordHash: hash });
+  await lab.classroom.join(b.id, { sandboxId: 'absent-b', displayName: 'Learner of B', passwordHash: hash });
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(site.url('/en/instructor/'));
+  await page.getByRole('button', { name: 'Class A' }).click();
+  await page.locator('tr[data-learner="Learner of A"]').waitFor();
+  // Class A's next matrix is held on its way; meanwhile the instructor opens class B.
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/classes/${a.id}/progress`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Class A' }).click();
+  await page.getByRole('button', { name: 'Class B' }).click();
+  await page.locator('tr[data-learner="Learner of B"]').waitFor();
+  const late = page.waitForResponse(`**/api/classes/${a.id}/progress`);
+  release();
+  await late;
+  // Give the page the turns it needs to use the late answer (it must drop it).
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(['Learner of B']);
+  expect(errors).toEqual([]);
+  await context.close();
+}, 60_000);
