@@ -13,6 +13,15 @@ import { withoutChannelHeaders } from './channel.js';
 /** The most a forwarded request's body may hold (read whole, to be signed); no route reads more than 64 KB. */
 export const MAX_FORWARDED_BODY = 256 * 1024;
 
+/**
+ * How long a node may keep a forwarded request without a byte of its answer (and a terminal
+ * upgrade without its answer). A node whose heartbeats go on but whose web port hangs (a
+ * partition, a stalled proxy) held each request, and the agent's connection to it, for good:
+ * the learner waited without end instead of hearing the node is down. No route here thinks
+ * that long in silence.
+ */
+export const FORWARD_SILENCE_MS = 60_000;
+
 /** Kept-alive connections between nodes: a forwarded request does not pay for a new one. */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -27,16 +36,34 @@ function target(nodeUrl: string, path: string): { hostname: string; port: number
  * whose kept-alive connection turns out dead (the node was restarted) is tried once more on a
  * new connection, signed anew (the node would take the same nonce only once).
  */
-export function forwardRequest(req: IncomingMessage, body: Buffer, res: ServerResponse, nodeUrl: string, sign: () => Record<string, string>, unreachable: (err: Error) => void, fresh = false): void {
+export function forwardRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+  nodeUrl: string,
+  sign: () => Record<string, string>,
+  unreachable: (err: Error) => void,
+  fresh = false,
+  silenceMs = FORWARD_SILENCE_MS,
+): void {
   const headers = { ...withoutChannelHeaders(req.headers), ...sign(), 'content-length': String(body.length) };
   delete headers['transfer-encoding'];
   const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers, agent: fresh ? false : agent }, (answer) => {
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });
+  out.setTimeout(silenceMs, () => out.destroy(new Error(`no answer in ${silenceMs / 1000} s`)));
+  // The client gone, the node's work for it is not waited for (nor tried again).
+  let gone = false;
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    out.destroy();
+  });
   out.on('error', (err: NodeJS.ErrnoException) => {
+    if (gone) return;
     if (!fresh && !res.headersSent && (req.method === 'GET' || req.method === 'HEAD') && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-      return forwardRequest(req, body, res, nodeUrl, sign, unreachable, true);
+      return forwardRequest(req, body, res, nodeUrl, sign, unreachable, true, silenceMs);
     }
     if (!res.headersSent) unreachable(err);
     else res.destroy();
@@ -56,10 +83,13 @@ function head(answer: IncomingMessage): string {
  * sockets are then piped), or to the error when it cannot be reached (the client's socket is
  * left untouched, so the caller can still explain).
  */
-export function forwardUpgrade(req: IncomingMessage, socket: Duplex, clientHead: Buffer, nodeUrl: string, signed: Record<string, string>): Promise<'forwarded' | Error> {
+export function forwardUpgrade(req: IncomingMessage, socket: Duplex, clientHead: Buffer, nodeUrl: string, signed: Record<string, string>, silenceMs = FORWARD_SILENCE_MS): Promise<'forwarded' | Error> {
   return new Promise((resolve) => {
     const out = request({ ...target(nodeUrl, req.url ?? '/'), method: req.method, headers: { ...withoutChannelHeaders(req.headers), ...signed } });
+    // Only until the answer: a terminal may then be quiet as long as its learner is.
+    out.setTimeout(silenceMs, () => out.destroy(new Error(`no answer in ${silenceMs / 1000} s`)));
     out.on('upgrade', (answer, upstream: Socket, upstreamHead) => {
+      upstream.setTimeout(0);
       resolve('forwarded');
       socket.write(head(answer));
       if (upstreamHead.length > 0) socket.write(upstreamHead);
