@@ -1,10 +1,11 @@
 /**
  * The instructor's dashboard in real Chromium when answers come late (a big class, a slow
  * network): a class's matrix that arrives after another class was opened is not shown under
- * the other class's name.
+ * the other class's name, nor a learner's view that arrives after another learner was opened.
  */
 import { expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 
 const site = siteUnderTest({ mode: 'classroom' });
@@ -41,6 +42,41 @@ it('shows the class that is open, not the matrix of one opened before it that ca
   // Give the page the turns it needs to use the late answer (it must drop it).
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
   await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(['Learner of B']);
+  expect(errors).toEqual([]);
+  await context.close();
+}, 60_000);
+
+it('shows the learner last opened, not one opened before whose view came late', async () => {
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Sun', await hashPassword('a long password'));
+  const klass = await lab.classroom.createClass('Class C', instructor.id);
+  const hash = await hashPassword('learner password');
+  const ids: string[] = [];
+  for (const name of ['First learner', 'Second learner']) {
+    await lab.sandboxes.create(`sandbox-${ids.length}`, defaultWorld());
+    ids.push((await lab.classroom.join(klass.id, { sandboxId: `sandbox-${ids.length}`, displayName: name, passwordHash: hash })).learner.id);
+  }
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(site.url('/en/instructor/'));
+  await page.getByRole('button', { name: 'Class C' }).click();
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/api/classes/${klass.id}/learners/${ids[0]}`, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'First learner' }).click();
+  await page.getByRole('button', { name: 'Second learner' }).click();
+  await page.locator('section.detail h3').filter({ hasText: 'Second learner' }).waitFor();
+  const late = page.waitForResponse(`**/api/classes/${klass.id}/learners/${ids[0]}`);
+  release();
+  await late;
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  await expect(page.locator('section.detail h3').allInnerTexts()).resolves.toEqual(['Second learner']);
   expect(errors).toEqual([]);
   await context.close();
 }, 60_000);
