@@ -3,12 +3,34 @@
  * network): a class's matrix that arrives after another class was opened is not shown under
  * the other class's name, nor a learner's view that arrives after another learner was opened.
  */
+import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 
 const site = siteUnderTest({ mode: 'classroom' });
+
+/** The dashboard at phone width, the instructor logged in with `token`. */
+async function dashboardOnPhone(token: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(site.url('/en/instructor/'));
+  return { context, page, errors };
+}
+
+/** Holds the answers to requests matching `url` until the returned function is called. */
+async function holdAnswers(page: Page, url: string): Promise<() => void> {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(url, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
 
 it('shows the class that is open, not the matrix of one opened before it that came late', async () => {
   const lab = site.lab;
@@ -19,20 +41,11 @@ it('shows the class that is open, not the matrix of one opened before it that ca
   await lab.classroom.join(a.id, { sandboxId: 'absent-a', displayName: 'Learner of A', passwordHash: hash });
   await lab.classroom.join(b.id, { sandboxId: 'absent-b', displayName: 'Learner of B', passwordHash: hash });
   const token = await lab.classroom.startInstructorSession(instructor.id);
-  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(site.url('/en/instructor/'));
+  const { context, page, errors } = await dashboardOnPhone(token);
   await page.getByRole('button', { name: 'Class A' }).click();
   await page.locator('tr[data-learner="Learner of A"]').waitFor();
   // Class A's next matrix is held on its way; meanwhile the instructor opens class B.
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(`**/api/classes/${a.id}/progress`, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdAnswers(page, `**/api/classes/${a.id}/progress`);
   await page.getByRole('button', { name: 'Class A' }).click();
   await page.getByRole('button', { name: 'Class B' }).click();
   await page.locator('tr[data-learner="Learner of B"]').waitFor();
@@ -57,18 +70,9 @@ it('shows the learner last opened, not one opened before whose view came late', 
     ids.push((await lab.classroom.join(klass.id, { sandboxId: `sandbox-${ids.length}`, displayName: name, passwordHash: hash })).learner.id);
   }
   const token = await lab.classroom.startInstructorSession(instructor.id);
-  const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(site.url('/en/instructor/'));
+  const { context, page, errors } = await dashboardOnPhone(token);
   await page.getByRole('button', { name: 'Class C' }).click();
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(`**/api/classes/${klass.id}/learners/${ids[0]}`, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdAnswers(page, `**/api/classes/${klass.id}/learners/${ids[0]}`);
   await page.getByRole('button', { name: 'First learner' }).click();
   await page.getByRole('button', { name: 'Second learner' }).click();
   await page.locator('section.detail h3').filter({ hasText: 'Second learner' }).waitFor();
