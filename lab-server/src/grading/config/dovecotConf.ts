@@ -32,6 +32,18 @@ export interface DovecotConf {
   version: '2.3' | '2.4';
 }
 
+/** Settings the graders read that Dovecot takes as yes/no (and a listener's ssl). */
+const BOOLEANS = new Set(['disable_plaintext_auth', 'auth_debug', 'auth_verbose', 'mail_debug', 'verbose_ssl', 'ssl_prefer_server_ciphers', 'auth_allow_cleartext']);
+const isBoolean = (s: DovecotSetting): boolean => BOOLEANS.has(s.key) || (s.key === 'ssl' && /^inet_listener\b/.test(s.path.at(-1) ?? ''));
+
+/** Dovecot's reading of a boolean: yes/y/1 and no/n/0 in any case, "true" or "on" refused. */
+function booleanValue(value: string): 'yes' | 'no' | undefined {
+  const v = value.toLowerCase();
+  if (v === 'yes' || v === 'y' || v === '1') return 'yes';
+  if (v === 'no' || v === 'n' || v === '0') return 'no';
+  return undefined;
+}
+
 /** Removes a comment and reads a quoted value; returns undefined when a quote is left open. */
 function stripComment(line: string): { text: string; openQuote: boolean } {
   let out = '';
@@ -104,6 +116,20 @@ export function parseDovecotConf(source: string): DovecotConf {
         if (raw.includes('{') && raw.endsWith('}') && !raw.startsWith('"') && /\{\s*\w+\s*=/.test(raw)) {
           conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
           continue;
+        }
+        // Setting names are lower case, and doveconf refuses the whole file for "SSL = no"
+        // ("Unknown setting: SSL"); only plugin and *fields sections take names of one's own.
+        if (/[A-Z]/.test(setting.key) && !path.some((p) => /^plugin\b|fields\b/.test(p))) {
+          conf.problems.push({ line: number, message: text(`"${setting.key}" is not a setting: Dovecot's names are lower case ("${setting.key.toLowerCase()}"), and doveconf refuses the file ("Unknown setting").`, `"${setting.key}" 不是一个设置：Dovecot 的设置名都是小写（"${setting.key.toLowerCase()}"），doveconf 会拒绝整个文件（"Unknown setting"）。`) });
+          continue;
+        }
+        if (isBoolean(setting)) {
+          const yesNo = booleanValue(setting.value);
+          if (yesNo === undefined) {
+            conf.problems.push({ line: number, message: text(`${setting.key} = ${setting.value}: doveconf refuses the file ("Invalid boolean value"); write yes or no.`, `${setting.key} = ${setting.value}：doveconf 会拒绝整个文件（"Invalid boolean value"）；请写 yes 或 no。`) });
+            continue;
+          }
+          setting.value = yesNo;
         }
         conf.settings.push(setting);
       } else if ((m = /^([A-Za-z0-9_@./-]+)(?:\s+("[^"]*"|[^\s{]+))?\s*\{$/.exec(line))) {
