@@ -242,7 +242,11 @@ export class TerminalSession {
     // The lab's certificate is self-signed; the summary line says so instead of failing.
     const secure = tlsConnect({ socket: plain, rejectUnauthorized: false, servername: this.deps.tlsServerName });
     try {
-      await once(secure, 'secureConnect');
+      // end() may close the connection mid-handshake (the page went): that ends the wait too.
+      await new Promise<void>((resolve, reject) => {
+        secure.once('secureConnect', resolve).once('error', reject);
+        secure.once('close', () => reject(new Error('the connection closed during the handshake')));
+      });
     } catch (err) {
       this.send({ type: 'error', message: { en: `TLS handshake failed: ${(err as Error).message}`, 'zh-CN': `TLS 握手失败：${(err as Error).message}` } });
       this.end('tls failed');
