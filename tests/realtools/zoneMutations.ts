@@ -51,6 +51,17 @@ function tokens(line: string): string[] | undefined {
   return out ?? undefined;
 }
 
+/** One character, at random, of the first quoted string of a random record line, written as `escape` says. */
+function escapeInString(text: string, rnd: Random, escape: (c: string) => string): string | undefined {
+  return onRecordLine(text, rnd, (l) => {
+    const m = /"([^"\\]{2,})"/.exec(l);
+    if (!m) return undefined;
+    const s = m[1]!;
+    const at = Math.floor(rnd() * s.length);
+    return l.replace(m[0], `"${s.slice(0, at)}${escape(s[at]!)}${s.slice(at + 1)}"`);
+  });
+}
+
 const MUTATIONS: Mutation[] = [
   { name: 'tabs', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (tokens(l) ?? []).join('\t')) },
   { name: 'wide-spaces', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (tokens(l) ?? []).join('      ')) },
@@ -81,29 +92,9 @@ const MUTATIONS: Mutation[] = [
         return l.replace(m[0], `"${m[1]!.slice(0, cut)}" "${m[1]!.slice(cut)}"`);
       }),
   },
-  {
-    name: 'decimal-escape',
-    apply: (t, rnd) =>
-      onRecordLine(t, rnd, (l) => {
-        const m = /"([^"\\]{2,})"/.exec(l);
-        if (!m) return undefined;
-        const s = m[1]!;
-        const at = Math.floor(rnd() * s.length);
-        const escaped = `${s.slice(0, at)}\\${String(s.charCodeAt(at)).padStart(3, '0')}${s.slice(at + 1)}`;
-        return l.replace(m[0], `"${escaped}"`);
-      }),
-  },
-  {
-    name: 'char-escape',
-    apply: (t, rnd) =>
-      onRecordLine(t, rnd, (l) => {
-        const m = /"([^"\\]{2,})"/.exec(l);
-        if (!m) return undefined;
-        const s = m[1]!;
-        const at = Math.floor(rnd() * s.length);
-        return l.replace(m[0], `"${s.slice(0, at)}\\${s.slice(at)}"`);
-      }),
-  },
+  // A character of a quoted string as \DDD ("\109" for "m"), or a backslash put before one.
+  { name: 'decimal-escape', apply: (t, rnd) => escapeInString(t, rnd, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`) },
+  { name: 'char-escape', apply: (t, rnd) => escapeInString(t, rnd, (c) => `\\${c}`) },
   { name: 'unquoted-txt', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/TXT\s+"[^"\s\\;]+"\s*$/i.test(l) ? l.replace(/"([^"\s\\;]+)"\s*$/, '$1') : undefined)) },
   { name: 'unclosed-quote', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/"\s*$/.test(l) ? l.replace(/"\s*$/, '') : undefined)) },
   { name: 'unclosed-paren', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/\)\s*$/.test(l) || /[()]/.test(l) ? undefined : l.replace(/\b(TXT|MX|A)\s+/i, '$1 ( '))) },
