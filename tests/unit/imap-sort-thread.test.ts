@@ -3,6 +3,7 @@
  * threading algorithms on hand-made conversations, and the ESEARCH return options and response
  * (RFC 4731, 5182, 5267).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { baseSubject, casemap, compareText } from '../../lab-server/src/imap/baseSubject.js';
 import { parseSentDate } from '../../lab-server/src/imap/dates.js';
@@ -12,6 +13,7 @@ import { parseCommand } from '../../lab-server/src/imap/parser.js';
 import { ArgumentError } from '../../lab-server/src/imap/schema.js';
 import { parseSortProgram } from '../../lab-server/src/imap/sort.js';
 import { messageIds, threadResponse, type ThreadMessage } from '../../lab-server/src/imap/thread.js';
+import { sortInTurns } from '../../lab-server/src/workers/turns.js';
 
 const args = (text: string) => parseCommand([{ kind: 'line', bytes: Buffer.from(`a X ${text}`) }]).args;
 
@@ -34,6 +36,30 @@ describe('base subject', () => {
   it('compares case-insensitively, by code point, the empty string first', () => {
     const sorted = ['_', 'b', '', '[x]', 'A', 'c'].map(casemap).sort(compareText);
     expect(sorted).toEqual(['', 'A', 'B', 'C', '[X]', '_']);
+  });
+});
+
+describe('comparing text', () => {
+  /** Code point order, spelled out: what compareText must agree with. */
+  const byCodePoints = (a: string, b: string): number => {
+    const [x, y] = [[...a].map((c) => c.codePointAt(0)!), [...b].map((c) => c.codePointAt(0)!)];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  };
+  it('orders by code point, also around surrogate pairs and lone halves', () => {
+    const piece = fc.constantFrom('', 'a', 'B', '\ud800', '\udc00', '\ud83d\ude00', '\ud83d\ude01', '\ue000', '\uffff');
+    const text = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+    for (const arbitrary of [text, fc.string({ unit: 'binary' })]) {
+      fc.assert(fc.property(arbitrary, arbitrary, (a, b) => Math.sign(compareText(a, b)) === Math.sign(byCodePoints(a, b))), { numRuns: 20_000 });
+    }
+  });
+
+  it('sorts long arrays in turns, stably, as Array.prototype.sort does', async () => {
+    const byKey = (x: [number, number], y: [number, number]): number => x[0] - y[0];
+    const pairs = fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer()), { maxLength: 5000 });
+    await fc.assert(fc.asyncProperty(pairs, async (a) => {
+      expect(await sortInTurns([...a], byKey)).toEqual([...a].sort(byKey));
+    }), { numRuns: 200 });
   });
 });
 
@@ -83,12 +109,12 @@ describe('THREAD', () => {
     ]);
   });
 
-  it('ORDEREDSUBJECT: one flat thread per base subject, oldest first', () => {
+  it('ORDEREDSUBJECT: one flat thread per base subject, oldest first', async () => {
     const messages = [m(1, 5, 'b'), m(2, 1, 'a'), m(3, 2, 'Re: a'), m(4, 3, 'Re: a'), m(5, 6, 'Re: b'), m(6, 4, 'c')];
-    expect(threadResponse('ORDEREDSUBJECT', messages)).toBe('(2 (3)(4))(6)(1 5)');
+    expect(await threadResponse('ORDEREDSUBJECT', messages)).toBe('(2 (3)(4))(6)(1 5)');
   });
 
-  it('REFERENCES: builds the reply tree, even from truncated references', () => {
+  it('REFERENCES: builds the reply tree, even from truncated references', async () => {
     const messages = [
       m(1, 1, 'plan', 'a@x'),
       m(2, 2, 'Re: plan', 'b@x', ['a@x']),
@@ -97,18 +123,31 @@ describe('THREAD', () => {
       // Its parent never arrived: a dummy holds it, and alone at the top the dummy goes.
       m(5, 5, 'other', 'e@x', ['missing@x']),
     ];
-    expect(threadResponse('REFERENCES', messages)).toBe('(1 (2 3)(4))(5)');
+    expect(await threadResponse('REFERENCES', messages)).toBe('(1 (2 3)(4))(5)');
   });
 
-  it('REFERENCES: breaks loops and joins threads that share a base subject', () => {
+  it('REFERENCES: breaks loops and joins threads that share a base subject', async () => {
     const loop = [m(1, 3, '', 'a@b'), m(2, 1, '', 'b@b', ['a@b', 'c@b']), m(3, 2, '', 'c@b', ['b@b'])];
-    expect(threadResponse('REFERENCES', loop)).toBe('(3 2)(1)');
+    expect(await threadResponse('REFERENCES', loop)).toBe('(3 2)(1)');
     const bySubject = [m(1, 1, 'lunch', 'p@x'), m(2, 2, 'Re: lunch', 'q@x'), m(3, 3, 'lunch', 'r@x')];
     // The reply joins the first original; a second original with that subject makes a dummy parent of both.
-    expect(threadResponse('REFERENCES', bySubject)).toBe('((1 2)(3))');
+    expect(await threadResponse('REFERENCES', bySubject)).toBe('((1 2)(3))');
     const siblings = [m(1, 1, 'x', undefined, ['gone@x']), m(2, 2, 'y', undefined, ['gone@x'])];
-    expect(threadResponse('REFERENCES', siblings)).toBe('((1)(2))');
+    expect(await threadResponse('REFERENCES', siblings)).toBe('((1)(2))');
   });
+
+  it('lets the event loop serve others while it threads 200,000 messages', async () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => m(i + 1, i % 977, `${i % 2 ? 'Re: ' : ''}topic ${i % 5000}`, `${i}@x`, i % 3 ? [`${i - 1}@x`] : []));
+    for (const algorithm of ['REFERENCES', 'ORDEREDSUBJECT'] as const) {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 1);
+      const threads = await threadResponse(algorithm, many);
+      clearInterval(ticker);
+      expect(threads.match(/\d+/g)).toHaveLength(200_000);
+      // Done in one go (as before) not a single tick would come between; in turns, hundreds do.
+      expect(ticks).toBeGreaterThan(20);
+    }
+  }, 60_000);
 });
 
 describe('ESEARCH', () => {

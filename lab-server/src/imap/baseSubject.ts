@@ -115,15 +115,27 @@ export function casemap(text: string): string {
   return text.toUpperCase().normalize('NFD');
 }
 
-/** Orders two casemapped strings by code point (the empty string first). */
+/**
+ * Orders two casemapped strings by code point (the empty string first). UTF-16 units are
+ * compared up to the first difference, and only there read as code points: characters beyond
+ * the BMP sort last, as UTF-8 would. (Spreading both strings into arrays at every comparison
+ * made sorting 100,000 subjects take a third of a second.)
+ */
 export function compareText(a: string, b: string): number {
   if (a === b) return 0;
-  // Code point order, not UTF-16 unit order, so characters beyond the BMP sort last as UTF-8 would.
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  // The two strings differ inside a surrogate pair: read from its first half.
+  if (i > 0 && isHighSurrogate(a.charCodeAt(i - 1))) i--;
+  for (;;) {
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x === undefined || y === undefined) return a.length - b.length;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
   }
-  return x.length - y.length;
 }
+
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;

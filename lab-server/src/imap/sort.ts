@@ -10,7 +10,7 @@ import { headerFields, messageView, type MessageView } from './mime/cache.js';
 import { headerValue } from './mime/header.js';
 import { decodeHeaderValue } from './mime/text.js';
 import type { Token } from './parser.js';
-import { takeTurns } from '../workers/turns.js';
+import { sortInTurns, takeTurns } from '../workers/turns.js';
 import { ArgumentError } from './schema.js';
 import type { Found } from './searchMailbox.js';
 import type { SelectedMailbox } from './selected.js';
@@ -135,5 +135,5 @@ export async function withSortValues(selected: SelectedMailbox, found: readonly 
 
 /** Sorts messages by a program. */
 export async function sortMessages(selected: SelectedMailbox, found: readonly Found[], criteria: readonly SortCriterion[]): Promise<Sorted[]> {
-  return (await withSortValues(selected, found, criteria)).sort(compareSorted(criteria));
+  return sortInTurns(await withSortValues(selected, found, criteria), compareSorted(criteria));
 }

@@ -3,12 +3,15 @@
  * reply tree from Message-ID, References and In-Reply-To, then joins threads that share a base
  * subject, following the RFC's six steps. The result is written as the THREAD response's
  * nested lists, "(1 (2 3)(4))" meaning 1 has two children, 2 (whose child is 3) and 4.
+ * Every step takes turns with the rest of the lab (`turn` between slices of work): threading
+ * 100,000 messages in one go held every session of the lab for up to a second.
  */
 import { baseSubject, casemap, compareText } from './baseSubject.js';
 import { headerFields, type MessageView } from './mime/cache.js';
 import { headerValue } from './mime/header.js';
 import type { Found } from './searchMailbox.js';
 import { sentDate } from './sort.js';
+import { sortInTurns, takeTurns } from '../workers/turns.js';
 
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 export type ThreadAlgorithm = (typeof THREAD_ALGORITHMS)[number];
@@ -67,10 +70,17 @@ export function threadMessage(found: Found, id: number, view: MessageView | unde
   };
 }
 
-export function threadResponse(algorithm: ThreadAlgorithm, messages: readonly ThreadMessage[]): string {
-  const roots = algorithm === 'ORDEREDSUBJECT' ? orderedSubject(messages) : references(messages);
-  return roots.map((r) => `(${members(r)})`).join('');
+export async function threadResponse(algorithm: ThreadAlgorithm, messages: readonly ThreadMessage[], turn = takeTurns()): Promise<string> {
+  const roots = algorithm === 'ORDEREDSUBJECT' ? await orderedSubject(messages, turn) : await references(messages, turn);
+  const parts: string[] = [];
+  for (const root of roots) {
+    parts.push(`(${await members(root, turn)})`);
+    await turn();
+  }
+  return parts.join('');
 }
+
+type Turn = () => Promise<void>;
 
 const byDate = (a: ThreadMessage, b: ThreadMessage): number => a.date - b.date || a.order - b.order;
 /** A node's date: its message's, or for a dummy its first child's (a dummy always has one). */
@@ -82,15 +92,16 @@ function nodeKey(node: Node): ThreadMessage {
 const byNodeDate = (a: Node, b: Node): number => byDate(nodeKey(a), nodeKey(b));
 
 /** "Poor man's threading": same base subject, one flat thread, oldest message first. */
-function orderedSubject(messages: readonly ThreadMessage[]): Node[] {
-  const sorted = [...messages].sort((a, b) => compareText(a.subject, b.subject) || byDate(a, b));
+async function orderedSubject(messages: readonly ThreadMessage[], turn: Turn): Promise<Node[]> {
+  const sorted = await sortInTurns([...messages], (a, b) => compareText(a.subject, b.subject) || byDate(a, b), turn);
   const roots: Node[] = [];
   let current: Node | undefined;
   for (const message of sorted) {
     if (current && current.message!.subject === message.subject) current.children.push({ message, children: [] });
     else roots.push((current = { message, children: [] }));
+    await turn();
   }
-  return roots.sort(byNodeDate);
+  return sortInTurns(roots, byNodeDate, turn);
 }
 
 /**
@@ -120,7 +131,7 @@ function unlink(child: Node): void {
   child.parent = undefined;
 }
 
-function references(messages: readonly ThreadMessage[]): Node[] {
+async function references(messages: readonly ThreadMessage[], turn: Turn): Promise<Node[]> {
   // (1) Link the messages by their references; a referenced id that is not here is a dummy.
   const byId = new Map<string, Node>();
   const all: Node[] = [];
@@ -133,7 +144,8 @@ function references(messages: readonly ThreadMessage[]): Node[] {
     }
     return node;
   };
-  for (const message of [...messages].sort((a, b) => a.order - b.order)) {
+  for (const message of await sortInTurns([...messages], (a, b) => a.order - b.order, turn)) {
+    await turn();
     // A missing or repeated Message-ID gets a node of its own.
     let node = message.messageId === undefined ? undefined : byId.get(message.messageId);
     if (!node || node.message) {
@@ -152,13 +164,13 @@ function references(messages: readonly ThreadMessage[]): Node[] {
     if (last && !wouldLoop(last, node)) link(last, node);
   }
   // (2) The messages without a parent are the roots; (3) dummies go.
-  let roots = prune(all.filter((n) => !n.parent));
+  let roots = await prune(all.filter((n) => !n.parent), turn);
   // (4) Oldest thread first (a dummy counts as its oldest child).
-  sortTree(roots);
+  await sortTree(roots, turn);
   // (5) Threads with the same base subject are joined.
-  roots = joinBySubject(roots);
+  roots = await joinBySubject(roots, turn);
   // (6) Every set of siblings oldest first, the threads too.
-  sortTree(roots);
+  await sortTree(roots, turn);
   return roots;
 }
 
@@ -179,16 +191,20 @@ function deepestFirst(roots: readonly Node[]): Node[] {
 }
 
 /** Sorts every set of siblings by date, the deepest first. */
-function sortTree(roots: Node[]): void {
-  for (const node of deepestFirst(roots)) node.children.sort(byNodeDate);
-  roots.sort(byNodeDate);
+async function sortTree(roots: Node[], turn: Turn): Promise<void> {
+  for (const node of deepestFirst(roots)) {
+    await sortInTurns(node.children, byNodeDate, turn);
+    await turn();
+  }
+  await sortInTurns(roots, byNodeDate, turn);
 }
 
 /** Removes dummies: a childless one disappears, its children take its place (at the top only if alone). */
-function prune(roots: readonly Node[]): Node[] {
+async function prune(roots: readonly Node[], turn: Turn): Promise<Node[]> {
   for (const node of deepestFirst(roots)) {
     node.children = node.children.flatMap((child) => (child.message ? [child] : child.children));
     for (const child of node.children) child.parent = node;
+    await turn();
   }
   const out: Node[] = [];
   for (const node of roots) {
@@ -204,20 +220,26 @@ function prune(roots: readonly Node[]): Node[] {
 /** Whose subject stands for a thread: its message, or a dummy's oldest child (children are sorted). */
 const subjectOf = (node: Node): ThreadMessage => nodeKey(node);
 
-function joinBySubject(roots: Node[]): Node[] {
+async function joinBySubject(roots: Node[], turn: Turn): Promise<Node[]> {
   const table = new Map<string, Node>();
   for (const node of roots) {
+    await turn();
     const { subject } = subjectOf(node);
     if (subject === '') continue;
     const held = table.get(subject);
     if (!held) table.set(subject, node);
     else if (held.message && (!node.message || (subjectOf(held).replyOrForward && !subjectOf(node).replyOrForward))) table.set(subject, node);
   }
+  // Places are looked up, and joined threads left out at the end: a splice per join made
+  // joining thousands of threads of one subject quadratic.
   const out = [...roots];
+  const place = new Map(roots.map((node, i) => [node, i]));
+  const joined = new Set<Node>();
   const remove = (node: Node): void => {
-    out.splice(out.indexOf(node), 1);
+    joined.add(node);
   };
   for (const node of roots) {
+    await turn();
     const { subject, replyOrForward } = subjectOf(node);
     if (subject === '') continue;
     const held = table.get(subject)!;
@@ -230,23 +252,26 @@ function joinBySubject(roots: Node[]): Node[] {
       remove(node);
     } else {
       const dummy: Node = { children: [] };
-      out[out.indexOf(held)] = dummy;
+      const at = place.get(held)!;
+      out[at] = dummy;
+      place.set(dummy, at);
       link(dummy, held);
       link(dummy, node);
       remove(node);
       table.set(subject, dummy);
     }
   }
-  return out;
+  return out.filter((node) => !joined.has(node));
 }
 
 /** A node and what hangs below it, as thread-members: "1 2 (3)(4 5)". */
-function members(root: Node): string {
+async function members(root: Node, turn: Turn): Promise<string> {
   const parts: string[] = [];
   // What is left to write, last first: text, or a node to write with its children.
   const stack: Array<Node | string> = [root];
   while (stack.length > 0) {
     const item = stack.pop()!;
+    await turn();
     if (typeof item === 'string') {
       parts.push(item);
       continue;

@@ -35,7 +35,7 @@ export default defineCommand({
       await turn();
       messages.push(threadMessage(found, uid ? found.uid : found.seq, await messageView(selected.folder, found.info)));
     }
-    const threads = threadResponse(algorithm as ThreadAlgorithm, messages);
+    const threads = await threadResponse(algorithm as ThreadAlgorithm, messages, turn);
     await out.untagged(threads ? `THREAD ${threads}` : 'THREAD');
     return ok(`THREAD completed (${plural(messages.length, 'message')})`);
   },
