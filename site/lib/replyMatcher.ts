@@ -8,6 +8,7 @@
  */
 import { verbOf, type Protocol } from './commandVerbs';
 import { imapDataKind } from './replyTexts';
+import { afterOctets, wireOctets } from './serverStream';
 
 /** A server line that is a reply: the command it answers ('' for the greeting). */
 export interface Reply {
@@ -19,8 +20,6 @@ interface Pending {
   /** SMTP: a line sent after DATA before the server said 354: message text, if it does. */
   body?: boolean;
 }
-
-const UTF8 = new TextEncoder();
 
 const POP3_MULTILINE = (command: string): boolean => {
   const [verb = '', arg] = command.trim().toUpperCase().split(/\s+/);
@@ -151,19 +150,19 @@ export class ReplyMatcher {
   /**
    * A server line ending in a literal's announcement ({n}, or ~{n} for BINARY) is followed by n
    * octets of data: a message's lines, which may look like anything, "a3 OK" included. They are
-   * counted off as UTF-8 (the bridge decodes the wire so; a byte it could not decode counts as
-   * more, so a literal never swallows the reply after it) and are never taken for replies.
+   * counted off as the octets they were on the wire (wireOctets: a byte that was no UTF-8 is
+   * one, not the three of U+FFFD) and are never taken for replies.
    */
   private insideLiteral(line: string): boolean {
     let rest = line;
     if (this.literalLeft > 0) {
-      const octets = UTF8.encode(line);
-      if (octets.length + 2 <= this.literalLeft) {
-        this.literalLeft -= octets.length + 2;
+      const octets = wireOctets(line);
+      if (octets + 2 <= this.literalLeft) {
+        this.literalLeft -= octets + 2;
         return true;
       }
       // The literal ends inside this line; what follows it continues the same response.
-      rest = new TextDecoder().decode(octets.subarray(this.literalLeft));
+      rest = afterOctets(line, this.literalLeft);
       this.literalLeft = 0;
     }
     const announced = /~?\{(\d+)\}$/.exec(rest);

@@ -11,6 +11,8 @@ import type { Protocol } from '../../site/lib/commandVerbs.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { python } from '../helpers/clients.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { TerminalClient } from '../helpers/terminal.js';
+import { ServerStream } from '../../site/lib/serverStream.js';
 import { DEFAULT_SANDBOX } from '../../lab-server/src/world/sandboxes.js';
 
 let lab: TestLab;
@@ -156,6 +158,39 @@ s.quit()`,
       expect(tagged[0]!.command).toBe(lines.find((l) => l.startsWith(`${tag} `)));
     }
     expect(replies.some((r) => /not the server|wiped|not either|last line|\x1b/.test(r.line))).toBe(false);
+  });
+
+  it('IMAP: a fetched message in an 8-bit charset ends its literal where its octets end, not sooner', async () => {
+    // The bridge decodes the wire as UTF-8; a Latin-1 byte (é is 0xE9) that is no UTF-8 became
+    // U+FFFD, which the page counted as three octets: ten of them ended the literal 20 octets
+    // early, and the message's last line "a3 OK fake" was explained as the server's reply.
+    const body = Buffer.concat([Buffer.from('Subject: latin-1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n'), Buffer.from('caf\xe9 '.repeat(10) + '\r\nx {99}\r\na3 OK fake\r\n', 'latin1')]);
+    const sent = await python(
+      `
+import smtplib, base64
+s = smtplib.SMTP('127.0.0.1', P['port'], timeout=20)
+s.sendmail('someone@outside.test', ['carol@otherdomain.com'], base64.b64decode(P['body']))
+s.quit()`,
+      { port: lab.port('smtp-otherdomain'), body: body.toString('base64') },
+    );
+    expect(sent.stderr).toBe('');
+    const term = await TerminalClient.open(lab.httpPort, 'imap');
+    await term.expect(/^\* OK .*\r\n/m);
+    const stream = new ServerStream();
+    const matcher = new ReplyMatcher('imap');
+    const lines = ['a1 LOGIN carol@otherdomain.com secret', 'a2 SELECT INBOX', 'a3 FETCH * BODY[TEXT]', 'a9 LOGOUT'];
+    for (const line of lines) {
+      matcher.sent(line);
+      term.line(line);
+    }
+    await term.expect(/^a9 OK/m);
+    term.close();
+    const replies = term.messages
+      .filter((m) => m.type === 'data')
+      .flatMap((m) => stream.take(m.text!))
+      .flatMap((piece) => (piece.line === undefined ? [] : [{ line: piece.line, reply: matcher.received(piece.line) }]))
+      .filter((r) => r.reply && /^a\d /.test(r.line));
+    expect(replies.map((r) => [r.line.slice(0, 5), r.reply!.command])).toEqual(lines.map((l) => [`${l.slice(0, 2)} OK`, l]));
   });
 
   it('POP3: each +OK says what the command did, an unknown one gets "did you mean"', async () => {

@@ -16,7 +16,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { plural } from '../grading/feedback.js';
@@ -28,6 +27,7 @@ import { summarise, summaryLine, UpgradeWatch } from './tlsUpgrade.js';
 import { TranscriptWriter } from './transcript.js';
 import type { BridgeLimits } from './terminalLimits.js';
 import { TypingRate } from './typingRate.js';
+import { WireTextDecoder, withReplacements } from './wireText.js';
 
 /** Unread output a page may leave before the bridge stops reading the service and the page: a page that stops reading (a closed laptop, a script) must not have the lab hold a whole mailbox's RETRs. */
 const BROWSER_BACKLOG = 1024 * 1024;
@@ -46,7 +46,7 @@ export class TerminalSession {
   /** The connection to the service from its start, before it is attached: end() closes it too. */
   private opening: Socket | undefined;
   private encrypted = false;
-  private decoder = new StringDecoder('utf8');
+  private decoder = new WireTextDecoder();
   private serverPartial = '';
   private readonly upgrades: UpgradeWatch;
   private heldLines: string[] = [];
@@ -204,7 +204,7 @@ export class TerminalSession {
     this.touch();
     const text = this.decoder.write(chunk);
     if (text) this.send({ type: 'data', text });
-    this.serverPartial += text;
+    this.serverPartial += withReplacements(text);
     const lines = this.serverPartial.split('\r\n');
     this.serverPartial = lines.pop() ?? '';
     for (const line of lines) {
