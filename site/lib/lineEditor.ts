@@ -37,10 +37,39 @@ export function charWidth(ch: string): number {
   return 1;
 }
 
-export function textWidth(text: string): number {
-  let w = 0;
-  for (const ch of text) w += charWidth(ch);
-  return w;
+/** Columns between tab stops, as xterm sets them. */
+const TAB_STOP = 8;
+
+/**
+ * Where xterm's cursor is on a line: its column counted over all the line's rows, and, when it
+ * waits at the right margin to wrap, the character that filled the row ('' when it does not).
+ */
+export interface CursorSpot {
+  column: number;
+  waitingAfter: string;
+}
+
+/**
+ * Where the cursor is after `text` is written from `from`, as xterm moves it: a TAB goes to the
+ * next tab stop (the last column when none is left) and does nothing while the cursor waits to
+ * wrap; a wide character that does not fit in a row's last column leaves it empty.
+ */
+export function cursorAfter(from: CursorSpot, text: string, cols: number): CursorSpot {
+  cols = Math.max(1, cols);
+  let { column, waitingAfter } = from;
+  for (const ch of text) {
+    const x = column % cols;
+    if (ch === '\t') {
+      if (!waitingAfter) column += Math.max(x, Math.min(cols - 1, (Math.floor(x / TAB_STOP) + 1) * TAB_STOP)) - x;
+      continue;
+    }
+    const width = charWidth(ch);
+    if (width === 0) continue;
+    if (width === 2 && x === cols - 1 && !waitingAfter) column++;
+    column += width;
+    waitingAfter = column % cols === 0 ? ch : '';
+  }
+  return { column, waitingAfter };
 }
 
 export class LineEditor {
@@ -51,12 +80,16 @@ export class LineEditor {
   private historyIndex = 0;
   private draft: string[] = [];
   /**
-   * Columns the server's text after its last line break takes (e.g. "+ "): the input is drawn
+   * The column where the server's text after its last line break (e.g. "+ ") ends: the input is drawn
    * after it. Only its width is kept: the editor never draws the prompt again, so a server line
    * of a megabyte without a break costs each piece of it only its own length (drawn again per
    * piece, as it once was, it cost the square of its length).
    */
   private promptWidth = 0;
+  /** The prompt ends at the right margin, xterm's cursor waiting to wrap after this character ('' when not). */
+  private promptWaits = '';
+  /** The input is drawn; else the cursor is where the server's text left it. */
+  private inputShown = false;
   /** Row of the cursor, counted from the row where the prompt ends (the input starts there). */
   private cursorRow = 0;
 
@@ -148,8 +181,9 @@ export class LineEditor {
   serverOutput(text: string): string {
     const out = this.erase() + text;
     const nl = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
-    this.promptWidth = nl === -1 ? this.promptWidth + textWidth(text) : textWidth(text.slice(nl + 1));
-    this.cursorRow = 0;
+    const prompt = cursorAfter(nl === -1 ? { column: this.promptWidth, waitingAfter: this.promptWaits } : { column: 0, waitingAfter: '' }, text.slice(nl + 1), this.cols);
+    this.promptWidth = prompt.column;
+    this.promptWaits = prompt.waitingAfter;
     return out + this.drawInput();
   }
 
@@ -157,7 +191,14 @@ export class LineEditor {
   reset(): void {
     this.chars = [];
     this.cursor = 0;
+    this.atLineStart();
+  }
+
+  /** The cursor is at the start of a new line, nothing drawn on it. */
+  private atLineStart(): void {
     this.promptWidth = 0;
+    this.promptWaits = '';
+    this.inputShown = false;
     this.cursorRow = 0;
   }
 
@@ -187,7 +228,7 @@ export class LineEditor {
   private submit(): EditResult {
     const line = this.line;
     // Move to the end of the input, then to a new line.
-    const echo = this.moveTo(this.chars.length) + '\r\n';
+    const echo = (this.inputShown ? this.moveTo(this.chars.length) : '') + '\r\n';
     if (line !== '' && this.history[this.history.length - 1] !== line) {
       this.history.push(line);
       if (this.history.length > this.maxHistory) this.history.shift();
@@ -196,8 +237,7 @@ export class LineEditor {
     this.draft = [];
     this.chars = [];
     this.cursor = 0;
-    this.promptWidth = 0;
-    this.cursorRow = 0;
+    this.atLineStart();
     return { echo, lines: [line], interrupt: false };
   }
 
@@ -210,12 +250,20 @@ export class LineEditor {
     this.cursor = this.chars.length;
   }
 
-  /** Escape sequence that moves the cursor to the end of the prompt and erases the input after it. */
+  /**
+   * Escape sequence that moves the cursor to the end of the prompt and erases the input after
+   * it. A prompt that ends at the right margin gets its last character written again, so the
+   * cursor waits to wrap there as the server's text left it (a TAB or CR the server sends next
+   * acts on that row, as on a terminal with no input on it).
+   */
   private erase(): string {
-    const up = this.cursorRow > 0 ? `${ESC}[${this.cursorRow}A` : '';
-    const column = this.promptWidth % Math.max(1, this.cols);
+    if (!this.inputShown) return '';
+    this.inputShown = false;
+    const cols = Math.max(1, this.cols);
+    const up = this.cursorRow + (this.promptWaits ? 1 : 0);
+    const column = this.promptWaits ? cols - charWidth(this.promptWaits) : this.promptWidth % cols;
     this.cursorRow = 0;
-    return `${up}\r${column > 0 ? `${ESC}[${column}C` : ''}${ESC}[J`;
+    return `${up > 0 ? `${ESC}[${up}A` : ''}\r${column > 0 ? `${ESC}[${column}C` : ''}${ESC}[J${this.promptWaits}`;
   }
 
   /** Redraws the input after the prompt and puts the cursor where it belongs. */
@@ -230,10 +278,18 @@ export class LineEditor {
    */
   private drawInput(): string {
     const text = this.line;
-    const end = this.promptWidth + textWidth(text);
+    this.cursorRow = 0;
+    if (text === '') return '';
+    this.inputShown = true;
+    const end = this.columnOf(text);
     this.cursorRow = this.rowOf(end);
     const wrap = end > 0 && end % Math.max(1, this.cols) === 0 ? ' \b' : '';
     return text + wrap + this.moveTo(this.cursor);
+  }
+
+  /** The column after the prompt and `input`. */
+  private columnOf(input: string): number {
+    return cursorAfter({ column: this.promptWidth, waitingAfter: this.promptWaits }, input, this.cols).column;
   }
 
   /** The row of a column counted from the start of the prompt, counted from the row where the prompt ends. */
@@ -245,7 +301,7 @@ export class LineEditor {
   /** Moves the cursor from wherever the last draw left it to character position `pos`. */
   private moveTo(pos: number): string {
     const cols = Math.max(1, this.cols);
-    const column = this.promptWidth + textWidth(this.chars.slice(0, pos).join(''));
+    const column = this.columnOf(this.chars.slice(0, pos).join(''));
     const row = this.rowOf(column);
     let out = '';
     if (this.cursorRow > row) out += `${ESC}[${this.cursorRow - row}A`;

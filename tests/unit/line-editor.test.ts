@@ -3,7 +3,7 @@
  * output arriving while the learner types.
  */
 import { describe, expect, it } from 'vitest';
-import { LineEditor, textWidth } from '../../site/lib/lineEditor.js';
+import { cursorAfter, LineEditor } from '../../site/lib/lineEditor.js';
 
 const LEFT = '\x1b[D';
 const RIGHT = '\x1b[C';
@@ -98,7 +98,7 @@ describe('LineEditor', () => {
   });
 
   it('counts Chinese characters as two columns', () => {
-    expect(textWidth('邮件ab')).toBe(6);
+    expect(cursorAfter({ column: 0, waitingAfter: '' }, '邮件ab', 80).column).toBe(6);
     const ed = new LineEditor();
     type(ed, '你', '好');
     expect(ed.input(LEFT).echo).toMatch(/\x1b\[2C$/);
@@ -118,13 +118,13 @@ describe('LineEditor', () => {
     let drawn = 0;
     for (let i = 0; i < 200; i++) drawn += ed.serverOutput('x'.repeat(1000)).length;
     expect(drawn).toBeLessThan(200 * 1000 + 200 * 40);
-    // A key typed after it redraws the input, not the 200 KB before it, and puts the cursor
-    // after the prompt's last column (200,000 % 80 = 0: the row start) and the input.
+    // A key typed after it redraws the input, not the 200 KB before it. The prompt fills its
+    // last row (200,000 % 80 = 0), so its last character is written again (the cursor then waits
+    // at the margin, as the server's text left it) and the input starts the next row.
     const echo = ed.input('c').echo;
     expect(echo.length).toBeLessThan(40);
-    expect(echo).toMatch(/^\r\x1b\[J/);
-    expect(echo).toContain('abc');
-    expect(ed.serverOutput('!\r\n')).toMatch(/^\r\x1b\[J!\r\nabc/);
+    expect(echo).toMatch(/^\x1b\[1A\r\x1b\[79C\x1b\[Jxabc/);
+    expect(ed.serverOutput('!\r\n')).toMatch(/^\x1b\[1A\r\x1b\[79C\x1b\[Jx!\r\nabc/);
   });
 
   it('puts the cursor back after a prompt that wraps over rows and ends mid-row', () => {
