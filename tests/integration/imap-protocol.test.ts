@@ -377,6 +377,10 @@ describe('folders', () => {
     expect(await send(c, 'a8 DELETE Old.2024')).toMatch(/^a8 OK DELETE completed/);
     expect(await send(c, 'a9 DELETE INBOX')).toMatch(/^a9 NO \[CANNOT\] INBOX cannot be deleted/);
     expect(await send(c, 'b1 LIST "" ""')).toBe('* LIST (\\Noselect) "." ""\r\nb1 OK LIST completed\r\n');
+    // With options an empty pattern matches nothing, as Dovecot 2.3 answers (the text named it ".").
+    for (const [tag, command] of [['b2', 'LIST "" "" RETURN (CHILDREN)'], ['b3', 'LIST () "" ""'], ['b4', 'LIST "" ("" "")']]) {
+      expect(await send(c, `${tag} ${command}`)).toBe(`${tag} OK LIST completed: an empty pattern matches no mailbox once LIST has options. For the hierarchy delimiter send LIST "" "", for every mailbox LIST "" "*"\r\n`);
+    }
   });
 
   it('matches INBOX case-insensitively also where a pattern only begins it, as Dovecot does', async () => {

@@ -106,6 +106,8 @@ export default defineCommand({
     }
     if (entries.length > 0) return ok('LIST completed');
     if (reference === undefined || patterns.includes(undefined)) return ok('LIST completed: that name is not valid modified UTF-7, so no mailbox matches');
+    // As in Dovecot: only a plain LIST gives "" its special meaning (RFC 5258 §3).
+    if (full.length === 0) return ok('LIST completed: an empty pattern matches no mailbox once LIST has options. For the hierarchy delimiter send LIST "" "", for every mailbox LIST "" "*"');
     const named = full.slice(0, 3).map((p) => `"${p.slice(0, 100)}"`).join(' or ') + (full.length > 3 ? ` (or ${full.length - 3} more)` : '');
     return ok(`LIST completed: no mailbox matches ${named}. Try: LIST "" "*"`);
   },
