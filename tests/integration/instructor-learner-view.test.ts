@@ -46,7 +46,7 @@ it('sends the attempts of a learner without their answers: what went wrong, not 
   expect(raw.length).toBeLessThan(1024 * 1024);
 }, 120_000);
 
-it('gzips the progress matrix for a client that accepts it, and only for such a client', async () => {
+it('gzips the progress matrix and its CSV for a client that accepts gzip, and only for such a client', async () => {
   const instructor = await lab.classroom.addInstructor('zhou', await hashPassword('instructor password'));
   const klass = await lab.classroom.createClass('Matrix', instructor.id);
   const token = await lab.classroom.startInstructorSession(instructor.id);
@@ -55,24 +55,37 @@ it('gzips the progress matrix for a client that accepts it, and only for such a 
     const { learner } = await lab.classroom.join(klass.id, { sandboxId: `absent-${i}`, displayName: `学生 ${i}`, passwordHash });
     for (const e of lab.exercises.list) await lab.learners.recordAttempt({ learnerId: learner.id, exerciseId: e.id, answer: 'x', passed: i % 2 === 0, score: 0, feedback: [] });
   }
+  // The CSV was sent whole (200 learners × 49 exercises: some 600 KB) though the matrix was gzipped since 032c146.
   const got = await python(
     `
 import gzip, json, urllib.request
-url = 'http://127.0.0.1:%d/api/classes/%s/progress' % (P['port'], P['klass'])
-def get(encoding):
+def get(path, encoding):
+    url = 'http://127.0.0.1:%d/api/classes/%s/%s' % (P['port'], P['klass'], path)
     req = urllib.request.Request(url, headers={'Cookie': 'maillab_instructor=' + P['token'], 'Accept-Encoding': encoding})
     with urllib.request.urlopen(req) as r:
-        return r.headers.get('Content-Encoding'), r.headers.get('Vary'), r.read()
-zipped = get('gzip, deflate')
-plain = get('identity')
-print(json.dumps({'zipped': [zipped[0], zipped[1], len(zipped[2])], 'plain': [plain[0], len(plain[2])], 'same': json.loads(gzip.decompress(zipped[2])) == json.loads(plain[2]), 'learners': len(json.loads(plain[2])['learners'])}))`,
+        return r.headers.get('Content-Encoding'), r.headers.get('Vary'), r.headers.get('Content-Disposition'), r.read()
+seen = {}
+for path in ['progress', 'progress.csv']:
+    zipped = get(path, 'gzip, deflate')
+    plain = get(path, 'identity')
+    refused = get(path, 'gzip;q=0, identity')
+    seen[path] = {'zipped': [zipped[0], zipped[1], len(zipped[3])], 'plain': [plain[0], len(plain[3])], 'refused': refused[0],
+                  'disposition': zipped[2], 'same': (gzip.decompress(zipped[3]) if zipped[0] == 'gzip' else zipped[3]) == plain[3], 'text': plain[3].decode('utf-8')}
+print(json.dumps(seen))`,
     { port: lab.httpPort, klass: klass.id, token },
   );
   expect(got.stderr).toBe('');
-  const seen = JSON.parse(got.stdout) as { zipped: [string, string, number]; plain: [string | null, number]; same: boolean; learners: number };
-  expect(seen.learners).toBe(40);
-  expect(seen.same).toBe(true);
-  expect(seen.zipped.slice(0, 2)).toEqual(['gzip', 'accept-encoding']);
-  expect(seen.plain[0]).toBeNull();
-  expect(seen.zipped[2]).toBeLessThan(seen.plain[1] / 5);
+  type Seen = { zipped: [string, string, number]; plain: [string | null, number]; refused: string | null; disposition: string | null; same: boolean; text: string };
+  const seen = JSON.parse(got.stdout) as Record<'progress' | 'progress.csv', Seen>;
+  expect((JSON.parse(seen.progress.text) as { learners: unknown[] }).learners).toHaveLength(40);
+  expect(seen['progress.csv'].text.split('\r\n').filter((l) => l.includes('学生'))).toHaveLength(40);
+  expect(seen['progress.csv'].disposition).toMatch(/^attachment; filename="Matrix-progress\.csv"/);
+  for (const path of ['progress', 'progress.csv'] as const) {
+    expect(seen[path].same).toBe(true);
+    expect(seen[path].zipped.slice(0, 2)).toEqual(['gzip', 'accept-encoding']);
+    expect(seen[path].plain[0]).toBeNull();
+    // "gzip;q=0" says gzip is not acceptable (RFC 9110 §12.5.3).
+    expect(seen[path].refused).toBeNull();
+    expect(seen[path].zipped[2]).toBeLessThan(seen[path].plain[1] / 5);
+  }
 }, 60_000);

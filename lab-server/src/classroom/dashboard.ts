@@ -8,7 +8,7 @@ import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transc
 import { plural, text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
-import { sendJsonText } from '../http/compressedJson.js';
+import { sendCompressible, sendJsonText } from '../http/compressedJson.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
@@ -204,7 +204,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
 
     'GET /api/classes/:id/progress': guarded(async (req, res, _who, klass) => sendJsonText(req, res, matrixJson(await matrix(klass!)))),
 
-    'GET /api/classes/:id/progress.csv': guarded(async (_req, res, _who, klass) => {
+    'GET /api/classes/:id/progress.csv': guarded(async (req, res, _who, klass) => {
       const m = await matrix(klass!);
       const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
       const rows = m.learners.map((l) => {
@@ -216,12 +216,10 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       // A byte-order mark makes spreadsheets read the file as UTF-8 (Chinese names included).
       const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
       const file = `${klass!.name.replace(/[^\w-]+/g, '-') || 'class'}-progress.csv`;
-      res.writeHead(200, {
+      await sendCompressible(req, res, csv, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${file}"; filename*=UTF-8''${encodeURIComponent(`${klass!.name}-progress.csv`)}`,
-        'cache-control': 'no-store',
       });
-      res.end(csv);
     }),
 
     // A learner's view is bounded whatever they did: the latest attempts of each exercise with

@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { isOutOfSpace } from '../files/diskSpace.js';
+import { acceptsGzip } from './compressedJson.js';
 import type { ProxyTrust } from './clientAddress.js';
 import type { SiteOrigin } from './origin.js';
 import { BAD_TARGET, requestUrl } from './requestUrl.js';
@@ -99,7 +100,7 @@ async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res:
       'content-type': MIME[ext] ?? 'application/octet-stream',
       'cache-control': path.startsWith('/_astro/') ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
-    const gzip = COMPRESSIBLE.has(ext) && info.size > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = COMPRESSIBLE.has(ext) && info.size > 1024 && acceptsGzip(req);
     if (gzip) Object.assign(headers, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
     else headers['content-length'] = info.size;
     if (ext === '.html') headers['content-security-policy'] = await policies.forFile(file, info);
