@@ -102,6 +102,7 @@ export const KNOWN_PARAMETERS = new Set([
   'anvil_rate_time_unit', 'smtpd_client_recipient_rate_limit', 'smtpd_client_auth_rate_limit', 'smtpd_client_new_tls_session_rate_limit',
   'smtpd_client_event_limit_exceptions', 'smtp_tls_protocols', 'smtp_tls_mandatory_protocols', 'smtpd_tls_exclude_ciphers', 'tls_preempt_cipherlist',
   'smtpd_tls_dh1024_param_file', 'lmtp_tls_security_level', 'smtp_tls_loglevel', 'milter_mail_macros', 'milter_connect_macros', 'smtp_use_tls',
+  'smtpd_restriction_classes',
 ]);
 
 export class MainCf {

@@ -4,7 +4,7 @@
  * tables written inline are looked into; a table the grader cannot see stops the evaluation,
  * because it could answer OK for anyone.
  */
-import { text, type Text } from '../feedback.js';
+import { error, text, type FeedbackLine, type Text } from '../feedback.js';
 import { addressKeys, clientKeys, inCidr, lookUp, splitOutsideBraces, visibleTable } from './accessTable.js';
 import type { MainCf } from './mainCf.js';
 
@@ -40,7 +40,7 @@ export interface Decision {
 
 export const RESTRICTION_LISTS = ['smtpd_client_restrictions', 'smtpd_helo_restrictions', 'smtpd_sender_restrictions', 'smtpd_relay_restrictions', 'smtpd_recipient_restrictions'];
 /** Restrictions followed by a table or server argument. */
-export const TAKES_ARGUMENT = /^(check_\w+_access|check_policy_service|reject_rbl_client|reject_rhsbl_\w+|permit_dnswl_client|permit_rhswl_client|check_\w+_(ns|mx|a)_access)$/;
+export const TAKES_ARGUMENT = /^(check_(client|reverse_client_hostname|helo|sender|recipient)(_a|_mx|_ns)?_access|check_(ccert|sasl|etrn)_access|check_policy_service|reject_rbl_client|reject_rhsbl_(client|reverse_client|helo|sender|recipient)|permit_dnswl_client|permit_rhswl_client|sleep)$/;
 /** Restrictions that cannot change the outcome for the grader's well-behaved test clients. */
 const NEUTRAL = new Set([
   'reject_unauth_pipelining', 'reject_non_fqdn_recipient', 'reject_non_fqdn_sender', 'reject_non_fqdn_helo_hostname', 'reject_invalid_helo_hostname',
@@ -51,7 +51,16 @@ const NEUTRAL = new Set([
   'reject_rbl_client', 'reject_rhsbl_client', 'reject_rhsbl_sender', 'reject_rhsbl_helo', 'reject_rhsbl_recipient', 'reject_rhsbl_reverse_client',
   'check_policy_service', 'sleep', 'permit_dnswl_client', 'permit_rhswl_client',
 ]);
-export const KNOWN_RESTRICTIONS = new Set([...NEUTRAL, 'permit', 'reject', 'defer', 'defer_if_permit', 'defer_if_reject', 'permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination', 'defer_unauth_destination', 'permit_auth_destination', 'reject_unverified_recipient', 'reject_unverified_sender']);
+/**
+ * Every restriction name smtpd 3.7 knows (asked of a real smtpd: any other name gets "unknown
+ * smtpd restriction" and 451 4.3.5 for every mail), besides those that take an argument.
+ */
+export const KNOWN_RESTRICTIONS = new Set([
+  ...NEUTRAL, 'permit', 'reject', 'defer', 'defer_if_permit', 'defer_if_reject', 'permit_mynetworks', 'permit_sasl_authenticated', 'reject_unauth_destination',
+  'defer_unauth_destination', 'permit_auth_destination', 'reject_unverified_recipient', 'reject_unverified_sender', 'permit_inet_interfaces', 'permit_mx_backup',
+  // Old names smtpd still accepts.
+  'check_recipient_maps', 'check_relay_domains', 'permit_naked_ip_address', 'reject_maps_rbl', 'reject_rbl', 'reject_unknown_address', 'reject_unknown_client',
+]);
 export const RELAY_GUARDS = new Set(['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer', 'defer_all', 'defer_if_permit']);
 const ACCESS = /^check_(client|sender|recipient|helo|reverse_client)_access$/;
 
@@ -64,6 +73,37 @@ export function restrictionsOf(cf: MainCf, list: string): Restriction[] {
     else out.push({ name });
   }
   return out;
+}
+
+/**
+ * Names in the restriction lists smtpd does not know: it then answers every mail with 451 4.3.5
+ * "Server configuration error". The usual cause is a "#" comment after a value, which main.cf
+ * keeps as part of the value. Class names of smtpd_restriction_classes are restrictions too.
+ */
+export function unknownRestrictions(cf: MainCf): FeedbackLine[] {
+  const classes = new Set(cf.list('smtpd_restriction_classes').map((c) => c.toLowerCase()));
+  const lines: FeedbackLine[] = [];
+  for (const list of [...RESTRICTION_LISTS, 'smtpd_data_restrictions', 'smtpd_end_of_data_restrictions']) {
+    for (const r of restrictionsOf(cf, list)) {
+      if (r.name.startsWith('#')) {
+        lines.push(error('postfix.unknown-restriction', text(`${list} contains "${r.name}" and the words after it: a "#" after a value is not a comment in main.cf, so smtpd reads each word as a restriction, knows none of them, and answers every mail "451 4.3.5 Server configuration error".`, `${list} 里有 "${r.name}" 及其后的词：main.cf 里值后面的 "#" 不是注释，smtpd 会把每个词都当作限制条件，一个也不认识，于是对每封邮件都回答 "451 4.3.5 Server configuration error"。`), text('Put the comment on a line of its own that starts with "#".', '把注释单独写成一行，以 "#" 开头。')));
+        break;
+      }
+      if (TAKES_ARGUMENT.test(r.name) ? r.name.endsWith('_access') && !r.arg : !KNOWN_RESTRICTIONS.has(r.name) && !classes.has(r.name)) {
+        const missing = TAKES_ARGUMENT.test(r.name);
+        lines.push(
+          error(
+            'postfix.unknown-restriction',
+            missing
+              ? text(`"${r.name}" in ${list} has no table after it: smtpd answers every mail "451 4.3.5 Server configuration error".`, `${list} 中的 "${r.name}" 后面没有查找表：smtpd 会对每封邮件回答 "451 4.3.5 Server configuration error"。`)
+              : text(`"${r.name}" in ${list} is not a Postfix restriction: smtpd logs "unknown smtpd restriction" and answers every mail "451 4.3.5 Server configuration error".`, `${list} 中的 "${r.name}" 不是 Postfix 的限制条件：smtpd 会记录 "unknown smtpd restriction"，并对每封邮件回答 "451 4.3.5 Server configuration error"。`),
+            missing ? text(`Write the table after it, e.g. "${r.name} hash:/etc/postfix/access".`, `在它后面写上查找表，例如 "${r.name} hash:/etc/postfix/access"。`) : text('Check the spelling, e.g. permit_sasl_authenticated, reject_unauth_destination.', '检查拼写，例如 permit_sasl_authenticated、reject_unauth_destination。'),
+          ),
+        );
+      }
+    }
+  }
+  return lines;
 }
 
 /** The domains Postfix treats as its own destinations (reject_unauth_destination lets them through). */
