@@ -78,6 +78,13 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dovecot-tls', 'ssl = required', 'SSL = required', false],
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = none', false],
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = Y', true],
+  // smtpd: "#" after a value is part of it, each word an unknown restriction (451 4.3.5); a
+  // comment line inside a continued value is skipped.
+  ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = reject_sender_login_mismatch # note', false],
+  ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions =\n  # note\n  reject_sender_login_mismatch', true],
+  // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).
+  ['dovecot-auth', 'home=/var/mail/vhosts/%d/%n', 'home=/var/mail/vhosts/%d/%n\n  args = uid=vmail gid=vmail', false],
+  ['dovecot-auth', 'uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', 'home=/var/mail/vhosts/%d/%n\n}\nmail_uid = vmail\nmail_gid = vmail\nmail_uid = 1234', false],
 ];
 
 export async function foundCases(): Promise<Array<Case & { mutations: string[] }>> {

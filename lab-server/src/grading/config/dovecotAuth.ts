@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
 import { defaultWorld } from '../../world/definition.js';
 import { ExpandError, expandVariables } from './dovecot.js';
-import { parseDovecotConf, type DovecotConf } from './dovecotConf.js';
+import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
 
 export interface DovecotAuthParams {
   /** The users file (passwd-file format) and where it is. */
@@ -37,6 +37,9 @@ function databases(conf: DovecotConf, kind: 'passdb' | 'userdb'): Db[] {
     const db: Db = dbs.get(section) ?? { driver: section.slice(kind.length + 1), args: new Map<string, string>(), line: s.line };
     if (s.key === 'driver') db.driver = s.value;
     if (s.key === 'args') {
+      // Given twice, the last args replaces the first entirely, as every Dovecot setting does.
+      db.args = new Map<string, string>();
+      db.file = undefined;
       for (const word of s.value.split(/\s+/).filter(Boolean)) {
         const eq = word.indexOf('=');
         if (eq > 0) db.args.set(word.slice(0, eq), word.slice(eq + 1));
@@ -106,8 +109,8 @@ function checkUserdb(conf: DovecotConf, p: DovecotAuthParams): FeedbackLine[] {
     return [error('auth.userdb-fields', text(`The userdb uses ${db.driver}, but the users file holds only names and password hashes, no uid, gid or home.`, `userdb 使用的是 ${db.driver}，但用户文件里只有名字和密码哈希，没有 uid、gid 或主目录。`), text('All virtual users share the vmail account: "userdb { driver = static  args = uid=vmail gid=vmail home=... }".', '所有虚拟用户共用 vmail 账户："userdb { driver = static  args = uid=vmail gid=vmail home=... }"。'))];
   }
   const id = (v: string | undefined): number | undefined => (v === undefined ? undefined : v === 'vmail' ? 5000 : Number(v));
-  const globalUid = conf.settings.find((s) => s.key === 'mail_uid' && s.path.length === 0)?.value;
-  const globalGid = conf.settings.find((s) => s.key === 'mail_gid' && s.path.length === 0)?.value;
+  const globalUid = setting(conf, 'mail_uid')?.value;
+  const globalGid = setting(conf, 'mail_gid')?.value;
   const uid = id(db.args.get('uid') ?? globalUid);
   const gid = id(db.args.get('gid') ?? globalGid);
   if (uid !== p.uid || gid !== p.gid) {
