@@ -13,6 +13,7 @@ import { NET } from '../helpers/network.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { api, editZone, LogWatch, submit } from '../helpers/world.js';
 import { openDmarcReads } from '../realtools/opendmarc.js';
+import { runTool, SYSTEM_PYTHON } from '../realtools/process.js';
 
 let lab: TestLab;
 let log: LogWatch;
@@ -143,6 +144,22 @@ describe('DMARC records as receivers read them', () => {
     expect(line).toMatch(/status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 550 5\.7\.1 Email rejected per DMARC policy for example\.com/);
     expect(await find('carol@otherdomain.com', 'policy in capitals')).toBeUndefined();
     expect(await find('carol@otherdomain.com', 'policy in capitals', 'Junk')).toBeUndefined();
+  });
+});
+
+describe('DKIM key records as verifiers read them', () => {
+  it('"K=ED25519" is a tag no verifier knows (tag names are case-sensitive, RFC 6376 §3.2), so the key stays RSA: dkim=pass, as dkimpy says', async () => {
+    // mailauth alone lower-cased the tag name, took ed25519 for the key type and said dkim=neutral.
+    const cased = (t: string) => t.replace(/(default\._domainkey IN TXT \([\s\S]*?)k=rsa;/, '$1K=ED25519;');
+    expect((await editZone(lab, 'example.com', cased)).body).toMatchObject({ saved: true });
+    expect(await sendToCarol('key tag in capitals')).toMatch(/status=sent/);
+    const message = (await find('carol@otherdomain.com', 'key tag in capitals'))!;
+    expect(authResults(message)).toMatch(/dkim=pass/);
+    const record = (await api<{ text: string }>(lab, 'GET', '/api/zones/example.com')).body.text;
+    const key = /default\._domainkey IN TXT \(([\s\S]*?)\)/.exec(record)![1]!.replace(/"\s*"|"|\s/g, '');
+    expect(key).toMatch(/^v=DKIM1;K=ED25519;p=/);
+    const dkimpy = await runTool(SYSTEM_PYTHON, ['-c', 'import dkim,sys; m=sys.stdin.buffer.read(); print(dkim.verify(m, dnsfunc=lambda n, timeout=5: sys.argv[1].encode(), minkey=1024))', key], { input: message.replace(/\r?\n/g, '\r\n') });
+    expect(dkimpy.stdout.trim()).toBe('True');
   });
 });
 

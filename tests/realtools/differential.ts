@@ -70,6 +70,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-dkim', 'k=rsa; ', 'k=rsa; ;', false],
   // Tag values are case-sensitive: dkimpy knows no key type "RSA".
   ['dns-dkim', 'k=rsa', 'k=RSA', false],
+  // Tag names are case-sensitive too: "K=" is a tag no verifier knows, ignored (the key stays rsa).
+  ['dns-dkim', 'k=rsa', 'K=ED25519', true],
   // The same record written twice another way is one record (BIND keeps one of an RRset's twins).
   ['dns-spf', '@ 3600 IN TXT "v=spf1 mx', '@ IN TXT "v=spf1 \\mx ip4:192.0.2.25 -all"\n@ 3600 IN TXT "v=spf1 mx', true],
   ['dns-mx', '@       IN  MX  20  mail2', '@ IN MX 10 MAIL\n@       IN  MX  20  mail2', true],

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { text, type Text } from '../grading/feedback.js';
 import type { LabResolver } from '../dns/resolver.js';
+import { withDkimKeysRead } from '../grading/dns/dkimKeyRead.js';
 import { withDmarcSpacingRead } from '../grading/dns/dmarcSpacing.js';
 import type { AuthOutcome, AuthStep, Disposition, LookupTrace } from '../world/authReports.js';
 import { verifyDkim, type DkimVerification } from './dkimJobs.js';
@@ -72,7 +73,7 @@ export async function checkSenderAuthentication(input: AuthInput): Promise<AuthO
 
   // DKIM: every signature, each key fetched from <selector>._domainkey.<d>.
   const dkimDns = input.resolver.traced();
-  const dkim = await verifyDkim(input.message, { resolve: dkimDns.resolve, sender, minBitLength: 1024, lane: input.lane });
+  const dkim = await verifyDkim(input.message, { resolve: withDkimKeysRead(dkimDns.resolve), sender, minBitLength: 1024, lane: input.lane });
   steps.push(dkimStep(dkim, dkimDns.traces));
 
   // SPF: the envelope sender's domain, for the client address.

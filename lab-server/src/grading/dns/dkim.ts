@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
+import { withDkimKeysRead } from './dkimKeyRead.js';
 import { txtValue } from './zoneRecord.js';
 import { bare, fqdn, type ZoneView } from './zoneView.js';
 
@@ -185,7 +186,7 @@ export async function checkDkim(view: ZoneView, params: DkimParams): Promise<Fee
     signatureData: [{ signingDomain: bare(domain), selector: params.selector, privateKey: params.privateKey }],
   });
   const message = Buffer.concat([Buffer.from(signed.signatures), Buffer.from(SAMPLE)]);
-  const verified = await dkimVerify(message, { resolver: view.resolver(), minBitLength: 1024 });
+  const verified = await dkimVerify(message, { resolver: withDkimKeysRead(view.resolver()), minBitLength: 1024 });
   const status = verified.results[0]?.status;
   if (status?.result === 'pass') {
     lines.push(ok('dkim.verify', `A message signed by ${bare(domain)} with selector "${params.selector}" verifies against your record.`, `用 selector "${params.selector}" 为 ${bare(domain)} 签名的邮件能用你的记录验证通过。`));
