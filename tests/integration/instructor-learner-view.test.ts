@@ -89,3 +89,38 @@ print(json.dumps(seen))`,
     expect(seen[path].zipped[2]).toBeLessThan(seen[path].plain[1] / 5);
   }
 }, 60_000);
+
+it('shows a learner whose sandbox is gone with their answers and why, and "Reset sandbox" makes them a fresh one', async () => {
+  const instructor = await lab.classroom.addInstructor('zhao', await hashPassword('instructor password'));
+  const klass = await lab.classroom.createClass('Gone', instructor.id);
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const sandboxId = `learner-${randomBytes(6).toString('hex')}`;
+  await lab.sandboxes.create(sandboxId, defaultWorld());
+  const { learner } = await lab.classroom.join(klass.id, { sandboxId, displayName: '王五', passwordHash: await hashPassword('learner password') });
+  const exerciseId = lab.exercises.list[0]!.id;
+  await lab.learners.recordAttempt({ learnerId: learner.id, exerciseId, answer: 'x', passed: false, score: 0, feedback: [] });
+  // Removed on the command line (`maillab sandbox delete`): the member and their answers stay.
+  await lab.sandboxes.delete(sandboxId);
+  const url = `http://127.0.0.1:${lab.httpPort}/api/classes/${klass.id}/learners/${learner.id}`;
+  const headers = { cookie: `maillab_instructor=${token}` };
+  const view = await fetch(url, { headers });
+  // Was a 500 (the sandbox was opened unchecked).
+  expect(view.status).toBe(200);
+  const body = (await view.json()) as { attempts: unknown[]; usage: unknown; transcripts: { sessions: unknown[] }; sandboxMissing: Record<string, string> };
+  expect(body.attempts).toHaveLength(1);
+  expect(body.usage).toBeNull();
+  expect(body.transcripts.sessions).toEqual([]);
+  expect(body.sandboxMissing.en).toContain('Reset sandbox');
+  expect(body.sandboxMissing['zh-CN']).toContain('重置沙箱');
+  const sessions = await fetch(`${url}/transcripts`, { headers });
+  expect(sessions.status).toBe(404);
+  expect(((await sessions.json()) as { error: Record<string, string> }).error.en).toContain('no sandbox');
+  const reset = await fetch(`${url}/reset`, { method: 'POST', headers });
+  expect(reset.status).toBe(200);
+  const fresh = await lab.sandboxes.get(sandboxId);
+  // A world of its own, as at a join: not the demo passwords.
+  expect(fresh.demoPasswords).toBe(false);
+  const again = (await (await fetch(url, { headers })).json()) as { usage: { messages: number }; sandboxMissing?: unknown };
+  expect(again.usage.messages).toBeGreaterThan(0);
+  expect(again.sandboxMissing).toBeUndefined();
+}, 60_000);

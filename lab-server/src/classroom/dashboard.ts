@@ -12,9 +12,11 @@ import { sendCompressible, sendJsonText } from '../http/compressedJson.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
+import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
+import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionCookies } from '../http/cookies.js';
 
@@ -74,6 +76,7 @@ function csvField(value: string): string {
 }
 
 export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
+  const sandboxOf = (id: string): Promise<Sandbox | undefined> => memberSandbox(deps.sandboxes, id);
   const joinUrl = (code: string): string => `${deps.publicUrl().replace(/\/$/, '')}/join/?code=${code}`;
 
   /** Wraps a route: instructor required; with ":id", the class must be theirs. */
@@ -235,7 +238,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       // to each of 49 exercises made one learner's view 35 MB (all read and parsed first).
       const attempts = (await deps.learners.outcomes(member.learnerId)).filter((a) => order.has(a.exerciseId)).sort((a, b) => order.get(a.exerciseId)! - order.get(b.exerciseId)! || a.id - b.id);
       const attemptCounts = Object.fromEntries((await deps.learners.progress(member.learnerId)).filter((p) => order.has(p.exerciseId)).map((p) => [p.exerciseId, p.attempts]));
-      const sandbox = await deps.sandboxes.get(member.sandboxId);
+      const sandbox = await sandboxOf(member.sandboxId);
+      // Gone: the answers are still shown, and the page says why there is no usage nor terminal.
+      if (!sandbox) return sendJson(res, 200, { learner: member, attempts, attemptCounts, usage: null, transcripts: { sessions: [], total: 0 }, sandboxMissing: SANDBOX_GONE });
       const [usage, sessions] = await Promise.all([sandbox.usage.usage(), transcriptSummaries(sandbox, 0, SESSIONS_SHOWN)]);
       sendJson(res, 200, { learner: member, attempts, attemptCounts, usage, transcripts: sessions });
     }),
@@ -245,14 +250,18 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
       const offset = pageNumber(req, 'offset', 0, 1_000_000);
       const limit = pageNumber(req, 'limit', SESSIONS_SHOWN, SESSIONS_SHOWN);
-      sendJson(res, 200, await transcriptSummaries(await deps.sandboxes.get(member.sandboxId), offset, limit));
+      const sandbox = await sandboxOf(member.sandboxId);
+      if (!sandbox) return problem(res, 404, SANDBOX_GONE);
+      sendJson(res, 200, await transcriptSummaries(sandbox, offset, limit));
     }),
 
     'GET /api/classes/:id/learners/:learner/transcripts/:session': guarded(async (req, res, _who, klass, params) => {
       const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
       const from = pageNumber(req, 'from', 0, 10_000_000);
-      const page = await transcriptPage(await deps.sandboxes.get(member.sandboxId), params.session ?? '', from, pageNumber(req, 'limit', PAGE_LINES, PAGE_LINES));
+      const sandbox = await sandboxOf(member.sandboxId);
+      if (!sandbox) return problem(res, 404, SANDBOX_GONE);
+      const page = await transcriptPage(sandbox, params.session ?? '', from, pageNumber(req, 'limit', PAGE_LINES, PAGE_LINES));
       if (!page) return problem(res, 404, text('No such terminal session for this learner (it may have been removed to make room).', '这名学生没有这个终端会话（可能已为腾出空间而被删除）。'));
       sendJson(res, 200, page);
     }),
@@ -261,7 +270,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       req.resume();
       const member = await memberOf(klass!, params.learner);
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
-      await deps.sandboxes.reset(member.sandboxId);
+      // A sandbox that is gone is made afresh, as at a join.
+      if (await sandboxOf(member.sandboxId)) await deps.sandboxes.reset(member.sandboxId);
+      else await deps.sandboxes.create(member.sandboxId, learnerWorld());
       await deps.store.audit(who.id, 'learner.reset', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
       sendJson(res, 200, { ok: true });
     }),

@@ -14,11 +14,11 @@ import { sendJson, type Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import type { LearnerStore } from '../store/learners.js';
-import { defaultWorld } from '../world/definition.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { labBusy, problem, refusedLogin, tooMany } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { learnerWorld } from './memberSandbox.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
 import { LabBusy, type WorkQueue } from './workQueue.js';
 
@@ -104,9 +104,7 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
           // Again in turn: joins queued behind this one were counted before it was made. (Nodes
           // of a cluster each take their own turns, so together they may pass it by a few.)
           if ((await deps.store.memberCount(klass.id)) >= deps.classLearners) return 'full' as const;
-          // A full copy of the default world, with mailbox passwords of its own.
-          const world = defaultWorld();
-          world.users = world.users.map((u) => ({ ...u, password: generatePassword() }));
+          const world = learnerWorld();
           const passwordHash = await hashPassword(c.password);
           const sandboxId = newSandboxId();
           await deps.sandboxes.create(sandboxId, world);

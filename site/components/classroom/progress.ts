@@ -31,8 +31,10 @@ export interface LearnerReport {
   learner: { displayName: string };
   attempts: Array<{ exerciseId: string; passed: boolean; score: number; createdAt: string; feedback: Array<{ level: string; message: Text; hint?: Text }> }>;
   attemptCounts: Record<string, number>;
-  usage: { bytes: number; messages: number; limits: { bytes: number; messages: number } };
+  /** null when the learner's sandbox is gone (sandboxMissing says so). */
+  usage: { bytes: number; messages: number; limits: { bytes: number; messages: number } } | null;
   transcripts: { sessions: TranscriptSession[]; total: number };
+  sandboxMissing?: Text;
 }
 
 export interface TranscriptSession {
