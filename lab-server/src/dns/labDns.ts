@@ -2,7 +2,8 @@
  * The lab's DNS data: each sandbox's zones, loaded once and reloaded when a learner saves a
  * zone or the sandbox is reset (there is no cache to wait for, as a real resolver would
  * have: an edit is live at once). Sandboxes made before the lab had DNS get their zones on
- * first use. Only the recently asked sandboxes' zones stay loaded (LOADED_BYTES).
+ * first use. Only the recently asked sandboxes' zones stay loaded (LOADED_BYTES), and parsing
+ * them again takes at most a share of the CPU (zoneParseShare.ts).
  */
 import { Authority } from '../grading/dns/authority.js';
 import { ensureDkimKeys } from '../world/dkimKeys.js';
@@ -12,6 +13,7 @@ import { readZoneText, writeZoneText, zoneName, zoneNames } from '../world/zoneS
 import type { DnsFaultCheck } from './interference.js';
 import { LabResolver } from './resolver.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
+import { ZoneParseShare } from './zoneParseShare.js';
 
 /**
  * Memory the loaded zone sets may take together: parsed zones and the answers each keeps worked
@@ -33,6 +35,8 @@ export class LabDns {
   /** Least recently asked first. */
   private loaded = new Map<string, LoadedZones>();
   private watched = new WeakSet<Sandbox>();
+  /** Parses take turns within a share of the CPU (zoneParseShare.ts). */
+  private readonly parses = new ZoneParseShare();
 
   constructor(
     private readonly hooks: {
@@ -120,7 +124,7 @@ export class LabDns {
       names = await zoneNames(sandbox);
     }
     const sources = await Promise.all(names.map(async (name) => ({ name, text: (await readZoneText(sandbox, name)) ?? '' })));
-    return new Authority(sources);
+    return this.parses.parse(() => new Authority(sources));
   }
 
   private watch(sandbox: Sandbox): void {
