@@ -10,7 +10,7 @@
  * budget as its octets arrive (the announcement only checks that it would fit now): holding
  * the budget costs a client the bytes it holds, not one line announcing {10485760}.
  */
-import type { LineChannel } from '../net/lineChannel.js';
+import type { Line, LineChannel } from '../net/lineChannel.js';
 import type { MemoryShare } from '../world/memoryShare.js';
 
 /** Bytes held in memory, counted per client and for the whole lab (smtp/dataBudget.ts). */
@@ -102,9 +102,7 @@ export class CommandReader {
     this.release();
     const first = await this.channel.readLine();
     if (!first) return { kind: 'closed' };
-    if (first.tooLong) {
-      return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long: a command line is at most 64 KiB. Send long values as literals, e.g. {5000}' };
-    }
+    if (first.tooLong) return this.refuseLong(first, first.bytes, 'Line too long: a command line is at most 64 KiB. Send long values as literals, e.g. {5000}');
     const limits = this.limitsFor(first.bytes);
     const pieces: Piece[] = [{ kind: 'line', bytes: first.bytes }];
     let total = first.bytes.length;
@@ -139,7 +137,7 @@ export class CommandReader {
       pieces.push({ kind: 'literal', bytes });
       const next = await this.channel.readLine();
       if (!next) return { kind: 'closed' };
-      if (next.tooLong) return { kind: 'refused', tag: tagOf(first.bytes), text: 'Line too long after a literal: a command line is at most 64 KiB' };
+      if (next.tooLong) return this.refuseLong(next, first.bytes, 'Line too long after a literal: a command line is at most 64 KiB');
       pieces.push({ kind: 'line', bytes: next.bytes });
       total += literal.size + next.bytes.length;
       line = next.bytes;
@@ -162,8 +160,19 @@ export class CommandReader {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
-  /** Drops the `left` octets of a refused literal still to come and the rest of its command, then refuses it. */
-  private async refuseRest(firstLine: Buffer, left: number, code: string, problem: string): Promise<ReadResult> {
+  /**
+   * Refuses a command with an over-long line (BAD, with the tag from its first line). A
+   * LITERAL+ announced at the line's end is on its way: its octets are skipped with the rest of
+   * the command, not read as commands.
+   */
+  private async refuseLong(line: Line, firstLine: Buffer, problem: string): Promise<ReadResult> {
+    const literal = literalAtEnd(line.tail!);
+    if (literal && !literal.synchronising) return this.refuseRest(firstLine, literal.size, undefined, problem);
+    return { kind: 'refused', tag: tagOf(firstLine), text: problem };
+  }
+
+  /** Drops the `left` octets of a refused literal still to come and the rest of its command, then refuses it (BAD without a code). */
+  private async refuseRest(firstLine: Buffer, left: number, code: string | undefined, problem: string): Promise<ReadResult> {
     if (left > MAX_SKIP || !(await this.skip(left))) return { kind: 'fatal', text: `${problem}. Closing the connection` };
     return (await this.skipRestOfCommand()) ? { kind: 'refused', tag: tagOf(firstLine), code, text: problem } : { kind: 'closed' };
   }
@@ -183,7 +192,7 @@ export class CommandReader {
     for (;;) {
       const line = await this.channel.readLine();
       if (!line) return false;
-      const literal = line.tooLong ? undefined : literalAtEnd(line.bytes);
+      const literal = literalAtEnd(line.tooLong ? line.tail! : line.bytes);
       if (!literal) return true;
       if (literal.synchronising || literal.size > MAX_SKIP) return true;
       if (!(await this.skip(literal.size))) return false;

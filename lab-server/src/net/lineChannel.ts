@@ -1,7 +1,8 @@
 /**
  * A text-protocol connection read one line (or a piece of a counted block of bytes) at a
  * time, for the POP3 and IMAP sessions. Memory stays bounded whatever a client sends: an over-long line is
- * dropped as it arrives and reported once as `tooLong` when its end finally comes.
+ * dropped as it arrives and reported once as `tooLong` when its end finally comes, with its
+ * first and last bytes (the tag to answer, a literal announced at its end).
  */
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -9,16 +10,23 @@ import { plainAddress } from './addressList.js';
 import { paceHandshake, paceHangUp } from './turnBudget.js';
 
 export interface Line {
-  /** The line without its CRLF (or bare LF). Empty when tooLong. */
+  /** The line without its CRLF (or bare LF); when tooLong, only its first HEAD bytes. */
   bytes: Buffer;
   tooLong: boolean;
+  /** When tooLong, its last TAIL bytes. */
+  tail?: Buffer;
 }
+
+/** What is kept of an over-long line: enough for a tag at its start, a literal's {size+} at its end. */
+const HEAD = 64;
+const TAIL = 32;
 
 type Waiter = () => void;
 
 export class LineChannel {
   private buffer: Buffer = Buffer.alloc(0);
-  private discarding = false;
+  /** The start and the latest end of an over-long line being dropped. */
+  private discarding: { head: Buffer; tail: Buffer } | undefined;
   private ended = false;
   private waiter: Waiter | undefined;
   private current: Socket | TLSSocket;
@@ -73,14 +81,16 @@ export class LineChannel {
       this.buffer = this.buffer.subarray(nl + 1);
       this.resumeIfDrained();
       if (this.discarding) {
-        this.discarding = false;
-        return { bytes: Buffer.alloc(0), tooLong: true };
+        const { head, tail } = this.discarding;
+        this.discarding = undefined;
+        return { bytes: head, tooLong: true, tail: Buffer.concat([tail, bytes]).subarray(-TAIL) };
       }
-      return { bytes: view ? bytes : Buffer.from(bytes), tooLong: bytes.length > this.maxLineLength };
+      if (bytes.length > this.maxLineLength) return { bytes: Buffer.from(bytes.subarray(0, HEAD)), tooLong: true, tail: Buffer.from(bytes.subarray(-TAIL)) };
+      return { bytes: view ? bytes : Buffer.from(bytes), tooLong: false };
     }
     if (this.buffer.length > this.maxLineLength) {
-      // Drop what we have; keep dropping until the line ends.
-      this.discarding = true;
+      // Drop what we have, keeping its start and end; keep dropping until the line ends.
+      this.discarding = { head: this.discarding?.head ?? Buffer.from(this.buffer.subarray(0, HEAD)), tail: Buffer.from(this.buffer.subarray(-TAIL)) };
       this.buffer = Buffer.alloc(0);
       this.resumeIfDrained();
     }
@@ -134,7 +144,7 @@ export class LineChannel {
     plain.removeAllListeners('data');
     plain.removeAllListeners('end');
     this.buffer = Buffer.alloc(0);
-    this.discarding = false;
+    this.discarding = undefined;
     // The handshake starts in its turn (turnBudget.ts), once the client's hello has come.
     const key = plainAddress(plain.remoteAddress ?? '');
     const secure = await new Promise<TLSSocket | undefined>((resolve) => {
