@@ -147,6 +147,10 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
         req.resume();
         return problem(res, who, 404, unknownExercise(params.id ?? ''));
       }
+      // Counted before the body is read, so a request that turns out broken (no JSON, no answer)
+      // counts too: deciding otherwise needs the body read and parsed first, which a loop of
+      // broken requests would then get without bound. The site never sends one (a learner using
+      // it loses nothing), and no one typing requests by hand breaks 60 in a minute.
       const wait = (await deps.attemptWait?.(req, who)) ?? 0;
       if (wait > 0) {
         req.resume();
