@@ -233,6 +233,8 @@ describe('every page on a phone', () => {
     const teacher = await classroom.browser.newContext();
     const api = teacher.request;
     expect((await api.post(classroom.url('/api/instructor/login'), { data: { name: 'Teacher Zhou', password: 'a long password' } })).status()).toBe(200);
+    // A class named with one long word: its button in the list once widened the page to 935 px.
+    expect((await api.post(classroom.url('/api/classes'), { data: { name: `MailLabSpring2026${'X'.repeat(60)}` } })).status()).toBe(201);
     const klass = (await (await api.post(classroom.url('/api/classes'), { data: { name: '邮件系统 101' } })).json()) as { class: { id: string; joinCode: string } };
     for (const [id, days] of [['smtp-send', 7], ['ports', -1]] as const) {
       const dueAt = new Date(Date.now() + days * 86_400_000).toISOString();
