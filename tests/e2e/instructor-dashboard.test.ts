@@ -2,6 +2,7 @@
  * The instructor's dashboard in real Chromium when answers come late (a big class, a slow
  * network): a class's matrix that arrives after another class was opened is not shown under
  * the other class's name, nor a learner's view that arrives after another learner was opened.
+ * And the progress CSV downloads under the class's own name.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
@@ -82,5 +83,33 @@ it('shows the learner last opened, not one opened before whose view came late', 
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
   await expect(page.locator('section.detail h3').allInnerTexts()).resolves.toEqual(['Second learner']);
   expect(errors).toEqual([]);
+  await context.close();
+}, 60_000);
+
+it('downloads the progress CSV under the class\'s own name, whatever characters it holds', async () => {
+  // encodeURIComponent leaves ' ( ) * in the filename* parameter, which RFC 8187 does not allow:
+  // Chromium then fell back to the ASCII filename and "王老师's 邮件课 (A)" came down as "-s-A--progress.csv".
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Zhao', await hashPassword('a long password'));
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const context = await site.browser.newContext({ acceptDownloads: true });
+  await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
+  const page = await context.newPage();
+  await page.goto(site.url('/en/'));
+  const names: string[] = [];
+  for (const name of ["王老师's 邮件课 (A)", 'Mail *101*']) {
+    const klass = await lab.classroom.createClass(name, instructor.id);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.evaluate((href) => {
+        const a = Object.assign(document.createElement('a'), { href, download: '' });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      }, `/api/classes/${klass.id}/progress.csv`),
+    ]);
+    names.push(download.suggestedFilename());
+  }
+  expect(names).toEqual(["王老师's 邮件课 (A)-progress.csv", 'Mail _101_-progress.csv']);
   await context.close();
 }, 60_000);

@@ -75,6 +75,13 @@ function csvField(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/**
+ * A header parameter's value in UTF-8, as RFC 8187 §3.2 writes it: encodeURIComponent leaves
+ * ' ( ) * as they are, which the grammar does not allow; a browser then dropped the whole name
+ * ("王老师's 邮件课" was downloaded as "-s---progress.csv").
+ */
+const extValue = (value: string): string => encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const sandboxOf = (id: string): Promise<Sandbox | undefined> => memberSandbox(deps.sandboxes, id);
   const joinUrl = (code: string): string => `${deps.publicUrl().replace(/\/$/, '')}/join/?code=${code}`;
@@ -221,7 +228,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const file = `${klass!.name.replace(/[^\w-]+/g, '-') || 'class'}-progress.csv`;
       await sendCompressible(req, res, csv, {
         'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="${file}"; filename*=UTF-8''${encodeURIComponent(`${klass!.name}-progress.csv`)}`,
+        'content-disposition': `attachment; filename="${file}"; filename*=UTF-8''${extValue(`${klass!.name}-progress.csv`)}`,
       });
     }),
 
