@@ -49,6 +49,27 @@ out['logout'] = M.logout()
     expect(out.logout[0]).toBe('BYE');
   });
 
+  it('reads INBOX in any case as the first level of a name too, as Dovecot does', async () => {
+    const out = await imaplib(`
+M.login('alice@example.com', 'secret')
+out['create'] = M.create('inbox.Work')
+out['again'] = M.create('INBOX.Work')
+out['select'] = M.select('INBOX.Work')
+out['append'] = M.append('Inbox.Work', None, None, b'Subject: filed\\r\\n\\r\\nbody\\r\\n')
+out['list'] = M.list('""', 'inbox.*')
+out['status'] = M.status('iNbOx.Work', '(MESSAGES)')
+`);
+    expect(out.create[0]).toBe('OK');
+    expect(out.again).toEqual(['NO', [expect.stringMatching(/^\[ALREADYEXISTS\]/)]]);
+    expect(out.select[0]).toBe('OK');
+    expect(out.append[0]).toBe('OK');
+    expect(out.list).toEqual(['OK', ['(\\HasNoChildren) "." INBOX.Work']]);
+    expect(out.status).toEqual(['OK', ['INBOX.Work (MESSAGES 1)']]);
+    // One folder on disk, under INBOX's name: not a ".inbox.Work" beside it.
+    const work = await listMaildir(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'INBOX.Work'));
+    expect([...work.new, ...work.cur]).toHaveLength(1);
+  });
+
   it('searches, stores, copies, expunges, and the Maildir shows it', async () => {
     const out = await imaplib(`
 M.login('alice@example.com', 'secret')

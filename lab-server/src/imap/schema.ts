@@ -7,6 +7,7 @@ import { decodeMutf7, InvalidMutf7 } from './mutf7.js';
 import { CommandFailed, no } from './response.js';
 import type { Token } from './parser.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
+import { HIERARCHY_SEPARATOR } from '../maildir/mailbox.js';
 
 export class ArgumentError extends Error {}
 
@@ -91,11 +92,20 @@ export function mailboxName(what = 'mailbox name'): ArgSpec<string> {
 }
 
 /**
+ * INBOX in any case, alone or as the first level of a name: "inbox.Work" is INBOX.Work, as
+ * Dovecot reads it (it was a folder of its own beside INBOX, which "INBOX.Work" did not name).
+ */
+function canonicalInbox(wire: string): string {
+  return wire.length >= 5 && wire.slice(0, 5).toUpperCase() === 'INBOX' && (wire.length === 5 || wire[5] === HIERARCHY_SEPARATOR) ? `INBOX${wire.slice(5)}` : wire;
+}
+
+/**
  * A name that is not valid modified UTF-7 is well-formed IMAP that names no mailbox: NO, as
  * Dovecot answers, rather than BAD.
  */
-export function decodeMailbox(wire: string, context: ParseContext = MODIFIED_UTF7): string {
-  if (wire.toUpperCase() === 'INBOX') return 'INBOX';
+export function decodeMailbox(given: string, context: ParseContext = MODIFIED_UTF7): string {
+  const wire = canonicalInbox(given);
+  if (wire === 'INBOX') return 'INBOX';
   if (context.utf8Names) {
     // Octets that are not UTF-8 came out as U+FFFD: "\xff" and "\xfe" would name one folder.
     if (wire.includes('\ufffd')) throw new CommandFailed(no(`Mailbox name "${wire.slice(0, 60)}" is not valid UTF-8. Send the name in UTF-8`, 'CANNOT'));
@@ -117,8 +127,8 @@ export function decodeMailbox(wire: string, context: ParseContext = MODIFIED_UTF
  */
 export function listPattern(what: string): ArgSpec<string | undefined> {
   return single(what, (t, context) => {
-    const text = textOf(t, what);
-    if (text.toUpperCase() === 'INBOX') return 'INBOX';
+    const text = canonicalInbox(textOf(t, what));
+    if (text === 'INBOX') return 'INBOX';
     if (context.utf8Names) return text;
     try {
       return decodeMutf7(text);
