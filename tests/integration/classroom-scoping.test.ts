@@ -1,6 +1,7 @@
 /**
  * Two instructors on one server: each sees only their own classes' actions and their own
- * logins in the audit log, never the other's class names, learners or addresses.
+ * logins in the audit log, never the other's class names, learners or addresses. And an
+ * instructor can tell their learners apart: no name hides characters nobody sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
@@ -50,5 +51,26 @@ describe('the audit log', () => {
     const seenByWang = (await api('/api/instructor/audit', { cookie: wang })).json.entries;
     expect(seenByWang.map((e: { action: string }) => e.action)).toEqual(['learner.remove', 'class.create', 'login']);
     expect(JSON.stringify(seenByWang)).not.toContain('Li class');
+  });
+});
+
+describe('learners\' names', () => {
+  it('refuse characters nobody sees, so no two learners look alike to their instructor', async () => {
+    const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
+    const klass = (await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Names' } })).json.class;
+    const join = (displayName: string) => api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName, password: 'learner password' } });
+    expect((await join('Zhang Wei')).status).toBe(201);
+    // Each of these showed on the dashboard as "Zhang Wei" (or, reversed, as "exe.png").
+    for (const lookalike of ['Zhang\u200b Wei', 'Zhang Wei\u200e', '\u2066Zhang Wei', 'Zhang\u00adWei', 'Zhang Wei\u0085', '\u202egnp.exe', 'Zhang\ufeff Wei']) {
+      const refused = await join(lookalike);
+      expect(refused.status, JSON.stringify(lookalike)).toBe(400);
+      expect(refused.json.error.en).toMatch(/invisible character .* Type the name again by hand/);
+      expect(refused.json.error['zh-CN']).toMatch(/看不见的字符/);
+    }
+    // Names in any script, and emoji joined by ZWJ, are welcome; 40 emoji are 40 characters.
+    for (const name of ['王小明', 'Ana Lucía', 'نور\u200cالدين', '👩\u200d💻 dev', '🙂'.repeat(40)]) expect((await join(name)).status, name).toBe(201);
+    expect((await join('🙂'.repeat(41))).status).toBe(400);
+    const names = (await api(`/api/classes/${klass.id}`, { cookie: wang })).json.learners.map((l: { displayName: string }) => l.displayName);
+    expect(names).toHaveLength(6);
   });
 });
