@@ -70,6 +70,27 @@ out['status'] = M.status('iNbOx.Work', '(MESSAGES)')
     expect([...work.new, ...work.cur]).toHaveLength(1);
   });
 
+  it('takes only APPEND date-times that exist and that INTERNALDATE can show in four digits', async () => {
+    const out = await imaplib(`
+M.login('alice@example.com', 'secret')
+out['refused'] = []
+for date in ['"31-Feb-2024 10:00:00 +0000"', '"29-Feb-2023 10:00:00 +0000"', '"31-Dec-9999 23:59:59 -1259"']:
+    try:
+        M.append('Drafts', None, date, b'Subject: d\\r\\n\\r\\nx\\r\\n')
+    except imaplib.IMAP4.error as e:
+        out['refused'].append(str(e))
+out['kept'] = [M.append('Drafts', None, date, b'Subject: d\\r\\n\\r\\nx\\r\\n')[0] for date in ['"29-Feb-2024 10:00:00 +0000"', '"01-Jan-0099 00:00:00 +0000"']]
+M.select('Drafts')
+typ, data = M.fetch('1:*', '(INTERNALDATE)')
+out['dates'] = [imaplib.InternalDate.match(line).group('year').decode() for line in data]
+`);
+    expect(out.refused).toHaveLength(3);
+    for (const e of out.refused) expect(e).toMatch(/^APPEND command error: BAD \[b'The date-time must look like "01-Sep-2026 08:00:00 \+0000", a day the month has/);
+    expect(out.kept).toEqual(['OK', 'OK']);
+    // Year 99 is year 0099, not 1999.
+    expect(out.dates).toEqual(['2024', '0099']);
+  });
+
   it('searches, stores, copies, expunges, and the Maildir shows it', async () => {
     const out = await imaplib(`
 M.login('alice@example.com', 'secret')

@@ -55,7 +55,7 @@ export function parseAppend(tokens: readonly Token[], context?: ParseContext): {
     // A quoted string that starts like a date is the date-time; anything else is a misplaced message.
     if (maybeDate?.type === 'string' && !maybeDate.literal && /^ ?\d/.test(maybeDate.value.toString('latin1'))) {
       const date = parseDateTime(maybeDate.value.toString('latin1'));
-      if (!date) throw new ArgumentError('The date-time must look like "01-Sep-2026 08:00:00 +0000"');
+      if (!date) throw new ArgumentError('The date-time must look like "01-Sep-2026 08:00:00 +0000", a day the month has, in the years 0000 to 9999');
       message.date = date;
       i++;
     }

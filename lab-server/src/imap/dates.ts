@@ -9,12 +9,17 @@ const DAY_MS = 86_400_000;
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
-/** date-time for INTERNALDATE, in UTC. */
+/** date-time for INTERNALDATE, in UTC (its year is four digits: date-year = 4DIGIT). */
 export function formatInternalDate(date: Date): string {
-  return `${two(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  return `${two(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${String(date.getUTCFullYear()).padStart(4, '0')} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
 }
 
-/** Parses APPEND's date-time "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be space-padded). */
+/**
+ * Parses APPEND's date-time "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be space-padded). A day the
+ * month does not have (31-Feb-2024 became 2 March), or an instant whose UTC year has no four
+ * digits (31-Dec-9999 23:59:59 -1259 was shown as "01-Jan-10000", which no client can read),
+ * is not a date-time.
+ */
 export function parseDateTime(text: string): Date | undefined {
   const m = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
   if (!m) return undefined;
@@ -23,8 +28,14 @@ export function parseDateTime(text: string): Date | undefined {
   const [day, year, h, min, s] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
   if (day < 1 || day > 31 || h > 23 || min > 59 || s > 60) return undefined;
   const offset = (Number(m[8]) * 60 + Number(m[9])) * (m[7] === '-' ? -1 : 1);
-  const utc = Date.UTC(year, month, day, h, min, s) - offset * 60_000;
-  return new Date(utc);
+  // setUTCFullYear, not Date.UTC: that reads years 0 to 99 as 1900 to 1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  if (date.getUTCDate() !== day) return undefined;
+  date.setUTCHours(h, min, s);
+  date.setTime(date.getTime() - offset * 60_000);
+  const utcYear = date.getUTCFullYear();
+  return utcYear >= 0 && utcYear <= 9999 ? date : undefined;
 }
 
 /** Parses SEARCH's date "1-Feb-1994" into a day number (days since 1970-01-01). */
