@@ -84,6 +84,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // comment line inside a continued value is skipped.
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = reject_sender_login_mismatch # note', false],
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions =\n  # note\n  reject_sender_login_mismatch', true],
+  // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
+  ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).
   ['dovecot-auth', 'home=/var/mail/vhosts/%d/%n', 'home=/var/mail/vhosts/%d/%n\n  args = uid=vmail gid=vmail', false],
   ['dovecot-auth', 'uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', 'home=/var/mail/vhosts/%d/%n\n}\nmail_uid = vmail\nmail_gid = vmail\nmail_uid = 1234', false],

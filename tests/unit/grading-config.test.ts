@@ -8,6 +8,7 @@ import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotCon
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
+import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
@@ -77,6 +78,17 @@ describe('postfix-relay: restrictions are run, not pattern-matched', () => {
     expect(forged.find((l) => l.code === 'postfix.open-relay')!.hint!.en).toMatch(/MAIL FROM/);
     expect(codes(await relay('smtpd_relay_restrictions = check_client_access cidr:{ {203.0.113.0/24 OK} }, permit_sasl_authenticated, reject_unauth_destination'))).toEqual(['error:postfix.open-relay']);
     expect(codes(await relay('smtpd_relay_restrictions = permit_sasl_authenticated, check_client_access hash:/etc/postfix/access, reject_unauth_destination'))).toEqual(['error:postfix.unseen-table']);
+  });
+
+  it('reads a bare table as the list\'s own access check, as smtpd does, and only the data lists refuse it', async () => {
+    // smtpd_check.c: a table in smtpd_relay_restrictions is check_recipient_access <table>.
+    const bare = await relay('smtpd_relay_restrictions = permit_sasl_authenticated, inline:{ gmail.com=OK }, reject_unauth_destination');
+    expect(codes(bare)).toEqual(['error:postfix.open-relay']);
+    expect(codes(await relay('smtpd_relay_restrictions = permit_sasl_authenticated, hash:/etc/postfix/access, reject_unauth_destination'))).toEqual(['error:postfix.unseen-table']);
+    const cf = parseMainCf('smtpd_sender_restrictions = hash:/etc/postfix/sender_access, reject_sender_login_mismatch\nsmtpd_client_restrictions = permit_mynetworks, cidr:/etc/postfix/client.cidr');
+    expect(unknownRestrictions(cf)).toEqual([]);
+    const data = unknownRestrictions(parseMainCf('smtpd_data_restrictions = hash:/etc/postfix/data_access'));
+    expect(codes(data)).toEqual(['error:postfix.unknown-restriction']);
   });
 
   it('names relay_domains as the cause when it lists someone else\'s domain', async () => {

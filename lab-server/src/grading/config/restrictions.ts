@@ -64,12 +64,27 @@ export const KNOWN_RESTRICTIONS = new Set([
 export const RELAY_GUARDS = new Set(['reject_unauth_destination', 'defer_unauth_destination', 'reject', 'defer', 'defer_all', 'defer_if_permit']);
 const ACCESS = /^check_(client|sender|recipient|helo|reverse_client)_access$/;
 
+/**
+ * The access check a bare table stands for in each list (smtpd_check.c): "hash:/etc/postfix/x"
+ * in smtpd_sender_restrictions is "check_sender_access hash:/etc/postfix/x". The data lists
+ * have none, so a table there is an unknown restriction.
+ */
+const DEFAULT_ACCESS: Record<string, string> = {
+  smtpd_client_restrictions: 'check_client_access',
+  smtpd_helo_restrictions: 'check_helo_access',
+  smtpd_sender_restrictions: 'check_sender_access',
+  smtpd_recipient_restrictions: 'check_recipient_access',
+  smtpd_relay_restrictions: 'check_recipient_access',
+};
+
 export function restrictionsOf(cf: MainCf, list: string): Restriction[] {
   const tokens = splitOutsideBraces(cf.expand(list));
   const out: Restriction[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const name = tokens[i]!.toLowerCase();
-    if (TAKES_ARGUMENT.test(name) && i + 1 < tokens.length) out.push({ name, arg: tokens[++i] });
+    const check = DEFAULT_ACCESS[list];
+    if (name.includes(':') && check !== undefined) out.push({ name: check, arg: tokens[i] });
+    else if (TAKES_ARGUMENT.test(name) && i + 1 < tokens.length) out.push({ name, arg: tokens[++i] });
     else out.push({ name });
   }
   return out;
