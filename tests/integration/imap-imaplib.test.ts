@@ -83,12 +83,20 @@ out['kept'] = [M.append('Drafts', None, date, b'Subject: d\\r\\n\\r\\nx\\r\\n')[
 M.select('Drafts')
 typ, data = M.fetch('1:*', '(INTERNALDATE)')
 out['dates'] = [imaplib.InternalDate.match(line).group('year').decode() for line in data]
+out['before'] = M.search(None, 'BEFORE 1-Jan-0100')
+try:
+    M.search(None, 'SINCE 31-Feb-2024')
+except imaplib.IMAP4.error as e:
+    out['since'] = str(e)
 `);
     expect(out.refused).toHaveLength(3);
     for (const e of out.refused) expect(e).toMatch(/^APPEND command error: BAD \[b'The date-time must look like "01-Sep-2026 08:00:00 \+0000", a day the month has/);
     expect(out.kept).toEqual(['OK', 'OK']);
     // Year 99 is year 0099, not 1999.
     expect(out.dates).toEqual(['2024', '0099']);
+    // SEARCH reads its dates the same way.
+    expect(out.before).toEqual(['OK', ['2']]);
+    expect(out.since).toMatch(/^SEARCH command error: BAD \[b'SINCE needs a date like/);
   });
 
   it('searches, stores, copies, expunges, and the Maildir shows it', async () => {

@@ -28,14 +28,22 @@ export function parseDateTime(text: string): Date | undefined {
   const [day, year, h, min, s] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
   if (day < 1 || day > 31 || h > 23 || min > 59 || s > 60) return undefined;
   const offset = (Number(m[8]) * 60 + Number(m[9])) * (m[7] === '-' ? -1 : 1);
-  // setUTCFullYear, not Date.UTC: that reads years 0 to 99 as 1900 to 1999.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month, day);
-  if (date.getUTCDate() !== day) return undefined;
+  const date = calendarDay(year, month, day);
+  if (!date) return undefined;
   date.setUTCHours(h, min, s);
   date.setTime(date.getTime() - offset * 60_000);
   const utcYear = date.getUTCFullYear();
   return utcYear >= 0 && utcYear <= 9999 ? date : undefined;
+}
+
+/**
+ * Midnight UTC of a day the calendar has (not 31 February). setUTCFullYear, not Date.UTC:
+ * that reads years 0 to 99 as 1900 to 1999.
+ */
+function calendarDay(year: number, month: number, day: number): Date | undefined {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date.getUTCDate() === day ? date : undefined;
 }
 
 /** Parses SEARCH's date "1-Feb-1994" into a day number (days since 1970-01-01). */
@@ -43,9 +51,8 @@ export function parseSearchDate(text: string): number | undefined {
   const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text);
   if (!m) return undefined;
   const month = MONTH_INDEX.get(m[2]!.toLowerCase());
-  const day = Number(m[1]);
-  if (month === undefined || day < 1 || day > 31) return undefined;
-  return Math.floor(Date.UTC(Number(m[3]), month, day) / DAY_MS);
+  const date = month === undefined ? undefined : calendarDay(Number(m[3]), month, Number(m[1]));
+  return date && Math.floor(date.getTime() / DAY_MS);
 }
 
 /** The UTC day number of an instant. */
