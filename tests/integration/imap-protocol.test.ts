@@ -425,6 +425,8 @@ describe('folders', () => {
     expect(await send(c, 'a1 NAMESPACE')).toBe('* NAMESPACE (("" ".")) NIL NIL\r\na1 OK NAMESPACE completed\r\n');
     expect(await send(c, 'a2 ID ("name" "test")')).toMatch(/^\* ID \("name" "MailLab"/);
     expect(await send(c, 'a3 ID NIL')).toMatch(/a3 OK/);
+    // A name without its value is told so (it was told "at most 30 pairs").
+    expect(await send(c, 'a3 ID ("name")')).toMatch(/^a3 BAD ID takes "name" "value" pairs: the last name has no value/);
     // Names it does not know are ignored (RFC 5161); one it knows is enabled once.
     expect(await send(c, 'a4 ENABLE X-UNKNOWN')).toBe('* ENABLED\r\na4 OK ENABLE completed: nothing new to enable. This server can enable IMAP4rev2 CONDSTORE QRESYNC\r\n');
     expect(await send(c, 'a5 ENABLE CONDSTORE X-UNKNOWN')).toBe('* ENABLED CONDSTORE\r\na5 OK ENABLE completed: CONDSTORE is on for this session\r\n');

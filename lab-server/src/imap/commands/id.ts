@@ -11,7 +11,8 @@ const idParams: ArgSpec<void> = {
     if (t.type === 'atom' && t.value.toUpperCase() === 'NIL') return;
     if (t.type !== 'list') throw new ArgumentError('ID takes NIL or a list of "name" "value" pairs');
     // RFC 2971 §3.3: at most 30 pairs, names up to 30 octets, values up to 1024.
-    if (t.items.length % 2 !== 0 || t.items.length > 60) throw new ArgumentError('ID takes at most 30 "name" "value" pairs');
+    if (t.items.length % 2 !== 0) throw new ArgumentError('ID takes "name" "value" pairs: the last name has no value (NIL for none)');
+    if (t.items.length > 60) throw new ArgumentError('ID takes at most 30 "name" "value" pairs');
     t.items.forEach((item, i) => {
       if (item.type === 'list') throw new ArgumentError('ID names and values are strings');
       if (item.type === 'string' && item.value.length > (i % 2 === 0 ? 30 : 1024)) throw new ArgumentError('ID name or value too long');
