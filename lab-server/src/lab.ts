@@ -9,6 +9,7 @@ import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { createWebServer } from './http/server.js';
 import { flushMailboxes, sandboxMail } from './maildir/sandboxMaildirs.js';
+import { setFolderIdleTime } from './maildir/idleFolders.js';
 import { LabMetrics } from './operations/metrics.js';
 import { quotaPressure } from './operations/quotaPressure.js';
 import { diskSpace } from './operations/readiness.js';
@@ -83,6 +84,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     );
   }
   const limits: LabLimits = { ...DEFAULT_LIMITS, ...config.limits };
+  setFolderIdleTime(limits.folderIdleMs);
   const proxies = new ProxyTrust(new AddressList(config.trustProxy ?? []));
   const site = new SiteOrigin(config.publicUrl, proxies);
   const cookies = SessionCookies.forPublicUrl(config.publicUrl);

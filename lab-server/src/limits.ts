@@ -97,6 +97,12 @@ export interface LabLimits {
    * beyond that 429. One a second is more than anyone thinks; a script checking in a loop waits.
    */
   attemptsPerMinute: number;
+
+  /**
+   * How long a folder goes unused (no session has it open, no command or delivery touched it)
+   * before its index in memory is let go, to be loaded again from disk at the next use.
+   */
+  folderIdleMs: number;
 }
 
 export const DEFAULT_LIMITS: LabLimits = {
@@ -133,4 +139,6 @@ export const DEFAULT_LIMITS: LabLimits = {
   classLearners: 1000,
 
   attemptsPerMinute: 60,
+
+  folderIdleMs: 5 * 60_000,
 };

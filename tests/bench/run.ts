@@ -10,6 +10,7 @@ import { benchCluster } from './cluster.js';
 import { benchMail } from './mail.js';
 import { benchHostileNeighbour } from './neighbour.js';
 import { benchOperations } from './operations.js';
+import { benchSandboxMemory } from './sandboxMemory.js';
 import { benchWorld } from './world.js';
 
 const only = process.argv.slice(2);
@@ -31,6 +32,8 @@ if (wanted('classroom')) results.classroom = await benchClassroom();
 if (wanted('world')) results.world = await benchWorld();
 // The inspector, /metrics, /readyz and armed faults (issue 16).
 if (wanted('operations')) results.operations = await benchOperations();
+// What sandboxes whose big INBOX was opened once keep in memory, before and after it is let go.
+if (wanted('sandboxes')) results.sandboxes = await benchSandboxMemory();
 // Two nodes sharing PostgreSQL behind Caddy (needs Debian's postgresql and caddy, as .ci/run installs).
 if (wanted('cluster')) results.cluster = await benchCluster();
 // 50 learners typing through the bridge while one more runs each attack of issue 12.

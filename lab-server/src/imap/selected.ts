@@ -52,6 +52,9 @@ export class SelectedMailbox {
     w?.();
   };
 
+  /** Keeps the folder's index in memory while selected (maildir/idleFolders.ts). */
+  private readonly letGo: () => void;
+
   private constructor(
     /** The mailbox name as the client selected it (Unicode). */
     readonly name: string,
@@ -59,6 +62,7 @@ export class SelectedMailbox {
     readonly readOnly: boolean,
   ) {
     this.keywordsVersion = folder.keywords.version;
+    this.letGo = folder.keepOpen();
   }
 
   /** Opens a folder: a read-write open claims the messages in new/ as this session's \Recent. */
@@ -81,6 +85,7 @@ export class SelectedMailbox {
   }
 
   close(): void {
+    this.letGo();
     this.folder.changes.off('change', this.onChange);
     this.onChange({ type: 'exists' });
   }

@@ -27,3 +27,9 @@ export function touchCache(cache: Unloadable, bytes: number): void {
     other.unload();
   }
 }
+
+/** `cache` let its memory go by itself (its folder went idle). */
+export function forgetCache(cache: Unloadable): void {
+  loadedBytes -= loaded.get(cache) ?? 0;
+  loaded.delete(cache);
+}

@@ -18,7 +18,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
-import { touchCache, type Unloadable } from './cacheBudget.js';
+import { forgetCache, touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
 import { FieldRecords, readRecords } from './fieldRecords.js';
 import type { FolderIndex } from './folderIndex.js';
@@ -193,6 +193,8 @@ export class FieldCache implements Unloadable {
     this.records = undefined;
     this.loading = undefined;
     this.hinted = false;
+    this.hintedBy = { index: undefined, removals: 0 };
+    forgetCache(this);
   }
 
   /**

@@ -9,7 +9,6 @@
  * and POP3 locks learn about deliveries, flag changes and expunges made by other sessions.
  */
 import { mkdir, stat, type FileHandle } from 'node:fs/promises';
-import { isOutOfSpace } from '../files/diskSpace.js';
 import { join } from 'node:path';
 import { FieldCache } from './fieldCache.js';
 import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
@@ -19,28 +18,20 @@ import type { KeywordTable } from './keywords.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { placeMessageFile, prepareMessage, stageMessageFile, writeMessageFiles, type DeliverOptions, type StagedFile } from './messageFile.js';
 import { openMessage, readMessage, readMessageNow, readMessageStart, type ReadableFolder } from './messageReads.js';
-import { NoticedMoves, type FolderUse } from './noticedMoves.js';
-import { SerialQueue } from './serialQueue.js';
+import { FolderUpkeep } from './folderUpkeep.js';
 
 export { FolderNotFound, type FolderChange, type FolderContext } from './folderState.js';
 export type { MessageInfo } from './message.js';
 export type { DeliverOptions } from './messageFile.js';
 export type { StoreResult } from './fileMoves.js';
 
-/** How long a folder stays unchanged before its index file is brought up to date; after a failed write (a full disk), the next try. */
-const FLUSH_DELAY_MS = 1000;
-const RETRY_FLUSH_MS = 30_000;
-
 export class MaildirFolder {
   /** ENVELOPE, BODYSTRUCTURE and other fields worked out from the messages, kept on disk. */
   readonly fields: FieldCache;
   /** The index and its announcements; for the store's own modules (transfer.ts). */
   readonly state: FolderState;
-  private readonly queue = new SerialQueue();
-  private flushTimer: NodeJS.Timeout | undefined;
-  /** Reads, operations and commands in progress: the noticed files move while the folder is quiet. */
-  private readonly use: FolderUse = { count: 0, held: 0 };
-  private readonly noticedMoves: NoticedMoves;
+  /** Its queue of operations, index writes and let-go when idle. */
+  private readonly upkeep: FolderUpkeep;
   /** What messageReads.ts needs of this folder. */
   private readonly reads: ReadableFolder;
 
@@ -50,10 +41,13 @@ export class MaildirFolder {
     context: FolderContext,
   ) {
     this.state = new FolderState(name, dir, context);
-    this.noticedMoves = new NoticedMoves(this.state, dir, this.use, (work) => this.run(work));
-    this.state.afterCacheChange = () => this.flushWhenIdle();
     this.fields = new FieldCache(dir, this.state);
-    this.reads = { state: this.state, use: this.use, sync: () => this.sync() };
+    this.upkeep = new FolderUpkeep(this.state, this.fields, dir);
+    this.reads = { state: this.state, use: this.upkeep.use, sync: () => this.sync() };
+  }
+
+  private get use(): FolderUpkeep['use'] {
+    return this.upkeep.use;
   }
 
   private get index(): FolderIndex {
@@ -135,6 +129,11 @@ export class MaildirFolder {
   release(): void {
     this.use.held--;
     this.use.count++;
+  }
+
+  /** A session (an IMAP selection, a POP3 maildrop) keeps the folder's index in memory until it calls the function returned. */
+  keepOpen(): () => void {
+    return this.upkeep.keepOpen();
   }
 
   /** The message with this UID as of the last sync. */
@@ -223,7 +222,7 @@ export class MaildirFolder {
       await this.state.refresh();
       const claimed = { from: this.index.firstRecentUid, to: this.index.nextUid };
       await this.state.noticedUpTo(claimed.to);
-      this.noticedMoves.schedule();
+      this.upkeep.noticedMoves.schedule();
       return claimed;
     });
   }
@@ -248,22 +247,12 @@ export class MaildirFolder {
 
   /** Writes the index file now if it is behind (at shutdown, or when a folder goes idle). */
   flush(): Promise<void> {
-    return this.run(async () => {
-      // Not under a command in progress (a FETCH about to open the files): the moves wait for it.
-      if (this.use.held === 0) await this.noticedMoves.finish();
-      // The cache first, so the index is written with where each message's records now are.
-      await this.fields.compact(new Set(this.index.messages.map((m) => m.base)));
-      await this.fields.flush();
-      this.state.cacheSettled(this.fields.settledSize());
-      await this.state.flush();
-    });
+    return this.upkeep.flush();
   }
 
   /** The folder was deleted or renamed: this object must never write to that path again. */
   retire(): Promise<void> {
-    this.state.retired = true;
-    clearTimeout(this.flushTimer);
-    this.noticedMoves.cancel();
+    this.upkeep.retire();
     return this.fields.retire();
   }
 
@@ -273,23 +262,6 @@ export class MaildirFolder {
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     this.use.count++;
-    return this.run(work);
-  }
-
-  /** exclusive() for the folder's own upkeep, which does not count as a use. */
-  private run<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.run(work);
-    void this.queue.idle().then(() => this.flushWhenIdle());
-    return run;
-  }
-
-  /** Writes the index file a moment after the last change, not after every one; after a failure (a full disk), again later. */
-  private flushWhenIdle(delay = FLUSH_DELAY_MS): void {
-    if (!this.state.snapshotDue || this.flushTimer || this.state.retired) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush().catch((err: unknown) => isOutOfSpace(err) && this.flushWhenIdle(RETRY_FLUSH_MS));
-    }, delay);
-    this.flushTimer.unref();
+    return this.upkeep.run(work);
   }
 }

@@ -18,7 +18,7 @@ import { KeywordTable } from './keywords.js';
 import { StoredMessage } from './message.js';
 import type { WrittenFile } from './messageFile.js';
 import { parseName } from './names.js';
-import { dirMtimes, scanFiles, type ScanResult } from './scan.js';
+import { dirMtimes, scanFiles, trustworthy, type ScanResult } from './scan.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
 export type FolderChange =
@@ -42,15 +42,6 @@ export interface FolderContext {
 const GHOSTS = 2000;
 
 const isMissingError = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
-
-/**
- * A directory time this close to the moment it was read could be followed by another change
- * in the same clock tick, which would leave the same time: such a look is not trusted.
- * File systems with whole-second times get a whole second.
- */
-function trustworthy(mtimes: readonly number[], lookedAt: number): boolean {
-  return mtimes.every((t) => lookedAt - t >= (t % 1000 === 0 ? 1000 : 50));
-}
 
 export class FolderState implements CacheOwner {
   index = new FolderIndex();
@@ -174,6 +165,19 @@ export class FolderState implements CacheOwner {
     await this.afterOwnChange([{ kind: 'r', uid }], false);
   }
 
+  /** Called once the index is loaded into memory (idleFolders.ts counts it). */
+  afterLoad = (): void => undefined;
+
+  /** Lets the index in memory go (the caller wrote it to disk): the next refresh() loads it again. */
+  unload(): void {
+    this.index = new FolderIndex();
+    this.reserved = undefined;
+    this.ghosts.clear();
+    this.loaded = false;
+    this.version++;
+    this.changes.emit('unload');
+  }
+
   /** Called after cacheChanged(): the folder writes the index (with the new offsets) once it is quiet. */
   afterCacheChange = (): void => undefined;
 
@@ -279,6 +283,7 @@ export class FolderState implements CacheOwner {
     this.index = index;
     this.reserved = reserved;
     this.loaded = true;
+    this.afterLoad();
   }
 
   private announce(change: FolderChange): void {

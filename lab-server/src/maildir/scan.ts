@@ -105,3 +105,12 @@ async function takeArrival(folderDir: string, base: string, { dir, fileName }: {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
+
+/**
+ * A directory time this close to the moment it was read could be followed by another change
+ * in the same clock tick, which would leave the same time: such a look is not trusted.
+ * File systems with whole-second times get a whole second.
+ */
+export function trustworthy(mtimes: readonly number[], lookedAt: number): boolean {
+  return mtimes.every((t) => lookedAt - t >= (t % 1000 === 0 ? 1000 : 50));
+}

@@ -118,10 +118,13 @@ export class Authorization {
     if (!this.options.locks.acquire(mailbox)) {
       return this.refuse(`[IN-USE] ${user.address}'s maildrop is open in another POP3 session. QUIT that session first, then log in again`);
     }
+    const folder = mailbox.inbox;
+    // Its index stays in memory until the session ends (maildir/idleFolders.ts).
+    const close = folder.keepOpen();
     try {
-      const folder = mailbox.inbox;
-      return { user, drop: new Maildrop(mailbox, folder, [...(await folder.sync())]) };
+      return { user, drop: new Maildrop(mailbox, folder, [...(await folder.sync())], close) };
     } catch (e) {
+      close();
       this.options.locks.release(mailbox);
       throw e;
     }

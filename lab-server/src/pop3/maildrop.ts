@@ -20,6 +20,8 @@ export class Maildrop {
     readonly mailbox: Mailbox,
     readonly folder: MaildirFolder,
     readonly messages: readonly MessageInfo[],
+    /** Lets the folder go again (MaildirFolder.keepOpen), when the session ends. */
+    readonly close: () => void,
   ) {}
 
   /** Messages not marked deleted, with their numbers. */

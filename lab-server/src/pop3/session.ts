@@ -280,6 +280,7 @@ export class Pop3Session {
   private release(): void {
     if (!this.drop || this.lockReleased) return;
     this.lockReleased = true;
+    this.drop.close();
     this.options.locks.release(this.drop.mailbox);
   }
 

@@ -142,7 +142,11 @@ export class Sandboxes {
     checkSandboxId(id);
     const sandbox = this.open.get(id);
     this.open.delete(id);
-    const remove = (): Promise<void> => rm(join(this.root, id), { recursive: true, force: true });
+    const remove = (): Promise<void> => {
+      // Its folders write nothing more (and are no longer kept for the idle sweep).
+      if (sandbox) this.mail.forget(sandbox);
+      return rm(join(this.root, id), { recursive: true, force: true });
+    };
     await (sandbox ? sandbox.replaceWorld(remove) : remove());
     sandbox?.events.emit('deleted');
   }

@@ -97,7 +97,7 @@ function keyOf(folder: MaildirFolder, info: MessageInfo): string {
   if (!keys) {
     const mine = (keys = new Map());
     keysByFolder.set(folder, mine);
-    folder.changes.on('change', (change: FolderChange) => {
+    const onChange = (change: FolderChange): void => {
       if (change.type !== 'expunge') return;
       for (const uid of change.uids) {
         const key = mine.get(uid);
@@ -108,6 +108,12 @@ function keyOf(folder: MaildirFolder, info: MessageInfo): string {
           envelopes.delete(key);
         }
       }
+    };
+    folder.changes.on('change', onChange);
+    // The folder went idle (maildir/idleFolders.ts): its keys go with it; the cached values, keyed by base name, stay usable.
+    folder.changes.once('unload', () => {
+      folder.changes.off('change', onChange);
+      keysByFolder.delete(folder);
     });
   }
   // The same string each time for a message: its hash is worked out once, not at every lookup.
