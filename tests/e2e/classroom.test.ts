@@ -126,4 +126,20 @@ describe('classroom in the browser', () => {
     expect(teacherErrors).toEqual([]);
     expect(learnerErrors).toEqual([]);
   }, 120_000);
+
+  it('tells a visitor who opens the Maildir beside a lesson to log in or join, in both languages', async () => {
+    // It said "Could not read the mailbox directories. Is the lab server running?" (the lab had
+    // answered 401), and the lab's own words were "open the lab page first", which gives no sandbox here.
+    const page = await site.browser.newPage();
+    for (const [path, words] of [
+      ['/en/lessons/architecture/', 'Log in or join your class first (on the /join/ page).'],
+      ['/lessons/architecture/', '请先登录或加入班级（在 /join/ 页面）。'],
+    ] as const) {
+      await page.goto(site.url(path));
+      await page.locator('.try-it').first().getByRole('button').click();
+      await page.locator('.dock-maildir-toggle input').check();
+      await expect.poll(() => page.locator('.dock .maildir [role="alert"]').innerText(), { timeout: 10_000 }).toBe(words);
+    }
+    await page.close();
+  }, 60_000);
 });

@@ -105,7 +105,10 @@ describe('GET /api/maildir', () => {
     try {
       const response = await fetch(`http://127.0.0.1:${strangers.httpPort}/api/maildir`);
       expect(response.status).toBe(401);
-      expect(((await response.json()) as { error: { en: string } }).error.en).toMatch(/no sandbox/);
+      // Only classroom mode has requests without a learner: they log in or join first.
+      const error = ((await response.json()) as { error: { en: string; 'zh-CN': string } }).error;
+      expect(error.en).toBe('Log in or join your class first (on the /join/ page).');
+      expect(error['zh-CN']).toBe('请先登录或加入班级（在 /join/ 页面）。');
     } finally {
       await strangers.dispose();
     }

@@ -6,11 +6,15 @@
  * terminal bridge both ask here, so a learner's terminals and grades belong to the same sandbox.
  */
 import type { IncomingMessage } from 'node:http';
+import { text } from '../feedbackLine.js';
 import type { LearnerStore } from '../store/learners.js';
 import { ANONYMOUS, type Requester } from '../world/requester.js';
 import type { SessionCookies } from './cookies.js';
 
 export type { Requester };
+
+/** What a request without a learner is told in classroom mode (in single-learner mode every request has one). */
+export const SIGN_IN_FIRST = text('Log in or join your class first (on the /join/ page).', '请先登录或加入班级（在 /join/ 页面）。');
 
 /**
  * Returns the function that identifies a request's learner; without a valid cookie it is a

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Requester } from '../world/requester.js';
 import { sandboxMaildirView } from '../maildir/snapshot.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import { SIGN_IN_FIRST } from './learner.js';
 import { sendJson, type Route } from './server.js';
 
 export interface MaildirRouteDeps {
@@ -18,9 +19,7 @@ export interface MaildirRouteDeps {
 export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route {
   return async (req, res) => {
     const who = await requester(req);
-    if (!who) {
-      return sendJson(res, 401, { error: { en: 'Open the lab page first: this browser has no sandbox yet.', 'zh-CN': '请先打开实验页面：这个浏览器还没有自己的沙箱。' } });
-    }
+    if (!who) return sendJson(res, 401, { error: SIGN_IN_FIRST });
     const sandbox = await sandboxes.get(who.sandboxId);
     // With the files, how much of the sandbox's disk quota they (and queue, transcripts, logs) use.
     const [view, usage] = await Promise.all([sandboxMaildirView(sandbox), sandbox.usage.usage()]);

@@ -15,7 +15,7 @@ import type { ExerciseProgress, LearnerStore } from '../../store/learners.js';
 import { withoutDemoPassword } from '../../world/definition.js';
 import { DEFAULT_SANDBOX, type Sandboxes } from '../../world/sandboxes.js';
 import { BodyError, readJson } from '../body.js';
-import type { Requester } from '../learner.js';
+import { SIGN_IN_FIRST, type Requester } from '../learner.js';
 import { sendJson, type Route } from '../server.js';
 
 /** Learner × exercise opening times kept at most (about a megabyte). */
@@ -69,8 +69,6 @@ function asShownIn<T>(sandboxId: string, value: T): T {
   return walk(value) as T;
 }
 
-const NOT_LOGGED_IN = text('Log in or join your class first (on the /join/ page).', '请先登录或加入班级（在 /join/ 页面）。');
-
 const tooFast = (seconds: number): Text =>
   text(
     `Answers are being checked faster than anyone works them out. Wait ${plural(seconds, 'second')}, read the feedback you have, then check again; your earlier attempts are kept.`,
@@ -87,7 +85,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       const who = await deps.requester(req);
       if (!who) {
         req.resume();
-        return sendJson(res, 401, { error: NOT_LOGGED_IN });
+        return sendJson(res, 401, { error: SIGN_IN_FIRST });
       }
       return handler(req, res, who, params);
     };

@@ -16,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { text } from '../../grading/feedback.js';
+import { SIGN_IN_FIRST } from '../learner.js';
 import { inspectMessage, onMessage } from '../../inspector/inspect.js';
 import { locateMessage, type LocatedMessage, type MessageAddress } from '../../inspector/locate.js';
 import type { LabMetrics } from '../../operations/metrics.js';
@@ -94,7 +95,7 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
   /** The message a request names in the requester's sandbox, or undefined after a reply saying why not. */
   const find = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<{ found: LocatedMessage; sandbox: Awaited<ReturnType<Sandboxes['get']>> } | undefined> => {
     const who = await deps.requester(req).catch(() => undefined);
-    if (!who) return void sendJson(res, 401, { error: text('Open the lab page first: this browser has no sandbox yet.', '请先打开实验页面：这个浏览器还没有自己的沙箱。') });
+    if (!who) return void sendJson(res, 401, { error: SIGN_IN_FIRST });
     const wanted = addressFrom(url);
     if (!wanted) return void sendJson(res, 400, { error: text('Name a message: ?user=bob@example.com&folder=INBOX&uid=4, or ?queue=<the id after "queued as">, or ?messageId=<...>.', '请指定一封邮件：?user=bob@example.com&folder=INBOX&uid=4，或 ?queue=<"queued as" 后面的编号>，或 ?messageId=<...>。') });
     const sandbox = await deps.sandboxes.get(who.sandboxId);
