@@ -23,6 +23,8 @@ export const DELIBERATE = new Set([
   // Two key records at one selector, both valid for the same key, verify; but RFC 6376 §3.6.2.2
   // lets a verifier take either, and a record edited in one of them breaks half the signatures.
   'dkim.multiple',
+  // An answer of comments only sets nothing: whatever the defaults do, it is no answer.
+  'postfix.empty',
 ]);
 
 export interface Disagreement {
@@ -86,6 +88,13 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions =\n  # note\n  reject_sender_login_mismatch', true],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
+  // Values the daemons stop on (postconf says nothing), even when a later line sets them again.
+  ['postfix-relay', 'smtpd_relay_restrictions = permit_mynetworks,', 'smtpd_sasl_auth_enable = "no"\nsmtpd_relay_restrictions = permit_mynetworks,', false],
+  ['postfix-mydestination', 'mydomain = example.com', 'mydomain = example.com\nmydomain = 0', false],
+  ['dovecot-tls', 'ssl = required', 'ssl = 0\nssl = required', false],
+  ['dovecot-tls', 'port = 993', 'port =\n    port = 993', false],
+  // A typo in a master.cf -o list: smtpd answers 451 4.3.5 to everyone who reaches the name.
+  ['postfix-submission', 'smtpd_client_restrictions=permit_sasl_authenticated,reject\n', 'smtpd_client_restrictions=permit_sasl_authenticated,rejectt\n', false],
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).
   ['dovecot-auth', 'home=/var/mail/vhosts/%d/%n', 'home=/var/mail/vhosts/%d/%n\n  args = uid=vmail gid=vmail', false],
   ['dovecot-auth', 'uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', 'home=/var/mail/vhosts/%d/%n\n}\nmail_uid = vmail\nmail_gid = vmail\nmail_uid = 1234', false],

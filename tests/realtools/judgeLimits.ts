@@ -64,7 +64,7 @@ export async function judgeLimits(p: Params, answer: string, dovecotAuth: string
   });
   const reasons: string[] = [];
   if (run.postconf.code !== 0) reasons.push(`postconf refuses main.cf: ${run.postconf.messages.join(' | ')}`);
-  for (const l of run.log.filter((x) => /fatal:/.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
+  for (const l of run.log.filter((x) => /fatal:|unknown smtpd restriction/.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
   const [asBob, asAlice, inbound] = run.probes;
   const size = /SIZE (\d+)/.exec(asBob?.ehlo ?? '')?.[1];
   if (size !== String(p.size)) reasons.push(`EHLO announces SIZE ${size ?? '(none)'}, not ${p.size}`);

@@ -28,7 +28,7 @@ function tableFile(p: Params) {
 function common(run: PostfixRun): string[] {
   const reasons: string[] = [];
   if (run.postconf.code !== 0) reasons.push(`postconf refuses main.cf: ${run.postconf.messages.join(' | ')}`);
-  for (const l of run.log.filter((x) => /fatal:|do not list domain|null transport|unsupported dictionary/i.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
+  for (const l of run.log.filter((x) => /fatal:|do not list domain|null transport|unsupported dictionary|unknown smtpd restriction/i.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
   return reasons;
 }
 

@@ -36,7 +36,7 @@ export async function judgeSubmission(p: { given: string; table?: string[] }, an
   });
   const reasons: string[] = [];
   if (run.postconf.code !== 0) reasons.push(`postconf refuses the files: ${run.postconf.messages.join(' | ')}`);
-  for (const l of run.log.filter((x) => /fatal:/.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
+  for (const l of run.log.filter((x) => /fatal:|unknown smtpd restriction/.test(x))) reasons.push(`mail log: ${l.replace(/^.*?postfix\//, 'postfix/')}`);
   const [mx, plain, auth587, anon587, inbound587, auth465, anon465, inbound465] = run.probes;
   const ok = (reply: string | undefined): boolean => !!reply && reply.startsWith('250');
   if (!mx || !/STARTTLS/.test(mx.firstEhlo)) reasons.push(`port 25 does not offer STARTTLS: ${mx?.firstEhlo || mx?.rcpt || 'no answer'}`);

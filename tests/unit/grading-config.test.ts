@@ -9,6 +9,7 @@ import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
+import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
@@ -54,6 +55,17 @@ describe('postfix-virtual', () => {
   });
 });
 
+describe('restriction names smtpd does not know (it answers every mail 451 4.3.5)', () => {
+  it('are named, in main.cf and in a master.cf -o list, with the service', async () => {
+    const relay = await gradePostfixRelay('smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination # was: permit', { localDomain: 'example.com' });
+    expect(relay.find((l) => l.code === 'postfix.unknown-restriction')?.message.en).toMatch(/^smtpd_relay_restrictions contains "#"/);
+    const master = 'smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,rejectt';
+    const lines = await gradePostfixSubmission(master, { given: 'virtual_mailbox_domains = example.com' });
+    expect(lines.find((l) => l.code === 'postfix.unknown-restriction')?.message.en).toMatch(/^submission \(port 587\): "rejectt" in smtpd_client_restrictions is not a Postfix restriction/);
+    expect(lines.some((l) => l.code === 'master.anonymous')).toBe(false);
+  });
+});
+
 describe('postfix-relay: restrictions are run, not pattern-matched', () => {
   const given = 'virtual_mailbox_domains = example.com\nsmtpd_sasl_auth_enable = yes';
   const relay = (answer: string) => gradePostfixRelay(answer, { given, localDomain: 'example.com' });
@@ -64,6 +76,7 @@ describe('postfix-relay: restrictions are run, not pattern-matched', () => {
     ['a table that trusts only the lab network', 'smtpd_relay_restrictions = check_client_access cidr:{{192.0.2.0/24 OK}}, permit_sasl_authenticated, reject_unauth_destination'],
     ['a sender check after the relay guard', 'smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination, check_sender_access inline:{spam.example=REJECT}'],
     ['Postfix\'s default, which defers instead of rejecting', 'smtpd_banner = $myhostname ESMTP'],
+    ['a restriction class and sleep with its argument', 'smtpd_restriction_classes = guard\nguard = reject_unauth_destination\nsmtpd_relay_restrictions = sleep 1, PERMIT_SASL_AUTHENTICATED, reject_unauth_destination, guard'],
   ])('passes %s', async (_what, answer) => {
     const lines = await relay(answer);
     expect(codes(lines)).toEqual([]);

@@ -44,6 +44,20 @@ function booleanValue(value: string): 'yes' | 'no' | undefined {
   return undefined;
 }
 
+/**
+ * Values doveconf refuses the whole file for, wherever they stand (a later line setting the same
+ * name does not save it): the global ssl is yes, no or required, as written; a port is a number.
+ */
+function invalidValue(s: DovecotSetting): Text | undefined {
+  if (s.key === 'ssl' && s.path.length === 0 && !['yes', 'no', 'required'].includes(s.value)) {
+    return text(`ssl = ${s.value}: doveconf refuses the file ("Invalid value"); write ssl = yes, no or required, in lower case.`, `ssl = ${s.value}：doveconf 会拒绝整个文件（"Invalid value"）；请写 ssl = yes、no 或 required（小写）。`);
+  }
+  if (s.key === 'port' && /^inet_listener\b/.test(s.path.at(-1) ?? '') && !(/^\d{1,5}$/.test(s.value) && Number(s.value) <= 65535)) {
+    return text(`port = ${s.value}: doveconf refuses the file ("Invalid port number"), even when a later line sets the port again; write a number from 0 to 65535.`, `port = ${s.value}：doveconf 会拒绝整个文件（"Invalid port number"），即使后面又设置了一次端口；请写 0 到 65535 之间的数字。`);
+  }
+  return undefined;
+}
+
 /** Removes a comment and reads a quoted value; returns undefined when a quote is left open. */
 function stripComment(line: string): { text: string; openQuote: boolean } {
   let out = '';
@@ -121,6 +135,11 @@ export function parseDovecotConf(source: string): DovecotConf {
         // ("Unknown setting: SSL"); only plugin and *fields sections take names of one's own.
         if (/[A-Z]/.test(setting.key) && !path.some((p) => /^plugin\b|fields\b/.test(p))) {
           conf.problems.push({ line: number, message: text(`"${setting.key}" is not a setting: Dovecot's names are lower case ("${setting.key.toLowerCase()}"), and doveconf refuses the file ("Unknown setting").`, `"${setting.key}" 不是一个设置：Dovecot 的设置名都是小写（"${setting.key.toLowerCase()}"），doveconf 会拒绝整个文件（"Unknown setting"）。`) });
+          continue;
+        }
+        const invalid = invalidValue(setting);
+        if (invalid) {
+          conf.problems.push({ line: number, message: invalid });
           continue;
         }
         if (isBoolean(setting)) {

@@ -255,11 +255,13 @@ export function parseMainCf(source: string): MainCf {
       current = { name: m[1]!, value: m[2]!.trim(), line: number };
       entries.push(current);
     });
+    // Restriction classes are parameters named by the learner.
+    const classes = new Set(entries.filter((e) => e.name === 'smtpd_restriction_classes').flatMap((e) => e.value.split(/[\s,]+/)));
     for (const entry of entries) {
       if (/(^|\s)#/.test(entry.value)) {
         problems.push({ level: 'warn', line: entry.line, message: text(`"#" after a value is NOT a comment in main.cf: it becomes part of ${entry.name}. Put comments on their own line.`, `main.cf 里值后面的 "#" 不是注释：它会成为 ${entry.name} 值的一部分。注释要单独成行。`) });
       }
-      if (!KNOWN_PARAMETERS.has(entry.name)) {
+      if (!KNOWN_PARAMETERS.has(entry.name) && !classes.has(entry.name)) {
         const guess = closestParameter(entry.name);
         problems.push({
           level: 'warn',

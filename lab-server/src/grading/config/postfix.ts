@@ -6,6 +6,7 @@
 import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
 import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
+import { badValues } from './mainCfValues.js';
 import { unknownRestrictions } from './restrictions.js';
 
 /** Parses the exercise's given lines and the learner's, the learner's read last (they win). */
@@ -21,7 +22,7 @@ export function loadMainCf(answer: string, given?: string): { cf: MainCf; feedba
   if (mine.entries.length === 0 && mine.problems.length === 0) {
     feedback.push(error('postfix.empty', text('The answer sets no parameters.', '答案里没有设置任何参数。'), text('Write main.cf lines such as "virtual_mailbox_domains = example.com".', '写出 main.cf 的配置行，例如 "virtual_mailbox_domains = example.com"。')));
   }
-  feedback.push(...unknownRestrictions(cf));
+  feedback.push(...badValues(cf), ...unknownRestrictions(cf));
   return { cf, feedback };
 }
 

@@ -8,7 +8,7 @@
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { parseMasterCf, serviceFor, withOverrides, type MasterService } from './masterCf.js';
-import { decide } from './restrictions.js';
+import { decide, unknownRestrictions } from './restrictions.js';
 
 export interface SubmissionParams {
   /** The main.cf lines the exercise gives. */
@@ -81,6 +81,9 @@ function checkSubmission(main: MainCf, port: Port, service: MasterService | unde
     lines.push(error('master.no-auth', on(name, text('AUTH is not enabled, so no client can log in to send.', '没有开启 AUTH，客户端无法登录发信。')), text('Add "-o smtpd_sasl_auth_enable=yes".', '添加 "-o smtpd_sasl_auth_enable=yes"。')));
     return lines;
   }
+  // An unknown name (a typo, a "#" comment in an -o value) answers every client 451 4.3.5.
+  const unknown = unknownRestrictions(cf);
+  if (unknown.length) return [...lines, ...unknown.map((l) => ({ ...l, message: on(name, l.message) }))];
   const stranger = decide(cf, { ip: '203.0.113.5', sasl: false, sender: 'alice@example.com', recipientDomain: 'gmail.com' });
   const local = decide(cf, { ip: '203.0.113.5', sasl: false, sender: 'someone@example.net', recipientDomain: 'example.com' });
   const user = decide(cf, { ip: '198.51.100.7', sasl: true, sender: 'alice@example.com', recipientDomain: 'gmail.com' });

@@ -1,0 +1,37 @@
+/**
+ * main.cf values Postfix's daemons refuse to start with (postconf itself says nothing): a yes/no
+ * parameter with any other value ("bad boolean configuration"; quotes are part of the value),
+ * and a myhostname or mydomain that is no host name (all digits, or characters a name cannot
+ * have: "bad parameter value"). Mail then stops, every smtpd exiting as it starts.
+ */
+import { error, text, type FeedbackLine } from '../feedback.js';
+import type { MainCf } from './mainCf.js';
+
+/** yes/no parameters the lab's exercises and their likely answers use. */
+const BOOLEANS = [
+  'smtpd_sasl_auth_enable', 'smtpd_tls_auth_only', 'smtpd_use_tls', 'smtpd_enforce_tls', 'smtpd_tls_wrappermode', 'smtpd_helo_required',
+  'smtpd_delay_reject', 'disable_vrfy_command', 'strict_rfc821_envelopes', 'soft_bounce', 'biff', 'append_dot_mydomain', 'smtp_sasl_auth_enable',
+  'smtputf8_enable', 'smtpd_sasl_authenticated_header', 'broken_sasl_auth_clients', 'smtpd_tls_received_header', 'smtpd_tls_ask_ccert',
+  'smtpd_tls_req_ccert', 'smtp_use_tls', 'tls_preempt_cipherlist',
+];
+
+/** Postfix's valid_hostname: labels of letters, digits, "-" and "_", not all of it digits and dots. */
+function validHostname(name: string): boolean {
+  if (name.length === 0 || name.length > 255 || /^[\d.]+$/.test(name)) return false;
+  return name.split('.').every((label) => label.length > 0 && label.length <= 63 && /^[A-Za-z0-9_-]+$/.test(label) && !label.startsWith('-') && !label.endsWith('-'));
+}
+
+export function badValues(cf: MainCf): FeedbackLine[] {
+  const lines: FeedbackLine[] = [];
+  for (const name of BOOLEANS) {
+    const value = cf.expand(name);
+    if (!cf.isSet(name) || /^(yes|no)$/i.test(value)) continue;
+    lines.push(error('postfix.bad-boolean', text(`${name} = ${value}: Postfix takes only yes or no here (quotes are part of the value), and every smtpd stops with "fatal: bad boolean configuration".`, `${name} = ${value}：这里 Postfix 只接受 yes 或 no（引号也算值的一部分），每个 smtpd 都会以 "fatal: bad boolean configuration" 退出。`), text(`Write "${name} = yes" or "${name} = no".`, `写 "${name} = yes" 或 "${name} = no"。`)));
+  }
+  for (const name of ['myhostname', 'mydomain']) {
+    const value = cf.expand(name);
+    if (!cf.isSet(name) || validHostname(value)) continue;
+    lines.push(error('postfix.bad-hostname', text(`${name} = ${value} is no host name (${/^[\d.]*$/.test(value) ? 'only digits' : 'a character a name cannot have, or an empty label'}): Postfix stops with "fatal: bad parameter value".`, `${name} = ${value} 不是主机名（${/^[\d.]*$/.test(value) ? '只有数字' : '有主机名里不能出现的字符，或有空的标签'}）：Postfix 会以 "fatal: bad parameter value" 退出。`), text(`Write a domain name, e.g. "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}".`, `写一个域名，例如 "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}"。`)));
+  }
+  return lines;
+}
