@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { makeClass } from '../helpers/classroom.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
@@ -90,19 +91,16 @@ print(json.dumps(seen))`,
   }
 }, 60_000);
 
-it('shows a learner whose sandbox is gone with their answers and why, and "Reset sandbox" makes them a fresh one', async () => {
-  const instructor = await lab.classroom.addInstructor('zhao', await hashPassword('instructor password'));
-  const klass = await lab.classroom.createClass('Gone', instructor.id);
-  const token = await lab.classroom.startInstructorSession(instructor.id);
-  const sandboxId = `learner-${randomBytes(6).toString('hex')}`;
-  await lab.sandboxes.create(sandboxId, defaultWorld());
-  const { learner } = await lab.classroom.join(klass.id, { sandboxId, displayName: '王五', passwordHash: await hashPassword('learner password') });
+it('shows a learner whose sandbox is gone with their answers and why, tells the learner too, and "Reset sandbox" makes them a fresh one', async () => {
+  const klass = await makeClass(lab, ['王五']);
+  const learner = klass.learners[0]!;
   const exerciseId = lab.exercises.list[0]!.id;
   await lab.learners.recordAttempt({ learnerId: learner.id, exerciseId, answer: 'x', passed: false, score: 0, feedback: [] });
   // Removed on the command line (`maillab sandbox delete`): the member and their answers stay.
-  await lab.sandboxes.delete(sandboxId);
-  const url = `http://127.0.0.1:${lab.httpPort}/api/classes/${klass.id}/learners/${learner.id}`;
-  const headers = { cookie: `maillab_instructor=${token}` };
+  await lab.sandboxes.delete(learner.sandboxId);
+  const base = `http://127.0.0.1:${lab.httpPort}`;
+  const url = `${base}/api/classes/${klass.classId}/learners/${learner.id}`;
+  const headers = { cookie: klass.instructorCookie };
   const view = await fetch(url, { headers });
   // Was a 500 (the sandbox was opened unchecked).
   expect(view.status).toBe(200);
@@ -115,12 +113,21 @@ it('shows a learner whose sandbox is gone with their answers and why, and "Reset
   const sessions = await fetch(`${url}/transcripts`, { headers });
   expect(sessions.status).toBe(404);
   expect(((await sessions.json()) as { error: Record<string, string> }).error.en).toContain('no sandbox');
+  // The learner's own pages say what happened and what to do (were a 500 "Internal error: No sandbox named …").
+  for (const path of ['/api/me', '/api/maildir']) {
+    const mine = await fetch(`${base}${path}`, { headers: { cookie: learner.cookie } });
+    expect(mine.status, path).toBe(410);
+    const error = ((await mine.json()) as { error: Record<string, string> }).error;
+    expect(error.en).toContain('ask your instructor to press "Reset sandbox"');
+    expect(error['zh-CN']).toContain('重置沙箱');
+  }
   const reset = await fetch(`${url}/reset`, { method: 'POST', headers });
   expect(reset.status).toBe(200);
-  const fresh = await lab.sandboxes.get(sandboxId);
+  const fresh = await lab.sandboxes.get(learner.sandboxId);
   // A world of its own, as at a join: not the demo passwords.
   expect(fresh.demoPasswords).toBe(false);
   const again = (await (await fetch(url, { headers })).json()) as { usage: { messages: number }; sandboxMissing?: unknown };
   expect(again.usage.messages).toBeGreaterThan(0);
   expect(again.sandboxMissing).toBeUndefined();
+  expect((await fetch(`${base}/api/me`, { headers: { cookie: learner.cookie } })).status).toBe(200);
 }, 60_000);

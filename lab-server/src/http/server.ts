@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { isOutOfSpace } from '../files/diskSpace.js';
+import { UnknownSandbox } from '../world/sandboxes.js';
 import { acceptsGzip } from './compressedJson.js';
 import type { ProxyTrust } from './clientAddress.js';
 import type { SiteOrigin } from './origin.js';
@@ -68,6 +69,14 @@ const DISK_FULL = {
   error: {
     en: "The lab server's disk is full, so nothing was saved. Try again later, and tell whoever runs the lab; deleting mail you no longer need also makes room.",
     'zh-CN': '实验室服务器的磁盘已满，所以什么都没有保存。请稍后再试，并告诉实验室的管理者；删除不再需要的邮件也能腾出空间。',
+  },
+};
+
+/** HTTP 410: the sandbox the request belongs to was removed (`maillab sandbox delete`) while its learner stayed. */
+const SANDBOX_GONE = {
+  error: {
+    en: 'Your sandbox is no longer on this lab (it was removed). In a class, ask your instructor to press "Reset sandbox" for you (your answers are kept); on your own machine, restart the lab with npm start.',
+    'zh-CN': '你的沙箱已不在本实验室（已被删除）。在班级里，请让老师为你点“重置沙箱”（你的答题记录仍然保留）；在自己的电脑上，请用 npm start 重新启动实验室。',
   },
 };
 
@@ -166,6 +175,7 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
       } catch (err) {
         if (res.headersSent) res.destroy();
         else if (isOutOfSpace(err)) sendJson(res, 507, DISK_FULL);
+        else if (err instanceof UnknownSandbox) sendJson(res, 410, SANDBOX_GONE);
         else sendJson(res, 500, { error: { en: `Internal error: ${(err as Error).message}`, 'zh-CN': '服务器内部错误，请稍后再试。' } });
       }
     })();
