@@ -93,6 +93,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-mydestination', 'mydomain = example.com', 'mydomain = example.com\nmydomain = 0', false],
   ['dovecot-tls', 'ssl = required', 'ssl = 0\nssl = required', false],
   ['dovecot-tls', 'port = 993', 'port =\n    port = 993', false],
+  // A CRLF line in master.cf: Postfix reads it as written (the judge once lost the service).
+  ['postfix-submission', 'smtpd\n  -o syslog_name=postfix/submission', 'smtpd\r\n  -o syslog_name=postfix/submission', true],
   // A typo in a master.cf -o list: smtpd answers 451 4.3.5 to everyone who reaches the name.
   ['postfix-submission', 'smtpd_client_restrictions=permit_sasl_authenticated,reject\n', 'smtpd_client_restrictions=permit_sasl_authenticated,rejectt\n', false],
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).

@@ -142,7 +142,8 @@ function judgeMasterCf(learner: string | undefined, ports: Map<string, number>, 
   const out: string[] = [];
   const defined = new Set<string>();
   for (const line of learner.split('\n')) {
-    const m = /^(\S+)(\s+)(inet|unix|unix-dgram|fifo|pass)(\s+)(\S+)(\s+)(\S+)(\s+)(\S+)(\s+)(.*)$/.exec(line);
+    // A CRLF file's CR stays, for Postfix to judge; "." does not match it.
+    const m = /^(\S+)(\s+)(inet|unix|unix-dgram|fifo|pass)(\s+)(\S+)(\s+)(\S+)(\s+)(\S+)(\s+)(.*\r?)$/.exec(line);
     if (!m) {
       out.push(line);
       continue;
