@@ -144,6 +144,8 @@ describe('POP3 by hand', () => {
     expect(await a.command('PASS secret', /\r\n$/)).toMatch(/^\+OK Logged in as carol@otherdomain\.com/);
     expect(await a.command('USER carol', /\r\n$/)).toMatch(/^-ERR Already logged in/);
     expect(await a.command('RETR 99', /\r\n$/)).toMatch(/^-ERR No message 99/);
+    // A number too long to be one of them is no message either, not a missing number.
+    expect(await a.command('RETR 4294967297', /\r\n$/)).toMatch(/^-ERR No message 4294967297: the maildrop has messages 1 to \d+/);
     expect(await a.command('RETR x', /\r\n$/)).toMatch(/^-ERR A message number is needed/);
     expect(await a.command('FROB', /\r\n$/)).toMatch(/^-ERR Unknown command "FROB"/);
 

@@ -36,10 +36,11 @@ export class Maildrop {
 
   /** Resolves a message-number argument, or says (for -ERR) why it is not usable. */
   pick(arg: string | undefined, example = 'LIST 1'): NumberedMessage | string {
-    if (arg === undefined || !/^\d{1,9}$/.test(arg)) return `A message number is needed. Try: ${example}`;
-    const number = Number(arg);
+    if (arg === undefined || !/^\d+$/.test(arg)) return `A message number is needed. Try: ${example}`;
+    // A number too long to be one of them is no message either (it was "a number is needed").
+    const number = arg.length > 9 ? 0 : Number(arg);
     const info = this.messages[number - 1];
-    if (!info) return `No message ${arg}: the maildrop has messages 1 to ${this.messages.length}. Type LIST to see them`;
+    if (!info) return `No message ${arg.slice(0, 20)}: the maildrop has messages 1 to ${this.messages.length}. Type LIST to see them`;
     if (this.deleted.has(number)) return `Message ${number} is marked for deletion. RSET unmarks it`;
     return { number, info };
   }
