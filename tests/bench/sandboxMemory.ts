@@ -3,7 +3,8 @@
  * 4,000-message INBOX (hard links to one set of files, dropped into new/ as by hand) opened
  * once as a read-write SELECT opens it, then left alone. Heap and RSS after a full GC: with
  * no sandbox, the sandboxes with no folder loaded, every INBOX open, and after the idle folders
- * were let go. `npm run bench -- sandboxes` (SANDBOXES=30 for a quick look).
+ * were let go. `npm run bench -- sandboxes`: making 300 sandboxes takes minutes (SANDBOXES=30 for a
+ * quick look).
  */
 import { mkdir, mkdtemp, link, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
