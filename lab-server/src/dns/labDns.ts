@@ -37,6 +37,8 @@ export class LabDns {
   private watched = new WeakSet<Sandbox>();
   /** Parses take turns within a share of the CPU (zoneParseShare.ts). */
   private readonly parses = new ZoneParseShare();
+  /** The end of each sandbox's saves under way. */
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(
     private readonly hooks: {
@@ -94,12 +96,28 @@ export class LabDns {
   async saveZone(sandbox: Sandbox, name: string, text: string): Promise<ZoneCheck> {
     const zone = zoneName(name);
     if (!zone) throw new Error(`Invalid zone name "${name}"`);
-    const check = checkZone(zone, text);
-    if (check.ok) {
-      await writeZoneText(sandbox, zone, text);
-      this.forget(sandbox.id);
-    }
-    return check;
+    // A sandbox's saves one at a time, each check a parse in its turn: saving a full zone in a
+    // loop, several requests at once, kept the event loop busy all the time.
+    return this.inTurn(sandbox.id, async () => {
+      const check = await this.parses.parse(() => checkZone(zone, text));
+      if (check.ok) {
+        await writeZoneText(sandbox, zone, text);
+        this.forget(sandbox.id);
+      }
+      return check;
+    });
+  }
+
+  /** Runs a sandbox's saves one after another, in the order they came. */
+  private inTurn<T>(sandboxId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.saving.get(sandboxId) ?? Promise.resolve()).then(work);
+    const done = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.saving.set(sandboxId, done);
+    void done.then(() => this.saving.get(sandboxId) === done && this.saving.delete(sandboxId));
+    return run;
   }
 
   /** Puts a zone back as the sandbox started with it (same DKIM key). False if there is no such seeded zone. */

@@ -6,7 +6,9 @@
  * dig in a loop) had each question parse again: the lab did nothing else. Now parses take turns,
  * first come first served, so that together they take at most PARSE_SHARE of the time after a
  * burst of BURST_MS (a lab starting up, a class arriving, loads its sandboxes at once); a
- * sandbox's questions that arrive while its parse waits share that one parse.
+ * sandbox's questions that arrive while its parse waits share that one parse. Saving a zone
+ * parses it too (the check), in the same turns: one learner saving a full zone in a loop kept
+ * the loop busy as well.
  */
 
 /** Milliseconds of parsing allowed per millisecond: a quarter of one core. */
