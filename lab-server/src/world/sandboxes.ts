@@ -38,6 +38,8 @@ export interface SandboxMail {
 
 export class Sandboxes {
   private open = new Map<string, Sandbox>();
+  /** Creations under way: a second create() of the same id waits for the first instead of seeding again. */
+  private creating = new Map<string, Promise<Sandbox>>();
   /** Told of each sandbox created or deleted here, before the call returns (a cluster records where it is). */
   onCreated?: (sandbox: Sandbox) => Promise<void>;
   onDeleted?: (id: string) => Promise<void>;
@@ -90,6 +92,15 @@ export class Sandboxes {
   async create(id: string, definition: WorldDefinition = defaultWorld()): Promise<Sandbox> {
     checkSandboxId(id);
     checkDefinition(definition);
+    // Two at once (an instructor's double click on "Reset sandbox" for one that is gone) would seed its mail twice.
+    const under = this.creating.get(id);
+    if (under) return under;
+    const run = this.createOnce(id, definition).finally(() => this.creating.delete(id));
+    this.creating.set(id, run);
+    return run;
+  }
+
+  private async createOnce(id: string, definition: WorldDefinition): Promise<Sandbox> {
     if (await this.exists(id)) return this.get(id);
     const dir = join(this.root, id);
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
