@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Authority } from '../../lab-server/src/grading/dns/authority.js';
 import { REVERSE_ZONE, forwardZone, reverseZone } from '../../lab-server/src/world/seedZones.js';
 import { answerQuery, buildQuery, EDNS_UDP_SIZE, PLAIN_UDP_SIZE } from '../../lab-server/src/dns/wire.js';
-import { collectGarbage } from '../helpers/neighbour.js';
+import { keptMemory } from '../helpers/neighbour.js';
 
 const KEY = Buffer.alloc(294, 7).toString('base64');
 const extra = [
@@ -162,14 +162,14 @@ describe('answers kept worked out', () => {
     // 240 strings of 250 bytes: each made-up name's answer holds 60 KB of its own.
     const huge = Array.from({ length: 240 }, () => `"${'x'.repeat(250)}"`).join(' ');
     const wild = new Authority([{ name: 'example.com', text: `${forwardZone('example.com', KEY)}\n*.w IN TXT ${huge}\n` }]);
-    collectGarbage();
-    const before = process.memoryUsage();
+    const before = await keptMemory();
     for (let i = 0; i < 2000; i++) expect(answerQuery(buildQuery(`n${i}.w.example.com`, 'TXT'), wild, 'udp')).toBeDefined();
-    collectGarbage();
-    const after = process.memoryUsage();
+    // The least of several samples after full collections: buffers whose release waits for a
+    // later collection (32.7 MB once on a loaded machine) are not kept memory.
+    const after = await keptMemory();
     const grew = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
-    // Counted in records, 2 000 answers were all kept: 120 MB and more.
-    expect(grew).toBeLessThan(30 * 1024 * 1024);
+    // Counted in records, 2 000 answers were all kept: 120 MB and more (190 MB measured).
+    expect(grew).toBeLessThan(60 * 1024 * 1024);
     expect((wild.lookup('n1999.w.example.com', 'TXT').answers[0] as { data: Buffer[] }).data).toHaveLength(240);
   });
 });
