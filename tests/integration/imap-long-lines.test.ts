@@ -50,6 +50,21 @@ describe('a command line past 64 KiB', () => {
     c.close();
   });
 
+  it('skips it too when the line ends with its CR and LF in different pieces', async () => {
+    const c = await login();
+    const literal = 'a2 CREATE Injected2\r\n';
+    const line = `a1 APPEND INBOX (${flags(12_000)}) {${literal.length}+}\r`;
+    // The last piece ends in CR and takes the line past 64 KiB, so the lab drops it, CR and all.
+    c.send(line.slice(0, 60_000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    c.send(line.slice(60_000));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reply = await c.command(`\n${literal}\r\na3 NOOP`, tagged('a3'), 15_000);
+    expect(reply).toMatch(/^a1 BAD Line too long[^\r\n]*\r\na3 OK NOOP completed\r\n$/);
+    expect(await c.command('a4 LIST "" Injected2', tagged('a4'))).toMatch(/^a4 OK LIST completed: no mailbox matches "Injected2"/);
+    c.close();
+  });
+
   it('lets imaplib see its error instead of waiting for a tag that never comes', async () => {
     const out = await imaplib(
       lab.port('imap'),

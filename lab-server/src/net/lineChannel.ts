@@ -83,7 +83,9 @@ export class LineChannel {
       if (this.discarding) {
         const { head, tail } = this.discarding;
         this.discarding = undefined;
-        return { bytes: head, tooLong: true, tail: Buffer.concat([tail, bytes]).subarray(-TAIL) };
+        const joined = Buffer.concat([tail, bytes]);
+        // The line's CR may have been dropped with the rest, its LF arriving alone: not part of the line.
+        return { bytes: head, tooLong: true, tail: (nl === 0 && joined.at(-1) === 0x0d ? joined.subarray(0, -1) : joined).subarray(-TAIL) };
       }
       if (bytes.length > this.maxLineLength) return { bytes: Buffer.from(bytes.subarray(0, HEAD)), tooLong: true, tail: Buffer.from(bytes.subarray(-TAIL)) };
       return { bytes: view ? bytes : Buffer.from(bytes), tooLong: false };
