@@ -374,6 +374,10 @@ describe('folders', () => {
     for (const [tag, command] of [['b2', 'LIST "" "" RETURN (CHILDREN)'], ['b3', 'LIST () "" ""'], ['b4', 'LIST "" ("" "")']]) {
       expect(await send(c, `${tag} ${command}`)).toBe(`${tag} OK LIST completed: an empty pattern matches no mailbox once LIST has options. For the hierarchy delimiter send LIST "" "", for every mailbox LIST "" "*"\r\n`);
     }
+    // IMAP4rev2 keeps the plain LIST "" "" (RFC 9051 §6.3.9), though its LIST is the extended one.
+    expect(await send(c, 'b5 ENABLE IMAP4rev2')).toMatch(/^\* ENABLED IMAP4rev2\r\nb5 OK/);
+    expect(await send(c, 'b6 LIST "" ""')).toBe('* LIST (\\Noselect) "." ""\r\nb6 OK LIST completed\r\n');
+    expect(await send(c, 'b7 LIST "" "" RETURN (CHILDREN)')).toMatch(/^b7 OK LIST completed: an empty pattern matches no mailbox/);
   });
 
   it('matches INBOX case-insensitively also where a pattern only begins it, as Dovecot does', async () => {

@@ -24,6 +24,8 @@ interface ListRequest {
   patterns: Array<string | undefined>;
   options: ListOptions;
   status?: StatusItem[];
+  /** LIST "" "" as RFC 3501 wrote it: asks for the hierarchy delimiter, in IMAP4rev2 too (RFC 9051 §6.3.9). */
+  delimiterAsked: boolean;
 }
 
 function words(token: Token, what: string, allowed: readonly string[]): string[] {
@@ -77,7 +79,9 @@ function parseList(tokens: readonly Token[], context: ParseContext, imap4rev2: b
     specialUse: selected.has('SPECIAL-USE'),
     returnSubscribed: returns?.includes('SUBSCRIBED') ?? false,
   };
-  return { reference, patterns, options, status };
+  // Decided on the syntax alone: only a LIST with no options and one pattern gives "" this meaning (RFC 5258 §3).
+  const delimiterAsked = selection === undefined && patternToken.type !== 'list' && returns === undefined && patterns[0] === '';
+  return { reference, patterns, options, status, delimiterAsked };
 }
 
 export default defineCommand({
@@ -86,10 +90,9 @@ export default defineCommand({
   args: [rest('reference and mailbox pattern')],
   example: 'LIST "" "*"',
   async handle({ out, session }, [tokens]) {
-    const { reference, patterns, options, status } = parseList(tokens, session.parseContext, session.imap4rev2);
+    const { reference, patterns, options, status, delimiterAsked } = parseList(tokens, session.parseContext, session.imap4rev2);
     const utf8 = session.imap4rev2;
-    // RFC 3501: a plain LIST with an empty pattern asks for the hierarchy delimiter.
-    if (!options.extended && patterns[0] === '') {
+    if (delimiterAsked) {
       await out.untagged(`LIST (\\Noselect) "${HIERARCHY_SEPARATOR}" ""`);
       return ok('LIST completed');
     }
