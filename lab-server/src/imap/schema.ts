@@ -7,7 +7,7 @@ import { decodeMutf7, InvalidMutf7 } from './mutf7.js';
 import { CommandFailed, no } from './response.js';
 import type { Token } from './parser.js';
 import { InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
-import { HIERARCHY_SEPARATOR } from '../maildir/mailbox.js';
+import { canonicalInbox } from '../maildir/mailbox.js';
 
 export class ArgumentError extends Error {}
 
@@ -89,14 +89,6 @@ export function astring(what: string): ArgSpec<string> {
 /** A mailbox name, decoded from modified UTF-7 (or UTF-8 in IMAP4rev2); INBOX in any case becomes "INBOX". */
 export function mailboxName(what = 'mailbox name'): ArgSpec<string> {
   return single(what, (t, context) => decodeMailbox(textOf(t, what), context));
-}
-
-/**
- * INBOX in any case, alone or as the first level of a name: "inbox.Work" is INBOX.Work, as
- * Dovecot reads it (it was a folder of its own beside INBOX, which "INBOX.Work" did not name).
- */
-function canonicalInbox(wire: string): string {
-  return wire.length >= 5 && wire.slice(0, 5).toUpperCase() === 'INBOX' && (wire.length === 5 || wire[5] === HIERARCHY_SEPARATOR) ? `INBOX${wire.slice(5)}` : wire;
 }
 
 /**

@@ -11,7 +11,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidFolderName, isInbox, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
+import { canonicalInbox, InvalidFolderName, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
 /** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
@@ -38,7 +38,7 @@ async function readKeys(mailbox: Mailbox): Promise<Map<string, string>> {
 }
 
 /** The name a mailbox's key is kept under: what RESETKEY INBOX resets must be what "/inbox/" was lent with. */
-const keyName = (name: string): string => (isInbox(name) ? 'INBOX' : name);
+const keyName = canonicalInbox;
 
 /** Changes the key table, one change at a time per user, written whole and renamed into place. */
 function updateKeys<T>(mailbox: Mailbox, change: (keys: Map<string, string>) => T): Promise<T> {

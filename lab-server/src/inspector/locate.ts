@@ -5,7 +5,7 @@
  * its Received: line), or by Message-ID (what a terminal shows after RETR or FETCH).
  */
 import type { MaildirFolder, MessageInfo } from '../maildir/folder.js';
-import { isInbox } from '../maildir/mailbox.js';
+import { canonicalInbox } from '../maildir/mailbox.js';
 import { mailboxOf } from '../maildir/sandboxMaildirs.js';
 import type { Sandbox } from '../world/sandbox.js';
 
@@ -46,7 +46,7 @@ export async function locateMessage(sandbox: Sandbox, want: MessageAddress): Pro
     // Only folders on disk: the mailbox keeps an object for every name it is asked for, and a
     // request naming a new folder each time would otherwise grow it without end.
     const onDisk = await mailbox.folderNames();
-    const names = want.folder ? onDisk.filter((name) => name === (isInbox(want.folder!) ? 'INBOX' : want.folder)) : onDisk;
+    const names = want.folder ? onDisk.filter((name) => name === canonicalInbox(want.folder!)) : onDisk;
     for (const folderName of names) {
       let folder: MaildirFolder;
       let infos: readonly MessageInfo[];

@@ -10,6 +10,7 @@ import { MaildirFolder, type FolderContext } from './folder.js';
 import { copyMessages, moveMessages, type TransferResult } from './transfer.js';
 import { SerialQueue } from './serialQueue.js';
 import { UidValidityCounter } from './uidValidity.js';
+import { adoptInboxSpellings } from './inboxSpellings.js';
 
 /** The folders every mailbox starts with, and the IMAP special-use attribute of each. */
 export const STANDARD_FOLDERS = [
@@ -61,6 +62,14 @@ export function isInbox(name: string): boolean {
   return name.toUpperCase() === 'INBOX';
 }
 
+/**
+ * INBOX in any case, alone or as the first level of a name: "inbox.Work" is INBOX.Work, as
+ * Dovecot reads it (folders made under another spelling are renamed: inboxSpellings.ts).
+ */
+export function canonicalInbox(name: string): string {
+  return name.length >= 5 && isInbox(name.slice(0, 5)) && (name.length === 5 || name[5] === HIERARCHY_SEPARATOR) ? `INBOX${name.slice(5)}` : name;
+}
+
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
   /** Past this many folder objects, those of names that are not on disk and unused are let go. */
@@ -75,6 +84,7 @@ export class Mailbox {
     readonly dir: string,
   ) {
     this.context = { uidValidity: new UidValidityCounter(dir) };
+    adoptInboxSpellings(dir, SUBSCRIPTIONS_FILE);
   }
 
   get inbox(): MaildirFolder {
@@ -83,7 +93,7 @@ export class Mailbox {
 
   /** The folder object for a name (it may not exist on disk yet). Throws InvalidFolderName. */
   folder(name: string): MaildirFolder {
-    const key = isInbox(name) ? 'INBOX' : name;
+    const key = canonicalInbox(name);
     let folder = this.folders.get(key);
     if (!folder) {
       if (key !== 'INBOX') checkFolderName(key);
@@ -173,7 +183,7 @@ export class Mailbox {
    * SUBSCRIBEs of made-up names wrote gigabytes. False when a new name would go past the cap.
    */
   async setSubscribed(name: string, subscribed: boolean): Promise<boolean> {
-    const key = isInbox(name) ? 'INBOX' : name;
+    const key = canonicalInbox(name);
     if (key !== 'INBOX') checkFolderName(key);
     const work = async (): Promise<boolean> => {
       const names = new Set(await this.subscriptions());
