@@ -1,7 +1,7 @@
 /**
  * Real clients nobody here wrote, run as child processes: Python's smtplib/poplib and curl.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 export interface RunResult {
   code: number;
@@ -19,8 +19,52 @@ export function run(cmd: string, args: string[], input?: string, timeoutMs = 20_
   });
 }
 
-/** Runs a Python script; values are passed as JSON in argv[1] to avoid quoting trouble. */
+/** Read by every Python script: values are passed as JSON in argv[1] to avoid quoting trouble. */
+const PRELUDE = 'import json, sys\nP = json.loads(sys.argv[1])\n';
+
+/** Runs a Python script; `params` are its `P`. */
 export async function python(script: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<RunResult> {
-  const prelude = 'import json, sys\nP = json.loads(sys.argv[1])\n';
-  return run('python3', ['-c', prelude + script, JSON.stringify(params)], undefined, timeoutMs);
+  return run('python3', ['-c', PRELUDE + script, JSON.stringify(params)], undefined, timeoutMs);
+}
+
+/** A Python script stopped at a point of its own choosing (pythonPaused). */
+export interface PausedPython {
+  /** The line the script printed when it got there. */
+  first: string;
+  /** Lets the script go on (a line on its stdin) and gives what it printed after `first`. */
+  go(): Promise<RunResult>;
+}
+
+/**
+ * Runs a Python script (params as in `python`) until it prints its first line, where it waits
+ * for a line on stdin (`sys.stdin.readline()`): the test acts while the client is at a known
+ * point, however long the machine took to get it there.
+ */
+export function pythonPaused(script: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<PausedPython> {
+  const child = spawn('python3', ['-c', PRELUDE + script, JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => child.kill(), timeoutMs);
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
+  void exited.then(() => clearTimeout(killer));
+  return new Promise<PausedPython>((resolve, reject) => {
+    let paused = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const end = stdout.indexOf('\n');
+      if (paused || end < 0) return;
+      paused = true;
+      const first = stdout.slice(0, end);
+      resolve({
+        first,
+        go: async () => {
+          child.stdin.end('go\n');
+          const code = await exited;
+          return { code, stdout: stdout.slice(end + 1), stderr };
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`python exited (${code}) before its first line: ${stderr}`)));
+  });
 }

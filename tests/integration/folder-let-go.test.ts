@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MaildirFolder } from '../../lab-server/src/maildir/folder.js';
+import { letGoOfIdleFolders } from '../../lab-server/src/maildir/idleFolders.js';
 import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
-import { python } from '../helpers/clients.js';
+import { python, pythonPaused } from '../helpers/clients.js';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
@@ -35,6 +36,19 @@ async function letGo(): Promise<void> {
     if (waited > 30_000) throw new Error('INBOX was never let go');
     await sleep(50);
   }
+}
+
+/**
+ * With a session holding INBOX (its client paused after SELECT or PASS, so the folder is loaded
+ * for that session, not by a late start): the index stays well past the idle time, sweeps
+ * running all along, and when every unused folder is let go at once.
+ */
+async function staysWhileHeld(): Promise<void> {
+  expect(inbox.state.isLoaded).toBe(true);
+  await sleep(IDLE_MS * 10);
+  expect(inbox.state.isLoaded).toBe(true);
+  await letGoOfIdleFolders(0);
+  expect(inbox.state.isLoaded).toBe(true);
 }
 
 /** Delivers a message to bob on port 25 with smtplib. */
@@ -142,39 +156,44 @@ M.logout()
 
   it('is never let go while an IMAP session has it selected or a POP3 session holds it', async () => {
     await letGo();
-    const imap = imaplib(
-      lab.port('imap'),
+    const imap = await pythonPaused(
       `
-import time
+import imaplib
+M = imaplib.IMAP4('127.0.0.1', P['port'], timeout=20)
 M.login('bob@example.com', 'secret')
-M.select('INBOX')
-time.sleep(P['hold'])
+print(M.select('INBOX')[0], flush=True)
+sys.stdin.readline()
+out = {}
 ${FETCH_ALL}
 M.logout()
+print(json.dumps({'fetch': [l.decode() for l in out['fetch']]}))
 `,
-      { hold: (IDLE_MS * 8) / 1000 },
+      { port: lab.port('imap') },
     );
-    // Well past the idle time, with sweeps every 150 ms: still in memory for the selected session.
-    await sleep(IDLE_MS * 5);
-    expect(inbox.state.isLoaded).toBe(true);
-    expect((await imap).fetch.length).toBeGreaterThan(0);
+    expect(imap.first).toBe('OK');
+    await staysWhileHeld();
+    const selected = await imap.go();
+    expect(selected.stderr).toBe('');
+    expect(JSON.parse(selected.stdout).fetch.length).toBeGreaterThan(0);
+    // Let go once the session ended.
     await letGo();
 
-    const pop = python(
+    const pop = await pythonPaused(
       `
-import poplib, time
+import poplib
 p = poplib.POP3('127.0.0.1', P['port'], timeout=20)
-p.user('bob@example.com'); p.pass_('secret')
+p.user('bob@example.com'); welcome = p.pass_('secret')
 first = p.uidl()[1]
-time.sleep(P['hold'])
+print(welcome.decode(), flush=True)
+sys.stdin.readline()
 print(json.dumps({'first': [x.decode() for x in first], 'later': [x.decode() for x in p.uidl()[1]], 'retr': len(p.retr(1)[1])}))
 p.quit()
 `,
-      { port: lab.port('pop3'), hold: (IDLE_MS * 8) / 1000 },
+      { port: lab.port('pop3') },
     );
-    await sleep(IDLE_MS * 5);
-    expect(inbox.state.isLoaded).toBe(true);
-    const r = await pop;
+    expect(pop.first).toMatch(/^\+OK/);
+    await staysWhileHeld();
+    const r = await pop.go();
     expect(r.stderr).toBe('');
     const popped = JSON.parse(r.stdout) as { first: string[]; later: string[]; retr: number };
     expect(popped.later).toEqual(popped.first);
