@@ -45,13 +45,15 @@ export function pythonPaused(script: string, params: Record<string, unknown> = {
   const killer = setTimeout(() => child.kill(), timeoutMs);
   let stdout = '';
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr += d));
   const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   void exited.then(() => clearTimeout(killer));
   return new Promise<PausedPython>((resolve, reject) => {
     let paused = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
       const end = stdout.indexOf('\n');
       if (paused || end < 0) return;
       paused = true;
