@@ -1,7 +1,7 @@
 /**
  * Folders made as "inbox.Work" before the lab read a first level "inbox" in any case as INBOX:
- * on disk ".inbox.Work", which LIST showed but no command could reach any more. Opened again,
- * the lab renames them under INBOX (or, when that name is taken, to a first level of their own),
+ * on disk ".inbox.Work", which LIST showed but no command could reach any more. Opening the
+ * sandbox again, the lab renames them under INBOX (or, when that name is taken, to a first level of their own),
  * with their messages, flags and UIDVALIDITY. IMAP URLs read "inbox" the same way.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -37,7 +37,8 @@ describe('folders made under another spelling of INBOX', () => {
     // The learner made both "Inbox.Both" and "INBOX.Both": neither may swallow or hide the other.
     await oldFolder('.Inbox.Both', 'lower');
     await oldFolder('.INBOX.Both', 'upper');
-    await writeFile(join(home(), 'subscriptions'), 'INBOX\ninbox.Work\n');
+    // A subscription outlives its folder (DELETE does not unsubscribe): "inbox.Gone" must stay removable.
+    await writeFile(join(home(), 'subscriptions'), 'INBOX\ninbox.Work\ninbox.Gone\n');
     lab = await lab.restart();
 
     const out = await imaplib(`
@@ -53,13 +54,14 @@ M.select('Inbox-1.Both')
 out['lowerSubject'] = M.fetch('1', '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
 out['rename'] = M.rename('inbox.Work.2024', 'Archive2024')
 out['delete'] = M.delete('Archive2024')
+out['unsubscribe'] = M.unsubscribe('inbox.Gone')
 `);
     const names = (out.list[1] as string[]).map((line) => line.replace(/^\(([^)]*)\) "\." /, '$1 '));
     expect(names).toEqual(
       expect.arrayContaining(['\\HasChildren INBOX', '\\HasNoChildren INBOX.Both', '\\HasChildren INBOX.Work', '\\HasNoChildren INBOX.Work.2024', '\\HasNoChildren Inbox-1.Both']),
     );
     expect(names.filter((n) => /inbox/i.test(n) && !/INBOX|Inbox-1/.test(n))).toEqual([]);
-    expect(out.lsub[1]).toEqual(['() "." INBOX', '() "." INBOX.Work']);
+    expect(out.lsub[1]).toEqual(['() "." INBOX', '() "." INBOX.Gone', '() "." INBOX.Work']);
     expect(out.select).toEqual(['OK', ['1']]);
     expect(out.fetch[1][0][0]).toMatch(/FLAGS \(\\Flagged[ )]/);
     expect(out.fetch[1][0][1]).toBe('Subject: work\r\n\r\n');
@@ -69,6 +71,7 @@ out['delete'] = M.delete('Archive2024')
     expect(out.lowerSubject[1][0][1]).toBe('Subject: lower\r\n\r\n');
     expect(out.rename[0]).toBe('OK');
     expect(out.delete[0]).toBe('OK');
+    expect(out.unsubscribe[0]).toBe('OK');
     expect(await readFile(join(home(), 'subscriptions'), 'utf8')).toBe('INBOX\nINBOX.Work\n');
     expect([...(await listMaildir(join(home(), '.INBOX.Both'))).cur]).toHaveLength(1);
   });

@@ -1,17 +1,24 @@
 /**
  * Folders made as "inbox.Work" before a name's first level "inbox" (in any case) was read as
  * INBOX, as Dovecot reads it: on disk ".inbox.Work", which no name reached any more. When a
- * user's Maildir is opened, each such family is renamed once to ".INBOX.Work", under INBOX
+ * sandbox is opened from disk, each such family is renamed once to ".INBOX.Work", under INBOX
  * where the learner meant it; a rename keeps the messages, UIDs, flags and UIDVALIDITY, which
  * live inside the directory. If one of the family's INBOX names is taken (the learner made both
  * "inbox.Work" and "INBOX.Work"), the family gets a first level of its own instead,
- * "inbox-1.Work": nothing is merged, lost or hidden. Subscriptions follow the new names.
- *
- * Synchronous, as the Mailbox constructor is: one readdir of the user's directory, once per
- * Mailbox object, and renames only the first time.
+ * "inbox-1.Work": nothing is merged, lost or hidden. Subscriptions follow the new names, and a
+ * subscription to an "inbox.X" not on disk becomes "INBOX.X", the name UNSUBSCRIBE now means.
  */
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite.js';
+
+/**
+ * INBOX in any case, alone or as the first level of a name: "inbox.Work" is INBOX.Work, as
+ * Dovecot reads it. (Maildir++ separates levels with ".", the IMAP hierarchy separator.)
+ */
+export function canonicalInbox(name: string): string {
+  return name.length >= 5 && name.slice(0, 5).toUpperCase() === 'INBOX' && (name.length === 5 || name[5] === '.') ? `INBOX${name.slice(5)}` : name;
+}
 
 /** The first level of a Maildir++ entry (".inbox.Work" -> "inbox"), undefined for a one-level entry. */
 function firstLevel(entry: string): string | undefined {
@@ -20,11 +27,11 @@ function firstLevel(entry: string): string | undefined {
 }
 
 /** Renames every ".<inbox in another case>.<rest>" folder of a user's Maildir; returns old name -> new name. */
-export function adoptInboxSpellings(dir: string, subscriptionsFile: string): Map<string, string> {
+export async function adoptInboxSpellings(dir: string, subscriptionsFile: string): Promise<Map<string, string>> {
   const renamed = new Map<string, string>();
   let entries: string[];
   try {
-    entries = readdirSync(dir);
+    entries = await readdir(dir);
   } catch {
     return renamed; // Not made yet.
   }
@@ -34,7 +41,6 @@ export function adoptInboxSpellings(dir: string, subscriptionsFile: string): Map
     if (first === undefined || first === 'INBOX' || first.toUpperCase() !== 'INBOX') continue;
     families.set(first, [...(families.get(first) ?? []), entry.slice(first.length + 1)]);
   }
-  if (families.size === 0) return renamed;
   const taken = new Set(entries);
   for (const [spelling, rests] of families) {
     let first = 'INBOX';
@@ -46,7 +52,7 @@ export function adoptInboxSpellings(dir: string, subscriptionsFile: string): Map
     }
     for (const rest of rests) {
       try {
-        renameSync(join(dir, `.${spelling}${rest}`), join(dir, `.${first}${rest}`));
+        await rename(join(dir, `.${spelling}${rest}`), join(dir, `.${first}${rest}`));
       } catch {
         continue; // Left where it is; listed under its old name as before.
       }
@@ -55,20 +61,13 @@ export function adoptInboxSpellings(dir: string, subscriptionsFile: string): Map
       renamed.set(`${spelling}${rest}`, `${first}${rest}`);
     }
   }
-  renameSubscriptions(join(dir, subscriptionsFile), renamed);
+  if (entries.includes(subscriptionsFile)) await renameSubscriptions(join(dir, subscriptionsFile), renamed);
   return renamed;
 }
 
-function renameSubscriptions(file: string, renamed: Map<string, string>): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return; // No subscriptions changed yet: the defaults do not name these folders.
-  }
-  const names = text.split('\n').filter((name) => name !== '');
-  const next = [...new Set(names.map((name) => renamed.get(name) ?? name))];
-  if (next.every((name, i) => name === names[i]) && next.length === names.length) return;
-  writeFileSync(`${file}.tmp`, next.map((n) => `${n}\n`).join(''));
-  renameSync(`${file}.tmp`, file);
+async function renameSubscriptions(file: string, renamed: Map<string, string>): Promise<void> {
+  const names = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((name) => name !== '');
+  const next = [...new Set(names.map((name) => renamed.get(name) ?? canonicalInbox(name)))];
+  if (next.length === names.length && next.every((name, i) => name === names[i])) return;
+  await writeFileAtomic(file, next.map((n) => `${n}\n`).join(''));
 }

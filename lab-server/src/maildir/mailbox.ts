@@ -10,7 +10,9 @@ import { MaildirFolder, type FolderContext } from './folder.js';
 import { copyMessages, moveMessages, type TransferResult } from './transfer.js';
 import { SerialQueue } from './serialQueue.js';
 import { UidValidityCounter } from './uidValidity.js';
-import { adoptInboxSpellings } from './inboxSpellings.js';
+import { canonicalInbox } from './inboxSpellings.js';
+
+export { canonicalInbox };
 
 /** The folders every mailbox starts with, and the IMAP special-use attribute of each. */
 export const STANDARD_FOLDERS = [
@@ -62,14 +64,6 @@ export function isInbox(name: string): boolean {
   return name.toUpperCase() === 'INBOX';
 }
 
-/**
- * INBOX in any case, alone or as the first level of a name: "inbox.Work" is INBOX.Work, as
- * Dovecot reads it (folders made under another spelling are renamed: inboxSpellings.ts).
- */
-export function canonicalInbox(name: string): string {
-  return name.length >= 5 && isInbox(name.slice(0, 5)) && (name.length === 5 || name[5] === HIERARCHY_SEPARATOR) ? `INBOX${name.slice(5)}` : name;
-}
-
 export class Mailbox {
   private folders = new Map<string, MaildirFolder>();
   /** Past this many folder objects, those of names that are not on disk and unused are let go. */
@@ -84,7 +78,6 @@ export class Mailbox {
     readonly dir: string,
   ) {
     this.context = { uidValidity: new UidValidityCounter(dir) };
-    adoptInboxSpellings(dir, SUBSCRIPTIONS_FILE);
   }
 
   get inbox(): MaildirFolder {

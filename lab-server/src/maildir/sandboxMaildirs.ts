@@ -10,7 +10,8 @@ import { splitAddress, type WorldUser } from '../world/definition.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { SandboxMail } from '../world/sandboxes.js';
 import { seedMessages } from '../world/seedMail.js';
-import { Mailbox } from './mailbox.js';
+import { adoptInboxSpellings } from './inboxSpellings.js';
+import { Mailbox, SUBSCRIPTIONS_FILE } from './mailbox.js';
 
 const opened = new WeakMap<Sandbox, Map<string, Mailbox>>();
 
@@ -38,6 +39,21 @@ export async function flushMailboxes(sandbox: Sandbox): Promise<void> {
   await Promise.all([...(opened.get(sandbox)?.values() ?? [])].map((m) => m.flush()));
 }
 
+/** Brings each user's Maildir of a sandbox opened from disk up to date, once at a time per sandbox. */
+const adopting = new Map<string, Promise<void>>();
+function openMailboxes(sandbox: Sandbox): Promise<void> {
+  const under = adopting.get(sandbox.dir);
+  if (under) return under;
+  const run = (async () => {
+    for (const user of sandbox.definition.users) {
+      const parts = splitAddress(user.address)!;
+      await adoptInboxSpellings(join(sandbox.vhostsDir, parts.domain, parts.local), SUBSCRIPTIONS_FILE);
+    }
+  })().finally(() => adopting.delete(sandbox.dir));
+  adopting.set(sandbox.dir, run);
+  return run;
+}
+
 /** Makes each user's Maildir and delivers the seed messages to its INBOX. */
 async function seedMailboxes(sandbox: Sandbox): Promise<void> {
   for (const user of sandbox.definition.users) {
@@ -50,4 +66,4 @@ async function seedMailboxes(sandbox: Sandbox): Promise<void> {
 }
 
 /** What the sandboxes API asks of the Maildir store. */
-export const sandboxMail: SandboxMail = { seed: seedMailboxes, forget: forgetMailboxes };
+export const sandboxMail: SandboxMail = { open: openMailboxes, seed: seedMailboxes, forget: forgetMailboxes };

@@ -30,6 +30,8 @@ export function checkSandboxId(id: string): void {
 
 /** What keeps a sandbox's mail (the Maildir store, maildir/sandboxMaildirs.ts): passed in, so this layer never imports it. */
 export interface SandboxMail {
+  /** Brings the mail files of a sandbox opened from disk up to date (before any mailbox of it is used). */
+  open(sandbox: Sandbox): Promise<void>;
   /** Makes each user's mailbox and puts the seed messages in it. */
   seed(sandbox: Sandbox): Promise<void>;
   /** Lets go of the folder state held for a sandbox whose mail files were replaced. */
@@ -73,6 +75,7 @@ export class Sandboxes {
     checkDefinition(definition);
     const opened = new Sandbox(id, dir, definition, this.quota, this.demoHints);
     await renumberZones(opened);
+    await this.mail.open(opened);
     const sandbox = this.open.get(id) ?? opened;
     this.open.set(id, sandbox);
     return sandbox;
