@@ -44,6 +44,16 @@ describe('parseMainCf', () => {
   });
 });
 
+describe('main.cf values the daemons stop on', () => {
+  it('a number in quotes or with a "# comment" after it (virtual(8): "bad numerical configuration")', async () => {
+    const base = 'virtual_mailbox_domains = example.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox';
+    for (const bad of ['virtual_minimum_uid = "1000"', 'virtual_mailbox_limit = 20971520 # 20 MiB']) {
+      const lines = await gradePostfixVirtual(`${base}\n${bad}`, { domains: ['example.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' });
+      expect(lines.find((l) => l.code === 'postfix.bad-number')?.message.en, bad).toMatch(/only digits/);
+    }
+  });
+});
+
 describe('postfix-virtual', () => {
   const p = { domains: ['example.com', 'otherdomain.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
   it('passes the same meaning written differently', async () => {

@@ -2,7 +2,9 @@
  * main.cf values Postfix's daemons refuse to start with (postconf itself says nothing): a yes/no
  * parameter with any other value ("bad boolean configuration"; quotes are part of the value),
  * and a myhostname or mydomain that is no host name (all digits, or characters a name cannot
- * have: "bad parameter value"). Mail then stops, every smtpd exiting as it starts.
+ * have: "bad parameter value"), a number parameter with anything but digits ("bad numerical
+ * configuration", a "# comment" after the value included). Mail then stops, each daemon exiting
+ * as it starts. (message_size_limit is the limits grader's own check.)
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 import type { MainCf } from './mainCf.js';
@@ -13,6 +15,14 @@ const BOOLEANS = [
   'smtpd_delay_reject', 'disable_vrfy_command', 'strict_rfc821_envelopes', 'soft_bounce', 'biff', 'append_dot_mydomain', 'smtp_sasl_auth_enable',
   'smtputf8_enable', 'smtpd_sasl_authenticated_header', 'broken_sasl_auth_clients', 'smtpd_tls_received_header', 'smtpd_tls_ask_ccert',
   'smtpd_tls_req_ccert', 'smtp_use_tls', 'tls_preempt_cipherlist',
+];
+
+/** Number parameters the exercises and their likely answers use. */
+const NUMBERS = [
+  'mailbox_size_limit', 'virtual_mailbox_limit', 'virtual_minimum_uid', 'smtpd_client_connection_rate_limit',
+  'smtpd_client_message_rate_limit', 'smtpd_client_connection_count_limit', 'smtpd_client_recipient_rate_limit', 'smtpd_client_auth_rate_limit',
+  'smtpd_client_new_tls_session_rate_limit', 'smtpd_recipient_limit', 'smtpd_soft_error_limit', 'smtpd_hard_error_limit',
+  'dovecot_destination_recipient_limit', 'lmtp_destination_recipient_limit', 'virtual_destination_recipient_limit',
 ];
 
 /** Postfix's valid_hostname: labels of letters, digits, "-" and "_", not all of it digits and dots. */
@@ -27,6 +37,11 @@ export function badValues(cf: MainCf): FeedbackLine[] {
     const value = cf.expand(name);
     if (!cf.isSet(name) || /^(yes|no)$/i.test(value)) continue;
     lines.push(error('postfix.bad-boolean', text(`${name} = ${value}: Postfix takes only yes or no here (quotes are part of the value), and every smtpd stops with "fatal: bad boolean configuration".`, `${name} = ${value}：这里 Postfix 只接受 yes 或 no（引号也算值的一部分），每个 smtpd 都会以 "fatal: bad boolean configuration" 退出。`), text(`Write "${name} = yes" or "${name} = no".`, `写 "${name} = yes" 或 "${name} = no"。`)));
+  }
+  for (const name of NUMBERS) {
+    const value = cf.expand(name);
+    if (!cf.isSet(name) || /^\d+$/.test(value)) continue;
+    lines.push(error('postfix.bad-number', text(`${name} = ${value}: Postfix takes only digits here (no quotes, no "# comment" after the value), and the daemons that read it stop with "fatal: bad numerical configuration".`, `${name} = ${value}：这里 Postfix 只接受数字（不能有引号，值后面也不能有 "# 注释"），读取它的进程会以 "fatal: bad numerical configuration" 退出。`), text(`Write only the number, e.g. "${name} = ${/^\D*(\d+)/.exec(value)?.[1] ?? '0'}"; put comments on their own line.`, `只写数字，例如 "${name} = ${/^\D*(\d+)/.exec(value)?.[1] ?? '0'}"；注释单独成行。`)));
   }
   for (const name of ['myhostname', 'mydomain']) {
     const value = cf.expand(name);
