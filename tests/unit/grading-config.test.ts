@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { expandVariables, gradeDovecotMaildir, labMaildirs } from '../../lab-server/src/grading/config/dovecot.js';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
+import { badValues } from '../../lab-server/src/grading/config/mainCfValues.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
@@ -62,6 +63,20 @@ describe('postfix-virtual', () => {
   it('warns about another table type and fails an extra domain', async () => {
     expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = lmdb:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.vmaps-type']);
     expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com, example.net\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['error:postfix.vdomains-extra']);
+  });
+});
+
+describe('a yes/no parameter with another value (the daemons that read it stop)', () => {
+  it('names the daemon that reads it, not smtpd for every one', () => {
+    const said = (line: string) => badValues(parseMainCf(line)).map((l) => `${l.message.en} | ${l.message['zh-CN']}`).join('\n');
+    expect(said('smtpd_sasl_auth_enable = "no"')).toMatch(/every smtpd stops .*\| .*每个 smtpd 都会以/);
+    for (const line of ['smtp_sasl_auth_enable = on', 'smtp_use_tls = 1']) {
+      expect(said(line)).toMatch(/the smtp\(8\) client .* stops .*incoming mail is still accepted\. \| .*smtp\(8\) 客户端会以.*收信照常/);
+    }
+    expect(said('biff = "no"')).toMatch(/local\(8\).* stops .*\| .*local\(8\)会以/);
+    expect(said('append_dot_mydomain = false')).toMatch(/trivial-rewrite\(8\).* stops .*\| .*trivial-rewrite\(8\)会以/);
+    expect(said('soft_bounce = true')).toMatch(/every Postfix daemon stops .*\| .*每个 Postfix 进程都会以/);
+    expect(said('smtp_use_tls = 1\nbiff = 0\nappend_dot_mydomain = x\nsoft_bounce = x')).not.toMatch(/smtpd/);
   });
 });
 

@@ -3,8 +3,8 @@
  * parameter with any other value ("bad boolean configuration"; quotes are part of the value),
  * and a myhostname or mydomain that is no host name (all digits, or characters a name cannot
  * have: "bad parameter value"), a number parameter with anything but digits ("bad numerical
- * configuration", a "# comment" after the value included). Mail then stops, each daemon exiting
- * as it starts. (message_size_limit is the limits grader's own check.)
+ * configuration", a "# comment" after the value included). Mail then stops, each daemon that reads
+ * the value exiting as it starts. (message_size_limit is the limits grader's own check.)
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 import type { MainCf } from './mainCf.js';
@@ -16,6 +16,24 @@ const BOOLEANS = [
   'smtputf8_enable', 'smtpd_sasl_authenticated_header', 'broken_sasl_auth_clients', 'smtpd_tls_received_header', 'smtpd_tls_ask_ccert',
   'smtpd_tls_req_ccert', 'smtp_use_tls', 'tls_preempt_cipherlist',
 ];
+
+/**
+ * Who stops on a bad yes/no, from where Postfix 3.7's binaries read each parameter; not listed:
+ * smtpd (postscreen and tlsproxy read some too). An smtp_* value stops only the client that
+ * sends mail on, so mail still comes in.
+ */
+type Reader = [en: string, zh: string, after?: string, afterZh?: string];
+const SENDER: Reader = ['the smtp(8) client that sends mail on to other servers', '负责把邮件发往其他服务器的 smtp(8) 客户端', '; outgoing mail waits in the queue, incoming mail is still accepted', '；外发邮件滞留在队列里，收信照常'];
+const BOOLEAN_READERS: Record<string, Reader> = {
+  soft_bounce: ['every Postfix daemon', '每个 Postfix 进程都'],
+  smtputf8_enable: ['every Postfix daemon', '每个 Postfix 进程都'],
+  smtp_sasl_auth_enable: SENDER,
+  smtp_use_tls: SENDER,
+  biff: ['local(8), which delivers to local mailboxes,', '负责投递到本地邮箱的 local(8)'],
+  append_dot_mydomain: ['trivial-rewrite(8), which every message\'s addresses go through,', '每封邮件的地址都要经过的 trivial-rewrite(8)'],
+  tls_preempt_cipherlist: ['every daemon that uses TLS (smtpd, smtp)', '每个使用 TLS 的进程（smtpd、smtp）都'],
+};
+const SMTPD: Reader = ['every smtpd', '每个 smtpd 都'];
 
 /** Number parameters the exercises and their likely answers use. */
 const NUMBERS = [
@@ -36,7 +54,8 @@ export function badValues(cf: MainCf): FeedbackLine[] {
   for (const name of BOOLEANS) {
     const value = cf.expand(name);
     if (!cf.isSet(name) || /^(yes|no)$/i.test(value)) continue;
-    lines.push(error('postfix.bad-boolean', text(`${name} = ${value}: Postfix takes only yes or no here (quotes are part of the value), and every smtpd stops with "fatal: bad boolean configuration".`, `${name} = ${value}：这里 Postfix 只接受 yes 或 no（引号也算值的一部分），每个 smtpd 都会以 "fatal: bad boolean configuration" 退出。`), text(`Write "${name} = yes" or "${name} = no".`, `写 "${name} = yes" 或 "${name} = no"。`)));
+    const [who, whoZh, after = '', afterZh = ''] = BOOLEAN_READERS[name] ?? SMTPD;
+    lines.push(error('postfix.bad-boolean', text(`${name} = ${value}: Postfix takes only yes or no here (quotes are part of the value), and ${who} stops with "fatal: bad boolean configuration"${after}.`, `${name} = ${value}：这里 Postfix 只接受 yes 或 no（引号也算值的一部分），${whoZh}会以 "fatal: bad boolean configuration" 退出${afterZh}。`), text(`Write "${name} = yes" or "${name} = no".`, `写 "${name} = yes" 或 "${name} = no"。`)));
   }
   for (const name of NUMBERS) {
     const value = cf.expand(name);
