@@ -25,6 +25,20 @@ import { ZoneParseShare } from './zoneParseShare.js';
  */
 const LOADED_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Saves of one sandbox that may wait behind the one being checked; more are refused at once
+ * (ZoneSavesWaiting). Each waiting save holds its zone text, and one client sending 2,000 at once
+ * kept some 200 MB waiting for minutes.
+ */
+const WAITING_SAVES = 4;
+
+/** A zone save refused because earlier saves of the sandbox still wait their turn. */
+export class ZoneSavesWaiting extends Error {
+  constructor() {
+    super(`${WAITING_SAVES} zone saves of this sandbox are already waiting`);
+  }
+}
+
 interface LoadedZones {
   authority: Promise<Authority>;
   /** Set once loaded. */
@@ -37,8 +51,8 @@ export class LabDns {
   private watched = new WeakSet<Sandbox>();
   /** Parses take turns within a share of the CPU (zoneParseShare.ts). */
   private readonly parses = new ZoneParseShare();
-  /** The end of each sandbox's saves under way. */
-  private readonly saving = new Map<string, Promise<void>>();
+  /** Each sandbox's saves under way: how many, and the end of the last. */
+  private readonly saving = new Map<string, { count: number; end: Promise<void> }>();
 
   constructor(
     private readonly hooks: {
@@ -108,15 +122,18 @@ export class LabDns {
     });
   }
 
-  /** Runs a sandbox's saves one after another, in the order they came. */
+  /** Runs a sandbox's saves one after another, in the order they came; refuses one past WAITING_SAVES waiting. */
   private inTurn<T>(sandboxId: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.saving.get(sandboxId) ?? Promise.resolve()).then(work);
-    const done = run.then(
+    const turns = this.saving.get(sandboxId) ?? { count: 0, end: Promise.resolve() };
+    if (turns.count > WAITING_SAVES) return Promise.reject(new ZoneSavesWaiting());
+    const run = turns.end.then(work);
+    turns.end = run.then(
       () => undefined,
       () => undefined,
     );
-    this.saving.set(sandboxId, done);
-    void done.then(() => this.saving.get(sandboxId) === done && this.saving.delete(sandboxId));
+    turns.count++;
+    this.saving.set(sandboxId, turns);
+    void turns.end.then(() => --turns.count === 0 && this.saving.delete(sandboxId));
     return run;
   }
 

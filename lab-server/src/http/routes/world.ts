@@ -4,7 +4,7 @@
  *
  *   GET  /api/zones                          the sandbox's zones
  *   GET  /api/zones/:name                    one zone file's text
- *   PUT  /api/zones/:name     {text}         check it as named-checkzone would, save it, serve it
+ *   PUT  /api/zones/:name     {text}         check it as named-checkzone would, save it, serve it (429 while 4 wait)
  *   POST /api/zones/:name/apply     {text}   "apply to my lab": an exercise's records replace those sets in the zone
  *   POST /api/zones/:name/restore            put the zone back as the sandbox started with it
  *   GET  /api/dig?name=&type=                one question to the lab DNS, shown as dig shows it
@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyRecords } from '../../dns/applyRecords.js';
 import { DigInputError, dig } from '../../dns/dig.js';
+import { ZoneSavesWaiting } from '../../dns/labDns.js';
 import { checkZone } from '../../dns/zoneCheck.js';
 import { parseZone } from '../../grading/dns/zoneFile.js';
 import { text } from '../../grading/feedback.js';
@@ -45,6 +46,11 @@ type Handler = (sandbox: Sandbox, req: IncomingMessage, res: ServerResponse, url
 const NO_ZONE = (name: string) =>
   text(`Your lab has no zone "${name}". Its zones are example.com, otherdomain.com and ${REVERSE_ZONE}.`, `你的实验环境中没有区域 "${name}"。现有区域：example.com、otherdomain.com 和 ${REVERSE_ZONE}。`);
 
+const SAVES_WAITING = text(
+  'Not saved: your earlier zone saves are still being checked. Wait for them to finish, then save again.',
+  '没有保存：你之前保存的区域还在检查中。请等它们完成后再保存一次。',
+);
+
 export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
   /** Runs a handler in the requester's sandbox, turning known errors into learner-readable replies. */
   const inSandbox =
@@ -63,6 +69,10 @@ export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
       } catch (err) {
         if (err instanceof BodyError) return sendJson(res, err.status, { error: err.body });
         if (err instanceof DigInputError) return sendJson(res, 400, { error: err.body });
+        if (err instanceof ZoneSavesWaiting) {
+          res.setHeader('retry-after', '2');
+          return sendJson(res, 429, { error: SAVES_WAITING });
+        }
         throw err;
       }
     };
