@@ -3,7 +3,8 @@
  * output arriving while the learner types.
  */
 import { describe, expect, it } from 'vitest';
-import { cursorAfter, LineEditor } from '../../site/lib/lineEditor.js';
+import { LineEditor } from '../../site/lib/lineEditor.js';
+import { cursorAfter } from '../../site/lib/terminalColumns.js';
 
 const LEFT = '\x1b[D';
 const RIGHT = '\x1b[C';
