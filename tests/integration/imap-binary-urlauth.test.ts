@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { URLAUTH_KEYS_FILE } from '../../lab-server/src/imap/urlauth.js';
 import { MAX_FOLDERS } from '../../lab-server/src/maildir/mailbox.js';
 
@@ -236,7 +236,7 @@ out['gen'] = M._simple_command('GENURLAUTH', '"imap://bob@mail.example.com/Lent/
 });
 
 describe('MULTIAPPEND and CATENATE over a raw socket', () => {
-  const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+  const tagged = imapTagged;
 
   it('stores several messages in one APPEND, or none of them', async () => {
     const c = await RawClient.open(lab.port('imap'));

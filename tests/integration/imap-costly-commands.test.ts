@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { watchEventLoop } from '../helpers/neighbour.js';
 
@@ -41,7 +41,7 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 const attachment = Buffer.alloc(768 * 1024, 'attachment bytes ');
 const message = [
   'From: alice@example.com',

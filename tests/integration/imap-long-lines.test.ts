@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -18,7 +18,7 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 const flags = (n: number): string => Array.from({ length: n }, (_, i) => `$k${i}`).join(' ');
 
 async function login(): Promise<RawClient> {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 const open: RawClient[] = [];
@@ -27,7 +27,7 @@ afterEach(async () => {
   await lab.sandboxes.reset('default');
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 
 async function connect(port = lab.port('imap'), tls = false): Promise<RawClient> {
   const c = await RawClient.open(port, tls);

@@ -9,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath } from '../helpers/maildir.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ afterEach(async () => {
 
 /** What UTF-8 text looks like in RawClient's transcript, which keeps one character per octet. */
 const octets = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 
 async function login(): Promise<RawClient> {
   const c = await RawClient.open(lab.port('imap'));

@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { watchEventLoop } from '../helpers/neighbour.js';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 const COUNT = 10_000;
 const PREFIX = 'x'.repeat(4000);
 

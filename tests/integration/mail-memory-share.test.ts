@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
 const MB = 1024 * 1024;
 const NAT = '127.0.0.2';
-const tagged = (tag: string): RegExp => new RegExp(`^${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`, 'm');
+const tagged = imapTagged;
 
 let lab: TestLab;
 beforeAll(async () => {
