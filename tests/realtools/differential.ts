@@ -97,6 +97,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-submission', 'smtpd\n  -o syslog_name=postfix/submission', 'smtpd\r\n  -o syslog_name=postfix/submission', true],
   // A typo in a master.cf -o list: smtpd answers 451 4.3.5 to everyone who reaches the name.
   ['postfix-submission', 'smtpd_client_restrictions=permit_sasl_authenticated,reject\n', 'smtpd_client_restrictions=permit_sasl_authenticated,rejectt\n', false],
+  // A value smtpd stops on in a master.cf -o override ("fatal: bad boolean configuration"): 587 has no smtpd.
+  ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -o syslog_name=postfix/submission\n  -o smtpd_helo_required=true\n', false],
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).
   ['dovecot-auth', 'home=/var/mail/vhosts/%d/%n', 'home=/var/mail/vhosts/%d/%n\n  args = uid=vmail gid=vmail', false],
   ['dovecot-auth', 'uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', 'home=/var/mail/vhosts/%d/%n\n}\nmail_uid = vmail\nmail_gid = vmail\nmail_uid = 1234', false],

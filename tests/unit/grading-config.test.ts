@@ -91,6 +91,21 @@ describe('restriction names smtpd does not know (it answers every mail 451 4.3.5
   });
 });
 
+describe('values smtpd stops on in a master.cf -o override', () => {
+  const given = 'virtual_mailbox_domains = example.com\nsmtpd_helo_required = maybe';
+  const submission = (extra: string) =>
+    `smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,reject${extra}\nsubmissions inet n - y - - smtpd\n  -o smtpd_tls_wrappermode=yes\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,reject`;
+  it('fail the service they stand in, named, in both languages; main.cf\'s own values are main.cf\'s business', async () => {
+    const bad = await gradePostfixSubmission(submission('\n  -o smtpd_helo_required=true\n  -o smtpd_recipient_limit=100#x'), { given });
+    expect(codes(bad)).toEqual(['error:postfix.bad-boolean', 'error:postfix.bad-number']);
+    const errors = bad.filter((l) => l.level === 'error');
+    expect(errors[0]!.message.en).toMatch(/^submission \(port 587\): smtpd_helo_required = true: .*every smtpd stops with "fatal: bad boolean configuration"/);
+    expect(errors[0]!.message['zh-CN']).toMatch(/^submission \(port 587\)：smtpd_helo_required = true：.*fatal: bad boolean configuration/);
+    // Only a service's own -o values are looked at here: main.cf's are the main.cf graders' to name.
+    expect(codes(await gradePostfixSubmission(submission('\n  -o smtpd_helo_required=yes'), { given }))).toEqual([]);
+  });
+});
+
 describe('postfix-relay: restrictions are run, not pattern-matched', () => {
   const given = 'virtual_mailbox_domains = example.com\nsmtpd_sasl_auth_enable = yes';
   const relay = (answer: string) => gradePostfixRelay(answer, { given, localDomain: 'example.com' });

@@ -49,22 +49,24 @@ function validHostname(name: string): boolean {
   return name.split('.').every((label) => label.length > 0 && label.length <= 63 && /^[A-Za-z0-9_-]+$/.test(label) && !label.startsWith('-') && !label.endsWith('-'));
 }
 
-export function badValues(cf: MainCf): FeedbackLine[] {
+/** The bad values in `cf`; with `only`, those of these names alone (a master.cf service's -o overrides). */
+export function badValues(cf: MainCf, only?: ReadonlySet<string>): FeedbackLine[] {
   const lines: FeedbackLine[] = [];
+  const asked = (name: string): boolean => cf.isSet(name) && (only === undefined || only.has(name));
   for (const name of BOOLEANS) {
     const value = cf.expand(name);
-    if (!cf.isSet(name) || /^(yes|no)$/i.test(value)) continue;
+    if (!asked(name) || /^(yes|no)$/i.test(value)) continue;
     const [who, whoZh, after = '', afterZh = ''] = BOOLEAN_READERS[name] ?? SMTPD;
     lines.push(error('postfix.bad-boolean', text(`${name} = ${value}: Postfix takes only yes or no here (quotes are part of the value), and ${who} stops with "fatal: bad boolean configuration"${after}.`, `${name} = ${value}：这里 Postfix 只接受 yes 或 no（引号也算值的一部分），${whoZh}会以 "fatal: bad boolean configuration" 退出${afterZh}。`), text(`Write "${name} = yes" or "${name} = no".`, `写 "${name} = yes" 或 "${name} = no"。`)));
   }
   for (const name of NUMBERS) {
     const value = cf.expand(name);
-    if (!cf.isSet(name) || /^\d+$/.test(value)) continue;
+    if (!asked(name) || /^\d+$/.test(value)) continue;
     lines.push(error('postfix.bad-number', text(`${name} = ${value}: Postfix takes only digits here (no quotes, no "# comment" after the value), and the daemons that read it stop with "fatal: bad numerical configuration".`, `${name} = ${value}：这里 Postfix 只接受数字（不能有引号，值后面也不能有 "# 注释"），读取它的进程会以 "fatal: bad numerical configuration" 退出。`), text(`Write only the number, e.g. "${name} = ${/^\D*(\d+)/.exec(value)?.[1] ?? '0'}"; put comments on their own line.`, `只写数字，例如 "${name} = ${/^\D*(\d+)/.exec(value)?.[1] ?? '0'}"；注释单独成行。`)));
   }
   for (const name of ['myhostname', 'mydomain']) {
     const value = cf.expand(name);
-    if (!cf.isSet(name) || validHostname(value)) continue;
+    if (!asked(name) || validHostname(value)) continue;
     lines.push(error('postfix.bad-hostname', text(`${name} = ${value} is no host name (${/^[\d.]*$/.test(value) ? 'only digits' : 'a character a name cannot have, or an empty label'}): Postfix stops with "fatal: bad parameter value".`, `${name} = ${value} 不是主机名（${/^[\d.]*$/.test(value) ? '只有数字' : '有主机名里不能出现的字符，或有空的标签'}）：Postfix 会以 "fatal: bad parameter value" 退出。`), text(`Write a domain name, e.g. "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}".`, `写一个域名，例如 "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}"。`)));
   }
   return lines;

@@ -7,6 +7,7 @@
  */
 import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
 import { MainCf, parseMainCf } from './mainCf.js';
+import { badValues } from './mainCfValues.js';
 import { parseMasterCf, serviceFor, withOverrides, type MasterService } from './masterCf.js';
 import { decide, unknownRestrictions } from './restrictions.js';
 
@@ -65,6 +66,9 @@ function checkSubmission(main: MainCf, port: Port, service: MasterService | unde
     return [error(`master.${port.name}-command`, on(name, text(`the command is ${service.command}, not smtpd.`, `命令是 ${service.command}，不是 smtpd。`)), text('The eighth field must be smtpd.', '第八个字段必须是 smtpd。'))];
   }
   const cf = withOverrides(main, service);
+  // A value smtpd stops on ("-o smtpd_helo_required=true") leaves the service no smtpd at all.
+  const stops = badValues(cf, new Set(service.overrides.map((o) => o.name)));
+  if (stops.length) return stops.map((l) => ({ ...l, message: on(name, l.message) }));
   const lines: FeedbackLine[] = [];
   const level = cf.expand('smtpd_tls_security_level').toLowerCase();
   const wrapper = cf.expand('smtpd_tls_wrappermode').toLowerCase() === 'yes';
