@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LoginThrottle } from '../../lab-server/src/classroom/loginThrottle.js';
 import { RateLimit } from '../../lab-server/src/classroom/rateLimit.js';
-import { LabBusy, WorkQueue } from '../../lab-server/src/classroom/workQueue.js';
+import { LabBusy, WorkQueue } from '../../lab-server/src/workers/workQueue.js';
 import { DEFAULT_LIMITS, type LabLimits } from '../../lab-server/src/limits.js';
 import { AddressList, AddressListError } from '../../lab-server/src/net/addressList.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';

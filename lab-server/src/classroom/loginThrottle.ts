@@ -11,7 +11,7 @@
 import type { LabLimits } from '../limits.js';
 import type { LoginFailures } from '../store/loginFailures.js';
 import type { RateLimitCounters } from '../store/rateLimits.js';
-import { LabBusy, WorkQueue } from './workQueue.js';
+import { LabBusy, WorkQueue } from '../workers/workQueue.js';
 
 type Options = Pick<LabLimits, 'loginFreeFailures' | 'loginFirstDelayMs' | 'loginMaxDelayMs' | 'loginBusyFailuresPerMinute' | 'passwordChecksAtOnce' | 'passwordChecksWaiting'>;
 

@@ -20,7 +20,7 @@ import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld } from './memberSandbox.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
-import { LabBusy, type WorkQueue } from './workQueue.js';
+import { LabBusy, type WorkQueue } from '../workers/workQueue.js';
 
 export interface MembershipDeps {
   store: ClassroomStore;

@@ -24,7 +24,7 @@ import { meRoute, type MeDeps } from './me.js';
 import { membershipRoutes } from './membership.js';
 import { LoginThrottle } from './loginThrottle.js';
 import { RateLimit } from './rateLimit.js';
-import { WorkQueue } from './workQueue.js';
+import { WorkQueue } from '../workers/workQueue.js';
 
 export interface PeopleDeps {
   mode: LabMode;

@@ -10,6 +10,7 @@ import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { seededZoneText, seedZones } from '../world/seedZones.js';
 import { readZoneText, writeZoneText, zoneName, zoneNames } from '../world/zoneStore.js';
+import { LabBusy, WorkQueue } from '../workers/workQueue.js';
 import type { DnsFaultCheck } from './interference.js';
 import { LabResolver } from './resolver.js';
 import { checkZone, type ZoneCheck } from './zoneCheck.js';
@@ -51,8 +52,8 @@ export class LabDns {
   private watched = new WeakSet<Sandbox>();
   /** Parses take turns within a share of the CPU (zoneParseShare.ts). */
   private readonly parses = new ZoneParseShare();
-  /** Each sandbox's saves under way: how many, and the end of the last. */
-  private readonly saving = new Map<string, { count: number; end: Promise<void> }>();
+  /** Each sandbox's saves under way: one checked at a time, WAITING_SAVES more waiting. */
+  private readonly saving = new Map<string, WorkQueue>();
 
   constructor(
     private readonly hooks: {
@@ -123,18 +124,16 @@ export class LabDns {
   }
 
   /** Runs a sandbox's saves one after another, in the order they came; refuses one past WAITING_SAVES waiting. */
-  private inTurn<T>(sandboxId: string, work: () => Promise<T>): Promise<T> {
-    const turns = this.saving.get(sandboxId) ?? { count: 0, end: Promise.resolve() };
-    if (turns.count > WAITING_SAVES) return Promise.reject(new ZoneSavesWaiting());
-    const run = turns.end.then(work);
-    turns.end = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    turns.count++;
-    this.saving.set(sandboxId, turns);
-    void turns.end.then(() => --turns.count === 0 && this.saving.delete(sandboxId));
-    return run;
+  private async inTurn<T>(sandboxId: string, work: () => Promise<T>): Promise<T> {
+    const saves = this.saving.get(sandboxId) ?? new WorkQueue(1, WAITING_SAVES);
+    this.saving.set(sandboxId, saves);
+    try {
+      return await saves.run(work);
+    } catch (err) {
+      throw err instanceof LabBusy ? new ZoneSavesWaiting() : err;
+    } finally {
+      if (saves.idle) this.saving.delete(sandboxId);
+    }
   }
 
   /** Puts a zone back as the sandbox started with it (same DKIM key). False if there is no such seeded zone. */

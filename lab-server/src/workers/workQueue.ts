@@ -1,7 +1,8 @@
 /**
  * Expensive work done a few at a time (scrypt password checks, making a learner's sandbox
- * with its RSA keys), so a flood of requests cannot fill the thread pool that every learner's
- * file reads also wait on. Beyond `waiting` queued jobs the caller is told the lab is busy.
+ * with its RSA keys, checking a learner's zone saves), so a flood of requests cannot fill the
+ * thread pool that every learner's file reads also wait on, nor keep the event loop busy.
+ * Beyond `waiting` queued jobs the caller is told the lab is busy.
  */
 
 export class LabBusy extends Error {}
@@ -14,6 +15,11 @@ export class WorkQueue {
     private readonly atOnce: number,
     private readonly waiting: number,
   ) {}
+
+  /** Nothing running, nothing waiting. */
+  get idle(): boolean {
+    return this.running === 0;
+  }
 
   /** Runs job when a slot is free; throws LabBusy at once when too many are waiting. */
   async run<T>(job: () => Promise<T>): Promise<T> {
