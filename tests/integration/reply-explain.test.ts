@@ -108,6 +108,17 @@ describe('reply explanations from real servers', () => {
     expect(tagged('a2').en).toMatch(/command a2 \(SELECT\) completed/);
   });
 
+  it('IMAP: a command the session is not ready for is told what to do first, not that its arguments were wrong', async () => {
+    const replies = await session('imap', lab.port('imap'), ['b1 SELECT INBOX', 'b2 LOGIN alice@example.com secret', 'b3 FETCH 1 FLAGS', 'b4 LOGOUT'], /^b4 OK/m);
+    const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `))!;
+    expect(tagged('b1').line).toMatch(/^b1 BAD/);
+    expect(tagged('b1').en).toMatch(/^BAD: SELECT needs you to be logged in\. Log in first, e\.g\. "a1 LOGIN/);
+    expect(tagged('b1').zh).toMatch(/^BAD：SELECT 需要先登录。/);
+    expect(tagged('b3').line).toMatch(/^b3 BAD/);
+    expect(tagged('b3').en).toMatch(/^BAD: FETCH works on a selected mailbox, and none is selected\. Select one first, e\.g\. "a1 SELECT INBOX"/);
+    expect(tagged('b3').zh).toMatch(/请先选中一个/);
+  });
+
   it('IMAP: the lesson\'s SORT, THREAD and ESEARCH answers are explained, each under its command', async () => {
     const lines = ['a1 LOGIN alice@example.com secret', 'a2 SELECT INBOX', 'a3 SORT (REVERSE DATE) UTF-8 ALL', 'a4 THREAD REFERENCES UTF-8 ALL', 'a5 SEARCH RETURN (MIN MAX COUNT) FROM bob', 'a6 SORT (DATE) KOI8-R ALL', 'a9 LOGOUT'];
     const replies = await session('imap', lab.port('imap'), lines, /^a9 OK/m);
