@@ -66,11 +66,14 @@ export function serveTcp(socket: Socket, state: TcpConnection, limits: TcpLimits
   socket.setTimeout(limits.idleMs, () => socket.destroy());
   socket.on('error', () => socket.destroy());
   // A client that pipelines queries and never reads the answers must not make them pile up in
-  // the lab's memory: answer at the pace it reads, and close it when it stops reading.
-  const taken = (): Promise<void> => {
-    if (socket.writableLength < MAX_UNSENT_BYTES || socket.destroyed) return Promise.resolve();
+  // the lab's memory: answer at the pace it reads, and close it when it stops reading. The stall
+  // clock starts when the answers back up, whether or not more queries wait behind them: a
+  // client that trickles the bytes of a query it never finishes is not reading either.
+  let backlog: Promise<void> | undefined;
+  const watchBacklog = (): void => {
+    if (backlog || socket.writableLength < MAX_UNSENT_BYTES || socket.destroyed) return;
     state.stalledSince = Date.now();
-    return new Promise((resolve) => {
+    backlog = new Promise((resolve) => {
       let unsent = socket.writableLength;
       const check = setInterval(() => {
         if (socket.writableLength >= unsent) return void socket.destroy();
@@ -80,6 +83,7 @@ export function serveTcp(socket: Socket, state: TcpConnection, limits: TcpLimits
       const done = (): void => {
         clearInterval(check);
         state.stalledSince = undefined;
+        backlog = undefined;
         socket.off('drain', done);
         socket.off('close', done);
         resolve();
@@ -100,13 +104,14 @@ export function serveTcp(socket: Socket, state: TcpConnection, limits: TcpLimits
       state.pendingBytes += query.length;
       state.lastQueryAt = Date.now();
       chain = chain.then(async () => {
-        await taken();
+        await backlog;
         const reply = socket.destroyed ? undefined : await answer(query);
         if (reply && !socket.destroyed) {
           const framed = Buffer.alloc(2 + reply.length);
           framed.writeUInt16BE(reply.length, 0);
           reply.copy(framed, 2);
           socket.write(framed);
+          watchBacklog();
         }
         state.pending--;
         state.pendingBytes -= query.length;
