@@ -35,7 +35,25 @@ export function parseFetchItems(tokens: readonly Token[]): FetchItem[] {
   }
   const list = only.type === 'list' ? only.items : [only];
   if (list.length === 0) throw new ArgumentError(`Name at least one data item. ${ITEM_HELP}`);
-  return list.map(parseItem);
+  return withoutRepeats(list.map(parseItem));
+}
+
+/**
+ * An item named twice is answered once, as Dovecot 2.3 does: (FLAGS FLAGS) gives one FLAGS,
+ * and so do RFC822, RFC822.HEADER and RFC822.TEXT. Sections (BODY[...], BINARY[...],
+ * BINARY.SIZE[...]) are answered each time asked, as Dovecot answers them too. RFC 3501 and
+ * 9051 allow either; a client that keeps the last value seen works with both.
+ */
+function withoutRepeats(items: FetchItem[]): FetchItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    if (item.kind === 'binary' || item.kind === 'binarySize') return true;
+    if (item.kind === 'section' && item.responseName.startsWith('BODY[')) return true;
+    const name = item.kind === 'section' ? item.responseName : item.kind;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return true;
+  });
 }
 
 function parseItem(token: Token): FetchItem {

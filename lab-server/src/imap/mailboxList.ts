@@ -2,8 +2,8 @@
  * Which mailboxes LIST names and with which attributes (RFC 3501 §6.3.8, LIST-EXTENDED of
  * RFC 5258, CHILDREN of RFC 3348, SPECIAL-USE of RFC 6154). "*" matches across levels, "%"
  * within one; levels are separated by ".". In Maildir++ ".a.b" can exist without ".a": such a
- * level is shown as \Noselect (\NonExistent in an extended LIST) when a "%" listing would
- * otherwise skip it.
+ * level is listed wherever a pattern matches it, as \Noselect \HasChildren (\NonExistent in
+ * an extended LIST), as Dovecot 2.3 lists it.
  */
 import { HIERARCHY_SEPARATOR, STANDARD_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
 import { takeTurns } from '../workers/turns.js';
@@ -61,9 +61,9 @@ export async function listMailboxes(mailbox: Mailbox, patterns: readonly string[
     for (const parent of parentsOf(name)) withChildren.add(parent);
   }
   const candidates = new Set(options.subscribed ? subscribed : existing);
-  // Missing levels above a name: listed by a pattern without "*" (a "%" walk), or for CHILDINFO.
-  const levelWanted = new PatternSet(patterns.filter((p) => !p.includes('*')), turn);
-  if (!levelWanted.empty) for (const parent of withChildren) if (!existing.has(parent) && (await levelWanted.matches(parent))) candidates.add(parent);
+  // Missing levels above a name: listed wherever a pattern matches them, "*" too, as Dovecot
+  // lists them (LIST "" "*" with only a.b.c gives a and a.b as \Noselect); or for CHILDINFO.
+  for (const parent of withChildren) if (!existing.has(parent)) candidates.add(parent);
   if (options.recursiveMatch) {
     for (const name of [...candidates]) {
       await turn();

@@ -1,0 +1,128 @@
+/**
+ * The lab's IMAP server beside a real Dovecot 2.3 (a private one, tests/bench/dovecotProcess):
+ * the same commands to both over raw sockets, where RFC 3501 leaves the server a choice, and
+ * the answers compared. Dovecot's Maildir++ layout is the lab's: no prefix, "." between levels.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDovecot, type DovecotProcess } from '../bench/dovecotProcess.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+let dovecot: DovecotProcess;
+let clients: { lab: RawClient; dovecot: RawClient };
+let n = 0;
+
+const MESSAGE = [
+  'From: alice@example.com',
+  'To: bob@example.com',
+  'Subject: parity',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: text/plain',
+  'Content-Transfer-Encoding: base64',
+  '',
+  'aGVsbG8=',
+  '--b--',
+  '',
+].join('\r\n');
+
+beforeAll(async () => {
+  const started = await startDovecot();
+  if (!started) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
+  dovecot = started;
+  lab = await startTestLab();
+  clients = { lab: await imapLogin(lab.port('imap')), dovecot: await imapLogin(dovecot.imapPort()) };
+  await both('CREATE a.b.c');
+  await both(`APPEND a.b.c {${Buffer.byteLength(MESSAGE)}+}\r\n${MESSAGE}`);
+  await both('SELECT a.b.c');
+}, 60_000);
+afterAll(async () => {
+  clients?.lab.close();
+  clients?.dovecot.close();
+  await lab?.dispose();
+  await dovecot?.stop();
+});
+
+/** One command to both servers; each answer up to its tagged line, which must be OK. */
+async function both(command: string): Promise<{ lab: string; dovecot: string }> {
+  const tag = `p${++n}`;
+  const [fromLab, fromDovecot] = await Promise.all([clients.lab, clients.dovecot].map((c) => c.command(`${tag} ${command}`, imapTagged(tag), 20_000)));
+  for (const answer of [fromLab!, fromDovecot!]) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
+  return { lab: fromLab!, dovecot: fromDovecot! };
+}
+
+/** The LIST lines for the names under "a" (the lab has Drafts, Sent and Trash besides), sorted. */
+function listedUnderA(answer: string): string[] {
+  return answer
+    .split('\r\n')
+    .filter((line) => /^\* LIST \([^)]*\) "\." a(\.|$)/.test(line))
+    .sort();
+}
+
+/** The data item names of the one FETCH response in an answer, in the order sent, values skipped. */
+function fetchedNames(answer: string): string[] {
+  const start = answer.indexOf(' FETCH (');
+  expect(start).toBeGreaterThan(-1);
+  const names: string[] = [];
+  let at = start + ' FETCH ('.length;
+  while (answer[at] !== ')') {
+    if (answer[at] === ' ') at++;
+    const name = /^[^ ]+?(\[[^\]]*\](<\d+>)?)? /.exec(answer.slice(at))![0];
+    names.push(name.trim());
+    at = skipValue(answer, at + name.length);
+  }
+  return names;
+}
+
+/** Past one value: an atom or number, a quoted string, a {n} literal, or a parenthesised list. */
+function skipValue(text: string, at: number): number {
+  const literal = /^\{(\d+)\}\r\n/.exec(text.slice(at));
+  if (literal) return at + literal[0].length + Number(literal[1]);
+  if (text[at] === '"') {
+    for (at++; text[at] !== '"'; at++) if (text[at] === '\\') at++;
+    return at + 1;
+  }
+  if (text[at] === '(') {
+    at++;
+    while (text[at] !== ')') at = text[at] === ' ' ? at + 1 : skipValue(text, at);
+    return at + 1;
+  }
+  while (!/[ )]/.test(text[at]!)) at++;
+  return at;
+}
+
+describe('LIST where a middle level is missing (a.b.c exists; a and a.b are not folders)', () => {
+  it.each(['LIST "" "*"', 'LIST "" "%"', 'LIST "" "a*"', 'LIST "" "a.%"', 'LIST "" "*b*"', 'LIST "" "a.b"', 'LIST "" "*" RETURN (CHILDREN)'])('%s names the same levels with the same attributes', async (command) => {
+    const answers = await both(command);
+    expect(listedUnderA(answers.lab)).toEqual(listedUnderA(answers.dovecot));
+  });
+
+  it('lists the missing levels under "*" as \\Noselect \\HasChildren, and \\NonExistent in an extended LIST', async () => {
+    expect(listedUnderA((await both('LIST "" "*"')).lab)).toEqual(['* LIST (\\HasNoChildren) "." a.b.c', '* LIST (\\Noselect \\HasChildren) "." a', '* LIST (\\Noselect \\HasChildren) "." a.b']);
+    expect(listedUnderA((await both('LIST "" "*" RETURN (CHILDREN)')).lab)).toContain('* LIST (\\NonExistent \\HasChildren) "." a.b');
+  });
+});
+
+describe('FETCH naming an item twice', () => {
+  it.each([
+    '1 (FLAGS FLAGS)',
+    '1 (UID FLAGS UID RFC822.SIZE FLAGS)',
+    '1 (ENVELOPE ENVELOPE INTERNALDATE INTERNALDATE)',
+    '1 (BODYSTRUCTURE BODYSTRUCTURE BODY BODY)',
+    '1 (RFC822.HEADER RFC822.HEADER RFC822.SIZE)',
+    '1 (BODY.PEEK[TEXT] BODY.PEEK[TEXT] BODY.PEEK[1]<0.2> BODY.PEEK[1]<0.3>)',
+    '1 (BINARY.SIZE[1] BINARY.SIZE[1] BINARY.PEEK[1] BINARY.PEEK[1])',
+    '1 (MODSEQ MODSEQ)',
+  ])('FETCH %s answers the same items as many times as Dovecot does', async (items) => {
+    const answers = await both(`FETCH ${items}`);
+    expect(fetchedNames(answers.lab).sort()).toEqual(fetchedNames(answers.dovecot).sort());
+  });
+
+  it('answers a simple item once and a section each time it is named', async () => {
+    expect(fetchedNames((await both('FETCH 1 (FLAGS UID FLAGS BODY.PEEK[TEXT] BODY.PEEK[TEXT])')).lab)).toEqual(['FLAGS', 'UID', 'BODY[TEXT]', 'BODY[TEXT]']);
+    expect(fetchedNames((await both('UID FETCH 1 (UID UID RFC822.SIZE)')).lab)).toEqual(['UID', 'RFC822.SIZE']);
+  });
+});
