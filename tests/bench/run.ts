@@ -8,6 +8,7 @@ import { benchBridge } from './bridge.js';
 import { benchClassroom } from './classroom.js';
 import { benchCluster } from './cluster.js';
 import { benchMail } from './mail.js';
+import { benchMaildirPoll } from './maildirPoll.js';
 import { benchHostileNeighbour } from './neighbour.js';
 import { benchOperations } from './operations.js';
 import { benchSandboxMemory } from './sandboxMemory.js';
@@ -33,6 +34,8 @@ if (wanted('world')) results.world = await benchWorld();
 // The inspector, /metrics, /readyz and armed faults (issue 16).
 if (wanted('operations')) results.operations = await benchOperations();
 // What sandboxes whose big INBOX was opened once keep in memory, before and after it is let go.
+// The live Maildir view's poll, unchanged (304) and after a delivery.
+if (wanted('maildir')) results.maildir = await benchMaildirPoll();
 if (wanted('sandboxes')) results.sandboxes = await benchSandboxMemory();
 // Two nodes sharing PostgreSQL behind Caddy (needs Debian's postgresql and caddy, as .ci/run installs).
 if (wanted('cluster')) results.cluster = await benchCluster();

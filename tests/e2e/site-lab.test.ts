@@ -100,6 +100,9 @@ describe('lessons with a live lab', () => {
   it('shows a mail sent in a terminal as a new file in the live Maildir view, then its flags', async () => {
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
+    // The view's polls: 304 while nothing changed (it sends back the lab's ETag).
+    const polls: number[] = [];
+    page.on('response', (response) => void (new URL(response.url()).pathname === '/api/maildir' && polls.push(response.status())));
     await page.goto(url('/en/lessons/storage-dns/'));
     const view = page.locator('.lab-island[data-island="maildir"] .maildir');
     await view.scrollIntoViewIfNeeded();
@@ -112,6 +115,8 @@ describe('lessons with a live lab', () => {
     const quota = view.locator('.legend.quota');
     await expect(quota.innerText()).resolves.toMatch(/^Disk quota: [\d.]+ [KM]B of 64(\.0)? MB \(mail, queue, terminal transcripts and logs\)/);
     const usedBefore = Number(await quota.getAttribute('data-usage'));
+    await expect.poll(() => polls.includes(304), { timeout: 15_000 }).toBe(true);
+    await expect(inboxNew.count()).resolves.toBe(3);
 
     // "Watch it happen": the SMTP block delivers to Bob.
     await page.locator('.try-it[data-service="smtp"]').first().getByRole('button').click();

@@ -2,9 +2,13 @@
  * GET /api/maildir, the live Maildir view's data: the real file names of the learner's
  * sandbox, read through the store, changing as real clients deliver, read and delete mail.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { letGoOfIdleFolders } from '../../lab-server/src/maildir/idleFolders.js';
+import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import type { SandboxMaildirView } from '../../lab-server/src/maildir/snapshot.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
@@ -98,6 +102,98 @@ describe('GET /api/maildir', () => {
     expect(after.inbox.cur.some((f) => f.name.startsWith(base))).toBe(false);
     expect(after.inbox.cur).toHaveLength(2);
     expect(after.folder('Trash').cur).toHaveLength(1);
+  });
+
+  it('answers a poll with its ETag 304 while nothing changed, without syncing a folder, and anew after each change', async () => {
+    const url = `http://127.0.0.1:${lab.httpPort}/api/maildir`;
+    // A tag comes once the directories' times are old enough to trust (folderState.ts's rule).
+    const tagged = async (): Promise<{ etag: string; view: SandboxMaildirView }> => {
+      let response!: Response;
+      await expect.poll(async () => (response = await fetch(url)).headers.get('etag'), { timeout: 10_000 }).toMatch(/^W\/".+"$/);
+      return { etag: response.headers.get('etag')!, view: (await response.json()) as SandboxMaildirView };
+    };
+    const poll = (etag: string) => fetch(url, { headers: { 'if-none-match': etag } });
+    const bobs = (view: SandboxMaildirView) => inbox(view, 'bob@example.com');
+    let flagged = 0;
+    let etag = '';
+    let view!: SandboxMaildirView;
+    // Settled: what an IMAP session only noticed moves to cur/ a moment after it (noticedMoves.ts).
+    const settled = () => expect.poll(async () => (({ etag, view } = await tagged()), (await poll(etag)).status), { timeout: 15_000 }).toBe(304);
+
+    await settled();
+    const sandbox = await lab.sandboxes.get('default');
+    const bobInbox = mailboxOf(sandbox, sandbox.definition.users.find((u) => u.address === 'bob@example.com')!).inbox;
+    // Every folder lets its index go: a poll that syncs would load Bob's INBOX again.
+    await letGoOfIdleFolders(0);
+    expect(bobInbox.state.isLoaded).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      const unchanged = await poll(etag);
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(etag);
+      expect(unchanged.headers.get('cache-control')).toBe('no-store');
+      expect(await unchanged.text()).toBe('');
+    }
+    expect(bobInbox.state.isLoaded).toBe(false);
+    // Another tag, or none, is a full answer.
+    expect((await fetch(url, { headers: { 'if-none-match': 'W/"not-it"' } })).status).toBe(200);
+
+    const changes: Array<[string, () => Promise<void>, (before: SandboxMaildirView, after: SandboxMaildirView) => void]> = [
+      [
+        'an SMTP delivery',
+        async () => {
+          const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.port('smtp'), secure: false, ignoreTLS: true });
+          await transport.sendMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'poll me', text: 'hi' });
+          transport.close();
+        },
+        (before, after) => expect(bobs(after).inbox.new.length).toBe(bobs(before).inbox.new.length + 1),
+      ],
+      [
+        'a file dropped into new/ by hand',
+        () => writeFile(join(lab.dataDir, 'sandboxes/default/vhosts/example.com/bob/new/1700000000.M1P1Q1.byhand'), 'Subject: by hand\n\nhi\n'),
+        (_, after) => expect(bobs(after).inbox.new.map((f) => f.name)).toContain('1700000000.M1P1Q1.byhand'),
+      ],
+      [
+        'a file being written in tmp/',
+        () => writeFile(join(lab.dataDir, 'sandboxes/default/vhosts/example.com/bob/tmp/1700000001.M1P1Q1.writing'), 'Subject: half'),
+        (_, after) => expect(bobs(after).inbox.tmp).toEqual([{ name: '1700000001.M1P1Q1.writing', flags: '', size: 13 }]),
+      ],
+      [
+        'the same file grown',
+        () => writeFile(join(lab.dataDir, 'sandboxes/default/vhosts/example.com/bob/tmp/1700000001.M1P1Q1.writing'), 'Subject: half written'),
+        (_, after) => expect(bobs(after).inbox.tmp[0]!.size).toBe(21),
+      ],
+      [
+        'a flag set over IMAP',
+        async () => {
+          const imap = new ImapFlow({ host: '127.0.0.1', port: lab.port('imap'), secure: false, auth: { user: 'bob@example.com', pass: 'secret' }, logger: false, doSTARTTLS: false });
+          await imap.connect();
+          const lock = await imap.getMailboxLock('INBOX');
+          flagged = bobs(view).inbox.cur.find((f) => !f.flags.includes('F'))!.uid!;
+          try {
+            await imap.messageFlagsAdd(String(flagged), ['\\Flagged'], { uid: true });
+          } finally {
+            lock.release();
+            await imap.logout();
+          }
+        },
+        (_, after) => expect(bobs(after).inbox.cur.find((f) => f.uid === flagged)?.flags).toContain('F'),
+      ],
+      [
+        'a folder made by hand',
+        async () => {
+          for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(lab.dataDir, `sandboxes/default/vhosts/example.com/bob/.Polled/${sub}`), { recursive: true });
+        },
+        (_, after) => expect(bobs(after).user.folders.map((f) => f.name)).toContain('Polled'),
+      ],
+    ];
+    for (const [change, make, check] of changes) {
+      await make();
+      const response = await poll(etag);
+      expect(response.status, change).toBe(200);
+      const after = (await response.json()) as SandboxMaildirView;
+      check(view, after);
+      await settled();
+    }
   });
 
   it('answers 401 when the request belongs to no sandbox', async () => {

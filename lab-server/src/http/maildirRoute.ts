@@ -2,11 +2,17 @@
  * GET /api/maildir: the requesting learner's sandbox as a tree of Maildir files, and its disk
  * usage against the quota, for the lesson site's live Maildir view (it polls this while the
  * view is on screen).
+ *
+ * A poll is answered 304 when nothing it shows changed since the ETag it sends back: a few
+ * stat calls instead of syncing every folder of every user and sending them all again (with
+ * 2,700 messages, 230 KB and some 10 ms of the event loop per poll, and thirty learners poll).
  */
 import type { IncomingMessage } from 'node:http';
-import type { Requester } from '../world/requester.js';
 import { sandboxMaildirView } from '../maildir/snapshot.js';
+import { sandboxMaildirStamp } from '../maildir/snapshotStamp.js';
+import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import { sendJsonText } from './compressedJson.js';
 import { SIGN_IN_FIRST } from './learner.js';
 import { sendJson, type Route } from './server.js';
 
@@ -22,7 +28,26 @@ export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route 
     if (!who) return sendJson(res, 401, { error: SIGN_IN_FIRST });
     const sandbox = await sandboxes.get(who.sandboxId);
     // With the files, how much of the sandbox's disk quota they (and queue, transcripts, logs) use.
-    const [view, usage] = await Promise.all([sandboxMaildirView(sandbox), sandbox.usage.usage()]);
-    sendJson(res, 200, { ...view, usage });
+    // Stamped before the view is built: a change made meanwhile gives the next poll another tag.
+    const [stamp, usage] = await Promise.all([sandboxMaildirStamp(sandbox), sandbox.usage.usage()]);
+    const etag = stamp && `W/"${stamp}.${usage.bytes}.${usage.messages}"`;
+    const tags = ifNoneMatch(req);
+    if (etag && (tags.includes(etag) || tags.includes('*'))) {
+      res.writeHead(304, { etag, 'cache-control': 'no-store' });
+      return void res.end();
+    }
+    const view = await sandboxMaildirView(sandbox);
+    if (etag) res.setHeader('etag', etag);
+    await sendJsonText(req, res, JSON.stringify({ ...view, usage }));
   };
+}
+
+/** The tags of If-None-Match (RFC 9110 §13.1.2), compared weakly as a GET's must be. */
+function ifNoneMatch(req: IncomingMessage): string[] {
+  const header = req.headers['if-none-match'];
+  if (!header) return [];
+  return header.split(',').map((tag) => {
+    const t = tag.trim();
+    return t.startsWith('W/') || t === '*' ? t : `W/${t}`;
+  });
 }

@@ -43,7 +43,8 @@ export interface SandboxMaildirView {
   users: MailboxView[];
 }
 
-async function listTmp(dir: string): Promise<MaildirFileView[]> {
+/** The files in a tmp/ directory (being written, or left by a writer that died), by name. */
+export async function listTmp(dir: string): Promise<MaildirFileView[]> {
   let names: string[];
   try {
     names = await readdir(dir);
