@@ -8,7 +8,7 @@
  */
 import { verbOf, type Protocol } from './commandVerbs';
 import { imapDataKind } from './replyTexts';
-import { afterOctets, wireOctets } from './serverStream';
+import { afterOctets, wireOctets } from '../../lab-server/src/bridge/escapedBytes.ts';
 
 /** A server line that is a reply: the command it answers ('' for the greeting). */
 export interface Reply {

@@ -12,8 +12,10 @@
  * RFC 5322 §2.3) starts a new line, as on a Unix terminal.
  *
  * A byte the bridge could not decode as UTF-8 arrives as one lone surrogate, U+DC80 + (byte -
- * 0x80) (bridge/wireText.ts): it is drawn as U+FFFD and counted as the one octet it was.
+ * 0x80) (bridge/wireText.ts): it is drawn as U+FFFD and counted as the one octet it was, by
+ * the same code the bridge uses (bridge/escapedBytes.ts).
  */
+import { withReplacements } from '../../lab-server/src/bridge/escapedBytes.ts';
 
 export interface ServerPiece {
   /** Text for the terminal, control characters made visible. */
@@ -30,37 +32,9 @@ function caret(code: number): string {
   return code === 0x7f ? '^?' : `^${String.fromCharCode(code + 0x40)}`;
 }
 
-/** `text` with each byte that was not UTF-8 as U+FFFD, as a UTF-8 decoder shows it (for the transcript). */
-export const withReplacements = (text: string): string => text.replace(/[\udc80-\udcff]/gu, '\ufffd');
-
 /** `text` with every control character but TAB shown as `cat -v` shows it; CRLF and a lone LF end lines. */
 export function visibleControls(text: string): string {
   return withReplacements(text).replace(/\r\n|\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => (c.length === 2 || c === '\n' ? '\r\n' : caret(c.charCodeAt(0))));
-}
-
-/** Octets `char` (one code point) was on the wire. */
-function octetsOf(char: string): number {
-  const cp = char.codePointAt(0)!;
-  if (cp < 0x80 || (cp >= 0xdc80 && cp <= 0xdcff)) return 1;
-  return cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
-/** Octets `text` was on the wire. */
-export function wireOctets(text: string): number {
-  let n = 0;
-  for (const char of text) n += octetsOf(char);
-  return n;
-}
-
-/** What follows the first `octets` octets of `text` (from the next whole character). */
-export function afterOctets(text: string, octets: number): string {
-  let at = 0;
-  for (const char of text) {
-    if (octets <= 0) break;
-    octets -= octetsOf(char);
-    at += char.length;
-  }
-  return text.slice(at);
 }
 
 export class ServerStream {

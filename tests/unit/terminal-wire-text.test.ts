@@ -5,8 +5,9 @@
  * "surrogateescape" decoder, which this follows.
  */
 import { describe, expect, it } from 'vitest';
+import { afterOctets, wireOctets, withReplacements } from '../../lab-server/src/bridge/escapedBytes.js';
 import { WireTextDecoder } from '../../lab-server/src/bridge/wireText.js';
-import { afterOctets, visibleControls, wireOctets, withReplacements } from '../../site/lib/serverStream.js';
+import { visibleControls } from '../../site/lib/serverStream.js';
 import { python } from '../helpers/clients.js';
 
 const samples = [

@@ -27,7 +27,8 @@ import { summarise, summaryLine, UpgradeWatch } from './tlsUpgrade.js';
 import { TranscriptWriter } from './transcript.js';
 import type { BridgeLimits } from './terminalLimits.js';
 import { TypingRate } from './typingRate.js';
-import { WireTextDecoder, withReplacements } from './wireText.js';
+import { withReplacements } from './escapedBytes.js';
+import { WireTextDecoder } from './wireText.js';
 
 /** Unread output a page may leave before the bridge stops reading the service and the page: a page that stops reading (a closed laptop, a script) must not have the lab hold a whole mailbox's RETRs. */
 const BROWSER_BACKLOG = 1024 * 1024;

@@ -1,12 +1,13 @@
 /**
  * The text a browser terminal is sent of a service's output. It is UTF-8 where the bytes are
- * UTF-8; a byte that is not (a Latin-1 "é" is 0xE9 in an 8-bit mail) becomes one lone surrogate,
- * U+DC80 + (byte - 0x80), as Python's "surrogateescape" does. The page draws it as U+FFFD, but
- * can count it as the one octet it was: an IMAP literal is announced in octets, and counted
- * on U+FFFD (three octets in UTF-8) a literal ended early, so the rest of a message was read
- * as replies and the server's real reply as message text.
+ * UTF-8; a byte that is not (a Latin-1 "é" is 0xE9 in an 8-bit mail) becomes one lone surrogate
+ * (escapedBytes.ts). The page draws it as U+FFFD, but can count it as the one octet it was: an
+ * IMAP literal is announced in octets, and counted on U+FFFD (three octets in UTF-8) a literal
+ * ended early, so the rest of a message was read as replies and the server's real reply as
+ * message text.
  */
 import { isUtf8 } from 'node:buffer';
+import { escapedByte } from './escapedBytes.js';
 
 /** Octets a valid sequence starting with `lead` has, and the range its second byte must be in (RFC 3629 §4). */
 function sequenceOf(lead: number): [length: number, low: number, high: number] | undefined {
@@ -32,14 +33,6 @@ function validAt(bytes: Buffer, at: number): number {
   }
   return length;
 }
-
-const escape = (byte: number): string => String.fromCharCode(0xdc00 + byte);
-
-/** Lone surrogates that stand for bytes that were not UTF-8. */
-const ESCAPED = /[\udc80-\udcff]/gu;
-
-/** `text` with each byte that was not UTF-8 shown as U+FFFD, as a UTF-8 decoder shows it. */
-export const withReplacements = (text: string): string => text.replace(ESCAPED, '\ufffd');
 
 /** Where a sequence the bytes end inside starts (the next chunk has its rest), else their length. */
 function unfinishedTail(bytes: Buffer): number {
@@ -69,7 +62,7 @@ export class WireTextDecoder {
         at += length;
         continue;
       }
-      text += bytes.toString('utf8', run, at) + escape(bytes[at]!);
+      text += bytes.toString('utf8', run, at) + escapedByte(bytes[at]!);
       run = ++at;
     }
     return text + bytes.toString('utf8', run);
