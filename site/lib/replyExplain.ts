@@ -9,6 +9,7 @@ import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, imapDataKind, POP3_CODES, SMTP } 
 import { nodeReplyWords } from '../../lab-server/src/world/nodeReplies.ts';
 import { loginsPausedWords } from '../../lab-server/src/world/loginReplies.ts';
 import { connectionsCappedWords, tooManyTlsSessionsWords } from '../../lab-server/src/world/capReplies.ts';
+import { wrongStateWords } from '../../lab-server/src/imap/stateReplies.ts';
 
 export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
@@ -113,7 +114,8 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
       return join(both('BAD: every IMAP command starts with a tag, e.g. "a1 CAPABILITY".', 'BAD：每条 IMAP 命令都以标签开头，例如 "a1 CAPABILITY"。'), seen || undefined);
     }
     if (verb && !isKnownVerb('imap', verb)) return unknownCommand('imap', verb);
-    const state = verb ? wrongState(verb, line) : undefined;
+    // A command the session is not ready for (SELECT before LOGIN): what to do first.
+    const state = verb ? wrongStateWords(verb, line) : undefined;
     if (state) return state;
     const example = IMAP_EXAMPLES[verb];
     if (verb) return both(`BAD: ${verb} is a command, but its arguments were not understood.${example ? ` Example: ${example}` : ''}`, `BAD：${verb} 是合法命令，但参数无法解析。${example ? `示例：${example}` : ''}`);
@@ -148,15 +150,4 @@ export function explainReply(protocol: Protocol, line: string, command?: string)
   if (protocol === 'smtp') return explainSmtp(line, command);
   if (protocol === 'pop3') return explainPop3(line, command);
   return explainImap(line, command);
-}
-
-/**
- * A BAD for a command the session is not ready for (the lab's IMAP server says so in its text,
- * commandGuards.ts), not for its arguments: what to do first.
- */
-function wrongState(verb: string, line: string): Bilingual | undefined {
-  if (/needs you to log in first/.test(line)) return both(`BAD: ${verb} needs you to be logged in. Log in first, e.g. "a1 LOGIN alice@example.com secret", then send it again.`, `BAD：${verb} 需要先登录。请先登录，例如 "a1 LOGIN alice@example.com secret"，再发送一次。`);
-  if (/none is selected/.test(line)) return both(`BAD: ${verb} works on a selected mailbox, and none is selected. Select one first, e.g. "a1 SELECT INBOX", then send it again.`, `BAD：${verb} 作用于已选中的邮箱，而现在没有选中任何邮箱。请先选中一个，例如 "a1 SELECT INBOX"，再发送一次。`);
-  if (/only allowed before login/.test(line)) return both(`BAD: ${verb} is only for before login, and this session is logged in already.`, `BAD：${verb} 只能在登录前使用，而这个会话已经登录了。`);
-  return undefined;
 }

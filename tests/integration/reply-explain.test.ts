@@ -109,7 +109,7 @@ describe('reply explanations from real servers', () => {
   });
 
   it('IMAP: a command the session is not ready for is told what to do first, not that its arguments were wrong', async () => {
-    const replies = await session('imap', lab.port('imap'), ['b1 SELECT INBOX', 'b2 LOGIN alice@example.com secret', 'b3 FETCH 1 FLAGS', 'b4 LOGOUT'], /^b4 OK/m);
+    const replies = await session('imap', lab.port('imap'), ['b1 SELECT INBOX', 'b2 LOGIN alice@example.com secret', 'b3 FETCH 1 FLAGS', 'b5 LOGIN bob@example.com secret', 'b4 LOGOUT'], /^b4 OK/m);
     const tagged = (tag: string): Explained => replies.find((r) => r.line.startsWith(`${tag} `))!;
     expect(tagged('b1').line).toMatch(/^b1 BAD/);
     expect(tagged('b1').en).toMatch(/^BAD: SELECT needs you to be logged in\. Log in first, e\.g\. "a1 LOGIN/);
@@ -117,6 +117,9 @@ describe('reply explanations from real servers', () => {
     expect(tagged('b3').line).toMatch(/^b3 BAD/);
     expect(tagged('b3').en).toMatch(/^BAD: FETCH works on a selected mailbox, and none is selected\. Select one first, e\.g\. "a1 SELECT INBOX"/);
     expect(tagged('b3').zh).toMatch(/请先选中一个/);
+    expect(tagged('b5').line).toMatch(/^b5 BAD LOGIN is only allowed before login; you are logged in as alice@example\.com\. To send it, LOGOUT, connect again/);
+    expect(tagged('b5').en).toMatch(/^BAD: LOGIN is only for before login, and this session is logged in already\. To send it, send LOGOUT, connect again/);
+    expect(tagged('b5').zh).toMatch(/请先发送 LOGOUT，重新连接/);
   });
 
   it('IMAP: the lesson\'s SORT, THREAD and ESEARCH answers are explained, each under its command', async () => {

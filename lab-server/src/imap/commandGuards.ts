@@ -14,6 +14,7 @@ import type { CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
 import { bad, CommandFailed, no, type Completion } from './response.js';
 import { ArgumentError } from './schema.js';
+import { wrongStateText } from './stateReplies.js';
 
 const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
 const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
@@ -57,11 +58,9 @@ export function lookupCommand(tag: string, name: string | undefined): Lookup {
 
 /** Why a command cannot run in this state, and what to do first. */
 export function wrongState(command: ImapCommand, state: SessionState, tag: string, user: WorldUser | undefined): string {
-  if (state === 'not-authenticated') return `${command.name} needs you to log in first. Try: ${tag} LOGIN alice@example.com secret`;
-  if (command.states.includes('selected') && !command.states.includes('authenticated')) {
-    return `${command.name} works on the selected mailbox, and none is selected. Select one first. Try: ${tag} SELECT INBOX`;
-  }
-  return `${command.name} is only allowed before login; you are logged in as ${user?.address}`;
+  if (state === 'not-authenticated') return wrongStateText(command.name, 'login', tag);
+  if (command.states.includes('selected') && !command.states.includes('authenticated')) return wrongStateText(command.name, 'selected', tag);
+  return wrongStateText(command.name, 'not-logged-in', tag, user?.address);
 }
 
 /** The tagged reply for what a handler threw; undefined for a fault of the server's own. */
