@@ -6,7 +6,8 @@
  * the Maildir the table names, an unknown address must be refused by the virtual mailbox
  * table, and trivial-rewrite must not warn about a domain in two address classes.
  */
-import { runPostfix, type PostfixRun, type Probe } from './postfix.js';
+import { runPostfix, type PostfixRun } from './postfix.js';
+import type { Probe } from './smtpProbe.js';
 
 interface Params {
   given?: string;

@@ -6,7 +6,8 @@
  * 465 must speak TLS from the first byte and relay after AUTH only.
  */
 import { mailCert } from './certs.js';
-import { runPostfix, type Probe } from './postfix.js';
+import { runPostfix } from './postfix.js';
+import type { Probe } from './smtpProbe.js';
 
 const ALICE = { user: 'alice@example.com', password: 'secret' };
 const AWAY = { from: 'alice@example.com', to: 'someone@gmail.com' };

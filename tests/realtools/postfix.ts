@@ -6,45 +6,14 @@
  * it: XCLIENT sets the client's address and SASL login as a real connection would have them,
  * RCPT TO gets smtpd's real answer, and a message can be sent to watch where it is delivered.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
-import { LineClient, NO_REPLY } from './lineClient.js';
+import { createServer } from 'node:net';
+import { NO_REPLY } from './lineClient.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PostfixMaster } from './postfixMaster.js';
 import { runTool } from './process.js';
-
-export interface Probe {
-  /** The connecting client, as XCLIENT sets it (none: the judge's own loopback address). */
-  ip?: string;
-  /** A SASL login name (XCLIENT LOGIN=), as if the client had authenticated. */
-  login?: string;
-  /** A real AUTH PLAIN exchange instead (checks the SASL path end to end). */
-  auth?: { user: string; password: string };
-  /** TLS from the first byte, or STARTTLS after the first EHLO. */
-  tls?: 'implicit' | 'starttls';
-  /** Offer at most this (old) protocol version. */
-  tlsMax?: 'TLSv1.1';
-  from: string;
-  to: string;
-  /** Send a message after RCPT TO. */
-  data?: string;
-  /** Which listener to talk to (a master.cf service name); the judge's own smtpd by default. */
-  service?: string;
-}
-
-export interface ProbeResult extends Probe {
-  /** Every reply, in order, e.g. "250 2.1.5 Ok". */
-  replies: string[];
-  /** The RCPT TO reply (or the first reply that ended the conversation). */
-  rcpt: string;
-  /** The EHLO reply the client saw before MAIL FROM (its capabilities). */
-  ehlo: string;
-  /** The EHLO reply before any TLS. */
-  firstEhlo: string;
-  /** Once encrypted: the certificate's common name. */
-  peer?: string;
-}
+import { converse, portOf, type Probe, type ProbeResult } from './smtpProbe.js';
 
 export interface PostfixRun {
   dir: string;
@@ -79,6 +48,8 @@ export interface PostfixSetup {
   chroot?: boolean;
   /** Started once the instance's directory is ready and before Postfix (e.g. Dovecot with sockets in the queue); returns its stop. */
   around?: (dir: string) => Promise<() => Promise<void>>;
+  /** Postfix is stopped this long after it started, whatever the run is waiting for (default 3 minutes). */
+  deadlineMs?: number;
 }
 
 /** Paths of the exercise's machine, moved under the instance's directory. */
@@ -182,81 +153,10 @@ async function makeQueue(dir: string): Promise<void> {
   await chown(join(dir, 'data'), uid, 0);
 }
 
-/** One SMTP conversation, as a careful client would have it; it stops at the first refusal. */
-async function converse(port: number, probe: Probe): Promise<ProbeResult> {
-  const replies: string[] = [];
-  const result: ProbeResult = { ...probe, replies, rcpt: '', ehlo: '', firstEhlo: '' };
-  let client: LineClient;
-  try {
-    client = await LineClient.connect(port, { tls: probe.tls === 'implicit' });
-  } catch (err) {
-    return { ...result, rcpt: `(no connection: ${(err as Error).message})` };
-  }
-  const say = async (command: string | undefined): Promise<string> => {
-    if (command !== undefined) client.write(command);
-    const reply = await client.smtpReply();
-    replies.push(reply);
-    return reply;
-  };
-  const refused = (reply: string): boolean => !/^[23]\d\d/.test(reply);
-  if (client.peer) result.peer = client.peer;
-  try {
-    if (refused(await say(undefined))) return { ...result, rcpt: replies[0]! };
-    result.ehlo = result.firstEhlo = await say('EHLO judge.example');
-    if (probe.tls === 'starttls') {
-      const go = await say('STARTTLS');
-      if (refused(go) || !(await client.startTls(probe.tlsMax ? { maxVersion: probe.tlsMax } : {}))) return { ...result, rcpt: `${go} (then no TLS handshake)` };
-      if (client.peer) result.peer = client.peer;
-      result.ehlo = await say('EHLO judge.example');
-    }
-    if (probe.ip) {
-      const xclient = [`ADDR=${probe.ip}`, 'NAME=[UNAVAILABLE]', ...(probe.login ? [`LOGIN=${probe.login}`] : [])].join(' ');
-      if (refused(await say(`XCLIENT ${xclient}`))) return { ...result, rcpt: replies[replies.length - 1]! };
-      result.ehlo = await say('EHLO client.example');
-    }
-    if (probe.auth) {
-      const authed = await say(`AUTH PLAIN ${Buffer.from(`\0${probe.auth.user}\0${probe.auth.password}`).toString('base64')}`);
-      if (refused(authed)) return { ...result, rcpt: authed };
-    }
-    const mail = await say(`MAIL FROM:<${probe.from}>`);
-    if (refused(mail)) return { ...result, rcpt: mail };
-    result.rcpt = await say(`RCPT TO:<${probe.to}>`);
-    if (probe.data !== undefined && !refused(result.rcpt) && !refused(await say('DATA'))) await say(`${probe.data.replace(/\r?\n/g, '\r\n')}\r\n.`);
-    await say('QUIT');
-    return result;
-  } finally {
-    client.close();
-  }
-}
-
-/** A service's loopback port, by name ("submission") or by its standard port ("587"). */
-function portOf(ports: Map<string, number>, service: string): number {
-  const standard: Record<string, string> = { smtp: '25', submission: '587', submissions: '465' };
-  return ports.get(service) ?? ports.get(standard[service] ?? '') ?? 1;
-}
-
-async function waitForPort(port: number, master: ChildProcess, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until && master.exitCode === null) {
-    const open = await new Promise<boolean>((resolve) => {
-      const s = new Socket();
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.connect(port, '127.0.0.1');
-    });
-    if (open) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-postfix-'));
   const etc = join(dir, 'etc');
-  let master: ChildProcess | undefined;
+  let master: PostfixMaster | undefined;
   let stopAround: (() => Promise<void>) | undefined;
   try {
     // Postfix drops to its own user, and virtual(8) delivers as the mailbox owner: both must reach in.
@@ -304,11 +204,10 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     const probes: ProbeResult[] = [];
     let custom: string[] = [];
     if (pc.code === 0 && ((setup.probes?.length ?? 0) > 0 || setup.custom)) {
-      // Its own process group, so that stopping it stops every daemon it started.
-      master = spawn('/usr/lib/postfix/sbin/master', ['-c', etc, '-d'], { stdio: 'ignore', detached: true });
+      master = new PostfixMaster(etc, setup.deadlineMs ?? 180_000);
       // A master.cf with no inet service left (an answer that comments them all out) has no port.
       const port = [...ports.values()][0];
-      if (port !== undefined && (await waitForPort(port, master, 8000))) {
+      if (port !== undefined && (await master.waitForPort(port, 8000))) {
         for (const probe of setup.probes ?? []) {
           const result = await converse(portOf(ports, probe.service ?? 'smtp'), probe);
           probes.push(result);
@@ -324,11 +223,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     const delivered = (await listTree(join(dir, 'mail'))).map((p) => p.replace(`${dir}/mail`, '/var/mail'));
     return { dir, postconf, expanded, probes, log: log.split('\n').filter((l) => /warning|fatal|error|status=|reject/.test(l)), delivered, custom };
   } finally {
-    if (master?.pid && master.exitCode === null) {
-      const exited = new Promise((r) => master!.once('exit', r));
-      process.kill(-master.pid, 'SIGKILL');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
+    await master?.stop();
     await stopAround?.();
     if (!process.env.KEEP_POSTFIX) await rm(dir, { recursive: true, force: true });
   }
