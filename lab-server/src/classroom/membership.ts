@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { text, type Text } from '../grading/feedback.js';
+import { text } from '../grading/feedback.js';
 import { BodyError, readJson } from '../http/body.js';
 import type { SessionCookies } from '../http/cookies.js';
 import { sendJson, type Route } from '../http/server.js';
@@ -15,6 +15,7 @@ import type { ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import { displayNameOf, displayNameProblem } from './displayNames.js';
 import { labBusy, problem, refusedLogin, tooMany } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld } from './memberSandbox.js';
@@ -60,28 +61,7 @@ async function readCredentials(req: IncomingMessage, res: ServerResponse): Promi
     problem(res, 400, text('Send {"code", "displayName", "password"} as JSON.', '请以 JSON 发送 {"code", "displayName", "password"}。'));
     return undefined;
   }
-  return { code: b.code.trim(), displayName: b.displayName.trim().normalize('NFC'), password: b.password };
-}
-
-/**
- * Characters nobody sees that change how a name looks or reads: control characters (C0 and C1),
- * bidirectional overrides and marks ("\u202Egnp.exe" shows as "exe.png"), zero-width spaces, the
- * word joiner, the soft hyphen, line separators. With them two learners' names looked the same to
- * their instructor. ZWJ and ZWNJ stay: emoji and some scripts need them.
- */
-const HIDDEN_IN_NAMES = /[\p{Cc}\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
-
-/** What is wrong with a display name a learner chose, if anything. */
-function displayNameProblem(name: string): Text | undefined {
-  const length = [...name].length;
-  if (length < 1 || length > 40) return text('Choose a display name of 1 to 40 characters.', '请填写 1 到 40 个字符的显示名称。');
-  if (HIDDEN_IN_NAMES.test(name)) {
-    return text(
-      'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
-      '你的显示名称里有看不见的字符（控制字符、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
-    );
-  }
-  return undefined;
+  return { code: b.code.trim(), displayName: displayNameOf(b.displayName), password: b.password };
 }
 
 /** A sandbox id for a new learner: never guessable from their name. */

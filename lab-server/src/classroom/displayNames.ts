@@ -1,0 +1,42 @@
+/**
+ * The rule for a learner's display name, shared by the lab (membership.ts) and the join form
+ * (site/components/classroom/JoinForm.svelte), so the form never takes a name the lab refuses,
+ * nor the other way round. Its length is counted in Unicode code points after trimming and
+ * NFC, as the lab stores it: the form's `maxlength` counted UTF-16 units, so 21 characters
+ * outside the BMP (𠮷, an emoji) were cut short there though the lab takes 40, and 21 "क़"
+ * (which NFC spells with two code points) passed the form and were refused. A leaf: the site
+ * imports it.
+ */
+import { text, type Text } from '../feedbackLine.js';
+
+/** The most code points a display name may have. */
+export const DISPLAY_NAME_MAX = 40;
+
+/**
+ * Characters nobody sees that change how a name looks or reads: control characters (C0 and C1),
+ * bidirectional overrides and marks ("\u202Egnp.exe" shows as "exe.png"), zero-width spaces, the
+ * word joiner, the soft hyphen, line separators. With them two learners' names looked the same to
+ * their instructor. ZWJ and ZWNJ stay: emoji and some scripts need them.
+ */
+const HIDDEN_IN_NAMES = /[\p{Cc}\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+
+/** A display name as the lab keeps it: trimmed, in NFC. */
+export function displayNameOf(typed: string): string {
+  return typed.trim().normalize('NFC');
+}
+
+/** What is wrong with a display name (as displayNameOf gives it), if anything. */
+export function displayNameProblem(name: string): Text | undefined {
+  const length = [...name].length;
+  if (length < 1 || length > DISPLAY_NAME_MAX) {
+    const over = length > DISPLAY_NAME_MAX ? { en: ` (this one has ${length})`, zh: `（现在是 ${length} 个）` } : { en: '', zh: '' };
+    return text(`Choose a display name of 1 to ${DISPLAY_NAME_MAX} characters${over.en}.`, `请填写 1 到 ${DISPLAY_NAME_MAX} 个字符的显示名称${over.zh}。`);
+  }
+  if (HIDDEN_IN_NAMES.test(name)) {
+    return text(
+      'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
+      '你的显示名称里有看不见的字符（控制字符、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
+    );
+  }
+  return undefined;
+}
