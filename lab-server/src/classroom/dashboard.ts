@@ -14,6 +14,7 @@ import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.j
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import { csvCell } from './csvCells.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
@@ -67,12 +68,6 @@ async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<s
     else throw err;
   }
   return undefined;
-}
-
-/** A spreadsheet-safe CSV field: quoted, and a leading = + - @ defused (CSV injection). */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -224,7 +219,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       });
       const passRow = ['pass rate', '', ...m.exercises.map((e) => `${Math.round((m.passRate[e.id] ?? 0) * 100)}%`)];
       // A byte-order mark makes spreadsheets read the file as UTF-8 (Chinese names included).
-      const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
+      const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
       const file = `${klass!.name.replace(/[^\w-]+/g, '-') || 'class'}-progress.csv`;
       await sendCompressible(req, res, csv, {
         'content-type': 'text/csv; charset=utf-8',
