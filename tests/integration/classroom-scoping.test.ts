@@ -67,6 +67,13 @@ describe('learners\' names', () => {
       expect(refused.json.error.en).toMatch(/invisible character .* Type the name again by hand/);
       expect(refused.json.error['zh-CN']).toMatch(/看不见的字符/);
     }
+    // Half an emoji was taken, stored as U+FFFD, and its learner could not log in again ("A\udc00" then counted as taken).
+    for (const broken of ['A\ud800', 'A\udc00', '\ude00🙂']) {
+      const refused = await join(broken);
+      expect(refused.status, JSON.stringify(broken)).toBe(400);
+      expect(refused.json.error.en).toMatch(/broken character .* Type the name again by hand/);
+      expect(refused.json.error['zh-CN']).toMatch(/残缺的字符/);
+    }
     // Names in any script, and emoji joined by ZWJ, are welcome; 40 emoji are 40 characters.
     for (const name of ['王小明', 'Ana Lucía', 'نور\u200cالدين', '👩\u200d💻 dev', '🙂'.repeat(40)]) expect((await join(name)).status, name).toBe(201);
     expect((await join('🙂'.repeat(41))).status).toBe(400);

@@ -32,6 +32,14 @@ export function displayNameProblem(name: string): Text | undefined {
     const over = length > DISPLAY_NAME_MAX ? { en: ` (this one has ${length})`, zh: `（现在是 ${length} 个）` } : { en: '', zh: '' };
     return text(`Choose a display name of 1 to ${DISPLAY_NAME_MAX} characters${over.en}.`, `请填写 1 到 ${DISPLAY_NAME_MAX} 个字符的显示名称${over.zh}。`);
   }
+  // Half of a surrogate pair (an emoji or a rare character cut in two): the database keeps it
+  // as U+FFFD, so the learner joined under a name they could never log in with again.
+  if (/\p{Cs}/u.test(name)) {
+    return text(
+      'Your display name holds a broken character (half of an emoji or of a rare character, cut off when it was copied). Type the name again by hand.',
+      '你的显示名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
+    );
+  }
   if (HIDDEN_IN_NAMES.test(name)) {
     return text(
       'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
