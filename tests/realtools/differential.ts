@@ -86,6 +86,11 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // comment line inside a continued value is skipped.
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = reject_sender_login_mismatch # note', false],
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions =\n  # note\n  reject_sender_login_mismatch', true],
+  // Every word of a table list is a table: a "# note" after it stops smtpd ("expecting "type:name"
+  // form instead of "#""), as does a type this Postfix lacks ("unsupported dictionary type").
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'hash:/etc/postfix/vmailbox # note', false],
+  ['postfix-limits', 'hash:/etc/postfix/sender_login', 'hash:/etc/postfix/sender_login # login table', false],
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'pcre:/etc/postfix/vmailbox', false],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.

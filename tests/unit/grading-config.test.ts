@@ -55,13 +55,40 @@ describe('main.cf values the daemons stop on', () => {
   });
 });
 
+describe('lists of lookup tables', () => {
+  const base = 'virtual_mailbox_domains = example.com\nvirtual_mailbox_base = /var/mail/vhosts';
+  const p = { domains: ['example.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
+  it('every word is a table: a "# note" after one stops smtpd ("expecting "type:name" form instead of "#"")', async () => {
+    const lines = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox # note`, p);
+    expect(codes(lines)).toEqual(['warn:postfix.notice', 'error:postfix.bad-table']);
+    expect(lines.find((l) => l.code === 'postfix.bad-table')!.message.en).toMatch(/expecting "type:name" form instead of "#"/);
+    expect(lines.find((l) => l.code === 'postfix.bad-table')!.hint!.en).toMatch(/"virtual_mailbox_maps = hash:\/etc\/postfix\/vmailbox"; put comments on their own line/);
+  });
+
+  it('a type this Postfix lacks, or written in capitals, fails every lookup; inline tables and proxy: are tables', async () => {
+    for (const [value, why] of [['pcre:/etc/postfix/vmailbox', /postfix-pcre package/], ['HASH:/etc/postfix/vmailbox', /lower case: hash/], ['hash:', /expecting "type:name"/]] as const) {
+      const lines = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = ${value}`, p);
+      expect(lines.find((l) => l.code === 'postfix.bad-table')?.message.en, value).toMatch(why);
+    }
+    const fine = parseMainCf('smtpd_sender_login_maps = inline:{ alice@example.com=alice, { bob@example.com = bob } }, proxy:hash:/etc/postfix/x\nheader_checks = regexp:/etc/postfix/h');
+    expect(badValues(fine)).toEqual([]);
+  });
+
+  it('only in the lists that are tables and nothing else, and in a master.cf -o only its own', () => {
+    expect(badValues(parseMainCf('mydestination = example.com # note\nproxy_read_maps = $mydestination'))).toEqual([]);
+    const cf = parseMainCf('smtpd_sender_login_maps = hash:/etc/postfix/x # note\nheader_checks = /etc/postfix/h');
+    expect(codes(badValues(cf))).toEqual(['error:postfix.bad-table', 'error:postfix.bad-table']);
+    expect(badValues(cf, new Set(['header_checks'])).map((l) => l.message.en)).toEqual([expect.stringMatching(/^header_checks = \/etc\/postfix\/h:/)]);
+  });
+});
+
 describe('postfix-virtual', () => {
   const p = { domains: ['example.com', 'otherdomain.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
   it('passes the same meaning written differently', async () => {
     expect(codes(await gradePostfixVirtual('vdir = /var/mail/vhosts\nvirtual_mailbox_domains = OtherDomain.com example.com\nvirtual_mailbox_base = $vdir//\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.notice']);
   });
   it('warns about another table type and fails an extra domain', async () => {
-    expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = lmdb:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.vmaps-type']);
+    expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = btree:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.vmaps-type']);
     expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com, example.net\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['error:postfix.vdomains-extra']);
   });
 });

@@ -3,11 +3,13 @@
  * parameter with any other value ("bad boolean configuration"; quotes are part of the value),
  * and a myhostname or mydomain that is no host name (all digits, or characters a name cannot
  * have: "bad parameter value"), a number parameter with anything but digits ("bad numerical
- * configuration", a "# comment" after the value included). Mail then stops, each daemon that reads
- * the value exiting as it starts. (message_size_limit is the limits grader's own check.)
+ * configuration", a "# comment" after the value included), and a list of lookup tables with a
+ * word that is no table (mainCfTables.ts). Mail then stops, each daemon that reads the value
+ * exiting as it starts. (message_size_limit is the limits grader's own check.)
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 import type { MainCf } from './mainCf.js';
+import { badTableLists } from './mainCfTables.js';
 
 /** yes/no parameters the lab's exercises and their likely answers use. */
 const BOOLEANS = [
@@ -69,5 +71,6 @@ export function badValues(cf: MainCf, only?: ReadonlySet<string>): FeedbackLine[
     if (!asked(name) || validHostname(value)) continue;
     lines.push(error('postfix.bad-hostname', text(`${name} = ${value} is no host name (${/^[\d.]*$/.test(value) ? 'only digits' : 'a character a name cannot have, or an empty label'}): Postfix stops with "fatal: bad parameter value".`, `${name} = ${value} 不是主机名（${/^[\d.]*$/.test(value) ? '只有数字' : '有主机名里不能出现的字符，或有空的标签'}）：Postfix 会以 "fatal: bad parameter value" 退出。`), text(`Write a domain name, e.g. "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}".`, `写一个域名，例如 "${name} = ${name === 'mydomain' ? 'example.com' : 'mail.example.com'}"。`)));
   }
+  lines.push(...badTableLists(cf, only));
   return lines;
 }

@@ -7,6 +7,7 @@ import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback
 import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';
+import { unopenable } from './mainCfTables.js';
 import { unknownRestrictions } from './restrictions.js';
 
 /** Parses the exercise's given lines and the learner's, the learner's read last (they win). */
@@ -84,9 +85,13 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
     if (!match) {
       lines.push(error('postfix.vmaps', text(`virtual_mailbox_maps is ${maps.join(', ')}, not the table ${p.maps}.`, `virtual_mailbox_maps 是 ${maps.join('、')}，不是 ${p.maps} 这张表。`), text(`Write "virtual_mailbox_maps = ${p.maps}".`, `写 "virtual_mailbox_maps = ${p.maps}"。`)));
     } else if (!match.includes(':') || match.startsWith('/')) {
+      // Said better here, with the table to write, than by the general postfix.bad-table line.
+      const general = lines.findIndex((l) => l.code === 'postfix.bad-table' && l.message.en.startsWith('virtual_mailbox_maps ='));
+      if (general >= 0) lines.splice(general, 1);
       lines.push(error('postfix.vmaps-no-type', text(`"${match}" has no table type: Postfix lookup tables are written type:name.`, `"${match}" 没有写表类型：Postfix 的查找表要写成 类型:名字。`), text(`Write "${p.maps}" (and build it with "postmap ${wantPath}").`, `写 "${p.maps}"（并用 "postmap ${wantPath}" 生成它）。`)));
     } else if (match.split(':')[0]!.toLowerCase() !== wantType!.toLowerCase()) {
-      lines.push(warn('postfix.vmaps-type', text(`${match} works, but the exercise asks for a ${wantType}: table.`, `${match} 也能用，但题目要求 ${wantType}: 类型的表。`), text(`Write "${p.maps}".`, `写 "${p.maps}"。`)));
+      // A type this Postfix lacks is postfix.bad-table's error, not another way that works.
+      if (!unopenable(match)) lines.push(warn('postfix.vmaps-type', text(`${match} works, but the exercise asks for a ${wantType}: table.`, `${match} 也能用，但题目要求 ${wantType}: 类型的表。`), text(`Write "${p.maps}".`, `写 "${p.maps}"。`)));
     } else {
       lines.push(ok('postfix.vmaps', `virtual_mailbox_maps = ${match} (build it with "postmap ${wantPath}").`, `virtual_mailbox_maps = ${match}（用 "postmap ${wantPath}" 生成）。`));
     }
