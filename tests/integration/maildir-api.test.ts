@@ -133,6 +133,11 @@ describe('GET /api/maildir', () => {
       expect(unchanged.headers.get('cache-control')).toBe('no-store');
       expect(await unchanged.text()).toBe('');
     }
+    // Without the tag (a reload, a second tab, a loop by hand): the view built last, not built again.
+    const again = await fetch(url);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.json()).toEqual(view);
     expect(bobInbox.state.isLoaded).toBe(false);
     // Another tag, or none, is a full answer.
     expect((await fetch(url, { headers: { 'if-none-match': 'W/"not-it"' } })).status).toBe(200);

@@ -6,6 +6,7 @@
  * A poll is answered 304 when nothing it shows changed since the ETag it sends back: a few
  * stat calls instead of syncing every folder of every user and sending them all again (with
  * 2,700 messages, 230 KB and some 10 ms of the event loop per poll, and thirty learners poll).
+ * A request without the tag for a view that has not changed gets the view last built for it.
  */
 import type { IncomingMessage } from 'node:http';
 import { sandboxMaildirView } from '../maildir/snapshot.js';
@@ -14,6 +15,7 @@ import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { sendJsonText } from './compressedJson.js';
 import { SIGN_IN_FIRST } from './learner.js';
+import { RecentViews } from './recentViews.js';
 import { sendJson, type Route } from './server.js';
 
 export interface MaildirRouteDeps {
@@ -23,6 +25,7 @@ export interface MaildirRouteDeps {
 }
 
 export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route {
+  const views = new RecentViews();
   return async (req, res) => {
     const who = await requester(req);
     if (!who) return sendJson(res, 401, { error: SIGN_IN_FIRST });
@@ -36,9 +39,13 @@ export function maildirRoute({ sandboxes, requester }: MaildirRouteDeps): Route 
       res.writeHead(304, { etag, 'cache-control': 'no-store' });
       return void res.end();
     }
-    const view = await sandboxMaildirView(sandbox);
+    let json = etag && views.get(sandbox.id, etag);
+    if (!json) {
+      json = JSON.stringify({ ...(await sandboxMaildirView(sandbox)), usage });
+      if (etag) views.remember(sandbox.id, etag, json);
+    }
     if (etag) res.setHeader('etag', etag);
-    await sendJsonText(req, res, JSON.stringify({ ...view, usage }));
+    await sendJsonText(req, res, json);
   };
 }
 
