@@ -1,9 +1,10 @@
 /**
  * The file operations behind flag changes, \Recent claims and expunges: each message is one
- * rename (its flags live in its name) or one unlink, done synchronously in slices (slices.ts).
+ * rename (its flags live in its name), done synchronously in slices (slices.ts), or one unlink.
  * A file renamed or removed by another program meanwhile is skipped, never an error.
  */
-import { renameSync, unlinkSync } from 'node:fs';
+import { renameSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { FolderIndex } from './folderIndex.js';
 import type { MessageInfo, StoredMessage } from './message.js';
 import { curName, normaliseFlags } from './names.js';
@@ -79,13 +80,35 @@ export function moveNoticedToCur(folderDir: string, messages: readonly StoredMes
   return false;
 }
 
-/** Removes message files; one already gone counts as removed. */
+/**
+ * Unlinks in flight at once: as many as the thread pool has threads (libuv's default four),
+ * so one folder's expunge never has more than that ahead of another session's file read.
+ */
+const UNLINKS_AT_ONCE = 4;
+
+/**
+ * Removes message files; one already gone counts as removed. Through the thread pool, a few at
+ * once, not synchronously in slices as renames are: on a file system that discards freed
+ * blocks (ext4 mounted with -o discard, as this lab's machine is) an unlink waits for the disk,
+ * and 50,000 of them one after the other took 38 s of a 100,000-message EXPUNGE (each a wait
+ * in blkdev_issue_discard), with single unlinks holding the event loop up to 394 ms. Four at a
+ * time overlap those waits.
+ */
 export async function unlinkAll(messages: readonly StoredMessage[]): Promise<void> {
-  await inSlices(messages, (message) => {
-    try {
-      unlinkSync(message.path);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
+  let next = 0;
+  // A real failure (EACCES, EIO) stops the others too: the caller hears of it, as before.
+  let failed = false;
+  const remover = async (): Promise<void> => {
+    while (!failed && next < messages.length) {
+      const message = messages[next++]!;
+      try {
+        await unlink(message.path);
+      } catch (err) {
+        if (isMissing(err)) continue;
+        failed = true;
+        throw err;
+      }
     }
-  });
+  };
+  await Promise.all(Array.from({ length: Math.min(UNLINKS_AT_ONCE, messages.length) }, remover));
 }
