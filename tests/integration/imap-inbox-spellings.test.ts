@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib as runImaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
+import { URLAUTH_KEYS_FILE } from '../../lab-server/src/imap/urlauth.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -93,6 +94,43 @@ M.login('alice@example.com', 'secret')
 out['status'] = M.status('INBOX.Proj', '(UIDVALIDITY UIDNEXT)')
 `);
     expect(out.status[1][0]).toBe(made.status[1][0].replace(/^Proj/, 'INBOX.Proj'));
+  });
+
+  it('keeps the URLAUTH key lent under the old spelling: a URL made before the rename still opens its message', async () => {
+    const user = 'alice@example.com';
+    const lend = await runImaplib(
+      lab.port('imap'),
+      `
+M.login('${user}', 'secret')
+M.create('INBOX.Lent')
+M.append('INBOX.Lent', None, None, b'Subject: lent\\r\\n\\r\\nbody\\r\\n')
+imaplib.Commands['GENURLAUTH'] = ('AUTH', 'SELECTED')
+out['gen'] = M._simple_command('GENURLAUTH', '"imap://alice@mail.example.com/inbox.Lent/;UID=1;URLAUTH=anonymous"', 'INTERNAL')
+out['url'] = M.untagged_responses.pop('GENURLAUTH')[0].decode().strip('"')
+`,
+    );
+    expect(lend.gen[0]).toBe('OK');
+    lab = await lab.restart();
+    // As the lab before 28a919b left it: the folder on disk as ".inbox.Lent", its key kept under the name as typed.
+    const aliceHome = maildirPath(lab.dataDir, 'default', user);
+    await rename(join(aliceHome, '.INBOX.Lent'), join(aliceHome, '.inbox.Lent'));
+    const keysFile = join(aliceHome, URLAUTH_KEYS_FILE);
+    const keys = JSON.parse(await readFile(keysFile, 'utf8')) as Record<string, string>;
+    expect(Object.keys(keys)).toEqual(['INBOX.Lent']);
+    await writeFile(keysFile, JSON.stringify({ 'inbox.Lent': keys['INBOX.Lent'] }));
+    lab = await lab.restart();
+    const out = await runImaplib(
+      lab.port('imap'),
+      `
+M.login('${user}', 'secret')
+imaplib.Commands['URLFETCH'] = ('AUTH', 'SELECTED')
+out['fetch'] = M._simple_command('URLFETCH', '"${lend.url}"')
+out['data'] = str(M.untagged_responses.pop('URLFETCH', None))
+`,
+    );
+    expect(out.fetch[0]).toBe('OK');
+    expect(out.data).toContain('Subject: lent');
+    expect(JSON.parse(await readFile(keysFile, 'utf8'))).toEqual({ 'INBOX.Lent': keys['INBOX.Lent'] });
   });
 
   it('reads "inbox" in IMAP URLs as INBOX, as in mailbox names', async () => {

@@ -11,11 +11,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalInbox, InvalidFolderName, MAX_FOLDERS, type Mailbox } from '../maildir/mailbox.js';
+import { canonicalInbox, InvalidFolderName, MAX_FOLDERS, URLAUTH_KEYS_FILE, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
 /** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
-export const URLAUTH_KEYS_FILE = 'maillab-urlauth-keys';
+export { URLAUTH_KEYS_FILE };
 
 /** The one mechanism offered: the server's own HMAC-SHA256, keys never leave the server. */
 export const URLAUTH_MECHANISM = 'INTERNAL';

@@ -7,6 +7,9 @@
  * "inbox.Work" and "INBOX.Work"), the family gets a first level of its own instead,
  * "inbox-1.Work": nothing is merged, lost or hidden. Subscriptions follow the new names, and a
  * subscription to an "inbox.X" not on disk becomes "INBOX.X", the name UNSUBSCRIBE now means.
+ * So do the URLAUTH keys, kept by name (imap/urlauth.ts): a key lent as "inbox.Work" before
+ * would otherwise be looked up as "INBOX.Work", not found, and replaced, and every URL made with
+ * it would stop working though its mailbox, UIDs and UIDVALIDITY were kept.
  */
 import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,8 +29,11 @@ function firstLevel(entry: string): string | undefined {
   return entry.startsWith('.') && dot !== -1 ? entry.slice(1, dot) : undefined;
 }
 
-/** Renames every ".<inbox in another case>.<rest>" folder of a user's Maildir; returns old name -> new name. */
-export async function adoptInboxSpellings(dir: string, subscriptionsFile: string): Promise<Map<string, string>> {
+/**
+ * Renames every ".<inbox in another case>.<rest>" folder of a user's Maildir, and the names in
+ * its subscriptions and URLAUTH key files; returns old name -> new name.
+ */
+export async function adoptInboxSpellings(dir: string, subscriptionsFile: string, urlauthKeysFile: string): Promise<Map<string, string>> {
   const renamed = new Map<string, string>();
   let entries: string[];
   try {
@@ -62,7 +68,34 @@ export async function adoptInboxSpellings(dir: string, subscriptionsFile: string
     }
   }
   if (entries.includes(subscriptionsFile)) await renameSubscriptions(join(dir, subscriptionsFile), renamed);
+  if (entries.includes(urlauthKeysFile)) await renameKeys(join(dir, urlauthKeysFile), renamed);
   return renamed;
+}
+
+/**
+ * The key table (mailbox name -> hex key, JSON) under the new names. A key under an "inbox.X"
+ * no folder was renamed from moves to "INBOX.X" unless that one has a key of its own: the old
+ * name is one no lookup reaches any more. A table that cannot be read is left as it is.
+ */
+async function renameKeys(file: string, renamed: Map<string, string>): Promise<void> {
+  let table: Record<string, unknown>;
+  try {
+    table = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  if (!table || typeof table !== 'object') return;
+  const keys = new Map(Object.entries(table));
+  let changed = false;
+  for (const [name, key] of [...keys]) {
+    const next = renamed.get(name) ?? canonicalInbox(name);
+    if (next === name) continue;
+    keys.delete(name);
+    if (!keys.has(next) || renamed.has(name)) keys.set(next, key);
+    changed = true;
+  }
+  // Private keys: the file is the user's alone, as urlauth.ts writes it.
+  if (changed) await writeFileAtomic(file, JSON.stringify(Object.fromEntries(keys)), 0o600);
 }
 
 async function renameSubscriptions(file: string, renamed: Map<string, string>): Promise<void> {

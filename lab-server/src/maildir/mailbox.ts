@@ -25,6 +25,8 @@ export const HIERARCHY_SEPARATOR = '.';
 
 /** Where IMAP subscriptions are kept in the user's Maildir, one folder name a line (as Dovecot does). */
 export const SUBSCRIPTIONS_FILE = 'subscriptions';
+/** Where a user's URLAUTH keys are kept (imap/urlauth.ts): here, so a rename of folders can carry them along. */
+export const URLAUTH_KEYS_FILE = 'maillab-urlauth-keys';
 
 /**
  * The most folders a user may have, INBOX and the standard ones included, as Dovecot's

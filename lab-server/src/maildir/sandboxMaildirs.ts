@@ -11,7 +11,7 @@ import type { Sandbox } from '../world/sandbox.js';
 import type { SandboxMail } from '../world/sandboxes.js';
 import { seedMessages } from '../world/seedMail.js';
 import { adoptInboxSpellings } from './inboxSpellings.js';
-import { Mailbox, SUBSCRIPTIONS_FILE } from './mailbox.js';
+import { Mailbox, SUBSCRIPTIONS_FILE, URLAUTH_KEYS_FILE } from './mailbox.js';
 
 const opened = new WeakMap<Sandbox, Map<string, Mailbox>>();
 
@@ -47,7 +47,7 @@ function openMailboxes(sandbox: Sandbox): Promise<void> {
   const run = (async () => {
     for (const user of sandbox.definition.users) {
       const parts = splitAddress(user.address)!;
-      await adoptInboxSpellings(join(sandbox.vhostsDir, parts.domain, parts.local), SUBSCRIPTIONS_FILE);
+      await adoptInboxSpellings(join(sandbox.vhostsDir, parts.domain, parts.local), SUBSCRIPTIONS_FILE, URLAUTH_KEYS_FILE);
     }
   })().finally(() => adopting.delete(sandbox.dir));
   adopting.set(sandbox.dir, run);
