@@ -91,6 +91,15 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'hash:/etc/postfix/vmailbox # note', false],
   ['postfix-limits', 'hash:/etc/postfix/sender_login', 'hash:/etc/postfix/sender_login # login table', false],
   ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'pcre:/etc/postfix/vmailbox', false],
+  // Dovecot stops on a listener's user or group the machine lacks ("Group doesn't exist: none");
+  // a mode is octal only after a leading 0 ("660" is 0224: the owner may still write), and a
+  // write bit for others lets everyone connect (0622; connecting needs only write permission).
+  ['postfix-sasl', 'group = postfix', 'group = none', false],
+  ['postfix-lmtp', 'user = postfix', 'user = Postfix', false],
+  ['postfix-sasl', 'mode = 0660', 'mode = 0622', false],
+  ['postfix-sasl', 'mode = 0660', 'mode = 660', true],
+  ['postfix-lmtp', 'mode = 0600', 'mode = 0668', false],
+  ['postfix-sasl', 'mode = 0660', 'mode = 0060', false],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.

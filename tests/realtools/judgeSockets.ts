@@ -22,7 +22,8 @@ interface Params {
 async function dovecotConf(p: Params, learner: string, postfixDir: string, dovecotDir: string): Promise<string> {
   const vmail = (await runTool('id', ['-u', 'vmail'])).code === 0;
   let text = `${p.givenDovecot ?? ''}\n${learner}`;
-  if (!vmail) text = text.replace(/\b([ug]id)=vmail\b/g, '$1=5000');
+  // No vmail account here: the userdb gets its numbers, a listener another account that is not postfix (Dovecot reads no numbers there).
+  if (!vmail) text = text.replace(/\b([ug]id)=vmail\b/g, '$1=5000').replace(/^(\s*user\s*=\s*)vmail\s*$/gm, '$1nobody').replace(/^(\s*group\s*=\s*)vmail\s*$/gm, '$1nogroup');
   return [
     relocate(text, postfixDir),
     judgeSettings(dovecotDir, { listen: true }),
@@ -44,7 +45,8 @@ function withDovecot(p: Params, learner: string, log: string[], openSockets: str
     // The sockets Dovecot made in Postfix's queue (Postfix has not made its own yet): which of them anybody on the machine may open.
     for (const name of await readdir(join(postfixDir, 'q', 'private')).catch(() => [])) {
       const info = await stat(join(postfixDir, 'q', 'private', name)).catch(() => undefined);
-      if (info?.isSocket() && (info.mode & 0o006) === 0o006) openSockets.push(`private/${name} (mode 0${(info.mode & 0o777).toString(8)})`);
+      // Connecting needs only write permission (unix(7)): 0622 is as open as 0666.
+      if (info?.isSocket() && (info.mode & 0o002) !== 0) openSockets.push(`private/${name} (mode 0${(info.mode & 0o777).toString(8)})`);
     }
     return async () => {
       const text = await readFile(join(instance.dir, 'dovecot.log'), 'utf8').catch(() => '');

@@ -8,6 +8,7 @@ import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotCon
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { badValues } from '../../lab-server/src/grading/config/mainCfValues.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
+import { gradePostfixSasl } from '../../lab-server/src/grading/config/postfixDovecot.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
 import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
@@ -79,6 +80,32 @@ describe('lists of lookup tables', () => {
     const cf = parseMainCf('smtpd_sender_login_maps = hash:/etc/postfix/x # note\nheader_checks = /etc/postfix/h');
     expect(codes(badValues(cf))).toEqual(['error:postfix.bad-table', 'error:postfix.bad-table']);
     expect(badValues(cf, new Set(['header_checks'])).map((l) => l.message.en)).toEqual([expect.stringMatching(/^header_checks = \/etc\/postfix\/h:/)]);
+  });
+});
+
+describe("Dovecot's socket for Postfix", () => {
+  const answer = (listener: string): string => ['==> /etc/postfix/main.cf <==', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', ...listener.split('|').map((l) => `    ${l}`), '  }', '}'].join('\n');
+  const graded = async (listener: string): Promise<string[]> => codes(await gradePostfixSasl(answer(listener), {}));
+  it('a user or group the machine does not have stops Dovecot ("service(auth) Group doesn\'t exist: none"); names only, case-sensitive', async () => {
+    expect(await graded('mode = 0660|user = postfix|group = none')).toEqual(['error:sasl.listener-owner']);
+    expect(await graded('mode = 0600|user = Postfix')).toEqual(['error:sasl.listener-owner']);
+    expect(await graded('mode = 0600|user = 103')).toEqual(['error:sasl.listener-owner']);
+    expect(await graded('mode = 0600|user = $default_internal_user')).toEqual(['error:sasl.listener-perm']);
+    expect(await graded('mode = 0660|user = vmail|group = postfix')).toEqual([]);
+  });
+
+  it('reads the mode as Dovecot does: octal after a leading 0, else decimal, else refused', async () => {
+    expect(await graded('mode = 0668|user = postfix')).toEqual(['error:sasl.listener-mode']);
+    // 660 is 01224: the owner may write, so Postfix connects; 666 is 01232: everyone may write.
+    expect(await graded('mode = 660|user = postfix')).toEqual(['warn:sasl.listener-decimal']);
+    expect(await graded('mode = 666|user = postfix')).toEqual(['warn:sasl.listener-decimal', 'error:sasl.listener-world']);
+  });
+
+  it('connecting needs only write permission, checked in the owner\'s bits for the owner', async () => {
+    expect(await graded('mode = 0622|user = postfix')).toEqual(['error:sasl.listener-world']);
+    expect(await graded('mode = 0200|user = postfix')).toEqual([]);
+    expect(await graded('mode = 0060|user = postfix|group = postfix')).toEqual(['error:sasl.listener-perm']);
+    expect(await graded('mode = 0660|group = postfix')).toEqual([]);
   });
 });
 

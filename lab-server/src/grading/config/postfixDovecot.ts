@@ -3,54 +3,20 @@
  * delivers to Dovecot's LMTP listener (virtual_transport = lmtp:unix:private/dovecot-lmtp) and
  * asks Dovecot's auth listener about SMTP AUTH passwords (smtpd_sasl_type = dovecot,
  * smtpd_sasl_path = private/auth). Each answer has both files; the graders check that the
- * paths meet and that the postfix user, and only it, may open the socket.
+ * paths meet and that the postfix user, and only it, may open the socket (socketAccess.ts).
  */
-import { error, ok, text, type FeedbackLine } from '../feedback.js';
-import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
+import { error, text, type FeedbackLine } from '../feedback.js';
+import { parseDovecotConf, setting } from './dovecotConf.js';
 import { fileText, missingFiles, splitFiles } from './files.js';
 import type { MainCf } from './mainCf.js';
 import { loadMainCf } from './postfix.js';
+import { checkListener } from './socketAccess.js';
 
 export interface SocketParams {
   /** main.cf lines the exercise gives. */
   given?: string;
   /** dovecot.conf lines the exercise gives (read before the learner's Dovecot files). */
   givenDovecot?: string;
-}
-
-interface Listener {
-  path: string;
-  mode: number;
-  user: string;
-  group: string;
-}
-
-function listeners(conf: DovecotConf, service: string): Listener[] {
-  return conf.sections
-    .filter((s) => s.name === 'unix_listener' && s.arg && s.path[0] === `service ${service}`)
-    .map((s) => {
-      const inside = (key: string): string | undefined => setting(conf, key, (path) => path.length === 2 && path[0] === `service ${service}` && path[1] === `unix_listener ${s.arg}`)?.value;
-      return { path: s.arg!, mode: parseInt(inside('mode') ?? '0600', 8), user: inside('user') ?? '', group: inside('group') ?? '' };
-    });
-}
-
-/** The file that answers Postfix's unix:<path>, and whether the postfix user may use it. */
-function checkListener(conf: DovecotConf, service: string, socketPath: string, prefix: string, what: { en: string; zh: string }): FeedbackLine {
-  const all = listeners(conf, service);
-  const found = all.find((l) => l.path === socketPath);
-  if (!found) {
-    return error(`${prefix}.no-listener`, text(`Dovecot has no ${what.en} socket at ${socketPath}${all.length ? ` (its listeners are ${all.map((l) => l.path).join(', ')})` : ''}, where Postfix will look for it.`, `Dovecot 在 ${socketPath} 没有${what.zh}套接字${all.length ? `（它的监听器是 ${all.map((l) => l.path).join('、')}）` : ''}，而 Postfix 会在那里找它。`), text(`Add "service ${service} { unix_listener ${socketPath} { mode = 0600  user = postfix  group = postfix } }" (one setting per line).`, `添加 "service ${service} { unix_listener ${socketPath} { mode = 0600  user = postfix  group = postfix } }"（每个设置一行）。`));
-  }
-  const ownerRw = (found.mode & 0o600) === 0o600;
-  const groupRw = (found.mode & 0o060) === 0o060;
-  const otherRw = (found.mode & 0o006) === 0o006;
-  if (otherRw) {
-    return error(`${prefix}.listener-world`, text(`mode = 0${found.mode.toString(8)} lets every user on the machine use the ${what.en} socket${service === 'auth' ? ' (and try passwords as often as they like)' : ' (and drop mail into any mailbox)'}.`, `mode = 0${found.mode.toString(8)} 让本机的每个用户都能使用${what.zh}套接字${service === 'auth' ? '（想试多少次密码就试多少次）' : '（并把邮件塞进任何邮箱）'}。`), text('Give it to Postfix alone: mode = 0600, user = postfix (or mode = 0660, group = postfix).', '只给 Postfix 用：mode = 0600、user = postfix（或 mode = 0660、group = postfix）。'));
-  }
-  if (!((found.user === 'postfix' && ownerRw) || (found.group === 'postfix' && groupRw))) {
-    return error(`${prefix}.listener-perm`, text(`The socket belongs to ${found.user || 'root'}:${found.group || 'root'} with mode 0${found.mode.toString(8)}: Postfix runs as the postfix user and gets "Permission denied".`, `套接字属于 ${found.user || 'root'}:${found.group || 'root'}，mode 是 0${found.mode.toString(8)}：Postfix 以 postfix 用户运行，会得到 "Permission denied"。`), text('Write user = postfix and group = postfix in the listener (mode 0600 or 0660).', '在监听器里写 user = postfix 和 group = postfix（mode 0600 或 0660）。'));
-  }
-  return ok(`${prefix}.listener`, `Dovecot's ${what.en} socket is ${socketPath}, open to the postfix user only.`, `Dovecot 的${what.zh}套接字是 ${socketPath}，只对 postfix 用户开放。`);
 }
 
 /** Postfix's side of a socket: "private/x" relative to the queue directory, as chrooted daemons need. */
@@ -87,7 +53,7 @@ export async function gradePostfixSasl(answer: string, p: SocketParams): Promise
   if (socket.line) lines.push(socket.line);
   else if (!cf.isSet('smtpd_sasl_path')) {
     lines.push(error('sasl.path', text('smtpd_sasl_path is not set: its default, "smtpd", is a Cyrus SASL application name, not a Dovecot socket.', '没有设置 smtpd_sasl_path：它的默认值 "smtpd" 是 Cyrus SASL 的应用名，不是 Dovecot 的套接字。'), text('Write "smtpd_sasl_path = private/auth".', '写 "smtpd_sasl_path = private/auth"。')));
-  } else lines.push(checkListener(conf, 'auth', socket.path!, 'sasl', { en: 'auth', zh: '认证' }));
+  } else lines.push(...checkListener(conf, 'auth', socket.path!, 'sasl', { en: 'auth', zh: '认证' }));
   const mechanisms = setting(conf, 'auth_mechanisms')?.value;
   if (mechanisms !== undefined && !/\bplain\b/i.test(mechanisms)) {
     lines.push(error('sasl.mechanisms', text(`auth_mechanisms = ${mechanisms} does not include plain, which nearly every mail program uses (inside TLS).`, `auth_mechanisms = ${mechanisms} 不包含 plain，而几乎所有邮件程序都用它（在 TLS 里）。`), text('Write "auth_mechanisms = plain login".', '写 "auth_mechanisms = plain login"。')));
@@ -113,7 +79,7 @@ export async function gradePostfixLmtp(answer: string, p: SocketParams): Promise
     );
   } else {
     const socket = socketOf(cf, m[1]!, 'lmtp', 'virtual_transport');
-    lines.push(socket.line ?? checkListener(conf, 'lmtp', socket.path!, 'lmtp', { en: 'LMTP', zh: ' LMTP ' }));
+    lines.push(...(socket.line ? [socket.line] : checkListener(conf, 'lmtp', socket.path!, 'lmtp', { en: 'LMTP', zh: ' LMTP ' })));
   }
   const protocols = setting(conf, 'protocols')?.value ?? 'imap pop3 lmtp';
   if (!/\blmtp\b/.test(protocols)) {
