@@ -18,7 +18,7 @@ async function hasVmail(): Promise<boolean> {
 }
 
 export function isDovecot24(answer: string): boolean {
-  return /^\s*dovecot_config_version\s*=\s*2\.4/m.test(answer);
+  return /^\s*dovecot_config_version\s*=\s*["']?2\.4/m.test(answer);
 }
 
 function relocate(textOf: string, dir: string): string {

@@ -109,10 +109,31 @@ describe("Dovecot's socket for Postfix", () => {
   });
 });
 
+describe("Dovecot 2.3's protocols", () => {
+  const protocolsOf = (text: string) => {
+    const conf = parseDovecotConf(text);
+    return conf.problems.map((p) => p.message.en);
+  };
+  it('are separated by spaces only, and $protocols is the earlier value only as a word of its own outside quotes', () => {
+    expect(protocolsOf('protocols = imap pop3\nprotocols = $protocols lmtp')).toEqual([]);
+    expect(protocolsOf('protocols = imap pop3\nprotocols = $protocols, lmtp')).toEqual([expect.stringMatching(/no protocol "\$protocols,"[\s\S]*Unknown protocol/)]);
+    expect(protocolsOf('protocols = imap, pop3 lmtp')).toEqual([expect.stringMatching(/no protocol "imap,"/)]);
+    expect(protocolsOf('protocols = imap\tlmtp')).toEqual([expect.stringMatching(/no protocol "imap\tlmtp"/)]);
+    expect(protocolsOf('protocols = imap\nprotocols = "$protocols lmtp"')).toEqual([expect.stringMatching(/no protocol "\$protocols"/)]);
+    expect(protocolsOf('protocols = none')).toEqual([]);
+    expect(protocolsOf('protocols = none lmtp')).toEqual([expect.stringMatching(/no protocol "none"/)]);
+    expect(protocolsOf('dovecot_config_version = 2.4.0\nprotocols = imap, lmtp')).toEqual([]);
+  });
+});
+
 describe('postfix-virtual', () => {
   const p = { domains: ['example.com', 'otherdomain.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
   it('passes the same meaning written differently', async () => {
     expect(codes(await gradePostfixVirtual('vdir = /var/mail/vhosts\nvirtual_mailbox_domains = OtherDomain.com example.com\nvirtual_mailbox_base = $vdir//\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.notice']);
+  });
+  it('says the words of a "# comment" after the domains are domains the server claims', async () => {
+    const lines = await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com # note\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox', p);
+    expect(lines.find((l) => l.code === 'postfix.vdomains-extra')?.message.en).toMatch(/lists #, note, [\s\S]*"# comment" after a value is part of it/);
   });
   it('warns about another table type and fails an extra domain', async () => {
     expect(codes(await gradePostfixVirtual('virtual_mailbox_domains = example.com, otherdomain.com\nvirtual_mailbox_base = /var/mail/vhosts\nvirtual_mailbox_maps = btree:/etc/postfix/vmailbox', p))).toEqual(['warn:postfix.vmaps-type']);

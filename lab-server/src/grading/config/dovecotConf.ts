@@ -5,6 +5,7 @@
  * Never throws.
  */
 import { text, type Text } from '../feedback.js';
+import { dovecotProtocols } from './dovecotProtocols.js';
 
 export interface DovecotSetting {
   key: string;
@@ -14,6 +15,8 @@ export interface DovecotSetting {
   path: string[];
   /** `key = <file`: the value is the file's name, read by Dovecot at start-up. */
   fromFile?: boolean;
+  /** Written in quotes: no $name in it is expanded. */
+  quoted?: boolean;
 }
 
 export interface DovecotSection {
@@ -123,6 +126,7 @@ export function parseDovecotConf(source: string): DovecotConf {
       } else if ((m = /^([A-Za-z0-9_@./-]+)\s*=\s*(.*)$/.exec(line))) {
         const raw = m[2]!.trim();
         const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path };
+        if (/^["']/.test(raw) && setting.value !== raw) setting.quoted = true;
         if (raw.startsWith('<')) {
           setting.fromFile = true;
           setting.value = raw.slice(1).trim();
@@ -180,6 +184,9 @@ export function parseDovecotConf(source: string): DovecotConf {
         conf.problems.push({ line: v.line, message: text('dovecot_config_version must be the very first setting in dovecot.conf.', 'dovecot_config_version 必须是 dovecot.conf 中的第一个设置。') });
       }
     }
+    // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
+    const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
+    if (protocols) conf.problems.push(protocols);
   } catch (err) {
     conf.problems.push({ line: 0, message: text(`dovecot.conf could not be read (${(err as Error).message}).`, `无法读取 dovecot.conf（${(err as Error).message}）。`) });
   }

@@ -57,7 +57,9 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
       const missing = wanted.filter((d) => !domains.includes(d));
       const extra = domains.filter((d) => !wanted.includes(d));
       if (missing.length) lines.push(error('postfix.vdomains-missing', text(`virtual_mailbox_domains does not include ${missing.join(', ')}: Postfix would reject mail for ${missing.length > 1 ? 'them' : 'it'} with "Relay access denied".`, `virtual_mailbox_domains 不包含 ${missing.join('、')}：Postfix 会以 "Relay access denied" 拒收发往这些域名的邮件。`), text(`List every domain: "virtual_mailbox_domains = ${wanted.join(', ')}" (commas or spaces both work).`, `列出所有域名："virtual_mailbox_domains = ${wanted.join(', ')}"（逗号或空格分隔都可以）。`)));
-      if (extra.length) lines.push(error('postfix.vdomains-extra', text(`virtual_mailbox_domains also lists ${extra.join(', ')}, which the exercise does not ask for.`, `virtual_mailbox_domains 还列出了题目没有要求的 ${extra.join('、')}。`), text('Keep only the domains asked for.', '只保留题目要求的域名。')));
+      // A "# comment" after the list makes each of its words a domain this server claims to host.
+      const comment = extra.includes('#');
+      if (extra.length) lines.push(error('postfix.vdomains-extra', text(`virtual_mailbox_domains also lists ${extra.join(', ')}, which the exercise does not ask for${comment ? ': a "# comment" after a value is part of it, and Postfix takes each word for a domain it hosts' : ''}.`, `virtual_mailbox_domains 还列出了题目没有要求的 ${extra.join('、')}${comment ? '：值后面的 "# 注释" 也是值的一部分，Postfix 会把每个词都当作自己托管的域名' : ''}。`), comment ? text('Put the comment on a line of its own, above the setting.', '把注释单独写成一行，放在这个设置上面。') : text('Keep only the domains asked for.', '只保留题目要求的域名。')));
       if (!missing.length && !extra.length) lines.push(ok('postfix.vdomains', `virtual_mailbox_domains = ${domains.join(', ')}.`, `virtual_mailbox_domains = ${domains.join(', ')}。`));
     }
   }

@@ -7,6 +7,7 @@
  */
 import { error, text, type FeedbackLine } from '../feedback.js';
 import { parseDovecotConf, setting } from './dovecotConf.js';
+import { dovecotProtocols } from './dovecotProtocols.js';
 import { fileText, missingFiles, splitFiles } from './files.js';
 import type { MainCf } from './mainCf.js';
 import { loadMainCf } from './postfix.js';
@@ -81,8 +82,8 @@ export async function gradePostfixLmtp(answer: string, p: SocketParams): Promise
     const socket = socketOf(cf, m[1]!, 'lmtp', 'virtual_transport');
     lines.push(...(socket.line ? [socket.line] : checkListener(conf, 'lmtp', socket.path!, 'lmtp', { en: 'LMTP', zh: ' LMTP ' })));
   }
-  const protocols = setting(conf, 'protocols')?.value ?? 'imap pop3 lmtp';
-  if (!/\blmtp\b/.test(protocols)) {
+  const protocols = dovecotProtocols(conf.settings).protocols.join(' ');
+  if (!protocols.split(' ').includes('lmtp')) {
     lines.push(error('lmtp.protocol', text(`protocols = ${protocols}: without lmtp, Dovecot starts no LMTP server and every delivery is deferred.`, `protocols = ${protocols}：没有 lmtp，Dovecot 不会启动 LMTP 服务，每次投递都会被推迟。`), text(`Add lmtp: "protocols = ${protocols} lmtp".`, `加上 lmtp："protocols = ${protocols} lmtp"。`)));
   }
   return lines;

@@ -1,0 +1,50 @@
+/**
+ * Dovecot 2.3's `protocols`, read as doveconf reads it (asked of doveconf 2.3.19): the names
+ * are separated by spaces only ("imap, pop3" and "imap<TAB>pop3" are unknown protocols, and
+ * doveconf refuses the whole file), a word `$protocols` is the value set before (not inside
+ * quotes, not "$protocols,"; empty before any protocols line), and "none" stands alone.
+ */
+import { text, type Text } from '../feedback.js';
+
+/** A setting as dovecotConf.ts reads it (named here: dovecotConf.ts asks this module). */
+interface DovecotSetting {
+  key: string;
+  value: string;
+  line: number;
+  path: string[];
+  quoted?: boolean;
+}
+
+/** What Debian's dovecot-core with imapd, pop3d and lmtpd serves (submission is in the core). */
+const KNOWN = new Set(['imap', 'pop3', 'lmtp', 'submission']);
+const DEFAULT = 'imap pop3 lmtp';
+
+/** The protocols Dovecot serves, or why doveconf refuses the value. */
+export function dovecotProtocols(settings: DovecotSetting[]): { protocols: string[]; problem?: { line: number; message: Text } } {
+  // Before any protocols line $protocols is empty; with none at all the machine's packages serve theirs.
+  let value = '';
+  let last: DovecotSetting | undefined;
+  for (const s of settings) {
+    if (s.key !== 'protocols' || s.path.length > 0) continue;
+    const before = value;
+    value = s.quoted ? s.value : s.value.split(' ').map((word) => (word === '$protocols' ? before : word)).join(' ');
+    last = s;
+  }
+  if (last === undefined) value = DEFAULT;
+  const words = value.split(' ').filter(Boolean);
+  if (value.trim() === 'none' || words.length === 0) return { protocols: [] };
+  const unknown = words.find((w) => !KNOWN.has(w));
+  if (unknown === undefined || last === undefined) return { protocols: words };
+  const why = /[,;\t]/.test(unknown) ? ' (protocols are separated by spaces only, no commas or tabs)' : unknown.startsWith('$') ? ' ($protocols is the earlier value only as a word of its own, outside quotes)' : '';
+  const whyZh = /[,;\t]/.test(unknown) ? '（协议之间只能用空格分隔，不能用逗号或制表符）' : unknown.startsWith('$') ? '（$protocols 只有作为单独的词、且不在引号里时，才代表之前的值）' : '';
+  return {
+    protocols: words.filter((w) => KNOWN.has(w)),
+    problem: {
+      line: last.line,
+      message: text(
+        `protocols = ${last.value}: Dovecot has no protocol "${unknown}"${why}, and doveconf refuses the whole file ("Unknown protocol: ${unknown}"). Write the protocols separated by spaces, e.g. "protocols = imap pop3 lmtp".`,
+        `protocols = ${last.value}：Dovecot 没有 "${unknown}" 这个协议${whyZh}，doveconf 会拒绝整个文件（"Unknown protocol: ${unknown}"）。协议之间用空格分隔，例如 "protocols = imap pop3 lmtp"。`,
+      ),
+    },
+  };
+}
