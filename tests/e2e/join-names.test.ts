@@ -23,7 +23,7 @@ async function fillJoin(path: string, code: string, name: string): Promise<{ pag
   page.on('request', (r) => void (r.method() === 'POST' && new URL(r.url()).pathname === '/api/join' && joins.push(r.postData() ?? '')));
   await page.goto(site.url(`${path}?code=${code}`));
   const codeBox = page.locator('input[name="code"]');
-  await expect.poll(() => codeBox.inputValue()).toBe(code);
+  await expect.poll(() => codeBox.inputValue(), { timeout: 15_000 }).toBe(code);
   await page.locator('input[name="displayName"]').fill(name);
   await page.locator('input[name="password"]').fill('a password of mine');
   return { page, joins, errors };
@@ -65,10 +65,10 @@ describe('the join form and the lab agree on a display name', () => {
       expect(lab.status).toBe(400);
       const { page, joins, errors } = await fillJoin(path, code, name);
       // Said as it is typed, beside the field, and again on submitting; nothing goes to the lab.
-      await expect.poll(() => page.locator('#display-name-problem').innerText()).toBe(lab.error![lang]);
+      await expect.poll(() => page.locator('#display-name-problem').innerText(), { timeout: 15_000 }).toBe(lab.error![lang]);
       await expect(page.locator('input[name="displayName"]').getAttribute('aria-invalid')).resolves.toBe('true');
       await page.locator('button.primary').click();
-      await expect.poll(() => page.getByRole('alert').innerText()).toBe(lab.error![lang]);
+      await expect.poll(() => page.locator('form [role="alert"]').innerText(), { timeout: 15_000 }).toBe(lab.error![lang]);
       expect(joins).toEqual([]);
       expect(page.url()).toContain('/join/');
       expect(errors).toEqual([]);
