@@ -318,6 +318,14 @@ describe('editing zones', () => {
     const bad = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'GET', '/api/dig?name=example.com&type=WKS');
     expect(bad.status).toBe(400);
     expect(bad.body.error['zh-CN']).toMatch(/未知类型/);
+    // A name of 5,000 characters with a right-to-left override is quoted short and as typed.
+    const long = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'GET', `/api/dig?name=${encodeURIComponent(`\u202e${'x'.repeat(5000)} y`)}&type=A`);
+    expect(long.status).toBe(400);
+    for (const message of [long.body.error.en, long.body.error['zh-CN']]) {
+      expect(message.length).toBeLessThan(200);
+      expect(message).not.toMatch(/\u202e/);
+      expect(message).toContain(`"?${'x'.repeat(63)}…"`);
+    }
   });
 });
 

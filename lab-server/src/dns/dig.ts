@@ -27,20 +27,30 @@ export interface DigResult {
   text: string;
 }
 
+/**
+ * What the learner typed, as an error quotes it: at most 64 characters, and invisible or
+ * control characters (a right-to-left override, a zero-width space) as "?", so the message
+ * stays short and reads as typed.
+ */
+function quoted(raw: string): string {
+  const chars = Array.from(raw.replace(/\p{C}/gu, '?'));
+  return chars.length > 64 ? `${chars.slice(0, 64).join('')}…` : chars.join('');
+}
+
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Checks and normalises dig's input: "192.0.2.100" with PTR becomes its in-addr.arpa name (dig -x). */
 export function digQuestion(rawName: string, rawType: string): { name: string; type: string } {
   const type = (rawType || 'A').trim().toUpperCase();
   if (!(DIG_TYPES as readonly string[]).includes(type)) {
-    throw new DigInputError(text(`Unknown type "${rawType}". Choose one of ${DIG_TYPES.join(', ')}.`, `未知类型 "${rawType}"。可选：${DIG_TYPES.join('、')}。`));
+    throw new DigInputError(text(`Unknown type "${quoted(rawType)}". Choose one of ${DIG_TYPES.join(', ')}.`, `未知类型 "${quoted(rawType)}"。可选：${DIG_TYPES.join('、')}。`));
   }
   let name = rawName.trim().toLowerCase();
   const ip = IPV4.exec(name);
   if (ip && type === 'PTR') name = `${ip.slice(1).reverse().join('.')}.in-addr.arpa`;
   name = name.replace(/\.$/, '');
   if (name === '' || name.length > 253 || !/^[a-z0-9_*]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$/.test(name)) {
-    throw new DigInputError(text(`"${rawName}" is not a domain name. Example: example.com, or 192.0.2.100 with type PTR.`, `"${rawName}" 不是域名。例如：example.com，或者类型选 PTR 时填 192.0.2.100。`));
+    throw new DigInputError(text(`"${quoted(rawName)}" is not a domain name. Example: example.com, or 192.0.2.100 with type PTR.`, `"${quoted(rawName)}" 不是域名。例如：example.com，或者类型选 PTR 时填 192.0.2.100。`));
   }
   return { name, type };
 }
