@@ -13,7 +13,9 @@ export function run(cmd: string, args: string[], input?: string, timeoutMs = 20_
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+      // Stopped at its time limit, it printed nothing: say so, or the test fails on empty output.
+      const killed = (err as { killed?: boolean } | null)?.killed ? `\n(${cmd} was stopped after ${timeoutMs} ms, its time limit here)` : '';
+      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() + killed });
     });
     if (input !== undefined) child.stdin?.end(input);
   });

@@ -54,6 +54,8 @@ m.logout()
 print(json.dumps(out))
 `,
       { smtp: lab.port('smtp'), imap: lab.port('imap'), parts: BOMB_PARTS },
+      // Its sockets wait up to 120 s: a loaded machine needed more than the default 20 s in all.
+      150_000,
     );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { size: number; envelope: [string, string, number]; bodystructure: [string, number, number, number, number]; search: [string, string, number]; uid: number };
@@ -74,6 +76,7 @@ m = imaplib.IMAP4('127.0.0.1', P['imap'], timeout=120); m.login('bob@example.com
 m.uid('STORE', str(P['uid']), '+FLAGS', '\\\\Deleted'); print(m.expunge()[0]); m.logout()
 `,
       { imap: lab.port('imap'), uid: out.uid },
+      150_000,
     );
     expect(expunge.stdout.trim()).toBe('OK');
     const worstMs = loop.worstBusyMs();

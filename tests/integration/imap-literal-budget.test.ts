@@ -61,6 +61,8 @@ except smtplib.SMTPDataError as e:
 s.quit()
 `,
     { port: lab.port('smtp'), size },
+    // As long as its socket may wait: the default 20 s is less.
+    40_000,
   );
   expect(sent.stderr).toBe('');
   return sent.stdout.trim();

@@ -65,6 +65,8 @@ print(s.sendmail('alice@example.com', ['bob@example.com'], body))
 s.quit()
 `,
         { port: lab.port('submission'), from: NAT, size: size - 100 },
+        // As long as its socket may wait: the default 20 s is less.
+        40_000,
       );
       expect(sent.stderr).toBe('');
       expect(sent.stdout.trim()).toBe('{}');

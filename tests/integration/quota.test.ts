@@ -177,6 +177,8 @@ s.quit()
 print(json.dumps(out))
 `,
       { submission: lab.port('submission') },
+      // As long as its socket may wait: the default 20 s is less.
+      60_000,
     );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { rcpt: number; data: [number, string]; small: number };
