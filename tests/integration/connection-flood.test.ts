@@ -17,7 +17,9 @@ let lab: TestLab;
 
 beforeAll(async () => {
   // Exactly the attacker's connections fit, so the caps show whether the lab let go of them.
-  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT } });
+  // The web port's idle connections are held past its header timeout (10 s): opening 1,500 of
+  // them took longer on a loaded machine, and the first ones were closed (636 of 1,500 open).
+  lab = await startTestLab({ limits: { ...DEFAULT_LIMITS, mailConnectionsPerAddress: PER_PORT, httpHeadersTimeoutMs: 120_000, httpRequestTimeoutMs: 120_000 } });
 });
 afterAll(async () => {
   await lab?.dispose();
@@ -50,10 +52,19 @@ it('tears down 7,500 connections whose clients hang up at once a few at a time, 
     expect(report.loopBusyMs, 'longest stretch the event loop was kept busy, ms').toBeLessThan(100);
     expect(report.errors).toEqual([]);
     expect(report.replies).toBeGreaterThan(10);
-    // The lab let go of them all: the per-address cap counts them no more.
-    const more = await attacker.open(lab.port('pop3'), { count: 5, from: '127.0.0.2' });
-    expect(Object.keys(more.firsts)).toEqual([expect.stringMatching(/^\+OK /)]);
-    await attacker.closeAll();
+    // The lab let go of them all: the per-address cap counts them no more. Its teardowns are
+    // paced, and a loaded machine was not done 2 s after the hang-ups (-ERR too many
+    // connections): ask again for a while before failing, as tls-flood does.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const firsts = Object.keys((await attacker.open(lab.port('pop3'), { count: 5, from: '127.0.0.2' })).firsts);
+      await attacker.closeAll();
+      if (firsts.every((line) => /^\+OK /.test(line)) || Date.now() > deadline) {
+        expect(firsts).toEqual([expect.stringMatching(/^\+OK /)]);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
   } finally {
     attacker.stop();
     learner.close();

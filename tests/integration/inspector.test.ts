@@ -38,7 +38,8 @@ s.mail('someone@sender.test'); s.rcpt('${to}')
 code, reply = s.data(sys.stdin.buffer.read())
 print(reply.decode())
 s.quit()`;
-  const r = await run('python3', ['-c', script], message);
+  // As long as its socket may wait (60 s): a loaded machine needed more than the default 20 s.
+  const r = await run('python3', ['-c', script], message, 70_000);
   expect(r.stderr).toBe('');
   return /queued as ([0-9A-F]{10})/.exec(r.stdout)![1]!;
 }
@@ -137,7 +138,7 @@ describe('headers, hops and the file on disk', () => {
 });
 
 describe('hostile messages', () => {
-  it('10,000 parts, 60 levels of nesting, broken base64 and <script> everywhere: answered quickly, bounded, never run', async () => {
+  it('10,000 parts, 60 levels of nesting, broken base64 and <script> everywhere: answered quickly, bounded, never run', { timeout: 120_000 }, async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => `--b\r\nContent-Type: text/html\r\n\r\n<script>alert(${i})</script>`).join('\r\n');
     let nested = '<script>deep()</script>';
     for (let d = 0; d < 60; d++) nested = `Content-Type: multipart/mixed; boundary="n${d}"\r\n\r\n--n${d}\r\n${nested.startsWith('Content-Type') ? nested : `Content-Type: text/html\r\n\r\n${nested}`}\r\n--n${d}--`;
@@ -162,10 +163,15 @@ describe('hostile messages', () => {
       '',
     ].join('\r\n');
     const queueId = await sendRaw('bob@example.com', message);
-    const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     const { status, body } = await inspect(`queue=${queueId}`);
     expect(status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Bounded work, judged by the CPU time the lab's threads spent on it (the parse runs in a
+    // worker thread), not by the time it took: that also counts the waits for a CPU other
+    // processes held (6.4 s against a limit of 5 once on a loaded machine; 2.7 s in another run
+    // for 0.5 s of CPU).
+    const cpu = process.cpuUsage(cpuBefore);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(5000);
     expect(body.totalParts).toBeGreaterThan(10_000);
     expect(body.parts.length).toBeLessThanOrEqual(500);
     expect(body.headers.find((h: { name: string }) => h.name === 'Subject').decoded).toBe('<script>alert("subject")</script>');
