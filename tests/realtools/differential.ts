@@ -28,6 +28,9 @@ export const DELIBERATE = new Set([
   // A domain not asked for (the words of a "# comment" after the list too) is one the server
   // claims to host; no probe of the judge's can tell it from one that was asked for.
   'postfix.vdomains-extra',
+  // A broken smtpd_tls_mandatory_protocols leaves without TLS only the services that require it
+  // (submission); the TLS exercise's judge talks to port 25 alone.
+  'tls.bad-mandatory-protocols',
 ]);
 
 export interface Disagreement {
@@ -108,6 +111,14 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-lmtp', 'protocols = imap pop3 lmtp', 'protocols = $protocols lmtp', true],
   // A "# note" after the domains: two more domains the server claims, which the tools accept.
   ['postfix-virtual', 'otherdomain.com', 'otherdomain.com # note', true],
+  // Postfix: the SASL type is lower case ("unsupported SASL server implementation: Dovecot"), and
+  // a word that is no protocol voids the whole TLS protocol list (454 4.7.0, no TLS at all).
+  ['postfix-sasl', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_type = Dovecot', false],
+  ['postfix-tls', 'smtpd_tls_protocols = >=TLSv1.2', 'smtpd_tls_protocols = >=TLSv1.2 # modern', false],
+  ['postfix-tls', 'smtpd_tls_mandatory_protocols = >=TLSv1.2', 'smtpd_tls_mandatory_protocols = >=TLSv1.2 # modern', true],
+  // Dovecot's auth service stops on a mechanism list with commas ("Unknown authentication mechanism 'PLAIN,'").
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain, login', false],
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = PLAIN  login', true],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.

@@ -9,6 +9,7 @@ import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { badValues } from '../../lab-server/src/grading/config/mainCfValues.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
 import { gradePostfixSasl } from '../../lab-server/src/grading/config/postfixDovecot.js';
+import { gradePostfixTls } from '../../lab-server/src/grading/config/tls.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
 import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
@@ -106,6 +107,25 @@ describe("Dovecot's socket for Postfix", () => {
     expect(await graded('mode = 0200|user = postfix')).toEqual([]);
     expect(await graded('mode = 0060|user = postfix|group = postfix')).toEqual(['error:sasl.listener-perm']);
     expect(await graded('mode = 0660|group = postfix')).toEqual([]);
+  });
+});
+
+describe('words Postfix reads exactly', () => {
+  it('the SASL type in lower case ("unsupported SASL server implementation: Dovecot")', async () => {
+    const answer = (type: string): string => ['==> /etc/postfix/main.cf <==', `smtpd_sasl_type = ${type}`, 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', '    mode = 0600', '    user = postfix', '  }', '}'].join('\n');
+    expect(codes(await gradePostfixSasl(answer('Dovecot'), {}))).toEqual(['error:sasl.type-case']);
+    expect(codes(await gradePostfixSasl(answer('dovecot'), {}))).toEqual([]);
+    // Dovecot's mechanisms are separated by spaces only; their case does not matter.
+    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = plain, login`, {}))).toEqual(['error:sasl.mechanism-unknown']);
+    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = PLAIN  login`, {}))).toEqual([]);
+    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = login`, {}))).toEqual(['error:sasl.mechanisms']);
+  });
+
+  it('a TLS protocol list with a word that is no protocol gives no TLS at all', async () => {
+    const p = { cert: '/etc/ssl/mail/fullchain.pem', key: '/etc/ssl/mail/privkey.pem' };
+    const base = `smtpd_tls_cert_file = ${p.cert}\nsmtpd_tls_key_file = ${p.key}\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may`;
+    expect(codes(await gradePostfixTls(`${base}\nsmtpd_tls_protocols = >=TLSv1.2 # modern`, p))).toEqual(['warn:postfix.notice', 'error:tls.bad-protocols']);
+    expect(codes(await gradePostfixTls(`${base}\nsmtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\nsmtpd_tls_mandatory_protocols = TLSv1.2:TLSv1.3 TLSv1.4`, p))).toEqual(['error:tls.bad-mandatory-protocols']);
   });
 });
 

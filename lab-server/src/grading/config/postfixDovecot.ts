@@ -20,6 +20,9 @@ export interface SocketParams {
   givenDovecot?: string;
 }
 
+/** Dovecot 2.3's SASL mechanisms (its auth service stops on any other word: "Unknown authentication mechanism 'PLAIN,'"). */
+const MECHANISMS = new Set(['plain', 'login', 'apop', 'cram-md5', 'digest-md5', 'external', 'anonymous', 'otp', 'scram-sha-1', 'scram-sha-256', 'oauthbearer', 'xoauth2', 'ntlm', 'gss-spnego', 'gssapi']);
+
 /** Postfix's side of a socket: "private/x" relative to the queue directory, as chrooted daemons need. */
 function socketOf(cf: MainCf, value: string, prefix: string, param: string): { path?: string; line?: FeedbackLine } {
   if (value.startsWith('/')) {
@@ -44,7 +47,11 @@ function loadFiles(answer: string, p: SocketParams) {
 export async function gradePostfixSasl(answer: string, p: SocketParams): Promise<FeedbackLine[]> {
   const { cf, conf, lines, complete } = loadFiles(answer, p);
   if (!complete) return lines;
-  if (cf.expand('smtpd_sasl_type').toLowerCase() !== 'dovecot') {
+  const saslType = cf.expand('smtpd_sasl_type');
+  if (saslType !== 'dovecot' && saslType.toLowerCase() === 'dovecot') {
+    // Postfix's names of SASL implementations are lower case (a real smtpd: "unsupported SASL server implementation").
+    lines.push(error('sasl.type-case', text(`smtpd_sasl_type = ${saslType}: Postfix knows the type only in lower case; smtpd logs "unsupported SASL server implementation" and stops wherever AUTH is on ("fatal: SASL per-process initialization failed").`, `smtpd_sasl_type = ${saslType}：Postfix 只认小写的类型名；smtpd 会记录 "unsupported SASL server implementation"，并在所有开启 AUTH 的地方退出（"fatal: SASL per-process initialization failed"）。`), text('Write "smtpd_sasl_type = dovecot", in lower case.', '写 "smtpd_sasl_type = dovecot"（小写）。')));
+  } else if (saslType !== 'dovecot') {
     lines.push(error('sasl.type', text(`smtpd_sasl_type is "${cf.expand('smtpd_sasl_type')}": Postfix would ask Cyrus SASL, not Dovecot.`, `smtpd_sasl_type 是 "${cf.expand('smtpd_sasl_type')}"：Postfix 会去问 Cyrus SASL，而不是 Dovecot。`), text('Write "smtpd_sasl_type = dovecot".', '写 "smtpd_sasl_type = dovecot"。')));
   }
   if (cf.expand('smtpd_sasl_auth_enable').toLowerCase() === 'yes') {
@@ -56,7 +63,10 @@ export async function gradePostfixSasl(answer: string, p: SocketParams): Promise
     lines.push(error('sasl.path', text('smtpd_sasl_path is not set: its default, "smtpd", is a Cyrus SASL application name, not a Dovecot socket.', '没有设置 smtpd_sasl_path：它的默认值 "smtpd" 是 Cyrus SASL 的应用名，不是 Dovecot 的套接字。'), text('Write "smtpd_sasl_path = private/auth".', '写 "smtpd_sasl_path = private/auth"。')));
   } else lines.push(...checkListener(conf, 'auth', socket.path!, 'sasl', { en: 'auth', zh: '认证' }));
   const mechanisms = setting(conf, 'auth_mechanisms')?.value;
-  if (mechanisms !== undefined && !/\bplain\b/i.test(mechanisms)) {
+  const unknown = mechanisms?.split(' ').find((m) => m !== '' && !MECHANISMS.has(m.toLowerCase()));
+  if (mechanisms !== undefined && unknown !== undefined) {
+    lines.push(error('sasl.mechanism-unknown', text(`auth_mechanisms = ${mechanisms}: Dovecot has no mechanism "${unknown}"${/[,;\t]/.test(unknown) ? ' (mechanisms are separated by spaces only, no commas or tabs)' : ''}; its auth service stops as it starts ("Unknown authentication mechanism"), and nobody can log in.`, `auth_mechanisms = ${mechanisms}：Dovecot 没有 "${unknown}" 这种机制${/[,;\t]/.test(unknown) ? '（机制之间只能用空格分隔，不能用逗号或制表符）' : ''}；它的认证服务启动时就会退出（"Unknown authentication mechanism"），谁也登录不了。`), text('Write "auth_mechanisms = plain login", separated by a space.', '写 "auth_mechanisms = plain login"，用空格分隔。')));
+  } else if (mechanisms !== undefined && !mechanisms.toLowerCase().split(' ').includes('plain')) {
     lines.push(error('sasl.mechanisms', text(`auth_mechanisms = ${mechanisms} does not include plain, which nearly every mail program uses (inside TLS).`, `auth_mechanisms = ${mechanisms} 不包含 plain，而几乎所有邮件程序都用它（在 TLS 里）。`), text('Write "auth_mechanisms = plain login".', '写 "auth_mechanisms = plain login"。')));
   }
   return lines;

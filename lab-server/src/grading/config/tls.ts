@@ -28,6 +28,13 @@ export function oldProtocolsAllowed(list: string): string[] {
   return OLD.filter((p) => !excluded.has(p) && (included.length === 0 || included.includes(p)));
 }
 
+const PROTOCOLS = ['sslv2', 'sslv3', 'tlsv1', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'];
+
+/** The first word of a Postfix protocol list that names no protocol ("!x", ">=x" and "<=x" included). */
+export function unknownProtocol(list: string): string | undefined {
+  return list.split(/[\s,:]+/).find((w) => w !== '' && !PROTOCOLS.includes(w.replace(/^(!|>=|<=)/, '').toLowerCase()));
+}
+
 function certificate(cf: MainCf, p: TlsParams): FeedbackLine {
   const chain = cf.list('smtpd_tls_chain_files');
   const cert = chain.length ? chain.slice(1).join(' ') : cf.expand('smtpd_tls_cert_file');
@@ -62,8 +69,17 @@ export async function gradePostfixTls(answer: string, p: TlsParams): Promise<Fee
   } else {
     lines.push(ok('tls.outgoing', `Sending: TLS whenever the receiver offers it (${outgoing}).`, `发信：只要对方提供就使用 TLS（${outgoing}）。`));
   }
+  // A word that is no protocol makes the whole list invalid, and smtpd then has no TLS at all.
+  const invalid = (['smtpd_tls_protocols', 'smtpd_tls_mandatory_protocols'] as const).map((name) => [name, cf.expand(name), unknownProtocol(cf.expand(name))] as const).filter(([, , bad]) => bad !== undefined);
+  for (const [name, value, bad] of invalid) {
+    const comment = /(^|\s)#/.test(value);
+    const where = name === 'smtpd_tls_protocols' ? { en: 'smtpd offers no TLS at all', zh: 'smtpd 完全不提供 TLS' } : { en: 'wherever TLS is required (smtpd_tls_security_level = encrypt, as on the submission port) smtpd has no TLS at all', zh: '凡是要求 TLS 的地方（smtpd_tls_security_level = encrypt，例如提交端口），smtpd 都完全没有 TLS' };
+    lines.push(error(name === 'smtpd_tls_protocols' ? 'tls.bad-protocols' : 'tls.bad-mandatory-protocols', text(`${name} = ${value}: "${bad}" is no TLS protocol${comment ? ' (a "# comment" after a value is part of it)' : ''}, so ${where.en}: "Invalid TLS protocol list: disabling TLS support", and STARTTLS is answered "454 4.7.0 TLS not available due to local problem".`, `${name} = ${value}："${bad}" 不是 TLS 协议${comment ? '（值后面的 "# 注释" 也是值的一部分）' : ''}，因此${where.zh}："Invalid TLS protocol list: disabling TLS support"，STARTTLS 会得到 "454 4.7.0 TLS not available due to local problem"。`), text(`Write "${name} = >=TLSv1.2"${comment ? ' and put the comment on its own line' : ''}.`, `写 "${name} = >=TLSv1.2"${comment ? '，注释单独成行' : ''}。`)));
+  }
   const allowed = oldProtocolsAllowed(cf.expand('smtpd_tls_protocols') || '!SSLv2, !SSLv3');
-  if (allowed.length) {
+  if (invalid.some(([name]) => name === 'smtpd_tls_protocols')) {
+    // Said above: no TLS at all.
+  } else if (allowed.length) {
     lines.push(error('tls.old-protocols', text(`smtpd_tls_protocols still allows ${allowed.join(', ')}, which are broken or deprecated (RFC 8996).`, `smtpd_tls_protocols 仍然允许 ${allowed.join('、')}，这些协议已不安全或已被废弃（RFC 8996）。`), text('Write "smtpd_tls_protocols = >=TLSv1.2" (and the same for smtpd_tls_mandatory_protocols).', '写 "smtpd_tls_protocols = >=TLSv1.2"（smtpd_tls_mandatory_protocols 也一样）。')));
   } else {
     lines.push(ok('tls.protocols', 'Only TLS 1.2 and newer.', '只允许 TLS 1.2 及更新的版本。'));
