@@ -40,6 +40,9 @@ async function traceUnlinks(pid: number): Promise<ChildProcess> {
       said += d.toString();
       if (/attached/.test(said)) resolve();
     });
+    // No strace (.ci/run installs it), or no right to trace (ptrace needs CAP_SYS_PTRACE where
+    // Yama's ptrace_scope is 1): fail at once, saying so, rather than at the test's timeout.
+    child.once('error', (err) => reject(new Error(`strace could not start (${err.message}): install Debian's strace`)));
     child.once('exit', (code) => reject(new Error(`strace exited with ${code}: ${said}`)));
   });
   return child;
