@@ -9,7 +9,7 @@ import { makeClass, type TestClass } from '../helpers/classroom.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
-const FORMULAS = ['=1+1', '+1+1', '-1+1', '@SUM(1)', '＝HYPERLINK("https://x.example","x")', '＋1＋1', '－1', '＠SUM(1)', '﹦1+1', '﹢1', '﹣1', '﹫SUM(1)', '⁼1', '₊1', '⁻1', '−1'];
+const FORMULAS = ['=1+1', '+1+1', '-1+1', '@SUM(1)', '＝HYPERLINK("https://x.example","x")', '＋1＋1', '－1', '＠SUM(1)', '﹦1+1', '﹢1', '﹣1', '﹫SUM(1)', '⁼1', '₊1', '⁻1', '−1', '⩵1+1'];
 const PLAIN = ['王小明', 'Ann-Lee', 'a=b', '李＝雷', "O'Brien", '"quoted"'];
 
 let lab: TestLab;

@@ -9,10 +9,11 @@
  * Starts a formula: = + - @, and every character compatibility-equivalent to one (NFKC):
  * the full-width ＝ ＋ － ＠ a CJK input method types and Excel in a Chinese or Japanese
  * locale reads as the ASCII ones, the small ﹦ ﹢ ﹣ ﹫, the super- and subscript ⁼ ⁺ ⁻ ₌ ₊ ₋.
- * Also the minus sign U+2212, which some spreadsheets take for "-".
+ * Also the minus sign U+2212, which some spreadsheets take for "-", and a character whose
+ * NFKC form begins with one (⩵ is "==").
  */
 function startsFormula(char: string): boolean {
-  return /^[=+\-@\u2212]$/.test(char.normalize('NFKC'));
+  return /^[=+\-@\u2212]/.test(char.normalize('NFKC'));
 }
 
 /** A tab or carriage return first also starts one in some programs; spaces before a formula start are skipped by others. */
