@@ -13,7 +13,9 @@ import { gradePostfixTls } from '../../lab-server/src/grading/config/tls.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
 import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
+import { ExerciseCatalog } from '../../lab-server/src/grading/exercises.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
+import { grade } from '../../lab-server/src/grading/graders.js';
 
 const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
 
@@ -126,6 +128,15 @@ describe('words Postfix reads exactly', () => {
     const base = `smtpd_tls_cert_file = ${p.cert}\nsmtpd_tls_key_file = ${p.key}\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may`;
     expect(codes(await gradePostfixTls(`${base}\nsmtpd_tls_protocols = >=TLSv1.2 # modern`, p))).toEqual(['warn:postfix.notice', 'error:tls.bad-protocols']);
     expect(codes(await gradePostfixTls(`${base}\nsmtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\nsmtpd_tls_mandatory_protocols = TLSv1.2:TLSv1.3 TLSv1.4`, p))).toEqual(['error:tls.bad-mandatory-protocols']);
+  });
+});
+
+describe('milter_default_action', () => {
+  it('is read in any case, as Postfix reads it ("Accept" takes mail with OpenDKIM stopped)', async () => {
+    const exercise = (await ExerciseCatalog.load()).get('dkim-signer')!;
+    const graded = async (action: string) => (await grade(exercise.grader.name, exercise.grader.params, (exercise.solution as string).replace('milter_default_action = accept', `milter_default_action = ${action}`), {})).passed;
+    expect(await graded('Accept')).toBe(true);
+    expect(await graded('tempfail')).toBe(false);
   });
 });
 

@@ -151,7 +151,8 @@ export async function gradeDkimSigner(answer: string, p: DkimSignerParams): Prom
   if (!cf.list('non_smtpd_milters').some((m) => sameSocket(socket, m))) {
     lines.push(error('dkim.non-smtpd', text('non_smtpd_milters does not name OpenDKIM: mail submitted with the sendmail command (cron jobs, web applications) leaves unsigned.', 'non_smtpd_milters 没有指向 OpenDKIM：用 sendmail 命令提交的邮件（定时任务、网站程序）发出时没有签名。'), text('Write "non_smtpd_milters = $smtpd_milters".', '写 "non_smtpd_milters = $smtpd_milters"。')));
   }
-  if (cf.expand('milter_default_action') !== 'accept') {
+  // Postfix reads the action in any case ("Accept" lets mail through with OpenDKIM stopped, asked of a real one).
+  if (cf.expand('milter_default_action').toLowerCase() !== 'accept') {
     lines.push(error('dkim.default-action', text(`milter_default_action is "${cf.expand('milter_default_action') || 'tempfail'}": while OpenDKIM is down or restarting, every message is refused with a temporary error.`, `milter_default_action 是 "${cf.expand('milter_default_action') || 'tempfail'}"：OpenDKIM 停止或重启期间，每封邮件都会被临时拒收。`), text('Write "milter_default_action = accept": unsigned is better than not at all.', '写 "milter_default_action = accept"：没有签名总比发不出去好。')));
   }
   return lines;
