@@ -14,11 +14,15 @@ export const DISPLAY_NAME_MAX = 40;
 
 /**
  * Characters nobody sees that change how a name looks or reads: control characters (C0 and C1),
- * bidirectional overrides and marks ("\u202Egnp.exe" shows as "exe.png"), zero-width spaces, the
- * word joiner, the soft hyphen, line separators. With them two learners' names looked the same to
- * their instructor. ZWJ and ZWNJ stay: emoji and some scripts need them.
+ * line separators, and every default-ignorable code point (Unicode's own list of characters a
+ * renderer draws as nothing): bidirectional overrides and marks ("\u202Egnp.exe" shows as
+ * "exe.png"), zero-width spaces, the soft hyphen, Hangul fillers, tag characters, variation
+ * selectors, the grapheme joiner. With them two learners' names looked the same to their
+ * instructor. ZWJ and ZWNJ stay (emoji and some scripts need them), and so do the emoji
+ * presentation selectors after an emoji and the tags of a subdivision flag (🏴 + tags).
  */
-const HIDDEN_IN_NAMES = /[\p{Cc}\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+const HIDDEN_IN_NAMES = /(?![\u200c\u200d])[\p{Cc}\u2028\u2029\p{Default_Ignorable_Code_Point}]/u;
+const EMOJI_INVISIBLES = /(?<=\p{Emoji})[\ufe0e\ufe0f]|\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
 
 /** A display name as the lab keeps it: trimmed, in NFC. */
 export function displayNameOf(typed: string): string {
@@ -40,7 +44,7 @@ export function displayNameProblem(name: string): Text | undefined {
       '你的显示名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
     );
   }
-  if (HIDDEN_IN_NAMES.test(name)) {
+  if (HIDDEN_IN_NAMES.test(name.replace(EMOJI_INVISIBLES, ''))) {
     return text(
       'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
       '你的显示名称里有看不见的字符（控制字符、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
