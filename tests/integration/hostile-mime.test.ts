@@ -109,7 +109,9 @@ m.uid('STORE', str(P['uid']), '+FLAGS', '\\\\Deleted'); print(m.expunge()[0]); m
     const after = await keptMemory();
     expect(after.heapUsed - before.heapUsed).toBeLessThan(40 * 1024 * 1024);
     expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(8 * 1024 * 1024);
-    // What stays is a second worker thread's runtime, not the bomb (once it kept 800 MB).
-    expect(after.rss - before.rss).toBeLessThan(128 * 1024 * 1024);
+    // What stays is a second worker thread's runtime and memory freed but not given back to the
+    // system, not the bomb (once it kept 800 MB): 83 MB on a quiet machine, 142 MB with four
+    // busy loops on the two cores (128 MB was the limit; the heap kept 5 MB on the quiet one).
+    expect(after.rss - before.rss).toBeLessThan(192 * 1024 * 1024);
   });
 });
