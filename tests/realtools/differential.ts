@@ -121,6 +121,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = PLAIN  login', true],
   // Postfix reads milter_default_action in any case: with OpenDKIM stopped, "Accept" takes mail.
   ['dkim-signer', 'milter_default_action = accept', 'milter_default_action = Accept', true],
+  // The login table read through proxymap, with its path spelt another way, or as text: smtpd uses each.
+  ['postfix-limits', 'hash:/etc/postfix/sender_login', 'proxy:hash:/etc/postfix/sender_login', true],
+  ['postfix-limits', 'hash:/etc/postfix/sender_login', 'hash:/etc/postfix//sender_login', true],
+  ['postfix-limits', 'hash:/etc/postfix/sender_login', 'texthash:/etc/postfix/sender_login', true],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.

@@ -131,6 +131,15 @@ describe('words Postfix reads exactly', () => {
   });
 });
 
+describe('the sender login table', () => {
+  it('is the same table read through proxymap, with its path spelt another way, or as text', async () => {
+    const exercise = (await ExerciseCatalog.load()).get('postfix-limits')!;
+    const graded = async (table: string) => (await grade(exercise.grader.name, exercise.grader.params, (exercise.solution as string).replace('hash:/etc/postfix/sender_login', table), {})).passed;
+    for (const table of ['proxy:hash:/etc/postfix/sender_login', 'hash:/etc/postfix//sender_login', 'texthash:/etc/postfix/sender_login']) expect(await graded(table), table).toBe(true);
+    for (const table of ['hash:/etc/postfix/sender_logins', 'btree:/etc/postfix/sender_login']) expect(await graded(table), table).toBe(false);
+  });
+});
+
 describe('milter_default_action', () => {
   it('is read in any case, as Postfix reads it ("Accept" takes mail with OpenDKIM stopped)', async () => {
     const exercise = (await ExerciseCatalog.load()).get('dkim-signer')!;

@@ -5,6 +5,7 @@
  * (smtpd_sender_login_maps with reject_sender_login_mismatch).
  */
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
+import { sameTable } from './mainCfTables.js';
 import { loadMainCf } from './postfix.js';
 import { RESTRICTION_LISTS, restrictionsOf } from './restrictions.js';
 
@@ -57,9 +58,8 @@ export async function gradePostfixLimits(answer: string, p: LimitsParams): Promi
   }
 
   const maps = cf.list('smtpd_sender_login_maps');
-  const [wantType, wantPath] = [p.loginMaps.slice(0, p.loginMaps.indexOf(':')), p.loginMaps.slice(p.loginMaps.indexOf(':') + 1)];
   const checks = RESTRICTION_LISTS.filter((l) => l !== 'smtpd_client_restrictions' && l !== 'smtpd_helo_restrictions').flatMap((l) => restrictionsOf(cf, l).filter((r) => LOGIN_CHECKS.has(r.name)));
-  if (!maps.some((m) => m.split(':')[0] === wantType && m.slice(m.indexOf(':') + 1) === wantPath)) {
+  if (!maps.some((m) => sameTable(m, p.loginMaps))) {
     lines.push(error('limits.no-login-maps', text(`smtpd_sender_login_maps is ${maps.join(', ') || 'not set'}: Postfix does not know which login owns which sender address (the table is ${p.loginMaps}).`, `smtpd_sender_login_maps 是 ${maps.join('、') || '未设置'}：Postfix 不知道哪个登录名拥有哪个发件地址（表是 ${p.loginMaps}）。`), text(`Write "smtpd_sender_login_maps = ${p.loginMaps}".`, `写 "smtpd_sender_login_maps = ${p.loginMaps}"。`)));
   } else if (checks.length === 0) {
     lines.push(error('limits.no-login-check', text('smtpd_sender_login_maps is set, but no restriction uses it: alice can still log in and send as bob@example.com.', '设置了 smtpd_sender_login_maps，但没有任何限制使用它：alice 仍然可以登录后以 bob@example.com 的名义发信。'), text('Add "smtpd_sender_restrictions = reject_sender_login_mismatch".', '添加 "smtpd_sender_restrictions = reject_sender_login_mismatch"。')));

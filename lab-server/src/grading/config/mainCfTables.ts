@@ -69,3 +69,21 @@ export function badTableLists(cf: MainCf, only?: ReadonlySet<string>): FeedbackL
   }
   return lines;
 }
+
+/**
+ * Whether a table as written is the one wanted ("hash:/etc/postfix/x"): read through proxymap
+ * (proxy:hash:...), with the path spelt another way (//, a trailing /), or the same source file
+ * read as text (texthash:, which needs no postmap; a real smtpd accepts each).
+ */
+export function sameTable(written: string, wanted: string): 'same' | 'text' | undefined {
+  const norm = (t: string): [string, string] => {
+    const bare = t.replace(/^proxy:/, '');
+    const colon = bare.indexOf(':');
+    return [bare.slice(0, colon), bare.slice(colon + 1).replace(/\/+/g, '/').replace(/(.)\/$/, '$1')];
+  };
+  const [type, path] = norm(written);
+  const [wantType, wantPath] = norm(wanted);
+  if (path !== wantPath) return undefined;
+  if (type === wantType) return 'same';
+  return type === 'texthash' ? 'text' : undefined;
+}
