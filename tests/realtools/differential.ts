@@ -125,6 +125,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-limits', 'hash:/etc/postfix/sender_login', 'proxy:hash:/etc/postfix/sender_login', true],
   ['postfix-limits', 'hash:/etc/postfix/sender_login', 'hash:/etc/postfix//sender_login', true],
   ['postfix-limits', 'hash:/etc/postfix/sender_login', 'texthash:/etc/postfix/sender_login', true],
+  // The mailbox table through proxymap works; as btree: it is a database postmap never built (451 4.3.0).
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'proxy:hash:/etc/postfix/vmailbox', true],
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'btree:/etc/postfix/vmailbox', false],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.
