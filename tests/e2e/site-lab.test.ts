@@ -138,6 +138,18 @@ describe('lessons with a live lab', () => {
     await expect.poll(() => inboxNew.count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => inboxCur.evaluateAll((files) => files.map((f) => f.getAttribute('data-file'))), { timeout: 10_000 }).toContain(`${added[0]}:2,FS`);
     await expect(view.locator(`.file[data-file="${added[0]}:2,FS"] .flag`).allInnerTexts()).resolves.toEqual(['F flagged', 'S seen']);
+
+    // Typing grows the usage (the terminal's transcript), not the Maildirs: the polls stay 304,
+    // and the quota line follows the usage the lab sends with each of them.
+    const usedBeforeTyping = Number(await quota.getAttribute('data-usage'));
+    await dockTerminal(page, 'imap').locator('.screen').click();
+    for (const tag of ['n1', 'n2', 'n3']) {
+      await page.keyboard.type(`${tag} NOOP`);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => terminalText(page, 'imap'), { timeout: 15_000 }).toMatch(new RegExp(`${tag} OK`));
+    }
+    await view.scrollIntoViewIfNeeded();
+    await expect.poll(async () => Number(await quota.getAttribute('data-usage')), { timeout: 10_000 }).toBeGreaterThan(usedBeforeTyping);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

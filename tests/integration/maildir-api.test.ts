@@ -11,6 +11,7 @@ import { letGoOfIdleFolders } from '../../lab-server/src/maildir/idleFolders.js'
 import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import type { SandboxMaildirView } from '../../lab-server/src/maildir/snapshot.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { TerminalClient } from '../helpers/terminal.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -200,6 +201,66 @@ describe('GET /api/maildir', () => {
       await settled();
     }
   });
+
+  it('stays 304 while a terminal is used (its transcript grows the usage, not the Maildirs), with the usage of now', async () => {
+    const url = `http://127.0.0.1:${lab.httpPort}/api/maildir`;
+    const poll = (etag: string) => fetch(url, { headers: { 'if-none-match': etag } });
+    const usageOf = (response: Response) => (JSON.parse(response.headers.get('maillab-usage')!) as { bytes: number }).bytes;
+    let etag = '';
+    let view!: SandboxMaildirView & { usage: { bytes: number } };
+    // Settled, and every folder let go (which finishes the moves to cur/ an IMAP session noticed): still 304.
+    await expect
+      .poll(async () => {
+        const response = await fetch(url);
+        etag = response.headers.get('etag') ?? '';
+        view = (await response.json()) as typeof view;
+        if (etag === '' || (await poll(etag)).status !== 304) return 'changing';
+        await letGoOfIdleFolders(0);
+        return (await poll(etag)).status;
+      }, { timeout: 15_000 })
+      .toBe(304);
+    const sandbox = await lab.sandboxes.get('default');
+    const folders = [];
+    for (const user of sandbox.definition.users) {
+      const mailbox = mailboxOf(sandbox, user);
+      for (const name of await mailbox.folderNames()) folders.push(mailbox.folder(name));
+    }
+    const firstUsage = view.usage.bytes;
+
+    // The lesson page's "watch it happen": the learner types in a terminal beside the view.
+    const term = await TerminalClient.open(lab.httpPort, 'imap');
+    try {
+      await term.expect(/\* OK/);
+      for (let i = 0; i < 8; i++) {
+        await term.send(`a${i} NOOP`, new RegExp(`a${i} OK`));
+        const response = await poll(etag);
+        expect(response.status, `poll after NOOP ${i}`).toBe(304);
+        expect(response.headers.get('etag')).toBe(etag);
+      }
+    } finally {
+      term.ws.close();
+    }
+    // The usage the view shows still grows with the transcript: it comes with the 304.
+    await expect.poll(async () => usageOf(await poll(etag)), { timeout: 10_000 }).toBeGreaterThan(firstUsage);
+    // Without the tag: the tree kept for it, with the usage of now, not every folder synced again.
+    const plain = await fetch(url);
+    const body = (await plain.json()) as SandboxMaildirView & { usage: { bytes: number } };
+    expect(plain.headers.get('etag')).toBe(etag);
+    expect({ ...body, usage: undefined }).toEqual({ ...view, usage: undefined });
+    expect(body.usage.bytes).toBeGreaterThan(firstUsage);
+    expect(body.usage.bytes).toBe(usageOf(plain));
+    expect(folders.filter((f) => f.state.isLoaded).map((f) => f.dir)).toEqual([]);
+
+    // Mail that really arrives is a full answer, with the file and the usage it adds.
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: lab.port('smtp'), secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'while typing', text: 'hi' });
+    transport.close();
+    const arrived = await poll(etag);
+    expect(arrived.status).toBe(200);
+    const after = (await arrived.json()) as SandboxMaildirView & { usage: { bytes: number } };
+    expect(inbox(after, 'bob@example.com').inbox.new.length).toBe(inbox(view, 'bob@example.com').inbox.new.length + 1);
+    expect(after.usage.bytes).toBeGreaterThan(body.usage.bytes);
+  }, 60_000);
 
   it('answers 401 when the request belongs to no sandbox', async () => {
     const strangers = await startTestLab({ terminalRequester: async () => undefined });

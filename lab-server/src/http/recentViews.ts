@@ -1,9 +1,9 @@
 /**
  * The Maildir views answered last, by sandbox, each with the tag of what it shows: a request
  * without If-None-Match (a reload, a second tab, or a loop of requests sent by hand) for a view
- * that has not changed gets the same JSON again instead of every folder synced and written out
- * anew, some 25 ms of the event loop for a sandbox at its quota of 10,000 messages. Bounded by
- * the text they hold; the oldest go first.
+ * that has not changed gets the same tree again (with the usage of the moment put in) instead
+ * of every folder synced and written out anew, some 25 ms of the event loop for a sandbox at
+ * its quota of 10,000 messages. Bounded by the text they hold; the oldest go first.
  */
 
 /** Enough for a class of 300 ordinary sandboxes (a few KB to some 20 KB each) and a few full ones. */
