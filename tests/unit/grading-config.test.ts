@@ -84,6 +84,18 @@ describe('lists of lookup tables', () => {
     expect(codes(badValues(cf))).toEqual(['error:postfix.bad-table', 'error:postfix.bad-table']);
     expect(badValues(cf, new Set(['header_checks'])).map((l) => l.message.en)).toEqual([expect.stringMatching(/^header_checks = \/etc\/postfix\/h:/)]);
   });
+
+  it('$default_database_type is hash (postconf -d), and a word with a $name the grader cannot expand is not judged', async () => {
+    for (const maps of ['$default_database_type:/etc/postfix/vmailbox', '${default_database_type}:/etc/postfix/vmailbox']) {
+      expect(codes(await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = ${maps}\nalias_maps = $default_database_type:/etc/aliases`, p)), maps).toEqual([]);
+    }
+    // Postfix may know a name the grader does not: no "daemons stop" on a guess; the rest is still judged.
+    expect(badValues(parseMainCf('alias_maps = $(unknown_type):/etc/aliases, ${unknown_type?hash}:/x'))).toEqual([]);
+    expect(badValues(parseMainCf('alias_maps = $unknown_type:/etc/aliases, $mytype:/x # note\nmytype = hash')).map((l) => l.message.en)).toEqual([expect.stringMatching(/instead of "#"/)]);
+    // Names of Object.prototype are no defaults (they once reached the parser as functions and threw).
+    const proto = parseMainCf('alias_maps = $constructor:/etc/aliases\nmyorigin = $toString${hasOwnProperty}');
+    expect([proto.problems, proto.expand('myorigin'), badValues(proto)]).toEqual([[], '', []]);
+  });
 });
 
 describe("Dovecot's socket for Postfix", () => {

@@ -41,7 +41,31 @@ export class MainCf {
     const set = this.entry(name);
     if (set) return set.value;
     if (name === 'mydomain') return this.expand('myhostname').split('.').slice(1).join('.') || 'localdomain';
-    return POSTFIX_DEFAULTS[name] ?? '';
+    return Object.hasOwn(POSTFIX_DEFAULTS, name) ? POSTFIX_DEFAULTS[name]! : '';
+  }
+
+  /**
+   * Whether the grader knows what every $name in `value` (and in the values those name) becomes:
+   * each is set in the answer or has a default the grader holds. Any other name expands to nothing
+   * here but may be a Postfix parameter with a default of its own, so a word holding it is not judged.
+   */
+  expandable(value: string, known = new Map<string, boolean>(), stack = new Set<string>()): boolean {
+    if (stack.size > 21) return true; // as deep as expandText goes
+    for (const r of references(value)) {
+      if (r.dollar) continue;
+      const name = r.name!;
+      if (r.arg !== undefined && !this.expandable(r.arg, known, stack)) return false;
+      if (stack.has(name)) continue;
+      let ok = known.get(name);
+      if (ok === undefined) {
+        stack.add(name);
+        ok = (this.isSet(name) || Object.hasOwn(POSTFIX_DEFAULTS, name) || name === 'mydomain') && this.expandable(this.raw(name), known, stack);
+        stack.delete(name);
+        known.set(name, ok);
+      }
+      if (!ok) return false;
+    }
+    return true;
   }
 
   /** The value with every $name expanded. Unknown names expand to nothing. */

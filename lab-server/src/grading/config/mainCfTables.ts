@@ -8,6 +8,7 @@
 import { error, text, type FeedbackLine } from '../feedback.js';
 import { splitOutsideBraces } from './accessTable.js';
 import type { MainCf } from './mainCf.js';
+import { references } from './mainCfReferences.js';
 
 /** The table types of Debian's Postfix 3.7 package (postconf -m); pcre:, lmdb:, mysql: ... are packages of their own. */
 const TABLE_TYPES = new Set(['btree', 'cidr', 'environ', 'fail', 'hash', 'inline', 'internal', 'memcache', 'nis', 'pipemap', 'proxy', 'randmap', 'regexp', 'socketmap', 'static', 'tcp', 'texthash', 'unionmap', 'unix']);
@@ -47,13 +48,38 @@ export function unopenable(table: string): { en: string; zh: string } | undefine
   return { en: `this Postfix has no table type "${type}"${why}: every lookup in the list fails ("error: unsupported dictionary type: ${type}"), and mail that needs it waits (smtpd answers "451 4.3.0 Temporary lookup failure")`, zh: `这个 Postfix 没有 "${type}" 这种表类型${whyZh}：在这个列表里的每次查找都会失败（"error: unsupported dictionary type: ${type}"），需要它的邮件只能等待（smtpd 回答 "451 4.3.0 Temporary lookup failure"）` };
 }
 
+/** A value's words as written: split at commas and spaces outside {} and outside each $name reference. */
+function rawWords(value: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let depth = 0;
+  let at = 0;
+  for (const r of [...references(value), { start: value.length, end: value.length }]) {
+    for (const c of value.slice(at, r.start)) {
+      if (c === '{') depth++;
+      if (c === '}') depth = Math.max(0, depth - 1);
+      if (depth === 0 && (c === ',' || /\s/.test(c))) {
+        if (word) words.push(word);
+        word = '';
+      } else word += c;
+    }
+    word += value.slice(r.start, r.end);
+    at = r.end;
+  }
+  if (word) words.push(word);
+  return words;
+}
+
 /** The table lists in `cf` (with `only`, those of these names) holding a word Postfix cannot open as a table. */
 export function badTableLists(cf: MainCf, only?: ReadonlySet<string>): FeedbackLine[] {
   const lines: FeedbackLine[] = [];
   const names = new Set(cf.entries.map((e) => e.name).filter((n) => TABLE_LISTS.has(n) && (only === undefined || only.has(n))));
   for (const name of names) {
     const value = cf.expand(name);
-    const tables = splitOutsideBraces(value);
+    // A word with a $name the grader cannot expand is left unjudged: Postfix may know the name.
+    const tables = rawWords(cf.raw(name))
+      .filter((w) => cf.expandable(w))
+      .flatMap((w) => splitOutsideBraces(cf.expandText(w, 0, new Set([name]))));
     const bad = tables.find((t) => unopenable(t) !== undefined);
     if (bad === undefined) continue;
     const why = unopenable(bad)!;

@@ -29,6 +29,7 @@ export const POSTFIX_DEFAULTS: Record<string, string> = {
   mailq_path: '/usr/bin/mailq',
   alias_maps: 'hash:/etc/aliases',
   alias_database: 'hash:/etc/aliases',
+  default_database_type: 'hash', // "$default_database_type:/etc/aliases" is hash:/etc/aliases
   virtual_uid_maps: '',
   virtual_gid_maps: '',
   virtual_minimum_uid: '100',
