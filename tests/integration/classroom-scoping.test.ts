@@ -61,7 +61,7 @@ describe('learners\' names', () => {
     const join = (displayName: string) => api('/api/join', { method: 'POST', body: { code: klass.joinCode, displayName, password: 'learner password' } });
     expect((await join('Zhang Wei')).status).toBe(201);
     // Each of these showed on the dashboard as "Zhang Wei" (or, reversed, as "exe.png").
-    for (const lookalike of ['Zhang\u200b Wei', 'Zhang Wei\u200e', '\u2066Zhang Wei', 'Zhang\u00adWei', 'Zhang Wei\u0085', '\u202egnp.exe', 'Zhang\ufeff Wei', 'Zhang Wei\u{e0041}', 'Zhang Wei\ufe0f', 'Zhang Wei\u3164', 'Zhang\u034f Wei', 'Zhang Wei\u180b']) {
+    for (const lookalike of ['Zhang\u200b Wei', 'Zhang Wei\u200e', '\u2066Zhang Wei', 'Zhang\u00adWei', 'Zhang Wei\u0085', '\u202egnp.exe', 'Zhang\ufeff Wei', 'Zhang Wei\u{e0041}', 'Zhang Wei\ufe0f', 'Zhang Wei\u3164', 'Zhang\u034f Wei', 'Zhang Wei\u180b', 'Zhang Wei 1\ufe0f', 'Zhang Wei 1\ufe0e', 'Zhang Wei \u{1f3f4}\u{e0041}\u{e007f}', 'Zhang Wei \u2764\ufe0e']) {
       const refused = await join(lookalike);
       expect(refused.status, JSON.stringify(lookalike)).toBe(400);
       expect(refused.json.error.en).toMatch(/invisible character .* Type the name again by hand/);

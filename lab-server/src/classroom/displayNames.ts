@@ -19,10 +19,12 @@ export const DISPLAY_NAME_MAX = 40;
  * "exe.png"), zero-width spaces, the soft hyphen, Hangul fillers, tag characters, variation
  * selectors, the grapheme joiner. With them two learners' names looked the same to their
  * instructor. ZWJ and ZWNJ stay (emoji and some scripts need them), and so do the emoji
- * presentation selectors after an emoji and the tags of a subdivision flag (🏴 + tags).
+ * presentation selector after a pictograph or in a keycap (1️⃣), and the tags of the three
+ * subdivision flags Unicode recommends (England, Scotland, Wales): elsewhere they draw as nothing.
+ * No lookbehind: the join form runs this on phones whose Safari lacks it.
  */
 const HIDDEN_IN_NAMES = /(?![\u200c\u200d])[\p{Cc}\u2028\u2029\p{Default_Ignorable_Code_Point}]/u;
-const EMOJI_INVISIBLES = /(?<=\p{Emoji})[\ufe0e\ufe0f]|\u{1f3f4}[\u{e0020}-\u{e007e}]+\u{e007f}/gu;
+const EMOJI_INVISIBLES = /(\p{Extended_Pictographic})\ufe0f|([0-9#*])\ufe0f(?=\u20e3)|\u{1f3f4}\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073})\u{e007f}/gu;
 
 /** A display name as the lab keeps it: trimmed, in NFC. */
 export function displayNameOf(typed: string): string {
@@ -44,7 +46,7 @@ export function displayNameProblem(name: string): Text | undefined {
       '你的显示名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
     );
   }
-  if (HIDDEN_IN_NAMES.test(name.replace(EMOJI_INVISIBLES, ''))) {
+  if (HIDDEN_IN_NAMES.test(name.replace(EMOJI_INVISIBLES, '$1$2'))) {
     return text(
       'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
       '你的显示名称里有看不见的字符（控制字符、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
