@@ -119,6 +119,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // Dovecot's auth service stops on a mechanism list with commas ("Unknown authentication mechanism 'PLAIN,'").
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain, login', false],
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = PLAIN  login', true],
+  // No GSSAPI without the dovecot-gssapi package; NTLM and GSS-SPNEGO only by winbind ("Unknown authentication mechanism 'GSSAPI'").
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain gssapi', false],
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain ntlm', false],
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain gss-spnego ntlm\nauth_use_winbind = yes', true],
   // Postfix reads milter_default_action in any case: with OpenDKIM stopped, "Accept" takes mail.
   ['dkim-signer', 'milter_default_action = accept', 'milter_default_action = Accept', true],
   // The login table read through proxymap, with its path spelt another way, or as text: smtpd uses each.

@@ -135,6 +135,16 @@ describe('words Postfix reads exactly', () => {
     expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = login`, {}))).toEqual(['error:sasl.mechanisms']);
   });
 
+  it("the mechanisms this Dovecot's auth has (asked of it): no GSSAPI without dovecot-gssapi, NTLM and GSS-SPNEGO only by winbind", async () => {
+    const answer = (auth: string): string => ['==> /etc/postfix/main.cf <==', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', '    mode = 0600', '    user = postfix', '  }', '}', auth].join('\n');
+    const refused = async (auth: string): Promise<string | undefined> => (await gradePostfixSasl(answer(auth), {})).find((l) => l.code === 'sasl.mechanism-unknown')?.message.en;
+    expect(await refused('auth_mechanisms = plain gssapi')).toMatch(/no mechanism "gssapi" \(GSSAPI comes with the dovecot-gssapi package/);
+    expect(await refused('auth_mechanisms = plain NTLM')).toMatch(/no mechanism "NTLM" \(Dovecot does NTLM only through Samba's winbind, with auth_use_winbind = yes\)/);
+    expect(await refused('auth_mechanisms = plain gss-spnego\nauth_use_winbind = no')).toMatch(/GSS-SPNEGO only through Samba's winbind/);
+    expect(await refused('auth_mechanisms = plain ntlm gss-spnego\nauth_use_winbind = Y')).toBeUndefined();
+    expect(await refused('auth_mechanisms = plain gssapi\nauth_use_winbind = yes')).toMatch(/dovecot-gssapi/);
+  });
+
   it('a TLS protocol list with a word that is no protocol gives no TLS at all', async () => {
     const p = { cert: '/etc/ssl/mail/fullchain.pem', key: '/etc/ssl/mail/privkey.pem' };
     const base = `smtpd_tls_cert_file = ${p.cert}\nsmtpd_tls_key_file = ${p.key}\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may`;

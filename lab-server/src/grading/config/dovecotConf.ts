@@ -36,7 +36,7 @@ export interface DovecotConf {
 }
 
 /** Settings the graders read that Dovecot takes as yes/no (and a listener's ssl). */
-const BOOLEANS = new Set(['disable_plaintext_auth', 'auth_debug', 'auth_verbose', 'mail_debug', 'verbose_ssl', 'ssl_prefer_server_ciphers', 'auth_allow_cleartext']);
+const BOOLEANS = new Set(['disable_plaintext_auth', 'auth_debug', 'auth_verbose', 'mail_debug', 'verbose_ssl', 'ssl_prefer_server_ciphers', 'auth_allow_cleartext', 'auth_use_winbind']);
 const isBoolean = (s: DovecotSetting): boolean => BOOLEANS.has(s.key) || (s.key === 'ssl' && /^inet_listener\b/.test(s.path.at(-1) ?? ''));
 
 /** Dovecot's reading of a boolean: yes/y/1 and no/n/0 in any case, "true" or "on" refused. */

@@ -5,7 +5,7 @@
  * smtpd_sasl_path = private/auth). Each answer has both files; the graders check that the
  * paths meet and that the postfix user, and only it, may open the socket (socketAccess.ts).
  */
-import { error, text, type FeedbackLine } from '../feedback.js';
+import { error, text, type FeedbackLine, type Text } from '../feedback.js';
 import { parseDovecotConf, setting } from './dovecotConf.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 import { fileText, missingFiles, splitFiles } from './files.js';
@@ -20,8 +20,22 @@ export interface SocketParams {
   givenDovecot?: string;
 }
 
-/** Dovecot 2.3's SASL mechanisms (its auth service stops on any other word: "Unknown authentication mechanism 'PLAIN,'"). */
-const MECHANISMS = new Set(['plain', 'login', 'apop', 'cram-md5', 'digest-md5', 'external', 'anonymous', 'otp', 'scram-sha-1', 'scram-sha-256', 'oauthbearer', 'xoauth2', 'ntlm', 'gss-spnego', 'gssapi']);
+/**
+ * The SASL mechanisms of Debian's Dovecot 2.3 auth (its auth service stops on any other word:
+ * "Unknown authentication mechanism 'PLAIN,'"). GSSAPI is a plugin of the dovecot-gssapi
+ * package, absent here; NTLM and GSS-SPNEGO exist only with auth_use_winbind = yes (asked of the
+ * real auth service: each is unknown otherwise).
+ */
+const MECHANISMS = new Set(['plain', 'login', 'apop', 'cram-md5', 'digest-md5', 'external', 'anonymous', 'otp', 'scram-sha-1', 'scram-sha-256', 'oauthbearer', 'xoauth2']);
+const WINBIND = new Set(['ntlm', 'gss-spnego']);
+
+/** Why this Dovecot lacks a mechanism it has elsewhere, as a clause of the error; empty if it never has it. */
+function missingMechanism(word: string): Text {
+  const upper = word.toUpperCase();
+  if (word === 'gssapi') return text(' (GSSAPI comes with the dovecot-gssapi package, not installed here)', '（GSSAPI 由 dovecot-gssapi 软件包提供，这里没有安装）');
+  if (WINBIND.has(word)) return text(` (Dovecot does ${upper} only through Samba's winbind, with auth_use_winbind = yes)`, `（Dovecot 只能通过 Samba 的 winbind 提供 ${upper}，需要 auth_use_winbind = yes）`);
+  return text('', '');
+}
 
 /** Postfix's side of a socket: "private/x" relative to the queue directory, as chrooted daemons need. */
 function socketOf(cf: MainCf, value: string, prefix: string, param: string): { path?: string; line?: FeedbackLine } {
@@ -63,9 +77,12 @@ export async function gradePostfixSasl(answer: string, p: SocketParams): Promise
     lines.push(error('sasl.path', text('smtpd_sasl_path is not set: its default, "smtpd", is a Cyrus SASL application name, not a Dovecot socket.', '没有设置 smtpd_sasl_path：它的默认值 "smtpd" 是 Cyrus SASL 的应用名，不是 Dovecot 的套接字。'), text('Write "smtpd_sasl_path = private/auth".', '写 "smtpd_sasl_path = private/auth"。')));
   } else lines.push(...checkListener(conf, 'auth', socket.path!, 'sasl', { en: 'auth', zh: '认证' }));
   const mechanisms = setting(conf, 'auth_mechanisms')?.value;
-  const unknown = mechanisms?.split(' ').find((m) => m !== '' && !MECHANISMS.has(m.toLowerCase()));
+  const winbind = setting(conf, 'auth_use_winbind')?.value === 'yes';
+  const known = (m: string): boolean => MECHANISMS.has(m) || (winbind && WINBIND.has(m));
+  const unknown = mechanisms?.split(' ').find((m) => m !== '' && !known(m.toLowerCase()));
   if (mechanisms !== undefined && unknown !== undefined) {
-    lines.push(error('sasl.mechanism-unknown', text(`auth_mechanisms = ${mechanisms}: Dovecot has no mechanism "${unknown}"${/[,;\t]/.test(unknown) ? ' (mechanisms are separated by spaces only, no commas or tabs)' : ''}; its auth service stops as it starts ("Unknown authentication mechanism"), and nobody can log in.`, `auth_mechanisms = ${mechanisms}：Dovecot 没有 "${unknown}" 这种机制${/[,;\t]/.test(unknown) ? '（机制之间只能用空格分隔，不能用逗号或制表符）' : ''}；它的认证服务启动时就会退出（"Unknown authentication mechanism"），谁也登录不了。`), text('Write "auth_mechanisms = plain login", separated by a space.', '写 "auth_mechanisms = plain login"，用空格分隔。')));
+    const why = /[,;\t]/.test(unknown) ? text(' (mechanisms are separated by spaces only, no commas or tabs)', '（机制之间只能用空格分隔，不能用逗号或制表符）') : missingMechanism(unknown.toLowerCase());
+    lines.push(error('sasl.mechanism-unknown', text(`auth_mechanisms = ${mechanisms}: this Dovecot has no mechanism "${unknown}"${why.en}; its auth service stops as it starts ("Unknown authentication mechanism"), and nobody can log in.`, `auth_mechanisms = ${mechanisms}：这个 Dovecot 没有 "${unknown}" 这种机制${why['zh-CN']}；它的认证服务启动时就会退出（"Unknown authentication mechanism"），谁也登录不了。`), text('Write "auth_mechanisms = plain login", separated by a space.', '写 "auth_mechanisms = plain login"，用空格分隔。')));
   } else if (mechanisms !== undefined && !mechanisms.toLowerCase().split(' ').includes('plain')) {
     lines.push(error('sasl.mechanisms', text(`auth_mechanisms = ${mechanisms} does not include plain, which nearly every mail program uses (inside TLS).`, `auth_mechanisms = ${mechanisms} 不包含 plain，而几乎所有邮件程序都用它（在 TLS 里）。`), text('Write "auth_mechanisms = plain login".', '写 "auth_mechanisms = plain login"。')));
   }
