@@ -8,7 +8,7 @@ import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotCon
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { badValues } from '../../lab-server/src/grading/config/mainCfValues.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
-import { gradePostfixSasl } from '../../lab-server/src/grading/config/postfixDovecot.js';
+import { gradePostfixLmtp, gradePostfixSasl } from '../../lab-server/src/grading/config/postfixDovecot.js';
 import { gradePostfixTls } from '../../lab-server/src/grading/config/tls.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
@@ -185,6 +185,19 @@ describe("Dovecot 2.3's protocols", () => {
     expect(protocolsOf('protocols = none')).toEqual([]);
     expect(protocolsOf('protocols = none lmtp')).toEqual([expect.stringMatching(/no protocol "none"/)]);
     expect(protocolsOf('dovecot_config_version = 2.4.0\nprotocols = imap, lmtp')).toEqual([]);
+  });
+
+  it('without lmtp: the value quoted as written, and a hint doveconf takes (no "none", no double space)', async () => {
+    const answer = (protocols: string): string => ['==> /etc/postfix/main.cf <==', 'virtual_transport = lmtp:unix:private/dovecot-lmtp', '', '==> /etc/dovecot/dovecot.conf <==', protocols, 'service lmtp {', '  unix_listener /var/spool/postfix/private/dovecot-lmtp {', '    mode = 0600', '    user = postfix', '  }', '}'].join('\n');
+    const said = async (protocols: string) => (await gradePostfixLmtp(answer(protocols), {})).filter((l) => l.level !== 'ok').map((l) => `${l.code}: ${l.message.en.split(':')[0]} | ${l.hint!.en}`);
+    expect(await said('protocols = none')).toEqual(['lmtp.protocol: protocols = none | Add lmtp: "protocols = lmtp".']);
+    expect(await said('protocols =')).toEqual(['lmtp.protocol: protocols is empty | Add lmtp: "protocols = lmtp".']);
+    const zh = (await gradePostfixLmtp(answer('protocols = none'), {})).find((l) => l.code === 'lmtp.protocol')!;
+    expect([zh.message['zh-CN'].split('：')[0], zh.hint!['zh-CN']]).toEqual(['protocols = none', '加上 lmtp："protocols = lmtp"。']);
+    expect(await said('protocols = imap\nprotocols = $protocols pop3')).toEqual(['lmtp.protocol: protocols = $protocols pop3 (Dovecot reads "imap pop3") | Add lmtp: "protocols = imap pop3 lmtp".']);
+    // A value doveconf refuses is said once, by the syntax error (it does not drop imap from its hint).
+    expect((await said('protocols = imap, pop3')).map((l) => l.split(':')[0])).toEqual(['dovecot.syntax']);
+    expect((await said('protocols = imap\tlmtp')).map((l) => l.split(':')[0])).toEqual(['dovecot.syntax']);
   });
 });
 

@@ -109,9 +109,16 @@ export async function gradePostfixLmtp(answer: string, p: SocketParams): Promise
     const socket = socketOf(cf, m[1]!, 'lmtp', 'virtual_transport');
     lines.push(...(socket.line ? [socket.line] : checkListener(conf, 'lmtp', socket.path!, 'lmtp', { en: 'LMTP', zh: ' LMTP ' })));
   }
-  const protocols = dovecotProtocols(conf.settings).protocols.join(' ');
-  if (!protocols.split(' ').includes('lmtp')) {
-    lines.push(error('lmtp.protocol', text(`protocols = ${protocols}: without lmtp, Dovecot starts no LMTP server and every delivery is deferred.`, `protocols = ${protocols}：没有 lmtp，Dovecot 不会启动 LMTP 服务，每次投递都会被推迟。`), text(`Add lmtp: "protocols = ${protocols} lmtp".`, `加上 lmtp："protocols = ${protocols} lmtp"。`)));
+  const served = dovecotProtocols(conf.settings);
+  // A value doveconf refuses is dovecot.syntax's error already (Dovecot does not start at all).
+  const refused = conf.version === '2.3' && served.problem !== undefined;
+  if (!refused && !served.protocols.includes('lmtp')) {
+    // Quoted as written ("none", "$protocols pop3"); the hint is the list Dovecot serves, lmtp added.
+    const written = setting(conf, 'protocols')?.value ?? '';
+    const reads = served.protocols.join(' ');
+    const shown = written === '' ? text('protocols is empty', 'protocols 为空') : text(`protocols = ${written}${reads !== '' && reads !== written ? ` (Dovecot reads "${reads}")` : ''}`, `protocols = ${written}${reads !== '' && reads !== written ? `（Dovecot 读作 "${reads}"）` : ''}`);
+    const fixed = [...served.protocols, 'lmtp'].join(' ');
+    lines.push(error('lmtp.protocol', text(`${shown.en}: without lmtp, Dovecot starts no LMTP server and every delivery is deferred.`, `${shown['zh-CN']}：没有 lmtp，Dovecot 不会启动 LMTP 服务，每次投递都会被推迟。`), text(`Add lmtp: "protocols = ${fixed}".`, `加上 lmtp："protocols = ${fixed}"。`)));
   }
   return lines;
 }
