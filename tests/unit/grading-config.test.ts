@@ -8,7 +8,6 @@ import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotCon
 import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { badValues } from '../../lab-server/src/grading/config/mainCfValues.js';
 import { gradePostfixVirtual } from '../../lab-server/src/grading/config/postfix.js';
-import { gradePostfixLmtp, gradePostfixSasl } from '../../lab-server/src/grading/config/postfixDovecot.js';
 import { gradePostfixTls } from '../../lab-server/src/grading/config/tls.js';
 import { gradePostfixRelay } from '../../lab-server/src/grading/config/relay.js';
 import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
@@ -59,92 +58,7 @@ describe('main.cf values the daemons stop on', () => {
   });
 });
 
-describe('lists of lookup tables', () => {
-  const base = 'virtual_mailbox_domains = example.com\nvirtual_mailbox_base = /var/mail/vhosts';
-  const p = { domains: ['example.com'], base: '/var/mail/vhosts', maps: 'hash:/etc/postfix/vmailbox' };
-  it('every word is a table: a "# note" after one stops smtpd ("expecting "type:name" form instead of "#"")', async () => {
-    const lines = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox # note`, p);
-    expect(codes(lines)).toEqual(['warn:postfix.notice', 'error:postfix.bad-table']);
-    expect(lines.find((l) => l.code === 'postfix.bad-table')!.message.en).toMatch(/expecting "type:name" form instead of "#"/);
-    expect(lines.find((l) => l.code === 'postfix.bad-table')!.hint!.en).toMatch(/"virtual_mailbox_maps = hash:\/etc\/postfix\/vmailbox"; put comments on their own line/);
-  });
-
-  it('a type this Postfix lacks, or written in capitals, fails every lookup; inline tables and proxy: are tables', async () => {
-    for (const [value, why] of [['pcre:/etc/postfix/vmailbox', /postfix-pcre package/], ['HASH:/etc/postfix/vmailbox', /lower case: hash/], ['hash:', /expecting "type:name"/]] as const) {
-      const lines = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = ${value}`, p);
-      expect(lines.find((l) => l.code === 'postfix.bad-table')?.message.en, value).toMatch(why);
-    }
-    const fine = parseMainCf('smtpd_sender_login_maps = inline:{ alice@example.com=alice, { bob@example.com = bob } }, proxy:hash:/etc/postfix/x\nheader_checks = regexp:/etc/postfix/h');
-    expect(badValues(fine)).toEqual([]);
-  });
-
-  it('only in the lists that are tables and nothing else, and in a master.cf -o only its own', () => {
-    expect(badValues(parseMainCf('mydestination = example.com # note\nproxy_read_maps = $mydestination'))).toEqual([]);
-    const cf = parseMainCf('smtpd_sender_login_maps = hash:/etc/postfix/x # note\nheader_checks = /etc/postfix/h');
-    expect(codes(badValues(cf))).toEqual(['error:postfix.bad-table', 'error:postfix.bad-table']);
-    expect(badValues(cf, new Set(['header_checks'])).map((l) => l.message.en)).toEqual([expect.stringMatching(/^header_checks = \/etc\/postfix\/h:/)]);
-  });
-
-  it('$default_database_type is hash (postconf -d), and a word with a $name the grader cannot expand is not judged', async () => {
-    for (const maps of ['$default_database_type:/etc/postfix/vmailbox', '${default_database_type}:/etc/postfix/vmailbox']) {
-      expect(codes(await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = ${maps}\nalias_maps = $default_database_type:/etc/aliases`, p)), maps).toEqual([]);
-    }
-    // Postfix may know a name the grader does not: no "daemons stop" on a guess; the rest is still judged.
-    expect(badValues(parseMainCf('alias_maps = $(unknown_type):/etc/aliases, ${unknown_type?hash}:/x'))).toEqual([]);
-    expect(badValues(parseMainCf('alias_maps = $unknown_type:/etc/aliases, $mytype:/x # note\nmytype = hash')).map((l) => l.message.en)).toEqual([expect.stringMatching(/instead of "#"/)]);
-    // Names of Object.prototype are no defaults (they once reached the parser as functions and threw).
-    const proto = parseMainCf('alias_maps = $constructor:/etc/aliases\nmyorigin = $toString${hasOwnProperty}');
-    expect([proto.problems, proto.expand('myorigin'), badValues(proto)]).toEqual([[], '', []]);
-  });
-});
-
-describe("Dovecot's socket for Postfix", () => {
-  const answer = (listener: string): string => ['==> /etc/postfix/main.cf <==', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', ...listener.split('|').map((l) => `    ${l}`), '  }', '}'].join('\n');
-  const graded = async (listener: string): Promise<string[]> => codes(await gradePostfixSasl(answer(listener), {}));
-  it('a user or group the machine does not have stops Dovecot ("service(auth) Group doesn\'t exist: none"); names only, case-sensitive', async () => {
-    expect(await graded('mode = 0660|user = postfix|group = none')).toEqual(['error:sasl.listener-owner']);
-    expect(await graded('mode = 0600|user = Postfix')).toEqual(['error:sasl.listener-owner']);
-    expect(await graded('mode = 0600|user = 103')).toEqual(['error:sasl.listener-owner']);
-    expect(await graded('mode = 0600|user = $default_internal_user')).toEqual(['error:sasl.listener-perm']);
-    expect(await graded('mode = 0660|user = vmail|group = postfix')).toEqual([]);
-  });
-
-  it('reads the mode as Dovecot does: octal after a leading 0, else decimal, else refused', async () => {
-    expect(await graded('mode = 0668|user = postfix')).toEqual(['error:sasl.listener-mode']);
-    // 660 is 01224: the owner may write, so Postfix connects; 666 is 01232: everyone may write.
-    expect(await graded('mode = 660|user = postfix')).toEqual(['warn:sasl.listener-decimal']);
-    expect(await graded('mode = 666|user = postfix')).toEqual(['warn:sasl.listener-decimal', 'error:sasl.listener-world']);
-  });
-
-  it('connecting needs only write permission, checked in the owner\'s bits for the owner', async () => {
-    expect(await graded('mode = 0622|user = postfix')).toEqual(['error:sasl.listener-world']);
-    expect(await graded('mode = 0200|user = postfix')).toEqual([]);
-    expect(await graded('mode = 0060|user = postfix|group = postfix')).toEqual(['error:sasl.listener-perm']);
-    expect(await graded('mode = 0660|group = postfix')).toEqual([]);
-  });
-});
-
 describe('words Postfix reads exactly', () => {
-  it('the SASL type in lower case ("unsupported SASL server implementation: Dovecot")', async () => {
-    const answer = (type: string): string => ['==> /etc/postfix/main.cf <==', `smtpd_sasl_type = ${type}`, 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', '    mode = 0600', '    user = postfix', '  }', '}'].join('\n');
-    expect(codes(await gradePostfixSasl(answer('Dovecot'), {}))).toEqual(['error:sasl.type-case']);
-    expect(codes(await gradePostfixSasl(answer('dovecot'), {}))).toEqual([]);
-    // Dovecot's mechanisms are separated by spaces only; their case does not matter.
-    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = plain, login`, {}))).toEqual(['error:sasl.mechanism-unknown']);
-    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = PLAIN  login`, {}))).toEqual([]);
-    expect(codes(await gradePostfixSasl(`${answer('dovecot')}\nauth_mechanisms = login`, {}))).toEqual(['error:sasl.mechanisms']);
-  });
-
-  it("the mechanisms this Dovecot's auth has (asked of it): no GSSAPI without dovecot-gssapi, NTLM and GSS-SPNEGO only by winbind", async () => {
-    const answer = (auth: string): string => ['==> /etc/postfix/main.cf <==', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_path = private/auth', '', '==> /etc/dovecot/conf.d/10-master.conf <==', 'service auth {', '  unix_listener /var/spool/postfix/private/auth {', '    mode = 0600', '    user = postfix', '  }', '}', auth].join('\n');
-    const refused = async (auth: string): Promise<string | undefined> => (await gradePostfixSasl(answer(auth), {})).find((l) => l.code === 'sasl.mechanism-unknown')?.message.en;
-    expect(await refused('auth_mechanisms = plain gssapi')).toMatch(/no mechanism "gssapi" \(GSSAPI comes with the dovecot-gssapi package/);
-    expect(await refused('auth_mechanisms = plain NTLM')).toMatch(/no mechanism "NTLM" \(Dovecot does NTLM only through Samba's winbind, with auth_use_winbind = yes\)/);
-    expect(await refused('auth_mechanisms = plain gss-spnego\nauth_use_winbind = no')).toMatch(/GSS-SPNEGO only through Samba's winbind/);
-    expect(await refused('auth_mechanisms = plain ntlm gss-spnego\nauth_use_winbind = Y')).toBeUndefined();
-    expect(await refused('auth_mechanisms = plain gssapi\nauth_use_winbind = yes')).toMatch(/dovecot-gssapi/);
-  });
-
   it('a TLS protocol list with a word that is no protocol gives no TLS at all', async () => {
     const p = { cert: '/etc/ssl/mail/fullchain.pem', key: '/etc/ssl/mail/privkey.pem' };
     const base = `smtpd_tls_cert_file = ${p.cert}\nsmtpd_tls_key_file = ${p.key}\nsmtpd_tls_security_level = may\nsmtp_tls_security_level = may`;
@@ -168,36 +82,6 @@ describe('milter_default_action', () => {
     const graded = async (action: string) => (await grade(exercise.grader.name, exercise.grader.params, (exercise.solution as string).replace('milter_default_action = accept', `milter_default_action = ${action}`), {})).passed;
     expect(await graded('Accept')).toBe(true);
     expect(await graded('tempfail')).toBe(false);
-  });
-});
-
-describe("Dovecot 2.3's protocols", () => {
-  const protocolsOf = (text: string) => {
-    const conf = parseDovecotConf(text);
-    return conf.problems.map((p) => p.message.en);
-  };
-  it('are separated by spaces only, and $protocols is the earlier value only as a word of its own outside quotes', () => {
-    expect(protocolsOf('protocols = imap pop3\nprotocols = $protocols lmtp')).toEqual([]);
-    expect(protocolsOf('protocols = imap pop3\nprotocols = $protocols, lmtp')).toEqual([expect.stringMatching(/no protocol "\$protocols,"[\s\S]*Unknown protocol/)]);
-    expect(protocolsOf('protocols = imap, pop3 lmtp')).toEqual([expect.stringMatching(/no protocol "imap,"/)]);
-    expect(protocolsOf('protocols = imap\tlmtp')).toEqual([expect.stringMatching(/no protocol "imap\tlmtp"/)]);
-    expect(protocolsOf('protocols = imap\nprotocols = "$protocols lmtp"')).toEqual([expect.stringMatching(/no protocol "\$protocols"/)]);
-    expect(protocolsOf('protocols = none')).toEqual([]);
-    expect(protocolsOf('protocols = none lmtp')).toEqual([expect.stringMatching(/no protocol "none"/)]);
-    expect(protocolsOf('dovecot_config_version = 2.4.0\nprotocols = imap, lmtp')).toEqual([]);
-  });
-
-  it('without lmtp: the value quoted as written, and a hint doveconf takes (no "none", no double space)', async () => {
-    const answer = (protocols: string): string => ['==> /etc/postfix/main.cf <==', 'virtual_transport = lmtp:unix:private/dovecot-lmtp', '', '==> /etc/dovecot/dovecot.conf <==', protocols, 'service lmtp {', '  unix_listener /var/spool/postfix/private/dovecot-lmtp {', '    mode = 0600', '    user = postfix', '  }', '}'].join('\n');
-    const said = async (protocols: string) => (await gradePostfixLmtp(answer(protocols), {})).filter((l) => l.level !== 'ok').map((l) => `${l.code}: ${l.message.en.split(':')[0]} | ${l.hint!.en}`);
-    expect(await said('protocols = none')).toEqual(['lmtp.protocol: protocols = none | Add lmtp: "protocols = lmtp".']);
-    expect(await said('protocols =')).toEqual(['lmtp.protocol: protocols is empty | Add lmtp: "protocols = lmtp".']);
-    const zh = (await gradePostfixLmtp(answer('protocols = none'), {})).find((l) => l.code === 'lmtp.protocol')!;
-    expect([zh.message['zh-CN'].split('：')[0], zh.hint!['zh-CN']]).toEqual(['protocols = none', '加上 lmtp："protocols = lmtp"。']);
-    expect(await said('protocols = imap\nprotocols = $protocols pop3')).toEqual(['lmtp.protocol: protocols = $protocols pop3 (Dovecot reads "imap pop3") | Add lmtp: "protocols = imap pop3 lmtp".']);
-    // A value doveconf refuses is said once, by the syntax error (it does not drop imap from its hint).
-    expect((await said('protocols = imap, pop3')).map((l) => l.split(':')[0])).toEqual(['dovecot.syntax']);
-    expect((await said('protocols = imap\tlmtp')).map((l) => l.split(':')[0])).toEqual(['dovecot.syntax']);
   });
 });
 
