@@ -122,6 +122,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // No GSSAPI without the dovecot-gssapi package; NTLM and GSS-SPNEGO only by winbind ("Unknown authentication mechanism 'GSSAPI'").
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain gssapi', false],
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain ntlm', false],
+  // OTP needs a passdb that can store the next password: "OTP mechanism can't be supported with given passdbs".
+  ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain otp', false],
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain gss-spnego ntlm\nauth_use_winbind = yes', true],
   // Postfix reads milter_default_action in any case: with OpenDKIM stopped, "Accept" takes mail.
   ['dkim-signer', 'milter_default_action = accept', 'milter_default_action = Accept', true],

@@ -55,6 +55,7 @@ describe('the SASL words both sides read exactly', () => {
     expect(await refused('auth_mechanisms = plain gss-spnego\nauth_use_winbind = no')).toMatch(/GSS-SPNEGO only through Samba's winbind/);
     expect(await refused('auth_mechanisms = plain ntlm gss-spnego\nauth_use_winbind = Y')).toBeUndefined();
     expect(await refused('auth_mechanisms = plain gssapi\nauth_use_winbind = yes')).toMatch(/dovecot-gssapi/);
+    expect(await refused('auth_mechanisms = plain OTP')).toMatch(/no mechanism "OTP" \(OTP needs a passdb [^)]*\).*"OTP mechanism can't be supported with given passdbs"/);
   });
 });
 

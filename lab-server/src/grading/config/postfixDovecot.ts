@@ -24,15 +24,18 @@ export interface SocketParams {
  * The SASL mechanisms of Debian's Dovecot 2.3 auth (its auth service stops on any other word:
  * "Unknown authentication mechanism 'PLAIN,'"). GSSAPI is a plugin of the dovecot-gssapi
  * package, absent here; NTLM and GSS-SPNEGO exist only with auth_use_winbind = yes (asked of the
- * real auth service: each is unknown otherwise).
+ * real auth service: each is unknown otherwise). OTP needs a passdb that can store the next
+ * one-time password (SQL only; passwd-file cannot, and no SQL driver is installed): the real
+ * auth stops with "OTP mechanism can't be supported with given passdbs".
  */
-const MECHANISMS = new Set(['plain', 'login', 'apop', 'cram-md5', 'digest-md5', 'external', 'anonymous', 'otp', 'scram-sha-1', 'scram-sha-256', 'oauthbearer', 'xoauth2']);
+const MECHANISMS = new Set(['plain', 'login', 'apop', 'cram-md5', 'digest-md5', 'external', 'anonymous', 'scram-sha-1', 'scram-sha-256', 'oauthbearer', 'xoauth2']);
 const WINBIND = new Set(['ntlm', 'gss-spnego']);
 
 /** Why this Dovecot lacks a mechanism it has elsewhere, as a clause of the error; empty if it never has it. */
 function missingMechanism(word: string): Text {
   const upper = word.toUpperCase();
   if (word === 'gssapi') return text(' (GSSAPI comes with the dovecot-gssapi package, not installed here)', '（GSSAPI 由 dovecot-gssapi 软件包提供，这里没有安装）');
+  if (word === 'otp') return text(' (OTP needs a passdb that can store the next one-time password, an SQL one: passwd-file cannot, and this Dovecot has no SQL driver)', '（OTP 需要能保存下一个一次性密码的 passdb，也就是 SQL：passwd-file 做不到，而这个 Dovecot 没有 SQL 驱动）');
   if (WINBIND.has(word)) return text(` (Dovecot does ${upper} only through Samba's winbind, with auth_use_winbind = yes)`, `（Dovecot 只能通过 Samba 的 winbind 提供 ${upper}，需要 auth_use_winbind = yes）`);
   return text('', '');
 }
@@ -82,7 +85,8 @@ export async function gradePostfixSasl(answer: string, p: SocketParams): Promise
   const unknown = mechanisms?.split(' ').find((m) => m !== '' && !known(m.toLowerCase()));
   if (mechanisms !== undefined && unknown !== undefined) {
     const why = /[,;\t]/.test(unknown) ? text(' (mechanisms are separated by spaces only, no commas or tabs)', '（机制之间只能用空格分隔，不能用逗号或制表符）') : missingMechanism(unknown.toLowerCase());
-    lines.push(error('sasl.mechanism-unknown', text(`auth_mechanisms = ${mechanisms}: this Dovecot has no mechanism "${unknown}"${why.en}; its auth service stops as it starts ("Unknown authentication mechanism"), and nobody can log in.`, `auth_mechanisms = ${mechanisms}：这个 Dovecot 没有 "${unknown}" 这种机制${why['zh-CN']}；它的认证服务启动时就会退出（"Unknown authentication mechanism"），谁也登录不了。`), text('Write "auth_mechanisms = plain login", separated by a space.', '写 "auth_mechanisms = plain login"，用空格分隔。')));
+    const fatal = unknown.toLowerCase() === 'otp' ? "OTP mechanism can't be supported with given passdbs" : 'Unknown authentication mechanism';
+    lines.push(error('sasl.mechanism-unknown', text(`auth_mechanisms = ${mechanisms}: this Dovecot has no mechanism "${unknown}"${why.en}; its auth service stops as it starts ("${fatal}"), and nobody can log in.`, `auth_mechanisms = ${mechanisms}：这个 Dovecot 没有 "${unknown}" 这种机制${why['zh-CN']}；它的认证服务启动时就会退出（"${fatal}"），谁也登录不了。`), text('Write "auth_mechanisms = plain login", separated by a space.', '写 "auth_mechanisms = plain login"，用空格分隔。')));
   } else if (mechanisms !== undefined && !mechanisms.toLowerCase().split(' ').includes('plain')) {
     lines.push(error('sasl.mechanisms', text(`auth_mechanisms = ${mechanisms} does not include plain, which nearly every mail program uses (inside TLS).`, `auth_mechanisms = ${mechanisms} 不包含 plain，而几乎所有邮件程序都用它（在 TLS 里）。`), text('Write "auth_mechanisms = plain login".', '写 "auth_mechanisms = plain login"。')));
   }
