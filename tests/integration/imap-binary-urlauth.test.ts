@@ -12,8 +12,7 @@ import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
-import { URLAUTH_KEYS_FILE } from '../../lab-server/src/imap/urlauth.js';
-import { MAX_FOLDERS } from '../../lab-server/src/maildir/mailbox.js';
+import { MAX_FOLDERS, URLAUTH_KEYS_FILE } from '../../lab-server/src/maildir/mailbox.js';
 
 let lab: TestLab;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imaplib as runImaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
-import { URLAUTH_KEYS_FILE } from '../../lab-server/src/imap/urlauth.js';
+import { URLAUTH_KEYS_FILE } from '../../lab-server/src/maildir/mailbox.js';
 
 let lab: TestLab;
 beforeAll(async () => {

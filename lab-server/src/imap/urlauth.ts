@@ -14,9 +14,6 @@ import { join } from 'node:path';
 import { canonicalInbox, InvalidFolderName, MAX_FOLDERS, URLAUTH_KEYS_FILE, type Mailbox } from '../maildir/mailbox.js';
 import type { WorldUser } from '../world/definition.js';
 
-/** Where a user's mailbox access keys are kept, in the Maildir root: mailbox name -> hex key. */
-export { URLAUTH_KEYS_FILE };
-
 /** The one mechanism offered: the server's own HMAC-SHA256, keys never leave the server. */
 export const URLAUTH_MECHANISM = 'INTERNAL';
 

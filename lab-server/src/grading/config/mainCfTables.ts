@@ -96,20 +96,27 @@ export function badTableLists(cf: MainCf, only?: ReadonlySet<string>): FeedbackL
   return lines;
 }
 
+/** A path as Postfix opens it: "//" is "/", and a trailing "/" does not count. */
+export function normPath(path: string): string {
+  return path.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+}
+
+/** A table's type and file, read through proxymap or not ("proxy:hash:/etc//x" is hash and /etc/x). */
+export function tableParts(table: string): { type: string; path: string } {
+  const bare = table.replace(/^proxy:/, '');
+  const colon = bare.indexOf(':');
+  return colon < 0 ? { type: '', path: normPath(bare) } : { type: bare.slice(0, colon), path: normPath(bare.slice(colon + 1)) };
+}
+
 /**
  * Whether a table as written is the one wanted ("hash:/etc/postfix/x"): read through proxymap
  * (proxy:hash:...), with the path spelt another way (//, a trailing /), or the same source file
  * read as text (texthash:, which needs no postmap; a real smtpd accepts each).
  */
 export function sameTable(written: string, wanted: string): 'same' | 'text' | undefined {
-  const norm = (t: string): [string, string] => {
-    const bare = t.replace(/^proxy:/, '');
-    const colon = bare.indexOf(':');
-    return [bare.slice(0, colon), bare.slice(colon + 1).replace(/\/+/g, '/').replace(/(.)\/$/, '$1')];
-  };
-  const [type, path] = norm(written);
-  const [wantType, wantPath] = norm(wanted);
-  if (path !== wantPath) return undefined;
-  if (type === wantType) return 'same';
-  return type === 'texthash' ? 'text' : undefined;
+  const have = tableParts(written);
+  const want = tableParts(wanted);
+  if (have.path !== want.path) return undefined;
+  if (have.type === want.type) return 'same';
+  return have.type === 'texthash' ? 'text' : undefined;
 }

@@ -7,7 +7,7 @@ import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback
 import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';
-import { sameTable, unopenable } from './mainCfTables.js';
+import { normPath, sameTable, tableParts, unopenable } from './mainCfTables.js';
 import { unknownRestrictions } from './restrictions.js';
 
 /** Parses the exercise's given lines and the learner's, the learner's read last (they win). */
@@ -25,10 +25,6 @@ export function loadMainCf(answer: string, given?: string): { cf: MainCf; feedba
   }
   feedback.push(...badValues(cf), ...unknownRestrictions(cf));
   return { cf, feedback };
-}
-
-function normPath(p: string): string {
-  return p.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
 }
 
 export interface VirtualParams {
@@ -83,9 +79,8 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
   if (!cf.isSet('virtual_mailbox_maps') || maps.length === 0) {
     lines.push(error('postfix.vmaps-unset', text('virtual_mailbox_maps is not set, so Postfix cannot tell which addresses have a mailbox (and where).', '没有设置 virtual_mailbox_maps，Postfix 不知道哪些地址有邮箱（以及在哪里）。'), text(`Add "virtual_mailbox_maps = ${p.maps}".`, `添加 "virtual_mailbox_maps = ${p.maps}"。`)));
   } else {
-    // The file a table names, read through proxymap or not.
-    const fileOf = (m: string): string => normPath(m.replace(/^proxy:/, '').slice(m.replace(/^proxy:/, '').indexOf(':') + 1));
-    const match = maps.find((m) => fileOf(m) === normPath(wantPath) || normPath(m) === normPath(wantPath));
+    // The table naming the wanted file, read through proxymap or not (or with no type at all).
+    const match = maps.find((m) => tableParts(m).path === normPath(wantPath));
     if (!match) {
       lines.push(error('postfix.vmaps', text(`virtual_mailbox_maps is ${maps.join(', ')}, not the table ${p.maps}.`, `virtual_mailbox_maps 是 ${maps.join('、')}，不是 ${p.maps} 这张表。`), text(`Write "virtual_mailbox_maps = ${p.maps}".`, `写 "virtual_mailbox_maps = ${p.maps}"。`)));
     } else if (!match.includes(':') || match.startsWith('/')) {
@@ -95,7 +90,7 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
       lines.push(error('postfix.vmaps-no-type', text(`"${match}" has no table type: Postfix lookup tables are written type:name.`, `"${match}" 没有写表类型：Postfix 的查找表要写成 类型:名字。`), text(`Write "${p.maps}" (and build it with "postmap ${wantPath}").`, `写 "${p.maps}"（并用 "postmap ${wantPath}" 生成它）。`)));
     } else if (!sameTable(match, p.maps)) {
       // A type this Postfix lacks is postfix.bad-table's error already.
-      const type = match.replace(/^proxy:/, '').split(':')[0];
+      const { type } = tableParts(match);
       if (!unopenable(match)) lines.push(error('postfix.vmaps-type', text(`${match} names the table's file, but as a ${type}: table: postmap built it as ${wantType}: (${wantPath}.db), so smtpd finds no ${type} database there and answers every address "451 4.3.0 Temporary lookup failure".`, `${match} 指向了这张表的文件，但类型是 ${type}:：postmap 生成的是 ${wantType}: 表（${wantPath}.db），smtpd 找不到 ${type} 数据库，对每个地址都回答 "451 4.3.0 Temporary lookup failure"。`), text(`Write "${p.maps}".`, `写 "${p.maps}"。`)));
     } else {
       lines.push(ok('postfix.vmaps', `virtual_mailbox_maps = ${match} (build it with "postmap ${wantPath}").`, `virtual_mailbox_maps = ${match}（用 "postmap ${wantPath}" 生成）。`));
