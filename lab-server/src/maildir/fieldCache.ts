@@ -15,9 +15,10 @@
  * Loaded caches share one memory budget (cacheBudget.ts). Values are
  * byte strings (latin1: a character per octet); fieldRecords.ts has the file in memory.
  */
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { CacheAppends } from './cacheAppends.js';
 import { forgetCache, touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
 import { FieldRecords, readRecords } from './fieldRecords.js';
@@ -26,9 +27,6 @@ import type { FolderIndex } from './folderIndex.js';
 export type { CacheOwner } from './cacheOffsets.js';
 
 export const CACHE_FILE = 'maillab-cache';
-/** Appends are gathered and written together. */
-const WRITE_AT = 256 * 1024;
-const APPEND_DELAY_MS = 100;
 
 /** A record placed: its message, field and value, where it starts and the message's record before it, its length. */
 type Placed = { base: string; field: string; value: string; at: number; previous: number; length: number };
@@ -37,11 +35,8 @@ export class FieldCache implements Unloadable {
   /** The file as loaded, and the fields set since; undefined until then (and after unload). */
   private records: FieldRecords | undefined;
   private loading: Promise<void> | undefined;
-  /** Records not yet appended to the file, as byte strings. */
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private flushQueued = false;
-  private writing: Promise<void> = Promise.resolve();
+  /** The appends, and the readings and rewrites in turn with them. */
+  private readonly appends: CacheAppends;
   private retired = false;
   /** Loaded by the index's offsets: `records` holds only the values added since (chained() finds the rest). */
   private hinted = false;
@@ -56,6 +51,7 @@ export class FieldCache implements Unloadable {
     private readonly owner: CacheOwner,
   ) {
     this.offsets = new CacheOffsets(owner);
+    this.appends = new CacheAppends(join(folderDir, CACHE_FILE), this.offsets);
   }
 
   /** A cached field of a message (a byte string), reading the cache file the first time. */
@@ -125,7 +121,7 @@ export class FieldCache implements Unloadable {
 
   /** The file's size for the index to keep with the messages' offsets (cacheOffsets.ts). */
   settledSize(): number | undefined {
-    return this.offsets.settledSize(this.pending.length === 0);
+    return this.offsets.settledSize(this.appends.empty);
   }
 
   /**
@@ -140,22 +136,14 @@ export class FieldCache implements Unloadable {
     // A string of its own: a Buffer `value` may be a view of a much larger block.
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
     // Not read yet (a delivery's ENVELOPE, most often): no offsets to learn, no index to write for it.
-    if (this.pending.length === 0) this.owner.cacheChanged(this.offsets.placing);
+    if (this.appends.empty) this.owner.cacheChanged(this.offsets.placing);
     const record = this.offsets.place(base, field, bytes);
-    this.pending.push(record);
-    this.pendingBytes += record.length;
+    this.appends.add(record);
     this.meanwhile?.push({ base, field, value: bytes, at: this.offsets.placedAt, previous: this.offsets.placedAfter, length: record.length });
     // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
     if (records) {
       records.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
       touchCache(this, records.bytes);
-    }
-    if (this.pendingBytes >= WRITE_AT) void this.flush();
-    else if (!this.flushQueued) {
-      // A moment later rather than at the next turn: a FETCH of thousands of new messages
-      // yields often, and an append per turn would be hundreds of small writes.
-      this.flushQueued = true;
-      setTimeout(() => void this.flush(), APPEND_DELAY_MS).unref();
     }
     // touchCache() lets other folders' caches go first, never this one.
     return records !== undefined;
@@ -163,18 +151,7 @@ export class FieldCache implements Unloadable {
 
   /** Writes the gathered appends. */
   flush(): Promise<void> {
-    this.flushQueued = false;
-    if (this.retired || this.pending.length === 0) return this.writing;
-    const data = Buffer.from(this.pending.join(''), 'latin1');
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.writing = this.writing.then(() =>
-      appendFile(join(this.folderDir, CACHE_FILE), data).then(
-        () => this.offsets.appended(data.length),
-        () => this.offsets.failed(),
-      ),
-    );
-    return this.writing;
+    return this.appends.flush();
   }
 
   /**
@@ -183,9 +160,7 @@ export class FieldCache implements Unloadable {
    */
   retire(): Promise<void> {
     this.retired = true;
-    this.pending = [];
-    this.pendingBytes = 0;
-    return this.writing;
+    return this.appends.retire();
   }
 
   /** Drops the in-memory copy (the file stays). */
@@ -231,16 +206,14 @@ export class FieldCache implements Unloadable {
     compacted.read(0, text.length);
     this.records = compacted;
     // Every value appended since the reading is in the new file already.
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.appends.drop();
     touchCache(this, compacted.bytes);
-    this.writing = this.writing.then(() =>
+    await this.appends.after(() =>
       writeFileAtomic(join(this.folderDir, CACHE_FILE), Buffer.from(text, 'latin1')).then(
         () => this.offsets.rewritten(text.length),
         () => this.offsets.failed(),
       ),
     );
-    await this.writing;
   }
 
   /** Reads the file, by the index's offsets when they describe it, else going through it all. */
@@ -270,7 +243,7 @@ export class FieldCache implements Unloadable {
     // Appended after the reading from here on; the size the index vouches for before any of them.
     const meanwhile: Placed[] = (this.meanwhile = []);
     const vouched = this.owner.index.cacheSize;
-    const reading = this.writing.then(async () => {
+    return this.appends.after(async () => {
       try {
         const text = await this.readText();
         const hinted = byOffsets && text.length > 0 && vouched === text.length;
@@ -288,8 +261,6 @@ export class FieldCache implements Unloadable {
         if (this.meanwhile === meanwhile) this.meanwhile = undefined;
       }
     });
-    this.writing = reading.then(() => undefined, () => undefined);
-    return reading;
   }
 
   private async readText(): Promise<string> {
