@@ -46,7 +46,8 @@ export interface DovecotProcess extends ServerUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startDovecot(): Promise<DovecotProcess | undefined> {
+/** `extraConfig` is appended to dovecot.conf, e.g. a namespace that gives mailboxes a special use. */
+export async function startDovecot(extraConfig = ''): Promise<DovecotProcess | undefined> {
   if (!existsSync(DOVECOT) || !existsSync('/usr/lib/dovecot/imap') || !existsSync('/usr/lib/dovecot/pop3')) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'maillab-dovecot-'));
   // Dovecot's auth and mail processes run as other users: they must reach the files.
@@ -63,7 +64,8 @@ export async function startDovecot(): Promise<DovecotProcess | undefined> {
       `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/passwd\n}\n` +
       `userdb {\n  driver = static\n  args = uid=${MAIL_OWNER.uid} gid=${MAIL_OWNER.gid} home=${dir}/mail/%u\n}\n` +
       `service imap-login {\n  inet_listener imap {\n    port = ${imapPort}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n` +
-      `service pop3-login {\n  inet_listener pop3 {\n    port = ${pop3Port}\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n`,
+      `service pop3-login {\n  inet_listener pop3 {\n    port = ${pop3Port}\n  }\n  inet_listener pop3s {\n    port = 0\n  }\n}\n` +
+      extraConfig,
   );
   await writeFile(join(dir, 'passwd'), 'alice@example.com:{PLAIN}secret\n');
   const inboxDir = join(dir, 'mail', 'alice@example.com');

@@ -29,14 +29,19 @@ const MESSAGE = [
   '',
 ].join('\r\n');
 
+/** The lab's standard folders, with their special use (RFC 6154), made and subscribed at login. */
+const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name} {\n    special_use = \\${name}\n    auto = subscribe\n  }\n`);
+const NAMESPACE = `namespace inbox {\n  inbox = yes\n  separator = .\n${SPECIAL_USE.join('')}}\n`;
+
 beforeAll(async () => {
-  const started = await startDovecot();
+  const started = await startDovecot(NAMESPACE);
   if (!started) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
   dovecot = started;
   lab = await startTestLab();
   clients = { lab: await imapLogin(lab.port('imap')), dovecot: await imapLogin(dovecot.imapPort()) };
   await both('CREATE a.b.c');
   await both(`APPEND a.b.c {${Buffer.byteLength(MESSAGE)}+}\r\n${MESSAGE}`);
+  await both('SUBSCRIBE a.b.c');
   await both('SELECT a.b.c');
 }, 60_000);
 afterAll(async () => {
@@ -59,6 +64,14 @@ function listedUnderA(answer: string): string[] {
   return answer
     .split('\r\n')
     .filter((line) => /^\* LIST \([^)]*\) "\." a(\.|$)/.test(line))
+    .sort();
+}
+
+/** The LIST lines for the standard folders and the names under "a", sorted (INBOX is subscribed in the lab only). */
+function listedBesideInbox(answer: string): string[] {
+  return answer
+    .split('\r\n')
+    .filter((line) => /^\* LIST \([^)]*\) "\." (Drafts|Sent|Trash|a(\.|$))/.test(line))
     .sort();
 }
 
@@ -103,6 +116,29 @@ describe('LIST where a middle level is missing (a.b.c exists; a and a.b are not 
   it('lists the missing levels under "*" as \\Noselect \\HasChildren, and \\NonExistent in an extended LIST', async () => {
     expect(listedUnderA((await both('LIST "" "*"')).lab)).toEqual(['* LIST (\\HasNoChildren) "." a.b.c', '* LIST (\\Noselect \\HasChildren) "." a', '* LIST (\\Noselect \\HasChildren) "." a.b']);
     expect(listedUnderA((await both('LIST "" "*" RETURN (CHILDREN)')).lab)).toContain('* LIST (\\NonExistent \\HasChildren) "." a.b');
+  });
+});
+
+describe('which attributes an extended LIST returns (RFC 5258 §4, RFC 6154 §2 leave it to the server)', () => {
+  it.each([
+    'LIST "" "*"',
+    'LIST "" ("*")',
+    'LIST "" ("%" "a.%")',
+    'LIST (SUBSCRIBED) "" "*"',
+    'LIST "" "*" RETURN (SUBSCRIBED)',
+    'LIST "" "*" RETURN (CHILDREN)',
+    'LIST "" "*" RETURN (SPECIAL-USE)',
+    'LIST (SPECIAL-USE) "" "*"',
+    'LIST (SUBSCRIBED) "" "*" RETURN (CHILDREN SPECIAL-USE)',
+  ])('%s gives the standard folders and a, a.b, a.b.c the attributes Dovecot gives them', async (command) => {
+    const answers = await both(command);
+    expect(listedBesideInbox(answers.lab)).toEqual(listedBesideInbox(answers.dovecot));
+  });
+
+  it('leaves out \\HasChildren, \\HasNoChildren and \\Sent unless a plain LIST or the return options ask', async () => {
+    expect(listedBesideInbox((await both('LIST (SUBSCRIBED) "" "*"')).lab)).toEqual(['* LIST (\\Subscribed) "." Drafts', '* LIST (\\Subscribed) "." Sent', '* LIST (\\Subscribed) "." Trash', '* LIST (\\Subscribed) "." a.b.c']);
+    expect(listedBesideInbox((await both('LIST "" ("*")')).lab)).toContain('* LIST () "." Sent');
+    expect(listedBesideInbox((await both('LIST "" "*"')).lab)).toContain('* LIST (\\HasNoChildren \\Sent) "." Sent');
   });
 });
 

@@ -185,15 +185,15 @@ for bad in [('(RECURSIVEMATCH)', '""', '%'), ('(FANCY)', '""', '%'), ('""', '%',
 `,
     );
     const subscribed = out.subscribed[1];
-    expect(subscribed).toContain('(\\Subscribed \\HasNoChildren) "." INBOX');
-    expect(subscribed).toContain('(\\NonExistent \\Subscribed \\HasNoChildren) "." Old');
-    expect(subscribed).toContain('(\\Subscribed \\HasNoChildren) "." Projects.2026.Q1');
+    expect(subscribed).toContain('(\\Subscribed) "." INBOX');
+    expect(subscribed).toContain('(\\NonExistent \\Subscribed) "." Old');
+    expect(subscribed).toContain('(\\Subscribed) "." Projects.2026.Q1');
     expect(subscribed.join('\n')).not.toMatch(/ Lists$/m);
     // Projects is neither there nor subscribed, but a subscribed descendant the pattern skips is.
-    expect(out.recursive[1]).toContain('(\\NonExistent \\HasChildren) "." Projects ("CHILDINFO" ("SUBSCRIBED"))');
+    expect(out.recursive[1]).toContain('(\\NonExistent) "." Projects ("CHILDINFO" ("SUBSCRIBED"))');
     expect(out.recursive[1].join('\n')).not.toMatch(/Lists/);
-    expect(out.patterns[1]).toEqual(['(\\HasNoChildren) "." Lists', '(\\NonExistent \\HasChildren) "." Projects', '(\\Subscribed \\HasNoChildren \\Sent) "." Sent']);
-    expect(out.special[1]).toEqual(['(\\HasNoChildren \\Drafts) "." Drafts', '(\\HasNoChildren \\Sent) "." Sent', '(\\HasNoChildren \\Trash) "." Trash']);
+    expect(out.patterns[1]).toEqual(['(\\HasNoChildren) "." Lists', '(\\NonExistent \\HasChildren) "." Projects', '(\\Subscribed \\HasNoChildren) "." Sent']);
+    expect(out.special[1]).toEqual(['(\\Drafts) "." Drafts', '(\\Sent) "." Sent', '(\\Trash) "." Trash']);
     expect(out.bad).toEqual([
       expect.stringMatching(/BAD .*RECURSIVEMATCH needs another selection option/),
       expect.stringMatching(/BAD .*Unknown LIST selection option "FANCY"/),

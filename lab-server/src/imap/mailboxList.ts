@@ -30,6 +30,10 @@ export interface ListOptions {
   specialUse: boolean;
   /** Return SUBSCRIBED: say \Subscribed where it applies. */
   returnSubscribed: boolean;
+  /** \HasChildren / \HasNoChildren: a plain LIST always, an extended one on RETURN (CHILDREN). */
+  returnChildren: boolean;
+  /** \Sent, \Drafts...: a plain LIST always, an extended one on RETURN or selection SPECIAL-USE. */
+  returnSpecialUse: boolean;
 }
 
 export interface ListEntry {
@@ -92,9 +96,9 @@ export async function listMailboxes(mailbox: Mailbox, patterns: readonly string[
     const attributes: string[] = [];
     if (!exists) attributes.push(options.extended ? '\\NonExistent' : '\\Noselect');
     if ((options.subscribed || options.returnSubscribed) && subscribed.has(name)) attributes.push('\\Subscribed');
-    attributes.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if (options.returnChildren) attributes.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
     const use = SPECIAL_USE.get(name);
-    if (use) attributes.push(use);
+    if (use && options.returnSpecialUse) attributes.push(use);
     entries.push({ name, attributes, selectable: exists, childInfo });
   }
   return entries.sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -105,6 +109,14 @@ export async function listMailboxes(mailbox: Mailbox, patterns: readonly string[
  * it is gone. Its name is the pattern, and a name may hold "*" or "%": it can match others too.
  */
 export async function attributesOf(mailbox: Mailbox, name: string): Promise<string[]> {
-  const entries = await listMailboxes(mailbox, [name], { extended: true, subscribed: false, recursiveMatch: false, specialUse: false, returnSubscribed: true });
+  const entries = await listMailboxes(mailbox, [name], {
+    extended: true,
+    subscribed: false,
+    recursiveMatch: false,
+    specialUse: false,
+    returnSubscribed: true,
+    returnChildren: true,
+    returnSpecialUse: true,
+  });
   return entries.find((entry) => entry.name === name)?.attributes ?? ['\\NonExistent'];
 }

@@ -68,19 +68,24 @@ function parseList(tokens: readonly Token[], context: ParseContext, imap4rev2: b
     if (i < tokens.length) throw new ArgumentError('Nothing may follow RETURN (...)');
   }
   const selected = new Set(selection ?? []);
+  // Options or several patterns make a LIST extended (RFC 5258 §3): it answers only what was asked.
+  const plain = selection === undefined && patternToken.type !== 'list' && returns === undefined;
   if (selected.has('RECURSIVEMATCH') && !selected.has('SUBSCRIBED') && !selected.has('SPECIAL-USE')) {
     throw new ArgumentError('RECURSIVEMATCH needs another selection option beside it, e.g. (SUBSCRIBED RECURSIVEMATCH)');
   }
   const options: ListOptions = {
     // IMAP4rev2's LIST is the extended one (RFC 9051 §6.3.9): missing levels are \NonExistent.
-    extended: imap4rev2 || selection !== undefined || patternToken.type === 'list' || returns !== undefined,
+    extended: imap4rev2 || !plain,
     subscribed: selected.has('SUBSCRIBED'),
     recursiveMatch: selected.has('RECURSIVEMATCH'),
     specialUse: selected.has('SPECIAL-USE'),
     returnSubscribed: returns?.includes('SUBSCRIBED') ?? false,
+    // As Dovecot 2.3: RFC 5258 §4 and RFC 6154 §2 leave these to the server unless asked for.
+    returnChildren: plain || (returns?.includes('CHILDREN') ?? false),
+    returnSpecialUse: plain || selected.has('SPECIAL-USE') || (returns?.includes('SPECIAL-USE') ?? false),
   };
   // Decided on the syntax alone: only a LIST with no options and one pattern gives "" this meaning (RFC 5258 §3).
-  const delimiterAsked = selection === undefined && patternToken.type !== 'list' && returns === undefined && patterns[0] === '';
+  const delimiterAsked = plain && patterns[0] === '';
   return { reference, patterns, options, status, delimiterAsked };
 }
 
