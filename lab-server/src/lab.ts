@@ -211,7 +211,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       requester: apiRequester,
       sandboxOfLearner: async (id) => (await learners.get(id))?.sandboxId,
       gradedOnSandbox: (id) => exercises.get(id)?.kind === 'protocol',
-    }), { limits, proxies, site, ...(cluster ? { isPeerNode: cluster.isPeer.bind(cluster) } : {}) });
+    }), { limits, proxies, site, log: config.log, ...(cluster ? { isPeerNode: cluster.isPeer.bind(cluster) } : {}) });
     servers.push(web);
     bridge = attachBridge(web, {
       services: () => services,

@@ -3,7 +3,11 @@
  * for what the CLI prints on purpose. Tests pass a silent logger.
  */
 
-export type Logger = (component: string, message: string) => void;
+/**
+ * `level` 'error' marks a failure of the lab itself (a 500, a session that threw): its cause,
+ * stack and all, which whoever runs the lab needs even when nothing else is wanted.
+ */
+export type Logger = (component: string, message: string, level?: 'error') => void;
 
 /**
  * A log line's text as it may be written: line breaks become spaces and every other control
@@ -20,6 +24,11 @@ export const consoleLogger: Logger = (component, message) => {
 };
 
 export const silentLogger: Logger = () => undefined;
+
+/** Nothing but the lab's own failures (the tests' labs): a 500 under load leaves its stack in the test's output. */
+export const errorsOnlyLogger: Logger = (component, message, level) => {
+  if (level === 'error') consoleLogger(component, message, level);
+};
 
 /**
  * One line for the first of a repeated event (a wrong password from one address), then one

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, startLab, type Lab, type LabConfig } from '../../lab-server/src/lab.js';
-import { silentLogger } from '../../lab-server/src/log.js';
+import { errorsOnlyLogger } from '../../lab-server/src/log.js';
 import { SERVICES } from '../../lab-server/src/services.js';
 import { testDatabase } from './database.js';
 
@@ -27,7 +27,7 @@ export async function startTestLab(overrides: Partial<LabConfig> = {}, dataDir?:
   const database = overrides.database === undefined && !dataDir ? await testDatabase() : { url: overrides.database, drop: async () => undefined };
   const withDatabase = database.url ? { ...overrides, database: database.url } : overrides;
   const ports = Object.fromEntries([...SERVICES.map((s) => [s.id, 0]), ['http', 0], ['dns', 0]]);
-  const lab = await startLab(defaultConfig({ dataDir: dir, host: '127.0.0.1', ports, log: silentLogger, ...withDatabase }));
+  const lab = await startLab(defaultConfig({ dataDir: dir, host: '127.0.0.1', ports, log: errorsOnlyLogger, ...withDatabase }));
   const testLab: TestLab = Object.assign(lab, {
     dataDir: dir,
     async dispose() {

@@ -13,6 +13,8 @@ export interface LabProcess {
   ports: Record<string, number>;
   httpPort: number;
   dataDir: string;
+  /** The end of what the lab wrote to stderr: its log. */
+  log(): string;
   rssMb(): Promise<number>;
   /** Stops the process (its data dir stays). */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -29,17 +31,17 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
   const portFlags = ['smtp', 'submission', 'submissions', 'pop3', 'pop3s', 'imap', 'imaps', 'smtp-otherdomain', 'dns'].flatMap((s) => [`--${s}-port`, '0']);
   const argv = [process.execPath, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/maillab.mjs', 'serve', '--data', dataDir, '--http-port', '0', ...portFlags, ...extraFlags];
   const [command, ...args] = [...wrapper, ...argv];
-  // A wrapper's own complaints (unshare refused, a mount failed) come on stderr: kept for the error.
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', wrapper.length > 0 ? 'pipe' : 'ignore'] });
+  // The lab's log, and a wrapper's own complaints (unshare refused, a mount failed), come on stderr.
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let errors = '';
-  child.stderr?.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-4000)));
+  child.stderr!.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-64_000)));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('Press Ctrl+C')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}${errors}`)));
+    child.once('exit', (code) => reject(new Error(`lab exited with ${code}: ${out}${errors.slice(-4000)}`)));
   });
   const kill = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -54,6 +56,7 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
     ports,
     httpPort,
     dataDir,
+    log: () => errors,
     async rssMb() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;

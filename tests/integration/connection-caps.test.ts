@@ -445,9 +445,10 @@ describe('the web port in a cluster', () => {
     const { ProxyTrust } = await import('../../lab-server/src/http/clientAddress.js');
     const { SiteOrigin } = await import('../../lab-server/src/http/origin.js');
     const { DEFAULT_LIMITS } = await import('../../lab-server/src/limits.js');
+    const { silentLogger } = await import('../../lab-server/src/log.js');
     const PEER = '127.0.0.3';
     const proxies = new ProxyTrust();
-    const server = createWebServer(lab.dataDir, {}, { limits: { ...DEFAULT_LIMITS, httpConnectionsPerAddress: PER_ADDRESS, httpConnections: 200 }, proxies, site: new SiteOrigin(undefined, proxies), isPeerNode: (a) => a === PEER });
+    const server = createWebServer(lab.dataDir, {}, { limits: { ...DEFAULT_LIMITS, httpConnectionsPerAddress: PER_ADDRESS, httpConnections: 200 }, proxies, site: new SiteOrigin(undefined, proxies), log: silentLogger, isPeerNode: (a) => a === PEER });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     const attacker = Attacker.start();

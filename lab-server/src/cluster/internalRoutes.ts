@@ -39,7 +39,7 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
         await route(req, res, url, params);
       } catch (err) {
         if (err instanceof BodyError) return sendJson(res, err.status, { error: err.body });
-        log('cluster', `${req.method} ${url.pathname}: ${(err as Error).message}`);
+        log('cluster', `${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`, 'error');
         if (!res.headersSent) sendJson(res, 500, { error: { en: (err as Error).message, 'zh-CN': `操作失败：${(err as Error).message}` } });
         else res.destroy();
       }

@@ -2,6 +2,7 @@
  * The lab's one web server: the built site as static files, and the JSON API. Later issues add
  * routes here and the WebSocket upgrade for the browser terminals.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,6 +10,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { isOutOfSpace } from '../files/diskSpace.js';
+import type { Logger } from '../log.js';
 import { UnknownSandbox } from '../world/sandboxes.js';
 import { acceptsGzip } from './compressedJson.js';
 import type { ProxyTrust } from './clientAddress.js';
@@ -80,6 +82,19 @@ const SANDBOX_GONE = {
   },
 };
 
+/**
+ * HTTP 500: the lab itself failed. The cause (a file path, a stack) goes to the lab's log, not
+ * to the page; the page gets a code that finds its line there.
+ */
+function internalError(code: string): { error: Record<'en' | 'zh-CN', string> } {
+  return {
+    error: {
+      en: `The lab server failed on this request (error ${code}; the cause is in the lab's log). Try again; if it fails again, tell whoever runs the lab and give them the code ${code}.`,
+      'zh-CN': `实验室服务器处理这个请求时出错（错误码 ${code}，原因已写入实验室日志）。请再试一次；如果仍然出错，请告诉实验室的管理者，并把错误码 ${code} 给他们。`,
+    },
+  };
+}
+
 const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.mjs', '.json', '.svg', '.txt']);
 
 /**
@@ -144,6 +159,8 @@ export interface WebOptions {
   limits: WebLimits;
   proxies: ProxyTrust;
   site: SiteOrigin;
+  /** Where a 500's cause is written. */
+  log: Logger;
   /** In a cluster: whether an address is another node's (it forwards many clients' requests). */
   isPeerNode?: (address: string) => boolean;
 }
@@ -173,10 +190,13 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Not found. Go back to the start page: /\n页面不存在，请回到首页：/\n');
       } catch (err) {
+        if (!res.headersSent && isOutOfSpace(err)) return sendJson(res, 507, DISK_FULL);
+        if (!res.headersSent && err instanceof UnknownSandbox) return sendJson(res, 410, SANDBOX_GONE);
+        const code = randomBytes(4).toString('hex');
+        options.log('http', `${req.method} ${url.pathname} failed (error ${code}): ${(err as Error)?.stack ?? String(err)}`, 'error');
+        // An answer already begun can only be cut off.
         if (res.headersSent) res.destroy();
-        else if (isOutOfSpace(err)) sendJson(res, 507, DISK_FULL);
-        else if (err instanceof UnknownSandbox) sendJson(res, 410, SANDBOX_GONE);
-        else sendJson(res, 500, { error: { en: `Internal error: ${(err as Error).message}`, 'zh-CN': '服务器内部错误，请稍后再试。' } });
+        else sendJson(res, 500, internalError(code));
       }
     })();
   });

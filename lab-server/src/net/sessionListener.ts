@@ -119,7 +119,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
       try {
         await current.run();
       } catch (err) {
-        o.log(o.name, `session error: ${(err as Error).stack ?? String(err)}`);
+        o.log(o.name, `session error: ${(err as Error).stack ?? String(err)}`, 'error');
         await channel.write(o.lines.internalError).catch(() => undefined);
       } finally {
         clearTimeout(deadline);
