@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FolderIndex } from './folderIndex.js';
 import { isOutOfSpace } from '../files/diskSpace.js';
 import { appendLog, clearLog, logLine, readLog, type LogEntry } from './indexLog.js';
-import { readIndexFile, writeIndexFile } from './indexFile.js';
+import { INDEX_FILE, readIndexFile, writeIndexFile } from './indexFile.js';
 import { appendUids, readUidList, UIDLIST_FILE, writeUidList } from './uidlist.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
@@ -19,6 +19,8 @@ import type { UidValidityCounter } from './uidValidity.js';
  * messages seen at once) is one append on the reply path; the idle flush writes the file soon.
  */
 const LOG_LIMIT = 1000;
+/** Readings of the index file and log before one that no write came between is given up on. */
+const READ_TRIES = 8;
 
 export interface LoadedIndex {
   index: FolderIndex;
@@ -40,7 +42,8 @@ export class IndexFiles {
   ) {}
 
   async load(): Promise<LoadedIndex> {
-    let index = await readIndexFile(this.dir);
+    const read = await this.readIndexAndLog();
+    let index = read.index;
     let reserved: Map<string, number> | undefined;
     let listSize = await fileSize(join(this.dir, UIDLIST_FILE));
     if (index && listSize !== index.uidlistSize) {
@@ -74,12 +77,29 @@ export class IndexFiles {
     }
     // With UIDs to take in from the uid list, both directories must be read once.
     if (reserved) index.stamp = undefined;
-    const log = await readLog(this.dir);
     const written = index.highestModseq;
-    for (const entry of log) replay(index, entry, written);
-    this.logLines = log.length;
+    for (const entry of read.log) replay(index, entry, written);
+    this.logLines = read.log.length;
     this.uidlistSize = Math.max(0, listSize);
     return { index, reserved };
+  }
+
+  /**
+   * The index file and its log as they were at one moment. A write replaces the index file and
+   * then empties the log: an index file read before it with the log read after it would lose the
+   * changes in between. So the index file is looked at before and after, and both are read
+   * again if it was replaced meanwhile (a write of the index still under way in a folder object
+   * retired while another object for the same path loads it).
+   */
+  private async readIndexAndLog(): Promise<{ index: FolderIndex | undefined; log: LogEntry[] }> {
+    const path = join(this.dir, INDEX_FILE);
+    for (let tries = 1; ; tries++) {
+      const before = await fileIdentity(path);
+      const index = await readIndexFile(this.dir);
+      const log = await readLog(this.dir);
+      // A writer that never pauses: the last reading is taken, as before this check.
+      if (before === (await fileIdentity(path)) || tries === READ_TRIES) return { index, log };
+    }
   }
 
   /**
@@ -150,6 +170,17 @@ function replay(index: FolderIndex, entry: LogEntry, written: number): void {
   if (message) {
     message.modseq = entry.modseq;
     message.flags = entry.flags;
+  }
+}
+
+/** Which file is at `path` now (a rename over it makes another): its inode, change time and size, or '' when there is none. */
+async function fileIdentity(path: string): Promise<string> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.ino} ${s.ctimeNs} ${s.size}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
   }
 }
 
