@@ -136,6 +136,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'btree:/etc/postfix/vmailbox', false],
   // $default_database_type is hash (postconf -d): the same table, as Postfix's own docs write it.
   ['postfix-virtual', 'hash:/etc/postfix/vmailbox', '${default_database_type}:/etc/postfix/vmailbox', true],
+  // A $name Postfix does not know is nothing ("undefined parameter"): ":/etc/postfix/vmailbox" stops smtpd; beside a table it is harmless.
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', '$nosuch:/etc/postfix/vmailbox', false],
+  ['postfix-virtual', 'hash:/etc/postfix/vmailbox', 'hash:/etc/postfix/vmailbox, $nosuch', true],
   // smtpd: a bare table in a restriction list is that list's access check (check_sender_access here).
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = inline:{ spammer@example.org=REJECT }, reject_sender_login_mismatch', true],
   // Values the daemons stop on (postconf says nothing), even when a later line sets them again.

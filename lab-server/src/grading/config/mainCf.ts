@@ -4,9 +4,10 @@
  * ignored, the last definition of a name wins, and `$name`, `${name}`, `$(name)`,
  * `${name?text}`, `${name:text}` expand when the value is used. Never throws.
  */
-import { text, type Text } from '../feedback.js';
+import { MAX_FEEDBACK_LINES, text, type Text } from '../feedback.js';
 import { references } from './mainCfReferences.js';
 import { closestParameter, KNOWN_PARAMETERS, POSTFIX_DEFAULTS } from './postfixParameters.js';
+import { serviceParameter } from './postfixNames.js';
 
 export interface MainCfEntry {
   name: string;
@@ -45,9 +46,18 @@ export class MainCf {
   }
 
   /**
+   * A name Postfix does not know and main.cf does not set: Postfix expands it to nothing
+   * ("postconf: warning: ... undefined parameter: name"), and so does the grader.
+   */
+  undefinedName(name: string): boolean {
+    return !this.isSet(name) && !KNOWN_PARAMETERS.has(name) && name !== 'mydomain' && !serviceParameter(name);
+  }
+
+  /**
    * Whether the grader knows what every $name in `value` (and in the values those name) becomes:
-   * each is set in the answer or has a default the grader holds. Any other name expands to nothing
-   * here but may be a Postfix parameter with a default of its own, so a word holding it is not judged.
+   * each is set in the answer, has a default the grader holds, or is no Postfix parameter at all
+   * (nothing). Any other name is a Postfix parameter with a default the grader does not hold, so
+   * a word holding it is not judged.
    */
   expandable(value: string, known = new Map<string, boolean>(), stack = new Set<string>()): boolean {
     if (stack.size > 21) return true; // as deep as expandText goes
@@ -59,7 +69,7 @@ export class MainCf {
       let ok = known.get(name);
       if (ok === undefined) {
         stack.add(name);
-        ok = (this.isSet(name) || Object.hasOwn(POSTFIX_DEFAULTS, name) || name === 'mydomain') && this.expandable(this.raw(name), known, stack);
+        ok = (this.isSet(name) || Object.hasOwn(POSTFIX_DEFAULTS, name) || name === 'mydomain' || this.undefinedName(name)) && this.expandable(this.raw(name), known, stack);
         stack.delete(name);
         known.set(name, ok);
       }
@@ -170,12 +180,16 @@ export function parseMainCf(source: string): MainCf {
     });
     // Restriction classes are parameters named by the learner.
     const classes = new Set(entries.filter((e) => e.name === 'smtpd_restriction_classes').flatMap((e) => e.value.split(/[\s,]+/)));
+    // A parameter of the learner's own that another value names is used: postconf says nothing.
+    const named = new Set(entries.flatMap((e) => references(e.value).map((r) => r.name)));
+    // "Did you mean" weighs the name against all 800 of postconf's; past the lines shown, unread.
+    let guesses = 0;
     for (const entry of entries) {
       if (/(^|\s)#/.test(entry.value)) {
         problems.push({ level: 'warn', line: entry.line, message: text(`"#" after a value is NOT a comment in main.cf: it becomes part of ${entry.name}. Put comments on their own line.`, `main.cf 里值后面的 "#" 不是注释：它会成为 ${entry.name} 值的一部分。注释要单独成行。`) });
       }
-      if (!KNOWN_PARAMETERS.has(entry.name) && !classes.has(entry.name)) {
-        const guess = closestParameter(entry.name);
+      if (!KNOWN_PARAMETERS.has(entry.name) && !classes.has(entry.name) && !serviceParameter(entry.name) && !named.has(entry.name)) {
+        const guess = guesses++ < MAX_FEEDBACK_LINES ? closestParameter(entry.name) : undefined;
         problems.push({
           level: 'warn',
           line: entry.line,

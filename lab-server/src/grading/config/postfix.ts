@@ -8,6 +8,7 @@ import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';
 import { normPath, sameTable, tableParts, unopenable } from './mainCfTables.js';
+import { undefinedReferences } from './mainCfUndefined.js';
 import { unknownRestrictions } from './restrictions.js';
 
 /** Parses the exercise's given lines and the learner's, the learner's read last (they win). */
@@ -23,7 +24,7 @@ export function loadMainCf(answer: string, given?: string): { cf: MainCf; feedba
   if (mine.entries.length === 0 && mine.problems.length === 0) {
     feedback.push(error('postfix.empty', text('The answer sets no parameters.', '答案里没有设置任何参数。'), text('Write main.cf lines such as "virtual_mailbox_domains = example.com".', '写出 main.cf 的配置行，例如 "virtual_mailbox_domains = example.com"。')));
   }
-  feedback.push(...badValues(cf), ...unknownRestrictions(cf));
+  feedback.push(...undefinedReferences(cf), ...badValues(cf), ...unknownRestrictions(cf));
   return { cf, feedback };
 }
 
@@ -77,7 +78,9 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
   const wantPath = rest.join(':');
   const maps = cf.list('virtual_mailbox_maps');
   if (!cf.isSet('virtual_mailbox_maps') || maps.length === 0) {
-    lines.push(error('postfix.vmaps-unset', text('virtual_mailbox_maps is not set, so Postfix cannot tell which addresses have a mailbox (and where).', '没有设置 virtual_mailbox_maps，Postfix 不知道哪些地址有邮箱（以及在哪里）。'), text(`Add "virtual_mailbox_maps = ${p.maps}".`, `添加 "virtual_mailbox_maps = ${p.maps}"。`)));
+    // Set to a value that expands to nothing ("$nosuch"), it is as good as unset.
+    const set = cf.isSet('virtual_mailbox_maps') ? { en: `virtual_mailbox_maps = ${cf.raw('virtual_mailbox_maps')} is empty once its $names are expanded`, zh: `virtual_mailbox_maps = ${cf.raw('virtual_mailbox_maps')} 展开 $名字 之后是空的` } : undefined;
+    lines.push(error('postfix.vmaps-unset', text(`${set?.en ?? 'virtual_mailbox_maps is not set'}, so Postfix cannot tell which addresses have a mailbox (and where).`, `${set?.zh ?? '没有设置 virtual_mailbox_maps'}，Postfix 不知道哪些地址有邮箱（以及在哪里）。`), text(`${set ? 'Write' : 'Add'} "virtual_mailbox_maps = ${p.maps}".`, `${set ? '写' : '添加'} "virtual_mailbox_maps = ${p.maps}"。`)));
   } else {
     // The table naming the wanted file, read through proxymap or not (or with no type at all).
     const match = maps.find((m) => tableParts(m).path === normPath(wantPath));

@@ -3,6 +3,7 @@
  * the graders look at, the names postconf knows (a misspelt name is silently unused), and the
  * known name closest to a misspelt one, for "did you mean".
  */
+import { POSTCONF_NAMES } from './postfixNames.js';
 
 /**
  * Defaults of the parameters the lab's graders look at (Postfix 3.7 as Debian builds it,
@@ -62,34 +63,11 @@ export const POSTFIX_DEFAULTS: Record<string, string> = {
   smtpd_tls_auth_only: 'no',
 };
 
-/** Parameter names postconf knows, to catch typos (a misspelt name is silently unused). */
-export const KNOWN_PARAMETERS = new Set([
-  ...Object.keys(POSTFIX_DEFAULTS),
-  'compatibility_level', 'alias_maps', 'alias_database', 'home_mailbox', 'mail_spool_directory', 'mailbox_command', 'mailbox_transport',
-  'local_recipient_maps', 'local_transport', 'mailbox_size_limit', 'message_size_limit', 'recipient_delimiter', 'biff', 'append_dot_mydomain',
-  'readme_directory', 'queue_directory', 'command_directory', 'daemon_directory', 'data_directory', 'mail_owner', 'setgid_group',
-  'html_directory', 'manpage_directory', 'sample_directory', 'sendmail_path', 'newaliases_path', 'mailq_path', 'inet_protocols',
-  'proxy_interfaces', 'relayhost', 'relay_recipient_maps', 'transport_maps', 'sender_canonical_maps', 'recipient_canonical_maps',
-  'canonical_maps', 'virtual_uid_maps', 'virtual_gid_maps', 'virtual_minimum_uid', 'virtual_mailbox_limit', 'virtual_mailbox_lock',
-  'smtpd_banner', 'smtpd_helo_required', 'smtpd_delay_reject', 'smtpd_data_restrictions', 'smtpd_end_of_data_restrictions',
-  'smtpd_etrn_restrictions', 'smtpd_sasl_security_options', 'smtpd_sasl_tls_security_options', 'smtpd_sasl_local_domain',
-  'smtpd_sasl_authenticated_header', 'broken_sasl_auth_clients', 'smtpd_tls_cert_file', 'smtpd_tls_key_file', 'smtpd_tls_chain_files',
-  'smtpd_tls_CAfile', 'smtpd_tls_CApath', 'smtpd_use_tls', 'smtpd_enforce_tls', 'smtpd_tls_loglevel', 'smtpd_tls_received_header',
-  'smtpd_tls_session_cache_database', 'smtpd_tls_mandatory_protocols', 'smtpd_tls_protocols', 'smtpd_tls_mandatory_ciphers',
-  'smtpd_tls_wrappermode', 'smtp_tls_security_level', 'smtp_tls_CAfile', 'smtp_tls_session_cache_database', 'smtp_tls_loglevel',
-  'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options', 'smtpd_milters', 'non_smtpd_milters',
-  'milter_default_action', 'milter_protocol', 'mynetworks_style', 'smtpd_client_connection_count_limit', 'smtpd_client_connection_rate_limit',
-  'smtpd_client_message_rate_limit', 'smtpd_recipient_limit', 'smtpd_error_sleep_time', 'smtpd_soft_error_limit', 'smtpd_hard_error_limit',
-  'smtpd_sender_login_maps', 'smtpd_tls_ask_ccert', 'smtpd_tls_req_ccert', 'disable_vrfy_command', 'strict_rfc821_envelopes',
-  'maximal_queue_lifetime', 'bounce_queue_lifetime', 'delay_warning_time', 'unknown_local_recipient_reject_code', 'notify_classes',
-  'header_checks', 'body_checks', 'default_database_type', 'smtputf8_enable', 'meta_directory', 'shlib_directory', 'maillog_file',
-  'postscreen_access_list', 'postscreen_dnsbl_sites', 'postscreen_greet_action', 'dovecot_destination_recipient_limit',
-  'lmtp_destination_recipient_limit', 'virtual_destination_recipient_limit', 'soft_bounce', 'always_bcc', 'smtpd_authorized_xclient_hosts',
-  'anvil_rate_time_unit', 'smtpd_client_recipient_rate_limit', 'smtpd_client_auth_rate_limit', 'smtpd_client_new_tls_session_rate_limit',
-  'smtpd_client_event_limit_exceptions', 'smtp_tls_protocols', 'smtp_tls_mandatory_protocols', 'smtpd_tls_exclude_ciphers', 'tls_preempt_cipherlist',
-  'smtpd_tls_dh1024_param_file', 'lmtp_tls_security_level', 'smtp_tls_loglevel', 'milter_mail_macros', 'milter_connect_macros', 'smtp_use_tls',
-  'smtpd_restriction_classes',
-]);
+/**
+ * Parameter names postconf knows, to catch typos (a misspelt name is silently unused): all of
+ * "postconf -d", and virtual_maps, which Postfix 3.7 still reads through virtual_alias_maps.
+ */
+export const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...Object.keys(POSTFIX_DEFAULTS), ...POSTCONF_NAMES]);
 
 function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
