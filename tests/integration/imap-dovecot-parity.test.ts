@@ -33,6 +33,9 @@ const MESSAGE = [
 const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name} {\n    special_use = \\${name}\n    auto = subscribe\n  }\n`);
 const NAMESPACE = `namespace inbox {\n  inbox = yes\n  separator = .\n${SPECIAL_USE.join('')}}\n`;
 
+/** Message 2: one part, no MIME structure at all. */
+const SINGLE_PART = 'From: alice@example.com\r\nSubject: single\r\n\r\nhello\r\n';
+
 beforeAll(async () => {
   const started = await startDovecot(NAMESPACE);
   if (!started) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
@@ -41,6 +44,7 @@ beforeAll(async () => {
   clients = { lab: await imapLogin(lab.port('imap')), dovecot: await imapLogin(dovecot.imapPort()) };
   await both('CREATE a.b.c');
   await both(`APPEND a.b.c {${Buffer.byteLength(MESSAGE)}+}\r\n${MESSAGE}`);
+  await both(`APPEND a.b.c {${Buffer.byteLength(SINGLE_PART)}+}\r\n${SINGLE_PART}`);
   await both('SUBSCRIBE a.b.c');
   await both('SELECT a.b.c');
 }, 60_000);
@@ -139,6 +143,40 @@ describe('which attributes an extended LIST returns (RFC 5258 §4, RFC 6154 §2 
     expect(listedBesideInbox((await both('LIST (SUBSCRIBED) "" "*"')).lab)).toEqual(['* LIST (\\Subscribed) "." Drafts', '* LIST (\\Subscribed) "." Sent', '* LIST (\\Subscribed) "." Trash', '* LIST (\\Subscribed) "." a.b.c']);
     expect(listedBesideInbox((await both('LIST "" ("*")')).lab)).toContain('* LIST () "." Sent');
     expect(listedBesideInbox((await both('LIST "" "*"')).lab)).toContain('* LIST (\\HasNoChildren \\Sent) "." Sent');
+  });
+});
+
+/** An answer's untagged lines, its tagged line left out (Dovecot's says how long the command took). */
+const untagged = (answer: string): string => answer.slice(0, answer.search(/^p\d+ OK/m));
+
+describe('FETCH of a part the message has or lacks (Dovecot 2.3 imap-msgpart.c)', () => {
+  it.each([
+    '1 BODY.PEEK[1.1]',
+    '1 BODY.PEEK[1.1.1]',
+    '1 BODY.PEEK[2]',
+    '1 BODY.PEEK[1.2]',
+    '1 BODY.PEEK[2.MIME]',
+    '1 BODY.PEEK[1.HEADER]',
+    '1 BODY.PEEK[3.HEADER.FIELDS (SUBJECT)]',
+    '1 BINARY.PEEK[2]',
+    '1 BINARY.SIZE[3]',
+    '2 BODY.PEEK[1]',
+    '2 BODY.PEEK[1.MIME]',
+    '2 BODY.PEEK[1.1]',
+    '2 BODY.PEEK[2]',
+    '2 BODY.PEEK[2.MIME]',
+    '2 BODY.PEEK[2]<0.5>',
+    '2 BODY.PEEK[1.TEXT]',
+    '2 BINARY.PEEK[1.1]',
+    '2 BINARY.SIZE[2]',
+  ])('FETCH %s answers what Dovecot answers', async (items) => {
+    const answers = await both(`FETCH ${items}`);
+    expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+  });
+
+  it('answers a part the message lacks as empty, {0}, and the first child of a multipart as its 1.1', async () => {
+    expect(untagged((await both('FETCH 2 (BODY.PEEK[2] BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[1.1])')).lab)).toBe('* 2 FETCH (BODY[2] {0}\r\n BINARY[2] {0}\r\n BINARY.SIZE[2] 0 BODY[1.1] {0}\r\n)\r\n');
+    expect(untagged((await both('FETCH 1 BODY.PEEK[1.1]')).lab)).toBe('* 1 FETCH (BODY[1.1] {8}\r\naGVsbG8=)\r\n');
   });
 });
 

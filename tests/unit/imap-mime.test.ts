@@ -180,7 +180,11 @@ describe('a nested message', () => {
     expect(section(wire, '2.2.MIME')).toBe('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
     expect(section(wire, '2.HEADER.FIELDS (SUBJECT)')).toBe('Subject: inner\r\n\r\n');
     expect(section(wire, '3')).toBeUndefined();
-    expect(section(wire, '1.1')).toBeUndefined();
+    // As Dovecot walks it: a plain part is its own 1, at the path's end only.
+    expect(section(wire, '1.1')).toBe('one');
+    expect(section(wire, '1.1.1')).toBeUndefined();
+    expect(section(wire, '2.1.1')).toBe('plain inner');
+    expect(section(wire, '2.1.1.1')).toBeUndefined();
   });
 
   it('decodes quoted-printable text parts for SEARCH BODY', () => {

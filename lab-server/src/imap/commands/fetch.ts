@@ -63,6 +63,8 @@ interface FetchPlan {
 }
 
 const NOTHING_SEEN: ReadonlySet<number> = new Set();
+/** What a section the message lacks holds. */
+const EMPTY = Buffer.alloc(0);
 
 /** The messages and items of a FETCH, and what they need; or the BAD that ends it. */
 function planFetch(ctx: CommandContext, selected: SelectedMailbox, set: SequenceSet, items: FetchItem[], modifiers: FetchModifiers): FetchPlan | Completion {
@@ -219,9 +221,9 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
         const data = view ? sectionBytes(view.wire, view.table, item.section) : message.wire!;
         // Body sections always go out as literals (clients such as curl expect {n}); the
         // bytes are queued as they are, not copied behind their {n} first.
-        const bytes = data && cut(data, item.partial);
-        if (bytes) addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
-        else addItem(parts, `${item.responseName} NIL`);
+        // A part the message lacks is empty, {0}, as Dovecot answers it, not NIL.
+        const bytes = cut(data ?? EMPTY, item.partial);
+        addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
         break;
       }
       case 'binary':
@@ -229,7 +231,8 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
         // A part decoded once for all the items naming it: BINARY[1] asked a thousand times is not a thousand copies.
         const content = message.view ? decodedPart(message.view, item.path, (decoded ??= new Map())) : { data: message.wire! };
         if (content && 'unknownEncoding' in content) outcome.unknownEncoding = content.unknownEncoding;
-        const data = content && 'data' in content ? content.data : undefined;
+        // A part the message lacks is empty, as in Dovecot; one it cannot decode is NIL, and the FETCH NO [UNKNOWN-CTE].
+        const data = content === undefined ? EMPTY : 'data' in content ? content.data : undefined;
         if (!data || item.kind === 'binarySize') addItem(parts, `${item.responseName} ${!data ? 'NIL' : data.length}`);
         else {
           const bytes = cut(data, item.partial);

@@ -55,25 +55,22 @@ export function parseSection(tokens: readonly Token[]): Section {
   return { path, kind, fields: names.map((n) => n.toLowerCase()), label };
 }
 
-/** Step n from a message: its parts, or for a single-part message, its body as part 1. */
-function stepFromMessage(message: PartRef, n: number): PartRef | undefined {
-  if (message.isMultipart) return message.child(n);
-  return n === 1 ? message : undefined;
-}
-
-/** Step n from a part: into a multipart's children, or through a message/rfc822. */
-function stepFromPart(part: PartRef, n: number): PartRef | undefined {
-  if (part.isMultipart) return part.child(n);
-  const message = part.message;
-  return message ? stepFromMessage(message, n) : undefined;
-}
-
-/** The part a path of part numbers names: null for the empty path (the message), undefined if none. */
+/**
+ * The part a path of part numbers names: null for the empty path (the message), undefined if
+ * none. As Dovecot 2.3 walks it (imap-msgpart.c): n is a multipart's nth child; any other part
+ * answers only to 1, itself, and only at the path's end, unless it is a message/rfc822, whose
+ * enclosed message the next number walks into. So a single-part message's 1 is its body, and
+ * 1.1 names nothing; a multipart's 1.1 is its first child again when that is a plain part.
+ */
 export function partAt(table: PartTable, path: readonly number[]): PartRef | null | undefined {
-  let part: PartRef | null | undefined = null;
+  if (path.length === 0) return null;
+  let part: PartRef | undefined = rootOf(table);
   for (const [i, n] of path.entries()) {
-    part = i === 0 ? stepFromMessage(rootOf(table), n) : stepFromPart(part!, n);
+    const more = i < path.length - 1;
+    if (part.isMultipart) part = part.child(n);
+    else if (n !== 1 || (more && !part.message)) return undefined;
     if (!part) return undefined;
+    if (more && part.message) part = part.message;
   }
   return part;
 }
