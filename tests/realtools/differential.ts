@@ -84,6 +84,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-spf', '@ 3600 IN TXT "v=spf1 mx', '@ IN TXT "v=spf1 \\mx ip4:192.0.2.25 -all"\n@ 3600 IN TXT "v=spf1 mx', true],
   ['dns-mx', '@       IN  MX  20  mail2', '@ IN MX 10 MAIL\n@       IN  MX  20  mail2', true],
   ['dns-ptr', '25      IN  PTR  mail.example.com.', '25 IN PTR MAIL.example.COM.\n25      IN  PTR  mail.example.com.', true],
+  // BIND reads a name in record data only unquoted ("unexpected token"); an owner in quotes is the name inside.
+  ['dns-zone', '@                   IN MX   10 mail', '@ IN MX 10 "mail"', false],
+  ['dns-zone', 'mail                IN A    192.0.2.25', '"mail" IN A 192.0.2.25', true],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.
   ['dovecot-tls', 'ssl = required', 'SSL = required', false],
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = none', false],

@@ -49,6 +49,19 @@ describe('parseZone', () => {
     expect(z.records.map((r) => r.name)).toContain('z.example.com.');
   });
 
+  it('reads quotes where BIND does: an owner in quotes is the name inside them, a name in record data is no word ("unexpected token")', () => {
+    const owners = parseZone(['"mail" A 192.0.2.1', '"@" MX 10 mail', '"www.example.com." A 192.0.2.2', '"m ail" TXT "x"'].join('\n'), { origin: 'example.com.' });
+    expect(owners.problems).toEqual([]);
+    expect(owners.records.map((r) => r.name)).toEqual(['mail.example.com.', 'example.com.', 'www.example.com.', 'm ail.example.com.']);
+    const data = ['@ MX 10 "mail"', 'www CNAME "mail"', '@ NS "ns1"', '25 PTR "mail.example.com."', '_s._tcp SRV 0 5 25 "mail"', '@ SOA ns1 "hostmaster" 1 3600 600 604800 300', '@ CAA 0 "issue" "ca.example"', '"" A 192.0.2.1'];
+    const z = parseZone(data.join('\n'), { origin: 'example.com.' });
+    expect(z.records).toEqual([]);
+    expect(z.problems.map((p) => p.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(z.problems.slice(0, 7).map((p) => p.message.en)).toEqual(data.slice(0, 7).map((l) => expect.stringContaining(`${/"[^"]+"/.exec(l)![0]} is in quotes, but BIND reads this part of`)));
+    expect(z.problems[7]!.message.en).toMatch(/unexpected end of input/);
+    expect(parseZone('@ CAA 0 issue ca.example', { origin: 'example.com.' }).problems).toEqual([]);
+  });
+
   it('rejects a TXT string over 255 bytes and explains how to split it', () => {
     const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
     expect(z.records).toEqual([]);

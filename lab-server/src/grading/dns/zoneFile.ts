@@ -63,11 +63,17 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
       } else {
         ownerText = first.raw;
         k = 1;
-        if (first.raw.toUpperCase() === 'IN') {
+        if (!first.quoted && first.raw.toUpperCase() === 'IN') {
           problems.push({ line, message: ownerIsKeyword(first.raw, tokens) });
           continue;
         }
-        const parsed = absoluteName(first.raw, origin);
+        // BIND reads an owner in quotes as the name written inside them ("@" too); "" it cannot read.
+        const written = first.quoted ? first.raw.replace(/^"|"$/g, '') : first.raw;
+        if (written === '') {
+          problems.push({ line, message: text('"" is no owner name: BIND stops reading the zone here ("unexpected end of input"). Write the name, or @, without quotes.', '"" 不是记录名：BIND 读到这里就停了（"unexpected end of input"）。写出名字或 @，不要加引号。') });
+          continue;
+        }
+        const parsed = absoluteName(written, origin);
         if (!parsed.name) {
           problems.push({ line, message: parsed.problem! });
           continue;

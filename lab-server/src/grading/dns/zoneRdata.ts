@@ -32,11 +32,22 @@ function formatProblem(type: string, detail: Text): Text {
   return text(`${detail.en} The form is: ${FORMATS[type]}`, `${detail['zh-CN']} 格式应为：${FORMATS[type]}`);
 }
 
+function quotedWord(type: string, raw: string): Text {
+  return formatProblem(
+    type,
+    text(
+      `${raw} is in quotes, but BIND reads this part of ${type} data only as a plain word, and refuses the zone ("unexpected token"): quotes are for text (TXT) only. Remove them.`,
+      `${raw} 带了引号，但 BIND 只把 ${type} 数据的这一部分当作普通单词来读，会拒绝整个区域（"unexpected token"）：引号只用于文本（TXT）。去掉引号。`,
+    ),
+  );
+}
+
 export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | undefined): Text | undefined {
   const { type } = record;
   const need = (n: number): Text | undefined =>
     tokens.length === n ? undefined : formatProblem(type, text(`${type} needs ${n} value${n > 1 ? 's' : ''} after the type, found ${tokens.length}.`, `${type} 类型后面需要 ${n} 个值，现在有 ${tokens.length} 个。`));
-  const nameAt = (t: Token): { name?: string; problem?: Text } => absoluteName(t.quoted ? t.value : t.raw, origin);
+  // BIND reads the names in record data as plain words: "mail" in quotes is "unexpected token".
+  const nameAt = (t: Token): { name?: string; problem?: Text } => (t.quoted ? { problem: quotedWord(type, t.raw) } : absoluteName(t.raw, origin));
   switch (type) {
     case 'A': {
       const bad = need(1);
@@ -123,6 +134,7 @@ export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | 
       const bad = need(3);
       if (bad) return bad;
       if (!/^\d+$/.test(tokens[0]!.raw) || Number(tokens[0]!.raw) > 255) return formatProblem(type, text('The CAA flags must be a number from 0 to 255.', 'CAA 的 flags 必须是 0 到 255 的数字。'));
+      if (tokens[1]!.quoted) return quotedWord(type, tokens[1]!.raw);
       return undefined;
     }
     default:
