@@ -92,6 +92,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   await mkdir(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
   await makePrivate({ dirs: [config.dataDir] });
   await sandboxes.makePrivate();
+  await sandboxes.sweepRemoved();
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
   const handoffs = new HandoffRegistry();

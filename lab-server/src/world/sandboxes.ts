@@ -15,6 +15,13 @@ import { seedWorld } from './seedWorld.js';
 
 export const DEFAULT_SANDBOX = 'default';
 const SANDBOX_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** A removed sandbox's name while its files go: never a sandbox id, so list() never shows it. */
+const REMOVED = '.removed.';
+
+/** Removes a tree moved aside; a write that was under way as it moved may still land in it: tried again. */
+function removeTree(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+}
 
 export class UnknownSandbox extends Error {
   constructor(readonly sandboxId: string) {
@@ -139,7 +146,7 @@ export class Sandboxes {
       this.mail.forget(sandbox);
       sandbox.usage.forget();
       await this.seed(sandbox);
-      await rm(old, { recursive: true, force: true });
+      await removeTree(old);
     });
     sandbox.events.emit('reset');
     return sandbox;
@@ -156,13 +163,29 @@ export class Sandboxes {
     checkSandboxId(id);
     const sandbox = this.open.get(id);
     this.open.delete(id);
-    const remove = (): Promise<void> => {
+    const remove = async (): Promise<void> => {
       // Its folders write nothing more (and are no longer kept for the idle sweep).
       if (sandbox) this.mail.forget(sandbox);
-      return rm(join(this.root, id), { recursive: true, force: true });
+      // Moved out of the way first: writes still under way (a delivery's tmp/ file, an index
+      // or field cache being written, a new/ file moved to cur/) name paths that are gone now
+      // and fail, instead of adding files to a directory rm has just emptied (ENOTEMPTY).
+      const aside = join(this.root, `${REMOVED}${id}.${process.pid}.${Date.now()}`);
+      try {
+        await rename(join(this.root, id), aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      await removeTree(aside);
     };
     await (sandbox ? sandbox.replaceWorld(remove) : remove());
     sandbox?.events.emit('deleted');
+  }
+
+  /** At start: what a removal cut short (the lab stopped meanwhile) left moved aside. */
+  async sweepRemoved(): Promise<void> {
+    const names = await readdir(this.root).catch(() => []);
+    await Promise.all(names.filter((n) => n.startsWith(REMOVED)).map((n) => removeTree(join(this.root, n))));
   }
 
   /** Takes in a sandbox whose files were copied to `staged` (a drain): moved into place, then opened. */

@@ -1,0 +1,109 @@
+/**
+ * Removing a sandbox while its mail is being written: SMTP deliveries and IMAP APPENDs under
+ * way (their tmp/ files, the folder index and its field cache) met the recursive removal, which
+ * failed with ENOTEMPTY and left the sandbox half removed (an instructor's "Remove learner"
+ * answered 500). The removal now moves the sandbox out of the way first, and every one succeeds;
+ * one the lab stopped during is finished at the next start.
+ */
+import { connect } from 'node:net';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { RawClient } from '../helpers/rawSocket.js';
+
+let lab: TestLab;
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+/** A connection the bridge would open: handed off to the sandbox. */
+async function handedOff(port: number, sandboxId: string): Promise<RawClient> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  lab.handoffs.expect(socket, { sandboxId });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return RawClient.fromSocket(socket);
+}
+
+const BODY = `Subject: while it goes\r\n\r\n${'x'.repeat(200)}\r\n`.repeat(40);
+
+/** Sends mail to bob until that fails (the sandbox's removal); resolves with how many were stored. */
+async function smtpWriter(sandboxId: string, started: () => void): Promise<number> {
+  const c = await handedOff(lab.port('smtp'), sandboxId);
+  let stored = 0;
+  try {
+    await c.until(/^220 /m, 60_000);
+    await c.command('HELO writer.test', /^250 /m, 60_000);
+    for (;;) {
+      for (const [line, ok] of [['MAIL FROM:<alice@example.com>', '250'], ['RCPT TO:<bob@example.com>', '250'], ['DATA', '354'], [`${BODY}.`, '250']] as const) {
+        const reply = await c.command(line, /^\d{3} /m, 60_000);
+        if (!reply.startsWith(ok)) throw new Error(reply);
+      }
+      if (stored++ === 2) started();
+    }
+  } catch {
+    // A 451 (the mailbox went), or the connection closed.
+    return stored;
+  } finally {
+    c.close();
+  }
+}
+
+/** APPENDs to alice's INBOX and a folder of her own until that fails. */
+async function imapWriter(sandboxId: string, password: string, started: () => void): Promise<number> {
+  const c = await handedOff(lab.port('imap'), sandboxId);
+  let stored = 0;
+  try {
+    await c.until(/^\* OK/m, 60_000);
+    await c.command(`a LOGIN alice ${password}`, /^a OK/m, 60_000);
+    await c.command('b CREATE Notes', /^b (OK|NO)/m, 60_000);
+    for (let n = 0; ; n++) {
+      const folder = n % 2 === 0 ? 'INBOX' : 'Notes';
+      const reply = await c.command(`c${n} APPEND ${folder} {${BODY.length}+}\r\n${BODY}`, new RegExp(`^(c${n} |\\* BYE)`, 'm'), 60_000);
+      if (!reply.includes(`c${n} OK`)) throw new Error(reply);
+      if (stored++ === 2) started();
+    }
+  } catch {
+    // A NO (the folder went), a BYE, or the connection closed.
+    return stored;
+  } finally {
+    c.close();
+  }
+}
+
+it('removes a sandbox whose mail is being written over SMTP and IMAP, every time', async () => {
+  for (let round = 0; round < 8; round++) {
+    const id = `removed-${round}`;
+    const sandbox = await lab.sandboxes.create(id, defaultWorld());
+    const alice = sandbox.definition.users.find((u) => u.address === 'alice@example.com')!;
+    let writing = 0;
+    let allWriting!: () => void;
+    const underWay = new Promise<void>((resolve) => (allWriting = resolve));
+    const started = (): void => void (++writing === 4 && allWriting());
+    const writers = [smtpWriter(id, started), smtpWriter(id, started), imapWriter(id, alice.password, started), imapWriter(id, alice.password, started)];
+    // Removed while all four write.
+    await underWay;
+    await lab.sandboxes.delete(id);
+    const stored = await Promise.all(writers);
+    expect(stored.every((n) => n >= 3)).toBe(true);
+    expect(await lab.sandboxes.exists(id)).toBe(false);
+  }
+  // Nothing of them is left: no half-removed tree, nothing moved aside.
+  expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
+}, 300_000);
+
+it('finishes at the next start a removal the lab stopped during', async () => {
+  // As a removal leaves it when the lab stops after the move aside, before the files are gone.
+  const cut = join(lab.sandboxes.root, `.removed.learner-x.${process.pid}.1700000000000`);
+  await mkdir(join(cut, 'vhosts', 'example.com', 'bob', 'cur'), { recursive: true });
+  await writeFile(join(cut, 'world.json'), '{}\n');
+  lab = await lab.restart();
+  expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
+}, 120_000);
