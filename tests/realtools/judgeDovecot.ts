@@ -25,12 +25,20 @@ function relocate(textOf: string, dir: string): string {
   return textOf.replace(/\/var\/mail(?=[/\s:,]|$)/gm, `${dir}/mail`).replace(/\/etc\/dovecot(?=[/\s,]|$)/gm, `${dir}/etc`);
 }
 
+/**
+ * The answer with the vmail user and group as this machine's VMAIL, when it has no vmail account:
+ * uid=vmail in args, and mail_uid / mail_gid = vmail, quoted too ("vmail" is vmail to Dovecot).
+ */
+function ownVmail(answer: string): string {
+  return answer.replace(/\b([ug]id)=vmail\b/g, `$1=${VMAIL}`).replace(/^(\s*mail_(?:uid|gid)\s*=\s*)(["']?)vmail\2(?=\s|#|$)/gm, `$1${VMAIL}`);
+}
+
 export async function judgeMailLocation(p: { base: string; maildir?: string; home?: boolean }, answer: string): Promise<string[] | undefined> {
   if (isDovecot24(answer)) return undefined;
   const vmail = await hasVmail();
   const own = (dir: string): string => {
     let text = relocate(answer, dir);
-    if (!vmail) text = text.replace(/\b([ug]id)=vmail\b/g, `$1=${VMAIL}`).replace(/^(\s*mail_(uid|gid)\s*=\s*)vmail\b/gm, `$1${VMAIL}`);
+    if (!vmail) text = ownVmail(text);
     return text;
   };
   const checked = await doveconf(`${judgeSettings('/tmp/unused')}\n${own('/tmp/unused')}\n`);
@@ -100,7 +108,7 @@ export async function judgeAuthDatabases(p: { usersFile: string; users: string[]
   const vmail = await hasVmail();
   const own = (dir: string): string => {
     let textOf = relocate(answer, dir);
-    if (!vmail) textOf = textOf.replace(/\b([ug]id)=vmail\b/g, `$1=${VMAIL}`).replace(/^(\s*mail_(uid|gid)\s*=\s*)vmail\b/gm, `$1${VMAIL}`);
+    if (!vmail) textOf = ownVmail(textOf);
     return textOf;
   };
   const checked = await doveconf(`${judgeSettings('/tmp/unused')}\n${own('/tmp/unused')}\n`);

@@ -230,6 +230,13 @@ describe('parseDovecotConf', () => {
     const bad = parseDovecotConf('protocol imap {\n  mail_plugins = quota\nnamespace inbox { inbox = yes }\n}\n}\nwhat is this');
     expect(bad.problems.map((p) => p.line)).toEqual([3, 5, 6]);
   });
+
+  it('in 2.3 a passdb or userdb without "driver = ..." is refused ("userdb is missing driver"): its name is no driver', () => {
+    const conf = parseDovecotConf('passdb passwd-file {\n  args = /etc/dovecot/users\n}\nuserdb {\n  driver =\n}\nuserdb static {\n  driver = static\n}');
+    expect(conf.problems.map((p) => [p.line, p.message.en.match(/"(\w+) is missing driver"/)?.[1]])).toEqual([[1, 'passdb'], [4, 'userdb']]);
+    expect(conf.problems[0]!.message.en).toMatch(/"passwd-file" after "passdb" is only a name/);
+    expect(parseDovecotConf('dovecot_config_version = 2.4.0\nuserdb static {\n}').problems).toEqual([]);
+  });
 });
 
 describe('dovecot-maildir: paths are expanded for real lab users', () => {

@@ -92,6 +92,22 @@ function unquote(value: string): string {
   return v;
 }
 
+/**
+ * Dovecot 2.3's passdb and userdb need "driver = ..." inside: the word after "userdb" is only a
+ * name, and doveconf refuses the whole file without one ("userdb is missing driver").
+ */
+function undriven(sections: DovecotSection[]): Array<{ line: number; message: Text }> {
+  return sections
+    .filter((x) => x.name === 'passdb' || x.name === 'userdb')
+    .map((x) => ({
+      line: x.line,
+      message: text(
+        `This ${x.name} has no "driver = ..." line, and doveconf refuses the whole file ("${x.name} is missing driver")${x.arg ? `: in Dovecot 2.3 "${x.arg}" after "${x.name}" is only a name, not the driver` : ''}. Write the driver inside the section, e.g. "driver = ${x.name === 'userdb' ? 'static' : 'passwd-file'}".`,
+        `这个 ${x.name} 里没有 "driver = ..." 这一行，doveconf 会拒绝整个文件（"${x.name} is missing driver"）${x.arg ? `：在 Dovecot 2.3 里，"${x.name}" 后面的 "${x.arg}" 只是一个名字，不是 driver` : ''}。请在段落里写出 driver，例如 "driver = ${x.name === 'userdb' ? 'static' : 'passwd-file'}"。`,
+      ),
+    }));
+}
+
 /** Deepest nesting of sections the parser reads (Dovecot's own go four or five deep). */
 const MAX_SECTION_DEPTH = 32;
 
@@ -101,6 +117,8 @@ export function parseDovecotConf(source: string): DovecotConf {
   try {
     const physical = source.split('\n').map((l) => l.replace(/\r$/, ''));
     const stack: DovecotSection[] = [];
+    // passdb and userdb sections with a "driver = ..." of their own (2.3 has no other way to say it).
+    const driven = new Set<DovecotSection>();
     for (let i = 0; i < physical.length; i++) {
       const number = i + 1;
       let { text: line, openQuote } = stripComment(physical[i]!);
@@ -155,6 +173,7 @@ export function parseDovecotConf(source: string): DovecotConf {
           setting.value = yesNo;
         }
         conf.settings.push(setting);
+        if (setting.key === 'driver' && setting.value !== '' && stack.length) driven.add(stack[stack.length - 1]!);
       } else if ((m = /^([A-Za-z0-9_@./-]+)(?:\s+("[^"]*"|[^\s{]+))?\s*\{$/.exec(line))) {
         if (stack.length >= MAX_SECTION_DEPTH) {
           // Every setting keeps its whole path: thousands of nested sections would cost the lab gigabytes.
@@ -184,6 +203,7 @@ export function parseDovecotConf(source: string): DovecotConf {
         conf.problems.push({ line: v.line, message: text('dovecot_config_version must be the very first setting in dovecot.conf.', 'dovecot_config_version 必须是 dovecot.conf 中的第一个设置。') });
       }
     }
+    if (conf.version === '2.3') conf.problems.push(...undriven(conf.sections.filter((x) => !driven.has(x))));
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
     if (protocols) conf.problems.push(protocols);
