@@ -88,19 +88,25 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
       lines.push(error('postfix.vmaps', text(`virtual_mailbox_maps is ${maps.join(', ')}, not the table ${p.maps}.`, `virtual_mailbox_maps 是 ${maps.join('、')}，不是 ${p.maps} 这张表。`), text(`Write "virtual_mailbox_maps = ${p.maps}".`, `写 "virtual_mailbox_maps = ${p.maps}"。`)));
     } else if (!match.includes(':') || match.startsWith('/')) {
       // Said better here, with the table to write, than by the general postfix.bad-table line.
-      const general = lines.findIndex((l) => l.code === 'postfix.bad-table' && l.message.en.startsWith('virtual_mailbox_maps ='));
+      const general = lines.findIndex(badMapsList);
       if (general >= 0) lines.splice(general, 1);
       lines.push(error('postfix.vmaps-no-type', text(`"${match}" has no table type: Postfix lookup tables are written type:name.`, `"${match}" 没有写表类型：Postfix 的查找表要写成 类型:名字。`), text(`Write "${p.maps}" (and build it with "postmap ${wantPath}").`, `写 "${p.maps}"（并用 "postmap ${wantPath}" 生成它）。`)));
     } else if (!sameTable(match, p.maps)) {
       // A type this Postfix lacks is postfix.bad-table's error already.
       const { type } = tableParts(match);
       if (!unopenable(match)) lines.push(error('postfix.vmaps-type', text(`${match} names the table's file, but as a ${type}: table: postmap built it as ${wantType}: (${wantPath}.db), so smtpd finds no ${type} database there and answers every address "451 4.3.0 Temporary lookup failure".`, `${match} 指向了这张表的文件，但类型是 ${type}:：postmap 生成的是 ${wantType}: 表（${wantPath}.db），smtpd 找不到 ${type} 数据库，对每个地址都回答 "451 4.3.0 Temporary lookup failure"。`), text(`Write "${p.maps}".`, `写 "${p.maps}"。`)));
-    } else {
+    } else if (!lines.some(badMapsList)) {
+      // Beside a word Postfix cannot open (a "# comment"), the table is not a ✓: that line's ✗ is the verdict.
       lines.push(ok('postfix.vmaps', `virtual_mailbox_maps = ${match} (build it with "postmap ${wantPath}").`, `virtual_mailbox_maps = ${match}（用 "postmap ${wantPath}" 生成）。`));
     }
   }
   if (p.uid !== undefined) lines.push(...checkVirtualDelivery(cf, p.uid, p.gid ?? p.uid));
   return lines;
+}
+
+/** The general line on virtual_mailbox_maps holding a word Postfix cannot open as a table. */
+function badMapsList(line: FeedbackLine): boolean {
+  return line.code === 'postfix.bad-table' && line.message.en.startsWith('virtual_mailbox_maps =');
 }
 
 /** virtual(8) delivers as a fixed user and group; without them every message is deferred. */
