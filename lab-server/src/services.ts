@@ -50,6 +50,3 @@ export function defaultLabPort(info: ServiceInfo, portOffset: number): number {
   return info.standardPort + portOffset + (info.labPortDelta ?? 0);
 }
 
-export function serviceInfo(id: ServiceId): ServiceInfo {
-  return SERVICES.find((s) => s.id === id)!;
-}

@@ -12,7 +12,7 @@ import { mailWorkers } from '../../lab-server/src/workers/pool.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { readAllMessages, maildirPath } from '../helpers/maildir.js';
-import { keptMemory, neighbourProblems, smtpNeighbour, watchEventLoop } from '../helpers/neighbour.js';
+import { keptMemory, smtpNeighbour, watchEventLoop } from '../helpers/neighbour.js';
 
 let lab: TestLab;
 beforeAll(async () => {

@@ -10,7 +10,6 @@ import type { Token } from './parser.js';
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'] as const;
 
 const BY_LOWER = new Map(Object.entries(IMAP_TO_MAILDIR).map(([flag, letter]) => [flag.toLowerCase(), { flag, letter }]));
-const BY_LETTER = new Map(Object.entries(IMAP_TO_MAILDIR).map(([flag, letter]) => [letter, flag]));
 
 /** The IMAP flags of a message, from its Maildir letters, in SYSTEM_FLAGS order. */
 export function imapFlags(letters: string, recent: boolean): string[] {
@@ -56,6 +55,3 @@ export function parseFlagTokens(tokens: readonly Token[]): FlagChange {
   return { letters, keywords, ignored };
 }
 
-export function letterToFlag(letter: string): string | undefined {
-  return BY_LETTER.get(letter as never);
-}

@@ -37,14 +37,6 @@ export function prepareMessage(message: Buffer, internalDate?: Date): PreparedMe
 }
 
 /**
- * Writes a prepared message into the folder at `folderDir`: into new/, or into cur/ when
- * `flags` is given (even empty).
- */
-export async function writeMessageFile(folderDir: string, message: PreparedMessage, flags?: string): Promise<WrittenFile> {
-  return placeMessageFile(await stageMessageFile(folderDir, message), flags);
-}
-
-/**
  * Writes several messages into the folder at `folderDir`, all or none: each into tmp/ first,
  * and only when every one is written are they renamed into cur/ with their `flags`. A message
  * that cannot be written (a full disk) takes the others back out of tmp/.

@@ -16,7 +16,6 @@ import { capMessage, guardMailListener, type ConnectionCaps } from '../net/conne
 import { paceHangUp } from '../net/turnBudget.js';
 import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
-import { splitAddress } from '../world/definition.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { memoryShare } from '../world/memoryShare.js';
 import { acceptData } from './acceptData.js';

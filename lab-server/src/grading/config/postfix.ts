@@ -3,7 +3,7 @@
  * virtual mailbox grader: domains, base, map and delivery checked for what Postfix will do with
  * them. The relay grader is relay.ts.
  */
-import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
+import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import { classConflicts } from './addressClasses.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';

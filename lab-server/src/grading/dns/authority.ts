@@ -35,9 +35,6 @@ interface Zone {
   soa?: ZoneRecord;
 }
 
-/** The types this server answers from zone data. */
-export const SERVED_TYPES = ['A', 'AAAA', 'MX', 'TXT', 'CNAME', 'NS', 'SOA', 'PTR', 'SRV', 'CAA', 'SPF'] as const;
-
 const MAX_CNAME_HOPS = 8;
 
 function loadZone(origin: string, source: string): Zone {

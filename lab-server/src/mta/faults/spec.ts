@@ -42,8 +42,6 @@ export interface Firing {
   times: number | null;
 }
 
-export type FaultInput = FaultSpec & { fire?: Partial<Firing> };
-
 export interface Bilingual {
   en: string;
   'zh-CN': string;
