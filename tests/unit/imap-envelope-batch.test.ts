@@ -14,7 +14,7 @@ import { describeMessage, storedHeaderEnd } from '../../lab-server/src/imap/mime
 import { MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
 import type { MessageInfo } from '../../lab-server/src/maildir/folder.js';
-import { coreToSpare, readFileStarts, type ChunkReading } from '../../lab-server/src/workers/fileStarts.js';
+import { readFileStarts, type ChunkReading } from '../../lab-server/src/workers/fileStarts.js';
 
 const filler = (n: number): string => Array.from({ length: n }, (_, i) => `X-Filler-${i}: ${i}\n`).join('');
 
@@ -38,9 +38,6 @@ const TRICKY: string[] = [
   `From: long@example.com\nX-Long: ${'y'.repeat(9000)}\nSubject: a 9 KB header\n\nx\n`,
   `From: huge@example.com\nX-Huge: ${'z'.repeat(HEADER_READ + 100)}\nSubject: past the first read\n\nx\n`,
 ];
-
-/** The batch's request to the reader thread, if it made one. */
-const readingOf = (batch: EnvelopeBatch): ChunkReading | undefined => (batch as unknown as { reader?: ChunkReading }).reader;
 
 const fullEnvelope = (stored: Buffer): string => Buffer.from(describeMessage(stored, MIME_LIMITS).summary.envelope).toString('latin1');
 const asText = (envelope: Buffer | string | undefined): string | undefined => (typeof envelope === 'string' ? envelope : envelope?.toString('latin1'));
@@ -70,18 +67,11 @@ describe('ENVELOPEs of a big batch', () => {
     return out;
   }
 
-  // The reader is asked for explicitly: left to the load average, a busy test machine would never use it.
-  for (const [count, reader] of [
-    [600, true],
-    [600, false],
-    [100, true],
-  ] as const) {
-    it(`equal a full parse of each message (${count}: ${count > 256 && reader ? 'from the reader and from here' : 'all read here'})`, async () => {
+  for (const count of [600, 100]) {
+    it(`equal a full parse of each message (${count}: ${count > 256 ? 'from the reader and from here' : 'all read here'})`, async () => {
       const infos = await deliver(count);
       const expected = await Promise.all(infos.map(async (info) => fullEnvelope((await box.inbox.read(info.uid))!)));
-      const batch = new EnvelopeBatch(box.inbox, infos, reader);
-      // A big batch uses the reader thread only when it may; a small one never.
-      expect(readingOf(batch) !== undefined).toBe(count > 256 && reader);
+      const batch = new EnvelopeBatch(box.inbox, infos);
       expect(await envelopesOf(batch, infos)).toEqual(expected);
       // And they are kept: the field cache has every one, equal.
       for (const [i, info] of infos.entries()) expect(box.inbox.fields.peek(info.base, 'envelope')).toBe(expected[i]);
@@ -91,7 +81,7 @@ describe('ENVELOPEs of a big batch', () => {
   it('asked for out of order (the last first, then from the start, one twice, one not in the batch): each its own', async () => {
     const infos = await deliver(300);
     const expected = await Promise.all(infos.map(async (info) => fullEnvelope((await box.inbox.read(info.uid))!)));
-    const batch = new EnvelopeBatch(box.inbox, infos.slice(0, 299), true);
+    const batch = new EnvelopeBatch(box.inbox, infos.slice(0, 299));
     const order = [infos[298]!, ...infos.slice(0, 150), infos[10]!, infos[299]!, ...infos.slice(150, 299)];
     const got = await envelopesOf(batch, order);
     for (const [i, info] of order.entries()) expect(got[i]).toBe(expected[infos.indexOf(info)]);
@@ -100,7 +90,7 @@ describe('ENVELOPEs of a big batch', () => {
   it('of messages renamed or expunged after the batch was planned: the renamed as before, the expunged undefined', async () => {
     const infos = await deliver(600);
     const expected = await Promise.all(infos.map(async (info) => fullEnvelope((await box.inbox.read(info.uid))!)));
-    const batch = new EnvelopeBatch(box.inbox, infos, true);
+    const batch = new EnvelopeBatch(box.inbox, infos);
     // Every other message changes its name (new flags), every tenth goes, while the reader may be reading.
     await box.inbox.storeFlags(infos.filter((_, i) => i % 2 === 0).map((info) => ({ uid: info.uid, flags: 'FS' })));
     const gone = new Set(await box.inbox.expunge(infos.filter((_, i) => i % 10 === 5).map((info) => info.uid)));
@@ -114,16 +104,6 @@ describe('ENVELOPEs of a big batch', () => {
 });
 
 describe('the file reader thread', () => {
-  it('is used only when the load leaves a core idle: beside a busy event loop on busy CPUs it only adds work', () => {
-    expect(coreToSpare(0.3, 2)).toBe(true);
-    expect(coreToSpare(1, 2)).toBe(true);
-    expect(coreToSpare(1.6, 2)).toBe(false);
-    expect(coreToSpare(23, 2)).toBe(false);
-    expect(coreToSpare(2.5, 4)).toBe(true);
-    // One core: the thread could only ever take turns with the event loop.
-    expect(coreToSpare(0, 1)).toBe(false);
-  });
-
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'maillab-starts-'));

@@ -9,7 +9,6 @@
  * lab, started when first needed (plain JavaScript: a few tens of milliseconds) and ended
  * after a minute with nothing to do; requests take turns.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 export interface FileStarts {
@@ -84,18 +83,6 @@ interface Reader {
   worker: Worker;
   requests: Map<number, ChunkReading>;
   idle?: NodeJS.Timeout;
-}
-
-/**
- * Whether a core is free for the reader (the last minute's load average leaves one idle). The
- * reader saves the event loop thread its reads only by running beside it: on a machine with no
- * core to spare it shortens nothing and adds its start (~30 ms of CPU) and its hand-overs to
- * the work of the CPUs everyone shares. Measured on the bench's first FETCH ENVELOPE of 5,000
- * messages with the load above the cores: 239 ms of CPU without it against 307 with it, wall
- * no longer (294 against 313 ms, medians of 5).
- */
-export function coreToSpare(load = loadavg()[0]!, cores = availableParallelism()): boolean {
-  return cores > 1 && load <= cores - 1;
 }
 
 /** A reader with nothing to do for this long is ended. */

@@ -3,15 +3,15 @@
  * (`FETCH 1:* (UID FLAGS ENVELOPE)` after thousands of deliveries). The files' headers are
  * parsed a chunk at a time as the responses reach them. For a big batch the file reader thread
  * (workers/fileStarts.ts) reads the chunks ahead of the responses, so the event loop spends
- * little time in system calls, when a core is free for it; it never waits on that thread for
- * more than a moment: a chunk the thread is not at when the responses reach it is read here.
+ * little time in system calls; it never waits on that thread for more than a moment: a chunk
+ * the thread is not at when the responses reach it is read here.
  *
  * Only the quick cases are settled this way (a header within the first HEADER_READ bytes, within
  * the small limits); every other message, and one renamed or expunged meanwhile, takes the
  * careful path (messageEnvelope), which finds the current file and parses with the full limits.
  */
 import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
-import { coreToSpare, readFileStarts, type ChunkReading } from '../../workers/fileStarts.js';
+import { readFileStarts, type ChunkReading } from '../../workers/fileStarts.js';
 import { keepEnvelope, messageEnvelope } from './cache.js';
 import { envelopesOfFiles, envelopesOfStarts, HEADER_READ } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
@@ -35,16 +35,12 @@ export class EnvelopeBatch {
   private readonly reader: ChunkReading | undefined;
   private patience = PATIENCE_MS;
 
-  /**
-   * `infos`: the messages whose ENVELOPE is not cached, in the order they will be asked for.
-   * `reader`: whether a big batch may use the reader thread (only when a core is free for it).
-   */
+  /** `infos`: the messages whose ENVELOPE is not cached, in the order they will be asked for. */
   constructor(
     private readonly folder: MaildirFolder,
     private readonly infos: readonly MessageInfo[],
-    reader = coreToSpare(),
   ) {
-    if (reader && infos.length >= READER_FROM) {
+    if (infos.length >= READER_FROM) {
       const chunks = Array.from({ length: Math.ceil(infos.length / CHUNK) }, (_, chunk) => this.pathsOf(chunk));
       this.reader = readFileStarts(chunks, HEADER_READ);
     }
