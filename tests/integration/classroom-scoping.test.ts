@@ -81,3 +81,23 @@ describe('learners\' names', () => {
     expect(names).toHaveLength(9);
   });
 });
+
+describe('class names', () => {
+  it('refuse a broken character as learners\' names do, and count characters, not UTF-16 units', async () => {
+    const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
+    const create = (name: unknown) => api('/api/classes', { method: 'POST', cookie: wang, body: { name } });
+    // Was stored as "A\ufffd": the class was not called what was typed.
+    for (const broken of ['A\ud800', 'Mail \udc00 101', '\ude00🙂']) {
+      const refused = await create(broken);
+      expect(refused.status, JSON.stringify(broken)).toBe(400);
+      expect(refused.json.error.en).toMatch(/broken character .* Type the name again by hand/);
+      expect(refused.json.error['zh-CN']).toMatch(/残缺的字符/);
+    }
+    // 80 emoji are 80 characters (160 UTF-16 units, refused before); 81 are too many.
+    const emoji = await create('🙂'.repeat(80));
+    expect(emoji.status).toBe(201);
+    expect(emoji.json.class.name).toBe('🙂'.repeat(80));
+    for (const wrong of ['🙂'.repeat(81), '   ', 42]) expect((await create(wrong)).json.error.en, String(wrong)).toMatch(/1 to 80 characters/);
+    expect((await create('  Cafe\u0301  ')).json.class.name).toBe('Caf\u00e9');
+  });
+});

@@ -14,6 +14,7 @@ import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.j
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import { classNameOf, classNameProblem } from './classNames.js';
 import { csvCell } from './csvCells.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
@@ -174,8 +175,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
     'POST /api/classes': guarded(async (req, res, who) => {
       const b = await body(req, res);
       if (!b) return;
-      const name = typeof b.name === 'string' ? b.name.trim() : '';
-      if (name.length < 1 || name.length > 80) return problem(res, 400, text('Give the class a name of 1 to 80 characters.', '请为班级填写 1 到 80 个字符的名称。'));
+      const name = classNameOf(typeof b.name === 'string' ? b.name : '');
+      const wrong = classNameProblem(name);
+      if (wrong) return problem(res, 400, wrong);
       const klass = await deps.store.createClass(name, who.id);
       await deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
       sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });

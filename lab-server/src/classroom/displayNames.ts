@@ -26,6 +26,11 @@ export const DISPLAY_NAME_MAX = 40;
 const HIDDEN_IN_NAMES = /(?![\u200c\u200d])[\p{Cc}\u2028\u2029\p{Default_Ignorable_Code_Point}]/u;
 const EMOJI_INVISIBLES = /(\p{Extended_Pictographic})\ufe0f|([0-9#*])\ufe0f(?=\u20e3)|\u{1f3f4}\u{e0067}\u{e0062}(?:\u{e0065}\u{e006e}\u{e0067}|\u{e0073}\u{e0063}\u{e0074}|\u{e0077}\u{e006c}\u{e0073})\u{e007f}/gu;
 
+/** Half of a surrogate pair, which JSON can carry ("\ud800") but UTF-8 and the database cannot (they keep U+FFFD). */
+export function hasBrokenCharacter(name: string): boolean {
+  return /\p{Cs}/u.test(name);
+}
+
 /** A display name as the lab keeps it: trimmed, in NFC. */
 export function displayNameOf(typed: string): string {
   return typed.trim().normalize('NFC');
@@ -40,7 +45,7 @@ export function displayNameProblem(name: string): Text | undefined {
   }
   // Half of a surrogate pair (an emoji or a rare character cut in two): the database keeps it
   // as U+FFFD, so the learner joined under a name they could never log in with again.
-  if (/\p{Cs}/u.test(name)) {
+  if (hasBrokenCharacter(name)) {
     return text(
       'Your display name holds a broken character (half of an emoji or of a rare character, cut off when it was copied). Type the name again by hand.',
       '你的显示名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',

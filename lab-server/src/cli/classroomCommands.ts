@@ -1,5 +1,6 @@
 /** `maillab instructor add` and `maillab class create`: classroom accounts from the command line. */
 import type { ParseArgsConfig } from 'node:util';
+import { classNameOf, classNameProblem } from '../classroom/classNames.js';
 import { ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import { openStoreFor, parseWith, publicUrl, USAGE, UsageError } from './flags.js';
@@ -53,7 +54,12 @@ export async function instructorCommand(args: string[]): Promise<void> {
 export async function classCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub !== 'create') throw new UsageError(`Use: maillab class create "NAME"\n${USAGE}`, '用法：maillab class create "班级名"');
-  const { name, values } = parseWithName(rest, 'class', '班级');
+  const parsed = parseWithName(rest, 'class', '班级');
+  // The rule the instructor's page follows (a name of 81 characters is refused there too).
+  const name = classNameOf(parsed.name);
+  const values = parsed.values;
+  const wrong = classNameProblem(name);
+  if (wrong) throw new UsageError(wrong.en, wrong['zh-CN']);
   const db = await openStoreFor(values);
   try {
     const store = new ClassroomStore(db);

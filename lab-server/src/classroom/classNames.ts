@@ -1,0 +1,29 @@
+/**
+ * The rule for a class's name, which its instructor sets and its learners see when they join.
+ * Counted in code points after trimming and NFC, as display names are (displayNames.ts): 80
+ * emoji were 160 UTF-16 units and refused at 41.
+ */
+import { text, type Text } from '../feedbackLine.js';
+import { hasBrokenCharacter } from './displayNames.js';
+
+/** The most code points a class name may have. */
+export const CLASS_NAME_MAX = 80;
+
+/** A class name as the lab keeps it: trimmed, in NFC. */
+export function classNameOf(typed: string): string {
+  return typed.trim().normalize('NFC');
+}
+
+/** What is wrong with a class name (as classNameOf gives it), if anything. */
+export function classNameProblem(name: string): Text | undefined {
+  const length = [...name].length;
+  if (length < 1 || length > CLASS_NAME_MAX) return text(`Give the class a name of 1 to ${CLASS_NAME_MAX} characters.`, `请为班级填写 1 到 ${CLASS_NAME_MAX} 个字符的名称。`);
+  // Stored as U+FFFD ("A\ud800" became "A�"): the class would not be called what was typed.
+  if (hasBrokenCharacter(name)) {
+    return text(
+      'The class name holds a broken character (half of an emoji or of a rare character, cut off when it was copied). Type the name again by hand.',
+      '班级名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
+    );
+  }
+  return undefined;
+}
