@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CACHE_FILE } from '../../lab-server/src/maildir/fieldCache.js';
+import { FolderIndex } from '../../lab-server/src/maildir/folderIndex.js';
 import { INDEX_FILE } from '../../lab-server/src/maildir/indexFile.js';
 import { LOG_FILE } from '../../lab-server/src/maildir/indexLog.js';
 import { KEYWORDS_FILE } from '../../lab-server/src/maildir/keywords.js';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
+import { StoredMessage } from '../../lab-server/src/maildir/message.js';
 import { UIDLIST_FILE } from '../../lab-server/src/maildir/uidlist.js';
 
 let dir: string;
@@ -222,5 +224,17 @@ describe('the field cache', () => {
     expect((await again.inbox.fields.get(two!.base, 'envelope'))?.toString()).toBe('(NIL NIL)');
     expect(await again.inbox.fields.get(two!.base, 'body')).toBeUndefined();
     expect(await readFile(join(path, CACHE_FILE), 'utf8')).not.toContain('(cut');
+  });
+});
+
+describe('the index in memory', () => {
+  it('takes in 200,000 messages at once (files dropped into new/), in UID order', () => {
+    const index = new FolderIndex();
+    const count = 200_000;
+    const messages = Array.from({ length: count }, (_, i) => new StoredMessage(i + 1, `${i}.M${i}P1.host`, '', 'new', `${i}.M${i}P1.host`, 10, 11, 1, 0, dir));
+    index.add(messages);
+    expect(index.messages).toHaveLength(count);
+    expect(index.get(count)?.base).toBe(`${count - 1}.M${count - 1}P1.host`);
+    expect(index.nextUid).toBe(count + 1);
   });
 });
