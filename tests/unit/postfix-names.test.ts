@@ -72,10 +72,26 @@ describe('a $name Postfix does not know', () => {
   it('alone, leaves the table list empty, said as such; beside a table it costs nothing but the warning, with the name meant', async () => {
     const empty = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = $nosuch`, p);
     expect(codes(empty)).toEqual(['warn:postfix.undefined-parameter', 'error:postfix.vmaps-unset']);
-    expect(empty.find((l) => l.code === 'postfix.vmaps-unset')!.message.en).toMatch(/^virtual_mailbox_maps = \$nosuch is empty once its \$names are expanded/);
+    expect(empty.find((l) => l.code === 'postfix.vmaps-unset')!.message.en).toMatch(/^"virtual_mailbox_maps = \$nosuch" is empty once its \$names are expanded/);
     const beside = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox, \${virtual_mailbox_mapz}`, p);
     expect(codes(beside)).toEqual(['warn:postfix.undefined-parameter']);
     expect(beside[0]!.hint!.en).toMatch(/^Did you mean \$virtual_mailbox_maps\?/);
+  });
+
+  it('met as ${name:value}, gives the value, and is said so; an empty value is said as empty, not as expanded', async () => {
+    const fallback = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = \${nosuch:hash}:/etc/postfix/vmailbox`, p);
+    expect(codes(fallback)).toEqual(['warn:postfix.undefined-parameter']);
+    expect(fallback[0]!.message.en).toMatch(/so \$\{nosuch:\.\.\.\} gives the text after its ":" \("postconf: warning: undefined parameter: nosuch"\)/);
+    expect(fallback[0]!.message.en).not.toMatch(/nothing/);
+    expect(fallback[0]!.message['zh-CN']).not.toMatch(/什么都没有/);
+    const both = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps = hash:/etc/postfix/vmailbox \${nosuch:hash}:/etc/postfix/vmailbox $nosuch2`, p);
+    expect(both[0]!.message.en).toMatch(/names \$nosuch, \$nosuch2, but Postfix has no such parameters .* so \$nosuch2 expands to nothing, and \$\{nosuch:\.\.\.\} gives/);
+    for (const [value, said] of [['', '"virtual_mailbox_maps =" is empty,'], [' ,', '"virtual_mailbox_maps = ," is empty,']] as const) {
+      const empty = await gradePostfixVirtual(`${base}\nvirtual_mailbox_maps =${value}`, p);
+      const unset = empty.find((l) => l.code === 'postfix.vmaps-unset')!;
+      expect(unset.message.en.startsWith(said), unset.message.en).toBe(true);
+      expect(unset.message['zh-CN']).toMatch(/是空的/);
+    }
   });
 
   it('but one Postfix knows with a default the grader does not hold is still left unjudged', async () => {

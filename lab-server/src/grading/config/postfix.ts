@@ -78,8 +78,8 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
   const wantPath = rest.join(':');
   const maps = cf.list('virtual_mailbox_maps');
   if (!cf.isSet('virtual_mailbox_maps') || maps.length === 0) {
-    // Set to a value that expands to nothing ("$nosuch"), it is as good as unset.
-    const set = cf.isSet('virtual_mailbox_maps') ? { en: `virtual_mailbox_maps = ${cf.raw('virtual_mailbox_maps')} is empty once its $names are expanded`, zh: `virtual_mailbox_maps = ${cf.raw('virtual_mailbox_maps')} 展开 $名字 之后是空的` } : undefined;
+    // Set to nothing (",") or to a value that expands to nothing ("$nosuch"), it is as good as unset.
+    const set = cf.isSet('virtual_mailbox_maps') ? emptyMaps(cf.raw('virtual_mailbox_maps')) : undefined;
     lines.push(error('postfix.vmaps-unset', text(`${set?.en ?? 'virtual_mailbox_maps is not set'}, so Postfix cannot tell which addresses have a mailbox (and where).`, `${set?.zh ?? '没有设置 virtual_mailbox_maps'}，Postfix 不知道哪些地址有邮箱（以及在哪里）。`), text(`${set ? 'Write' : 'Add'} "virtual_mailbox_maps = ${p.maps}".`, `${set ? '写' : '添加'} "virtual_mailbox_maps = ${p.maps}"。`)));
   } else {
     // The table naming the wanted file, read through proxymap or not (or with no type at all).
@@ -102,6 +102,12 @@ export async function gradePostfixVirtual(answer: string, p: VirtualParams): Pro
   }
   if (p.uid !== undefined) lines.push(...checkVirtualDelivery(cf, p.uid, p.gid ?? p.uid));
   return lines;
+}
+
+/** Says a virtual_mailbox_maps that is set yet holds no table: empty as written, or once its $names are expanded. */
+function emptyMaps(raw: string): { en: string; zh: string } {
+  const quoted = raw.trim() ? `"virtual_mailbox_maps = ${raw.trim()}"` : '"virtual_mailbox_maps ="';
+  return raw.replaceAll('$$', '').includes('$') ? { en: `${quoted} is empty once its $names are expanded`, zh: `${quoted} 展开 $名字 之后是空的` } : { en: `${quoted} is empty`, zh: `${quoted} 是空的` };
 }
 
 /** The general line on virtual_mailbox_maps holding a word Postfix cannot open as a table. */
