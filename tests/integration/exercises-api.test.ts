@@ -217,6 +217,24 @@ describe('what a protocol exercise grades', () => {
     expect((await attempt(cookie)).passed).toBe(true);
   });
 
+  it('keeps a visitor who only opens exercises out of the database: a client without cookies adds no learner with each opening', async () => {
+    const learners = async (): Promise<number> => (await lab.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM learners'))!.n;
+    const before = await learners();
+    const cookies = new Set<string>();
+    for (let i = 0; i < 50; i++) cookies.add((await post('/api/exercises/smtp-send/opened', {})).setCookie!.split(';')[0]!);
+    expect(cookies.size).toBe(50);
+    expect(await learners()).toBe(before);
+    // The cookie is a visitor's until the first attempt, which stores the learner once (two at once too) and keeps the cookie.
+    const cookie = [...cookies][0]!;
+    expect((await call('/api/progress', { cookie })).body.learner.id).toBeNull();
+    const [a, b] = await Promise.all([attempt(cookie), attempt(cookie)]);
+    expect([a.passed, b.passed]).toEqual([false, false]);
+    expect(await learners()).toBe(before + 1);
+    const progress = (await call('/api/progress', { cookie })).body;
+    expect(progress.learner.id).not.toBeNull();
+    expect(progress.exercises.find((e: { id: string }) => e.id === 'smtp-send').attempts).toBe(2);
+  });
+
   it('refuses to mark an exercise that does not exist as opened', async () => {
     expect((await post('/api/exercises/nope/opened', {}, await newLearner())).status).toBe(404);
   });

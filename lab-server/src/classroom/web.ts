@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import type { SessionCookies } from '../http/cookies.js';
-import { learnerResolver, terminalRequester } from '../http/learner.js';
+import { learnerResolver, PendingLearners, terminalRequester } from '../http/learner.js';
 import type { Route } from '../http/server.js';
 import type { ClassroomStore } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
@@ -56,10 +56,11 @@ export interface People {
 export function people(deps: PeopleDeps): People {
   const me = meRoute({ mode: deps.mode, learners: deps.learners, sandboxes: deps.sandboxes, catalog: deps.catalog, store: deps.store, defaultSandbox: deps.defaultSandbox, cookies: deps.cookies, ...(deps.mailServer ? { mailServer: deps.mailServer } : {}) });
   if (deps.mode === 'single') {
+    const pending = new PendingLearners(deps.learners, deps.defaultSandbox, deps.cookies);
     return {
       routes: { 'GET /api/me': me },
-      apiRequester: learnerResolver(deps.learners, deps.defaultSandbox, deps.cookies),
-      terminalRequester: terminalRequester(deps.learners, deps.defaultSandbox, deps.cookies),
+      apiRequester: learnerResolver(deps.learners, pending, deps.cookies, deps.defaultSandbox),
+      terminalRequester: terminalRequester(deps.learners, pending, deps.cookies, deps.defaultSandbox),
     };
   }
   const logins = new LoginThrottle(deps.limits, deps.loginFailures, deps.rateLimits);

@@ -82,14 +82,22 @@ function toAttempt(r: AttemptRow): Attempt {
   return { ...toOutcome(r), answer: JSON.parse(r.answer) as unknown };
 }
 
+/** A browser's learner token: 32 random bytes. */
+export function newLearnerToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 export class LearnerStore {
   constructor(private readonly db: Sql) {}
 
-  /** Creates a learner and the token its browser will hold (returned once, stored hashed). */
-  async create(options: { sandboxId: string; anonymous?: boolean; displayName?: string }): Promise<{ learner: Learner; token: string }> {
+  /**
+   * Creates a learner and the token its browser will hold (returned once, stored hashed); with
+   * `given`, the id and token a visitor's browser holds already (http/learner.ts).
+   */
+  async create(options: { sandboxId: string; anonymous?: boolean; displayName?: string }, given?: { id: string; token: string }): Promise<{ learner: Learner; token: string }> {
     const now = new Date().toISOString();
-    const id = randomUUID();
-    const token = randomBytes(32).toString('base64url');
+    const id = given?.id ?? randomUUID();
+    const token = given?.token ?? newLearnerToken();
     await this.db.transaction(async (tx) => {
       await tx.run('INSERT INTO learners (id, sandbox_id, anonymous, display_name, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)', [id, options.sandboxId, options.anonymous === false ? 0 : 1, options.displayName ?? null, now, now]);
       await tx.run('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)', [hashToken(token), id, now]);

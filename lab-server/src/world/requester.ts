@@ -9,10 +9,15 @@ export interface Requester {
   /** Set when a new learner was started: send it as the Set-Cookie header. */
   setCookie?: string;
   /**
-   * Present for a visitor (single mode, no valid cookie), whose learnerId is ANONYMOUS: nothing
-   * of theirs is stored yet. Makes them a learner, for the first thing worth recording.
+   * Present for a visitor (single mode, no valid cookie), whose learnerId is ANONYMOUS (or, with
+   * a cookie from holdLearner, the id they will have): nothing of theirs is stored yet. Makes them a learner, for the first thing worth recording.
    */
   startLearner?: () => Promise<Requester>;
+  /**
+   * For a visitor: a learner cookie now, the learner kept in memory until startLearner (so a
+   * client that ignores cookies adds no database row with each request).
+   */
+  holdLearner?: () => Requester;
 }
 
 /** The learner id of a browser that has no learner yet; no learner row ever has it. */

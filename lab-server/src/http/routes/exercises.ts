@@ -129,8 +129,9 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       req.resume();
       const exercise = lookup(params.id);
       if (!exercise) return problem(res, visitor, 404, unknownExercise(params.id ?? ''));
-      // A visitor becomes a learner here, so the terminals they open next are theirs and count.
-      const who = visitor.startLearner ? await visitor.startLearner() : visitor;
+      // A visitor gets a learner cookie here, so the terminals they open next are theirs and
+      // count; the learner is written to the database with their first attempt.
+      const who = visitor.holdLearner ? visitor.holdLearner() : visitor;
       const key = openedKey(who.learnerId, exercise.id);
       if (!opened.has(key)) {
         if (opened.size >= MAX_OPENED) opened.delete(opened.keys().next().value!);
