@@ -62,6 +62,30 @@ describe('parseZone', () => {
     expect(parseZone('@ CAA 0 issue ca.example', { origin: 'example.com.' }).problems).toEqual([]);
   });
 
+  it('reads $ directives as BIND does: quoted or not, never a quoted argument, never a word after it (named-checkzone 9.18)', () => {
+    const read = (line: string) => parseZone(`${line}\nx A 192.0.2.9`, { origin: 'example.com.' });
+    // BIND: "unknown $ directive '$x'", "syntax error" (twice), "extra input text" (twice, once "syntax error").
+    for (const [line, said] of [
+      ['"$x" A 192.0.2.1', /Unknown directive \$x: .*"unknown \$ directive"/],
+      ['$ORIGIN "sub.example.com."', /^\$ORIGIN takes a domain name without quotes: .* "syntax error"\. Write it as "\$ORIGIN sub\.example\.com\."/],
+      ['$TTL "60"', /^\$TTL takes a time without quotes: .*Write it as "\$TTL 60"/],
+      ['$ORIGIN sub.example.com. extra', /^\$ORIGIN takes one word, but extra follows it: .*"extra input text"/],
+      ['$TTL 60 extra', /^\$TTL takes one word, but extra follows it/],
+      ['$TTL 60 "x"', /^\$TTL takes one word, but "x" follows it: .*"syntax error"/],
+    ] as const) {
+      const z = read(line);
+      expect(z.problems.map((p) => p.message.en), line).toEqual([expect.stringMatching(said)]);
+      expect(z.problems[0]!.message['zh-CN'].length).toBeGreaterThan(0);
+      expect(z.records.map((r) => r.name), line).toEqual(['x.example.com.']);
+    }
+    // BIND takes these: a quoted directive is still one, "\$x" is an owner, a comment or ( ) after the argument is nothing.
+    expect(read('"$ORIGIN" sub.example.com.').records.map((r) => r.name)).toEqual(['x.sub.example.com.']);
+    expect(read('"$ttl" 60').records.map((r) => r.ttl)).toEqual([60]);
+    expect(read('\\$x A 192.0.2.1').records.map((r) => r.name)).toEqual(['$x.example.com.', 'x.example.com.']);
+    for (const line of ['$ORIGIN sub.example.com. ; c', '$ORIGIN ( sub.example.com. )', '$TTL 60 ( )', '$TTL ( 60 ) ; c']) expect(read(line).problems, line).toEqual([]);
+    expect(read('"$INCLUDE" /etc/passwd').problems[0]!.message.en).toMatch(/\$INCLUDE is not available in the lab/);
+  });
+
   it('rejects a TXT string over 255 bytes and explains how to split it', () => {
     const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
     expect(z.records).toEqual([]);

@@ -8,6 +8,7 @@
  * problems with line numbers, so a grader can tell the learner exactly where BIND would stop.
  */
 import { text, type Text } from '../feedback.js';
+import { directiveOf, readDirective } from './zoneDirectives.js';
 import { absoluteName, parseTtl } from './zoneNames.js';
 import { readRdata } from './zoneRdata.js';
 import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
@@ -32,22 +33,11 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
     for (const logical of tokenize(source, problems)) {
       const { tokens, line } = logical;
       const first = tokens[0]!;
-      if (!first.quoted && first.raw.startsWith('$') && !logical.blankOwner) {
-        const directive = first.raw.toUpperCase();
-        const arg = tokens[1];
-        if (directive === '$ORIGIN') {
-          const parsed = arg ? absoluteName(arg.raw, origin) : undefined;
-          if (!parsed?.name) problems.push({ line, message: parsed?.problem ?? text('$ORIGIN needs a domain name, e.g. "$ORIGIN example.com."', '$ORIGIN 后面要跟一个域名，例如 "$ORIGIN example.com."') });
-          else origin = parsed.name;
-        } else if (directive === '$TTL') {
-          const ttl = arg ? parseTtl(arg.raw) : undefined;
-          if (ttl === undefined) problems.push({ line, message: text('$TTL needs a time, e.g. "$TTL 3600" or "$TTL 1h".', '$TTL 后面要跟一个时间，例如 "$TTL 3600" 或 "$TTL 1h"。') });
-          else ttlDefault = ttl;
-        } else if (directive === '$INCLUDE' || directive === '$GENERATE') {
-          problems.push({ line, message: text(`${directive} is not available in the lab: write the records out in this file.`, `实验环境不支持 ${directive}：请把记录直接写在这个文件里。`) });
-        } else {
-          problems.push({ line, message: text(`Unknown directive ${first.raw}: BIND knows $ORIGIN, $TTL, $INCLUDE and $GENERATE.`, `未知指令 ${first.raw}：BIND 只认识 $ORIGIN、$TTL、$INCLUDE 和 $GENERATE。`) });
-        }
+      const directive = directiveOf(logical);
+      if (directive) {
+        const set = readDirective(logical, directive, origin, problems);
+        origin = set.origin ?? origin;
+        ttlDefault = set.ttl ?? ttlDefault;
         continue;
       }
 
