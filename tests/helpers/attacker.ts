@@ -4,7 +4,7 @@
  * JSON lines on stdin, each answered with one JSON line on stdout (see Attacker in attacks.ts).
  */
 import { createInterface } from 'node:readline';
-import { allClosed, closeAll, firstLines, openIdle, type HeldConnection } from './attacks.js';
+import { allClosed, closeAll, firstLines, openIdle, until, type HeldConnection } from './attacks.js';
 
 let held: HeldConnection[] = [];
 let trickle: NodeJS.Timeout | undefined;
@@ -31,6 +31,15 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
       const open = held.filter((h) => !h.closed && (cmd.first === undefined || h.first.startsWith(cmd.first)));
       try {
         return { ms: await allClosed(open, cmd.timeoutMs) };
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    }
+    case 'waitFor': {
+      const reply = new RegExp(cmd.pattern, cmd.flags);
+      const answered = (h: HeldConnection): boolean => h.closed || reply.test(h.later);
+      try {
+        return { ms: await until(() => held.every(answered), cmd.timeoutMs, () => `${held.filter((h) => !answered(h)).length} connections still without ${reply}`) };
       } catch (err) {
         return { error: (err as Error).message };
       }

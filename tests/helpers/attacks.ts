@@ -15,6 +15,8 @@ export interface HeldConnection {
   closed: boolean;
   /** Whether the server has sent anything at all (a TLS server's handshake reply counts). */
   heard: boolean;
+  /** What the server sent after its first line (the last KiB of it, latin1). */
+  later: string;
 }
 
 /**
@@ -36,14 +38,19 @@ function openOne(port: number, from: string, tls: boolean): Promise<HeldConnecti
     const plain = connect({ port, host: '127.0.0.1', localAddress: from });
     const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
     plain.on('error', () => undefined);
-    const held: HeldConnection = { socket, first: '', closed: false, heard: false };
+    const held: HeldConnection = { socket, first: '', closed: false, heard: false, later: '' };
     let data = '';
     socket.on('data', (d: Buffer) => {
       held.heard = true;
-      if (held.first) return;
+      if (held.first) {
+        held.later = (held.later + d.toString('latin1')).slice(-1024);
+        return;
+      }
       data += d.toString('latin1');
       const nl = data.indexOf('\r\n');
-      if (nl >= 0) held.first = data.slice(0, nl);
+      if (nl < 0) return;
+      held.first = data.slice(0, nl);
+      held.later = data.slice(nl + 2).slice(-1024);
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -54,7 +61,8 @@ function openOne(port: number, from: string, tls: boolean): Promise<HeldConnecti
   });
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<number> {
+/** Waits (polling) until `check` holds; resolves with how long it took, or throws saying `what()`. */
+export async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<number> {
   const started = Date.now();
   while (!check()) {
     if (Date.now() - started > timeoutMs) throw new Error(`${what()} after ${timeoutMs} ms`);
@@ -124,6 +132,11 @@ export class Attacker {
   /** Waits until the server has closed every open connection (whose first line starts with `first`). */
   waitClosed(timeoutMs: number, first?: string): Promise<{ ms?: number; error?: string }> {
     return this.ask({ op: 'waitClosed', timeoutMs, first });
+  }
+
+  /** Waits until every open connection has had a line matching `reply` after its first line (a command's answer). */
+  waitFor(reply: RegExp, timeoutMs: number): Promise<{ ms?: number; error?: string }> {
+    return this.ask({ op: 'waitFor', pattern: reply.source, flags: reply.flags, timeoutMs });
   }
 
   /** How many of the open connections the server has sent anything, and how many are still open. */

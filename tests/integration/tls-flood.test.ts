@@ -157,8 +157,9 @@ it('spreads 3,000 handshakes after STARTTLS and STLS that are all due at once ov
       expect(open, id).toBe(PER_PORT);
       await attackers[i]!.write(command);
     }
-    // Every connection has its "go ahead" (the lab answers the command a few hundred a turn).
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every connection has its "go ahead" (the lab answers the command a few hundred a turn):
+    // waited for, as a hello sent before it would be data pipelined after STARTTLS.
+    for (const [i, [id, , ready]] of commands.entries()) expect(await attackers[i]!.waitFor(ready, 60_000), id).toEqual({ ms: expect.any(Number) });
     const report = await whileNeighbourWorks(() => Promise.all(attackers.map((a) => a.writeBytes(hello))));
     expectUnhurt(report);
     for (const [i, [id]] of commands.entries()) expect((await attackers[i]!.heard()).open, id).toBe(PER_PORT);
