@@ -88,8 +88,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-zone', '@                   IN MX   10 mail', '@ IN MX 10 "mail"', false],
   ['dns-zone', 'mail                IN A    192.0.2.25', '"mail" IN A 192.0.2.25', true],
   // A first word starting with "$" (in quotes too) is a directive; its argument is never quoted, nor followed by a word.
-  ['dns-zone', 'mail                IN A    192.0.2.25', '"$mail" IN A 192.0.2.25\nmail IN A 192.0.2.25', false],
-  ['dns-zone', '$ORIGIN example.com.', '$ORIGIN "example.com."', false],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\n"$note" IN TXT "x"', false],
+  ['dns-zone', 'IDAQAB"\n        )', 'IDAQAB"\n        )\n$ORIGIN "example.com."', false],
   ['dns-zone', '$ORIGIN example.com.', '"$ORIGIN" example.com.', true],
   ['dns-zone', '$TTL 3600', '$TTL 3600 extra', false],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.
