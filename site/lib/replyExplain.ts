@@ -8,6 +8,7 @@ import { isKnownVerb, suggestVerb, verbOf, VERBS, type Protocol } from './comman
 import { IMAP_CODES, IMAP_DATA, IMAP_EXAMPLES, imapDataKind, POP3_CODES, SMTP } from './replyTexts';
 import { nodeReplyWords } from '../../lab-server/src/world/nodeReplies.ts';
 import { loginsPausedWords } from '../../lab-server/src/world/loginReplies.ts';
+import { sandboxRemovedWords } from '../../lab-server/src/world/removedReplies.ts';
 import { connectionsCappedWords, tooManyTlsSessionsWords } from '../../lab-server/src/world/capReplies.ts';
 import { wrongStateWords } from '../../lab-server/src/imap/stateReplies.ts';
 
@@ -144,8 +145,9 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
 export function explainReply(protocol: Protocol, line: string, command?: string): Bilingual | undefined {
   // A login refused because the learner's lab is on another node, or on its way there (a drain).
   // …or because its address sent too many wrong passwords (its turn is too far away),
-  // or because its address (or the whole lab) has too many connections open, or started too many TLS sessions.
-  const later = nodeReplyWords(line) ?? loginsPausedWords(line) ?? connectionsCappedWords(line) ?? tooManyTlsSessionsWords(line);
+  // or because its address (or the whole lab) has too many connections open, or started too many TLS sessions;
+  // or its sandbox was removed under the session.
+  const later = nodeReplyWords(line) ?? loginsPausedWords(line) ?? connectionsCappedWords(line) ?? tooManyTlsSessionsWords(line) ?? sandboxRemovedWords(line);
   if (later) return later;
   if (protocol === 'smtp') return explainSmtp(line, command);
   if (protocol === 'pop3') return explainPop3(line, command);

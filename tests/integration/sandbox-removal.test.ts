@@ -3,13 +3,20 @@
  * way (their tmp/ files, the folder index and its field cache) met the recursive removal, which
  * failed with ENOTEMPTY and left the sandbox half removed (an instructor's "Remove learner"
  * answered 500). The removal now moves the sandbox out of the way first, and every one succeeds;
- * one the lab stopped during is finished at the next start.
+ * one the lab stopped during is finished at the next start. A session that writes after the
+ * removal (its mail log, a Junk folder, zones, DKIM keys) made the sandbox's directories again, a
+ * half sandbox nothing removed: now those writes fail, and the learner is told the sandbox is gone.
  */
 import { connect } from 'node:net';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
+import { ensureDkimKeys } from '../../lab-server/src/world/dkimKeys.js';
+import { SANDBOX_REMOVED } from '../../lab-server/src/world/removedReplies.js';
+import { writeZoneText } from '../../lab-server/src/world/zoneStore.js';
+import { explainReply } from '../../site/lib/replyExplain.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
 
@@ -98,6 +105,40 @@ it('removes a sandbox whose mail is being written over SMTP and IMAP, every time
   // Nothing of them is left: no half-removed tree, nothing moved aside.
   expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
 }, 300_000);
+
+it('brings nothing of a removed sandbox back when its sessions write after the removal', async () => {
+  const id = 'removed-late';
+  const sandbox = await lab.sandboxes.create(id, defaultWorld());
+  const alice = sandbox.definition.users.find((u) => u.address === 'alice@example.com')!;
+  const smtp = await handedOff(lab.port('smtp'), id);
+  await smtp.until(/^220 /m, 60_000);
+  for (const line of ['HELO writer.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>']) await smtp.command(line, /^250 /m, 60_000);
+  const imap = await handedOff(lab.port('imap'), id);
+  await imap.until(/^\* OK/m, 60_000);
+  await imap.command(`a LOGIN alice ${alice.password}`, /^a OK/m, 60_000);
+  // The mail log lets go of its file after a quiet moment: its next line opens it again.
+  const mta = await lab.world.mta(sandbox, 'example.com');
+  await mta.log.close();
+  await lab.sandboxes.delete(id);
+  // The IMAP session is told, and so is the SMTP client whose message can no longer be kept.
+  const bye = await imap.until(/^\* BYE [^\r\n]*\r\n/m, 60_000);
+  expect(bye).toMatch(/\* BYE Your lab sandbox was removed from this server/);
+  expect(await smtp.command('DATA', /^\d{3} /m, 60_000)).toMatch(/^354 /);
+  const dot = await smtp.command('Subject: late\r\n\r\nhi\r\n.', /^\d{3} /m, 60_000);
+  expect(dot).toMatch(/^451 4\.3\.2 Nothing was delivered: Your lab sandbox was removed from this server/);
+  // The terminal explains both in the learner's languages.
+  for (const [protocol, line] of [['imap', bye], ['smtp', dot]] as const) expect(explainReply(protocol, line.trim())).toEqual(SANDBOX_REMOVED);
+  await smtp.command('QUIT', /^221 /m, 60_000);
+  // Every other writer of the old sandbox fails rather than making its directories again.
+  mta.log.write('smtpd', 'disconnect from writer.test');
+  await mta.log.flushed();
+  await expect(mailboxOf(sandbox, alice).folder('Junk').create()).rejects.toMatchObject({ code: 'ENOENT' });
+  await expect(writeZoneText(sandbox, 'example.com', '')).rejects.toMatchObject({ code: 'ENOENT' });
+  await expect(ensureDkimKeys(sandbox)).rejects.toMatchObject({ code: 'ENOENT' });
+  expect(await sandbox.writeState(sandbox.generation, async () => undefined)).toBe(false);
+  expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
+  expect(await lab.sandboxes.list()).toEqual(['default']);
+}, 120_000);
 
 it('finishes at the next start a removal the lab stopped during', async () => {
   // As a removal leaves it when the lab stops after the move aside, before the files are gone.

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +87,8 @@ describe('auth reports', () => {
   });
 
   it('lists the newest first, finds one by id, and skips a half-written last line', async () => {
+    // A sandbox's directory exists (its writers make their own directories in it, never it).
+    await mkdir(join(dir, 't1'));
     const sandbox = new Sandbox('t1', join(dir, 't1'), defaultWorld());
     const ids = Array.from({ length: 30 }, (_, i) => `ABCDEF${String(i).padStart(4, '0')}`);
     await Promise.all(ids.map((id, i) => saveAuthReport(sandbox, report(id, Date.UTC(2026, 0, 1, 0, 0, i)))));
@@ -99,6 +101,7 @@ describe('auth reports', () => {
   });
 
   it('starts a new file after the sandbox is reset (its auth directory removed)', async () => {
+    await mkdir(join(dir, 't2'));
     const sandbox = new Sandbox('t2', join(dir, 't2'), defaultWorld());
     await saveAuthReport(sandbox, report('0000000001', 1000));
     await rm(join(dir, 't2', 'auth'), { recursive: true });

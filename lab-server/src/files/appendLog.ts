@@ -10,8 +10,9 @@
  * thread wake-ups, per line, when a server was taking hundreds of messages a second.
  */
 import { ftruncateSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirsBelow } from './dirsBelow.js';
 
 /** How long an open log waits for the next line before it closes its file. */
 const CLOSE_WHEN_IDLE_MS = 2000;
@@ -82,9 +83,9 @@ export class AppendLog {
 
   private async openFile(): Promise<FileHandle> {
     const handle = await open(this.file, 'a').catch(async (err: NodeJS.ErrnoException) => {
-      // No directory yet, or it went away (a sandbox reset): make it.
+      // No directory yet: make it, but not the one it is in (a removed sandbox's log must not bring the sandbox back).
       if (err.code !== 'ENOENT') throw err;
-      await mkdir(dirname(this.file), { recursive: true });
+      await makeDirsBelow(dirname(dirname(this.file)), dirname(this.file));
       return open(this.file, 'a');
     });
     this.size = (await handle.stat()).size;

@@ -10,6 +10,7 @@
  */
 import { mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirsBelow } from '../files/dirsBelow.js';
 import { FieldCache } from './fieldCache.js';
 import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
 import type { FolderIndex } from './folderIndex.js';
@@ -38,7 +39,7 @@ export class MaildirFolder {
   constructor(
     readonly name: string,
     readonly dir: string,
-    context: FolderContext,
+    private readonly context: FolderContext,
   ) {
     this.state = new FolderState(name, dir, context);
     this.fields = new FieldCache(dir, this.state);
@@ -95,7 +96,8 @@ export class MaildirFolder {
   /** Creates cur/, new/ and tmp/ if they are missing, and gives the folder its UIDVALIDITY. */
   async create(): Promise<void> {
     this.state.creating = true;
-    await Promise.all(['cur', 'new', 'tmp'].map((d) => mkdir(join(this.dir, d), { recursive: true })));
+    const { top } = this.context;
+    await Promise.all(['cur', 'new', 'tmp'].map((d) => (top ? makeDirsBelow(top, join(this.dir, d)) : mkdir(join(this.dir, d), { recursive: true }))));
     await this.sync();
   }
 

@@ -36,6 +36,8 @@ export class FolderNotFound extends Error {
 export interface FolderContext {
   /** Gives new UIDVALIDITY values for this user's folders. */
   uidValidity: UidValidityCounter;
+  /** The tree the folder's directories are made in (its sandbox), never made again once it is gone; unset: made with every parent. */
+  top?: string;
 }
 
 /** Expunged messages remembered so a session that has not been told yet can still be answered. */

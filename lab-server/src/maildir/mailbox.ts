@@ -78,8 +78,10 @@ export class Mailbox {
     /** Full address, e.g. alice@example.com. */
     readonly address: string,
     readonly dir: string,
+    /** Where its folders' directories may be made (its sandbox's directory; see FolderContext.top). */
+    top?: string,
   ) {
-    this.context = { uidValidity: new UidValidityCounter(dir) };
+    this.context = { uidValidity: new UidValidityCounter(dir), ...(top ? { top } : {}) };
   }
 
   get inbox(): MaildirFolder {

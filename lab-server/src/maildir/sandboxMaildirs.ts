@@ -22,7 +22,7 @@ export function mailboxOf(sandbox: Sandbox, user: WorldUser): Mailbox {
   let mailbox = mailboxes.get(user.address);
   if (!mailbox) {
     const parts = splitAddress(user.address)!;
-    mailbox = new Mailbox(user.address, join(sandbox.vhostsDir, parts.domain, parts.local));
+    mailbox = new Mailbox(user.address, join(sandbox.vhostsDir, parts.domain, parts.local), sandbox.dir);
     mailboxes.set(user.address, mailbox);
   }
   return mailbox;

@@ -9,6 +9,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../log.js';
 import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
 import { MOVING_TEXT, TOO_MANY_FAILURES, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { SANDBOX_REMOVED } from '../world/removedReplies.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from './connectionCaps.js';
 import { plainAddress } from './addressList.js';
 import { LineChannel } from './lineChannel.js';
@@ -105,14 +106,15 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
       // Its sandbox was still being opened when close() told the others goodbye.
       if (closing !== undefined) void current.abort(closing);
       const onReset = (): void => void current.abort('Your lab sandbox was reset. Reconnect to see the fresh mailbox');
+      const onDeleted = (): void => void current.abort(SANDBOX_REMOVED.en);
       const onFailures = (): void => void current.abort('Too many wrong passwords on this connection. Check the user name and password, then reconnect');
       // A drain moving the sandbox: said instead of "reset" (the 'deleted' that follows is not news).
       const onMoving = (): void => {
-        scope.events.off('deleted', onReset);
+        scope.events.off('deleted', onDeleted);
         void current.abort(MOVING_TEXT);
       };
       scope.events.on('reset', onReset);
-      scope.events.on('deleted', onReset);
+      scope.events.on('deleted', onDeleted);
       scope.events.once('moving', onMoving);
       scope.events.once('login', onLogin);
       scope.events.on(TOO_MANY_FAILURES, onFailures);
@@ -125,7 +127,7 @@ export function createSessionListener(o: SessionListenerOptions): SessionListene
         clearTimeout(deadline);
         sessions.delete(current);
         scope.events.off('reset', onReset);
-        scope.events.off('deleted', onReset);
+        scope.events.off('deleted', onDeleted);
         scope.events.off('moving', onMoving);
         scope.events.off('login', onLogin);
         scope.events.off(TOO_MANY_FAILURES, onFailures);

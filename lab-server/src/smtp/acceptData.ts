@@ -10,6 +10,7 @@ import type { MailWorld } from '../mta/mailWorld.js';
 import { isOutOfSpace } from '../files/diskSpace.js';
 import { OverQuota } from '../quota/usage.js';
 import type { LabMta } from '../world/network.js';
+import { SANDBOX_REMOVED } from '../world/removedReplies.js';
 import type { Sandbox } from '../world/sandbox.js';
 import { headerTooLarge, withHeaderEnd } from './headers.js';
 import { quotaReply } from './quotaReply.js';
@@ -49,6 +50,8 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
   // smtp-server keeps the negotiated cipher here once the connection is encrypted.
   const cipher = (session as unknown as { tlsOptions?: { name?: string } | false }).tlsOptions;
   const tlsCipher = cipher && cipher.name ? cipher.name : undefined;
+  // Its sandbox was removed since the session began: nothing can be kept (a queue write would be dropped unsaid).
+  if (sandbox.removed) return callback(removedReply(deps, component, envelopeFrom, recipients));
   const text = headerTooLarge(message);
   if (text) {
     deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (552 ${text})`);
@@ -109,10 +112,19 @@ export function acceptData(deps: AcceptDeps, data: DataReceived, callback: DataC
         deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=rejected (${code} ${text})`);
         return callback(Object.assign(new Error(text), { responseCode: code }));
       }
+      // Removed while the message was written: its directories are gone for good.
+      if (sandbox.removed) return callback(removedReply(deps, component, envelopeFrom, recipients));
       deps.log(component, `delivery failed: ${err.message}`);
       // RFC 5321's 452 and RFC 3463's 4.3.1 (mail system full), as Postfix says when its disk is full.
       if (isOutOfSpace(err)) return callback(Object.assign(new Error('4.3.1 Insufficient system storage: the lab server\'s disk is full, nothing was delivered. Try again later'), { responseCode: 452 }));
       callback(Object.assign(new Error('4.3.0 Temporary failure writing the message to the mailbox. Try again in a moment.'), { responseCode: 451 }));
     },
   );
+}
+
+/** The answer to a message for a removed sandbox: said, not "try again in a moment", which would never work. */
+function removedReply(deps: AcceptDeps, component: string, envelopeFrom: string, recipients: string[]): Error {
+  const text = `4.3.2 Nothing was delivered: ${SANDBOX_REMOVED.en}`;
+  deps.log(component, `from=<${envelopeFrom}>, to=<${recipients.join('>,<')}>, status=deferred (451 ${text})`);
+  return Object.assign(new Error(text), { responseCode: 451 });
 }

@@ -5,10 +5,11 @@
  * the public half is published in the seeded zone as <selector>._domainkey.<domain>.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { makeDirsBelow } from '../files/dirsBelow.js';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -45,7 +46,7 @@ export async function newDkimPrivateKey(bits = DKIM_KEY_BITS): Promise<string> {
 
 /** Creates the keys a sandbox is missing (all of them for a new sandbox); existing keys are kept. */
 export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
-  await mkdir(join(sandbox.dir, 'dkim'), { recursive: true, mode: PRIVATE_DIR });
+  await makeDirsBelow(sandbox.dir, join(sandbox.dir, 'dkim'), PRIVATE_DIR);
   await Promise.all(
     sandbox.definition.domains.map(async (domain) => {
       const path = keyPath(sandbox, domain);

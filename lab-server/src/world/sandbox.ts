@@ -22,6 +22,8 @@ export class Sandbox {
   private world = 0;
   private stateWrites = new Set<Promise<unknown>>();
   private replacing: Promise<unknown> = Promise.resolve();
+  /** Set as its removal begins: nothing of it is written any more (world/sandboxes.ts evict). */
+  private gone = false;
   /** What the sandbox takes on disk, and its quota: every writer of mail asks it first. */
   readonly usage: SandboxUsage;
 
@@ -114,13 +116,24 @@ export class Sandbox {
     return this.world;
   }
 
+  /** True once the sandbox is being removed (or moved to another node): its sessions' writes fail. */
+  get removed(): boolean {
+    return this.gone;
+  }
+
+  /** Marks the sandbox removed; called by its removal only, before its files go. */
+  markRemoved(): void {
+    this.gone = true;
+  }
+
   /**
    * Writes state of the world `generation` names, unless a reset replaced that world since
-   * (or is replacing it now): then nothing is written and false comes back, so a save that
-   * was on its way when the learner pressed "reset" cannot bring old state back.
+   * (or is replacing it now), or the sandbox was removed: then nothing is written and false
+   * comes back, so a save that was on its way when the learner pressed "reset" cannot bring
+   * old state back.
    */
   async writeState(generation: number, write: () => Promise<void>): Promise<boolean> {
-    if (generation !== this.world || generation % 2 === 1) return false;
+    if (this.gone || generation !== this.world || generation % 2 === 1) return false;
     const run = write();
     this.stateWrites.add(run);
     try {

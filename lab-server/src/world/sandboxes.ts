@@ -164,7 +164,9 @@ export class Sandboxes {
     const sandbox = this.open.get(id);
     this.open.delete(id);
     const remove = async (): Promise<void> => {
-      // Its folders write nothing more (and are no longer kept for the idle sweep).
+      // Its folders write nothing more (and are no longer kept for the idle sweep); its other
+      // writers fail from now on instead of making its directories again.
+      sandbox?.markRemoved();
       if (sandbox) this.mail.forget(sandbox);
       // Moved out of the way first: writes still under way (a delivery's tmp/ file, an index
       // or field cache being written, a new/ file moved to cur/) name paths that are gone now

@@ -3,9 +3,10 @@
  * BIND's master-file syntax. Learners' edits replace a file whole (write, fsync, rename), so
  * the DNS server never reads half a zone.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { makeDirsBelow } from '../files/dirsBelow.js';
 import type { Sandbox } from './sandbox.js';
 
 const ZONE_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -51,7 +52,7 @@ export async function readZoneText(sandbox: Sandbox, name: string): Promise<stri
 export async function writeZoneText(sandbox: Sandbox, name: string, text: string): Promise<void> {
   const zone = zoneName(name);
   if (!zone) throw new Error(`Invalid zone name "${name}"`);
-  await mkdir(zonesDir(sandbox), { recursive: true });
+  await makeDirsBelow(sandbox.dir, zonesDir(sandbox));
   await writeFileAtomic(join(zonesDir(sandbox), `${zone}.zone`), text);
 }
 
