@@ -15,6 +15,8 @@ export interface LabProcess {
   dataDir: string;
   /** The end of what the lab wrote to stderr: its log. */
   log(): string;
+  /** The first log line holding `text`, as soon as it comes; throws with the log's end when none came within `timeoutMs`. */
+  logLine(text: string, timeoutMs?: number): Promise<string>;
   rssMb(): Promise<number>;
   /** Stops the process (its data dir stays). */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -57,6 +59,33 @@ export async function startLabProcess(extraFlags: string[] = [], dataDir?: strin
     httpPort,
     dataDir,
     log: () => errors,
+    logLine(text, timeoutMs = 30_000) {
+      const find = (): string | undefined => errors.split('\n').find((line) => line.includes(text));
+      return new Promise<string>((resolve, reject) => {
+        const look = (): void => {
+          const line = find();
+          if (line === undefined) return;
+          done();
+          resolve(line);
+        };
+        const fail = (why: string) => (): void => {
+          done();
+          reject(new Error(`no log line with ${JSON.stringify(text)}: ${why}. The log ends:\n${errors.slice(-2000)}`));
+        };
+        const timedOut = fail(`none within ${timeoutMs} ms`);
+        const exited = fail('the lab exited');
+        const timer = setTimeout(timedOut, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          child.stderr!.off('data', look);
+          child.off('exit', exited);
+        };
+        // Its own listener runs after the one above has added the new bytes.
+        child.stderr!.on('data', look);
+        child.once('exit', exited);
+        look();
+      });
+    },
     async rssMb() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 102.4) / 10;

@@ -42,8 +42,11 @@ it('writes the cause of a 500 to the log of `maillab serve`', async () => {
   await breakMaildir(served.dataDir, 'default');
   const answer = await fetch(`http://127.0.0.1:${served.httpPort}/api/maildir`);
   const code = codeOf(answer.status, await answer.json());
-  const logged = await until(() => served!.log().split('\n').find((line) => line.includes(`error ${code}`)));
+  // The log reaches the pipe a moment after the answer.
+  const logged = await served.logLine(`error ${code}`, 30_000);
   expect(logged).toMatch(/ http: GET \/api\/maildir failed \(error [0-9a-f]{8}\): Error: ENOTDIR: .*bob\/cur.* at /);
+  // A line that never comes ends the wait with what the lab did log, not at the test's timeout.
+  await expect(served.logLine('no such line', 1000)).rejects.toThrow(/none within 1000 ms\. The log ends:\n[^]*GET \/api\/maildir failed/);
 }, 120_000);
 
 it('writes it in classroom mode too', async () => {
@@ -62,11 +65,3 @@ it('writes it in classroom mode too', async () => {
   expect(lines.find((line) => line.includes(`error ${code}`))).toMatch(/^error http: GET \/api\/maildir failed .*ENOTDIR[^]*at /);
 });
 
-/** Polls `find` until it gives something (the log reaches the pipe a moment after the answer). */
-async function until<T>(find: () => T | undefined): Promise<T> {
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
