@@ -4,10 +4,11 @@
  * directory) is passed over, and one of several megabytes is read too, the slow way.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { startLabProcess } from '../helpers/labProcess.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { imapLogin, imapTagged, type RawClient } from '../helpers/rawSocket.js';
 
@@ -45,4 +46,33 @@ describe('files dropped into new/', () => {
     const wire = (stored: string): number => Buffer.byteLength(stored.replace(/\r?\n/g, '\r\n'));
     expect([...sizes.matchAll(/RFC822\.SIZE (\d+)/g)].map((m) => Number(m[1]))).toEqual([wire(lfMessage), wire(crlfMessage), wire(bigMessage)]);
   });
+
+  // A lab of its own process: one whose event loop waits on the FIFO cannot stop this test's clock.
+  it('never wait on a FIFO or /dev/zero put in place of a message file: the whole lab waited with them', async () => {
+    const own = await startLabProcess();
+    const inbox = maildirPath(own.dataDir, 'default', 'alice@example.com');
+    const alice = await imapLogin(own.ports.imap!);
+    const bob = await imapLogin(own.ports.imap!, 'bob@example.com');
+    try {
+      await writeFile(join(inbox, 'new', '1800000010.M10P1.host'), lfMessage);
+      await writeFile(join(inbox, 'new', '1800000011.M11P1.host'), lfMessage);
+      // EXAMINE: read-only, so the files stay in new/ under their names.
+      const count = Number(/\* (\d+) EXISTS/.exec(await alice.command('e1 EXAMINE INBOX', imapTagged('e1')))![1]);
+      const names = (await readdir(join(inbox, 'new'))).filter((f) => f.startsWith('18000000')).sort();
+      await Promise.all(names.map((name) => rm(join(inbox, 'new', name))));
+      execFileSync('mkfifo', [join(inbox, 'new', names[0]!)]);
+      // And a link to a device that never ends.
+      execFileSync('ln', ['-s', '/dev/zero', join(inbox, 'new', names[1]!)]);
+      for (const [i, items] of ['BODY.PEEK[]', 'ENVELOPE', 'BODY.PEEK[HEADER]', 'RFC822.SIZE BODY.PEEK[TEXT]'].entries()) {
+        const reply = await alice.command(`f${i} FETCH ${count - 1}:${count} (${items})`, imapTagged(`f${i}`), 10_000);
+        expect(reply).toMatch(new RegExp(`^f${i} (OK|NO) `, 'm'));
+        expect(await bob.command(`n${i} NOOP`, imapTagged(`n${i}`), 5_000)).toMatch(/^n\d OK/m);
+      }
+    } finally {
+      alice.close();
+      bob.close();
+      await own.stop();
+    }
+  });
 });
+

@@ -5,7 +5,7 @@
  * close cost microseconds, where a trip through the thread pool costs more than the reading.
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { FolderIndex } from './folderIndex.js';
 import type { StoredMessage } from './message.js';
 import type { FolderUse } from './noticedMoves.js';
@@ -15,6 +15,51 @@ import { isMissing } from './slices.js';
 const READ_AT_ONCE = 256 * 1024;
 /** readStart()'s and readNow()'s buffer, reused: it is read into and used in one synchronous step. */
 let scratch = Buffer.alloc(0);
+
+/**
+ * Message files are opened without blocking and must be regular files: a FIFO put in place of
+ * one (mkfifo) held a blocking open, and the whole lab's event loop with it, until a writer
+ * came; a link to /dev/zero read without end. Such a file reads as an expunged message.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+const notAFile = (): Error => Object.assign(new Error('not a regular file'), { code: 'ENOENT' });
+
+/**
+ * A message file's descriptor, opened at once; the caller closes it. `bounded`: the caller reads
+ * no more than it knows to expect, so a device is harmless and the fstat is saved (a RETR's µs).
+ */
+function openNow(path: string, bounded = false): number {
+  const fd = openSync(path, OPEN_FLAGS);
+  if (bounded || fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw notAFile();
+}
+
+/** A message file's handle, opened through the thread pool; the caller closes it. */
+async function openLater(path: string): Promise<FileHandle> {
+  const handle = await open(path, OPEN_FLAGS);
+  if ((await handle.stat()).isFile()) return handle;
+  await handle.close();
+  throw notAFile();
+}
+
+/** A whole message file, read at once (small) or through the thread pool. */
+async function readWhole(path: string, small: boolean): Promise<Buffer> {
+  if (small) {
+    const fd = openNow(path);
+    try {
+      return readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const handle = await openLater(path);
+  try {
+    return await readFile(handle);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** What the reads need of their folder. */
 export interface ReadableFolder {
@@ -27,7 +72,7 @@ export interface ReadableFolder {
 
 /** The stored bytes of a message (LF line ends), or undefined if it has been expunged. */
 export function readMessage(folder: ReadableFolder, uid: number): Promise<Buffer | undefined> {
-  return withFile(folder, uid, (message) => (message.size <= READ_AT_ONCE ? readFileSync(message.path) : readFile(message.path)));
+  return withFile(folder, uid, (message) => readWhole(message.path, message.size <= READ_AT_ONCE));
 }
 
 /**
@@ -37,7 +82,7 @@ export function readMessage(folder: ReadableFolder, uid: number): Promise<Buffer
  */
 export function readMessageStart<T>(folder: ReadableFolder, uid: number, max: number, use: (start: Buffer) => T): Promise<T | undefined> {
   return withFile(folder, uid, (message) => {
-    const fd = openSync(message.path, 'r');
+    const fd = openNow(message.path, true);
     try {
       if (scratch.length < max) scratch = Buffer.allocUnsafe(max);
       return use(scratch.subarray(0, readSync(fd, scratch, 0, max, 0)));
@@ -60,7 +105,7 @@ export function readMessageNow<T>(folder: ReadableFolder, uid: number, use: (sto
   if (!message || message.size > READ_AT_ONCE) return undefined;
   let fd: number;
   try {
-    fd = openSync(message.path, 'r');
+    fd = openNow(message.path, true);
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
@@ -77,7 +122,7 @@ export function readMessageNow<T>(folder: ReadableFolder, uid: number, use: (sto
 
 /** A message's file opened to be read piece by piece (a big message); undefined if expunged. The caller closes it. */
 export function openMessage(folder: ReadableFolder, uid: number): Promise<FileHandle | undefined> {
-  return withFile(folder, uid, (message) => open(message.path, 'r'));
+  return withFile(folder, uid, (message) => openLater(message.path));
 }
 
 /** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
