@@ -1,5 +1,5 @@
 /**
- * Real clients nobody here wrote, run as child processes: Python's smtplib/poplib and curl.
+ * Real clients nobody here wrote, run as child processes: Python's smtplib/poplib, curl and dig.
  */
 import { execFile, spawn } from 'node:child_process';
 
@@ -19,6 +19,13 @@ export function run(cmd: string, args: string[], input?: string, timeoutMs = 20_
     });
     if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+/** BIND's dig asking a lab's DNS server (one try, 2 s): its output; anything it says on stderr fails the test. */
+export async function digLab(lab: { dnsPort: number }, ...args: string[]): Promise<string> {
+  const r = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+time=2', '+tries=1', ...args]);
+  if (r.stderr !== '') throw new Error(`dig ${args.join(' ')} said on stderr: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Read by every Python script: values are passed as JSON in argv[1] to avoid quoting trouble. */

@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { promises as dnsPromises } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../lab-server/src/dns/wire.js';
-import { run } from '../helpers/clients.js';
+import { digLab } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { NET } from '../helpers/network.js';
 import { eventLoopCpuMs, watchEventLoop } from '../helpers/neighbour.js';
@@ -23,12 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.dispose();
 });
-
-async function dig(...args: string[]): Promise<string> {
-  const r = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+time=2', '+tries=1', ...args]);
-  expect(r.stderr).toBe('');
-  return r.stdout;
-}
 
 describe('editing zones', () => {
   it('serves a saved zone at once', async () => {
@@ -77,7 +71,7 @@ describe('editing zones', () => {
       for (const [many, status] of zones) {
         const saved = await editZone(lab, 'otherdomain.com', (t) => `${t}\n${many.join('\n')}\n`);
         expect(saved.status).toBe(status);
-        expect(await dig('+tcp', 'c0.otherdomain.com', 'A')).toMatch(/status: (NOERROR|NXDOMAIN|SERVFAIL)/);
+        expect(await digLab(lab, '+tcp', 'c0.otherdomain.com', 'A')).toMatch(/status: (NOERROR|NXDOMAIN|SERVFAIL)/);
         await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
       }
     } finally {
@@ -132,7 +126,7 @@ describe('editing zones', () => {
     const saved = await editZone(lab, 'otherdomain.com', (t) => `${t}\nalias IN CNAME ${long}\n`);
     expect(saved.status).toBe(422);
     expect(saved.body.feedback).toContainEqual(expect.objectContaining({ level: 'error', message: expect.objectContaining({ en: expect.stringMatching(/longer than 63 bytes/) }) }));
-    const out = await dig('+tcp', 'alias.otherdomain.com', 'A');
+    const out = await digLab(lab, '+tcp', 'alias.otherdomain.com', 'A');
     expect(out).not.toMatch(/bad packet|bad label/);
     expect(out).toMatch(/status: NXDOMAIN/);
   });
@@ -189,7 +183,7 @@ describe('apply to my lab', () => {
     const applied = await api<{ applied: boolean; text: string }>(lab, 'POST', '/api/zones/otherdomain.com/apply', { text: answer });
     expect(applied.status).toBe(200);
     expect(applied.body.text).toMatch(/^note\.otherdomain\.com\. 3600 IN TXT "line1\\010line2\\013" "tab\\009\\"q\\""$/m);
-    const out = await dig('+short', 'note.otherdomain.com', 'TXT');
+    const out = await digLab(lab, '+short', 'note.otherdomain.com', 'TXT');
     expect(out.trim()).toBe('"line1\\010line2\\013" "tab\\009\\"q\\""');
     await api(lab, 'POST', '/api/zones/otherdomain.com/restore');
   });

@@ -9,7 +9,7 @@ import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../lab-server/src/dns/wire.js';
 import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
-import { run } from '../helpers/clients.js';
+import { digLab } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { NET } from '../helpers/network.js';
 import { api, editZone } from '../helpers/world.js';
@@ -26,12 +26,6 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-async function dig(...args: string[]): Promise<string> {
-  const r = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+time=2', '+tries=1', ...args]);
-  expect(r.stderr).toBe('');
-  return r.stdout;
-}
-
 const section = (out: string, name: string): string[] => {
   const m = new RegExp(`;; ${name} SECTION:\\n([\\s\\S]*?)(\\n\\n|$)`).exec(out);
   return m ? m[1]!.split('\n').filter(Boolean).map((l) => l.replace(/\s+/g, ' ')) : [];
@@ -39,7 +33,7 @@ const section = (out: string, name: string): string[] => {
 
 describe('dig against the lab DNS', () => {
   it('answers MX authoritatively, with the hosts\' addresses as additional data', async () => {
-    const out = await dig('example.com', 'MX', '+norecurse');
+    const out = await digLab(lab, 'example.com', 'MX', '+norecurse');
     expect(out).toMatch(/status: NOERROR/);
     expect(out).toMatch(/flags: qr aa;/);
     expect(section(out, 'ANSWER')).toEqual(['example.com. 3600 IN MX 10 mail.example.com.', 'example.com. 3600 IN MX 20 mail2.example.com.']);
@@ -48,13 +42,13 @@ describe('dig against the lab DNS', () => {
   });
 
   it('serves the course\'s complete zone: A, SPF, DMARC, PTR and the sandbox\'s own DKIM key', async () => {
-    expect((await dig('+short', 'mail.example.com', 'A')).trim()).toBe(NET.mail);
-    expect((await dig('+short', 'example.com', 'TXT')).trim()).toBe('"v=spf1 mx a -all"');
-    expect((await dig('+short', '_dmarc.example.com', 'TXT')).trim()).toBe('"v=DMARC1; p=quarantine; rua=mailto:admin@example.com"');
-    expect((await dig('+short', '-x', NET.mail)).trim()).toBe('mail.example.com.');
-    expect((await dig('+short', '-x', NET.other)).trim()).toBe('mail.otherdomain.com.');
+    expect((await digLab(lab, '+short', 'mail.example.com', 'A')).trim()).toBe(NET.mail);
+    expect((await digLab(lab, '+short', 'example.com', 'TXT')).trim()).toBe('"v=spf1 mx a -all"');
+    expect((await digLab(lab, '+short', '_dmarc.example.com', 'TXT')).trim()).toBe('"v=DMARC1; p=quarantine; rua=mailto:admin@example.com"');
+    expect((await digLab(lab, '+short', '-x', NET.mail)).trim()).toBe('mail.example.com.');
+    expect((await digLab(lab, '+short', '-x', NET.other)).trim()).toBe('mail.otherdomain.com.');
     const key = await dkimKey(await lab.sandboxes.get('default'), 'example.com');
-    const txt = (await dig('+short', 'default._domainkey.example.com', 'TXT')).trim();
+    const txt = (await digLab(lab, '+short', 'default._domainkey.example.com', 'TXT')).trim();
     // dig prints each character-string quoted; the key is split over several.
     const joined = [...txt.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('');
     expect(joined).toBe(`v=DKIM1; k=rsa; p=${key.publicKey}`);
@@ -62,24 +56,24 @@ describe('dig against the lab DNS', () => {
   });
 
   it('says NXDOMAIN and NODATA with the zone\'s SOA in the authority section (RFC 2308)', async () => {
-    const nx = await dig('nothere.example.com', 'A');
+    const nx = await digLab(lab, 'nothere.example.com', 'A');
     expect(nx).toMatch(/status: NXDOMAIN/);
     expect(section(nx, 'ANSWER')).toEqual([]);
     expect(section(nx, 'AUTHORITY')).toEqual(['example.com. 300 IN SOA ns1.example.com. hostmaster.example.com. 2026090101 3600 600 604800 300']);
-    const nodata = await dig('mail.example.com', 'MX');
+    const nodata = await digLab(lab, 'mail.example.com', 'MX');
     expect(nodata).toMatch(/status: NOERROR/);
     expect(nodata).toMatch(/ANSWER: 0, AUTHORITY: 1/);
     expect(section(nodata, 'AUTHORITY')[0]).toMatch(/^example\.com\. 300 IN SOA /);
   });
 
   it('refuses names outside the lab\'s zones: it is authoritative only, never a resolver', async () => {
-    const out = await dig('gmail.com', 'MX');
+    const out = await digLab(lab, 'gmail.com', 'MX');
     expect(out).toMatch(/status: REFUSED/);
     expect(out).not.toMatch(/flags: [^;]*aa/);
   });
 
   it('answers over TCP too (dig +tcp)', async () => {
-    const out = await dig('+tcp', 'otherdomain.com', 'MX');
+    const out = await digLab(lab, '+tcp', 'otherdomain.com', 'MX');
     expect(section(out, 'ANSWER')).toEqual(['otherdomain.com. 3600 IN MX 10 mail.otherdomain.com.']);
     expect(out).toMatch(/\(TCP\)/);
   });
@@ -140,7 +134,7 @@ describe('dig against the lab DNS', () => {
     );
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const out = await dig('+tcp', 'example.com', 'MX');
+      const out = await digLab(lab, '+tcp', 'example.com', 'MX');
       expect(out).toMatch(/status: NOERROR/);
       expect(section(out, 'ANSWER')).toHaveLength(2);
     } finally {
@@ -153,30 +147,30 @@ describe('dig against the lab DNS', () => {
     const saved = await editZone(lab, 'example.com', (t) => `${t}\n${many}\n`);
     expect(saved.status).toBe(200);
 
-    const udpOnly = await dig('+ignore', '+noedns', '+norecurse', 'big.example.com', 'TXT');
+    const udpOnly = await digLab(lab, '+ignore', '+noedns', '+norecurse', 'big.example.com', 'TXT');
     expect(udpOnly).toMatch(/flags: qr aa tc;/);
     expect(Number(/MSG SIZE {2}rcvd: (\d+)/.exec(udpOnly)![1])).toBeLessThanOrEqual(512);
 
-    const edns = await dig('+ignore', '+bufsize=1232', '+norecurse', 'big.example.com', 'TXT');
+    const edns = await digLab(lab, '+ignore', '+bufsize=1232', '+norecurse', 'big.example.com', 'TXT');
     expect(edns).toMatch(/flags: qr aa tc;/);
     expect(Number(/MSG SIZE {2}rcvd: (\d+)/.exec(edns)![1])).toBeLessThanOrEqual(1232);
 
-    const retried = await dig('+noedns', 'big.example.com', 'TXT');
+    const retried = await digLab(lab, '+noedns', 'big.example.com', 'TXT');
     expect(retried).toMatch(/Truncated, retrying in TCP mode/);
     expect(section(retried, 'ANSWER')).toHaveLength(24);
     expect(retried).toMatch(/\(TCP\)/);
   });
 
   it('answers ANY over UDP with the small RFC 8482 answer, and in full over TCP', async () => {
-    const udp = await dig('+notcp', 'example.com', 'ANY');
+    const udp = await digLab(lab, '+notcp', 'example.com', 'ANY');
     expect(section(udp, 'ANSWER')).toEqual(['example.com. 3600 IN HINFO "RFC8482" ""']);
-    const tcp = await dig('+tcp', 'example.com', 'ANY');
+    const tcp = await digLab(lab, '+tcp', 'example.com', 'ANY');
     const types = section(tcp, 'ANSWER').map((l) => l.split(' ')[3]);
     expect(new Set(types)).toEqual(new Set(['SOA', 'NS', 'MX', 'TXT']));
   });
 
   it('refuses zone transfers', async () => {
-    const out = await dig('example.com', 'AXFR');
+    const out = await digLab(lab, 'example.com', 'AXFR');
     expect(out).toMatch(/Transfer failed|REFUSED/);
   });
 });
