@@ -92,6 +92,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-zone', 'IDAQAB"\n        )', 'IDAQAB"\n        )\n$ORIGIN "example.com."', false],
   ['dns-zone', '$ORIGIN example.com.', '"$ORIGIN" example.com.', true],
   ['dns-zone', '$TTL 3600', '$TTL 3600 extra', false],
+  // A TTL past 2^31-1 BIND loads as 0 with a warning; past 2^32-1 it is no TTL ("out of range").
+  ['dns-zone', '$TTL 3600', '$TTL 2147483648', true],
+  ['dns-mx', '@       IN  MX  20  mail2', '@ 3551w IN  MX  20  mail2', true],
+  ['dns-zone', '$TTL 3600', '$TTL 99999w', false],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.
   ['dovecot-tls', 'ssl = required', 'SSL = required', false],
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = none', false],

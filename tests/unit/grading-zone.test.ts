@@ -86,6 +86,19 @@ describe('parseZone', () => {
     expect(read('"$INCLUDE" /etc/passwd').problems[0]!.message.en).toMatch(/\$INCLUDE is not available in the lab/);
   });
 
+  it('reads a TTL past 2^31-1 as 0, as BIND does with a warning; past 2^32-1 it is no TTL (named-checkzone 9.18)', () => {
+    const z = parseZone(['$TTL 2147483648', 'a A 192.0.2.1', 'b 3551w A 192.0.2.2', 'c 2147483647 A 192.0.2.3', '@ SOA ns1 hostmaster 1 2147483648 600 604800 4294967295'].join('\n'), { origin: 'example.com.' });
+    expect(z.problems).toEqual([]);
+    expect(z.records.map((r) => r.ttl)).toEqual([0, 0, 2147483647, 0]);
+    expect(z.zeroedTtl).toEqual({ line: 1, written: '2147483648' });
+    expect(parseZone('b 4294967296 A 192.0.2.2', { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/"4294967296" is not a record type/);
+    expect(parseZone('$TTL 99999w', { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/\$TTL needs a time/);
+    const zone = loadExerciseZone('mail 3551w IN A 192.0.2.25', 'example.com.');
+    expect(zone.feedback.map((l) => `${l.level}:${l.code}`)).toEqual(['warn:zone.ttl-over-max']);
+    expect(zone.feedback[0]!.message.en).toMatch(/^Line 1: the TTL 3551w is more than 2147483647 seconds, .* BIND loads it as 0/);
+    expect(zone.feedback[0]!.message['zh-CN']).toMatch(/当作 0/);
+  });
+
   it('rejects a TXT string over 255 bytes and explains how to split it', () => {
     const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
     expect(z.records).toEqual([]);
@@ -113,6 +126,8 @@ describe('names and times', () => {
     expect(parseTtl('2W')).toBe(1209600);
     expect(parseTtl('1x')).toBeUndefined();
     expect(parseTtl('99999999999')).toBeUndefined();
+    expect(parseTtl('4294967295')).toBe(4294967295);
+    expect(parseTtl('4294967296')).toBeUndefined();
   });
 });
 

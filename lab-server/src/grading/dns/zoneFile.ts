@@ -9,7 +9,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { directiveOf, readDirective } from './zoneDirectives.js';
-import { absoluteName, parseTtl } from './zoneNames.js';
+import { absoluteName, MAX_TTL, parseTtl } from './zoneNames.js';
 import { readRdata } from './zoneRdata.js';
 import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
 import { tokenize, type Token } from './zoneTokens.js';
@@ -26,6 +26,13 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
   const records: ZoneRecord[] = [];
   let origin = options.origin ? (absoluteName(options.origin, '.').name ?? undefined) : undefined;
   let untimedLine: number | undefined;
+  let zeroedTtl: ParsedZone['zeroedTtl'];
+  // BIND loads a TTL past MAX_TTL as 0, with a warning (RFC 2181 §8).
+  const capped = (written: string, value: number, line: number): number => {
+    if (value <= MAX_TTL) return value;
+    zeroedTtl ??= { line, written };
+    return 0;
+  };
   try {
     let ttlDefault: number | undefined = options.defaultTtl;
     let lastTtl: number | undefined;
@@ -37,7 +44,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
       if (directive) {
         const set = readDirective(logical, directive, origin, problems);
         origin = set.origin ?? origin;
-        ttlDefault = set.ttl ?? ttlDefault;
+        if (set.ttl !== undefined) ttlDefault = capped(logical.tokens[1]!.raw, set.ttl, line);
         continue;
       }
 
@@ -83,7 +90,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         if (t.quoted) break;
         const asTtl = parseTtl(t.raw);
         if (asTtl !== undefined && ttl === undefined) {
-          ttl = asTtl;
+          ttl = capped(t.raw, asTtl, line);
           k++;
         } else if (CLASSES.has(t.raw.toUpperCase()) && klass === undefined) {
           klass = t.raw.toUpperCase();
@@ -130,6 +137,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
   problems.sort((a, b) => a.line - b.line);
   const parsed: ParsedZone = { records, problems, origin: origin ?? '.' };
   if (untimedLine !== undefined) parsed.untimedLine = untimedLine;
+  if (zeroedTtl) parsed.zeroedTtl = zeroedTtl;
   return parsed;
 }
 

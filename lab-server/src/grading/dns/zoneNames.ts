@@ -5,20 +5,26 @@
 import { text, type Text } from '../feedback.js';
 import { readEscape } from './zoneTokens.js';
 
-const MAX_TTL = 2 ** 31 - 1;
+/** RFC 2181 §8: a TTL past this is read as 0 (BIND: "$TTL 2147483648 > MAXTTL, setting $TTL to 0"). */
+export const MAX_TTL = 2 ** 31 - 1;
+const MAX_TIME = 2 ** 32 - 1;
 
-/** Parses a BIND time value: "3600", "1h", "1h30m", "2W". Undefined if it is not one. */
+/**
+ * Parses a BIND time value: "3600", "1h", "1h30m", "2W". Undefined if it is not one or does not
+ * fit 32 bits (BIND: "out of range"; as a record's TTL the word is then taken for its type). A
+ * record's TTL or $TTL above MAX_TTL is the caller's to read as 0; an SOA timer keeps it.
+ */
 export function parseTtl(token: string): number | undefined {
   if (/^\d+$/.test(token)) {
     const n = Number(token);
-    return n <= MAX_TTL ? n : undefined;
+    return n <= MAX_TIME ? n : undefined;
   }
   const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
   const parts = token.toLowerCase().match(/^(\d+[smhdw])+$/);
   if (!parts) return undefined;
   let total = 0;
   for (const m of token.toLowerCase().matchAll(/(\d+)([smhdw])/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total <= MAX_TTL ? total : undefined;
+  return total <= MAX_TIME ? total : undefined;
 }
 
 export interface NameResult {

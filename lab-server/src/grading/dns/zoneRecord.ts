@@ -45,6 +45,8 @@ export interface ParsedZone {
    * uses its own minimum). Graders of partial zones supply the TTL themselves.
    */
   untimedLine?: number;
+  /** The first TTL past 2^31-1, which BIND loads as 0 ("> MAXTTL, setting ... to 0"). */
+  zeroedTtl?: { line: number; written: string };
 }
 
 /** The TXT strings of a record joined as DNS clients see them (RFC 7208 §3.3: no spaces added). */

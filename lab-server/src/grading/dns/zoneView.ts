@@ -3,7 +3,7 @@
  * with lookups and a resolver in the shape of node:dns `resolve()` for mailauth's SPF, DKIM and
  * DMARC code. The resolver answers only from these records: graders never query real DNS.
  */
-import { error, text, type FeedbackLine } from '../feedback.js';
+import { error, text, warn, type FeedbackLine } from '../feedback.js';
 import { checkHostNames } from './hostNames.js';
 import { parseZone } from './zoneFile.js';
 import type { ParsedZone, ZoneRecord } from './zoneRecord.js';
@@ -132,6 +132,16 @@ export function loadExerciseZone(answer: string, origin: string, given?: string,
       text('BIND refuses to load a zone with this error, so none of its records would be served. Fix the line and submit again.', 'BIND 遇到这种错误会拒绝加载整个区域，所有记录都不会生效。改好这一行再提交。'),
     ),
   );
+  if (parsed.zeroedTtl) {
+    const { line, written } = parsed.zeroedTtl;
+    feedback.push(
+      warn(
+        'zone.ttl-over-max',
+        text(`Line ${line}: the TTL ${written} is more than 2147483647 seconds, the most a TTL can be (RFC 2181), so BIND loads it as 0 ("> MAXTTL, setting $TTL to 0"): resolvers would not cache the record at all.`, `第 ${line} 行：TTL ${written} 超过了 TTL 的上限 2147483647 秒（RFC 2181），BIND 会把它当作 0 加载（"> MAXTTL, setting $TTL to 0"）：解析器根本不会缓存这条记录。`),
+        text('Write the TTL you mean, e.g. 3600 (one hour) or 1d.', '写出你想要的 TTL，例如 3600（一小时）或 1d。'),
+      ),
+    );
+  }
   const givenRecords = given ? parseZone(given, { origin: givenOrigin ?? origin }).records : [];
   const dots = trailingDotMistakes(parsed.records);
   const view = new ZoneView([...givenRecords, ...parsed.records]);
