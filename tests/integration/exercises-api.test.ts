@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBystander, unhurt } from '../helpers/bystander.js';
 import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { exercisesApi } from '../helpers/exercisesApi.js';
 import { freshSandbox, runScript } from '../helpers/protocolScript.js';
 import type { ProtocolScript } from '../../lab-server/src/grading/exercises.js';
 
@@ -20,47 +21,7 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
-
-async function call(path: string, init: RequestInit & { cookie?: string } = {}): Promise<{ status: number; body: any; setCookie: string | null }> {
-  const headers = new Headers(init.headers);
-  if (init.cookie) headers.set('cookie', init.cookie);
-  const res = await fetch(url(path), { ...init, headers });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, setCookie: res.headers.get('set-cookie') };
-}
-
-const post = (path: string, body: unknown, cookie?: string) =>
-  call(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' }, ...(cookie ? { cookie } : {}) });
-
-/** A new learner: a browser becomes one with its first recorded attempt (here a wrong SPF record). */
-async function newLearner(): Promise<string> {
-  const r = await post('/api/exercises/dns-spf/attempts', { answer: 'not an SPF record' });
-  expect(r.setCookie).toMatch(/^maillab_learner=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
-  return r.setCookie!.split(';')[0]!;
-}
-
-describe('learners', () => {
-  it('creates nothing for a browser that only reads, and a learner in the default sandbox with its first attempt', async () => {
-    const visitor = await call('/api/progress');
-    expect(visitor.status).toBe(200);
-    expect(visitor.setCookie).toBeNull();
-    expect(visitor.body.learner).toEqual({ id: null, sandboxId: 'default', anonymous: true });
-    const first = await post('/api/exercises/dns-spf/attempts', { answer: 'not an SPF record' });
-    expect(first.setCookie).toContain('HttpOnly');
-    expect(first.setCookie).toContain('SameSite=Lax');
-    const cookie = first.setCookie!.split(';')[0]!;
-    const again = await call('/api/progress', { cookie });
-    expect(again.setCookie).toBeNull();
-    expect(again.body.learner).toMatchObject({ sandboxId: 'default', anonymous: true });
-    expect(again.body.learner.id).toEqual(expect.any(String));
-    expect(again.body.exercises.find((e: { id: string }) => e.id === 'dns-spf')).toMatchObject({ status: 'attempted', attempts: 1 });
-    // A forged cookie is a visitor again: it reads, and its first attempt makes a learner of its own.
-    const stranger = await call('/api/progress', { cookie: 'maillab_learner=forged-token' });
-    expect(stranger.body.learner.id).toBeNull();
-    expect(stranger.setCookie).toBeNull();
-  });
-});
+const { call, post, newLearner } = exercisesApi(() => lab);
 
 describe('GET /api/exercises', () => {
   it('lists every exercise with this learner\'s status and no solutions', async () => {
@@ -207,34 +168,6 @@ describe('what a protocol exercise grades', () => {
     expect((await attempt(third)).passed).toBe(false);
   });
 
-  it('makes a visitor a learner when they open a protocol exercise, so their terminal then counts', async () => {
-    await freshSandbox(lab);
-    const opened = await post('/api/exercises/smtp-send/opened', {});
-    expect(opened.status).toBe(200);
-    expect(opened.setCookie).toMatch(/^maillab_learner=[^;]+; Path=\/; HttpOnly/);
-    const cookie = opened.setCookie!.split(';')[0]!;
-    await runScript(lab, script(), { cookie }, 'smtp-send');
-    expect((await attempt(cookie)).passed).toBe(true);
-  });
-
-  it('keeps a visitor who only opens exercises out of the database: a client without cookies adds no learner with each opening', async () => {
-    const learners = async (): Promise<number> => (await lab.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM learners'))!.n;
-    const before = await learners();
-    const cookies = new Set<string>();
-    for (let i = 0; i < 50; i++) cookies.add((await post('/api/exercises/smtp-send/opened', {})).setCookie!.split(';')[0]!);
-    expect(cookies.size).toBe(50);
-    expect(await learners()).toBe(before);
-    // The cookie is a visitor's until the first attempt, which stores the learner once (two at once too) and keeps the cookie.
-    const cookie = [...cookies][0]!;
-    expect((await call('/api/progress', { cookie })).body.learner.id).toBeNull();
-    const [a, b] = await Promise.all([attempt(cookie), attempt(cookie)]);
-    expect([a.passed, b.passed]).toEqual([false, false]);
-    expect(await learners()).toBe(before + 1);
-    const progress = (await call('/api/progress', { cookie })).body;
-    expect(progress.learner.id).not.toBeNull();
-    expect(progress.exercises.find((e: { id: string }) => e.id === 'smtp-send').attempts).toBe(2);
-  });
-
   it('refuses to mark an exercise that does not exist as opened', async () => {
     expect((await post('/api/exercises/nope/opened', {}, await newLearner())).status).toBe(404);
   });
@@ -266,7 +199,7 @@ describe('configuration answers built to keep the grader busy', () => {
 
   it('$names that multiply at every step, a 60 KB parameter name and sections nested 9 000 deep are graded at once, and hold up nobody', async () => {
     const learner = startBystander(async () => {
-      const r = await fetch(url('/api/exercises'));
+      const r = await fetch(`http://127.0.0.1:${lab.httpPort}/api/exercises`);
       if (r.status !== 200) throw new Error(`GET /api/exercises: ${r.status}`);
       await r.arrayBuffer();
     });

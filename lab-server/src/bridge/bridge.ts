@@ -132,6 +132,9 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
           async (sandbox) => {
             let session: TerminalSession | undefined;
             try {
+              // A visitor held in memory (single mode) is stored now: what they type here is
+              // graded as theirs, and would be no one's after a restart.
+              if (requester.startLearner) await requester.startLearner();
               session = new TerminalSession(
                 ws,
                 service,

@@ -2,8 +2,8 @@
  * Who is asking in single-learner mode: the learner cookie (httpOnly) holds a random token; the
  * store keeps only its hash. A browser without a valid cookie is a visitor: it reads (every
  * exercise "new", no progress) and becomes a learner, in the 'default' sandbox, only with its
- * first graded attempt (held in memory from opening an exercise: PendingLearners), so requests
- * that only read never create anything. The HTTP API and the
+ * first graded attempt or terminal (held in memory from opening an exercise: PendingLearners),
+ * so requests that only read never create anything. The HTTP API and the
  * terminal bridge both ask here, so a learner's terminals and grades belong to the same sandbox.
  */
 import { randomUUID } from 'node:crypto';
@@ -96,14 +96,16 @@ export function learnerResolver(learners: LearnerStore, pending: PendingLearners
 /**
  * For the terminal bridge, which cannot set a cookie on a WebSocket upgrade: the cookie's
  * learner (stored or pending) if there is one, otherwise the default sandbox without starting
- * a new learner.
+ * a new learner (a visitor without a cookie has nobody to store).
  */
 export function terminalRequester(learners: LearnerStore, pending: PendingLearners, cookies: SessionCookies, defaultSandbox: string): (req: IncomingMessage) => Promise<Requester> {
   return async (req) => {
     const token = cookies.learnerToken(req);
     const known = token ? await learners.byToken(token) : undefined;
     if (known) return { learnerId: known.id, sandboxId: known.sandboxId };
-    const held = token ? pending.find(token) : undefined;
-    return held ? { learnerId: held.learnerId, sandboxId: held.sandboxId } : { learnerId: ANONYMOUS, sandboxId: defaultSandbox };
+    // A pending learner's startLearner goes with it: the bridge stores them before their first
+    // terminal, whose transcripts are theirs and must outlive a restart (the API's own routes
+    // that use this never call it).
+    return (token ? pending.find(token) : undefined) ?? { learnerId: ANONYMOUS, sandboxId: defaultSandbox };
   };
 }

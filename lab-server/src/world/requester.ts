@@ -10,7 +10,9 @@ export interface Requester {
   setCookie?: string;
   /**
    * Present for a visitor (single mode, no valid cookie), whose learnerId is ANONYMOUS (or, with
-   * a cookie from holdLearner, the id they will have): nothing of theirs is stored yet. Makes them a learner, for the first thing worth recording.
+   * a cookie from holdLearner, the id they will have): nothing of theirs is stored yet. Makes
+   * them a learner, for the first thing worth recording: an attempt, or (for a held one) a
+   * terminal, which the bridge opens only after calling it.
    */
   startLearner?: () => Promise<Requester>;
   /**
