@@ -74,5 +74,27 @@ describe('files dropped into new/', () => {
       await own.stop();
     }
   });
+
+  it('never wait on a FIFO among the files of a first FETCH ENVELOPE, read in a batch or by the file reader thread', async () => {
+    const own = await startLabProcess();
+    const inbox = maildirPath(own.dataDir, 'default', 'alice@example.com');
+    const alice = await imapLogin(own.ports.imap!);
+    const bob = await imapLogin(own.ports.imap!, 'bob@example.com');
+    try {
+      const names = Array.from({ length: 2000 }, (_, i) => `${1800001000 + i}.M${i}P1.host`);
+      await Promise.all(names.map((name, i) => writeFile(join(inbox, 'new', name), `From: s${i}@example.com\nSubject: m${i}\n\nx\n`)));
+      await alice.command('e1 EXAMINE INBOX', imapTagged('e1'), 20_000);
+      for (const name of [names[10]!, names[1500]!]) {
+        await rm(join(inbox, 'new', name));
+        execFileSync('mkfifo', [join(inbox, 'new', name)]);
+      }
+      expect(await alice.command('f1 FETCH 1:* (UID ENVELOPE)', imapTagged('f1'), 20_000)).toMatch(/^f1 (OK|NO) /m);
+      expect(await bob.command('n1 NOOP', imapTagged('n1'), 5_000)).toMatch(/^n1 OK/m);
+    } finally {
+      alice.close();
+      bob.close();
+      await own.stop();
+    }
+  });
 });
 

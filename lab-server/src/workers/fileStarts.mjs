@@ -1,7 +1,7 @@
 // The thread behind fileStarts.ts: reads the start of many files (open, one read, close each),
 // so the event loop thread spends none of its time in those system calls. Plain JavaScript on
 // purpose: without the TypeScript loader it starts in a few tens of milliseconds.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 /**
@@ -33,7 +33,8 @@ function readChunk(paths, max) {
     sizes[2 * i] = -1;
     let fd;
     try {
-      fd = openSync(path, 'r');
+      // Never a blocking open: a FIFO put where a message was would hold this thread for good.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const read = readSync(fd, scratch, 0, max, 0);
       const kept = cutAt(scratch.subarray(0, read));
       if (kept > LONGEST) return;

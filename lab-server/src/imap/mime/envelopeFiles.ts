@@ -2,7 +2,7 @@
  * ENVELOPEs of many message files at once, from the start of each file alone: read here, or
  * from starts the file reader thread read (workers/fileStarts.ts). See envelopeBatch.ts.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { envelopeOfHeader, storedHeaderEnd } from './jobs.js';
 import type { FileStarts } from '../../workers/fileStarts.js';
 import { INLINE_BYTES, type MimeLimits } from './limits.js';
@@ -40,7 +40,8 @@ export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): 
   for (const path of paths) {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      // Never a blocking open: a FIFO put where a message was would hold it, and the event loop, for good.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       out.push(null);
       continue;
