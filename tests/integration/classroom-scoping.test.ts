@@ -83,7 +83,7 @@ describe('learners\' names', () => {
 });
 
 describe('class names', () => {
-  it('refuse a broken character as learners\' names do, and count characters, not UTF-16 units', async () => {
+  it('refuse broken and invisible characters as learners\' names do, and count characters, not UTF-16 units', async () => {
     const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
     const create = (name: unknown) => api('/api/classes', { method: 'POST', cookie: wang, body: { name } });
     // Was stored as "A\ufffd": the class was not called what was typed.
@@ -93,6 +93,14 @@ describe('class names', () => {
       expect(refused.json.error.en).toMatch(/broken character .* Type the name again by hand/);
       expect(refused.json.error['zh-CN']).toMatch(/残缺的字符/);
     }
+    // A NUL was a 500 on PostgreSQL; the others were kept, and learners saw them when they joined.
+    for (const hidden of ['A\u0000B', 'Mail\u202e101', 'Mail\u200b101', 'Mail\n101', 'Mail\u0007']) {
+      const refused = await create(hidden);
+      expect(refused.status, JSON.stringify(hidden)).toBe(400);
+      expect(refused.json.error.en).toMatch(/invisible character .* Type the name again by hand/);
+      expect(refused.json.error['zh-CN']).toMatch(/看不见的字符/);
+    }
+    expect((await create('Ann \u2764\ufe0f 101')).status).toBe(201);
     // 80 emoji are 80 characters (160 UTF-16 units, refused before); 81 are too many.
     const emoji = await create('🙂'.repeat(80));
     expect(emoji.status).toBe(201);

@@ -4,7 +4,7 @@
  * emoji were 160 UTF-16 units and refused at 41.
  */
 import { text, type Text } from '../feedbackLine.js';
-import { hasBrokenCharacter } from './displayNames.js';
+import { hasBrokenCharacter, hasHiddenCharacter } from './displayNames.js';
 
 /** The most code points a class name may have. */
 export const CLASS_NAME_MAX = 80;
@@ -23,6 +23,14 @@ export function classNameProblem(name: string): Text | undefined {
     return text(
       'The class name holds a broken character (half of an emoji or of a rare character, cut off when it was copied). Type the name again by hand.',
       '班级名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
+    );
+  }
+  // Two classes that look alike to learners joining, a name that reverses what follows it, and
+  // a NUL PostgreSQL refuses (a 500): as learners' names, refused.
+  if (hasHiddenCharacter(name)) {
+    return text(
+      'The class name holds an invisible character (a control, a line break, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
+      '班级名称里有看不见的字符（控制字符、换行、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
     );
   }
   return undefined;

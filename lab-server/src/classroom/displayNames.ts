@@ -31,6 +31,11 @@ export function hasBrokenCharacter(name: string): boolean {
   return /\p{Cs}/u.test(name);
 }
 
+/** A character nobody sees (HIDDEN_IN_NAMES), but for those an emoji needs. */
+export function hasHiddenCharacter(name: string): boolean {
+  return HIDDEN_IN_NAMES.test(name.replace(EMOJI_INVISIBLES, '$1$2'));
+}
+
 /** A display name as the lab keeps it: trimmed, in NFC. */
 export function displayNameOf(typed: string): string {
   return typed.trim().normalize('NFC');
@@ -51,7 +56,7 @@ export function displayNameProblem(name: string): Text | undefined {
       '你的显示名称里有一个残缺的字符（表情符号或生僻字被截断了一半，常见于复制时）。请手动重新输入名称。',
     );
   }
-  if (HIDDEN_IN_NAMES.test(name.replace(EMOJI_INVISIBLES, '$1$2'))) {
+  if (hasHiddenCharacter(name)) {
     return text(
       'Your display name holds an invisible character (a control, a zero-width space or a text-direction mark, often pasted along with text). Type the name again by hand.',
       '你的显示名称里有看不见的字符（控制字符、零宽空格或文字方向标记，常随复制的文字一起粘贴进来）。请手动重新输入名称。',
