@@ -262,3 +262,21 @@ describe('single-learner mode', () => {
     await expect(startLab(defaultConfig({ dataDir: lab.dataDir + '-public', host: '0.0.0.0', log: silentLogger }))).rejects.toThrow(/Refusing to listen on 0\.0\.0\.0 in single-learner mode.*--mode classroom/);
   });
 });
+
+describe('a NUL in what is sent', () => {
+  it('is answered 400, saying so, on either database (on PostgreSQL it was a 500)', async () => {
+    const wang = cookieOf((await api('/api/instructor/login', { method: 'POST', body: { name: 'ms wang', password: 'correct horse battery' } })).headers);
+    for (const [path, method, body, cookie] of [
+      ['/api/instructor/login', 'POST', { name: 'Ms\u0000Wang', password: 'correct horse battery' }, ''],
+      ['/api/login', 'POST', { code: joinCode, displayName: 'A\u0000na', password: 'pw-of-Ana-123' }, ''],
+      ['/api/login', 'POST', { code: 'ABCD\u0000', displayName: 'Ana', password: 'pw-of-Ana-123' }, ''],
+      [`/api/classes/${encodeURIComponent('x\u0000')}`, 'GET', undefined, wang],
+      [`/api/classes/${classId}/learners/${encodeURIComponent('x\u0000')}`, 'GET', undefined, wang],
+    ] as const) {
+      const r = await api(path, { method, ...(body ? { body } : {}), ...(cookie ? { cookie } : {}) });
+      expect(r.status, path).toBe(400);
+      expect(r.json.error.en).toMatch(/holds a NUL character .* Type it again by hand/);
+      expect(r.json.error['zh-CN']).toContain('NUL 字符');
+    }
+  });
+});

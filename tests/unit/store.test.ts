@@ -13,7 +13,7 @@ import { openDatabase } from '../../lab-server/src/store/database.js';
 import { ATTEMPTS_KEPT, LearnerStore } from '../../lab-server/src/store/learners.js';
 import { MIGRATIONS } from '../../lab-server/src/store/migrations.js';
 import { RateLimitCounters } from '../../lab-server/src/store/rateLimits.js';
-import { ConstraintViolation, type Database } from '../../lab-server/src/store/sql.js';
+import { ConstraintViolation, TextWithNul, type Database } from '../../lab-server/src/store/sql.js';
 import { TEST_BACK_END, testDatabase } from '../helpers/database.js';
 
 let dir: string;
@@ -142,6 +142,14 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     expect(await classroom.members(klass.id)).toHaveLength(1);
     expect(await classroom.memberLogin(klass.id, '张三 li')).toBeDefined();
     expect((await classroom.classesOf(instructor.id))[0]).toMatchObject({ name: 'Mail 101', learners: 1 });
+  });
+
+  it('refuses a NUL in a text parameter alike on both engines, before the query (PostgreSQL\'s text cannot hold one)', async () => {
+    const db = await reopen();
+    await expect(db.get('SELECT id FROM learners WHERE id = ?', ['A\u0000B'])).rejects.toBeInstanceOf(TextWithNul);
+    await expect(db.run('UPDATE learners SET display_name = ? WHERE id = ?', ['A\u0000B', 'x'])).rejects.toBeInstanceOf(TextWithNul);
+    await expect(db.transaction((tx) => tx.all('SELECT id FROM learners WHERE id = ?', ['\u0000']))).rejects.toBeInstanceOf(TextWithNul);
+    expect(await db.get('SELECT id FROM learners WHERE id = ?', ['A\\u0000B'])).toBeUndefined();
   });
 
   it('rolls a transaction back whole when any part fails', async () => {

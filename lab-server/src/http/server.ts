@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { isOutOfSpace } from '../files/diskSpace.js';
 import type { Logger } from '../log.js';
+import { TextWithNul } from '../store/sql.js';
 import { UnknownSandbox } from '../world/sandboxes.js';
 import { acceptsGzip } from './compressedJson.js';
 import type { ProxyTrust } from './clientAddress.js';
@@ -79,6 +80,14 @@ const SANDBOX_GONE = {
   error: {
     en: 'Your sandbox is no longer on this lab (it was removed). In a class, ask your instructor to press "Reset sandbox" for you (your answers are kept); on your own machine, restart the lab with npm start.',
     'zh-CN': '你的沙箱已不在本实验室（已被删除）。在班级里，请让老师为你点“重置沙箱”（你的答题记录仍然保留）；在自己的电脑上，请用 npm start 重新启动实验室。',
+  },
+};
+
+/** HTTP 400: a name, code or id sent with a NUL character, which no record of the lab holds. */
+const NUL_SENT = {
+  error: {
+    en: 'Something you sent (a name, a code or an id) holds a NUL character (\\0), which nothing in the lab has, so nothing matches it. Type it again by hand.',
+    'zh-CN': '你发送的内容（名字、代码或编号）里有一个 NUL 字符（\\0），实验室里没有任何记录包含它，所以什么也匹配不上。请手动重新输入。',
   },
 };
 
@@ -192,6 +201,7 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
       } catch (err) {
         if (!res.headersSent && isOutOfSpace(err)) return sendJson(res, 507, DISK_FULL);
         if (!res.headersSent && err instanceof UnknownSandbox) return sendJson(res, 410, SANDBOX_GONE);
+        if (!res.headersSent && err instanceof TextWithNul) return sendJson(res, 400, NUL_SENT);
         const code = randomBytes(4).toString('hex');
         options.log('http', `${req.method} ${url.pathname} failed (error ${code}): ${(err as Error)?.stack ?? String(err)}`, 'error');
         // An answer already begun can only be cut off.

@@ -5,7 +5,7 @@
  * when PostgreSQL reports a serialization failure or a deadlock.
  */
 import pg from 'pg';
-import { ConstraintViolation, DatabaseUnavailable, type Database, type Param, type Sql } from './sql.js';
+import { ConstraintViolation, DatabaseUnavailable, refuseNul, type Database, type Param, type Sql } from './sql.js';
 
 const BIGINT = 20;
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -47,6 +47,7 @@ type Queryable = pg.Pool | pg.PoolClient;
 
 function sqlOn(q: Queryable, transaction: Sql['transaction']): Sql {
   const query = async <T>(sql: string, params: readonly Param[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> => {
+    refuseNul(params);
     try {
       return await q.query<T & pg.QueryResultRow>(toPg(sql), params as Param[]);
     } catch (err) {

@@ -45,5 +45,21 @@ export class ConstraintViolation extends Error {
   }
 }
 
+/**
+ * A text parameter holds NUL (U+0000), which PostgreSQL's text cannot hold ("invalid byte
+ * sequence for encoding UTF8: 0x00", once a 500 for a login name sent as "A\u0000B"). Refused by
+ * both engines alike, before the query: no row holds one, so nothing could match it anyway.
+ */
+export class TextWithNul extends Error {
+  constructor() {
+    super('a text parameter holds a NUL character');
+  }
+}
+
+/** Throws TextWithNul for a parameter PostgreSQL would refuse; every query of both engines asks first. */
+export function refuseNul(params: readonly Param[]): void {
+  for (const p of params) if (typeof p === 'string' && p.includes('\u0000')) throw new TextWithNul();
+}
+
 /** The database could not be reached or refused us; the message says what to check. */
 export class DatabaseUnavailable extends Error {}

@@ -8,7 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { dirname } from 'node:path';
-import { ConstraintViolation, type Database, type Param, type Sql } from './sql.js';
+import { ConstraintViolation, refuseNul, type Database, type Param, type Sql } from './sql.js';
 
 function translate(err: unknown): unknown {
   const code = (err as { code?: string }).code ?? '';
@@ -65,6 +65,7 @@ export class SqliteDatabase implements Database {
   private readonly direct: Sql = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly Param[] = []) => {
+      refuseNul(params);
       try {
         return this.prepare(sql).all(...params) as T[];
       } catch (err) {
@@ -72,6 +73,7 @@ export class SqliteDatabase implements Database {
       }
     },
     get: async <T>(sql: string, params: readonly Param[] = []) => {
+      refuseNul(params);
       try {
         return this.prepare(sql).get(...params) as T | undefined;
       } catch (err) {
@@ -79,6 +81,7 @@ export class SqliteDatabase implements Database {
       }
     },
     run: async (sql: string, params: readonly Param[] = []) => {
+      refuseNul(params);
       try {
         return this.prepare(sql).run(...params).changes;
       } catch (err) {
