@@ -4,15 +4,14 @@
  * (url BINARY BODYPARTSTRUCTURE). `convert` runs them here for a small message and on a worker
  * thread for a big one, so the event loop never parses megabytes.
  */
+import { asBuffer } from '../workers/bytes.js';
 import { mailWorkers, movableBlock } from '../workers/pool.js';
 import { decodeBody } from './binary.js';
 import { INLINE_BYTES } from './mime/limits.js';
 import { parseMessage, type MimePart } from './mime/parse.js';
 import { bodyStructureOf } from './mime/structure.js';
-import { decodedForm, storableForm } from './mimeConvert.js';
+import { decodedForm, encodingOf, storableForm } from './mimeConvert.js';
 import { serialize } from './response.js';
-
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 /** A literal8 message as it can be stored: null when it needs no change. */
 export function storableMessage(bytes: Uint8Array): Uint8Array | null {
@@ -32,8 +31,6 @@ function partByPath(root: MimePart, path: readonly number[]): MimePart | null | 
   }
   return part;
 }
-
-const encodingOf = (part: MimePart): string => (part.fields.find((f) => f.name === 'content-transfer-encoding')?.value ?? '7bit').toLowerCase();
 
 /** A part's body with every base64 and quoted-printable leaf inside it decoded. */
 function decodedBody(wire: Buffer, part: MimePart, relabel: boolean): Buffer | 'unknown-cte' {

@@ -76,7 +76,8 @@ function base64Lines(data: Buffer): Buffer {
   return Buffer.from(lines.length > 0 ? `${lines.join('\r\n')}\r\n` : '', 'latin1');
 }
 
-const encodingOf = (part: MimePart): string => (part.fields.find((f) => f.name === 'content-transfer-encoding')?.value ?? '7bit').toLowerCase();
+/** A part's Content-Transfer-Encoding, lower case (7bit when it has none). */
+export const encodingOf = (part: MimePart): string => (part.fields.find((f) => f.name === 'content-transfer-encoding')?.value ?? '7bit').toLowerCase();
 
 /**
  * The form a literal8 message is stored in: every leaf part declared "binary", or holding

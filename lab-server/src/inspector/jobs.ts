@@ -17,6 +17,7 @@ import { toWire } from '../maildir/wire.js';
 import { countRemoteReferences, htmlForFrame } from './htmlPart.js';
 import { bodyText, decodedBody, listParts, partAt, type PartView } from './parts.js';
 import { parseAuthResults, parseDkimTags, parseHops, type AuthResults, type Hop } from './traceHeaders.js';
+import { asBuffer } from '../workers/bytes.js';
 
 /** Raw text sent to the browser at most; the whole message is a download. */
 const MAX_RAW = 512 * 1024;
@@ -53,8 +54,6 @@ export interface Analysis {
     attachments: Array<{ section: string; type: string; filename?: string; size: number }>;
   };
 }
-
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 function parsed(stored: Uint8Array, limits: MimeLimits): { wire: Buffer; root: MimePart; limited: boolean } {
   const wire = toWire(asBuffer(stored));

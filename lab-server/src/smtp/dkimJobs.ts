@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { mailWorkers } from '../workers/pool.js';
+import { asBuffer } from '../workers/bytes.js';
 
 const require = createRequire(import.meta.url);
 const { dkimVerify } = require('mailauth/lib/dkim/verify') as { dkimVerify: (message: Buffer, opts: unknown) => Promise<DkimVerification> };
@@ -43,8 +44,6 @@ const INLINE_HEADER_LINES = 500;
 const INLINE_SIGNATURES = 3;
 const SIGNATURE_FIELD = /^(dkim-signature|arc-message-signature|arc-seal)[ \t]*:/i;
 const JOBS = new URL('./dkimJobs.ts', import.meta.url).href;
-
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 /** True when the message is small, its header short and its signatures few: quick to canonicalise anywhere. */
 export function quickToCanonicalise(message: Buffer): boolean {

@@ -18,6 +18,7 @@ import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, 
 import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
 import { unfold, type HeaderField } from './header.js';
 import { rootOf, tableBytes, type PartTable } from './table.js';
+import { asBuffer } from '../../workers/bytes.js';
 
 export interface MessageView {
   /** The message as it goes on the wire (CRLF line ends). */
@@ -128,8 +129,6 @@ function laneOf(folder: MaildirFolder): string {
   const at = folder.dir.indexOf('/vhosts/');
   return at === -1 ? folder.dir : folder.dir.slice(0, at);
 }
-
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 /** Parses here when that is quick for sure, on a worker thread otherwise. */
 async function describe(folder: MaildirFolder, stored: Buffer): Promise<DescribedMessage> {

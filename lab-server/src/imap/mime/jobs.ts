@@ -13,6 +13,7 @@ import { parseWithin } from './parse.js';
 import { bodyStructureOf, ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, noValues } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
+import { asBuffer } from '../../workers/bytes.js';
 
 export interface MessageSummary {
   envelope: Uint8Array;
@@ -28,8 +29,6 @@ export interface DescribedMessage {
   /** A limit left part of it unparsed. */
   limited: boolean;
 }
-
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 /**
  * Bytes in a memory block of their own. A small Buffer is a slice of a shared 8 KB slab, and
