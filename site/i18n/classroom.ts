@@ -107,6 +107,14 @@ const strings = {
   overdue: { 'zh-CN': '已过截止时间', en: 'overdue' },
   learnersCount: { 'zh-CN': '{n} 名学生', en: '{n} {n|learner|learners}' },
   autoRefresh: { 'zh-CN': '每 10 秒自动刷新', en: 'Refreshes every 10 seconds' },
+  staleFigures: {
+    'zh-CN': '无法刷新：实验服务器 {time} 之后没有应答，下面仍是 {time} 的数据。页面每 10 秒自动重试；请检查网络，或点“刷新”。',
+    en: 'Could not refresh: the lab server has not answered since {time}, so the figures below are from then. The page tries again every 10 seconds; check your connection or press Refresh.',
+  },
+  sessionEnded: {
+    'zh-CN': '教师登录已失效（可能在别处退出了登录，或服务器被重置）。请重新登录。',
+    en: 'Your instructor login has ended (you logged out elsewhere, or the server was reset). Log in again.',
+  },
 } satisfies Record<string, Record<Lang, string>>;
 
 export type ClassroomKey = keyof typeof strings;

@@ -113,3 +113,64 @@ it('downloads the progress CSV under the class\'s own name, whatever characters 
   expect(names).toEqual(["王老师's 邮件课 (A)-progress.csv", 'Mail _101_-progress.csv']);
   await context.close();
 }, 60_000);
+
+/** Controls on the page a finger would tap that are under 44×44 CSS px (links inside sentences are exempt, as in WCAG 2.5.8). */
+function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('header a, header button, header input, main button, main select, main summary, main input:not([type=checkbox]):not([type=radio]), main .control-link')]
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0 && (r.width < 43.5 || r.height < 43.5))
+      .map(({ e, r }) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 20)}" ${Math.round(r.width)}×${Math.round(r.height)}`),
+  );
+}
+
+it('on a touch phone, a class of 40: every control takes a finger, and learners come as a class list is read', async () => {
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Wu', await hashPassword('a long password'));
+  const klass = await lab.classroom.createClass('Class of 40', instructor.id);
+  const hash = await hashPassword('learner password');
+  // Joined in an order of their own; the names hold numbers, as class lists do.
+  for (const n of Array.from({ length: 40 }, (_, i) => ((i * 17) % 40) + 1)) {
+    await lab.classroom.join(klass.id, { sandboxId: `absent-${n}`, displayName: `Student ${n}`, passwordHash: hash });
+  }
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const { context, page, errors } = await dashboardOnPhone(token);
+  await page.getByRole('button', { name: 'Class of 40' }).click();
+  await page.locator('tr[data-learner="Student 40"]').waitFor();
+  // Student 2 comes before Student 10 (the database's order put 10…19 between 1 and 2).
+  await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(Array.from({ length: 40 }, (_, i) => `Student ${i + 1}`));
+  await expect(smallTargets(page)).resolves.toEqual([]);
+  for (const path of ['/join/', '/en/lab/', '/exercises/smtp-send/', '/en/lessons/architecture/', '/world/']) {
+    await page.goto(site.url(path));
+    await page.waitForLoadState('networkidle');
+    await expect(smallTargets(page), path).resolves.toEqual([]);
+  }
+  expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
+  await context.close();
+}, 90_000);
+
+it('says when its figures are old (the lab not answering), and asks for a login when the instructor\'s has ended', async () => {
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Zheng', await hashPassword('a long password'));
+  const klass = await lab.classroom.createClass('Class Z', instructor.id);
+  await lab.classroom.join(klass.id, { sandboxId: 'absent-z', displayName: 'Learner Z', passwordHash: await hashPassword('learner password') });
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const { context, page, errors } = await dashboardOnPhone(token);
+  await page.getByRole('button', { name: 'Class Z' }).click();
+  await page.locator('tr[data-learner="Learner Z"]').waitFor();
+  // The lab goes quiet (stopped, restarting, the network gone): the next refresh fails.
+  await page.route('**/api/classes**', (route) => route.abort('connectionrefused'));
+  const stale = page.locator('[data-stale]');
+  await stale.waitFor({ timeout: 30_000 });
+  expect(await stale.innerText()).toMatch(/^Could not refresh: the lab server has not answered since .+ The page tries again every 10 seconds/);
+  await expect(page.locator('tr[data-learner="Learner Z"]').count()).resolves.toBe(1);
+  // It answers again: the note goes.
+  await page.unroute('**/api/classes**');
+  await stale.waitFor({ state: 'detached', timeout: 30_000 });
+  // The login ends elsewhere (another tab logged out): the next refresh brings the login form, and says why.
+  expect((await context.request.post(site.url('/api/instructor/logout'))).status()).toBeLessThan(300);
+  await page.getByRole('alert').filter({ hasText: 'Your instructor login has ended' }).waitFor({ timeout: 30_000 });
+  await expect(page.locator('input[name="password"]').count()).resolves.toBe(1);
+  expect(errors.filter((e) => !/401|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  await context.close();
+}, 90_000);
