@@ -178,7 +178,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       defaultSandbox: DEFAULT_SANDBOX,
       publicUrl,
       terminalOwners: () => bridge?.owners() ?? new Set(),
-      endTerminals: (learnerId) => bridge?.endSessionsOf(learnerId),
+      endTerminals: (learnerId, why) => bridge?.endSessionsOf(learnerId, why),
       limits,
       clientAddress,
       cookies,

@@ -25,7 +25,11 @@ const CLOSED: Record<string, Record<Lang, string>> = {
   idle: { en: 'Connection closed: no activity for a while. Choose Reconnect to start again.', 'zh-CN': '连接已关闭：长时间没有活动。点击"重新连接"重新开始。' },
   'tls failed': { en: 'Connection closed: the TLS handshake failed.', 'zh-CN': '连接已关闭：TLS 握手失败。' },
   'connect failed': { en: 'Connection failed.', 'zh-CN': '连接失败。' },
-  'session ended': { en: 'Connection closed: you were logged out of the lab.', 'zh-CN': '连接已关闭：你已退出实验室登录。' },
+  'session ended': { en: 'Connection closed: you were logged out of the lab. Log in again on /join/ to go on.', 'zh-CN': '连接已关闭：你已退出实验室登录。请在 /join/ 页面重新登录后继续。' },
+  'removed from class': {
+    en: 'Connection closed: your instructor removed you from the class, and your sandbox with it. To work again, join the class anew with its join code (on /join/).',
+    'zh-CN': '连接已关闭：老师已把你移出班级，你的沙箱也随之删除。要继续练习，请在 /join/ 页面用加入码重新加入班级。',
+  },
   'lab shutting down': { en: 'Connection closed: MailLab is shutting down.', 'zh-CN': '连接已关闭：MailLab 正在关闭。' },
   'lab error': { en: 'Connection closed: the lab hit an internal error.', 'zh-CN': '连接已关闭：实验室出现内部错误。' },
   refused: { en: 'Connection refused.', 'zh-CN': '连接被拒绝。' },

@@ -123,6 +123,15 @@ describe('classroom in the browser', () => {
     const heads = await tPage.locator('.matrix thead').innerText();
     expect(heads).toContain('亲手用 SMTP 发一封信');
     expect(heads).not.toMatch(/smtp-send|ports\b|Send a message/);
+
+    // The instructor removes the learner while a terminal of theirs is open: it says so, and how to come back (it said "you were logged out").
+    await lPage.goto(`${base}/lab/?service=pop3`);
+    await lPage.locator('section.terminal[data-state="open"]').waitFor({ timeout: 15_000 });
+    await tPage.getByRole('button', { name: '王小明' }).click();
+    tPage.once('dialog', (dialog) => void dialog.accept());
+    await tPage.locator('.detail').getByRole('button', { name: '移出班级' }).click();
+    await tPage.locator('tr[data-learner="王小明"]').waitFor({ state: 'detached' });
+    await expect.poll(() => lPage.locator('section.terminal .screen').innerText(), { timeout: 15_000 }).toContain('老师已把你移出班级');
     expect(teacherErrors).toEqual([]);
     expect(learnerErrors).toEqual([]);
   }, 120_000);

@@ -239,7 +239,8 @@ s.sendmail('alice@example.com', ['carol@otherdomain.com'], b'Subject: via 587\\r
     const progress = (await api(`/api/classes/${classId}/progress`, { cookie: instructorCookie })).json;
     const id = progress.learners.find((l: { displayName: string }) => l.displayName === victim.name).id;
     expect((await api(`/api/classes/${classId}/learners/${id}`, { method: 'DELETE', cookie: instructorCookie })).status).toBe(200);
-    expect((await terminal.message('closed')).text).toMatch(/logged out/);
+    // Told why, and what to do: not "logged out" (they did not), but removed, and how to come back.
+    expect(await terminal.message('closed')).toMatchObject({ reason: 'removed from class', text: expect.stringMatching(/removed you from the class.*join the class anew/) });
     expect(await imap.until(/^\* BYE .*\r\n/m)).toMatch(/\* BYE/);
     expect((await api('/api/me', { cookie: victim.cookie })).json).toMatchObject({ mode: 'classroom', learner: null, mailboxes: [] });
     expect((await api('/api/exercises', { cookie: victim.cookie })).status).toBe(401);

@@ -48,8 +48,8 @@ export interface Bridge {
   sessions: ReadonlySet<TerminalSession>;
   /** Learners with at least one terminal open. */
   owners(): Set<string>;
-  /** Closes every terminal of one learner (logged out or removed from a class). */
-  endSessionsOf(learnerId: string): void;
+  /** Closes every terminal of one learner: logged out, or removed from a class (their sandbox gone with them). */
+  endSessionsOf(learnerId: string, why?: 'logged out' | 'removed'): void;
   close(): void;
 }
 
@@ -171,8 +171,12 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
   return {
     sessions,
     owners: () => new Set([...sessions].map((s) => s.owner)),
-    endSessionsOf(learnerId) {
-      for (const s of sessions) if (s.owner === learnerId) s.end('session ended', 'Connection closed: you were logged out of the lab.');
+    endSessionsOf(learnerId, why = 'logged out') {
+      const [reason, text] =
+        why === 'removed'
+          ? ['removed from class', 'Connection closed: your instructor removed you from the class, and your sandbox with it. To work again, join the class anew with its join code (on /join/).']
+          : ['session ended', 'Connection closed: you were logged out of the lab. Log in again on /join/ to go on.'];
+      for (const s of sessions) if (s.owner === learnerId) s.end(reason, text);
     },
     close() {
       for (const s of sessions) s.end('lab shutting down', 'Connection closed: MailLab is shutting down.');

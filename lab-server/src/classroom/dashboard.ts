@@ -47,7 +47,7 @@ export interface DashboardDeps {
   /** Learners with a browser terminal open now. */
   terminalOwners: () => Set<string>;
   /** Ends a removed learner's terminals at once. */
-  endTerminals: (learnerId: string) => void;
+  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
 }
 
 interface MatrixCell {
@@ -287,7 +287,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
       // Cookies stop working, terminals close, and mail sessions end with the sandbox.
       await deps.store.removeMember(klass!.id, member.learnerId);
-      deps.endTerminals(member.learnerId);
+      deps.endTerminals(member.learnerId, 'removed');
       await deps.sandboxes.delete(member.sandboxId);
       await deps.store.audit(who.id, 'learner.remove', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
       sendJson(res, 200, { ok: true });

@@ -38,7 +38,7 @@ export interface MembershipDeps {
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
   /** Ends the browser terminals of a learner who logs out. */
-  endTerminals: (learnerId: string) => void;
+  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
 }
 
 interface Credentials {

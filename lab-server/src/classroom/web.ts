@@ -37,7 +37,7 @@ export interface PeopleDeps {
   defaultSandbox: string;
   publicUrl: () => string;
   terminalOwners: () => Set<string>;
-  endTerminals: (learnerId: string) => void;
+  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
   limits: LabLimits;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
