@@ -99,6 +99,18 @@ describe('parseZone', () => {
     expect(zone.feedback[0]!.message['zh-CN']).toMatch(/当作 0/);
   });
 
+  it('gives an RRset its first TTL and refuses an SOA below the top, as BIND does (named-checkzone 9.18)', () => {
+    // BIND: "TTL set to prior TTL (60)" for the later records of x's TXT and A sets; y's is its own.
+    const z = parseZone(['$TTL 3600', 'x 60 TXT "a"', 'x TXT "b"', 'y 30 TXT "c"', 'x 120 A 192.0.2.1', 'x 30 A 192.0.2.2', '$TTL 60', ' TXT "d"'].join('\n'), { origin: 'example.com.' });
+    expect(z.problems).toEqual([]);
+    expect(z.records.map((r) => `${r.name} ${r.type} ${r.ttl}`)).toEqual(['x.example.com. TXT 60', 'x.example.com. TXT 60', 'y.example.com. TXT 30', 'x.example.com. A 120', 'x.example.com. A 120', 'x.example.com. TXT 60']);
+    // BIND: "not at top of zone"; after $ORIGIN the top is still the zone's name.
+    const soa = parseZone(['x SOA ns1 hostmaster 1 3600 600 604800 300', '$ORIGIN sub.example.com.', '@ SOA ns1 hostmaster 1 3600 600 604800 300'].join('\n'), { origin: 'example.com.' });
+    expect(soa.records).toEqual([]);
+    expect(soa.problems.map((p) => p.message.en)).toEqual([1, 3].map(() => expect.stringMatching(/^An SOA record belongs at the top of the zone \(example\.com\.\), not at .*"not at top of zone"\)\. Write its owner as @\.$/)));
+    expect(parseZone('@ SOA ns1 hostmaster 1 3600 600 604800 300', { origin: 'example.com.' }).problems).toEqual([]);
+  });
+
   it('rejects a TXT string over 255 bytes and explains how to split it', () => {
     const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
     expect(z.records).toEqual([]);

@@ -25,6 +25,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
   const problems: ZoneProblem[] = [];
   const records: ZoneRecord[] = [];
   let origin = options.origin ? (absoluteName(options.origin, '.').name ?? undefined) : undefined;
+  const zoneTop = origin;
   let untimedLine: number | undefined;
   let zeroedTtl: ParsedZone['zeroedTtl'];
   // BIND loads a TTL past MAX_TTL as 0, with a warning (RFC 2181 §8).
@@ -128,7 +129,19 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         fail(problem);
         continue;
       }
+      if (type === 'SOA' && zoneTop && owner !== zoneTop) {
+        fail(text(`An SOA record belongs at the top of the zone (${zoneTop}), not at ${owner}: BIND refuses the zone ("not at top of zone"). Write its owner as @.`, `SOA 记录只能位于区域顶点（${zoneTop}），不能在 ${owner}：BIND 会拒绝加载（"not at top of zone"）。把它的名字写成 @。`));
+        continue;
+      }
       records.push(record);
+    }
+    // BIND gives every record of an RRset the first one's TTL ("TTL set to prior TTL").
+    const rrsetTtl = new Map<string, number>();
+    for (const r of records) {
+      const key = `${r.name} ${r.type}`;
+      const first = rrsetTtl.get(key);
+      if (first === undefined) rrsetTtl.set(key, r.ttl);
+      else r.ttl = first;
     }
   } catch (err) {
     // A parser bug must never become a crash for the learner.
