@@ -4,6 +4,7 @@
  * instructor can tell their learners apart: no name hides characters nobody sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CLASSES_PER_INSTRUCTOR } from '../../lab-server/src/classroom/classNames.js';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
@@ -107,5 +108,22 @@ describe('class names', () => {
     expect(emoji.json.class.name).toBe('🙂'.repeat(80));
     for (const wrong of ['🙂'.repeat(81), '   ', 42]) expect((await create(wrong)).json.error.en, String(wrong)).toMatch(/1 to 80 characters/);
     expect((await create('  Cafe\u0301  ')).json.class.name).toBe('Caf\u00e9');
+  });
+});
+
+describe('classes of one instructor', () => {
+  it(`stop at ${MAX_CLASSES_PER_INSTRUCTOR}, saying what to do, and the limit is each instructor's own`, async () => {
+    const zhao = await lab.classroom.addInstructor('Mr Zhao', await hashPassword('zhao password 3'));
+    // Made in the store (as a script looping over POST /api/classes once did, without end), all but the last.
+    for (let i = 1; i < MAX_CLASSES_PER_INSTRUCTOR; i++) await lab.classroom.createClass(`Group ${i}`, zhao.id);
+    const cookie = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Mr Zhao', password: 'zhao password 3' } })).cookie;
+    expect((await api('/api/classes', { method: 'POST', cookie, body: { name: 'The last one' } })).status).toBe(201);
+    const refused = await api('/api/classes', { method: 'POST', cookie, body: { name: 'One more' } });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.en).toMatch(/You have 200 classes, the most one instructor may have\. Use one of them .*"maillab instructor add"/);
+    expect(refused.json.error['zh-CN']).toContain('达到一位教师的上限');
+    expect((await api('/api/classes', { cookie })).json.classes).toHaveLength(MAX_CLASSES_PER_INSTRUCTOR);
+    const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
+    expect((await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Still mine' } })).status).toBe(201);
   });
 });

@@ -1,10 +1,20 @@
 /**
- * The rule for a class's name, which its instructor sets and its learners see when they join.
+ * The rules for a new class: its name, which its instructor sets and its learners see when they
+ * join, and how many classes one instructor may have.
  * Counted in code points after trimming and NFC, as display names are (displayNames.ts): 80
  * emoji were 160 UTF-16 units and refused at 41.
  */
 import { text, type Text } from '../feedbackLine.js';
 import { hasBrokenCharacter, hasHiddenCharacter } from './displayNames.js';
+
+/** Classes one instructor may have at once (a school's year of groups, many times over). */
+export const MAX_CLASSES_PER_INSTRUCTOR = 200;
+
+/** Said to an instructor who has that many already. */
+export const TOO_MANY_CLASSES = text(
+  `You have ${MAX_CLASSES_PER_INSTRUCTOR} classes, the most one instructor may have. Use one of them for the new group (remove the learners who left), or ask whoever runs the lab to add another instructor account ("maillab instructor add").`,
+  `你已有 ${MAX_CLASSES_PER_INSTRUCTOR} 个班级，达到一位教师的上限。请用现有班级来带新的学生（把已离开的学生移除），或请实验室的管理者再添加一个教师账号（"maillab instructor add"）。`,
+);
 
 /** The most code points a class name may have. */
 export const CLASS_NAME_MAX = 80;

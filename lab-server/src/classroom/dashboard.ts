@@ -14,7 +14,7 @@ import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.j
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { classNameOf, classNameProblem } from './classNames.js';
+import { classNameOf, classNameProblem, MAX_CLASSES_PER_INSTRUCTOR, TOO_MANY_CLASSES } from './classNames.js';
 import { csvCell } from './csvCells.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
@@ -178,6 +178,8 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const name = classNameOf(typeof b.name === 'string' ? b.name : '');
       const wrong = classNameProblem(name);
       if (wrong) return problem(res, 400, wrong);
+      // Each class is rows, a join code and a line of every GET /api/classes: a script looping here made them without end.
+      if ((await deps.store.classesOf(who.id)).length >= MAX_CLASSES_PER_INSTRUCTOR) return problem(res, 403, TOO_MANY_CLASSES);
       const klass = await deps.store.createClass(name, who.id);
       await deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
       sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });
