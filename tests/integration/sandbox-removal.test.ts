@@ -11,6 +11,8 @@ import { connect } from 'node:net';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SMTPServerSession } from 'smtp-server';
+import { acceptData } from '../../lab-server/src/smtp/acceptData.js';
 import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { ensureDkimKeys } from '../../lab-server/src/world/dkimKeys.js';
@@ -120,15 +122,23 @@ it('brings nothing of a removed sandbox back when its sessions write after the r
   const mta = await lab.world.mta(sandbox, 'example.com');
   await mta.log.close();
   await lab.sandboxes.delete(id);
-  // The IMAP session is told, and so is the SMTP client whose message can no longer be kept.
+  // Its IMAP and SMTP sessions are told at once, and closed.
   const bye = await imap.until(/^\* BYE [^\r\n]*\r\n/m, 60_000);
   expect(bye).toMatch(/\* BYE Your lab sandbox was removed from this server/);
-  expect(await smtp.command('DATA', /^\d{3} /m, 60_000)).toMatch(/^354 /);
-  const dot = await smtp.command('Subject: late\r\n\r\nhi\r\n.', /^\d{3} /m, 60_000);
+  const closed = await smtp.until(/^421 [^\r\n]*\r\n/m, 60_000);
+  expect(closed).toMatch(/^421 4\.3\.2 Your lab sandbox was removed from this server/);
+  await smtp.waitClosed(60_000);
+  // A message whose final dot came as the sandbox went is not "tried again in a moment".
+  const dot = await new Promise<string>((resolve) =>
+    acceptData(
+      { world: lab.world, log: () => undefined, inFlight: new Set(), maxMessageSize: 1_000_000 },
+      { session: { envelope: { mailFrom: { address: 'alice@example.com' }, rcptTo: [{ address: 'bob@example.com' }] } } as unknown as SMTPServerSession, sandbox, message: Buffer.from('Subject: late\r\n\r\nhi\r\n'), component: 'smtp/submission' },
+      (err) => resolve(`${(err as { responseCode?: number } | null)?.responseCode} ${err?.message}`),
+    ),
+  );
   expect(dot).toMatch(/^451 4\.3\.2 Nothing was delivered: Your lab sandbox was removed from this server/);
-  // The terminal explains both in the learner's languages.
-  for (const [protocol, line] of [['imap', bye], ['smtp', dot]] as const) expect(explainReply(protocol, line.trim())).toEqual(SANDBOX_REMOVED);
-  await smtp.command('QUIT', /^221 /m, 60_000);
+  // The terminal explains each in the learner's languages.
+  for (const [protocol, line] of [['imap', bye], ['smtp', closed], ['smtp', dot]] as const) expect(explainReply(protocol, line.trim())).toEqual(SANDBOX_REMOVED);
   // Every other writer of the old sandbox fails rather than making its directories again.
   mta.log.write('smtpd', 'disconnect from writer.test');
   await mta.log.flushed();

@@ -180,6 +180,14 @@ export class LabSmtpServer extends SMTPServer {
     return (this.options as { name?: string }).name ?? 'mail.example.com';
   }
 
+  /** Says goodbye to one session with 421 and closes it (its sandbox was removed, or is moving); once. */
+  closeSession(sessionId: string, reason: string): void {
+    const connection = this.byId.get(sessionId);
+    this.byId.delete(sessionId);
+    connection?.send(421, reason);
+    connection?.close();
+  }
+
   /** Says goodbye to every open session with 421 and closes it (used at shutdown). */
   closeAllSessions(reason: string): void {
     for (const connection of this.connections) {

@@ -15,7 +15,8 @@ import { plainAddress } from '../net/addressList.js';
 import { capMessage, guardMailListener, type ConnectionCaps } from '../net/connectionCaps.js';
 import { paceHangUp } from '../net/turnBudget.js';
 import { SERVER_TLS_OPTIONS, type TlsMaterial } from '../tls/certificate.js';
-import { MailboxElsewhere, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { MailboxElsewhere, MOVING_TEXT, TryLoginLater, wrongNodeText, type ConnectionScope, type SandboxAccess } from '../world/access.js';
+import { SANDBOX_REMOVED } from '../world/removedReplies.js';
 import { LAB_MTAS, type LabMta } from '../world/network.js';
 import { memoryShare } from '../world/memoryShare.js';
 import { acceptData } from './acceptData.js';
@@ -107,6 +108,9 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
       deps.access.forConnection(session.remoteAddress, session.remotePort).then(
         async (scope) => {
           scopes.set(session, scope);
+          // Its sandbox removed, or moving to another node: told at once, as IMAP and POP3 sessions are.
+          scope.events.once('moving', () => server.closeSession(session.id, `4.3.2 ${MOVING_TEXT}`));
+          scope.events.once('deleted', () => server.closeSession(session.id, `4.3.2 ${SANDBOX_REMOVED.en}`));
           guard.of(session.remoteAddress, session.remotePort)?.started(scope.viaBridge);
           // A mail client from outside must log in soon; a learner's terminal keeps the long timeout.
           if (requireAuth && !scope.viaBridge) server.awaitLogin(session.id, deps.preLoginTimeoutMs, deps.access.loginPolicy.deadlineMs);
