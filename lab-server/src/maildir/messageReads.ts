@@ -23,6 +23,13 @@ let scratch = Buffer.alloc(0);
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const notAFile = (): Error => Object.assign(new Error('not a regular file'), { code: 'ENOENT' });
+/**
+ * What opening or reading such a file throws where the fstat is saved: a FIFO or a socket
+ * ESPIPE (no seek to 0) or ENXIO, a directory EISDIR. The message is as good as expunged;
+ * answered as a server bug, "try again" never helped.
+ */
+const NOT_A_FILE_CODES = new Set(['ESPIPE', 'EISDIR', 'ENXIO', 'EAGAIN']);
+const isNotAFile = (err: unknown): boolean => NOT_A_FILE_CODES.has((err as NodeJS.ErrnoException)?.code ?? '');
 
 /**
  * A message file's descriptor, opened at once; the caller closes it. `bounded`: the caller reads
@@ -107,17 +114,22 @@ export function readMessageNow<T>(folder: ReadableFolder, uid: number, use: (sto
   try {
     fd = openNow(message.path, true);
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isMissing(err) || isNotAFile(err)) return undefined;
     throw err;
   }
+  let length: number;
   try {
     // One byte more than expected: a file longer than the index says is not cut short.
     if (scratch.length <= message.size) scratch = Buffer.allocUnsafe(Math.max(message.size + 1, 64 * 1024));
-    const length = readSync(fd, scratch, 0, message.size + 1, 0);
-    return length === message.size ? use(scratch.subarray(0, length)) : undefined;
+    length = readSync(fd, scratch, 0, message.size + 1, 0);
+  } catch (err) {
+    // The slow way (readMessage) looks at what the file is, and finds no message.
+    if (isNotAFile(err)) return undefined;
+    throw err;
   } finally {
     closeSync(fd);
   }
+  return length === message.size ? use(scratch.subarray(0, length)) : undefined;
 }
 
 /** A message's file opened to be read piece by piece (a big message); undefined if expunged. The caller closes it. */
@@ -134,6 +146,7 @@ async function withFile<T>(folder: ReadableFolder, uid: number, readIt: (message
     try {
       return await readIt(message);
     } catch (err) {
+      if (isNotAFile(err)) return undefined;
       if (!isMissing(err)) throw err;
       await folder.sync();
     }
