@@ -111,6 +111,13 @@ describe('parseZone', () => {
     expect(parseZone('@ SOA ns1 hostmaster 1 3600 600 604800 300', { origin: 'example.com.' }).problems).toEqual([]);
   });
 
+  it('reads \\DDD escapes above 127 as bytes: "\\195\\169" is the UTF-8 of é, as BIND serves it (c3 a9)', () => {
+    const strings = (t: string) => parseZone(`t TXT ${t}`, { origin: 'example.com.' }).records[0]!.strings!;
+    expect(strings('"\\195\\169" caf\\195\\169 "a\\065\\;"')).toEqual(['é', 'café', 'aA;']);
+    expect(Buffer.from(strings('"\\226\\130\\172 \\195\\169"')[0]!, 'utf8').toString('hex')).toBe('e282ac20c3a9');
+    expect(strings('"é"')).toEqual(['é']);
+  });
+
   it('rejects a TXT string over 255 bytes and explains how to split it', () => {
     const z = parseZone(`k TXT "${'a'.repeat(256)}"`, { origin: 'example.com.' });
     expect(z.records).toEqual([]);

@@ -101,7 +101,7 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
       if (!closed) {
         problems.push({ line: start, message: text('A quoted string is not closed on this line: add the closing ".', '这一行的引号没有闭合：补上结尾的 "。') });
       }
-      push({ value, raw, quoted: true, line: start });
+      push({ value: asUtf8(value, raw.slice(1, closed ? -1 : undefined)), raw, quoted: true, line: start });
       continue;
     }
     // An unquoted word: runs to whitespace, a quote, a parenthesis or a comment.
@@ -123,13 +123,36 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
       raw += d;
       i++;
     }
-    push({ value, raw, quoted: false, line: start });
+    push({ value: asUtf8(value, raw), raw, quoted: false, line: start });
   }
   if (depth > 0) {
     problems.push({ line: openedAt, message: text('The "(" opened here is never closed: add the ")".', '这里打开的 "(" 一直没有闭合：补上 ")"。') });
   }
   endLogical();
   return lines;
+}
+
+/**
+ * A word whose \DDD escapes give bytes above 127: BIND keeps the bytes, so "\195\169" is the
+ * UTF-8 of "é" (served as c3 a9, not as the two characters Ã©). Read as UTF-8 when the bytes are.
+ */
+function asUtf8(value: string, inner: string): string {
+  if (!/[\x80-\xff]/.test(value) || !/\\(12[89]|1[3-9]\d|2[0-5]\d)/.test(inner)) return value;
+  const parts: Buffer[] = [];
+  let run = '';
+  for (let i = 0; i < inner.length; ) {
+    if (inner[i] === '\\' && i + 1 < inner.length) {
+      const esc = readEscape(inner, i);
+      if (/^\\\d{3}/.test(inner.slice(i, esc.next))) {
+        parts.push(Buffer.from(run, 'utf8'), Buffer.from([esc.char.charCodeAt(0)]));
+        run = '';
+      } else run += esc.char;
+      i = esc.next;
+    } else run += inner[i++];
+  }
+  const bytes = Buffer.concat([...parts, Buffer.from(run, 'utf8')]);
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }
 
 /**
