@@ -5,6 +5,7 @@
  * where a hostile one costs its sandbox's turn and nobody else's.
  */
 import { simpleParser } from 'mailparser';
+import { asBuffer } from '../../workers/bytes.js';
 import { mailWorkers } from '../../workers/pool.js';
 
 export interface ReadMail {
@@ -24,7 +25,7 @@ const JOBS = new URL('./readMail.ts', import.meta.url).href;
 
 /** Job: parses one message. */
 export async function readMailJob(raw: Uint8Array): Promise<ReadMail> {
-  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const bytes = asBuffer(raw);
   const parsed = await simpleParser(bytes, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   const from = (Array.isArray(parsed.from) ? parsed.from : parsed.from ? [parsed.from] : []).flatMap((a) => a.value.map((v: { address?: string }) => (v.address ?? '').toLowerCase()));
   return { subject: parsed.subject ?? '', from, ...(parsed.messageId ? { messageId: parsed.messageId } : {}), text: parsed.text ?? '' };

@@ -21,6 +21,7 @@ import { inspectMessage, onMessage } from '../../inspector/inspect.js';
 import { locateMessage, type LocatedMessage, type MessageAddress } from '../../inspector/locate.js';
 import type { LabMetrics } from '../../operations/metrics.js';
 import type { Sandboxes } from '../../world/sandboxes.js';
+import { asBuffer } from '../../workers/bytes.js';
 import { sendJson, type Route } from '../server.js';
 
 export interface InspectorRouteDeps {
@@ -73,7 +74,7 @@ async function sendPart(res: ServerResponse, url: URL, found: LocatedMessage): P
   if (url.searchParams.get('download') === '1') {
     const part = await onMessage(found, 'partDownload', section);
     if (!part) return missing();
-    const body = Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength);
+    const body = asBuffer(part.bytes);
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${safeName(part.name)}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-length': body.length });
     return void res.end(body);
   }
