@@ -75,6 +75,10 @@ const strings = {
   details: { 'zh-CN': '详情', en: 'Details' },
   resetSandbox: { 'zh-CN': '重置沙箱', en: 'Reset sandbox' },
   removeLearner: { 'zh-CN': '移出班级', en: 'Remove from class' },
+  sandboxReset: {
+    'zh-CN': '已重置 {name} 的沙箱：邮件、DNS 区域和队列都回到了初始状态。',
+    en: "{name}'s sandbox is reset: their mail, DNS zones and queue are back to the starting state.",
+  },
   confirmReset: { 'zh-CN': '要把这名学生的邮件环境恢复到初始状态吗？', en: "Restore this learner's mail world to its starting state?" },
   confirmRemove: { 'zh-CN': '要把这名学生移出班级吗？他的会话会立即结束，沙箱会被删除。', en: "Remove this learner? Their sessions end at once and their sandbox is deleted." },
   done: { 'zh-CN': '完成', en: 'Done' },

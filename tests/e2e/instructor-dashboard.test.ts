@@ -82,6 +82,11 @@ it('shows the learner last opened, not one opened before whose view came late', 
   await late;
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
   await expect(page.locator('section.detail h3').allInnerTexts()).resolves.toEqual(['Second learner']);
+  // Resetting the sandbox says it was done (the page once stayed as it was).
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.locator('section.detail').getByRole('button', { name: 'Reset sandbox' }).click();
+  await page.locator('[data-reset-done]').waitFor({ timeout: 15_000 });
+  await expect(page.locator('[data-reset-done]').innerText()).resolves.toBe("Second learner's sandbox is reset: their mail, DNS zones and queue are back to the starting state.");
   expect(errors).toEqual([]);
   await context.close();
 }, 60_000);
@@ -140,6 +145,12 @@ it('on a touch phone, a class of 40: every control takes a finger, and learners 
   // Student 2 comes before Student 10 (the database's order put 10…19 between 1 and 2).
   await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(Array.from({ length: 40 }, (_, i) => `Student ${i + 1}`));
   await expect(smallTargets(page)).resolves.toEqual([]);
+  // A learner tapped at the top of the table: their view, which comes below the whole table, is brought on screen with the focus.
+  await page.getByRole('button', { name: 'Student 1', exact: true }).tap();
+  const heading = page.locator('section.detail h3');
+  await heading.waitFor();
+  await expect.poll(async () => { const box = (await heading.boundingBox())!; return box.y >= 0 && box.y + box.height <= 844; }).toBe(true);
+  expect(await heading.evaluate((h) => h === document.activeElement)).toBe(true);
   for (const path of ['/join/', '/en/lab/', '/exercises/smtp-send/', '/en/lessons/architecture/', '/world/']) {
     await page.goto(site.url(path));
     await page.waitForLoadState('networkidle');
