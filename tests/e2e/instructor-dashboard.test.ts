@@ -62,7 +62,7 @@ it('shows the class that is open, not the matrix of one opened before it that ca
 
 it('shows the learner last opened, not one opened before whose view came late', async () => {
   const lab = site.lab;
-  const instructor = await lab.classroom.addInstructor('Teacher Sun', await hashPassword('a long password'));
+  const instructor = await lab.classroom.addInstructor('Teacher Bai', await hashPassword('a long password'));
   const klass = await lab.classroom.createClass('Class C', instructor.id);
   const hash = await hashPassword('learner password');
   const ids: string[] = [];
@@ -185,3 +185,19 @@ it('says when its figures are old (the lab not answering), and asks for a login 
   expect(errors.filter((e) => !/401|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
   await context.close();
 }, 90_000);
+
+it('takes a class name of 80 emoji, as the lab does: the field counted UTF-16 units and stopped at 40', async () => {
+  const lab = site.lab;
+  const instructor = await lab.classroom.addInstructor('Teacher Lu', await hashPassword('a long password'));
+  const token = await lab.classroom.startInstructorSession(instructor.id);
+  const { context, page, errors } = await dashboardOnPhone(token);
+  const name = '🙂'.repeat(80);
+  const field = page.locator('input[name="className"]');
+  await field.fill(name);
+  expect(await field.inputValue()).toBe(name);
+  await field.press('Enter');
+  await page.getByRole('button', { name }).waitFor();
+  expect((await lab.classroom.classesOf(instructor.id)).map((c) => c.name)).toEqual([name]);
+  expect(errors).toEqual([]);
+  await context.close();
+});
