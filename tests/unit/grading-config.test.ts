@@ -214,6 +214,12 @@ describe('postfix-relay: restrictions are run, not pattern-matched', () => {
 });
 
 describe('parseDovecotConf', () => {
+  it('reads a boolean as doveconf 2.3.19 does: yes, y, 1 and no in any case; n, 0, true refused ("Invalid boolean value")', () => {
+    const read = (v: string) => parseDovecotConf(`disable_plaintext_auth = ${v}`);
+    for (const [v, is] of [['1', 'yes'], ['Y', 'yes'], ['YES', 'yes'], ['No', 'no']] as const) expect(read(v).settings[0]!.value, v).toBe(is);
+    for (const v of ['0', 'n', 'N', 'true', '01']) expect(read(v).problems[0]!.message.en, v).toMatch(/Invalid boolean value/);
+  });
+
   it('reads nested sections, quotes, comments, includes, <file values and long lines', () => {
     const conf = parseDovecotConf(['# top', '!include conf.d/*.conf', 'ssl_cert = </etc/ssl/cert.pem', 'login_greeting = "Ready # not a comment"  # comment', 'userdb {', '  driver = static', '  args = uid=vmail \\', '     home=/srv/%d/%n', '}', 'namespace inbox {', '  mailbox Sent {', '    special_use = \\Sent', '  }', '}'].join('\n'));
     expect(conf.problems).toEqual([]);

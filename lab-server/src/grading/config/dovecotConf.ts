@@ -39,11 +39,11 @@ export interface DovecotConf {
 const BOOLEANS = new Set(['disable_plaintext_auth', 'auth_debug', 'auth_verbose', 'mail_debug', 'verbose_ssl', 'ssl_prefer_server_ciphers', 'auth_allow_cleartext', 'auth_use_winbind']);
 const isBoolean = (s: DovecotSetting): boolean => BOOLEANS.has(s.key) || (s.key === 'ssl' && /^inet_listener\b/.test(s.path.at(-1) ?? ''));
 
-/** Dovecot's reading of a boolean: yes/y/1 and no/n/0 in any case, "true" or "on" refused. */
+/** Dovecot 2.3's reading of a boolean: yes, y or 1 and no, in any case; "n", "0", "true" refused (doveconf 2.3.19). */
 function booleanValue(value: string): 'yes' | 'no' | undefined {
   const v = value.toLowerCase();
   if (v === 'yes' || v === 'y' || v === '1') return 'yes';
-  if (v === 'no' || v === 'n' || v === '0') return 'no';
+  if (v === 'no') return 'no';
   return undefined;
 }
 
