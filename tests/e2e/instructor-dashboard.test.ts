@@ -144,6 +144,9 @@ it('on a touch phone, a class of 40: every control takes a finger, and learners 
   await page.locator('tr[data-learner="Student 40"]').waitFor();
   // Student 2 comes before Student 10 (the database's order put 10…19 between 1 and 2).
   await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(Array.from({ length: 40 }, (_, i) => `Student ${i + 1}`));
+  // The CSV in the same order (review 12: it kept the database's).
+  const csv = await (await context.request.get(site.url(`/api/classes/${klass.id}/progress.csv`))).text();
+  expect(csv.split('\r\n').slice(1, 41).map((row) => row.split(',')[0])).toEqual(Array.from({ length: 40 }, (_, i) => `"Student ${i + 1}"`));
   await expect(smallTargets(page)).resolves.toEqual([]);
   // A learner tapped at the top of the table: their view, which comes below the whole table, is brought on screen with the focus.
   await page.getByRole('button', { name: 'Student 1', exact: true }).tap();

@@ -78,6 +78,8 @@ async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<s
  */
 const extValue = (value: string): string => encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
+/** Learners as a class list is read (Student 2 before Student 10, Chinese names by pinyin), as the page shows them; the database sorts by code point. */
+const CLASS_LIST = new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' });
 export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const sandboxOf = (id: string): Promise<Sandbox | undefined> => memberSandbox(deps.sandboxes, id);
   const joinUrl = (code: string): string => `${deps.publicUrl().replace(/\/$/, '')}/join/?code=${code}`;
@@ -111,6 +113,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const matrix = async (klass: ClassInfo) => {
     const ids = deps.catalog.list.map((e) => e.id);
     const [members, assignments, cells, passes] = await Promise.all([deps.store.members(klass.id), deps.store.assignments(klass.id), deps.store.progressCells(klass.id, ids), deps.store.passCounts(klass.id)]);
+    members.sort((a, b) => CLASS_LIST.compare(a.displayName, b.displayName) || a.learnerId.localeCompare(b.learnerId));
     const due = new Map(assignments.map((a) => [a.exerciseId, a.dueAt]));
     const exercises = deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, title: e.title, assigned: due.has(e.id), ...(due.get(e.id) ? { dueAt: due.get(e.id) } : {}) }));
     const owners = deps.terminalOwners();
