@@ -21,6 +21,7 @@ import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionCookies } from '../http/cookies.js';
+import { SerialQueue } from '../maildir/serialQueue.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
 const ACTIVE_MS = 5 * 60 * 1000;
@@ -82,6 +83,7 @@ const extValue = (value: string): string => encodeURIComponent(value).replace(/[
 const CLASS_LIST = new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' });
 export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const sandboxOf = (id: string): Promise<Sandbox | undefined> => memberSandbox(deps.sandboxes, id);
+  const creations = new SerialQueue();
   const joinUrl = (code: string): string => `${deps.publicUrl().replace(/\/$/, '')}/join/?code=${code}`;
 
   /** Wraps a route: instructor required; with ":id", the class must be theirs. */
@@ -181,9 +183,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const name = classNameOf(typeof b.name === 'string' ? b.name : '');
       const wrong = classNameProblem(name);
       if (wrong) return problem(res, 400, wrong);
-      // Each class is rows, a join code and a line of every GET /api/classes: a script looping here made them without end.
-      if ((await deps.store.classesOf(who.id)).length >= MAX_CLASSES_PER_INSTRUCTOR) return problem(res, 403, TOO_MANY_CLASSES);
-      const klass = await deps.store.createClass(name, who.id);
+      // Each class is rows, a join code and a line of GET /api/classes: bounded, counted and made one at a time (20 at once made 217 of 200).
+      const klass = await creations.run(async () => ((await deps.store.classesOf(who.id)).length >= MAX_CLASSES_PER_INSTRUCTOR ? undefined : deps.store.createClass(name, who.id)));
+      if (!klass) return problem(res, 403, TOO_MANY_CLASSES);
       await deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
       sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });
     }),
