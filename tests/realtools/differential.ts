@@ -168,6 +168,16 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-submission', 'smtpd_client_restrictions=permit_sasl_authenticated,reject\n', 'smtpd_client_restrictions=permit_sasl_authenticated,rejectt\n', false],
   // A value smtpd stops on in a master.cf -o override ("fatal: bad boolean configuration"): 587 has no smtpd.
   ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -o syslog_name=postfix/submission\n  -o smtpd_helo_required=true\n', false],
+  // master.cf: "#" is a comment only at the start of a line; after a value it is a word smtpd stops on
+  // at every connection ("fatal: unexpected command-line argument: #"), as it stops on "-x" ("invalid option").
+  ['postfix-submission', '  -o smtpd_tls_security_level=encrypt', '  -o smtpd_tls_security_level=encrypt # STARTTLS first', false],
+  ['postfix-submission', '  -o smtpd_tls_wrappermode=yes', '  -o smtpd_tls_wrappermode=yes #note', false],
+  ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -x -o syslog_name=postfix/submission\n', false],
+  ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -v -o syslog_name=postfix/submission\n  # STARTTLS first\n', true],
+  // doveconf: "#" outside quotes starts a comment anywhere in a line (without a blank before it, with a
+  // warning); inside quotes it is part of the value.
+  ['dovecot-tls', '    port = 993\n    ssl = yes\n  }', '    port = 993 # imaps\n    ssl = yes#tls\n  } # end', true],
+  ['dovecot-tls', 'ssl_min_protocol = TLSv1.2', 'ssl_min_protocol = "TLSv1.2 # note"', false],
   // doveconf 2.3: a passdb or userdb without "driver = ..." ("userdb is missing driver"); the word after "userdb" is a name.
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'userdb static {\n  args = uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', false],
   ['dovecot-auth', '  driver = passwd-file\n', '', false],

@@ -14,6 +14,12 @@ export interface MasterService {
   command: string;
   /** The -o overrides, in order (the last one of a name wins). */
   overrides: Array<{ name: string; value: string }>;
+  /**
+   * What the daemon stops on at its first connection: a word after the options ("#" of a
+   * trailing "# note": master.cf has comments only at the start of a line), which smtpd refuses
+   * ("fatal: unexpected command-line argument: #"), or an option it lacks ("invalid option").
+   */
+  refused?: { word: string; kind: 'argument' | 'option' };
   line: number;
 }
 
@@ -23,6 +29,9 @@ export interface MasterCf {
 }
 
 const TYPES = new Set(['inet', 'unix', 'unix-dgram', 'fifo', 'pass']);
+/** The options of Postfix's daemons (getopt "cdDi:lm:n:o:s:St:uvVz" in its *_server.c). */
+const FLAGS = new Set('cdDlSuvVz');
+const WITH_VALUE = new Set('imnost');
 
 /** Splits arguments as master(8) does: on blanks, with { } grouping values that contain blanks. */
 function args(textOf: string): string[] {
@@ -60,17 +69,36 @@ export function parseMasterCf(source: string): MasterCf {
     }
     const service: MasterService = { name: fields[0]!, type: fields[1]!, command: fields[7]!, overrides: [], line };
     const rest = fields.slice(8);
-    for (let i = 0; i < rest.length; i++) {
+    // Options as getopt reads them: clustered flags (-vv), a value joined (-oname=value) or next.
+    for (let i = 0; i < rest.length && !service.refused; i++) {
       const a = rest[i]!;
-      const value = a === '-o' ? rest[++i] : a.startsWith('-o') ? a.slice(2) : undefined;
-      if (value === undefined) continue;
-      const eq = value.indexOf('=');
-      if (eq <= 0) problems.push({ line, message: text(`"-o ${value}" needs name=value.`, `"-o ${value}" 需要写成 name=value。`) });
-      else service.overrides.push({ name: value.slice(0, eq).trim(), value: value.slice(eq + 1).trim() });
+      // "--" ends the options; a word after it is an argument all the same.
+      const word = a === '--' ? rest[i + 1] : !a.startsWith('-') || a === '-' ? a : undefined;
+      if (word !== undefined) service.refused = { word, kind: 'argument' };
+      if (a === '--' || word !== undefined) break;
+      for (let j = 1; j < a.length; j++) {
+        const letter = a[j]!;
+        if (FLAGS.has(letter)) continue;
+        if (!WITH_VALUE.has(letter)) {
+          service.refused = { word: `-${letter}`, kind: 'option' };
+          break;
+        }
+        const value = j + 1 < a.length ? a.slice(j + 1) : rest[++i];
+        // getopt answers "?" for an option missing its value: smtpd stops as for an unknown one.
+        if (value === undefined) service.refused = { word: `-${letter}`, kind: 'option' };
+        else if (letter === 'o') override(service, value, line, problems);
+        break;
+      }
     }
     services.push(service);
   }
   return { services, problems };
+}
+
+function override(service: MasterService, value: string, line: number, problems: MasterCf['problems']): void {
+  const eq = value.indexOf('=');
+  if (eq <= 0) problems.push({ line, message: text(`"-o ${value}" needs name=value.`, `"-o ${value}" 需要写成 name=value。`) });
+  else service.overrides.push({ name: value.slice(0, eq).trim(), value: value.slice(eq + 1).trim() });
 }
 
 /** The service listening on a port: by name ("submission") or as "host:port". */

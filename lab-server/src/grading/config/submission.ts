@@ -39,7 +39,9 @@ export async function gradePostfixSubmission(answer: string, p: SubmissionParams
     return lines;
   }
   const smtp = serviceFor(master, 'smtp', 25);
-  if (smtp) lines.push(...checkPort25(withOverrides(main, smtp)));
+  const refused = smtp && refusedBy(smtp, 'smtp (port 25)', 'smtp（端口 25）');
+  if (refused) lines.push(refused);
+  else if (smtp) lines.push(...checkPort25(withOverrides(main, smtp)));
   for (const port of PORTS) lines.push(...checkSubmission(main, port, serviceFor(master, port.name, port.port)));
   return lines;
 }
@@ -65,6 +67,8 @@ function checkSubmission(main: MainCf, port: Port, service: MasterService | unde
   if (service.command !== 'smtpd') {
     return [error(`master.${port.name}-command`, on(name, text(`the command is ${service.command}, not smtpd.`, `命令是 ${service.command}，不是 smtpd。`)), text('The eighth field must be smtpd.', '第八个字段必须是 smtpd。'))];
   }
+  const refused = refusedBy(service, name, zh);
+  if (refused) return [refused];
   const cf = withOverrides(main, service);
   // A value smtpd stops on ("-o smtpd_helo_required=true") leaves the service no smtpd at all.
   const stops = badValues(cf, new Set(service.overrides.map((o) => o.name)));
@@ -104,4 +108,15 @@ function checkSubmission(main: MainCf, port: Port, service: MasterService | unde
     lines.push(ok(`master.${port.name}`, `${name}: ${port.name === 'submission' ? 'STARTTLS required' : 'TLS from the first byte'}, AUTH offered, mail accepted only after AUTH.`, `${zh}：${port.name === 'submission' ? '必须 STARTTLS' : '从第一个字节起就是 TLS'}，提供 AUTH，只有认证后才接收邮件。`));
   }
   return lines;
+}
+
+/** A word or option on the command line that smtpd stops on at every connection: the port answers no one. */
+function refusedBy(service: MasterService, name: string, zh: string): FeedbackLine | undefined {
+  const r = service.refused;
+  if (!r) return undefined;
+  if (r.kind === 'option') {
+    return error('master.bad-option', text(`${name}: smtpd has no option "${r.word}" (or it lacks its value); it stops at every connection ("fatal: invalid option"), so no client gets an answer.`, `${zh}：smtpd 没有 "${r.word}" 这个选项（或者它缺少值）；每来一个连接它都会退出（"fatal: invalid option"），没有客户端能得到回答。`), text('Write each setting as "-o name=value" and remove the other options.', '每个设置都写成 "-o name=value"，去掉其他选项。'));
+  }
+  const comment = r.word.startsWith('#');
+  return error('master.stray-argument', text(`${name}: smtpd takes "${r.word}" as a command-line argument${comment ? ' (in master.cf a # starts a comment only at the start of a line; after a value it is one more word)' : ''} and stops at every connection ("fatal: unexpected command-line argument: ${r.word}"), so no client gets an answer.`, `${zh}：smtpd 把 "${r.word}" 当成命令行参数${comment ? '（在 master.cf 里，# 只有在行首才表示注释；写在值后面就是又一个词）' : ''}，每来一个连接都会退出（"fatal: unexpected command-line argument: ${r.word}"），没有客户端能得到回答。`), text(comment ? 'Put the note on a line of its own that starts with #.' : `Remove "${r.word}": after smtpd only "-o name=value" options may follow.`, comment ? '把注释单独写一行，以 # 开头。' : `去掉 "${r.word}"：smtpd 后面只能跟 "-o name=value" 选项。`));
 }

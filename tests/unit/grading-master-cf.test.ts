@@ -1,0 +1,55 @@
+/**
+ * master.cf's command lines as Postfix's daemons read them (getopt "cdDi:lm:n:o:s:St:uvVz"):
+ * a "#" is a comment only at the start of a line, so a "# note" after "-o name=value" is two
+ * more words, and smtpd stops at every connection on a word after its options ("fatal:
+ * unexpected command-line argument: #", asked of a real Postfix 3.7 by the differential
+ * corpus) or on an option it lacks ("fatal: invalid option").
+ */
+import { describe, expect, it } from 'vitest';
+import { parseMasterCf } from '../../lab-server/src/grading/config/masterCf.js';
+import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
+import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
+
+const codes = (lines: FeedbackLine[]): string[] => lines.filter((l) => l.level !== 'ok').map((l) => `${l.level}:${l.code}`);
+const given = 'virtual_mailbox_domains = example.com\nsmtpd_tls_security_level = may';
+const master = (smtp: string, submission: string, submissions: string) =>
+  `# service type private unpriv chroot wakeup maxproc command\nsmtp inet n - y - - smtpd${smtp}\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt${submission}\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\nsubmissions inet n - y - - smtpd\n  -o smtpd_tls_wrappermode=yes${submissions}\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_client_restrictions=permit_sasl_authenticated,reject`;
+
+describe('a word after the options in master.cf', () => {
+  it('a trailing "# note" fails the service it stands in, named, in both languages, with the next step', async () => {
+    const lines = await gradePostfixSubmission(master('', ' # STARTTLS required', ''), { given });
+    expect(codes(lines)).toEqual(['error:master.stray-argument']);
+    const [e] = lines.filter((l) => l.level === 'error');
+    expect(e!.message.en).toMatch(/^submission \(port 587\): smtpd takes "#" as a command-line argument .*comment only at the start of a line.*"fatal: unexpected command-line argument: #"/);
+    expect(e!.message['zh-CN']).toMatch(/^submission（端口 587）：smtpd 把 "#" 当成命令行参数.*只有在行首才表示注释/);
+    expect(e!.hint?.en).toMatch(/line of its own that starts with #/);
+    expect(e!.hint?.['zh-CN']).toMatch(/单独写一行/);
+  });
+
+  it('on port 25 and 465 too, joined to the word or not; a comment line between -o lines is a comment', async () => {
+    expect(codes(await gradePostfixSubmission(master(' # MX', '', ''), { given }))).toEqual(['error:master.stray-argument']);
+    expect(codes(await gradePostfixSubmission(master('', '', ' #note'), { given }))).toEqual(['error:master.stray-argument']);
+    expect(codes(await gradePostfixSubmission(master('', '\n  # STARTTLS required\n', '\n\t# implicit TLS'), { given }))).toEqual([]);
+    const other = await gradePostfixSubmission(master('', ' note', ''), { given });
+    expect(other.find((l) => l.level === 'error')?.hint?.en).toMatch(/Remove "note"/);
+  });
+
+  it('reads options as getopt does: flags alone or clustered, values joined or next, "--" ending them', () => {
+    const service = (args: string) => parseMasterCf(`submission inet n - y - - smtpd ${args}`).services[0]!;
+    expect(service('-v -vv -oa=1 -o b=2 -Do c=3').refused).toBeUndefined();
+    expect(service('-v -vv -oa=1 -o b=2 -Do c=3').overrides.map((o) => o.name)).toEqual(['a', 'b', 'c']);
+    expect(service('-o a=1 # b=2').refused).toEqual({ word: '#', kind: 'argument' });
+    expect(service('-o a=1 -- -o b=2').refused).toEqual({ word: '-o', kind: 'argument' });
+    expect(service('-o a=1 --').refused).toBeUndefined();
+    expect(service('-x -o a=1').refused).toEqual({ word: '-x', kind: 'option' });
+    expect(service('-o a=1 -o').refused).toEqual({ word: '-o', kind: 'option' });
+    // Braces keep a value with blanks, "#" included, as one word (smtpd then reads "#" as a restriction).
+    expect(service('-o { a = x # y }').refused).toBeUndefined();
+  });
+
+  it('an option smtpd lacks fails the service with its own message', async () => {
+    const lines = await gradePostfixSubmission(master('', '', ' -x'), { given });
+    expect(codes(lines)).toEqual(['error:master.bad-option']);
+    expect(lines.find((l) => l.level === 'error')?.message.en).toMatch(/^submissions \(port 465\): smtpd has no option "-x".*"fatal: invalid option"/);
+  });
+});
