@@ -1,9 +1,11 @@
 /**
  * paceHandshake on real sockets: a TLS client's handshake starts in its turn with its hello
  * intact, a client that leaves before its turn is closed without a TLSSocket ever being put on
- * its connection, and one that streams bytes instead of waiting is cut off.
+ * its connection, and one that streams bytes instead of waiting is cut off. A client that hangs
+ * up while its TLSSocket is still on its way does not crash Node.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect as tlsConnect, TLSSocket, createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { afterEach, beforeAll, expect, it } from 'vitest';
@@ -87,4 +89,71 @@ it('cuts off a client that sends more than a hello could be before its turn', as
   await closed(client);
   budget.held.shift()?.();
   expect(wrapped()).toBe(0);
+});
+
+/** The first bytes a TLS client sends, as Node's own client would say them. */
+function clientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        resolve(chunk);
+        done();
+        setImmediate(() => client.destroy());
+      },
+    });
+    const client = tlsConnect({ socket: wire, rejectUnauthorized: false, servername: 'mail.example.com' });
+    client.on('error', () => undefined);
+  });
+}
+
+// On port 465 the TLSSocket comes a few turns after paceHandshake's wrap (the lab asks whether
+// the connection is its own, smtp-server waits a turn), and smtp-server asks a closing TLSSocket
+// for its protocol. A hang-up read by the plain socket meanwhile ended it beneath the TLSSocket,
+// whose close then came with its TLS state freed: SIGSEGV in SSL_get_version, the lab gone.
+it('lets a client hang up while its TLSSocket is on its way, and Node survives the close', async () => {
+  const hello = await clientHello();
+  const budget = new HeldBudget();
+  const wraps: Array<() => void> = [];
+  let wrapAsked!: () => void;
+  const asked = new Promise<void>((r) => (wrapAsked = r));
+  const sockets: Socket[] = [];
+  server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    paceHandshake(socket, 'client', () => (wraps.push(() => secureOver(socket)), wrapAsked()), budget);
+  });
+  let protocolAtClose: string | null | undefined;
+  let closedSecure!: () => void;
+  const secureClosed = new Promise<void>((r) => (closedSecure = r));
+  const secureOver = (socket: Socket): void => {
+    const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+    secure.on('error', () => undefined);
+    secure.once('close', () => {
+      protocolAtClose = secure.getProtocol();
+      closedSecure();
+    });
+  };
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const client = connect({ port: (server!.address() as { port: number }).port, host: '127.0.0.1' });
+  client.on('error', () => undefined);
+  const answered = new Promise<void>((r) => client.once('data', () => r()));
+  await new Promise((r) => client.once('connect', r));
+  client.write(hello);
+  while (budget.held.length === 0) await new Promise((r) => setTimeout(r, 10));
+  budget.held.shift()!();
+  await asked;
+  // The client hangs up now; its FIN is at the lab's end once 'finish' is seen, and the lab's
+  // loop has turned (and polled the socket) by the time a timer fires after it.
+  client.end();
+  await new Promise((r) => client.once('finish', r));
+  await new Promise((r) => setTimeout(r, 100));
+  wraps.shift()!();
+  // The handshake goes on with the hello that waited (the client hears the server's first
+  // flight), then the TLSSocket reads the hang-up itself and closes.
+  await answered;
+  await secureClosed;
+  await closed(sockets[0]!);
+  expect(protocolAtClose === null || typeof protocolAtClose === 'string').toBe(true);
+  client.destroy();
 });

@@ -110,9 +110,11 @@ export function paceHandshake(socket: Socket, key: string, wrap: () => void, bud
     socket.off('data', keep);
     socket.off('end', gone);
     if (socket.destroyed) return;
-    // Its end may have been read already, its 'end' event still waiting its own turn (paceHangUp).
-    if (ended || socket.readableEnded) return void socket.destroy();
+    // Its end may have been read already, its 'end' event still waiting its own turn (paceHangUp)
+    // or behind the hello kept in the socket's buffer.
+    if (ended || endRead(socket)) return void socket.destroy();
     socket.pause();
+    stopReading(socket);
     for (const chunk of early.reverse()) socket.unshift(chunk);
     // TLSSocket takes its allowHalfOpen from the socket it wraps: the client's choice, not ours.
     socket.allowHalfOpen = halfOpen;
@@ -122,6 +124,26 @@ export function paceHandshake(socket: Socket, key: string, wrap: () => void, bud
   socket.once('end', gone);
   // A socket paused earlier (a client that flooded us before STARTTLS) must be read again.
   socket.resume();
+}
+
+/** Whether the client's end of stream was read, even if 'end' waits for buffered bytes to be read first. */
+function endRead(socket: Socket): boolean {
+  return socket.readableEnded || (socket as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+}
+
+/**
+ * Leaves the client's next bytes (and its hang-up) in the kernel until the TLSSocket reads them.
+ * `wrap` may put the TLSSocket on later (an implicit-TLS port first asks whether the connection
+ * is the lab's own; smtp-server waits a turn more). pause() alone keeps Node reading: a hang-up
+ * read meanwhile ends this socket beneath the TLSSocket, whose close then comes while its TLS
+ * state is already freed, and smtp-server's getProtocol() there crashes Node 20 (SIGSEGV in
+ * SSL_get_version). The TLSSocket starts reading again when it starts (TLSWrap::ReadStart).
+ */
+function stopReading(socket: Socket): void {
+  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?(): number } | null })._handle;
+  if (!handle?.reading || typeof handle.readStop !== 'function') return;
+  handle.reading = false;
+  handle.readStop();
 }
 
 /**
