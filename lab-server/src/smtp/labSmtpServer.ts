@@ -60,6 +60,24 @@ interface StartTlsInternals {
   handler_STARTTLS(command: Buffer, callback: () => void): void;
 }
 
+/** The part of smtp-server that puts the TLSSocket on a connection to an implicit-TLS port (465). */
+interface ImplicitTlsInternals {
+  _upgrade(socket: Socket, callback: (err: Error | null, secure?: TLSSocket) => void): void;
+}
+
+/**
+ * smtp-server puts the TLSSocket on an accepted 465 connection a turn later; one closed in that
+ * turn (its start deadline, shutdown) gets none. A TLSSocket on a destroyed socket closes with
+ * its TLS state already freed, and the library's getProtocol() at that close crashes Node 20
+ * (SIGSEGV in SSL_get_version). Its close has already taken it off the library's pending list.
+ */
+function skipClosedHandshakes(server: ImplicitTlsInternals): void {
+  const upgrade = server._upgrade.bind(server);
+  server._upgrade = (socket, callback) => {
+    if (!socket.destroyed) upgrade(socket, callback);
+  };
+}
+
 export class LabSmtpServer extends SMTPServer {
   /** Counts commands and 4xx/5xx replies under this listener's service id. */
   metrics?: SmtpCounters;
@@ -72,6 +90,11 @@ export class LabSmtpServer extends SMTPServer {
   private readonly idleTimeouts = new Map<string, number>();
   private readonly loginDeadlines = new Map<string, NodeJS.Timeout>();
   private readonly byId = new Map<string, ConnectionInternals>();
+
+  constructor(...options: ConstructorParameters<typeof SMTPServer>) {
+    super(...options);
+    skipClosedHandshakes(this as unknown as ImplicitTlsInternals);
+  }
 
   /**
    * Ends a connection that has not reached its session (the start deadline). On port 465 one
