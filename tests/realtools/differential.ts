@@ -104,6 +104,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = Y', true],
   // Seed 41: doveconf 2.3.19 refuses "0" and "n" ("Invalid boolean value"), even when a later line sets it again.
   ['dovecot-tls', 'ssl = required', 'ssl = required\ndisable_plaintext_auth = 0\ndisable_plaintext_auth = yes', false],
+  // Every boolean doveconf knows, where it stands (dovecotBooleans.ts), not only those the graders read;
+  // a passdb's auth_verbose is no boolean but default, yes or no.
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nssl_require_crl = true', false],
+  ['dovecot-auth', '  driver = passwd-file', '  driver = passwd-file\n  auth_verbose = default', true],
   // smtpd: "#" after a value is part of it, each word an unknown restriction (451 4.3.5); a
   // comment line inside a continued value is skipped.
   ['postfix-limits', 'smtpd_sender_restrictions = reject_sender_login_mismatch', 'smtpd_sender_restrictions = reject_sender_login_mismatch # note', false],

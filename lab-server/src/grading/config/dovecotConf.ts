@@ -5,6 +5,7 @@
  * Never throws.
  */
 import { text, type Text } from '../feedback.js';
+import { isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 
 export interface DovecotSetting {
@@ -35,9 +36,6 @@ export interface DovecotConf {
   version: '2.3' | '2.4';
 }
 
-/** Settings the graders read that Dovecot takes as yes/no (and a listener's ssl). */
-const BOOLEANS = new Set(['disable_plaintext_auth', 'auth_debug', 'auth_verbose', 'mail_debug', 'verbose_ssl', 'ssl_prefer_server_ciphers', 'auth_allow_cleartext', 'auth_use_winbind']);
-const isBoolean = (s: DovecotSetting): boolean => BOOLEANS.has(s.key) || (s.key === 'ssl' && /^inet_listener\b/.test(s.path.at(-1) ?? ''));
 
 /** Dovecot 2.3's reading of a boolean: yes, y or 1 and no, in any case; "n", "0", "true" refused (doveconf 2.3.19). */
 function booleanValue(value: string): 'yes' | 'no' | undefined {
@@ -164,7 +162,7 @@ export function parseDovecotConf(source: string): DovecotConf {
           conf.problems.push({ line: number, message: invalid });
           continue;
         }
-        if (isBoolean(setting)) {
+        if (isDovecotBoolean(setting.key, path)) {
           const yesNo = booleanValue(setting.value);
           if (yesNo === undefined) {
             conf.problems.push({ line: number, message: text(`${setting.key} = ${setting.value}: doveconf refuses the file ("Invalid boolean value"); write yes or no.`, `${setting.key} = ${setting.value}：doveconf 会拒绝整个文件（"Invalid boolean value"）；请写 yes 或 no。`) });
