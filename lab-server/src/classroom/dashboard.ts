@@ -21,7 +21,7 @@ import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionCookies } from '../http/cookies.js';
-import { SerialQueue } from '../maildir/serialQueue.js';
+import { SerialQueue } from '../workers/serialQueue.js';
 
 /** Seen in the last five minutes, or with a terminal open: "active now". */
 const ACTIVE_MS = 5 * 60 * 1000;

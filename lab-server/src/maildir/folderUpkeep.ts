@@ -8,7 +8,7 @@ import type { FieldCache } from './fieldCache.js';
 import type { FolderState } from './folderState.js';
 import { folderLoaded, folderUnloaded, type IdleCandidate } from './idleFolders.js';
 import { NoticedMoves, type FolderUse } from './noticedMoves.js';
-import { SerialQueue } from './serialQueue.js';
+import { SerialQueue } from '../workers/serialQueue.js';
 
 /** How long a folder stays unchanged before its index file is brought up to date; after a failed write (a full disk), the next try. */
 const FLUSH_DELAY_MS = 1000;

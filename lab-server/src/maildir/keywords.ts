@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
-import { SerialQueue } from './serialQueue.js';
+import { SerialQueue } from '../workers/serialQueue.js';
 
 export const KEYWORDS_FILE = 'dovecot-keywords';
 export const MAX_KEYWORDS = 26;

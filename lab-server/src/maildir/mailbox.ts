@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { MaildirFolder, type FolderContext } from './folder.js';
 import { copyMessages, moveMessages, type TransferResult } from './transfer.js';
-import { SerialQueue } from './serialQueue.js';
+import { SerialQueue } from '../workers/serialQueue.js';
 import { UidValidityCounter } from './uidValidity.js';
 import { canonicalInbox } from './inboxSpellings.js';
 

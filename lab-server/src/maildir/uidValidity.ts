@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
-import { SerialQueue } from './serialQueue.js';
+import { SerialQueue } from '../workers/serialQueue.js';
 
 export const UIDVALIDITY_FILE = 'maillab-uidvalidity';
 
