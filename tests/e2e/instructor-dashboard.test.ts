@@ -138,18 +138,21 @@ it('on a touch phone, a class of 40: every control takes a finger, and learners 
   for (const n of Array.from({ length: 40 }, (_, i) => ((i * 17) % 40) + 1)) {
     await lab.classroom.join(klass.id, { sandboxId: `absent-${n}`, displayName: `Student ${n}`, passwordHash: hash });
   }
+  // And three with Chinese names, on the English page: listed by pinyin as in the CSV (the page once re-sorted them in English, by code point).
+  for (const [i, displayName] of ['王芳', '张伟', '安娜'].entries()) await lab.classroom.join(klass.id, { sandboxId: `absent-zh-${i}`, displayName, passwordHash: hash });
+  const classList = ['安娜', '王芳', '张伟', ...Array.from({ length: 40 }, (_, i) => `Student ${i + 1}`)];
   const token = await lab.classroom.startInstructorSession(instructor.id);
   const { context, page, errors } = await dashboardOnPhone(token);
   await page.getByRole('button', { name: 'Class of 40' }).click();
   await page.locator('tr[data-learner="Student 40"]').waitFor();
   // Student 2 comes before Student 10 (the database's order put 10…19 between 1 and 2).
-  await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(Array.from({ length: 40 }, (_, i) => `Student ${i + 1}`));
+  await expect(page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-learner')))).resolves.toEqual(classList);
   // The CSV in the same order (review 12: it kept the database's).
   const csv = await (await context.request.get(site.url(`/api/classes/${klass.id}/progress.csv`))).text();
-  expect(csv.split('\r\n').slice(1, 41).map((row) => row.split(',')[0])).toEqual(Array.from({ length: 40 }, (_, i) => `"Student ${i + 1}"`));
+  expect(csv.split('\r\n').slice(1, 1 + classList.length).map((row) => row.split(',')[0])).toEqual(classList.map((n) => `"${n}"`));
   await expect(smallTargets(page)).resolves.toEqual([]);
   // A learner tapped at the top of the table: their view, which comes below the whole table, is brought on screen with the focus.
-  await page.getByRole('button', { name: 'Student 1', exact: true }).tap();
+  await page.getByRole('button', { name: '安娜', exact: true }).tap();
   const heading = page.locator('section.detail h3');
   await heading.waitFor();
   await expect.poll(async () => { const box = (await heading.boundingBox())!; return box.y >= 0 && box.y + box.height <= 844; }).toBe(true);

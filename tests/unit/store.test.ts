@@ -144,6 +144,16 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     expect((await classroom.classesOf(instructor.id))[0]).toMatchObject({ name: 'Mail 101', learners: 1 });
   });
 
+  it('lists a class\'s members as a class list is read, on either engine: Student 2 before Student 10, Chinese names by pinyin', async () => {
+    const classroom = new ClassroomStore(await reopen());
+    const instructor = await classroom.addInstructor('Ms Zhao', 'hash');
+    const klass = await classroom.createClass('Mail 102', instructor.id);
+    // Joined in an order of their own; the database's lower() order put 10 before 2, and 张 before 李 and 王 (code points).
+    const names = ['Student 10', '王芳', 'student 2', 'Émile', '张伟', 'Student 1', '安娜', 'Zoe', '李雷'];
+    for (const [i, displayName] of names.entries()) await classroom.join(klass.id, { sandboxId: `s${i}`, displayName, passwordHash: 'h' });
+    expect((await classroom.members(klass.id)).map((m) => m.displayName)).toEqual(['安娜', '李雷', '王芳', '张伟', 'Émile', 'Student 1', 'student 2', 'Student 10', 'Zoe']);
+  });
+
   it('refuses a NUL in a text parameter alike on both engines, before the query (PostgreSQL\'s text cannot hold one)', async () => {
     const db = await reopen();
     await expect(db.get('SELECT id FROM learners WHERE id = ?', ['A\u0000B'])).rejects.toBeInstanceOf(TextWithNul);

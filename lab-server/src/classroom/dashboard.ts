@@ -1,11 +1,12 @@
 /**
- * The instructor's API: log in, classes, assignments, the progress matrix (JSON and CSV), a
- * learner's attempts and transcripts, resetting or removing a learner, the audit log.
+ * The instructor's API: log in, classes, assignments, the progress matrix (JSON and CSV, made
+ * in progress.ts), a learner's attempts and transcripts, resetting or removing a learner, the
+ * audit log.
  * Every route checks that the class belongs to the instructor asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transcriptFiles.js';
-import { plural, text } from '../grading/feedback.js';
+import { text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
 import { BodyError, readJson } from '../http/body.js';
 import { sendCompressible, sendJsonText } from '../http/compressedJson.js';
@@ -15,16 +16,14 @@ import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { classNameOf, classNameProblem, MAX_CLASSES_PER_INSTRUCTOR, TOO_MANY_CLASSES } from './classNames.js';
-import { csvCell } from './csvCells.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
 import { verifyPassword } from './passwords.js';
+import { csvHeaders, matrixJson, progressCsv, progressMatrix } from './progress.js';
 import type { SessionCookies } from '../http/cookies.js';
 import { SerialQueue } from '../workers/serialQueue.js';
 
-/** Seen in the last five minutes, or with a terminal open: "active now". */
-const ACTIVE_MS = 5 * 60 * 1000;
 /** Terminal sessions per page of a learner's view. */
 const SESSIONS_SHOWN = 20;
 
@@ -51,13 +50,6 @@ export interface DashboardDeps {
   endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
 }
 
-interface MatrixCell {
-  passed: boolean;
-  attempts: number;
-  lastAttemptAt: string;
-  late: boolean;
-}
-
 type InstructorRoute = (req: IncomingMessage, res: ServerResponse, who: Instructor, klass: ClassInfo | undefined, params: Record<string, string>) => Promise<void> | void;
 
 async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
@@ -72,15 +64,6 @@ async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<s
   return undefined;
 }
 
-/**
- * A header parameter's value in UTF-8, as RFC 8187 §3.2 writes it: encodeURIComponent leaves
- * ' ( ) * as they are, which the grammar does not allow; a browser then dropped the whole name
- * ("王老师's 邮件课" was downloaded as "-s---progress.csv").
- */
-const extValue = (value: string): string => encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** Learners as a class list is read (Student 2 before Student 10, Chinese names by pinyin), as the page shows them; the database sorts by code point. */
-const CLASS_LIST = new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' });
 export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
   const sandboxOf = (id: string): Promise<Sandbox | undefined> => memberSandbox(deps.sandboxes, id);
   const creations = new SerialQueue();
@@ -108,35 +91,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
 
   const memberOf = (klass: ClassInfo, learnerId: string | undefined) => (learnerId ? deps.store.member(klass.id, learnerId) : Promise.resolve(undefined));
 
-  /**
-   * The progress matrix. Each learner's cells arrive as JSON text made by the database and are
-   * put into the answer as they are: a class of 1,000 × 34 never becomes 34,000 objects here.
-   */
-  const matrix = async (klass: ClassInfo) => {
-    const ids = deps.catalog.list.map((e) => e.id);
-    const [members, assignments, cells, passes] = await Promise.all([deps.store.members(klass.id), deps.store.assignments(klass.id), deps.store.progressCells(klass.id, ids), deps.store.passCounts(klass.id)]);
-    members.sort((a, b) => CLASS_LIST.compare(a.displayName, b.displayName) || a.learnerId.localeCompare(b.learnerId));
-    const due = new Map(assignments.map((a) => [a.exerciseId, a.dueAt]));
-    const exercises = deps.catalog.list.map((e) => ({ id: e.id, chapter: e.chapter, title: e.title, assigned: due.has(e.id), ...(due.get(e.id) ? { dueAt: due.get(e.id) } : {}) }));
-    const owners = deps.terminalOwners();
-    const now = Date.now();
-    const learners = members.map((m) => ({
-      id: m.learnerId,
-      displayName: m.displayName,
-      joinedAt: m.joinedAt,
-      lastSeenAt: m.lastSeenAt,
-      activeNow: owners.has(m.learnerId) || now - Date.parse(m.lastSeenAt) < ACTIVE_MS,
-      cellsJson: cells.get(m.learnerId) ?? '{}',
-    }));
-    const passRate = Object.fromEntries(ids.map((id) => [id, members.length === 0 ? 0 : (passes.get(id) ?? 0) / members.length]));
-    return { exercises, learners, passRate };
-  };
-
-  /** The matrix as the dashboard reads it: {exercises, learners: [{…, cells}], passRate}. */
-  const matrixJson = (m: Awaited<ReturnType<typeof matrix>>): string => {
-    const learners = m.learners.map(({ cellsJson, ...l }) => `${JSON.stringify(l).slice(0, -1)},"cells":${cellsJson}}`);
-    return `{"exercises":${JSON.stringify(m.exercises)},"learners":[${learners.join(',')}],"passRate":${JSON.stringify(m.passRate)}}`;
-  };
+  const matrix = (klass: ClassInfo) => progressMatrix(deps.store, deps.catalog, deps.terminalOwners(), klass);
 
   return {
     'POST /api/instructor/login': async (req, res) => {
@@ -219,21 +174,7 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
     'GET /api/classes/:id/progress': guarded(async (req, res, _who, klass) => sendJsonText(req, res, matrixJson(await matrix(klass!)))),
 
     'GET /api/classes/:id/progress.csv': guarded(async (req, res, _who, klass) => {
-      const m = await matrix(klass!);
-      const header = ['learner', 'last seen', ...m.exercises.map((e) => e.id)];
-      const rows = m.learners.map((l) => {
-        const cells = JSON.parse(l.cellsJson) as Record<string, MatrixCell>;
-        const status = (c: MatrixCell | undefined): string => (!c ? '' : `${c.passed ? 'passed' : 'not passed'} (${plural(c.attempts, 'attempt')}${c.late ? ', late' : ''})`);
-        return [l.displayName, l.lastSeenAt, ...m.exercises.map((e) => status(cells[e.id]))];
-      });
-      const passRow = ['pass rate', '', ...m.exercises.map((e) => `${Math.round((m.passRate[e.id] ?? 0) * 100)}%`)];
-      // A byte-order mark makes spreadsheets read the file as UTF-8 (Chinese names included).
-      const csv = '\uFEFF' + [header, ...rows, passRow].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-      const file = `${klass!.name.replace(/[^\w-]+/g, '-') || 'class'}-progress.csv`;
-      await sendCompressible(req, res, csv, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="${file}"; filename*=UTF-8''${extValue(`${klass!.name}-progress.csv`)}`,
-      });
+      await sendCompressible(req, res, progressCsv(await matrix(klass!)), csvHeaders(klass!.name));
     }),
 
     // A learner's view is bounded whatever they did: the latest attempts of each exercise with

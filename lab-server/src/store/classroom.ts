@@ -54,6 +54,12 @@ const toInstructor = (r: { id: string; name: string; created_at: string }): Inst
 
 /** The key that makes display names unique in a class whatever their case. */
 const nameKey = (displayName: string): string => displayName.toLowerCase();
+/**
+ * Members as a class list is read: Student 2 before Student 10, Chinese names by pinyin, Latin
+ * names as in English. One order whatever the page's language, so the dashboard, its CSV and the
+ * API agree (an English collator orders Chinese names by code point, which nobody reads by).
+ */
+const CLASS_LIST = new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' });
 
 export class ClassroomStore {
   constructor(private readonly db: Sql) {}
@@ -182,10 +188,12 @@ export class ClassroomStore {
     const rows = await this.db.all<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
       `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
          FROM class_members m JOIN learners l ON l.id = m.learner_id
-        WHERE m.class_id = ? ORDER BY lower(l.display_name), l.id`,
+        WHERE m.class_id = ?`,
       [classId],
     );
-    return rows.map((r) => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at }));
+    return rows
+      .map((r) => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at }))
+      .sort((a, b) => CLASS_LIST.compare(a.displayName, b.displayName) || a.learnerId.localeCompare(b.learnerId));
   }
 
   /** One member of a class, if the learner is in it. */
