@@ -178,6 +178,11 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-submission', '  -o smtpd_tls_wrappermode=yes', '  -o smtpd_tls_wrappermode=yes #note', false],
   ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -x -o syslog_name=postfix/submission\n', false],
   ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -v -o syslog_name=postfix/submission\n  # STARTTLS first\n', true],
+  // smtpd never reads the words after an unconditional permit or reject (in braces in master.cf too);
+  // after warn_if_reject it does ("unknown smtpd restriction", 451 4.3.5).
+  ['postfix-relay', '    reject_unauth_destination', '    reject_unauth_destination, permit # note', true],
+  ['postfix-relay', '    reject_unauth_destination', '    reject_unauth_destination, warn_if_reject reject # note', false],
+  ['postfix-submission', '  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\nsubmissions', '  -o { smtpd_client_restrictions = permit_sasl_authenticated, reject # note }\nsubmissions', true],
   // doveconf: "#" outside quotes starts a comment anywhere in a line (without a blank before it, with a
   // warning); inside quotes it is part of the value.
   ['dovecot-tls', '    port = 993\n    ssl = yes\n  }', '    port = 993 # imaps\n    ssl = yes#tls\n  } # end', true],

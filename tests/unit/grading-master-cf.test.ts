@@ -6,7 +6,9 @@
  * corpus) or on an option it lacks ("fatal: invalid option").
  */
 import { describe, expect, it } from 'vitest';
+import { parseMainCf } from '../../lab-server/src/grading/config/mainCf.js';
 import { parseMasterCf } from '../../lab-server/src/grading/config/masterCf.js';
+import { unknownRestrictions } from '../../lab-server/src/grading/config/restrictions.js';
 import { gradePostfixSubmission } from '../../lab-server/src/grading/config/submission.js';
 import type { FeedbackLine } from '../../lab-server/src/grading/feedback.js';
 
@@ -51,5 +53,29 @@ describe('a word after the options in master.cf', () => {
     const lines = await gradePostfixSubmission(master('', '', ' -x'), { given });
     expect(codes(lines)).toEqual(['error:master.bad-option']);
     expect(lines.find((l) => l.level === 'error')?.message.en).toMatch(/^submissions \(port 465\): smtpd has no option "-x".*"fatal: invalid option"/);
+  });
+});
+
+describe('words after an unconditional permit, reject or defer', () => {
+  const said = (value: string) => unknownRestrictions(parseMainCf(`smtpd_relay_restrictions = ${value}`)).map((l) => `${l.level}:${l.code}`);
+  it('are never reached by smtpd: a warning, not a failure (a real smtpd takes "reject # note" and answers 554)', async () => {
+    expect(said('reject_unauth_destination, permit # note')).toEqual(['warn:postfix.unreached']);
+    expect(said('permit_sasl_authenticated, reject # note')).toEqual(['warn:postfix.unreached']);
+    expect(said('permit_mynetworks, defer, rejectt')).toEqual(['warn:postfix.unreached']);
+    const [w] = unknownRestrictions(parseMainCf('smtpd_relay_restrictions = reject_unauth_destination, permit # note'));
+    expect(w!.message.en).toMatch(/never reaches "#" after "permit", which ends the list for every mail.*not a comment in main\.cf/);
+    expect(w!.message['zh-CN']).toMatch(/永远不会读到 "permit" 之后的 "#".*不是注释/);
+    expect(w!.hint?.en).toMatch(/line of its own/);
+    // In braces in a master.cf -o list too: the submission service passes.
+    const braces = master('', '', '').replace('-o smtpd_client_restrictions=permit_sasl_authenticated,reject\nsubmissions', '-o { smtpd_client_restrictions = permit_sasl_authenticated, reject # note }\nsubmissions');
+    expect(codes(await gradePostfixSubmission(braces, { given }))).toEqual(['warn:postfix.unreached']);
+  });
+
+  it('are reached after warn_if_reject, and before the end of a list', () => {
+    expect(said('reject_unauth_destination, warn_if_reject reject # note')).toEqual(['error:postfix.unknown-restriction']);
+    expect(said('reject_unauth_destination # note, permit')).toEqual(['error:postfix.unknown-restriction']);
+    expect(said('permit_mynetworks, reject_unauth_destination, reject')).toEqual([]);
+    // Known words after a permit are no mistake of spelling: nothing to say here (other checks judge the order).
+    expect(said('permit, permit_sasl_authenticated, reject_unauth_destination')).toEqual([]);
   });
 });

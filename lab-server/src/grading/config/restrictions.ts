@@ -4,7 +4,7 @@
  * tables written inline are looked into; a table the grader cannot see stops the evaluation,
  * because it could answer OK for anyone.
  */
-import { error, text, type FeedbackLine, type Text } from '../feedback.js';
+import { error, text, warn, type FeedbackLine, type Text } from '../feedback.js';
 import { addressKeys, clientKeys, inCidr, lookUp, splitOutsideBraces, visibleTable } from './accessTable.js';
 import type { MainCf } from './mainCf.js';
 
@@ -99,12 +99,21 @@ export function unknownRestrictions(cf: MainCf): FeedbackLine[] {
   const classes = new Set(cf.list('smtpd_restriction_classes').map((c) => c.toLowerCase()));
   const lines: FeedbackLine[] = [];
   for (const list of [...RESTRICTION_LISTS, 'smtpd_data_restrictions', 'smtpd_end_of_data_restrictions']) {
-    for (const r of restrictionsOf(cf, list)) {
+    const rs = restrictionsOf(cf, list);
+    for (const [i, r] of rs.entries()) {
+      // An unconditional permit, reject or defer ends the list for every mail: smtpd never reads
+      // the words after it (a real smtpd takes "reject # note" and answers 554). Said only when
+      // those words would be wrong where they were reached.
+      if (['permit', 'reject', 'defer'].includes(r.name) && rs[i - 1]?.name !== 'warn_if_reject') {
+        const wrong = rs.slice(i + 1).find((x) => x.name.startsWith('#') || unknown(x, classes));
+        if (wrong) lines.push(warn('postfix.unreached', text(`${list}: smtpd never reaches "${wrong.name}" after "${r.name}", which ends the list for every mail${wrong.name.startsWith('#') ? ' ("#" after a value is not a comment in main.cf; here it only does no harm)' : ''}.`, `${list}：smtpd 永远不会读到 "${r.name}" 之后的 "${wrong.name}"，"${r.name}" 对每封邮件都会结束这个列表${wrong.name.startsWith('#') ? '（main.cf 里值后面的 "#" 不是注释，只是在这里碰巧无害）' : ''}。`), text('Remove the words after it; put a comment on a line of its own that starts with "#".', '删掉它后面的词；注释请单独写成一行，以 "#" 开头。')));
+        break;
+      }
       if (r.name.startsWith('#')) {
         lines.push(error('postfix.unknown-restriction', text(`${list} contains "${r.name}" and the words after it: a "#" after a value is not a comment in main.cf, so smtpd reads each word as a restriction, knows none of them, and answers every mail "451 4.3.5 Server configuration error".`, `${list} 里有 "${r.name}" 及其后的词：main.cf 里值后面的 "#" 不是注释，smtpd 会把每个词都当作限制条件，一个也不认识，于是对每封邮件都回答 "451 4.3.5 Server configuration error"。`), text('Put the comment on a line of its own that starts with "#".', '把注释单独写成一行，以 "#" 开头。')));
         break;
       }
-      if (TAKES_ARGUMENT.test(r.name) ? r.name.endsWith('_access') && !r.arg : !KNOWN_RESTRICTIONS.has(r.name) && !classes.has(r.name)) {
+      if (unknown(r, classes)) {
         const missing = TAKES_ARGUMENT.test(r.name);
         lines.push(
           error(
@@ -119,6 +128,11 @@ export function unknownRestrictions(cf: MainCf): FeedbackLine[] {
     }
   }
   return lines;
+}
+
+/** A word smtpd knows no restriction by, or an access check without its table. */
+function unknown(r: Restriction, classes: Set<string>): boolean {
+  return TAKES_ARGUMENT.test(r.name) ? r.name.endsWith('_access') && !r.arg : !KNOWN_RESTRICTIONS.has(r.name) && !classes.has(r.name);
 }
 
 /** The domains Postfix treats as its own destinations (reject_unauth_destination lets them through). */
