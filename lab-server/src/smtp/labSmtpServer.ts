@@ -72,6 +72,8 @@ interface ImplicitTlsInternals {
  * (SIGSEGV in SSL_get_version). Its close has already taken it off the library's pending list.
  */
 function skipClosedHandshakes(server: ImplicitTlsInternals): void {
+  // A private method: an smtp-server that renamed it must stop the lab at start, not bring the crash back.
+  if (typeof server._upgrade !== 'function') throw new Error('smtp-server has no _upgrade: LabSmtpServer was written for smtp-server 3.21.6 (package.json pins it); check skipClosedHandshakes against the new version');
   const upgrade = server._upgrade.bind(server);
   server._upgrade = (socket, callback) => {
     if (!socket.destroyed) upgrade(socket, callback);
