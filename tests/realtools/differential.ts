@@ -183,6 +183,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-relay', '    reject_unauth_destination', '    reject_unauth_destination, permit # note', true],
   ['postfix-relay', '    reject_unauth_destination', '    reject_unauth_destination, warn_if_reject reject # note', false],
   ['postfix-submission', '  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\nsubmissions', '  -o { smtpd_client_restrictions = permit_sasl_authenticated, reject # note }\nsubmissions', true],
+  // master.cf: of two entries of one name and type, Postfix runs the last (the grader once judged the first).
+  ['postfix-submission', 'submissions inet n', 'submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=none\nsubmissions inet n', false],
+  ['postfix-submission', 'smtp       inet  n       -       y       -       -       smtpd\nsubmission inet', 'smtp       inet  n       -       y       -       -       smtpd\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=none\nsubmission inet', true],
   // doveconf: "#" outside quotes starts a comment anywhere in a line (without a blank before it, with a
   // warning); inside quotes it is part of the value.
   ['dovecot-tls', '    port = 993\n    ssl = yes\n  }', '    port = 993 # imaps\n    ssl = yes#tls\n  } # end', true],

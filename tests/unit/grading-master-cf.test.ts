@@ -79,3 +79,18 @@ describe('words after an unconditional permit, reject or defer', () => {
     expect(said('permit, permit_sasl_authenticated, reject_unauth_destination')).toEqual([]);
   });
 });
+
+describe('a service defined twice', () => {
+  it('is the last entry, as Postfix runs it, with a warning naming both lines', async () => {
+    const open = 'submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=none\n';
+    const good = master('', '', '');
+    const lastGood = good.replace('submission inet', `${open}submission inet`);
+    const lastBad = good.replace('submissions inet', `${open}submissions inet`);
+    expect(codes(await gradePostfixSubmission(lastGood, { given }))).toEqual(['warn:master.duplicate']);
+    const bad = await gradePostfixSubmission(lastBad, { given });
+    expect(codes(bad)).toContain('error:master.tls-optional');
+    const dup = bad.find((l) => l.code === 'master.duplicate')!;
+    expect(dup.message.en).toMatch(/^Line 3: "submission inet" is defined again on line 7; Postfix runs only the last one/);
+    expect(dup.message['zh-CN']).toMatch(/^第 3 行："submission inet" 在第 7 行又定义了一次/);
+  });
+});

@@ -26,6 +26,8 @@ export interface MasterService {
 export interface MasterCf {
   services: MasterService[];
   problems: Array<{ line: number; message: Text }>;
+  /** Entries a later one of the same name and type replaces (master runs the last one). */
+  replaced: MasterService[];
 }
 
 const TYPES = new Set(['inet', 'unix', 'unix-dgram', 'fifo', 'pass']);
@@ -53,6 +55,7 @@ function args(textOf: string): string[] {
 export function parseMasterCf(source: string): MasterCf {
   const services: MasterService[] = [];
   const problems: MasterCf['problems'] = [];
+  const replaced: MasterService[] = [];
   const logical: Array<{ text: string; line: number }> = [];
   source.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
@@ -90,9 +93,12 @@ export function parseMasterCf(source: string): MasterCf {
         break;
       }
     }
+    // Postfix runs the last entry of a name and type (postconf -P shows its -o values).
+    const twin = services.findIndex((s) => s.name === service.name && s.type === service.type);
+    if (twin >= 0) replaced.push(...services.splice(twin, 1));
     services.push(service);
   }
-  return { services, problems };
+  return { services, problems, replaced };
 }
 
 function override(service: MasterService, value: string, line: number, problems: MasterCf['problems']): void {

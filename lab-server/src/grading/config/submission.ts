@@ -5,7 +5,7 @@
  * and offers no AUTH at all. Each service is judged as smtpd would run it: main.cf, then its
  * own -o overrides.
  */
-import { error, ok, text, type FeedbackLine, type Text } from '../feedback.js';
+import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback.js';
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';
 import { parseMasterCf, serviceFor, withOverrides, type MasterService } from './masterCf.js';
@@ -37,6 +37,10 @@ export async function gradePostfixSubmission(answer: string, p: SubmissionParams
   if (master.services.length === 0) {
     if (lines.length === 0) lines.push(error('master.empty', text('The answer defines no service.', '答案里没有定义任何服务。'), text('Write service lines such as "submission inet n - y - - smtpd".', '写出服务行，例如 "submission inet n - y - - smtpd"。')));
     return lines;
+  }
+  for (const r of master.replaced) {
+    const last = master.services.find((s) => s.name === r.name && s.type === r.type)!;
+    lines.push(warn('master.duplicate', text(`Line ${r.line}: "${r.name} ${r.type}" is defined again on line ${last.line}; Postfix runs only the last one and ignores this one.`, `第 ${r.line} 行："${r.name} ${r.type}" 在第 ${last.line} 行又定义了一次；Postfix 只运行最后那个，忽略这一个。`), text('Keep one entry per service: merge the -o lines you want into it and remove the other.', '每个服务只保留一个条目：把需要的 -o 行合并进去，删掉另一个。')));
   }
   const smtp = serviceFor(master, 'smtp', 25);
   const refused = smtp && refusedBy(smtp, 'smtp (port 25)', 'smtp（端口 25）');
