@@ -103,6 +103,9 @@ export function guardConnections(server: Server, o: GuardOptions): ConnectionGua
   const admissions = new Map<string, Admission>();
   const slots = new WeakMap<Socket, Slot>();
   const pass = (socket: Socket): void => {
+    // Closed while it was asked about (its start deadline, the client): a TLSSocket put on it
+    // would close with its TLS state freed, which crashes Node 20 at a getProtocol().
+    if (socket.destroyed) return;
     for (const handler of handlers) handler.call(server, socket);
   };
 
