@@ -150,16 +150,11 @@ it('brings nothing of a removed sandbox back when its sessions write after the r
   expect(await lab.sandboxes.list()).toEqual(['default']);
 }, 120_000);
 
-it('finishes at the next start a removal the lab stopped during, and a sandbox made only in part', async () => {
+it('finishes at the next start a removal the lab stopped during', async () => {
   // As a removal leaves it when the lab stops after the move aside, before the files are gone.
   const cut = join(lab.sandboxes.root, `.removed.learner-x.${process.pid}.1700000000000`);
   await mkdir(join(cut, 'vhosts', 'example.com', 'bob', 'cur'), { recursive: true });
   await writeFile(join(cut, 'world.json'), '{}\n');
-  // A sandbox directory without world.json no sandbox can open: a creation cut short, or the
-  // half tree an older lab let a removed sandbox's mail log make again.
-  await mkdir(join(lab.sandboxes.root, 'half-made', 'log'), { recursive: true });
-  await writeFile(join(lab.sandboxes.root, 'half-made', 'log', 'mail.example.com.log'), 'Dec  6 01:00:00 mail.example.com postfix/smtpd[1]: connect\n');
   lab = await lab.restart();
   expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
-  expect(await lab.sandboxes.list()).toEqual(['default']);
 }, 120_000);

@@ -4,7 +4,7 @@
  * <data>/sandboxes/<id>/world.json; its mail under vhosts/, its zones, DKIM keys and mail
  * queue beside them (see seedWorld).
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
@@ -184,19 +184,10 @@ export class Sandboxes {
     sandbox?.events.emit('deleted');
   }
 
-  /**
-   * At start: what a removal cut short (the lab stopped meanwhile) left moved aside, and a
-   * sandbox directory without world.json, which no sandbox can open: a creation cut short
-   * (world.json is written last), or a half tree an older lab let a removed sandbox's writers
-   * make again. Left there, list() showed it and a sandbox created later under its id was
-   * seeded on top of it.
-   */
+  /** At start: what a removal cut short (the lab stopped meanwhile) left moved aside. */
   async sweepRemoved(): Promise<void> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
-    const unopenable = async (n: string): Promise<boolean> =>
-      SANDBOX_ID.test(n) && (await stat(join(this.root, n, 'world.json')).then(() => false, (err: NodeJS.ErrnoException) => err.code === 'ENOENT'));
-    const leftovers = await Promise.all(names.map(async (n) => (n.startsWith(REMOVED) || (await unopenable(n)) ? [n] : [])));
-    await Promise.all(leftovers.flat().map((n) => removeTree(join(this.root, n))));
+    const names = await readdir(this.root).catch(() => []);
+    await Promise.all(names.filter((n) => n.startsWith(REMOVED)).map((n) => removeTree(join(this.root, n))));
   }
 
   /** Takes in a sandbox whose files were copied to `staged` (a drain): moved into place, then opened. */
