@@ -102,3 +102,14 @@ export async function imapLogin(port: number, user = 'alice@example.com'): Promi
   await c.command(`l LOGIN ${user} secret`, imapTagged('l'));
   return c;
 }
+
+/** A connection as the browser-terminal bridge opens it: handed off to a sandbox of `lab`. */
+export async function handedOff(lab: { handoffs: { expect(socket: Socket, to: { sandboxId: string }): unknown } }, port: number, sandboxId: string): Promise<RawClient> {
+  const socket = connect({ port, host: '127.0.0.1' });
+  lab.handoffs.expect(socket, { sandboxId });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return RawClient.fromSocket(socket);
+}

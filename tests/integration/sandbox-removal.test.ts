@@ -7,7 +7,6 @@
  * removal (its mail log, a Junk folder, zones, DKIM keys) made the sandbox's directories again, a
  * half sandbox nothing removed: now those writes fail, and the learner is told the sandbox is gone.
  */
-import { connect } from 'node:net';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import { SANDBOX_REMOVED } from '../../lab-server/src/world/removedReplies.js';
 import { writeZoneText } from '../../lab-server/src/world/zoneStore.js';
 import { explainReply } from '../../site/lib/replyExplain.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { handedOff } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -30,22 +29,11 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-/** A connection the bridge would open: handed off to the sandbox. */
-async function handedOff(port: number, sandboxId: string): Promise<RawClient> {
-  const socket = connect({ port, host: '127.0.0.1' });
-  lab.handoffs.expect(socket, { sandboxId });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return RawClient.fromSocket(socket);
-}
-
 const BODY = `Subject: while it goes\r\n\r\n${'x'.repeat(200)}\r\n`.repeat(40);
 
 /** Sends mail to bob until that fails (the sandbox's removal); resolves with how many were stored. */
 async function smtpWriter(sandboxId: string, started: () => void): Promise<number> {
-  const c = await handedOff(lab.port('smtp'), sandboxId);
+  const c = await handedOff(lab, lab.port('smtp'), sandboxId);
   let stored = 0;
   try {
     await c.until(/^220 /m, 60_000);
@@ -67,7 +55,7 @@ async function smtpWriter(sandboxId: string, started: () => void): Promise<numbe
 
 /** APPENDs to alice's INBOX and a folder of her own until that fails. */
 async function imapWriter(sandboxId: string, password: string, started: () => void): Promise<number> {
-  const c = await handedOff(lab.port('imap'), sandboxId);
+  const c = await handedOff(lab, lab.port('imap'), sandboxId);
   let stored = 0;
   try {
     await c.until(/^\* OK/m, 60_000);
@@ -112,10 +100,10 @@ it('brings nothing of a removed sandbox back when its sessions write after the r
   const id = 'removed-late';
   const sandbox = await lab.sandboxes.create(id, defaultWorld());
   const alice = sandbox.definition.users.find((u) => u.address === 'alice@example.com')!;
-  const smtp = await handedOff(lab.port('smtp'), id);
+  const smtp = await handedOff(lab, lab.port('smtp'), id);
   await smtp.until(/^220 /m, 60_000);
   for (const line of ['HELO writer.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>']) await smtp.command(line, /^250 /m, 60_000);
-  const imap = await handedOff(lab.port('imap'), id);
+  const imap = await handedOff(lab, lab.port('imap'), id);
   await imap.until(/^\* OK/m, 60_000);
   await imap.command(`a LOGIN alice ${alice.password}`, /^a OK/m, 60_000);
   // The mail log lets go of its file after a quiet moment: its next line opens it again.

@@ -2,13 +2,12 @@
  * Sandboxes: each connection belongs to one mail world, fixed when it starts (a bridge
  * handoff) or by the listener's default; one world's mail is invisible from another.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { RawClient } from '../helpers/rawSocket.js';
+import { handedOff, RawClient } from '../helpers/rawSocket.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -22,23 +21,12 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-/** Opens a connection the way the browser-terminal bridge will: handed off to a sandbox. */
-async function handedOff(port: number, sandboxId: string): Promise<RawClient> {
-  const socket = connect({ port, host: '127.0.0.1' });
-  lab.handoffs.expect(socket, { sandboxId });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return RawClient.fromSocket(socket);
-}
-
 describe('sandbox isolation', () => {
   it('delivers a handed-off SMTP session into its own sandbox only', async () => {
     const mine = maildirPath(lab.dataDir, 'learner-2', 'bob@example.com');
     const theirs = maildirPath(lab.dataDir, 'default', 'bob@example.com');
     const theirsBefore = await listMaildir(theirs);
-    const c = await handedOff(lab.port('smtp'), 'learner-2');
+    const c = await handedOff(lab, lab.port('smtp'), 'learner-2');
     await c.until(/^220 /m);
     await c.command('HELO sandbox.test', /^250 /m);
     await c.command('MAIL FROM:<alice@example.com>', /^250 /m);
@@ -52,7 +40,7 @@ describe('sandbox isolation', () => {
 
   it('checks POP3 credentials inside the connection\'s sandbox only', async () => {
     // The default sandbox's password does not open learner-2's mailbox, and vice versa.
-    const own = await handedOff(lab.port('pop3'), 'learner-2');
+    const own = await handedOff(lab, lab.port('pop3'), 'learner-2');
     await own.until(/^\+OK/);
     await own.command('USER bob', /^\+OK/);
     expect(await own.command('PASS secret', /\r\n$/)).toMatch(/^-ERR \[AUTH\]/);
@@ -100,7 +88,7 @@ except poplib.error_proto as e:
     await lab.sandboxes.create('short-lived');
     await lab.sandboxes.delete('short-lived');
     expect(await lab.sandboxes.list()).not.toContain('short-lived');
-    const c = await handedOff(lab.port('pop3'), 'short-lived');
+    const c = await handedOff(lab, lab.port('pop3'), 'short-lived');
     expect(await c.until(/\r\n$/)).toMatch(/^-ERR \[SYS\/TEMP\] This lab sandbox is not available/);
   });
 });

@@ -11,8 +11,6 @@
  * turn with them, not after them.
  * The learner next door keeps getting answers and the loop is never busy 100 ms at a stretch.
  */
-import { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../lab-server/src/limits.js';
 import type { ServiceId } from '../../lab-server/src/services.js';
@@ -21,6 +19,7 @@ import { startBystander, type BystanderReport } from '../helpers/bystander.js';
 import { imaplib } from '../helpers/imaplib.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { RawClient } from '../helpers/rawSocket.js';
+import { clientHello } from '../helpers/tlsHello.js';
 
 const PER_PORT = 1000;
 const TLS_PORTS = ['imaps', 'pop3s', 'submissions'] as const;
@@ -38,22 +37,6 @@ afterAll(async () => {
   learner?.close();
   await lab?.dispose();
 });
-
-/** The first bytes a TLS client sends, as Node's own client would say them. */
-function clientHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const wire = new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, done) {
-        resolve(chunk);
-        done();
-        setImmediate(() => client.destroy());
-      },
-    });
-    const client = tlsConnect({ socket: wire, rejectUnauthorized: false, servername: 'mail.example.com' });
-    client.on('error', () => undefined);
-  });
-}
 
 /** Runs `attack` while the learner next door sends NOOPs; returns what the learner saw. */
 async function whileNeighbourWorks(attack: () => Promise<unknown>) {

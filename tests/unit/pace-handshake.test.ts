@@ -5,11 +5,11 @@
  * up while its TLSSocket is still on its way does not crash Node.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { connect as tlsConnect, TLSSocket, createSecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { paceHandshake, TurnBudget } from '../../lab-server/src/net/turnBudget.js';
+import { clientHello } from '../helpers/tlsHello.js';
 
 /** A budget whose turns the test gives, one piece of work at a time. */
 class HeldBudget extends TurnBudget {
@@ -90,22 +90,6 @@ it('cuts off a client that sends more than a hello could be before its turn', as
   budget.held.shift()?.();
   expect(wrapped()).toBe(0);
 });
-
-/** The first bytes a TLS client sends, as Node's own client would say them. */
-function clientHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const wire = new Duplex({
-      read() {},
-      write(chunk: Buffer, _encoding, done) {
-        resolve(chunk);
-        done();
-        setImmediate(() => client.destroy());
-      },
-    });
-    const client = tlsConnect({ socket: wire, rejectUnauthorized: false, servername: 'mail.example.com' });
-    client.on('error', () => undefined);
-  });
-}
 
 // On port 465 the TLSSocket comes a few turns after paceHandshake's wrap (the lab asks whether
 // the connection is its own, smtp-server waits a turn), and smtp-server asks a closing TLSSocket
