@@ -119,14 +119,30 @@ export class ClassroomStore {
 
   /** Creates a class with a fresh join code; the UNIQUE constraint settles a clash between nodes. */
   async createClass(name: string, instructorId: string): Promise<ClassInfo> {
+    return (await this.createClassWithin(name, instructorId, Infinity))!;
+  }
+
+  /**
+   * Creates a class unless the instructor has `atMost` already (then undefined). The count and
+   * the insert are one transaction; on PostgreSQL it first locks the instructor's row, so two
+   * nodes creating at once take turns (each counted 199 and both made one). SQLite's one writer
+   * already takes turns (BEGIN IMMEDIATE).
+   */
+  async createClassWithin(name: string, instructorId: string, atMost: number): Promise<ClassInfo | undefined> {
     const id = randomUUID();
     const createdAt = now();
     for (;;) {
       const joinCode = newJoinCode();
       try {
-        await this.db.run('INSERT INTO classes (id, name, join_code, instructor_id, created_at) VALUES (?, ?, ?, ?, ?)', [id, name, joinCode, instructorId, createdAt]);
-        return { id, name, joinCode, instructorId, createdAt };
+        return await this.db.transaction(async (tx) => {
+          if (tx.dialect === 'postgres') await tx.get('SELECT id FROM instructors WHERE id = ? FOR UPDATE', [instructorId]);
+          const had = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM classes WHERE instructor_id = ?', [instructorId]);
+          if (Number(had?.n ?? 0) >= atMost) return undefined;
+          await tx.run('INSERT INTO classes (id, name, join_code, instructor_id, created_at) VALUES (?, ?, ?, ?, ?)', [id, name, joinCode, instructorId, createdAt]);
+          return { id, name, joinCode, instructorId, createdAt };
+        });
       } catch (err) {
+        // A join code another class took: a failed statement ends a PostgreSQL transaction, so the whole one is tried again.
         if (!(err instanceof ConstraintViolation && err.kind === 'unique')) throw err;
       }
     }
