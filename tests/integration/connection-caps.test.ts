@@ -1,35 +1,33 @@
 /**
- * Connection caps and timeouts over real sockets. An attacker at 127.0.0.2 opens 2,000 idle
- * connections to each mail port and to the web port, then keeps its admitted ones busy with a
+ * Connection caps and timeouts on the mail ports, over real sockets. An attacker at 127.0.0.2
+ * opens 2,000 idle connections to each mail port, then keeps its admitted ones busy with a
  * command now and then (slowloris); another learner at 127.0.0.1 keeps working on the same
  * port and is not held up. The attacker gets the protocol's own refusal past the cap, its idle
  * connections are closed after the pre-login timeout and its busy ones at the login deadline,
- * a password guesser is slowed and disconnected and its failures summarised in the log, and
- * the lab's memory and disk come back to where they were.
+ * and the lab's memory and disk come back to where they were. The web port's caps are in
+ * web-connection-caps.test.ts, password guessing in mail-password-guessing.test.ts.
  */
-import { createServer, type AddressInfo } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../lab-server/src/lab.js';
 import { explainReply } from '../../site/lib/replyExplain.js';
 import { allClosed, Attacker, closeAll, firstLines, openIdle } from '../helpers/attacks.js';
-import { startBystander, unhurt } from '../helpers/bystander.js';
-import { python, run } from '../helpers/clients.js';
+import { unhurt } from '../helpers/bystander.js';
+import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { GREETING, learnerOn } from '../helpers/mailLearner.js';
 import { collectGarbage } from '../helpers/neighbour.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { TerminalClient } from '../helpers/terminal.js';
+import { clientHello } from '../helpers/tlsHello.js';
 
 const PER_ADDRESS = 20;
 const PRE_LOGIN_MS = 1500;
 const LOGIN_DEADLINE_MS = 3000;
 const ATTACKER = '127.0.0.2';
-const logLines: string[] = [];
 let lab: TestLab;
 
 beforeAll(async () => {
   lab = await startTestLab({
-    log: (component, message) => logLines.push(`${component}: ${message}`),
     limits: {
       mailConnectionsPerAddress: PER_ADDRESS,
       mailConnections: 200,
@@ -37,22 +35,13 @@ beforeAll(async () => {
       mailNewTlsSessionsPerMinute: 0,
       mailPreLoginTimeoutMs: PRE_LOGIN_MS,
       mailLoginDeadlineMs: LOGIN_DEADLINE_MS,
-      mailAuthFailureDelayMs: 300,
-      // The per-connection rules alone here; the per-address penalty has its own test.
-      mailAuthFreeFailures: 1000,
-      httpConnectionsPerAddress: PER_ADDRESS,
-      httpConnections: 200,
-      httpHeadersTimeoutMs: 1000,
-      httpRequestTimeoutMs: 2000,
     },
-    bridgeLimits: { perAddress: 3 },
   });
 });
 afterAll(async () => {
   await lab?.dispose();
 });
 
-const GREETING: Record<RunningService['protocol'], RegExp> = { smtp: /^220 /, pop3: /^\+OK/, imap: /^\* OK/ };
 const REFUSAL: Record<RunningService['protocol'], RegExp> = {
   smtp: /^421 4\.7\.0 \S+ Too many connections from your address \(at most 20 to this port\)/,
   pop3: /^-ERR \[SYS\/TEMP\] Too many connections from your address/,
@@ -66,58 +55,6 @@ const KEEP_BUSY: Record<RunningService['protocol'], string> = { smtp: 'NOOP\r\n'
 /** Bytes under the data dir, as du counts them. */
 async function diskBytes(): Promise<number> {
   return Number((await run('du', ['-sb', lab.dataDir])).stdout.split('\t')[0]);
-}
-
-/** A learner on the same port from another address, logged in where the port has logins: one command and its reply, timed. */
-async function learnerOn(service: RunningService) {
-  const tls = service.tls === 'implicit';
-  let c = await RawClient.open(service.port, tls, '127.0.0.1');
-  await c.until(GREETING[service.protocol]);
-  if (service.id.startsWith('submission')) {
-    await c.command('EHLO learner.test', /^250 /m);
-    if (!tls) {
-      await c.command('STARTTLS', /^220 /m);
-      const secure = tlsConnect({ socket: c.socket, rejectUnauthorized: false });
-      await new Promise((resolve) => secure.once('secureConnect', resolve));
-      c = RawClient.fromSocket(secure);
-      await c.command('EHLO learner.test', /^250 /m);
-    }
-    await c.command(`AUTH PLAIN ${Buffer.from('\0alice@example.com\0secret').toString('base64')}`, /^235 /m);
-  }
-  if (service.protocol === 'imap') await c.command('a0 LOGIN alice@example.com secret', /^a0 OK/m);
-  if (service.protocol === 'pop3') {
-    // One POP3 session per maildrop: the learner on 995 reads bob's.
-    await c.command(`USER ${tls ? 'bob' : 'alice'}@example.com`, /^\+OK/m);
-    await c.command('PASS secret', /^\+OK/m);
-  }
-  const probe = { smtp: ['NOOP', /^250 /m], pop3: ['CAPA', /^\.\r\n/m], imap: ['a1 NOOP', /^a1 OK/m] } as const;
-  const [line, reply] = probe[service.protocol];
-  const client = c;
-  const watch = startBystander(async () => {
-    await client.command(line, reply, 2000);
-  });
-  return {
-    async stop() {
-      const report = await watch.stop();
-      client.close();
-      return report;
-    },
-  };
-}
-
-/** The first flight of a real TLS client (Node's own): its ClientHello, as a server receives it. */
-async function clientHello(): Promise<Buffer> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const received = new Promise<Buffer>((resolve) => server.once('connection', (s) => s.once('data', (d: Buffer) => resolve(d))));
-  const client = tlsConnect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false });
-  client.on('error', () => undefined);
-  try {
-    return await received;
-  } finally {
-    client.destroy();
-    server.close();
-  }
 }
 
 describe('caps on every mail port', () => {
@@ -297,174 +234,4 @@ describe('caps on every mail port', () => {
     await imaps.command('a LOGIN alice@example.com secret', /^a OK/m);
     imaps.close();
   }, 30_000);
-
-});
-
-describe('password guessing on the mail ports', () => {
-  it('answers AUTH PLAIN failures on 587 slowly and drops the connection after three, logging them once, while a learner works on the same port', async () => {
-    const learner = await learnerOn(lab.services.find((s) => s.id === 'submission')!);
-    const r = await python(
-      `
-import smtplib, ssl, time, json
-def connect():
-    s = smtplib.SMTP('127.0.0.1', P['port'], source_address=('127.0.0.2', 0))
-    s.starttls(context=ssl._create_unverified_context()); s.ehlo()
-    return s
-# The loop of the report, reconnecting whenever it is thrown out: five connections.
-again = []
-for n in range(5):
-    s = connect()
-    for i in range(10):
-        try:
-            s.user, s.password = 'alice@example.com', 'again%d.%d' % (n, i)
-            s.auth('PLAIN', s.auth_plain)
-            again.append('in')
-        except smtplib.SMTPAuthenticationError as e:
-            again.append(e.smtp_code)
-        except smtplib.SMTPServerDisconnected:
-            again.append('disconnected'); break
-out = []
-s = connect()
-started = time.time()
-for i in range(10):
-    try:
-        s.user, s.password = 'alice@example.com', 'guess%d' % i
-        s.auth('PLAIN', s.auth_plain)
-        out.append('in')
-    except smtplib.SMTPAuthenticationError as e:
-        out.append(e.smtp_code if e.smtp_code == 535 else '%d %s' % (e.smtp_code, e.smtp_error.decode()))
-        if e.smtp_code != 535: break
-    except smtplib.SMTPServerDisconnected:
-        out.append('disconnected'); break
-    except smtplib.SMTPResponseException as e:
-        out.append('%d %s' % (e.smtp_code, e.smtp_error.decode())); break
-print(json.dumps({'tries': out, 'seconds': time.time() - started, 'again': again}))
-`,
-      { port: lab.port('submission') },
-    );
-    const report = await learner.stop();
-    const result = JSON.parse(r.stdout) as { tries: Array<number | string>; seconds: number; again: Array<number | string> };
-    expect(result.tries.slice(0, 2)).toEqual([535, 535]);
-    expect(String(result.tries[2])).toMatch(/^421 4\.7\.0 Too many failed logins/);
-    expect(result.tries).toHaveLength(3);
-    expect(result.seconds).toBeGreaterThanOrEqual(0.85);
-    // Each connection: two 535s, then 421 and out; never a success.
-    expect(result.again).toEqual(Array(5).fill([535, 535, 421, 'disconnected']).flat());
-    // Eighteen wrong passwords, one log line (the rest are summarised a minute later).
-    expect(logLines.filter((l) => l.includes('authentication failed') && l.includes('127.0.0.2'))).toHaveLength(1);
-    expect(unhurt(report)).toEqual([]);
-  }, 30_000);
-
-  it('closes IMAP and POP3 connections after three wrong passwords too', async () => {
-    const r = await python(
-      `
-import imaplib, poplib, json
-out = {}
-m = imaplib.IMAP4('127.0.0.1', P['imap'])
-tries = []
-for i in range(5):
-    try:
-        m.login('alice@example.com', 'guess%d' % i); tries.append('in')
-    except imaplib.IMAP4.abort as e:
-        tries.append('bye'); break
-    except imaplib.IMAP4.error as e:
-        tries.append('no')
-out['imap'] = tries
-p = poplib.POP3('127.0.0.1', P['pop3'])
-tries = []
-for i in range(5):
-    try:
-        p.user('alice@example.com'); p.pass_('guess%d' % i); tries.append('in')
-    except poplib.error_proto as e:
-        a = e.args[0]
-        tries.append((a.decode() if isinstance(a, bytes) else a)[:60])
-    except (EOFError, OSError):
-        tries.append('closed'); break
-out['pop3'] = tries
-print(json.dumps(out))
-`,
-      { imap: lab.port('imap'), pop3: lab.port('pop3') },
-    );
-    expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { imap: string[]; pop3: string[] };
-    expect(out.imap.slice(0, 3)).toEqual(['no', 'no', 'no']);
-    expect(out.imap[3]).toBe('bye');
-    expect(out.pop3.slice(0, 3).every((t) => t.startsWith('-ERR [AUTH] Wrong user name or password'))).toBe(true);
-    expect(out.pop3[3]).toMatch(/^-ERR \[SYS\/TEMP\] Too many wrong passwords|^-ERR EOF/);
-  });
-});
-
-describe('caps and timeouts on the web port', () => {
-  it('answers 503 past the cap, cuts slowloris clients off, and the learner\'s requests keep coming', async () => {
-    const learner = startBystander(async () => {
-      const r = await fetch(`http://127.0.0.1:${lab.httpPort}/api/health`);
-      if (r.status !== 200) throw new Error(`status ${r.status}`);
-      await r.text();
-    });
-    // 2,000 connections that say nothing: past the cap 503 at once, the rest 408 after the header timeout.
-    const attacker = Attacker.start();
-    try {
-      const { firsts } = await attacker.open(lab.httpPort, { count: 2000, from: ATTACKER });
-      const refused = firsts['HTTP/1.1 503 Service Unavailable'] ?? 0;
-      // Each time the header timeout frees the admitted ones, the next connections take their place.
-      const timedOut = firsts['HTTP/1.1 408 Request Timeout'] ?? 0;
-      expect(refused + timedOut, JSON.stringify(firsts)).toBe(2000);
-      expect(timedOut).toBeGreaterThanOrEqual(PER_ADDRESS);
-      expect(timedOut).toBeLessThan(10 * PER_ADDRESS);
-      expect((await attacker.waitClosed(5000)).error).toBeUndefined();
-      await attacker.closeAll();
-
-      // Slowloris: a header line now and then never completes a request.
-      const slow = await attacker.open(lab.httpPort, { count: PER_ADDRESS, from: ATTACKER, timeoutMs: 100 });
-      expect(slow.open).toBe(PER_ADDRESS);
-      await attacker.write('GET / HTTP/1.1\r\nHost: lab\r\n');
-      await attacker.write('X-Slow: 1\r\n', 200);
-      const closed = await attacker.waitClosed(4000);
-      expect(closed.error).toBeUndefined();
-      expect(closed.ms!).toBeLessThan(2500);
-    } finally {
-      attacker.stop();
-    }
-    const report = await learner.stop();
-    expect(unhurt(report)).toEqual([]);
-  }, 30_000);
-
-  it('tells a learner with too many terminals from one address what to do', async () => {
-    const open = await Promise.all([1, 2, 3].map(() => TerminalClient.open(lab.httpPort, 'pop3')));
-    const fourth = await TerminalClient.open(lab.httpPort, 'pop3');
-    const error = await fourth.message('error');
-    expect(error.message!.en).toMatch(/Too many terminals are open from your address \(the limit is 3\)/);
-    expect(error.message!['zh-CN']).toContain('终端太多');
-    for (const t of open) t.close();
-  });
-});
-
-describe('the web port in a cluster', () => {
-  it("counts another node's connections in the total only: the clients behind them are counted where they connected", async () => {
-    const { createWebServer } = await import('../../lab-server/src/http/server.js');
-    const { ProxyTrust } = await import('../../lab-server/src/http/clientAddress.js');
-    const { SiteOrigin } = await import('../../lab-server/src/http/origin.js');
-    const { DEFAULT_LIMITS } = await import('../../lab-server/src/limits.js');
-    const { silentLogger } = await import('../../lab-server/src/log.js');
-    const PEER = '127.0.0.3';
-    const proxies = new ProxyTrust();
-    const server = createWebServer(lab.dataDir, {}, { limits: { ...DEFAULT_LIMITS, httpConnectionsPerAddress: PER_ADDRESS, httpConnections: 200 }, proxies, site: new SiteOrigin(undefined, proxies), log: silentLogger, isPeerNode: (a) => a === PEER });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const attacker = Attacker.start();
-    try {
-      // A node forwarding many learners' requests holds three times one address's share...
-      const peer = await attacker.open(port, { count: 3 * PER_ADDRESS, from: PEER, timeoutMs: 300 });
-      expect(peer.firsts['HTTP/1.1 503 Service Unavailable'] ?? 0).toBe(0);
-      expect(peer.open).toBe(3 * PER_ADDRESS);
-      // ...while any other address still meets its own cap.
-      const stranger = await attacker.open(port, { count: 2 * PER_ADDRESS, from: ATTACKER, timeoutMs: 300 });
-      expect(stranger.firsts['HTTP/1.1 503 Service Unavailable']).toBe(PER_ADDRESS);
-      await attacker.closeAll();
-    } finally {
-      attacker.stop();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
-  });
 });
