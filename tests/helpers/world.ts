@@ -99,3 +99,25 @@ export async function editZone(lab: TestLab, zone: string, edit: (text: string) 
   const current = await api<{ text: string }>(lab, 'GET', `/api/zones/${zone}`);
   return api(lab, 'PUT', `/api/zones/${zone}`, { text: edit(current.body.text) });
 }
+
+/** Waits until no delivery attempt is running in a sandbox's MTAs. */
+export async function mtasSettled(lab: TestLab, sandboxId = 'default'): Promise<void> {
+  for (const mta of await lab.world.mtas(await lab.sandboxes.get(sandboxId))) await mta.idle();
+}
+
+/** A fault as GET /api/faults lists it. */
+export interface FaultView {
+  id: string;
+  seen: number;
+  fired: number;
+  spent: boolean;
+  does: { en: string; 'zh-CN': string };
+  when: { en: string; 'zh-CN': string };
+}
+
+/** Arms exactly `faults` in the default sandbox, as the world page does (PUT /api/faults). */
+export async function armFaults(lab: TestLab, faults: unknown[]): Promise<FaultView[]> {
+  const r = await api<{ faults: FaultView[] }>(lab, 'PUT', '/api/faults', { faults });
+  if (r.status !== 200) throw new Error(`PUT /api/faults answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body.faults;
+}

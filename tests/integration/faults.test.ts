@@ -1,19 +1,19 @@
 /**
  * Fault injection, seen by real clients exactly when and as often as it was armed: Python's
- * smtplib on the lab MTAs' port 25, the lab's own MTA relaying alice@example.com's mail to
- * mail.otherdomain.com (its queue, log and bounces), and BIND's dig on the lab DNS. Every
- * fault is armed through PUT /api/faults as the world page does it, and disarming restores
- * normal service. The queue runs on a manual clock, so greylisting's minutes pass at once.
+ * smtplib on the lab MTAs' port 25, and the lab's own MTA relaying alice@example.com's mail to
+ * mail.otherdomain.com (its queue, log and bounces). Every fault is armed through PUT
+ * /api/faults as the world page does it, and disarming restores normal service. The queue runs
+ * on a manual clock, so greylisting's minutes pass at once. DNS faults are in
+ * faults-dns.test.ts, an instructor's faults for a class in faults-classroom.test.ts.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
-import { python, run } from '../helpers/clients.js';
+import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { TerminalClient } from '../helpers/terminal.js';
-import { api, LogWatch, submit } from '../helpers/world.js';
+import { api, armFaults, LogWatch, mtasSettled, submit, type FaultView } from '../helpers/world.js';
 
 const FIRST_RETRY = 60_000;
 const clock = new ManualClock();
@@ -34,26 +34,9 @@ afterEach(async () => {
   await settled();
 });
 
-interface FaultView {
-  id: string;
-  seen: number;
-  fired: number;
-  spent: boolean;
-  does: { en: string; 'zh-CN': string };
-  when: { en: string; 'zh-CN': string };
-}
-
-async function arm(faults: unknown[]): Promise<FaultView[]> {
-  const r = await api<{ faults: FaultView[] }>(lab, 'PUT', '/api/faults', { faults });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body.faults;
-}
-
+const arm = (faults: unknown[]): Promise<FaultView[]> => armFaults(lab, faults);
 const armed = async (): Promise<FaultView[]> => (await api<{ faults: FaultView[] }>(lab, 'GET', '/api/faults')).body.faults;
-
-async function settled(): Promise<void> {
-  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
-}
+const settled = (): Promise<void> => mtasSettled(lab);
 
 const carolMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'));
 const bobMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
@@ -265,97 +248,6 @@ print(json.dumps({'type': msg.get_content_type(), 'report': msg.get_param('repor
   });
 });
 
-describe('DNS faults', () => {
-  const digAt = (...args: string[]) => run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), ...args]);
-
-  it('SERVFAIL once, then the real answer; NXDOMAIN with the zone SOA; a timeout is silence', async () => {
-    await arm([{ kind: 'dns', name: 'example.com', type: 'MX', rcode: 'SERVFAIL', fire: { times: 1 } }]);
-    expect((await digAt('example.com', 'MX')).stdout).toMatch(/status: SERVFAIL/);
-    const second = await digAt('example.com', 'MX');
-    expect(second.stdout).toMatch(/status: NOERROR/);
-    expect(second.stdout).toMatch(/example\.com\.\s+\d+\s+IN\s+MX\s+10 mail\.example\.com\./);
-    await arm([{ kind: 'dns', name: 'mail.example.com', type: 'A', rcode: 'NXDOMAIN' }]);
-    const nx = await digAt('mail.example.com', 'A');
-    expect(nx.stdout).toMatch(/status: NXDOMAIN/);
-    expect(nx.stdout).toMatch(/AUTHORITY SECTION:\nexample\.com\.\s+\d+\s+IN\s+SOA/);
-    // Another type of the same name is not affected.
-    expect((await digAt('mail.example.com', 'TXT')).stdout).toMatch(/status: NOERROR/);
-    await arm([{ kind: 'dns', name: 'example.com', type: '*', rcode: 'TIMEOUT' }]);
-    const silent = await digAt('+time=1', '+tries=1', 'example.com', 'SOA');
-    expect(silent.stdout).toMatch(/timed out/);
-    expect(silent.stdout).not.toMatch(/status:/);
-    await arm([]);
-    expect((await digAt('example.com', 'SOA')).stdout).toMatch(/status: NOERROR/);
-  });
-
-  it("a DNS outage defers the lab MTA's mail (try again), and it is delivered once the DNS answers", async () => {
-    await arm([{ kind: 'dns', name: 'otherdomain.com', type: 'MX', rcode: 'SERVFAIL' }]);
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'dns outage' });
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
-      /dsn=4\.4\.3, status=deferred \(Host or domain name not found\. Name service error for name=otherdomain\.com type=MX: Host not found, try again\)/,
-    );
-    await settled();
-    const dig = await api<{ status: string }>(lab, 'GET', '/api/dig?name=otherdomain.com&type=MX');
-    expect(dig.body.status).toBe('SERVFAIL');
-    await arm([]);
-    await api(lab, 'POST', '/api/queue/flush');
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
-  });
-});
-
-describe('an instructor arms faults for a class', () => {
-  let classLab: TestLab;
-  const at = (path: string) => `http://127.0.0.1:${classLab.httpPort}${path}`;
-  const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const call = async (method: string, path: string, cookie: string, body?: unknown) => {
-    const res = await fetch(at(path), { method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, json: (await res.json()) as any };
-  };
-  beforeAll(async () => {
-    classLab = await startTestLab({ mode: 'classroom' });
-  });
-  afterAll(async () => {
-    await classLab?.dispose();
-  });
-
-  it("arms the whole class's sandboxes, which the learners see but cannot disarm, and only there", async () => {
-    const { hashPassword } = await import('../../lab-server/src/classroom/passwords.js');
-    classLab.classroom.addInstructor('Ms Wang', await hashPassword('correct horse battery'));
-    classLab.classroom.addInstructor('Mr Li', await hashPassword('another long password'));
-    const login = async (name: string, password: string) => cookieOf(await fetch(at('/api/instructor/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) }));
-    const wang = await login('Ms Wang', 'correct horse battery');
-    const li = await login('Mr Li', 'another long password');
-    const klass = (await call('POST', '/api/classes', wang, { name: 'Mail 101' })).json.class;
-    const learners: string[] = [];
-    for (const name of ['Ana', 'Bo']) {
-      const joined = await fetch(at('/api/join'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: klass.joinCode, displayName: name, password: `pw-of-${name}-123` }) });
-      expect(joined.status).toBe(201);
-      learners.push(cookieOf(joined));
-    }
-
-    const spec = { kind: 'reply', host: 'mail.example.com', step: 'greeting', code: 421 };
-    expect((await call('PUT', '/api/faults', li, { class: klass.id, faults: [spec] })).status).toBe(404);
-    const armedForClass = await call('PUT', '/api/faults', wang, { class: klass.id, faults: [spec] });
-    expect(armedForClass.status).toBe(200);
-    expect(armedForClass.json.learners.map((l: { displayName: string }) => l.displayName)).toEqual(['Ana', 'Bo']);
-    expect((await call('GET', `/api/faults?class=${klass.id}`, wang)).json.learners[1].faults).toMatchObject([{ armedBy: 'instructor', spec }]);
-
-    // A learner sees the instructor's fault, and replacing their own faults leaves it armed.
-    expect((await call('PUT', '/api/faults', learners[0]!, { faults: [] })).json.faults).toMatchObject([{ armedBy: 'instructor' }]);
-    // Their terminal on port 25, handed into their own sandbox, meets it.
-    const terminal = await TerminalClient.open(classLab.httpPort, 'smtp', { cookie: learners[0]! });
-    try {
-      expect(await terminal.expect(/421 /)).toMatch(/421 4\.3\.2 mail\.example\.com Service not available/);
-    } finally {
-      terminal.close();
-    }
-    // The shared default world that port 25 serves from outside is untouched.
-    const outside = await python("import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'], timeout=10)\nprint(s.noop()[0])\ns.quit()", { port: classLab.port('smtp') });
-    expect(outside.stdout.trim()).toBe('250');
-
-    expect((await call('PUT', '/api/faults', wang, { class: klass.id, faults: [] })).json.learners[0].faults).toEqual([]);
-  });
-});
 
 describe('a reset while faults are being saved', () => {
   it('a save of the world before the reset is dropped: neither faults nor queued mail come back', async () => {
