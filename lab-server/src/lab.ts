@@ -95,6 +95,9 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   await sandboxes.sweepRemoved();
   await sweepTmp(sandboxes.root);
   await sandboxes.create(DEFAULT_SANDBOX);
+  for (const id of await sandboxes.withoutWorld()) {
+    config.log('sandboxes', `${sandboxes.root}/${id} has no world.json: not a sandbox (a creation cut short, or a directory made before its sandbox), so it is not listed and is left as it is. A sandbox created as "${id}" is seeded into it: its mail folders are kept, its zones, queue and logs made afresh. Move the directory away first if that is not wanted.`);
+  }
   const handoffs = new HandoffRegistry();
   const access = new SandboxAccess(sandboxes, handoffs, DEFAULT_SANDBOX, config.mode, {
     failureDelayMs: limits.mailAuthFailureDelayMs,

@@ -146,3 +146,25 @@ it('finishes at the next start a removal the lab stopped during', async () => {
   lab = await lab.restart();
   expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
 }, 120_000);
+
+it('lists no directory without world.json as a sandbox, keeps its files, and says so at start', async () => {
+  // A creation cut short (world.json is written last), or a directory made by hand before a
+  // sandbox of that name (a folder given a volume of its own, as disk-full.test.ts does): it is
+  // not a sandbox, and nothing of it is the lab's to remove.
+  const half = join(lab.sandboxes.root, 'half-made');
+  const small = join(half, 'vhosts', 'example.com', 'alice', '.Small');
+  for (const d of ['cur', 'new', 'tmp']) await mkdir(join(small, d), { recursive: true });
+  await writeFile(join(small, 'cur', '1700000000.M1P1.host:2,S'), 'Subject: kept\r\n\r\nhi\r\n');
+  const said: string[] = [];
+  const dir = lab.dataDir;
+  await lab.stop();
+  lab = await startTestLab({ log: (component, message) => said.push(`${component}: ${message}`) }, dir);
+  expect(await lab.sandboxes.list()).toEqual(['default']);
+  expect(await readdir(join(small, 'cur'))).toEqual(['1700000000.M1P1.host:2,S']);
+  expect(said.filter((l) => l.includes('half-made'))).toEqual([expect.stringMatching(/^sandboxes: .*half-made has no world\.json: not a sandbox .* left as it is/)]);
+  expect(said.some((l) => /sandboxes\/default has no world/.test(l))).toBe(false);
+  // A sandbox made later under that name is seeded into it, its mail folders kept.
+  await lab.sandboxes.create('half-made');
+  expect(await lab.sandboxes.list()).toEqual(['default', 'half-made']);
+  expect(await readdir(join(small, 'cur'))).toContain('1700000000.M1P1.host:2,S');
+}, 120_000);

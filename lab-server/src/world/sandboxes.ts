@@ -4,7 +4,7 @@
  * <data>/sandboxes/<id>/world.json; its mail under vhosts/, its zones, DKIM keys and mail
  * queue beside them (see seedWorld).
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
@@ -21,6 +21,14 @@ const REMOVED = '.removed.';
 /** Removes a tree moved aside; a write that was under way as it moved may still land in it: tried again. */
 function removeTree(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+}
+
+/** Whether a sandbox directory holds its definition; a world.json it cannot read still counts (get() says why). */
+function hasWorld(dir: string): Promise<boolean> {
+  return stat(join(dir, 'world.json')).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => err.code !== 'ENOENT' && err.code !== 'ENOTDIR',
+  );
 }
 
 export class UnknownSandbox extends Error {
@@ -217,7 +225,27 @@ export class Sandboxes {
     }
   }
 
+  /** The sandboxes on disk: directories named like one that hold a world.json (see withoutWorld). */
   async list(): Promise<string[]> {
+    return (await this.onDisk()).sandboxes;
+  }
+
+  /**
+   * Directories named like a sandbox without a world.json, which no sandbox can open: a creation
+   * cut short (world.json is written last), or one an admin made before its sandbox (a volume
+   * mounted inside). Not sandboxes, not listed, never removed: a create() seeds into them.
+   */
+  async withoutWorld(): Promise<string[]> {
+    return (await this.onDisk()).others;
+  }
+
+  private async onDisk(): Promise<{ sandboxes: string[]; others: string[] }> {
+    const named = await this.named();
+    const opens = await Promise.all(named.map((id) => this.open.has(id) || hasWorld(join(this.root, id))));
+    return { sandboxes: named.filter((_, i) => opens[i]), others: named.filter((_, i) => !opens[i]) };
+  }
+
+  private async named(): Promise<string[]> {
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory() && SANDBOX_ID.test(e.name)).map((e) => e.name).sort();
