@@ -204,7 +204,7 @@ describe('LIST and LSUB over many long or deep names', () => {
       expect(busy).toBeLessThan(500);
       expect(all.split('\r\n').filter((l) => l.startsWith('* LIST (\\NonExistent \\Subscribed) "." n'))).toHaveLength(250);
       const top = await c.command('b LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"', tagged('b'));
-      const lsub = await c.command('c LSUB "" "%.x"', tagged('c'));
+      const lsub = await c.command('c LSUB "" "%.%"', tagged('c'));
       const lines = top.split('\r\n');
       expect(lines[0]).toBe('* LIST (\\Subscribed) "." INBOX');
       expect(lines[1]).toBe('* LIST (\\NonExistent) "." n000 ("CHILDINFO" ("SUBSCRIBED"))');

@@ -4,14 +4,10 @@
  * the answers compared. Dovecot's Maildir++ layout is the lab's: no prefix, "." between levels.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotProcess } from '../bench/dovecotProcess.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
+import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
 
-let lab: TestLab;
-let dovecot: DovecotProcess;
-let clients: { lab: RawClient; dovecot: RawClient };
-let n = 0;
+let pair: ParityPair;
+const both = (command: string): Promise<{ lab: string; dovecot: string }> => pair.both(command);
 
 const MESSAGE = [
   'From: alice@example.com',
@@ -29,39 +25,20 @@ const MESSAGE = [
   '',
 ].join('\r\n');
 
-/** The lab's standard folders, with their special use (RFC 6154), made and subscribed at login. */
-const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name} {\n    special_use = \\${name}\n    auto = subscribe\n  }\n`);
-const NAMESPACE = `namespace inbox {\n  inbox = yes\n  separator = .\n${SPECIAL_USE.join('')}}\n`;
-
 /** Message 2: one part, no MIME structure at all. */
 const SINGLE_PART = 'From: alice@example.com\r\nSubject: single\r\n\r\nhello\r\n';
 
 beforeAll(async () => {
-  const started = await startDovecot(NAMESPACE);
-  if (!started) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
-  dovecot = started;
-  lab = await startTestLab();
-  clients = { lab: await imapLogin(lab.port('imap')), dovecot: await imapLogin(dovecot.imapPort()) };
+  pair = await startParityPair();
   await both('CREATE a.b.c');
-  await both(`APPEND a.b.c {${Buffer.byteLength(MESSAGE)}+}\r\n${MESSAGE}`);
-  await both(`APPEND a.b.c {${Buffer.byteLength(SINGLE_PART)}+}\r\n${SINGLE_PART}`);
+  await both(appendOf('a.b.c', MESSAGE));
+  await both(appendOf('a.b.c', SINGLE_PART));
   await both('SUBSCRIBE a.b.c');
   await both('SELECT a.b.c');
 }, 60_000);
 afterAll(async () => {
-  clients?.lab.close();
-  clients?.dovecot.close();
-  await lab?.dispose();
-  await dovecot?.stop();
+  await pair?.stop();
 });
-
-/** One command to both servers; each answer up to its tagged line, which must be OK. */
-async function both(command: string): Promise<{ lab: string; dovecot: string }> {
-  const tag = `p${++n}`;
-  const [fromLab, fromDovecot] = await Promise.all([clients.lab, clients.dovecot].map((c) => c.command(`${tag} ${command}`, imapTagged(tag), 20_000)));
-  for (const answer of [fromLab!, fromDovecot!]) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
-  return { lab: fromLab!, dovecot: fromDovecot! };
-}
 
 /** The LIST lines for the names under "a" (the lab has Drafts, Sent and Trash besides), sorted. */
 function listedUnderA(answer: string): string[] {
@@ -145,9 +122,6 @@ describe('which attributes an extended LIST returns (RFC 5258 §4, RFC 6154 §2 
     expect(listedBesideInbox((await both('LIST "" "*"')).lab)).toContain('* LIST (\\HasNoChildren \\Sent) "." Sent');
   });
 });
-
-/** An answer's untagged lines, its tagged line left out (Dovecot's says how long the command took). */
-const untagged = (answer: string): string => answer.slice(0, answer.search(/^p\d+ OK/m));
 
 describe('FETCH of a part the message has or lacks (Dovecot 2.3 imap-msgpart.c)', () => {
   it.each([

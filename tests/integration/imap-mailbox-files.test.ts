@@ -221,7 +221,7 @@ describe('folders', () => {
 
   it('keeps subscriptions in a file and answers LSUB', async () => {
     const c = await login();
-    expect(await send(c, 'a1 LSUB "" "*"')).toBe('* LSUB () "." INBOX\r\n* LSUB () "." Drafts\r\n* LSUB () "." Sent\r\n* LSUB () "." Trash\r\na1 OK LSUB completed\r\n');
+    expect(await send(c, 'a1 LSUB "" "*"')).toBe('* LSUB () "." INBOX\r\n* LSUB (\\Drafts) "." Drafts\r\n* LSUB (\\Sent) "." Sent\r\n* LSUB (\\Trash) "." Trash\r\na1 OK LSUB completed\r\n');
     await send(c, 'a2 CREATE Lists.maillab');
     await send(c, 'a3 SUBSCRIBE Lists.maillab');
     expect(await send(c, 'a4 LSUB "" "%"')).toContain('* LSUB (\\Noselect) "." Lists\r\n');

@@ -10,7 +10,8 @@ import { takeTurns } from '../workers/turns.js';
 import { PatternSet } from './listPattern.js';
 
 const SEP = HIERARCHY_SEPARATOR;
-const SPECIAL_USE = new Map<string, string>(STANDARD_FOLDERS.map((f) => [f.name, f.specialUse]));
+/** The special use (RFC 6154) of each standard folder: LIST and LSUB name it. */
+export const SPECIAL_USE: ReadonlyMap<string, string> = new Map<string, string>(STANDARD_FOLDERS.map((f) => [f.name, f.specialUse]));
 
 /** Every parent level of a name: "a.b.c" -> ["a", "a.b"]. */
 export function parentsOf(name: string): string[] {

@@ -1,6 +1,8 @@
 /**
- * LSUB (RFC 3501 §6.3.9): the subscribed names that match. With "%", a subscribed name deeper
- * down shows its unsubscribed parent level as \Noselect.
+ * LSUB (RFC 3501 §6.3.9): the subscribed names that match. With a pattern that ends in "%", a
+ * subscribed name deeper down shows its unsubscribed parent level as \Noselect (RFC 3501's
+ * "foo/bar" example); a pattern that names a level outright ("k", "%.b") does not, as in Dovecot
+ * 2.3. A name with a special use carries it (\Sent...), as Dovecot sends it for Outlook's sake.
  */
 import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
 import { defineCommand, LOGGED_IN } from '../command.js';
@@ -9,7 +11,7 @@ import { listPattern } from '../schema.js';
 import { wireName } from './common.js';
 import { takeTurns } from '../../workers/turns.js';
 import { PatternSet } from '../listPattern.js';
-import { parentsOf } from '../mailboxList.js';
+import { parentsOf, SPECIAL_USE } from '../mailboxList.js';
 
 export default defineCommand({
   name: 'LSUB',
@@ -22,16 +24,20 @@ export default defineCommand({
     const wanted = new PatternSet([reference + pattern], turn);
     const subscribed = new Set(await session.mailbox!.subscriptions());
     const shown = new Map<string, boolean>();
+    const parentsToo = (reference + pattern).endsWith('%');
     // Levels above unmatched names, each matched once however many names share it.
     const levels = new Set<string>();
     for (const name of subscribed) {
       await turn();
       if (await wanted.matches(name)) shown.set(name, true);
-      else for (const parent of parentsOf(name)) if (!subscribed.has(parent)) levels.add(parent);
+      else if (parentsToo) for (const parent of parentsOf(name)) if (!subscribed.has(parent)) levels.add(parent);
     }
     for (const level of levels) if (await wanted.matches(level)) shown.set(level, false);
     const sorted = [...shown.keys()].sort((a, b) => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-    for (const name of sorted) await out.untagged(`LSUB (${shown.get(name) ? '' : '\\Noselect'}) "${HIERARCHY_SEPARATOR}" ${wireName(name, session.imap4rev2)}`);
+    for (const name of sorted) {
+      const attributes = [...(shown.get(name) ? [] : ['\\Noselect']), ...(SPECIAL_USE.has(name) ? [SPECIAL_USE.get(name)!] : [])];
+      await out.untagged(`LSUB (${attributes.join(' ')}) "${HIERARCHY_SEPARATOR}" ${wireName(name, session.imap4rev2)}`);
+    }
     return ok('LSUB completed');
   },
 });

@@ -1,0 +1,46 @@
+/**
+ * The lab's IMAP server beside a real Dovecot 2.3 (a private one, tests/bench/dovecotProcess),
+ * each logged in as alice: one command to both, over raw sockets, and both answers back.
+ * Dovecot's namespace is the lab's: no prefix, "." between levels, Drafts, Sent and Trash made,
+ * subscribed and given their special use.
+ */
+import { expect } from 'vitest';
+import { startDovecot, type DovecotProcess } from '../bench/dovecotProcess.js';
+import { startTestLab, type TestLab } from './lab.js';
+import { imapLogin, imapTagged, type RawClient } from './rawSocket.js';
+
+const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name} {\n    special_use = \\${name}\n    auto = subscribe\n  }\n`);
+const NAMESPACE = `namespace inbox {\n  inbox = yes\n  separator = .\n${SPECIAL_USE.join('')}}\n`;
+
+export interface ParityPair {
+  /** One command to both servers; each answer up to its tagged line, which must be OK. */
+  both(command: string): Promise<{ lab: string; dovecot: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startParityPair(): Promise<ParityPair> {
+  const dovecot: DovecotProcess | undefined = await startDovecot(NAMESPACE);
+  if (!dovecot) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
+  const lab: TestLab = await startTestLab();
+  const clients: RawClient[] = [await imapLogin(lab.port('imap')), await imapLogin(dovecot.imapPort())];
+  let n = 0;
+  return {
+    async both(command) {
+      const tag = `p${++n}`;
+      const [fromLab, fromDovecot] = await Promise.all(clients.map((c) => c.command(`${tag} ${command}`, imapTagged(tag), 20_000)));
+      for (const answer of [fromLab!, fromDovecot!]) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
+      return { lab: fromLab!, dovecot: fromDovecot! };
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await lab.dispose();
+      await dovecot.stop();
+    },
+  };
+}
+
+/** An APPEND of `message` with a non-synchronizing literal (LITERAL+), as one command line. */
+export const appendOf = (mailbox: string, message: string): string => `APPEND ${mailbox} {${Buffer.byteLength(message)}+}\r\n${message}`;
+
+/** An answer's untagged lines, its tagged line left out (Dovecot's says how long the command took). */
+export const untagged = (answer: string): string => answer.slice(0, answer.search(/^p\d+ OK/m));
