@@ -3,7 +3,7 @@
  * connections a test opens are kept, so the file's afterEach can close them all.
  */
 import type { TestLab } from './lab.js';
-import { imapTagged, RawClient } from './rawSocket.js';
+import { imapLogin, imapTagged, RawClient } from './rawSocket.js';
 
 export interface ImapScript {
   /** A connection past the greeting (143 by default; `tls` for 993). */
@@ -44,4 +44,22 @@ export function imapScript(lab: () => TestLab): ImapScript {
       for (const c of open.splice(0)) c.close();
     },
   };
+}
+
+/** The number in a response code such as [HIGHESTMODSEQ 12]; throws if the text has none. */
+export function responseCode(text: string, name: string): number {
+  const m = new RegExp(`\\[${name} (\\d+)\\]`).exec(text);
+  if (!m) throw new Error(`no [${name}] in ${JSON.stringify(text)}`);
+  return Number(m[1]);
+}
+
+/**
+ * A first client has INBOX open once and leaves: no message is \Recent any more, so the FLAGS
+ * in later answers are only the ones a test set.
+ */
+export async function inboxSeenOnce(port: number): Promise<void> {
+  const c = await imapLogin(port);
+  await c.command('x SELECT INBOX', imapTagged('x'));
+  await c.command('y LOGOUT', imapTagged('y'));
+  c.close();
 }
