@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLASSES_PER_INSTRUCTOR } from '../../lab-server/src/classroom/classNames.js';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { INSTRUCTOR_SESSION_SECONDS } from '../../lab-server/src/store/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;
@@ -127,5 +128,26 @@ describe('classes of one instructor', () => {
     expect((await api('/api/classes', { cookie })).json.classes).toHaveLength(MAX_CLASSES_PER_INSTRUCTOR);
     const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
     expect((await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Still mine' } })).status).toBe(201);
+  });
+});
+
+describe('an instructor\'s session', () => {
+  it('ends after twelve hours on the server too, as its cookie does in the browser', async () => {
+    const login = await fetch(`${base}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Mr Li', password: 'li password 22' }) });
+    expect(login.headers.get('set-cookie')).toContain(`Max-Age=${INSTRUCTOR_SESSION_SECONDS}`);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const li = (await lab.classroom.instructorLogin('Mr Li'))!.instructor;
+    const age = async (seconds: number): Promise<void> => void (await lab.db.run('UPDATE instructor_tokens SET created_at = ? WHERE instructor_id = ?', [new Date(Date.now() - seconds * 1000).toISOString(), li.id]));
+    await age(INSTRUCTOR_SESSION_SECONDS - 60);
+    expect((await api('/api/classes', { cookie })).status).toBe(200);
+    // A copy of the cookie (a shared computer's browser, a proxy's log) once worked for good.
+    await age(INSTRUCTOR_SESSION_SECONDS + 60);
+    const expired = await api('/api/classes', { cookie });
+    expect(expired.status).toBe(401);
+    expect(expired.json.error.en).toMatch(/Log in as an instructor first/);
+    expect((await api('/api/instructor/me', { cookie })).json.instructor).toBeNull();
+    // The next login clears the instructor's ended sessions: the table does not grow with every login.
+    expect((await api('/api/instructor/login', { method: 'POST', body: { name: 'Mr Li', password: 'li password 22' } })).status).toBe(200);
+    expect(await lab.db.all('SELECT token_hash FROM instructor_tokens WHERE instructor_id = ?', [li.id])).toHaveLength(1);
   });
 });

@@ -1,14 +1,14 @@
 /**
  * The lab's session cookies: the learner's (a year, SameSite=Lax, so a join link opened from
- * another site still finds the learner) and the instructor's (twelve hours, SameSite=Strict),
+ * another site still finds the learner) and the instructor's (twelve hours, INSTRUCTOR_SESSION_SECONDS, which the server holds to as well; SameSite=Strict),
  * both httpOnly. When the public URL is https they are Secure and carry the __Host- prefix:
  * the browser then sends them only over https, and no other site on the same domain, nor any
  * plain-http page, can set or overwrite them.
  */
 import type { IncomingMessage } from 'node:http';
+import { INSTRUCTOR_SESSION_SECONDS } from '../store/classroom.js';
 
 const ONE_YEAR = 365 * 24 * 3600;
-const TWELVE_HOURS = 12 * 3600;
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
@@ -57,7 +57,7 @@ export class SessionCookies {
   }
 
   instructor(token: string): string {
-    return `${this.instructorName}=${encodeURIComponent(token)}; ${this.flags}; SameSite=Strict; Max-Age=${TWELVE_HOURS}`;
+    return `${this.instructorName}=${encodeURIComponent(token)}; ${this.flags}; SameSite=Strict; Max-Age=${INSTRUCTOR_SESSION_SECONDS}`;
   }
 
   clearLearner(): string {

@@ -44,6 +44,11 @@ export interface AuditEntry {
   createdAt: string;
 }
 
+/** How long an instructor's browser session lasts: the cookie's Max-Age, and the server's limit too. */
+export const INSTRUCTOR_SESSION_SECONDS = 12 * 3600;
+/** The oldest session start still valid now. */
+const sessionsSince = (): string => new Date(Date.now() - INSTRUCTOR_SESSION_SECONDS * 1000).toISOString();
+
 const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const now = (): string => new Date().toISOString();
 
@@ -87,17 +92,19 @@ export class ClassroomStore {
     return (await this.db.all<{ id: string; name: string; created_at: string }>('SELECT id, name, created_at FROM instructors ORDER BY name')).map(toInstructor);
   }
 
-  /** Starts an instructor browser session; the token is returned once and stored hashed. */
+  /** Starts an instructor browser session; the token is returned once and stored hashed. Their ended sessions go. */
   async startInstructorSession(instructorId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
+    await this.db.run('DELETE FROM instructor_tokens WHERE instructor_id = ? AND created_at < ?', [instructorId, sessionsSince()]);
     await this.db.run('INSERT INTO instructor_tokens (token_hash, instructor_id, created_at) VALUES (?, ?, ?)', [hash(token), instructorId, now()]);
     return token;
   }
 
+  /** The instructor of a session started less than INSTRUCTOR_SESSION_SECONDS ago (a copied cookie once worked for good). */
   async instructorByToken(token: string): Promise<Instructor | undefined> {
     const r = await this.db.get<{ id: string; name: string; created_at: string }>(
-      'SELECT i.id, i.name, i.created_at FROM instructor_tokens t JOIN instructors i ON i.id = t.instructor_id WHERE t.token_hash = ?',
-      [hash(token)],
+      'SELECT i.id, i.name, i.created_at FROM instructor_tokens t JOIN instructors i ON i.id = t.instructor_id WHERE t.token_hash = ? AND t.created_at >= ?',
+      [hash(token), sessionsSince()],
     );
     return r ? toInstructor(r) : undefined;
   }
