@@ -18,7 +18,7 @@ describe('the DNS graders against the real tools, on mutated answers', () => {
     expect(disagreements.map((d) => `${d.exercise} [${d.mutations.join('+')}]\n${d.answer}\n  grader: ${d.grader}\n  tools: ${d.tools}`)).toEqual([]);
   });
 
-  it('agree on the answers earlier runs found (DNS and Dovecot), and the tools judge them as expected', { timeout: 240_000 }, async () => {
+  it('agree on the answers earlier runs found (DNS and Dovecot), and the tools judge them as expected', { timeout: 480_000 }, async () => {
     const cases = await foundCases();
     const { judged, disagreements } = await judgeAgainstGrader(cases);
     expect(judged).toBe(cases.length);

@@ -190,6 +190,14 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // warning); inside quotes it is part of the value.
   ['dovecot-tls', '    port = 993\n    ssl = yes\n  }', '    port = 993 # imaps\n    ssl = yes#tls\n  } # end', true],
   ['dovecot-tls', 'ssl_min_protocol = TLSv1.2', 'ssl_min_protocol = "TLSv1.2 # note"', false],
+  // Dovecot reads ssl_min_protocol in any case, and LATEST is TLS 1.3 (the judge once read only TLSv1.2 and TLSv1.3).
+  ['dovecot-tls', 'ssl_min_protocol = TLSv1.2', 'ssl_min_protocol = latest', true],
+  // doveconf 2.3 reads enums as written, numbers without units, sizes and times with them (dovecotValues.ts).
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nmail_fsync = 0', false],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nimap_idle_notify_interval = 1 min\nimap_max_line_length = 1 M\nmail_fsync = never', true],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nimap_idle_notify_interval = 60', false],
+  ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nmail_max_userip_connections = 1M', false],
+  ['dovecot-auth', '  driver = passwd-file\n', '  driver = passwd-file\n  result_success = Continue\n', false],
   // doveconf 2.3: a passdb or userdb without "driver = ..." ("userdb is missing driver"); the word after "userdb" is a name.
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'userdb static {\n  args = uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', false],
   ['dovecot-auth', '  driver = passwd-file\n', '', false],

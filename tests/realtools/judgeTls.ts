@@ -117,8 +117,9 @@ export async function judgeDovecotTls(_p: unknown, answer: string): Promise<stri
       ['IMAPS 993 with TLS 1.1', await login(ports.imaps, 'imap', 'implicit', 'TLSv1.1'), false],
     ] as const;
     // This machine's OpenSSL refuses TLS 1.1 even when Dovecot would allow it: ask Dovecot too.
+    // Dovecot reads the floor in any case, LATEST being TLS 1.3 (a TLS 1.2 client is refused with tlsv1.3 or latest).
     const floor = (await instance.doveconfValue('ssl_min_protocol')) ?? '';
-    if (!/^TLSv1\.[23]$/.test(floor)) reasons.push(`doveconf: ssl_min_protocol = ${floor}: Dovecot accepts protocols older than TLS 1.2 where OpenSSL lets it`);
+    if (!/^(TLSv1\.[23]|LATEST)$/i.test(floor)) reasons.push(`doveconf: ssl_min_protocol = ${floor}: Dovecot accepts protocols older than TLS 1.2 where OpenSSL lets it`);
     for (const [what, got, wanted] of tries) {
       if (got.ok !== wanted) reasons.push(`${what}: login ${got.ok ? 'accepted' : 'refused'} (${got.said.slice(0, 160)})`);
       else if (wanted && got.peer !== CN) reasons.push(`${what}: the certificate presented is ${got.peer ?? 'none'}`);

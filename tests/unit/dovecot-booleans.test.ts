@@ -4,60 +4,21 @@
  * refuse the whole file ("Invalid boolean value") or one it refuses "0" in otherwise (an enum);
  * the grader's parser must refuse and accept the same values in the same places.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DOVECOT_BOOLEANS } from '../../lab-server/src/grading/config/dovecotBooleans.js';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
 import { doveconf } from '../realtools/dovecot.js';
-import { inPool, runTool } from '../realtools/process.js';
-
-/** A file with the setting inside a section of each kind doveconf prints a default for. */
-const PLACED: Record<string, (line: string) => string> = {
-  '': (line) => line,
-  namespace: (line) => `namespace inbox {\n  inbox = yes\n  ${line}\n}`,
-  mailbox: (line) => `namespace inbox {\n  inbox = yes\n  mailbox Sent {\n    ${line}\n  }\n}`,
-  passdb: (line) => `passdb {\n  driver = static\n  ${line}\n}`,
-  userdb: (line) => `userdb {\n  driver = static\n  ${line}\n}`,
-  service: (line) => `service imap {\n  ${line}\n}`,
-  inet_listener: (line) => `service imap-login {\n  inet_listener imap {\n    ${line}\n  }\n}`,
-  unix_listener: (line) => `service auth {\n  unix_listener auth-userdb {\n    ${line}\n  }\n}`,
-  fifo_listener: (line) => `service old-stats {\n  fifo_listener old-stats-mail {\n    ${line}\n  }\n}`,
-};
+import { doveconfSettings, PLACED } from '../realtools/doveconfSettings.js';
+import { inPool } from '../realtools/process.js';
 
 /** Every setting doveconf prints as yes or no, by the kind of section it stands in. */
 async function yesNoSettings(): Promise<Map<string, Set<string>>> {
-  const all = ['namespace inbox {', '  inbox = yes', '  mailbox Sent {', '  }', '}', 'passdb {', '  driver = static', '}', 'userdb {', '  driver = static', '}'].join('\n');
-  const full = await doveconfAll(all);
   const found = new Map<string, Set<string>>();
-  const stack: string[] = [];
-  for (const raw of full.split('\n')) {
-    const line = raw.trim();
-    let m: RegExpExecArray | null;
-    if (line === '' || line.startsWith('#')) continue;
-    if (line === '}') stack.pop();
-    else if ((m = /^(\S+)(?:\s.*)?\{$/.exec(line))) stack.push(m[1]!);
-    else if ((m = /^(\S+) = (yes|no)$/.exec(line))) {
-      const kind = stack.at(-1) ?? '';
-      if (!found.has(kind)) found.set(kind, new Set());
-      found.get(kind)!.add(m[1]!);
-    }
+  for (const [kind, settings] of await doveconfSettings()) {
+    const yesNo = [...settings].filter(([, value]) => value === 'yes' || value === 'no').map(([name]) => name);
+    if (yesNo.length) found.set(kind, new Set(yesNo));
   }
   return found;
-}
-
-/** doveconf without -n: every setting, defaults included, also inside the file's sections (-d leaves those out). */
-async function doveconfAll(conf: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'maillab-doveconf-'));
-  try {
-    await writeFile(join(dir, 'dovecot.conf'), conf);
-    const r = await runTool('doveconf', ['-c', join(dir, 'dovecot.conf')]);
-    expect(r.code, r.stderr).toBe(0);
-    return r.stdout;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const sorted = (m: ReadonlyMap<string, ReadonlySet<string>>): Record<string, string[]> => Object.fromEntries([...m].filter(([, names]) => names.size > 0).map(([kind, names]) => [kind, [...names].sort()]).sort());

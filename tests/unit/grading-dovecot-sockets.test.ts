@@ -22,7 +22,10 @@ describe("Dovecot's socket for Postfix", () => {
   });
 
   it('reads the mode as Dovecot does: octal after a leading 0, else decimal, else refused', async () => {
-    expect(await graded('mode = 0668|user = postfix')).toEqual(['error:sasl.listener-mode']);
+    // A mode doveconf cannot read is the whole file refused, said where the file is read (dovecotValues.ts).
+    const refused = await gradePostfixSasl(answer('mode = 0668|user = postfix'), {});
+    expect(codes(refused)).toEqual(['error:dovecot.syntax']);
+    expect(refused.find((l) => l.level === 'error')!.message.en).toMatch(/mode = 0668: doveconf refuses the whole file \("Invalid number: 0668"\).*octal with a leading 0/);
     // 660 is 01224: the owner may write, so Postfix connects; 666 is 01232: everyone may write.
     expect(await graded('mode = 660|user = postfix')).toEqual(['warn:sasl.listener-decimal']);
     expect(await graded('mode = 666|user = postfix')).toEqual(['warn:sasl.listener-decimal', 'error:sasl.listener-world']);

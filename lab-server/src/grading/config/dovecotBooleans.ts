@@ -41,9 +41,14 @@ const DOVECOT24_BOOLEANS = words('auth_allow_cleartext');
 /** Filters hold top-level settings for some connections only: protocol imap { ... }, local 192.0.2.1 { ... }. */
 const FILTERS = new Set(['protocol', 'local', 'remote', 'local_name']);
 
+/** The kind of section a setting stands in ('' for the top level and the filters), by the innermost one of `path`. */
+export function settingSection(path: readonly string[]): string {
+  const inner = path.at(-1)?.split(/\s/, 1)[0] ?? '';
+  return FILTERS.has(inner) ? '' : inner;
+}
+
 /** Whether Dovecot reads `key`, inside the sections `path` (outermost first, "name arg"), as yes or no. */
 export function isDovecotBoolean(key: string, path: readonly string[]): boolean {
-  const inner = path.at(-1)?.split(/\s/, 1)[0] ?? '';
-  const section = FILTERS.has(inner) ? '' : inner;
+  const section = settingSection(path);
   return DOVECOT_BOOLEANS.get(section)?.has(key) === true || (section === '' && DOVECOT24_BOOLEANS.has(key));
 }

@@ -7,6 +7,8 @@
 import { text, type Text } from '../feedback.js';
 import { isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
+import { dovecotValueKind } from './dovecotSettingKinds.js';
+import { dovecotValueProblem } from './dovecotValues.js';
 
 export interface DovecotSetting {
   key: string;
@@ -47,16 +49,14 @@ function booleanValue(value: string): 'yes' | 'no' | undefined {
 
 /**
  * Values doveconf refuses the whole file for, wherever they stand (a later line setting the same
- * name does not save it): the global ssl is yes, no or required, as written; a port is a number.
+ * name does not save it): an enum's word not as written, a number, size, time, mode or port it
+ * cannot read (dovecotValues.ts). A 2.4 file is judged only where 2.4 reads alike (the global ssl,
+ * a listener's port): 2.4 renamed and retyped many settings, and no 2.4 doveconf was asked.
  */
-function invalidValue(s: DovecotSetting): Text | undefined {
-  if (s.key === 'ssl' && s.path.length === 0 && !['yes', 'no', 'required'].includes(s.value)) {
-    return text(`ssl = ${s.value}: doveconf refuses the file ("Invalid value"); write ssl = yes, no or required, in lower case.`, `ssl = ${s.value}：doveconf 会拒绝整个文件（"Invalid value"）；请写 ssl = yes、no 或 required（小写）。`);
-  }
-  if (s.key === 'port' && /^inet_listener\b/.test(s.path.at(-1) ?? '') && !(/^\d{1,5}$/.test(s.value) && Number(s.value) <= 65535)) {
-    return text(`port = ${s.value}: doveconf refuses the file ("Invalid port number"), even when a later line sets the port again; write a number from 0 to 65535.`, `port = ${s.value}：doveconf 会拒绝整个文件（"Invalid port number"），即使后面又设置了一次端口；请写 0 到 65535 之间的数字。`);
-  }
-  return undefined;
+function invalidValue(s: DovecotSetting, version24: boolean): Text | undefined {
+  const kind = s.fromFile ? undefined : dovecotValueKind(s.key, s.path);
+  if (!kind || (version24 && !((s.key === 'ssl' && s.path.length === 0) || s.key === 'port'))) return undefined;
+  return dovecotValueProblem(s.key, s.value, kind);
 }
 
 /** Removes a comment and reads a quoted value; returns undefined when a quote is left open. */
@@ -157,7 +157,8 @@ export function parseDovecotConf(source: string): DovecotConf {
           conf.problems.push({ line: number, message: text(`"${setting.key}" is not a setting: Dovecot's names are lower case ("${setting.key.toLowerCase()}"), and doveconf refuses the file ("Unknown setting").`, `"${setting.key}" 不是一个设置：Dovecot 的设置名都是小写（"${setting.key.toLowerCase()}"），doveconf 会拒绝整个文件（"Unknown setting"）。`) });
           continue;
         }
-        const invalid = invalidValue(setting);
+        const first = conf.settings[0];
+        const invalid = invalidValue(setting, first?.key === 'dovecot_config_version' && /^2\.4/.test(first.value));
         if (invalid) {
           conf.problems.push({ line: number, message: invalid });
           continue;

@@ -96,6 +96,32 @@ function listener(conf: DovecotConf, service: string, name: string, key: 'ssl' |
   return setting(conf, key, (path) => path[0] === `service ${service}` && path[1] === `inet_listener ${name}`)?.value;
 }
 
+/**
+ * Dovecot 2.3 reads ssl_min_protocol in any case (strcasecmp): TLSv1.2, TLSv1.3 and LATEST (the
+ * newest, TLS 1.3) keep the old protocols out; ANY, SSLv3, TLSv1 and TLSv1.1 let them in; any
+ * other word doveconf takes as text, and then every TLS handshake fails ("Unknown
+ * ssl_min_protocol setting"), on 993/995 and after STARTTLS alike (measured on the real Dovecot).
+ */
+function minProtocol(value: string, line: number): FeedbackLine[] {
+  const v = value.toLowerCase();
+  if (['tlsv1.2', 'tlsv1.3', 'latest'].includes(v)) return [];
+  if (['any', 'sslv3', 'tlsv1', 'tlsv1.1'].includes(v)) {
+    return [error('dovecot.old-protocols', text(`ssl_min_protocol = ${value} allows protocols older than TLS 1.2 (RFC 8996 deprecates TLS 1.0 and 1.1).`, `ssl_min_protocol = ${value} 允许比 TLS 1.2 更旧的协议（RFC 8996 已废弃 TLS 1.0 和 1.1）。`), text('Write "ssl_min_protocol = TLSv1.2" (Dovecot 2.3\'s default).', '写 "ssl_min_protocol = TLSv1.2"（Dovecot 2.3 的默认值）。'))];
+  }
+  // In quotes, a "#" is no comment: the note is part of the value Dovecot sees.
+  const note = value.includes('#');
+  return [
+    error(
+      'dovecot.unknown-protocol',
+      text(
+        `Line ${line}: Dovecot reads ssl_min_protocol as "${value}"${note ? ' (inside quotes "#" starts no comment: the note is part of the value)' : ''}, which names no protocol. doveconf accepts the file, but every TLS connection then fails ("Unknown ssl_min_protocol setting '${value}'"): no TLS on 993 and 995, none after STARTTLS.`,
+        `第 ${line} 行：Dovecot 读到的 ssl_min_protocol 是 "${value}"${note ? '（在引号里 "#" 不是注释的开始：注释成了值的一部分）' : ''}，这不是任何协议的名字。doveconf 不会报错，但之后每个 TLS 连接都会失败（"Unknown ssl_min_protocol setting '${value}'"）：993 和 995 上没有 TLS，STARTTLS 之后也没有。`,
+      ),
+      text(`Write "ssl_min_protocol = TLSv1.2"${note ? ', with the note on a line of its own' : ''}.`, `写 "ssl_min_protocol = TLSv1.2"${note ? '，注释单独写一行' : ''}。`),
+    ),
+  ];
+}
+
 export async function gradeDovecotTls(answer: string, p: TlsParams): Promise<FeedbackLine[]> {
   const conf = parseDovecotConf(answer);
   const lines = dovecotSyntax(conf);
@@ -111,8 +137,8 @@ export async function gradeDovecotTls(answer: string, p: TlsParams): Promise<Fee
   if (ssl === 'no') lines.push(error('dovecot.ssl-off', text('ssl = no: Dovecot offers no TLS at all, and 993/995 cannot work.', 'ssl = no：Dovecot 根本不提供 TLS，993/995 也无法工作。'), text('Write "ssl = required".', '写 "ssl = required"。')));
   else if (plaintext === 'no' && ssl !== 'required') lines.push(error('dovecot.plaintext', text('disable_plaintext_auth = no lets clients send their password on 143 and 110 before STARTTLS, in clear text.', 'disable_plaintext_auth = no 允许客户端在 143 和 110 上、在 STARTTLS 之前以明文发送密码。'), text('Remove it (the default is yes) and write "ssl = required".', '删掉它（默认就是 yes），并写 "ssl = required"。')));
   else if (ssl !== 'required') lines.push(warn('dovecot.ssl-yes', text('ssl = yes with plaintext logins disabled keeps passwords off the wire, but a client may still log in without TLS with a non-plaintext mechanism.', 'ssl = yes 加上禁止明文登录可以保证密码不以明文传输，但客户端仍可以用非明文机制在没有 TLS 的情况下登录。'), text('Write "ssl = required": no login at all before TLS.', '写 "ssl = required"：TLS 之前完全不允许登录。')));
-  const min = setting(conf, 'ssl_min_protocol')?.value;
-  if (min && !['TLSv1.2', 'TLSv1.3'].includes(min)) lines.push(error('dovecot.old-protocols', text(`ssl_min_protocol = ${min} allows protocols older than TLS 1.2 (RFC 8996 deprecates TLS 1.0 and 1.1).`, `ssl_min_protocol = ${min} 允许比 TLS 1.2 更旧的协议（RFC 8996 已废弃 TLS 1.0 和 1.1）。`), text('Write "ssl_min_protocol = TLSv1.2" (Dovecot 2.3\'s default).', '写 "ssl_min_protocol = TLSv1.2"（Dovecot 2.3 的默认值）。')));
+  const min = setting(conf, 'ssl_min_protocol');
+  if (min) lines.push(...minProtocol(min.value, min.line));
   for (const [service, name, port] of [['imap-login', 'imaps', 993], ['pop3-login', 'pop3s', 995]] as const) {
     const sslOn = listener(conf, service, name, 'ssl');
     const portSet = listener(conf, service, name, 'port');
