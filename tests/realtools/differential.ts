@@ -31,6 +31,10 @@ export const DELIBERATE = new Set([
   // A broken smtpd_tls_mandatory_protocols leaves without TLS only the services that require it
   // (submission); the TLS exercise's judge talks to port 25 alone.
   'tls.bad-mandatory-protocols',
+  // A master.cf daemon that stops on its command line stops at its first request: the judge sees it
+  // only for the services its run asks (pickup and qmgr at once, cleanup with the first mail), never
+  // for one nothing uses (discard), which stays broken all the same.
+  'master.daemon-refused',
 ]);
 
 export interface Disagreement {
@@ -178,6 +182,12 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['postfix-submission', '  -o smtpd_tls_wrappermode=yes', '  -o smtpd_tls_wrappermode=yes #note', false],
   ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -x -o syslog_name=postfix/submission\n', false],
   ['postfix-submission', '  -o syslog_name=postfix/submission\n', '  -v -o syslog_name=postfix/submission\n  # STARTTLS first\n', true],
+  // The same on a service the exercise does not judge: pickup stops at once, cleanup at the first mail (smtpd then
+  // gives up: "unable to connect to the public cleanup service"), qmgr on an option it lacks.
+  ['postfix-submission', 'smtp       inet  n       -       y       -       -       smtpd\n', 'smtp       inet  n       -       y       -       -       smtpd\npickup unix n - y 60 1 pickup extra\n', false],
+  ['postfix-submission', 'smtp       inet  n       -       y       -       -       smtpd\n', 'smtp       inet  n       -       y       -       -       smtpd\ncleanup unix n - y - 0 cleanup # note\n', false],
+  ['postfix-submission', 'smtp       inet  n       -       y       -       -       smtpd\n', 'smtp       inet  n       -       y       -       -       smtpd\nqmgr unix n - n 300 1 qmgr -x\n', false],
+  ['postfix-submission', 'smtp       inet  n       -       y       -       -       smtpd\n', 'smtp       inet  n       -       y       -       -       smtpd\nmaildrop unix - n n - - pipe\n  flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}\n', true],
   // smtpd never reads the words after an unconditional permit or reject (in braces in master.cf too);
   // after warn_if_reject it does ("unknown smtpd restriction", 451 4.3.5).
   ['postfix-relay', '    reject_unauth_destination', '    reject_unauth_destination, permit # note', true],

@@ -94,3 +94,28 @@ describe('a service defined twice', () => {
     expect(dup.message['zh-CN']).toMatch(/^第 3 行："submission inet" 在第 7 行又定义了一次/);
   });
 });
+
+describe('a word or option a daemon stops on, in a service the exercise does not judge', () => {
+  const withService = (entry: string) => `${master('', '', '')}\n${entry}`;
+  it('fails the answer, naming the service, what Postfix logs and what breaks, in both languages (pickup, cleanup and qmgr stop on the real Postfix 3.7)', async () => {
+    const pickup = await gradePostfixSubmission(withService('pickup unix n - y 60 1 pickup extra'), { given });
+    expect(codes(pickup)).toEqual(['error:master.daemon-refused']);
+    const [e] = pickup.filter((l) => l.level === 'error');
+    expect(e!.message.en).toMatch(/^Line 11: pickup unix \(pickup\): pickup takes "extra" as a command-line argument and stops each time it is asked to work \("fatal: unexpected command-line argument: extra"\).*sendmail command/);
+    expect(e!.message['zh-CN']).toMatch(/^第 11 行：pickup unix（pickup）：pickup 把 "extra" 当成命令行参数.*maildrop/);
+    expect(e!.hint?.en).toMatch(/Remove "extra"/);
+    const cleanup = (await gradePostfixSubmission(withService('cleanup unix n - y - 0 cleanup # note'), { given })).find((l) => l.level === 'error')!;
+    expect(cleanup.message.en).toMatch(/comment only at the start of a line.*No message can be queued/);
+    expect(cleanup.hint?.['zh-CN']).toMatch(/单独写一行/);
+    const qmgr = (await gradePostfixSubmission(withService('qmgr unix n - n 300 1 qmgr -x'), { given })).find((l) => l.level === 'error')!;
+    expect(qmgr.message.en).toMatch(/qmgr has no option "-x".*"fatal: invalid option".*Nothing in the queue is ever delivered/);
+  });
+
+  it('leaves pipe and spawn their own arguments, and commands that are no Postfix daemon alone', async () => {
+    expect(codes(await gradePostfixSubmission(withService('maildrop unix - n n - - pipe\n  flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}'), { given }))).toEqual([]);
+    expect(codes(await gradePostfixSubmission(withService('policy unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd'), { given }))).toEqual([]);
+    expect(codes(await gradePostfixSubmission(withService('custom unix - n n - - my-filter --fast'), { given }))).toEqual([]);
+    // An option pipe lacks stops it as any daemon.
+    expect(codes(await gradePostfixSubmission(withService('maildrop unix - n n - - pipe -x flags=R argv=/bin/true'), { given }))).toEqual(['error:master.daemon-refused']);
+  });
+});

@@ -9,6 +9,7 @@ import { error, ok, text, warn, type FeedbackLine, type Text } from '../feedback
 import { MainCf, parseMainCf } from './mainCf.js';
 import { badValues } from './mainCfValues.js';
 import { parseMasterCf, serviceFor, withOverrides, type MasterService } from './masterCf.js';
+import { daemonRefused } from './masterDaemons.js';
 import { decide, unknownRestrictions } from './restrictions.js';
 
 export interface SubmissionParams {
@@ -46,7 +47,13 @@ export async function gradePostfixSubmission(answer: string, p: SubmissionParams
   const refused = smtp && refusedBy(smtp, 'smtp (port 25)', 'smtp（端口 25）');
   if (refused) lines.push(refused);
   else if (smtp) lines.push(...checkPort25(withOverrides(main, smtp)));
+  const judged = new Set([smtp, ...PORTS.map((port) => serviceFor(master, port.name, port.port))]);
   for (const port of PORTS) lines.push(...checkSubmission(main, port, serviceFor(master, port.name, port.port)));
+  // The other services are not judged, but a daemon that stops on its command line takes them down.
+  for (const other of master.services.filter((s) => !judged.has(s))) {
+    const refused = daemonRefused(other);
+    if (refused) lines.push(refused);
+  }
   return lines;
 }
 
