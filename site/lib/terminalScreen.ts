@@ -1,11 +1,13 @@
 /**
  * The screen of a lab terminal: an xterm instance in its box, in the page's light or dark
  * theme (following it when it changes), fitted to the box with a smaller font on a narrow
- * screen so a line keeps at least 40 columns, and the colours the terminal's notes use.
+ * screen so a line keeps at least 40 columns, its input line kept in sight over a phone's
+ * keyboard, and the colours the terminal's notes use.
  * xterm is loaded when the first terminal opens, never with the page.
  */
 import type { Terminal } from '@xterm/xterm';
 import type { FitAddon } from '@xterm/addon-fit';
+import { keepInputLineInView } from './inputLineInView';
 
 const ESC = '\x1b';
 export const dim = (s: string): string => `${ESC}[2m${s}${ESC}[22m`;
@@ -59,9 +61,11 @@ export async function openTerminalScreen(box: HTMLElement, label: string): Promi
   fitReadable();
   const resizeObserver = new ResizeObserver(fitReadable);
   resizeObserver.observe(box);
+  const stopFollowing = keepInputLineInView(term);
   return {
     term,
     dispose() {
+      stopFollowing();
       resizeObserver.disconnect();
       themeQuery.removeEventListener('change', applyTheme);
       window.removeEventListener('maillab:theme', applyTheme);
