@@ -40,6 +40,11 @@ const strings = {
     'zh-CN': 'Tab 键会离开编辑框；缩进请用空格。草稿会自动保存在这个浏览器里。',
     en: 'Tab leaves the editor; indent with spaces. Your draft is kept in this browser.',
   },
+  // A phone or tablet has no Tab key to warn about.
+  editorHelpTouch: {
+    'zh-CN': '缩进请用空格。草稿会自动保存在这个浏览器里。',
+    en: 'Indent with spaces. Your draft is kept in this browser.',
+  },
   startOver: { 'zh-CN': '恢复初始内容', en: 'Start over' },
   confirmStartOver: { 'zh-CN': '要丢掉你写的内容，恢复成初始内容吗？', en: 'Throw away what you wrote and go back to the starting text?' },
   check: { 'zh-CN': '检查', en: 'Check' },

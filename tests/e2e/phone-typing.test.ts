@@ -1,5 +1,6 @@
 /**
- * Typing on a phone, in real Chromium.
+ * Typing on a phone, in real Chromium. The answer editor's hint speaks of no Tab key on a
+ * touch screen (and still does on a desktop).
  *
  * A terminal whose on-screen keyboard is up keeps its input line where the learner sees it.
  * Chrome for Android and Safari shrink the visual viewport, not the layout one, when the
@@ -10,6 +11,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { tx } from '../../site/i18n/exercises.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 
 const site = siteUnderTest();
@@ -162,4 +164,31 @@ describe('a terminal under a phone keyboard', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+});
+
+describe('the answer editor on a touch screen', () => {
+  it('has a hint without the Tab key a phone lacks, and keeps the Tab hint on a desktop, in both languages', async () => {
+    for (const touch of [true, false]) {
+      const context = await site.browser.newContext(
+        touch ? { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 } : { viewport: { width: 1280, height: 800 } },
+      );
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      const cdp = await context.newCDPSession(page);
+      for (const lang of ['zh-CN', 'en'] as const) {
+        await page.goto(site.url(`${lang === 'en' ? '/en' : ''}/exercises/dns-mx/`));
+        const editor = page.locator('textarea.code-input');
+        await editor.waitFor();
+        const expected = tx(lang, touch ? 'editorHelpTouch' : 'editorHelp');
+        expect(await page.locator('.editor-help').innerText()).toBe(expected);
+        // What a screen reader says of the editor: the visible hint only.
+        const { root } = await cdp.send('DOM.getDocument');
+        const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector: 'textarea.code-input' });
+        const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+        expect(nodes[0]?.description?.value).toBe(expected);
+      }
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  }, 60_000);
 });
