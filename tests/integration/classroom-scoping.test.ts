@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLASSES_PER_INSTRUCTOR } from '../../lab-server/src/classroom/classNames.js';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
-import { INSTRUCTOR_SESSION_SECONDS } from '../../lab-server/src/store/classroom.js';
+import { INSTRUCTOR_SESSION_SECONDS } from '../../lab-server/src/store/browserSessions.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SESSIONS_KEPT } from '../../lab-server/src/store/browserSessions.js';
 import { ClassroomStore } from '../../lab-server/src/store/classroom.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';
 import { ATTEMPTS_KEPT, LearnerStore } from '../../lab-server/src/store/learners.js';
@@ -152,6 +153,32 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     const names = ['Student 10', '王芳', 'student 2', 'Émile', '张伟', 'Student 1', '安娜', 'Zoe', '李雷'];
     for (const [i, displayName] of names.entries()) await classroom.join(klass.id, { sandboxId: `s${i}`, displayName, passwordHash: 'h' });
     expect((await classroom.members(klass.id)).map((m) => m.displayName)).toEqual(['安娜', '李雷', '王芳', '张伟', 'Émile', 'Student 1', 'student 2', 'Student 10', 'Zoe']);
+  });
+
+  it('keeps each person\'s newest browser sessions only, so logging in again and again does not grow the tables', async () => {
+    const db = await reopen();
+    const classroom = new ClassroomStore(db);
+    const learners = new LearnerStore(db);
+    const instructor = await classroom.addInstructor('Ms Qian', 'hash');
+    const klass = await classroom.createClass('Mail 103', instructor.id);
+    const { learner, token: joined } = await classroom.join(klass.id, { sandboxId: 's1', displayName: 'Sun', passwordHash: 'h' });
+    const other = await classroom.join(klass.id, { sandboxId: 's2', displayName: 'Zhou', passwordHash: 'h' });
+    // The join's session is the oldest: an hour ago.
+    await db.run('UPDATE learner_tokens SET created_at = ? WHERE learner_id = ?', [new Date(Date.now() - 3600_000).toISOString(), learner.id]);
+    const tokens: string[] = [];
+    for (let i = 0; i < SESSIONS_KEPT + 5; i++) tokens.push(await classroom.startLearnerSession(learner.id));
+    const rows = async (table: string, column: string, id: string) => (await db.all(`SELECT token_hash FROM ${table} WHERE ${column} = ?`, [id])).length;
+    expect(await rows('learner_tokens', 'learner_id', learner.id)).toBe(SESSIONS_KEPT);
+    expect(await learners.byToken(joined)).toBeUndefined();
+    expect((await learners.byToken(tokens.at(-1)!))?.id).toBe(learner.id);
+    expect((await Promise.all(tokens.map((t) => learners.byToken(t)))).filter(Boolean)).toHaveLength(SESSIONS_KEPT);
+    // Another learner's session is not theirs to end.
+    expect((await learners.byToken(other.token))?.id).toBe(other.learner.id);
+    const first = await classroom.startInstructorSession(instructor.id);
+    await db.run('UPDATE instructor_tokens SET created_at = ? WHERE instructor_id = ?', [new Date(Date.now() - 3600_000).toISOString(), instructor.id]);
+    for (let i = 0; i < SESSIONS_KEPT + 5; i++) await classroom.startInstructorSession(instructor.id);
+    expect(await rows('instructor_tokens', 'instructor_id', instructor.id)).toBe(SESSIONS_KEPT);
+    expect(await classroom.instructorByToken(first)).toBeUndefined();
   });
 
   it('refuses a NUL in a text parameter alike on both engines, before the query (PostgreSQL\'s text cannot hold one)', async () => {

@@ -6,7 +6,7 @@
  * plain-http page, can set or overwrite them.
  */
 import type { IncomingMessage } from 'node:http';
-import { INSTRUCTOR_SESSION_SECONDS } from '../store/classroom.js';
+import { INSTRUCTOR_SESSION_SECONDS } from '../store/browserSessions.js';
 
 const ONE_YEAR = 365 * 24 * 3600;
 

@@ -2,7 +2,8 @@
  * Classroom records: instructors and their browser sessions, classes with join codes, who is
  * in which class, assignments with due dates, and the audit log of instructor actions.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { hashToken, instructorSessionsSince, startSession } from './browserSessions.js';
 import { newJoinCode, normaliseJoinCode } from './joinCodes.js';
 import { LearnerStore, type Learner } from './learners.js';
 import { progressCellsQuery } from './progressCells.js';
@@ -44,12 +45,6 @@ export interface AuditEntry {
   createdAt: string;
 }
 
-/** How long an instructor's browser session lasts: the cookie's Max-Age, and the server's limit too. */
-export const INSTRUCTOR_SESSION_SECONDS = 12 * 3600;
-/** The oldest session start still valid now. */
-const sessionsSince = (): string => new Date(Date.now() - INSTRUCTOR_SESSION_SECONDS * 1000).toISOString();
-
-const hash = (token: string): string => createHash('sha256').update(token).digest('hex');
 const now = (): string => new Date().toISOString();
 
 type ClassRow = { id: string; name: string; join_code: string; instructor_id: string; created_at: string };
@@ -92,36 +87,31 @@ export class ClassroomStore {
     return (await this.db.all<{ id: string; name: string; created_at: string }>('SELECT id, name, created_at FROM instructors ORDER BY name')).map(toInstructor);
   }
 
-  /** Starts an instructor browser session; the token is returned once and stored hashed. Their ended sessions go. */
-  async startInstructorSession(instructorId: string): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
-    await this.db.run('DELETE FROM instructor_tokens WHERE instructor_id = ? AND created_at < ?', [instructorId, sessionsSince()]);
-    await this.db.run('INSERT INTO instructor_tokens (token_hash, instructor_id, created_at) VALUES (?, ?, ?)', [hash(token), instructorId, now()]);
-    return token;
+  /** Starts an instructor browser session (browserSessions.ts); the token is returned once. */
+  startInstructorSession(instructorId: string): Promise<string> {
+    return startSession(this.db, 'instructor', instructorId);
   }
 
   /** The instructor of a session started less than INSTRUCTOR_SESSION_SECONDS ago (a copied cookie once worked for good). */
   async instructorByToken(token: string): Promise<Instructor | undefined> {
     const r = await this.db.get<{ id: string; name: string; created_at: string }>(
       'SELECT i.id, i.name, i.created_at FROM instructor_tokens t JOIN instructors i ON i.id = t.instructor_id WHERE t.token_hash = ? AND t.created_at >= ?',
-      [hash(token), sessionsSince()],
+      [hashToken(token), instructorSessionsSince()],
     );
     return r ? toInstructor(r) : undefined;
   }
 
   async endInstructorSession(token: string): Promise<void> {
-    await this.db.run('DELETE FROM instructor_tokens WHERE token_hash = ?', [hash(token)]);
+    await this.db.run('DELETE FROM instructor_tokens WHERE token_hash = ?', [hashToken(token)]);
   }
 
-  /** Starts a learner browser session (after a login); the token is returned once. */
-  async startLearnerSession(learnerId: string): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
-    await this.db.run('INSERT INTO learner_tokens (token_hash, learner_id, created_at) VALUES (?, ?, ?)', [hash(token), learnerId, now()]);
-    return token;
+  /** Starts a learner browser session after a login (browserSessions.ts); the token is returned once. */
+  startLearnerSession(learnerId: string): Promise<string> {
+    return startSession(this.db, 'learner', learnerId);
   }
 
   async endLearnerSession(token: string): Promise<void> {
-    await this.db.run('DELETE FROM learner_tokens WHERE token_hash = ?', [hash(token)]);
+    await this.db.run('DELETE FROM learner_tokens WHERE token_hash = ?', [hashToken(token)]);
   }
 
   /** Creates a class with a fresh join code; the UNIQUE constraint settles a clash between nodes. */

@@ -2,8 +2,9 @@
  * Learners and their attempts. A learner may be anonymous (a browser that has never logged in)
  * and always has a sandbox: 'default' in single-learner mode.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FeedbackLine } from '../feedbackLine.js';
+import { hashToken, newSessionToken } from './browserSessions.js';
 import type { Sql } from './sql.js';
 
 export interface Learner {
@@ -68,7 +69,6 @@ interface AttemptRow {
   created_at: string;
 }
 
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 function toLearner(r: LearnerRow): Learner {
   return { id: r.id, sandboxId: r.sandbox_id, anonymous: r.anonymous === 1, ...(r.display_name ? { displayName: r.display_name } : {}), createdAt: r.created_at };
@@ -83,9 +83,7 @@ function toAttempt(r: AttemptRow): Attempt {
 }
 
 /** A browser's learner token: 32 random bytes. */
-export function newLearnerToken(): string {
-  return randomBytes(32).toString('base64url');
-}
+export const newLearnerToken = newSessionToken;
 
 export class LearnerStore {
   constructor(private readonly db: Sql) {}
