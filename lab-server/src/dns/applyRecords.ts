@@ -6,6 +6,7 @@
  */
 import { parseZone } from '../grading/dns/zoneFile.js';
 import type { ZoneRecord } from '../grading/dns/zoneRecord.js';
+import { quoteTxt } from './txtText.js';
 
 export interface Applied {
   text: string;
@@ -30,9 +31,6 @@ function extent(lines: string[], line: number): [number, number] {
   return [line - 1, lines.length - 1];
 }
 
-/** A TXT string as a zone file writes it: a control character (a line break from "\010") as \DDD, or the line would break. */
-const quote = (s: string): string => `"${s.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
-
 /** One record in absolute zone-file form. */
 export function recordLine(r: ZoneRecord): string {
   const head = `${r.name} ${r.ttl} IN ${r.type}`;
@@ -48,7 +46,7 @@ export function recordLine(r: ZoneRecord): string {
       return `${head} ${r.target}`;
     case 'TXT':
     case 'SPF':
-      return `${head} ${(r.strings ?? []).map(quote).join(' ')}`;
+      return `${head} ${(r.bytes ?? (r.strings ?? []).map((t) => Buffer.from(t, 'utf8'))).map(quoteTxt).join(' ')}`;
     case 'SRV':
       return `${head} ${r.rdata.slice(0, 3).join(' ')} ${r.target}`;
     default:

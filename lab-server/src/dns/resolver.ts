@@ -11,6 +11,7 @@ import dnsPacket, { type Answer, type Packet } from 'dns-packet';
 import type { Authority } from '../grading/dns/authority.js';
 import type { LookupTrace } from '../world/authReports.js';
 import { LOOKUP_TIMEOUT_MS, type DnsFaultCheck } from './interference.js';
+import { quoteTxt } from './txtText.js';
 import { answerQuery, buildQuery } from './wire.js';
 
 /** node:dns's codes: NXDOMAIN, NODATA, SERVFAIL, and no answer in time. */
@@ -49,7 +50,7 @@ export function presentRecord(a: Answer): string {
       return `${head}${a.data.preference ?? 0} ${a.data.exchange}.`;
     case 'TXT': {
       const parts = Array.isArray(a.data) ? a.data : [a.data];
-      return head + parts.map((p) => `"${text(p).replace(/[\\"]/g, '\\$&')}"`).join(' ');
+      return head + parts.map((p) => quoteTxt(typeof p === 'string' ? Buffer.from(p, 'utf8') : p)).join(' ');
     }
     case 'SOA':
       return `${head}${a.data.mname}. ${a.data.rname}. ${a.data.serial} ${a.data.refresh} ${a.data.retry} ${a.data.expire} ${a.data.minimum}`;

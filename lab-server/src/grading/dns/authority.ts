@@ -73,9 +73,9 @@ function strip(name: string): string {
   return name === '.' ? '' : name.replace(/\.$/, '');
 }
 
-/** TXT strings as DNS character-strings: UTF-8 bytes, at most 255 each. */
+/** TXT strings as DNS character-strings: the bytes as written (a \DDD is its byte, text its UTF-8), at most 255 each. */
 function txtData(r: ZoneRecord): Buffer[] {
-  return (r.strings ?? []).map((s) => Buffer.from(s, 'utf8').subarray(0, 255));
+  return r.bytes ? r.bytes.map((b) => b.subarray(0, 255)) : (r.strings ?? []).map((s) => Buffer.from(s, 'utf8').subarray(0, 255));
 }
 
 /** One zone record as a wire-format resource record owned by `owner`. */

@@ -6,7 +6,7 @@ import { isIPv6 } from 'node:net';
 import { text, type Text } from '../feedback.js';
 import type { ZoneRecord } from './zoneRecord.js';
 import { absoluteName, parseTtl } from './zoneNames.js';
-import type { Token } from './zoneTokens.js';
+import { tokenBytes, type Token } from './zoneTokens.js';
 
 function isIPv4(value: string): boolean {
   const parts = value.split('.');
@@ -92,15 +92,17 @@ export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | 
     case 'TXT':
     case 'SPF': {
       if (tokens.length === 0) return formatProblem(type, text('TXT needs at least one string.', 'TXT 至少需要一个字符串。'));
-      for (const t of tokens) {
-        if (Buffer.byteLength(t.value, 'latin1') > 255 || Buffer.byteLength(t.value, 'utf8') > 255) {
+      const bytes = tokens.map(tokenBytes);
+      for (const b of bytes) {
+        if (b.length > 255) {
           return text(
-            `One string in a TXT record holds at most 255 bytes, this one has ${Buffer.byteLength(t.value, 'utf8')}. Split it into several quoted strings, e.g. ( "first part" "second part" ): they are joined without spaces.`,
-            `TXT 记录中的一个字符串最多 255 字节，这个有 ${Buffer.byteLength(t.value, 'utf8')} 字节。请拆成几个带引号的字符串，例如 ( "第一段" "第二段" )：它们会被无空格地拼接起来。`,
+            `One string in a TXT record holds at most 255 bytes, this one has ${b.length}. Split it into several quoted strings, e.g. ( "first part" "second part" ): they are joined without spaces.`,
+            `TXT 记录中的一个字符串最多 255 字节，这个有 ${b.length} 字节。请拆成几个带引号的字符串，例如 ( "第一段" "第二段" )：它们会被无空格地拼接起来。`,
           );
         }
       }
       record.strings = tokens.map((t) => t.value);
+      record.bytes = bytes;
       return undefined;
     }
     case 'SOA': {

@@ -30,6 +30,8 @@ export interface ZoneRecord {
   targetText?: string;
   /** TXT (and the obsolete SPF type): the character-strings, in order. */
   strings?: string[];
+  /** The same strings as the bytes BIND serves ("\255" is the byte ff; the text above reads it as "ÿ"). */
+  bytes?: Buffer[];
   /** Every rdata token as written, for the types the lab does not look into. */
   rdata: string[];
 }

@@ -133,11 +133,10 @@ export function tokenize(source: string, problems: ZoneProblem[]): LogicalLine[]
 }
 
 /**
- * A word whose \DDD escapes give bytes above 127: BIND keeps the bytes, so "\195\169" is the
- * UTF-8 of "é" (served as c3 a9, not as the two characters Ã©). Read as UTF-8 when the bytes are.
+ * The bytes a word stands for, as BIND stores them: what is typed as its UTF-8, a \DDD as that
+ * one byte ("\255" is ff, not the UTF-8 of "ÿ"), \X as X. `inner` is the word without its quotes.
  */
-function asUtf8(value: string, inner: string): string {
-  if (!/[\x80-\xff]/.test(value) || !/\\(12[89]|1[3-9]\d|2[0-5]\d)/.test(inner)) return value;
+export function escapedBytes(inner: string): Buffer {
   const parts: Buffer[] = [];
   let run = '';
   for (let i = 0; i < inner.length; ) {
@@ -150,7 +149,22 @@ function asUtf8(value: string, inner: string): string {
       i = esc.next;
     } else run += inner[i++];
   }
-  const bytes = Buffer.concat([...parts, Buffer.from(run, 'utf8')]);
+  return Buffer.concat([...parts, Buffer.from(run, 'utf8')]);
+}
+
+/** A token's bytes (a character-string's, for TXT). */
+export function tokenBytes(t: Token): Buffer {
+  return escapedBytes(t.quoted ? t.raw.slice(1, t.raw.length > 1 && t.raw.endsWith('"') ? -1 : undefined) : t.raw);
+}
+
+/**
+ * A word whose \DDD escapes give bytes above 127: BIND keeps the bytes, so "\195\169" is the
+ * UTF-8 of "é" (served as c3 a9, not as the two characters Ã©). Read as UTF-8 when the bytes are;
+ * otherwise the text keeps one character per escaped byte, and tokenBytes gives the bytes.
+ */
+function asUtf8(value: string, inner: string): string {
+  if (!/[\x80-\xff]/.test(value) || !/\\(12[89]|1[3-9]\d|2[0-5]\d)/.test(inner)) return value;
+  const bytes = escapedBytes(inner);
   const text = bytes.toString('utf8');
   return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
 }

@@ -35,6 +35,8 @@ export function bare(name: string): string {
  * "10 mail" is "10 mail.example.com.", "2001:db8:0::1" is "2001:db8::1"; BIND keeps one of each.
  */
 function rdataKey(r: ZoneRecord): string {
+  // Bytes, not text: "\255" (ff) and "ÿ" (c3 bf) are two records.
+  if (r.bytes) return r.bytes.map((b) => b.toString('hex')).join(' ');
   if (r.strings) return r.strings.join('\u0000');
   if (r.address !== undefined) return r.type === 'AAAA' ? new URL(`http://[${r.address}]`).hostname : r.address;
   if (r.target !== undefined && ['MX', 'CNAME', 'NS', 'PTR'].includes(r.type)) return `${r.preference ?? ''} ${r.target}`;

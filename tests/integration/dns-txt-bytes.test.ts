@@ -1,0 +1,66 @@
+/**
+ * TXT strings served as the bytes BIND serves for the same zone text: a \DDD escape is that one
+ * byte ("\255" is ff; the lab once served c3 bf, the UTF-8 of "ÿ"), text typed as such is its
+ * UTF-8, and escapes that spell UTF-8 ("\195\169") are those bytes. dig reads the lab's answer
+ * and named-compilezone the zone; both print TXT the same way (\DDD outside printable ASCII), so
+ * their lines must be equal. "Apply to my lab" writes such strings back as BIND reads them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
+import { digLab } from '../helpers/clients.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { api, editZone } from '../helpers/world.js';
+import { loadWithBind } from '../realtools/bind.js';
+
+let lab: TestLab;
+
+beforeAll(async () => {
+  lab = await startTestLab();
+});
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+/** Records at t1..tN.otherdomain.com, each a TXT written as a learner might. */
+const WRITTEN = [
+  '"\\255"',
+  '"\\195\\169" "é" "ÿ"',
+  '"x\\000y" "a\\"b\\\\c" "\\127\\128"',
+  `"${'\\255'.repeat(200)}"`,
+  'caf\\195\\169 \\255unquoted',
+  '"\\226\\130\\172 \\255 ok"',
+];
+const NAMES = WRITTEN.map((_, i) => `t${i + 1}`);
+
+/** The TXT data of each name as BIND prints it ("..." "..."), in the order of NAMES. */
+function bindTxt(records: Array<{ name: string; type: string; data: string }>): string[] {
+  return NAMES.map((n) => records.filter((r) => r.name === `${n}.otherdomain.com.` && r.type === 'TXT').map((r) => r.data.replace(/\s+/g, ' ')).join(' | '));
+}
+
+describe('TXT bytes', () => {
+  it('are served as BIND serves them for the same zone text', { timeout: 120_000 }, async () => {
+    const text = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text;
+    const zone = `${text}\n${WRITTEN.map((w, i) => `${NAMES[i]} IN TXT ${w}`).join('\n')}\n`;
+    const bind = await loadWithBind('otherdomain.com.', zone);
+    expect(bind.loaded, bind.messages.join('\n')).toBe(true);
+    expect(bindTxt(bind.records)[0]).toBe('"\\255"');
+    const saved = await editZone(lab, 'otherdomain.com', () => zone);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const served: string[] = [];
+    for (const n of NAMES) served.push((await digLab(lab, '+short', 'TXT', `${n}.otherdomain.com`)).trim().split('\n').join(' | '));
+    expect(served).toEqual(bindTxt(bind.records));
+    // Two records BIND keeps apart ("\255" is ff, "ÿ" is c3 bf), served apart.
+    expect(served[1]).toBe('"\\195\\169" "\\195\\169" "\\195\\191"');
+  });
+
+  it('written back by "apply to my lab" are read by BIND as the same bytes', async () => {
+    const base = '$TTL 3600\n@ IN SOA ns1 hostmaster 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n';
+    const answer = WRITTEN.map((w, i) => `${NAMES[i]} IN TXT ${w}`).join('\n');
+    const applied = applyRecords(base, 'example.com', answer);
+    const [direct, rewritten] = await Promise.all([loadWithBind('example.com.', `${base}${answer}\n`), loadWithBind('example.com.', applied.text)]);
+    expect(rewritten.loaded, rewritten.messages.join('\n')).toBe(true);
+    const txt = (z: typeof direct) => z.records.filter((r) => r.type === 'TXT').map((r) => `${r.name} ${r.data}`).sort();
+    expect(txt(rewritten)).toEqual(txt(direct));
+    expect(txt(direct)).toHaveLength(WRITTEN.length);
+  });
+});
