@@ -138,11 +138,16 @@ it('brings nothing of a removed sandbox back when its sessions write after the r
   expect(await lab.sandboxes.list()).toEqual(['default']);
 }, 120_000);
 
-it('finishes at the next start a removal the lab stopped during', async () => {
+it('finishes at the next start a removal the lab stopped during, and drops an import cut short', async () => {
   // As a removal leaves it when the lab stops after the move aside, before the files are gone.
   const cut = join(lab.sandboxes.root, `.removed.learner-x.${process.pid}.1700000000000`);
   await mkdir(join(cut, 'vhosts', 'example.com', 'bob', 'cur'), { recursive: true });
   await writeFile(join(cut, 'world.json'), '{}\n');
+  // A drain's copy of a learner's sandbox, the node stopped mid-copy: never adopted (the sandbox
+  // stays on its old node), and each run of the drain again left another.
+  const staged = lab.sandboxes.stagingDir('learner-y');
+  await mkdir(join(staged, 'vhosts', 'example.com', 'alice', 'cur'), { recursive: true });
+  await writeFile(join(staged, 'vhosts', 'example.com', 'alice', 'cur', '1700000000.M1P1.node-a:2,'), 'Subject: half copied\r\n\r\n');
   lab = await lab.restart();
   expect(await readdir(lab.sandboxes.root)).toEqual(['default']);
 }, 120_000);

@@ -4,10 +4,8 @@
  * sandbox in from another node, stopping work in a sandbox about to move, removing this
  * node's copy once the move is done, and an instructor's faults for the sandboxes held here.
  */
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BodyError, readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
@@ -59,7 +57,7 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
       if (!from) return sendJson(res, 400, { error: { en: 'Unknown source node.', 'zh-CN': '未知的源节点。' } });
       const path = `${INTERNAL_PREFIX}sandboxes/${params.id}/archive`;
       const source = new URL(from.webUrl);
-      const staged = join(sandboxes.root, `.incoming-${params.id}-${randomBytes(4).toString('hex')}`);
+      const staged = sandboxes.stagingDir(params.id!);
       try {
         const copied = await new Promise<Awaited<ReturnType<typeof unpackSandbox>>>((resolve, reject) => {
           const out = request(

@@ -5,6 +5,7 @@
  * queue beside them (see seedWorld).
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
@@ -17,6 +18,8 @@ export const DEFAULT_SANDBOX = 'default';
 const SANDBOX_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A removed sandbox's name while its files go: never a sandbox id, so list() never shows it. */
 const REMOVED = '.removed.';
+/** A sandbox being copied in from another node (a drain) until adopt() moves it into place: never a sandbox id either. */
+const INCOMING = '.incoming-';
 
 /** Removes a tree moved aside; a write that was under way as it moved may still land in it: tried again. */
 function removeTree(dir: string): Promise<void> {
@@ -192,10 +195,20 @@ export class Sandboxes {
     sandbox?.events.emit('deleted');
   }
 
-  /** At start: what a removal cut short (the lab stopped meanwhile) left moved aside. */
+  /**
+   * At start: what a removal cut short (the lab stopped meanwhile) left moved aside, and the
+   * copies of imports cut short (a drain's, the node stopped mid-copy: never adopted, the
+   * sandbox still on its old node, and a new copy each time the drain is run again).
+   */
   async sweepRemoved(): Promise<void> {
     const names = await readdir(this.root).catch(() => []);
-    await Promise.all(names.filter((n) => n.startsWith(REMOVED)).map((n) => removeTree(join(this.root, n))));
+    await Promise.all(names.filter((n) => n.startsWith(REMOVED) || n.startsWith(INCOMING)).map((n) => removeTree(join(this.root, n))));
+  }
+
+  /** Where a sandbox copied in from another node is unpacked before adopt(). */
+  stagingDir(id: string): string {
+    checkSandboxId(id);
+    return join(this.root, `${INCOMING}${id}-${randomBytes(4).toString('hex')}`);
   }
 
   /** Takes in a sandbox whose files were copied to `staged` (a drain): moved into place, then opened. */
