@@ -100,6 +100,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-zone', '$TTL 3600', '$TTL 2147483648', true],
   ['dns-mx', '@       IN  MX  20  mail2', '@ 3551w IN  MX  20  mail2', true],
   ['dns-zone', '$TTL 3600', '$TTL 99999w', false],
+  // RFC 3597: BIND reads TYPE1 as A and "\\# 4 c000021a" as 192.0.2.26; a length the data does not have it refuses.
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN TYPE1 \\# 4 c000021a', true],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A \\# 5 c000021a', false],
   // BIND: an SOA anywhere but the top of the zone is "not at top of zone".
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 IN SOA ns1 hostmaster 1 3600 600 604800 300', false],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.

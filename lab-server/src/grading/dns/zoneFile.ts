@@ -10,6 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { directiveOf, readDirective } from './zoneDirectives.js';
 import { absoluteName, MAX_TTL, parseTtl } from './zoneNames.js';
+import { genericRdata, typeByNumber } from './zoneGeneric.js';
 import { readRdata } from './zoneRdata.js';
 import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
 import { tokenize, type Token } from './zoneTokens.js';
@@ -107,12 +108,22 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         fail(text('The record type is missing (A, MX, TXT, PTR, ...).', '缺少记录类型（A、MX、TXT、PTR……）。'));
         continue;
       }
-      const type = typeToken.raw.toUpperCase();
+      const type = typeByNumber(typeToken.raw);
       if (typeToken.quoted || !KNOWN_TYPES.has(type)) {
-        fail(text(`"${typeToken.raw}" is not a record type the lab knows (A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV, CAA). Check the order: name, [TTL], [IN], type, data.`, `"${typeToken.raw}" 不是实验环境认识的记录类型（A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV、CAA）。检查顺序：名字、[TTL]、[IN]、类型、数据。`));
+        fail(
+          /^TYPE\d+$/.test(type)
+            ? text(`${typeToken.raw} is a type the lab does not serve (BIND would load it in the generic form "\\# length hex"): the lab serves A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV and CAA. Remove the record.`, `${typeToken.raw} 是实验环境不提供的类型（BIND 能以通用形式 "\\# 长度 十六进制" 加载它）：实验环境只提供 A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV 和 CAA。请删掉这条记录。`)
+            : text(`"${typeToken.raw}" is not a record type the lab knows (A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV, CAA). Check the order: name, [TTL], [IN], type, data.`, `"${typeToken.raw}" 不是实验环境认识的记录类型（A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV、CAA）。检查顺序：名字、[TTL]、[IN]、类型、数据。`),
+        );
         continue;
       }
-      const rdataTokens = tokens.slice(k + 1);
+      // RFC 3597's "\# length hex", read back into the usual form.
+      const generic = genericRdata(type, tokens.slice(k + 1));
+      if (generic?.problem) {
+        fail(generic.problem);
+        continue;
+      }
+      const rdataTokens = generic?.tokens ?? tokens.slice(k + 1);
       const record: ZoneRecord = {
         name: owner,
         ttl: ttl ?? ttlDefault ?? lastTtl ?? DEFAULT_TTL,

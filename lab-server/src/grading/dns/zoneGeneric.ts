@@ -1,0 +1,127 @@
+/**
+ * RFC 3597's generic forms, as BIND reads them: a type written TYPEnnn ("TYPE16" is TXT), and
+ * record data written "\# length hex" (the hex may be split by blanks; its bytes must be exactly
+ * `length`: BIND says "ran out of space" for more, "unexpected end of input" for fewer). The data
+ * of the types the lab knows is turned back into the usual form, so the rest of the parser
+ * checks it as if written so. Names inside are read without compression, as BIND does.
+ */
+import { text, type Text } from '../feedback.js';
+import { escapedBytes, type Token } from './zoneTokens.js';
+
+/** The numbers of the types the lab knows (RFC 1035, 3596, 2782, 4408, 8659). */
+const NUMBERED: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 99: 'SPF', 257: 'CAA' };
+
+/** "TYPE16" as the type it numbers ("TXT"); the word itself when it is no such number. */
+export function typeByNumber(word: string): string {
+  const m = /^TYPE(\d{1,5})$/i.exec(word);
+  return (m && NUMBERED[Number(m[1])]) || word.toUpperCase();
+}
+
+const problem = (en: string, zh: string): { problem: Text } => ({ problem: text(`${en} (RFC 3597: \\# then the length in bytes, then the data in hex).`, `${zh}（RFC 3597：\\# 之后是字节数，然后是十六进制数据）。`) });
+
+/** Presentation text of a byte string: printable ASCII as is (" and \ escaped), other bytes as \DDD. */
+function escaped(bytes: Buffer, special: RegExp): string {
+  return [...bytes].map((b) => (b >= 0x21 && b < 0x7f && !special.test(String.fromCharCode(b)) ? String.fromCharCode(b) : b === 0x20 && !special.test(' ') ? ' ' : `\\${String(b).padStart(3, '0')}`)).join('');
+}
+
+/** A string's text as the tokenizer gives it: its UTF-8, or one character per byte when it is none. */
+function textOf(bytes: Buffer): string {
+  const utf8 = bytes.toString('utf8');
+  return Buffer.from(utf8, 'utf8').equals(bytes) ? utf8 : bytes.toString('latin1');
+}
+
+/** Reads wire data field by field; undefined once it runs short. */
+class Wire {
+  at = 0;
+  constructor(readonly bytes: Buffer) {}
+  take(n: number): Buffer | undefined {
+    if (this.at + n > this.bytes.length) return undefined;
+    return this.bytes.subarray(this.at, (this.at += n));
+  }
+  number(size: 1 | 2 | 4): string | undefined {
+    const b = this.take(size);
+    return b && String(size === 1 ? b[0] : size === 2 ? b.readUInt16BE(0) : b.readUInt32BE(0));
+  }
+  /** A name, uncompressed, absolute ("mail.example.com.", "." for the root). */
+  name(): string | undefined {
+    const labels: string[] = [];
+    for (;;) {
+      const length = this.take(1)?.[0];
+      if (length === undefined || length > 63) return undefined;
+      if (length === 0) return labels.length ? `${labels.join('.')}.` : '.';
+      const label = this.take(length);
+      if (!label) return undefined;
+      labels.push(escaped(label, /[.\\"();$@\s]/));
+    }
+  }
+  /** A character-string as a quoted word. */
+  characterString(): string | undefined {
+    const length = this.take(1)?.[0];
+    const s = length === undefined ? undefined : this.take(length);
+    return s && `"${escaped(s, /["\\]/)}"`;
+  }
+}
+
+/** The usual words of one record's data, from its wire form. */
+function fromWire(type: string, w: Wire): Array<string | undefined> {
+  switch (type) {
+    case 'A': {
+      const b = w.take(4);
+      return [b && [...b].join('.')];
+    }
+    case 'AAAA': {
+      const b = w.take(16);
+      return [b && Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':')];
+    }
+    case 'NS':
+    case 'CNAME':
+    case 'PTR':
+      return [w.name()];
+    case 'MX':
+      return [w.number(2), w.name()];
+    case 'SRV':
+      return [w.number(2), w.number(2), w.number(2), w.name()];
+    case 'SOA':
+      return [w.name(), w.name(), w.number(4), w.number(4), w.number(4), w.number(4), w.number(4)];
+    case 'CAA': {
+      const flags = w.number(1);
+      const tag = w.characterString()?.slice(1, -1);
+      const value = w.take(w.bytes.length - w.at);
+      return [flags, tag, value && `"${escaped(value, /["\\]/)}"`];
+    }
+    default: {
+      // TXT and SPF: one or more character-strings, to the end of the data.
+      const strings: Array<string | undefined> = [];
+      while (w.at < w.bytes.length || strings.length === 0) strings.push(w.characterString());
+      return strings;
+    }
+  }
+}
+
+/**
+ * Record data in the generic form, as the usual words; undefined when the data is not generic.
+ * The tokens come back with the line and quoting the rest of the parser expects.
+ */
+export function genericRdata(type: string, tokens: Token[]): { tokens?: Token[]; problem?: Text } | undefined {
+  if (tokens[0]?.quoted !== false || tokens[0].raw !== '\\#') return undefined;
+  const line = tokens[0].line;
+  const length = tokens[1];
+  if (!length || length.quoted || !/^\d{1,5}$/.test(length.raw) || Number(length.raw) > 65535) return problem(`"\\#" must be followed by the data's length in bytes, a number from 0 to 65535`, `"\\#" 后面必须是数据的字节数，0 到 65535 的数字`);
+  const hex = tokens.slice(2).map((t) => (t.quoted ? '"' : t.raw)).join('');
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return problem(`"${hex.slice(0, 40)}" is not hex: BIND refuses the zone ("bad hex encoding")`, `"${hex.slice(0, 40)}" 不是十六进制：BIND 会拒绝整个区域（"bad hex encoding"）`);
+  const bytes = Buffer.from(hex, 'hex');
+  const wanted = Number(length.raw);
+  if (bytes.length !== wanted) {
+    // BIND reads hex words until it has the length: a word after that is "extra input text".
+    let read = 0;
+    const extraWord = tokens.slice(2).some((t) => (read += t.raw.length / 2) > wanted && read - t.raw.length / 2 >= wanted);
+    const said = bytes.length < wanted ? 'unexpected end of input' : extraWord ? 'extra input text' : 'ran out of space';
+    return problem(`The data is ${bytes.length} bytes but "\\# ${length.raw}" says ${wanted}: BIND refuses the zone ("${said}")`, `数据有 ${bytes.length} 字节，但 "\\# ${length.raw}" 写的是 ${wanted}：BIND 会拒绝整个区域（"${said}"）`);
+  }
+  const wire = new Wire(bytes);
+  const words = fromWire(type, wire);
+  if (words.some((w) => w === undefined) || wire.at !== bytes.length) {
+    return problem(`These ${bytes.length} bytes are no ${type} record data: BIND refuses the zone`, `这 ${bytes.length} 个字节不是 ${type} 记录的数据：BIND 会拒绝整个区域`);
+  }
+  return { tokens: (words as string[]).map((raw) => (raw.startsWith('"') ? { raw, value: textOf(escapedBytes(raw.slice(1, -1))), quoted: true, line } : { raw, value: raw, quoted: false, line })) };
+}

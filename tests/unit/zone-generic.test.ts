@@ -1,0 +1,81 @@
+/**
+ * RFC 3597's generic forms (zoneGeneric.ts) against BIND: each record, alone in a zone, is loaded
+ * by named-compilezone and parsed by the lab. Both take it or both refuse it, and what the lab
+ * read, written back in the usual form (recordLine, what "apply to my lab" writes), is what BIND
+ * loads from the generic form. The lab once refused "TYPE16" and read "TXT \# 4 03616263" as
+ * three strings ("#", "4", "03616263") where BIND reads "abc".
+ */
+import { describe, expect, it } from 'vitest';
+import { recordLine } from '../../lab-server/src/dns/applyRecords.js';
+import { parseZone } from '../../lab-server/src/grading/dns/zoneFile.js';
+import { loadWithBind } from '../realtools/bind.js';
+import { inPool } from '../realtools/process.js';
+
+const APEX = '$TTL 3600\n$ORIGIN example.com.\n@ IN SOA ns1 hostmaster 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\nmail IN A 192.0.2.25\nns2 IN A 192.0.2.54\n';
+
+const ACCEPTED = [
+  'g IN A \\# 4 C0000201',
+  'g IN TYPE1 192.0.2.7',
+  'g IN AAAA \\# 16 20010db8000000000000000000000001',
+  'g IN NS \\# 17 036e7332076578616d706c6503636f6d00',
+  'g IN MX \\# 20 000a046d61696c076578616d706c6503636f6d00',
+  'g IN type15 10 mail',
+  'g IN CNAME \\# 18 046d61696c076578616d706c6503636f6d00',
+  'g IN TXT \\# 4 0361 6263',
+  'g IN TXT \\# 4 036 16263',
+  'g IN TXT \\# 04 ( 03616263 )',
+  'g IN TXT \\# 8 03616263 03646566',
+  'g IN TXT \\# 2 01ff',
+  'g IN TXT \\# 1 00',
+  'g IN TYPE16 "x"',
+  'g IN TYPE016 \\# 4 03616263',
+  'g IN SRV \\# 24 00000005024b046d61696c076578616d706c6503636f6d00',
+  'g IN CAA \\# 21 0005697373756563612e6578616d706c652e6e6574',
+  'g IN SPF \\# 12 0b763d73706631202d616c6c',
+  'g IN TXT "\\#" 4',
+];
+
+const REFUSED = [
+  'g IN TXT \\# 4 03616263 ff',
+  'g IN TXT \\# 3 03616263',
+  'g IN TXT \\# 5 03616263',
+  'g IN TXT \\# 4 0x03616263',
+  'g IN TXT \\# 0',
+  'g IN A \\# 0',
+  'g IN A \\# 5 C000020100',
+  'g IN MX \\# 8 000a03616263c00c',
+  'g IN CNAME \\# 6 03616263 00',
+  'g IN TXT \\# 2 02ff',
+];
+
+describe('RFC 3597 generic record types and data', () => {
+  it('are taken and refused where BIND takes and refuses them, and read as BIND reads them', { timeout: 120_000 }, async () => {
+    const verdicts = await inPool([...ACCEPTED, ...REFUSED], 4, async (line) => {
+      const zone = `${APEX}${line}\n`;
+      const bind = await loadWithBind('example.com.', zone);
+      const lab = parseZone(zone, { origin: 'example.com.' });
+      const labTakes = lab.problems.length === 0;
+      let same = '';
+      if (bind.loaded && labTakes) {
+        // What the lab read, written in the usual form, loads in BIND as the generic line did.
+        const record = lab.records.find((r) => r.name === 'g.example.com.')!;
+        const rewritten = await loadWithBind('example.com.', `${APEX}${recordLine(record)}\n`);
+        const data = (z: typeof bind) => z.records.filter((r) => r.name === 'g.example.com.').map((r) => `${r.type} ${r.data}`);
+        same = JSON.stringify(data(rewritten)) === JSON.stringify(data(bind)) ? ', read alike' : `, BIND ${data(bind)} but the lab ${data(rewritten)}`;
+      }
+      return `${line}: BIND ${bind.loaded ? 'takes' : 'refuses'}, lab ${labTakes ? 'takes' : 'refuses'}${same}`;
+    });
+    expect(verdicts.filter((v) => !/BIND (takes|refuses), lab \1(, read alike)?$/.test(v))).toEqual([]);
+    expect(verdicts.filter((v) => v.endsWith('read alike'))).toHaveLength(ACCEPTED.length);
+  });
+
+  it('say what BIND says when the data is not what "\\# length" announces, in both languages', () => {
+    const [extra] = parseZone(`${APEX}g IN TXT \\# 4 03616263 ff\n`, { origin: 'example.com.' }).problems;
+    expect(extra!.message.en).toMatch(/The data is 5 bytes but "\\# 4" says 4: BIND refuses the zone \("extra input text"\)/);
+    expect(extra!.message['zh-CN']).toMatch(/数据有 5 字节.*RFC 3597/);
+    // A type the lab does not serve: BIND would load it, the lab says so and what it serves.
+    const [unknown] = parseZone(`${APEX}g IN TYPE65280 \\# 2 abcd\n`, { origin: 'example.com.' }).problems;
+    expect(unknown!.message.en).toMatch(/TYPE65280 is a type the lab does not serve \(BIND would load it.*Remove the record/);
+    expect(unknown!.message['zh-CN']).toMatch(/实验环境不提供的类型/);
+  });
+});
