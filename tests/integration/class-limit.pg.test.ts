@@ -1,7 +1,8 @@
 /**
- * The classes-per-instructor limit across lab nodes: two labs on one PostgreSQL each take an
- * instructor's class creations at once. Counted in one process only, each node saw 199 and both
- * made one; the database now settles it, so the instructor never has more than the limit.
+ * The limits a class keeps across lab nodes: two labs on one PostgreSQL each take an
+ * instructor's class creations, or learners' joins, at once. Counted in one process only, each
+ * node saw 199 classes (or a free place in a class) and both made one; the database now settles
+ * it, so an instructor never has more classes, nor a class more learners, than the limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLASSES_PER_INSTRUCTOR } from '../../lab-server/src/classroom/classNames.js';
@@ -20,7 +21,9 @@ async function post(lab: TestLab, path: string, body: unknown, cookie = ''): Pro
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
-  nodes = await Promise.all([startTestLab({ mode: 'classroom', database: database.url }), startTestLab({ mode: 'classroom', database: database.url })]);
+  // Classes of one learner: every join of two at once races for the last place.
+  const options = { mode: 'classroom' as const, database: database.url, limits: { classLearners: 1 } };
+  nodes = await Promise.all([startTestLab(options), startTestLab(options)]);
 }, 60_000);
 afterAll(async () => {
   for (const lab of nodes) await lab.dispose();
@@ -44,4 +47,18 @@ describe('classes of one instructor on two nodes', () => {
     }
     expect(counts).toEqual(Array(20).fill(MAX_CLASSES_PER_INSTRUCTOR));
   });
+
+  it('never take more learners into a class than it holds when both nodes take joins at once', async () => {
+    const [a, b] = nodes as [TestLab, TestLab];
+    const wu = await a.classroom.addInstructor('Mr Wu', 'hash');
+    for (let round = 0; round < 3; round++) {
+      const klass = await a.classroom.createClass(`Tiny ${round}`, wu.id);
+      const joins = await Promise.all([a, b].map((lab, i) => post(lab, '/api/join', { code: klass.joinCode, displayName: `Learner ${round}.${i}`, password: 'learner password 1' })));
+      expect(joins.map((j) => j.status).sort()).toEqual([201, 403]);
+      expect(await a.classroom.memberCount(klass.id)).toBe(1);
+    }
+    // The loser's sandbox was made, then removed: no sandbox is left without a learner.
+    const sandboxes = [...(await a.sandboxes.list()), ...(await b.sandboxes.list())].filter((id) => id !== 'default');
+    expect(sandboxes.sort()).toEqual((await a.db.all<{ sandbox_id: string }>('SELECT sandbox_id FROM learners')).map((r) => r.sandbox_id).sort());
+  }, 120_000);
 });

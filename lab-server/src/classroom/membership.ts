@@ -11,7 +11,7 @@ import { text } from '../grading/feedback.js';
 import { BodyError, readJson } from '../http/body.js';
 import type { SessionCookies } from '../http/cookies.js';
 import { sendJson, type Route } from '../http/server.js';
-import type { ClassroomStore } from '../store/classroom.js';
+import { ClassFull, type ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
@@ -101,19 +101,20 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
         // filling the thread pool everyone's mail reads wait on.
         joined = await deps.joins.run(async () => {
           if (await deps.store.memberLogin(klass.id, c.displayName)) return undefined;
-          // Again in turn: joins queued behind this one were counted before it was made. (Nodes
-          // of a cluster each take their own turns, so together they may pass it by a few.)
+          // Again in turn: joins queued behind this one were counted before it was made (and the
+          // store counts once more as it writes, for the other nodes of a cluster).
           if ((await deps.store.memberCount(klass.id)) >= deps.classLearners) return 'full' as const;
           const world = learnerWorld();
           const passwordHash = await hashPassword(c.password);
           const sandboxId = newSandboxId();
           await deps.sandboxes.create(sandboxId, world);
           try {
-            const { token } = await deps.store.join(klass.id, { sandboxId, displayName: c.displayName, passwordHash });
+            const { token } = await deps.store.join(klass.id, { sandboxId, displayName: c.displayName, passwordHash }, deps.classLearners);
             return { world, token };
           } catch (err) {
-            // Someone took the name while this sandbox was being made (on another node).
+            // Someone took the name or the last place while this sandbox was being made (on another node).
             await deps.sandboxes.delete(sandboxId);
+            if (err instanceof ClassFull) return 'full' as const;
             if (err instanceof ConstraintViolation && err.kind === 'unique') return undefined;
             throw err;
           }

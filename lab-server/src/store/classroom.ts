@@ -52,6 +52,10 @@ const toClass = (r: ClassRow | undefined): ClassInfo | undefined =>
   r ? { id: r.id, name: r.name, joinCode: r.join_code, instructorId: r.instructor_id, createdAt: r.created_at } : undefined;
 const toInstructor = (r: { id: string; name: string; created_at: string }): Instructor => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
+type MemberRow = { id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string };
+const MEMBERS = 'SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at FROM class_members m JOIN learners l ON l.id = m.learner_id';
+const toMember = (r: MemberRow): Member => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at });
+
 /** The key that makes display names unique in a class whatever their case. */
 const nameKey = (displayName: string): string => displayName.toLowerCase();
 /**
@@ -60,6 +64,13 @@ const nameKey = (displayName: string): string => displayName.toLowerCase();
  * API agree (an English collator orders Chinese names by code point, which nobody reads by).
  */
 const CLASS_LIST = new Intl.Collator('zh-CN', { numeric: true, sensitivity: 'base' });
+
+/** A join found the class at its limit of learners; nothing was written. */
+export class ClassFull extends Error {
+  constructor() {
+    super('the class is full');
+  }
+}
 
 export class ClassroomStore {
   constructor(private readonly db: Sql) {}
@@ -184,8 +195,12 @@ export class ClassroomStore {
    * together or not at all. A display name someone in the class already has (in any case, even
    * one that a join on another node took a moment ago) is a ConstraintViolation ('unique').
    */
-  async join(classId: string, who: { sandboxId: string; displayName: string; passwordHash: string }): Promise<{ learner: Learner; token: string }> {
+  async join(classId: string, who: { sandboxId: string; displayName: string; passwordHash: string }, atMost = Infinity): Promise<{ learner: Learner; token: string }> {
     return this.db.transaction(async (tx) => {
+      // Counted with the insert, the class's row locked on PostgreSQL: two nodes each counting
+      // a place free both filled it (SQLite's one writer takes turns already).
+      if (tx.dialect === 'postgres') await tx.get('SELECT id FROM classes WHERE id = ? FOR UPDATE', [classId]);
+      if ((await new ClassroomStore(tx).memberCount(classId)) >= atMost) throw new ClassFull();
       const made = await new LearnerStore(tx).create({ sandboxId: who.sandboxId, anonymous: false, displayName: who.displayName });
       await new ClassroomStore(tx).addMember(classId, made.learner.id, who.passwordHash);
       return made;
@@ -198,26 +213,14 @@ export class ClassroomStore {
   }
 
   async members(classId: string): Promise<Member[]> {
-    const rows = await this.db.all<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
-      `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
-         FROM class_members m JOIN learners l ON l.id = m.learner_id
-        WHERE m.class_id = ?`,
-      [classId],
-    );
-    return rows
-      .map((r) => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at }))
-      .sort((a, b) => CLASS_LIST.compare(a.displayName, b.displayName) || a.learnerId.localeCompare(b.learnerId));
+    const rows = await this.db.all<MemberRow>(`${MEMBERS} WHERE m.class_id = ?`, [classId]);
+    return rows.map(toMember).sort((a, b) => CLASS_LIST.compare(a.displayName, b.displayName) || a.learnerId.localeCompare(b.learnerId));
   }
 
   /** One member of a class, if the learner is in it. */
   async member(classId: string, learnerId: string): Promise<Member | undefined> {
-    const r = await this.db.get<{ id: string; display_name: string; sandbox_id: string; last_seen_at: string; joined_at: string }>(
-      `SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at
-         FROM class_members m JOIN learners l ON l.id = m.learner_id
-        WHERE m.class_id = ? AND m.learner_id = ?`,
-      [classId, learnerId],
-    );
-    return r ? { learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at } : undefined;
+    const r = await this.db.get<MemberRow>(`${MEMBERS} WHERE m.class_id = ? AND m.learner_id = ?`, [classId, learnerId]);
+    return r ? toMember(r) : undefined;
   }
 
   /** The member of a class with this display name (case-insensitive) and their password hash. */
