@@ -28,11 +28,32 @@ const MESSAGE = [
 /** Message 2: one part, no MIME structure at all. */
 const SINGLE_PART = 'From: alice@example.com\r\nSubject: single\r\n\r\nhello\r\n';
 
+/** Message 3: a message/rfc822 part in base64 (RFC 2046 §5.2.1 forbids it; Dovecot does not read inside). */
+const ENCODED_MESSAGE = [
+  'From: alice@example.com',
+  'Subject: forwarded',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: message/rfc822',
+  'Content-Transfer-Encoding: base64',
+  '',
+  Buffer.from('Subject: inner\r\n\r\nhello\r\n').toString('base64'),
+  '--b',
+  'Content-Type: text/plain',
+  '',
+  'last',
+  '--b--',
+  '',
+].join('\r\n');
+
 beforeAll(async () => {
   pair = await startParityPair();
   await both('CREATE a.b.c');
   await both(appendOf('a.b.c', MESSAGE));
   await both(appendOf('a.b.c', SINGLE_PART));
+  await both(appendOf('a.b.c', ENCODED_MESSAGE));
   await both('SUBSCRIBE a.b.c');
   await both('SELECT a.b.c');
 }, 60_000);
@@ -143,6 +164,12 @@ describe('FETCH of a part the message has or lacks (Dovecot 2.3 imap-msgpart.c)'
     '2 BODY.PEEK[1.TEXT]',
     '2 BINARY.PEEK[1.1]',
     '2 BINARY.SIZE[2]',
+    '3 BODY.PEEK[1.1]',
+    '3 BODY.PEEK[1.1.1]',
+    '3 BODY.PEEK[1.TEXT]',
+    '3 BINARY.PEEK[1.1]',
+    '3 BINARY.SIZE[1.1]',
+    '3 BODY.PEEK[2]',
   ])('FETCH %s answers what Dovecot answers', async (items) => {
     const answers = await both(`FETCH ${items}`);
     expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
@@ -151,6 +178,8 @@ describe('FETCH of a part the message has or lacks (Dovecot 2.3 imap-msgpart.c)'
   it('answers a part the message lacks as empty, {0}, and the first child of a multipart as its 1.1', async () => {
     expect(untagged((await both('FETCH 2 (BODY.PEEK[2] BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[1.1])')).lab)).toBe('* 2 FETCH (BODY[2] {0}\r\n BINARY[2] {0}\r\n BINARY.SIZE[2] 0 BODY[1.1] {0}\r\n)\r\n');
     expect(untagged((await both('FETCH 1 BODY.PEEK[1.1]')).lab)).toBe('* 1 FETCH (BODY[1.1] {8}\r\naGVsbG8=)\r\n');
+    // Nothing lies inside a message/rfc822 part whose message is encoded: its 1.1 is not itself.
+    expect(untagged((await both('FETCH 3 (BODY.PEEK[1.1] BINARY.PEEK[1.1])')).lab)).toBe('* 3 FETCH (BODY[1.1] {0}\r\n BINARY[1.1] {0}\r\n)\r\n');
   });
 });
 
