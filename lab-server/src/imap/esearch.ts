@@ -103,8 +103,8 @@ export function returned<T>(options: ReturnOptions, result: readonly T[]): T[] {
   const out: T[] = [];
   if (options.min && result.length > 0) out.push(result[0]!);
   if (options.max && result.length > 0) out.push(result[result.length - 1]!);
-  if (options.partial) out.push(...partialOf(result, options.partial));
-  return out;
+  // Concatenated, not pushed as arguments: a PARTIAL range can hold more than the stack takes.
+  return options.partial ? out.concat(partialOf(result, options.partial)) : out;
 }
 
 /**

@@ -150,7 +150,8 @@ export class LiveResults {
     const added: Array<[number, number]> = [];
     if (joining.length > 0) {
       const entries = live.sort ? await withSortValues(selected, joining, live.sort) : joining.map((f) => ({ ...f, values: [] }));
-      live.members.push(...entries);
+      // One push each: push(...entries) overflows the stack past about 120,000 arrivals.
+      for (const entry of entries) live.members.push(entry);
       live.members.sort(live.sort ? compareSorted(live.sort) : (a, b) => a.uid - b.uid);
       const joined = new Set(joining.map((f) => f.uid));
       live.members.forEach((m, i) => {

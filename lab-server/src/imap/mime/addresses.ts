@@ -124,7 +124,11 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
       while (end < tokens.length && !isSpecial(tokens[end], ';')) end++;
       out.push({ name: null, adl: null, mailbox: phrase(tokens.slice(i, group)) || '', host: null });
       const members = tokens.slice(group + 1, end);
-      out.push(...splitEntries(members).map(mailboxOf).filter((a): a is EnvelopeAddress => a !== undefined));
+      // One push each: a group of 200,000 members as arguments overflowed the stack.
+      for (const member of splitEntries(members)) {
+        const address = mailboxOf(member);
+        if (address) out.push(address);
+      }
       out.push({ name: null, adl: null, mailbox: null, host: null });
       i = end + 1;
       while (i < tokens.length && isSpecial(tokens[i], ',')) i++;
