@@ -6,6 +6,10 @@
  * changes made since, and scan.ts squares it with the files.
  */
 import type { StoredMessage } from './message.js';
+import { nextTurn } from './slices.js';
+
+/** Messages add() takes in one turn of the event loop when many come at once (about 2 ms' worth). */
+const ADD_SLICE = 4096;
 
 export interface ExpungeRecord {
   modseq: number;
@@ -85,6 +89,14 @@ export class FolderIndex {
     // 120,000 (files dropped into new/ by the hundred thousand) that overflows the stack.
     for (const m of messages) this.list.push(m);
     if (messages.some((m, i) => m.uid <= (i === 0 ? last : messages[i - 1]!.uid))) this.list.sort((a, b) => a.uid - b.uid);
+  }
+
+  /** add(), a slice at a time: 100,000 files dropped into new/ held the event loop 40 ms in one add(). */
+  async addInSlices(messages: readonly StoredMessage[]): Promise<void> {
+    for (let at = 0; at < messages.length; at += ADD_SLICE) {
+      if (at > 0) await nextTurn();
+      this.add(messages.slice(at, at + ADD_SLICE));
+    }
   }
 
   /** Forgets expunged messages and remembers their UIDs with the expunge's modseq. */

@@ -19,6 +19,7 @@ import { StoredMessage } from './message.js';
 import type { WrittenFile } from './messageFile.js';
 import { parseName } from './names.js';
 import { dirMtimes, scanFiles, trustworthy, type ScanResult } from './scan.js';
+import { inSlices, isMissing } from './slices.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
 export type FolderChange =
@@ -42,8 +43,6 @@ export interface FolderContext {
 
 /** Expunged messages remembered so a session that has not been told yet can still be answered. */
 const GHOSTS = 2000;
-
-const isMissingError = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 export class FolderState implements CacheOwner {
   index = new FolderIndex();
@@ -95,7 +94,7 @@ export class FolderState implements CacheOwner {
       mtimes = dirMtimes(this.dir);
       if (!this.loaded) await this.load();
     } catch (err) {
-      if (isMissingError(err)) throw new FolderNotFound(this.name);
+      if (isMissing(err)) throw new FolderNotFound(this.name);
       throw err;
     }
     const stamp = this.index.stamp;
@@ -223,7 +222,7 @@ export class FolderState implements CacheOwner {
       this.index.stamp = { newMtime, curMtime, trusted: true };
       this.files.due = true;
     } catch (err) {
-      if (!isMissingError(err)) throw err;
+      if (!isMissing(err)) throw err;
     }
   }
 
@@ -240,7 +239,7 @@ export class FolderState implements CacheOwner {
     const fresh: Array<[string, number]> = [];
     const taken = new Set<number>();
     const firstFresh = index.nextUid;
-    let arrivals = found.arrivals.map((f) => {
+    let arrivals = await inSlices(found.arrivals, (f) => {
       let uid = this.reserved?.get(f.base);
       if (uid === undefined || uid >= firstFresh || index.get(uid) || taken.has(uid)) {
         uid = index.nextUid++;
@@ -263,7 +262,7 @@ export class FolderState implements CacheOwner {
     }
     if (whole) this.reserved = undefined;
     for (const m of arrivals) entries.push({ kind: 'm', modseq, uid: m.uid, flags: m.flags });
-    index.add(arrivals);
+    await index.addInSlices(arrivals);
     const gone = [...found.gone].map((uid) => index.get(uid)!);
     if (gone.length > 0) {
       index.remove(found.gone, modseq);

@@ -11,6 +11,7 @@ import { isOutOfSpace } from '../files/diskSpace.js';
 import { appendLog, clearLog, logLine, readLog, type LogEntry } from './indexLog.js';
 import { INDEX_FILE, readIndexFile, writeIndexFile } from './indexFile.js';
 import { appendUids, readUidList, UIDLIST_FILE, writeUidList } from './uidlist.js';
+import { joinInSlices } from './slices.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
 /**
@@ -118,7 +119,7 @@ export class IndexFiles {
     if (this.outOfRoom) return;
     try {
       if (this.logLines >= Math.max(LOG_LIMIT, 2 * index.messages.length)) await this.write(index);
-      else await appendLog(this.dir, entries.map(logLine).join(''));
+      else await appendLog(this.dir, await joinInSlices(entries, logLine));
     } catch (err) {
       if (!isOutOfSpace(err)) throw err;
       this.outOfRoom = true;

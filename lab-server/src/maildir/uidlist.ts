@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { appendWhole } from '../files/diskSpace.js';
+import { joinInSlices } from './slices.js';
 
 export const UIDLIST_FILE = 'maillab-uidlist';
 
@@ -63,5 +64,5 @@ export async function writeUidList(folderDir: string, list: UidList): Promise<vo
 /** Appends UIDs given to base names and waits until they are on disk (all of them, or none: a full disk). */
 export async function appendUids(folderDir: string, entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
   if (entries.length === 0) return;
-  await appendWhole(join(folderDir, UIDLIST_FILE), entries.map(([base, uid]) => lineOf(base, uid)).join(''), true);
+  await appendWhole(join(folderDir, UIDLIST_FILE), await joinInSlices(entries, ([base, uid]) => lineOf(base, uid)), true);
 }
