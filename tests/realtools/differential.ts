@@ -211,6 +211,12 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dovecot-tls', 'ssl = required', 'ssl = required\nimap_idle_notify_interval = 60', false],
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nmail_max_userip_connections = 1M', false],
   ['dovecot-auth', '  driver = passwd-file\n', '  driver = passwd-file\n  result_success = Continue\n', false],
+  // mail_location's parameters as Dovecot 2.3 reads them: upper-case names ("Unknown setting: layout"), the maildir++
+  // layout in lower case, no DIRNAME with it; an INBOX under the home (the grader once failed expanding "~" there).
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:LAYOUT=index', false],
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:LAYOUT=Maildir++', false],
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:DIRNAME=mails', false],
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:INBOX=~/Maildir:INDEX=MEMORY:UTF-8', true],
   // doveconf 2.3: a passdb or userdb without "driver = ..." ("userdb is missing driver"); the word after "userdb" is a name.
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'userdb static {\n  args = uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', false],
   ['dovecot-auth', '  driver = passwd-file\n', '', false],
