@@ -7,10 +7,11 @@
  * removal (its mail log, a Junk folder, zones, DKIM keys) made the sandbox's directories again, a
  * half sandbox nothing removed: now those writes fail, and the learner is told the sandbox is gone.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SMTPServerSession } from 'smtp-server';
+import { PRIVATE_DIR } from '../../lab-server/src/files/privateModes.js';
 import { acceptData } from '../../lab-server/src/smtp/acceptData.js';
 import { mailboxOf } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { defaultWorld } from '../../lab-server/src/world/definition.js';
@@ -168,8 +169,11 @@ it('lists no directory without world.json as a sandbox, keeps its files, and say
   expect(await readdir(join(small, 'cur'))).toEqual(['1700000000.M1P1.host:2,S']);
   expect(said.filter((l) => l.includes('half-made'))).toEqual([expect.stringMatching(/^sandboxes: .*half-made has no world\.json: not a sandbox .* left as it is/)]);
   expect(said.some((l) => /sandboxes\/default has no world/.test(l))).toBe(false);
-  // A sandbox made later under that name is seeded into it, its mail folders kept.
+  // A sandbox made later under that name is seeded into it, its mail folders kept, and it is
+  // for the lab's user only, as every sandbox is (made by hand it was 0755: anyone's to read).
+  await chmod(half, 0o755);
   await lab.sandboxes.create('half-made');
   expect(await lab.sandboxes.list()).toEqual(['default', 'half-made']);
   expect(await readdir(join(small, 'cur'))).toContain('1700000000.M1P1.host:2,S');
+  expect((await stat(half)).mode & 0o777).toBe(PRIVATE_DIR);
 }, 120_000);

@@ -126,6 +126,8 @@ export class Sandboxes {
     const dir = join(this.root, id);
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+    // A directory there already (made by hand, or by a creation cut short) keeps its mode through mkdir.
+    await makePrivate({ dirs: [dir] });
     // Its own copy of the definition, as a sandbox opened from world.json has.
     const seeded = new Sandbox(id, dir, structuredClone(definition), this.quota, this.demoHints);
     await this.seed(seeded);
