@@ -1,6 +1,7 @@
 /**
  * Typing on a phone, in real Chromium. The answer editor's hint speaks of no Tab key on a
- * touch screen (and still does on a desktop).
+ * touch screen (and still does on a desktop). Fields for mail and protocol text ask the
+ * keyboard for no capitals and no corrections (a phone made "alice" Alice in the AUTH helper).
  *
  * A terminal whose on-screen keyboard is up keeps its input line where the learner sees it.
  * Chrome for Android and Safari shrink the visual viewport, not the layout one, when the
@@ -191,4 +192,43 @@ describe('the answer editor on a touch screen', () => {
       await context.close();
     }
   }, 60_000);
+});
+
+describe('fields for mail and protocol text on a phone', () => {
+  it('ask the keyboard for no capitals and no corrections: editor, quiz, AUTH helper, zone editor, dig and fault names', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    /** What Chromium tells a keyboard about each field: its autocapitalize, autocorrect and spellcheck. */
+    const asked = (selector: string) =>
+      page.locator(selector).evaluateAll((fields) =>
+        fields.map((f) => {
+          const field = f as HTMLInputElement & { autocorrect: boolean };
+          const name = (field.labels?.[0]?.textContent ?? field.getAttribute('aria-label') ?? field.name).trim();
+          return `${name}: ${field.autocapitalize} ${field.autocorrect} ${field.spellcheck}`;
+        }),
+      );
+    const fields: string[] = [];
+    await page.goto(site.url('/exercises/dns-mx/'));
+    await page.locator('textarea.code-input:not([disabled])').waitFor();
+    fields.push(...(await asked('textarea.code-input')));
+    await page.goto(site.url('/en/exercises/envelope-vs-header/'));
+    await page.locator('.fill input').first().waitFor();
+    fields.push(...(await asked('.fill input')));
+    await page.goto(site.url('/en/lab/?service=smtp'));
+    await page.locator('section.terminal[data-state="open"]').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'AUTH helper' }).tap();
+    fields.push(...(await asked('.helper input')));
+    await page.goto(site.url('/world/zones/'));
+    await page.locator('.world-zone-text').waitFor();
+    fields.push(...(await asked('.world-zone-text, #dig-name')));
+    await page.goto(site.url('/world/faults/'));
+    await page.locator('label[data-for="dns"] input[name="name"]').waitFor({ state: 'attached' });
+    fields.push(...(await asked('label[data-for="dns"] input[name="name"]')));
+    expect(fields.length).toBeGreaterThanOrEqual(7);
+    // 'none' is how Chromium reads autocapitalize="off".
+    expect(fields.filter((f) => !f.endsWith(': none false false'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
