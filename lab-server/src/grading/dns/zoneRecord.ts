@@ -55,3 +55,21 @@ export interface ParsedZone {
 export function txtValue(record: ZoneRecord): string {
   return (record.strings ?? []).join('');
 }
+
+/**
+ * A record's data as DNS compares it: what it means, not how it was written. "\\mx" is "mx",
+ * "10 mail" is "10 mail.example.com.", "2001:db8:0::1" is "2001:db8::1", "\255" (ff) is not
+ * "ÿ" (c3 bf); BIND keeps one of each. The graders' view and the lab's DNS server both dedupe
+ * by it, so a learner's dig sees the records a grader judges.
+ */
+export function rdataKey(r: ZoneRecord): string {
+  if (r.bytes) return r.bytes.map((b) => b.toString('hex')).join(' ');
+  if (r.strings) return r.strings.join('\u0000');
+  if (r.address !== undefined) return r.type === 'AAAA' ? new URL(`http://[${r.address}]`).hostname : r.address;
+  // Names compare without case (RFC 4343); SRV's numbers as numbers ("025" is 25).
+  if (r.type === 'SRV') return `${r.rdata.slice(0, 3).map(Number).join(' ')} ${r.target?.toLowerCase()}`;
+  if (r.target !== undefined) return `${r.preference ?? ''} ${r.target.toLowerCase()}`;
+  // CAA: the value quoted or not is the same bytes; the tag keeps its case (BIND keeps "ISSUE" apart).
+  if (r.type === 'CAA') return `${Number(r.rdata[0])} ${r.rdata[1]} ${(r.rdata[2] ?? '').replace(/^"(.*)"$/, '$1')}`;
+  return r.rdata.join(' ');
+}

@@ -6,7 +6,7 @@
 import { error, text, warn, type FeedbackLine } from '../feedback.js';
 import { checkHostNames } from './hostNames.js';
 import { parseZone } from './zoneFile.js';
-import type { ParsedZone, ZoneRecord } from './zoneRecord.js';
+import { rdataKey, type ParsedZone, type ZoneRecord } from './zoneRecord.js';
 
 export type DnsResolver = (name: string, type: string) => Promise<unknown[]>;
 
@@ -28,19 +28,6 @@ export function fqdn(name: string): string {
 /** "mail.example.com." -> "mail.example.com" (how a mail server prints it). */
 export function bare(name: string): string {
   return name.endsWith('.') && name !== '.' ? name.slice(0, -1) : name;
-}
-
-/**
- * A record's data as DNS compares it: what it means, not how it was written. "\\mx" is "mx",
- * "10 mail" is "10 mail.example.com.", "2001:db8:0::1" is "2001:db8::1"; BIND keeps one of each.
- */
-function rdataKey(r: ZoneRecord): string {
-  // Bytes, not text: "\255" (ff) and "ÿ" (c3 bf) are two records.
-  if (r.bytes) return r.bytes.map((b) => b.toString('hex')).join(' ');
-  if (r.strings) return r.strings.join('\u0000');
-  if (r.address !== undefined) return r.type === 'AAAA' ? new URL(`http://[${r.address}]`).hostname : r.address;
-  if (r.target !== undefined && ['MX', 'CNAME', 'NS', 'PTR'].includes(r.type)) return `${r.preference ?? ''} ${r.target}`;
-  return r.rdata.join(' ');
 }
 
 export class ZoneView {
