@@ -138,7 +138,10 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => Boolean(member && (await verifyPassword(c.password, member.passwordHash))));
       if (refusedLogin(res, outcome)) return;
       if (!klass || !member || !outcome.ok) {
-        return problem(res, 401, text('Join code, name or password is wrong. Check all three; your instructor can reset your access.', '加入码、名字或密码有误。请检查这三项；老师可以帮你重置。'));
+        return problem(res, 401, text(
+            'Join code, name or password is wrong. Check all three (the name as you typed it when you joined). If you forgot your password, ask your instructor to remove you from the class, then join again with the code: you start afresh, with a new lab.',
+            '加入码、名字或密码有误。请检查这三项（名字要和加入时填写的一样）。如果忘了密码，请让老师把你移出班级，再用加入码重新加入：你会从头开始，得到一个新的实验环境。',
+          ));
       }
       res.setHeader('set-cookie', deps.cookies.learner(await deps.store.startLearnerSession(member.learnerId)));
       sendJson(res, 200, { learner: { displayName: c.displayName }, class: { name: klass.name } });
