@@ -9,7 +9,7 @@ import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import type { QueueEntry } from '../../lab-server/src/mta/queue.js';
 import { startTestLab, type TestLab } from './lab.js';
 import { maildirPath, readAllMessages } from './maildir.js';
-import { api, LogWatch } from './world.js';
+import { api, LogWatch, mtasSettled } from './world.js';
 
 export const FIRST_RETRY = 60_000;
 
@@ -51,9 +51,7 @@ export function useMailWorld(): MailWorld {
     async queue() {
       return (await api<{ entries: Array<QueueEntry & { host: string }> }>(lab, 'GET', '/api/queue')).body.entries;
     },
-    async settled() {
-      for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
-    },
+    settled: () => mtasSettled(lab),
     carolMessages: (folder = '') => readAllMessages(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com', folder)),
     aliceMessages: () => readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com')),
   };

@@ -11,7 +11,7 @@ import { DEFAULT_RETRY } from '../../lab-server/src/mta/mta.js';
 import { describeExperiments } from '../helpers/experiments.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runSession } from '../helpers/protocolScript.js';
-import { api, LogWatch } from '../helpers/world.js';
+import { api, LogWatch, mtasSettled } from '../helpers/world.js';
 
 type Step = { faults: unknown[] } | { session: { service: string; lines: string[] } } | { flush: true } | { wait: number } | { expect: 'sent' | 'deferred' | 'bounced' };
 
@@ -27,9 +27,7 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-async function settled(): Promise<void> {
-  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
-}
+const settled = (): Promise<void> => mtasSettled(lab);
 
 async function perform(steps: Step[]): Promise<void> {
   await freshSandbox(lab);

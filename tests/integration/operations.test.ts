@@ -14,7 +14,7 @@ import { checkReadiness, type ReadinessCheck } from '../../lab-server/src/operat
 import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { TerminalClient } from '../helpers/terminal.js';
-import { submit } from '../helpers/world.js';
+import { mtasSettled, submit } from '../helpers/world.js';
 
 let lab: TestLab;
 beforeAll(async () => {
@@ -246,7 +246,7 @@ i = imaplib.IMAP4('127.0.0.1', P['imap']); i.login('bob@example.com', 'secret');
     const dig = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+short', 'example.com', 'MX']);
     expect(dig.stdout).toContain('mail.example.com.');
     await submit(lab, { to: ['carol@otherdomain.com'], subject: 'through the queue' });
-    for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+    await mtasSettled(lab);
     // A graded attempt, and a terminal open while we scrape.
     const attempt = await fetch(url('/api/exercises/ports/attempts'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: {} }) });
     expect(attempt.status).toBe(200);

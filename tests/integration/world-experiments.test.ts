@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { describeExperiments } from '../helpers/experiments.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { freshSandbox, runSession } from '../helpers/protocolScript.js';
-import { api, editZone, LogWatch } from '../helpers/world.js';
+import { api, editZone, LogWatch, mtasSettled } from '../helpers/world.js';
 
 type Step =
   | { zone: string; replace?: [string, string]; regex?: [string, string]; restore?: boolean }
@@ -52,7 +52,7 @@ async function perform(steps: Step[]): Promise<void> {
       expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/, { sandboxId: 'default' })).toContain(`status=${step.expect}`);
     }
   }
-  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+  await mtasSettled(lab);
 }
 
 const ids = ['world-server-down', 'world-no-mx', 'world-spf-fail', 'world-dkim-fail', 'world-dmarc-reject'];
