@@ -175,9 +175,24 @@ function mailboxOf(tokens: Tok[]): EnvelopeAddress | undefined {
     const name = phrase(tokens.slice(0, open));
     return { name: name || null, adl, ...addrSpec(spec) };
   }
+  const words = tokens.filter((t) => t.kind !== 'comment');
+  const at = words.map((t) => isSpecial(t, '@')).lastIndexOf(true);
+  const local = at === -1 ? words : words.slice(0, at);
+  // Words side by side are no local part (RFC 5322 §3.4.1: words joined by dots), nor is a lone
+  // quoted string without "@": a display name with no address, as Dovecot reads "From: Alice Smith".
+  if (hasAdjacentWords(local) || (at === -1 && local.length === 1 && local[0]!.kind === 'quoted')) {
+    return { name: phrase(local) || null, adl: null, mailbox: 'MISSING_MAILBOX', host: 'MISSING_DOMAIN' };
+  }
   const comments = tokens.filter((t) => t.kind === 'comment').map((t) => t.text);
-  const spec = addrSpec(tokens.filter((t) => t.kind !== 'comment'));
+  const spec = addrSpec(words);
   return { name: comments.length > 0 && comments[0] ? comments[0] : null, adl: null, ...spec };
+}
+
+const isWord = (t: Tok | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
+
+/** Two words side by side (no dot between) are a phrase, never a local part. */
+function hasAdjacentWords(tokens: Tok[]): boolean {
+  return tokens.some((t, i) => i > 0 && isWord(t) && isWord(tokens[i - 1]));
 }
 
 function addrSpec(tokens: Tok[]): { mailbox: string; host: string } {
