@@ -220,6 +220,12 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // doveconf 2.3: a passdb or userdb without "driver = ..." ("userdb is missing driver"); the word after "userdb" is a name.
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'userdb static {\n  args = uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', false],
   ['dovecot-auth', '  driver = passwd-file\n', '', false],
+  // A passwd-file passdb's args as Dovecot 2.3 reads them: options until a word starts with "/", the rest of the line the
+  // file's name; any other word (SCHEME=, a relative path, the second of two blanks) stops the auth process.
+  ['dovecot-auth', 'args = scheme=SSHA512 username_format=%u /etc/dovecot/users', 'args = /etc/dovecot/users scheme=SSHA512', false],
+  ['dovecot-auth', 'args = scheme=SSHA512 username_format=%u /etc/dovecot/users', 'args = SCHEME=SSHA512 /etc/dovecot/users', false],
+  ['dovecot-auth', 'args = scheme=SSHA512 username_format=%u /etc/dovecot/users', 'args = scheme=SSHA512  /etc/dovecot/users', false],
+  ['dovecot-auth', 'args = scheme=SSHA512 username_format=%u /etc/dovecot/users', 'args = scheme=SSHA512 username_format=%u /etc/dovecot//users', true],
   // "vmail" in quotes is vmail to Dovecot (the judge once took it for a group its machine lacks).
   ['dovecot-auth', 'user\nuserdb {\n  driver = static\n  args = uid=vmail gid=vmail home=', 'user\nmail_uid = vmail\nmail_gid = "vmail"\nuserdb {\n  driver = static\n  args = home=', true],
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).

@@ -27,6 +27,30 @@ interface Db {
   /** The args word that is not key=value: the file. */
   file?: string;
   line: number;
+  /** The args as written, for drivers that read them their own way. */
+  raw?: string;
+}
+
+/**
+ * A passwd-file passdb's args as Dovecot 2.3 reads them (passdb-passwd-file.c): scheme= and
+ * username_format= words until one starts with "/", which begins the file's name, the rest of
+ * the line included ("/etc/dovecot/users scheme=SSHA512" is one name); any other word stops the
+ * auth process ("passdb passwd-file: Unknown setting: SCHEME").
+ */
+function passwdFileArgs(raw: string): { args: Map<string, string>; file?: string; unknown?: string } {
+  const args = new Map<string, string>();
+  let rest = raw.trim();
+  while (rest !== '' && !rest.startsWith('/')) {
+    // As Dovecot does: the key runs to the first "=" of the rest, the value to the next blank.
+    const eq = rest.indexOf('=');
+    const after = eq < 0 ? rest : rest.slice(eq + 1);
+    const space = after.indexOf(' ');
+    const key = eq < 0 ? rest : rest.slice(0, eq);
+    if (key !== 'scheme' && key !== 'username_format') return { args, unknown: key };
+    args.set(key, space < 0 ? after : after.slice(0, space));
+    rest = space < 0 ? '' : after.slice(space + 1);
+  }
+  return rest === '' ? { args } : { args, file: rest };
 }
 
 function databases(conf: DovecotConf, kind: 'passdb' | 'userdb'): Db[] {
@@ -38,6 +62,7 @@ function databases(conf: DovecotConf, kind: 'passdb' | 'userdb'): Db[] {
     if (s.key === 'driver') db.driver = s.value;
     if (s.key === 'args') {
       // Given twice, the last args replaces the first entirely, as every Dovecot setting does.
+      db.raw = s.value;
       db.args = new Map<string, string>();
       db.file = undefined;
       for (const word of s.value.split(/\s+/).filter(Boolean)) {
@@ -79,11 +104,17 @@ function checkDatabases(answer: string, p: DovecotAuthParams): FeedbackLine[] {
   const lines: FeedbackLine[] = conf.problems.map((x) => error('dovecot.syntax', text(`Line ${x.line}: ${x.message.en}`, `第 ${x.line} 行：${x.message['zh-CN']}`), text('Check the line with "doveconf -n".', '用 "doveconf -n" 检查这一行。')));
   const table = new Map(p.users.map((l) => l.split(':')).map((f) => [f[0]!, f[1] ?? '']));
   const passdbs = databases(conf, 'passdb');
-  const fileDb = passdbs.find((d) => d.driver === 'passwd-file');
-  if (!fileDb) {
+  const found = passdbs.find((d) => d.driver === 'passwd-file');
+  const read = found && passwdFileArgs(found.raw ?? '');
+  const fileDb = found && read ? { ...found, args: read.args, file: read.file?.replace(/\/{2,}/g, '/') } : undefined;
+  if (read?.unknown !== undefined) {
+    const blank = /^\s/.test(read.unknown) ? { en: ' (two blanks in a row: the second starts a word of its own)', zh: '（连着两个空格：第二个空格被当成一个词的开头）' } : { en: '', zh: '' };
+    lines.push(error('auth.passdb-args', text(`The passdb's args hold "${read.unknown}"${blank.en}, which passwd-file does not know: the auth process stops as it starts ("passdb passwd-file: Unknown setting: ${read.unknown}"), and nobody can log in. It knows scheme= and username_format=, in lower case, then the file, from its "/".`, `passdb 的 args 里有 "${read.unknown}"${blank.zh}，passwd-file 不认识它：认证进程一启动就退出（"passdb passwd-file: Unknown setting: ${read.unknown}"），谁也登录不了。它只认识小写的 scheme= 和 username_format=，然后是以 "/" 开头的文件。`), text(`Write "args = scheme=SSHA512 username_format=%u ${p.usersFile}".`, `写 "args = scheme=SSHA512 username_format=%u ${p.usersFile}"。`)));
+  } else if (!fileDb) {
     lines.push(error(passdbs.length ? 'auth.passdb-driver' : 'auth.no-passdb', passdbs.length ? text(`The passdb uses ${passdbs.map((d) => d.driver || '(no driver)').join(', ')}: the virtual users are not system accounts, their passwords are in ${p.usersFile}.`, `passdb 使用的是 ${passdbs.map((d) => d.driver || '（没有 driver）').join('、')}：虚拟用户不是系统账户，他们的密码在 ${p.usersFile} 里。`) : text('There is no passdb: Dovecot cannot check any password, so nobody can log in.', '没有 passdb：Dovecot 无法核对任何密码，谁也登录不了。'), text(`Add "passdb { driver = passwd-file  args = scheme=SSHA512 username_format=%u ${p.usersFile} }" (one setting per line).`, `添加 "passdb { driver = passwd-file  args = scheme=SSHA512 username_format=%u ${p.usersFile} }"（每个设置一行）。`)));
   } else if (fileDb.file !== p.usersFile) {
-    lines.push(error('auth.passdb-path', text(`The passdb reads ${fileDb.file ?? 'no file'}, but the users are in ${p.usersFile}.`, `passdb 读取的是 ${fileDb.file ?? '（没有文件）'}，但用户在 ${p.usersFile} 里。`), text(`End the args with the file: "args = username_format=%u ${p.usersFile}".`, `在 args 的最后写上文件："args = username_format=%u ${p.usersFile}"。`)));
+    const tail = fileDb.file?.includes(' ') ? { en: ' (everything after the "/" is the file\'s name: the words after it too)', zh: '（"/" 之后的所有内容都是文件名：后面的词也算）' } : { en: '', zh: '' };
+    lines.push(error('auth.passdb-path', text(`The passdb reads ${fileDb.file ?? 'no file'}${tail.en}, but the users are in ${p.usersFile}.`, `passdb 读取的是 ${fileDb.file ?? '（没有文件）'}${tail.zh}，但用户在 ${p.usersFile} 里。`), text(`End the args with the file: "args = username_format=%u ${p.usersFile}".`, `在 args 的最后写上文件："args = username_format=%u ${p.usersFile}"。`)));
   } else {
     const format = fileDb.args.get('username_format') ?? '%u';
     const users = defaultWorld().users.map((u) => u.address);
