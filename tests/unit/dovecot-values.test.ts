@@ -4,7 +4,8 @@
  * doveconf: which settings are of which kind, which words each enum takes (among every word of
  * the enum lists doveconf's binary carries), and a seeded run of values a learner might write
  * ("1M", "1 M", "1MB", "1 min", "60", "5000 ms", "0678"...), each refused by the grader exactly
- * where doveconf refuses the whole file. mail_fsync = 0 once passed the grader.
+ * where doveconf refuses the whole file. mail_fsync = 0 once passed the grader; login_proxy_timeout
+ * = 500 ms (a setting kept in milliseconds) was refused by it.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +21,8 @@ async function kindByDoveconf(kind: string, name: string): Promise<string | unde
   const said = (await doveconf(PLACED[kind]!(`${name} = x_z`))).stderr;
   if (/Invalid value: x_z/.test(said)) return 'enum';
   if (/Invalid size: x_z/.test(said)) return 'size';
-  if (/Invalid time interval: x_z/.test(said)) return 'time';
+  // Milliseconds: "5 ms" is taken only by a setting kept in them (SET_TIME_MSECS).
+  if (/Invalid time interval: x_z/.test(said)) return (await doveconf(PLACED[kind]!(`${name} = 5 ms`))).code === 0 ? 'time_msecs' : 'time';
   if (/Invalid port number x_z/.test(said)) return 'port';
   if (!/Invalid number x_z/.test(said)) return undefined;
   return /Invalid number: 08/.test((await doveconf(PLACED[kind]!(`${name} = 08`))).stderr) ? 'mode' : 'number';
@@ -38,7 +40,7 @@ function graderRefuses(conf: string): boolean {
   return parseDovecotConf(conf).problems.some((p) => /doveconf refuses the whole file/.test(p.message.en));
 }
 
-const SETTING_OF: Record<string, [string, string]> = { number: ['', 'mail_max_userip_connections'], size: ['', 'imap_max_line_length'], time: ['', 'imap_idle_notify_interval'], port: ['', 'imapc_port'], mode: ['unix_listener', 'mode'] };
+const SETTING_OF: Record<string, [string, string]> = { number: ['', 'mail_max_userip_connections'], size: ['', 'imap_max_line_length'], time: ['', 'imap_idle_notify_interval'], time_msecs: ['', 'login_proxy_timeout'], port: ['', 'imapc_port'], mode: ['unix_listener', 'mode'] };
 
 /** Values a learner might write for a number, size, time or mode: digits, blanks, unit words and their beginnings, any case. */
 function learnerValues(count: number, seed: number): string[] {
@@ -99,6 +101,20 @@ describe('Dovecot settings that are neither text nor yes/no', () => {
     expect(verdicts.filter((v) => /doveconf refuses/.test(v)).length).toBeGreaterThan(100);
   });
 
+  it('are read in seconds or in milliseconds as doveconf reads each time setting: "500 ms" taken only in ms, "50 days" too large in ms', { timeout: 120_000 }, async () => {
+    const times = [...DOVECOT_VALUE_KINDS].flatMap(([kind, names]) => [...names].filter(([, k]) => /^time/.test(k.kind)).map(([name]) => ({ kind, name })));
+    expect(times.length).toBeGreaterThan(30);
+    const values = ['5 ms', '1500ms', '250 msecs', '60000 ms', '49 days', '50 days', '4294967 s', '4294968 s', '4294967295 ms', '4294967296 ms', '1 min'];
+    const cases = times.flatMap((t) => values.map((value) => ({ ...t, conf: PLACED[t.kind]!(`${t.name} = ${value}`) })));
+    const verdicts = await inPool(cases, 4, async ({ kind, name, conf }) => {
+      const tool = (await doveconf(conf)).code !== 0;
+      return `${kind} ${name} ${JSON.stringify(conf)}: doveconf ${tool ? 'refuses' : 'accepts'}, grader ${graderRefuses(conf) ? 'refuses' : 'accepts'}`;
+    });
+    expect(verdicts.filter((v) => !/(accepts|refuses), grader \1$/.test(v))).toEqual([]);
+    expect(verdicts.filter((v) => /login_proxy_timeout = 5 ms".*doveconf accepts/.test(v))).toHaveLength(1);
+    expect(verdicts.filter((v) => /login_proxy_timeout = 50 days".*doveconf refuses/.test(v))).toHaveLength(1);
+  });
+
   it('tell the learner what doveconf says and what to write, in both languages, wherever the value stands', () => {
     const [problem] = parseDovecotConf('mail_fsync = 0\nmail_fsync = always').problems;
     expect(problem!.line).toBe(1);
@@ -106,6 +122,9 @@ describe('Dovecot settings that are neither text nor yes/no', () => {
     expect(problem!.message['zh-CN']).toMatch(/mail_fsync = 0：doveconf 会拒绝整个文件.*mail_fsync 只接受 optimized, never, always 之一/);
     expect(parseDovecotConf('protocol imap {\n  imap_idle_notify_interval = 60\n}').problems[0]!.message.en).toMatch(/missing units.*Write a number with its unit, e\.g\. "60s"/);
     expect(parseDovecotConf('service auth {\n  unix_listener x {\n    mode = 0678\n  }\n}').problems[0]!.message['zh-CN']).toMatch(/八进制/);
+    const [tooLong] = parseDovecotConf('login_proxy_timeout = 50 days').problems;
+    expect(tooLong!.message.en).toMatch(/"Time interval is too large: 50 days".*login_proxy_timeout is kept in milliseconds, so at most 4294967295 ms \(about 49 days\)/);
+    expect(tooLong!.message['zh-CN']).toMatch(/login_proxy_timeout 以毫秒计/);
     // Written in a file of its own ("<file"), or in a section where the name means nothing to Dovecot: not judged.
     expect(parseDovecotConf('mail_fsync = </etc/dovecot/fsync\nplugin {\n  mail_fsync = 0\n}').problems).toEqual([]);
     // A 2.4 file: only the global ssl and a listener's port (2.4 renamed and retyped many settings).

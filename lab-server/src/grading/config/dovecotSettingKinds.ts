@@ -1,15 +1,17 @@
 /**
  * The settings Dovecot 2.3 reads as something other than text or yes/no, where they stand: an
  * enum (one of a few words, as written: "mail_fsync = 0" or "Always" makes doveconf refuse the
- * whole file, "Invalid value"), a number, a size ("1M", "64 k"), a time ("1 min", "60s"), a port,
- * or a file mode (octal after a leading 0). Every setting doveconf 2.3.19 prints (with a
- * namespace, a mailbox, a passdb and a userdb in the file) that refuses "x_z" with one of those
- * complaints; the enums' words are the lists doveconf carries. tests/unit/dovecot-values.test.ts
- * asks the real doveconf for both. Booleans are in dovecotBooleans.ts.
+ * whole file, "Invalid value"), a number, a size ("1M", "64 k"), a time ("1 min", "60s"; in
+ * milliseconds for four, where "5 ms" is taken), a port, or a file mode (octal after a leading
+ * 0). Every setting doveconf 2.3.19 prints (with a namespace, a mailbox, a passdb and a userdb in
+ * the file) that refuses "x_z" with one of those complaints ("5 ms" tells the milliseconds); the
+ * enums' words are the lists doveconf carries. tests/unit/dovecot-values.test.ts asks the real
+ * doveconf for both. Booleans are in dovecotBooleans.ts.
  */
 import { settingSection } from './dovecotBooleans.js';
 
-export type DovecotValueKind = { kind: 'enum'; values: readonly string[] } | { kind: 'number' | 'size' | 'time' | 'port' | 'mode' };
+type Kind = 'number' | 'size' | 'time' | 'time_msecs' | 'port' | 'mode';
+export type DovecotValueKind = { kind: 'enum'; values: readonly string[] } | { kind: Kind };
 
 const TOP_ENUMS: Record<string, string> = {
   doveadm_ssl: 'no ssl starttls',
@@ -38,7 +40,7 @@ const ENUMS: Record<string, Record<string, string>> = {
   userdb: { ...DB_ENUMS, skip: 'never found notfound' },
 };
 
-const OTHERS: Record<string, Record<'number' | 'size' | 'time' | 'port' | 'mode', string>> = {
+const OTHERS: Record<string, Partial<Record<Kind, string>>> = {
   '': {
     number: `auth_policy_hash_truncate auth_policy_server_timeout_msecs auth_worker_max_count default_client_limit
       default_process_limit director_max_parallel_kicks director_max_parallel_moves doveadm_worker_count
@@ -51,22 +53,22 @@ const OTHERS: Record<string, Record<'number' | 'size' | 'time' | 'port' | 'mode'
       submission_max_mail_size`,
     time: `auth_cache_negative_ttl auth_cache_ttl auth_failure_delay default_idle_kill director_ping_idle_timeout
       director_ping_max_timeout director_user_expire director_user_kick_delay haproxy_timeout imap_hibernate_timeout
-      imap_idle_notify_interval imapc_cmd_timeout imapc_connection_retry_interval imapc_max_idle_time
-      login_proxy_max_disconnect_delay login_proxy_timeout mail_max_lock_timeout mail_temp_scan_interval
+      imap_idle_notify_interval imapc_cmd_timeout imapc_max_idle_time
+      login_proxy_max_disconnect_delay mail_max_lock_timeout mail_temp_scan_interval
       mailbox_idle_check_interval mbox_dotlock_change_timeout mbox_lock_timeout mdbox_rotate_interval
       old_stats_carbon_interval old_stats_command_min_time old_stats_domain_min_time old_stats_ip_min_time
       old_stats_session_min_time old_stats_user_min_time replication_full_sync_interval
-      submission_relay_command_timeout submission_relay_connect_timeout submission_relay_max_idle_time
-      submission_timeout`,
+      submission_relay_max_idle_time submission_timeout`,
+    // SET_TIME_MSECS: "500 ms" is taken, "50 days" is too large.
+    time_msecs: 'imapc_connection_retry_interval login_proxy_timeout submission_relay_command_timeout submission_relay_connect_timeout',
     port: 'doveadm_port imap_urlauth_port imapc_port pop3c_port replicator_port submission_relay_port',
-    mode: '',
   },
-  namespace: { number: 'order', size: '', time: '', port: '', mode: '' },
-  mailbox: { number: 'autoexpunge_max_mails', size: '', time: 'autoexpunge', port: '', mode: '' },
-  service: { number: 'client_limit process_limit process_min_avail service_count', size: 'vsz_limit', time: 'idle_kill', port: '', mode: '' },
-  inet_listener: { number: '', size: '', time: '', port: 'port', mode: '' },
-  unix_listener: { number: '', size: '', time: '', port: '', mode: 'mode' },
-  fifo_listener: { number: '', size: '', time: '', port: '', mode: 'mode' },
+  namespace: { number: 'order' },
+  mailbox: { number: 'autoexpunge_max_mails', time: 'autoexpunge' },
+  service: { number: 'client_limit process_limit process_min_avail service_count', size: 'vsz_limit', time: 'idle_kill' },
+  inet_listener: { port: 'port' },
+  unix_listener: { mode: 'mode' },
+  fifo_listener: { mode: 'mode' },
 };
 
 const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);

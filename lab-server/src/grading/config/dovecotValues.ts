@@ -3,7 +3,8 @@
  * its settings parser does it: a number is digits only, up to 4294967295; a size is digits with
  * an optional B, k, M, G or T (then an optional i and B, any case, blanks between); a time is
  * digits with a unit (any prefix of secs, seconds, mins, minutes, hours, days, weeks, or msecs
- * in whole seconds), "0" alone allowed; a mode is octal after a leading 0. Checked against the
+ * in whole seconds), "0" alone allowed, up to 4294967295 s; four settings keep a time in
+ * milliseconds (any ms value, up to 4294967295 ms, 49.7 days); a mode is octal after a leading 0. Checked against the
  * real doveconf in tests/unit/dovecot-values.test.ts. Returns what doveconf says, or undefined.
  */
 import { text, type Text } from '../feedback.js';
@@ -42,36 +43,38 @@ function size(value: string): string | undefined {
   return read.num > UINTMAX_MAX / multiply ? `Size is too large: ${value}` : undefined;
 }
 
-function time(value: string): string | undefined {
+/** settings_get_time_full: in seconds, or in milliseconds for the few settings kept in them (SET_TIME_MSECS). */
+function time(value: string, msecs: boolean): string | undefined {
   const read = leadingNumber(value);
   if (!read) return `Invalid time interval: ${value}`;
   let { num, rest } = read;
   if (rest === '' && num !== 0n) return `Time interval '${value}' is missing units (add e.g. 's' for seconds)`;
-  let multiply = 1n;
+  let multiply = msecs ? 1000n : 1n;
   const unit = rest.charAt(0).toUpperCase();
   if (unit === 'S') {
     if (startsOne(rest, 'secs', 'seconds')) rest = '';
   } else if (unit === 'M') {
-    multiply = 60n;
+    multiply *= 60n;
     if (startsOne(rest, 'mins', 'minutes')) rest = '';
     else if (startsOne(rest, 'msecs', 'mseconds', 'millisecs', 'milliseconds')) {
-      // Milliseconds only in whole seconds, for settings kept in seconds.
-      if (num % 1000n !== 0n) return `Milliseconds not supported for this setting: ${value}`;
-      num /= 1000n;
+      // A setting kept in seconds takes milliseconds only in whole seconds.
+      if (!msecs && num % 1000n !== 0n) return `Milliseconds not supported for this setting: ${value}`;
+      if (!msecs) num /= 1000n;
       multiply = 1n;
       rest = '';
     }
   } else if (unit === 'H') {
-    multiply = 3600n;
+    multiply *= 3600n;
     if (startsOne(rest, 'hours')) rest = '';
   } else if (unit === 'D') {
-    multiply = 86400n;
+    multiply *= 86400n;
     if (startsOne(rest, 'days')) rest = '';
   } else if (unit === 'W') {
-    multiply = 604800n;
+    multiply *= 604800n;
     if (startsOne(rest, 'weeks')) rest = '';
   }
   if (rest !== '') return `Invalid time interval: ${value}`;
+  // The limit is UINT_MAX of the setting's own unit: about 136 years in seconds, 49.7 days in milliseconds.
   return num * multiply > UINT_MAX ? `Time interval is too large: ${value}` : undefined;
 }
 
@@ -94,7 +97,9 @@ export function dovecotValueError(value: string, k: DovecotValueKind): string | 
     case 'size':
       return size(value);
     case 'time':
-      return time(value);
+      return time(value, false);
+    case 'time_msecs':
+      return time(value, true);
     case 'mode':
       return mode(value);
     case 'port':
@@ -115,6 +120,11 @@ function nextStep(key: string, k: DovecotValueKind): Text {
       return text('Write a number with an optional unit B, k, M, G or T, e.g. "64k" or "10 M".', '请写一个数字，可带单位 B、k、M、G 或 T，例如 "64k" 或 "10 M"。');
     case 'time':
       return text('Write a number with its unit, e.g. "60s", "1 min", "2 hours", "1d" (only 0 may stand alone).', '请写数字加单位，例如 "60s"、"1 min"、"2 hours"、"1d"（只有 0 可以不带单位）。');
+    case 'time_msecs':
+      return text(
+        `Write a number with its unit, e.g. "500 ms", "30s", "1 min" (only 0 may stand alone); ${key} is kept in milliseconds, so at most 4294967295 ms (about 49 days).`,
+        `请写数字加单位，例如 "500 ms"、"30s"、"1 min"（只有 0 可以不带单位）；${key} 以毫秒计，最多 4294967295 ms（约 49 天）。`,
+      );
     case 'mode':
       return text('Write the mode in octal with a leading 0, e.g. "0660".', '请用以 0 开头的八进制写权限，例如 "0660"。');
     case 'port':
