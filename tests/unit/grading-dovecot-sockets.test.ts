@@ -29,6 +29,9 @@ describe("Dovecot's socket for Postfix", () => {
     // 660 is 01224: the owner may write, so Postfix connects; 666 is 01232: everyone may write.
     expect(await graded('mode = 660|user = postfix')).toEqual(['warn:sasl.listener-decimal']);
     expect(await graded('mode = 666|user = postfix')).toEqual(['warn:sasl.listener-decimal', 'error:sasl.listener-world']);
+    // Kept in an unsigned int: doveconf prints 0177777777777777777777 as 037777777777, writable by everyone.
+    expect(await graded('mode = 0177777777777777777777|user = postfix')).toEqual(['error:sasl.listener-world']);
+    expect(await graded('mode = 040000000600|user = postfix')).toEqual([]);
   });
 
   it('connecting needs only write permission, checked in the owner\'s bits for the owner', async () => {

@@ -6,6 +6,7 @@
  */
 import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import { setting, type DovecotConf } from './dovecotConf.js';
+import { dovecotValueError } from './dovecotValues.js';
 import { SYSTEM_GROUPS, SYSTEM_USERS } from './systemAccounts.js';
 
 interface Listener {
@@ -31,11 +32,13 @@ function listeners(conf: DovecotConf, service: string): Listener[] {
     });
 }
 
-/** Dovecot's reading of a mode: octal after a leading 0, decimal otherwise; undefined when it refuses it ("Invalid number"). */
+/**
+ * Dovecot's reading of a mode, kept in an unsigned int as its get_octal does ("0177777777777777777777"
+ * is 037777777777); undefined when doveconf refuses it. Which modes it takes is dovecotValues.ts's.
+ */
 export function dovecotMode(written: string): number | undefined {
-  if (/^0[0-7]*$/.test(written)) return parseInt(written, 8);
-  if (/^[1-9]\d*$/.test(written)) return Number(written);
-  return undefined;
+  if (dovecotValueError(written, { kind: 'mode' }) !== undefined) return undefined;
+  return Number(BigInt(written.startsWith('0') ? `0o${written}` : written) & 0xffffffffn);
 }
 
 /** As the socket gets it: Dovecot's bits above 0777 do not reach a socket ("660" makes 0224). */
@@ -50,7 +53,8 @@ export function checkListener(conf: DovecotConf, service: string, socketPath: st
   }
   const mode = dovecotMode(found.mode);
   if (mode === undefined) {
-    return [error(`${prefix}.listener-mode`, text(`mode = ${found.mode} is no number: doveconf refuses the file ("Invalid number"), and Dovecot does not start.`, `mode = ${found.mode} 不是数字：doveconf 会拒绝整个文件（"Invalid number"），Dovecot 不会启动。`), text('Write the mode in octal with a leading 0, e.g. "mode = 0600".', '用以 0 开头的八进制写权限，例如 "mode = 0600"。'))];
+    const said = dovecotValueError(found.mode, { kind: 'mode' });
+    return [error(`${prefix}.listener-mode`, text(`mode = ${found.mode}: doveconf refuses the file ("${said}"), and Dovecot does not start.`, `mode = ${found.mode}：doveconf 会拒绝整个文件（"${said}"），Dovecot 不会启动。`), text('Write the mode in octal with a leading 0, e.g. "mode = 0600".', '用以 0 开头的八进制写权限，例如 "mode = 0600"。'))];
   }
   const unknown = [...(found.user && !SYSTEM_USERS.has(found.user) ? [['user', found.user, 'User', '用户'] as const] : []), ...(found.group && !SYSTEM_GROUPS.has(found.group) ? [['group', found.group, 'Group', '组'] as const] : [])];
   if (unknown.length) {
