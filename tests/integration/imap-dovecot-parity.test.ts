@@ -28,7 +28,7 @@ const MESSAGE = [
 /** Message 2: one part, no MIME structure at all. */
 const SINGLE_PART = 'From: alice@example.com\r\nSubject: single\r\n\r\nhello\r\n';
 
-/** Message 3: a message/rfc822 part in base64 (RFC 2046 §5.2.1 forbids it; Dovecot does not read inside). */
+/** Message 3: a message/rfc822 part in base64 (RFC 2046 §5.2.1 forbids it; Dovecot reads its raw text, all header). */
 const ENCODED_MESSAGE = [
   'From: alice@example.com',
   'Subject: forwarded',
@@ -178,7 +178,7 @@ describe('FETCH of a part the message has or lacks (Dovecot 2.3 imap-msgpart.c)'
   it('answers a part the message lacks as empty, {0}, and the first child of a multipart as its 1.1', async () => {
     expect(untagged((await both('FETCH 2 (BODY.PEEK[2] BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[1.1])')).lab)).toBe('* 2 FETCH (BODY[2] {0}\r\n BINARY[2] {0}\r\n BINARY.SIZE[2] 0 BODY[1.1] {0}\r\n)\r\n');
     expect(untagged((await both('FETCH 1 BODY.PEEK[1.1]')).lab)).toBe('* 1 FETCH (BODY[1.1] {8}\r\naGVsbG8=)\r\n');
-    // Nothing lies inside a message/rfc822 part whose message is encoded: its 1.1 is not itself.
+    // A base64 message/rfc822 is read raw, as Dovecot reads it: all header, so its 1.1 (the body inside) is empty.
     expect(untagged((await both('FETCH 3 (BODY.PEEK[1.1] BINARY.PEEK[1.1])')).lab)).toBe('* 3 FETCH (BODY[1.1] {0}\r\n BINARY[1.1] {0}\r\n)\r\n');
   });
 });

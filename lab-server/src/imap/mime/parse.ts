@@ -59,7 +59,9 @@ function opaque(start: number, end: number): MimePart {
 function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number, budget: Budget): MimePart {
   budget.parts--;
   let bodyStart: number;
-  if (wire[start] === 0x0d && wire[start + 1] === 0x0a) bodyStart = start + 2;
+  // An empty part ("--b\r\n\r\n--b--": its CRLF is the delimiter's) has no header and no body.
+  if (start + 2 > end) bodyStart = end;
+  else if (wire[start] === 0x0d && wire[start + 1] === 0x0a) bodyStart = start + 2;
   else {
     const blank = wire.indexOf(CRLF2, start);
     bodyStart = blank === -1 || blank + 2 > end ? end : Math.min(blank + 4, end);
@@ -71,7 +73,8 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
   const [type, subtype] = (parsed && /^[^/\s]+\/[^/\s]+$/.test(parsed.value) ? parsed.value : defaultType).split('/') as [string, string];
   const params = parsed && parsed.value.includes('/') ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
   const part: MimePart = { headerStart: start, bodyStart, end, fields, type, subtype, params, children: [] };
-  const container = type === 'multipart' || (type === 'message' && (subtype === 'rfc822' || subtype === 'global'));
+  // Dovecot 2.3 reads inside message/rfc822 only: a message/global (RFC 6532) is a leaf to it.
+  const container = type === 'multipart' || (type === 'message' && subtype === 'rfc822');
   if (container && (depth >= budget.limits.maxDepth || budget.parts <= 0)) {
     // Too deep, or no parts left to count: the part stays whole and opaque.
     budget.limited = true;
@@ -97,10 +100,11 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
       // A multipart without a usable boundary: shown as one empty text part, as Dovecot does.
       part.children.push({ headerStart: end, bodyStart: end, end, fields: [], type: 'text', subtype: 'plain', params: [['charset', 'us-ascii']], children: [] });
     }
-  } else if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) {
-    const encoding = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').toLowerCase();
-    // An encoded (base64) message is opaque: its structure cannot be read without decoding.
-    if (['7bit', '8bit', 'binary'].includes(encoding)) part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1, budget);
+  } else if (container) {
+    // The enclosed message is the raw text whatever the Content-Transfer-Encoding, as Dovecot 2.3
+    // reads it (RFC 2046 §5.2.1 allows none; a base64 one is all header, a quoted-printable one
+    // has its header up to the first blank line).
+    part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1, budget);
   }
   return part;
 }

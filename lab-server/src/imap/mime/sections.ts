@@ -60,8 +60,7 @@ export function parseSection(tokens: readonly Token[]): Section {
  * none. As Dovecot 2.3 walks it (imap-msgpart.c): n is a multipart's nth child; any other part
  * answers only to 1, itself, and only at the path's end, unless it is a message/rfc822, whose
  * enclosed message the next number walks into. So a single-part message's 1 is its body, and
- * 1.1 names nothing; a multipart's 1.1 is its first child again when that is a plain part. A
- * message/rfc822 part whose message is encoded (not read) holds nothing: its 2.1 is empty.
+ * 1.1 names nothing; a multipart's 1.1 is its first child again when that is a plain part.
  */
 export function partAt(table: PartTable, path: readonly number[]): PartRef | null | undefined {
   if (path.length === 0) return null;
@@ -69,7 +68,7 @@ export function partAt(table: PartTable, path: readonly number[]): PartRef | nul
   for (const [i, n] of path.entries()) {
     const more = i < path.length - 1;
     if (part.isMultipart) part = part.child(n);
-    else if (n !== 1 || (more && !part.message) || (i > 0 && part.holdsEncodedMessage)) return undefined;
+    else if (n !== 1 || (more && !part.message)) return undefined;
     if (!part) return undefined;
     if (more && part.message) part = part.message;
   }

@@ -136,9 +136,9 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
   ];
   if (part.message) {
     items.push(envelopeOf(part.message.fields), bodyStructureOf(wire, part.message, extensible), countLines(wire, part.bodyStart, part.end));
-  } else if (part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global')) {
-    // An encoded enclosed message cannot be read, but the grammar still wants an envelope,
-    // a body and a line count: describe it as an empty message.
+  } else if (part.type === 'message' && part.subtype === 'rfc822') {
+    // An enclosed message left unread (past the depth or part limit): the grammar still wants an
+    // envelope, a body and a line count, so describe it as an empty message.
     const empty: MimePart = { headerStart: 0, bodyStart: 0, end: 0, fields: [], type: 'text', subtype: 'plain', params: [], children: [] };
     items.push(envelopeOf([]), bodyStructureOf(wire, empty, extensible), countLines(wire, part.bodyStart, part.end));
   } else if (part.type === 'text') {

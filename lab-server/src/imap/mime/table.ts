@@ -20,10 +20,8 @@ const BODY_START = 1;
 const END = 2;
 const KIDS_AT = 3;
 const KIDS = 4;
-/** Part number of the message inside a message/rfc822 part; -1 for none, ENCODED for one not read. */
+/** Part number of the message inside a message/rfc822 part, or -1. */
 const MESSAGE = 5;
-/** A message/rfc822 part whose message is base64 or quoted-printable (RFC 2046 §5.2.1 forbids it): not read. */
-const ENCODED = -2;
 const FIELDS_AT = 6;
 const FIELDS = 7;
 
@@ -47,8 +45,7 @@ export function tableOf(root: MimePart): PartTable {
   let fieldsAt = 0;
   parts.forEach((p, i) => {
     const row = table.parts.subarray(i * STRIDE, (i + 1) * STRIDE);
-    const message = p.message ? number.get(p.message)! : p.type === 'message' && (p.subtype === 'rfc822' || p.subtype === 'global') ? ENCODED : -1;
-    row.set([p.headerStart, p.bodyStart, p.end, kidsAt, p.children.length, message, fieldsAt, p.fields.length]);
+    row.set([p.headerStart, p.bodyStart, p.end, kidsAt, p.children.length, p.message ? number.get(p.message)! : -1, fieldsAt, p.fields.length]);
     for (const child of p.children) table.kids[kidsAt++] = number.get(child)!;
     for (const f of p.fields) table.fields.set([f.start, f.colon, f.end], 3 * fieldsAt++);
   });
@@ -97,12 +94,7 @@ export class PartRef {
   /** The message inside a message/rfc822 part. */
   get message(): PartRef | undefined {
     const m = this.at(MESSAGE);
-    return m < 0 ? undefined : new PartRef(this.t, m);
-  }
-
-  /** A message/rfc822 part whose enclosed message is encoded, so not read: nothing lies inside it. */
-  get holdsEncodedMessage(): boolean {
-    return this.at(MESSAGE) === ENCODED;
+    return m === -1 ? undefined : new PartRef(this.t, m);
   }
 
   /** [start, colon, end] of each header field of this part, in order. */
