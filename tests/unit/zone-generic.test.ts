@@ -33,6 +33,13 @@ const ACCEPTED = [
   'g IN CAA \\# 21 0005697373756563612e6578616d706c652e6e6574',
   'g IN SPF \\# 12 0b763d73706631202d616c6c',
   'g IN TXT "\\#" 4',
+  // Any run of digits is a number to BIND's lexer, leading zeros too.
+  'g IN TXT \\# 000004 03616263',
+  // In TXT, "\#" without a number after it is the text "#" (BIND: "could be an escaped '#'").
+  'g IN TXT \\# 0x4 03616263',
+  'g IN TYPE16 \\# +4 03616263',
+  'g IN TXT \\#',
+  'g IN TXT \\# 4294967296 00',
 ];
 
 const REFUSED = [
@@ -46,6 +53,12 @@ const REFUSED = [
   'g IN MX \\# 8 000a03616263c00c',
   'g IN CNAME \\# 6 03616263 00',
   'g IN TXT \\# 2 02ff',
+  'g IN TXT \\# 4294967295 00',
+  'g IN A \\# 0x4 C0000201',
+  // A CAA tag is letters and digits, one at least (BIND: FORMERR, "syntax error").
+  'g IN CAA \\# 2 0000',
+  'g IN CAA \\# 4 00012d61',
+  'g IN CAA 0 a.b "ca.example"',
 ];
 
 describe('RFC 3597 generic record types and data', () => {

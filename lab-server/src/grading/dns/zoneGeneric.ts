@@ -3,7 +3,8 @@
  * record data written "\# length hex" (the hex may be split by blanks; its bytes must be exactly
  * `length`: BIND says "ran out of space" for more, "unexpected end of input" for fewer). The data
  * of the types the lab knows is turned back into the usual form, so the rest of the parser
- * checks it as if written so. Names inside are read without compression, as BIND does.
+ * checks it as if written so. Names inside are read without compression, as BIND does. In TXT,
+ * "\\#" not followed by a number is the text "#" (BIND: it "could be an escaped '#'").
  */
 import { text, type Text } from '../feedback.js';
 import { escapedBytes, type Token } from './zoneTokens.js';
@@ -106,7 +107,11 @@ export function genericRdata(type: string, tokens: Token[]): { tokens?: Token[];
   if (tokens[0]?.quoted !== false || tokens[0].raw !== '\\#') return undefined;
   const line = tokens[0].line;
   const length = tokens[1];
-  if (!length || length.quoted || !/^\d{1,5}$/.test(length.raw) || Number(length.raw) > 65535) return problem(`"\\#" must be followed by the data's length in bytes, a number from 0 to 65535`, `"\\#" 后面必须是数据的字节数，0 到 65535 的数字`);
+  // BIND's lexer takes any run of digits up to 2^32-1 for a number ("000004" is 4).
+  const isNumber = !!length && !length.quoted && /^\d+$/.test(length.raw) && Number(length.raw) <= 0xffffffff;
+  // In TXT "\#" may be an escaped "#": without a number after it BIND reads the line as text.
+  if (!isNumber && type === 'TXT') return undefined;
+  if (!isNumber || Number(length.raw) > 65535) return problem(`"\\#" must be followed by the data's length in bytes, a number from 0 to 65535`, `"\\#" 后面必须是数据的字节数，0 到 65535 的数字`);
   const hex = tokens.slice(2).map((t) => (t.quoted ? '"' : t.raw)).join('');
   if (!/^([0-9a-fA-F]{2})*$/.test(hex)) return problem(`"${hex.slice(0, 40)}" is not hex: BIND refuses the zone ("bad hex encoding")`, `"${hex.slice(0, 40)}" 不是十六进制：BIND 会拒绝整个区域（"bad hex encoding"）`);
   const bytes = Buffer.from(hex, 'hex');

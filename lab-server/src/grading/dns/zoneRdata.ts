@@ -137,6 +137,10 @@ export function readRdata(record: ZoneRecord, tokens: Token[], origin: string | 
       if (bad) return bad;
       if (!/^\d+$/.test(tokens[0]!.raw) || Number(tokens[0]!.raw) > 255) return formatProblem(type, text('The CAA flags must be a number from 0 to 255.', 'CAA 的 flags 必须是 0 到 255 的数字。'));
       if (tokens[1]!.quoted) return quotedWord(type, tokens[1]!.raw);
+      // RFC 8659 §4.1: a tag is letters and digits; BIND refuses any other ("syntax error"), and an empty one (FORMERR).
+      if (!/^[A-Za-z0-9]+$/.test(tokens[1]!.raw)) {
+        return formatProblem(type, text(`The CAA tag "${tokens[1]!.raw}" may hold only letters and digits (issue, issuewild, iodef): BIND refuses the zone.`, `CAA 的标签 "${tokens[1]!.raw}" 只能由字母和数字组成（issue、issuewild、iodef）：BIND 会拒绝整个区域。`));
+      }
       return undefined;
     }
     default:
