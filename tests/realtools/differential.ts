@@ -142,6 +142,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // a word that is no protocol voids the whole TLS protocol list (454 4.7.0, no TLS at all).
   ['postfix-sasl', 'smtpd_sasl_type = dovecot', 'smtpd_sasl_type = Dovecot', false],
   ['postfix-tls', 'smtpd_tls_protocols = >=TLSv1.2', 'smtpd_tls_protocols = >=TLSv1.2 # modern', false],
+  // Seed 53: Postfix reads a TLS security level in any case (tls_level_lookup); the judge once read "MAY" as no TLS.
+  ['postfix-tls', 'smtp_tls_security_level = may', 'smtp_tls_security_level = MAY', true],
   ['postfix-tls', 'smtpd_tls_mandatory_protocols = >=TLSv1.2', 'smtpd_tls_mandatory_protocols = >=TLSv1.2 # modern', true],
   // Dovecot's auth service stops on a mechanism list with commas ("Unknown authentication mechanism 'PLAIN,'").
   ['postfix-sasl', '  }\n}', '  }\n}\n\n==> /etc/dovecot/conf.d/10-auth.conf <==\nauth_mechanisms = plain, login', false],

@@ -37,7 +37,8 @@ export async function judgePostfixTls(p: { given?: string; table?: string[] }, a
   if (!plain?.rcpt.startsWith('250')) reasons.push(`port 25 refuses mail without TLS: ${plain?.rcpt ?? 'no answer'}`);
   if (!tls?.rcpt.startsWith('250') || tls.peer !== CN) reasons.push(`STARTTLS on port 25: ${tls?.rcpt ?? 'no answer'}, certificate ${tls?.peer ?? 'none'}`);
   if (old && !/no TLS handshake/.test(old.rcpt)) reasons.push(`a TLS 1.1 handshake on port 25 succeeds: ${old.rcpt}`);
-  const sending = run.expanded.smtp_tls_security_level || (run.expanded.smtp_use_tls === 'yes' ? 'may' : 'none');
+  // Postfix reads the level in any case (tls_level_lookup: name_code without NAME_CODE_FLAG_STRICT_CASE, strcasecmp).
+  const sending = (run.expanded.smtp_tls_security_level ?? '').toLowerCase() || ((run.expanded.smtp_use_tls ?? '').toLowerCase() === 'yes' ? 'may' : 'none');
   if (!['may', 'dane'].includes(sending)) reasons.push(`postconf: smtp_tls_security_level = ${sending || '(empty)'}: sending without opportunistic TLS`);
   return reasons;
 }
