@@ -219,6 +219,9 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:LAYOUT=Maildir++', false],
   ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:DIRNAME=mails', false],
   ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:INBOX=~/Maildir:INDEX=MEMORY:UTF-8', true],
+  // BROKENCHAR is one character once expanded ("%" is not); ITERINDEX needs INDEX=<dir> (MEMORY is none).
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:BROKENCHAR=%', false],
+  ['dovecot-maildir', 'mail_location = maildir:~/Maildir', 'mail_location = maildir:~/Maildir:INDEX=MEMORY:ITERINDEX', false],
   // doveconf 2.3: a passdb or userdb without "driver = ..." ("userdb is missing driver"); the word after "userdb" is a name.
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'userdb static {\n  args = uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', false],
   ['dovecot-auth', '  driver = passwd-file\n', '', false],

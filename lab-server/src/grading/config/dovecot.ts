@@ -10,6 +10,7 @@ import { mailboxOf } from '../../maildir/sandboxMaildirs.js';
 import { defaultWorld, splitAddress } from '../../world/definition.js';
 import { Sandbox } from '../../world/sandbox.js';
 import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
+import { locationParameters, locationParametersProblem } from './dovecotLocationParams.js';
 
 export interface DovecotMailParams {
   /** Which syntax the exercise asks for. */
@@ -121,31 +122,6 @@ function userdbHome(conf: DovecotConf): string | undefined {
   return undefined;
 }
 
-/** mail_location's parameters Dovecot 2.3 knows, as written (mailbox_list_settings_parse: strcmp). */
-const LOCATION_KEYS = new Set(['UTF-8', 'INBOX', 'INDEX', 'INDEXPVT', 'INDEXCACHE', 'CONTROL', 'ALT', 'ALTNOCHECK', 'LAYOUT', 'SUBSCRIPTIONS', 'DIRNAME', 'MAILBOXDIR', 'VOLATILEDIR', 'LISTINDEX', 'FULLDIRNAME', 'BROKENCHAR', 'ITERINDEX', 'NO-NOSELECT', 'NO-FS-VALIDATION']);
-
-/**
- * A mail_location parameter with which Dovecot cannot open the lab's Maildirs (the real Dovecot
- * 2.3, the differential judge): a name not written as Dovecot knows it ("layout=fs": "Unknown
- * setting: layout"), a layout other than maildir++ (LAYOUT=index, LAYOUT=Maildir++: no folder
- * found), DIRNAME with Maildir++ ("maildir_name not supported by this driver"). LAYOUT=fs is
- * dovecot.layout's own line.
- */
-function locationParameter(value: string, k: string, v: string): FeedbackLine | undefined {
-  const remove = (what: string): Text => text(`Remove ":${what}" from mail_location.`, `从 mail_location 中去掉 ":${what}"。`);
-  if (!LOCATION_KEYS.has(k)) {
-    const upper = LOCATION_KEYS.has(k.toUpperCase());
-    return error('dovecot.location-parameter', text(`mail_location = ${value}: Dovecot knows no parameter "${k}"${upper ? ` (its names are upper case: ${k.toUpperCase()})` : ''}, and opening any user's mail fails ("Unknown setting: ${k}"): no one can log in or get mail.`, `mail_location = ${value}：Dovecot 不认识参数 "${k}"${upper ? `（参数名是大写的：${k.toUpperCase()}）` : ''}，打开任何用户的邮件都会失败（"Unknown setting: ${k}"）：谁也登录不了、收不到信。`), upper ? text(`Write ${k.toUpperCase()}${v ? `=${v}` : ''}, or remove it.`, `写成 ${k.toUpperCase()}${v ? `=${v}` : ''}，或者去掉它。`) : remove(k));
-  }
-  if (k === 'LAYOUT' && v !== 'fs' && v !== 'maildir++') {
-    return error('dovecot.layout', text(`LAYOUT=${v}: ${v.toLowerCase() === 'maildir++' ? 'Dovecot knows this layout only as "maildir++", in lower case' : 'Dovecot would look for the folders another way'}, and finds none of the lab's folders, kept Maildir++ style (.Sent, .Trash), nor even the INBOX.`, `LAYOUT=${v}：${v.toLowerCase() === 'maildir++' ? 'Dovecot 只认小写的 "maildir++"' : 'Dovecot 会用另一种方式查找文件夹'}，找不到实验环境按 Maildir++ 方式存放的文件夹（.Sent、.Trash），连 INBOX 也找不到。`), remove(`LAYOUT=${v}`));
-  }
-  if (k === 'DIRNAME' || k === 'FULLDIRNAME') {
-    return error('dovecot.dirname', text(`${k}=${v}: with the Maildir++ layout Dovecot cannot put mailboxes in a directory of their own, and opening any user's mail fails ("maildir_name not supported by this driver").`, `${k}=${v}：在 Maildir++ 布局下，Dovecot 不能把邮箱放进单独的目录，打开任何用户的邮件都会失败（"maildir_name not supported by this driver"）。`), remove(`${k}=${v}`));
-  }
-  return undefined;
-}
-
 function readLocation(conf: DovecotConf, lines: FeedbackLine[]): Location | undefined {
   const loc: Location = { layoutFs: false };
   const home = setting(conf, 'mail_home')?.value ?? userdbHome(conf);
@@ -169,14 +145,12 @@ function readLocation(conf: DovecotConf, lines: FeedbackLine[]): Location | unde
     loc.driver = value.slice(0, colon).toLowerCase();
     const [path, ...params] = value.slice(colon + 1).split(':');
     loc.path = path!;
-    for (const param of params.filter(Boolean)) {
-      const eq = param.indexOf('=');
-      const [k, v] = eq < 0 ? [param, ''] : [param.slice(0, eq), param.slice(eq + 1)];
-      const wrong = locationParameter(value, k, v);
-      if (wrong) {
-        lines.push(wrong);
-        return undefined;
-      }
+    const wrong = locationParametersProblem(value, params);
+    if (wrong) {
+      lines.push(wrong);
+      return undefined;
+    }
+    for (const [k, v] of locationParameters(params)) {
       if (k === 'LAYOUT' && v === 'fs') loc.layoutFs = true;
       if (k === 'INBOX' && v) loc.inbox = v;
     }
