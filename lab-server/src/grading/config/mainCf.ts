@@ -163,7 +163,7 @@ export function parseMainCf(source: string): MainCf {
       if (/^\s*$/.test(line) || /^\s*#/.test(line)) return;
       if (/^\s/.test(line)) {
         if (!current) {
-          problems.push({ level: 'error', line: number, message: text('This line starts with whitespace, which continues the previous setting, but there is none. Remove the leading spaces.', '这一行以空白开头，表示续接上一个参数，但前面没有参数。删掉行首的空格。') });
+          problems.push({ level: 'error', line: number, message: text('This line starts with whitespace, which continues the previous setting, but there is none: Postfix ignores the line ("logical line must not start with whitespace"), so its setting never applies. Remove the leading spaces.', '这一行以空白开头，表示续接上一个参数，但前面没有参数：Postfix 会忽略这一行（"logical line must not start with whitespace"），其中的设置不会生效。删掉行首的空格。') });
           return;
         }
         current.value = `${current.value} ${line.trim()}`.trim();
