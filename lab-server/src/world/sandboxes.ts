@@ -7,7 +7,8 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { filesIn, makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
+import { filesIn, makePrivate, notOwnedLine, PRIVATE_DIR, PRIVATE_FILE, type NotOwned } from '../files/privateModes.js';
+import type { Logger } from '../log.js';
 import { DEFAULT_QUOTA, type QuotaLimits } from '../quota/usage.js';
 import { checkDefinition, defaultWorld, type WorldDefinition } from './definition.js';
 import { renumberZones } from './renumberZones.js';
@@ -63,6 +64,8 @@ export class Sandboxes {
   /** Told of each sandbox created or deleted here, before the call returns (a cluster records where it is). */
   onCreated?: (sandbox: Sandbox) => Promise<void>;
   onDeleted?: (id: string) => Promise<void>;
+  /** Where to say what an admin should know (a directory another user owns). */
+  log?: Logger;
 
   constructor(
     readonly dataDir: string,
@@ -127,7 +130,7 @@ export class Sandboxes {
     await mkdir(this.root, { recursive: true, mode: PRIVATE_DIR });
     await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     // A directory there already (made by hand, or by a creation cut short) keeps its mode through mkdir.
-    await makePrivate({ dirs: [dir] });
+    this.tell(await makePrivate({ dirs: [dir] }));
     // Its own copy of the definition, as a sandbox opened from world.json has.
     const seeded = new Sandbox(id, dir, structuredClone(definition), this.quota, this.demoHints);
     await this.seed(seeded);
@@ -233,11 +236,16 @@ export class Sandboxes {
 
   /** Mends the modes of a data dir made by an older version: sandboxes, passwords and keys private. */
   async makePrivate(): Promise<void> {
-    await makePrivate({ dirs: [this.root] });
+    this.tell(await makePrivate({ dirs: [this.root] }));
     for (const id of await this.list()) {
       const dir = join(this.root, id);
-      await makePrivate({ dirs: [dir, join(dir, 'dkim')], files: [join(dir, 'world.json'), ...(await filesIn(join(dir, 'dkim')))] });
+      this.tell(await makePrivate({ dirs: [dir, join(dir, 'dkim')], files: [join(dir, 'world.json'), ...(await filesIn(join(dir, 'dkim')))] }));
     }
+  }
+
+  /** Says which paths another user owns: the lab works on, but cannot make them private. */
+  private tell(left: NotOwned[]): void {
+    for (const n of left) this.log?.('sandboxes', notOwnedLine(n));
   }
 
   /** The sandboxes on disk: directories named like one that hold a world.json (see withoutWorld). */
