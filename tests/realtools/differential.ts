@@ -8,7 +8,7 @@
 import { ExerciseCatalog } from '../../lab-server/src/grading/exercises.js';
 import { grade } from '../../lab-server/src/grading/graders.js';
 import { mutateConfig } from './configMutations.js';
-import { canJudge, judgeAll, type Case } from './judges.js';
+import { canJudge, judgeAll, type Case, type Judged } from './judges.js';
 import { mutateZone, seeded } from './zoneMutations.js';
 
 const DNS = new Set(['dns-mx', 'dns-spf', 'dns-dkim', 'dns-dmarc', 'dns-ptr', 'dns-zone']);
@@ -252,7 +252,7 @@ export async function differential(count: number, seed: number, corpus: Corpus =
   return judgeAgainstGrader(await mutatedCases(corpus, count, seed, only));
 }
 
-export async function judgeAgainstGrader(cases: Array<Case & { mutations: string[] }>): Promise<{ judged: number; disagreements: Disagreement[] }> {
+export async function judgeAgainstGrader(cases: Array<Case & { mutations: string[] }>): Promise<{ judged: number; disagreements: Disagreement[]; verdicts: Judged[] }> {
   const verdicts = await judgeAll(cases);
   const disagreements: Disagreement[] = [];
   for (const [i, v] of verdicts.entries()) {
@@ -270,7 +270,7 @@ export async function judgeAgainstGrader(cases: Array<Case & { mutations: string
       tools: toolsPass ? 'accept' : v.reasons.join(' | '),
     });
   }
-  return { judged: verdicts.filter((v) => v.reasons !== undefined).length, disagreements };
+  return { judged: verdicts.filter((v) => v.reasons !== undefined).length, disagreements, verdicts };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
