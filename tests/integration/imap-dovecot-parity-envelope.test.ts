@@ -1,12 +1,17 @@
 /**
  * ENVELOPE of From: headers a learner types by hand, beside a real Dovecot 2.3
  * (tests/helpers/dovecotParity.ts). "From: Alice Smith" has no address: Dovecot reads the
- * words as a display name with MISSING_MAILBOX and MISSING_DOMAIN, not as one squashed mailbox.
+ * words as a display name with MISSING_MAILBOX and MISSING_DOMAIN, not as one squashed mailbox;
+ * "bob@example.com Bob" is bob at example.com (not "example.comBob"), and the list ends there.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
 
-const FROMS = ['alice', 'bad address', '"Q R" x', 'bad address@example.com', 'alice@', '@example.com', 'two words (comment)', '"only quoted"', 'Alice Smith <alice@example.com>', 'alice@example.com (Alice)'];
+const NO_ADDRESS = ['alice', 'bad address', '"Q R" x', 'bad address@example.com', 'alice@', '@example.com', 'two words (comment)', '"only quoted"', 'Alice Smith <alice@example.com>', 'alice@example.com (Alice)'];
+// Where Dovecot's parser stops (the domain is a dot-atom; the list ends at words left after an
+// address), which comment names the address, quoted local parts unquoted, "J.Smith" one word.
+const STOPS = ['bob@example.com Bob, carol@example.com', 'Alice (comment) Smith', '"only quoted" (c)', 'alice@example.com (c1) (c2)', 'alice@ex ample.com', 'alice@example.com.', 'Alice <a@example.com> junk, carol@example.com', '(c) alice', '"a b"@example.com', 'A <"a\\"b"@example.com>', '""@example.com', 'Alice J.Smith', 'a.b c', 'J.R. Smith <jrs@example.com>'];
+const FROMS = [...NO_ADDRESS, ...STOPS];
 
 let pair: ParityPair;
 
@@ -23,6 +28,10 @@ afterAll(async () => {
 it.each(FROMS.map((from, i) => [from, i + 1] as const))('From: %s has the ENVELOPE Dovecot gives it', async (_from, n) => {
   const answers = await pair.both(`FETCH ${n} ENVELOPE`);
   expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+});
+
+it('reads the domain as far as a dot-atom goes, and ends the list at words left after an address', async () => {
+  expect(untagged((await pair.both(`FETCH ${FROMS.indexOf(STOPS[0]!) + 1} ENVELOPE`)).lab)).toContain('((NIL NIL "bob" "example.com")) ');
 });
 
 it('reads words with no address as a display name', async () => {

@@ -11,20 +11,28 @@ export interface EnvelopeAddress {
   host: string | null;
 }
 
-type Tok = { kind: 'word' | 'quoted' | 'comment' | 'literal'; text: string } | { kind: 'special'; text: string };
+/** `glued`: no blank or comment before it ("J.Smith" is one word of a name, "J. Smith" two). */
+type Tok = { kind: 'word' | 'quoted' | 'comment' | 'literal' | 'special'; text: string; glued?: true };
 
 function tokenize(text: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
+  let gap = true;
+  const push = (t: Tok): void => {
+    if (!gap) t.glued = true;
+    out.push(t);
+    gap = t.kind === 'comment';
+  };
   while (i < text.length) {
     const c = text[i]!;
     if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
       i++;
+      gap = true;
     } else if (c === '"') {
       let v = '';
       for (i++; i < text.length && text[i] !== '"'; i++) v += text[i] === '\\' ? text[++i] ?? '' : text[i];
       i++;
-      out.push({ kind: 'quoted', text: v });
+      push({ kind: 'quoted', text: v });
     } else if (c === '(') {
       let depth = 0;
       let v = '';
@@ -39,22 +47,22 @@ function tokenize(text: string): Tok[] {
         v += d;
       }
       i++;
-      out.push({ kind: 'comment', text: v.trim() });
+      push({ kind: 'comment', text: v.trim() });
     } else if (c === '[') {
       const end = text.indexOf(']', i);
       const stop = end === -1 ? text.length : end + 1;
-      out.push({ kind: 'literal', text: text.slice(i, stop) });
+      push({ kind: 'literal', text: text.slice(i, stop) });
       i = stop;
     } else if (c === ')') {
       // A stray closing parenthesis is skipped (it used to stop the loop from moving on).
       i++;
     } else if ('<>@,;:.'.includes(c)) {
-      out.push({ kind: 'special', text: c });
+      push({ kind: 'special', text: c });
       i++;
     } else {
       let v = '';
       while (i < text.length && !' \t\r\n"()<>@,;:.['.includes(text[i]!)) v += text[i++];
-      out.push({ kind: 'word', text: v });
+      push({ kind: 'word', text: v });
     }
   }
   return out;
@@ -126,16 +134,18 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
       const members = tokens.slice(group + 1, end);
       // One push each: a group of 200,000 members as arguments overflowed the stack.
       for (const member of splitEntries(members)) {
-        const address = mailboxOf(member);
-        if (address) out.push(address);
+        const read = mailboxOf(member);
+        if (read) out.push(read.address);
       }
       out.push({ name: null, adl: null, mailbox: null, host: null });
       i = end + 1;
       while (i < tokens.length && isSpecial(tokens[i], ',')) i++;
       continue;
     }
-    const address = mailboxOf(tokens.slice(i, j));
-    if (address) out.push(address);
+    const read = mailboxOf(tokens.slice(i, j));
+    if (read) out.push(read.address);
+    // Dovecot reads on only over a comma right after an address: words left after one end the list.
+    if (read && !read.complete) break;
     i = j + 1;
   }
   return out;
@@ -157,54 +167,98 @@ function splitEntries(tokens: Tok[]): Tok[][] {
   return out;
 }
 
-function mailboxOf(tokens: Tok[]): EnvelopeAddress | undefined {
+/** One address of a list, and whether it took all of its entry (Dovecot stops the list where one does not). */
+function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean } | undefined {
   if (tokens.length === 0 || tokens.every((t) => t.kind === 'comment')) return undefined;
   const open = tokens.findIndex((t) => isSpecial(t, '<'));
-  if (open !== -1) {
-    let close = tokens.findIndex((t, k) => k > open && isSpecial(t, '>'));
-    if (close === -1) close = tokens.length;
-    const inner = tokens.slice(open + 1, close).filter((t) => t.kind !== 'comment');
-    // An obsolete source route "@a,@b:" before the address goes to adl.
-    let adl: string | null = null;
-    const colon = inner.findIndex((t) => isSpecial(t, ':'));
-    let spec = inner;
-    if (colon !== -1 && isSpecial(inner[0], '@')) {
-      adl = inner.slice(0, colon).map((t) => t.text).join('');
-      spec = inner.slice(colon + 1);
+  if (open === -1) return addrSpecOf(tokens);
+  let close = tokens.findIndex((t, k) => k > open && isSpecial(t, '>'));
+  if (close === -1) close = tokens.length;
+  const inner = tokens.slice(open + 1, close).filter((t) => t.kind !== 'comment');
+  // An obsolete source route "@a,@b:" before the address goes to adl.
+  let adl: string | null = null;
+  const colon = inner.findIndex((t) => isSpecial(t, ':'));
+  let spec = inner;
+  if (colon !== -1 && isSpecial(inner[0], '@')) {
+    adl = inner.slice(0, colon).map((t) => t.text).join('');
+    spec = inner.slice(colon + 1);
+  }
+  const name = phrase(tokens.slice(0, open));
+  return { address: { name: name || null, adl, ...addrSpec(spec) }, complete: tokens.slice(close + 1).every((t) => t.kind === 'comment') };
+}
+
+/**
+ * "local@domain (comment)" without angle brackets, read as Dovecot 2.3's parse_addr_spec reads
+ * it: a dot-atom or a quoted string, "@", a dot-atom or a [literal]; the name is the last comment
+ * read on the way. With no "@" and no comment, words after the local part make it all a display
+ * name ("Alice Smith"), as does a quoted string alone. It stops at the first word that does not
+ * belong ("bob@example.com Bob" is bob@example.com, and the list ends there).
+ */
+function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean } {
+  let i = 0;
+  let comment = '';
+  // Comments before the address name nothing; those after a part of it do, the last one.
+  while (tokens[i]?.kind === 'comment') i++;
+  const skip = (): void => {
+    while (tokens[i]?.kind === 'comment') comment = tokens[i++]!.text;
+  };
+  const dotAtom = (): string | undefined => {
+    if (tokens[i]?.kind !== 'word') return undefined;
+    let out = tokens[i++]!.text;
+    skip();
+    while (isSpecial(tokens[i], '.')) {
+      i++;
+      skip();
+      out += '.';
+      if (i >= tokens.length) return undefined; // a dot that ends the header ends nothing
+      if (tokens[i]?.kind === 'word') {
+        out += tokens[i++]!.text;
+        skip();
+      }
     }
-    const name = phrase(tokens.slice(0, open));
-    return { name: name || null, adl, ...addrSpec(spec) };
+    return out;
+  };
+  const quoted = tokens[i]?.kind === 'quoted';
+  let local: string | undefined;
+  if (quoted) {
+    local = tokens[i++]!.text;
+    skip();
+  } else local = dotAtom();
+  let at = false;
+  let domain: string | undefined;
+  if (isSpecial(tokens[i], '@')) {
+    at = true;
+    i++;
+    skip();
+    if (tokens[i]?.kind === 'literal') {
+      domain = tokens[i++]!.text;
+      skip();
+    } else domain = dotAtom();
   }
-  const words = tokens.filter((t) => t.kind !== 'comment');
-  const at = words.map((t) => isSpecial(t, '@')).lastIndexOf(true);
-  const local = at === -1 ? words : words.slice(0, at);
-  // Words side by side are no local part (RFC 5322 §3.4.1: words joined by dots), nor is a lone
-  // quoted string without "@": a display name with no address, as Dovecot reads "From: Alice Smith".
-  if (hasAdjacentWords(local) || (at === -1 && local.length === 1 && local[0]!.kind === 'quoted')) {
-    return { name: phrase(local) || null, adl: null, mailbox: 'MISSING_MAILBOX', host: 'MISSING_DOMAIN' };
+  let name: string | null = comment || null;
+  let mailbox = local;
+  if (!comment && !at) {
+    const start = i;
+    while (isWord(tokens[i]) || isSpecial(tokens[i], '.') || tokens[i]?.kind === 'comment') i++;
+    const words = joinPhrase(tokens.slice(start, i));
+    if (words || quoted) {
+      name = words ? `${local ?? ''} ${words}` : local!;
+      mailbox = undefined;
+    }
   }
-  const comments = tokens.filter((t) => t.kind === 'comment').map((t) => t.text);
-  const spec = addrSpec(words);
-  return { name: comments.length > 0 && comments[0] ? comments[0] : null, adl: null, ...spec };
+  while (tokens[i]?.kind === 'comment') i++;
+  // What Dovecot writes for the parts a broken address lacks; a quoted "" it keeps.
+  return { address: { name, adl: null, mailbox: mailbox === undefined || (mailbox === '' && !quoted) ? 'MISSING_MAILBOX' : mailbox, host: domain || 'MISSING_DOMAIN' }, complete: i >= tokens.length };
 }
 
 const isWord = (t: Tok | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
 
-/** Two words side by side (no dot between) are a phrase, never a local part. */
-function hasAdjacentWords(tokens: Tok[]): boolean {
-  return tokens.some((t, i) => i > 0 && isWord(t) && isWord(tokens[i - 1]));
-}
-
+/** The local part and domain inside <...>; a quoted local part is given unquoted, as Dovecot gives it. */
 function addrSpec(tokens: Tok[]): { mailbox: string; host: string } {
   const at = tokens.map((t) => isSpecial(t, '@')).lastIndexOf(true);
-  const local = (at === -1 ? tokens : tokens.slice(0, at)).map((t) => (t.kind === 'quoted' ? quoteLocal(t.text) : t.text)).join('');
+  const local = (at === -1 ? tokens : tokens.slice(0, at)).map((t) => t.text).join('');
   const domain = at === -1 ? '' : tokens.slice(at + 1).map((t) => t.text).join('');
-  // What Dovecot writes for the parts a broken address lacks.
   return { mailbox: local || 'MISSING_MAILBOX', host: domain || 'MISSING_DOMAIN' };
-}
-
-function quoteLocal(text: string): string {
-  return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$/.test(text) ? text : `"${text.replace(/[\\"]/g, '\\$&')}"`;
 }
 
 /** A display name: words and quoted strings joined by single spaces, dots kept tight. */
@@ -214,11 +268,18 @@ function phrase(tokens: Tok[]): string {
 
 function joinPhrase(tokens: Tok[]): string {
   let out = '';
+  let last: Tok | undefined;
   for (const t of tokens) {
-    if (t.kind === 'comment') continue;
-    // "J. R. Smith": a dot sticks to the word before it; words are separated by one space.
-    if (t.kind === 'special' && t.text === '.') out += '.';
+    if (t.kind === 'comment') {
+      last = undefined;
+      continue;
+    }
+    // Dovecot's rfc822_parse_phrase: a run of atoms and dots with no blank between is one word
+    // ("J.R."); words, and quoted strings always, are separated by one space.
+    const run = (x: Tok | undefined): boolean => x?.kind === 'word' || isSpecial(x, '.');
+    if (out && run(t) && run(last) && t.glued) out += t.text;
     else out += out ? ` ${t.text}` : t.text;
+    last = t;
   }
   return out;
 }
