@@ -100,9 +100,9 @@ describe('one message named many times in one command', () => {
     const binary = await slowlyRead(c, 'e', `FETCH 1 (${Array.from({ length: 60 }, (_, i) => `BINARY.PEEK[2]<${i}.${attachment.length}>`).join(' ')})`);
     expect(binary.peak).toBeLessThan(25 * 1024 * 1024);
     // Each partial from its own offset: the decoded octets, as a plain literal (no NUL in them).
-    expect(binary.reply).toContain(`BINARY[2]<0> {${attachment.length}}\r\n${attachment.toString('latin1', 0, 40)}`);
-    expect(binary.reply).toContain(`BINARY[2]<59> {${attachment.length - 59}}\r\n${attachment.toString('latin1', 59, 99)}`);
-    expect(binary.reply.match(/[ (]BINARY\[2\]<\d+> \{\d+\}\r\n/g)).toHaveLength(60);
+    expect(binary.reply).toContain(`BINARY[2]<0> ~{${attachment.length}}\r\n${attachment.toString('latin1', 0, 40)}`);
+    expect(binary.reply).toContain(`BINARY[2]<59> ~{${attachment.length - 59}}\r\n${attachment.toString('latin1', 59, 99)}`);
+    expect(binary.reply.match(/[ (]BINARY\[2\]<\d+> ~\{\d+\}\r\n/g)).toHaveLength(60);
     expect(binary.reply).toMatch(/\)\r\ne OK FETCH completed\r\n$/);
     c.close();
   });

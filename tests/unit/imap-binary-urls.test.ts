@@ -22,7 +22,7 @@ describe('transfer decoding for BINARY', () => {
   });
 
   it('ignores spaces and line breaks inside base64, and names an encoding it cannot undo', () => {
-    expect(decodeBody(Buffer.from('  aGVs    \r\n bG8g  \r\n   d29y  \t \r\n    bGQ= \r\n'), 'base64')).toEqual({ data: Buffer.from('hello world') });
+    expect(decodeBody(Buffer.from('  aGVs    \r\n bG8g  \r\n   d29y  \t \r\n    bGQ= \r\n'), 'base64')).toEqual({ data: Buffer.from('hello world'), binary: true });
     expect(decodeBody(Buffer.from('x'), 'x-uuencode')).toEqual({ unknownEncoding: 'x-uuencode' });
   });
 });

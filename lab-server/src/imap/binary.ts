@@ -9,7 +9,11 @@ import { partAt } from './mime/sections.js';
 import type { PartRef } from './mime/table.js';
 
 export type BinaryContent =
-  | { data: Buffer }
+  /**
+   * `binary`: decoded from base64 or quoted-printable, or holding NUL. Dovecot 2.3 sends such
+   * content as a literal8, ~{n}, even a slice of it without NUL (RFC 3516 lets the server choose).
+   */
+  | { data: Buffer; binary?: boolean }
   /** The part uses an encoding the server cannot undo: NO [UNKNOWN-CTE]. */
   | { unknownEncoding: string }
   /** The message has no such part. */
@@ -34,14 +38,16 @@ export function binaryContent(view: MessageView, path: readonly number[]): Binar
   if (part === undefined) return undefined;
   if (part === null) return { data: view.wire };
   const body = view.wire.subarray(part.bodyStart, part.end);
-  if (part.isMultipart || part.message) return { data: body };
-  return decodeBody(body, transferEncoding(view.wire, part));
+  if (part.isMultipart || part.message) return { data: body, binary: body.includes(0) };
+  const content = decodeBody(body, transferEncoding(view.wire, part));
+  return 'data' in content! ? { data: content.data, binary: content.binary || content.data.includes(0) } : content;
 }
 
 export function decodeBody(body: Buffer, encoding: string): BinaryContent {
   if (IDENTITY.has(encoding)) return { data: body };
-  if (encoding === 'base64') return { data: Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64') };
-  if (encoding === 'quoted-printable') return { data: decodeQuotedPrintableLines(body) };
+  // An empty body needs no decoding: Dovecot sends it as {0}.
+  if (encoding === 'base64') return { data: Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/]/g, ''), 'base64'), binary: body.length > 0 };
+  if (encoding === 'quoted-printable') return { data: decodeQuotedPrintableLines(body), binary: body.length > 0 };
   return { unknownEncoding: encoding };
 }
 
@@ -68,9 +74,20 @@ export function decodeQuotedPrintableLines(body: Buffer): Buffer {
   return Buffer.from(out);
 }
 
-/** What introduces a literal of fetched content: literal8 ~{n} when it holds NUL, which a plain literal may not. */
-export function literalHead(bytes: Buffer): string {
-  return `${bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`;
+/** What introduces a literal of fetched content: literal8 ~{n} when it holds NUL, which a plain literal may not, or `binary` content. */
+export function literalHead(bytes: Buffer, binary = false): string {
+  return `${binary || bytes.includes(0) ? '~' : ''}{${bytes.length}}\r\n`;
+}
+
+/**
+ * Content for a plain literal {n}, which may not hold NUL (RFC 3501 CHAR8): each NUL goes out as
+ * 0x80, as Dovecot 2.3 sends it in BODY[...]; BINARY gives the octets themselves. Copied only then.
+ */
+export function withoutNul(bytes: Buffer): Buffer {
+  if (!bytes.includes(0)) return bytes;
+  const copy = Buffer.from(bytes);
+  for (let at = copy.indexOf(0); at !== -1; at = copy.indexOf(0, at + 1)) copy[at] = 0x80;
+  return copy;
 }
 
 /** A literal for fetched content, its head and octets joined. */

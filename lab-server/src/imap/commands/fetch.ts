@@ -10,7 +10,7 @@ import { takeTurns } from '../../workers/turns.js';
 import { defineCommand, SELECTED, type CommandContext } from '../command.js';
 import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type FetchModifiers } from '../condstore.js';
 import { formatInternalDate } from '../dates.js';
-import { binaryContent, literalHead, type BinaryContent } from '../binary.js';
+import { binaryContent, literalHead, withoutNul, type BinaryContent } from '../binary.js';
 import type { MessageView } from '../mime/cache.js';
 import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
@@ -222,7 +222,7 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
         // Body sections always go out as literals (clients such as curl expect {n}); the
         // bytes are queued as they are, not copied behind their {n} first.
         // A part the message lacks is empty, {0}, as Dovecot answers it, not NIL.
-        const bytes = cut(data ?? EMPTY, item.partial);
+        const bytes = withoutNul(cut(data ?? EMPTY, item.partial));
         addItem(parts, `${item.responseName} {${bytes.length}}\r\n`, bytes);
         break;
       }
@@ -236,7 +236,7 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
         if (!data || item.kind === 'binarySize') addItem(parts, `${item.responseName} ${!data ? 'NIL' : data.length}`);
         else {
           const bytes = cut(data, item.partial);
-          addItem(parts, `${item.responseName} ${literalHead(bytes)}`, bytes);
+          addItem(parts, `${item.responseName} ${literalHead(bytes, content !== undefined && 'binary' in content && content.binary)}`, bytes);
         }
         break;
       }
