@@ -8,6 +8,8 @@
  * as 2 bytes long negative ("7bit" -2), which no IMAP parser takes. BINARY of content decoded
  * from base64 or quoted-printable, or holding NUL, is a literal8 (~{n}) in Dovecot, slices too;
  * BODY[...] sends a NUL as 0x80 (a plain literal may not hold NUL; the lab sent it as it was).
+ * A message/rfc822 part of a multipart whose enclosed header runs to the delimiter is 2 bytes
+ * and a line longer in Dovecot (the delimiter's CRLF ends the header's last line).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
@@ -26,7 +28,7 @@ function forwarding(type: string, encoding: string, body: string): string {
 const INNER = 'From: carol@otherdomain.com\r\nSubject: inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n';
 const INNER_QP = 'Subject: inner\r\nX-A: caf=C3=A9\r\n\r\nhello=\r\n world';
 
-/** The messages, 1 to 10, in the order appended. */
+/** The messages, 1 to 17, in the order appended. */
 const MESSAGES = [
   forwarding('message/rfc822', 'quoted-printable', INNER_QP),
   // The message itself, not a part of a multipart: base64 text has no blank line, so it is all header.
@@ -40,6 +42,15 @@ const MESSAGES = [
   forwarding('text/plain', 'quoted-printable', 'plain'),
   forwarding('text/plain', 'base64', ''),
   forwarding('application/octet-stream', 'binary', 'a\u0000b'),
+  // A message/rfc822 part of a multipart with no blank line in it: Dovecot's header reading takes
+  // the CRLF before the delimiter as its last line's end (2 bytes and a line more).
+  forwarding('message/rfc822', 'base64', Buffer.from(INNER).toString('base64')),
+  forwarding('message/rfc822', '7bit', 'no header here, just text'),
+  forwarding('message/rfc822', '7bit', ''),
+  forwarding('message/rfc822', '7bit', 'Subject: x\r\n'),
+  forwarding('message/rfc822', '7bit', 'Subject: x\r\n\r\n'),
+  [...HEAD, 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: message/rfc822', '--b', 'Content-Type: message/rfc822', '', 'Subject: y', '--b--', ''].join('\r\n'),
+  [...HEAD, 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '--b', 'Content-Type: text/plain', '', 'last', '--b--', ''].join('\r\n'),
 ];
 
 beforeAll(async () => {
@@ -52,7 +63,7 @@ afterAll(async () => {
   await pair?.stop();
 });
 
-const ITEMS = ['BODY.PEEK[]', 'BODY.PEEK[1]', 'BODY.PEEK[1.1]', 'BODY.PEEK[1.1.1]', 'BODY.PEEK[1.HEADER]', 'BODY.PEEK[1.TEXT]', 'BODY.PEEK[1.1.MIME]', 'BINARY.PEEK[1.1]', 'BINARY.PEEK[1.1]<1.2>', 'BINARY.PEEK[1.1]<50.2>', 'BINARY.SIZE[1.1]', 'BODYSTRUCTURE', 'BODY', 'BODY.PEEK[2]', 'BODY.PEEK[2.HEADER]'];
+const ITEMS = ['BODY.PEEK[]', 'BODY.PEEK[1]', 'BODY.PEEK[1.MIME]', 'BODY.PEEK[1.1]', 'BODY.PEEK[1.1.1]', 'BODY.PEEK[1.HEADER]', 'BODY.PEEK[1.TEXT]', 'BODY.PEEK[1.1.MIME]', 'BINARY.PEEK[1.1]', 'BINARY.PEEK[1.1]<1.2>', 'BINARY.PEEK[1.1]<50.2>', 'BINARY.SIZE[1.1]', 'BODYSTRUCTURE', 'BODY', 'BODY.PEEK[2]', 'BODY.PEEK[2.HEADER]'];
 
 describe('FETCH of odd parts', () => {
   it.each(MESSAGES.flatMap((_, i) => ITEMS.map((item) => `${i + 1} ${item}`)))('FETCH %s answers what Dovecot answers', async (items) => {

@@ -56,16 +56,22 @@ function opaque(start: number, end: number): MimePart {
   return { headerStart: start, bodyStart: start, end, fields: [], type: 'application', subtype: 'octet-stream', params: [], children: [] };
 }
 
-function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number, budget: Budget): MimePart {
+/**
+ * Where the body starts: just after the blank line that ends the header; undefined when the
+ * header runs to `end` (an empty part, "--b\r\n\r\n--b--", whose CRLF is the delimiter's, too).
+ */
+function bodyStartOf(wire: Buffer, start: number, end: number): number | undefined {
+  if (start + 2 > end) return undefined;
+  if (wire[start] === 0x0d && wire[start + 1] === 0x0a) return start + 2;
+  const blank = wire.indexOf(CRLF2, start);
+  return blank !== -1 && blank + 4 <= end ? blank + 4 : undefined;
+}
+
+/** `crlfAfter`: the part is a multipart's, and the CRLF just past `end` is its delimiter's. */
+function parseEntity(wire: Buffer, start: number, end: number, defaultType: string, depth: number, budget: Budget, crlfAfter = false): MimePart {
   budget.parts--;
-  let bodyStart: number;
-  // An empty part ("--b\r\n\r\n--b--": its CRLF is the delimiter's) has no header and no body.
-  if (start + 2 > end) bodyStart = end;
-  else if (wire[start] === 0x0d && wire[start + 1] === 0x0a) bodyStart = start + 2;
-  else {
-    const blank = wire.indexOf(CRLF2, start);
-    bodyStart = blank === -1 || blank + 2 > end ? end : Math.min(blank + 4, end);
-  }
+  const headerEnds = bodyStartOf(wire, start, end);
+  const bodyStart = headerEnds ?? end;
   const fields = parseHeaderFields(wire.subarray(start, bodyStart), start, budget.limits.maxFieldsPerHeader, budget);
   if (fields.length >= budget.limits.maxFieldsPerHeader || budget.fields <= 0) budget.limited = true;
   const contentType = headerValue(fields, 'content-type');
@@ -86,14 +92,14 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
     const boundary = params.find(([k]) => k === 'boundary')?.[1];
     if (boundary) {
       const childDefault = subtype === 'digest' ? 'message/rfc822' : 'text/plain';
-      for (const [from, to] of multipartRanges(wire, bodyStart, end, boundary)) {
+      for (const [from, to, cut] of multipartRanges(wire, bodyStart, end, boundary)) {
         if (budget.parts <= 0) {
           // Past the part limit: everything from here to the end of the multipart is one part.
           budget.limited = true;
           part.children.push(opaque(from, end));
           break;
         }
-        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1, budget));
+        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1, budget, cut));
       }
     }
     if (part.children.length === 0) {
@@ -105,16 +111,20 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
     // reads it (RFC 2046 §5.2.1 allows none; a base64 one is all header, a quoted-printable one
     // has its header up to the first blank line).
     part.message = parseEntity(wire, bodyStart, end, 'text/plain', depth + 1, budget);
+    // An enclosed header that runs to the delimiter takes the delimiter's CRLF as its last line's
+    // end in Dovecot 2.3: the part (BODY[n], its size and lines) is 2 bytes and a line longer,
+    // while BODY[n.HEADER] stays as written.
+    if (crlfAfter && headerEnds !== undefined && bodyStartOf(wire, bodyStart, end) === undefined) part.end = end + 2;
   }
   return part;
 }
 
 /**
- * The [start, end) ranges of the parts of a multipart body, one at a time. A delimiter is a
- * line "--boundary" (or "--boundary--" for the last), and the CRLF before it belongs to the
- * delimiter.
+ * The [start, end) ranges of the parts of a multipart body, one at a time, and whether a CRLF
+ * was cut off the end. A delimiter is a line "--boundary" (or "--boundary--" for the last), and
+ * the CRLF before it belongs to the delimiter.
  */
-function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary: string): Generator<[number, number]> {
+function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary: string): Generator<[number, number, boolean]> {
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   let partStart = -1;
   let pos = bodyStart;
@@ -129,7 +139,7 @@ function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary
         if (partStart !== -1) {
           // The CRLF before the delimiter line is part of the delimiter.
           const partEnd = pos >= 2 && wire[pos - 2] === 0x0d && wire[pos - 1] === 0x0a ? pos - 2 : pos;
-          yield [partStart, Math.max(partStart, partEnd)];
+          yield [partStart, Math.max(partStart, partEnd), partEnd === pos - 2 && partEnd >= partStart];
         }
         if (closing) return;
         partStart = Math.min(nl + 1, end);
@@ -138,7 +148,7 @@ function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary
     pos = nl + 1;
   }
   // No closing delimiter: the last part runs to the end.
-  if (partStart !== -1) yield [partStart, end];
+  if (partStart !== -1) yield [partStart, end, false];
 }
 
 /**
