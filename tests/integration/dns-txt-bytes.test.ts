@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
+import { presentRecord } from '../../lab-server/src/dns/resolver.js';
+import { Authority } from '../../lab-server/src/grading/dns/authority.js';
 import { digLab } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { api, editZone } from '../helpers/world.js';
@@ -52,6 +54,26 @@ describe('TXT bytes', () => {
     // One record of three strings: "\195\169" and "é" are the same bytes, "ÿ" is c3 bf, not "\255" (ff).
     // Twins at one name are dns-twin-records.test.ts's.
     expect(served[1]).toBe('"\\195\\169" "\\195\\169" "\\195\\191"');
+  });
+
+  it('in CAA values, and CAA tags, are served as BIND serves them', { timeout: 120_000 }, async () => {
+    // Once the lab served a value's escapes as written ("ca\"x" went out with its backslash, "\195\169"
+    // as eight characters) and every tag in lower case. A byte that is no UTF-8 ("\255") is still
+    // lost: dns-packet writes CAA values as text.
+    const caa = ['0 ISSUE "ca.example"', '0 issue "ca\\"x"', '0 issue "caf\\195\\169"', '\\# 4 00016100', '128 issue ca.example', '0 iodef "mailto:a\\064example.com"'];
+    const text = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text;
+    const zone = `${text}\n${caa.map((c, i) => `c${i + 1} IN CAA ${c}`).join('\n')}\n`;
+    const bind = await loadWithBind('otherdomain.com.', zone);
+    expect(bind.loaded, bind.messages.join('\n')).toBe(true);
+    const saved = await editZone(lab, 'otherdomain.com', () => zone);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const served: string[] = [];
+    for (let i = 1; i <= caa.length; i++) served.push((await digLab(lab, '+short', 'CAA', `c${i}.otherdomain.com`)).trim());
+    expect(served).toEqual(caa.map((_, i) => bind.records.find((r) => r.name === `c${i + 1}.otherdomain.com.` && r.type === 'CAA')?.data));
+    expect(served[1]).toBe('0 issue "ca\\"x"');
+    // The terminal's dig (presentRecord) quotes the value as BIND does.
+    const answer = new Authority([{ name: 'otherdomain.com', text: zone }]).lookup('c2.otherdomain.com', 'CAA').answers[0]!;
+    expect(presentRecord(answer)).toMatch(/\tCAA\t0 issue "ca\\"x"$/);
   });
 
   it('written back by "apply to my lab" are read by BIND as the same bytes', async () => {

@@ -57,7 +57,7 @@ export function presentRecord(a: Answer): string {
     case 'SRV':
       return `${head}${a.data.priority ?? 0} ${a.data.weight ?? 0} ${a.data.port} ${a.data.target}.`;
     case 'CAA':
-      return `${head}${a.data.flags ?? 0} ${a.data.tag} "${a.data.value}"`;
+      return `${head}${a.data.flags ?? 0} ${a.data.tag} ${quoteTxt(Buffer.from(a.data.value, 'utf8'))}`;
     case 'HINFO':
       return `${head}"${a.data.cpu}" "${a.data.os}"`;
     default:

@@ -13,6 +13,7 @@
  */
 import type { Answer } from 'dns-packet';
 import { absoluteName, parseTtl, parseZone } from './zoneFile.js';
+import { escapedBytes } from './zoneTokens.js';
 import { rdataKey, type ZoneRecord } from './zoneRecord.js';
 
 export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';
@@ -106,8 +107,10 @@ export function toAnswer(r: ZoneRecord, owner: string): Answer {
       return { ...base, type: 'SRV', data: { priority, weight, port: port!, target: strip(r.target!) } };
     }
     case 'CAA': {
-      const value = (r.rdata[2] ?? '').replace(/^"(.*)"$/, '$1');
-      return { ...base, type: 'CAA', data: { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue').toLowerCase() as 'issue', value } };
+      // The value's bytes as BIND serves them ("ca\"x" is ca"x, "\195\169" is é), and the tag as
+      // written (BIND keeps "ISSUE"). dns-packet writes the value as UTF-8: a byte that is none is lost.
+      const value = escapedBytes((r.rdata[2] ?? '').replace(/^"(.*)"$/s, '$1')).toString('utf8');
+      return { ...base, type: 'CAA', data: { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue') as 'issue', value } };
     }
     default:
       throw new Error(`type ${r.type} cannot be served`);
