@@ -11,7 +11,10 @@ const NO_ADDRESS = ['alice', 'bad address', '"Q R" x', 'bad address@example.com'
 // Where Dovecot's parser stops (the domain is a dot-atom; the list ends at words left after an
 // address), which comment names the address, quoted local parts unquoted, "J.Smith" one word.
 const STOPS = ['bob@example.com Bob, carol@example.com', 'Alice (comment) Smith', '"only quoted" (c)', 'alice@example.com (c1) (c2)', 'alice@ex ample.com', 'alice@example.com.', 'Alice <a@example.com> junk, carol@example.com', '(c) alice', '"a b"@example.com', 'A <"a\\"b"@example.com>', '""@example.com', 'Alice J.Smith', 'a.b c', 'J.R. Smith <jrs@example.com>'];
-const FROMS = [...NO_ADDRESS, ...STOPS];
+// An angle address Dovecot could not finish has the host SYNTAX_ERROR (its reading goes on at a
+// comma); an empty entry is an address with nothing in it; a route without its ":" is INVALID_ROUTE.
+const BROKEN = ['Bob <bob@example.com', 'Bob <bob@ex ample.com>', 'Bob <bob@>', 'Bob <bob@example.com.>', 'Bob <bob@example.com, carol@example.com', 'a@example.com, , c@example.com', ', a@example.com', 'team: a@example.com, , b@example.com;', 'Bob <@example.com>', 'Bob <@a.example,@b.example:bob@example.com>, c@example.com', 'Bob <'];
+const FROMS = [...NO_ADDRESS, ...STOPS, ...BROKEN];
 
 let pair: ParityPair;
 
@@ -32,6 +35,10 @@ it.each(FROMS.map((from, i) => [from, i + 1] as const))('From: %s has the ENVELO
 
 it('reads the domain as far as a dot-atom goes, and ends the list at words left after an address', async () => {
   expect(untagged((await pair.both(`FETCH ${FROMS.indexOf(STOPS[0]!) + 1} ENVELOPE`)).lab)).toContain('((NIL NIL "bob" "example.com")) ');
+});
+
+it('gives an angle address it could not finish the host SYNTAX_ERROR, and reads on at a comma', async () => {
+  expect(untagged((await pair.both(`FETCH ${FROMS.indexOf(BROKEN[4]!) + 1} ENVELOPE`)).lab)).toContain('(("Bob" NIL "bob" "SYNTAX_ERROR")(NIL NIL "carol" "example.com")) ');
 });
 
 it('reads words with no address as a display name', async () => {

@@ -3,6 +3,7 @@
  * groups as (NIL NIL "group" NIL) ... (NIL NIL NIL NIL). Lenient, like real servers: a broken
  * header gives what can be read of it, never an error.
  */
+import { isSpecial, isWord, joinPhrase, tokenize, type Tok } from './addressTokens.js';
 
 export interface EnvelopeAddress {
   name: string | null;
@@ -10,65 +11,6 @@ export interface EnvelopeAddress {
   mailbox: string | null;
   host: string | null;
 }
-
-/** `glued`: no blank or comment before it ("J.Smith" is one word of a name, "J. Smith" two). */
-type Tok = { kind: 'word' | 'quoted' | 'comment' | 'literal' | 'special'; text: string; glued?: true };
-
-function tokenize(text: string): Tok[] {
-  const out: Tok[] = [];
-  let i = 0;
-  let gap = true;
-  const push = (t: Tok): void => {
-    if (!gap) t.glued = true;
-    out.push(t);
-    gap = t.kind === 'comment';
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      i++;
-      gap = true;
-    } else if (c === '"') {
-      let v = '';
-      for (i++; i < text.length && text[i] !== '"'; i++) v += text[i] === '\\' ? text[++i] ?? '' : text[i];
-      i++;
-      push({ kind: 'quoted', text: v });
-    } else if (c === '(') {
-      let depth = 0;
-      let v = '';
-      for (; i < text.length; i++) {
-        const d = text[i]!;
-        if (d === '\\') {
-          v += text[++i] ?? '';
-          continue;
-        }
-        if (d === '(' && depth++ === 0) continue;
-        if (d === ')' && --depth === 0) break;
-        v += d;
-      }
-      i++;
-      push({ kind: 'comment', text: v.trim() });
-    } else if (c === '[') {
-      const end = text.indexOf(']', i);
-      const stop = end === -1 ? text.length : end + 1;
-      push({ kind: 'literal', text: text.slice(i, stop) });
-      i = stop;
-    } else if (c === ')') {
-      // A stray closing parenthesis is skipped (it used to stop the loop from moving on).
-      i++;
-    } else if ('<>@,;:.'.includes(c)) {
-      push({ kind: 'special', text: c });
-      i++;
-    } else {
-      let v = '';
-      while (i < text.length && !' \t\r\n"()<>@,;:.['.includes(text[i]!)) v += text[i++];
-      push({ kind: 'word', text: v });
-    }
-  }
-  return out;
-}
-
-const isSpecial = (t: Tok | undefined, ch: string): boolean => t?.kind === 'special' && t.text === ch;
 
 /** Parses an address-list header value; an empty list (or only garbage) gives []. */
 export function parseAddressList(text: string): EnvelopeAddress[] {
@@ -102,7 +44,10 @@ function plainAddressList(text: string): EnvelopeAddress[] | undefined {
       out.push({ name: name || null, adl: null, mailbox: named[3]!, host: named[4]! });
       continue;
     }
-    if (/^[ \t]*$/.test(entry)) continue;
+    if (/^[ \t]*$/.test(entry)) {
+      if (i < entries.length - 1) out.push({ ...NOTHING });
+      continue;
+    }
     return undefined;
   }
   return out;
@@ -116,26 +61,27 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
   while (i < tokens.length) {
     // One entry: up to a top-level comma; a ":" before any "<" makes it a group.
     let j = i;
-    let angle = false;
+    const angle = angleState();
     let group = -1;
     for (; j < tokens.length; j++) {
       const t = tokens[j]!;
-      if (isSpecial(t, '<')) angle = true;
-      else if (isSpecial(t, '>')) angle = false;
-      else if (isSpecial(t, ':') && !angle && group === -1) {
+      angle.see(t, tokens[j + 1]);
+      if (isSpecial(t, ':') && !angle.open && group === -1) {
         group = j;
         break;
-      } else if (isSpecial(t, ',') && !angle) break;
+      } else if (isSpecial(t, ',') && !angle.route) break;
     }
     if (group !== -1) {
       let end = group + 1;
       while (end < tokens.length && !isSpecial(tokens[end], ';')) end++;
-      out.push({ name: null, adl: null, mailbox: phrase(tokens.slice(i, group)) || '', host: null });
+      out.push({ name: null, adl: null, mailbox: joinPhrase(tokens.slice(i, group)) || '', host: null });
       const members = tokens.slice(group + 1, end);
       // One push each: a group of 200,000 members as arguments overflowed the stack.
-      for (const member of splitEntries(members)) {
+      const entries = splitEntries(members);
+      for (const [k, member] of entries.entries()) {
         const read = mailboxOf(member);
         if (read) out.push(read.address);
+        else if (k < entries.length - 1) out.push({ ...NOTHING });
       }
       out.push({ name: null, adl: null, mailbox: null, host: null });
       i = end + 1;
@@ -144,6 +90,8 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
     }
     const read = mailboxOf(tokens.slice(i, j));
     if (read) out.push(read.address);
+    // An empty entry before a comma (", a@x", "a@x,,b@x") is an address with nothing in it.
+    else if (j < tokens.length) out.push({ ...NOTHING });
     // Dovecot reads on only over a comma right after an address: words left after one end the list.
     if (read && !read.complete) break;
     i = j + 1;
@@ -151,14 +99,31 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
   return out;
 }
 
+const NOTHING: EnvelopeAddress = { name: null, adl: null, mailbox: 'MISSING_MAILBOX', host: 'MISSING_DOMAIN' };
+
+/**
+ * Where a list's reading is about "<" and ">": Dovecot reads a comma inside "<...>" as the end
+ * of a broken address ("Bob <bob@x, carol@x" is two), except in a source route "<@a,@b:".
+ */
+function angleState(): { open: boolean; route: boolean; see(t: Tok, next: Tok | undefined): void } {
+  return {
+    open: false,
+    route: false,
+    see(t, next) {
+      if (isSpecial(t, '<')) [this.open, this.route] = [true, isSpecial(next, '@')];
+      else if (isSpecial(t, '>')) [this.open, this.route] = [false, false];
+      else if (isSpecial(t, ':')) this.route = false;
+    },
+  };
+}
+
 function splitEntries(tokens: Tok[]): Tok[][] {
   const out: Tok[][] = [];
   let current: Tok[] = [];
-  let angle = false;
-  for (const t of tokens) {
-    if (isSpecial(t, '<')) angle = true;
-    if (isSpecial(t, '>')) angle = false;
-    if (isSpecial(t, ',') && !angle) {
+  const angle = angleState();
+  for (const [k, t] of tokens.entries()) {
+    angle.see(t, tokens[k + 1]);
+    if (isSpecial(t, ',') && !angle.route) {
       out.push(current);
       current = [];
     } else current.push(t);
@@ -173,18 +138,26 @@ function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean
   const open = tokens.findIndex((t) => isSpecial(t, '<'));
   if (open === -1) return addrSpecOf(tokens);
   let close = tokens.findIndex((t, k) => k > open && isSpecial(t, '>'));
-  if (close === -1) close = tokens.length;
+  const closed = close !== -1;
+  if (!closed) close = tokens.length;
   const inner = tokens.slice(open + 1, close).filter((t) => t.kind !== 'comment');
-  // An obsolete source route "@a,@b:" before the address goes to adl.
+  // An obsolete source route "@a,@b:" before the address goes to adl; one without its ":" is
+  // Dovecot's INVALID_ROUTE, and nothing is read after it.
   let adl: string | null = null;
-  const colon = inner.findIndex((t) => isSpecial(t, ':'));
   let spec = inner;
-  if (colon !== -1 && isSpecial(inner[0], '@')) {
-    adl = inner.slice(0, colon).map((t) => t.text).join('');
-    spec = inner.slice(colon + 1);
+  if (isSpecial(inner[0], '@')) {
+    const colon = inner.findIndex((t) => isSpecial(t, ':'));
+    adl = colon === -1 ? 'INVALID_ROUTE' : inner.slice(0, colon).map((t) => t.text).join('');
+    spec = colon === -1 ? [] : inner.slice(colon + 1);
   }
-  const name = phrase(tokens.slice(0, open));
-  return { address: { name: name || null, adl, ...addrSpec(spec) }, complete: tokens.slice(close + 1).every((t) => t.kind === 'comment') };
+  const name = joinPhrase(tokens.slice(0, open)) || null;
+  const after = tokens.slice(close + 1).every((t) => t.kind === 'comment');
+  if (spec.length === 0) return { address: { ...NOTHING, name, adl, host: closed ? NOTHING.host : 'SYNTAX_ERROR' }, complete: !closed || after };
+  const read = addrSpecOf(spec);
+  // "<bob@>", "<bob@ex ample.com>", "<bob@example.com" (no ">"): Dovecot's SYNTAX_ERROR for the host.
+  const broken = !closed || !read.complete || (read.at && !read.domain);
+  const mailbox = read.local === undefined || (read.local === '' && !read.quoted) ? 'MISSING_MAILBOX' : read.local;
+  return { address: { name, adl, mailbox, host: broken ? 'SYNTAX_ERROR' : read.domain || 'MISSING_DOMAIN' }, complete: closed ? after : read.complete };
 }
 
 /**
@@ -194,7 +167,7 @@ function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean
  * name ("Alice Smith"), as does a quoted string alone. It stops at the first word that does not
  * belong ("bob@example.com Bob" is bob@example.com, and the list ends there).
  */
-function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean } {
+function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean; at: boolean; local?: string; quoted: boolean; domain?: string } {
   let i = 0;
   let comment = '';
   // Comments before the address name nothing; those after a part of it do, the last one.
@@ -248,38 +221,6 @@ function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolea
   }
   while (tokens[i]?.kind === 'comment') i++;
   // What Dovecot writes for the parts a broken address lacks; a quoted "" it keeps.
-  return { address: { name, adl: null, mailbox: mailbox === undefined || (mailbox === '' && !quoted) ? 'MISSING_MAILBOX' : mailbox, host: domain || 'MISSING_DOMAIN' }, complete: i >= tokens.length };
+  return { address: { name, adl: null, mailbox: mailbox === undefined || (mailbox === '' && !quoted) ? 'MISSING_MAILBOX' : mailbox, host: domain || 'MISSING_DOMAIN' }, complete: i >= tokens.length, at, local, quoted, domain };
 }
 
-const isWord = (t: Tok | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
-
-/** The local part and domain inside <...>; a quoted local part is given unquoted, as Dovecot gives it. */
-function addrSpec(tokens: Tok[]): { mailbox: string; host: string } {
-  const at = tokens.map((t) => isSpecial(t, '@')).lastIndexOf(true);
-  const local = (at === -1 ? tokens : tokens.slice(0, at)).map((t) => t.text).join('');
-  const domain = at === -1 ? '' : tokens.slice(at + 1).map((t) => t.text).join('');
-  return { mailbox: local || 'MISSING_MAILBOX', host: domain || 'MISSING_DOMAIN' };
-}
-
-/** A display name: words and quoted strings joined by single spaces, dots kept tight. */
-function phrase(tokens: Tok[]): string {
-  return joinPhrase(tokens);
-}
-
-function joinPhrase(tokens: Tok[]): string {
-  let out = '';
-  let last: Tok | undefined;
-  for (const t of tokens) {
-    if (t.kind === 'comment') {
-      last = undefined;
-      continue;
-    }
-    // Dovecot's rfc822_parse_phrase: a run of atoms and dots with no blank between is one word
-    // ("J.R."); words, and quoted strings always, are separated by one space.
-    const run = (x: Tok | undefined): boolean => x?.kind === 'word' || isSpecial(x, '.');
-    if (out && run(t) && run(last) && t.glued) out += t.text;
-    else out += out ? ` ${t.text}` : t.text;
-    last = t;
-  }
-  return out;
-}
