@@ -63,8 +63,10 @@ function opaque(start: number, end: number): MimePart {
 function bodyStartOf(wire: Buffer, start: number, end: number): number | undefined {
   if (start + 2 > end) return undefined;
   if (wire[start] === 0x0d && wire[start + 1] === 0x0a) return start + 2;
-  const blank = wire.indexOf(CRLF2, start);
-  return blank !== -1 && blank + 4 <= end ? blank + 4 : undefined;
+  // Searched within the part only: from each part's start to the message's end, a multipart
+  // of thousands of parts without a blank line read the rest of the message once per part.
+  const blank = wire.subarray(start, end).indexOf(CRLF2);
+  return blank !== -1 && start + blank + 4 <= end ? start + blank + 4 : undefined;
 }
 
 /** `crlfAfter`: the part is a multipart's, and the CRLF just past `end` is its delimiter's. */
