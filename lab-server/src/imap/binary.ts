@@ -1,12 +1,12 @@
 /**
  * BINARY (RFC 3516): a part's content with its Content-Transfer-Encoding undone by the server,
  * so a client gets an attachment's octets without decoding base64 itself. The whole message,
- * a multipart and an enclosed message are given as they stand; only a leaf part is decoded.
+ * a multipart and an enclosed message are given with every leaf inside decoded, as Dovecot does.
  */
 import type { MessageView } from './mime/cache.js';
 import { unfold } from './mime/header.js';
 import { partAt } from './mime/sections.js';
-import type { PartRef } from './mime/table.js';
+import { rootOf, type PartRef } from './mime/table.js';
 
 export type BinaryContent =
   /**
@@ -22,25 +22,64 @@ export type BinaryContent =
 /** The encodings whose octets are the content as they stand. */
 const IDENTITY = new Set(['7bit', '8bit', 'binary']);
 
-/** A part's Content-Transfer-Encoding, lower-cased (7bit when absent). */
-export function transferEncoding(wire: Buffer, part: PartRef): string {
+/** [colon, end] of a part's Content-Transfer-Encoding field: the last one, as Dovecot 2.3 reads it. */
+function encodingField(wire: Buffer, part: PartRef): [number, number] | undefined {
+  let found: [number, number] | undefined;
   for (const [start, colon, end] of part.fields()) {
-    if (wire.toString('latin1', start, colon).trim().toLowerCase() === 'content-transfer-encoding') {
-      return unfold(wire.toString('latin1', colon + 1, end)).toLowerCase() || '7bit';
-    }
+    if (wire.toString('latin1', start, colon).trim().toLowerCase() === 'content-transfer-encoding') found = [colon, end];
   }
-  return '7bit';
+  return found;
+}
+
+/** A part's Content-Transfer-Encoding, lower-cased, its comments left out ("base64 (sent by x)"); 7bit when absent. */
+export function transferEncoding(wire: Buffer, part: PartRef): string {
+  const field = encodingField(wire, part);
+  if (!field) return '7bit';
+  const value = unfold(wire.toString('latin1', field[0] + 1, field[1])).replace(/\([^()]*\)/g, ' ').trim();
+  return value.split(/[\s;]+/)[0]!.toLowerCase() || '7bit';
 }
 
 /** What BINARY[path] names. */
 export function binaryContent(view: MessageView, path: readonly number[]): BinaryContent {
   const part = partAt(view.table, path);
   if (part === undefined) return undefined;
-  if (part === null) return { data: view.wire };
-  const body = view.wire.subarray(part.bodyStart, part.end);
-  if (part.isMultipart || part.message) return { data: body, binary: body.includes(0) };
-  const content = decodeBody(body, transferEncoding(view.wire, part));
+  if (part === null) return decodedInside(view.wire, rootOf(view.table), 0, view.wire.length);
+  if (part.isMultipart || part.message) return decodedInside(view.wire, part, part.bodyStart, part.end);
+  const content = decodeBody(view.wire.subarray(part.bodyStart, part.end), transferEncoding(view.wire, part));
   return 'data' in content! ? { data: content.data, binary: content.binary || content.data.includes(0) } : content;
+}
+
+/**
+ * The bytes [from, to) of a part with parts inside (the whole message, a multipart, a
+ * message/rfc822), as Dovecot 2.3 gives them to BINARY: each leaf inside whose body is base64 or
+ * quoted-printable decoded, its Content-Transfer-Encoding made "binary"; the rest as stored.
+ */
+function decodedInside(wire: Buffer, top: PartRef, from: number, to: number): BinaryContent {
+  const edits: Array<[number, number, Buffer]> = [];
+  let unknown: string | undefined;
+  const visit = (part: PartRef): void => {
+    if (part.isMultipart) for (let n = 1, child = part.child(1); child; child = part.child(++n)) visit(child);
+    else if (part.message) visit(part.message);
+    else {
+      const field = encodingField(wire, part);
+      const encoding = transferEncoding(wire, part);
+      const content = decodeBody(wire.subarray(part.bodyStart, part.end), encoding);
+      if (content && 'unknownEncoding' in content) unknown ??= content.unknownEncoding;
+      // An empty body too is said to be binary then, as Dovecot says it.
+      else if (field && content && !IDENTITY.has(encoding)) edits.push([field[0] + 1, field[1], Buffer.from(' binary')], [part.bodyStart, part.end, content.data]);
+    }
+  };
+  visit(top);
+  if (unknown !== undefined) return { unknownEncoding: unknown };
+  const pieces: Buffer[] = [];
+  let at = from;
+  for (const [start, end, bytes] of edits) {
+    pieces.push(wire.subarray(at, start), bytes);
+    at = end;
+  }
+  pieces.push(wire.subarray(at, to));
+  const data = edits.length === 0 ? wire.subarray(from, to) : Buffer.concat(pieces);
+  return { data, binary: edits.length > 0 || data.includes(0) };
 }
 
 export function decodeBody(body: Buffer, encoding: string): BinaryContent {

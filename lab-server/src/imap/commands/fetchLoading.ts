@@ -42,9 +42,11 @@ export interface Needs {
   wire: boolean;
 }
 
-/** BODY[], BODY.PEEK[], RFC822, BINARY[] (with or without <partial>): the whole message as it is. */
-export const isWholeMessage = (item: FetchItem): boolean =>
-  (item.kind === 'section' && item.section.kind === '' && item.section.path.length === 0) || ((item.kind === 'binary' || item.kind === 'binarySize') && item.path.length === 0);
+/**
+ * BODY[], BODY.PEEK[], RFC822 (with or without <partial>): the whole message as it is. Not
+ * BINARY[]: that decodes every part inside (binary.ts), so it needs the message parsed.
+ */
+export const isWholeMessage = (item: FetchItem): boolean => item.kind === 'section' && item.section.kind === '' && item.section.path.length === 0;
 
 /**
  * The whole message on the wire without parsing it: what a client opening a message asks for.

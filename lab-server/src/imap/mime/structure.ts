@@ -131,7 +131,8 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     paramList(params),
     bytes(headerValue(f, 'content-id')),
     bytes(headerValue(f, 'content-description')),
-    bytes(headerValue(f, 'content-transfer-encoding')?.toLowerCase() ?? '7bit'),
+    // As Dovecot gives it: the word as written ("BASE64"), without comments ("base64 (by x)").
+    bytes(headerValue(f, 'content-transfer-encoding')?.replace(/\([^()]*\)/g, ' ').trim().split(/[\s;]+/)[0] || '7bit'),
     size,
   ];
   if (part.message) {
