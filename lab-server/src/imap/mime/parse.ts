@@ -162,3 +162,38 @@ export function countLines(wire: Buffer, start: number, end: number): number {
   for (let i = wire.indexOf(0x0a, start); i !== -1 && i < end; i = wire.indexOf(0x0a, i + 1)) lines++;
   return lines;
 }
+
+/**
+ * countLines() for the many parts of one message, each count taken from the nearest place
+ * already counted to. Nested parts share their ends (a message/rfc822 part ends where the
+ * message inside it does): counting each part whole read a 100-deep message 100 times, twice
+ * (BODYSTRUCTURE and BODY), seconds of a mail worker's time for a few megabytes.
+ */
+export class LineCounter {
+  /** Known places, in order, and the line breaks before each. */
+  private readonly at: number[] = [0];
+  private readonly before: number[] = [0];
+
+  constructor(private readonly wire: Buffer) {}
+
+  lines(start: number, end: number): number {
+    return end <= start ? 0 : this.breaksBefore(end) - this.breaksBefore(start);
+  }
+
+  private breaksBefore(pos: number): number {
+    // The last known place at or before pos (binary search), and the one after it.
+    let lo = 0;
+    let hi = this.at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.at[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    if (this.at[lo] === pos) return this.before[lo]!;
+    const next = lo + 1 < this.at.length ? this.at[lo + 1]! : -1;
+    const breaks = next !== -1 && next - pos < pos - this.at[lo]! ? this.before[lo + 1]! - countLines(this.wire, pos, next) : this.before[lo]! + countLines(this.wire, this.at[lo]!, pos);
+    this.at.splice(lo + 1, 0, pos);
+    this.before.splice(lo + 1, 0, breaks);
+    return breaks;
+  }
+}

@@ -5,7 +5,7 @@
 import { atom, serialize, type Atom, type ImapValue } from '../response.js';
 import { parseAddressList } from './addresses.js';
 import { headerValue, parseStructured, type HeaderField } from './header.js';
-import { countLines, type MimePart } from './parse.js';
+import { LineCounter, type MimePart } from './parse.js';
 
 const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
 
@@ -113,10 +113,10 @@ function language(fields: readonly HeaderField[]): ImapValue {
  * BODYSTRUCTURE (extensible = true) or BODY (false) of a part. For the top level pass the
  * message's root part.
  */
-export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolean): ImapValue {
+export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolean, counter = new LineCounter(wire)): ImapValue {
   const f = part.fields;
   if (part.type === 'multipart') {
-    const out: ImapValue[] = part.children.map((child) => bodyStructureOf(wire, child, extensible));
+    const out: ImapValue[] = part.children.map((child) => bodyStructureOf(wire, child, extensible, counter));
     // The parts are written one after the other, then the subtype: "(...)(...) "mixed"".
     const items: ImapValue[] = [atom(Buffer.concat(out.map((o) => serialize(o)))), bytes(part.subtype)];
     if (extensible) items.push(paramList(part.params), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
@@ -136,14 +136,14 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     size,
   ];
   if (part.message) {
-    items.push(envelopeOf(part.message.fields), bodyStructureOf(wire, part.message, extensible), countLines(wire, part.bodyStart, part.end));
+    items.push(envelopeOf(part.message.fields), bodyStructureOf(wire, part.message, extensible, counter), counter.lines(part.bodyStart, part.end));
   } else if (part.type === 'message' && part.subtype === 'rfc822') {
     // An enclosed message left unread (past the depth or part limit): the grammar still wants an
     // envelope, a body and a line count, so describe it as an empty message.
     const empty: MimePart = { headerStart: 0, bodyStart: 0, end: 0, fields: [], type: 'text', subtype: 'plain', params: [], children: [] };
-    items.push(envelopeOf([]), bodyStructureOf(wire, empty, extensible), countLines(wire, part.bodyStart, part.end));
+    items.push(envelopeOf([]), bodyStructureOf(wire, empty, extensible, counter), counter.lines(part.bodyStart, part.end));
   } else if (part.type === 'text') {
-    items.push(countLines(wire, part.bodyStart, part.end));
+    items.push(counter.lines(part.bodyStart, part.end));
   }
   if (extensible) items.push(bytes(headerValue(f, 'content-md5')), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
   return items;
