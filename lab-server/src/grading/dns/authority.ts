@@ -13,7 +13,7 @@
  */
 import type { Answer } from 'dns-packet';
 import { absoluteName, parseTtl, parseZone } from './zoneFile.js';
-import { escapedBytes } from './zoneTokens.js';
+import { escapedBytes } from './zoneEscapes.js';
 import { rdataKey, type ZoneRecord } from './zoneRecord.js';
 
 export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';

@@ -7,7 +7,8 @@
  * "\\#" not followed by a number is the text "#" (BIND: it "could be an escaped '#'").
  */
 import { text, type Text } from '../feedback.js';
-import { escapedBytes, type Token } from './zoneTokens.js';
+import { escapedBytes } from './zoneEscapes.js';
+import type { Token } from './zoneTokens.js';
 
 /** The numbers of the types the lab knows (RFC 1035, 3596, 2782, 4408, 8659). */
 const NUMBERED: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 99: 'SPF', 257: 'CAA' };

@@ -3,7 +3,7 @@
  * escaped dots, label and name lengths (RFC 1035 §2.3.4), and BIND's TTL syntax ("1h30m").
  */
 import { text, type Text } from '../feedback.js';
-import { readEscape } from './zoneTokens.js';
+import { readEscape } from './zoneEscapes.js';
 
 /** RFC 2181 §8: a TTL past this is read as 0 (BIND: "$TTL 2147483648 > MAXTTL, setting $TTL to 0"). */
 export const MAX_TTL = 2 ** 31 - 1;

@@ -1,9 +1,10 @@
 /**
  * What the zone-file parser gives back: records as BIND would load them, and problems with
- * line numbers. A leaf module, so the parser's parts (tokens, names, rdata) and the graders
- * can share these shapes without importing the parser.
+ * line numbers. Nearly a leaf (it takes only zoneEscapes.ts's escapedBytes), so the parser's
+ * parts (tokens, names, rdata) and the graders can share these shapes without importing the parser.
  */
 import type { Text } from '../feedback.js';
+import { escapedBytes } from './zoneEscapes.js';
 
 export interface ZoneProblem {
   line: number;
@@ -69,7 +70,8 @@ export function rdataKey(r: ZoneRecord): string {
   // Names compare without case (RFC 4343); SRV's numbers as numbers ("025" is 25).
   if (r.type === 'SRV') return `${r.rdata.slice(0, 3).map(Number).join(' ')} ${r.target?.toLowerCase()}`;
   if (r.target !== undefined) return `${r.preference ?? ''} ${r.target.toLowerCase()}`;
-  // CAA: the value quoted or not is the same bytes; the tag keeps its case (BIND keeps "ISSUE" apart).
-  if (r.type === 'CAA') return `${Number(r.rdata[0])} ${r.rdata[1]} ${(r.rdata[2] ?? '').replace(/^"(.*)"$/, '$1')}`;
+  // CAA: the value's bytes, as the lab's server sends them ("café" is "caf\195\169", "ca\"x" is
+  // "ca\034x", quoted or not); the tag keeps its case (BIND keeps "ISSUE" apart).
+  if (r.type === 'CAA') return `${Number(r.rdata[0])} ${r.rdata[1]} ${escapedBytes((r.rdata[2] ?? '').replace(/^"(.*)"$/s, '$1')).toString('hex')}`;
   return r.rdata.join(' ');
 }
