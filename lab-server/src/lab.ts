@@ -107,7 +107,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
   }, AuthPenalty.from(limits));
   // Classroom logins from mail clients are looked up across every learner's sandbox.
   if (config.mode === 'classroom') await sandboxes.loadAll();
-  const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey });
+  const tls = await loadTlsMaterial(config.dataDir, defaultWorld().hostName, { certPath: config.tlsCert, keyPath: config.tlsKey }, (n) => config.log('tls', notOwnedLine(n)));
   const exercises = await ExerciseCatalog.load();
   const db = await openDatabase(config.dataDir, config.database);
   const learners = new LearnerStore(db);

@@ -3,7 +3,8 @@
  * written through the group): chmod is the owner's alone (EPERM), so the lab cannot make it
  * private. Once creating into it threw, and a start with it in the data dir stopped; now the lab
  * says so in one log line naming the directory and its mode, and goes on. The lab runs as
- * nobody (setpriv) on a data dir nobody owns; the directory is root's, group nobody, 0775.
+ * nobody (setpriv) on a data dir nobody owns; the directory (and the TLS key's) is root's, group
+ * nobody, 0775.
  */
 import { chown, chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,12 +33,18 @@ describe('a sandbox directory another user owns', () => {
     for (const d of [dataDir, join(dataDir, 'sandboxes')]) await chown(d, NOBODY, NOBODY);
     await chown(sandbox, 0, NOBODY);
     await chmod(sandbox, 0o775);
+    // The TLS key's folder too, made the same way: the lab writes its key there, and says so.
+    const tls = join(dataDir, 'tls');
+    await mkdir(tls);
+    await chown(tls, 0, NOBODY);
+    await chmod(tls, 0o775);
 
     lab = await startLabProcess([], dataDir, AS_NOBODY);
     const line = await lab.logLine(`${sandbox} `);
     expect(line).toMatch(/belongs to another user.*0775/);
     expect((await stat(join(sandbox, 'world.json'))).uid).toBe(NOBODY);
     expect((await stat(sandbox)).mode & 0o777).toBe(0o775);
+    expect(await lab.logLine(`${tls} `)).toMatch(/belongs to another user.*0775/);
     await lab.kill();
 
     // A start with it among the sandboxes mends the others' modes and leaves this one, saying so.

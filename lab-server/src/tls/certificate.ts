@@ -5,7 +5,7 @@
  */
 import { constants, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { makePrivate, PRIVATE_DIR, PRIVATE_FILE } from '../files/privateModes.js';
+import { makePrivate, PRIVATE_DIR, PRIVATE_FILE, type NotOwned } from '../files/privateModes.js';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import selfsigned from 'selfsigned';
@@ -31,7 +31,8 @@ export interface TlsFiles {
   keyPath?: string;
 }
 
-export async function loadTlsMaterial(dataDir: string, hostName: string, files: TlsFiles = {}): Promise<TlsMaterial> {
+/** `tell` hears of each path another user owns, left with its mode (files/privateModes.ts). */
+export async function loadTlsMaterial(dataDir: string, hostName: string, files: TlsFiles = {}, tell: (left: NotOwned) => void = () => {}): Promise<TlsMaterial> {
   if (files.certPath || files.keyPath) {
     if (!files.certPath || !files.keyPath) throw new Error('--tls-cert and --tls-key must be given together');
     return material(await readFile(files.keyPath, 'utf8'), await readFile(files.certPath, 'utf8'));
@@ -39,7 +40,7 @@ export async function loadTlsMaterial(dataDir: string, hostName: string, files: 
   const dir = join(dataDir, 'tls');
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  await makePrivate({ dirs: [dir], files: [keyPath] });
+  for (const left of await makePrivate({ dirs: [dir], files: [keyPath] })) tell(left);
   try {
     return material(await readFile(keyPath, 'utf8'), await readFile(certPath, 'utf8'));
   } catch (err) {
