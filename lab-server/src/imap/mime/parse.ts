@@ -131,6 +131,10 @@ function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary
   let partStart = -1;
   let pos = bodyStart;
   while (pos < end) {
+    // Straight to the next line that starts with the delimiter, by the engine's search: read
+    // line by line in JavaScript, each of 99 nested multiparts read all it encloses (5 MB, 3 s).
+    pos = nextLineWith(wire, delimiter, pos, bodyStart, end);
+    if (pos === -1) break;
     let nl = wire.indexOf(0x0a, pos);
     if (nl === -1 || nl >= end) nl = end;
     const lineEnd = nl > pos && wire[nl - 1] === 0x0d ? nl - 1 : nl;
@@ -151,6 +155,17 @@ function* multipartRanges(wire: Buffer, bodyStart: number, end: number, boundary
   }
   // No closing delimiter: the last part runs to the end.
   if (partStart !== -1) yield [partStart, end, false];
+}
+
+/** Where the first line at or after `from` (lines start at `first` and after each LF) starts with `text`; -1 if none does before `end`. */
+function nextLineWith(wire: Buffer, text: Buffer, from: number, first: number, end: number): number {
+  for (let at = from; at < end; ) {
+    const hit = wire.indexOf(text, at);
+    if (hit === -1 || hit + text.length > end) return -1;
+    if (hit === first || wire[hit - 1] === 0x0a) return hit;
+    at = hit + 1;
+  }
+  return -1;
 }
 
 /**
