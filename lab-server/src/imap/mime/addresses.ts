@@ -142,13 +142,22 @@ function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean
   if (!closed) close = tokens.length;
   const inner = tokens.slice(open + 1, close).filter((t) => t.kind !== 'comment');
   // An obsolete source route "@a,@b:" before the address goes to adl; one without its ":" is
-  // Dovecot's INVALID_ROUTE, and nothing is read after it.
+  // Dovecot's INVALID_ROUTE, and it reads on after the route's domains ("<@a bob@x>" is bob@x).
   let adl: string | null = null;
   let spec = inner;
   if (isSpecial(inner[0], '@')) {
     const colon = inner.findIndex((t) => isSpecial(t, ':'));
+    let k = colon + 1;
+    if (colon === -1) {
+      // Each domain of the route: "@" then a dot-atom, word ("." word)*, the routes apart by ",".
+      for (k = 0; isSpecial(inner[k], '@') || isSpecial(inner[k], ','); ) {
+        k++;
+        if (inner[k]?.kind === 'word') k++;
+        while (isSpecial(inner[k], '.') && inner[k + 1]?.kind === 'word') k += 2;
+      }
+    }
     adl = colon === -1 ? 'INVALID_ROUTE' : inner.slice(0, colon).map((t) => t.text).join('');
-    spec = colon === -1 ? [] : inner.slice(colon + 1);
+    spec = inner.slice(k);
   }
   const name = joinPhrase(tokens.slice(0, open)) || null;
   const after = tokens.slice(close + 1).every((t) => t.kind === 'comment');
