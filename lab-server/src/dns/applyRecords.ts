@@ -31,24 +31,32 @@ function extent(lines: string[], line: number): [number, number] {
   return [line - 1, lines.length - 1];
 }
 
+/**
+ * A name as zone-file text, as BIND writes it: the parser keeps names unescaped ("a\032b" is
+ * "a b"), so a blank or ( ) ; " \ @ $ inside a label is escaped again, or BIND reads another name.
+ */
+function zoneName(name: string): string {
+  return name.replace(/[\\()";@$]/g, '\\$&').replace(/[\x00-\x20\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`);
+}
+
 /** One record in absolute zone-file form. */
 export function recordLine(r: ZoneRecord): string {
-  const head = `${r.name} ${r.ttl} IN ${r.type}`;
+  const head = `${zoneName(r.name)} ${r.ttl} IN ${r.type}`;
   switch (r.type) {
     case 'A':
     case 'AAAA':
       return `${head} ${r.address}`;
     case 'MX':
-      return `${head} ${r.preference} ${r.target}`;
+      return `${head} ${r.preference} ${zoneName(r.target!)}`;
     case 'CNAME':
     case 'NS':
     case 'PTR':
-      return `${head} ${r.target}`;
+      return `${head} ${zoneName(r.target!)}`;
     case 'TXT':
     case 'SPF':
       return `${head} ${(r.bytes ?? (r.strings ?? []).map((t) => Buffer.from(t, 'utf8'))).map(quoteTxt).join(' ')}`;
     case 'SRV':
-      return `${head} ${r.rdata.slice(0, 3).join(' ')} ${r.target}`;
+      return `${head} ${r.rdata.slice(0, 3).join(' ')} ${zoneName(r.target!)}`;
     default:
       return `${head} ${r.rdata.join(' ')}`;
   }
