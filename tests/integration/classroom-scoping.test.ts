@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLASSES_PER_INSTRUCTOR } from '../../lab-server/src/classroom/classNames.js';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { INSTRUCTOR_SESSION_SECONDS } from '../../lab-server/src/store/browserSessions.js';
+import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;
@@ -128,6 +129,14 @@ describe('classes of one instructor', () => {
     expect((await api('/api/classes', { cookie })).json.classes).toHaveLength(MAX_CLASSES_PER_INSTRUCTOR);
     const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
     expect((await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Still mine' } })).status).toBe(201);
+    // The command line keeps the same limit (it once made a 201st class, and any number after).
+    const shell = await run('node', ['bin/maillab.mjs', 'class', 'create', 'From the shell', '--instructor', 'mr zhao', '--data', lab.dataDir]);
+    expect(shell.code, shell.stderr).toBe(2);
+    expect(shell.stderr).toMatch(/You have 200 classes, the most one instructor may have/);
+    expect(shell.stderr).toContain('达到一位教师的上限');
+    expect((await api('/api/classes', { cookie })).json.classes).toHaveLength(MAX_CLASSES_PER_INSTRUCTOR);
+    // And its name rules: refused before the database is opened, as on the page.
+    expect((await run('node', ['bin/maillab.mjs', 'class', 'create', '🙂'.repeat(81), '--instructor', 'Ms Wang', '--data', lab.dataDir])).stderr).toMatch(/1 to 80 characters/);
   });
 });
 

@@ -5,6 +5,7 @@
  * emoji were 160 UTF-16 units and refused at 41.
  */
 import { text, type Text } from '../feedbackLine.js';
+import type { ClassInfo, ClassroomStore } from '../store/classroom.js';
 import { hasBrokenCharacter, hasHiddenCharacter } from './displayNames.js';
 
 /** Classes one instructor may have at once (a school's year of groups, many times over). */
@@ -44,4 +45,16 @@ export function classNameProblem(name: string): Text | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * Opens a class for an instructor by the rules the page and `maillab class create` share: the
+ * name, and at most MAX_CLASSES_PER_INSTRUCTOR (counted by the database with the insert).
+ */
+export async function openClass(store: ClassroomStore, typed: string, instructorId: string): Promise<{ klass: ClassInfo } | { refused: Text; status: 400 | 403 }> {
+  const name = classNameOf(typed);
+  const wrong = classNameProblem(name);
+  if (wrong) return { refused: wrong, status: 400 };
+  const klass = await store.createClassWithin(name, instructorId, MAX_CLASSES_PER_INSTRUCTOR);
+  return klass ? { klass } : { refused: TOO_MANY_CLASSES, status: 403 };
 }

@@ -15,7 +15,7 @@ import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.j
 import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
-import { classNameOf, classNameProblem, MAX_CLASSES_PER_INSTRUCTOR, TOO_MANY_CLASSES } from './classNames.js';
+import { openClass } from './classNames.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
@@ -133,13 +133,11 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
     'POST /api/classes': guarded(async (req, res, who) => {
       const b = await body(req, res);
       if (!b) return;
-      const name = classNameOf(typeof b.name === 'string' ? b.name : '');
-      const wrong = classNameProblem(name);
-      if (wrong) return problem(res, 400, wrong);
       // Each class is rows, a join code and a line of GET /api/classes: bounded, and counted by the database with the insert (20 at once made 217 of 200; two nodes once passed it too).
-      const klass = await deps.store.createClassWithin(name, who.id, MAX_CLASSES_PER_INSTRUCTOR);
-      if (!klass) return problem(res, 403, TOO_MANY_CLASSES);
-      await deps.store.audit(who.id, 'class.create', { classId: klass.id, name });
+      const opened = await openClass(deps.store, typeof b.name === 'string' ? b.name : '', who.id);
+      if ('refused' in opened) return problem(res, opened.status, opened.refused);
+      const { klass } = opened;
+      await deps.store.audit(who.id, 'class.create', { classId: klass.id, name: klass.name });
       sendJson(res, 201, { class: { ...klass, joinUrl: joinUrl(klass.joinCode) } });
     }),
 

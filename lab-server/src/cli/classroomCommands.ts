@@ -1,6 +1,6 @@
 /** `maillab instructor add` and `maillab class create`: classroom accounts from the command line. */
 import type { ParseArgsConfig } from 'node:util';
-import { classNameOf, classNameProblem } from '../classroom/classNames.js';
+import { classNameOf, classNameProblem, openClass } from '../classroom/classNames.js';
 import { ClassroomStore } from '../store/classroom.js';
 import { ConstraintViolation } from '../store/sql.js';
 import { openStoreFor, parseWith, publicUrl, USAGE, UsageError } from './flags.js';
@@ -72,7 +72,10 @@ export async function classCommand(args: string[]): Promise<void> {
         all.length === 0 ? '还没有教师账号。请先运行：maillab instructor add 名字' : `请用 --instructor 指定教师（可选：${all.map((i) => i.name).join('、')}）。`,
       );
     }
-    const klass = await store.createClass(name, owner.id);
+    // The page's rules, the limit of classes included (the command once made any number).
+    const opened = await openClass(store, name, owner.id);
+    if ('refused' in opened) throw new UsageError(opened.refused.en, opened.refused['zh-CN']);
+    const { klass } = opened;
     await store.audit(owner.id, 'class.create', { classId: klass.id, name, by: 'cli' });
     const base = typeof values['public-url'] === 'string' ? publicUrl(values['public-url']) : 'http://127.0.0.1:8080/';
     process.stdout.write(`Class "${name}" created. / 已创建班级 "${name}"。\nJoin code / 加入码: ${klass.joinCode}\nJoin URL / 加入网址: ${base.replace(/\/$/, '')}/join/?code=${klass.joinCode}\n`);
