@@ -236,6 +236,15 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // Dovecot: a setting given twice is the last one, in a section (args) and at the top (mail_uid).
   ['dovecot-auth', 'home=/var/mail/vhosts/%d/%n', 'home=/var/mail/vhosts/%d/%n\n  args = uid=vmail gid=vmail', false],
   ['dovecot-auth', 'uid=vmail gid=vmail home=/var/mail/vhosts/%d/%n\n}', 'home=/var/mail/vhosts/%d/%n\n}\nmail_uid = vmail\nmail_gid = vmail\nmail_uid = 1234', false],
+  // doveconf 2.3's checks once the file is read (dovecotChecks.ts): values each readable alone, refused alone or together.
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nimap_client_workarounds = foo', false],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nimap_client_workarounds = tb-extra-mailbox-sep, outlook-idle', true],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nauth_worker_max_count = 0', false],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\ndirector_user_expire = 5 s', false],
+  ['dovecot-tls', 'ssl = required', 'ssl = required\nssl_verify_client_cert = yes', false],
+  ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nfirst_valid_uid = 5000\nprotocol imap {\n  last_valid_uid = 4999\n}', false],
+  ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nfirst_valid_uid = 5000\nlast_valid_uid = 5000', true],
+  ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nnamespace inbox {\n  inbox = yes\n  mailbox Sent {\n    special_use = Sent\n  }\n}', false],
 ];
 
 export async function foundCases(): Promise<Array<Case & { mutations: string[] }>> {

@@ -35,9 +35,9 @@ async function enumListsInDoveconf(): Promise<string[][]> {
   return (binary.match(/(?<=\0)[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)+(?=\0)/g) ?? []).map((l) => l.split(':'));
 }
 
-/** The grader's verdict: a problem on the setting's line that says doveconf refuses the file. */
+/** The grader's verdict on the value: a problem that says doveconf refuses the file for it (not for a check once it is read, dovecot-checks.test.ts). */
 function graderRefuses(conf: string): boolean {
-  return parseDovecotConf(conf).problems.some((p) => /doveconf refuses the whole file/.test(p.message.en));
+  return parseDovecotConf(conf).problems.some((p) => /doveconf refuses the whole file \("/.test(p.message.en));
 }
 
 const SETTING_OF: Record<string, [string, string]> = { number: ['', 'mail_max_userip_connections'], size: ['', 'imap_max_line_length'], time: ['', 'imap_idle_notify_interval'], time_msecs: ['', 'login_proxy_timeout'], port: ['', 'imapc_port'], mode: ['unix_listener', 'mode'] };

@@ -6,6 +6,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { isDovecotBoolean } from './dovecotBooleans.js';
+import { dovecotSettingsChecks } from './dovecotChecks.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotValueProblem } from './dovecotValues.js';
@@ -202,7 +203,7 @@ export function parseDovecotConf(source: string): DovecotConf {
         conf.problems.push({ line: v.line, message: text('dovecot_config_version must be the very first setting in dovecot.conf.', 'dovecot_config_version 必须是 dovecot.conf 中的第一个设置。') });
       }
     }
-    if (conf.version === '2.3') conf.problems.push(...undriven(conf.sections.filter((x) => !driven.has(x))));
+    if (conf.version === '2.3') conf.problems.push(...undriven(conf.sections.filter((x) => !driven.has(x))), ...dovecotSettingsChecks(conf.settings, conf.sections));
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
     if (protocols) conf.problems.push(protocols);

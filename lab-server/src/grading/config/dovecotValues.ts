@@ -29,7 +29,8 @@ function number(value: string): string | undefined {
   return BigInt(value) > UINT_MAX ? `Invalid number ${value}: Number too large` : undefined;
 }
 
-function size(value: string): string | undefined {
+/** The size in bytes, or doveconf's complaint (a string). */
+function readSize(value: string): bigint | string {
   const read = leadingNumber(value);
   if (!read) return `Invalid size: ${value}`;
   let { rest } = read;
@@ -40,11 +41,11 @@ function size(value: string): string | undefined {
   if (unit > 0 && rest.charAt(0).toUpperCase() === 'I') rest = rest.slice(1);
   if (unit > 0 && rest.charAt(0).toUpperCase() === 'B') rest = rest.slice(1);
   if (rest !== '') return `Invalid size: ${value}`;
-  return read.num > UINTMAX_MAX / multiply ? `Size is too large: ${value}` : undefined;
+  return read.num > UINTMAX_MAX / multiply ? `Size is too large: ${value}` : read.num * multiply;
 }
 
-/** settings_get_time_full: in seconds, or in milliseconds for the few settings kept in them (SET_TIME_MSECS). */
-function time(value: string, msecs: boolean): string | undefined {
+/** settings_get_time_full: in seconds, or in milliseconds for the few settings kept in them (SET_TIME_MSECS); a string is doveconf's complaint. */
+function readTime(value: string, msecs: boolean): bigint | string {
   const read = leadingNumber(value);
   if (!read) return `Invalid time interval: ${value}`;
   let { num, rest } = read;
@@ -75,7 +76,20 @@ function time(value: string, msecs: boolean): string | undefined {
   }
   if (rest !== '') return `Invalid time interval: ${value}`;
   // The limit is UINT_MAX of the setting's own unit: about 136 years in seconds, 49.7 days in milliseconds.
-  return num * multiply > UINT_MAX ? `Time interval is too large: ${value}` : undefined;
+  return num * multiply > UINT_MAX ? `Time interval is too large: ${value}` : num * multiply;
+}
+
+const complaint = (read: bigint | string): string | undefined => (typeof read === 'string' ? read : undefined);
+
+/** The value doveconf keeps for a size (bytes) or a time (seconds), for the checks it makes after reading; undefined where it refuses it. */
+export function dovecotSize(value: string): bigint | undefined {
+  const read = readSize(value);
+  return typeof read === 'string' ? undefined : read;
+}
+
+export function dovecotSeconds(value: string): bigint | undefined {
+  const read = readTime(value, false);
+  return typeof read === 'string' ? undefined : read;
 }
 
 function mode(value: string): string | undefined {
@@ -95,11 +109,11 @@ export function dovecotValueError(value: string, k: DovecotValueKind): string | 
     case 'number':
       return number(value);
     case 'size':
-      return size(value);
+      return complaint(readSize(value));
     case 'time':
-      return time(value, false);
+      return complaint(readTime(value, false));
     case 'time_msecs':
-      return time(value, true);
+      return complaint(readTime(value, true));
     case 'mode':
       return mode(value);
     case 'port':

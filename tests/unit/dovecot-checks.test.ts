@@ -1,0 +1,162 @@
+/**
+ * The checks doveconf 2.3 makes after reading the whole file (dovecotChecks.ts): each file below
+ * is given to the real doveconf and to the grader's parser, which must refuse exactly the files
+ * doveconf refuses, quoting doveconf's own complaint, and take the others. Before these checks
+ * "imap_client_workarounds = foo", "auth_worker_max_count = 0", a first_valid_uid above
+ * last_valid_uid and "director_user_expire = 5 s" all passed the grader.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
+import { doveconf } from '../realtools/dovecot.js';
+import { inPool } from '../realtools/process.js';
+
+const ns = (...lines: string[]): string => ['namespace inbox {', '  inbox = yes', ...lines.map((l) => `  ${l}`), '}'].join('\n');
+const mailbox = (name: string, use: string): string => ns(`mailbox ${name} {`, `  special_use = ${use}`, '}');
+
+/** Files doveconf refuses after reading them, and near ones it takes. */
+const FILES: string[] = [
+  // The four from the round's brief.
+  'imap_client_workarounds = foo',
+  'auth_worker_max_count = 0',
+  'first_valid_uid = 600\nlast_valid_uid = 500',
+  'director_user_expire = 5 s',
+  // A later line mends an earlier one; a filter sees the top level's values under its own.
+  'auth_worker_max_count = 0\nauth_worker_max_count = 3',
+  'protocol imap {\n  imap_client_workarounds = foo\n}',
+  'protocol pop3 {\n  imap_client_workarounds = tb-lsub-flags\n}',
+  'local 10.0.0.1 {\n  mailbox_idle_check_interval = 0\n}',
+  'first_valid_uid = 600\nprotocol imap {\n  last_valid_uid = 500\n}',
+  'protocol imap {\n  last_valid_uid = 500\n}\nfirst_valid_uid = 400',
+  'last_valid_uid = 100',
+  'last_valid_uid = 0\nfirst_valid_uid = 5000',
+  'first_valid_uid = 5000\nlast_valid_uid = 5000',
+  'first_valid_gid = 11\nlast_valid_gid = 10',
+  'imap_client_workarounds = Delay-Newmail,tb-lsub-flags  ,',
+  'imap_client_workarounds = delay-newmail tb-extra-mailbox-sep outlook-idle',
+  'pop3_client_workarounds = outlook-no-nuls oe-ns-eoh',
+  'pop3_client_workarounds = outlook-no-nul',
+  'lmtp_client_workarounds = whitespace-before-path',
+  'lmtp_client_workarounds = exotic-backend',
+  'submission_client_workarounds = exotic-backend, mailbox-for-path',
+  'submission_client_workarounds = foo',
+  'director_user_expire = 9s',
+  'director_user_expire = 10s',
+  'director_user_expire = 0',
+  'director_user_expire = 10000 ms',
+  'auth_cache_size = 100',
+  'auth_cache_size = 100B',
+  'auth_cache_size = 1023 b',
+  'auth_cache_size = 1k',
+  'auth_verbose_passwords = sha1:6',
+  'auth_verbose_passwords = sha1:0',
+  'auth_verbose_passwords = plain:x',
+  'auth_verbose_passwords = Plain',
+  'auth_verbose_passwords = yes',
+  'auth_policy_server_url = http://localhost:4001/',
+  'auth_policy_server_url = http://localhost:4001/\nauth_policy_hash_nonce = s3cret',
+  'auth_policy_server_url = http://localhost:4001/\nauth_policy_hash_nonce = s3cret\nauth_policy_hash_mech = sha2',
+  'auth_policy_server_url = http://localhost:4001/\nauth_policy_hash_nonce = s3cret\nauth_policy_hash_mech = md5\nauth_policy_hash_truncate = 128',
+  'auth_policy_server_url = http://localhost:4001/\nauth_policy_hash_nonce = s3cret\nauth_policy_hash_mech = md5\nauth_policy_hash_truncate = 127',
+  'dsync_features = empty-header-workaround',
+  'dsync_features = foo',
+  'dsync_alt_char =',
+  'dsync_hashed_headers =',
+  'syslog_facility = local7',
+  'syslog_facility = LOCAL7',
+  'syslog_facility = foo',
+  'ssl_verify_client_cert = yes',
+  'ssl = no\nssl_verify_client_cert = yes',
+  'ssl_verify_client_cert = yes\nssl_ca = </etc/ssl/certs/ca.pem',
+  'ssl_options = no_ticket, compression',
+  'ssl_options = NO_TICKET',
+  'ssl_options = foo',
+  'ssl = no\nssl_options = foo',
+  'imapc_max_idle_time = 0',
+  'imapc_max_idle_time = 1 s',
+  'imapc_features = rfc822.size fetch-headers throttle:1:30000:500',
+  'imapc_features = throttle:1:2',
+  'imapc_features = foo',
+  'pop3c_features = no-pipelining',
+  'pop3c_features = pipelining',
+  'mailbox_idle_check_interval = 0',
+  'mailbox_idle_check_interval = 0 ms',
+  'mailbox_idle_check_interval = 1 s',
+  'mail_nfs_index = yes',
+  'mail_nfs_index = yes\nmmap_disable = yes',
+  'mail_nfs_index = yes\nmmap_disable = yes\nmail_fsync = always',
+  'mail_cache_max_size = 2G',
+  'mail_cache_max_size = 1G',
+  'mail_cache_purge_delete_percentage = 101',
+  'mail_cache_purge_delete_percentage = 100',
+  'pop3_uidl_format = abc',
+  'pop3_uidl_format = %x',
+  'pop3_uidl_format = %08Xu%08Xv',
+  'pop3_uidl_format = %%%u',
+  'pop3_uidl_format = %%',
+  'pop3_uidl_format = %{uid}',
+  'pop3_uidl_format = %g',
+  'pop3_uidl_format = %Lm%',
+  'mail_attachment_hash = %{sha1}/x',
+  'mail_attachment_hash = foo',
+  'mail_attachment_hash = %{sha2}',
+  'mail_attachment_hash = %{sha256:80}',
+  'mail_attachment_hash = %{sha256:84}',
+  'mail_attachment_hash = %X{md5}',
+  'mail_attachment_hash = %{md5}-x',
+  'mail_attachment_hash = %sha1',
+  'mail_attachment_detection_options = add-flags content-type=!foo/bar',
+  'mail_attachment_detection_options = Add-Flags',
+  'mail_cache_fields = hdr.a:b',
+  'mail_never_cache_fields = hdr.subject, flags',
+  'listen =',
+  'listen = *',
+  'protocol imap {\n  listen =\n}',
+  'imap_client_workarounds = outlook-idle Outlook-Idle',
+  'imap_client_workarounds = netscape-eoh',
+  'pop3_delete_type = flag',
+  'pop3_delete_type = flag\npop3_deleted_flag = $POP3Deleted',
+  'default_login_user = nosuchuser',
+  'default_internal_user = dovecot',
+  ns('separator = ::'),
+  ns('separator = /'),
+  ns('separator = é'),
+  ns('separator = //', 'disabled = yes'),
+  ns('alias_for = foo'),
+  `${ns('prefix =')}\nnamespace b {\n  prefix = INBOX.\n  alias_for =\n}`,
+  `namespace a {\n  prefix = x/\n  alias_for =\n}\nnamespace b {\n  prefix = y/\n  alias_for = x/\n}\n${ns()}`,
+  mailbox('Sent', '\\Sent'),
+  mailbox('Sent', '\\sent'),
+  mailbox('Sent', 'Sent'),
+  mailbox('"Sent Items"', '\\Sent  \\Junk'),
+  mailbox('Junk', '\\Spam'),
+  'passdb {\n  driver = static\n  pass = yes\n  result_success = continue\n}',
+  'passdb {\n  driver = static\n  pass = yes\n}',
+];
+
+describe("doveconf's checks after reading the file", () => {
+  it('refuse in the grader exactly the files the real doveconf refuses, quoting its complaint', { timeout: 120_000 }, async () => {
+    const verdicts = await inPool(FILES, 4, async (file) => {
+      const real = await doveconf(`${file}\n`);
+      const problems = parseDovecotConf(file).problems;
+      return { file, doveconf: real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim()), grader: problems.map((p) => p.message.en) };
+    });
+    const disagreements = verdicts.filter((v) => (v.doveconf === 'takes') !== (v.grader.length === 0));
+    expect(disagreements).toEqual([]);
+    // Where both refuse, the grader says what doveconf says, and what to write.
+    const misquoted = verdicts.filter((v) => v.doveconf !== 'takes' && !v.grader.some((m) => m.includes(v.doveconf)));
+    expect(misquoted).toEqual([]);
+    // Both kinds were asked.
+    expect(verdicts.filter((v) => v.doveconf === 'takes').length).toBeGreaterThan(30);
+    expect(verdicts.filter((v) => v.doveconf !== 'takes').length).toBeGreaterThan(40);
+  });
+
+  it('say what Dovecot says and what to change, in both languages', () => {
+    const [problem] = parseDovecotConf('auth_worker_max_count = 0').problems;
+    expect(problem!.line).toBe(1);
+    expect(problem!.message.en).toMatch(/doveconf refuses the whole file.*"auth_worker_max_count must be above zero".*default is 30/);
+    expect(problem!.message['zh-CN']).toMatch(/doveconf.*拒绝整个文件.*默认是 30/);
+    const [range] = parseDovecotConf('mail_location = maildir:~/Maildir\nlast_valid_uid = 100').problems;
+    expect(range!.line).toBe(2);
+    expect(range!.message.en).toContain("first_valid_uid can't be larger than last_valid_uid");
+  });
+});
