@@ -91,6 +91,11 @@ export interface LabLimits {
    * every ten minutes. A full class answers 403 and the instructor opens another.
    */
   classLearners: number;
+  /**
+   * New passwords one instructor may set for learners in ten minutes (each is an scrypt hash
+   * and ends a learner's sessions): a class of 300 forgetting at once fits, a loop does not.
+   */
+  newPasswordsPerInstructor: number;
 
   /**
    * Answers one learner may have graded in a minute (a visitor not yet a learner: one address);
@@ -137,6 +142,7 @@ export const DEFAULT_LIMITS: LabLimits = {
   joinsPerAddress: 500,
   joinsWaiting: 1000,
   classLearners: 1000,
+  newPasswordsPerInstructor: 300,
 
   attemptsPerMinute: 60,
 

@@ -30,6 +30,10 @@ const CLOSED: Record<string, Record<Lang, string>> = {
     en: 'Connection closed: your instructor removed you from the class, and your sandbox with it. To work again, join the class anew with its join code (on /join/).',
     'zh-CN': '连接已关闭：老师已把你移出班级，你的沙箱也随之删除。要继续练习，请在 /join/ 页面用加入码重新加入班级。',
   },
+  'new password': {
+    en: 'Connection closed: your instructor set you a new password. Log in again on /join/ with it: your lab and progress are as you left them.',
+    'zh-CN': '连接已关闭：老师为你设置了新密码。请在 /join/ 页面用新密码重新登录：你的实验环境和进度都保持原样。',
+  },
   'lab shutting down': { en: 'Connection closed: MailLab is shutting down.', 'zh-CN': '连接已关闭：MailLab 正在关闭。' },
   'lab error': { en: 'Connection closed: the lab hit an internal error.', 'zh-CN': '连接已关闭：实验室出现内部错误。' },
   refused: { en: 'Connection refused.', 'zh-CN': '连接被拒绝。' },

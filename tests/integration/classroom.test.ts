@@ -95,9 +95,9 @@ describe('classroom mode', () => {
     expect((await api('/api/login', { method: 'POST', body: { code: joinCode, displayName: 'ana', password: 'pw-of-Ana-123' } })).status).toBe(200);
     const wrong = await api('/api/login', { method: 'POST', body: { code: joinCode, displayName: 'Ana', password: 'nope-nope' } });
     expect(wrong.status).toBe(401);
-    // The way back for a forgotten password is one the instructor's page has (no password reset: removal, then a new join).
-    expect(wrong.json.error.en).toMatch(/forgot your password, ask your instructor to remove you from the class, then join again/);
-    expect(wrong.json.error['zh-CN']).toMatch(/忘了密码.*移出班级.*重新加入/);
+    // The way back for a forgotten password: a new one from the instructor (learner-password.test.ts), nothing lost.
+    expect(wrong.json.error.en).toMatch(/forgot your password, ask your instructor for a new one/);
+    expect(wrong.json.error['zh-CN']).toMatch(/忘了密码.*新密码/);
   });
 
   it('puts each learner\'s terminal in their own sandbox and refuses terminals without a login', async () => {

@@ -43,13 +43,23 @@ export interface BridgeDeps {
   route?: (req: IncomingMessage, socket: Duplex, head: Buffer, requester: Requester) => Promise<'here' | 'forwarded' | Bilingual>;
 }
 
+/** Why a learner's terminals are all closed: they logged out, were removed, or were given a new password. */
+export type TerminalsEnd = 'logged out' | 'removed' | 'new password';
+
+/** The reason each end gives the page (site/lib/terminalNotes.ts says it in the page's language) and the transcript's English. */
+const ENDS: Record<TerminalsEnd, [reason: string, text: string]> = {
+  'logged out': ['session ended', 'Connection closed: you were logged out of the lab. Log in again on /join/ to go on.'],
+  removed: ['removed from class', 'Connection closed: your instructor removed you from the class, and your sandbox with it. To work again, join the class anew with its join code (on /join/).'],
+  'new password': ['new password', 'Connection closed: your instructor set you a new password. Log in again on /join/ with it: your lab and progress are as you left them.'],
+};
+
 export interface Bridge {
   /** Open terminal sessions (for limits, shutdown and tests). */
   sessions: ReadonlySet<TerminalSession>;
   /** Learners with at least one terminal open. */
   owners(): Set<string>;
-  /** Closes every terminal of one learner: logged out, or removed from a class (their sandbox gone with them). */
-  endSessionsOf(learnerId: string, why?: 'logged out' | 'removed'): void;
+  /** Closes every terminal of one learner: logged out, removed from a class (their sandbox gone with them), or given a new password. */
+  endSessionsOf(learnerId: string, why?: TerminalsEnd): void;
   close(): void;
 }
 
@@ -172,10 +182,7 @@ export function attachBridge(http: Server, deps: BridgeDeps): Bridge {
     sessions,
     owners: () => new Set([...sessions].map((s) => s.owner)),
     endSessionsOf(learnerId, why = 'logged out') {
-      const [reason, text] =
-        why === 'removed'
-          ? ['removed from class', 'Connection closed: your instructor removed you from the class, and your sandbox with it. To work again, join the class anew with its join code (on /join/).']
-          : ['session ended', 'Connection closed: you were logged out of the lab. Log in again on /join/ to go on.'];
+      const [reason, text] = ENDS[why];
       for (const s of sessions) if (s.owner === learnerId) s.end(reason, text);
     },
     close() {

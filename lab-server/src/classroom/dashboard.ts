@@ -1,7 +1,7 @@
 /**
  * The instructor's API: log in, classes, assignments, the progress matrix (JSON and CSV, made
- * in progress.ts), a learner's attempts and transcripts, resetting or removing a learner, the
- * audit log.
+ * in progress.ts), a learner's attempts and transcripts, resetting a learner's sandbox, setting
+ * a new password for one who forgot theirs, removing a learner, the audit log.
  * Every route checks that the class belongs to the instructor asking.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,12 +16,14 @@ import type { LearnerStore } from '../store/learners.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { openClass } from './classNames.js';
-import { instructorOf, problem, refusedLogin, refuseNonInstructor } from './identity.js';
-import type { LoginThrottle } from './loginThrottle.js';
+import { instructorOf, problem, refusedLogin, refuseNonInstructor, tooMany } from './identity.js';
+import { learnerAccount, type LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
-import { verifyPassword } from './passwords.js';
+import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { csvHeaders, matrixJson, progressCsv, progressMatrix } from './progress.js';
+import type { RateLimit } from './rateLimit.js';
 import type { SessionCookies } from '../http/cookies.js';
+import type { TerminalsEnd } from '../bridge/bridge.js';
 
 /** Terminal sessions per page of a learner's view. */
 const SESSIONS_SHOWN = 20;
@@ -43,10 +45,12 @@ export interface DashboardDeps {
   clientAddress: (req: IncomingMessage) => string;
   /** Base URL learners open, for join links (known once the web server listens). */
   publicUrl: () => string;
+  /** New passwords per instructor (limits.ts newPasswordsPerInstructor). */
+  newPasswords: RateLimit;
   /** Learners with a browser terminal open now. */
   terminalOwners: () => Set<string>;
   /** Ends a removed learner's terminals at once. */
-  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
+  endTerminals: (learnerId: string, why?: TerminalsEnd) => void;
 }
 
 type InstructorRoute = (req: IncomingMessage, res: ServerResponse, who: Instructor, klass: ClassInfo | undefined, params: Record<string, string>) => Promise<void> | void;
@@ -223,6 +227,27 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       else await deps.sandboxes.create(member.sandboxId, learnerWorld());
       await deps.store.audit(who.id, 'learner.reset', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName });
       sendJson(res, 200, { ok: true });
+    }),
+
+    // A learner who forgot their password: the instructor sets a new one (typed, or made up by
+    // the lab and shown once). Their sessions and terminals end; their sandbox and progress stay.
+    'POST /api/classes/:id/learners/:learner/password': guarded(async (req, res, who, klass, params) => {
+      const b = await body(req, res);
+      if (!b) return;
+      const member = await memberOf(klass!, params.learner);
+      if (!member) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      const typed = b.password === undefined || b.password === null || b.password === '' ? undefined : b.password;
+      const weak = typed === undefined ? undefined : passwordProblem(typed);
+      if (weak) return problem(res, 400, weak);
+      const wait = await deps.newPasswords.hit(`new password:${who.id}`);
+      if (wait) return tooMany(res, wait);
+      const password = typeof typed === 'string' ? typed : generatePassword();
+      if (!(await deps.learners.setPassword(member.learnerId, await hashPassword(password)))) return problem(res, 404, text('No such learner in this class.', '这个班级里没有这名学生。'));
+      // The waits earned by tries of the old password end: the learner logs in at once.
+      await deps.logins.forget(learnerAccount(klass!.id, member.displayName));
+      deps.endTerminals(member.learnerId, 'new password');
+      await deps.store.audit(who.id, 'learner.password', { classId: klass!.id, learnerId: member.learnerId, displayName: member.displayName, madeUp: typed === undefined });
+      sendJson(res, 200, { learner: { displayName: member.displayName }, password });
     }),
 
     'DELETE /api/classes/:id/learners/:learner': guarded(async (req, res, who, klass, params) => {

@@ -27,6 +27,11 @@ export interface LoginOutcome {
 /** The server-wide count of failures, in the shared rate-limit counters. */
 const ALL_FAILURES = 'login failures';
 
+/** The account a learner's logins are counted under: their class and name, in any case. */
+export function learnerAccount(classIdOrCode: string, displayName: string): string {
+  return `learner ${classIdOrCode} ${displayName.toLowerCase()}`;
+}
+
 export class LoginThrottle {
   /** scrypt runs on the thread pool; a few at a time leaves room for everyone's file reads. */
   private readonly checks: WorkQueue;
@@ -54,6 +59,11 @@ export class LoginThrottle {
     }
     if (right) await this.failures.clear(account, address);
     return { ok: right };
+  }
+
+  /** A new password was set for the account: the waits its old one earned end. */
+  forget(account: string): Promise<void> {
+    return this.failures.clearAccount(account);
   }
 
   /**

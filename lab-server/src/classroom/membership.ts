@@ -17,11 +17,12 @@ import type { LearnerStore } from '../store/learners.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { displayNameOf, displayNameProblem } from './displayNames.js';
 import { labBusy, problem, refusedLogin, tooMany } from './identity.js';
-import type { LoginThrottle } from './loginThrottle.js';
+import { learnerAccount, type LoginThrottle } from './loginThrottle.js';
 import { learnerWorld } from './memberSandbox.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
 import { LabBusy, type WorkQueue } from '../workers/workQueue.js';
+import type { TerminalsEnd } from '../bridge/bridge.js';
 
 export interface MembershipDeps {
   store: ClassroomStore;
@@ -38,7 +39,7 @@ export interface MembershipDeps {
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
   /** Ends the browser terminals of a learner who logs out. */
-  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
+  endTerminals: (learnerId: string, why?: TerminalsEnd) => void;
 }
 
 interface Credentials {
@@ -134,13 +135,13 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       if (!c) return;
       const klass = await deps.store.classByCode(c.code);
       const member = klass ? await deps.store.memberLogin(klass.id, c.displayName) : undefined;
-      const account = `learner ${klass?.id ?? c.code} ${c.displayName.toLowerCase()}`;
+      const account = learnerAccount(klass?.id ?? c.code, c.displayName);
       const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => Boolean(member && (await verifyPassword(c.password, member.passwordHash))));
       if (refusedLogin(res, outcome)) return;
       if (!klass || !member || !outcome.ok) {
         return problem(res, 401, text(
-            'Join code, name or password is wrong. Check all three (the name as you typed it when you joined). If you forgot your password, ask your instructor to remove you from the class, then join again with the code: you start afresh, with a new lab.',
-            '加入码、名字或密码有误。请检查这三项（名字要和加入时填写的一样）。如果忘了密码，请让老师把你移出班级，再用加入码重新加入：你会从头开始，得到一个新的实验环境。',
+            'Join code, name or password is wrong. Check all three (the name as you typed it when you joined). If you forgot your password, ask your instructor for a new one: they set it on their page, and your lab and progress stay as they are.',
+            '加入码、名字或密码有误。请检查这三项（名字要和加入时填写的一样）。如果忘了密码，请让老师给你设一个新密码（在教师页面上操作），你的实验环境和进度都会保留。',
           ));
       }
       res.setHeader('set-cookie', deps.cookies.learner(await deps.store.startLearnerSession(member.learnerId)));

@@ -18,6 +18,7 @@ import type { LabLimits } from '../limits.js';
 import type { LabMode } from '../world/access.js';
 import type { Requester } from '../world/requester.js';
 import type { Sandboxes } from '../world/sandboxes.js';
+import type { TerminalsEnd } from '../bridge/bridge.js';
 import { dashboardRoutes } from './dashboard.js';
 import { learnerOf } from './identity.js';
 import { meRoute, type MeDeps } from './me.js';
@@ -37,7 +38,7 @@ export interface PeopleDeps {
   defaultSandbox: string;
   publicUrl: () => string;
   terminalOwners: () => Set<string>;
-  endTerminals: (learnerId: string, why?: 'logged out' | 'removed') => void;
+  endTerminals: (learnerId: string, why?: TerminalsEnd) => void;
   limits: LabLimits;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
@@ -92,6 +93,7 @@ export function people(deps: PeopleDeps): People {
         cookies: deps.cookies,
         clientAddress: deps.clientAddress,
         publicUrl: deps.publicUrl,
+        newPasswords: new RateLimit(deps.rateLimits, deps.limits.newPasswordsPerInstructor, 10 * 60_000),
         terminalOwners: deps.terminalOwners,
         endTerminals: deps.endTerminals,
       }),

@@ -118,6 +118,19 @@ export class LearnerStore {
     return toLearner(row);
   }
 
+  /**
+   * A new password for a class member who forgot theirs (their instructor set it): every browser
+   * session of theirs ends with it, while their sandbox and progress stay. False when the
+   * learner was removed meanwhile (nothing is written).
+   */
+  async setPassword(learnerId: string, passwordHash: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if ((await tx.run('UPDATE learners SET password_hash = ? WHERE id = ? AND removed_at IS NULL', [passwordHash, learnerId])) === 0) return false;
+      await tx.run('DELETE FROM learner_tokens WHERE learner_id = ?', [learnerId]);
+      return true;
+    });
+  }
+
   /** How many learners made a request since `since` (the active-learners gauge). */
   async countSeenSince(since: Date): Promise<number> {
     return (await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM learners WHERE last_seen_at >= ?', [since.toISOString()]))!.n;

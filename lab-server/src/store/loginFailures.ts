@@ -59,6 +59,11 @@ export class LoginFailures {
     await this.db.run('UPDATE login_failures SET failures = failures - 1 WHERE account = ? AND address = ? AND failures > 0', [account, address]);
   }
 
+  /** The account's password was changed: whatever its pairs failed with the old one is forgotten. */
+  async clearAccount(account: string): Promise<void> {
+    await this.db.run('DELETE FROM login_failures WHERE account = ?', [account]);
+  }
+
   /** The password was right: the pair starts afresh. */
   async clear(account: string, address: string): Promise<void> {
     await this.db.run('DELETE FROM login_failures WHERE account = ? AND address = ?', [account, address]);
