@@ -102,7 +102,7 @@ describe('live updates', () => {
     expect(await send(c, 'a2b FETCH 2 (FLAGS BODY.PEEK[HEADER])')).toMatch(/^\* 2 FETCH \(FLAGS \(\\Recent\) BODY\[HEADER\] NIL\)\r\na2b OK \[EXPUNGEISSUED\]/);
     expect(await send(c, 'a2c STORE 2 +FLAGS (\\Flagged)')).toBe('a2c OK STORE completed\r\n');
     expect(await send(c, 'a3 SEARCH ALL')).toBe('* SEARCH 1 3\r\na3 OK SEARCH completed (2 matching)\r\n');
-    expect(await send(c, 'a4 NOOP')).toBe('* 2 EXPUNGE\r\na4 OK NOOP completed\r\n');
+    expect(await send(c, 'a4 NOOP')).toBe('* 2 EXPUNGE\r\n* 2 RECENT\r\na4 OK NOOP completed\r\n');
     expect(await send(c, 'a5 FETCH 2 UID')).toBe('* 2 FETCH (UID 3)\r\na5 OK FETCH completed\r\n');
   });
 

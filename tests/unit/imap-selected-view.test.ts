@@ -41,8 +41,9 @@ describe('SelectedMailbox and VANISHED (EARLIER)', () => {
     expect(await view.updates(false)).toEqual(['5 EXISTS', '5 RECENT']);
     expect(view.exists).toBe(5);
     expect(vanishedSince(view, since)).toBeUndefined();
-    // At the next command that may report it, it goes, and from then on it has vanished.
-    expect(await view.updates(true)).toEqual(['VANISHED 2']);
+    // At the next command that may report it, it goes, and from then on it has vanished; it was
+    // \Recent, so the count is told again, as Dovecot tells it.
+    expect(await view.updates(true)).toEqual(['VANISHED 2', '4 RECENT']);
     expect(view.allUids()).toEqual([1, 3, 4, 5]);
     expect(vanishedSince(view, since)).toBe('2');
   });

@@ -39,6 +39,8 @@ export class SelectedMailbox {
   private waiter: (() => void) | undefined;
   /** False in an IMAP4rev2 session, which has no \Recent flag and no RECENT response (RFC 9051). */
   reportsRecent = true;
+  /** The \Recent count last told (SELECT, then RECENT): told again whenever it differs, as Dovecot's imap-sync.c does. */
+  private toldRecent = 0;
   /** CONDSTORE is on (RFC 7162): flag changes are reported with their MODSEQ. */
   reportsModseq = false;
   /** QRESYNC is on (RFC 7162): expunges are reported as VANISHED with UIDs, not EXPUNGE. */
@@ -74,6 +76,7 @@ export class SelectedMailbox {
       await selected.noticeRecent();
       for (const info of folder.list()) selected.add(info);
       selected.keywordsVersion = folder.keywords.version;
+      selected.toldRecent = selected.recentCount;
       // The view is the folder as it is now: the next command need not compare every message.
       selected.seenVersion = folder.version;
       selected.changed = false;
@@ -232,12 +235,13 @@ export class SelectedMailbox {
           keptFlags.push(this.reported[i]!);
           return;
         }
-        // Each EXPUNGE renumbers the messages after it, so later numbers shift down.
-        if (!this.reportsVanished) lines.push(`${i + 1 - vanished.length} EXPUNGE`);
+        // Highest first (reversed below), as Dovecot sends them: no number before one shifts.
+        if (!this.reportsVanished) lines.push(`${i + 1} EXPUNGE`);
         vanished.push(uid);
       });
       if (vanished.length > 0) {
         if (this.reportsVanished) lines.push(`VANISHED ${compactSet(vanished)}`);
+        else lines.reverse();
         this.uids = kept;
         this.reported = keptFlags;
       }
@@ -251,8 +255,9 @@ export class SelectedMailbox {
       await this.noticeRecent();
       for (const info of arrivals) this.add(info);
       lines.push(`${this.uids.length} EXISTS`);
-      if (this.reportsRecent) lines.push(`${this.recentCount} RECENT`);
     }
+    // After arrivals this session took, and after an EXPUNGE of a \Recent message.
+    if (this.reportsRecent && this.recentCount !== this.toldRecent) lines.push(`${(this.toldRecent = this.recentCount)} RECENT`);
     this.uids.forEach((uid, i) => {
       const info = this.folder.get(uid);
       if (!info || this.reported[i] === info.flags) return;

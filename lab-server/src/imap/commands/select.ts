@@ -22,8 +22,9 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   // A failed SELECT leaves no mailbox selected (RFC 3501 §6.3.1), so close the old one first.
   const wasSelected = session.selected !== undefined;
   session.deselect();
-  // IMAP4rev2 and QRESYNC say so, so that the client knows which responses belong to which mailbox.
-  if (wasSelected && (session.imap4rev2 || qresyncOn(session))) await out.untagged('OK [CLOSED] The previous mailbox is closed');
+  // So that the client knows which responses belong to which mailbox: RFC 9051 and RFC 7162 say
+  // so, and Dovecot 2.3 says it to every client, QRESYNC enabled or not.
+  if (wasSelected) await out.untagged('OK [CLOSED] The previous mailbox is closed');
   if (condstore) await enableCondstore(ctx);
   folderOf(session, name);
   const selected = await session.select(name, readOnly);
