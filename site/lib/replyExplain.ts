@@ -11,6 +11,7 @@ import { loginsPausedWords } from '../../lab-server/src/world/loginReplies.ts';
 import { sandboxRemovedWords } from '../../lab-server/src/world/removedReplies.ts';
 import { connectionsCappedWords, tooManyTlsSessionsWords } from '../../lab-server/src/world/capReplies.ts';
 import { wrongStateWords } from '../../lab-server/src/imap/stateReplies.ts';
+import { workerFailedWords } from '../../lab-server/src/imap/workerReplies.ts';
 
 export type { Protocol };
 export type Lang = 'en' | 'zh-CN';
@@ -122,6 +123,9 @@ function explainImap(line: string, command: string | undefined): Bilingual | und
     if (verb) return both(`BAD: ${verb} is a command, but its arguments were not understood.${example ? ` Example: ${example}` : ''}`, `BAD：${verb} 是合法命令，但参数无法解析。${example ? `示例：${example}` : ''}`);
   }
   if (verb === 'STARTTLS' && status === 'OK' && tag !== '*') return GO_AHEAD_TLS;
+  // A message a worker could not read: what to do next depends on the command (FETCH, SEARCH, APPEND).
+  const tooBig = status === 'NO' ? workerFailedWords(line) : undefined;
+  if (tooBig) return tooBig;
   const tagged = tag !== '*';
   const base =
     status === 'OK'

@@ -15,6 +15,7 @@ import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
 import { bad, CommandFailed, no, type Completion } from './response.js';
 import { ArgumentError } from './schema.js';
 import { wrongStateText } from './stateReplies.js';
+import { workerFailedText } from './workerReplies.js';
 
 const SMALL_LIMITS: CommandLimits = { maxLiteral: 8 * 1024, maxTotal: 64 * 1024 };
 const COMMAND_LIMITS: CommandLimits = { maxLiteral: 64 * 1024, maxTotal: 1024 * 1024 };
@@ -70,7 +71,7 @@ export function failureReply(err: unknown, command: ImapCommand, tag: string): C
   if (err instanceof FolderNotFound) return no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');
   // As Dovecot answers a full disk: nothing was stored; deleting mail (unlinks) still works.
   if (isOutOfSpace(err)) return no('Not enough disk space on the lab server: nothing was stored. Delete mail you do not need (STORE +FLAGS (\\Deleted), then EXPUNGE), or ask whoever runs the lab to free space, then try again', 'OVERQUOTA');
-  if (err instanceof WorkerJobFailed) return no(`A message here is too big or too complex to read: ${err.message}. Fetch fewer messages, or delete that one`, 'LIMIT');
+  if (err instanceof WorkerJobFailed) return no(workerFailedText(command.name, err.message, tag), 'LIMIT');
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import type { MaildirFolder } from '../../maildir/folder.js';
 import { KeywordTooLong, TooManyKeywords } from '../../maildir/keywords.js';
 import { appendRoom, defineCommand, LOGGED_IN, type CommandContext } from '../command.js';
 import { messageSummary } from '../mime/cache.js';
+import { WorkerJobFailed } from '../../workers/pool.js';
 import { parseAppend, type AppendMessage } from '../appendArgs.js';
 import { convert, laneOf } from '../conversions.js';
 import { InvalidFlag, parseFlagTokens, type FlagChange } from '../flags.js';
@@ -112,10 +113,14 @@ export default defineCommand({
     const hold = await reserveOrRefuse(session.usage, tag, items.reduce((n, item) => n + item.message.length, 0), items.length);
     const uids = await target.deliverAll(items).finally(() => hold.commit());
     // As Dovecot caches fields at save time: the ENVELOPE is known even if another session
-    // expunges the message before anyone fetches it.
+    // expunges the message before anyone fetches it. The message is stored whatever happens
+    // here: a worker that cannot read it must not turn this into a NO (the client would send
+    // it again, and have it twice); a FETCH of it says what is wrong.
     for (const uid of uids) {
       const info = target.get(uid);
-      if (info) await messageSummary(target, info);
+      if (info) await messageSummary(target, info).catch((err: unknown) => {
+        if (!(err instanceof WorkerJobFailed)) throw err;
+      });
     }
     const ignoredFlags = [...new Set(flags.flatMap((f) => f.ignored))];
     const ignored = ignoredFlags.length > 0 ? ` (${ignoredFlags.join(' ')} ignored: the server sets \\Recent)` : '';

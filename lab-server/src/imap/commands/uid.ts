@@ -4,7 +4,9 @@
  * FETCH response.
  */
 import { defineCommand, SELECTED, type ImapCommand } from '../command.js';
-import { bad, type Completion } from '../response.js';
+import { bad, no, type Completion } from '../response.js';
+import { workerFailedText } from '../workerReplies.js';
+import { WorkerJobFailed } from '../../workers/pool.js';
 import { ArgumentError, keyword, rest, validateArgs } from '../schema.js';
 import copy from './copy.js';
 import expunge from './expunge.js';
@@ -30,6 +32,8 @@ export default defineCommand({
       return await command.handle({ tag: ctx.tag, uid: true, session: ctx.session, out: ctx.out }, args);
     } catch (err) {
       if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${ctx.tag} UID ${command.example.replace(/^EXPUNGE$/, 'EXPUNGE 1:*')}`);
+      // Said for the command under UID (UID FETCH is told what a FETCH is told), not for UID.
+      if (err instanceof WorkerJobFailed) return no(workerFailedText(command.name, err.message, ctx.tag), 'LIMIT');
       throw err;
     }
   },
