@@ -77,7 +77,10 @@ function dateParts(header: string): { day: number; month: number; year: number; 
   let year = Number(m[3]);
   if (year < 50) year += 2000;
   else if (year < 1000) year += 1900;
-  return { day: Number(m[1]), month, year, time: [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)], zone: m[7] };
+  // A day the month does not have (32 Jun) is no date, as in Dovecot: not the 2nd of July.
+  const day = Number(m[1]);
+  if (day < 1 || day > new Date(Date.UTC(year, month + 1, 0)).getUTCDate()) return undefined;
+  return { day, month, year, time: [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)], zone: m[7] };
 }
 
 /** A SEARCH date for help texts: today as "1-Sep-2026". */

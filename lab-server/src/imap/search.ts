@@ -242,7 +242,10 @@ export function matches(key: SearchKey, m: SearchSubject): boolean {
       return key.larger ? m.info.wireSize > key.octets : m.info.wireSize < key.octets;
     case 'date': {
       let day = dayOf(m.info.internalDate);
-      if (key.sent) day = (m.content?.get(key) as number | null | undefined) ?? day;
+      // No Date: field, or none that can be read: Dovecot's sent date is then 0, 1-Jan-1970 (not
+      // the arrival, which SORT uses, RFC 5256 §2.2). Undefined: expunged before it was read.
+      const sent = key.sent ? (m.content?.get(key) as number | null | undefined) : undefined;
+      if (sent !== undefined) day = sent ?? 0;
       return key.cmp === 'before' ? day < key.day : key.cmp === 'on' ? day === key.day : day >= key.day;
     }
     case 'header':
