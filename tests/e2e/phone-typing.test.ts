@@ -10,7 +10,7 @@
  * keyboard fires it), and a real zoom (the page scale set through the DevTools protocol),
  * whose visual viewport really is smaller than the page.
  */
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { tx } from '../../site/i18n/exercises.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
@@ -69,6 +69,21 @@ async function command(page: Page, line: string, reply: RegExp): Promise<void> {
   await expect.poll(() => page.locator('section.terminal .xterm-rows').innerText(), { timeout: 15_000 }).toMatch(reply);
 }
 
+/** Types the session's commands: after each reply, the input line is still in sight. */
+async function typeSessionInSight(page: Page): Promise<void> {
+  for (const [line, reply] of SESSION) {
+    await command(page, line, reply);
+    await expectInSight(page, `after ${line}`);
+  }
+}
+
+/** Zooms the page in twice over, as a pinch does (the page scale, through the DevTools protocol). */
+async function zoomIn(context: BrowserContext, page: Page): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: 2 });
+  await expect.poll(() => page.evaluate(() => window.visualViewport!.scale)).toBe(2);
+}
+
 /** Opens the page's terminal on a phone and waits for the server's greeting. */
 async function openTerminal(page: Page, path: string): Promise<void> {
   await page.goto(site.url(path));
@@ -107,10 +122,7 @@ describe('a terminal under a phone keyboard', () => {
     }, KEYBOARD);
     await expectInSight(page, 'as the keyboard opens');
     // Replies push the cursor down: each time the line stays above the keyboard.
-    for (const [line, reply] of SESSION) {
-      await command(page, line, reply);
-      await expectInSight(page, `after ${line}`);
-    }
+    await typeSessionInSight(page);
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
@@ -121,18 +133,13 @@ describe('a terminal under a phone keyboard', () => {
     const errors = watchErrors(page);
     // The lab page's terminal is the last thing on it: the page cannot scroll any further.
     await openTerminal(page, '/en/lab/?service=smtp');
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: 2 });
-    await expect.poll(() => page.evaluate(() => window.visualViewport!.scale)).toBe(2);
+    await zoomIn(context, page);
     const zoomed = await sight(page);
     expect(zoomed.seen.bottom - zoomed.seen.top).toBeLessThan(740 / 2 + 1);
     // A learner who zoomed in to read the terminal has its input line in sight.
     if (!inSight(zoomed)) await page.evaluate(() => document.querySelector('section.terminal .xterm-helper-textarea')!.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' }));
     expect(inSight(await sight(page))).toBe(true);
-    for (const [line, reply] of SESSION) {
-      await command(page, line, reply);
-      await expectInSight(page, `after ${line}`);
-    }
+    await typeSessionInSight(page);
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
@@ -149,17 +156,12 @@ describe('a terminal under a phone keyboard', () => {
     await terminal.waitFor({ timeout: 15_000 });
     await expect.poll(() => terminal.locator('.xterm-rows').innerText(), { timeout: 15_000 }).toMatch(/220 /);
     await terminal.locator('.screen').tap();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: 2 });
-    await expect.poll(() => page.evaluate(() => window.visualViewport!.scale)).toBe(2);
+    await zoomIn(context, page);
     // The learner pans down to the dock's input line (the dock does not scroll with the page).
     await page.evaluate(() => document.querySelector('section.terminal .xterm-helper-textarea')!.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' }));
     expect(inSight(await sight(page))).toBe(true);
     const scrolled = await page.evaluate(() => window.scrollY);
-    for (const [line, reply] of SESSION) {
-      await command(page, line, reply);
-      await expectInSight(page, `after ${line}`);
-    }
+    await typeSessionInSight(page);
     // The lesson under the dock stayed where the learner left it.
     expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
     expect(errors).toEqual([]);

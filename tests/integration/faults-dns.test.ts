@@ -3,36 +3,15 @@
  * and silence exactly as often as armed through PUT /api/faults, and an outage that defers
  * mail until the DNS answers again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lab-server/src/mta/clock.js';
+import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/clients.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
-import { api, armFaults, LogWatch, mtasSettled, submit } from '../helpers/world.js';
+import { useFaultsLab } from '../helpers/faultsLab.js';
+import { api, submit } from '../helpers/world.js';
 
-const FIRST_RETRY = 60_000;
-let lab: TestLab;
-let log: LogWatch;
-
-beforeAll(async () => {
-  // The queue on a manual clock: a deferred message waits for the flush, never for a timer.
-  lab = await startTestLab({ world: { clock: new ManualClock(), retry: { firstRetryMs: FIRST_RETRY, maxRetryMs: 8 * FIRST_RETRY, maxAttempts: 6 }, timeoutMs: 5000 } });
-  log = new LogWatch(lab);
-});
-afterAll(async () => {
-  log?.stop();
-  await lab?.dispose();
-});
-afterEach(async () => {
-  await arm([]);
-  await api(lab, 'POST', '/api/queue/flush');
-  await settled();
-});
-
-const arm = (faults: unknown[]) => armFaults(lab, faults);
-const settled = (): Promise<void> => mtasSettled(lab);
+const { lab, log, arm, settled } = useFaultsLab();
 
 describe('DNS faults', () => {
-  const digAt = (...args: string[]) => run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), ...args]);
+  const digAt = (...args: string[]) => run('dig', ['@127.0.0.1', '-p', String(lab().dnsPort), ...args]);
 
   it('SERVFAIL once, then the real answer; NXDOMAIN with the zone SOA; a timeout is silence', async () => {
     await arm([{ kind: 'dns', name: 'example.com', type: 'MX', rcode: 'SERVFAIL', fire: { times: 1 } }]);
@@ -56,15 +35,15 @@ describe('DNS faults', () => {
 
   it("a DNS outage defers the lab MTA's mail (try again), and it is delivered once the DNS answers", async () => {
     await arm([{ kind: 'dns', name: 'otherdomain.com', type: 'MX', rcode: 'SERVFAIL' }]);
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'dns outage' });
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'dns outage' });
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
       /dsn=4\.4\.3, status=deferred \(Host or domain name not found\. Name service error for name=otherdomain\.com type=MX: Host not found, try again\)/,
     );
     await settled();
-    const dig = await api<{ status: string }>(lab, 'GET', '/api/dig?name=otherdomain.com&type=MX');
+    const dig = await api<{ status: string }>(lab(), 'GET', '/api/dig?name=otherdomain.com&type=MX');
     expect(dig.body.status).toBe('SERVFAIL');
     await arm([]);
-    await api(lab, 'POST', '/api/queue/flush');
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    await api(lab(), 'POST', '/api/queue/flush');
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
   });
 });

@@ -8,38 +8,17 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../lab-server/src/mta/clock.js';
+import { describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { FIRST_RETRY, useFaultsLab } from '../helpers/faultsLab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
-import { api, armFaults, LogWatch, mtasSettled, submit, type FaultView } from '../helpers/world.js';
+import { api, submit, type FaultView } from '../helpers/world.js';
 
-const FIRST_RETRY = 60_000;
-const clock = new ManualClock();
-let lab: TestLab;
-let log: LogWatch;
+const { lab, replace, clock, log, arm, settled } = useFaultsLab();
+const armed = async (): Promise<FaultView[]> => (await api<{ faults: FaultView[] }>(lab(), 'GET', '/api/faults')).body.faults;
 
-beforeAll(async () => {
-  lab = await startTestLab({ world: { clock, retry: { firstRetryMs: FIRST_RETRY, maxRetryMs: 8 * FIRST_RETRY, maxAttempts: 6 }, timeoutMs: 5000 } });
-  log = new LogWatch(lab);
-});
-afterAll(async () => {
-  log?.stop();
-  await lab?.dispose();
-});
-afterEach(async () => {
-  await arm([]);
-  await api(lab, 'POST', '/api/queue/flush');
-  await settled();
-});
-
-const arm = (faults: unknown[]): Promise<FaultView[]> => armFaults(lab, faults);
-const armed = async (): Promise<FaultView[]> => (await api<{ faults: FaultView[] }>(lab, 'GET', '/api/faults')).body.faults;
-const settled = (): Promise<void> => mtasSettled(lab);
-
-const carolMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'));
-const bobMessages = () => readAllMessages(maildirPath(lab.dataDir, 'default', 'bob@example.com'));
+const carolMessages = () => readAllMessages(maildirPath(lab().dataDir, 'default', 'carol@otherdomain.com'));
+const bobMessages = () => readAllMessages(maildirPath(lab().dataDir, 'default', 'bob@example.com'));
 
 /**
  * One smtplib conversation with a port 25: sends each RCPT TO separately and reports every
@@ -80,7 +59,7 @@ for k, v in list(out.items()):
     if isinstance(v, list):
         out[k] = [[x.decode() if isinstance(x, bytes) else x for x in i] if isinstance(i, list) else (i.decode() if isinstance(i, bytes) else i) for i in v]
 print(json.dumps(out))`,
-    { port: lab.port(port as 'smtp'), rcpts: steps.rcpts ?? [], data: steps.data ?? false, tls: steps.tls ?? false },
+    { port: lab().port(port as 'smtp'), rcpts: steps.rcpts ?? [], data: steps.data ?? false, tls: steps.tls ?? false },
   );
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout) as Record<string, unknown>;
@@ -99,7 +78,7 @@ describe('reply codes at a chosen step, when and as often as armed', () => {
       [250, expect.stringMatching(/^2\.1\.5 Accepted/)],
     ]);
     expect(await armed()).toMatchObject([{ seen: 3, fired: 1, spent: true }]);
-    expect(await log.next(/mail\.otherdomain\.com postfix\/smtpd\[\d+\]: NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 452 4\.2\.2/)).toContain(`(lab fault ${f!.id})`);
+    expect(await log().next(/mail\.otherdomain\.com postfix\/smtpd\[\d+\]: NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 452 4\.2\.2/)).toContain(`(lab fault ${f!.id})`);
     // Only the MTA it was armed on misbehaves.
     expect((await smtplib('smtp', { rcpts: ['bob@example.com'] })).rcpt).toEqual([[250, expect.any(String)]]);
   });
@@ -132,24 +111,24 @@ describe('reply codes at a chosen step, when and as often as armed', () => {
   it('POST arms one more without resetting the others, DELETE disarms one', async () => {
     await arm([{ kind: 'reply', host: 'mail.example.com', step: 'mail', code: 451 }]);
     expect((await smtplib('smtp')).mail).toEqual([451, expect.stringMatching(/^4\.3\.0 /)]);
-    const added = await api<{ faults: FaultView[] }>(lab, 'POST', '/api/faults', { fault: { kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 550, fire: { times: 1 } } });
+    const added = await api<{ faults: FaultView[] }>(lab(), 'POST', '/api/faults', { fault: { kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 550, fire: { times: 1 } } });
     expect(added.status).toBe(200);
     expect(added.body.faults.map((f) => [f.fired, f.when.en])).toEqual([
       [1, 'from the first MAIL FROM, every time'],
       [0, 'from the first RCPT TO, once'],
     ]);
-    const gone = await api<{ faults: FaultView[] }>(lab, 'DELETE', `/api/faults/${added.body.faults[0]!.id}`);
+    const gone = await api<{ faults: FaultView[] }>(lab(), 'DELETE', `/api/faults/${added.body.faults[0]!.id}`);
     expect(gone.body.faults).toHaveLength(1);
     expect((await smtplib('smtp', { rcpts: ['bob@example.com'] })).rcpt).toEqual([[550, expect.stringMatching(/^5\.1\.1 <bob@example\.com>/)]]);
-    expect((await api(lab, 'DELETE', `/api/faults/${added.body.faults[0]!.id}`)).status).toBe(404);
+    expect((await api(lab(), 'DELETE', `/api/faults/${added.body.faults[0]!.id}`)).status).toBe(404);
   });
 
   it('refuses faults it cannot arm, in both languages', async () => {
-    const r = await api<{ error: { en: string; 'zh-CN': string } }>(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 554 }] });
+    const r = await api<{ error: { en: string; 'zh-CN': string } }>(lab(), 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'mail.example.com', step: 'rcpt', code: 554 }] });
     expect(r.status).toBe(400);
     expect(r.body.error.en).toBe('Fault 1: At the rcpt step the lab can answer 450, 452, 550, 551, not 554.');
     expect(r.body.error['zh-CN']).toMatch(/第 1 个故障/);
-    expect((await api(lab, 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'smtp.gmail.com', step: 'rcpt', code: 450 }] })).status).toBe(400);
+    expect((await api(lab(), 'PUT', '/api/faults', { faults: [{ kind: 'reply', host: 'smtp.gmail.com', step: 'rcpt', code: 450 }] })).status).toBe(400);
     expect(await armed()).toEqual([]);
   });
 });
@@ -158,41 +137,41 @@ describe('the lab MTA as the client', () => {
   it('greylisting: 450 4.7.1 on the first attempt and on an early retry, delivered by the retry after N minutes', async () => {
     await arm([{ kind: 'greylist', host: 'mail.otherdomain.com', minutes: 2 }]);
     const before = (await carolMessages()).length;
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'greylisted' });
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'greylisted' });
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
       /dsn=4\.7\.1, status=deferred \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 450 4\.7\.1 <carol@otherdomain\.com>: Recipient address rejected: Greylisted, try again in 120 seconds \(in reply to RCPT TO command\)\)/,
     );
     await settled();
     // The queue's retry after one minute is still too early; the next one, two minutes later, gets through.
     clock.advance(FIRST_RETRY);
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=deferred .*Greylisted, try again in 60 seconds/);
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=deferred .*Greylisted, try again in 60 seconds/);
     await settled();
     clock.advance(2 * FIRST_RETRY);
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
     expect((await carolMessages()).length).toBe(before + 1);
   });
 
   it('a connection dropped before the final dot: deferred, nothing delivered, then exactly one copy after the retry', async () => {
     await arm([{ kind: 'drop', host: 'mail.otherdomain.com', step: 'body', fire: { times: 1 } }]);
     const before = (await carolMessages()).length;
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'cut off' });
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'cut off' });
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
       /dsn=4\.4\.2, status=deferred \(lost connection with mail\.otherdomain\.com\[192\.0\.2\.200\] while sending message body\)/,
     );
     await settled();
     expect((await carolMessages()).length).toBe(before);
     clock.advance(FIRST_RETRY);
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
     expect((await carolMessages()).filter((m) => m.includes('Subject: cut off'))).toHaveLength(1);
   });
 
   it('a TLS handshake that fails after STARTTLS: smtplib gets an SSL error; the lab MTA retries without TLS and delivers', async () => {
     await arm([{ kind: 'tls-fail', host: 'mail.otherdomain.com' }]);
     expect((await smtplib('smtp-otherdomain', { tls: true })).tls).toMatch(/^SSLError: .*(HANDSHAKE_FAILURE|handshake failure)/i);
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'downgraded' });
-    await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: warning: TLS handshake with mail\.otherdomain\.com\[192\.0\.2\.200\]:25 failed/);
-    await log.next(/Cannot start TLS: handshake failure; trying mail\.otherdomain\.com\[192\.0\.2\.200\]:25 again without TLS/);
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'downgraded' });
+    await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: warning: TLS handshake with mail\.otherdomain\.com\[192\.0\.2\.200\]:25 failed/);
+    await log().next(/Cannot start TLS: handshake failure; trying mail\.otherdomain\.com\[192\.0\.2\.200\]:25 again without TLS/);
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(/status=sent/);
     const copy = (await carolMessages()).find((m) => m.includes('Subject: downgraded'))!;
     // The relay hop went in clear text: ESMTP, not ESMTPS.
     expect(copy).toMatch(/Received: from mail\.example\.com \(mail\.example\.com \[192\.0\.2\.100\]\)\n\tby mail\.otherdomain\.com \(MailLab\) with ESMTP id/);
@@ -200,13 +179,13 @@ describe('the lab MTA as the client', () => {
 
   it("a 552 armed after the final dot bounces to the sender: an RFC 3464 report Python's email package takes apart", async () => {
     await arm([{ kind: 'reply', host: 'mail.otherdomain.com', step: 'dot', code: 552, fire: { times: 1 } }]);
-    const aliceBox = maildirPath(lab.dataDir, 'default', 'alice@example.com');
+    const aliceBox = maildirPath(lab().dataDir, 'default', 'alice@example.com');
     const before = (await readAllMessages(aliceBox)).length;
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'too big for carol' });
-    expect(await log.next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'too big for carol' });
+    expect(await log().next(/mail\.example\.com postfix\/smtp\[\d+\]: [0-9A-F]{10}: to=<carol@otherdomain\.com>/)).toMatch(
       /dsn=5\.2\.2, status=bounced \(host mail\.otherdomain\.com\[192\.0\.2\.200\] said: 552 5\.2\.2 .* \(in reply to end of DATA command\)\)/,
     );
-    await log.next(/postfix\/bounce\[\d+\]: [0-9A-F]{10}: sender non-delivery notification: [0-9A-F]{10}/);
+    await log().next(/postfix\/bounce\[\d+\]: [0-9A-F]{10}: sender non-delivery notification: [0-9A-F]{10}/);
     await settled();
     const bounces = (await readAllMessages(aliceBox)).slice(before).filter((m) => m.includes('too big for carol'));
     expect(bounces).toHaveLength(1);
@@ -252,11 +231,11 @@ print(json.dumps({'type': msg.get_content_type(), 'report': msg.get_param('repor
 describe('a reset while faults are being saved', () => {
   it('a save of the world before the reset is dropped: neither faults nor queued mail come back', async () => {
     await arm([{ kind: 'reply', host: 'mail.otherdomain.com', step: 'rcpt', code: 452 }]);
-    const sandbox = await lab.sandboxes.get('default');
+    const sandbox = await lab().sandboxes.get('default');
     // What a request or an SMTP session holds when the learner presses "reset".
-    const board = await lab.world.faults(sandbox);
-    const mta = await lab.world.mta(sandbox, 'example.com');
-    await lab.sandboxes.reset('default');
+    const board = await lab().world.faults(sandbox);
+    const mta = await lab().world.mta(sandbox, 'example.com');
+    await lab().sandboxes.reset('default');
 
     // They go on writing afterwards: a fault fires (its counters are saved), one more is armed,
     // a message is queued.
@@ -265,13 +244,13 @@ describe('a reset while faults are being saved', () => {
     await board.flushed();
     await mta.enqueue('alice@example.com', ['carol@otherdomain.com'], Buffer.from('Subject: from before the reset\r\n\r\nhi\r\n'));
 
-    const files = await readdir(join(lab.dataDir, 'sandboxes', 'default'), { recursive: true });
+    const files = await readdir(join(lab().dataDir, 'sandboxes', 'default'), { recursive: true });
     expect(files.filter((f) => String(f).startsWith('faults.json') || String(f).startsWith('queue'))).toEqual([]);
     expect(await armed()).toEqual([]);
     // After a restart too, nothing is armed and nothing is sent.
-    lab = await lab.restart();
+    replace(await lab().restart());
     expect(await armed()).toEqual([]);
-    expect((await lab.world.mtas(await lab.sandboxes.get('default'))).flatMap((m) => m.list())).toEqual([]);
+    expect((await lab().world.mtas(await lab().sandboxes.get('default'))).flatMap((m) => m.list())).toEqual([]);
     expect((await smtplib('smtp-otherdomain', { rcpts: ['carol@otherdomain.com'] })).rcpt).toEqual([[250, expect.any(String)]]);
   });
 });

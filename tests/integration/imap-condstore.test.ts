@@ -4,35 +4,15 @@
  * ([MODIFIED]), CHANGEDSINCE, and CONDSTORE switched on by its first use. QRESYNC is in
  * imap-qresync.test.ts.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inboxSeenOnce, responseCode } from '../helpers/imapScript.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { describe, expect, it } from 'vitest';
+import { imapScript, inboxSeenOnce, responseCode } from '../helpers/imapScript.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-const open: RawClient[] = [];
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-beforeEach(async () => {
-  await inboxSeenOnce(lab.port('imap'));
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  await lab.sandboxes.reset('default');
-});
-
+const { lab } = useLabFile({ reseed: true, beforeEach: (l) => inboxSeenOnce(l.port('imap')), afterEach: () => closeAll() });
+const { login, closeAll } = imapScript(lab);
 const tagged = imapTagged;
 const code = responseCode;
-
-async function login(): Promise<RawClient> {
-  const c = await imapLogin(lab.port('imap'));
-  open.push(c);
-  return c;
-}
 
 describe('CONDSTORE', () => {
   it('numbers every flag change, reports it with UID and MODSEQ, and refuses a STORE that lost the race', async () => {

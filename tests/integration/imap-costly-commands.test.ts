@@ -19,20 +19,14 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { watchEventLoop } from '../helpers/neighbour.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
 const tagged = imapTagged;
 const attachment = Buffer.alloc(768 * 1024, 'attachment bytes ');
@@ -86,7 +80,7 @@ async function slowlyRead(c: RawClient, tag: string, command: string): Promise<{
 
 describe('one message named many times in one command', () => {
   it('FETCH of the same body and the same decoded part sixty times each holds no copy per item', async () => {
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     await c.until(/^\* OK/m);
     await c.command('a LOGIN alice@example.com secret', tagged('a'));
     expect(await c.command(`b APPEND Drafts {${message.length}+}\r\n${message}`, tagged('b'))).toMatch(/^b OK/m);
@@ -110,7 +104,7 @@ describe('one message named many times in one command', () => {
 
 describe('one message lent many times in one URLFETCH', () => {
   it('sends each URL\'s answer before the next is read, waiting for a client that reads slowly', async () => {
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     await c.until(/^\* OK/m);
     await c.command('a LOGIN alice@example.com secret', tagged('a'));
     const big = `Subject: big\r\n\r\n${`${'y'.repeat(1022)}\r\n`.repeat(1024)}`;
@@ -131,7 +125,7 @@ describe('LIST patterns with many wildcards', () => {
   it('are matched without backtracking: imaplib gets its answers at once, the right ones', async () => {
     const name = 'a'.repeat(60);
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 import time
 M.login('alice@example.com', 'secret')
@@ -162,10 +156,10 @@ describe('LIST and LSUB over many long or deep names', () => {
   it('match a hundred patterns against a thousand long names in short turns, and refuse a hundred and one', async () => {
     // A thousand folders of 190 characters, made on disk as a learner's shell could.
     const names = Array.from({ length: 1000 }, (_, i) => `${'a'.repeat(186)}${String(i).padStart(4, '0')}`);
-    for (const name of names) for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildirPath(lab.dataDir, 'default', 'alice@example.com', name), sub), { recursive: true });
+    for (const name of names) for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildirPath(lab().dataDir, 'default', 'alice@example.com', name), sub), { recursive: true });
     const patterns = Array.from({ length: 100 }, (_, i) => `"${'*a'.repeat(10)}*b${i}"`);
     const loop = watchEventLoop();
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     try {
       await c.until(/^\* OK [^\r\n]*\r\n/m);
       await c.command('l LOGIN alice@example.com secret', tagged('l'));
@@ -185,9 +179,9 @@ describe('LIST and LSUB over many long or deep names', () => {
 
   it('work out CHILDINFO and missing levels of subscriptions fifty levels deep without comparing every level with every other', async () => {
     const deep = Array.from({ length: 250 }, (_, i) => `n${String(i).padStart(3, '0')}.${Array(50).fill('x').join('.')}`);
-    await writeFile(join(maildirPath(lab.dataDir, 'default', 'bob@example.com'), 'subscriptions'), `INBOX\n${deep.join('\n')}\n`);
+    await writeFile(join(maildirPath(lab().dataDir, 'default', 'bob@example.com'), 'subscriptions'), `INBOX\n${deep.join('\n')}\n`);
     const loop = watchEventLoop();
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     try {
       await c.until(/^\* OK [^\r\n]*\r\n/m);
       await c.command('l LOGIN bob@example.com secret', tagged('l'));
@@ -213,11 +207,11 @@ describe('LIST and LSUB over many long or deep names', () => {
 
 describe('SUBSCRIBE of names that do not exist', () => {
   it('stops at 1,000 subscriptions with NO [LIMIT], keeps the file as it was, and lets one go in after an UNSUBSCRIBE', async () => {
-    const file = join(maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com'), 'subscriptions');
+    const file = join(maildirPath(lab().dataDir, 'default', 'carol@otherdomain.com'), 'subscriptions');
     const names = Array.from({ length: 1000 }, (_, i) => `made-up-${i}`);
     await writeFile(file, names.map((n) => `${n}\n`).join(''));
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 M.login('carol@otherdomain.com', 'secret')
 out['again'] = M.subscribe('made-up-7')

@@ -14,27 +14,21 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { watchEventLoop } from '../helpers/neighbour.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
 const tagged = imapTagged;
 
 describe('SORT and THREAD by base subject', () => {
   it('strip thousands of [tags] and (fwd) trailers at once, and sort as before', async () => {
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 import time
 M.login('bob@example.com', 'secret')
@@ -62,7 +56,7 @@ out['secs'] = time.time() - t
 describe('THREAD REFERENCES over a very long References header', () => {
   it('threads it like any other: no stack overflow, no quadratic walk', async () => {
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 import time
 M.login('bob@example.com', 'secret')
@@ -84,7 +78,7 @@ out['secs'] = time.time() - t
 describe('SORT (FROM) over a very long address list', () => {
   it('reads only as far as the first address', async () => {
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 import time
 M.login('bob@example.com', 'secret')
@@ -110,11 +104,11 @@ out['secs'] = time.time() - t
 describe('SORT with a key named thousands of times', () => {
   it('sorts by each key once: no values kept per naming, no comparing them all in one turn', async () => {
     // 2,000 messages with one subject, dropped into new/ as a delivery agent would.
-    const folder = maildirPath(lab.dataDir, 'default', 'bob@example.com', 'Same');
+    const folder = maildirPath(lab().dataDir, 'default', 'bob@example.com', 'Same');
     for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(folder, sub), { recursive: true });
     for (let i = 0; i < 2000; i++) await writeFile(join(folder, 'new', `${1_700_000_000 + i}.M${i}P1.sort`), `Subject: same\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n\r\nbody ${i}\r\n`);
     const loop = watchEventLoop();
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     try {
       await c.until(/^\* OK [^\r\n]*\r\n/m);
       await c.command('l LOGIN bob@example.com secret', tagged('l'));

@@ -5,24 +5,18 @@
  * tag for good), and a literal announced with LITERAL+ at the end of such a line was read as
  * commands of its own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imaplib } from '../helpers/imaplib.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
 const tagged = imapTagged;
 const flags = (n: number): string => Array.from({ length: n }, (_, i) => `$k${i}`).join(' ');
 
 async function login(): Promise<RawClient> {
-  const c = await RawClient.open(lab.port('imap'));
+  const c = await RawClient.open(lab().port('imap'));
   await c.until(/^\* OK [^\r\n]*\r\n/m);
   await c.command('l1 LOGIN alice@example.com secret', tagged('l1'));
   return c;
@@ -67,7 +61,7 @@ describe('a command line past 64 KiB', () => {
 
   it('lets imaplib see its error instead of waiting for a tag that never comes', async () => {
     const out = await imaplib(
-      lab.port('imap'),
+      lab().port('imap'),
       `
 M.login('alice@example.com', 'secret')
 try:

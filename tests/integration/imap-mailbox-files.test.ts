@@ -6,29 +6,17 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imapScript } from '../helpers/imapScript.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
 import { imapTagged, type RawClient } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-const { login, send, closeAll } = imapScript(() => lab);
+const { lab } = useLabFile({ reseed: true, afterEach: () => closeAll() });
+const { login, send, closeAll } = imapScript(lab);
 const tagged = imapTagged;
 
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
-afterEach(async () => {
-  closeAll();
-  // Every test starts from the seeded mailboxes.
-  await lab.sandboxes.reset('default');
-});
-
-const aliceInbox = (): string => maildirPath(lab.dataDir, 'default', 'alice@example.com');
+const aliceInbox = (): string => maildirPath(lab().dataDir, 'default', 'alice@example.com');
 
 describe('mailbox state, flags and the files on disk', () => {
   it('reports \\Recent to the first read-write session only and moves new/ to cur/', async () => {
@@ -78,7 +66,7 @@ describe('mailbox state, flags and the files on disk', () => {
         '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded \\*)] Flags permitted\r\n' +
         '* 1 FETCH (FLAGS (\\Seen \\Recent $Forwarded))\r\na2 OK STORE completed\r\n',
     );
-    const inbox = maildirPath(lab.dataDir, 'default', 'alice@example.com');
+    const inbox = maildirPath(lab().dataDir, 'default', 'alice@example.com');
     expect(await readFile(join(inbox, 'dovecot-keywords'), 'utf8')).toBe('0 $Forwarded\n');
     expect((await listMaildir(inbox)).cur.filter((f) => f.endsWith(':2,Sa'))).toHaveLength(1);
     expect(await send(c, 'a3 STORE 1 +FLAGS (\\Bogus)')).toMatch(/^a3 BAD \\Bogus is not a system flag\. The system flags are \\Answered \\Flagged \\Deleted \\Seen \\Draft/);
@@ -93,7 +81,7 @@ describe('mailbox state, flags and the files on disk', () => {
     // The literal ends with the message's own CRLF; one more CRLF ends the command line.
     const reply = await c.command(message, tagged('a1'));
     expect(reply).toMatch(/^a1 OK \[APPENDUID \d+ 1\] APPEND completed/);
-    const sent = await listMaildir(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Sent'));
+    const sent = await listMaildir(maildirPath(lab().dataDir, 'default', 'alice@example.com', 'Sent'));
     expect(sent.cur).toHaveLength(1);
     expect(sent.cur[0]).toMatch(/:2,S$/);
     await send(c, 'a2 SELECT Sent');
@@ -175,7 +163,7 @@ describe('folders', () => {
     expect(await send(c, 'a5 CREATE Archive')).toMatch(/^a5 NO \[ALREADYEXISTS\]/);
     expect(await send(c, 'a6 RENAME Archive Old')).toMatch(/^a6 OK RENAME completed/);
     expect(await send(c, 'a7 LIST "" "*"')).toMatch(/"\." Old\r\n\* LIST \(\\HasNoChildren\) "\." Old\.2024\r\n/);
-    expect(existsSync(maildirPath(lab.dataDir, 'default', 'alice@example.com', 'Old.2024'))).toBe(true);
+    expect(existsSync(maildirPath(lab().dataDir, 'default', 'alice@example.com', 'Old.2024'))).toBe(true);
     expect(await send(c, 'a8 DELETE Old.2024')).toMatch(/^a8 OK DELETE completed/);
     expect(await send(c, 'a9 DELETE INBOX')).toMatch(/^a9 NO \[CANNOT\] INBOX cannot be deleted/);
     expect(await send(c, 'b1 LIST "" ""')).toBe('* LIST (\\Noselect) "." ""\r\nb1 OK LIST completed\r\n');
@@ -204,7 +192,7 @@ describe('folders', () => {
   it('writes non-ASCII names in modified UTF-7 and keeps them as Unicode on disk', async () => {
     const c = await login();
     expect(await send(c, 'a1 CREATE &ZeVnLIqe-')).toMatch(/^a1 OK/);
-    expect(existsSync(maildirPath(lab.dataDir, 'default', 'alice@example.com', '日本語'))).toBe(true);
+    expect(existsSync(maildirPath(lab().dataDir, 'default', 'alice@example.com', '日本語'))).toBe(true);
     expect(await send(c, 'a2 LIST "" "*"')).toContain('* LIST (\\HasNoChildren) "." &ZeVnLIqe-\r\n');
     expect(await send(c, 'a3 SELECT "&ZeVnLIqe-"')).toMatch(/\* 0 EXISTS/);
   });

@@ -7,29 +7,18 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imapScript } from '../helpers/imapScript.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { startTestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { listMaildir, maildirPath } from '../helpers/maildir.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-const { connect, login, send, keep, closeAll } = imapScript(() => lab);
+const { lab } = useLabFile({ reseed: true, afterEach: () => closeAll() });
+const { connect, login, send, keep, closeAll } = imapScript(lab);
 const tagged = imapTagged;
 
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
-afterEach(async () => {
-  closeAll();
-  // Every test starts from the seeded mailboxes.
-  await lab.sandboxes.reset('default');
-});
-
-const aliceInbox = (): string => maildirPath(lab.dataDir, 'default', 'alice@example.com');
+const aliceInbox = (): string => maildirPath(lab().dataDir, 'default', 'alice@example.com');
 
 /**
  * A folder's index, index log and cache files, and the temporary files they are rewritten
@@ -52,13 +41,13 @@ async function allPaths(dir: string, mailbox: string): Promise<string[]> {
 
 describe('greeting, capabilities and learner-readable errors', () => {
   it('greets with capabilities; STARTTLS and plaintext AUTH on 143 from loopback, neither STARTTLS on 993', async () => {
-    const c = keep(await RawClient.open(lab.port('imap')));
+    const c = keep(await RawClient.open(lab().port('imap')));
     const greeting = await c.until(/\r\n/);
     expect(greeting).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 [^\]]*STARTTLS[^\]]*AUTH=PLAIN AUTH=LOGIN\] .*a1 LOGIN/);
     const caps = await send(c, 'a1 CAPABILITY');
     for (const cap of ['IDLE', 'UIDPLUS', 'MOVE', 'NAMESPACE', 'ID', 'ENABLE', 'SPECIAL-USE', 'LITERAL+', 'UNSELECT', 'CHILDREN', 'SASL-IR']) expect(caps).toContain(` ${cap}`);
     expect(caps).not.toContain('LOGINDISABLED');
-    const tls = await connect(lab.port('imaps'), true);
+    const tls = await connect(lab().port('imaps'), true);
     expect(await send(tls, 'a1 CAPABILITY')).not.toContain('STARTTLS');
   });
 
@@ -161,7 +150,7 @@ describe('bad input', () => {
   it('never touches anything outside the Maildir for traversal names', async () => {
     const c = await login();
     await send(c, 'a0 SELECT INBOX');
-    const before = await allPaths(lab.dataDir, aliceInbox());
+    const before = await allPaths(lab().dataDir, aliceInbox());
     const escape = `/tmp/maillab-escape-${process.pid}`;
     const replies = [
       await send(c, 'a1 SELECT ../../etc'),
@@ -185,7 +174,7 @@ describe('bad input', () => {
     expect(replies[11]).toMatch(/^b3 NO \[CANNOT\]/m);
     expect(replies[12]).toMatch(/^b4 NO \[CANNOT\]/m);
     expect(replies[13]).toBe('b5 OK LIST completed: no mailbox matches "../../*". Try: LIST "" "*"\r\n');
-    expect(await allPaths(lab.dataDir, aliceInbox())).toEqual(before);
+    expect(await allPaths(lab().dataDir, aliceInbox())).toEqual(before);
     expect(existsSync(escape)).toBe(false);
   });
 

@@ -8,38 +8,25 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inboxSeenOnce, responseCode } from '../helpers/imapScript.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { describe, expect, it } from 'vitest';
+import { imapScript, inboxSeenOnce, responseCode } from '../helpers/imapScript.js';
+import { startTestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-const open: RawClient[] = [];
 const flows: ImapFlow[] = [];
-beforeAll(async () => {
-  lab = await startTestLab();
+const { lab, replace } = useLabFile({
+  reseed: true,
+  beforeEach: (l) => inboxSeenOnce(l.port('imap')),
+  afterEach: async () => {
+    closeAll();
+    for (const c of flows.splice(0)) await c.logout().catch(() => c.close());
+  },
 });
-beforeEach(async () => {
-  await inboxSeenOnce(lab.port('imap'));
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  for (const c of flows.splice(0)) await c.logout().catch(() => c.close());
-  await lab.sandboxes.reset('default');
-});
-
+const { login, closeAll } = imapScript(lab);
 const tagged = imapTagged;
 const code = responseCode;
-
-async function login(): Promise<RawClient> {
-  const c = await imapLogin(lab.port('imap'));
-  open.push(c);
-  return c;
-}
 
 describe('QRESYNC', () => {
   it('reports expunges as VANISHED, and a returning client learns what vanished and changed, also after a restart', async () => {
@@ -85,8 +72,8 @@ describe('QRESYNC', () => {
     expect(again.match(/^\* \d+ FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/)]);
     expect(again).toMatch(/^\* 2 EXISTS\r\n/m);
 
-    for (const c of open.splice(0)) c.close();
-    lab = await lab.restart();
+    closeAll();
+    replace(await lab().restart());
     const back = await login();
     await back.command('a ENABLE QRESYNC', tagged('a'));
     const after = await resync(back);
@@ -121,14 +108,14 @@ describe('QRESYNC', () => {
       /^\* VANISHED \(EARLIER\) (\S+)\r\n/m.exec(await c.command(`${tag} SELECT INBOX (QRESYNC (${validity} ${modseq}${extra}))`, tagged(tag)))?.[1];
     // With the history: only UID 5 went after that modseq.
     expect(await resync(a, 'i', '')).toBe('5');
-    for (const c of open.splice(0)) c.close();
+    closeAll();
 
     // The index forgets old expunges (past 20,000 UIDs); here by hand while the lab is down.
-    await lab.stop();
-    const indexPath = join(maildirPath(lab.dataDir, 'default', 'alice@example.com'), 'maillab-index');
+    await lab().stop();
+    const indexPath = join(maildirPath(lab().dataDir, 'default', 'alice@example.com'), 'maillab-index');
     const index = await readFile(indexPath, 'utf8');
     await writeFile(indexPath, index.replace(/^X .*\n/gm, '').replace(/ H \d+ /, ` H ${modseq + 1} `));
-    lab = await startTestLab({}, lab.dataDir);
+    replace(await startTestLab({}, lab().dataDir));
     const b = await login();
     await b.command('a ENABLE QRESYNC', tagged('a'));
     // Without it every UID below UIDNEXT that is not there: 1 too, which the client never had.
@@ -226,7 +213,7 @@ describe('imapflow with QRESYNC', () => {
     const expunged: unknown[] = [];
     const c = new ImapFlow({
       host: '127.0.0.1',
-      port: lab.port('imap'),
+      port: lab().port('imap'),
       secure: false,
       auth: { user: 'alice@example.com', pass: 'secret' },
       logger: false,

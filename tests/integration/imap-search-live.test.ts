@@ -4,30 +4,18 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { imapScript } from '../helpers/imapScript.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { imapTagged } from '../helpers/rawSocket.js';
 
-let lab: TestLab;
-const { login, send, closeAll } = imapScript(() => lab);
+const { lab } = useLabFile({ reseed: true, afterEach: () => closeAll() });
+const { login, send, closeAll } = imapScript(lab);
 const tagged = imapTagged;
 
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
-afterEach(async () => {
-  closeAll();
-  // Every test starts from the seeded mailboxes.
-  await lab.sandboxes.reset('default');
-});
-
-const aliceInbox = (): string => maildirPath(lab.dataDir, 'default', 'alice@example.com');
+const aliceInbox = (): string => maildirPath(lab().dataDir, 'default', 'alice@example.com');
 
 describe('SEARCH', () => {
   it.each([
@@ -92,7 +80,7 @@ describe('live updates', () => {
     await send(c, 'a1 SELECT INBOX');
     const pop = await python(
       `import poplib\np = poplib.POP3('127.0.0.1', P['port'], timeout=10)\np.user('alice@example.com'); p.pass_('secret')\np.dele(2)\nprint(p.quit().decode())`,
-      { port: lab.port('pop3') },
+      { port: lab().port('pop3') },
     );
     expect(pop.stdout).toMatch(/^\+OK .*deleted: 1/);
     const fetch = await send(c, 'a2 FETCH 1:3 UID');
@@ -112,7 +100,7 @@ describe('live updates', () => {
     expect(await idler.command('a2 IDLE', /\r\n/)).toMatch(/^\+ idling/);
     const smtp = await python(
       `import smtplib\ns = smtplib.SMTP('127.0.0.1', P['port'], timeout=10)\ns.sendmail('bob@example.com', ['alice@example.com'], b'Subject: ping\\r\\n\\r\\nwake up\\r\\n')\ns.quit()\nprint('sent')`,
-      { port: lab.port('smtp') },
+      { port: lab().port('smtp') },
     );
     expect(smtp.stderr).toBe('');
     expect(smtp.stdout.trim()).toBe('sent');
@@ -176,7 +164,7 @@ describe('live updates', () => {
   it('ends sessions with BYE when the sandbox is reset', async () => {
     const c = await login();
     await send(c, 'a1 SELECT INBOX');
-    await lab.sandboxes.reset('default');
+    await lab().sandboxes.reset('default');
     expect(await c.until(/\* BYE [^\r\n]*\r\n/)).toMatch(/\* BYE Your lab sandbox was reset/);
     await c.waitClosed();
   });

@@ -9,19 +9,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { describe, expect, it } from 'vitest';
+import { useLabFile } from '../helpers/labFile.js';
 import { imapTagged, RawClient } from '../helpers/rawSocket.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { watchEventLoop } from '../helpers/neighbour.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
 const tagged = imapTagged;
 const COUNT = 10_000;
@@ -35,12 +29,12 @@ function message(i: number): string {
 
 describe('SORT and THREAD over 10,000 messages with long shared subjects', () => {
   it('answer as before while the event loop is never held for long', async () => {
-    const folder = maildirPath(lab.dataDir, 'default', 'bob@example.com', 'Many');
+    const folder = maildirPath(lab().dataDir, 'default', 'bob@example.com', 'Many');
     for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(folder, sub), { recursive: true });
     for (let i = 0; i < COUNT; i += 500) {
       await Promise.all(Array.from({ length: 500 }, (_, k) => writeFile(join(folder, 'new', `${1_700_000_000 + i + k}.M${i + k}P1.many`), message(i + k))));
     }
-    const c = await RawClient.open(lab.port('imap'));
+    const c = await RawClient.open(lab().port('imap'));
     await c.until(/^\* OK/m);
     await c.command('a LOGIN bob@example.com secret', tagged('a'));
     expect(await c.command('b SELECT Many', tagged('b'), 120_000)).toMatch(/^b OK/m);

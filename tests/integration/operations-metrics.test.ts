@@ -10,21 +10,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics.js';
 import { TerminalClient } from '../helpers/terminal.js';
 import { mtasSettled, submit } from '../helpers/world.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
-const scrape = (headers: Record<string, string> = {}, target = lab) => scrapeMetrics(target, headers);
+const scrape = (headers: Record<string, string> = {}, target = lab()) => scrapeMetrics(target, headers);
 const value = sampleValue;
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const url = (path: string): string => `http://127.0.0.1:${lab().httpPort}${path}`;
 
 describe('GET /metrics', () => {
   it('is Prometheus text that promtool accepts', async () => {
@@ -52,7 +47,7 @@ try:
 except smtplib.SMTPRecipientsRefused:
     pass
 s.quit()`,
-      { port: lab.port('smtp') },
+      { port: lab().port('smtp') },
     );
     expect(smtp.stderr).toBe('');
     // POP3 and IMAP with poplib and imaplib.
@@ -61,18 +56,18 @@ s.quit()`,
 import poplib, imaplib
 p = poplib.POP3('127.0.0.1', P['pop3']); p.user('bob@example.com'); p.pass_('secret'); p.stat(); p.quit()
 i = imaplib.IMAP4('127.0.0.1', P['imap']); i.login('bob@example.com', 'secret'); i.select('INBOX'); i.logout()`,
-      { pop3: lab.port('pop3'), imap: lab.port('imap') },
+      { pop3: lab().port('pop3'), imap: lab().port('imap') },
     );
     expect(read.stderr).toBe('');
     // A question to the lab DNS with dig, and a relayed message through the queue.
-    const dig = await run('dig', ['@127.0.0.1', '-p', String(lab.dnsPort), '+short', 'example.com', 'MX']);
+    const dig = await run('dig', ['@127.0.0.1', '-p', String(lab().dnsPort), '+short', 'example.com', 'MX']);
     expect(dig.stdout).toContain('mail.example.com.');
-    await submit(lab, { to: ['carol@otherdomain.com'], subject: 'through the queue' });
-    await mtasSettled(lab);
+    await submit(lab(), { to: ['carol@otherdomain.com'], subject: 'through the queue' });
+    await mtasSettled(lab());
     // A graded attempt, and a terminal open while we scrape.
     const attempt = await fetch(url('/api/exercises/ports/attempts'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: {} }) });
     expect(attempt.status).toBe(200);
-    const terminal = await TerminalClient.open(lab.httpPort, 'smtp');
+    const terminal = await TerminalClient.open(lab().httpPort, 'smtp');
     let after: string;
     try {
       await terminal.expect(/220 /);

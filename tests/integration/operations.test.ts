@@ -12,20 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReadiness, type ReadinessCheck } from '../../lab-server/src/operations/readiness.js';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { sampleValue, scrapeMetrics } from '../helpers/metrics.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
-const scrape = (headers: Record<string, string> = {}, target = lab) => scrapeMetrics(target, headers);
+const scrape = (headers: Record<string, string> = {}, target = lab()) => scrapeMetrics(target, headers);
 const value = sampleValue;
 
-const url = (path: string): string => `http://127.0.0.1:${lab.httpPort}${path}`;
+const url = (path: string): string => `http://127.0.0.1:${lab().httpPort}${path}`;
 
 describe('GET /healthz and /readyz', () => {
   it('healthz says the process answers', async () => {
@@ -42,7 +37,7 @@ describe('GET /healthz and /readyz', () => {
     expect(res.status, JSON.stringify(body)).toBe(200);
     expect(body.status).toBe('ready');
     const names = body.checks.map((c) => c.name);
-    for (const s of lab.services) expect(names).toContain(`listener:${s.id}`);
+    for (const s of lab().services) expect(names).toContain(`listener:${s.id}`);
     expect(names).toEqual(expect.arrayContaining(['dns', 'database', 'disk', 'quota']));
     expect(body.checks.every((c) => c.ok)).toBe(true);
     // The greeting is really read, through TLS on the implicit-TLS ports too.
@@ -58,7 +53,7 @@ describe('GET /healthz and /readyz', () => {
   });
 
   it('readyz answers 503 and names the database while another process holds its write lock, and recovers', async () => {
-    const other = new Database(join(lab.dataDir, 'maillab.sqlite'));
+    const other = new Database(join(lab().dataDir, 'maillab.sqlite'));
     other.exec('BEGIN EXCLUSIVE');
     try {
       const started = Date.now();
@@ -91,11 +86,11 @@ describe('GET /healthz and /readyz', () => {
         listeners: () => [
           { id: 'silent', host: '127.0.0.1', port: silentPort, implicitTls: false, goodbye: 'QUIT\r\n' },
           { id: 'closed', host: '127.0.0.1', port: closedPort, implicitTls: false, goodbye: 'QUIT\r\n' },
-          { id: 'smtp', host: '127.0.0.1', port: lab.port('smtp'), implicitTls: false, goodbye: 'QUIT\r\n' },
+          { id: 'smtp', host: '127.0.0.1', port: lab().port('smtp'), implicitTls: false, goodbye: 'QUIT\r\n' },
         ],
-        dns: { host: '127.0.0.1', port: lab.dnsPort },
+        dns: { host: '127.0.0.1', port: lab().dnsPort },
         probeDatabaseWrite: async () => undefined,
-        dataDir: lab.dataDir,
+        dataDir: lab().dataDir,
         minFreeBytes: Number.MAX_SAFE_INTEGER,
         quota: { limits: { bytes: 1024, messages: 10 }, usages: () => [] },
         timeoutMs: 500,
@@ -115,11 +110,11 @@ describe('GET /healthz and /readyz', () => {
   });
 
   it('readyz weighs the disk against the quotas: a quota the disk cannot hold is not ready, full sandboxes are a warning', async () => {
-    const free = (await statfs(lab.dataDir)).bavail * (await statfs(lab.dataDir)).bsize;
+    const free = (await statfs(lab().dataDir)).bavail * (await statfs(lab().dataDir)).bsize;
     const limits = { bytes: 1024 * 1024, messages: 100 };
     const usage = (bytes: number, messages: number) => ({ bytes, messages, limits });
     const storage = async (quota: { limits: typeof limits; usages: () => Array<ReturnType<typeof usage> | undefined> }) => {
-      const r = await checkReadiness({ listeners: () => [], dns: { host: '127.0.0.1', port: lab.dnsPort }, probeDatabaseWrite: async () => undefined, dataDir: lab.dataDir, minFreeBytes: 1024, quota, timeoutMs: 500 });
+      const r = await checkReadiness({ listeners: () => [], dns: { host: '127.0.0.1', port: lab().dnsPort }, probeDatabaseWrite: async () => undefined, dataDir: lab().dataDir, minFreeBytes: 1024, quota, timeoutMs: 500 });
       return { ready: r.ready, ...Object.fromEntries(r.checks.map((c) => [c.name, c])) } as { ready: boolean } & Record<'disk' | 'quota', ReadinessCheck>;
     };
     // One sandbox may fill more than the disk has left: a learner within quota would meet a full disk.

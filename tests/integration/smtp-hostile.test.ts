@@ -5,28 +5,22 @@
  * lines. Driven by Python's smtplib (and its email package to read what was delivered) and raw
  * sockets. The limits on recipients, memory and size are in smtp-limits.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBystander, unhurt } from '../helpers/bystander.js';
 import { python } from '../helpers/clients.js';
-import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { listMaildir, maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { mtasSettled } from '../helpers/world.js';
 import { readMtaLog } from '../../lab-server/src/world/mailLogFiles.js';
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
-const settled = (): Promise<void> => mtasSettled(lab);
+const settled = (): Promise<void> => mtasSettled(lab());
 
 describe('a message typed without a header', () => {
   it('is delivered on 587 (signed, relayed) and on 25 with its lines as the body, not as broken header fields', async () => {
-    const folders = [maildirPath(lab.dataDir, 'default', 'bob@example.com'), maildirPath(lab.dataDir, 'default', 'carol@otherdomain.com')];
+    const folders = [maildirPath(lab().dataDir, 'default', 'bob@example.com'), maildirPath(lab().dataDir, 'default', 'carol@otherdomain.com')];
     const before = (await Promise.all(folders.map(listMaildir))).flatMap((l) => l.new);
     const r = await python(
       `
@@ -47,7 +41,7 @@ out['25 text'] = list(s.data(b'hello from port 25\\r\\nsecond line'))
 s.quit()
 print(json.dumps({k: [c, m.decode()] for k, (c, m) in out.items()}))
 `,
-      { submission: lab.port('submission'), mx: lab.port('smtp') },
+      { submission: lab().port('submission'), mx: lab().port('smtp') },
       30_000,
     );
     expect(r.stderr).toBe('');
@@ -92,12 +86,12 @@ s.mail('x@otherdomain.com'); s.rcpt('bob@example.com'); code = s.data(msg)[0]
 s.quit()
 print(json.dumps(code))
 `,
-      { port: lab.port('smtp') },
+      { port: lab().port('smtp') },
     );
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toBe(250);
     await settled();
-    const lines = await readMtaLog(await lab.sandboxes.get('default'), 'mail.example.com');
+    const lines = await readMtaLog(await lab().sandboxes.get('default'), 'mail.example.com');
     const cleanup = lines.filter((l) => l.includes('message-id=<log'));
     expect(cleanup).toHaveLength(1);
     // ESC, BEL, NUL, DEL and the C1 CSI (U+009B) are each one "?"; the UTF-8 name stays.
@@ -108,12 +102,12 @@ print(json.dumps(code))
 
 describe('a header folded into thousands of lines', () => {
   it('is refused with 552 on 25 and 587 before DKIM sees it (one field of more than 1,000 lines, or more than 10,000 in all), a field of 1,000 lines is signed and delivered, the learner next door unhurt', async () => {
-    const learner = await RawClient.open(lab.port('smtp'));
+    const learner = await RawClient.open(lab().port('smtp'));
     await learner.until(/^220 /m);
     const watch = startBystander(async () => {
       await learner.command('NOOP', /^250 /m, 2000);
     });
-    const bob = maildirPath(lab.dataDir, 'default', 'bob@example.com');
+    const bob = maildirPath(lab().dataDir, 'default', 'bob@example.com');
     const before = (await readAllMessages(bob)).length;
     const r = await python(
       `
@@ -139,7 +133,7 @@ for port, data in cases:
   s.quit()
 print(json.dumps([[c, m.decode()] for c, m in out]))
 `,
-      { mx: lab.port('smtp'), submission: lab.port('submission') },
+      { mx: lab().port('smtp'), submission: lab().port('submission') },
       90_000,
     );
     const report = await watch.stop();
@@ -175,7 +169,7 @@ out = [s.docmd('AUTH', 'PLAIN AGFsaWNlQGV4YW1wbGUuY29tAHNlY3JldA=='), s.docmd('A
 s.quit()
 print(json.dumps([[c, m.decode()] for c, m in out]))
 `,
-      { port: lab.port('smtp') },
+      { port: lab().port('smtp') },
     );
     expect(r.stderr).toBe('');
     const [plain, login, noop] = JSON.parse(r.stdout) as [[number, string], [number, string], [number, string]];
@@ -189,7 +183,7 @@ print(json.dumps([[c, m.decode()] for c, m in out]))
 
 describe('hundreds of DKIM signatures on a small message', () => {
   it('are checked off the event loop: port 25 takes two such messages while the learner next door is not held up', async () => {
-    const learner = await RawClient.open(lab.port('smtp'));
+    const learner = await RawClient.open(lab().port('smtp'));
     await learner.until(/^220 /m);
     const watch = startBystander(async () => {
       await learner.command('NOOP', /^250 /m, 2000);
@@ -209,7 +203,7 @@ for _ in range(2):
 s.quit()
 print(json.dumps(codes))
 `,
-      { port: lab.port('smtp') },
+      { port: lab().port('smtp') },
       60_000,
     );
     const report = await watch.stop();

@@ -7,21 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { useLabFile } from '../helpers/labFile.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
 import { mtasSettled } from '../helpers/world.js';
 
 /** Recipients a message may have (smtp/policy.ts). */
 const MAX_RECIPIENTS = 100;
 
-let lab: TestLab;
-beforeAll(async () => {
-  lab = await startTestLab();
-});
-afterAll(async () => {
-  await lab?.dispose();
-});
+const { lab } = useLabFile();
 
-const settled = (): Promise<void> => mtasSettled(lab);
+const settled = (): Promise<void> => mtasSettled(lab());
 
 describe('a flood of recipients', () => {
   it('is cut off at the recipient limit on 587 with 452 4.5.3, and the bounce for made-up addresses stays small', async () => {
@@ -37,7 +32,7 @@ code, msg = s.data(b'Subject: to everyone\\r\\n\\r\\nhello\\r\\n')
 s.quit()
 print(json.dumps({'rcpt': [[c, m.decode()] for c, m in replies], 'data': [code, msg.decode()]}))
 `,
-      { port: lab.port('submission'), count: MAX_RECIPIENTS + 20 },
+      { port: lab().port('submission'), count: MAX_RECIPIENTS + 20 },
       60_000,
     );
     expect(r.stderr).toBe('');
@@ -50,7 +45,7 @@ print(json.dumps({'rcpt': [[c, m.decode()] for c, m in replies], 'data': [code, 
     expect(out.data[0]).toBe(250);
     // mail.otherdomain.com refuses every made-up user; alice gets one bounce naming the accepted ones only.
     await settled();
-    const bounces = (await readAllMessages(maildirPath(lab.dataDir, 'default', 'alice@example.com'))).filter((m) => m.includes('Undelivered Mail Returned to Sender'));
+    const bounces = (await readAllMessages(maildirPath(lab().dataDir, 'default', 'alice@example.com'))).filter((m) => m.includes('Undelivered Mail Returned to Sender'));
     expect(bounces).toHaveLength(1);
     expect(bounces[0]!.match(/^Final-Recipient: /gm)).toHaveLength(MAX_RECIPIENTS);
     expect(bounces[0]).not.toContain(`nobody${MAX_RECIPIENTS}@otherdomain.com`);
