@@ -58,9 +58,9 @@ describe('TXT bytes', () => {
 
   it('in CAA values, and CAA tags, are served as BIND serves them', { timeout: 120_000 }, async () => {
     // Once the lab served a value's escapes as written ("ca\"x" went out with its backslash, "\195\169"
-    // as eight characters) and every tag in lower case. A byte that is no UTF-8 ("\255") is still
-    // lost: dns-packet writes CAA values as text.
-    const caa = ['0 ISSUE "ca.example"', '0 issue "ca\\"x"', '0 issue "caf\\195\\169"', '\\# 4 00016100', '128 issue ca.example', '0 iodef "mailto:a\\064example.com"'];
+    // as eight characters) and every tag in lower case; a byte that is no UTF-8 ("\255", "caf\233")
+    // went out as U+FFFD, since dns-packet writes CAA values as text.
+    const caa = ['0 ISSUE "ca.example"', '0 issue "ca\\"x"', '0 issue "caf\\195\\169"', '\\# 4 00016100', '128 issue ca.example', '0 iodef "mailto:a\\064example.com"', '0 issue "\\255"', '0 issue "caf\\233 \\195"', '\\# 5 0001618081'];
     const text = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text;
     const zone = `${text}\n${caa.map((c, i) => `c${i + 1} IN CAA ${c}`).join('\n')}\n`;
     const bind = await loadWithBind('otherdomain.com.', zone);
@@ -74,6 +74,9 @@ describe('TXT bytes', () => {
     // The terminal's dig (presentRecord) quotes the value as BIND does.
     const answer = new Authority([{ name: 'otherdomain.com', text: zone }]).lookup('c2.otherdomain.com', 'CAA').answers[0]!;
     expect(presentRecord(answer)).toMatch(/\tCAA\t0 issue "ca\\"x"$/);
+    // And the terminal's dig prints the bytes that came over the wire.
+    const raw = (await api<{ text: string }>(lab, 'GET', '/api/dig?name=c7.otherdomain.com&type=CAA')).body.text;
+    expect(raw).toMatch(/\tCAA\t0 issue "\\255"\n/);
   });
 
   it('written back by "apply to my lab" are read by BIND as the same bytes', async () => {

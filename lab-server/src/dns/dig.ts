@@ -2,9 +2,10 @@
  * The lab's `dig`: one question to a sandbox's zones through the real wire code, shown the way
  * dig shows it — header, flags, and the question, answer, authority and additional sections.
  */
-import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { Answer, Packet } from 'dns-packet';
 import type { Authority } from '../grading/dns/authority.js';
 import { text, type Text } from '../grading/feedback.js';
+import { decodeMessage } from './caaBytes.js';
 import type { DnsFaultCheck } from './interference.js';
 import { presentRecord } from './resolver.js';
 import { answerQuery, buildQuery } from './wire.js';
@@ -74,7 +75,7 @@ export function dig(authority: Authority, rawName: string, rawType: string, inte
     const empty = { question: [`;${name}.\t\tIN\t${type}`], answer: [], authority: [], additional: [] };
     return { name, type, status: 'TIMEOUT', flags: [], sections: empty, text: `; <<>> MailLab dig <<>> ${name} ${type}\n;; connection timed out; no servers could be reached\n` };
   }
-  const packet = dnsPacket.decode(reply);
+  const packet = decodeMessage(reply);
   const status = (packet as Packet & { rcode?: string }).rcode ?? 'NOERROR';
   const records = (list: Answer[] | undefined): string[] => (list ?? []).filter((a) => a.type !== 'OPT').map(presentRecord);
   const sections = {

@@ -7,9 +7,10 @@
  * `resolve(name, type)` has node:dns's result shapes and error codes (ENOTFOUND for NXDOMAIN,
  * ENODATA for NODATA), which is what mailauth's SPF, DKIM and DMARC code expects.
  */
-import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import type { Answer, Packet } from 'dns-packet';
 import type { Authority } from '../grading/dns/authority.js';
 import type { LookupTrace } from '../world/authReports.js';
+import { decodeMessage, type CaaBytes } from './caaBytes.js';
 import { LOOKUP_TIMEOUT_MS, type DnsFaultCheck } from './interference.js';
 import { quoteTxt } from './txtText.js';
 import { answerQuery, buildQuery } from './wire.js';
@@ -57,7 +58,7 @@ export function presentRecord(a: Answer): string {
     case 'SRV':
       return `${head}${a.data.priority ?? 0} ${a.data.weight ?? 0} ${a.data.port} ${a.data.target}.`;
     case 'CAA':
-      return `${head}${a.data.flags ?? 0} ${a.data.tag} ${quoteTxt(Buffer.from(a.data.value, 'utf8'))}`;
+      return `${head}${a.data.flags ?? 0} ${a.data.tag} ${quoteTxt((a.data as CaaBytes).valueBytes ?? Buffer.from(a.data.value, 'utf8'))}`;
     case 'HINFO':
       return `${head}"${a.data.cpu}" "${a.data.os}"`;
     default:
@@ -167,7 +168,7 @@ export class LabResolver {
         await new Promise((resolve) => setTimeout(resolve, LOOKUP_TIMEOUT_MS));
         throw new DnsLookupError('ETIMEOUT', name, type);
       }
-      return deepFreeze(dnsPacket.decode(reply));
+      return deepFreeze(decodeMessage(reply));
     }
     let cache = answersByZones.get(authority);
     if (!cache) answersByZones.set(authority, (cache = { packets: new Map(), bytes: 0 }));
@@ -180,7 +181,7 @@ export class LabResolver {
         cache.packets.clear();
         cache.bytes = 0;
       }
-      cache.packets.set(key, (packet = deepFreeze(dnsPacket.decode(reply))));
+      cache.packets.set(key, (packet = deepFreeze(decodeMessage(reply))));
       cache.bytes += reply.length;
     }
     this.hooks.onQuery?.((packet as Packet & { rcode?: string }).rcode ?? 'NOERROR');

@@ -13,6 +13,7 @@
  */
 import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
 import type { Authority, Lookup } from '../grading/dns/authority.js';
+import { wireReady } from './caaBytes.js';
 import type { DnsFaultCheck } from './interference.js';
 
 export type Transport = 'udp' | 'tcp';
@@ -50,7 +51,7 @@ function encode(r: Reply): Buffer {
   if (r.edns) {
     additionals.push({ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: r.edns.extendedRcode, ednsVersion: 0, flags: 0, options: [] } as unknown as Answer);
   }
-  const packet: Packet = { type: 'response', id: r.id, flags, questions: r.question ? [r.question] : [], answers: r.answers, authorities: r.authorities, additionals };
+  const packet: Packet = { type: 'response', id: r.id, flags, questions: r.question ? [r.question] : [], answers: r.answers.map(wireReady), authorities: r.authorities.map(wireReady), additionals: additionals.map(wireReady) };
   return dnsPacket.encode(packet);
 }
 

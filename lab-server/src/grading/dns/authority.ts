@@ -107,10 +107,11 @@ export function toAnswer(r: ZoneRecord, owner: string): Answer {
       return { ...base, type: 'SRV', data: { priority, weight, port: port!, target: strip(r.target!) } };
     }
     case 'CAA': {
-      // The value's bytes as BIND serves them ("ca\"x" is ca"x, "\195\169" is é), and the tag as
-      // written (BIND keeps "ISSUE"). dns-packet writes the value as UTF-8: a byte that is none is lost.
-      const value = escapedBytes((r.rdata[2] ?? '').replace(/^"(.*)"$/s, '$1')).toString('utf8');
-      return { ...base, type: 'CAA', data: { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue') as 'issue', value } };
+      // The value's bytes as BIND serves them ("ca\"x" is ca"x, "\195\169" is é, "\255" the byte
+      // ff), and the tag as written (BIND keeps "ISSUE"); dns/caaBytes.ts writes bytes that are no UTF-8.
+      const valueBytes = escapedBytes((r.rdata[2] ?? '').replace(/^"(.*)"$/s, '$1'));
+      const data = { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue') as 'issue', value: valueBytes.toString('utf8'), valueBytes };
+      return { ...base, type: 'CAA', data };
     }
     default:
       throw new Error(`type ${r.type} cannot be served`);
