@@ -10,6 +10,7 @@
  */
 import type { LabLimits } from '../limits.js';
 import type { LoginFailures } from '../store/loginFailures.js';
+import { nameKey } from '../store/nameKey.js';
 import type { RateLimitCounters } from '../store/rateLimits.js';
 import { LabBusy, WorkQueue } from '../workers/workQueue.js';
 
@@ -29,7 +30,7 @@ const ALL_FAILURES = 'login failures';
 
 /** The account a learner's logins are counted under: their class and name, in any case. */
 export function learnerAccount(classIdOrCode: string, displayName: string): string {
-  return `learner ${classIdOrCode} ${displayName.toLowerCase()}`;
+  return `learner ${classIdOrCode} ${nameKey(displayName)}`;
 }
 
 export class LoginThrottle {

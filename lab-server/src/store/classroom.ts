@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hashToken, instructorSessionsSince, startSession } from './browserSessions.js';
 import { newJoinCode, normaliseJoinCode } from './joinCodes.js';
 import { LearnerStore, type Learner } from './learners.js';
+import { nameKey } from './nameKey.js';
 import { progressCellsQuery } from './progressCells.js';
 import { ConstraintViolation, type Sql } from './sql.js';
 
@@ -56,8 +57,6 @@ type MemberRow = { id: string; display_name: string; sandbox_id: string; last_se
 const MEMBERS = 'SELECT l.id, l.display_name, l.sandbox_id, l.last_seen_at, m.joined_at FROM class_members m JOIN learners l ON l.id = m.learner_id';
 const toMember = (r: MemberRow): Member => ({ learnerId: r.id, displayName: r.display_name, sandboxId: r.sandbox_id, joinedAt: r.joined_at, lastSeenAt: r.last_seen_at });
 
-/** The key that makes display names unique in a class whatever their case. */
-const nameKey = (displayName: string): string => displayName.toLowerCase();
 /**
  * Members as a class list is read: Student 2 before Student 10, Chinese names by pinyin, Latin
  * names as in English. One order whatever the page's language, so the dashboard, its CSV and the
@@ -79,7 +78,7 @@ export class ClassroomStore {
   async addInstructor(name: string, passwordHash: string): Promise<Instructor> {
     const id = randomUUID();
     const createdAt = now();
-    await this.db.run('INSERT INTO instructors (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)', [id, name, passwordHash, createdAt]);
+    await this.db.run('INSERT INTO instructors (id, name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?)', [id, name, nameKey(name), passwordHash, createdAt]);
     return { id, name, createdAt };
   }
 
@@ -88,9 +87,12 @@ export class ClassroomStore {
     return r ? toInstructor(r) : undefined;
   }
 
-  /** The instructor and password hash for a login name (case-insensitive). */
+  /** The instructor and password hash for a login name (nameKey.ts); the name as given first (migration 8 kept two alike). */
   async instructorLogin(name: string): Promise<{ instructor: Instructor; passwordHash: string } | undefined> {
-    const r = await this.db.get<{ id: string; name: string; created_at: string; password_hash: string }>('SELECT id, name, created_at, password_hash FROM instructors WHERE lower(name) = lower(?)', [name]);
+    const r = await this.db.get<{ id: string; name: string; created_at: string; password_hash: string }>(
+      'SELECT id, name, created_at, password_hash FROM instructors WHERE name_key = ? OR name = ? ORDER BY CASE WHEN name = ? THEN 0 ELSE 1 END LIMIT 1',
+      [nameKey(name), name, name],
+    );
     return r ? { instructor: toInstructor(r), passwordHash: r.password_hash } : undefined;
   }
 

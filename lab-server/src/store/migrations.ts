@@ -4,6 +4,7 @@
  * differently the text asks `t` (an auto-numbered id, a case-insensitive name); everything else
  * is SQL both accept. Never edit an applied migration: add the next number.
  */
+import { nameKey } from './nameKey.js';
 import type { Dialect, Sql } from './sql.js';
 
 interface Spelling {
@@ -22,6 +23,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: (t: Spelling) => string;
+  /** Then, in the same transaction, what SQL both engines cannot say alike (names keyed in JavaScript). */
+  data?: (tx: Sql) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -199,7 +202,45 @@ export const MIGRATIONS: readonly Migration[] = [
           AND id NOT IN (SELECT MIN(id) FROM attempts WHERE passed = 1 GROUP BY learner_id, exercise_id);
     `,
   },
+  {
+    version: 8,
+    name: 'names keyed by the lab (NFC, lower case), alike on both engines',
+    sql: () => `
+      -- Was lower(name): ASCII only on SQLite, all of Unicode on PostgreSQL (by its locale).
+      DROP INDEX instructors_by_name;
+      ALTER TABLE instructors ADD COLUMN name_key TEXT;
+    `,
+    data: keyNames,
+  },
 ];
+
+/**
+ * Keys the names that were there before migration 8 by nameKey.ts. Two instructors SQLite kept
+ * apart that now key alike: the older keeps the key, the other a key of its own, and logs in by
+ * its name as given (ClassroomStore.instructorLogin). A member whose new key another in the class
+ * holds keeps the old one; the others (SQLite's "Émile" keyed "Émile", whose login never matched) are mended.
+ */
+async function keyNames(tx: Sql): Promise<void> {
+  const taken = new Set<string>();
+  for (const r of await tx.all<{ id: string; name: string }>('SELECT id, name FROM instructors ORDER BY created_at, id')) {
+    let key = nameKey(r.name);
+    if (taken.has(key)) key = `${key}\u0001${r.id}`;
+    taken.add(key);
+    await tx.run('UPDATE instructors SET name_key = ? WHERE id = ?', [key, r.id]);
+  }
+  await tx.script('CREATE UNIQUE INDEX instructors_by_key ON instructors (name_key)');
+  const members = await tx.all<{ class_id: string; learner_id: string; name_key: string; display_name: string | null }>(
+    'SELECT m.class_id, m.learner_id, m.name_key, l.display_name FROM class_members m JOIN learners l ON l.id = m.learner_id',
+  );
+  const keys = new Set(members.map((m) => `${m.class_id} ${m.name_key}`));
+  for (const m of members) {
+    const key = nameKey(m.display_name ?? m.learner_id);
+    if (key === m.name_key || keys.has(`${m.class_id} ${key}`)) continue;
+    keys.delete(`${m.class_id} ${m.name_key}`);
+    keys.add(`${m.class_id} ${key}`);
+    await tx.run('UPDATE class_members SET name_key = ? WHERE class_id = ? AND learner_id = ?', [key, m.class_id, m.learner_id]);
+  }
+}
 
 /** Applies every migration not yet applied, all in one transaction; safe when several nodes start at once. */
 export async function migrate(db: Sql): Promise<void> {
@@ -212,6 +253,7 @@ export async function migrate(db: Sql): Promise<void> {
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
       await tx.script(m.sql(t));
+      await m.data?.(tx);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
     }
   });
