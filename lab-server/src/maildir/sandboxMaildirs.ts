@@ -11,6 +11,7 @@ import type { Sandbox } from '../world/sandbox.js';
 import type { SandboxMail } from '../world/sandboxes.js';
 import { seedMessages } from '../world/seedMail.js';
 import { adoptInboxSpellings } from './inboxSpellings.js';
+import type { MaildirFolder } from './folder.js';
 import { Mailbox, SUBSCRIPTIONS_FILE, URLAUTH_KEYS_FILE } from './mailbox.js';
 
 const opened = new WeakMap<Sandbox, Map<string, Mailbox>>();
@@ -54,15 +55,37 @@ function openMailboxes(sandbox: Sandbox): Promise<void> {
   return run;
 }
 
-/** Makes each user's Maildir and delivers the seed messages to its INBOX. */
+/**
+ * Makes each user's Maildir and delivers the seed messages to its INBOX, once: a creation cut
+ * short (the lab stopped while seeding) left some in place, and the next create() seeds into it.
+ */
 async function seedMailboxes(sandbox: Sandbox): Promise<void> {
   for (const user of sandbox.definition.users) {
     const mailbox = mailboxOf(sandbox, user);
+    // A new sandbox's and a reset's INBOX are not there yet: nothing to read.
+    const there = (await mailbox.inbox.exists()) ? await messageIdsIn(mailbox.inbox) : new Set<string>();
     await mailbox.create();
     for (const message of seedMessages(user, sandbox.hostName)) {
+      if (there.has(messageIdOf(message.raw) ?? '')) continue;
       await mailbox.inbox.deliver(message.raw, { internalDate: message.internalDate });
     }
   }
+}
+
+/** The Message-ID in a message's header, if it has one. */
+function messageIdOf(start: Buffer): string | undefined {
+  const end = start.indexOf('\n\n');
+  return /^Message-ID:[ \t]*(<[^>\r\n]*>)/im.exec(start.subarray(0, end < 0 ? start.length : end).toString('latin1'))?.[1];
+}
+
+/** The Message-IDs of what a folder holds (the few messages of a sandbox cut short). */
+async function messageIdsIn(folder: MaildirFolder): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const m of await folder.sync()) {
+    const id = await folder.readStart(m.uid, 16 * 1024, messageIdOf);
+    if (id) ids.add(id);
+  }
+  return ids;
 }
 
 /** What the sandboxes API asks of the Maildir store. */
