@@ -9,11 +9,12 @@ import { FolderNotFound } from '../maildir/folder.js';
 import { WorkerJobFailed } from '../workers/pool.js';
 import { MailboxElsewhere, TryLoginLater, wrongNodeText } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
-import { appendRoom, type ImapCommand, type SessionState } from './command.js';
+import { appendRoom, type CommandContext, type ImapCommand, type SessionState } from './command.js';
 import type { CommandLimits } from './commandReader.js';
 import { COMMANDS, COMMAND_NAMES } from './commands/index.js';
 import { bad, CommandFailed, no, type Completion } from './response.js';
-import { ArgumentError } from './schema.js';
+import type { Token } from './parser.js';
+import { ArgumentError, validateArgs } from './schema.js';
 import { wrongStateText } from './stateReplies.js';
 import { workerFailedText } from './workerReplies.js';
 
@@ -57,15 +58,36 @@ export function lookupCommand(tag: string, name: string | undefined): Lookup {
   return { command };
 }
 
+/**
+ * Runs a command the line named inside the guards: the session's state, the arguments, the
+ * selected folder's files held still while it works, and what it threw told as its reply.
+ */
+export async function runGuarded(ctx: CommandContext, command: ImapCommand, tokens: Token[], log: (message: string) => void): Promise<Completion> {
+  const { session, tag } = ctx;
+  if (!command.states.includes(session.state)) return bad(wrongState(command, session.state, tag, session.user));
+  // While a command works on the selected folder its files stay where they are (IDLE only waits).
+  const held = command.name === 'IDLE' ? undefined : session.selected?.folder;
+  held?.hold();
+  try {
+    return await command.handle(ctx, validateArgs(command.args, tokens, session.parseContext));
+  } catch (err) {
+    const reply = failureReply(err, command, tag);
+    if (!reply) log(`${command.name} failed: ${(err as Error).stack ?? err}`);
+    return reply ?? no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
+  } finally {
+    held?.release();
+  }
+}
+
 /** Why a command cannot run in this state, and what to do first. */
-export function wrongState(command: ImapCommand, state: SessionState, tag: string, user: WorldUser | undefined): string {
+function wrongState(command: ImapCommand, state: SessionState, tag: string, user: WorldUser | undefined): string {
   if (state === 'not-authenticated') return wrongStateText(command.name, 'login', tag);
   if (command.states.includes('selected') && !command.states.includes('authenticated')) return wrongStateText(command.name, 'selected', tag);
   return wrongStateText(command.name, 'not-logged-in', tag, user?.address);
 }
 
 /** The tagged reply for what a handler threw; undefined for a fault of the server's own. */
-export function failureReply(err: unknown, command: ImapCommand, tag: string): Completion | undefined {
+function failureReply(err: unknown, command: ImapCommand, tag: string): Completion | undefined {
   if (err instanceof ArgumentError) return bad(`${err.message}. Try: ${tag} ${command.example}`);
   if (err instanceof CommandFailed) return err.completion;
   if (err instanceof FolderNotFound) return no(`Mailbox "${err.folderName}" does not exist (any more). Type: ${tag} LIST "" "*"`, 'NONEXISTENT');

@@ -12,8 +12,8 @@ import type { SandboxUsage } from '../quota/usage.js';
 import type { LineChannel } from '../net/lineChannel.js';
 import type { ConnectionScope } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
-import type { CommandContext, ImapCommand, SessionApi, SessionState } from './command.js';
-import { commandLimits, elsewhereReply, failureReply, lookupCommand, wrongState } from './commandGuards.js';
+import type { ImapCommand, SessionApi, SessionState } from './command.js';
+import { commandLimits, elsewhereReply, lookupCommand, runGuarded } from './commandGuards.js';
 import { CommandReader } from './commandReader.js';
 import type { ImapOptions } from './options.js';
 import { LiveResults } from './liveResults.js';
@@ -25,9 +25,9 @@ import { NotifyPush } from './notifyPush.js';
 import { SequenceSet } from './sequenceSet.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
-import { bad, CommandFailed, no, ResponseWriter, type Completion } from './response.js';
+import { bad, CommandFailed, no, ResponseWriter } from './response.js';
 import { sessionCapabilities } from './capabilities.js';
-import { MODIFIED_UTF7, UTF8_NAMES, validateArgs, type ParseContext } from './schema.js';
+import { MODIFIED_UTF7, UTF8_NAMES, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
 import { condstoreOn, qresyncOn } from './condstore.js';
 
@@ -179,25 +179,7 @@ export class ImapSession implements SessionApi {
   }
 
   private async runCommand(command: ImapCommand, tag: string, tokens: Token[]): Promise<void> {
-    let done: Completion;
-    if (!command.states.includes(this.state)) {
-      done = bad(wrongState(command, this.state, tag, this.user));
-    } else {
-      const ctx: CommandContext = { tag, uid: false, session: this, out: this.out };
-      // While a command works on the selected folder its files stay where they are (IDLE only waits).
-      const held = command.name === 'IDLE' ? undefined : this.selected?.folder;
-      held?.hold();
-      try {
-        const args = validateArgs(command.args, tokens, this.parseContext);
-        done = await command.handle(ctx, args);
-      } catch (err) {
-        const reply = failureReply(err, command, tag);
-        if (!reply) this.options.log(`${command.name} failed: ${(err as Error).stack ?? err}`);
-        done = reply ?? no('Internal server error; nothing was changed that was not reported. Try again', 'SERVERBUG');
-      } finally {
-        held?.release();
-      }
-    }
+    let done = await runGuarded({ tag, uid: false, session: this, out: this.out }, command, tokens, (message) => this.options.log(message));
     if (this.aborted || done.sent) return;
     // The server's own words (never mail): no demo password in a learner's sandbox.
     if (done.status !== 'OK') done = { ...done, text: this.scope.sandbox.hint(done.text) };

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { isOutOfSpace } from '../files/diskSpace.js';
 import type { CacheOwner } from './cacheOffsets.js';
+import { ExpungedMessages } from './expungedMessages.js';
 import { FolderIndex } from './folderIndex.js';
 import { IndexFiles } from './indexFiles.js';
 import type { LogEntry } from './indexLog.js';
@@ -41,9 +42,6 @@ export interface FolderContext {
   top?: string;
 }
 
-/** Expunged messages remembered so a session that has not been told yet can still be answered. */
-const GHOSTS = 2000;
-
 export class FolderState implements CacheOwner {
   index = new FolderIndex();
   retired = false;
@@ -58,7 +56,7 @@ export class FolderState implements CacheOwner {
   private loaded = false;
   private readonly files: IndexFiles;
   private reserved: Map<string, number> | undefined;
-  private ghosts = new Map<number, StoredMessage>();
+  private readonly ghosts = new ExpungedMessages();
 
   constructor(
     private readonly name: string,
@@ -147,7 +145,7 @@ export class FolderState implements CacheOwner {
     const modseq = this.index.nextModseq();
     const uids = gone.map((m) => m.uid);
     this.index.remove(new Set(uids), modseq);
-    for (const m of gone) this.remember(m);
+    for (const m of gone) this.ghosts.add(m);
     await this.afterOwnChange([{ kind: 'x', modseq, uids }]);
     this.announce({ type: 'expunge', uids });
   }
@@ -266,7 +264,7 @@ export class FolderState implements CacheOwner {
     const gone = [...found.gone].map((uid) => index.get(uid)!);
     if (gone.length > 0) {
       index.remove(found.gone, modseq);
-      for (const m of gone) this.remember(m);
+      for (const m of gone) this.ghosts.add(m);
       entries.push({ kind: 'x', modseq, uids: [...found.gone] });
     }
     await this.files.commit(index, entries);
@@ -290,10 +288,5 @@ export class FolderState implements CacheOwner {
   private announce(change: FolderChange): void {
     if (change.type !== 'flags') this.version++;
     this.changes.emit('change', change);
-  }
-
-  private remember(message: StoredMessage): void {
-    this.ghosts.set(message.uid, message);
-    if (this.ghosts.size > GHOSTS) this.ghosts.delete(this.ghosts.keys().next().value!);
   }
 }

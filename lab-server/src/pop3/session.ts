@@ -8,17 +8,13 @@ import type { LineChannel } from '../net/lineChannel.js';
 import type { ConnectionScope } from '../world/access.js';
 import type { WorldUser } from '../world/definition.js';
 import { Authorization, type LoggedIn } from './authorization.js';
+import { readCommandLine } from './commandLine.js';
 import { sendMessage } from './download.js';
 import type { Maildrop, NumberedMessage } from './maildrop.js';
 import { err, multiline, ok, type Pop3Options, type Reply } from './options.js';
 
 type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
 
-/** Every command this server knows; a known one sent in the wrong state is told so. */
-const VERBS = new Set(['USER', 'PASS', 'AUTH', 'STLS', 'CAPA', 'QUIT', 'NOOP', 'STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'RSET']);
-const COMMANDS_HELP = 'USER, PASS, AUTH, STAT, LIST, RETR, TOP, UIDL, DELE, RSET, NOOP, CAPA, STLS, QUIT';
-/** Printable words each after one space (a line that needs neither trimming nor a whitespace split). */
-const PLAIN_LINE = /^[!-~]+(?: [!-~]+)*$/;
 /** Commands answered in a row from what a pipelining client sent, before others get a turn. */
 const COMMANDS_PER_TURN = 32;
 const CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING', 'EXPIRE NEVER', 'IMPLEMENTATION MailLab'];
@@ -102,21 +98,11 @@ export class Pop3Session {
   }
 
   private handle(bytes: Buffer, tooLong: boolean): Reply {
-    if (tooLong) return this.err('Line too long: a POP3 command is at most 255 characters. Type a short command such as STAT');
-    const line = bytes.toString('latin1');
-    // Nearly every line is printable words each after one space: split without trimming or a regular expression.
-    const plain = PLAIN_LINE.test(line);
-    const text = plain ? line : line.trim();
-    if (text.includes('\0')) return this.err('NUL bytes are not allowed in commands. Type the command as plain text');
-    if (text === '') return this.err(`Empty command. Commands are: ${COMMANDS_HELP}`);
-    const args = plain ? text.split(' ') : text.split(/\s+/);
-    const verbRaw = args.shift()!;
-    const verb = verbRaw.toUpperCase();
-    if (!VERBS.has(verb)) return this.err(`Unknown command "${verbRaw.slice(0, 20)}". Commands are: ${COMMANDS_HELP}`);
-    this.options.onCommand?.(verb);
-    if (this.state === 'TRANSACTION') return this.transaction(verb, args);
-    // PASS's argument is the rest of the line: a password may contain spaces.
-    return this.authorizing(verb, args, text.slice(verbRaw.length).replace(/^\s/, ''));
+    const command = readCommandLine(bytes, tooLong);
+    if (typeof command === 'string') return this.err(command);
+    this.options.onCommand?.(command.verb);
+    if (this.state === 'TRANSACTION') return this.transaction(command.verb, command.args);
+    return this.authorizing(command.verb, command.args, command.rest);
   }
 
   private authorizing(verb: string, args: string[], rest: string): Reply {
