@@ -79,6 +79,30 @@ describe('TXT bytes', () => {
     expect(raw).toMatch(/\tCAA\t0 issue "\\255"\n/);
   });
 
+  it('of a type BIND keeps as opaque data (TYPE65280), and of CLASS1 (IN), are served as BIND serves them', { timeout: 120_000 }, async () => {
+    // The lab once refused both lines where BIND loads them.
+    const lines = ['p1 IN TYPE65280 \\# 3 010203', 'p2 CLASS1 TYPE65534 \\# 0', 'p3 3600 class1 TYPE1000 \\# 4 ( dead BEEF )', 'p4 CLASS1 A 192.0.2.44'];
+    const text = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text;
+    const zone = `${text}\n${lines.join('\n')}\n`;
+    const bind = await loadWithBind('otherdomain.com.', zone);
+    expect(bind.loaded, bind.messages.join('\n')).toBe(true);
+    const saved = await editZone(lab, 'otherdomain.com', () => zone);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const asked: Array<[string, string]> = [['p1', 'TYPE65280'], ['p2', 'TYPE65534'], ['p3', 'TYPE1000'], ['p4', 'A']];
+    const served: string[] = [];
+    for (const [name, type] of asked) served.push((await digLab(lab, '+noall', '+answer', '+nottlid', type, `${name}.otherdomain.com`)).trim().replace(/\s+/g, ' '));
+    const byBind = asked.map(([name, type]) => {
+      const r = bind.records.find((x) => x.name === `${name}.otherdomain.com.` && x.type === type)!;
+      return `${r.name} IN ${r.type} ${r.data}`.replace(/\s+/g, ' ');
+    });
+    expect(served).toEqual(byBind);
+    expect(served[0]).toBe('p1.otherdomain.com. IN TYPE65280 \\# 3 010203');
+    // ANY over TCP lists it too, and the terminal's dig prints it as dig does.
+    expect(await digLab(lab, '+tcp', '+short', 'ANY', 'p3.otherdomain.com')).toContain('\\# 4 DEADBEEF');
+    const answer = new Authority([{ name: 'otherdomain.com', text: zone }]).lookup('p2.otherdomain.com', 'UNKNOWN_65534').answers[0]!;
+    expect(presentRecord(answer)).toMatch(/\tIN\tTYPE65534\t\\# 0$/);
+  });
+
   it('written back by "apply to my lab" are read by BIND as the same bytes', async () => {
     const base = '$TTL 3600\n@ IN SOA ns1 hostmaster 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n';
     const answer = WRITTEN.map((w, i) => `${NAMES[i]} IN TXT ${w}`).join('\n');

@@ -93,6 +93,11 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-zone', 'mail                IN A    192.0.2.25', '"mail" IN A 192.0.2.25', true],
   // A first word starting with "$" (in quotes too) is a directive; its argument is never quoted, nor followed by a word.
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\n"$note" IN TXT "x"', false],
+  // RFC 3597: CLASS1 is IN; a type BIND knows no format for (private use) in the generic form only; a meta type never.
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               CLASS1 A    192.0.2.26', true],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 CLASS1 TYPE65280 \\# 3 010203', true],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 IN TYPE65280 "x"', false],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               CLASS3 A    192.0.2.26', false],
   ['dns-zone', 'IDAQAB"\n        )', 'IDAQAB"\n        )\n$ORIGIN "example.com."', false],
   ['dns-zone', '$ORIGIN example.com.', '"$ORIGIN" example.com.', true],
   ['dns-zone', '$TTL 3600', '$TTL 3600 extra', false],

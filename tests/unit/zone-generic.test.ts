@@ -44,6 +44,19 @@ const ACCEPTED = [
   // holding a blank BIND takes in the generic form only: written out, check-names refuses it.)
   'g IN CNAME a\\(b.',
   'g IN CNAME \\# 6 0461286200 00',
+  // RFC 3597's CLASS1 is IN (and BIND loads CLASS0 into the zone's class); types BIND knows no
+  // format for (private use, unassigned) in the generic form, kept as their bytes.
+  'g CLASS1 TXT "x"',
+  'g class1 A 192.0.2.7',
+  'g CLASS0 A 192.0.2.7',
+  'g CLASS00001 TYPE65280 \\# 3 010203',
+  'g IN TYPE65280 \\# 3 010203',
+  'g IN type65280 \\# 0',
+  'g 300 CLASS1 TYPE65534 \\# 0',
+  'g IN TYPE65535 \\# 1 00',
+  'g IN TYPE1000 \\# 2 AB CD',
+  'g IN TYPE54 \\# 1 ff',
+  'g IN TYPE300 \\# 4 ( 0102 0304 )',
 ];
 
 const REFUSED = [
@@ -63,6 +76,19 @@ const REFUSED = [
   'g IN CAA \\# 2 0000',
   'g IN CAA \\# 4 00012d61',
   'g IN CAA 0 a.b "ca.example"',
+  'g CLASS3 A 192.0.2.7',
+  'g CLASS2 A 192.0.2.7',
+  'g CLASS65536 A 192.0.2.7',
+  'g CLASS1x A 192.0.2.7',
+  'g IN TYPE65280 "x"',
+  'g IN TYPE65280',
+  'g IN TYPE065280 \\# 0',
+  'g IN TYPE65280 \\# 2 ab',
+  'g IN TYPE99999 \\# 0',
+  'g IN TYPE0 \\# 0',
+  'g IN TYPE41 \\# 0',
+  'g IN TYPE128 \\# 0',
+  'g IN TYPE255 \\# 0',
 ];
 
 describe('RFC 3597 generic record types and data', () => {
@@ -90,9 +116,18 @@ describe('RFC 3597 generic record types and data', () => {
     const [extra] = parseZone(`${APEX}g IN TXT \\# 4 03616263 ff\n`, { origin: 'example.com.' }).problems;
     expect(extra!.message.en).toMatch(/The data is 5 bytes but "\\# 4" says 4: BIND refuses the zone \("extra input text"\)/);
     expect(extra!.message['zh-CN']).toMatch(/数据有 5 字节.*RFC 3597/);
-    // A type the lab does not serve: BIND would load it, the lab says so and what it serves.
-    const [unknown] = parseZone(`${APEX}g IN TYPE65280 \\# 2 abcd\n`, { origin: 'example.com.' }).problems;
-    expect(unknown!.message.en).toMatch(/TYPE65280 is a type the lab does not serve \(BIND would load it.*Remove the record/);
+    // A type the lab does not serve (TLSA, whose data BIND checks): BIND would load it, the lab says so and what it serves.
+    const [unknown] = parseZone(`${APEX}g IN TYPE52 \\# 2 abcd\n`, { origin: 'example.com.' }).problems;
+    expect(unknown!.message.en).toMatch(/TYPE52 is a type the lab does not serve \(BIND would load it.*Remove the record/);
     expect(unknown!.message['zh-CN']).toMatch(/实验环境不提供的类型/);
+    // A private-use type written as text, and a meta type: what BIND says, and what to write.
+    const [text] = parseZone(`${APEX}g IN TYPE65280 "x"\n`, { origin: 'example.com.' }).problems;
+    expect(text!.message.en).toMatch(/only in the generic form.*TYPE65280 \\# 3 010203.*"unknown class\/type"/);
+    expect(text!.message['zh-CN']).toMatch(/通用形式/);
+    const [meta] = parseZone(`${APEX}g IN TYPE255 \\# 0\n`, { origin: 'example.com.' }).problems;
+    expect(meta!.message.en).toMatch(/meta type.*"invalid use of a meta type"/);
+    // CLASS1 is IN: its record is read; CLASS3 (CH) is another class.
+    expect(parseZone(`${APEX}g CLASS1 A 192.0.2.7\n`, { origin: 'example.com.' }).records.find((r) => r.name === 'g.example.com.')?.address).toBe('192.0.2.7');
+    expect(parseZone(`${APEX}g CLASS3 A 192.0.2.7\n`, { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/Class CH is not the Internet class/);
   });
 });

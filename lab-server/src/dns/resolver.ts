@@ -38,7 +38,8 @@ const text = (b: Buffer | string): string => (typeof b === 'string' ? b : b.toSt
 /** One resource record in zone-file presentation form. */
 export function presentRecord(a: Answer): string {
   const owner = `${a.name || ''}.`.replace(/^\.$/, '.');
-  const head = `${owner}\t${'ttl' in a ? (a.ttl ?? 0) : 0}\tIN\t${a.type}\t`;
+  // A type dns-packet does not know (UNKNOWN_65280) as BIND and dig write it: TYPE65280.
+  const head = `${owner}\t${'ttl' in a ? (a.ttl ?? 0) : 0}\tIN\t${String(a.type).replace(/^UNKNOWN_/, 'TYPE')}\t`;
   switch (a.type) {
     case 'A':
     case 'AAAA':
@@ -61,8 +62,10 @@ export function presentRecord(a: Answer): string {
       return `${head}${a.data.flags ?? 0} ${a.data.tag} ${quoteTxt((a.data as CaaBytes).valueBytes ?? Buffer.from(a.data.value, 'utf8'))}`;
     case 'HINFO':
       return `${head}"${a.data.cpu}" "${a.data.os}"`;
-    default:
-      return `${head}\\# ${Buffer.isBuffer((a as { data?: unknown }).data) ? ((a as { data: Buffer }).data.length + ' ' + (a as { data: Buffer }).data.toString('hex')) : ''}`;
+    default: {
+      const data = (a as { data?: unknown }).data;
+      return `${head}\\# ${Buffer.isBuffer(data) ? `${data.length}${data.length ? ` ${data.toString('hex')}` : ''}` : ''}`;
+    }
   }
 }
 

@@ -113,8 +113,12 @@ export function toAnswer(r: ZoneRecord, owner: string): Answer {
       const data = { flags: Number(r.rdata[0]), tag: (r.rdata[1] ?? 'issue') as 'issue', value: valueBytes.toString('utf8'), valueBytes };
       return { ...base, type: 'CAA', data };
     }
-    default:
-      throw new Error(`type ${r.type} cannot be served`);
+    default: {
+      // A type BIND keeps as opaque data (TYPE65280 \# 3 010203): dns-packet writes it as the bytes given.
+      const number = /^TYPE(\d+)$/.exec(r.type)?.[1];
+      if (number === undefined) throw new Error(`type ${r.type} cannot be served`);
+      return { ...base, type: `UNKNOWN_${number}`, data: Buffer.from(r.rdata[2] ?? '', 'hex') } as unknown as Answer;
+    }
   }
 }
 
@@ -219,7 +223,8 @@ export class Authority {
   lookup(qname: string, qtype: string): Lookup {
     let name = `${qname.toLowerCase().replace(/\.$/, '')}.`;
     if (name === '..') name = '.';
-    const type = qtype.toUpperCase();
+    // dns-packet names a type it does not know UNKNOWN_65280; the zone, as BIND, TYPE65280.
+    const type = qtype.toUpperCase().replace(/^UNKNOWN_(\d+)$/, 'TYPE$1');
     // The zones never change under an Authority (a save loads a new one): an answer worked out
     // once serves every later asker (5 000 records at one name cost 30 ms a question).
     const key = `${type} ${name}`;

@@ -10,7 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { directiveOf, readDirective } from './zoneDirectives.js';
 import { absoluteName, MAX_TTL, parseTtl } from './zoneNames.js';
-import { genericRdata, typeByNumber } from './zoneGeneric.js';
+import { genericRdata, isOpaqueType, opaqueRdata, typeByNumber } from './zoneGeneric.js';
 import { readRdata } from './zoneRdata.js';
 import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
 import { tokenize, type Token } from './zoneTokens.js';
@@ -19,6 +19,16 @@ export { absoluteName, parseTtl };
 
 export const KNOWN_TYPES = new Set(['A', 'AAAA', 'MX', 'CNAME', 'NS', 'PTR', 'TXT', 'SPF', 'SOA', 'SRV', 'CAA']);
 const CLASSES = new Set(['IN', 'CH', 'HS', 'CS']);
+const NUMBERED_CLASSES: Record<number, string> = { 0: 'IN', 1: 'IN', 3: 'CH', 4: 'HS', 254: 'NONE', 255: 'ANY' };
+
+/** A class word as BIND reads it: IN, CH, HS, CS, or RFC 3597's CLASSnnn (CLASS1 is IN; BIND loads CLASS0 as the zone's IN too). */
+function classOf(word: string): string | undefined {
+  const upper = word.toUpperCase();
+  if (CLASSES.has(upper)) return upper;
+  const m = /^CLASS(\d+)$/.exec(upper);
+  if (!m || Number(m[1]) > 65535) return undefined;
+  return NUMBERED_CLASSES[Number(m[1])] ?? `CLASS${Number(m[1])}`;
+}
 const DEFAULT_TTL = 3600;
 
 /** Parses zone-file text. `origin` is the zone's name, as the zone statement of named.conf gives it. */
@@ -94,8 +104,8 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         if (asTtl !== undefined && ttl === undefined) {
           ttl = capped(t.raw, asTtl, line);
           k++;
-        } else if (CLASSES.has(t.raw.toUpperCase()) && klass === undefined) {
-          klass = t.raw.toUpperCase();
+        } else if (classOf(t.raw) && klass === undefined) {
+          klass = classOf(t.raw);
           k++;
         } else break;
       }
@@ -108,17 +118,22 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         fail(text('The record type is missing (A, MX, TXT, PTR, ...).', '缺少记录类型（A、MX、TXT、PTR……）。'));
         continue;
       }
-      const type = typeByNumber(typeToken.raw);
-      if (typeToken.quoted || !KNOWN_TYPES.has(type)) {
+      let type = typeByNumber(typeToken.raw);
+      // A type BIND knows no format for (private use, unassigned): served as the bytes written.
+      const opaque = !typeToken.quoted && isOpaqueType(type);
+      if (opaque) type = `TYPE${Number(type.slice(4))}`;
+      if (typeToken.quoted || (!KNOWN_TYPES.has(type) && !opaque)) {
         fail(
-          /^TYPE\d+$/.test(type)
+          isMetaType(type)
+            ? text(`${typeToken.raw} is a meta type (a kind of question, or OPT), not one of data: BIND refuses the zone ("invalid use of a meta type"). Remove the record.`, `${typeToken.raw} 是元类型（用于查询或 OPT），不是数据类型：BIND 会拒绝整个区域（"invalid use of a meta type"）。请删掉这条记录。`)
+            : /^TYPE\d+$/.test(type)
             ? text(`${typeToken.raw} is a type the lab does not serve (BIND would load it in the generic form "\\# length hex"): the lab serves A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV and CAA. Remove the record.`, `${typeToken.raw} 是实验环境不提供的类型（BIND 能以通用形式 "\\# 长度 十六进制" 加载它）：实验环境只提供 A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV 和 CAA。请删掉这条记录。`)
             : text(`"${typeToken.raw}" is not a record type the lab knows (A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV, CAA). Check the order: name, [TTL], [IN], type, data.`, `"${typeToken.raw}" 不是实验环境认识的记录类型（A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV、CAA）。检查顺序：名字、[TTL]、[IN]、类型、数据。`),
         );
         continue;
       }
       // RFC 3597's "\# length hex", read back into the usual form.
-      const generic = genericRdata(type, tokens.slice(k + 1));
+      const generic = opaque ? opaqueRdata(type, tokens.slice(k + 1)) : genericRdata(type, tokens.slice(k + 1));
       if (generic?.problem) {
         fail(generic.problem);
         continue;
@@ -163,6 +178,13 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
   if (untimedLine !== undefined) parsed.untimedLine = untimedLine;
   if (zeroedTtl) parsed.zeroedTtl = zeroedTtl;
   return parsed;
+}
+
+/** BIND's meta types, never data in a zone: 0, OPT (41), and 128-255 (TKEY, TSIG, IXFR, AXFR, ANY...). */
+function isMetaType(type: string): boolean {
+  const m = /^TYPE(\d{1,5})$/.exec(type);
+  const n = m ? Number(m[1]) : -1;
+  return n === 0 || n === 41 || (n >= 128 && n <= 255);
 }
 
 function ownerIsKeyword(word: string, tokens: Token[]): Text {
