@@ -14,7 +14,16 @@ const STOPS = ['bob@example.com Bob, carol@example.com', 'Alice (comment) Smith'
 // An angle address Dovecot could not finish has the host SYNTAX_ERROR (its reading goes on at a
 // comma); an empty entry is an address with nothing in it; a route without its ":" is INVALID_ROUTE.
 const BROKEN = ['Bob <bob@example.com', 'Bob <bob@ex ample.com>', 'Bob <bob@>', 'Bob <bob@example.com.>', 'Bob <bob@example.com, carol@example.com', 'a@example.com, , c@example.com', ', a@example.com', 'team: a@example.com, , b@example.com;', 'Bob <@example.com>', 'Bob <@a.example,@b.example:bob@example.com>, c@example.com', 'Bob <', 'Bob <@a.example bob@example.com>'];
-const FROMS = [...NO_ADDRESS, ...STOPS, ...BROKEN];
+// Dots in a local part, read as Dovecot 2.3.19 reads them (parse_nonstrict_dot_atom): a dot may
+// stand anywhere, but what follows it must follow at once; at a blank the local part fails and
+// the words after it are a display name ("a . b" is "a.  b", written "a. b"). A name may not
+// start with a dot. Display names with dots and blanks, and quoted ones with blanks, quotes and
+// tabs, go out as Dovecot writes them for humans: blanks squeezed, a literal when changed.
+const DOTS = ['a . b', 'a. b', 'a .b', 'x . y . z', '"q" . b', '. <s@example.com>', 'a . b@example.com', '.a@example.com', 'a..b@example.com', 'a.@example.com', 'a. @example.com', 'a.(c)b@example.com', 'a (c) . b@example.com', 'a . b, c', 'a., b@example.com', 'Bob <a.>', 'Bob <a . b@example.com>', 'A. B. Smith <a@b.example>', 'John Q. Public <jqp@example.com>', 'a . b <x@y.example>', 'Mr . X <x@example.com>', 'a.b. c <c@example.com>'];
+const NAMES = ['"A  B" <a@example.com>', '"A\\"B" <a@example.com>', '"tab\there" <a@example.com>', '" lead" <a@example.com>', '"trail " <a@example.com>', '"back\\\\slash" <a@example.com>', '"   " <a@example.com>'];
+const FROMS = [...NO_ADDRESS, ...STOPS, ...BROKEN, ...DOTS, ...NAMES];
+/** Subjects, one message each after the From: forms: blanks, quotes, 8-bit bytes, a NUL. */
+const SUBJECTS = ['a  b', 'tab\there', 'q "x" y', 'back\\slash', 'caf\u00c3\u00a9', 'fold\r\n  ed', 'a\r\n\tb', 'nul\u0000x', '\u0001ctl'];
 
 let pair: ParityPair;
 
@@ -22,6 +31,7 @@ beforeAll(async () => {
   pair = await startParityPair();
   await pair.both('CREATE handmade');
   for (const from of FROMS) await pair.both(appendOf('handmade', `From: ${from}\r\nSubject: s\r\n\r\nx\r\n`));
+  for (const subject of SUBJECTS) await pair.both(appendOf('handmade', `From: a@example.com\r\nSubject: ${subject}\r\n\r\nx\r\n`));
   await pair.both('SELECT handmade');
 }, 60_000);
 afterAll(async () => {
@@ -31,6 +41,18 @@ afterAll(async () => {
 it.each(FROMS.map((from, i) => [from, i + 1] as const))('From: %s has the ENVELOPE Dovecot gives it', async (_from, n) => {
   const answers = await pair.both(`FETCH ${n} ENVELOPE`);
   expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+});
+
+it.each(SUBJECTS.map((subject, i) => [JSON.stringify(subject), FROMS.length + i + 1] as const))('Subject: %s has the ENVELOPE Dovecot gives it', async (_subject, n) => {
+  const answers = await pair.both(`FETCH ${n} ENVELOPE`);
+  expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+});
+
+it('reads "a . b" as the display name "a.  b", written for humans, and a blank after a dot as the end of a local part', async () => {
+  const at = (from: string): number => FROMS.indexOf(from) + 1;
+  expect(untagged((await pair.both(`FETCH ${at('a . b')} ENVELOPE`)).lab)).toContain('(({4}\r\na. b NIL "MISSING_MAILBOX" "MISSING_DOMAIN")) ');
+  expect(untagged((await pair.both(`FETCH ${at('.a@example.com')} ENVELOPE`)).lab)).toContain('((NIL NIL ".a" "example.com")) ');
+  expect(untagged((await pair.both(`FETCH ${at('"A  B" <a@example.com>')} ENVELOPE`)).lab)).toContain('(({3}\r\nA B NIL "a" "example.com")) ');
 });
 
 it('reads the domain as far as a dot-atom goes, and ends the list at words left after an address', async () => {

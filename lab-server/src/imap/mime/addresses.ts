@@ -79,7 +79,7 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
       // One push each: a group of 200,000 members as arguments overflowed the stack.
       const entries = splitEntries(members);
       for (const [k, member] of entries.entries()) {
-        const read = mailboxOf(member);
+        const read = mailboxOf(member, k < entries.length - 1 || end < tokens.length);
         if (read) out.push(read.address);
         else if (k < entries.length - 1) out.push({ ...NOTHING });
       }
@@ -88,7 +88,7 @@ export function parseAnyAddressList(text: string): EnvelopeAddress[] {
       while (i < tokens.length && isSpecial(tokens[i], ',')) i++;
       continue;
     }
-    const read = mailboxOf(tokens.slice(i, j));
+    const read = mailboxOf(tokens.slice(i, j), j < tokens.length);
     if (read) out.push(read.address);
     // An empty entry before a comma (", a@x", "a@x,,b@x") is an address with nothing in it.
     else if (j < tokens.length) out.push({ ...NOTHING });
@@ -132,11 +132,16 @@ function splitEntries(tokens: Tok[]): Tok[][] {
   return out;
 }
 
-/** One address of a list, and whether it took all of its entry (Dovecot stops the list where one does not). */
-function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean } | undefined {
+/**
+ * One address of a list, and whether it took all of its entry (Dovecot stops the list where one
+ * does not). `more`: a comma or ";" follows the entry, which Dovecot's reading stands on.
+ */
+function mailboxOf(tokens: Tok[], more: boolean): { address: EnvelopeAddress; complete: boolean } | undefined {
   if (tokens.length === 0 || tokens.every((t) => t.kind === 'comment')) return undefined;
   const open = tokens.findIndex((t) => isSpecial(t, '<'));
-  if (open === -1) return addrSpecOf(tokens);
+  // Dovecot's display name (rfc822_parse_phrase) cannot start with a dot: ". <a@x>" is read as
+  // an addr-spec, which fails there.
+  if (open === -1 || isSpecial(tokens.find((t) => t.kind !== 'comment'), '.')) return addrSpecOf(tokens, more);
   let close = tokens.findIndex((t, k) => k > open && isSpecial(t, '>'));
   const closed = close !== -1;
   if (!closed) close = tokens.length;
@@ -162,9 +167,9 @@ function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean
   const name = joinPhrase(tokens.slice(0, open)) || null;
   const after = tokens.slice(close + 1).every((t) => t.kind === 'comment');
   if (spec.length === 0) return { address: { ...NOTHING, name, adl, host: closed ? NOTHING.host : 'SYNTAX_ERROR' }, complete: !closed || after };
-  const read = addrSpecOf(spec);
+  const read = addrSpecOf(spec, closed);
   // "<bob@>", "<bob@ex ample.com>", "<bob@example.com" (no ">"): Dovecot's SYNTAX_ERROR for the host.
-  const broken = !closed || !read.complete || (read.at && !read.domain);
+  const broken = !closed || !read.complete || (read.at && !read.domain) || read.local === undefined;
   const mailbox = read.local === undefined || (read.local === '' && !read.quoted) ? 'MISSING_MAILBOX' : read.local;
   return { address: { name, adl, mailbox, host: broken ? 'SYNTAX_ERROR' : read.domain || 'MISSING_DOMAIN' }, complete: closed ? after : read.complete };
 }
@@ -176,7 +181,7 @@ function mailboxOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean
  * name ("Alice Smith"), as does a quoted string alone. It stops at the first word that does not
  * belong ("bob@example.com Bob" is bob@example.com, and the list ends there).
  */
-function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolean; at: boolean; local?: string; quoted: boolean; domain?: string } {
+function addrSpecOf(tokens: Tok[], more: boolean): { address: EnvelopeAddress; complete: boolean; at: boolean; local?: string; quoted: boolean; domain?: string } {
   let i = 0;
   let comment = '';
   // Comments before the address name nothing; those after a part of it do, the last one.
@@ -200,15 +205,34 @@ function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolea
     }
     return out;
   };
+  // Dovecot 2.3's local part (parse_nonstrict_dot_atom): dots anywhere (".a", "a..b", "a."), but
+  // what follows a dot must follow at once: at a blank or a comment there it fails, the mailbox
+  // unread, and words after it make a display name ("a . b" is the name "a.  b").
+  const nonStrictLocal = (): { text: string; failed: boolean } => {
+    let text = '';
+    for (;;) {
+      let run = 0;
+      for (; isSpecial(tokens[i], '.') && (run === 0 || tokens[i]!.glued); run++, i++) text += '.';
+      if (run > 0 && i >= tokens.length) return { text, failed: more };
+      if (isSpecial(tokens[i], '@') && (run === 0 || tokens[i]!.glued)) return { text, failed: run === 0 };
+      if (tokens[i]?.kind !== 'word' || (run > 0 && !tokens[i]!.glued)) return { text, failed: true };
+      text += tokens[i++]!.text;
+      skip();
+      if (!isSpecial(tokens[i], '.')) return { text, failed: false };
+    }
+  };
+  const start = i;
   const quoted = tokens[i]?.kind === 'quoted';
   let local: string | undefined;
+  let failed = false;
   if (quoted) {
     local = tokens[i++]!.text;
     skip();
-  } else local = dotAtom();
+  } else ({ text: local, failed } = nonStrictLocal());
   let at = false;
   let domain: string | undefined;
-  if (isSpecial(tokens[i], '@')) {
+  // After a failed local part Dovecot stands where it failed: on an "@" only if nothing was read.
+  if (isSpecial(tokens[i], '@') && (!failed || i === start)) {
     at = true;
     i++;
     skip();
@@ -218,18 +242,21 @@ function addrSpecOf(tokens: Tok[]): { address: EnvelopeAddress; complete: boolea
     } else domain = dotAtom();
   }
   let name: string | null = comment || null;
-  let mailbox = local;
+  let mailbox = failed ? undefined : local;
   if (!comment && !at) {
-    const start = i;
-    while (isWord(tokens[i]) || isSpecial(tokens[i], '.') || tokens[i]?.kind === 'comment') i++;
-    const words = joinPhrase(tokens.slice(start, i));
+    const from = i;
+    // Dovecot's rfc822_parse_phrase, which will not start at a dot ('"q" . b' names "q").
+    if (!isSpecial(tokens[i], '.')) while (isWord(tokens[i]) || isSpecial(tokens[i], '.') || tokens[i]?.kind === 'comment') i++;
+    const words = joinPhrase(tokens.slice(from, i));
+    // Failed before a blank or a comment, Dovecot's phrase reads an empty word there first: one space more.
+    const gap = failed && (tokens[from]?.kind === 'comment' || !tokens[from]?.glued) ? ' ' : '';
     if (words || quoted) {
-      name = words ? `${local ?? ''} ${words}` : local!;
+      name = words ? `${local ?? ''} ${gap}${words}` : local!;
       mailbox = undefined;
     }
   }
   while (tokens[i]?.kind === 'comment') i++;
   // What Dovecot writes for the parts a broken address lacks; a quoted "" it keeps.
-  return { address: { name, adl: null, mailbox: mailbox === undefined || (mailbox === '' && !quoted) ? 'MISSING_MAILBOX' : mailbox, host: domain || 'MISSING_DOMAIN' }, complete: i >= tokens.length, at, local, quoted, domain };
+  return { address: { name, adl: null, mailbox: mailbox === undefined || (mailbox === '' && !quoted) ? 'MISSING_MAILBOX' : mailbox, host: domain || 'MISSING_DOMAIN' }, complete: i >= tokens.length, at, local: failed ? undefined : local, quoted, domain };
 }
 

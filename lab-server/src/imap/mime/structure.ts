@@ -23,6 +23,23 @@ function nstring(text: string | null | undefined): string {
   return `"${text.replace(QUOTED_SPECIALS, '\\$&')}"`;
 }
 
+/**
+ * A subject or display name as Dovecot 2.3 writes it (imap_append_string_for_humans): as it is,
+ * quoted, when it has no blank at either end, no two together, no tab, quote, backslash, NUL or
+ * 8-bit byte; otherwise as a literal with each run of blanks one space, none at the ends (only
+ * blanks: ""). A NUL is U+FFFD, as Dovecot's header reading makes it. A client shows the same
+ * words either way.
+ */
+function humanString(text: string | null | undefined): string {
+  if (text === null || text === undefined) return 'NIL';
+  if (HUMAN_PLAIN.test(text)) return `"${text}"`;
+  const words = text.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, '').replace(/\0/g, '\xef\xbf\xbd');
+  return words === '' ? '""' : `{${words.length}}\r\n${words}`;
+}
+
+const HUMAN_CHAR = '[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x21\\x23-\\x5b\\x5d-\\x7f]';
+const HUMAN_PLAIN = new RegExp(`^(?:${HUMAN_CHAR}+(?: ${HUMAN_CHAR}+)*)?$`);
+
 /** Printable ASCII without a quote or a backslash: quoted as it is. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
@@ -37,7 +54,7 @@ function addressList(value: string | undefined): string | undefined {
   let out = '(';
   for (let i = 0; i < addresses.length; i++) {
     const a = addresses[i]!;
-    out += `(${nstring(a.name)} ${nstring(a.adl)} ${nstring(a.mailbox)} ${nstring(a.host)})`;
+    out += `(${humanString(a.name)} ${nstring(a.adl)} ${nstring(a.mailbox)} ${nstring(a.host)})`;
   }
   return out + ')';
 }
@@ -45,6 +62,7 @@ function addressList(value: string | undefined): string | undefined {
 /** The header fields an ENVELOPE is made of, in its order: two strings, six address lists, two strings. */
 export const ENVELOPE_ORDER = ['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id'] as const;
 const ENVELOPE_SLOT: ReadonlyMap<string, number> = new Map(ENVELOPE_ORDER.map((name, i) => [name, i]));
+const SUBJECT = 1;
 const FROM = 2;
 const SENDER = 3;
 const REPLY_TO = 4;
@@ -79,7 +97,8 @@ export function envelopeOfValues(values: ReadonlyArray<string | undefined>): str
   let from = 'NIL';
   for (let slot = 0; slot < ENVELOPE_ORDER.length; slot++) {
     let item: string;
-    if (slot < FROM || slot > LAST_ADDRESS_LIST) item = nstring(values[slot]);
+    if (slot === SUBJECT) item = humanString(values[slot]);
+    else if (slot < FROM || slot > LAST_ADDRESS_LIST) item = nstring(values[slot]);
     // RFC 3501: sender and reply-to default to from when absent.
     else item = addressList(values[slot]) ?? (slot === SENDER || slot === REPLY_TO ? from : 'NIL');
     if (slot === FROM) from = item;
