@@ -4,7 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
-import { attachBridge, type Bridge } from './bridge/bridge.js';
+import { attachBridge, type Bridge, type TerminalsEnd } from './bridge/bridge.js';
+import { clusterEndTerminals } from './cluster/terminalEnds.js';
 import { ExerciseCatalog } from './grading/exercises.js';
 import { people } from './classroom/web.js';
 import { createWebServer } from './http/server.js';
@@ -171,6 +172,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
     const clientAddress = clientAddressIn(cluster, (req) => proxies.clientAddress(req));
     const routing = sandboxRouting(cluster, clientAddress, config.log);
     const publicUrl = (): string => config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${httpPort}/`;
+    const endHere = (learnerId: string, why?: TerminalsEnd): void => bridge?.endSessionsOf(learnerId, why);
     const who = people({
       mode: config.mode,
       learners,
@@ -182,7 +184,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       defaultSandbox: DEFAULT_SANDBOX,
       publicUrl,
       terminalOwners: () => bridge?.owners() ?? new Set(),
-      endTerminals: (learnerId, why) => bridge?.endSessionsOf(learnerId, why),
+      endTerminals: cluster ? clusterEndTerminals(cluster, endHere, config.log) : endHere,
       limits,
       clientAddress,
       cookies,
@@ -211,6 +213,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       apiRequester,
       clientAddress,
       attemptsPerMinute: limits.attemptsPerMinute,
+      endTerminals: endHere,
     });
     const web = createWebServer(config.siteDir, routeByOwner(routes, routing, {
       requester: apiRequester,

@@ -13,7 +13,9 @@ import type { Logger } from '../log.js';
 import type { FaultBoards } from '../mta/faults/boards.js';
 import { checkSandboxId, type Sandboxes } from '../world/sandboxes.js';
 import { archiveSandbox, unpackSandbox } from './archive.js';
+import type { TerminalsEnd } from '../bridge/bridge.js';
 import { faultsRequestOf } from './faultBoards.js';
+import { END_TERMINALS_PATH, endTerminalsRequestOf } from './terminalEnds.js';
 import type { ClusterNode } from './node.js';
 
 /** Where an internal route's path starts (never behind the public proxy's rules). */
@@ -22,7 +24,16 @@ export const INTERNAL_PREFIX = '/api/cluster/';
 /** A faults request names at most a class's sandboxes: well under this. */
 const MAX_FAULTS_REQUEST_BYTES = 1024 * 1024;
 
-export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: FaultBoards, log: Logger): Record<string, Route> {
+/** The lab's parts the internal routes act on. */
+export interface InternalParts {
+  sandboxes: Sandboxes;
+  boards: FaultBoards;
+  /** Ends the terminals this node holds of a learner (the bridge's). */
+  endTerminals: (learnerId: string, why: TerminalsEnd) => void;
+  log: Logger;
+}
+
+export function internalRoutes(node: ClusterNode, { sandboxes, boards, endTerminals, log }: InternalParts): Record<string, Route> {
   /** Runs `route` only for a request signed by a node (or the drain command). */
   const signedOnly =
     (route: Route): Route =>
@@ -93,6 +104,14 @@ export function internalRoutes(node: ClusterNode, sandboxes: Sandboxes, boards: 
     'POST /api/cluster/sandboxes/:id/evict': signedOnly(async (req, res, _url, params) => {
       req.resume();
       await sandboxes.evict(params.id!);
+      sendJson(res, 200, { ok: true });
+    }),
+
+    // Another node ended a learner's session (logout, removal, a new password): the terminals held here end too.
+    [`POST ${END_TERMINALS_PATH}`]: signedOnly(async (req, res) => {
+      const asked = endTerminalsRequestOf(await readJson(req, 4096));
+      if (!asked) return sendJson(res, 400, { error: { en: 'Name a learner and why their terminals end.', 'zh-CN': '请指明学生以及结束其终端的原因。' } });
+      endTerminals(asked.learnerId, asked.why);
       sendJson(res, 200, { ok: true });
     }),
 

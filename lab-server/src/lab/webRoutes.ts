@@ -4,7 +4,7 @@
  * the running lab they need. lab.ts serves it, routed to the learner's node in a cluster.
  */
 import type { IncomingMessage } from 'node:http';
-import { dialHost } from '../bridge/bridge.js';
+import { dialHost, type TerminalsEnd } from '../bridge/bridge.js';
 import type { Requester } from '../world/requester.js';
 import { instructorOf } from '../classroom/identity.js';
 import { clusterFaultBoards } from '../cluster/faultBoards.js';
@@ -53,6 +53,8 @@ export interface LabWebParts {
   apiRequester: (req: IncomingMessage) => Promise<Requester | undefined>;
   /** The client's address (behind a trusted proxy, the one it names). */
   clientAddress: (req: IncomingMessage) => string;
+  /** Ends the terminals this node holds of a learner (for another node of a cluster). */
+  endTerminals: (learnerId: string, why: TerminalsEnd) => void;
   /** Graded attempts a minute per learner, or per address for a visitor. */
   attemptsPerMinute: number;
 }
@@ -111,6 +113,6 @@ export function labRoutes(p: LabWebParts): Record<string, Route> {
         ? { instructor: (req: IncomingMessage) => instructorOf(req, classroom, p.cookies), learnersFor: classroomTargets(classroom), audit: (id: string, action: string, detail: unknown) => classroom.audit(id, action, detail) }
         : {}),
     }),
-    ...(p.cluster ? internalRoutes(p.cluster, sandboxes, boards, config.log) : {}),
+    ...(p.cluster ? internalRoutes(p.cluster, { sandboxes, boards, endTerminals: p.endTerminals, log: config.log }) : {}),
   };
 }
