@@ -9,6 +9,7 @@ import type { TlsMaterial } from '../tls/certificate.js';
 import type { SandboxAccess } from '../world/access.js';
 import { memoryShare } from '../world/memoryShare.js';
 import type { MemoryBudget } from './commandReader.js';
+import { prepareEnvelopeReader } from './mime/envelopeBatch.js';
 import { ImapSession } from './session.js';
 
 export interface ImapDeps {
@@ -37,6 +38,8 @@ export type ImapListener = SessionListener;
 
 export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapListener {
   const name = implicitTls ? 'imaps' : 'imap';
+  // The first FETCH ENVELOPE of a big new folder finds the reader thread's code ready.
+  void prepareEnvelopeReader();
   return createSessionListener({
     name,
     implicitTls,

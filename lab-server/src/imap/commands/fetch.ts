@@ -115,7 +115,7 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
   const outcome: Outcome = { expunged: false };
   // ENVELOPEs alone for many messages (a first sync): the headers of those not cached are read
-  // a chunk at a time, mostly by the file reader thread ahead of the responses (envelopeBatch.ts).
+  // and parsed a chunk at a time, mostly by the envelope reader thread ahead of the responses (envelopeBatch.ts).
   const known = needs.envelope && !needs.view && !needs.wire && found.length > READ_AHEAD ? found.map(({ seq, uid }) => fromCache(selected, seq, uid, needs)) : undefined;
   const envelopes = known && new EnvelopeBatch(selected.folder, known.filter((m) => m.info && !m.envelope).map((m) => m.info!));
   const turn = takeTurns();

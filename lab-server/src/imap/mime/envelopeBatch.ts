@@ -1,29 +1,44 @@
 /**
  * The ENVELOPEs of many messages nobody has fetched yet: a client's first sync of a big folder
  * (`FETCH 1:* (UID FLAGS ENVELOPE)` after thousands of deliveries). The files' headers are
- * parsed a chunk at a time as the responses reach them. For a big batch the file reader thread
- * (workers/fileStarts.ts) reads the chunks ahead of the responses, so the event loop spends
- * little time in system calls; it never waits on that thread for more than a moment: a chunk
- * the thread is not at when the responses reach it is read here.
+ * parsed a chunk at a time as the responses reach them. For a big batch the envelope reader
+ * thread (envelopeThread.ts, run by workers/chunkReader.ts) reads and parses the chunks ahead of
+ * the responses, so the event loop only keeps and sends them: it waits for a chunk the thread is
+ * at, and does a chunk itself only when the thread has not started on this batch (still
+ * starting, or busy with another) or has stalled. Each chunk is done once, by whichever side
+ * claims it first.
  *
  * Only the quick cases are settled this way (a header within the first HEADER_READ bytes, within
  * the small limits); every other message, and one renamed or expunged meanwhile, takes the
  * careful path (messageEnvelope), which finds the current file and parses with the full limits.
  */
 import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
-import { readFileStarts, type ChunkReading } from '../../workers/fileStarts.js';
+import { prepareChunkReader, readChunks, warmChunkReader, type ChunkReading } from '../../workers/chunkReader.js';
 import { keepEnvelope, messageEnvelope } from './cache.js';
-import { envelopesOfFiles, envelopesOfStarts, HEADER_READ } from './envelopeFiles.js';
+import { envelopesOfFiles } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
 
 /** Messages per chunk: a millisecond or two of reading and parsing. */
 const CHUNK = 64;
 /** Below this many messages the reader thread would cost more than it saves. */
 const READER_FROM = 4 * CHUNK;
-/** How long the responses of one batch wait for the reader, at most, in all. */
-const PATIENCE_MS = 10;
+/** A reader thread that answers nothing for this long is done without. */
+const STALL_MS = 100;
 
 type Envelopes = Array<string | null>;
+/** The reader thread's code: it reads the files and works out their ENVELOPEs. */
+export const ENVELOPE_THREAD = new URL('./envelopeThread.ts', import.meta.url);
+
+/** Makes the reader thread ready to start (its bundle made), while nothing waits on it. */
+export const prepareEnvelopeReader = (): Promise<boolean> => prepareChunkReader(ENVELOPE_THREAD);
+
+/**
+ * A folder with `unread` messages nobody has fetched (as many \Recent ones after SELECT): the
+ * reader thread is started if a FETCH of their ENVELOPEs would want it, so it is up by then.
+ */
+export function expectEnvelopes(unread: number): void {
+  if (unread >= READER_FROM) warmChunkReader(ENVELOPE_THREAD);
+}
 
 export class EnvelopeBatch {
   /** Where the next message asked for should stand: the responses ask in the order given. */
@@ -32,8 +47,9 @@ export class EnvelopeBatch {
   private position: Map<number, number> | undefined;
   /** Chunks the responses have reached. */
   private readonly chunks: Array<Promise<Envelopes> | Envelopes | undefined> = [];
-  private readonly reader: ChunkReading | undefined;
-  private patience = PATIENCE_MS;
+  private readonly reader: ChunkReading<Envelopes> | undefined;
+  /** The thread stalled once: the rest of the batch does not wait for it. */
+  private stalled = false;
 
   /** `infos`: the messages whose ENVELOPE is not cached, in the order they will be asked for. */
   constructor(
@@ -42,7 +58,7 @@ export class EnvelopeBatch {
   ) {
     if (infos.length >= READER_FROM) {
       const chunks = Array.from({ length: Math.ceil(infos.length / CHUNK) }, (_, chunk) => this.pathsOf(chunk));
-      this.reader = readFileStarts(chunks, HEADER_READ);
+      this.reader = readChunks<Envelopes>(ENVELOPE_THREAD, chunks);
     }
   }
 
@@ -75,23 +91,36 @@ export class EnvelopeBatch {
   }
 
   /**
-   * A chunk's envelopes: from what the reader read, or read here. A chunk the reader is at, or
-   * has answered (the answer not delivered yet), is waited for, but only so long in all: on a
-   * busy machine the reader may be slow, and the responses go on without it.
+   * A chunk's envelopes: from the reader thread, or worked out here when the thread has not
+   * started it (it then never will). A chunk the thread is at is waited for: the event loop is
+   * free meanwhile, and doing it here as well would do it twice. A thread that answers nothing
+   * for STALL_MS (a machine too busy to run it, a slow disk) is done without from then on.
    */
   private parse(chunk: number): Envelopes | Promise<Envelopes> {
     const reader = this.reader;
     if (!reader) return envelopesOfFiles(this.pathsOf(chunk), INLINE_LIMITS);
-    reader.reached(chunk);
     const read = reader.take(chunk);
-    if (read) return envelopesOfStarts(read, INLINE_LIMITS);
-    if (!reader.coming(chunk) || this.patience <= 0) return envelopesOfFiles(this.pathsOf(chunk), INLINE_LIMITS);
+    if (read) return read;
+    // A thread not started on this batch (starting, or busy with another) leaves the chunks to us.
+    const mine = (!reader.begun || reader.done || this.stalled) && reader.claim(chunk);
+    if (mine || this.stalled) return envelopesOfFiles(this.pathsOf(chunk), INLINE_LIMITS);
     return (async () => {
-      const since = performance.now();
-      while (!reader.has(chunk) && !reader.done && performance.now() - since < this.patience) await reader.next(1);
-      this.patience -= performance.now() - since;
+      let since = performance.now();
+      let answers = reader.answers;
+      while (!reader.has(chunk) && !reader.done) {
+        await reader.next(STALL_MS);
+        if (reader.answers !== answers) {
+          answers = reader.answers;
+          since = performance.now();
+        } else if (performance.now() - since >= STALL_MS) {
+          this.stalled = true;
+          break;
+        }
+      }
       const late = reader.take(chunk);
-      return late ? envelopesOfStarts(late, INLINE_LIMITS) : envelopesOfFiles(this.pathsOf(chunk), INLINE_LIMITS);
+      // Done or stalled without it: done here, and the thread leaves it if it has not started it.
+      if (!late) reader.claim(chunk);
+      return late ?? envelopesOfFiles(this.pathsOf(chunk), INLINE_LIMITS);
     })();
   }
 

@@ -1,10 +1,9 @@
 /**
  * ENVELOPEs of many message files at once, from the start of each file alone: read here, or
- * from starts the file reader thread read (workers/fileStarts.ts). See envelopeBatch.ts.
+ * on the envelope reader thread (envelopeThread.ts). See envelopeBatch.ts.
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { envelopeOfHeader, storedHeaderEnd } from './jobs.js';
-import type { FileStarts } from '../../workers/fileStarts.js';
 import { INLINE_BYTES, type MimeLimits } from './limits.js';
 
 /** ENVELOPE needs the header only: this much of the file is read for it. */
@@ -54,25 +53,6 @@ export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): 
     } finally {
       closeSync(fd);
     }
-  }
-  return out;
-}
-
-/** The same from starts the file reader read (FileStarts, one per path, in order). */
-export function envelopesOfStarts({ data, sizes }: FileStarts, limits: MimeLimits): Array<string | null> {
-  let total = 0;
-  for (let i = 0; i < sizes.length; i += 2) if (sizes[i]! > 0) total += sizes[i]!;
-  // The chunk as one byte string, each file's start a slice of it: no Buffer for each file.
-  const text = Buffer.from(data.buffer, data.byteOffset, total).toString('latin1');
-  const out: Array<string | null> = [];
-  for (let i = 0, at = 0; i < sizes.length; i += 2) {
-    const size = sizes[i]!;
-    if (size === -1) {
-      out.push(null);
-      continue;
-    }
-    out.push(quickEnvelope(text.slice(at, at + size), sizes[i + 1] === 1, limits) ?? null);
-    at += size;
   }
   return out;
 }

@@ -1,0 +1,52 @@
+/**
+ * The thread behind the envelope reader (envelopeReader.ts): reads the header of many message
+ * files (open, one read, close each) and works out each ENVELOPE, so the event loop only keeps
+ * and sends them. Run bundled into plain JavaScript (workers/bundledThread.ts), not through the
+ * TypeScript loader, which would take it hundreds of milliseconds to start.
+ */
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { HEADER_READ, quickEnvelope } from './envelopeFiles.js';
+import { INLINE_LIMITS } from './limits.js';
+
+/** What one request may send back in all; the main thread reads the rest itself. */
+const REQUEST_BUDGET = 4 * 1024 * 1024;
+const scratch = Buffer.allocUnsafe(HEADER_READ);
+
+/** Per file, its ENVELOPE, or null when the quick way cannot tell (the careful way decides). */
+function readChunk(paths: readonly string[]): { envelopes: Array<string | null>; bytes: number } {
+  const envelopes: Array<string | null> = [];
+  let bytes = 0;
+  for (const path of paths) {
+    let fd: number | undefined;
+    let envelope: string | null = null;
+    try {
+      // Never a blocking open: a FIFO put where a message was would hold this thread for good.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const read = readSync(fd, scratch, 0, HEADER_READ, 0);
+      envelope = quickEnvelope(scratch.toString('latin1', 0, read), read < HEADER_READ, INLINE_LIMITS) ?? null;
+    } catch {
+      // Gone or renamed meanwhile, or unreadable: the main thread looks again.
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    envelopes.push(envelope);
+    bytes += envelope?.length ?? 0;
+  }
+  return { envelopes, bytes };
+}
+
+// Chunks in order, each answered as soon as it is done, but for those the main thread has
+// claimed (it does them itself), until the end or the budget. A chunk is claimed in the shared
+// slots before it is started (1: this thread), so each is done once.
+parentPort!.on('message', ({ id, chunks, claims }: { id: number; chunks: string[][]; claims: Int32Array }) => {
+  let sent = 0;
+  Atomics.store(claims, chunks.length, 1);
+  for (let chunk = 0; chunk < chunks.length && sent < REQUEST_BUDGET; chunk++) {
+    if (Atomics.compareExchange(claims, chunk, 0, 1) !== 0) continue;
+    const { envelopes, bytes } = readChunk(chunks[chunk]!);
+    sent += bytes;
+    parentPort!.postMessage({ id, chunk, answer: envelopes });
+  }
+  parentPort!.postMessage({ id, done: true });
+});

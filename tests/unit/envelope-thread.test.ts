@@ -1,0 +1,104 @@
+/**
+ * The envelope reader thread runs the lab's own ENVELOPE code bundled into plain JavaScript
+ * (workers/bundledThread.ts): its answers must be byte for byte what the TypeScript modules give
+ * here, for every header of the test corpora, and each chunk is done by one side only, the
+ * thread or the caller, whichever claims it first (workers/chunkReader.ts).
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENVELOPE_THREAD, prepareEnvelopeReader } from '../../lab-server/src/imap/mime/envelopeBatch.js';
+import { HEADER_READ, quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
+import { INLINE_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
+import { readChunks, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
+
+// From: forms compared with Dovecot (imap-dovecot-parity-envelope.test.ts) and other shapes.
+const ADDRESSES = [
+  'alice', 'bad address', '"Q R" x', 'bad address@example.com', 'alice@', '@example.com', 'two words (comment)', '"only quoted"', 'Alice Smith <alice@example.com>',
+  'alice@example.com (Alice)', 'bob@example.com Bob, carol@example.com', 'Alice (comment) Smith', 'alice@ex ample.com', 'alice@example.com.', '"a b"@example.com', 'A <"a\\"b"@example.com>',
+  'Alice J.Smith', 'a.b c', 'a . b', 'J.R. Smith <jrs@example.com>', 'A. B. Smith <a@b.example>', 'John Q. Public <jqp@example.com>', 'Bob <bob@example.com', 'Bob <bob@>', 'a@example.com, , c@example.com',
+  'team: a@example.com, , b@example.com;', 'Bob <@a.example,@b.example:bob@example.com>, c@example.com', 'Bob <', 'Bob <@a.example bob@example.com>', 'undisclosed-recipients:;', '=?UTF-8?B?5Y2h572X5bCU?= <c@example.com>', 'J\xf6rg <j@example.com>',
+];
+const FIXED = ADDRESSES.flatMap((a) => [`From: ${a}\nTo: ${a}\nSubject: s\n\nx\n`, `Cc: ${a}\r\nReply-To: ${a}\r\nDate: Tue, 1 Sep 2026 10:00:00 +0000\r\n\r\nx\r\n`]).concat([
+  'From: a@example.com\nSubject: only a header, no blank line\n',
+  '\nFrom: not-a-header@example.com\n\nbody\n',
+  `From: many@example.com\n${Array.from({ length: 400 }, (_, i) => `X-F-${i}: ${i}\n`).join('')}Subject: past the quick limits\n\nx\n`,
+  `From: huge@example.com\nX-Huge: ${'z'.repeat(HEADER_READ + 100)}\nSubject: past the first read\n\nx\n`,
+  '',
+]);
+
+/** Headers as imap-envelope-cache.test.ts makes them: fields, broken lines, foldings, bare CRs. */
+function randomHeaders(count: number): string[] {
+  const name = fc.constantFrom('From', 'from', 'To', 'cc', 'Bcc', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'In-Reply-To', 'X-Other', 'From-X', 'To\x01', '');
+  const colon = fc.constantFrom(':', ' :', '\t:', ' x:', '', ': ');
+  const text = fc.array(fc.constantFrom('a@example.com', '"Q, R" <q@r.example>', 'Name <n@x>', 'G: a@b, c@d;', '(c)', ' ', '\t', ',', '\r', '\xe9', '"', '\\', 'word', ':', '\rTo: r@x', 'A. B. Smith'), { maxLength: 6 }).map((p) => p.join(''));
+  const fold = fc.constantFrom('', '\n ', '\n\t', '\r\n ');
+  const line = fc.tuple(fc.constantFrom('', ' '), name, colon, text, fold, text, fc.constantFrom('\n', '\r\n')).map((p) => p.join(''));
+  const message = fc.tuple(fc.array(line, { maxLength: 12 }), fc.constantFrom('\nbody\n', '\r\nbody\n', '')).map(([lines, body]) => lines.join('') + body);
+  return fc.sample(message, { numRuns: count, seed: 14 });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maillab-envelope-thread-'));
+  expect(await prepareEnvelopeReader()).toBe(true);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+});
+
+/** Waits until the thread is done with a request. */
+async function finished<T>(reading: ChunkReading<T>): Promise<void> {
+  while (!reading.done) await reading.next(1000);
+}
+
+/** Writes the messages as files, 64 to a chunk. */
+async function filesOf(messages: readonly string[], under: string): Promise<string[][]> {
+  await mkdir(join(dir, under));
+  const paths = await Promise.all(messages.map(async (m, i) => {
+    const path = join(dir, under, `m${i}`);
+    await writeFile(path, m, 'latin1');
+    return path;
+  }));
+  return Array.from({ length: Math.ceil(paths.length / 64) }, (_, c) => paths.slice(c * 64, (c + 1) * 64));
+}
+
+describe('the envelope reader thread', () => {
+  it('gives, byte for byte, the ENVELOPE the TypeScript parser gives here (or leaves the message to the careful way alike)', async () => {
+    const messages = [...FIXED, ...randomHeaders(2000)];
+    const chunks = await filesOf(messages, 'corpus');
+    chunks.push([join(dir, 'no-such-file')]);
+    const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!;
+    expect(reading).toBeDefined();
+    await finished(reading);
+    let quick = 0;
+    for (const [c, paths] of chunks.entries()) {
+      const answer = reading.take(c);
+      expect(answer, `chunk ${c}`).toBeDefined();
+      for (const [i, path] of paths.entries()) {
+        const file = await readFile(path).catch(() => undefined);
+        const here = file ? (quickEnvelope(file.toString('latin1', 0, HEADER_READ), file.length < HEADER_READ, INLINE_LIMITS) ?? null) : null;
+        expect(answer![i], path).toBe(here);
+        if (here !== null) quick++;
+      }
+    }
+    // Most are settled the quick way: the comparison is not of nulls.
+    expect(quick).toBeGreaterThan(messages.length * 0.9);
+  });
+
+  it('does each chunk once: the ones the caller claims first are left to it, the others answered', async () => {
+    const chunks = await filesOf(Array.from({ length: 64 * 40 }, (_, i) => `From: a${i}@example.com\nSubject: ${i}\n\nx\n`), 'claims');
+    const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!;
+    // Every third chunk, claimed while the thread may be at it already: whoever claims first does it.
+    const mine = new Set(chunks.map((_, c) => c).filter((c) => c % 3 === 1 && reading.claim(c)));
+    await finished(reading);
+    for (let c = 0; c < chunks.length; c++) {
+      expect(reading.take(c) !== undefined, `chunk ${c}`).toBe(!mine.has(c));
+      // A chunk the thread did cannot be claimed afterwards.
+      if (!mine.has(c)) expect(reading.claim(c)).toBe(false);
+    }
+    expect(mine.size).toBeGreaterThan(0);
+  });
+});
