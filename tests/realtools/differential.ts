@@ -250,6 +250,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nfirst_valid_uid = 5000\nprotocol imap {\n  last_valid_uid = 4999\n}', false],
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nfirst_valid_uid = 5000\nlast_valid_uid = 5000', true],
   ['dovecot-maildir', 'mail_home = /var/mail/vhosts/%d/%n', 'mail_home = /var/mail/vhosts/%d/%n\nnamespace inbox {\n  inbox = yes\n  mailbox Sent {\n    special_use = Sent\n  }\n}', false],
+  // And its service checks: one socket in two services, process_min_avail above the limit (default_process_limit, 100).
+  ['postfix-lmtp', '    group = postfix\n  }\n}', '    group = postfix\n  }\n}\nservice auth {\n  unix_listener /var/spool/postfix/private/dovecot-lmtp {\n    mode = 0600\n  }\n}', false],
+  ['postfix-lmtp', '    group = postfix\n  }\n}', '    group = postfix\n  }\n  process_min_avail = 2000\n}', false],
+  ['postfix-lmtp', '    group = postfix\n  }\n}', '    group = postfix\n  }\n  vsz_limit = 512M\n  process_min_avail = 2\n}', true],
 ];
 
 export async function foundCases(): Promise<Array<Case & { mutations: string[] }>> {

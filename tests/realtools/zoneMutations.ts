@@ -112,6 +112,14 @@ const MUTATIONS: Mutation[] = [
   { name: 'trailing-semicolon', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/v=DMARC1|v=DKIM1/i.test(l) ? l.replace(/"\s*$/, ';"') : undefined)) },
   { name: 'drop-line', apply: (t, rnd) => onRecordLine(t, rnd, () => '; (gone)') },
   { name: 'duplicate-line', apply: (t, rnd) => onRecordLine(t, rnd, (l) => `${l}\n${l}`) },
+  // RFC 3597: classes and types by number (CLASS1 is IN, CLASS3 CH), and a private-use type, written right or not.
+  { name: 'numbered-class', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/\sIN\s/i.test(l) ? l.replace(/\sIN\s/i, ` ${pick(rnd, ['CLASS1', 'class01', 'CLASS0', 'CLASS3', 'CLASS65536'])} `) : undefined)) },
+  { name: 'numbered-type', apply: (t, rnd) => onRecordLine(t, rnd, (l) => l.replace(/\b(A|NS|CNAME|SOA|PTR|MX|TXT|AAAA|SRV)(?=\s)/, (m) => `TYPE${{ A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33 }[m.toUpperCase() as 'A']}`)) },
+  {
+    name: 'private-type',
+    apply: (t, rnd) =>
+      onRecordLine(t, rnd, (l) => `${l}\n${l.split(/\s/)[0]} ${pick(rnd, ['TYPE65280 \\# 3 010203', 'IN TYPE65534 \\# 0', 'TYPE65280 \\# 2 010203', 'TYPE65280 "x"', 'TYPE1000 \\# 1 ( ff )', 'TYPE255 \\# 0', 'TYPE065280 \\# 0', 'CLASS1 TYPE65535 \\# 1 00'])}`),
+  },
   { name: 'mechanism-case', apply: (t, rnd) => onRecordLine(t, rnd, (l) => (/v=spf1/i.test(l) ? l.replace(/ (ip4|mx|a|include|-all|~all):?/i, (m) => m.toUpperCase()) : undefined)) },
 ];
 

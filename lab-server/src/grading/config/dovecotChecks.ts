@@ -9,6 +9,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
+import { dovecotServiceChecks } from './dovecotServices.js';
 import { dovecotSeconds, dovecotSize } from './dovecotValues.js';
 import { SYSTEM_USERS } from './systemAccounts.js';
 import { DOVECOT_LIST_CHECKS, wordsOf, type DovecotRefusal, type ScopeValue } from './dovecotWordLists.js';
@@ -253,6 +254,9 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
       if (refused) say((scope.get(refused.key) ?? scope.get(refused.also ?? ''))?.line ?? 0, refused.key, refused.said, refused.next);
     }
   }
+  const top = new Map((index.get('') ?? []).map((s) => [s.key, s.value]));
+  const topValue = (key: string): string => top.get(key) ?? DEFAULTS[key] ?? '';
+  for (const r of dovecotServiceChecks(settings, sections, topValue)) say(r.line, r.key, r.said, r.next);
   for (const p of sectionProblems(index, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? 'namespace', p.said, p.next);
   return [...out.values()];
 }
