@@ -14,6 +14,7 @@ import { describeMessage } from '../../lab-server/src/imap/mime/jobs.js';
 import { MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
 import type { MessageInfo } from '../../lab-server/src/maildir/folder.js';
+import { ENVELOPE_FIELD } from '../../lab-server/src/imap/mime/cacheFields.js';
 
 const filler = (n: number): string => Array.from({ length: n }, (_, i) => `X-Filler-${i}: ${i}\n`).join('');
 
@@ -81,7 +82,7 @@ describe('ENVELOPEs of a big batch', () => {
       expect(await envelopesOf(batch, infos)).toEqual(expected);
       if (count > 256) expect(fromThread(batch)).toBeGreaterThan(0);
       // And they are kept: the field cache has every one, equal.
-      for (const [i, info] of infos.entries()) expect(box.inbox.fields.peek(info.base, 'envelope')).toBe(expected[i]);
+      for (const [i, info] of infos.entries()) expect(box.inbox.fields.peek(info.base, ENVELOPE_FIELD)).toBe(expected[i]);
     });
   }
 

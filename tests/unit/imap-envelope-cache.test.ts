@@ -17,6 +17,7 @@ import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limit
 import { CACHE_FILE } from '../../lab-server/src/maildir/fieldCache.js';
 import { Mailbox } from '../../lab-server/src/maildir/mailbox.js';
 import { toStored } from '../../lab-server/src/maildir/wire.js';
+import { ENVELOPE_FIELD } from '../../lab-server/src/imap/mime/cacheFields.js';
 
 const manyFields = Array.from({ length: 400 }, (_, i) => `X-Filler-${i}: ${i}\n`).join('');
 
@@ -126,10 +127,10 @@ describe('the ENVELOPE in the folder', () => {
     }
     await box.inbox.fields.ready();
     const infos = await box.inbox.sync();
-    const kept = infos.filter((info) => box.inbox.fields.peek(info.base, 'envelope'));
+    const kept = infos.filter((info) => box.inbox.fields.peek(info.base, ENVELOPE_FIELD));
     // Every message but the one whose header is past the quick limits.
     expect(kept.length).toBe(infos.length - 1);
-    for (const info of kept) expect(box.inbox.fields.peek(info.base, 'envelope')).toBe(fullEnvelope((await box.inbox.read(info.uid))!));
+    for (const info of kept) expect(box.inbox.fields.peek(info.base, ENVELOPE_FIELD)).toBe(fullEnvelope((await box.inbox.read(info.uid))!));
   });
 
   it('is read from the field cache after a restart, and worked out again when the cache is damaged', async () => {
@@ -156,7 +157,7 @@ describe('the ENVELOPE in the folder', () => {
     await again.inbox.fields.ready();
     expect(infos.length).toBe(Object.keys(MESSAGES).length);
     for (const info of infos) {
-      expect(again.inbox.fields.peek(info.base, 'envelope')).toBe(expected.get(info.base));
+      expect(again.inbox.fields.peek(info.base, ENVELOPE_FIELD)).toBe(expected.get(info.base));
       expect(text(cachedEnvelope(again.inbox, info))).toBe(expected.get(info.base));
     }
 

@@ -13,6 +13,7 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { mailWorkers, movableBlock } from '../../workers/pool.js';
+import { BODY_FIELD, BODYSTRUCTURE_FIELD, ENVELOPE_FIELD } from './cacheFields.js';
 import { HEADER_READ, quickEnvelope } from './envelopeFiles.js';
 import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
 import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
@@ -149,9 +150,9 @@ async function load(folder: MaildirFolder, info: MessageInfo, key: string): Prom
   if (view.wire.length <= MAX_CACHED_VIEW) views.set(key, view, view.wire.length + tableBytes(view.table) + 256);
   summaries.set(key, summary, summary.envelope.length + summary.bodyStructure.length + summary.body.length + 256);
   // Kept in the folder's field cache too, so the next process need not parse the message again.
-  folder.fields.set(info.base, 'envelope', summary.envelope);
-  folder.fields.set(info.base, 'bodystructure', summary.bodyStructure);
-  folder.fields.set(info.base, 'body', summary.body);
+  folder.fields.set(info.base, ENVELOPE_FIELD, summary.envelope);
+  folder.fields.set(info.base, BODYSTRUCTURE_FIELD, summary.bodyStructure);
+  folder.fields.set(info.base, BODY_FIELD, summary.body);
   return { view, summary };
 }
 
@@ -174,9 +175,9 @@ export async function messageSummary(folder: MaildirFolder, info: MessageInfo): 
 export function cachedSummary(folder: MaildirFolder, info: MessageInfo): MessageSummary | undefined {
   const found = summaries.get(keyOf(folder, info));
   if (found) return found;
-  const envelope = folder.fields.peek(info.base, 'envelope', info.cacheAt);
-  const bodyStructure = folder.fields.peek(info.base, 'bodystructure', info.cacheAt);
-  const body = folder.fields.peek(info.base, 'body', info.cacheAt);
+  const envelope = folder.fields.peek(info.base, ENVELOPE_FIELD, info.cacheAt);
+  const bodyStructure = folder.fields.peek(info.base, BODYSTRUCTURE_FIELD, info.cacheAt);
+  const body = folder.fields.peek(info.base, BODY_FIELD, info.cacheAt);
   return envelope && bodyStructure && body ? { envelope, bodyStructure, body } : undefined;
 }
 
@@ -196,7 +197,7 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
 /** Keeps an ENVELOPE worked out from a message's header, in memory and in the folder's field cache. */
 export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope: string): void {
   // Kept here as well when the field cache could not keep it in memory (not loaded yet).
-  if (!folder.fields.set(info.base, 'envelope', envelope)) envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
+  if (!folder.fields.set(info.base, ENVELOPE_FIELD, envelope)) envelopes.set(keyOf(folder, info), envelope, envelope.length + 128);
 }
 
 /**
@@ -207,7 +208,7 @@ export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope:
 export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
   try {
     const envelope = quickEnvelope(message.toString('latin1', 0, HEADER_READ), message.length <= HEADER_READ, INLINE_LIMITS);
-    if (envelope !== undefined) folder.fields.set(base, 'envelope', envelope);
+    if (envelope !== undefined) folder.fields.set(base, ENVELOPE_FIELD, envelope);
   } catch {
     // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.
   }
@@ -216,7 +217,7 @@ export function rememberEnvelope(folder: MaildirFolder, base: string, message: B
 /** The ENVELOPE if it is known without reading the message (after `folder.fields.ready()`). */
 export function cachedEnvelope(folder: MaildirFolder, info: MessageInfo): Buffer | string | undefined {
   // The field cache first: after a restart it has them all, and it needs no key built.
-  const stored = folder.fields.peek(info.base, 'envelope', info.cacheAt);
+  const stored = folder.fields.peek(info.base, ENVELOPE_FIELD, info.cacheAt);
   if (stored) return stored;
   // Only a message given a key before can have an entry here: a first FETCH of thousands of
   // messages makes no key for each one to find nothing.

@@ -1,0 +1,16 @@
+/**
+ * The names the MIME summaries have in a folder's field cache (maildir/fieldCache.ts), stamped
+ * with the parser's version. A fix that changes what the parser answers for a message parsed
+ * before (its ENVELOPE, BODYSTRUCTURE or BODY) raises PARSER_STAMP: the records made before are
+ * then not found, so each message is parsed once more the first time it is fetched, as in a
+ * folder never fetched, and its new records are appended. Nothing is read or rewritten at start
+ * or at SELECT, and appends are all it writes: a crash loses at most the newest records, which
+ * are worked out again. The old records stay in the file until it is compacted.
+ * Stamps: none (the names alone) up to round 13; 14: ENVELOPE names and subjects written as
+ * Dovecot writes them for humans, local parts with dots read as Dovecot reads them.
+ */
+export const PARSER_STAMP = 14;
+
+export const ENVELOPE_FIELD = `envelope.${PARSER_STAMP}`;
+export const BODYSTRUCTURE_FIELD = `bodystructure.${PARSER_STAMP}`;
+export const BODY_FIELD = `body.${PARSER_STAMP}`;
