@@ -93,6 +93,7 @@ const strings = {
     'zh-CN': '{name} 的新密码如下（只显示这一次）。请把它告诉{name}：在 /join/ 页面用加入码、名字和这个密码登录。',
     en: "{name}'s new password is below (shown only this once). Give it to them: they log in on /join/ with the join code, their name and this password.",
   },
+  auditInstructorPassword: { 'zh-CN': '在服务器上设置了新的教师密码', en: 'A new instructor password was set on the server' },
   auditPassword: { 'zh-CN': '为 {name} 设置了新密码', en: 'Set a new password for {name}' },
   confirmReset: { 'zh-CN': '要把这名学生的邮件环境恢复到初始状态吗？', en: "Restore this learner's mail world to its starting state?" },
   confirmRemove: { 'zh-CN': '要把这名学生移出班级吗？他的会话会立即结束，沙箱会被删除。', en: "Remove this learner? Their sessions end at once and their sandbox is deleted." },

@@ -13,7 +13,7 @@ import { sendCompressible, sendJsonText } from '../http/compressedJson.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
 import type { LearnerStore } from '../store/learners.js';
-import { nameKey } from '../store/nameKey.js';
+import { instructorAccount } from '../store/instructorPasswords.js';
 import type { Sandbox } from '../world/sandbox.js';
 import type { Sandboxes } from '../world/sandboxes.js';
 import { openClass } from './classNames.js';
@@ -103,10 +103,13 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const name = typeof b.name === 'string' ? b.name.trim() : '';
       const found = await deps.store.instructorLogin(name);
       const from = deps.clientAddress(req);
-      const outcome = await deps.logins.attempt(`instructor ${nameKey(name)}`, from, async () => Boolean(found && typeof b.password === 'string' && (await verifyPassword(b.password, found.passwordHash))));
+      const outcome = await deps.logins.attempt(instructorAccount(name), from, async () => Boolean(found && typeof b.password === 'string' && (await verifyPassword(b.password, found.passwordHash))));
       if (refusedLogin(res, outcome)) return;
       if (!found || !outcome.ok) {
-        return problem(res, 401, text('Wrong name or password. `maillab instructor add NAME` on the server creates an instructor.', '名字或密码错误。可在服务器上用 `maillab instructor add 名字` 创建教师账号。'));
+        return problem(res, 401, text(
+            'Wrong name or password. On the server, `maillab instructor password NAME` sets a new password for an instructor who forgot theirs, and `maillab instructor add NAME` creates an instructor.',
+            '名字或密码错误。忘了密码的教师，可在服务器上用 `maillab instructor password 名字` 设置新密码；`maillab instructor add 名字` 用于创建教师账号。',
+          ));
       }
       res.setHeader('set-cookie', deps.cookies.instructor(await deps.store.startInstructorSession(found.instructor.id)));
       await deps.store.audit(found.instructor.id, 'login', { from });

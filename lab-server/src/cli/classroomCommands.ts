@@ -1,7 +1,8 @@
-/** `maillab instructor add` and `maillab class create`: classroom accounts from the command line. */
+/** `maillab instructor add`, `maillab instructor password` and `maillab class create`: classroom accounts from the command line. */
 import type { ParseArgsConfig } from 'node:util';
 import { classNameOf, classNameProblem, openClass } from '../classroom/classNames.js';
 import { ClassroomStore } from '../store/classroom.js';
+import { setInstructorPassword } from '../store/instructorPasswords.js';
 import { ConstraintViolation } from '../store/sql.js';
 import { openStoreFor, parseWith, publicUrl, USAGE, UsageError } from './flags.js';
 
@@ -28,7 +29,8 @@ async function readStdin(): Promise<string> {
 
 export async function instructorCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  if (sub !== 'add') throw new UsageError(`Use: maillab instructor add NAME\n${USAGE}`, '用法：maillab instructor add 名字');
+  if (sub === 'password') return instructorPassword(rest);
+  if (sub !== 'add') throw new UsageError(`Use: maillab instructor add NAME, or maillab instructor password NAME\n${USAGE}`, '用法：maillab instructor add 名字，或 maillab instructor password 名字');
   const { name, values } = parseWithName(rest, 'instructor', '教师');
   const { generatePassword, hashPassword, passwordProblem } = await import('../classroom/passwords.js');
   // A password piped in is used; otherwise one is made up and printed once.
@@ -49,6 +51,35 @@ export async function instructorCommand(args: string[]): Promise<void> {
     await db.close();
   }
   process.stdout.write(given ? `Instructor "${name}" added. / 已添加教师 "${name}"。\n` : `Instructor "${name}" added. Password / 密码: ${password}\n`);
+}
+
+/** `maillab instructor password NAME`: a new password for an instructor who forgot theirs; their sessions end. */
+async function instructorPassword(args: string[]): Promise<void> {
+  const { name, values } = parseWithName(args, 'instructor', '教师');
+  const { generatePassword, hashPassword, passwordProblem } = await import('../classroom/passwords.js');
+  const given = process.stdin.isTTY ? '' : await readStdin();
+  const password = given || generatePassword();
+  const weak = passwordProblem(password);
+  if (weak) throw new UsageError(weak.en, weak['zh-CN']);
+  const db = await openStoreFor(values);
+  let found;
+  try {
+    const store = new ClassroomStore(db);
+    found = (await store.instructorLogin(name))?.instructor;
+    if (!found) {
+      const all = (await store.instructors()).map((i) => i.name);
+      throw new UsageError(
+        `There is no instructor called "${name}". ${all.length ? `The instructors: ${all.join(', ')}.` : 'Add one with: maillab instructor add NAME'}`,
+        `没有名为 "${name}" 的教师。${all.length ? `现有教师：${all.join('、')}。` : '请用 maillab instructor add 名字 添加。'}`,
+      );
+    }
+    await setInstructorPassword(db, found, await hashPassword(password));
+    await store.audit(found.id, 'instructor.password', { by: 'cli' });
+  } finally {
+    await db.close();
+  }
+  const done = `New password set for instructor "${found.name}"; their open sessions have ended. / 已为教师 "${found.name}" 设置新密码，其已登录的会话均已结束。`;
+  process.stdout.write(given ? `${done}\n` : `${done}\nPassword / 密码: ${password}\n`);
 }
 
 export async function classCommand(args: string[]): Promise<void> {

@@ -33,6 +33,7 @@ export const USAGE = `Usage / 用法:
                 [--node-id N --node-url URL [--mail-host NAME] [--node-down-after SECONDS]]
                     one node of several sharing --database (secret in MAILLAB_CLUSTER_SECRET)
   maillab instructor add NAME [--data DIR] [--database URL]   create an instructor (password from stdin, or generated)
+  maillab instructor password NAME [--data DIR] [--database URL]   a new password for an instructor who forgot theirs
   maillab class create "NAME" [--data DIR] [--database URL] [--instructor NAME] [--public-url URL]
   maillab backup --to DIR [--data DIR] [--database URL]   copy a running lab safely (database, sandboxes, certificate)
   maillab node list [--database URL]           the nodes of a cluster: state, heartbeat, load

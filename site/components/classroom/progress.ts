@@ -75,6 +75,8 @@ export function auditText(entry: AuditEntry, lang: Lang, title: (exerciseId: str
       return tcf(lang, 'auditUnassign', { title: title(d.exerciseId ?? '') });
     case 'learner.reset':
       return tcf(lang, 'auditReset', { name: d.displayName ?? '' });
+    case 'instructor.password':
+      return tc(lang, 'auditInstructorPassword');
     case 'learner.password':
       return tcf(lang, 'auditPassword', { name: d.displayName ?? '' });
     case 'learner.remove':
