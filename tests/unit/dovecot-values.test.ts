@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
-import { DOVECOT_VALUE_KINDS, type DovecotValueKind } from '../../lab-server/src/grading/config/dovecotSettingKinds.js';
+import { DOVECOT_VALUE_KINDS, HIDDEN, type DovecotValueKind } from '../../lab-server/src/grading/config/dovecotSettingKinds.js';
 import { doveconf } from '../realtools/dovecot.js';
 import { doveconfSettings, PLACED } from '../realtools/doveconfSettings.js';
 import { inPool, runTool } from '../realtools/process.js';
@@ -58,7 +58,9 @@ function learnerValues(count: number, seed: number): string[] {
 
 describe('Dovecot settings that are neither text nor yes/no', () => {
   it('are every setting doveconf refuses "x_z" in as an enum, a number, a size, a time, a port or a mode, in each kind of section', { timeout: 120_000 }, async () => {
-    const asked = [...(await doveconfSettings())].flatMap(([kind, names]) => [...names.keys()].map((name) => ({ kind, name })));
+    // With the settings doveconf reads without printing them (mail_cache_max_size = x_z once passed the grader).
+    const hidden = Object.values(HIDDEN).flatMap((names) => names.split(' ').map((name) => ({ kind: '', name })));
+    const asked = [...[...(await doveconfSettings())].flatMap(([kind, names]) => [...names.keys()].map((name) => ({ kind, name }))), ...hidden];
     expect(asked.length).toBeGreaterThan(300);
     const verdicts = await inPool(asked, 4, async ({ kind, name }) => ({ kind, name, found: PLACED[kind] ? await kindByDoveconf(kind, name) : undefined }));
     const byDoveconf = verdicts.filter((v) => v.found).map((v) => `${v.kind} ${v.name}: ${v.found}`).sort();

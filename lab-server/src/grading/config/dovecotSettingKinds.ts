@@ -40,6 +40,16 @@ const ENUMS: Record<string, Record<string, string>> = {
   userdb: { ...DB_ENUMS, skip: 'never found notfound' },
 };
 
+/**
+ * Settings doveconf 2.3.19 reads but does not print (DEF(..._HIDDEN) in mail-storage-settings.c):
+ * "mail_cache_max_size = 1 gigabyte" is refused there as in any size setting.
+ */
+export const HIDDEN = {
+  number: 'mail_cache_min_mail_count mail_cache_purge_continued_percentage mail_cache_purge_delete_percentage mail_cache_purge_header_continue_count',
+  size: 'mail_cache_max_size mail_cache_purge_min_size mail_cache_record_max_size mail_index_log_rotate_max_size mail_index_log_rotate_min_size mail_index_rewrite_max_log_bytes mail_index_rewrite_min_log_bytes',
+  time: 'mail_cache_unaccessed_field_drop mail_index_log2_max_age mail_index_log_rotate_min_age',
+};
+
 const OTHERS: Record<string, Partial<Record<Kind, string>>> = {
   '': {
     number: `auth_policy_hash_truncate auth_policy_server_timeout_msecs auth_worker_max_count default_client_limit
@@ -47,10 +57,10 @@ const OTHERS: Record<string, Partial<Record<Kind, string>>> = {
       dsync_commit_msgs_interval first_valid_gid first_valid_uid imapc_connection_retry_count last_valid_gid
       last_valid_uid lmtp_user_concurrency_limit login_proxy_max_reconnects mail_max_keyword_length
       mail_max_userip_connections mail_prefetch_count mail_sort_max_read_count mail_vsize_bg_after_count
-      replication_max_conns submission_max_recipients`,
+      replication_max_conns submission_max_recipients ${HIDDEN.number}`,
     size: `auth_cache_size config_cache_size default_vsz_limit director_output_buffer_size imap_max_line_length
       imapc_max_line_length mail_attachment_min_size mbox_min_index_size mdbox_rotate_size old_stats_memory_limit
-      submission_max_mail_size`,
+      submission_max_mail_size ${HIDDEN.size}`,
     time: `auth_cache_negative_ttl auth_cache_ttl auth_failure_delay default_idle_kill director_ping_idle_timeout
       director_ping_max_timeout director_user_expire director_user_kick_delay haproxy_timeout imap_hibernate_timeout
       imap_idle_notify_interval imapc_cmd_timeout imapc_max_idle_time
@@ -58,7 +68,7 @@ const OTHERS: Record<string, Partial<Record<Kind, string>>> = {
       mailbox_idle_check_interval mbox_dotlock_change_timeout mbox_lock_timeout mdbox_rotate_interval
       old_stats_carbon_interval old_stats_command_min_time old_stats_domain_min_time old_stats_ip_min_time
       old_stats_session_min_time old_stats_user_min_time replication_full_sync_interval
-      submission_relay_max_idle_time submission_timeout`,
+      submission_relay_max_idle_time submission_timeout ${HIDDEN.time}`,
     // SET_TIME_MSECS: "500 ms" is taken, "50 days" is too large.
     time_msecs: 'imapc_connection_retry_interval login_proxy_timeout submission_relay_command_timeout submission_relay_connect_timeout',
     port: 'doveadm_port imap_urlauth_port imapc_port pop3c_port replicator_port submission_relay_port',
