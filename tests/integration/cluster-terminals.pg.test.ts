@@ -51,21 +51,21 @@ it('closes the terminal held on one node when the learner logs out, or is given 
   const here = nodes.find((n) => n.id === holderId)!;
   const other = nodes.find((n) => n.id !== holderId)!;
 
-  // Logged out through the other node.
+  // Given a new password through the other node (which sets it itself: only the database holds it).
   let terminal = await TerminalClient.open(here.httpPort, 'smtp', { cookie: learner });
-  await terminal.expect(/^220 /);
-  expect((await post(other, '/api/logout', {}, learner)).status).toBe(200);
-  expect((await terminal.message('closed')).reason).toBe('session ended');
-
-  // Given a new password through the other node.
-  learner = (await post(other, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' })).cookie;
-  terminal = await TerminalClient.open(here.httpPort, 'smtp', { cookie: learner });
   await terminal.expect(/^220 /);
   const set = await post(other, `/api/classes/${klass.id}/learners/${member.learnerId}/password`, {}, instructor);
   expect(set.status).toBe(200);
   const closed = await terminal.message('closed');
   expect(closed.reason).toBe('new password');
   expect(closed.text).toMatch(/your instructor set you a new password/);
+
+  // Logged out through the other node.
+  learner = (await post(other, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: set.json.password })).cookie;
+  terminal = await TerminalClient.open(here.httpPort, 'smtp', { cookie: learner });
+  await terminal.expect(/^220 /);
+  expect((await post(other, '/api/logout', {}, learner)).status).toBe(200);
+  expect((await terminal.message('closed')).reason).toBe('session ended');
   // Only the lab's own nodes may ask: a learner (or anyone) cannot end someone else's terminals.
   const forged = await post(here, '/api/cluster/terminals/end', { learnerId: member.learnerId, why: 'removed' }, learner);
   expect(forged.status).toBe(403);

@@ -136,8 +136,11 @@ export function sandboxRouting(node: ClusterNode | undefined, clientAddress: (re
 
 /** The routes that need the learner's sandbox, by "METHOD /path" pattern. */
 const ON_SANDBOX_NODE = [/^GET \/api\/me$/, /^GET \/api\/maildir$/, /^\w+ \/api\/(zones|dig|world|queue|logs|auth-reports|inspect|faults)(\/|$)/];
-/** Instructor routes about one learner that read or change their sandbox. */
-const ON_LEARNER_NODE = /^\w+ \/api\/classes\/:id\/learners\/:learner(\/|$)/;
+/**
+ * Instructor routes about one learner that read or change their sandbox. Not a new password,
+ * which only the database holds: it is set whether or not the learner's node is up.
+ */
+const ON_LEARNER_NODE = /^\w+ \/api\/classes\/:id\/learners\/:learner(\/(?!password$)|$)/;
 
 /**
  * Wraps a lab's routes so each runs where it must: the sandbox routes where the requester's
