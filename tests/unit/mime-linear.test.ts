@@ -28,12 +28,12 @@ const pieces = (name: string, n: number): string => Array.from({ length: n }, (_
 const empties = (name: string, n: number): string => Array.from({ length: n }, () => `${name}=`).join('; ');
 
 it('joins RFC 2231 pieces once, whatever stands beside them', () => {
-  // The joined value takes the place of the first piece; a plain parameter stays as written.
+  // Plain parameters first, as written, then the joined pieces by name, as Dovecot lists them.
   expect(parseStructured('text/plain; x*0=a; y=1; x*1="b c"; x=; x=d; z*0*=utf-8\'\'%C3; z*1*=%A9').params).toEqual([
-    ['x', 'ab c'],
     ['y', '1'],
     ['x', ''],
     ['x', 'd'],
+    ['x', 'ab c'],
     ['z*', "utf-8''%C3%A9"],
   ]);
 });
@@ -42,8 +42,8 @@ it('reads a Content-Type of 20,000 pieces and 20,000 empty twins in time in prop
   const n = 20_000;
   const { ms, result } = cpuMsOf(() => parseStructured(`text/plain; ${pieces('x', n)}; ${empties('x', n)}`));
   expect(result.params).toHaveLength(n + 1);
-  expect(result.params[0]).toEqual(['x', 'a'.repeat(n)]);
-  expect(result.params[1]).toEqual(['x', '']);
+  expect(result.params[n]).toEqual(['x', 'a'.repeat(n)]);
+  expect(result.params[0]).toEqual(['x', '']);
   // Tens of milliseconds; the old code took about 10 s (sorting and joining 20,000 pieces 20,000 times).
   expect(ms).toBeLessThan(2000);
 });

@@ -7,9 +7,10 @@
  * or at SELECT, and appends are all it writes: a crash loses at most the newest records, which
  * are worked out again. The old records stay in the file until it is compacted.
  * Stamps: none (the names alone) up to round 13; 14: ENVELOPE names and subjects written as
- * Dovecot writes them for humans, local parts with dots read as Dovecot reads them.
+ * Dovecot writes them for humans, local parts with dots read as Dovecot reads them; 15: RFC 2231
+ * parameters in Dovecot's order, a text part's default charset last.
  */
-export const PARSER_STAMP = 14;
+export const PARSER_STAMP = 15;
 
 export const ENVELOPE_FIELD = `envelope.${PARSER_STAMP}`;
 export const BODYSTRUCTURE_FIELD = `bodystructure.${PARSER_STAMP}`;

@@ -172,32 +172,43 @@ function structuredTokens(text: string): string[] {
   return out;
 }
 
-/** name*0="a"; name*1="b" -> name="ab" (RFC 2231); name*0*=... keeps its charset'' prefix as name*. */
+/**
+ * RFC 2231 pieces joined as Dovecot 2.3 joins them (rfc2231-parser.c), in its order: the plain
+ * parameters first, as they came, then the pieces' names in code-unit order. A name's pieces
+ * numbered 0, 1, 2... with none missing are joined (name*0="a"; name*1="b" is name="ab"); when one
+ * is encoded (name*1*=), the whole is name*, the plain ones %-escaped after "''" if the first is
+ * plain. With a number missing each piece stays as it came (name*1, name*2*).
+ */
 function joinContinuations(params: Array<[string, string]>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  // Each name's pieces, and where its joined value goes in `out` (where its first piece stood).
-  const parts = new Map<string, { extended: boolean; pieces: Array<[number, string]>; at: number }>();
+  const pieces: Array<{ name: string; n: number; extended: boolean; value: string }> = [];
+  // "name*" has no number of its own: Dovecot's parser keeps the one read last.
+  let n = 0;
   for (const [name, value] of params) {
-    const m = /^(.+)\*(\d+)(\*?)$/.exec(name);
+    // After the first "*": nothing (name*: encoded), or a number, maybe none, and at most a "*".
+    const m = /^([^*]*)\*(?:(\d*)(\*?))?$/.exec(name);
     if (!m) {
       out.push([name, value]);
       continue;
     }
-    let entry = parts.get(m[1]!);
-    if (!entry) {
-      entry = { extended: false, pieces: [], at: out.length };
-      parts.set(m[1]!, entry);
-      out.push([m[1]!, '']);
-    }
-    if (m[2] === '0' && m[3] === '*') entry.extended = true;
-    entry.pieces.push([Number(m[2]), value]);
+    if (m[2] !== undefined) n = Number(m[2] || 0);
+    pieces.push({ name: m[1]!, n, extended: m[2] === undefined || m[3] === '*', value });
   }
-  // Only the joined place gets the pieces. Every empty "x=" beside x*0, x*1... used to get them
-  // too, sorted and joined again: 16,000 of each were 256 MB of BODYSTRUCTURE and seconds of a
-  // mail worker's time, for a header of 200 KB.
-  for (const [name, entry] of parts) {
-    const joined = entry.pieces.sort((a, b) => a[0] - b[0]).map((p) => p[1]).join('');
-    out[entry.at] = [entry.extended ? `${name}*` : name, joined];
+  // Sorted by name, then number (a stable sort: pieces alike keep their order).
+  pieces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.n - b.n));
+  for (let i = 0; i < pieces.length; ) {
+    let j = i;
+    while (j < pieces.length && pieces[j]!.name === pieces[i]!.name) j++;
+    const group = pieces.slice(i, j);
+    i = j;
+    if (group.some((p, k) => p.n !== k)) {
+      for (const p of group) out.push([`${p.name}*${p.n}${p.extended ? '*' : ''}`, p.value]);
+      continue;
+    }
+    const extended = group.some((p) => p.extended);
+    let joined = extended && !group[0]!.extended ? "''" : '';
+    for (const p of group) joined += extended && !p.extended ? p.value.replace(/%/g, '%25') : p.value;
+    out.push([extended ? `${group[0]!.name}*` : group[0]!.name, joined]);
   }
   return out;
 }

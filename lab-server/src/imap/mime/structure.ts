@@ -142,8 +142,8 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     return items;
   }
   const size = part.end - part.bodyStart;
-  // A text part without a charset is us-ascii (RFC 2045 §5.2); say so, as Dovecot does.
-  const params = part.type === 'text' && !part.params.some(([k]) => k === 'charset') ? [['charset', 'us-ascii'] as [string, string], ...part.params] : part.params;
+  // A text part without a charset is us-ascii (RFC 2045 §5.2); say so last, as Dovecot does.
+  const params = part.type === 'text' && !part.params.some(([k]) => k === 'charset') ? [...part.params, ['charset', 'us-ascii'] as [string, string]] : part.params;
   const items: ImapValue[] = [
     bytes(part.type),
     bytes(part.subtype),

@@ -1,0 +1,48 @@
+/**
+ * BODYSTRUCTURE parameters beside a real Dovecot 2.3.19 (tests/helpers/dovecotParity.ts), with
+ * RFC 2231 pieces: Dovecot (rfc2231-parser.c) lists the plain parameters first, as they came,
+ * then the pieces' names in order, each joined when numbered 0, 1, 2... ("name*" when one piece
+ * is encoded, plain pieces %-escaped after "''"), kept piece by piece when a number is missing;
+ * a text part's default charset comes last. The lab kept each joined name where its first piece
+ * stood and put the charset first.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
+
+let pair: ParityPair;
+
+const TYPES = [
+  'application/octet-stream; name*0="long"; x=1; name*1*=%41b; charset=us-ascii',
+  "text/plain; b=2; a*=utf-8''%C3%A9; c*0=x; c*1=y; a=1",
+  'text/plain; name*1="b"; name*0="a"; name*2="c"',
+  "text/plain; name*0*=utf-8''%41; name*1*=%42; name=\"plain\"",
+  'text/plain; name*1="b"; name*2="c"',
+  'text/plain; z*0=z; a*0*=x; b*1=y; format=flowed',
+  'text/plain; c*1=b; d*=e; c*0=a',
+  'text/plain; name*0="50%"; name*1*=%25',
+  'text/html; charset=utf-8; name*0=a',
+];
+const DISPOSITIONS = ['attachment; filename*1="two"; filename*0="one"; size=3', "inline; filename*=utf-8''%E2%82%AC.txt; creation-date=x"];
+
+beforeAll(async () => {
+  pair = await startParityPair();
+  await pair.both('CREATE params');
+  for (const type of TYPES) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: p\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\n`));
+  for (const d of DISPOSITIONS) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: d\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: ${d}\r\n\r\nx\r\n--b--\r\n`));
+  await pair.both('SELECT params');
+}, 60_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
+  it.each([...TYPES, ...DISPOSITIONS].map((header, i) => [header, i + 1] as const))('%s: BODYSTRUCTURE and BODY as Dovecot gives them', async (_header, n) => {
+    const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  it('lists plain parameters first, then the joined pieces, and the default charset last', async () => {
+    expect(untagged((await pair.both('FETCH 2 BODY')).lab)).toContain('("b" "2" "a" "1" "a*" "utf-8\'\'%C3%A9" "c" "xy" "charset" "us-ascii")');
+    expect(untagged((await pair.both('FETCH 1 BODY')).lab)).toContain('("x" "1" "charset" "us-ascii" "name*" "\'\'long%41b")');
+  });
+});
