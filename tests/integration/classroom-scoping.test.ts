@@ -130,14 +130,14 @@ describe('classes of one instructor', () => {
     const wang = (await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wang password 1' } })).cookie;
     expect((await api('/api/classes', { method: 'POST', cookie: wang, body: { name: 'Still mine' } })).status).toBe(201);
     // The command line keeps the same limit (it once made a 201st class, and any number after).
-    const shell = await run('node', ['bin/maillab.mjs', 'class', 'create', 'From the shell', '--instructor', 'mr zhao', '--data', lab.dataDir]);
+    const shell = await run('node', ['bin/maillab.mjs', 'class', 'create', 'From the shell', '--instructor', 'mr zhao', '--data', lab.dataDir], undefined, 60_000);
     expect(shell.code, shell.stderr).toBe(2);
     expect(shell.stderr).toMatch(/You have 200 classes, the most one instructor may have/);
     expect(shell.stderr).toContain('达到一位教师的上限');
     expect((await api('/api/classes', { cookie })).json.classes).toHaveLength(MAX_CLASSES_PER_INSTRUCTOR);
     // And its name rules: refused before the database is opened, as on the page.
-    expect((await run('node', ['bin/maillab.mjs', 'class', 'create', '🙂'.repeat(81), '--instructor', 'Ms Wang', '--data', lab.dataDir])).stderr).toMatch(/1 to 80 characters/);
-  });
+    expect((await run('node', ['bin/maillab.mjs', 'class', 'create', '🙂'.repeat(81), '--instructor', 'Ms Wang', '--data', lab.dataDir], undefined, 60_000)).stderr).toMatch(/1 to 80 characters/);
+  }, 120_000);
 });
 
 describe('an instructor\'s session', () => {

@@ -54,10 +54,10 @@ afterAll(async () => {
 
 describe('classroom mode', () => {
   it('adds an instructor from the command line, who logs in and creates a class', async () => {
-    const add = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Ms Wang', '--data', lab.dataDir], 'correct horse battery\n');
+    const add = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Ms Wang', '--data', lab.dataDir], 'correct horse battery\n', 60_000);
     expect(add.code).toBe(0);
     expect(add.stdout).toContain('Instructor "Ms Wang" added.');
-    const generated = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Mr Li', '--data', lab.dataDir], '');
+    const generated = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Mr Li', '--data', lab.dataDir], '', 60_000);
     expect(generated.stdout).toMatch(/Password \/ 密码: [a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}/);
 
     expect((await api('/api/instructor/login', { method: 'POST', body: { name: 'Ms Wang', password: 'wrong password' } })).status).toBe(401);
@@ -72,7 +72,7 @@ describe('classroom mode', () => {
     expect(created.json.class.joinUrl).toBe(`${base}/join/?code=${created.json.class.joinCode}`);
     classId = created.json.class.id;
     joinCode = created.json.class.joinCode;
-  });
+  }, 120_000); // Two `maillab` processes: 8 to 16 s each on a machine loaded to 30 (30 s was too little).
 
   it('lets three learners join, each with a sandbox and mailbox passwords of their own', async () => {
     for (const name of ['张三', '李四', 'Ana']) {
