@@ -57,8 +57,12 @@ describe('Dovecot boolean settings', () => {
     expect(message['zh-CN']).toMatch(/请写 yes 或 no/);
     expect(parseDovecotConf('namespace inbox {\n  inbox = Y\n}').settings.find((s) => s.key === 'inbox')!.value).toBe('yes');
     // Enums that take yes or no among other words, and names in sections where they are no boolean.
-    for (const conf of ['passdb {\n  driver = static\n  auth_verbose = default\n}', 'namespace inbox {\n  list = children\n}', 'auth_verbose_passwords = plain', 'imapc_ssl = imaps', 'plugin {\n  mail_debug = 0\n}', 'constructor {\n  ssl = 0\n}', '__proto__ {\n  ssl = 0\n}']) {
+    for (const conf of ['passdb {\n  driver = static\n  auth_verbose = default\n}', 'namespace inbox {\n  list = children\n}', 'auth_verbose_passwords = plain', 'imapc_ssl = imaps', 'plugin {\n  mail_debug = 0\n}']) {
       expect(parseDovecotConf(conf).problems, conf).toEqual([]);
+    }
+    // Sections named as no section is: unknown to doveconf (dovecot-names.test.ts), and nothing in them is a boolean.
+    for (const name of ['constructor', '__proto__']) {
+      expect(parseDovecotConf(`${name} {\n  ssl = 0\n}`).problems.map((p) => p.message.en), name).toEqual([expect.stringContaining(`("Unknown setting: ${name} { ${name}")`)]);
     }
   });
 

@@ -39,12 +39,12 @@ export const DOVECOT_BOOLEANS: ReadonlyMap<string, ReadonlySet<string>> = new Ma
 const DOVECOT24_BOOLEANS = words('auth_allow_cleartext');
 
 /** Filters hold top-level settings for some connections only: protocol imap { ... }, local 192.0.2.1 { ... }. */
-const FILTERS = new Set(['protocol', 'local', 'remote', 'local_name']);
+export const DOVECOT_FILTERS: ReadonlySet<string> = new Set(['protocol', 'local', 'remote', 'local_name']);
 
 /** The kind of section a setting stands in ('' for the top level and the filters), by the innermost one of `path`. */
 export function settingSection(path: readonly string[]): string {
   const inner = path.at(-1)?.split(/\s/, 1)[0] ?? '';
-  return FILTERS.has(inner) ? '' : inner;
+  return DOVECOT_FILTERS.has(inner) ? '' : inner;
 }
 
 /** Whether Dovecot reads `key`, inside the sections `path` (outermost first, "name arg"), as yes or no. */

@@ -9,6 +9,7 @@ import { isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
+import { dovecotUnknownNames } from './dovecotUnknownNames.js';
 import { dovecotValueProblem } from './dovecotValues.js';
 
 export interface DovecotSetting {
@@ -203,7 +204,9 @@ export function parseDovecotConf(source: string): DovecotConf {
         conf.problems.push({ line: v.line, message: text('dovecot_config_version must be the very first setting in dovecot.conf.', 'dovecot_config_version 必须是 dovecot.conf 中的第一个设置。') });
       }
     }
-    if (conf.version === '2.3') conf.problems.push(...undriven(conf.sections.filter((x) => !driven.has(x))), ...dovecotSettingsChecks(conf.settings, conf.sections));
+    if (conf.version === '2.3') {
+      conf.problems.push(...dovecotUnknownNames(conf.settings, conf.sections), ...undriven(conf.sections.filter((x) => !driven.has(x))), ...dovecotSettingsChecks(conf.settings, conf.sections));
+    }
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
     if (protocols) conf.problems.push(protocols);

@@ -3,6 +3,7 @@
  * the graders look at, the names postconf knows (a misspelt name is silently unused), and the
  * known name closest to a misspelt one, for "did you mean".
  */
+import { closestName } from './closestName.js';
 import { POSTCONF_NAMES } from './postfixNames.js';
 
 /**
@@ -69,29 +70,7 @@ export const POSTFIX_DEFAULTS: Record<string, string> = {
  */
 export const KNOWN_PARAMETERS: ReadonlySet<string> = new Set([...Object.keys(POSTFIX_DEFAULTS), ...POSTCONF_NAMES]);
 
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return dp[a.length]![b.length]!;
-}
-
 /** The known parameter within three edits of `name`, the closest first found; undefined if none is. */
 export function closestParameter(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const known of KNOWN_PARAMETERS) {
-    // The length difference is a lower bound of the distance: a long made-up name costs nothing.
-    if (Math.abs(known.length - name.length) >= bestDistance) continue;
-    const d = editDistance(name, known);
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return closestName(name, KNOWN_PARAMETERS);
 }
