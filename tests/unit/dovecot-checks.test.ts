@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
 import { doveconf } from '../realtools/dovecot.js';
 import { inPool } from '../realtools/process.js';
+import { seeded } from '../realtools/zoneMutations.js';
 
 const ns = (...lines: string[]): string => ['namespace inbox {', '  inbox = yes', ...lines.map((l) => `  ${l}`), '}'].join('\n');
 const mailbox = (name: string, use: string): string => ns(`mailbox ${name} {`, `  special_use = ${use}`, '}');
@@ -132,6 +133,9 @@ const FILES: string[] = [
   'passdb {\n  driver = static\n  pass = yes\n  result_success = continue\n}',
   'passdb {\n  driver = static\n  pass = yes\n}',
   // Services (master_settings_verify): only those of the protocols the file enables.
+  // A filter enables protocols for itself: its services are checked too (imaps on 993 here).
+  'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = imap lmtp\n}',
+  'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = lmtp\n}',
   'service auth {\n  process_limit = 2\n}',
   'service auth {\n  process_limit = 1\n}',
   'service auth {\n  process_limit = 0\n}',
@@ -165,13 +169,32 @@ const FILES: string[] = [
   'service foo {\n  process_min_avail = 100\n}',
 ];
 
+/** Files of settings and services a learner might combine, seeded: the run that found the filter's protocols. */
+function randomFiles(count: number, seed: number): string[] {
+  const rnd = seeded(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const top = ['protocols = imap lmtp', 'protocols = imap', 'protocols = none', 'first_valid_uid = 5000', 'last_valid_uid = 4999', 'last_valid_uid = 0', 'last_valid_gid = 10', 'listen =', 'listen = *', 'base_dir = /var/run/dovecot/', 'ssl = no', 'ssl_verify_client_cert = yes', 'ssl_ca = </etc/ssl/ca.pem', 'imap_client_workarounds = outlook-idle,foo', 'pop3_delete_type = flag', 'pop3_deleted_flag = $POP3Deleted', 'mail_nfs_index = yes', 'mmap_disable = yes', 'mail_fsync = always', 'auth_worker_max_count = 0', 'default_process_limit = 1', 'pop3_uidl_format = %08Xu%Q', 'mailbox_idle_check_interval = 0'];
+  const inService = ['process_limit = 2', 'process_limit = 0', 'process_min_avail = 3', 'vsz_limit = 512k', 'type = bogus', 'unix_listener /var/spool/postfix/private/auth {\n  mode = 0660\n}', 'unix_listener auth-userdb {\n  mode = 0\n}', 'unix_listener login/login {\n}', 'inet_listener imap {\n  port = 993\n}', 'inet_listener imaps {\n  port = 0\n}', 'inet_listener lmtp {\n  port = 24\n}'];
+  const services = ['auth', 'auth-worker', 'lmtp', 'imap-login', 'imap', 'anvil', 'stats', 'dict', 'foo'];
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => {
+      const r = rnd();
+      if (r < 0.45) return pick(top);
+      if (r < 0.85) return `service ${pick(services)} {\n${Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => pick(inService)).join('\n')}\n}`;
+      return `protocol ${pick(['imap', 'lmtp', 'pop3'])} {\n${pick(top)}\n}`;
+    }).join('\n'),
+  );
+}
+
+/** doveconf's verdict (its complaint, or "takes") and the grader's messages for one file. */
+async function verdict(file: string): Promise<{ file: string; doveconf: string; grader: string[] }> {
+  const real = await doveconf(`${file}\n`);
+  return { file, doveconf: real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim()), grader: parseDovecotConf(file).problems.map((p) => p.message.en) };
+}
+
 describe("doveconf's checks after reading the file", () => {
   it('refuse in the grader exactly the files the real doveconf refuses, quoting its complaint', { timeout: 120_000 }, async () => {
-    const verdicts = await inPool(FILES, 4, async (file) => {
-      const real = await doveconf(`${file}\n`);
-      const problems = parseDovecotConf(file).problems;
-      return { file, doveconf: real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim()), grader: problems.map((p) => p.message.en) };
-    });
+    const verdicts = await inPool(FILES, 4, verdict);
     const disagreements = verdicts.filter((v) => (v.doveconf === 'takes') !== (v.grader.length === 0));
     expect(disagreements).toEqual([]);
     // Where both refuse, the grader says what doveconf says, and what to write.
@@ -180,6 +203,12 @@ describe("doveconf's checks after reading the file", () => {
     // Both kinds were asked.
     expect(verdicts.filter((v) => v.doveconf === 'takes').length).toBeGreaterThan(30);
     expect(verdicts.filter((v) => v.doveconf !== 'takes').length).toBeGreaterThan(40);
+  });
+
+  it('agree with doveconf on a seeded run of random files', { timeout: 120_000 }, async () => {
+    const verdicts = await inPool(randomFiles(150, 71), 4, verdict);
+    expect(verdicts.filter((v) => (v.doveconf === 'takes') !== (v.grader.length === 0) || (v.doveconf !== 'takes' && !v.grader.some((m) => m.includes(v.doveconf))))).toEqual([]);
+    expect(verdicts.filter((v) => v.doveconf === 'takes').length).toBeGreaterThan(30);
   });
 
   it('say what Dovecot says and what to change, in both languages', () => {

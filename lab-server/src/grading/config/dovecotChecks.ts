@@ -247,16 +247,16 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   };
   const index = byPath(settings);
   if (!index.has('')) index.set('', []);
-  for (const scope of scopes(index)) {
+  const all = scopes(index);
+  for (const scope of all) {
     const get: ScopeValue = (key) => scope.get(key)?.value ?? DEFAULTS[key] ?? '';
     for (const check of SCOPE_CHECKS) {
       const refused = check(get);
       if (refused) say((scope.get(refused.key) ?? scope.get(refused.also ?? ''))?.line ?? 0, refused.key, refused.said, refused.next);
     }
   }
-  const top = new Map((index.get('') ?? []).map((s) => [s.key, s.value]));
-  const topValue = (key: string): string => top.get(key) ?? DEFAULTS[key] ?? '';
-  for (const r of dovecotServiceChecks(settings, sections, topValue)) say(r.line, r.key, r.said, r.next);
+  const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
+  for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
   for (const p of sectionProblems(index, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? 'namespace', p.said, p.next);
   return [...out.values()];
 }

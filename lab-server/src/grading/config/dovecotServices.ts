@@ -64,17 +64,18 @@ const SERVICES: Record<string, DefaultService> = {
   tcpwrap: {},
 };
 
+/** Distinct (protocols, base_dir, default_process_limit) filters checked. */
+const MAX_SCOPES = 32;
+
 const TYPES = ['', 'log', 'config', 'anvil', 'login', 'startup', 'worker'];
 const own = Object.prototype.hasOwnProperty;
 
 /** What doveconf refuses about the file's services, each with the line to point at. */
-export function dovecotServiceChecks(settings: readonly Written[], sections: readonly Written[], top: (key: string) => string): Array<DovecotRefusal & { line: number }> {
+export function dovecotServiceChecks(settings: readonly Written[], sections: readonly Written[], scopes: ReadonlyArray<(key: string) => string>): Array<DovecotRefusal & { line: number }> {
   const out: Array<DovecotRefusal & { line: number }> = [];
-  const protocols = top('protocols').split(/\s+/).filter((p) => p !== '' && p !== 'none');
-  const baseDir = top('base_dir').replace(/\/$/, '') || '/run/dovecot';
   const serviceOf = (path: readonly string[]): string | undefined => (path.length >= 1 && path[0]!.startsWith('service ') ? path[0]!.slice(8) : undefined);
   // The values each written service holds, by name (a service written twice is one).
-  const written = new Map<string, { line: number; values: Map<string, Written>; listeners: Map<string, { kind: string; name: string; line: number; values: Map<string, Written> }> }>();
+  const written: WrittenServices = new Map();
   for (const x of sections) {
     if (x.path.length === 0 && x.name === 'service' && x.arg !== undefined && !written.has(x.arg)) written.set(x.arg, { line: x.line, values: new Map(), listeners: new Map() });
     const name = serviceOf(x.path);
@@ -90,6 +91,23 @@ export function dovecotServiceChecks(settings: readonly Written[], sections: rea
     if (s.path.length === 1) service.values.set(s.key!, s);
     else if (s.path.length === 2) service.listeners.get(s.path[1]!.replace(/^(\S+)(?: (.*))?$/, (_, k, a) => `${k} ${a ?? ''}`))?.values.set(s.key!, s);
   }
+  // Each filter is checked with its own protocols, base_dir and default_process_limit; alike ones once.
+  const asked = new Set<string>();
+  for (const scope of scopes) {
+    const values = ['protocols', 'base_dir', 'default_process_limit'].map(scope);
+    // No configuration has more than a few; thousands of filters each with its own protocols cost 0.5 s.
+    if (asked.has(values.join('\n')) || asked.size >= MAX_SCOPES) continue;
+    asked.add(values.join('\n'));
+    checkServices(written, scope, out);
+  }
+  return out;
+}
+
+type WrittenServices = Map<string, { line: number; values: Map<string, Written>; listeners: Map<string, { kind: string; name: string; line: number; values: Map<string, Written> }> }>;
+
+function checkServices(written: WrittenServices, top: (key: string) => string, out: Array<DovecotRefusal & { line: number }>): void {
+  const protocols = top('protocols').split(/\s+/).filter((p) => p !== '' && p !== 'none');
+  const baseDir = top('base_dir').replace(/\/$/, '') || '/run/dovecot';
   const sockets = new Map<string, string>();
   const listen = (id: string, service: string, line: number): void => {
     if (sockets.has(id) && sockets.get(id) !== `${service} ${line}`) out.push(refusal(id.startsWith('/') ? 'unix_listener' : 'port', `duplicate listener: ${id}`, line, 'Two listeners use one socket or port, and Dovecot does not start. Give each its own path (or port), or keep it in one service only.', '两个 listener 用了同一个 socket 或端口，Dovecot 不会启动。给每个 listener 不同的路径（或端口），或者只在一个 service 里写它。'));
@@ -129,7 +147,6 @@ export function dovecotServiceChecks(settings: readonly Written[], sections: rea
     for (const socket of (known.sockets ?? '').split(' ').filter(Boolean)) if (!seen.has(`file ${socket}`)) listen(`${baseDir}/${socket}`, name, mine?.line ?? 0);
     for (const [listener, port] of Object.entries(known.ports ?? {})) if (!seen.has(`inet ${listener}`)) listen(`${port}:`, name, mine?.line ?? 0);
   }
-  return out;
 }
 
 function refusal(key: string, said: string, line: number, en: string, zh: string): DovecotRefusal & { line: number } {
