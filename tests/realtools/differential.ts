@@ -93,6 +93,8 @@ const FOUND: Array<[string, string, string, boolean]> = [
   ['dns-zone', 'mail                IN A    192.0.2.25', '"mail" IN A 192.0.2.25', true],
   // A first word starting with "$" (in quotes too) is a directive; its argument is never quoted, nor followed by a word.
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\n"$note" IN TXT "x"', false],
+  // Postfix ignores a parameter name it does not know (names are lower case), and the tables named in it.
+  ['postfix-relay', 'smtpd_relay_restrictions = permit_mynetworks,', 'SMTPD_RELAY_RESTRICTIONS = permit_sasl_authenticated, check_client_access hash:/etc/postfix/client_access, reject_unauth_destination\nsmtpd_relay_restrictions = permit_mynetworks,', true],
   // RFC 3597: CLASS1 is IN; a type BIND knows no format for (private use) in the generic form only; a meta type never.
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               CLASS1 A    192.0.2.26', true],
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 CLASS1 TYPE65280 \\# 3 010203', true],

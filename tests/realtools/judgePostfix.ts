@@ -7,6 +7,7 @@
  * table, and trivial-rewrite must not warn about a domain in two address classes.
  */
 import { runPostfix, type PostfixRun } from './postfix.js';
+import { runTool } from './process.js';
 import type { Probe } from './smtpProbe.js';
 
 interface Params {
@@ -35,13 +36,32 @@ function common(run: PostfixRun): string[] {
 
 const accepted = (reply: string): boolean => reply.startsWith('250');
 
-/** Access tables kept in files: their contents are not in the answer, so nothing can judge it. */
-function unseenTables(text: string): string[] {
-  return [...text.matchAll(/check_\w+_access\s+([a-z]+:[^\s,{]+)/gi)].map((m) => m[1]!).filter((t) => !/^(static|inline|cidr):/i.test(t));
+/** The parameters Postfix knows (postconf -d), asked once. */
+let knownNames: Promise<Set<string>> | undefined;
+function postfixNames(): Promise<Set<string>> {
+  knownNames ??= runTool('postconf', ['-d']).then((r) => new Set(r.stdout.split('\n').map((l) => l.split(' = ')[0]!.trim())));
+  return knownNames;
+}
+
+/**
+ * Access tables kept in files: their contents are not in the answer, so nothing can judge it.
+ * Only in settings Postfix reads: not in comments, nor under a name it ignores
+ * ("SMTPD_RELAY_RESTRICTIONS = ... check_client_access hash:..." once made the judge give up).
+ */
+async function unseenTables(text: string): Promise<string[]> {
+  const names = await postfixNames();
+  const logical: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    if (/^\s/.test(line) && logical.length) logical[logical.length - 1] += ` ${line.trim()}`;
+    else logical.push(line);
+  }
+  const read = logical.filter((l) => names.has(/^([^\s=]+)\s*=/.exec(l)?.[1] ?? '')).join('\n');
+  return [...read.matchAll(/check_\w+_access\s+([a-z]+:[^\s,{]+)/gi)].map((m) => m[1]!).filter((t) => !/^(static|inline|cidr):/i.test(t));
 }
 
 export async function judgeRelay(p: Params, answer: string, dovecotAuth: string): Promise<string[]> {
-  const unseen = unseenTables(answer);
+  const unseen = await unseenTables(answer);
   if (unseen.length) return [`the answer depends on ${unseen.join(', ')}, a table whose contents are not part of it`];
   const local = p.localDomain ?? 'example.com';
   const probes: Probe[] = [
