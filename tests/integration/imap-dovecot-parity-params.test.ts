@@ -4,7 +4,8 @@
  * then the pieces' names in order, each joined when numbered 0, 1, 2... ("name*" when one piece
  * is encoded, plain pieces %-escaped after "''"), kept piece by piece when a number is missing;
  * a text part's default charset comes last. The lab kept each joined name where its first piece
- * stood and put the charset first.
+ * stood and put the charset first. A message (or one inside message/rfc822) with neither
+ * MIME-Version nor Content-Type has no Content-* field for Dovecot's BODYSTRUCTURE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
@@ -22,6 +23,8 @@ const TYPES = [
   'text/plain; name*0="50%"; name*1*=%25',
   'text/html; charset=utf-8; name*0=a',
 ];
+/** Messages without MIME-Version: Dovecot takes their Content-* fields only with a Content-Type. */
+const NO_MIME = ['Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=', 'Content-Disposition: attachment; filename=a.txt\r\nContent-ID: <c@x>\r\n\r\nhi', 'Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8='];
 const DISPOSITIONS = ['attachment; filename*1="two"; filename*0="one"; size=3', "inline; filename*=utf-8''%E2%82%AC.txt; creation-date=x"];
 
 beforeAll(async () => {
@@ -29,6 +32,9 @@ beforeAll(async () => {
   await pair.both('CREATE params');
   for (const type of TYPES) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: p\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\n`));
   for (const d of DISPOSITIONS) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: d\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: ${d}\r\n\r\nx\r\n--b--\r\n`));
+  for (const rest of NO_MIME) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: n\r\n${rest}\r\n`));
+  // Inside a message/rfc822 part too.
+  await pair.both(appendOf('params', `From: a@example.com\r\nSubject: f\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n${NO_MIME[0]}\r\n--b--\r\n`));
   await pair.both('SELECT params');
 }, 60_000);
 afterAll(async () => {
@@ -38,6 +44,11 @@ afterAll(async () => {
 describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
   it.each([...TYPES, ...DISPOSITIONS].map((header, i) => [header, i + 1] as const))('%s: BODYSTRUCTURE and BODY as Dovecot gives them', async (_header, n) => {
     const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  it.each([...NO_MIME, 'forwarded'].map((m, i) => [m.split('\r\n')[0]!, TYPES.length + DISPOSITIONS.length + i + 1] as const))('no MIME-Version, %s: BODYSTRUCTURE, BODY and BINARY as Dovecot gives them', async (_m, n) => {
+    const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY BINARY.PEEK[1])`);
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
   });
 

@@ -72,6 +72,8 @@ export function urlParts(bytes: Uint8Array, path: number[], want: { structure: b
       if (body !== 'unknown-cte') {
         described = Buffer.concat([wire.subarray(target.headerStart, target.bodyStart), body]);
         describedPart = parseMessage(described);
+        // Read alone, a multipart's part would pass for a message without MIME (parse.ts `plain`).
+        if (!target.plain) delete describedPart.plain;
       }
     }
     out.structure = serialize(bodyStructureOf(described, describedPart, true));

@@ -8,9 +8,10 @@
  * are worked out again. The old records stay in the file until it is compacted.
  * Stamps: none (the names alone) up to round 13; 14: ENVELOPE names and subjects written as
  * Dovecot writes them for humans, local parts with dots read as Dovecot reads them; 15: RFC 2231
- * parameters in Dovecot's order, a text part's default charset last.
+ * parameters in Dovecot's order, a text part's default charset last; 16: no Content-* field of a
+ * message without MIME-Version and Content-Type.
  */
-export const PARSER_STAMP = 15;
+export const PARSER_STAMP = 16;
 
 export const ENVELOPE_FIELD = `envelope.${PARSER_STAMP}`;
 export const BODYSTRUCTURE_FIELD = `bodystructure.${PARSER_STAMP}`;

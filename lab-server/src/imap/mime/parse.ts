@@ -21,6 +21,12 @@ export interface MimePart {
   children: MimePart[];
   /** The message inside a message/rfc822 part. */
   message?: MimePart;
+  /**
+   * A message (the whole one, or one inside message/rfc822) with neither MIME-Version nor
+   * Content-Type: Dovecot 2.3 (message-parser.c) then takes none of its Content-* fields for
+   * BODYSTRUCTURE; a multipart's parts are MIME whatever they hold.
+   */
+  plain?: true;
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -81,6 +87,7 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
   const [type, subtype] = (parsed && /^[^/\s]+\/[^/\s]+$/.test(parsed.value) ? parsed.value : defaultType).split('/') as [string, string];
   const params = parsed && parsed.value.includes('/') ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
   const part: MimePart = { headerStart: start, bodyStart, end, fields, type, subtype, params, children: [] };
+  if (!contentType && !fields.some((f) => f.name === 'mime-version')) part.plain = true;
   // Dovecot 2.3 reads inside message/rfc822 only: a message/global (RFC 6532) is a leaf to it.
   const container = type === 'multipart' || (type === 'message' && subtype === 'rfc822');
   if (container && (depth >= budget.limits.maxDepth || budget.parts <= 0)) {
@@ -101,7 +108,9 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
           part.children.push(opaque(from, end));
           break;
         }
-        part.children.push(parseEntity(wire, from, to, childDefault, depth + 1, budget, cut));
+        const child = parseEntity(wire, from, to, childDefault, depth + 1, budget, cut);
+        delete child.plain;
+        part.children.push(child);
       }
     }
     if (part.children.length === 0) {

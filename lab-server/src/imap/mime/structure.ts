@@ -133,7 +133,7 @@ function language(fields: readonly HeaderField[]): ImapValue {
  * message's root part.
  */
 export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolean, counter = new LineCounter(wire)): ImapValue {
-  const f = part.fields;
+  const f = part.plain ? [] : part.fields;
   if (part.type === 'multipart') {
     const out: ImapValue[] = part.children.map((child) => bodyStructureOf(wire, child, extensible, counter));
     // The parts are written one after the other, then the subtype: "(...)(...) "mixed"".
