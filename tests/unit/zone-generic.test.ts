@@ -89,13 +89,28 @@ const REFUSED = [
   'g IN TYPE41 \\# 0',
   'g IN TYPE128 \\# 0',
   'g IN TYPE255 \\# 0',
+  // No type to BIND (more than five digits, past 65535), and types whose data BIND checks.
+  'g IN TYPE65536 \\# 0',
+  'g IN TYPE000016 "x"',
+  'g IN TYPE13 \\# 0',
+  'g IN TYPE52 \\# 2 abcd',
+  'g CLASS3 TXT "x"',
+  'g ch TXT "x"',
+  'g CLASS00004 TXT "x"',
 ];
+
+// One BIND run per line, shared by the tests below.
+const bindRuns = new Map<string, ReturnType<typeof loadWithBind>>();
+const bindOf = (line: string) => {
+  if (!bindRuns.has(line)) bindRuns.set(line, loadWithBind('example.com.', `${APEX}${line}\n`));
+  return bindRuns.get(line)!;
+};
 
 describe('RFC 3597 generic record types and data', () => {
   it('are taken and refused where BIND takes and refuses them, and read as BIND reads them', { timeout: 120_000 }, async () => {
     const verdicts = await inPool([...ACCEPTED, ...REFUSED], 4, async (line) => {
       const zone = `${APEX}${line}\n`;
-      const bind = await loadWithBind('example.com.', zone);
+      const bind = await bindOf(line);
       const lab = parseZone(zone, { origin: 'example.com.' });
       const labTakes = lab.problems.length === 0;
       let same = '';
@@ -116,9 +131,9 @@ describe('RFC 3597 generic record types and data', () => {
     const [extra] = parseZone(`${APEX}g IN TXT \\# 4 03616263 ff\n`, { origin: 'example.com.' }).problems;
     expect(extra!.message.en).toMatch(/The data is 5 bytes but "\\# 4" says 4: BIND refuses the zone \("extra input text"\)/);
     expect(extra!.message['zh-CN']).toMatch(/数据有 5 字节.*RFC 3597/);
-    // A type the lab does not serve (TLSA, whose data BIND checks): BIND would load it, the lab says so and what it serves.
+    // A type the lab does not serve (TLSA, whose data BIND checks): the lab says so and what it serves.
     const [unknown] = parseZone(`${APEX}g IN TYPE52 \\# 2 abcd\n`, { origin: 'example.com.' }).problems;
-    expect(unknown!.message.en).toMatch(/TYPE52 is a type the lab does not serve \(BIND would load it.*Remove the record/);
+    expect(unknown!.message.en).toMatch(/TYPE52 is a type the lab does not serve: the lab serves A, .*Remove the record/);
     expect(unknown!.message['zh-CN']).toMatch(/实验环境不提供的类型/);
     // A private-use type written as text, and a meta type: what BIND says, and what to write.
     const [text] = parseZone(`${APEX}g IN TYPE65280 "x"\n`, { origin: 'example.com.' }).problems;
@@ -128,6 +143,31 @@ describe('RFC 3597 generic record types and data', () => {
     expect(meta!.message.en).toMatch(/meta type.*"invalid use of a meta type"/);
     // CLASS1 is IN: its record is read; CLASS3 (CH) is another class.
     expect(parseZone(`${APEX}g CLASS1 A 192.0.2.7\n`, { origin: 'example.com.' }).records.find((r) => r.name === 'g.example.com.')?.address).toBe('192.0.2.7');
-    expect(parseZone(`${APEX}g CLASS3 A 192.0.2.7\n`, { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/Class CH is not the Internet class/);
+    expect(parseZone(`${APEX}g CLASS3 A 192.0.2.7\n`, { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/Class CLASS3 \(CH\) is not the Internet class/);
+  });
+
+  it('claim of BIND, when refusing a type or class, only what BIND says, naming what was written', { timeout: 120_000 }, async () => {
+    // Once the lab told TYPE065280, TYPE65536 and TYPE13 "\# 0" that "BIND would load it" (BIND
+    // refuses all three), and CLASS3 that "Class CH" is not the Internet class.
+    const untrue = await inPool(REFUSED, 4, async (line) => {
+      const bind = await bindOf(line);
+      const [problem] = parseZone(`${APEX}${line}\n`, { origin: 'example.com.' }).problems;
+      const said = bind.messages.join(' | ');
+      const quoted = [...problem!.message.en.matchAll(/BIND refuses the zone \("([^"]+)"\)/g)].map((m) => m[1]!);
+      const wrong = [
+        ...quoted.filter((q) => !said.includes(q)).map((q) => `quotes "${q}"`),
+        ...(/BIND would load/.test(problem!.message.en) && !bind.loaded ? ['says BIND would load it'] : []),
+      ];
+      return wrong.length ? `${line}: ${wrong.join(', ')}; BIND: ${said}` : '';
+    });
+    expect(untrue.filter(Boolean)).toEqual([]);
+    const at = (line: string) => parseZone(`${APEX}${line}\n`, { origin: 'example.com.' }).problems[0]!.message;
+    expect(at('g IN TYPE065280 \\# 0').en).toMatch(/"TYPE065280" is no record type.*\("unknown class\/type"\).*write it TYPE65280/);
+    expect(at('g IN TYPE065280 \\# 0')['zh-CN']).toMatch(/不是记录类型.*TYPE65280/);
+    expect(at('g IN TYPE65536 \\# 0').en).toMatch(/"TYPE65536" is no record type.*type numbers go up to 65535/);
+    expect(at('g IN TYPE13 \\# 0').en).not.toMatch(/BIND/);
+    expect(at('g CLASS3 TXT "x"').en).toMatch(/^Class CLASS3 \(CH\) is not the Internet class: BIND refuses the zone \("bad class"\)\. Write IN/);
+    expect(at('g CLASS3 TXT "x"')['zh-CN']).toMatch(/^CLASS3 \(CH\) 不是 Internet 类：BIND 会拒绝整个区域/);
+    expect(at('g ch TXT "x"').en).toMatch(/^Class CH is not/);
   });
 });

@@ -97,6 +97,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
       };
       let ttl: number | undefined;
       let klass: string | undefined;
+      let classWord = '';
       for (let n = 0; n < 2 && k < tokens.length; n++) {
         const t = tokens[k]!;
         if (t.quoted) break;
@@ -106,11 +107,14 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
           k++;
         } else if (classOf(t.raw) && klass === undefined) {
           klass = classOf(t.raw);
+          classWord = t.raw;
           k++;
         } else break;
       }
       if (klass && klass !== 'IN') {
-        fail(text(`Class ${klass} is not the Internet class: write IN (or leave the class out).`, `${klass} 不是 Internet 类：请写 IN（或者省略类）。`));
+        // Named as written: a learner who wrote CLASS3 is told CLASS3 (CH), not only CH.
+        const named = classWord.toUpperCase() === klass ? klass : `${classWord} (${klass})`;
+        fail(text(`Class ${named} is not the Internet class: BIND refuses the zone ("bad class"). Write IN (or leave the class out).`, `${named} 不是 Internet 类：BIND 会拒绝整个区域（"bad class"）。请写 IN（或者省略类）。`));
         continue;
       }
       const typeToken = tokens[k];
@@ -127,7 +131,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
           isMetaType(type)
             ? text(`${typeToken.raw} is a meta type (a kind of question, or OPT), not one of data: BIND refuses the zone ("invalid use of a meta type"). Remove the record.`, `${typeToken.raw} 是元类型（用于查询或 OPT），不是数据类型：BIND 会拒绝整个区域（"invalid use of a meta type"）。请删掉这条记录。`)
             : /^TYPE\d+$/.test(type)
-            ? text(`${typeToken.raw} is a type the lab does not serve (BIND would load it in the generic form "\\# length hex"): the lab serves A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV and CAA. Remove the record.`, `${typeToken.raw} 是实验环境不提供的类型（BIND 能以通用形式 "\\# 长度 十六进制" 加载它）：实验环境只提供 A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV 和 CAA。请删掉这条记录。`)
+            ? numberedTypeProblem(typeToken.raw, type)
             : text(`"${typeToken.raw}" is not a record type the lab knows (A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV, CAA). Check the order: name, [TTL], [IN], type, data.`, `"${typeToken.raw}" 不是实验环境认识的记录类型（A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV、CAA）。检查顺序：名字、[TTL]、[IN]、类型、数据。`),
         );
         continue;
@@ -185,6 +189,28 @@ function isMetaType(type: string): boolean {
   const m = /^TYPE(\d{1,5})$/.exec(type);
   const n = m ? Number(m[1]) : -1;
   return n === 0 || n === 41 || (n >= 128 && n <= 255);
+}
+
+/**
+ * A type written TYPEn that the lab does not take. BIND reads "TYPE" and at most five digits, up to
+ * 65535: anything else is no type to it ("unknown class/type"). A number it does know is not served
+ * by the lab; whether BIND would load it depends on the data (it checks HINFO's, TLSA's...), so
+ * nothing is claimed about BIND there.
+ */
+function numberedTypeProblem(written: string, type: string): Text {
+  const digits = type.slice(4);
+  if (digits.length > 5 || Number(digits) > 65535) {
+    const fix = Number(digits) <= 65535 ? `write it TYPE${Number(digits)}` : 'type numbers go up to 65535';
+    const fixZh = Number(digits) <= 65535 ? `请写成 TYPE${Number(digits)}` : '类型号最大是 65535';
+    return text(
+      `"${written}" is no record type: BIND reads "TYPE" followed by at most five digits, a number up to 65535, and refuses the zone ("unknown class/type"). Use the type's name (A, MX, TXT...) or its number: ${fix}.`,
+      `"${written}" 不是记录类型：BIND 只认 "TYPE" 后跟最多五位数字、不超过 65535 的数，会拒绝整个区域（"unknown class/type"）。请用类型名（A、MX、TXT……）或它的编号：${fixZh}。`,
+    );
+  }
+  return text(
+    `${written} is a type the lab does not serve: the lab serves A, AAAA, MX, CNAME, NS, PTR, TXT, SOA, SRV and CAA (and, in the generic form "\\# length hex", the types that have no data format of their own, such as the private-use TYPE65280). Remove the record.`,
+    `${written} 是实验环境不提供的类型：实验环境只提供 A、AAAA、MX、CNAME、NS、PTR、TXT、SOA、SRV 和 CAA（以及以通用形式 "\\# 长度 十六进制" 写的、没有自己数据格式的类型，例如私用的 TYPE65280）。请删掉这条记录。`,
+  );
 }
 
 function ownerIsKeyword(word: string, tokens: Token[]): Text {
