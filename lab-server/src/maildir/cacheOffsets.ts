@@ -7,6 +7,7 @@
  * only while every record does that and every message's offset is its newest record's.
  */
 import { recordText, type FieldRecords } from './fieldRecords.js';
+import { currentFields } from './fieldStamps.js';
 import type { FolderIndex } from './folderIndex.js';
 
 /** What a cache needs of its folder: the index, whose messages keep where their records start. */
@@ -94,8 +95,8 @@ export class CacheOffsets {
   }
 
   /**
-   * The file rewritten with the live messages' fields only, each message's records together
-   * and linked; the messages' offsets are set to it (the file is written by the caller).
+   * The file rewritten with the live messages' fields only (of a stamped name, the highest
+   * stamp: fieldStamps.ts), each message's records together and linked; the messages' offsets are set to it (the file is written by the caller).
    */
   rewrite(records: FieldRecords, live: ReadonlySet<string>): string {
     this.owner.cacheChanged();
@@ -106,7 +107,7 @@ export class CacheOffsets {
     for (const base of records.bases()) {
       if (!live.has(base)) continue;
       let previous = -1;
-      for (const [field, value] of records.fieldsOf(base)) {
+      for (const [field, value] of currentFields(records.fieldsOf(base))) {
         const part = recordText(base, field, value, previous);
         parts.push(part);
         previous = size;

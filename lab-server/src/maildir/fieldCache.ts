@@ -22,6 +22,7 @@ import { CacheAppends } from './cacheAppends.js';
 import { forgetCache, touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
 import { FieldRecords, readRecords } from './fieldRecords.js';
+import { isStamped, mixesStamps, supersededNames } from './fieldStamps.js';
 import type { FolderIndex } from './folderIndex.js';
 
 export type { CacheOwner } from './cacheOffsets.js';
@@ -42,6 +43,8 @@ export class FieldCache implements Unloadable {
   private hinted = false;
   /** The index and its removals count when loaded by offsets: no message gone since, no record gone stale. */
   private hintedBy = { index: undefined as FolderIndex | undefined, removals: 0 };
+  /** Loaded by offsets, a message with records got a stamped field: perhaps a raised stamp's, superseding one in the file. */
+  private restamped = false;
   private readonly offsets: CacheOffsets;
   /** Records placed while the file is being read (their appends land after the reading): added to what is read. */
   private meanwhile: Placed[] | undefined;
@@ -137,6 +140,7 @@ export class FieldCache implements Unloadable {
     const bytes = typeof value === 'string' ? value : value.toString('latin1');
     // Not read yet (a delivery's ENVELOPE, most often): no offsets to learn, no index to write for it.
     if (this.appends.empty) this.owner.cacheChanged(this.offsets.placing);
+    if (this.hinted && isStamped(field) && (this.owner.index.byBaseName(base)?.cacheAt ?? -1) >= 0) this.restamped = true;
     const record = this.offsets.place(base, field, bytes);
     this.appends.add(record);
     this.meanwhile?.push({ base, field, value: bytes, at: this.offsets.placedAt, previous: this.offsets.placedAfter, length: record.length });
@@ -168,6 +172,7 @@ export class FieldCache implements Unloadable {
     this.records = undefined;
     this.loading = undefined;
     this.hinted = false;
+    this.restamped = false;
     this.hintedBy = { index: undefined, removals: 0 };
     forgetCache(this);
   }
@@ -176,13 +181,15 @@ export class FieldCache implements Unloadable {
    * Rewrites the file with only the messages still in the folder, when most of it is about
    * messages long gone, or when its records do not all name the one before them (a file of an
    * earlier version, or appends made before it was read): then the index can keep offsets into it.
+   * Also when half its messages have records a raised stamp superseded (fieldStamps.ts).
    */
   async compact(live: ReadonlySet<string>): Promise<void> {
     // Loaded by the offsets, the records of messages gone are not known: go through the file, if
     // any went (the offsets keep serving meanwhile).
     if (this.hinted) {
       const { index } = this.owner;
-      if (index === this.hintedBy.index && index.removals === this.hintedBy.removals) return;
+      if (!this.restamped && index === this.hintedBy.index && index.removals === this.hintedBy.removals) return;
+      this.restamped = false;
       const hinted = this.records;
       const whole = await this.read(false);
       // Let go meanwhile (memory budget): the next load reads the file again.
@@ -193,11 +200,15 @@ export class FieldCache implements Unloadable {
     if (!records) return;
     let bases = 0;
     let stale = 0;
+    let superseded = 0;
+    // Only while the file holds two stamps of a name are a message's names looked at.
+    const mixed = mixesStamps(records.names);
     for (const base of records.bases()) {
       bases++;
       if (!live.has(base)) stale++;
+      else if (mixed && supersededNames(records.namesOf(base)).size > 0) superseded++;
     }
-    if (!this.offsets.unlinked && (stale < 100 || stale < bases / 2)) return;
+    if (!this.offsets.unlinked && (superseded === 0 || superseded * 2 < bases) && (stale < 100 || stale < bases / 2)) return;
     await this.flush();
     // Let go meanwhile (memory budget): the file stays as it is until the next load.
     if (this.records !== records) return;

@@ -137,6 +137,18 @@ export class FieldRecords {
     return this.lastOf.keys();
   }
 
+  /** The field names met, read or added. */
+  get names(): readonly string[] {
+    return this.fieldNames;
+  }
+
+  /** The field names a message has records of, read or added. */
+  namesOf(base: string): Set<string> {
+    const names = new Set<string>();
+    for (let r = this.lastOf.get(base) ?? -1; r !== -1; r = this.previous[r]!) names.add(this.fieldNames[this.fieldIds[r]!]!);
+    return names;
+  }
+
   /** Where the last record of a message read or added starts in the file (-1: none). */
   lastAt(base: string): number {
     const r = this.lastOf.get(base);

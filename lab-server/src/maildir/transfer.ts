@@ -15,6 +15,7 @@ import { isKeywordLetter, KeywordRefused } from './keywords.js';
 import type { StoredMessage } from './message.js';
 import type { WrittenFile } from './messageFile.js';
 import { curName, normaliseFlags, uniqueBaseName } from './names.js';
+import { currentFields } from './fieldStamps.js';
 import { inSlices, isMissing } from './slices.js';
 
 export interface TransferResult {
@@ -93,10 +94,10 @@ export function copyMessages(lock: TransferLock, source: MaildirFolder, target: 
   });
 }
 
-/** The fields worked out for the originals (ENVELOPE, …) go with them, as Dovecot copies its cache. */
+/** The fields worked out for the originals (ENVELOPE, …) go with them, as Dovecot copies its cache; not those a raised stamp left behind. */
 async function copyCachedFields(source: MaildirFolder, target: MaildirFolder, from: readonly StoredMessage[], to: readonly StoredMessage[]): Promise<void> {
   for (const [i, m] of from.entries()) {
-    for (const [field, value] of await source.fields.all(m.base)) target.fields.set(to[i]!.base, field, value);
+    for (const [field, value] of currentFields(await source.fields.all(m.base))) target.fields.set(to[i]!.base, field, value);
   }
 }
 
