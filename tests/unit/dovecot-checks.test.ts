@@ -13,6 +13,7 @@ import { seeded } from '../realtools/zoneMutations.js';
 
 const ns = (...lines: string[]): string => ['namespace inbox {', '  inbox = yes', ...lines.map((l) => `  ${l}`), '}'].join('\n');
 const mailbox = (name: string, use: string): string => ns(`mailbox ${name} {`, `  special_use = ${use}`, '}');
+const filter = (head: string, body: string): string => `${head} {\n${body.replace(/^/gm, '  ')}\n}`;
 
 /** Files doveconf refuses after reading them, and near ones it takes. */
 const FILES: string[] = [
@@ -167,6 +168,37 @@ const FILES: string[] = [
   'service imap {\n  process_min_avail = 2000\n}',
   'service foo {\n  process_min_avail = 200\n}',
   'service foo {\n  process_min_avail = 100\n}',
+  // Two unnamed sections at one level are two sections; two of one name are one, the later line winning.
+  'passdb {\n  driver = static\n  pass = yes\n}\npassdb {\n  driver = static\n  result_success = continue\n}',
+  'namespace {\n  prefix = a/\n}\nnamespace {\n  prefix = b/\n  alias_for = a/\n}',
+  'namespace {\n  prefix = a/\n  separator = ::\n}\nnamespace {\n  prefix = b/\n}',
+  'namespace x {\n  prefix = a/\n}\nnamespace x {\n  separator = ::\n}',
+  'namespace {\n  mailbox Sent {\n    special_use = Sent\n  }\n}\nnamespace {\n  mailbox Sent {\n    special_use = \\Sent\n  }\n}',
+  ns('mailbox Sent {', '  special_use = Sent', '}', 'mailbox Sent {', '  special_use = \\Sent', '}'),
+  // A filter's namespaces: its own, then those of each filter that matches it, the top level's last.
+  filter('protocol imap', ns('separator = ::')),
+  filter('protocol imap', ns('alias_for = foo')),
+  `namespace a {\n  prefix = a/\n}\n${filter('protocol imap', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `namespace inbox {\n  prefix = INBOX.\n}\n${filter('protocol imap', 'namespace inbox {\n  separator = ::\n}')}`,
+  `namespace a {\n  prefix = a/\n}\nnamespace b {\n  prefix = b/\n  alias_for = a/\n}\n${filter('protocol imap', 'namespace a {\n  prefix = c/\n}')}`,
+  `namespace b {\n  prefix = b/\n  alias_for = x/\n  disabled = yes\n}\n${filter('protocol pop3', 'namespace b {\n  disabled = no\n}')}`,
+  `namespace b {\n  prefix = b/\n  alias_for = x/\n  disabled = yes\n}\n${filter('protocol pop3', 'namespace c {\n  prefix = c/\n}')}`,
+  `namespace {\n  prefix = a/\n}\n${filter('protocol imap', 'namespace {\n  alias_for = a/\n}')}`,
+  `namespace a {\n  prefix = x/\n}\nnamespace d {\n  prefix = w/\n  alias_for = x/\n}\n${filter('protocol imap', 'namespace b {\n  prefix = x/\n  alias_for = y/\n}\nnamespace c {\n  prefix = y/\n}')}`,
+  `${filter('protocol imap', 'namespace a {\n  prefix = a/\n}')}\n${filter('local 192.0.2.1', filter('protocol imap', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}'))}`,
+  `${filter('protocol imap', 'namespace a {\n  prefix = a/\n}')}\n${filter('local 192.0.2.1', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('protocol !imap', 'namespace a {\n  prefix = a/\n}')}\n${filter('protocol pop3', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('protocol !imap', 'namespace a {\n  prefix = a/\n}')}\n${filter('protocol imap', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local 10.0.0.0/8', 'namespace a {\n  prefix = a/\n}')}\n${filter('local 10.1.2.3', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local 10.0.0.0/8', 'namespace a {\n  prefix = a/\n}')}\n${filter('local 11.1.2.3', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local fd00::/8', 'namespace a {\n  prefix = a/\n}')}\n${filter('local fd00::1', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local 10.0.0.1', 'namespace a {\n  prefix = a/\n}')}\n${filter('remote 10.0.0.2', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local_name *.example.com', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mail.example.com', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local_name *.example.com', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mail.example.org', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  // Dovecot's wildcard: "*" is one label, before a dot; several names in quotes.
+  `${filter('local_name mail*', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mailx', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local_name "*.EXAMPLE.com m?il"', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mail', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  `${filter('local_name "*.EXAMPLE.com m?il"', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mai', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
 ];
 
 /** Files of settings and services a learner might combine, seeded: the run that found the filter's protocols. */
@@ -209,6 +241,14 @@ describe("doveconf's checks after reading the file", () => {
     const verdicts = await inPool(randomFiles(150, 71), 4, verdict);
     expect(verdicts.filter((v) => (v.doveconf === 'takes') !== (v.grader.length === 0) || (v.doveconf !== 'takes' && !v.grader.some((m) => m.includes(v.doveconf))))).toEqual([]);
     expect(verdicts.filter((v) => v.doveconf === 'takes').length).toBeGreaterThan(30);
+  });
+
+  it('read a file of a thousand filters, each holding a namespace, in a bounded time', { timeout: 60_000 }, () => {
+    // Each "protocol pN" sees every "protocol !pM" but its own: as many distinct views as filters.
+    const many = Array.from({ length: 1000 }, (_, i) => `protocol !p${i} {\n  namespace n {\n    alias_for = p/\n  }\n}\nprotocol p${i} {\n}\nlocal_name ${'*'.repeat(40)}${i} {\n}\n`).join('');
+    const problems = parseDovecotConf(many).problems.map((p) => p.message.en);
+    expect(problems).toContainEqual(expect.stringContaining("Namespace '': alias_for points to unknown namespace: p/"));
+    expect(problems.length).toBeLessThan(5);
   });
 
   it('say what Dovecot says and what to change, in both languages', () => {

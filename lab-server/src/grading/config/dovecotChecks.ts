@@ -9,6 +9,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
+import { namespaceProblems, sectionSettings, type SectionProblem } from './dovecotNamespaces.js';
 import { dovecotServiceChecks } from './dovecotServices.js';
 import { dovecotSeconds, dovecotSize } from './dovecotValues.js';
 import { SYSTEM_USERS } from './systemAccounts.js';
@@ -203,24 +204,10 @@ function scopes(index: Map<string, DovecotSetting[]>): Array<Map<string, Dovecot
 }
 
 /** Checks on a namespace, a mailbox or a passdb section's own values. */
-function sectionProblems(index: Map<string, DovecotSetting[]>, sections: readonly DovecotSection[]): Array<{ setting: DovecotSetting | undefined; line: number; said: string; next: Text }> {
-  const own = (x: DovecotSection): Map<string, DovecotSetting> => new Map((index.get([...x.path, x.arg ? `${x.name} ${x.arg}` : x.name].join('\n')) ?? []).map((s) => [s.key, s]));
-  const out: Array<{ setting: DovecotSetting | undefined; line: number; said: string; next: Text }> = [];
-  const namespaces = sections.filter((x) => x.name === 'namespace' && x.path.length === 0).map((x) => ({ x, set: own(x) }));
-  const prefix = (set: Map<string, DovecotSetting>): string => set.get('prefix')?.value ?? '';
-  // The first namespace of a prefix is the one alias_for finds.
-  const byPrefix = new Map<string, (typeof namespaces)[number]>();
-  for (const n of namespaces) if (!byPrefix.has(prefix(n.set))) byPrefix.set(prefix(n.set), n);
-  for (const { x, set } of namespaces) {
-    const sep = set.get('separator');
-    if (sep && Buffer.byteLength(sep.value) > 1) out.push({ setting: sep, line: x.line, said: `Namespace '${prefix(set)}': Hierarchy separator must be only one character long`, next: text('Write one character, e.g. "separator = /" or "separator = .".', '请写一个字符，例如 "separator = /" 或 "separator = ."。') });
-    const alias = set.get('alias_for');
-    if (alias && set.get('disabled')?.value !== 'yes') {
-      const target = byPrefix.get(alias.value);
-      if (!target) out.push({ setting: alias, line: x.line, said: `Namespace '${prefix(set)}': alias_for points to unknown namespace: ${alias.value}`, next: text('alias_for names another namespace by its prefix, as written there; write that prefix, or remove alias_for.', 'alias_for 用另一个命名空间的 prefix（原样照写）指向它；请写那个 prefix，或者删掉 alias_for。') });
-      else if (target.set.get('alias_for')) out.push({ setting: alias, line: x.line, said: `Namespace '${prefix(set)}': alias_for chaining isn't allowed: ${alias.value} -> ${target.set.get('alias_for')!.value}`, next: text('Point alias_for at the namespace the other one is an alias for.', '让 alias_for 直接指向另一个命名空间所指的那个命名空间。') });
-    }
-  }
+function sectionProblems(settings: readonly DovecotSetting[], sections: readonly DovecotSection[]): SectionProblem[] {
+  const owned = sectionSettings(settings, sections);
+  const own = (x: DovecotSection): ReadonlyMap<string, DovecotSetting> => owned.get(x) ?? new Map();
+  const out = namespaceProblems(sections, owned);
   for (const x of sections.filter((s) => s.name === 'mailbox' && settingSection(s.path) === 'namespace')) {
     const use = own(x).get('special_use');
     const bad = use && wordsOf(use.value, / +/).find((u) => !/^\\(all|archive|drafts|flagged|important|junk|sent|trash)$/i.test(u));
@@ -257,6 +244,6 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   }
   const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
   for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
-  for (const p of sectionProblems(index, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? 'namespace', p.said, p.next);
+  for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? 'namespace', p.said, p.next);
   return [...out.values()];
 }
