@@ -54,6 +54,11 @@ const FILES = [
   'metric m {\n  filter = event=x\n  foo {\n  }\n}',
   'mail_driver = maildir\nmail_path = ~/Maildir',
   'auth_allow_cleartext = yes',
+  // A plugin's settings outside plugin { } (review 14 on 82b5109).
+  'quota_rule = *:storage=1G',
+  'protocol lmtp {\n  sieve_before = /var/lib/dovecot/sieve/before.sieve\n}',
+  'mail_crypt_global_private_key = </etc/dovecot/private.pem',
+  'plugin {\n  quota_rule = *:storage=1G\n  sieve_before = /var/lib/dovecot/sieve/before.sieve\n}',
   // doveconf takes these: names of one's own, names it never prints, old names, an old section.
   'plugin {\n  quota = maildir:User quota\n  foo_bar = 1\n}',
   'dict {\n  quota = sqlite:/etc/dovecot/dict.conf\n}',
@@ -100,6 +105,11 @@ describe('Dovecot setting names', () => {
     expect(say('mail_driver = maildir').en).toMatch(/Dovecot 2\.4's name: write 2\.3's mail_location.*dovecot_config_version = 2\.4\.0/);
     expect(say('namspace inbox {\n}').en).toMatch(/no section "namspace".*Did you mean "namespace \{"\?/);
     expect(say('mailbox Sent {\n}')['zh-CN']).toMatch(/mailbox \{ \} 应该写在namespace \{ \} 里/);
+    // A plugin's setting: where it goes and what loads it, not "remove the line" (review 14 on 82b5109).
+    const quota = say('protocol lmtp {\n  quota_rule = *:storage=1G\n}');
+    expect(quota.en).toMatch(/quota_rule is a setting of the quota plugin.*inside plugin \{ \}.*name quota in mail_plugins/);
+    expect(quota['zh-CN']).toMatch(/quota 插件的设置.*plugin \{ \}.*mail_plugins/);
+    expect(say('sieve_before = /x').en).toMatch(/the sieve plugin/);
     // "foo" is no typo of "ssl": a short name gets no far-fetched guess.
     expect(say('foo = 1').en).toMatch(/Check the name in "doveconf -a"/);
     // A 2.4 file is not judged by 2.3's names (no 2.4 doveconf was asked).

@@ -63,6 +63,24 @@ const NAMES_24: Record<string, [string, string]> = {
   dovecot_storage_version: ['nothing: leave the line out', '什么都不写：删掉这一行'],
 };
 
+/**
+ * Settings of the plugins Debian's Dovecot 2.3 ships, by the start of their names (longest
+ * first), with the plugin's name: doveconf knows none of them outside plugin { }, the commonest
+ * "Unknown setting" a learner meets with quota or Sieve.
+ */
+const PLUGIN_SETTINGS: Array<[string, string]> = [
+  ['quota_clone', 'quota_clone'], ['quota', 'quota'], ['imapsieve', 'imap_sieve'], ['sieve', 'sieve'], ['mail_crypt', 'mail_crypt'],
+  ['fts', 'fts'], ['acl', 'acl'], ['zlib_save', 'zlib'], ['mail_log', 'mail_log'], ['push_notification_driver', 'push_notification'],
+  ['lazy_expunge', 'lazy_expunge'], ['last_login', 'last_login'], ['trash', 'trash'], ['welcome', 'welcome'], ['notify_status', 'notify_status'],
+  ['mail_replica', 'replication'], ['mailbox_alias', 'mailbox_alias'], ['pop3_migration', 'pop3_migration'], ['listescape_char', 'listescape'],
+  ['charset_aliases', 'charset_alias'], ['imap_compress_deflate_level', 'imap_zlib'], ['virtual_max_open_mailboxes', 'virtual'], ['apparmor_hat', 'apparmor'],
+];
+
+/** The plugin whose setting `key` is, if it is one's. */
+function pluginOf(key: string): string | undefined {
+  return PLUGIN_SETTINGS.find(([stem]) => key === stem || key.startsWith(`${stem}_`) || (/\d$/.test(key) && key.replace(/\d+$/, '') === stem))?.[1];
+}
+
 /** The edits a typo of `name` may hold: one in a short name ("foo" is no "ssl"), up to three in a long one. */
 const typos = (name: string): number => Math.min(3, Math.max(1, Math.floor(name.length / 2)));
 
@@ -72,6 +90,8 @@ function settingHint(kind: string, key: string, guess: boolean): Text {
   if (home !== undefined) return text(`${key} belongs ${PLACES[home]![0]}: move the line there.`, `${key} 应该写在${PLACES[home]![1]}：把这一行移过去。`);
   const v24 = kind === '' && Object.hasOwn(NAMES_24, key) ? NAMES_24[key] : undefined;
   if (v24) return text(`${key} is Dovecot 2.4's name: write 2.3's ${v24[0]}, or start the file with "dovecot_config_version = 2.4.0" to write 2.4 throughout.`, `${key} 是 Dovecot 2.4 的名字：请写 2.3 的 ${v24[1]}，或者在文件开头写 "dovecot_config_version = 2.4.0"，整个文件都用 2.4 的写法。`);
+  const plugin = pluginOf(key);
+  if (plugin) return text(`${key} is a setting of the ${plugin} plugin, which Dovecot reads only inside plugin { }: write it there ("plugin {", "  ${key} = ...", "}"), and name ${plugin} in mail_plugins.`, `${key} 是 ${plugin} 插件的设置，Dovecot 只在 plugin { } 里读它：把它写进去（"plugin {"、"  ${key} = ..."、"}"），并在 mail_plugins 里写上 ${plugin}。`);
   const near = guess ? closestName(key, DOVECOT_SETTING_NAMES.get(kind) ?? [], typos(key)) : undefined;
   if (near) return text(`Did you mean ${near}?`, `是不是想写 ${near}？`);
   return text('Check the name in "doveconf -a", which lists every setting, or remove the line.', '用 "doveconf -a"（它列出所有设置）核对这个名字，或者删掉这一行。');
