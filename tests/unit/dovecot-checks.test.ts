@@ -137,6 +137,18 @@ const FILES: string[] = [
   // A filter enables protocols for itself: its services are checked too (imaps on 993 here).
   'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = imap lmtp\n}',
   'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = lmtp\n}',
+  // $protocols is the value before, read in file order: a filter's own so far, else its parent's at that line.
+  ...[
+    'protocols = imap lmtp\nprotocols = $protocols pop3',
+    'protocols = lmtp\nprotocols = $protocols',
+    'protocols = $protocols',
+    'protocols = imap\nprotocol imap {\n  protocols = lmtp\n  protocols = $protocols pop3\n}',
+    'protocols = lmtp\nprotocol imap {\n  protocols = $protocols\n}\nprotocols = imap',
+    'protocols = imap\nprotocol imap {\n  protocols = $protocols\n}\nprotocols = lmtp\nprotocols = imap',
+    'protocols = imap\nprotocol imap {\n  protocols = lmtp\n}\nprotocol imap {\n  protocols = $protocols\n}',
+    'protocols = imap\nprotocol imap {\n  protocols = lmtp\n}\nprotocol pop3 {\n  protocols = $protocols\n}\nprotocol imap {\n  protocols = imap\n}',
+    'protocols = lmtp\nremote 10.0.0.0/8 {\n  protocol imap {\n    protocols = $protocols\n  }\n}\nprotocols = imap',
+  ].map((protocols) => `${protocols}\nservice lmtp {\n  unix_listener /run/dovecot/auth-userdb {\n    mode = 0600\n  }\n}`),
   'service auth {\n  process_limit = 2\n}',
   'service auth {\n  process_limit = 1\n}',
   'service auth {\n  process_limit = 0\n}',

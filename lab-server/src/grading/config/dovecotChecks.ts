@@ -10,6 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
 import { namespaceProblems, sectionSettings, type SectionProblem } from './dovecotNamespaces.js';
+import { protocolsByPath } from './dovecotProtocols.js';
 import { dovecotServiceChecks } from './dovecotServices.js';
 import { dovecotSeconds, dovecotSize } from './dovecotValues.js';
 import { SYSTEM_USERS } from './systemAccounts.js';
@@ -21,6 +22,7 @@ interface DovecotSetting {
   value: string;
   line: number;
   path: readonly string[];
+  quoted?: boolean;
 }
 
 interface DovecotSection {
@@ -188,7 +190,7 @@ function byPath(settings: readonly DovecotSetting[]): Map<string, DovecotSetting
 }
 
 /** The scopes doveconf checks: the top level and each filter path, with the values each sees. */
-function scopes(index: Map<string, DovecotSetting[]>): Array<Map<string, DovecotSetting>> {
+function scopes(index: Map<string, DovecotSetting[]>, protocols: Map<string, string>): Array<Map<string, DovecotSetting>> {
   const filters = [...index.keys()].map((key) => (key === '' ? [] : key.split('\n'))).filter((path) => path.every((p) => FILTER.test(p)));
   return filters.map((path) => {
     const seen = new Map<string, DovecotSetting>();
@@ -199,6 +201,9 @@ function scopes(index: Map<string, DovecotSetting[]>): Array<Map<string, Dovecot
         if (!(depth > 0 && s.key === 'listen')) seen.set(s.key, s);
       }
     }
+    // protocols with $protocols read as doveconf reads it (one reading, in dovecotProtocols.ts).
+    const written = seen.get('protocols');
+    if (written) seen.set('protocols', { ...written, value: protocols.get(written.path.join('\n')) ?? written.value });
     return seen;
   });
 }
@@ -234,7 +239,7 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   };
   const index = byPath(settings);
   if (!index.has('')) index.set('', []);
-  const all = scopes(index);
+  const all = scopes(index, protocolsByPath(settings));
   for (const scope of all) {
     const get: ScopeValue = (key) => scope.get(key)?.value ?? DEFAULTS[key] ?? '';
     for (const check of SCOPE_CHECKS) {
