@@ -39,7 +39,7 @@ export type ImapListener = SessionListener;
 export function createImapListener(implicitTls: boolean, deps: ImapDeps): ImapListener {
   const name = implicitTls ? 'imaps' : 'imap';
   // The first FETCH ENVELOPE of a big new folder finds the reader thread's code ready.
-  void prepareEnvelopeReader();
+  void prepareEnvelopeReader((reason) => deps.log('imap', `envelope reader thread unavailable: ${reason}. The first FETCH ENVELOPE of many new messages parses them on the event loop, slower; reinstall the lab's dependencies (npm ci) to get it back`));
   return createSessionListener({
     name,
     implicitTls,

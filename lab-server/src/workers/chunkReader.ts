@@ -10,7 +10,7 @@
  * and ended after a minute with nothing to do; requests take turns.
  */
 import { Worker } from 'node:worker_threads';
-import { bundleThread } from './bundledThread.js';
+import { bundleFailure, bundleThread } from './bundledThread.js';
 
 /** Who does a chunk: nobody yet, the thread, or the caller (one slot per chunk, shared). */
 const FREE = 0;
@@ -98,13 +98,21 @@ const readers = new Map<string, Reader>();
 const code = new Map<string, string>();
 let nextRequest = 0;
 
+/** Entries whose missing bundle was told of: once per process. */
+const told = new Set<string>();
+
 /**
  * Makes the bundle of a thread entry ready (see bundledThread.ts), so that readChunks() finds
- * it: the lab calls this once it listens, while nothing waits on it.
+ * it: the lab calls this once it listens, while nothing waits on it. `unavailable` is told once
+ * per process why there is none, so whoever runs the lab learns why that work stays on the event loop.
  */
-export async function prepareChunkReader(entry: URL): Promise<boolean> {
+export async function prepareChunkReader(entry: URL, unavailable?: (reason: string) => void): Promise<boolean> {
   const bundle = await bundleThread(entry);
   if (bundle !== undefined) code.set(entry.href, bundle);
+  else if (unavailable && !told.has(entry.href)) {
+    told.add(entry.href);
+    unavailable(bundleFailure(entry) ?? 'no bundle');
+  }
   return bundle !== undefined;
 }
 

@@ -30,7 +30,7 @@ type Envelopes = Array<string | null>;
 export const ENVELOPE_THREAD = new URL('./envelopeThread.ts', import.meta.url);
 
 /** Makes the reader thread ready to start (its bundle made), while nothing waits on it. */
-export const prepareEnvelopeReader = (): Promise<boolean> => prepareChunkReader(ENVELOPE_THREAD);
+export const prepareEnvelopeReader = (unavailable?: (reason: string) => void): Promise<boolean> => prepareChunkReader(ENVELOPE_THREAD, unavailable);
 
 /**
  * A folder with `unread` messages nobody has fetched (as many \Recent ones after SELECT): the
