@@ -8,7 +8,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARSER_STAMP } from '../../lab-server/src/imap/mime/cacheFields.js';
+import { FIELD_STAMPS } from '../../lab-server/src/imap/mime/cacheFields.js';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { imapLogin, imapTagged } from '../helpers/rawSocket.js';
@@ -18,7 +18,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-const FIELDS = ['envelope', 'bodystructure', 'body'];
+const FIELDS = ['envelope', 'bodystructure', 'body'] as const;
 const message = (i: number): string => `From: a${i}@example.com\r\nSubject: message ${i}\r\n\r\nbody ${i}\r\n`;
 /** The names each record of a cache file has, by message. */
 const namesIn = (file: string): Map<string, string[]> => {
@@ -39,8 +39,8 @@ async function cacheWhen(path: string, done: (file: string) => boolean): Promise
 
 describe('records of a superseded parser stamp', () => {
   it('go with the compaction, and a MOVE carries only the newest', { timeout: 180_000 }, async () => {
-    const current = FIELDS.map((f) => `${f}.${PARSER_STAMP}`);
-    const old = FIELDS.map((f) => `${f}.${PARSER_STAMP - 1}`);
+    const current = FIELDS.map((f) => `${f}.${FIELD_STAMPS[f]}`);
+    const old = FIELDS.map((f) => `${f}.${FIELD_STAMPS[f] - 1}`);
     lab = await startLabProcess();
     // A folder of their own: the INBOX holds the world's seed messages.
     const folder = join(maildirPath(lab.dataDir, 'default', 'alice@example.com'), '.Stamps');
@@ -101,6 +101,6 @@ describe('records of a superseded parser stamp', () => {
     const file = await cacheWhen(join(folder, 'maillab-cache'), (f) => f !== '' && !f.includes('(old)'));
     expect(file).not.toContain('(old)');
     const names = [...namesIn(file).values()].map((n) => n.sort());
-    expect(names).toEqual([FIELDS.map((f) => `${f}.${PARSER_STAMP}`)].map((n) => n.sort()));
+    expect(names).toEqual([FIELDS.map((f) => `${f}.${FIELD_STAMPS[f]}`)].map((n) => n.sort()));
   });
 });
