@@ -9,9 +9,11 @@
  */
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
-import { namespaceProblems, sectionSettings, type SectionProblem } from './dovecotNamespaces.js';
+import { namespaceProblems, type SectionProblem } from './dovecotNamespaces.js';
 import { protocolsByPath } from './dovecotProtocols.js';
+import { sectionSettings } from './dovecotSections.js';
 import { dovecotServiceChecks } from './dovecotServices.js';
+import { statsProblems } from './dovecotStats.js';
 import { dovecotSeconds, dovecotSize } from './dovecotValues.js';
 import { SYSTEM_USERS } from './systemAccounts.js';
 import { DOVECOT_LIST_CHECKS, wordsOf, type DovecotRefusal, type ScopeValue } from './dovecotWordLists.js';
@@ -212,7 +214,7 @@ function scopes(index: Map<string, DovecotSetting[]>, protocols: Map<string, str
 function sectionProblems(settings: readonly DovecotSetting[], sections: readonly DovecotSection[]): SectionProblem[] {
   const owned = sectionSettings(settings, sections);
   const own = (x: DovecotSection): ReadonlyMap<string, DovecotSetting> => owned.get(x) ?? new Map();
-  const out = namespaceProblems(sections, owned);
+  const out = [...namespaceProblems(sections, owned), ...statsProblems(sections, owned)];
   for (const x of sections.filter((s) => s.name === 'mailbox' && settingSection(s.path) === 'namespace')) {
     const use = own(x).get('special_use');
     const bad = use && wordsOf(use.value, / +/).find((u) => !/^\\(all|archive|drafts|flagged|important|junk|sent|trash)$/i.test(u));
@@ -249,6 +251,6 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   }
   const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
   for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
-  for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? 'namespace', p.said, p.next);
+  for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? p.key ?? 'namespace', p.said, p.next);
   return [...out.values()];
 }
