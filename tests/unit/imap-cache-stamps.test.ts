@@ -6,7 +6,8 @@
  * stamp raised without its answer changing throws every cached record of that field away (one
  * stamp for all three did so to every ENVELOPE for two BODYSTRUCTURE fixes, review 14 on 6727a3c).
  * When this fails: raise the stamp of the field whose answer changed, by one, and write both new
- * figures below (the failure prints them).
+ * figures below (the failure prints them). It sees only what its corpus holds: a parser fix adds
+ * the message it fixes to CORPUS, under its stamp's line, so the next one is measured too.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
