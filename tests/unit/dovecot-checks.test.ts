@@ -211,6 +211,14 @@ const FILES: string[] = [
   `${filter('local_name mail*', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mailx', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
   `${filter('local_name "*.EXAMPLE.com m?il"', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mail', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
   `${filter('local_name "*.EXAMPLE.com m?il"', 'namespace a {\n  prefix = a/\n}')}\n${filter('local_name mai', 'namespace b {\n  prefix = b/\n  alias_for = a/\n}')}`,
+  // A filter's values: its own, then those of each filter that matches it ("protocol !pop3" in "protocol imap").
+  `${filter('protocol !pop3', 'first_valid_uid = 600')}\n${filter('protocol imap', 'last_valid_uid = 500')}`,
+  `${filter('protocol !pop3', 'first_valid_uid = 600')}\n${filter('protocol pop3', 'last_valid_uid = 500')}`,
+  `${filter('protocol imap', 'mailbox_idle_check_interval = 0')}\n${filter('protocol !pop3', 'mailbox_idle_check_interval = 5s')}`,
+  `${filter('protocol !pop3', 'mailbox_idle_check_interval = 0')}\n${filter('protocol imap', 'mailbox_idle_check_interval = 5s')}`,
+  `${filter('protocol !pop3', 'mail_nfs_index = yes\nmmap_disable = yes')}\n${filter('protocol imap', 'mail_fsync = always')}`,
+  `${filter('protocol !pop3', 'mail_nfs_index = yes\nmmap_disable = yes')}\n${filter('protocol pop3', 'mail_fsync = always')}`,
+  `${filter('protocol !imap', 'imap_client_workarounds = foo')}\n${filter('protocol imap', 'mail_debug = yes')}`,
   // Stats: a metric's name and filter, an exporter's name, format, transport and time argument.
   'metric x {\n}',
   'metric x {\n  filter =\n}',

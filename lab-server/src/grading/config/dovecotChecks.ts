@@ -9,6 +9,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
+import { bySpecificity, filterMatches, filterOf } from './dovecotFilters.js';
 import { namespaceProblems, type SectionProblem } from './dovecotNamespaces.js';
 import { protocolsByPath } from './dovecotProtocols.js';
 import { sectionSettings } from './dovecotSections.js';
@@ -191,23 +192,39 @@ function byPath(settings: readonly DovecotSetting[]): Map<string, DovecotSetting
   return index;
 }
 
-/** The scopes doveconf checks: the top level and each filter path, with the values each sees. */
+/**
+ * The scopes doveconf checks: the top level and each filter path, with the values each sees: its
+ * own, then those of every filter that matches it (dovecotFilters.ts: "protocol !pop3" serves
+ * "protocol imap"), the more specific value winning, and its own over all. Filters that see the
+ * same ones share a scope.
+ */
 function scopes(index: Map<string, DovecotSetting[]>, protocols: Map<string, string>): Array<Map<string, DovecotSetting>> {
-  const filters = [...index.keys()].map((key) => (key === '' ? [] : key.split('\n'))).filter((path) => path.every((p) => FILTER.test(p)));
-  return filters.map((path) => {
-    const seen = new Map<string, DovecotSetting>();
-    // A filter's own value wins over its parents', wherever the lines stand.
-    for (let depth = 0; depth <= path.length; depth++) {
-      for (const s of index.get(path.slice(0, depth).join('\n')) ?? []) {
+  const holders = [...index.entries()]
+    .map(([key, settings]) => ({ path: key === '' ? [] : key.split('\n'), settings }))
+    .filter(({ path }) => path.every((p) => FILTER.test(p)))
+    .map((h) => ({ ...h, filter: filterOf(h.path) }))
+    // The least specific first (a stable sort): a later holder's value wins.
+    .sort((a, b) => bySpecificity(b.filter, a.filter))
+    .map((h, at) => ({ ...h, at }));
+  const views = new Map<string, Map<string, DovecotSetting>>();
+  for (const own of holders) {
+    // Its own values last: they win over those of a filter as specific ("protocol !pop3" in "protocol imap").
+    const seen = [...holders.filter((h) => h !== own && filterMatches(h.filter, own.filter)), own];
+    const key = seen.map((h) => h.at).join(',');
+    if (views.has(key)) continue;
+    const values = new Map<string, DovecotSetting>();
+    for (const h of seen) {
+      for (const s of h.settings) {
         // In a filter, doveconf turns listen into the login services' listener addresses (old-set-parser.c).
-        if (!(depth > 0 && s.key === 'listen')) seen.set(s.key, s);
+        if (!(h.path.length > 0 && s.key === 'listen')) values.set(s.key, s);
       }
     }
     // protocols with $protocols read as doveconf reads it (one reading, in dovecotProtocols.ts).
-    const written = seen.get('protocols');
-    if (written) seen.set('protocols', { ...written, value: protocols.get(written.path.join('\n')) ?? written.value });
-    return seen;
-  });
+    const written = values.get('protocols');
+    if (written) values.set('protocols', { ...written, value: protocols.get(written.path.join('\n')) ?? written.value });
+    views.set(key, values);
+  }
+  return [...views.values()];
 }
 
 /** Checks on a namespace, a mailbox or a passdb section's own values. */
