@@ -7,10 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
+import { dovecotProtocols, protocolsByPath } from '../../lab-server/src/grading/config/dovecotProtocols.js';
 import { doveconf } from '../realtools/dovecot.js';
 import { inPool } from '../realtools/process.js';
 import { seeded } from '../realtools/zoneMutations.js';
 
+type DovecotSetting = Parameters<typeof dovecotProtocols>[0][number];
 const ns = (...lines: string[]): string => ['namespace inbox {', '  inbox = yes', ...lines.map((l) => `  ${l}`), '}'].join('\n');
 const mailbox = (name: string, use: string): string => ns(`mailbox ${name} {`, `  special_use = ${use}`, '}');
 const filter = (head: string, body: string): string => `${head} {\n${body.replace(/^/gm, '  ')}\n}`;
@@ -148,6 +150,7 @@ const FILES: string[] = [
     'protocols = imap\nprotocol imap {\n  protocols = lmtp\n}\nprotocol imap {\n  protocols = $protocols\n}',
     'protocols = imap\nprotocol imap {\n  protocols = lmtp\n}\nprotocol pop3 {\n  protocols = $protocols\n}\nprotocol imap {\n  protocols = imap\n}',
     'protocols = lmtp\nremote 10.0.0.0/8 {\n  protocol imap {\n    protocols = $protocols\n  }\n}\nprotocols = imap',
+    `protocols = imap lmtp\n${'protocols = $protocols $protocols\n'.repeat(12)}`,
   ].map((protocols) => `${protocols}\nservice lmtp {\n  unix_listener /run/dovecot/auth-userdb {\n    mode = 0600\n  }\n}`),
   'service auth {\n  process_limit = 2\n}',
   'service auth {\n  process_limit = 1\n}',
@@ -300,6 +303,17 @@ describe("doveconf's checks after reading the file", () => {
     const problems = parseDovecotConf(many).problems.map((p) => p.message.en);
     expect(problems).toContainEqual(expect.stringContaining("Namespace '': alias_for points to unknown namespace: p/"));
     expect(problems.length).toBeLessThan(5);
+  });
+
+  it('read $protocols written again and again as each word once, as doveconf does', () => {
+    // Each line doubled the value: 20 lines made a million words, 22 took 2.6 s of the event
+    // loop, 30 would take gigabytes. doveconf takes "imap imap" as imap; only the words matter.
+    const doubling = (n: number): DovecotSetting[] => [{ key: 'protocols', value: 'imap lmtp', line: 1, path: [] }, ...Array.from({ length: n }, (_, i) => ({ key: 'protocols', value: '$protocols $protocols', line: i + 2, path: [] }))];
+    expect(protocolsByPath(doubling(20)).get('')).toBe('imap lmtp');
+    expect(dovecotProtocols(doubling(20)).protocols).toEqual(['imap', 'lmtp']);
+    // A file of 200 such lines is read, and lmtp's services still checked.
+    const file = `protocols = imap lmtp\n${'protocols = $protocols $protocols\n'.repeat(200)}service lmtp {\n  unix_listener /run/dovecot/auth-userdb {\n    mode = 0600\n  }\n}`;
+    expect(parseDovecotConf(file).problems.map((p) => p.message.en)).toContainEqual(expect.stringContaining('duplicate listener: /run/dovecot/auth-userdb'));
   });
 
   it('say what Dovecot says and what to change, in both languages', () => {

@@ -19,9 +19,14 @@ interface DovecotSetting {
 const KNOWN = new Set(['imap', 'pop3', 'lmtp', 'submission']);
 const DEFAULT = 'imap pop3 lmtp';
 
-/** One protocols line's value: the word $protocols is `before` (not inside quotes, not "$protocols,"). */
+/**
+ * One protocols line's value: the word $protocols is `before` (not inside quotes, not "$protocols,").
+ * Each word once: doveconf takes "imap imap" as imap, and a file of 30 lines "protocols = $protocols
+ * $protocols" would otherwise double the value 30 times (seconds of the event loop at 22 lines, then
+ * gigabytes), where only which words are there matters.
+ */
 function protocolsLine(s: Pick<DovecotSetting, 'value' | 'quoted'>, before: string): string {
-  return s.quoted ? s.value : s.value.split(' ').map((word) => (word === '$protocols' ? before : word)).join(' ');
+  return s.quoted ? s.value : [...new Set(s.value.split(' ').flatMap((word) => (word === '$protocols' ? before.split(' ') : [word])))].join(' ');
 }
 
 /**
