@@ -139,6 +139,17 @@ const FILES: string[] = [
   // A filter enables protocols for itself: its services are checked too (imaps on 993 here).
   'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = imap lmtp\n}',
   'service dict {\n  inet_listener imap {\n    port = 993\n  }\n}\nprotocol lmtp {\n  protocols = lmtp\n}',
+  // Two filters that both apply, neither a superset of the one before it: "Conflict in setting".
+  'protocol imap {\n  mail_debug = yes\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}',
+  'protocol imap {\n  mail_debug = yes\n}\nremote 10.0.0.0/8 {\n  mail_debug = no\n}',
+  'protocol imap {\n  protocols = pop3\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    protocols = imap\n  }\n}',
+  'remote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}\nprotocol imap {\n  mail_debug = yes\n}',
+  'protocol !pop3 {\n  mail_debug = yes\n}\nprotocol imap {\n  mail_debug = no\n}',
+  'local 10.0.0.1 {\n  mail_debug = yes\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}',
+  'remote 10.0.0.0/8 {\n  mail_debug = yes\n  protocol imap {\n    mail_debug = no\n  }\n}',
+  'remote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}\nremote 10.1.0.0/16 {\n  mail_debug = yes\n}',
+  'local_name mail.example.com {\n  mail_debug = yes\n}\nprotocol imap {\n  mail_debug = no\n}',
+  'local_name mail.example.com {\n  protocol imap {\n    mail_debug = yes\n  }\n}\nprotocol imap {\n  mail_debug = no\n}',
   // $protocols is the value before, read in file order: a filter's own so far, else its parent's at that line.
   ...[
     'protocols = imap lmtp\nprotocols = $protocols pop3',
@@ -275,7 +286,9 @@ function randomFiles(count: number, seed: number): string[] {
 /** doveconf's verdict (its complaint, or "takes") and the grader's messages for one file. */
 async function verdict(file: string): Promise<{ file: string; doveconf: string; grader: string[] }> {
   const real = await doveconf(`${file}\n`);
-  return { file, doveconf: real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim()), grader: parseDovecotConf(file).problems.map((p) => p.message.en) };
+  // The file's place: "found from filter at /tmp/…/dovecot.conf:1" is said of dovecot.conf:1.
+  const said = real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim()).replace(/\/\S*\/(dovecot\.conf:\d+)/g, '$1');
+  return { file, doveconf: said, grader: parseDovecotConf(file).problems.map((p) => p.message.en) };
 }
 
 describe("doveconf's checks after reading the file", () => {
