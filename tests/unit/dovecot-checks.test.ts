@@ -312,10 +312,12 @@ describe("doveconf's checks after reading the file", () => {
 
   it('read a file of a thousand filters, each holding a namespace, in a bounded time', { timeout: 60_000 }, () => {
     // Each "protocol pN" sees every "protocol !pM" but its own: as many distinct views as filters.
-    const many = Array.from({ length: 1000 }, (_, i) => `protocol !p${i} {\n  namespace n {\n    alias_for = p/\n  }\n}\nprotocol p${i} {\n}\nlocal_name ${'*'.repeat(40)}${i} {\n}\n`).join('');
-    const problems = parseDovecotConf(many).problems.map((p) => p.message.en);
+    const many = (n: number): string => Array.from({ length: n }, (_, i) => `protocol !p${i} {\n  namespace n {\n    alias_for = p/\n  }\n}\nprotocol p${i} {\n}\nlocal_name ${'*'.repeat(40)}${i} {\n}\n`).join('');
+    const problems = parseDovecotConf(many(30)).problems.map((p) => p.message.en);
     expect(problems).toContainEqual(expect.stringContaining("Namespace '': alias_for points to unknown namespace: p/"));
     expect(problems.length).toBeLessThan(5);
+    // Past MAX_FILTERS (100) the checks are not made: the grader says it cannot judge the file (dovecot-filter-limit.test.ts).
+    expect(parseDovecotConf(many(1000)).problems.map((p) => p.message.en)).toEqual([expect.stringContaining('3000 protocol, local, remote and local_name sections; the lab judges at most 100')]);
   });
 
   it('read $protocols written again and again as each word once, as doveconf does', () => {

@@ -5,7 +5,7 @@
  * Never throws.
  */
 import { text, type Text } from '../feedback.js';
-import { isDovecotBoolean } from './dovecotBooleans.js';
+import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
@@ -108,6 +108,24 @@ function undriven(sections: DovecotSection[]): Array<{ line: number; message: Te
     }));
 }
 
+/**
+ * Most protocol, local, remote and local_name sections whose values doveconf's checks are judged
+ * for: each filter sees those of every filter matching it, so the work grows with their square
+ * (840 pairs in a 64 KB answer held the event loop 0.3 s, review 14). A Dovecot configuration
+ * seldom has ten.
+ */
+export const MAX_FILTERS = 100;
+
+function tooManyFilters(filters: readonly DovecotSection[]): { line: number; message: Text } {
+  return {
+    line: filters[MAX_FILTERS]!.line,
+    message: text(
+      `This file has ${filters.length} protocol, local, remote and local_name sections; the lab judges at most ${MAX_FILTERS} (a Dovecot configuration seldom has ten), so it cannot say whether doveconf takes it. Keep the sections the exercise asks for, and check the file with "doveconf -n".`,
+      `这个文件有 ${filters.length} 个 protocol、local、remote 和 local_name 段落；实验室最多判断 ${MAX_FILTERS} 个（一份 Dovecot 配置很少超过十个），所以无法判断 doveconf 是否接受它。只保留题目需要的段落，并用 "doveconf -n" 检查文件。`,
+    ),
+  };
+}
+
 /** Deepest nesting of sections the parser reads (Dovecot's own go four or five deep). */
 const MAX_SECTION_DEPTH = 32;
 
@@ -205,7 +223,9 @@ export function parseDovecotConf(source: string): DovecotConf {
       }
     }
     if (conf.version === '2.3') {
-      conf.problems.push(...dovecotUnknownNames(conf.settings, conf.sections), ...undriven(conf.sections.filter((x) => !driven.has(x))), ...dovecotSettingsChecks(conf.settings, conf.sections));
+      conf.problems.push(...dovecotUnknownNames(conf.settings, conf.sections), ...undriven(conf.sections.filter((x) => !driven.has(x))));
+      const filters = conf.sections.filter((x) => DOVECOT_FILTERS.has(x.name));
+      conf.problems.push(...(filters.length > MAX_FILTERS ? [tooManyFilters(filters)] : dovecotSettingsChecks(conf.settings, conf.sections)));
     }
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
