@@ -25,13 +25,6 @@ interface Section {
   path: readonly string[];
 }
 
-/**
- * Filters looked up at most, as the service checks judge at most 32 scopes: grading runs on the
- * event loop, and 256 lookups in a 64 KB file of 1,680 filters cost ~95 ms of CPU (32: ~12 ms).
- * No real file has more than a few filters.
- */
-const MAX_LOOKUPS = 32;
-
 interface Holder {
   filter: DovecotFilter;
   /** Where the filter was first opened (doveconf names that line). */
@@ -58,7 +51,8 @@ export function filterConflicts(settings: readonly Written[], sections: readonly
   for (const s of settings) holders.get(s.path.join('\n'))?.settings.set(s.key, s);
   const all = [...holders.values()];
   const out: Array<{ line: number; key: string; said: string; next: Text }> = [];
-  for (const wanted of all.slice(0, MAX_LOOKUPS)) {
+  // Every filter is looked up: dovecotConf.ts judges no file of more than MAX_FILTERS (100), 10,000 matches at most.
+  for (const wanted of all) {
     // The file's order among equals, as doveconf keeps its filters.
     const matches = all.filter((h) => filterMatches(h.filter, wanted.filter)).sort((a, b) => bySpecificity(a.filter, b.filter));
     const changed = new Set<string>();
