@@ -44,7 +44,7 @@ export function siteUnderTest(overrides: Partial<LabConfig> = {}, prepare?: (lab
     lab = await startTestLab({ siteDir: SITE_DIR, ...overrides });
     await prepare?.(lab);
     browser = await launchBrowser();
-  }, 60_000);
+  }, 180_000); // a loaded machine: the lab, a `maillab` command in prepare, and Chromium
   afterAll(async () => {
     await browser?.close();
     await lab?.dispose();

@@ -9,7 +9,12 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], input?: string, timeoutMs = 20_000): Promise<RunResult> {
+/**
+ * Runs a program and collects what it printed. The default limit is a minute: a `maillab`
+ * command (Node and tsx starting) took 8-16 s of wall at load 30 on this 2-core machine, and
+ * 20 s stopped one in a CI run; a program that hangs is still stopped.
+ */
+export function run(cmd: string, args: string[], input?: string, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
