@@ -150,6 +150,9 @@ const FILES: string[] = [
   'remote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}\nremote 10.1.0.0/16 {\n  mail_debug = yes\n}',
   'local_name mail.example.com {\n  mail_debug = yes\n}\nprotocol imap {\n  mail_debug = no\n}',
   'local_name mail.example.com {\n  protocol imap {\n    mail_debug = yes\n  }\n}\nprotocol imap {\n  mail_debug = no\n}',
+  // A namespace of one name opened in both is a conflict of its "name"; of two names, none.
+  'protocol imap {\n  namespace inbox {\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace inbox {\n      separator = .\n    }\n  }\n}',
+  'protocol imap {\n  namespace inbox {\n    separator = /\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace other {\n      separator = .\n    }\n  }\n}',
   // Every filter is looked up: a conflict after 40 others is found.
   `${Array.from({ length: 40 }, (_, i) => `protocol p${i} {\n  mail_debug = yes\n}`).join('\n')}\nremote 10.0.0.0/8 {\n  protocol p39 {\n    mail_debug = no\n  }\n}`,
   // $protocols is the value before, read in file order: a filter's own so far, else its parent's at that line.

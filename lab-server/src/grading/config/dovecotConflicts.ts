@@ -49,6 +49,8 @@ export function filterConflicts(settings: readonly Written[], sections: readonly
     if (!holders.has(key)) holders.set(key, { filter: filterOf(path), line: x.line, settings: new Map() });
   }
   for (const s of settings) holders.get(s.path.join('\n'))?.settings.set(s.key, s);
+  // A namespace of one name opened in both is a change of its "name" (doveconf: "Conflict in setting name").
+  for (const x of sections) if (x.name === 'namespace' && x.arg) holders.get(x.path.join('\n'))?.settings.set(`namespace ${x.arg}`, { key: 'name', value: x.arg, line: x.line, path: x.path });
   const all = [...holders.values()];
   const out: Array<{ line: number; key: string; said: string; next: Text }> = [];
   // Every filter is looked up: dovecotConf.ts judges no file of more than MAX_FILTERS (100), 10,000 matches at most.
@@ -63,10 +65,10 @@ export function filterConflicts(settings: readonly Written[], sections: readonly
           out.push({
             line: s.line,
             key,
-            said: `Conflict in setting ${key} found from filter at dovecot.conf:${h.line}`,
+            said: `Conflict in setting ${s.key} found from filter at dovecot.conf:${h.line}`,
             next: text(
-              `Two filters that both apply to one connection set ${key}, and neither holds the other, so doveconf will not choose. Set it in one of them only, or at the top level.`,
-              `两个同时适用于同一连接的过滤段都设置了 ${key}，而且互不包含，doveconf 不会替你选择。只在其中一个里设置它，或者写在顶层。`,
+              `Two filters that both apply to one connection ${key.startsWith('namespace ') ? `open "${key} { }"` : `set ${key}`}, and neither holds the other, so doveconf will not choose. Keep it in one of them only, or at the top level.`,
+              `两个同时适用于同一连接的过滤段都${key.startsWith('namespace ') ? `写了 "${key} { }"` : `设置了 ${key}`}，而且互不包含，doveconf 不会替你选择。只在其中一个里保留它，或者写在顶层。`,
             ),
           });
         }
