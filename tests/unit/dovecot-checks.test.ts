@@ -6,10 +6,14 @@
  * last_valid_uid and "director_user_expire = 5 s" all passed the grader.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
+import { AUTH_SETTINGS } from '../../lab-server/src/grading/config/dovecotFilterPlaces.js';
 import { dovecotProtocols, protocolsByPath } from '../../lab-server/src/grading/config/dovecotProtocols.js';
 import { doveconf } from '../realtools/dovecot.js';
-import { inPool } from '../realtools/process.js';
+import { inPool, runTool } from '../realtools/process.js';
 import { seeded } from '../realtools/zoneMutations.js';
 
 type DovecotSetting = Parameters<typeof dovecotProtocols>[0][number];
@@ -150,6 +154,13 @@ const FILES: string[] = [
   'remote 10.0.0.0/8 {\n  protocol imap {\n    mail_debug = no\n  }\n}\nremote 10.1.0.0/16 {\n  mail_debug = yes\n}',
   'local_name mail.example.com {\n  mail_debug = yes\n}\nprotocol imap {\n  mail_debug = no\n}',
   'local_name mail.example.com {\n  protocol imap {\n    mail_debug = yes\n  }\n}\nprotocol imap {\n  mail_debug = no\n}',
+  // Filters nest local, local_name, remote, protocol; no auth setting in a local/remote/local_name one.
+  ...['protocol imap {\n  remote 10.0.0.0/8 {\n  }\n}', 'protocol imap {\n  local 10.0.0.1 {\n  }\n}', 'protocol imap {\n  local_name mail.example.com {\n  }\n}',
+    'local_name x.example.com {\n  local 10.0.0.1 {\n  }\n}', 'remote 10.0.0.0/8 {\n  local_name x.example.com {\n  }\n}', 'remote 10.0.0.0/8 {\n  local 10.0.0.1 {\n  }\n}',
+    'protocol imap {\n  protocol pop3 {\n  }\n}', 'local 10.0.0.1 {\n  local_name x.example.com {\n    remote 10.0.0.0/8 {\n      protocol imap {\n      }\n    }\n  }\n}',
+    'remote 10.0.0.0/8 {\n  remote 10.1.0.0/16 {\n  }\n}'],
+  ...['remote 10.0.0.0/8 {\n  passdb {\n    driver = pam\n  }\n}', 'local 10.0.0.1 {\n  userdb {\n    driver = passwd\n  }\n}', 'local_name mail.example.com {\n  auth_verbose = yes\n}',
+    'remote 10.0.0.0/8 {\n  protocol imap {\n    auth_mechanisms = plain login\n  }\n}', 'protocol imap {\n  passdb {\n    driver = pam\n  }\n  auth_verbose = yes\n}', 'remote 10.0.0.0/8 {\n  mail_debug = yes\n}'],
   // A namespace of one name opened in both is a conflict of its "name"; of two names, none.
   'protocol imap {\n  namespace inbox {\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace inbox {\n      separator = .\n    }\n  }\n}',
   'protocol imap {\n  namespace inbox {\n    separator = /\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace other {\n      separator = .\n    }\n  }\n}',
@@ -323,6 +334,31 @@ describe("doveconf's checks after reading the file", () => {
     expect(problems.length).toBeLessThan(5);
     // Past MAX_FILTERS (100) the checks are not made: the grader says it cannot judge the file (dovecot-filter-limit.test.ts).
     expect(parseDovecotConf(many(1000)).problems.map((p) => p.message.en)).toEqual([expect.stringContaining('3000 protocol, local, remote and local_name sections; the lab judges at most 100')]);
+  });
+
+  it('refuse every auth setting inside a remote filter, as doveconf does', { timeout: 120_000 }, async () => {
+    // Each name with its default value (doveconf -a of an empty file), inside "remote 10.0.0.0/8 { }".
+    const dir = await mkdtemp(join(tmpdir(), 'maillab-auth-names-'));
+    try {
+      await writeFile(join(dir, 'empty.conf'), '');
+      const defaults = new Map<string, string>();
+      for (const l of (await runTool('doveconf', ['-c', join(dir, 'empty.conf'), '-a'])).stdout.split('\n')) {
+        const m = /^([a-z0-9_]+) = (.*)$/.exec(l);
+        if (m) defaults.set(m[1]!, m[2]!);
+      }
+      expect(defaults.size).toBeGreaterThan(250);
+      const names = [...defaults.keys()];
+      const verdicts = await inPool(names, 4, async (name) => {
+        const file = `remote 10.0.0.0/8 {\n  ${name} = ${defaults.get(name)}\n}`;
+        const real = await doveconf(`${file}\n`);
+        const refused = /Auth settings not supported inside local\/remote blocks/.test(real.stderr);
+        return { name, refused, grader: parseDovecotConf(file).problems.some((p) => p.message.en.includes(`Auth settings not supported inside local/remote blocks: ${name}`)) };
+      });
+      expect(verdicts.filter((v) => v.refused !== v.grader)).toEqual([]);
+      expect(verdicts.filter((v) => v.refused).map((v) => v.name).sort()).toEqual([...AUTH_SETTINGS].filter((n) => n !== 'passdb' && n !== 'userdb').sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('read $protocols written again and again as each word once, as doveconf does', () => {

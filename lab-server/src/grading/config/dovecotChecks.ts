@@ -10,6 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
 import { filterConflicts } from './dovecotConflicts.js';
+import { filterPlaceProblems } from './dovecotFilterPlaces.js';
 import { bySpecificity, filterMatches, filterOf } from './dovecotFilters.js';
 import { namespaceProblems, type SectionProblem } from './dovecotNamespaces.js';
 import { protocolsByPath } from './dovecotProtocols.js';
@@ -269,7 +270,7 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   }
   const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
   for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
-  for (const c of filterConflicts(settings, sections)) say(c.line, c.key, c.said, c.next);
+  for (const c of [...filterPlaceProblems(settings, sections), ...filterConflicts(settings, sections)]) say(c.line, c.key, c.said, c.next);
   for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? p.key ?? 'namespace', p.said, p.next);
   return [...out.values()];
 }
