@@ -27,17 +27,23 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
+/** A password piped in is used (`given`); otherwise one is made up, to be printed once. Weak ones are refused. */
+async function passwordToSet(): Promise<{ given: boolean; password: string }> {
+  const { generatePassword, passwordProblem } = await import('../classroom/passwords.js');
+  const piped = process.stdin.isTTY ? '' : await readStdin();
+  const password = piped || generatePassword();
+  const weak = passwordProblem(password);
+  if (weak) throw new UsageError(weak.en, weak['zh-CN']);
+  return { given: piped !== '', password };
+}
+
 export async function instructorCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub === 'password') return instructorPassword(rest);
   if (sub !== 'add') throw new UsageError(`Use: maillab instructor add NAME, or maillab instructor password NAME\n${USAGE}`, '用法：maillab instructor add 名字，或 maillab instructor password 名字');
   const { name, values } = parseWithName(rest, 'instructor', '教师');
-  const { generatePassword, hashPassword, passwordProblem } = await import('../classroom/passwords.js');
-  // A password piped in is used; otherwise one is made up and printed once.
-  const given = process.stdin.isTTY ? '' : await readStdin();
-  const password = given || generatePassword();
-  const weak = passwordProblem(password);
-  if (weak) throw new UsageError(weak.en, weak['zh-CN']);
+  const { given, password } = await passwordToSet();
+  const { hashPassword } = await import('../classroom/passwords.js');
   const db = await openStoreFor(values);
   try {
     const store = new ClassroomStore(db);
@@ -56,11 +62,8 @@ export async function instructorCommand(args: string[]): Promise<void> {
 /** `maillab instructor password NAME`: a new password for an instructor who forgot theirs; their sessions end. */
 async function instructorPassword(args: string[]): Promise<void> {
   const { name, values } = parseWithName(args, 'instructor', '教师');
-  const { generatePassword, hashPassword, passwordProblem } = await import('../classroom/passwords.js');
-  const given = process.stdin.isTTY ? '' : await readStdin();
-  const password = given || generatePassword();
-  const weak = passwordProblem(password);
-  if (weak) throw new UsageError(weak.en, weak['zh-CN']);
+  const { given, password } = await passwordToSet();
+  const { hashPassword } = await import('../classroom/passwords.js');
   const db = await openStoreFor(values);
   let found;
   try {
