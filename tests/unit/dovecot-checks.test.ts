@@ -155,6 +155,9 @@ const FILES: string[] = [
     'remote 10.0.0.0/8 {\n  remote 10.1.0.0/16 {\n  }\n}'],
   ...['remote 10.0.0.0/8 {\n  passdb {\n    driver = pam\n  }\n}', 'local 10.0.0.1 {\n  userdb {\n    driver = passwd\n  }\n}', 'local_name mail.example.com {\n  auth_verbose = yes\n}',
     'remote 10.0.0.0/8 {\n  protocol imap {\n    auth_mechanisms = plain login\n  }\n}', 'protocol imap {\n  passdb {\n    driver = pam\n  }\n  auth_verbose = yes\n}', 'remote 10.0.0.0/8 {\n  mail_debug = yes\n}'],
+  // A network's mask, and lines that are neither a setting nor a section (doveconf: "Expecting '{'").
+  ...['local 10.0.0.0/33 {\n}', 'remote 10.0.0.1/abc {\n}', 'local 10.0.0.0/ {\n}', 'remote 10.0.0.0/8/9 {\n}', 'local ::1/129 {\n}', 'local ::1/128 {\n}', 'local 10.0.0.0/08 {\n}', 'local 10.0.0.0/0 {\n}'],
+  ...['foo', 'mail_debug', 'protocol imap pop3 {\n}', 'a b = c'],
   // A namespace of one name opened in both is a conflict of its "name"; of two names, none.
   'protocol imap {\n  namespace inbox {\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace inbox {\n      separator = .\n    }\n  }\n}',
   'protocol imap {\n  namespace inbox {\n    separator = /\n  }\n}\nremote 10.0.0.0/8 {\n  protocol imap {\n    namespace other {\n      separator = .\n    }\n  }\n}',

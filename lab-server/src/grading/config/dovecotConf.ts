@@ -207,7 +207,7 @@ export function parseDovecotConf(source: string): DovecotConf {
       } else if (/\{\s*\S/.test(line)) {
         conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
       } else {
-        conf.problems.push({ line: number, message: text(`"${line.slice(0, 60)}" is not a setting ("key = value") or a section ("name {"). doveconf reports "Expecting '='".`, `"${line.slice(0, 60)}" 既不是设置（"key = value"）也不是段落（"name {"）。doveconf 会报 "Expecting '='"。`) });
+        conf.problems.push({ line: number, message: text(`"${line.slice(0, 60)}" is not a setting ("key = value") or a section ("name {"). doveconf reports "Expecting '{'" (asked of doveconf 2.3.19: a word alone, or words before "{" or "=").`, `"${line.slice(0, 60)}" 既不是设置（"key = value"）也不是段落（"name {"）。doveconf 会报 "Expecting '{'"。`) });
       }
     }
     for (const open of stack) {

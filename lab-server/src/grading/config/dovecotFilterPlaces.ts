@@ -4,8 +4,10 @@
  * not allowed (use remote { protocol { .. } } instead)"), one protocol only; and inside a local,
  * local_name or remote filter no auth setting, passdb or userdb ("Auth settings not supported
  * inside local/remote blocks: passdb"): the auth process does not know the connection's addresses.
+ * A network's mask is digits, at most 32 or 128 bits ("Invalid network mask: 33").
  * tests/unit/dovecot-checks.test.ts asks the real doveconf.
  */
+import { isIP } from 'node:net';
 import { text, type Text } from '../feedback.js';
 import { isFilterLabel } from './dovecotFilters.js';
 
@@ -49,12 +51,24 @@ export function filterPlaceProblems(settings: readonly Placed[], sections: reado
   for (const x of sections) {
     const label = x.arg ? `${x.name} ${x.arg}` : x.name!;
     if (isFilterLabel(label) && x.path.every(isFilterLabel)) {
+      const mask = maskProblem(x.name!, x.arg);
+      if (mask) out.push({ line: x.line, key: x.name!, said: mask, next: text('After "/" write the number of bits of the network, e.g. "10.0.0.0/8" (at most 32 for IPv4, 128 for IPv6), or leave "/bits" out for one address.', '"/" 后面写网络的位数，例如 "10.0.0.0/8"（IPv4 最多 32，IPv6 最多 128）；只写一个地址时省略 "/位数"。') });
       const said = nestingProblem(x.path, x.name!);
       if (said) out.push({ line: x.line, key: x.name!, said, next: text('Write the filters in this order, outermost first: local, local_name, remote, protocol, e.g. "remote 10.0.0.0/8 { protocol imap { … } }".', '过滤段要按这个顺序从外到内嵌套：local、local_name、remote、protocol，例如 "remote 10.0.0.0/8 { protocol imap { … } }"。') });
     } else if (AUTH_SETTINGS.has(x.name!) && inNetworkFilter(x.path)) out.push(authProblem(x.line, x.name!));
   }
   for (const s of settings) if (AUTH_SETTINGS.has(s.key!) && inNetworkFilter(s.path)) out.push(authProblem(s.line, s.key!));
   return out;
+}
+
+/** net_parse_range's "Invalid network mask": after the address's "/", digits only, at most 32 (IPv4) or 128 (IPv6). */
+function maskProblem(kind: string, arg: string | undefined): string | undefined {
+  if ((kind !== 'local' && kind !== 'remote') || !arg?.includes('/')) return undefined;
+  const slash = arg.indexOf('/');
+  const version = isIP(arg.slice(0, slash));
+  const mask = arg.slice(slash + 1);
+  if (version === 0) return undefined;
+  return /^\d+$/.test(mask) && Number(mask) <= (version === 6 ? 128 : 32) ? undefined : `Invalid network mask: ${mask}`;
 }
 
 function authProblem(line: number, key: string): Refusal {
