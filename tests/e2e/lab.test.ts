@@ -61,6 +61,26 @@ describe('lab page', () => {
     await page.close();
   }, 90_000);
 
+  it('refuses a pasted line too long for the bridge in the page, and the terminal stays connected', async () => {
+    // Once a 70 KB line went out whole, past the bridge's 64 KB message limit: the WebSocket closed (1009), "disconnected".
+    const page = await site.browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(site.url('/lab/?service=smtp'));
+    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await expect.poll(() => terminalText(page, 'smtp')).toMatch(/220 mail\.example\.com ESMTP MailLab/);
+    // Pasted as a browser pastes: a paste event on xterm's input field, the line and its Enter.
+    await terminal(page, 'smtp').locator('textarea').evaluate((field, line) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', line);
+      field.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, `NOOP ${'x'.repeat(70 * 1024)}\r`);
+    await expect.poll(() => terminalText(page, 'smtp'), { timeout: 10_000 }).toMatch(/这一行没有发送：每行最多 16384 个字符|Line not sent: a line may hold at most 16384 characters/);
+    await typeLines(page, 'smtp', ['NOOP'], /\b250\b/);
+    expect(await terminal(page, 'smtp').getAttribute('data-state')).toBe('open');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('upgrades a submission terminal with STARTTLS and shows it as encrypted', async () => {
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
