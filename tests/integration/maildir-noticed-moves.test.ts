@@ -99,15 +99,17 @@ describe('POP3 on messages a SELECT noticed whose files are still in new/', () =
         `import imaplib, poplib, threading, time, os
 M = imaplib.IMAP4('127.0.0.1', P['imap'])
 M.login('alice@example.com', 'secret')
-M.select('INBOX')
+# Connected before the SELECT: a busy session delays the moves by at most a second (MAX_WAIT_MS),
+# and a slow connect after it once let them all happen before POP3 looked.
+p = poplib.POP3('127.0.0.1', P['pop3'], timeout=10)
 stop = threading.Event()
 def busy():
     while not stop.is_set():
         M.noop()
         time.sleep(0.01)
 t = threading.Thread(target=busy)
+M.select('INBOX')
 t.start()
-p = poplib.POP3('127.0.0.1', P['pop3'], timeout=10)
 p.user('alice@example.com')
 p.pass_('secret')
 count = p.stat()[0]
