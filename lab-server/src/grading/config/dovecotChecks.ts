@@ -10,6 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
 import { filterConflicts } from './dovecotConflicts.js';
+import { EVENT_FILTER_NEXT, eventFilterProblem } from './dovecotEventFilter.js';
 import { filterPlaceProblems } from './dovecotFilterPlaces.js';
 import { bySpecificity, filterMatches, filterOf } from './dovecotFilters.js';
 import { namespaceProblems, type SectionProblem } from './dovecotNamespaces.js';
@@ -28,7 +29,11 @@ interface DovecotSetting {
   line: number;
   path: readonly string[];
   quoted?: boolean;
+  fromFile?: boolean;
 }
+
+/** doveconf -n checks "key = <file" as the text "<file" (it reads no file): "log_debug = <x" is a filter error. */
+const valueOf = (s: DovecotSetting | undefined): string | undefined => (s?.fromFile ? `<${s.value}` : s?.value);
 
 interface DovecotSection {
   name: string;
@@ -83,6 +88,11 @@ const SCOPE_CHECKS: Array<(get: ScopeValue) => DovecotRefusal | undefined> = [
     const v = get('syslog_facility');
     return SYSLOG.includes(v) ? undefined : refuse('syslog_facility', `Unknown syslog_facility: ${v}`, `Write one of ${SYSLOG.join(', ')}, in lower case (the default is mail).`, `请写 ${SYSLOG.join('、')} 之一，小写（默认是 mail）。`);
   },
+  // master_service_settings_check parses the three event filters right after the facility.
+  ...['log_debug', 'log_core_filter', 'process_shutdown_filter'].map((key) => (get: ScopeValue) => {
+    const said = eventFilterProblem(get(key));
+    return said === undefined ? undefined : refuse(key, `Invalid ${key}: ${said}`, ...EVENT_FILTER_NEXT);
+  }),
   (get) => {
     if (get('ssl') === 'no' || get('ssl_verify_client_cert') !== 'yes' || get('ssl_ca') !== '') return undefined;
     return refuse('ssl_verify_client_cert', 'ssl_verify_client_cert set, but ssl_ca not', 'Give the CA that signs the clients\' certificates ("ssl_ca = </etc/dovecot/ca.pem"), or remove ssl_verify_client_cert.', '给出签发客户端证书的 CA（"ssl_ca = </etc/dovecot/ca.pem"），或者删掉 ssl_verify_client_cert。');
@@ -262,7 +272,7 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
   if (!index.has('')) index.set('', []);
   const all = scopes(index, protocolsByPath(settings));
   for (const scope of all) {
-    const get: ScopeValue = (key) => scope.get(key)?.value ?? DEFAULTS[key] ?? '';
+    const get: ScopeValue = (key) => valueOf(scope.get(key)) ?? DEFAULTS[key] ?? '';
     for (const check of SCOPE_CHECKS) {
       const refused = check(get);
       if (refused) say((scope.get(refused.key) ?? scope.get(refused.also ?? ''))?.line ?? 0, refused.key, refused.said, refused.next);

@@ -140,14 +140,22 @@ export function parseDovecotConf(source: string): DovecotConf {
     for (let i = 0; i < physical.length; i++) {
       const number = i + 1;
       let { text: line, openQuote } = stripComment(physical[i]!);
-      // A trailing backslash joins the next line with one space (Dovecot "long lines").
-      while (line.endsWith('\\') && i + 1 < physical.length) {
+      // A trailing backslash joins the next line with one space (Dovecot "long lines"). As in
+      // config_parse_file, a blank or comment line, or the end of the file, drops the lines
+      // joined so far (doveconf 2.3.19 takes "ssl = foo \" as the last line, and reads "ssl = \", "#", "no" as "no" alone).
+      let dropped = false;
+      while (line.endsWith('\\')) {
         i++;
+        if (i >= physical.length || /^[ \t]*(#|$)/.test(physical[i]!)) {
+          dropped = true;
+          break;
+        }
         const next = stripComment(physical[i]!);
-        line = `${line.slice(0, -1).trimEnd()} ${next.text}`;
+        const before = line.slice(0, -1).trimEnd();
+        line = before === '' ? next.text : `${before} ${next.text}`;
         openQuote = next.openQuote;
       }
-      if (line === '') continue;
+      if (line === '' || dropped) continue;
       if (openQuote) {
         conf.problems.push({ line: number, message: text('A quoted value is not closed: add the closing quote.', '引号没有闭合：补上结尾的引号。') });
         continue;

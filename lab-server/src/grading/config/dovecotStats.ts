@@ -3,11 +3,12 @@
  * stats_exporter_settings_check, 2.3.19), in the metrics and exporters each filter sees
  * (dovecotSections.ts): a metric needs a name and a filter; an event_exporter a name, a format
  * (none, json, tab-text), a transport (drop, http-post, log) and, for json and tab-text, one
- * time-* format argument. Not judged: the event filter's own syntax ("event=" is a syntax error to
- * doveconf, as for log_debug) and a metric's group_by. tests/unit/dovecot-checks.test.ts asks the
+ * time-* format argument; a metric's filter is read as doveconf reads it (dovecotEventFilter.ts),
+ * then its group_by. tests/unit/dovecot-checks.test.ts and dovecot-event-filters.test.ts ask the
  * real doveconf.
  */
 import { text, type Text } from '../feedback.js';
+import { EVENT_FILTER_NEXT, eventFilterProblem } from './dovecotEventFilter.js';
 import type { SectionProblem } from './dovecotNamespaces.js';
 import { filterViews, valueIn, type DovecotSection, type DovecotSetting, type ListSection } from './dovecotSections.js';
 
@@ -44,7 +45,46 @@ function exporterProblem(x: ListSection): { key: string; said: string; next: Tex
 function metricProblem(x: ListSection): { key: string; said: string; next: Text } | undefined {
   const name = x.name ?? '';
   if (name === '') return { key: 'metric', said: "Metric name can't be empty", next: text('Name the metric after "metric", e.g. "metric imap_commands {".', '在 "metric" 后面写上指标的名字，例如 "metric imap_commands {"。') };
-  if ((valueIn(x.layers, 'filter')?.value ?? '') === '') return { key: 'filter', said: `metric ${name} { filter } is empty - will not match anything`, next: text(`Say which events metric ${name} counts, e.g. "filter = event=imap_command_finished".`, `写出指标 ${name} 统计哪些事件，例如 "filter = event=imap_command_finished"。`) };
+  const filter = valueIn(x.layers, 'filter')?.value ?? '';
+  if (filter === '') return { key: 'filter', said: `metric ${name} { filter } is empty - will not match anything`, next: text(`Say which events metric ${name} counts, e.g. "filter = event=imap_command_finished".`, `写出指标 ${name} 统计哪些事件，例如 "filter = event=imap_command_finished"。`) };
+  const parsed = eventFilterProblem(filter);
+  if (parsed) return { key: 'filter', said: parsed, next: text(...EVENT_FILTER_NEXT) };
+  const said = groupByProblem(valueIn(x.layers, 'group_by')?.value ?? '');
+  if (said === DIVIDED_BY_ZERO) return { key: 'group_by', said, next: text('doveconf does not refuse a linear step of 0: it divides by it and dies, and Dovecot does not start. Give a step above 0, e.g. "duration:linear:0:1000:100".', 'doveconf 不会拒绝步长 0：它会用 0 去除然后崩溃，Dovecot 启动不了。请写大于 0 的步长，例如 "duration:linear:0:1000:100"。') };
+  if (said) return { key: 'group_by', said, next: text(`group_by names event fields, each alone or as field:discrete, field:linear:min:max:step or field:exponential:min:max:base (base 2 or 10), e.g. "group_by = cmd_name duration:exponential:1:5:10".`, `group_by 写事件的字段名，每个可以单独写，或写成 field:discrete、field:linear:最小值:最大值:步长、field:exponential:最小值:最大值:底数（底数 2 或 10），例如 "group_by = cmd_name duration:exponential:1:5:10"。`) };
+  return undefined;
+}
+
+const INTMAX = 2n ** 63n;
+
+/** What the shell says when doveconf divides by zero (SIGFPE). */
+const DIVIDED_BY_ZERO = 'Floating point exception';
+
+/** str_to_intmax: an optional "-", then digits, within 64 bits. */
+const intmax = (v: string | undefined): bigint | undefined => (v !== undefined && /^-?\d+$/.test(v) && BigInt(v) < INTMAX && BigInt(v) >= -INTMAX ? BigInt(v) : undefined);
+
+/**
+ * parse_metric_group_by (stats-settings.c): fields separated by spaces, each "field" or
+ * "field:function:args". A linear step of 0 passes its checks and then divides by zero: doveconf
+ * dies of SIGFPE (asked of doveconf 2.3.19), which the grader says in its own words.
+ */
+function groupByProblem(groupBy: string): string | undefined {
+  for (const word of groupBy.split(' ').filter(Boolean)) {
+    const [field, func, ...args] = word.split(':');
+    if (func === undefined) continue;
+    if (func === 'discrete') {
+      if (args.length > 0) return "group_by 'discrete' aggregate function does not take any args";
+      continue;
+    }
+    if (func !== 'linear' && func !== 'exponential') return `unknown aggregation function '${func}' on field '${field}'`;
+    const [min, max, third] = args.map(intmax);
+    if (args.length !== 3 || min === undefined || max === undefined || third === undefined) return `group_by '${func}' aggregate function takes 3 int args`;
+    if (min < 0n || max < 0n || third < 0n) return `group_by '${func}' aggregate function arguments must be >= 0`;
+    if (min >= max) return `group_by '${func}' aggregate function min must be < max (${min} must be < ${max})`;
+    if (func === 'exponential' && third !== 2n && third !== 10n) return `group_by 'exponential' aggregate function base must be one of: 2, 10 (base=${third})`;
+    if (func === 'linear' && min + third > max) return `group_by 'linear' aggregate function min+step must be <= max (${min + third} must be <= ${max})`;
+    if (func === 'linear' && third === 0n) return DIVIDED_BY_ZERO;
+  }
   return undefined;
 }
 
