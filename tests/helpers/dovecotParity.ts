@@ -13,8 +13,13 @@ const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name}
 const NAMESPACE = `namespace inbox {\n  inbox = yes\n  separator = .\n${SPECIAL_USE.join('')}}\n`;
 
 export interface ParityPair {
-  /** One command to both servers; each answer up to its tagged line, which must be OK. */
-  both(command: string): Promise<{ lab: string; dovecot: string }>;
+  /**
+   * One command to both servers (or a pair: the lab's, Dovecot's, e.g. naming each one's
+   * UIDVALIDITY); each answer up to its tagged line, which must be OK.
+   */
+  both(command: string | [lab: string, dovecot: string]): Promise<{ lab: string; dovecot: string }>;
+  /** The same from a second session of alice's on each server: another client changing the mailbox meanwhile. */
+  second(command: string): Promise<{ lab: string; dovecot: string }>;
   stop(): Promise<void>;
 }
 
@@ -22,17 +27,25 @@ export async function startParityPair(): Promise<ParityPair> {
   const dovecot: DovecotProcess | undefined = await startDovecot(NAMESPACE);
   if (!dovecot) throw new Error('Dovecot is not installed (dovecot-imapd); .ci/run installs it');
   const lab: TestLab = await startTestLab();
-  const clients: RawClient[] = [await imapLogin(lab.port('imap')), await imapLogin(dovecot.imapPort())];
+  const login = async (): Promise<RawClient[]> => [await imapLogin(lab.port('imap')), await imapLogin(dovecot.imapPort())];
+  const clients = await login();
+  let others: RawClient[] | undefined;
   let n = 0;
+  const send = async (to: RawClient[], command: string | [string, string]): Promise<{ lab: string; dovecot: string }> => {
+    const tag = `p${++n}`;
+    const commands = typeof command === 'string' ? [command, command] : command;
+    const [fromLab, fromDovecot] = await Promise.all(to.map((c, i) => c.command(`${tag} ${commands[i]}`, imapTagged(tag), 20_000)));
+    for (const answer of [fromLab!, fromDovecot!]) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
+    return { lab: fromLab!, dovecot: fromDovecot! };
+  };
   return {
-    async both(command) {
-      const tag = `p${++n}`;
-      const [fromLab, fromDovecot] = await Promise.all(clients.map((c) => c.command(`${tag} ${command}`, imapTagged(tag), 20_000)));
-      for (const answer of [fromLab!, fromDovecot!]) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
-      return { lab: fromLab!, dovecot: fromDovecot! };
+    both: (command) => send(clients, command),
+    async second(command) {
+      others ??= await login();
+      return send(others, command);
     },
     async stop() {
-      for (const c of clients) c.close();
+      for (const c of [...clients, ...(others ?? [])]) c.close();
       await lab.dispose();
       await dovecot.stop();
     },

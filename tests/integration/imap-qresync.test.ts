@@ -37,7 +37,7 @@ describe('QRESYNC', () => {
     const start = code(selected, 'HIGHESTMODSEQ');
     // EXPUNGE answers with the UIDs (RFC 7162 §3.2.10), never with sequence numbers.
     await a.command('c STORE 1 +FLAGS.SILENT (\\Deleted)', tagged('c'));
-    expect(await a.command('d EXPUNGE', tagged('d'))).toMatch(/^\* VANISHED 1\r\nd OK EXPUNGE completed/);
+    expect(await a.command('d EXPUNGE', tagged('d'))).toMatch(/^\* VANISHED 1\r\nd OK \[HIGHESTMODSEQ \d+\] EXPUNGE completed/);
     // Another session expunges message 3 and flags message 2; a hears VANISHED and a FETCH.
     const b = await login();
     await b.command('a SELECT INBOX', tagged('a'));
@@ -183,9 +183,10 @@ describe('QRESYNC', () => {
     // What is no longer known of it is answered as Dovecot does, in the shape each item has (never a bare NIL list).
     const gone = await a.command('c2 FETCH 2 (ENVELOPE BODYSTRUCTURE BODY RFC822.SIZE)', tagged('c2'));
     expect(gone).toMatch(/^\* 2 FETCH \(ENVELOPE \(.*\) BODYSTRUCTURE \(.*\) BODY \(.*\) RFC822\.SIZE \d+\)\r\nc2 OK \[EXPUNGEISSUED\]/);
-    // RFC 7162 §3.2.10: with UIDs the client can take it, as VANISHED after the command's own responses.
+    // RFC 7162 §3.2.10: with UIDs the client can take it, as VANISHED after the command's own
+    // responses, and the HIGHESTMODSEQ the expunge raised (untagged: the OK has a code of its own).
     const uidFetch = await a.command('f UID FETCH 1:* (FLAGS)', tagged('f'));
-    expect(uidFetch).toMatch(/^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\)\)\r\n\* VANISHED 2\r\nf OK/m);
+    expect(uidFetch).toMatch(/^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\)\)\r\n\* VANISHED 2\r\n\* OK \[HIGHESTMODSEQ \d+\] Highest\r\nf OK/m);
     expect(await a.command('g FETCH 2 (UID)', tagged('g'))).toMatch(/^\* 2 FETCH \(UID 3\)\r\ng OK/);
     await expunge(3);
     expect(await a.command('h UID STORE 1 +FLAGS.SILENT (\\Flagged)', tagged('h'))).toMatch(/^\* VANISHED 3\r\nh OK/m);

@@ -13,7 +13,7 @@ import type { Token } from './parser.js';
 import type { ResponseWriter } from './response.js';
 import { ArgumentError } from './schema.js';
 import type { SelectedMailbox } from './selected.js';
-import { compactSet, InvalidSequenceSet, SequenceSet } from './sequenceSet.js';
+import { compactSet, InvalidSequenceSet, lowerBound, SequenceSet } from './sequenceSet.js';
 
 export const CONDSTORE = 'CONDSTORE';
 export const QRESYNC = 'QRESYNC';
@@ -104,17 +104,6 @@ function unchangedUpTo(selected: SelectedMailbox, sample: readonly SamplePair[])
     upTo = uid;
   }
   return upTo;
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A mod-sequence value: 1 to 2^63-1 (0 only where `zero` allows it, as in CHANGEDSINCE 0). */

@@ -10,7 +10,8 @@
  */
 import type { FolderChange, MaildirFolder, MessageInfo } from '../maildir/folder.js';
 import { imapFlags, SYSTEM_FLAGS } from './flags.js';
-import { compactSet, SequenceSet } from './sequenceSet.js';
+import { HighestModseqReport } from './highestModseq.js';
+import { compactSet, lowerBound, SequenceSet } from './sequenceSet.js';
 
 export interface SelectedMessage {
   seq: number;
@@ -36,6 +37,8 @@ export class SelectedMailbox {
   private seenVersion = -1;
   /** Expunged messages kept in the view (during FETCH/STORE/SEARCH) until they can be reported. */
   private ghosts = false;
+  /** What the MODSEQs of FETCH responses may tell a QRESYNC client, and what to tell it (highestModseq.ts). */
+  readonly modseqs = new HighestModseqReport();
   private waiter: (() => void) | undefined;
   /** False in an IMAP4rev2 session, which has no \Recent flag and no RECENT response (RFC 9051). */
   reportsRecent = true;
@@ -77,6 +80,7 @@ export class SelectedMailbox {
       for (const info of folder.list()) selected.add(info);
       selected.keywordsVersion = folder.keywords.version;
       selected.toldRecent = selected.recentCount;
+      selected.modseqs.opened(folder.highestModseq);
       // The view is the folder as it is now: the next command need not compare every message.
       selected.seenVersion = folder.version;
       selected.changed = false;
@@ -99,7 +103,7 @@ export class SelectedMailbox {
 
   get recentCount(): number {
     let n = 0;
-    for (const [from, to] of this.recent) n += this.firstIndexAtLeast(to) - this.firstIndexAtLeast(from);
+    for (const [from, to] of this.recent) n += lowerBound(this.uids, to) - lowerBound(this.uids, from);
     return n;
   }
 
@@ -193,23 +197,12 @@ export class SelectedMailbox {
     const out: SelectedMessage[] = [];
     for (const [low, high] of set.resolve(star)) {
       if (byUid) {
-        for (let i = this.firstIndexAtLeast(low); i < this.uids.length && this.uids[i]! <= high; i++) out.push({ seq: i + 1, uid: this.uids[i]! });
+        for (let i = lowerBound(this.uids, low); i < this.uids.length && this.uids[i]! <= high; i++) out.push({ seq: i + 1, uid: this.uids[i]! });
       } else {
         for (let seq = Math.max(low, 1); seq <= Math.min(high, this.uids.length); seq++) out.push({ seq, uid: this.uids[seq - 1]! });
       }
     }
     return out;
-  }
-
-  private firstIndexAtLeast(uid: number): number {
-    let lo = 0;
-    let hi = this.uids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.uids[mid]! < uid) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /**
@@ -220,11 +213,16 @@ export class SelectedMailbox {
   async updates(allowExpunge: boolean): Promise<string[]> {
     this.changed = false;
     await this.folder.sync();
-    const lines: string[] = [];
     // Nothing moved since the last look: no need to compare every message.
-    if (this.folder.version === this.seenVersion && !(allowExpunge && this.ghosts)) return lines;
+    const lines = this.folder.version === this.seenVersion && !(allowExpunge && this.ghosts) ? [] : await this.compare(allowExpunge);
+    // Moved again while this look waited (noticeRecent): what it missed is held back too.
+    this.modseqs.afterLook(this.ghosts || this.folder.version !== this.seenVersion, this.folder.highestModseq);
+    return lines;
+  }
+
+  private async compare(allowExpunge: boolean): Promise<string[]> {
+    const lines: string[] = [];
     this.seenVersion = this.folder.version;
-    this.ghosts = !allowExpunge;
     if (allowExpunge) {
       const kept: number[] = [];
       const keptFlags: string[] = [];
@@ -258,10 +256,13 @@ export class SelectedMailbox {
     }
     // After arrivals this session took, and after an EXPUNGE of a \Recent message.
     if (this.reportsRecent && this.recentCount !== this.toldRecent) lines.push(`${(this.toldRecent = this.recentCount)} RECENT`);
+    this.ghosts = false;
     this.uids.forEach((uid, i) => {
       const info = this.folder.get(uid);
+      if (!info) this.ghosts = true;
       if (!info || this.reported[i] === info.flags) return;
       this.reported[i] = info.flags;
+      if (this.reportsModseq) this.modseqs.sent(info.modseq);
       lines.push(`${i + 1} FETCH (UID ${uid} FLAGS (${this.flagsOf(info).join(' ')})${this.reportsModseq ? ` MODSEQ (${info.modseq})` : ''})`);
     });
     return lines;

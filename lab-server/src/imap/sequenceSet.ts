@@ -141,3 +141,15 @@ export function compactSet(numbers: readonly number[]): string {
   }
   return parts.join(',');
 }
+
+/** The first index of a sorted list whose number is at least `value` (its length if none is). */
+export function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

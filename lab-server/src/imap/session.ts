@@ -25,7 +25,7 @@ import { NotifyPush } from './notifyPush.js';
 import { SequenceSet } from './sequenceSet.js';
 import { encodeMutf7 } from './mutf7.js';
 import { ImapSyntaxError, parseCommand, type Token } from './parser.js';
-import { bad, CommandFailed, no, ResponseWriter } from './response.js';
+import { bad, CommandFailed, no, ResponseWriter, type Completion } from './response.js';
 import { sessionCapabilities } from './capabilities.js';
 import { MODIFIED_UTF7, UTF8_NAMES, type ParseContext } from './schema.js';
 import { SelectedMailbox } from './selected.js';
@@ -184,21 +184,30 @@ export class ImapSession implements SessionApi {
     // The server's own words (never mail): no demo password in a learner's sandbox.
     if (done.status !== 'OK') done = { ...done, text: this.scope.sandbox.hint(done.text) };
     if (this.selected && this.state === 'selected') {
-      const ok = await this.sendUpdates(!command.noExpungeUpdates);
-      if (!ok) return;
+      const reply = { done };
+      if (!(await this.sendUpdates(!command.noExpungeUpdates, reply))) return;
+      done = reply.done;
     }
     if (this.pushes.watching) await this.pushes.sendPending();
     await this.out.tagged(tag, done);
   }
 
-  /** Sends what changed in the selected mailbox; false if the session had to end. */
-  async sendUpdates(allowExpunge: boolean): Promise<boolean> {
+  /**
+   * Sends what changed in the selected mailbox; false if the session had to end. A HIGHESTMODSEQ
+   * a QRESYNC client must hear (highestModseq.ts) goes in `reply`, when that is an OK without a
+   * code, as Dovecot puts it; else untagged.
+   */
+  async sendUpdates(allowExpunge: boolean, reply?: { done: Completion }): Promise<boolean> {
     const selected = this.selected;
     if (!selected) return true;
     try {
       // Live search results (rare) weave their updates in; otherwise the mailbox's own go out alone.
       const lines = this.liveResults.count > 0 ? await this.liveResults.around(selected, () => selected.updates(allowExpunge)) : await selected.updates(allowExpunge);
       for (const line of lines) await this.out.untagged(line);
+      const modseq = selected.modseqs.take();
+      if (modseq === undefined || !selected.reportsVanished) return true;
+      if (reply?.done.status === 'OK' && !reply.done.code) reply.done = { ...reply.done, code: `HIGHESTMODSEQ ${modseq}` };
+      else await this.out.untagged(`OK [HIGHESTMODSEQ ${modseq}] Highest`);
       return true;
     } catch (err) {
       if (!(err instanceof FolderNotFound)) throw err;

@@ -206,6 +206,7 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
         break;
       case 'MODSEQ':
         addItem(parts, `MODSEQ (${info!.modseq})`);
+        selected.modseqs.sent(info!.modseq);
         break;
       case 'ENVELOPE':
         addItem(parts, 'ENVELOPE ', message.envelope ?? message.summary!.envelope);
@@ -248,7 +249,10 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
     flagsSent = true;
     // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
     if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
-    if (selected.reportsModseq && !asked.has('MODSEQ')) addItem(parts, `MODSEQ (${info.modseq})`);
+    if (selected.reportsModseq && !asked.has('MODSEQ')) {
+      addItem(parts, `MODSEQ (${info.modseq})`);
+      selected.modseqs.sent(info.modseq);
+    }
   }
   if (info && flagsSent) selected.noteReported(info.uid, info.flags);
   parts.push(')');

@@ -81,6 +81,7 @@ async function resynchronise({ session, out }: CommandContext, { modseq, knownUi
     const info = selected.info(uid);
     if (!info || info.modseq <= modseq || (knownUids && !knownUids.has(uid, last))) continue;
     selected.noteReported(uid, info.flags);
+    selected.modseqs.sent(info.modseq);
     for (const line of selected.flagListChanges()) await out.untagged(line);
     await out.untagged(`${i + 1} FETCH (UID ${uid} FLAGS (${selected.flagsOf(info).join(' ')}) MODSEQ (${info.modseq}))`);
   }

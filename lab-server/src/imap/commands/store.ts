@@ -82,6 +82,7 @@ export default defineCommand({
       if (!info) continue;
       selected.noteReported(u, info.flags);
       const modseq = selected.reportsModseq ? ` MODSEQ (${info.modseq})` : '';
+      if (modseq && (!silent || info.modseq > before)) selected.modseqs.sent(info.modseq);
       // Under CONDSTORE every FETCH a flag change causes names the UID (RFC 7162 §3.1).
       const id = uid || modseq ? `UID ${u} ` : '';
       // .SILENT: the client knows what it set; under CONDSTORE it still learns the new modseq.
