@@ -1,12 +1,14 @@
 /**
  * A parser for dovecot.conf, 2.3 and 2.4 syntax: `key = value`, `#` comments outside quotes,
  * quoted values with `\"`, a trailing `\` joining lines, nested sections (`name {`,
- * `name arg {`, `}`), `!include` / `!include_try` and `key = <file` (both noted, not read).
+ * `name arg {`, `}`), `!include` / `!include_try` and `key = <file` (both noted, not read; an
+ * `!include` naming no file of the server is refused, dovecotIncludes.ts).
  * Never throws.
  */
 import { text, type Text } from '../feedback.js';
 import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
+import { includeProblems } from './dovecotIncludes.js';
 import { dovecotProtocols } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
@@ -165,8 +167,9 @@ export function parseDovecotConf(source: string): DovecotConf {
       if (line === '}') {
         if (stack.length === 0) conf.problems.push({ line: number, message: text('"}" without an open section: remove it.', '多了一个 "}"，没有对应的段落：删掉它。') });
         else stack.pop();
-      } else if ((m = /^!(include|include_try)\s+(.+)$/.exec(line))) {
-        conf.includes.push({ path: unquote(m[2]!), optional: m[1] === 'include_try', line: number });
+      } else if ((m = /^!(include|include_try)(?:\s+(.*))?$/.exec(line))) {
+        // Dovecot takes the path as written: in quotes it names no file ("No matches").
+        conf.includes.push({ path: m[2] ?? '', optional: m[1] === 'include_try', line: number });
       } else if ((m = /^([A-Za-z0-9_@./-]+)\s*=\s*(.*)$/.exec(line))) {
         const raw = m[2]!.trim();
         const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path };
@@ -235,6 +238,7 @@ export function parseDovecotConf(source: string): DovecotConf {
       const filters = conf.sections.filter((x) => DOVECOT_FILTERS.has(x.name));
       conf.problems.push(...(filters.length > MAX_FILTERS ? [tooManyFilters(filters)] : dovecotSettingsChecks(conf.settings, conf.sections)));
     }
+    conf.problems.push(...includeProblems(conf.includes));
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
     if (protocols) conf.problems.push(protocols);
