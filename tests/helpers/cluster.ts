@@ -67,6 +67,8 @@ export async function startNode(options: NodeOptions): Promise<LabNode> {
     node.url = `http://127.0.0.1:${httpPort}`;
   };
   let output = '';
+  // A process killed by a signal keeps exitCode null (signalCode says why it ended).
+  const running = (): boolean => node.process.exitCode === null && node.process.signalCode === null;
   const node: LabNode = {
     id: options.id,
     httpPort,
@@ -82,17 +84,17 @@ export async function startNode(options: NodeOptions): Promise<LabNode> {
       await waitForHttp(`${node.url}/api/health`, child, () => output);
     },
     async kill() {
-      if (node.process.exitCode !== null) return;
+      if (!running()) return;
       const exited = new Promise((r) => node.process.once('exit', r));
       node.process.kill('SIGKILL');
       await exited;
     },
     async stop() {
-      if (node.process.exitCode === null) {
+      if (running()) {
         const exited = new Promise((r) => node.process.once('exit', r));
         node.process.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (node.process.exitCode === null) await node.kill();
+        if (running()) await node.kill();
       }
       await rm(dataDir, { recursive: true, force: true });
     },
