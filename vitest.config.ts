@@ -13,7 +13,7 @@ const shared = {
  * Suites that touch the database run a second time on PostgreSQL (a private cluster per run);
  * *.pg.test.ts files run on PostgreSQL only (backups with pg_dump, several lab nodes).
  */
-const STORE_SUITES = ['tests/unit/store.test.ts', 'tests/unit/login-throttle.test.ts', 'tests/integration/classroom.test.ts', 'tests/integration/exercises-api.test.ts', 'tests/integration/classroom-scoping.test.ts', 'tests/integration/learner-password.test.ts', 'tests/unit/name-keys.test.ts', 'tests/integration/instructor-password.test.ts', 'tests/**/*.pg.test.ts'];
+const STORE_SUITES = ['tests/unit/store.test.ts', 'tests/unit/login-throttle.test.ts', 'tests/integration/classroom.test.ts', 'tests/integration/exercises-api.test.ts', 'tests/integration/classroom-scoping.test.ts', 'tests/integration/learner-password.test.ts', 'tests/unit/name-keys.test.ts', 'tests/integration/instructor-password.test.ts', 'tests/integration/instructor-names.test.ts', 'tests/**/*.pg.test.ts'];
 
 /**
  * The files that take minutes, longest first. They start before everything else: on a fresh

@@ -2,7 +2,8 @@
  * `maillab COMMAND`: picks the command (each in cli/), and turns what went wrong into a message
  * in English and Chinese with exit code 2 (bad flags, unknown sandbox) or 1 (anything else).
  */
-import { classCommand, instructorCommand } from './cli/classroomCommands.js';
+import { classCommand } from './cli/classroomCommands.js';
+import { instructorCommand } from './cli/instructorCommands.js';
 import { USAGE, UsageError } from './cli/flags.js';
 import { backup, nodeCommand } from './cli/operatorCommands.js';
 import { reset, users } from './cli/sandboxCommands.js';

@@ -94,6 +94,7 @@ const strings = {
     en: "{name}'s new password is below (shown only this once). Give it to them: they log in on /join/ with the join code, their name and this password.",
   },
   auditInstructorPassword: { 'zh-CN': '在服务器上设置了新的教师密码', en: 'A new instructor password was set on the server' },
+  auditInstructorRename: { 'zh-CN': '在服务器上把教师名字「{from}」改为「{to}」', en: 'The instructor name "{from}" was changed to "{to}" on the server' },
   auditPassword: { 'zh-CN': '为 {name} 设置了新密码', en: 'Set a new password for {name}' },
   confirmReset: { 'zh-CN': '要把这名学生的邮件环境恢复到初始状态吗？', en: "Restore this learner's mail world to its starting state?" },
   confirmRemove: { 'zh-CN': '要把这名学生移出班级吗？他的会话会立即结束，沙箱会被删除。', en: "Remove this learner? Their sessions end at once and their sandbox is deleted." },

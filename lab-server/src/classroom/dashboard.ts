@@ -101,9 +101,15 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       const b = await body(req, res);
       if (!b) return;
       const name = typeof b.name === 'string' ? b.name.trim() : '';
-      const found = await deps.store.instructorLogin(name);
       const from = deps.clientAddress(req);
-      const outcome = await deps.logins.attempt(instructorAccount(name), from, async () => Boolean(found && typeof b.password === 'string' && (await verifyPassword(b.password, found.passwordHash))));
+      let found: Instructor | undefined;
+      // Each instructor the name may mean in turn (two alike kept from before migration 8): the password tells them apart.
+      const outcome = await deps.logins.attempt(instructorAccount(name), from, async () => {
+        for (const one of typeof b.password === 'string' ? await deps.store.instructorsNamed(name) : []) {
+          if (await verifyPassword(b.password as string, one.passwordHash)) return Boolean((found = one));
+        }
+        return false;
+      });
       if (refusedLogin(res, outcome)) return;
       if (!found || !outcome.ok) {
         return problem(res, 401, text(
@@ -111,9 +117,9 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
             '名字或密码错误。忘了密码的教师，可在服务器上用 `maillab instructor password 名字` 设置新密码；`maillab instructor add 名字` 用于创建教师账号。',
           ));
       }
-      res.setHeader('set-cookie', deps.cookies.instructor(await deps.store.startInstructorSession(found.instructor.id)));
-      await deps.store.audit(found.instructor.id, 'login', { from });
-      sendJson(res, 200, { instructor: { name: found.instructor.name } });
+      res.setHeader('set-cookie', deps.cookies.instructor(await deps.store.startInstructorSession(found.id)));
+      await deps.store.audit(found.id, 'login', { from });
+      sendJson(res, 200, { instructor: { name: found.name } });
     },
 
     'POST /api/instructor/logout': async (req, res) => {

@@ -34,6 +34,7 @@ export const USAGE = `Usage / 用法:
                     one node of several sharing --database (secret in MAILLAB_CLUSTER_SECRET)
   maillab instructor add NAME [--data DIR] [--database URL]   create an instructor (password from stdin, or generated)
   maillab instructor password NAME [--data DIR] [--database URL]   a new password for an instructor who forgot theirs
+  maillab instructor rename "NAME" "NEW NAME" [--data DIR] [--database URL]   give an instructor another name
   maillab class create "NAME" [--data DIR] [--database URL] [--instructor NAME] [--public-url URL]
   maillab backup --to DIR [--data DIR] [--database URL]   copy a running lab safely (database, sandboxes, certificate)
   maillab node list [--database URL]           the nodes of a cluster: state, heartbeat, load
@@ -51,6 +52,23 @@ export function parseWith<T extends NonNullable<ParseArgsConfig['options']>>(arg
     const msg = (err as Error).message;
     throw new UsageError(`${msg}\n${USAGE}`, `参数有误：${msg}\n${USAGE}`);
   }
+}
+
+/** The flags of the classroom commands (instructor, class). */
+const classroomOptions = {
+  data: { type: 'string' },
+  database: { type: 'string' },
+  instructor: { type: 'string' },
+  'public-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+/** A classroom command's flags and the name it is about (the words given, joined: `instructor add Ms Wang` needs no quotes). */
+export function parseWithName(args: string[], what: string, zh: string): { name: string; positionals: string[]; values: Record<string, string | boolean | undefined> } {
+  const parsed = parseWith(args, classroomOptions, true);
+  const name = (parsed.positionals.join(' ') || '').trim();
+  if (!name) throw new UsageError(`Give the ${what}'s name.\n${USAGE}`, `请给出${zh}的名字。`);
+  return { name, positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> };
 }
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {

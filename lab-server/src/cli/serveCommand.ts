@@ -10,6 +10,7 @@ import { defaultConfig, startLab, ListenError, type LabConfig, type Lab } from '
 import { DataDirTaken, takeDataDir, type ServingLock } from '../lab/servingLock.js';
 import { AddressList } from '../net/addressList.js';
 import { SERVICES, type ServiceId } from '../services.js';
+import { instructorsAlike } from '../store/instructorNames.js';
 import { DatabaseUnavailable } from '../store/sql.js';
 import { databaseUrl, integer, parse, publicUrl, size, UsageError } from './flags.js';
 
@@ -193,5 +194,15 @@ export async function serve(args: string[]): Promise<void> {
         ? `Classroom mode / 课堂模式: learners join at / 学生加入: /join/ · instructors / 教师: /instructor/\n`
         : `Users / 用户: alice@example.com, bob@example.com, carol@otherdomain.com (password / 密码: secret)\n`) +
       `Data / 数据: ${config.dataDir}\nPress Ctrl+C to stop. / 按 Ctrl+C 停止。\n`,
+  );
+  for (const names of await instructorsAlike(lab.db)) process.stdout.write(alikeWarning(names));
+}
+
+/** Instructors kept alike from before names were keyed: the newer logs in only with its own password; how to part them. */
+function alikeWarning(names: string[]): string {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  return (
+    `Warning: the instructors ${list} have names that differ only in upper and lower case, which the lab no longer tells apart. Each still logs in with their own password; give one another name: maillab instructor rename "${names[1]}" "NEW NAME"\n` +
+    `警告：教师 ${list} 的名字只有大小写不同，而实验室已不再区分大小写。各自仍可用自己的密码登录；请给其中一位改名：maillab instructor rename "${names[1]}" "新名字"\n`
   );
 }

@@ -6,15 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { hashToken, instructorSessionsSince, startSession } from './browserSessions.js';
 import { newJoinCode, normaliseJoinCode } from './joinCodes.js';
 import { LearnerStore, type Learner } from './learners.js';
+import { instructorsNamed, type NamedInstructor } from './instructorNames.js';
 import { nameKey } from './nameKey.js';
 import { progressCellsQuery } from './progressCells.js';
 import { ConstraintViolation, type Sql } from './sql.js';
 
-export interface Instructor {
-  id: string;
-  name: string;
-  createdAt: string;
-}
+export type Instructor = Omit<NamedInstructor, 'passwordHash'>;
 
 export interface ClassInfo {
   id: string;
@@ -87,13 +84,15 @@ export class ClassroomStore {
     return r ? toInstructor(r) : undefined;
   }
 
-  /** The instructor and password hash for a login name (nameKey.ts); the name as given first (migration 8 kept two alike). */
+  /** Every instructor a login name may mean, the one named exactly so first (instructorNames.ts: migration 8 kept pairs alike). */
+  instructorsNamed(name: string): Promise<NamedInstructor[]> {
+    return instructorsNamed(this.db, name);
+  }
+
+  /** The instructor and password hash a login name means first. */
   async instructorLogin(name: string): Promise<{ instructor: Instructor; passwordHash: string } | undefined> {
-    const r = await this.db.get<{ id: string; name: string; created_at: string; password_hash: string }>(
-      'SELECT id, name, created_at, password_hash FROM instructors WHERE name_key = ? OR name = ? ORDER BY CASE WHEN name = ? THEN 0 ELSE 1 END LIMIT 1',
-      [nameKey(name), name, name],
-    );
-    return r ? { instructor: toInstructor(r), passwordHash: r.password_hash } : undefined;
+    const [r] = await instructorsNamed(this.db, name);
+    return r ? { instructor: { id: r.id, name: r.name, createdAt: r.createdAt }, passwordHash: r.passwordHash } : undefined;
   }
 
   async instructors(): Promise<Instructor[]> {

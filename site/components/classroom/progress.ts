@@ -77,6 +77,8 @@ export function auditText(entry: AuditEntry, lang: Lang, title: (exerciseId: str
       return tcf(lang, 'auditReset', { name: d.displayName ?? '' });
     case 'instructor.password':
       return tc(lang, 'auditInstructorPassword');
+    case 'instructor.rename':
+      return tcf(lang, 'auditInstructorRename', { from: d.from ?? '', to: d.to ?? '' });
     case 'learner.password':
       return tcf(lang, 'auditPassword', { name: d.displayName ?? '' });
     case 'learner.remove':
