@@ -36,6 +36,12 @@ export async function doveconf(confText: string): Promise<ToolResult> {
   }
 }
 
+/** doveconf's verdict on a file: "takes", or its complaint ("" when it dies without one), without the file's place. */
+export async function doveconfComplaint(confText: string): Promise<string> {
+  const real = await doveconf(`${confText}\n`);
+  return real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim());
+}
+
 /** Settings that make any configuration run in `dir` as a tool: no listeners (unless asked), logs to a file. */
 export function judgeSettings(dir: string, options: { listen?: boolean } = {}): string {
   return [`base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`, ...(options.listen ? [] : ['protocols =', 'ssl = no'])].join('\n');

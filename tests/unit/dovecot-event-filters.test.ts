@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
 import { eventFilterProblem } from '../../lab-server/src/grading/config/dovecotEventFilter.js';
-import { doveconf } from '../realtools/dovecot.js';
+import { doveconfComplaint } from '../realtools/dovecot.js';
 import { inPool } from '../realtools/process.js';
 import { seeded } from '../realtools/zoneMutations.js';
 
@@ -39,11 +39,8 @@ const FILES: string[] = [
   'ssl = foo \\', 'ssl = \\\n# c\n\nrequired', 'ssl = \\\n\n  no', '\\\nssl = yes', 'ssl = \\\n  \\\n  no', 'log_debug = a=b \\', 'ssl = \\\nfoo = bar',
 ];
 
-/** doveconf's complaint ("" when it dies without one), or "takes", and the grader's messages. */
 async function verdict(file: string): Promise<{ file: string; doveconf: string; grader: string[] }> {
-  const real = await doveconf(`${file}\n`);
-  const said = real.code === 0 ? 'takes' : (/Fatal: [^\n]*?: (.*)$/m.exec(real.stderr)?.[1] ?? real.stderr.trim());
-  return { file, doveconf: said, grader: parseDovecotConf(file).problems.map((p) => p.message.en) };
+  return { file, doveconf: await doveconfComplaint(file), grader: parseDovecotConf(file).problems.map((p) => p.message.en) };
 }
 
 const disagreeing = (v: Awaited<ReturnType<typeof verdict>>): boolean => (v.doveconf === 'takes') !== (v.grader.length === 0) || (v.doveconf !== 'takes' && !v.grader.some((m) => m.includes(v.doveconf)));

@@ -4,12 +4,13 @@
  * not allowed (use remote { protocol { .. } } instead)"), one protocol only; and inside a local,
  * local_name or remote filter no auth setting, passdb or userdb ("Auth settings not supported
  * inside local/remote blocks: passdb"): the auth process does not know the connection's addresses.
- * A network's mask is digits, at most 32 or 128 bits ("Invalid network mask: 33").
+ * A network's mask is digits, at most 32 or 128 bits ("Invalid network mask: 33"), and a host
+ * name must resolve when the file is read ("gethostbyname(x) failed", dovecotNet.ts).
  * tests/unit/dovecot-checks.test.ts asks the real doveconf.
  */
-import { isIP } from 'node:net';
 import { text, type Text } from '../feedback.js';
 import { isFilterLabel } from './dovecotFilters.js';
+import { readDovecotNet } from './dovecotNet.js';
 
 /** Settings of the auth process, refused in local/remote/local_name: each asked of doveconf 2.3.19 with its default. */
 export const AUTH_SETTINGS: ReadonlySet<string> = new Set(
@@ -51,8 +52,9 @@ export function filterPlaceProblems(settings: readonly Placed[], sections: reado
   for (const x of sections) {
     const label = x.arg ? `${x.name} ${x.arg}` : x.name!;
     if (isFilterLabel(label) && x.path.every(isFilterLabel)) {
-      const mask = maskProblem(x.name!, x.arg);
-      if (mask) out.push({ line: x.line, key: x.name!, said: mask, next: text('After "/" write the number of bits of the network, e.g. "10.0.0.0/8" (at most 32 for IPv4, 128 for IPv6), or leave "/bits" out for one address.', '"/" 后面写网络的位数，例如 "10.0.0.0/8"（IPv4 最多 32，IPv6 最多 128）；只写一个地址时省略 "/位数"。') });
+      const net = netProblem(x.name!, x.arg);
+      if (net?.startsWith('Invalid network mask')) out.push({ line: x.line, key: x.name!, said: net, next: text('After "/" write the number of bits of the network, e.g. "10.0.0.0/8" (at most 32 for IPv4, 128 for IPv6), or leave "/bits" out for one address.', '"/" 后面写网络的位数，例如 "10.0.0.0/8"（IPv4 最多 32，IPv6 最多 128）；只写一个地址时省略 "/位数"。') });
+      else if (net) out.push({ line: x.line, key: x.name!, said: net, next: text(`doveconf looks a host name up when it reads the file and refuses the whole file when the name does not resolve; where it does, only its first address counts, and a change in DNS is not seen. Write the address instead, e.g. "${x.name} 192.0.2.25 {" or "${x.name} 10.0.0.0/8 {".`, `doveconf 在读文件时查询主机名，名字解析不了就拒绝整个文件；即使能解析，也只用第一个地址，DNS 之后的变化它也看不到。请直接写地址，例如 "${x.name} 192.0.2.25 {" 或 "${x.name} 10.0.0.0/8 {"。`) });
       const said = nestingProblem(x.path, x.name!);
       if (said) out.push({ line: x.line, key: x.name!, said, next: text('Write the filters in this order, outermost first: local, local_name, remote, protocol, e.g. "remote 10.0.0.0/8 { protocol imap { … } }".', '过滤段要按这个顺序从外到内嵌套：local、local_name、remote、protocol，例如 "remote 10.0.0.0/8 { protocol imap { … } }"。') });
     } else if (AUTH_SETTINGS.has(x.name!) && inNetworkFilter(x.path)) out.push(authProblem(x.line, x.name!));
@@ -61,14 +63,11 @@ export function filterPlaceProblems(settings: readonly Placed[], sections: reado
   return out;
 }
 
-/** net_parse_range's "Invalid network mask": after the address's "/", digits only, at most 32 (IPv4) or 128 (IPv6). */
-function maskProblem(kind: string, arg: string | undefined): string | undefined {
-  if ((kind !== 'local' && kind !== 'remote') || !arg?.includes('/')) return undefined;
-  const slash = arg.indexOf('/');
-  const version = isIP(arg.slice(0, slash));
-  const mask = arg.slice(slash + 1);
-  if (version === 0) return undefined;
-  return /^\d+$/.test(mask) && Number(mask) <= (version === 6 ? 128 : 32) ? undefined : `Invalid network mask: ${mask}`;
+/** config_parse_net's complaint about a local or remote network (dovecotNet.ts), if any. */
+function netProblem(kind: string, arg: string | undefined): string | undefined {
+  if (kind !== 'local' && kind !== 'remote') return undefined;
+  const net = readDovecotNet(arg ?? '');
+  return 'said' in net ? net.said : undefined;
 }
 
 function authProblem(line: number, key: string): Refusal {

@@ -6,9 +6,9 @@
  * but "remote 10.0.0.2 { … }" does not see "local 10.0.0.1 { … }". tests/unit/dovecot-checks.test.ts
  * asks the real doveconf.
  */
-import { isIP } from 'node:net';
+import { readDovecotNet } from './dovecotNet.js';
 
-/** A network as "local 10.0.0.0/8" writes it, as bytes; a host name (Dovecot resolves it) is kept as written. */
+/** A network as "local 10.0.0.0/8" writes it, as bytes (a host name resolved as doveconf resolves it). */
 interface DovecotNet {
   name?: string;
   bytes: readonly number[];
@@ -29,24 +29,10 @@ const FILTER_SECTION = /^(protocol|local|remote|local_name)(?:\s+(.*))?$/;
 /** Whether a section of this label ("protocol imap", "namespace inbox") is a filter. */
 export const isFilterLabel = (label: string): boolean => FILTER_SECTION.test(label);
 
-/** An address isIP takes, as its 4 or 16 bytes (a file of many filters compares them often). */
-function addressBytes(ip: string): number[] {
-  if (isIP(ip) === 4) return ip.split('.').map(Number);
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  const six = v4 ? `${ip.slice(0, v4.index)}${((+v4[1]! << 8) | +v4[2]!).toString(16)}:${((+v4[3]! << 8) | +v4[4]!).toString(16)}` : ip;
-  const [head = '', tail] = six.split('::');
-  const words = (part: string): number[] => (part === '' ? [] : part.split(':').map((w) => parseInt(w, 16)));
-  const all = tail === undefined ? words(head) : [...words(head), ...Array<number>(8 - words(head).length - words(tail).length).fill(0), ...words(tail)];
-  return all.flatMap((w) => [w >> 8, w & 255]);
-}
-
+/** A network as doveconf reads it (dovecotNet.ts); a name it cannot resolve (the file is refused) is kept as written. */
 function netOf(spec: string): DovecotNet {
-  const [ip = '', bits] = spec.split('/', 2);
-  const version = isIP(ip);
-  const most = version === 6 ? 128 : 32;
-  // net_parse_range: no "/bits" is the whole address.
-  const width = bits !== undefined && /^\d+$/.test(bits) ? Math.min(Number(bits), most) : most;
-  return version === 0 ? { name: ip.toLowerCase(), bytes: [], bits: width } : { bytes: addressBytes(ip), bits: width };
+  const net = readDovecotNet(spec);
+  return 'said' in net ? { name: spec.toLowerCase(), bytes: [], bits: 32 } : net;
 }
 
 const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
