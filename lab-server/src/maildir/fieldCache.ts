@@ -31,6 +31,8 @@ export const CACHE_FILE = 'maillab-cache';
 
 /** A record placed: its message, field and value, where it starts and the message's record before it, its length. */
 type Placed = { base: string; field: string; value: string; at: number; previous: number; length: number };
+/** A base name the file's record heads cannot hold. */
+const unrecordable = (base: string): boolean => base.includes(' ') || base.includes('\n');
 
 export class FieldCache implements Unloadable {
   /** The file as loaded, and the fields set since; undefined until then (and after unload). */
@@ -132,7 +134,7 @@ export class FieldCache implements Unloadable {
    * the next batch of appends. True when it is in memory now (peek() finds it): the cache is loaded.
    */
   set(base: string, field: string, value: Buffer | string): boolean {
-    if (this.retired || base.includes(' ') || base.includes('\n')) return false;
+    if (this.retired || unrecordable(base)) return false;
     if (this.records && this.peek(base, field) !== undefined) return true;
     // As it is after the lookup: one that missed its record dropped the cache read by offsets.
     const { records } = this;
@@ -141,16 +143,39 @@ export class FieldCache implements Unloadable {
     // Not read yet (a delivery's ENVELOPE, most often): no offsets to learn, no index to write for it.
     if (this.appends.empty) this.owner.cacheChanged(this.offsets.placing);
     if (this.hinted && isStamped(field) && (this.owner.index.byBaseName(base)?.cacheAt ?? -1) >= 0) this.restamped = true;
-    const record = this.offsets.place(base, field, bytes);
-    this.appends.add(record);
-    this.meanwhile?.push({ base, field, value: bytes, at: this.offsets.placedAt, previous: this.offsets.placedAfter, length: record.length });
-    // Loaded: found at once. Not loaded: the record still goes to the file, where the next load finds it.
-    if (records) {
-      records.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
-      touchCache(this, records.bytes);
-    }
-    // touchCache() lets other folders' caches go first, never this one.
+    this.appends.add(this.placed(base, field, bytes, records));
+    // Loaded: found at once (touchCache() lets other folders' caches go first, never this one).
+    // Not loaded: the record still goes to the file, where the next load finds it.
+    if (records) touchCache(this, records.bytes);
     return records !== undefined;
+  }
+
+  /**
+   * set() for one field of many messages (a chunk of a first FETCH ENVELOPE): appended and told
+   * to the memory budget once. Null values are left out. False: nothing kept, set() each instead.
+   */
+  setMany(field: string, bases: readonly string[], values: ReadonlyArray<string | null>): boolean {
+    const { records } = this;
+    // Loaded by offsets, a lookup may drop the cache (distrust()): each then goes by set().
+    if (this.retired || !records || this.hinted || bases.some(unrecordable)) return false;
+    let text = '';
+    for (let i = 0; i < bases.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined || records.value(bases[i]!, field) !== undefined) continue;
+      if (text === '' && this.appends.empty) this.owner.cacheChanged(this.offsets.placing);
+      text += this.placed(bases[i]!, field, value, records);
+    }
+    if (text !== '') this.appends.add(text);
+    touchCache(this, records.bytes);
+    return true;
+  }
+
+  /** A record placed at the file's end, for the appends; in memory too when loaded. */
+  private placed(base: string, field: string, bytes: string, records: FieldRecords | undefined): string {
+    const record = this.offsets.place(base, field, bytes);
+    this.meanwhile?.push({ base, field, value: bytes, at: this.offsets.placedAt, previous: this.offsets.placedAfter, length: record.length });
+    records?.add(base, field, bytes, this.offsets.placedAt, this.offsets.placedAfter);
+    return record;
   }
 
   /** Writes the gathered appends. */
@@ -256,7 +281,8 @@ export class FieldCache implements Unloadable {
     const vouched = this.owner.index.cacheSize;
     return this.appends.after(async () => {
       try {
-        const text = await this.readText();
+        // No file yet: an empty cache.
+        const text = await readFile(join(this.folderDir, CACHE_FILE), 'latin1').catch(() => '');
         const hinted = byOffsets && text.length > 0 && vouched === text.length;
         const { records, size } = hinted ? { records: new FieldRecords(text), size: text.length } : await readRecords(text);
         // A record cut short by a crash is cut off, or every later append would be lost behind it.
@@ -272,14 +298,5 @@ export class FieldCache implements Unloadable {
         if (this.meanwhile === meanwhile) this.meanwhile = undefined;
       }
     });
-  }
-
-  private async readText(): Promise<string> {
-    try {
-      return await readFile(join(this.folderDir, CACHE_FILE), 'latin1');
-    } catch {
-      // No file yet: an empty cache.
-      return '';
-    }
   }
 }

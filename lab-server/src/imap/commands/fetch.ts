@@ -145,13 +145,23 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
   return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
 }
 
-/** ENVELOPEs from the batch reader: mostly at once from a chunk already parsed, no promise for each message. */
-async function fillEnvelopes(envelopes: EnvelopeBatch, reads: readonly Loaded[]): Promise<void> {
-  for (let i = 0; i < reads.length; i++) {
+/**
+ * ENVELOPEs from the batch reader: at once from a chunk already parsed, a promise only when one
+ * is still being read (no async function, nor a turn of the microtask queue, for each batch).
+ */
+function fillEnvelopes(envelopes: EnvelopeBatch, reads: readonly Loaded[], from = 0): Promise<unknown> | undefined {
+  for (let i = from; i < reads.length; i++) {
     const m = reads[i]!;
     const envelope = envelopes.envelope(m.info!);
-    m.envelope = envelope instanceof Promise ? await envelope : envelope;
+    if (envelope instanceof Promise) {
+      return envelope.then((read) => {
+        m.envelope = read;
+        return fillEnvelopes(envelopes, reads, i + 1);
+      });
+    }
+    m.envelope = envelope;
   }
+  return undefined;
 }
 
 /** Reads what the messages need from their files; a promise only for what could not be read at once. */

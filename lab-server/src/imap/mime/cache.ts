@@ -201,6 +201,20 @@ export function keepEnvelope(folder: MaildirFolder, info: MessageInfo, envelope:
 }
 
 /**
+ * keepEnvelope() for the ENVELOPEs a batch worked out (envelopeBatch.ts): `envelopes[i]` is the
+ * one of `infos[from + i]`, null when the quick way could not settle it (kept by the careful way).
+ */
+export function keepEnvelopes(folder: MaildirFolder, infos: readonly MessageInfo[], from: number, envelopes: ReadonlyArray<string | null>): void {
+  const bases: string[] = [];
+  for (let i = 0; i < envelopes.length; i++) bases.push(infos[from + i]!.base);
+  if (folder.fields.setMany(ENVELOPE_FIELD, bases, envelopes)) return;
+  for (let i = 0; i < envelopes.length; i++) {
+    const envelope = envelopes[i];
+    if (envelope !== null && envelope !== undefined) keepEnvelope(folder, infos[from + i]!, envelope);
+  }
+}
+
+/**
  * At delivery, while the message is still in memory: its ENVELOPE goes into the folder's field
  * cache, so the first FETCH ENVELOPE after it reads no file (as Dovecot's LDA caches fields at
  * save time). Only a header that is quick for sure is read here; any other is left for FETCH.

@@ -14,12 +14,13 @@
  */
 import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { prepareChunkReader, readChunks, warmChunkReader, type ChunkReading } from '../../workers/chunkReader.js';
-import { keepEnvelope, messageEnvelope } from './cache.js';
+import { keepEnvelopes, messageEnvelope } from './cache.js';
 import { envelopesOfFiles } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
 
 /** Messages per chunk: a millisecond or two of reading and parsing. */
-const CHUNK = 64;
+const CHUNK_BITS = 6;
+const CHUNK = 1 << CHUNK_BITS;
 /** Below this many messages the reader thread would cost more than it saves. */
 const READER_FROM = 4 * CHUNK;
 /** A reader thread that answers nothing for this long is done without. */
@@ -64,15 +65,17 @@ export class EnvelopeBatch {
 
   /**
    * The ENVELOPE of a message (its file read with the rest of its chunk), at once when its chunk
-   * is parsed already; undefined if it was expunged.
+   * is parsed already; undefined if it was expunged. Anything the quick way could not settle
+   * (null) goes the careful way.
    */
   envelope(info: MessageInfo): Buffer | string | undefined | Promise<Buffer | string | undefined> {
     const at = this.infos[this.next] === info ? this.next++ : this.positionOf(info);
     if (at === undefined) return messageEnvelope(this.folder, info);
-    const chunk = Math.floor(at / CHUNK);
-    const envelopes = (this.chunks[chunk] ??= this.parse(chunk));
-    if (envelopes instanceof Promise) return envelopes.then((parsed) => this.settle(info, (this.chunks[chunk] = parsed)[at % CHUNK]));
-    return this.settle(info, envelopes[at % CHUNK]);
+    // Shifts, not Math.floor(): the index stays a small integer, and the code using it optimised.
+    const chunk = at >> CHUNK_BITS;
+    const envelopes = this.chunks[chunk] ?? this.start(chunk);
+    if (envelopes instanceof Promise) return envelopes.then((kept) => kept[at & (CHUNK - 1)] ?? messageEnvelope(this.folder, info));
+    return envelopes[at & (CHUNK - 1)] ?? messageEnvelope(this.folder, info);
   }
 
   private positionOf(info: MessageInfo): number | undefined {
@@ -83,11 +86,18 @@ export class EnvelopeBatch {
     return this.position.get(info.uid);
   }
 
-  private settle(info: MessageInfo, envelope: string | null | undefined): string | Promise<Buffer | string | undefined> {
-    // Anything the quick way could not settle goes the careful way.
-    if (envelope === null || envelope === undefined) return messageEnvelope(this.folder, info);
-    keepEnvelope(this.folder, info, envelope);
-    return envelope;
+  /** The chunk's envelopes, kept as soon as they are worked out: one call to the field cache per chunk, not one per message. */
+  private start(chunk: number): Envelopes | Promise<Envelopes> {
+    const parsed = this.parse(chunk);
+    const kept = parsed instanceof Promise ? parsed.then((envelopes) => this.keep(chunk, envelopes)) : this.keep(chunk, parsed);
+    this.chunks[chunk] = kept;
+    return kept;
+  }
+
+  private keep(chunk: number, envelopes: Envelopes): Envelopes {
+    keepEnvelopes(this.folder, this.infos, chunk * CHUNK, envelopes);
+    this.chunks[chunk] = envelopes;
+    return envelopes;
   }
 
   /**
