@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVELOPE_THREAD, prepareEnvelopeReader } from '../../lab-server/src/imap/mime/envelopeBatch.js';
 import { HEADER_READ, quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
 import { INLINE_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
-import { readChunks, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
+import { READER_THREADS, readChunks, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
+import { warmUpEnvelopes } from '../../lab-server/src/imap/mime/envelopeWarmUp.js';
 
 // From: forms compared with Dovecot (imap-dovecot-parity-envelope.test.ts) and other shapes.
 const ADDRESSES = [
@@ -100,5 +101,25 @@ describe('the envelope reader thread', () => {
       if (!mine.has(c)) expect(reading.claim(c)).toBe(false);
     }
     expect(mine.size).toBeGreaterThan(0);
+  });
+
+  it('shares a big request among its threads (two on two cores), each chunk answered once', async () => {
+    const chunks = await filesOf(Array.from({ length: 64 * 60 }, (_, i) => `From: s${i}@example.com\nSubject: ${i}\n\nx\n`), 'crew');
+    // Which thread gets which chunk is the scheduler's choice: a few tries for both to take part.
+    let by = 0;
+    for (let attempt = 0; attempt < 5 && by < READER_THREADS; attempt++) {
+      const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!;
+      await finished(reading);
+      for (let c = 0; c < chunks.length; c++) {
+        expect(reading.take(c)?.[0], `chunk ${c}`).toMatch(new RegExp(`"${c * 64}" `));
+        expect(reading.take(c), `chunk ${c} handed over twice`).toBeUndefined();
+      }
+      by = reading.answeredBy.size;
+    }
+    expect(by).toBe(READER_THREADS);
+  });
+
+  it('warms up on samples the quick way settles, every one of them', () => {
+    expect(warmUpEnvelopes(30)).toBe(30);
   });
 });

@@ -3,18 +3,19 @@
  * first FETCH ENVELOPE reads and parses thousands of message headers, and on the event loop
  * those system calls and that parsing held every other learner up.
  *
- * The files come in chunks, which the thread works through in order, ahead of the caller: the
- * caller says through shared memory which chunk it has reached, and the thread skips those (a
- * caller that finds a chunk not done yet does it itself rather than wait). One thread per kind
- * of work for the whole lab, its code a bundle (bundledThread.ts), started when first needed
- * and ended after a minute with nothing to do; requests take turns.
+ * The files come in chunks, which the threads work through in order, ahead of the caller: each
+ * claims the next chunk nobody has through shared memory, and the caller claims those it
+ * reaches first and does them itself rather than wait. Two threads per kind of work for the
+ * whole lab (one on a single core), their code a bundle (bundledThread.ts), started at the
+ * lab's first quiet moment (or by the first request) and kept; requests take turns.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { bundleFailure, bundleThread } from './bundledThread.js';
+import { atQuietMoment } from './quietMoment.js';
 
-/** Who does a chunk: nobody yet, the thread, or the caller (one slot per chunk, shared). */
+/** Who does a chunk: nobody yet, or the caller (one slot per chunk, shared; a thread sets 1). */
 const FREE = 0;
-const THREAD = 1;
 const CALLER = 2;
 
 /** A request under way: which chunks each side does, and the thread's answers. */
@@ -22,16 +23,21 @@ export class ChunkReading<T> {
   private readonly claims: Int32Array;
   private readonly read = new Map<number, T>();
   private wake: (() => void) | undefined;
+  /** Threads still at this request. */
+  private working: number;
   done = false;
-  /** How many chunks the thread has answered so far. */
+  /** How many chunks the threads have answered so far. */
   answers = 0;
+  /** The threads (by threadId) that answered some chunk of this request. */
+  readonly answeredBy = new Set<number>();
 
-  constructor(chunks: number) {
-    // A slot per chunk, and one past them: 0 until the thread starts on this request.
+  constructor(chunks: number, threads = 1) {
+    // A slot per chunk, and one past them: 0 until a thread starts on this request.
     this.claims = new Int32Array(new SharedArrayBuffer(4 * (chunks + 1)));
+    this.working = threads;
   }
 
-  /** The thread has started on this request (it works through the chunks in order from then on). */
+  /** A thread has started on this request (they work through the chunks in order from then on). */
   get begun(): boolean {
     return Atomics.load(this.claims, this.claims.length - 1) !== 0;
   }
@@ -39,11 +45,6 @@ export class ChunkReading<T> {
   /** True when the caller gets this chunk to do itself: the thread has not started it, and now never will. */
   claim(chunk: number): boolean {
     return Atomics.compareExchange(this.claims, chunk, FREE, CALLER) === FREE;
-  }
-
-  /** The thread does this chunk (it is at it, or its answer is on its way or here). */
-  coming(chunk: number): boolean {
-    return Atomics.load(this.claims, chunk) === THREAD;
   }
 
   /** A chunk the thread has answered, handed over once. */
@@ -57,10 +58,11 @@ export class ChunkReading<T> {
     return this.read.has(chunk);
   }
 
-  /** The thread answered a chunk. */
-  answered(chunk: number, answer: T): void {
+  /** A thread answered a chunk. */
+  answered(chunk: number, answer: T, by: number): void {
     this.read.set(chunk, answer);
     this.answers++;
+    this.answeredBy.add(by);
     this.wake?.();
   }
 
@@ -75,8 +77,9 @@ export class ChunkReading<T> {
     this.wake = undefined;
   }
 
-  /** The thread has finished with this request. */
+  /** A thread has finished with this request: it is done when every one has. */
   finished(): void {
+    if (--this.working > 0) return;
     this.done = true;
     this.wake?.();
   }
@@ -89,12 +92,14 @@ export class ChunkReading<T> {
 interface Reader {
   worker: Worker;
   requests: Map<number, ChunkReading<unknown>>;
-  idle?: NodeJS.Timeout;
 }
 
-/** A reader with nothing to do for this long is ended. */
-const IDLE_MS = 60_000;
-const readers = new Map<string, Reader>();
+/**
+ * Threads per kind of work: each takes the next chunk nobody has claimed, so on two cores two
+ * read files and parse at once while the event loop keeps and sends what they answer.
+ */
+export const READER_THREADS = Math.max(1, Math.min(2, availableParallelism()));
+const crews = new Map<string, Reader[]>();
 const code = new Map<string, string>();
 let nextRequest = 0;
 
@@ -103,13 +108,20 @@ const told = new Set<string>();
 
 /**
  * Makes the bundle of a thread entry ready (see bundledThread.ts), so that readChunks() finds
- * it: the lab calls this once it listens, while nothing waits on it. `unavailable` is told once
- * per process why there is none, so whoever runs the lab learns why that work stays on the event loop.
+ * it: the lab calls this once it listens, while nothing waits on it. At the lab's first quiet
+ * moment the threads are started and run their entry's warm-up (a `{ warm: true }` message), so
+ * their code is compiled before the first big request rather than during it, when compiling it
+ * on V8's background threads took the CPU the work needed (about a third of it, measured with
+ * perf). The threads are then kept for the life of the process. `unavailable` is told once per
+ * process why there is no bundle, so whoever runs the lab learns why that work stays on the event loop.
  */
 export async function prepareChunkReader(entry: URL, unavailable?: (reason: string) => void): Promise<boolean> {
   const bundle = await bundleThread(entry);
-  if (bundle !== undefined) code.set(entry.href, bundle);
-  else if (unavailable && !told.has(entry.href)) {
+  if (bundle !== undefined) {
+    code.set(entry.href, bundle);
+    // Started by a request meanwhile: compiled by that work already.
+    atQuietMoment(() => crews.has(entry.href) || crewOf(entry.href, bundle, true));
+  } else if (unavailable && !told.has(entry.href)) {
     told.add(entry.href);
     unavailable(bundleFailure(entry) ?? 'no bundle');
   }
@@ -117,63 +129,56 @@ export async function prepareChunkReader(entry: URL, unavailable?: (reason: stri
 }
 
 /**
- * Starts the thread of `entry` now, with nothing to do yet, when work for it is likely soon: its
- * start (a few tens of milliseconds) then overlaps what comes before that work. Ended after
- * IDLE_MS if nothing comes.
- */
-export function warmChunkReader(entry: URL): void {
-  const bundle = code.get(entry.href);
-  if (bundle !== undefined && !readers.has(entry.href)) idleFor(startReader(entry.href, bundle));
-}
-
-/**
- * Starts the thread of `entry` on the chunks, in order: each answer the thread posts for a chunk
- * is handed to the caller through the ChunkReading. Undefined when the thread's bundle is not
+ * Starts the threads of `entry` on the chunks, in order: each answer a thread posts for a chunk
+ * is handed to the caller through the ChunkReading. Undefined when the threads' bundle is not
  * ready (prepareChunkReader): the caller does all the work itself then.
  */
 export function readChunks<T>(entry: URL, chunks: ReadonlyArray<readonly string[]>): ChunkReading<T> | undefined {
-  let r = readers.get(entry.href);
-  if (!r) {
-    const bundle = code.get(entry.href);
-    if (bundle === undefined) {
-      void bundleThread(entry);
-      return undefined;
-    }
-    r = startReader(entry.href, bundle);
+  const bundle = code.get(entry.href);
+  if (bundle === undefined) {
+    void bundleThread(entry);
+    return undefined;
   }
-  clearTimeout(r.idle);
-  const reading = new ChunkReading<T>(chunks.length);
+  const crew = crewOf(entry.href, bundle);
+  const reading = new ChunkReading<T>(chunks.length, crew.length);
   const id = nextRequest++;
-  r.requests.set(id, reading as ChunkReading<unknown>);
-  r.worker.postMessage({ id, chunks, claims: reading.memory });
+  for (const r of crew) {
+    r.requests.set(id, reading as ChunkReading<unknown>);
+    r.worker.postMessage({ id, chunks, claims: reading.memory });
+  }
   return reading;
 }
 
-function idleFor(r: Reader): void {
-  clearTimeout(r.idle);
-  r.idle = setTimeout(() => void r.worker.terminate(), IDLE_MS).unref();
+/**
+ * The entry's threads, any that ended (an error, its memory limit) started again; warmed up
+ * first when `warm` (never ahead of a request that waits).
+ */
+function crewOf(href: string, bundle: string, warm = false): Reader[] {
+  let crew = crews.get(href);
+  if (!crew) crews.set(href, (crew = []));
+  for (let i = 0; i < READER_THREADS; i++) if (!crew[i]) crew[i] = startReader(crew, i, bundle, warm);
+  return crew;
 }
 
-function startReader(href: string, bundle: string): Reader {
+function startReader(crew: Reader[], slot: number, bundle: string, warm: boolean): Reader {
   // No execArgv: the thread needs no TypeScript loader, which would make it slow to start.
   const worker = new Worker(bundle, { eval: true, execArgv: [], stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+  // Kept, but never what keeps the process alive.
   worker.unref();
+  if (warm) worker.postMessage({ warm: true });
   const r: Reader = { worker, requests: new Map() };
-  readers.set(href, r);
   worker.on('message', (msg: { id: number; done?: true; chunk: number; answer: unknown }) => {
     const reading = r.requests.get(msg.id);
     if (!reading) return;
     if (!msg.done) {
-      reading.answered(msg.chunk, msg.answer);
+      reading.answered(msg.chunk, msg.answer, worker.threadId);
       return;
     }
     reading.finished();
     r.requests.delete(msg.id);
-    if (r.requests.size === 0) idleFor(r);
   });
   const stopped = (): void => {
-    if (readers.get(href) === r) readers.delete(href);
-    clearTimeout(r.idle);
+    if (crew[slot] === r) crew[slot] = undefined as unknown as Reader;
     for (const reading of r.requests.values()) reading.finished();
     r.requests.clear();
   };

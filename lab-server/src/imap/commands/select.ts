@@ -14,7 +14,6 @@ import { list, mailboxName, optional } from '../schema.js';
 import { HIERARCHY_SEPARATOR } from '../../maildir/mailbox.js';
 import { attributesOf } from '../mailboxList.js';
 import { folderOf, wireName } from './common.js';
-import { expectEnvelopes } from '../mime/envelopeBatch.js';
 
 export async function openMailbox(ctx: CommandContext, name: string, readOnly: boolean, params: Token[] = []): Promise<Completion> {
   const { session, out, tag } = ctx;
@@ -61,8 +60,6 @@ export async function openMailbox(ctx: CommandContext, name: string, readOnly: b
   // after a restart): the folder's field cache is read meanwhile, while the reply travels and
   // the client answers, rather than after that FETCH arrives. Nothing waits for it here.
   if (selected.exists > 0) selected.folder.fields.prefetch();
-  // Thousands just delivered into new/ (\Recent): their ENVELOPEs are read on a thread of its own.
-  expectEnvelopes(selected.recentCount);
   const verb = readOnly ? 'EXAMINE' : 'SELECT';
   return ok(`${verb} completed. Next: FETCH 1:* (FLAGS ENVELOPE)`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 }

@@ -2,18 +2,17 @@
  * The ENVELOPEs of many messages nobody has fetched yet: a client's first sync of a big folder
  * (`FETCH 1:* (UID FLAGS ENVELOPE)` after thousands of deliveries). The files' headers are
  * parsed a chunk at a time as the responses reach them. For a big batch the envelope reader
- * thread (envelopeThread.ts, run by workers/chunkReader.ts) reads and parses the chunks ahead of
- * the responses, so the event loop only keeps and sends them: it waits for a chunk the thread is
- * at, and does a chunk itself only when the thread has not started on this batch (still
- * starting, or busy with another) or has stalled. Each chunk is done once, by whichever side
- * claims it first.
+ * threads (envelopeThread.ts, run by workers/chunkReader.ts) read and parse the chunks ahead of
+ * the responses, so the event loop only keeps and sends them: it waits for a chunk a thread is
+ * at, and does a chunk itself only when no thread has started on this batch (busy with
+ * another) or they have stalled. Each chunk is done once, by whichever side claims it first.
  *
  * Only the quick cases are settled this way (a header within the first HEADER_READ bytes, within
  * the small limits); every other message, and one renamed or expunged meanwhile, takes the
  * careful path (messageEnvelope), which finds the current file and parses with the full limits.
  */
 import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
-import { prepareChunkReader, readChunks, warmChunkReader, type ChunkReading } from '../../workers/chunkReader.js';
+import { prepareChunkReader, readChunks, type ChunkReading } from '../../workers/chunkReader.js';
 import { keepEnvelopes, messageEnvelope } from './cache.js';
 import { envelopesOfFiles } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
@@ -30,16 +29,8 @@ type Envelopes = Array<string | null>;
 /** The reader thread's code: it reads the files and works out their ENVELOPEs. */
 export const ENVELOPE_THREAD = new URL('./envelopeThread.ts', import.meta.url);
 
-/** Makes the reader thread ready to start (its bundle made), while nothing waits on it. */
+/** Makes the reader threads ready (their bundle made, started and warmed up), while nothing waits on them. */
 export const prepareEnvelopeReader = (unavailable?: (reason: string) => void): Promise<boolean> => prepareChunkReader(ENVELOPE_THREAD, unavailable);
-
-/**
- * A folder with `unread` messages nobody has fetched (as many \Recent ones after SELECT): the
- * reader thread is started if a FETCH of their ENVELOPEs would want it, so it is up by then.
- */
-export function expectEnvelopes(unread: number): void {
-  if (unread >= READER_FROM) warmChunkReader(ENVELOPE_THREAD);
-}
 
 export class EnvelopeBatch {
   /** Where the next message asked for should stand: the responses ask in the order given. */
