@@ -21,7 +21,7 @@ import { bad, no, ok, type Completion } from '../response.js';
 import { rest, sequenceSet } from '../schema.js';
 import { parseFetchItems, type FetchItem } from '../fetchItems.js';
 import type { SequenceSet } from '../sequenceSet.js';
-import { batchFromCache, fromCache, fromMessage, isWholeMessage, READ_AHEAD, toRead, type Loaded, type Needs } from './fetchLoading.js';
+import { batchFromCache, fillEnvelopes, fromCache, isWholeMessage, READ_AHEAD, readMessages, toRead, type Loaded, type Needs } from './fetchLoading.js';
 
 /**
  * What is answered for an item of a message expunged meanwhile whose data is gone: Dovecot's
@@ -110,7 +110,7 @@ async function markSeen(selected: SelectedMailbox, found: readonly SelectedMessa
 
 /** The FETCH responses, message after message, and the tagged reply's words. */
 async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: FetchPlan, seenNow: ReadonlySet<number>): Promise<Completion> {
-  const { found, items, asked, needs } = plan;
+  const { found, needs } = plan;
   // A message another session expunged is answered from what is still known (its UID and
   // flags, a cached ENVELOPE), with NIL for the rest, as Dovecot does; the command succeeds.
   const outcome: Outcome = { expunged: false };
@@ -127,51 +127,39 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
     // Each way of loading in a function of its own: this loop, run for every FETCH, stays small to compile.
     const loading = envelopes ? fillEnvelopes(envelopes, reads) : readMessages(selected, reads, needs);
     if (loading) await loading;
-    // Indexed loops on this path, run for every message: no iterator object each time.
-    for (let j = 0; j < batch.length; j++) {
-      const message = batch[j]!;
-      // A keyword another session created is announced in FLAGS before a FETCH shows it.
-      const flagLines = selected.flagListChanges();
-      for (let k = 0; k < flagLines.length; k++) await ctx.out.untagged(flagLines[k]!);
-      const parts = messageParts(selected, message, items, asked, seenNow, outcome);
-      const writing = ctx.out.untaggedParts(parts);
-      if (writing) await writing;
-    }
+    const writing = respond(ctx, selected, batch, plan, seenNow, outcome);
+    if (writing) await writing;
   }
+  return completion(outcome, found.length);
+}
+
+/** The tagged reply's words, once every response is out. */
+function completion(outcome: Outcome, count: number): Completion {
   if (outcome.unknownEncoding !== undefined) {
     return no(`A part uses the transfer encoding "${outcome.unknownEncoding.slice(0, 30)}", which the server cannot decode: fetch it with BODY[...] instead`, 'UNKNOWN-CTE');
   }
   if (outcome.expunged) return ok('FETCH completed; some messages were already expunged by another session. Send NOOP to see which', 'EXPUNGEISSUED');
-  return ok(found.length === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
+  return ok(count === 0 ? 'FETCH completed: no messages in that set' : 'FETCH completed');
 }
 
 /**
- * ENVELOPEs from the batch reader: at once from a chunk already parsed, a promise only when one
- * is still being read (no async function, nor a turn of the microtask queue, for each batch).
+ * The responses of a batch, from message `from` on: at once, a promise only when the writer
+ * writes (its buffer full) or FLAGS must be told first. A loop outside answer(): TurboFan
+ * compiles an async function's resumable code at a far higher cost, and this loop is the hot one.
  */
-function fillEnvelopes(envelopes: EnvelopeBatch, reads: readonly Loaded[], from = 0): Promise<unknown> | undefined {
-  for (let i = from; i < reads.length; i++) {
-    const m = reads[i]!;
-    const envelope = envelopes.envelope(m.info!);
-    if (envelope instanceof Promise) {
-      return envelope.then((read) => {
-        m.envelope = read;
-        return fillEnvelopes(envelopes, reads, i + 1);
-      });
-    }
-    m.envelope = envelope;
+function respond(ctx: CommandContext, selected: SelectedMailbox, batch: readonly Loaded[], plan: FetchPlan, seenNow: ReadonlySet<number>, outcome: Outcome, from = 0): Promise<unknown> | undefined {
+  for (let j = from; j < batch.length; j++) {
+    // A keyword another session created is announced in FLAGS before a FETCH shows it.
+    const flagLines = selected.flagListChanges();
+    if (flagLines.length > 0) return tellFlags(ctx, flagLines).then(() => respond(ctx, selected, batch, plan, seenNow, outcome, j));
+    const writing = ctx.out.untaggedParts(messageParts(selected, batch[j]!, plan.items, plan.asked, seenNow, outcome));
+    if (writing) return writing.then(() => respond(ctx, selected, batch, plan, seenNow, outcome, j + 1));
   }
   return undefined;
 }
 
-/** Reads what the messages need from their files; a promise only for what could not be read at once. */
-function readMessages(selected: SelectedMailbox, reads: readonly Loaded[], needs: Needs): Promise<unknown> | undefined {
-  let waits: Array<Promise<void>> | undefined;
-  for (let i = 0; i < reads.length; i++) {
-    const wait = fromMessage(selected, reads[i]!, needs);
-    if (wait) (waits ??= []).push(wait);
-  }
-  return waits && Promise.all(waits);
+async function tellFlags(ctx: CommandContext, lines: readonly string[]): Promise<void> {
+  for (const line of lines) await ctx.out.untagged(line);
 }
 
 /** What a FETCH found beyond the responses: a message expunged meanwhile, a part it could not decode. */

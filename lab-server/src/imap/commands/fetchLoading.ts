@@ -5,6 +5,7 @@
 import type { MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { toWire } from '../../maildir/wire.js';
 import type { FetchItem } from '../fetchItems.js';
+import type { EnvelopeBatch } from '../mime/envelopeBatch.js';
 import { cachedEnvelope, cachedSummary, messageEnvelope, messageSummary, messageView, type MessageSummary, type MessageView } from '../mime/cache.js';
 import { INLINE_BYTES } from '../mime/limits.js';
 import type { SelectedMailbox, SelectedMessage } from '../selected.js';
@@ -113,4 +114,33 @@ export function fromMessage(selected: SelectedMailbox, loaded: Loaded, needs: Ne
     if (needs.view) loaded.view = await messageView(selected.folder, info);
     if (needs.wire) await loadWholeMessage(selected.folder, loaded);
   })();
+}
+
+/**
+ * ENVELOPEs from the batch reader: at once from a chunk already parsed, a promise only when one
+ * is still being read (no async function, nor a turn of the microtask queue, for each batch).
+ */
+export function fillEnvelopes(envelopes: EnvelopeBatch, reads: readonly Loaded[], from = 0): Promise<unknown> | undefined {
+  for (let i = from; i < reads.length; i++) {
+    const m = reads[i]!;
+    const envelope = envelopes.envelope(m.info!);
+    if (envelope instanceof Promise) {
+      return envelope.then((read) => {
+        m.envelope = read;
+        return fillEnvelopes(envelopes, reads, i + 1);
+      });
+    }
+    m.envelope = envelope;
+  }
+  return undefined;
+}
+
+/** Reads what the messages need from their files; a promise only for what could not be read at once. */
+export function readMessages(selected: SelectedMailbox, reads: readonly Loaded[], needs: Needs): Promise<unknown> | undefined {
+  let waits: Array<Promise<void>> | undefined;
+  for (let i = 0; i < reads.length; i++) {
+    const wait = fromMessage(selected, reads[i]!, needs);
+    if (wait) (waits ??= []).push(wait);
+  }
+  return waits && Promise.all(waits);
 }
