@@ -22,8 +22,13 @@ const BROKEN = ['Bob <bob@example.com', 'Bob <bob@ex ample.com>', 'Bob <bob@>', 
 const DOTS = ['a . b', 'a. b', 'a .b', 'x . y . z', '"q" . b', '. <s@example.com>', 'a . b@example.com', '.a@example.com', 'a..b@example.com', 'a.@example.com', 'a. @example.com', 'a.(c)b@example.com', 'a (c) . b@example.com', 'a . b, c', 'a., b@example.com', 'Bob <a.>', 'Bob <a . b@example.com>', 'A. B. Smith <a@b.example>', 'John Q. Public <jqp@example.com>', 'a . b <x@y.example>', 'Mr . X <x@example.com>', 'a.b. c <c@example.com>'];
 const NAMES = ['"A  B" <a@example.com>', '"A\\"B" <a@example.com>', '"tab\there" <a@example.com>', '" lead" <a@example.com>', '"trail " <a@example.com>', '"back\\\\slash" <a@example.com>', '"   " <a@example.com>'];
 const FROMS = [...NO_ADDRESS, ...STOPS, ...BROKEN, ...DOTS, ...NAMES];
-/** Subjects, one message each after the From: forms: blanks, quotes, 8-bit bytes, a NUL. */
-const SUBJECTS = ['a  b', 'tab\there', 'q "x" y', 'back\\slash', 'caf\u00c3\u00a9', 'fold\r\n  ed', 'a\r\n\tb', 'nul\u0000x', '\u0001ctl'];
+/**
+ * Subjects, one message each after the From: forms: blanks, quotes, 8-bit bytes, a NUL. Blanks
+ * after the colon are skipped, those at the end kept (a literal then, as the text is changed).
+ */
+const SUBJECTS = ['a  b', 'tab\there', 'q "x" y', 'back\\slash', 'caf\u00c3\u00a9', 'fold\r\n  ed', 'a\r\n\tb', 'nul\u0000x', '\u0001ctl', 'trail ', 'tab\t', '\t lead', 'fold \r\n ed ', 'fold\r\n ', '   '];
+/** The other ENVELOPE strings keep the blanks at their end too, quoted. */
+const STRINGS = ['Date: Thu, 10 Jun 2021 08:00:00 +0000  ', 'Message-ID: <a@example.com> ', 'In-Reply-To: <b@example.com>\t', 'Message-ID:   <c@example.com>', 'Message-ID: <d\u0001@example.com>', 'Message-ID: <e\t"\\@example.com>'];
 
 let pair: ParityPair;
 
@@ -32,6 +37,7 @@ beforeAll(async () => {
   await pair.both('CREATE handmade');
   for (const from of FROMS) await pair.both(appendOf('handmade', `From: ${from}\r\nSubject: s\r\n\r\nx\r\n`));
   for (const subject of SUBJECTS) await pair.both(appendOf('handmade', `From: a@example.com\r\nSubject: ${subject}\r\n\r\nx\r\n`));
+  for (const field of STRINGS) await pair.both(appendOf('handmade', `From: a@example.com\r\n${field}\r\n\r\nx\r\n`));
   await pair.both('SELECT handmade');
 }, 60_000);
 afterAll(async () => {
@@ -46,6 +52,15 @@ it.each(FROMS.map((from, i) => [from, i + 1] as const))('From: %s has the ENVELO
 it.each(SUBJECTS.map((subject, i) => [JSON.stringify(subject), FROMS.length + i + 1] as const))('Subject: %s has the ENVELOPE Dovecot gives it', async (_subject, n) => {
   const answers = await pair.both(`FETCH ${n} ENVELOPE`);
   expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+});
+
+it.each(STRINGS.map((field, i) => [JSON.stringify(field), FROMS.length + SUBJECTS.length + i + 1] as const))('%s has the ENVELOPE Dovecot gives it', async (_field, n) => {
+  const answers = await pair.both(`FETCH ${n} ENVELOPE`);
+  expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
+});
+
+it('keeps the blank at the end of a subject, and writes it as a literal with the blank left out, as Dovecot does', async () => {
+  expect(untagged((await pair.both(`FETCH ${FROMS.length + SUBJECTS.indexOf('trail ') + 1} ENVELOPE`)).lab)).toContain('(NIL {5}\r\ntrail ');
 });
 
 it('reads "a . b" as the display name "a.  b", written for humans, and a blank after a dot as the end of a local part', async () => {

@@ -16,8 +16,8 @@ import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-se
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 
 const RECORDED = {
-  envelope: { stamp: 16, digest: '74d2790192b96e84' },
-  structure: { stamp: 16, digest: 'e3bbae17c8e81204' },
+  envelope: { stamp: 17, digest: '2d9eadd032438e79' },
+  structure: { stamp: 16, digest: 'ad573bc3d23d70f4' },
 };
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -32,6 +32,8 @@ const CORPUS: string[] = [
   // 16: a message with neither MIME-Version nor Content-Type, alone and forwarded.
   'From: a@example.com\nSubject: x\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=x\nContent-ID: <c@example.com>\n\naGVsbG8=\n',
   'MIME-Version: 1.0\nContent-Type: message/rfc822\n\nFrom: b@example.com\nContent-Transfer-Encoding: quoted-printable\n\ninner =3D body\n',
+  // Envelope 17: blanks at the end of a subject, date, Message-ID and In-Reply-To kept, as Dovecot keeps them.
+  'Subject: trail \nDate: Tue, 1 Dec 2026 10:00:00 +0800  \nMessage-ID: <2@example.com> \nIn-Reply-To: <1@example.com>\t\nFrom: a@example.com \n\nbody\n',
   // Odd structures.
   'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="a b"\n\npreamble\n--a b\n\nno header part\n--a b\nContent-Type: multipart/related; boundary=in\n\n--in\nContent-Type: image/png\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n`\nend\n--in--\n--a b--\nepilogue\n',
   'Content-Type: TEXT/Plain; CHARSET=ISO-8859-1\nMIME-Version: 1.0\nContent-Description: =?UTF-8?Q?d=C3=A9j=C3=A0?=\n\n\xe9t\xe9\n',

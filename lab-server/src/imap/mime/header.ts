@@ -101,6 +101,17 @@ export function unfold(value: string): string {
   return (value.includes('\n') ? value.replace(/\r?\n(?=[ \t])/g, '') : value).trim();
 }
 
+/**
+ * A value as Dovecot 2.3 reads an ENVELOPE string (date, subject, In-Reply-To, Message-ID):
+ * unfolded, the blanks after the colon skipped, those at its end kept, as its header parser
+ * keeps them (a subject with them is changed text, so a literal).
+ */
+export function envelopeText(value: string): string {
+  return (value.includes('\n') ? value.replace(/\r?\n(?=[ \t])/g, '') : value).replace(BLANKS_BEFORE, '');
+}
+
+const BLANKS_BEFORE = /^[ \t]+/;
+
 /** The first field of that name. */
 export function headerValue(fields: readonly HeaderField[], name: string): string | undefined {
   return fields.find((f) => f.name === name)?.value;

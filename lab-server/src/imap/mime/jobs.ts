@@ -7,10 +7,10 @@
 import { toWire } from '../../maildir/wire.js';
 import { sentDay } from '../dates.js';
 import { serialize } from '../response.js';
-import { headerValue, unfold } from './header.js';
+import { headerValue } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
-import { bodyStructureOf, ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, noValues } from './structure.js';
+import { bodyStructureOf, ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, envelopeSlotValue, noValues } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
 import { asBuffer } from '../../workers/bytes.js';
@@ -86,8 +86,9 @@ export function envelopeOfHeader(storedHeader: string, limits: MimeLimits): stri
   ENVELOPE_FIELD.lastIndex = 0;
   for (let field = ENVELOPE_FIELD.exec(storedHeader); field !== null; field = ENVELOPE_FIELD.exec(storedHeader)) {
     const slot = envelopeSlot(field[1]!.toLowerCase())!;
-    // Fields read from LF lines come out as from the wire form's CRLF lines: unfold() drops both.
-    if (values[slot] === undefined) values[slot] = unfold(field[2]!);
+    // The value up to its line's end, as parseHeaderFields() takes it: without the CR of a CRLF.
+    const text = field[2]!;
+    if (values[slot] === undefined) values[slot] = envelopeSlotValue(slot, text.endsWith('\r') ? text.slice(0, -1) : text);
   }
   return envelopeOfValues(values);
 }

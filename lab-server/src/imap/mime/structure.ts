@@ -4,13 +4,14 @@
  */
 import { atom, serialize, type Atom, type ImapValue } from '../response.js';
 import { parseAddressList } from './addresses.js';
-import { headerValue, parseStructured, type HeaderField } from './header.js';
+import { envelopeText, headerValue, parseStructured, unfold, type HeaderField } from './header.js';
 import { LineCounter, type MimePart } from './parse.js';
 
 const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
 
 /**
- * A byte string as serialize() writes it: quoted when short and printable, a literal otherwise.
+ * A byte string as Dovecot writes an nstring: quoted when short and without CR, LF, NUL or 8-bit
+ * bytes, a literal otherwise.
  * The ENVELOPE is built as text with this, not as a value tree: a first FETCH of thousands of
  * envelopes spends most of its time here.
  */
@@ -19,7 +20,7 @@ function nstring(text: string | null | undefined): string {
   // Regular expressions rather than a loop over the characters: they run as machine code from
   // the first message, where a loop runs in the interpreter until the engine compiles it.
   if (text.length <= 1024 && PLAIN.test(text)) return `"${text}"`;
-  if (text.length > 1024 || !PRINTABLE.test(text)) return `{${text.length}}\r\n${text}`;
+  if (text.length > 1024 || !QUOTABLE.test(text)) return `{${text.length}}\r\n${text}`;
   return `"${text.replace(QUOTED_SPECIALS, '\\$&')}"`;
 }
 
@@ -44,7 +45,8 @@ const HUMAN_CHARS = /^[\x01-\x08\x0b\x0c\x0e-\x21\x23-\x5b\x5d-\x7f]*$/;
 
 /** Printable ASCII without a quote or a backslash: quoted as it is. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const PRINTABLE = /^[\x20-\x7e]*$/;
+/** What a quoted string may hold (RFC 3501 TEXT-CHAR: any CHAR but CR and LF), tabs and controls too, as Dovecot quotes them. */
+const QUOTABLE = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
 const QUOTED_SPECIALS = /[\\"]/g;
 
 /** An address list, serialised; undefined when the field is absent or names no address. */
@@ -80,10 +82,13 @@ export function envelopeOf(fields: readonly HeaderField[]): Atom {
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     const slot = ENVELOPE_SLOT.get(field.name);
-    if (slot !== undefined && values[slot] === undefined) values[slot] = field.value;
+    if (slot !== undefined && values[slot] === undefined) values[slot] = envelopeSlotValue(slot, field.raw.toString('latin1', field.colon - field.start + 1));
   }
   return atom(envelopeOfValues(values));
 }
+
+/** A field's text after the colon as its ENVELOPE slot takes it: the four strings keep blanks at their end, as in Dovecot. */
+export const envelopeSlotValue = (slot: number, text: string): string => (slot < FROM || slot > LAST_ADDRESS_LIST ? envelopeText(text) : unfold(text));
 
 /** A value per ENVELOPE field, none known yet. */
 export const noValues = (): Array<string | undefined> => [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
