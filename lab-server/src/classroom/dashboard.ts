@@ -20,7 +20,7 @@ import { openClass } from './classNames.js';
 import { instructorOf, problem, refusedLogin, refuseNonInstructor, tooMany } from './identity.js';
 import { learnerAccount, type LoginThrottle } from './loginThrottle.js';
 import { learnerWorld, memberSandbox, SANDBOX_GONE } from './memberSandbox.js';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { generatePassword, hashPassword, passwordProblem, verifyNobody, verifyPassword } from './passwords.js';
 import { csvHeaders, matrixJson, progressCsv, progressMatrix } from './progress.js';
 import type { RateLimit } from './rateLimit.js';
 import type { SessionCookies } from '../http/cookies.js';
@@ -105,10 +105,11 @@ export function dashboardRoutes(deps: DashboardDeps): Record<string, Route> {
       let found: Instructor | undefined;
       // Each instructor the name may mean in turn (two alike kept from before migration 8): the password tells them apart.
       const outcome = await deps.logins.attempt(instructorAccount(name), from, async () => {
-        for (const one of typeof b.password === 'string' ? await deps.store.instructorsNamed(name) : []) {
-          if (await verifyPassword(b.password as string, one.passwordHash)) return Boolean((found = one));
-        }
-        return false;
+        if (typeof b.password !== 'string') return false;
+        const named = await deps.store.instructorsNamed(name);
+        for (const one of named) if (await verifyPassword(b.password, one.passwordHash)) return Boolean((found = one));
+        // A name that is nobody's takes as long as a wrong password: the time tells no names.
+        return named.length === 0 && verifyNobody(b.password);
       });
       if (refusedLogin(res, outcome)) return;
       if (!found || !outcome.ok) {

@@ -19,7 +19,7 @@ import { displayNameOf, displayNameProblem } from './displayNames.js';
 import { labBusy, problem, refusedLogin, tooMany } from './identity.js';
 import { learnerAccount, type LoginThrottle } from './loginThrottle.js';
 import { learnerWorld } from './memberSandbox.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { hashPassword, passwordProblem, verifyNobody, verifyPassword } from './passwords.js';
 import type { RateLimit } from './rateLimit.js';
 import { LabBusy, type WorkQueue } from '../workers/workQueue.js';
 import type { TerminalsEnd } from '../bridge/bridge.js';
@@ -136,7 +136,7 @@ export function membershipRoutes(deps: MembershipDeps): Record<string, Route> {
       const klass = await deps.store.classByCode(c.code);
       const member = klass ? await deps.store.memberLogin(klass.id, c.displayName) : undefined;
       const account = learnerAccount(klass?.id ?? c.code, c.displayName);
-      const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => Boolean(member && (await verifyPassword(c.password, member.passwordHash))));
+      const outcome = await deps.logins.attempt(account, deps.clientAddress(req), async () => (member ? verifyPassword(c.password, member.passwordHash) : verifyNobody(c.password)));
       if (refusedLogin(res, outcome)) return;
       if (!klass || !member || !outcome.ok) {
         return problem(res, 401, text(

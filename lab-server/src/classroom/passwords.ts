@@ -30,6 +30,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** A salt for nobody: made once, never stored. */
+const NOBODY_SALT = randomBytes(16);
+
+/**
+ * Costs what verifyPassword costs, and is false: for a login name that is nobody's. Without it
+ * an unknown name was answered at once (5-20 ms) and a known one after scrypt (150-300 ms), so
+ * anyone could tell which instructor names, and which names in a class, exist.
+ */
+export async function verifyNobody(password: string): Promise<false> {
+  await derive(password, NOBODY_SALT, { N, r: R, p: P });
+  return false;
+}
+
 /** A password people can type: four groups of four lower-case letters and digits, no look-alikes. */
 export function generatePassword(): string {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
