@@ -114,6 +114,8 @@ describe('the envelope reader thread', () => {
         expect(reading.take(c)?.[0], `chunk ${c}`).toMatch(new RegExp(`"${c * 64}" `));
         expect(reading.take(c), `chunk ${c} handed over twice`).toBeUndefined();
       }
+      // One answer per chunk in all: two threads doing every chunk would give twice as many.
+      expect(reading.answers, 'answers').toBe(chunks.length);
       by = reading.answeredBy.size;
     }
     expect(by).toBe(READER_THREADS);
