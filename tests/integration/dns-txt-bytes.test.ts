@@ -5,6 +5,7 @@
  * and named-compilezone the zone; both print TXT the same way (\DDD outside printable ASCII), so
  * their lines must be equal. "Apply to my lab" writes such strings back as BIND reads them.
  */
+import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
 import { presentRecord } from '../../lab-server/src/dns/resolver.js';
@@ -101,6 +102,30 @@ describe('TXT bytes', () => {
     expect(await digLab(lab, '+tcp', '+short', 'ANY', 'p3.otherdomain.com')).toContain('\\# 4 DEADBEEF');
     const answer = new Authority([{ name: 'otherdomain.com', text: zone }]).lookup('p2.otherdomain.com', 'UNKNOWN_65534').answers[0]!;
     expect(presentRecord(answer)).toMatch(/\tIN\tTYPE65534\t\\# 0$/);
+  });
+
+  it('of types whose data BIND checks (TLSA, SSHFP, HINFO), in the generic form, are served as BIND serves them', { timeout: 120_000 }, async () => {
+    // The lab once refused them ("not a record type the lab knows") where BIND loads them.
+    const lines = ['_25._tcp.t1 IN TLSA \\# 35 030101 00000000000000000000000000000000000000000000000000000000000000ab', 't2 IN TYPE44 \\# 34 0402 00000000000000000000000000000000000000000000000000000000000000ab', 't3 IN HINFO \\# 4 01610162'];
+    const text = (await api<{ text: string }>(lab, 'GET', '/api/zones/otherdomain.com')).body.text;
+    const zone = `${text}\n${lines.join('\n')}\n`;
+    const bind = await loadWithBind('otherdomain.com.', zone);
+    expect(bind.loaded, bind.messages.join('\n')).toBe(true);
+    const saved = await editZone(lab, 'otherdomain.com', () => zone);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const asked: Array<[string, string]> = [['_25._tcp.t1', 'TLSA'], ['t2', 'SSHFP'], ['t3', 'HINFO']];
+    const served: string[] = [];
+    for (const [name, type] of asked) served.push((await digLab(lab, '+noall', '+answer', '+nottlid', type, `${name}.otherdomain.com`)).trim().replace(/\s+/g, ' '));
+    const byBind = asked.map(([name, type]) => {
+      const r = bind.records.find((x) => x.name === `${name}.otherdomain.com.` && x.type === type)!;
+      return `${r.name} IN ${r.type} ${r.data}`.replace(/\s+/g, ' ');
+    });
+    expect(served).toEqual(byBind);
+    expect(served[0]).toMatch(/^_25\._tcp\.t1\.otherdomain\.com\. IN TLSA 3 1 1 0+ ?0*AB$/);
+    // The terminal's dig reads the wire with dns-packet, which makes fields of TLSA: printed as dig prints them.
+    const answer = new Authority([{ name: 'otherdomain.com', text: zone }]).lookup('_25._tcp.t1.otherdomain.com', 'TLSA').answers[0]!;
+    const wire = dnsPacket.decode(dnsPacket.encode({ type: 'response', answers: [answer] })).answers![0]!;
+    expect(presentRecord(wire)).toMatch(/\tIN\tTLSA\t3 1 1 0{62}AB$/);
   });
 
   it('written back by "apply to my lab" are read by BIND as the same bytes', async () => {

@@ -110,6 +110,10 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // RFC 3597: BIND reads TYPE1 as A and "\\# 4 c000021a" as 192.0.2.26; a length the data does not have it refuses.
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN TYPE1 \\# 4 c000021a', true],
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A \\# 5 c000021a', false],
+  // Round 15: types whose data BIND checks, in the generic form (the lab once knew none of them): DANE's TLSA for
+  // SMTP, and SSHFP, whose SHA-256 digest is 32 bytes ("FORMERR" for fewer).
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\n_25._tcp.mail IN TLSA \\# 35 030101 00000000000000000000000000000000000000000000000000000000000000ab', true],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail IN SSHFP \\# 6 0402 abcd', false],
   // BIND: an SOA anywhere but the top of the zone is "not at top of zone".
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 IN SOA ns1 hostmaster 1 3600 600 604800 300', false],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.

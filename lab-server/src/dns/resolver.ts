@@ -62,6 +62,11 @@ export function presentRecord(a: Answer): string {
       return `${head}${a.data.flags ?? 0} ${a.data.tag} ${quoteTxt((a.data as CaaBytes).valueBytes ?? Buffer.from(a.data.value, 'utf8'))}`;
     case 'HINFO':
       return `${head}"${a.data.cpu}" "${a.data.os}"`;
+    // Served as the bytes of their generic form; dns-packet reads these two back into fields.
+    case 'TLSA':
+      return `${head}${a.data.usage} ${a.data.selector} ${a.data.matchingType} ${a.data.certificate.toString('hex').toUpperCase()}`;
+    case 'SSHFP':
+      return `${head}${a.data.algorithm} ${a.data.hash} ${a.data.fingerprint}`;
     default: {
       const data = (a as { data?: unknown }).data;
       return `${head}\\# ${Buffer.isBuffer(data) ? `${data.length}${data.length ? ` ${data.toString('hex')}` : ''}` : ''}`;

@@ -14,6 +14,7 @@
 import type { Answer } from 'dns-packet';
 import { absoluteName, parseTtl, parseZone } from './zoneFile.js';
 import { escapedBytes } from './zoneEscapes.js';
+import { servedTypeName } from './zoneGeneric.js';
 import { rdataKey, type ZoneRecord } from './zoneRecord.js';
 
 export type Rcode = 'NOERROR' | 'SERVFAIL' | 'NXDOMAIN' | 'REFUSED';
@@ -224,7 +225,8 @@ export class Authority {
     let name = `${qname.toLowerCase().replace(/\.$/, '')}.`;
     if (name === '..') name = '.';
     // dns-packet names a type it does not know UNKNOWN_65280; the zone, as BIND, TYPE65280.
-    const type = qtype.toUpperCase().replace(/^UNKNOWN_(\d+)$/, 'TYPE$1');
+    // TLSA, SSHFP... are kept as the bytes of their generic form, under their number (zoneGeneric.ts).
+    const type = servedTypeName(qtype.toUpperCase().replace(/^UNKNOWN_(\d+)$/, 'TYPE$1'));
     // The zones never change under an Authority (a save loads a new one): an answer worked out
     // once serves every later asker (5 000 records at one name cost 30 ms a question).
     const key = `${type} ${name}`;

@@ -10,7 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { directiveOf, readDirective } from './zoneDirectives.js';
 import { absoluteName, MAX_TTL, parseTtl } from './zoneNames.js';
-import { genericRdata, isOpaqueType, opaqueRdata, typeByNumber } from './zoneGeneric.js';
+import { checkedOpaqueRdata, checkedOpaqueType, genericRdata, isOpaqueType, opaqueRdata, typeByNumber } from './zoneGeneric.js';
 import { readRdata } from './zoneRdata.js';
 import type { ParsedZone, ZoneProblem, ZoneRecord } from './zoneRecord.js';
 import { tokenize, type Token } from './zoneTokens.js';
@@ -126,7 +126,11 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
       // A type BIND knows no format for (private use, unassigned): served as the bytes written.
       const opaque = !typeToken.quoted && isOpaqueType(type);
       if (opaque) type = `TYPE${Number(type.slice(4))}`;
-      if (typeToken.quoted || (!KNOWN_TYPES.has(type) && !opaque)) {
+      // One whose data BIND checks (TLSA, SSHFP...): served as bytes too, given in the generic form.
+      const checked = typeToken.quoted ? undefined : checkedOpaqueType(type);
+      const checkedData = checked ? checkedOpaqueRdata(checked, tokens.slice(k + 1)) : undefined;
+      if (checkedData) type = checkedData.type;
+      if (typeToken.quoted || (!KNOWN_TYPES.has(type) && !opaque && !checkedData)) {
         fail(
           isMetaType(type)
             ? text(`${typeToken.raw} is a meta type (a kind of question, or OPT), not one of data: BIND refuses the zone ("invalid use of a meta type"). Remove the record.`, `${typeToken.raw} 是元类型（用于查询或 OPT），不是数据类型：BIND 会拒绝整个区域（"invalid use of a meta type"）。请删掉这条记录。`)
@@ -137,7 +141,7 @@ export function parseZone(source: string, options: { origin?: string; defaultTtl
         continue;
       }
       // RFC 3597's "\# length hex", read back into the usual form.
-      const generic = opaque ? opaqueRdata(type, tokens.slice(k + 1)) : genericRdata(type, tokens.slice(k + 1));
+      const generic = checkedData ?? (opaque ? opaqueRdata(type, tokens.slice(k + 1)) : genericRdata(type, tokens.slice(k + 1)));
       if (generic?.problem) {
         fail(generic.problem);
         continue;

@@ -169,3 +169,78 @@ export function opaqueRdata(type: string, tokens: Token[]): { tokens?: Token[]; 
   const words = ['\\#', String(read.bytes.length), ...(read.bytes.length ? [read.bytes.toString('hex')] : [])];
   return { tokens: words.map((raw) => ({ raw, value: raw, quoted: false, line })) };
 }
+
+/**
+ * Types whose data BIND checks, served by the lab only as the bytes of their generic form
+ * (RFC 3597): DANE's TLSA and SMIMEA, SSHFP, OPENPGPKEY, URI, HINFO. Each check is BIND 9.18's,
+ * asked of named-checkzone: the least data each takes, and SSHFP's digest lengths.
+ */
+const CHECKED: Record<string, { number: number; problem: (b: Buffer) => string | undefined }> = {
+  HINFO: { number: 13, problem: hinfoProblem },
+  SSHFP: { number: 44, problem: sshfpProblem },
+  TLSA: { number: 52, problem: (b) => (b.length < 4 ? 'unexpected end of input' : undefined) },
+  SMIMEA: { number: 53, problem: (b) => (b.length < 4 ? 'unexpected end of input' : undefined) },
+  OPENPGPKEY: { number: 61, problem: (b) => (b.length < 1 ? 'unexpected end of input' : undefined) },
+  URI: { number: 256, problem: (b) => (b.length < 4 ? 'unexpected end of input' : undefined) },
+};
+/** A record of each, as a learner would copy it. */
+const EXAMPLES: Record<string, [string, string]> = {
+  HINFO: ['4 01610162', '4 01610162'],
+  SSHFP: ['34 0402 <the 32 bytes of the SHA-256 fingerprint in hex>', '34 0402 <32 字节 SHA-256 指纹的十六进制>'],
+  TLSA: ['35 030101 <the 32 bytes of the SHA-256 digest in hex>', '35 030101 <32 字节 SHA-256 摘要的十六进制>'],
+  SMIMEA: ['35 030101 <the 32 bytes of the SHA-256 digest in hex>', '35 030101 <32 字节 SHA-256 摘要的十六进制>'],
+  OPENPGPKEY: ['<length> <the key in hex>', '<长度> <密钥的十六进制>'],
+  URI: ['<length> 000a0001 <the URI in hex>', '<长度> 000a0001 <URI 的十六进制>'],
+};
+const CHECKED_BY_NUMBER = new Map(Object.entries(CHECKED).map(([name, c]) => [c.number, name]));
+
+function hinfoProblem(b: Buffer): string | undefined {
+  const cpu = b[0];
+  if (cpu === undefined || 1 + cpu >= b.length) return 'unexpected end of input';
+  const os = b[1 + cpu]!;
+  const end = 2 + cpu + os;
+  return end > b.length ? 'unexpected end of input' : end < b.length ? 'extra input data' : undefined;
+}
+
+/** SSHFP: algorithm, digest type, digest; SHA-1 (1) is 20 bytes, SHA-256 (2) 32, others any ("FORMERR"). */
+function sshfpProblem(b: Buffer): string | undefined {
+  if (b.length < 2) return 'unexpected end of input';
+  const digest = b.length - 2;
+  return (b[1] === 1 && digest !== 20) || (b[1] === 2 && digest !== 32) ? 'FORMERR' : undefined;
+}
+
+/** The name of a type written by name or number ("TLSA", "TYPE52") whose data BIND checks and the lab serves as bytes. */
+export function checkedOpaqueType(type: string): string | undefined {
+  const m = /^TYPE(\d{1,5})$/.exec(type);
+  return m ? CHECKED_BY_NUMBER.get(Number(m[1])) : CHECKED[type] ? type : undefined;
+}
+
+/** The zone's name for such a type asked by name ("TLSA" is kept as TYPE52), else the name itself. */
+export function servedTypeName(type: string): string {
+  const name = checkedOpaqueType(type);
+  return name ? `TYPE${CHECKED[name]!.number}` : type;
+}
+
+/** Such a type's data: the generic form only, checked as BIND checks it, kept as "\# length hex" under TYPEnn. */
+export function checkedOpaqueRdata(name: string, tokens: Token[]): { type: string; tokens?: Token[]; problem?: Text } {
+  const type = `TYPE${CHECKED[name]!.number}`;
+  const read = genericBytes(type, tokens);
+  if (!read) {
+    return {
+      type,
+      problem: text(
+        `The lab serves ${name} records only in the generic form (RFC 3597): "\\#", the length in bytes, then the data in hex, e.g. "${name} \\# ${EXAMPLES[name]![0]}". BIND takes the usual form too, but the lab's DNS server does not read it.`,
+        `实验环境只以通用形式（RFC 3597）提供 ${name} 记录："\\#"、字节数，然后是十六进制数据，例如 "${name} \\# ${EXAMPLES[name]![1]}"。BIND 也接受常规写法，但实验环境的 DNS 服务器读不了它。`,
+      ),
+    };
+  }
+  if ('problem' in read) return { type, problem: read.problem };
+  const said = CHECKED[name]!.problem(read.bytes);
+  if (said) return { type, ...problem(`These ${read.bytes.length} bytes are no ${name} record data: BIND refuses the zone ("${said}")`, `这 ${read.bytes.length} 个字节不是 ${name} 记录的数据：BIND 会拒绝整个区域（"${said}"）`) };
+  if (name === 'SSHFP' && read.bytes[1] !== 1 && read.bytes[1] !== 2) {
+    return { type, problem: text('The lab serves SSHFP fingerprints of type 1 (SHA-1) and 2 (SHA-256) only; BIND takes other types, but ssh asks for these two. Write the digest type 2 and the SHA-256 fingerprint (ssh-keygen -r prints it).', '实验环境只提供类型 1（SHA-1）和 2（SHA-256）的 SSHFP 指纹；BIND 也接受其他类型，但 ssh 只用这两种。请写摘要类型 2 和 SHA-256 指纹（ssh-keygen -r 会打印出来）。') };
+  }
+  const line = tokens[0]!.line;
+  const words = ['\\#', String(read.bytes.length), ...(read.bytes.length ? [read.bytes.toString('hex')] : [])];
+  return { type, tokens: words.map((raw) => ({ raw, value: raw, quoted: false, line })) };
+}
