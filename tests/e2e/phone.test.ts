@@ -11,7 +11,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { scrollToBottom, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { run } from '../helpers/clients.js';
 import { SITE_DIR } from '../helpers/lessons.js';
 
@@ -65,13 +65,7 @@ async function settle(page: Page, path: string): Promise<void> {
 /** Scrolls to the bottom and back, so every island and diagram on the way is drawn. */
 async function scrollThrough(page: Page): Promise<void> {
   if ((await page.locator('figure[data-mermaid], .lab-island').count()) === 0) return;
-  // Each stop is drawn twice, so the page's observers (1500px ahead) see it before the next.
-  await page.evaluate(async () => {
-    for (let y = 0; y <= document.documentElement.scrollHeight; y += 500) {
-      window.scrollTo(0, y);
-      await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
-    }
-  });
+  await scrollToBottom(page);
   // Diagrams are drawn one at a time: wait until none is still waiting.
   await page.waitForFunction(() => [...document.querySelectorAll('figure[data-mermaid]')].every((f) => (f as HTMLElement).dataset.drawn), undefined, { timeout: 60_000 });
   await page.evaluate(() => window.scrollTo(0, 0));

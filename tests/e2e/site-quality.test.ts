@@ -7,7 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { axeViolations as axe, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { axeViolations as axe, scrollToBottom, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { LANGS, LESSON_SLUGS, dockTerminal, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
 const BUDGET = 100 * 1024;
@@ -32,11 +32,7 @@ function watchScripts(page: Page): Map<string, number> {
 const total = (scripts: Map<string, number>): number => [...scripts.values()].reduce((a, b) => a + b, 0);
 
 async function scrollThrough(page: Page): Promise<void> {
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
-  for (let y = 0; y < height; y += 500) {
-    await page.evaluate((top) => window.scrollTo(0, top), y);
-    await page.waitForTimeout(60);
-  }
+  await scrollToBottom(page);
   await page.waitForLoadState('networkidle');
 }
 

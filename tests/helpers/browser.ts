@@ -98,6 +98,20 @@ export function watchErrors(page: Page, expected?: RegExp): string[] {
   return errors;
 }
 
+/**
+ * Scrolls from the top to the bottom in 500 px stops, so every lazy part on the way (islands,
+ * diagrams: the pages look 1500 px ahead) starts. Each stop is drawn twice before the next,
+ * which is what the page's observers wait for; no sleeps.
+ */
+export async function scrollToBottom(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let y = 0; y <= document.documentElement.scrollHeight; y += 500) {
+      window.scrollTo(0, y);
+      await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
+    }
+  });
+}
+
 const require = createRequire(import.meta.url);
 
 /** axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now, one line each. */
