@@ -13,8 +13,13 @@ import { warmUpEnvelopes } from './envelopeWarmUp.js';
 /** What one request may send back in all; the main thread reads the rest itself. */
 const REQUEST_BUDGET = 4 * 1024 * 1024;
 const scratch = Buffer.allocUnsafe(HEADER_READ);
-/** Parses at start: enough for V8 to optimise the parser's functions (~20 ms of this thread's CPU). */
-const WARM_ROUNDS = 3000;
+/**
+ * Parses at start: enough for V8 to optimise the parser's functions (--trace-opt: 1,000 left as
+ * little to compile in the first FETCH as 3,000, and 3,000 compiled more). Costs once per thread
+ * ~75 ms of its CPU and ~150-200 ms of TurboFan's on V8's own threads, which the first big FETCH
+ * no longer pays; a lab that never gets one pays it for nothing, once.
+ */
+const WARM_ROUNDS = 1000;
 
 /** Per file, its ENVELOPE, or null when the quick way cannot tell (the careful way decides). */
 function readChunk(paths: readonly string[]): { envelopes: Array<string | null>; bytes: number } {
