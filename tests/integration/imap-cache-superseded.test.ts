@@ -81,6 +81,8 @@ describe('records of a superseded parser stamp', () => {
   });
 
   it('go when the file is of round 13 (bare names, records unlinked), fetched again or not (review 14 on a98139e)', { timeout: 120_000 }, async () => {
+    // The first test's lab: afterAll() stops only the last one (it ran on, and its data dir stayed).
+    await lab?.stop();
     lab = await startLabProcess();
     const folder = join(maildirPath(lab.dataDir, 'default', 'alice@example.com'), '.Stamps');
     const c = await imapLogin(lab.ports.imap!);
