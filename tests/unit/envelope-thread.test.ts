@@ -121,6 +121,31 @@ describe('the envelope reader thread', () => {
     expect(by).toBe(READER_THREADS);
   });
 
+  it('sends back at most its budget for one request, whichever threads answer', async () => {
+    // The thread's REQUEST_BUDGET (envelopeThread.ts): past it the caller reads the rest itself.
+    const budget = 4 * 1024 * 1024;
+    // 2,600 ENVELOPEs of ~4 KB: about 10.5 MB in all, more than twice the budget.
+    const chunks = await filesOf(Array.from({ length: 2600 }, (_, i) => `From: b${i}@example.com\nSubject: ${'x'.repeat(4000)} ${i}\n\nx\n`), 'budget');
+    const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!;
+    await finished(reading);
+    let sent = 0;
+    let biggest = 0;
+    for (let c = 0; c < chunks.length; c++) {
+      const answer = reading.take(c);
+      // A chunk not answered is left to the caller: no thread claimed it.
+      if (!answer) {
+        expect(reading.claim(c), `chunk ${c} neither answered nor free`).toBe(true);
+        continue;
+      }
+      const bytes = answer.reduce((sum, e) => sum + (e?.length ?? 0), 0);
+      sent += bytes;
+      biggest = Math.max(biggest, bytes);
+    }
+    expect(sent, 'some answered').toBeGreaterThan(budget / 2);
+    // Each thread may start one chunk before it sees the budget spent.
+    expect(sent, 'bytes sent back for one request').toBeLessThanOrEqual(budget + READER_THREADS * biggest);
+   }, 120_000);
+
   it('warms up on samples the quick way settles, every one of them', () => {
     expect(warmUpEnvelopes(30)).toBe(30);
   });

@@ -83,7 +83,7 @@ describe('ENVELOPEs of a big batch', () => {
       if (count > 256) expect(fromThread(batch)).toBeGreaterThan(0);
       // And they are kept: the field cache has every one, equal.
       for (const [i, info] of infos.entries()) expect(box.inbox.fields.peek(info.base, ENVELOPE_FIELD)).toBe(expected[i]);
-    });
+    }, 120_000);
   }
 
   it('asked for out of order (the last first, then from the start, one twice, one not in the batch): each its own', async () => {

@@ -31,15 +31,19 @@ export class ChunkReading<T> {
   /** The threads (by threadId) that answered some chunk of this request. */
   readonly answeredBy = new Set<number>();
 
-  constructor(chunks: number, threads = 1) {
-    // A slot per chunk, and one past them: 0 until a thread starts on this request.
-    this.claims = new Int32Array(new SharedArrayBuffer(4 * (chunks + 1)));
+  constructor(
+    private readonly chunks: number,
+    threads = 1,
+  ) {
+    // A slot per chunk, then two shared by the threads: 0 until one starts on this request, and
+    // what they have sent back for it in all (so a budget holds for the request, not per thread).
+    this.claims = new Int32Array(new SharedArrayBuffer(4 * (chunks + 2)));
     this.working = threads;
   }
 
   /** A thread has started on this request (they work through the chunks in order from then on). */
   get begun(): boolean {
-    return Atomics.load(this.claims, this.claims.length - 1) !== 0;
+    return Atomics.load(this.claims, this.chunks) !== 0;
   }
 
   /** True when the caller gets this chunk to do itself: the thread has not started it, and now never will. */
