@@ -27,8 +27,13 @@ const FROMS = [...NO_ADDRESS, ...STOPS, ...BROKEN, ...DOTS, ...NAMES];
  * after the colon are skipped, those at the end kept (a literal then, as the text is changed).
  */
 const SUBJECTS = ['a  b', 'tab\there', 'q "x" y', 'back\\slash', 'caf\u00c3\u00a9', 'fold\r\n  ed', 'a\r\n\tb', 'nul\u0000x', '\u0001ctl', 'trail ', 'tab\t', '\t lead', 'fold \r\n ed ', 'fold\r\n ', '   '];
-/** The other ENVELOPE strings keep the blanks at their end too, quoted. */
-const STRINGS = ['Date: Thu, 10 Jun 2021 08:00:00 +0000  ', 'Message-ID: <a@example.com> ', 'In-Reply-To: <b@example.com>\t', 'Message-ID:   <c@example.com>', 'Message-ID: <d\u0001@example.com>', 'Message-ID: <e\t"\\@example.com>'];
+/**
+ * The other ENVELOPE strings keep the blanks at their end too, quoted. Dovecot quotes a string
+ * however long, but writes one with more than four quotes and backslashes as a literal.
+ */
+const LONG_ID = `In-Reply-To: <${'y'.repeat(1100)}@example.com>`;
+const STRINGS = ['Date: Thu, 10 Jun 2021 08:00:00 +0000  ', 'Message-ID: <a@example.com> ', 'In-Reply-To: <b@example.com>\t', 'Message-ID:   <c@example.com>', 'Message-ID: <d\u0001@example.com>', 'Message-ID: <e\t"\\@example.com>',
+  'Message-ID: <a"b"c"d"e"f@example.com>', 'Message-ID: <a"b\\c"d"e@example.com>', 'Date: a"b"c"d"e"f', LONG_ID, `Sender: x <${'l'.repeat(1100)}@example.com>`];
 
 let pair: ParityPair;
 
@@ -54,13 +59,19 @@ it.each(SUBJECTS.map((subject, i) => [JSON.stringify(subject), FROMS.length + i 
   expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
 });
 
-it.each(STRINGS.map((field, i) => [JSON.stringify(field), FROMS.length + SUBJECTS.length + i + 1] as const))('%s has the ENVELOPE Dovecot gives it', async (_field, n) => {
+it.each(STRINGS.map((field, i) => [JSON.stringify(field).slice(0, 60), FROMS.length + SUBJECTS.length + i + 1] as const))('%s has the ENVELOPE Dovecot gives it', async (_field, n) => {
   const answers = await pair.both(`FETCH ${n} ENVELOPE`);
   expect(untagged(answers.lab)).toEqual(untagged(answers.dovecot));
 });
 
 it('keeps the blank at the end of a subject, and writes it as a literal with the blank left out, as Dovecot does', async () => {
   expect(untagged((await pair.both(`FETCH ${FROMS.length + SUBJECTS.indexOf('trail ') + 1} ENVELOPE`)).lab)).toContain('(NIL {5}\r\ntrail ');
+});
+
+it('writes a string with a fifth quote as a literal, and a 1,114-byte one quoted, as Dovecot does', async () => {
+  const at = (field: string): number => FROMS.length + SUBJECTS.length + STRINGS.indexOf(field) + 1;
+  expect(untagged((await pair.both(`FETCH ${at('Message-ID: <a"b"c"d"e"f@example.com>')} ENVELOPE`)).lab)).toContain(' {25}\r\n<a"b"c"d"e"f@example.com>))');
+  expect(untagged((await pair.both(`FETCH ${at(LONG_ID)} ENVELOPE`)).lab)).toContain(` "${LONG_ID.slice('In-Reply-To: '.length)}" NIL))`);
 });
 
 it('reads "a . b" as the display name "a.  b", written for humans, and a blank after a dot as the end of a local part', async () => {

@@ -16,8 +16,8 @@ import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-se
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 
 const RECORDED = {
-  envelope: { stamp: 17, digest: '2d9eadd032438e79' },
-  structure: { stamp: 16, digest: 'ad573bc3d23d70f4' },
+  envelope: { stamp: 18, digest: '48665b09a6a24646' },
+  structure: { stamp: 16, digest: 'd79c77e94d2d9cc1' },
 };
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -34,6 +34,8 @@ const CORPUS: string[] = [
   'MIME-Version: 1.0\nContent-Type: message/rfc822\n\nFrom: b@example.com\nContent-Transfer-Encoding: quoted-printable\n\ninner =3D body\n',
   // Envelope 17: blanks at the end of a subject, date, Message-ID and In-Reply-To kept, as Dovecot keeps them.
   'Subject: trail \nDate: Tue, 1 Dec 2026 10:00:00 +0800  \nMessage-ID: <2@example.com> \nIn-Reply-To: <1@example.com>\t\nFrom: a@example.com \n\nbody\n',
+  // Envelope 18: past four quotes and backslashes a literal, a string past 1,024 bytes quoted, as Dovecot writes them.
+  `Message-ID: <a"b"c"d"e"f@example.com>\nIn-Reply-To: <${'y'.repeat(1100)}@example.com>\nFrom: x <${'l'.repeat(1100)}@example.com>\n\nbody\n`,
   // Odd structures.
   'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="a b"\n\npreamble\n--a b\n\nno header part\n--a b\nContent-Type: multipart/related; boundary=in\n\n--in\nContent-Type: image/png\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n`\nend\n--in--\n--a b--\nepilogue\n',
   'Content-Type: TEXT/Plain; CHARSET=ISO-8859-1\nMIME-Version: 1.0\nContent-Description: =?UTF-8?Q?d=C3=A9j=C3=A0?=\n\n\xe9t\xe9\n',

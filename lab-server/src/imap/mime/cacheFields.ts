@@ -15,14 +15,15 @@
  * writes them for humans, local parts with dots read as Dovecot reads them; 15, 16: raised with
  * the structure's while one stamp served all three (no change); 17: blanks at the end of the
  * date, subject, In-Reply-To and Message-ID kept, as Dovecot keeps them (a subject's make it a
- * literal); a tab or control character in those three quoted, not a literal.
+ * literal); a tab or control character in those three quoted, not a literal; 18: a string with
+ * more than four quotes and backslashes a literal, a long one quoted, as Dovecot writes them.
  * BODYSTRUCTURE and BODY: none up to round 13; 14: raised with the ENVELOPE's (no change); 15:
  * RFC 2231 parameters in Dovecot's order, a text part's default charset last; 16: no Content-*
  * field of a message without MIME-Version and Content-Type.
  */
 import { declareStamp } from '../../maildir/fieldStamps.js';
 
-export const ENVELOPE_STAMP = 17;
+export const ENVELOPE_STAMP = 18;
 export const STRUCTURE_STAMP = 16;
 
 /** Each field's stamp, by the field's name in the cache. */

@@ -10,8 +10,9 @@ import { LineCounter, type MimePart } from './parse.js';
 const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
 
 /**
- * A byte string as Dovecot writes an nstring: quoted when short and without CR, LF, NUL or 8-bit
- * bytes, a literal otherwise.
+ * A byte string as Dovecot 2.3 writes an nstring (imap_append_nstring): quoted, however long,
+ * unless it holds CR, LF, NUL or an 8-bit byte, or more than four quotes and backslashes to
+ * escape: a literal then.
  * The ENVELOPE is built as text with this, not as a value tree: a first FETCH of thousands of
  * envelopes spends most of its time here.
  */
@@ -19,8 +20,8 @@ function nstring(text: string | null | undefined): string {
   if (text === null || text === undefined) return 'NIL';
   // Regular expressions rather than a loop over the characters: they run as machine code from
   // the first message, where a loop runs in the interpreter until the engine compiles it.
-  if (text.length <= 1024 && PLAIN.test(text)) return `"${text}"`;
-  if (text.length > 1024 || !QUOTABLE.test(text)) return `{${text.length}}\r\n${text}`;
+  if (PLAIN.test(text)) return `"${text}"`;
+  if (!QUOTABLE.test(text) || MANY_ESCAPES.test(text)) return `{${text.length}}\r\n${text}`;
   return `"${text.replace(QUOTED_SPECIALS, '\\$&')}"`;
 }
 
@@ -48,6 +49,8 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** What a quoted string may hold (RFC 3501 TEXT-CHAR: any CHAR but CR and LF), tabs and controls too, as Dovecot quotes them. */
 const QUOTABLE = /^[\x01-\x09\x0b\x0c\x0e-\x7f]*$/;
 const QUOTED_SPECIALS = /[\\"]/g;
+/** A fifth quote or backslash: past Dovecot's four escapes, the string goes as a literal. */
+const MANY_ESCAPES = /^(?:[^\\"]*[\\"]){5}/;
 
 /** An address list, serialised; undefined when the field is absent or names no address. */
 function addressList(value: string | undefined): string | undefined {
