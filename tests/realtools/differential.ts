@@ -114,6 +114,11 @@ const FOUND: Array<[string, string, string, boolean]> = [
   // SMTP, and SSHFP, whose SHA-256 digest is 32 bytes ("FORMERR" for fewer).
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\n_25._tcp.mail IN TLSA \\# 35 030101 00000000000000000000000000000000000000000000000000000000000000ab', true],
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail IN SSHFP \\# 6 0402 abcd', false],
+  // A delegation's NS written as an address: named-compilezone refuses it ("NS is an address"), as "1:2." in an SRV
+  // ("bad name"), which is no address to BIND; "192.0.2.256." is a host name to it.
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nsub IN NS 192.0.2.53.', false],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nx IN SRV 0 0 25 1:2.', false],
+  ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nsub IN NS 192.0.2.256.', true],
   // BIND: an SOA anywhere but the top of the zone is "not at top of zone".
   ['dns-zone', 'mail2               IN A    192.0.2.26', 'mail2               IN A    192.0.2.26\nmail2 IN SOA ns1 hostmaster 1 3600 600 604800 300', false],
   // doveconf: setting names are lower case ("Unknown setting: SSL"), booleans are yes/no/y/n/1/0.

@@ -163,6 +163,17 @@ describe('mistakes every DNS grader reports', () => {
     expect(z.feedback.map((f) => f.code)).toEqual(['zone.missing-trailing-dot']);
   });
 
+  it('refuses an NS written as an address, as named-compilezone does ("NS is an address"), and says what to write', () => {
+    // The grader once took a delegation to "192.0.2.53." (tests/realtools/differential.ts has BIND's verdicts).
+    const z = loadExerciseZone('sub NS 192.0.2.53.\nsub NS 192.0.2.256.\nsub NS 192.0.2.053.', 'example.com.');
+    expect(z.feedback.map((f) => `${f.code} ${f.message.en.slice(0, 7)}`)).toEqual(['zone.ns-address Line 1:']);
+    expect(z.feedback[0]!.message.en).toMatch(/written as an address \(192\.0\.2\.53\.\).*"NS is an address"/);
+    expect(z.feedback[0]!.hint?.en ?? '').toMatch(/ns1\.example\.com\..*A record with 192\.0\.2\.53\b/);
+    expect(z.feedback[0]!.message['zh-CN']).toMatch(/名字服务器写成了地址/);
+    // "1:2." is no address to BIND: a bad name, for NS and SRV alike.
+    expect(loadExerciseZone('x SRV 0 0 25 1:2.', 'example.com.').feedback.map((f) => f.code)).toEqual(['zone.bad-host-name']);
+  });
+
   it('refuses a CNAME that shares its name with other data', () => {
     const z = loadExerciseZone('mail CNAME host\nmail MX 10 host\nhost A 192.0.2.1', 'example.com.');
     expect(z.feedback.map((f) => f.code)).toEqual(['zone.cname-with-data']);

@@ -14,6 +14,7 @@
  * check at load of the apex NS records: an NS target inside the zone must have an
  * address (A or AAAA) and must not be a CNAME, or the zone is not loaded.
  */
+import { isIP } from 'node:net';
 import { error, text, type FeedbackLine } from '../feedback.js';
 import { absoluteName } from './zoneNames.js';
 import type { ZoneRecord } from './zoneRecord.js';
@@ -46,6 +47,27 @@ const REVERSE = /(^|\.)(in-addr|ip6)\.arpa\.$/;
 /** A target written as an address ("192.0.2.1", "2001:db8::25"): explained as such, not as a bad host name. */
 export function writtenAsAddress(written: string | undefined): boolean {
   return written !== undefined && /^(\d{1,3}\.){3}\d{1,3}\.?$|:/.test(written);
+}
+
+const BYTE = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const DOTTED_QUAD = new RegExp(`^${BYTE}(\\.${BYTE}){3}$`);
+
+/** An address as BIND's NS check reads one (inet_pton): four decimal bytes, no leading zeros, or IPv6; one final dot allowed. */
+function isAddressText(written: string | undefined): boolean {
+  const t = (written ?? '').replace(/\.$/, '');
+  return DOTTED_QUAD.test(t) || isIP(t) === 6;
+}
+
+/** named-compilezone's "NS is an address" (named-checkzone warns: "appears to be an address"). */
+function nsAddress(r: ZoneRecord): FeedbackLine {
+  return error(
+    'zone.ns-address',
+    text(
+      `Line ${r.line}: the name server is written as an address (${r.targetText}). An NS record names a host; BIND reads "${r.targetText}" as the host name "${r.target}", and named-compilezone refuses the zone ("NS is an address"; named-checkzone warns that it "appears to be an address").`,
+      `第 ${r.line} 行：名字服务器写成了地址（${r.targetText}）。NS 记录要写主机名；BIND 会把 "${r.targetText}" 当成主机名 "${r.target}"，named-compilezone 会拒绝加载这个区域（"NS is an address"；named-checkzone 会警告 "appears to be an address"）。`,
+    ),
+    text(`Name the server (e.g. "ns1.example.com.") and give that name an A record with ${r.targetText?.replace(/\.$/, '')}.`, `写服务器的名字（例如 "ns1.example.com."），再给这个名字一条 A 记录，写上 ${r.targetText?.replace(/\.$/, '')}。`),
+  );
 }
 
 /** The types whose target BIND wants to be a host name (a PTR only in a reverse zone). */
@@ -89,7 +111,10 @@ export function checkHostNames(records: ZoneRecord[]): FeedbackLine[] {
   const found: FeedbackLine[] = [];
   for (const r of records) {
     if ((r.type === 'A' || r.type === 'AAAA' || r.type === 'MX') && !isHostName(r.name, true)) found.push(badOwner(r));
-    if (hasHostTarget(r) && r.target && !writtenAsAddress(r.targetText) && !isHostName(r.target)) found.push(badTarget(r, 'target', r.target));
+    // An MX written as an address is mx.ts's to explain; "1:2." is no address to BIND, only a bad name.
+    const address = r.type === 'MX' ? writtenAsAddress(r.targetText) : isAddressText(r.targetText);
+    if (hasHostTarget(r) && r.target && !address && !isHostName(r.target)) found.push(badTarget(r, 'target', r.target));
+    if (r.type === 'NS' && isAddressText(r.targetText)) found.push(nsAddress(r));
     if (r.type === 'SOA') {
       const [mname, rname] = [r.rdata[0], r.rdata[1]].map((t) => absoluteName(t ?? '.', r.origin).name);
       if (mname && !isHostName(mname)) found.push(badTarget(r, 'primary server', mname));
