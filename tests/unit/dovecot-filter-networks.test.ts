@@ -3,7 +3,8 @@
  * reads an address as net_addr2ip and inet_aton do ("127.1", "0x7f.1", "[::1]"), looks any other
  * word up as a host name when it reads the file, and refuses the whole file when the name does not
  * resolve. The grader once took "local mail.example.com" (doveconf: "gethostbyname(mail.example.com)
- * failed") and matched "local 127.1" and "local 127.0.0.1" as different filters.
+ * failed") and matched "local 127.1" and "local 127.0.0.1" as different filters. And protocols
+ * written inside a filter, which doveconf checks as at the top level.
  */
 import { describe, expect, it } from 'vitest';
 import { parseDovecotConf } from '../../lab-server/src/grading/config/dovecotConf.js';
@@ -29,6 +30,9 @@ const FILES = [
     namespaces(kind, '11.0.0.0/8', '0x0a.1'),
     namespaces(kind, 'localhost', '127.0.0.1'),
   ]),
+  // protocols inside a filter is read too ("protocols: Unknown protocol: foo"); the grader once read only the top level's.
+  'protocols = imap\nprotocol imap {\n  protocols = foo\n}', 'protocol imap {\n  protocols = foo\n  protocols = imap\n}', 'protocol imap {\n  protocols = none\n}',
+  'protocol imap {\n  protocols = $protocols lmtp\n}', 'protocol imap {\n  protocols = imap,lmtp\n}\nprotocol pop3 {\n  protocols = bar\n}', 'remote 10.0.0.0/8 {\n  protocols = x\n}', 'protocols = imap sieve',
 ];
 
 describe('local and remote networks, beside doveconf', () => {

@@ -9,7 +9,7 @@ import { text, type Text } from '../feedback.js';
 import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
 import { includeProblems } from './dovecotIncludes.js';
-import { dovecotProtocols } from './dovecotProtocols.js';
+import { dovecotProtocols, filterProtocolsProblem } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
 import { dovecotValueProblem } from './dovecotValues.js';
@@ -240,7 +240,7 @@ export function parseDovecotConf(source: string): DovecotConf {
     }
     conf.problems.push(...includeProblems(conf.includes));
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
-    const protocols = conf.version === '2.3' ? dovecotProtocols(conf.settings).problem : undefined;
+    const protocols = conf.version === '2.3' ? (dovecotProtocols(conf.settings).problem ?? filterProtocolsProblem(conf.settings)) : undefined;
     if (protocols) conf.problems.push(protocols);
   } catch (err) {
     conf.problems.push({ line: 0, message: text(`dovecot.conf could not be read (${(err as Error).message}).`, `无法读取 dovecot.conf（${(err as Error).message}）。`) });

@@ -65,16 +65,30 @@ export function dovecotProtocols(settings: DovecotSetting[]): { protocols: strin
   if (value.trim() === 'none' || words.length === 0) return { protocols: [] };
   const unknown = words.find((w) => !KNOWN.has(w));
   if (unknown === undefined || last === undefined) return { protocols: words };
+  return { protocols: words.filter((w) => KNOWN.has(w)), problem: unknownProtocol(last, unknown) };
+}
+
+/** doveconf's refusal of a protocols line naming a protocol Dovecot lacks. */
+function unknownProtocol(s: DovecotSetting, unknown: string): { line: number; message: Text } {
   const why = /[,;\t]/.test(unknown) ? ' (protocols are separated by spaces only, no commas or tabs)' : unknown.startsWith('$') ? ' ($protocols is the earlier value only as a word of its own, outside quotes)' : '';
   const whyZh = /[,;\t]/.test(unknown) ? '（协议之间只能用空格分隔，不能用逗号或制表符）' : unknown.startsWith('$') ? '（$protocols 只有作为单独的词、且不在引号里时，才代表之前的值）' : '';
   return {
-    protocols: words.filter((w) => KNOWN.has(w)),
-    problem: {
-      line: last.line,
-      message: text(
-        `protocols = ${last.value}: Dovecot has no protocol "${unknown}"${why}, and doveconf refuses the whole file ("Unknown protocol: ${unknown}"). Write the protocols separated by spaces, e.g. "protocols = imap pop3 lmtp".`,
-        `protocols = ${last.value}：Dovecot 没有 "${unknown}" 这个协议${whyZh}，doveconf 会拒绝整个文件（"Unknown protocol: ${unknown}"）。协议之间用空格分隔，例如 "protocols = imap pop3 lmtp"。`,
-      ),
-    },
+    line: s.line,
+    message: text(
+      `protocols = ${s.value}: Dovecot has no protocol "${unknown}"${why}, and doveconf refuses the whole file ("protocols: Unknown protocol: ${unknown}"). Write the protocols separated by spaces, e.g. "protocols = imap pop3 lmtp".`,
+      `protocols = ${s.value}：Dovecot 没有 "${unknown}" 这个协议${whyZh}，doveconf 会拒绝整个文件（"protocols: Unknown protocol: ${unknown}"）。协议之间用空格分隔，例如 "protocols = imap pop3 lmtp"。`,
+    ),
   };
+}
+
+/** The same refusal for a protocols line inside a filter ("protocol imap { protocols = foo }"), the first one doveconf meets. */
+export function filterProtocolsProblem(settings: DovecotSetting[]): { line: number; message: Text } | undefined {
+  const byPath = protocolsByPath(settings);
+  for (const s of settings) {
+    if (s.key !== 'protocols' || s.path.length === 0) continue;
+    const value = byPath.get(s.path.join('\n')) ?? '';
+    const unknown = value.trim() === 'none' ? undefined : value.split(' ').filter(Boolean).find((w) => !KNOWN.has(w));
+    if (unknown !== undefined) return unknownProtocol({ ...s, value: s.value }, unknown);
+  }
+  return undefined;
 }
