@@ -45,6 +45,11 @@ export async function placements(databaseUrl: string): Promise<Map<string, strin
   }
 }
 
+/** The node holding a sandbox, as the database has it. */
+export async function placementOf(databaseUrl: string, sandboxId: string): Promise<string> {
+  return (await placements(databaseUrl)).get(sandboxId)!;
+}
+
 /** `maillab instructor add` on the cluster's database, then a login and a class through the proxy. */
 export async function instructorWithClass(databaseUrl: string, proxyUrl: string, className: string): Promise<{ instructorCookie: string; joinCode: string; classId: string }> {
   const add = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Ms Wang', '--database', databaseUrl], 'correct horse battery\n');

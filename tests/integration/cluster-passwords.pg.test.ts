@@ -10,31 +10,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
 import { startNode, type LabNode } from '../helpers/cluster.js';
+import { postJson } from '../helpers/classroom.js';
+import { placementOf } from '../helpers/clusterClass.js';
 import { TerminalClient } from '../helpers/terminal.js';
-import pg from 'pg';
 
 const secret = randomBytes(24).toString('hex');
 let database: { url: string; drop(): Promise<void> };
 let nodes: LabNode[] = [];
 
-async function post(node: LabNode, path: string, body: unknown, cookie = ''): Promise<{ status: number; json: any; cookie: string }> {
-  const response = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: node.url, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json(), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
-}
-
 async function me(node: LabNode, cookie: string): Promise<{ status: number; json: any }> {
   const response = await fetch(`${node.url}/api/me`, { headers: { cookie } });
   return { status: response.status, json: await response.json() };
-}
-
-async function placementOf(sandboxId: string): Promise<string> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<{ node_id: string }>('SELECT node_id FROM placements WHERE sandbox_id = $1', [sandboxId])).rows[0]!.node_id;
-  } finally {
-    await client.end();
-  }
 }
 
 beforeAll(async () => {
@@ -49,29 +35,29 @@ afterAll(async () => {
 it("ends a learner's session on every node and lets the new password in when the instructor sets it while the learner's node is killed", async () => {
   expect((await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Ms Wang', '--database', database.url], 'correct horse battery\n')).code).toBe(0);
   const [n1] = nodes as [LabNode, LabNode];
-  const instructor = (await post(n1, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
-  const klass = (await post(n1, '/api/classes', { name: 'Cluster 103' }, instructor)).json.class;
-  const joined = await post(n1, '/api/join', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' });
+  const instructor = (await postJson(n1.url, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
+  const klass = (await postJson(n1.url, '/api/classes', { name: 'Cluster 103' }, instructor)).json.class;
+  const joined = await postJson(n1.url, '/api/join', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' });
   expect(joined.status).toBe(201);
   const oldCookie = joined.cookie;
   const member = (await (await fetch(`${n1.url}/api/classes/${klass.id}`, { headers: { cookie: instructor } })).json()).learners[0];
-  const holderId = await placementOf(member.sandboxId);
+  const holderId = await placementOf(database.url, member.sandboxId);
   const holder = nodes.find((n) => n.id === holderId)!;
   const survivor = nodes.find((n) => n !== holder)!;
-  const survivorInstructor = (await post(survivor, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
+  const survivorInstructor = (await postJson(survivor.url, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
   const terminal = await TerminalClient.open(holder.httpPort, 'smtp', { cookie: oldCookie });
   await terminal.expect(/^220 /);
   expect((await me(survivor, oldCookie)).json.learner?.displayName).toBe('Ana');
 
   await holder.kill();
-  const set = await post(survivor, `/api/classes/${klass.id}/learners/${member.learnerId}/password`, {}, survivorInstructor);
+  const set = await postJson(survivor.url, `/api/classes/${klass.id}/learners/${member.learnerId}/password`, {}, survivorInstructor);
   expect(set.status, JSON.stringify(set.json)).toBe(200);
   const newPassword: string = set.json.password;
 
   // On the survivor: the old session is over, the old password refused, the new one taken at once.
   expect((await me(survivor, oldCookie)).json.learner).toBeNull();
-  expect((await post(survivor, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' })).status).toBe(401);
-  const login = await post(survivor, '/api/login', { code: klass.joinCode, displayName: 'ana', password: newPassword });
+  expect((await postJson(survivor.url, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' })).status).toBe(401);
+  const login = await postJson(survivor.url, '/api/login', { code: klass.joinCode, displayName: 'ana', password: newPassword });
   expect(login.status, JSON.stringify(login.json)).toBe(200);
   const newCookie = login.cookie;
   // A logged-in learner whose node is down is told so, not asked to log in.

@@ -9,27 +9,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
 import { startNode, type LabNode } from '../helpers/cluster.js';
+import { postJson } from '../helpers/classroom.js';
+import { placementOf } from '../helpers/clusterClass.js';
 import { TerminalClient } from '../helpers/terminal.js';
-import pg from 'pg';
 
 const secret = randomBytes(24).toString('hex');
 let database: { url: string; drop(): Promise<void> };
 let nodes: LabNode[] = [];
-
-async function post(node: LabNode, path: string, body: unknown, cookie = ''): Promise<{ status: number; json: any; cookie: string }> {
-  const response = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: node.url, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
-  return { status: response.status, json: await response.json(), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
-}
-
-async function placementOf(sandboxId: string): Promise<string> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<{ node_id: string }>('SELECT node_id FROM placements WHERE sandbox_id = $1', [sandboxId])).rows[0]!.node_id;
-  } finally {
-    await client.end();
-  }
-}
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
@@ -43,31 +29,31 @@ afterAll(async () => {
 it('closes the terminal held on one node when the learner logs out, or is given a new password, on the other', async () => {
   expect((await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Ms Wang', '--database', database.url], 'correct horse battery\n')).code).toBe(0);
   const [n1] = nodes as [LabNode, LabNode];
-  const instructor = (await post(n1, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
-  const klass = (await post(n1, '/api/classes', { name: 'Cluster 102' }, instructor)).json.class;
-  let learner = (await post(n1, '/api/join', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' })).cookie;
+  const instructor = (await postJson(n1.url, '/api/instructor/login', { name: 'Ms Wang', password: 'correct horse battery' })).cookie;
+  const klass = (await postJson(n1.url, '/api/classes', { name: 'Cluster 102' }, instructor)).json.class;
+  let learner = (await postJson(n1.url, '/api/join', { code: klass.joinCode, displayName: 'Ana', password: 'ana password 1' })).cookie;
   const member = (await (await fetch(`${n1.url}/api/classes/${klass.id}`, { headers: { cookie: instructor } })).json()).learners[0];
-  const holderId = await placementOf(member.sandboxId);
+  const holderId = await placementOf(database.url, member.sandboxId);
   const here = nodes.find((n) => n.id === holderId)!;
   const other = nodes.find((n) => n.id !== holderId)!;
 
   // Given a new password through the other node (which sets it itself: only the database holds it).
   let terminal = await TerminalClient.open(here.httpPort, 'smtp', { cookie: learner });
   await terminal.expect(/^220 /);
-  const set = await post(other, `/api/classes/${klass.id}/learners/${member.learnerId}/password`, {}, instructor);
+  const set = await postJson(other.url, `/api/classes/${klass.id}/learners/${member.learnerId}/password`, {}, instructor);
   expect(set.status).toBe(200);
   const closed = await terminal.message('closed');
   expect(closed.reason).toBe('new password');
   expect(closed.text).toMatch(/your instructor set you a new password/);
 
   // Logged out through the other node.
-  learner = (await post(other, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: set.json.password })).cookie;
+  learner = (await postJson(other.url, '/api/login', { code: klass.joinCode, displayName: 'Ana', password: set.json.password })).cookie;
   terminal = await TerminalClient.open(here.httpPort, 'smtp', { cookie: learner });
   await terminal.expect(/^220 /);
-  expect((await post(other, '/api/logout', {}, learner)).status).toBe(200);
+  expect((await postJson(other.url, '/api/logout', {}, learner)).status).toBe(200);
   expect((await terminal.message('closed')).reason).toBe('session ended');
   // Only the lab's own nodes may ask: a learner (or anyone) cannot end someone else's terminals.
-  const forged = await post(here, '/api/cluster/terminals/end', { learnerId: member.learnerId, why: 'removed' }, learner);
+  const forged = await postJson(here.url, '/api/cluster/terminals/end', { learnerId: member.learnerId, why: 'removed' }, learner);
   expect(forged.status).toBe(403);
   expect(forged.json.error.en).toMatch(/only the lab's own nodes/);
 }, 120_000);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';
 import { instructorsAlike } from '../../lab-server/src/store/instructorNames.js';
-import { run } from '../helpers/clients.js';
+import { instructorLogin, maillabOn } from '../helpers/classroom.js';
 import { testDatabase } from '../helpers/database.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
@@ -22,12 +22,8 @@ let url: string | undefined;
 let drop: () => Promise<void>;
 let base: string;
 
-async function login(name: string, password: string): Promise<{ status: number; json: any; cookie: string }> {
-  const response = await fetch(`${base}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
-  return { status: response.status, json: await response.json(), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
-}
-// A `maillab` process takes 2 s of CPU, and 8 to 20 s on a machine loaded to 25.
-const maillab = (args: string[], stdin?: string) => run('node', ['bin/maillab.mjs', ...args, '--data', lab.dataDir], stdin, 60_000);
+const login = (name: string, password: string): ReturnType<typeof instructorLogin> => instructorLogin(base, name, password);
+const maillab = (args: string[], stdin?: string): ReturnType<typeof maillabOn> => maillabOn(lab, args, stdin);
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-names-'));

@@ -4,18 +4,14 @@
  * add` refuses a name that exists, and the login said only how to add an instructor.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { run } from '../helpers/clients.js';
+import { instructorLogin, maillabOn } from '../helpers/classroom.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;
 let base: string;
 
-async function login(name: string, password: string): Promise<{ status: number; json: any; cookie: string }> {
-  const response = await fetch(`${base}/api/instructor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
-  return { status: response.status, json: await response.json(), cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! };
-}
-// A `maillab` process takes 2 s of CPU, and 8 to 16 s on a machine loaded to 30.
-const maillab = (args: string[], stdin?: string) => run('node', ['bin/maillab.mjs', ...args, '--data', lab.dataDir], stdin, 60_000);
+const login = (name: string, password: string): ReturnType<typeof instructorLogin> => instructorLogin(base, name, password);
+const maillab = (args: string[], stdin?: string): ReturnType<typeof maillabOn> => maillabOn(lab, args, stdin);
 
 beforeAll(async () => {
   lab = await startTestLab({ mode: 'classroom' });
