@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../lab-server/src/cluster/channel.js';
 import { ClusterNode } from '../../lab-server/src/cluster/node.js';
 import { clientAddressIn, sandboxRouting } from '../../lab-server/src/cluster/routing.js';
-import { BodyError, readJson } from '../../lab-server/src/http/body.js';
+import { BodyError, JSON_OBJECT, readJson } from '../../lab-server/src/http/body.js';
 import { sendJson, type Route } from '../../lab-server/src/http/server.js';
 import { ClusterStore } from '../../lab-server/src/store/cluster.js';
 import { openDatabase } from '../../lab-server/src/store/database.js';
@@ -30,7 +30,7 @@ const nodes = new Map<string, { node: ClusterNode; server: Server; url: string }
 /** A route that needs the sandbox and echoes the JSON body it read, as the lab's routes read bodies. */
 const echo: Route = async (req, res) => {
   try {
-    sendJson(res, 200, { got: await readJson(req), cookie: req.headers.cookie ?? null });
+    sendJson(res, 200, { got: await readJson(req, JSON_OBJECT), cookie: req.headers.cookie ?? null });
   } catch (err) {
     if (err instanceof BodyError) return sendJson(res, err.status, { error: err.body });
     throw err;

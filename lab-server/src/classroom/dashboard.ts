@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PAGE_LINES, transcriptPage, transcriptSummaries } from '../world/transcriptFiles.js';
 import { text } from '../grading/feedback.js';
 import type { ExerciseCatalog } from '../grading/exercises.js';
-import { BodyError, readJson } from '../http/body.js';
+import { BodyError, JSON_OBJECT, readJson } from '../http/body.js';
 import { sendCompressible, sendJsonText } from '../http/compressedJson.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { ClassInfo, ClassroomStore, Instructor } from '../store/classroom.js';
@@ -58,7 +58,7 @@ type InstructorRoute = (req: IncomingMessage, res: ServerResponse, who: Instruct
 
 async function body(req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
   try {
-    const b = await readJson(req, 8192);
+    const b = await readJson(req, JSON_OBJECT, 8192);
     if (b && typeof b === 'object' && !Array.isArray(b)) return b as Record<string, unknown>;
     problem(res, 400, text('Send a JSON object.', '请发送 JSON 对象。'));
   } catch (err) {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from '../grading/feedback.js';
-import { BodyError, readJson } from '../http/body.js';
+import { BodyError, jsonShape, readJson } from '../http/body.js';
 import type { SessionCookies } from '../http/cookies.js';
 import { sendJson, type Route } from '../http/server.js';
 import { ClassFull, type ClassroomStore } from '../store/classroom.js';
@@ -51,7 +51,7 @@ interface Credentials {
 async function readCredentials(req: IncomingMessage, res: ServerResponse): Promise<Credentials | undefined> {
   let body: unknown;
   try {
-    body = await readJson(req, 4096);
+    body = await readJson(req, jsonShape('{"code", "displayName", "password"}'), 4096);
   } catch (err) {
     if (err instanceof BodyError) problem(res, err.status, err.body);
     else throw err;

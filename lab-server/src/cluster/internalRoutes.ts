@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { BodyError, readJson } from '../http/body.js';
+import { BodyError, JSON_OBJECT, readJson } from '../http/body.js';
 import { sendJson, type Route } from '../http/server.js';
 import type { Logger } from '../log.js';
 import type { FaultBoards } from '../mta/faults/boards.js';
@@ -109,14 +109,14 @@ export function internalRoutes(node: ClusterNode, { sandboxes, boards, endTermin
 
     // Another node ended a learner's session (logout, removal, a new password): the terminals held here end too.
     [`POST ${END_TERMINALS_PATH}`]: signedOnly(async (req, res) => {
-      const asked = endTerminalsRequestOf(await readJson(req, 4096));
+      const asked = endTerminalsRequestOf(await readJson(req, JSON_OBJECT, 4096));
       if (!asked) return sendJson(res, 400, { error: { en: 'Name a learner and why their terminals end.', 'zh-CN': '请指明学生以及结束其终端的原因。' } });
       endTerminals(asked.learnerId, asked.why);
       sendJson(res, 200, { ok: true });
     }),
 
     'POST /api/cluster/faults': signedOnly(async (req, res) => {
-      const asked = faultsRequestOf(await readJson(req, MAX_FAULTS_REQUEST_BYTES));
+      const asked = faultsRequestOf(await readJson(req, JSON_OBJECT, MAX_FAULTS_REQUEST_BYTES));
       if (!asked) return sendJson(res, 400, { error: { en: 'A faults request names sandboxes and a change.', 'zh-CN': '故障请求须指明沙箱和要做的改动。' } });
       sendJson(res, 200, { results: await boards(asked.sandboxIds, asked.change) });
     }),

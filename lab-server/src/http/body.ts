@@ -23,9 +23,23 @@ export function expectBody(req: IncomingMessage, check: (body: Buffer) => boolea
   bodyChecks.set(req, check);
 }
 
-/** What a learner is told when a request is over `limit` bytes. */
-export function tooLarge(limit: number): Text {
-  return text(`The request is larger than ${limit / 1024} KB; shorten your answer.`, `请求超过 ${limit / 1024} KB；请缩短你的答案。`);
+/**
+ * What a route takes, as the messages name it: `{"answer": ...}`, `{"text": "..."}` (the same in
+ * both languages), or a description. Each route names its own, so a refusal says what to send there.
+ */
+export type BodyShape = Text;
+
+/** A body given as a JSON sketch, the same in every language. */
+export const jsonShape = (sketch: string): BodyShape => text(sketch, sketch);
+
+/** What a route that takes any JSON object says it takes. */
+export const JSON_OBJECT = text('a JSON object', 'JSON 对象');
+
+/** What a learner is told when a request is over `limit` bytes: a shorter `shape`, or less of whatever it carries. */
+export function tooLarge(limit: number, shape?: BodyShape): Text {
+  const kb = limit / 1024;
+  if (!shape) return text(`The request is larger than ${kb} KB; send less with it.`, `请求超过 ${kb} KB；请减少随请求发送的内容。`);
+  return text(`The request is larger than ${kb} KB; send a shorter ${shape.en}.`, `请求超过 ${kb} KB；请发送更短的${shape['zh-CN']}。`);
 }
 
 /** A request's whole body, or undefined (the rest drained unread) when it is larger than `limit`. */
@@ -71,19 +85,20 @@ function nestingDepth(json: string): number {
   return deepest;
 }
 
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/** The request's body as JSON; a refusal (BodyError) names `shape`, what this route takes. */
+export async function readJson(req: IncomingMessage, shape: BodyShape, limit = MAX_BODY_BYTES): Promise<unknown> {
   const body = await readBody(req, limit);
-  if (!body) throw new BodyError(413, tooLarge(limit));
+  if (!body) throw new BodyError(413, tooLarge(limit, shape));
   if (bodyChecks.get(req)?.(body) === false) {
     throw new BodyError(403, text('Refused: this request\'s body is not the one its lab node signed.', '已拒绝：请求体与实验节点签名的内容不符。'));
   }
   const raw = body.toString('utf8');
   if (nestingDepth(raw) > MAX_JSON_DEPTH) {
-    throw new BodyError(400, text(`The request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; no answer needs that many. Send a flatter {"answer": ...}.`, `请求体中的对象或数组嵌套超过 ${MAX_JSON_DEPTH} 层；任何答案都不需要这么深。请发送更扁平的 {"answer": ...}。`));
+    throw new BodyError(400, text(`The request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; nothing the lab takes needs that many. Send ${shape.en}, flatter.`, `请求体中的对象或数组嵌套超过 ${MAX_JSON_DEPTH} 层；实验室接收的内容都不需要这么深。请发送更扁平的${shape['zh-CN']}。`));
   }
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    throw new BodyError(400, text('The request body is not valid JSON. Send {"answer": ...} with Content-Type: application/json.', '请求体不是合法的 JSON。请以 Content-Type: application/json 发送 {"answer": ...}。'));
+    throw new BodyError(400, text(`The request body is not valid JSON. Send ${shape.en} with Content-Type: application/json.`, `请求体不是合法的 JSON。请以 Content-Type: application/json 发送${shape['zh-CN']}。`));
   }
 }

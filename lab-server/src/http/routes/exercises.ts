@@ -14,7 +14,7 @@ import { answerShapeProblem, grade } from '../../grading/graders.js';
 import type { ExerciseProgress, LearnerStore } from '../../store/learners.js';
 import { withoutDemoPassword } from '../../world/definition.js';
 import { DEFAULT_SANDBOX, type Sandboxes } from '../../world/sandboxes.js';
-import { BodyError, readJson } from '../body.js';
+import { BodyError, jsonShape, readJson } from '../body.js';
 import { SIGN_IN_FIRST, type Requester } from '../learner.js';
 import { sendJson, type Route } from '../server.js';
 
@@ -158,7 +158,7 @@ export function exerciseRoutes(deps: ExerciseRouteDeps): Record<string, Route> {
       }
       let body: unknown;
       try {
-        body = await readJson(req);
+        body = await readJson(req, jsonShape('{"answer": ...}'));
       } catch (err) {
         if (err instanceof BodyError) return problem(res, who, err.status, err.body);
         throw err;

@@ -18,7 +18,7 @@ import type { BoardChange, BoardResult, FaultBoards } from '../../mta/faults/boa
 import { DNS_TYPES, FaultSpecError, MAX_FAULTS, readFault, REPLY_CODES } from '../../mta/faults/spec.js';
 import type { ClassroomStore } from '../../store/classroom.js';
 import { LAB_MTAS } from '../../world/network.js';
-import { BodyError, readJson } from '../body.js';
+import { BodyError, JSON_OBJECT, readJson } from '../body.js';
 import { sendJson, type Route } from '../server.js';
 
 /** A learner an instructor may arm faults for. */
@@ -123,7 +123,7 @@ export function faultRoutes(deps: FaultRouteDeps): Record<string, Route> {
   /** The JSON object sent, or undefined after a reply saying what is wrong with it. */
   const body = async (req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | undefined> => {
     try {
-      const b = await readJson(req);
+      const b = await readJson(req, JSON_OBJECT);
       if (b && typeof b === 'object' && !Array.isArray(b)) return b as Record<string, unknown>;
       sendJson(res, 400, { error: text('Send a JSON object.', '请发送 JSON 对象。') });
     } catch (err) {

@@ -31,8 +31,11 @@ import type { Sandbox } from '../../world/sandbox.js';
 import type { Sandboxes } from '../../world/sandboxes.js';
 import { REVERSE_ZONE } from '../../world/seedZones.js';
 import { readZoneText, zoneName, zoneNames } from '../../world/zoneStore.js';
-import { BodyError, readJson } from '../body.js';
+import { BodyError, jsonShape, readJson } from '../body.js';
 import { sendJson, type Route } from '../server.js';
+
+/** What the zone routes take: the zone file, or the records, as text. */
+const TEXT_BODY = jsonShape('{"text": "..."}');
 
 export interface WorldRouteDeps {
   world: MailWorld;
@@ -105,7 +108,7 @@ export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
       await deps.world.dns.authority(sandbox);
       const zone = zoneName(params.name ?? '');
       if (!zone || !(await zoneNames(sandbox)).includes(zone)) return sendJson(res, 404, { error: NO_ZONE(params.name ?? '') });
-      const body = (await readJson(req)) as { text?: unknown } | null;
+      const body = (await readJson(req, TEXT_BODY)) as { text?: unknown } | null;
       if (!body || typeof body.text !== 'string') {
         return sendJson(res, 400, { error: text('Send the zone file as {"text": "..."}.', '请以 {"text": "..."} 的形式发送区域文件。') });
       }
@@ -125,7 +128,7 @@ export function worldRoutes(deps: WorldRouteDeps): Record<string, Route> {
       const zone = zoneName(params.name ?? '');
       const current = zone ? await readZoneText(sandbox, zone) : undefined;
       if (!zone || current === undefined) return sendJson(res, 404, { error: NO_ZONE(params.name ?? '') });
-      const body = (await readJson(req)) as { text?: unknown } | null;
+      const body = (await readJson(req, TEXT_BODY)) as { text?: unknown } | null;
       if (!body || typeof body.text !== 'string') {
         return sendJson(res, 400, { error: text('Send the records as {"text": "..."}.', '请以 {"text": "..."} 的形式发送记录。') });
       }
