@@ -29,6 +29,23 @@ export async function postJson(base: string, path: string, body: unknown, cookie
   return { status: response.status, json: await response.json(), cookie: cookieOf(response) };
 }
 
+/** A request to the lab's web API: its status, headers and text, and the text as JSON (undefined when it is not). `origin` only when given. */
+export async function webApi(base: string, path: string, options: { method?: string; cookie?: string; body?: unknown; origin?: string } = {}): Promise<{ status: number; json: any; headers: Headers; text: string }> {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.origin) headers.origin = options.origin;
+  const response = await fetch(`${base}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, headers: response.headers, text };
+}
+
 /** The instructor login, as the dashboard's form sends it. */
 export const instructorLogin = (base: string, name: string, password: string): Promise<{ status: number; json: any; cookie: string }> => postJson(base, '/api/instructor/login', { name, password });
 

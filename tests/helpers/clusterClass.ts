@@ -6,6 +6,7 @@
  */
 import { expect } from 'vitest';
 import pg from 'pg';
+import { webApi } from './classroom.js';
 import { run } from './clients.js';
 
 export interface ClusterLearner {
@@ -19,18 +20,8 @@ export interface ClusterLearner {
 
 /** A request to the lab's web API as its pages send it (same origin), its answer parsed as JSON when it is. */
 export async function api(base: string, path: string, options: { method?: string; cookie?: string; body?: unknown } = {}): Promise<{ status: number; json: any }> {
-  const headers: Record<string, string> = { origin: base };
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: response.status, json };
+  const answer = await webApi(base, path, { origin: base, ...options });
+  return { status: answer.status, json: answer.json === undefined ? answer.text : answer.json };
 }
 
 /** Each sandbox's node, as the database has it. */

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, startLab } from '../../lab-server/src/lab.js';
 import { silentLogger } from '../../lab-server/src/log.js';
+import { webApi } from '../helpers/classroom.js';
 import { python, run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath, readAllMessages } from '../helpers/maildir.js';
@@ -26,21 +27,7 @@ let instructorCookie = '';
 let classId = '';
 let joinCode = '';
 
-async function api(path: string, options: { method?: string; cookie?: string; body?: unknown; origin?: string } = {}): Promise<{ status: number; json: any; headers: Headers; text: string }> {
-  const headers: Record<string, string> = {};
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.origin) headers.origin = options.origin;
-  const response = await fetch(`${base}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, headers: response.headers, text };
-}
+const api = (path: string, options: Parameters<typeof webApi>[2] = {}): ReturnType<typeof webApi> => webApi(base, path, options);
 
 const cookieOf = (headers: Headers): string => (headers.get('set-cookie') ?? '').split(';')[0]!;
 
