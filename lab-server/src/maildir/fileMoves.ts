@@ -63,21 +63,25 @@ export async function renameForFlags(
   return result;
 }
 
+/** Where a slice of noticed moves left off: all done, some left, or a file not where the index says. */
+export type MovesLeft = 'done' | 'more' | 'stale';
+
 /**
  * Moves the files of noticed messages (UIDs below `below`, which a read-write client has seen)
  * from new/ to cur/ with their flags unchanged, for at most `budgetMs`. The index changes with
- * each rename, in the same synchronous step. True when some are left for another slice.
+ * each rename, in the same synchronous step. 'stale' at the first file gone from where the index
+ * says (another program renamed or removed it): the directories must be read again before any
+ * more moves, or every slice would try that file again.
  */
-export function moveNoticedToCur(folderDir: string, messages: readonly StoredMessage[], below: number, budgetMs: number): boolean {
+export function moveNoticedToCur(folderDir: string, messages: readonly StoredMessage[], below: number, budgetMs: number): MovesLeft {
   const start = performance.now();
   for (const message of messages) {
     if (message.uid >= below) break;
     if (message.dir !== 'new') continue;
-    if (performance.now() - start > budgetMs) return true;
-    // A file gone meanwhile is left to the next look at the directories.
-    renameInto(folderDir, message, message.flags);
+    if (performance.now() - start > budgetMs) return 'more';
+    if (!renameInto(folderDir, message, message.flags)) return 'stale';
   }
-  return false;
+  return 'done';
 }
 
 /**

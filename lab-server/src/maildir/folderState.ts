@@ -210,6 +210,11 @@ export class FolderState implements CacheOwner {
     if (touchedFiles) this.restamp();
   }
 
+  /** Another program changed the directories behind the index: the next look reads them whole. */
+  distrust(): void {
+    if (this.index.stamp) this.index.stamp = { ...this.index.stamp, trusted: false };
+  }
+
   /**
    * Takes the directories' times after files were renamed by this folder (the index already
    * says where they are), so the next look at them can be skipped.

@@ -21,6 +21,8 @@ import { nextTurn, SLICE_MS } from './slices.js';
 const QUIET_MS = 50;
 /** However busy the folder, the moves start this long after they were asked for. */
 const MAX_WAIT_MS = 1000;
+/** Full looks at the directories one call makes when files keep moving under it; then it waits for the next. */
+const STALE_LOOKS = 3;
 
 /** How busy a folder is, as its MaildirFolder counts it. */
 export interface FolderUse {
@@ -93,19 +95,33 @@ export class NoticedMoves {
     else if (this.askedAgain) this.schedule();
   }
 
-  /** One slice of renames (true when some are left), or with `all`, every one of them. */
+  /**
+   * One slice of renames (true when some are left), or with `all`, every one of them. A file
+   * another program moved or removed sends the folder back to its directories (a full look, its
+   * times no longer trusted) before the next rename, at most STALE_LOOKS times a call: without
+   * that, each slice tried the same missing files again and never finished (a lab spinning a
+   * core, and deaf to SIGTERM, whose shutdown waits for these moves).
+   */
   private async move(all: boolean): Promise<boolean> {
     const state = this.state;
     const waiting = (m: StoredMessage): boolean => m.dir === 'new' && m.uid < state.index.firstRecentUid;
     if (state.retired || !state.index.messages.some(waiting)) return false;
     await state.refresh();
-    const slice = (): boolean => moveNoticedToCur(this.dir, state.index.messages, state.index.firstRecentUid, SLICE_MS);
-    let more = slice();
-    while (more && all) {
+    let looks = 0;
+    for (;;) {
+      const left = moveNoticedToCur(this.dir, state.index.messages, state.index.firstRecentUid, SLICE_MS);
+      if (left === 'stale') {
+        state.distrust();
+        if (++looks > STALE_LOOKS) return true;
+        await state.refresh();
+        continue;
+      }
+      if (left === 'done' || !all) {
+        // After renames of our own only: a folder sent back to its directories stays so.
+        if (looks === 0) state.restamp();
+        return left === 'more';
+      }
       await nextTurn();
-      more = slice();
     }
-    state.restamp();
-    return more;
   }
 }
