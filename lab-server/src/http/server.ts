@@ -155,13 +155,17 @@ async function serveStatic(siteDir: string, url: URL, req: IncomingMessage, res:
 
 /**
  * CSRF protection: a state-changing request sent by a browser carries Origin, and it must be
- * this site, scheme, host and port alike. Together with SameSite cookies this stops other sites
- * acting in a user's name. (Clients that are not browsers, like curl, send no Origin and are
- * not at risk.)
+ * this site, scheme, host and port alike. A browser that leaves Origin out still says where the
+ * request came from in Sec-Fetch-Site: "cross-site" or "same-site" (a neighbour under the same
+ * domain, to which Lax cookies are sent) is another site. Together with SameSite cookies this
+ * stops other sites acting in a user's name. (Clients that are not browsers, like curl, send
+ * neither header and are not at risk.)
  */
 export function crossSite(req: IncomingMessage, site: SiteOrigin): boolean {
   if (['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? 'GET')) return false;
-  return req.headers.origin !== undefined && !site.matches(req);
+  if (req.headers.origin !== undefined) return !site.matches(req);
+  const from = req.headers['sec-fetch-site'];
+  return from === 'cross-site' || from === 'same-site';
 }
 
 export interface WebOptions {

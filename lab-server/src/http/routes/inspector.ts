@@ -22,6 +22,7 @@ import { locateMessage, type LocatedMessage, type MessageAddress } from '../../i
 import type { LabMetrics } from '../../operations/metrics.js';
 import type { Sandboxes } from '../../world/sandboxes.js';
 import { asBuffer } from '../../workers/bytes.js';
+import { tooLarge } from '../body.js';
 import { sendJson, type Route } from '../server.js';
 
 export interface InspectorRouteDeps {
@@ -35,6 +36,9 @@ export interface InspectorRouteDeps {
  * reported; only the lab's own inspector page may frame it (every other answer refuses framing).
  */
 export const FRAME_POLICY = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; report-uri /csp-report";
+
+/** The largest CSP report read (a browser's is a few hundred bytes). */
+export const MAX_CSP_REPORT = 16 * 1024;
 
 function addressFrom(url: URL): MessageAddress | undefined {
   const q = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
@@ -152,13 +156,24 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
 
     // Outside /api/ on purpose: the report comes from the frame's opaque origin ("null").
     'POST /csp-report': (req, res) => {
+      // A browser's report is a few hundred bytes. Past the limit nothing more is read: the
+      // answer closes the connection (drained, a 1 GB upload was read to its end).
+      const refuse = (): void => {
+        req.pause();
+        res.setHeader('connection', 'close');
+        sendJson(res, 413, { error: tooLarge(MAX_CSP_REPORT) });
+      };
+      if (Number(req.headers['content-length']) > MAX_CSP_REPORT) return refuse();
       let size = 0;
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => {
+      const onData = (c: Buffer): void => {
         size += c.length;
-        if (size <= 16 * 1024) chunks.push(c);
-      });
-      req.on('end', () => {
+        if (size <= MAX_CSP_REPORT) return void chunks.push(c);
+        req.off('data', onData);
+        req.off('end', onEnd);
+        refuse();
+      };
+      const onEnd = (): void => {
         let directive = 'other';
         try {
           const report = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { 'csp-report'?: Record<string, unknown> })['csp-report'] ?? {};
@@ -170,7 +185,9 @@ export function inspectorRoutes(deps: InspectorRouteDeps): Record<string, Route>
         deps.metrics?.cspReports.inc({ directive });
         res.writeHead(204);
         res.end();
-      });
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
     },
   };
 }
