@@ -5,7 +5,10 @@
  * is encoded, plain pieces %-escaped after "''"), kept piece by piece when a number is missing;
  * a text part's default charset comes last. The lab kept each joined name where its first piece
  * stood and put the charset first. A message (or one inside message/rfc822) with neither
- * MIME-Version nor Content-Type has no Content-* field for Dovecot's BODYSTRUCTURE.
+ * MIME-Version nor Content-Type has no Content-* field for Dovecot's BODYSTRUCTURE. Dovecot keeps
+ * the type, subtype, parameter names and disposition as written ("TEXT" "PLAIN" ("CHARSET" ...)),
+ * but a message/rfc822 is "message" "rfc822"; pieces whose names differ in case are one name when
+ * sorted next to each other. The lab lower-cased them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
@@ -25,6 +28,18 @@ const TYPES = [
 ];
 /** Messages without MIME-Version: Dovecot takes their Content-* fields only with a Content-Type. */
 const NO_MIME = ['Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=', 'Content-Disposition: attachment; filename=a.txt\r\nContent-ID: <c@x>\r\n\r\nhi', 'Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8='];
+/** Types, parameters and dispositions in upper and mixed case; each part of a multipart too. */
+const CASED = [
+  'TEXT/PLAIN; CHARSET=US-ASCII',
+  'Text/Html; Charset="UTF-8"; Format=Flowed',
+  'text/plain; CHARSET=utf-8',
+  'text/plain; NAME*0=a; name*1=b',
+  "text/plain; Name*0*=utf-8''%41; NAME*1=b",
+  'Application/Octet-Stream; NAME=x',
+  'Message/RFC822; X=y',
+  'MULTIPART/Alternative; Boundary=q',
+];
+const CASED_MULTIPART = 'Content-Type: MULTIPART/Mixed; BOUNDARY=b\r\n\r\n--b\r\nContent-Type: Message/RFC822\r\n\r\nSubject: in\r\nContent-Type: TEXT/plain\r\n\r\nx\r\n--b\r\nContent-Type: Image/PNG; Name=x.png\r\nContent-Disposition: Attachment; FileName=x.png\r\n\r\nx\r\n--b--\r\n';
 const DISPOSITIONS = ['attachment; filename*1="two"; filename*0="one"; size=3', "inline; filename*=utf-8''%E2%82%AC.txt; creation-date=x"];
 
 beforeAll(async () => {
@@ -35,6 +50,8 @@ beforeAll(async () => {
   for (const rest of NO_MIME) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: n\r\n${rest}\r\n`));
   // Inside a message/rfc822 part too.
   await pair.both(appendOf('params', `From: a@example.com\r\nSubject: f\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n${NO_MIME[0]}\r\n--b--\r\n`));
+  for (const type of CASED) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: c\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Disposition: INLINE; FILENAME=A.TXT\r\n\r\nhi\r\n`));
+  await pair.both(appendOf('params', `From: a@example.com\r\nSubject: m\r\nMIME-Version: 1.0\r\n${CASED_MULTIPART}`));
   await pair.both('SELECT params');
 }, 60_000);
 afterAll(async () => {
@@ -50,6 +67,17 @@ describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
   it.each([...NO_MIME, 'forwarded'].map((m, i) => [m.split('\r\n')[0]!, TYPES.length + DISPOSITIONS.length + i + 1] as const))('no MIME-Version, %s: BODYSTRUCTURE, BODY and BINARY as Dovecot gives them', async (_m, n) => {
     const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY BINARY.PEEK[1])`);
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  const casedFrom = TYPES.length + DISPOSITIONS.length + NO_MIME.length + 2;
+  it.each([...CASED, 'a multipart of such parts'].map((header, i) => [header, casedFrom + i] as const))('%s: the case as Dovecot keeps it', async (_header, n) => {
+    const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  it('keeps the case written, but message/rfc822 in lower case', async () => {
+    expect(untagged((await pair.both(`FETCH ${casedFrom} BODYSTRUCTURE`)).lab)).toContain('("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7bit" 4 1 NIL ("INLINE" ("FILENAME" "A.TXT"))');
+    expect(untagged((await pair.both(`FETCH ${casedFrom + 6} BODY`)).lab)).toContain('("message" "rfc822" ("X" "y")');
   });
 
   it('lists plain parameters first, then the joined pieces, and the default charset last', async () => {

@@ -118,14 +118,18 @@ export function headerValue(fields: readonly HeaderField[], name: string): strin
 }
 
 export interface StructuredValue {
-  /** The main value, e.g. "text/plain" or "attachment", lower-cased. */
+  /** The main value, e.g. "text/plain" or "attachment", lower-cased (as written with `asWritten`). */
   value: string;
-  /** Parameters in order; RFC 2231 continuations joined. Names lower-cased. */
+  /** Parameters in order; RFC 2231 continuations joined. Names lower-cased (as written with `asWritten`). */
   params: Array<[string, string]>;
 }
 
-/** Parses "type/subtype; name=value; name2="quoted value"" (Content-Type, Content-Disposition). */
-export function parseStructured(text: string): StructuredValue {
+/**
+ * Parses "type/subtype; name=value; name2="quoted value"" (Content-Type, Content-Disposition).
+ * Lower-cased for the lab's own decisions; `asWritten` keeps the case of the value and the
+ * names, as Dovecot 2.3 shows them in BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" ...)).
+ */
+export function parseStructured(text: string, asWritten = false): StructuredValue {
   const tokens = structuredTokens(text);
   let i = 0;
   let value = '';
@@ -144,9 +148,9 @@ export function parseStructured(text: string): StructuredValue {
     i++;
     let v = '';
     while (i < tokens.length && tokens[i] !== ';') v += tokens[i++];
-    raw.push([name.toLowerCase(), v]);
+    raw.push([asWritten ? name : name.toLowerCase(), v]);
   }
-  return { value: value.toLowerCase(), params: joinContinuations(raw) };
+  return { value: asWritten ? value : value.toLowerCase(), params: joinContinuations(raw) };
 }
 
 /** Tokens of a MIME structured value: quoted strings unquoted, comments dropped. */
@@ -185,7 +189,8 @@ function structuredTokens(text: string): string[] {
 
 /**
  * RFC 2231 pieces joined as Dovecot 2.3 joins them (rfc2231-parser.c), in its order: the plain
- * parameters first, as they came, then the pieces' names in code-unit order. A name's pieces
+ * parameters first, as they came, then the pieces' names in code-unit order (case counts), and
+ * those next to each other that differ only in case taken as one name, the first's. A name's pieces
  * numbered 0, 1, 2... with none missing are joined (name*0="a"; name*1="b" is name="ab"); when one
  * is encoded (name*1*=), the whole is name*, the plain ones %-escaped after "''" if the first is
  * plain. With a number missing each piece stays as it came (name*1, name*2*).
@@ -209,7 +214,8 @@ function joinContinuations(params: Array<[string, string]>): Array<[string, stri
   pieces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.n - b.n));
   for (let i = 0; i < pieces.length; ) {
     let j = i;
-    while (j < pieces.length && pieces[j]!.name === pieces[i]!.name) j++;
+    const name = pieces[i]!.name.toLowerCase();
+    while (j < pieces.length && pieces[j]!.name.toLowerCase() === name) j++;
     const group = pieces.slice(i, j);
     i = j;
     if (group.some((p, k) => p.n !== k)) {

@@ -125,7 +125,7 @@ function paramList(params: ReadonlyArray<[string, string]>): ImapValue {
 function disposition(fields: readonly HeaderField[]): ImapValue {
   const value = headerValue(fields, 'content-disposition');
   if (!value) return null;
-  const parsed = parseStructured(value);
+  const parsed = parseStructured(value, true);
   if (!parsed.value) return null;
   return [bytes(parsed.value), paramList(parsed.params)];
 }
@@ -139,24 +139,45 @@ function language(fields: readonly HeaderField[]): ImapValue {
 }
 
 /**
+ * A part's type, subtype and parameters as its Content-Type writes them (Dovecot 2.3 keeps their
+ * case: "TEXT" "PLAIN" ("CHARSET" ...)), but for a message/rfc822, always "message" "rfc822"; the
+ * lab's lower-cased ones where the part's type is not the field's (a default, or a multipart too
+ * deep to read).
+ */
+function writtenType(part: MimePart, fields: readonly HeaderField[]): Pick<MimePart, 'type' | 'subtype' | 'params'> {
+  const value = headerValue(fields, 'content-type');
+  if (!value) return part;
+  const written = parseStructured(value, true);
+  const slash = written.value.indexOf('/');
+  const type = written.value.slice(0, slash);
+  const subtype = written.value.slice(slash + 1);
+  if (slash === -1 || type.toLowerCase() !== part.type || subtype.toLowerCase() !== part.subtype) return part;
+  if (part.type === 'message' && part.subtype === 'rfc822') return { type: part.type, subtype: part.subtype, params: written.params };
+  return { type, subtype, params: written.params };
+}
+
+const isCharset = ([name]: [string, string]): boolean => name.toLowerCase() === 'charset';
+
+/**
  * BODYSTRUCTURE (extensible = true) or BODY (false) of a part. For the top level pass the
  * message's root part.
  */
 export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolean, counter = new LineCounter(wire)): ImapValue {
   const f = part.plain ? [] : part.fields;
+  const shown = writtenType(part, f);
   if (part.type === 'multipart') {
     const out: ImapValue[] = part.children.map((child) => bodyStructureOf(wire, child, extensible, counter));
     // The parts are written one after the other, then the subtype: "(...)(...) "mixed"".
-    const items: ImapValue[] = [atom(Buffer.concat(out.map((o) => serialize(o)))), bytes(part.subtype)];
-    if (extensible) items.push(paramList(part.params), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
+    const items: ImapValue[] = [atom(Buffer.concat(out.map((o) => serialize(o)))), bytes(shown.subtype)];
+    if (extensible) items.push(paramList(shown.params), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
     return items;
   }
   const size = part.end - part.bodyStart;
   // A text part without a charset is us-ascii (RFC 2045 §5.2); say so last, as Dovecot does.
-  const params = part.type === 'text' && !part.params.some(([k]) => k === 'charset') ? [...part.params, ['charset', 'us-ascii'] as [string, string]] : part.params;
+  const params = part.type === 'text' && !shown.params.some(isCharset) ? [...shown.params, ['charset', 'us-ascii'] as [string, string]] : shown.params;
   const items: ImapValue[] = [
-    bytes(part.type),
-    bytes(part.subtype),
+    bytes(shown.type),
+    bytes(shown.subtype),
     paramList(params),
     bytes(headerValue(f, 'content-id')),
     bytes(headerValue(f, 'content-description')),
