@@ -1,16 +1,24 @@
 /**
  * `maillab COMMAND`: picks the command (each in cli/), and turns what went wrong into a message
  * in English and Chinese with exit code 2 (bad flags, unknown sandbox) or 1 (anything else).
+ * A command's modules load only when it runs: `--help`, a bad flag or `instructor add` would
+ * otherwise pay ~2 s of CPU loading the servers first.
  */
-import { classCommand } from './cli/classroomCommands.js';
-import { instructorCommand } from './cli/instructorCommands.js';
 import { USAGE, UsageError } from './cli/flags.js';
-import { backup, nodeCommand } from './cli/operatorCommands.js';
-import { reset, users } from './cli/sandboxCommands.js';
-import { serve } from './cli/serveCommand.js';
-import { UnknownSandbox } from './world/sandboxes.js';
 
-export { serveConfig, serviceTable } from './cli/serveCommand.js';
+export { serveConfig } from './cli/serveFlags.js';
+export { serviceTable } from './cli/serveCommand.js';
+
+/** Each command: the module that runs it, loaded on demand. */
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  serve: async (args) => (await import('./cli/serveCommand.js')).serve(args),
+  reset: async (args) => (await import('./cli/sandboxCommands.js')).reset(args),
+  users: async (args) => (await import('./cli/sandboxCommands.js')).users(args),
+  instructor: async (args) => (await import('./cli/instructorCommands.js')).instructorCommand(args),
+  class: async (args) => (await import('./cli/classroomCommands.js')).classCommand(args),
+  backup: async (args) => (await import('./cli/operatorCommands.js')).backup(args),
+  node: async (args) => (await import('./cli/operatorCommands.js')).nodeCommand(args),
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,22 +33,19 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (command === 'serve') await serve(rest);
-    else if (command === 'reset') await reset(rest);
-    else if (command === 'users') await users(rest);
-    else if (command === 'instructor') await instructorCommand(rest);
-    else if (command === 'class') await classCommand(rest);
-    else if (command === 'backup') await backup(rest);
-    else if (command === 'node') await nodeCommand(rest);
-    else {
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) {
       throw new UsageError(`Unknown command "${command}". Use serve, reset, users, instructor, class, backup or node.\n${USAGE}`, `未知命令 "${command}"。可用命令：serve、reset、users、instructor、class、backup、node。`);
     }
+    await run(rest);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`maillab: ${err.en}\nmaillab: ${err.zh}\n`);
       return 2;
     }
+    // Loaded only here: only the sandbox commands throw it, and they have loaded it already.
+    const { UnknownSandbox } = await import('./world/sandboxes.js');
     if (err instanceof UnknownSandbox) {
       process.stderr.write(`maillab: ${err.message}. List sandboxes in <data>/sandboxes/.\nmaillab: 没有名为 "${err.sandboxId}" 的沙箱。\n`);
       return 2;

@@ -5,9 +5,7 @@
  */
 import { join } from 'node:path';
 import { migrate } from './migrations.js';
-import { PostgresDatabase } from './postgres.js';
 import type { Database } from './sql.js';
-import { SqliteDatabase } from './sqlite.js';
 
 export const DATABASE_FILE = 'maillab.sqlite';
 
@@ -18,7 +16,8 @@ export function isPostgresUrl(url: string | undefined): url is string {
 
 /** The database a lab (or a `maillab` command) uses: `url` if given, else SQLite in the data dir. */
 export async function openDatabase(dataDir: string, url?: string): Promise<Database> {
-  const db = isPostgresUrl(url) ? new PostgresDatabase(url) : SqliteDatabase.open(join(dataDir, DATABASE_FILE));
+  // Only the driver in use is loaded: a `maillab` command on SQLite never pays for pg's.
+  const db = isPostgresUrl(url) ? new (await import('./postgres.js')).PostgresDatabase(url) : (await import('./sqlite.js')).SqliteDatabase.open(join(dataDir, DATABASE_FILE));
   try {
     await migrate(db);
   } catch (err) {
