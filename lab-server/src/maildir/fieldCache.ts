@@ -15,9 +15,9 @@
  * Loaded caches share one memory budget (cacheBudget.ts). Values are
  * byte strings (latin1: a character per octet); fieldRecords.ts has the file in memory.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
+import { readByteString } from '../files/byteString.js';
 import { CacheAppends } from './cacheAppends.js';
 import { forgetCache, touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
@@ -281,8 +281,8 @@ export class FieldCache implements Unloadable {
     const vouched = this.owner.index.cacheSize;
     return this.appends.after(async () => {
       try {
-        // No file yet: an empty cache.
-        const text = await readFile(join(this.folderDir, CACHE_FILE), 'latin1').catch(() => '');
+        // No file yet: an empty cache. In one piece: a FETCH after a restart searches it at once.
+        const text = await readByteString(join(this.folderDir, CACHE_FILE)).catch(() => '');
         const hinted = byOffsets && text.length > 0 && vouched === text.length;
         const { records, size } = hinted ? { records: new FieldRecords(text), size: text.length } : await readRecords(text);
         // A record cut short by a crash is cut off, or every later append would be lost behind it.
