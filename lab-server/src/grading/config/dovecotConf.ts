@@ -2,7 +2,8 @@
  * A parser for dovecot.conf, 2.3 and 2.4 syntax: `key = value`, `#` comments outside quotes,
  * quoted values with `\"`, a trailing `\` joining lines, nested sections (`name {`,
  * `name arg {`, `}`), `!include` / `!include_try` and `key = <file` (both noted, not read; an
- * `!include` naming no file of the server is refused, dovecotIncludes.ts).
+ * `!include` naming no file of the server is refused, dovecotIncludes.ts), "key = $key more" as
+ * doveconf expands it (dovecotVariables.ts).
  * Never throws.
  */
 import { text, type Text } from '../feedback.js';
@@ -13,6 +14,7 @@ import { dovecotProtocols, filterProtocolsProblem } from './dovecotProtocols.js'
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
 import { dovecotValueProblem } from './dovecotValues.js';
+import { expandOwnName } from './dovecotVariables.js';
 
 export interface DovecotSetting {
   key: string;
@@ -177,6 +179,13 @@ export function parseDovecotConf(source: string): DovecotConf {
         if (raw.startsWith('<')) {
           setting.fromFile = true;
           setting.value = raw.slice(1).trim();
+        } else if (!setting.quoted && raw.includes('$')) {
+          const expanded = expandOwnName(setting, conf.settings);
+          if ('problem' in expanded) {
+            conf.problems.push({ line: number, message: expanded.problem });
+            continue;
+          }
+          setting.value = expanded.value;
         }
         if (raw.includes('{') && raw.endsWith('}') && !raw.startsWith('"') && /\{\s*\w+\s*=/.test(raw)) {
           conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
