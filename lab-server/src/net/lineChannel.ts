@@ -137,6 +137,11 @@ export class LineChannel {
     });
   }
 
+  /** Everything sent so far has left for the kernel (or TLS): the socket holds none of the bytes given it. */
+  get sent(): boolean {
+    return !this.current.destroyed && this.current.writableLength === 0;
+  }
+
   /**
    * Upgrades to TLS after STARTTLS/STLS. Anything the client sent after the command in the
    * clear is thrown away, so it cannot be smuggled into the encrypted session.
