@@ -12,12 +12,16 @@ import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 
 const site = siteUnderTest({ mode: 'classroom' });
 
-/** The dashboard at phone width, the instructor logged in with `token`. */
-async function dashboardOnPhone(token: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+/**
+ * The dashboard at phone width, the instructor logged in with `token`. With `clock`, the page's
+ * timers run on Playwright's clock: time flows as usual, and the test can jump to its next refresh.
+ */
+async function dashboardOnPhone(token: string, clock = false): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await site.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await context.addCookies([{ name: 'maillab_instructor', value: token, url: site.url('/') }]);
   const page = await context.newPage();
   const errors = watchErrors(page);
+  if (clock) await page.clock.install();
   await page.goto(site.url('/en/instructor/'));
   return { context, page, errors };
 }
@@ -172,20 +176,26 @@ it('says when its figures are old (the lab not answering), and asks for a login 
   const klass = await lab.classroom.createClass('Class Z', instructor.id);
   await lab.classroom.join(klass.id, { sandboxId: 'absent-z', displayName: 'Learner Z', passwordHash: await hashPassword('learner password') });
   const token = await lab.classroom.startInstructorSession(instructor.id);
-  const { context, page, errors } = await dashboardOnPhone(token);
+  const { context, page, errors } = await dashboardOnPhone(token, true);
   await page.getByRole('button', { name: 'Class Z' }).click();
   await page.locator('tr[data-learner="Learner Z"]').waitFor();
+  // Each step waits for the page's next refresh, every 10 s: the clock jumps there rather than
+  // the test waiting 3 × 10 s (the interval is the page's own; the note below names it).
+  const nextRefresh = (): Promise<void> => page.clock.fastForward(10_000);
   // The lab goes quiet (stopped, restarting, the network gone): the next refresh fails.
   await page.route('**/api/classes**', (route) => route.abort('connectionrefused'));
   const stale = page.locator('[data-stale]');
+  await nextRefresh();
   await stale.waitFor({ timeout: 30_000 });
   expect(await stale.innerText()).toMatch(/^Could not refresh: the lab server has not answered since .+ The page tries again every 10 seconds/);
   await expect(page.locator('tr[data-learner="Learner Z"]').count()).resolves.toBe(1);
   // It answers again: the note goes.
   await page.unroute('**/api/classes**');
+  await nextRefresh();
   await stale.waitFor({ state: 'detached', timeout: 30_000 });
   // The login ends elsewhere (another tab logged out): the next refresh brings the login form, and says why.
   expect((await context.request.post(site.url('/api/instructor/logout'))).status()).toBeLessThan(300);
+  await nextRefresh();
   await page.getByRole('alert').filter({ hasText: 'Your instructor login has ended' }).waitFor({ timeout: 30_000 });
   await expect(page.locator('input[name="password"]').count()).resolves.toBe(1);
   expect(errors.filter((e) => !/401|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);

@@ -41,9 +41,16 @@ export function siteUnderTest(overrides: Partial<LabConfig> = {}, prepare?: (lab
   let lab: TestLab | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    lab = await startTestLab({ siteDir: SITE_DIR, ...overrides });
-    await prepare?.(lab);
-    browser = await launchBrowser();
+    // Side by side: Chromium is a process of its own, and starts while the lab starts here.
+    // Both are settled before a failure is thrown, so afterAll stops whichever did start.
+    const started = await Promise.allSettled([
+      startTestLab({ siteDir: SITE_DIR, ...overrides }).then(async (l) => {
+        lab = l;
+        await prepare?.(l);
+      }),
+      launchBrowser().then((b) => (browser = b)),
+    ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
   }, 180_000); // a loaded machine: the lab, a `maillab` command in prepare, and Chromium
   afterAll(async () => {
     await browser?.close();
