@@ -5,7 +5,7 @@
  * lab go on, and the learner is told in both languages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { python } from '../helpers/clients.js';
+import { python, pythonPaused } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { keptMemory } from '../helpers/neighbour.js';
 import { TerminalClient } from '../helpers/terminal.js';
@@ -64,14 +64,15 @@ describe('terminal bridge', () => {
   it('stops reading a page that floods it without reading the answers, and answers every message once it reads', async () => {
     const before = await keptMemory();
     // A raw WebSocket client: 100,000 binary messages (each answered with an error), then it
-    // reads nothing for 6 s, then reads until every answer came.
-    const flood = python(
+    // reads nothing until the test has looked at the lab's memory, then reads until every answer came.
+    const flood = await pythonPaused(
       `
-import socket, os, base64, time
+import socket, os, base64, sys
 s = socket.create_connection(('127.0.0.1', P['port']))
 s.sendall(('GET /api/terminal?service=pop3 HTTP/1.1\\r\\nHost: 127.0.0.1:%d\\r\\nOrigin: http://127.0.0.1:%d\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: %s\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n' % (P['port'], P['port'], base64.b64encode(os.urandom(16)).decode())).encode())
 s.sendall((b'\\x82\\x81' + b'\\x00\\x00\\x00\\x00' + b'x') * P['n']) # masked binary frames, mask 0
-time.sleep(6)
+print('sent', flush=True)
+sys.stdin.readline()
 tail = b''; errors = 0; s.settimeout(20)
 while errors < P['n']:
     chunk = s.recv(1 << 20)
@@ -83,12 +84,13 @@ print(errors)
       { port: lab.httpPort, n: 100_000 },
       40_000,
     );
+    // Time for the lab to work through what it read of the flood while nobody reads its answers.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const during = await keptMemory();
     const kept = during.heapUsed + during.arrayBuffers - (before.heapUsed + before.arrayBuffers);
     // Kept by the lab, the unread answers were some 40 MB (JSON text and its frames).
     expect(kept).toBeLessThan(12 * 1024 * 1024);
-    const r = await flood;
+    const r = await flood.go();
     expect(r.stderr).toBe('');
     expect(Number(r.stdout)).toBe(100_000);
   }, 60_000);
