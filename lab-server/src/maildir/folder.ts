@@ -20,6 +20,7 @@ import type { MessageInfo, StoredMessage } from './message.js';
 import { placeMessageFile, prepareMessage, stageMessageFile, writeMessageFiles, type DeliverOptions, type StagedFile } from './messageFile.js';
 import { openMessage, readMessage, readMessageNow, readMessageStart, type ReadableFolder } from './messageReads.js';
 import { FolderUpkeep } from './folderUpkeep.js';
+import { ForcedLooks } from './forcedLooks.js';
 
 export { FolderNotFound, type FolderChange, type FolderContext } from './folderState.js';
 export type { MessageInfo } from './message.js';
@@ -44,7 +45,8 @@ export class MaildirFolder {
     this.state = new FolderState(name, dir, context);
     this.fields = new FieldCache(dir, this.state);
     this.upkeep = new FolderUpkeep(this.state, this.fields, dir);
-    this.reads = { state: this.state, use: this.upkeep.use, sync: () => this.sync() };
+    const looks = new ForcedLooks(() => this.sync(true));
+    this.reads = { state: this.state, use: this.upkeep.use, lookAgain: (missedAt) => looks.after(missedAt) };
   }
 
   private get use(): FolderUpkeep['use'] {
@@ -113,10 +115,14 @@ export class MaildirFolder {
     return written.base;
   }
 
-  /** Brings the index up to date with the files and returns the messages in UID order. */
-  sync(): Promise<readonly MessageInfo[]> {
+  /**
+   * Brings the index up to date with the files and returns the messages in UID order; `whole`:
+   * reads the directories whatever their times say (a file the index names was missing).
+   */
+  sync(whole = false): Promise<readonly MessageInfo[]> {
     return this.exclusive(async () => {
       const strays = this.fields.strays();
+      if (whole) this.state.distrust();
       await this.state.refresh();
       this.fields.synced(strays);
       return this.index.messages;

@@ -74,7 +74,8 @@ export interface ReadableFolder {
   readonly state: { readonly index: FolderIndex };
   /** Each read counts as a use (the noticed files move while the folder is quiet). */
   readonly use: FolderUse;
-  sync(): Promise<unknown>;
+  /** Resolves once a full look at the directories that began after `missedAt` is done (forcedLooks.ts). */
+  lookAgain(missedAt: number): Promise<void>;
 }
 
 /** The stored bytes of a message (LF line ends), or undefined if it has been expunged. */
@@ -137,18 +138,22 @@ export function openMessage(folder: ReadableFolder, uid: number): Promise<FileHa
   return withFile(folder, uid, (message) => openLater(message.path));
 }
 
-/** Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again. */
+/**
+ * Reads a message's file; one renamed meanwhile (a flag change not seen yet) is looked for again
+ * after a full look at the directories, whatever their times say.
+ */
 async function withFile<T>(folder: ReadableFolder, uid: number, readIt: (message: StoredMessage) => T | Promise<T>): Promise<T | undefined> {
   folder.use.count++;
   for (let attempt = 0; attempt < 2; attempt++) {
     const message = folder.state.index.get(uid);
     if (!message) return undefined;
+    const tried = performance.now();
     try {
       return await readIt(message);
     } catch (err) {
       if (isNotAFile(err)) return undefined;
       if (!isMissing(err)) throw err;
-      await folder.sync();
+      await folder.lookAgain(tried);
     }
   }
   return undefined;
