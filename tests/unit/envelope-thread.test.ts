@@ -2,7 +2,8 @@
  * The envelope reader thread runs the lab's own ENVELOPE code bundled into plain JavaScript
  * (workers/bundledThread.ts): its answers must be byte for byte what the TypeScript modules give
  * here, for every header of the test corpora, and each chunk is done by one side only, the
- * thread or the caller, whichever claims it first (workers/chunkReader.ts).
+ * thread or the caller, whichever claims it first (workers/chunkReader.ts); a thread that stops
+ * leaves the chunk it was at to the caller at once.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -145,6 +146,32 @@ describe('the envelope reader thread', () => {
     // Each thread may start one chunk before it sees the budget spent.
     expect(sent, 'bytes sent back for one request').toBeLessThanOrEqual(budget + READER_THREADS * biggest);
    }, 120_000);
+
+  it('hands the caller the chunk a thread claimed and stopped at, then replaces the thread', async () => {
+    const chunks = await filesOf(Array.from({ length: 64 * 40 }, (_, i) => `From: d${i}@example.com\nSubject: ${i}\n\nx\n`), 'stopped');
+    // No list of paths: the thread that claims it throws and stops there, as one past its memory limit would.
+    const broken = 3;
+    chunks.splice(broken, 0, null as unknown as string[]);
+    const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!;
+    // As envelopeBatch.ts waits for a chunk: answered, the caller's, or the request done. The
+    // chunk stayed claimed, so it waited for the other thread to finish the whole request.
+    while (!reading.has(broken) && !reading.orphaned(broken) && !reading.done) await reading.next(1000);
+    expect(reading.orphaned(broken)).toBe(true);
+    expect(reading.take(broken)).toBeUndefined();
+    await finished(reading);
+    for (let c = 0; c < chunks.length; c++) if (c !== broken) expect(reading.take(c)?.[0], `chunk ${c}`).toBeDefined();
+    // A new thread in its place (started at the next quiet moment, or by this request): both answer again.
+    let by = 0;
+    const healthy = chunks.filter((c) => c !== null);
+    for (let attempt = 0; attempt < 20 && by < READER_THREADS; attempt++) {
+      const again = readChunks<Array<string | null>>(ENVELOPE_THREAD, healthy)!;
+      await finished(again);
+      expect(again.answers).toBe(healthy.length);
+      by = again.answeredBy.size;
+      if (by < READER_THREADS) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(by).toBe(READER_THREADS);
+  }, 60_000);
 
   it('warms up on samples the quick way settles, every one of them', () => {
     expect(warmUpEnvelopes(30)).toBe(30);

@@ -108,7 +108,8 @@ export class EnvelopeBatch {
     return (async () => {
       let since = performance.now();
       let answers = reader.answers;
-      while (!reader.has(chunk) && !reader.done) {
+      // Until answered, or the thread at it stopped (the chunk is ours then), or all are done.
+      while (!reader.has(chunk) && !reader.done && !reader.orphaned(chunk)) {
         await reader.next(STALL_MS);
         if (reader.answers !== answers) {
           answers = reader.answers;
