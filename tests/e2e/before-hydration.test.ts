@@ -7,12 +7,12 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
-import { run } from '../helpers/clients.js';
 
+// Added as `maillab instructor add` adds one (tests/integration/classroom.test.ts runs that command).
 const site = siteUnderTest({ mode: 'classroom' }, async (lab) => {
-  const added = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Teacher Zhou', '--data', lab.dataDir], 'a long password\n');
-  expect(added.code).toBe(0);
+  await lab.classroom.addInstructor('Teacher Zhou', await hashPassword('a long password'));
 });
 
 /** A phone whose page scripts arrive only when `release` is called. */

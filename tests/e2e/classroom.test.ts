@@ -6,12 +6,12 @@
  * assignments by title, shows the join and the pass without a reload.
  */
 import { describe, expect, it } from 'vitest';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
-import { run } from '../helpers/clients.js';
 
+// Added as `maillab instructor add` adds one (tests/integration/classroom.test.ts runs that command).
 const site = siteUnderTest({ mode: 'classroom' }, async (lab) => {
-  const added = await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Teacher Zhou', '--data', lab.dataDir], 'a long password\n');
-  expect(added.code).toBe(0);
+  await lab.classroom.addInstructor('Teacher Zhou', await hashPassword('a long password'));
 });
 
 describe('classroom in the browser', () => {
@@ -20,6 +20,9 @@ describe('classroom in the browser', () => {
     const teacher = await site.browser.newContext();
     const tPage = await teacher.newPage();
     const teacherErrors = watchErrors(tPage);
+    // The dashboard refreshes every 10 s; on Playwright's clock the test jumps to the next refresh instead of waiting for it.
+    await tPage.clock.install();
+    const nextRefresh = (): Promise<void> => tPage.clock.fastForward(10_000);
     await tPage.goto(`${base}/en/instructor/`);
     await tPage.getByLabel('Name').fill('Teacher Zhou');
     await tPage.getByLabel('Password').fill('a long password');
@@ -78,6 +81,7 @@ describe('classroom in the browser', () => {
     await expect(items.allInnerTexts()).resolves.toEqual([expect.stringMatching(/^七个邮件端口 · 截止 .* · 未通过 · 已过截止时间$/), expect.stringMatching(/^亲手用 SMTP 发一封信 · 截止 .* · 未通过$/)]);
 
     // The instructor sees the join without reloading.
+    await nextRefresh();
     await expect.poll(() => tPage.locator('[data-learner-count]').first().innerText(), { timeout: 15_000 }).toBe('1 learner');
     const row = tPage.locator('tr[data-learner="王小明"]');
     await row.waitFor({ timeout: 15_000 });
@@ -109,6 +113,7 @@ describe('classroom in the browser', () => {
     await expect.poll(() => lPage.locator('.result').getAttribute('data-passed')).toBe('true');
 
     // The dashboard follows on its own; the learner's detail names the exercise by title.
+    await nextRefresh();
     const cell = row.locator('td[data-exercise="smtp-send"]');
     await expect.poll(() => cell.getAttribute('data-status'), { timeout: 15_000 }).toBe('passed');
     await expect(tPage.locator('tr.rate td[data-exercise="smtp-send"]').innerText()).resolves.toBe('100%');

@@ -6,8 +6,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { siteUnderTest, watchErrors } from '../helpers/browser.js';
-import { run } from '../helpers/clients.js';
+import { hashPassword } from '../../lab-server/src/classroom/passwords.js';
+import { labUnderTest, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { drawAllDiagrams, LANGS, LESSON_SLUGS, lessonPath } from '../helpers/lessons.js';
 
 interface Watched {
@@ -46,9 +46,10 @@ async function clean(w: Watched, what: string): Promise<void> {
   expect(w.errors, what).toEqual([]);
 }
 
-describe('single-learner pages under the policy', () => {
-  const site = siteUnderTest();
+// One browser for both labs: the single-learner one, and the classroom one below.
+const site = siteUnderTest();
 
+describe('single-learner pages under the policy', () => {
   it('loads every lesson in both languages and draws its diagrams without a violation', async () => {
     for (const lang of LANGS) {
       for (const slug of LESSON_SLUGS) {
@@ -89,20 +90,20 @@ describe('single-learner pages under the policy', () => {
 });
 
 describe('classroom pages under the policy', () => {
-  const site = siteUnderTest({ mode: 'classroom' }, async (lab) => {
-    expect((await run('node', ['bin/maillab.mjs', 'instructor', 'add', 'Teacher Zhou', '--data', lab.dataDir], 'a long password\n')).code).toBe(0);
-  });
+  const classroom = labUnderTest({ mode: 'classroom' });
 
   it('runs the instructor dashboard and the join form without a violation', async () => {
+    // Added as `maillab instructor add` adds one (tests/integration/classroom.test.ts runs that command).
+    await classroom.lab.classroom.addInstructor('Teacher Zhou', await hashPassword('a long password'));
     const w = await watchedPage(site.browser);
-    await visit(w, site.url('/en/instructor/'));
+    await visit(w, site.url('/en/instructor/', classroom.lab));
     await w.page.getByLabel('Name').fill('Teacher Zhou');
     await w.page.getByLabel('Password').fill('a long password');
     await w.page.getByRole('button', { name: 'Log in' }).click();
     await w.page.getByLabel('Class name').fill('CSP class');
     await w.page.getByRole('button', { name: 'New class' }).click();
     const code = (await w.page.locator('[data-join-code]').first().innerText()).trim();
-    await visit(w, site.url(`/en/join/?code=${code}`));
+    await visit(w, site.url(`/en/join/?code=${code}`, classroom.lab));
     await expect.poll(() => w.page.getByLabel(/join code/i).inputValue()).toBe(code);
     await clean(w, 'instructor, join');
     await w.page.close();
