@@ -19,10 +19,11 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite.js';
 import { readByteString } from '../files/byteString.js';
 import { CacheAppends } from './cacheAppends.js';
+import { compactionDue } from './cacheCompaction.js';
 import { forgetCache, touchCache, type Unloadable } from './cacheBudget.js';
 import { CacheOffsets, type CacheOwner } from './cacheOffsets.js';
 import { FieldRecords, readRecords } from './fieldRecords.js';
-import { isStamped, mixesStamps, supersededNames } from './fieldStamps.js';
+import { isStamped } from './fieldStamps.js';
 import type { FolderIndex } from './folderIndex.js';
 
 export type { CacheOwner } from './cacheOffsets.js';
@@ -203,10 +204,9 @@ export class FieldCache implements Unloadable {
   }
 
   /**
-   * Rewrites the file with only the messages still in the folder, when most of it is about
-   * messages long gone, or when its records do not all name the one before them (a file of an
-   * earlier version, or appends made before it was read): then the index can keep offsets into it.
-   * Also when half its messages have records a raised stamp superseded (fieldStamps.ts).
+   * Rewrites the file with only the messages still in the folder, when that is worth it
+   * (cacheCompaction.ts); one whose records do not all name the one before them (a file of an
+   * earlier version, or appends made before it was read) so that the index can keep offsets into it.
    */
   async compact(live: ReadonlySet<string>): Promise<void> {
     // Loaded by the offsets, the records of messages gone are not known: go through the file, if
@@ -223,17 +223,7 @@ export class FieldCache implements Unloadable {
     }
     const records = this.records;
     if (!records) return;
-    let bases = 0;
-    let stale = 0;
-    let superseded = 0;
-    // Only while the file holds two stamps of a name are a message's names looked at.
-    const mixed = mixesStamps(records.names);
-    for (const base of records.bases()) {
-      bases++;
-      if (!live.has(base)) stale++;
-      else if (mixed && supersededNames(records.namesOf(base)).size > 0) superseded++;
-    }
-    if (!this.offsets.unlinked && (superseded === 0 || superseded * 2 < bases) && (stale < 100 || stale < bases / 2)) return;
+    if (!compactionDue(records, live, this.offsets.unlinked)) return;
     await this.flush();
     // Let go meanwhile (memory budget): the file stays as it is until the next load.
     if (this.records !== records) return;
