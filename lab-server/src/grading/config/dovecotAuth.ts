@@ -54,11 +54,13 @@ function passwdFileArgs(raw: string): { args: Map<string, string>; file?: string
 }
 
 function databases(conf: DovecotConf, kind: 'passdb' | 'userdb'): Db[] {
-  const dbs = new Map<string, Db>();
+  // Dovecot 2.3 numbers each "passdb {" without a name (two are two passdbs, tried in turn); a name written twice is one.
+  const dbs = new Map<unknown, Db>();
   for (const s of conf.settings) {
     const section = s.path[0];
     if (!section || (section !== kind && !section.startsWith(`${kind} `))) continue;
-    const db: Db = dbs.get(section) ?? { driver: section.slice(kind.length + 1), args: new Map<string, string>(), line: s.line };
+    const id = section === kind && s.outermost ? s.outermost : section;
+    const db: Db = dbs.get(id) ?? { driver: section.slice(kind.length + 1), args: new Map<string, string>(), line: s.line };
     if (s.key === 'driver') db.driver = s.value;
     if (s.key === 'args') {
       // Given twice, the last args replaces the first entirely, as every Dovecot setting does.
@@ -71,7 +73,7 @@ function databases(conf: DovecotConf, kind: 'passdb' | 'userdb'): Db[] {
         else db.file = word;
       }
     }
-    dbs.set(section, db);
+    dbs.set(id, db);
   }
   return [...dbs.values()];
 }

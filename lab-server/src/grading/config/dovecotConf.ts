@@ -9,7 +9,7 @@
 import { text, type Text } from '../feedback.js';
 import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
-import { includeProblems } from './dovecotIncludes.js';
+import { MAX_INCLUDED_FILES, readInclude, type IncludedFile } from './dovecotIncludes.js';
 import { dovecotProtocols, filterProtocolsProblem } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
@@ -26,6 +26,8 @@ export interface DovecotSetting {
   fromFile?: boolean;
   /** Written in quotes: no $name in it is expanded. */
   quoted?: boolean;
+  /** The outermost section it stands in: two "passdb {" without a name are two passdbs. */
+  outermost?: DovecotSection;
 }
 
 export interface DovecotSection {
@@ -133,28 +135,34 @@ function tooManyFilters(filters: readonly DovecotSection[]): { line: number; mes
 /** Deepest nesting of sections the parser reads (Dovecot's own go four or five deep). */
 const MAX_SECTION_DEPTH = 32;
 
-/** Parses dovecot.conf text. Never throws. */
-export function parseDovecotConf(source: string): DovecotConf {
+/**
+ * Parses dovecot.conf text, the server's file `root`. Never throws. The files its `!include`
+ * lines name are read in their place, as doveconf reads them; what they hold counts at the
+ * `!include` line.
+ */
+export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.conf'): DovecotConf {
   const conf: DovecotConf = { settings: [], sections: [], includes: [], problems: [], version: '2.3' };
   try {
-    const physical = source.split('\n').map((l) => l.replace(/\r$/, ''));
+    // Each line with the answer's line it stands for, and the included file it comes from.
+    const physical: Array<{ text: string; line: number; file?: IncludedFile }> = source.split('\n').map((l, i) => ({ text: l.replace(/\r$/, ''), line: i + 1 }));
+    let included = 0;
     const stack: DovecotSection[] = [];
     // passdb and userdb sections with a "driver = ..." of their own (2.3 has no other way to say it).
     const driven = new Set<DovecotSection>();
     for (let i = 0; i < physical.length; i++) {
-      const number = i + 1;
-      let { text: line, openQuote } = stripComment(physical[i]!);
+      const { line: number, file } = physical[i]!;
+      let { text: line, openQuote } = stripComment(physical[i]!.text);
       // A trailing backslash joins the next line with one space (Dovecot "long lines"). As in
       // config_parse_file, a blank or comment line, or the end of the file, drops the lines
       // joined so far (doveconf 2.3.19 takes "ssl = foo \" as the last line, and reads "ssl = \", "#", "no" as "no" alone).
       let dropped = false;
       while (line.endsWith('\\')) {
         i++;
-        if (i >= physical.length || /^[ \t]*(#|$)/.test(physical[i]!)) {
+        if (i >= physical.length || /^[ \t]*(#|$)/.test(physical[i]!.text)) {
           dropped = true;
           break;
         }
-        const next = stripComment(physical[i]!);
+        const next = stripComment(physical[i]!.text);
         const before = line.slice(0, -1).trimEnd();
         line = before === '' ? next.text : `${before} ${next.text}`;
         openQuote = next.openQuote;
@@ -171,10 +179,16 @@ export function parseDovecotConf(source: string): DovecotConf {
         else stack.pop();
       } else if ((m = /^!(include|include_try)(?:\s+(.*))?$/.exec(line))) {
         // Dovecot takes the path as written: in quotes it names no file ("No matches").
-        conf.includes.push({ path: m[2] ?? '', optional: m[1] === 'include_try', line: number });
+        if (!file) conf.includes.push({ path: m[2] ?? '', optional: m[1] === 'include_try', line: number });
+        const read = readInclude(m[2] ?? '', m[1] === 'include_try', file?.path ?? root, file?.open ?? [root], root);
+        if ('problem' in read) conf.problems.push({ line: number, message: read.problem });
+        else if ((included += read.files.length) > MAX_INCLUDED_FILES) {
+          conf.problems.push({ line: number, message: text(`The !include lines read more than ${MAX_INCLUDED_FILES} files here; Debian's own configuration reads 16. The lab stops reading includes: include conf.d/*.conf once.`, `这里的 !include 读了超过 ${MAX_INCLUDED_FILES} 个文件；Debian 自己的配置只读 16 个。实验室不再读取包含的文件：conf.d/*.conf 只包含一次就够了。`) });
+          included = -Infinity;
+        } else if (included > 0) physical.splice(i + 1, 0, ...read.files.flatMap((f) => f.lines.map((l) => ({ text: l, line: number, file: f }))));
       } else if ((m = /^([A-Za-z0-9_@./-]+)\s*=\s*(.*)$/.exec(line))) {
         const raw = m[2]!.trim();
-        const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path };
+        const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path, ...(stack.length ? { outermost: stack[0]! } : {}) };
         if (/^["']/.test(raw) && setting.value !== raw) setting.quoted = true;
         if (raw.startsWith('<')) {
           setting.fromFile = true;
@@ -247,7 +261,6 @@ export function parseDovecotConf(source: string): DovecotConf {
       const filters = conf.sections.filter((x) => DOVECOT_FILTERS.has(x.name));
       conf.problems.push(...(filters.length > MAX_FILTERS ? [tooManyFilters(filters)] : dovecotSettingsChecks(conf.settings, conf.sections)));
     }
-    conf.problems.push(...includeProblems(conf.includes));
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? (dovecotProtocols(conf.settings).problem ?? filterProtocolsProblem(conf.settings)) : undefined;
     if (protocols) conf.problems.push(protocols);

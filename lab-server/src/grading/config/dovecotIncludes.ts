@@ -1,11 +1,13 @@
 /**
  * `!include` names files by a glob (config-parser.c, GLOB_BRACE), and doveconf refuses the whole
  * file when the pattern matches none ("No matches"); `!include_try` does not. The lab's server is
- * Debian's, with the files dovecot-core installs; a relative path is taken from the including
- * file's directory, /etc/dovecot or /etc/dovecot/conf.d (the answer does not say which).
+ * Debian's, with the files dovecot-core installs (their lines in dovecotDebianFiles.ts), the
+ * answer standing for one of them (dovecot.conf); a relative path is taken from the including
+ * file's directory, and a directory reads as nothing.
  * tests/unit/dovecot-includes.test.ts asks the real doveconf.
  */
 import { text, type Text } from '../feedback.js';
+import { DEBIAN_DOVECOT_TEXT } from './dovecotDebianFiles.js';
 
 /** Debian 12's dovecot-core files under /etc/dovecot (dpkg -L dovecot-core). */
 const CONF_D = ['10-auth.conf', '10-director.conf', '10-logging.conf', '10-mail.conf', '10-master.conf', '10-ssl.conf', '10-tcpwrapper.conf', '15-lda.conf',
@@ -58,32 +60,80 @@ function globRegExp(pattern: string): RegExp {
   return new RegExp(`^${names.join('/')}$`);
 }
 
-/** The files of the server a path names (doveconf's glob), none when it names none. */
-export function includedFiles(path: string, files: readonly string[] = DEBIAN_DOVECOT_FILES): string[] {
-  const absolute = path.startsWith('/') ? [path] : [`/etc/dovecot/${path}`, `/etc/dovecot/conf.d/${path}`];
-  const found = new Set<string>();
-  for (const candidate of absolute.flatMap((p) => braces(p))) {
-    const clean = candidate.replace(/\/{2,}/g, '/').replace(/\/(\.\/)+/g, '/');
+/** Directories of the server: doveconf's glob names them, and reading one reads nothing (doveconf 2.3.19 takes "!include conf.d"). */
+const DEBIAN_DOVECOT_DIRS = ['/etc/dovecot', '/etc/dovecot/conf.d', '/etc/dovecot/private'];
+
+/** The including file's directory: doveconf takes a relative path from there (fix_relative_path). */
+const directoryOf = (file: string): string => file.slice(0, file.lastIndexOf('/')) || '/';
+
+/**
+ * The files and directories of the server a path names, in the order doveconf reads them (each
+ * brace's names in turn, each sorted, as glob(3) gives them), none when it names none. A relative
+ * path is taken from `from`'s directory.
+ */
+export function includedFiles(path: string, from = '/etc/dovecot/dovecot.conf', files: readonly string[] = [...DEBIAN_DOVECOT_FILES, ...DEBIAN_DOVECOT_DIRS]): string[] {
+  const absolute = path.startsWith('/') ? path : `${directoryOf(from)}/${path}`;
+  const found: string[] = [];
+  for (const candidate of braces(absolute)) {
+    const clean = candidate.replace(/\/{2,}/g, '/').replace(/\/(\.\/)+/g, '/').replace(/(.)\/(\.)?$/, '$1');
     let match: RegExp;
     try {
       match = globRegExp(clean);
     } catch {
       continue;
     }
-    for (const f of files) if (match.test(f)) found.add(f);
+    found.push(...files.filter((f) => match.test(f)).sort());
   }
-  return [...found];
+  return found;
 }
 
-/** doveconf's "No matches" for each `!include` that names no file of the server. */
-export function includeProblems(includes: ReadonlyArray<{ path: string; optional: boolean; line: number }>): Array<{ line: number; message: Text }> {
-  return includes
-    .filter((inc) => !inc.optional && inc.path !== '' && includedFiles(inc.path).length === 0)
-    .map((inc) => ({
-      line: inc.line,
-      message: text(
-        `!include ${inc.path}: no file of the server has that name, and doveconf refuses the whole file ("No matches"). Debian's Dovecot has /etc/dovecot/dovecot.conf, conf.d/*.conf and the *.conf.ext files beside them; name one of those (e.g. "!include conf.d/*.conf"), or write "!include_try" for a file that may be absent.`,
-        `!include ${inc.path}：服务器上没有这个名字的文件，doveconf 会拒绝整个文件（"No matches"）。Debian 的 Dovecot 有 /etc/dovecot/dovecot.conf、conf.d/*.conf 以及旁边的 *.conf.ext 文件；请写其中的文件（例如 "!include conf.d/*.conf"），或者对可能不存在的文件用 "!include_try"。`,
-      ),
-    }));
+/** Most files one answer's `!include` lines read, stock files included by them too (Debian's own reads 16). */
+export const MAX_INCLUDED_FILES = 200;
+
+/** A file an `!include` reads: its lines, and the files doveconf holds open while it reads it. */
+export interface IncludedFile {
+  path: string;
+  lines: string[];
+  /** The including files, then the glob's later matches (doveconf opens them all at once). */
+  open: readonly string[];
+}
+
+/**
+ * What one `!include` line reads (the answer is the server's `root`), or why doveconf refuses the
+ * whole file: "No matches", or "Recursive include file" when a file is one doveconf has open.
+ */
+export function readInclude(pattern: string, optional: boolean, from: string, open: readonly string[], root: string): { files: IncludedFile[] } | { problem: Text } {
+  // "!include" alone names the including file's directory, which reads as nothing.
+  if (pattern === '') return { files: [] };
+  const found = includedFiles(pattern, from, [...new Set([...DEBIAN_DOVECOT_FILES, root, ...DEBIAN_DOVECOT_DIRS])]);
+  if (found.length === 0) return optional ? { files: [] } : { problem: noMatches(pattern, from) };
+  const files: IncludedFile[] = [];
+  // doveconf opens the matches last to first, each checked against those already open.
+  for (let i = found.length - 1; i >= 0; i--) {
+    const path = found[i]!;
+    const opened = [...open, ...found.slice(i + 1).reverse()];
+    if (opened.includes(path)) return { problem: recursive(pattern, path) };
+    const lines = path === root || DEBIAN_DOVECOT_DIRS.includes(path) ? [] : (DEBIAN_DOVECOT_TEXT.get(path) ?? '').split('\n');
+    files.unshift({ path, lines, open: [...opened, path] });
+  }
+  return { files };
+}
+
+function noMatches(path: string, from: string): Text {
+  const dir = directoryOf(from);
+  const elsewhere = !path.startsWith('/') && dir === '/etc/dovecot' && includedFiles(path, '/etc/dovecot/conf.d/x').length > 0;
+  const en = elsewhere
+    ? ` A relative path is taken from the including file's directory, ${dir}: for the file in conf.d write "!include conf.d/${path}".`
+    : ` Debian's Dovecot has /etc/dovecot/dovecot.conf, conf.d/*.conf and the *.conf.ext files beside them; name one of those (e.g. "!include conf.d/*.conf"), or write "!include_try" for a file that may be absent.`;
+  const zh = elsewhere
+    ? `相对路径从包含它的文件所在的目录 ${dir} 算起：conf.d 里的文件要写 "!include conf.d/${path}"。`
+    : `Debian 的 Dovecot 有 /etc/dovecot/dovecot.conf、conf.d/*.conf 以及旁边的 *.conf.ext 文件；请写其中的文件（例如 "!include conf.d/*.conf"），或者对可能不存在的文件用 "!include_try"。`;
+  return text(`!include ${path}: no file of the server has that name, and doveconf refuses the whole file ("No matches").${en}`, `!include ${path}：服务器上没有这个名字的文件，doveconf 会拒绝整个文件（"No matches"）。${zh}`);
+}
+
+function recursive(pattern: string, path: string): Text {
+  return text(
+    `!include ${pattern}: it names ${path}, a file doveconf is reading already, and doveconf refuses the whole file ("Recursive include file: ${path}"). Include only other files, e.g. "!include conf.d/*.conf" from dovecot.conf.`,
+    `!include ${pattern}：它指向 ${path}，而 doveconf 正在读这个文件，doveconf 会拒绝整个文件（"Recursive include file: ${path}"）。只包含别的文件，例如在 dovecot.conf 里写 "!include conf.d/*.conf"。`,
+  );
 }

@@ -109,9 +109,10 @@ function checkServices(written: WrittenServices, top: (key: string) => string, o
   const protocols = top('protocols').split(/\s+/).filter((p) => p !== '' && p !== 'none');
   const baseDir = top('base_dir').replace(/\/$/, '') || '/run/dovecot';
   const sockets = new Map<string, string>();
-  const listen = (id: string, service: string, line: number): void => {
-    if (sockets.has(id) && sockets.get(id) !== `${service} ${line}`) out.push(refusal(id.startsWith('/') ? 'unix_listener' : 'port', `duplicate listener: ${id}`, line, 'Two listeners use one socket or port, and Dovecot does not start. Give each its own path (or port), or keep it in one service only.', '两个 listener 用了同一个 socket 或端口，Dovecot 不会启动。给每个 listener 不同的路径（或端口），或者只在一个 service 里写它。'));
-    else sockets.set(id, `${service} ${line}`);
+  // Each listener by what it is, not its line: an !include puts many on one line.
+  const listen = (id: string, listener: string, line: number): void => {
+    if (sockets.has(id) && sockets.get(id) !== listener) out.push(refusal(id.startsWith('/') ? 'unix_listener' : 'port', `duplicate listener: ${id}`, line, 'Two listeners use one socket or port, and Dovecot does not start. Give each its own path (or port), or keep it in one service only.', '两个 listener 用了同一个 socket 或端口，Dovecot 不会启动。给每个 listener 不同的路径（或端口），或者只在一个 service 里写它。'));
+    else sockets.set(id, listener);
   };
   const names = new Set([...Object.keys(SERVICES), ...written.keys()]);
   for (const name of names) {
@@ -139,13 +140,13 @@ function checkServices(written: WrittenServices, top: (key: string) => string, o
       seen.add(`${l.kind === 'inet_listener' ? 'inet' : 'file'} ${l.name}`);
       if (l.kind === 'inet_listener') {
         const port = Number(l.values.get('port')?.value ?? known.ports?.[l.name] ?? 0);
-        if (port !== 0) listen(`${port}:${l.values.get('address')?.value ?? ''}`, name, l.line);
+        if (port !== 0) listen(`${port}:${l.values.get('address')?.value ?? ''}`, `${name} inet ${l.name}`, l.line);
       } else if (l.name !== '' && !/^0+$/.test(l.values.get('mode')?.value ?? '1')) {
-        listen(l.name.startsWith('/') ? l.name : `${baseDir}/${l.name}`, name, l.line);
+        listen(l.name.startsWith('/') ? l.name : `${baseDir}/${l.name}`, `${name} file ${l.name}`, l.line);
       }
     }
-    for (const socket of (known.sockets ?? '').split(' ').filter(Boolean)) if (!seen.has(`file ${socket}`)) listen(`${baseDir}/${socket}`, name, mine?.line ?? 0);
-    for (const [listener, port] of Object.entries(known.ports ?? {})) if (!seen.has(`inet ${listener}`)) listen(`${port}:`, name, mine?.line ?? 0);
+    for (const socket of (known.sockets ?? '').split(' ').filter(Boolean)) if (!seen.has(`file ${socket}`)) listen(`${baseDir}/${socket}`, `${name} file ${socket}`, mine?.line ?? 0);
+    for (const [listener, port] of Object.entries(known.ports ?? {})) if (!seen.has(`inet ${listener}`)) listen(`${port}:`, `${name} inet ${listener}`, mine?.line ?? 0);
   }
 }
 
