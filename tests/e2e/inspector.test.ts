@@ -10,19 +10,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { python, run } from '../helpers/clients.js';
 import { axeViolations, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { pageTerminal as terminal, terminalOpen, typeLines } from '../helpers/lessons.js';
 
 const site = siteUnderTest();
 const url = (path: string): string => site.url(path);
-const terminal = (page: Page, service: string) => page.locator(`.terminal[data-service="${service}"]`);
-
-async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
-  await terminal(page, service).locator('.screen').click();
-  for (const line of lines) {
-    await page.keyboard.type(line);
-    await page.keyboard.press('Enter');
-  }
-  await expect.poll(() => terminal(page, service).locator('.xterm-rows').innerText(), { timeout: 10_000 }).toMatch(expectAfter);
-}
 
 describe('the message inspector', () => {
   it('opens a message from the Maildir view, and its MIME tree is the IMAP server\'s BODYSTRUCTURE', async () => {
@@ -64,7 +55,7 @@ i.logout()`,
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(url('/en/lab/?service=smtp'));
-    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'smtp');
     await typeLines(page, 'smtp', ['EHLO browser.test', 'MAIL FROM:<alice@example.com>', 'RCPT TO:<bob@example.com>', 'DATA', 'Subject: =?UTF-8?B?5qOA5p+l?= from a terminal', '', 'Hello, inspector.', '.'], /250 2\.0\.0 Ok: queued as [0-9A-F]{10}/);
     const queueId = /queued as ([0-9A-F]{10})/.exec(await terminal(page, 'smtp').locator('.xterm-rows').innerText())![1]!;
     const link = terminal(page, 'smtp').getByRole('link', { name: queueId });
@@ -116,7 +107,7 @@ i.logout()`,
 
     // IMAP on the lab page.
     await page.goto(url('/en/lab/?service=imap'));
-    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'imap');
     await typeLines(page, 'imap', ['a1 LOGIN bob@example.com secret', 'a2 SELECT INBOX', 'a3 FETCH 2 BODY.PEEK[]'], /a3 OK/);
     const fetched = await openSighted(terminal(page, 'imap'));
     expect(await fetched.locator('.where').innerText()).toMatch(/bob@example\.com · INBOX · UID 2 /);

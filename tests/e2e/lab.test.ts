@@ -7,24 +7,13 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { python } from '../helpers/clients.js';
+import { pageTerminal as terminal, terminalOpen, typeLines } from '../helpers/lessons.js';
 
 const site = siteUnderTest();
 
-function terminal(page: Page, service: string) {
-  return page.locator(`.terminal[data-service="${service}"]`);
-}
-
+/** The rows on the terminal's screen (not its scrollback). */
 async function terminalText(page: Page, service: string): Promise<string> {
   return terminal(page, service).locator('.xterm-rows').innerText();
-}
-
-async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
-  await terminal(page, service).locator('.screen').click();
-  for (const line of lines) {
-    await page.keyboard.type(line);
-    await page.keyboard.press('Enter');
-  }
-  await expect.poll(() => terminalText(page, service), { timeout: 10_000 }).toMatch(expectAfter);
 }
 
 describe('lab page', () => {
@@ -32,7 +21,7 @@ describe('lab page', () => {
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(site.url('/lab/?service=smtp'));
-    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'smtp');
     await expect.poll(() => terminalText(page, 'smtp')).toMatch(/220 mail\.example\.com ESMTP MailLab/);
     await typeLines(
       page,
@@ -66,7 +55,7 @@ describe('lab page', () => {
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(site.url('/lab/?service=smtp'));
-    await terminal(page, 'smtp').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'smtp');
     await expect.poll(() => terminalText(page, 'smtp')).toMatch(/220 mail\.example\.com ESMTP MailLab/);
     // Pasted as a browser pastes: a paste event on xterm's input field, the line and its Enter.
     await terminal(page, 'smtp').locator('textarea').evaluate((field, line) => {
@@ -85,7 +74,7 @@ describe('lab page', () => {
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(site.url('/en/lab/?service=submission'));
-    await terminal(page, 'submission').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'submission');
     await expect(terminal(page, 'submission').locator('.crypto').innerText()).resolves.toMatch(/plain text/);
     await typeLines(page, 'submission', ['EHLO tls.test', 'STARTTLS'], /TLS established: TLSv1\.[23].*self-signed/);
     await expect.poll(() => terminal(page, 'submission').locator('.crypto').innerText()).toMatch(/encrypted \(TLSv1\.[23]\)/);
@@ -119,7 +108,7 @@ s.quit()`,
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(site.url('/en/lab/?service=imap'));
-    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'imap');
     await typeLines(page, 'imap', ['a1 LOGIN alice@example.com secret', 'a2 SELECT INBOX', 'a3 FETCH * BODY[TEXT]'], /a3 OK/);
     const shown = await terminalText(page, 'imap');
     expect(shown).toContain('conceal:^[[8mhidden^[[28m');
@@ -157,7 +146,7 @@ m.logout()`,
     const page = await site.browser.newPage();
     const errors = watchErrors(page);
     await page.goto(site.url('/en/lab/?service=imap'));
-    await terminal(page, 'imap').and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+    await terminalOpen(page, 'imap');
     await typeLines(page, 'imap', ['b1 LOGIN bob@example.com secret', 'b2 SELECT INBOX'], /b2 OK/);
     await page.keyboard.type('b3 FETCH * BODY[TEXT]');
     await page.keyboard.press('Enter');

@@ -1,5 +1,6 @@
 /** The lesson site as the end-to-end tests see it: its pages and how to wait for them. */
 import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
 
 /**
@@ -13,6 +14,26 @@ export const LANGS = ['zh-CN', 'en'] as const;
 
 export function lessonPath(lang: (typeof LANGS)[number], slug: string): string {
   return `${lang === 'en' ? '/en' : ''}/lessons/${slug}/`;
+}
+
+/** The page's terminal on a service (the lab page's, an exercise's or the dock's), as LabTerminal renders it. */
+export function pageTerminal(page: Page, service: string): Locator {
+  return page.locator(`.terminal[data-service="${service}"]`);
+}
+
+/** Waits until the page's terminal on a service is connected. */
+export async function terminalOpen(page: Page, service: string): Promise<void> {
+  await pageTerminal(page, service).and(page.locator('[data-state="open"]')).waitFor({ timeout: 15_000 });
+}
+
+/** Types lines into the page's terminal on a service, key by key as a learner does, until its screen matches `expectAfter`. */
+export async function typeLines(page: Page, service: string, lines: string[], expectAfter: RegExp): Promise<void> {
+  await pageTerminal(page, service).locator('.screen').click();
+  for (const line of lines) {
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  }
+  await expect.poll(() => pageTerminal(page, service).locator('.xterm-rows').innerText(), { timeout: 10_000 }).toMatch(expectAfter);
 }
 
 /** The dock's terminal on a service, as LabTerminal renders it. */
