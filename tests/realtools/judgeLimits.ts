@@ -18,11 +18,14 @@ interface Params {
 }
 
 /** One client sending MAIL FROM again and again; the reply to the n-th and the (n+1)-th. */
-async function messageRate(port: number, n: number): Promise<string[]> {
+async function messageRate(port: number, n: number, giveUp: Promise<string>): Promise<string[]> {
   const c = await LineClient.connect(port);
   try {
     // An smtpd that died on the answer says nothing: waiting out each of 2n replies took 11 minutes.
-    if ((await c.smtpReply()) === NO_REPLY) return [NO_REPLY, NO_REPLY];
+    const greeting = c.closeOn(giveUp);
+    const greeted = await c.smtpReply();
+    greeting.disarm();
+    if (greeted === NO_REPLY) return [NO_REPLY, NO_REPLY];
     c.write('EHLO judge.example');
     await c.smtpReply();
     c.write('XCLIENT ADDR=198.51.100.99 NAME=[UNAVAILABLE]');
@@ -60,7 +63,7 @@ export async function judgeLimits(p: Params, answer: string, dovecotAuth: string
       { service: 'submission', ip: '203.0.113.5', login: 'alice@example.com', from: 'alice@example.com', to: 'carol@otherdomain.com' },
       { ip: '203.0.113.5', from: 'someone@example.net', to: 'alice@example.com', data: 'Subject: limits\n\nStill delivered.' },
     ],
-    custom: (portOf) => messageRate(portOf('smtp'), p.messageRate),
+    custom: (portOf, giveUp) => messageRate(portOf('smtp'), p.messageRate, giveUp('smtp')),
     expand: ['smtpd_client_connection_rate_limit', 'anvil_rate_time_unit'],
     settle: 8,
   });

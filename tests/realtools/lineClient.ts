@@ -22,13 +22,22 @@ export class LineClient {
     this.attach(socket);
   }
 
-  static async connect(port: number, options: { tls?: boolean; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; from?: string } = {}): Promise<LineClient> {
+  /** `giveUp`: a sign that no server will ever take the connection (its TLS handshake is then not waited for). */
+  static async connect(port: number, options: { tls?: boolean; maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; from?: string; giveUp?: Promise<string> } = {}): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no connection to port ${port}`)), 10_000);
+      let connected = false;
+      const abandon = (why: string, socket: Socket): void => {
+        if (connected) return;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new Error(why));
+      };
       if (options.tls) {
         const old = options.maxVersion ? { maxVersion: options.maxVersion, minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {};
         const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(options.from ? { localAddress: options.from } : {}), ...old }, () => {
           clearTimeout(timer);
+          connected = true;
           const c = new LineClient(s);
           c.noteTls(s);
           resolve(c);
@@ -37,6 +46,7 @@ export class LineClient {
           clearTimeout(timer);
           reject(e);
         });
+        void options.giveUp?.then((why) => abandon(why, s));
       } else {
         const s = new Socket();
         s.once('connect', () => {
@@ -125,6 +135,13 @@ export class LineClient {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Closes the connection if `sign` comes before disarm() is called: reads then end as if the server had closed it. */
+  closeOn(sign: Promise<unknown>): { disarm(): void } {
+    let armed = true;
+    void sign.then(() => armed && this.close());
+    return { disarm: () => (armed = false) };
   }
 
   /** An SMTP reply: lines up to the one without a "-" after the code, joined with " | ". */

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { NO_REPLY } from './lineClient.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PostfixLog } from './postfixLog.js';
 import { PostfixMaster } from './postfixMaster.js';
 import { runTool } from './process.js';
 import { converse, portOf, type Probe, type ProbeResult } from './smtpProbe.js';
@@ -42,8 +43,11 @@ export interface PostfixSetup {
   dovecotAuth?: string;
   /** Seconds to wait for delivery after the probes. */
   settle?: number;
-  /** A conversation of the judge's own, after the probes, with the port of a service. */
-  custom?: (portOf: (service: string) => number) => Promise<string[]>;
+  /**
+   * A conversation of the judge's own, after the probes, with the port of a service; giveUp(service)
+   * gives a sign that comes once that service's daemon stops at its start (see postfixLog.ts).
+   */
+  custom?: (portOf: (service: string) => number, giveUp: (service: string) => Promise<string>) => Promise<string[]>;
   /** Keep master.cf's chroot column (Debian runs most daemons chrooted in the queue directory). */
   chroot?: boolean;
   /** Started once the instance's directory is ready and before Postfix (e.g. Dovecot with sockets in the queue); returns its stop. */
@@ -109,7 +113,7 @@ export async function freePort(): Promise<number> {
 
 /** The learner's master.cf with inet services moved to loopback ports and no chroot. */
 function judgeMasterCf(learner: string | undefined, ports: Map<string, number>, chroot = false): string {
-  if (learner === undefined) return ["127.0.0.1:smtp inet n - n - - smtpd", ...JUDGE_SERVICES].join("\n");
+  if (learner === undefined) return ['127.0.0.1:smtp inet n - n - - smtpd', ...JUDGE_SERVICES].join('\n');
   const out: string[] = [];
   const defined = new Set<string>();
   for (const line of learner.split('\n')) {
@@ -157,6 +161,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-postfix-'));
   const etc = join(dir, 'etc');
   let master: PostfixMaster | undefined;
+  let mailLog: PostfixLog | undefined;
   let stopAround: (() => Promise<void>) | undefined;
   try {
     // Postfix drops to its own user, and virtual(8) delivers as the mailbox owner: both must reach in.
@@ -186,6 +191,9 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
       `maillog_file_prefixes = ${dir}`,
       'inet_protocols = ipv4',
       'smtpd_authorized_xclient_hosts = 127.0.0.0/8',
+      // A daemon that stops at its start is started again after 1 s, not 60: an smtpd waiting on a
+      // cleanup that stops so learns it (and says so) at once instead of a minute later.
+      'service_throttle_time = 1s',
     ].join('\n');
     await writeFile(join(etc, 'main.cf'), `${main}\n`);
     await writeFile(join(etc, 'master.cf'), `${masterText.replace(/127\.0\.0\.1:(\w[\w-]*)/g, (_, s: string) => `127.0.0.1:${ports.get(s) ?? s}`)}\n`);
@@ -205,19 +213,24 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     let custom: string[] = [];
     if (pc.code === 0 && ((setup.probes?.length ?? 0) > 0 || setup.custom)) {
       master = new PostfixMaster(etc, setup.deadlineMs ?? 180_000);
+      mailLog = new PostfixLog(join(dir, 'maillog'));
+      const watch = mailLog;
+      // The judge's master.cf names each inet service by its loopback address and port.
+      const giveUp = (service: string): Promise<string> => watch.stoppedAtStart(String(portOf(ports, service))).then(() => `the ${service} service's daemon stopped before it took a connection`);
       // A master.cf with no inet service left (an answer that comments them all out) has no port.
       const port = [...ports.values()][0];
       // Generous: it returns once the port opens; on a loaded machine (load 15 on 2 cores) master
       // once took longer than 8 s, which the judges read as "smtpd stopped answering".
       if (port !== undefined && (await master.waitForPort(port, 30_000))) {
         for (const probe of setup.probes ?? []) {
-          const result = await converse(portOf(ports, probe.service ?? 'smtp'), probe);
+          const service = probe.service ?? 'smtp';
+          const result = await converse(portOf(ports, service), probe, giveUp(service));
           probes.push(result);
-          // A daemon that died (a fatal error) is throttled by master for a minute: stop asking
-          // once a probe got not even a greeting (each later one would only sit out its timeout).
+          // A daemon that died at its start (a fatal error) takes no connection whatever master does:
+          // stop asking once a probe got not even a greeting (each later one would only wait for nothing).
           if (result.replies[0] === NO_REPLY) break;
         }
-        if (setup.custom) custom = await setup.custom((service) => portOf(ports, service));
+        if (setup.custom) custom = await setup.custom((service) => portOf(ports, service), giveUp);
         // Nothing to wait for when every probe's message was refused and no conversation of the judge's own sent one.
         const queued = setup.custom !== undefined || probes.some((p) => p.replies.some((r) => /^250 .*queued as/.test(r)));
         if (setup.settle && queued) await settle(dir, setup.settle);
@@ -227,6 +240,7 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
     const delivered = (await listTree(join(dir, 'mail'))).map((p) => p.replace(`${dir}/mail`, '/var/mail'));
     return { dir, postconf, expanded, probes, log: log.split('\n').filter((l) => /warning|fatal|error|status=|reject/.test(l)), delivered, custom };
   } finally {
+    mailLog?.stop();
     await master?.stop();
     await stopAround?.();
     if (!process.env.KEEP_POSTFIX) await rm(dir, { recursive: true, force: true });

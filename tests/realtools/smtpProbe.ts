@@ -38,13 +38,17 @@ export interface ProbeResult extends Probe {
   peer?: string;
 }
 
-/** One SMTP conversation, as a careful client would have it; it stops at the first refusal. */
-export async function converse(port: number, probe: Probe): Promise<ProbeResult> {
+/**
+ * One SMTP conversation, as a careful client would have it; it stops at the first refusal.
+ * `giveUp`: a sign that the service's daemon stopped at its start (postfixLog.ts), which ends
+ * the wait for the greeting as the time limit would have, with no reply.
+ */
+export async function converse(port: number, probe: Probe, giveUp?: Promise<string>): Promise<ProbeResult> {
   const replies: string[] = [];
   const result: ProbeResult = { ...probe, replies, rcpt: '', ehlo: '', firstEhlo: '' };
   let client: LineClient;
   try {
-    client = await LineClient.connect(port, { tls: probe.tls === 'implicit' });
+    client = await LineClient.connect(port, { tls: probe.tls === 'implicit', ...(giveUp ? { giveUp } : {}) });
   } catch (err) {
     return { ...result, rcpt: `(no connection: ${(err as Error).message})` };
   }
@@ -57,7 +61,10 @@ export async function converse(port: number, probe: Probe): Promise<ProbeResult>
   const refused = (reply: string): boolean => !/^[23]\d\d/.test(reply);
   if (client.peer) result.peer = client.peer;
   try {
-    if (refused(await say(undefined))) return { ...result, rcpt: replies[0]! };
+    const greeting = client.closeOn(giveUp ?? new Promise(() => undefined));
+    const greeted = await say(undefined);
+    greeting.disarm();
+    if (refused(greeted)) return { ...result, rcpt: replies[0]! };
     result.ehlo = result.firstEhlo = await say('EHLO judge.example');
     if (probe.tls === 'starttls') {
       const go = await say('STARTTLS');
