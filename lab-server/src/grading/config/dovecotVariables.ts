@@ -69,8 +69,9 @@ export function expandOwnName(s: Setting, earlier: readonly Setting[]): { value:
     };
   }
   const before = valueSoFar(s.key, s.path, earlier);
-  const value = words.map((w) => (w === `$${s.key}` ? before : w)).join(' ');
-  if (value.length <= MAX_EXPANDED) return { value };
+  // Measured before it is built: 8,000 "$key" after a value near the limit would be 500 MB.
+  const length = words.reduce((n, w) => n + 1 + (w === `$${s.key}` ? before.length : w.length), -1);
+  if (length <= MAX_EXPANDED) return { value: words.map((w) => (w === `$${s.key}` ? before : w)).join(' ') };
   return {
     problem: text(
       `${s.key} = ${s.value}: with "$${s.key}" standing for the value so far, the value grows past ${MAX_EXPANDED / 1024} KB, which no Dovecot configuration needs (and doveconf's memory would not hold many more such lines). Write the value out once.`,
