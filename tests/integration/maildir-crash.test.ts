@@ -34,12 +34,9 @@ M.create('Archive')
 M.select('INBOX')
 typ, data = M.uid('SEARCH', None, 'ALL')
 uids = data[0].split()
-for i, uid in enumerate(uids):
-    flags = []
-    if i % 3 == 0: flags.append('\\\\Flagged')
-    if i % 5 == 0: flags.append('$label1')
-    if i % 7 == 0: flags.append('\\\\Seen')
-    if flags: M.uid('STORE', uid, '+FLAGS.SILENT', '(' + ' '.join(flags) + ')')
+# One STORE per flag over a UID set (was one per message, ~900 round trips): the same flags.
+for flag, step in (('\\\\Flagged', 3), ('$label1', 5), ('\\\\Seen', 7)):
+    M.uid('STORE', b','.join(uids[::step]).decode(), '+FLAGS.SILENT', '(' + flag + ')')
 print(len(uids))`);
   expect(setup.trim()).toBe(String(COUNT + 3));
 }, 120_000);
