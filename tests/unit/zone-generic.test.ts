@@ -63,6 +63,12 @@ const ACCEPTED = [
   'g IN SMIMEA \\# 4 03010100',
   'g IN SSHFP \\# 34 0402 00000000000000000000000000000000000000000000000000000000000000ab',
   'g IN SSHFP \\# 22 0101 00000000000000000000000000000000000000ff',
+  // ... and in their usual form, as BIND reads it (round 16).
+  'g IN TLSA 3 1 1 00000000000000000000000000000000000000000000000000000000000000ab',
+  'g IN TLSA 03 1 1 ( 0000000000000000 0000000000000000000000000000000000000000000000ab )',
+  'g IN SMIMEA 3 0 1 0102',
+  'g IN SSHFP 4 2 00000000000000000000000000000000000000000000000000000000000000ab',
+  'g IN SSHFP 1 1 00000000000000000000 000000000000000000ff',
   'g IN OPENPGPKEY \\# 1 00',
   'g IN URI \\# 4 000a0001',
   'g IN HINFO \\# 4 01610162',
@@ -108,6 +114,16 @@ const REFUSED = [
   'g IN SSHFP \\# 2 0402',
   'g IN SSHFP \\# 34 0401 00000000000000000000000000000000000000000000000000000000000000ab',
   'g IN HINFO \\# 5 0161016200',
+  'g IN TLSA 3 1 1',
+  'g IN TLSA 3 1',
+  'g IN TLSA 3 1 1 012',
+  'g IN TLSA 3 1 1 xx',
+  'g IN TLSA 256 1 1 01',
+  'g IN TLSA x 1 1 0102',
+  'g IN TLSA 3 1 1 "0102"',
+  'g IN SSHFP 4 2 0123',
+  'g IN SSHFP 4 1 000000000000000000000000000000000000000000',
+  'g IN SSHFP 4 1 0000000000000000000000000000000000000000 89',
   'g IN URI \\# 2 000a',
   'g IN OPENPGPKEY \\# 0',
   'g CLASS3 TXT "x"',
@@ -151,10 +167,15 @@ describe('RFC 3597 generic record types and data', () => {
     const [short] = parseZone(`${APEX}g IN TYPE52 \\# 2 abcd\n`, { origin: 'example.com.' }).problems;
     expect(short!.message.en).toMatch(/These 2 bytes are no TLSA record data: BIND refuses the zone \("unexpected end of input"\)/);
     expect(short!.message['zh-CN']).toMatch(/不是 TLSA 记录的数据/);
-    // Written in its usual form, the lab says it serves it only in the generic form, and how to write it.
-    const [usual] = parseZone(`${APEX}_25._tcp.mail IN TLSA 3 1 1 ${'ab'.repeat(32)}\n`, { origin: 'example.com.' }).problems;
-    expect(usual!.message.en).toMatch(/serves TLSA records only in the generic form.*TLSA \\# 35 030101.*BIND takes the usual form too/);
-    expect(usual!.message['zh-CN']).toMatch(/通用形式.*TLSA/);
+    // TLSA in its usual form is read as BIND reads it, and refused in BIND's words.
+    expect(parseZone(`${APEX}_25._tcp.mail IN TLSA 3 1 1 ${'ab'.repeat(32)}\n`, { origin: 'example.com.' }).problems).toEqual([]);
+    const [badHex] = parseZone(`${APEX}_25._tcp.mail IN TLSA 3 1 1 012\n`, { origin: 'example.com.' }).problems;
+    expect(badHex!.message.en).toMatch(/BIND reads, and it refuses the zone \("bad hex encoding"\)\. Write the usage, the selector, the matching type and the data in hex/);
+    expect(badHex!.message['zh-CN']).toMatch(/bad hex encoding.*用途、选择器、匹配类型/);
+    // Types the lab reads only in the generic form say so, and how to write it.
+    const [usual] = parseZone(`${APEX}g IN HINFO "a" "b"\n`, { origin: 'example.com.' }).problems;
+    expect(usual!.message.en).toMatch(/serves HINFO records only in the generic form.*HINFO \\# 4 01610162.*BIND takes the usual form too/);
+    expect(usual!.message['zh-CN']).toMatch(/通用形式.*HINFO/);
     // Unknown to the lab still: a type it does not serve at all.
     const [unknown] = parseZone(`${APEX}g IN TYPE43 \\# 4 00010801\n`, { origin: 'example.com.' }).problems;
     expect(unknown!.message.en).toMatch(/TYPE43 is a type the lab does not serve: the lab serves A, .*Remove the record/);

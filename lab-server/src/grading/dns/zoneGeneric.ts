@@ -221,10 +221,47 @@ export function servedTypeName(type: string): string {
   return name ? `TYPE${CHECKED[name]!.number}` : type;
 }
 
-/** Such a type's data: the generic form only, checked as BIND checks it, kept as "\# length hex" under TYPEnn. */
+/**
+ * TLSA, SMIMEA and SSHFP in their usual form ("3 1 1 <hex>", "4 2 <hex>") as their bytes, read as
+ * BIND 9.18 reads them (asked of named-checkzone): numbers 0-255, then the hex, which blanks may
+ * split; SSHFP's SHA-1 and SHA-256 fingerprints exactly 20 and 32 bytes. Undefined for the other types.
+ */
+function usualBytes(name: string, tokens: Token[]): { bytes: Buffer } | { said: string } | undefined {
+  const fields = name === 'SSHFP' ? 2 : name === 'TLSA' || name === 'SMIMEA' ? 3 : 0;
+  if (fields === 0) return undefined;
+  const head: number[] = [];
+  for (const t of tokens.slice(0, fields)) {
+    if (t.quoted) return { said: 'unexpected token' };
+    if (!/^\d+$/.test(t.raw)) return { said: 'not a valid number' };
+    if (Number(t.raw) > 255) return { said: 'out of range' };
+    head.push(Number(t.raw));
+  }
+  const words = tokens.slice(fields);
+  if (head.length < fields || words.length === 0) return { said: 'unexpected end of input' };
+  if (words.some((t) => t.quoted)) return { said: 'unexpected token' };
+  const wanted = name === 'SSHFP' ? ({ 1: 20, 2: 32 } as Record<number, number>)[head[1]!] : undefined;
+  let hex = '';
+  for (const w of words) {
+    // BIND reads a fingerprint of known length word by word: a word past it is "extra input text".
+    if (wanted !== undefined && hex.length >= wanted * 2) return { said: 'extra input text' };
+    if (!/^([0-9a-fA-F]{2})+$/.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
+    hex += w.raw;
+  }
+  if (wanted !== undefined && hex.length < wanted * 2) return { said: 'unexpected end of input' };
+  return { bytes: Buffer.concat([Buffer.from(head), Buffer.from(hex, 'hex')]) };
+}
+
+/**
+ * Such a type's data, checked as BIND checks it, kept as "\# length hex" under TYPEnn: the generic
+ * form, or for TLSA, SMIMEA and SSHFP also the usual one.
+ */
 export function checkedOpaqueRdata(name: string, tokens: Token[]): { type: string; tokens?: Token[]; problem?: Text } {
   const type = `TYPE${CHECKED[name]!.number}`;
-  const read = genericBytes(type, tokens);
+  const usual = tokens[0]?.raw === '\\#' && !tokens[0].quoted ? undefined : usualBytes(name, tokens);
+  if (usual && 'said' in usual) {
+    return { type, problem: text(`This ${name} record's data is not what BIND reads, and it refuses the zone ("${usual.said}"). Write ${name === 'SSHFP' ? 'the algorithm, the fingerprint type and the fingerprint in hex, e.g. "SSHFP 4 2 <the SHA-256 fingerprint>" (ssh-keygen -r prints the line)' : 'the usage, the selector, the matching type and the data in hex, e.g. "TLSA 3 1 1 <the SHA-256 digest of the public key>"'}.`, `这条 ${name} 记录的数据 BIND 读不了，它会拒绝整个区域（"${usual.said}"）。${name === 'SSHFP' ? '请写算法、指纹类型和十六进制的指纹，例如 "SSHFP 4 2 <SHA-256 指纹>"（ssh-keygen -r 会打印这一行）' : '请写用途、选择器、匹配类型和十六进制数据，例如 "TLSA 3 1 1 <公钥的 SHA-256 摘要>"'}。`) };
+  }
+  const read = usual ?? genericBytes(type, tokens);
   if (!read) {
     return {
       type,
