@@ -8,7 +8,9 @@
  * MIME-Version nor Content-Type has no Content-* field for Dovecot's BODYSTRUCTURE. Dovecot keeps
  * the type, subtype, parameter names and disposition as written ("TEXT" "PLAIN" ("CHARSET" ...)),
  * but a message/rfc822 is "message" "rfc822"; pieces whose names differ in case are one name when
- * sorted next to each other. The lab lower-cased them all.
+ * sorted next to each other. The lab lower-cased them all. A Content-Type Dovecot cannot read
+ * (rfc822_parse_content_type) is "" "" without parameters, but a lone type ("TEXT") is kept with
+ * an empty subtype; the lab showed text/plain (and read "text/plain x" as "plainx").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
@@ -40,6 +42,8 @@ const CASED = [
   'MULTIPART/Alternative; Boundary=q',
 ];
 const CASED_MULTIPART = 'Content-Type: MULTIPART/Mixed; BOUNDARY=b\r\n\r\n--b\r\nContent-Type: Message/RFC822\r\n\r\nSubject: in\r\nContent-Type: TEXT/plain\r\n\r\nx\r\n--b\r\nContent-Type: Image/PNG; Name=x.png\r\nContent-Disposition: Attachment; FileName=x.png\r\n\r\nx\r\n--b--\r\n';
+/** Content-Types Dovecot cannot read, comments and blanks where it allows them. */
+const UNREADABLE = ['TEXT', 'foo', 'text/', 'text/plain/x', 'Image; name=x', '/plain', 'text/plain x', 'TEXT; charset=utf-8', '"text/plain"', 'text/plain?x', 'TEXT (comment)', 'text/plain (c) ; charset=x', ' (c) text / html'];
 const DISPOSITIONS = ['attachment; filename*1="two"; filename*0="one"; size=3', "inline; filename*=utf-8''%E2%82%AC.txt; creation-date=x"];
 
 beforeAll(async () => {
@@ -52,6 +56,7 @@ beforeAll(async () => {
   await pair.both(appendOf('params', `From: a@example.com\r\nSubject: f\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n${NO_MIME[0]}\r\n--b--\r\n`));
   for (const type of CASED) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: c\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Disposition: INLINE; FILENAME=A.TXT\r\n\r\nhi\r\n`));
   await pair.both(appendOf('params', `From: a@example.com\r\nSubject: m\r\nMIME-Version: 1.0\r\n${CASED_MULTIPART}`));
+  for (const type of UNREADABLE) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: u\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\nthere\r\n`));
   await pair.both('SELECT params');
 }, 60_000);
 afterAll(async () => {
@@ -71,6 +76,12 @@ describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
 
   const casedFrom = TYPES.length + DISPOSITIONS.length + NO_MIME.length + 2;
   it.each([...CASED, 'a multipart of such parts'].map((header, i) => [header, casedFrom + i] as const))('%s: the case as Dovecot keeps it', async (_header, n) => {
+    const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  const unreadableFrom = casedFrom + CASED.length + 1;
+  it.each(UNREADABLE.map((header, i) => [header, unreadableFrom + i] as const))('Content-Type: %s, unreadable or nearly: as Dovecot shows it', async (_header, n) => {
     const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
   });

@@ -16,8 +16,8 @@ import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-se
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 
 const RECORDED = {
-  envelope: { stamp: 18, digest: '9631c70342da4d56' },
-  structure: { stamp: 17, digest: 'eeee1cc1237af203' },
+  envelope: { stamp: 18, digest: '6ac456c4a6df0aa0' },
+  structure: { stamp: 18, digest: 'c78c1dd7a27d9ab6' },
 };
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -34,6 +34,8 @@ const CORPUS: string[] = [
   'MIME-Version: 1.0\nContent-Type: message/rfc822\n\nFrom: b@example.com\nContent-Transfer-Encoding: quoted-printable\n\ninner =3D body\n',
   // 17: type, subtype, parameter names and disposition in the case they are written in.
   'MIME-Version: 1.0\nContent-Type: Multipart/MIXED; BOUNDARY=b\n\n--b\nContent-Type: Text/Html; Charset=UTF-8; NAME*0=a; name*1=b\nContent-Disposition: INLINE; FILENAME=a.html\n\n<p>hi</p>\n--b\nContent-Type: Message/RFC822; X=y\n\nSubject: in\n\nx\n--b--\n',
+  // 18: Content-Types Dovecot cannot read, shown as it shows them.
+  'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: TEXT\n\nx\n--b\nContent-Type: text/plain x; charset=utf-8\n\ny\n--b\nContent-Type: foo\n\nz\n--b--\n',
   // Envelope 17: blanks at the end of a subject, date, Message-ID and In-Reply-To kept, as Dovecot keeps them.
   'Subject: trail \nDate: Tue, 1 Dec 2026 10:00:00 +0800  \nMessage-ID: <2@example.com> \nIn-Reply-To: <1@example.com>\t\nFrom: a@example.com \n\nbody\n',
   // Envelope 18: past four quotes and backslashes a literal, a string past 1,024 bytes quoted, as Dovecot writes them.

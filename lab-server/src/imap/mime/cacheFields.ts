@@ -20,12 +20,13 @@
  * BODYSTRUCTURE and BODY: none up to round 13; 14: raised with the ENVELOPE's (no change); 15:
  * RFC 2231 parameters in Dovecot's order, a text part's default charset last; 16: no Content-*
  * field of a message without MIME-Version and Content-Type; 17: the type, subtype, parameter names
- * and disposition as written ("TEXT" "PLAIN" ("CHARSET" ...)), as Dovecot keeps them.
+ * and disposition as written ("TEXT" "PLAIN" ("CHARSET" ...)), as Dovecot keeps them; 18: a
+ * Content-Type Dovecot cannot read ("TEXT", "text/plain x") shown as Dovecot shows it.
  */
 import { declareStamp } from '../../maildir/fieldStamps.js';
 
 export const ENVELOPE_STAMP = 18;
-export const STRUCTURE_STAMP = 17;
+export const STRUCTURE_STAMP = 18;
 
 /** Each field's stamp, by the field's name in the cache. */
 export const FIELD_STAMPS = { envelope: ENVELOPE_STAMP, bodystructure: STRUCTURE_STAMP, body: STRUCTURE_STAMP } as const;

@@ -153,6 +153,43 @@ export function parseStructured(text: string, asWritten = false): StructuredValu
   return { value: asWritten ? value : value.toLowerCase(), params: joinContinuations(raw) };
 }
 
+/** A MIME token as Dovecot's parser reads one (rfc822_parse_mime_token): no blank, control or tspecial. */
+const MIME_TOKEN = /^[^\x00-\x20()<>@,;:\\"/[\]?=\x7f]+/;
+
+/** Blanks and (nested) comments at the start of `text` skipped, as rfc822_skip_lwsp skips them. */
+function skipBlanks(text: string): string {
+  let i = 0;
+  for (let depth = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if (c === '\\' && depth > 0) i++;
+    else if (depth === 0 && c !== ' ' && c !== '\t' && c !== '\r' && c !== '\n') break;
+  }
+  return text.slice(i);
+}
+
+/**
+ * A Content-Type Dovecot 2.3 cannot read (rfc822_parse_content_type fails), as its BODYSTRUCTURE
+ * shows it: a lone type ("TEXT") kept with an empty subtype, anything else ("text/", "text/plain
+ * x", "TEXT; charset=x", '"text/plain"') as two empty strings, and no parameters either way.
+ * Undefined for a type/subtype it reads.
+ */
+export function unreadableContentType(value: string): { type: string; subtype: string } | undefined {
+  const none = { type: '', subtype: '' };
+  let rest = skipBlanks(value);
+  const type = MIME_TOKEN.exec(rest)?.[0];
+  if (!type) return none;
+  rest = skipBlanks(rest.slice(type.length));
+  if (rest === '') return { type, subtype: '' };
+  if (rest[0] !== '/') return none;
+  rest = skipBlanks(rest.slice(1));
+  const subtype = MIME_TOKEN.exec(rest)?.[0];
+  if (!subtype) return none;
+  rest = skipBlanks(rest.slice(subtype.length));
+  return rest === '' || rest[0] === ';' ? undefined : none;
+}
+
 /** Tokens of a MIME structured value: quoted strings unquoted, comments dropped. */
 function structuredTokens(text: string): string[] {
   const out: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { atom, serialize, type Atom, type ImapValue } from '../response.js';
 import { parseAddressList } from './addresses.js';
-import { envelopeText, headerValue, parseStructured, unfold, type HeaderField } from './header.js';
+import { envelopeText, headerValue, parseStructured, unfold, unreadableContentType, type HeaderField } from './header.js';
 import { LineCounter, type MimePart } from './parse.js';
 
 const bytes = (text: string | undefined): Buffer | null => (text === undefined ? null : Buffer.from(text, 'latin1'));
@@ -142,11 +142,15 @@ function language(fields: readonly HeaderField[]): ImapValue {
  * A part's type, subtype and parameters as its Content-Type writes them (Dovecot 2.3 keeps their
  * case: "TEXT" "PLAIN" ("CHARSET" ...)), but for a message/rfc822, always "message" "rfc822"; the
  * lab's lower-cased ones where the part's type is not the field's (a default, or a multipart too
- * deep to read).
+ * deep to read). A leaf whose Content-Type Dovecot cannot read is shown as Dovecot shows it
+ * (header.ts unreadableContentType), without parameters.
  */
 function writtenType(part: MimePart, fields: readonly HeaderField[]): Pick<MimePart, 'type' | 'subtype' | 'params'> {
   const value = headerValue(fields, 'content-type');
   if (!value) return part;
+  const leaf = part.type !== 'multipart' && !(part.type === 'message' && part.subtype === 'rfc822');
+  const unreadable = leaf ? unreadableContentType(value) : undefined;
+  if (unreadable) return { ...unreadable, params: [] };
   const written = parseStructured(value, true);
   const slash = written.value.indexOf('/');
   const type = written.value.slice(0, slash);
@@ -173,8 +177,10 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     return items;
   }
   const size = part.end - part.bodyStart;
+  // Text as Dovecot tells it: by the type shown ("TEXT" with no subtype too).
+  const text = shown.type.toLowerCase() === 'text';
   // A text part without a charset is us-ascii (RFC 2045 §5.2); say so last, as Dovecot does.
-  const params = part.type === 'text' && !shown.params.some(isCharset) ? [...shown.params, ['charset', 'us-ascii'] as [string, string]] : shown.params;
+  const params = text && !shown.params.some(isCharset) ? [...shown.params, ['charset', 'us-ascii'] as [string, string]] : shown.params;
   const items: ImapValue[] = [
     bytes(shown.type),
     bytes(shown.subtype),
@@ -192,7 +198,7 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
     // envelope, a body and a line count, so describe it as an empty message.
     const empty: MimePart = { headerStart: 0, bodyStart: 0, end: 0, fields: [], type: 'text', subtype: 'plain', params: [], children: [] };
     items.push(envelopeOf([]), bodyStructureOf(wire, empty, extensible, counter), counter.lines(part.bodyStart, part.end));
-  } else if (part.type === 'text') {
+  } else if (text) {
     items.push(counter.lines(part.bodyStart, part.end));
   }
   if (extensible) items.push(bytes(headerValue(f, 'content-md5')), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
