@@ -10,7 +10,8 @@
  * but a message/rfc822 is "message" "rfc822"; pieces whose names differ in case are one name when
  * sorted next to each other. The lab lower-cased them all. A Content-Type Dovecot cannot read
  * (rfc822_parse_content_type) is "" "" without parameters, but a lone type ("TEXT") is kept with
- * an empty subtype; the lab showed text/plain (and read "text/plain x" as "plainx").
+ * an empty subtype; the lab showed text/plain (and read "text/plain x" as "plainx", and
+ * "multipart/mixed x" as a multipart).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
@@ -56,6 +57,8 @@ beforeAll(async () => {
   await pair.both(appendOf('params', `From: a@example.com\r\nSubject: f\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n${NO_MIME[0]}\r\n--b--\r\n`));
   for (const type of CASED) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: c\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Disposition: INLINE; FILENAME=A.TXT\r\n\r\nhi\r\n`));
   await pair.both(appendOf('params', `From: a@example.com\r\nSubject: m\r\nMIME-Version: 1.0\r\n${CASED_MULTIPART}`));
+  // A multipart Dovecot cannot read: one leaf, its parts not looked at.
+  await pair.both(appendOf('params', 'From: a@example.com\r\nSubject: m\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed x; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>a</p>\r\n--b--\r\n'));
   for (const type of UNREADABLE) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: u\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\nthere\r\n`));
   await pair.both('SELECT params');
 }, 60_000);
@@ -80,7 +83,11 @@ describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
   });
 
-  const unreadableFrom = casedFrom + CASED.length + 1;
+  const unreadableFrom = casedFrom + CASED.length + 2;
+  it('Content-Type: multipart/mixed x: one leaf, as Dovecot reads it', async () => {
+    const answers = await pair.both(`FETCH ${unreadableFrom - 1} (BODYSTRUCTURE BODY BODY.PEEK[1])`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
   it.each(UNREADABLE.map((header, i) => [header, unreadableFrom + i] as const))('Content-Type: %s, unreadable or nearly: as Dovecot shows it', async (_header, n) => {
     const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));

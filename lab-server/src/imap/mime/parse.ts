@@ -2,7 +2,7 @@
  * The MIME tree of a message (RFC 2045/2046), as offsets into its wire form (CRLF lines), so
  * sizes, line counts and BODY[section] octets are exactly what the client will receive.
  */
-import { headerValue, parseHeaderFields, parseStructured, type HeaderField } from './header.js';
+import { headerValue, parseHeaderFields, parseStructured, unreadableContentType, type HeaderField } from './header.js';
 import { MIME_LIMITS, type MimeLimits } from './limits.js';
 
 export interface MimePart {
@@ -84,8 +84,10 @@ function parseEntity(wire: Buffer, start: number, end: number, defaultType: stri
   if (fields.length >= budget.limits.maxFieldsPerHeader || budget.fields <= 0) budget.limited = true;
   const contentType = headerValue(fields, 'content-type');
   const parsed = contentType ? parseStructured(contentType) : undefined;
-  const [type, subtype] = (parsed && /^[^/\s]+\/[^/\s]+$/.test(parsed.value) ? parsed.value : defaultType).split('/') as [string, string];
-  const params = parsed && parsed.value.includes('/') ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
+  // Only a type Dovecot's parser reads counts ("multipart/mixed x" is no multipart to it): others take the default.
+  const readable = parsed !== undefined && unreadableContentType(contentType!) === undefined && /^[^/\s]+\/[^/\s]+$/.test(parsed.value);
+  const [type, subtype] = (readable ? parsed.value : defaultType).split('/') as [string, string];
+  const params = readable ? parsed.params : defaultType === 'text/plain' ? [['charset', 'us-ascii'] as [string, string]] : [];
   const part: MimePart = { headerStart: start, bodyStart, end, fields, type, subtype, params, children: [] };
   if (!contentType && !fields.some((f) => f.name === 'mime-version')) part.plain = true;
   // Dovecot 2.3 reads inside message/rfc822 only: a message/global (RFC 6532) is a leaf to it.
