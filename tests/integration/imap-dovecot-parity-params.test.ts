@@ -45,6 +45,22 @@ const CASED = [
 const CASED_MULTIPART = 'Content-Type: MULTIPART/Mixed; BOUNDARY=b\r\n\r\n--b\r\nContent-Type: Message/RFC822\r\n\r\nSubject: in\r\nContent-Type: TEXT/plain\r\n\r\nx\r\n--b\r\nContent-Type: Image/PNG; Name=x.png\r\nContent-Disposition: Attachment; FileName=x.png\r\n\r\nx\r\n--b--\r\n';
 /** Content-Types Dovecot cannot read, comments and blanks where it allows them. */
 const UNREADABLE = ['TEXT', 'foo', 'text/', 'text/plain/x', 'Image; name=x', '/plain', 'text/plain x', 'TEXT; charset=utf-8', '"text/plain"', 'text/plain?x', 'TEXT (comment)', 'text/plain (c) ; charset=x', ' (c) text / html'];
+/**
+ * A whole message that is text/plain, us-ascii, 7bit and nothing more: Dovecot writes it in its
+ * own lower case ("plain 7bit"); any parameter, field or part more keeps the case written.
+ */
+const PLAIN_7BIT = [
+  'Text/Plain',
+  'TEXT/PLAIN; CHARSET=US-ASCII',
+  'text/plain; charset=US-ASCII',
+  'TEXT/PLAIN; CHARSET="us-ascii"\r\nContent-Transfer-Encoding: 7BIT',
+  'TEXT/PLAIN; CHARSET=UTF-8',
+  'TEXT/PLAIN; CHARSET=US-ASCII; FORMAT=flowed',
+  'TEXT/PLAIN; CHARSET=US-ASCII\r\nContent-Language: EN',
+  'TEXT/PLAIN\r\nContent-Transfer-Encoding: QUOTED-PRINTABLE',
+  'TEXT/HTML; CHARSET=US-ASCII',
+  'MULTIPART/Mixed; BOUNDARY=z\r\n\r\n--z\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nx\r\n--z--',
+];
 const DISPOSITIONS = ['attachment; filename*1="two"; filename*0="one"; size=3', "inline; filename*=utf-8''%E2%82%AC.txt; creation-date=x"];
 
 beforeAll(async () => {
@@ -60,6 +76,7 @@ beforeAll(async () => {
   // A multipart Dovecot cannot read: one leaf, its parts not looked at.
   await pair.both(appendOf('params', 'From: a@example.com\r\nSubject: m\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed x; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>a</p>\r\n--b--\r\n'));
   for (const type of UNREADABLE) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: u\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\nthere\r\n`));
+  for (const type of PLAIN_7BIT) await pair.both(appendOf('params', `From: a@example.com\r\nSubject: 7\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\nhi\r\n`));
   await pair.both('SELECT params');
 }, 60_000);
 afterAll(async () => {
@@ -89,6 +106,12 @@ describe('BODYSTRUCTURE parameters with RFC 2231 pieces', () => {
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
   });
   it.each(UNREADABLE.map((header, i) => [header, unreadableFrom + i] as const))('Content-Type: %s, unreadable or nearly: as Dovecot shows it', async (_header, n) => {
+    const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
+    expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
+  });
+
+  const plainFrom = unreadableFrom + UNREADABLE.length;
+  it.each(PLAIN_7BIT.map((header, i) => [header.split('\r\n')[0]!, plainFrom + i] as const))('a whole message %s: plain 7bit in lower case, as Dovecot writes it, or the case kept', async (_header, n) => {
     const answers = await pair.both(`FETCH ${n} (BODYSTRUCTURE BODY)`);
     expect(untagged(answers.lab)).toBe(untagged(answers.dovecot));
   });

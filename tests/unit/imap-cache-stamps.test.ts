@@ -16,8 +16,8 @@ import { describeMessage, envelopeOfHeader, storedHeaderEnd } from '../../lab-se
 import { INLINE_LIMITS, MIME_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 
 const RECORDED = {
-  envelope: { stamp: 18, digest: 'ed414a5bd5fa4f5b' },
-  structure: { stamp: 19, digest: '1c02b4661b1c145a' },
+  envelope: { stamp: 18, digest: '87d48c813968e9fb' },
+  structure: { stamp: 20, digest: '8a945e4fbf263b95' },
 };
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -38,6 +38,9 @@ const CORPUS: string[] = [
   'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: TEXT\n\nx\n--b\nContent-Type: text/plain x; charset=utf-8\n\ny\n--b\nContent-Type: foo\n\nz\n--b--\n',
   // 19: nor read as a multipart.
   'MIME-Version: 1.0\nContent-Type: multipart/mixed x; boundary=b\n\n--b\nContent-Type: text/html\n\n<p>a</p>\n--b--\n',
+  // 20: a whole plain 7-bit message in Dovecot's lower case; a single Content-Language a list.
+  'MIME-Version: 1.0\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\n\nhi\n',
+  'MIME-Version: 1.0\nContent-Type: Text/Html\nContent-Language: EN\n\n<p>hi</p>\n',
   // Envelope 17: blanks at the end of a subject, date, Message-ID and In-Reply-To kept, as Dovecot keeps them.
   'Subject: trail \nDate: Tue, 1 Dec 2026 10:00:00 +0800  \nMessage-ID: <2@example.com> \nIn-Reply-To: <1@example.com>\t\nFrom: a@example.com \n\nbody\n',
   // Envelope 18: past four quotes and backslashes a literal, a string past 1,024 bytes quoted, as Dovecot writes them.

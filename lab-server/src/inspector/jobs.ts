@@ -11,7 +11,7 @@
 import { parseWithin, type MimePart } from '../imap/mime/parse.js';
 import type { MimeLimits } from '../imap/mime/limits.js';
 import { serialize } from '../imap/response.js';
-import { bodyStructureOf } from '../imap/mime/structure.js';
+import { messageStructuresOf } from '../imap/mime/structure.js';
 import { decodeHeaderValue } from '../imap/mime/text.js';
 import { toWire } from '../maildir/wire.js';
 import { countRemoteReferences, htmlForFrame } from './htmlPart.js';
@@ -91,7 +91,7 @@ export function analyseMessage(stored: Uint8Array, limits: MimeLimits): Analysis
     authResults: values('authentication-results').map(parseAuthResults),
     dkim: values('dkim-signature').map(parseDkimTags),
     raw: { text: bodyText(bytes.subarray(0, MAX_RAW), 'utf-8'), bytes: bytes.length, truncated: bytes.length > MAX_RAW },
-    bodyStructure: serialize(bodyStructureOf(wire, root, true)).toString('latin1'),
+    bodyStructure: serialize(messageStructuresOf(wire, root).bodyStructure).toString('latin1'),
     parts: described,
     totalParts: total,
     limited,

@@ -22,12 +22,13 @@
  * field of a message without MIME-Version and Content-Type; 17: the type, subtype, parameter names
  * and disposition as written ("TEXT" "PLAIN" ("CHARSET" ...)), as Dovecot keeps them; 18: a
  * Content-Type Dovecot cannot read ("TEXT", "text/plain x") shown as Dovecot shows it; 19: nor
- * read as a multipart ("multipart/mixed x; boundary=b": one leaf).
+ * read as a multipart ("multipart/mixed x; boundary=b": one leaf); 20: a whole
+ * plain 7-bit us-ascii text/plain message in lower case, a single Content-Language a list, as Dovecot.
  */
 import { declareStamp } from '../../maildir/fieldStamps.js';
 
 export const ENVELOPE_STAMP = 18;
-export const STRUCTURE_STAMP = 19;
+export const STRUCTURE_STAMP = 20;
 
 /** Each field's stamp, by the field's name in the cache. */
 export const FIELD_STAMPS = { envelope: ENVELOPE_STAMP, bodystructure: STRUCTURE_STAMP, body: STRUCTURE_STAMP } as const;

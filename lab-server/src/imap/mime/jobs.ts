@@ -10,7 +10,7 @@ import { serialize } from '../response.js';
 import { headerValue } from './header.js';
 import type { MimeLimits } from './limits.js';
 import { parseWithin } from './parse.js';
-import { bodyStructureOf, ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, envelopeSlotValue, noValues } from './structure.js';
+import { ENVELOPE_ORDER, envelopeOf, envelopeOfValues, envelopeSlot, envelopeSlotValue, messageStructuresOf, noValues } from './structure.js';
 import { tableOf, type PartTable } from './table.js';
 import { addressText, bodyText, decodeHeaderValue, headersText } from './text.js';
 import { asBuffer } from '../../workers/bytes.js';
@@ -40,13 +40,14 @@ const own = (bytes: Buffer): Buffer => (bytes.byteLength === bytes.buffer.byteLe
 export function describeMessage(stored: Uint8Array, limits: MimeLimits): DescribedMessage {
   const wire = toWire(asBuffer(stored));
   const { root, limited } = parseWithin(wire, limits);
+  const { bodyStructure, body } = messageStructuresOf(wire, root);
   return {
     wire: own(wire),
     table: tableOf(root),
     summary: {
       envelope: own(serialize(envelopeOf(root.fields))),
-      bodyStructure: own(serialize(bodyStructureOf(wire, root, true))),
-      body: own(serialize(bodyStructureOf(wire, root, false))),
+      bodyStructure: own(serialize(bodyStructure)),
+      body: own(serialize(body)),
     },
     limited,
   };

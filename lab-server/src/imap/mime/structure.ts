@@ -135,7 +135,8 @@ function language(fields: readonly HeaderField[]): ImapValue {
   if (!value) return null;
   const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
   if (tags.length === 0) return null;
-  return tags.length === 1 ? bytes(tags[0]) : tags.map((t) => bytes(t));
+  // Always a list, one tag too, as Dovecot writes it (imap_append_string_list).
+  return tags.map((t) => bytes(t));
 }
 
 /**
@@ -203,4 +204,27 @@ export function bodyStructureOf(wire: Buffer, part: MimePart, extensible: boolea
   }
   if (extensible) items.push(bytes(headerValue(f, 'content-md5')), disposition(f), language(f), bytes(headerValue(f, 'content-location')));
   return items;
+}
+
+/** Whether a BODYSTRUCTURE item is the byte string `word`, in any case. */
+const is = (item: ImapValue | undefined, word: string): boolean => Buffer.isBuffer(item) && item.toString('latin1').toLowerCase() === word;
+
+/**
+ * BODYSTRUCTURE and BODY of a whole message, as an IMAP FETCH gives them. Dovecot 2.3 writes a
+ * root text/plain part with no parameter but charset=us-ascii, 7bit, and no Content-ID,
+ * -Description, -MD5, -Disposition, -Language or -Location in its own lower-case words, however
+ * the message wrote them ("plain 7bit", message_part_data_is_plain_7bit); BODY too, judged by the
+ * same fields. Any other part keeps the case written.
+ */
+export function messageStructuresOf(wire: Buffer, root: MimePart): { bodyStructure: ImapValue; body: ImapValue } {
+  const bodyStructure = bodyStructureOf(wire, root, true);
+  if (root.type === 'text' && root.subtype === 'plain' && Array.isArray(bodyStructure)) {
+    const [type, subtype, params, id, description, encoding, size, lines, ...extension] = bodyStructure;
+    if (is(type, 'text') && is(subtype, 'plain') && Array.isArray(params) && params.length === 2 && is(params[0], 'charset') && is(params[1], 'us-ascii')
+      && id === null && description === null && is(encoding, '7bit') && extension.every((item) => item === null)) {
+      const plain: ImapValue[] = [bytes('text'), bytes('plain'), [bytes('charset'), bytes('us-ascii')], null, null, bytes('7bit'), size!, lines!];
+      return { bodyStructure: [...plain, null, null, null, null], body: plain };
+    }
+  }
+  return { bodyStructure, body: bodyStructureOf(wire, root, false) };
 }
