@@ -121,6 +121,10 @@ describe('$name beside doveconf', () => {
       expect(problems[0]!.line).toBe(13);
       expect(problems[0]!.message.en).toMatch(/grows past 64 KB/);
       expect(problems[0]!.message['zh-CN']).toMatch(/超过 64 KB/);
+      // The line is quoted by its start: the reason and the next step fit in the 2,000 characters shown.
+      expect(problems[0]!.message.en).toMatch(/^mail = (\$mail ){10}…: .*Write the value out once\.$/);
+      expect(problems[0]!.message['zh-CN']).toMatch(/请把值完整地写一次。$/);
+      expect(problems[0]!.message.en.length).toBeLessThan(400);
     }
     // maxRSS is in KB; the value itself may take 64 KB, the words and messages a few MB.
     expect((process.resourceUsage().maxRSS - peakBefore) / 1024).toBeLessThan(100);

@@ -25,6 +25,12 @@ interface Setting {
  */
 export const MAX_EXPANDED = 64 * 1024;
 
+/**
+ * The line as a message quotes it: a long one only by its start, so the reason and the next step
+ * still fit in the message (feedback.ts clips each at 2,000 characters).
+ */
+const quoted = (s: Setting): string => `${s.key} = ${s.value.length > 60 ? `${s.value.slice(0, 60)}…` : s.value}`;
+
 /** The words as doveconf walks them: each ends at a space; spaces and tabs before the next are skipped. */
 function wordsOf(value: string): string[] {
   const out: string[] = [];
@@ -63,8 +69,8 @@ export function expandOwnName(s: Setting, earlier: readonly Setting[]): { value:
   if (!DOVECOT_SETTING_NAMES.get('')!.has(s.key)) {
     return {
       problem: text(
-        `${s.key} = ${s.value}: "$${s.key}" stands for the earlier value only of a top-level setting (or one a protocol, local or remote section sets), and doveconf refuses the whole file ("Unknown variable: $${s.key}"). Write the whole value out.`,
-        `${s.key} = ${s.value}："$${s.key}" 只能代表顶层设置（或 protocol、local、remote 段落里设置的）之前的值，doveconf 会拒绝整个文件（"Unknown variable: $${s.key}"）。请把完整的值写出来。`,
+        `${quoted(s)}: "$${s.key}" stands for the earlier value only of a top-level setting (or one a protocol, local or remote section sets), and doveconf refuses the whole file ("Unknown variable: $${s.key}"). Write the whole value out.`,
+        `${quoted(s)}："$${s.key}" 只能代表顶层设置（或 protocol、local、remote 段落里设置的）之前的值，doveconf 会拒绝整个文件（"Unknown variable: $${s.key}"）。请把完整的值写出来。`,
       ),
     };
   }
@@ -74,8 +80,8 @@ export function expandOwnName(s: Setting, earlier: readonly Setting[]): { value:
   if (length <= MAX_EXPANDED) return { value: words.map((w) => (w === `$${s.key}` ? before : w)).join(' ') };
   return {
     problem: text(
-      `${s.key} = ${s.value}: with "$${s.key}" standing for the value so far, the value grows past ${MAX_EXPANDED / 1024} KB, which no Dovecot configuration needs (and doveconf's memory would not hold many more such lines). Write the value out once.`,
-      `${s.key} = ${s.value}："$${s.key}" 代表目前为止的值，展开后超过 ${MAX_EXPANDED / 1024} KB，没有哪个 Dovecot 配置需要这么长（再多几行这样的设置，doveconf 的内存也装不下）。请把值完整地写一次。`,
+      `${quoted(s)}: with "$${s.key}" standing for the value so far, the value grows past ${MAX_EXPANDED / 1024} KB, which no Dovecot configuration needs (and doveconf's memory would not hold many more such lines). Write the value out once.`,
+      `${quoted(s)}："$${s.key}" 代表目前为止的值，展开后超过 ${MAX_EXPANDED / 1024} KB，没有哪个 Dovecot 配置需要这么长（再多几行这样的设置，doveconf 的内存也装不下）。请把值完整地写一次。`,
     ),
   };
 }
