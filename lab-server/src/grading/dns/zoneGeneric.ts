@@ -224,7 +224,8 @@ export function servedTypeName(type: string): string {
 /**
  * TLSA, SMIMEA and SSHFP in their usual form ("3 1 1 <hex>", "4 2 <hex>") as their bytes, read as
  * BIND 9.18 reads them (asked of named-checkzone): numbers 0-255, then the hex, which blanks may
- * split; SSHFP's SHA-1 and SHA-256 fingerprints exactly 20 and 32 bytes. Undefined for the other types.
+ * split (SSHFP's anywhere, TLSA's between bytes); SSHFP's SHA-1 and SHA-256 fingerprints exactly 20
+ * and 32 bytes. Undefined for the other types.
  */
 function usualBytes(name: string, tokens: Token[]): { bytes: Buffer } | { said: string } | undefined {
   const fields = name === 'SSHFP' ? 2 : name === 'TLSA' || name === 'SMIMEA' ? 3 : 0;
@@ -242,9 +243,11 @@ function usualBytes(name: string, tokens: Token[]): { bytes: Buffer } | { said: 
   const wanted = name === 'SSHFP' ? ({ 1: 20, 2: 32 } as Record<number, number>)[head[1]!] : undefined;
   let hex = '';
   for (const w of words) {
-    // BIND reads a fingerprint of known length word by word: a word past it is "extra input text".
+    // BIND reads a fingerprint of known length digit by digit across the words (a word may end
+    // mid-byte), until it has the length: a word past it is "extra input text".
     if (wanted !== undefined && hex.length >= wanted * 2) return { said: 'extra input text' };
-    if (!/^([0-9a-fA-F]{2})+$/.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
+    const digits = wanted === undefined ? /^([0-9a-fA-F]{2})+$/ : /^[0-9a-fA-F]+$/;
+    if (!digits.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
     hex += w.raw;
   }
   if (wanted !== undefined && hex.length < wanted * 2) return { said: 'unexpected end of input' };
