@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVELOPE_THREAD, prepareEnvelopeReader } from '../../lab-server/src/imap/mime/envelopeBatch.js';
 import { HEADER_READ, quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
 import { INLINE_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
-import { READER_THREADS, readChunks, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
+import { READER_THREADS, readChunks, warmReplacements, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
+import { atQuietMoment } from '../../lab-server/src/workers/quietMoment.js';
 import { warmUpEnvelopes } from '../../lab-server/src/imap/mime/envelopeWarmUp.js';
 
 // From: forms compared with Dovecot (imap-dovecot-parity-envelope.test.ts) and other shapes.
@@ -171,6 +172,23 @@ describe('the envelope reader thread', () => {
       if (by < READER_THREADS) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(by).toBe(READER_THREADS);
+  }, 60_000);
+
+  it('replaces a thread that keeps stopping warm at most 3 times a place, even when requests replaced it between', async () => {
+    // Review 16: a thread a request started counted from 0 again, so one that stopped on every
+    // request was replaced warm after every one of them (~75 ms of its CPU and TurboFan's each).
+    const chunks = await filesOf(Array.from({ length: 64 * 8 }, (_, i) => `From: w${i}@example.com\n\nx\n`), 'warm');
+    const before = warmReplacements(ENVELOPE_THREAD);
+    for (let round = 0; round < 12; round++) {
+      const reading = readChunks<Array<string | null>>(ENVELOPE_THREAD, [null as unknown as string[], ...chunks])!;
+      await finished(reading);
+      // The replacement waits for a quiet moment: so does the next round.
+      await new Promise<void>((resolve) => atQuietMoment(resolve));
+      // And a request now and then fills the place first, as a busy lab would.
+      if (round % 4 === 3) await finished(readChunks<Array<string | null>>(ENVELOPE_THREAD, chunks)!);
+    }
+    expect(warmReplacements(ENVELOPE_THREAD) - before).toBeGreaterThan(0);
+    expect(warmReplacements(ENVELOPE_THREAD)).toBeLessThanOrEqual(3 * READER_THREADS);
   }, 60_000);
 
   it('warms up on samples the quick way settles, every one of them', () => {

@@ -134,6 +134,11 @@ export const READER_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 const crews = new Map<string, Crew>();
 /** Replacements warmed up at a quiet moment, per crew place: past this, a thread that keeps stopping is replaced only by the next request. */
 const WARM_REPLACEMENTS = 3;
+/** Each crew's warm replacements so far, per place, whoever started the thread each time. */
+const warmed = new WeakMap<Crew, number[]>();
+
+/** How many of `entry`'s threads were replaced warm so far (at most WARM_REPLACEMENTS a place). */
+export const warmReplacements = (entry: URL): number => (warmed.get(crews.get(entry.href) ?? []) ?? []).reduce((sum, n) => sum + n, 0);
 const code = new Map<string, string>();
 let nextRequest = 0;
 
@@ -195,7 +200,7 @@ function crewOf(href: string, bundle: string, warm = false): Reader[] {
   return readers;
 }
 
-function startReader(crew: Crew, slot: number, bundle: string, warm: boolean, replacements = 0): Reader {
+function startReader(crew: Crew, slot: number, bundle: string, warm: boolean): Reader {
   // No execArgv: the thread needs no TypeScript loader, which would make it slow to start.
   const worker = new Worker(bundle, { eval: true, execArgv: [], stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 64 } });
   // Kept, but never what keeps the process alive.
@@ -221,8 +226,16 @@ function startReader(crew: Crew, slot: number, bundle: string, warm: boolean, re
     }
     r.requests.clear();
     // Replaced and warmed up at the next quiet moment, not by the next request, which would
-    // pay for compiling its code (a few times; then only by a request, as at the start).
-    if (replacements < WARM_REPLACEMENTS) atQuietMoment(() => void (crew[slot] ??= startReader(crew, slot, bundle, true, replacements + 1)));
+    // pay for compiling its code (a few times a place, counted whoever replaced it: then only by
+    // a request, as at the start).
+    const used = warmed.get(crew) ?? [];
+    warmed.set(crew, used);
+    if ((used[slot] ?? 0) >= WARM_REPLACEMENTS) return;
+    atQuietMoment(() => {
+      if (crew[slot] !== undefined) return;
+      used[slot] = (used[slot] ?? 0) + 1;
+      crew[slot] = startReader(crew, slot, bundle, true);
+    });
   };
   worker.on('error', stopped);
   worker.on('exit', stopped);
