@@ -7,7 +7,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /**
- * 100 ms: a lab that has just started and gone quiet is warm ~0.45 s after it listens. With 250 ms
+ * 100 ms: a lab that has just started and gone quiet is warm ~0.55 s after it listens. With 250 ms
  * checks the warm-up ended ~0.75 s after, and 5,000 messages delivered and FETCHed within that
  * second met it half done (first FETCH ENVELOPE 148 ms against 112 ms warm, in the bench).
  */
