@@ -73,7 +73,8 @@ describe('!include beside doveconf', () => {
     const here = [...(await readdir('/etc/dovecot/conf.d')).map((f) => `/etc/dovecot/conf.d/${f}`), ...(await readdir('/etc/dovecot')).filter((f) => f.includes('.conf')).map((f) => `/etc/dovecot/${f}`)];
     expect(here.sort()).toEqual([...DEBIAN_DOVECOT_FILES].sort());
     for (const f of DEBIAN_DOVECOT_FILES) {
-      const lines = (await readFile(f, 'utf8')).split('\n').filter((l) => !/^\s*(#|$)/.test(l)).map((l) => l.trimEnd());
+      // Each with its number in the file: a problem in one is told by its file and line, as doveconf tells it.
+      const lines = (await readFile(f, 'utf8')).split('\n').map((l, i) => `${i + 1} ${l.trimEnd()}`).filter((l) => !/^\d+ \s*(#|$)/.test(l));
       expect(DEBIAN_DOVECOT_TEXT.get(f)!.split('\n').filter((l) => l !== ''), f).toEqual(lines);
     }
   });
@@ -122,6 +123,43 @@ describe('!include beside doveconf', () => {
       'dovecot-auth first': true, 'dovecot-auth last': true,
       'dovecot-tls first': true, 'dovecot-tls last': ['dovecot.cert-path', 'dovecot.cert-path'],
     });
+  });
+
+  it("names the included file and its own line where doveconf's refusal stands, in both languages", { timeout: 60_000 }, async () => {
+    const cases = [
+      '!include dovecot-dict-auth.conf.ext', '!include dovecot-dict-sql.conf.ext', 'service imap {\n!include conf.d/10-mail.conf\n}',
+      'namespace inbox {\n!include conf.d/15-mailboxes.conf\n}', 'passdb {\n  driver = pam\n  !include conf.d/10-ssl.conf\n}',
+      '!include conf.d/*.conf\nservice auth {\n  !include conf.d/auth-system.conf.ext\n}',
+    ];
+    const missed: Array<{ file: string; doveconf: string; grader: string[] }> = [];
+    for (const file of cases) {
+      const real = await doveconfRuns(file);
+      const [, where, line, said] = /Error in configuration file (\S+) line (\d+): (.*)$/m.exec(real.stderr) ?? [];
+      const problems = parseDovecotConf(file).problems;
+      const told = problems.find((p) => p.included?.file === where && p.included?.line === Number(line));
+      // At the !include's line in the answer, naming the file and line doveconf names, and what doveconf says.
+      const include = file.split('\n').findIndex((l) => l.includes('!include conf.d/1') || l.includes('.ext')) + 1;
+      if (!where || !told || told.line !== include || !told.message.en.startsWith(`In ${where} line ${line}, `) || !told.message.en.includes(said!) || !told.message['zh-CN'].startsWith(`在 ${where} 第 ${line} 行`) || !/Move the !include/.test(told.message.en) || !/移动 !include/.test(told.message['zh-CN'])) {
+        missed.push({ file, doveconf: real.stderr.trim(), grader: problems.map((p) => `${p.line}: ${p.message.en.slice(0, 120)}`) });
+      }
+    }
+    expect(missed).toEqual([]);
+    // The answer's own lines name no other file.
+    expect(parseDovecotConf('ssl = maybe\n!include conf.d/10-auth.conf').problems.map((p) => [p.line, p.included, p.message.en.startsWith('In ')])).toEqual([[1, undefined, false]]);
+  });
+
+  it("says which included file sets a value the grader finds wrong, and at which line", async () => {
+    const ex = JSON.parse(await readFile('exercises/dovecot-tls.json', 'utf8')) as { grader: { name: string; params: Record<string, unknown> }; solution: string[] };
+    const answer = `${ex.solution.join('\n')}\n!include conf.d/*.conf`;
+    const r = await grade(ex.grader.name, ex.grader.params, answer, {});
+    const at = answer.split('\n').length;
+    const cert = r.feedback.find((f) => f.code === 'dovecot.cert-path')!;
+    expect(cert.message.en).toContain(`set last by /etc/dovecot/conf.d/10-ssl.conf line 12, which the !include on line ${at} reads`);
+    expect(cert.message['zh-CN']).toContain(`/etc/dovecot/conf.d/10-ssl.conf 第 12 行，由第 ${at} 行的 !include 读入`);
+    const mail = JSON.parse(await readFile('exercises/dovecot-maildir.json', 'utf8')) as typeof ex;
+    const format = (await grade(mail.grader.name, mail.grader.params, `${mail.solution.join('\n')}\n!include conf.d/10-mail.conf`, {})).feedback.find((f) => f.code === 'dovecot.format')!;
+    expect(format.message.en).toContain('set last by /etc/dovecot/conf.d/10-mail.conf line 30');
+    expect(format.message['zh-CN']).toContain('/etc/dovecot/conf.d/10-mail.conf 第 30 行');
   });
 
   it('says what to write instead, in both languages', () => {

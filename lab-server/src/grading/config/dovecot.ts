@@ -10,6 +10,7 @@ import { mailboxOf } from '../../maildir/sandboxMaildirs.js';
 import { defaultWorld, splitAddress } from '../../world/definition.js';
 import { Sandbox } from '../../world/sandbox.js';
 import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
+import { setBy } from './dovecotIncludes.js';
 import { locationParameters, locationParametersProblem } from './dovecotLocationParams.js';
 
 export interface DovecotMailParams {
@@ -27,6 +28,8 @@ export interface DovecotMailParams {
 }
 
 interface Location {
+  /** Where an included file sets mail_location last (setBy). */
+  setBy?: { en: string; zh: string };
   driver?: string;
   path?: string;
   home?: string;
@@ -143,6 +146,7 @@ function readLocation(conf: DovecotConf, lines: FeedbackLine[]): Location | unde
       return undefined;
     }
     loc.driver = value.slice(0, colon).toLowerCase();
+    loc.setBy = setBy(ml);
     const [path, ...params] = value.slice(colon + 1).split(':');
     loc.path = path!;
     const wrong = locationParametersProblem(value, params);
@@ -198,7 +202,7 @@ export async function gradeDovecotMaildir(answer: string, p: DovecotMailParams):
   const loc = readLocation(conf, lines);
   if (!loc) return lines;
   if (loc.driver !== 'maildir') {
-    lines.push(error('dovecot.format', text(`The mailbox format is "${loc.driver}", but the lab stores mail as Maildir (one file per message, cur/ new/ tmp/).`, `邮箱格式是 "${loc.driver}"，但实验环境的邮件以 Maildir 存储（每封邮件一个文件，cur/ new/ tmp/）。`), text('Use maildir.', '使用 maildir。')));
+    lines.push(error('dovecot.format', text(`The mailbox format is "${loc.driver}"${loc.setBy?.en ?? ''}, but the lab stores mail as Maildir (one file per message, cur/ new/ tmp/).`, `邮箱格式是 "${loc.driver}"${loc.setBy?.zh ?? ''}，但实验环境的邮件以 Maildir 存储（每封邮件一个文件，cur/ new/ tmp/）。`), text('Use maildir.', '使用 maildir。')));
     return lines;
   }
   lines.push(ok('dovecot.format', 'The mailbox format is Maildir.', '邮箱格式是 Maildir。'));

@@ -10,6 +10,7 @@
 import { text, type Text } from '../feedback.js';
 import { settingSection } from './dovecotBooleans.js';
 import { filterConflicts } from './dovecotConflicts.js';
+import { placeOf, type IncludedPlace } from './dovecotIncludes.js';
 import { EVENT_FILTER_NEXT, eventFilterProblem } from './dovecotEventFilter.js';
 import { filterPlaceProblems } from './dovecotFilterPlaces.js';
 import { bySpecificity, filterMatches, filterOf } from './dovecotFilters.js';
@@ -30,6 +31,7 @@ interface DovecotSetting {
   path: readonly string[];
   quoted?: boolean;
   fromFile?: boolean;
+  included?: IncludedPlace;
 }
 
 /** doveconf -n checks "key = <file" as the text "<file" (it reads no file): "log_debug = <x" is a filter error. */
@@ -259,12 +261,14 @@ function sectionProblems(settings: readonly DovecotSetting[], sections: readonly
 }
 
 /** What doveconf 2.3 refuses the whole file for after reading it, each at the line that sets it; empty when it takes the file. */
-export function dovecotSettingsChecks(settings: readonly DovecotSetting[], sections: readonly DovecotSection[]): Array<{ line: number; message: Text }> {
-  const out = new Map<string, { line: number; message: Text }>();
-  const say = (line: number, key: string, said: string, next: Text): void => {
+export function dovecotSettingsChecks(settings: readonly DovecotSetting[], sections: readonly DovecotSection[]): Array<{ line: number; message: Text; included?: IncludedPlace }> {
+  const out = new Map<string, { line: number; message: Text; included?: IncludedPlace }>();
+  // `from`: the setting the refusal stands at, when it is known (it may be an included file's).
+  const say = (line: number, key: string, said: string, next: Text, from?: DovecotSetting): void => {
     if (out.has(said)) return;
     out.set(said, {
       line,
+      ...placeOf(from ?? {}),
       message: text(`${key}: doveconf refuses the whole file once it is read ("${said}"). ${next.en}`, `${key}：doveconf 读完文件后会拒绝整个文件（"${said}"）。${next['zh-CN']}`),
     });
   };
@@ -275,12 +279,13 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
     const get: ScopeValue = (key) => valueOf(scope.get(key)) ?? DEFAULTS[key] ?? '';
     for (const check of SCOPE_CHECKS) {
       const refused = check(get);
-      if (refused) say((scope.get(refused.key) ?? scope.get(refused.also ?? ''))?.line ?? 0, refused.key, refused.said, refused.next);
+      const at = refused && (scope.get(refused.key) ?? scope.get(refused.also ?? ''));
+      if (refused) say(at ? at.line : 0, refused.key, refused.said, refused.next, at || undefined);
     }
   }
   const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
   for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
   for (const c of [...filterPlaceProblems(settings, sections), ...filterConflicts(settings, sections)]) say(c.line, c.key, c.said, c.next);
-  for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? p.key ?? 'namespace', p.said, p.next);
+  for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? p.key ?? 'namespace', p.said, p.next, p.setting);
   return [...out.values()];
 }

@@ -9,7 +9,7 @@
 import { text, type Text } from '../feedback.js';
 import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
-import { MAX_INCLUDED_FILES, readInclude, type IncludedFile } from './dovecotIncludes.js';
+import { MAX_INCLUDED_FILES, placeOf, readInclude, toldWhere, type IncludedFile, type IncludedPlace } from './dovecotIncludes.js';
 import { dovecotProtocols, filterProtocolsProblem } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
@@ -28,6 +28,8 @@ export interface DovecotSetting {
   quoted?: boolean;
   /** The outermost section it stands in: two "passdb {" without a name are two passdbs. */
   outermost?: DovecotSection;
+  /** Read from a file an `!include` names (`line` is then the `!include`'s). */
+  included?: IncludedPlace;
 }
 
 export interface DovecotSection {
@@ -35,13 +37,15 @@ export interface DovecotSection {
   arg?: string;
   line: number;
   path: string[];
+  included?: IncludedPlace;
 }
 
 export interface DovecotConf {
   settings: DovecotSetting[];
   sections: DovecotSection[];
   includes: Array<{ path: string; optional: boolean; line: number }>;
-  problems: Array<{ line: number; message: Text }>;
+  /** `included`: the problem is in a file an `!include` on `line` reads (its message names it). */
+  problems: Array<{ line: number; message: Text; included?: IncludedPlace }>;
   /** '2.4' when the first setting is dovecot_config_version = 2.4.x, else '2.3'. */
   version: '2.3' | '2.4';
 }
@@ -102,11 +106,12 @@ function unquote(value: string): string {
  * Dovecot 2.3's passdb and userdb need "driver = ..." inside: the word after "userdb" is only a
  * name, and doveconf refuses the whole file without one ("userdb is missing driver").
  */
-function undriven(sections: DovecotSection[]): Array<{ line: number; message: Text }> {
+function undriven(sections: DovecotSection[]): Array<{ line: number; message: Text; included?: IncludedPlace }> {
   return sections
     .filter((x) => x.name === 'passdb' || x.name === 'userdb')
     .map((x) => ({
       line: x.line,
+      ...placeOf(x),
       message: text(
         `This ${x.name} has no "driver = ..." line, and doveconf refuses the whole file ("${x.name} is missing driver")${x.arg ? `: in Dovecot 2.3 "${x.arg}" after "${x.name}" is only a name, not the driver` : ''}. Write the driver inside the section, e.g. "driver = ${x.name === 'userdb' ? 'static' : 'passwd-file'}".`,
         `这个 ${x.name} 里没有 "driver = ..." 这一行，doveconf 会拒绝整个文件（"${x.name} is missing driver"）${x.arg ? `：在 Dovecot 2.3 里，"${x.name}" 后面的 "${x.arg}" 只是一个名字，不是 driver` : ''}。请在段落里写出 driver，例如 "driver = ${x.name === 'userdb' ? 'static' : 'passwd-file'}"。`,
@@ -144,13 +149,16 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
   const conf: DovecotConf = { settings: [], sections: [], includes: [], problems: [], version: '2.3' };
   try {
     // Each line with the answer's line it stands for, and the included file it comes from.
-    const physical: Array<{ text: string; line: number; file?: IncludedFile }> = source.split('\n').map((l, i) => ({ text: l.replace(/\r$/, ''), line: i + 1 }));
+    const physical: Array<{ text: string; line: number; file?: IncludedFile; at?: number }> = source.split('\n').map((l, i) => ({ text: l.replace(/\r$/, ''), line: i + 1 }));
     let included = 0;
     const stack: DovecotSection[] = [];
     // passdb and userdb sections with a "driver = ..." of their own (2.3 has no other way to say it).
     const driven = new Set<DovecotSection>();
     for (let i = 0; i < physical.length; i++) {
-      const { line: number, file } = physical[i]!;
+      const { line: number, file, at } = physical[i]!;
+      // A line of an included file is told by its file and line too, as doveconf tells it.
+      const place = file ? { included: { file: file.path, line: at! } } : {};
+      const problem = (message: Text): void => void conf.problems.push({ line: number, message, ...place });
       let { text: line, openQuote } = stripComment(physical[i]!.text);
       // A trailing backslash joins the next line with one space (Dovecot "long lines"). As in
       // config_parse_file, a blank or comment line, or the end of the file, drops the lines
@@ -169,26 +177,26 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
       }
       if (line === '' || dropped) continue;
       if (openQuote) {
-        conf.problems.push({ line: number, message: text('A quoted value is not closed: add the closing quote.', '引号没有闭合：补上结尾的引号。') });
+        problem(text('A quoted value is not closed: add the closing quote.', '引号没有闭合：补上结尾的引号。'));
         continue;
       }
       const path = stack.map((s) => (s.arg ? `${s.name} ${s.arg}` : s.name));
       let m: RegExpExecArray | null;
       if (line === '}') {
-        if (stack.length === 0) conf.problems.push({ line: number, message: text('"}" without an open section: remove it.', '多了一个 "}"，没有对应的段落：删掉它。') });
+        if (stack.length === 0) problem(text('"}" without an open section: remove it.', '多了一个 "}"，没有对应的段落：删掉它。'));
         else stack.pop();
       } else if ((m = /^!(include|include_try)(?:\s+(.*))?$/.exec(line))) {
         // Dovecot takes the path as written: in quotes it names no file ("No matches").
         if (!file) conf.includes.push({ path: m[2] ?? '', optional: m[1] === 'include_try', line: number });
         const read = readInclude(m[2] ?? '', m[1] === 'include_try', file?.path ?? root, file?.open ?? [root], root);
-        if ('problem' in read) conf.problems.push({ line: number, message: read.problem });
+        if ('problem' in read) problem(read.problem);
         else if ((included += read.files.length) > MAX_INCLUDED_FILES) {
-          conf.problems.push({ line: number, message: text(`The !include lines read more than ${MAX_INCLUDED_FILES} files here; Debian's own configuration reads 16. The lab stops reading includes: include conf.d/*.conf once.`, `这里的 !include 读了超过 ${MAX_INCLUDED_FILES} 个文件；Debian 自己的配置只读 16 个。实验室不再读取包含的文件：conf.d/*.conf 只包含一次就够了。`) });
+          problem(text(`The !include lines read more than ${MAX_INCLUDED_FILES} files here; Debian's own configuration reads 16. The lab stops reading includes: include conf.d/*.conf once.`, `这里的 !include 读了超过 ${MAX_INCLUDED_FILES} 个文件；Debian 自己的配置只读 16 个。实验室不再读取包含的文件：conf.d/*.conf 只包含一次就够了。`));
           included = -Infinity;
-        } else if (included > 0) physical.splice(i + 1, 0, ...read.files.flatMap((f) => f.lines.map((l) => ({ text: l, line: number, file: f }))));
+        } else if (included > 0) physical.splice(i + 1, 0, ...read.files.flatMap((f) => f.lines.map((l) => ({ text: l.text, line: number, file: f, at: l.line }))));
       } else if ((m = /^([A-Za-z0-9_@./-]+)\s*=\s*(.*)$/.exec(line))) {
         const raw = m[2]!.trim();
-        const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path, ...(stack.length ? { outermost: stack[0]! } : {}) };
+        const setting: DovecotSetting = { key: m[1]!, value: unquote(raw), line: number, path, ...(stack.length ? { outermost: stack[0]! } : {}), ...place };
         if (/^["']/.test(raw) && setting.value !== raw) setting.quoted = true;
         if (raw.startsWith('<')) {
           setting.fromFile = true;
@@ -196,31 +204,31 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
         } else if (!setting.quoted && raw.includes('$')) {
           const expanded = expandOwnName(setting, conf.settings);
           if ('problem' in expanded) {
-            conf.problems.push({ line: number, message: expanded.problem });
+            problem(expanded.problem);
             continue;
           }
           setting.value = expanded.value;
         }
         if (raw.includes('{') && raw.endsWith('}') && !raw.startsWith('"') && /\{\s*\w+\s*=/.test(raw)) {
-          conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
+          problem(text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。'));
           continue;
         }
         // Setting names are lower case, and doveconf refuses the whole file for "SSL = no"
         // ("Unknown setting: SSL"); only plugin and *fields sections take names of one's own.
         if (/[A-Z]/.test(setting.key) && !path.some((p) => /^plugin\b|fields\b/.test(p))) {
-          conf.problems.push({ line: number, message: text(`"${setting.key}" is not a setting: Dovecot's names are lower case ("${setting.key.toLowerCase()}"), and doveconf refuses the file ("Unknown setting").`, `"${setting.key}" 不是一个设置：Dovecot 的设置名都是小写（"${setting.key.toLowerCase()}"），doveconf 会拒绝整个文件（"Unknown setting"）。`) });
+          problem(text(`"${setting.key}" is not a setting: Dovecot's names are lower case ("${setting.key.toLowerCase()}"), and doveconf refuses the file ("Unknown setting").`, `"${setting.key}" 不是一个设置：Dovecot 的设置名都是小写（"${setting.key.toLowerCase()}"），doveconf 会拒绝整个文件（"Unknown setting"）。`));
           continue;
         }
         const first = conf.settings[0];
         const invalid = invalidValue(setting, first?.key === 'dovecot_config_version' && /^2\.4/.test(first.value));
         if (invalid) {
-          conf.problems.push({ line: number, message: invalid });
+          problem(invalid);
           continue;
         }
         if (isDovecotBoolean(setting.key, path)) {
           const yesNo = booleanValue(setting.value);
           if (yesNo === undefined) {
-            conf.problems.push({ line: number, message: text(`${setting.key} = ${setting.value}: doveconf refuses the file ("Invalid boolean value"); write yes or no.`, `${setting.key} = ${setting.value}：doveconf 会拒绝整个文件（"Invalid boolean value"）；请写 yes 或 no。`) });
+            problem(text(`${setting.key} = ${setting.value}: doveconf refuses the file ("Invalid boolean value"); write yes or no.`, `${setting.key} = ${setting.value}：doveconf 会拒绝整个文件（"Invalid boolean value"）；请写 yes 或 no。`));
             continue;
           }
           setting.value = yesNo;
@@ -230,22 +238,22 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
       } else if ((m = /^([A-Za-z0-9_@./-]+)(?:\s+("[^"]*"|[^\s{]+))?\s*\{$/.exec(line))) {
         if (stack.length >= MAX_SECTION_DEPTH) {
           // Every setting keeps its whole path: thousands of nested sections would cost the lab gigabytes.
-          conf.problems.push({ line: number, message: text(`Sections are nested more than ${MAX_SECTION_DEPTH} deep here; no Dovecot configuration needs that. The rest of the file is not read.`, `这里的段落嵌套超过了 ${MAX_SECTION_DEPTH} 层；没有哪个 Dovecot 配置需要这样。文件的其余部分不再读取。`) });
+          problem(text(`Sections are nested more than ${MAX_SECTION_DEPTH} deep here; no Dovecot configuration needs that. The rest of the file is not read.`, `这里的段落嵌套超过了 ${MAX_SECTION_DEPTH} 层；没有哪个 Dovecot 配置需要这样。文件的其余部分不再读取。`));
           stack.length = 0;
           break;
         }
-        const section: DovecotSection = { name: m[1]!, line: number, path };
+        const section: DovecotSection = { name: m[1]!, line: number, path, ...place };
         if (m[2]) section.arg = unquote(m[2]);
         conf.sections.push(section);
         stack.push(section);
       } else if (/\{\s*\S/.test(line)) {
-        conf.problems.push({ line: number, message: text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。') });
+        problem(text('A section must be written over several lines: "name {", then the settings, then "}".', '段落必须分多行写："name {"，然后是各项设置，最后是 "}"。'));
       } else {
-        conf.problems.push({ line: number, message: text(`"${line.slice(0, 60)}" is not a setting ("key = value") or a section ("name {"). doveconf reports "Expecting '{'" (asked of doveconf 2.3.19: a word alone, or words before "{" or "=").`, `"${line.slice(0, 60)}" 既不是设置（"key = value"）也不是段落（"name {"）。doveconf 会报 "Expecting '{'"。`) });
+        problem(text(`"${line.slice(0, 60)}" is not a setting ("key = value") or a section ("name {"). doveconf reports "Expecting '{'" (asked of doveconf 2.3.19: a word alone, or words before "{" or "=").`, `"${line.slice(0, 60)}" 既不是设置（"key = value"）也不是段落（"name {"）。doveconf 会报 "Expecting '{'"。`));
       }
     }
     for (const open of stack) {
-      conf.problems.push({ line: open.line, message: text(`The section "${open.name}${open.arg ? ` ${open.arg}` : ''} {" is never closed: add "}".`, `段落 "${open.name}${open.arg ? ` ${open.arg}` : ''} {" 没有闭合：补上 "}"。`) });
+      conf.problems.push({ line: open.line, ...(open.included ? { included: open.included } : {}), message: text(`The section "${open.name}${open.arg ? ` ${open.arg}` : ''} {" is never closed: add "}".`, `段落 "${open.name}${open.arg ? ` ${open.arg}` : ''} {" 没有闭合：补上 "}"。`) });
     }
     const first = conf.settings[0];
     if (first?.key === 'dovecot_config_version' && /^2\.4/.test(first.value)) conf.version = '2.4';
@@ -264,6 +272,7 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
     // 2.4 reads protocols as a list of its own kind; only 2.3's doveconf could be asked here.
     const protocols = conf.version === '2.3' ? (dovecotProtocols(conf.settings).problem ?? filterProtocolsProblem(conf.settings)) : undefined;
     if (protocols) conf.problems.push(protocols);
+    conf.problems = conf.problems.map(toldWhere);
   } catch (err) {
     conf.problems.push({ line: 0, message: text(`dovecot.conf could not be read (${(err as Error).message}).`, `无法读取 dovecot.conf（${(err as Error).message}）。`) });
   }

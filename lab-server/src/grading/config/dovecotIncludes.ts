@@ -87,13 +87,21 @@ export function includedFiles(path: string, from = '/etc/dovecot/dovecot.conf', 
   return found;
 }
 
+/** A Debian file's lines that are not comments, each with its number in the file. */
+function debianLines(path: string): Array<{ text: string; line: number }> {
+  return (DEBIAN_DOVECOT_TEXT.get(path) ?? '').split('\n').flatMap((l) => {
+    const m = /^(\d+) (.*)$/.exec(l);
+    return m ? [{ text: m[2]!, line: Number(m[1]) }] : [];
+  });
+}
+
 /** Most files one answer's `!include` lines read, stock files included by them too (Debian's own reads 16). */
 export const MAX_INCLUDED_FILES = 200;
 
-/** A file an `!include` reads: its lines, and the files doveconf holds open while it reads it. */
+/** A file an `!include` reads: its lines (each with its number in the file), and the files doveconf holds open while it reads it. */
 export interface IncludedFile {
   path: string;
-  lines: string[];
+  lines: Array<{ text: string; line: number }>;
   /** The including files, then the glob's later matches (doveconf opens them all at once). */
   open: readonly string[];
 }
@@ -113,7 +121,7 @@ export function readInclude(pattern: string, optional: boolean, from: string, op
     const path = found[i]!;
     const opened = [...open, ...found.slice(i + 1).reverse()];
     if (opened.includes(path)) return { problem: recursive(pattern, path) };
-    const lines = path === root || DEBIAN_DOVECOT_DIRS.includes(path) ? [] : (DEBIAN_DOVECOT_TEXT.get(path) ?? '').split('\n');
+    const lines = path === root || DEBIAN_DOVECOT_DIRS.includes(path) ? [] : debianLines(path);
     files.unshift({ path, lines, open: [...opened, path] });
   }
   return { files };
@@ -136,4 +144,40 @@ function recursive(pattern: string, path: string): Text {
     `!include ${pattern}: it names ${path}, a file doveconf is reading already, and doveconf refuses the whole file ("Recursive include file: ${path}"). Include only other files, e.g. "!include conf.d/*.conf" from dovecot.conf.`,
     `!include ${pattern}：它指向 ${path}，而 doveconf 正在读这个文件，doveconf 会拒绝整个文件（"Recursive include file: ${path}"）。只包含别的文件，例如在 dovecot.conf 里写 "!include conf.d/*.conf"。`,
   );
+}
+
+/** Where in a file an `!include` reads a setting, a section or a problem stands: the file and its own line. */
+export interface IncludedPlace {
+  file: string;
+  line: number;
+}
+
+/** `{ included }` of a setting or section read from an included file, else nothing (to spread into a problem). */
+export const placeOf = (x: { included?: IncludedPlace }): { included?: IncludedPlace } => (x.included ? { included: x.included } : {});
+
+/**
+ * A problem whose line is one of the Debian files an `!include` reads, told as doveconf tells it
+ * ("Error in configuration file /etc/dovecot/conf.d/10-mail.conf line 30: ..."): the answer's line
+ * alone is the `!include`'s, and the line to look at is not in the answer at all.
+ */
+export function toldWhere<P extends { line: number; message: Text; included?: IncludedPlace }>(p: P): P {
+  if (!p.included) return p;
+  const { file, line } = p.included;
+  return {
+    ...p,
+    message: text(
+      `In ${file} line ${line}, which the !include on this line reads: ${p.message.en} That line is Debian's own, not the answer's: it is wrong where this !include reads it. Move the !include (e.g. "!include conf.d/*.conf" at the top level, outside every section), or include only the files meant for dovecot.conf.`,
+      `在 ${file} 第 ${line} 行（这一行的 !include 读入了这个文件）：${p.message['zh-CN']} 那一行是 Debian 自带的，不是答案里写的：错在这个 !include 把它读到了这里。请移动 !include（例如在顶层、所有段落之外写 "!include conf.d/*.conf"），或者只包含给 dovecot.conf 用的文件。`,
+    ),
+  };
+}
+
+/** " (set by …)" for a value an included file sets last, in en and zh-CN; empty for the answer's own. */
+export function setBy(s: { line: number; included?: IncludedPlace }): { en: string; zh: string } {
+  if (!s.included) return { en: '', zh: '' };
+  const { file, line } = s.included;
+  return {
+    en: ` (set last by ${file} line ${line}, which the !include on line ${s.line} reads: an included file's value counts where the !include stands, so write the answer's own after it)`,
+    zh: `（最后设置它的是 ${file} 第 ${line} 行，由第 ${s.line} 行的 !include 读入：包含的文件里的值在 !include 所在的位置生效，所以答案自己的设置要写在它后面）`,
+  };
 }

@@ -6,12 +6,15 @@
  * same name merged into the first one seen with the more specific values kept.
  */
 import { bySpecificity, filterMatches, filterOf, isFilterLabel, type DovecotFilter } from './dovecotFilters.js';
+import type { IncludedPlace } from './dovecotIncludes.js';
 
 export interface DovecotSetting {
   key: string;
   value: string;
   line: number;
   path: readonly string[];
+  /** Read from a file an `!include` names. */
+  included?: IncludedPlace;
 }
 
 export interface DovecotSection {

@@ -9,6 +9,7 @@
 import { MAX_FEEDBACK_LINES, text, type Text } from '../feedback.js';
 import { closestName } from './closestName.js';
 import { DOVECOT_FILTERS } from './dovecotBooleans.js';
+import { placeOf, type IncludedPlace } from './dovecotIncludes.js';
 import { DOVECOT_FREE_SECTIONS, DOVECOT_SETTING_NAMES, DOVECOT_SUBSECTIONS, isKnownDovecotName } from './dovecotNames.js';
 
 /** Where a line stands: the kind of its section ('' for the top level and the filters) and doveconf's path of it ("service { inet_listener"). */
@@ -110,8 +111,8 @@ function sectionHint(kind: string, name: string): Text {
 const inside = (kind: string): [string, string] => (kind === '' ? ['', ''] : [` inside ${kind} { }`, `（在 ${kind} { } 里）`]);
 
 /** Every setting and section name doveconf 2.3 refuses as unknown, with the line it stands on. */
-export function dovecotUnknownNames(settings: ReadonlyArray<{ key: string; line: number; path: string[] }>, sections: ReadonlyArray<{ name: string; line: number; path: string[] }>): Array<{ line: number; message: Text }> {
-  const problems: Array<{ line: number; message: Text }> = [];
+export function dovecotUnknownNames(settings: ReadonlyArray<{ key: string; line: number; path: string[]; included?: IncludedPlace }>, sections: ReadonlyArray<{ name: string; line: number; path: string[]; included?: IncludedPlace }>): Array<{ line: number; message: Text; included?: IncludedPlace }> {
+  const problems: Array<{ line: number; message: Text; included?: IncludedPlace }> = [];
   for (const section of sections) {
     const scope = scopeOf(section.path);
     if (!scope || DOVECOT_FILTERS.has(section.name) || DOVECOT_SUBSECTIONS.get(scope.kind)?.has(section.name)) continue;
@@ -120,7 +121,7 @@ export function dovecotUnknownNames(settings: ReadonlyArray<{ key: string; line:
     const quote = [...scope.quote, section.name, section.name].join(' { ');
     const [en, zh] = inside(scope.kind);
     const hint = sectionHint(scope.kind, section.name);
-    problems.push({ line: section.line, message: text(`Dovecot 2.3 has no section "${section.name}"${en}: doveconf refuses the whole file ("Unknown setting: ${quote}"). ${hint.en}`, `Dovecot 2.3 没有 "${section.name}" 这个段落${zh}：doveconf 会拒绝整个文件（"Unknown setting: ${quote}"）。${hint['zh-CN']}`) });
+    problems.push({ line: section.line, ...placeOf(section), message: text(`Dovecot 2.3 has no section "${section.name}"${en}: doveconf refuses the whole file ("Unknown setting: ${quote}"). ${hint.en}`, `Dovecot 2.3 没有 "${section.name}" 这个段落${zh}：doveconf 会拒绝整个文件（"Unknown setting: ${quote}"）。${hint['zh-CN']}`) });
   }
   for (const s of settings) {
     const scope = scopeOf(s.path);
@@ -129,7 +130,7 @@ export function dovecotUnknownNames(settings: ReadonlyArray<{ key: string; line:
     const [en, zh] = inside(scope.kind);
     // "Did you mean" weighs the name against all 320 top-level ones; past the lines shown, unweighed.
     const hint = settingHint(scope.kind, s.key, problems.length < MAX_FEEDBACK_LINES);
-    problems.push({ line: s.line, message: text(`"${s.key}" is not a setting Dovecot 2.3 knows${en}: doveconf refuses the whole file ("Unknown setting: ${quote}"), and Dovecot does not start. ${hint.en}`, `Dovecot 2.3 不认识 "${s.key}" 这个设置${zh}：doveconf 会拒绝整个文件（"Unknown setting: ${quote}"），Dovecot 无法启动。${hint['zh-CN']}`) });
+    problems.push({ line: s.line, ...placeOf(s), message: text(`"${s.key}" is not a setting Dovecot 2.3 knows${en}: doveconf refuses the whole file ("Unknown setting: ${quote}"), and Dovecot does not start. ${hint.en}`, `Dovecot 2.3 不认识 "${s.key}" 这个设置${zh}：doveconf 会拒绝整个文件（"Unknown setting: ${quote}"），Dovecot 无法启动。${hint['zh-CN']}`) });
   }
   return problems;
 }

@@ -7,6 +7,7 @@
  */
 import { error, ok, text, warn, type FeedbackLine } from '../feedback.js';
 import { parseDovecotConf, setting, type DovecotConf } from './dovecotConf.js';
+import { setBy } from './dovecotIncludes.js';
 import type { MainCf } from './mainCf.js';
 import { loadMainCf } from './postfix.js';
 
@@ -132,7 +133,7 @@ export async function gradeDovecotTls(answer: string, p: TlsParams): Promise<Fee
     else if (!s.fromFile && s.quoted && s.value.startsWith('<')) lines.push(error('dovecot.no-lt', text(`Line ${s.line}: ${key} = "${s.value}": inside quotes "<" is no file marker but the first character of the value, which Dovecot then takes for the ${key === 'ssl_cert' ? 'certificate' : 'key'} text itself: TLS fails ("There is no valid PEM ${key === 'ssl_cert' ? 'certificate' : 'private key'}").`, `第 ${s.line} 行：${key} = "${s.value}"：在引号里 "<" 不是读取文件的标记，而是值的第一个字符，Dovecot 会把整个值当作${key === 'ssl_cert' ? '证书' : '私钥'}内容：TLS 会失败（"There is no valid PEM ${key === 'ssl_cert' ? 'certificate' : 'private key'}"）。`), text(`Write it without quotes: "${key} = <${wanted}".`, `不要加引号："${key} = <${wanted}"。`)));
     else if (!s.fromFile) lines.push(error('dovecot.no-lt', text(`Line ${s.line}: ${key} = ${s.value} without "<" means the value IS the ${key === 'ssl_cert' ? 'certificate' : 'key'} text, not a file name: Dovecot fails to load it.`, `第 ${s.line} 行：${key} = ${s.value} 前面没有 "<"，意思是这个值本身就是${key === 'ssl_cert' ? '证书' : '私钥'}内容，而不是文件名：Dovecot 会加载失败。`), text(`Write "${key} = <${wanted}": "<" reads the file.`, `写 "${key} = <${wanted}"："<" 表示读取文件。`)));
     else if (s.value !== wanted && /^["'].*["']$/.test(s.value)) lines.push(error('dovecot.cert-path', text(`Line ${s.line}: after "<" the quotes are part of the file name: Dovecot opens ${s.value}, quotes and all, finds no such file, and does not start.`, `第 ${s.line} 行："<" 之后的引号是文件名的一部分：Dovecot 会去打开连引号在内的 ${s.value}，找不到这个文件，于是不会启动。`), text(`Write it without quotes: "${key} = <${wanted}".`, `不要加引号："${key} = <${wanted}"。`)));
-    else if (s.value !== wanted) lines.push(error('dovecot.cert-path', text(`${key} reads ${s.value}, but the file is ${wanted}.`, `${key} 读取的是 ${s.value}，但文件是 ${wanted}。`), text(`Write "${key} = <${wanted}".`, `写 "${key} = <${wanted}"。`)));
+    else if (s.value !== wanted) lines.push(error('dovecot.cert-path', text(`${key} reads ${s.value}${setBy(s).en}, but the file is ${wanted}.`, `${key} 读取的是 ${s.value}${setBy(s).zh}，但文件是 ${wanted}。`), text(`Write "${key} = <${wanted}".`, `写 "${key} = <${wanted}"。`)));
   }
   const ssl = (setting(conf, 'ssl')?.value ?? 'yes').toLowerCase();
   const plaintext = (setting(conf, 'disable_plaintext_auth')?.value ?? 'yes').toLowerCase();
