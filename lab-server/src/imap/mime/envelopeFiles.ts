@@ -2,7 +2,8 @@
  * ENVELOPEs of many message files at once, from the start of each file alone: read here, or
  * on the envelope reader thread (envelopeThread.ts). See envelopeBatch.ts.
  */
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openToRead } from '../../files/noAtimeOpen.js';
 import { envelopeOfHeader, storedHeaderEnd } from './jobs.js';
 import { INLINE_BYTES, type MimeLimits } from './limits.js';
 
@@ -39,8 +40,8 @@ export function envelopesOfFiles(paths: readonly string[], limits: MimeLimits): 
   for (const path of paths) {
     let fd: number;
     try {
-      // Never a blocking open: a FIFO put where a message was would hold it, and the event loop, for good.
-      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      // Never blocking (a FIFO put where a message was), and leaving the file's access time alone.
+      fd = openToRead(path);
     } catch {
       out.push(null);
       continue;
