@@ -4,11 +4,12 @@
  * Small files are read with synchronous calls into one reused buffer — an open, a read and a
  * close cost microseconds, where a trip through the thread pool costs more than the reading.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, readFileSync, readSync } from 'node:fs';
 import type { FolderIndex } from './folderIndex.js';
 import type { StoredMessage } from './message.js';
 import type { FolderUse } from './noticedMoves.js';
+import { openToRead, openToReadLater } from '../files/noAtimeOpen.js';
 import { isMissing } from './slices.js';
 
 /** Files up to this size are read in one synchronous call (well under a millisecond). */
@@ -19,9 +20,9 @@ let scratch = Buffer.alloc(0);
 /**
  * Message files are opened without blocking and must be regular files: a FIFO put in place of
  * one (mkfifo) held a blocking open, and the whole lab's event loop with it, until a writer
- * came; a link to /dev/zero read without end. Such a file reads as an expunged message.
+ * came; a link to /dev/zero read without end. Such a file reads as an expunged message. They
+ * are opened leaving their atime alone (files/noAtimeOpen.ts).
  */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const notAFile = (): Error => Object.assign(new Error('not a regular file'), { code: 'ENOENT' });
 /**
  * What opening or reading such a file throws where the fstat is saved: a FIFO or a socket
@@ -36,7 +37,7 @@ const isNotAFile = (err: unknown): boolean => NOT_A_FILE_CODES.has((err as NodeJ
  * no more than it knows to expect, so a device is harmless and the fstat is saved (a RETR's µs).
  */
 function openNow(path: string, bounded = false): number {
-  const fd = openSync(path, OPEN_FLAGS);
+  const fd = openToRead(path);
   if (bounded || fstatSync(fd).isFile()) return fd;
   closeSync(fd);
   throw notAFile();
@@ -44,7 +45,7 @@ function openNow(path: string, bounded = false): number {
 
 /** A message file's handle, opened through the thread pool; the caller closes it. */
 async function openLater(path: string): Promise<FileHandle> {
-  const handle = await open(path, OPEN_FLAGS);
+  const handle = await openToReadLater(path);
   if ((await handle.stat()).isFile()) return handle;
   await handle.close();
   throw notAFile();

@@ -9,12 +9,13 @@
  * goes in slices (slices.ts), and such files are read synchronously, as renames are. One
  * after another through the thread pool, 100,000 reads took 30 s of a LOGIN.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderIndex } from './folderIndex.js';
 import type { MaildirSubdir, StoredMessage } from './message.js';
 import { baseOf, flagsOf, looksLikeMessage, parseName } from './names.js';
+import { openToRead, openToReadLater } from '../files/noAtimeOpen.js';
 import { takeTurns } from '../workers/turns.js';
 import { isMissing, SLICE_MS } from './slices.js';
 import { wireSize } from './wire.js';
@@ -115,7 +116,7 @@ function takeRename(message: StoredMessage, file: { dir: MaildirSubdir; fileName
 function sizesNow(path: string): { size: number; wireSize: number } | 'big' | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openToRead(path);
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
@@ -150,7 +151,8 @@ async function takeArrival(folderDir: string, base: string, { dir, fileName }: {
     return;
   }
   try {
-    const data = await readFile(path);
+    const handle = await openToReadLater(path);
+    const data = await readFile(handle).finally(() => handle.close());
     result.arrivals.push({ base, dir, fileName, size: data.length, wireSize: wireSize(data) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
