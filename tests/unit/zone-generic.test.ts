@@ -75,7 +75,41 @@ const ACCEPTED = [
   'g IN OPENPGPKEY \\# 1 00',
   'g IN URI \\# 4 000a0001',
   'g IN HINFO \\# 4 01610162',
+  // Their usual forms, read into the same bytes as BIND reads them (round 17: HINFO, URI and
+  // OPENPGPKEY were taken only in the generic form, SSHFP only with fingerprint types 1 and 2).
+  'g IN HINFO PC Linux',
+  'g IN HINFO "PC" "Linux 6"',
+  'g IN HINFO "" ""',
+  'g IN HINFO ( "a" "b" )',
+  'g IN HINFO "a\\"b" c\\032d',
+  'g IN URI 10 1 "https://www.example.com/"',
+  'g IN URI 010 1 ""',
+  'g IN URI 65535 0 "a b\\"c"',
+  'g IN OPENPGPKEY AQID',
+  'g IN OPENPGPKEY AQ ID',
+  'g IN OPENPGPKEY AQI=',
+  'g IN OPENPGPKEY AQ= =',
+  'g IN OPENPGPKEY ( AQID AQID )',
+  'g IN OPENPGPKEY AA==',
+  'g IN SSHFP 3 2 abababababababababababababababababababababababababababababababab',
+  'g IN SSHFP 6 2 abababababababababababababababababababababababababababababababab',
+  'g IN SSHFP 0 2 abababababababababababababababababababababababababababababababab',
+  'g IN SSHFP 4 0',
+  'g IN SSHFP 4 0 abc d',
+  'g IN SSHFP 4 3 abcd',
+  'g IN SSHFP 255 255 ab',
+  'g IN SSHFP \\# 2 0400',
+  'g IN SSHFP \\# 4 0600abcd',
   'g IN TYPE13 \\# 2 0000',
+];
+
+// The usual forms BIND refuses, each in its own words (the lab's message quotes them).
+const REFUSED_USUAL = [
+  'g IN HINFO PC', 'g IN HINFO PC Linux x', `g IN HINFO "${'a'.repeat(256)}" b`, 'g IN URI 10 1 https://www.example.com/', 'g IN URI 10 1',
+  'g IN URI 65536 1 "x"', 'g IN URI 10 1 "a" "b"', 'g IN URI 10 x "a"', 'g IN URI "10" 1 "a"', 'g IN URI -1 1 "a"', 'g IN OPENPGPKEY AQI',
+  'g IN OPENPGPKEY AQ== AQ==', 'g IN OPENPGPKEY', 'g IN OPENPGPKEY "AQID"', 'g IN OPENPGPKEY AQID "AQID"', 'g IN OPENPGPKEY AQ!D', 'g IN OPENPGPKEY A',
+  'g IN OPENPGPKEY AQ=', 'g IN OPENPGPKEY AQ==x', 'g IN OPENPGPKEY AB==', 'g IN OPENPGPKEY AQJ=', 'g IN SSHFP 4 0 a bc', 'g IN SSHFP 4 0 -',
+  'g IN SSHFP 4 5 abc', 'g IN SSHFP 4 2', 'g IN SSHFP 4',
 ];
 
 const REFUSED = [
@@ -134,6 +168,7 @@ const REFUSED = [
   'g IN SSHFP 4 1 000 00000000000000000000000000000000000x000',
   'g IN URI \\# 2 000a',
   'g IN OPENPGPKEY \\# 0',
+  ...REFUSED_USUAL,
   'g CLASS3 TXT "x"',
   'g ch TXT "x"',
   'g CLASS00004 TXT "x"',
@@ -180,10 +215,13 @@ describe('RFC 3597 generic record types and data', () => {
     const [badHex] = parseZone(`${APEX}_25._tcp.mail IN TLSA 3 1 1 012\n`, { origin: 'example.com.' }).problems;
     expect(badHex!.message.en).toMatch(/BIND reads, and it refuses the zone \("bad hex encoding"\)\. Write the usage, the selector, the matching type and the data in hex/);
     expect(badHex!.message['zh-CN']).toMatch(/bad hex encoding.*用途、选择器、匹配类型/);
-    // Types the lab reads only in the generic form say so, and how to write it.
-    const [usual] = parseZone(`${APEX}g IN HINFO "a" "b"\n`, { origin: 'example.com.' }).problems;
-    expect(usual!.message.en).toMatch(/serves HINFO records only in the generic form.*HINFO \\# 4 01610162.*BIND takes the usual form too/);
-    expect(usual!.message['zh-CN']).toMatch(/通用形式.*HINFO/);
+    // The usual forms of the other types BIND checks: refused in BIND's words, with what to write.
+    const [uri] = parseZone(`${APEX}g IN URI 10 1 https://www.example.com/\n`, { origin: 'example.com.' }).problems;
+    expect(uri!.message.en).toMatch(/URI record's data is not what BIND reads, and it refuses the zone \("syntax error"\)\. Write the priority and the weight .*then the URI in quotes, e\.g\. URI 10 1 "https:/);
+    expect(uri!.message['zh-CN']).toMatch(/syntax error.*带引号的 URI/);
+    const [key] = parseZone(`${APEX}g IN OPENPGPKEY "AQID"\n`, { origin: 'example.com.' }).problems;
+    expect(key!.message.en).toMatch(/\("unexpected token"\)\. Write the public key in base64, with no quotes/);
+    expect(key!.message['zh-CN']).toMatch(/base64 公钥/);
     // Unknown to the lab still: a type it does not serve at all.
     const [unknown] = parseZone(`${APEX}g IN TYPE43 \\# 4 00010801\n`, { origin: 'example.com.' }).problems;
     expect(unknown!.message.en).toMatch(/TYPE43 is a type the lab does not serve: the lab serves A, .*Remove the record/);
@@ -196,6 +234,17 @@ describe('RFC 3597 generic record types and data', () => {
     // CLASS1 is IN: its record is read; CLASS3 (CH) is another class.
     expect(parseZone(`${APEX}g CLASS1 A 192.0.2.7\n`, { origin: 'example.com.' }).records.find((r) => r.name === 'g.example.com.')?.address).toBe('192.0.2.7');
     expect(parseZone(`${APEX}g CLASS3 A 192.0.2.7\n`, { origin: 'example.com.' }).problems[0]!.message.en).toMatch(/Class CLASS3 \(CH\) is not the Internet class/);
+  });
+
+  it('quote, for a usual form BIND refuses, the very words BIND gives', { timeout: 120_000 }, async () => {
+    const wrong = await inPool(REFUSED_USUAL, 4, async (line) => {
+      const bind = await bindOf(line);
+      const said = /dns_rdata_fromtext: (?:.*: )?([^:]+)$/m.exec(bind.messages.join('\n'))?.[1];
+      const problems = parseZone(`${APEX}${line}\n`, { origin: 'example.com.' }).problems;
+      const quoted = /it refuses the zone \("([^"]+)"\)\. Write /.exec(problems[0]?.message.en ?? '')?.[1];
+      return !bind.loaded && problems.length === 1 && said && quoted === said && problems[0]!.message['zh-CN'].includes(`（"${said}"）。请写`) ? '' : `${line}: BIND ${bind.loaded ? 'takes it' : said}, lab ${problems.map((p) => p.message.en).join(' | ')}`;
+    });
+    expect(wrong.filter(Boolean)).toEqual([]);
   });
 
   it('claim of BIND, when refusing a type or class, only what BIND says, naming what was written', { timeout: 120_000 }, async () => {

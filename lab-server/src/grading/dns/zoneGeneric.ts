@@ -9,6 +9,7 @@
 import { text, type Text } from '../feedback.js';
 import { escapedBytes } from './zoneEscapes.js';
 import type { Token } from './zoneTokens.js';
+import { USUAL_FORM, usualBytes } from './zoneUsual.js';
 
 /** The numbers of the types the lab knows (RFC 1035, 3596, 2782, 4408, 8659). */
 const NUMBERED: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 99: 'SPF', 257: 'CAA' };
@@ -183,15 +184,6 @@ const CHECKED: Record<string, { number: number; problem: (b: Buffer) => string |
   OPENPGPKEY: { number: 61, problem: (b) => (b.length < 1 ? 'unexpected end of input' : undefined) },
   URI: { number: 256, problem: (b) => (b.length < 4 ? 'unexpected end of input' : undefined) },
 };
-/** A record of each, as a learner would copy it. */
-const EXAMPLES: Record<string, [string, string]> = {
-  HINFO: ['4 01610162', '4 01610162'],
-  SSHFP: ['34 0402 <the 32 bytes of the SHA-256 fingerprint in hex>', '34 0402 <32 字节 SHA-256 指纹的十六进制>'],
-  TLSA: ['35 030101 <the 32 bytes of the SHA-256 digest in hex>', '35 030101 <32 字节 SHA-256 摘要的十六进制>'],
-  SMIMEA: ['35 030101 <the 32 bytes of the SHA-256 digest in hex>', '35 030101 <32 字节 SHA-256 摘要的十六进制>'],
-  OPENPGPKEY: ['<length> <the key in hex>', '<长度> <密钥的十六进制>'],
-  URI: ['<length> 000a0001 <the URI in hex>', '<长度> 000a0001 <URI 的十六进制>'],
-};
 const CHECKED_BY_NUMBER = new Map(Object.entries(CHECKED).map(([name, c]) => [c.number, name]));
 
 function hinfoProblem(b: Buffer): string | undefined {
@@ -202,7 +194,10 @@ function hinfoProblem(b: Buffer): string | undefined {
   return end > b.length ? 'unexpected end of input' : end < b.length ? 'extra input data' : undefined;
 }
 
-/** SSHFP: algorithm, digest type, digest; SHA-1 (1) is 20 bytes, SHA-256 (2) 32, others any ("FORMERR"). */
+/**
+ * SSHFP: algorithm, digest type, digest; SHA-1 (1) is 20 bytes, SHA-256 (2) 32 ("FORMERR"), other
+ * types (0, 3...) and every algorithm (0-255: 3 ECDSA, 4 Ed25519, 6 Ed448...) any, none too, as BIND 9.18 loads them.
+ */
 function sshfpProblem(b: Buffer): string | undefined {
   if (b.length < 2) return 'unexpected end of input';
   const digest = b.length - 2;
@@ -222,64 +217,20 @@ export function servedTypeName(type: string): string {
 }
 
 /**
- * TLSA, SMIMEA and SSHFP in their usual form ("3 1 1 <hex>", "4 2 <hex>") as their bytes, read as
- * BIND 9.18 reads them (asked of named-checkzone): numbers 0-255, then the hex, which blanks may
- * split (SSHFP's anywhere, TLSA's between bytes); SSHFP's SHA-1 and SHA-256 fingerprints exactly 20
- * and 32 bytes. Undefined for the other types.
- */
-function usualBytes(name: string, tokens: Token[]): { bytes: Buffer } | { said: string } | undefined {
-  const fields = name === 'SSHFP' ? 2 : name === 'TLSA' || name === 'SMIMEA' ? 3 : 0;
-  if (fields === 0) return undefined;
-  const head: number[] = [];
-  for (const t of tokens.slice(0, fields)) {
-    if (t.quoted) return { said: 'unexpected token' };
-    if (!/^\d+$/.test(t.raw)) return { said: 'not a valid number' };
-    if (Number(t.raw) > 255) return { said: 'out of range' };
-    head.push(Number(t.raw));
-  }
-  const words = tokens.slice(fields);
-  if (head.length < fields || words.length === 0) return { said: 'unexpected end of input' };
-  if (words.some((t) => t.quoted)) return { said: 'unexpected token' };
-  const wanted = name === 'SSHFP' ? ({ 1: 20, 2: 32 } as Record<number, number>)[head[1]!] : undefined;
-  let hex = '';
-  for (const w of words) {
-    // BIND reads a fingerprint of known length digit by digit across the words (a word may end
-    // mid-byte), until it has the length: a word past it is "extra input text".
-    if (wanted !== undefined && hex.length >= wanted * 2) return { said: 'extra input text' };
-    const digits = wanted === undefined ? /^([0-9a-fA-F]{2})+$/ : /^[0-9a-fA-F]+$/;
-    if (!digits.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
-    hex += w.raw;
-  }
-  if (wanted !== undefined && hex.length < wanted * 2) return { said: 'unexpected end of input' };
-  return { bytes: Buffer.concat([Buffer.from(head), Buffer.from(hex, 'hex')]) };
-}
-
-/**
- * Such a type's data, checked as BIND checks it, kept as "\# length hex" under TYPEnn: the generic
- * form, or for TLSA, SMIMEA and SSHFP also the usual one.
+ * Such a type's data, checked as BIND checks it, kept as "\# length hex" under TYPEnn: written in
+ * the generic form or in the usual one (zoneUsual.ts).
  */
 export function checkedOpaqueRdata(name: string, tokens: Token[]): { type: string; tokens?: Token[]; problem?: Text } {
   const type = `TYPE${CHECKED[name]!.number}`;
   const usual = tokens[0]?.raw === '\\#' && !tokens[0].quoted ? undefined : usualBytes(name, tokens);
   if (usual && 'said' in usual) {
-    return { type, problem: text(`This ${name} record's data is not what BIND reads, and it refuses the zone ("${usual.said}"). Write ${name === 'SSHFP' ? 'the algorithm, the fingerprint type and the fingerprint in hex, e.g. "SSHFP 4 2 <the SHA-256 fingerprint>" (ssh-keygen -r prints the line)' : 'the usage, the selector, the matching type and the data in hex, e.g. "TLSA 3 1 1 <the SHA-256 digest of the public key>"'}.`, `这条 ${name} 记录的数据 BIND 读不了，它会拒绝整个区域（"${usual.said}"）。${name === 'SSHFP' ? '请写算法、指纹类型和十六进制的指纹，例如 "SSHFP 4 2 <SHA-256 指纹>"（ssh-keygen -r 会打印这一行）' : '请写用途、选择器、匹配类型和十六进制数据，例如 "TLSA 3 1 1 <公钥的 SHA-256 摘要>"'}。`) };
+    const form = USUAL_FORM[name]!;
+    return { type, problem: text(`This ${name} record's data is not what BIND reads, and it refuses the zone ("${usual.said}"). Write ${form.en}.`, `这条 ${name} 记录的数据 BIND 读不了，它会拒绝整个区域（"${usual.said}"）。请写${form['zh-CN']}。`) };
   }
-  const read = usual ?? genericBytes(type, tokens);
-  if (!read) {
-    return {
-      type,
-      problem: text(
-        `The lab serves ${name} records only in the generic form (RFC 3597): "\\#", the length in bytes, then the data in hex, e.g. "${name} \\# ${EXAMPLES[name]![0]}". BIND takes the usual form too, but the lab's DNS server does not read it.`,
-        `实验环境只以通用形式（RFC 3597）提供 ${name} 记录："\\#"、字节数，然后是十六进制数据，例如 "${name} \\# ${EXAMPLES[name]![1]}"。BIND 也接受常规写法，但实验环境的 DNS 服务器读不了它。`,
-      ),
-    };
-  }
+  const read = usual ?? genericBytes(type, tokens)!;
   if ('problem' in read) return { type, problem: read.problem };
   const said = CHECKED[name]!.problem(read.bytes);
   if (said) return { type, ...problem(`These ${read.bytes.length} bytes are no ${name} record data: BIND refuses the zone ("${said}")`, `这 ${read.bytes.length} 个字节不是 ${name} 记录的数据：BIND 会拒绝整个区域（"${said}"）`) };
-  if (name === 'SSHFP' && read.bytes[1] !== 1 && read.bytes[1] !== 2) {
-    return { type, problem: text('The lab serves SSHFP fingerprints of type 1 (SHA-1) and 2 (SHA-256) only; BIND takes other types, but ssh asks for these two. Write the digest type 2 and the SHA-256 fingerprint (ssh-keygen -r prints it).', '实验环境只提供类型 1（SHA-1）和 2（SHA-256）的 SSHFP 指纹；BIND 也接受其他类型，但 ssh 只用这两种。请写摘要类型 2 和 SHA-256 指纹（ssh-keygen -r 会打印出来）。') };
-  }
   const line = tokens[0]!.line;
   const words = ['\\#', String(read.bytes.length), ...(read.bytes.length ? [read.bytes.toString('hex')] : [])];
   return { type, tokens: words.map((raw) => ({ raw, value: raw, quoted: false, line })) };
