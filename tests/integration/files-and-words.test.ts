@@ -50,6 +50,9 @@ beforeAll(async () => {
   learnerCookie = (joined.headers.get('set-cookie') ?? '').split(';')[0]!;
   const members = (await (await fetch(`${base}/api/classes/${klass.class.id}`, { headers: { cookie } })).json()) as { learners: Array<{ sandboxId: string }> };
   sandboxId = members.learners[0]!.sandboxId;
+  // DKIM keys are made on first use: the learner opens the zone editor, an outside client asks the default world.
+  expect((await fetch(`${base}/api/zones`, { headers: { cookie: learnerCookie } })).status).toBe(200);
+  expect((await run('dig', ['+short', '-p', String(lab.dnsPort), '@127.0.0.1', 'default._domainkey.example.com', 'TXT'])).stdout).toContain('v=DKIM1');
 }, 60_000);
 afterAll(async () => {
   await lab?.dispose();

@@ -1,14 +1,13 @@
 /**
  * The lab's DNS data: each sandbox's zones, loaded once and reloaded when a learner saves a
  * zone or the sandbox is reset (there is no cache to wait for, as a real resolver would
- * have: an edit is live at once). Sandboxes made before the lab had DNS get their zones on
- * first use. Only the recently asked sandboxes' zones stay loaded (LOADED_BYTES), and parsing
- * them again takes at most a share of the CPU (zoneParseShare.ts).
+ * have: an edit is live at once). A sandbox gets its zones on first use (zonesInPlace). Only
+ * the recently asked sandboxes' zones stay loaded (LOADED_BYTES), and parsing them again takes
+ * at most a share of the CPU (zoneParseShare.ts).
  */
 import { Authority } from '../grading/dns/authority.js';
-import { ensureDkimKeys } from '../world/dkimKeys.js';
 import type { Sandbox } from '../world/sandbox.js';
-import { seededZoneText, seedZones } from '../world/seedZones.js';
+import { seededZoneText, zonesInPlace } from '../world/seedZones.js';
 import { readZoneText, writeZoneText, zoneName, zoneNames } from '../world/zoneStore.js';
 import { LabBusy, WorkQueue } from '../workers/workQueue.js';
 import type { DnsFaultCheck } from './interference.js';
@@ -116,6 +115,8 @@ export class LabDns {
     return this.inTurn(sandbox.id, async () => {
       const check = await this.parses.parse(() => checkZone(zone, text));
       if (check.ok) {
+        // Seeded first: a sandbox whose first zone save is this one would otherwise hold it alone.
+        await zonesInPlace(sandbox);
         await writeZoneText(sandbox, zone, text);
         this.forget(sandbox.id);
       }
@@ -141,6 +142,7 @@ export class LabDns {
     const zone = zoneName(name);
     const seeded = zone ? await seededZoneText(sandbox, zone) : undefined;
     if (!zone || seeded === undefined) return false;
+    await zonesInPlace(sandbox);
     await writeZoneText(sandbox, zone, seeded);
     this.forget(sandbox.id);
     return true;
@@ -151,12 +153,8 @@ export class LabDns {
   }
 
   private async load(sandbox: Sandbox): Promise<Authority> {
-    let names = await zoneNames(sandbox);
-    if (names.length === 0) {
-      await ensureDkimKeys(sandbox);
-      await seedZones(sandbox);
-      names = await zoneNames(sandbox);
-    }
+    await zonesInPlace(sandbox);
+    const names = await zoneNames(sandbox);
     const sources = await Promise.all(names.map(async (name) => ({ name, text: (await readZoneText(sandbox, name)) ?? '' })));
     return this.parses.parse(() => new Authority(sources));
   }

@@ -1,8 +1,10 @@
 /**
  * Each sandbox's DKIM keys: one 2048-bit RSA key pair per mail domain (RFC 8301 asks for at
- * least 1024; 2048 is what mail providers publish), made when the sandbox is created and kept
- * in <sandbox>/dkim/<domain>.<selector>.key. The private key signs the domain's outgoing mail;
- * the public half is published in the seeded zone as <selector>._domainkey.<domain>.
+ * least 1024; 2048 is what mail providers publish), kept in <sandbox>/dkim/<domain>.<selector>.key.
+ * The private key signs the domain's outgoing mail; the public half is published in the seeded
+ * zone as <selector>._domainkey.<domain>. They are made when the sandbox first needs them (its
+ * zones, or a message to sign), not when it is created: the two keys took ~0.4 s of CPU of
+ * every join, and a learner who never looks at DNS or sends through submission never uses them.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -44,8 +46,20 @@ export async function newDkimPrivateKey(bits = DKIM_KEY_BITS): Promise<string> {
   return privateKey;
 }
 
+/** Each sandbox's key making under way: two callers at once (a DNS question, a message to sign) make one key, not two. */
+const making = new Map<string, Promise<void>>();
+
 /** Creates the keys a sandbox is missing (all of them for a new sandbox); existing keys are kept. */
-export async function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
+export function ensureDkimKeys(sandbox: Sandbox): Promise<void> {
+  let run = making.get(sandbox.dir);
+  if (!run) {
+    run = makeMissingKeys(sandbox).finally(() => making.delete(sandbox.dir));
+    making.set(sandbox.dir, run);
+  }
+  return run;
+}
+
+async function makeMissingKeys(sandbox: Sandbox): Promise<void> {
   await makeDirsBelow(sandbox.dir, join(sandbox.dir, 'dkim'), PRIVATE_DIR);
   await Promise.all(
     sandbox.definition.domains.map(async (domain) => {

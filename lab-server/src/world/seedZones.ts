@@ -2,12 +2,13 @@
  * The zones every sandbox starts with: its mail domains (example.com and otherdomain.com) and
  * the reverse zone of the lab network, as the course's complete zone (chapter 6.3) has them:
  * A records for mail and mail2, MX, SPF, DKIM with the sandbox's own key, DMARC and PTR.
- * A zone also needs what the course leaves out and BIND insists on: SOA and NS.
+ * A zone also needs what the course leaves out and BIND insists on: SOA and NS. A sandbox gets
+ * them when its zones are first needed (zonesInPlace), with its DKIM keys.
  */
 import { DKIM_SELECTOR, dkimKey } from './dkimKeys.js';
 import { LAB_HOSTS, LAB_MTAS, LAB_NETWORK, homeMta } from './network.js';
 import type { Sandbox } from './sandbox.js';
-import { writeZoneText } from './zoneStore.js';
+import { writeZoneText, zoneNames } from './zoneStore.js';
 
 /** The reverse zone of the lab network. */
 export const REVERSE_ZONE = LAB_NETWORK.reverseZone;
@@ -80,4 +81,22 @@ export async function seedZones(sandbox: Sandbox): Promise<void> {
     await writeZoneText(sandbox, domain, forwardZone(domain, key.publicKey));
   }
   await writeZoneText(sandbox, REVERSE_ZONE, reverseZone());
+}
+
+/** Seedings under way: two first uses at once (a dig and the zone editor) seed once. */
+const seeding = new WeakMap<Sandbox, Promise<void>>();
+
+/**
+ * Seeds the zones of a sandbox that has none: a new one (its DKIM keys are made now, not at
+ * create), or one made before the lab had DNS. Every reader of a sandbox's zones calls it first.
+ */
+export function zonesInPlace(sandbox: Sandbox): Promise<void> {
+  let run = seeding.get(sandbox);
+  if (!run) {
+    run = (async () => {
+      if ((await zoneNames(sandbox)).length === 0) await seedZones(sandbox);
+    })().finally(() => seeding.delete(sandbox));
+    seeding.set(sandbox, run);
+  }
+  return run;
 }

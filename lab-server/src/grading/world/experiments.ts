@@ -11,6 +11,7 @@ import { readMtaLog } from '../../world/mailLogFiles.js';
 import { stoppedMtas } from '../../world/mtaState.js';
 import { homeMta } from '../../world/network.js';
 import type { Sandbox } from '../../world/sandbox.js';
+import { zonesInPlace } from '../../world/seedZones.js';
 import { readZoneText, zoneNames } from '../../world/zoneStore.js';
 import { Authority } from '../dns/authority.js';
 import { error, ok, text, type FeedbackLine } from '../feedback.js';
@@ -45,6 +46,7 @@ async function reportsFor(sandbox: Sandbox, p: ExperimentParams): Promise<AuthRe
 }
 
 async function currentZones(sandbox: Sandbox): Promise<Authority> {
+  await zonesInPlace(sandbox);
   const names = await zoneNames(sandbox);
   return new Authority(await Promise.all(names.map(async (name) => ({ name, text: (await readZoneText(sandbox, name)) ?? '' }))));
 }
