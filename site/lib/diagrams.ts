@@ -4,7 +4,6 @@
  * one at a time (mermaid keeps global state) and redrawn when the theme changes.
  */
 import type { Lang } from '../i18n/ui';
-import { t } from '../i18n/ui';
 import { offerFullScreen } from './diagramViewer';
 import { isDark, onThemeChange } from './theme';
 
@@ -31,8 +30,16 @@ async function render(figure: HTMLElement, lang: Lang): Promise<void> {
   mermaid.initialize({ startOnLoad: false, theme: isDark() ? 'dark' : 'default', securityLevel: 'strict', fontFamily: 'inherit' });
   try {
     const { svg } = await mermaid.render(`lesson-diagram-${counter++}`, source);
-    view.innerHTML = svg;
-    keepReadable(view);
+    const box = view.querySelector<HTMLElement>('.diagram-box');
+    if (box) {
+      // The box was sized at build time: the drawing fills it (scaled to fit, should this
+      // browser's fonts draw it a little wider or narrower), so nothing around it moves.
+      box.innerHTML = svg;
+      box.querySelector('svg')?.style.removeProperty('max-width');
+    } else {
+      view.innerHTML = svg;
+      keepReadable(view);
+    }
     offerFullScreen(figure, view, lang);
     figure.dataset.drawn = 'true';
   } catch {
@@ -41,16 +48,6 @@ async function render(figure: HTMLElement, lang: Lang): Promise<void> {
     pre.textContent = source;
     view.append(pre);
     figure.dataset.drawn = 'failed';
-  }
-  if (!figure.querySelector('details.diagram-source')) {
-    const details = document.createElement('details');
-    details.className = 'diagram-source';
-    const summary = document.createElement('summary');
-    summary.textContent = t(lang, 'diagramSource');
-    const pre = document.createElement('pre');
-    pre.textContent = source;
-    details.append(summary, pre);
-    figure.append(details);
   }
 }
 

@@ -56,3 +56,8 @@ function whenNear(selector: string, margin: string, load: (el: HTMLElement) => v
 // mermaid is large (about 190 KB gzip), so a page whose diagrams are far down never loads it.
 whenNear('.lab-island', '1500px', (el) => void import('./islands').then((m) => m.mountIsland(el, lang)));
 whenNear('[data-mermaid]', '1500px', (el) => void import('./diagrams').then((m) => m.drawDiagram(el, lang)));
+
+// A diagram not drawn yet prints as its source.
+addEventListener('beforeprint', () => {
+  document.querySelectorAll<HTMLDetailsElement>('figure[data-mermaid]:not([data-drawn]) details.diagram-source').forEach((d) => (d.open = true));
+});

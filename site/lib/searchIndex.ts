@@ -34,13 +34,15 @@ export function decodeEntities(text: string): string {
 }
 
 /**
- * Visible, readable text of an HTML fragment: no tags, no buttons, no diagram source and no
- * "Try it" headers; table cells separated by " · "; entities decoded, spaces folded.
+ * Visible, readable text of an HTML fragment: no tags, no buttons, no diagram source (nor its
+ * "Diagram source" summary) and no "Try it" headers; table cells separated by " · "; entities
+ * decoded, spaces folded.
  */
 export function htmlToText(html: string): string {
   const stripped = html
     .replace(/<(script|style|button)\b[\s\S]*?<\/\1>/gi, ' ')
     .replace(/<pre class="mermaid-source"[\s\S]*?<\/pre>/gi, ' ')
+    .replace(/<details class="diagram-source"[\s\S]*?<\/details>/gi, ' ')
     .replace(/<div class="try-head"[\s\S]*?<\/div>|<p class="try-expect-label"[\s\S]*?<\/p>/gi, ' ')
     .replace(/<\/t[dh]>\s*(?=<t[dh][\s>])/gi, ' · ')
     .replace(/<\/(p|li|h\d|pre|tr|div|blockquote|figcaption|t[dh])>/gi, ' ')

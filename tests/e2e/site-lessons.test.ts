@@ -26,6 +26,16 @@ describe('lesson pages', () => {
         // A drawn diagram keeps an accessible name and shows its source on request.
         await expect(page.locator('figure[data-drawn="true"] .diagram-view[role="img"][aria-label]').count()).resolves.toBe(drawn);
         await expect(page.locator('figure[data-drawn="failed"]').count()).resolves.toBe(0);
+        // Each was drawn in a box reserved at its drawn size (lessons/diagram-sizes.json is up
+        // to date: bin/measure-diagrams.mjs), so drawing it moved nothing.
+        const boxes = await page.locator('figure[data-mermaid] .diagram-box').evaluateAll((all) =>
+          all.map((box) => {
+            const [width, height] = (box as HTMLElement).style.aspectRatio.split('/').map(Number);
+            const drawn = box.querySelector('svg')!.viewBox.baseVal;
+            return Math.abs(width! - drawn.width) < 0.1 && Math.abs(height! - drawn.height) < 0.1 ? 'fits' : `${width}×${height} reserved, ${drawn.width}×${drawn.height} drawn`;
+          }),
+        );
+        expect(boxes, `${lang} ${slug}`).toEqual(Array(drawn).fill('fits'));
         // Live islands mount too (and talk to the lab without errors).
         for (const island of await page.locator('.lab-island').all()) {
           await island.scrollIntoViewIfNeeded();

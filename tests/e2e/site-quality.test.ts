@@ -147,6 +147,49 @@ describe('quality', () => {
     await page.close();
   }, 180_000);
 
+  it('holds still on a slow phone when a diagram is drawn late, with the text below it on screen', async () => {
+    const found: string[] = [];
+    for (const path of ['/lessons/ports-security/', '/en/lessons/protocols/']) {
+      const context = await site.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      // A slow phone: its CPU 4× slower, and mermaid arriving only once the reader is at the first diagram.
+      await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      let release!: () => void;
+      let asked!: () => void;
+      const arrived = new Promise<void>((resolve) => (release = resolve));
+      const waiting = new Promise<void>((resolve) => (asked = resolve));
+      await page.route('**/_astro/diagrams.*.js', async (route) => {
+        asked();
+        await arrived;
+        await route.continue();
+      });
+      await page.goto(url(path));
+      const figures = page.locator('figure[data-mermaid]');
+      await figures.first().evaluate((f) => f.scrollIntoView({ block: 'start' }));
+      await waiting; // the page has asked for mermaid's module, and waits for it
+      expect(await figures.first().getAttribute('data-drawn')).toBeNull();
+      release();
+      for (const figure of await figures.all()) {
+        await figure.evaluate((f) => f.scrollIntoView({ block: 'start' }));
+        await figure.and(page.locator('[data-drawn="true"]')).waitFor({ timeout: 60_000 });
+      }
+      const shifts = await page.evaluate(async () => {
+        await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+        const observer = new PerformanceObserver(() => undefined);
+        observer.observe({ type: 'layout-shift', buffered: true });
+        const records = observer.takeRecords() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>;
+        observer.disconnect();
+        return records.filter((r) => !r.hadRecentInput).map((r) => r.value);
+      });
+      const cls = shifts.reduce((a, b) => a + b, 0);
+      if (cls >= 0.01) found.push(`${path}: CLS ${cls.toFixed(3)} (${shifts.map((v) => v.toFixed(3)).join(' + ')})`);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+    expect(found).toEqual([]);
+  }, 180_000);
+
   it('paints fast and does not shift: first contentful paint, largest contentful paint and layout shift on a lesson', async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url('/en/lessons/protocols/'));

@@ -2,7 +2,9 @@
  * The lesson authoring syntax: fenced "try", "expect", "mermaid" and "lab" blocks become the
  * page's interactive HTML, in the lesson's language, before shiki sees them.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { diagramSize } from '../../site/lib/markdown/diagramSizes.js';
 import { LessonSyntaxError, lessonLang, remarkLessonBlocks, transformLessonTree } from '../../site/lib/markdown/lessonBlocks.js';
 import { wrapTables } from '../../site/lib/markdown/tableScroll.js';
 
@@ -49,6 +51,32 @@ describe('lesson blocks', () => {
     expect(html).toContain('aria-label="The &lt;path&gt;"');
     expect(html).toContain('A --&gt; B');
     expect(found.hasMermaid).toBe(true);
+  });
+
+  it('gives a measured diagram a box of its drawn size and its source beneath, so drawing it moves nothing', () => {
+    const source = readFileSync(new URL('../../lessons/en/protocols.md', import.meta.url), 'utf8').match(/^```mermaid[^\n]*\n([\s\S]*?)\n```$/m)![1]!;
+    expect(diagramSize(source)).toEqual({ width: 679, height: 843 });
+    const tree = root(code('mermaid', 'The SMTP dialogue', source), code('mermaid', 'New', 'flowchart LR\n  A --> B'));
+    transformLessonTree(tree, 'en');
+    const [measured = '', unmeasured = ''] = tree.children!.map((c) => c.value!);
+    // At most the column, no narrower than 60% of the drawing (scrolling sideways), in its proportions.
+    expect(measured).toContain('<div class="diagram-box" style="width:679px;min-width:407px;aspect-ratio:679/843"></div></div><figcaption>');
+    expect(measured).toContain('<details class="diagram-source"><summary>Diagram source (mermaid)</summary><pre class="mermaid-source">sequenceDiagram');
+    expect(measured.match(/mermaid-source/g)).toHaveLength(1);
+    // Not measured yet (bin/measure-diagrams.mjs): its source shows where it will be drawn.
+    expect(unmeasured).toContain('<div class="diagram-view" role="img" aria-label="New"><pre class="mermaid-source">flowchart LR');
+  });
+
+  it('has a measured size for every diagram of every lesson (bin/measure-diagrams.mjs writes them)', () => {
+    const unmeasured: string[] = [];
+    for (const lang of ['zh-CN', 'en'])
+      for (const file of readdirSync(new URL(`../../lessons/${lang}/`, import.meta.url)).filter((f) => f.endsWith('.md'))) {
+        const text = readFileSync(new URL(`../../lessons/${lang}/${file}`, import.meta.url), 'utf8');
+        for (const [, caption, source] of text.matchAll(/^```mermaid ?([^\n]*)\n([\s\S]*?)\n```$/gm)) {
+          if (!diagramSize(source!)) unmeasured.push(`${lang}/${file}: ${caption}`);
+        }
+      }
+    expect(unmeasured).toEqual([]);
   });
 
   it('places live islands with a static fallback table of every port', () => {

@@ -20,7 +20,7 @@ describe('search index', () => {
 
   it('keeps a diagram to its caption, a "Try it" block to its commands, and table cells apart', () => {
     const lesson =
-      '<figure class="diagram" data-mermaid><div class="diagram-view" role="img" aria-label="SMTP"><pre class="mermaid-source">sequenceDiagram\n  C->>S: EHLO</pre></div><figcaption>The SMTP dialogue</figcaption></figure>' +
+      '<figure class="diagram" data-mermaid><div class="diagram-view" role="img" aria-label="SMTP"><pre class="mermaid-source">sequenceDiagram\n  C->>S: EHLO</pre></div><figcaption>The SMTP dialogue</figcaption><details class="diagram-source"><summary>Diagram source (mermaid)</summary><pre class="mermaid-source">sequenceDiagram\n  C->>S: EHLO</pre></details></figure>' +
       '<div class="try-it" data-service="smtp"><div class="try-head"><span class="try-label">Try it</span><span class="try-service">smtp · Lab port 2025</span><button type="button">Paste</button></div>' +
       '<pre class="try-commands"><code>QUIT</code></pre><div class="try-expect"><p class="try-expect-label">What you should see</p><pre><code>221 Bye</code></pre></div></div>' +
       '<table><thead><tr><th>service</th><th>port</th></tr></thead><tbody><tr><td>smtp</td><td>25</td></tr><tr><td>imap</td><td>143</td></tr></tbody></table>';

@@ -15,6 +15,7 @@
  */
 import { SERVICES } from '../../../lab-server/src/services.ts';
 import { t, type Lang } from '../../i18n/ui.ts';
+import { diagramSize } from './diagramSizes.ts';
 import { portTableHtml } from '../portTable.ts';
 import { expandPortTokens, labPortHtml, PORT_TOKEN, PortTokenError } from '../portTokens.ts';
 
@@ -64,12 +65,26 @@ function tryBlock(lang: Lang, meta: string, commands: string, expect: string | u
   );
 }
 
+/**
+ * A diagram's box has its drawn size from the start (at most the column, and no narrower than
+ * 60% of it, as site/lib/diagrams.ts keeps it readable), and its source is under it from the
+ * start too: drawing it late moves nothing. A diagram not yet measured shows its source
+ * meanwhile, and moves the text below when drawn.
+ */
+function diagramBox(source: string): string {
+  const size = diagramSize(source);
+  if (!size) return `<pre class="mermaid-source">${escapeHtml(source)}</pre>`;
+  const { width, height } = size;
+  return `<div class="diagram-box" style="width:${width}px;min-width:${Math.round(width * 0.6)}px;aspect-ratio:${width}/${height}"></div>`;
+}
+
 function diagramBlock(lang: Lang, caption: string, source: string): string {
   const label = caption || t(lang, 'diagramLabel');
   return (
     `<figure class="diagram" data-mermaid>` +
-    `<div class="diagram-view" role="img" aria-label="${escapeHtml(label)}"><pre class="mermaid-source">${escapeHtml(source)}</pre></div>` +
+    `<div class="diagram-view" role="img" aria-label="${escapeHtml(label)}">${diagramBox(source)}</div>` +
     `<figcaption>${escapeHtml(label)}</figcaption>` +
+    `<details class="diagram-source"><summary>${escapeHtml(t(lang, 'diagramSource'))}</summary><pre class="mermaid-source">${escapeHtml(source)}</pre></details>` +
     `</figure>`
   );
 }
