@@ -49,7 +49,7 @@ async function streamMessage(channel: LineChannel, folder: MaildirFolder, uid: n
       if (bytesRead === 0) break;
       at += bytesRead;
       const keep = cut ? cut.keep(piece.subarray(0, bytesRead)) : bytesRead;
-      await channel.send(body.chunk(piece.subarray(0, keep)));
+      await channel.send(body.chunk(piece.subarray(0, keep)), 'latin1');
       if (keep < bytesRead) break;
     }
     await channel.send(body.end());

@@ -82,17 +82,27 @@ function convertInto(out: Buffer, status: string, stored: Buffer): Buffer {
 
 /**
  * A big message's reply piece by piece (it is never all in memory): `chunk` turns the next
- * stored bytes into wire form, `end` gives the terminator.
+ * stored bytes into wire form (a byte string, to be written as latin1, or bytes), `end` gives
+ * the terminator.
  */
 export class MultilineStream {
   private last = LF;
 
-  chunk(stored: Buffer): Buffer {
+  chunk(stored: Buffer): string | Buffer {
     if (stored.length === 0) return stored;
-    const out = Buffer.allocUnsafe(2 * stored.length);
-    const o = stuffInto(stored, out, 0, this.last);
+    const previous = this.last;
     this.last = stored[stored.length - 1]!;
-    return out.subarray(0, o);
+    // A piece without CRs, not after one (its first LF may end a CRLF split between pieces):
+    // the engine's replaceAll, as multilineReply() does. The byte loop ran the first RETR of a
+    // 10 MB attachment after a start at ~300 ms of CPU, nearly all of it the loop not yet compiled.
+    const text = previous === CR ? undefined : stored.toString('latin1');
+    if (text !== undefined && !text.includes('\r')) {
+      let wire = text.replaceAll('\n', '\r\n');
+      if (text.includes('\n.')) wire = wire.replaceAll('\n.', '\n..');
+      return previous === LF && text.startsWith('.') ? '.' + wire : wire;
+    }
+    const out = Buffer.allocUnsafe(2 * stored.length);
+    return out.subarray(0, stuffInto(stored, out, 0, previous));
   }
 
   end(): Buffer {
