@@ -104,3 +104,16 @@ function parseBinaryItem(name: string, section: Token[], partialText: string | u
   const partial = parsePartial(partialText);
   return { kind: 'binary', path, peek: name === 'BINARY.PEEK', partial, responseName: `BINARY[${label}]${partial ? `<${partial.start}>` : ''}` };
 }
+
+/**
+ * The items Dovecot 2.3 builds in memory (imap-fetch.c, IMAP_FETCH_HANDLER_FLAG_BUFFERED): it
+ * writes them before the others (ENVELOPE, BODYSTRUCTURE, body sections, BINARY...), each kind
+ * in the order asked, so "FETCH 1 (BODY[] UID)" answers "(UID 1 BODY[] {n}...)".
+ */
+const WRITTEN_FIRST = new Set<FetchItem['kind']>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+
+/** The items in the order Dovecot answers them, and how many come first (the FLAGS a \Seen set adds go right after those). */
+export function inAnswerOrder(items: readonly FetchItem[]): { items: FetchItem[]; writtenFirst: number } {
+  const first = items.filter((item) => WRITTEN_FIRST.has(item.kind));
+  return { items: [...first, ...items.filter((item) => !WRITTEN_FIRST.has(item.kind))], writtenFirst: first.length };
+}

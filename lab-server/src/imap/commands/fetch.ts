@@ -19,7 +19,7 @@ import { EnvelopeBatch } from '../mime/envelopeBatch.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
 import { rest, sequenceSet } from '../schema.js';
-import { parseFetchItems, type FetchItem } from '../fetchItems.js';
+import { inAnswerOrder, parseFetchItems, type FetchItem } from '../fetchItems.js';
 import type { SequenceSet } from '../sequenceSet.js';
 import { batchFromCache, fillEnvelopes, fromCache, isWholeMessage, READ_AHEAD, readMessages, toRead, type Loaded, type Needs } from './fetchLoading.js';
 
@@ -54,7 +54,9 @@ export async function runFetch(ctx: CommandContext, set: SequenceSet, items: Fet
 /** What a FETCH will do, worked out before anything is read or sent. */
 interface FetchPlan {
   found: SelectedMessage[];
+  /** In the order they are answered (inAnswerOrder): `writtenFirst` of them, then the FLAGS a \Seen set adds, then the rest. */
   items: FetchItem[];
+  writtenFirst: number;
   asked: ReadonlySet<FetchItem['kind']>;
   needs: Needs;
   /** CONDSTORE must be on: MODSEQ was asked for, or CHANGEDSINCE given. */
@@ -84,7 +86,7 @@ function planFetch(ctx: CommandContext, selected: SelectedMailbox, set: Sequence
   const view = bodyItems.some((i) => !isWholeMessage(i));
   const needs: Needs = { envelope: !summary && asked.has('ENVELOPE'), summary, view, wire: !view && bodyItems.length > 0 };
   const marksSeen = !selected.readOnly && items.some((i) => (i.kind === 'section' || i.kind === 'binary') && !i.peek);
-  return { found, items, asked, needs, modseq, marksSeen };
+  return { found, ...inAnswerOrder(items), asked, needs, modseq, marksSeen };
 }
 
 /** CHANGEDSINCE: the messages changed after that modseq, after VANISHED (EARLIER) when asked for. */
@@ -152,7 +154,7 @@ function respond(ctx: CommandContext, selected: SelectedMailbox, batch: readonly
     // A keyword another session created is announced in FLAGS before a FETCH shows it.
     const flagLines = selected.flagListChanges();
     if (flagLines.length > 0) return tellFlags(ctx, flagLines).then(() => respond(ctx, selected, batch, plan, seenNow, outcome, j));
-    const writing = ctx.out.untaggedParts(messageParts(selected, batch[j]!, plan.items, plan.asked, seenNow, outcome));
+    const writing = ctx.out.untaggedParts(messageParts(selected, batch[j]!, plan, seenNow, outcome));
     if (writing) return writing.then(() => respond(ctx, selected, batch, plan, seenNow, outcome, j + 1));
   }
   return undefined;
@@ -173,13 +175,15 @@ interface Outcome {
  * small and called once per message, so the engine optimises it early in a big FETCH rather
  * than after the whole of runFetch has been compiled.
  */
-function messageParts(selected: SelectedMailbox, message: Loaded, items: readonly FetchItem[], asked: ReadonlySet<FetchItem['kind']>, seenNow: ReadonlySet<number>, outcome: Outcome): Array<string | Buffer> {
+function messageParts(selected: SelectedMailbox, message: Loaded, plan: FetchPlan, seenNow: ReadonlySet<number>, outcome: Outcome): Array<string | Buffer> {
+  const { items, writtenFirst } = plan;
   const { info } = message;
   if (!info || !selected.info(message.uid)) outcome.expunged = true;
   const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
   let flagsSent = false;
   let decoded: Map<string, BinaryContent> | undefined;
   for (let i = 0; i < items.length; i++) {
+    if (i === writtenFirst && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, plan.asked, flagsSent);
     const item = items[i]!;
     const fromView = 'responseName' in item;
     const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
@@ -241,20 +245,25 @@ function messageParts(selected: SelectedMailbox, message: Loaded, items: readonl
       }
     }
   }
-  // RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer.
-  if (info && seenNow.has(info.uid)) {
-    if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
-    flagsSent = true;
-    // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
-    if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
-    if (selected.reportsModseq && !asked.has('MODSEQ')) {
-      addItem(parts, `MODSEQ (${info.modseq})`);
-      selected.modseqs.sent(info.modseq);
-    }
-  }
+  if (writtenFirst === items.length && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, plan.asked, flagsSent);
   if (info && flagsSent) selected.noteReported(info.uid, info.flags);
   parts.push(')');
   return parts;
+}
+
+/**
+ * RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer, after
+ * the items written first (as Dovecot writes them) and before the rest. Returns true: FLAGS sent.
+ */
+function seenFlags(parts: Array<string | Buffer>, selected: SelectedMailbox, info: MessageInfo, asked: ReadonlySet<FetchItem['kind']>, flagsSent: boolean): boolean {
+  if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
+  // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
+  if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
+  if (selected.reportsModseq && !asked.has('MODSEQ')) {
+    addItem(parts, `MODSEQ (${info.modseq})`);
+    selected.modseqs.sent(info.modseq);
+  }
+  return true;
 }
 
 /** BINARY[path]'s content, decoded the first time this message's response names it. */
