@@ -14,7 +14,7 @@
 import type { FolderChange, MaildirFolder, MessageInfo } from '../../maildir/folder.js';
 import { mailWorkers, movableBlock } from '../../workers/pool.js';
 import { BODY_FIELD, BODYSTRUCTURE_FIELD, ENVELOPE_FIELD } from './cacheFields.js';
-import { HEADER_READ, quickEnvelope } from './envelopeFiles.js';
+import { HEADER_READ, headerText, quickEnvelope } from './envelopeFiles.js';
 import { describeMessage, searchMessage, type ContentAnswer, type ContentQuery, type DescribedMessage } from './jobs.js';
 import { INLINE_BYTES, INLINE_LIMITS, MIME_LIMITS } from './limits.js';
 import { unfold, type HeaderField } from './header.js';
@@ -187,7 +187,7 @@ export async function messageEnvelope(folder: MaildirFolder, info: MessageInfo):
   const cached = cachedEnvelope(folder, info);
   if (cached) return cached;
   // A header longer than what was read, or too busy, is parsed with the whole message (on a worker).
-  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(head.toString('latin1'), head.length < HEADER_READ, INLINE_LIMITS) ?? null);
+  const envelope = await folder.readStart(info.uid, HEADER_READ, (head) => quickEnvelope(headerText(head), head.length < HEADER_READ, INLINE_LIMITS) ?? null);
   if (envelope === undefined) return undefined;
   if (envelope === null) return (await load(folder, info, keyOf(folder, info)))?.summary.envelope;
   keepEnvelope(folder, info, envelope);
@@ -221,7 +221,7 @@ export function keepEnvelopes(folder: MaildirFolder, infos: readonly MessageInfo
  */
 export function rememberEnvelope(folder: MaildirFolder, base: string, message: Buffer): void {
   try {
-    const envelope = quickEnvelope(message.toString('latin1', 0, HEADER_READ), message.length <= HEADER_READ, INLINE_LIMITS);
+    const envelope = quickEnvelope(headerText(message.subarray(0, HEADER_READ)), message.length <= HEADER_READ, INLINE_LIMITS);
     if (envelope !== undefined) folder.fields.set(base, ENVELOPE_FIELD, envelope);
   } catch {
     // Only a shortcut: the message is delivered, and FETCH works the ENVELOPE out itself.

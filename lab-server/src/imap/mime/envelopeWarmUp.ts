@@ -5,7 +5,7 @@
  * cores the reading needed. The samples cover the shapes real headers take: display names
  * quoted or not, groups, encoded words, folded lines, CRLF and LF.
  */
-import { HEADER_READ, quickEnvelope } from './envelopeFiles.js';
+import { HEADER_READ, headerText, quickEnvelope } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
 
 const SAMPLES = [
@@ -28,7 +28,7 @@ export function warmUpEnvelopes(rounds: number): number {
   for (let i = 0; i < rounds; i++) {
     const sample = SAMPLES[i % SAMPLES.length]!.replaceAll('{n}', String(i)).replaceAll('{m}', String(i % 60).padStart(2, '0'));
     const length = scratch.write(sample, 'latin1');
-    if (quickEnvelope(scratch.toString('latin1', 0, length), true, INLINE_LIMITS) !== undefined) settled++;
+    if (quickEnvelope(headerText(scratch.subarray(0, length)), true, INLINE_LIMITS) !== undefined) settled++;
   }
   return settled;
 }
