@@ -45,7 +45,11 @@ export class Maildrop {
     return { number, info };
   }
 
-  /** Dovecot's default UIDL: UID and UIDVALIDITY as 8 hex digits each. */
+  /**
+   * The UIDL: UID and UIDVALIDITY as 8 hex digits each, the fields of Dovecot's default
+   * `%08Xu%08Xv`. Dovecot 2.3 writes those digits in lower case; ours have always been upper case,
+   * and a UIDL must never change, or every client that leaves mail on the server fetches it again.
+   */
   uidl(info: MessageInfo): string {
     const hex = (n: number): string => n.toString(16).toUpperCase().padStart(8, '0');
     return `${hex(info.uid)}${hex(this.folder.uidValidity)}`;
