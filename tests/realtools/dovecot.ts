@@ -25,12 +25,23 @@ export interface DovecotInstance {
 /** The lab's users with their password ("secret"), as a passwd-file. */
 export const LAB_USERS = ['alice@example.com', 'bob@example.com', 'carol@otherdomain.com'];
 
-/** Dovecot's own reading of a configuration file: its exit status and complaints. */
+/**
+ * Dovecot's own reading of a configuration file: its exit status and complaints. doveconf -n
+ * expands a "$name" word only for the setting's own name; Dovecot, when it starts, expands them
+ * all (doveconf -x) and does not start on "Unknown variable" or "Invalid variable": that verdict
+ * wins. (-x alone would also read every "<file", which the lab's server has and this machine not.)
+ */
 export async function doveconf(confText: string): Promise<ToolResult> {
   const dir = await mkdtemp(join(tmpdir(), 'maillab-doveconf-'));
   try {
     await writeFile(join(dir, 'dovecot.conf'), confText);
-    return await runTool('doveconf', ['-n', '-c', join(dir, 'dovecot.conf')]);
+    const n = await runTool('doveconf', ['-n', '-c', join(dir, 'dovecot.conf')]);
+    if (!confText.includes('$')) return n;
+    // The variables alone: "key = <file" as a plain value, so a file this machine lacks stops nothing
+    // first. Started by systemd, Dovecot has no environment of the learner's: $ENV:NAME is empty.
+    await writeFile(join(dir, 'expanded.conf'), confText.replace(/=[ \t]*</g, '= '));
+    const x = await runTool('doveconf', ['-x', '-n', '-c', join(dir, 'expanded.conf')], { env: { PATH: process.env.PATH ?? '' } });
+    return /Fatal: .*(Unknown|Invalid) variable: /.test(x.stderr) ? { ...x, stderr: x.stderr.replaceAll('expanded.conf', 'dovecot.conf') } : n;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

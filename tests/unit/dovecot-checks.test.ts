@@ -117,6 +117,7 @@ const FILES: string[] = [
   'imap_client_workarounds = netscape-eoh',
   'pop3_delete_type = flag',
   'pop3_delete_type = flag\npop3_deleted_flag = $POP3Deleted',
+  'pop3_delete_type = flag\npop3_deleted_flag = "$POP3Deleted"',
   'default_login_user = nosuchuser',
   'default_internal_user = dovecot',
   ns('separator = ::'),

@@ -162,6 +162,22 @@ describe('!include beside doveconf', () => {
     expect(format.message['zh-CN']).toContain('/etc/dovecot/conf.d/10-mail.conf 第 30 行');
   });
 
+  it('refuses "key = <directory" as Dovecot does when it starts (doveconf -x), in its words', { timeout: 60_000 }, async () => {
+    const cases = ['ssl_cert = <', 'ssl_cert = <conf.d', 'ssl_cert = <  conf.d/', 'ssl_cert = </etc/dovecot/conf.d/', 'protocol imap {\n  ssl_cert = <./conf.d\n}', 'ssl_cert = "<"', 'ssl_cert = <conf.d/10-ssl.conf', 'ssl_key = </etc/dovecot/conf.d/10-ssl.conf'];
+    const differ: Array<{ file: string; doveconf: string; grader: string[] }> = [];
+    for (const file of cases) {
+      await writeFile(join(etc, 'dovecot.conf'), `${file.replace(/\/etc\/dovecot/g, etc)}\n`);
+      const real = await runTool('doveconf', ['-x', '-n', '-c', join(etc, 'dovecot.conf')]);
+      const said = real.code === 0 ? 'takes' : (/Fatal: [^\n]*? line \d+: [a-z_]+: (.*)$/m.exec(real.stderr.replaceAll(etc, '/etc/dovecot'))?.[1] ?? real.stderr);
+      const grader = parseDovecotConf(file).problems.map((p) => p.message.en);
+      if ((said === 'takes') !== (grader.length === 0) || (said !== 'takes' && !grader.some((m) => m.includes(`("${said}")`)))) differ.push({ file, doveconf: said, grader });
+    }
+    expect(differ).toEqual([]);
+    const [dir] = parseDovecotConf('ssl_cert = <conf.d').problems;
+    expect(dir!.message.en).toMatch(/\/etc\/dovecot\/conf\.d is a directory.*Write the file's path after "<"/);
+    expect(dir!.message['zh-CN']).toMatch(/是一个目录.*请在 "<" 后面写文件的路径/);
+  });
+
   it('says what to write instead, in both languages', () => {
     const [problem] = parseDovecotConf('ssl = yes\n!include conf.d/10-nosuch.conf').problems;
     expect(problem!.line).toBe(2);

@@ -1,6 +1,7 @@
 /**
- * "key = $key more" beside the real doveconf 2.3: the grader takes and refuses what doveconf -n
- * takes and refuses, in doveconf's words, and keeps the value doveconf prints. Before
+ * "key = $name more" beside the real doveconf 2.3: the grader takes and refuses what doveconf -x
+ * (the reading Dovecot makes when it starts) takes and refuses, in doveconf's words, and keeps
+ * the value doveconf prints. Before
  * dovecotVariables.ts "log_debug = $log_debug OR category=pop3" was an event filter syntax
  * error, "auth_mechanisms = $auth_mechanisms login" lacked plain, and "plugin { quota = $quota }"
  * passed.
@@ -35,6 +36,15 @@ const FILES = [
   'ssl_options = no_ticket\nssl_options = $ssl_options compression',
   'auth_mechanisms = $auth_mechanisms login',
   'mail_plugins = acl\nmail_plugins = $mail_plugins   quota  $mail_plugins',
+  // Any top-level name, as Dovecot reads the file when it starts (round 17: "$nosuch" passed,
+  // and "$auth_mechanisms" in another setting stayed as written).
+  'mail_location = $nosuch', 'mail_location = maildir:~/Maildir $Nosuch', 'mail_location = $', 'mail_location = $$', 'mail_location = $protocol',
+  'mail_location = $service', 'mail_location = $namespace', 'mail_location = $plugin', 'namespace inbox {\n  separator = $nosuch\n}',
+  'protocols = imap $nosuch', 'mail_location = "$nosuch"', 'mail_location = a$nosuch', 'mail_location = $auth_mechanisms',
+  'namespace inbox {\n  inbox = yes\n  separator = $mail_location\n}',
+  // $ENV:NAME is the environment's (the server's Dovecot has none of these), %{...} is read per user later.
+  'mail_location = $ENV:MAILLAB_NOPE', 'mail_location = maildir:~/Maildir $ENV:MAILLAB_NOPE$ENV:X', 'mail_location = maildir:%{hom/Maildir',
+  'mail_location = maildir:%{home}/Maildir:LAYOUT=%{nosuch}',
 ];
 
 /** Top-level values to compare with what doveconf -n prints (its default when it prints none). */
@@ -47,6 +57,12 @@ const VALUES: Array<[file: string, key: string]> = [
   ['default_vsz_limit = $default_vsz_limit', 'default_vsz_limit'],
   ['ssl_options = no_ticket     compression', 'ssl_options'],
   ['log_debug = category=imap\nlog_debug = category=pop3    OR\t$log_debug', 'log_debug'],
+  ['mail_location = $auth_mechanisms', 'mail_location'],
+  ['auth_mechanisms = plain login\nmail_location = x $auth_mechanisms', 'mail_location'],
+  ['ssl = no\nmail_location = maildir:~/Maildir $ssl', 'mail_location'],
+  ['protocol imap {\n  ssl = required\n  mail_location = $ssl\n}\nmail_location = $ssl', 'mail_location'],
+  ['mail_location = maildir:~/Maildir $ENV:MAILLAB_NOPE', 'mail_location'],
+  ['mail_location = maildir:%{home}/Maildir', 'mail_location'],
 ];
 
 let dir: string;
@@ -60,7 +76,7 @@ afterAll(async () => {
 async function doveconf(file: string, index: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const path = join(dir, `case-${index}.conf`);
   await writeFile(path, `${file}\n`);
-  return runTool('doveconf', ['-n', '-c', path]);
+  return runTool('doveconf', ['-x', '-n', '-c', path], { env: { PATH: process.env.PATH ?? '' } });
 }
 
 describe('$name beside doveconf', () => {
@@ -72,7 +88,8 @@ describe('$name beside doveconf', () => {
     });
     expect(verdicts.filter((v) => (v.doveconf === 'takes') !== (v.grader.length === 0) || (v.doveconf !== 'takes' && !v.grader.some((m) => m.includes(v.doveconf))))).toEqual([]);
     expect(verdicts.filter((v) => v.doveconf === 'takes').length).toBeGreaterThan(8);
-    expect(verdicts.filter((v) => /Unknown variable/.test(v.doveconf)).length).toBe(3);
+    expect(verdicts.filter((v) => /Unknown variable/.test(v.doveconf)).length).toBe(12);
+    expect(verdicts.filter((v) => /Invalid variable/.test(v.doveconf)).length).toBe(3);
   });
 
   it('keeps the value doveconf prints', { timeout: 60_000 }, async () => {
@@ -99,6 +116,12 @@ describe('$name beside doveconf', () => {
     expect(unknown!.line).toBe(2);
     expect(unknown!.message.en).toMatch(/"Unknown variable: \$quota".*Write the whole value out/);
     expect(unknown!.message['zh-CN']).toMatch(/Unknown variable: \$quota.*完整的值/);
+    const [other] = parseDovecotConf('mail_location = maildir:~/Maildir $nosuch').problems;
+    expect(other!.message.en).toMatch(/"Unknown variable: \$nosuch"\) and does not start\. Write the whole value out, or put the "\$" in quotes/);
+    expect(other!.message['zh-CN']).toMatch(/Unknown variable: \$nosuch.*放进引号/);
+    const [list] = parseDovecotConf('mail_location = $service').problems;
+    expect(list!.message.en).toMatch(/names a list of sections.*"Invalid variable: \$service"/);
+    expect(list!.message['zh-CN']).toMatch(/是一组段落.*Invalid variable/);
     const started = process.hrtime.bigint();
     const doubled = parseDovecotConf(`log_debug = category=imap\n${'log_debug = $log_debug OR $log_debug\n'.repeat(40)}`);
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);

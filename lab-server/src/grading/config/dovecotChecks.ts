@@ -136,7 +136,7 @@ const SCOPE_CHECKS: Array<(get: ScopeValue) => DovecotRefusal | undefined> = [
   },
   (get) => {
     if (get('pop3_delete_type') !== 'flag' || get('pop3_deleted_flag') !== '') return undefined;
-    return refuse('pop3_delete_type', 'pop3_delete_type=flag, but pop3_deleted_flag not set', 'Name the flag with pop3_deleted_flag (e.g. "$POP3Deleted"), or remove pop3_delete_type.', '用 pop3_deleted_flag 写出标志名（例如 "$POP3Deleted"），或者删掉 pop3_delete_type。');
+    return refuse('pop3_delete_type', 'pop3_delete_type=flag, but pop3_deleted_flag not set', 'Name the flag with pop3_deleted_flag, in quotes so that Dovecot does not read it as a variable (e.g. pop3_deleted_flag = "$POP3Deleted"), or remove pop3_delete_type.', '用 pop3_deleted_flag 写出标志名，并加上引号，免得 Dovecot 把它当作变量（例如 pop3_deleted_flag = "$POP3Deleted"），或者删掉 pop3_delete_type。');
   },
 ];
 

@@ -9,7 +9,7 @@
 import { text, type Text } from '../feedback.js';
 import { DOVECOT_FILTERS, isDovecotBoolean } from './dovecotBooleans.js';
 import { dovecotSettingsChecks } from './dovecotChecks.js';
-import { MAX_INCLUDED_FILES, placeOf, readInclude, toldWhere, type IncludedFile, type IncludedPlace } from './dovecotIncludes.js';
+import { fileValueProblem, MAX_INCLUDED_FILES, placeOf, readInclude, toldWhere, type IncludedFile, type IncludedPlace } from './dovecotIncludes.js';
 import { dovecotProtocols, filterProtocolsProblem } from './dovecotProtocols.js';
 import { dovecotValueKind } from './dovecotSettingKinds.js';
 import { dovecotUnknownNames } from './dovecotUnknownNames.js';
@@ -201,8 +201,13 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
         if (raw.startsWith('<')) {
           setting.fromFile = true;
           setting.value = raw.slice(1).trim();
+          const unread = fileValueProblem(setting.key, setting.value, file?.path ?? root);
+          if (unread) {
+            problem(unread);
+            continue;
+          }
         } else if (!setting.quoted && raw.includes('$')) {
-          const expanded = expandOwnName(setting, conf.settings);
+          const expanded = expandOwnName(setting, conf.settings, conf.settings[0]?.key === 'dovecot_config_version' && /^2\.4/.test(conf.settings[0].value));
           if ('problem' in expanded) {
             problem(expanded.problem);
             continue;

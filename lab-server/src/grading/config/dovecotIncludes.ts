@@ -181,3 +181,18 @@ export function setBy(s: { line: number; included?: IncludedPlace }): { en: stri
     zh: `（最后设置它的是 ${file} 第 ${line} 行，由第 ${s.line} 行的 !include 读入：包含的文件里的值在 !include 所在的位置生效，所以答案自己的设置要写在它后面）`,
   };
 }
+
+/**
+ * "key = <path" naming a directory of the server (or nothing: the including file's directory):
+ * Dovecot reads the value from the file when it starts and refuses the whole file (doveconf -x,
+ * 2.3.19: "read(/etc/dovecot/) failed: Is a directory"). A relative path is the including file's neighbour.
+ */
+export function fileValueProblem(key: string, path: string, from: string): Text | undefined {
+  const read = path.startsWith('/') ? path : `${directoryOf(from)}/${path}`;
+  const clean = read.replace(/\/{2,}/g, '/').replace(/\/(\.\/)+/g, '/').replace(/\/\.$/, '').replace(/(.)\/$/, '$1');
+  if (!DEBIAN_DOVECOT_DIRS.includes(clean)) return undefined;
+  return text(
+    `${key} = <${path}: "<" reads the value from a file when Dovecot starts, and ${clean} is a directory, so Dovecot refuses the whole file ("read(${read}) failed: Is a directory"). Write the file's path after "<", e.g. "ssl_cert = </etc/dovecot/private/dovecot.pem".`,
+    `${key} = <${path}："<" 表示 Dovecot 启动时从文件读取这个值，而 ${clean} 是一个目录，所以 Dovecot 会拒绝整个文件（"read(${read}) failed: Is a directory"）。请在 "<" 后面写文件的路径，例如 "ssl_cert = </etc/dovecot/private/dovecot.pem"。`,
+  );
+}
