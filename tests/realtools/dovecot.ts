@@ -4,15 +4,17 @@
  * any network listener: for SASL sockets that Postfix's smtpd talks to, `doveadm auth test`,
  * `doveadm user` and mail access, and `doveconf -n` on its own for Dovecot's verdict on a file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DaemonGroup } from './daemonGroup.js';
 import { runTool, type ToolResult } from './process.js';
 
 export interface DovecotInstance {
   dir: string;
   conf: string;
+  /** The master's process id (its process group's too). */
+  pid: number | undefined;
   /** Runs doveadm against this instance (with `input` on its standard input). */
   doveadm(args: string[], input?: string): Promise<ToolResult>;
   /** The master's log so far. */
@@ -84,13 +86,15 @@ export async function startDovecot(confText: (dir: string) => string, files: Arr
   const conf = join(dir, 'dovecot.conf');
   await writeFile(conf, confText(dir));
   let log = '';
-  const master: ChildProcess = spawn('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  master.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  master.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  // In a group of its own, killed with all its processes at the end (daemonGroup.ts says why).
+  const group = new DaemonGroup('dovecot', ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  group.child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  group.child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   await waitFor(join(dir, 'run', 'master'), 5000);
   const instance: DovecotInstance = {
     dir,
     conf,
+    pid: group.pid,
     doveadm: (args, input) => runTool('doveadm', ['-c', conf, ...args], { timeoutMs: 15_000, ...(input === undefined ? {} : { input }) }),
     log: () => log,
     doveconfValue: async (name) => {
@@ -98,11 +102,7 @@ export async function startDovecot(confText: (dir: string) => string, files: Arr
       return out.code === 0 ? out.stdout.trim() : undefined;
     },
     async stop() {
-      if (master.exitCode === null) {
-        const exited = new Promise((r) => master.once('exit', r));
-        master.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      }
+      await group.stop();
       if (!process.env.KEEP_DOVECOT) await rm(dir, { recursive: true, force: true });
     },
   };
