@@ -6,7 +6,8 @@
  * OpenDKIM stopped, Postfix must still take mail.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DkimSignerParams } from '../../lab-server/src/grading/config/dkimSigner.js';
 import { fileText, splitFiles } from '../../lab-server/src/grading/config/files.js';
@@ -29,6 +30,9 @@ async function movePorts(texts: string[]): Promise<string[]> {
   return texts.map((t) => t.replace(pattern, (_, a?: string, p?: string, at?: string, b?: string, q?: string) => (a ? `${a}${moved.get(p!)}${at}` : `${b}${moved.get(q!)}`)));
 }
 
+/** The Message-ID of the judge's message of this subject. */
+const messageId = (subject: string): string => `${subject.replace(/\W/g, '')}@judge.example`;
+
 /** An SMTP message from the sender, over one plain conversation; the reply to the end of DATA. */
 async function sendOver(port: number, from: string, subject: string): Promise<string> {
   const c = await LineClient.connect(port);
@@ -41,17 +45,67 @@ async function sendOver(port: number, from: string, subject: string): Promise<st
       reply = await c.smtpReply();
     }
     if (!/^3/.test(reply)) return reply;
-    c.write(`From: <${from}>\r\nTo: <${RECIPIENT}>\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@judge.example>\r\n\r\nSigned on the way out?\r\n.`);
+    c.write(`From: <${from}>\r\nTo: <${RECIPIENT}>\r\nSubject: ${subject}\r\nMessage-ID: <${messageId(subject)}>\r\n\r\nSigned on the way out?\r\n.`);
     return await c.smtpReply();
   } finally {
     c.close();
   }
 }
 
-/** Waits until `count` messages are in the Maildirs under root, or the time is up. */
-async function delivered(root: string, count: number, ms: number): Promise<void> {
+/** Whether Postfix is done with the message of this Message-ID: delivered, bounced, deferred or refused by a milter. */
+function doneWith(log: string, messageId: string): boolean {
+  const queueId = new RegExp(`: (\\w+): message-id=<${messageId.replace(/\W/g, '\\$&')}>`).exec(log)?.[1];
+  return queueId !== undefined && new RegExp(`: ${queueId}: (milter-reject: |.*status=(sent|bounced|deferred))`).test(log);
+}
+
+/**
+ * Waits until the messages Postfix took (by Message-ID) are in the Maildirs under root, or Postfix
+ * is done with each of them otherwise (a milter's 4xx leaves one in the queue for good), or the time is up.
+ */
+async function delivered(dir: string, messageIds: string[], ms: number): Promise<void> {
   const until = Date.now() + ms;
-  while (Date.now() < until && (await listTree(root)).length < count) await new Promise((r) => setTimeout(r, 150));
+  while (Date.now() < until && (await listTree(join(dir, 'mail'))).length < messageIds.length) {
+    const log = await readFile(join(dir, 'maillog'), 'utf8').catch(() => '');
+    if (messageIds.every((id) => doneWith(log, id))) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Where opendkim.conf's Socket says OpenDKIM listens, as this machine reaches it (inet:port@localhost, local:/path...). */
+function milterSocket(conf: string): { port: number } | { path: string } | undefined {
+  const socket = /^[ \t]*Socket[ \t]+(\S+)/im.exec(conf)?.[1];
+  if (!socket) return undefined;
+  const inet = /^inet:(\d+)(?:@(localhost|127\.0\.0\.1|0\.0\.0\.0|\*))?$/i.exec(socket);
+  if (inet) return { port: Number(inet[1]) };
+  const local = /^(?:(?:local|unix):)?(\/.*)$/i.exec(socket);
+  return local ? { path: local[1]! } : undefined;
+}
+
+/**
+ * Waits until OpenDKIM takes connections on its socket, or has stopped, or the time is up; a socket
+ * this cannot tell is given the half second OpenDKIM takes to start on a quiet machine.
+ */
+async function milterReady(opendkim: ChildProcess, conf: string, ms: number): Promise<void> {
+  const socket = milterSocket(conf);
+  if (!socket) return new Promise((r) => setTimeout(r, 500));
+  const until = Date.now() + ms;
+  while (Date.now() < until && opendkim.exitCode === null && opendkim.signalCode === null) {
+    if ('path' in socket ? await stat(socket.path).then(() => true, () => false) : await accepts(socket.port)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether a TCP connection to the loopback port is taken (closed at once: OpenDKIM takes it as a client that left). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.connect(port, '127.0.0.1');
+  });
 }
 
 export async function judgeDkimSigner(p: Params, answer: string): Promise<string[]> {
@@ -92,7 +146,7 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
       opendkim = spawn('opendkim', ['-f', '-x', join(dir, 'opendkim.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
       opendkim.stdout!.on('data', (d: Buffer) => opendkimLog.push(d.toString()));
       opendkim.stderr!.on('data', (d: Buffer) => opendkimLog.push(d.toString()));
-      await new Promise((r) => setTimeout(r, 500));
+      await milterReady(opendkim, conf, 10_000);
       return async () => {
         // Read what was delivered before Postfix's directory goes.
         for (const f of await listTree(join(dir, 'mail'))) messages.push(await readFile(f, 'latin1'));
@@ -104,9 +158,10 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
       const smtp = await sendOver(portOf('smtp'), p.sender, 'over SMTP');
       if (!smtp.startsWith('250')) out.push(`a message from ${p.sender} over SMTP: ${smtp}`);
       // The sendmail command (cron jobs, web applications): postdrop, pickup and cleanup, never smtpd.
-      const local = await runTool('/usr/sbin/sendmail', ['-C', join(postfixDir, 'etc'), '-f', p.sender, RECIPIENT], { input: `From: <${p.sender}>\nTo: <${RECIPIENT}>\nSubject: through sendmail\nMessage-ID: <sendmail@judge.example>\n\nSigned on the way out?\n` });
+      const local = await runTool('/usr/sbin/sendmail', ['-C', join(postfixDir, 'etc'), '-f', p.sender, RECIPIENT], { input: `From: <${p.sender}>\nTo: <${RECIPIENT}>\nSubject: through sendmail\nMessage-ID: <${messageId('sendmail')}>\n\nSigned on the way out?\n` });
       if (local.code !== 0) out.push(`sendmail: ${(local.stdout + local.stderr).trim()}`);
-      await delivered(join(postfixDir, 'mail'), 2, 8000);
+      const taken = [...(smtp.startsWith('250') ? [messageId('over SMTP')] : []), ...(local.code === 0 ? [messageId('sendmail')] : [])];
+      await delivered(postfixDir, taken, 8000);
       await stopOpendkim();
       const down = await sendOver(portOf('smtp'), p.sender, 'while OpenDKIM is down');
       if (!down.startsWith('250')) out.push(`with OpenDKIM stopped, Postfix answers the message with "${down}"`);
@@ -117,10 +172,13 @@ export async function judgeDkimSigner(p: Params, answer: string): Promise<string
   if (run.postconf.code !== 0) return [`postconf refuses main.cf: ${run.postconf.messages.join(' | ')}`];
   if (opendkimLog.join('').trim() && messages.length === 0) reasons.push(`opendkim: ${opendkimLog.join('').trim().split('\n')[0]}`);
   reasons.push(...run.custom);
-  for (const way of ['over SMTP', 'through sendmail']) {
-    const message = messages.find((m) => m.includes(`\nSubject: ${way}\n`));
+  const ways = ['over SMTP', 'through sendmail'].map((way) => ({ way, message: messages.find((m) => m.includes(`\nSubject: ${way}\n`)) }));
+  // Both messages to one Python process: starting it is the slow part (mailauth.ts).
+  const signed = ways.filter((w) => w.message !== undefined);
+  const verdicts = signed.length === 0 ? [] : (await askMailauth([{ records: zone.records.map((r) => r.line), tasks: signed.map((w) => ({ kind: 'dkim' as const, message: w.message!.replace(/\r?\n/g, '\r\n') })) }]))[0] ?? [];
+  for (const { way, message } of ways) {
     if (message) {
-      const [verdict] = (await askMailauth([{ records: zone.records.map((r) => r.line), tasks: [{ kind: 'dkim', message: message.replace(/\r?\n/g, '\r\n') }] }]))[0]!;
+      const verdict = verdicts[signed.findIndex((w) => w.way === way)];
       if (!verdict?.ok) reasons.push(`the message from ${p.sender} ${way} does not verify: ${verdict?.why}`);
     } else if (run.custom.length === 0) {
       reasons.push(`the message from ${p.sender} ${way} was not delivered (${run.log.filter((l) => /status=|milter/.test(l)).slice(0, 2).join(' | ') || 'nothing logged'})`);
