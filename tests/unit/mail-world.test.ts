@@ -15,7 +15,7 @@ import { applyRecords } from '../../lab-server/src/dns/applyRecords.js';
 import { LabDns } from '../../lab-server/src/dns/labDns.js';
 import { checkZone } from '../../lab-server/src/dns/zoneCheck.js';
 import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/world/zoneStore.js';
-import { forwardZone, zonesInPlace } from '../../lab-server/src/world/seedZones.js';
+import { zonesInPlace } from '../../lab-server/src/world/seedZones.js';
 import { ManualClock } from '../../lab-server/src/mta/clock.js';
 import { bounceMessage } from '../../lab-server/src/mta/dsn.js';
 import { formatMailq } from '../../lab-server/src/mta/mailq.js';
@@ -210,33 +210,6 @@ describe('zones', () => {
     const resolver = new LabDns().resolver(opened);
     expect(await resolver.resolve('mail.example.com', 'A')).toEqual([NET.mail]);
     expect(await resolver.resolve(NET.ptrName(NET.at(7)), 'PTR')).toEqual(['www.example.com']);
-  });
-
-  it('made on first use by a question and a message to sign at once publish the key that signs', async () => {
-    const sandboxes = new Sandboxes(join(dir, 'first-use'), sandboxMail);
-    for (const id of ['r1', 'r2', 'r3']) {
-      const s = await sandboxes.create(id);
-      // The DNS loads the zones while submission signs: one key per domain, not one each.
-      const [, signing] = await Promise.all([new LabDns().resolver(s).resolve('example.com', 'MX'), dkimKey(s, 'example.com'), dkimKey(s, 'otherdomain.com')]);
-      const zone = (await readZoneText(s, 'example.com'))!.replace(/"\s+"/g, '');
-      expect(zone).toContain(`p=${signing.publicKey}`);
-      expect((await dkimKey(s, 'example.com')).publicKey).toBe(signing.publicKey);
-      expect((await readdir(join(s.dir, 'dkim'))).sort()).toEqual(['example.com.default.key', 'otherdomain.com.default.key']);
-    }
-  });
-
-  it('saved or put back as the first thing a sandbox does, a zone does not stay its only one', async () => {
-    const sandboxes = new Sandboxes(join(dir, 'first-write'), sandboxMail);
-    const dns = new LabDns();
-    const saved = await sandboxes.create('saved');
-    // otherdomain.com's seeded zone without its MX record: an edit a learner makes.
-    const text = forwardZone('otherdomain.com', (await dkimKey(saved, 'otherdomain.com')).publicKey).replace(/^@\s+IN MX .*$/m, '');
-    expect((await dns.saveZone(saved, 'otherdomain.com', text)).ok).toBe(true);
-    const restored = await sandboxes.create('restored');
-    expect(await dns.restoreZone(restored, 'example.com')).toBe(true);
-    for (const s of [saved, restored]) expect(await zoneNames(s)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
-    expect(await readZoneText(saved, 'otherdomain.com')).toBe(text);
-    expect(await dns.resolver(saved).resolve('mail.example.com', 'A')).toEqual([NET.mail]);
   });
 });
 

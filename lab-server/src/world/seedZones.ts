@@ -87,14 +87,23 @@ export async function seedZones(sandbox: Sandbox): Promise<void> {
 const seeding = new WeakMap<Sandbox, Promise<void>>();
 
 /**
- * Seeds the zones of a sandbox that has none: a new one (its DKIM keys are made now, not at
- * create), or one made before the lab had DNS. Every reader of a sandbox's zones calls it first.
+ * Seeds the seeded zones a sandbox lacks: all of them for a new one (its DKIM keys are made now,
+ * not at create) or one made before the lab had DNS, the rest for one whose seeding was cut
+ * short (the lab killed, or a write failing, between two zone files): seeding only a sandbox
+ * with no zone left it without otherdomain.com or its PTRs for good. Nothing else removes a
+ * zone (renumberZones renames the old reverse zone before this runs), so a missing one was never
+ * written and no learner's edit is lost. Every reader of a sandbox's zones calls it first.
  */
 export function zonesInPlace(sandbox: Sandbox): Promise<void> {
   let run = seeding.get(sandbox);
   if (!run) {
     run = (async () => {
-      if ((await zoneNames(sandbox)).length === 0) await seedZones(sandbox);
+      const present = new Set(await zoneNames(sandbox));
+      for (const zone of [...sandbox.definition.domains, REVERSE_ZONE]) {
+        if (present.has(zone)) continue;
+        const text = await seededZoneText(sandbox, zone);
+        if (text !== undefined) await writeZoneText(sandbox, zone, text);
+      }
     })().finally(() => seeding.delete(sandbox));
     seeding.set(sandbox, run);
   }
