@@ -52,10 +52,14 @@ async function sendOver(port: number, from: string, subject: string): Promise<st
   }
 }
 
-/** Whether Postfix is done with the message of this Message-ID: delivered, bounced, deferred or refused by a milter. */
+/**
+ * Whether Postfix is done with the message of this Message-ID: delivered, bounced or refused by a
+ * milter (pickup tries a message the milter refused again only at its next wakeup, 60 s on). Not
+ * deferred: a main.cf with short backoff times may deliver that one before the judge's time is up.
+ */
 function doneWith(log: string, messageId: string): boolean {
   const queueId = new RegExp(`: (\\w+): message-id=<${messageId.replace(/\W/g, '\\$&')}>`).exec(log)?.[1];
-  return queueId !== undefined && new RegExp(`: ${queueId}: (milter-reject: |.*status=(sent|bounced|deferred))`).test(log);
+  return queueId !== undefined && new RegExp(`: ${queueId}: (milter-reject: |.*status=(sent|bounced))`).test(log);
 }
 
 /**
