@@ -41,7 +41,9 @@ describe('lesson pages', () => {
           await island.scrollIntoViewIfNeeded();
           await expect.poll(() => island.getAttribute('data-mounted')).toBe('true');
         }
-        await page.waitForTimeout(300);
+        // What the page fetches has arrived (errors would be in by then): the lab's ports, each Maildir.
+        await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.lab-port[data-service]')].every((port) => port.dataset.filled === 'true'));
+        for (const maildir of await page.locator('.lab-island[data-island="maildir"]').all()) await maildir.locator('.maildir .tree').waitFor();
         expect(errors, `${lang} ${slug}`).toEqual([]);
         diagrams += drawn;
         await page.close();
