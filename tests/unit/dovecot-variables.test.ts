@@ -45,6 +45,8 @@ const FILES = [
   // $ENV:NAME is the environment's (the server's Dovecot has none of these), %{...} is read per user later.
   'mail_location = $ENV:MAILLAB_NOPE', 'mail_location = maildir:~/Maildir $ENV:MAILLAB_NOPE$ENV:X', 'mail_location = maildir:%{hom/Maildir',
   'mail_location = maildir:%{home}/Maildir:LAYOUT=%{nosuch}',
+  // A value that begins with a quote is not expanded, even with words after the closing quote.
+  'mail_location = "${nosuch}" $nosuch', "mail_location = 'a' $nosuch", 'auth_mechanisms = "plain" $auth_mechanisms',
 ];
 
 /** Top-level values to compare with what doveconf -n prints (its default when it prints none). */
@@ -63,6 +65,7 @@ const VALUES: Array<[file: string, key: string]> = [
   ['protocol imap {\n  ssl = required\n  mail_location = $ssl\n}\nmail_location = $ssl', 'mail_location'],
   ['mail_location = maildir:~/Maildir $ENV:MAILLAB_NOPE', 'mail_location'],
   ['mail_location = maildir:%{home}/Maildir', 'mail_location'],
+  ['auth_mechanisms = "plain" $auth_mechanisms', 'auth_mechanisms'],
 ];
 
 let dir: string;

@@ -206,7 +206,8 @@ export function parseDovecotConf(source: string, root = '/etc/dovecot/dovecot.co
             problem(unread);
             continue;
           }
-        } else if (!setting.quoted && raw.includes('$')) {
+        } else if (!/^["']/.test(raw) && raw.includes('$')) {
+          // A value that begins with a quote is never expanded, even with more after the closing quote (doveconf -x 2.3.19).
           const expanded = expandOwnName(setting, conf.settings, conf.settings[0]?.key === 'dovecot_config_version' && /^2\.4/.test(conf.settings[0].value));
           if ('problem' in expanded) {
             problem(expanded.problem);
