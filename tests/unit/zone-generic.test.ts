@@ -100,6 +100,10 @@ const ACCEPTED = [
   'g IN SSHFP 255 255 ab',
   'g IN SSHFP \\# 2 0400',
   'g IN SSHFP \\# 4 0600abcd',
+  // TLSA's and SMIMEA's hex too is read digit by digit across the words (review 17, LOW on b1c3d4f).
+  'g IN TLSA 3 1 1 abc d',
+  'g IN TLSA 3 1 1 a bcd',
+  'g IN SMIMEA 3 1 1 ( abc d )',
   'g IN TYPE13 \\# 2 0000',
 ];
 
@@ -109,7 +113,7 @@ const REFUSED_USUAL = [
   'g IN URI 65536 1 "x"', 'g IN URI 10 1 "a" "b"', 'g IN URI 10 x "a"', 'g IN URI "10" 1 "a"', 'g IN URI -1 1 "a"', 'g IN OPENPGPKEY AQI',
   'g IN OPENPGPKEY AQ== AQ==', 'g IN OPENPGPKEY', 'g IN OPENPGPKEY "AQID"', 'g IN OPENPGPKEY AQID "AQID"', 'g IN OPENPGPKEY AQ!D', 'g IN OPENPGPKEY A',
   'g IN OPENPGPKEY AQ=', 'g IN OPENPGPKEY AQ==x', 'g IN OPENPGPKEY AB==', 'g IN OPENPGPKEY AQJ=', 'g IN SSHFP 4 0 a bc', 'g IN SSHFP 4 0 -',
-  'g IN SSHFP 4 5 abc', 'g IN SSHFP 4 2', 'g IN SSHFP 4',
+  'g IN SSHFP 4 5 abc', 'g IN SSHFP 4 2', 'g IN SSHFP 4', 'g IN TLSA 3 1 1 a', 'g IN TLSA 3 1 1 abc', 'g IN SMIMEA 3 1 1 ab c',
 ];
 
 const REFUSED = [

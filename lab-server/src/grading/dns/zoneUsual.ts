@@ -27,7 +27,7 @@ function uint16(t: Token | undefined): number | { said: string } {
   return Number(t.raw) > 65535 ? { said: 'out of range' } : Number(t.raw);
 }
 
-/** TLSA, SMIMEA and SSHFP: numbers 0-255, then the hex (SSHFP's may be split anywhere, TLSA's between bytes). */
+/** TLSA, SMIMEA and SSHFP: numbers 0-255, then the hex, which blanks may split anywhere (whole bytes in all). */
 function hexRecord(name: string, tokens: Token[]): Read {
   const fields = name === 'SSHFP' ? 2 : 3;
   const head: number[] = [];
@@ -45,12 +45,11 @@ function hexRecord(name: string, tokens: Token[]): Read {
   if (words.some((t) => t.quoted)) return { said: 'unexpected token' };
   let hex = '';
   for (const w of words) {
-    // BIND reads an SSHFP fingerprint digit by digit across the words (a word may end mid-byte):
-    // of a known length until it has it (a word past it is "extra input text"), of another type
-    // to the end of the line, whole bytes in all; TLSA's and SMIMEA's words are whole bytes each.
+    // BIND reads the hex digit by digit across the words (isc_hex_tobuffer; a word may end
+    // mid-byte): an SSHFP fingerprint of a known length until it has it (a word past it is "extra
+    // input text"), the others to the end of the line; whole bytes in all ("TLSA 3 1 1 abc d" loads).
     if (wanted !== undefined && hex.length >= wanted * 2) return { said: 'extra input text' };
-    const digits = sshfp ? /^[0-9a-fA-F]+$/ : /^([0-9a-fA-F]{2})+$/;
-    if (!digits.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
+    if (!/^[0-9a-fA-F]+$/.test(w.raw) || (wanted !== undefined && hex.length + w.raw.length > wanted * 2)) return { said: 'bad hex encoding' };
     hex += w.raw;
   }
   if (wanted !== undefined && hex.length < wanted * 2) return { said: 'unexpected end of input' };
