@@ -8,11 +8,25 @@ import { allClosed, closeAll, firstLines, openIdle, until, type HeldConnection }
 
 let held: HeldConnection[] = [];
 let trickle: NodeJS.Timeout | undefined;
+/** The keep-busy timers of connections opened with `keepBusy`. */
+let busy: NodeJS.Timeout[] = [];
+
+/** Sends `text` now and every `everyMs` on a connection, until it closes. */
+function keepBusy(h: HeldConnection, text: string, everyMs: number): void {
+  const send = (): void => {
+    if (h.closed) clearInterval(timer);
+    else h.socket.write(text);
+  };
+  const timer = setInterval(send, everyMs);
+  busy.push(timer);
+  send();
+}
 
 async function run(cmd: Record<string, any>): Promise<unknown> {
   switch (cmd.op) {
     case 'open': {
-      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls });
+      const onFirst = cmd.keepBusy ? (h: HeldConnection) => keepBusy(h, cmd.keepBusy.text, cmd.keepBusy.everyMs) : undefined;
+      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls, onFirst });
       await firstLines(fresh, cmd.timeoutMs ?? 5000).catch(() => undefined);
       held.push(...fresh);
       const firsts: Record<string, number> = {};
@@ -48,6 +62,8 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
       return { heard: held.filter((h) => h.heard).length, open: held.filter((h) => !h.closed).length };
     case 'close':
       clearInterval(trickle);
+      for (const t of busy) clearInterval(t);
+      busy = [];
       closeAll(held);
       held = [];
       return {};

@@ -24,16 +24,16 @@ export interface HeldConnection {
  * (or refused). They go out 100 at a time so the kernel's accept queue drops none of them to
  * SYN retries. `first` and `closed` keep updating afterwards.
  */
-export async function openIdle(port: number, options: { count: number; from: string; tls?: boolean }): Promise<HeldConnection[]> {
+export async function openIdle(port: number, options: { count: number; from: string; tls?: boolean; onFirst?: (held: HeldConnection) => void }): Promise<HeldConnection[]> {
   const held: HeldConnection[] = [];
   for (let done = 0; done < options.count; done += 100) {
-    const batch = Array.from({ length: Math.min(100, options.count - done) }, () => openOne(port, options.from, options.tls ?? false));
+    const batch = Array.from({ length: Math.min(100, options.count - done) }, () => openOne(port, options.from, options.tls ?? false, options.onFirst));
     held.push(...(await Promise.all(batch)));
   }
   return held;
 }
 
-function openOne(port: number, from: string, tls: boolean): Promise<HeldConnection> {
+function openOne(port: number, from: string, tls: boolean, onFirst?: (held: HeldConnection) => void): Promise<HeldConnection> {
   return new Promise((resolve) => {
     const plain = connect({ port, host: '127.0.0.1', localAddress: from });
     const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
@@ -51,6 +51,7 @@ function openOne(port: number, from: string, tls: boolean): Promise<HeldConnecti
       if (nl < 0) return;
       held.first = data.slice(0, nl);
       held.later = data.slice(nl + 2).slice(-1024);
+      onFirst?.(held);
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -114,8 +115,12 @@ export class Attacker {
     });
   }
 
-  /** Opens connections; says how many got which first line, and how many are still open. */
-  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number }): Promise<{ firsts: Record<string, number>; open: number }> {
+  /**
+   * Opens connections; says how many got which first line, and how many are still open. With
+   * `keepBusy`, each connection sends `text` as soon as it is greeted and every `everyMs` after
+   * (slowloris): never idle from its greeting on, however long the others take to be greeted.
+   */
+  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number; keepBusy?: { text: string; everyMs: number } }): Promise<{ firsts: Record<string, number>; open: number }> {
     return this.ask({ op: 'open', port, ...options });
   }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../lab-server/src/lab.js';
 import { explainReply } from '../../site/lib/replyExplain.js';
 import { allClosed, Attacker, closeAll, firstLines, openIdle } from '../helpers/attacks.js';
-import { unhurt } from '../helpers/bystander.js';
+import { unhurt, type Bystander } from '../helpers/bystander.js';
 import { run } from '../helpers/clients.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { GREETING, learnerOn } from '../helpers/mailLearner.js';
@@ -133,14 +133,13 @@ describe('caps on every mail port', () => {
   it('closes connections kept busy without a login at the login deadline, holds port 25\'s within the cap, and the learners keep working', async () => {
     // Slowloris on every port at once: a command every 800 ms, so no connection is ever idle
     // (PRE_LOGIN_MS) and port 587's 10 commands before AUTH last past the login deadline.
-    const slowloris = async (service: RunningService): Promise<string[]> => {
+    const slowloris = async (service: RunningService, attacker: Attacker, learner: Bystander): Promise<string[]> => {
       const tls = service.tls === 'implicit';
-      const attacker = Attacker.start();
-      const learner = await learnerOn(service);
       try {
-        const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls });
-        expect(busy.open, service.id).toBe(PER_ADDRESS);
-        await attacker.write(KEEP_BUSY[service.protocol], 800);
+        // Each kept busy from its own greeting on: started once all 20 were greeted, the first
+        // greeted sat idle past PRE_LOGIN_MS while a loaded machine greeted the rest (14 of 20 left).
+        const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls, keepBusy: { text: KEEP_BUSY[service.protocol], everyMs: 800 } });
+        expect(busy.open, `${service.id}: ${JSON.stringify(busy.firsts)}`).toBe(PER_ADDRESS);
         // While they are held, the address gets nothing more on this port.
         const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls });
         expect(Object.keys(more.firsts).filter((line) => GREETING[service.protocol].test(line)), service.id).toEqual([]);
@@ -156,13 +155,24 @@ describe('caps on every mail port', () => {
           expect(Object.keys(later.firsts).every((line) => REFUSAL.smtp.test(line)), JSON.stringify(later.firsts)).toBe(true);
         }
         await attacker.closeAll();
-      } finally {
-        attacker.stop();
+      } catch (err) {
+        await learner.stop();
+        throw err;
       }
       return unhurt(await learner.stop()).map((p) => `${service.id}: ${p}`);
     };
-    const problems = await Promise.all(lab.services.map(slowloris));
-    expect(problems.flat()).toEqual([]);
+    // The nine attacker processes are up and every learner logged in before any attack: started
+    // with the attacks, their start-up (node and tsx, ~1 s of CPU each) and the learners'
+    // handshakes held up the attackers' own handshakes past PRE_LOGIN_MS on a loaded machine.
+    const attackers = lab.services.map(() => Attacker.start());
+    try {
+      await Promise.all(attackers.map((a) => a.heard()));
+      const learners = await Promise.all(lab.services.map((service) => learnerOn(service)));
+      const problems = await Promise.all(lab.services.map((service, i) => slowloris(service, attackers[i]!, learners[i]!)));
+      expect(problems.flat()).toEqual([]);
+    } finally {
+      for (const a of attackers) a.stop();
+    }
   }, 60_000);
 
   it('says goodbye to an idle client that never logs in', async () => {
