@@ -211,7 +211,6 @@ export class SelectedMailbox {
    * view, numbered as before, until a later command may report them.
    */
   async updates(allowExpunge: boolean): Promise<string[]> {
-    if (this.quietNow(allowExpunge)) return [];
     this.changed = false;
     await this.folder.sync();
     // Nothing moved since the last look: no need to compare every message.
@@ -219,14 +218,6 @@ export class SelectedMailbox {
     // Moved again while this look waited (noticeRecent): what it missed is held back too.
     this.modseqs.afterLook(this.ghosts || this.folder.version !== this.seenVersion, this.folder.highestModseq);
     return lines;
-  }
-
-  /** updates() at once when nothing moved (the common case between two commands): true if it had nothing to say; false: call updates(). */
-  quietNow(allowExpunge: boolean): boolean {
-    if (this.folder.version !== this.seenVersion || (allowExpunge && this.ghosts) || !this.folder.syncedNow()) return false;
-    this.changed = false;
-    this.modseqs.afterLook(this.ghosts, this.folder.highestModseq);
-    return true;
   }
 
   private async compare(allowExpunge: boolean): Promise<string[]> {

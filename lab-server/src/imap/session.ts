@@ -185,20 +185,11 @@ export class ImapSession implements SessionApi {
     if (done.status !== 'OK') done = { ...done, text: this.scope.sandbox.hint(done.text) };
     if (this.selected && this.state === 'selected') {
       const reply = { done };
-      if (!this.quietLook(!command.noExpungeUpdates) && !(await this.sendUpdates(!command.noExpungeUpdates, reply))) return;
+      if (!(await this.sendUpdates(!command.noExpungeUpdates, reply))) return;
       done = reply.done;
     }
     if (this.pushes.watching) await this.pushes.sendPending();
     await this.out.tagged(tag, done);
-  }
-
-  /** The look after a command when nothing moved (the common case), without a promise: true if it was all; false: sendUpdates(). */
-  private quietLook(allowExpunge: boolean): boolean {
-    const selected = this.selected!;
-    // Live search results, and a HIGHESTMODSEQ a QRESYNC client may be owed, take the full way.
-    if (this.liveResults.count > 0 || selected.reportsVanished || !selected.quietNow(allowExpunge)) return false;
-    selected.modseqs.take();
-    return true;
   }
 
   /**

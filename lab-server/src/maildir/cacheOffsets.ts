@@ -140,10 +140,6 @@ export class CacheOffsets {
   }
 
   /** Messages not in the index yet that have records: to be looked for again after the next sync. */
-  get hasStrays(): boolean {
-    return this.orphans.size > 0;
-  }
-
   strays(): string[] {
     return [...this.orphans.keys()];
   }

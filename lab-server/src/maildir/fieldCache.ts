@@ -120,10 +120,6 @@ export class FieldCache implements Unloadable {
     return this.offsets.strays();
   }
 
-  get hasStrays(): boolean {
-    return this.offsets.hasStrays;
-  }
-
   /** A sync begun after strays() is done: those still not in the index were deleted unseen. */
   synced(strays: readonly string[]): void {
     if (strays.length > 0) this.offsets.synced(strays);

@@ -129,16 +129,6 @@ export class MaildirFolder {
     });
   }
 
-  /**
-   * sync() without a promise, for the look after every IMAP command: true when nothing can have
-   * changed (no operation queued or running, the directories as last looked at); false: sync().
-   */
-  syncedNow(): boolean {
-    if (this.upkeep.busy || this.fields.hasStrays || !this.state.unchangedNow()) return false;
-    this.use.count++;
-    return true;
-  }
-
   /** A client command is working on the folder (until release()): files it may read are not moved from new/ to cur/ meanwhile. */
   hold(): void {
     this.use.held++;

@@ -19,7 +19,7 @@ import { KeywordTable } from './keywords.js';
 import { StoredMessage } from './message.js';
 import type { WrittenFile } from './messageFile.js';
 import { parseName } from './names.js';
-import { dirMtimes, scanFiles, stampHolds, trustworthy, type ScanResult } from './scan.js';
+import { dirMtimes, scanFiles, trustworthy, type ScanResult } from './scan.js';
 import { inSlices, isMissing } from './slices.js';
 import type { UidValidityCounter } from './uidValidity.js';
 
@@ -113,11 +113,6 @@ export class FolderState implements CacheOwner {
       for (const base of announced) this.delivered.add(base);
       throw err;
     }
-  }
-
-  /** refresh() would take nothing in (loaded, no delivery announced, the directories as last seen): known at once. */
-  unchangedNow(): boolean {
-    return !this.retired && this.loaded && this.delivered.size === 0 && stampHolds(this.dir, this.index.stamp);
   }
 
   /** UIDs for base names about to be placed in the folder, on disk before they are used. */

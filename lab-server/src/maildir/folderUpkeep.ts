@@ -33,11 +33,6 @@ export class FolderUpkeep implements IdleCandidate {
     state.afterLoad = () => folderLoaded(this);
   }
 
-  /** An operation is queued or running: a look now must wait its turn (MaildirFolder.syncedNow()). */
-  get busy(): boolean {
-    return this.queue.busy;
-  }
-
   get uses(): number {
     return this.use.count;
   }

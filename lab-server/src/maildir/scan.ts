@@ -12,7 +12,7 @@
 import { closeSync, fstatSync, readSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DirStamp, FolderIndex } from './folderIndex.js';
+import type { FolderIndex } from './folderIndex.js';
 import type { MaildirSubdir, StoredMessage } from './message.js';
 import { baseOf, flagsOf, looksLikeMessage, parseName } from './names.js';
 import { openToRead, openToReadLater } from '../files/noAtimeOpen.js';
@@ -50,20 +50,6 @@ export interface ScanResult {
 export function dirMtimes(folderDir: string): [number, number] {
   // Joined by hand: a folder's directory is a normalised path already, and path.join() cost more than a stat here.
   return [statSync(`${folderDir}/new`).mtimeMs, statSync(`${folderDir}/cur`).mtimeMs];
-}
-
-/**
- * The directories' times are the ones a trusted look saw: nothing to read, as refresh() would
- * decide with the same two stats. False in every other case (a failed stat too: refresh() says why).
- */
-export function stampHolds(folderDir: string, stamp: DirStamp | undefined): boolean {
-  if (!stamp?.trusted) return false;
-  try {
-    const [newMtime, curMtime] = dirMtimes(folderDir);
-    return stamp.newMtime === newMtime && stamp.curMtime === curMtime;
-  } catch {
-    return false;
-  }
 }
 
 /**
