@@ -114,6 +114,12 @@ const inside = (kind: string): [string, string] => (kind === '' ? ['', ''] : [` 
 export function dovecotUnknownNames(settings: ReadonlyArray<{ key: string; line: number; path: string[]; included?: IncludedPlace }>, sections: ReadonlyArray<{ name: string; line: number; path: string[]; included?: IncludedPlace }>): Array<{ line: number; message: Text; included?: IncludedPlace }> {
   const problems: Array<{ line: number; message: Text; included?: IncludedPlace }> = [];
   for (const section of sections) {
+    // plugin { } holds settings only; doveconf refuses any section in it (at the top level or in a filter).
+    const [last, ...outer] = [...section.path].reverse().map((p) => p.split(/\s/, 1)[0]!);
+    if (last === 'plugin' && outer.every((name) => DOVECOT_FILTERS.has(name))) {
+      problems.push({ line: section.line, ...placeOf(section), message: text(`"${section.name} {" inside plugin { }: plugin { } holds only settings ("name = value"), and doveconf refuses the whole file ("Section not allowed here"). Write the plugin's settings as lines of plugin { }, e.g. "quota_rule = *:storage=1G".`, `plugin { } 里的 "${section.name} {"：plugin { } 只能放设置（"name = value"），doveconf 会拒绝整个文件（"Section not allowed here"）。把插件的设置直接写成 plugin { } 里的行，例如 "quota_rule = *:storage=1G"。`) });
+      continue;
+    }
     const scope = scopeOf(section.path);
     if (!scope || DOVECOT_FILTERS.has(section.name) || DOVECOT_SUBSECTIONS.get(scope.kind)?.has(section.name)) continue;
     // doveconf takes a setting's own name as an (odd) section, and 2.3 still reads the old auth { }.
