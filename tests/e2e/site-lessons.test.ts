@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { inLanes } from '../helpers/lanes.js';
 import { LANGS, LESSON_SLUGS, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
 const site = siteUnderTest();
@@ -15,7 +16,8 @@ describe('lesson pages', () => {
   for (const lang of LANGS) {
     it(`renders every ${lang} lesson without console errors, every diagram as an SVG`, async () => {
       let diagrams = 0;
-      for (const slug of LESSON_SLUGS) {
+      // Three lessons at a time, each in its own tab (a page mostly waits: for mermaid, the lab).
+      await inLanes(LESSON_SLUGS, 3, async (slug) => {
         const page = await site.browser.newPage();
         const errors = watchErrors(page);
         await page.goto(url(lessonPath(lang, slug)));
@@ -47,7 +49,7 @@ describe('lesson pages', () => {
         expect(errors, `${lang} ${slug}`).toEqual([]);
         diagrams += drawn;
         await page.close();
-      }
+      });
       // architecture, components, protocols ×2, ports ×2, postfix-dovecot, storage-dns, summary
       expect(diagrams).toBe(9);
     }, 240_000);
