@@ -134,6 +134,9 @@ describe('!include beside doveconf', () => {
       '!include conf.d/*.conf\nservice auth {\n  !include conf.d/auth-system.conf.ext\n}',
       // A section in plugin { } (review 17, LOW, before 4bf4678 too): 90-quota.conf line 17 is "plugin {".
       'plugin {\n!include conf.d/90-quota.conf\n}',
+      // Refused by the filter checks: an auth setting in local/remote, a protocol in a protocol.
+      'local 127.0.0.1 {\n!include conf.d/10-ssl.conf\n}', 'remote 10.0.0.0/8 {\n!include conf.d/10-auth.conf\n}',
+      'protocol imap {\n!include conf.d/20-imap.conf\n}', 'protocol !imap {\n!include conf.d/10-mail.conf\n}',
     ];
     const missed: Array<{ file: string; doveconf: string; grader: string[] }> = [];
     for (const file of cases) {

@@ -42,6 +42,7 @@ interface DovecotSection {
   arg?: string;
   line: number;
   path: readonly string[];
+  included?: IncludedPlace;
 }
 
 const DEFAULTS: Record<string, string> = {
@@ -264,7 +265,7 @@ function sectionProblems(settings: readonly DovecotSetting[], sections: readonly
 export function dovecotSettingsChecks(settings: readonly DovecotSetting[], sections: readonly DovecotSection[]): Array<{ line: number; message: Text; included?: IncludedPlace }> {
   const out = new Map<string, { line: number; message: Text; included?: IncludedPlace }>();
   // `from`: the setting the refusal stands at, when it is known (it may be an included file's).
-  const say = (line: number, key: string, said: string, next: Text, from?: DovecotSetting): void => {
+  const say = (line: number, key: string, said: string, next: Text, from?: { included?: IncludedPlace }): void => {
     if (out.has(said)) return;
     out.set(said, {
       line,
@@ -284,8 +285,9 @@ export function dovecotSettingsChecks(settings: readonly DovecotSetting[], secti
     }
   }
   const scopeValues = all.map((scope) => (key: string): string => scope.get(key)?.value ?? DEFAULTS[key] ?? '');
+  // Not placed in an included file: doveconf names no line for these (a duplicate listener is a pair).
   for (const r of dovecotServiceChecks(settings, sections, scopeValues)) say(r.line, r.key, r.said, r.next);
-  for (const c of [...filterPlaceProblems(settings, sections), ...filterConflicts(settings, sections)]) say(c.line, c.key, c.said, c.next);
+  for (const c of [...filterPlaceProblems(settings, sections), ...filterConflicts(settings, sections)]) say(c.line, c.key, c.said, c.next, c);
   for (const p of sectionProblems(settings, sections)) say(p.setting?.line ?? p.line, p.setting?.key ?? p.key ?? 'namespace', p.said, p.next, p.setting);
   return [...out.values()];
 }

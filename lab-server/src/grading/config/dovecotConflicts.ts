@@ -10,12 +10,14 @@
  */
 import { text, type Text } from '../feedback.js';
 import { bySpecificity, filterMatches, filterOf, isFilterLabel, type DovecotFilter } from './dovecotFilters.js';
+import { placeOf, type IncludedPlace } from './dovecotIncludes.js';
 
 interface Written {
   key: string;
   value: string;
   line: number;
   path: readonly string[];
+  included?: IncludedPlace;
 }
 
 interface Section {
@@ -23,6 +25,7 @@ interface Section {
   arg?: string;
   line: number;
   path: readonly string[];
+  included?: IncludedPlace;
 }
 
 interface Holder {
@@ -40,7 +43,9 @@ function isSuperset(sup: DovecotFilter, filter: DovecotFilter): boolean {
   return !(sup.service !== undefined && filter.service === undefined);
 }
 
-export function filterConflicts(settings: readonly Written[], sections: readonly Section[]): Array<{ line: number; key: string; said: string; next: Text }> {
+type Conflict = { line: number; key: string; said: string; next: Text; included?: IncludedPlace };
+
+export function filterConflicts(settings: readonly Written[], sections: readonly Section[]): Conflict[] {
   const holders = new Map<string, Holder>();
   for (const x of sections) {
     const path = [...x.path, x.arg ? `${x.name} ${x.arg}` : x.name];
@@ -50,9 +55,9 @@ export function filterConflicts(settings: readonly Written[], sections: readonly
   }
   for (const s of settings) holders.get(s.path.join('\n'))?.settings.set(s.key, s);
   // A namespace of one name opened in both is a change of its "name" (doveconf: "Conflict in setting name").
-  for (const x of sections) if (x.name === 'namespace' && x.arg) holders.get(x.path.join('\n'))?.settings.set(`namespace ${x.arg}`, { key: 'name', value: x.arg, line: x.line, path: x.path });
+  for (const x of sections) if (x.name === 'namespace' && x.arg) holders.get(x.path.join('\n'))?.settings.set(`namespace ${x.arg}`, { key: 'name', value: x.arg, line: x.line, path: x.path, ...placeOf(x) });
   const all = [...holders.values()];
-  const out: Array<{ line: number; key: string; said: string; next: Text }> = [];
+  const out: Conflict[] = [];
   // Every filter is looked up: dovecotConf.ts judges no file of more than MAX_FILTERS (100), 10,000 matches at most.
   for (const wanted of all) {
     // The file's order among equals, as doveconf keeps its filters.
@@ -64,6 +69,7 @@ export function filterConflicts(settings: readonly Written[], sections: readonly
         if (checked && changed.has(key)) {
           out.push({
             line: s.line,
+            ...placeOf(s),
             key,
             said: `Conflict in setting ${s.key} found from filter at dovecot.conf:${h.line}`,
             next: text(

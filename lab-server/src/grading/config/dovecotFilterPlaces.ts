@@ -10,6 +10,7 @@
  */
 import { text, type Text } from '../feedback.js';
 import { isFilterLabel } from './dovecotFilters.js';
+import { placeOf, type IncludedPlace } from './dovecotIncludes.js';
 import { readDovecotNet } from './dovecotNet.js';
 
 /** Settings of the auth process, refused in local/remote/local_name: each asked of doveconf 2.3.19 with its default. */
@@ -30,9 +31,11 @@ interface Placed {
   arg?: string;
   line: number;
   path: readonly string[];
+  included?: IncludedPlace;
 }
 
-type Refusal = { line: number; key: string; said: string; next: Text };
+/** `included`: the refusal stands in a file an `!include` reads (its message names it). */
+type Refusal = { line: number; key: string; said: string; next: Text; included?: IncludedPlace };
 
 const kindOf = (label: string): string => label.split(/\s/, 1)[0]!;
 
@@ -53,13 +56,13 @@ export function filterPlaceProblems(settings: readonly Placed[], sections: reado
     const label = x.arg ? `${x.name} ${x.arg}` : x.name!;
     if (isFilterLabel(label) && x.path.every(isFilterLabel)) {
       const net = netProblem(x.name!, x.arg);
-      if (net?.startsWith('Invalid network mask')) out.push({ line: x.line, key: x.name!, said: net, next: text('After "/" write the number of bits of the network, e.g. "10.0.0.0/8" (at most 32 for IPv4, 128 for IPv6), or leave "/bits" out for one address.', '"/" 后面写网络的位数，例如 "10.0.0.0/8"（IPv4 最多 32，IPv6 最多 128）；只写一个地址时省略 "/位数"。') });
-      else if (net) out.push({ line: x.line, key: x.name!, said: net, next: text(`doveconf looks a host name up when it reads the file and refuses the whole file when the name does not resolve; where it does, only its first address counts, and a change in DNS is not seen. Write the address instead, e.g. "${x.name} 192.0.2.25 {" or "${x.name} 10.0.0.0/8 {".`, `doveconf 在读文件时查询主机名，名字解析不了就拒绝整个文件；即使能解析，也只用第一个地址，DNS 之后的变化它也看不到。请直接写地址，例如 "${x.name} 192.0.2.25 {" 或 "${x.name} 10.0.0.0/8 {"。`) });
+      if (net?.startsWith('Invalid network mask')) out.push({ line: x.line, ...placeOf(x), key: x.name!, said: net, next: text('After "/" write the number of bits of the network, e.g. "10.0.0.0/8" (at most 32 for IPv4, 128 for IPv6), or leave "/bits" out for one address.', '"/" 后面写网络的位数，例如 "10.0.0.0/8"（IPv4 最多 32，IPv6 最多 128）；只写一个地址时省略 "/位数"。') });
+      else if (net) out.push({ line: x.line, ...placeOf(x), key: x.name!, said: net, next: text(`doveconf looks a host name up when it reads the file and refuses the whole file when the name does not resolve; where it does, only its first address counts, and a change in DNS is not seen. Write the address instead, e.g. "${x.name} 192.0.2.25 {" or "${x.name} 10.0.0.0/8 {".`, `doveconf 在读文件时查询主机名，名字解析不了就拒绝整个文件；即使能解析，也只用第一个地址，DNS 之后的变化它也看不到。请直接写地址，例如 "${x.name} 192.0.2.25 {" 或 "${x.name} 10.0.0.0/8 {"。`) });
       const said = nestingProblem(x.path, x.name!);
-      if (said) out.push({ line: x.line, key: x.name!, said, next: text('Write the filters in this order, outermost first: local, local_name, remote, protocol, e.g. "remote 10.0.0.0/8 { protocol imap { … } }".', '过滤段要按这个顺序从外到内嵌套：local、local_name、remote、protocol，例如 "remote 10.0.0.0/8 { protocol imap { … } }"。') });
-    } else if (AUTH_SETTINGS.has(x.name!) && inNetworkFilter(x.path)) out.push(authProblem(x.line, x.name!));
+      if (said) out.push({ line: x.line, ...placeOf(x), key: x.name!, said, next: text('Write the filters in this order, outermost first: local, local_name, remote, protocol, e.g. "remote 10.0.0.0/8 { protocol imap { … } }".', '过滤段要按这个顺序从外到内嵌套：local、local_name、remote、protocol，例如 "remote 10.0.0.0/8 { protocol imap { … } }"。') });
+    } else if (AUTH_SETTINGS.has(x.name!) && inNetworkFilter(x.path)) out.push(authProblem(x, x.name!));
   }
-  for (const s of settings) if (AUTH_SETTINGS.has(s.key!) && inNetworkFilter(s.path)) out.push(authProblem(s.line, s.key!));
+  for (const s of settings) if (AUTH_SETTINGS.has(s.key!) && inNetworkFilter(s.path)) out.push(authProblem(s, s.key!));
   return out;
 }
 
@@ -70,9 +73,10 @@ function netProblem(kind: string, arg: string | undefined): string | undefined {
   return 'said' in net ? net.said : undefined;
 }
 
-function authProblem(line: number, key: string): Refusal {
+function authProblem(at: Placed, key: string): Refusal {
   return {
-    line,
+    line: at.line,
+    ...placeOf(at),
     key,
     said: `Auth settings not supported inside local/remote blocks: ${key}`,
     next: text(
