@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { axeViolations as axe, scrollToBottom, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { inLanes } from '../helpers/lanes.js';
 import { LANGS, LESSON_SLUGS, dockTerminal, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
 const BUDGET = 100 * 1024;
@@ -38,22 +39,21 @@ async function scrollThrough(page: Page): Promise<void> {
 
 describe('quality', () => {
   it('loads under 100 KB of JavaScript (gzip) on every lesson page without a terminal, not counting the on-demand mermaid', async () => {
-    const sizes: string[] = [];
-    for (const lang of LANGS) {
-      for (const slug of LESSON_SLUGS) {
-        const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
-        // mermaid is on-demand and measured in the next test: keep it out of this count.
-        await page.route('**/_astro/diagrams.*.js', (route) => route.abort());
-        const scripts = watchScripts(page);
-        await page.goto(url(lessonPath(lang, slug)));
-        await scrollThrough(page); // every island (port table, Maildir view) loads on the way
-        const loaded = [...scripts.keys()];
-        expect(loaded.some((s) => /xterm|mermaid/.test(s)), `${slug}: ${loaded.join(' ')}`).toBe(false);
-        expect(total(scripts), `${lang} ${slug}`).toBeLessThan(BUDGET);
-        sizes.push(`${lang} ${slug}: ${(total(scripts) / 1024).toFixed(1)} KB in ${scripts.size} files`);
-        await page.close();
-      }
-    }
+    // Three pages at a time, each in its own tab; the sizes are listed in the usual order.
+    const lessons = LANGS.flatMap((lang) => LESSON_SLUGS.map((slug) => ({ lang, slug })));
+    const sizes = await inLanes(lessons, 3, async ({ lang, slug }) => {
+      const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // mermaid is on-demand and measured in the next test: keep it out of this count.
+      await page.route('**/_astro/diagrams.*.js', (route) => route.abort());
+      const scripts = watchScripts(page);
+      await page.goto(url(lessonPath(lang, slug)));
+      await scrollThrough(page); // every island (port table, Maildir view) loads on the way
+      const loaded = [...scripts.keys()];
+      expect(loaded.some((s) => /xterm|mermaid/.test(s)), `${slug}: ${loaded.join(' ')}`).toBe(false);
+      expect(total(scripts), `${lang} ${slug}`).toBeLessThan(BUDGET);
+      await page.close();
+      return `${lang} ${slug}: ${(total(scripts) / 1024).toFixed(1)} KB in ${scripts.size} files`;
+    });
     console.log(`JS loaded per lesson page (gzip, no terminal, without mermaid):\n  ${sizes.join('\n  ')}`);
   }, 180_000);
 
@@ -114,20 +114,18 @@ describe('quality', () => {
   }, 180_000);
 
   it('fits a phone-sized screen: no sideways scrolling, chapters in a menu, the dock usable', async () => {
-    for (const lang of LANGS) {
-      for (const slug of LESSON_SLUGS) {
-        const page = await site.browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-        const errors = watchErrors(page);
-        await page.goto(url(lessonPath(lang, slug)));
-        await drawAllDiagrams(page);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow, `${lang} ${slug} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
-        await expect(page.locator('.chapters-side').isVisible()).resolves.toBe(false);
-        await expect(page.locator('.chapters-mobile summary').isVisible()).resolves.toBe(true);
-        expect(errors).toEqual([]);
-        await page.close();
-      }
-    }
+    await inLanes(LANGS.flatMap((lang) => LESSON_SLUGS.map((slug) => ({ lang, slug }))), 3, async ({ lang, slug }) => {
+      const page = await site.browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      const errors = watchErrors(page);
+      await page.goto(url(lessonPath(lang, slug)));
+      await drawAllDiagrams(page);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${lang} ${slug} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
+      await expect(page.locator('.chapters-side').isVisible()).resolves.toBe(false);
+      await expect(page.locator('.chapters-mobile summary').isVisible()).resolves.toBe(true);
+      expect(errors, `${lang} ${slug}`).toEqual([]);
+      await page.close();
+    });
     const page = await site.browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     await page.goto(url('/lessons/protocols/'));
     await page.locator('.chapters-mobile summary').tap();
