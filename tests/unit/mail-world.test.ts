@@ -1,8 +1,8 @@
 /**
  * The mail world's small parts on their own: back-off, the manual clock, the on-disk queue
  * after a crash, mailq, the bounce's RFC 3464 structure, missing headers, the zone check,
- * applying exercise records, sandbox seeding and reset (and the state writes a reset waits
- * for or drops), DKIM signing, the lab resolver's cache, and the CLI's --dns-port.
+ * applying exercise records, zones renumbered off the old network, a reset (and the state
+ * writes it waits for or drops), DKIM signing, the lab resolver's cache, and the CLI's --dns-port.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { dsnOf } from '../../lab-server/src/mta/relay.js';
 import { MailQueue } from '../../lab-server/src/mta/queue.js';
 import { addMissingHeaders, headerTooLarge, headerValue } from '../../lab-server/src/smtp/headers.js';
 import { signMessage } from '../../lab-server/src/mta/dkimSign.js';
-import { dkimKey, newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
+import { newDkimPrivateKey, publicKeyValue } from '../../lab-server/src/world/dkimKeys.js';
 import { sandboxMail } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
 import { NET } from '../helpers/network.js';
@@ -163,33 +163,6 @@ describe('zones', () => {
     expect(applied.text).toContain('; (replaced) @ IN TXT "old spf"\nexample.com.  IN MX 10 mail\n');
     expect(applied.text).toContain('example.com. 3600 IN TXT "v=spf1 mx -all"');
     expect(checkZone('example.com', applied.text).ok).toBe(true);
-  });
-
-  it('are seeded per sandbox with its own DKIM key when first needed, and a reset puts them back', async () => {
-    const sandboxes = new Sandboxes(join(dir, 'data'), sandboxMail);
-    const a = await sandboxes.create('a');
-    const b = await sandboxes.create('b');
-    // Nothing of it at create (two 2048-bit keys took ~0.4 s of CPU of every join), nor at a reset.
-    await sandboxes.reset('b');
-    for (const s of [a, b]) {
-      expect(await zoneNames(s)).toEqual([]);
-      expect(await readdir(s.dir)).not.toContain('dkim');
-    }
-    await Promise.all([zonesInPlace(a), zonesInPlace(a), zonesInPlace(b)]);
-    expect(await zoneNames(a)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
-    const keyA = await dkimKey(a, 'example.com');
-    const keyB = await dkimKey(b, 'example.com');
-    expect(keyA.publicKey).not.toBe(keyB.publicKey);
-    const zone = (await readZoneText(a, 'example.com'))!;
-    expect(zone.replace(/"\s+"/g, '')).toContain(`p=${keyA.publicKey}`);
-    expect(zone).toMatch(/^mail {4}IN A {4}192\.0\.2\.100$/m);
-    expect(zone).toMatch(/^@ {7}IN MX 20 mail2\.example\.com\.$/m);
-    await writeZoneText(a, 'example.com', 'broken');
-    await writeFile(join(a.dir, 'mta-state.json'), '{"stopped":["otherdomain.com"]}');
-    await sandboxes.reset('a');
-    expect(await readZoneText(a, 'example.com')).toBe(zone);
-    expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
-    expect(await readdir(a.dir)).not.toContain('mta-state.json');
   });
 
   it('saved on the old private network 192.168.1.0/24 are renumbered when the lab opens them, keeping the learner\'s edits', async () => {

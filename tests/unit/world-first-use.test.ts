@@ -1,16 +1,17 @@
 /**
- * A sandbox's zones and DKIM keys are made when it first needs them, not at create: the first
- * uses that race (a question and a message to sign), a save or a restore as the very first thing,
- * and a seeding cut short between two zone files, which the next first use must finish.
+ * A sandbox's zones and DKIM keys are made when it first needs them, not at create (a reset puts
+ * the same back): the first uses that race (a question and a message to sign), a save or a
+ * restore as the very first thing, and a seeding cut short between two zone files, which the
+ * next first use must finish.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabDns } from '../../lab-server/src/dns/labDns.js';
 import { sandboxMail } from '../../lab-server/src/maildir/sandboxMaildirs.js';
 import { dkimKey } from '../../lab-server/src/world/dkimKeys.js';
-import { forwardZone } from '../../lab-server/src/world/seedZones.js';
+import { forwardZone, zonesInPlace } from '../../lab-server/src/world/seedZones.js';
 import { Sandboxes } from '../../lab-server/src/world/sandboxes.js';
 import { readZoneText, writeZoneText, zoneNames } from '../../lab-server/src/world/zoneStore.js';
 import { NET } from '../helpers/network.js';
@@ -20,10 +21,38 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'maillab-first-use-'));
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  // Retried: a delivery still settling may be making a mailbox's folders (ENOTEMPTY).
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 describe("a sandbox's zones on first use", () => {
+  it('are seeded per sandbox with its own DKIM key when first needed, and a reset puts them back', async () => {
+    const sandboxes = new Sandboxes(join(dir, 'data'), sandboxMail);
+    const a = await sandboxes.create('a');
+    const b = await sandboxes.create('b');
+    // Nothing of it at create (two 2048-bit keys took ~0.4 s of CPU of every join), nor at a reset.
+    await sandboxes.reset('b');
+    for (const s of [a, b]) {
+      expect(await zoneNames(s)).toEqual([]);
+      expect(await readdir(s.dir)).not.toContain('dkim');
+    }
+    await Promise.all([zonesInPlace(a), zonesInPlace(a), zonesInPlace(b)]);
+    expect(await zoneNames(a)).toEqual([NET.reverseZone, 'example.com', 'otherdomain.com']);
+    const keyA = await dkimKey(a, 'example.com');
+    const keyB = await dkimKey(b, 'example.com');
+    expect(keyA.publicKey).not.toBe(keyB.publicKey);
+    const zone = (await readZoneText(a, 'example.com'))!;
+    expect(zone.replace(/"\s+"/g, '')).toContain(`p=${keyA.publicKey}`);
+    expect(zone).toMatch(/^mail {4}IN A {4}192\.0\.2\.100$/m);
+    expect(zone).toMatch(/^@ {7}IN MX 20 mail2\.example\.com\.$/m);
+    await writeZoneText(a, 'example.com', 'broken');
+    await writeFile(join(a.dir, 'mta-state.json'), '{"stopped":["otherdomain.com"]}');
+    await sandboxes.reset('a');
+    expect(await readZoneText(a, 'example.com')).toBe(zone);
+    expect((await dkimKey(a, 'example.com')).publicKey).toBe(keyA.publicKey);
+    expect(await readdir(a.dir)).not.toContain('mta-state.json');
+  });
+
   it('made on first use by a question and a message to sign at once publish the key that signs', async () => {
     const sandboxes = new Sandboxes(join(dir, 'first-use'), sandboxMail);
     for (const id of ['r1', 'r2', 'r3']) {
