@@ -1,8 +1,8 @@
 /**
- * The look at the selected folder after each command, on the wire: taken at once while nothing
- * moved (selected.ts quietNow()), it must still see what another program did between two
- * commands, at the very next one, as before: a file dropped into new/ (EXISTS), a flag set by
- * renaming a file (FETCH FLAGS), a file removed (EXPUNGE, at the next command allowed to say it).
+ * The look at the selected folder after each command, on the wire: once the folder has settled,
+ * it must still see what another program did between two commands, at the very next one: a file
+ * dropped into new/ (EXISTS), a flag set by renaming a file (FETCH FLAGS), a file removed
+ * (EXPUNGE, at the next command allowed to say it). A guard for any faster look.
  */
 import { readdir, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
