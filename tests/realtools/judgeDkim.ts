@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DkimSignerParams } from '../../lab-server/src/grading/config/dkimSigner.js';
 import { fileText, splitFiles } from '../../lab-server/src/grading/config/files.js';
@@ -15,6 +14,7 @@ import { loadWithBind, zoneApex } from './bind.js';
 import { LineClient } from './lineClient.js';
 import { askMailauth } from './mailauth.js';
 import { freePort, listTree, relocate, runPostfix } from './postfix.js';
+import { takesConnections } from './postfixMaster.js';
 import { runTool } from './process.js';
 
 type Params = DkimSignerParams;
@@ -94,22 +94,9 @@ async function milterReady(opendkim: ChildProcess, conf: string, ms: number): Pr
   if (!socket) return new Promise((r) => setTimeout(r, 500));
   const until = Date.now() + ms;
   while (Date.now() < until && opendkim.exitCode === null && opendkim.signalCode === null) {
-    if ('path' in socket ? await stat(socket.path).then(() => true, () => false) : await accepts(socket.port)) return;
+    if ('path' in socket ? await stat(socket.path).then(() => true, () => false) : await takesConnections(socket.port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Whether a TCP connection to the loopback port is taken (closed at once: OpenDKIM takes it as a client that left). */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.connect(port, '127.0.0.1');
-  });
 }
 
 export async function judgeDkimSigner(p: Params, answer: string): Promise<string[]> {

@@ -34,16 +34,7 @@ export class PostfixMaster {
   async waitForPort(port: number, ms: number): Promise<boolean> {
     const until = Date.now() + ms;
     while (Date.now() < until && this.running) {
-      const open = await new Promise<boolean>((resolve) => {
-        const s = new Socket();
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-        s.connect(port, '127.0.0.1');
-      });
-      if (open) return true;
+      if (await takesConnections(port)) return true;
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;
@@ -53,4 +44,17 @@ export class PostfixMaster {
   stop(): Promise<void> {
     return this.group.stop();
   }
+}
+
+/** Whether a TCP connection to the loopback port is taken (closed at once: a daemon sees a client that left). */
+export function takesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = new Socket();
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.connect(port, '127.0.0.1');
+  });
 }
