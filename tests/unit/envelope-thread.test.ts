@@ -160,7 +160,10 @@ describe('the envelope reader thread', () => {
     expect(reading.orphaned(broken)).toBe(true);
     expect(reading.take(broken)).toBeUndefined();
     await finished(reading);
-    for (let c = 0; c < chunks.length; c++) if (c !== broken) expect(reading.take(c)?.[0], `chunk ${c}`).toBeDefined();
+    // Every other chunk answered, or the caller's: a chunk the stopped thread answered just before it
+    // threw can come after the stop (a worker's messages and its 'error' travel apart), and is then
+    // handed to the caller with the chunk it stopped at (CI saw chunk 0 so). None is lost.
+    for (let c = 0; c < chunks.length; c++) if (c !== broken) expect(reading.take(c)?.[0] !== undefined || reading.orphaned(c), `chunk ${c}`).toBe(true);
     // A new thread in its place (started at the next quiet moment, or by this request): both answer again.
     let by = 0;
     const healthy = chunks.filter((c) => c !== null);
