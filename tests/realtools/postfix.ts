@@ -90,16 +90,22 @@ const JUDGE_SERVICES = [
 ];
 
 /**
- * A free loopback port below the ephemeral range (23000-23999): a port handed out by the kernel
- * for "port 0" could be taken by another program between our check and Postfix's bind.
+ * A free loopback port for a judge's daemon, below the ephemeral range (23000-23999): a port
+ * handed out by the kernel for "port 0" could be taken by another program between our check
+ * and the daemon's bind. Each vitest worker has a quarter of the range: the check and the bind
+ * are apart, so two workers' judges could pick one port at once, and one's probes reach the
+ * other's Postfix (a likely reason for a CI failure: "EHLO announces SIZE (none)", then
+ * ECONNREFUSED, in the middle of one judge's run).
  */
+const WORKER = Number(process.env.VITEST_POOL_ID);
+const [FIRST_PORT, PORTS] = WORKER >= 1 ? [23000 + ((WORKER - 1) % 4) * 250, 250] : [23000, 1000];
 const handedOut = new Set<number>();
 
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 23000 + Math.floor(Math.random() * 1000);
+    const port = FIRST_PORT + Math.floor(Math.random() * PORTS);
     // Several judges run at once in this process: never give one port twice.
-    if (handedOut.size > 500) handedOut.clear();
+    if (handedOut.size > PORTS / 2) handedOut.clear();
     if (handedOut.has(port)) continue;
     handedOut.add(port);
     const free = await new Promise<boolean>((resolve) => {
