@@ -64,6 +64,25 @@ describe('greeting, capabilities and learner-readable errors', () => {
     expect(await send(c, 'a9 FETCH 1 (FLAGS BOGUS)')).toMatch(/^a9 BAD Unknown data item "BOGUS"\. Items are FLAGS.*Try: a9 FETCH 1/);
   });
 
+  it('runs a command under UID with UIDs, and words what is wrong with it as the UID command', async () => {
+    const c = await connect();
+    expect(await send(c, 'u1 UID FETCH 1 FLAGS')).toMatch(/^u1 BAD UID needs you to log in first\. Try: u1 LOGIN /);
+    await send(c, 'u2 LOGIN alice@example.com secret');
+    expect(await send(c, 'u3 UID FETCH 1 FLAGS')).toMatch(/^u3 BAD UID works on the selected mailbox, and none is selected\. .*Try: u3 SELECT INBOX\r\n$/);
+    await send(c, 'u4 SELECT INBOX');
+    const uid = Number(/UID (\d+)/.exec(await send(c, 'u5 FETCH 1 UID'))![1]);
+    // Numbers are UIDs, and each response names its UID though it was not asked for.
+    expect(await send(c, `u6 UID FETCH ${uid} FLAGS`)).toMatch(new RegExp(`^\\* 1 FETCH \\(UID ${uid} FLAGS \\([^)]*\\)\\)\r\nu6 OK`));
+    expect(await send(c, 'u7 UID FETCH 1:* (FLAGS BOGUS)')).toMatch(/^u7 BAD Unknown data item "BOGUS"\..*Try: u7 UID FETCH 1 \(FLAGS BODY\[HEADER\]\)\r\n$/);
+    expect(await send(c, 'u8 UID STORE 1:*')).toBe('u8 BAD Missing store item. Try: u8 UID STORE 1 +FLAGS (\\Seen)\r\n');
+    expect(await send(c, 'u9 UID EXPUNGE x')).toBe('u9 BAD Invalid UID set "x": "x" is not a message number. Try: u9 UID EXPUNGE 1:*\r\n');
+    expect(await send(c, 'u9b UID MOVE 1:* Nowhere')).toMatch(/^u9b NO \[TRYCREATE\] Mailbox "Nowhere" does not exist\. Create it first: u9b CREATE Nowhere\r\n$/);
+    expect(await send(c, 'u10 uid fetch 1:* (BOGUS)')).toMatch(/^u10 BAD Unknown data item "BOGUS".*Try: u10 UID FETCH/);
+    expect(await send(c, 'u11 UID FROB 1')).toMatch(/^u11 BAD Unknown command after UID "FROB": use one of FETCH, SEARCH, SORT, THREAD, STORE, COPY, MOVE, EXPUNGE\. Try: u11 UID FETCH 1:\* FLAGS\r\n$/);
+    expect(await send(c, 'u12 UID')).toMatch(/^u12 BAD Missing command after UID\. Try: u12 UID FETCH 1:\* FLAGS\r\n$/);
+    expect(await send(c, 'u13 UID (FETCH) 1')).toMatch(/^u13 BAD The command after UID must be a word \(FETCH, .*\)\. Try: u13 UID FETCH 1:\* FLAGS\r\n$/);
+  });
+
   it('answers a command without a tag with an untagged BAD that explains tags', async () => {
     const c = await connect();
     expect(await c.command('LOGIN alice@example.com secret', /\r\n/)).toBe(
