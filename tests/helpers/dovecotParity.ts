@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { startDovecot, type DovecotProcess } from '../bench/dovecotProcess.js';
 import { startTestLab, type TestLab } from './lab.js';
+import { maildirPath } from './maildir.js';
 import { imapLogin, imapTagged, type RawClient } from './rawSocket.js';
 
 const SPECIAL_USE = ['Drafts', 'Sent', 'Trash'].map((name) => `  mailbox ${name} {\n    special_use = \\${name}\n    auto = subscribe\n  }\n`);
@@ -20,6 +21,8 @@ export interface ParityPair {
   both(command: string | [lab: string, dovecot: string]): Promise<{ lab: string; dovecot: string }>;
   /** The same from a second session of alice's on each server: another client changing the mailbox meanwhile. */
   second(command: string): Promise<{ lab: string; dovecot: string }>;
+  /** alice's Maildir on each server, INBOX's directory: a folder "x" is in its ".x". */
+  maildirs: { lab: string; dovecot: string };
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function startParityPair(): Promise<ParityPair> {
       others ??= await login();
       return send(others, command);
     },
+    maildirs: { lab: maildirPath(lab.dataDir, 'default', 'alice@example.com'), dovecot: dovecot.inboxDir },
     async stop() {
       for (const c of [...clients, ...(others ?? [])]) c.close();
       await lab.dispose();

@@ -15,6 +15,8 @@ export interface StoreResult {
   stored: MessageInfo[];
   /** UNCHANGEDSINCE (RFC 7162): messages left alone because they changed after that modseq. */
   modified: number[];
+  /** Messages whose files were already gone: their records, kept for sessions not told yet, took the flags (flagExpunged). */
+  expunged: MessageInfo[];
 }
 
 /** Renames a message into cur/ under its flags; false if its file is gone. */
@@ -42,7 +44,7 @@ export async function renameForFlags(
   changes: ReadonlyArray<{ uid: number; flags: string }>,
   unchangedSince: number | undefined,
 ): Promise<StoreResult & { changed: StoredMessage[] }> {
-  const result: StoreResult & { changed: StoredMessage[] } = { stored: [], modified: [], changed: [] };
+  const result: StoreResult & { changed: StoredMessage[] } = { stored: [], modified: [], expunged: [], changed: [] };
   let modseq = 0;
   await inSlices(changes, ({ uid, flags }) => {
     const message = index.get(uid);
@@ -61,6 +63,27 @@ export async function renameForFlags(
     result.stored.push(message);
   });
   return result;
+}
+
+/**
+ * Flags asked for messages already expunged (another program removed their files) go on the
+ * records kept for sessions not told yet, as Dovecot keeps them in its index until then: a
+ * FETCH that set \Seen on such a message says so, and a later FETCH FLAGS agrees. No file is
+ * renamed (there is none) and no modseq taken: nothing in the folder changed.
+ */
+export function flagExpunged(
+  expunged: (uid: number) => StoredMessage | undefined,
+  changes: ReadonlyArray<{ uid: number; flags: string }>,
+  unchangedSince: number | undefined,
+): StoredMessage[] {
+  const flagged: StoredMessage[] = [];
+  for (const { uid, flags } of changes) {
+    const message = expunged(uid);
+    if (!message || (unchangedSince !== undefined && message.modseq > unchangedSince)) continue;
+    message.flags = normaliseFlags(flags);
+    flagged.push(message);
+  }
+  return flagged;
 }
 
 /** Where a slice of noticed moves left off: all done, some left, or a file not where the index says. */

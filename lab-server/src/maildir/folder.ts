@@ -12,7 +12,7 @@ import { mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDirsBelow } from '../files/dirsBelow.js';
 import { FieldCache } from './fieldCache.js';
-import { renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
+import { flagExpunged, renameForFlags, unlinkAll, type StoreResult } from './fileMoves.js';
 import type { FolderIndex } from './folderIndex.js';
 import { FolderState, type FolderChange, type FolderContext } from './folderState.js';
 import type { KeywordTable } from './keywords.js';
@@ -205,6 +205,8 @@ export class MaildirFolder {
       await this.state.refresh();
       const { changed, ...result } = await renameForFlags(this.index, this.dir, changes, unchangedSince);
       await this.state.recordFlags(changed);
+      const gone = changes.filter(({ uid }) => !this.index.get(uid));
+      if (gone.length > 0) result.expunged = flagExpunged((uid) => this.state.expunged(uid), gone, unchangedSince);
       return result;
     });
   }

@@ -99,14 +99,21 @@ async function changedOnly(ctx: CommandContext, selected: SelectedMailbox, found
   return found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
 }
 
-/** Sets \Seen on the messages that lack it; the UIDs it was set on now. */
+/**
+ * Sets \Seen on the messages that lack it; the UIDs it was set on now. One whose file another
+ * program removed gets it too, on the record kept until the expunge is told (flagExpunged), as
+ * Dovecot sets it in its index: its response says FLAGS (\Seen) before its NIL body.
+ */
 async function markSeen(selected: SelectedMailbox, found: readonly SelectedMessage[]): Promise<ReadonlySet<number>> {
   const seenNow = new Set<number>();
   const changes = found
-    .map(({ uid }) => selected.info(uid))
+    .map(({ uid }) => selected.info(uid) ?? selected.ghost(uid))
     .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
     .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
-  if (changes.length > 0) for (const info of (await selected.folder.storeFlags(changes)).stored) seenNow.add(info.uid);
+  if (changes.length === 0) return seenNow;
+  const { stored, expunged } = await selected.folder.storeFlags(changes);
+  for (const info of stored) seenNow.add(info.uid);
+  for (const info of expunged) seenNow.add(info.uid);
   return seenNow;
 }
 
@@ -132,7 +139,23 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
     const writing = respond(ctx, selected, batch, plan, seenNow, outcome);
     if (writing) await writing;
   }
+  if (selected.reportsModseq && seenNow.size > 0) await seenModseqs(ctx, selected, found, seenNow);
   return completion(outcome, found.length);
+}
+
+/**
+ * Under CONDSTORE, the new MODSEQ of each message this FETCH set \Seen on, in a FETCH response
+ * of its own after the others, with its UID under QRESYNC, as Dovecot 2.3 reports it (RFC 7162
+ * §3.1: a flag change is reported with its MODSEQ). A message whose file is gone has none: its
+ * \Seen changed no file and took no modseq (flagExpunged).
+ */
+async function seenModseqs(ctx: CommandContext, selected: SelectedMailbox, found: readonly SelectedMessage[], seenNow: ReadonlySet<number>): Promise<void> {
+  for (const { seq, uid } of found) {
+    const info = seenNow.has(uid) ? selected.info(uid) : undefined;
+    if (!info) continue;
+    selected.modseqs.sent(info.modseq);
+    await ctx.out.untagged(`${seq} FETCH (${selected.reportsVanished ? `UID ${uid} ` : ''}MODSEQ (${info.modseq}))`);
+  }
 }
 
 /** The tagged reply's words, once every response is out. */
@@ -178,18 +201,20 @@ interface Outcome {
 function messageParts(selected: SelectedMailbox, message: Loaded, plan: FetchPlan, seenNow: ReadonlySet<number>, outcome: Outcome): Array<string | Buffer> {
   const { items, writtenFirst } = plan;
   const { info } = message;
-  if (!info || !selected.info(message.uid)) outcome.expunged = true;
   const parts: Array<string | Buffer> = [`${message.seq} FETCH (`];
   let flagsSent = false;
   let decoded: Map<string, BinaryContent> | undefined;
   for (let i = 0; i < items.length; i++) {
-    if (i === writtenFirst && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, plan.asked, flagsSent);
+    if (i === writtenFirst && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, flagsSent);
     const item = items[i]!;
     const fromView = 'responseName' in item;
     const missing = !info || (fromView ? !message.view && !message.wire : item.kind === 'ENVELOPE' ? !(message.envelope ?? message.summary) : (item.kind === 'BODYSTRUCTURE' || item.kind === 'BODY') && !message.summary);
     if (missing && item.kind !== 'UID') {
       const placeholder = fromView ? `${item.responseName} NIL` : UNKNOWN[item.kind];
       if (placeholder) addItem(parts, placeholder);
+      // [EXPUNGEISSUED] only when something asked could not be given, as Dovecot says it: UID
+      // and FLAGS of an expunged message still known are a whole answer.
+      outcome.expunged = true;
       continue;
     }
     switch (item.kind) {
@@ -245,7 +270,7 @@ function messageParts(selected: SelectedMailbox, message: Loaded, plan: FetchPla
       }
     }
   }
-  if (writtenFirst === items.length && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, plan.asked, flagsSent);
+  if (writtenFirst === items.length && info && seenNow.has(info.uid)) flagsSent = seenFlags(parts, selected, info, flagsSent);
   if (info && flagsSent) selected.noteReported(info.uid, info.flags);
   parts.push(')');
   return parts;
@@ -253,16 +278,11 @@ function messageParts(selected: SelectedMailbox, message: Loaded, plan: FetchPla
 
 /**
  * RFC 3501 §6.4.5: when \Seen was set by this fetch, the new flags are part of the answer, after
- * the items written first (as Dovecot writes them) and before the rest. Returns true: FLAGS sent.
+ * the items written first (as Dovecot writes them) and before the rest; under CONDSTORE their
+ * MODSEQ follows in a response of its own (seenModseqs). Returns true: FLAGS sent.
  */
-function seenFlags(parts: Array<string | Buffer>, selected: SelectedMailbox, info: MessageInfo, asked: ReadonlySet<FetchItem['kind']>, flagsSent: boolean): boolean {
+function seenFlags(parts: Array<string | Buffer>, selected: SelectedMailbox, info: MessageInfo, flagsSent: boolean): boolean {
   if (!flagsSent) addItem(parts, `FLAGS (${selected.flagsOf(info).join(' ')})`);
-  // RFC 7162 §3.1: under CONDSTORE a flag change is reported with its UID and new MODSEQ.
-  if (selected.reportsModseq && !asked.has('UID')) addItem(parts, `UID ${info.uid}`);
-  if (selected.reportsModseq && !asked.has('MODSEQ')) {
-    addItem(parts, `MODSEQ (${info.modseq})`);
-    selected.modseqs.sent(info.modseq);
-  }
   return true;
 }
 
