@@ -5,13 +5,14 @@
  * thread or the caller, whichever claims it first (workers/chunkReader.ts); a thread that stops
  * leaves the chunk it was at to the caller at once.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVELOPE_THREAD, prepareEnvelopeReader } from '../../lab-server/src/imap/mime/envelopeBatch.js';
-import { HEADER_READ, quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
+import { envelopesOfFiles, HEADER_READ, quickEnvelope } from '../../lab-server/src/imap/mime/envelopeFiles.js';
 import { INLINE_LIMITS } from '../../lab-server/src/imap/mime/limits.js';
 import { READER_THREADS, readChunks, warmReplacements, type ChunkReading } from '../../lab-server/src/workers/chunkReader.js';
 import { atQuietMoment } from '../../lab-server/src/workers/quietMoment.js';
@@ -196,7 +197,35 @@ describe('the envelope reader thread', () => {
     expect(warmReplacements(ENVELOPE_THREAD)).toBeLessThanOrEqual(3 * READER_THREADS);
   }, 60_000);
 
-  it('warms up on samples the quick way settles, every one of them', () => {
-    expect(warmUpEnvelopes(30)).toBe(30);
+  it('warms up on sample files read the way a request reads its chunks, every one settled the quick way, and leaves none behind', () => {
+    // Parsed from memory only, the reading (open, read, close, the chunk loop) was compiled
+    // during the first big FETCH, in each thread: the warm-up reads real files through the same function.
+    const read: string[] = [];
+    const settled = warmUpEnvelopes(300, (chunks) =>
+      chunks.map((paths) => {
+        for (const path of paths) expect(existsSync(path), path).toBe(true);
+        read.push(...paths);
+        return envelopesOfFiles(paths, INLINE_LIMITS);
+      }),
+    );
+    expect(settled).toBe(300);
+    expect(read).toHaveLength(300);
+    // Several files, not one read over and over: the strings parsed are not all alike.
+    expect(new Set(read).size).toBeGreaterThan(3);
+    for (const path of new Set(read)) expect(existsSync(path), path).toBe(false);
+    expect(existsSync(dirname(read[0]!))).toBe(false);
+  });
+
+  it('warms up from memory where no sample file can be written', () => {
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'no-such-directory');
+    try {
+      let calls = 0;
+      expect(warmUpEnvelopes(30, (chunks) => (calls++, chunks.map(() => [])))).toBe(30);
+      expect(calls).toBe(0);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
   });
 });

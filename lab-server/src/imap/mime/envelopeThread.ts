@@ -12,12 +12,15 @@ import { warmUpEnvelopes } from './envelopeWarmUp.js';
 /** What one request may send back in all; the main thread reads the rest itself. */
 const REQUEST_BUDGET = 4 * 1024 * 1024;
 /**
- * Parses at start: enough for V8 to optimise the parser's functions (--trace-opt: 1,000 left as
- * little to compile in the first FETCH as 3,000, and 3,000 compiled more). Costs once per thread
- * ~75 ms of its CPU and ~150-200 ms of TurboFan's on V8's own threads, which the first big FETCH
- * no longer pays; a lab that never gets one pays it for nothing, once.
+ * Sample files read and parsed at start (envelopeWarmUp.ts): enough for V8 to optimise the
+ * reading and the parser. With 1,000, readSync, headerText and the chunk loop were still below
+ * V8's threshold and were compiled during the first FETCH (--trace-opt). Costs once, at the
+ * lab's first quiet moment: from the lab's start to its first SELECT at load 34-41, the two
+ * threads used 357-378 ms of CPU and V8's compile threads 315-409 ms (1,000 headers parsed from
+ * memory: 196-262 and 261-310), which the first big FETCH no longer pays; a lab that never gets
+ * one pays it for nothing, once.
  */
-const WARM_ROUNDS = 1000;
+const WARM_ROUNDS = 2000;
 
 /** Per file, its ENVELOPE, or null when the quick way cannot tell (the careful way decides), as the event loop reads them. */
 function readChunk(paths: readonly string[]): { envelopes: Array<string | null>; bytes: number } {
@@ -27,21 +30,49 @@ function readChunk(paths: readonly string[]): { envelopes: Array<string | null>;
   return { envelopes, bytes };
 }
 
-// Chunks in order, each answered as soon as it is done, but for those the main thread or the
-// other thread has claimed, until the end or the budget. A chunk is claimed in the shared slots
-// before it is started (with this thread's mark), so each is done once. After the chunks' slots: one set
-// when a thread begins, and the bytes the threads have sent back, counted together (each one
-// counting its own let two threads hold twice the budget: 8 MB measured).
-parentPort!.on('message', ({ id, chunks, claims, mark, warm }: { id: number; chunks: string[][]; claims: Int32Array; mark: number; warm?: true }) => {
-  // First, once: the parser compiled now, before the work that needs it (envelopeWarmUp.ts).
-  if (warm) return void warmUpEnvelopes(WARM_ROUNDS);
+interface Request {
+  id: number;
+  chunks: readonly (readonly string[])[];
+  claims: Int32Array;
+  mark: number;
+}
+
+/**
+ * Chunks in order, each answered (`send`) as soon as it is done, but for those the main thread
+ * or the other thread has claimed, until the end or the budget. A chunk is claimed in the shared
+ * slots before it is started (with this thread's mark), so each is done once. After the chunks'
+ * slots: one set when a thread begins, and the bytes the threads have sent back, counted
+ * together (each one counting its own let two threads hold twice the budget: 8 MB measured).
+ */
+function answerRequest({ id, chunks, claims, mark }: Request, send: (answer: { id: number; chunk: number; answer: Array<string | null> }) => void): void {
   const sent = chunks.length + 1;
   Atomics.store(claims, chunks.length, 1);
   for (let chunk = 0; chunk < chunks.length && Atomics.load(claims, sent) < REQUEST_BUDGET; chunk++) {
     if (Atomics.compareExchange(claims, chunk, 0, mark) !== 0) continue;
     const { envelopes, bytes } = readChunk(chunks[chunk]!);
     Atomics.add(claims, sent, bytes);
-    parentPort!.postMessage({ id, chunk, answer: envelopes });
+    send({ id, chunk, answer: envelopes });
   }
-  parentPort!.postMessage({ id, done: true });
+}
+
+/**
+ * The warm-up goes through answerRequest() itself, on sample files (envelopeWarmUp.ts), its
+ * answers dropped: the code compiled is the code a request runs, down to the claims.
+ */
+function warmUp(): void {
+  warmUpEnvelopes(WARM_ROUNDS, (chunks) => {
+    const answers: Array<Array<string | null>> = [];
+    const claims = new Int32Array(new SharedArrayBuffer(4 * (chunks.length + 2)));
+    answerRequest({ id: -1, chunks, claims, mark: 1 }, ({ answer }) => answers.push(answer));
+    return answers;
+  });
+}
+
+const post = (message: unknown): void => parentPort!.postMessage(message);
+
+parentPort!.on('message', (msg: Request & { warm?: true }) => {
+  // First, once: the reading and the parser compiled now, before the work that needs them.
+  if (msg.warm) return warmUp();
+  answerRequest(msg, post);
+  post({ id: msg.id, done: true });
 });

@@ -1,10 +1,18 @@
 /**
- * A warm-up for the envelope reader threads (envelopeThread.ts): sample headers parsed the way
- * files are, so V8 has compiled the parser before the first big FETCH ENVELOPE needs it. Done
- * during that FETCH, the compiling took about a third of its CPU (measured with perf), on the
- * cores the reading needed. The samples cover the shapes real headers take: display names
- * quoted or not, groups, encoded words, folded lines, CRLF and LF.
+ * A warm-up for the envelope reader threads (envelopeThread.ts): sample headers read and parsed
+ * the way a first FETCH's files are, so V8 has compiled that code before the first big FETCH
+ * ENVELOPE needs it. Done during that FETCH, the compiling took about a third of its CPU
+ * (measured with perf), on the cores the reading needed. The samples cover the shapes real
+ * headers take: display names quoted or not, groups, encoded words, folded lines, CRLF and LF.
+ *
+ * They are written as files into a directory of the thread's own and read through the very
+ * function a request's chunks go through (open, read, close, parse): parsed from memory alone,
+ * the file reading was compiled during the first FETCH (openSync, readSync and the chunk loop
+ * with the parser inlined into it, in each thread), and so was the parser once more.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HEADER_READ, headerText, quickEnvelope } from './envelopeFiles.js';
 import { INLINE_LIMITS } from './limits.js';
 
@@ -17,17 +25,54 @@ const SAMPLES = [
   'Date: 1 Sep 2026 10:{m} -0000\nFrom: bob@example.com\nSender: list-{n}@lists.example.net\nTo: undisclosed-recipients:;\n' +
     'Bcc: Carol <carol@example.com>, dave@example.com\nSubject: [list] folded\n subject {n}\nX-Mailer: lab\n\n',
 ];
+/** Sample files written: a few of each shape, so the strings parsed are not all alike. */
+const FILES = 12;
+/**
+ * Paths per chunk: fewer than a request's (64, envelopeBatch.ts), so that the functions run once
+ * a chunk are called as often as those run once a file, and V8 compiles them too now.
+ */
+const CHUNK = 8;
+
+const sample = (i: number): string => SAMPLES[i % SAMPLES.length]!.replaceAll('{n}', String(i)).replaceAll('{m}', String(i % 60).padStart(2, '0'));
 
 /**
- * Parses `rounds` samples, through a Buffer as a file's start is read; how many the quick way
- * settled (all of them: a sample it left to the careful way would not warm what FETCH runs).
+ * Reads and parses `rounds` sample files with `read` (what the thread does with a request's
+ * chunks of paths: one call, as a request is); how many the quick way settled (all of them: a
+ * sample it left to the careful way would not warm what FETCH runs). Where no file can be
+ * written, the samples are parsed from memory: the parser is warmed still, the reading is not.
  */
-export function warmUpEnvelopes(rounds: number): number {
+export function warmUpEnvelopes(rounds: number, read: (chunks: string[][]) => ReadonlyArray<ReadonlyArray<string | null>>): number {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'maillab-envelope-warm-'));
+  } catch {
+    return warmUpInMemory(rounds);
+  }
+  try {
+    const files = Array.from({ length: FILES }, (_, i) => {
+      const path = join(dir, `sample${i}`);
+      writeFileSync(path, sample(i), 'latin1');
+      return path;
+    });
+    const chunks = Array.from({ length: Math.ceil(rounds / CHUNK) }, (_, c) =>
+      Array.from({ length: Math.min(CHUNK, rounds - c * CHUNK) }, (_, i) => files[(c * CHUNK + i) % FILES]!),
+    );
+    let settled = 0;
+    for (const envelopes of read(chunks)) for (const envelope of envelopes) if (envelope !== null) settled++;
+    return settled;
+  } catch {
+    return warmUpInMemory(rounds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The samples parsed through a Buffer as a file's start is read, without files. */
+function warmUpInMemory(rounds: number): number {
   const scratch = Buffer.alloc(HEADER_READ);
   let settled = 0;
   for (let i = 0; i < rounds; i++) {
-    const sample = SAMPLES[i % SAMPLES.length]!.replaceAll('{n}', String(i)).replaceAll('{m}', String(i % 60).padStart(2, '0'));
-    const length = scratch.write(sample, 'latin1');
+    const length = scratch.write(sample(i), 'latin1');
     if (quickEnvelope(headerText(scratch.subarray(0, length)), true, INLINE_LIMITS) !== undefined) settled++;
   }
   return settled;
