@@ -6,7 +6,7 @@
  * leaves the chunk it was at to the caller at once.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
@@ -214,6 +214,32 @@ describe('the envelope reader thread', () => {
     expect(new Set(read).size).toBeGreaterThan(3);
     for (const path of new Set(read)) expect(existsSync(path), path).toBe(false);
     expect(existsSync(dirname(read[0]!))).toBe(false);
+  });
+
+  it('removes the sample directories a lab killed during its warm-up left, once they are old, and no other', async () => {
+    const parent = join(dir, 'tmp-stale');
+    await mkdir(parent, { recursive: true });
+    const stale = join(parent, 'maillab-envelope-warm-old');
+    const fresh = join(parent, 'maillab-envelope-warm-new');
+    const other = join(parent, 'someone-else-old');
+    for (const d of [stale, fresh, other]) {
+      await mkdir(d);
+      await writeFile(join(d, 'sample0'), 'From: a@b\n\n');
+    }
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await utimes(stale, hourAgo, hourAgo);
+    await utimes(other, hourAgo, hourAgo);
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = parent;
+    try {
+      expect(warmUpEnvelopes(8, (chunks) => chunks.map((paths) => envelopesOfFiles(paths, INLINE_LIMITS)))).toBe(8);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(other)).toBe(true);
   });
 
   it('warms up from memory where no sample file can be written', () => {

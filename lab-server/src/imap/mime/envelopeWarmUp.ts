@@ -10,7 +10,7 @@
  * the file reading was compiled during the first FETCH (openSync, readSync and the chunk loop
  * with the parser inlined into it, in each thread), and so was the parser once more.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HEADER_READ, headerText, quickEnvelope } from './envelopeFiles.js';
@@ -33,6 +33,14 @@ const FILES = 12;
  */
 const CHUNK = 8;
 
+/** The prefix of the sample directories in the temporary directory. */
+const PREFIX = 'maillab-envelope-warm-';
+/**
+ * A sample directory older than this was left by a lab killed during its warm-up (which takes
+ * well under a second when quiet, a few at load 30-40): the next warm-up removes it.
+ */
+const STALE_MS = 10 * 60_000;
+
 const sample = (i: number): string => SAMPLES[i % SAMPLES.length]!.replaceAll('{n}', String(i)).replaceAll('{m}', String(i % 60).padStart(2, '0'));
 
 /**
@@ -44,7 +52,8 @@ const sample = (i: number): string => SAMPLES[i % SAMPLES.length]!.replaceAll('{
 export function warmUpEnvelopes(rounds: number, read: (chunks: string[][]) => ReadonlyArray<ReadonlyArray<string | null>>): number {
   let dir: string;
   try {
-    dir = mkdtempSync(join(tmpdir(), 'maillab-envelope-warm-'));
+    removeStale(tmpdir());
+    dir = mkdtempSync(join(tmpdir(), PREFIX));
   } catch {
     return warmUpInMemory(rounds);
   }
@@ -64,6 +73,25 @@ export function warmUpEnvelopes(rounds: number, read: (chunks: string[][]) => Re
     return warmUpInMemory(rounds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the sample directories of this user that a killed lab left (its `finally` never ran),
+ * so that they do not pile up. Only directories, never what a link points at.
+ */
+function removeStale(parent: string): void {
+  const now = Date.now();
+  const uid = process.getuid?.();
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(PREFIX)) continue;
+    const path = join(parent, name);
+    try {
+      const stat = lstatSync(path);
+      if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && now - stat.mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another lab removed it meanwhile
+    }
   }
 }
 
