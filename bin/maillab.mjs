@@ -6,8 +6,9 @@
 // --always-sparkplug, from start or once listening (4 pairs each), cut no cold row's CPU
 // clearly; sparkplug from start cost ~10 MB RSS and start-up CPU. Screened in 2 runs, no better
 // either: --no-lazy-feedback-allocation, --interrupt-budget=16384, --max-semi-space-size=32,
-// --single-threaded-gc. Set by v8.setFlagsFromString, heap sizes reach only threads started
-// later, and --single-threaded-gc aborts the process at its next full collection.
+// --single-threaded-gc. Two traps for whoever tries again: heap sizes set by
+// v8.setFlagsFromString reach only threads started later, and --single-threaded-gc set that way
+// aborts Node 20 at its next full collection (it works only on the command line).
 import { register } from 'tsx/esm/api';
 
 register();
