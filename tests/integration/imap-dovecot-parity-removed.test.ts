@@ -70,7 +70,7 @@ describe('FETCH of a message whose file is gone', () => {
 
   it('FETCH 1:3 (FLAGS BODY[TEXT]): every message \\Seen, the gone one with a NIL body, OK [EXPUNGEISSUED]', async () => {
     await secondRemoved();
-    const [[lab, dovecot]] = await answers(['FETCH 1:3 (FLAGS BODY[TEXT])']);
+    const [lab, dovecot] = (await answers(['FETCH 1:3 (FLAGS BODY[TEXT])']))[0]!;
     expect(lab).toMatch(/^\* 2 FETCH \(FLAGS \(\\Seen \\Recent\) BODY\[TEXT\] NIL\)\r$/m);
     expect(lab).toBe(dovecot);
   });
@@ -79,7 +79,7 @@ describe('FETCH of a message whose file is gone', () => {
     await secondRemoved();
     // Each server learns that the file is gone by trying to read it.
     await pair.both('FETCH 2 BODY.PEEK[]');
-    const [[lab, dovecot]] = await answers([`FETCH 2 ${items}`]);
+    const [lab, dovecot] = (await answers([`FETCH 2 ${items}`]))[0]!;
     expect(lab).toMatch(/^OK$/m);
     expect(lab).toBe(dovecot);
   });

@@ -12,10 +12,10 @@ import { enableCondstore, parseFetchModifiers, qresyncOn, vanishedSince, type Fe
 import { formatInternalDate } from '../dates.js';
 import { binaryContent, literalHead, withoutNul, type BinaryContent } from '../binary.js';
 import type { MessageView } from '../mime/cache.js';
-import { hasFlag } from '../flags.js';
 import { cut } from '../partial.js';
 import type { SelectedMailbox, SelectedMessage } from '../selected.js';
 import { EnvelopeBatch } from '../mime/envelopeBatch.js';
+import { markSeen, seenModseqs } from './fetchSeen.js';
 import { sectionBytes } from '../mime/sections.js';
 import { bad, no, ok, type Completion } from '../response.js';
 import { rest, sequenceSet } from '../schema.js';
@@ -99,24 +99,6 @@ async function changedOnly(ctx: CommandContext, selected: SelectedMailbox, found
   return found.filter(({ uid }) => (selected.info(uid)?.modseq ?? 0) > changedSince);
 }
 
-/**
- * Sets \Seen on the messages that lack it; the UIDs it was set on now. One whose file another
- * program removed gets it too, on the record kept until the expunge is told (flagExpunged), as
- * Dovecot sets it in its index: its response says FLAGS (\Seen) before its NIL body.
- */
-async function markSeen(selected: SelectedMailbox, found: readonly SelectedMessage[]): Promise<ReadonlySet<number>> {
-  const seenNow = new Set<number>();
-  const changes = found
-    .map(({ uid }) => selected.info(uid) ?? selected.ghost(uid))
-    .filter((info): info is MessageInfo => info !== undefined && !hasFlag(info.flags, '\\Seen'))
-    .map((info) => ({ uid: info.uid, flags: info.flags + 'S' }));
-  if (changes.length === 0) return seenNow;
-  const { stored, expunged } = await selected.folder.storeFlags(changes);
-  for (const info of stored) seenNow.add(info.uid);
-  for (const info of expunged) seenNow.add(info.uid);
-  return seenNow;
-}
-
 /** The FETCH responses, message after message, and the tagged reply's words. */
 async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: FetchPlan, seenNow: ReadonlySet<number>): Promise<Completion> {
   const { found, needs } = plan;
@@ -141,21 +123,6 @@ async function answer(ctx: CommandContext, selected: SelectedMailbox, plan: Fetc
   }
   if (selected.reportsModseq && seenNow.size > 0) await seenModseqs(ctx, selected, found, seenNow);
   return completion(outcome, found.length);
-}
-
-/**
- * Under CONDSTORE, the new MODSEQ of each message this FETCH set \Seen on, in a FETCH response
- * of its own after the others, with its UID under QRESYNC, as Dovecot 2.3 reports it (RFC 7162
- * §3.1: a flag change is reported with its MODSEQ). A message whose file is gone has none: its
- * \Seen changed no file and took no modseq (flagExpunged).
- */
-async function seenModseqs(ctx: CommandContext, selected: SelectedMailbox, found: readonly SelectedMessage[], seenNow: ReadonlySet<number>): Promise<void> {
-  for (const { seq, uid } of found) {
-    const info = seenNow.has(uid) ? selected.info(uid) : undefined;
-    if (!info) continue;
-    selected.modseqs.sent(info.modseq);
-    await ctx.out.untagged(`${seq} FETCH (${selected.reportsVanished ? `UID ${uid} ` : ''}MODSEQ (${info.modseq}))`);
-  }
 }
 
 /** The tagged reply's words, once every response is out. */
