@@ -93,9 +93,10 @@ const JUDGE_SERVICES = [
  * A free loopback port for a judge's daemon, below the ephemeral range (23000-23999): a port
  * handed out by the kernel for "port 0" could be taken by another program between our check
  * and the daemon's bind. Each vitest worker has a quarter of the range: the check and the bind
- * are apart, so two workers' judges could pick one port at once, and one's probes reach the
- * other's Postfix (a likely reason for a CI failure: "EHLO announces SIZE (none)", then
- * ECONNREFUSED, in the middle of one judge's run).
+ * are apart, so two workers' judges could pick one port at once: master binds with SO_REUSEPORT,
+ * so both would listen and one's probes could reach the other's Postfix. (Not the cause of CI's
+ * "EHLO announces SIZE (none)" with ECONNREFUSED: a shared port is never refused. That was a
+ * probe before master had bound its port; see waitForPorts in postfixMaster.ts.)
  */
 const WORKER = Number(process.env.VITEST_POOL_ID);
 const [FIRST_PORT, PORTS] = WORKER >= 1 ? [23000 + ((WORKER - 1) % 4) * 250, 250] : [23000, 1000];
@@ -224,10 +225,12 @@ export async function runPostfix(setup: PostfixSetup): Promise<PostfixRun> {
       // The judge's master.cf names each inet service by its loopback address and port.
       const giveUp = (service: string): Promise<string> => watch.stoppedAtStart(String(portOf(ports, service))).then(() => `the ${service} service's daemon stopped before it took a connection`);
       // A master.cf with no inet service left (an answer that comments them all out) has no port.
-      const port = [...ports.values()][0];
-      // Generous: it returns once the port opens; on a loaded machine (load 15 on 2 cores) master
+      // Every inet port, not the first: the probes may start with any of them (CI once had
+      // postfix-limits' two submission probes refused while smtp answered).
+      const inet = [...new Set(ports.values())];
+      // Generous: it returns once the ports open; on a loaded machine (load 15 on 2 cores) master
       // once took longer than 8 s, which the judges read as "smtpd stopped answering".
-      if (port !== undefined && (await master.waitForPort(port, 30_000))) {
+      if (inet.length > 0 && (await master.waitForPorts(inet, 30_000))) {
         for (const probe of setup.probes ?? []) {
           const service = probe.service ?? 'smtp';
           const result = await converse(portOf(ports, service), probe, giveUp(service));

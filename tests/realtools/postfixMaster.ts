@@ -30,11 +30,18 @@ export class PostfixMaster {
     return this.group.running;
   }
 
-  /** Waits until `port` takes connections; false if master ended or the time ran out first. */
-  async waitForPort(port: number, ms: number): Promise<boolean> {
+  /**
+   * Waits until every one of `ports` takes connections; false if master ended or the time ran
+   * out first. One port is not enough: master binds its inet services one after another at its
+   * start (before its event loop; it exits if a bind fails), and a master descheduled between
+   * two binds on a loaded machine had smtp listening while submission refused connections.
+   */
+  async waitForPorts(ports: number[], ms: number): Promise<boolean> {
     const until = Date.now() + ms;
+    const closed = new Set(ports);
     while (Date.now() < until && this.running) {
-      if (await takesConnections(port)) return true;
+      for (const port of [...closed]) if (await takesConnections(port)) closed.delete(port);
+      if (closed.size === 0) return true;
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;
