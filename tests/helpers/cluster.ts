@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { SERVICES } from '../../lab-server/src/services.js';
 import { freePort } from './freePort.js';
 
-async function waitForHttp(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until `url` answers. A node's start is bounded work, about 4.2 s of CPU (classroom mode,
+ * SQLite, all threads; mostly loading modules), but two started at once at load 30-37 had not
+ * answered after 60 s in 2 runs of 2 (one alone took 27-35 s at load 27-30): hence 180 s.
+ */
+async function waitForHttp(url: string, child: ChildProcess, output: () => string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}): ${output()}`);
@@ -81,7 +86,13 @@ export async function startNode(options: NodeOptions): Promise<LabNode> {
       child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
       node.process = child;
-      await waitForHttp(`${node.url}/api/health`, child, () => output);
+      try {
+        await waitForHttp(`${node.url}/api/health`, child, () => output);
+      } catch (err) {
+        // A start given up on is not left running: nothing else holds this process to stop it.
+        await node.kill();
+        throw err;
+      }
     },
     async kill() {
       if (!running()) return;

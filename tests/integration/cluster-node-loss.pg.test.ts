@@ -33,7 +33,8 @@ beforeAll(async () => {
   learners = await joinThroughProxy(proxy.url, joinCode, LEARNERS);
   // Least-loaded placement: both nodes hold about half.
   for (const id of ['n1', 'n2']) expect(learners.filter((l) => l.node === id).length).toBeGreaterThanOrEqual(LEARNERS / 2 - 2);
-}, 240_000);
+  // Two node starts (up to 180 s each at once, tests/helpers/cluster.ts), Caddy and 30 joins.
+}, 360_000);
 
 afterAll(async () => {
   await proxy?.stop();

@@ -25,8 +25,9 @@ async function me(node: LabNode, cookie: string): Promise<{ status: number; json
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
+  // Two node starts, up to 180 s each at once (tests/helpers/cluster.ts).
   nodes = await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: database.url, secret })));
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   for (const n of nodes) await n.stop();
   await database?.drop();

@@ -31,7 +31,8 @@ beforeAll(async () => {
   database = await freshPostgresDatabase();
   nodes = await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: database.url, secret })));
   proxy = await startCaddy(nodes.map((n) => n.url));
-}, 120_000);
+  // Two node starts (up to 180 s each at once, tests/helpers/cluster.ts) and Caddy.
+}, 240_000);
 
 afterAll(async () => {
   await proxy?.stop();
