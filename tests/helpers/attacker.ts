@@ -26,12 +26,14 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
   switch (cmd.op) {
     case 'open': {
       const onFirst = cmd.keepBusy ? (h: HeldConnection) => keepBusy(h, cmd.keepBusy.text, cmd.keepBusy.everyMs) : undefined;
+      const started = Date.now();
       const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls, onFirst });
       await firstLines(fresh, cmd.timeoutMs ?? 5000).catch(() => undefined);
+      const ms = Date.now() - started;
       held.push(...fresh);
       const firsts: Record<string, number> = {};
       for (const h of fresh) firsts[h.first] = (firsts[h.first] ?? 0) + 1;
-      return { firsts, open: fresh.filter((h) => !h.closed).length };
+      return { firsts, open: fresh.filter((h) => !h.closed).length, ms };
     }
     case 'write':
       // Binary (a TLS ClientHello) comes base64-encoded.

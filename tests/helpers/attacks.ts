@@ -116,11 +116,12 @@ export class Attacker {
   }
 
   /**
-   * Opens connections; says how many got which first line, and how many are still open. With
+   * Opens connections; says how many got which first line, how many are still open, and how
+   * long it took until each had its first line or was closed (or the time ran out). With
    * `keepBusy`, each connection sends `text` as soon as it is greeted and every `everyMs` after
    * (slowloris): never idle from its greeting on, however long the others take to be greeted.
    */
-  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number; keepBusy?: { text: string; everyMs: number } }): Promise<{ firsts: Record<string, number>; open: number }> {
+  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number; keepBusy?: { text: string; everyMs: number } }): Promise<{ firsts: Record<string, number>; open: number; ms: number }> {
     return this.ask({ op: 'open', port, ...options });
   }
 

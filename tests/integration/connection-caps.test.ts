@@ -91,14 +91,18 @@ describe('caps on every mail port', () => {
         const tls = service.tls === 'implicit';
         const learner = await learnerOn(service);
         const count = 2000;
-        const { firsts } = await attacker.open(service.port, { count, from: ATTACKER, tls });
+        const { firsts, ms } = await attacker.open(service.port, { count, from: ATTACKER, tls });
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
         const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         // While the flood goes on, the pre-login timeout frees the admitted ones and later ones
-        // take their place; the strict cap is checked with busy connections below.
+        // take their place: each of the PER_ADDRESS places holds a connection for PRE_LOGIN_MS
+        // at least, so the flood's length bounds how many get in (the strict cap is checked with
+        // busy connections below). A fixed 10 x PER_ADDRESS failed at load 34 (submission: 204),
+        // where opening the 2,000 takes longer than 10 x PRE_LOGIN_MS.
         expect(greeted, `${service.id}: ${JSON.stringify(firsts)}`).toBeGreaterThanOrEqual(PER_ADDRESS);
-        expect(greeted, service.id).toBeLessThan(10 * PER_ADDRESS);
+        expect(greeted, `${service.id}: ${ms} ms`).toBeLessThanOrEqual(PER_ADDRESS * (Math.ceil(ms / PRE_LOGIN_MS) + 1));
+        expect(greeted, `${service.id}: ${ms} ms`).toBeLessThan(count / 2);
         // Over TLS a refusal costs a handshake, so past a few a second they are just disconnected.
         if (tls) expect(refused, service.id).toBeGreaterThan(0);
         else expect(refused, `${service.id}: ${JSON.stringify(firsts)}`).toBe(count - greeted);
@@ -140,10 +144,12 @@ describe('caps on every mail port', () => {
         // greeted sat idle past PRE_LOGIN_MS while a loaded machine greeted the rest (14 of 20 left).
         const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls, keepBusy: { text: KEEP_BUSY[service.protocol], everyMs: 800 } });
         expect(busy.open, `${service.id}: ${JSON.stringify(busy.firsts)}`).toBe(PER_ADDRESS);
-        // While they are held, the address gets nothing more on this port.
-        const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls });
+        // While they are held, the address gets nothing more on this port. The refusal is the
+        // lab's first line to each: waited for up to 20 s, as a lab busy with 180 kept-busy
+        // connections on a loaded machine (load 38) had not sent it to any of the 5 in 5 s.
+        const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls, timeoutMs: 20_000 });
         expect(Object.keys(more.firsts).filter((line) => GREETING[service.protocol].test(line)), service.id).toEqual([]);
-        if (!tls) expect(more.firsts[Object.keys(more.firsts).find((line) => REFUSAL[service.protocol].test(line)) ?? '-'], JSON.stringify(more.firsts)).toBe(5);
+        if (!tls) expect(more.firsts[Object.keys(more.firsts).find((line) => REFUSAL[service.protocol].test(line)) ?? '-'], `${service.id}: ${JSON.stringify(more)}`).toBe(5);
         if (service.protocol !== 'smtp' || service.id.startsWith('submission')) {
           const closed = await attacker.waitClosed(LOGIN_DEADLINE_MS + 3000);
           expect(closed.error, service.id).toBeUndefined();
@@ -173,7 +179,7 @@ describe('caps on every mail port', () => {
     } finally {
       for (const a of attackers) a.stop();
     }
-  }, 60_000);
+  }, 90_000);
 
   it('says goodbye to an idle client that never logs in', async () => {
     // The three wait out the same timeout side by side (one after another, 3 x PRE_LOGIN_MS).
