@@ -1,0 +1,133 @@
+/**
+ * Every "Try it" block of every lesson, in both languages, typed into a real lab as the page's
+ * terminal types it: line by line over the protocol, each line waiting for its reply, blocks
+ * in the lesson's order, a block continuing the session on its service unless it says
+ * `fresh`. A chapter starts on a fresh lab, as its expect blocks do. No reply may be an
+ * error (SMTP 4xx/5xx, POP3 -ERR, IMAP NO/BAD) unless the lesson shows that error in the
+ * block's expect: then the error is the point, and it must happen.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SERVICES, type ServiceId } from '../../lab-server/src/services.js';
+import { startTestLab, type TestLab } from '../helpers/lab.js';
+import { LANGS, LESSON_SLUGS } from '../helpers/lessons.js';
+import { TypedSession, type Exchange } from '../helpers/typedSession.js';
+
+interface TryBlock {
+  service: ServiceId;
+  fresh: boolean;
+  lines: string[];
+  /** The expect block after it: what the learner should see. */
+  expected: string[];
+  /** The block's line in the lesson file, for messages. */
+  at: number;
+}
+
+/** The try blocks of a lesson, in order, each with the expect block that follows it. */
+function tryBlocks(markdown: string): TryBlock[] {
+  const blocks: TryBlock[] = [];
+  const fence = /^```(\S+)([^\n]*)\n([\s\S]*?)^```$/gm;
+  let last: TryBlock | undefined;
+  for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
+    const [, kind, meta = ''] = m;
+    const body = m[3]!.replace(/\n$/, '');
+    const at = markdown.slice(0, m.index).split('\n').length;
+    if (kind === 'try') {
+      const [service, ...flags] = meta.trim().split(/\s+/);
+      last = { service: service as ServiceId, fresh: flags.includes('fresh'), lines: body.split('\n'), expected: [], at };
+      blocks.push(last);
+    } else if (kind === 'expect' && last && last.expected.length === 0) {
+      last.expected = body.split('\n');
+    } else last = undefined;
+  }
+  return blocks;
+}
+
+/** The line of a reply that says how the command went: the last one (IMAP: the tagged one). */
+const verdict = (exchange: Exchange): string => exchange.reply.at(-1)!;
+
+/** True when a reply says the command failed. */
+function isError(line: string): boolean {
+  return /^[45]\d\d[ -]/.test(line) || line.startsWith('-ERR') || /^\S+ (NO|BAD)\b/i.test(line);
+}
+
+/** An expect line matches a reply line: "…" stands for anything (ids, counts, times). */
+function shows(expectLine: string, reply: string): boolean {
+  const pattern = expectLine.trim().split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`).test(reply.trim());
+}
+
+/** Waits until every mail the sandbox's MTAs hold is delivered or bounced: a learner reads the next paragraph first. */
+async function mailSettled(lab: TestLab): Promise<void> {
+  for (const mta of await lab.world.mtas(await lab.sandboxes.get('default'))) await mta.idle();
+}
+
+/** Types a chapter's blocks into `lab`; returns what went wrong, one line each. */
+async function runChapter(lab: TestLab, file: string): Promise<string[]> {
+  const problems: string[] = [];
+  const sessions = new Map<ServiceId, TypedSession>();
+  const markdown = readFileSync(file, 'utf8');
+  const blocks = tryBlocks(markdown);
+  // Every block the page shows is typed: none lost to a fence read wrongly.
+  expect(blocks.length, file).toBe(markdown.match(/^```try /gm)?.length);
+  try {
+    for (const block of blocks) {
+      const where = `${file.replace(/^.*lessons\//, 'lessons/')}:${block.at} (try ${block.service})`;
+      const service = SERVICES.find((s) => s.id === block.service)!;
+      const replies: Exchange[] = [];
+      let session = sessions.get(block.service);
+      if (block.fresh || !session || session.closed) {
+        session?.close();
+        const opened = await TypedSession.open(lab.port(block.service), service.protocol, service.tls === 'implicit');
+        session = opened.session;
+        sessions.set(block.service, session);
+        replies.push(opened.greeting);
+      }
+      try {
+        for (const line of block.lines) {
+          const exchange = await session.type(line);
+          if (exchange) replies.push(exchange);
+        }
+      } catch (e) {
+        problems.push(`${where}: after ${replies.length} replies, ${(e as Error).message}`);
+      }
+      for (const exchange of replies) {
+        const line = verdict(exchange);
+        if (isError(line) && !block.expected.some((e) => shows(e, line))) problems.push(`${where}: "${exchange.command}" was answered "${line}", and the lesson does not show that error`);
+      }
+      // An error the lesson shows must be the one the learner gets.
+      for (const shown of block.expected.filter(isError)) {
+        if (!replies.some((x) => shows(shown, verdict(x)))) problems.push(`${where}: the lesson shows "${shown}", the lab answered ${replies.map((x) => `"${verdict(x)}"`).join(', ')}`);
+      }
+      await mailSettled(lab);
+    }
+  } finally {
+    for (const session of sessions.values()) session.close();
+  }
+  return problems;
+}
+
+describe('the lessons\' "Try it" blocks against a real lab', () => {
+  for (const lang of LANGS) {
+    it(`run in ${lang} with no error but those the lesson shows`, async () => {
+      const problems: string[] = [];
+      for (const slug of LESSON_SLUGS) {
+        const lab = await startTestLab();
+        try {
+          problems.push(...(await runChapter(lab, new URL(`../../lessons/${lang}/${slug}.md`, import.meta.url).pathname)));
+        } finally {
+          await lab.dispose();
+        }
+      }
+      expect(problems).toEqual([]);
+    }, 240_000);
+  }
+
+  it('finds a lesson error the lab does not give, and an error the lesson does not show', () => {
+    const blocks = tryBlocks('```try smtp fresh\nEHLO a.example\nRCPT TO:<x@example.com>\n```\n\n```expect\n503 5.5.1 …\n```\n');
+    expect(blocks).toEqual([{ service: 'smtp', fresh: true, lines: ['EHLO a.example', 'RCPT TO:<x@example.com>'], expected: ['503 5.5.1 …'], at: 1 }]);
+    expect(shows('503 5.5.1 …', '503 5.5.1 Error: need MAIL command')).toBe(true);
+    expect(shows('550 5.1.1 …', '503 5.5.1 Error: need MAIL command')).toBe(false);
+    expect(['a3 NO [TRYCREATE] x', '* BAD y', '-ERR no', '451 4.3.0 later', '250 2.0.0 ok', 'a1 OK done'].map(isError)).toEqual([true, true, true, true, false, false]);
+  });
+});
