@@ -17,7 +17,7 @@ export async function mountIsland(el: HTMLElement, lang: Lang): Promise<void> {
     enhancePortTable(el, lang, services, !(me && mustLogIn(me)));
   } else if (kind === 'maildir') {
     el.replaceChildren();
-    mount(MaildirView, { target: el, props: { lang, user: el.dataset.user } });
+    mount(MaildirView, { target: el, props: { lang, user: el.dataset.user, host: el.dataset.host } });
   }
   el.dataset.mounted = 'true';
 }

@@ -65,3 +65,33 @@ export function diffFiles(previous: Set<string> | undefined, next: SandboxView):
   if (!previous) return { keys, added: [] };
   return { keys, added: [...keys].filter((k) => !previous.has(k)) };
 }
+
+/** The accounts and folders a fresh lab gives every sandbox (lab-server/src/world: seedMail.ts, maildir/mailbox.ts). */
+const SEEDED_USERS = ['alice@example.com', 'bob@example.com', 'carol@otherdomain.com'];
+const SEEDED_FOLDERS = ['Drafts', 'Sent', 'Trash'];
+
+/**
+ * A fresh lab's Maildirs, as the view would show them: the three welcome messages in each
+ * INBOX's new/ (file names as long as real ones on `host`, the machine the lab runs on) and
+ * the empty special folders. Drawn unseen while the real view loads, in the same markup, it
+ * keeps a box of the real view's size at any width, so the text below does not move when it
+ * arrives.
+ */
+export function freshSandbox(host: string): SandboxView {
+  const seeded = [
+    { time: 1788249600, size: 657, wire: 678 },
+    { time: 1788341400, size: 1060, wire: 1089 },
+    { time: 1788430500, size: 850, wire: 873 },
+  ];
+  const empty = (name: string, dir: string): FolderView => ({ name, dir, new: [], cur: [], tmp: [] });
+  return {
+    sandbox: 'default',
+    users: SEEDED_USERS.map((address) => {
+      const [local, domain] = address.split('@');
+      const inbox = empty('INBOX', '');
+      inbox.new = seeded.map((m, i) => ({ name: `${m.time}.M500P30000Q${i + 4}.${host},S=${m.size},W=${m.wire}`, uid: i + 1, flags: '', size: m.size }));
+      return { address, path: `vhosts/${domain}/${local}`, folders: [inbox, ...SEEDED_FOLDERS.map((f) => empty(f, `.${f}`))] };
+    }),
+    usage: { bytes: 9 * 1024, messages: 9, limits: { bytes: 64 * 1024 * 1024, messages: 10_000 } },
+  };
+}

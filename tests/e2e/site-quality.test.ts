@@ -188,6 +188,48 @@ describe('quality', () => {
     expect(found).toEqual([]);
   }, 180_000);
 
+  it('holds still when the live Maildir view arrives late, with the text below it on screen, on a slow phone and a desktop', async () => {
+    const found: string[] = [];
+    for (const [path, width] of [['/en/lessons/storage-dns/', 360], ['/lessons/storage-dns/', 360], ['/en/lessons/storage-dns/', 1280]] as const) {
+      const context = await site.browser.newContext({ viewport: { width, height: 740 }, isMobile: width < 400, hasTouch: width < 400 });
+      const page = await context.newPage();
+      const errors = watchErrors(page);
+      // A slow phone: its CPU 4× slower, and the island's module arriving only once the reader is at the view.
+      await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      let release!: () => void;
+      let asked!: () => void;
+      const arrived = new Promise<void>((resolve) => (release = resolve));
+      const waiting = new Promise<void>((resolve) => (asked = resolve));
+      await page.route('**/_astro/islands.*.js', async (route) => {
+        asked();
+        await arrived;
+        await route.continue();
+      });
+      await page.goto(url(path));
+      const island = page.locator('.lab-island[data-island="maildir"]');
+      // The view's lower edge mid-screen: the paragraphs after it are what a reader is looking at.
+      await island.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().bottom + window.scrollY - window.innerHeight / 2));
+      await waiting;
+      expect(await island.getAttribute('data-mounted')).toBeNull();
+      release();
+      await island.locator('.maildir[data-user="bob@example.com"] .folder[data-folder="INBOX"] [data-file]').first().waitFor({ timeout: 30_000 });
+      const shifts = await page.evaluate(async () => {
+        await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+        const observer = new PerformanceObserver(() => undefined);
+        observer.observe({ type: 'layout-shift', buffered: true });
+        const records = observer.takeRecords() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>;
+        observer.disconnect();
+        return records.filter((r) => !r.hadRecentInput).map((r) => r.value);
+      });
+      const cls = shifts.reduce((a, b) => a + b, 0);
+      console.log(`Maildir view arriving late, ${path} at ${width} px: CLS ${cls.toFixed(3)}`);
+      if (cls >= 0.01) found.push(`${path} at ${width} px: CLS ${cls.toFixed(3)} (${shifts.map((v) => v.toFixed(3)).join(' + ')})`);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+    expect(found).toEqual([]);
+  }, 180_000);
+
   it('paints fast and does not shift: first contentful paint, largest contentful paint and layout shift on a lesson', async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url('/en/lessons/protocols/'));
