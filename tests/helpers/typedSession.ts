@@ -3,6 +3,9 @@
  * waiting for the reply to the one before, as the lesson page's terminal types a "Try it"
  * block (LabTerminal.typeLines). Lines of a message after DATA's 354 go straight on; STARTTLS
  * and STLS, once granted, wrap the connection in TLS as the terminal's bridge does.
+ * It follows the page's rules and must change when they do; two differ on purpose: the page
+ * types on after 4 s without a reply, this fails after 10 s (a silent server is what the test
+ * looks for), and no lesson block sends an IMAP literal, so "+ " continuations are not handled.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
