@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { runPostfix } from '../realtools/postfix.js';
 import { describe, expect, it } from 'vitest';
 
 /** Runs runPostfix in a child process whose every process's second listen() waits `delayMs`; its probes' results. */
@@ -39,5 +40,18 @@ describe('the judge\'s Postfix', () => {
     // The old wait (the first port only) gave: (no connection: connect ECONNREFUSED 127.0.0.1:…).
     expect(submission!.service).toBe('submission');
     expect(submission!.rcpt, JSON.stringify(submission)).toMatch(/^250 /);
+  });
+
+  it('takes a commented service line, as Debian\'s master.cf has them, for a comment: its port is not waited for', { timeout: 60_000 }, async () => {
+    const started = Date.now();
+    // Taken as a service, "#submission" became an active line whose port master never opened,
+    // and the probes waited the whole 30 s for it, then were never run.
+    const run = await runPostfix({
+      mainCf: '',
+      masterCf: 'smtp inet n - n - - smtpd\n#submission inet n - y - - smtpd\n#  -o syslog_name=postfix/submission',
+      probes: [{ from: 'a@example.com', to: 'b@example.com' }],
+    });
+    expect(run.probes[0]?.replies[0], JSON.stringify(run.probes)).toMatch(/^220 /);
+    expect(Date.now() - started).toBeLessThan(25_000);
   });
 });

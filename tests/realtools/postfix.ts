@@ -126,7 +126,9 @@ function judgeMasterCf(learner: string | undefined, ports: Map<string, number>, 
   for (const line of learner.split('\n')) {
     // A CRLF file's CR stays, for Postfix to judge; "." does not match it.
     const m = /^(\S+)(\s+)(inet|unix|unix-dgram|fifo|pass)(\s+)(\S+)(\s+)(\S+)(\s+)(\S+)(\s+)(.*\r?)$/.exec(line);
-    if (!m) {
+    // A comment ("#submission inet n - y - - smtpd", as Debian's file has them) is no service:
+    // taken as one, it became an active line whose port master never opens.
+    if (!m || line.startsWith('#')) {
       out.push(line);
       continue;
     }
