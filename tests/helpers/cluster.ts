@@ -116,9 +116,25 @@ export async function startNode(options: NodeOptions): Promise<LabNode> {
       await node.start();
       return node;
     } catch (err) {
-      if (tries >= 3 || !/already in use/.test((err as Error).message)) throw err;
+      if (tries >= 3 || !/already in use/.test((err as Error).message)) {
+        // start() has killed the process; its data directory goes too.
+        await rm(dataDir, { recursive: true, force: true });
+        throw err;
+      }
     }
   }
+}
+
+/**
+ * Nodes started side by side. When one does not start, the others are stopped before the
+ * failure is thrown: the caller gets no handle on them, so nothing else would stop them.
+ */
+export async function startNodes(ids: readonly string[], options: Omit<NodeOptions, 'id'>): Promise<LabNode[]> {
+  const started = await Promise.allSettled(ids.map((id) => startNode({ ...options, id })));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failed) return started.map((s) => (s as PromiseFulfilledResult<LabNode>).value);
+  await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+  throw failed.reason;
 }
 
 export interface Proxy {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python, run } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
-import { startCaddy, startNode, type LabNode, type Proxy } from '../helpers/cluster.js';
+import { startCaddy, startNodes, type LabNode, type Proxy } from '../helpers/cluster.js';
 import { api, instructorWithClass, joinThroughProxy, placements as placementsIn, type ClusterLearner } from '../helpers/clusterClass.js';
 import { RawClient } from '../helpers/rawSocket.js';
 import { TerminalClient } from '../helpers/terminal.js';
@@ -27,7 +27,7 @@ const nodeOf = (id: string): LabNode => nodes.find((n) => n.id === id)!;
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
-  nodes = await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: database.url, secret })));
+  nodes = await startNodes(['n1', 'n2'], { database: database.url, secret });
   proxy = await startCaddy(nodes.map((n) => n.url));
   const { joinCode } = await instructorWithClass(database.url, proxy.url, 'Cluster 103');
   learners = await joinThroughProxy(proxy.url, joinCode, LEARNERS);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
-import { startNode, type LabNode } from '../helpers/cluster.js';
+import { startNodes, type LabNode } from '../helpers/cluster.js';
 import { postJson } from '../helpers/classroom.js';
 import { placementOf } from '../helpers/clusterClass.js';
 import { TerminalClient } from '../helpers/terminal.js';
@@ -26,7 +26,7 @@ async function me(node: LabNode, cookie: string): Promise<{ status: number; json
 beforeAll(async () => {
   database = await freshPostgresDatabase();
   // Two node starts, up to 180 s each at once (tests/helpers/cluster.ts).
-  nodes = await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: database.url, secret })));
+  nodes = await startNodes(['n1', 'n2'], { database: database.url, secret });
 }, 240_000);
 afterAll(async () => {
   for (const n of nodes) await n.stop();

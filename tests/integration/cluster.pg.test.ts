@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python } from '../helpers/clients.js';
 import { freshPostgresDatabase } from '../helpers/database.js';
-import { startCaddy, startNode, type LabNode, type Proxy } from '../helpers/cluster.js';
+import { startCaddy, startNodes, type LabNode, type Proxy } from '../helpers/cluster.js';
 import { api, instructorWithClass, joinThroughProxy, placements as placementsIn, type ClusterLearner } from '../helpers/clusterClass.js';
 import { TerminalClient } from '../helpers/terminal.js';
 
@@ -29,7 +29,7 @@ const nodeOf = (id: string): LabNode => nodes.find((n) => n.id === id)!;
 
 beforeAll(async () => {
   database = await freshPostgresDatabase();
-  nodes = await Promise.all(['n1', 'n2'].map((id) => startNode({ id, database: database.url, secret })));
+  nodes = await startNodes(['n1', 'n2'], { database: database.url, secret });
   proxy = await startCaddy(nodes.map((n) => n.url));
   // Two node starts (up to 180 s each at once, tests/helpers/cluster.ts) and Caddy.
 }, 240_000);
