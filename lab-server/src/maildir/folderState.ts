@@ -56,6 +56,8 @@ export class FolderState implements CacheOwner {
   private loaded = false;
   private readonly files: IndexFiles;
   private reserved: Map<string, number> | undefined;
+  /** The last look left files out (still being written, or no room for their UIDs): no later stamp may skip the next look. */
+  private leftOut = false;
   private readonly ghosts = new ExpungedMessages();
 
   constructor(
@@ -104,9 +106,11 @@ export class FolderState implements CacheOwner {
     const announced = new Set(this.delivered);
     this.delivered.clear();
     try {
-      const whole = await this.takeIn(await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']), announced);
+      const found = await scanFiles(this.dir, this.index, scanNew && scanCur ? ['new', 'cur'] : scanNew ? ['new'] : ['cur']);
+      const whole = (await this.takeIn(found, announced)) && found.growing === 0;
       // Only now is the index as the directories were: the next look may be skipped. Arrivals
-      // left out (a full disk) are looked for again at the next look.
+      // left out (a full disk, a file still being written) are looked for again at the next look.
+      this.leftOut = !whole;
       this.index.stamp = { newMtime: mtimes[0], curMtime: mtimes[1], trusted: whole && trustworthy(mtimes, lookedAt) };
       this.files.due = true;
     } catch (err) {
@@ -222,7 +226,8 @@ export class FolderState implements CacheOwner {
   restamp(): void {
     try {
       const [newMtime, curMtime] = dirMtimes(this.dir);
-      this.index.stamp = { newMtime, curMtime, trusted: true };
+      // A file left out changes no directory's time when it is finished: only a look finds it.
+      this.index.stamp = { newMtime, curMtime, trusted: !this.leftOut };
       this.files.due = true;
     } catch (err) {
       if (!isMissing(err)) throw err;

@@ -3,7 +3,10 @@
  * and cur/ finds the messages that vanished (expunged by someone else), the ones renamed
  * behind our back (flags changed by hand or by another program) and the files no UID belongs
  * to yet (delivered by SMTP, or dropped in by hand). Sizes come from the S= and W= in the
- * names; only a file without them is read, once.
+ * names; only a file without them is read, once, and only once it has stopped growing: a
+ * learner's `cp` into new/ writes in pieces (fs.writeFile in 512 KiB ones), and a look between
+ * two of them read the first piece's size as the message's, for good. Dovecot trusts such a
+ * size no more: it checks a cached size against the file when it reads it.
  *
  * A hundred thousand files dropped into new/ are a hundred thousand of everything: the work
  * goes in slices (slices.ts), and such files are read synchronously, as renames are. One
@@ -24,6 +27,14 @@ import { wireSize } from './wire.js';
 const SYNC_READ_BYTES = 1 << 20;
 /** How many names are looked at between two glances at the clock. */
 const EVERY = 256;
+/** A file without sizes in its name is taken once it has not been written to for this long. */
+const QUIET_MS = 1000;
+/**
+ * How long one look waits, in all, for such files to go quiet: a `cp` just done is in the reply
+ * to the next command. Looks hold the folder (deliveries wait), so a file still growing after
+ * that (a learner typing into `cat > new/x`) is left for the next look, not waited for.
+ */
+const LOOK_WAIT_MS = 1500;
 
 export interface FoundFile {
   base: string;
@@ -40,6 +51,8 @@ export interface ScanResult {
   reflagged: StoredMessage[];
   /** Files without a UID, in name order (which is delivery order for Maildir names). */
   arrivals: FoundFile[];
+  /** Files without a UID still being written: left for the next look, which must not be skipped. */
+  growing: number;
 }
 
 /**
@@ -58,7 +71,8 @@ export function dirMtimes(folderDir: string): [number, number] {
  * unchanged one are not looked at.
  */
 export async function scanFiles(folderDir: string, index: FolderIndex, dirs: readonly MaildirSubdir[]): Promise<ScanResult> {
-  const result: ScanResult = { gone: new Set(), reflagged: [], arrivals: [] };
+  const result: ScanResult = { gone: new Set(), reflagged: [], arrivals: [], growing: 0 };
+  const waitUntil = Date.now() + LOOK_WAIT_MS;
   // Base name -> the file found under it; a file the index already has under that exact name
   // and directory (the common case) is only marked as seen, with no object made for it.
   const onDisk = new Map<string, { dir: MaildirSubdir; fileName: string }>();
@@ -93,7 +107,7 @@ export async function scanFiles(folderDir: string, index: FolderIndex, dirs: rea
     const known = index.byBaseName(base);
     // Moved from the directory that was not read: the same message, not a new one.
     if (known) takeRename(known, file, result);
-    else await takeArrival(folderDir, base, file, result);
+    else await takeArrival(folderDir, base, file, result, waitUntil);
   }
   return result;
 }
@@ -110,10 +124,22 @@ function takeRename(message: StoredMessage, file: { dir: MaildirSubdir; fileName
 }
 
 /**
- * A small file's sizes, read synchronously; 'big' for one to read through the thread pool;
- * undefined if it is gone, or is no file (a FIFO dropped in would hold a blocking open forever).
+ * How many more milliseconds a file written at `mtimeMs` may still be growing (0: it is quiet).
+ * Whole-second times are a second late at worst. A time ahead of the clock by more than that
+ * is no write in progress (`touch -d`, another machine's clock): the file is taken as it is.
  */
-function sizesNow(path: string): { size: number; wireSize: number } | 'big' | undefined {
+export function stillGrowing(mtimeMs: number, now: number): number {
+  const quiet = mtimeMs % 1000 === 0 ? QUIET_MS + 1000 : QUIET_MS;
+  const left = mtimeMs + quiet - now;
+  return left > quiet ? 0 : Math.max(0, left);
+}
+
+/**
+ * A small file's sizes, read synchronously; 'big' for one to read through the thread pool;
+ * a number of milliseconds for one written to so lately it may still grow; undefined if it
+ * is gone, or is no file (a FIFO dropped in would hold a blocking open forever).
+ */
+function sizesNow(path: string): { size: number; wireSize: number } | 'big' | number | undefined {
   let fd: number;
   try {
     fd = openToRead(path);
@@ -124,6 +150,8 @@ function sizesNow(path: string): { size: number; wireSize: number } | 'big' | un
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) return undefined;
+    const growing = stillGrowing(stat.mtimeMs, Date.now());
+    if (growing > 0) return growing;
     const expected = stat.size;
     if (expected > SYNC_READ_BYTES) return 'big';
     // One byte more than the size said: a file still growing is read again, whole, the slow way.
@@ -137,15 +165,33 @@ function sizesNow(path: string): { size: number; wireSize: number } | 'big' | un
   }
 }
 
-/** A file no UID belongs to yet: sizes from its name, or (dropped in by hand) from its bytes. */
-async function takeArrival(folderDir: string, base: string, { dir, fileName }: { dir: MaildirSubdir; fileName: string }, result: ScanResult): Promise<void> {
+/**
+ * A file no UID belongs to yet: sizes from its name, or (dropped in by hand) from its bytes
+ * once it has stopped growing. The look waits for that until `waitUntil` (a `cp` just done is
+ * in the reply to the next command); past it the file is left for a later look.
+ */
+async function takeArrival(
+  folderDir: string,
+  base: string,
+  { dir, fileName }: { dir: MaildirSubdir; fileName: string },
+  result: ScanResult,
+  waitUntil: number,
+): Promise<void> {
   const parsed = parseName(base);
   if (parsed.size !== undefined && parsed.wireSize !== undefined) {
     result.arrivals.push({ base, dir, fileName, size: parsed.size, wireSize: parsed.wireSize });
     return;
   }
   const path = join(folderDir, dir, fileName);
-  const sizes = sizesNow(path);
+  let sizes = sizesNow(path);
+  while (typeof sizes === 'number') {
+    if (Date.now() + sizes > waitUntil) {
+      result.growing++;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, sizes as number));
+    sizes = sizesNow(path);
+  }
   if (sizes !== 'big') {
     if (sizes) result.arrivals.push({ base, dir, fileName, ...sizes });
     return;
