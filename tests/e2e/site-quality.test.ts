@@ -230,6 +230,23 @@ describe('quality', () => {
     expect(found).toEqual([]);
   }, 180_000);
 
+  it('shows only the words when the lab refuses the Maildir view, not a blank box the size of a mailbox', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    // What a classroom lab answers a visitor who has not logged in.
+    await page.route('**/api/maildir', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { en: 'Log in to see your Maildir.', 'zh-CN': '登录后才能看到你的 Maildir。' } }) }),
+    );
+    await page.goto(url('/en/lessons/storage-dns/'));
+    const island = page.locator('.lab-island[data-island="maildir"]');
+    await island.scrollIntoViewIfNeeded();
+    await island.getByRole('alert').filter({ hasText: 'Log in to see your Maildir.' }).waitFor({ timeout: 30_000 });
+    // The stand-in mailbox (about 930 px at this width) kept its room under the refusal before.
+    expect(await island.locator('.listing').isVisible()).toBe(false);
+    expect((await island.boundingBox())!.height).toBeLessThan(300);
+    await context.close();
+  }, 60_000);
+
   it('paints fast and does not shift: first contentful paint, largest contentful paint and layout shift on a lesson', async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(url('/en/lessons/protocols/'));
