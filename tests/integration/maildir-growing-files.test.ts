@@ -75,5 +75,6 @@ describe('a file still being written into new/', () => {
     expect(Number(listed)).toBe(wire.length);
     // No line of the message starts with a dot, so RETR's lines are the message's own.
     expect(Number(retrLength)).toBe(wire.length);
-  });
+    // Bounded: 56 appends 40 ms apart, at most 30 looks, two Python clients; at load 25 it passed 30 s.
+  }, 90_000);
 });
