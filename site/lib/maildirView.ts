@@ -66,8 +66,17 @@ export function diffFiles(previous: Set<string> | undefined, next: SandboxView):
   return { keys, added: [...keys].filter((k) => !previous.has(k)) };
 }
 
-/** The accounts and folders a fresh lab gives every sandbox (lab-server/src/world: seedMail.ts, maildir/mailbox.ts). */
-const SEEDED_USERS = ['alice@example.com', 'bob@example.com', 'carol@otherdomain.com'];
+/**
+ * The accounts, their welcome messages and folders a fresh lab gives every sandbox
+ * (lab-server/src/world: seedMail.ts, maildir/mailbox.ts). A message's size depends on the
+ * address it greets; each row is [arrival time, S= size, W= size with CRLF].
+ * tests/integration/maildir-stand-in.test.ts compares all this with a fresh lab's.
+ */
+const SEEDED_USERS: Record<string, Array<[number, number, number]>> = {
+  'alice@example.com': [[1788249600, 667, 688], [1788341400, 1066, 1095], [1788430500, 856, 879]],
+  'bob@example.com': [[1788249600, 657, 678], [1788341400, 1060, 1089], [1788430500, 850, 873]],
+  'carol@otherdomain.com': [[1788249600, 679, 700], [1788341400, 1074, 1103], [1788430500, 864, 887]],
+};
 const SEEDED_FOLDERS = ['Drafts', 'Sent', 'Trash'];
 
 /**
@@ -78,20 +87,17 @@ const SEEDED_FOLDERS = ['Drafts', 'Sent', 'Trash'];
  * arrives.
  */
 export function freshSandbox(host: string): SandboxView {
-  const seeded = [
-    { time: 1788249600, size: 657, wire: 678 },
-    { time: 1788341400, size: 1060, wire: 1089 },
-    { time: 1788430500, size: 850, wire: 873 },
-  ];
-  const empty = (name: string, dir: string): FolderView => ({ name, dir, new: [], cur: [], tmp: [] });
+  const empty = (name: string, dir: string): FolderView => ({ name, dir, keywords: {}, new: [], cur: [], tmp: [] });
+  let delivered = 0;
   return {
     sandbox: 'default',
-    users: SEEDED_USERS.map((address) => {
+    users: Object.entries(SEEDED_USERS).map(([address, seeded]) => {
       const [local, domain] = address.split('@');
       const inbox = empty('INBOX', '');
-      inbox.new = seeded.map((m, i) => ({ name: `${m.time}.M500P30000Q${i + 4}.${host},S=${m.size},W=${m.wire}`, uid: i + 1, flags: '', size: m.size }));
+      inbox.new = seeded.map(([time, size, wire], i) => ({ name: `${time}.M500P30000Q${++delivered}.${host},S=${size},W=${wire}`, uid: i + 1, flags: '', size }));
       return { address, path: `vhosts/${domain}/${local}`, folders: [inbox, ...SEEDED_FOLDERS.map((f) => empty(f, `.${f}`))] };
     }),
+    // Index files come and go as the folders are first looked at: a fresh lab shows 8.3–9.4 KB.
     usage: { bytes: 9 * 1024, messages: 9, limits: { bytes: 64 * 1024 * 1024, messages: 10_000 } },
   };
 }
