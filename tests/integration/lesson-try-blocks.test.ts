@@ -4,11 +4,14 @@
  * in the lesson's order, a block continuing the session on its service unless it says
  * `fresh`. A chapter starts on a fresh lab, as its expect blocks do. No reply may be an
  * error (SMTP 4xx/5xx, POP3 -ERR, IMAP NO/BAD) unless the lesson shows that error in the
- * block's expect: then the error is the point, and it must happen.
+ * block's expect: then the error is the point, and it must happen. Where the lesson says a
+ * file appears ("```expect file carol@otherdomain.com new", fileAppears.ts), it must appear
+ * in the page's Maildir view.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SERVICES, type ServiceId } from '../../lab-server/src/services.js';
+import { checkFileAppeared, fileAppears, maildirKeys, type FileAppears } from '../helpers/fileAppears.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { LANGS, LESSON_SLUGS } from '../helpers/lessons.js';
 import { TypedSession, type Exchange } from '../helpers/typedSession.js';
@@ -19,6 +22,8 @@ interface TryBlock {
   lines: string[];
   /** The expect block after it: what the learner should see. */
   expected: string[];
+  /** The file its expect fence says appears, if it says so. */
+  appears?: FileAppears;
   /** The block's line in the lesson file, for messages. */
   at: number;
 }
@@ -38,7 +43,11 @@ function tryBlocks(markdown: string): TryBlock[] {
       blocks.push(last);
     } else if (kind === 'expect' && last && last.expected.length === 0) {
       last.expected = body.split('\n');
-    } else last = undefined;
+      last.appears = fileAppears(meta);
+    } else {
+      if (kind === 'expect' && fileAppears(meta)) throw new Error(`line ${at}: "expect ${meta.trim()}" follows no try block`);
+      last = undefined;
+    }
   }
   return blocks;
 }
@@ -75,6 +84,7 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
       const where = `${file.replace(/^.*lessons\//, 'lessons/')}:${block.at} (try ${block.service})`;
       const service = SERVICES.find((s) => s.id === block.service)!;
       const replies: Exchange[] = [];
+      const before = block.appears && (await maildirKeys(lab));
       let session = sessions.get(block.service);
       if (block.fresh || !session || session.closed) {
         session?.close();
@@ -100,6 +110,11 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
         if (!replies.some((x) => shows(shown, verdict(x)))) problems.push(`${where}: the lesson shows "${shown}", the lab answered ${replies.map((x) => `"${verdict(x)}"`).join(', ')}`);
       }
       await mailSettled(lab);
+      if (block.appears) {
+        const subject = block.lines.find((line) => line.startsWith('Subject: '));
+        const problem = await checkFileAppeared(lab, before!, block.appears, subject);
+        if (problem) problems.push(`${where}: ${problem}`);
+      }
     }
   } finally {
     for (const session of sessions.values()) session.close();
@@ -108,6 +123,11 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
 }
 
 describe('the lessons\' "Try it" blocks against a real lab', () => {
+  it.each(LESSON_SLUGS)('say the same files appear in both languages (%s)', (slug) => {
+    const marks = (lang: string) => tryBlocks(readFileSync(new URL(`../../lessons/${lang}/${slug}.md`, import.meta.url), 'utf8')).map((b) => b.appears?.written ?? '');
+    expect(marks('zh-CN')).toEqual(marks('en'));
+  });
+
   // One test per chapter and language: each gets its own time and names the chapter that fails.
   const chapters = LANGS.flatMap((lang) => LESSON_SLUGS.map((slug) => ({ lang, slug })));
   it.each(chapters)('run in $lang, chapter $slug, with no error but those the lesson shows', async ({ lang, slug }) => {
@@ -124,6 +144,9 @@ describe('the lessons\' "Try it" blocks against a real lab', () => {
     expect(blocks).toEqual([{ service: 'smtp', fresh: true, lines: ['EHLO a.example', 'RCPT TO:<x@example.com>'], expected: ['503 5.5.1 …'], at: 1 }]);
     expect(shows('503 5.5.1 …', '503 5.5.1 Error: need MAIL command')).toBe(true);
     expect(shows('550 5.1.1 …', '503 5.5.1 Error: need MAIL command')).toBe(false);
+    const marked = tryBlocks('```try smtp\nQUIT\n```\n```expect file carol@otherdomain.com .Trash/cur:2,S\n221 …\n```\n');
+    expect(marked[0]!.appears).toEqual({ address: 'carol@otherdomain.com', dir: '.Trash', sub: 'cur', flags: 'S', written: 'file carol@otherdomain.com .Trash/cur:2,S' });
+    expect(() => tryBlocks('```try smtp\nQUIT\n```\n```expect file carol new\n221 …\n```\n')).toThrow(/write "expect file <address>/);
     expect(['a3 NO [TRYCREATE] x', '* BAD y', '-ERR no', '451 4.3.0 later', '250 2.0.0 ok', 'a1 OK done'].map(isError)).toEqual([true, true, true, true, false, false]);
   });
 });

@@ -5,6 +5,8 @@
  *   ```try smtp          commands that one click pastes into a lab terminal on that service
  *                        ("try pop3 fresh": in a new connection, not the one already open)
  *   ```expect            what the learner should see (joined to the "try" block before it)
+ *                        ("expect file carol@otherdomain.com new": the page ignores these words;
+ *                        tests/integration/lesson-try-blocks.test.ts checks that file appears)
  *   ```mermaid Caption   a diagram, drawn in the browser only when it scrolls into view
  *   ```lab ports         a live island: "ports" (the port table) or "maildir [user]"
  *
