@@ -1,6 +1,7 @@
 /**
  * "A file appears" as a lesson says it: the machine-readable words on a try block's expect
- * fence, "```expect file carol@otherdomain.com new" (or "cur:2,S", ".Trash/cur:2,"), and the
+ * fence, "```expect file carol@otherdomain.com new" (or "cur:2,S", ".Trash/cur:2,"; several
+ * "file …" for several files), and the
  * check that typing the block made such a file show up in the live Maildir view the page has
  * beside it (GET /api/maildir, the page's own notion of "new since the last look").
  */
@@ -20,13 +21,15 @@ export interface FileAppears {
   written: string;
 }
 
-/** The marker on an expect fence's info string, or undefined when it has none. */
-export function fileAppears(meta: string): FileAppears | undefined {
-  const written = meta.trim();
-  if (!written) return undefined;
-  const m = /^file (\S+@\S+) (?:(\.[^/\s]+)\/)?(new|cur)(?::2,([A-Z]*))?$/.exec(written);
-  if (!m) throw new Error(`"expect ${written}": write "expect file <address> [.Folder/]new|cur[:2,FLAGS]"`);
-  return { address: m[1]!, dir: m[2] ?? '', sub: m[3] as 'new' | 'cur', flags: m[4], written };
+/** The markers on an expect fence's info string (none: []). */
+export function fileAppears(meta: string): FileAppears[] {
+  const words = meta.trim();
+  if (!words) return [];
+  return words.split(/\s+(?=file\s)/).map((written) => {
+    const m = /^file (\S+@\S+) (?:(\.[^/\s]+)\/)?(new|cur)(?::2,([A-Z]*))?$/.exec(written);
+    if (!m) throw new Error(`"expect ${words}": write "expect file <address> [.Folder/]new|cur[:2,FLAGS]"`);
+    return { address: m[1]!, dir: m[2] ?? '', sub: m[3] as 'new' | 'cur', flags: m[4], written };
+  });
 }
 
 /** The sandbox as the page's Maildir view gets it. */

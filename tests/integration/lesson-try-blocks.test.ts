@@ -22,8 +22,8 @@ interface TryBlock {
   lines: string[];
   /** The expect block after it: what the learner should see. */
   expected: string[];
-  /** The file its expect fence says appears, if it says so. */
-  appears?: FileAppears;
+  /** The files its expect fence says appear (fileAppears.ts). */
+  appears: FileAppears[];
   /** The block's line in the lesson file, for messages. */
   at: number;
 }
@@ -39,13 +39,13 @@ function tryBlocks(markdown: string): TryBlock[] {
     const at = markdown.slice(0, m.index).split('\n').length;
     if (kind === 'try') {
       const [service, ...flags] = meta.trim().split(/\s+/);
-      last = { service: service as ServiceId, fresh: flags.includes('fresh'), lines: body.split('\n'), expected: [], at };
+      last = { service: service as ServiceId, fresh: flags.includes('fresh'), lines: body.split('\n'), expected: [], appears: [], at };
       blocks.push(last);
     } else if (kind === 'expect' && last && last.expected.length === 0) {
       last.expected = body.split('\n');
       last.appears = fileAppears(meta);
     } else {
-      if (kind === 'expect' && fileAppears(meta)) throw new Error(`line ${at}: "expect ${meta.trim()}" follows no try block`);
+      if (kind === 'expect' && fileAppears(meta).length) throw new Error(`line ${at}: "expect ${meta.trim()}" follows no try block`);
       last = undefined;
     }
   }
@@ -84,7 +84,7 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
       const where = `${file.replace(/^.*lessons\//, 'lessons/')}:${block.at} (try ${block.service})`;
       const service = SERVICES.find((s) => s.id === block.service)!;
       const replies: Exchange[] = [];
-      const before = block.appears && (await maildirKeys(lab));
+      const before = block.appears.length ? await maildirKeys(lab) : new Set<string>();
       let session = sessions.get(block.service);
       if (block.fresh || !session || session.closed) {
         session?.close();
@@ -110,9 +110,9 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
         if (!replies.some((x) => shows(shown, verdict(x)))) problems.push(`${where}: the lesson shows "${shown}", the lab answered ${replies.map((x) => `"${verdict(x)}"`).join(', ')}`);
       }
       await mailSettled(lab);
-      if (block.appears) {
-        const subject = block.lines.find((line) => line.startsWith('Subject: '));
-        const problem = await checkFileAppeared(lab, before!, block.appears, subject);
+      const subject = block.lines.find((line) => line.startsWith('Subject: '));
+      for (const file of block.appears) {
+        const problem = await checkFileAppeared(lab, before, file, subject);
         if (problem) problems.push(`${where}: ${problem}`);
       }
     }
@@ -124,7 +124,7 @@ async function runChapter(lab: TestLab, file: string): Promise<string[]> {
 
 describe('the lessons\' "Try it" blocks against a real lab', () => {
   it.each(LESSON_SLUGS)('say the same files appear in both languages (%s)', (slug) => {
-    const marks = (lang: string) => tryBlocks(readFileSync(new URL(`../../lessons/${lang}/${slug}.md`, import.meta.url), 'utf8')).map((b) => b.appears?.written ?? '');
+    const marks = (lang: string) => tryBlocks(readFileSync(new URL(`../../lessons/${lang}/${slug}.md`, import.meta.url), 'utf8')).map((b) => b.appears.map((f) => f.written).join(' '));
     expect(marks('zh-CN')).toEqual(marks('en'));
   });
 
@@ -141,11 +141,12 @@ describe('the lessons\' "Try it" blocks against a real lab', () => {
 
   it('finds a lesson error the lab does not give, and an error the lesson does not show', () => {
     const blocks = tryBlocks('```try smtp fresh\nEHLO a.example\nRCPT TO:<x@example.com>\n```\n\n```expect\n503 5.5.1 …\n```\n');
-    expect(blocks).toEqual([{ service: 'smtp', fresh: true, lines: ['EHLO a.example', 'RCPT TO:<x@example.com>'], expected: ['503 5.5.1 …'], at: 1 }]);
+    expect(blocks).toEqual([{ service: 'smtp', fresh: true, lines: ['EHLO a.example', 'RCPT TO:<x@example.com>'], expected: ['503 5.5.1 …'], appears: [], at: 1 }]);
     expect(shows('503 5.5.1 …', '503 5.5.1 Error: need MAIL command')).toBe(true);
     expect(shows('550 5.1.1 …', '503 5.5.1 Error: need MAIL command')).toBe(false);
     const marked = tryBlocks('```try smtp\nQUIT\n```\n```expect file carol@otherdomain.com .Trash/cur:2,S\n221 …\n```\n');
-    expect(marked[0]!.appears).toEqual({ address: 'carol@otherdomain.com', dir: '.Trash', sub: 'cur', flags: 'S', written: 'file carol@otherdomain.com .Trash/cur:2,S' });
+    expect(marked[0]!.appears).toEqual([{ address: 'carol@otherdomain.com', dir: '.Trash', sub: 'cur', flags: 'S', written: 'file carol@otherdomain.com .Trash/cur:2,S' }]);
+    expect(fileAppears('file bob@example.com cur:2, file bob@example.com cur').map((f) => [f.flags, f.written])).toEqual([['', 'file bob@example.com cur:2,'], [undefined, 'file bob@example.com cur']]);
     expect(() => tryBlocks('```try smtp\nQUIT\n```\n```expect file carol new\n221 …\n```\n')).toThrow(/write "expect file <address>/);
     expect(['a3 NO [TRYCREATE] x', '* BAD y', '-ERR no', '451 4.3.0 later', '250 2.0.0 ok', 'a1 OK done'].map(isError)).toEqual([true, true, true, true, false, false]);
   });
