@@ -57,10 +57,15 @@ function answerRequest({ id, chunks, claims, mark }: Request, send: (answer: { i
 
 /**
  * The warm-up goes through answerRequest() itself, on sample files (envelopeWarmUp.ts), its
- * answers dropped: the code compiled is the code a request runs, down to the claims.
+ * answers dropped: the code compiled is the code a request runs, down to the claims. Its chunks
+ * are copied the way postMessage() delivers a request's (structuredClone: arrays with holey
+ * elements, another hidden class than the packed ones built here): warmed on packed arrays,
+ * envelopesOfFiles() was optimised for them, thrown away at the first real chunk (--trace-deopt:
+ * "wrong map", in each thread) and compiled again during the first FETCH.
  */
 function warmUp(): void {
-  warmUpEnvelopes(WARM_ROUNDS, (chunks) => {
+  warmUpEnvelopes(WARM_ROUNDS, (built) => {
+    const chunks = structuredClone(built);
     const answers: Array<Array<string | null>> = [];
     const claims = new Int32Array(new SharedArrayBuffer(4 * (chunks.length + 2)));
     answerRequest({ id: -1, chunks, claims, mark: 1 }, ({ answer }) => answers.push(answer));
