@@ -104,8 +104,12 @@ describe('lessons with a live lab', () => {
     const polls: number[] = [];
     page.on('response', (response) => void (new URL(response.url()).pathname === '/api/maildir' && polls.push(response.status())));
     await page.goto(url('/en/lessons/storage-dns/'));
-    const view = page.locator('.lab-island[data-island="maildir"] .maildir');
-    await view.scrollIntoViewIfNeeded();
+    // The island, not the view in it: the view drawn into the page at build time is replaced
+    // when the island mounts (near the screen), and a handle on it would be detached.
+    const island = page.locator('.lab-island[data-island="maildir"]');
+    await island.scrollIntoViewIfNeeded();
+    await expect.poll(() => island.getAttribute('data-mounted')).toBe('true');
+    const view = island.locator('.maildir');
     await expect.poll(() => view.getAttribute('data-user')).toBe('bob@example.com');
     const inboxNew = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="new"] .file');
     const inboxCur = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="cur"] .file');
