@@ -23,6 +23,8 @@ export interface ParityPair {
   second(command: string): Promise<{ lab: string; dovecot: string }>;
   /** alice's Maildir on each server, INBOX's directory: a folder "x" is in its ".x". */
   maildirs: { lab: string; dovecot: string };
+  /** Each server's POP3 port (alice's maildrop is her INBOX on both). */
+  pop3Ports: { lab: number; dovecot: number };
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startParityPair(): Promise<ParityPair> {
       return send(others, command);
     },
     maildirs: { lab: maildirPath(lab.dataDir, 'default', 'alice@example.com'), dovecot: dovecot.inboxDir },
+    pop3Ports: { lab: lab.port('pop3'), dovecot: dovecot.pop3Port() },
     async stop() {
       for (const c of [...clients, ...(others ?? [])]) c.close();
       await lab.dispose();

@@ -36,10 +36,10 @@ describe('CONDSTORE', () => {
     const lost = await a.command(`d STORE 1:2 (UNCHANGEDSINCE ${start + 1}) +FLAGS (\\Seen)`, tagged('d'));
     expect(lost).toMatch(/^\* 1 FETCH \(UID 1 FLAGS \(\\Flagged \\Seen\) MODSEQ \((\d+)\)\)\r\n/m);
     expect(lost).toMatch(/^d OK \[MODIFIED 2\] /m);
-    // b's change reaches a (after the STORE or at the next NOOP) with its UID and modseq, and
-    // message 2 was left without \Seen.
+    // b's change reaches a (after the STORE or at the next NOOP) with its modseq before its
+    // flags and no UID (CONDSTORE without QRESYNC), as Dovecot writes it; message 2 was left without \Seen.
     const told = lost + (await a.command('e NOOP', tagged('e')));
-    expect(told.match(/^\* 2 FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 2 FETCH \(UID 2 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$/)]);
+    expect(told.match(/^\* 2 FETCH .*$/gm)).toEqual([expect.stringMatching(/^\* 2 FETCH \(MODSEQ \(\d+\) FLAGS \(\\Answered\)\)$/)]);
     // UNCHANGEDSINCE 0 always fails (RFC 7162 §3.1.3); by UID the MODIFIED set names UIDs.
     expect(await a.command('f UID STORE 3 (UNCHANGEDSINCE 0) +FLAGS (\\Seen)', tagged('f'))).toMatch(/^f OK \[MODIFIED 3\] /m);
 

@@ -46,7 +46,7 @@ describe('QRESYNC', () => {
     await b.command('d UID STORE 2 +FLAGS.SILENT (\\Flagged)', tagged('d'));
     const noop = await a.command('e NOOP', tagged('e'));
     expect(noop).toMatch(/^\* VANISHED 3\r\n/m);
-    expect(noop).toMatch(/^\* 1 FETCH \(UID 2 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)\r\n/m);
+    expect(noop).toMatch(/^\* 1 FETCH \(UID 2 MODSEQ \(\d+\) FLAGS \(\\Flagged\)\)\r\n/m);
     expect(noop).not.toMatch(/EXPUNGE\r\n/);
     const appended = 'Subject: later\r\n\r\nhello\r\n';
     await b.command(`f APPEND INBOX {${appended.length}+}\r\n${appended}`, tagged('f'));

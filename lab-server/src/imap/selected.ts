@@ -263,7 +263,11 @@ export class SelectedMailbox {
       if (!info || this.reported[i] === info.flags) return;
       this.reported[i] = info.flags;
       if (this.reportsModseq) this.modseqs.sent(info.modseq);
-      lines.push(`${i + 1} FETCH (UID ${uid} FLAGS (${this.flagsOf(info).join(' ')})${this.reportsModseq ? ` MODSEQ (${info.modseq})` : ''})`);
+      // As Dovecot 2.3 writes them: the UID only under QRESYNC (RFC 7162 §3.2.4 asks it there),
+      // the MODSEQ (under CONDSTORE) before the FLAGS.
+      const uidItem = this.reportsVanished ? `UID ${uid} ` : '';
+      const modseqItem = this.reportsModseq ? `MODSEQ (${info.modseq}) ` : '';
+      lines.push(`${i + 1} FETCH (${uidItem}${modseqItem}FLAGS (${this.flagsOf(info).join(' ')}))`);
     });
     return lines;
   }

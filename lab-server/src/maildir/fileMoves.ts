@@ -15,7 +15,7 @@ export interface StoreResult {
   stored: MessageInfo[];
   /** UNCHANGEDSINCE (RFC 7162): messages left alone because they changed after that modseq. */
   modified: number[];
-  /** Messages whose files were already gone: their records, kept for sessions not told yet, took the flags (flagExpunged). */
+  /** Messages whose files were already gone and whose flags changed: their records, kept for sessions not told yet, took the flags (flagExpunged). */
   expunged: MessageInfo[];
 }
 
@@ -80,8 +80,10 @@ export function flagExpunged(
   for (const { uid, flags } of changes) {
     const message = expunged(uid);
     if (!message || (unchangedSince !== undefined && message.modseq > unchangedSince)) continue;
+    const before = message.flags;
     message.flags = normaliseFlags(flags);
-    flagged.push(message);
+    // Only a change is told (STORE's FETCH), as Dovecot tells it for such a message.
+    if (message.flags !== before) flagged.push(message);
   }
   return flagged;
 }

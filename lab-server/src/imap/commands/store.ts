@@ -1,7 +1,8 @@
 /**
  * STORE (RFC 3501 §6.4.6): sets, adds or removes flags. System flags and keywords go into the
  * Maildir file names (":2,S" for \Seen, ":2,a" for the folder's first keyword). Messages
- * another session expunged meanwhile are skipped, as Dovecot does: the command still succeeds.
+ * another session expunged meanwhile are skipped, as Dovecot does: the command still succeeds;
+ * one whose file another program removed keeps the flags until the expunge is told, and says so.
  * With (UNCHANGEDSINCE n) (RFC 7162) a message changed after modseq n is left alone and named
  * in [MODIFIED ...].
  */
@@ -76,10 +77,19 @@ export default defineCommand({
     const before = selected.folder.highestModseq;
     const result = await selected.folder.storeFlags(changes, unchangedSince);
     const stored = new Map(result.stored.map((info) => [info.uid, info]));
+    const gone = new Map(result.expunged.map((info) => [info.uid, info]));
     for (const line of selected.flagListChanges()) await out.untagged(line);
     for (const { seq, uid: u } of found) {
       const info = stored.get(u);
-      if (!info) continue;
+      if (!info) {
+        // Its file was removed by another program: the flags went on the record kept until the
+        // expunge is told, and Dovecot 2.3 tells a change as for any message. A UID STORE tells
+        // the expunge instead, as Dovecot does; under CONDSTORE Dovecot also gives the gone
+        // message a new MODSEQ, which the lab does not (flagExpunged), so it tells nothing.
+        const kept = gone.get(u);
+        if (kept && !uid && !silent && !selected.reportsModseq) await out.untagged(`${seq} FETCH (FLAGS (${selected.flagsOf(kept).join(' ')}))`);
+        continue;
+      }
       selected.noteReported(u, info.flags);
       const modseq = selected.reportsModseq ? ` MODSEQ (${info.modseq})` : '';
       if (modseq && (!silent || info.modseq > before)) selected.modseqs.sent(info.modseq);
