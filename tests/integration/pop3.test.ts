@@ -186,19 +186,22 @@ describe('POP3 by hand', () => {
     await c.command('QUIT', /^\+OK/);
   });
 
-  it('reads a command however it is spaced: tabs, runs of spaces, blanks around it, lower case', async () => {
+  it('reads a command in any case, after blanks, with runs of spaces; a message number needs one space before it and nothing after (as Dovecot reads it)', async () => {
     const c = await RawClient.open(lab.port('pop3'));
     await c.until(/^\+OK .*\r\n/);
     expect(await c.command('  user \t alice@example.com  ', /\r\n$/)).toMatch(/^\+OK Send PASS/);
     expect(await c.command('PASS secret', /\r\n$/)).toMatch(/^\+OK Logged in as alice@example\.com/);
     const list = await c.command('LIST 1', /\r\n$/);
     expect(list).toMatch(/^\+OK 1 \d+\r\n$/);
-    expect(await c.command('list\t1 ', /\r\n$/)).toBe(list);
     expect(await c.command(' LIST  1', /\r\n$/)).toBe(list);
+    expect(await c.command('list 1', /\r\n$/)).toBe(list);
     const top = await c.command('TOP 1 0', /\r\n\.\r\n$/);
     expect(top).toMatch(/^\+OK Top of message follows\r\n/);
-    expect(await c.command('top  1\t0', /\r\n\.\r\n$/)).toBe(top);
-    expect(await c.command('RETR 1 ', /\r\n\.\r\n$/)).toBe(await c.command('retr 1', /\r\n\.\r\n$/));
+    expect(await c.command('top  1  0', /\r\n\.\r\n$/)).toBe(top);
+    // RFC 1939 §3: one space between words. Dovecot refuses a tab ("Unknown command") and a trailing blank ("Noise after message number").
+    expect(await c.command('list\t1', /\r\n$/)).toBe('-ERR LIST and its message number are separated by a tab: POP3 separates words with one space (RFC 1939). Try: LIST 1\r\n');
+    expect(await c.command('top  1\t0', /\r\n$/)).toMatch(/^-ERR TOP and its numbers are separated by a tab: .* Try: TOP 1 0\r\n$/);
+    expect(await c.command('RETR 1 ', /\r\n$/)).toBe('-ERR Noise after "1": the line ends with a blank, and nothing may follow the last word (RFC 1939). Try: RETR 1\r\n');
     expect(await c.command('STAT   ', /\r\n$/)).toMatch(/^\+OK \d+ \d+\r\n$/);
     await c.command('QUIT', /^\+OK/);
   });
