@@ -10,6 +10,8 @@ let held: HeldConnection[] = [];
 let trickle: NodeJS.Timeout | undefined;
 /** The keep-busy timers of connections opened with `keepBusy`. */
 let busy: NodeJS.Timeout[] = [];
+/** When the last open was answered (Date.now()). */
+let lastAnswered = 0;
 
 /** Sends `text` now and every `everyMs` on a connection, until it closes. */
 function keepBusy(h: HeldConnection, text: string, everyMs: number): void {
@@ -27,13 +29,31 @@ async function run(cmd: Record<string, any>): Promise<unknown> {
     case 'open': {
       const onFirst = cmd.keepBusy ? (h: HeldConnection) => keepBusy(h, cmd.keepBusy.text, cmd.keepBusy.everyMs) : undefined;
       const started = Date.now();
-      const fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls, onFirst });
-      await firstLines(fresh, cmd.timeoutMs ?? 5000).catch(() => undefined);
+      const timeoutMs = cmd.timeoutMs ?? 5000;
+      let fresh = await openIdle(cmd.port, { count: cmd.count, from: cmd.from, tls: cmd.tls, onFirst });
+      await firstLines(fresh, timeoutMs).catch(() => undefined);
+      // With `redialAfterMs`, as a real attacker would: a connection the server closed without a
+      // word at least that long after it was opened (its start deadline ran out before the TLS
+      // handshake or greeting was done, on a starved server) is opened again, until the time is up.
+      // One closed sooner (a refusal, a bug) is not, and counts against the attacker.
+      const dropped = (h: HeldConnection): boolean => h.closed && !h.first && h.closedAt! - h.openedAt >= cmd.redialAfterMs;
+      let redialed = 0;
+      while (cmd.redialAfterMs && fresh.some(dropped) && Date.now() - started < timeoutMs) {
+        const again = fresh.filter(dropped);
+        redialed += again.length;
+        const more = await openIdle(cmd.port, { count: again.length, from: cmd.from, tls: cmd.tls, onFirst });
+        fresh = [...fresh.filter((h) => !dropped(h)), ...more];
+        await firstLines(more, Math.max(0, timeoutMs - (Date.now() - started))).catch(() => undefined);
+      }
       const ms = Date.now() - started;
+      // Connections held from before that closed since the last open was answered: each frees a
+      // place the server may give to one of these (a cap is "never more at once", not "no more").
+      const lost = held.filter((h) => h.closedAt !== undefined && h.closedAt >= lastAnswered).length;
       held.push(...fresh);
+      lastAnswered = Date.now();
       const firsts: Record<string, number> = {};
       for (const h of fresh) firsts[h.first] = (firsts[h.first] ?? 0) + 1;
-      return { firsts, open: fresh.filter((h) => !h.closed).length, ms };
+      return { firsts, open: fresh.filter((h) => !h.closed).length, ms, redialed, lost };
     }
     case 'write':
       // Binary (a TLS ClientHello) comes base64-encoded.

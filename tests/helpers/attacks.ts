@@ -17,6 +17,9 @@ export interface HeldConnection {
   heard: boolean;
   /** What the server sent after its first line (the last KiB of it, latin1). */
   later: string;
+  /** When the client started connecting, and when it saw the connection close (Date.now()). */
+  openedAt: number;
+  closedAt?: number;
 }
 
 /**
@@ -38,7 +41,7 @@ function openOne(port: number, from: string, tls: boolean, onFirst?: (held: Held
     const plain = connect({ port, host: '127.0.0.1', localAddress: from });
     const socket: Socket = tls ? tlsConnect({ socket: plain, rejectUnauthorized: false }) : plain;
     plain.on('error', () => undefined);
-    const held: HeldConnection = { socket, first: '', closed: false, heard: false, later: '' };
+    const held: HeldConnection = { socket, first: '', closed: false, heard: false, later: '', openedAt: Date.now() };
     let data = '';
     socket.on('data', (d: Buffer) => {
       held.heard = true;
@@ -56,6 +59,7 @@ function openOne(port: number, from: string, tls: boolean, onFirst?: (held: Held
     socket.on('error', () => undefined);
     socket.on('close', () => {
       held.closed = true;
+      held.closedAt = Date.now();
       resolve(held);
     });
     socket.once(tls ? 'secureConnect' : 'connect', () => resolve(held));
@@ -120,8 +124,14 @@ export class Attacker {
    * long it took until each had its first line or was closed (or the time ran out). With
    * `keepBusy`, each connection sends `text` as soon as it is greeted and every `everyMs` after
    * (slowloris): never idle from its greeting on, however long the others take to be greeted.
+   * With `redialAfterMs`, one the server closed without a word at least that long after it was
+   * opened (its start deadline) is opened again within the time (`redialed` counts them).
+   * `lost`: how many of the connections opened before closed since the last open was answered.
    */
-  open(port: number, options: { count: number; from: string; tls?: boolean; timeoutMs?: number; keepBusy?: { text: string; everyMs: number } }): Promise<{ firsts: Record<string, number>; open: number; ms: number }> {
+  open(
+    port: number,
+    options: { count: number; from: string; tls?: boolean; timeoutMs?: number; keepBusy?: { text: string; everyMs: number }; redialAfterMs?: number },
+  ): Promise<{ firsts: Record<string, number>; open: number; ms: number; redialed: number; lost: number }> {
     return this.ask({ op: 'open', port, ...options });
   }
 

@@ -62,24 +62,29 @@ async function diskBytes(): Promise<number> {
 describe('caps on every mail port', () => {
   it('caps all mail connections together, whoever opens them', async () => {
     const held = (await Promise.all(Array.from({ length: 10 }, (_, i) => openIdle(lab.port('smtp'), { count: PER_ADDRESS, from: `127.0.0.${i + 3}` })))).flat();
-    await firstLines(held, 5000);
-    expect(held.filter((h) => h.first.startsWith('220 ')).length).toBe(200);
-    const late = await openIdle(lab.port('smtp'), { count: 1, from: '127.0.0.20' });
-    await firstLines(late, 5000);
-    expect(late[0]!.first).toMatch(/^421 4\.7\.0 \S+ Too many connections to the lab right now \(at most 200\)/);
-    expect(explainReply('smtp', late[0]!.first)?.['zh-CN']).toBe('实验室当前的连接太多了（最多 200 个）。请一分钟后再试。');
-    // The learner's own terminal is the lab's connection: never refused.
-    const t = await TerminalClient.open(lab.httpPort, 'smtp');
-    await t.expect(/^220 /m);
-    t.close();
-    closeAll(held);
+    try {
+      // Each greeting is owed and comes: 200 of them took a lab at load 50 over 5 s.
+      await firstLines(held, 20_000);
+      expect(held.filter((h) => h.first.startsWith('220 ')).length).toBe(200);
+      const late = await openIdle(lab.port('smtp'), { count: 1, from: '127.0.0.20' });
+      await firstLines(late, 20_000);
+      expect(late[0]!.first).toMatch(/^421 4\.7\.0 \S+ Too many connections to the lab right now \(at most 200\)/);
+      expect(explainReply('smtp', late[0]!.first)?.['zh-CN']).toBe('实验室当前的连接太多了（最多 200 个）。请一分钟后再试。');
+      // The learner's own terminal is the lab's connection: never refused.
+      const t = await TerminalClient.open(lab.httpPort, 'smtp');
+      await t.expect(/^220 /m);
+      t.close();
+    } finally {
+      // Closed whatever happened: left open, they would fill the lab's 200 for every later test.
+      closeAll(held);
+    }
     await allClosed(held, 2000);
     // The server notices the clients leaving: waited for on its own gauge of open mail connections.
     const deadline = Date.now() + 10_000;
     const open = async (): Promise<number> => (await lab.metrics.openConnections.get()).values.reduce((n, v) => n + v.value, 0);
     while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(await open(), 'mail connections still open').toBe(0);
-  });
+  }, 60_000);
   it('refuses an address past its cap with the protocol\'s own words, closes idle ones before login, and the learner next door keeps working', async () => {
     const attacker = Attacker.start();
     collectGarbage();
@@ -91,7 +96,9 @@ describe('caps on every mail port', () => {
         const tls = service.tls === 'implicit';
         const learner = await learnerOn(service);
         const count = 2000;
-        const { firsts, ms } = await attacker.open(service.port, { count, from: ATTACKER, tls });
+        // Every connection gets its first line (greeting or refusal) or is closed: waited for up
+        // to 30 s, as 572 of port 25's refusals came after 5 s at load 50.
+        const { firsts, ms } = await attacker.open(service.port, { count, from: ATTACKER, tls, timeoutMs: 30_000 });
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
         const greeted = Object.entries(firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
         const refused = Object.entries(firsts).filter(([line]) => REFUSAL[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
@@ -132,24 +139,34 @@ describe('caps on every mail port', () => {
     expect(heapPeak - heapBefore, 'heap while 20 connections per port are held').toBeLessThan(64 * 1024 * 1024);
     expect(heapAfter - heapBefore, 'heap after the attack').toBeLessThan(8 * 1024 * 1024);
     expect((await diskBytes()) - diskBefore).toBeLessThan(256 * 1024);
-  }, 150_000);
+    // 18,000 connections, each answered or closed: 237 s at load 25-47 (three runs of this file
+    // side by side), 43 s at load 12.
+  }, 360_000);
 
   it('closes connections kept busy without a login at the login deadline, holds port 25\'s within the cap, and the learners keep working', async () => {
-    // Slowloris on every port at once: a command every 800 ms, so no connection is ever idle
+    // Slowloris on every port: a command every 800 ms, so no connection is ever idle
     // (PRE_LOGIN_MS) and port 587's 10 commands before AUTH last past the login deadline.
-    const slowloris = async (service: RunningService, attacker: Attacker, learner: Bystander): Promise<string[]> => {
+    // `turn`: the port before this one holds its 20; `opened`: this one holds its own.
+    const slowloris = async (service: RunningService, attacker: Attacker, learner: Bystander, turn: Promise<void>, opened: () => void): Promise<string[]> => {
       const tls = service.tls === 'implicit';
       try {
+        await turn;
         // Each kept busy from its own greeting on: started once all 20 were greeted, the first
         // greeted sat idle past PRE_LOGIN_MS while a loaded machine greeted the rest (14 of 20 left).
-        const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls, keepBusy: { text: KEEP_BUSY[service.protocol], everyMs: 800 } });
-        expect(busy.open, `${service.id}: ${JSON.stringify(busy.firsts)}`).toBe(PER_ADDRESS);
+        // One the lab's start deadline dropped before its TLS handshake or greeting was done (a
+        // lab starved of CPU at load 20+: "imaps: 19 of 20 greeted") is dialled again, as an
+        // attacker would; only one closed silently after PRE_LOGIN_MS or more, so a refusal still fails.
+        const busy = await attacker.open(service.port, { count: PER_ADDRESS, from: ATTACKER, tls, keepBusy: { text: KEEP_BUSY[service.protocol], everyMs: 800 }, redialAfterMs: PRE_LOGIN_MS }).finally(opened);
+        expect(busy.open, `${service.id}: ${JSON.stringify(busy)}`).toBe(PER_ADDRESS);
         // While they are held, the address gets nothing more on this port. The refusal is the
         // lab's first line to each: waited for up to 20 s, as a lab busy with 180 kept-busy
         // connections on a loaded machine (load 38) had not sent it to any of the 5 in 5 s.
         const more = await attacker.open(service.port, { count: 5, from: ATTACKER, tls, timeoutMs: 20_000 });
-        expect(Object.keys(more.firsts).filter((line) => GREETING[service.protocol].test(line)), service.id).toEqual([]);
-        if (!tls) expect(more.firsts[Object.keys(more.firsts).find((line) => REFUSAL[service.protocol].test(line)) ?? '-'], `${service.id}: ${JSON.stringify(more)}`).toBe(5);
+        // Only a place a held one left meanwhile (its deadline reached, on a lab slow to answer
+        // the 5 at load 50) may be given to one of them: never more than PER_ADDRESS at once.
+        const extra = Object.entries(more.firsts).filter(([line]) => GREETING[service.protocol].test(line)).reduce((n, [, k]) => n + k, 0);
+        expect(extra, `${service.id}: ${JSON.stringify(more)}`).toBeLessThanOrEqual(more.lost);
+        if (!tls) expect(more.firsts[Object.keys(more.firsts).find((line) => REFUSAL[service.protocol].test(line)) ?? '-'] ?? 0, `${service.id}: ${JSON.stringify(more)}`).toBe(5 - extra);
         if (service.protocol !== 'smtp' || service.id.startsWith('submission')) {
           const closed = await attacker.waitClosed(LOGIN_DEADLINE_MS + 3000);
           expect(closed.error, service.id).toBeUndefined();
@@ -162,6 +179,8 @@ describe('caps on every mail port', () => {
         }
         await attacker.closeAll();
       } catch (err) {
+        // Its connections given back, so the tests after this one meet a lab with room.
+        await attacker.closeAll();
         await learner.stop();
         throw err;
       }
@@ -174,12 +193,24 @@ describe('caps on every mail port', () => {
     try {
       await Promise.all(attackers.map((a) => a.heard()));
       const learners = await Promise.all(lab.services.map((service) => learnerOn(service)));
-      const problems = await Promise.all(lab.services.map((service, i) => slowloris(service, attackers[i]!, learners[i]!)));
+      // Each port's 20 are opened once the port before holds its own, and then held side by
+      // side: opened all at once, the 60 TLS handshakes and 120 greetings queued together on a
+      // lab that gets a twentieth of a core at load 25-45, and its start deadline (PRE_LOGIN_MS)
+      // dropped 8 of pop3s's 20 before they were greeted.
+      let turn = Promise.resolve();
+      const problems = await Promise.all(
+        lab.services.map((service, i) => {
+          let opened!: () => void;
+          const mine = turn;
+          turn = new Promise((r) => (opened = r));
+          return slowloris(service, attackers[i]!, learners[i]!, mine, opened);
+        }),
+      );
       expect(problems.flat()).toEqual([]);
     } finally {
       for (const a of attackers) a.stop();
     }
-  }, 90_000);
+  }, 150_000);
 
   it('says goodbye to an idle client that never logs in', async () => {
     // The three wait out the same timeout side by side (one after another, 3 x PRE_LOGIN_MS).
