@@ -88,13 +88,15 @@ const SEEDED_FOLDERS = ['Drafts', 'Sent', 'Trash'];
  */
 export function freshSandbox(host: string): SandboxView {
   const empty = (name: string, dir: string): FolderView => ({ name, dir, keywords: {}, new: [], cur: [], tmp: [] });
+  // The longest M<microseconds>P<pid> a lab writes (pid_max is 4194304): never shorter than a
+  // real name, so the real view, which keeps the sample's height (MaildirView), never grows a line.
   let delivered = 0;
   return {
     sandbox: 'default',
     users: Object.entries(SEEDED_USERS).map(([address, seeded]) => {
       const [local, domain] = address.split('@');
       const inbox = empty('INBOX', '');
-      inbox.new = seeded.map(([time, size, wire], i) => ({ name: `${time}.M500P30000Q${++delivered}.${host},S=${size},W=${wire}`, uid: i + 1, flags: '', size }));
+      inbox.new = seeded.map(([time, size, wire], i) => ({ name: `${time}.M999999P4194304Q${++delivered}.${host},S=${size},W=${wire}`, uid: i + 1, flags: '', size }));
       return { address, path: `vhosts/${domain}/${local}`, folders: [inbox, ...SEEDED_FOLDERS.map((f) => empty(f, `.${f}`))] };
     }),
     // Index files come and go as the folders are first looked at: a fresh lab shows 8.3–9.4 KB.
