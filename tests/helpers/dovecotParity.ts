@@ -4,6 +4,8 @@
  * Dovecot's namespace is the lab's: no prefix, "." between levels, Drafts, Sent and Trash made,
  * subscribed and given their special use.
  */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startDovecot, type DovecotProcess } from '../bench/dovecotProcess.js';
 import { startTestLab, type TestLab } from './lab.js';
@@ -64,3 +66,15 @@ export const appendOf = (mailbox: string, message: string): string => `APPEND ${
 
 /** An answer's untagged lines, its tagged line left out (Dovecot's says how long the command took). */
 export const untagged = (answer: string): string => answer.slice(0, answer.search(/^p\d+ OK/m));
+
+/** Removes the file of the message with `subject` from a folder's cur/ or new/, as a shell's rm would. */
+export async function removeMessageFile(folderDir: string, subject: string): Promise<void> {
+  for (const sub of ['cur', 'new']) {
+    for (const name of await readdir(join(folderDir, sub))) {
+      const path = join(folderDir, sub, name);
+      // The lab keeps LF line ends on disk, Dovecot the CRLFs it was given.
+      if (new RegExp(`^Subject: ${subject}\r?$`, 'm').test(await readFile(path, 'latin1'))) return rm(path);
+    }
+  }
+  throw new Error(`no file with Subject: ${subject} in ${folderDir}`);
+}

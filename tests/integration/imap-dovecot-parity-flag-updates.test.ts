@@ -8,10 +8,9 @@
  * Left as they differ: under CONDSTORE Dovecot gives that gone message a new MODSEQ (above the
  * HIGHESTMODSEQ it then says); the lab takes none for it and tells nothing.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
+import { appendOf, removeMessageFile, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
 
 let pair: ParityPair;
 let boxes = 0;
@@ -34,18 +33,6 @@ async function threeMessages(): Promise<string> {
   for (const n of [1, 2, 3]) await pair.both(appendOf(name, `From: a@example.com\r\nSubject: m${n}\r\n\r\nbody ${n}\r\n`));
   await pair.both(`SELECT ${name}`);
   return name;
-}
-
-/** Removes the file of message `subject` from a folder's cur/ or new/, as a shell's rm would. */
-async function removeFile(folderDir: string, subject: string): Promise<void> {
-  for (const sub of ['cur', 'new']) {
-    for (const name of await readdir(join(folderDir, sub))) {
-      const path = join(folderDir, sub, name);
-      // The lab keeps LF line ends on disk, Dovecot the CRLFs it was given.
-      if (new RegExp(`^Subject: ${subject}\r?$`, 'm').test(await readFile(path, 'latin1'))) return rm(path);
-    }
-  }
-  throw new Error(`no file with Subject: ${subject} in ${folderDir}`);
 }
 
 /** Each command's answers on both servers, as `same` shows them: lab's, Dovecot's. */
@@ -75,16 +62,16 @@ describe('STORE on a message whose file another program removed', () => {
     '%s: the flags told as Dovecot tells them, kept until the expunge is told',
     async (command) => {
       const name = await threeMessages();
-      await removeFile(join(pair.maildirs.lab, `.${name}`), 'm2');
-      await removeFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
+      await removeMessageFile(join(pair.maildirs.lab, `.${name}`), 'm2');
+      await removeMessageFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
       for (const [lab, dovecot] of await answers([command, 'FETCH 2 FLAGS', 'NOOP'])) expect(lab).toBe(dovecot);
     },
   );
 
   it('the STORE says FLAGS for the gone message between the others', async () => {
     const name = await threeMessages();
-    await removeFile(join(pair.maildirs.lab, `.${name}`), 'm2');
-    await removeFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
+    await removeMessageFile(join(pair.maildirs.lab, `.${name}`), 'm2');
+    await removeMessageFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
     const [lab] = (await answers(['STORE 1:3 +FLAGS (\\Flagged)']))[0]!;
     expect(lab).toMatch(/^\* 1 FETCH .*\r\n\* 2 FETCH \(FLAGS \(\\Flagged \\Recent\)\)\r\n\* 3 FETCH /);
   });

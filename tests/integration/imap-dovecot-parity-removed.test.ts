@@ -9,10 +9,9 @@
  * Left as they differ: the lab answers ENVELOPE, INTERNALDATE, RFC822.SIZE and headers it has
  * cached where Dovecot, lacking them in its cache, answers placeholders.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendOf, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
+import { appendOf, removeMessageFile, startParityPair, untagged, type ParityPair } from '../helpers/dovecotParity.js';
 
 let pair: ParityPair;
 let boxes = 0;
@@ -27,26 +26,14 @@ afterAll(async () => {
 /** The untagged lines, and the tagged line's condition and code (the words are each server's own). */
 const same = (answer: string): string => `${untagged(answer)}${/^p\d+ (OK|NO|BAD)( \[[A-Z-]+\])?/m.exec(answer)![0].replace(/^p\d+ /, '')}`;
 
-/** Removes the file of the message with `subject` from a folder's cur/ or new/, as a shell's rm would. */
-async function removeFile(folderDir: string, subject: string): Promise<void> {
-  for (const sub of ['cur', 'new']) {
-    for (const name of await readdir(join(folderDir, sub))) {
-      const path = join(folderDir, sub, name);
-      // The lab keeps LF line ends on disk, Dovecot the CRLFs it was given.
-      if (new RegExp(`^Subject: ${subject}\r?$`, 'm').test(await readFile(path, 'latin1'))) return rm(path);
-    }
-  }
-  throw new Error(`no file with Subject: ${subject} in ${folderDir}`);
-}
-
 /** A new folder of three messages, selected, whose second message's file is then removed on each server. */
 async function secondRemoved(): Promise<void> {
   const name = `removed${++boxes}`;
   await pair.both(`CREATE ${name}`);
   for (const n of [1, 2, 3]) await pair.both(appendOf(name, `From: a@example.com\r\nSubject: m${n}\r\n\r\nbody ${n}\r\n`));
   await pair.both(`SELECT ${name}`);
-  await removeFile(join(pair.maildirs.lab, `.${name}`), 'm2');
-  await removeFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
+  await removeMessageFile(join(pair.maildirs.lab, `.${name}`), 'm2');
+  await removeMessageFile(join(pair.maildirs.dovecot, `.${name}`), 'm2');
 }
 
 /** Each command's answers, lab's and Dovecot's, as `same` shows them. */
