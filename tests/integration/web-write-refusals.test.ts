@@ -3,6 +3,8 @@
  * answered 413 and nothing more of it is read (before, a 300 MB upload was read to its end), and
  * a POST a browser marks as from another site (Sec-Fetch-Site: cross-site or same-site) without
  * an Origin header is refused as CSRF, while curl, which sends neither header, keeps working.
+ * An upload that asks first (Expect: 100-continue) and is larger than any route reads is refused
+ * before its body is sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CSP_REPORT } from '../../lab-server/src/http/routes/inspector.js';
@@ -72,6 +74,21 @@ print(json.dumps({'sent': sent, 'answer': got.decode('utf-8', 'replace')}))
     const metrics = await (await fetch(`http://127.0.0.1:${lab.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/^maillab_csp_reports_total\{directive="img-src"\} 1$/m);
   }, 120_000);
+});
+
+describe('uploads that ask first (Expect: 100-continue)', () => {
+  it('are refused with 413 before a byte of the body is sent when larger than any route reads, and go ahead otherwise', async () => {
+    const url = `http://127.0.0.1:${lab.httpPort}/api/exercises/ports/attempts`;
+    const post = (body: string): Promise<{ stdout: string }> =>
+      run('curl', ['-s', '-w', '\n%{http_code} %{size_upload}', '-H', 'content-type: application/json', '-H', 'Expect: 100-continue', '--expect100-timeout', '30', '--data-binary', '@-', url], body);
+    const big = await post(`{"answer": "${'x'.repeat(100 * 1024)}"}`);
+    const [answer, status] = [big.stdout.slice(0, big.stdout.lastIndexOf('\n')), big.stdout.slice(big.stdout.lastIndexOf('\n') + 1)];
+    expect(status).toBe('413 0');
+    expect(answer).toContain('64 KB');
+    expect(answer).toContain('请求超过 64 KB');
+    const small = await post('{"answer": {}}');
+    expect(small.stdout.slice(small.stdout.lastIndexOf('\n') + 1)).toMatch(/^200 \d+$/);
+  });
 });
 
 describe('CSRF by what the browser says of the request', () => {

@@ -13,6 +13,7 @@ import { isOutOfSpace } from '../files/diskSpace.js';
 import type { Logger } from '../log.js';
 import { TextWithNul } from '../store/sql.js';
 import { UnknownSandbox } from '../world/sandboxes.js';
+import { MAX_BODY_BYTES, tooLarge } from './body.js';
 import { acceptsGzip } from './compressedJson.js';
 import type { ProxyTrust } from './clientAddress.js';
 import type { SiteOrigin } from './origin.js';
@@ -213,6 +214,18 @@ export function createWebServer(siteDir: string, routes: Record<string, Route>, 
         else sendJson(res, 500, internalError(code));
       }
     })();
+  });
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    // A client that asks before it uploads is told now, not after a 100 Continue: past the
+    // most any route reads, the answer would only come once the upload had begun, and a
+    // client still sending when the connection closed never saw it (curl printed 100).
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) {
+      setCommonHeaders(res);
+      res.setHeader('connection', 'close');
+      return sendJson(res, 413, { error: tooLarge(MAX_BODY_BYTES) });
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
   });
   limitWebServer(server, options.limits, options.proxies, options.isPeerNode);
   return server;
