@@ -7,7 +7,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MaildirSubdir } from './message.js';
 import { curName, uniqueBaseName } from './names.js';
-import { toStored, wireSize } from './wire.js';
+import { toStored, toStoredInTurns, wireSize } from './wire.js';
 
 export interface WrittenFile {
   base: string;
@@ -34,6 +34,20 @@ export function prepareMessage(message: Buffer, internalDate?: Date): PreparedMe
   const stored = toStored(message);
   const size = wireSize(stored);
   return { stored, base: uniqueBaseName(stored.length, size, internalDate?.getTime()), wireSize: size, internalDate };
+}
+
+/**
+ * prepareMessage for a message in parts (the headers added on the way, then the message as it
+ * came), converted a slice per turn of the event loop: SMTP takes messages of many megabytes.
+ */
+export async function prepareMessageInTurns(parts: readonly Uint8Array[]): Promise<PreparedMessage> {
+  const { stored, wireSize } = await toStoredInTurns(parts);
+  return { stored, base: uniqueBaseName(stored.length, wireSize), wireSize };
+}
+
+/** The same message under a name of its own, for another folder: one delivery to several users converts it once. */
+export function anotherCopy(message: PreparedMessage): PreparedMessage {
+  return { ...message, base: uniqueBaseName(message.stored.length, message.wireSize, message.internalDate?.getTime()) };
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import type { SMTPServerDataStream } from 'smtp-server';
 import type { MemoryShare } from '../world/memoryShare.js';
+import { ArrivingMessage } from './arrivingMessage.js';
 
 export class DataBudget {
   private total = 0;
@@ -77,19 +78,29 @@ export class MessageHold {
 }
 
 /**
- * A message's bytes as they come, each chunk within `hold`; at the final dot, the message, or
- * why there is none: 'no-room' (the budget ran out: read to the dot and dropped, and the share
- * given back at once) or 'too-big' (past the SIZE limit).
+ * A message's bytes as they come, each chunk within `hold` and copied into one growing block
+ * (arrivingMessage.ts); at the final dot, the message, or why there is none: 'no-room' (the
+ * budget ran out: read to the dot and dropped, and the share given back at once) or 'too-big'
+ * (past `limit`, the SIZE limit).
  */
-export function gatherData(stream: SMTPServerDataStream, hold: MessageHold): Promise<Buffer | 'no-room' | 'too-big'> {
-  const chunks: Buffer[] = [];
+export function gatherData(stream: SMTPServerDataStream, hold: MessageHold, limit: number): Promise<Buffer | 'no-room' | 'too-big'> {
+  let message: ArrivingMessage | undefined;
   let noRoom = false;
+  let tooBig = false;
   stream.on('data', (chunk: Buffer) => {
-    if (stream.sizeExceeded || noRoom) return;
-    if (hold.take(chunk.length)) return void chunks.push(chunk);
+    if (stream.sizeExceeded || noRoom || tooBig) return;
+    try {
+      if (hold.take(chunk.length)) {
+        message ??= new ArrivingMessage(limit);
+        if (!message.append(chunk)) tooBig = true;
+        return;
+      }
+    } catch {
+      // The system would not give the memory (RangeError): refused as when the budget has none.
+    }
     noRoom = true;
-    chunks.length = 0;
+    message = undefined;
     hold.release();
   });
-  return new Promise((resolve) => stream.on('end', () => resolve(noRoom ? 'no-room' : stream.sizeExceeded ? 'too-big' : Buffer.concat(chunks))));
+  return new Promise((resolve) => stream.on('end', () => resolve(noRoom ? 'no-room' : stream.sizeExceeded || tooBig ? 'too-big' : (message?.bytes() ?? Buffer.alloc(0)))));
 }

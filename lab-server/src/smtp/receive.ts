@@ -103,7 +103,7 @@ export async function receiveMessage(a: Arrival): Promise<ReceiveResult> {
   try {
     size = await deliverToMailboxes(
       a.sandbox,
-      Buffer.concat([Buffer.from(header), a.message]),
+      [Buffer.from(header), a.message],
       a.recipients,
       {
         envelopeFrom: a.envelopeFrom,

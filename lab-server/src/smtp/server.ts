@@ -242,7 +242,7 @@ export function createSmtpServer(role: SmtpRole, deps: SmtpDeps): LabSmtpServer 
         hold.release();
         callback(err, message);
       };
-      void gatherData(stream, hold).then((message) => {
+      void gatherData(stream, hold, deps.maxMessageSize).then((message) => {
         // From the final dot the share is the delivery's, given back at its reply: a client that
         // hangs up at once must not free memory a delivery still holds.
         holds.delete(session);

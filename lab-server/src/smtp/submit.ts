@@ -80,7 +80,7 @@ export async function submitMessage(s: Submission): Promise<{ queueId: string; s
   let size = message.length;
   if (local.length > 0) {
     const started = Date.now();
-    size = await deliverToMailboxes(s.sandbox, message, local, trace(queueId, local));
+    size = await deliverToMailboxes(s.sandbox, [message], local, trace(queueId, local));
     const delay = ((Date.now() - started) / 1000).toFixed(2);
     const delivered = new Set(local.map((r) => r.toLowerCase()));
     s.world.metrics?.maildirDeliveries.inc({ host: home.host }, delivered.size);
