@@ -63,6 +63,16 @@ describe('a message arriving in chunks', () => {
     expect(new ArrivingMessage(10).bytes()).toHaveLength(0);
   });
 
+  it('is whole when it grows past the size kept as chunks into the shared block, and past the block\'s first growth', () => {
+    const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 7) & 0xff));
+    const arriving = new ArrivingMessage(4 * 1024 * 1024);
+    for (let at = 0; at < bytes.length; at += 100_003) expect(arriving.append(bytes.subarray(at, at + 100_003))).toBe(true);
+    const joined = arriving.bytes();
+    expect(joined.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(joined.equals(bytes)).toBe(true);
+    expect(arriving.append(Buffer.alloc(1024 * 1024))).toBe(false);
+  });
+
   it('of 9 MB in 64 KB chunks is whole, and a worker thread is given the same memory, not a copy', async () => {
     const message = nineMegabytes();
     const arriving = new ArrivingMessage(10 * 1024 * 1024);
