@@ -78,8 +78,8 @@ export class MessageHold {
 }
 
 /**
- * A message's bytes as they come, each chunk within `hold` and copied into one growing block
- * (arrivingMessage.ts); at the final dot, the message, or why there is none: 'no-room' (the
+ * A message's bytes as they come, each chunk within `hold`, kept as arrivingMessage.ts keeps
+ * them (a big message in one growing block of shared memory); at the final dot, the message, or why there is none: 'no-room' (the
  * budget ran out: read to the dot and dropped, and the share given back at once) or 'too-big'
  * (past `limit`, the SIZE limit).
  */
