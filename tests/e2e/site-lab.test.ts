@@ -166,7 +166,8 @@ describe('lessons with a live lab', () => {
       ['/instructor/', '这个实验室运行在单人模式，没有班级和教师控制台。'],
     ] as const) {
       await page.goto(url(path));
-      await expect.poll(() => page.locator('main').innerText()).toContain(says);
+      // The page asks the lab which mode it runs in: at load 10+ the answer took over expect.poll's 1 s (CI showed 'Working…').
+      await expect.poll(() => page.locator('main').innerText(), { timeout: 12_000 }).toContain(says);
       await expect(page.locator('input[type="password"]').count()).resolves.toBe(0);
     }
     expect(errors).toEqual([]);
