@@ -39,6 +39,23 @@ async function scrollThrough(page: Page): Promise<void> {
 }
 
 /**
+ * Holds back the page's module that `pattern` matches: `waiting` resolves once the page has
+ * asked for it, and the module goes out at `release()` (a slow network, at the worst moment).
+ */
+async function holdModule(page: Page, pattern: string): Promise<{ waiting: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  let asked!: () => void;
+  const arrived = new Promise<void>((resolve) => (release = resolve));
+  const waiting = new Promise<void>((resolve) => (asked = resolve));
+  await page.route(pattern, async (route) => {
+    asked();
+    await arrived;
+    await route.continue();
+  });
+  return { waiting, release };
+}
+
+/**
  * The layout shifts, CLS 0.01 or more, while the lesson's live Maildir view arrives late, its
  * island's module held back until the reader is at the view, on a slow phone (both languages)
  * and a desktop: the text below the view on screen must not move.
@@ -51,15 +68,7 @@ async function shiftsAsMaildirArrivesLate(): Promise<string[]> {
     const errors = watchErrors(page);
     // A slow phone: its CPU 4× slower, and the island's module arriving only once the reader is at the view.
     await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    let release!: () => void;
-    let asked!: () => void;
-    const arrived = new Promise<void>((resolve) => (release = resolve));
-    const waiting = new Promise<void>((resolve) => (asked = resolve));
-    await page.route('**/_astro/islands.*.js', async (route) => {
-      asked();
-      await arrived;
-      await route.continue();
-    });
+    const { waiting, release } = await holdModule(page, '**/_astro/islands.*.js');
     await page.goto(url(path));
     const island = page.locator('.lab-island[data-island="maildir"]');
     // The view's lower edge mid-screen: the paragraphs after it are what a reader is looking at.
@@ -201,15 +210,7 @@ describe('quality', () => {
       const errors = watchErrors(page);
       // A slow phone: its CPU 4× slower, and mermaid arriving only once the reader is at the first diagram.
       await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
-      let release!: () => void;
-      let asked!: () => void;
-      const arrived = new Promise<void>((resolve) => (release = resolve));
-      const waiting = new Promise<void>((resolve) => (asked = resolve));
-      await page.route('**/_astro/diagrams.*.js', async (route) => {
-        asked();
-        await arrived;
-        await route.continue();
-      });
+      const { waiting, release } = await holdModule(page, '**/_astro/diagrams.*.js');
       await page.goto(url(path));
       const figures = page.locator('figure[data-mermaid]');
       await figures.first().evaluate((f) => f.scrollIntoView({ block: 'start' }));
