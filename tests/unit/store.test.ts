@@ -226,7 +226,7 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     for (let i = 0; i < 5; i++) waits.push(await counters.hit('attempt:l1', 60, 60_000, now));
     expect(new Set(waits).size).toBe(1);
     const wait = waits[0]!;
-    // The 60 of this window fade in the next one: the estimate is under 60 one millisecond into it.
+    // The 60 of this window fade in the next one: a whole try of them has faded a second into it.
     expect(wait).toBe(56);
     expect(await counters.hit('attempt:l1', 60, 60_000, now + (wait - 1) * 1000)).toBeGreaterThan(0);
     expect(await counters.hit('attempt:l1', 60, 60_000, now + wait * 1000)).toBe(0);
@@ -239,6 +239,22 @@ describe(`the store on ${TEST_BACK_END}`, () => {
     expect(refused).toBeLessThanOrEqual(2);
     expect(await counters.hit('attempt:l1', 60, 60_000, later + 1 + refused * 1000)).toBe(0);
   });
+  it('counts the tries just before a window edge as whole tries just after it', async () => {
+    // CI: five new passwords per ten minutes, two set 2 s before an edge and four after it all went
+    // through, the two weighed 1.99 (3 + 1.99 < 5). A try is in the window or not: it counts whole.
+    const counters = new RateLimitCounters(await reopen());
+    const window = 10 * 60_000;
+    const edge = 1_000_000_200_000; // a window's first millisecond (a multiple of 600,000)
+    const waits = [];
+    for (const at of [edge - 2000, edge - 1000, edge + 1000, edge + 1500, edge + 2000, edge + 2500]) waits.push(await counters.hit('new password:i1', 5, window, at));
+    // The sixth is refused until half the window on, when one of the two has faded.
+    expect(waits).toEqual([0, 0, 0, 0, 0, 298]);
+    expect(await counters.recent('new password:i1', window, edge + 2500)).toBe(5);
+    const wait = waits[5]!;
+    expect(await counters.hit('new password:i1', 5, window, edge + 2500 + (wait - 1) * 1000)).toBeGreaterThan(0);
+    expect(await counters.hit('new password:i1', 5, window, edge + 2500 + wait * 1000)).toBe(0);
+  });
+
   it("keeps each learner's progress per exercise as attempts arrive from two nodes at once", async () => {
     const a = await reopen();
     const b = await secondWriter(a);

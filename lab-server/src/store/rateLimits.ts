@@ -1,7 +1,10 @@
 /**
  * Rate-limit counters in the database, so every lab node counts the same tries: one row per
  * key and fixed window, bumped with one atomic upsert. The previous window's count is weighed
- * by how much of it still overlaps the sliding window, as in the usual sliding-window estimate.
+ * by how much of it still overlaps the sliding window, as in the usual sliding-window estimate,
+ * and rounded up: a try is whole, so while any part of one may still be in the window it counts.
+ * Unrounded, two tries just before an edge weighed 1.99 just after it, and with a limit of five
+ * a sixth went through seconds after the fifth.
  */
 import type { Sql } from './sql.js';
 
@@ -23,7 +26,7 @@ export class RateLimitCounters {
     const hits = await this.bump(key, start, now);
     const before = await this.previousHits(key, start - windowMs);
     const current = hits - 1;
-    if (current + before * (1 - (now - start) / windowMs) < limit) return 0;
+    if (current + stillIn(before, now - start, windowMs) < limit) return 0;
     // Taken back in one statement, so tries racing on several nodes never let more through.
     await this.db.run('UPDATE rate_limits SET hits = hits - 1 WHERE key = ? AND window_start = ?', [key, start]);
     return Math.max(1, Math.ceil((fitsAt(current, before, limit, start, windowMs) - now) / 1000));
@@ -57,10 +60,10 @@ export class RateLimitCounters {
     return (row?.hits ?? 0) + (await this.previous(key, windowMs, now));
   }
 
-  /** The previous window's events, weighed by how much of it the sliding window still covers. */
+  /** The previous window's events the sliding window may still hold (see stillIn). */
   private async previous(key: string, windowMs: number, now: number): Promise<number> {
     const start = Math.floor(now / windowMs) * windowMs;
-    return (await this.previousHits(key, start - windowMs)) * (1 - (now - start) / windowMs);
+    return stillIn(await this.previousHits(key, start - windowMs), now - start, windowMs);
   }
 
   private async previousHits(key: string, start: number): Promise<number> {
@@ -70,12 +73,23 @@ export class RateLimitCounters {
 }
 
 /**
- * The first millisecond at which the estimate `current + before × (1 − elapsed / window)` is
- * below `limit` again, in whole numbers so rounding never makes it a millisecond early: within
- * this window while `current` is under the limit, else in the next one, where this window's
- * `current` is the `before` that fades.
+ * Of `before` events in the previous window, how many the sliding window still holds `elapsed`
+ * ms into this one: the share it still covers, rounded up to whole events. Exact in integers
+ * (the quotient is a whole number only when the product divides evenly).
+ */
+function stillIn(before: number, elapsed: number, windowMs: number): number {
+  return Math.ceil((before * (windowMs - elapsed)) / windowMs);
+}
+
+/**
+ * The first millisecond at which `current + stillIn(before, …)` is below `limit` again, if
+ * nothing else is counted: within this window once enough of `before` has faded to leave room
+ * for one more, else in the next one, where this window's `current` is the `before` that fades.
  */
 function fitsAt(current: number, before: number, limit: number, start: number, windowMs: number): number {
-  if (current < limit) return start + Math.floor((windowMs * before - (limit - current) * windowMs) / before) + 1;
-  return start + windowMs + Math.floor((windowMs * current - limit * windowMs) / current) + 1;
+  // stillIn(b, e) <= room  ⇔  b × (window − e) <= room × window  ⇔  e >= window × (b − room) / b.
+  const firstWith = (b: number, room: number): number => (b <= room ? 0 : Math.ceil((windowMs * (b - room)) / b));
+  const room = limit - 1 - current;
+  if (room > 0) return start + firstWith(before, room);
+  return start + windowMs + firstWith(current, limit - 1);
 }
