@@ -23,14 +23,15 @@ const STORE_SUITES = ['tests/unit/store.test.ts', 'tests/unit/login-throttle.tes
 const LONG_POLES = ['tests/integration/exercises-realtools.test.ts', 'tests/e2e/phone.test.ts', 'tests/e2e/site-quality.test.ts', 'tests/integration/connection-caps.test.ts'];
 
 /**
- * Floods of thousands of sockets that all act at once, whose tests judge the lab's event loop
- * (never busy 100 ms at a stretch). Node alone spends 20-35 us of CPU on each socket's read and
- * hang-up here, all in one turn (libuv reads every ready socket before it looks at timers), and
- * that cost doubles when the machine's two cores are shared with Chromium and the other test
- * files: a bare Node server facing the same 3,000 hang-ups was busy 60-230 ms at load 12. So
- * these files run last and one at a time, where what they measure is the lab, not the load.
+ * Work that is heavy by design, in files that judge the lab's event loop meanwhile (never busy
+ * 100 ms at a stretch): floods of thousands of sockets that all act at once, and messages of
+ * many megabytes. Node alone spends 20-35 us of CPU on each socket's read and hang-up here, all
+ * in one turn (libuv reads every ready socket before it looks at timers), and that cost doubles
+ * when the machine's two cores are shared with Chromium and the other test files: a bare Node
+ * server facing the same 3,000 hang-ups was busy 60-230 ms at load 12. So these files run
+ * last and one at a time, where what they measure is the lab, not the load.
  */
-const FLOODS = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts'];
+const HEAVY = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts', 'tests/integration/imap-big-append.test.ts'];
 
 class LongPolesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -51,9 +52,9 @@ export default defineConfig({
     maxWorkers: 2,
     sequence: { sequencer: LongPolesFirst },
     projects: [
-      { test: { ...shared, name: 'sqlite', include: ['tests/**/*.test.ts', 'lab-server/src/**/*.test.ts'], exclude: ['tests/**/*.pg.test.ts', '**/node_modules/**', ...FLOODS], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'sqlite', include: ['tests/**/*.test.ts', 'lab-server/src/**/*.test.ts'], exclude: ['tests/**/*.pg.test.ts', '**/node_modules/**', ...HEAVY], maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { test: { ...shared, name: 'postgres', include: STORE_SUITES, env: { MAILLAB_TEST_DATABASE: 'postgres' }, globalSetup: ['tests/helpers/postgresSetup.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { test: { ...shared, name: 'floods', include: FLOODS, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
