@@ -50,5 +50,10 @@ export function parseScripted(output: string): ScriptedReport | undefined {
 
 /** The error lines of a stress run ("Error: user[n]: ..."), with the client prefix removed. */
 export function stressErrors(output: string): string[] {
-  return [...output.matchAll(/^Error: (?:\S+\[\d+\]: )?(.*)$/gm)].map((m) => m[1]!);
+  return stressErrorLines(output).map((e) => e.text);
+}
+
+/** The error lines of a stress run, each with the session it names (imaptest's rawlog.<n>), if any. */
+export function stressErrorLines(output: string): Array<{ session?: number; text: string }> {
+  return [...output.matchAll(/^Error: (?:\S+\[(\d+)\]: )?(.*)$/gm)].map((m) => (m[1] === undefined ? { text: m[2]! } : { session: Number(m[1]), text: m[2]! }));
 }

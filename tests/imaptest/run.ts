@@ -1,6 +1,6 @@
 /**
  * Judges the lab's IMAP server with Dovecot's imaptest, as CI does (.ci/run):
- *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--qresync-secs 30] [--clients 10]
+ *   node --import tsx tests/imaptest/run.ts [IMAPTEST_DIR] [--stress-secs 60] [--qresync-secs 30] [--clients 10]   (0 s leaves a stress run out)
  * IMAPTEST_DIR holds build.sh and the source (by default ../shared/tools/imaptest, else
  * /work/shared/tools/imaptest). Against a fresh lab in
  * its own process it runs (a) the scripted groups, every one of which must run (its capability
@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLabProcess, type LabProcess } from '../helpers/labProcess.js';
 import { RawClient } from '../helpers/rawSocket.js';
-import { KNOWN_GROUP_FAILURES, KNOWN_STRESS_ERRORS } from './known-failures.js';
-import { QRESYNC_SELECT_PANIC, selectAnswerProblems } from './qresyncSelect.js';
-import { parseScripted, readGroups, stressErrors, unrunnable } from './report.js';
+import { KNOWN_GROUP_FAILURES } from './known-failures.js';
+import { parseScripted, readGroups, unrunnable } from './report.js';
+import { judgeStress } from './stressVerdict.js';
 
 const USER = 'alice@example.com';
 const USER2 = 'bob@example.com';
@@ -140,37 +140,23 @@ async function stressMbox(testsDir: string, dir: string): Promise<string> {
 
 /**
  * A stress run; with `qresync` every client enables QRESYNC and reopens the mailbox with what it
- * remembers, and every SELECT answer is checked in imaptest's rawlogs (in `rawDir`), which also
- * tells imaptest's own panic in that mode (qresyncSelect.ts) from a fault of the lab's.
+ * remembers, and imaptest's rawlogs (in `rawDir`) of every session let stressVerdict.ts check
+ * each SELECT answer and tell imaptest's own defects in that mode from a fault of the lab's.
  */
 async function stress(binary: string, mbox: string, secs: number, clients: number, qresync?: { rawDir: string }): Promise<void> {
   await withLab(async (lab) => {
     const args = [`host=127.0.0.1`, `port=${lab.ports.imap}`, `user=${USER}`, `pass=${PASSWORD}`, `mbox=${mbox}`, `clients=${clients}`, `secs=${secs}`, ...(qresync ? ['qresync', 'rawlog'] : [])];
     const { code, output } = await imaptest(binary, args, qresync?.rawDir);
-    const ownPanic = qresync !== undefined && QRESYNC_SELECT_PANIC.test(output);
-    // The panic's backtrace is printed as an error line; the panic is judged below.
-    const errors = stressErrors(output).filter((e) => !(ownPanic && e.startsWith('Raw backtrace:')));
-    const used = new Set<string>();
-    const unknown = errors.filter((e) => {
-      const known = KNOWN_STRESS_ERRORS.find((k) => k.pattern.test(e));
-      if (known) used.add(known.reason);
-      return !known;
-    });
-    console.log(`imaptest stress${qresync ? ' with QRESYNC' : ''}: ${clients} clients, ${secs} s, ${errors.length} errors${errors.length > unknown.length ? ` (${errors.length - unknown.length} of a known kind)` : ''}`);
-    console.log(output.split('\n').slice(-6).join('\n'));
+    let rawlogs: Map<string, string> | undefined;
     if (qresync) {
-      const logs = (await readdir(qresync.rawDir)).filter((n) => n.startsWith('rawlog.'));
-      const wrong = (await Promise.all(logs.map(async (n) => selectAnswerProblems(await readFile(join(qresync.rawDir, n), 'latin1'), n)))).flat();
-      if (wrong.length > 0) problems.push(`${wrong.length} SELECT answers out of order, first ones:\n  ${wrong.slice(0, 20).join('\n  ')}`);
-      else if (ownPanic) notes.push(`imaptest panicked on its own QRESYNC SELECT defect (tests/imaptest/qresyncSelect.ts); every SELECT answer in its ${logs.length} sessions numbered its FETCHes within its EXISTS, after VANISHED (EARLIER)`);
+      const names = (await readdir(qresync.rawDir)).filter((n) => n.startsWith('rawlog.'));
+      rawlogs = new Map(await Promise.all(names.map(async (n) => [n, await readFile(join(qresync.rawDir, n), 'latin1')] as [string, string])));
     }
-    if (code !== 0 && !ownPanic) problems.push(`imaptest's stress run exited with ${code}`);
-    if (!/^Totals:/m.test(output) && !ownPanic) problems.push(`imaptest's stress run ended without its totals:\n${output.slice(-3000)}`);
-    if (unknown.length > 0) problems.push(`${unknown.length} stress errors, first ones:\n  ${unknown.slice(0, 20).join('\n  ')}`);
-    for (const k of KNOWN_STRESS_ERRORS) {
-      if (used.has(k.reason)) notes.push(`known: stress errors matching ${k.pattern} (${k.reason})`);
-      else problems.push(`no stress error matches ${k.pattern} any more: remove it from tests/imaptest/known-failures.ts`);
-    }
+    const verdict = judgeStress(output, code, rawlogs);
+    console.log(`imaptest stress${qresync ? ' with QRESYNC' : ''}: ${clients} clients, ${secs} s, ${verdict.summary}`);
+    console.log(output.split('\n').slice(-6).join('\n'));
+    problems.push(...verdict.problems);
+    notes.push(...verdict.notes);
   });
 }
 
@@ -185,7 +171,9 @@ async function main(): Promise<void> {
   try {
     await scripted(binary, testsDir, dir);
     const mbox = await stressMbox(testsDir, dir);
-    await stress(binary, mbox, option('--stress-secs', 60), option('--clients', 10));
+    // 0 seconds leaves a stress run out (to repeat the QRESYNC one alone).
+    const stressSecs = option('--stress-secs', 60);
+    if (stressSecs > 0) await stress(binary, mbox, stressSecs, option('--clients', 10));
     const rawDir = join(dir, 'rawlogs');
     await mkdir(rawDir);
     const qresyncSecs = option('--qresync-secs', 30);

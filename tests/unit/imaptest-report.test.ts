@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QRESYNC_SELECT_PANIC, selectAnswerProblems } from '../imaptest/qresyncSelect.js';
 import { parseScripted, readGroups, stressErrors, unrunnable } from '../imaptest/report.js';
+import { staleSelectCounts } from '../imaptest/staleSelectCount.js';
+import { judgeStress } from '../imaptest/stressVerdict.js';
 
 describe('imaptest reports', () => {
   it('reads each group header and finds the groups a server cannot run', async () => {
@@ -71,5 +73,50 @@ describe('imaptest reports', () => {
     const panic = 'Panic: file array.c: line 10 (array_idx_modifiable_i): assertion failed: (idx < array->buffer->used / array->element_size)\nError: Raw backtrace: #6 fs_wrapper_unlock[0x7f] -> #7 mailbox_state_handle_fetch[0x56] -> #8 imap_client_handle_untagged[0x56]';
     expect(QRESYNC_SELECT_PANIC.test(panic)).toBe(true);
     expect(QRESYNC_SELECT_PANIC.test(panic.replace('mailbox_state_handle_fetch', 'client_vanished'))).toBe(false);
+  });
+
+  it("tells imaptest's stale count after a QRESYNC SELECT whose answer told an expunge from a fault of the lab's", () => {
+    // Round 20's run, session 70: another session expunged 7 messages while the SELECT ran; the
+    // lab told them before its OK (12 left), imaptest set its count back to the 19 of the EXISTS.
+    const at = (direction: 'I' | 'O', line: string): string => `1796604406.233814 ${direction}: ${line}`;
+    const rawlog = [
+      at('O', '70.3 SELECT "INBOX" (QRESYNC (1796604392 125))'),
+      at('I', '* 19 EXISTS'),
+      at('I', '* OK [UIDVALIDITY 1796604392] UIDs valid'),
+      at('I', '* VANISHED (EARLIER) 38'),
+      at('I', '* 1 FETCH (UID 6 FLAGS (\\Deleted \\Seen) MODSEQ (131))'),
+      at('I', '* 19 FETCH (UID 56 FLAGS (\\Flagged \\Deleted \\Seen) MODSEQ (128))'),
+      at('I', '* VANISHED 6,20,23,32,37,52,56'),
+      at('I', '* OK [HIGHESTMODSEQ 133] Highest'),
+      at('I', '70.3 OK [READ-WRITE] SELECT completed'),
+      at('O', '70.4 FETCH 1,4:7,9,12:15,17,19 (UID INTERNALDATE)'),
+      at('O', '70.8 APPEND "INBOX" {80+}'),
+      at('O', 'Subject: hello'),
+      at('I', '* 13 EXISTS'),
+      at('I', '70.4 BAD Message 19 does not exist: this mailbox has 12 messages (1 to 12). Try: 70.4 FETCH 1:12 FLAGS'),
+    ].join('\r\n');
+    expect(staleSelectCounts(rawlog, 70)).toEqual([{ session: 70, stale: 19, told: 12, appendCutOff: true }]);
+    const imaptestsOwn = [
+      'Error: alice@example.com[70]: Message count dropped 19 -> 13: * 13 EXISTS',
+      'Error: alice@example.com[70]: FETCH replied BAD: 70.4 BAD Message 19 does not exist: this mailbox has 12 messages (1 to 12) . Try: 70.4 FETCH 1:12 FLAGS',
+      'Error: APPEND failed: Broken pipe',
+    ];
+    const output = (errors: string[]): string => [...errors, 'Totals:', ''].join('\n');
+    const judged = judgeStress(output(imaptestsOwn), 0, new Map([['rawlog.70', rawlog]]));
+    expect(judged.problems).toEqual([]);
+    expect(judged.summary).toBe("3 errors (3 imaptest's own)");
+    expect(judged.notes.join('\n')).toMatch(/sessions 70 \(imaptest 19, the lab 12\): 3 errors/);
+    // Had the lab not told the expunge, 19 would be its count and every one of them its fault.
+    const untold = judgeStress(output(imaptestsOwn), 0, new Map([['rawlog.70', rawlog.replace(/\r\n[^\r\n]* I: \* VANISHED 6,[^\r\n]*/, '')]]));
+    expect(untold.problems).toEqual([expect.stringMatching(/^3 stress errors/)]);
+    // Other errors of that session, a second broken pipe, and the same errors in another session stay the lab's.
+    const more = judgeStress(output([...imaptestsOwn, 'Error: alice@example.com[70]: Flags unexpectedly changed for owned message', 'Error: APPEND failed: Broken pipe', 'Error: alice@example.com[71]: Message count dropped 19 -> 13: * 13 EXISTS']), 0, new Map([['rawlog.70', rawlog]]));
+    expect(more.problems).toEqual([expect.stringMatching(/^3 stress errors, first ones:\n {2}\[70\] Flags unexpectedly changed for owned message\n {2}APPEND failed: Broken pipe\n {2}\[71\] Message count dropped/)]);
+    // Without its rawlogs (the run without QRESYNC) nothing is told apart.
+    expect(judgeStress(output(imaptestsOwn), 0).problems).toEqual([expect.stringMatching(/^3 stress errors/)]);
+    // A new EXISTS after UIDVALIDITY: imaptest drops back to the SELECT's first one at the OK.
+    const arrived = rawlog.replace('I: * VANISHED 6,20,23,32,37,52,56', 'I: * 21 EXISTS');
+    expect(staleSelectCounts(arrived, 70)).toEqual([{ session: 70, stale: 19, told: 21, appendCutOff: true }]);
+    expect(judgeStress(output(['Error: alice@example.com[70]: Message count dropped 21 -> 19: [READ-WRITE] SELECT completed']), 0, new Map([['rawlog.70', arrived]])).problems).toEqual([]);
   });
 });
