@@ -1,6 +1,7 @@
 /** The lesson site as the end-to-end tests see it: its pages and how to wait for them. */
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { tabFrames } from './frames.js';
 import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
 
 /**
@@ -80,14 +81,26 @@ export async function screenText(page: Page, terminal: Locator): Promise<string>
   return lines.join('\n');
 }
 
-/** Scrolls every diagram into view and waits until each has been drawn as an SVG. */
+/**
+ * Scrolls every diagram into view and waits until each has been drawn as an SVG. A failure
+ * names the page and the diagram, and says whether the tab was drawing frames at all then.
+ */
 export async function drawAllDiagrams(page: Page): Promise<number> {
   const figures = page.locator('figure[data-mermaid]');
   const count = await figures.count();
   for (let i = 0; i < count; i++) {
     const figure = figures.nth(i);
-    await figure.scrollIntoViewIfNeeded();
-    await figure.locator('.diagram-view svg').waitFor({ timeout: 30_000 });
+    try {
+      // The page scrolls itself, not Playwright's scrollIntoViewIfNeeded, which first waits for
+      // the figure to stay put over two animation frames: a fresh Chromium tab on a loaded
+      // machine now and then draws no frame again (traced: its compositor holds a layer tree it
+      // never activates), and that wait took 30 s with the figure drawn and still (CI on 439676c).
+      await figure.evaluate((f) => f.scrollIntoView({ block: 'center', behavior: 'instant' }));
+      await figure.locator('.diagram-view svg').waitFor({ timeout: 30_000 });
+    } catch (err) {
+      const where = `${new URL(page.url()).pathname}, diagram ${i + 1} of ${count}`;
+      throw new Error(`${where}: ${(err as Error).message}\n${where}: ${await tabFrames(page)}`, { cause: err });
+    }
   }
   return count;
 }
