@@ -14,6 +14,7 @@
  * rawlog shows them all) numbers its FETCHes within its own EXISTS and sends VANISHED (EARLIER)
  * before them, the panic is imaptest's, not the server's.
  */
+import { rawlogLines } from './report.js';
 
 /** imaptest's panic message and the function it names. */
 export const QRESYNC_SELECT_PANIC = /Panic: file array\.c: line \d+ \(array_idx_modifiable_i\)[\s\S]*mailbox_state_handle_fetch/;
@@ -31,10 +32,7 @@ interface OpenSelect {
 export function selectAnswerProblems(rawlog: string, name: string): string[] {
   const problems: string[] = [];
   let select: OpenSelect | undefined;
-  for (const line of rawlog.split(/\r?\n/)) {
-    const m = /^\d+\.\d+ ([IO]): (.*)$/.exec(line);
-    if (!m) continue;
-    const [, direction, text] = m as unknown as [string, 'I' | 'O', string];
+  for (const { direction, text } of rawlogLines(rawlog)) {
     if (direction === 'O') {
       // imaptest's tags are "<client>.<n>"; a message line it appends cannot start a SELECT.
       const command = /^(\d+\.\d+) (?:SELECT|EXAMINE) /i.exec(text);

@@ -57,3 +57,11 @@ export function stressErrors(output: string): string[] {
 export function stressErrorLines(output: string): Array<{ session?: number; text: string }> {
   return [...output.matchAll(/^Error: (?:\S+\[(\d+)\]: )?(.*)$/gm)].map((m) => (m[1] === undefined ? { text: m[2]! } : { session: Number(m[1]), text: m[2]! }));
 }
+
+/** The lines of an imaptest rawlog ("<time> I: <line>" from the server, "<time> O: <line>" from imaptest), each with its direction. */
+export function* rawlogLines(rawlog: string): Generator<{ direction: 'I' | 'O'; text: string }> {
+  for (const line of rawlog.split(/\r?\n/)) {
+    const m = /^\d+\.\d+ ([IO]): (.*)$/.exec(line);
+    if (m) yield { direction: m[1] as 'I' | 'O', text: m[2]! };
+  }
+}

@@ -19,6 +19,7 @@
  * Only those errors, and only in a session whose rawlog shows the count going stale, are
  * imaptest's; any other error of that session still counts against the lab.
  */
+import { rawlogLines } from './report.js';
 
 /** One SELECT ... (QRESYNC ...) after which imaptest's count differs from the server's. */
 export interface StaleCount {
@@ -55,10 +56,7 @@ export function staleSelectCounts(rawlog: string, session: number): StaleCount[]
   const found: StaleCount[] = [];
   const unanswered = new Set<string>();
   let select: OpenSelect | undefined;
-  for (const line of rawlog.split(/\r?\n/)) {
-    const m = /^\d+\.\d+ ([IO]): (.*)$/.exec(line);
-    if (!m) continue;
-    const [, direction, text] = m as unknown as [string, 'I' | 'O', string];
+  for (const { direction, text } of rawlogLines(rawlog)) {
     if (direction === 'O') {
       // imaptest's tags are "<session>.<k>"; a line of a message it appends has none.
       const command = /^(\d+\.\d+) (\S+)/.exec(text);
