@@ -108,7 +108,7 @@ describe('lessons with a live lab', () => {
     // when the island mounts (near the screen), and a handle on it would be detached.
     const island = page.locator('.lab-island[data-island="maildir"]');
     await island.scrollIntoViewIfNeeded();
-    await expect.poll(() => island.getAttribute('data-mounted')).toBe('true');
+    await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
     const view = island.locator('.maildir');
     await expect.poll(() => view.getAttribute('data-user')).toBe('bob@example.com');
     const inboxNew = view.locator('.folder[data-folder="INBOX"] .subdir[data-subdir="new"] .file');

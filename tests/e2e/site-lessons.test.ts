@@ -41,7 +41,9 @@ describe('lesson pages', () => {
         // Live islands mount too (and talk to the lab without errors).
         for (const island of await page.locator('.lab-island').all()) {
           await island.scrollIntoViewIfNeeded();
-          await expect.poll(() => island.getAttribute('data-mounted')).toBe('true');
+          // An island hydrates once on screen, its module loaded then: at load that took longer
+          // than expect.poll's default 1 s (CI on fd64b07, three lessons at a time).
+          await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
         }
         // What the page fetches has arrived (errors would be in by then): the lab's ports, each Maildir.
         await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.lab-port[data-service]')].every((port) => port.dataset.filled === 'true'));

@@ -150,7 +150,7 @@ describe('quality', () => {
           await drawAllDiagrams(page);
           for (const island of await page.locator('.lab-island').all()) {
             await island.scrollIntoViewIfNeeded();
-            await expect.poll(() => island.getAttribute('data-mounted')).toBe('true');
+            await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
           }
           await page.waitForLoadState('networkidle');
         } else if (path.startsWith('/search/')) await page.locator('.search-results li').first().waitFor(); // the start pages have nothing to wait for
