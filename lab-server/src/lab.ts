@@ -35,6 +35,7 @@ import { MailWorld } from './mta/mailWorld.js';
 import { isLoopbackHost, listen, ListenError } from './lab/listen.js';
 import type { LabConfig } from './lab/config.js';
 import { MailListeners } from './lab/mailListeners.js';
+import { warmUpMailServers } from './lab/warmUp.js';
 import { sweepTmp } from './lab/sweepTmp.js';
 import { labRoutes } from './lab/webRoutes.js';
 import type { RunningService, ServiceId } from './services.js';
@@ -253,6 +254,7 @@ export async function startLab(config: LabConfig): Promise<Lab> {
       quota: () => quotaPressure(config.quota, sandboxes.loaded().map((s) => s.usage.known())),
       diskFree: async () => (await diskSpace(config.dataDir)).free,
     });
+    if (config.warmUp) await warmUpMailServers({ dataDir: config.dataDir, log: config.log, deadlineMs: limits.warmUpMs, listener: (protocol, on) => mail.privateListener(protocol, on) });
 
     return {
       config,

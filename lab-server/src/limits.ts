@@ -108,6 +108,9 @@ export interface LabLimits {
    * before its index in memory is let go, to be loaded again from disk at the next use.
    */
   folderIdleMs: number;
+
+  /** Longest the mail servers' warm-up at start may take (lab/warmUp.ts); past it the lab starts without the rest. */
+  warmUpMs: number;
 }
 
 export const DEFAULT_LIMITS: LabLimits = {
@@ -147,4 +150,6 @@ export const DEFAULT_LIMITS: LabLimits = {
   attemptsPerMinute: 60,
 
   folderIdleMs: 5 * 60_000,
+
+  warmUpMs: 10_000,
 };

@@ -10,6 +10,8 @@ describe('serve flags', () => {
   it('has the documented defaults', () => {
     const c = serveConfig([]);
     expect(c).toMatchObject({ dataDir: './data', host: '127.0.0.1', httpPort: 8080, portOffset: 2000, requireTlsAuth: false });
+    // The lab a user starts warms its mail servers up (lab/warmUp.ts); a test's in-process lab does not.
+    expect(c.warmUp).toBe(true);
   });
   it('reads offsets, per-service ports and TLS files', () => {
     const c = serveConfig(['--port-offset', '0', '--pop3-port', '11110', '--http-port', '9000', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--require-tls-auth']);

@@ -60,7 +60,7 @@ function clusterConfig(id: unknown, url: unknown, mailHost: unknown): ClusterCon
 /** Turns serve's flags into a LabConfig (exported for tests). */
 export function serveConfig(args: string[]): LabConfig {
   const v = parse(args, serveOptions) as Record<string, string | boolean | undefined>;
-  const config = defaultConfig();
+  const config = defaultConfig({ warmUp: true });
   if (typeof v.data === 'string') config.dataDir = v.data;
   if (typeof v.host === 'string') config.host = v.host;
   config.httpPort = integer('http-port', v['http-port'] as string | undefined, 0, 65535) ?? config.httpPort;

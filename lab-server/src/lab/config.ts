@@ -52,6 +52,11 @@ export interface LabConfig {
   trustProxy?: string[];
   /** Connection caps, timeouts and login throttling (tests and the benchmark lower them). */
   limits?: Partial<LabLimits>;
+  /**
+   * Runs the IMAP and POP3 servers' busiest paths once before the lab is ready (lab/warmUp.ts):
+   * on for `maillab serve`, off for the labs tests start in their own process.
+   */
+  warmUp?: boolean;
 }
 
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));

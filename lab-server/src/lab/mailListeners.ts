@@ -4,13 +4,14 @@
  * orderly close at shutdown (sessions told why, deliveries already accepted finished).
  */
 import type { Server, Socket } from 'node:net';
-import { createImapListener, type ImapListener } from '../imap/server.js';
+import { createImapListener } from '../imap/server.js';
 import type { LabLimits } from '../limits.js';
 import type { MailWorld } from '../mta/mailWorld.js';
 import { ConnectionCaps } from '../net/connectionCaps.js';
+import type { SessionListener } from '../net/sessionListener.js';
 import type { LabMetrics } from '../operations/metrics.js';
 import { MaildropLocks } from '../pop3/locks.js';
-import { createPop3Listener, type Pop3Listener } from '../pop3/server.js';
+import { createPop3Listener } from '../pop3/server.js';
 import { defaultLabPort, SERVICES, type RunningService, type ServiceId } from '../services.js';
 import type { LabSmtpServer } from '../smtp/labSmtpServer.js';
 import { DataBudget } from '../smtp/dataBudget.js';
@@ -28,14 +29,23 @@ export interface MailListenerDeps {
   limits: LabLimits;
 }
 
+/** What the listeners of one lab share: connection caps, the maildrop locks, the memory for literals and DATA, the command counter. */
+interface SharedByListeners {
+  caps: ConnectionCaps;
+  preLoginTimeoutMs: number;
+  locks: MaildropLocks;
+  dataBudget: DataBudget;
+  countCommand: (service: string, command: string) => void;
+}
+
 export class MailListeners {
   /** The listeners started so far, with their ports. */
   readonly services: RunningService[] = [];
   /** Deliveries in progress, awaited on shutdown so nothing is cut off half-way. */
   readonly inFlight = new Set<Promise<unknown>>();
   private smtp: LabSmtpServer[] = [];
-  private pop3: Pop3Listener[] = [];
-  private imap: ImapListener[] = [];
+  private pop3: SessionListener[] = [];
+  private imap: SessionListener[] = [];
 
   constructor(
     private readonly config: LabConfig,
@@ -52,10 +62,7 @@ export class MailListeners {
     const { config, deps } = this;
     // One total for every mail port; per-address counts are kept per port.
     const caps = new ConnectionCaps(deps.limits.mailConnectionsPerAddress, deps.limits.mailConnections, { perMinute: deps.limits.mailNewTlsSessionsPerMinute, log: config.log });
-    const guarded = { caps, preLoginTimeoutMs: deps.limits.mailPreLoginTimeoutMs };
-    const countCommand = (service: string, command: string): void => deps.metrics.countCommand(service, command);
-    const locks = new MaildropLocks();
-    const dataBudget = new DataBudget({ total: deps.limits.mailDataBytes, perClient: deps.limits.mailDataBytesPerAddress, perLearner: deps.limits.mailDataBytesPerLearner });
+    const shared = this.shared(caps, (service, command) => deps.metrics.countCommand(service, command));
     for (const info of SERVICES) {
       const wanted = config.ports[info.id] ?? defaultLabPort(info, config.portOffset);
       let server: Server;
@@ -68,22 +75,19 @@ export class MailListeners {
           log: config.log,
           maxMessageSize: config.maxMessageSize,
           inFlight: this.inFlight,
-          dataBudget,
+          dataBudget: shared.dataBudget,
           world,
-          ...guarded,
+          caps,
+          preLoginTimeoutMs: shared.preLoginTimeoutMs,
           ...(mta ? { mta } : {}),
           metrics: { counters: deps.metrics, service: info.id },
         });
         this.smtp.push(smtp);
         server = smtp.server;
-      } else if (info.protocol === 'imap') {
-        const imap = createImapListener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, requireTlsAuth: config.requireTlsAuth, maxMessageSize: config.maxMessageSize, dataBudget, onCommand: countCommand, ...guarded });
-        this.imap.push(imap);
-        server = imap.server;
       } else {
-        const pop3 = createPop3Listener(info.tls === 'implicit', { access: deps.access, tls: deps.tls, log: config.log, locks, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand, ...guarded });
-        this.pop3.push(pop3);
-        server = pop3.server;
+        const listener = this.sessionListener(info.protocol, info.tls === 'implicit', deps.access, shared);
+        (info.protocol === 'imap' ? this.imap : this.pop3).push(listener);
+        server = listener.server;
       }
       // smtp-server keeps its net.Server inside; the others are net (or tls) servers themselves.
       const sockets = (server as Server & { server?: Server }).server ?? server;
@@ -91,6 +95,33 @@ export class MailListeners {
       const port = await listen(server, wanted, config.host, info.id);
       this.services.push({ ...info, port, listening: () => server.listening });
     }
+  }
+
+  /**
+   * A plain IMAP or POP3 listener built as the lab's own are, for the warm-up (lab/warmUp.ts):
+   * on its sandbox, with caps and budgets of its own, counted nowhere. Built by the same code,
+   * its sessions' objects have the shapes the lab's have, so what V8 compiles for them fits both.
+   */
+  privateListener(protocol: 'imap' | 'pop3', access: SandboxAccess): SessionListener {
+    return this.sessionListener(protocol, false, access, this.shared(new ConnectionCaps(4, 4), () => undefined));
+  }
+
+  private shared(caps: ConnectionCaps, countCommand: (service: string, command: string) => void): SharedByListeners {
+    const { limits } = this.deps;
+    return {
+      caps,
+      preLoginTimeoutMs: limits.mailPreLoginTimeoutMs,
+      locks: new MaildropLocks(),
+      dataBudget: new DataBudget({ total: limits.mailDataBytes, perClient: limits.mailDataBytesPerAddress, perLearner: limits.mailDataBytesPerLearner }),
+      countCommand,
+    };
+  }
+
+  private sessionListener(protocol: 'imap' | 'pop3', implicitTls: boolean, access: SandboxAccess, shared: SharedByListeners): SessionListener {
+    const { config, deps } = this;
+    const { caps, preLoginTimeoutMs, locks, dataBudget, countCommand } = shared;
+    const common = { access, tls: deps.tls, log: config.log, requireTlsAuth: config.requireTlsAuth, onCommand: countCommand, caps, preLoginTimeoutMs };
+    return protocol === 'imap' ? createImapListener(implicitTls, { ...common, maxMessageSize: config.maxMessageSize, dataBudget }) : createPop3Listener(implicitTls, { ...common, locks });
   }
 
   /** Closes every listener, telling open sessions why, then waits for accepted deliveries. */

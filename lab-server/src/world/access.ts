@@ -10,7 +10,6 @@ import type { WorldUser } from './definition.js';
 import { loginsPaused } from './loginReplies.js';
 import { MAILBOX_MOVING, mailboxElsewhere, type OtherNode } from './nodeReplies.js';
 import type { Sandbox } from './sandbox.js';
-import type { Sandboxes } from './sandboxes.js';
 
 export interface ConnectionScope {
   sandbox: Sandbox;
@@ -98,11 +97,18 @@ export interface HandoffClaims {
   claim(remoteAddress: string | undefined, remotePort: number | undefined): Promise<HandoffTicket | undefined>;
 }
 
+/** Where connections find their sandboxes: the lab's Sandboxes, or one sandbox of its own (lab/warmUp.ts). */
+export interface SandboxSource {
+  get(id: string): Promise<Sandbox>;
+  /** The sandboxes in memory now (a classroom login looks through them). */
+  loaded(): Sandbox[];
+}
+
 const FORWARDED = ['reset', 'deleted', 'moving'] as const;
 
 export class SandboxAccess {
   constructor(
-    readonly sandboxes: Sandboxes,
+    readonly sandboxes: SandboxSource,
     readonly handoffs: HandoffClaims,
     /** The sandbox that connections from outside the lab reach before they log in. */
     readonly externalSandboxId: string,
