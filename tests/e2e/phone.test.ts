@@ -13,6 +13,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { scrollToBottom, siteUnderTest, watchErrors } from '../helpers/browser.js';
 import { inLanes } from '../helpers/lanes.js';
+import { TabDrewNoFrame, framesDrawn, scrollToCenter } from '../helpers/frames.js';
 import { SITE_DIR } from '../helpers/lessons.js';
 import { DESKTOP, PHONES, measure, phone, problems, type Fit } from '../helpers/phoneFit.js';
 
@@ -32,9 +33,9 @@ function sitePages(dir = SITE_DIR): string[] {
  * after the learner's own input do not count). A buffered observer's takeRecords() holds every
  * shift since the page began: no waiting for its callback.
  */
-function layoutShift(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+async function layoutShift(page: Page): Promise<number> {
+  await framesDrawn(page, 'a layout shift is recorded as its frame is drawn');
+  return page.evaluate(() => {
     const observer = new PerformanceObserver(() => undefined);
     observer.observe({ type: 'layout-shift', buffered: true });
     const shifts = observer.takeRecords() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>;
@@ -123,9 +124,10 @@ describe('every page on a phone', () => {
           // a lesson whose other 300 loads measured 0.000) is the machine's timing: look once more.
           return Math.max(fit.shift!.load, fit.shift!.scrolled) >= 0.1 ? await withinMs(visit(), VISIT_MS, () => `${path} at ${size.width} px: no answer on the second look (${step})`) : fit;
         } catch (err) {
-          if (!(err instanceof Stalled) || attempt > 1) throw err;
+          if (!(err instanceof Stalled || err instanceof TabDrewNoFrame) || attempt > 1) throw err;
           // CI once waited out the whole test in one visit: a tab whose page.evaluate never came
-          // back. Said, and the page looked at once more in a fresh tab; a page that hangs again fails.
+          // back, or one that drew no frame (frames.ts). Said, and the page looked at once more
+          // in a fresh tab; a page that hangs again fails.
           console.log(`${err.message}; looked at again in a fresh tab`);
           await dropTab(lane, size);
         }
@@ -223,7 +225,7 @@ describe('every page on a phone', () => {
     await expect(expand.innerText()).resolves.toBe('⤢ Full screen');
     const view = expand.locator('xpath=..').locator('.diagram-view');
     expect(await view.evaluate((v) => v.scrollWidth > v.clientWidth && v.tabIndex === 0)).toBe(true);
-    await expand.scrollIntoViewIfNeeded();
+    await scrollToCenter(expand);
     await expand.tap();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();

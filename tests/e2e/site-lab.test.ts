@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceId } from '../../lab-server/src/services.js';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { scrollToCenter } from '../helpers/frames.js';
 import { dockTerminal, terminalText } from '../helpers/lessons.js';
 
 const site = siteUnderTest();
@@ -18,7 +19,7 @@ describe('lessons with a live lab', () => {
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/ports-security/'));
     const table = page.locator('.lab-island[data-island="ports"]');
-    await table.scrollIntoViewIfNeeded();
+    await scrollToCenter(table);
     // The live table replaced the static one and shows the real listeners and ports.
     const smtpRow = table.locator('tr[data-service="smtp"]');
     await expect.poll(() => smtpRow.locator('td').nth(5).innerText()).toBe('● listening');
@@ -107,7 +108,7 @@ describe('lessons with a live lab', () => {
     // The island, not the view in it: the view drawn into the page at build time is replaced
     // when the island mounts (near the screen), and a handle on it would be detached.
     const island = page.locator('.lab-island[data-island="maildir"]');
-    await island.scrollIntoViewIfNeeded();
+    await scrollToCenter(island);
     await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
     const view = island.locator('.maildir');
     await expect.poll(() => view.getAttribute('data-user')).toBe('bob@example.com');
@@ -126,7 +127,7 @@ describe('lessons with a live lab', () => {
     await page.locator('.try-it[data-service="smtp"]').first().getByRole('button').click();
     await expect.poll(() => terminalText(page, 'smtp'), { timeout: 15_000 }).toMatch(/250 2\.0\.0 Ok: queued as/);
     // The view polls while it is on screen; the click scrolled to the Try-it block below it.
-    await view.scrollIntoViewIfNeeded();
+    await scrollToCenter(view);
     await expect.poll(() => inboxNew.count(), { timeout: 10_000 }).toBe(4);
     const added = (await inboxNew.evaluateAll((files) => files.map((f) => f.getAttribute('data-file')))).filter((n) => !before.includes(n));
     expect(added).toHaveLength(1);
@@ -138,7 +139,7 @@ describe('lessons with a live lab', () => {
     // The IMAP block selects, reads and flags it: new/ empties, the file is now …:2,FS in cur/.
     await page.locator('.try-it[data-service="imap"]').first().getByRole('button').click();
     await expect.poll(() => terminalText(page, 'imap'), { timeout: 15_000 }).toMatch(/a4 OK STORE completed/);
-    await view.scrollIntoViewIfNeeded();
+    await scrollToCenter(view);
     await expect.poll(() => inboxNew.count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => inboxCur.evaluateAll((files) => files.map((f) => f.getAttribute('data-file'))), { timeout: 10_000 }).toContain(`${added[0]}:2,FS`);
     await expect(view.locator(`.file[data-file="${added[0]}:2,FS"] .flag`).allInnerTexts()).resolves.toEqual(['F flagged', 'S seen']);
@@ -152,7 +153,7 @@ describe('lessons with a live lab', () => {
       await page.keyboard.press('Enter');
       await expect.poll(() => terminalText(page, 'imap'), { timeout: 15_000 }).toMatch(new RegExp(`${tag} OK`));
     }
-    await view.scrollIntoViewIfNeeded();
+    await scrollToCenter(view);
     await expect.poll(async () => Number(await quota.getAttribute('data-usage')), { timeout: 10_000 }).toBeGreaterThan(usedBeforeTyping);
     expect(errors).toEqual([]);
     await page.close();

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { scrollToCenter } from '../helpers/frames.js';
 import { inLanes } from '../helpers/lanes.js';
 import { LANGS, LESSON_SLUGS, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 
@@ -40,7 +41,7 @@ describe('lesson pages', () => {
         expect(boxes, `${lang} ${slug}`).toEqual(Array(drawn).fill('fits'));
         // Live islands mount too (and talk to the lab without errors).
         for (const island of await page.locator('.lab-island').all()) {
-          await island.scrollIntoViewIfNeeded();
+          await scrollToCenter(island);
           // An island hydrates once on screen, its module loaded then: at load that took longer
           // than expect.poll's default 1 s (CI on fd64b07, three lessons at a time).
           await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
@@ -63,7 +64,7 @@ describe('lesson pages', () => {
     const errors = watchErrors(page);
     await page.goto(url('/en/lessons/protocols/'));
     const figure = page.locator('figure[data-mermaid]').first();
-    await figure.scrollIntoViewIfNeeded();
+    await scrollToCenter(figure);
     await figure.locator('svg').waitFor();
     const light = await figure.locator('.diagram-view').innerHTML();
     const themeSwitch = page.locator('.theme-switch');

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { axeViolations as axe, scrollToBottom, siteUnderTest, watchErrors } from '../helpers/browser.js';
+import { framesDrawn, scrollToCenter } from '../helpers/frames.js';
 import { inLanes } from '../helpers/lanes.js';
 import { LANGS, LESSON_SLUGS, dockTerminal, drawAllDiagrams, lessonPath } from '../helpers/lessons.js';
 import { api, mtasSettled, submit } from '../helpers/world.js';
@@ -17,6 +18,9 @@ const BUDGET = 100 * 1024;
 const site = siteUnderTest();
 
 const url = (path: string): string => site.url(path);
+
+/** Why a layout-shift reading waits for a frame: the shifts of the frame now pending are recorded as it is drawn. */
+const SHIFT_FRAME = 'a layout shift is recorded as its frame is drawn';
 
 /** Records every script the page loads, with its gzip size (the lab serves files uncompressed). */
 function watchScripts(page: Page): Map<string, number> {
@@ -77,8 +81,8 @@ async function shiftsAsMaildirArrivesLate(): Promise<string[]> {
     expect(await island.getAttribute('data-mounted')).toBeNull();
     release();
     await island.locator('.maildir[data-user="bob@example.com"] .folder[data-folder="INBOX"] [data-file]').first().waitFor({ timeout: 30_000 });
-    const shifts = await page.evaluate(async () => {
-      await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+    await framesDrawn(page, SHIFT_FRAME);
+    const shifts = await page.evaluate(() => {
       const observer = new PerformanceObserver(() => undefined);
       observer.observe({ type: 'layout-shift', buffered: true });
       const records = observer.takeRecords() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>;
@@ -149,7 +153,7 @@ describe('quality', () => {
         if (path.includes('/lessons/')) {
           await drawAllDiagrams(page);
           for (const island of await page.locator('.lab-island').all()) {
-            await island.scrollIntoViewIfNeeded();
+            await scrollToCenter(island);
             await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
           }
           await page.waitForLoadState('networkidle');
@@ -221,8 +225,8 @@ describe('quality', () => {
         await figure.evaluate((f) => f.scrollIntoView({ block: 'start' }));
         await figure.and(page.locator('[data-drawn="true"]')).waitFor({ timeout: 60_000 });
       }
-      const shifts = await page.evaluate(async () => {
-        await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+      await framesDrawn(page, SHIFT_FRAME);
+      const shifts = await page.evaluate(() => {
         const observer = new PerformanceObserver(() => undefined);
         observer.observe({ type: 'layout-shift', buffered: true });
         const records = observer.takeRecords() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>;
@@ -261,7 +265,7 @@ describe('quality', () => {
     );
     await page.goto(url('/en/lessons/storage-dns/'));
     const island = page.locator('.lab-island[data-island="maildir"]');
-    await island.scrollIntoViewIfNeeded();
+    await scrollToCenter(island);
     await island.getByRole('alert').filter({ hasText: 'Log in to see your Maildir.' }).waitFor({ timeout: 30_000 });
     // The stand-in mailbox (about 930 px at this width) kept its room under the refusal before.
     expect(await island.locator('.listing').isVisible()).toBe(false);
@@ -275,8 +279,8 @@ describe('quality', () => {
     await page.waitForLoadState('networkidle');
     await page.locator('figure[data-mermaid]').first().and(page.locator('[data-drawn="true"]')).waitFor(); // the diagram on screen
     // Buffered observers' takeRecords() hold every entry since the page began: no waiting for their callbacks.
-    const metrics = await page.evaluate(async () => {
-      await new Promise((drawn) => requestAnimationFrame(() => setTimeout(drawn)));
+    await framesDrawn(page, SHIFT_FRAME);
+    const metrics = await page.evaluate(() => {
       const entries = (type: string) => {
         const observer = new PerformanceObserver(() => undefined);
         observer.observe({ type, buffered: true });

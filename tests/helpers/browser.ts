@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { LabConfig } from '../../lab-server/src/lab.js';
+import { FRAME_MS, TabDrewNoFrame, tabFrames } from './frames.js';
 import { startTestLab, type TestLab } from './lab.js';
 import { SITE_DIR } from './lessons.js';
 
@@ -108,15 +109,22 @@ export function watchErrors(page: Page, expected?: RegExp): string[] {
 /**
  * Scrolls from the top to the bottom in 500 px stops, so every lazy part on the way (islands,
  * diagrams: the pages look 1500 px ahead) starts. Each stop is drawn twice before the next,
- * which is what the page's observers wait for; no sleeps.
+ * which is what the page's observers wait for; no sleeps. A tab that stops drawing (frames.ts)
+ * fails it with TabDrewNoFrame after FRAME_MS, saying where, instead of holding it forever.
  */
 export async function scrollToBottom(page: Page): Promise<void> {
-  await page.evaluate(async () => {
+  // No helper functions inside: the bundler may wrap them in a name-keeping call the page lacks.
+  const stalledAt = await page.evaluate(async (ms) => {
     for (let y = 0; y <= document.documentElement.scrollHeight; y += 500) {
       window.scrollTo(0, y);
-      await new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)));
+      const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms));
+      for (let i = 0; i < 2; i++) if (!(await Promise.race([new Promise<boolean>((resolve) => requestAnimationFrame(() => resolve(true))), late]))) return y;
     }
-  });
+    return null;
+  }, FRAME_MS);
+  if (stalledAt !== null) {
+    throw new TabDrewNoFrame(`${new URL(page.url()).pathname}: scrolling to the bottom, at ${stalledAt} px the tab drew no frame in ${FRAME_MS / 1000} s (the page's observers run on frames); ${await tabFrames(page)}`);
+  }
 }
 
 const require = createRequire(import.meta.url);

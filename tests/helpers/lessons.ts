@@ -1,7 +1,7 @@
 /** The lesson site as the end-to-end tests see it: its pages and how to wait for them. */
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { tabFrames } from './frames.js';
+import { failedWait, framesDrawn, scrollToCenter } from './frames.js';
 import { DEFAULT_SITE_DIR } from '../../lab-server/src/lab.js';
 
 /**
@@ -55,8 +55,8 @@ export async function screenText(page: Page, terminal: Locator): Promise<string>
   const rows = terminal.locator('.xterm-rows');
   const key = async (name: string): Promise<string> => {
     await page.keyboard.press(name);
-    // xterm redraws on the next animation frame.
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    // xterm redraws on the next animation frame: without one the rows read are the old ones.
+    await framesDrawn(page, `xterm's redraw after ${name}`, 2);
     return rows.innerText();
   };
   await terminal.locator('.xterm-helper-textarea').focus();
@@ -90,16 +90,12 @@ export async function drawAllDiagrams(page: Page): Promise<number> {
   const count = await figures.count();
   for (let i = 0; i < count; i++) {
     const figure = figures.nth(i);
+    const which = `diagram ${i + 1} of ${count}`;
+    await scrollToCenter(figure, which);
     try {
-      // The page scrolls itself, not Playwright's scrollIntoViewIfNeeded, which first waits for
-      // the figure to stay put over two animation frames: a fresh Chromium tab on a loaded
-      // machine now and then draws no frame again (traced: its compositor holds a layer tree it
-      // never activates), and that wait took 30 s with the figure drawn and still (CI on 439676c).
-      await figure.evaluate((f) => f.scrollIntoView({ block: 'center', behavior: 'instant' }));
       await figure.locator('.diagram-view svg').waitFor({ timeout: 30_000 });
     } catch (err) {
-      const where = `${new URL(page.url()).pathname}, diagram ${i + 1} of ${count}`;
-      throw new Error(`${where}: ${(err as Error).message}\n${where}: ${await tabFrames(page)}`, { cause: err });
+      throw await failedWait(page, which, err);
     }
   }
   return count;
