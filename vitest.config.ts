@@ -31,7 +31,7 @@ const LONG_POLES = ['tests/integration/exercises-realtools.test.ts', 'tests/e2e/
  * server facing the same 3,000 hang-ups was busy 60-230 ms at load 12. So these files run
  * last and one at a time, where what they measure is the lab, not the load.
  */
-const HEAVY = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts', 'tests/integration/imap-big-append.test.ts', 'tests/integration/grader-bombs.test.ts'];
+const HEAVY = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts', 'tests/integration/imap-big-append.test.ts', 'tests/integration/quota.test.ts', 'tests/integration/grader-bombs.test.ts'];
 
 class LongPolesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
