@@ -103,6 +103,7 @@ export class MailListeners {
    * its sessions' objects have the shapes the lab's have, so what V8 compiles for them fits both.
    */
   privateListener(protocol: 'imap' | 'pop3', access: SandboxAccess): SessionListener {
+    // A few connections: the warm-up opens one at a time.
     return this.sessionListener(protocol, false, access, this.shared(new ConnectionCaps(4, 4), () => undefined));
   }
 

@@ -68,7 +68,7 @@ export async function warmUpMailServers(deps: WarmUpDeps): Promise<void> {
     // Heard even if it comes between the two steps below (an unheard rejection ends the process).
     deadline.catch(() => undefined);
     const started = performance.now();
-    await within(deadline, warmUpImap(ports.imap, password, clients, () => reopen(sandbox)));
+    await within(deadline, warmUpImap(ports.imap, password, clients, sandbox));
     await within(deadline, warmUpPop3(ports.pop3, password, clients));
     deps.log('lab', `IMAP and POP3 warmed up in ${Math.round(performance.now() - started)} ms (sessions on a sandbox of their own), so V8 has compiled what the first learner's sessions run`);
   } catch (err) {
@@ -121,14 +121,14 @@ function message(n: number): string {
   return `From: ${from}\nTo: Warm-up <${USER}>\nSubject: Note ${n}\nDate: ${date}\nMessage-ID: <${n}.${ID}@${DOMAIN}>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n${lines.join('\n')}\n`;
 }
 
-async function warmUpImap(port: number, password: string, clients: Set<Socket>, reopen: () => Promise<void>): Promise<void> {
+async function warmUpImap(port: number, password: string, clients: Set<Socket>, sandbox: Sandbox): Promise<void> {
   // The new messages' headers read, in FETCHes of fewer than 256 messages, which the event loop
   // reads itself (envelopeBatch.ts). A warm-up FETCH that started the envelope reader threads
   // left the first real big FETCH slower: 238-262 ms, against 152-181 without the warm-up.
   await imapSession(port, password, clients, async (command) => {
     for (let first = 1; first <= MESSAGES; first += 200) await command(`FETCH ${first}:${Math.min(MESSAGES, first + 199)} (UID FLAGS ENVELOPE)`);
   });
-  await reopen();
+  await reopen(sandbox);
   // Then from the index read back from disk, as the first FETCH after a restart finds them.
   // Message bodies first: V8 throws away code compiled for one kind of FETCH when another kind
   // comes, and the first real FETCH after the warm-up paid for compiling it again.
@@ -136,7 +136,6 @@ async function warmUpImap(port: number, password: string, clients: Set<Socket>, 
     for (let uid = 1; uid <= MESSAGES; uid++) await command(`UID FETCH ${uid} BODY.PEEK[]`);
     for (let round = 0; round < ROUNDS; round++) await command('FETCH 1:* (UID FLAGS ENVELOPE)');
   });
-  await reopen();
 }
 
 /** Logs in, selects INBOX, runs `work` (each command must end OK), logs out. */
