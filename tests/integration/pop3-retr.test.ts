@@ -3,12 +3,14 @@
  * CRLF line ends, a "." doubled at each line start and ".\r\n" after it, whichever way it is sent
  * (small messages in one write, big ones streamed piece by piece), one command at a time or many
  * pipelined in one packet; and a maildrop whose messages another session expunges, flags or
- * another program renames or deletes while the POP3 session is open. Judged with raw sockets.
+ * another program renames or deletes while the POP3 session is open, also after the session has
+ * read the next message ahead (pop3/readAhead.ts). Judged with raw sockets.
  */
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRESH_MS, readAheadHeld } from '../../lab-server/src/pop3/readAhead.js';
 import { startTestLab, type TestLab } from '../helpers/lab.js';
 import { maildirPath } from '../helpers/maildir.js';
 import { imapLogin, imapTagged, RawClient } from '../helpers/rawSocket.js';
@@ -53,6 +55,15 @@ async function dropMessages(address: string): Promise<string> {
   return inbox;
 }
 
+/** Where a message's file is now, in cur/ or new/ (a session noticing it moves it). */
+async function fileOf(inbox: string, prefix: string): Promise<string> {
+  for (const sub of ['cur', 'new']) {
+    const file = (await readdir(join(inbox, sub))).find((f) => f.startsWith(prefix));
+    if (file) return join(inbox, sub, file);
+  }
+  throw new Error(`no file ${prefix}*`);
+}
+
 async function pop3Login(address: string): Promise<RawClient> {
   const c = await RawClient.open(lab.port('pop3'));
   await c.until(/^\+OK[^\r\n]*\r\n/);
@@ -66,6 +77,7 @@ beforeAll(async () => {
   // Before any session opens these maildrops: ours are messages 1 to 8, the seed messages after.
   await dropMessages('alice@example.com');
   await dropMessages('bob@example.com');
+  await dropMessages('carol@otherdomain.com');
 });
 afterAll(async () => {
   await lab?.dispose();
@@ -145,13 +157,7 @@ describe('a maildrop changed under an open POP3 session', () => {
     await imap.command('e EXPUNGE', imapTagged('e'));
     await imap.command('f UID STORE 2 +FLAGS.SILENT (\\Flagged)', imapTagged('f'));
     // Another program renames message 3's file (new flags in its name) and deletes message 4's.
-    const where = async (prefix: string): Promise<string> => {
-      for (const sub of ['cur', 'new']) {
-        const file = (await readdir(join(inbox, sub))).find((f) => f.startsWith(prefix));
-        if (file) return join(inbox, sub, file);
-      }
-      throw new Error(`no file ${prefix}*`);
-    };
+    const where = (prefix: string): Promise<string> => fileOf(inbox, prefix);
     const third = await where('1600000002.');
     await rename(third, join(inbox, 'cur', `${third.split('/').pop()!.split(':')[0]}:2,F`));
     await unlink(await where('1600000003.'));
@@ -176,5 +182,47 @@ describe('a maildrop changed under an open POP3 session', () => {
     expect(flags.get(2)).toContain('\\Flagged');
     expect(flags.get(3)).toContain('\\Flagged');
     expect(flags.has(1) || flags.has(7)).toBe(false);
+  });
+});
+
+describe('a download in order, read ahead', () => {
+  it('answers each RETR as the maildrop is when it comes, not as it was when the message was read ahead', async () => {
+    const address = 'carol@otherdomain.com';
+    const inbox = maildirPath(lab.dataDir, 'default', address);
+    const pop = await pop3Login(address);
+    const sent = async (n: number): Promise<void> => {
+      const stored = MESSAGES[n - 1]![1];
+      expect(await pop.command(`RETR ${n}`, /\r\n\.\r\n$/, 20_000) === retrReply(stored), MESSAGES[n - 1]![0]).toBe(true);
+    };
+    const removed = async (n: number): Promise<void> => {
+      expect(await pop.command(`RETR ${n}`, /\r\n$/)).toBe(`-ERR Message ${n} was removed by another session. Type LIST to see what is left\r\n`);
+    };
+    const imap = await imapLogin(lab.port('imap'), address);
+    await imap.command('s SELECT INBOX', imapTagged('s'));
+
+    // The lab runs in this process: the reply to RETR 3 is made before this test reads RETR 2's.
+    await sent(1);
+    await sent(2);
+    expect(readAheadHeld()).toBeGreaterThan(0);
+    // Expunged by another session after it was read ahead.
+    await imap.command('d UID STORE 3 +FLAGS.SILENT (\\Deleted)', imapTagged('d'));
+    await imap.command('e EXPUNGE', imapTagged('e'));
+    await removed(3);
+    // Flagged (its file renamed) after it was read ahead: sent from its new file.
+    await sent(4);
+    await imap.command('f UID STORE 5 +FLAGS.SILENT (\\Flagged)', imapTagged('f'));
+    await sent(5);
+    // Deleted by another program once the reply read ahead is older than FRESH_MS.
+    await new Promise((r) => setTimeout(r, FRESH_MS + 100));
+    await unlink(await fileOf(inbox, '1600000005.'));
+    await removed(6);
+    await sent(7);
+    await sent(8);
+
+    expect(await pop.command('QUIT', /\r\n$/)).toMatch(/^\+OK [^\r\n]*signing off \(deleted: 0\)/);
+    pop.close();
+    imap.close();
+    // What was read ahead for message 9 is let go with the session.
+    expect(readAheadHeld()).toBe(0);
   });
 });

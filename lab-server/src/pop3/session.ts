@@ -12,6 +12,7 @@ import { readCommandLine } from './commandLine.js';
 import { sendMessage } from './download.js';
 import type { Maildrop, NumberedMessage } from './maildrop.js';
 import { err, multiline, ok, type Pop3Options, type Reply } from './options.js';
+import { ReadAhead, retrStatus } from './readAhead.js';
 
 type State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
 
@@ -25,6 +26,7 @@ export class Pop3Session {
   private user: WorldUser | undefined;
   private drop: Maildrop | undefined;
   private lockReleased = false;
+  private readonly ahead = new ReadAhead();
   /** How run() is told the session is over, or failed. */
   private done: () => void = () => undefined;
   private fail: (reason: unknown) => void = () => undefined;
@@ -73,6 +75,8 @@ export class Pop3Session {
         const line = this.channel.nextLine(true);
         if (!line) {
           if (this.channel.closed) break;
+          // Every command is answered: the client is reading the last reply.
+          if (this.drop) this.ahead.prepare(this.drop);
           return this.channel.onArrival(this.again);
         }
         const pending = this.handle(line.bytes, line.tooLong);
@@ -196,7 +200,10 @@ export class Pop3Session {
     const found = this.pickOne(args, 'RETR');
     if (typeof found === 'string') return this.err(found);
     this.drop!.retrieved.add(found.number);
-    return this.sendMessage(found, `+OK ${found.info.wireSize} octets\r\n`);
+    this.ahead.sent(found.number);
+    const ready = this.ahead.take(found.number, this.drop!.folder);
+    if (ready !== undefined) return this.channel.send(ready, 'latin1');
+    return this.sendMessage(found, retrStatus(found.info));
   }
 
   /**
@@ -264,6 +271,7 @@ export class Pop3Session {
   }
 
   private release(): void {
+    this.ahead.release();
     if (!this.drop || this.lockReleased) return;
     this.lockReleased = true;
     this.drop.close();
