@@ -55,7 +55,8 @@ async function scrollThrough(page: Page): Promise<void> {
   if ((await page.locator('figure[data-mermaid], .lab-island').count()) === 0) return;
   await scrollToBottom(page);
   // Diagrams are drawn one at a time: wait until none is still waiting.
-  await page.waitForFunction(() => [...document.querySelectorAll('figure[data-mermaid]')].every((f) => (f as HTMLElement).dataset.drawn), undefined, { timeout: 60_000 });
+  // Looked at on a timer: the default, once per animation frame, stalls while a tab draws no frame (frames.ts).
+  await page.waitForFunction(() => [...document.querySelectorAll('figure[data-mermaid]')].every((f) => (f as HTMLElement).dataset.drawn), undefined, { timeout: 60_000, polling: 250 });
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 

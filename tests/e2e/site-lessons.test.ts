@@ -47,7 +47,8 @@ describe('lesson pages', () => {
           await expect.poll(() => island.getAttribute('data-mounted'), { timeout: 15_000 }).toBe('true');
         }
         // What the page fetches has arrived (errors would be in by then): the lab's ports, each Maildir.
-        await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.lab-port[data-service]')].every((port) => port.dataset.filled === 'true'));
+        // Looked at on a timer, not once per animation frame: a tab may draw none for a while (frames.ts).
+        await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.lab-port[data-service]')].every((port) => port.dataset.filled === 'true'), undefined, { polling: 250 });
         // ([data-folder]: the stand-in drawn while the view waits has the tree but none of these.)
         for (const maildir of await page.locator('.lab-island[data-island="maildir"]').all()) await maildir.locator('.maildir [data-folder]').first().waitFor();
         expect(errors, `${lang} ${slug}`).toEqual([]);
