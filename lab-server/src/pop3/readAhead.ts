@@ -14,9 +14,10 @@
  *
  * Bounds:
  * - only messages up to MAX_MESSAGE octets;
- * - a reply made ahead is used only within FRESH_MS (a file another program deletes is noticed
- *   as it was without read-ahead), and only if the folder still holds the message (an IMAP
- *   session may have expunged it; new flags rename its file but never change its bytes);
+ * - a reply made ahead is used only within FRESH_MS of its reading (a file another program
+ *   deletes meanwhile may be sent that late, as one deleted while a big message is streamed
+ *   is), and only if the folder still holds the message (an IMAP session may have expunged it;
+ *   new flags rename its file but never change its bytes);
  * - all sessions of the process together hold at most BUDGET octets of such replies. A reply
  *   nobody asks for is let go at the session's next RETR or its end, or, once stale, by a
  *   session that needs the room.
