@@ -86,17 +86,18 @@ describe('a crash between the SELECT reply and the moves to cur/', () => {
 
 describe('POP3 on messages a SELECT noticed whose files are still in new/', () => {
   it('lists, reads, deletes and marks them read, and the rest still reach cur/', async () => {
-    const test = await startTestLab();
-    try {
-      const inbox = maildirPath(test.dataDir, 'default', 'alice@example.com');
-      for (let n = 0; n < 40; n++) {
-        const body = `Message-ID: <pop.${n}@example.com>\nSubject: pop ${n}\n\nbody ${n}\n`;
-        await writeFile(join(inbox, 'new', `1790000000.M${n}P2Q${n}.pop,S=${body.length},W=${body.length + 4}`), body);
-      }
-      const total = (await readdir(join(inbox, 'new'))).length + (await readdir(join(inbox, 'cur'))).length;
-      // imaplib keeps its session busy (NOOP every 10 ms) so the moves wait, while poplib works.
-      const r = await python(
-        `import imaplib, poplib, threading, time, os
+    for (let attempt = 1; ; attempt++) {
+      const test = await startTestLab();
+      try {
+        const inbox = maildirPath(test.dataDir, 'default', 'alice@example.com');
+        for (let n = 0; n < 40; n++) {
+          const body = `Message-ID: <pop.${n}@example.com>\nSubject: pop ${n}\n\nbody ${n}\n`;
+          await writeFile(join(inbox, 'new', `1790000000.M${n}P2Q${n}.pop,S=${body.length},W=${body.length + 4}`), body);
+        }
+        const total = (await readdir(join(inbox, 'new'))).length + (await readdir(join(inbox, 'cur'))).length;
+        // imaplib keeps its session busy (NOOP every 10 ms) so the moves wait, while poplib works.
+        const r = await python(
+          `import imaplib, poplib, threading, time, os
 M = imaplib.IMAP4('127.0.0.1', P['imap'])
 M.login('alice@example.com', 'secret')
 # Connected before the SELECT: a busy session delays the moves by at most a second (MAX_WAIT_MS),
@@ -123,20 +124,26 @@ stop.set()
 t.join()
 M.logout()
 print(json.dumps(out))`,
-        { imap: test.port('imap'), pop3: test.port('pop3'), dir: inbox },
-      );
-      expect(r.code, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout) as { in_new: number; ids: string[] };
-      // POP3 read them while (most of) their files were still in new/.
-      expect(out.in_new).toBeGreaterThan(0);
-      expect(out.ids.sort()).toEqual(Array.from({ length: 40 }, (_, n) => `Message-ID: <pop.${n}@example.com>`).sort());
-      // One deleted; every other one is in cur/, marked read by the POP3 download.
-      await expect.poll(async () => (await readdir(join(inbox, 'new'))).length, { timeout: 10_000 }).toBe(0);
-      const cur = await readdir(join(inbox, 'cur'));
-      expect(cur).toHaveLength(total - 1);
-      expect(cur.every((f) => f.endsWith(':2,S'))).toBe(true);
-    } finally {
-      await test.dispose();
+          { imap: test.port('imap'), pop3: test.port('pop3'), dir: inbox },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        const out = JSON.parse(r.stdout) as { in_new: number; ids: string[] };
+        // POP3 read them while (most of) their files were still in new/. A machine too busy to log
+        // in within MAX_WAIT_MS of the SELECT lets the moves come first (CI at load 6-9 once): the
+        // case was not set up, so it is set up again, on a fresh lab. A lab that moved them at
+        // once would fail all three.
+        if (out.in_new === 0 && attempt < 3) continue;
+        expect(out.in_new).toBeGreaterThan(0);
+        expect(out.ids.sort()).toEqual(Array.from({ length: 40 }, (_, n) => `Message-ID: <pop.${n}@example.com>`).sort());
+        // One deleted; every other one is in cur/, marked read by the POP3 download.
+        await expect.poll(async () => (await readdir(join(inbox, 'new'))).length, { timeout: 10_000 }).toBe(0);
+        const cur = await readdir(join(inbox, 'cur'));
+        expect(cur).toHaveLength(total - 1);
+        expect(cur.every((f) => f.endsWith(':2,S'))).toBe(true);
+        return;
+      } finally {
+        await test.dispose();
+      }
     }
-  }, 60_000);
+  }, 120_000);
 });
