@@ -208,7 +208,7 @@ describe('a download in order, read ahead', () => {
     await imap.command('d UID STORE 3 +FLAGS.SILENT (\\Deleted)', imapTagged('d'));
     await imap.command('e EXPUNGE', imapTagged('e'));
     await removed(3);
-    // Flagged (its file renamed) after it was read ahead: sent from its new file.
+    // Flagged (its file renamed) after it was read ahead: its bytes are the same, and sent.
     await sent(4);
     await imap.command('f UID STORE 5 +FLAGS.SILENT (\\Flagged)', imapTagged('f'));
     await sent(5);
@@ -222,7 +222,7 @@ describe('a download in order, read ahead', () => {
     expect(await pop.command('QUIT', /\r\n$/)).toMatch(/^\+OK [^\r\n]*signing off \(deleted: 0\)/);
     pop.close();
     imap.close();
-    // What was read ahead for message 9 is let go with the session.
+    // Whatever was read ahead last is let go with the session.
     expect(readAheadHeld()).toBe(0);
   });
 });
