@@ -25,13 +25,13 @@ const LONG_POLES = ['tests/integration/exercises-realtools.test.ts', 'tests/e2e/
 /**
  * Work that is heavy by design, in files that judge the lab's event loop meanwhile (never busy
  * 100 ms at a stretch): floods of thousands of sockets that all act at once, messages of many
- * megabytes, and answers built to keep the grader busy. Node alone spends 20-35 us of CPU on each socket's read and hang-up here, all
+ * megabytes, answers built to keep the grader busy, and terminals flooding their transcripts. Node alone spends 20-35 us of CPU on each socket's read and hang-up here, all
  * in one turn (libuv reads every ready socket before it looks at timers), and that cost doubles
  * when the machine's two cores are shared with Chromium and the other test files: a bare Node
  * server facing the same 3,000 hang-ups was busy 60-230 ms at load 12. So these files run
  * last and one at a time, where what they measure is the lab, not the load.
  */
-const HEAVY = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts', 'tests/integration/imap-big-append.test.ts', 'tests/integration/quota.test.ts', 'tests/integration/grader-bombs.test.ts'];
+const HEAVY = ['tests/integration/tls-flood.test.ts', 'tests/integration/connection-flood.test.ts', 'tests/integration/imap-big-append.test.ts', 'tests/integration/quota.test.ts', 'tests/integration/grader-bombs.test.ts', 'tests/integration/transcript-flood.test.ts'];
 
 class LongPolesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
