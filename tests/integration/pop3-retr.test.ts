@@ -157,10 +157,9 @@ describe('a maildrop changed under an open POP3 session', () => {
     await imap.command('e EXPUNGE', imapTagged('e'));
     await imap.command('f UID STORE 2 +FLAGS.SILENT (\\Flagged)', imapTagged('f'));
     // Another program renames message 3's file (new flags in its name) and deletes message 4's.
-    const where = (prefix: string): Promise<string> => fileOf(inbox, prefix);
-    const third = await where('1600000002.');
+    const third = await fileOf(inbox, '1600000002.');
     await rename(third, join(inbox, 'cur', `${third.split('/').pop()!.split(':')[0]}:2,F`));
-    await unlink(await where('1600000003.'));
+    await unlink(await fileOf(inbox, '1600000003.'));
 
     for (const n of [1, 7, 4]) {
       expect(await pop.command(`RETR ${n}`, /\r\n$/)).toBe(`-ERR Message ${n} was removed by another session. Type LIST to see what is left\r\n`);
