@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderChange } from '../../lab-server/src/maildir/folder.js';
 import { checkFolderName, InvalidFolderName, Mailbox } from '../../lab-server/src/maildir/mailbox.js';
-import { curName, parseName, uniqueBaseName } from '../../lab-server/src/maildir/names.js';
+import { curName, inDeliveryOrder, parseName, uniqueBaseName } from '../../lab-server/src/maildir/names.js';
 import { readUidList, UIDLIST_FILE } from '../../lab-server/src/maildir/uidlist.js';
 
 let dir: string;
@@ -16,7 +16,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'maillab-maildir-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  // Retried: an index write still settling after a failed expectation may be filling a folder.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('Maildir names', () => {
@@ -25,6 +26,20 @@ describe('Maildir names', () => {
     const b = uniqueBaseName(100, 104, 1_700_000_000_123);
     expect(a).toMatch(new RegExp(`^1700000000\\.M123\\d{3}P${process.pid}Q\\d+\\.[^/:]+,S=100,W=104$`));
     expect(a).not.toBe(b);
+  });
+
+  it('orders new files as they arrived, reading the time and usec as numbers (M99000 before M100000)', () => {
+    const names = ['1700000001.M5P1Q1.h', '1700000000.M100000P9Q3.h', '1700000000.M99000P9Q10.h', 'stray', '1700000000.M99000P9Q2.h'];
+    expect(inDeliveryOrder(names)).toEqual([
+      'stray',
+      '1700000000.M99000P9Q2.h',
+      '1700000000.M99000P9Q10.h',
+      '1700000000.M100000P9Q3.h',
+      '1700000001.M5P1Q1.h',
+    ]);
+    // Names made in one millisecond keep their order, whatever the random part of usec.
+    const made = Array.from({ length: 200 }, () => uniqueBaseName(1, 2, 1_700_000_002_099));
+    expect(inDeliveryOrder([...made].reverse())).toEqual(made);
   });
 
   it('keeps flags in ASCII order after ":2," and parses them back', () => {
@@ -103,5 +118,15 @@ describe('MaildirFolder', () => {
     // mtime resolution may hide a change made in the same instant; a new delivery forces a rescan.
     await box.inbox.deliver(Buffer.from('Subject: next\n\n'));
     expect((await box.inbox.sync()).map((m) => m.uid)).toEqual([2]);
+  });
+
+  it('gives UIDs to files in new/ in the order they arrived, not in the order their names sort as text', async () => {
+    const box = new Mailbox('d@example.com', join(dir, 'd'));
+    await box.create();
+    const names = ['1700000000.M99000P9Q1.h', '1700000000.M100000P9Q2.h', '1700000000.M100001P9Q10.h'];
+    for (const name of names) await writeFile(join(dir, 'd', 'new', name), `Subject: ${name}\n\n`);
+    const given = (await box.inbox.sync()).map((m) => [m.uid, m.base]);
+    await box.flush();
+    expect(given).toEqual(names.map((name, i) => [i + 1, name]));
   });
 });

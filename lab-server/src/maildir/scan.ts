@@ -17,7 +17,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderIndex } from './folderIndex.js';
 import type { MaildirSubdir, StoredMessage } from './message.js';
-import { baseOf, flagsOf, looksLikeMessage, parseName } from './names.js';
+import { baseOf, flagsOf, inDeliveryOrder, looksLikeMessage, parseName } from './names.js';
 import { openToRead, openToReadLater } from '../files/noAtimeOpen.js';
 import { takeTurns } from '../workers/turns.js';
 import { isMissing, SLICE_MS } from './slices.js';
@@ -101,7 +101,7 @@ export async function scanFiles(folderDir: string, index: FolderIndex, dirs: rea
     onDisk.delete(message.base);
     takeRename(message, file, result);
   }
-  for (const base of [...onDisk.keys()].sort()) {
+  for (const base of inDeliveryOrder(onDisk.keys())) {
     await turn();
     const file = onDisk.get(base)!;
     const known = index.byBaseName(base);
