@@ -45,6 +45,8 @@ describe('Maildir names', () => {
   it('keeps flags in ASCII order after ":2," and parses them back', () => {
     expect(curName('1.M1P1Q1.h,S=1,W=2', 'TSRFD')).toBe('1.M1P1Q1.h,S=1,W=2:2,DFRST');
     expect(parseName('1.M1P1Q1.h,S=10,W=12:2,SR')).toEqual({ base: '1.M1P1Q1.h,S=10,W=12', flags: 'RS', size: 10, wireSize: 12 });
+    // A size too big to be exact is no size: the file is measured instead.
+    expect(parseName('1.M1P1Q1.h,S=123456789012345678901,W=5')).toEqual({ base: '1.M1P1Q1.h,S=123456789012345678901,W=5', flags: '', wireSize: 5 });
   });
 
   it('rejects folder names that could leave the Maildir', () => {

@@ -86,7 +86,7 @@ function deliveryKey(base: string): [number, number, number] {
 function digitsAt(text: string, start: number): { value: number; end: number } {
   let value = 0;
   let end = start;
-  for (; end < text.length && end - start < 15; end++) {
+  for (; end < text.length; end++) {
     const digit = text.charCodeAt(end) - 48;
     if (digit < 0 || digit > 9) break;
     value = value * 10 + digit;
@@ -120,14 +120,8 @@ export function flagsOf(fileName: string): string {
 function numberAfter(base: string, key: string): number | undefined {
   const at = base.indexOf(key);
   if (at === -1) return undefined;
-  let value = 0;
-  let i = at + key.length;
-  for (; i < base.length; i++) {
-    const digit = base.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) break;
-    value = value * 10 + digit;
-  }
-  return i === at + key.length || !Number.isSafeInteger(value) ? undefined : value;
+  const { value, end } = digitsAt(base, at + key.length);
+  return end === at + key.length || !Number.isSafeInteger(value) ? undefined : value;
 }
 
 /** The name a message has in cur/ with the given flags. */
